@@ -1,0 +1,185 @@
+/**
+ * Message buffers: turning the buffer specs of the Capitalized methods into
+ * views of bytes and elements.
+ *
+ * MPI-4.1 §3.2.2 (message data: buffer, count, datatype), §6.5 / §6.6 (the
+ * counts and displacements of the v-collectives). The model is mpi4py's
+ * `msgbuffer`: a spec is one of
+ *
+ * - `buf`: a typed array, all of it, datatype from its class
+ * - `[buf, datatype]`: all of `buf` as elements of `datatype`
+ * - `[buf, count, datatype]` or `[buf, count]`: the first `count` elements
+ * - `[buf, [counts, displs], datatype]`: v-collectives, counts and
+ *   displacements in elements (`displs` may be left out: packed blocks)
+ *
+ * Unfinished: derived datatypes, and buffers that are not typed arrays
+ * (plain `ArrayBuffer`s must be wrapped in a view).
+ *
+ * @module
+ */
+
+import { type Datatype, type TypedArray, type TypedArrayConstructor, typedict } from './datatype.js';
+import { errors } from './errors.js';
+
+/** A buffer spec for point-to-point and the plain collectives. */
+export type BufferSpec =
+  | TypedArray
+  | readonly [TypedArray, Datatype]
+  | readonly [TypedArray, number, Datatype?];
+
+/** A buffer spec of the v-collectives: counts (and displacements) per rank, in elements. */
+export type VectorBufferSpec =
+  | BufferSpec
+  | readonly [TypedArray, readonly [readonly number[], (readonly number[] | undefined)?], Datatype?];
+
+/** A parsed buffer: the bytes to move, and the elements for reductions. */
+export interface Message {
+  /** Exactly the `count` elements, as bytes. */
+  readonly bytes: Uint8Array;
+  /** The same memory as elements of `datatype` (bytes for the pair types). */
+  readonly elements: TypedArray;
+  readonly count: number;
+  readonly datatype: Datatype;
+}
+
+/** A parsed v-collective buffer: the whole buffer plus per-rank blocks in elements. */
+export interface VectorMessage {
+  /** The whole buffer as bytes. */
+  readonly bytes: Uint8Array;
+  readonly datatype: Datatype;
+  /** Elements per rank. */
+  readonly counts: readonly number[];
+  /** Element offset of each rank's block. */
+  readonly displs: readonly number[];
+}
+
+/** True for any typed array, Node `Buffer` included. */
+export function isTypedArray(value: unknown): value is TypedArray {
+  return ArrayBuffer.isView(value) && !(value instanceof DataView);
+}
+
+/** The predefined datatype of a typed array's elements (`Buffer` counts as `Uint8Array`). */
+export function elementDatatype(view: TypedArray, call: string): Datatype {
+  let proto = Object.getPrototypeOf(view) as { constructor: { name: string } } | null;
+  while (proto !== null) {
+    const found = typedict[proto.constructor.name];
+    if (found !== undefined) return found;
+    proto = Object.getPrototypeOf(proto) as { constructor: { name: string } } | null;
+  }
+  throw errors.type(call, `a ${view.constructor.name} has no MPI datatype`);
+}
+
+function isDatatype(value: unknown): value is Datatype {
+  return typeof value === 'object' && value !== null && 'code' in value && 'size' in value && 'kind' in value;
+}
+
+/** Views `count` elements of `datatype` at the start of `buf`, as bytes and as elements. */
+export function messageOf(buf: TypedArray, count: number, datatype: Datatype, call: string): Message {
+  const byteLength = count * datatype.size;
+  if (!Number.isInteger(count) || count < 0) throw errors.count(call, `invalid count ${count}`);
+  if (byteLength > buf.byteLength) {
+    throw errors.count(call, `count ${count} of ${datatype.name} needs ${byteLength} bytes but the buffer has ${buf.byteLength}`);
+  }
+  const bytes = new Uint8Array(buf.buffer, buf.byteOffset, byteLength);
+  return { bytes, elements: elementsView(buf, bytes, count, datatype), count, datatype };
+}
+
+function elementsView(buf: TypedArray, bytes: Uint8Array, count: number, datatype: Datatype): TypedArray {
+  const arrayType: TypedArrayConstructor | undefined = datatype.arrayType;
+  if (arrayType === undefined) return bytes;
+  if (buf instanceof arrayType && buf.constructor === arrayType) return buf.length === count ? buf : buf.subarray(0, count);
+  if (bytes.byteOffset % arrayType.BYTES_PER_ELEMENT === 0) return new arrayType(bytes.buffer as ArrayBuffer, bytes.byteOffset, count);
+  return bytes;
+}
+
+/**
+ * Parses a buffer spec (see the module comment).
+ *
+ * @param call - the API call, for error messages (`'Comm.Send'`)
+ */
+export function parseBuffer(spec: unknown, call: string): Message {
+  if (ArrayBuffer.isView(spec)) {
+    if (spec instanceof DataView) throw errors.buffer(call, 'a DataView has no element type: pass [view, datatype]');
+    const datatype = elementDatatype(spec as TypedArray, call);
+    return messageOf(spec as TypedArray, (spec as TypedArray).byteLength / datatype.size, datatype, call);
+  }
+  if (!Array.isArray(spec) || spec.length < 1 || spec.length > 3 || !ArrayBuffer.isView(spec[0])) {
+    throw errors.buffer(call, `expected a typed array, [buf, datatype] or [buf, count, datatype], got ${describe(spec)}`);
+  }
+  const buf = spec[0] as TypedArray;
+  if (spec.length === 2 && isDatatype(spec[1])) {
+    const datatype = spec[1];
+    if (buf.byteLength % datatype.size !== 0) {
+      throw errors.count(call, `${buf.byteLength} bytes is not a whole number of ${datatype.name} (${datatype.size} bytes)`);
+    }
+    return messageOf(buf, buf.byteLength / datatype.size, datatype, call);
+  }
+  const datatype = spec[2] === undefined ? elementDatatype(buf, call) : spec[2];
+  if (!isDatatype(datatype)) throw errors.type(call, `${describe(datatype)} is not a datatype`);
+  if (typeof spec[1] !== 'number') {
+    throw errors.buffer(call, `the count of [buf, count, datatype] must be a number, got ${describe(spec[1])}`);
+  }
+  return messageOf(buf, spec[1], datatype, call);
+}
+
+/**
+ * Parses a v-collective buffer spec for a communicator of `size` ranks. A
+ * plain spec splits the buffer into `size` equal blocks.
+ */
+export function parseVectorBuffer(spec: unknown, size: number, call: string): VectorMessage {
+  if (Array.isArray(spec) && spec.length >= 2 && Array.isArray(spec[1])) {
+    const buf = spec[0] as TypedArray;
+    if (!ArrayBuffer.isView(buf)) throw errors.buffer(call, `expected a typed array, got ${describe(buf)}`);
+    const datatype = spec[2] === undefined ? elementDatatype(buf, call) : spec[2];
+    if (!isDatatype(datatype)) throw errors.type(call, `${describe(datatype)} is not a datatype`);
+    const counts = checkCounts(spec[1][0], size, call, 'counts');
+    const displs = spec[1][1] === undefined ? packedDispls(counts) : checkCounts(spec[1][1], size, call, 'displacements');
+    let extent = 0;
+    for (let i = 0; i < size; i++) extent = Math.max(extent, (displs[i]! + counts[i]!) * datatype.size);
+    if (extent > buf.byteLength) {
+      throw errors.count(call, `counts and displacements reach byte ${extent} but the buffer has ${buf.byteLength}`);
+    }
+    return { bytes: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), datatype, counts, displs };
+  }
+  const whole = parseBuffer(spec, call);
+  if (whole.count % size !== 0) {
+    throw errors.count(call, `${whole.count} elements do not split into ${size} equal blocks`);
+  }
+  const block = whole.count / size;
+  const counts = new Array<number>(size).fill(block);
+  return { bytes: whole.bytes, datatype: whole.datatype, counts, displs: packedDispls(counts) };
+}
+
+function checkCounts(value: unknown, size: number, call: string, what: string): number[] {
+  if (!Array.isArray(value) && !ArrayBuffer.isView(value)) throw errors.count(call, `${what} must be an array of ${size} numbers`);
+  const list = Array.from(value as ArrayLike<number>, Number);
+  if (list.length !== size || list.some((n) => !Number.isInteger(n) || n < 0)) {
+    throw errors.count(call, `${what} must be ${size} non-negative integers, got [${list.join(', ')}]`);
+  }
+  return list;
+}
+
+/** Displacements of blocks laid end to end. */
+export function packedDispls(counts: readonly number[]): number[] {
+  const displs = new Array<number>(counts.length);
+  let offset = 0;
+  for (let i = 0; i < counts.length; i++) {
+    displs[i] = offset;
+    offset += counts[i]!;
+  }
+  return displs;
+}
+
+/** A short description of a value for error messages. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array of length ${value.length}`;
+  if (typeof value === 'object') return `a ${value.constructor?.name ?? 'object'}`;
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 20 ? value.slice(0, 20) + '...' : value)}`;
+  return `${typeof value} ${String(value)}`;
+}
+
+/** `MPI.BYTE` views of any typed array, for moving data without regard to type. */
+export function bytesOf(view: ArrayBufferView): Uint8Array {
+  return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+}

@@ -1,0 +1,483 @@
+/**
+ * Communicators and point-to-point communication.
+ *
+ * MPI-4.1 §3 (point-to-point: blocking §3.2-3.4, nonblocking §3.7, probe
+ * §3.8, send-receive §3.10, null processes §3.11), §7.4 (communicator
+ * constructors: `Dup`, `Split`), §7.8 (naming), §9.5 (`Abort`).
+ *
+ * Two families, as in mpi4py: lower-case methods move any value through the
+ * object codec; Capitalized methods move typed-array buffers (see
+ * `buffer.ts` for the buffer specs). Every call that can wait returns a Promise.
+ *
+ * Unfinished: buffered and ready modes (`Bsend`, `Rsend` are not provided),
+ * matched probes (`Mprobe`), persistent requests, `Cancel`.
+ *
+ * @module
+ */
+
+import { type BufferSpec, parseBuffer } from './buffer.js';
+import { decode, encode, encodeScratch } from './codec/index.js';
+import { ANY_SOURCE, ANY_TAG, PROC_NULL, UNDEFINED } from './constants.js';
+import { TAG_UB, errors } from './errors.js';
+import { Request } from './request.js';
+import type { Status } from './status.js';
+import type { Endpoint, Operation } from './transport/transport.js';
+
+const RESOLVED: Promise<void> = Promise.resolve();
+
+/** Waits for a transport operation, with no Promise hop when it completes at once. */
+function completion(op: Operation, status: Status | undefined): Promise<void> {
+  if (!op.test()) {
+    const pending = op.wait();
+    if (!op.test()) return pending.then(() => settle(op, status));
+  }
+  try {
+    settle(op, status);
+    return RESOLVED;
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+function settle(op: Operation, status: Status | undefined): void {
+  if (op.error !== undefined) throw op.error;
+  if (status !== undefined && op.envelope !== undefined) status.assign(op.envelope);
+}
+
+function nullStatus(status: Status | undefined): void {
+  status?.assign({ source: PROC_NULL, tag: ANY_TAG, byteLength: 0 });
+}
+
+function decodeReceived(op: Operation): unknown {
+  return decode(op.data!, 'Comm.recv');
+}
+
+/**
+ * A communicator (MPI-4.1 §7.1): a group of ranks and a context in which
+ * they exchange messages. `MPI.COMM_WORLD` holds every rank of the job.
+ *
+ * @example
+ * ```ts
+ * const comm = MPI.COMM_WORLD;
+ * if (comm.rank === 0) await comm.send({ hello: 'world' }, 1);
+ * else if (comm.rank === 1) console.log(await comm.recv(0));
+ * ```
+ */
+export class Comm {
+  private endpointOrNull: Endpoint | null;
+  private name: string;
+
+  constructor(endpoint: Endpoint, name: string) {
+    this.endpointOrNull = endpoint;
+    this.name = name;
+  }
+
+  /** The live endpoint; throws `ERR_COMM` after `Free`. */
+  protected endpoint(call: string): Endpoint {
+    if (this.endpointOrNull === null) throw errors.freedComm(call, this.name);
+    return this.endpointOrNull;
+  }
+
+  /** Rank of this process in the communicator (`MPI_Comm_rank`). */
+  get rank(): number {
+    return this.endpoint('Comm.rank').rank;
+  }
+
+  /** Number of ranks (`MPI_Comm_size`). */
+  get size(): number {
+    return this.endpoint('Comm.size').size;
+  }
+
+  Get_rank(): number {
+    return this.rank;
+  }
+
+  Get_size(): number {
+    return this.size;
+  }
+
+  /** `MPI_Comm_get_name` (MPI-4.1 §7.8). */
+  Get_name(): string {
+    return this.name;
+  }
+
+  /** `MPI_Comm_set_name` (MPI-4.1 §7.8). */
+  Set_name(name: string): void {
+    this.name = String(name);
+  }
+
+  /** True until `Free` is called. */
+  get isLive(): boolean {
+    return this.endpointOrNull !== null;
+  }
+
+  /**
+   * `MPI_Comm_free` (MPI-4.1 §7.4.3): any later use throws `ERR_COMM`.
+   * `COMM_WORLD` and `COMM_SELF` cannot be freed.
+   */
+  Free(): void {
+    const endpoint = this.endpoint('Comm.Free');
+    if (this.name === 'MPI_COMM_WORLD' || this.name === 'MPI_COMM_SELF') {
+      throw errors.arg('Comm.Free', `${this.name} cannot be freed`);
+    }
+    endpoint.free();
+    this.endpointOrNull = null;
+  }
+
+  /**
+   * `MPI_Comm_split` (MPI-4.1 §7.4.2): ranks with the same `color` form a new
+   * communicator, ordered by `key` then by rank; `MPI.UNDEFINED` gives
+   * `MPI.COMM_NULL` (null). Collective.
+   *
+   * @example
+   * ```ts
+   * const row = await comm.Split(Math.floor(comm.rank / 2), comm.rank);
+   * ```
+   */
+  async Split(color = 0, key = 0): Promise<Intracomm | null> {
+    const call = 'Comm.Split';
+    const endpoint = this.endpoint(call);
+    if (!Number.isInteger(color) || (color < 0 && color !== UNDEFINED)) {
+      throw errors.arg(call, `invalid color ${String(color)}: must be a non-negative integer or MPI.UNDEFINED`);
+    }
+    if (!Number.isInteger(key)) throw errors.arg(call, `invalid key ${String(key)}: must be an integer`);
+    const split = await endpoint.split(color, key);
+    return split === undefined ? null : new Intracomm(split, `${this.name} split ${color}`);
+  }
+
+  /** `MPI_Comm_dup` (MPI-4.1 §7.4.2): the same group in a new context. Collective. */
+  async Dup(): Promise<Intracomm> {
+    const endpoint = this.endpoint('Comm.Dup');
+    const dup = await endpoint.split(0, endpoint.rank);
+    return new Intracomm(dup!, `${this.name} dup`);
+  }
+
+  /** mpi4py's `Clone`: the same as {@link Dup}. */
+  Clone(): Promise<Intracomm> {
+    return this.Dup();
+  }
+
+  // ------------------------------------------------------------ checks
+
+  private checkDest(dest: unknown, call: string): number {
+    const size = this.endpoint(call).size;
+    if (dest === PROC_NULL) return PROC_NULL;
+    if (!Number.isInteger(dest) || (dest as number) < 0 || (dest as number) >= size) throw errors.rank(call, dest, size, 'dest');
+    return dest as number;
+  }
+
+  private checkSource(source: unknown, call: string): number {
+    const size = this.endpoint(call).size;
+    if (source === ANY_SOURCE || source === PROC_NULL) return source;
+    if (!Number.isInteger(source) || (source as number) < 0 || (source as number) >= size) {
+      throw errors.rank(call, source, size, 'source');
+    }
+    return source as number;
+  }
+
+  private static checkTag(tag: unknown, call: string, allowAny: boolean): number {
+    if (allowAny && tag === ANY_TAG) return ANY_TAG;
+    if (!Number.isInteger(tag) || (tag as number) < 0 || (tag as number) > TAG_UB) throw errors.tag(call, tag, allowAny);
+    return tag as number;
+  }
+
+  // -------------------------------------------------- objects, blocking
+
+  /**
+   * `MPI_Send` of any value (MPI-4.1 §3.2.1): structured-cloneable values,
+   * instances of registered classes. Resolves once the value may be reused.
+   *
+   * @example
+   * ```ts
+   * await comm.send({ step: 1, data: [1, 2, 3] }, 1, 7);
+   * ```
+   */
+  send(obj: unknown, dest: number, tag = 0): Promise<void> {
+    try {
+      return completion(this.startSend(obj, dest, tag, false, 'Comm.send'), undefined);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** `MPI_Ssend` of a value (MPI-4.1 §3.4): resolves only once a receive has matched it. */
+  ssend(obj: unknown, dest: number, tag = 0): Promise<void> {
+    try {
+      return completion(this.startSend(obj, dest, tag, true, 'Comm.ssend'), undefined);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * `MPI_Recv` of a value (MPI-4.1 §3.2.4): resolves with the value.
+   *
+   * @example
+   * ```ts
+   * const status = new MPI.Status();
+   * const value = await comm.recv(MPI.ANY_SOURCE, MPI.ANY_TAG, status);
+   * ```
+   */
+  recv(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Promise<unknown> {
+    try {
+      return this.irecvWith(source, tag, 'Comm.recv').wait(status);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** `MPI_Sendrecv` of values (MPI-4.1 §3.10): sends and receives at once, resolving with the received value. */
+  async sendrecv(sendobj: unknown, dest: number, sendtag = 0, source: number = ANY_SOURCE, recvtag: number = ANY_TAG,
+    status?: Status): Promise<unknown> {
+    const receive = this.irecvWith(source, recvtag, 'Comm.sendrecv');
+    const send = this.startSend(sendobj, dest, sendtag, false, 'Comm.sendrecv');
+    const value = await receive.wait(status);
+    await completion(send, undefined);
+    return value;
+  }
+
+  // ----------------------------------------------- objects, nonblocking
+
+  /** `MPI_Isend` of a value (MPI-4.1 §3.7.2). */
+  isend(obj: unknown, dest: number, tag = 0): Request<void> {
+    return new Request(this.startSend(obj, dest, tag, false, 'Comm.isend'));
+  }
+
+  /** `MPI_Issend` of a value (MPI-4.1 §3.7.2). */
+  issend(obj: unknown, dest: number, tag = 0): Request<void> {
+    return new Request(this.startSend(obj, dest, tag, true, 'Comm.issend'));
+  }
+
+  /** `MPI_Irecv` of a value (MPI-4.1 §3.7.2): `await req.wait()` gives the value. */
+  irecv(source: number = ANY_SOURCE, tag: number = ANY_TAG): Request<unknown> {
+    return this.irecvWith(source, tag, 'Comm.irecv');
+  }
+
+  private startSend(obj: unknown, dest: number, tag: number, sync: boolean, call: string): Operation {
+    const endpoint = this.endpoint(call);
+    dest = this.checkDest(dest, call);
+    tag = Comm.checkTag(tag, call, false);
+    const bytes = endpoint.copiesOnSend ? encodeScratch(obj, call) : encode(obj, call);
+    return dest === PROC_NULL ? donePending : endpoint.isend(bytes, dest, tag, sync);
+  }
+
+  private irecvWith(source: number, tag: number, call: string): Request<unknown> {
+    const endpoint = this.endpoint(call);
+    source = this.checkSource(source, call);
+    tag = Comm.checkTag(tag, call, true);
+    if (source === PROC_NULL) return new Request<unknown>(undefined);
+    return new Request(endpoint.irecv(undefined, source, tag), decodeReceived);
+  }
+
+  // ----------------------------------------------------------- probing
+
+  /**
+   * `MPI_Probe` (MPI-4.1 §3.8.1): waits until a message that a receive would
+   * match has arrived, fills `status` with its envelope; resolves true.
+   */
+  async probe(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Promise<true> {
+    const call = 'Comm.probe';
+    const endpoint = this.endpoint(call);
+    source = this.checkSource(source, call);
+    tag = Comm.checkTag(tag, call, true);
+    if (source === PROC_NULL) nullStatus(status);
+    else status?.assign(await endpoint.probe(source, tag));
+    return true;
+  }
+
+  /** `MPI_Iprobe` (MPI-4.1 §3.8.1): true, filling `status`, when a matching message is there. Never waits. */
+  iprobe(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): boolean {
+    const call = 'Comm.iprobe';
+    const endpoint = this.endpoint(call);
+    source = this.checkSource(source, call);
+    tag = Comm.checkTag(tag, call, true);
+    if (source === PROC_NULL) {
+      nullStatus(status);
+      return true;
+    }
+    const found = endpoint.iprobe(source, tag);
+    if (found !== undefined) status?.assign(found);
+    return found !== undefined;
+  }
+
+  /** `MPI_Probe` under its buffer-family name. */
+  Probe(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Promise<true> {
+    return this.probe(source, tag, status);
+  }
+
+  /** `MPI_Iprobe` under its buffer-family name. */
+  Iprobe(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): boolean {
+    return this.iprobe(source, tag, status);
+  }
+
+  // -------------------------------------------------- buffers, blocking
+
+  /**
+   * `MPI_Send` of a buffer (MPI-4.1 §3.2.1). Above the eager limit it waits
+   * until the receiver has posted a matching receive, as a real MPI does.
+   *
+   * @example
+   * ```ts
+   * await comm.Send(new Float64Array(50), 1, 100);
+   * await comm.Send([data, 30, MPI.DOUBLE], 1, 100); // first 30 elements
+   * ```
+   */
+  Send(buf: BufferSpec, dest: number, tag = 0): Promise<void> {
+    try {
+      return completion(this.startBufferSend(buf, dest, tag, false, 'Comm.Send'), undefined);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** `MPI_Ssend` of a buffer (MPI-4.1 §3.4): completes only once matched. */
+  Ssend(buf: BufferSpec, dest: number, tag = 0): Promise<void> {
+    try {
+      return completion(this.startBufferSend(buf, dest, tag, true, 'Comm.Ssend'), undefined);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * `MPI_Recv` into a buffer (MPI-4.1 §3.2.4). A message longer than the
+   * buffer rejects with `ERR_TRUNCATE` and stays queued.
+   *
+   * @example
+   * ```ts
+   * const buf = new Float64Array(100); const status = new MPI.Status();
+   * await comm.Recv(buf, MPI.ANY_SOURCE, MPI.ANY_TAG, status);
+   * status.Get_count(MPI.DOUBLE);
+   * ```
+   */
+  Recv(buf: BufferSpec, source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Promise<void> {
+    try {
+      const op = this.startBufferRecv(buf, source, tag, 'Comm.Recv');
+      if (op === donePending) {
+        nullStatus(status);
+        return RESOLVED;
+      }
+      return completion(op, status);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * `MPI_Sendrecv` of buffers (MPI-4.1 §3.10).
+   *
+   * @example
+   * ```ts
+   * await comm.Sendrecv(mine, right, 0, theirs, left, 0);
+   * ```
+   */
+  async Sendrecv(sendbuf: BufferSpec, dest: number, sendtag = 0, recvbuf?: BufferSpec, source: number = ANY_SOURCE,
+    recvtag: number = ANY_TAG, status?: Status): Promise<void> {
+    if (recvbuf === undefined) throw errors.buffer('Comm.Sendrecv', 'a receive buffer is required');
+    const receive = this.startBufferRecv(recvbuf, source, recvtag, 'Comm.Sendrecv');
+    const send = this.startBufferSend(sendbuf, dest, sendtag, false, 'Comm.Sendrecv');
+    if (receive === donePending) nullStatus(status);
+    else await completion(receive, status);
+    await completion(send, undefined);
+  }
+
+  /** `MPI_Sendrecv_replace` (MPI-4.1 §3.10): sends `buf` and receives into it. */
+  async Sendrecv_replace(buf: BufferSpec, dest: number, sendtag = 0, source: number = ANY_SOURCE,
+    recvtag: number = ANY_TAG, status?: Status): Promise<void> {
+    const message = parseBuffer(buf, 'Comm.Sendrecv_replace');
+    const outgoing = message.bytes.slice();
+    await this.Sendrecv([outgoing, message.count, message.datatype], dest, sendtag, buf, source, recvtag, status);
+  }
+
+  // ----------------------------------------------- buffers, nonblocking
+
+  /** `MPI_Isend` of a buffer (MPI-4.1 §3.7.2): do not touch `buf` before the request completes. */
+  Isend(buf: BufferSpec, dest: number, tag = 0): Request<void> {
+    return new Request(this.startBufferSend(buf, dest, tag, false, 'Comm.Isend'));
+  }
+
+  /** `MPI_Issend` of a buffer (MPI-4.1 §3.7.2). */
+  Issend(buf: BufferSpec, dest: number, tag = 0): Request<void> {
+    return new Request(this.startBufferSend(buf, dest, tag, true, 'Comm.Issend'));
+  }
+
+  /** `MPI_Irecv` into a buffer (MPI-4.1 §3.7.2). */
+  Irecv(buf: BufferSpec, source: number = ANY_SOURCE, tag: number = ANY_TAG): Request<void> {
+    const op = this.startBufferRecv(buf, source, tag, 'Comm.Irecv');
+    return new Request(op === donePending ? undefined : op);
+  }
+
+  private startBufferSend(buf: BufferSpec, dest: number, tag: number, sync: boolean, call: string): Operation {
+    const endpoint = this.endpoint(call);
+    const message = parseBuffer(buf, call);
+    dest = this.checkDest(dest, call);
+    tag = Comm.checkTag(tag, call, false);
+    return dest === PROC_NULL ? donePending : endpoint.isend(message.bytes, dest, tag, sync);
+  }
+
+  private startBufferRecv(buf: BufferSpec, source: number, tag: number, call: string): Operation {
+    const endpoint = this.endpoint(call);
+    const message = parseBuffer(buf, call);
+    source = this.checkSource(source, call);
+    tag = Comm.checkTag(tag, call, true);
+    return source === PROC_NULL ? donePending : endpoint.irecv(message.bytes, source, tag);
+  }
+
+  // ------------------------------------------------------------ ending
+
+  /**
+   * `MPI_Abort` (MPI-4.1 §9.5): ends every rank of the job with `errorcode`.
+   * Never returns.
+   */
+  Abort(errorcode = 1): never {
+    abortJob(errorcode, `Abort(${errorcode}) called on ${this.name}`);
+  }
+
+  toString(): string {
+    return `<${this.constructor.name} ${this.name}>`;
+  }
+}
+
+/** An operation on `MPI.PROC_NULL`: complete from the start. */
+const donePending: Operation = {
+  test: () => true,
+  wait: () => RESOLVED,
+  envelope: { source: PROC_NULL, tag: ANY_TAG, byteLength: 0 },
+  data: undefined,
+  error: undefined,
+  describe: () => 'operation on MPI.PROC_NULL',
+};
+
+let abortJob: (code: number, reason: string) => never = (code) => process.exit(code);
+
+/** Lets the environment route `Abort` to the transport. */
+export function setAbortHandler(handler: (code: number, reason: string) => never): void {
+  abortJob = handler;
+}
+
+/**
+ * An intra-communicator (MPI-4.1 §7.1): the communicators that collectives
+ * run on. `MPI.COMM_WORLD` and `MPI.COMM_SELF` are Intracomms.
+ */
+export class Intracomm extends Comm {
+  /**
+   * `MPI_Barrier` (MPI-4.1 §6.3): resolves once every rank has called it.
+   *
+   * @example
+   * ```ts
+   * await comm.Barrier();
+   * ```
+   */
+  Barrier(): Promise<void> {
+    try {
+      return this.endpoint('Comm.Barrier').collectives.barrier();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** `MPI_Barrier` under its object-family name. */
+  barrier(): Promise<void> {
+    return this.Barrier();
+  }
+}

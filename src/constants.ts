@@ -1,0 +1,42 @@
+/**
+ * Constants of the MPI standard that are not datatypes, ops or error classes.
+ *
+ * MPI-4.1 §3.2.3 (wildcards), §3.11 (null processes), §6.2.2 (`MPI_IN_PLACE`),
+ * §6.2.2 / §7.4 (`MPI_ROOT`, `MPI_UNDEFINED`), §7.4.1 (comparison results).
+ *
+ * @module
+ */
+
+/** Receive from any source (MPI-4.1 §3.2.4). */
+export const ANY_SOURCE = -1;
+/** Receive with any tag (MPI-4.1 §3.2.4). */
+export const ANY_TAG = -1;
+/** The null process: a send to it or a receive from it completes at once (MPI-4.1 §3.11). */
+export const PROC_NULL = -2;
+/** Marks the root side of an intercommunicator collective (MPI-4.1 §6.2.2). */
+export const ROOT = -3;
+/** A color that leaves a rank out of `Split` (MPI-4.1 §7.4.2). */
+export const UNDEFINED = -32766;
+
+/**
+ * `MPI.IN_PLACE` (MPI-4.1 §6.2.2): pass it as the send buffer of a collective
+ * to take the data from, and leave the result in, the receive buffer.
+ */
+export const IN_PLACE: unique symbol = Symbol.for('mpi4ts.IN_PLACE');
+/** The type of {@link IN_PLACE}. */
+export type InPlace = typeof IN_PLACE;
+
+/** Results of `Comm.Compare` and `Group.Compare` (MPI-4.1 §7.3.1, §7.4.1). */
+export const IDENT = 0;
+export const CONGRUENT = 1;
+export const SIMILAR = 2;
+export const UNEQUAL = 3;
+
+/** `Split_type` kind: ranks that can share memory (MPI-4.1 §7.4.2). */
+export const COMM_TYPE_SHARED = 1;
+
+/** Thread support levels (MPI-4.1 §11.2.1). */
+export const THREAD_SINGLE = 0;
+export const THREAD_FUNNELED = 1;
+export const THREAD_SERIALIZED = 2;
+export const THREAD_MULTIPLE = 3;

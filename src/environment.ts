@@ -1,0 +1,73 @@
+/**
+ * The environment: which transport this rank runs on, and the calls about
+ * the job as a whole.
+ *
+ * MPI-4.1 §9.1 (implementation information: version, processor name), §9.6
+ * (timers), §11.2 (start-up: a script with no launcher is a singleton job).
+ *
+ * A rank started by the mpi4ts launcher finds its part of the job in
+ * `workerData`; a process started by `mpiexec`, `mpirun` or `srun` uses the
+ * native MPI transport; anything else is a singleton (`COMM_WORLD` of size 1).
+ *
+ * @module
+ */
+
+import { workerData } from 'node:worker_threads';
+import { setAbortHandler } from './comm.js';
+import { setErrorRank } from './errors.js';
+import type { Transport } from './transport/transport.js';
+import { DEFAULT_EAGER_LIMIT, allocateJobMemory } from './transport/shm/layout.js';
+import { type RankBoot, ShmTransport } from './transport/shm/transport.js';
+
+let current: Transport | undefined;
+
+/** The transport of this rank, started on first use. */
+export function transport(): Transport {
+  current ??= start();
+  return current;
+}
+
+function start(): Transport {
+  const started = new ShmTransport(bootOf(workerData) ?? singleton());
+  setErrorRank(started.worldRank);
+  setAbortHandler((code, reason) => started.abort(code, reason));
+  return started;
+}
+
+function bootOf(data: unknown): RankBoot | undefined {
+  if (typeof data !== 'object' || data === null || !('mpi4ts' in data)) return undefined;
+  return (data as { mpi4ts: RankBoot }).mpi4ts;
+}
+
+function singleton(): RankBoot {
+  return {
+    rank: 0,
+    memory: allocateJobMemory(1, { eagerLimit: DEFAULT_EAGER_LIMIT, heapBytes: 256 * 1024 * 1024 }),
+    tuning: { spinMicros: 50 },
+  };
+}
+
+/** `MPI_Wtime` (MPI-4.1 §9.6): seconds since an arbitrary time in the past. */
+export function Wtime(): number {
+  return (performance.timeOrigin + performance.now()) / 1000;
+}
+
+/** `MPI_Wtick` (MPI-4.1 §9.6): the resolution of {@link Wtime} in seconds. */
+export function Wtick(): number {
+  return transport().wtick();
+}
+
+/** `MPI_Get_processor_name` (MPI-4.1 §9.1.1). */
+export function Get_processor_name(): string {
+  return transport().processorName();
+}
+
+/** `MPI_Get_version` (MPI-4.1 §9.1.1): the version of the standard the API follows. */
+export function Get_version(): [number, number] {
+  return [4, 1];
+}
+
+/** `MPI_Get_library_version` (MPI-4.1 §9.1.1): which transport and library run this job. */
+export function Get_library_version(): string {
+  return transport().libraryVersion();
+}

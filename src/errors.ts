@@ -1,0 +1,179 @@
+/**
+ * Error handling: MPI error classes and the one error type of mpi4ts.
+ *
+ * MPI-4.1 §9.4 (error codes and classes) and §9.3 (error handlers). Every
+ * misuse of the API rejects or throws an {@link MPIError} carrying one of the
+ * classes below and a message that names the rank and the call, so that a
+ * report from a 64-rank job points at the line that went wrong.
+ *
+ * Unfinished: user-defined error classes (`MPI_Add_error_class`) and error
+ * handlers other than "errors are exceptions" (mpi4py's default too).
+ *
+ * @module
+ */
+
+/**
+ * The MPI error classes, numbered as in Open MPI and MPICH (MPI-4.1 §9.4,
+ * table 9.1) so that a class read from a native MPI library maps one to one.
+ */
+export const ErrorClass = {
+  SUCCESS: 0,
+  ERR_BUFFER: 1,
+  ERR_COUNT: 2,
+  ERR_TYPE: 3,
+  ERR_TAG: 4,
+  ERR_COMM: 5,
+  ERR_RANK: 6,
+  ERR_REQUEST: 7,
+  ERR_ROOT: 8,
+  ERR_GROUP: 9,
+  ERR_OP: 10,
+  ERR_TOPOLOGY: 11,
+  ERR_DIMS: 12,
+  ERR_ARG: 13,
+  ERR_UNKNOWN: 14,
+  ERR_TRUNCATE: 15,
+  ERR_OTHER: 16,
+  ERR_INTERN: 17,
+  ERR_IN_STATUS: 18,
+  ERR_PENDING: 19,
+  ERR_NO_MEM: 34,
+  ERR_SPAWN: 50,
+  ERR_UNSUPPORTED_OPERATION: 52,
+  ERR_LASTCODE: 92,
+} as const;
+
+/** One of the values of {@link ErrorClass}. */
+export type ErrorClassCode = (typeof ErrorClass)[keyof typeof ErrorClass];
+
+const classNames = new Map<number, string>(
+  Object.entries(ErrorClass).map(([name, code]) => [code, `MPI_${name}`]),
+);
+
+/** What each error class means, as `MPI_Error_string` would say it. */
+const classDescriptions: Record<number, string> = {
+  [ErrorClass.SUCCESS]: 'no error',
+  [ErrorClass.ERR_BUFFER]: 'invalid buffer',
+  [ErrorClass.ERR_COUNT]: 'invalid count',
+  [ErrorClass.ERR_TYPE]: 'invalid datatype',
+  [ErrorClass.ERR_TAG]: 'invalid tag',
+  [ErrorClass.ERR_COMM]: 'invalid communicator',
+  [ErrorClass.ERR_RANK]: 'invalid rank',
+  [ErrorClass.ERR_REQUEST]: 'invalid request',
+  [ErrorClass.ERR_ROOT]: 'invalid root',
+  [ErrorClass.ERR_GROUP]: 'invalid group',
+  [ErrorClass.ERR_OP]: 'invalid reduce operation',
+  [ErrorClass.ERR_TOPOLOGY]: 'invalid topology',
+  [ErrorClass.ERR_DIMS]: 'invalid dimension argument',
+  [ErrorClass.ERR_ARG]: 'invalid argument',
+  [ErrorClass.ERR_UNKNOWN]: 'unknown error',
+  [ErrorClass.ERR_TRUNCATE]: 'message truncated',
+  [ErrorClass.ERR_OTHER]: 'other error',
+  [ErrorClass.ERR_INTERN]: 'internal error',
+  [ErrorClass.ERR_IN_STATUS]: 'error code is in status',
+  [ErrorClass.ERR_PENDING]: 'pending request',
+  [ErrorClass.ERR_NO_MEM]: 'out of memory',
+  [ErrorClass.ERR_SPAWN]: 'could not spawn processes',
+  [ErrorClass.ERR_UNSUPPORTED_OPERATION]: 'operation not supported',
+};
+
+let reportingRank: number | undefined;
+
+/** Set once by the environment so that every error names the rank it happened on. */
+export function setErrorRank(rank: number): void {
+  reportingRank = rank;
+}
+
+/**
+ * The exception of mpi4ts, like mpi4py's `MPI.Exception` (MPI-4.1 §9.4).
+ *
+ * @example
+ * ```ts
+ * try { await comm.Recv(small, 0); }
+ * catch (e) { if (e instanceof MPI.MPIError && e.error_class === MPI.ERR_TRUNCATE) ... }
+ * ```
+ */
+export class MPIError extends Error {
+  /** The MPI error class, one of `MPI.ERR_*`. */
+  readonly error_class: ErrorClassCode;
+  /** Node-style code: `'MPI_ERR_TRUNCATE'` and so on. */
+  readonly code: string;
+  /** The rank that raised it, when known. */
+  readonly rank: number | undefined;
+  /** The call that raised it, such as `'Comm.Send'`. */
+  readonly call: string;
+
+  constructor(errorClass: ErrorClassCode, call: string, detail: string, options?: { cause?: unknown }) {
+    const where = reportingRank === undefined ? call : `rank ${reportingRank}: ${call}`;
+    super(`${where}: ${detail}`, options);
+    this.name = 'MPIError';
+    this.error_class = errorClass;
+    this.code = classNames.get(errorClass) ?? 'MPI_ERR_UNKNOWN';
+    this.rank = reportingRank;
+    this.call = call;
+  }
+
+  /** mpi4py spelling of {@link error_class}. */
+  Get_error_class(): ErrorClassCode {
+    return this.error_class;
+  }
+
+  /** The error code; mpi4ts has no codes beyond the classes. */
+  Get_error_code(): ErrorClassCode {
+    return this.error_class;
+  }
+
+  /** The standard description of the error class. */
+  Get_error_string(): string {
+    return errorString(this.error_class);
+  }
+}
+
+/** `MPI_Error_string`: the description of an error class (MPI-4.1 §9.4). */
+export function errorString(errorClass: number): string {
+  return classDescriptions[errorClass] ?? `unknown error class ${errorClass}`;
+}
+
+/**
+ * The one table of mpi4ts errors: each entry builds an {@link MPIError} with
+ * its class and a message a person can act on. Call sites say
+ * `throw errors.rank('Comm.Send', dest, size)`.
+ */
+export const errors = {
+  rank: (call: string, rank: unknown, size: number, what = 'rank') =>
+    new MPIError(ErrorClass.ERR_RANK, call, `invalid ${what} ${String(rank)}: must be an integer in [0, ${size})` +
+      (what === 'source' ? ', MPI.ANY_SOURCE or MPI.PROC_NULL' : ' or MPI.PROC_NULL')),
+  root: (call: string, root: unknown, size: number) =>
+    new MPIError(ErrorClass.ERR_ROOT, call, `invalid root ${String(root)}: must be an integer in [0, ${size})`),
+  tag: (call: string, tag: unknown, allowAny: boolean) =>
+    new MPIError(ErrorClass.ERR_TAG, call, `invalid tag ${String(tag)}: must be an integer in [0, ${TAG_UB}]` +
+      (allowAny ? ' or MPI.ANY_TAG' : '')),
+  truncate: (call: string, incoming: number, capacity: number, source: number, tag: number) =>
+    new MPIError(ErrorClass.ERR_TRUNCATE, call,
+      `message of ${incoming} bytes from rank ${source} (tag ${tag}) does not fit the ${capacity}-byte receive buffer;` +
+      ' the message was not received and is still pending'),
+  count: (call: string, detail: string) => new MPIError(ErrorClass.ERR_COUNT, call, detail),
+  buffer: (call: string, detail: string) => new MPIError(ErrorClass.ERR_BUFFER, call, detail),
+  type: (call: string, detail: string) => new MPIError(ErrorClass.ERR_TYPE, call, detail),
+  arg: (call: string, detail: string) => new MPIError(ErrorClass.ERR_ARG, call, detail),
+  op: (call: string, detail: string) => new MPIError(ErrorClass.ERR_OP, call, detail),
+  request: (call: string, detail: string) => new MPIError(ErrorClass.ERR_REQUEST, call, detail),
+  group: (call: string, detail: string) => new MPIError(ErrorClass.ERR_GROUP, call, detail),
+  topology: (call: string, detail: string) => new MPIError(ErrorClass.ERR_TOPOLOGY, call, detail),
+  dims: (call: string, detail: string) => new MPIError(ErrorClass.ERR_DIMS, call, detail),
+  other: (call: string, detail: string) => new MPIError(ErrorClass.ERR_OTHER, call, detail),
+  intern: (call: string, detail: string) => new MPIError(ErrorClass.ERR_INTERN, call, detail),
+  noMem: (call: string, detail: string) => new MPIError(ErrorClass.ERR_NO_MEM, call, detail),
+  spawn: (call: string, detail: string) => new MPIError(ErrorClass.ERR_SPAWN, call, detail),
+  unsupported: (call: string, detail: string) => new MPIError(ErrorClass.ERR_UNSUPPORTED_OPERATION, call, detail),
+  freedComm: (call: string, name: string) =>
+    new MPIError(ErrorClass.ERR_COMM, call, `communicator ${name} has been freed`),
+  unserializable: (call: string, path: string, why: string) =>
+    new MPIError(ErrorClass.ERR_ARG, call, `cannot send ${path}: ${why}`),
+  collectiveMismatch: (call: string, mine: string, theirs: string, peer: number) =>
+    new MPIError(ErrorClass.ERR_OTHER, call,
+      `collective mismatch: this rank called ${mine} but rank ${peer} called ${theirs} on the same communicator`),
+};
+
+/** Largest tag value, `MPI.TAG_UB` (MPI-4.1 §3.2.3 guarantees at least 32767). */
+export const TAG_UB = 0x3fffffff;

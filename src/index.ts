@@ -1,0 +1,21 @@
+/**
+ * mpi4ts: MPI for TypeScript.
+ *
+ * @example
+ * ```ts
+ * import { MPI } from 'mpi4ts';
+ * const comm = MPI.COMM_WORLD;
+ * console.log(`${comm.rank} of ${comm.size}`);
+ * ```
+ *
+ * @packageDocumentation
+ */
+
+export { MPI, type AllocatableArray } from './mpi.js';
+export { Comm, Intracomm } from './comm.js';
+export { Request } from './request.js';
+export { Status } from './status.js';
+export { Datatype, type TypedArray } from './datatype.js';
+export { MPIError, ErrorClass, type ErrorClassCode } from './errors.js';
+export type { BufferSpec, VectorBufferSpec } from './buffer.js';
+export type { InPlace } from './constants.js';

@@ -1,0 +1,41 @@
+/**
+ * The `mpi4ts` command: parses the command line and runs the job.
+ *
+ * @module
+ */
+
+import { readFileSync } from 'node:fs';
+import { USAGE, UsageError, parseCommandLine } from './cli.js';
+import { runJob } from './job.js';
+
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return manifest.version;
+}
+
+/** Runs the launcher with `argv` (the arguments after the command's name). */
+export async function main(argv: readonly string[]): Promise<void> {
+  let command;
+  try {
+    command = parseCommandLine(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`mpi4ts: ${error.message}\n${USAGE}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  switch (command.kind) {
+    case 'help':
+      process.stdout.write(`${USAGE}\n`);
+      return;
+    case 'version':
+      process.stdout.write(`${packageVersion()}\n`);
+      return;
+    case 'build-mpi':
+      process.stderr.write('mpi4ts: build-mpi is not available yet\n');
+      process.exitCode = 2;
+      return;
+    case 'run':
+      process.exitCode = await runJob(command.options);
+  }
+}

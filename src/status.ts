@@ -1,0 +1,87 @@
+/**
+ * Status: what a completed receive or a probe tells about its message.
+ *
+ * MPI-4.1 §3.2.5 (return status), §3.8.1 (probe), §5.1.11 (`MPI_Get_elements`).
+ *
+ * @module
+ */
+
+import { ANY_SOURCE, ANY_TAG, UNDEFINED } from './constants.js';
+import { type Datatype, datatypes } from './datatype.js';
+import { ErrorClass } from './errors.js';
+import type { Envelope } from './transport/transport.js';
+
+/**
+ * The status of a receive (MPI-4.1 §3.2.5). Pass one to `recv`, `Recv`,
+ * `probe`, `wait` and friends to learn who sent the message, with which tag,
+ * and how long it was.
+ *
+ * @example
+ * ```ts
+ * const status = new MPI.Status();
+ * await comm.Recv(buf, MPI.ANY_SOURCE, MPI.ANY_TAG, status);
+ * status.Get_source(); status.Get_tag(); status.Get_count(MPI.DOUBLE);
+ * ```
+ */
+export class Status {
+  /** Rank of the sender, `MPI.ANY_SOURCE` before any receive. */
+  source: number = ANY_SOURCE;
+  /** Tag of the message, `MPI.ANY_TAG` before any receive. */
+  tag: number = ANY_TAG;
+  /** Error class of the operation, `MPI.SUCCESS` when it worked. */
+  error: number = ErrorClass.SUCCESS;
+  /** Length of the message in bytes. */
+  byteCount = 0;
+  cancelled = false;
+
+  /** The sender's rank. */
+  Get_source(): number {
+    return this.source;
+  }
+
+  Get_tag(): number {
+    return this.tag;
+  }
+
+  Get_error(): number {
+    return this.error;
+  }
+
+  /**
+   * `MPI_Get_count`: whole elements of `datatype` in the message (bytes for
+   * the default `MPI.BYTE`), or `MPI.UNDEFINED` when it is not a whole number.
+   */
+  Get_count(datatype: Datatype = datatypes.BYTE): number {
+    return this.byteCount % datatype.size === 0 ? this.byteCount / datatype.size : UNDEFINED;
+  }
+
+  /** `MPI_Get_elements`: basic elements of `datatype` (the same as the count for predefined types). */
+  Get_elements(datatype: Datatype): number {
+    return this.Get_count(datatype);
+  }
+
+  /** mpi4py's `count` property: the byte count. */
+  get count(): number {
+    return this.byteCount;
+  }
+
+  Is_cancelled(): boolean {
+    return this.cancelled;
+  }
+
+  Set_source(source: number): void {
+    this.source = source;
+  }
+
+  Set_tag(tag: number): void {
+    this.tag = tag;
+  }
+
+  /** Fills this status from a transport envelope. */
+  assign(envelope: Envelope): void {
+    this.source = envelope.source;
+    this.tag = envelope.tag;
+    this.byteCount = envelope.byteLength;
+    this.error = ErrorClass.SUCCESS;
+  }
+}

@@ -1,0 +1,473 @@
+/**
+ * The progress engine of one shm rank: matching, the eager and rendezvous
+ * protocols, and waiting that spins briefly and then parks.
+ *
+ * MPI-4.1 §3.4 (communication modes: standard, synchronous), §3.5 (semantics:
+ * order, progress), §3.7 (nonblocking operations), §3.8 (probe).
+ *
+ * Matching is by context, source and tag, with wildcards, in arrival order:
+ * every ordered pair of ranks has one FIFO ring, so messages between two ranks
+ * never overtake each other. A message of up to `eagerLimit` bytes is copied
+ * into the ring and its send completes at once; a larger one waits in a heap
+ * arena until a receive matches it (rendezvous), so a blocking `Send` of a big
+ * buffer waits for the receiver exactly as in a real MPI. A receive whose
+ * buffer is too small fails with `ERR_TRUNCATE` and leaves the message queued.
+ *
+ * Unfinished: `MPI_Cancel`, and a pipelined rendezvous for messages larger
+ * than the sender's heap arena (they fail with `ERR_NO_MEM` today).
+ *
+ * @module
+ */
+
+import { errors } from '../../errors.js';
+import type { Envelope, Operation } from '../transport.js';
+import { HeapArena } from './heap.js';
+import { Global, type JobMemory, RankState, Slot, WAIT_TEXT_BYTES, rankBase, ringOffset, waitTextOffset } from './layout.js';
+import { Kind, type RecordHeader, RECORD_HEADER_BYTES, Ring, Word } from './ring.js';
+
+/** Wildcard source and tag at this level (same values as the API's). */
+const ANY = -1;
+
+const RESOLVED: Promise<void> = Promise.resolve();
+
+/** A message that arrived before a receive for it was posted. */
+interface Unexpected {
+  readonly context: number;
+  readonly source: number;
+  readonly tag: number;
+  readonly kind: number;
+  readonly bytes: number;
+  /** Eager messages: a private copy of the payload. */
+  readonly payload: Uint8Array | undefined;
+  readonly request: number;
+  readonly arena: number;
+  readonly offset: number;
+}
+
+/** A record that did not fit its ring yet; kept in order per destination. */
+interface Outgoing {
+  readonly header: RecordHeader;
+  readonly payload: Uint8Array | undefined;
+}
+
+interface Waiter {
+  readonly ready: () => boolean;
+  readonly describe: () => string;
+  readonly resolve: () => void;
+}
+
+abstract class ShmOperation implements Operation {
+  done = false;
+  envelope: Envelope | undefined = undefined;
+  data: Uint8Array | undefined = undefined;
+  error: Error | undefined = undefined;
+
+  constructor(protected readonly engine: ShmEngine) {}
+
+  test(): boolean {
+    if (!this.done) this.engine.poll();
+    return this.done;
+  }
+
+  wait(): Promise<void> {
+    return this.done ? RESOLVED : this.engine.waitUntil(() => this.done, () => this.describe());
+  }
+
+  abstract describe(): string;
+}
+
+/** A send; complete once the data left (eager) or the receiver took it (rendezvous, Ssend). */
+export class SendOperation extends ShmOperation {
+  /** Offset of the staging copy in this rank's arena, or -1. */
+  staging = -1;
+
+  constructor(engine: ShmEngine, readonly dest: number, readonly tag: number, readonly bytes: number,
+    readonly sync: boolean, private readonly destLabel: number) {
+    super(engine);
+  }
+
+  describe(): string {
+    return `${this.sync ? 'Ssend' : 'Send'}(dest=${this.destLabel}, tag=${this.tag}, ${this.bytes} bytes)` +
+      ' waiting for a matching receive';
+  }
+}
+
+/** A posted receive. */
+export class RecvOperation extends ShmOperation {
+  constructor(engine: ShmEngine, readonly context: number, readonly source: number, readonly tag: number,
+    readonly into: Uint8Array | undefined, readonly rankOf: Int32Array, private readonly sourceLabel: number) {
+    super(engine);
+  }
+
+  /** Completes with the message's envelope; `source` is a world rank. */
+  complete(source: number, tag: number, bytes: number): void {
+    this.envelope = { source: this.rankOf[source]!, tag, byteLength: bytes };
+    this.done = true;
+  }
+
+  describe(): string {
+    const source = this.sourceLabel === ANY ? 'ANY_SOURCE' : String(this.sourceLabel);
+    const tag = this.tag === ANY ? 'ANY_TAG' : String(this.tag);
+    return `Recv(source=${source}, tag=${tag}${this.into ? `, ${this.into.byteLength}-byte buffer` : ''})`;
+  }
+}
+
+/** Tuning of waits, from the launcher. */
+export interface WaitTuning {
+  /** Microseconds a wait spins before it parks. */
+  readonly spinMicros: number;
+}
+
+/** The engine of one rank. There is one per rank (per worker thread). */
+export class ShmEngine {
+  readonly size: number;
+  readonly arena: HeapArena;
+  readonly eagerLimit: number;
+  private readonly control: Int32Array;
+  private readonly controlBytes: Uint8Array;
+  private readonly base: number;
+  private readonly inRings: Ring[];
+  private readonly outRings: Ring[];
+  private readonly heapViews: Uint8Array[];
+  private readonly heaps: readonly SharedArrayBuffer[];
+  private readonly posted: RecvOperation[] = [];
+  private readonly unexpected: Unexpected[] = [];
+  private readonly awaitingFin = new Map<number, SendOperation>();
+  private readonly outbox: Outgoing[][];
+  private outboxCount = 0;
+  private lastDoorbell = -1;
+  private nextRequest = 1;
+  private readonly waiters: Waiter[] = [];
+  private parked = false;
+  private readonly spinMillis: number;
+  private readonly textEncoder = new TextEncoder();
+  private handling = false;
+
+  constructor(readonly rank: number, memory: JobMemory, tuning: WaitTuning) {
+    this.size = memory.size;
+    this.eagerLimit = memory.eagerLimit;
+    this.control = new Int32Array(memory.control);
+    this.controlBytes = new Uint8Array(memory.control);
+    this.base = rankBase(rank);
+    const words = new Int32Array(memory.rings);
+    const bytes = new Uint8Array(memory.rings);
+    this.inRings = [];
+    this.outRings = [];
+    for (let peer = 0; peer < memory.size; peer++) {
+      this.inRings.push(new Ring(words, bytes, ringOffset(memory, peer, rank), memory.ringCapacity));
+      this.outRings.push(new Ring(words, bytes, ringOffset(memory, rank, peer), memory.ringCapacity));
+    }
+    this.heaps = memory.heaps;
+    this.heapViews = memory.heaps.map((heap) => new Uint8Array(heap));
+    this.arena = new HeapArena(memory.heaps[rank]!);
+    this.outbox = Array.from({ length: memory.size }, () => []);
+    this.spinMillis = tuning.spinMicros / 1000;
+  }
+
+  /** The control block word of this rank at `slot`. */
+  private slot(slot: number): number {
+    return this.base + slot;
+  }
+
+  // ---------------------------------------------------------------- sending
+
+  /**
+   * Starts a send to world rank `dest`. The data is copied (eager into the
+   * ring, rendezvous into the heap) unless it already lives in a heap arena.
+   */
+  isend(context: number, dest: number, tag: number, data: Uint8Array, sync: boolean, destLabel: number): SendOperation {
+    const bytes = data.byteLength;
+    const op = new SendOperation(this, dest, tag, bytes, sync, destLabel);
+    if (bytes <= this.eagerLimit) {
+      const request = sync ? this.nextRequest++ : 0;
+      if (sync) this.awaitingFin.set(request, op);
+      this.inject(dest, { kind: sync ? Kind.EAGER_SYNC : Kind.EAGER, context, tag, payloadBytes: bytes, request,
+        offset: 0, arena: 0 }, data);
+      if (!sync) op.done = true;
+      return op;
+    }
+    let arena = this.heaps.indexOf(data.buffer as SharedArrayBuffer);
+    let offset = data.byteOffset;
+    if (arena < 0) {
+      arena = this.rank;
+      offset = this.arena.allocate(bytes);
+      if (offset < 0) {
+        throw errors.noMem('Comm.Send', `a ${bytes}-byte message does not fit this rank's shared heap; ` +
+          'start the job with a larger --heap-size');
+      }
+      this.heapViews[arena]!.set(data, offset);
+      op.staging = offset;
+    }
+    const request = this.nextRequest++;
+    this.awaitingFin.set(request, op);
+    this.inject(dest, { kind: Kind.RTS, context, tag, payloadBytes: bytes, request, offset, arena }, undefined);
+    return op;
+  }
+
+  /** Writes a record to `dest`'s ring, or queues it (with a copy of the payload) behind earlier ones. */
+  private inject(dest: number, header: RecordHeader, payload: Uint8Array | undefined): void {
+    const queue = this.outbox[dest]!;
+    if (queue.length === 0 && this.outRings[dest]!.push(header, payload)) {
+      this.ringDoorbell(dest);
+      return;
+    }
+    queue.push({ header, payload: payload?.slice() });
+    this.outboxCount++;
+    this.outRings[dest]!.setProducerWaiting();
+    this.flush(dest);
+  }
+
+  private flush(dest: number): void {
+    const queue = this.outbox[dest]!;
+    const ring = this.outRings[dest]!;
+    let sent = 0;
+    while (sent < queue.length && ring.push(queue[sent]!.header, queue[sent]!.payload)) sent++;
+    if (sent === 0) return;
+    queue.splice(0, sent);
+    this.outboxCount -= sent;
+    this.ringDoorbell(dest);
+  }
+
+  private ringDoorbell(dest: number): void {
+    const bell = rankBase(dest) + Slot.DOORBELL;
+    Atomics.add(this.control, bell, 1);
+    if (Atomics.load(this.control, rankBase(dest) + Slot.SLEEPING) !== 0) Atomics.notify(this.control, bell, 1);
+  }
+
+  // -------------------------------------------------------------- receiving
+
+  /**
+   * Posts a receive on `context` from world rank `source` (or ANY). `rankOf`
+   * maps world ranks to the communicator's, for the envelope.
+   */
+  irecv(context: number, source: number, tag: number, into: Uint8Array | undefined, rankOf: Int32Array,
+    sourceLabel: number): RecvOperation {
+    const op = new RecvOperation(this, context, source, tag, into, rankOf, sourceLabel);
+    this.poll();
+    const index = this.findUnexpected(context, source, tag);
+    if (index >= 0) {
+      const message = this.unexpected[index]!;
+      if (this.deliver(op, message.source, message.tag, message.kind, message.bytes, message.request,
+        message.payload ?? this.heapViews[message.arena]!, message.payload ? 0 : message.offset)) {
+        this.unexpected.splice(index, 1);
+      }
+    } else {
+      this.posted.push(op);
+    }
+    return op;
+  }
+
+  /** The first queued message that a receive would match, with its world source. */
+  iprobe(context: number, source: number, tag: number): Unexpected | undefined {
+    this.poll();
+    const index = this.findUnexpected(context, source, tag);
+    return index < 0 ? undefined : this.unexpected[index];
+  }
+
+  private findUnexpected(context: number, source: number, tag: number): number {
+    const list = this.unexpected;
+    for (let i = 0; i < list.length; i++) {
+      const m = list[i]!;
+      if (m.context === context && (source === ANY || m.source === source) && (tag === ANY || m.tag === tag)) return i;
+    }
+    return -1;
+  }
+
+  private findPosted(context: number, source: number, tag: number): number {
+    const list = this.posted;
+    for (let i = 0; i < list.length; i++) {
+      const op = list[i]!;
+      if (op.context === context && (op.source === ANY || op.source === source) && (op.tag === ANY || op.tag === tag)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * Hands a matched message to a receive. Returns false when the receive's
+   * buffer is too small: the receive fails and the message stays queued.
+   */
+  private deliver(op: RecvOperation, source: number, tag: number, kind: number, bytes: number, request: number,
+    memory: Uint8Array, offset: number): boolean {
+    const into = op.into;
+    if (into !== undefined && bytes > into.byteLength) {
+      op.error = errors.truncate('Comm.Recv', bytes, into.byteLength, op.rankOf[source]!, tag);
+      op.done = true;
+      return false;
+    }
+    const payload = memory.subarray(offset, offset + bytes);
+    if (into !== undefined) into.set(payload);
+    else op.data = payload.slice();
+    op.complete(source, tag, bytes);
+    if (kind !== Kind.EAGER) {
+      this.inject(source, { kind: Kind.FIN, context: 0, tag: 0, payloadBytes: 0, request, offset: 0, arena: 0 },
+        undefined);
+    }
+    return true;
+  }
+
+  // --------------------------------------------------------------- progress
+
+  /**
+   * Reads every record that has arrived, matches messages, completes sends
+   * and flushes queued records. Cheap when nothing happened. Returns true when
+   * anything was handled.
+   */
+  poll(): boolean {
+    const bell = Atomics.load(this.control, this.base + Slot.DOORBELL);
+    if (bell === this.lastDoorbell && this.outboxCount === 0) return false;
+    if (this.handling) return false;
+    this.handling = true;
+    this.lastDoorbell = bell;
+    let handled = false;
+    try {
+      for (let source = 0; source < this.size; source++) {
+        const ring = this.inRings[source]!;
+        let at: number;
+        while ((at = ring.peek()) >= 0) {
+          this.handle(source, ring, at);
+          ring.release(at);
+          handled = true;
+        }
+        if (ring.takeProducerWaiting()) this.ringDoorbell(source);
+      }
+      if (this.outboxCount > 0) {
+        for (let dest = 0; dest < this.size; dest++) if (this.outbox[dest]!.length > 0) this.flush(dest);
+      }
+    } finally {
+      this.handling = false;
+    }
+    if (handled) {
+      Atomics.add(this.control, this.slot(Slot.PROGRESS), 1);
+      if (this.waiters.length > 0) this.settleWaiters();
+    }
+    return handled;
+  }
+
+  private handle(source: number, ring: Ring, at: number): void {
+    const words = ring.words;
+    const w = at >> 2;
+    const kind = words[w + Word.KIND]!;
+    const request = words[w + Word.REQUEST]!;
+    if (kind === Kind.FIN) {
+      const op = this.awaitingFin.get(request);
+      if (op === undefined) return;
+      this.awaitingFin.delete(request);
+      if (op.staging >= 0) this.arena.release(op.staging);
+      op.done = true;
+      return;
+    }
+    const context = words[w + Word.CONTEXT]!;
+    const tag = words[w + Word.TAG]!;
+    const bytes = words[w + Word.PAYLOAD]!;
+    const offset = words[w + Word.OFFSET]!;
+    const arena = words[w + Word.ARENA]!;
+    const index = this.findPosted(context, source, tag);
+    if (index >= 0) {
+      const op = this.posted[index]!;
+      this.posted.splice(index, 1);
+      const delivered = kind === Kind.RTS
+        ? this.deliver(op, source, tag, kind, bytes, request, this.heapViews[arena]!, offset)
+        : this.deliver(op, source, tag, kind, bytes, request, ring.bytes, at + RECORD_HEADER_BYTES);
+      if (delivered) return;
+    }
+    const payload = kind === Kind.RTS ? undefined
+      : ring.bytes.slice(at + RECORD_HEADER_BYTES, at + RECORD_HEADER_BYTES + bytes);
+    this.unexpected.push({ context, source, tag, kind, bytes, payload, request, arena, offset });
+  }
+
+  // ----------------------------------------------------------------- waiting
+
+  /**
+   * Resolves once `ready()` holds. Spins (polling) for a few microseconds
+   * first, so that a message already on its way completes without a trip
+   * through the event loop; then parks on the doorbell with
+   * `Atomics.waitAsync`, leaving the event loop (timers, I/O) running.
+   */
+  waitUntil(ready: () => boolean, describe: () => string): Promise<void> {
+    const spinEnd = performance.now() + this.spinMillis;
+    let spins = 0;
+    do {
+      this.poll();
+      if (ready()) return RESOLVED;
+    } while (++spins < 64 || performance.now() < spinEnd);
+    return new Promise<void>((resolve) => {
+      this.waiters.push({ ready, describe, resolve });
+      if (!this.parked) void this.parkLoop();
+    });
+  }
+
+  private settleWaiters(): void {
+    const waiters = this.waiters;
+    for (let i = 0; i < waiters.length;) {
+      if (waiters[i]!.ready()) {
+        waiters[i]!.resolve();
+        waiters.splice(i, 1);
+      } else {
+        i++;
+      }
+    }
+  }
+
+  private async parkLoop(): Promise<void> {
+    this.parked = true;
+    // Atomics.waitAsync alone does not keep a worker's event loop alive.
+    const keepAlive = setInterval(() => undefined, 1 << 30);
+    const control = this.control;
+    const bellIndex = this.slot(Slot.DOORBELL);
+    try {
+      while (this.waiters.length > 0) {
+        this.poll();
+        this.settleWaiters();
+        if (this.waiters.length === 0) break;
+        Atomics.store(control, this.slot(Slot.SLEEPING), 1);
+        const seen = Atomics.load(control, bellIndex);
+        if (seen !== this.lastDoorbell || this.outboxCount > 0 && this.poll()) {
+          Atomics.store(control, this.slot(Slot.SLEEPING), 0);
+          continue;
+        }
+        this.publishBlocked();
+        const result = Atomics.waitAsync(control, bellIndex, seen, 200);
+        if (result.async) await result.value;
+        Atomics.store(control, this.slot(Slot.SLEEPING), 0);
+        Atomics.store(control, this.slot(Slot.STATE), RankState.RUNNING);
+      }
+    } finally {
+      clearInterval(keepAlive);
+      this.parked = false;
+    }
+  }
+
+  /**
+   * Tells the deadlock monitor that this rank waits for other ranks only,
+   * and on what. A rank that also has timers or I/O pending is not blocked:
+   * those may well be what lets the job go on.
+   */
+  private publishBlocked(): void {
+    const state = hasOtherWork() ? RankState.RUNNING : RankState.BLOCKED;
+    if (state === RankState.BLOCKED) {
+      const text = this.waiters.slice(0, 4).map((w) => w.describe()).join('; ')
+        + (this.waiters.length > 4 ? `; and ${this.waiters.length - 4} more` : '');
+      const at = waitTextOffset(this.size, this.rank);
+      const { written } = this.textEncoder.encodeInto(text, this.controlBytes.subarray(at, at + WAIT_TEXT_BYTES));
+      Atomics.store(this.control, this.slot(Slot.WAIT_TEXT_LENGTH), written);
+    }
+    Atomics.store(this.control, this.slot(Slot.STATE), state);
+  }
+
+  /** Allocates a context id pair (point-to-point, collective) unique in the job. */
+  allocateContext(): number {
+    return Atomics.add(this.control, Global.NEXT_CONTEXT, 2);
+  }
+}
+
+/** Resources of the event loop that are not the engine's own keep-alive timer. */
+function hasOtherWork(): boolean {
+  let timers = 0;
+  for (const resource of process.getActiveResourcesInfo()) {
+    if (resource === 'Timeout') timers++;
+    else if (resource !== 'MessagePort' && resource !== 'CloseReq') return true;
+  }
+  return timers > 1;
+}

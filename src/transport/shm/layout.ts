@@ -1,0 +1,126 @@
+/**
+ * Shared memory of one shm job: what the launcher allocates and every rank maps.
+ *
+ * Three kinds of SharedArrayBuffer:
+ * - the control block: per-rank doorbells, sleep flags and state that the
+ *   launcher reads to report deadlocks, plus job-wide counters;
+ * - the rings: one single-producer single-consumer ring per ordered pair of
+ *   ranks, carrying eager messages and rendezvous control records;
+ * - the heaps: one arena per rank, from which `MPI.alloc` and rendezvous
+ *   staging take memory that any rank can copy from directly.
+ *
+ * @module
+ */
+
+/** Everything a rank needs to join the job, passed in `workerData.mpi4ts`. */
+export interface JobMemory {
+  readonly size: number;
+  readonly control: SharedArrayBuffer;
+  readonly rings: SharedArrayBuffer;
+  /** Bytes of one ring's data area (a power of two). */
+  readonly ringCapacity: number;
+  /** One arena per rank. */
+  readonly heaps: readonly SharedArrayBuffer[];
+  /** Messages up to this many bytes go eagerly; larger ones by rendezvous. */
+  readonly eagerLimit: number;
+}
+
+/** Job-wide words of the control block (Int32 indices). */
+export const Global = {
+  /** Next free communicator context id (allocated with Atomics.add). */
+  NEXT_CONTEXT: 0,
+  /** Set by the launcher to stop every rank. */
+  ABORTED: 1,
+} as const;
+
+const GLOBAL_WORDS = 16;
+/** Int32 words per rank in the control block. */
+export const RANK_WORDS = 16;
+/** Bytes per rank for the text that describes where it waits. */
+export const WAIT_TEXT_BYTES = 1024;
+
+/** Per-rank words of the control block, relative to {@link rankBase}. */
+export const Slot = {
+  /** Bumped by every producer after it writes a record to one of this rank's rings. */
+  DOORBELL: 0,
+  /** 1 while the rank is parked in Atomics.waitAsync: producers then notify. */
+  SLEEPING: 1,
+  /** One of {@link RankState}. */
+  STATE: 2,
+  /** Bumped on every record handled: the deadlock monitor watches for change. */
+  PROGRESS: 3,
+  /** Bytes of text in this rank's wait description. */
+  WAIT_TEXT_LENGTH: 4,
+} as const;
+
+/** What a rank is doing, as the deadlock monitor sees it. */
+export const RankState = {
+  /** Running JavaScript (computing, or waiting on something that is not MPI). */
+  RUNNING: 0,
+  /** Parked on MPI operations only: only another rank can wake it. */
+  BLOCKED: 1,
+} as const;
+
+/** Int32 index of a rank's first control word. */
+export function rankBase(rank: number): number {
+  return GLOBAL_WORDS + rank * RANK_WORDS;
+}
+
+/** Byte offset of a rank's wait description in the control block. */
+export function waitTextOffset(size: number, rank: number): number {
+  return (GLOBAL_WORDS + size * RANK_WORDS) * 4 + rank * WAIT_TEXT_BYTES;
+}
+
+/** Bytes before a ring's data area: head and tail on separate cache lines. */
+export const RING_HEADER_BYTES = 128;
+/** Int32 index, within a ring header, of the producer's write position. */
+export const RING_HEAD = 0;
+/** Int32 index, within a ring header, of the consumer's read position. */
+export const RING_TAIL = 16;
+/** Int32 index, within a ring header, of the flag a producer sets when the ring was full. */
+export const RING_PRODUCER_WAITING = 17;
+
+/** Byte offset of the ring that carries messages from `source` to `dest`. */
+export function ringOffset(memory: Pick<JobMemory, 'size' | 'ringCapacity'>, source: number, dest: number): number {
+  return (source * memory.size + dest) * (RING_HEADER_BYTES + memory.ringCapacity);
+}
+
+/** Options that size a job's shared memory. */
+export interface LayoutOptions {
+  eagerLimit: number;
+  /** Bytes of each rank's heap arena. */
+  heapBytes: number;
+}
+
+/** Default eager limit, as in the issue and in most MPI libraries' shared-memory paths. */
+export const DEFAULT_EAGER_LIMIT = 64 * 1024;
+
+/** Default heap arena per rank: large enough for big messages, lazily committed by the OS. */
+export function defaultHeapBytes(size: number): number {
+  const total = 16 * 1024 ** 3;
+  return Math.max(256 * 1024 ** 2, Math.min(2 * 1024 ** 3, Math.floor(total / size / 4096) * 4096));
+}
+
+/** Allocates the shared memory of a job of `size` ranks. */
+export function allocateJobMemory(size: number, options: LayoutOptions): JobMemory {
+  const ringCapacity = nextPowerOfTwo(Math.max(4096, 2 * (options.eagerLimit + 64)));
+  const controlBytes = (GLOBAL_WORDS + size * RANK_WORDS) * 4 + size * WAIT_TEXT_BYTES;
+  const control = new SharedArrayBuffer(controlBytes);
+  new Int32Array(control)[Global.NEXT_CONTEXT] = FIRST_DYNAMIC_CONTEXT;
+  const rings = new SharedArrayBuffer(size * size * (RING_HEADER_BYTES + ringCapacity));
+  const heaps = Array.from({ length: size }, () => new SharedArrayBuffer(options.heapBytes));
+  return { size, control, rings, ringCapacity, heaps, eagerLimit: options.eagerLimit };
+}
+
+/** Context ids of the predefined communicators; dynamic ones are allocated from the control block. */
+export const Context = {
+  WORLD: 0,
+  SELF: 2,
+} as const;
+const FIRST_DYNAMIC_CONTEXT = 4;
+
+function nextPowerOfTwo(n: number): number {
+  let p = 1;
+  while (p < n) p *= 2;
+  return p;
+}

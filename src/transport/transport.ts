@@ -1,0 +1,154 @@
+/**
+ * The transport interface: what the API layer needs from a way of moving bytes
+ * between ranks. Two implementations sit behind it: `shm` (worker threads of one
+ * process, SharedArrayBuffer rings) and `mpi` (a native binding over Open MPI or
+ * MPICH). The API layer never knows which one it runs on.
+ *
+ * MPI-4.1 §3 (point-to-point: envelopes, matching, modes), §3.7 (nonblocking
+ * requests). Collectives (§6) are given by {@link Collectives}: the shm transport
+ * builds them from point-to-point in `src/collective/`, the mpi transport hands
+ * them to the MPI library.
+ *
+ * @module
+ */
+
+import type { Datatype, TypedArray } from '../datatype.js';
+import type { Op } from '../op.js';
+
+/** What a matched or probed message looks like from the receiving side (MPI-4.1 §3.2.3). */
+export interface Envelope {
+  /** Rank of the sender in the communicator. */
+  readonly source: number;
+  readonly tag: number;
+  /** Length of the message in bytes. */
+  readonly byteLength: number;
+}
+
+/**
+ * One pending send or receive at the transport level (MPI-4.1 §3.7.3).
+ * `test` and `wait` both drive progress; neither throws: a failed operation
+ * completes with {@link error} set.
+ */
+export interface Operation {
+  /** Makes progress; true once the operation is complete. Never waits. */
+  test(): boolean;
+  /** Settles once the operation is complete (an already-resolved Promise when it is). */
+  wait(): Promise<void>;
+  /** For a receive, once complete: who sent it, with which tag and how many bytes. */
+  readonly envelope: Envelope | undefined;
+  /** For a receive posted without a buffer, once complete: the whole message. */
+  readonly data: Uint8Array | undefined;
+  /** Set when the operation failed, such as a truncated receive. */
+  readonly error: Error | undefined;
+  /**
+   * What this operation is, for deadlock reports: `Send(dest=1, tag=0, 8000000 bytes)`.
+   */
+  describe(): string;
+}
+
+/**
+ * The transport side of one communicator: point-to-point within one group
+ * under one context, so that messages of two communicators never match.
+ * Ranks are ranks of this communicator.
+ */
+export interface Endpoint {
+  readonly rank: number;
+  readonly size: number;
+  /**
+   * True when `isend` copies data that is not transport memory before it
+   * returns, so the caller may reuse a scratch buffer at once.
+   */
+  readonly copiesOnSend: boolean;
+  /**
+   * Starts a send of `data` (MPI-4.1 §3.7.2). `sync` makes it synchronous
+   * (completes only once matched: `Ssend`). The transport may read `data`
+   * until the operation completes.
+   */
+  isend(data: Uint8Array, dest: number, tag: number, sync: boolean): Operation;
+  /**
+   * Starts a receive (MPI-4.1 §3.7.2). With `into`, the message lands there and
+   * a longer message fails with `ERR_TRUNCATE`, staying unreceived. Without it,
+   * the whole message is delivered as {@link Operation.data} (object messages).
+   */
+  irecv(into: Uint8Array | undefined, source: number, tag: number): Operation;
+  /** The envelope of the first message that a receive would match now, if any (§3.8.1). */
+  iprobe(source: number, tag: number): Envelope | undefined;
+  /** Waits for a message that a receive would match (§3.8.1). */
+  probe(source: number, tag: number): Promise<Envelope>;
+  /** Collective operations over this communicator (MPI-4.1 §6). */
+  readonly collectives: Collectives;
+  /** Translates a rank of this communicator to the transport's world rank. */
+  worldRankOf(rank: number): number;
+  /**
+   * A new endpoint over the ranks of this one that `color` selects, ordered by
+   * `key` then by rank (MPI-4.1 §7.4.2 `MPI_Comm_split`); undefined for
+   * `MPI.UNDEFINED`. Collective. `Dup` is `split(0, rank)`.
+   */
+  split(color: number, key: number): Promise<Endpoint | undefined>;
+  /** Releases the context (MPI-4.1 §7.4.3). */
+  free(): void;
+}
+
+/**
+ * The collectives at the transport level (MPI-4.1 §6): buffers are byte views
+ * for data movement and typed arrays with their datatype for reductions. The
+ * API layer has already parsed buffer specs, checked roots and counts, and
+ * resolved `IN_PLACE` to `undefined` send buffers.
+ */
+export interface Collectives {
+  barrier(): Promise<void>;
+  /** `buf` is the root's data on the root and the landing place elsewhere. */
+  bcast(buf: Uint8Array, root: number): Promise<void>;
+  /**
+   * Block `i` (bytes `displs[i]` to `displs[i] + counts[i]` of `recv`) comes from rank `i`.
+   * `send` undefined means in place: the root's own block is already in `recv`.
+   * `recv`, `counts` and `displs` matter on the root only.
+   */
+  gatherv(send: Uint8Array | undefined, recv: Uint8Array | undefined, counts: readonly number[] | undefined,
+    displs: readonly number[] | undefined, root: number): Promise<void>;
+  /** The root sends block `i` of `send` to rank `i`; `recv` undefined means in place at the root. */
+  scatterv(send: Uint8Array | undefined, counts: readonly number[] | undefined, displs: readonly number[] | undefined,
+    recv: Uint8Array | undefined, root: number): Promise<void>;
+  /** Everybody gathers block `i` from rank `i`; `send` undefined: own block already in place. */
+  allgatherv(send: Uint8Array | undefined, recv: Uint8Array, counts: readonly number[], displs: readonly number[]): Promise<void>;
+  /** Rank `i` sends block `j` of its `send` to rank `j`, who puts it at block `i` of `recv`. */
+  alltoallv(send: Uint8Array | undefined, sendCounts: readonly number[], sendDispls: readonly number[],
+    recv: Uint8Array, recvCounts: readonly number[], recvDispls: readonly number[]): Promise<void>;
+  /** Reduces `count` elements; `send` undefined means in place (data in `recv`). `recv` is the root's. */
+  reduce(send: TypedArray | undefined, recv: TypedArray | undefined, count: number, datatype: Datatype, op: Op,
+    root: number): Promise<void>;
+  allreduce(send: TypedArray | undefined, recv: TypedArray, count: number, datatype: Datatype, op: Op): Promise<void>;
+  /** Reduces `sum(counts)` elements and leaves block `i` of the result on rank `i`. */
+  reduceScatter(send: TypedArray | undefined, recv: TypedArray, counts: readonly number[], datatype: Datatype,
+    op: Op): Promise<void>;
+  /** Inclusive (`exclusive` false) or exclusive prefix reduction in rank order. */
+  scan(send: TypedArray | undefined, recv: TypedArray, count: number, datatype: Datatype, op: Op,
+    exclusive: boolean): Promise<void>;
+}
+
+/** A way of running ranks: what the environment picks at start-up. */
+export interface Transport {
+  /** `'shm'` (embedded, worker threads) or `'mpi'` (native MPI library). */
+  readonly name: 'shm' | 'mpi';
+  /** Rank of this process or thread in `COMM_WORLD`. */
+  readonly worldRank: number;
+  readonly worldSize: number;
+  /** Endpoint of `MPI.COMM_WORLD`. */
+  readonly world: Endpoint;
+  /** Endpoint of `MPI.COMM_SELF`. */
+  readonly self: Endpoint;
+  /**
+   * A typed array of `length` elements in memory this transport moves with
+   * fewest copies (`MPI.alloc`): the shared heap on shm, plain memory on mpi.
+   */
+  alloc<T extends TypedArray>(arrayType: { new (buffer: ArrayBufferLike, byteOffset: number, length: number): T;
+    readonly BYTES_PER_ELEMENT: number }, length: number): T;
+  /** Ends the whole job with `code` (MPI-4.1 §9.5 `MPI_Abort`). Never returns. */
+  abort(code: number, reason: string): never;
+  /** `MPI_Get_processor_name`. */
+  processorName(): string;
+  /** `MPI_Get_library_version`. */
+  libraryVersion(): string;
+  /** `MPI_Wtick`: resolution of `MPI.Wtime` in seconds. */
+  wtick(): number;
+}
