@@ -1,0 +1,40 @@
+// Runs a program through the mpi4ts launcher and collects what it printed.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const root = fileURLToPath(new URL('../..', import.meta.url));
+const launcher = fileURLToPath(new URL('../../bin/mpi4ts.js', import.meta.url));
+
+export interface JobResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** Wall time of the whole job, in milliseconds. */
+  ms: number;
+}
+
+/** Runs `node bin/mpi4ts.js <launcherArgs...> <script> <args...>`; kills it after `timeoutMs`. */
+export function launch(script: string, ranks: number, args: readonly string[] = [],
+  options: { launcherArgs?: readonly string[]; timeoutMs?: number } = {}): Promise<JobResult> {
+  const started = Date.now();
+  const child = spawn(process.execPath,
+    [launcher, '-n', String(ranks), ...(options.launcherArgs ?? []), script, ...args],
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+  return new Promise((resolve) => {
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+}
+
+/** The lines of `text` that start with `prefix`, sorted. */
+export function linesStartingWith(text: string, prefix: string): string[] {
+  return text.split('\n').filter((line) => line.startsWith(prefix)).sort();
+}

@@ -1,0 +1,122 @@
+// The shm transport end to end: conformance at several rank counts, load,
+// oversubscription, the launcher, and every way a job can fail.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { launch, linesStartingWith, root } from './helpers/launch.js';
+
+describe('point-to-point conformance', () => {
+  for (const ranks of [2, 3, 4]) {
+    it(`passes with ${ranks} ranks`, async () => {
+      const result = await launch('test/conformance/p2p.ts', ranks);
+      assert.equal(result.stderr, '');
+      assert.equal(result.code, 0);
+      assert.deepEqual(linesStartingWith(result.stdout, 'p2p ok'),
+        Array.from({ length: ranks }, (_, r) => `p2p ok ${r}`).sort());
+    });
+  }
+});
+
+describe('ordering and loss', () => {
+  it('delivers 1,000,000 messages among 4 ranks once, intact and in order', async () => {
+    const result = await launch('test/programs/stress.ts', 4, ['1000000'], { timeoutMs: 600_000 });
+    assert.equal(result.stderr, '');
+    assert.equal(result.code, 0);
+    const match = /stress ok messages=(\d+)/.exec(result.stdout);
+    assert.ok(match, result.stdout);
+    assert.ok(Number(match[1]) >= 1_000_000, `only ${match[1]} messages`);
+  });
+});
+
+describe('oversubscription', () => {
+  it('runs 8 ranks on this machine without stalling', async () => {
+    const result = await launch('test/programs/oversubscribed.ts', 8, ['300'], { timeoutMs: 60_000 });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(linesStartingWith(result.stdout, 'oversubscribed ok').length, 8);
+  });
+});
+
+describe('launcher', () => {
+  it('passes arguments through and forwards whole lines, tagged with --tag-output', async () => {
+    const result = await launch('test/programs/args.ts', 3, ['--flag', 'two words'], { launcherArgs: ['--tag-output'] });
+    assert.equal(result.code, 0, result.stderr);
+    for (let rank = 0; rank < 3; rank++) {
+      const line = result.stdout.split('\n').find((l) => l.startsWith(`[${rank}] {`));
+      assert.ok(line, result.stdout);
+      const seen = JSON.parse(line.slice(line.indexOf('{'))) as { rank: number; size: number; argv: string[]; script: string };
+      assert.deepEqual(seen.argv, ['--flag', 'two words']);
+      assert.equal(seen.rank, rank);
+      assert.equal(seen.size, 3);
+      assert.match(seen.script, /args\.ts$/);
+      assert.ok(result.stdout.includes(`[${rank}] partial line from ${rank} completed\n`));
+    }
+  });
+
+  it('runs a script without the launcher as a singleton', () => {
+    const result = spawnSync(process.execPath, ['test/programs/singleton.mjs'], { cwd: root, encoding: 'utf8' });
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(result.stdout, 'singleton ok\n');
+  });
+
+  it('rejects a bad command line with the usage', () => {
+    const result = spawnSync(process.execPath, ['bin/mpi4ts.js', '-n', 'zero', 'x.ts'], { cwd: root, encoding: 'utf8' });
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /-n expects a positive integer/);
+    assert.match(result.stderr, /Usage: mpi4ts/);
+  });
+
+  it('runs the README hello world', async () => {
+    const result = await launch('examples/hello.ts', 4);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(linesStartingWith(result.stdout, 'Hello').map((l) => l.replace(/ on .*/, '')),
+      [0, 1, 2, 3].map((r) => `Hello from rank ${r} of 4`));
+  });
+});
+
+describe('failures end the job', () => {
+  const cases: [string, number | undefined, RegExp][] = [
+    ['throw', 1, /rank 2 failed: Error: boom from the culprit/],
+    ['reject', 1, /rank 2 failed: RangeError: unhandled rejection from the culprit/],
+    ['abort', 7, /rank 2 called Abort\(7\)/],
+    ['exit', 5, /rank 2 exited with code 5/],
+    ['truncate', 1, /rank 2 failed: MPIError: rank 2: Comm\.Recv: message of 64 bytes .* does not fit the 32-byte/],
+    ['unserializable', 1, /rank 2 failed: MPIError: rank 2: Comm\.send: cannot send value\.callback: a function/],
+    ['bad-rank', 1, /rank 2 failed: MPIError: rank 2: Comm\.send: invalid dest 13/],
+    ['bad-tag', 1, /rank 2 failed: MPIError: rank 2: Comm\.send: invalid tag -3/],
+  ];
+  for (const [mode, code, message] of cases) {
+    it(`${mode}: non-zero exit, a report naming the rank, nothing left running`, async () => {
+      const result = await launch('test/programs/failures.ts', 3, [mode], { timeoutMs: 20_000 });
+      assert.equal(result.signal, null, 'the launcher ended by itself');
+      assert.equal(result.code, code);
+      assert.match(result.stderr, message);
+      assert.match(result.stderr, /stopping the job \(3 ranks\) because rank 2 failed/);
+      assert.ok(result.ms < 10_000, `took ${result.ms} ms`);
+    });
+  }
+
+  it('reports the ring deadlock of large blocking sends', async () => {
+    const result = await launch('test/programs/ring_deadlock.ts', 4, ['1000000'], { timeoutMs: 20_000 });
+    assert.equal(result.code, 3);
+    assert.match(result.stderr, /deadlock: every rank is blocked/);
+    for (let rank = 0; rank < 4; rank++) {
+      assert.match(result.stderr, new RegExp(`rank ${rank}: blocked in Send\\(dest=${(rank + 1) % 4}, tag=0, 8000000 bytes\\)`));
+    }
+    assert.ok(result.ms < 10_000, `took ${result.ms} ms`);
+  });
+
+  it('runs the same ring below the eager limit, and deadlocks it when the limit is lowered', async () => {
+    const small = await launch('test/programs/ring_deadlock.ts', 4, ['1000']);
+    assert.equal(small.code, 0, small.stderr);
+    assert.equal(linesStartingWith(small.stdout, 'rank').length, 4);
+    const lowered = await launch('test/programs/ring_deadlock.ts', 4, ['1000'], { launcherArgs: ['--eager-limit', '4k'] });
+    assert.equal(lowered.code, 3);
+    assert.match(lowered.stderr, /blocked in Send\(dest=1, tag=0, 8000 bytes\)/);
+  });
+
+  it('does not mistake a long computation for a deadlock', async () => {
+    const result = await launch('test/programs/slow_rank.ts', 3, ['2500']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(linesStartingWith(result.stdout, 'rank'), ['rank 1 got true', 'rank 2 got true']);
+  });
+});
