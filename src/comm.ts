@@ -17,7 +17,7 @@
 
 import { type BufferSpec, parseBuffer } from './buffer.js';
 import { decode, encode, encodeScratch } from './codec/index.js';
-import { ANY_SOURCE, ANY_TAG, PROC_NULL, UNDEFINED } from './constants.js';
+import { ANY_SOURCE, ANY_TAG, PROC_NULL } from './constants.js';
 import { TAG_UB, errors } from './errors.js';
 import { Request } from './request.js';
 import type { Status } from './status.js';
@@ -73,7 +73,7 @@ export class Comm {
   }
 
   /** The live endpoint; throws `ERR_COMM` after `Free`. */
-  protected endpoint(call: string): Endpoint {
+  endpoint(call: string): Endpoint {
     if (this.endpointOrNull === null) throw errors.freedComm(call, this.name);
     return this.endpointOrNull;
   }
@@ -122,39 +122,6 @@ export class Comm {
     }
     endpoint.free();
     this.endpointOrNull = null;
-  }
-
-  /**
-   * `MPI_Comm_split` (MPI-4.1 §7.4.2): ranks with the same `color` form a new
-   * communicator, ordered by `key` then by rank; `MPI.UNDEFINED` gives
-   * `MPI.COMM_NULL` (null). Collective.
-   *
-   * @example
-   * ```ts
-   * const row = await comm.Split(Math.floor(comm.rank / 2), comm.rank);
-   * ```
-   */
-  async Split(color = 0, key = 0): Promise<Intracomm | null> {
-    const call = 'Comm.Split';
-    const endpoint = this.endpoint(call);
-    if (!Number.isInteger(color) || (color < 0 && color !== UNDEFINED)) {
-      throw errors.arg(call, `invalid color ${String(color)}: must be a non-negative integer or MPI.UNDEFINED`);
-    }
-    if (!Number.isInteger(key)) throw errors.arg(call, `invalid key ${String(key)}: must be an integer`);
-    const split = await endpoint.split(color, key);
-    return split === undefined ? null : new Intracomm(split, `${this.name} split ${color}`);
-  }
-
-  /** `MPI_Comm_dup` (MPI-4.1 §7.4.2): the same group in a new context. Collective. */
-  async Dup(): Promise<Intracomm> {
-    const endpoint = this.endpoint('Comm.Dup');
-    const dup = await endpoint.split(0, endpoint.rank);
-    return new Intracomm(dup!, `${this.name} dup`);
-  }
-
-  /** mpi4py's `Clone`: the same as {@link Dup}. */
-  Clone(): Promise<Intracomm> {
-    return this.Dup();
   }
 
   // ------------------------------------------------------------ checks
@@ -453,31 +420,4 @@ let abortJob: (code: number, reason: string) => never = (code) => process.exit(c
 /** Lets the environment route `Abort` to the transport. */
 export function setAbortHandler(handler: (code: number, reason: string) => never): void {
   abortJob = handler;
-}
-
-/**
- * An intra-communicator (MPI-4.1 §7.1): the communicators that collectives
- * run on. `MPI.COMM_WORLD` and `MPI.COMM_SELF` are Intracomms.
- */
-export class Intracomm extends Comm {
-  /**
-   * `MPI_Barrier` (MPI-4.1 §6.3): resolves once every rank has called it.
-   *
-   * @example
-   * ```ts
-   * await comm.Barrier();
-   * ```
-   */
-  Barrier(): Promise<void> {
-    try {
-      return this.endpoint('Comm.Barrier').collectives.barrier();
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  }
-
-  /** `MPI_Barrier` under its object-family name. */
-  barrier(): Promise<void> {
-    return this.Barrier();
-  }
 }

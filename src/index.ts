@@ -12,7 +12,8 @@
  */
 
 export { MPI, type AllocatableArray } from './mpi.js';
-export { Comm, Intracomm } from './comm.js';
+export { Comm } from './comm.js';
+export { Intracomm } from './intracomm.js';
 export { Request } from './request.js';
 export { Status } from './status.js';
 export { Datatype, type TypedArray } from './datatype.js';

@@ -9,12 +9,14 @@
  * @module
  */
 
-import { Comm, Intracomm } from './comm.js';
+import { Comm } from './comm.js';
+import { Intracomm } from './intracomm.js';
 import { registerClass } from './codec/index.js';
 import * as constants from './constants.js';
 import { type TypedArray, Datatype, datatypes, typedict } from './datatype.js';
 import * as environment from './environment.js';
 import { ErrorClass, MPIError, TAG_UB, errorString } from './errors.js';
+import { Op, ops } from './op.js';
 import { Request } from './request.js';
 import { Status } from './status.js';
 
@@ -51,6 +53,7 @@ export const MPI = {
   ...constants,
   ...datatypes,
   ...ErrorClass,
+  ...ops,
   TAG_UB,
   COMM_NULL: null,
   /** Every rank of the job (MPI-4.1 §7.2). */
@@ -67,6 +70,7 @@ export const MPI = {
   Comm,
   Intracomm,
   Datatype,
+  Op,
   Status,
   Request,
   MPIError,

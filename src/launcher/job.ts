@@ -157,9 +157,10 @@ class Job {
       const length = Atomics.load(this.control, rankBase(r.rank) + Slot.WAIT_TEXT_LENGTH);
       return `  rank ${r.rank}: blocked in ${text.decode(bytes.slice(at, at + length))}`;
     });
-    const report = `deadlock: every rank is blocked in a call that no other rank can satisfy\n${lines.join('\n')}\n` +
-      'mpi4ts: hint: a blocking Send above the eager limit waits for its matching receive; ' +
-      'order sends and receives, or use Sendrecv or Isend/Irecv';
+    const sendsWaiting = lines.some((line) => /blocked in S?send\(/i.test(line));
+    const report = `deadlock: every rank is blocked in a call that no other rank can satisfy\n${lines.join('\n')}` +
+      (sendsWaiting ? '\nmpi4ts: hint: a blocking Send above the eager limit waits for its matching receive; ' +
+        'order sends and receives, or use Sendrecv or Isend/Irecv' : '');
     this.fail(this.ranks.find((r) => !r.exited)!.rank, report, DEADLOCK_EXIT_CODE);
   }
 }

@@ -96,6 +96,12 @@ export interface Endpoint {
  * resolved `IN_PLACE` to `undefined` send buffers.
  */
 export interface Collectives {
+  /**
+   * Point-to-point on a context of its own, separate from the user's
+   * messages: what the object collectives (`bcast`, `gather`, ... of any
+   * value) are built on.
+   */
+  readonly channel: Endpoint;
   barrier(): Promise<void>;
   /** `buf` is the root's data on the root and the landing place elsewhere. */
   bcast(buf: Uint8Array, root: number): Promise<void>;

@@ -57,7 +57,10 @@ export class ShmEndpoint implements Endpoint {
     let found = this.iprobe(source, tag);
     if (found === undefined) {
       const label = `Probe(source=${source === ANY ? 'ANY_SOURCE' : source}, tag=${tag === ANY ? 'ANY_TAG' : tag})`;
-      await this.engine.waitUntil(() => (found = this.iprobe(source, tag)) !== undefined, () => label);
+      await this.engine.waitUntil({
+        isReady: () => (found = this.iprobe(source, tag)) !== undefined,
+        describe: () => label,
+      });
     }
     return found!;
   }

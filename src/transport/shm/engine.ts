@@ -29,6 +29,8 @@ import { Kind, type RecordHeader, RECORD_HEADER_BYTES, Ring, Word } from './ring
 const ANY = -1;
 
 const RESOLVED: Promise<void> = Promise.resolve();
+/** Below this many bytes a loop copies faster than making a view for `set`. */
+const SMALL_COPY = 64;
 
 /** A message that arrived before a receive for it was posted. */
 interface Unexpected {
@@ -50,13 +52,20 @@ interface Outgoing {
   readonly payload: Uint8Array | undefined;
 }
 
+/** Something a rank can wait for. */
+export interface Waitable {
+  /** True once the wait is over. */
+  isReady(): boolean;
+  /** What is awaited, for deadlock reports. */
+  describe(): string;
+}
+
 interface Waiter {
-  readonly ready: () => boolean;
-  readonly describe: () => string;
+  readonly waitable: Waitable;
   readonly resolve: () => void;
 }
 
-abstract class ShmOperation implements Operation {
+abstract class ShmOperation implements Operation, Waitable {
   done = false;
   envelope: Envelope | undefined = undefined;
   data: Uint8Array | undefined = undefined;
@@ -70,7 +79,11 @@ abstract class ShmOperation implements Operation {
   }
 
   wait(): Promise<void> {
-    return this.done ? RESOLVED : this.engine.waitUntil(() => this.done, () => this.describe());
+    return this.done ? RESOLVED : this.engine.waitUntil(this);
+  }
+
+  isReady(): boolean {
+    return this.done;
   }
 
   abstract describe(): string;
@@ -296,9 +309,9 @@ export class ShmEngine {
       op.done = true;
       return false;
     }
-    const payload = memory.subarray(offset, offset + bytes);
-    if (into !== undefined) into.set(payload);
-    else op.data = payload.slice();
+    if (into === undefined) op.data = memory.slice(offset, offset + bytes);
+    else if (bytes <= SMALL_COPY) for (let i = 0; i < bytes; i++) into[i] = memory[offset + i]!;
+    else into.set(memory.subarray(offset, offset + bytes));
     op.complete(source, tag, bytes);
     if (kind !== Kind.EAGER) {
       this.inject(source, { kind: Kind.FIN, context: 0, tag: 0, payloadBytes: 0, request, offset: 0, arena: 0 },
@@ -385,15 +398,15 @@ export class ShmEngine {
    * through the event loop; then parks on the doorbell with
    * `Atomics.waitAsync`, leaving the event loop (timers, I/O) running.
    */
-  waitUntil(ready: () => boolean, describe: () => string): Promise<void> {
+  waitUntil(waitable: Waitable): Promise<void> {
     const spinEnd = performance.now() + this.spinMillis;
     let spins = 0;
     do {
       this.poll();
-      if (ready()) return RESOLVED;
+      if (waitable.isReady()) return RESOLVED;
     } while (++spins < 64 || performance.now() < spinEnd);
     return new Promise<void>((resolve) => {
-      this.waiters.push({ ready, describe, resolve });
+      this.waiters.push({ waitable, resolve });
       if (!this.parked) void this.parkLoop();
     });
   }
@@ -401,7 +414,7 @@ export class ShmEngine {
   private settleWaiters(): void {
     const waiters = this.waiters;
     for (let i = 0; i < waiters.length;) {
-      if (waiters[i]!.ready()) {
+      if (waiters[i]!.waitable.isReady()) {
         waiters[i]!.resolve();
         waiters.splice(i, 1);
       } else {
@@ -447,7 +460,7 @@ export class ShmEngine {
   private publishBlocked(): void {
     const state = hasOtherWork() ? RankState.RUNNING : RankState.BLOCKED;
     if (state === RankState.BLOCKED) {
-      const text = this.waiters.slice(0, 4).map((w) => w.describe()).join('; ')
+      const text = this.waiters.slice(0, 4).map((w) => w.waitable.describe()).join('; ')
         + (this.waiters.length > 4 ? `; and ${this.waiters.length - 4} more` : '');
       const at = waitTextOffset(this.size, this.rank);
       const { written } = this.textEncoder.encodeInto(text, this.controlBytes.subarray(at, at + WAIT_TEXT_BYTES));
