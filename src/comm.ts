@@ -3,7 +3,8 @@
  *
  * MPI-4.1 §3 (point-to-point: blocking §3.2-3.4, nonblocking §3.7, probe
  * §3.8, send-receive §3.10, null processes §3.11), §7.4 (communicator
- * constructors: `Dup`, `Split`), §7.8 (naming), §9.5 (`Abort`).
+ * constructors: `Dup`, `Split`; §7.4.1 `Compare`), §7.3 (`Get_group`), §7.8 (naming),
+ * §9.5 (`Abort`).
  *
  * Two families, as in mpi4py: lower-case methods move any value through the
  * object codec; Capitalized methods move typed-array buffers (see
@@ -17,8 +18,9 @@
 
 import { type BufferSpec, parseBuffer } from './buffer.js';
 import { decode, encode, encodeScratch } from './codec/index.js';
-import { ANY_SOURCE, ANY_TAG, PROC_NULL } from './constants.js';
+import { ANY_SOURCE, ANY_TAG, CONGRUENT, IDENT, PROC_NULL } from './constants.js';
 import { TAG_UB, errors } from './errors.js';
+import { Group } from './group.js';
 import { Request } from './request.js';
 import type { Status } from './status.js';
 import type { Endpoint, Operation } from './transport/transport.js';
@@ -104,6 +106,30 @@ export class Comm {
   /** `MPI_Comm_set_name` (MPI-4.1 §7.8). */
   Set_name(name: string): void {
     this.name = String(name);
+  }
+
+  /** `MPI_Comm_group` (MPI-4.1 §7.3.2): the group of this communicator's ranks. */
+  Get_group(): Group {
+    const endpoint = this.endpoint('Comm.Get_group');
+    const members = Array.from({ length: endpoint.size }, (_, r) => endpoint.worldRankOf(r));
+    return new Group(members, endpoint.worldRankOf(endpoint.rank));
+  }
+
+  /** mpi4py's `group` property: the same as {@link Get_group}. */
+  get group(): Group {
+    return this.Get_group();
+  }
+
+  /**
+   * `MPI_Comm_compare` (MPI-4.1 §7.4.1): `MPI.IDENT` for the same
+   * communicator, `MPI.CONGRUENT` for the same ranks in the same order,
+   * `MPI.SIMILAR` for the same ranks in another order, `MPI.UNEQUAL` otherwise.
+   */
+  Compare(other: Comm): number {
+    const mine = this.endpoint('Comm.Compare');
+    if (other.endpoint('Comm.Compare') === mine) return IDENT;
+    const result = this.Get_group().Compare(other.Get_group());
+    return result === IDENT ? CONGRUENT : result;
   }
 
   /** True until `Free` is called. */

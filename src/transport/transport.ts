@@ -77,6 +77,12 @@ export interface Endpoint {
   probe(source: number, tag: number): Promise<Envelope>;
   /** Collective operations over this communicator (MPI-4.1 §6). */
   readonly collectives: Collectives;
+  /**
+   * Point-to-point over the same group on a context of its own, for the
+   * library's protocols (neighbour exchanges, group creation), so they never
+   * match user or collective messages.
+   */
+  readonly auxiliary: Endpoint;
   /** Translates a rank of this communicator to the transport's world rank. */
   worldRankOf(rank: number): number;
   /**

@@ -2,9 +2,9 @@
  * A communicator on the shm transport: a context id and a group of world ranks.
  *
  * MPI-4.1 §7.1 (contexts separate the traffic of communicators), §7.4.2
- * (`MPI_Comm_split`). Each communicator owns two contexts: an even one for
- * point-to-point and the next odd one for its collectives, so user messages
- * never match collective traffic.
+ * (`MPI_Comm_split`). Each communicator owns consecutive contexts: one for
+ * point-to-point, the next for its collectives, the third for the library's
+ * own protocols, so user messages never match anything else.
  *
  * @module
  */
@@ -24,6 +24,7 @@ export class ShmEndpoint implements Endpoint {
   /** World rank to rank in this communicator, -1 for ranks outside it. */
   private readonly rankOf: Int32Array;
   private collectiveEndpoint: Collectives | undefined;
+  private auxiliaryEndpoint: Endpoint | undefined;
 
   /**
    * @param group - world ranks of the members, in rank order
@@ -38,6 +39,11 @@ export class ShmEndpoint implements Endpoint {
   get collectives(): Collectives {
     this.collectiveEndpoint ??= new PointToPointCollectives(new ShmEndpoint(this.engine, this.context + 1, this.group));
     return this.collectiveEndpoint;
+  }
+
+  get auxiliary(): Endpoint {
+    this.auxiliaryEndpoint ??= new ShmEndpoint(this.engine, this.context + 2, this.group);
+    return this.auxiliaryEndpoint;
   }
 
   isend(data: Uint8Array, dest: number, tag: number, sync: boolean): Operation {

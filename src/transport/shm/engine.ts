@@ -22,7 +22,10 @@
 import { errors } from '../../errors.js';
 import type { Envelope, Operation } from '../transport.js';
 import { HeapArena } from './heap.js';
-import { Global, type JobMemory, RankState, Slot, WAIT_TEXT_BYTES, rankBase, ringOffset, waitTextOffset } from './layout.js';
+import {
+  CONTEXTS_PER_COMM, Global, type JobMemory, RankState, Slot, WAIT_TEXT_BYTES, maskBase, maskWords, rankBase, ringOffset,
+  waitTextOffset,
+} from './layout.js';
 import { Kind, type RecordHeader, RECORD_HEADER_BYTES, Ring, Word } from './ring.js';
 
 /** Wildcard source and tag at this level (same values as the API's). */
@@ -153,6 +156,8 @@ export class ShmEngine {
   private readonly waiters: Waiter[] = [];
   private parked = false;
   private readonly spinMillis: number;
+  private readonly maskIndex: number;
+  private readonly maskWordCount: number;
   private readonly textEncoder = new TextEncoder();
   private handling = false;
 
@@ -175,6 +180,8 @@ export class ShmEngine {
     this.arena = new HeapArena(memory.heaps[rank]!);
     this.outbox = Array.from({ length: memory.size }, () => []);
     this.spinMillis = tuning.spinMicros / 1000;
+    this.maskIndex = maskBase(memory.size, rank);
+    this.maskWordCount = maskWords(memory.size);
   }
 
   /** The control block word of this rank at `slot`. */
@@ -241,7 +248,9 @@ export class ShmEngine {
     this.ringDoorbell(dest);
   }
 
+  /** Tells `dest` that this rank's ring to it has records (or room, for a waiting producer). */
   private ringDoorbell(dest: number): void {
+    Atomics.or(this.control, maskBase(this.size, dest) + (this.rank >> 5), 1 << (this.rank & 31));
     const bell = rankBase(dest) + Slot.DOORBELL;
     Atomics.add(this.control, bell, 1);
     if (Atomics.load(this.control, rankBase(dest) + Slot.SLEEPING) !== 0) Atomics.notify(this.control, bell, 1);
@@ -335,15 +344,21 @@ export class ShmEngine {
     this.lastDoorbell = bell;
     let handled = false;
     try {
-      for (let source = 0; source < this.size; source++) {
-        const ring = this.inRings[source]!;
-        let at: number;
-        while ((at = ring.peek()) >= 0) {
-          this.handle(source, ring, at);
-          ring.release(at);
-          handled = true;
+      for (let word = 0; word < this.maskWordCount; word++) {
+        let bits = Atomics.exchange(this.control, this.maskIndex + word, 0);
+        while (bits !== 0) {
+          const bit = 31 - Math.clz32(bits);
+          bits &= ~(1 << bit);
+          const source = word * 32 + bit;
+          const ring = this.inRings[source]!;
+          let at: number;
+          while ((at = ring.peek()) >= 0) {
+            this.handle(source, ring, at);
+            ring.release(at);
+            handled = true;
+          }
+          if (ring.takeProducerWaiting()) this.ringDoorbell(source);
         }
-        if (ring.takeProducerWaiting()) this.ringDoorbell(source);
       }
       if (this.outboxCount > 0) {
         for (let dest = 0; dest < this.size; dest++) if (this.outbox[dest]!.length > 0) this.flush(dest);
@@ -469,9 +484,9 @@ export class ShmEngine {
     Atomics.store(this.control, this.slot(Slot.STATE), state);
   }
 
-  /** Allocates a context id pair (point-to-point, collective) unique in the job. */
+  /** Allocates the contexts of a new communicator, unique in the job. */
   allocateContext(): number {
-    return Atomics.add(this.control, Global.NEXT_CONTEXT, 2);
+    return Atomics.add(this.control, Global.NEXT_CONTEXT, CONTEXTS_PER_COMM);
   }
 }
 

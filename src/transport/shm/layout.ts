@@ -14,6 +14,7 @@
 
 /** Everything a rank needs to join the job, passed in `workerData.mpi4ts`. */
 export interface JobMemory {
+  /** Ranks the job can hold: those started, plus room for `Spawn`. */
   readonly size: number;
   readonly control: SharedArrayBuffer;
   readonly rings: SharedArrayBuffer;
@@ -66,9 +67,23 @@ export function rankBase(rank: number): number {
   return GLOBAL_WORDS + rank * RANK_WORDS;
 }
 
+/** Int32 words of each rank's pending-rings mask: one bit per possible source. */
+export function maskWords(size: number): number {
+  return Math.ceil(size / 32);
+}
+
+/**
+ * Int32 index of a rank's pending-rings mask. A producer sets its bit after
+ * it writes to the rank's ring, so the consumer reads only the rings that
+ * have something, however many ranks the job can hold.
+ */
+export function maskBase(size: number, rank: number): number {
+  return GLOBAL_WORDS + size * RANK_WORDS + rank * maskWords(size);
+}
+
 /** Byte offset of a rank's wait description in the control block. */
 export function waitTextOffset(size: number, rank: number): number {
-  return (GLOBAL_WORDS + size * RANK_WORDS) * 4 + rank * WAIT_TEXT_BYTES;
+  return (GLOBAL_WORDS + size * RANK_WORDS + size * maskWords(size)) * 4 + rank * WAIT_TEXT_BYTES;
 }
 
 /** Bytes before a ring's data area: head and tail on separate cache lines. */
@@ -104,7 +119,7 @@ export function defaultHeapBytes(size: number): number {
 /** Allocates the shared memory of a job of `size` ranks. */
 export function allocateJobMemory(size: number, options: LayoutOptions): JobMemory {
   const ringCapacity = nextPowerOfTwo(Math.max(4096, 2 * (options.eagerLimit + 64)));
-  const controlBytes = (GLOBAL_WORDS + size * RANK_WORDS) * 4 + size * WAIT_TEXT_BYTES;
+  const controlBytes = (GLOBAL_WORDS + size * RANK_WORDS + size * maskWords(size)) * 4 + size * WAIT_TEXT_BYTES;
   const control = new SharedArrayBuffer(controlBytes);
   new Int32Array(control)[Global.NEXT_CONTEXT] = FIRST_DYNAMIC_CONTEXT;
   const rings = new SharedArrayBuffer(size * size * (RING_HEADER_BYTES + ringCapacity));
@@ -112,12 +127,17 @@ export function allocateJobMemory(size: number, options: LayoutOptions): JobMemo
   return { size, control, rings, ringCapacity, heaps, eagerLimit: options.eagerLimit };
 }
 
-/** Context ids of the predefined communicators; dynamic ones are allocated from the control block. */
+/**
+ * Context ids of the predefined communicators; dynamic ones are allocated
+ * from the control block. Each communicator takes {@link CONTEXTS_PER_COMM}
+ * consecutive ids: point-to-point, collectives, library protocols.
+ */
 export const Context = {
   WORLD: 0,
-  SELF: 2,
+  SELF: 4,
 } as const;
-const FIRST_DYNAMIC_CONTEXT = 4;
+export const CONTEXTS_PER_COMM = 4;
+const FIRST_DYNAMIC_CONTEXT = 8;
 
 function nextPowerOfTwo(n: number): number {
   let p = 1;

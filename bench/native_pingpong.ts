@@ -1,0 +1,102 @@
+/**
+ * Ping-pong and Allreduce through the native `mpi` transport, at the
+ * transport level (Endpoint.isend / irecv and `await op.wait()`), with the
+ * method of the anchor /work/shared/anchors/pingpong_mpi4py.py: a barrier,
+ * iters/10 warm-up round trips, a barrier, iters timed round trips; one-way
+ * time = round trip / 2, printed by rank 0.
+ *
+ *   OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
+ *     mpiexec -n 2 node --import tsx bench/native_pingpong.ts
+ *
+ * Lines: `mpi4ts-mpi Send bytes=8 one_way_us=0.612 MBps=13.1`, the same for
+ * receives of unknown size (`recv-unknown-size`, the object path), a C loop
+ * inside the addon for reference (`c-loop`), `allreduce_1M_doubles_ms` and
+ * `barrier_us`. Compare with `mpiexec -n 2 python3 pingpong_mpi4py.py`.
+ *
+ * @module
+ */
+import { datatypes } from '../src/datatype.js';
+import { Op } from '../src/op.js';
+import { createMpiTransport } from '../src/transport/mpi/transport.js';
+import type { Operation } from '../src/transport/transport.js';
+
+const t = createMpiTransport();
+const world = t.world;
+const rank = world.rank;
+if (world.size < 2) throw new Error('run with 2 ranks: mpiexec -n 2 node --import tsx bench/native_pingpong.ts');
+const peer = rank === 0 ? 1 : 0;
+const active = rank < 2;
+
+async function check(op: Operation): Promise<void> {
+  await op.wait();
+  if (op.error !== undefined) throw op.error;
+}
+
+/** Seconds per one-way trip over `iters` round trips of `n` bytes (unknown size on the receiving side if `object`). */
+async function pingpong(n: number, iters: number, object: boolean): Promise<number> {
+  const buf = new Uint8Array(n).fill(1);
+  let t0 = 0;
+  for (let phase = 0; phase < 2; phase++) {
+    const it = phase === 0 ? Math.max(1, Math.floor(iters / 10)) : iters;
+    await world.collectives.barrier();
+    t0 = t.wtime();
+    if (!active) continue;
+    for (let i = 0; i < it; i++) {
+      if (rank === 0) {
+        await check(world.isend(buf, peer, 0, false));
+        await check(world.irecv(object ? undefined : buf, peer, 0));
+      } else {
+        await check(world.irecv(object ? undefined : buf, peer, 0));
+        await check(world.isend(buf, peer, 0, false));
+      }
+    }
+    if (phase === 1) return (t.wtime() - t0) / it / 2;
+  }
+  return 0;
+}
+
+const sizes = (process.env.BENCH_SIZES ?? '8,1024,65536,1048576,4194304,16777216').split(',').map(Number);
+const say = (line: string): void => {
+  if (rank === 0) console.log(line);
+};
+say(`mpi4ts-mpi library="${t.libraryVersion().split(',')[0]}" thread_level=${t.threadLevelName} ranks=${world.size}`);
+
+for (const n of sizes) {
+  const iters = n <= 65536 ? 20000 : n <= 1048576 ? 1000 : 200;
+  const s = await pingpong(n, iters, false);
+  say(`mpi4ts-mpi Send bytes=${n} one_way_us=${(s * 1e6).toFixed(3)} MBps=${(n / s / 1e6).toFixed(1)}`);
+}
+for (const n of [64, 65536, 1048576]) {
+  const s = await pingpong(n, n <= 65536 ? 20000 : 1000, true);
+  say(`mpi4ts-mpi recv-unknown-size bytes=${n} one_way_us=${(s * 1e6).toFixed(3)} MBps=${(n / s / 1e6).toFixed(1)}`);
+}
+
+// The same 8-byte loop in C inside the addon: what MPI itself costs in this process.
+{
+  await world.collectives.barrier();
+  const s = active ? t.native._pingpong(peer, 8, 100000) : 0;
+  say(`mpi4ts-mpi c-loop bytes=8 one_way_us=${(s * 1e6).toFixed(3)}`);
+}
+
+{
+  const n = 1 << 20;
+  const a = new Float64Array(n);
+  for (let i = 0; i < n; i++) a[i] = i;
+  const b = new Float64Array(n);
+  const sum = new Op('MPI_SUM', true, () => undefined, () => undefined);
+  await world.collectives.allreduce(a, b, n, datatypes.DOUBLE, sum);
+  await world.collectives.barrier();
+  let t0 = t.wtime();
+  for (let i = 0; i < 50; i++) await world.collectives.allreduce(a, b, n, datatypes.DOUBLE, sum);
+  say(`mpi4ts-mpi allreduce_1M_doubles_ms=${(((t.wtime() - t0) / 50) * 1e3).toFixed(3)}`);
+  const one = new Float64Array(1);
+  const out = new Float64Array(1);
+  await world.collectives.barrier();
+  t0 = t.wtime();
+  for (let i = 0; i < 20000; i++) await world.collectives.allreduce(one, out, 1, datatypes.DOUBLE, sum);
+  say(`mpi4ts-mpi allreduce_1_double_us=${(((t.wtime() - t0) / 20000) * 1e6).toFixed(3)}`);
+  await world.collectives.barrier();
+  t0 = t.wtime();
+  for (let i = 0; i < 20000; i++) await world.collectives.barrier();
+  say(`mpi4ts-mpi barrier_us=${(((t.wtime() - t0) / 20000) * 1e6).toFixed(3)}`);
+}

@@ -1,0 +1,677 @@
+/**
+ * `npm run bench`: measures mpi4ts and, when installed, its peers (C over mpicc +
+ * mpiexec, and mpi4py) in one run, and prints one side-by-side table with
+ * ratios and targets. Each measurement is a subprocess with a timeout that
+ * prints `key=value` lines; a failed one becomes "n/a (reason)" in its cells.
+ *
+ * Flags: --quick (smoke run), --only pingpong|collectives, --ranks 2,4,8,
+ * --write (table into BENCHMARKS.md between the bench markers), --file PATH
+ * (instead of BENCHMARKS.md), --timeout SECONDS (per subprocess, default 120).
+ *
+ * @module
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const BEGIN = '<!-- bench:begin -->';
+const END = '<!-- bench:end -->';
+
+type Impl = 'mpi4ts' | 'mpi4py' | 'c';
+type Program = 'pingpong' | 'collectives';
+type Rec = Readonly<Record<string, string>>;
+type Unit = 'us' | 'ms' | 'GB/s';
+
+const IMPLS: readonly Impl[] = ['mpi4ts', 'mpi4py', 'c'];
+const KiB = 1024;
+const MiB = 1024 * 1024;
+
+// ---------------------------------------------------------------- options
+
+interface Options {
+  readonly quick: boolean;
+  readonly only: Program | undefined;
+  readonly ranks: readonly number[];
+  readonly write: boolean;
+  readonly file: string;
+  readonly timeoutS: number;
+}
+
+const USAGE = `usage: node --import tsx bench/run.ts [--quick] [--only pingpong|collectives]
+       [--ranks 2,4,8] [--write] [--file BENCHMARKS.md] [--timeout 120]`;
+
+function parseOptions(argv: readonly string[]): Options {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      ranks: { type: 'string' },
+      write: { type: 'boolean', default: false },
+      file: { type: 'string' },
+      timeout: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const only = values.only;
+  if (only !== undefined && only !== 'pingpong' && only !== 'collectives') usage(`--only takes pingpong or collectives, not ${only}`);
+  const ranks = (values.ranks ?? (values.quick ? '2,4' : '2,4,8')).split(',').map(Number);
+  if (ranks.some((n) => !Number.isInteger(n) || n < 2)) usage(`--ranks takes rank counts of 2 or more, not ${values.ranks}`);
+  const timeoutS = Number(values.timeout ?? '120');
+  if (!(timeoutS > 0)) usage(`--timeout takes seconds, not ${values.timeout}`);
+  return {
+    quick: values.quick,
+    only,
+    ranks,
+    write: values.write,
+    file: path.resolve(ROOT, values.file ?? 'BENCHMARKS.md'),
+    timeoutS,
+  };
+}
+
+function usage(message: string): never {
+  console.error(`bench: ${message}\n${USAGE}`);
+  process.exit(2);
+}
+
+// ---------------------------------------------------------------- cases
+
+const PINGPONG_SIZES = [8, KiB, 64 * KiB, MiB, 4 * MiB, 16 * MiB];
+const PINGPONG_QUICK = [8, 64 * KiB, 4 * MiB];
+const COLL_SIZES = [8, 64, KiB, 64 * KiB, MiB, 8 * MiB];
+const COLL_QUICK = [8, 64 * KiB, MiB];
+const COLL_OPS = ['bcast', 'allreduce', 'alltoall'] as const;
+const ANCHOR_ALLREDUCE = 8 * MiB; // 1,048,576 doubles
+/** Untimed start-up warm-up of every program: threads, JIT and transport settle first. */
+const WARM_MS = 500;
+
+/** The anchors' ping-pong iteration counts. */
+function pingpongIters(bytes: number, quick: boolean): number {
+  const n = bytes <= 64 * KiB ? 20000 : bytes <= MiB ? 1000 : 200;
+  return quick ? n / 10 : n;
+}
+
+function collectiveIters(op: string, bytes: number, ranks: number, quick: boolean): number {
+  let n: number;
+  if (op === 'barrier') n = 20000;
+  else if (op === 'allreduce' && bytes === ANCHOR_ALLREDUCE && ranks === 2) n = 50; // the anchor's count
+  else n = bytes <= KiB ? 2000 : bytes <= 64 * KiB ? 500 : bytes <= MiB ? 100 : 20;
+  return quick ? Math.max(5, Math.floor(n / 10)) : n;
+}
+
+function pingpongCases(quick: boolean): string {
+  const sizes = quick ? PINGPONG_QUICK : PINGPONG_SIZES;
+  const buf = sizes.map((n) => `buf:${n}:${pingpongIters(n, quick)}`);
+  const plain = sizes.map((n) => `plain:${n}:${pingpongIters(n, quick)}`);
+  return [`warm:8:${WARM_MS}`, ...buf, `obj:0:${quick ? 2000 : 20000}`, ...plain].join(',');
+}
+
+function collectiveCases(ranks: number, quick: boolean): string {
+  const sizes = quick ? COLL_QUICK : COLL_SIZES;
+  const cases = [`warm:0:${WARM_MS}`, `barrier:0:${collectiveIters('barrier', 0, ranks, quick)}`];
+  for (const op of COLL_OPS) for (const n of sizes) cases.push(`${op}:${n}:${collectiveIters(op, n, ranks, quick)}`);
+  if (ranks === 2 && !sizes.includes(ANCHOR_ALLREDUCE)) {
+    cases.push(`allreduce:${ANCHOR_ALLREDUCE}:${collectiveIters('allreduce', ANCHOR_ALLREDUCE, 2, quick)}`);
+  }
+  return cases.join(',');
+}
+
+// ---------------------------------------------------------------- peers
+
+interface Command {
+  readonly cmd: string;
+  readonly args: readonly string[];
+}
+
+interface Peer {
+  readonly impl: Impl;
+  /** Why this implementation cannot run here, if it cannot. */
+  readonly missing: string | undefined;
+  readonly command: (program: Program, ranks: number, cases: string) => Command;
+}
+
+interface MpiInfo {
+  readonly mpiexec: string | undefined;
+  readonly mpicc: string | undefined;
+  /** E.g. "Open MPI 4.1.4". */
+  readonly version: string | undefined;
+  readonly openmpi: boolean;
+}
+
+function which(name: string): string | undefined {
+  for (const dir of (process.env['PATH'] ?? '').split(path.delimiter)) {
+    const file = path.join(dir, name);
+    if (dir !== '' && existsSync(file)) return file;
+  }
+  return undefined;
+}
+
+function detectMpi(): MpiInfo {
+  const mpiexec = which('mpiexec');
+  const mpicc = which('mpicc');
+  let version: string | undefined;
+  let openmpi = false;
+  if (mpiexec !== undefined) {
+    const out = spawnSync(mpiexec, ['--version'], { encoding: 'utf8', timeout: 10000 });
+    const text = `${out.stdout ?? ''}${out.stderr ?? ''}`;
+    const ompi = /(?:OpenRTE|Open MPI)\)?\s+([\d.]+)/.exec(text);
+    const mpich = /Version:\s+([\d.]+\S*)/.exec(text);
+    if (ompi !== null) {
+      version = `Open MPI ${ompi[1] ?? ''}`;
+      openmpi = true;
+    } else if (/HYDRA/.test(text) && mpich !== null) version = `MPICH ${mpich[1] ?? ''}`;
+    else version = text.split('\n')[0]?.trim();
+  }
+  return { mpiexec, mpicc, version, openmpi };
+}
+
+function mpiexecArgs(mpi: MpiInfo, ranks: number): string[] {
+  const args = ['-n', String(ranks)];
+  if (mpi.openmpi && ranks > os.availableParallelism()) args.push('--oversubscribe');
+  return args;
+}
+
+/** Builds the C peers into `dir`; returns why it could not. */
+function buildC(mpi: MpiInfo, dir: string): string | undefined {
+  if (mpi.mpicc === undefined || mpi.mpiexec === undefined) return 'not installed';
+  for (const program of ['pingpong', 'collectives'] as const) {
+    const src = path.join(ROOT, 'bench', 'peers', `${program}.c`);
+    const out = spawnSync(mpi.mpicc, ['-O2', '-o', path.join(dir, program), src], { encoding: 'utf8', timeout: 120000 });
+    if (out.status !== 0) {
+      notes.push(`C peer ${program}.c did not build: ${tail(`${out.stderr ?? ''}${out.error?.message ?? ''}`, 3)}`);
+      return 'build failed';
+    }
+  }
+  return undefined;
+}
+
+/** A Python that can import mpi4py and numpy (the one on PATH may be a pyenv without them). */
+function findPython(): string | undefined {
+  const candidates = [process.env['BENCH_PYTHON'], '/usr/bin/python3', which('python3'), which('python')];
+  for (const py of candidates) {
+    if (py === undefined || !existsSync(py)) continue;
+    const out = spawnSync(py, ['-c', 'import mpi4py, numpy'], { timeout: 30000 });
+    if (out.status === 0) return py;
+  }
+  return undefined;
+}
+
+function pythonModuleVersion(py: string, module: string): string | undefined {
+  const out = spawnSync(py, ['-c', `import ${module}; print(${module}.__version__)`], { encoding: 'utf8', timeout: 30000 });
+  return out.status === 0 ? out.stdout.trim() : undefined;
+}
+
+function detectPeers(mpi: MpiInfo, cdir: string, python: string | undefined): Peer[] {
+  const launcher = path.join(ROOT, 'bin', 'mpi4ts.js');
+  const ts: Peer = {
+    impl: 'mpi4ts',
+    missing: !existsSync(path.join(ROOT, 'dist', 'index.js'))
+      ? 'not built'
+      : !existsSync(launcher)
+        ? 'no launcher'
+        : undefined,
+    command: (program, ranks, cases) => ({
+      cmd: process.execPath,
+      args: [launcher, '-n', String(ranks), path.join('bench', `${program}.ts`), cases],
+    }),
+  };
+  const py: Peer = {
+    impl: 'mpi4py',
+    missing: mpi.mpiexec === undefined || python === undefined ? 'not installed' : undefined,
+    command: (program, ranks, cases) => ({
+      cmd: mpi.mpiexec ?? 'mpiexec',
+      args: [...mpiexecArgs(mpi, ranks), python ?? 'python3', path.join(ROOT, 'bench', 'peers', `${program}_mpi4py.py`), cases],
+    }),
+  };
+  const c: Peer = {
+    impl: 'c',
+    missing: buildC(mpi, cdir),
+    command: (program, ranks, cases) => ({
+      cmd: mpi.mpiexec ?? 'mpiexec',
+      args: [...mpiexecArgs(mpi, ranks), path.join(cdir, program), cases],
+    }),
+  };
+  return [ts, py, c];
+}
+
+// ---------------------------------------------------------------- running
+
+interface Outcome {
+  readonly records: readonly Rec[];
+  /** Short reason the program failed, for the cells it did not report. */
+  readonly failure: string | undefined;
+}
+
+const notes: string[] = [];
+const running = new Set<number>();
+
+function tail(text: string, lines: number): string {
+  return text.trim().split('\n').slice(-lines).join(' | ').slice(0, 400);
+}
+
+/** The most telling line of a failed program's stderr: the first error line, not a stack frame. */
+function reasonOf(stderr: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('at ') && !/^[-=*]{5,}$/.test(l));
+  const line = lines.find((l) => /error|fail|abort|deadlock|killed|exception/i.test(l)) ?? lines.at(-1) ?? '';
+  return line.slice(0, 300);
+}
+
+/** A line of only key=value tokens, with an `op` key. */
+function parseLine(line: string): Rec | undefined {
+  const tokens = line.trim().split(/\s+/);
+  const rec: Record<string, string> = {};
+  for (const t of tokens) {
+    const eq = t.indexOf('=');
+    if (eq <= 0) return undefined;
+    rec[t.slice(0, eq)] = t.slice(eq + 1);
+  }
+  return rec['op'] !== undefined ? rec : undefined;
+}
+
+/** Every process below `pid` (from Linux's /proc; empty elsewhere). */
+function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  try {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+      } catch {
+        // exited meanwhile
+      }
+    }
+  } catch {
+    return [];
+  }
+  const found: number[] = [];
+  for (let todo = [pid]; todo.length > 0; ) {
+    const next = todo.flatMap((p) => children.get(p) ?? []);
+    found.push(...next);
+    todo = next;
+  }
+  return found;
+}
+
+/** Signals the process group led by `pid`, and `pid` itself if it leads none. */
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  for (const target of [-pid, pid]) {
+    try {
+      process.kill(target, signal);
+    } catch {
+      // already gone, or not a group leader
+    }
+  }
+}
+
+function runOne(peer: Peer, program: Program, ranks: number, cases: string, timeoutS: number): Promise<Outcome> {
+  const { cmd, args } = peer.command(program, ranks, cases);
+  const env: NodeJS.ProcessEnv = { ...process.env, BENCH_CASES: cases };
+  if (process.getuid?.() === 0) {
+    env['OMPI_ALLOW_RUN_AS_ROOT'] = '1';
+    env['OMPI_ALLOW_RUN_AS_ROOT_CONFIRM'] = '1';
+  }
+  const what = `${peer.impl} ${program} -n ${ranks}`;
+  process.stderr.write(`[bench] ${what} ... `);
+  const start = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(cmd, [...args], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-65536)));
+    const pid = child.pid;
+    if (pid !== undefined) running.add(pid);
+    let below: number[] = [];
+    let hardKill: NodeJS.Timeout | undefined;
+    const killAll = (signal: NodeJS.Signals): void => {
+      for (const p of pid !== undefined ? [pid, ...below] : below) killGroup(p, signal);
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      if (pid === undefined) return;
+      below = descendants(pid); // now, before they are orphaned: Open MPI puts ranks in groups of their own
+      killAll('SIGTERM');
+      hardKill = setTimeout(() => killAll('SIGKILL'), 3000);
+      // A process outside the tree may hold the pipes open: give up on them.
+      setTimeout(() => finish(`timeout ${timeoutS} s`, reasonOf(stderr)), 6000).unref();
+    }, timeoutS * 1000);
+    let done = false;
+    const finish = (failure: string | undefined, detail: string): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      if (timedOut) {
+        clearTimeout(hardKill);
+        killAll('SIGKILL');
+      }
+      if (pid !== undefined) running.delete(pid);
+      const records = stdout.split('\n').flatMap((l): Rec[] => {
+        const r = parseLine(l);
+        return r === undefined ? [] : [r];
+      });
+      const secs = ((Date.now() - start) / 1000).toFixed(1);
+      process.stderr.write(`${failure === undefined ? 'ok' : `FAILED (${failure})`}, ${records.length} results, ${secs} s\n`);
+      if (failure !== undefined) notes.push(`${what}: ${failure}${detail !== '' ? `: ${detail}` : ''}`);
+      for (const r of records) {
+        const error = r['error'];
+        if (error !== undefined) notes.push(`${what}: ${r['op'] ?? ''}${r['kind'] !== undefined ? ` ${r['kind']}` : ''}: ${error.replace(/_/g, ' ')}`);
+      }
+      resolve({ records, failure });
+    };
+    child.on('error', (err) => finish('spawn failed', err.message));
+    child.on('close', (code, signal) => {
+      if (timedOut) finish(`timeout ${timeoutS} s`, reasonOf(stderr));
+      else if (code === 0) finish(undefined, '');
+      else finish(code !== null ? `exit ${code}` : `signal ${signal ?? '?'}`, reasonOf(stderr));
+    });
+  });
+}
+
+// ---------------------------------------------------------------- table
+
+type Cell = { readonly value: number } | { readonly na: string };
+
+interface Row {
+  readonly label: string;
+  readonly unit: Unit;
+  readonly cell: (impl: Impl) => Cell;
+  readonly target?: { readonly text: string; readonly met: (v: number, row: Row) => boolean | undefined };
+}
+
+type Line = Row | { readonly group: string };
+
+class Results {
+  private readonly runs = new Map<string, Outcome>();
+  constructor(private readonly peers: readonly Peer[]) {}
+
+  set(impl: Impl, program: Program, ranks: number, outcome: Outcome): void {
+    this.runs.set(`${impl}/${program}/${ranks}`, outcome);
+  }
+
+  /** The value of `field` (scaled) in the record of `impl`'s run that matches `want`. */
+  find(impl: Impl, program: Program, ranks: number, want: Rec, field: string, scale: number): Cell {
+    const missing = this.peers.find((p) => p.impl === impl)?.missing;
+    if (missing !== undefined) return { na: missing };
+    const run = this.runs.get(`${impl}/${program}/${ranks}`);
+    if (run === undefined) return { na: 'not run' };
+    const rec = run.records.find((r) => Object.entries(want).every(([k, v]) => r[k] === v));
+    if (rec === undefined) return { na: run.failure ?? 'not reported' };
+    const error = rec['error'];
+    if (error !== undefined) return { na: error.replace(/_/g, ' ').slice(0, 30) };
+    const v = Number(rec[field]);
+    return Number.isFinite(v) ? { value: v * scale } : { na: `bad ${field}` };
+  }
+}
+
+function fmtBytes(n: number): string {
+  if (n >= MiB) return `${n / MiB} MiB`;
+  if (n >= KiB) return `${n / KiB} KiB`;
+  return `${n} B`;
+}
+
+function fmtValue(v: number, unit: Unit): string {
+  const digits = v < 1 ? 3 : v < 10 ? 2 : v < 100 ? 1 : 0;
+  return `${v.toFixed(digits)} ${unit}`;
+}
+
+function fmtCell(c: Cell, unit: Unit): string {
+  return 'value' in c ? fmtValue(c.value, unit) : `n/a (${c.na})`;
+}
+
+/** mpi4ts time ÷ peer time (for bandwidth: peer GB/s ÷ mpi4ts GB/s); below 1 = mpi4ts faster. */
+function ratio(row: Row, peer: Impl): string {
+  const a = row.cell('mpi4ts');
+  const b = row.cell(peer);
+  if (!('value' in a) || !('value' in b) || a.value <= 0 || b.value <= 0) return '';
+  const r = row.unit === 'GB/s' ? b.value / a.value : a.value / b.value;
+  return `${r.toFixed(2)}x`;
+}
+
+function targetText(row: Row): string {
+  if (row.target === undefined) return '';
+  const c = row.cell('mpi4ts');
+  const met = 'value' in c ? row.target.met(c.value, row) : undefined;
+  return met === undefined ? row.target.text : `${row.target.text} ${met ? '✓' : '✗'}`;
+}
+
+const atMost = (limit: number, unit: Unit) => ({ text: `≤ ${limit} ${unit}`, met: (v: number) => v <= limit });
+const atLeast = (limit: number, unit: Unit) => ({ text: `≥ ${limit} ${unit}`, met: (v: number) => v >= limit });
+
+function buildLines(res: Results, opts: Options): Line[] {
+  const lines: Line[] = [];
+  if (opts.only !== 'collectives') {
+    const sizes = opts.quick ? PINGPONG_QUICK : PINGPONG_SIZES;
+    const pp = (kind: 'buf' | 'plain', n: number, label: string, withTarget: boolean): Row => {
+      const unit: Unit = n <= KiB ? 'us' : 'GB/s';
+      const field = unit === 'us' ? 'one_way_us' : 'MBps';
+      const scale = unit === 'us' ? 1 : 1e-3;
+      return {
+        label,
+        unit,
+        // The peers have one kind of buffer: their row is the same in both mpi4ts variants.
+        cell: (impl) => res.find(impl, 'pingpong', 2, { kind: impl === 'mpi4ts' ? kind : 'buf', bytes: String(n) }, field, scale),
+        ...(!withTarget ? {} : n === 8 ? { target: atMost(0.5, 'us') } : n === 4 * MiB ? { target: atLeast(8, 'GB/s') } : {}),
+      };
+    };
+    lines.push({ group: 'Ping-pong, 2 ranks, one-way (MPI.alloc)' });
+    for (const n of sizes) lines.push(pp('buf', n, `Send/Recv ${fmtBytes(n)}`, true));
+    lines.push({
+      label: 'send/recv small object',
+      unit: 'us',
+      cell: (impl) => (impl === 'c' ? { na: 'no object API' } : res.find(impl, 'pingpong', 2, { kind: 'obj' }, 'one_way_us', 1)),
+      target: atMost(2, 'us'),
+    });
+    lines.push({ group: 'Ping-pong, 2 ranks, one-way (plain Uint8Array)' });
+    for (const n of sizes) lines.push(pp('plain', n, `Send/Recv ${fmtBytes(n)}, plain`, false));
+  }
+  if (opts.only !== 'pingpong') {
+    const sizes = opts.quick ? COLL_QUICK : COLL_SIZES;
+    for (const ranks of opts.ranks) {
+      lines.push({ group: `Collectives, ${ranks} ranks` });
+      const coll = (op: string, n: number, label: string, unit: Unit): Row => ({
+        label,
+        unit,
+        cell: (impl) => res.find(impl, 'collectives', ranks, { op, bytes: String(n) }, 'us', unit === 'ms' ? 1e-3 : 1),
+      });
+      lines.push({ ...coll('barrier', 0, 'Barrier', 'us'), ...(ranks === 2 ? { target: atMost(0.5, 'us') } : {}) });
+      if (ranks === 2) {
+        const anchor = coll('allreduce', ANCHOR_ALLREDUCE, 'Allreduce 1,048,576 doubles (8 MiB)', 'ms');
+        lines.push({
+          ...anchor,
+          target: {
+            text: '≤ C',
+            met: (v, row) => {
+              const c = row.cell('c');
+              return 'value' in c ? v <= c.value : undefined;
+            },
+          },
+        });
+      }
+      for (const op of COLL_OPS) {
+        const name = op === 'bcast' ? 'Bcast' : op === 'allreduce' ? 'Allreduce (SUM, doubles)' : 'Alltoall (per rank)';
+        for (const n of sizes) {
+          if (op === 'allreduce' && n === ANCHOR_ALLREDUCE && ranks === 2) continue; // the anchor row above
+          lines.push(coll(op, n, `${name} ${fmtBytes(n)}`, n >= MiB ? 'ms' : 'us'));
+        }
+      }
+    }
+  }
+  return lines;
+}
+
+function renderTable(lines: readonly Line[], cLabel: string): string {
+  const header = ['Measurement', 'mpi4ts', 'mpi4py', cLabel, 'mpi4ts ÷ mpi4py', `mpi4ts ÷ C`, 'target (mpi4ts)'];
+  const rows: string[][] = lines.map((l) =>
+    'group' in l
+      ? [`**${l.group}**`, '', '', '', '', '', '']
+      : [
+          l.label,
+          ...IMPLS.map((impl) => fmtCell(l.cell(impl), l.unit)),
+          ratio(l, 'mpi4py'),
+          ratio(l, 'c'),
+          targetText(l),
+        ],
+  );
+  const width = header.map((h, i) => Math.max([...h].length, ...rows.map((r) => [...(r[i] ?? '')].length)));
+  const pad = (cells: readonly string[]): string =>
+    `| ${cells.map((c, i) => c + ' '.repeat(Math.max(0, (width[i] ?? 0) - [...c].length))).join(' | ')} |`;
+  return [pad(header), `|${width.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(pad)].join('\n');
+}
+
+// ---------------------------------------------------------------- machine and BENCHMARKS.md
+
+interface Machine {
+  readonly cpu: string;
+  readonly nproc: number;
+  readonly memGiB: string;
+  readonly node: string;
+  readonly mpi: string;
+  readonly mpi4py: string;
+  readonly os: string;
+}
+
+function describeMachine(mpi: MpiInfo, python: string | undefined): Machine {
+  let cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  try {
+    const m = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+    if (m?.[1] !== undefined) cpu = m[1].trim();
+  } catch {
+    // not Linux
+  }
+  return {
+    cpu,
+    nproc: os.availableParallelism(),
+    memGiB: (os.totalmem() / 2 ** 30).toFixed(0),
+    node: process.version,
+    mpi: mpi.version ?? 'no MPI installed',
+    mpi4py: python !== undefined ? `mpi4py ${pythonModuleVersion(python, 'mpi4py') ?? '?'} (${python})` : 'no mpi4py',
+    os: `${os.type()} ${os.release()}`,
+  };
+}
+
+function machineLine(m: Machine): string {
+  return `${m.nproc} cores (nproc), ${m.cpu}, ${m.memGiB} GiB RAM, ${m.os}; Node ${m.node}, ${m.mpi}, ${m.mpi4py}`;
+}
+
+const LEGEND = `Ping-pong: one-way time = round trip / 2 between ranks 0 and 1; mpi4ts on
+\`MPI.alloc(Uint8Array, n)\` buffers, then on plain \`new Uint8Array(n)\` (the peers have one kind
+of buffer, shown in both). Collectives: the slowest rank's mean time per call; sizes are the Bcast
+buffer, the Allreduce vector (bytes / 8 doubles) and the Alltoall block sent to each rank.
+Ratios are mpi4ts time ÷ peer time (GB/s rows: peer GB/s ÷ mpi4ts GB/s): below 1.00x, mpi4ts is
+faster. ✓ / ✗: whether mpi4ts meets its target. Details: bench/README.md.`;
+
+function newFileHeader(m: Machine): string {
+  return `# Benchmarks
+
+mpi4ts measured side by side with C MPI and mpi4py, all three in the same run on the same
+machine, by \`npm run bench\` (\`bench/run.ts\`; what each row measures is in \`bench/README.md\`).
+
+Machine of the numbers below:
+
+- ${m.nproc} cores (\`nproc\`), ${m.cpu}, ${m.memGiB} GiB RAM, ${m.os}
+- Node ${m.node}; ${m.mpi}; ${m.mpi4py}
+
+How to run:
+
+\`\`\`sh
+npm run bench                       # measure and print the table
+npm run bench -- --write            # ... and replace the table below
+npm run bench -- --quick            # smoke run: fewer sizes and iterations
+npm run bench -- --only collectives --ranks 2,4
+\`\`\`
+
+Read the ratios more than the absolute numbers: on a small or shared (virtual) machine the
+absolute numbers move by tens of percent from one run to the next, but the three implementations
+are measured back to back in one run, so their ratios are far steadier. At more ranks than cores
+every implementation is oversubscribed and the numbers mostly measure the scheduler.
+
+`;
+}
+
+function writeSection(file: string, section: string, m: Machine): void {
+  const block = `${BEGIN}\n${section}\n${END}`;
+  if (!existsSync(file)) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, `${newFileHeader(m)}${block}\n`);
+    return;
+  }
+  const text = readFileSync(file, 'utf8');
+  const b = text.indexOf(BEGIN);
+  const e = text.indexOf(END, b);
+  const next = b >= 0 && e >= 0 ? text.slice(0, b) + block + text.slice(e + END.length) : `${text.trimEnd()}\n\n${block}\n`;
+  writeFileSync(file, next);
+}
+
+// ---------------------------------------------------------------- main
+
+async function main(): Promise<void> {
+  const opts = parseOptions(process.argv.slice(2));
+  const mpi = detectMpi();
+  const python = mpi.mpiexec !== undefined ? findPython() : undefined;
+  const cdir = mkdtempSync(path.join(os.tmpdir(), 'mpi4ts-bench-'));
+  const onSignal = (): void => {
+    for (const pid of running) for (const p of [...descendants(pid), pid]) killGroup(p, 'SIGKILL');
+    rmSync(cdir, { recursive: true, force: true });
+    process.exit(130);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const peers = detectPeers(mpi, cdir, python);
+    const machine = describeMachine(mpi, python);
+    const cLabel = `C (${mpi.version ?? 'MPI'})`;
+    process.stderr.write(`[bench] ${machineLine(machine)}\n`);
+    for (const p of peers) if (p.missing !== undefined) process.stderr.write(`[bench] ${p.impl}: ${p.missing}, skipped\n`);
+    const results = new Results(peers);
+    const available = peers.filter((p) => p.missing === undefined);
+    if (opts.only !== 'collectives') {
+      const cases = pingpongCases(opts.quick);
+      for (const p of available) results.set(p.impl, 'pingpong', 2, await runOne(p, 'pingpong', 2, cases, opts.timeoutS));
+    }
+    if (opts.only !== 'pingpong') {
+      for (const ranks of opts.ranks) {
+        const cases = collectiveCases(ranks, opts.quick);
+        for (const p of available) {
+          results.set(p.impl, 'collectives', ranks, await runOne(p, 'collectives', ranks, cases, opts.timeoutS));
+        }
+      }
+    }
+    const table = renderTable(buildLines(results, opts), cLabel);
+    const flags = [
+      opts.quick ? '--quick' : '',
+      opts.only !== undefined ? `--only ${opts.only}` : '',
+      opts.only !== 'pingpong' ? `--ranks ${opts.ranks.join(',')}` : '',
+    ].filter((f) => f !== '').join(' ');
+    const section = [
+      `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`bench/run.ts${flags !== '' ? ` ${flags}` : ''}\` on ${machineLine(machine)}.`,
+      '',
+      table,
+      '',
+      LEGEND,
+      ...(notes.length > 0 ? ['', 'Notes from this run:', '', ...[...new Set(notes)].map((n) => `- ${n}`)] : []),
+    ].join('\n');
+    console.log(`\n${section}`);
+    if (opts.write) {
+      writeSection(opts.file, section, machine);
+      process.stderr.write(`[bench] wrote ${path.relative(process.cwd(), opts.file)}\n`);
+    }
+  } finally {
+    rmSync(cdir, { recursive: true, force: true });
+  }
+}
+
+await main();
