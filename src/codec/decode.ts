@@ -102,7 +102,7 @@ class Decoder {
     x &= 0x7f;
     for (let scale = 128; ; scale *= 128) {
       if (p >= this.end) throw this.fail('it ends early');
-      if (scale > 2 ** 35) throw this.fail('a length is out of range');
+      if (scale > 2 ** 49) throw this.fail('a length is out of range'); // more than 8 bytes
       const c = b[p++]!;
       x += (c & 0x7f) * scale;
       if (c < 0x80) break;
@@ -162,7 +162,7 @@ class Decoder {
       case T_ARRAY_F64: return this.readPacked(8);
       case T_BIGINT64: return this.bigint64();
       case T_BIGINT_HEX: return this.bigintHex();
-      case T_OBJECT_NULL: return this.readProps(Object.create(null) as Record<string, unknown>, undefined);
+      case T_OBJECT_NULL: return this.readProps(this.created(Object.create(null) as Record<string, unknown>), undefined);
       case T_MAP: return this.readMap();
       case T_SET: return this.readSet();
       case T_DATE: {
@@ -259,9 +259,18 @@ class Decoder {
     return o;
   }
 
-  /** Properties onto an object made without Object.prototype's `__proto__` setter concerns, or a registered class. */
-  private readProps(o: Record<string, unknown>, guarded: ReadonlySet<string> | undefined): object {
+  /** Numbers a new object (for `REF`) and returns it. */
+  private created<T extends object>(o: T): T {
     this.objs.push(o);
+    return o;
+  }
+
+  /**
+   * Properties onto an object already numbered: one with a null prototype
+   * (where `__proto__` is an ordinary name), or a registered class instance
+   * (where the names in `guarded` are defined, not assigned).
+   */
+  private readProps(o: Record<string, unknown>, guarded: ReadonlySet<string> | undefined): object {
     const n = this.count(this.varint(), 2);
     for (let i = 0; i < n; i++) {
       const k = this.string('a property name');
@@ -398,7 +407,8 @@ class Decoder {
   private copyBytes(n: number): ArrayBuffer {
     this.need(n);
     const b = this.bytes;
-    const ab = new ArrayBuffer(n);
+    // Large copies skip zero-filling: allocUnsafeSlow is never pooled, so its buffer is exactly n bytes.
+    const ab = n < 4096 ? new ArrayBuffer(n) : Buffer.allocUnsafeSlow(n).buffer as ArrayBuffer;
     new Uint8Array(ab).set(new Uint8Array(b.buffer, b.byteOffset + this.pos, n));
     this.pos += n;
     return ab;
@@ -421,7 +431,7 @@ class Decoder {
     const name = this.string('a class name');
     const reg = classByName(name);
     if (reg === undefined) throw this.unregistered(name);
-    return this.readProps(Object.create(reg.proto) as Record<string, unknown>, reg.guarded);
+    return this.readProps(this.created(Object.create(reg.proto) as Record<string, unknown>), reg.guarded);
   }
 
   private readClassWrap(): object {
@@ -433,7 +443,7 @@ class Decoder {
     // The wrapped value must be a built-in created right here, not a reference or a primitive.
     if (this.objs.length === before || this.objs[before] !== v) throw this.fail('bad class instance');
     Object.setPrototypeOf(v, reg.proto);
-    return v as object;
+    return this.readProps(v as Record<string, unknown>, reg.guarded);
   }
 
   private unregistered(name: string): Malformed {

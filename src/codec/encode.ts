@@ -29,6 +29,7 @@ import { classByProto } from './registry.js';
 // prototype), then confirmed with util.types so that an object that merely
 // inherits from Map.prototype is not read as a Map. Objects of another realm
 // (vm) have none of our prototypes and are classified by util.types alone.
+
 const K_PLAIN = 0;
 const K_NULL = 1;
 const K_ARRAY = 2;
@@ -82,6 +83,8 @@ add(ArrayBuffer.prototype, kind(K_ARRAY_BUFFER));
 add(SharedArrayBuffer.prototype, kind(K_ARRAY_BUFFER));
 // Buffer.prototype comes before Uint8Array.prototype on a Buffer's chain, so it wins.
 VIEW_KINDS.forEach((C, i) => { if (C !== undefined) add(C.prototype, kind(K_VIEW, i)); });
+// Reached only by a typed array class the list above lacks.
+add(Object.getPrototypeOf(Int8Array.prototype), reject('a typed array of this class cannot be serialized'));
 add(Symbol.prototype, reject('a Symbol object cannot be serialized'));
 add(Promise.prototype, reject('a Promise cannot be serialized (await it and send the result)'));
 add(WeakMap.prototype, reject('a WeakMap cannot be serialized'));
@@ -220,9 +223,10 @@ interface NativeWriters {
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 /** Objects remembered by linear search before switching to a Map: most messages have few. */
-const LINEAR_SEEN = 32;
-/** Initial scratch size, and the size above which the scratch is not kept between messages. */
+const LINEAR_SEEN = 16;
+/** Initial scratch size. */
 const INITIAL_BYTES = 4096;
+/** A scratch grown beyond this for one big message is dropped before the next one. */
 const MAX_RETAINED_BYTES = 64 << 20;
 
 const isWellFormed: (s: string) => boolean =
@@ -492,13 +496,17 @@ class Encoder {
     this.writePropsBody(o);
   }
 
-  /** The count and properties of a plain object or registered class instance. */
-  private writePropsBody(o: object): void {
+  /**
+   * The count and properties of a plain object or registered class instance;
+   * `skip` leaves out what a wrapped built-in carries itself (its elements,
+   * or for an error everything).
+   */
+  private writePropsBody(o: object, skip = SKIP_NONE): void {
     this.ensure(1);
     const at = this.pos++;
     let n = 0;
-    for (const k in o) {
-      if (!hasOwn.call(o, k)) continue;
+    if (skip !== SKIP_ALL) for (const k in o) {
+      if (!hasOwn.call(o, k) || (skip === SKIP_INDICES && isIndex(k))) continue;
       this.writeString(k);
       this.writeValue((o as Record<string, unknown>)[k]);
       n++;
@@ -564,10 +572,18 @@ class Encoder {
         this.writePropsBody(o);
         return;
       }
-      // A registered subclass of a built-in: the built-in, then its prototype is set on arrival.
+      // A registered subclass of a built-in: the built-in, its own extra properties, and its
+      // prototype is set on arrival.
       this.byte(T_CLASS_WRAP);
       this.writeString(reg.name);
+      this.writeBuiltin(o, k);
+      this.writePropsBody(o, k.kind === K_ERROR ? SKIP_ALL : k.kind === K_ARRAY || k.kind === K_VIEW || k.kind === K_BOXED ? SKIP_INDICES : SKIP_NONE);
+      return;
     }
+    this.writeBuiltin(o, k);
+  }
+
+  private writeBuiltin(o: object, k: Kind): void {
     switch (k.kind) {
       case K_PLAIN: this.writeProps(T_OBJECT, o); return;
       case K_NULL: this.writeProps(T_OBJECT_NULL, o); return;
@@ -654,6 +670,15 @@ class Encoder {
   }
 }
 
+const SKIP_NONE = 0;
+const SKIP_INDICES = 1;
+const SKIP_ALL = 2;
+
+/** Whether property name `k` is an array index (elements that a wrapped array or typed array carries itself). */
+function isIndex(k: string): boolean {
+  return /^(?:0|[1-9]\d*)$/.test(k) && Number(k) < 2 ** 32 - 1;
+}
+
 /** 0 if `a` holds anything but numbers, 1 if only int32 values (not -0), 2 if only numbers. */
 function numericKind(a: unknown[]): number {
   let kind = 1;
@@ -703,7 +728,17 @@ function locate(v: unknown, path: string, seen: Set<object>): Fault | null {
   if (typeof v === 'symbol') return { path, why: WHY_SYMBOL };
   if (typeof v !== 'object' || v === null || seen.has(v)) return null;
   seen.add(v);
-  const k = classify(v, getPrototypeOf(v) as object | null);
+  const proto = getPrototypeOf(v) as object | null;
+  const k = classify(v, proto);
+  if (k.kind !== K_REJECT && k.kind !== K_PLAIN && k.kind !== K_NULL && k.kind !== K_ERROR &&
+    proto !== null && classByProto(proto) !== undefined) {
+    // A registered subclass of a built-in also sends its own non-index properties.
+    for (const key of objectKeys(v)) {
+      if (isIndex(key)) continue;
+      const f = locate((v as Record<string, unknown>)[key], path + member(key), seen);
+      if (f !== null) return f;
+    }
+  }
   switch (k.kind) {
     case K_REJECT: return { path, why: k.why };
     case K_PLAIN:

@@ -15,7 +15,7 @@
  * | `BIGINT64`           | 8 bytes, signed, little-endian                                   |
  * | `BIGINT_HEX`         | sign byte (0 or 1), varint n, n ASCII hex digits of the magnitude|
  * | `STR_LATIN1`         | varint n, n bytes (code units 0..255)                            |
- * | `STR_UTF8`           | u32 n, n bytes of well-formed UTF-8                              |
+ * | `STR_UTF8`           | varint n, n bytes of UTF-8 (from a well-formed string)           |
  * | `STR_UTF16`          | varint n, n code units of 2 bytes, little-endian (any string, also lone surrogates) |
  * | `OBJECT`, `OBJECT_NULL` | varint n, n × (key, value); a key is a string value           |
  * | `ARRAY`              | varint n, n values                                               |
@@ -30,11 +30,16 @@
  * | `ARRAY_BUFFER`       | varint n, n bytes                                                |
  * | `TYPED`              | view-kind byte, varint byte length, the bytes                    |
  * | `CLASS`              | class-name string value, varint n, n × (key, value)              |
- * | `CLASS_WRAP`         | class-name string value, one value (a built-in: Map, Array, ...) |
+ * | `CLASS_WRAP`         | class-name string value, one value (a built-in: Map, Array, ...), varint n, n × (key, value) of its other own properties |
  * | `REF`                | varint index of an object seen earlier in this message           |
  *
- * Varints are unsigned LEB128. Padding is relative to the start of the
- * message, so that the encoder can write packed numbers through aligned views.
+ * Varints are unsigned LEB128, at most 8 bytes; the length of a long string
+ * is written padded to 5 bytes (0x80 continuation bytes), since it is known
+ * only after the string. Padding is relative to the start of the message, so
+ * that the encoder can write packed numbers through aligned views. Scalars
+ * and packed arrays are little-endian (a big-endian encoder writes arrays
+ * element by element instead of packed); typed arrays are their raw bytes,
+ * in machine order, as MPI moves them.
  *
  * Identity: every object (anything that is not a primitive) is numbered in
  * the order its tag is written, from 0; `REF i` stands for object number i.
@@ -109,13 +114,20 @@ export type ViewConstructor =
   | Float32ArrayConstructor | Float64ArrayConstructor
   | BigInt64ArrayConstructor | BigUint64ArrayConstructor | DataViewConstructor;
 
-/** View kinds of `TYPED`, by their byte (0 unused). `Buffer` is rebuilt as a Node `Buffer`. */
+/** `Float16Array` where the runtime has it (Node 24+ or behind a flag). */
+const float16 = (globalThis as { Float16Array?: unknown }).Float16Array as ViewConstructor | undefined;
+
+/**
+ * View kinds of `TYPED`, by their byte (0 unused). `Buffer` is rebuilt as a
+ * Node `Buffer`. Kind 14, `Float16Array`, exists only where the runtime has it.
+ */
 export const VIEW_KINDS: readonly (ViewConstructor | BufferConstructor | undefined)[] = [
   undefined,
   Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
   Float32Array, Float64Array, BigInt64Array, BigUint64Array,
   DataView, // 12
   Buffer, // 13
+  float16, // 14
 ];
 /** View-kind byte of `DataView`. */
 export const VIEW_DATAVIEW = 12;

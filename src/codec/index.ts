@@ -9,8 +9,10 @@
  * - Plain objects: own enumerable string-keyed properties, in order;
  *   getters are read as values; symbol keys and non-enumerable properties
  *   are left out. Objects with a null prototype arrive with a null prototype.
- * - Arrays: dense; a hole arrives as `undefined`, and non-index properties
- *   of an array are left out. An array of only numbers travels packed.
+ * - Arrays: dense; a hole arrives as `undefined` (a sparse array is sent
+ *   element by element up to its length), and non-index properties of an
+ *   array are left out. An array of only numbers travels packed (4 or 8
+ *   bytes a number).
  * - Typed arrays, `DataView`, `ArrayBuffer`: the same class with the same
  *   contents, in fresh non-shared memory. Only the bytes of a view travel,
  *   not the rest of its buffer, so two views on one buffer arrive on two
@@ -24,8 +26,10 @@
  *   `cause`, `errors`, a `name` that differs from the class's, and own
  *   enumerable properties.
  * - Instances of classes registered with {@link registerClass} arrive as
- *   that class (prototype restored, constructor not called); instances of
- *   other classes arrive as plain objects, as with `structuredClone`.
+ *   that class (prototype restored, constructor not called; a registered
+ *   subclass of a built-in keeps its own extra properties too). Instances of
+ *   other classes arrive as plain objects, and of unregistered subclasses of
+ *   built-ins as the built-in, as with `structuredClone`.
  * - Identity: an object met twice arrives as one object met twice, and
  *   cycles arrive as cycles.
  *
