@@ -21,9 +21,10 @@ import { decode, encode, encodeScratch } from './codec/index.js';
 import { ANY_SOURCE, ANY_TAG, CONGRUENT, IDENT, PROC_NULL } from './constants.js';
 import { TAG_UB, errors } from './errors.js';
 import { Group } from './group.js';
+import type { Intercomm } from './intercomm.js';
 import { Request } from './request.js';
 import type { Status } from './status.js';
-import type { Endpoint, Operation } from './transport/transport.js';
+import type { Operation, PointToPoint } from './transport/transport.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
@@ -65,17 +66,17 @@ function decodeReceived(op: Operation): unknown {
  * else if (comm.rank === 1) console.log(await comm.recv(0));
  * ```
  */
-export class Comm {
-  private endpointOrNull: Endpoint | null;
+export class Comm<E extends PointToPoint = PointToPoint> {
+  private endpointOrNull: E | null;
   private name: string;
 
-  constructor(endpoint: Endpoint, name: string) {
+  constructor(endpoint: E, name: string) {
     this.endpointOrNull = endpoint;
     this.name = name;
   }
 
   /** The live endpoint; throws `ERR_COMM` after `Free`. */
-  endpoint(call: string): Endpoint {
+  endpoint(call: string): E {
     if (this.endpointOrNull === null) throw errors.freedComm(call, this.name);
     return this.endpointOrNull;
   }
@@ -125,7 +126,7 @@ export class Comm {
    * communicator, `MPI.CONGRUENT` for the same ranks in the same order,
    * `MPI.SIMILAR` for the same ranks in another order, `MPI.UNEQUAL` otherwise.
    */
-  Compare(other: Comm): number {
+  Compare(other: Comm<PointToPoint>): number {
     const mine = this.endpoint('Comm.Compare');
     if (other.endpoint('Comm.Compare') === mine) return IDENT;
     const result = this.Get_group().Compare(other.Get_group());
@@ -153,14 +154,14 @@ export class Comm {
   // ------------------------------------------------------------ checks
 
   private checkDest(dest: unknown, call: string): number {
-    const size = this.endpoint(call).size;
+    const size = this.endpoint(call).remoteSize;
     if (dest === PROC_NULL) return PROC_NULL;
     if (!Number.isInteger(dest) || (dest as number) < 0 || (dest as number) >= size) throw errors.rank(call, dest, size, 'dest');
     return dest as number;
   }
 
   private checkSource(source: unknown, call: string): number {
-    const size = this.endpoint(call).size;
+    const size = this.endpoint(call).remoteSize;
     if (source === ANY_SOURCE || source === PROC_NULL) return source;
     if (!Number.isInteger(source) || (source as number) < 0 || (source as number) >= size) {
       throw errors.rank(call, source, size, 'source');
@@ -426,9 +427,31 @@ export class Comm {
     abortJob(errorcode, `Abort(${errorcode}) called on ${this.name}`);
   }
 
+  /**
+   * `MPI_Comm_get_parent` (MPI-4.1 §11.8.2): in ranks started by `Spawn`, the
+   * intercommunicator to the ranks that spawned them; null (`MPI.COMM_NULL`)
+   * elsewhere.
+   *
+   * @example
+   * ```ts
+   * const parent = MPI.Comm.Get_parent();
+   * if (parent !== null) await parent.Bcast(data, 0);
+   * ```
+   */
+  static Get_parent(): Intercomm | null {
+    return parentOf();
+  }
+
   toString(): string {
     return `<${this.constructor.name} ${this.name}>`;
   }
+}
+
+let parentOf: () => Intercomm | null = () => null;
+
+/** Lets `MPI` answer `Comm.Get_parent` from the transport. */
+export function setParentProvider(provider: () => Intercomm | null): void {
+  parentOf = provider;
 }
 
 /** An operation on `MPI.PROC_NULL`: complete from the start. */

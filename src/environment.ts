@@ -16,7 +16,7 @@ import { workerData } from 'node:worker_threads';
 import { setAbortHandler } from './comm.js';
 import { setErrorRank } from './errors.js';
 import type { Transport } from './transport/transport.js';
-import { DEFAULT_EAGER_LIMIT, allocateJobMemory } from './transport/shm/layout.js';
+import { Context, DEFAULT_EAGER_LIMIT, allocateJobMemory } from './transport/shm/layout.js';
 import { type RankBoot, ShmTransport } from './transport/shm/transport.js';
 
 let current: Transport | undefined;
@@ -44,6 +44,7 @@ function singleton(): RankBoot {
     rank: 0,
     memory: allocateJobMemory(1, { eagerLimit: DEFAULT_EAGER_LIMIT, heapBytes: 256 * 1024 * 1024 }),
     tuning: { spinMicros: 50 },
+    world: { context: Context.WORLD, group: [0] },
   };
 }
 

@@ -14,6 +14,9 @@
 export { MPI, type AllocatableArray } from './mpi.js';
 export { Comm } from './comm.js';
 export { Intracomm } from './intracomm.js';
+export { Intercomm } from './intercomm.js';
+export { Cartcomm } from './topology.js';
+export { Group } from './group.js';
 export { Request } from './request.js';
 export { Status } from './status.js';
 export { Datatype, type TypedArray } from './datatype.js';

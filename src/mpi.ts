@@ -9,8 +9,11 @@
  * @module
  */
 
-import { Comm } from './comm.js';
+import { Comm, setParentProvider } from './comm.js';
+import { Group } from './group.js';
+import { Intercomm } from './intercomm.js';
 import { Intracomm } from './intracomm.js';
+import { Cartcomm, Compute_dims } from './topology.js';
 import { registerClass } from './codec/index.js';
 import * as constants from './constants.js';
 import { type TypedArray, Datatype, datatypes, typedict } from './datatype.js';
@@ -22,6 +25,15 @@ import { Status } from './status.js';
 
 let world: Intracomm | undefined;
 let self: Intracomm | undefined;
+let parent: Intercomm | null | undefined;
+
+setParentProvider(() => {
+  if (parent === undefined) {
+    const endpoint = environment.transport().parent;
+    parent = endpoint === undefined ? null : new Intercomm(endpoint, 'parent');
+  }
+  return parent;
+});
 
 /** A typed array class that `MPI.alloc` can fill. */
 export interface AllocatableArray<T extends TypedArray> {
@@ -69,6 +81,10 @@ export const MPI = {
   typedict,
   Comm,
   Intracomm,
+  Intercomm,
+  Cartcomm,
+  Group,
+  Compute_dims,
   Datatype,
   Op,
   Status,

@@ -18,6 +18,8 @@ export interface LaunchOptions {
   /** Bytes of each rank's shared heap arena. */
   readonly heapSize: number | undefined;
   readonly transport: 'shm' | 'mpi';
+  /** Ranks the job can hold, spawned ones included. */
+  readonly universeSize: number | undefined;
   /** Seconds every rank must stay blocked, with nothing moving, before a deadlock is reported. */
   readonly deadlockTimeout: number;
 }
@@ -40,6 +42,8 @@ Options:
   --eager-limit <bytes>    largest message sent eagerly (default 64k); larger ones
                            wait for the matching receive, as in a real MPI
   --heap-size <bytes>      shared heap per rank for MPI.alloc and large messages
+  --universe-size <N>      ranks the job can hold, those started by Spawn included
+                           (default: N + 16)
   --transport <shm|mpi>    shm: embedded worker threads (default);
                            mpi: run through the system's mpiexec (Open MPI, MPICH)
   --deadlock-timeout <s>   seconds of a fully blocked job before it is reported (default 1)
@@ -75,6 +79,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
   let heapSize: number | undefined;
   let transport: 'shm' | 'mpi' = 'shm';
   let deadlockTimeout = 1;
+  let universeSize: number | undefined;
   let i = 0;
   for (; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -89,6 +94,9 @@ export function parseCommandLine(argv: readonly string[]): Command {
     switch (flag) {
       case '-n': case '-np': case '--np': case '--n':
         ranks = positiveInteger(value(), flag);
+        break;
+      case '--universe-size':
+        universeSize = positiveInteger(value(), flag);
         break;
       case '--tag-output':
         tagOutput = true;
@@ -123,6 +131,8 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (script === undefined) throw new UsageError('no script given');
   return {
     kind: 'run',
-    options: { ranks, script, args: argv.slice(i + 1), tagOutput, eagerLimit, heapSize, transport, deadlockTimeout },
+    options: {
+      ranks, script, args: argv.slice(i + 1), tagOutput, eagerLimit, heapSize, transport, deadlockTimeout, universeSize,
+    },
   };
 }

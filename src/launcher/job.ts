@@ -15,9 +15,10 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { AbortNotice, RankBoot } from '../transport/shm/transport.js';
+import type { RankMessage, SpawnReply, SpawnRequest } from '../transport/shm/launcher_link.js';
+import type { GroupBoot, RankBoot } from '../transport/shm/transport.js';
 import {
-  DEFAULT_EAGER_LIMIT, type JobMemory, RankState, Slot, allocateJobMemory, defaultHeapBytes, rankBase, waitTextOffset,
+  Context, DEFAULT_EAGER_LIMIT, type JobMemory, RankState, Slot, allocateJobMemory, defaultHeapBytes, rankBase, waitTextOffset,
 } from '../transport/shm/layout.js';
 import type { LaunchOptions } from './cli.js';
 import { LineForwarder } from './output.js';
@@ -26,11 +27,16 @@ import type { ScriptBoot } from './worker.js';
 /** Exit status of a job that deadlocked. */
 export const DEADLOCK_EXIT_CODE = 3;
 const MONITOR_INTERVAL_MS = 100;
+/** Free slots a job keeps for `Spawn` unless --universe-size says otherwise. */
+const DEFAULT_SPAWN_ROOM = 16;
 /** How long stopped ranks get before the launcher exits regardless. */
 const STOP_GRACE_MS = 2000;
 
 interface Rank {
-  readonly rank: number;
+  /** Slot in the job's shared memory. */
+  readonly slot: number;
+  /** How reports name it: `rank 3`, or `spawned rank 1 (slot 5)`. */
+  readonly label: string;
   readonly worker: Worker;
   readonly output: Promise<void>[];
   exited: boolean;
@@ -45,72 +51,100 @@ class Job {
   private readonly memory: JobMemory;
   private readonly ranks: Rank[] = [];
   private readonly control: Int32Array;
+  private readonly spinMicros: number;
   private failed = false;
+  private failCode = 1;
   private finish!: (code: number) => void;
   private monitor: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: LaunchOptions) {
-    const size = options.ranks;
-    this.memory = allocateJobMemory(size, {
+    const capacity = Math.max(options.universeSize ?? options.ranks + DEFAULT_SPAWN_ROOM, options.ranks);
+    this.memory = allocateJobMemory(capacity, {
       eagerLimit: options.eagerLimit ?? DEFAULT_EAGER_LIMIT,
-      heapBytes: options.heapSize ?? defaultHeapBytes(size),
+      heapBytes: options.heapSize ?? defaultHeapBytes(capacity),
     });
     this.control = new Int32Array(this.memory.control);
+    // Spinning helps latency only when every rank has a core of its own.
+    this.spinMicros = options.ranks <= availableParallelism() ? 100 : 10;
   }
 
   run(): Promise<number> {
     const done = new Promise<number>((resolveExit) => { this.finish = resolveExit; });
-    const size = this.options.ranks;
-    // Spinning helps latency only when every rank has a core of its own.
-    const spinMicros = size < availableParallelism() + 1 ? 100 : 10;
+    const world = { context: Context.WORLD, group: Array.from({ length: this.options.ranks }, (_, r) => r) };
     const script: ScriptBoot = { script: resolve(this.options.script), args: this.options.args };
-    for (let rank = 0; rank < size; rank++) {
-      const mpi4ts: RankBoot = { rank, memory: this.memory, tuning: { spinMicros } };
-      const worker = new Worker(new URL('./worker.js', import.meta.url), {
-        workerData: { mpi4ts, script },
-        stdout: true,
-        stderr: true,
-        stdin: false,
-      });
-      const prefix = this.options.tagOutput ? `[${rank}] ` : '';
-      const output = [
-        new LineForwarder(worker.stdout, process.stdout, prefix).done,
-        new LineForwarder(worker.stderr, process.stderr, prefix).done,
-      ];
-      const entry: Rank = { rank, worker, output, exited: false };
-      this.ranks.push(entry);
-      worker.on('error', (error) => this.fail(rank, `rank ${rank} failed: ${describeError(error)}`, 1));
-      worker.on('message', (message: AbortNotice) => {
-        if (message?.type === 'abort') {
-          this.fail(rank, `rank ${rank} called Abort(${message.code}): ${message.reason}`, message.code || 1);
-        }
-      });
-      worker.on('exit', (code) => this.exited(entry, code));
-    }
+    for (let slot = 0; slot < this.options.ranks; slot++) this.start(slot, `rank ${slot}`, world, undefined, script);
     this.monitor = setInterval(() => this.watchForDeadlock(), MONITOR_INTERVAL_MS);
     return done;
   }
 
+  private start(slot: number, label: string, world: GroupBoot, parent: GroupBoot | undefined, script: ScriptBoot): void {
+    const mpi4ts: RankBoot = { rank: slot, memory: this.memory, tuning: { spinMicros: this.spinMicros }, world, parent };
+    const worker = new Worker(new URL('./worker.js', import.meta.url), {
+      workerData: { mpi4ts, script },
+      stdout: true,
+      stderr: true,
+      stdin: false,
+    });
+    const prefix = this.options.tagOutput ? `[${slot}] ` : '';
+    const output = [
+      new LineForwarder(worker.stdout, process.stdout, prefix).done,
+      new LineForwarder(worker.stderr, process.stderr, prefix).done,
+    ];
+    const entry: Rank = { slot, label, worker, output, exited: false };
+    this.ranks.push(entry);
+    worker.on('error', (error) => this.fail(entry, `${label} failed: ${describeError(error)}`, 1));
+    worker.on('message', (message: RankMessage) => {
+      if (message?.type === 'abort') {
+        this.fail(entry, `${label} called Abort(${message.code}): ${message.reason}`, message.code || 1);
+      } else if (message?.type === 'spawn') {
+        this.spawn(worker, message);
+      }
+    });
+    worker.on('exit', (code) => this.exited(entry, code));
+  }
+
+  /** Starts the ranks a `Spawn` asks for, in free slots, and answers with their slots. */
+  private spawn(requester: Worker, request: SpawnRequest): void {
+    const first = this.ranks.length;
+    const reply = (answer: Omit<SpawnReply, 'type' | 'id'>): void => {
+      const message: SpawnReply = { type: 'spawned', id: request.id, ...answer };
+      requester.postMessage(message);
+    };
+    if (!Number.isInteger(request.maxprocs) || request.maxprocs < 1) {
+      reply({ error: `maxprocs must be a positive integer, got ${request.maxprocs}` });
+      return;
+    }
+    if (first + request.maxprocs > this.memory.size) {
+      reply({ error: `the job has room for ${this.memory.size} ranks and ${first} are taken; ` +
+        `start it with a larger --universe-size to spawn ${request.maxprocs} more` });
+      return;
+    }
+    const slots = Array.from({ length: request.maxprocs }, (_, i) => first + i);
+    const world = { context: request.childContext, group: slots };
+    const parent = { context: request.context, group: request.parents };
+    const script: ScriptBoot = { script: resolve(request.command), args: request.args };
+    slots.forEach((slot, i) => this.start(slot, `spawned rank ${i} (slot ${slot})`, world, parent, script));
+    reply({ ranks: slots });
+  }
+
   private exited(entry: Rank, code: number): void {
     entry.exited = true;
-    if (code !== 0 && !this.failed) this.fail(entry.rank, `rank ${entry.rank} exited with code ${code}`, code);
+    if (code !== 0 && !this.failed) this.fail(entry, `${entry.label} exited with code ${code}`, code);
     if (this.ranks.every((r) => r.exited)) {
       clearInterval(this.monitor);
       void this.afterOutput().then(() => this.finish(this.failed ? this.failCode : 0));
     }
   }
 
-  private failCode = 1;
-
-  /** Ends the job because of `rank`: reports why and stops every other rank. */
-  private fail(rank: number, why: string, code: number): void {
+  /** Ends the job because of `culprit`: reports why and stops every other rank. */
+  private fail(culprit: Rank, why: string, code: number): void {
     if (this.failed) return;
     this.failed = true;
     this.failCode = code;
     clearInterval(this.monitor);
     // Let the failing rank's last lines of output arrive before the report.
     setTimeout(() => {
-      process.stderr.write(`mpi4ts: ${why}\nmpi4ts: stopping the job (${this.ranks.length} ranks) because rank ${rank} failed\n`);
+      process.stderr.write(`mpi4ts: ${why}\nmpi4ts: stopping the job (${this.ranks.length} ranks) because ${culprit.label} failed\n`);
       for (const r of this.ranks) if (!r.exited) void r.worker.terminate();
     }, 50);
     setTimeout(() => this.finish(code), STOP_GRACE_MS).unref();
@@ -135,9 +169,9 @@ class Job {
     if (live.length === 0) return;
     let activity = 0;
     for (const r of this.ranks) {
-      activity += this.control[rankBase(r.rank) + Slot.DOORBELL]! + this.control[rankBase(r.rank) + Slot.PROGRESS]!;
+      activity += Atomics.load(this.control, rankBase(r.slot) + Slot.PROGRESS);
     }
-    const blocked = live.every((r) => Atomics.load(this.control, rankBase(r.rank) + Slot.STATE) === RankState.BLOCKED);
+    const blocked = live.every((r) => Atomics.load(this.control, rankBase(r.slot) + Slot.STATE) === RankState.BLOCKED);
     const now = Date.now();
     if (!blocked || activity !== this.lastActivity) {
       this.lastActivity = activity;
@@ -152,16 +186,16 @@ class Job {
     const text = new TextDecoder();
     const bytes = new Uint8Array(this.memory.control);
     const lines = this.ranks.map((r) => {
-      if (r.exited) return `  rank ${r.rank}: finished`;
-      const at = waitTextOffset(this.memory.size, r.rank);
-      const length = Atomics.load(this.control, rankBase(r.rank) + Slot.WAIT_TEXT_LENGTH);
-      return `  rank ${r.rank}: blocked in ${text.decode(bytes.slice(at, at + length))}`;
+      if (r.exited) return `  ${r.label}: finished`;
+      const at = waitTextOffset(this.memory.size, r.slot);
+      const length = Atomics.load(this.control, rankBase(r.slot) + Slot.WAIT_TEXT_LENGTH);
+      return `  ${r.label}: blocked in ${text.decode(bytes.slice(at, at + length))}`;
     });
     const sendsWaiting = lines.some((line) => /blocked in S?send\(/i.test(line));
     const report = `deadlock: every rank is blocked in a call that no other rank can satisfy\n${lines.join('\n')}` +
       (sendsWaiting ? '\nmpi4ts: hint: a blocking Send above the eager limit waits for its matching receive; ' +
         'order sends and receives, or use Sendrecv or Isend/Irecv' : '');
-    this.fail(this.ranks.find((r) => !r.exited)!.rank, report, DEADLOCK_EXIT_CODE);
+    this.fail(this.ranks.find((r) => !r.exited)!, report, DEADLOCK_EXIT_CODE);
   }
 }
 

@@ -22,4 +22,14 @@ if (/\.[cm]?tsx?$/.test(script)) {
   const { register } = await import('tsx/esm/api');
   register();
 }
-await import(pathToFileURL(script).href);
+try {
+  await import(pathToFileURL(script).href);
+} catch (error) {
+  // tsx compiles a .ts file outside an ES-module package to CommonJS, where top-level await cannot run.
+  const code = (error as { code?: unknown }).code;
+  if (code === 'ERR_REQUIRE_CYCLE_MODULE' || code === 'ERR_REQUIRE_ASYNC_MODULE') {
+    throw new Error(`${script} uses top-level await, so it must load as an ES module: name it .mts, ` +
+      'or add "type": "module" to the package.json next to it', { cause: error });
+  }
+  throw error;
+}

@@ -47,13 +47,19 @@ export interface Operation {
 }
 
 /**
- * The transport side of one communicator: point-to-point within one group
- * under one context, so that messages of two communicators never match.
- * Ranks are ranks of this communicator.
+ * Point-to-point within one communicator, intra or inter: one group of ranks
+ * that sends (the local group) and one that ranks in `dest` and `source`
+ * address (the same group for an intracommunicator, the remote group for an
+ * intercommunicator), under one context so that messages of two
+ * communicators never match.
  */
-export interface Endpoint {
+export interface PointToPoint {
+  /** Rank of this process in the local group. */
   readonly rank: number;
+  /** Size of the local group. */
   readonly size: number;
+  /** Size of the group that `dest` and `source` address. */
+  readonly remoteSize: number;
   /**
    * True when `isend` copies data that is not transport memory before it
    * returns, so the caller may reuse a scratch buffer at once.
@@ -75,6 +81,16 @@ export interface Endpoint {
   iprobe(source: number, tag: number): Envelope | undefined;
   /** Waits for a message that a receive would match (§3.8.1). */
   probe(source: number, tag: number): Promise<Envelope>;
+  /** Translates a rank of the local group to the transport's world rank. */
+  worldRankOf(rank: number): number;
+  /** Translates a rank of the addressed group to the transport's world rank. */
+  remoteWorldRankOf(rank: number): number;
+  /** Releases the context (MPI-4.1 §7.4.3). */
+  free(): void;
+}
+
+/** The transport side of one intracommunicator. Ranks are ranks of this communicator. */
+export interface Endpoint extends PointToPoint {
   /** Collective operations over this communicator (MPI-4.1 §6). */
   readonly collectives: Collectives;
   /**
@@ -83,16 +99,44 @@ export interface Endpoint {
    * match user or collective messages.
    */
   readonly auxiliary: Endpoint;
-  /** Translates a rank of this communicator to the transport's world rank. */
-  worldRankOf(rank: number): number;
   /**
    * A new endpoint over the ranks of this one that `color` selects, ordered by
    * `key` then by rank (MPI-4.1 §7.4.2 `MPI_Comm_split`); undefined for
    * `MPI.UNDEFINED`. Collective. `Dup` is `split(0, rank)`.
    */
   split(color: number, key: number): Promise<Endpoint | undefined>;
-  /** Releases the context (MPI-4.1 §7.4.3). */
-  free(): void;
+  /**
+   * A new endpoint over the ranks of this one listed in `members`, in that
+   * order; only they call it (MPI-4.1 §7.4.2 `MPI_Comm_create_group`).
+   */
+  createGroup(members: readonly number[], tag: number): Promise<Endpoint>;
+  /**
+   * Joins this group and another through their leaders, who reach each other
+   * through `peer` with `tag` (MPI-4.1 §7.6.2 `MPI_Intercomm_create`). Collective.
+   */
+  createIntercomm(localLeader: number, peer: PointToPoint, remoteLeader: number, tag: number): Promise<InterEndpoint>;
+  /**
+   * Starts `maxprocs` new ranks running `command` with `args`, as a group of
+   * their own, and returns the intercommunicator to them (MPI-4.1 §11.8.2
+   * `MPI_Comm_spawn`). Collective; `root` supplies the arguments.
+   */
+  spawn(command: string, args: readonly string[], maxprocs: number, root: number): Promise<InterEndpoint>;
+}
+
+/**
+ * The transport side of an intercommunicator (MPI-4.1 §7.6): point-to-point
+ * addresses the remote group.
+ */
+export interface InterEndpoint extends PointToPoint {
+  /** The local group as an intracommunicator of its own (MPI-4.1 §7.6.1). */
+  readonly local: Endpoint;
+  /** Point-to-point to the remote group on a context of its own, for intercommunicator collectives. */
+  readonly channel: PointToPoint;
+  /**
+   * The union of both groups as an intracommunicator, the group that passed
+   * `high` false first (MPI-4.1 §7.6.2 `MPI_Intercomm_merge`). Collective.
+   */
+  merge(high: boolean): Promise<Endpoint>;
 }
 
 /**
@@ -149,6 +193,8 @@ export interface Transport {
   readonly world: Endpoint;
   /** Endpoint of `MPI.COMM_SELF`. */
   readonly self: Endpoint;
+  /** The intercommunicator to the ranks that spawned this one, if any (`MPI_Comm_get_parent`). */
+  readonly parent: InterEndpoint | undefined;
   /**
    * A typed array of `length` elements in memory this transport moves with
    * fewest copies (`MPI.alloc`): the shared heap on shm, plain memory on mpi.

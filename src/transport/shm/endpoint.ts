@@ -1,62 +1,85 @@
 /**
- * A communicator on the shm transport: a context id and a group of world ranks.
+ * Communicators on the shm transport: a context id and groups of world ranks.
  *
  * MPI-4.1 §7.1 (contexts separate the traffic of communicators), §7.4.2
- * (`MPI_Comm_split`). Each communicator owns consecutive contexts: one for
- * point-to-point, the next for its collectives, the third for the library's
- * own protocols, so user messages never match anything else.
+ * (`MPI_Comm_split`, `MPI_Comm_create_group`), §7.6 (intercommunicators:
+ * `MPI_Intercomm_create`, `MPI_Intercomm_merge`), §11.8.2 (`MPI_Comm_spawn`).
+ *
+ * Each communicator owns consecutive contexts: one for point-to-point, the
+ * next for its collectives, the third for the library's own protocols, so
+ * user messages never match anything else. Context ids come from a counter
+ * in shared memory and are never reused. Groups made by one split are
+ * disjoint, so they share one fresh context.
  *
  * @module
  */
 
 import { PointToPointCollectives } from '../../collective/point_to_point.js';
 import { UNDEFINED } from '../../constants.js';
-import type { Collectives, Endpoint, Envelope, Operation } from '../transport.js';
+import { errors } from '../../errors.js';
+import type { Collectives, Endpoint, Envelope, InterEndpoint, Operation, PointToPoint } from '../transport.js';
 import type { ShmEngine } from './engine.js';
+import { hasLauncher, requestSpawn } from './launcher_link.js';
 
 const ANY = -1;
+/** Tag of the library's own messages on auxiliary contexts. */
+const PROTOCOL_TAG = 0x3ffffff0;
 
-/** The shm side of one communicator. */
-export class ShmEndpoint implements Endpoint {
+function inverse(engine: ShmEngine, group: Int32Array): Int32Array {
+  const rankOf = new Int32Array(engine.size).fill(-1);
+  group.forEach((world, rank) => { rankOf[world] = rank; });
+  return rankOf;
+}
+
+async function settled(...ops: Operation[]): Promise<void> {
+  for (const op of ops) {
+    await op.wait();
+    if (op.error !== undefined) throw op.error;
+  }
+}
+
+function int32Bytes(values: Int32Array): Uint8Array {
+  return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+}
+
+/** Receives a whole message of Int32 values. */
+async function receiveInts(channel: PointToPoint, source: number, tag: number): Promise<Int32Array> {
+  const op = channel.irecv(undefined, source, tag);
+  await settled(op);
+  const data = op.data!;
+  return new Int32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
+}
+
+/** Point-to-point from a local group to an addressed group under one context. */
+class ShmPointToPoint implements PointToPoint {
   readonly rank: number;
   readonly size: number;
+  readonly remoteSize: number;
   readonly copiesOnSend = true;
-  /** World rank to rank in this communicator, -1 for ranks outside it. */
-  private readonly rankOf: Int32Array;
-  private collectiveEndpoint: Collectives | undefined;
-  private auxiliaryEndpoint: Endpoint | undefined;
+  /** World rank to rank in the addressed group, -1 for ranks outside it. */
+  private readonly remoteRankOf: Int32Array;
 
-  /**
-   * @param group - world ranks of the members, in rank order
-   */
-  constructor(private readonly engine: ShmEngine, readonly context: number, private readonly group: Int32Array) {
+  constructor(protected readonly engine: ShmEngine, readonly context: number, protected readonly group: Int32Array,
+    protected readonly remoteGroup: Int32Array) {
     this.size = group.length;
-    this.rankOf = new Int32Array(engine.size).fill(-1);
-    group.forEach((world, rank) => { this.rankOf[world] = rank; });
-    this.rank = this.rankOf[engine.rank]!;
-  }
-
-  get collectives(): Collectives {
-    this.collectiveEndpoint ??= new PointToPointCollectives(new ShmEndpoint(this.engine, this.context + 1, this.group));
-    return this.collectiveEndpoint;
-  }
-
-  get auxiliary(): Endpoint {
-    this.auxiliaryEndpoint ??= new ShmEndpoint(this.engine, this.context + 2, this.group);
-    return this.auxiliaryEndpoint;
+    this.remoteSize = remoteGroup.length;
+    this.rank = group.indexOf(engine.rank);
+    this.remoteRankOf = inverse(engine, remoteGroup);
   }
 
   isend(data: Uint8Array, dest: number, tag: number, sync: boolean): Operation {
-    return this.engine.isend(this.context, this.group[dest]!, tag, data, sync, dest);
+    return this.engine.isend(this.context, this.remoteGroup[dest]!, tag, data, sync, dest);
   }
 
   irecv(into: Uint8Array | undefined, source: number, tag: number): Operation {
-    return this.engine.irecv(this.context, source === ANY ? ANY : this.group[source]!, tag, into, this.rankOf, source);
+    return this.engine.irecv(this.context, source === ANY ? ANY : this.remoteGroup[source]!, tag, into, this.remoteRankOf,
+      source);
   }
 
   iprobe(source: number, tag: number): Envelope | undefined {
-    const found = this.engine.iprobe(this.context, source === ANY ? ANY : this.group[source]!, tag);
-    return found === undefined ? undefined : { source: this.rankOf[found.source]!, tag: found.tag, byteLength: found.bytes };
+    const found = this.engine.iprobe(this.context, source === ANY ? ANY : this.remoteGroup[source]!, tag);
+    return found === undefined ? undefined
+      : { source: this.remoteRankOf[found.source]!, tag: found.tag, byteLength: found.bytes };
   }
 
   async probe(source: number, tag: number): Promise<Envelope> {
@@ -75,14 +98,42 @@ export class ShmEndpoint implements Endpoint {
     return this.group[rank]!;
   }
 
+  remoteWorldRankOf(rank: number): number {
+    return this.remoteGroup[rank]!;
+  }
+
+  free(): void {
+    // Context ids are never reused, so there is nothing to release.
+  }
+}
+
+/** The shm side of one intracommunicator. */
+export class ShmEndpoint extends ShmPointToPoint implements Endpoint {
+  private collectiveEndpoint: Collectives | undefined;
+  private auxiliaryEndpoint: ShmEndpoint | undefined;
+
+  /** @param group - world ranks of the members, in rank order */
+  constructor(engine: ShmEngine, context: number, group: Int32Array) {
+    super(engine, context, group, group);
+  }
+
+  get collectives(): Collectives {
+    this.collectiveEndpoint ??= new PointToPointCollectives(new ShmEndpoint(this.engine, this.context + 1, this.group));
+    return this.collectiveEndpoint;
+  }
+
+  get auxiliary(): ShmEndpoint {
+    this.auxiliaryEndpoint ??= new ShmEndpoint(this.engine, this.context + 2, this.group);
+    return this.auxiliaryEndpoint;
+  }
+
   async split(color: number, key: number): Promise<Endpoint | undefined> {
     // Everybody learns everybody's (color, key); rank 0 adds a fresh context
     // for all the new communicators (their groups are disjoint, so they can share it).
-    const mine = new Int32Array([color, key, this.rank === 0 ? this.engine.allocateContext() : 0]);
+    const mine = Int32Array.of(color, key, this.rank === 0 ? this.engine.allocateContext() : 0);
     const all = new Int32Array(3 * this.size);
     const counts = new Array<number>(this.size).fill(12);
-    await this.collectives.allgatherv(new Uint8Array(mine.buffer), new Uint8Array(all.buffer), counts,
-      counts.map((_, i) => 12 * i));
+    await this.collectives.allgatherv(int32Bytes(mine), int32Bytes(all), counts, counts.map((_, i) => 12 * i));
     if (color === UNDEFINED) return undefined;
     const members: number[] = [];
     for (let r = 0; r < this.size; r++) if (all[3 * r] === color) members.push(r);
@@ -90,7 +141,114 @@ export class ShmEndpoint implements Endpoint {
     return new ShmEndpoint(this.engine, all[2]!, Int32Array.from(members, (r) => this.group[r]!));
   }
 
-  free(): void {
-    // Context ids are never reused, so there is nothing to release.
+  async createGroup(members: readonly number[], tag: number): Promise<Endpoint> {
+    // The first member allocates the context and hands it to the others.
+    const channel = this.auxiliary;
+    const protocolTag = PROTOCOL_TAG - 1 - (tag & 0xffff);
+    let context: number;
+    if (members[0] === this.rank) {
+      context = this.engine.allocateContext();
+      await settled(...members.slice(1).map((r) => channel.isend(int32Bytes(Int32Array.of(context)), r, protocolTag, false)));
+    } else {
+      context = (await receiveInts(channel, members[0]!, protocolTag))[0]!;
+    }
+    return new ShmEndpoint(this.engine, context, Int32Array.from(members, (r) => this.group[r]!));
+  }
+
+  async createIntercomm(localLeader: number, peer: PointToPoint, remoteLeader: number, tag: number): Promise<InterEndpoint> {
+    // The leaders swap their groups and a context each through the peer
+    // communicator; the smaller context wins. Then each leader tells its group.
+    let message: Int32Array;
+    if (this.rank === localLeader) {
+      const offer = Int32Array.of(this.engine.allocateContext(), ...this.group);
+      const send = peer.isend(int32Bytes(offer), remoteLeader, tag, false);
+      const theirs = await receiveInts(peer, remoteLeader, tag);
+      await settled(send);
+      message = Int32Array.of(Math.min(offer[0]!, theirs[0]!), ...theirs.subarray(1));
+      const channel = this.auxiliary;
+      await settled(...this.others(localLeader).map((r) => channel.isend(int32Bytes(message), r, PROTOCOL_TAG, false)));
+    } else {
+      message = await receiveInts(this.auxiliary, localLeader, PROTOCOL_TAG);
+    }
+    return new ShmInterEndpoint(this.engine, message[0]!, this.group, message.slice(1));
+  }
+
+  async spawn(command: string, args: readonly string[], maxprocs: number, root: number): Promise<InterEndpoint> {
+    const call = 'Comm.Spawn';
+    // The root asks the launcher; everybody learns the children's ranks, or the failure.
+    let answer: Int32Array;
+    if (this.rank === root) {
+      let ranks: readonly number[] = [];
+      let failure = '';
+      const context = this.engine.allocateContext();
+      if (!hasLauncher()) failure = 'Spawn needs the mpi4ts launcher: start the job with npx mpi4ts';
+      else {
+        try {
+          ranks = await requestSpawn({ command, args, maxprocs, parents: Array.from(this.group), context,
+            childContext: this.engine.allocateContext() });
+        } catch (error) {
+          failure = error instanceof Error ? error.message : String(error);
+        }
+      }
+      answer = failure === '' ? Int32Array.of(context, ...ranks) : Int32Array.from(Buffer.from(failure, 'utf8'), (b) => -1 - b);
+      const channel = this.auxiliary;
+      await settled(...this.others(root).map((r) => channel.isend(int32Bytes(answer), r, PROTOCOL_TAG, false)));
+    } else {
+      answer = await receiveInts(this.auxiliary, root, PROTOCOL_TAG);
+    }
+    if (answer.length === 0 || answer[0]! < 0) {
+      throw errors.spawn(call, Buffer.from(Array.from(answer, (v) => -1 - v)).toString('utf8'));
+    }
+    return new ShmInterEndpoint(this.engine, answer[0]!, this.group, answer.slice(1));
+  }
+
+  private others(rank: number): number[] {
+    return Array.from({ length: this.size }, (_, r) => r).filter((r) => r !== rank);
+  }
+}
+
+/** The shm side of an intercommunicator: sends address the remote group. */
+export class ShmInterEndpoint extends ShmPointToPoint implements InterEndpoint {
+  private localEndpoint: ShmEndpoint | undefined;
+  private channelEndpoint: ShmPointToPoint | undefined;
+
+  /**
+   * @param group - world ranks of the local group
+   * @param remoteGroup - world ranks of the remote group
+   */
+  constructor(engine: ShmEngine, context: number, group: Int32Array, remoteGroup: Int32Array) {
+    super(engine, context, group, remoteGroup);
+  }
+
+  /** The local group on the third context: both groups use it, and they are disjoint. */
+  get local(): ShmEndpoint {
+    this.localEndpoint ??= new ShmEndpoint(this.engine, this.context + 2, this.group);
+    return this.localEndpoint;
+  }
+
+  get channel(): PointToPoint {
+    this.channelEndpoint ??= new ShmPointToPoint(this.engine, this.context + 1, this.group, this.remoteGroup);
+    return this.channelEndpoint;
+  }
+
+  async merge(high: boolean): Promise<Endpoint> {
+    // Leaders swap (high, context offer); the smaller offer wins; each leader
+    // tells its group. Equal flags: the group whose leader has the lower world rank goes first.
+    const local = this.local.auxiliary;
+    let decision: Int32Array;
+    if (this.rank === 0) {
+      const offer = Int32Array.of(high ? 1 : 0, this.engine.allocateContext(), this.group[0]!);
+      const send = this.channel.isend(int32Bytes(offer), 0, PROTOCOL_TAG, false);
+      const theirs = await receiveInts(this.channel, 0, PROTOCOL_TAG);
+      await settled(send);
+      const mineFirst = offer[0]! !== theirs[0]! ? offer[0] === 0 : offer[2]! < theirs[2]!;
+      decision = Int32Array.of(mineFirst ? 1 : 0, Math.min(offer[1]!, theirs[1]!));
+      await settled(...Array.from({ length: this.size - 1 }, (_, i) =>
+        local.isend(int32Bytes(decision), i + 1, PROTOCOL_TAG, false)));
+    } else {
+      decision = await receiveInts(local, 0, PROTOCOL_TAG);
+    }
+    const merged = decision[0] === 1 ? [...this.group, ...this.remoteGroup] : [...this.remoteGroup, ...this.group];
+    return new ShmEndpoint(this.engine, decision[1]!, Int32Array.from(merged));
   }
 }

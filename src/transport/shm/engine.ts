@@ -23,10 +23,10 @@ import { errors } from '../../errors.js';
 import type { Envelope, Operation } from '../transport.js';
 import { HeapArena } from './heap.js';
 import {
-  CONTEXTS_PER_COMM, Global, type JobMemory, RankState, Slot, WAIT_TEXT_BYTES, maskBase, maskWords, rankBase, ringOffset,
-  waitTextOffset,
+  CONTEXTS_PER_COMM, Global, type JobMemory, RankState, SLEEP_BIT, Slot, WAIT_TEXT_BYTES, maskBase, maskWords, rankBase,
+  ringOffset, waitTextOffset,
 } from './layout.js';
-import { Kind, type RecordHeader, RECORD_HEADER_BYTES, Ring, Word } from './ring.js';
+import { Kind, RECORD_HEADER_BYTES, Ring, Word } from './ring.js';
 
 /** Wildcard source and tag at this level (same values as the API's). */
 const ANY = -1;
@@ -51,7 +51,13 @@ interface Unexpected {
 
 /** A record that did not fit its ring yet; kept in order per destination. */
 interface Outgoing {
-  readonly header: RecordHeader;
+  readonly kind: number;
+  readonly context: number;
+  readonly tag: number;
+  readonly payloadBytes: number;
+  readonly request: number;
+  readonly offset: number;
+  readonly arena: number;
   readonly payload: Uint8Array | undefined;
 }
 
@@ -151,13 +157,14 @@ export class ShmEngine {
   private readonly awaitingFin = new Map<number, SendOperation>();
   private readonly outbox: Outgoing[][];
   private outboxCount = 0;
-  private lastDoorbell = -1;
   private nextRequest = 1;
   private readonly waiters: Waiter[] = [];
   private parked = false;
   private readonly spinMillis: number;
+  private readonly signalIndex: number;
+  /** Whether source bits sit in the signal word itself (small jobs) or in the mask words. */
+  private readonly direct: boolean;
   private readonly maskIndex: number;
-  private readonly maskWordCount: number;
   private readonly textEncoder = new TextEncoder();
   private handling = false;
 
@@ -180,8 +187,9 @@ export class ShmEngine {
     this.arena = new HeapArena(memory.heaps[rank]!);
     this.outbox = Array.from({ length: memory.size }, () => []);
     this.spinMillis = tuning.spinMicros / 1000;
+    this.signalIndex = rankBase(rank) + Slot.SIGNAL;
+    this.direct = maskWords(memory.size) === 0;
     this.maskIndex = maskBase(memory.size, rank);
-    this.maskWordCount = maskWords(memory.size);
   }
 
   /** The control block word of this rank at `slot`. */
@@ -201,8 +209,7 @@ export class ShmEngine {
     if (bytes <= this.eagerLimit) {
       const request = sync ? this.nextRequest++ : 0;
       if (sync) this.awaitingFin.set(request, op);
-      this.inject(dest, { kind: sync ? Kind.EAGER_SYNC : Kind.EAGER, context, tag, payloadBytes: bytes, request,
-        offset: 0, arena: 0 }, data);
+      this.inject(dest, sync ? Kind.EAGER_SYNC : Kind.EAGER, context, tag, bytes, request, 0, 0, data);
       if (!sync) op.done = true;
       return op;
     }
@@ -220,18 +227,19 @@ export class ShmEngine {
     }
     const request = this.nextRequest++;
     this.awaitingFin.set(request, op);
-    this.inject(dest, { kind: Kind.RTS, context, tag, payloadBytes: bytes, request, offset, arena }, undefined);
+    this.inject(dest, Kind.RTS, context, tag, bytes, request, offset, arena, undefined);
     return op;
   }
 
   /** Writes a record to `dest`'s ring, or queues it (with a copy of the payload) behind earlier ones. */
-  private inject(dest: number, header: RecordHeader, payload: Uint8Array | undefined): void {
+  private inject(dest: number, kind: number, context: number, tag: number, payloadBytes: number, request: number,
+    offset: number, arena: number, payload: Uint8Array | undefined): void {
     const queue = this.outbox[dest]!;
-    if (queue.length === 0 && this.outRings[dest]!.push(header, payload)) {
+    if (queue.length === 0 && this.outRings[dest]!.push(kind, context, tag, payloadBytes, request, offset, arena, payload)) {
       this.ringDoorbell(dest);
       return;
     }
-    queue.push({ header, payload: payload?.slice() });
+    queue.push({ kind, context, tag, payloadBytes, request, offset, arena, payload: payload?.slice() });
     this.outboxCount++;
     this.outRings[dest]!.setProducerWaiting();
     this.flush(dest);
@@ -241,19 +249,31 @@ export class ShmEngine {
     const queue = this.outbox[dest]!;
     const ring = this.outRings[dest]!;
     let sent = 0;
-    while (sent < queue.length && ring.push(queue[sent]!.header, queue[sent]!.payload)) sent++;
+    for (; sent < queue.length; sent++) {
+      const r = queue[sent]!;
+      if (!ring.push(r.kind, r.context, r.tag, r.payloadBytes, r.request, r.offset, r.arena, r.payload)) break;
+    }
     if (sent === 0) return;
     queue.splice(0, sent);
     this.outboxCount -= sent;
     this.ringDoorbell(dest);
   }
 
-  /** Tells `dest` that this rank's ring to it has records (or room, for a waiting producer). */
+  /**
+   * Tells `dest` that this rank's ring to it has records (or room, for a
+   * waiting producer): one `Atomics.or` on its signal word, and a notify only
+   * when it sleeps.
+   */
   private ringDoorbell(dest: number): void {
-    Atomics.or(this.control, maskBase(this.size, dest) + (this.rank >> 5), 1 << (this.rank & 31));
-    const bell = rankBase(dest) + Slot.DOORBELL;
-    Atomics.add(this.control, bell, 1);
-    if (Atomics.load(this.control, rankBase(dest) + Slot.SLEEPING) !== 0) Atomics.notify(this.control, bell, 1);
+    const signal = rankBase(dest) + Slot.SIGNAL;
+    let before: number;
+    if (this.direct) {
+      before = Atomics.or(this.control, signal, 1 << this.rank);
+    } else {
+      Atomics.or(this.control, maskBase(this.size, dest) + (this.rank >> 5), 1 << (this.rank & 31));
+      before = Atomics.or(this.control, signal, 1 << (this.rank >> 5));
+    }
+    if ((before & SLEEP_BIT) !== 0) Atomics.notify(this.control, signal, 1);
   }
 
   // -------------------------------------------------------------- receiving
@@ -323,8 +343,7 @@ export class ShmEngine {
     else into.set(memory.subarray(offset, offset + bytes));
     op.complete(source, tag, bytes);
     if (kind !== Kind.EAGER) {
-      this.inject(source, { kind: Kind.FIN, context: 0, tag: 0, payloadBytes: 0, request, offset: 0, arena: 0 },
-        undefined);
+      this.inject(source, Kind.FIN, 0, 0, 0, request, 0, 0, undefined);
     }
     return true;
   }
@@ -337,27 +356,20 @@ export class ShmEngine {
    * anything was handled.
    */
   poll(): boolean {
-    const bell = Atomics.load(this.control, this.base + Slot.DOORBELL);
-    if (bell === this.lastDoorbell && this.outboxCount === 0) return false;
+    const control = this.control;
+    if (Atomics.load(control, this.signalIndex) === 0 && this.outboxCount === 0) return false;
     if (this.handling) return false;
     this.handling = true;
-    this.lastDoorbell = bell;
     let handled = false;
     try {
-      for (let word = 0; word < this.maskWordCount; word++) {
-        let bits = Atomics.exchange(this.control, this.maskIndex + word, 0);
-        while (bits !== 0) {
-          const bit = 31 - Math.clz32(bits);
-          bits &= ~(1 << bit);
-          const source = word * 32 + bit;
-          const ring = this.inRings[source]!;
-          let at: number;
-          while ((at = ring.peek()) >= 0) {
-            this.handle(source, ring, at);
-            ring.release(at);
-            handled = true;
-          }
-          if (ring.takeProducerWaiting()) this.ringDoorbell(source);
+      // Take the source bits, leaving SLEEP_BIT to the park loop that owns it.
+      const signal = Atomics.and(control, this.signalIndex, SLEEP_BIT) & ~SLEEP_BIT;
+      if (this.direct) {
+        handled = this.drain(signal, 0);
+      } else {
+        for (let bits = signal; bits !== 0; bits &= bits - 1) {
+          const word = 31 - Math.clz32(bits & -bits);
+          if (this.drain(Atomics.exchange(control, this.maskIndex + word, 0), word * 32)) handled = true;
         }
       }
       if (this.outboxCount > 0) {
@@ -367,8 +379,25 @@ export class ShmEngine {
       this.handling = false;
     }
     if (handled) {
-      Atomics.add(this.control, this.slot(Slot.PROGRESS), 1);
+      Atomics.add(control, this.slot(Slot.PROGRESS), 1);
       if (this.waiters.length > 0) this.settleWaiters();
+    }
+    return handled;
+  }
+
+  /** Reads every record of the rings whose bits are set in `bits` (sources `first + bit`). */
+  private drain(bits: number, first: number): boolean {
+    let handled = false;
+    for (; bits !== 0; bits &= bits - 1) {
+      const source = first + 31 - Math.clz32(bits & -bits);
+      const ring = this.inRings[source]!;
+      let at: number;
+      while ((at = ring.peek()) >= 0) {
+        this.handle(source, ring, at);
+        ring.release(at);
+        handled = true;
+      }
+      if (ring.takeProducerWaiting()) this.ringDoorbell(source);
     }
     return handled;
   }
@@ -443,22 +472,20 @@ export class ShmEngine {
     // Atomics.waitAsync alone does not keep a worker's event loop alive.
     const keepAlive = setInterval(() => undefined, 1 << 30);
     const control = this.control;
-    const bellIndex = this.slot(Slot.DOORBELL);
     try {
       while (this.waiters.length > 0) {
         this.poll();
         this.settleWaiters();
         if (this.waiters.length === 0) break;
-        Atomics.store(control, this.slot(Slot.SLEEPING), 1);
-        const seen = Atomics.load(control, bellIndex);
-        if (seen !== this.lastDoorbell || this.outboxCount > 0 && this.poll()) {
-          Atomics.store(control, this.slot(Slot.SLEEPING), 0);
+        // Announce the nap; a producer that sets a bit from now on will notify.
+        if (Atomics.or(control, this.signalIndex, SLEEP_BIT) !== 0 || this.outboxCount > 0 && this.poll()) {
+          Atomics.and(control, this.signalIndex, ~SLEEP_BIT);
           continue;
         }
         this.publishBlocked();
-        const result = Atomics.waitAsync(control, bellIndex, seen, 200);
+        const result = Atomics.waitAsync(control, this.signalIndex, SLEEP_BIT, 200);
         if (result.async) await result.value;
-        Atomics.store(control, this.slot(Slot.SLEEPING), 0);
+        Atomics.and(control, this.signalIndex, ~SLEEP_BIT);
         Atomics.store(control, this.slot(Slot.STATE), RankState.RUNNING);
       }
     } finally {

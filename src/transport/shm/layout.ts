@@ -35,24 +35,33 @@ export const Global = {
 } as const;
 
 const GLOBAL_WORDS = 16;
-/** Int32 words per rank in the control block. */
-export const RANK_WORDS = 16;
+/** Int32 words per rank in the control block: a signal line and a monitor line (64 bytes each). */
+export const RANK_WORDS = 32;
 /** Bytes per rank for the text that describes where it waits. */
 export const WAIT_TEXT_BYTES = 1024;
 
 /** Per-rank words of the control block, relative to {@link rankBase}. */
 export const Slot = {
-  /** Bumped by every producer after it writes a record to one of this rank's rings. */
-  DOORBELL: 0,
-  /** 1 while the rank is parked in Atomics.waitAsync: producers then notify. */
-  SLEEPING: 1,
-  /** One of {@link RankState}. */
-  STATE: 2,
-  /** Bumped on every record handled: the deadlock monitor watches for change. */
-  PROGRESS: 3,
+  /**
+   * The rank's signal word, which producers touch with one `Atomics.or` per
+   * record: a bit per source that has written to the rank's ring (or, in jobs
+   * of more than {@link DIRECT_SOURCES} ranks, a bit per word of the
+   * pending-rings mask that has bits), plus {@link SLEEP_BIT} while the rank
+   * is parked in `Atomics.waitAsync` on this word.
+   */
+  SIGNAL: 0,
+  /** One of {@link RankState}; on a line of its own, away from producers. */
+  STATE: 16,
+  /** Bumped on every poll that handles records: the deadlock monitor watches for change. */
+  PROGRESS: 17,
   /** Bytes of text in this rank's wait description. */
-  WAIT_TEXT_LENGTH: 4,
+  WAIT_TEXT_LENGTH: 18,
 } as const;
+
+/** Set in a signal word while its rank sleeps: a producer that sees it calls `Atomics.notify`. */
+export const SLEEP_BIT = 1 << 31;
+/** Jobs of up to this many ranks keep one bit per source right in the signal word. */
+export const DIRECT_SOURCES = 31;
 
 /** What a rank is doing, as the deadlock monitor sees it. */
 export const RankState = {
@@ -67,16 +76,12 @@ export function rankBase(rank: number): number {
   return GLOBAL_WORDS + rank * RANK_WORDS;
 }
 
-/** Int32 words of each rank's pending-rings mask: one bit per possible source. */
+/** Int32 words of each rank's pending-rings mask (none when sources fit the signal word). */
 export function maskWords(size: number): number {
-  return Math.ceil(size / 32);
+  return size <= DIRECT_SOURCES ? 0 : Math.ceil(size / 32);
 }
 
-/**
- * Int32 index of a rank's pending-rings mask. A producer sets its bit after
- * it writes to the rank's ring, so the consumer reads only the rings that
- * have something, however many ranks the job can hold.
- */
+/** Int32 index of a rank's pending-rings mask: bit `s & 31` of word `s >> 5` for source `s`. */
 export function maskBase(size: number, rank: number): number {
   return GLOBAL_WORDS + size * RANK_WORDS + rank * maskWords(size);
 }
@@ -118,6 +123,7 @@ export function defaultHeapBytes(size: number): number {
 
 /** Allocates the shared memory of a job of `size` ranks. */
 export function allocateJobMemory(size: number, options: LayoutOptions): JobMemory {
+  if (size > DIRECT_SOURCES * 32) throw new RangeError(`a job holds at most ${DIRECT_SOURCES * 32} ranks`);
   const ringCapacity = nextPowerOfTwo(Math.max(4096, 2 * (options.eagerLimit + 64)));
   const controlBytes = (GLOBAL_WORDS + size * RANK_WORDS + size * maskWords(size)) * 4 + size * WAIT_TEXT_BYTES;
   const control = new SharedArrayBuffer(controlBytes);
@@ -130,14 +136,16 @@ export function allocateJobMemory(size: number, options: LayoutOptions): JobMemo
 /**
  * Context ids of the predefined communicators; dynamic ones are allocated
  * from the control block. Each communicator takes {@link CONTEXTS_PER_COMM}
- * consecutive ids: point-to-point, collectives, library protocols.
+ * consecutive ids: point-to-point, collectives, library protocols (and, for
+ * an intercommunicator, those of its local group).
  */
 export const Context = {
   WORLD: 0,
-  SELF: 4,
+  SELF: 8,
 } as const;
-export const CONTEXTS_PER_COMM = 4;
-const FIRST_DYNAMIC_CONTEXT = 8;
+/** Contexts per communicator: an intercommunicator's local group takes three more. */
+export const CONTEXTS_PER_COMM = 8;
+const FIRST_DYNAMIC_CONTEXT = 16;
 
 function nextPowerOfTwo(n: number): number {
   let p = 1;

@@ -46,17 +46,6 @@ export const Kind = {
   FIN: 4,
 } as const;
 
-/** Fields of a record header that a producer fills. */
-export interface RecordHeader {
-  kind: number;
-  context: number;
-  tag: number;
-  payloadBytes: number;
-  request: number;
-  offset: number;
-  arena: number;
-}
-
 /** A ring seen from one side. Both sides construct one over the same memory. */
 export class Ring {
   /** The whole rings buffer as Int32, for headers and control words. */
@@ -70,6 +59,10 @@ export class Ring {
   private readonly headIndex: number;
   private readonly tailIndex: number;
   private readonly waitingIndex: number;
+  /** Producer side: the consumer's read position as last seen; re-read only when the ring looks full. */
+  private knownTail = 0;
+  /** Consumer side: the producer's write position as last seen; re-read only when the ring looks empty. */
+  private knownHead = 0;
 
   constructor(words: Int32Array, bytes: Uint8Array, offset: number, capacity: number) {
     this.words = words;
@@ -91,11 +84,16 @@ export class Ring {
    * Producer: writes one record, copying `payload` after the header. Returns
    * false, leaving the ring as it was, when there is no room yet.
    */
-  push(header: RecordHeader, payload: Uint8Array | undefined): boolean {
+  push(kind: number, context: number, tag: number, payloadBytes: number, request: number, offset: number, arena: number,
+    payload: Uint8Array | undefined): boolean {
     const words = this.words;
     const head = words[this.headIndex]!;
-    const free = this.capacity - ((head - Atomics.load(words, this.tailIndex)) | 0);
     const need = Ring.recordBytes(payload === undefined ? 0 : payload.byteLength);
+    let free = this.capacity - ((head - this.knownTail) | 0);
+    if (free < 2 * need) {
+      this.knownTail = Atomics.load(words, this.tailIndex);
+      free = this.capacity - ((head - this.knownTail) | 0);
+    }
     let position = head & this.mask;
     const contiguous = this.capacity - position;
     let advance = need;
@@ -111,15 +109,22 @@ export class Ring {
     }
     const at = this.base + position;
     const w = at >> 2;
-    words[w + Word.KIND] = header.kind;
+    words[w + Word.KIND] = kind;
     words[w + Word.LENGTH] = need;
-    words[w + Word.CONTEXT] = header.context;
-    words[w + Word.TAG] = header.tag;
-    words[w + Word.PAYLOAD] = header.payloadBytes;
-    words[w + Word.REQUEST] = header.request;
-    words[w + Word.OFFSET] = header.offset;
-    words[w + Word.ARENA] = header.arena;
-    if (payload !== undefined && payload.byteLength > 0) this.bytes.set(payload, at + RECORD_HEADER_BYTES);
+    words[w + Word.CONTEXT] = context;
+    words[w + Word.TAG] = tag;
+    words[w + Word.PAYLOAD] = payloadBytes;
+    words[w + Word.REQUEST] = request;
+    words[w + Word.OFFSET] = offset;
+    words[w + Word.ARENA] = arena;
+    if (payload !== undefined) {
+      const length = payload.byteLength;
+      const bytes = this.bytes;
+      const into = at + RECORD_HEADER_BYTES;
+      // A loop beats making a view for set() on the small messages that latency is about.
+      if (length <= 64) for (let i = 0; i < length; i++) bytes[into + i] = payload[i]!;
+      else bytes.set(payload, into);
+    }
     Atomics.store(words, this.headIndex, (head + advance) | 0);
     return true;
   }
@@ -142,7 +147,10 @@ export class Ring {
     const words = this.words;
     for (;;) {
       const tail = words[this.tailIndex]!;
-      if (tail === Atomics.load(words, this.headIndex)) return -1;
+      if (tail === this.knownHead) {
+        this.knownHead = Atomics.load(words, this.headIndex);
+        if (tail === this.knownHead) return -1;
+      }
       const at = this.base + (tail & this.mask);
       if (words[(at >> 2) + Word.KIND] !== Kind.PAD) return at;
       Atomics.store(words, this.tailIndex, (tail + words[(at >> 2) + Word.LENGTH]!) | 0);

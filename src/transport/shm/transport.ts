@@ -3,32 +3,37 @@
  * process, started by the launcher, or a single rank when a script runs
  * without it.
  *
- * MPI-4.1 §11.2 (start-up), §9.5 (`MPI_Abort`), §9.6 (timers, processor name).
+ * MPI-4.1 §11.2 (start-up), §11.8 (spawned ranks and their parent), §9.5
+ * (`MPI_Abort`), §9.6 (timers, processor name).
  *
  * @module
  */
 
 import { hostname } from 'node:os';
-import { parentPort } from 'node:worker_threads';
 import type { TypedArray } from '../../datatype.js';
 import { errors } from '../../errors.js';
-import type { Endpoint, Transport } from '../transport.js';
-import { ShmEndpoint } from './endpoint.js';
+import type { Endpoint, InterEndpoint, Transport } from '../transport.js';
+import { ShmEndpoint, ShmInterEndpoint } from './endpoint.js';
 import { ShmEngine, type WaitTuning } from './engine.js';
 import { Context, type JobMemory } from './layout.js';
+import { hasLauncher, notifyAbort } from './launcher_link.js';
+
+/** A group of world ranks under one context. */
+export interface GroupBoot {
+  readonly context: number;
+  readonly group: readonly number[];
+}
 
 /** What the launcher hands each rank in `workerData.mpi4ts`. */
 export interface RankBoot {
+  /** This rank's slot in the job's shared memory. */
   readonly rank: number;
   readonly memory: JobMemory;
   readonly tuning: WaitTuning;
-}
-
-/** Message a rank posts to the launcher before it ends the job with `Abort`. */
-export interface AbortNotice {
-  readonly type: 'abort';
-  readonly code: number;
-  readonly reason: string;
+  /** The ranks of this rank's `COMM_WORLD`. */
+  readonly world: GroupBoot;
+  /** For spawned ranks: the parents, remote group of `Get_parent()`. */
+  readonly parent?: GroupBoot;
 }
 
 /** The shm transport of one rank. */
@@ -38,15 +43,19 @@ export class ShmTransport implements Transport {
   readonly worldSize: number;
   readonly world: Endpoint;
   readonly self: Endpoint;
+  readonly parent: InterEndpoint | undefined;
   readonly engine: ShmEngine;
   private readonly allocations = new FinalizationRegistry<number>((offset) => this.engine.arena.release(offset));
 
   constructor(boot: RankBoot) {
     this.engine = new ShmEngine(boot.rank, boot.memory, boot.tuning);
-    this.worldRank = boot.rank;
-    this.worldSize = boot.memory.size;
-    this.world = new ShmEndpoint(this.engine, Context.WORLD, Int32Array.from({ length: this.worldSize }, (_, r) => r));
+    const worldGroup = Int32Array.from(boot.world.group);
+    this.world = new ShmEndpoint(this.engine, boot.world.context, worldGroup);
+    this.worldRank = this.world.rank;
+    this.worldSize = this.world.size;
     this.self = new ShmEndpoint(this.engine, Context.SELF, Int32Array.of(boot.rank));
+    this.parent = boot.parent === undefined ? undefined
+      : new ShmInterEndpoint(this.engine, boot.parent.context, worldGroup, Int32Array.from(boot.parent.group));
   }
 
   alloc<T extends TypedArray>(arrayType: { new (buffer: ArrayBufferLike, byteOffset: number, length: number): T;
@@ -62,12 +71,8 @@ export class ShmTransport implements Transport {
   }
 
   abort(code: number, reason: string): never {
-    if (parentPort !== null) {
-      const notice: AbortNotice = { type: 'abort', code, reason };
-      parentPort.postMessage(notice);
-    } else {
-      process.stderr.write(`mpi4ts: rank ${this.worldRank} called Abort(${code}): ${reason}\n`);
-    }
+    if (hasLauncher()) notifyAbort(code, reason);
+    else process.stderr.write(`mpi4ts: rank ${this.worldRank} called Abort(${code}): ${reason}\n`);
     process.exit(code === 0 ? 1 : code);
   }
 
