@@ -7,16 +7,18 @@
  * @module
  */
 
+// Negative constants carry literal types: declaration emit of `...constants` in mpi.ts garbles them otherwise.
+
 /** Receive from any source (MPI-4.1 §3.2.4). */
-export const ANY_SOURCE = -1;
+export const ANY_SOURCE: -1 = -1;
 /** Receive with any tag (MPI-4.1 §3.2.4). */
-export const ANY_TAG = -1;
+export const ANY_TAG: -1 = -1;
 /** The null process: a send to it or a receive from it completes at once (MPI-4.1 §3.11). */
-export const PROC_NULL = -2;
+export const PROC_NULL: -2 = -2;
 /** Marks the root side of an intercommunicator collective (MPI-4.1 §6.2.2). */
-export const ROOT = -3;
+export const ROOT: -3 = -3;
 /** A color that leaves a rank out of `Split` (MPI-4.1 §7.4.2). */
-export const UNDEFINED = -32766;
+export const UNDEFINED: -32766 = -32766;
 
 /**
  * `MPI.IN_PLACE` (MPI-4.1 §6.2.2): pass it as the send buffer of a collective

@@ -1,0 +1,172 @@
+// The README teaches with code, so its code must work: every ```ts block is
+// byte for byte a file under examples/ (named by the `<!-- file: ... -->`
+// comment just above it), each of those files runs here with its output
+// checked, and every file a shell block or a link names exists.
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { type JobResult, launch, root } from './helpers/launch.js';
+
+const TIMEOUT = 60_000;
+const options = { timeout: TIMEOUT };
+const SPAWN_TODO = 'needs Spawn (issue 4): MPI.COMM_SELF.Spawn, MPI.Comm.Get_parent, Intercomm bcast/gather with MPI.ROOT, Disconnect';
+
+interface Block {
+  lang: string;
+  body: string;
+  /** The file named by the comment just above the block, if any. */
+  file: string | undefined;
+  line: number;
+}
+
+/** The fenced code blocks of a markdown file. */
+function blocks(markdown: string): Block[] {
+  const lines = markdown.split('\n');
+  const found: Block[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const open = /^```(\S*)\s*$/.exec(lines[i]!);
+    if (open === null) continue;
+    const start = i;
+    let end = i + 1;
+    while (end < lines.length && lines[end] !== '```') end++;
+    assert.ok(end < lines.length, `unclosed code block at line ${start + 1}`);
+    const marker = /^<!-- file: (\S+) -->$/.exec(lines[start - 1] ?? '');
+    found.push({ lang: open[1]!, body: lines.slice(start + 1, end).join('\n') + '\n', file: marker?.[1], line: start + 1 });
+    i = end;
+  }
+  return found;
+}
+
+const readme = readFileSync(join(root, 'README.md'), 'utf8');
+const tsBlocks = blocks(readme).filter((b) => b.lang === 'ts' || b.lang === 'typescript');
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+const outputLines = (result: JobResult): string[] => result.stdout.split('\n').filter((l) => l !== '').sort();
+
+function succeeded(result: JobResult): string[] {
+  assert.equal(result.code, 0, `exit ${String(result.code)}: ${result.stderr}`);
+  assert.equal(result.stderr, '');
+  return outputLines(result);
+}
+
+/** How each README program runs, and what it must print. */
+const programs: Record<string, { ranks: number; todo?: string; check: (result: JobResult) => void }> = {
+  'examples/hello.ts': {
+    ranks: 4,
+    check: (r) => assert.deepEqual(succeeded(r).map((l) => l.replace(/ on .*/, '')), range(4).map((i) => `Hello from rank ${i} of 4`)),
+  },
+  'examples/readme/objects_vs_buffers.ts': {
+    ranks: 2,
+    check: (r) => assert.deepEqual(succeeded(r), ['{"name":"grid","step":3,"shape":[10,100]} 499.5']),
+  },
+  'examples/readme/p2p.ts': {
+    ranks: 3,
+    check: (r) => assert.deepEqual(succeeded(r), [
+      '"hello from rank 1" from rank 1 with tag 101',
+      '"hello from rank 2" from rank 2 with tag 102',
+      '10 doubles from rank 1',
+      '20 doubles from rank 2',
+    ]),
+  },
+  'examples/readme/collectives.ts': {
+    ranks: 4,
+    check: (r) => assert.deepEqual(succeeded(r), ['{"config":{"steps":10},"gathered":[0,1,4,9],"total":14,"sums":[6,4]}']),
+  },
+  'examples/readme/nonblocking.ts': {
+    ranks: 3,
+    check: (r) => {
+      let work = 0;
+      for (let i = 1; i <= 1_000_000; i++) work += 1 / (i * i);
+      assert.deepEqual(succeeded(r), range(3).map((rank) => {
+        const left = (rank + 2) % 3;
+        return `rank ${rank}: {"from":${left}}, [${left}, ${left}, ${left}, ${left}], work ${work.toFixed(6)}`;
+      }));
+    },
+  },
+  'examples/readme/ring_deadlock.ts': {
+    ranks: 4,
+    check: (r) => {
+      assert.equal(r.signal, null, 'the launcher ended by itself');
+      assert.equal(r.code, 3, r.stderr);
+      assert.equal(r.stdout, '');
+      assert.match(r.stderr, /deadlock: every rank is blocked/);
+      for (const rank of range(4)) {
+        assert.match(r.stderr, new RegExp(`rank ${rank}: blocked in Send\\(dest=${(rank + 1) % 4}, tag=0, 8000000 bytes\\)`));
+      }
+    },
+  },
+  'examples/readme/ring_fixed.ts': {
+    ranks: 4,
+    check: (r) => assert.deepEqual(succeeded(r), ['nonblocking', 'ordered', 'sendrecv']
+      .flatMap((way) => range(4).map((rank) => `${way}: rank ${rank} got ${(rank + 3) % 4}`))),
+  },
+  'examples/readme/task_farm.ts': {
+    ranks: 4,
+    check: (r) => assert.deepEqual(succeeded(r), [JSON.stringify(range(20).map((i) => i * i))]),
+  },
+  'examples/readme/spawn.ts': {
+    ranks: 1,
+    todo: SPAWN_TODO,
+    check: (r) => assert.deepEqual(succeeded(r), ['parent got [10,11,12]']),
+  },
+};
+
+describe('README code blocks', () => {
+  it('every ts block names its file, and is that file byte for byte', () => {
+    assert.ok(tsBlocks.length >= 8, `only ${tsBlocks.length} ts blocks`);
+    for (const block of tsBlocks) {
+      assert.ok(block.file, `the ts block at README.md:${block.line} has no <!-- file: ... --> comment above it`);
+      assert.ok(block.file.startsWith('examples/'), `README.md:${block.line}: ${block.file} is not under examples/`);
+      const path = join(root, block.file);
+      assert.ok(existsSync(path), `README.md:${block.line}: ${block.file} does not exist`);
+      assert.equal(block.body, readFileSync(path, 'utf8'), `README.md:${block.line} differs from ${block.file}`);
+    }
+  });
+
+  it('every file of examples/readme/ is a block of the README, and every block has a test', () => {
+    const shown = new Set(tsBlocks.map((b) => b.file));
+    for (const name of readdirSync(join(root, 'examples/readme'))) {
+      assert.ok(shown.has(`examples/readme/${name}`), `examples/readme/${name} is not in README.md`);
+    }
+    assert.deepEqual([...shown].sort(), Object.keys(programs).sort());
+  });
+
+  it('every file a shell block names exists', () => {
+    const shell = blocks(readme).filter((b) => b.lang === 'sh' || b.lang === 'bash');
+    assert.ok(shell.some((b) => b.body.includes('npx mpi4ts -n 4 examples/hello.ts')));
+    for (const block of shell) {
+      for (const word of block.body.split(/\s+/)) {
+        if (/^[\w.-]+\/[\w./-]+$/.test(word) || /\.(ts|js|mjs|md|csv)$/.test(word)) {
+          assert.ok(existsSync(join(root, word)), `README.md:${block.line} names ${word}, which does not exist`);
+        }
+      }
+    }
+  });
+
+  it('every local link of the READMEs leads to a file', () => {
+    for (const [file, dir] of [['README.md', ''], ['examples/README.md', 'examples']] as const) {
+      const text = readFileSync(join(root, file), 'utf8');
+      for (const [, target] of text.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {
+        if (/^[a-z]+:/.test(target!)) continue; // a web address
+        if (target === 'BENCHMARKS.md') continue; // written by `npm run bench -- --write`
+        assert.ok(existsSync(join(root, dir, target!)), `${file} links to ${target!}, which does not exist`);
+      }
+    }
+  });
+
+  it('examples/README.md lists every example with its command', () => {
+    const text = readFileSync(join(root, 'examples/README.md'), 'utf8');
+    const scripts = readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.ts') && f !== 'worker_spawn.ts');
+    for (const script of scripts) {
+      assert.match(text, new RegExp(`npx mpi4ts -n \\d+ examples/${script.replace('.', '\\.')}`), `${script} has no command`);
+    }
+  });
+});
+
+describe('README programs run', () => {
+  for (const [file, program] of Object.entries(programs)) {
+    it(`${file} with ${program.ranks} rank${program.ranks === 1 ? '' : 's'}`,
+      program.todo === undefined ? options : { ...options, todo: program.todo },
+      async () => program.check(await launch(file, program.ranks, [], { timeoutMs: TIMEOUT })));
+  }
+});
