@@ -123,6 +123,19 @@ export function parseBuffer(spec: unknown, call: string): Message {
 }
 
 /**
+ * The bytes of a buffer spec, as point-to-point moves them: the same as
+ * `parseBuffer(spec).bytes`, without building the parsed message when the
+ * spec is a plain typed array (the latency-critical case).
+ */
+export function bytesOfSpec(spec: unknown, call: string): Uint8Array {
+  if (spec instanceof Uint8Array) return spec;
+  if (ArrayBuffer.isView(spec) && !(spec instanceof DataView)) {
+    return new Uint8Array(spec.buffer, spec.byteOffset, spec.byteLength);
+  }
+  return parseBuffer(spec, call).bytes;
+}
+
+/**
  * Parses a v-collective buffer spec for a communicator of `size` ranks. A
  * plain spec splits the buffer into `size` equal blocks.
  */

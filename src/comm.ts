@@ -16,7 +16,7 @@
  * @module
  */
 
-import { type BufferSpec, parseBuffer } from './buffer.js';
+import { type BufferSpec, bytesOfSpec, parseBuffer } from './buffer.js';
 import { decode, encode, encodeScratch } from './codec/index.js';
 import { ANY_SOURCE, ANY_TAG, CONGRUENT, IDENT, PROC_NULL } from './constants.js';
 import { TAG_UB, errors } from './errors.js';
@@ -403,18 +403,18 @@ export class Comm<E extends PointToPoint = PointToPoint> {
 
   private startBufferSend(buf: BufferSpec, dest: number, tag: number, sync: boolean, call: string): Operation {
     const endpoint = this.endpoint(call);
-    const message = parseBuffer(buf, call);
+    const bytes = bytesOfSpec(buf, call);
     dest = this.checkDest(dest, call);
     tag = Comm.checkTag(tag, call, false);
-    return dest === PROC_NULL ? donePending : endpoint.isend(message.bytes, dest, tag, sync);
+    return dest === PROC_NULL ? donePending : endpoint.isend(bytes, dest, tag, sync);
   }
 
   private startBufferRecv(buf: BufferSpec, source: number, tag: number, call: string): Operation {
     const endpoint = this.endpoint(call);
-    const message = parseBuffer(buf, call);
+    const bytes = bytesOfSpec(buf, call);
     source = this.checkSource(source, call);
     tag = Comm.checkTag(tag, call, true);
-    return source === PROC_NULL ? donePending : endpoint.irecv(message.bytes, source, tag);
+    return source === PROC_NULL ? donePending : endpoint.irecv(bytes, source, tag);
   }
 
   // ------------------------------------------------------------ ending

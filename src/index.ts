@@ -20,6 +20,7 @@ export { Group } from './group.js';
 export { Request } from './request.js';
 export { Status } from './status.js';
 export { Datatype, type TypedArray } from './datatype.js';
+export { Op, type UserFunction } from './op.js';
 export { MPIError, ErrorClass, type ErrorClassCode } from './errors.js';
 export type { BufferSpec, VectorBufferSpec } from './buffer.js';
 export type { InPlace } from './constants.js';

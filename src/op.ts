@@ -1,21 +1,293 @@
 /**
- * Reduction operations (placeholder shape; the collectives work fills it in).
+ * Reduction operations: the predefined ones (`MPI.SUM`, ...) and user ops
+ * made with `MPI.Op.Create`.
  *
- * MPI-4.1 §6.9 (global reduction operations).
+ * MPI-4.1 §6.9.2 (predefined operations), §6.9.4 (MINLOC and MAXLOC),
+ * §6.9.5 (user-defined operations: `MPI_Op_create`, `MPI_Op_free`,
+ * `MPI_Op_commutative`), §6.9.7 (`MPI_Reduce_local`).
+ *
+ * An op works on both families of collectives:
+ * - buffers (`Reduce`, `Allreduce`, ...): element-wise over typed arrays,
+ *   with C semantics (integers wrap; see `collective/kernels.ts`);
+ * - values (`reduce`, `allreduce`, ...): with the value semantics of
+ *   DESIGN.md (see `collective/object_ops.ts`): SUM adds numbers and
+ *   bigints, concatenates strings and arrays, adds typed arrays element-wise.
+ *
+ * MINLOC and MAXLOC on buffers take the C pair datatypes, laid out as C lays
+ * out the struct, so that the same bytes go through a native MPI untouched:
+ *
+ * | datatype          | C struct                 | bytes | value at | index (int32) at |
+ * |-------------------|--------------------------|-------|----------|------------------|
+ * | `MPI.FLOAT_INT`   | `{ float v; int i; }`    | 8     | 0        | 4                |
+ * | `MPI.DOUBLE_INT`  | `{ double v; int i; }`   | 16    | 0        | 8 (then 4 padding) |
+ * | `MPI.LONG_INT`    | `{ long v; int i; }`     | 16    | 0        | 8 (then 4 padding) |
+ * | `MPI.TWOINT`      | `{ int v; int i; }`      | 8     | 0        | 4                |
+ * | `MPI.SHORT_INT`   | `{ short v; int i; }`    | 8     | 0        | 4 (2 padding before) |
+ *
+ * In JavaScript, hold `n` pairs in any typed array of `n * size` bytes and
+ * read them through two views of its buffer; for `MPI.DOUBLE_INT`, a
+ * `Float64Array` of `2n` elements has the values at even positions and a
+ * `new Int32Array(sameBuffer)` the indices at `4k + 2`. For `MPI.TWOINT`, an
+ * `Int32Array` of `[value, index, value, index, ...]` is the layout itself.
+ * On values, MINLOC and MAXLOC take `[value, index]` pairs, and a bare value
+ * means `[value, rank]`.
  *
  * @module
  */
 
+import { parseBuffer } from './buffer.js';
+import { asPair, type ObjectFunction, objectFunctions } from './collective/object_ops.js';
+import { elementKernel, inapplicable, type Kernel, pairKernel, type PredefinedName } from './collective/kernels.js';
 import type { Datatype, TypedArray } from './datatype.js';
+import { errors } from './errors.js';
 
-/** A reduction operation (MPI-4.1 §6.9.2). */
+/** `inoutvec = invec op inoutvec` over `count` elements of `datatype`. */
+export type BufferFunction = (invec: TypedArray, inoutvec: TypedArray, count: number, datatype: Datatype) => void;
+
+/**
+ * The function of a user op (`MPI.Op.Create`), modeled on mpi4py's
+ * `function(inbuf, inoutbuf, datatype)`:
+ * - in buffer collectives it gets `invec` and `inoutvec`, typed arrays of the
+ *   same `count` elements (a `Uint8Array` of C structs for the pair types),
+ *   and the datatype. It either stores `invec[i] op inoutvec[i]` into
+ *   `inoutvec` and returns nothing, or returns `count` results (a typed array
+ *   or an array), which are copied into `inoutvec`;
+ * - in object collectives it gets two values, `a` from the lower ranks, no
+ *   datatype, and returns `a op b`.
+ *
+ * So `(a, b) => a + b` serves numbers and strings, and
+ * `(a, b) => a.map((x, i) => x + b[i])` serves typed arrays in both families.
+ */
+export type UserFunction<T> = (invec: T, inoutvec: T, datatype?: Datatype) => T | void;
+
+/** What distinguishes the predefined ops. */
+interface OpOptions {
+  /** The predefined op this is, such as `'SUM'`. */
+  readonly predefined?: PredefinedName;
+  /** Turns a rank's own value into what the op combines (MINLOC: a bare value becomes `[value, rank]`). */
+  readonly prepareObject?: (value: unknown, rank: number) => unknown;
+}
+
+let userOps = 0;
+
+/**
+ * A reduction operation (MPI-4.1 §6.9): `MPI.SUM`, `MPI.MAXLOC`, ... or a
+ * user op from {@link Op.Create}.
+ *
+ * @example
+ * ```ts
+ * const total = await comm.allreduce(rank, MPI.SUM);
+ * await comm.Allreduce(mine, sums, MPI.SUM);
+ * const [best, where] = await comm.allreduce(score, MPI.MAXLOC) as [number, number];
+ * ```
+ */
 export class Op {
+  private freed = false;
+  /** The predefined op this is (`'SUM'`, ...), undefined for a user op. */
+  readonly predefined: PredefinedName | undefined;
+  private readonly prepare: ((value: unknown, rank: number) => unknown) | undefined;
+
+  /**
+   * Most programs use the predefined ops and {@link Op.Create}.
+   *
+   * @param name - `'MPI_SUM'` for the predefined ops (the native transport maps ops by this name)
+   * @param commute - whether the op is commutative; non-commutative ops are applied in rank order
+   * @param applyBuffer - `inoutvec = invec op inoutvec` over typed arrays of `count` elements
+   * @param applyObject - `a op b` on values, `a` from the lower ranks
+   */
   constructor(
     readonly name: string,
     readonly commute: boolean,
-    /** `inout[i] = in[i] op inout[i]` for `count` elements of `datatype`. */
-    readonly applyBuffer: (invec: TypedArray, inoutvec: TypedArray, count: number, datatype: Datatype) => void,
-    /** `a op b` on values, `a` from the lower rank. */
-    readonly applyObject: (a: unknown, b: unknown) => unknown,
-  ) {}
+    readonly applyBuffer: BufferFunction,
+    readonly applyObject: ObjectFunction,
+    options: OpOptions = {},
+  ) {
+    this.predefined = options.predefined;
+    this.prepare = options.prepareObject;
+  }
+
+  /**
+   * `MPI_Op_create` (MPI-4.1 §6.9.5): a user op from a function of
+   * `(invec, inoutvec, datatype)`; see {@link UserFunction} for how it
+   * serves buffers and values. Non-commutative ops (the default, as in
+   * mpi4py) are applied in rank order: the result is `v0 op v1 op ... op vn-1`.
+   *
+   * @example
+   * ```ts
+   * const concat = MPI.Op.Create((a: string, b: string) => a + b);    // values
+   * await comm.allreduce(String(rank), concat);                       // '0123'
+   * const absmax = MPI.Op.Create((inv: Float64Array, inout: Float64Array) => {
+   *   for (let i = 0; i < inv.length; i++) if (Math.abs(inv[i]) > Math.abs(inout[i])) inout[i] = inv[i];
+   * }, true);
+   * await comm.Allreduce(mine, out, absmax);                          // buffers
+   * ```
+   */
+  static Create<T>(fn: UserFunction<T>, commute = false): Op {
+    if (typeof fn !== 'function') throw errors.op('Op.Create', `expected a function, got ${typeof fn}`);
+    const name = `user op ${++userOps}${fn.name ? ` (${fn.name})` : ''}`;
+    const applyBuffer: BufferFunction = (invec, inoutvec, count, datatype) => {
+      const a = elementsOf(invec, datatype, count).elements;
+      const b = elementsOf(inoutvec, datatype, count);
+      const result = fn(a as T, b.elements as T, datatype);
+      if (result !== undefined && result !== b.elements) copyResult(result, b.elements, name);
+      if (b.copied) copyBack(b.elements, inoutvec, count * datatype.size);
+    };
+    return new Op(name, Boolean(commute), applyBuffer, (a, b) => fn(a as T, b as T));
+  }
+
+  /** `MPI_Op_commutative` (MPI-4.1 §6.9.5). */
+  Is_commutative(): boolean {
+    return this.commute;
+  }
+
+  /** mpi4py's property spelling of {@link Is_commutative}. */
+  get is_commutative(): boolean {
+    return this.commute;
+  }
+
+  /** True for `MPI.SUM` and the other predefined ops. */
+  get is_predefined(): boolean {
+    return this.predefined !== undefined;
+  }
+
+  /**
+   * `MPI_Op_free` (MPI-4.1 §6.9.5): a freed user op can no longer be used.
+   * Predefined ops cannot be freed.
+   */
+  Free(): void {
+    if (this.predefined !== undefined) throw errors.op('Op.Free', `${this.name} is predefined and cannot be freed`);
+    if (this.freed) throw errors.op('Op.Free', `${this.name} has already been freed`);
+    this.freed = true;
+  }
+
+  /**
+   * `MPI_Reduce_local` (MPI-4.1 §6.9.7): `inoutbuf = inbuf op inoutbuf` on
+   * this rank alone.
+   *
+   * @example
+   * ```ts
+   * const acc = new Float64Array([1, 2]);
+   * MPI.SUM.Reduce_local(new Float64Array([10, 20]), acc); // acc is [11, 22]
+   * ```
+   */
+  Reduce_local(inbuf: unknown, inoutbuf: unknown): void {
+    const call = 'Op.Reduce_local';
+    const a = parseBuffer(inbuf, call);
+    const b = parseBuffer(inoutbuf, call);
+    if (a.count !== b.count || a.datatype.size !== b.datatype.size) {
+      throw errors.count(call, `inbuf has ${a.count} × ${a.datatype.name} but inoutbuf ${b.count} × ${b.datatype.name}`);
+    }
+    this.check(b.datatype, call);
+    this.applyBuffer(a.elements, b.elements, b.count, b.datatype);
+  }
+
+  /** Throws `ERR_OP` when this op cannot reduce `datatype` (or has been freed). */
+  check(datatype: Datatype, call: string): void {
+    this.checkLive(call);
+    if (this.predefined !== undefined) {
+      const why = inapplicable(this.predefined, datatype);
+      if (why !== undefined) throw errors.op(call, why);
+    }
+  }
+
+  /** Throws `ERR_OP` after {@link Free}. */
+  checkLive(call: string): void {
+    if (this.freed) throw errors.op(call, `${this.name} has been freed`);
+  }
+
+  /** A rank's own value as the op combines it (MINLOC/MAXLOC: `[value, rank]` for a bare value). */
+  prepareObject(value: unknown, rank: number): unknown {
+    return this.prepare === undefined ? value : this.prepare(value, rank);
+  }
+
+  toString(): string {
+    return this.name;
+  }
 }
+
+function copyResult(result: unknown, into: TypedArray, name: string): void {
+  if (!ArrayBuffer.isView(result) && !Array.isArray(result)) {
+    throw errors.op(name, `a buffer op must fill inoutvec or return its ${into.length} results, got ${typeof result}`);
+  }
+  const values = result as ArrayLike<number> & ArrayLike<bigint>;
+  if (values.length !== into.length) {
+    throw errors.op(name, `returned ${values.length} results for ${into.length} elements`);
+  }
+  (into as Float64Array).set(values as ArrayLike<number>);
+}
+
+/**
+ * The elements of `view` as `datatype`'s typed array class, over the same
+ * memory when it is aligned, else as an aligned copy (then `copied` is true).
+ */
+function elementsOf(view: TypedArray, datatype: Datatype, count: number): { elements: TypedArray; copied: boolean } {
+  const arrayType = datatype.arrayType;
+  if (arrayType === undefined) {
+    const bytes = count * datatype.size;
+    return { elements: view instanceof Uint8Array && view.byteLength === bytes ? view
+      : new Uint8Array(view.buffer, view.byteOffset, bytes), copied: false };
+  }
+  if (view.constructor === arrayType) return { elements: view.length === count ? view : view.subarray(0, count), copied: false };
+  if (view.byteOffset % arrayType.BYTES_PER_ELEMENT === 0) {
+    return { elements: new arrayType(view.buffer as ArrayBuffer, view.byteOffset, count), copied: false };
+  }
+  const copy = new arrayType(count);
+  new Uint8Array(copy.buffer).set(new Uint8Array(view.buffer, view.byteOffset, count * datatype.size));
+  return { elements: copy, copied: true };
+}
+
+/** Writes the first `bytes` bytes of an aligned copy back where they came from. */
+function copyBack(copy: TypedArray, into: TypedArray, bytes: number): void {
+  new Uint8Array(into.buffer, into.byteOffset, bytes).set(new Uint8Array(copy.buffer, copy.byteOffset, bytes));
+}
+
+function predefinedOp(name: PredefinedName): Op {
+  const pairs = new Map<Datatype, Kernel>();
+  const applyBuffer: BufferFunction = (invec, inoutvec, count, datatype) => {
+    if (count === 0) return;
+    if (name === 'MAXLOC' || name === 'MINLOC') {
+      let kernel = pairs.get(datatype);
+      if (kernel === undefined) pairs.set(datatype, kernel = pairKernel(name === 'MAXLOC', datatype));
+      kernel(invec, inoutvec, count);
+      return;
+    }
+    const a = elementsOf(invec, datatype, count).elements;
+    const b = elementsOf(inoutvec, datatype, count);
+    elementKernel(name, b.elements)(a, b.elements, count);
+    if (b.copied) copyBack(b.elements, inoutvec, count * datatype.size);
+  };
+  const location = name === 'MAXLOC' || name === 'MINLOC';
+  return new Op(`MPI_${name}`, true, applyBuffer, objectFunctions[name],
+    { predefined: name, ...(location ? { prepareObject: asPair } : {}) });
+}
+
+/**
+ * The predefined operations (MPI-4.1 §6.9.2), as `MPI.SUM` and so on. All are
+ * commutative. See the module comment for the layout MINLOC and MAXLOC take.
+ */
+export const ops = {
+  /** Sum; on values also string and array concatenation. */
+  SUM: predefinedOp('SUM'),
+  /** Product. */
+  PROD: predefinedOp('PROD'),
+  /** Maximum. */
+  MAX: predefinedOp('MAX'),
+  /** Minimum. */
+  MIN: predefinedOp('MIN'),
+  /** Logical and. */
+  LAND: predefinedOp('LAND'),
+  /** Logical or. */
+  LOR: predefinedOp('LOR'),
+  /** Logical exclusive or. */
+  LXOR: predefinedOp('LXOR'),
+  /** Bitwise and. */
+  BAND: predefinedOp('BAND'),
+  /** Bitwise or. */
+  BOR: predefinedOp('BOR'),
+  /** Bitwise exclusive or. */
+  BXOR: predefinedOp('BXOR'),
+  /** Maximum and the (smallest) index where it is. */
+  MAXLOC: predefinedOp('MAXLOC'),
+  /** Minimum and the (smallest) index where it is. */
+  MINLOC: predefinedOp('MINLOC'),
+} as const;

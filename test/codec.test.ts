@@ -351,7 +351,7 @@ describe('codec: identity and cycles', () => {
     const a = { x: 1 };
     const out = roundTrip([a, a, { a }]);
     assert.equal(out[0], out[1]);
-    assert.equal(out[2]!.a, out[0]);
+    assert.equal((out[2] as { a: unknown }).a, out[0]);
     assertSameShape([a, a, { a }], out);
   });
 
@@ -455,7 +455,7 @@ describe('codec: registered classes', () => {
     assert.equal(out.label, 'tagged');
     assert.deepStrictEqual(out, t);
     const inList = roundTrip([t, { again: t }]);
-    assert.equal(inList[1]!.again, inList[0]);
+    assert.equal((inList[1] as { again: unknown }).again, inList[0]);
     t.label = (() => 'no') as unknown as string;
     assertMPIError(() => encode({ t }, CALL), ErrorClass.ERR_ARG, 'value.t.label');
     const tags = new Tags('x', 'y');
@@ -511,7 +511,7 @@ describe('codec: refusals', () => {
     ['a class', () => ({ k: class {} }), 'value.k', 'function'],
     ['a symbol', () => ({ s: Symbol('x') }), 'value.s', 'a symbol cannot be serialized'],
     ['a symbol as a Map key', () => new Map<unknown, unknown>([[1, 2], [Symbol('k'), 3]]), 'value (Map entry 1 key)', 'symbol'],
-    ['a function as a Map value', () => ({ m: new Map([[1, 2], [2, () => 3]]) }), 'value.m (Map entry 1 value)', 'function'],
+    ['a function as a Map value', () => ({ m: new Map<number, unknown>([[1, 2], [2, () => 3]]) }), 'value.m (Map entry 1 value)', 'function'],
     ['a function in a Set', () => new Set([1, () => 1]), 'value (Set element 1)', 'function'],
     ['an odd key', () => ({ 'a b': { 0: Symbol('x') } }), 'value["a b"][0]', 'symbol'],
     ['a WeakMap', () => ({ w: new WeakMap() }), 'value.w', 'WeakMap'],

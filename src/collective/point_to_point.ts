@@ -2,197 +2,233 @@
  * Collectives built from point-to-point messages on a communicator's
  * collective context: what the shm transport uses.
  *
- * MPI-4.1 §6.3 to §6.11. Every call takes the next sequence number of its
- * communicator as its tag, so that concurrent nonblocking collectives never
- * take each other's messages.
+ * MPI-4.1 §6.3 to §6.11. Each call picks its algorithm by size and rank count
+ * (see `tuning.ts` and the algorithm modules: `barrier.ts` dissemination,
+ * `broadcast.ts` binomial / scatter + ring allgather, `gather.ts` binomial
+ * packages / direct, `allgather.ts` Bruck / ring, `alltoall.ts` scattered /
+ * pairwise, `reduce.ts` binomial / ring + gather, `allreduce.ts` recursive
+ * doubling / ring, `reduce_scatter.ts`, `scan.ts` recursive doubling). Calls
+ * run one after another per communicator (`run.ts`), and every message
+ * carries the call's signature, so mismatched calls fail with an error
+ * naming both (`signature.ts`).
  *
- * Unfinished: these are the simple linear algorithms; the tree, recursive
- * doubling and ring algorithms picked by size come with the collectives work.
+ * Unfinished: algorithms aware of the machine's topology (all ranks of shm
+ * share one node, so none is needed there).
  *
  * @module
  */
 
 import type { Datatype, TypedArray } from '../datatype.js';
+import { errors } from '../errors.js';
 import type { Op } from '../op.js';
-import type { Collectives, Endpoint, Operation } from '../transport/transport.js';
+import type { Collectives, Endpoint } from '../transport/transport.js';
+import { allgatherv } from './allgather.js';
+import { allreduce } from './allreduce.js';
+import { alltoallv } from './alltoall.js';
+import { barrier, fastBarrier } from './barrier.js';
+import { bcast } from './broadcast.js';
+import { gatherv, scatterv } from './gather.js';
+import { reduce } from './reduce.js';
+import { reduceScatter } from './reduce_scatter.js';
+import { bytesOf, Reduction } from './reduction.js';
+import { type Sequencer, sequencerOf } from './run.js';
+import { scan } from './scan.js';
+import { Code, opCode, signature } from './signature.js';
 
-const SEQUENCE_SPAN = 1 << 30;
+const BARRIER = signature(Code.Barrier, -1, [], 'Barrier()');
 
-function bytesOf(view: TypedArray): Uint8Array {
-  return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
-}
-
-async function all(ops: Operation[]): Promise<void> {
-  for (const op of ops) {
-    await op.wait();
-    if (op.error !== undefined) throw op.error;
-  }
+function sum(values: readonly number[]): number {
+  let total = 0;
+  for (const v of values) total += v;
+  return total;
 }
 
 /** {@link Collectives} over the point-to-point of a collective-context endpoint. */
 export class PointToPointCollectives implements Collectives {
-  private sequence = 0;
+  private readonly sequencer: Sequencer;
 
-  constructor(readonly channel: Endpoint) {}
-
-  private nextTag(): number {
-    const tag = this.sequence;
-    this.sequence = (this.sequence + 1) % SEQUENCE_SPAN;
-    return tag;
+  constructor(readonly channel: Endpoint) {
+    this.sequencer = sequencerOf(channel);
   }
 
-  async barrier(): Promise<void> {
-    const empty = new Uint8Array(0);
-    await this.gatherBlocks(empty, undefined, undefined, undefined, 0, this.nextTag());
-    await this.bcastBytes(empty, 0, this.nextTag());
+  barrier(): Promise<void> {
+    return this.sequencer.startFast(BARRIER, fastBarrier, barrier);
   }
 
   bcast(buf: Uint8Array, root: number): Promise<void> {
-    return this.bcastBytes(buf, root, this.nextTag());
-  }
-
-  private async bcastBytes(buf: Uint8Array, root: number, tag: number): Promise<void> {
-    const { rank, size } = this.channel;
-    if (rank === root) {
-      const ops: Operation[] = [];
-      for (let r = 0; r < size; r++) if (r !== root) ops.push(this.channel.isend(buf, r, tag, false));
-      await all(ops);
-    } else {
-      await all([this.channel.irecv(buf, root, tag)]);
+    const call = 'Comm.Bcast';
+    try {
+      this.checkRoot(root, call);
+    } catch (error) {
+      return Promise.reject(error);
     }
+    const sig = signature(Code.Bcast, root, [buf.byteLength], () => `Bcast(root=${root}, ${buf.byteLength} bytes)`);
+    return this.sequencer.start(sig, (c) => bcast(c, buf, root)).result();
   }
 
   gatherv(send: Uint8Array | undefined, recv: Uint8Array | undefined, counts: readonly number[] | undefined,
     displs: readonly number[] | undefined, root: number): Promise<void> {
-    return this.gatherBlocks(send, recv, counts, displs, root, this.nextTag());
+    try {
+      this.checkRoot(root, 'Comm.Gatherv');
+      if (this.channel.rank === root) this.checkBlocks(recv, counts, displs, 'Comm.Gatherv', 'recv');
+      else if (send === undefined) throw errors.buffer('Comm.Gatherv', 'MPI.IN_PLACE is for the root only');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const text = (): string => this.channel.rank === root ? `Gather(root=${root}, ${sum(counts!)} bytes in all)`
+      : `Gather(root=${root}, ${send!.byteLength} bytes from this rank)`;
+    return this.sequencer.start(signature(Code.Gather, root, [], text),
+      (c) => gatherv(c, send, recv, counts, displs, root)).result();
   }
 
-  private async gatherBlocks(send: Uint8Array | undefined, recv: Uint8Array | undefined,
-    counts: readonly number[] | undefined, displs: readonly number[] | undefined, root: number, tag: number): Promise<void> {
-    const { rank, size } = this.channel;
-    if (rank !== root) {
-      await all([this.channel.isend(send ?? new Uint8Array(0), root, tag, false)]);
-      return;
+  scatterv(send: Uint8Array | undefined, counts: readonly number[] | undefined, displs: readonly number[] | undefined,
+    recv: Uint8Array | undefined, root: number): Promise<void> {
+    try {
+      this.checkRoot(root, 'Comm.Scatterv');
+      if (this.channel.rank === root) this.checkBlocks(send, counts, displs, 'Comm.Scatterv', 'send');
+      else if (recv === undefined) throw errors.buffer('Comm.Scatterv', 'MPI.IN_PLACE is for the root only');
+    } catch (error) {
+      return Promise.reject(error);
     }
-    const ops: Operation[] = [];
-    for (let r = 0; r < size; r++) {
-      const block = recv === undefined ? new Uint8Array(0) : recv.subarray(displs![r], displs![r]! + counts![r]!);
-      if (r === rank) {
-        if (send !== undefined) block.set(send.subarray(0, block.byteLength));
-      } else {
-        ops.push(this.channel.irecv(block, r, tag));
-      }
-    }
-    await all(ops);
+    const text = (): string => this.channel.rank === root ? `Scatter(root=${root}, ${sum(counts!)} bytes in all)`
+      : `Scatter(root=${root}, ${recv!.byteLength} bytes to this rank)`;
+    return this.sequencer.start(signature(Code.Scatter, root, [], text),
+      (c) => scatterv(c, send, counts, displs, recv, root)).result();
   }
 
-  async scatterv(send: Uint8Array | undefined, counts: readonly number[] | undefined,
-    displs: readonly number[] | undefined, recv: Uint8Array | undefined, root: number): Promise<void> {
-    const { rank, size } = this.channel;
-    const tag = this.nextTag();
-    if (rank !== root) {
-      await all([this.channel.irecv(recv!, root, tag)]);
-      return;
-    }
-    const ops: Operation[] = [];
-    for (let r = 0; r < size; r++) {
-      const block = send!.subarray(displs![r], displs![r]! + counts![r]!);
-      if (r === rank) {
-        if (recv !== undefined) recv.set(block);
-      } else {
-        ops.push(this.channel.isend(block, r, tag, false));
-      }
-    }
-    await all(ops);
-  }
-
-  async allgatherv(send: Uint8Array | undefined, recv: Uint8Array, counts: readonly number[],
+  allgatherv(send: Uint8Array | undefined, recv: Uint8Array, counts: readonly number[],
     displs: readonly number[]): Promise<void> {
-    await this.gatherBlocks(send, this.channel.rank === 0 ? recv : undefined, counts, displs, 0, this.nextTag());
-    if (send !== undefined && this.channel.rank !== 0) {
-      recv.set(send.subarray(0, counts[this.channel.rank]), displs[this.channel.rank]);
+    try {
+      this.checkBlocks(recv, counts, displs, 'Comm.Allgatherv', 'recv');
+    } catch (error) {
+      return Promise.reject(error);
     }
-    await this.bcastBytes(recv, 0, this.nextTag());
+    const sig = signature(Code.Allgather, -1, counts, () => `Allgather(${sum(counts)} bytes in all)`);
+    return this.sequencer.start(sig, (c) => allgatherv(c, send, recv, counts, displs)).result();
   }
 
-  async alltoallv(send: Uint8Array | undefined, sendCounts: readonly number[], sendDispls: readonly number[],
+  alltoallv(send: Uint8Array | undefined, sendCounts: readonly number[], sendDispls: readonly number[],
     recv: Uint8Array, recvCounts: readonly number[], recvDispls: readonly number[]): Promise<void> {
-    const { rank, size } = this.channel;
-    const tag = this.nextTag();
-    const source = send ?? recv.slice();
-    const ops: Operation[] = [];
-    for (let r = 0; r < size; r++) {
-      const into = recv.subarray(recvDispls[r], recvDispls[r]! + recvCounts[r]!);
-      const out = source.subarray(sendDispls[r], sendDispls[r]! + sendCounts[r]!);
-      if (r === rank) into.set(out);
-      else {
-        ops.push(this.channel.irecv(into, r, tag));
-        ops.push(this.channel.isend(out, r, tag, false));
-      }
+    try {
+      if (send !== undefined) this.checkBlocks(send, sendCounts, sendDispls, 'Comm.Alltoallv', 'send');
+      this.checkBlocks(recv, recvCounts, recvDispls, 'Comm.Alltoallv', 'recv');
+    } catch (error) {
+      return Promise.reject(error);
     }
-    await all(ops);
+    const text = (): string => `Alltoall(${sum(send === undefined ? recvCounts : sendCounts)} bytes from this rank)`;
+    return this.sequencer.start(signature(Code.Alltoall, -1, [], text),
+      (c) => alltoallv(c, send, sendCounts, sendDispls, recv, recvCounts, recvDispls)).result();
   }
 
-  async reduce(send: TypedArray | undefined, recv: TypedArray | undefined, count: number, datatype: Datatype, op: Op,
+  reduce(send: TypedArray | undefined, recv: TypedArray | undefined, count: number, datatype: Datatype, op: Op,
     root: number): Promise<void> {
-    const { rank, size } = this.channel;
-    const tag = this.nextTag();
-    const mine = send ?? recv!;
-    if (rank !== root) {
-      await all([this.channel.isend(bytesOf(mine), root, tag, false)]);
-      return;
-    }
-    const blocks: TypedArray[] = [];
-    const ops: Operation[] = [];
-    for (let r = 0; r < size; r++) {
-      if (r === rank) {
-        blocks.push(mine.slice(0, count));
-        continue;
+    const call = 'Comm.Reduce';
+    let bytes: number;
+    try {
+      this.checkRoot(root, call);
+      bytes = this.checkReduction(send, this.channel.rank === root ? recv : undefined, count, datatype, op, call);
+      if (this.channel.rank === root ? recv === undefined : send === undefined) {
+        throw errors.buffer(call, this.channel.rank === root ? 'the root needs a receive buffer'
+          : 'MPI.IN_PLACE is for the root only');
       }
-      const block = mine.slice(0, count);
-      blocks.push(block);
-      ops.push(this.channel.irecv(bytesOf(block), r, tag));
+    } catch (error) {
+      return Promise.reject(error);
     }
-    await all(ops);
-    const result = blocks[size - 1]!;
-    for (let r = size - 2; r >= 0; r--) op.applyBuffer(blocks[r]!, result, count, datatype);
-    recv!.set(result as never);
+    const sig = signature(Code.Reduce, root, [bytes, datatype.code, opCode(op)],
+      () => `Reduce(root=${root}, ${count} × ${datatype.name}, ${op.name})`);
+    const reduction = new Reduction(op, datatype);
+    return this.sequencer.start(sig, (c) => reduce(c, reduction, part(send, bytes),
+      this.channel.rank === root ? part(recv, bytes) : undefined, bytes, root)).result();
   }
 
-  async allreduce(send: TypedArray | undefined, recv: TypedArray, count: number, datatype: Datatype, op: Op): Promise<void> {
-    await this.reduce(send, recv, count, datatype, op, 0);
-    await this.bcastBytes(bytesOf(recv).subarray(0, count * datatype.size), 0, this.nextTag());
+  allreduce(send: TypedArray | undefined, recv: TypedArray, count: number, datatype: Datatype, op: Op): Promise<void> {
+    let bytes: number;
+    try {
+      bytes = this.checkReduction(send, recv, count, datatype, op, 'Comm.Allreduce');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const sig = signature(Code.Allreduce, -1, [bytes, datatype.code, opCode(op)],
+      () => `Allreduce(${count} × ${datatype.name}, ${op.name})`);
+    const reduction = new Reduction(op, datatype);
+    return this.sequencer.start(sig, (c) => allreduce(c, reduction, part(send, bytes), part(recv, bytes)!)).result();
   }
 
-  async reduceScatter(send: TypedArray | undefined, recv: TypedArray, counts: readonly number[], datatype: Datatype,
+  reduceScatter(send: TypedArray | undefined, recv: TypedArray, counts: readonly number[], datatype: Datatype,
     op: Op): Promise<void> {
-    const total = counts.reduce((a, b) => a + b, 0);
-    const source = send ?? recv;
-    const result = source.slice(0, total);
-    await this.allreduce(source.subarray(0, total), result, total, datatype, op);
-    let offset = 0;
-    for (let r = 0; r < this.channel.rank; r++) offset += counts[r]!;
-    recv.set(result.subarray(offset, offset + counts[this.channel.rank]!) as never);
+    const call = 'Comm.Reduce_scatter';
+    const total = sum(counts);
+    try {
+      if (counts.length !== this.channel.size) throw errors.count(call, `${counts.length} counts for ${this.channel.size} ranks`);
+      this.checkReduction(send, undefined, total, datatype, op, call);
+      const need = (send === undefined ? total : counts[this.channel.rank]!) * datatype.size;
+      if (recv.byteLength < need) throw errors.count(call, `the receive buffer has ${recv.byteLength} bytes, ${need} needed`);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const sig = signature(Code.Reduce_scatter, -1, [...counts, datatype.code, opCode(op)],
+      () => `Reduce_scatter(${total} × ${datatype.name} in all, ${op.name})`);
+    const reduction = new Reduction(op, datatype);
+    return this.sequencer.start(sig, (c) => reduceScatter(c, reduction, part(send, total * datatype.size),
+      bytesOf(recv), counts)).result();
   }
 
-  async scan(send: TypedArray | undefined, recv: TypedArray, count: number, datatype: Datatype, op: Op,
+  scan(send: TypedArray | undefined, recv: TypedArray, count: number, datatype: Datatype, op: Op,
     exclusive: boolean): Promise<void> {
-    const { rank, size } = this.channel;
-    const tag = this.nextTag();
-    const mine = (send ?? recv).slice(0, count);
-    // The running prefix travels up the ranks: rank r receives the prefix of 0..r-1.
-    let prefix: TypedArray | undefined;
-    if (rank > 0) {
-      prefix = mine.slice();
-      await all([this.channel.irecv(bytesOf(prefix), rank - 1, tag)]);
+    const name = exclusive ? 'Exscan' : 'Scan';
+    let bytes: number;
+    try {
+      bytes = this.checkReduction(send, recv, count, datatype, op, `Comm.${name}`);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    const inclusive = mine.slice();
-    if (prefix !== undefined) {
-      const combined = prefix.slice();
-      op.applyBuffer(prefix, inclusive, count, datatype);
-      if (exclusive) recv.set(combined as never);
-    }
-    if (!exclusive) recv.set(inclusive as never);
-    if (rank < size - 1) await all([this.channel.isend(bytesOf(inclusive), rank + 1, tag, false)]);
+    const sig = signature(exclusive ? Code.Exscan : Code.Scan, -1, [bytes, datatype.code, opCode(op)],
+      () => `${name}(${count} × ${datatype.name}, ${op.name})`);
+    const reduction = new Reduction(op, datatype);
+    return this.sequencer.start(sig, (c) => scan(c, reduction, part(send, bytes), part(recv, bytes)!, exclusive))
+      .result();
   }
+
+  // ------------------------------------------------------------ checks
+
+  private checkRoot(root: number, call: string): void {
+    if (!Number.isInteger(root) || root < 0 || root >= this.channel.size) throw errors.root(call, root, this.channel.size);
+  }
+
+  private checkBlocks(buf: Uint8Array | undefined, counts: readonly number[] | undefined,
+    displs: readonly number[] | undefined, call: string, what: string): void {
+    const size = this.channel.size;
+    if (buf === undefined || counts === undefined || displs === undefined) {
+      throw errors.buffer(call, `the ${what} buffer, counts and displacements are required here`);
+    }
+    if (counts.length !== size || displs.length !== size) {
+      throw errors.count(call, `${counts.length} counts and ${displs.length} displacements for ${size} ranks`);
+    }
+    for (let r = 0; r < size; r++) {
+      if (displs[r]! + counts[r]! > buf.byteLength) {
+        throw errors.count(call, `block ${r} (${counts[r]} bytes at ${displs[r]}) is beyond the ${buf.byteLength}-byte ${what} buffer`);
+      }
+    }
+  }
+
+  /** Checks a reduction's op and buffers; returns its bytes. */
+  private checkReduction(send: TypedArray | undefined, recv: TypedArray | undefined, count: number, datatype: Datatype,
+    op: Op, call: string): number {
+    op.check(datatype, call);
+    if (!Number.isInteger(count) || count < 0) throw errors.count(call, `invalid count ${count}`);
+    const bytes = count * datatype.size;
+    for (const [buf, what] of [[send, 'send'], [recv, 'receive']] as const) {
+      if (buf !== undefined && buf.byteLength < bytes) {
+        throw errors.count(call, `${count} × ${datatype.name} needs ${bytes} bytes but the ${what} buffer has ${buf.byteLength}`);
+      }
+    }
+    return bytes;
+  }
+}
+
+/** The first `bytes` bytes of a typed array. */
+function part(view: TypedArray | undefined, bytes: number): Uint8Array | undefined {
+  if (view === undefined) return undefined;
+  if (view instanceof Uint8Array && view.byteLength === bytes) return view;
+  return new Uint8Array(view.buffer, view.byteOffset, bytes);
 }

@@ -22,7 +22,7 @@ import {
 } from '../transport/shm/layout.js';
 import type { LaunchOptions } from './cli.js';
 import { LineForwarder } from './output.js';
-import type { ScriptBoot } from './worker.js';
+import type { ScriptBoot } from './script.js';
 
 /** Exit status of a job that deadlocked. */
 export const DEADLOCK_EXIT_CODE = 3;

@@ -5,8 +5,11 @@
  */
 
 import { readFileSync } from 'node:fs';
+import { launchedByMpi } from '../transport/mpi/detect.js';
 import { USAGE, UsageError, parseCommandLine } from './cli.js';
 import { runJob } from './job.js';
+import { buildMpi, runUnderMpiexec } from './mpi.js';
+import { runScript } from './script.js';
 
 function packageVersion(): string {
   const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -32,10 +35,16 @@ export async function main(argv: readonly string[]): Promise<void> {
       process.stdout.write(`${packageVersion()}\n`);
       return;
     case 'build-mpi':
-      process.stderr.write('mpi4ts: build-mpi is not available yet\n');
-      process.exitCode = 2;
+      process.exitCode = await buildMpi(command.args);
       return;
     case 'run':
-      process.exitCode = await runJob(command.options);
+      if (launchedByMpi()) {
+        // One rank of a job that mpiexec or srun started: run the script right here.
+        await runScript(command.options);
+      } else if (command.options.transport === 'mpi') {
+        process.exitCode = await runUnderMpiexec(command.options);
+      } else {
+        process.exitCode = await runJob(command.options);
+      }
   }
 }

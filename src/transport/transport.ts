@@ -151,7 +151,7 @@ export interface Collectives {
    * messages: what the object collectives (`bcast`, `gather`, ... of any
    * value) are built on.
    */
-  readonly channel: Endpoint;
+  readonly channel: PointToPoint;
   barrier(): Promise<void>;
   /** `buf` is the root's data on the root and the landing place elsewhere. */
   bcast(buf: Uint8Array, root: number): Promise<void>;

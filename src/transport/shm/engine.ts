@@ -167,6 +167,8 @@ export class ShmEngine {
   private readonly maskIndex: number;
   private readonly textEncoder = new TextEncoder();
   private handling = false;
+  /** What every eager standard send returns: complete as soon as the data is in the ring. */
+  private readonly sent: SendOperation;
 
   constructor(readonly rank: number, memory: JobMemory, tuning: WaitTuning) {
     this.size = memory.size;
@@ -187,6 +189,8 @@ export class ShmEngine {
     this.arena = new HeapArena(memory.heaps[rank]!);
     this.outbox = Array.from({ length: memory.size }, () => []);
     this.spinMillis = tuning.spinMicros / 1000;
+    this.sent = new SendOperation(this, -1, 0, 0, false, -1);
+    this.sent.done = true;
     this.signalIndex = rankBase(rank) + Slot.SIGNAL;
     this.direct = maskWords(memory.size) === 0;
     this.maskIndex = maskBase(memory.size, rank);
@@ -205,12 +209,15 @@ export class ShmEngine {
    */
   isend(context: number, dest: number, tag: number, data: Uint8Array, sync: boolean, destLabel: number): SendOperation {
     const bytes = data.byteLength;
+    if (bytes <= this.eagerLimit && !sync) {
+      this.inject(dest, Kind.EAGER, context, tag, bytes, 0, 0, 0, data);
+      return this.sent;
+    }
     const op = new SendOperation(this, dest, tag, bytes, sync, destLabel);
     if (bytes <= this.eagerLimit) {
-      const request = sync ? this.nextRequest++ : 0;
-      if (sync) this.awaitingFin.set(request, op);
-      this.inject(dest, sync ? Kind.EAGER_SYNC : Kind.EAGER, context, tag, bytes, request, 0, 0, data);
-      if (!sync) op.done = true;
+      const request = this.nextRequest++;
+      this.awaitingFin.set(request, op);
+      this.inject(dest, Kind.EAGER_SYNC, context, tag, bytes, request, 0, 0, data);
       return op;
     }
     let arena = this.heaps.indexOf(data.buffer as SharedArrayBuffer);

@@ -1,0 +1,222 @@
+/**
+ * The arguments of the buffer collectives: buffer specs, `MPI.IN_PLACE`,
+ * roots, counts and ops checked and turned into what a transport's
+ * {@link Collectives} take (bytes, byte counts, element views).
+ *
+ * MPI-4.1 §6.2.2 (`MPI_IN_PLACE`: the send buffer of Gather(v) and Reduce at
+ * the root, of Allgather(v), Alltoall(v), Allreduce, Reduce_scatter(_block),
+ * Scan and Exscan everywhere; the receive buffer of Scatter(v) at the root),
+ * §6.5 to §6.11 (which arguments matter where: receive buffers of rooted
+ * gathers and reductions at the root only, and so on). A spec follows
+ * `buffer.ts`: a plain spec given where per-rank blocks are expected splits
+ * into equal blocks; `[buf, [counts, displs], datatype]` gives them.
+ *
+ * Every check throws an `MPIError` naming the call and what to change,
+ * before anything is sent.
+ *
+ * @module
+ */
+
+import { type Message, parseBuffer, parseVectorBuffer, type VectorMessage } from '../buffer.js';
+import { IN_PLACE } from '../constants.js';
+import { errors } from '../errors.js';
+import { Op } from '../op.js';
+import type { Collectives, Endpoint } from '../transport/transport.js';
+
+/** Throws `ERR_ROOT` unless `root` is a rank of the communicator. */
+export function checkRoot(root: unknown, size: number, call: string): number {
+  if (!Number.isInteger(root) || (root as number) < 0 || (root as number) >= size) throw errors.root(call, root, size);
+  return root as number;
+}
+
+/** Throws `ERR_OP` unless `op` is an op. */
+export function checkOp(op: unknown, call: string): Op {
+  if (!(op instanceof Op)) throw errors.op(call, `expected an op such as MPI.SUM, got ${String(op)}`);
+  op.checkLive(call);
+  return op;
+}
+
+function inPlaceOnlyAtRoot(call: string): Error {
+  return errors.buffer(call, 'MPI.IN_PLACE is valid here at the root only');
+}
+
+function required(spec: unknown, what: string, call: string): void {
+  if (spec === undefined || spec === null || spec === IN_PLACE) throw errors.buffer(call, `${what} is required here`);
+}
+
+/** Byte counts and displacements of a v-buffer. */
+function blocksOf(v: VectorMessage): { counts: number[]; displs: number[] } {
+  const unit = v.datatype.size;
+  return { counts: v.counts.map((c) => c * unit), displs: v.displs.map((d) => d * unit) };
+}
+
+function checkUniform(v: VectorMessage, call: string, what: string): void {
+  if (v.counts.some((c) => c !== v.counts[0])) {
+    throw errors.count(call, `the ${what} buffer needs equal blocks here (use the v-form for [${v.counts.join(', ')}])`);
+  }
+}
+
+function checkBlock(send: Message, bytes: number, call: string): void {
+  if (send.bytes.byteLength !== bytes) {
+    throw errors.count(call, `this rank's send buffer has ${send.count} × ${send.datatype.name} (${send.bytes.byteLength} bytes) ` +
+      `but its block of the receive buffer holds ${bytes} bytes`);
+  }
+}
+
+/** `Bcast`. */
+export function bcast(endpoint: Endpoint, buf: unknown, root: number, call: string): Promise<void> {
+  root = checkRoot(root, endpoint.size, call);
+  return endpoint.collectives.bcast(parseBuffer(buf, call).bytes, root);
+}
+
+/** `Gather` (`vector` false: equal blocks) and `Gatherv`. */
+export function gather(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, root: number, vector: boolean,
+  call: string): Promise<void> {
+  const { rank, size } = endpoint;
+  root = checkRoot(root, size, call);
+  if (sendbuf === IN_PLACE && rank !== root) throw inPlaceOnlyAtRoot(call);
+  const send = sendbuf === IN_PLACE ? undefined : parseBuffer(sendbuf, call);
+  if (rank !== root) return endpoint.collectives.gatherv(send!.bytes, undefined, undefined, undefined, root);
+  required(recvbuf, 'the receive buffer at the root', call);
+  const recv = parseVectorBuffer(recvbuf, size, call);
+  if (!vector) checkUniform(recv, call, 'receive');
+  const { counts, displs } = blocksOf(recv);
+  if (send !== undefined) checkBlock(send, counts[rank]!, call);
+  return endpoint.collectives.gatherv(send?.bytes, recv.bytes, counts, displs, root);
+}
+
+/** `Scatter` (`vector` false: equal blocks) and `Scatterv`. */
+export function scatter(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, root: number, vector: boolean,
+  call: string): Promise<void> {
+  const { rank, size } = endpoint;
+  root = checkRoot(root, size, call);
+  if (recvbuf === IN_PLACE && rank !== root) throw inPlaceOnlyAtRoot(call);
+  const recv = recvbuf === IN_PLACE ? undefined : parseBuffer(recvbuf, call);
+  if (rank !== root) return endpoint.collectives.scatterv(undefined, undefined, undefined, recv!.bytes, root);
+  required(sendbuf, 'the send buffer at the root', call);
+  const send = parseVectorBuffer(sendbuf, size, call);
+  if (!vector) checkUniform(send, call, 'send');
+  const { counts, displs } = blocksOf(send);
+  if (recv !== undefined && recv.bytes.byteLength !== counts[rank]) {
+    throw errors.count(call, `the root's receive buffer has ${recv.bytes.byteLength} bytes but its block of the send ` +
+      `buffer ${counts[rank]}`);
+  }
+  return endpoint.collectives.scatterv(send.bytes, counts, displs, recv?.bytes, root);
+}
+
+/** `Allgather` (`vector` false: equal blocks) and `Allgatherv`. */
+export function allgather(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, vector: boolean,
+  call: string): Promise<void> {
+  required(recvbuf, 'the receive buffer', call);
+  const recv = parseVectorBuffer(recvbuf, endpoint.size, call);
+  if (!vector) checkUniform(recv, call, 'receive');
+  const { counts, displs } = blocksOf(recv);
+  const send = sendbuf === IN_PLACE ? undefined : parseBuffer(sendbuf, call);
+  if (send !== undefined) checkBlock(send, counts[endpoint.rank]!, call);
+  return endpoint.collectives.allgatherv(send?.bytes, recv.bytes, counts, displs);
+}
+
+/** `Alltoall` (`vector` false: equal blocks) and `Alltoallv`. */
+export function alltoall(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, vector: boolean,
+  call: string): Promise<void> {
+  const size = endpoint.size;
+  required(recvbuf, 'the receive buffer', call);
+  const recv = parseVectorBuffer(recvbuf, size, call);
+  if (!vector) checkUniform(recv, call, 'receive');
+  const r = blocksOf(recv);
+  if (sendbuf === IN_PLACE) {
+    return endpoint.collectives.alltoallv(undefined, r.counts, r.displs, recv.bytes, r.counts, r.displs);
+  }
+  const send = parseVectorBuffer(sendbuf, size, call);
+  if (!vector) {
+    checkUniform(send, call, 'send');
+    if (send.counts[0]! * send.datatype.size !== r.counts[0]) {
+      throw errors.count(call, `send blocks of ${send.counts[0]! * send.datatype.size} bytes but receive blocks of ${r.counts[0]}`);
+    }
+  }
+  const s = blocksOf(send);
+  return endpoint.collectives.alltoallv(send.bytes, s.counts, s.displs, recv.bytes, r.counts, r.displs);
+}
+
+/** The send and receive messages of a reduction, checked against each other. */
+function reductionBuffers(sendbuf: unknown, recvbuf: unknown, needRecv: boolean, op: unknown,
+  call: string): { send: Message | undefined; recv: Message | undefined; op: Op } {
+  const checked = checkOp(op, call);
+  const send = sendbuf === IN_PLACE ? undefined : parseBuffer(sendbuf, call);
+  let recv: Message | undefined;
+  if (needRecv) {
+    required(recvbuf, 'the receive buffer', call);
+    recv = parseBuffer(recvbuf, call);
+  }
+  if (send !== undefined && recv !== undefined) {
+    if (send.datatype !== recv.datatype) {
+      throw errors.type(call, `the send buffer holds ${send.datatype.name} but the receive buffer ${recv.datatype.name}`);
+    }
+    if (recv.count < send.count) {
+      throw errors.count(call, `the receive buffer holds ${recv.count} × ${recv.datatype.name}, fewer than the ${send.count} sent`);
+    }
+  }
+  const datatype = (send ?? recv)!.datatype;
+  checked.check(datatype, call);
+  return { send, recv, op: checked };
+}
+
+/** `Reduce`. */
+export function reduce(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, op: unknown, root: number,
+  call: string): Promise<void> {
+  root = checkRoot(root, endpoint.size, call);
+  const isRoot = endpoint.rank === root;
+  if (sendbuf === IN_PLACE && !isRoot) throw inPlaceOnlyAtRoot(call);
+  if (!isRoot) required(sendbuf, 'the send buffer', call);
+  const { send, recv, op: checked } = reductionBuffers(sendbuf, recvbuf, isRoot, op, call);
+  const data = (send ?? recv)!;
+  return endpoint.collectives.reduce(send?.elements, recv?.elements, data.count, data.datatype, checked, root);
+}
+
+/** `Allreduce`, `Scan` (`scan` 'inclusive') and `Exscan` (`scan` 'exclusive'). */
+export function allreduce(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, op: unknown,
+  scan: 'inclusive' | 'exclusive' | undefined, call: string): Promise<void> {
+  const { send, recv, op: checked } = reductionBuffers(sendbuf, recvbuf, true, op, call);
+  const data = (send ?? recv)!;
+  return scan === undefined
+    ? endpoint.collectives.allreduce(send?.elements, recv!.elements, data.count, data.datatype, checked)
+    : endpoint.collectives.scan(send?.elements, recv!.elements, data.count, data.datatype, checked, scan === 'exclusive');
+}
+
+/**
+ * `Reduce_scatter` (`recvcounts` per rank; when left out every rank gets as
+ * many elements as its receive buffer holds, or in place an equal share) and
+ * `Reduce_scatter_block` (`recvcounts` 'block').
+ */
+export function reduceScatter(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown,
+  recvcounts: readonly number[] | 'block' | null | undefined, op: unknown, call: string): Promise<void> {
+  const { rank, size } = endpoint;
+  const checked = checkOp(op, call);
+  required(recvbuf, 'the receive buffer', call);
+  const recv = parseBuffer(recvbuf, call);
+  const inPlace = sendbuf === IN_PLACE;
+  let counts: number[];
+  if (recvcounts === 'block' || recvcounts === undefined || recvcounts === null) {
+    if (inPlace && recv.count % size !== 0) {
+      throw errors.count(call, `in place, the ${recv.count} elements of the buffer do not split into ${size} equal blocks`);
+    }
+    counts = new Array<number>(size).fill(inPlace ? recv.count / size : recv.count);
+  } else {
+    counts = Array.from(recvcounts, Number);
+    if (counts.length !== size || counts.some((c) => !Number.isInteger(c) || c < 0)) {
+      throw errors.count(call, `recvcounts must be ${size} non-negative integers, got [${counts.join(', ')}]`);
+    }
+  }
+  const total = counts.reduce((a, b) => a + b, 0);
+  const send = inPlace ? undefined : parseBuffer(sendbuf, call);
+  if (send !== undefined && send.datatype !== recv.datatype) {
+    throw errors.type(call, `the send buffer holds ${send.datatype.name} but the receive buffer ${recv.datatype.name}`);
+  }
+  if (send !== undefined && send.count < total) {
+    throw errors.count(call, `the send buffer holds ${send.count} elements but the blocks add up to ${total}`);
+  }
+  const need = inPlace ? total : counts[rank]!;
+  if (recv.count < need) throw errors.count(call, `the receive buffer holds ${recv.count} elements, ${need} needed`);
+  checked.check(recv.datatype, call);
+  return endpoint.collectives.reduceScatter(send?.elements, recv.elements, counts, recv.datatype, checked);
+}

@@ -1,0 +1,56 @@
+/**
+ * Broadcast of bytes: a binomial tree for short messages, and for long ones
+ * a binomial scatter followed by a ring allgather (van de Geijn), as MPICH
+ * does.
+ *
+ * MPI-4.1 §6.4. The binomial tree takes ⌈log2 p⌉ rounds of the whole
+ * message; the scatter + allgather moves about twice the message through
+ * every rank but in p pieces that travel at once, which wins when the
+ * message is long and there are enough ranks. Both work for any rank count.
+ *
+ * @module
+ */
+
+import type { Call } from './call.js';
+import type { Algorithm } from './run.js';
+import { absolute, childrenOf, parentOf, relative, subtreeEnd } from './tree.js';
+import { manyStepBytes, tuning } from './tuning.js';
+
+/** Broadcast of `buf` from `root`, the algorithm picked by size. */
+export function bcast(call: Call, buf: Uint8Array, root: number): Algorithm<void> {
+  return buf.byteLength >= manyStepBytes(tuning.bcastScatterBytes, call.size) && call.size >= tuning.bcastScatterRanks
+    ? scatterAllgather(call, buf, root) : binomial(call, buf, root);
+}
+
+/** Binomial tree: receive from the parent, then send to every child, largest subtree first. */
+export function* binomial(call: Call, buf: Uint8Array, root: number): Algorithm<void> {
+  const { rank, size } = call;
+  const v = relative(rank, root, size);
+  if (v !== 0) yield call.recv(buf, absolute(parentOf(v), root, size));
+  const children = childrenOf(v, size);
+  if (children.length > 0) yield children.map((c) => call.send(buf, absolute(c, root, size)));
+}
+
+/** Scatter of p blocks down the binomial tree, then a ring allgather of the blocks. */
+export function* scatterAllgather(call: Call, buf: Uint8Array, root: number): Algorithm<void> {
+  const { rank, size } = call;
+  const v = relative(rank, root, size);
+  const n = buf.byteLength;
+  const block = Math.ceil(n / size);
+  const at = (k: number): number => Math.min(k * block, n);
+  const range = (from: number, to: number): Uint8Array => buf.subarray(at(from), at(to));
+  // Scatter: each rank gets the blocks of its subtree, straight into place.
+  if (v !== 0) yield call.recv(range(v, subtreeEnd(v, size)), absolute(parentOf(v), root, size));
+  const children = childrenOf(v, size);
+  if (children.length > 0) {
+    yield children.map((c) => call.send(range(c, subtreeEnd(c, size)), absolute(c, root, size)));
+  }
+  // Ring allgather: in step s, pass on block v - s and take block v - s - 1.
+  const right = absolute((v + 1) % size, root, size);
+  const left = absolute((v - 1 + size) % size, root, size);
+  for (let s = 0; s < size - 1; s++) {
+    const out = (v - s + size) % size;
+    const into = (v - s - 1 + size) % size;
+    yield [call.send(range(out, out + 1), right), call.recv(range(into, into + 1), left)];
+  }
+}

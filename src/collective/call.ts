@@ -1,0 +1,185 @@
+/**
+ * One collective call as its algorithm sees it: the channel, the call's tag,
+ * sends and checked receives, and scratch memory.
+ *
+ * MPI-4.1 §6.1 (collectives match in call order), §6.14 (correctness: the
+ * same collectives in the same order, with matching roots and sizes).
+ *
+ * Every receive takes `ANY_TAG` from a known source and checks the tag it
+ * got against this call's (see `signature.ts`): a message of another
+ * collective, of another root, or of another size becomes an `MPIError`
+ * naming both calls.
+ *
+ * @module
+ */
+
+import { errors } from '../errors.js';
+import type { Envelope, Operation, PointToPoint } from '../transport/transport.js';
+import { codeName, describePeer, fieldsOf, type Signature, tagOf } from './signature.js';
+import { giveScratch, takeScratch } from './scratch.js';
+import { tuning } from './tuning.js';
+
+const ANY_TAG = -1;
+
+/** What a call asks of the sequencer it runs in. */
+export interface CallHost {
+  /** The signature this rank called with call number `seq`, while it is remembered. */
+  signatureAt(seq: number): Signature | undefined;
+}
+
+/** The context of one collective call. */
+export class Call {
+  readonly tag: number;
+  readonly rank: number;
+  readonly size: number;
+  /** Scratch buffers by slot, and ones a slot outgrew; made on first use. */
+  private slots: (Uint8Array | undefined)[] | undefined;
+  private retired: Uint8Array[] | undefined;
+
+  constructor(readonly channel: PointToPoint, readonly sig: Signature, readonly seq: number, private readonly host: CallHost) {
+    this.tag = tagOf(sig, seq);
+    this.rank = channel.rank;
+    this.size = channel.size;
+  }
+
+  /** The API call, for errors: `Comm.Bcast`. */
+  get name(): string {
+    return `Comm.${codeName(this.sig.code)}`;
+  }
+
+  /**
+   * Starts sending `data` to `dest`. Do not change `data` before the send
+   * completes. Sends of `tuning.syncSendBytes` or more, and every send of
+   * every `tuning.syncEveryCalls`-th call, are synchronous (complete once
+   * matched): a rank that only sends in a collective (the root of a Bcast,
+   * the leaves of a Reduce) cannot run more than that many calls ahead of its
+   * receivers, whose queues of early messages stay short.
+   */
+  send(data: Uint8Array, dest: number): Operation {
+    const sync = data.byteLength >= tuning.syncSendBytes || this.seq % tuning.syncEveryCalls === tuning.syncEveryCalls - 1;
+    return this.channel.isend(data, dest, this.tag, sync);
+  }
+
+  /**
+   * Starts a receive from `source`: into `into`, which the message must fill
+   * exactly, or (without `into`) of any length, delivered as `data`.
+   */
+  recv(into: Uint8Array | undefined, source: number): Operation {
+    return new CheckedReceive(this, this.channel.irecv(into, source, ANY_TAG), into === undefined ? -1 : into.byteLength,
+      source);
+  }
+
+  /**
+   * Checks a completed receive from `source` (posted with `ANY_TAG`): the
+   * transport's error, or a mismatch when the tag is not this call's or the
+   * length not `expected` (-1: any).
+   */
+  verify(op: Operation, expected: number, source: number): Error | undefined {
+    if (op.error !== undefined) {
+      // Truncated: the message is still queued, and its tag says whose it is.
+      const queued = this.channel.iprobe(source, ANY_TAG);
+      return queued === undefined ? op.error : this.mismatch(source, queued.tag, queued.byteLength, expected);
+    }
+    const envelope = op.envelope;
+    if (envelope === undefined) return undefined;
+    if (envelope.tag !== this.tag || (expected >= 0 && envelope.byteLength !== expected)) {
+      return this.mismatch(source, envelope.tag, envelope.byteLength, expected);
+    }
+    return undefined;
+  }
+
+  /** Wraps a receive posted with `ANY_TAG` from `source` so that its `error` checks it (see {@link verify}). */
+  checked(op: Operation, expected: number, source: number): Operation {
+    return new CheckedReceive(this, op, expected, source);
+  }
+
+  /**
+   * Scratch memory for this call; slots keep apart buffers used together.
+   * A slot asked for again keeps its buffer when it is large enough.
+   */
+  scratch(slot: number, bytes: number): Uint8Array {
+    this.slots ??= [];
+    let memory = this.slots[slot];
+    if (memory === undefined || memory.byteLength < bytes) {
+      if (memory !== undefined) (this.retired ??= []).push(memory);
+      memory = takeScratch(bytes);
+      this.slots[slot] = memory;
+    }
+    return memory.subarray(0, bytes);
+  }
+
+  /** Gives the call's scratch buffers back, once it is done and no send reads them. */
+  release(): void {
+    for (const buffer of [...(this.slots ?? []), ...(this.retired ?? [])]) if (buffer !== undefined) giveScratch(buffer);
+    this.slots = undefined;
+    this.retired = undefined;
+  }
+
+  /**
+   * The error for a message from `peer` that does not belong to this call:
+   * `tag` tells what the peer called, `bytes` how much it sent where this
+   * rank expected `expected` (-1: any length).
+   */
+  mismatch(peer: number, tag: number, bytes: number, expected: number): Error {
+    const fields = fieldsOf(tag);
+    const mine = this.sig;
+    if (fields.seq === (this.seq & 0x7f)) {
+      let theirs = describePeer(fields, mine, this.size);
+      if (tag === this.tag) {
+        theirs = `${mine.text.replace(/\(.*$/, '')}(...) with other counts: it sent ${bytes} bytes where this rank ` +
+          `expects ${expected}`;
+      }
+      return errors.collectiveMismatch(this.name, mine.text, theirs, peer);
+    }
+    const delta = ((fields.seq - this.seq + 64) & 0x7f) - 64;
+    const peerSeq = this.seq + delta;
+    const then = this.host.signatureAt(peerSeq);
+    const theirs = `${describePeer(fields, then, this.size)} as its collective call #${peerSeq + 1}` +
+      (then !== undefined && delta < 0 ? ` (this rank's call #${peerSeq + 1} was ${then.text})` : '');
+    return errors.collectiveMismatch(this.name, `${mine.text} as its collective call #${this.seq + 1}`, theirs, peer);
+  }
+
+  /** The error for a message whose content does not fit this call (a package of the wrong shape). */
+  malformed(peer: number, detail: string): Error {
+    return errors.collectiveMismatch(this.name, this.sig.text, `a collective whose data does not fit it (${detail})`,
+      peer);
+  }
+}
+
+/** A receive whose completion checks the sender's tag and the message's length. */
+class CheckedReceive implements Operation {
+  private verdict: Error | undefined;
+  private checked = false;
+
+  constructor(private readonly call: Call, private readonly inner: Operation, private readonly expected: number,
+    private readonly source: number) {}
+
+  test(): boolean {
+    return this.inner.test();
+  }
+
+  wait(): Promise<void> {
+    return this.inner.wait();
+  }
+
+  get envelope(): Envelope | undefined {
+    return this.inner.envelope;
+  }
+
+  get data(): Uint8Array | undefined {
+    return this.inner.data;
+  }
+
+  /** Read once complete: the transport's error, or a mismatch. */
+  get error(): Error | undefined {
+    if (!this.checked) {
+      this.checked = true;
+      this.verdict = this.call.verify(this.inner, this.expected, this.source);
+    }
+    return this.verdict;
+  }
+
+  describe(): string {
+    return `${this.call.sig.text}: ${this.inner.describe()}`;
+  }
+}

@@ -1,0 +1,289 @@
+/**
+ * Running collective algorithms: a collective is a generator that yields the
+ * operations it waits for, and a {@link CollectiveRun} drives it.
+ *
+ * MPI-4.1 §6.12 (nonblocking collectives: progress, and matching in call
+ * order), §6.1 (blocking collectives may complete as soon as the caller's
+ * part is done).
+ *
+ * The driver runs a collective synchronously for as long as the operations
+ * it waits for complete, spinning briefly in `Operation.wait` (the engine's
+ * spin) before it parks: a `Barrier` whose peers are already there completes
+ * without a Promise or a trip through the event loop. When it must park, it
+ * resumes from the operation's Promise, so a pending collective progresses
+ * whenever the event loop runs, whether anyone waits for it or not.
+ *
+ * A {@link Sequencer} per collective channel runs the calls of a
+ * communicator one after another, in call order, so that a receive from a
+ * peer always sees the next collective message of that peer (what the tag
+ * check of `call.ts` relies on) and nonblocking collectives never take each
+ * other's messages.
+ *
+ * @module
+ */
+
+import type { Envelope, Operation, PointToPoint } from '../transport/transport.js';
+import { Call, type CallHost } from './call.js';
+import type { Signature } from './signature.js';
+
+/**
+ * How a fast path that could not finish hands over: the algorithm that
+ * finishes the call, and the operation it waits for with the Promise that
+ * `Operation.wait` gave (the spin is spent already).
+ */
+export interface Detour {
+  readonly rest: Algorithm<void>;
+  readonly parkedOn: Operation;
+  readonly pending: Promise<void>;
+}
+
+/** What an algorithm waits for before it goes on: one operation, or all of several. */
+export type Waitable = Operation | readonly Operation[];
+
+/** A collective algorithm: yields what it waits for, returns its result. */
+export type Algorithm<T> = Generator<Waitable, T, void>;
+
+const RESOLVED: Promise<void> = Promise.resolve();
+
+/** Remembered signatures of past calls, for mismatch errors. */
+const HISTORY = 128;
+
+/** The collective calls of one channel (one communicator), run in call order. */
+export class Sequencer implements CallHost {
+  private calls = 0;
+  private readonly history: (Signature | undefined)[] = new Array<Signature | undefined>(HISTORY);
+  private running: CollectiveRun<unknown> | undefined;
+  private readonly queue: CollectiveRun<unknown>[] = [];
+
+  constructor(readonly channel: PointToPoint) {}
+
+  /**
+   * Starts a call (or queues it behind the running one). It runs
+   * synchronously as far as it can before this returns.
+   */
+  start<T>(sig: Signature, algorithm: (call: Call) => Algorithm<T>): CollectiveRun<T> {
+    const run = new CollectiveRun(this, this.open(sig), algorithm);
+    if (this.running === undefined) {
+      this.running = run;
+      run.begin();
+    } else {
+      this.queue.push(run);
+    }
+    return run;
+  }
+
+  /**
+   * Starts a call that has a synchronous fast path: when no call is running,
+   * `fast` runs at once and returns undefined (done), an Error (failed), or a
+   * {@link Detour}: the algorithm that finishes the call and the operation
+   * it is parked on. Otherwise the call queues as with {@link start}.
+   */
+  startFast(sig: Signature, fast: (call: Call) => Detour | Error | undefined,
+    algorithm: (call: Call) => Algorithm<void>): Promise<void> {
+    if (this.running !== undefined) return this.start(sig, algorithm).result();
+    const call = this.open(sig);
+    const outcome = fast(call);
+    if (outcome === undefined) return RESOLVED;
+    if (outcome instanceof Error) return Promise.reject(outcome);
+    const run = new CollectiveRun(this, call, () => outcome.rest);
+    this.running = run;
+    run.begin(outcome.parkedOn, outcome.pending);
+    return run.result();
+  }
+
+  /** Numbers a new call and remembers its signature. */
+  private open(sig: Signature): Call {
+    const seq = this.calls++;
+    this.history[seq % HISTORY] = sig;
+    return new Call(this.channel, sig, seq, this);
+  }
+
+  /** Called by a run when it is done: starts the next one. */
+  finished(run: CollectiveRun<unknown>): void {
+    if (this.running !== run) return;
+    this.running = this.queue.shift();
+    this.running?.begin();
+  }
+
+  /** Drives the running call; `spin` lets it spin before parking (a waiter is there). */
+  progress(spin: boolean): void {
+    this.running?.drive(spin);
+  }
+
+  signatureAt(seq: number): Signature | undefined {
+    return seq >= 0 && seq < this.calls && this.calls - seq <= HISTORY ? this.history[seq % HISTORY] : undefined;
+  }
+
+}
+
+const sequencers = new WeakMap<PointToPoint, Sequencer>();
+
+/** The sequencer of a collective channel, shared by the buffer and object collectives on it. */
+export function sequencerOf(channel: PointToPoint): Sequencer {
+  let sequencer = sequencers.get(channel);
+  if (sequencer === undefined) sequencers.set(channel, sequencer = new Sequencer(channel));
+  return sequencer;
+}
+
+/**
+ * One collective call in progress. It is an {@link Operation} too: `test`
+ * makes progress without waiting, `wait` resolves once it is done, and a
+ * failure is in {@link error}.
+ */
+export class CollectiveRun<T> implements Operation {
+  done = false;
+  error: Error | undefined = undefined;
+  value: T | undefined = undefined;
+  readonly envelope: Envelope | undefined = undefined;
+  readonly data: Uint8Array | undefined = undefined;
+  private generator: Algorithm<T> | undefined;
+  private pending: Waitable | undefined;
+  private index = 0;
+  private blocker: Operation | undefined;
+  /** The operation whose Promise will resume this run, while there is one. */
+  private parked: Operation | undefined;
+  private settled: Promise<void> | undefined;
+  private settle: (() => void) | undefined;
+  private resumer: (() => void) | undefined;
+
+  constructor(private readonly sequencer: Sequencer, readonly call: Call,
+    private readonly algorithm: (call: Call) => Algorithm<T>) {}
+
+  /**
+   * Starts the algorithm (the sequencer calls this when the call's turn
+   * comes); a fast path that already waited passes what it is parked on.
+   */
+  begin(parkedOn?: Operation, pending?: Promise<void>): void {
+    this.generator = this.algorithm(this.call);
+    if (parkedOn !== undefined && pending !== undefined) this.park(parkedOn, pending);
+    this.pump();
+  }
+
+  /** Advances as far as possible; with `spin`, spins before parking. */
+  drive(spin: boolean): void {
+    if (this.generator === undefined) {
+      this.sequencer.progress(spin);
+      return;
+    }
+    if (spin) this.pump();
+    else this.advance();
+  }
+
+  test(): boolean {
+    if (!this.done) this.drive(false);
+    return this.done;
+  }
+
+  wait(): Promise<void> {
+    if (!this.done) this.drive(true);
+    if (this.done) return RESOLVED;
+    this.settled ??= new Promise<void>((resolve) => { this.settle = resolve; });
+    return this.settled;
+  }
+
+  /** The outcome as the API returns it: the value, or a rejection with the error. */
+  result(): Promise<T> {
+    if (!this.done) {
+      return this.wait().then(() => {
+        if (this.error !== undefined) throw this.error;
+        return this.value as T;
+      });
+    }
+    if (this.error !== undefined) return Promise.reject(this.error);
+    return (this.value === undefined ? RESOLVED : Promise.resolve(this.value)) as Promise<T>;
+  }
+
+  describe(): string {
+    return this.blocker === undefined || this.done ? this.call.sig.text : this.blocker.describe();
+  }
+
+  /**
+   * Runs until done or until an operation is incomplete after the engine's
+   * spin; then parks on that operation's Promise.
+   */
+  private pump(): void {
+    while (!this.done) {
+      if (this.advance()) return;
+      if (this.parked !== undefined) return;
+      const blocker = this.blocker!;
+      const pending = blocker.wait();
+      if (blocker.test()) continue;
+      this.park(blocker, pending);
+      return;
+    }
+  }
+
+  /** Resumes once `pending` (the Promise of `blocker.wait()`) settles. */
+  private park(blocker: Operation, pending: Promise<void>): void {
+    this.parked = blocker;
+    this.resumer ??= () => {
+      this.parked = undefined;
+      this.pump();
+    };
+    void pending.then(this.resumer);
+  }
+
+  /** Advances without waiting; true once done. */
+  private advance(): boolean {
+    const generator = this.generator!;
+    for (;;) {
+      const pending = this.pending;
+      if (pending !== undefined) {
+        if (isList(pending)) {
+          for (; this.index < pending.length; this.index++) {
+            const op = pending[this.index]!;
+            if (!op.test()) {
+              this.blocker = op;
+              return false;
+            }
+            if (op.error !== undefined) return this.fail(op.error);
+          }
+        } else {
+          if (!pending.test()) {
+            this.blocker = pending;
+            return false;
+          }
+          if (pending.error !== undefined) return this.fail(pending.error);
+        }
+        this.pending = undefined;
+      }
+      let step: IteratorResult<Waitable, T>;
+      try {
+        step = generator.next();
+      } catch (error) {
+        return this.fail(error);
+      }
+      if (step.done === true) {
+        this.value = step.value;
+        return this.finish();
+      }
+      this.pending = step.value;
+      this.index = 0;
+    }
+  }
+
+  private fail(error: unknown): true {
+    this.error = error instanceof Error ? error : new Error(String(error));
+    try {
+      this.generator!.return(undefined as T);
+    } catch {
+      // The algorithm's cleanup failed too; the first error is the one to report.
+    }
+    return this.finish();
+  }
+
+  private finish(): true {
+    this.done = true;
+    // After a failure, sends may still read scratch memory: it is left to the garbage collector.
+    if (this.error === undefined) this.call.release();
+    this.blocker = undefined;
+    this.pending = undefined;
+    this.settle?.();
+    this.sequencer.finished(this);
+    return true;
+  }
+}
+
+function isList(waitable: Waitable): waitable is readonly Operation[] {
+  return Array.isArray(waitable);
+}

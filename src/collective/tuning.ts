@@ -1,0 +1,84 @@
+/**
+ * The sizes at which the shm collectives switch algorithms, as real MPIs
+ * pick theirs by message size and rank count (MPICH's `MPIR_CVAR_*_SHORT_MSG_SIZE`,
+ * Open MPI's tuned decision rules). Measured on shared memory, where a large
+ * message costs one copy out of the sender's heap.
+ *
+ * Every choice depends only on what all ranks of the call know alike (total
+ * sizes, counts, the op, the number of cores of the one machine shm runs
+ * on), so all ranks pick the same algorithm; the one exception, the
+ * direct/tree choice of `Gatherv`/`Scatterv`, is made per block from that
+ * block's size, which its sender and the root both know.
+ *
+ * With more ranks than cores, every step that waits for another rank may
+ * wait for a context switch, so the algorithms with many steps (rings,
+ * scatter + allgather) pay off only for much longer messages: their
+ * thresholds are multiplied by `oversubscribedScale` (measured with 4 and 8
+ * ranks on 2 cores, where a binomial Bcast beats scatter + allgather at every
+ * size and recursive doubling beats the ring Allreduce up to about 2 MiB).
+ *
+ * `MPI4TS_COLLECTIVE_TUNING`, a JSON object of these fields, overrides them
+ * for a run (every rank reads the same environment): for experiments, and
+ * for tests that make every algorithm run on small data, such as
+ * `{"allreduceRingBytes": 0, "segmentBytes": 64, "oversubscribedScale": 1}`.
+ *
+ * @module
+ */
+
+import { availableParallelism } from 'node:os';
+
+export const tuning = {
+  /** Bcast: binomial tree below this many bytes, scatter + ring allgather (van de Geijn) above. */
+  bcastScatterBytes: 256 * 1024,
+  /** Bcast: the scatter + allgather form needs at least this many ranks. */
+  bcastScatterRanks: 4,
+  /** Gatherv/Scatterv: blocks of at least this many bytes go straight to or from the root. */
+  gatherDirectBytes: 8 * 1024,
+  /** Allgatherv: Bruck (log p steps) below this total, ring in place above. */
+  allgatherRingBytes: 64 * 1024,
+  /** Alltoallv: every message posted at once below this many bytes sent, pairwise steps above. */
+  alltoallPairwiseBytes: 256 * 1024,
+  /** Allreduce (commutative): recursive doubling below, ring reduce-scatter + allgather above. */
+  allreduceRingBytes: 32 * 1024,
+  /** Reduce (commutative): binomial tree below, ring reduce-scatter + binomial gather above. */
+  reduceRingBytes: 128 * 1024,
+  /** Reduce_scatter (commutative): recursive doubling below this total, ring above. */
+  reduceScatterRingBytes: 32 * 1024,
+  /**
+   * Messages of at least this many bytes are sent synchronously (complete
+   * once matched), so that the root of a Bcast or the leaves of a Reduce
+   * cannot run hundreds of calls ahead and pile up copies of large messages.
+   */
+  syncSendBytes: 16 * 1024,
+  /** Every this many calls on a communicator, all sends are synchronous, bounding how far a rank runs ahead. */
+  syncEveryCalls: 64,
+  /** How much longer messages must be for the many-step algorithms when ranks outnumber cores. */
+  oversubscribedScale: 64,
+  /** Reductions pipeline the ring in segments of this many bytes: each is reduced while it is in cache. */
+  segmentBytes: 256 * 1024,
+};
+
+const cores = availableParallelism();
+
+/**
+ * The size from which a many-step (bandwidth) algorithm is used on `size`
+ * ranks: `bytes`, or `bytes * oversubscribedScale` when ranks outnumber cores.
+ */
+export function manyStepBytes(bytes: number, size: number): number {
+  return size > cores ? bytes * tuning.oversubscribedScale : bytes;
+}
+
+/** Applies `MPI4TS_COLLECTIVE_TUNING`; unknown fields and non-numbers are errors, so typos do not pass silently. */
+function applyEnvironment(): void {
+  const text = process.env['MPI4TS_COLLECTIVE_TUNING'];
+  if (text === undefined || text === '') return;
+  const overrides = JSON.parse(text) as Record<string, unknown>;
+  for (const [key, value] of Object.entries(overrides)) {
+    if (!(key in tuning) || typeof value !== 'number' || !(value >= 0)) {
+      throw new Error(`MPI4TS_COLLECTIVE_TUNING: ${key} is not a tuning field or ${String(value)} not a size; ` +
+        `fields: ${Object.keys(tuning).join(', ')}`);
+    }
+    (tuning as Record<string, number>)[key] = value;
+  }
+}
+applyEnvironment();

@@ -1,0 +1,752 @@
+/**
+ * Intra-communicators: the communicators that collectives run on, and the
+ * constructors that make new ones.
+ *
+ * MPI-4.1 §7.4 (communicator constructors: `Dup`, `Split`, `Split_type`,
+ * `Create`, `Create_group`), §7.6.2 (`Create_intercomm`), §8.5.1
+ * (`Create_cart`), §11.8.2 (`Spawn`).
+ *
+ * MPI-4.1 §6 (collective communication: barrier §6.3, broadcast §6.4,
+ * gather §6.5, scatter §6.6, allgather §6.7, all-to-all §6.8, reductions
+ * §6.9, reduce-scatter §6.10, scans §6.11, nonblocking collectives §6.12),
+ * §7.4.2 (`MPI_Comm_dup`, `MPI_Comm_split`).
+ *
+ * Two families, as in mpi4py: lower-case methods move any value through the
+ * object codec (`bcast`, `gather`, `allreduce`, ...), Capitalized ones move
+ * typed-array buffers (`Bcast`, `Gatherv`, `Allreduce`, ...), with the buffer
+ * specs of `buffer.ts` and `MPI.IN_PLACE` wherever MPI allows it. Every call
+ * returns a Promise; the I-forms (`Ibcast`, ...) return a `Request`. All
+ * ranks must call the same collectives in the same order; on shm a mismatch
+ * (another collective, root or size) rejects with an error naming both calls.
+ *
+ * Unfinished: neighbourhood collectives, persistent collectives
+ * (`Bcast_init`), intercommunicator collectives.
+ *
+ * @module
+ */
+
+import type { BufferSpec, VectorBufferSpec } from './buffer.js';
+import * as args from './collective/arguments.js';
+import { objectCollectivesOf, type ObjectCollectives } from './collective/objects.js';
+import { PromiseOperation } from './collective/promise_operation.js';
+import { Comm } from './comm.js';
+import { COMM_TYPE_SHARED, type InPlace, UNDEFINED } from './constants.js';
+import { Get_processor_name } from './environment.js';
+import { errors } from './errors.js';
+import { Group } from './group.js';
+import { Intercomm } from './intercomm.js';
+import { type Op, ops } from './op.js';
+import { Request } from './request.js';
+import type { Cartcomm } from './topology.js';
+import type { Endpoint, PointToPoint } from './transport/transport.js';
+
+/** A send or receive buffer that may be `MPI.IN_PLACE`. */
+type InPlaceOr<T> = T | InPlace;
+
+/** Runs `start`, turning a synchronous throw into a rejection. */
+function promised<T>(start: () => Promise<T>): Promise<T> {
+  try {
+    return start();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** A nonblocking collective's Request. */
+function request(promise: Promise<void>, label: string): Request<void> {
+  return new Request(new PromiseOperation(promise, label));
+}
+
+/**
+ * An intra-communicator (MPI-4.1 §7.1): `MPI.COMM_WORLD`, `MPI.COMM_SELF` and
+ * every communicator made from them by `Dup` or `Split`.
+ *
+ * @example
+ * ```ts
+ * const comm = MPI.COMM_WORLD;
+ * const config = await comm.bcast(comm.rank === 0 ? loadConfig() : undefined);
+ * const total = await comm.allreduce(localCount, MPI.SUM);
+ * await comm.Allreduce(MPI.IN_PLACE, gradients, MPI.SUM);
+ * ```
+ */
+export class Intracomm extends Comm<Endpoint> {
+  /**
+   * `MPI_Comm_split` (MPI-4.1 §7.4.2): ranks with the same `color` form a new
+   * communicator, ordered by `key` then by rank; `MPI.UNDEFINED` gives
+   * `MPI.COMM_NULL` (null). Collective.
+   *
+   * @example
+   * ```ts
+   * const row = await comm.Split(Math.floor(comm.rank / 2), comm.rank);
+   * ```
+   */
+  async Split(color = 0, key = 0): Promise<Intracomm | null> {
+    const call = 'Comm.Split';
+    const endpoint = this.endpoint(call);
+    if (!Number.isInteger(color) || (color < 0 && color !== UNDEFINED)) {
+      throw errors.arg(call, `invalid color ${String(color)}: must be a non-negative integer or MPI.UNDEFINED`);
+    }
+    if (!Number.isInteger(key)) throw errors.arg(call, `invalid key ${String(key)}: must be an integer`);
+    const split = await endpoint.split(color, key);
+    return split === undefined ? null : new Intracomm(split, `${this.Get_name()} split ${color}`);
+  }
+
+  /** `MPI_Comm_dup` (MPI-4.1 §7.4.2): the same group in a new context. Collective. */
+  async Dup(): Promise<Intracomm> {
+    const endpoint = this.endpoint('Comm.Dup');
+    const dup = await endpoint.split(0, endpoint.rank);
+    return new Intracomm(dup!, `${this.Get_name()} dup`);
+  }
+
+  /** mpi4py's `Clone`: the same as {@link Dup}. */
+  Clone(): Promise<Intracomm> {
+    return this.Dup();
+  }
+
+  /**
+   * `MPI_Comm_split_type` (MPI-4.1 §7.4.2): with `MPI.COMM_TYPE_SHARED`, one
+   * communicator per node (ranks with the same processor name), ordered by
+   * `key`; `MPI.UNDEFINED` gives null. Collective.
+   *
+   * @example
+   * ```ts
+   * const node = await comm.Split_type(MPI.COMM_TYPE_SHARED);
+   * ```
+   */
+  async Split_type(splitType: number, key = 0): Promise<Intracomm | null> {
+    const call = 'Comm.Split_type';
+    this.endpoint(call);
+    if (splitType !== COMM_TYPE_SHARED && splitType !== UNDEFINED) {
+      throw errors.arg(call, `invalid split type ${String(splitType)}: use MPI.COMM_TYPE_SHARED or MPI.UNDEFINED`);
+    }
+    const names = await this.allgather(splitType === UNDEFINED ? '' : Get_processor_name());
+    const color = splitType === UNDEFINED ? UNDEFINED : names.indexOf(names[this.rank]!);
+    return this.Split(color, key);
+  }
+
+  /**
+   * `MPI_Comm_create` (MPI-4.1 §7.4.2): a communicator over the members of
+   * `group` (a subset of this communicator's group), in group order; null on
+   * the other ranks. Collective over this communicator.
+   *
+   * @example
+   * ```ts
+   * const evens = await comm.Create(comm.Get_group().Incl([0, 2, 4]));
+   * ```
+   */
+  async Create(group: Group): Promise<Intracomm | null> {
+    const call = 'Comm.Create';
+    this.checkSubgroup(group, call);
+    const member = group.rank !== UNDEFINED;
+    return this.Split(member ? 0 : UNDEFINED, member ? group.rank : 0);
+  }
+
+  /**
+   * `MPI_Comm_create_group` (MPI-4.1 §7.4.2): like {@link Create}, but only
+   * the members of `group` call it; `tag` tells apart concurrent calls.
+   *
+   * @example
+   * ```ts
+   * if (isWorker) workers = await comm.Create_group(workerGroup, 5);
+   * ```
+   */
+  async Create_group(group: Group, tag = 0): Promise<Intracomm> {
+    const call = 'Comm.Create_group';
+    const endpoint = this.endpoint(call);
+    const members = this.checkSubgroup(group, call);
+    if (group.rank === UNDEFINED) throw errors.group(call, 'only the members of the group call Create_group');
+    if (!Number.isInteger(tag) || tag < 0) throw errors.tag(call, tag, false);
+    const created = await endpoint.createGroup(members, tag);
+    return new Intracomm(created, `${this.Get_name()} group`);
+  }
+
+  /**
+   * `MPI_Cart_create` (MPI-4.1 §8.5.1): a Cartesian grid of `dims` over the
+   * first ranks of this communicator, `periods` per dimension (or one for
+   * all); null on ranks left out. Collective.
+   *
+   * @example
+   * ```ts
+   * const grid = await comm.Create_cart(MPI.Compute_dims(comm.size, 2), [true, true]);
+   * ```
+   */
+  async Create_cart(dims: readonly number[], periods?: readonly boolean[] | boolean): Promise<Cartcomm | null> {
+    const { createCart } = await import('./topology.js');
+    return createCart(this, dims, periods);
+  }
+
+  /**
+   * `MPI_Intercomm_create` (MPI-4.1 §7.6.2): joins this group and another,
+   * whose leaders reach each other through `peerComm` with `tag`. Collective
+   * over both groups.
+   *
+   * @example
+   * ```ts
+   * const inter = await half.Create_intercomm(0, MPI.COMM_WORLD, otherLeader, 12);
+   * ```
+   */
+  async Create_intercomm(localLeader: number, peerComm: Comm<PointToPoint>, remoteLeader: number,
+    tag = 0): Promise<Intercomm> {
+    const call = 'Comm.Create_intercomm';
+    const endpoint = this.endpoint(call);
+    args.checkRoot(localLeader, endpoint.size, call);
+    if (!Number.isInteger(tag) || tag < 0) throw errors.tag(call, tag, false);
+    let peer: PointToPoint | undefined;
+    if (endpoint.rank === localLeader) {
+      peer = peerComm.endpoint(call);
+      if (!Number.isInteger(remoteLeader) || remoteLeader < 0 || remoteLeader >= peer.remoteSize) {
+        throw errors.rank(call, remoteLeader, peer.remoteSize, 'remote leader');
+      }
+    }
+    const inter = await endpoint.createIntercomm(localLeader, peer ?? endpoint, remoteLeader, tag);
+    return new Intercomm(inter, `${this.Get_name()} intercomm`);
+  }
+
+  /**
+   * `MPI_Comm_spawn` (MPI-4.1 §11.8.2): starts `maxprocs` new ranks running
+   * `command` with `args` and returns the intercommunicator to them; they
+   * find theirs with `MPI.Comm.Get_parent()`. Collective; `root` decides.
+   *
+   * @example
+   * ```ts
+   * const workers = await MPI.COMM_SELF.Spawn('worker.ts', [], 4);
+   * ```
+   */
+  async Spawn(command: string, args: readonly string[] = [], maxprocs = 1, root = 0): Promise<Intercomm> {
+    const call = 'Comm.Spawn';
+    const endpoint = this.endpoint(call);
+    if (typeof command !== 'string' || command.length === 0) throw errors.arg(call, 'command must be a script path');
+    if (!Number.isInteger(maxprocs) || maxprocs < 1) throw errors.arg(call, `invalid maxprocs ${String(maxprocs)}`);
+    if (!Number.isInteger(root) || root < 0 || root >= endpoint.size) throw errors.root(call, root, endpoint.size);
+    const inter = await endpoint.spawn(command, args.map(String), maxprocs, root);
+    return new Intercomm(inter, `${this.Get_name()} spawn`);
+  }
+
+  /** The ranks of this communicator that `group` holds, in group order; throws unless all are members. */
+  private checkSubgroup(group: Group, call: string): number[] {
+    if (!(group instanceof Group)) throw errors.group(call, 'expected an MPI.Group');
+    const endpoint = this.endpoint(call);
+    const rankOf = new Map<number, number>();
+    for (let r = 0; r < endpoint.size; r++) rankOf.set(endpoint.worldRankOf(r), r);
+    return group.members.map((world) => {
+      const rank = rankOf.get(world);
+      if (rank === undefined) throw errors.group(call, 'the group holds processes outside this communicator');
+      return rank;
+    });
+  }
+
+  private objects(call: string): ObjectCollectives {
+    return objectCollectivesOf(this.endpoint(call).collectives.channel);
+  }
+
+  // ------------------------------------------------------------ objects
+
+  /**
+   * `MPI_Barrier` (MPI-4.1 §6.3): resolves once every rank has called it.
+   *
+   * @example
+   * ```ts
+   * await comm.Barrier();
+   * ```
+   */
+  Barrier(): Promise<void> {
+    try {
+      return this.endpoint('Comm.Barrier').collectives.barrier();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** `MPI_Barrier` under its object-family name (mpi4py's `barrier`). */
+  barrier(): Promise<void> {
+    return this.Barrier();
+  }
+
+  /**
+   * `MPI_Bcast` of a value (MPI-4.1 §6.4): every rank gets the root's `obj`
+   * (the root gets `obj` itself; what other ranks pass is ignored).
+   *
+   * @example
+   * ```ts
+   * const params = await comm.bcast(comm.rank === 0 ? { steps: 100 } : undefined, 0);
+   * ```
+   */
+  bcast<T>(obj: T, root = 0): Promise<T> {
+    const call = 'Comm.bcast';
+    return promised(() => this.objects(call).bcast(obj, args.checkRoot(root, this.size, call)));
+  }
+
+  /**
+   * `MPI_Scatter` of values (MPI-4.1 §6.6): the root passes one value per
+   * rank; rank `i` gets `sendobj[i]`. Other ranks' `sendobj` is ignored.
+   *
+   * @example
+   * ```ts
+   * const mine = await comm.scatter(comm.rank === 0 ? chunks : undefined, 0);
+   * ```
+   */
+  scatter<T>(sendobj: readonly T[] | null | undefined, root = 0): Promise<T> {
+    const call = 'Comm.scatter';
+    return promised(() => {
+      const { rank, size } = this.endpoint(call);
+      root = args.checkRoot(root, size, call);
+      if (rank === root && (!Array.isArray(sendobj) || sendobj.length !== size)) {
+        throw errors.arg(call, `the root must pass an array of ${size} values, one per rank`);
+      }
+      return this.objects(call).scatter(rank === root ? sendobj! : undefined, root);
+    });
+  }
+
+  /**
+   * `MPI_Gather` of values (MPI-4.1 §6.5): the root gets an array of every
+   * rank's `sendobj` in rank order; other ranks get `undefined`.
+   *
+   * @example
+   * ```ts
+   * const all = await comm.gather(comm.rank ** 2, 0); // [0, 1, 4, 9] on rank 0
+   * ```
+   */
+  gather<T>(sendobj: T, root = 0): Promise<T[] | undefined> {
+    const call = 'Comm.gather';
+    return promised(() => this.objects(call).gather(sendobj, args.checkRoot(root, this.size, call)));
+  }
+
+  /**
+   * `MPI_Allgather` of values (MPI-4.1 §6.7): every rank gets the array of
+   * every rank's `sendobj`.
+   *
+   * @example
+   * ```ts
+   * const names = await comm.allgather(MPI.Get_processor_name());
+   * ```
+   */
+  allgather<T>(sendobj: T): Promise<T[]> {
+    return promised(() => this.objects('Comm.allgather').allgather(sendobj));
+  }
+
+  /**
+   * `MPI_Alltoall` of values (MPI-4.1 §6.8): rank `i` passes one value per
+   * rank and gets `sendobj[i]` of every rank `j` at position `j`.
+   *
+   * @example
+   * ```ts
+   * const got = await comm.alltoall(Array.from({ length: comm.size }, (_, j) => `${comm.rank}->${j}`));
+   * ```
+   */
+  alltoall<T>(sendobj: readonly T[]): Promise<T[]> {
+    const call = 'Comm.alltoall';
+    return promised(() => {
+      const size = this.endpoint(call).size;
+      if (!Array.isArray(sendobj) || sendobj.length !== size) {
+        throw errors.arg(call, `expected an array of ${size} values, one per rank`);
+      }
+      return this.objects(call).alltoall(sendobj);
+    });
+  }
+
+  /**
+   * `MPI_Reduce` of values (MPI-4.1 §6.9.1): the root gets
+   * `v0 op v1 op ... op vn-1`, combined in rank order whatever the op;
+   * other ranks get `undefined`. See `op.ts` for what each op does to values.
+   *
+   * @example
+   * ```ts
+   * const total = await comm.reduce(localSum, MPI.SUM, 0);
+   * const [min, where] = await comm.reduce(t, MPI.MINLOC, 0) as [number, number];
+   * ```
+   */
+  reduce<R = unknown>(sendobj: unknown, op: Op = ops.SUM, root = 0): Promise<R | undefined> {
+    const call = 'Comm.reduce';
+    return promised(() => this.objects(call).reduce(sendobj, args.checkOp(op, call),
+      args.checkRoot(root, this.size, call)) as Promise<R | undefined>);
+  }
+
+  /**
+   * `MPI_Allreduce` of values (MPI-4.1 §6.9.6): every rank gets
+   * `v0 op v1 op ... op vn-1`, combined in rank order.
+   *
+   * @example
+   * ```ts
+   * const n = await comm.allreduce(items.length);          // MPI.SUM by default
+   * const words = await comm.allreduce([word], MPI.SUM);   // concatenated in rank order
+   * ```
+   */
+  allreduce<R = unknown>(sendobj: unknown, op: Op = ops.SUM): Promise<R> {
+    const call = 'Comm.allreduce';
+    return promised(() => this.objects(call).allreduce(sendobj, args.checkOp(op, call)) as Promise<R>);
+  }
+
+  /**
+   * `MPI_Scan` of values (MPI-4.1 §6.11.1): rank `i` gets `v0 op ... op vi`.
+   *
+   * @example
+   * ```ts
+   * const offset = await comm.scan(myCount) - myCount;
+   * ```
+   */
+  scan<R = unknown>(sendobj: unknown, op: Op = ops.SUM): Promise<R> {
+    const call = 'Comm.scan';
+    return promised(() => this.objects(call).scan(sendobj, args.checkOp(op, call), false) as Promise<R>);
+  }
+
+  /**
+   * `MPI_Exscan` of values (MPI-4.1 §6.11.2): rank `i > 0` gets
+   * `v0 op ... op vi-1`; rank 0 gets `undefined`.
+   *
+   * @example
+   * ```ts
+   * const start = (await comm.exscan(myCount)) ?? 0;
+   * ```
+   */
+  exscan<R = unknown>(sendobj: unknown, op: Op = ops.SUM): Promise<R | undefined> {
+    const call = 'Comm.exscan';
+    return promised(() => this.objects(call).scan(sendobj, args.checkOp(op, call), true) as Promise<R | undefined>);
+  }
+
+  // ------------------------------------------------------------ buffers
+
+  /**
+   * `MPI_Bcast` (MPI-4.1 §6.4): the root's buffer is copied into every
+   * rank's buffer of the same size.
+   *
+   * @example
+   * ```ts
+   * const data = new Float64Array(1000);
+   * if (comm.rank === 0) data.fill(1);
+   * await comm.Bcast(data, 0);
+   * ```
+   */
+  Bcast(buf: BufferSpec, root = 0): Promise<void> {
+    return promised(() => args.bcast(this.endpoint('Comm.Bcast'), buf, root, 'Comm.Bcast'));
+  }
+
+  /**
+   * `MPI_Gather` (MPI-4.1 §6.5): the root's `recvbuf` gets every rank's
+   * `sendbuf` in rank order, in equal blocks. At the root `sendbuf` may be
+   * `MPI.IN_PLACE` (its block is already in place); `recvbuf` matters at the
+   * root only.
+   *
+   * @example
+   * ```ts
+   * const all = comm.rank === 0 ? new Int32Array(2 * comm.size) : null;
+   * await comm.Gather(Int32Array.of(comm.rank, comm.rank * 10), all, 0);
+   * ```
+   */
+  Gather(sendbuf: InPlaceOr<BufferSpec>, recvbuf: VectorBufferSpec | null | undefined, root = 0): Promise<void> {
+    return promised(() => args.gather(this.endpoint('Comm.Gather'), sendbuf, recvbuf, root, false, 'Comm.Gather'));
+  }
+
+  /**
+   * `MPI_Gatherv` (MPI-4.1 §6.5.1): like {@link Gather} with a count and a
+   * displacement per rank: `recvbuf` is `[buf, [counts, displs], datatype]`
+   * at the root (counts and displacements in elements; zero counts allowed).
+   *
+   * @example
+   * ```ts
+   * const counts = [1, 2, 3], displs = [0, 1, 3];
+   * const out = comm.rank === 0 ? new Float64Array(6) : null;
+   * await comm.Gatherv(new Float64Array(comm.rank + 1).fill(comm.rank), [out!, [counts, displs], MPI.DOUBLE], 0);
+   * ```
+   */
+  Gatherv(sendbuf: InPlaceOr<BufferSpec>, recvbuf: VectorBufferSpec | null | undefined, root = 0): Promise<void> {
+    return promised(() => args.gather(this.endpoint('Comm.Gatherv'), sendbuf, recvbuf, root, true, 'Comm.Gatherv'));
+  }
+
+  /**
+   * `MPI_Scatter` (MPI-4.1 §6.6): the root's `sendbuf`, cut into equal
+   * blocks, goes block `i` to rank `i`. At the root `recvbuf` may be
+   * `MPI.IN_PLACE` (its block stays in `sendbuf`); `sendbuf` matters at the
+   * root only.
+   *
+   * @example
+   * ```ts
+   * const mine = new Float64Array(4);
+   * await comm.Scatter(comm.rank === 0 ? allData : null, mine, 0);
+   * ```
+   */
+  Scatter(sendbuf: VectorBufferSpec | null | undefined, recvbuf: InPlaceOr<BufferSpec>, root = 0): Promise<void> {
+    return promised(() => args.scatter(this.endpoint('Comm.Scatter'), sendbuf, recvbuf, root, false, 'Comm.Scatter'));
+  }
+
+  /**
+   * `MPI_Scatterv` (MPI-4.1 §6.6.1): like {@link Scatter} with a count and
+   * a displacement per rank in `[buf, [counts, displs], datatype]` at the root.
+   *
+   * @example
+   * ```ts
+   * await comm.Scatterv(comm.rank === 0 ? [all, [counts, displs], MPI.INT] : null, new Int32Array(counts[comm.rank]), 0);
+   * ```
+   */
+  Scatterv(sendbuf: VectorBufferSpec | null | undefined, recvbuf: InPlaceOr<BufferSpec>, root = 0): Promise<void> {
+    return promised(() => args.scatter(this.endpoint('Comm.Scatterv'), sendbuf, recvbuf, root, true, 'Comm.Scatterv'));
+  }
+
+  /**
+   * `MPI_Allgather` (MPI-4.1 §6.7): every rank's `recvbuf` gets every rank's
+   * `sendbuf` in rank order. `sendbuf` may be `MPI.IN_PLACE`: each rank's
+   * block is already at its place in `recvbuf`.
+   *
+   * @example
+   * ```ts
+   * const all = new Float64Array(comm.size);
+   * await comm.Allgather(Float64Array.of(myValue), all);
+   * ```
+   */
+  Allgather(sendbuf: InPlaceOr<BufferSpec>, recvbuf: VectorBufferSpec): Promise<void> {
+    return promised(() => args.allgather(this.endpoint('Comm.Allgather'), sendbuf, recvbuf, false, 'Comm.Allgather'));
+  }
+
+  /**
+   * `MPI_Allgatherv` (MPI-4.1 §6.7.1): like {@link Allgather} with per-rank
+   * counts and displacements in `recvbuf`, the same on every rank.
+   *
+   * @example
+   * ```ts
+   * await comm.Allgatherv(mine, [all, [counts, displs], MPI.DOUBLE]);
+   * ```
+   */
+  Allgatherv(sendbuf: InPlaceOr<BufferSpec>, recvbuf: VectorBufferSpec): Promise<void> {
+    return promised(() => args.allgather(this.endpoint('Comm.Allgatherv'), sendbuf, recvbuf, true, 'Comm.Allgatherv'));
+  }
+
+  /**
+   * `MPI_Alltoall` (MPI-4.1 §6.8): block `j` of rank `i`'s `sendbuf` lands
+   * in block `i` of rank `j`'s `recvbuf`; blocks are equal. `sendbuf` may be
+   * `MPI.IN_PLACE` (the blocks go out of `recvbuf` and are replaced).
+   *
+   * @example
+   * ```ts
+   * await comm.Alltoall(outgoing, incoming); // both of comm.size equal blocks
+   * ```
+   */
+  Alltoall(sendbuf: InPlaceOr<VectorBufferSpec>, recvbuf: VectorBufferSpec): Promise<void> {
+    return promised(() => args.alltoall(this.endpoint('Comm.Alltoall'), sendbuf, recvbuf, false, 'Comm.Alltoall'));
+  }
+
+  /**
+   * `MPI_Alltoallv` (MPI-4.1 §6.8): like {@link Alltoall} with counts and
+   * displacements per rank on both sides.
+   *
+   * @example
+   * ```ts
+   * await comm.Alltoallv([out, [sendCounts, sendDispls], MPI.INT], [inc, [recvCounts, recvDispls], MPI.INT]);
+   * ```
+   */
+  Alltoallv(sendbuf: InPlaceOr<VectorBufferSpec>, recvbuf: VectorBufferSpec): Promise<void> {
+    return promised(() => args.alltoall(this.endpoint('Comm.Alltoallv'), sendbuf, recvbuf, true, 'Comm.Alltoallv'));
+  }
+
+  /**
+   * `MPI_Reduce` (MPI-4.1 §6.9.1): element-wise `op` over every rank's
+   * `sendbuf` into the root's `recvbuf`. At the root `sendbuf` may be
+   * `MPI.IN_PLACE` (the data is in `recvbuf`); `recvbuf` matters at the root only.
+   *
+   * @example
+   * ```ts
+   * const sums = comm.rank === 0 ? new Float64Array(n) : null;
+   * await comm.Reduce(local, sums, MPI.SUM, 0);
+   * ```
+   */
+  Reduce(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec | null | undefined, op: Op = ops.SUM, root = 0): Promise<void> {
+    return promised(() => args.reduce(this.endpoint('Comm.Reduce'), sendbuf, recvbuf, op, root, 'Comm.Reduce'));
+  }
+
+  /**
+   * `MPI_Allreduce` (MPI-4.1 §6.9.6): element-wise `op` over every rank's
+   * `sendbuf`, into every rank's `recvbuf`; `sendbuf` may be `MPI.IN_PLACE`.
+   *
+   * @example
+   * ```ts
+   * await comm.Allreduce(local, global, MPI.SUM);
+   * await comm.Allreduce(MPI.IN_PLACE, grads, MPI.SUM);
+   * ```
+   */
+  Allreduce(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec, op: Op = ops.SUM): Promise<void> {
+    return promised(() => args.allreduce(this.endpoint('Comm.Allreduce'), sendbuf, recvbuf, op, undefined, 'Comm.Allreduce'));
+  }
+
+  /**
+   * `MPI_Reduce_scatter` (MPI-4.1 §6.10.1): element-wise `op` over every
+   * rank's `sendbuf`, then block `i` (`recvcounts[i]` elements) of the result
+   * to rank `i`. Without `recvcounts`, every rank gets as many elements as
+   * its `recvbuf` holds. With `MPI.IN_PLACE` the input is in `recvbuf` and
+   * the block lands at its start.
+   *
+   * @example
+   * ```ts
+   * await comm.Reduce_scatter(all, mine, [2, 3, 1], MPI.SUM); // rank 1 gets elements 2..4
+   * ```
+   */
+  Reduce_scatter(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec, recvcounts?: readonly number[] | null,
+    op: Op = ops.SUM): Promise<void> {
+    return promised(() => args.reduceScatter(this.endpoint('Comm.Reduce_scatter'), sendbuf, recvbuf, recvcounts, op,
+      'Comm.Reduce_scatter'));
+  }
+
+  /**
+   * `MPI_Reduce_scatter_block` (MPI-4.1 §6.10.2): {@link Reduce_scatter}
+   * with equal blocks of the size of `recvbuf` (in place: `recvbuf` holds all
+   * blocks).
+   *
+   * @example
+   * ```ts
+   * await comm.Reduce_scatter_block(new Float64Array(2 * comm.size).fill(1), mine2, MPI.SUM);
+   * ```
+   */
+  Reduce_scatter_block(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec, op: Op = ops.SUM): Promise<void> {
+    return promised(() => args.reduceScatter(this.endpoint('Comm.Reduce_scatter_block'), sendbuf, recvbuf, 'block', op,
+      'Comm.Reduce_scatter_block'));
+  }
+
+  /**
+   * `MPI_Scan` (MPI-4.1 §6.11.1): rank `i`'s `recvbuf` gets the element-wise
+   * `op` of ranks 0 to `i`; `sendbuf` may be `MPI.IN_PLACE`.
+   *
+   * @example
+   * ```ts
+   * await comm.Scan(Int32Array.of(myCount), prefix, MPI.SUM);
+   * ```
+   */
+  Scan(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec, op: Op = ops.SUM): Promise<void> {
+    return promised(() => args.allreduce(this.endpoint('Comm.Scan'), sendbuf, recvbuf, op, 'inclusive', 'Comm.Scan'));
+  }
+
+  /**
+   * `MPI_Exscan` (MPI-4.1 §6.11.2): rank `i`'s `recvbuf` gets the op of
+   * ranks 0 to `i - 1`; rank 0's is left untouched. `sendbuf` may be `MPI.IN_PLACE`.
+   *
+   * @example
+   * ```ts
+   * await comm.Exscan(Int32Array.of(myCount), offset, MPI.SUM);
+   * ```
+   */
+  Exscan(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec, op: Op = ops.SUM): Promise<void> {
+    return promised(() => args.allreduce(this.endpoint('Comm.Exscan'), sendbuf, recvbuf, op, 'exclusive', 'Comm.Exscan'));
+  }
+
+  // ------------------------------------------------- buffers, nonblocking
+
+  /**
+   * `MPI_Ibarrier` (MPI-4.1 §6.12.1): a Request that completes once every
+   * rank has called it.
+   *
+   * @example
+   * ```ts
+   * const r = comm.Ibarrier(); doWork(); await r.Wait();
+   * ```
+   */
+  Ibarrier(): Request<void> {
+    return request(this.endpoint('Comm.Ibarrier').collectives.barrier(), 'Ibarrier()');
+  }
+
+  /**
+   * `MPI_Ibcast` (MPI-4.1 §6.12.2): nonblocking {@link Bcast}; do not touch
+   * `buf` before the Request completes.
+   *
+   * @example
+   * ```ts
+   * const r = comm.Ibcast(data, 0); await r.Wait();
+   * ```
+   */
+  Ibcast(buf: BufferSpec, root = 0): Request<void> {
+    return request(args.bcast(this.endpoint('Comm.Ibcast'), buf, root, 'Comm.Ibcast'), `Ibcast(root=${root})`);
+  }
+
+  /** `MPI_Igather` (MPI-4.1 §6.12.3): nonblocking {@link Gather}. */
+  Igather(sendbuf: InPlaceOr<BufferSpec>, recvbuf: VectorBufferSpec | null | undefined, root = 0): Request<void> {
+    return request(args.gather(this.endpoint('Comm.Igather'), sendbuf, recvbuf, root, false, 'Comm.Igather'),
+      `Igather(root=${root})`);
+  }
+
+  /** `MPI_Igatherv` (MPI-4.1 §6.12.3): nonblocking {@link Gatherv}. */
+  Igatherv(sendbuf: InPlaceOr<BufferSpec>, recvbuf: VectorBufferSpec | null | undefined, root = 0): Request<void> {
+    return request(args.gather(this.endpoint('Comm.Igatherv'), sendbuf, recvbuf, root, true, 'Comm.Igatherv'),
+      `Igatherv(root=${root})`);
+  }
+
+  /** `MPI_Iscatter` (MPI-4.1 §6.12.4): nonblocking {@link Scatter}. */
+  Iscatter(sendbuf: VectorBufferSpec | null | undefined, recvbuf: InPlaceOr<BufferSpec>, root = 0): Request<void> {
+    return request(args.scatter(this.endpoint('Comm.Iscatter'), sendbuf, recvbuf, root, false, 'Comm.Iscatter'),
+      `Iscatter(root=${root})`);
+  }
+
+  /** `MPI_Iscatterv` (MPI-4.1 §6.12.4): nonblocking {@link Scatterv}. */
+  Iscatterv(sendbuf: VectorBufferSpec | null | undefined, recvbuf: InPlaceOr<BufferSpec>, root = 0): Request<void> {
+    return request(args.scatter(this.endpoint('Comm.Iscatterv'), sendbuf, recvbuf, root, true, 'Comm.Iscatterv'),
+      `Iscatterv(root=${root})`);
+  }
+
+  /**
+   * `MPI_Iallgather` (MPI-4.1 §6.12.5): nonblocking {@link Allgather}.
+   *
+   * @example
+   * ```ts
+   * const r = comm.Iallgather(mine, all); await r.Wait();
+   * ```
+   */
+  Iallgather(sendbuf: InPlaceOr<BufferSpec>, recvbuf: VectorBufferSpec): Request<void> {
+    return request(args.allgather(this.endpoint('Comm.Iallgather'), sendbuf, recvbuf, false, 'Comm.Iallgather'),
+      'Iallgather()');
+  }
+
+  /** `MPI_Iallgatherv` (MPI-4.1 §6.12.5): nonblocking {@link Allgatherv}. */
+  Iallgatherv(sendbuf: InPlaceOr<BufferSpec>, recvbuf: VectorBufferSpec): Request<void> {
+    return request(args.allgather(this.endpoint('Comm.Iallgatherv'), sendbuf, recvbuf, true, 'Comm.Iallgatherv'),
+      'Iallgatherv()');
+  }
+
+  /** `MPI_Ialltoall` (MPI-4.1 §6.12.6): nonblocking {@link Alltoall}. */
+  Ialltoall(sendbuf: InPlaceOr<VectorBufferSpec>, recvbuf: VectorBufferSpec): Request<void> {
+    return request(args.alltoall(this.endpoint('Comm.Ialltoall'), sendbuf, recvbuf, false, 'Comm.Ialltoall'),
+      'Ialltoall()');
+  }
+
+  /** `MPI_Ialltoallv` (MPI-4.1 §6.12.6): nonblocking {@link Alltoallv}. */
+  Ialltoallv(sendbuf: InPlaceOr<VectorBufferSpec>, recvbuf: VectorBufferSpec): Request<void> {
+    return request(args.alltoall(this.endpoint('Comm.Ialltoallv'), sendbuf, recvbuf, true, 'Comm.Ialltoallv'),
+      'Ialltoallv()');
+  }
+
+  /** `MPI_Ireduce` (MPI-4.1 §6.12.7): nonblocking {@link Reduce}. */
+  Ireduce(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec | null | undefined, op: Op = ops.SUM, root = 0): Request<void> {
+    return request(args.reduce(this.endpoint('Comm.Ireduce'), sendbuf, recvbuf, op, root, 'Comm.Ireduce'),
+      `Ireduce(root=${root})`);
+  }
+
+  /**
+   * `MPI_Iallreduce` (MPI-4.1 §6.12.8): nonblocking {@link Allreduce}.
+   *
+   * @example
+   * ```ts
+   * const r = comm.Iallreduce(MPI.IN_PLACE, grads, MPI.SUM); computeNext(); await r.Wait();
+   * ```
+   */
+  Iallreduce(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec, op: Op = ops.SUM): Request<void> {
+    return request(args.allreduce(this.endpoint('Comm.Iallreduce'), sendbuf, recvbuf, op, undefined, 'Comm.Iallreduce'),
+      'Iallreduce()');
+  }
+
+  /** `MPI_Ireduce_scatter` (MPI-4.1 §6.12.9): nonblocking {@link Reduce_scatter}. */
+  Ireduce_scatter(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec, recvcounts?: readonly number[] | null,
+    op: Op = ops.SUM): Request<void> {
+    return request(args.reduceScatter(this.endpoint('Comm.Ireduce_scatter'), sendbuf, recvbuf, recvcounts, op,
+      'Comm.Ireduce_scatter'), 'Ireduce_scatter()');
+  }
+
+  /** `MPI_Ireduce_scatter_block` (MPI-4.1 §6.12.9): nonblocking {@link Reduce_scatter_block}. */
+  Ireduce_scatter_block(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec, op: Op = ops.SUM): Request<void> {
+    return request(args.reduceScatter(this.endpoint('Comm.Ireduce_scatter_block'), sendbuf, recvbuf, 'block', op,
+      'Comm.Ireduce_scatter_block'), 'Ireduce_scatter_block()');
+  }
+
+  /** `MPI_Iscan` (MPI-4.1 §6.12.11): nonblocking {@link Scan}. */
+  Iscan(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec, op: Op = ops.SUM): Request<void> {
+    return request(args.allreduce(this.endpoint('Comm.Iscan'), sendbuf, recvbuf, op, 'inclusive', 'Comm.Iscan'), 'Iscan()');
+  }
+
+  /** `MPI_Iexscan` (MPI-4.1 §6.12.12): nonblocking {@link Exscan}. */
+  Iexscan(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec, op: Op = ops.SUM): Request<void> {
+    return request(args.allreduce(this.endpoint('Comm.Iexscan'), sendbuf, recvbuf, op, 'exclusive', 'Comm.Iexscan'),
+      'Iexscan()');
+  }
+}

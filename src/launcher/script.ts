@@ -1,0 +1,36 @@
+/**
+ * Loading the user's script as one rank: make TypeScript loadable, make
+ * `process.argv` look as if the script had been started directly, then
+ * import it. Used in worker threads (shm) and in processes started by
+ * `mpiexec` (mpi).
+ *
+ * @module
+ */
+
+import { pathToFileURL } from 'node:url';
+
+/** What a rank needs to run the user's script. */
+export interface ScriptBoot {
+  readonly script: string;
+  readonly args: readonly string[];
+}
+
+/** Runs `script` with `args` in this thread. */
+export async function runScript({ script, args }: ScriptBoot): Promise<void> {
+  process.argv.splice(1, process.argv.length - 1, script, ...args);
+  if (/\.[cm]?tsx?$/.test(script)) {
+    const { register } = await import('tsx/esm/api');
+    register();
+  }
+  try {
+    await import(pathToFileURL(script).href);
+  } catch (error) {
+    // tsx compiles a .ts file outside an ES-module package to CommonJS, where top-level await cannot run.
+    const code = (error as { code?: unknown }).code;
+    if (code === 'ERR_REQUIRE_CYCLE_MODULE' || code === 'ERR_REQUIRE_ASYNC_MODULE') {
+      throw new Error(`${script} uses top-level await, so it must load as an ES module: name it .mts, ` +
+        'or add "type": "module" to the package.json next to it', { cause: error });
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,66 @@
+// The collectives through the launcher: the conformance program at 1, 2, 3,
+// 4, 5 and 8 ranks (every collective, every op, IN_PLACE and v-forms, so
+// every algorithm runs, at powers of two and not), and mismatched calls,
+// which must fail naming both calls rather than hang or give garbage.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { launch, linesStartingWith } from './helpers/launch.js';
+
+const PROGRAM = 'test/conformance/collectives.ts';
+const MISMATCH = 'test/conformance/collective_mismatch.ts';
+/** Thresholds that make every many-step algorithm run on the program's small data (see src/collective/tuning.ts). */
+const MANY_STEPS = JSON.stringify({
+  bcastScatterBytes: 0, bcastScatterRanks: 2, gatherDirectBytes: 4, allgatherRingBytes: 0, alltoallPairwiseBytes: 0,
+  allreduceRingBytes: 0, reduceRingBytes: 0, reduceScatterRingBytes: 0, segmentBytes: 256, syncSendBytes: 0,
+  oversubscribedScale: 1,
+});
+
+async function conformance(ranks: number): Promise<void> {
+  const result = await launch(PROGRAM, ranks, [], { timeoutMs: 240_000 });
+  assert.equal(result.code, 0, `exit ${result.code}\n${result.stderr}`);
+  const lines = linesStartingWith(result.stdout, 'collectives ok ');
+  assert.deepEqual(lines.map((line) => Number(line.split(' ')[2])).sort((a, b) => a - b),
+    Array.from({ length: ranks }, (_, r) => r), result.stdout);
+  for (const line of lines) assert.ok(Number(line.split(' ')[3]) > 500, `too few checks: ${line}`);
+}
+
+describe('collectives', () => {
+  for (const ranks of [1, 2, 3, 4, 5, 8]) {
+    it(`pass the conformance program with ${ranks} rank${ranks > 1 ? 's' : ''}`, () => conformance(ranks));
+  }
+  for (const ranks of [2, 3, 5, 8]) {
+    it(`pass it with ${ranks} ranks when the many-step algorithms (rings, segments, scatter + allgather) run`, async () => {
+      process.env['MPI4TS_COLLECTIVE_TUNING'] = MANY_STEPS;
+      try {
+        await conformance(ranks);
+      } finally {
+        delete process.env['MPI4TS_COLLECTIVE_TUNING'];
+      }
+    });
+  }
+});
+
+describe('mismatched collectives', () => {
+  const cases: { mode: string; ranks: number; patterns: RegExp[] }[] = [
+    { mode: 'kind', ranks: 3, patterns: [/collective mismatch: this rank called Barrier\(\) but rank 0 called Bcast\(root=0\)/] },
+    { mode: 'root', ranks: 2, patterns: [/Bcast\(root=0/, /Bcast\(root=1/, /collective call #1/] },
+    { mode: 'count', ranks: 2, patterns: [/this rank called Allreduce\((4|8) × MPI_DOUBLE, MPI_SUM\) but rank \d called Allreduce with different counts, datatype or op/] },
+    { mode: 'op', ranks: 4, patterns: [/Allreduce\(4 × MPI_DOUBLE, MPI_(SUM|MAX)\) but rank \d called Allreduce with different counts, datatype or op/] },
+    { mode: 'family', ranks: 2, patterns: [/this rank called Bcast\(root=0, 8 bytes\) but rank 0 called bcast\(root=0\)/] },
+    { mode: 'gather', ranks: 3, patterns: [/this rank called Gather\(root=0.*rank 1 .*12 bytes where the root expects 8/] },
+  ];
+  for (const c of cases) {
+    it(`fail with an error naming both calls: ${c.mode}`, async () => {
+      const result = await launch(MISMATCH, c.ranks, [c.mode], { timeoutMs: 60_000 });
+      assert.notEqual(result.code, 0, result.stdout);
+      assert.match(result.stderr, /MPIError/);
+      for (const pattern of c.patterns) assert.match(result.stderr, pattern);
+    });
+  }
+
+  it('end with the deadlock report when no message reveals the mismatch', async () => {
+    const result = await launch(MISMATCH, 2, ['deadlock'], { timeoutMs: 60_000 });
+    assert.equal(result.code, 3, result.stderr);
+    assert.match(result.stderr, /deadlock/);
+  });
+});

@@ -1,0 +1,39 @@
+// Ranks that call mismatched collectives: each mode makes one kind of
+// mismatch, and the job must fail with an MPIError naming both calls (or,
+// where no message of one call ever reaches the other, with the launcher's
+// deadlock report). Run with 2 or more ranks: `collective_mismatch.ts <mode>`.
+import { MPI } from 'mpi4ts';
+
+const comm = MPI.COMM_WORLD;
+const { rank } = comm;
+const mode = process.argv[2] ?? 'kind';
+
+switch (mode) {
+  case 'kind': // another collective
+    if (rank === 0) await comm.Bcast(new Float64Array(1), 0);
+    else await comm.Barrier();
+    break;
+  case 'root': // another root: both think they are the root, found by the next collective
+    await comm.Bcast(new Float64Array(1), rank === 0 ? 0 : 1);
+    await comm.Barrier();
+    break;
+  case 'count': // another count
+    await comm.Allreduce(new Float64Array(rank === 0 ? 4 : 8), new Float64Array(8), MPI.SUM);
+    break;
+  case 'op': // another op
+    await comm.Allreduce(new Float64Array(4), new Float64Array(4), rank === 0 ? MPI.SUM : MPI.MAX);
+    break;
+  case 'family': // the object form against the buffer form
+    if (rank === 0) await comm.bcast({ a: 1 }, 0);
+    else await comm.Bcast(new Uint8Array(8), 0);
+    break;
+  case 'gather': // a block of another size
+    await comm.Gather(new Int32Array(rank === 1 ? 3 : 2), rank === 0 ? new Int32Array(2 * comm.size) : null, 0);
+    break;
+  case 'deadlock': // another root that no message reveals: both wait for each other
+    await comm.Reduce(new Float64Array(1), new Float64Array(1), MPI.SUM, rank === 0 ? 0 : 1);
+    break;
+  default:
+    throw new Error(`unknown mode ${mode}`);
+}
+console.log(`mismatch ${mode} not detected on rank ${rank}`);
