@@ -7,7 +7,8 @@
  *
  * A rank started by the mpi4ts launcher finds its part of the job in
  * `workerData`; a process started by `mpiexec`, `mpirun` or `srun` uses the
- * native MPI transport; anything else is a singleton (`COMM_WORLD` of size 1).
+ * native MPI transport (`MPI4TS_TRANSPORT=mpi|shm` overrides the guess);
+ * anything else is a singleton (`COMM_WORLD` of size 1).
  *
  * @module
  */
@@ -18,6 +19,8 @@ import { setErrorRank } from './errors.js';
 import type { Transport } from './transport/transport.js';
 import { Context, DEFAULT_EAGER_LIMIT, allocateJobMemory } from './transport/shm/layout.js';
 import { type RankBoot, ShmTransport } from './transport/shm/transport.js';
+import { launchedByMpi } from './transport/mpi/detect.js';
+import { createMpiTransport } from './transport/mpi/transport.js';
 
 let current: Transport | undefined;
 
@@ -28,10 +31,19 @@ export function transport(): Transport {
 }
 
 function start(): Transport {
-  const started = new ShmTransport(bootOf(workerData) ?? singleton());
+  const boot = bootOf(workerData);
+  const started = boot !== undefined ? new ShmTransport(boot)
+    : wantsMpi() ? createMpiTransport() : new ShmTransport(singleton());
   setErrorRank(started.worldRank);
   setAbortHandler((code, reason) => started.abort(code, reason));
   return started;
+}
+
+/** Under mpiexec, mpirun or srun, or when `MPI4TS_TRANSPORT=mpi` insists. */
+function wantsMpi(): boolean {
+  const forced = process.env.MPI4TS_TRANSPORT;
+  if (forced === 'mpi' || forced === 'shm') return forced === 'mpi';
+  return launchedByMpi();
 }
 
 function bootOf(data: unknown): RankBoot | undefined {

@@ -287,7 +287,7 @@ describe('application programs', () => {
   });
 
   it('master_spawn / worker_spawn: 5 spawned workers receive the broadcast over the intercommunicator',
-    { ...options, todo: 'needs Spawn (issue 4): MPI.COMM_SELF.Spawn, MPI.Comm.Get_parent, Intercomm Bcast with MPI.ROOT, Disconnect' },
+    options,
     async () => {
       const lines = await run('master_spawn', 1);
       assert.deepEqual(lines.filter((l) => l.startsWith('About')), ['About to broadcast [1, 2, 3] from rank 0']);

@@ -10,7 +10,6 @@ import { type JobResult, launch, root } from './helpers/launch.js';
 
 const TIMEOUT = 60_000;
 const options = { timeout: TIMEOUT };
-const SPAWN_TODO = 'needs Spawn (issue 4): MPI.COMM_SELF.Spawn, MPI.Comm.Get_parent, Intercomm bcast/gather with MPI.ROOT, Disconnect';
 
 interface Block {
   lang: string;
@@ -50,7 +49,7 @@ function succeeded(result: JobResult): string[] {
 }
 
 /** How each README program runs, and what it must print. */
-const programs: Record<string, { ranks: number; todo?: string; check: (result: JobResult) => void }> = {
+const programs: Record<string, { ranks: number; check: (result: JobResult) => void }> = {
   'examples/hello.ts': {
     ranks: 4,
     check: (r) => assert.deepEqual(succeeded(r).map((l) => l.replace(/ on .*/, '')), range(4).map((i) => `Hello from rank ${i} of 4`)),
@@ -106,7 +105,6 @@ const programs: Record<string, { ranks: number; todo?: string; check: (result: J
   },
   'examples/readme/spawn.ts': {
     ranks: 1,
-    todo: SPAWN_TODO,
     check: (r) => assert.deepEqual(succeeded(r), ['parent got [10,11,12]']),
   },
 };
@@ -165,8 +163,7 @@ describe('README code blocks', () => {
 
 describe('README programs run', () => {
   for (const [file, program] of Object.entries(programs)) {
-    it(`${file} with ${program.ranks} rank${program.ranks === 1 ? '' : 's'}`,
-      program.todo === undefined ? options : { ...options, todo: program.todo },
+    it(`${file} with ${program.ranks} rank${program.ranks === 1 ? '' : 's'}`, options,
       async () => program.check(await launch(file, program.ranks, [], { timeoutMs: TIMEOUT })));
   }
 });

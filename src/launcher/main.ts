@@ -16,8 +16,18 @@ function packageVersion(): string {
   return manifest.version;
 }
 
+/** A closed pipe downstream (`mpi4ts ... | head`) is no reason to crash the job. */
+function ignoreClosedPipes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+    });
+  }
+}
+
 /** Runs the launcher with `argv` (the arguments after the command's name). */
 export async function main(argv: readonly string[]): Promise<void> {
+  ignoreClosedPipes();
   let command;
   try {
     command = parseCommandLine(argv);

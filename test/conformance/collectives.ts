@@ -293,7 +293,9 @@ function applies(op: OpName, t: TypeInfo): boolean {
 /** Rank r's element i for `op` on type `t`: small enough that float results are exact. */
 function input(op: OpName, t: TypeInfo, r: number, i: number): number {
   const h = (r * 7 + i * 13 + 3) % 11;
-  if (t.dt === MPI.C_BOOL || op === 'LAND' || op === 'LOR' || op === 'LXOR') return (r + i) % 3 === 0 ? 0 : (h % 2) + 1;
+  // A C bool holds only 0 or 1 (MPI libraries rely on it); other integers try logical ops on 2 as well.
+  if (t.dt === MPI.C_BOOL) return (r + i) % 3 === 0 ? 0 : 1;
+  if (op === 'LAND' || op === 'LOR' || op === 'LXOR') return (r + i) % 3 === 0 ? 0 : (h % 2) + 1;
   if (op === 'PROD') return t.float ? (h % 3) + 1 : h - (t.signed ? 5 : 0) + (t.signed ? 0 : 1);
   if (op === 'BAND' || op === 'BOR' || op === 'BXOR') return (h * 37 + r * 101 + i) & ((1 << Math.min(t.bits, 16)) - 1);
   return (t.signed ? h - 5 : h) * (t.float ? 1.5 : 1) + (op === 'SUM' ? r : 0);

@@ -277,10 +277,13 @@ throwsWith(() => comm.Isend(new Int32Array(1), 99), MPI.ERR_RANK, /Comm\.Isend/)
 {
   await comm.Send(Int32Array.of(1, 2, 3, 4), right, 32);
   const small = new Int32Array(2);
-  await rejectsWith(comm.Recv(small, left, 32), MPI.ERR_TRUNCATE, /16 bytes .* 8-byte/);
-  const whole = new Int32Array(4);
-  await comm.Recv(whole, left, 32);
-  assert.deepEqual(Array.from(whole), [1, 2, 3, 4]);
+  await rejectsWith(comm.Recv(small, left, 32), MPI.ERR_TRUNCATE, /8-byte receive buffer/);
+  if (MPI.Get_library_version().startsWith('mpi4ts shm')) {
+    // on shm nothing is lost: the message waits for a receive that fits
+    const whole = new Int32Array(4);
+    await comm.Recv(whole, left, 32);
+    assert.deepEqual(Array.from(whole), [1, 2, 3, 4]);
+  }
 }
 await comm.Barrier();
 console.log(`p2p ok ${rank}`);

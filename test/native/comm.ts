@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { ANY_SOURCE, ANY_TAG, UNDEFINED } from '../../src/constants.js';
 import { ErrorClass } from '../../src/errors.js';
-import type { Endpoint } from '../../src/transport/transport.js';
+import type { PointToPoint } from '../../src/transport/transport.js';
 import { done, isMPIError, pattern, run, transport } from './helpers.js';
 
 const world = transport.world;
@@ -49,8 +49,9 @@ await run('comm', 2, async () => {
   // --- messages of one communicator never match receives of another
   if (rank === 0 || rank === 1) {
     const peer = 1 - rank;
-    const contexts: [string, Endpoint][] = [
+    const contexts: [string, PointToPoint][] = [
       ['world', world], ['dup', dup], ['world channel', world.collectives.channel], ['dup channel', dup.collectives.channel],
+      ['world auxiliary', world.auxiliary], ['dup auxiliary', dup.auxiliary],
     ];
     if (rank === 0) {
       // Post receives on all four contexts with the same source and tag; each must get its own message.

@@ -4,6 +4,8 @@
 // posting order of object receives, and an event loop that keeps running.
 // 2 or more ranks.
 import assert from 'node:assert/strict';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { ANY_SOURCE, ANY_TAG, PROC_NULL } from '../../src/constants.js';
 import { ErrorClass } from '../../src/errors.js';
 import { all, done, isMPIError, pattern, run, sleep, transport } from './helpers.js';
@@ -86,6 +88,7 @@ await run('p2p', 2, async () => {
   }
 
   // --- Ssend completes only once matched; the event loop runs meanwhile
+  await world.collectives.barrier(); // both ranks of a pair start their clocks together
   if (paired) {
     if (rank < peer) {
       const t0 = performance.now();
@@ -97,7 +100,7 @@ await run('p2p', 2, async () => {
       await done(op);
       clearInterval(timer);
       const waited = performance.now() - t0;
-      assert.ok(waited >= 80, `Ssend returned after ${waited.toFixed(1)} ms, before the receiver posted`);
+      assert.ok(waited >= 50, `Ssend returned after ${waited.toFixed(1)} ms, before the receiver posted (100 ms)`);
       assert.ok(ticks >= 5, `the event loop ran only ${ticks} timer ticks while waiting`);
     } else {
       await sleep(100);
@@ -120,7 +123,9 @@ await run('p2p', 2, async () => {
     }
   }
 
-  // --- ANY_SOURCE / ANY_TAG: everyone sends to rank 0
+  // --- ANY_SOURCE / ANY_TAG: everyone sends to rank 0 (after the barrier, so that
+  // no message of this section can reach the probes above)
+  await world.collectives.barrier();
   if (rank === 0) {
     const seen = new Map<number, number>();
     for (let i = 1; i < size; i++) {
@@ -138,11 +143,16 @@ await run('p2p', 2, async () => {
     await done(world.isend(v, 0, 100 + rank, false));
   }
 
+  await world.collectives.barrier(); // nothing later may reach the wildcard receives above
+
   // --- PROC_NULL: completes at once, empty envelope
   {
     await done(world.isend(pattern(8, 0), PROC_NULL, 0, false));
     const r = await done(world.irecv(new Uint8Array(8), PROC_NULL, 0));
     assert.deepEqual(r.envelope, { source: PROC_NULL, tag: ANY_TAG, byteLength: 0 });
+    const o = await done(world.irecv(undefined, PROC_NULL, 3));
+    assert.deepEqual(o.envelope, { source: PROC_NULL, tag: ANY_TAG, byteLength: 0 });
+    assert.equal(o.data?.byteLength, 0);
   }
 
   // --- truncation: ERR_TRUNCATE, with MPI's error string
@@ -184,6 +194,7 @@ await run('p2p', 2, async () => {
   }
 
   // --- test() drives progress without waiting
+  await world.collectives.barrier(); // the sender's 30 ms start together with the receiver's polls
   if (paired) {
     if (rank < peer) {
       const op = world.irecv(new Uint8Array(8), peer, 77);
@@ -192,12 +203,55 @@ await run('p2p', 2, async () => {
         polls++;
         await sleep(1);
       }
-      assert.ok(polls > 0);
+      assert.ok(polls > 0, 'the message was there before the receive was posted');
       assert.equal(op.error, undefined);
       assert.equal(await op.wait(), undefined);
     } else {
       await sleep(30);
       await done(world.isend(pattern(8, 0), peer, 77, false));
+    }
+  }
+
+  // --- a pending receive keeps its buffer alive: GC cannot free memory MPI still writes to
+  if (paired) {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    if (rank < peer) {
+      let weak: WeakRef<Uint8Array> | undefined;
+      const op = ((): ReturnType<typeof world.irecv> => {
+        const buf = new Uint8Array(1 << 20);
+        weak = new WeakRef(buf);
+        return world.irecv(buf, peer, 88);
+      })();
+      for (let i = 0; i < 5; i++) {
+        gc();
+        await sleep(5);
+      }
+      assert.ok(weak!.deref() !== undefined, 'the buffer of a pending receive was collected');
+      await done(world.isend(pattern(8, 0), peer, 89, false)); // now the peer sends
+      await done(op);
+      assert.equal(op.envelope?.byteLength, 1 << 20);
+      assert.ok(Buffer.from(weak!.deref()!).equals(Buffer.from(pattern(1 << 20, peer))));
+    } else {
+      await done(world.irecv(new Uint8Array(8), peer, 89));
+      await done(world.isend(pattern(1 << 20, rank), peer, 88, false));
+    }
+  }
+
+  // --- a long wait does not keep a core busy: after the active window the engine sleeps
+  if (paired) {
+    if (rank < peer) {
+      const before = process.cpuUsage();
+      const t0 = performance.now();
+      await done(world.irecv(new Uint8Array(8), peer, 90));
+      const wall = performance.now() - t0;
+      const used = process.cpuUsage(before);
+      const cpu = (used.user + used.system) / 1000;
+      assert.ok(wall >= 400, `waited only ${wall} ms`);
+      assert.ok(cpu < 0.5 * wall, `a ${wall.toFixed(0)} ms wait used ${cpu.toFixed(0)} ms of CPU`);
+    } else {
+      await sleep(500);
+      await done(world.isend(pattern(8, 0), peer, 90, false));
     }
   }
 

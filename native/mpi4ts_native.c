@@ -1,0 +1,1711 @@
+/*
+ * mpi4ts_native: the Node-API binding of mpi4ts over a real MPI library
+ * (Open MPI or MPICH). Plain C, plain Node-API (node_api.h), nothing else.
+ *
+ * MPI-4.1 sections covered:
+ *   §3 point-to-point: Isend/Issend/Irecv (§3.7), Improbe/Imrecv/Iprobe (§3.8),
+ *      Test/Testsome (§3.7.3, §3.7.5), the null process (§3.11)
+ *   §6 collectives, nonblocking forms only (§6.12): Ibarrier, Ibcast, Igatherv,
+ *      Iscatterv, Iallgatherv, Ialltoallv, Ireduce, Iallreduce, Ireduce_scatter,
+ *      Iscan, Iexscan; user-defined reduction ops (§6.9.5 MPI_Op_create)
+ *   §7 communicators: Comm_split, Comm_dup, Comm_create_group, Comm_free,
+ *      Group_translate_ranks, intercommunicators (Intercomm_create, _merge,
+ *      Comm_remote_size / _group)
+ *   §11.8 dynamic processes: Comm_spawn, Comm_get_parent
+ *   §9 environment: Init_thread (§11.2.1), Finalize, Abort, Wtime/Wtick,
+ *      Get_processor_name, Get_library_version, error handlers (ERRORS_RETURN),
+ *      Error_class / Error_string
+ *
+ * Design in one paragraph. The JS side only ever calls MPI from the main
+ * thread. Every operation is started nonblocking and tested at once: when it
+ * has completed (the eager fast path), the call returns DONE and the status is
+ * in a small shared Int32Array (`statusBuffer`), so the JS side needs no
+ * object from C. Otherwise the call returns a request id (an index into a
+ * table of slots) and keeps a napi_ref to every JS buffer involved, so that
+ * GC cannot free memory MPI still writes to. `testSpin` polls a request for a
+ * few microseconds in C; the JS side polls with back-off after that.
+ *
+ * Unfinished: large counts (> INT_MAX bytes; MPI-4's _c bindings are not in
+ * Open MPI 4.1), derived datatypes, persistent requests, Cancel,
+ * intercommunicator collectives (the JS side builds them from point-to-point),
+ * Comm_spawn_multiple, ports (Comm_connect / accept), one-sided, I/O.
+ */
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <mpi.h>
+
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sched.h>
+
+/* ------------------------------------------------------------------------ */
+/* Small helpers                                                              */
+
+/* Values of the JS side's constants (src/constants.ts). The C library's own
+ * values differ between Open MPI and MPICH, so they are mapped here. */
+#define JS_ANY_SOURCE (-1)
+#define JS_ANY_TAG (-1)
+#define JS_PROC_NULL (-2)
+#define JS_UNDEFINED (-32766)
+
+/* Return codes of the starting functions: >= 0 is a pending request id. */
+#define RC_DONE (-1)  /* completed; status in statusBuffer */
+#define RC_ERROR (-2) /* failed; MPI error code in statusBuffer[ST_ERROR] */
+
+/* Layout of the shared status block (an Int32Array on the JS side). */
+enum { ST_SOURCE = 0, ST_TAG = 1, ST_COUNT = 2, ST_ERROR = 3, ST_ID = 4, ST_LEN = 8 };
+
+#define CHECK(env, call)                                                   \
+  do {                                                                     \
+    napi_status check_status_ = (call);                                    \
+    if (check_status_ != napi_ok) {                                        \
+      throw_napi_failure((env), check_status_, #call);                     \
+      return NULL;                                                         \
+    }                                                                      \
+  } while (0)
+
+/* Every MPI-calling entry point starts with this: MPI must be usable, and a
+ * user-defined op (running JS inside an MPI call) must not re-enter MPI. */
+#define ENTER(env)                                                         \
+  do {                                                                     \
+    if (!enter_ok(env)) return NULL;                                       \
+  } while (0)
+
+static int g_initialized = 0;      /* MPI_Init_thread done by us */
+static int g_finalized = 0;        /* MPI_Finalize done (or MPI gone) */
+static int g_in_user_op = 0;       /* > 0 while a user op's JS runs */
+static int g_thread_requested = MPI_THREAD_SINGLE;
+static int g_thread_provided = MPI_THREAD_SINGLE;
+static napi_env g_env = NULL;      /* the one environment allowed to use MPI */
+static int32_t *g_status = NULL;   /* the shared status block */
+static napi_ref g_status_ref = NULL;
+
+static void throw_napi_failure(napi_env env, napi_status status, const char *what) {
+  const napi_extended_error_info *info = NULL;
+  char msg[512];
+  napi_get_last_error_info(env, &info);
+  snprintf(msg, sizeof msg, "mpi4ts_native: %s failed (%s, status %d)", what,
+           info && info->error_message ? info->error_message : "?", (int)status);
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  if (!pending) napi_throw_error(env, NULL, msg);
+}
+
+/* Throws a JS Error that carries the MPI error code as `mpiErrorCode`; the
+ * TS side turns it into an MPIError with the right class. */
+static void throw_mpi(napi_env env, int code, const char *call) {
+  char text[MPI_MAX_ERROR_STRING + 1];
+  int len = 0;
+  if (MPI_Error_string(code, text, &len) != MPI_SUCCESS) snprintf(text, sizeof text, "MPI error %d", code);
+  char msg[MPI_MAX_ERROR_STRING + 128];
+  snprintf(msg, sizeof msg, "%s: %s", call, text);
+  napi_value m, err, c;
+  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &m);
+  napi_create_error(env, NULL, m, &err);
+  napi_create_int32(env, code, &c);
+  napi_set_named_property(env, err, "mpiErrorCode", c);
+  napi_throw(env, err);
+}
+
+static int enter_ok(napi_env env) {
+  if (env != g_env) {
+    napi_throw_error(env, NULL, "mpi4ts_native: MPI can only be used from the thread that loaded the addon first");
+    return 0;
+  }
+  if (g_finalized) {
+    napi_throw_error(env, "MPI_ERR_OTHER", "mpi4ts_native: MPI has been finalized");
+    return 0;
+  }
+  if (g_in_user_op) {
+    napi_throw_error(env, "MPI_ERR_OTHER",
+                     "mpi4ts_native: MPI cannot be called from inside a user-defined reduction op");
+    return 0;
+  }
+  return 1;
+}
+
+static int get_i32(napi_env env, napi_value v, int32_t *out) {
+  if (napi_get_value_int32(env, v, out) != napi_ok) {
+    napi_throw_type_error(env, NULL, "mpi4ts_native: expected a number");
+    return 0;
+  }
+  return 1;
+}
+
+static int is_nullish(napi_env env, napi_value v) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok) return 0;
+  return t == napi_undefined || t == napi_null;
+}
+
+static size_t typed_array_elem_size(napi_typedarray_type t) {
+  switch (t) {
+    case napi_int8_array: case napi_uint8_array: case napi_uint8_clamped_array: return 1;
+    case napi_int16_array: case napi_uint16_array: return 2;
+    case napi_int32_array: case napi_uint32_array: case napi_float32_array: return 4;
+    default: return 8;
+  }
+}
+
+/* Reads a typed array (any kind; a Node Buffer is a Uint8Array) without
+ * copying: data points at its first byte. null/undefined gives data NULL,
+ * len 0 and *present 0 when allow_null. */
+static int get_buf(napi_env env, napi_value v, int allow_null, void **data, size_t *len, int *present) {
+  bool is_ta = false;
+  if (present) *present = 0;
+  *data = NULL;
+  *len = 0;
+  if (allow_null && is_nullish(env, v)) return 1;
+  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) {
+    napi_throw_type_error(env, NULL, "mpi4ts_native: expected a typed array");
+    return 0;
+  }
+  napi_typedarray_type type;
+  size_t length = 0, offset = 0;
+  napi_value ab;
+  if (napi_get_typedarray_info(env, v, &type, &length, data, &ab, &offset) != napi_ok) {
+    napi_throw_type_error(env, NULL, "mpi4ts_native: cannot read the typed array");
+    return 0;
+  }
+  *len = length * typed_array_elem_size(type);
+  if (*len > (size_t)INT_MAX) {
+    napi_throw_range_error(env, "MPI_ERR_COUNT",
+                           "mpi4ts_native: buffers of more than 2^31-1 bytes are not supported yet");
+    return 0;
+  }
+  if (present) *present = 1;
+  return 1;
+}
+
+/* Reads an Int32Array of exactly n entries (counts or displacements). */
+static int get_ints(napi_env env, napi_value v, int n, int **out) {
+  void *data;
+  size_t len;
+  int present;
+  *out = NULL;
+  if (!get_buf(env, v, 0, &data, &len, &present)) return 0;
+  if (len != (size_t)n * sizeof(int)) {
+    napi_throw_range_error(env, NULL, "mpi4ts_native: counts/displacements must be an Int32Array of comm size");
+    return 0;
+  }
+  *out = (int *)data;
+  return 1;
+}
+
+static napi_value make_i32(napi_env env, int32_t v) {
+  napi_value r;
+  napi_create_int32(env, v, &r);
+  return r;
+}
+
+static napi_value make_bool(napi_env env, int v) {
+  napi_value r;
+  napi_get_boolean(env, v != 0, &r);
+  return r;
+}
+
+static napi_value make_undefined(napi_env env) {
+  napi_value r;
+  napi_get_undefined(env, &r);
+  return r;
+}
+
+static int map_source_in(int s) {
+  if (s == JS_ANY_SOURCE) return MPI_ANY_SOURCE;
+  if (s == JS_PROC_NULL) return MPI_PROC_NULL;
+  return s;
+}
+static int map_tag_in(int t) { return t == JS_ANY_TAG ? MPI_ANY_TAG : t; }
+static int map_source_out(int s) {
+  if (s == MPI_PROC_NULL) return JS_PROC_NULL;
+  if (s == MPI_ANY_SOURCE) return JS_ANY_SOURCE;
+  return s;
+}
+static int map_tag_out(int t) { return t == MPI_ANY_TAG ? JS_ANY_TAG : t; }
+
+static void write_status(const MPI_Status *st, int error) {
+  int count = 0;
+  g_status[ST_SOURCE] = map_source_out(st->MPI_SOURCE);
+  g_status[ST_TAG] = map_tag_out(st->MPI_TAG);
+  if (MPI_Get_count(st, MPI_BYTE, &count) != MPI_SUCCESS || count == MPI_UNDEFINED) count = 0;
+  g_status[ST_COUNT] = count;
+  g_status[ST_ERROR] = error;
+}
+
+static double now_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e6 + ts.tv_nsec * 1e-3;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Communicators: handles are indices into this table (0 WORLD, 1 SELF).    */
+
+static MPI_Comm *g_comms = NULL;
+static int g_ncomms = 0, g_capcomms = 0;
+
+static int comm_add(MPI_Comm c) {
+  for (int i = 2; i < g_ncomms; i++)
+    if (g_comms[i] == MPI_COMM_NULL) { g_comms[i] = c; return i; }
+  if (g_ncomms == g_capcomms) {
+    int cap = g_capcomms ? g_capcomms * 2 : 16;
+    MPI_Comm *n = realloc(g_comms, cap * sizeof(MPI_Comm));
+    if (!n) return -1;
+    g_comms = n;
+    g_capcomms = cap;
+  }
+  g_comms[g_ncomms] = c;
+  return g_ncomms++;
+}
+
+static int get_comm(napi_env env, napi_value v, MPI_Comm *out) {
+  int32_t h;
+  if (!get_i32(env, v, &h)) return 0;
+  if (h < 0 || h >= g_ncomms || g_comms[h] == MPI_COMM_NULL) {
+    napi_throw_error(env, "MPI_ERR_COMM", "mpi4ts_native: invalid or freed communicator handle");
+    return 0;
+  }
+  *out = g_comms[h];
+  return 1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Requests: slots holding the MPI_Request, the JS buffers it uses, and the  */
+/* counts arrays a v-collective needs until completion.                      */
+
+enum { SLOT_FREE = 0, SLOT_PENDING = 1, SLOT_DONE = 2 };
+
+typedef struct {
+  MPI_Request req;
+  int state;
+  int error;          /* MPI error code once done */
+  MPI_Status status;  /* once done */
+  napi_ref refs[2];   /* JS objects kept alive while pending */
+  int *ints;          /* owned copies of counts/displs (v-collectives) */
+  int next_free;
+} slot_t;
+
+static slot_t *g_slots = NULL;
+static int g_nslots = 0, g_free_slot = -1;
+
+static int slot_alloc(void) {
+  if (g_free_slot < 0) {
+    int old = g_nslots, cap = g_nslots ? g_nslots * 2 : 64;
+    slot_t *n = realloc(g_slots, cap * sizeof(slot_t));
+    if (!n) return -1;
+    g_slots = n;
+    for (int i = old; i < cap; i++) {
+      memset(&g_slots[i], 0, sizeof(slot_t));
+      g_slots[i].next_free = i + 1 < cap ? i + 1 : -1;
+    }
+    g_free_slot = old;
+    g_nslots = cap;
+  }
+  int id = g_free_slot;
+  g_free_slot = g_slots[id].next_free;
+  slot_t *s = &g_slots[id];
+  s->state = SLOT_PENDING;
+  s->req = MPI_REQUEST_NULL;
+  s->error = 0;
+  memset(&s->status, 0, sizeof s->status);
+  s->refs[0] = s->refs[1] = NULL;
+  s->ints = NULL;
+  return id;
+}
+
+static void slot_release(napi_env env, int id) {
+  slot_t *s = &g_slots[id];
+  for (int i = 0; i < 2; i++)
+    if (s->refs[i]) { napi_delete_reference(env, s->refs[i]); s->refs[i] = NULL; }
+  free(s->ints);
+  s->ints = NULL;
+  s->state = SLOT_FREE;
+  s->next_free = g_free_slot;
+  g_free_slot = id;
+}
+
+static int slot_keep(napi_env env, int id, int which, napi_value v) {
+  if (v == NULL || is_nullish(env, v)) return 1;
+  return napi_create_reference(env, v, 1, &g_slots[id].refs[which]) == napi_ok;
+}
+
+/* After starting an operation: tests it once. Complete or failed at once:
+ * writes the status and returns RC_DONE / RC_ERROR, the slot freed.
+ * Pending: keeps the JS objects a and b alive and returns the slot id. */
+static napi_value started(napi_env env, int rc, MPI_Request *req, int id, napi_value a, napi_value b) {
+  slot_t *s = &g_slots[id];
+  if (rc != MPI_SUCCESS) {
+    g_status[ST_ERROR] = rc;
+    slot_release(env, id);
+    return make_i32(env, RC_ERROR);
+  }
+  int flag = 0;
+  MPI_Status st;
+  memset(&st, 0, sizeof st); /* an error may leave it unwritten; write_status reads it */
+  rc = MPI_Test(req, &flag, &st);
+  if (rc != MPI_SUCCESS || flag) {
+    write_status(&st, rc);
+    slot_release(env, id);
+    return make_i32(env, rc == MPI_SUCCESS ? RC_DONE : RC_ERROR);
+  }
+  s->req = *req;
+  if (!slot_keep(env, id, 0, a) || !slot_keep(env, id, 1, b)) {
+    throw_napi_failure(env, napi_generic_failure, "napi_create_reference");
+    return NULL;
+  }
+  return make_i32(env, id);
+}
+
+static int get_slot(napi_env env, napi_value v, int *id) {
+  int32_t i;
+  if (!get_i32(env, v, &i)) return 0;
+  if (i < 0 || i >= g_nslots || g_slots[i].state == SLOT_FREE) {
+    napi_throw_error(env, "MPI_ERR_REQUEST", "mpi4ts_native: invalid request id");
+    return 0;
+  }
+  *id = i;
+  return 1;
+}
+
+/* Tests one slot; on completion writes the status, frees the slot, returns 1. */
+static int slot_test(napi_env env, int id) {
+  slot_t *s = &g_slots[id];
+  if (s->state == SLOT_PENDING) {
+    int flag = 0;
+    int rc = MPI_Test(&s->req, &flag, &s->status);
+    if (rc == MPI_SUCCESS && !flag) return 0;
+    s->error = rc;
+    s->state = SLOT_DONE;
+  }
+  write_status(&s->status, s->error);
+  slot_release(env, id);
+  return 1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Datatypes and ops: tables indexed by the numbers the JS side uses.        */
+
+typedef struct { const char *name; MPI_Datatype type; } dt_entry;
+/* Names are the JS Datatype names (src/datatype.ts). */
+static dt_entry g_dts[] = {
+  {"MPI_BYTE", MPI_BYTE}, {"MPI_PACKED", MPI_PACKED}, {"MPI_CHAR", MPI_CHAR},
+  {"MPI_SIGNED_CHAR", MPI_SIGNED_CHAR}, {"MPI_UNSIGNED_CHAR", MPI_UNSIGNED_CHAR},
+  {"MPI_SHORT", MPI_SHORT}, {"MPI_UNSIGNED_SHORT", MPI_UNSIGNED_SHORT}, {"MPI_INT", MPI_INT},
+  {"MPI_UNSIGNED", MPI_UNSIGNED}, {"MPI_LONG", MPI_LONG}, {"MPI_UNSIGNED_LONG", MPI_UNSIGNED_LONG},
+  {"MPI_LONG_LONG", MPI_LONG_LONG}, {"MPI_UNSIGNED_LONG_LONG", MPI_UNSIGNED_LONG_LONG},
+  {"MPI_FLOAT", MPI_FLOAT}, {"MPI_DOUBLE", MPI_DOUBLE}, {"MPI_INT8_T", MPI_INT8_T},
+  {"MPI_INT16_T", MPI_INT16_T}, {"MPI_INT32_T", MPI_INT32_T}, {"MPI_INT64_T", MPI_INT64_T},
+  {"MPI_UINT8_T", MPI_UINT8_T}, {"MPI_UINT16_T", MPI_UINT16_T}, {"MPI_UINT32_T", MPI_UINT32_T},
+  {"MPI_UINT64_T", MPI_UINT64_T}, {"MPI_C_BOOL", MPI_C_BOOL}, {"MPI_FLOAT_INT", MPI_FLOAT_INT},
+  {"MPI_DOUBLE_INT", MPI_DOUBLE_INT}, {"MPI_LONG_INT", MPI_LONG_INT}, {"MPI_2INT", MPI_2INT},
+  {"MPI_SHORT_INT", MPI_SHORT_INT}, {"MPI_WCHAR", MPI_WCHAR}, {"MPI_LONG_DOUBLE", MPI_LONG_DOUBLE},
+};
+#define N_DTS ((int)(sizeof g_dts / sizeof g_dts[0]))
+
+typedef struct { const char *name; MPI_Op op; } op_entry;
+static op_entry g_ops[] = {
+  {"MPI_SUM", MPI_SUM}, {"MPI_PROD", MPI_PROD}, {"MPI_MAX", MPI_MAX}, {"MPI_MIN", MPI_MIN},
+  {"MPI_LAND", MPI_LAND}, {"MPI_LOR", MPI_LOR}, {"MPI_LXOR", MPI_LXOR}, {"MPI_BAND", MPI_BAND},
+  {"MPI_BOR", MPI_BOR}, {"MPI_BXOR", MPI_BXOR}, {"MPI_MAXLOC", MPI_MAXLOC}, {"MPI_MINLOC", MPI_MINLOC},
+  {"MPI_REPLACE", MPI_REPLACE}, {"MPI_NO_OP", MPI_NO_OP},
+};
+#define N_OPS ((int)(sizeof g_ops / sizeof g_ops[0]))
+
+/*
+ * User-defined ops (MPI_Op_create). The C callback of MPI_Op_create has no
+ * user-data argument, so each user op gets its own trampoline function out of
+ * a fixed pool; trampoline i calls the JS function stored in g_user_ops[i].
+ *
+ * The callback runs synchronously inside whichever MPI call makes progress on
+ * the reduction; all such calls are made by the JS main thread from inside a
+ * Node-API callback, so calling into JS there is allowed. invec and inoutvec
+ * are lent to JS as external ArrayBuffers and detached when the call returns,
+ * so a JS function that keeps them sees empty buffers instead of freed memory.
+ * A JS exception cannot unwind through MPI: it is stored, and the JS side
+ * picks it up with opTakeError once the reduction completes.
+ */
+#define MAX_USER_OPS 64
+typedef struct {
+  int in_use;
+  MPI_Op op;
+  napi_ref fn;
+  napi_ref error; /* first exception thrown by fn, until taken */
+} user_op_t;
+static user_op_t g_user_ops[MAX_USER_OPS];
+
+static int dt_index(MPI_Datatype t) {
+  for (int i = 0; i < N_DTS; i++)
+    if (g_dts[i].type == t) return i;
+  return -1;
+}
+
+static void user_op_call(int i, void *in, void *inout, int *len, MPI_Datatype *dt) {
+  napi_env env = g_env;
+  user_op_t *u = &g_user_ops[i];
+  if (!u->in_use || u->error) return; /* after a failure, the result is discarded anyway */
+  MPI_Aint lb = 0, extent = 0;
+  MPI_Type_get_extent(*dt, &lb, &extent);
+  size_t bytes = (size_t)(*len) * (size_t)extent;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_value fn, global, args[4], result;
+  napi_get_reference_value(env, u->fn, &fn);
+  napi_get_global(env, &global);
+  napi_create_external_arraybuffer(env, in, bytes, NULL, NULL, &args[0]);
+  napi_create_external_arraybuffer(env, inout, bytes, NULL, NULL, &args[1]);
+  napi_create_int32(env, *len, &args[2]);
+  napi_create_int32(env, dt_index(*dt), &args[3]);
+  g_in_user_op++;
+  napi_status st = napi_call_function(env, global, fn, 4, args, &result);
+  g_in_user_op--;
+  if (st != napi_ok) {
+    napi_value exc;
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (pending && napi_get_and_clear_last_exception(env, &exc) == napi_ok) {
+      napi_create_reference(env, exc, 1, &u->error);
+    }
+  }
+  napi_detach_arraybuffer(env, args[0]);
+  napi_detach_arraybuffer(env, args[1]);
+  napi_close_handle_scope(env, scope);
+}
+
+#define TRAMP(i) static void tramp_##i(void *a, void *b, int *l, MPI_Datatype *d) { user_op_call(i, a, b, l, d); }
+#define TRAMP8(i) TRAMP(i##0) TRAMP(i##1) TRAMP(i##2) TRAMP(i##3) TRAMP(i##4) TRAMP(i##5) TRAMP(i##6) TRAMP(i##7)
+/* tramp_00 .. tramp_77 in octal-looking names: 64 functions */
+TRAMP8(0) TRAMP8(1) TRAMP8(2) TRAMP8(3) TRAMP8(4) TRAMP8(5) TRAMP8(6) TRAMP8(7)
+#define TRAMP_REF8(i) tramp_##i##0, tramp_##i##1, tramp_##i##2, tramp_##i##3, tramp_##i##4, tramp_##i##5, tramp_##i##6, tramp_##i##7
+static MPI_User_function *g_tramps[MAX_USER_OPS] = {
+  TRAMP_REF8(0), TRAMP_REF8(1), TRAMP_REF8(2), TRAMP_REF8(3),
+  TRAMP_REF8(4), TRAMP_REF8(5), TRAMP_REF8(6), TRAMP_REF8(7),
+};
+
+static int get_dt(napi_env env, napi_value v, MPI_Datatype *out, MPI_Aint *extent) {
+  int32_t i;
+  if (!get_i32(env, v, &i)) return 0;
+  if (i < 0 || i >= N_DTS) {
+    napi_throw_error(env, "MPI_ERR_TYPE", "mpi4ts_native: invalid datatype index");
+    return 0;
+  }
+  MPI_Aint lb;
+  *out = g_dts[i].type;
+  MPI_Type_get_extent(*out, &lb, extent);
+  return 1;
+}
+
+/* Ops: 0 .. N_OPS-1 predefined, N_OPS + i the user op in slot i. */
+static int get_op(napi_env env, napi_value v, MPI_Op *out) {
+  int32_t i;
+  if (!get_i32(env, v, &i)) return 0;
+  if (i >= 0 && i < N_OPS) { *out = g_ops[i].op; return 1; }
+  i -= N_OPS;
+  if (i >= 0 && i < MAX_USER_OPS && g_user_ops[i].in_use) { *out = g_user_ops[i].op; return 1; }
+  napi_throw_error(env, "MPI_ERR_OP", "mpi4ts_native: invalid op index");
+  return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Point-to-point                                                            */
+
+/* isend(comm, buf, dest, tag, sync) -> id | DONE | ERROR */
+static napi_value js_isend(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  ENTER(env);
+  MPI_Comm comm;
+  void *data;
+  size_t len;
+  int32_t dest, tag, sync;
+  if (!get_comm(env, argv[0], &comm) || !get_buf(env, argv[1], 0, &data, &len, NULL) ||
+      !get_i32(env, argv[2], &dest) || !get_i32(env, argv[3], &tag) || !get_i32(env, argv[4], &sync))
+    return NULL;
+  int id = slot_alloc();
+  if (id < 0) { napi_throw_error(env, "MPI_ERR_NO_MEM", "mpi4ts_native: out of memory"); return NULL; }
+  MPI_Request req;
+  dest = map_source_in(dest);
+  int rc = sync ? MPI_Issend(data, (int)len, MPI_BYTE, dest, tag, comm, &req)
+                : MPI_Isend(data, (int)len, MPI_BYTE, dest, tag, comm, &req);
+  return started(env, rc, &req, id, argv[1], NULL);
+}
+
+/* irecv(comm, buf, source, tag) -> id | DONE | ERROR */
+static napi_value js_irecv(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  ENTER(env);
+  MPI_Comm comm;
+  void *data;
+  size_t len;
+  int32_t source, tag;
+  if (!get_comm(env, argv[0], &comm) || !get_buf(env, argv[1], 0, &data, &len, NULL) ||
+      !get_i32(env, argv[2], &source) || !get_i32(env, argv[3], &tag))
+    return NULL;
+  if (source == JS_PROC_NULL) {
+    /* MPI-4.1 §3.11: completes at once with source MPI_PROC_NULL, tag
+     * MPI_ANY_TAG, count 0. Done here because MPICH's request status for it
+     * says source 0, tag 0. */
+    g_status[ST_SOURCE] = JS_PROC_NULL;
+    g_status[ST_TAG] = JS_ANY_TAG;
+    g_status[ST_COUNT] = 0;
+    g_status[ST_ERROR] = 0;
+    return make_i32(env, RC_DONE);
+  }
+  int id = slot_alloc();
+  if (id < 0) { napi_throw_error(env, "MPI_ERR_NO_MEM", "mpi4ts_native: out of memory"); return NULL; }
+  MPI_Request req;
+  int rc = MPI_Irecv(data, (int)len, MPI_BYTE, map_source_in(source), map_tag_in(tag), comm, &req);
+  return started(env, rc, &req, id, argv[1], NULL);
+}
+
+/*
+ * imrecv(comm, source, tag, usec) -> Uint8Array | undefined
+ * A receive of a message of unknown size (object messages): MPI_Improbe
+ * (repeated for up to usec microseconds) matches the message and tells its
+ * size, a fresh buffer of that size is allocated, MPI_Imrecv receives into
+ * it. undefined: nothing matched yet.
+ * Otherwise statusBuffer[ST_ID] is RC_DONE (the data is complete and the
+ * status written), or a request id to test, or RC_ERROR.
+ */
+static napi_value js_imrecv(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  ENTER(env);
+  MPI_Comm comm;
+  int32_t source, tag;
+  double usec = 0;
+  if (!get_comm(env, argv[0], &comm) || !get_i32(env, argv[1], &source) || !get_i32(env, argv[2], &tag))
+    return NULL;
+  if (argc > 3 && !is_nullish(env, argv[3])) CHECK(env, napi_get_value_double(env, argv[3], &usec));
+  if (source == JS_PROC_NULL) { /* MPI-4.1 §3.11, as in js_irecv */
+    g_status[ST_SOURCE] = JS_PROC_NULL;
+    g_status[ST_TAG] = JS_ANY_TAG;
+    g_status[ST_COUNT] = 0;
+    g_status[ST_ERROR] = 0;
+    g_status[ST_ID] = RC_DONE;
+    napi_value ab, u8;
+    void *unused;
+    CHECK(env, napi_create_arraybuffer(env, 0, &unused, &ab));
+    CHECK(env, napi_create_typedarray(env, napi_uint8_array, 0, ab, 0, &u8));
+    return u8;
+  }
+  int flag = 0;
+  MPI_Message msg;
+  MPI_Status st;
+  int rc = MPI_Improbe(map_source_in(source), map_tag_in(tag), comm, &flag, &msg, &st);
+  if (rc == MPI_SUCCESS && !flag && usec > 0) {
+    double deadline = now_us() + usec;
+    for (unsigned n = 1; rc == MPI_SUCCESS && !flag; n++) {
+      if ((n & 7) == 0 && now_us() >= deadline) break;
+      rc = MPI_Improbe(map_source_in(source), map_tag_in(tag), comm, &flag, &msg, &st);
+    }
+  }
+  if (rc != MPI_SUCCESS) {
+    g_status[ST_ERROR] = rc;
+    g_status[ST_ID] = RC_ERROR;
+    napi_value empty;
+    void *unused;
+    CHECK(env, napi_create_arraybuffer(env, 0, &unused, &empty));
+    napi_value u8;
+    CHECK(env, napi_create_typedarray(env, napi_uint8_array, 0, empty, 0, &u8));
+    return u8;
+  }
+  if (!flag) return make_undefined(env);
+  write_status(&st, 0); /* the envelope, in case the receive stays pending */
+  int count = 0;
+  MPI_Get_count(&st, MPI_BYTE, &count);
+  /* A Node Buffer (a Uint8Array): its memory is not zero-filled first, which
+   * an ArrayBuffer's is; MPI overwrites all of it anyway. */
+  void *data = NULL;
+  napi_value u8;
+  CHECK(env, napi_create_buffer(env, (size_t)count, &data, &u8));
+  int id = slot_alloc();
+  if (id < 0) { napi_throw_error(env, "MPI_ERR_NO_MEM", "mpi4ts_native: out of memory"); return NULL; }
+  MPI_Request req;
+  rc = MPI_Imrecv(data, count, MPI_BYTE, &msg, &req);
+  napi_value r = started(env, rc, &req, id, u8, NULL);
+  if (!r) return NULL;
+  int32_t code;
+  napi_get_value_int32(env, r, &code);
+  g_status[ST_ID] = code;
+  return u8;
+}
+
+/* test(id) -> boolean; once true, status written and the id is gone. */
+static napi_value js_test(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  ENTER(env);
+  int id;
+  if (!get_slot(env, argv[0], &id)) return NULL;
+  return make_bool(env, slot_test(env, id));
+}
+
+/* testSpin(id, usec) -> boolean: tests for up to usec microseconds. */
+static napi_value js_test_spin(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  ENTER(env);
+  int id;
+  double usec;
+  if (!get_slot(env, argv[0], &id)) return NULL;
+  CHECK(env, napi_get_value_double(env, argv[1], &usec));
+  if (slot_test(env, id)) return make_bool(env, 1);
+  double deadline = now_us() + usec;
+  for (unsigned n = 1;; n++) {
+    if (slot_test(env, id)) return make_bool(env, 1);
+    /* Reading the clock costs about as much as an idle MPI_Test: check it every 8th turn. */
+    if ((n & 7) == 0 && now_us() >= deadline) return make_bool(env, 0);
+  }
+}
+
+/*
+ * testsome(ids: Int32Array, n, usec, yield) -> number of completed requests.
+ * Tests the n requests in ids with MPI_Testsome (one progress pass for all of
+ * them, not n), repeated for up to usec microseconds until one completes.
+ * The completed ones are moved to the front of ids and their slots marked
+ * done (test(id) then writes the status and frees each one).
+ *
+ * Why repeat in C: Open MPI runs its low-priority progress callbacks, among
+ * them libnbc which drives the nonblocking collectives, only on every 8th
+ * opal_progress() call; one call per event-loop turn leaves a collective
+ * waiting some 8 turns per step. Repeating also keeps a long pipelined
+ * transfer moving without a JS round trip per fragment.
+ *
+ * yield != 0: sched_yield() between idle passes, so that a rank polling on
+ * an oversubscribed node lets the others run.
+ */
+static MPI_Request *g_ts_reqs = NULL;
+static int *g_ts_idx = NULL;
+static MPI_Status *g_ts_st = NULL;
+static int g_ts_cap = 0;
+
+static napi_value js_testsome(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  ENTER(env);
+  void *data;
+  size_t len;
+  int32_t n, yield;
+  double usec;
+  if (!get_buf(env, argv[0], 0, &data, &len, NULL) || !get_i32(env, argv[1], &n)) return NULL;
+  CHECK(env, napi_get_value_double(env, argv[2], &usec));
+  if (!get_i32(env, argv[3], &yield)) return NULL;
+  int32_t *ids = data;
+  if (n < 0 || (size_t)n * 4 > len) { napi_throw_range_error(env, NULL, "mpi4ts_native: bad testsome count"); return NULL; }
+  if (n == 0) return make_i32(env, 0);
+  if (n > g_ts_cap) {
+    int cap = n * 2;
+    MPI_Request *r = realloc(g_ts_reqs, cap * sizeof *r);
+    if (r) g_ts_reqs = r;
+    int *x = realloc(g_ts_idx, cap * sizeof *x);
+    if (x) g_ts_idx = x;
+    MPI_Status *st = realloc(g_ts_st, cap * sizeof *st);
+    if (st) g_ts_st = st;
+    if (!r || !x || !st) { napi_throw_error(env, "MPI_ERR_NO_MEM", "mpi4ts_native: out of memory"); return NULL; }
+    g_ts_cap = cap;
+  }
+  int already = 0;
+  for (int i = 0; i < n; i++) {
+    int id = ids[i];
+    if (id < 0 || id >= g_nslots || g_slots[id].state == SLOT_FREE) {
+      napi_throw_error(env, "MPI_ERR_REQUEST", "mpi4ts_native: invalid request id");
+      return NULL;
+    }
+    g_ts_reqs[i] = g_slots[id].state == SLOT_PENDING ? g_slots[id].req : MPI_REQUEST_NULL;
+    if (g_slots[id].state == SLOT_DONE) already = 1;
+  }
+  double deadline = usec > 0 ? now_us() + usec : 0;
+  for (unsigned pass = 0;; pass++) {
+    int outcount = 0;
+    int rc = MPI_Testsome(n, g_ts_reqs, &outcount, g_ts_idx, g_ts_st);
+    if (rc != MPI_SUCCESS && rc != MPI_ERR_IN_STATUS) {
+      throw_mpi(env, rc, "MPI_Testsome");
+      return NULL;
+    }
+    if (outcount == MPI_UNDEFINED) outcount = 0;
+    for (int k = 0; k < outcount; k++) {
+      slot_t *s = &g_slots[ids[g_ts_idx[k]]];
+      s->state = SLOT_DONE;
+      s->status = g_ts_st[k];
+      s->error = rc == MPI_ERR_IN_STATUS ? g_ts_st[k].MPI_ERROR : MPI_SUCCESS;
+    }
+    if (outcount > 0 || already) break;
+    if (yield) sched_yield();
+    if (usec <= 0 || ((pass & 7) == 7 && now_us() >= deadline)) break;
+  }
+  /* Stable partition: done slots (including ones done before) to the front. */
+  int done = 0, nd = 0;
+  int *rest = g_ts_idx; /* reused as scratch for the ids not done */
+  for (int i = 0; i < n; i++) {
+    if (g_slots[ids[i]].state == SLOT_DONE) ids[done++] = ids[i];
+    else rest[nd++] = ids[i];
+  }
+  for (int i = 0; i < nd; i++) ids[done + i] = rest[i];
+  return make_i32(env, done);
+}
+
+/* iprobe(comm, source, tag) -> boolean; status written when true. */
+static napi_value js_iprobe(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  ENTER(env);
+  MPI_Comm comm;
+  int32_t source, tag;
+  double usec = 0;
+  if (!get_comm(env, argv[0], &comm) || !get_i32(env, argv[1], &source) || !get_i32(env, argv[2], &tag)) return NULL;
+  if (argc > 3 && !is_nullish(env, argv[3])) CHECK(env, napi_get_value_double(env, argv[3], &usec));
+  source = map_source_in(source);
+  tag = map_tag_in(tag);
+  double deadline = usec > 0 ? now_us() + usec : 0;
+  for (unsigned n = 0;; n++) {
+    int flag = 0;
+    MPI_Status st;
+    int rc = MPI_Iprobe(source, tag, comm, &flag, &st);
+    if (rc != MPI_SUCCESS) { throw_mpi(env, rc, "MPI_Iprobe"); return NULL; }
+    if (flag) { write_status(&st, 0); return make_bool(env, 1); }
+    if (usec <= 0 || ((n & 7) == 7 && now_us() >= deadline)) return make_bool(env, 0);
+  }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Communicators                                                             */
+
+static napi_value js_comm_rank_size(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  ENTER(env);
+  MPI_Comm comm;
+  if (!get_comm(env, argv[0], &comm)) return NULL;
+  int rank, size;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &size);
+  napi_value arr;
+  CHECK(env, napi_create_array_with_length(env, 2, &arr));
+  napi_set_element(env, arr, 0, make_i32(env, rank));
+  napi_set_element(env, arr, 1, make_i32(env, size));
+  return arr;
+}
+
+/* commSplit(comm, color, key) -> handle, or -1 for MPI_UNDEFINED. Blocking
+ * (there is no MPI_Comm_isplit); the JS side runs an Ibarrier first so that
+ * the event loop is free while other ranks are late. */
+static napi_value js_comm_split(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  ENTER(env);
+  MPI_Comm comm, out = MPI_COMM_NULL;
+  int32_t color, key;
+  if (!get_comm(env, argv[0], &comm) || !get_i32(env, argv[1], &color) || !get_i32(env, argv[2], &key)) return NULL;
+  int rc = MPI_Comm_split(comm, color == JS_UNDEFINED ? MPI_UNDEFINED : color, key, &out);
+  if (rc != MPI_SUCCESS) { throw_mpi(env, rc, "MPI_Comm_split"); return NULL; }
+  if (out == MPI_COMM_NULL) return make_i32(env, -1);
+  MPI_Comm_set_errhandler(out, MPI_ERRORS_RETURN);
+  int h = comm_add(out);
+  if (h < 0) { MPI_Comm_free(&out); napi_throw_error(env, "MPI_ERR_NO_MEM", "mpi4ts_native: out of memory"); return NULL; }
+  return make_i32(env, h);
+}
+
+/* commDup(comm) -> handle (blocking MPI_Comm_dup: the JS side calls it right
+ * after the communicator was made, when all ranks are there anyway). */
+static napi_value js_comm_dup(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  ENTER(env);
+  MPI_Comm comm, out = MPI_COMM_NULL;
+  if (!get_comm(env, argv[0], &comm)) return NULL;
+  int rc = MPI_Comm_dup(comm, &out);
+  if (rc != MPI_SUCCESS) { throw_mpi(env, rc, "MPI_Comm_dup"); return NULL; }
+  MPI_Comm_set_errhandler(out, MPI_ERRORS_RETURN);
+  int h = comm_add(out);
+  if (h < 0) { MPI_Comm_free(&out); napi_throw_error(env, "MPI_ERR_NO_MEM", "mpi4ts_native: out of memory"); return NULL; }
+  return make_i32(env, h);
+}
+
+/* Registers a new communicator (errors returned, not fatal) and returns its handle. */
+static napi_value new_comm_handle(napi_env env, MPI_Comm out) {
+  MPI_Comm_set_errhandler(out, MPI_ERRORS_RETURN);
+  int h = comm_add(out);
+  if (h < 0) { MPI_Comm_free(&out); napi_throw_error(env, "MPI_ERR_NO_MEM", "mpi4ts_native: out of memory"); return NULL; }
+  return make_i32(env, h);
+}
+
+/* commCreateGroup(comm, members: Int32Array, tag) -> handle: MPI_Comm_create_group
+ * over the ranks of comm listed in members (MPI-4.1 §7.4.2); only they call it. */
+static napi_value js_comm_create_group(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  ENTER(env);
+  MPI_Comm comm, out = MPI_COMM_NULL;
+  void *data;
+  size_t len;
+  int32_t tag;
+  if (!get_comm(env, argv[0], &comm) || !get_buf(env, argv[1], 0, &data, &len, NULL) || !get_i32(env, argv[2], &tag))
+    return NULL;
+  MPI_Group g, sub;
+  MPI_Comm_group(comm, &g);
+  int rc = MPI_Group_incl(g, (int)(len / sizeof(int)), (const int *)data, &sub);
+  MPI_Group_free(&g);
+  if (rc != MPI_SUCCESS) { throw_mpi(env, rc, "MPI_Group_incl"); return NULL; }
+  rc = MPI_Comm_create_group(comm, sub, tag, &out);
+  MPI_Group_free(&sub);
+  if (rc != MPI_SUCCESS) { throw_mpi(env, rc, "MPI_Comm_create_group"); return NULL; }
+  return new_comm_handle(env, out);
+}
+
+/* intercommCreate(local, localLeader, peer, remoteLeader, tag) -> handle (MPI-4.1 §7.6.2) */
+static napi_value js_intercomm_create(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  ENTER(env);
+  MPI_Comm local, peer, out = MPI_COMM_NULL;
+  int32_t local_leader, remote_leader, tag;
+  if (!get_comm(env, argv[0], &local) || !get_i32(env, argv[1], &local_leader) || !get_i32(env, argv[3], &remote_leader) ||
+      !get_i32(env, argv[4], &tag))
+    return NULL;
+  /* The peer communicator matters at the local leader only; elsewhere it may be anything. */
+  if (is_nullish(env, argv[2])) peer = MPI_COMM_NULL;
+  else if (!get_comm(env, argv[2], &peer)) return NULL;
+  int rc = MPI_Intercomm_create(local, local_leader, peer, remote_leader, tag, &out);
+  if (rc != MPI_SUCCESS) { throw_mpi(env, rc, "MPI_Intercomm_create"); return NULL; }
+  return new_comm_handle(env, out);
+}
+
+/* intercommMerge(inter, high) -> handle of the merged intracommunicator */
+static napi_value js_intercomm_merge(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  ENTER(env);
+  MPI_Comm inter, out = MPI_COMM_NULL;
+  int32_t high;
+  if (!get_comm(env, argv[0], &inter) || !get_i32(env, argv[1], &high)) return NULL;
+  int rc = MPI_Intercomm_merge(inter, high, &out);
+  if (rc != MPI_SUCCESS) { throw_mpi(env, rc, "MPI_Intercomm_merge"); return NULL; }
+  return new_comm_handle(env, out);
+}
+
+/* commRemoteSize(inter) -> size of the remote group */
+static napi_value js_comm_remote_size(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  ENTER(env);
+  MPI_Comm comm;
+  if (!get_comm(env, argv[0], &comm)) return NULL;
+  int size = 0, rc = MPI_Comm_remote_size(comm, &size);
+  if (rc != MPI_SUCCESS) { throw_mpi(env, rc, "MPI_Comm_remote_size"); return NULL; }
+  return make_i32(env, size);
+}
+
+/* commRemoteWorldRanks(inter) -> Int32Array: the COMM_WORLD rank of each remote
+ * rank, -1 for processes outside this COMM_WORLD (spawned or parent jobs). */
+static napi_value js_comm_remote_world_ranks(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  ENTER(env);
+  MPI_Comm comm;
+  if (!get_comm(env, argv[0], &comm)) return NULL;
+  int size = 0;
+  MPI_Group g, wg;
+  int rc = MPI_Comm_remote_group(comm, &g);
+  if (rc != MPI_SUCCESS) { throw_mpi(env, rc, "MPI_Comm_remote_group"); return NULL; }
+  MPI_Group_size(g, &size);
+  MPI_Comm_group(MPI_COMM_WORLD, &wg);
+  void *data;
+  napi_value ab, arr;
+  CHECK(env, napi_create_arraybuffer(env, (size_t)size * 4, &data, &ab));
+  CHECK(env, napi_create_typedarray(env, napi_int32_array, (size_t)size, ab, 0, &arr));
+  int *ranks = malloc((size_t)size * sizeof(int) + 1);
+  for (int i = 0; i < size; i++) ranks[i] = i;
+  rc = MPI_Group_translate_ranks(g, size, ranks, wg, (int *)data);
+  free(ranks);
+  MPI_Group_free(&g);
+  MPI_Group_free(&wg);
+  if (rc != MPI_SUCCESS) { throw_mpi(env, rc, "MPI_Group_translate_ranks"); return NULL; }
+  for (int i = 0; i < size; i++)
+    if (((int *)data)[i] == MPI_UNDEFINED) ((int *)data)[i] = -1;
+  return arr;
+}
+
+/* Reads a JS string into a malloc'd C string. */
+static char *get_string(napi_env env, napi_value v) {
+  size_t len = 0;
+  if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) {
+    napi_throw_type_error(env, NULL, "mpi4ts_native: expected a string");
+    return NULL;
+  }
+  char *out = malloc(len + 1);
+  if (!out) return NULL;
+  napi_get_value_string_utf8(env, v, out, len + 1, &len);
+  return out;
+}
+
+/*
+ * commSpawn(comm, command, argv: string[], maxprocs, root, wdir) -> handle of
+ * the intercommunicator to the children (MPI-4.1 §11.8.2 MPI_Comm_spawn).
+ * Blocking and collective over comm; command and argv matter at root.
+ */
+static napi_value js_comm_spawn(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  ENTER(env);
+  MPI_Comm comm, out = MPI_COMM_NULL;
+  int32_t maxprocs, root;
+  if (!get_comm(env, argv[0], &comm) || !get_i32(env, argv[3], &maxprocs) || !get_i32(env, argv[4], &root)) return NULL;
+  uint32_t nargs = 0;
+  CHECK(env, napi_get_array_length(env, argv[2], &nargs));
+  char *command = get_string(env, argv[1]);
+  char *wdir = get_string(env, argv[5]);
+  char **cargs = calloc(nargs + 1, sizeof(char *));
+  int *errcodes = calloc((size_t)(maxprocs > 0 ? maxprocs : 1), sizeof(int));
+  int ok = command && wdir && cargs && errcodes;
+  for (uint32_t i = 0; ok && i < nargs; i++) {
+    napi_value a;
+    ok = napi_get_element(env, argv[2], i, &a) == napi_ok && (cargs[i] = get_string(env, a)) != NULL;
+  }
+  napi_value result = NULL;
+  if (ok) {
+    MPI_Info info_obj;
+    MPI_Info_create(&info_obj);
+    MPI_Info_set(info_obj, "wdir", wdir);
+    int rc = MPI_Comm_spawn(command, cargs, maxprocs, info_obj, root, comm, &out, errcodes);
+    MPI_Info_free(&info_obj);
+    if (rc == MPI_SUCCESS) {
+      for (int i = 0; i < maxprocs; i++)
+        if (errcodes[i] != MPI_SUCCESS) { rc = errcodes[i]; break; }
+    }
+    if (rc != MPI_SUCCESS) {
+      if (out != MPI_COMM_NULL) MPI_Comm_free(&out);
+      throw_mpi(env, rc, "MPI_Comm_spawn");
+    } else {
+      result = new_comm_handle(env, out);
+    }
+  } else {
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (!pending) napi_throw_error(env, "MPI_ERR_NO_MEM", "mpi4ts_native: out of memory");
+  }
+  for (uint32_t i = 0; cargs && i < nargs; i++) free(cargs[i]);
+  free(cargs);
+  free(command);
+  free(wdir);
+  free(errcodes);
+  return result;
+}
+
+/* commGetParent() -> handle of the intercommunicator to the parent job, or -1 */
+static napi_value js_comm_get_parent(napi_env env, napi_callback_info info) {
+  (void)info;
+  ENTER(env);
+  MPI_Comm parent = MPI_COMM_NULL;
+  MPI_Comm_get_parent(&parent);
+  if (parent == MPI_COMM_NULL) return make_i32(env, -1);
+  for (int i = 0; i < g_ncomms; i++)
+    if (g_comms[i] == parent) return make_i32(env, i);
+  MPI_Comm_set_errhandler(parent, MPI_ERRORS_RETURN);
+  return make_i32(env, comm_add(parent));
+}
+
+static napi_value js_comm_free(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  ENTER(env);
+  int32_t h;
+  if (!get_i32(env, argv[0], &h)) return NULL;
+  if (h < 2 || h >= g_ncomms || g_comms[h] == MPI_COMM_NULL) {
+    napi_throw_error(env, "MPI_ERR_COMM", "mpi4ts_native: cannot free this communicator");
+    return NULL;
+  }
+  int rc = MPI_Comm_free(&g_comms[h]);
+  g_comms[h] = MPI_COMM_NULL;
+  if (rc != MPI_SUCCESS) { throw_mpi(env, rc, "MPI_Comm_free"); return NULL; }
+  return make_undefined(env);
+}
+
+/* commWorldRanks(comm) -> Int32Array: the COMM_WORLD rank of each rank. */
+static napi_value js_comm_world_ranks(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  ENTER(env);
+  MPI_Comm comm;
+  if (!get_comm(env, argv[0], &comm)) return NULL;
+  int size;
+  MPI_Comm_size(comm, &size);
+  MPI_Group g, wg;
+  MPI_Comm_group(comm, &g);
+  MPI_Comm_group(MPI_COMM_WORLD, &wg);
+  void *data;
+  napi_value ab, arr;
+  CHECK(env, napi_create_arraybuffer(env, (size_t)size * 4, &data, &ab));
+  CHECK(env, napi_create_typedarray(env, napi_int32_array, (size_t)size, ab, 0, &arr));
+  int *ranks = malloc((size_t)size * sizeof(int) + 1);
+  for (int i = 0; i < size; i++) ranks[i] = i;
+  int rc = MPI_Group_translate_ranks(g, size, ranks, wg, (int *)data);
+  free(ranks);
+  MPI_Group_free(&g);
+  MPI_Group_free(&wg);
+  if (rc != MPI_SUCCESS) { throw_mpi(env, rc, "MPI_Group_translate_ranks"); return NULL; }
+  return arr;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Collectives (nonblocking forms: the event loop stays free while waiting) */
+
+#define COLL_PROLOGUE(N)                                                   \
+  size_t argc = N;                                                         \
+  napi_value argv[N];                                                      \
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));        \
+  ENTER(env);                                                              \
+  MPI_Comm comm;                                                           \
+  if (!get_comm(env, argv[0], &comm)) return NULL;                         \
+  int csize, crank;                                                        \
+  MPI_Comm_size(comm, &csize);                                             \
+  MPI_Comm_rank(comm, &crank);                                             \
+  (void)csize; (void)crank;                                                \
+  MPI_Request req;
+
+#define NEW_SLOT(id)                                                       \
+  int id = slot_alloc();                                                   \
+  if (id < 0) { napi_throw_error(env, "MPI_ERR_NO_MEM", "mpi4ts_native: out of memory"); return NULL; }
+
+/* Copies k Int32Arrays of csize entries into one malloc'd block owned by the
+ * slot (MPI reads the counts of a pending v-collective until it completes). */
+static int *own_ints(napi_env env, int id, int csize, int k, const int **src) {
+  int *block = malloc((size_t)k * csize * sizeof(int) + 1);
+  if (!block) { napi_throw_error(env, "MPI_ERR_NO_MEM", "mpi4ts_native: out of memory"); return NULL; }
+  for (int j = 0; j < k; j++) memcpy(block + (size_t)j * csize, src[j], (size_t)csize * sizeof(int));
+  g_slots[id].ints = block;
+  return block;
+}
+
+/* Checks that blocks (counts[i] * unit bytes at displs[i] * unit) lie inside len bytes. */
+static int check_blocks(napi_env env, const int *counts, const int *displs, int n, size_t len, size_t unit) {
+  for (int i = 0; i < n; i++) {
+    if (counts[i] < 0 || displs[i] < 0 || ((size_t)displs[i] + (size_t)counts[i]) * unit > len) {
+      napi_throw_range_error(env, "MPI_ERR_COUNT", "mpi4ts_native: a block lies outside its buffer");
+      return 0;
+    }
+  }
+  return 1;
+}
+
+static napi_value js_ibarrier(napi_env env, napi_callback_info info) {
+  COLL_PROLOGUE(1)
+  NEW_SLOT(id)
+  int rc = MPI_Ibarrier(comm, &req);
+  return started(env, rc, &req, id, NULL, NULL);
+}
+
+/* ibcast(comm, buf, root) */
+static napi_value js_ibcast(napi_env env, napi_callback_info info) {
+  COLL_PROLOGUE(3)
+  void *data;
+  size_t len;
+  int32_t root;
+  if (!get_buf(env, argv[1], 0, &data, &len, NULL) || !get_i32(env, argv[2], &root)) return NULL;
+  NEW_SLOT(id)
+  int rc = MPI_Ibcast(data, (int)len, MPI_BYTE, root, comm, &req);
+  return started(env, rc, &req, id, argv[1], NULL);
+}
+
+/* igatherv(comm, send|null, recv|null, counts|null, displs|null, root); bytes */
+static napi_value js_igatherv(napi_env env, napi_callback_info info) {
+  COLL_PROLOGUE(6)
+  void *sbuf, *rbuf;
+  size_t slen, rlen;
+  int shave, rhave;
+  int32_t root;
+  int *counts = NULL, *displs = NULL;
+  if (!get_buf(env, argv[1], 1, &sbuf, &slen, &shave) || !get_buf(env, argv[2], 1, &rbuf, &rlen, &rhave) ||
+      !get_i32(env, argv[5], &root))
+    return NULL;
+  int is_root = crank == root;
+  if (is_root) {
+    if (!rhave || !get_ints(env, argv[3], csize, &counts) || !get_ints(env, argv[4], csize, &displs) ||
+        !check_blocks(env, counts, displs, csize, rlen, 1))
+      return NULL;
+  } else if (!shave) {
+    napi_throw_type_error(env, NULL, "mpi4ts_native: gatherv needs a send buffer off the root");
+    return NULL;
+  }
+  NEW_SLOT(id)
+  if (is_root) {
+    const int *src[2] = {counts, displs};
+    int *own = own_ints(env, id, csize, 2, src);
+    if (!own) { slot_release(env, id); return NULL; }
+    counts = own;
+    displs = own + csize;
+  }
+  int rc = MPI_Igatherv(shave ? sbuf : MPI_IN_PLACE, shave ? (int)slen : 0, MPI_BYTE, rbuf, counts, displs, MPI_BYTE,
+                        root, comm, &req);
+  return started(env, rc, &req, id, argv[1], argv[2]);
+}
+
+/* iscatterv(comm, send|null, counts|null, displs|null, recv|null, root); bytes */
+static napi_value js_iscatterv(napi_env env, napi_callback_info info) {
+  COLL_PROLOGUE(6)
+  void *sbuf, *rbuf;
+  size_t slen, rlen;
+  int shave, rhave;
+  int32_t root;
+  int *counts = NULL, *displs = NULL;
+  if (!get_buf(env, argv[1], 1, &sbuf, &slen, &shave) || !get_buf(env, argv[4], 1, &rbuf, &rlen, &rhave) ||
+      !get_i32(env, argv[5], &root))
+    return NULL;
+  int is_root = crank == root;
+  if (is_root) {
+    if (!shave || !get_ints(env, argv[2], csize, &counts) || !get_ints(env, argv[3], csize, &displs) ||
+        !check_blocks(env, counts, displs, csize, slen, 1))
+      return NULL;
+  } else if (!rhave) {
+    napi_throw_type_error(env, NULL, "mpi4ts_native: scatterv needs a receive buffer off the root");
+    return NULL;
+  }
+  NEW_SLOT(id)
+  if (is_root) {
+    const int *src[2] = {counts, displs};
+    int *own = own_ints(env, id, csize, 2, src);
+    if (!own) { slot_release(env, id); return NULL; }
+    counts = own;
+    displs = own + csize;
+  }
+  int rc = MPI_Iscatterv(sbuf, counts, displs, MPI_BYTE, rhave ? rbuf : MPI_IN_PLACE, rhave ? (int)rlen : 0,
+                         MPI_BYTE, root, comm, &req);
+  return started(env, rc, &req, id, argv[1], argv[4]);
+}
+
+/* iallgatherv(comm, send|null, recv, counts, displs); bytes */
+static napi_value js_iallgatherv(napi_env env, napi_callback_info info) {
+  COLL_PROLOGUE(5)
+  void *sbuf, *rbuf;
+  size_t slen, rlen;
+  int shave;
+  int *counts, *displs;
+  if (!get_buf(env, argv[1], 1, &sbuf, &slen, &shave) || !get_buf(env, argv[2], 0, &rbuf, &rlen, NULL) ||
+      !get_ints(env, argv[3], csize, &counts) || !get_ints(env, argv[4], csize, &displs) ||
+      !check_blocks(env, counts, displs, csize, rlen, 1))
+    return NULL;
+  NEW_SLOT(id)
+  const int *src[2] = {counts, displs};
+  int *own = own_ints(env, id, csize, 2, src);
+  if (!own) { slot_release(env, id); return NULL; }
+  int rc = MPI_Iallgatherv(shave ? sbuf : MPI_IN_PLACE, shave ? (int)slen : 0, MPI_BYTE, rbuf, own, own + csize,
+                           MPI_BYTE, comm, &req);
+  return started(env, rc, &req, id, argv[1], argv[2]);
+}
+
+/* ialltoallv(comm, send|null, scounts, sdispls, recv, rcounts, rdispls); bytes */
+static napi_value js_ialltoallv(napi_env env, napi_callback_info info) {
+  COLL_PROLOGUE(7)
+  void *sbuf, *rbuf;
+  size_t slen, rlen;
+  int shave;
+  int *sc, *sd, *rcn, *rd;
+  if (!get_buf(env, argv[1], 1, &sbuf, &slen, &shave) || !get_ints(env, argv[2], csize, &sc) ||
+      !get_ints(env, argv[3], csize, &sd) || !get_buf(env, argv[4], 0, &rbuf, &rlen, NULL) ||
+      !get_ints(env, argv[5], csize, &rcn) || !get_ints(env, argv[6], csize, &rd) ||
+      !check_blocks(env, rcn, rd, csize, rlen, 1) || (shave && !check_blocks(env, sc, sd, csize, slen, 1)))
+    return NULL;
+  NEW_SLOT(id)
+  const int *src[4] = {sc, sd, rcn, rd};
+  int *own = own_ints(env, id, csize, 4, src);
+  if (!own) { slot_release(env, id); return NULL; }
+  int rc = shave ? MPI_Ialltoallv(sbuf, own, own + csize, MPI_BYTE, rbuf, own + 2 * csize, own + 3 * csize, MPI_BYTE,
+                                  comm, &req)
+                 : MPI_Ialltoallv(MPI_IN_PLACE, NULL, NULL, MPI_BYTE, rbuf, own + 2 * csize, own + 3 * csize,
+                                  MPI_BYTE, comm, &req);
+  return started(env, rc, &req, id, argv[1], argv[4]);
+}
+
+/* Reads (send|null, recv|null, count, datatype, op) at argv[1..5] for the
+ * reductions and checks the buffers hold count elements. */
+typedef struct {
+  void *sbuf, *rbuf;
+  int shave, rhave;
+  int32_t count;
+  MPI_Datatype dt;
+  MPI_Op op;
+} red_args;
+
+static int get_red_args(napi_env env, napi_value *argv, red_args *a, size_t need_recv_elems, int recv_required) {
+  size_t slen, rlen;
+  MPI_Aint extent;
+  if (!get_buf(env, argv[1], 1, &a->sbuf, &slen, &a->shave) || !get_buf(env, argv[2], 1, &a->rbuf, &rlen, &a->rhave) ||
+      !get_i32(env, argv[3], &a->count) || !get_dt(env, argv[4], &a->dt, &extent) || !get_op(env, argv[5], &a->op))
+    return 0;
+  if (a->count < 0) { napi_throw_range_error(env, "MPI_ERR_COUNT", "mpi4ts_native: negative count"); return 0; }
+  size_t need = (size_t)a->count * (size_t)extent;
+  if ((a->shave && slen < need) || (a->rhave && rlen < need_recv_elems * (size_t)extent) ||
+      (!a->shave && a->rhave && rlen < need) || (recv_required && !a->rhave) || (!a->shave && !a->rhave)) {
+    napi_throw_range_error(env, "MPI_ERR_COUNT", "mpi4ts_native: reduction buffer too small or missing");
+    return 0;
+  }
+  return 1;
+}
+
+/* ireduce(comm, send|null, recv|null, count, dt, op, root) */
+static napi_value js_ireduce(napi_env env, napi_callback_info info) {
+  COLL_PROLOGUE(7)
+  red_args a;
+  int32_t root, cnt;
+  if (!get_i32(env, argv[6], &root) || !get_i32(env, argv[3], &cnt)) return NULL;
+  int is_root = crank == root;
+  if (!get_red_args(env, argv, &a, is_root ? (size_t)(cnt < 0 ? 0 : cnt) : 0, is_root)) return NULL;
+  void *sbuf = a.shave ? a.sbuf : (is_root ? MPI_IN_PLACE : a.rbuf);
+  NEW_SLOT(id)
+  int rc = MPI_Ireduce(sbuf, is_root ? a.rbuf : NULL, a.count, a.dt, a.op, root, comm, &req);
+  return started(env, rc, &req, id, argv[1], argv[2]);
+}
+
+/* iallreduce(comm, send|null, recv, count, dt, op) */
+static napi_value js_iallreduce(napi_env env, napi_callback_info info) {
+  COLL_PROLOGUE(6)
+  red_args a;
+  int32_t cnt;
+  if (!get_i32(env, argv[3], &cnt)) return NULL;
+  if (!get_red_args(env, argv, &a, (size_t)(cnt < 0 ? 0 : cnt), 1)) return NULL;
+  NEW_SLOT(id)
+  int rc = MPI_Iallreduce(a.shave ? a.sbuf : MPI_IN_PLACE, a.rbuf, a.count, a.dt, a.op, comm, &req);
+  return started(env, rc, &req, id, argv[1], argv[2]);
+}
+
+/* ireduceScatter(comm, send|null, recv, counts: Int32Array, dt, op);
+ * argv[3] is the counts array here, not a count. */
+static napi_value js_ireduce_scatter(napi_env env, napi_callback_info info) {
+  COLL_PROLOGUE(6)
+  void *sbuf, *rbuf;
+  size_t slen, rlen;
+  int shave;
+  int *counts;
+  MPI_Datatype dt;
+  MPI_Aint extent;
+  MPI_Op op;
+  if (!get_buf(env, argv[1], 1, &sbuf, &slen, &shave) || !get_buf(env, argv[2], 0, &rbuf, &rlen, NULL) ||
+      !get_ints(env, argv[3], csize, &counts) || !get_dt(env, argv[4], &dt, &extent) || !get_op(env, argv[5], &op))
+    return NULL;
+  size_t total = 0;
+  for (int i = 0; i < csize; i++) {
+    if (counts[i] < 0) { napi_throw_range_error(env, "MPI_ERR_COUNT", "mpi4ts_native: negative count"); return NULL; }
+    total += (size_t)counts[i];
+  }
+  if ((shave && slen < total * extent) || (!shave && rlen < total * extent) ||
+      rlen < (size_t)counts[crank] * extent) {
+    napi_throw_range_error(env, "MPI_ERR_COUNT", "mpi4ts_native: reduce_scatter buffer too small");
+    return NULL;
+  }
+  NEW_SLOT(id)
+  const int *src[1] = {counts};
+  int *own = own_ints(env, id, csize, 1, src);
+  if (!own) { slot_release(env, id); return NULL; }
+  int rc = MPI_Ireduce_scatter(shave ? sbuf : MPI_IN_PLACE, rbuf, own, dt, op, comm, &req);
+  return started(env, rc, &req, id, argv[1], argv[2]);
+}
+
+/* iscan(comm, send|null, recv, count, dt, op, exclusive) */
+static napi_value js_iscan(napi_env env, napi_callback_info info) {
+  COLL_PROLOGUE(7)
+  red_args a;
+  int32_t cnt, exclusive;
+  if (!get_i32(env, argv[3], &cnt) || !get_i32(env, argv[6], &exclusive)) return NULL;
+  if (!get_red_args(env, argv, &a, (size_t)(cnt < 0 ? 0 : cnt), 1)) return NULL;
+  NEW_SLOT(id)
+  void *sbuf = a.shave ? a.sbuf : MPI_IN_PLACE;
+  int rc = exclusive ? MPI_Iexscan(sbuf, a.rbuf, a.count, a.dt, a.op, comm, &req)
+                     : MPI_Iscan(sbuf, a.rbuf, a.count, a.dt, a.op, comm, &req);
+  return started(env, rc, &req, id, argv[1], argv[2]);
+}
+
+/* ------------------------------------------------------------------------ */
+/* User-defined ops                                                          */
+
+/* opCreate(fn, commute) -> op index (N_OPS + slot) */
+static napi_value js_op_create(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  ENTER(env);
+  bool commute = true;
+  napi_valuetype t;
+  CHECK(env, napi_typeof(env, argv[0], &t));
+  if (t != napi_function) { napi_throw_type_error(env, NULL, "mpi4ts_native: opCreate needs a function"); return NULL; }
+  CHECK(env, napi_get_value_bool(env, argv[1], &commute));
+  for (int i = 0; i < MAX_USER_OPS; i++) {
+    if (g_user_ops[i].in_use) continue;
+    int rc = MPI_Op_create(g_tramps[i], commute ? 1 : 0, &g_user_ops[i].op);
+    if (rc != MPI_SUCCESS) { throw_mpi(env, rc, "MPI_Op_create"); return NULL; }
+    CHECK(env, napi_create_reference(env, argv[0], 1, &g_user_ops[i].fn));
+    g_user_ops[i].error = NULL;
+    g_user_ops[i].in_use = 1;
+    return make_i32(env, N_OPS + i);
+  }
+  napi_throw_error(env, "MPI_ERR_OP", "mpi4ts_native: too many user-defined ops at once (64); free some");
+  return NULL;
+}
+
+static int get_user_op(napi_env env, napi_value v, int *slot) {
+  int32_t i;
+  if (!get_i32(env, v, &i)) return 0;
+  i -= N_OPS;
+  if (i < 0 || i >= MAX_USER_OPS || !g_user_ops[i].in_use) {
+    napi_throw_error(env, "MPI_ERR_OP", "mpi4ts_native: invalid user op");
+    return 0;
+  }
+  *slot = i;
+  return 1;
+}
+
+/* opTakeError(op) -> the first exception its function threw, or undefined. */
+static napi_value js_op_take_error(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int i;
+  if (!get_user_op(env, argv[0], &i)) return NULL;
+  user_op_t *u = &g_user_ops[i];
+  if (!u->error) return make_undefined(env);
+  napi_value e;
+  napi_get_reference_value(env, u->error, &e);
+  napi_delete_reference(env, u->error);
+  u->error = NULL;
+  return e;
+}
+
+/* opFree(op): MPI_Op_free (MPI keeps it alive until pending reductions end,
+ * but the JS function goes: the JS side frees only unreachable ops). */
+static napi_value js_op_free(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (g_finalized) return make_undefined(env);
+  int i;
+  if (!get_user_op(env, argv[0], &i)) return NULL;
+  user_op_t *u = &g_user_ops[i];
+  MPI_Op_free(&u->op);
+  napi_delete_reference(env, u->fn);
+  if (u->error) napi_delete_reference(env, u->error);
+  memset(u, 0, sizeof *u);
+  return make_undefined(env);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Environment                                                               */
+
+static napi_value js_error_info(napi_env env, napi_callback_info info) {
+  /* errorInfo(code) -> [errorClass, errorString] */
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t code;
+  if (!get_i32(env, argv[0], &code)) return NULL;
+  int cls = MPI_ERR_UNKNOWN, len = 0;
+  char text[MPI_MAX_ERROR_STRING + 1] = "unknown error";
+  if (MPI_Error_class(code, &cls) != MPI_SUCCESS) cls = MPI_ERR_UNKNOWN;
+  if (MPI_Error_string(code, text, &len) != MPI_SUCCESS) snprintf(text, sizeof text, "MPI error %d", code);
+  napi_value arr, s;
+  CHECK(env, napi_create_array_with_length(env, 2, &arr));
+  napi_set_element(env, arr, 0, make_i32(env, cls));
+  CHECK(env, napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &s));
+  napi_set_element(env, arr, 1, s);
+  return arr;
+}
+
+static napi_value js_processor_name(napi_env env, napi_callback_info info) {
+  (void)info;
+  ENTER(env);
+  char name[MPI_MAX_PROCESSOR_NAME + 1];
+  int len = 0;
+  MPI_Get_processor_name(name, &len);
+  napi_value s;
+  CHECK(env, napi_create_string_utf8(env, name, (size_t)len, &s));
+  return s;
+}
+
+static napi_value js_library_version(napi_env env, napi_callback_info info) {
+  (void)info;
+  char text[MPI_MAX_LIBRARY_VERSION_STRING + 1];
+  int len = 0;
+  MPI_Get_library_version(text, &len);
+  while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\0' || text[len - 1] == ' ')) len--;
+  napi_value s;
+  CHECK(env, napi_create_string_utf8(env, text, (size_t)len, &s));
+  return s;
+}
+
+static napi_value js_wtime(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value r;
+  napi_create_double(env, MPI_Wtime(), &r);
+  return r;
+}
+
+static napi_value js_wtick(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value r;
+  napi_create_double(env, MPI_Wtick(), &r);
+  return r;
+}
+
+static napi_value js_abort(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t code = 1;
+  napi_get_value_int32(env, argv[0], &code);
+  fflush(stdout);
+  fflush(stderr);
+  if (!g_finalized) MPI_Abort(MPI_COMM_WORLD, code);
+  exit(code); /* MPI_Abort should not return; if MPI is gone, still end */
+}
+
+static void do_finalize(void) {
+  int fin = 0;
+  if (!g_initialized || g_finalized) return;
+  g_finalized = 1;
+  MPI_Finalized(&fin);
+  if (!fin) MPI_Finalize();
+}
+
+/* finalize() -> true if this call finalized MPI */
+static napi_value js_finalize(napi_env env, napi_callback_info info) {
+  (void)info;
+  if (env != g_env) return make_bool(env, 0);
+  int was = g_finalized;
+  do_finalize();
+  return make_bool(env, !was && g_initialized);
+}
+
+/*
+ * abortAtExit(code): MPI_Abort(code) from a C atexit handler instead of
+ * MPI_Finalize. The JS 'exit' event comes before Node prints a fatal
+ * exception, so aborting there would kill the process before the user sees
+ * why it failed; Node calls exit() after printing, which runs this handler.
+ */
+static int g_abort_code = 0;
+static void atexit_abort(void) {
+  if (g_abort_code == 0 || !g_initialized || g_finalized) return;
+  fflush(stdout);
+  fflush(stderr);
+  g_finalized = 1;
+  MPI_Abort(MPI_COMM_WORLD, g_abort_code);
+}
+
+static napi_value js_abort_at_exit(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t code = 1;
+  if (!get_i32(env, argv[0], &code)) return NULL;
+  g_abort_code = code == 0 ? 1 : code;
+  return make_undefined(env);
+}
+
+static void cleanup_hook(void *arg) {
+  (void)arg;
+  do_finalize();
+}
+
+/*
+ * _pingpong(peer, bytes, iters, nonblocking) -> seconds per one-way trip: an
+ * 8-byte (or any size) MPI_Send/MPI_Recv loop entirely in C on COMM_WORLD,
+ * the lower rank sending first; with nonblocking, MPI_Isend/MPI_Irecv and
+ * MPI_Test as the JS path does. A diagnostic that separates the cost of MPI inside a
+ * Node process (thread level, Node's own threads) from the cost of the JS path.
+ */
+static napi_value js_pingpong(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  ENTER(env);
+  int32_t peer, bytes, iters, nonblocking = 0;
+  if (!get_i32(env, argv[0], &peer) || !get_i32(env, argv[1], &bytes) || !get_i32(env, argv[2], &iters)) return NULL;
+  if (argc > 3 && !is_nullish(env, argv[3]) && !get_i32(env, argv[3], &nonblocking)) return NULL;
+  int rank;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  char *buf = calloc((size_t)bytes + 1, 1);
+  MPI_Barrier(MPI_COMM_WORLD);
+  double t0 = MPI_Wtime();
+  for (int i = 0; i < iters; i++) {
+    if (nonblocking) {
+      /* What the JS path asks of MPI: Isend/Irecv, then MPI_Test until done. */
+      MPI_Request r;
+      int flag = 0;
+      for (int step = 0; step < 2; step++) {
+        int sending = (rank < peer) == (step == 0);
+        if (sending) MPI_Isend(buf, bytes, MPI_BYTE, peer, 0, MPI_COMM_WORLD, &r);
+        else MPI_Irecv(buf, bytes, MPI_BYTE, peer, 0, MPI_COMM_WORLD, &r);
+        for (flag = 0; !flag;) MPI_Test(&r, &flag, MPI_STATUS_IGNORE);
+      }
+    } else if (rank < peer) {
+      MPI_Send(buf, bytes, MPI_BYTE, peer, 0, MPI_COMM_WORLD);
+      MPI_Recv(buf, bytes, MPI_BYTE, peer, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    } else {
+      MPI_Recv(buf, bytes, MPI_BYTE, peer, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+      MPI_Send(buf, bytes, MPI_BYTE, peer, 0, MPI_COMM_WORLD);
+    }
+  }
+  double t = (MPI_Wtime() - t0) / iters / 2;
+  free(buf);
+  napi_value r;
+  napi_create_double(env, t, &r);
+  return r;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Module initialisation                                                     */
+
+static int parse_thread_level(const char *s, int dflt) {
+  if (!s || !*s) return dflt;
+  if (!strcmp(s, "single")) return MPI_THREAD_SINGLE;
+  if (!strcmp(s, "funneled")) return MPI_THREAD_FUNNELED;
+  if (!strcmp(s, "serialized")) return MPI_THREAD_SERIALIZED;
+  if (!strcmp(s, "multiple")) return MPI_THREAD_MULTIPLE;
+  return dflt;
+}
+
+static void set_prop(napi_env env, napi_value obj, const char *name, napi_value v) {
+  napi_set_named_property(env, obj, name, v);
+}
+
+static napi_value string_array(napi_env env, const char **names, int n) {
+  napi_value arr, s;
+  napi_create_array_with_length(env, (size_t)n, &arr);
+  for (int i = 0; i < n; i++) {
+    napi_create_string_utf8(env, names[i], NAPI_AUTO_LENGTH, &s);
+    napi_set_element(env, arr, (uint32_t)i, s);
+  }
+  return arr;
+}
+
+/* The library's values of the error classes, by mpi4ts name (ERR_*); the
+ * numbers differ between Open MPI and MPICH. */
+typedef struct { const char *name; int cls; } err_entry;
+static const err_entry g_errs[] = {
+  {"SUCCESS", MPI_SUCCESS}, {"ERR_BUFFER", MPI_ERR_BUFFER}, {"ERR_COUNT", MPI_ERR_COUNT},
+  {"ERR_TYPE", MPI_ERR_TYPE}, {"ERR_TAG", MPI_ERR_TAG}, {"ERR_COMM", MPI_ERR_COMM}, {"ERR_RANK", MPI_ERR_RANK},
+  {"ERR_REQUEST", MPI_ERR_REQUEST}, {"ERR_ROOT", MPI_ERR_ROOT}, {"ERR_GROUP", MPI_ERR_GROUP},
+  {"ERR_OP", MPI_ERR_OP}, {"ERR_TOPOLOGY", MPI_ERR_TOPOLOGY}, {"ERR_DIMS", MPI_ERR_DIMS},
+  {"ERR_ARG", MPI_ERR_ARG}, {"ERR_UNKNOWN", MPI_ERR_UNKNOWN}, {"ERR_TRUNCATE", MPI_ERR_TRUNCATE},
+  {"ERR_OTHER", MPI_ERR_OTHER}, {"ERR_INTERN", MPI_ERR_INTERN}, {"ERR_IN_STATUS", MPI_ERR_IN_STATUS},
+  {"ERR_PENDING", MPI_ERR_PENDING}, {"ERR_NO_MEM", MPI_ERR_NO_MEM}, {"ERR_SPAWN", MPI_ERR_SPAWN},
+  {"ERR_UNSUPPORTED_OPERATION", MPI_ERR_UNSUPPORTED_OPERATION},
+};
+
+static napi_value init(napi_env env, napi_value exports) {
+  if (g_env != NULL) {
+    napi_throw_error(env, NULL,
+                     "mpi4ts_native: already loaded by another thread; MPI can be used from one Node thread only");
+    return NULL;
+  }
+  g_env = env;
+
+  /* Thread level: FUNNELED by default (only the JS main thread calls MPI);
+   * MPI4TS_THREAD_LEVEL=single|funneled|serialized|multiple overrides. */
+  g_thread_requested = parse_thread_level(getenv("MPI4TS_THREAD_LEVEL"), MPI_THREAD_FUNNELED);
+  int already = 0;
+  MPI_Initialized(&already);
+  if (!already) {
+    int rc = MPI_Init_thread(NULL, NULL, g_thread_requested, &g_thread_provided);
+    if (rc != MPI_SUCCESS) {
+      napi_throw_error(env, "MPI_ERR_OTHER", "mpi4ts_native: MPI_Init_thread failed");
+      return NULL;
+    }
+    g_initialized = 1;
+  } else {
+    MPI_Query_thread(&g_thread_provided);
+  }
+  MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+  MPI_Comm_set_errhandler(MPI_COMM_SELF, MPI_ERRORS_RETURN);
+  comm_add(MPI_COMM_WORLD);
+  comm_add(MPI_COMM_SELF);
+  napi_add_env_cleanup_hook(env, cleanup_hook, NULL);
+  atexit(atexit_abort);
+
+  /* The shared status block. */
+  napi_value ab, status;
+  void *sdata;
+  CHECK(env, napi_create_arraybuffer(env, ST_LEN * sizeof(int32_t), &sdata, &ab));
+  CHECK(env, napi_create_typedarray(env, napi_int32_array, ST_LEN, ab, 0, &status));
+  CHECK(env, napi_create_reference(env, ab, 1, &g_status_ref));
+  g_status = sdata;
+
+  napi_property_descriptor fns[] = {
+#define FN(name, f) {name, NULL, f, NULL, NULL, NULL, napi_enumerable, NULL}
+    FN("isend", js_isend), FN("irecv", js_irecv), FN("imrecv", js_imrecv), FN("test", js_test),
+    FN("testSpin", js_test_spin), FN("testsome", js_testsome), FN("iprobe", js_iprobe),
+    FN("commRankSize", js_comm_rank_size), FN("commSplit", js_comm_split), FN("commDup", js_comm_dup), FN("commFree", js_comm_free),
+    FN("commCreateGroup", js_comm_create_group), FN("intercommCreate", js_intercomm_create),
+    FN("intercommMerge", js_intercomm_merge), FN("commRemoteSize", js_comm_remote_size),
+    FN("commRemoteWorldRanks", js_comm_remote_world_ranks), FN("commSpawn", js_comm_spawn),
+    FN("commGetParent", js_comm_get_parent),
+    FN("commWorldRanks", js_comm_world_ranks), FN("ibarrier", js_ibarrier), FN("ibcast", js_ibcast),
+    FN("igatherv", js_igatherv), FN("iscatterv", js_iscatterv), FN("iallgatherv", js_iallgatherv),
+    FN("ialltoallv", js_ialltoallv), FN("ireduce", js_ireduce), FN("iallreduce", js_iallreduce),
+    FN("ireduceScatter", js_ireduce_scatter), FN("iscan", js_iscan), FN("opCreate", js_op_create),
+    FN("opFree", js_op_free), FN("opTakeError", js_op_take_error), FN("errorInfo", js_error_info),
+    FN("processorName", js_processor_name), FN("libraryVersion", js_library_version), FN("wtime", js_wtime),
+    FN("wtick", js_wtick), FN("abort", js_abort), FN("abortAtExit", js_abort_at_exit), FN("finalize", js_finalize), FN("_pingpong", js_pingpong),
+#undef FN
+  };
+  CHECK(env, napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns));
+
+  set_prop(env, exports, "statusBuffer", status);
+  set_prop(env, exports, "threadRequested", make_i32(env, g_thread_requested));
+  set_prop(env, exports, "threadProvided", make_i32(env, g_thread_provided));
+  set_prop(env, exports, "ownsInit", make_bool(env, g_initialized));
+
+  const char *dtn[N_DTS];
+  napi_value extents;
+  CHECK(env, napi_create_array_with_length(env, N_DTS, &extents));
+  for (int i = 0; i < N_DTS; i++) {
+    MPI_Aint lb, ext;
+    dtn[i] = g_dts[i].name;
+    MPI_Type_get_extent(g_dts[i].type, &lb, &ext);
+    napi_set_element(env, extents, (uint32_t)i, make_i32(env, (int32_t)ext));
+  }
+  set_prop(env, exports, "datatypeNames", string_array(env, dtn, N_DTS));
+  set_prop(env, exports, "datatypeExtents", extents);
+  const char *opn[N_OPS];
+  for (int i = 0; i < N_OPS; i++) opn[i] = g_ops[i].name;
+  set_prop(env, exports, "opNames", string_array(env, opn, N_OPS));
+
+  napi_value errs;
+  CHECK(env, napi_create_object(env, &errs));
+  for (size_t i = 0; i < sizeof g_errs / sizeof g_errs[0]; i++) set_prop(env, errs, g_errs[i].name, make_i32(env, g_errs[i].cls));
+  set_prop(env, exports, "errorClasses", errs);
+
+  int tag_ub = INT_MAX, *tag_ub_p = NULL, flag = 0;
+  MPI_Comm_get_attr(MPI_COMM_WORLD, MPI_TAG_UB, &tag_ub_p, &flag);
+  if (flag && tag_ub_p) tag_ub = *tag_ub_p;
+  set_prop(env, exports, "tagUB", make_i32(env, tag_ub));
+  int ver = 0, sub = 0;
+  MPI_Get_version(&ver, &sub);
+  napi_value v;
+  CHECK(env, napi_create_array_with_length(env, 2, &v));
+  napi_set_element(env, v, 0, make_i32(env, ver));
+  napi_set_element(env, v, 1, make_i32(env, sub));
+  set_prop(env, exports, "version", v);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

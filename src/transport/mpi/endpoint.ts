@@ -1,0 +1,600 @@
+/**
+ * The point-to-point side of the `mpi` transport and its communicators: one
+ * {@link MpiEndpoint} per MPI intracommunicator, one {@link MpiInterEndpoint}
+ * per intercommunicator, and the {@link Operation}s they start.
+ *
+ * MPI-4.1 §3.4 (standard and synchronous sends), §3.7 (nonblocking
+ * communication: MPI_Isend, MPI_Issend, MPI_Irecv, MPI_Test), §3.8.1
+ * (MPI_Iprobe), §3.8.2 (matched receives: MPI_Improbe + MPI_Imrecv for messages
+ * of unknown size), §3.11 (MPI_PROC_NULL), §7.3.2 (MPI_Group_translate_ranks),
+ * §7.4.2 (MPI_Comm_dup, MPI_Comm_split, MPI_Comm_create_group), §7.4.3
+ * (MPI_Comm_free), §7.6 (intercommunicators: MPI_Intercomm_create,
+ * MPI_Intercomm_merge), §11.8.2 (MPI_Comm_spawn).
+ *
+ * Matching is MPI's own, with one exception: a receive without a buffer (an
+ * object message, size unknown) is not posted to MPI but probed for
+ * (MPI_Improbe) until a message matches; among such receives of one
+ * communicator a message goes to the earliest posted one that matches it,
+ * as MPI would do. Mixing buffer and object receives that can match the same
+ * message may match in an order MPI would not (mpi4py has the same caveat).
+ *
+ * Differences from the interface's wording: a truncated receive
+ * (`ERR_TRUNCATE`) has consumed the message under MPI; it does not stay
+ * unreceived. Processes outside COMM_WORLD (spawned jobs) get world-rank ids
+ * from `worldSize` up, one per communicator and rank (MPI has no global
+ * process name), so their groups compare equal only within one communicator.
+ * Communicator creation other than split is a blocking MPI call (split,
+ * createIntercomm and spawn run a nonblocking barrier first, so that the
+ * event loop is free while other ranks are late).
+ *
+ * Unfinished: buffered and ready modes, persistent requests, cancel,
+ * messages above 2^31-1 bytes, Comm_connect / accept.
+ *
+ * @module
+ */
+
+import { ErrorClass, MPIError } from '../../errors.js';
+import { ANY_SOURCE, ANY_TAG, PROC_NULL } from '../../constants.js';
+import { basename, resolve } from 'node:path';
+import type { Endpoint, Envelope, InterEndpoint, Operation, PointToPoint } from '../transport.js';
+import { MpiCollectives } from './collectives.js';
+import {
+  asMPIError, mpiError, type NativeMPI, RC_DONE, RC_ERROR, ST_COUNT, ST_ERROR, ST_ID, ST_SOURCE, ST_TAG,
+} from './native.js';
+import { type PendingRequest, type Poller, type Progress, spinMicroseconds } from './progress.js';
+
+/** The one resolved Promise every completed `wait()` returns: no allocation on the fast path. */
+export const RESOLVED: Promise<void> = Promise.resolve();
+
+function rankName(r: number): string {
+  if (r === ANY_SOURCE) return 'ANY_SOURCE';
+  if (r === PROC_NULL) return 'PROC_NULL';
+  return String(r);
+}
+
+function tagName(t: number): string {
+  return t === ANY_TAG ? 'ANY_TAG' : String(t);
+}
+
+/** Shared state of every operation of one transport. */
+export interface MpiContext {
+  readonly native: NativeMPI;
+  readonly progress: Progress;
+  readonly status: Int32Array;
+  /** Size of COMM_WORLD. */
+  readonly worldSize: number;
+}
+
+/**
+ * A send or a receive into a buffer: an MPI request. Completion reads the
+ * status block; `wait()` spins briefly in C, then lets the progress engine
+ * poll.
+ */
+class RequestOperation implements Operation, PendingRequest {
+  envelope: Envelope | undefined = undefined;
+  data: Uint8Array | undefined = undefined;
+  error: Error | undefined = undefined;
+  /** Request id while pending, RC_DONE once complete. */
+  id: number;
+  /** Bytes moved, for the progress engine. */
+  readonly bytes: number;
+  private promise: Promise<void> | undefined = undefined;
+  private resolve: (() => void) | undefined = undefined;
+
+  constructor(
+    private readonly ctx: MpiContext,
+    rc: number,
+    private readonly kind: 'Send' | 'Ssend' | 'Recv',
+    private readonly peer: number,
+    private readonly tag: number,
+    private readonly byteLength: number,
+  ) {
+    this.bytes = byteLength;
+    this.id = rc;
+    if (rc === RC_DONE || rc === RC_ERROR) this.complete(rc === RC_ERROR);
+  }
+
+  test(): boolean {
+    if (this.id < 0) return true;
+    if (!this.ctx.native.test(this.id)) return false;
+    this.ctx.progress.removeRequest(this.id);
+    this.finish();
+    return true;
+  }
+
+  wait(): Promise<void> {
+    if (this.id < 0) return RESOLVED;
+    if (this.promise !== undefined) return this.promise;
+    if (this.ctx.native.testSpin(this.id, spinMicroseconds)) {
+      this.finish();
+      return RESOLVED;
+    }
+    this.promise = new Promise<void>((resolve) => {
+      this.resolve = resolve;
+    });
+    this.ctx.progress.addRequest(this);
+    return this.promise;
+  }
+
+  /** Called once the binding has completed the request and written its status. */
+  finish(): void {
+    this.complete(this.ctx.status[ST_ERROR] !== 0);
+    this.resolve?.();
+  }
+
+  private complete(failed: boolean): void {
+    this.id = RC_DONE;
+    const st = this.ctx.status;
+    if (failed) {
+      const code = st[ST_ERROR]!;
+      const error = mpiError(this.ctx.native, code, `MPI_${this.kind}`, this.describe());
+      if (error.error_class === ErrorClass.ERR_TRUNCATE) {
+        const [, text] = this.ctx.native.errorInfo(code);
+        this.error = new MPIError(ErrorClass.ERR_TRUNCATE, 'MPI_Recv',
+          `${this.describe()}: the message from rank ${rankName(st[ST_SOURCE]!)} (tag ${tagName(st[ST_TAG]!)}) ` +
+          `is longer than the ${this.byteLength}-byte receive buffer; MPI has consumed it and stored only its ` +
+          `first ${this.byteLength} bytes (${text})`);
+      } else {
+        this.error = error;
+      }
+    } else if (this.kind === 'Recv') {
+      this.envelope = { source: st[ST_SOURCE]!, tag: st[ST_TAG]!, byteLength: st[ST_COUNT]! };
+    }
+  }
+
+  describe(): string {
+    return this.kind === 'Recv'
+      ? `Recv(source=${rankName(this.peer)}, tag=${tagName(this.tag)}, into ${this.byteLength} bytes)`
+      : `${this.kind}(dest=${rankName(this.peer)}, tag=${this.tag}, ${this.byteLength} bytes)`;
+  }
+}
+
+/**
+ * A receive without a buffer: probes (MPI_Improbe) until a message matches,
+ * then receives it (MPI_Imrecv) into a fresh buffer of its size.
+ */
+class ObjectReceive implements Operation, PendingRequest, Poller {
+  envelope: Envelope | undefined = undefined;
+  data: Uint8Array | undefined = undefined;
+  error: Error | undefined = undefined;
+  /** 'probing': not matched yet; 'receiving': matched, request `id` pending; 'done'. */
+  state: 'probing' | 'receiving' | 'done' = 'probing';
+  id = RC_DONE;
+  /** Bytes being received, once matched (for the progress engine). */
+  get bytes(): number {
+    return this.data?.byteLength ?? 0;
+  }
+  private promise: Promise<void> | undefined = undefined;
+  private resolve: (() => void) | undefined = undefined;
+
+  constructor(private readonly endpoint: MpiPointToPoint, readonly source: number, readonly tag: number) {}
+
+  private get ctx(): MpiContext {
+    return this.endpoint.ctx;
+  }
+
+  /** Matched, and the receive is pending. (A getter, so that narrowing does not stick across calls.) */
+  get receiving(): boolean {
+    return this.state === 'receiving';
+  }
+
+  /** Complete. */
+  get done(): boolean {
+    return this.state === 'done';
+  }
+
+  /** Whether a message with this envelope matches this receive. */
+  matches(source: number, tag: number): boolean {
+    return (this.source === ANY_SOURCE || this.source === source) && (this.tag === ANY_TAG || this.tag === tag);
+  }
+
+  /** Takes a message matched by MPI_Improbe (status block filled, receive started). */
+  accept(data: Uint8Array): void {
+    const st = this.ctx.status;
+    this.data = data;
+    this.envelope = { source: st[ST_SOURCE]!, tag: st[ST_TAG]!, byteLength: data.byteLength };
+    const rc = st[ST_ID]!;
+    if (rc === RC_DONE) {
+      this.settle();
+    } else if (rc === RC_ERROR) {
+      this.error = mpiError(this.ctx.native, st[ST_ERROR]!, 'MPI_Mrecv', this.describe());
+      this.settle();
+    } else {
+      this.state = 'receiving';
+      this.id = rc;
+      if (this.promise !== undefined) this.ctx.progress.addRequest(this);
+    }
+  }
+
+  /** Completes with an error. */
+  fail(error: Error): void {
+    this.error = error;
+    this.settle();
+  }
+
+  private settle(): void {
+    this.state = 'done';
+    this.id = RC_DONE;
+    this.endpoint.dequeue(this);
+    this.ctx.progress.removePoller(this);
+    this.resolve?.();
+  }
+
+  /** One probing attempt for the receives of this endpoint, in posting order; true when this one is done. */
+  poll(): boolean {
+    if (this.state === 'probing') this.endpoint.probeFor(this);
+    return this.state !== 'probing'; // matched: done, or now a pending request of the engine
+  }
+
+  test(): boolean {
+    if (this.state === 'probing') this.endpoint.probeFor(this);
+    if (this.receiving) {
+      if (!this.ctx.native.test(this.id)) return false;
+      this.ctx.progress.removeRequest(this.id);
+      this.finish();
+    }
+    return this.done;
+  }
+
+  wait(): Promise<void> {
+    if (this.state === 'done') return RESOLVED;
+    if (this.promise !== undefined) return this.promise;
+    if (this.state === 'probing') this.endpoint.probeFor(this, spinMicroseconds); // spins on MPI_Improbe in C
+    if (this.receiving && this.ctx.native.testSpin(this.id, spinMicroseconds)) this.finish();
+    if (this.done) return RESOLVED;
+    this.promise = new Promise<void>((resolve) => {
+      this.resolve = resolve;
+    });
+    if (this.state === 'probing') this.ctx.progress.addPoller(this);
+    else this.ctx.progress.addRequest(this);
+    return this.promise;
+  }
+
+  finish(): void {
+    const st = this.ctx.status;
+    if (st[ST_ERROR] !== 0) this.error = mpiError(this.ctx.native, st[ST_ERROR]!, 'MPI_Mrecv', this.describe());
+    this.settle();
+  }
+
+  describe(): string {
+    return `Recv(source=${rankName(this.source)}, tag=${tagName(this.tag)}, object of unknown size)`;
+  }
+}
+
+/**
+ * Ids for processes outside this COMM_WORLD (spawned children, or the parent
+ * job), which MPI names only relative to a communicator: `worldSize + n`,
+ * one per (communicator, rank). The same process reached through two
+ * communicators gets two ids, so groups of such processes compare equal only
+ * through the same communicator.
+ */
+const foreignIds = new Map<string, number>();
+
+function foreignId(ctx: MpiContext, handle: number, rank: number): number {
+  const key = `${handle}:${rank}`;
+  let id = foreignIds.get(key);
+  if (id === undefined) {
+    id = ctx.worldSize + foreignIds.size;
+    foreignIds.set(key, id);
+  }
+  return id;
+}
+
+/**
+ * Point-to-point over one MPI communicator, intra or inter: MPI matches, on
+ * the communicator's own context.
+ */
+export class MpiPointToPoint implements PointToPoint {
+  readonly rank: number;
+  readonly size: number;
+  readonly remoteSize: number;
+  /** MPI reads the caller's buffer until the send completes: nothing is copied. */
+  readonly copiesOnSend = false;
+  protected freed = false;
+  /** Further communicators that go when this one is freed (duplicates for channels). */
+  protected readonly owned: MpiPointToPoint[] = [];
+  private worldRanks: Int32Array | undefined = undefined;
+  private remoteRanks: Int32Array | undefined = undefined;
+  /** Object receives that have not matched a message yet, in posting order. */
+  private readonly probing: ObjectReceive[] = [];
+
+  /**
+   * @param ctx - the transport's binding, progress engine and status block
+   * @param handle - the binding's communicator handle (0 WORLD, 1 SELF)
+   * @param name - for messages: `'COMM_WORLD'`, `'split of COMM_WORLD'`, ...
+   * @param inter - an intercommunicator: `dest` and `source` are remote ranks
+   */
+  constructor(readonly ctx: MpiContext, readonly handle: number, readonly name: string, readonly inter: boolean) {
+    [this.rank, this.size] = ctx.native.commRankSize(handle);
+    this.remoteSize = inter ? ctx.native.commRemoteSize(handle) : this.size;
+  }
+
+  /** Throws if the communicator has been freed. */
+  check(call: string): void {
+    if (this.freed) throw new MPIError(ErrorClass.ERR_COMM, call, `communicator ${this.name} has been freed`);
+  }
+  isend(data: Uint8Array, dest: number, tag: number, sync: boolean): Operation {
+    this.check('MPI_Isend');
+    let rc: number;
+    try {
+      rc = this.ctx.native.isend(this.handle, data, dest, tag, sync ? 1 : 0);
+    } catch (e) {
+      throw asMPIError(this.ctx.native, e, sync ? 'MPI_Issend' : 'MPI_Isend');
+    }
+    return new RequestOperation(this.ctx, rc, sync ? 'Ssend' : 'Send', dest, tag, data.byteLength);
+  }
+
+  irecv(into: Uint8Array | undefined, source: number, tag: number): Operation {
+    this.check('MPI_Irecv');
+    if (into === undefined) {
+      const op = new ObjectReceive(this, source, tag);
+      this.probing.push(op);
+      this.probeFor(op);
+      // Keep probing while this rank waits on anything else: a large send to
+      // a peer that is itself sending to us completes only once we match it.
+      if (op.state === 'probing') this.ctx.progress.addPoller(op);
+      return op;
+    }
+    let rc: number;
+    try {
+      rc = this.ctx.native.irecv(this.handle, into, source, tag);
+    } catch (e) {
+      throw asMPIError(this.ctx.native, e, 'MPI_Irecv');
+    }
+    return new RequestOperation(this.ctx, rc, 'Recv', source, tag, into.byteLength);
+  }
+
+  /**
+   * Tries to match a message for `op` (MPI_Improbe with its source and tag,
+   * repeated in C for up to `microseconds`).
+   * A message matched this way goes to the earliest still-probing receive it
+   * matches, which is `op` unless an earlier one also matches it; in that case
+   * `op` tries again.
+   */
+  probeFor(op: ObjectReceive, microseconds = 0): void {
+    const native = this.ctx.native;
+    const st = this.ctx.status;
+    for (let guard = 0; op.state === 'probing' && guard < 1000; guard++) {
+      let data: Uint8Array | undefined;
+      try {
+        data = native.imrecv(this.handle, op.source, op.tag, microseconds);
+      } catch (e) {
+        op.fail(asMPIError(native, e, 'MPI_Improbe'));
+        return;
+      }
+      if (data === undefined) return;
+      if (st[ST_ID] === RC_ERROR) {
+        // MPI_Improbe or MPI_Imrecv failed: the envelope is not trustworthy, so the error is op's.
+        op.accept(data);
+        return;
+      }
+      const source = st[ST_SOURCE]!;
+      const tag = st[ST_TAG]!;
+      const owner = this.probing.find((r) => r.matches(source, tag)) ?? op;
+      owner.accept(data);
+    }
+  }
+
+  /** Removes a receive from the probing queue once it has matched. */
+  dequeue(op: ObjectReceive): void {
+    const i = this.probing.indexOf(op);
+    if (i >= 0) this.probing.splice(i, 1);
+  }
+
+  iprobe(source: number, tag: number): Envelope | undefined {
+    this.check('MPI_Iprobe');
+    let found: boolean;
+    try {
+      found = this.ctx.native.iprobe(this.handle, source, tag);
+    } catch (e) {
+      throw asMPIError(this.ctx.native, e, 'MPI_Iprobe');
+    }
+    if (!found) return undefined;
+    const st = this.ctx.status;
+    return { source: st[ST_SOURCE]!, tag: st[ST_TAG]!, byteLength: st[ST_COUNT]! };
+  }
+
+  probe(source: number, tag: number): Promise<Envelope> {
+    this.check('MPI_Probe');
+    const native = this.ctx.native;
+    const st = this.ctx.status;
+    const envelope = (): Envelope => ({ source: st[ST_SOURCE]!, tag: st[ST_TAG]!, byteLength: st[ST_COUNT]! });
+    try {
+      if (native.iprobe(this.handle, source, tag, spinMicroseconds)) return Promise.resolve(envelope());
+    } catch (e) {
+      return Promise.reject(asMPIError(native, e, 'MPI_Probe'));
+    }
+    return new Promise<Envelope>((resolve, reject) => {
+      this.ctx.progress.addPoller({
+        poll: () => {
+          try {
+            if (!native.iprobe(this.handle, source, tag)) return false;
+            resolve(envelope());
+          } catch (e) {
+            reject(asMPIError(native, e, 'MPI_Probe'));
+          }
+          return true;
+        },
+      });
+    });
+  }
+
+  worldRankOf(rank: number): number {
+    this.worldRanks ??= this.ctx.native.commWorldRanks(this.handle);
+    const r = this.worldRanks[rank];
+    if (r === undefined) {
+      throw new MPIError(ErrorClass.ERR_RANK, 'MPI_Group_translate_ranks',
+        `invalid rank ${rank}: must be an integer in [0, ${this.size})`);
+    }
+    return r >= 0 ? r : foreignId(this.ctx, this.handle, rank);
+  }
+
+  remoteWorldRankOf(rank: number): number {
+    if (!this.inter) return this.worldRankOf(rank);
+    this.remoteRanks ??= this.ctx.native.commRemoteWorldRanks(this.handle);
+    const r = this.remoteRanks[rank];
+    if (r === undefined) {
+      throw new MPIError(ErrorClass.ERR_RANK, 'MPI_Group_translate_ranks',
+        `invalid remote rank ${rank}: must be an integer in [0, ${this.remoteSize})`);
+    }
+    return r >= 0 ? r : foreignId(this.ctx, this.handle, -1 - rank);
+  }
+
+  free(): void {
+    if (this.freed) return;
+    if (this.handle <= 1) {
+      throw new MPIError(ErrorClass.ERR_COMM, 'MPI_Comm_free', `${this.name} cannot be freed`);
+    }
+    this.freed = true;
+    try {
+      this.ctx.native.commFree(this.handle);
+    } catch (e) {
+      throw asMPIError(this.ctx.native, e, 'MPI_Comm_free');
+    }
+    for (const other of this.owned) other.free();
+  }
+
+  /** MPI_Comm_dup of this communicator (blocking; collective over it). */
+  protected dupHandle(): number {
+    try {
+      return this.ctx.native.commDup(this.handle);
+    } catch (e) {
+      throw asMPIError(this.ctx.native, e, 'MPI_Comm_dup');
+    }
+  }
+}
+
+/**
+ * The transport side of one MPI intracommunicator. Each one owns two more MPI
+ * communicators, duplicates: its collectives' {@link Collectives.channel} (the
+ * context the object collectives use) and {@link auxiliary} (the library's
+ * own protocols), so that neither ever matches the user's messages.
+ */
+export class MpiEndpoint extends MpiPointToPoint implements Endpoint {
+  readonly collectives: MpiCollectives;
+  readonly auxiliary: MpiEndpoint;
+
+  /**
+   * An endpoint with its channel and auxiliary duplicates (MPI_Comm_dup is
+   * collective: every member creates its endpoint at the same point).
+   */
+  static create(ctx: MpiContext, handle: number, name: string): MpiEndpoint {
+    const bare = new MpiEndpoint(ctx, handle, name, undefined, undefined);
+    const channel = new MpiEndpoint(ctx, bare.dupHandle(), `${name} (collective channel)`, undefined, undefined);
+    const auxiliary = new MpiEndpoint(ctx, bare.dupHandle(), `${name} (auxiliary)`, undefined, undefined);
+    return new MpiEndpoint(ctx, handle, name, channel, auxiliary);
+  }
+
+  /** `channel` and `auxiliary` undefined: this endpoint serves as both (for the duplicates themselves). */
+  private constructor(ctx: MpiContext, handle: number, name: string, channel: MpiEndpoint | undefined,
+    auxiliary: MpiEndpoint | undefined) {
+    super(ctx, handle, name, false);
+    this.collectives = new MpiCollectives(ctx, this, channel ?? this);
+    this.auxiliary = auxiliary ?? this;
+    if (channel !== undefined) this.owned.push(channel);
+    if (auxiliary !== undefined) this.owned.push(auxiliary);
+  }
+
+  async split(color: number, key: number): Promise<Endpoint | undefined> {
+    this.check('MPI_Comm_split');
+    // MPI_Comm_split blocks; a nonblocking barrier first keeps the event loop
+    // free while other ranks are late, so the split itself only waits briefly.
+    await this.collectives.barrier();
+    let handle: number;
+    try {
+      handle = this.ctx.native.commSplit(this.handle, color, key);
+    } catch (e) {
+      throw asMPIError(this.ctx.native, e, 'MPI_Comm_split');
+    }
+    return handle < 0 ? undefined : MpiEndpoint.create(this.ctx, handle, `split of ${this.name}`);
+  }
+
+  async createGroup(members: readonly number[], tag: number): Promise<Endpoint> {
+    this.check('MPI_Comm_create_group');
+    let handle: number;
+    try {
+      handle = this.ctx.native.commCreateGroup(this.handle, Int32Array.from(members), tag);
+    } catch (e) {
+      throw asMPIError(this.ctx.native, e, 'MPI_Comm_create_group');
+    }
+    return MpiEndpoint.create(this.ctx, handle, `group of ${this.name}`);
+  }
+
+  async createIntercomm(localLeader: number, peer: PointToPoint, remoteLeader: number,
+    tag: number): Promise<InterEndpoint> {
+    const call = 'MPI_Intercomm_create';
+    this.check(call);
+    if (this.rank === localLeader && !(peer instanceof MpiPointToPoint)) {
+      throw new MPIError(ErrorClass.ERR_COMM, call, 'the peer communicator is not one of the mpi transport');
+    }
+    await this.collectives.barrier();
+    let handle: number;
+    try {
+      const peerHandle = peer instanceof MpiPointToPoint ? peer.handle : null;
+      handle = this.ctx.native.intercommCreate(this.handle, localLeader, peerHandle, remoteLeader, tag);
+    } catch (e) {
+      throw asMPIError(this.ctx.native, e, call);
+    }
+    return MpiInterEndpoint.create(this.ctx, handle, `intercommunicator of ${this.name}`, this);
+  }
+
+  /**
+   * Starts `maxprocs` ranks of `node` running the script `command` the way
+   * this process runs: the same Node options (such as `--import tsx`), through
+   * the mpi4ts launcher if this process was started by it (which then runs the
+   * script in-process as a rank), in this process's working directory.
+   * MPI_Comm_spawn blocks until they have all started (about a second), so the
+   * event loop waits meanwhile.
+   */
+  async spawn(command: string, args: readonly string[], maxprocs: number, root: number): Promise<InterEndpoint> {
+    const call = 'MPI_Comm_spawn';
+    this.check(call);
+    await this.collectives.barrier();
+    const entry = process.argv[1];
+    const viaLauncher = entry !== undefined && /^mpi4ts(\.js)?$/.test(basename(entry)) ? [entry] : [];
+    let handle: number;
+    try {
+      handle = this.ctx.native.commSpawn(this.handle, process.execPath,
+        [...process.execArgv, ...viaLauncher, resolve(command), ...args], maxprocs, root, process.cwd());
+    } catch (e) {
+      throw asMPIError(this.ctx.native, e, call);
+    }
+    return MpiInterEndpoint.create(this.ctx, handle, `spawn of ${this.name}`, this);
+  }
+}
+
+/**
+ * The transport side of an MPI intercommunicator (MPI-4.1 §7.6): point-to-point
+ * addresses the remote group; {@link channel} is a duplicate for the
+ * intercommunicator collectives that the API layer builds.
+ */
+export class MpiInterEndpoint extends MpiPointToPoint implements InterEndpoint {
+  readonly channel: MpiPointToPoint;
+
+  /** The intercommunicator `handle` and its channel (MPI_Comm_dup, collective over both groups). */
+  static create(ctx: MpiContext, handle: number, name: string, local: MpiEndpoint): MpiInterEndpoint {
+    return new MpiInterEndpoint(ctx, handle, name, local);
+  }
+
+  /**
+   * @param local - the local group as an intracommunicator: the one it was made
+   *   from (not freed with it)
+   */
+  private constructor(ctx: MpiContext, handle: number, name: string, readonly local: MpiEndpoint) {
+    super(ctx, handle, name, true);
+    this.channel = new MpiPointToPoint(ctx, this.dupHandle(), `${name} (channel)`, true);
+    this.owned.push(this.channel);
+  }
+
+  async merge(high: boolean): Promise<Endpoint> {
+    const call = 'MPI_Intercomm_merge';
+    this.check(call);
+    let handle: number;
+    try {
+      handle = this.ctx.native.intercommMerge(this.handle, high ? 1 : 0);
+    } catch (e) {
+      throw asMPIError(this.ctx.native, e, call);
+    }
+    return MpiEndpoint.create(this.ctx, handle, `merge of ${this.name}`);
+  }
+}

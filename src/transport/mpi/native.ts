@@ -1,0 +1,222 @@
+/**
+ * Loading the native binding of the `mpi` transport (native/mpi4ts_native.c)
+ * and turning its error codes into {@link MPIError}s.
+ *
+ * MPI-4.1 §9.4 (error classes: the library's class of each code, by name,
+ * since Open MPI and MPICH number them differently), §11.2.1 (MPI_Init_thread
+ * happens when the addon loads: `MPI4TS_THREAD_LEVEL` picks the level,
+ * FUNNELED by default).
+ *
+ * Unfinished: nothing known; the binding's own gaps are listed in its source.
+ *
+ * @module
+ */
+
+import { existsSync } from 'node:fs';
+import { constants } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { ErrorClass, type ErrorClassCode, MPIError } from '../../errors.js';
+
+/** Returned by the starting functions: the operation completed; its status is in `statusBuffer`. */
+export const RC_DONE = -1;
+/** Returned by the starting functions: the operation failed; the MPI error code is in `statusBuffer[ST_ERROR]`. */
+export const RC_ERROR = -2;
+/** Index of the source rank in `statusBuffer`. */
+export const ST_SOURCE = 0;
+/** Index of the tag in `statusBuffer`. */
+export const ST_TAG = 1;
+/** Index of the byte count in `statusBuffer`. */
+export const ST_COUNT = 2;
+/** Index of the MPI error code (0: none) in `statusBuffer`. */
+export const ST_ERROR = 3;
+/** Index of the request id (or RC_DONE / RC_ERROR) after `imrecv`. */
+export const ST_ID = 4;
+
+/**
+ * A user reduction as the binding calls it: `inout[i] = in[i] op inout[i]`
+ * over `len` elements of the datatype at `datatypeIndex`. The ArrayBuffers
+ * are lent for the duration of the call only.
+ */
+export type NativeUserOp = (invec: ArrayBuffer, inoutvec: ArrayBuffer, len: number, datatypeIndex: number) => void;
+
+/**
+ * What native/mpi4ts_native.c exports. Communicators are integer handles (0
+ * WORLD, 1 SELF); requests are integer ids; a starting function returns an id
+ * (pending), {@link RC_DONE} or {@link RC_ERROR}. Ranks and tags use the JS
+ * constants (ANY_SOURCE -1, ANY_TAG -1, PROC_NULL -2); the binding maps them.
+ */
+export interface NativeMPI {
+  /** `[source, tag, byteCount, errorCode, requestId, ...]` of the last completed operation. */
+  readonly statusBuffer: Int32Array;
+  readonly threadRequested: number;
+  readonly threadProvided: number;
+  /** True when the addon called MPI_Init_thread (false when MPI was already initialised). */
+  readonly ownsInit: boolean;
+  /** Datatype names as in `src/datatype.ts` (`'MPI_DOUBLE'`); a datatype's index is its position. */
+  readonly datatypeNames: readonly string[];
+  /** `MPI_Type_get_extent` of each datatype, in bytes. */
+  readonly datatypeExtents: readonly number[];
+  /** Predefined op names (`'MPI_SUM'`); an op's index is its position. User ops follow. */
+  readonly opNames: readonly string[];
+  /** The library's number of each error class, by mpi4ts name (`ERR_TRUNCATE`). */
+  readonly errorClasses: Readonly<Record<string, number>>;
+  /** `MPI_TAG_UB` of the library. */
+  readonly tagUB: number;
+  /** `MPI_Get_version`: `[version, subversion]`. */
+  readonly version: readonly [number, number];
+
+  isend(comm: number, data: Uint8Array, dest: number, tag: number, sync: number): number;
+  irecv(comm: number, into: Uint8Array, source: number, tag: number): number;
+  /**
+   * Matches (MPI_Improbe, repeated for up to `microseconds`) and receives a
+   * message of unknown size; undefined if none matches.
+   */
+  imrecv(comm: number, source: number, tag: number, microseconds?: number): Uint8Array | undefined;
+  test(id: number): boolean;
+  testSpin(id: number, microseconds: number): boolean;
+  /**
+   * Tests `ids[0..n)` at once, repeatedly for up to `microseconds` until one
+   * completes; the completed ones are moved to the front; returns how many.
+   */
+  testsome(ids: Int32Array, n: number, microseconds: number, yieldWhenIdle: number): number;
+  /** MPI_Iprobe, repeated for up to `microseconds`; status written when true. */
+  iprobe(comm: number, source: number, tag: number, microseconds?: number): boolean;
+
+  commRankSize(comm: number): [number, number];
+  /** A new handle, or -1 when `color` was UNDEFINED. */
+  commSplit(comm: number, color: number, key: number): number;
+  /** MPI_Comm_dup (blocking): a new handle. */
+  commDup(comm: number): number;
+  commFree(comm: number): void;
+  /** COMM_WORLD rank of each rank of the (local) group. */
+  commWorldRanks(comm: number): Int32Array;
+  /** MPI_Comm_create_group over the ranks `members` of `comm`; only they call it. */
+  commCreateGroup(comm: number, members: Int32Array, tag: number): number;
+  /** MPI_Intercomm_create; `peer` matters at the local leader only (null elsewhere). */
+  intercommCreate(local: number, localLeader: number, peer: number | null, remoteLeader: number, tag: number): number;
+  /** MPI_Intercomm_merge: the handle of the merged intracommunicator. */
+  intercommMerge(inter: number, high: number): number;
+  /** MPI_Comm_remote_size. */
+  commRemoteSize(inter: number): number;
+  /** COMM_WORLD rank of each remote rank; -1 for processes outside this COMM_WORLD. */
+  commRemoteWorldRanks(inter: number): Int32Array;
+  /** MPI_Comm_spawn (blocking, collective): the intercommunicator to the children. */
+  commSpawn(comm: number, command: string, args: readonly string[], maxprocs: number, root: number, wdir: string): number;
+  /** MPI_Comm_get_parent: a handle, or -1 when this job was not spawned. */
+  commGetParent(): number;
+
+  ibarrier(comm: number): number;
+  ibcast(comm: number, buf: Uint8Array, root: number): number;
+  igatherv(comm: number, send: Uint8Array | null, recv: Uint8Array | null, counts: Int32Array | null,
+    displs: Int32Array | null, root: number): number;
+  iscatterv(comm: number, send: Uint8Array | null, counts: Int32Array | null, displs: Int32Array | null,
+    recv: Uint8Array | null, root: number): number;
+  iallgatherv(comm: number, send: Uint8Array | null, recv: Uint8Array, counts: Int32Array, displs: Int32Array): number;
+  ialltoallv(comm: number, send: Uint8Array | null, sendCounts: Int32Array, sendDispls: Int32Array, recv: Uint8Array,
+    recvCounts: Int32Array, recvDispls: Int32Array): number;
+  ireduce(comm: number, send: ArrayBufferView | null, recv: ArrayBufferView | null, count: number, datatype: number,
+    op: number, root: number): number;
+  iallreduce(comm: number, send: ArrayBufferView | null, recv: ArrayBufferView, count: number, datatype: number,
+    op: number): number;
+  ireduceScatter(comm: number, send: ArrayBufferView | null, recv: ArrayBufferView, counts: Int32Array,
+    datatype: number, op: number): number;
+  iscan(comm: number, send: ArrayBufferView | null, recv: ArrayBufferView, count: number, datatype: number, op: number,
+    exclusive: number): number;
+
+  opCreate(fn: NativeUserOp, commute: boolean): number;
+  opFree(op: number): void;
+  opTakeError(op: number): unknown;
+
+  /** `[errorClass, errorString]` of an MPI error code (library numbering). */
+  errorInfo(code: number): [number, string];
+  processorName(): string;
+  libraryVersion(): string;
+  wtime(): number;
+  wtick(): number;
+  abort(code: number): never;
+  /** Arranges MPI_Abort(code) when the process exits (after Node has printed a fatal error). */
+  abortAtExit(code: number): void;
+  /** MPI_Finalize, once; true if this call did it. */
+  finalize(): boolean;
+  /**
+   * Diagnostic: seconds per one-way trip of a C MPI_Send/MPI_Recv loop with
+   * `peer` (with `nonblocking` 1: MPI_Isend/MPI_Irecv + MPI_Test, as the JS path).
+   */
+  _pingpong(peer: number, bytes: number, iterations: number, nonblocking?: number): number;
+}
+
+/** Where the addon is looked for: `MPI4TS_NATIVE`, else native/build/Release of this package. */
+export function nativePath(): string {
+  const fromEnv = process.env.MPI4TS_NATIVE;
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  // src/transport/mpi/native.ts and dist/transport/mpi/native.js sit at the same depth.
+  return fileURLToPath(new URL('../../../native/build/Release/mpi4ts_native.node', import.meta.url));
+}
+
+let loaded: NativeMPI | undefined;
+
+/**
+ * Loads the binding (once), which initialises MPI.
+ *
+ * The library is loaded with RTLD_GLOBAL so that MPI's own plugins (Open MPI's
+ * MCA components) can resolve the library's symbols.
+ *
+ * @throws MPIError (`ERR_OTHER`) when the addon is not built or cannot load,
+ *   saying how to build it.
+ */
+export function loadNative(): NativeMPI {
+  if (loaded !== undefined) return loaded;
+  const file = nativePath();
+  if (!existsSync(file)) {
+    throw new MPIError(ErrorClass.ERR_OTHER, 'MPI.Init',
+      `the native mpi transport is not built (${file} is missing): install Open MPI or MPICH (mpicc on PATH), ` +
+      'then run `npx mpi4ts build-mpi`');
+  }
+  const module = { exports: {} as NativeMPI };
+  try {
+    process.dlopen(module, file, constants.dlopen.RTLD_NOW | constants.dlopen.RTLD_GLOBAL);
+  } catch (cause) {
+    throw new MPIError(ErrorClass.ERR_OTHER, 'MPI.Init',
+      `cannot load the native mpi transport ${file}: ${(cause as Error).message}. ` +
+      'If the MPI library changed since it was built, rebuild it with `npx mpi4ts build-mpi`', { cause });
+  }
+  loaded = module.exports;
+  return loaded;
+}
+
+const classByLibraryNumber = new Map<number, ErrorClassCode>();
+
+/** The mpi4ts error class of a library error class number (mapped by name). */
+export function errorClassOf(native: NativeMPI, libraryClass: number): ErrorClassCode {
+  if (classByLibraryNumber.size === 0) {
+    for (const [name, value] of Object.entries(native.errorClasses)) {
+      const mine = (ErrorClass as Record<string, ErrorClassCode>)[name];
+      if (mine !== undefined) classByLibraryNumber.set(value, mine);
+    }
+  }
+  return classByLibraryNumber.get(libraryClass) ?? ErrorClass.ERR_OTHER;
+}
+
+/**
+ * An {@link MPIError} for an MPI error code: its class from `MPI_Error_class`,
+ * and `MPI_Error_string` in the message after `detail`.
+ */
+export function mpiError(native: NativeMPI, code: number, call: string, detail?: string): MPIError {
+  const [libraryClass, text] = native.errorInfo(code);
+  const cls = errorClassOf(native, libraryClass);
+  return new MPIError(cls, call, detail === undefined ? text : `${detail}: ${text}`);
+}
+
+/**
+ * Turns what a binding call threw into an {@link MPIError}: MPI failures carry
+ * `mpiErrorCode`; the binding's own checks carry a `code` like `'MPI_ERR_COMM'`.
+ */
+export function asMPIError(native: NativeMPI, thrown: unknown, call: string): MPIError {
+  if (thrown instanceof MPIError) return thrown;
+  const e = thrown as { mpiErrorCode?: unknown; code?: unknown; message?: unknown };
+  if (typeof e?.mpiErrorCode === 'number') return mpiError(native, e.mpiErrorCode, call);
+  const message = typeof e?.message === 'string' ? e.message.replace(/^mpi4ts_native: /, '') : String(thrown);
+  const name = typeof e?.code === 'string' ? e.code.replace(/^MPI_/, '') : '';
+  const cls = (ErrorClass as Record<string, ErrorClassCode>)[name] ?? ErrorClass.ERR_INTERN;
+  return new MPIError(cls, call, message, { cause: thrown });
+}

@@ -1,0 +1,149 @@
+/**
+ * The `mpi` transport: ranks are processes started by `mpiexec`/`srun`, and
+ * messages, matching and collectives are a real MPI library's (Open MPI or
+ * MPICH) through the native binding in native/mpi4ts_native.c.
+ *
+ * MPI-4.1 §11.2 (initialization: MPI_Init_thread when the binding loads, at
+ * MPI_THREAD_FUNNELED unless `MPI4TS_THREAD_LEVEL` says otherwise, since only
+ * the JS main thread calls MPI), §11.2.2 (MPI_Finalize at process exit),
+ * §11.3 / §9.5 (MPI_Abort), §9.1 (MPI_Get_processor_name,
+ * MPI_Get_library_version, MPI_Get_version), §9.6 (MPI_Wtime, MPI_Wtick),
+ * §9.3 (MPI_ERRORS_RETURN on every communicator: errors become MPIErrors).
+ *
+ * At exit with code 0 the process finalizes MPI. At a non-zero exit (an
+ * uncaught exception, `process.exit(1)`) it calls MPI_Abort instead, so that
+ * the launcher ends the whole job at once rather than every other rank
+ * hanging in a message from this one (or this one hanging in MPI_Finalize).
+ *
+ * Dynamic processes (§11.8): `parent` is MPI_Comm_get_parent's
+ * intercommunicator; endpoints spawn with MPI_Comm_spawn.
+ *
+ * Unfinished: Split_type, Comm_connect / accept, memory from MPI_Alloc_mem
+ * (`alloc` returns plain memory, which MPI moves without copies anyway).
+ *
+ * @module
+ */
+
+import type { TypedArray } from '../../datatype.js';
+import { setErrorRank } from '../../errors.js';
+import type { Endpoint, Transport } from '../transport.js';
+import { MpiEndpoint, MpiInterEndpoint, type MpiContext } from './endpoint.js';
+import { loadNative, type NativeMPI } from './native.js';
+import { Progress } from './progress.js';
+
+/** MPI's thread support levels by number (MPI-4.1 §11.2.1). */
+const threadLevelNames = ['MPI_THREAD_SINGLE', 'MPI_THREAD_FUNNELED', 'MPI_THREAD_SERIALIZED', 'MPI_THREAD_MULTIPLE'];
+
+/** The transport over a native MPI library. Create it with {@link createMpiTransport}. */
+export class MpiTransport implements Transport {
+  readonly name = 'mpi' as const;
+  readonly worldRank: number;
+  readonly worldSize: number;
+  readonly world: MpiEndpoint;
+  readonly self: MpiEndpoint;
+  /** The intercommunicator to the job that spawned this one (`MPI_Comm_get_parent`), if any. */
+  readonly parent: MpiInterEndpoint | undefined;
+  /** The binding itself, for diagnostics and benchmarks. */
+  readonly native: NativeMPI;
+  /** The progress engine that waits for pending requests. */
+  readonly progress: Progress;
+
+  constructor(native: NativeMPI) {
+    this.native = native;
+    this.progress = new Progress(native);
+    const [worldRank, worldSize] = native.commRankSize(0);
+    const ctx: MpiContext = { native, progress: this.progress, status: native.statusBuffer, worldSize };
+    this.world = MpiEndpoint.create(ctx, 0, 'COMM_WORLD');
+    this.self = MpiEndpoint.create(ctx, 1, 'COMM_SELF');
+    this.worldRank = worldRank;
+    this.worldSize = worldSize;
+    const parent = native.commGetParent();
+    this.parent = parent < 0 ? undefined : MpiInterEndpoint.create(ctx, parent, 'parent', this.world);
+  }
+
+  /** Plain memory: MPI reads and writes typed arrays in place, so any memory is as good. */
+  alloc<T extends TypedArray>(arrayType: { new (buffer: ArrayBufferLike, byteOffset: number, length: number): T;
+    readonly BYTES_PER_ELEMENT: number }, length: number): T {
+    return new arrayType(new ArrayBuffer(length * arrayType.BYTES_PER_ELEMENT), 0, length);
+  }
+
+  abort(code: number, reason: string): never {
+    if (reason !== '') process.stderr.write(`mpi4ts: rank ${this.worldRank} aborts the job (code ${code}): ${reason}\n`);
+    return this.native.abort(code);
+  }
+
+  processorName(): string {
+    return this.native.processorName();
+  }
+
+  libraryVersion(): string {
+    return this.native.libraryVersion();
+  }
+
+  wtick(): number {
+    return this.native.wtick();
+  }
+
+  /** `MPI_Wtime`: seconds since some time in the past. */
+  wtime(): number {
+    return this.native.wtime();
+  }
+
+  /** `MPI_Query_thread`: the thread level MPI granted (`MPI.THREAD_*`). */
+  get threadLevel(): number {
+    return this.native.threadProvided;
+  }
+
+  /** The name of {@link threadLevel}, such as `'MPI_THREAD_FUNNELED'`. */
+  get threadLevelName(): string {
+    return threadLevelNames[this.native.threadProvided] ?? `level ${this.native.threadProvided}`;
+  }
+
+  /** `MPI_TAG_UB` of the library: tags above it fail with `ERR_TAG`. */
+  get tagUpperBound(): number {
+    return this.native.tagUB;
+  }
+
+  /** `MPI_Get_version`: the MPI standard version the library implements. */
+  get version(): readonly [number, number] {
+    return this.native.version;
+  }
+
+  /** MPI_Finalize now (it also happens at exit); true if this call did it. */
+  finalize(): boolean {
+    return this.native.finalize();
+  }
+}
+
+let transport: MpiTransport | undefined;
+
+/**
+ * The `mpi` transport of this process (created once): loads the binding,
+ * which initialises MPI, and arranges MPI_Finalize (exit code 0) or
+ * MPI_Abort (any other code) at exit.
+ *
+ * @throws MPIError when the binding is not built or cannot load; the message
+ *   says how to build it (`npx mpi4ts build-mpi`).
+ */
+export function createMpiTransport(): MpiTransport {
+  if (transport !== undefined) return transport;
+  const native = loadNative();
+  const created = new MpiTransport(native);
+  transport = created;
+  setErrorRank(created.worldRank);
+  process.on('exit', (code) => {
+    if (code === 0) {
+      native.finalize();
+    } else {
+      // Only this rank knows it failed: end the job rather than let the others wait
+      // for it. At C exit, so that Node prints the fatal error first.
+      native.abortAtExit(code);
+    }
+  });
+  return created;
+}
+
+/** The endpoint type of this transport, for code that needs the MPI-specific extras. */
+export type { MpiEndpoint };
+/** Re-exported for callers that only import the transport module. */
+export type { Endpoint };

@@ -1,0 +1,82 @@
+// The conformance suite on the native MPI transport: the same SPMD programs
+// as on shm, started by the system's mpiexec (Open MPI in CI), once with
+// Open MPI's default transports and once with TCP only, as between nodes.
+// Needs the addon (npx mpi4ts build-mpi) and mpiexec; run by `npm run test:mpi`.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { describe, it } from 'node:test';
+import { linesStartingWith, root } from '../helpers/launch.js';
+
+const env = { ...process.env, OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1', OMPI_MCA_rmaps_base_oversubscribe: '1' };
+
+function run(command: string, args: readonly string[], timeoutMs = 300_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  return new Promise((resolve) => child.on('close', (code) => {
+    clearTimeout(timer);
+    resolve({ code, stdout, stderr });
+  }));
+}
+
+function mpiexec(ranks: number, tcp: boolean, program: readonly string[]) {
+  return run('mpiexec', ['--oversubscribe', ...(tcp ? ['--mca', 'btl', 'tcp,self'] : []), '-n', String(ranks),
+    process.execPath, ...program]);
+}
+
+const programs = [
+  ['test/conformance/p2p.ts', 'p2p ok'],
+  ['test/conformance/collectives.ts', 'collectives ok'],
+  ['test/conformance/communicators.ts', 'communicators ok'],
+] as const;
+
+for (const tcp of [false, true]) {
+  describe(`conformance under mpiexec${tcp ? ' --mca btl tcp,self' : ''}`, () => {
+    for (const ranks of [2, 4]) {
+      for (const [script, done] of programs) {
+        it(`${script} with ${ranks} ranks`, async () => {
+          const result = await mpiexec(ranks, tcp, ['bin/mpi4ts.js', script]);
+          assert.equal(result.code, 0, result.stderr);
+          const lines = linesStartingWith(result.stdout, done).map((line) => line.split(' ').slice(0, 3).join(' '));
+          assert.deepEqual(lines, Array.from({ length: ranks }, (_, r) => `${done} ${r}`).sort());
+        });
+      }
+    }
+  });
+}
+
+describe('native transport', () => {
+  for (const test of ['p2p', 'comm', 'collectives', 'intercomm']) {
+    it(`test/native/${test}.ts with 2 and 4 ranks`, async () => {
+      for (const ranks of [2, 4]) {
+        const result = await mpiexec(ranks, false, ['--import', 'tsx', `test/native/${test}.ts`]);
+        assert.equal(result.code, 0, `${ranks} ranks:\n${result.stdout}\n${result.stderr}`);
+      }
+    });
+  }
+
+  it('is picked automatically under mpiexec and reports the MPI library', async () => {
+    const result = await mpiexec(2, false, ['bin/mpi4ts.js', 'test/programs/library.ts']);
+    assert.equal(result.code, 0, result.stderr);
+    const lines = linesStartingWith(result.stdout, 'library');
+    assert.equal(lines.length, 2);
+    for (const line of lines) assert.match(line, /^library (0|1) of 2: Open MPI v\d/);
+  });
+
+  it('runs through mpiexec with npx mpi4ts --transport mpi', async () => {
+    const result = await run(process.execPath, ['bin/mpi4ts.js', '--transport', 'mpi', '-n', String(Math.max(2, availableParallelism())),
+      'test/programs/library.ts']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(linesStartingWith(result.stdout, 'library').length, Math.max(2, availableParallelism()));
+  });
+
+  it('takes the job down when a rank throws', async () => {
+    const result = await mpiexec(2, false, ['bin/mpi4ts.js', 'test/programs/failures.ts', 'throw']);
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, /boom from the culprit/);
+  });
+});
