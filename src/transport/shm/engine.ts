@@ -167,6 +167,7 @@ export class ShmEngine {
   private readonly maskIndex: number;
   private readonly textEncoder = new TextEncoder();
   private handling = false;
+  private settling = false;
   /** What every eager standard send returns: complete as soon as the data is in the ring. */
   private readonly sent: SendOperation;
 
@@ -467,15 +468,21 @@ export class ShmEngine {
     });
   }
 
+  /** Resolves the waiters whose wait is over. A probe's readiness check polls, so this may re-enter: then it returns. */
   private settleWaiters(): void {
-    const waiters = this.waiters;
-    for (let i = 0; i < waiters.length;) {
-      if (waiters[i]!.waitable.isReady()) {
-        waiters[i]!.resolve();
-        waiters.splice(i, 1);
-      } else {
-        i++;
+    if (this.settling) return;
+    this.settling = true;
+    try {
+      const waiters = this.waiters;
+      let kept = 0;
+      for (let i = 0; i < waiters.length; i++) {
+        const waiter = waiters[i]!;
+        if (waiter.waitable.isReady()) waiter.resolve();
+        else waiters[kept++] = waiter;
       }
+      waiters.length = kept;
+    } finally {
+      this.settling = false;
     }
   }
 
