@@ -13,8 +13,8 @@
  */
 
 /**
- * The MPI error classes, numbered as in Open MPI and MPICH (MPI-4.1 §9.4,
- * table 9.1) so that a class read from a native MPI library maps one to one.
+ * The MPI error classes (MPI-4.1 §9.4, table 9.1), numbered as in Open MPI.
+ * MPICH numbers some differently; the native transport maps classes by name.
  */
 export const ErrorClass = {
   SUCCESS: 0,
@@ -37,7 +37,7 @@ export const ErrorClass = {
   ERR_INTERN: 17,
   ERR_IN_STATUS: 18,
   ERR_PENDING: 19,
-  ERR_NO_MEM: 34,
+  ERR_NO_MEM: 39,
   ERR_SPAWN: 50,
   ERR_UNSUPPORTED_OPERATION: 52,
   ERR_LASTCODE: 92,

@@ -73,8 +73,9 @@ export interface PointToPoint {
   isend(data: Uint8Array, dest: number, tag: number, sync: boolean): Operation;
   /**
    * Starts a receive (MPI-4.1 §3.7.2). With `into`, the message lands there and
-   * a longer message fails with `ERR_TRUNCATE`, staying unreceived. Without it,
-   * the whole message is delivered as {@link Operation.data} (object messages).
+   * a longer message fails with `ERR_TRUNCATE` (shm leaves it queued for a
+   * receive that fits; an MPI library consumes it). Without it, the whole
+   * message is delivered as {@link Operation.data} (object messages).
    */
   irecv(into: Uint8Array | undefined, source: number, tag: number): Operation;
   /** The envelope of the first message that a receive would match now, if any (§3.8.1). */
