@@ -91,10 +91,8 @@ export function waitTextOffset(size: number, rank: number): number {
   return (GLOBAL_WORDS + size * RANK_WORDS + size * maskWords(size)) * 4 + rank * WAIT_TEXT_BYTES;
 }
 
-/** Bytes before a ring's data area: head and tail on separate cache lines. */
+/** Bytes before a ring's data area: the consumer's words on a cache line of their own. */
 export const RING_HEADER_BYTES = 128;
-/** Int32 index, within a ring header, of the producer's write position. */
-export const RING_HEAD = 0;
 /** Int32 index, within a ring header, of the consumer's read position. */
 export const RING_TAIL = 16;
 /** Int32 index, within a ring header, of the flag a producer sets when the ring was full. */

@@ -3,16 +3,22 @@
  *
  * A record is a 32-byte header of eight Int32 words plus an optional payload,
  * padded to 8 bytes. A record never wraps: when it does not fit before the end
- * of the data area, the producer fills the rest with a padding record. Head and
- * tail are byte counters that wrap at 2^32; the data area is a power of two.
- * The producer publishes with `Atomics.store(head)` after writing, the consumer
- * frees with `Atomics.store(tail)` after reading, so plain reads and writes of
- * the record itself are ordered by those two seq-cst operations.
+ * of the data area, the producer fills the rest with a padding record. The
+ * data area is a power of two; positions are byte counters that wrap at 2^32.
+ *
+ * The producer publishes a record by storing its kind word last, with
+ * `Atomics.store`; a zero kind means "nothing yet". So the consumer reads no
+ * shared head position, only the record itself: one cache line less per
+ * message. To keep that true, the consumer zeroes the kind of every record it
+ * frees, and the producer zeroes the kind word just past each record it
+ * writes before publishing it (it leaves 8 bytes of room for that). The
+ * consumer frees space with `Atomics.store(tail)`, which the producer reads
+ * only when the ring looks full.
  *
  * @module
  */
 
-import { RING_HEAD, RING_HEADER_BYTES, RING_PRODUCER_WAITING, RING_TAIL } from './layout.js';
+import { RING_HEADER_BYTES, RING_PRODUCER_WAITING, RING_TAIL } from './layout.js';
 
 /** Bytes of a record header. */
 export const RECORD_HEADER_BYTES = 32;
@@ -35,7 +41,10 @@ export const Word = {
 
 /** Record kinds. */
 export const Kind = {
-  PAD: 0,
+  /** Not written yet. */
+  NONE: 0,
+  /** Filler up to the end of the data area; the next record is at its start. */
+  PAD: 5,
   /** Message with its payload inline. */
   EAGER: 1,
   /** Eager message whose sender waits for an ACK once it is matched (Ssend). */
@@ -56,13 +65,12 @@ export class Ring {
   readonly base: number;
   readonly capacity: number;
   private readonly mask: number;
-  private readonly headIndex: number;
   private readonly tailIndex: number;
   private readonly waitingIndex: number;
+  /** Producer side: where the next record goes. */
+  private head = 0;
   /** Producer side: the consumer's read position as last seen; re-read only when the ring looks full. */
   private knownTail = 0;
-  /** Consumer side: the producer's write position as last seen; re-read only when the ring looks empty. */
-  private knownHead = 0;
 
   constructor(words: Int32Array, bytes: Uint8Array, offset: number, capacity: number) {
     this.words = words;
@@ -70,7 +78,6 @@ export class Ring {
     this.base = offset + RING_HEADER_BYTES;
     this.capacity = capacity;
     this.mask = capacity - 1;
-    this.headIndex = offset / 4 + RING_HEAD;
     this.tailIndex = offset / 4 + RING_TAIL;
     this.waitingIndex = offset / 4 + RING_PRODUCER_WAITING;
   }
@@ -87,29 +94,36 @@ export class Ring {
   push(kind: number, context: number, tag: number, payloadBytes: number, request: number, offset: number, arena: number,
     payload: Uint8Array | undefined): boolean {
     const words = this.words;
-    const head = words[this.headIndex]!;
+    const head = this.head;
     const need = Ring.recordBytes(payload === undefined ? 0 : payload.byteLength);
-    let free = this.capacity - ((head - this.knownTail) | 0);
-    if (free < 2 * need) {
-      this.knownTail = Atomics.load(words, this.tailIndex);
-      free = this.capacity - ((head - this.knownTail) | 0);
-    }
-    let position = head & this.mask;
+    const position = head & this.mask;
     const contiguous = this.capacity - position;
-    let advance = need;
-    if (need > contiguous) {
-      if (free < contiguous + need) return false;
-      const pad = (this.base + position) >> 2;
-      words[pad + Word.KIND] = Kind.PAD;
-      words[pad + Word.LENGTH] = contiguous;
-      advance += contiguous;
-      position = 0;
-    } else if (free < need) {
-      return false;
+    // Room for the record, the zeroed kind word after it, and padding to the end if it must wrap.
+    const room = (need > contiguous ? contiguous : 0) + need + 8;
+    if (this.capacity - ((head - this.knownTail) | 0) < room) {
+      this.knownTail = Atomics.load(words, this.tailIndex);
+      if (this.capacity - ((head - this.knownTail) | 0) < room) return false;
     }
+    if (need > contiguous) {
+      const pad = (this.base + position) >> 2;
+      words[pad + Word.LENGTH] = contiguous;
+      this.write(0, need, kind, context, tag, payloadBytes, request, offset, arena, payload);
+      Atomics.store(words, pad + Word.KIND, Kind.PAD);
+      this.head = (head + contiguous + need) | 0;
+    } else {
+      this.write(position, need, kind, context, tag, payloadBytes, request, offset, arena, payload);
+      this.head = (head + need) | 0;
+    }
+    return true;
+  }
+
+  /** Producer: writes a record at `position` of the data area and publishes it. */
+  private write(position: number, need: number, kind: number, context: number, tag: number, payloadBytes: number,
+    request: number, offset: number, arena: number, payload: Uint8Array | undefined): void {
+    const words = this.words;
     const at = this.base + position;
     const w = at >> 2;
-    words[w + Word.KIND] = kind;
+    if (position + need < this.capacity) words[(at + need) >> 2] = Kind.NONE;
     words[w + Word.LENGTH] = need;
     words[w + Word.CONTEXT] = context;
     words[w + Word.TAG] = tag;
@@ -125,8 +139,7 @@ export class Ring {
       if (length <= 64) for (let i = 0; i < length; i++) bytes[into + i] = payload[i]!;
       else bytes.set(payload, into);
     }
-    Atomics.store(words, this.headIndex, (head + advance) | 0);
-    return true;
+    Atomics.store(words, w + Word.KIND, kind);
   }
 
   /** Producer: marks that it waits for room, so the consumer rings its doorbell after reading. */
@@ -147,19 +160,20 @@ export class Ring {
     const words = this.words;
     for (;;) {
       const tail = words[this.tailIndex]!;
-      if (tail === this.knownHead) {
-        this.knownHead = Atomics.load(words, this.headIndex);
-        if (tail === this.knownHead) return -1;
-      }
       const at = this.base + (tail & this.mask);
-      if (words[(at >> 2) + Word.KIND] !== Kind.PAD) return at;
-      Atomics.store(words, this.tailIndex, (tail + words[(at >> 2) + Word.LENGTH]!) | 0);
+      const kind = Atomics.load(words, at >> 2);
+      if (kind === Kind.NONE) return -1;
+      if (kind !== Kind.PAD) return at;
+      this.release(at);
     }
   }
 
   /** Consumer: frees the record at `at` (from {@link peek}) once it has been read. */
   release(at: number): void {
-    const tail = this.words[this.tailIndex]!;
-    Atomics.store(this.words, this.tailIndex, (tail + this.words[(at >> 2) + Word.LENGTH]!) | 0);
+    const words = this.words;
+    const w = at >> 2;
+    const length = words[w + Word.LENGTH]!;
+    words[w + Word.KIND] = Kind.NONE;
+    Atomics.store(words, this.tailIndex, (words[this.tailIndex]! + length) | 0);
   }
 }
