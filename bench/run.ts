@@ -21,12 +21,13 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BEGIN = '<!-- bench:begin -->';
 const END = '<!-- bench:end -->';
 
-type Impl = 'mpi4ts' | 'mpi4py' | 'c';
+/** mpi4ts on its embedded transport, mpi4ts on the native MPI transport, and the peers. */
+type Impl = 'mpi4ts' | 'mpi4ts-mpi' | 'mpi4py' | 'c';
 type Program = 'pingpong' | 'collectives';
 type Rec = Readonly<Record<string, string>>;
 type Unit = 'us' | 'ms' | 'GB/s';
 
-const IMPLS: readonly Impl[] = ['mpi4ts', 'mpi4py', 'c'];
+const IMPLS: readonly Impl[] = ['mpi4ts', 'mpi4ts-mpi', 'mpi4py', 'c'];
 const KiB = 1024;
 const MiB = 1024 * 1024;
 
@@ -223,6 +224,16 @@ function detectPeers(mpi: MpiInfo, cdir: string, python: string | undefined): Pe
       args: [launcher, '-n', String(ranks), path.join('bench', `${program}.ts`), cases],
     }),
   };
+  const addon = path.join(ROOT, 'native', 'build', 'Release', 'mpi4ts_native.node');
+  // The same mpi4ts programs, started by mpiexec: they pick the native transport themselves.
+  const native: Peer = {
+    impl: 'mpi4ts-mpi',
+    missing: mpi.mpiexec === undefined ? 'no mpiexec' : !existsSync(addon) ? 'addon not built (npx mpi4ts build-mpi)' : ts.missing,
+    command: (program, ranks, cases) => ({
+      cmd: mpi.mpiexec ?? 'mpiexec',
+      args: [...mpiexecArgs(mpi, ranks), process.execPath, launcher, path.join('bench', `${program}.ts`), cases],
+    }),
+  };
   const py: Peer = {
     impl: 'mpi4py',
     missing: mpi.mpiexec === undefined || python === undefined ? 'not installed' : undefined,
@@ -239,7 +250,7 @@ function detectPeers(mpi: MpiInfo, cdir: string, python: string | undefined): Pe
       args: [...mpiexecArgs(mpi, ranks), path.join(cdir, program), cases],
     }),
   };
-  return [ts, py, c];
+  return [ts, native, py, c];
 }
 
 // ---------------------------------------------------------------- running
@@ -433,8 +444,8 @@ function fmtCell(c: Cell, unit: Unit): string {
 }
 
 /** mpi4ts time ÷ peer time (for bandwidth: peer GB/s ÷ mpi4ts GB/s); below 1 = mpi4ts faster. */
-function ratio(row: Row, peer: Impl): string {
-  const a = row.cell('mpi4ts');
+function ratio(row: Row, peer: Impl, of: Impl = 'mpi4ts'): string {
+  const a = row.cell(of);
   const b = row.cell(peer);
   if (!('value' in a) || !('value' in b) || a.value <= 0 || b.value <= 0) return '';
   const r = row.unit === 'GB/s' ? b.value / a.value : a.value / b.value;
@@ -463,7 +474,7 @@ function buildLines(res: Results, opts: Options): Line[] {
         label,
         unit,
         // The peers have one kind of buffer: their row is the same in both mpi4ts variants.
-        cell: (impl) => res.find(impl, 'pingpong', 2, { kind: impl === 'mpi4ts' ? kind : 'buf', bytes: String(n) }, field, scale),
+        cell: (impl) => res.find(impl, 'pingpong', 2, { kind: impl.startsWith('mpi4ts') ? kind : 'buf', bytes: String(n) }, field, scale),
         ...(!withTarget ? {} : n === 8 ? { target: atMost(0.5, 'us') } : n === 4 * MiB ? { target: atLeast(8, 'GB/s') } : {}),
       };
     };
@@ -514,15 +525,18 @@ function buildLines(res: Results, opts: Options): Line[] {
 }
 
 function renderTable(lines: readonly Line[], cLabel: string): string {
-  const header = ['Measurement', 'mpi4ts', 'mpi4py', cLabel, 'mpi4ts ÷ mpi4py', `mpi4ts ÷ C`, 'target (mpi4ts)'];
+  const header = ['Measurement', 'mpi4ts (shm)', 'mpi4ts (mpi)', 'mpi4py', cLabel, 'shm ÷ mpi4py', 'shm ÷ C',
+    'mpi ÷ mpi4py', 'mpi ÷ C', 'target (shm)'];
   const rows: string[][] = lines.map((l) =>
     'group' in l
-      ? [`**${l.group}**`, '', '', '', '', '', '']
+      ? [`**${l.group}**`, ...new Array<string>(header.length - 1).fill('')]
       : [
           l.label,
           ...IMPLS.map((impl) => fmtCell(l.cell(impl), l.unit)),
           ratio(l, 'mpi4py'),
           ratio(l, 'c'),
+          ratio(l, 'mpi4py', 'mpi4ts-mpi'),
+          ratio(l, 'c', 'mpi4ts-mpi'),
           targetText(l),
         ],
   );
@@ -571,8 +585,10 @@ const LEGEND = `Ping-pong: one-way time = round trip / 2 between ranks 0 and 1; 
 \`MPI.alloc(Uint8Array, n)\` buffers, then on plain \`new Uint8Array(n)\` (the peers have one kind
 of buffer, shown in both). Collectives: the slowest rank's mean time per call; sizes are the Bcast
 buffer, the Allreduce vector (bytes / 8 doubles) and the Alltoall block sent to each rank.
-Ratios are mpi4ts time ÷ peer time (GB/s rows: peer GB/s ÷ mpi4ts GB/s): below 1.00x, mpi4ts is
-faster. ✓ / ✗: whether mpi4ts meets its target. Details: bench/README.md.`;
+mpi4ts (shm) is the embedded transport (\`npx mpi4ts -n 2\`); mpi4ts (mpi) is the same program under
+mpiexec on the native transport, over the same Open MPI as the peers. Ratios are mpi4ts time ÷ peer
+time (GB/s rows: peer GB/s ÷ mpi4ts GB/s): below 1.00x, mpi4ts is faster. ✓ / ✗: whether mpi4ts
+on shm meets its target. Details: bench/README.md.`;
 
 function newFileHeader(m: Machine): string {
   return `# Benchmarks

@@ -40,7 +40,8 @@ function inPlaceOnlyAtRoot(call: string): Error {
   return errors.buffer(call, 'MPI.IN_PLACE is valid here at the root only');
 }
 
-function required(spec: unknown, what: string, call: string): void {
+/** Throws `ERR_BUFFER` when a buffer that matters on this rank is missing or `MPI.IN_PLACE`. */
+export function required(spec: unknown, what: string, call: string): void {
   if (spec === undefined || spec === null || spec === IN_PLACE) throw errors.buffer(call, `${what} is required here`);
 }
 
@@ -50,7 +51,8 @@ function blocksOf(v: VectorMessage): { counts: number[]; displs: number[] } {
   return { counts: v.counts.map((c) => c * unit), displs: v.displs.map((d) => d * unit) };
 }
 
-function checkUniform(v: VectorMessage, call: string, what: string): void {
+/** Throws `ERR_COUNT` unless the blocks of `v` are equal (the non-v collectives). */
+export function checkUniform(v: VectorMessage, call: string, what: string): void {
   if (v.counts.some((c) => c !== v.counts[0])) {
     throw errors.count(call, `the ${what} buffer needs equal blocks here (use the v-form for [${v.counts.join(', ')}])`);
   }

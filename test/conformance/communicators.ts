@@ -188,6 +188,145 @@ if (size >= 2) {
   const scattered = await inter.scatter(color === 0 && inter.rank === 0 ? expectedRemote.map((r) => r * 2) : undefined,
     color === 0 ? (inter.rank === 0 ? MPI.ROOT : MPI.PROC_NULL) : 0);
   if (color === 1) assert.equal(scattered, rank * 2);
+
+  // Buffer collectives. Roots sit at either end of either group (not only
+  // the leaders); PROC_NULL ranks' buffers must stay untouched.
+  const remoteWorld = (i: number): number => expectedRemote[i]!;
+  const remoteSum = expectedRemote.reduce((a, b) => a + b, 0);
+  /** What this rank passes as root when local rank `at` of group `rootColor` is the root. */
+  const rootArg = (rootColor: number, at: number): number =>
+    color === rootColor ? (inter.rank === at ? MPI.ROOT : MPI.PROC_NULL) : at;
+  const sentinel = (n: number): Int32Array => new Int32Array(n).fill(-1);
+  const untouched = (buf: Int32Array): void => assert.ok(buf.every((v) => v === -1), `PROC_NULL buffer changed: ${buf}`);
+  const lastOf0 = Math.ceil(size / 2) - 1;
+  const lastOf1 = size - Math.ceil(size / 2) - 1;
+  {
+    // Gather: root is group 0's leader
+    const root = rootArg(0, 0);
+    const recv = root === MPI.ROOT ? new Int32Array(2 * remoteSize) : sentinel(2 * remoteSize);
+    await inter.Gather(color === 1 ? Int32Array.of(rank, rank * 10) : null, color === 0 ? recv : null, root);
+    if (root === MPI.ROOT) assert.deepEqual(Array.from(recv), expectedRemote.flatMap((r) => [r, r * 10]));
+    else untouched(recv);
+  }
+  {
+    // Gatherv: root is group 1's last rank; remote rank i sends i + 1 elements, blocks one apart
+    const root = rootArg(1, lastOf1);
+    const counts = expectedRemote.map((_, i) => i + 1);
+    const displs = counts.map((_, i) => (i * (i + 1)) / 2 + i);
+    const recv = sentinel(displs[remoteSize - 1]! + counts[remoteSize - 1]! + 1);
+    await inter.Gatherv(color === 0 ? new Int32Array(inter.rank + 1).fill(rank) : null,
+      root === MPI.ROOT ? [recv, [counts, displs], MPI.INT] : null, root);
+    if (root === MPI.ROOT) {
+      const want = new Int32Array(recv.length).fill(-1);
+      counts.forEach((c, i) => want.fill(remoteWorld(i), displs[i]!, displs[i]! + c));
+      assert.deepEqual(Array.from(recv), Array.from(want));
+    } else {
+      untouched(recv);
+    }
+  }
+  {
+    // Scatter: root is group 1's last rank; remote rank i gets [100 + 2i, 101 + 2i]
+    const root = rootArg(1, lastOf1);
+    const send = root === MPI.ROOT ? Int32Array.from({ length: 2 * remoteSize }, (_, k) => 100 + k) : null;
+    const recv = sentinel(2);
+    await inter.Scatter(send, recv, root);
+    if (color === 0) assert.deepEqual(Array.from(recv), [100 + 2 * inter.rank, 101 + 2 * inter.rank]);
+    else untouched(recv);
+  }
+  {
+    // Scatterv: root is group 0's last rank; remote rank i gets i + 1 copies of 7 * i
+    const root = rootArg(0, lastOf0);
+    const counts = expectedRemote.map((_, i) => i + 1);
+    const displs = counts.map((_, i) => (i * (i + 1)) / 2);
+    const all = Int32Array.from(counts.flatMap((c, i) => new Array<number>(c).fill(7 * i)));
+    const recv = sentinel(inter.rank + 1);
+    await inter.Scatterv(root === MPI.ROOT ? [all, [counts, displs], MPI.INT] : null, recv, root);
+    if (color === 1) assert.deepEqual(Array.from(recv), new Array<number>(inter.rank + 1).fill(7 * inter.rank));
+    else untouched(recv);
+  }
+  {
+    // Allgather and Allgatherv: each rank gets the remote group's blocks
+    const all = new Int32Array(remoteSize);
+    await inter.Allgather(Int32Array.of(rank), all);
+    assert.deepEqual(Array.from(all), expectedRemote);
+    const counts = expectedRemote.map((_, i) => i + 1);
+    const allv = new Float64Array(counts.reduce((a, b) => a + b, 0));
+    await inter.Allgatherv(new Float64Array(inter.rank + 1).fill(rank + 0.5), [allv, [counts], MPI.DOUBLE]);
+    assert.deepEqual(Array.from(allv), expectedRemote.flatMap((r, i) => new Array<number>(i + 1).fill(r + 0.5)));
+  }
+  {
+    // Alltoall with block sizes that differ between the groups: group 0 sends
+    // blocks of 2 and receives blocks of 1, group 1 the reverse
+    const out = color === 0 ? 2 : 1;
+    const inn = color === 0 ? 1 : 2;
+    const send = Int32Array.from({ length: out * remoteSize }, (_, k) => rank * 100 + Math.floor(k / out) * 10 + (k % out));
+    const recv = new Int32Array(inn * remoteSize);
+    await inter.Alltoall(send, recv);
+    assert.deepEqual(Array.from(recv),
+      Array.from({ length: inn * remoteSize }, (_, k) => remoteWorld(Math.floor(k / inn)) * 100 + inter.rank * 10 + (k % inn)));
+    // Alltoallv: local rank a sends (a + b) % 3 elements to remote rank b
+    const sendCounts = expectedRemote.map((_, j) => (inter.rank + j) % 3);
+    const recvCounts = expectedRemote.map((_, i) => (inter.rank + i) % 3);
+    const sendv = Int32Array.from(sendCounts.flatMap((c, j) => Array.from({ length: c }, (_, k) => rank * 100 + j * 10 + k)));
+    const recvv = new Int32Array(recvCounts.reduce((a, b) => a + b, 0));
+    await inter.Alltoallv([sendv, [sendCounts], MPI.INT], [recvv, [recvCounts], MPI.INT]);
+    assert.deepEqual(Array.from(recvv),
+      recvCounts.flatMap((c, i) => Array.from({ length: c }, (_, k) => remoteWorld(i) * 100 + inter.rank * 10 + k)));
+    // alltoall of values
+    const got = await inter.alltoall(expectedRemote.map((_, j) => `${rank}->${j}`));
+    assert.deepEqual(got, expectedRemote.map((r) => `${r}->${inter.rank}`));
+  }
+  {
+    // Reduce: root is group 0's last rank, gets the sum over group 1
+    const root = rootArg(0, lastOf0);
+    const recv = sentinel(2);
+    await inter.Reduce(color === 1 ? Int32Array.of(rank, 1) : null, color === 0 ? recv : null, MPI.SUM, root);
+    if (root === MPI.ROOT) assert.deepEqual(Array.from(recv), [remoteSum, remoteSize]);
+    else untouched(recv);
+  }
+  {
+    // Allreduce: each group gets the other's sum, and a non-commutative op in
+    // the other group's rank order. Affine maps x -> a x + b as [a, b],
+    // composed left to right: (a1, b1) op (a2, b2) = (a1 a2, b1 a2 + b2).
+    const sums = new Int32Array(1);
+    await inter.Allreduce(Int32Array.of(rank), sums, MPI.SUM);
+    assert.equal(sums[0], remoteSum);
+    const compose = MPI.Op.Create((invec: Float64Array, inout: Float64Array) => {
+      for (let k = 0; k < invec.length; k += 2) {
+        const [a1, b1, a2, b2] = [invec[k]!, invec[k + 1]!, inout[k]!, inout[k + 1]!];
+        inout[k] = a1 * a2;
+        inout[k + 1] = b1 * a2 + b2;
+      }
+    });
+    const composed = new Float64Array(2);
+    await inter.Allreduce(Float64Array.of(2, rank + 1), composed, compose);
+    let [a, b] = [1, 0];
+    for (const r of expectedRemote) [a, b] = [a * 2, b * 2 + r + 1];
+    assert.deepEqual(Array.from(composed), [a, b]);
+  }
+  {
+    // Reduce_scatter_block: both groups send localSize * remoteSize elements;
+    // each rank gets its block of remoteSize elements of the other group's sum
+    const n = inter.size * remoteSize;
+    const recv = new Int32Array(remoteSize);
+    await inter.Reduce_scatter_block(Int32Array.from({ length: n }, (_, k) => rank * 100 + k), recv, MPI.SUM);
+    assert.deepEqual(Array.from(recv),
+      Array.from({ length: remoteSize }, (_, t) => remoteSum * 100 + remoteSize * (inter.rank * remoteSize + t)));
+  }
+  // argument errors
+  await rejectsWith(inter.Gather(null, null, remoteSize), MPI.ERR_ROOT, /Intercomm\.Gather: invalid root/);
+  await rejectsWith(inter.Allreduce(MPI.IN_PLACE as never, new Int32Array(1)), MPI.ERR_BUFFER, /Intercomm\.Allreduce: MPI\.IN_PLACE/);
+  await rejectsWith(inter.Reduce_scatter_block(new Int32Array(inter.size + 1), new Int32Array(1)), MPI.ERR_COUNT,
+    /Intercomm\.Reduce_scatter_block: the send buffer holds/);
+  await rejectsWith(inter.Alltoallv([new Int32Array(remoteSize + 1), [new Array<number>(remoteSize + 1).fill(1)], MPI.INT],
+    new Int32Array(remoteSize)), MPI.ERR_COUNT, new RegExp(`Intercomm\\.Alltoallv: counts must be ${remoteSize} non-negative`));
+  {
+    // a root expecting more than the other group sends: a count error at the root
+    const root = rootArg(0, 0);
+    const gathering = inter.Gather(color === 1 ? Int32Array.of(rank) : null, new Int32Array(2 * remoteSize), root);
+    if (root === MPI.ROOT) await rejectsWith(gathering, MPI.ERR_COUNT, /Intercomm\.Gather: remote rank 0 sent 4 bytes where 8/);
+    else await gathering;
+  }
   await inter.Barrier();
   // Merge: the group passing high=false comes first
   const merged = await inter.Merge(color === 1);
