@@ -102,9 +102,16 @@ async function sync(): Promise<void> {
   }
 }
 
-/** Flag messages and Barriers until rank 0 has spent `ms` milliseconds (it sends 0 to stop). */
+/**
+ * Flag messages, Barriers and small Bcasts, Allreduces and Alltoalls until rank 0 has spent `ms`
+ * milliseconds (it sends 0 to stop): the JIT compiles the paths the timed phases take.
+ */
 async function warmUp(ms: number): Promise<void> {
   const flag = new Uint8Array(1);
+  const small = new Float64Array(1);
+  const smallOut = new Float64Array(1);
+  const blocks = new Uint8Array(8 * size);
+  const blocksOut = new Uint8Array(8 * size);
   const t0 = MPI.Wtime();
   for (let go = 1; go !== 0; ) {
     if (rank === 0) {
@@ -116,6 +123,9 @@ async function warmUp(ms: number): Promise<void> {
       go = flag[0] ?? 0;
     }
     await sync();
+    await bcast?.(flag, 0);
+    await allreduce?.(small, smallOut, SUM);
+    await alltoall?.(blocks, blocksOut);
   }
 }
 

@@ -307,4 +307,21 @@ describe('application programs', () => {
       assert.ok(Math.abs(Number(match[2]) - Math.abs(pi - Math.PI)) < 1e-13, lines[0]);
     }
   });
+
+  it('heat2d: the Cartesian solver matches the sequential one, with the same checksum on any grid of ranks', options, async () => {
+    // 60x45 does not divide evenly over 2, 3 or 4 rows or columns of ranks.
+    const checksums = new Set<string>();
+    for (const [ranks, grid] of [[1, '1x1'], [2, '2x1'], [4, '2x2'], [6, '3x2']] as const) {
+      const lines = await run('heat2d', ranks, ['60', '45', '50', '--check']);
+      assert.equal(lines.length, 3, lines.join('\n'));
+      assert.match(lines[0]!, new RegExp(`^heat2d: 60x45, 50 iterations, ${ranks} ranks? \\(${grid} grid\\): \\d+\\.\\d{3} s$`));
+      const checksum = /^checksum = (\d+\.\d+)$/.exec(lines[1]!);
+      assert.ok(checksum, lines[1]);
+      checksums.add(checksum[1]!);
+      const diff = /^max \|parallel - sequential\| = (\S+)$/.exec(lines[2]!);
+      assert.ok(diff, lines[2]);
+      assert.ok(Number(diff[1]) <= 1e-12, lines[2]);
+    }
+    assert.equal(checksums.size, 1, `checksums differ: ${[...checksums].join(', ')}`);
+  });
 });

@@ -107,6 +107,16 @@ const programs: Record<string, { ranks: number; check: (result: JobResult) => vo
     ranks: 1,
     check: (r) => assert.deepEqual(succeeded(r), ['parent got [10,11,12]']),
   },
+  'examples/readme/halo.ts': {
+    ranks: 4,
+    // A 2x2 grid: -1 where the neighbour is MPI.PROC_NULL, else the neighbour's rank.
+    check: (r) => assert.deepEqual(succeeded(r), [
+      'rank 0 at (0, 0): up -1, down 2, left -1, right 1',
+      'rank 1 at (0, 1): up -1, down 3, left 0, right -1',
+      'rank 2 at (1, 0): up 0, down -1, left -1, right 3',
+      'rank 3 at (1, 1): up 1, down -1, left 2, right -1',
+    ]),
+  },
 };
 
 describe('README code blocks', () => {
