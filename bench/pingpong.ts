@@ -79,7 +79,10 @@ async function objectLoop(it: number): Promise<void> {
   }
 }
 
-/** 8-byte round trips until rank 0 has spent `ms` milliseconds (it sends 0 to stop). */
+/**
+ * 8-byte round trips and small-object round trips until rank 0 has spent `ms` milliseconds (it
+ * sends 0 to stop): the JIT compiles the paths the timed phases take, as in a long-running program.
+ */
 async function warmUp(ms: number): Promise<void> {
   const buf = new Uint8Array(8);
   const t0 = MPI.Wtime();
@@ -89,9 +92,12 @@ async function warmUp(ms: number): Promise<void> {
       buf[0] = go;
       await comm.Send(buf, 1, 0);
       await comm.Recv(buf, 1, 0);
+      await comm.send(MSG, 1, 0);
+      await comm.recv(1, 0);
     } else if (rank === 1) {
       await comm.Recv(buf, 0, 0);
       await comm.Send(buf, 0, 0);
+      await comm.send(await comm.recv(0, 0), 0, 0);
       go = buf[0] ?? 0;
     } else go = 0;
   }

@@ -92,7 +92,7 @@ const COLL_QUICK = [8, 64 * KiB, MiB];
 const COLL_OPS = ['bcast', 'allreduce', 'alltoall'] as const;
 const ANCHOR_ALLREDUCE = 8 * MiB; // 1,048,576 doubles
 /** Untimed start-up warm-up of every program: threads, JIT and transport settle first. */
-const WARM_MS = 500;
+const WARM_MS = 1500;
 
 /** The anchors' ping-pong iteration counts. */
 function pingpongIters(bytes: number, quick: boolean): number {

@@ -156,7 +156,6 @@ describe('README code blocks', () => {
       const text = readFileSync(join(root, file), 'utf8');
       for (const [, target] of text.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {
         if (/^[a-z]+:/.test(target!)) continue; // a web address
-        if (target === 'BENCHMARKS.md') continue; // written by `npm run bench -- --write`
         assert.ok(existsSync(join(root, dir, target!)), `${file} links to ${target!}, which does not exist`);
       }
     }
