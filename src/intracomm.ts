@@ -19,8 +19,10 @@
  * ranks must call the same collectives in the same order; on shm a mismatch
  * (another collective, root or size) rejects with an error naming both calls.
  *
- * Unfinished: neighbourhood collectives, persistent collectives
- * (`Bcast_init`), intercommunicator collectives.
+ * Neighbourhood collectives live on `Cartcomm` (topology.ts), intercommunicator
+ * collectives on `Intercomm` (intercomm.ts).
+ *
+ * Unfinished: persistent collectives (`Bcast_init`), graph topologies.
  *
  * @module
  */

@@ -13,7 +13,7 @@
  * @module
  */
 
-import { ANY_TAG, PROC_NULL } from './constants.js';
+import { ANY_TAG, PROC_NULL, UNDEFINED } from './constants.js';
 import { Status } from './status.js';
 import type { Operation } from './transport/transport.js';
 
@@ -114,7 +114,7 @@ export class Request<T = unknown> {
 
   /** `MPI_Waitany`: resolves with `[index, value]` of the first request to complete. */
   static async waitany<T>(requests: readonly Request<T>[], status?: Status): Promise<[number, T | undefined]> {
-    if (requests.length === 0) return [-32766, undefined];
+    if (requests.length === 0) return [UNDEFINED, undefined];
     for (;;) {
       const [index, flag, value] = Request.testany(requests, status);
       if (flag) return [index, value];
@@ -148,7 +148,7 @@ export class Request<T = unknown> {
     for (let i = 0; i < requests.length; i++) {
       if (requests[i]!.isComplete()) return [i, true, requests[i]!.finish(status)];
     }
-    return [-32766, requests.length === 0, undefined];
+    return [UNDEFINED, requests.length === 0, undefined];
   }
 
   static Testany(requests: readonly Request[], status?: Status): [number, boolean] {
