@@ -64,8 +64,9 @@ class Job {
       heapBytes: options.heapSize ?? defaultHeapBytes(capacity),
     });
     this.control = new Int32Array(this.memory.control);
-    // Spinning helps latency only when every rank has a core of its own.
-    this.spinMicros = options.ranks <= availableParallelism() ? 100 : 10;
+    // Spinning helps latency only when every rank has a core of its own; then a wait spins up to a
+    // millisecond, since a wake-up from Atomics.waitAsync costs tens of microseconds.
+    this.spinMicros = options.ranks <= availableParallelism() ? 1000 : 10;
   }
 
   run(): Promise<number> {
