@@ -30,8 +30,6 @@ export interface JobMemory {
 export const Global = {
   /** Next free communicator context id (allocated with Atomics.add). */
   NEXT_CONTEXT: 0,
-  /** Set by the launcher to stop every rank. */
-  ABORTED: 1,
 } as const;
 
 const GLOBAL_WORDS = 16;
