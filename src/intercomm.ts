@@ -32,14 +32,7 @@ import { errors } from './errors.js';
 import { Group } from './group.js';
 import type { Intracomm } from './intracomm.js';
 import { type Op, ops } from './op.js';
-import type { InterEndpoint, Operation, PointToPoint } from './transport/transport.js';
-
-async function settled(ops: readonly Operation[]): Promise<void> {
-  for (const op of ops) {
-    await op.wait();
-    if (op.error !== undefined) throw op.error;
-  }
-}
+import { type InterEndpoint, type Operation, type PointToPoint, completeAll } from './transport/transport.js';
 
 /** Receives of whole messages from every rank of a remote group of `n`, for {@link exchange}. */
 function wholeFrom(n: number): (readonly [number, undefined])[] {
@@ -56,7 +49,7 @@ async function exchange(channel: PointToPoint, tag: number, sends: readonly (rea
   receives: readonly (readonly [number, Uint8Array | undefined])[], call: string): Promise<Uint8Array[]> {
   const recvOps = receives.map(([source, into]) => channel.irecv(into, source, tag));
   const sendOps = sends.map(([dest, data]) => channel.isend(data, dest, tag, false));
-  await settled([...recvOps, ...sendOps]);
+  await completeAll([...recvOps, ...sendOps]);
   return recvOps.map((op, i) => {
     const [source, into] = receives[i]!;
     if (into === undefined) return op.data!;
@@ -185,15 +178,15 @@ export class Intercomm extends Comm<InterEndpoint> {
     const local = endpoint.local.auxiliary;
     if (endpoint.rank === 0) {
       const op = endpoint.channel.irecv(into, root, tag);
-      await settled([op]);
+      await completeAll([op]);
       const data = into ?? op.data!;
       const sends: Operation[] = [];
       for (let r = 1; r < endpoint.size; r++) sends.push(local.isend(data, r, tag, false));
-      await settled(sends);
+      await completeAll(sends);
       return data;
     }
     const op = local.irecv(into, 0, tag);
-    await settled([op]);
+    await completeAll([op]);
     return into ?? op.data!;
   }
 
@@ -205,7 +198,7 @@ export class Intercomm extends Comm<InterEndpoint> {
     await endpoint.local.collectives.barrier();
     if (endpoint.rank === 0) {
       const empty = new Uint8Array(0);
-      await settled([endpoint.channel.isend(empty, 0, tag, false), endpoint.channel.irecv(empty, 0, tag)]);
+      await completeAll([endpoint.channel.isend(empty, 0, tag, false), endpoint.channel.irecv(empty, 0, tag)]);
     }
     await endpoint.local.collectives.barrier();
   }
@@ -223,7 +216,7 @@ export class Intercomm extends Comm<InterEndpoint> {
     const message = parseBuffer(buf, call);
     const role = this.role(root, call);
     const tag = this.nextTag();
-    if (role === 'root') await settled([this.endpoint(call).channel.isend(message.bytes, 0, tag, false)]);
+    if (role === 'root') await completeAll([this.endpoint(call).channel.isend(message.bytes, 0, tag, false)]);
     else if (role === 'receiver') await this.fanOut(root, tag, message.bytes, call);
   }
 
@@ -233,7 +226,7 @@ export class Intercomm extends Comm<InterEndpoint> {
     const role = this.role(root, call);
     const tag = this.nextTag();
     if (role === 'root') {
-      await settled([this.endpoint(call).channel.isend(encode(obj, call), 0, tag, false)]);
+      await completeAll([this.endpoint(call).channel.isend(encode(obj, call), 0, tag, false)]);
       return obj;
     }
     if (role === 'idle') return undefined;

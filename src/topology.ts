@@ -22,7 +22,7 @@ import { decode, encode } from './codec/index.js';
 import { PROC_NULL, UNDEFINED } from './constants.js';
 import { errors } from './errors.js';
 import { Intracomm } from './intracomm.js';
-import type { Endpoint, Operation } from './transport/transport.js';
+import { type Endpoint, type Operation, completeAll } from './transport/transport.js';
 
 /**
  * `MPI_Dims_create` (MPI-4.1 §8.5.2): a balanced grid of `nnodes` ranks in
@@ -202,11 +202,7 @@ export class Cartcomm extends Intracomm {
     const receives: (Operation | undefined)[] = neighbors.map((source, k) =>
       source === PROC_NULL ? undefined : channel.irecv(incoming[k], source, base + (k ^ 1)));
     const sends = neighbors.map((dest, k) => (dest === PROC_NULL ? undefined : channel.isend(outgoing[k]!, dest, base + k, false)));
-    for (const op of [...receives, ...sends]) {
-      if (op === undefined) continue;
-      await op.wait();
-      if (op.error !== undefined) throw op.error;
-    }
+    await completeAll([...receives, ...sends]);
     return receives.map((op) => op?.data);
   }
 

@@ -90,6 +90,18 @@ export interface PointToPoint {
   free(): void;
 }
 
+/**
+ * Waits for every operation in turn and throws the first one's error;
+ * `undefined` entries (operations on `MPI.PROC_NULL`) are skipped.
+ */
+export async function completeAll(ops: readonly (Operation | undefined)[]): Promise<void> {
+  for (const op of ops) {
+    if (op === undefined) continue;
+    await op.wait();
+    if (op.error !== undefined) throw op.error;
+  }
+}
+
 /** The transport side of one intracommunicator. Ranks are ranks of this communicator. */
 export interface Endpoint extends PointToPoint {
   /** Collective operations over this communicator (MPI-4.1 §6). */

@@ -17,7 +17,9 @@
 import { PointToPointCollectives } from '../../collective/point_to_point.js';
 import { UNDEFINED } from '../../constants.js';
 import { errors } from '../../errors.js';
-import type { Collectives, Endpoint, Envelope, InterEndpoint, Operation, PointToPoint } from '../transport.js';
+import {
+  type Collectives, type Endpoint, type Envelope, type InterEndpoint, type Operation, type PointToPoint, completeAll,
+} from '../transport.js';
 import type { ShmEngine } from './engine.js';
 import { hasLauncher, requestSpawn } from './launcher_link.js';
 
@@ -31,13 +33,6 @@ function inverse(engine: ShmEngine, group: Int32Array): Int32Array {
   return rankOf;
 }
 
-async function settled(...ops: Operation[]): Promise<void> {
-  for (const op of ops) {
-    await op.wait();
-    if (op.error !== undefined) throw op.error;
-  }
-}
-
 function int32Bytes(values: Int32Array): Uint8Array {
   return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
 }
@@ -45,7 +40,7 @@ function int32Bytes(values: Int32Array): Uint8Array {
 /** Receives a whole message of Int32 values. */
 async function receiveInts(channel: PointToPoint, source: number, tag: number): Promise<Int32Array> {
   const op = channel.irecv(undefined, source, tag);
-  await settled(op);
+  await completeAll([op]);
   const data = op.data!;
   return new Int32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
 }
@@ -148,7 +143,7 @@ export class ShmEndpoint extends ShmPointToPoint implements Endpoint {
     let context: number;
     if (members[0] === this.rank) {
       context = this.engine.allocateContext();
-      await settled(...members.slice(1).map((r) => channel.isend(int32Bytes(Int32Array.of(context)), r, protocolTag, false)));
+      await completeAll(members.slice(1).map((r) => channel.isend(int32Bytes(Int32Array.of(context)), r, protocolTag, false)));
     } else {
       context = (await receiveInts(channel, members[0]!, protocolTag))[0]!;
     }
@@ -163,10 +158,10 @@ export class ShmEndpoint extends ShmPointToPoint implements Endpoint {
       const offer = Int32Array.of(this.engine.allocateContext(), ...this.group);
       const send = peer.isend(int32Bytes(offer), remoteLeader, tag, false);
       const theirs = await receiveInts(peer, remoteLeader, tag);
-      await settled(send);
+      await completeAll([send]);
       message = Int32Array.of(Math.min(offer[0]!, theirs[0]!), ...theirs.subarray(1));
       const channel = this.auxiliary;
-      await settled(...this.others(localLeader).map((r) => channel.isend(int32Bytes(message), r, PROTOCOL_TAG, false)));
+      await completeAll(this.others(localLeader).map((r) => channel.isend(int32Bytes(message), r, PROTOCOL_TAG, false)));
     } else {
       message = await receiveInts(this.auxiliary, localLeader, PROTOCOL_TAG);
     }
@@ -192,7 +187,7 @@ export class ShmEndpoint extends ShmPointToPoint implements Endpoint {
       }
       answer = failure === '' ? Int32Array.of(context, ...ranks) : Int32Array.from(Buffer.from(failure, 'utf8'), (b) => -1 - b);
       const channel = this.auxiliary;
-      await settled(...this.others(root).map((r) => channel.isend(int32Bytes(answer), r, PROTOCOL_TAG, false)));
+      await completeAll(this.others(root).map((r) => channel.isend(int32Bytes(answer), r, PROTOCOL_TAG, false)));
     } else {
       answer = await receiveInts(this.auxiliary, root, PROTOCOL_TAG);
     }
@@ -240,10 +235,10 @@ export class ShmInterEndpoint extends ShmPointToPoint implements InterEndpoint {
       const offer = Int32Array.of(high ? 1 : 0, this.engine.allocateContext(), this.group[0]!);
       const send = this.channel.isend(int32Bytes(offer), 0, PROTOCOL_TAG, false);
       const theirs = await receiveInts(this.channel, 0, PROTOCOL_TAG);
-      await settled(send);
+      await completeAll([send]);
       const mineFirst = offer[0]! !== theirs[0]! ? offer[0] === 0 : offer[2]! < theirs[2]!;
       decision = Int32Array.of(mineFirst ? 1 : 0, Math.min(offer[1]!, theirs[1]!));
-      await settled(...Array.from({ length: this.size - 1 }, (_, i) =>
+      await completeAll(Array.from({ length: this.size - 1 }, (_, i) =>
         local.isend(int32Bytes(decision), i + 1, PROTOCOL_TAG, false)));
     } else {
       decision = await receiveInts(local, 0, PROTOCOL_TAG);
