@@ -15,24 +15,9 @@
  * @module
  */
 import { MPI } from 'mpi4ts';
+import { type Case, parseCases } from './cases.js';
 
 const DEFAULT_CASES = 'warm:0:500,barrier:0:20000,allreduce:8388608:50';
-
-interface Case {
-  readonly op: string;
-  readonly bytes: number;
-  readonly iters: number;
-}
-
-const CASE_RE = /^[a-z]+:\d+:\d+(,[a-z]+:\d+:\d+)*$/;
-
-function parseCases(): Case[] {
-  const spec = process.argv.slice(2).find((a) => CASE_RE.test(a)) ?? process.env['BENCH_CASES'] ?? DEFAULT_CASES;
-  return spec.split(',').map((c) => {
-    const [op = '', bytes = '0', iters = '1'] = c.split(':');
-    return { op, bytes: Number(bytes), iters: Math.max(1, Number(iters)) };
-  });
-}
 
 const comm = MPI.COMM_WORLD;
 const { rank, size } = comm;
@@ -130,7 +115,7 @@ async function warmUp(ms: number): Promise<void> {
 }
 
 function fail(c: Case, what: string): never {
-  throw new Error(`rank ${rank}: ${c.op} of ${c.bytes} B gave a wrong result (${what})`);
+  throw new Error(`rank ${rank}: ${c.name} of ${c.bytes} B gave a wrong result (${what})`);
 }
 
 type Bench = { readonly call: () => Promise<unknown>; readonly check: () => void };
@@ -142,7 +127,7 @@ async function repeat(call: () => Promise<unknown>, times: number): Promise<void
 /** The call to time and the check to run after it; 'missing' if mpi4ts lacks the call, undefined for an unknown op. */
 function prepare(c: Case): Bench | 'missing' | undefined {
   const n = c.bytes;
-  switch (c.op) {
+  switch (c.name) {
     case 'barrier':
       return barrier === undefined ? 'missing' : { call: barrier, check: () => undefined };
     case 'bcast': {
@@ -190,9 +175,9 @@ function prepare(c: Case): Bench | 'missing' | undefined {
   }
 }
 
-for (const c of parseCases()) {
+for (const c of parseCases(DEFAULT_CASES)) {
   usedPlain = false;
-  if (c.op === 'warm') {
+  if (c.name === 'warm') {
     await warmUp(c.iters);
     continue;
   }
@@ -200,7 +185,7 @@ for (const c of parseCases()) {
   if (bench === undefined) continue;
   if (bench === 'missing') {
     // Every rank lacks the same call, so skipping the case is safe.
-    if (rank === 0) console.log(`op=${c.op} ranks=${size} bytes=${c.bytes} error=not_implemented`);
+    if (rank === 0) console.log(`op=${c.name} ranks=${size} bytes=${c.bytes} error=not_implemented`);
     continue;
   }
   const { call } = bench;
@@ -216,6 +201,6 @@ for (const c of parseCases()) {
   bench.check();
   if (rank === 0) {
     const mem = usedPlain ? ' mem=plain' : '';
-    console.log(`op=${c.op} ranks=${size} bytes=${c.bytes} iters=${c.iters} us=${(t * 1e6).toFixed(3)}${mem}`);
+    console.log(`op=${c.name} ranks=${size} bytes=${c.bytes} iters=${c.iters} us=${(t * 1e6).toFixed(3)}${mem}`);
   }
 }

@@ -13,26 +13,11 @@
  * @module
  */
 import { MPI } from 'mpi4ts';
+import { parseCases } from './cases.js';
 
 const DEFAULT_CASES =
   'warm:8:500,buf:8:20000,buf:1024:20000,buf:65536:20000,buf:1048576:1000,buf:4194304:200,buf:16777216:200,obj:0:20000,' +
   'plain:8:20000,plain:1024:20000,plain:65536:20000,plain:1048576:1000,plain:4194304:200,plain:16777216:200';
-
-interface Case {
-  readonly kind: string;
-  readonly bytes: number;
-  readonly iters: number;
-}
-
-const CASE_RE = /^[a-z]+:\d+:\d+(,[a-z]+:\d+:\d+)*$/;
-
-function parseCases(): Case[] {
-  const spec = process.argv.slice(2).find((a) => CASE_RE.test(a)) ?? process.env['BENCH_CASES'] ?? DEFAULT_CASES;
-  return spec.split(',').map((c) => {
-    const [kind = '', bytes = '0', iters = '1'] = c.split(':');
-    return { kind, bytes: Number(bytes), iters: Math.max(1, Number(iters)) };
-  });
-}
 
 const comm = MPI.COMM_WORLD;
 const rank = comm.rank;
@@ -124,12 +109,12 @@ async function measure(loop: (it: number) => Promise<void>, iters: number): Prom
   return (MPI.Wtime() - t0) / iters / 2;
 }
 
-for (const c of parseCases()) {
-  if (c.kind === 'warm') {
+for (const c of parseCases(DEFAULT_CASES)) {
+  if (c.name === 'warm') {
     await warmUp(c.iters);
     continue;
   }
-  if (c.kind === 'obj') {
+  if (c.name === 'obj') {
     const t = await measure(objectLoop, c.iters);
     if (rank === 0) {
       if (JSON.stringify(lastObject) !== JSON.stringify(MSG)) throw new Error(`object came back as ${JSON.stringify(lastObject)}`);
@@ -137,23 +122,23 @@ for (const c of parseCases()) {
     }
     continue;
   }
-  if (c.kind !== 'buf' && c.kind !== 'plain') continue;
+  if (c.name !== 'buf' && c.name !== 'plain') continue;
   let buf: Uint8Array;
   try {
-    buf = c.kind === 'buf' ? MPI.alloc(Uint8Array, c.bytes) : new Uint8Array(c.bytes);
+    buf = c.name === 'buf' ? MPI.alloc(Uint8Array, c.bytes) : new Uint8Array(c.bytes);
   } catch (err) {
     // Both ranks fail the same way before any message, so skipping the case is safe.
-    if (rank === 0) console.log(`op=pingpong kind=${c.kind} bytes=${c.bytes} error=${String(err).replace(/\s+/g, '_')}`);
+    if (rank === 0) console.log(`op=pingpong kind=${c.name} bytes=${c.bytes} error=${String(err).replace(/\s+/g, '_')}`);
     continue;
   }
   buf.fill(rank === 0 ? 1 : 2);
   const t = await measure((it) => bufferLoop(buf, it), c.iters);
   if (c.bytes > 0 && rank <= 1 && (buf[0] !== 1 || buf[c.bytes - 1] !== 1)) {
-    throw new Error(`rank ${rank}: ${c.kind} buffer of ${c.bytes} B holds wrong data after ping-pong`);
+    throw new Error(`rank ${rank}: ${c.name} buffer of ${c.bytes} B holds wrong data after ping-pong`);
   }
   if (rank === 0) {
     console.log(
-      `op=pingpong kind=${c.kind} bytes=${c.bytes} iters=${c.iters} one_way_us=${(t * 1e6).toFixed(3)} ` +
+      `op=pingpong kind=${c.name} bytes=${c.bytes} iters=${c.iters} one_way_us=${(t * 1e6).toFixed(3)} ` +
         `MBps=${(c.bytes / t / 1e6).toFixed(1)}`,
     );
   }
