@@ -125,7 +125,8 @@ class Decoder {
     return (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
   }
 
-  private f64(): number {
+  /** Reads 8 little-endian bytes into the scratch word that `tmpF64` and `tmpI64` view. */
+  private load8(): void {
     this.need(8);
     const b = this.bytes;
     const t = this.tmp8;
@@ -133,6 +134,10 @@ class Decoder {
     if (LITTLE_ENDIAN) for (let i = 0; i < 8; i++) t[i] = b[p + i]!;
     else for (let i = 0; i < 8; i++) t[7 - i] = b[p + i]!;
     this.pos = p + 8;
+  }
+
+  private f64(): number {
+    this.load8();
     return this.tmpF64[0]!;
   }
 
@@ -313,13 +318,7 @@ class Decoder {
   }
 
   private bigint64(): bigint {
-    this.need(8);
-    const b = this.bytes;
-    const t = this.tmp8;
-    const p = this.pos;
-    if (LITTLE_ENDIAN) for (let i = 0; i < 8; i++) t[i] = b[p + i]!;
-    else for (let i = 0; i < 8; i++) t[7 - i] = b[p + i]!;
-    this.pos = p + 8;
+    this.load8();
     return this.tmpI64[0]!;
   }
 
