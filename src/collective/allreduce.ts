@@ -15,6 +15,7 @@
  * @module
  */
 
+import { ring as ringAllgather } from './allgather.js';
 import type { Call } from './call.js';
 import type { Reduction } from './reduction.js';
 import { ringReduceScatter } from './ring.js';
@@ -81,15 +82,8 @@ export function* recursiveDoublingInPlace(call: Call, reduction: Reduction, acc:
 
 /** Ring reduce-scatter, then a ring allgather of the reduced blocks, in place in `recv`. */
 function* ring(call: Call, reduction: Reduction, send: Uint8Array | undefined, recv: Uint8Array): Algorithm<void> {
-  const { rank, size } = call;
-  const offsets = evenBlocks(recv.byteLength / reduction.unit, size, reduction.unit);
+  const offsets = evenBlocks(recv.byteLength / reduction.unit, call.size, reduction.unit);
   yield* ringReduceScatter(call, reduction, send ?? recv, recv, offsets, 0, send === undefined);
-  const block = (k: number): Uint8Array => recv.subarray(offsets[k], offsets[k + 1]);
-  const right = (rank + 1) % size;
-  const left = (rank - 1 + size) % size;
-  for (let s = 0; s < size - 1; s++) {
-    const out = (rank - s + size) % size;
-    const into = (rank - s - 1 + size) % size;
-    yield [call.send(block(out), right), call.recv(block(into), left)];
-  }
+  const displs = offsets.slice(0, call.size);
+  yield* ringAllgather(call, undefined, recv, displs.map((d, k) => offsets[k + 1]! - d), displs);
 }
