@@ -88,6 +88,24 @@ export class Call {
     return undefined;
   }
 
+  /**
+   * When a wait for `op` has to park: the mismatch error if the rank it
+   * waits for left a message of another call on this channel (it is not in
+   * this one, or the receive would have taken it), or has announced another
+   * collective as this call's number (see `PointToPoint.announce`). Two
+   * ranks that both wait for the other, such as two roots of one `Reduce`,
+   * learn so here: neither sends the message the other waits for.
+   */
+  stalled(op: Operation): Error | undefined {
+    const peer = op.awaitedRank;
+    if (peer === undefined) return undefined;
+    const queued = this.channel.iprobe(peer, ANY_TAG);
+    if (queued !== undefined) return this.mismatch(peer, queued.tag, queued.byteLength, -1);
+    const theirs = this.channel.peerCall?.(peer);
+    if (theirs === undefined || theirs === this.tag || fieldsOf(theirs).seq !== (this.seq & 0x7f)) return undefined;
+    return this.mismatch(peer, theirs, -1, -1);
+  }
+
   /** Wraps a receive posted with `ANY_TAG` from `source` so that its `error` checks it (see {@link verify}). */
   checked(op: Operation, expected: number, source: number): Operation {
     return new CheckedReceive(this, op, expected, source);
@@ -153,6 +171,10 @@ class CheckedReceive implements Operation {
 
   constructor(private readonly call: Call, private readonly inner: Operation, private readonly expected: number,
     private readonly source: number) {}
+
+  get awaitedRank(): number {
+    return this.source;
+  }
 
   test(): boolean {
     return this.inner.test();

@@ -25,13 +25,14 @@ import type { Collectives, Endpoint } from '../transport/transport.js';
 import { allgatherv } from './allgather.js';
 import { allreduce } from './allreduce.js';
 import { alltoallv } from './alltoall.js';
-import { barrier, fastBarrier } from './barrier.js';
+import { barrier, type BarrierFlags, fastBarrier, fastFlagBarrier, firstBarrier, flagBarrier } from './barrier.js';
 import { bcast } from './broadcast.js';
 import { gatherv, scatterv } from './gather.js';
 import { reduce } from './reduce.js';
 import { reduceScatter } from './reduce_scatter.js';
 import { bytesOf, Reduction } from './reduction.js';
-import { type Sequencer, sequencerOf } from './run.js';
+import type { Call } from './call.js';
+import { type Algorithm, type Detour, type Sequencer, sequencerOf } from './run.js';
 import { scan } from './scan.js';
 import { Code, opCode, signature } from './signature.js';
 
@@ -46,13 +47,30 @@ function sum(values: readonly number[]): number {
 /** {@link Collectives} over the point-to-point of a collective-context endpoint. */
 export class PointToPointCollectives implements Collectives {
   private readonly sequencer: Sequencer;
+  private readonly flagPaths: {
+    readonly fast: (call: Call) => Detour | Error | undefined;
+    readonly rest: (call: Call) => Algorithm<void>;
+    readonly first: (call: Call) => Algorithm<void>;
+  } | undefined;
 
-  constructor(readonly channel: Endpoint) {
+  /** @param flags - shared flag words for the barrier, when the transport has them */
+  constructor(readonly channel: Endpoint, private readonly flags?: BarrierFlags) {
     this.sequencer = sequencerOf(channel);
+    if (flags !== undefined) {
+      this.flagPaths = {
+        fast: (call) => fastFlagBarrier(call, flags),
+        rest: (call) => flagBarrier(call, flags),
+        first: (call) => firstBarrier(call, flags),
+      };
+    }
   }
 
   barrier(): Promise<void> {
-    return this.sequencer.startFast(BARRIER, fastBarrier, barrier);
+    const mode = this.flags?.mode ?? 'messages';
+    if (mode === 'messages') return this.sequencer.startFast(BARRIER, fastBarrier, barrier);
+    const paths = this.flagPaths!;
+    if (mode === 'flags') return this.sequencer.startFast(BARRIER, paths.fast, paths.rest);
+    return this.sequencer.start(BARRIER, paths.first).result();
   }
 
   bcast(buf: Uint8Array, root: number): Promise<void> {

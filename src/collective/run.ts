@@ -95,7 +95,9 @@ export class Sequencer implements CallHost {
   private open(sig: Signature): Call {
     const seq = this.calls++;
     this.history[seq % HISTORY] = sig;
-    return new Call(this.channel, sig, seq, this);
+    const call = new Call(this.channel, sig, seq, this);
+    this.channel.announce?.(call.tag);
+    return call;
   }
 
   /** Called by a run when it is done: starts the next one. */
@@ -215,6 +217,11 @@ export class CollectiveRun<T> implements Operation {
 
   /** Resumes once `pending` (the Promise of `blocker.wait()`) settles. */
   private park(blocker: Operation, pending: Promise<void>): void {
+    const mismatch = this.call.stalled(blocker);
+    if (mismatch !== undefined) {
+      this.fail(mismatch);
+      return;
+    }
     this.parked = blocker;
     this.resumer ??= () => {
       this.parked = undefined;

@@ -31,6 +31,12 @@ const MONITOR_INTERVAL_MS = 100;
 const DEFAULT_SPAWN_ROOM = 16;
 /** How long stopped ranks get before the launcher exits regardless. */
 const STOP_GRACE_MS = 2000;
+/**
+ * How long a rank's wait may sleep with its thread blocked before it parks
+ * in the event loop: short enough not to hold up microtasks for long, long
+ * enough for most exchanges (see ShmEngine.waitUntil).
+ */
+const BLOCK_MICROS = 20_000;
 
 interface Rank {
   /** Slot in the job's shared memory. */
@@ -65,7 +71,7 @@ class Job {
     });
     this.control = new Int32Array(this.memory.control);
     // Spinning helps latency only when every rank has a core of its own; then a wait spins up to a
-    // millisecond, since a wake-up from Atomics.waitAsync costs tens of microseconds.
+    // millisecond, since a wake-up costs tens of microseconds.
     this.spinMicros = options.ranks <= availableParallelism() ? 1000 : 10;
   }
 
@@ -79,7 +85,7 @@ class Job {
   }
 
   private start(slot: number, label: string, world: GroupBoot, parent: GroupBoot | undefined, script: ScriptBoot): void {
-    const mpi4ts: RankBoot = { rank: slot, memory: this.memory, tuning: { spinMicros: this.spinMicros }, world, parent };
+    const mpi4ts: RankBoot = { rank: slot, memory: this.memory, tuning: { spinMicros: this.spinMicros, blockMicros: BLOCK_MICROS }, world, parent };
     const worker = new Worker(new URL('./worker.js', import.meta.url), {
       workerData: { mpi4ts, script },
       stdout: true,

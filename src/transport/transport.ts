@@ -40,6 +40,8 @@ export interface Operation {
   readonly data: Uint8Array | undefined;
   /** Set when the operation failed, such as a truncated receive. */
   readonly error: Error | undefined;
+  /** Optional: the one rank whose message or signal completes this operation (a receive from a named source). */
+  readonly awaitedRank?: number;
   /**
    * What this operation is, for deadlock reports: `Send(dest=1, tag=0, 8000000 bytes)`.
    */
@@ -82,6 +84,14 @@ export interface PointToPoint {
   iprobe(source: number, tag: number): Envelope | undefined;
   /** Waits for a message that a receive would match (§3.8.1). */
   probe(source: number, tag: number): Promise<Envelope>;
+  /**
+   * Optional, for transports whose ranks can see each other's state: records
+   * that this rank called the collective whose messages carry `tag` on this
+   * context, for {@link peerCall}.
+   */
+  announce?(tag: number): void;
+  /** Optional: the tag of the collective that `rank` announced last on this context, if any. */
+  peerCall?(rank: number): number | undefined;
   /** Translates a rank of the local group to the transport's world rank. */
   worldRankOf(rank: number): number;
   /** Translates a rank of the addressed group to the transport's world rank. */

@@ -1,7 +1,5 @@
 // Ranks that call mismatched collectives: each mode makes one kind of
-// mismatch, and the job must fail with an MPIError naming both calls (or,
-// where no message of one call ever reaches the other, with the launcher's
-// deadlock report). Run with 2 or more ranks: `collective_mismatch.ts <mode>`.
+// mismatch, and the job must fail with an MPIError naming both calls. Run with 2 or more ranks: `collective_mismatch.ts <mode>`.
 import { MPI } from 'mpi4ts';
 
 const comm = MPI.COMM_WORLD;
@@ -30,8 +28,13 @@ switch (mode) {
   case 'gather': // a block of another size
     await comm.Gather(new Int32Array(rank === 1 ? 3 : 2), rank === 0 ? new Int32Array(2 * comm.size) : null, 0);
     break;
-  case 'deadlock': // another root that no message reveals: both wait for each other
+  case 'roots': // another root that no message reveals: both wait for each other
     await comm.Reduce(new Float64Array(1), new Float64Array(1), MPI.SUM, rank === 0 ? 0 : 1);
+    break;
+  case 'flags': // another collective against a barrier that runs on flags (after the first)
+    await comm.Barrier();
+    if (rank === 0) await comm.Bcast(new Float64Array(1), 0);
+    else await comm.Barrier();
     break;
   default:
     throw new Error(`unknown mode ${mode}`);

@@ -61,6 +61,34 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
   ok(Date.now() - t0 >= 30, 'Barrier: no rank leaves before rank 0 arrives');
   await comm.barrier();
   for (let i = 0; i < 50; i++) await comm.Barrier();
+  // Every rank in turn arrives late, on this communicator and on a copy freed after (whose flags, on shm, go back).
+  for (const target of [comm, await comm.Dup()]) {
+    for (let late = 0; late < size; late++) {
+      if (rank === late) await sleep(5);
+      const before = Date.now();
+      await target.Barrier();
+      const after = Date.now();
+      const arrivals = await comm.allgather(before);
+      ok(arrivals.every((t) => t <= after), `Barrier: rank ${rank} left before rank ${late} arrived`);
+    }
+    if (target !== comm) target.Free();
+  }
+  // More communicators with barriers than the shm transport has barrier flags for, live at once, then freed.
+  const many: (typeof comm)[] = [];
+  for (let i = 0; i < 80; i++) {
+    const dup = await comm.Dup();
+    await dup.Barrier();
+    many.push(dup);
+  }
+  await Promise.all(many.map((c) => c.Barrier()));
+  for (const c of many) c.Free();
+  for (let i = 0; i < 80; i++) {
+    const dup = await comm.Dup();
+    await dup.Barrier();
+    await dup.Barrier();
+    dup.Free();
+  }
+  same(await comm.allreduce(1), size, 'Barrier: flags given back');
 }
 
 // ------------------------------------------------------------ object forms

@@ -20,6 +20,7 @@ import { errors } from '../../errors.js';
 import {
   type Collectives, type Endpoint, type Envelope, type InterEndpoint, type Operation, type PointToPoint, completeAll,
 } from '../transport.js';
+import { ShmBarrierFlags } from './barrier_flags.js';
 import type { ShmEngine } from './engine.js';
 import { hasLauncher, requestSpawn } from './launcher_link.js';
 
@@ -89,6 +90,14 @@ class ShmPointToPoint implements PointToPoint {
     return found!;
   }
 
+  announce(tag: number): void {
+    this.engine.announce(this.context, tag);
+  }
+
+  peerCall(rank: number): number | undefined {
+    return this.engine.announcement(this.remoteGroup[rank]!, this.context);
+  }
+
   worldRankOf(rank: number): number {
     return this.group[rank]!;
   }
@@ -106,6 +115,7 @@ class ShmPointToPoint implements PointToPoint {
 export class ShmEndpoint extends ShmPointToPoint implements Endpoint {
   private collectiveEndpoint: Collectives | undefined;
   private auxiliaryEndpoint: ShmEndpoint | undefined;
+  private barrierFlags: ShmBarrierFlags | undefined;
 
   /** @param group - world ranks of the members, in rank order */
   constructor(engine: ShmEngine, context: number, group: Int32Array) {
@@ -113,8 +123,16 @@ export class ShmEndpoint extends ShmPointToPoint implements Endpoint {
   }
 
   get collectives(): Collectives {
-    this.collectiveEndpoint ??= new PointToPointCollectives(new ShmEndpoint(this.engine, this.context + 1, this.group));
+    if (this.collectiveEndpoint === undefined) {
+      if (this.size > 1) this.barrierFlags = new ShmBarrierFlags(this.engine, this.group, this.rank);
+      this.collectiveEndpoint = new PointToPointCollectives(new ShmEndpoint(this.engine, this.context + 1, this.group),
+        this.barrierFlags);
+    }
     return this.collectiveEndpoint;
+  }
+
+  override free(): void {
+    this.barrierFlags?.release();
   }
 
   get auxiliary(): ShmEndpoint {
@@ -219,6 +237,10 @@ export class ShmInterEndpoint extends ShmPointToPoint implements InterEndpoint {
   get local(): ShmEndpoint {
     this.localEndpoint ??= new ShmEndpoint(this.engine, this.context + 2, this.group);
     return this.localEndpoint;
+  }
+
+  override free(): void {
+    this.localEndpoint?.free();
   }
 
   get channel(): PointToPoint {

@@ -3,7 +3,8 @@
  *
  * Three kinds of SharedArrayBuffer:
  * - the control block: per-rank doorbells, sleep flags and state that the
- *   launcher reads to report deadlocks, plus job-wide counters;
+ *   launcher reads to report deadlocks, job-wide counters, and the flag
+ *   words of the communicators' barriers;
  * - the rings: one single-producer single-consumer ring per ordered pair of
  *   ranks, carrying eager messages and rendezvous control records;
  * - the heaps: one arena per rank, from which `MPI.alloc` and rendezvous
@@ -54,6 +55,13 @@ export const Slot = {
   PROGRESS: 17,
   /** Bytes of text in this rank's wait description. */
   WAIT_TEXT_LENGTH: 18,
+  /**
+   * The collective this rank called last: its channel's context and its tag
+   * (call number and signature), for ranks that wait on it to compare with
+   * their own call. -1 while being rewritten.
+   */
+  ANNOUNCED_CONTEXT: 19,
+  ANNOUNCED_TAG: 20,
 } as const;
 
 /** Set in a signal word while its rank sleeps: a producer that sees it calls `Atomics.notify`. */
@@ -89,6 +97,41 @@ export function waitTextOffset(size: number, rank: number): number {
   return (GLOBAL_WORDS + size * RANK_WORDS + size * maskWords(size)) * 4 + rank * WAIT_TEXT_BYTES;
 }
 
+/** Communicators whose barriers can run on flag words at once (the others use messages). */
+export const BARRIER_SLOTS = 64;
+/** Int32 words per member in a barrier slot: one flag per round, on a cache line of the member's own. */
+export const BARRIER_MEMBER_WORDS = 16;
+/** Int32 words of a barrier slot's header line, before its members' lines. */
+const BARRIER_HEADER_WORDS = 16;
+
+/** Words of a barrier slot's header, relative to {@link barrierSlotBase}. */
+export const BarrierHeader = {
+  /** One of {@link BarrierSlotState}. */
+  STATE: 0,
+  /** Members of the communicator using the slot. */
+  MEMBERS: 1,
+  /** Members that have freed the communicator: when all have, the slot can be taken again. */
+  RELEASED: 2,
+} as const;
+
+/** The life of a barrier slot. */
+export const BarrierSlotState = {
+  FREE: 0,
+  /** Being cleared for a new communicator by the rank that took it. */
+  CLAIMING: 1,
+  IN_USE: 2,
+} as const;
+
+/** Int32 index of the first word of the control block after the per-rank areas, on a cache line boundary. */
+function barrierAreaBase(size: number): number {
+  return Math.ceil(waitTextOffset(size, size) / 64) * 16;
+}
+
+/** Int32 index of barrier slot `slot`'s header; member `m`'s flags follow at `+ (m + 1) * BARRIER_MEMBER_WORDS`. */
+export function barrierSlotBase(size: number, slot: number): number {
+  return barrierAreaBase(size) + slot * (BARRIER_HEADER_WORDS + size * BARRIER_MEMBER_WORDS);
+}
+
 /** Bytes before a ring's data area: the consumer's words on a cache line of their own. */
 export const RING_HEADER_BYTES = 128;
 /** Int32 index, within a ring header, of the consumer's read position. */
@@ -121,7 +164,7 @@ export function defaultHeapBytes(size: number): number {
 export function allocateJobMemory(size: number, options: LayoutOptions): JobMemory {
   if (size > DIRECT_SOURCES * 32) throw new RangeError(`a job holds at most ${DIRECT_SOURCES * 32} ranks`);
   const ringCapacity = nextPowerOfTwo(Math.max(4096, 2 * (options.eagerLimit + 64)));
-  const controlBytes = (GLOBAL_WORDS + size * RANK_WORDS + size * maskWords(size)) * 4 + size * WAIT_TEXT_BYTES;
+  const controlBytes = barrierSlotBase(size, BARRIER_SLOTS) * 4;
   const control = new SharedArrayBuffer(controlBytes);
   new Int32Array(control)[Global.NEXT_CONTEXT] = FIRST_DYNAMIC_CONTEXT;
   const rings = new SharedArrayBuffer(size * size * (RING_HEADER_BYTES + ringCapacity));
