@@ -5,8 +5,8 @@
  * Cases are "kind:bytes:iters,..." from the first argument that looks like one,
  * else $BENCH_CASES, else the anchor's set. Kinds: `buf` = Send/Recv on
  * `MPI.alloc(Uint8Array, n)` (the fast path), `plain` = Send/Recv on
- * `new Uint8Array(n)`, `obj` = send/recv of a small object, `warm:8:ms` = 8-byte
- * round trips for `ms` milliseconds, unreported (start-up warm-up). Each case: a
+ * `new Uint8Array(n)`, `obj` = send/recv of a small object, `warm:8:ms` = rounds of
+ * those loops at 8 bytes for `ms` milliseconds, unreported (start-up warm-up). Each case: a
  * 1-byte handshake, warm-up round trips (iters/10, or iters up to 20000), a handshake, iters timed round
  * trips; one-way time = round trip / 2 on rank 0, printed as a key=value line.
  *
@@ -65,26 +65,24 @@ async function objectLoop(it: number): Promise<void> {
 }
 
 /**
- * 8-byte round trips and small-object round trips until rank 0 has spent `ms` milliseconds (it
- * sends 0 to stop): the JIT compiles the paths the timed phases take, as in a long-running program.
+ * Rounds of the timed loops (8 bytes in `MPI.alloc` and in plain memory, small objects) until rank
+ * 0 has spent `ms` milliseconds: the JIT compiles the very functions the timed phases run, with
+ * both kinds of buffer, as in a long-running program.
  */
 async function warmUp(ms: number): Promise<void> {
-  const buf = new Uint8Array(8);
+  const buffers = [MPI.alloc(Uint8Array, 8), new Uint8Array(8)];
+  const go = new Uint8Array(1);
   const t0 = MPI.Wtime();
-  for (let go = 1; go !== 0; ) {
+  for (;;) {
     if (rank === 0) {
-      go = MPI.Wtime() - t0 < ms / 1000 ? 1 : 0;
-      buf[0] = go;
-      await comm.Send(buf, 1, 0);
-      await comm.Recv(buf, 1, 0);
-      await comm.send(MSG, 1, 0);
-      await comm.recv(1, 0);
+      go[0] = MPI.Wtime() - t0 < ms / 1000 ? 1 : 0;
+      await comm.Send(go, 1, 2);
     } else if (rank === 1) {
-      await comm.Recv(buf, 0, 0);
-      await comm.Send(buf, 0, 0);
-      await comm.send(await comm.recv(0, 0), 0, 0);
-      go = buf[0] ?? 0;
-    } else go = 0;
+      await comm.Recv(go, 0, 2);
+    }
+    if (go[0] !== 1) return;
+    for (const buf of buffers) await bufferLoop(buf, 200);
+    await objectLoop(200);
   }
 }
 
