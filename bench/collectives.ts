@@ -22,69 +22,9 @@ const DEFAULT_CASES = 'warm:0:500,barrier:0:20000,allreduce:8388608:50';
 const comm = MPI.COMM_WORLD;
 const { rank, size } = comm;
 
-/**
- * The collectives as DESIGN.md has them, seen through a view because they land
- * after point-to-point: a missing one is reported as not implemented. Once they
- * are all in the types, `comm.Bcast(...)` etc. can be called directly.
- */
-interface CollectiveCalls {
-  Barrier(): Promise<unknown>;
-  Bcast(buf: Uint8Array, root: number): Promise<unknown>;
-  Allreduce(sendbuf: Float64Array, recvbuf: Float64Array, op: unknown): Promise<unknown>;
-  Alltoall(sendbuf: Uint8Array, recvbuf: Uint8Array): Promise<unknown>;
-}
-const collectives = comm as unknown as Partial<CollectiveCalls>;
-const SUM: unknown = (MPI as unknown as { readonly SUM?: unknown }).SUM;
-
-function method<K extends keyof CollectiveCalls>(name: K): CollectiveCalls[K] | undefined {
-  const f = collectives[name];
-  return typeof f === 'function' ? (f.bind(comm) as CollectiveCalls[K]) : undefined;
-}
-const barrier = method('Barrier');
-const bcast = method('Bcast');
-const allreduce = SUM !== undefined ? method('Allreduce') : undefined;
-const alltoall = method('Alltoall');
-
-/** `MPI.alloc` when it can, else a plain typed array (reported as `mem=plain`). */
-let usedPlain = false;
-interface ArrayClass<T> {
-  new (length: number): T;
-  new (buffer: ArrayBufferLike, byteOffset: number, length: number): T;
-  readonly BYTES_PER_ELEMENT: number;
-}
-function alloc<T extends Uint8Array | Float64Array>(ctor: ArrayClass<T>, n: number): T {
-  try {
-    return MPI.alloc(ctor, n);
-  } catch {
-    usedPlain = true;
-    return new ctor(n);
-  }
-}
-
-/** The largest of every rank's value, on rank 0 (point-to-point: assumes no collective). */
+/** The largest of every rank's value, on rank 0. */
 async function maxOnRoot(t: number): Promise<number> {
-  if (rank !== 0) {
-    await comm.send(t, 0, 99);
-    return t;
-  }
-  let max = t;
-  for (let r = 1; r < size; r++) max = Math.max(max, Number(await comm.recv(r, 99)));
-  return max;
-}
-
-/** Barrier before each timed phase (a point-to-point one while Barrier is not implemented). */
-async function sync(): Promise<void> {
-  if (barrier !== undefined) {
-    await barrier();
-    return;
-  }
-  if (rank === 0) {
-    for (let r = 1; r < size; r++) await comm.recv(r, 98);
-    for (let r = 1; r < size; r++) await comm.send(null, r, 98);
-  } else {
-    await comm.send(null, 0, 98);
-    await comm.recv(0, 98);
-  }
+  return (await comm.reduce(t, MPI.MAX, 0)) ?? t;
 }
 
 /**
@@ -107,10 +47,10 @@ async function warmUp(ms: number): Promise<void> {
       await comm.Recv(flag, 0, 97);
       go = flag[0] ?? 0;
     }
-    await sync();
-    await bcast?.(flag, 0);
-    await allreduce?.(small, smallOut, SUM);
-    await alltoall?.(blocks, blocksOut);
+    await comm.Barrier();
+    await comm.Bcast(flag, 0);
+    await comm.Allreduce(small, smallOut, MPI.SUM);
+    await comm.Alltoall(blocks, blocksOut);
   }
 }
 
@@ -124,44 +64,41 @@ async function repeat(call: () => Promise<unknown>, times: number): Promise<void
   for (let i = 0; i < times; i++) await call();
 }
 
-/** The call to time and the check to run after it; 'missing' if mpi4ts lacks the call, undefined for an unknown op. */
-function prepare(c: Case): Bench | 'missing' | undefined {
+/** The call to time and the check to run after it; undefined for an unknown op. */
+function prepare(c: Case): Bench | undefined {
   const n = c.bytes;
   switch (c.name) {
     case 'barrier':
-      return barrier === undefined ? 'missing' : { call: barrier, check: () => undefined };
+      return { call: () => comm.Barrier(), check: () => undefined };
     case 'bcast': {
-      if (bcast === undefined) return 'missing';
-      const a = alloc(Uint8Array, n);
+      const a = MPI.alloc(Uint8Array, n);
       a.fill(rank === 0 ? 7 : 0);
       return {
-        call: () => bcast(a, 0),
+        call: () => comm.Bcast(a, 0),
         check: () => {
           if (n > 0 && (a[0] !== 7 || a[n - 1] !== 7)) fail(c, `got ${a[0]}, expected 7`);
         },
       };
     }
     case 'allreduce': {
-      if (allreduce === undefined) return 'missing';
       const count = Math.floor(n / 8);
-      const a = alloc(Float64Array, count);
-      const b = alloc(Float64Array, count);
+      const a = MPI.alloc(Float64Array, count);
+      const b = MPI.alloc(Float64Array, count);
       a.fill(rank + 1);
       const want = (size * (size + 1)) / 2;
       return {
-        call: () => allreduce(a, b, SUM),
+        call: () => comm.Allreduce(a, b, MPI.SUM),
         check: () => {
           if (count > 0 && (b[0] !== want || b[count - 1] !== want)) fail(c, `got ${b[0]}, expected ${want}`);
         },
       };
     }
     case 'alltoall': {
-      if (alltoall === undefined) return 'missing';
-      const a = alloc(Uint8Array, n * size);
-      const b = alloc(Uint8Array, n * size);
+      const a = MPI.alloc(Uint8Array, n * size);
+      const b = MPI.alloc(Uint8Array, n * size);
       for (let j = 0; j < size; j++) a.fill((rank * 31 + j) & 255, j * n, (j + 1) * n);
       return {
-        call: () => alltoall(a, b),
+        call: () => comm.Alltoall(a, b),
         check: () => {
           for (let i = 0; i < size && n > 0; i++) {
             const want = (i * 31 + rank) & 255;
@@ -176,31 +113,22 @@ function prepare(c: Case): Bench | 'missing' | undefined {
 }
 
 for (const c of parseCases(DEFAULT_CASES)) {
-  usedPlain = false;
   if (c.name === 'warm') {
     await warmUp(c.iters);
     continue;
   }
   const bench = prepare(c);
   if (bench === undefined) continue;
-  if (bench === 'missing') {
-    // Every rank lacks the same call, so skipping the case is safe.
-    if (rank === 0) console.log(`op=${c.name} ranks=${size} bytes=${c.bytes} error=not_implemented`);
-    continue;
-  }
   const { call } = bench;
   // As many untimed calls as timed ones when that is cheap, in several runs of the loop: V8 compiles
   // a hot path only after thousands of calls, and an async loop between its runs (C and Python have
   // no JIT to wait for).
   const warm = Math.max(1, Math.floor(c.iters / 10), c.iters <= 20000 ? c.iters : 0);
   for (let k = 0; k < 4; k++) await repeat(call, Math.max(1, Math.floor(warm / 4)));
-  await sync();
+  await comm.Barrier();
   const t0 = MPI.Wtime();
   await repeat(call, c.iters);
   const t = await maxOnRoot((MPI.Wtime() - t0) / c.iters);
   bench.check();
-  if (rank === 0) {
-    const mem = usedPlain ? ' mem=plain' : '';
-    console.log(`op=${c.name} ranks=${size} bytes=${c.bytes} iters=${c.iters} us=${(t * 1e6).toFixed(3)}${mem}`);
-  }
+  if (rank === 0) console.log(`op=${c.name} ranks=${size} bytes=${c.bytes} iters=${c.iters} us=${(t * 1e6).toFixed(3)}`);
 }
