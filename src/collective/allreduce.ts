@@ -10,7 +10,9 @@
  * combines in rank order (the lower ranks' part on the left), so
  * non-commutative ops are right. The ring moves 2 (p - 1)/p of the vector per
  * rank, the least possible, reducing each segment straight out of the
- * receive buffer, with no copy of the input.
+ * receive buffer, with no copy of the input. On a {@link SharedArea}, a small
+ * vector skips messages: every rank publishes its contribution and combines
+ * all of them itself, in rank order.
  *
  * @module
  */
@@ -20,6 +22,7 @@ import type { Call } from './call.js';
 import type { Reduction } from './reduction.js';
 import { ringReduceScatter } from './ring.js';
 import type { Algorithm } from './run.js';
+import { attachArea, type SharedArea } from './shared_area.js';
 import { evenBlocks, floorPowerOfTwo } from './tree.js';
 import { manyStepBytes, tuning } from './tuning.js';
 
@@ -31,6 +34,37 @@ export function allreduce(call: Call, reduction: Reduction, send: Uint8Array | u
     return ring(call, reduction, send, recv);
   }
   return recursiveDoubling(call, reduction, send, recv);
+}
+
+/**
+ * Allreduce of a vector of at most `area.contributionBytes`, on the shared
+ * area if the communicator has one (else as {@link allreduce}). Every rank
+ * publishes its vector, then folds all of them from the right,
+ * `d0 op (d1 op (... op dp-1))`: the same operations in the same order on
+ * every rank, so every rank gets the same bits, for any op. A contribution
+ * block is written again only two reductions later, by when every rank has
+ * arrived at the one in between, so has read it.
+ */
+export function* smallAllreduce(call: Call, area: SharedArea, reduction: Reduction, send: Uint8Array | undefined,
+  recv: Uint8Array): Algorithm<void> {
+  if (area.mode === 'unset') yield* attachArea(call, area);
+  if (area.mode !== 'shared') {
+    yield* allreduce(call, reduction, send, recv);
+    return;
+  }
+  const { size, tag } = call;
+  const bytes = recv.byteLength;
+  const number = area.nextReduction();
+  area.contribute(number, tag, send ?? recv);
+  for (let from = size - 1; from >= 0; from--) {
+    const arrived = area.contributed(from, number);
+    if (!arrived.test()) yield arrived;
+    const theirs = area.contributionTag(from, number);
+    if (theirs !== tag) throw call.mismatch(from, theirs, -1, -1);
+    const data = area.contributionData(from, number, bytes);
+    if (from === size - 1) recv.set(data);
+    else reduction.apply(data, recv);
+  }
 }
 
 function* recursiveDoubling(call: Call, reduction: Reduction, send: Uint8Array | undefined,

@@ -5,12 +5,10 @@
  * MPI-4.1 §6.3. In round `k` each rank signals the rank `2^k` ahead and waits
  * for the one `2^k` behind: ⌈log2 p⌉ rounds for any number of ranks, no root.
  *
- * A transport whose ranks share memory may offer {@link BarrierFlags}: then a
- * signal is one store to the peer's flag word, which is what a round costs
- * on a shared-memory MPI (0.2 us against 0.6 us for an empty message each
- * way on 2 cores). Rank 0 takes the flags at the communicator's first
- * barrier and broadcasts where they are; without flags (none left) the
- * barrier stays on messages.
+ * A transport whose ranks share memory may offer a {@link SharedArea}: then
+ * a signal is one store to the peer's flag word (one per member and round,
+ * raised to the barrier's epoch: its call number + 1, the same on every
+ * rank), which is what a round costs on a shared-memory MPI.
  *
  * {@link fastBarrier} and {@link fastFlagBarrier} run the rounds
  * synchronously, with no generator and no Promise, for as long as each
@@ -21,30 +19,12 @@
  */
 
 import type { Operation } from '../transport/transport.js';
-import { binomial } from './broadcast.js';
 import type { Call } from './call.js';
 import type { Algorithm, Detour } from './run.js';
+import { attachArea, type SharedArea } from './shared_area.js';
 
 const EMPTY = new Uint8Array(0);
 const ANY_TAG = -1;
-
-/**
- * Flag words in shared memory for the barriers of one communicator: one per
- * member and round, raised to the barrier's epoch (its call number + 1, the
- * same on every rank).
- */
-export interface BarrierFlags {
-  /** `unset` until the first barrier; then `flags`, or `messages` when no flags were left. */
-  readonly mode: 'unset' | 'flags' | 'messages';
-  /** On rank 0 at the first barrier: takes flags for the communicator and says which (-1: none left). */
-  claim(): number;
-  /** On every rank at the first barrier: uses the flags rank 0 took (-1: messages). */
-  attach(slot: number): void;
-  /** Raises member `rank`'s flag of `round` to `epoch`, waking that rank if it sleeps. */
-  raise(rank: number, round: number, epoch: number): void;
-  /** An operation that completes once this rank's flag of `round` reaches `epoch`, raised by member `from`. */
-  arrival(round: number, epoch: number, from: number): Operation;
-}
 
 /** Dissemination barrier over messages, from the round of distance `from`. */
 export function* barrier(call: Call, from = 1): Algorithm<void> {
@@ -93,26 +73,26 @@ export function fastBarrier(call: Call): Detour | Error | undefined {
 }
 
 /** Dissemination barrier over flags, from round `round` (of distance `distance`). */
-export function* flagBarrier(call: Call, flags: BarrierFlags, round = 0, distance = 1): Algorithm<void> {
+export function* flagBarrier(call: Call, area: SharedArea, round = 0, distance = 1): Algorithm<void> {
   const { rank, size } = call;
   const epoch = call.seq + 1;
   for (; distance < size; round++, distance *= 2) {
-    flags.raise((rank + distance) % size, round, epoch);
-    yield flags.arrival(round, epoch, (rank - distance + size) % size);
+    area.raise((rank + distance) % size, round, epoch);
+    yield area.arrival(round, epoch, (rank - distance + size) % size);
   }
 }
 
 /** Like {@link fastBarrier}, over flags. */
-export function fastFlagBarrier(call: Call, flags: BarrierFlags): Detour | Error | undefined {
+export function fastFlagBarrier(call: Call, area: SharedArea): Detour | Error | undefined {
   const { rank, size } = call;
   const epoch = call.seq + 1;
   for (let round = 0, distance = 1; distance < size; round++, distance *= 2) {
-    flags.raise((rank + distance) % size, round, epoch);
-    const arrival = flags.arrival(round, epoch, (rank - distance + size) % size);
+    area.raise((rank + distance) % size, round, epoch);
+    const arrival = area.arrival(round, epoch, (rank - distance + size) % size);
     if (!arrival.test()) {
       const pending = arrival.wait();
       if (!arrival.test()) {
-        return { rest: resume(arrival, flagBarrier(call, flags, round + 1, distance * 2)), parkedOn: arrival, pending };
+        return { rest: resume(arrival, flagBarrier(call, area, round + 1, distance * 2)), parkedOn: arrival, pending };
       }
     }
     if (arrival.error !== undefined) return arrival.error;
@@ -126,18 +106,9 @@ function* resume(first: Operation, rest: Algorithm<void>): Algorithm<void> {
   yield* rest;
 }
 
-/**
- * A barrier that may be the communicator's first: then rank 0 takes the
- * flags and broadcasts which, and every rank attaches to them; then the
- * barrier itself, over flags or messages.
- */
-export function* firstBarrier(call: Call, flags: BarrierFlags): Algorithm<void> {
-  if (flags.mode === 'unset') {
-    const slot = new Int32Array(1);
-    if (call.rank === 0) slot[0] = flags.claim();
-    yield* binomial(call, new Uint8Array(slot.buffer), 0);
-    flags.attach(slot[0]!);
-  }
-  if (flags.mode === 'flags') yield* flagBarrier(call, flags);
+/** A barrier that may be the communicator's first call that can use its shared area (see `shared_area.ts`). */
+export function* firstBarrier(call: Call, area: SharedArea): Algorithm<void> {
+  yield* attachArea(call, area);
+  if (area.mode === 'shared') yield* flagBarrier(call, area);
   else yield* barrier(call);
 }

@@ -128,7 +128,8 @@ export class Call {
 
   /** Gives the call's scratch buffers back, once it is done and no send reads them. */
   release(): void {
-    for (const buffer of [...(this.slots ?? []), ...(this.retired ?? [])]) if (buffer !== undefined) giveScratch(buffer);
+    if (this.slots === undefined) return;
+    for (const buffer of [...this.slots, ...(this.retired ?? [])]) if (buffer !== undefined) giveScratch(buffer);
     this.slots = undefined;
     this.retired = undefined;
   }

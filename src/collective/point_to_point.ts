@@ -10,7 +10,9 @@
  * doubling / ring, `reduce_scatter.ts`, `scan.ts` recursive doubling). Calls
  * run one after another per communicator (`run.ts`), and every message
  * carries the call's signature, so mismatched calls fail with an error
- * naming both (`signature.ts`).
+ * naming both (`signature.ts`). Where the transport offers a shared area
+ * (`shared_area.ts`), the barrier and small allreduces run on it instead of
+ * on messages.
  *
  * Unfinished: algorithms aware of the machine's topology (all ranks of shm
  * share one node, so none is needed there).
@@ -23,9 +25,9 @@ import { errors } from '../errors.js';
 import type { Op } from '../op.js';
 import type { Collectives, Endpoint } from '../transport/transport.js';
 import { allgatherv } from './allgather.js';
-import { allreduce } from './allreduce.js';
+import { allreduce, smallAllreduce } from './allreduce.js';
 import { alltoallv } from './alltoall.js';
-import { barrier, type BarrierFlags, fastBarrier, fastFlagBarrier, firstBarrier, flagBarrier } from './barrier.js';
+import { barrier, fastBarrier, fastFlagBarrier, firstBarrier, flagBarrier } from './barrier.js';
 import { bcast } from './broadcast.js';
 import { gatherv, scatterv } from './gather.js';
 import { reduce } from './reduce.js';
@@ -34,6 +36,7 @@ import { bytesOf, Reduction } from './reduction.js';
 import type { Call } from './call.js';
 import { type Algorithm, type Detour, type Sequencer, sequencerOf } from './run.js';
 import { scan } from './scan.js';
+import type { SharedArea } from './shared_area.js';
 import { Code, opCode, signature } from './signature.js';
 
 const BARRIER = signature(Code.Barrier, -1, [], 'Barrier()');
@@ -53,23 +56,23 @@ export class PointToPointCollectives implements Collectives {
     readonly first: (call: Call) => Algorithm<void>;
   } | undefined;
 
-  /** @param flags - shared flag words for the barrier, when the transport has them */
-  constructor(readonly channel: Endpoint, private readonly flags?: BarrierFlags) {
+  /** @param area - words in shared memory for the barrier and small reductions, when the transport has them */
+  constructor(readonly channel: Endpoint, private readonly area?: SharedArea) {
     this.sequencer = sequencerOf(channel);
-    if (flags !== undefined) {
+    if (area !== undefined) {
       this.flagPaths = {
-        fast: (call) => fastFlagBarrier(call, flags),
-        rest: (call) => flagBarrier(call, flags),
-        first: (call) => firstBarrier(call, flags),
+        fast: (call) => fastFlagBarrier(call, area),
+        rest: (call) => flagBarrier(call, area),
+        first: (call) => firstBarrier(call, area),
       };
     }
   }
 
   barrier(): Promise<void> {
-    const mode = this.flags?.mode ?? 'messages';
+    const mode = this.area?.mode ?? 'messages';
     if (mode === 'messages') return this.sequencer.startFast(BARRIER, fastBarrier, barrier);
     const paths = this.flagPaths!;
-    if (mode === 'flags') return this.sequencer.startFast(BARRIER, paths.fast, paths.rest);
+    if (mode === 'shared') return this.sequencer.startFast(BARRIER, paths.fast, paths.rest);
     return this.sequencer.start(BARRIER, paths.first).result();
   }
 
@@ -169,6 +172,11 @@ export class PointToPointCollectives implements Collectives {
     const sig = signature(Code.Allreduce, -1, [bytes, datatype.code, opCode(op)],
       () => `Allreduce(${count} × ${datatype.name}, ${op.name})`);
     const reduction = new Reduction(op, datatype);
+    const area = this.area;
+    if (area !== undefined && bytes > 0 && bytes <= area.contributionBytes) {
+      return this.sequencer.start(sig, (c) => smallAllreduce(c, area, reduction, part(send, bytes), part(recv, bytes)!))
+        .result();
+    }
     return this.sequencer.start(sig, (c) => allreduce(c, reduction, part(send, bytes), part(recv, bytes)!)).result();
   }
 

@@ -22,9 +22,14 @@
  * stays below `2^30`, within `MPI.TAG_UB`, so the object collectives can use
  * it over a native MPI too.
  *
- * Unfinished: a mismatch in which no message of one call reaches a rank of
- * the other (two ranks that both think they are the root of a `Bcast`) is
- * found only by the next collective on that communicator, or not at all.
+ * Where no message of one call reaches a rank of the other, each call also
+ * announces its tag (`PointToPoint.announce`, shm only), and a wait that has
+ * to park compares it with the awaited rank's (`Call.stalled`): two ranks that
+ * both think they are the root of a `Reduce` wait for each other, and learn.
+ *
+ * Unfinished: a mismatch in which no rank waits for the other (two roots of
+ * a `Bcast` both only send) is found only by the next collective on that
+ * communicator, or not at all.
  *
  * @module
  */

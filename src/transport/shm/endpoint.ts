@@ -20,9 +20,9 @@ import { errors } from '../../errors.js';
 import {
   type Collectives, type Endpoint, type Envelope, type InterEndpoint, type Operation, type PointToPoint, completeAll,
 } from '../transport.js';
-import { ShmBarrierFlags } from './barrier_flags.js';
 import type { ShmEngine } from './engine.js';
 import { hasLauncher, requestSpawn } from './launcher_link.js';
+import { ShmSharedArea } from './shared_area.js';
 
 const ANY = -1;
 /** Tag of the library's own messages on auxiliary contexts. */
@@ -115,7 +115,7 @@ class ShmPointToPoint implements PointToPoint {
 export class ShmEndpoint extends ShmPointToPoint implements Endpoint {
   private collectiveEndpoint: Collectives | undefined;
   private auxiliaryEndpoint: ShmEndpoint | undefined;
-  private barrierFlags: ShmBarrierFlags | undefined;
+  private sharedArea: ShmSharedArea | undefined;
 
   /** @param group - world ranks of the members, in rank order */
   constructor(engine: ShmEngine, context: number, group: Int32Array) {
@@ -124,15 +124,15 @@ export class ShmEndpoint extends ShmPointToPoint implements Endpoint {
 
   get collectives(): Collectives {
     if (this.collectiveEndpoint === undefined) {
-      if (this.size > 1) this.barrierFlags = new ShmBarrierFlags(this.engine, this.group, this.rank);
+      if (this.size > 1) this.sharedArea = new ShmSharedArea(this.engine, this.group, this.rank);
       this.collectiveEndpoint = new PointToPointCollectives(new ShmEndpoint(this.engine, this.context + 1, this.group),
-        this.barrierFlags);
+        this.sharedArea);
     }
     return this.collectiveEndpoint;
   }
 
   override free(): void {
-    this.barrierFlags?.release();
+    this.sharedArea?.release();
   }
 
   get auxiliary(): ShmEndpoint {

@@ -3,8 +3,8 @@
  *
  * Three kinds of SharedArrayBuffer:
  * - the control block: per-rank doorbells, sleep flags and state that the
- *   launcher reads to report deadlocks, job-wide counters, and the flag
- *   words of the communicators' barriers;
+ *   launcher reads to report deadlocks, job-wide counters, and the words
+ *   on which communicators run their barriers and small reductions;
  * - the rings: one single-producer single-consumer ring per ordered pair of
  *   ranks, carrying eager messages and rendezvous control records;
  * - the heaps: one arena per rank, from which `MPI.alloc` and rendezvous
@@ -97,16 +97,37 @@ export function waitTextOffset(size: number, rank: number): number {
   return (GLOBAL_WORDS + size * RANK_WORDS + size * maskWords(size)) * 4 + rank * WAIT_TEXT_BYTES;
 }
 
-/** Communicators whose barriers can run on flag words at once (the others use messages). */
-export const BARRIER_SLOTS = 64;
-/** Int32 words per member in a barrier slot: one flag per round, on a cache line of the member's own. */
-export const BARRIER_MEMBER_WORDS = 16;
-/** Int32 words of a barrier slot's header line, before its members' lines. */
-const BARRIER_HEADER_WORDS = 16;
+/**
+ * Communicators whose small collectives (Barrier, small Allreduce) can run on
+ * shared words at once; the others use messages.
+ */
+export const COLLECTIVE_SLOTS = 64;
+/** Bytes of the data of one small reduction's contribution. */
+export const CONTRIBUTION_BYTES = 128;
+/**
+ * Int32 words per member in a collective slot: a cache line of barrier flags
+ * (one per round), then two contribution blocks (used in turn), each a line
+ * with the reduction's number and the call's tag, then the data.
+ */
+export const MEMBER_WORDS = 16 + 2 * (16 + CONTRIBUTION_BYTES / 4);
+/** Int32 offset, within a member's words, of contribution block `parity` (0 or 1). */
+export function contributionWords(parity: number): number {
+  return 16 + parity * (16 + CONTRIBUTION_BYTES / 4);
+}
+/** Words of a contribution block, relative to {@link contributionWords}; the data starts at word 16. */
+export const Contribution = {
+  /** Which small reduction of the communicator (1, 2, ...) the block holds; written last. */
+  NUMBER: 0,
+  /** The tag of the call, which says what it was (signature.ts). */
+  TAG: 1,
+  DATA: 16,
+} as const;
+/** Int32 words of a collective slot's header line, before its members' words. */
+const SLOT_HEADER_WORDS = 16;
 
-/** Words of a barrier slot's header, relative to {@link barrierSlotBase}. */
-export const BarrierHeader = {
-  /** One of {@link BarrierSlotState}. */
+/** Words of a collective slot's header, relative to {@link collectiveSlotBase}. */
+export const SlotHeader = {
+  /** One of {@link SlotState}. */
   STATE: 0,
   /** Members of the communicator using the slot. */
   MEMBERS: 1,
@@ -114,8 +135,8 @@ export const BarrierHeader = {
   RELEASED: 2,
 } as const;
 
-/** The life of a barrier slot. */
-export const BarrierSlotState = {
+/** The life of a collective slot. */
+export const SlotState = {
   FREE: 0,
   /** Being cleared for a new communicator by the rank that took it. */
   CLAIMING: 1,
@@ -123,13 +144,18 @@ export const BarrierSlotState = {
 } as const;
 
 /** Int32 index of the first word of the control block after the per-rank areas, on a cache line boundary. */
-function barrierAreaBase(size: number): number {
+function collectiveAreaBase(size: number): number {
   return Math.ceil(waitTextOffset(size, size) / 64) * 16;
 }
 
-/** Int32 index of barrier slot `slot`'s header; member `m`'s flags follow at `+ (m + 1) * BARRIER_MEMBER_WORDS`. */
-export function barrierSlotBase(size: number, slot: number): number {
-  return barrierAreaBase(size) + slot * (BARRIER_HEADER_WORDS + size * BARRIER_MEMBER_WORDS);
+/** Int32 index of collective slot `slot`'s header; member `m`'s words follow at `+ SLOT_HEADER_WORDS + m * MEMBER_WORDS`. */
+export function collectiveSlotBase(size: number, slot: number): number {
+  return collectiveAreaBase(size) + slot * (SLOT_HEADER_WORDS + size * MEMBER_WORDS);
+}
+
+/** Int32 index of member 0's words in the slot whose header is at `base`. */
+export function slotMembers(base: number): number {
+  return base + SLOT_HEADER_WORDS;
 }
 
 /** Bytes before a ring's data area: the consumer's words on a cache line of their own. */
@@ -164,7 +190,7 @@ export function defaultHeapBytes(size: number): number {
 export function allocateJobMemory(size: number, options: LayoutOptions): JobMemory {
   if (size > DIRECT_SOURCES * 32) throw new RangeError(`a job holds at most ${DIRECT_SOURCES * 32} ranks`);
   const ringCapacity = nextPowerOfTwo(Math.max(4096, 2 * (options.eagerLimit + 64)));
-  const controlBytes = barrierSlotBase(size, BARRIER_SLOTS) * 4;
+  const controlBytes = collectiveSlotBase(size, COLLECTIVE_SLOTS) * 4;
   const control = new SharedArrayBuffer(controlBytes);
   new Int32Array(control)[Global.NEXT_CONTEXT] = FIRST_DYNAMIC_CONTEXT;
   const rings = new SharedArrayBuffer(size * size * (RING_HEADER_BYTES + ringCapacity));
