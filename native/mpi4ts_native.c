@@ -5,9 +5,11 @@
  * MPI-4.1 sections covered:
  *   §3 point-to-point: Isend/Issend/Irecv (§3.7), Improbe/Imrecv/Iprobe (§3.8),
  *      Test/Testsome (§3.7.3, §3.7.5), the null process (§3.11)
- *   §6 collectives, nonblocking forms only (§6.12): Ibarrier, Ibcast, Igatherv,
+ *   §6 collectives: the nonblocking forms (§6.12) Ibarrier, Ibcast, Igatherv,
  *      Iscatterv, Iallgatherv, Ialltoallv, Ireduce, Iallreduce, Ireduce_scatter,
- *      Iscan, Iexscan; user-defined reduction ops (§6.9.5 MPI_Op_create)
+ *      Iscan, Iexscan, and the blocking Allgatherv, Reduce, Allreduce and
+ *      Reduce_scatter for large payloads once every rank has arrived;
+ *      user-defined reduction ops (§6.9.5 MPI_Op_create)
  *   §7 communicators: Comm_split, Comm_dup, Comm_create_group, Comm_free,
  *      Group_translate_ranks, intercommunicators (Intercomm_create, _merge,
  *      Comm_remote_size / _group)
@@ -17,7 +19,8 @@
  *      Error_class / Error_string
  *
  * Design in one paragraph. The JS side only ever calls MPI from the main
- * thread. Every operation is started nonblocking and tested at once: when it
+ * thread. Every message and (but for the blocking collectives above, which
+ * return when done) every collective is started nonblocking and tested at once: when it
  * has completed (the eager fast path), the call returns DONE and the status is
  * in a small shared Int32Array (`statusBuffer`), so the JS side needs no
  * object from C. Otherwise the call returns a request id (an index into a
@@ -74,6 +77,16 @@ enum { ST_SOURCE = 0, ST_TAG = 1, ST_COUNT = 2, ST_ERROR = 3, ST_ID = 4, ST_LEN 
   do {                                                                     \
     if (!enter_ok(env)) return NULL;                                       \
   } while (0)
+
+/* The start of an entry point with n arguments: reads argv[0..n) (missing
+ * ones are undefined); ARGS also checks that MPI may be called (ENTER). */
+#define GET_ARGS(n)                                                        \
+  size_t argc = (n);                                                       \
+  napi_value argv[n];                                                      \
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL))
+#define ARGS(n)                                                            \
+  GET_ARGS(n);                                                             \
+  ENTER(env)
 
 static int g_initialized = 0;      /* MPI_Init_thread done by us */
 static int g_finalized = 0;        /* MPI_Finalize done (or MPI gone) */
@@ -514,10 +527,7 @@ static int get_op(napi_env env, napi_value v, MPI_Op *out) {
 
 /* isend(comm, buf, dest, tag, sync) -> id | DONE | ERROR */
 static napi_value js_isend(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  ENTER(env);
+  ARGS(5);
   MPI_Comm comm;
   void *data;
   size_t len;
@@ -536,10 +546,7 @@ static napi_value js_isend(napi_env env, napi_callback_info info) {
 
 /* irecv(comm, buf, source, tag) -> id | DONE | ERROR */
 static napi_value js_irecv(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  ENTER(env);
+  ARGS(4);
   MPI_Comm comm;
   void *data;
   size_t len;
@@ -574,10 +581,7 @@ static napi_value js_irecv(napi_env env, napi_callback_info info) {
  * status written), or a request id to test, or RC_ERROR.
  */
 static napi_value js_imrecv(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  ENTER(env);
+  ARGS(4);
   MPI_Comm comm;
   int32_t source, tag;
   double usec = 0;
@@ -640,10 +644,7 @@ static napi_value js_imrecv(napi_env env, napi_callback_info info) {
 
 /* test(id) -> boolean; once true, status written and the id is gone. */
 static napi_value js_test(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  ENTER(env);
+  ARGS(1);
   int id;
   if (!get_slot(env, argv[0], &id)) return NULL;
   return make_bool(env, slot_test(env, id));
@@ -651,10 +652,7 @@ static napi_value js_test(napi_env env, napi_callback_info info) {
 
 /* testSpin(id, usec) -> boolean: tests for up to usec microseconds. */
 static napi_value js_test_spin(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  ENTER(env);
+  ARGS(2);
   int id;
   double usec;
   if (!get_slot(env, argv[0], &id)) return NULL;
@@ -690,10 +688,7 @@ static MPI_Status *g_ts_st = NULL;
 static int g_ts_cap = 0;
 
 static napi_value js_testsome(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  ENTER(env);
+  ARGS(4);
   void *data;
   size_t len;
   int32_t n, yield;
@@ -757,10 +752,7 @@ static napi_value js_testsome(napi_env env, napi_callback_info info) {
 
 /* iprobe(comm, source, tag) -> boolean; status written when true. */
 static napi_value js_iprobe(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  ENTER(env);
+  ARGS(4);
   MPI_Comm comm;
   int32_t source, tag;
   double usec = 0;
@@ -783,10 +775,7 @@ static napi_value js_iprobe(napi_env env, napi_callback_info info) {
 /* Communicators                                                             */
 
 static napi_value js_comm_rank_size(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  ENTER(env);
+  ARGS(1);
   MPI_Comm comm;
   if (!get_comm(env, argv[0], &comm)) return NULL;
   int rank, size;
@@ -799,43 +788,6 @@ static napi_value js_comm_rank_size(napi_env env, napi_callback_info info) {
   return arr;
 }
 
-/* commSplit(comm, color, key) -> handle, or -1 for MPI_UNDEFINED. Blocking
- * (there is no MPI_Comm_isplit); the JS side runs an Ibarrier first so that
- * the event loop is free while other ranks are late. */
-static napi_value js_comm_split(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  ENTER(env);
-  MPI_Comm comm, out = MPI_COMM_NULL;
-  int32_t color, key;
-  if (!get_comm(env, argv[0], &comm) || !get_i32(env, argv[1], &color) || !get_i32(env, argv[2], &key)) return NULL;
-  int rc = MPI_Comm_split(comm, color == JS_UNDEFINED ? MPI_UNDEFINED : color, key, &out);
-  if (rc != MPI_SUCCESS) { throw_mpi(env, rc, "MPI_Comm_split"); return NULL; }
-  if (out == MPI_COMM_NULL) return make_i32(env, -1);
-  MPI_Comm_set_errhandler(out, MPI_ERRORS_RETURN);
-  int h = comm_add(out);
-  if (h < 0) { MPI_Comm_free(&out); napi_throw_error(env, "MPI_ERR_NO_MEM", "mpi4ts_native: out of memory"); return NULL; }
-  return make_i32(env, h);
-}
-
-/* commDup(comm) -> handle (blocking MPI_Comm_dup: the JS side calls it right
- * after the communicator was made, when all ranks are there anyway). */
-static napi_value js_comm_dup(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  ENTER(env);
-  MPI_Comm comm, out = MPI_COMM_NULL;
-  if (!get_comm(env, argv[0], &comm)) return NULL;
-  int rc = MPI_Comm_dup(comm, &out);
-  if (rc != MPI_SUCCESS) { throw_mpi(env, rc, "MPI_Comm_dup"); return NULL; }
-  MPI_Comm_set_errhandler(out, MPI_ERRORS_RETURN);
-  int h = comm_add(out);
-  if (h < 0) { MPI_Comm_free(&out); napi_throw_error(env, "MPI_ERR_NO_MEM", "mpi4ts_native: out of memory"); return NULL; }
-  return make_i32(env, h);
-}
-
 /* Registers a new communicator (errors returned, not fatal) and returns its handle. */
 static napi_value new_comm_handle(napi_env env, MPI_Comm out) {
   MPI_Comm_set_errhandler(out, MPI_ERRORS_RETURN);
@@ -844,13 +796,35 @@ static napi_value new_comm_handle(napi_env env, MPI_Comm out) {
   return make_i32(env, h);
 }
 
+/* commSplit(comm, color, key) -> handle, or -1 for MPI_UNDEFINED. Blocking
+ * (there is no MPI_Comm_isplit); the JS side runs an Ibarrier first so that
+ * the event loop is free while other ranks are late. */
+static napi_value js_comm_split(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  MPI_Comm comm, out = MPI_COMM_NULL;
+  int32_t color, key;
+  if (!get_comm(env, argv[0], &comm) || !get_i32(env, argv[1], &color) || !get_i32(env, argv[2], &key)) return NULL;
+  int rc = MPI_Comm_split(comm, color == JS_UNDEFINED ? MPI_UNDEFINED : color, key, &out);
+  if (rc != MPI_SUCCESS) { throw_mpi(env, rc, "MPI_Comm_split"); return NULL; }
+  if (out == MPI_COMM_NULL) return make_i32(env, -1);
+  return new_comm_handle(env, out);
+}
+
+/* commDup(comm) -> handle (blocking MPI_Comm_dup: the JS side calls it right
+ * after the communicator was made, when all ranks are there anyway). */
+static napi_value js_comm_dup(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  MPI_Comm comm, out = MPI_COMM_NULL;
+  if (!get_comm(env, argv[0], &comm)) return NULL;
+  int rc = MPI_Comm_dup(comm, &out);
+  if (rc != MPI_SUCCESS) { throw_mpi(env, rc, "MPI_Comm_dup"); return NULL; }
+  return new_comm_handle(env, out);
+}
+
 /* commCreateGroup(comm, members: Int32Array, tag) -> handle: MPI_Comm_create_group
  * over the ranks of comm listed in members (MPI-4.1 §7.4.2); only they call it. */
 static napi_value js_comm_create_group(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  ENTER(env);
+  ARGS(3);
   MPI_Comm comm, out = MPI_COMM_NULL;
   void *data;
   size_t len;
@@ -870,10 +844,7 @@ static napi_value js_comm_create_group(napi_env env, napi_callback_info info) {
 
 /* intercommCreate(local, localLeader, peer, remoteLeader, tag) -> handle (MPI-4.1 §7.6.2) */
 static napi_value js_intercomm_create(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  ENTER(env);
+  ARGS(5);
   MPI_Comm local, peer, out = MPI_COMM_NULL;
   int32_t local_leader, remote_leader, tag;
   if (!get_comm(env, argv[0], &local) || !get_i32(env, argv[1], &local_leader) || !get_i32(env, argv[3], &remote_leader) ||
@@ -889,10 +860,7 @@ static napi_value js_intercomm_create(napi_env env, napi_callback_info info) {
 
 /* intercommMerge(inter, high) -> handle of the merged intracommunicator */
 static napi_value js_intercomm_merge(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  ENTER(env);
+  ARGS(2);
   MPI_Comm inter, out = MPI_COMM_NULL;
   int32_t high;
   if (!get_comm(env, argv[0], &inter) || !get_i32(env, argv[1], &high)) return NULL;
@@ -901,12 +869,34 @@ static napi_value js_intercomm_merge(napi_env env, napi_callback_info info) {
   return new_comm_handle(env, out);
 }
 
+/* An Int32Array of the COMM_WORLD rank of each member of g, -1 for processes
+ * outside this COMM_WORLD (spawned or parent jobs). Frees g. */
+static napi_value world_ranks(napi_env env, MPI_Group g) {
+  int size = 0, rc = MPI_ERR_NO_MEM;
+  MPI_Group wg;
+  MPI_Group_size(g, &size);
+  MPI_Comm_group(MPI_COMM_WORLD, &wg);
+  void *data = NULL;
+  napi_value ab, arr = NULL;
+  int *ranks = malloc((size_t)size * sizeof(int) + 1);
+  if (ranks && napi_create_arraybuffer(env, (size_t)size * 4, &data, &ab) == napi_ok &&
+      napi_create_typedarray(env, napi_int32_array, (size_t)size, ab, 0, &arr) == napi_ok) {
+    for (int i = 0; i < size; i++) ranks[i] = i;
+    rc = MPI_Group_translate_ranks(g, size, ranks, wg, data);
+  }
+  free(ranks);
+  MPI_Group_free(&g);
+  MPI_Group_free(&wg);
+  if (rc != MPI_SUCCESS) { throw_mpi(env, rc, "MPI_Group_translate_ranks"); return NULL; }
+  int32_t *out = data;
+  for (int i = 0; i < size; i++)
+    if (out[i] == MPI_UNDEFINED) out[i] = -1;
+  return arr;
+}
+
 /* commRemoteSize(inter) -> size of the remote group */
 static napi_value js_comm_remote_size(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  ENTER(env);
+  ARGS(1);
   MPI_Comm comm;
   if (!get_comm(env, argv[0], &comm)) return NULL;
   int size = 0, rc = MPI_Comm_remote_size(comm, &size);
@@ -917,32 +907,13 @@ static napi_value js_comm_remote_size(napi_env env, napi_callback_info info) {
 /* commRemoteWorldRanks(inter) -> Int32Array: the COMM_WORLD rank of each remote
  * rank, -1 for processes outside this COMM_WORLD (spawned or parent jobs). */
 static napi_value js_comm_remote_world_ranks(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  ENTER(env);
+  ARGS(1);
   MPI_Comm comm;
+  MPI_Group g;
   if (!get_comm(env, argv[0], &comm)) return NULL;
-  int size = 0;
-  MPI_Group g, wg;
   int rc = MPI_Comm_remote_group(comm, &g);
   if (rc != MPI_SUCCESS) { throw_mpi(env, rc, "MPI_Comm_remote_group"); return NULL; }
-  MPI_Group_size(g, &size);
-  MPI_Comm_group(MPI_COMM_WORLD, &wg);
-  void *data;
-  napi_value ab, arr;
-  CHECK(env, napi_create_arraybuffer(env, (size_t)size * 4, &data, &ab));
-  CHECK(env, napi_create_typedarray(env, napi_int32_array, (size_t)size, ab, 0, &arr));
-  int *ranks = malloc((size_t)size * sizeof(int) + 1);
-  for (int i = 0; i < size; i++) ranks[i] = i;
-  rc = MPI_Group_translate_ranks(g, size, ranks, wg, (int *)data);
-  free(ranks);
-  MPI_Group_free(&g);
-  MPI_Group_free(&wg);
-  if (rc != MPI_SUCCESS) { throw_mpi(env, rc, "MPI_Group_translate_ranks"); return NULL; }
-  for (int i = 0; i < size; i++)
-    if (((int *)data)[i] == MPI_UNDEFINED) ((int *)data)[i] = -1;
-  return arr;
+  return world_ranks(env, g);
 }
 
 /* Reads a JS string into a malloc'd C string. */
@@ -964,10 +935,7 @@ static char *get_string(napi_env env, napi_value v) {
  * Blocking and collective over comm; command and argv matter at root.
  */
 static napi_value js_comm_spawn(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  ENTER(env);
+  ARGS(6);
   MPI_Comm comm, out = MPI_COMM_NULL;
   int32_t maxprocs, root;
   if (!get_comm(env, argv[0], &comm) || !get_i32(env, argv[3], &maxprocs) || !get_i32(env, argv[4], &root)) return NULL;
@@ -1026,10 +994,7 @@ static napi_value js_comm_get_parent(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_comm_free(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  ENTER(env);
+  ARGS(1);
   int32_t h;
   if (!get_i32(env, argv[0], &h)) return NULL;
   if (h < 2 || h >= g_ncomms || g_comms[h] == MPI_COMM_NULL) {
@@ -1042,298 +1007,238 @@ static napi_value js_comm_free(napi_env env, napi_callback_info info) {
   return make_undefined(env);
 }
 
-/* commWorldRanks(comm) -> Int32Array: the COMM_WORLD rank of each rank. */
+/* commWorldRanks(comm) -> Int32Array: the COMM_WORLD rank of each rank, -1
+ * for processes outside this COMM_WORLD. */
 static napi_value js_comm_world_ranks(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  ENTER(env);
+  ARGS(1);
   MPI_Comm comm;
+  MPI_Group g;
   if (!get_comm(env, argv[0], &comm)) return NULL;
-  int size;
-  MPI_Comm_size(comm, &size);
-  MPI_Group g, wg;
   MPI_Comm_group(comm, &g);
-  MPI_Comm_group(MPI_COMM_WORLD, &wg);
-  void *data;
-  napi_value ab, arr;
-  CHECK(env, napi_create_arraybuffer(env, (size_t)size * 4, &data, &ab));
-  CHECK(env, napi_create_typedarray(env, napi_int32_array, (size_t)size, ab, 0, &arr));
-  int *ranks = malloc((size_t)size * sizeof(int) + 1);
-  for (int i = 0; i < size; i++) ranks[i] = i;
-  int rc = MPI_Group_translate_ranks(g, size, ranks, wg, (int *)data);
-  free(ranks);
-  MPI_Group_free(&g);
-  MPI_Group_free(&wg);
-  if (rc != MPI_SUCCESS) { throw_mpi(env, rc, "MPI_Group_translate_ranks"); return NULL; }
-  return arr;
+  return world_ranks(env, g);
 }
 
 /* ------------------------------------------------------------------------ */
-/* Collectives (nonblocking forms: the event loop stays free while waiting) */
+/* Collectives. Each JS function is one entry of g_colls: which collective,  */
+/* and whether it is the nonblocking form (an MPI request: returns an id,    */
+/* DONE or ERROR like the point-to-point calls) or the blocking one (returns */
+/* DONE or ERROR once MPI's blocking call has returned; the JS side calls it */
+/* only once every rank has arrived, see src/transport/mpi/collectives.ts). */
+/* All of them read their arguments into one coll_args (read_coll) and make  */
+/* their MPI call in one switch (coll_call).                                 */
 
-#define COLL_PROLOGUE(N)                                                   \
-  size_t argc = N;                                                         \
-  napi_value argv[N];                                                      \
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));        \
-  ENTER(env);                                                              \
-  MPI_Comm comm;                                                           \
-  if (!get_comm(env, argv[0], &comm)) return NULL;                         \
-  int csize, crank;                                                        \
-  MPI_Comm_size(comm, &csize);                                             \
-  MPI_Comm_rank(comm, &crank);                                             \
-  (void)csize; (void)crank;                                                \
-  MPI_Request req;
+typedef enum {
+  COLL_BARRIER, COLL_BCAST, COLL_GATHERV, COLL_SCATTERV, COLL_ALLGATHERV, COLL_ALLTOALLV,
+  COLL_REDUCE, COLL_ALLREDUCE, COLL_REDUCE_SCATTER, COLL_SCAN
+} coll_kind;
 
-#define NEW_SLOT(id)                                                       \
-  int id = slot_alloc();                                                   \
-  if (id < 0) { napi_throw_error(env, "MPI_ERR_NO_MEM", "mpi4ts_native: out of memory"); return NULL; }
-
-/* Copies k Int32Arrays of csize entries into one malloc'd block owned by the
- * slot (MPI reads the counts of a pending v-collective until it completes). */
-static int *own_ints(napi_env env, int id, int csize, int k, const int **src) {
-  int *block = malloc((size_t)k * csize * sizeof(int) + 1);
-  if (!block) { napi_throw_error(env, "MPI_ERR_NO_MEM", "mpi4ts_native: out of memory"); return NULL; }
-  for (int j = 0; j < k; j++) memcpy(block + (size_t)j * csize, src[j], (size_t)csize * sizeof(int));
-  g_slots[id].ints = block;
-  return block;
-}
-
-/* Checks that blocks (counts[i] * unit bytes at displs[i] * unit) lie inside len bytes. */
-static int check_blocks(napi_env env, const int *counts, const int *displs, int n, size_t len, size_t unit) {
-  for (int i = 0; i < n; i++) {
-    if (counts[i] < 0 || displs[i] < 0 || ((size_t)displs[i] + (size_t)counts[i]) * unit > len) {
-      napi_throw_range_error(env, "MPI_ERR_COUNT", "mpi4ts_native: a block lies outside its buffer");
-      return 0;
-    }
-  }
-  return 1;
-}
-
-static napi_value js_ibarrier(napi_env env, napi_callback_info info) {
-  COLL_PROLOGUE(1)
-  NEW_SLOT(id)
-  int rc = MPI_Ibarrier(comm, &req);
-  return started(env, rc, &req, id, NULL, NULL);
-}
-
-/* ibcast(comm, buf, root) */
-static napi_value js_ibcast(napi_env env, napi_callback_info info) {
-  COLL_PROLOGUE(3)
-  void *data;
-  size_t len;
-  int32_t root;
-  if (!get_buf(env, argv[1], 0, &data, &len, NULL) || !get_i32(env, argv[2], &root)) return NULL;
-  NEW_SLOT(id)
-  int rc = MPI_Ibcast(data, (int)len, MPI_BYTE, root, comm, &req);
-  return started(env, rc, &req, id, argv[1], NULL);
-}
-
-/* igatherv(comm, send|null, recv|null, counts|null, displs|null, root); bytes */
-static napi_value js_igatherv(napi_env env, napi_callback_info info) {
-  COLL_PROLOGUE(6)
-  void *sbuf, *rbuf;
-  size_t slen, rlen;
-  int shave, rhave;
-  int32_t root;
-  int *counts = NULL, *displs = NULL;
-  if (!get_buf(env, argv[1], 1, &sbuf, &slen, &shave) || !get_buf(env, argv[2], 1, &rbuf, &rlen, &rhave) ||
-      !get_i32(env, argv[5], &root))
-    return NULL;
-  int is_root = crank == root;
-  if (is_root) {
-    if (!rhave || !get_ints(env, argv[3], csize, &counts) || !get_ints(env, argv[4], csize, &displs) ||
-        !check_blocks(env, counts, displs, csize, rlen, 1))
-      return NULL;
-  } else if (!shave) {
-    napi_throw_type_error(env, NULL, "mpi4ts_native: gatherv needs a send buffer off the root");
-    return NULL;
-  }
-  NEW_SLOT(id)
-  if (is_root) {
-    const int *src[2] = {counts, displs};
-    int *own = own_ints(env, id, csize, 2, src);
-    if (!own) { slot_release(env, id); return NULL; }
-    counts = own;
-    displs = own + csize;
-  }
-  int rc = MPI_Igatherv(shave ? sbuf : MPI_IN_PLACE, shave ? (int)slen : 0, MPI_BYTE, rbuf, counts, displs, MPI_BYTE,
-                        root, comm, &req);
-  return started(env, rc, &req, id, argv[1], argv[2]);
-}
-
-/* iscatterv(comm, send|null, counts|null, displs|null, recv|null, root); bytes */
-static napi_value js_iscatterv(napi_env env, napi_callback_info info) {
-  COLL_PROLOGUE(6)
-  void *sbuf, *rbuf;
-  size_t slen, rlen;
-  int shave, rhave;
-  int32_t root;
-  int *counts = NULL, *displs = NULL;
-  if (!get_buf(env, argv[1], 1, &sbuf, &slen, &shave) || !get_buf(env, argv[4], 1, &rbuf, &rlen, &rhave) ||
-      !get_i32(env, argv[5], &root))
-    return NULL;
-  int is_root = crank == root;
-  if (is_root) {
-    if (!shave || !get_ints(env, argv[2], csize, &counts) || !get_ints(env, argv[3], csize, &displs) ||
-        !check_blocks(env, counts, displs, csize, slen, 1))
-      return NULL;
-  } else if (!rhave) {
-    napi_throw_type_error(env, NULL, "mpi4ts_native: scatterv needs a receive buffer off the root");
-    return NULL;
-  }
-  NEW_SLOT(id)
-  if (is_root) {
-    const int *src[2] = {counts, displs};
-    int *own = own_ints(env, id, csize, 2, src);
-    if (!own) { slot_release(env, id); return NULL; }
-    counts = own;
-    displs = own + csize;
-  }
-  int rc = MPI_Iscatterv(sbuf, counts, displs, MPI_BYTE, rhave ? rbuf : MPI_IN_PLACE, rhave ? (int)rlen : 0,
-                         MPI_BYTE, root, comm, &req);
-  return started(env, rc, &req, id, argv[1], argv[4]);
-}
-
-/* iallgatherv(comm, send|null, recv, counts, displs); bytes */
-static napi_value js_iallgatherv(napi_env env, napi_callback_info info) {
-  COLL_PROLOGUE(5)
-  void *sbuf, *rbuf;
-  size_t slen, rlen;
-  int shave;
-  int *counts, *displs;
-  if (!get_buf(env, argv[1], 1, &sbuf, &slen, &shave) || !get_buf(env, argv[2], 0, &rbuf, &rlen, NULL) ||
-      !get_ints(env, argv[3], csize, &counts) || !get_ints(env, argv[4], csize, &displs) ||
-      !check_blocks(env, counts, displs, csize, rlen, 1))
-    return NULL;
-  NEW_SLOT(id)
-  const int *src[2] = {counts, displs};
-  int *own = own_ints(env, id, csize, 2, src);
-  if (!own) { slot_release(env, id); return NULL; }
-  int rc = MPI_Iallgatherv(shave ? sbuf : MPI_IN_PLACE, shave ? (int)slen : 0, MPI_BYTE, rbuf, own, own + csize,
-                           MPI_BYTE, comm, &req);
-  return started(env, rc, &req, id, argv[1], argv[2]);
-}
-
-/* ialltoallv(comm, send|null, scounts, sdispls, recv, rcounts, rdispls); bytes */
-static napi_value js_ialltoallv(napi_env env, napi_callback_info info) {
-  COLL_PROLOGUE(7)
-  void *sbuf, *rbuf;
-  size_t slen, rlen;
-  int shave;
-  int *sc, *sd, *rcn, *rd;
-  if (!get_buf(env, argv[1], 1, &sbuf, &slen, &shave) || !get_ints(env, argv[2], csize, &sc) ||
-      !get_ints(env, argv[3], csize, &sd) || !get_buf(env, argv[4], 0, &rbuf, &rlen, NULL) ||
-      !get_ints(env, argv[5], csize, &rcn) || !get_ints(env, argv[6], csize, &rd) ||
-      !check_blocks(env, rcn, rd, csize, rlen, 1) || (shave && !check_blocks(env, sc, sd, csize, slen, 1)))
-    return NULL;
-  NEW_SLOT(id)
-  const int *src[4] = {sc, sd, rcn, rd};
-  int *own = own_ints(env, id, csize, 4, src);
-  if (!own) { slot_release(env, id); return NULL; }
-  int rc = shave ? MPI_Ialltoallv(sbuf, own, own + csize, MPI_BYTE, rbuf, own + 2 * csize, own + 3 * csize, MPI_BYTE,
-                                  comm, &req)
-                 : MPI_Ialltoallv(MPI_IN_PLACE, NULL, NULL, MPI_BYTE, rbuf, own + 2 * csize, own + 3 * csize,
-                                  MPI_BYTE, comm, &req);
-  return started(env, rc, &req, id, argv[1], argv[4]);
-}
-
-/* Reads (send|null, recv|null, count, datatype, op) at argv[1..5] for the
- * reductions and checks the buffers hold count elements. */
 typedef struct {
-  void *sbuf, *rbuf;
-  int shave, rhave;
-  int32_t count;
-  MPI_Datatype dt;
-  MPI_Op op;
-} red_args;
+  const char *name; /* of the JS function */
+  coll_kind kind;
+  int blocking;
+} coll_entry;
 
-static int get_red_args(napi_env env, napi_value *argv, red_args *a, size_t need_recv_elems, int recv_required) {
+/*
+ * JS arguments, after the communicator handle (buffers in bytes for data
+ * movement; "send|null": null means in place, or not significant here):
+ *   ibarrier()
+ *   ibcast(buf, root)
+ *   igatherv(send|null, recv|null, counts|null, displs|null, root)  blocks of recv, at the root
+ *   iscatterv(send|null, recv|null, counts|null, displs|null, root) blocks of send, at the root
+ *   [i]allgatherv(send|null, recv, counts, displs)
+ *   ialltoallv(send|null, recv, sendCounts, sendDispls, recvCounts, recvDispls)
+ *   [i]reduce(send|null, recv|null, count, datatype, op, root)
+ *   [i]allreduce(send|null, recv, count, datatype, op)
+ *   [i]reduceScatter(send|null, recv, counts, datatype, op)          counts in elements
+ *   iscan(send|null, recv, count, datatype, op, exclusive)
+ */
+static coll_entry g_colls[] = {
+  {"ibarrier", COLL_BARRIER, 0}, {"ibcast", COLL_BCAST, 0}, {"igatherv", COLL_GATHERV, 0},
+  {"iscatterv", COLL_SCATTERV, 0}, {"iallgatherv", COLL_ALLGATHERV, 0}, {"ialltoallv", COLL_ALLTOALLV, 0},
+  {"ireduce", COLL_REDUCE, 0}, {"iallreduce", COLL_ALLREDUCE, 0}, {"ireduceScatter", COLL_REDUCE_SCATTER, 0},
+  {"iscan", COLL_SCAN, 0},
+  {"allgatherv", COLL_ALLGATHERV, 1}, {"reduce", COLL_REDUCE, 1}, {"allreduce", COLL_ALLREDUCE, 1},
+  {"reduceScatter", COLL_REDUCE_SCATTER, 1},
+};
+#define N_COLLS ((int)(sizeof g_colls / sizeof g_colls[0]))
+
+/* A collective's arguments once read. An absent buffer has its `have` 0. */
+typedef struct {
+  MPI_Comm comm;
+  int csize, crank;
+  void *sbuf, *rbuf;
   size_t slen, rlen;
+  int shave, rhave;
+  int *ints[4]; /* counts and displacements, csize entries each, in argument order */
+  int nints;
+  int32_t count, root, exclusive;
+  MPI_Datatype dt;
   MPI_Aint extent;
-  if (!get_buf(env, argv[1], 1, &a->sbuf, &slen, &a->shave) || !get_buf(env, argv[2], 1, &a->rbuf, &rlen, &a->rhave) ||
-      !get_i32(env, argv[3], &a->count) || !get_dt(env, argv[4], &a->dt, &extent) || !get_op(env, argv[5], &a->op))
-    return 0;
-  if (a->count < 0) { napi_throw_range_error(env, "MPI_ERR_COUNT", "mpi4ts_native: negative count"); return 0; }
-  size_t need = (size_t)a->count * (size_t)extent;
-  if ((a->shave && slen < need) || (a->rhave && rlen < need_recv_elems * (size_t)extent) ||
-      (!a->shave && a->rhave && rlen < need) || (recv_required && !a->rhave) || (!a->shave && !a->rhave)) {
-    napi_throw_range_error(env, "MPI_ERR_COUNT", "mpi4ts_native: reduction buffer too small or missing");
-    return 0;
+  MPI_Op op;
+} coll_args;
+
+static int coll_fail(napi_env env, const char *code, const char *msg) {
+  napi_throw_range_error(env, code, msg);
+  return 0;
+}
+
+/* Reads a counts and a displacements array (bytes) into a->ints; checks that
+ * the blocks lie inside the len bytes of their buffer when it is present. */
+static int read_blocks(napi_env env, napi_value counts, napi_value displs, int present, size_t len, coll_args *a) {
+  int k = a->nints;
+  if (!get_ints(env, counts, a->csize, &a->ints[k]) || !get_ints(env, displs, a->csize, &a->ints[k + 1])) return 0;
+  a->nints = k + 2;
+  for (int i = 0; present && i < a->csize; i++) {
+    int c = a->ints[k][i], d = a->ints[k + 1][i];
+    if (c < 0 || d < 0 || (size_t)d + (size_t)c > len)
+      return coll_fail(env, "MPI_ERR_COUNT", "mpi4ts_native: a block lies outside its buffer");
   }
   return 1;
 }
 
-/* ireduce(comm, send|null, recv|null, count, dt, op, root) */
-static napi_value js_ireduce(napi_env env, napi_callback_info info) {
-  COLL_PROLOGUE(7)
-  red_args a;
-  int32_t root, cnt;
-  if (!get_i32(env, argv[6], &root) || !get_i32(env, argv[3], &cnt)) return NULL;
-  int is_root = crank == root;
-  if (!get_red_args(env, argv, &a, is_root ? (size_t)(cnt < 0 ? 0 : cnt) : 0, is_root)) return NULL;
-  void *sbuf = a.shave ? a.sbuf : (is_root ? MPI_IN_PLACE : a.rbuf);
-  NEW_SLOT(id)
-  int rc = MPI_Ireduce(sbuf, is_root ? a.rbuf : NULL, a.count, a.dt, a.op, root, comm, &req);
-  return started(env, rc, &req, id, argv[1], argv[2]);
+/* Reads datatype and op at argv[4], argv[5] and, unless counts come instead,
+ * the element count at argv[3]. */
+static int read_reduction(napi_env env, napi_value *argv, int with_count, coll_args *a) {
+  if ((with_count && !get_i32(env, argv[3], &a->count)) || !get_dt(env, argv[4], &a->dt, &a->extent) ||
+      !get_op(env, argv[5], &a->op))
+    return 0;
+  if (a->count < 0) return coll_fail(env, "MPI_ERR_COUNT", "mpi4ts_native: negative count");
+  return 1;
 }
 
-/* iallreduce(comm, send|null, recv, count, dt, op) */
-static napi_value js_iallreduce(napi_env env, napi_callback_info info) {
-  COLL_PROLOGUE(6)
-  red_args a;
-  int32_t cnt;
-  if (!get_i32(env, argv[3], &cnt)) return NULL;
-  if (!get_red_args(env, argv, &a, (size_t)(cnt < 0 ? 0 : cnt), 1)) return NULL;
-  NEW_SLOT(id)
-  int rc = MPI_Iallreduce(a.shave ? a.sbuf : MPI_IN_PLACE, a.rbuf, a.count, a.dt, a.op, comm, &req);
-  return started(env, rc, &req, id, argv[1], argv[2]);
-}
-
-/* ireduceScatter(comm, send|null, recv, counts: Int32Array, dt, op);
- * argv[3] is the counts array here, not a count. */
-static napi_value js_ireduce_scatter(napi_env env, napi_callback_info info) {
-  COLL_PROLOGUE(6)
-  void *sbuf, *rbuf;
-  size_t slen, rlen;
-  int shave;
-  int *counts;
-  MPI_Datatype dt;
-  MPI_Aint extent;
-  MPI_Op op;
-  if (!get_buf(env, argv[1], 1, &sbuf, &slen, &shave) || !get_buf(env, argv[2], 0, &rbuf, &rlen, NULL) ||
-      !get_ints(env, argv[3], csize, &counts) || !get_dt(env, argv[4], &dt, &extent) || !get_op(env, argv[5], &op))
-    return NULL;
-  size_t total = 0;
-  for (int i = 0; i < csize; i++) {
-    if (counts[i] < 0) { napi_throw_range_error(env, "MPI_ERR_COUNT", "mpi4ts_native: negative count"); return NULL; }
-    total += (size_t)counts[i];
+/* The arguments of a collective of this kind; throws and returns 0 when they are wrong. */
+static int read_coll(napi_env env, coll_kind kind, napi_value *argv, coll_args *a) {
+  memset(a, 0, sizeof *a);
+  if (!get_comm(env, argv[0], &a->comm)) return 0;
+  MPI_Comm_size(a->comm, &a->csize);
+  MPI_Comm_rank(a->comm, &a->crank);
+  if (kind == COLL_BARRIER) return 1;
+  if (kind == COLL_BCAST) return get_buf(env, argv[1], 0, &a->sbuf, &a->slen, &a->shave) && get_i32(env, argv[2], &a->root);
+  if (!get_buf(env, argv[1], 1, &a->sbuf, &a->slen, &a->shave) || !get_buf(env, argv[2], 1, &a->rbuf, &a->rlen, &a->rhave))
+    return 0;
+  int at_root;
+  size_t need, total = 0;
+  switch (kind) {
+    case COLL_GATHERV:
+    case COLL_SCATTERV: {
+      if (!get_i32(env, argv[5], &a->root)) return 0;
+      int gather = kind == COLL_GATHERV;
+      /* The root's blocked buffer (gather: recv, scatter: send) and everybody else's own one. */
+      int blocked = gather ? a->rhave : a->shave, own = gather ? a->shave : a->rhave;
+      if (a->crank == a->root)
+        return blocked ? read_blocks(env, argv[3], argv[4], 1, gather ? a->rlen : a->slen, a)
+                       : coll_fail(env, NULL, "mpi4ts_native: the root needs its blocked buffer");
+      return own || coll_fail(env, NULL, "mpi4ts_native: a buffer of this rank's own block is needed off the root");
+    }
+    case COLL_ALLGATHERV:
+      return a->rhave ? read_blocks(env, argv[3], argv[4], 1, a->rlen, a)
+                      : coll_fail(env, NULL, "mpi4ts_native: allgatherv needs a receive buffer");
+    case COLL_ALLTOALLV:
+      if (!a->rhave) return coll_fail(env, NULL, "mpi4ts_native: alltoallv needs a receive buffer");
+      return read_blocks(env, argv[3], argv[4], a->shave, a->slen, a) && read_blocks(env, argv[5], argv[6], 1, a->rlen, a);
+    case COLL_REDUCE_SCATTER:
+      if (!read_reduction(env, argv, 0, a) || !get_ints(env, argv[3], a->csize, &a->ints[0])) return 0;
+      a->nints = 1;
+      for (int i = 0; i < a->csize; i++) {
+        if (a->ints[0][i] < 0) return coll_fail(env, "MPI_ERR_COUNT", "mpi4ts_native: negative count");
+        total += (size_t)a->ints[0][i];
+      }
+      total *= (size_t)a->extent;
+      if (!a->rhave || (a->shave ? a->slen : a->rlen) < total ||
+          a->rlen < (size_t)a->ints[0][a->crank] * (size_t)a->extent)
+        return coll_fail(env, "MPI_ERR_COUNT", "mpi4ts_native: reduce_scatter buffer too small");
+      return 1;
+    default: /* COLL_REDUCE, COLL_ALLREDUCE, COLL_SCAN */
+      if (!read_reduction(env, argv, 1, a)) return 0;
+      if (kind == COLL_REDUCE && !get_i32(env, argv[6], &a->root)) return 0;
+      if (kind == COLL_SCAN && !get_i32(env, argv[6], &a->exclusive)) return 0;
+      need = (size_t)a->count * (size_t)a->extent;
+      at_root = kind != COLL_REDUCE || a->crank == a->root; /* where the result lands */
+      /* In place (no send buffer), the data is in recv. */
+      if ((a->shave && a->slen < need) || ((at_root || !a->shave) && (!a->rhave || a->rlen < need)))
+        return coll_fail(env, "MPI_ERR_COUNT", "mpi4ts_native: reduction buffer too small or missing");
+      return 1;
   }
-  if ((shave && slen < total * extent) || (!shave && rlen < total * extent) ||
-      rlen < (size_t)counts[crank] * extent) {
-    napi_throw_range_error(env, "MPI_ERR_COUNT", "mpi4ts_native: reduce_scatter buffer too small");
-    return NULL;
-  }
-  NEW_SLOT(id)
-  const int *src[1] = {counts};
-  int *own = own_ints(env, id, csize, 1, src);
-  if (!own) { slot_release(env, id); return NULL; }
-  int rc = MPI_Ireduce_scatter(shave ? sbuf : MPI_IN_PLACE, rbuf, own, dt, op, comm, &req);
-  return started(env, rc, &req, id, argv[1], argv[2]);
 }
 
-/* iscan(comm, send|null, recv, count, dt, op, exclusive) */
-static napi_value js_iscan(napi_env env, napi_callback_info info) {
-  COLL_PROLOGUE(7)
-  red_args a;
-  int32_t cnt, exclusive;
-  if (!get_i32(env, argv[3], &cnt) || !get_i32(env, argv[6], &exclusive)) return NULL;
-  if (!get_red_args(env, argv, &a, (size_t)(cnt < 0 ? 0 : cnt), 1)) return NULL;
-  NEW_SLOT(id)
-  void *sbuf = a.shave ? a.sbuf : MPI_IN_PLACE;
-  int rc = exclusive ? MPI_Iexscan(sbuf, a.rbuf, a.count, a.dt, a.op, comm, &req)
-                     : MPI_Iscan(sbuf, a.rbuf, a.count, a.dt, a.op, comm, &req);
-  return started(env, rc, &req, id, argv[1], argv[2]);
+/* Starts the collective (req non-NULL: the nonblocking form) or runs it (req
+ * NULL: the blocking form, for the kinds that have an entry for it). */
+static int coll_call(coll_kind kind, const coll_args *a, MPI_Request *req) {
+  void *send = a->shave ? a->sbuf : MPI_IN_PLACE;
+  int slen = (int)a->slen;
+  int *const *v = a->ints;
+  switch (kind) {
+    case COLL_BARRIER:
+      return MPI_Ibarrier(a->comm, req);
+    case COLL_BCAST:
+      return MPI_Ibcast(a->sbuf, slen, MPI_BYTE, a->root, a->comm, req);
+    case COLL_GATHERV:
+      return MPI_Igatherv(send, slen, MPI_BYTE, a->rbuf, v[0], v[1], MPI_BYTE, a->root, a->comm, req);
+    case COLL_SCATTERV:
+      return MPI_Iscatterv(a->sbuf, v[0], v[1], MPI_BYTE, a->rhave ? a->rbuf : MPI_IN_PLACE, (int)a->rlen, MPI_BYTE,
+                           a->root, a->comm, req);
+    case COLL_ALLGATHERV:
+      return req ? MPI_Iallgatherv(send, slen, MPI_BYTE, a->rbuf, v[0], v[1], MPI_BYTE, a->comm, req)
+                 : MPI_Allgatherv(send, slen, MPI_BYTE, a->rbuf, v[0], v[1], MPI_BYTE, a->comm);
+    case COLL_ALLTOALLV:
+      return MPI_Ialltoallv(send, a->shave ? v[0] : NULL, a->shave ? v[1] : NULL, MPI_BYTE, a->rbuf, v[2], v[3],
+                            MPI_BYTE, a->comm, req);
+    case COLL_REDUCE: {
+      /* Off the root without a send buffer, the data is in recv. */
+      int root = a->crank == a->root;
+      void *in = a->shave ? a->sbuf : root ? MPI_IN_PLACE : a->rbuf, *out = root ? a->rbuf : NULL;
+      return req ? MPI_Ireduce(in, out, a->count, a->dt, a->op, a->root, a->comm, req)
+                 : MPI_Reduce(in, out, a->count, a->dt, a->op, a->root, a->comm);
+    }
+    case COLL_ALLREDUCE:
+      return req ? MPI_Iallreduce(send, a->rbuf, a->count, a->dt, a->op, a->comm, req)
+                 : MPI_Allreduce(send, a->rbuf, a->count, a->dt, a->op, a->comm);
+    case COLL_REDUCE_SCATTER:
+      return req ? MPI_Ireduce_scatter(send, a->rbuf, v[0], a->dt, a->op, a->comm, req)
+                 : MPI_Reduce_scatter(send, a->rbuf, v[0], a->dt, a->op, a->comm);
+    case COLL_SCAN:
+      return a->exclusive ? MPI_Iexscan(send, a->rbuf, a->count, a->dt, a->op, a->comm, req)
+                          : MPI_Iscan(send, a->rbuf, a->count, a->dt, a->op, a->comm, req);
+  }
+  return MPI_ERR_INTERN;
+}
+
+/* Moves the counts and displacements into one malloc'd block owned by the
+ * slot: MPI reads them until a nonblocking v-collective completes. */
+static int own_ints(napi_env env, int id, coll_args *a) {
+  size_t n = (size_t)a->csize;
+  int *block = malloc((size_t)a->nints * n * sizeof(int) + 1);
+  if (!block) { napi_throw_error(env, "MPI_ERR_NO_MEM", "mpi4ts_native: out of memory"); return 0; }
+  for (size_t j = 0; j < (size_t)a->nints; j++) {
+    memcpy(block + j * n, a->ints[j], n * sizeof(int));
+    a->ints[j] = block + j * n;
+  }
+  g_slots[id].ints = block;
+  return 1;
+}
+
+/* Every collective's JS function; its coll_entry is the callback data. */
+static napi_value js_collective(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  void *data = NULL;
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, &data));
+  ENTER(env);
+  const coll_entry *e = data;
+  coll_args a;
+  if (!read_coll(env, e->kind, argv, &a)) return NULL;
+  if (e->blocking) {
+    int rc = coll_call(e->kind, &a, NULL);
+    g_status[ST_ERROR] = rc;
+    return make_i32(env, rc == MPI_SUCCESS ? RC_DONE : RC_ERROR);
+  }
+  int id = slot_alloc();
+  if (id < 0) { napi_throw_error(env, "MPI_ERR_NO_MEM", "mpi4ts_native: out of memory"); return NULL; }
+  if (a.nints > 0 && !own_ints(env, id, &a)) { slot_release(env, id); return NULL; }
+  MPI_Request req;
+  int rc = coll_call(e->kind, &a, &req);
+  /* The buffers MPI uses until completion (argv[1], argv[2] unless they are numbers). */
+  return started(env, rc, &req, id, e->kind == COLL_BARRIER ? NULL : argv[1], e->kind == COLL_BCAST ? NULL : argv[2]);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1341,10 +1246,7 @@ static napi_value js_iscan(napi_env env, napi_callback_info info) {
 
 /* opCreate(fn, commute) -> op index (N_OPS + slot) */
 static napi_value js_op_create(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  ENTER(env);
+  ARGS(2);
   bool commute = true;
   napi_valuetype t;
   CHECK(env, napi_typeof(env, argv[0], &t));
@@ -1377,9 +1279,7 @@ static int get_user_op(napi_env env, napi_value v, int *slot) {
 
 /* opTakeError(op) -> the first exception its function threw, or undefined. */
 static napi_value js_op_take_error(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  GET_ARGS(1);
   int i;
   if (!get_user_op(env, argv[0], &i)) return NULL;
   user_op_t *u = &g_user_ops[i];
@@ -1394,9 +1294,7 @@ static napi_value js_op_take_error(napi_env env, napi_callback_info info) {
 /* opFree(op): MPI_Op_free (MPI keeps it alive until pending reductions end,
  * but the JS function goes: the JS side frees only unreachable ops). */
 static napi_value js_op_free(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  GET_ARGS(1);
   if (g_finalized) return make_undefined(env);
   int i;
   if (!get_user_op(env, argv[0], &i)) return NULL;
@@ -1413,9 +1311,7 @@ static napi_value js_op_free(napi_env env, napi_callback_info info) {
 
 static napi_value js_error_info(napi_env env, napi_callback_info info) {
   /* errorInfo(code) -> [errorClass, errorString] */
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  GET_ARGS(1);
   int32_t code;
   if (!get_i32(env, argv[0], &code)) return NULL;
   int cls = MPI_ERR_UNKNOWN, len = 0;
@@ -1467,9 +1363,7 @@ static napi_value js_wtick(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_abort(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  GET_ARGS(1);
   int32_t code = 1;
   napi_get_value_int32(env, argv[0], &code);
   fflush(stdout);
@@ -1511,9 +1405,7 @@ static void atexit_abort(void) {
 }
 
 static napi_value js_abort_at_exit(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  GET_ARGS(1);
   int32_t code = 1;
   if (!get_i32(env, argv[0], &code)) return NULL;
   g_abort_code = code == 0 ? 1 : code;
@@ -1533,10 +1425,7 @@ static void cleanup_hook(void *arg) {
  * Node process (thread level, Node's own threads) from the cost of the JS path.
  */
 static napi_value js_pingpong(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  ENTER(env);
+  ARGS(4);
   int32_t peer, bytes, iters, nonblocking = 0;
   if (!get_i32(env, argv[0], &peer) || !get_i32(env, argv[1], &bytes) || !get_i32(env, argv[2], &iters)) return NULL;
   if (argc > 3 && !is_nullish(env, argv[3]) && !get_i32(env, argv[3], &nonblocking)) return NULL;
@@ -1658,16 +1547,17 @@ static napi_value init(napi_env env, napi_value exports) {
     FN("intercommMerge", js_intercomm_merge), FN("commRemoteSize", js_comm_remote_size),
     FN("commRemoteWorldRanks", js_comm_remote_world_ranks), FN("commSpawn", js_comm_spawn),
     FN("commGetParent", js_comm_get_parent),
-    FN("commWorldRanks", js_comm_world_ranks), FN("ibarrier", js_ibarrier), FN("ibcast", js_ibcast),
-    FN("igatherv", js_igatherv), FN("iscatterv", js_iscatterv), FN("iallgatherv", js_iallgatherv),
-    FN("ialltoallv", js_ialltoallv), FN("ireduce", js_ireduce), FN("iallreduce", js_iallreduce),
-    FN("ireduceScatter", js_ireduce_scatter), FN("iscan", js_iscan), FN("opCreate", js_op_create),
+    FN("commWorldRanks", js_comm_world_ranks), FN("opCreate", js_op_create),
     FN("opFree", js_op_free), FN("opTakeError", js_op_take_error), FN("errorInfo", js_error_info),
     FN("processorName", js_processor_name), FN("libraryVersion", js_library_version), FN("wtime", js_wtime),
     FN("wtick", js_wtick), FN("abort", js_abort), FN("abortAtExit", js_abort_at_exit), FN("finalize", js_finalize), FN("_pingpong", js_pingpong),
 #undef FN
   };
   CHECK(env, napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns));
+  for (int i = 0; i < N_COLLS; i++) {
+    napi_property_descriptor d = {g_colls[i].name, NULL, js_collective, NULL, NULL, NULL, napi_enumerable, &g_colls[i]};
+    CHECK(env, napi_define_properties(env, exports, 1, &d));
+  }
 
   set_prop(env, exports, "statusBuffer", status);
   set_prop(env, exports, "threadRequested", make_i32(env, g_thread_requested));

@@ -59,6 +59,17 @@ describe('native transport', () => {
     });
   }
 
+  it('runs every collective with the vote and MPI\'s blocking calls at any size (MPI4TS_BLOCKING_BYTES=0)', async () => {
+    for (const ranks of [2, 4]) {
+      const forced = ['--oversubscribe', '-x', 'MPI4TS_BLOCKING_BYTES=0', '-n', String(ranks), process.execPath];
+      const native = await run('mpiexec', [...forced, '--import', 'tsx', 'test/native/collectives.ts']);
+      assert.equal(native.code, 0, `${ranks} ranks:\n${native.stdout}\n${native.stderr}`);
+      const conformance = await run('mpiexec', [...forced, 'bin/mpi4ts.js', 'test/conformance/collectives.ts']);
+      assert.equal(conformance.code, 0, conformance.stderr);
+      assert.equal(linesStartingWith(conformance.stdout, 'collectives ok').length, ranks);
+    }
+  });
+
   it('is picked automatically under mpiexec and reports the MPI library', async () => {
     const result = await mpiexec(2, false, ['bin/mpi4ts.js', 'test/programs/library.ts']);
     assert.equal(result.code, 0, result.stderr);

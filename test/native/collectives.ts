@@ -2,7 +2,8 @@
 // and not, at any number of ranks (run at 2 and 4): Barrier, Bcast, Gatherv,
 // Scatterv, Allgatherv, Alltoallv, Reduce, Allreduce, Reduce_scatter, Scan,
 // Exscan; all predefined ops, MINLOC/MAXLOC pairs, user ops (commutative and
-// not, and one that throws), and errors MPI reports.
+// not, and one that throws), large payloads (MPI's blocking calls after a
+// vote), and errors MPI reports.
 import assert from 'node:assert/strict';
 import { type Datatype, datatypes, type TypedArray } from '../../src/datatype.js';
 import { ErrorClass } from '../../src/errors.js';
@@ -285,6 +286,89 @@ await run('collectives', 2, async () => {
     }, () => undefined);
     await assert.rejects(coll.allreduce(Float64Array.of(1), new Float64Array(1), 1, datatypes.DOUBLE, reentrant),
       /inside a user-defined reduction op|user_reentrant threw on rank/);
+  }
+
+  // --- Large payloads: MPI's blocking call once every rank has voted for it (at 2 ranks; on an
+  // oversubscribed node the I-forms), waiting for late ranks without blocking the event loop,
+  // with user ops, several at once and across communicators in different orders
+  {
+    const n = 1 << 15; // 256 KiB of doubles: above every threshold
+    const input = (seed: number): Float64Array => Float64Array.from({ length: n }, (_, i) => i + rank * seed);
+    const summed = (seed: number, i: number): number => size * i + seed * sum((r) => r);
+    const check = (out: Float64Array, seed: number, what: string): void => {
+      for (const i of [0, 1, n >> 1, n - 1]) assert.equal(out[i], summed(seed, i), `${what} [${i}]`);
+    };
+    const SUM = predefined('MPI_SUM');
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    if (rank === 0) await sleep(40);
+    const out = new Float64Array(n);
+    await coll.allreduce(input(1), out, n, datatypes.DOUBLE, SUM);
+    clearInterval(timer);
+    check(out, 1, 'large allreduce');
+    if (rank !== 0) assert.ok(ticks >= 5, `the event loop stood still while rank 0 was late (${ticks} timer ticks)`);
+    const inPlace = input(2);
+    await coll.allreduce(undefined, inPlace, n, datatypes.DOUBLE, SUM);
+    check(inPlace, 2, 'large in-place allreduce');
+
+    const root = 1 % size;
+    const atRoot = rank === root ? new Float64Array(n) : undefined;
+    await coll.reduce(input(3), atRoot, n, datatypes.DOUBLE, SUM, root);
+    if (rank === root) check(atRoot!, 3, 'large reduce');
+    const blk = 1 << 15;
+    const gathered = new Uint8Array(blk * size);
+    await coll.allgatherv(block(rank, blk), gathered, ranks.map(() => blk), ranks.map((r) => r * blk));
+    for (const r of ranks) assert.deepEqual(gathered.subarray(r * blk, (r + 1) * blk), block(r, blk), `large allgatherv ${r}`);
+    const share = n / size;
+    const scattered = new Float64Array(share);
+    await coll.reduceScatter(input(4), scattered, ranks.map(() => share), datatypes.DOUBLE, SUM);
+    for (const k of [0, share - 1]) assert.equal(scattered[k], summed(4, rank * share + k), 'large reduce_scatter');
+
+    // A user op runs inside the blocking call; one that throws fails the collective everywhere.
+    const maxAbs = new Op('user_maxabs_large', true, (invec, inoutvec, count) => {
+      const a = invec as Float64Array;
+      const b = inoutvec as Float64Array;
+      for (let i = 0; i < count; i++) b[i] = Math.abs(a[i]!) > Math.abs(b[i]!) ? a[i]! : b[i]!;
+    }, () => undefined);
+    const signed = Float64Array.from({ length: n }, (_, i) => (i % 2 === 0 ? -1 : 1) * (i + rank));
+    const best = new Float64Array(n);
+    await coll.allreduce(signed, best, n, datatypes.DOUBLE, maxAbs);
+    for (const i of [0, 1, n - 1]) assert.equal(best[i], (i % 2 === 0 ? -1 : 1) * (i + size - 1), `large user op [${i}]`);
+    const broken = new Op('user_broken_large', true, () => {
+      throw new Error('this large op is broken');
+    }, () => undefined);
+    await assert.rejects(coll.allreduce(input(5), new Float64Array(n), n, datatypes.DOUBLE, broken),
+      /this large op is broken|user-defined op user_broken_large threw on rank \d+/);
+
+    // Several at once on one communicator, small and large mixed: MPI sees them in call order.
+    const [x, y] = [new Float64Array(n), new Float64Array(n)];
+    const small = rank === 0 ? block(0, 100) : new Uint8Array(100);
+    await Promise.all([coll.allreduce(input(6), x, n, datatypes.DOUBLE, SUM), coll.bcast(small, 0),
+      coll.allreduce(input(7), y, n, datatypes.DOUBLE, SUM)]);
+    check(x, 6, 'first of three');
+    check(y, 7, 'third of three');
+    assert.deepEqual(small, block(0, 100));
+
+    // Two communicators, called in opposite orders on even and odd ranks: the blocking calls
+    // must not wait on each other (each rank votes for one only while no other is in flight;
+    // without that rule, this loop deadlocks within a few rounds).
+    const other = (await world.split(0, rank))!;
+    for (let round = 0; round < 10; round++) {
+      const onWorld = new Float64Array(n);
+      const onOther = new Float64Array(n);
+      const first = (): Promise<void> => coll.allreduce(input(8), onWorld, n, datatypes.DOUBLE, SUM);
+      const second = (): Promise<void> => other.collectives.allreduce(input(9), onOther, n, datatypes.DOUBLE, SUM);
+      await Promise.all(rank % 2 === 0 ? [first(), second()] : [second(), first()]);
+      check(onWorld, 8, 'world, crossed');
+      check(onOther, 9, 'other, crossed');
+    }
+    // A split on one communicator while a large collective on another is in flight, crossed too.
+    const later = new Float64Array(n);
+    const reduceOnWorld = (): Promise<unknown> => coll.allreduce(input(10), later, n, datatypes.DOUBLE, SUM);
+    const splitOther = (): Promise<unknown> => other.split(0, rank).then((e) => e?.free());
+    await Promise.all(rank % 2 === 0 ? [reduceOnWorld(), splitOther()] : [splitOther(), reduceOnWorld()]);
+    check(later, 10, 'world, crossed with a split');
+    other.free();
   }
 
   // --- errors MPI reports

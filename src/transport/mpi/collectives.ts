@@ -1,36 +1,60 @@
 /**
- * The collectives of the `mpi` transport: MPI's own algorithms, through the
- * nonblocking collectives so that waiting never blocks Node's event loop.
+ * The collectives of the `mpi` transport: MPI's own algorithms, waited for
+ * without blocking Node's event loop while other ranks are late.
  *
  * MPI-4.1 §6.3 (barrier), §6.4 (broadcast), §6.5 (gather, Gatherv), §6.6
  * (Scatterv), §6.7 (Allgatherv), §6.8 (Alltoallv), §6.9 (Reduce, predefined
  * ops §6.9.2, MINLOC/MAXLOC §6.9.4, user-defined ops §6.9.5), §6.9.6
  * (Allreduce), §6.10 (Reduce_scatter), §6.11 (Scan, Exscan), §6.12
- * (nonblocking collectives: every call here is its I-form followed by a wait).
+ * (nonblocking collectives, and the rule that every rank makes its
+ * collective calls on a communicator, blocking or not, in the same order).
  *
  * Data movement uses MPI_BYTE with the byte counts the API layer computed.
  * Reductions map the datatype by name (`Datatype.name`, such as
  * `'MPI_DOUBLE'`) and a predefined op by name (`'MPI_SUM'`); any other op is
  * a user op, created once per {@link Op} with MPI_Op_create. Its JS function
  * (`Op.applyBuffer`) runs on the main thread, synchronously, inside the MPI
- * call that progresses the reduction (`MPI_Test`), with views of MPI's own
- * buffers that are detached when it returns. It must not call MPI (such a call
- * throws). MPI runs it only on the ranks that combine data, so after a
- * user-op collective the ranks agree on whether it threw anywhere (a small
- * Iallreduce): if it did, the collective rejects on every rank, with the op's
- * own error where it was thrown.
+ * call that progresses the reduction (`MPI_Test`, or the blocking call), with
+ * views of MPI's own buffers that are detached when it returns. It must not
+ * call MPI (such a call throws). MPI runs it only on the ranks that combine
+ * data, so after a user-op collective the ranks agree on whether it threw
+ * anywhere (a small Iallreduce): if it did, the collective rejects on every
+ * rank, with the op's own error where it was thrown.
  *
- * The nonblocking forms cost a little against the blocking ones (Open MPI
- * 4.1, 2 ranks: Iallreduce of 1M doubles 1.9 ms vs Allreduce 1.7 ms; an
- * Ibarrier 0.38 us vs 0.35 us), the price of an event loop that keeps running
- * and of I-collectives that really overlap.
+ * Most collectives are their I-form, waited for through the progress engine.
+ * The I-forms of Open MPI 4.1 (libnbc) are slower than its blocking
+ * collectives (coll/tuned) for Allreduce, Reduce, Allgather(v) and
+ * Reduce_scatter of some size; in C at 2 ranks, I-form + MPI_Wait ÷
+ * blocking: Allreduce 1.08 at 64 KiB, 1.4 at 128 KiB, 1.18 at 8 MiB; Reduce
+ * 2.6 to 3.2 from 64 KiB to 512 KiB, 1.6 at 8 MiB; Allgather 1.9 to 2.7 from
+ * 16 KiB to 512 KiB; Reduce_scatter 1.2 to 1.3 (MPI_Ibarrier + MPI_Wait
+ * before the blocking call: 1.00 to 1.05 from 128 KiB up). Bcast, Gatherv,
+ * Alltoall and Scan gain nothing (0.99 to 1.05). So those four, from a
+ * payload of 64 KiB (Reduce, Allgatherv) or 128 KiB (Allreduce,
+ * Reduce_scatter) on, first vote: an MPI_Iallreduce MIN of one int, waited
+ * for like any I-form, in which each rank says 1 when no other blocking call
+ * of its own is in flight ({@link BlockingCalls}). All 1: every rank has
+ * arrived, and MPI's blocking call follows, which blocks the event loop only
+ * for the collective's own run (1.7 ms for 1M doubles). Otherwise the I-form.
+ * Measured through this module at 2 ranks (best of 3 runs): the vote and the
+ * blocking call ÷ the I-form, Allreduce 0.89 at 128 KiB, 0.91 at 1 MiB, 1.22
+ * at 64 KiB; Reduce 0.57 at 64 KiB, 0.11 at 1 MiB; Allgatherv 0.83 at 64 KiB,
+ * 0.37 at 1 MiB; Reduce_scatter 1.04 at 64 KiB, 0.60 at 128 KiB; and
+ * Allreduce of 1M doubles went from 1.2 to 0.98-1.03 times C's MPI_Allreduce.
+ * Not on a node with more ranks than cores (see {@link blockingAllowed}), and
+ * not for the nonblocking API calls either: this transport is not told which
+ * kind of call it serves, so `Iallreduce` of a large payload also votes and
+ * then blocks the event loop for the collective's run once every rank is
+ * there.
  *
  * Which op goes with which datatype is the library's call, and may differ from
  * the shm transport: Open MPI 4.1 rejects BAND on MPI_DOUBLE and SUM on
  * MPI_C_BOOL (`ERR_OP`) but allows SUM on MPI_BYTE and MPI_CHAR.
  *
  * Unfinished: intercommunicator collectives, neighbourhood collectives,
- * persistent collectives.
+ * persistent collectives; keeping the I-forms for the nonblocking API calls
+ * (the {@link Collectives} interface would need to say which kind of call it
+ * is).
  *
  * @module
  */
@@ -42,7 +66,7 @@ import type { Collectives } from '../transport.js';
 import type { MpiContext, MpiEndpoint } from './endpoint.js';
 import { RESOLVED } from './endpoint.js';
 import { asMPIError, mpiError, type NativeMPI, type NativeUserOp, RC_DONE, RC_ERROR, ST_ERROR } from './native.js';
-import { spinMicroseconds } from './progress.js';
+import { envNumber, oversubscribed, spinMicroseconds } from './progress.js';
 
 const datatypeByName = new Map<string, Datatype>(Object.values(datatypes).map((d) => [d.name, d]));
 let datatypeIndexByName: Map<string, number> | undefined;
@@ -105,30 +129,207 @@ interface UserOpUse {
   readonly op: Op;
 }
 
-/** MPI_MAX by name, for the agreement after user ops. */
+/** MPI_MAX by name, for the agreement after user ops; MPI_MIN for the vote of a blocking call. */
 const maxOp = new Op('MPI_MAX', true, () => undefined, () => undefined);
+const minOp = new Op('MPI_MIN', true, () => undefined, () => undefined);
 
 const ints = (list: readonly number[] | undefined): Int32Array | null => (list === undefined ? null : Int32Array.from(list));
+const sum = (list: readonly number[]): number => list.reduce((a, b) => a + b, 0);
+
+/**
+ * Payload (bytes reduced or gathered, the same number on every rank) from which
+ * a collective runs as MPI's blocking call once every rank has voted for it;
+ * `MPI4TS_BLOCKING_BYTES` sets all four (and lifts the rule on oversubscribed
+ * nodes, see {@link blockingAllowed}). Measured with Open MPI 4.1 at 2 ranks
+ * (see the module comment): below these, the vote costs about what the
+ * blocking call saves. Bcast, Gatherv, Scatterv, Alltoallv and Scan gain
+ * nothing from the blocking call and always use the I-form.
+ */
+const override = envNumber('MPI4TS_BLOCKING_BYTES', -1);
+const blockingFrom = {
+  allreduce: override >= 0 ? override : 128 * 1024,
+  reduce: override >= 0 ? override : 64 * 1024,
+  allgatherv: override >= 0 ? override : 64 * 1024,
+  reduceScatter: override >= 0 ? override : 128 * 1024,
+} as const;
+
+/**
+ * Whether the collectives of a new communicator may run as MPI's blocking
+ * calls: not when any of its ranks runs on a node with more ranks than cores
+ * (4 ranks on 2 cores: there the vote and the blocking call of Allreduce,
+ * Reduce, Allgatherv and Reduce_scatter of 16 KiB to 1 MiB took 1.3 to 3.9
+ * times as long as the I-forms, whose waits yield the core; in C the blocking
+ * calls gained nothing there either). The ranks
+ * agree with a blocking MPI_Allreduce (MIN of one int), so every rank of
+ * `handle` must call this at the same point: where the communicator is made.
+ */
+export function blockingAllowed(native: NativeMPI, handle: number): boolean {
+  const call = 'MPI_Comm_dup';
+  const flag = Int32Array.of(oversubscribed && override < 0 ? 0 : 1);
+  const rc = native.allreduce(handle, null, flag, 1, datatypeIndex(native, datatypes.INT, call), opIndex(native, minOp, call).index);
+  if (rc === RC_ERROR) throw mpiError(native, native.statusBuffer[ST_ERROR]!, call);
+  return flag[0] === 1;
+}
+
+/**
+ * The blocking MPI calls of this process that wait for other ranks: the
+ * collectives that may run blocking (from their call until they have voted and
+ * made their MPI call) and the communicator constructors (split,
+ * createIntercomm, spawn: from their call until MPI returns). One per
+ * transport, in {@link MpiContext}.
+ *
+ * Two of them in flight at once could wait on each other across
+ * communicators: rank 0 blocked in MPI_Allreduce on A waits for rank 1, which
+ * is blocked in MPI_Allreduce on B (called in the other order) or in
+ * MPI_Comm_split on B. So a collective votes for its blocking call only when it
+ * is alone here, and a constructor waits for the collectives called before it
+ * to have made their call; every other collective then takes its I-form,
+ * which never blocks the event loop.
+ */
+export class BlockingCalls {
+  private open = 0;
+  /** Settles once every collective that has entered has left. */
+  private collectivesLeft: Promise<void> = RESOLVED;
+
+  /** A collective that may run blocking enters; returns how it leaves. */
+  enterCollective(): () => void {
+    this.open++;
+    let leave!: () => void;
+    const left = new Promise<void>((resolve) => {
+      leave = resolve;
+    });
+    this.collectivesLeft = Promise.all([this.collectivesLeft, left]).then(() => undefined);
+    return () => {
+      this.open--;
+      leave();
+    };
+  }
+
+  /** True when the one that asks is the only blocking call in flight. */
+  get alone(): boolean {
+    return this.open === 1;
+  }
+
+  /**
+   * Runs a communicator constructor: `barrier` (a nonblocking one, so that the
+   * event loop runs while other ranks are late), then, once the collectives
+   * that entered before have left, the blocking `call`.
+   */
+  async construct<T>(barrier: () => Promise<void>, call: () => T): Promise<T> {
+    this.open++;
+    const before = this.collectivesLeft;
+    try {
+      await barrier();
+      await before;
+      return call();
+    } finally {
+      this.open--;
+    }
+  }
+}
+
+/** How a collective is handed to MPI: settles once it has been, and its completion. */
+interface Issued {
+  readonly issued?: Promise<void>;
+  readonly done: Promise<void>;
+}
 
 /** The collectives over one MPI communicator. */
 export class MpiCollectives implements Collectives {
   /**
    * @param endpoint - the communicator the collectives run on
    * @param channel - its duplicate, for the object collectives' point-to-point
+   * @param mayBlock - large collectives may run as MPI's blocking calls
+   *   ({@link blockingAllowed}); false: always the I-forms
    */
-  constructor(private readonly ctx: MpiContext, private readonly endpoint: MpiEndpoint, readonly channel: MpiEndpoint) {}
+  constructor(private readonly ctx: MpiContext, private readonly endpoint: MpiEndpoint, readonly channel: MpiEndpoint,
+    private readonly mayBlock: boolean) {}
 
   /** Agreements of user-op collectives, chained in the order the collectives were started. */
   private agreements: Promise<unknown> = RESOLVED;
 
   /**
-   * Starts a nonblocking collective and waits for it: an already-resolved
-   * Promise when it completes within the C spin, else one the progress
-   * engine settles.
+   * Settles once every collective called so far on this communicator has been
+   * handed to MPI; undefined when they all have. A collective that votes is
+   * handed over only after the vote, and the ones called after it wait, so
+   * that every rank makes its MPI calls on the communicator in the order of
+   * the API calls (MPI-4.1 §6.12: blocking and nonblocking collectives alike).
    */
-  private run(call: string, bytes: number, start: (comm: number) => number, userOp?: UserOpUse): Promise<void> {
-    const done = this.start(this.endpoint, call, bytes, start);
+  private unissued: Promise<void> | undefined = undefined;
+
+  /**
+   * Runs a collective: its I-form `start`, waited for through the progress
+   * engine; or, given `blocking` (MPI's blocking call, for a payload at its
+   * threshold), the vote and then `blocking` or `start`. `bytes`: about how
+   * many this rank moves, which keeps the progress engine awake meanwhile.
+   */
+  private run(call: string, bytes: number, start: (comm: number) => number, userOp?: UserOpUse,
+    blocking?: (comm: number) => number): Promise<void> {
+    if (!this.mayBlock) blocking = undefined;
+    const done = blocking === undefined && this.unissued === undefined
+      ? this.start(this.endpoint, call, bytes, start)
+      : this.sequenced(call, bytes, start, blocking);
     return userOp === undefined ? done : this.agree(call, done, userOp);
+  }
+
+  /**
+   * Hands a collective to MPI (with `blocking`, the vote) now, or once the
+   * ones called before it have been. (Not inlined into {@link run}: closures
+   * there would cost every small collective an allocation.)
+   */
+  private sequenced(call: string, bytes: number, start: (comm: number) => number,
+    blocking: ((comm: number) => number) | undefined): Promise<void> {
+    const issue = (): Issued => (blocking === undefined
+      ? { done: this.start(this.endpoint, call, bytes, start) }
+      : this.voted(call, bytes, start, blocking));
+    const before = this.unissued;
+    if (before === undefined) {
+      const { issued, done } = issue();
+      if (issued !== undefined) this.track(issued);
+      return done;
+    }
+    const next = before.then(issue);
+    this.track(next.then((i) => i.issued));
+    return next.then((i) => i.done);
+  }
+
+  /** Makes `issued` the latest collective of this communicator not handed to MPI yet. */
+  private track(issued: Promise<void>): void {
+    const mark: Promise<void> = issued.then(() => {
+      if (this.unissued === mark) this.unissued = undefined;
+    });
+    this.unissued = mark;
+  }
+
+  /**
+   * A collective large enough for MPI's blocking call: every rank votes (an
+   * MPI_Iallreduce MIN of one int on this communicator, waited for without
+   * blocking the event loop) 1 if no other blocking call is in flight here
+   * ({@link BlockingCalls}). All 1: every rank has arrived, and the blocking
+   * call only blocks the event loop for the collective's own run. Else the
+   * I-form.
+   */
+  private voted(call: string, bytes: number, start: (comm: number) => number,
+    blocking: (comm: number) => number): Issued {
+    const { native, blocking: calls } = this.ctx;
+    const leave = calls.enterCollective();
+    const vote = Int32Array.of(calls.alone ? 1 : 0);
+    const decided = this.start(this.endpoint, call, 4, (c) => native.iallreduce(c, null, vote, 1,
+      datatypeIndex(native, datatypes.INT, call), opIndex(native, minOp, call).index));
+    const make = (): Promise<void> => {
+      try {
+        return this.start(this.endpoint, call, bytes, vote[0] === 1 ? blocking : start);
+      } finally {
+        leave();
+      }
+    };
+    // Voted within the spin (every rank was there): the call follows at once.
+    if (decided === RESOLVED) return { done: make() };
+    const made = decided.then(() => ({ done: make() }), (e: unknown) => {
+      leave();
+      return { done: Promise.reject(e) };
+    });
+    return { issued: made.then(() => undefined), done: made.then((m) => m.done) };
   }
 
   /** `bytes`: about how many this rank moves, which keeps the progress engine awake meanwhile. */
@@ -202,24 +403,31 @@ export class MpiCollectives implements Collectives {
   scatterv(send: Uint8Array | undefined, counts: readonly number[] | undefined, displs: readonly number[] | undefined,
     recv: Uint8Array | undefined, root: number): Promise<void> {
     return this.run('MPI_Scatterv', (send ?? recv)?.byteLength ?? 0,
-      (c) => this.ctx.native.iscatterv(c, send ?? null, ints(counts), ints(displs), recv ?? null, root));
+      (c) => this.ctx.native.iscatterv(c, send ?? null, recv ?? null, ints(counts), ints(displs), root));
   }
 
   allgatherv(send: Uint8Array | undefined, recv: Uint8Array, counts: readonly number[],
     displs: readonly number[]): Promise<void> {
-    return this.run('MPI_Allgatherv', recv.byteLength,
-      (c) => this.ctx.native.iallgatherv(c, send ?? null, recv, Int32Array.from(counts), Int32Array.from(displs)));
+    const native = this.ctx.native;
+    const c32 = Int32Array.from(counts);
+    const d32 = Int32Array.from(displs);
+    return this.run('MPI_Allgatherv', recv.byteLength, (c) => native.iallgatherv(c, send ?? null, recv, c32, d32), undefined,
+      sum(counts) >= blockingFrom.allgatherv ? (c) => native.allgatherv(c, send ?? null, recv, c32, d32) : undefined);
   }
 
   alltoallv(send: Uint8Array | undefined, sendCounts: readonly number[], sendDispls: readonly number[],
     recv: Uint8Array, recvCounts: readonly number[], recvDispls: readonly number[]): Promise<void> {
-    return this.run('MPI_Alltoallv', recv.byteLength, (c) => this.ctx.native.ialltoallv(c, send ?? null, Int32Array.from(sendCounts),
-      Int32Array.from(sendDispls), recv, Int32Array.from(recvCounts), Int32Array.from(recvDispls)));
+    return this.run('MPI_Alltoallv', recv.byteLength, (c) => this.ctx.native.ialltoallv(c, send ?? null, recv,
+      Int32Array.from(sendCounts), Int32Array.from(sendDispls), Int32Array.from(recvCounts), Int32Array.from(recvDispls)));
   }
 
-  /** Resolves datatype and op to the binding's indices, or rejects. */
+  /**
+   * Resolves datatype and op to the binding's indices, or rejects; then runs
+   * `start` (the I-form) or, given `blocking`, the vote first.
+   */
   private reduction(call: string, bytes: number, datatype: Datatype, op: Op,
-    start: (comm: number, dt: number, op: number) => number): Promise<void> {
+    start: (comm: number, dt: number, op: number) => number,
+    blocking?: (comm: number, dt: number, op: number) => number): Promise<void> {
     const native = this.ctx.native;
     let dt: number;
     let o: { index: number; user: boolean };
@@ -229,24 +437,35 @@ export class MpiCollectives implements Collectives {
     } catch (e) {
       return Promise.reject(asMPIError(native, e, call));
     }
-    return this.run(call, bytes, (c) => start(c, dt, o.index), o.user ? { index: o.index, op } : undefined);
+    return this.run(call, bytes, (c) => start(c, dt, o.index), o.user ? { index: o.index, op } : undefined,
+      blocking && ((c) => blocking(c, dt, o.index)));
   }
 
   reduce(send: TypedArray | undefined, recv: TypedArray | undefined, count: number, datatype: Datatype, op: Op,
     root: number): Promise<void> {
-    return this.reduction('MPI_Reduce', count * datatype.size, datatype, op,
-      (c, dt, o) => this.ctx.native.ireduce(c, send ?? null, recv ?? null, count, dt, o, root));
+    const native = this.ctx.native;
+    const bytes = count * datatype.size;
+    return this.reduction('MPI_Reduce', bytes, datatype, op,
+      (c, dt, o) => native.ireduce(c, send ?? null, recv ?? null, count, dt, o, root),
+      bytes >= blockingFrom.reduce ? (c, dt, o) => native.reduce(c, send ?? null, recv ?? null, count, dt, o, root) : undefined);
   }
 
   allreduce(send: TypedArray | undefined, recv: TypedArray, count: number, datatype: Datatype, op: Op): Promise<void> {
-    return this.reduction('MPI_Allreduce', count * datatype.size, datatype, op,
-      (c, dt, o) => this.ctx.native.iallreduce(c, send ?? null, recv, count, dt, o));
+    const native = this.ctx.native;
+    const bytes = count * datatype.size;
+    return this.reduction('MPI_Allreduce', bytes, datatype, op,
+      (c, dt, o) => native.iallreduce(c, send ?? null, recv, count, dt, o),
+      bytes >= blockingFrom.allreduce ? (c, dt, o) => native.allreduce(c, send ?? null, recv, count, dt, o) : undefined);
   }
 
   reduceScatter(send: TypedArray | undefined, recv: TypedArray, counts: readonly number[], datatype: Datatype,
     op: Op): Promise<void> {
+    const native = this.ctx.native;
+    const c32 = Int32Array.from(counts);
     return this.reduction('MPI_Reduce_scatter', recv.byteLength, datatype, op,
-      (c, dt, o) => this.ctx.native.ireduceScatter(c, send ?? null, recv, Int32Array.from(counts), dt, o));
+      (c, dt, o) => native.ireduceScatter(c, send ?? null, recv, c32, dt, o),
+      sum(counts) * datatype.size >= blockingFrom.reduceScatter
+        ? (c, dt, o) => native.reduceScatter(c, send ?? null, recv, c32, dt, o) : undefined);
   }
 
   scan(send: TypedArray | undefined, recv: TypedArray, count: number, datatype: Datatype, op: Op,

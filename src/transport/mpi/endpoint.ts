@@ -23,9 +23,10 @@
  * unreceived. Processes outside COMM_WORLD (spawned jobs) get world-rank ids
  * from `worldSize` up, one per communicator and rank (MPI has no global
  * process name), so their groups compare equal only within one communicator.
- * Communicator creation other than split is a blocking MPI call (split,
- * createIntercomm and spawn run a nonblocking barrier first, so that the
- * event loop is free while other ranks are late).
+ * Communicator creation is a blocking MPI call (split, createIntercomm and
+ * spawn run a nonblocking barrier first, so that the event loop is free while
+ * other ranks are late, and wait for large collectives called before them to
+ * be handed to MPI: see `BlockingCalls` in collectives.ts).
  *
  * Unfinished: buffered and ready modes, persistent requests, cancel,
  * messages above 2^31-1 bytes, Comm_connect / accept.
@@ -37,7 +38,7 @@ import { ErrorClass, MPIError } from '../../errors.js';
 import { ANY_SOURCE, ANY_TAG, PROC_NULL } from '../../constants.js';
 import { basename, resolve } from 'node:path';
 import type { Endpoint, Envelope, InterEndpoint, Operation, PointToPoint } from '../transport.js';
-import { MpiCollectives } from './collectives.js';
+import { type BlockingCalls, blockingAllowed, MpiCollectives } from './collectives.js';
 import {
   asMPIError, mpiError, type NativeMPI, RC_DONE, RC_ERROR, ST_COUNT, ST_ERROR, ST_ID, ST_SOURCE, ST_TAG,
 } from './native.js';
@@ -63,6 +64,8 @@ export interface MpiContext {
   readonly status: Int32Array;
   /** Size of COMM_WORLD. */
   readonly worldSize: number;
+  /** The blocking MPI calls in flight that wait for other ranks. */
+  readonly blocking: BlockingCalls;
 }
 
 /**
@@ -479,33 +482,51 @@ export class MpiEndpoint extends MpiPointToPoint implements Endpoint {
    * collective: every member creates its endpoint at the same point).
    */
   static create(ctx: MpiContext, handle: number, name: string): MpiEndpoint {
-    const bare = new MpiEndpoint(ctx, handle, name, undefined, undefined);
-    const channel = new MpiEndpoint(ctx, bare.dupHandle(), `${name} (collective channel)`, undefined, undefined);
-    const auxiliary = new MpiEndpoint(ctx, bare.dupHandle(), `${name} (auxiliary)`, undefined, undefined);
-    return new MpiEndpoint(ctx, handle, name, channel, auxiliary);
+    const bare = new MpiEndpoint(ctx, handle, name, undefined, undefined, false);
+    const channel = new MpiEndpoint(ctx, bare.dupHandle(), `${name} (collective channel)`, undefined, undefined, false);
+    const auxiliary = new MpiEndpoint(ctx, bare.dupHandle(), `${name} (auxiliary)`, undefined, undefined, false);
+    let mayBlock: boolean;
+    try {
+      mayBlock = blockingAllowed(ctx.native, handle);
+    } catch (e) {
+      throw asMPIError(ctx.native, e, 'MPI_Comm_dup');
+    }
+    return new MpiEndpoint(ctx, handle, name, channel, auxiliary, mayBlock);
   }
 
-  /** `channel` and `auxiliary` undefined: this endpoint serves as both (for the duplicates themselves). */
+  /**
+   * `channel` and `auxiliary` undefined: this endpoint serves as both (for the
+   * duplicates themselves). `mayBlock`: see {@link MpiCollectives}.
+   */
   private constructor(ctx: MpiContext, handle: number, name: string, channel: MpiEndpoint | undefined,
-    auxiliary: MpiEndpoint | undefined) {
+    auxiliary: MpiEndpoint | undefined, mayBlock: boolean) {
     super(ctx, handle, name, false);
-    this.collectives = new MpiCollectives(ctx, this, channel ?? this);
+    this.collectives = new MpiCollectives(ctx, this, channel ?? this, mayBlock);
     this.auxiliary = auxiliary ?? this;
     if (channel !== undefined) this.owned.push(channel);
     if (auxiliary !== undefined) this.owned.push(auxiliary);
+  }
+
+  /**
+   * A blocking MPI communicator constructor: after a nonblocking barrier, and
+   * after the collectives called before it that may block (see
+   * {@link BlockingCalls}); MPI's errors become MPIErrors naming `call`.
+   */
+  private constructBlocking(call: string, construct: () => number): Promise<number> {
+    return this.ctx.blocking.construct(() => this.collectives.barrier(), () => {
+      try {
+        return construct();
+      } catch (e) {
+        throw asMPIError(this.ctx.native, e, call);
+      }
+    });
   }
 
   async split(color: number, key: number): Promise<Endpoint | undefined> {
     this.check('MPI_Comm_split');
     // MPI_Comm_split blocks; a nonblocking barrier first keeps the event loop
     // free while other ranks are late, so the split itself only waits briefly.
-    await this.collectives.barrier();
-    let handle: number;
-    try {
-      handle = this.ctx.native.commSplit(this.handle, color, key);
-    } catch (e) {
-      throw asMPIError(this.ctx.native, e, 'MPI_Comm_split');
-    }
+    const handle = await this.constructBlocking('MPI_Comm_split', () => this.ctx.native.commSplit(this.handle, color, key));
     return handle < 0 ? undefined : MpiEndpoint.create(this.ctx, handle, `split of ${this.name}`);
   }
 
@@ -527,14 +548,9 @@ export class MpiEndpoint extends MpiPointToPoint implements Endpoint {
     if (this.rank === localLeader && !(peer instanceof MpiPointToPoint)) {
       throw new MPIError(ErrorClass.ERR_COMM, call, 'the peer communicator is not one of the mpi transport');
     }
-    await this.collectives.barrier();
-    let handle: number;
-    try {
-      const peerHandle = peer instanceof MpiPointToPoint ? peer.handle : null;
-      handle = this.ctx.native.intercommCreate(this.handle, localLeader, peerHandle, remoteLeader, tag);
-    } catch (e) {
-      throw asMPIError(this.ctx.native, e, call);
-    }
+    const peerHandle = peer instanceof MpiPointToPoint ? peer.handle : null;
+    const handle = await this.constructBlocking(call,
+      () => this.ctx.native.intercommCreate(this.handle, localLeader, peerHandle, remoteLeader, tag));
     return MpiInterEndpoint.create(this.ctx, handle, `intercommunicator of ${this.name}`, this);
   }
 
@@ -549,16 +565,10 @@ export class MpiEndpoint extends MpiPointToPoint implements Endpoint {
   async spawn(command: string, args: readonly string[], maxprocs: number, root: number): Promise<InterEndpoint> {
     const call = 'MPI_Comm_spawn';
     this.check(call);
-    await this.collectives.barrier();
     const entry = process.argv[1];
     const viaLauncher = entry !== undefined && /^mpi4ts(\.js)?$/.test(basename(entry)) ? [entry] : [];
-    let handle: number;
-    try {
-      handle = this.ctx.native.commSpawn(this.handle, process.execPath,
-        [...process.execArgv, ...viaLauncher, resolve(command), ...args], maxprocs, root, process.cwd());
-    } catch (e) {
-      throw asMPIError(this.ctx.native, e, call);
-    }
+    const handle = await this.constructBlocking(call, () => this.ctx.native.commSpawn(this.handle, process.execPath,
+      [...process.execArgv, ...viaLauncher, resolve(command), ...args], maxprocs, root, process.cwd()));
     return MpiInterEndpoint.create(this.ctx, handle, `spawn of ${this.name}`, this);
   }
 }

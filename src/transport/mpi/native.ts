@@ -105,20 +105,35 @@ export interface NativeMPI {
   /** MPI_Comm_get_parent: a handle, or -1 when this job was not spawned. */
   commGetParent(): number;
 
+  // Collectives. The I-forms start MPI's nonblocking collective and return an
+  // id, RC_DONE or RC_ERROR; the others make MPI's blocking call and return
+  // RC_DONE or RC_ERROR (the error code in statusBuffer[ST_ERROR]). Data
+  // movement counts bytes; `send` null means in place (or not significant on
+  // this rank).
   ibarrier(comm: number): number;
   ibcast(comm: number, buf: Uint8Array, root: number): number;
+  /** `counts` and `displs` (bytes) place the blocks of `recv`, at the root. */
   igatherv(comm: number, send: Uint8Array | null, recv: Uint8Array | null, counts: Int32Array | null,
     displs: Int32Array | null, root: number): number;
-  iscatterv(comm: number, send: Uint8Array | null, counts: Int32Array | null, displs: Int32Array | null,
-    recv: Uint8Array | null, root: number): number;
+  /** `counts` and `displs` (bytes) place the blocks of `send`, at the root. */
+  iscatterv(comm: number, send: Uint8Array | null, recv: Uint8Array | null, counts: Int32Array | null,
+    displs: Int32Array | null, root: number): number;
   iallgatherv(comm: number, send: Uint8Array | null, recv: Uint8Array, counts: Int32Array, displs: Int32Array): number;
-  ialltoallv(comm: number, send: Uint8Array | null, sendCounts: Int32Array, sendDispls: Int32Array, recv: Uint8Array,
+  allgatherv(comm: number, send: Uint8Array | null, recv: Uint8Array, counts: Int32Array, displs: Int32Array): number;
+  ialltoallv(comm: number, send: Uint8Array | null, recv: Uint8Array, sendCounts: Int32Array, sendDispls: Int32Array,
     recvCounts: Int32Array, recvDispls: Int32Array): number;
   ireduce(comm: number, send: ArrayBufferView | null, recv: ArrayBufferView | null, count: number, datatype: number,
     op: number, root: number): number;
+  reduce(comm: number, send: ArrayBufferView | null, recv: ArrayBufferView | null, count: number, datatype: number,
+    op: number, root: number): number;
   iallreduce(comm: number, send: ArrayBufferView | null, recv: ArrayBufferView, count: number, datatype: number,
     op: number): number;
+  allreduce(comm: number, send: ArrayBufferView | null, recv: ArrayBufferView, count: number, datatype: number,
+    op: number): number;
+  /** `counts` in elements. */
   ireduceScatter(comm: number, send: ArrayBufferView | null, recv: ArrayBufferView, counts: Int32Array,
+    datatype: number, op: number): number;
+  reduceScatter(comm: number, send: ArrayBufferView | null, recv: ArrayBufferView, counts: Int32Array,
     datatype: number, op: number): number;
   iscan(comm: number, send: ArrayBufferView | null, recv: ArrayBufferView, count: number, datatype: number, op: number,
     exclusive: number): number;

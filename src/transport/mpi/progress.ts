@@ -57,7 +57,8 @@ export interface Poller {
   poll(): boolean;
 }
 
-function envNumber(name: string, dflt: number): number {
+/** A non-negative number from the environment variable `name`, else `dflt`. */
+export function envNumber(name: string, dflt: number): number {
   const raw = process.env[name];
   const v = Number(raw);
   return raw !== undefined && raw !== '' && Number.isFinite(v) && v >= 0 ? v : dflt;

@@ -27,6 +27,7 @@
 import type { TypedArray } from '../../datatype.js';
 import { setErrorRank } from '../../errors.js';
 import type { Endpoint, Transport } from '../transport.js';
+import { BlockingCalls } from './collectives.js';
 import { MpiEndpoint, MpiInterEndpoint, type MpiContext } from './endpoint.js';
 import { loadNative, type NativeMPI } from './native.js';
 import { Progress } from './progress.js';
@@ -52,7 +53,9 @@ export class MpiTransport implements Transport {
     this.native = native;
     this.progress = new Progress(native);
     const [worldRank, worldSize] = native.commRankSize(0);
-    const ctx: MpiContext = { native, progress: this.progress, status: native.statusBuffer, worldSize };
+    const ctx: MpiContext = {
+      native, progress: this.progress, status: native.statusBuffer, worldSize, blocking: new BlockingCalls(),
+    };
     this.world = MpiEndpoint.create(ctx, 0, 'COMM_WORLD');
     this.self = MpiEndpoint.create(ctx, 1, 'COMM_SELF');
     this.worldRank = worldRank;
