@@ -28,6 +28,15 @@ describe('ordering and loss', () => {
   });
 });
 
+describe('large messages', () => {
+  it('stream through a bounded pipe: 24 MB messages with a 4 MiB heap, every form', async () => {
+    const result = await launch('test/programs/large_messages.ts', 3, [], { launcherArgs: ['--heap-size', '4194304'] });
+    assert.equal(result.stderr, '');
+    assert.equal(result.code, 0);
+    assert.deepEqual(linesStartingWith(result.stdout, 'large ok'), ['large ok 0', 'large ok 1', 'large ok 2']);
+  });
+});
+
 describe('oversubscription', () => {
   it('runs 8 ranks on this machine without stalling', async () => {
     const result = await launch('test/programs/oversubscribed.ts', 8, ['300'], { timeoutMs: 60_000 });

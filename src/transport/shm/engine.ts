@@ -8,13 +8,14 @@
  * Matching is by context, source and tag, with wildcards, in arrival order:
  * every ordered pair of ranks has one FIFO ring, so messages between two ranks
  * never overtake each other. A message of up to `eagerLimit` bytes is copied
- * into the ring and its send completes at once; a larger one waits in a heap
- * arena until a receive matches it (rendezvous), so a blocking `Send` of a big
- * buffer waits for the receiver exactly as in a real MPI. A receive whose
- * buffer is too small fails with `ERR_TRUNCATE` and leaves the message queued.
+ * into the ring and its send completes at once; a larger one waits for a
+ * receive to match it (rendezvous), so a blocking `Send` of a big buffer
+ * waits for the receiver exactly as in a real MPI: in place when it is in a
+ * heap arena (`MPI.alloc`), else streamed through a staging ring in the
+ * sender's arena (pipeline.ts). A receive whose buffer is too small fails
+ * with `ERR_TRUNCATE` and leaves the message queued.
  *
- * Unfinished: `MPI_Cancel`, and a pipelined rendezvous for messages larger
- * than the sender's heap arena (they fail with `ERR_NO_MEM` today).
+ * Unfinished: `MPI_Cancel`.
  *
  * @module
  */
@@ -26,6 +27,7 @@ import {
   CONTEXTS_PER_COMM, Global, type JobMemory, RankState, SLEEP_BIT, Slot, WAIT_TEXT_BYTES, maskBase, maskWords, rankBase,
   ringOffset, waitTextOffset,
 } from './layout.js';
+import { InboundPipe, OutboundPipe } from './pipeline.js';
 import { Kind, RECORD_HEADER_BYTES, Ring, Word } from './ring.js';
 
 /** Wildcard source and tag at this level (same values as the API's). */
@@ -169,6 +171,10 @@ export class ShmEngine {
   private readonly posted: RecvOperation[] = [];
   private readonly unexpected: Unexpected[] = [];
   private readonly awaitingFin = new Map<number, SendOperation>();
+  /** Pipelined sends still writing, and pipelined receives still reading. */
+  private readonly outPipes: OutboundPipe[] = [];
+  private readonly inPipes: { readonly pipe: InboundPipe; readonly op: RecvOperation; readonly source: number;
+    readonly tag: number; readonly request: number }[] = [];
   private readonly outbox: Outgoing[][];
   private outboxCount = 0;
   private nextRequest = 1;
@@ -221,8 +227,9 @@ export class ShmEngine {
   // ---------------------------------------------------------------- sending
 
   /**
-   * Starts a send to world rank `dest`. The data is copied (eager into the
-   * ring, rendezvous into the heap) unless it already lives in a heap arena.
+   * Starts a send to world rank `dest`. Small data is copied into the ring;
+   * large data is read in place from a heap arena, or else streamed through
+   * a staging pipe.
    */
   isend(context: number, dest: number, tag: number, data: Uint8Array, sync: boolean, destLabel: number): SendOperation {
     const bytes = data.byteLength;
@@ -237,21 +244,24 @@ export class ShmEngine {
       this.inject(dest, Kind.EAGER_SYNC, context, tag, bytes, request, 0, 0, data);
       return op;
     }
-    let arena = this.heaps.indexOf(data.buffer as SharedArrayBuffer);
-    let offset = data.byteOffset;
-    if (arena < 0) {
-      arena = this.rank;
-      offset = this.arena.allocate(bytes);
-      if (offset < 0) {
-        throw errors.noMem('Comm.Send', `a ${bytes}-byte message does not fit this rank's shared heap; ` +
-          'start the job with a larger --heap-size');
-      }
-      this.heapViews[arena]!.set(data, offset);
-      op.staging = offset;
-    }
     const request = this.nextRequest++;
     this.awaitingFin.set(request, op);
-    this.inject(dest, Kind.RTS, context, tag, bytes, request, offset, arena, undefined);
+    const arena = this.heaps.indexOf(data.buffer as SharedArrayBuffer);
+    if (arena >= 0) {
+      this.inject(dest, Kind.RTS, context, tag, bytes, request, data.byteOffset, arena, undefined);
+      return op;
+    }
+    const offset = this.arena.allocate(OutboundPipe.heapBytes(bytes));
+    if (offset < 0) {
+      this.awaitingFin.delete(request);
+      throw errors.noMem('Comm.Send', `no room for a ${OutboundPipe.heapBytes(bytes)}-byte staging pipe in this ` +
+        `rank's shared heap; start the job with a larger --heap-size`);
+    }
+    op.staging = offset;
+    const pipe = new OutboundPipe(data, this.arena.buffer, offset, () => this.wakeIfAsleep(dest));
+    this.inject(dest, Kind.PIPE, context, tag, bytes, request, offset, this.rank, undefined);
+    pipe.fill();
+    if (!pipe.finished) this.outPipes.push(pipe);
     return op;
   }
 
@@ -371,6 +381,14 @@ export class ShmEngine {
       op.done = true;
       return false;
     }
+    if (kind === Kind.PIPE) {
+      const target = into === undefined ? new Uint8Array(bytes) : into.subarray(0, bytes);
+      const pipe = new InboundPipe(memory.buffer as SharedArrayBuffer, offset, target, () => this.wakeIfAsleep(source));
+      pipe.drain();
+      if (pipe.complete) this.finishPipe(op, pipe, source, tag, request);
+      else this.inPipes.push({ pipe, op, source, tag, request });
+      return true;
+    }
     if (into === undefined) op.data = memory.slice(offset, offset + bytes);
     else if (bytes <= SMALL_COPY) for (let i = 0; i < bytes; i++) into[i] = memory[offset + i]!;
     else into.set(memory.subarray(offset, offset + bytes));
@@ -379,6 +397,40 @@ export class ShmEngine {
       this.inject(source, Kind.FIN, 0, 0, 0, request, 0, 0, undefined);
     }
     return true;
+  }
+
+  /** Completes a pipelined receive and tells the sender. */
+  private finishPipe(op: RecvOperation, pipe: InboundPipe, source: number, tag: number, request: number): void {
+    if (op.into === undefined) op.data = pipe.target;
+    op.complete(source, tag, pipe.target.byteLength);
+    this.inject(source, Kind.FIN, 0, 0, 0, request, 0, 0, undefined);
+  }
+
+  /** Moves every pipe forward; true if any moved. */
+  private progressPipes(): boolean {
+    let moved = false;
+    const out = this.outPipes;
+    for (let i = 0; i < out.length; i++) {
+      const pipe = out[i]!;
+      if (pipe.fill()) moved = true;
+      if (pipe.finished) out.splice(i--, 1);
+    }
+    const inbound = this.inPipes;
+    for (let i = 0; i < inbound.length; i++) {
+      const entry = inbound[i]!;
+      if (!entry.pipe.drain()) continue;
+      moved = true;
+      if (entry.pipe.complete) {
+        inbound.splice(i--, 1);
+        this.finishPipe(entry.op, entry.pipe, entry.source, entry.tag, entry.request);
+      }
+    }
+    return moved;
+  }
+
+  /** True while this rank has queued records or pipes to move: a sleep must check them after setting its sleep bit. */
+  private get busy(): boolean {
+    return this.outboxCount > 0 || this.outPipes.length > 0 || this.inPipes.length > 0;
   }
 
   // --------------------------------------------------------------- progress
@@ -390,7 +442,7 @@ export class ShmEngine {
    */
   poll(): boolean {
     const control = this.control;
-    if (Atomics.load(control, this.signalIndex) === 0 && this.outboxCount === 0) return false;
+    if (Atomics.load(control, this.signalIndex) === 0 && !this.busy) return false;
     if (this.handling) return false;
     this.handling = true;
     let handled = false;
@@ -408,6 +460,7 @@ export class ShmEngine {
       if (this.outboxCount > 0) {
         for (let dest = 0; dest < this.size; dest++) if (this.outbox[dest]!.length > 0) this.flush(dest);
       }
+      if ((this.outPipes.length > 0 || this.inPipes.length > 0) && this.progressPipes()) handled = true;
     } finally {
       this.handling = false;
     }
@@ -472,12 +525,12 @@ export class ShmEngine {
     if (index >= 0) {
       const op = this.posted[index]!;
       this.posted.splice(index, 1);
-      const delivered = kind === Kind.RTS
+      const delivered = kind === Kind.RTS || kind === Kind.PIPE
         ? this.deliver(op, source, tag, kind, bytes, request, this.heapViews[arena]!, offset)
         : this.deliver(op, source, tag, kind, bytes, request, ring.bytes, at + RECORD_HEADER_BYTES);
       if (delivered) return;
     }
-    const payload = kind === Kind.RTS ? undefined
+    const payload = kind === Kind.RTS || kind === Kind.PIPE ? undefined
       : ring.bytes.slice(at + RECORD_HEADER_BYTES, at + RECORD_HEADER_BYTES + bytes);
     this.unexpected.push({ context, source, tag, kind, bytes, payload, request, arena, offset });
   }
@@ -525,7 +578,7 @@ export class ShmEngine {
     const control = this.control;
     const deadline = performance.now() + this.blockMillis;
     for (;;) {
-      if (Atomics.or(control, this.signalIndex, SLEEP_BIT) === 0 && !(this.outboxCount > 0 && this.poll())
+      if (Atomics.or(control, this.signalIndex, SLEEP_BIT) === 0 && !(this.busy && this.poll())
         && !waitable.isReady()) {
         Atomics.wait(control, this.signalIndex, SLEEP_BIT, Math.max(0, deadline - performance.now()));
       }
@@ -565,7 +618,7 @@ export class ShmEngine {
         this.settleWaiters();
         if (this.waiters.length === 0) break;
         // Announce the nap; a producer that sets a bit from now on will notify.
-        if (Atomics.or(control, this.signalIndex, SLEEP_BIT) !== 0 || this.outboxCount > 0 && this.poll()) {
+        if (Atomics.or(control, this.signalIndex, SLEEP_BIT) !== 0 || this.busy && this.poll()) {
           Atomics.and(control, this.signalIndex, ~SLEEP_BIT);
           continue;
         }

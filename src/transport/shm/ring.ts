@@ -51,8 +51,10 @@ export const Kind = {
   EAGER_SYNC: 2,
   /** Rendezvous: the message waits in a heap arena; the receiver copies it and answers FIN. */
   RTS: 3,
-  /** Answer to EAGER_SYNC and RTS: the sender's request is complete. */
+  /** Answer to EAGER_SYNC, RTS and PIPE: the sender's request is complete. */
   FIN: 4,
+  /** Rendezvous through a staging ring in the sender's arena (pipeline.ts); the receiver answers FIN. */
+  PIPE: 6,
 } as const;
 
 /** A ring seen from one side. Both sides construct one over the same memory. */

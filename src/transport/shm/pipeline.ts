@@ -1,0 +1,122 @@
+/**
+ * Pipelined rendezvous: how a large message whose buffer is not in the shared
+ * heap travels, through a bounded staging ring in the sender's heap arena.
+ *
+ * MPI-4.1 §3.4 (a standard send may wait for the receive), §3.5 (progress).
+ * The sender copies the message into the staging ring chunk by chunk while
+ * the receiver copies chunks out behind it, so the two copies overlap on two
+ * cores instead of following each other, a chunk is still in cache when it
+ * is read, and a message of any size needs only {@link PIPE_BYTES} of heap.
+ * (A buffer from `MPI.alloc` is in the heap already: the receiver copies it
+ * once, straight out of it, with no pipeline.)
+ *
+ * The ring is preceded by a cache line with two words, each with one writer:
+ * {@link PipeWord.FILLED}, the message bytes the sender has written, and
+ * {@link PipeWord.CONSUMED}, those the receiver has read. Each side stores
+ * its word, then wakes the other if it sleeps (see `ShmEngine.wakeIfAsleep`).
+ * Both sides move their pipe forward whenever their engine polls.
+ *
+ * @module
+ */
+
+/** Bytes the staging ring of a pipelined message holds at most. */
+export const PIPE_BYTES = 1024 * 1024;
+/** Bytes the sender writes before it tells the receiver: small enough to overlap, large enough to be cheap. */
+const CHUNK_BYTES = 128 * 1024;
+/** Bytes of the header line before the staging ring. */
+export const PIPE_HEADER_BYTES = 64;
+
+/** Int32 words of the header line. */
+const PipeWord = {
+  FILLED: 0,
+  CONSUMED: 1,
+} as const;
+
+/** The sender's side: copies `data` into the ring as room appears. */
+export class OutboundPipe {
+  private written = 0;
+  private readonly words: Int32Array;
+  private readonly ring: Uint8Array;
+  readonly capacity: number;
+
+  /**
+   * @param heap - the sender's arena; the pipe's header line starts at `offset`
+   * @param wake - wakes the receiver if it sleeps
+   */
+  constructor(private readonly data: Uint8Array, heap: SharedArrayBuffer, offset: number,
+    private readonly wake: () => void) {
+    this.capacity = Math.min(data.byteLength, PIPE_BYTES);
+    this.words = new Int32Array(heap, offset, PIPE_HEADER_BYTES / 4);
+    this.ring = new Uint8Array(heap, offset + PIPE_HEADER_BYTES, this.capacity);
+    Atomics.store(this.words, PipeWord.FILLED, 0);
+    Atomics.store(this.words, PipeWord.CONSUMED, 0);
+  }
+
+  /** Bytes of heap a pipe for a message of `bytes` bytes takes. */
+  static heapBytes(bytes: number): number {
+    return PIPE_HEADER_BYTES + Math.min(bytes, PIPE_BYTES);
+  }
+
+  /** True once every byte is in the ring. */
+  get finished(): boolean {
+    return this.written === this.data.byteLength;
+  }
+
+  /** Writes what fits; true if it wrote anything. */
+  fill(): boolean {
+    const { data, capacity, ring, words } = this;
+    const total = data.byteLength;
+    const start = this.written;
+    let room = capacity - (start - Atomics.load(words, PipeWord.CONSUMED));
+    while (this.written < total && room > 0) {
+      const at = this.written % capacity;
+      const length = Math.min(CHUNK_BYTES, total - this.written, capacity - at, room);
+      ring.set(data.subarray(this.written, this.written + length), at);
+      this.written += length;
+      room -= length;
+      Atomics.store(words, PipeWord.FILLED, this.written);
+      this.wake();
+    }
+    return this.written !== start;
+  }
+}
+
+/** The receiver's side: copies what the sender has written into `target`. */
+export class InboundPipe {
+  private consumed = 0;
+  private readonly words: Int32Array;
+  private readonly ring: Uint8Array;
+  private readonly capacity: number;
+
+  /**
+   * @param heap - the sender's arena, the header line of whose pipe starts at `offset`
+   * @param target - where the message goes: exactly its length
+   * @param wake - wakes the sender if it sleeps
+   */
+  constructor(heap: SharedArrayBuffer, offset: number, readonly target: Uint8Array, private readonly wake: () => void) {
+    this.capacity = Math.min(target.byteLength, PIPE_BYTES);
+    this.words = new Int32Array(heap, offset, PIPE_HEADER_BYTES / 4);
+    this.ring = new Uint8Array(heap, offset + PIPE_HEADER_BYTES, this.capacity);
+  }
+
+  /** True once the whole message is in `target`. */
+  get complete(): boolean {
+    return this.consumed === this.target.byteLength;
+  }
+
+  /** Reads what has been written; true if it read anything. */
+  drain(): boolean {
+    const { target, capacity, ring, words } = this;
+    const start = this.consumed;
+    const filled = Atomics.load(words, PipeWord.FILLED);
+    while (this.consumed < filled) {
+      const at = this.consumed % capacity;
+      const length = Math.min(filled - this.consumed, capacity - at);
+      target.set(ring.subarray(at, at + length), this.consumed);
+      this.consumed += length;
+      Atomics.store(words, PipeWord.CONSUMED, this.consumed);
+      this.wake();
+    }
+    return this.consumed !== start;
+  }
+}
