@@ -99,8 +99,9 @@ export class Call {
   stalled(op: Operation): Error | undefined {
     const peer = op.awaitedRank;
     if (peer === undefined) return undefined;
+    // A message of this very call may wait for a transport that receives by probing (mpi) to take it.
     const queued = this.channel.iprobe(peer, ANY_TAG);
-    if (queued !== undefined) return this.mismatch(peer, queued.tag, queued.byteLength, -1);
+    if (queued !== undefined && queued.tag !== this.tag) return this.mismatch(peer, queued.tag, queued.byteLength, -1);
     const theirs = this.channel.peerCall?.(peer);
     if (theirs === undefined || theirs === this.tag || fieldsOf(theirs).seq !== (this.seq & 0x7f)) return undefined;
     return this.mismatch(peer, theirs, -1, -1);
