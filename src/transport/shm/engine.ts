@@ -51,6 +51,37 @@ interface Unexpected {
   readonly offset: number;
 }
 
+/**
+ * Buffers for the payloads of eager messages that arrive before their
+ * receive, by power-of-two size: given back once delivered, so a steady
+ * exchange allocates nothing (a fresh 32 KiB ArrayBuffer per message made
+ * scavenges of several milliseconds).
+ */
+class PayloadPool {
+  private readonly classes: ArrayBuffer[][] = [];
+
+  /** A copy of `bytes`, in a pooled buffer. */
+  copy(bytes: Uint8Array): Uint8Array {
+    const size = bytes.byteLength;
+    const sizeClass = size <= 64 ? 6 : 32 - Math.clz32(size - 1);
+    const buffer = this.classes[sizeClass]?.pop() ?? new ArrayBuffer(2 ** sizeClass);
+    const payload = new Uint8Array(buffer, 0, size);
+    payload.set(bytes);
+    return payload;
+  }
+
+  /** Takes back a payload from {@link copy} that nobody reads any more. */
+  recycle(payload: Uint8Array): void {
+    const buffer = payload.buffer as ArrayBuffer;
+    const sizeClass = 31 - Math.clz32(buffer.byteLength);
+    const kept = this.classes[sizeClass] ??= [];
+    if (kept.length < PAYLOADS_KEPT) kept.push(buffer);
+  }
+}
+
+/** Buffers a {@link PayloadPool} keeps per size. */
+const PAYLOADS_KEPT = 16;
+
 /** A record that did not fit its ring yet; kept in order per destination. */
 interface Outgoing {
   readonly kind: number;
@@ -171,6 +202,7 @@ export class ShmEngine {
   private readonly posted: RecvOperation[] = [];
   private readonly unexpected: Unexpected[] = [];
   private readonly awaitingFin = new Map<number, SendOperation>();
+  private readonly payloads = new PayloadPool();
   /** Pipelined sends still writing, and pipelined receives still reading. */
   private readonly outPipes: OutboundPipe[] = [];
   private readonly inPipes: { readonly pipe: InboundPipe; readonly op: RecvOperation; readonly source: number;
@@ -335,6 +367,7 @@ export class ShmEngine {
       if (this.deliver(op, message.source, message.tag, message.kind, message.bytes, message.request,
         message.payload ?? this.heapViews[message.arena]!, message.payload ? 0 : message.offset)) {
         this.unexpected.splice(index, 1);
+        if (message.payload !== undefined) this.payloads.recycle(message.payload);
       }
     } else {
       this.posted.push(op);
@@ -531,7 +564,7 @@ export class ShmEngine {
       if (delivered) return;
     }
     const payload = kind === Kind.RTS || kind === Kind.PIPE ? undefined
-      : ring.bytes.slice(at + RECORD_HEADER_BYTES, at + RECORD_HEADER_BYTES + bytes);
+      : this.payloads.copy(ring.bytes.subarray(at + RECORD_HEADER_BYTES, at + RECORD_HEADER_BYTES + bytes));
     this.unexpected.push({ context, source, tag, kind, bytes, payload, request, arena, offset });
   }
 
