@@ -6,7 +6,7 @@
  * the first argument that looks like one, else $BENCH_CASES, else the anchor's
  * Barrier and Allreduce of 1,048,576 doubles. `bytes` is the Bcast buffer, the
  * Allreduce vector (bytes/8 doubles, SUM) or the Alltoall block sent to each
- * rank. Each case: warm-up calls (iters/10, or iters up to 20000), a Barrier, iters timed calls; the
+ * rank. Each case: warm-up calls (iters/10, or iters up to 20000, at least 10000 up to 64 KiB), a Barrier, iters timed calls; the
  * slowest rank's mean time per call is printed by rank 0 as a key=value line.
  * Results are checked after the timed loop; a wrong one throws (the job fails).
  * `warm:0:ms` is an untimed start-up warm-up: for `ms` milliseconds, rank 0
@@ -18,6 +18,8 @@ import { MPI } from 'mpi4ts';
 import { type Case, parseCases } from './cases.js';
 
 const DEFAULT_CASES = 'warm:0:500,barrier:0:20000,allreduce:8388608:50';
+/** Calls of up to this many bytes are cheap enough to warm up 10,000 times. */
+const SHORT = 64 * 1024;
 
 const comm = MPI.COMM_WORLD;
 const { rank, size } = comm;
@@ -120,10 +122,10 @@ for (const c of parseCases(DEFAULT_CASES)) {
   const bench = prepare(c);
   if (bench === undefined) continue;
   const { call } = bench;
-  // As many untimed calls as timed ones when that is cheap, in several runs of the loop: V8 compiles
-  // a hot path only after thousands of calls, and an async loop between its runs (C and Python have
-  // no JIT to wait for).
-  const warm = Math.max(1, Math.floor(c.iters / 10), c.iters <= 20000 ? c.iters : 0);
+  // As many untimed calls as timed ones when that is cheap, and at least 10,000 of a short call, in
+  // several runs of the loop: V8 compiles a hot path only after thousands of calls, and an async loop
+  // between its runs (C and Python have no JIT to wait for).
+  const warm = Math.max(1, Math.floor(c.iters / 10), c.iters <= 20000 ? c.iters : 0, c.bytes <= SHORT ? 10000 : 0);
   for (let k = 0; k < 4; k++) await repeat(call, Math.max(1, Math.floor(warm / 4)));
   await comm.Barrier();
   const t0 = MPI.Wtime();
