@@ -37,7 +37,7 @@
 
 import { parseBuffer } from './buffer.js';
 import { asPair, type ObjectFunction, objectFunctions } from './collective/object_ops.js';
-import { elementKernel, inapplicable, type Kernel, pairKernel, type PredefinedName } from './collective/kernels.js';
+import { type ElementWise, elementKernel, inapplicable, type Kernel, pairKernel, type PredefinedName } from './collective/kernels.js';
 import type { Datatype, TypedArray } from './datatype.js';
 import { errors } from './errors.js';
 
@@ -243,6 +243,12 @@ function copyBack(copy: TypedArray, into: TypedArray, bytes: number): void {
 
 function predefinedOp(name: PredefinedName): Op {
   const pairs = new Map<Datatype, Kernel>();
+  const kernels = new Map<unknown, Kernel>();
+  const kernelFor = (view: TypedArray): Kernel => {
+    let kernel = kernels.get(view.constructor);
+    if (kernel === undefined) kernels.set(view.constructor, kernel = elementKernel(name as ElementWise, view));
+    return kernel;
+  };
   const applyBuffer: BufferFunction = (invec, inoutvec, count, datatype) => {
     if (count === 0) return;
     if (name === 'MAXLOC' || name === 'MINLOC') {
@@ -251,9 +257,15 @@ function predefinedOp(name: PredefinedName): Op {
       kernel(invec, inoutvec, count);
       return;
     }
+    // The usual case, both already typed arrays of the datatype: no views to make.
+    const arrayType = datatype.arrayType;
+    if (arrayType !== undefined && invec.constructor === arrayType && inoutvec.constructor === arrayType) {
+      kernelFor(inoutvec)(invec, inoutvec, count);
+      return;
+    }
     const a = elementsOf(invec, datatype, count).elements;
     const b = elementsOf(inoutvec, datatype, count);
-    elementKernel(name, b.elements)(a, b.elements, count);
+    kernelFor(b.elements)(a, b.elements, count);
     if (b.copied) copyBack(b.elements, inoutvec, count * datatype.size);
   };
   const location = name === 'MAXLOC' || name === 'MINLOC';

@@ -30,7 +30,7 @@ export type PredefinedName =
   'SUM' | 'PROD' | 'MAX' | 'MIN' | 'LAND' | 'LOR' | 'LXOR' | 'BAND' | 'BOR' | 'BXOR' | 'MAXLOC' | 'MINLOC';
 
 type Family = 'number' | 'int32' | 'bigint';
-type ElementWise = Exclude<PredefinedName, 'MAXLOC' | 'MINLOC'>;
+export type ElementWise = Exclude<PredefinedName, 'MAXLOC' | 'MINLOC'>;
 
 /** The expression for one element, with `a` from invec and `b` from inoutvec. */
 const expressions: Record<ElementWise, Record<Family, string>> = {

@@ -463,7 +463,7 @@ export class ShmEngine {
 
   /** True while this rank has queued records or pipes to move: a sleep must check them after setting its sleep bit. */
   private get busy(): boolean {
-    return this.outboxCount > 0 || this.outPipes.length > 0 || this.inPipes.length > 0;
+    return (this.outboxCount | this.outPipes.length | this.inPipes.length) !== 0;
   }
 
   // --------------------------------------------------------------- progress
