@@ -86,6 +86,8 @@ export class Op {
   /** The predefined op this is (`'SUM'`, ...), undefined for a user op. */
   readonly predefined: PredefinedName | undefined;
   private readonly prepare: ((value: unknown, rank: number) => unknown) | undefined;
+  /** Datatypes a predefined op has been checked to apply to. */
+  private readonly applies = new Set<Datatype>();
 
   /**
    * Most programs use the predefined ops and {@link Op.Create}.
@@ -184,9 +186,10 @@ export class Op {
   /** Throws `ERR_OP` when this op cannot reduce `datatype` (or has been freed). */
   check(datatype: Datatype, call: string): void {
     this.checkLive(call);
-    if (this.predefined !== undefined) {
+    if (this.predefined !== undefined && !this.applies.has(datatype)) {
       const why = inapplicable(this.predefined, datatype);
       if (why !== undefined) throw errors.op(call, why);
+      this.applies.add(datatype);
     }
   }
 
