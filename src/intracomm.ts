@@ -238,7 +238,8 @@ export class Intracomm extends Comm<Endpoint> {
   }
 
   private objects(call: string): ObjectCollectives {
-    return objectCollectivesOf(this.endpoint(call).collectives.channel);
+    const collectives = this.endpoint(call).collectives;
+    return objectCollectivesOf(collectives.channel, collectives.sharedArea);
   }
 
   // ------------------------------------------------------------ objects

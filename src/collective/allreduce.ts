@@ -22,7 +22,7 @@ import type { Call } from './call.js';
 import type { Reduction } from './reduction.js';
 import { ringReduceScatter } from './ring.js';
 import type { Algorithm } from './run.js';
-import { attachArea, type SharedArea } from './shared_area.js';
+import { attachArea, exchangeShared, type SharedArea } from './shared_area.js';
 import { evenBlocks, floorPowerOfTwo } from './tree.js';
 import { manyStepBytes, tuning } from './tuning.js';
 
@@ -52,19 +52,9 @@ export function* smallAllreduce(call: Call, area: SharedArea, reduction: Reducti
     yield* allreduce(call, reduction, send, recv);
     return;
   }
-  const { size, tag } = call;
-  const bytes = recv.byteLength;
-  const number = area.nextReduction();
-  area.contribute(number, tag, send ?? recv);
-  for (let from = size - 1; from >= 0; from--) {
-    const arrived = area.contributed(from, number);
-    if (!arrived.test()) yield arrived;
-    const theirs = area.contributionTag(from, number);
-    if (theirs !== tag) throw call.mismatch(from, theirs, -1, -1);
-    const data = area.contributionData(from, number, bytes);
-    if (from === size - 1) recv.set(data);
-    else reduction.apply(data, recv);
-  }
+  const all = (yield* exchangeShared(call, area, send ?? recv))!;
+  recv.set(all[call.size - 1]!);
+  for (let from = call.size - 2; from >= 0; from--) reduction.apply(all[from]!, recv);
 }
 
 function* recursiveDoubling(call: Call, reduction: Reduction, send: Uint8Array | undefined,

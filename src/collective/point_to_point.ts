@@ -57,7 +57,8 @@ export class PointToPointCollectives implements Collectives {
   } | undefined;
 
   /** @param area - words in shared memory for the barrier and small reductions, when the transport has them */
-  constructor(readonly channel: Endpoint, private readonly area?: SharedArea) {
+  constructor(readonly channel: Endpoint, readonly sharedArea?: SharedArea) {
+    const area = sharedArea;
     this.sequencer = sequencerOf(channel);
     if (area !== undefined) {
       this.flagPaths = {
@@ -69,7 +70,7 @@ export class PointToPointCollectives implements Collectives {
   }
 
   barrier(): Promise<void> {
-    const mode = this.area?.mode ?? 'messages';
+    const mode = this.sharedArea?.mode ?? 'messages';
     if (mode === 'messages') return this.sequencer.startFast(BARRIER, fastBarrier, barrier);
     const paths = this.flagPaths!;
     if (mode === 'shared') return this.sequencer.startFast(BARRIER, paths.fast, paths.rest);
@@ -172,7 +173,7 @@ export class PointToPointCollectives implements Collectives {
     const sig = signature(Code.Allreduce, -1, [bytes, datatype.code, opCode(op)],
       () => `Allreduce(${count} × ${datatype.name}, ${op.name})`);
     const reduction = new Reduction(op, datatype);
-    const area = this.area;
+    const area = this.sharedArea;
     if (area !== undefined && bytes > 0 && bytes <= area.contributionBytes) {
       return this.sequencer.start(sig, (c) => smallAllreduce(c, area, reduction, part(send, bytes), part(recv, bytes)!))
         .result();

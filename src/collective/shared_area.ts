@@ -2,10 +2,11 @@
  * Words in shared memory on which a communicator runs its barriers and small
  * reductions, where the transport's ranks share memory (shm).
  *
- * MPI-4.1 §6.3 (barrier), §6.9.6 (allreduce). Signalling a peer through a
- * word it watches costs a store, where an empty message costs a ring record,
- * matching and a doorbell (0.2 against 0.6 us per round at 2 ranks on 2
- * cores); a small reduction then reads every rank's contribution in place.
+ * MPI-4.1 §6.3 (barrier), §6.7 (allgather), §6.9.6 (allreduce). Signalling
+ * a peer through a word it watches costs a store, where an empty message
+ * costs a ring record, matching and a doorbell (0.2 against 0.6 us per round
+ * at 2 ranks on 2 cores); a small reduction or an allgather of small values
+ * then reads every rank's contribution in place.
  * Rank 0 takes an area at the communicator's first call that can use one and
  * broadcasts which; a communicator that finds none left stays on messages.
  *
@@ -33,14 +34,43 @@ export interface SharedArea {
   readonly contributionBytes: number;
   /** Numbers this rank's next small reduction on the communicator (1, 2, ...: the same on every rank). */
   nextReduction(): number;
-  /** Publishes this rank's contribution to reduction `number` of the call with tag `tag`, and wakes sleeping members. */
-  contribute(number: number, tag: number, data: Uint8Array): void;
+  /**
+   * Publishes this rank's contribution to reduction `number` of the call with
+   * tag `tag` (undefined: one too large for the area), and wakes sleeping members.
+   */
+  contribute(number: number, tag: number, data: Uint8Array | undefined): void;
   /** An operation that completes once member `from` has published its contribution to reduction `number`. */
   contributed(from: number, number: number): Operation;
   /** The tag of the call of member `from`'s contribution to reduction `number`. */
   contributionTag(from: number, number: number): number;
+  /** The length of member `from`'s contribution to reduction `number`, or -1 when it was too large. */
+  contributionLength(from: number, number: number): number;
   /** The first `bytes` bytes of member `from`'s contribution to reduction `number`. */
   contributionData(from: number, number: number, bytes: number): Uint8Array;
+}
+
+/**
+ * Every rank's `data` (an encoded value), through the shared area, in rank
+ * order; undefined when some rank's did not fit, and then every rank knows
+ * it and goes on with messages. A tag that is not this call's is a mismatch.
+ * The returned views are valid until the next call on the area.
+ */
+export function* exchangeShared(call: Call, area: SharedArea, data: Uint8Array): Algorithm<Uint8Array[] | undefined> {
+  const { size, tag } = call;
+  const number = area.nextReduction();
+  area.contribute(number, tag, data.byteLength <= area.contributionBytes ? data : undefined);
+  const all: Uint8Array[] = [];
+  let fits = true;
+  for (let from = 0; from < size; from++) {
+    const arrived = area.contributed(from, number);
+    if (!arrived.test()) yield arrived;
+    const theirs = area.contributionTag(from, number);
+    if (theirs !== tag) throw call.mismatch(from, theirs, -1, -1);
+    const length = area.contributionLength(from, number);
+    if (length < 0) fits = false;
+    else all.push(area.contributionData(from, number, length));
+  }
+  return fits ? all : undefined;
 }
 
 /**

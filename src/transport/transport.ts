@@ -13,6 +13,7 @@
  */
 
 import type { Datatype, TypedArray } from '../datatype.js';
+import type { SharedArea } from '../collective/shared_area.js';
 import type { Op } from '../op.js';
 
 /** What a matched or probed message looks like from the receiving side (MPI-4.1 §3.2.3). */
@@ -175,6 +176,8 @@ export interface Collectives {
    * value) are built on.
    */
   readonly channel: PointToPoint;
+  /** Words in shared memory for small collectives, on transports whose ranks share memory (shm). */
+  readonly sharedArea?: SharedArea;
   barrier(): Promise<void>;
   /** `buf` is the root's data on the root and the landing place elsewhere. */
   bcast(buf: Uint8Array, root: number): Promise<void>;

@@ -107,6 +107,10 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
     else same(gathered, undefined, `gather gives undefined off the root ${root}`);
   }
   same(await comm.allgather([rank, `r${rank}`]), ranks.map((r) => [r, `r${r}`]), 'allgather');
+  // One value too large for the shm transport's shared area sends every rank over messages.
+  const sized = (r: number): unknown => (r === size - 1 ? 'L'.repeat(1000) : r);
+  same(await comm.allgather(sized(rank)), ranks.map(sized), 'allgather with one large value');
+  same(await comm.allreduce(`${sized(rank)}`, MPI.SUM), ranks.map(sized).join(''), 'allreduce with one large value');
   same(await comm.alltoall(ranks.map((j) => `${rank}->${j}`)), ranks.map((i) => `${i}->${rank}`), 'alltoall');
   same(await comm.alltoall(ranks.map((j) => (j === rank ? undefined : new Int16Array([rank, j])))),
     ranks.map((i) => (i === rank ? undefined : new Int16Array([i, rank]))), 'alltoall of typed arrays');

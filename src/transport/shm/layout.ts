@@ -120,6 +120,8 @@ export const Contribution = {
   NUMBER: 0,
   /** The tag of the call, which says what it was (signature.ts). */
   TAG: 1,
+  /** Bytes of data, or -1 for a contribution too large for the block (the call then goes on messages). */
+  LENGTH: 2,
   DATA: 16,
 } as const;
 /** Int32 words of a collective slot's header line, before its members' words. */

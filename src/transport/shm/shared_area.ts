@@ -121,11 +121,12 @@ export class ShmSharedArea implements SharedArea {
     return ++this.reductions;
   }
 
-  contribute(number: number, tag: number, data: Uint8Array): void {
+  contribute(number: number, tag: number, data: Uint8Array | undefined): void {
     const control = this.engine.control;
     const block = this.word(this.rank, contributionWords(number & 1));
-    this.bytes.set(data, (block + Contribution.DATA) * 4);
+    if (data !== undefined) this.bytes.set(data, (block + Contribution.DATA) * 4);
     control[block + Contribution.TAG] = tag;
+    control[block + Contribution.LENGTH] = data === undefined ? -1 : data.byteLength;
     // Publishes the data and tag with it.
     Atomics.store(control, block + Contribution.NUMBER, number);
     for (let member = 0; member < this.group.length; member++) {
@@ -140,6 +141,10 @@ export class ShmSharedArea implements SharedArea {
 
   contributionTag(from: number, number: number): number {
     return this.engine.control[this.word(from, contributionWords(number & 1)) + Contribution.TAG]!;
+  }
+
+  contributionLength(from: number, number: number): number {
+    return this.engine.control[this.word(from, contributionWords(number & 1)) + Contribution.LENGTH]!;
   }
 
   contributionData(from: number, number: number, bytes: number): Uint8Array {
