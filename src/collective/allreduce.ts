@@ -52,9 +52,10 @@ export function* smallAllreduce(call: Call, area: SharedArea, reduction: Reducti
     yield* allreduce(call, reduction, send, recv);
     return;
   }
-  const all = (yield* exchangeShared(call, area, send ?? recv))!;
-  recv.set(all[call.size - 1]!);
-  for (let from = call.size - 2; from >= 0; from--) reduction.apply(all[from]!, recv);
+  yield* exchangeShared(call, area, send ?? recv, (all) => {
+    recv.set(all[call.size - 1]!);
+    for (let from = call.size - 2; from >= 0; from--) reduction.apply(all[from]!, recv);
+  });
 }
 
 function* recursiveDoubling(call: Call, reduction: Reduction, send: Uint8Array | undefined,

@@ -21,7 +21,7 @@
 import type { Operation } from '../transport/transport.js';
 import type { Call } from './call.js';
 import type { Algorithm, Detour } from './run.js';
-import { attachArea, type SharedArea } from './shared_area.js';
+import { attachArea, rootMismatch, type SharedArea } from './shared_area.js';
 
 const EMPTY = new Uint8Array(0);
 const ANY_TAG = -1;
@@ -75,6 +75,10 @@ export function fastBarrier(call: Call): Detour | Error | undefined {
 /** Dissemination barrier over flags, from round `round` (of distance `distance`). */
 export function* flagBarrier(call: Call, area: SharedArea, round = 0, distance = 1): Algorithm<void> {
   const { rank, size } = call;
+  if (round === 0) {
+    const mismatch = rootMismatch(call, area);
+    if (mismatch !== undefined) throw mismatch;
+  }
   const epoch = call.seq + 1;
   for (; distance < size; round++, distance *= 2) {
     area.raise((rank + distance) % size, round, epoch);
@@ -85,6 +89,8 @@ export function* flagBarrier(call: Call, area: SharedArea, round = 0, distance =
 /** Like {@link fastBarrier}, over flags. */
 export function fastFlagBarrier(call: Call, area: SharedArea): Detour | Error | undefined {
   const { rank, size } = call;
+  const mismatch = rootMismatch(call, area);
+  if (mismatch !== undefined) return mismatch;
   const epoch = call.seq + 1;
   for (let round = 0, distance = 1; distance < size; round++, distance *= 2) {
     area.raise((rank + distance) % size, round, epoch);

@@ -3,7 +3,8 @@
  * a binomial scatter followed by a ring allgather (van de Geijn), as MPICH
  * does.
  *
- * MPI-4.1 §6.4. The binomial tree takes ⌈log2 p⌉ rounds of the whole
+ * MPI-4.1 §6.4. A short one goes through the communicator's shared area
+ * where it has one (`shared_area.ts`). The binomial tree takes ⌈log2 p⌉ rounds of the whole
  * message; the scatter + allgather moves about twice the message through
  * every rank but in p pieces that travel at once, which wins when the
  * message is long and there are enough ranks. Both work for any rank count.
@@ -13,6 +14,7 @@
 
 import type { Call } from './call.js';
 import type { Algorithm } from './run.js';
+import { attachArea, broadcastShared, type SharedArea } from './shared_area.js';
 import { absolute, childrenOf, parentOf, relative, subtreeEnd } from './tree.js';
 import { manyStepBytes, tuning } from './tuning.js';
 
@@ -20,6 +22,13 @@ import { manyStepBytes, tuning } from './tuning.js';
 export function bcast(call: Call, buf: Uint8Array, root: number): Algorithm<void> {
   return buf.byteLength >= manyStepBytes(tuning.bcastScatterBytes, call.size) && call.size >= tuning.bcastScatterRanks
     ? scatterAllgather(call, buf, root) : binomial(call, buf, root);
+}
+
+/** Broadcast of at most `area.contributionBytes`, through the shared area when the communicator has one. */
+export function* smallBcast(call: Call, area: SharedArea, buf: Uint8Array, root: number): Algorithm<void> {
+  if (area.mode === 'unset') yield* attachArea(call, area);
+  if (area.mode !== 'shared') yield* bcast(call, buf, root);
+  else yield* broadcastShared(call, area, root, call.rank === root ? buf : undefined, (bytes) => buf.set(bytes));
 }
 
 /** Binomial tree: receive from the parent, then send to every child, largest subtree first. */

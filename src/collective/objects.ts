@@ -28,7 +28,7 @@ import type { Op } from '../op.js';
 import type { Operation, PointToPoint } from '../transport/transport.js';
 import type { Call } from './call.js';
 import { type Algorithm, type Sequencer, sequencerOf } from './run.js';
-import { attachArea, exchangeShared, type SharedArea } from './shared_area.js';
+import { attachArea, broadcastShared, exchangeShared, type SharedArea } from './shared_area.js';
 import { Code, opCode, signature } from './signature.js';
 import { absolute, childrenOf, type Entry, floorPowerOfTwo, pack, parentOf, relative, subtreeEnd, unpack } from './tree.js';
 
@@ -50,8 +50,9 @@ export class ObjectCollectives {
   }
 
   bcast<T>(obj: T, root: number): Promise<T> {
-    return this.sequencer.start(signature(Code.bcast, root, [], () => `bcast(root=${root})`),
-      (call) => bcastValue(call, obj, root)).result();
+    const area = this.area;
+    return this.sequencer.start(signature(Code.bcast, root, [], () => `bcast(root=${root})`), area === undefined
+      ? (call) => bcastValue(call, obj, root) : (call) => sharedBcastValue(call, area, obj, root)).result();
   }
 
   scatter<T>(items: readonly T[] | undefined, root: number): Promise<T> {
@@ -111,8 +112,19 @@ export function objectCollectivesOf(channel: PointToPoint, area?: SharedArea): O
 function* sharedValues(call: Call, area: SharedArea, mine: unknown): Algorithm<unknown[] | undefined> {
   if (area.mode === 'unset') yield* attachArea(call, area);
   if (area.mode !== 'shared') return undefined;
-  const all = yield* exchangeShared(call, area, encode(mine, call.name));
-  return all?.map((bytes, r) => (r === call.rank ? mine : decode(bytes, call.name)));
+  return yield* exchangeShared(call, area, encode(mine, call.name),
+    (all) => all.map((bytes, r) => (r === call.rank ? mine : decode(bytes, call.name))));
+}
+
+/** {@link bcastValue}, on the shared area when the root's value fits. */
+function* sharedBcastValue<T>(call: Call, area: SharedArea, obj: T, root: number): Algorithm<T> {
+  if (area.mode === 'unset') yield* attachArea(call, area);
+  if (area.mode === 'shared') {
+    let value = obj;
+    const data = call.rank === root ? encode(obj, call.name) : undefined;
+    if (yield* broadcastShared(call, area, root, data, (bytes) => { value = decode(bytes, call.name) as T; })) return value;
+  }
+  return yield* bcastValue(call, obj, root);
 }
 
 /** {@link allgatherValue}, on the shared area when every value fits. */

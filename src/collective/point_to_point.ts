@@ -28,7 +28,7 @@ import { allgatherv } from './allgather.js';
 import { allreduce, smallAllreduce } from './allreduce.js';
 import { alltoallv } from './alltoall.js';
 import { barrier, fastBarrier, fastFlagBarrier, firstBarrier, flagBarrier } from './barrier.js';
-import { bcast } from './broadcast.js';
+import { bcast, smallBcast } from './broadcast.js';
 import { gatherv, scatterv } from './gather.js';
 import { reduce } from './reduce.js';
 import { reduceScatter } from './reduce_scatter.js';
@@ -85,6 +85,10 @@ export class PointToPointCollectives implements Collectives {
       return Promise.reject(error);
     }
     const sig = signature(Code.Bcast, root, [buf.byteLength], () => `Bcast(root=${root}, ${buf.byteLength} bytes)`);
+    const area = this.sharedArea;
+    if (area !== undefined && buf.byteLength > 0 && buf.byteLength <= area.contributionBytes) {
+      return this.sequencer.start(sig, (c) => smallBcast(c, area, buf, root)).result();
+    }
     return this.sequencer.start(sig, (c) => bcast(c, buf, root)).result();
   }
 

@@ -32,6 +32,12 @@ export interface SharedArea {
   arrival(round: number, epoch: number, from: number): Operation;
   /** Bytes a contribution to a small reduction may have. */
   readonly contributionBytes: number;
+  /**
+   * True when the last exchange this rank finished on the area had a
+   * contribution from every member: then every member has read all earlier
+   * ones (each reads before it contributes again). Kept by the algorithms.
+   */
+  settled: boolean;
   /** Numbers this rank's next small reduction on the communicator (1, 2, ...: the same on every rank). */
   nextReduction(): number;
   /**
@@ -41,36 +47,123 @@ export interface SharedArea {
   contribute(number: number, tag: number, data: Uint8Array | undefined): void;
   /** An operation that completes once member `from` has published its contribution to reduction `number`. */
   contributed(from: number, number: number): Operation;
+  /** Whether member `from`'s block for reduction `number` holds that very reduction's contribution. */
+  holds(from: number, number: number): boolean;
   /** The tag of the call of member `from`'s contribution to reduction `number`. */
   contributionTag(from: number, number: number): number;
   /** The length of member `from`'s contribution to reduction `number`, or -1 when it was too large. */
   contributionLength(from: number, number: number): number;
   /** The first `bytes` bytes of member `from`'s contribution to reduction `number`. */
   contributionData(from: number, number: number, bytes: number): Uint8Array;
+  /** Says that this rank has read all it reads of reduction `number`, and wakes sleeping members. */
+  markRead(number: number): void;
+  /** An operation that completes once member `from` has read all it reads of reduction `number`. */
+  readBy(from: number, number: number): Operation;
 }
 
 /**
- * Every rank's `data` (an encoded value), through the shared area, in rank
- * order; undefined when some rank's did not fit, and then every rank knows
- * it and goes on with messages. A tag that is not this call's is a mismatch.
- * The returned views are valid until the next call on the area.
+ * Before exchange `number`: a member that has not yet read exchange
+ * `number - 2`, whose blocks this one writes again (a Bcast root waits for
+ * nobody, so it could otherwise come round while a slow rank still reads),
+ * or undefined.
  */
-export function* exchangeShared(call: Call, area: SharedArea, data: Uint8Array): Algorithm<Uint8Array[] | undefined> {
+function unread(call: Call, area: SharedArea, number: number): Operation | undefined {
+  if (number <= 2 || area.settled) return undefined;
+  for (let member = 0; member < call.size; member++) {
+    const read = area.readBy(member, number - 2);
+    if (!read.test()) return read;
+  }
+  return undefined;
+}
+
+/** Numbers the next exchange on the area, after checking the last broadcast this rank was the root of. */
+function nextExchange(call: Call, area: SharedArea): number {
+  const mismatch = rootMismatch(call, area);
+  if (mismatch !== undefined) throw mismatch;
+  return area.nextReduction();
+}
+
+/** Member `from`'s contribution to `number`, checked against this call: its bytes, or undefined when it did not fit. */
+function contributionOf(call: Call, area: SharedArea, from: number, number: number): Uint8Array | undefined {
+  const theirs = area.contributionTag(from, number);
+  if (theirs !== call.tag) throw call.mismatch(from, theirs, -1, -1);
+  const length = area.contributionLength(from, number);
+  return length < 0 ? undefined : area.contributionData(from, number, length);
+}
+
+/**
+ * Every rank's `data` (an encoded value), through the shared area, handed in
+ * rank order to `use`, whose result this returns; undefined when some rank's
+ * did not fit, and then every rank knows it and goes on with messages. A tag
+ * that is not this call's is a mismatch.
+ */
+export function* exchangeShared<T>(call: Call, area: SharedArea, data: Uint8Array,
+  use: (all: Uint8Array[]) => T): Algorithm<T | undefined> {
   const { size, tag } = call;
-  const number = area.nextReduction();
+  const number = nextExchange(call, area);
+  for (let wait = unread(call, area, number); wait !== undefined; wait = unread(call, area, number)) yield wait;
   area.contribute(number, tag, data.byteLength <= area.contributionBytes ? data : undefined);
   const all: Uint8Array[] = [];
   let fits = true;
   for (let from = 0; from < size; from++) {
     const arrived = area.contributed(from, number);
     if (!arrived.test()) yield arrived;
-    const theirs = area.contributionTag(from, number);
-    if (theirs !== tag) throw call.mismatch(from, theirs, -1, -1);
-    const length = area.contributionLength(from, number);
-    if (length < 0) fits = false;
-    else all.push(area.contributionData(from, number, length));
+    const bytes = contributionOf(call, area, from, number);
+    if (bytes === undefined) fits = false;
+    else all.push(bytes);
   }
-  return fits ? all : undefined;
+  const result = fits ? use(all) : undefined;
+  area.markRead(number);
+  area.settled = true;
+  return result;
+}
+
+/**
+ * The root's `data` to every rank through the shared area, handed to `use`
+ * on the others; false when it did not fit (every rank then goes on with
+ * messages). Only the root writes; the others say when they have read.
+ */
+export function* broadcastShared(call: Call, area: SharedArea, root: number, data: Uint8Array | undefined,
+  use: (bytes: Uint8Array) => void): Algorithm<boolean> {
+  const number = nextExchange(call, area);
+  if (call.rank === root) {
+    for (let wait = unread(call, area, number); wait !== undefined; wait = unread(call, area, number)) yield wait;
+    area.settled = false;
+    const fits = data!.byteLength <= area.contributionBytes;
+    area.contribute(number, call.tag, fits ? data : undefined);
+    area.markRead(number);
+    rootOf.set(area, number);
+    return fits;
+  }
+  area.settled = false;
+  const arrived = area.contributed(root, number);
+  if (!arrived.test()) yield arrived;
+  const bytes = contributionOf(call, area, root, number);
+  if (bytes !== undefined) use(bytes);
+  area.markRead(number);
+  return bytes !== undefined;
+}
+
+/** The broadcast this rank was last the root of, by area, until its next call on the area checks it. */
+const rootOf = new WeakMap<SharedArea, number>();
+
+/**
+ * Where this rank was the root of the last broadcast on the area: a member
+ * that wrote its own block for it thought it was the root too, and neither
+ * waited for the other. Checked at the next call on the area (barriers
+ * included); the other root checks the same when it gets there. (A member
+ * that has gone on to write the block again is not seen.)
+ */
+export function rootMismatch(call: Call, area: SharedArea): Error | undefined {
+  const number = rootOf.get(area);
+  if (number === undefined) return undefined;
+  rootOf.delete(area);
+  for (let member = 0; member < call.size; member++) {
+    if (member !== call.rank && area.holds(member, number)) {
+      return call.mismatch(member, area.contributionTag(member, number), -1, -1);
+    }
+  }
+  return undefined;
 }
 
 /**

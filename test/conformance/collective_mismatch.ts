@@ -11,9 +11,15 @@ switch (mode) {
     if (rank === 0) await comm.Bcast(new Float64Array(1), 0);
     else await comm.Barrier();
     break;
-  case 'root': // another root: both think they are the root, found by the next collective
+  case 'root': // another root: both think they are the root and only send, found by the next collective
+    await comm.Barrier();
     await comm.Bcast(new Float64Array(1), rank === 0 ? 0 : 1);
     await comm.Barrier();
+    break;
+  case 'object root': // the same with values
+    await comm.Barrier();
+    await comm.bcast(rank, rank === 0 ? 0 : 1);
+    await comm.allreduce(1);
     break;
   case 'count': // another count
     await comm.Allreduce(new Float64Array(rank === 0 ? 4 : 8), new Float64Array(8), MPI.SUM);

@@ -116,6 +116,22 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
     ranks.map((i) => (i === rank ? undefined : new Int16Array([i, rank]))), 'alltoall of typed arrays');
 }
 
+// Short broadcasts from every root in turn, with ranks running late by turns and reductions between:
+// on shm the root of a short broadcast waits for nobody, so its next write must wait for slow readers.
+{
+  for (let i = 0; i < 300; i++) {
+    const root = i % size;
+    if (rank === (i * 7) % size && i % 3 === 0) await sleep(1);
+    const buf = rank === root ? Float64Array.of(i, root) : new Float64Array(2);
+    await comm.Bcast(buf, root);
+    if (buf[0] !== i || buf[1] !== root) same(Array.from(buf), [i, root], `Bcast round ${i}`);
+    const value = await comm.bcast(rank === root ? { i, root } : null, root);
+    if ((value as { i: number }).i !== i) same(value, { i, root }, `bcast round ${i}`);
+    if (i % 5 === 0) same(await comm.allreduce(i), i * size, `allreduce between broadcasts, round ${i}`);
+  }
+  checks++;
+}
+
 // ------------------------------------------------------- object reductions
 {
   const prefix = <T>(f: (r: number) => T, combine: (a: T, b: T) => T, upTo: number): T => {

@@ -106,10 +106,13 @@ export const COLLECTIVE_SLOTS = 64;
 export const CONTRIBUTION_BYTES = 128;
 /**
  * Int32 words per member in a collective slot: a cache line of barrier flags
- * (one per round), then two contribution blocks (used in turn), each a line
- * with the reduction's number and the call's tag, then the data.
+ * (one per round, at most 10) and the {@link READ_WORD}, then two
+ * contribution blocks (used in turn), each a line with the reduction's
+ * number, the call's tag and the length, then the data.
  */
 export const MEMBER_WORDS = 16 + 2 * (16 + CONTRIBUTION_BYTES / 4);
+/** Word of a member's first line: the last reduction whose contributions it has read. */
+export const READ_WORD = 15;
 /** Int32 offset, within a member's words, of contribution block `parity` (0 or 1). */
 export function contributionWords(parity: number): number {
   return 16 + parity * (16 + CONTRIBUTION_BYTES / 4);

@@ -20,8 +20,8 @@ import type { SharedArea } from '../../collective/shared_area.js';
 import type { Envelope, Operation } from '../transport.js';
 import type { ShmEngine, Waitable } from './engine.js';
 import {
-  COLLECTIVE_SLOTS, CONTRIBUTION_BYTES, Contribution, MEMBER_WORDS, SlotHeader, SlotState, collectiveSlotBase,
-  contributionWords, slotMembers,
+  COLLECTIVE_SLOTS, CONTRIBUTION_BYTES, Contribution, MEMBER_WORDS, READ_WORD, SlotHeader, SlotState,
+  collectiveSlotBase, contributionWords, slotMembers,
 } from './layout.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -80,6 +80,7 @@ class Arrival implements Operation, Waitable {
 export class ShmSharedArea implements SharedArea {
   mode: 'unset' | 'shared' | 'messages' = 'unset';
   readonly contributionBytes = CONTRIBUTION_BYTES;
+  settled = false;
   private header = -1;
   /** Int32 index of member 0's words, or -1. */
   private members = -1;
@@ -129,14 +130,25 @@ export class ShmSharedArea implements SharedArea {
     control[block + Contribution.LENGTH] = data === undefined ? -1 : data.byteLength;
     // Publishes the data and tag with it.
     Atomics.store(control, block + Contribution.NUMBER, number);
-    for (let member = 0; member < this.group.length; member++) {
-      if (member !== this.rank) this.engine.wakeIfAsleep(this.group[member]!);
-    }
+    this.wakeOthers();
+  }
+
+  markRead(number: number): void {
+    Atomics.store(this.engine.control, this.word(this.rank, READ_WORD), number);
+    this.wakeOthers();
+  }
+
+  readBy(from: number, number: number): Operation {
+    return this.waitFor(this.word(from, READ_WORD), number, from, 'reading the shared area');
   }
 
   contributed(from: number, number: number): Operation {
     return this.waitFor(this.word(from, contributionWords(number & 1)) + Contribution.NUMBER, number, from,
       'Allreduce');
+  }
+
+  holds(from: number, number: number): boolean {
+    return Atomics.load(this.engine.control, this.word(from, contributionWords(number & 1)) + Contribution.NUMBER) === number;
   }
 
   contributionTag(from: number, number: number): number {
@@ -158,6 +170,12 @@ export class ShmSharedArea implements SharedArea {
     this.header = -1;
     this.members = -1;
     this.mode = 'messages';
+  }
+
+  private wakeOthers(): void {
+    for (let member = 0; member < this.group.length; member++) {
+      if (member !== this.rank) this.engine.wakeIfAsleep(this.group[member]!);
+    }
   }
 
   /** Int32 index of word `offset` of member `rank`'s words. */
