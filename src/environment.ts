@@ -55,7 +55,7 @@ function singleton(): RankBoot {
   return {
     rank: 0,
     memory: allocateJobMemory(1, { eagerLimit: DEFAULT_EAGER_LIMIT, heapBytes: 256 * 1024 * 1024 }),
-    tuning: { spinMicros: 50, blockMicros: 0 },
+    tuning: { spinMicros: 50, blockMicros: 0, oversubscribed: false },
     world: { context: Context.WORLD, group: [0] },
   };
 }

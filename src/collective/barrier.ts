@@ -21,7 +21,7 @@
 import type { Operation } from '../transport/transport.js';
 import type { Call } from './call.js';
 import type { Algorithm, Detour } from './run.js';
-import { attachArea, rootMismatch, type SharedArea } from './shared_area.js';
+import { attachArea, earlierMismatch, type SharedArea } from './shared_area.js';
 
 const EMPTY = new Uint8Array(0);
 const ANY_TAG = -1;
@@ -76,7 +76,7 @@ export function fastBarrier(call: Call): Detour | Error | undefined {
 export function* flagBarrier(call: Call, area: SharedArea, round = 0, distance = 1): Algorithm<void> {
   const { rank, size } = call;
   if (round === 0) {
-    const mismatch = rootMismatch(call, area);
+    const mismatch = earlierMismatch(call, area);
     if (mismatch !== undefined) throw mismatch;
   }
   const epoch = call.seq + 1;
@@ -89,7 +89,7 @@ export function* flagBarrier(call: Call, area: SharedArea, round = 0, distance =
 /** Like {@link fastBarrier}, over flags. */
 export function fastFlagBarrier(call: Call, area: SharedArea): Detour | Error | undefined {
   const { rank, size } = call;
-  const mismatch = rootMismatch(call, area);
+  const mismatch = earlierMismatch(call, area);
   if (mismatch !== undefined) return mismatch;
   const epoch = call.seq + 1;
   for (let round = 0, distance = 1; distance < size; round++, distance *= 2) {

@@ -51,7 +51,8 @@ export class ObjectCollectives {
 
   bcast<T>(obj: T, root: number): Promise<T> {
     const area = this.area;
-    return this.sequencer.start(signature(Code.bcast, root, [], () => `bcast(root=${root})`), area === undefined
+    return this.sequencer.start(signature(Code.bcast, root, [], () => `bcast(root=${root})`),
+      area === undefined || area.oversubscribed
       ? (call) => bcastValue(call, obj, root) : (call) => sharedBcastValue(call, area, obj, root)).result();
   }
 

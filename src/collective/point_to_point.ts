@@ -86,7 +86,7 @@ export class PointToPointCollectives implements Collectives {
     }
     const sig = signature(Code.Bcast, root, [buf.byteLength], () => `Bcast(root=${root}, ${buf.byteLength} bytes)`);
     const area = this.sharedArea;
-    if (area !== undefined && buf.byteLength > 0 && buf.byteLength <= area.contributionBytes) {
+    if (area !== undefined && !area.oversubscribed && buf.byteLength > 0 && buf.byteLength <= area.contributionBytes) {
       return this.sequencer.start(sig, (c) => smallBcast(c, area, buf, root)).result();
     }
     return this.sequencer.start(sig, (c) => bcast(c, buf, root)).result();

@@ -57,7 +57,7 @@ class Job {
   private readonly memory: JobMemory;
   private readonly ranks: Rank[] = [];
   private readonly control: Int32Array;
-  private readonly spinMicros: number;
+  private readonly oversubscribed: boolean;
   private failed = false;
   private failCode = 1;
   private finish!: (code: number) => void;
@@ -72,7 +72,7 @@ class Job {
     this.control = new Int32Array(this.memory.control);
     // Spinning helps latency only when every rank has a core of its own; then a wait spins up to a
     // millisecond, since a wake-up costs tens of microseconds.
-    this.spinMicros = options.ranks <= availableParallelism() ? 1000 : 10;
+    this.oversubscribed = options.ranks > availableParallelism();
   }
 
   run(): Promise<number> {
@@ -85,7 +85,9 @@ class Job {
   }
 
   private start(slot: number, label: string, world: GroupBoot, parent: GroupBoot | undefined, script: ScriptBoot): void {
-    const mpi4ts: RankBoot = { rank: slot, memory: this.memory, tuning: { spinMicros: this.spinMicros, blockMicros: BLOCK_MICROS }, world, parent };
+    const mpi4ts: RankBoot = { rank: slot, memory: this.memory, tuning: {
+      spinMicros: this.oversubscribed ? 10 : 1000, blockMicros: BLOCK_MICROS, oversubscribed: this.oversubscribed,
+    }, world, parent };
     const worker = new Worker(new URL('./worker.js', import.meta.url), {
       workerData: { mpi4ts, script },
       stdout: true,

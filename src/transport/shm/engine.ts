@@ -184,6 +184,8 @@ export interface WaitTuning {
    * in `Atomics.waitAsync`, which leaves the event loop running.
    */
   readonly blockMicros: number;
+  /** More ranks than cores: a rank that waits for another often waits for it to get a core. */
+  readonly oversubscribed: boolean;
 }
 
 /** The engine of one rank. There is one per rank (per worker thread). */
@@ -191,6 +193,8 @@ export class ShmEngine {
   readonly size: number;
   readonly arena: HeapArena;
   readonly eagerLimit: number;
+  /** See {@link WaitTuning.oversubscribed}. */
+  readonly oversubscribed: boolean;
   /** The job's control block (layout.ts). */
   readonly control: Int32Array;
   private readonly controlBytes: Uint8Array;
@@ -244,6 +248,7 @@ export class ShmEngine {
     this.outbox = Array.from({ length: memory.size }, () => []);
     this.spinMillis = tuning.spinMicros / 1000;
     this.blockMillis = tuning.blockMicros / 1000;
+    this.oversubscribed = tuning.oversubscribed;
     this.sent = new SendOperation(this, -1, 0, 0, false, -1);
     this.sent.done = true;
     this.signalIndex = rankBase(rank) + Slot.SIGNAL;

@@ -80,6 +80,7 @@ class Arrival implements Operation, Waitable {
 export class ShmSharedArea implements SharedArea {
   mode: 'unset' | 'shared' | 'messages' = 'unset';
   readonly contributionBytes = CONTRIBUTION_BYTES;
+  readonly oversubscribed: boolean;
   settled = false;
   private header = -1;
   /** Int32 index of member 0's words, or -1. */
@@ -93,6 +94,7 @@ export class ShmSharedArea implements SharedArea {
   constructor(private readonly engine: ShmEngine, private readonly group: Int32Array, private readonly rank: number) {
     const control = engine.control;
     this.bytes = new Uint8Array(control.buffer, control.byteOffset, control.byteLength);
+    this.oversubscribed = engine.oversubscribed;
   }
 
   claim(): number {
