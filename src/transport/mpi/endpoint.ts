@@ -42,7 +42,7 @@ import { type BlockingCalls, blockingAllowed, MpiCollectives } from './collectiv
 import {
   asMPIError, mpiError, type NativeMPI, RC_DONE, RC_ERROR, ST_COUNT, ST_ERROR, ST_ID, ST_SOURCE, ST_TAG,
 } from './native.js';
-import { type PendingRequest, type Poller, type Progress, spinMicroseconds } from './progress.js';
+import { type PendingRequest, type Poller, type Progress, spinFor, spinMicroseconds } from './progress.js';
 
 /** The one resolved Promise every completed `wait()` returns: no allocation on the fast path. */
 export const RESOLVED: Promise<void> = Promise.resolve();
@@ -108,7 +108,7 @@ class RequestOperation implements Operation, PendingRequest {
   wait(): Promise<void> {
     if (this.id < 0) return RESOLVED;
     if (this.promise !== undefined) return this.promise;
-    if (this.ctx.native.testSpin(this.id, spinMicroseconds)) {
+    if (this.ctx.native.testSpin(this.id, spinFor(this.bytes))) {
       this.finish();
       return RESOLVED;
     }
@@ -243,7 +243,7 @@ class ObjectReceive implements Operation, PendingRequest, Poller {
     if (this.state === 'done') return RESOLVED;
     if (this.promise !== undefined) return this.promise;
     if (this.state === 'probing') this.endpoint.probeFor(this, spinMicroseconds); // spins on MPI_Improbe in C
-    if (this.receiving && this.ctx.native.testSpin(this.id, spinMicroseconds)) this.finish();
+    if (this.receiving && this.ctx.native.testSpin(this.id, spinFor(this.bytes))) this.finish();
     if (this.done) return RESOLVED;
     this.promise = new Promise<void>((resolve) => {
       this.resolve = resolve;
