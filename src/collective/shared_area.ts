@@ -1,14 +1,19 @@
 /**
- * Words in shared memory on which a communicator runs its barriers and small
- * reductions, where the transport's ranks share memory (shm).
+ * Words in shared memory on which a communicator runs its barriers and its
+ * collectives of small data, where the transport's ranks share memory (shm).
  *
- * MPI-4.1 §6.3 (barrier), §6.7 (allgather), §6.9.6 (allreduce). Signalling
- * a peer through a word it watches costs a store, where an empty message
- * costs a ring record, matching and a doorbell (0.2 against 0.6 us per round
- * at 2 ranks on 2 cores); a small reduction or an allgather of small values
- * then reads every rank's contribution in place.
+ * MPI-4.1 §6.3 (barrier), §6.4 (broadcast), §6.7 (allgather), §6.9.6
+ * (allreduce). Signalling a peer through a word it watches costs a store,
+ * where an empty message costs a ring record, matching and a doorbell (0.2
+ * against 0.6 us per round at 2 ranks on 2 cores); a small broadcast,
+ * reduction or allgather then reads the contributions in place. Each member
+ * has two contribution blocks, used by turns: an exchange (every member
+ * contributes) or a broadcast (the root does) writes them, and a block is
+ * written again only once every member has read it.
  * Rank 0 takes an area at the communicator's first call that can use one and
  * broadcasts which; a communicator that finds none left stays on messages.
+ *
+ * Unfinished: gather, scatter and alltoall of small data still go by messages.
  *
  * @module
  */
