@@ -41,9 +41,7 @@ export function allreduce(call: Call, reduction: Reduction, send: Uint8Array | u
  * area if the communicator has one (else as {@link allreduce}). Every rank
  * publishes its vector, then folds all of them from the right,
  * `d0 op (d1 op (... op dp-1))`: the same operations in the same order on
- * every rank, so every rank gets the same bits, for any op. A contribution
- * block is written again only two reductions later, by when every rank has
- * arrived at the one in between, so has read it.
+ * every rank, so every rank gets the same bits, for any op.
  */
 export function* smallAllreduce(call: Call, area: SharedArea, reduction: Reduction, send: Uint8Array | undefined,
   recv: Uint8Array): Algorithm<void> {

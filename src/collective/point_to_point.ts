@@ -11,8 +11,8 @@
  * run one after another per communicator (`run.ts`), and every message
  * carries the call's signature, so mismatched calls fail with an error
  * naming both (`signature.ts`). Where the transport offers a shared area
- * (`shared_area.ts`), the barrier and small allreduces run on it instead of
- * on messages.
+ * (`shared_area.ts`), the barrier, small allreduces and (when ranks fit the
+ * cores) small broadcasts run on it instead of on messages.
  *
  * Unfinished: algorithms aware of the machine's topology (all ranks of shm
  * share one node, so none is needed there).
@@ -56,15 +56,14 @@ export class PointToPointCollectives implements Collectives {
     readonly first: (call: Call) => Algorithm<void>;
   } | undefined;
 
-  /** @param area - words in shared memory for the barrier and small reductions, when the transport has them */
+  /** @param sharedArea - words in shared memory for the barrier and small collectives, when the transport has them */
   constructor(readonly channel: Endpoint, readonly sharedArea?: SharedArea) {
-    const area = sharedArea;
     this.sequencer = sequencerOf(channel);
-    if (area !== undefined) {
+    if (sharedArea !== undefined) {
       this.flagPaths = {
-        fast: (call) => fastFlagBarrier(call, area),
-        rest: (call) => flagBarrier(call, area),
-        first: (call) => firstBarrier(call, area),
+        fast: (call) => fastFlagBarrier(call, sharedArea),
+        rest: (call) => flagBarrier(call, sharedArea),
+        first: (call) => firstBarrier(call, sharedArea),
       };
     }
   }

@@ -349,8 +349,9 @@ export class ShmEngine {
 
   /**
    * Wakes `dest` if it sleeps, after this rank changed a word `dest` waits on
-   * (a barrier flag). `dest` sets its sleep bit before it checks the word
-   * one last time, so one of the two sees the other's write.
+   * that is not a ring (a barrier flag, a contribution, a pipe's counter).
+   * `dest` sets its sleep bit before it checks the word one last time, so one
+   * of the two sees the other's write.
    */
   wakeIfAsleep(dest: number): void {
     if ((Atomics.load(this.control, rankBase(dest) + Slot.SIGNAL) & SLEEP_BIT) !== 0) this.ringDoorbell(dest);
@@ -498,7 +499,7 @@ export class ShmEngine {
       if (this.outboxCount > 0) {
         for (let dest = 0; dest < this.size; dest++) if (this.outbox[dest]!.length > 0) this.flush(dest);
       }
-      if ((this.outPipes.length > 0 || this.inPipes.length > 0) && this.progressPipes()) handled = true;
+      if (this.progressPipes()) handled = true;
     } finally {
       this.handling = false;
     }
