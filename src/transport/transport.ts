@@ -64,10 +64,12 @@ export interface PointToPoint {
   /** Size of the group that `dest` and `source` address. */
   readonly remoteSize: number;
   /**
-   * True when `isend` copies data that is not transport memory before it
-   * returns, so the caller may reuse a scratch buffer at once.
+   * The longest data (in bytes) that `isend` copies before it returns, when
+   * it is not transport memory: up to this length the caller may reuse a
+   * scratch buffer at once; a longer message is read until the send
+   * completes. 0 when nothing is copied.
    */
-  readonly copiesOnSend: boolean;
+  readonly sendCopyLimit: number;
   /**
    * Starts a send of `data` (MPI-4.1 §3.7.2). `sync` makes it synchronous
    * (completes only once matched: `Ssend`). The transport may read `data`

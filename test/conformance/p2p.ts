@@ -261,6 +261,21 @@ for (const shared of [false, true]) {
   await rejectsWith(dup.send(1, right), MPI.ERR_COMM, /freed/);
 }
 
+// --- objects above the eager limit sent back to back: each send keeps its own bytes until it completes
+{
+  const values = [1, 2, 3].map((k) => ({ k, data: new Float64Array(300_000).map((_, i) => i * k + rank) }));
+  const sends = values.map((value) => comm.isend(value, right, 40));
+  const blocking = comm.send({ k: 4, data: new Float64Array(300_000).fill(rank + 4) }, right, 40);
+  for (const k of [1, 2, 3, 4]) {
+    const got = await comm.recv(left, 40) as { k: number; data: Float64Array };
+    assert.equal(got.k, k);
+    const expected = (i: number) => (k === 4 ? left + 4 : i * k + left);
+    assert.ok(got.data.every((x, i) => x === expected(i)), `object ${k} from rank ${left} arrived intact`);
+  }
+  await MPI.Request.waitall(sends);
+  await blocking;
+}
+
 // --- errors: bad rank and tag, truncation (nothing lost), bad specs, unserializable values
 await rejectsWith(comm.send(1, size), MPI.ERR_RANK, /Comm\.send: invalid dest/);
 await rejectsWith(comm.Send(new Int32Array(1), -5), MPI.ERR_RANK, /invalid dest -5/);

@@ -22,7 +22,7 @@ await run('p2p', 2, async () => {
   assert.ok(transport.wtick() > 0 && transport.wtick() < 1);
   assert.ok(transport.processorName().length > 0);
   assert.match(transport.libraryVersion(), /MPI/);
-  assert.equal(world.copiesOnSend, false);
+  assert.equal(world.sendCopyLimit, 0);
   const f = transport.alloc(Float64Array, 10);
   assert.ok(f instanceof Float64Array && f.length === 10);
 

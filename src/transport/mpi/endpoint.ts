@@ -292,7 +292,7 @@ export class MpiPointToPoint implements PointToPoint {
   readonly size: number;
   readonly remoteSize: number;
   /** MPI reads the caller's buffer until the send completes: nothing is copied. */
-  readonly copiesOnSend = false;
+  readonly sendCopyLimit = 0;
   protected freed = false;
   /** Further communicators that go when this one is freed (duplicates for channels). */
   protected readonly owned: MpiPointToPoint[] = [];

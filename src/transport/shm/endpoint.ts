@@ -51,7 +51,8 @@ class ShmPointToPoint implements PointToPoint {
   readonly rank: number;
   readonly size: number;
   readonly remoteSize: number;
-  readonly copiesOnSend = true;
+  /** Eager messages are copied into the ring; longer ones stream from the caller's memory (pipeline.ts). */
+  readonly sendCopyLimit: number;
   /** World rank to rank in the addressed group, -1 for ranks outside it. */
   private readonly remoteRankOf: Int32Array;
 
@@ -59,6 +60,7 @@ class ShmPointToPoint implements PointToPoint {
     protected readonly remoteGroup: Int32Array) {
     this.size = group.length;
     this.remoteSize = remoteGroup.length;
+    this.sendCopyLimit = engine.eagerLimit;
     this.rank = group.indexOf(engine.rank);
     this.remoteRankOf = inverse(engine, remoteGroup);
   }
