@@ -1,7 +1,7 @@
 /**
  * Ping-pong and Allreduce through the native `mpi` transport, at the
  * transport level (Endpoint.isend / irecv and `await op.wait()`), with the
- * method of the anchor /work/shared/anchors/pingpong_mpi4py.py: a barrier,
+ * method of the mpi4py peer (bench/peers/pingpong_mpi4py.py): a barrier,
  * iters/10 warm-up round trips, a barrier, iters timed round trips; one-way
  * time = round trip / 2, printed by rank 0. One untimed warm-up run first, so
  * that V8 has optimised the path (mpi4py's C-compiled path needs none).

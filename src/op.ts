@@ -10,7 +10,7 @@
  * - buffers (`Reduce`, `Allreduce`, ...): element-wise over typed arrays,
  *   with C semantics (integers wrap; see `collective/kernels.ts`);
  * - values (`reduce`, `allreduce`, ...): with the value semantics of
- *   DESIGN.md (see `collective/object_ops.ts`): SUM adds numbers and
+ *   docs/ARCHITECTURE.md (see `collective/object_ops.ts`): SUM adds numbers and
  *   bigints, concatenates strings and arrays, adds typed arrays element-wise.
  *
  * MINLOC and MAXLOC on buffers take the C pair datatypes, laid out as C lays

@@ -1,7 +1,7 @@
 /**
  * The predefined reduction operations on values (the lower-case `reduce`,
  * `allreduce`, `scan`, `exscan`), with Python's semantics mapped to
- * JavaScript as DESIGN.md says.
+ * JavaScript as docs/ARCHITECTURE.md (section 4) describes.
  *
  * MPI-4.1 §6.9.2 (predefined operations), §6.9.4 (MINLOC and MAXLOC).
  *

@@ -9,7 +9,7 @@
  * known in advance. Algorithms: binomial trees for bcast, scatter and gather
  * (a tree node packs its subtree's values into one message), gather + bcast
  * for allgather, direct exchange for alltoall; reductions combine in rank
- * order whatever the op (DESIGN.md), by a binomial tree rooted at rank 0
+ * order whatever the op (docs/ARCHITECTURE.md, section 4), by a binomial tree rooted at rank 0
  * (`reduce`) and recursive doubling (`allreduce`, `scan`, `exscan`), so
  * string or array concatenation gives the same answer on every rank count.
  * Where the transport offers a shared area (shm), `allgather` and
