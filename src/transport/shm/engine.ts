@@ -28,7 +28,7 @@ import {
   ringOffset, waitTextOffset,
 } from './layout.js';
 import { InboundPipe, OutboundPipe } from './pipeline.js';
-import { Kind, RECORD_HEADER_BYTES, Ring, Word } from './ring.js';
+import { Kind, RECORD_HEADER_BYTES, Ring, Word, readWide } from './ring.js';
 
 /** Wildcard source and tag at this level (same values as the API's). */
 const ANY = -1;
@@ -557,19 +557,21 @@ export class ShmEngine {
     }
     const context = words[w + Word.CONTEXT]!;
     const tag = words[w + Word.TAG]!;
-    const bytes = words[w + Word.PAYLOAD]!;
-    const offset = words[w + Word.OFFSET]!;
+    const rendezvous = kind === Kind.RTS || kind === Kind.PIPE;
+    // Rendezvous messages and heap offsets can pass 2^31: they have high words. Eager lengths never do.
+    const bytes = rendezvous ? readWide(words, w, Word.PAYLOAD, Word.PAYLOAD_HIGH) : words[w + Word.PAYLOAD]!;
+    const offset = rendezvous ? readWide(words, w, Word.OFFSET, Word.OFFSET_HIGH) : 0;
     const arena = words[w + Word.ARENA]!;
     const index = this.findPosted(context, source, tag);
     if (index >= 0) {
       const op = this.posted[index]!;
       this.posted.splice(index, 1);
-      const delivered = kind === Kind.RTS || kind === Kind.PIPE
+      const delivered = rendezvous
         ? this.deliver(op, source, tag, kind, bytes, request, this.heapViews[arena]!, offset)
         : this.deliver(op, source, tag, kind, bytes, request, ring.bytes, at + RECORD_HEADER_BYTES);
       if (delivered) return;
     }
-    const payload = kind === Kind.RTS || kind === Kind.PIPE ? undefined
+    const payload = rendezvous ? undefined
       : this.payloads.copy(ring.bytes.subarray(at + RECORD_HEADER_BYTES, at + RECORD_HEADER_BYTES + bytes));
     this.unexpected.push({ context, source, tag, kind, bytes, payload, request, arena, offset });
   }
