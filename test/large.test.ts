@@ -30,7 +30,7 @@ async function phase(name: string, launcherArgs: readonly string[] = []): Promis
   assert.equal(result.code, 0, result.stdout);
   const done = linesStartingWith(result.stdout, `huge ${name} ok`).map((line) => line.split(' ').slice(0, 4).join(' '));
   assert.deepEqual(done, [`huge ${name} ok 0`, `huge ${name} ok 1`]);
-  console.log(`# ${name}: ${(result.ms / 1000).toFixed(1)} s`);
+  console.log(`${name}: ${(result.ms / 1000).toFixed(1)} s`);
 }
 
 describe('messages over 2 GiB between two ranks', { skip }, () => {
@@ -40,6 +40,13 @@ describe('messages over 2 GiB between two ranks', { skip }, () => {
 
   it('2 GiB + 16 MiB of MPI.alloc memory, both ways, and a block that starts past 2^31 in the heap', async () => {
     await phase('alloc', ['--heap-size', '2560m']);
+  });
+
+  it('MPI.alloc memory past 4 GiB, in heaps larger than the largest Uint8Array', async () => {
+    const result = await launch('test/programs/heap_past_4gib.mjs', 2, [], { launcherArgs: ['--heap-size', '4608m'] });
+    assert.equal(result.stderr, '');
+    assert.equal(result.code, 0);
+    assert.deepEqual(linesStartingWith(result.stdout, 'past 4 GiB ok'), ['past 4 GiB ok 0', 'past 4 GiB ok 1']);
   });
 
   it('a 2.5 GB object with send/recv', async () => {
