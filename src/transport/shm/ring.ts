@@ -3,12 +3,13 @@
  *
  * A record is a 32-byte header of eight Int32 words plus an optional payload,
  * padded to 8 bytes. A record without an inline payload (rendezvous control:
- * RTS, PIPE, FIN) carries instead two more words, the high halves of its
+ * RTS, PIPE, FIN) carries two words in its place, the high halves of its
  * PAYLOAD and OFFSET values, since a message and a heap can exceed 4 GiB; an
  * eager record's length never does, so the small-message path writes and
- * reads one word, as before. A record never wraps: when it does not fit before the end
- * of the data area, the producer fills the rest with a padding record. The
- * data area is a power of two; positions are byte counters that wrap at 2^32.
+ * reads a single word. A record never wraps: when it does not fit before the
+ * end of the data area, the producer fills the rest with a padding record.
+ * The data area is a power of two; positions are byte counters that wrap at
+ * 2^32 (differences of two positions are taken modulo 2^32).
  *
  * The producer publishes a record by storing its kind word last, with
  * `Atomics.store`; a zero kind means "nothing yet". So the consumer reads no
