@@ -33,33 +33,33 @@ async function phase(name: string, launcherArgs: readonly string[] = []): Promis
   console.log(`${name}: ${(result.ms / 1000).toFixed(1)} s`);
 }
 
-describe('messages over 2 GiB between two ranks', { skip }, () => {
-  it('3 GiB of plain memory: Probe and Recv counts, Send, Isend/Irecv, Ssend, Sendrecv, Bcast', async () => {
+describe('messages over 2 GiB between two ranks', () => {
+  it('3 GiB of plain memory: Probe and Recv counts, Send, Isend/Irecv, Ssend, Sendrecv, Bcast', { skip }, async () => {
     await phase('plain');
   });
 
-  it('2 GiB + 16 MiB of MPI.alloc memory, both ways, and a block that starts past 2^31 in the heap', async () => {
+  it('2 GiB + 16 MiB of MPI.alloc memory, both ways, and a block past 2^31 in the heap', { skip }, async () => {
     await phase('alloc', ['--heap-size', '2560m']);
   });
 
-  it('MPI.alloc memory past 4 GiB, in heaps larger than the largest Uint8Array', async () => {
+  it('MPI.alloc memory past 4 GiB, in heaps larger than the largest Uint8Array', { skip }, async () => {
     const result = await launch('test/programs/heap_past_4gib.mjs', 2, [], { launcherArgs: ['--heap-size', '4608m'] });
     assert.equal(result.stderr, '');
     assert.equal(result.code, 0);
     assert.deepEqual(linesStartingWith(result.stdout, 'past 4 GiB ok'), ['past 4 GiB ok 0', 'past 4 GiB ok 1']);
   });
 
-  it('a 2.5 GB object with send/recv', async () => {
+  it('a 2.5 GB object with send/recv', { skip }, async () => {
     await phase('object');
   });
 
-  it('an array of five 500 MB typed arrays with bcast', async () => {
+  it('an array of five 500 MB typed arrays with bcast', { skip }, async () => {
     await phase('bcast');
   });
 });
 
-describe('codec and pipe past 2^31 and 2^32 bytes', { skip }, () => {
-  it('round-trips a typed array of 2^31 + 8 bytes inside an object, with values after it', () => {
+describe('codec and pipe past 2^31 and 2^32 bytes', () => {
+  it('round-trips a typed array of 2^31 + 8 bytes inside an object, with values after it', { skip }, () => {
     const big = new Float64Array((2 ** 31 + 8) / 8);
     for (let i = 0; i < big.length; i++) big[i] = i;
     // Packed numbers after the typed array are written at a position past 2^31.
@@ -74,7 +74,7 @@ describe('codec and pipe past 2^31 and 2^32 bytes', { skip }, () => {
     assert.equal(value.name, 'x'.repeat(100));
   });
 
-  it('moves a message of 2^32 bytes through a staging pipe, its counters passing 2^31 and wrapping at 2^32', () => {
+  it('moves 2^32 bytes through a staging pipe, its counters passing 2^31 and wrapping at 2^32', { skip }, () => {
     const bytes = 2 ** 32;
     const data = new Uint8Array(bytes);
     // Marks on each side of the boundaries and every 16 MiB; untouched pages stay zero (and cost no memory).

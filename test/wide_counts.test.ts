@@ -83,7 +83,8 @@ describe('staging pipe counters', () => {
   const word = (count: number): number => new Int32Array([count])[0]!;
 
   it('give the distance between a full count and the other side\'s 32-bit word around 2^31 and 2^32', () => {
-    for (const base of [0, 2 ** 31 - 1, 2 ** 31, 2 ** 31 + 1, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1, 3 * 2 ** 32 + 7, 2 ** 40]) {
+    const bases = [0, 2 ** 31 - 1, 2 ** 31, 2 ** 31 + 1, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1, 3 * 2 ** 32 + 7, 2 ** 40];
+    for (const base of bases) {
       for (const distance of [0, 1, 4096, 1 << 20]) {
         // The sender's room: its full count against the receiver's word.
         assert.equal(pipeDistance(base + distance, word(base)), distance, `sender at ${base} + ${distance}`);

@@ -145,7 +145,7 @@ function* sharedAllreduceValue(call: Call, area: SharedArea, obj: unknown, op: O
   return acc;
 }
 
-/** Binomial tree of the encoded value (`encoded`, if the root has it already); inner nodes pass the bytes on as they came. */
+/** Binomial tree of the encoded value (the root's `encoded`, if given); inner nodes pass the bytes on as they came. */
 function* bcastValue<T>(call: Call, obj: T, root: number, encoded?: Uint8Array): Algorithm<T> {
   const { rank, size } = call;
   const v = relative(rank, root, size);
