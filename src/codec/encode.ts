@@ -228,6 +228,8 @@ const LINEAR_SEEN = 16;
 const INITIAL_BYTES = 4096;
 /** A scratch grown beyond this for one big message is dropped before the next one. */
 const MAX_RETAINED_BYTES = 64 << 20;
+/** Bytes of the largest Uint8Array (Node 20): where the scratch stops doubling. */
+const MAX_VIEW_BYTES = 2 ** 32;
 
 const isWellFormed: (s: string) => boolean =
   typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function'
@@ -267,7 +269,10 @@ class Encoder {
   private grow(n: number): void {
     const old = this.buf;
     const need = this.pos + n;
-    this.alloc(Math.max(old.length * 2, Math.ceil(need / 8) * 8));
+    // A big write leaves some room after it, so that the few bytes that follow a large typed array do not copy
+    // it again; doubling stops at the largest byte view (pages only count once written, so the slack is cheap).
+    const next = Math.max(old.length * 2, need + need / 16);
+    this.alloc(Math.ceil(Math.max(need, Math.min(next, MAX_VIEW_BYTES)) / 8) * 8);
     this.buf.set(old.subarray(0, this.pos));
   }
 
@@ -555,8 +560,9 @@ class Encoder {
     this.varint(n);
     const b = this.buf;
     while (this.pos % width !== 0) b[this.pos++] = 0;
-    if (allInt) packI32(this.i32, this.pos >> 2, a);
-    else packF64(this.f64, this.pos >> 3, a);
+    // Division, not a shift: the position can pass 2^31.
+    if (allInt) packI32(this.i32, this.pos / 4, a);
+    else packF64(this.f64, this.pos / 8, a);
     this.pos += width * n;
   }
 
@@ -848,5 +854,9 @@ export function encodeScratch(value: unknown, call: string): Uint8Array {
  */
 export function encode(value: unknown, call: string): Uint8Array {
   const enc = run(value, call);
-  return enc.buf.slice(0, enc.pos);
+  if (enc.buf.length <= MAX_RETAINED_BYTES) return enc.buf.slice(0, enc.pos);
+  // A scratch this large would be dropped by the next call anyway: hand it over rather than copy gigabytes.
+  const bytes = enc.buf.subarray(0, enc.pos);
+  enc.alloc(INITIAL_BYTES);
+  return bytes;
 }

@@ -121,12 +121,14 @@ function* sharedValues(call: Call, area: SharedArea, mine: unknown): Algorithm<u
 /** {@link bcastValue}, on the shared area when the root's value fits. */
 function* sharedBcastValue<T>(call: Call, area: SharedArea, obj: T, root: number): Algorithm<T> {
   if (area.mode === 'unset') yield* attachArea(call, area);
+  let data: Uint8Array | undefined;
   if (area.mode === 'shared') {
     let value = obj;
-    const data = call.rank === root ? encode(obj, call.name) : undefined;
+    data = call.rank === root ? encode(obj, call.name) : undefined;
     if (yield* broadcastShared(call, area, root, data, (bytes) => { value = decode(bytes, call.name) as T; })) return value;
   }
-  return yield* bcastValue(call, obj, root);
+  // The root's encoding is reused: encoding a value of gigabytes twice would also hold it twice.
+  return yield* bcastValue(call, obj, root, data);
 }
 
 /** {@link allgatherValue}, on the shared area when every value fits. */
@@ -143,13 +145,13 @@ function* sharedAllreduceValue(call: Call, area: SharedArea, obj: unknown, op: O
   return acc;
 }
 
-/** Binomial tree of the encoded value; inner nodes pass the bytes on as they came. */
-function* bcastValue<T>(call: Call, obj: T, root: number): Algorithm<T> {
+/** Binomial tree of the encoded value (the root's `encoded`, if given); inner nodes pass the bytes on as they came. */
+function* bcastValue<T>(call: Call, obj: T, root: number, encoded?: Uint8Array): Algorithm<T> {
   const { rank, size } = call;
   const v = relative(rank, root, size);
   let bytes: Uint8Array;
   if (v === 0) {
-    bytes = encode(obj, call.name);
+    bytes = encoded ?? encode(obj, call.name);
   } else {
     const incoming = call.recv(undefined, absolute(parentOf(v), root, size));
     yield incoming;

@@ -28,7 +28,7 @@ import {
   ringOffset, waitTextOffset,
 } from './layout.js';
 import { InboundPipe, OutboundPipe } from './pipeline.js';
-import { Kind, RECORD_HEADER_BYTES, Ring, Word } from './ring.js';
+import { Kind, RECORD_HEADER_BYTES, Ring, Word, readWide } from './ring.js';
 
 /** Wildcard source and tag at this level (same values as the API's). */
 const ANY = -1;
@@ -201,7 +201,6 @@ export class ShmEngine {
   private readonly base: number;
   private readonly inRings: Ring[];
   private readonly outRings: Ring[];
-  private readonly heapViews: Uint8Array[];
   private readonly heaps: readonly SharedArrayBuffer[];
   private readonly posted: RecvOperation[] = [];
   private readonly unexpected: Unexpected[] = [];
@@ -243,7 +242,6 @@ export class ShmEngine {
       this.outRings.push(new Ring(words, bytes, ringOffset(memory, rank, peer), memory.ringCapacity));
     }
     this.heaps = memory.heaps;
-    this.heapViews = memory.heaps.map((heap) => new Uint8Array(heap));
     this.arena = new HeapArena(memory.heaps[rank]!);
     this.outbox = Array.from({ length: memory.size }, () => []);
     this.spinMillis = tuning.spinMicros / 1000;
@@ -371,7 +369,7 @@ export class ShmEngine {
     if (index >= 0) {
       const message = this.unexpected[index]!;
       if (this.deliver(op, message.source, message.tag, message.kind, message.bytes, message.request,
-        message.payload ?? this.heapViews[message.arena]!, message.payload ? 0 : message.offset)) {
+        message.payload ?? this.rendezvousMemory(message.kind, message.arena, message.offset, message.bytes), 0)) {
         this.unexpected.splice(index, 1);
         if (message.payload !== undefined) this.payloads.recycle(message.payload);
       }
@@ -422,7 +420,8 @@ export class ShmEngine {
     }
     if (kind === Kind.PIPE) {
       const target = into === undefined ? new Uint8Array(bytes) : into.subarray(0, bytes);
-      const pipe = new InboundPipe(memory.buffer as SharedArrayBuffer, offset, target, () => this.wakeIfAsleep(source));
+      const pipe = new InboundPipe(memory.buffer as SharedArrayBuffer, memory.byteOffset + offset, target,
+        () => this.wakeIfAsleep(source));
       pipe.drain();
       if (pipe.complete) this.finishPipe(op, pipe, source, tag, request);
       else this.inPipes.push({ pipe, op, source, tag, request });
@@ -436,6 +435,15 @@ export class ShmEngine {
       this.inject(source, Kind.FIN, 0, 0, 0, request, 0, 0, undefined);
     }
     return true;
+  }
+
+  /**
+   * The heap memory of a rendezvous message: its data (RTS), or its pipe (PIPE).
+   * A view per message rather than one per heap: a heap can be larger than
+   * the largest Uint8Array.
+   */
+  private rendezvousMemory(kind: number, arena: number, offset: number, bytes: number): Uint8Array {
+    return new Uint8Array(this.heaps[arena]!, offset, kind === Kind.PIPE ? OutboundPipe.heapBytes(bytes) : bytes);
   }
 
   /** Completes a pipelined receive and tells the sender. */
@@ -557,19 +565,21 @@ export class ShmEngine {
     }
     const context = words[w + Word.CONTEXT]!;
     const tag = words[w + Word.TAG]!;
-    const bytes = words[w + Word.PAYLOAD]!;
-    const offset = words[w + Word.OFFSET]!;
+    const rendezvous = kind === Kind.RTS || kind === Kind.PIPE;
+    // Rendezvous messages and heap offsets can pass 2^31: they have high words. Eager lengths never do.
+    const bytes = rendezvous ? readWide(words, w, Word.PAYLOAD, Word.PAYLOAD_HIGH) : words[w + Word.PAYLOAD]!;
+    const offset = rendezvous ? readWide(words, w, Word.OFFSET, Word.OFFSET_HIGH) : 0;
     const arena = words[w + Word.ARENA]!;
     const index = this.findPosted(context, source, tag);
     if (index >= 0) {
       const op = this.posted[index]!;
       this.posted.splice(index, 1);
-      const delivered = kind === Kind.RTS || kind === Kind.PIPE
-        ? this.deliver(op, source, tag, kind, bytes, request, this.heapViews[arena]!, offset)
+      const delivered = rendezvous
+        ? this.deliver(op, source, tag, kind, bytes, request, this.rendezvousMemory(kind, arena, offset, bytes), 0)
         : this.deliver(op, source, tag, kind, bytes, request, ring.bytes, at + RECORD_HEADER_BYTES);
       if (delivered) return;
     }
-    const payload = kind === Kind.RTS || kind === Kind.PIPE ? undefined
+    const payload = rendezvous ? undefined
       : this.payloads.copy(ring.bytes.subarray(at + RECORD_HEADER_BYTES, at + RECORD_HEADER_BYTES + bytes));
     this.unexpected.push({ context, source, tag, kind, bytes, payload, request, arena, offset });
   }

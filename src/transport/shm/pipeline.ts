@@ -14,7 +14,11 @@
  * {@link PipeWord.FILLED}, the message bytes the sender has written, and
  * {@link PipeWord.CONSUMED}, those the receiver has read. Each side stores
  * its word, then wakes the other if it sleeps (see `ShmEngine.wakeIfAsleep`).
- * Both sides move their pipe forward whenever their engine polls.
+ * Both sides move their pipe forward whenever their engine polls. The words
+ * hold the counts modulo 2^32 (a message can be longer): each side keeps its
+ * own full count and needs only the distance to the other's, which is at most
+ * the ring's capacity, so {@link pipeDistance} recovers it from the two
+ * wrapped values.
  *
  * @module
  */
@@ -31,6 +35,15 @@ const PipeWord = {
   FILLED: 0,
   CONSUMED: 1,
 } as const;
+
+/**
+ * How many bytes the count `ahead` is past the count `behind`, given the full
+ * value of one and the 32-bit word of the other (either way round): exact as
+ * long as they are less than 2^31 apart, as the two counts of a pipe always are.
+ */
+export function pipeDistance(ahead: number, behind: number): number {
+  return (ahead - behind) | 0;
+}
 
 /** The sender's side: copies `data` into the ring as room appears. */
 export class OutboundPipe {
@@ -67,7 +80,7 @@ export class OutboundPipe {
     const { data, capacity, ring, words } = this;
     const total = data.byteLength;
     const start = this.written;
-    let room = capacity - (start - Atomics.load(words, PipeWord.CONSUMED));
+    let room = capacity - pipeDistance(start, Atomics.load(words, PipeWord.CONSUMED));
     while (this.written < total && room > 0) {
       const at = this.written % capacity;
       const length = Math.min(CHUNK_BYTES, total - this.written, capacity - at, room);
@@ -108,7 +121,7 @@ export class InboundPipe {
   drain(): boolean {
     const { target, capacity, ring, words } = this;
     const start = this.consumed;
-    const filled = Atomics.load(words, PipeWord.FILLED);
+    const filled = start + pipeDistance(Atomics.load(words, PipeWord.FILLED), start);
     while (this.consumed < filled) {
       const at = this.consumed % capacity;
       const length = Math.min(filled - this.consumed, capacity - at);

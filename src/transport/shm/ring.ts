@@ -2,9 +2,14 @@
  * One single-producer single-consumer ring of records in shared memory.
  *
  * A record is a 32-byte header of eight Int32 words plus an optional payload,
- * padded to 8 bytes. A record never wraps: when it does not fit before the end
- * of the data area, the producer fills the rest with a padding record. The
- * data area is a power of two; positions are byte counters that wrap at 2^32.
+ * padded to 8 bytes. A record without an inline payload (rendezvous control:
+ * RTS, PIPE, FIN) carries two words in its place, the high halves of its
+ * PAYLOAD and OFFSET values, since a message and a heap can exceed 4 GiB; an
+ * eager record's length never does, so the small-message path writes and
+ * reads a single word. A record never wraps: when it does not fit before the
+ * end of the data area, the producer fills the rest with a padding record.
+ * The data area is a power of two; positions are byte counters that wrap at
+ * 2^32 (differences of two positions are taken modulo 2^32).
  *
  * The producer publishes a record by storing its kind word last, with
  * `Atomics.store`; a zero kind means "nothing yet". So the consumer reads no
@@ -30,14 +35,31 @@ export const Word = {
   LENGTH: 1,
   CONTEXT: 2,
   TAG: 3,
-  /** Bytes of the message (the payload for eager records). */
+  /** Bytes of the message (the payload for eager records); of a rendezvous message, the low 32 bits. */
   PAYLOAD: 4,
   /** The sender's request id, for records that are answered. */
   REQUEST: 5,
-  /** Rendezvous: byte offset of the data in the heap arena named by {@link ARENA}. */
+  /** Rendezvous: byte offset of the data in the heap arena named by {@link ARENA}; the low 32 bits. */
   OFFSET: 6,
   ARENA: 7,
+  /** Records without an inline payload, just after the header: the high 32 bits of {@link PAYLOAD}. */
+  PAYLOAD_HIGH: 8,
+  /** Records without an inline payload: the high 32 bits of {@link OFFSET}. */
+  OFFSET_HIGH: 9,
 } as const;
+
+/** Bytes of the {@link Word.PAYLOAD_HIGH} and {@link Word.OFFSET_HIGH} words of a record without inline payload. */
+const WIDE_WORDS_BYTES = 8;
+const TWO_TO_32 = 2 ** 32;
+
+/**
+ * The value of a 64-bit header field of the record whose first Int32 word is
+ * `w`: its low word `low` read as unsigned plus its high word `high` (a
+ * {@link Word} pair such as PAYLOAD and PAYLOAD_HIGH). Exact up to 2^53.
+ */
+export function readWide(words: Int32Array, w: number, low: number, high: number): number {
+  return (words[w + low]! >>> 0) + words[w + high]! * TWO_TO_32;
+}
 
 /** Record kinds. */
 export const Kind = {
@@ -91,13 +113,15 @@ export class Ring {
 
   /**
    * Producer: writes one record, copying `payload` after the header. Returns
-   * false, leaving the ring as it was, when there is no room yet.
+   * false, leaving the ring as it was, when there is no room yet. Without a
+   * payload, `payloadBytes` and `offset` may be any integer up to 2^53 (read
+   * them with {@link readWide}); with one, they must fit 32 bits.
    */
   push(kind: number, context: number, tag: number, payloadBytes: number, request: number, offset: number, arena: number,
     payload: Uint8Array | undefined): boolean {
     const words = this.words;
     const head = this.head;
-    const need = Ring.recordBytes(payload === undefined ? 0 : payload.byteLength);
+    const need = Ring.recordBytes(payload === undefined ? WIDE_WORDS_BYTES : payload.byteLength);
     const position = head & this.mask;
     const contiguous = this.capacity - position;
     // Room for the record, the zeroed kind word after it, and padding to the end if it must wrap.
@@ -140,6 +164,10 @@ export class Ring {
       // A loop beats making a view for set() on the small messages that latency is about.
       if (length <= 64) for (let i = 0; i < length; i++) bytes[into + i] = payload[i]!;
       else bytes.set(payload, into);
+    } else {
+      // Int32 stores above keep the low 32 bits; these are the rest.
+      words[w + Word.PAYLOAD_HIGH] = Math.floor(payloadBytes / TWO_TO_32);
+      words[w + Word.OFFSET_HIGH] = Math.floor(offset / TWO_TO_32);
     }
     Atomics.store(words, w + Word.KIND, kind);
   }

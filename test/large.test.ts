@@ -1,0 +1,94 @@
+/**
+ * Messages and objects of more than 2 GiB on the shm transport, and the
+ * codec and staging pipe at those sizes. Each needs several GiB of memory,
+ * so the whole file is skipped, with the reason in the test output, where
+ * less than {@link NEEDED_BYTES} is free.
+ *
+ * Run: `npm run build && node --import tsx --test test/large.test.ts`
+ *
+ * @module
+ */
+
+import assert from 'node:assert/strict';
+import { freemem } from 'node:os';
+import { describe, it } from 'node:test';
+import { decode, encode } from '../src/codec/index.js';
+import { InboundPipe, OutboundPipe } from '../src/transport/shm/pipeline.js';
+import { launch, linesStartingWith } from './helpers/launch.js';
+
+const GiB = 2 ** 30;
+/** The largest job below holds about 10.5 GB; the rest is room for everything else on the machine. */
+const NEEDED_BYTES = 16 * GiB;
+const free = freemem();
+const skip = free < NEEDED_BYTES
+  ? `needs ${NEEDED_BYTES / GiB} GiB of free memory, ${(free / GiB).toFixed(1)} GiB free` : false;
+
+/** Runs one phase of test/programs/huge_messages.ts on 2 ranks and checks that both ranks finished it. */
+async function phase(name: string, launcherArgs: readonly string[] = []): Promise<void> {
+  const result = await launch('test/programs/huge_messages.ts', 2, [name], { launcherArgs, timeoutMs: 900_000 });
+  assert.equal(result.stderr, '');
+  assert.equal(result.code, 0, result.stdout);
+  const done = linesStartingWith(result.stdout, `huge ${name} ok`).map((line) => line.split(' ').slice(0, 4).join(' '));
+  assert.deepEqual(done, [`huge ${name} ok 0`, `huge ${name} ok 1`]);
+  console.log(`${name}: ${(result.ms / 1000).toFixed(1)} s`);
+}
+
+describe('messages over 2 GiB between two ranks', () => {
+  it('3 GiB of plain memory: Probe and Recv counts, Send, Isend/Irecv, Ssend, Sendrecv, Bcast', { skip }, async () => {
+    await phase('plain');
+  });
+
+  it('2 GiB + 16 MiB of MPI.alloc memory, both ways, and a block past 2^31 in the heap', { skip }, async () => {
+    await phase('alloc', ['--heap-size', '2560m']);
+  });
+
+  it('MPI.alloc memory past 4 GiB, in heaps larger than the largest Uint8Array', { skip }, async () => {
+    const result = await launch('test/programs/heap_past_4gib.mjs', 2, [], { launcherArgs: ['--heap-size', '4608m'] });
+    assert.equal(result.stderr, '');
+    assert.equal(result.code, 0);
+    assert.deepEqual(linesStartingWith(result.stdout, 'past 4 GiB ok'), ['past 4 GiB ok 0', 'past 4 GiB ok 1']);
+  });
+
+  it('a 2.5 GB object with send/recv', { skip }, async () => {
+    await phase('object');
+  });
+
+  it('an array of five 500 MB typed arrays with bcast', { skip }, async () => {
+    await phase('bcast');
+  });
+});
+
+describe('codec and pipe past 2^31 and 2^32 bytes', () => {
+  it('round-trips a typed array of 2^31 + 8 bytes inside an object, with values after it', { skip }, () => {
+    const big = new Float64Array((2 ** 31 + 8) / 8);
+    for (let i = 0; i < big.length; i++) big[i] = i;
+    // Packed numbers after the typed array are written at a position past 2^31.
+    const after = Array.from({ length: 20 }, (_, i) => i + 0.5);
+    const bytes = encode({ big, after, name: 'x'.repeat(100) }, 'Comm.send');
+    assert.ok(bytes.byteLength > 2 ** 31 + 8);
+    const value = decode(bytes, 'Comm.recv') as { big: Float64Array; after: number[]; name: string };
+    assert.ok(value.big instanceof Float64Array);
+    assert.equal(value.big.byteLength, 2 ** 31 + 8);
+    for (let i = 0; i < big.length; i++) if (value.big[i] !== i) assert.fail(`element ${i} is ${value.big[i]}`);
+    assert.deepEqual(value.after, after);
+    assert.equal(value.name, 'x'.repeat(100));
+  });
+
+  it('moves 2^32 bytes through a staging pipe, its counters passing 2^31 and wrapping at 2^32', { skip }, () => {
+    const bytes = 2 ** 32;
+    const data = new Uint8Array(bytes);
+    // Marks on each side of the boundaries and every 16 MiB; untouched pages stay zero (and cost no memory).
+    for (let at = 0; at < bytes; at += 2 ** 24) data[at] = 1 + ((at / 2 ** 24) & 0x7f);
+    for (const at of [2 ** 31 - 1, 2 ** 31, 2 ** 31 + 1, bytes - 1]) data[at] = 0xa5;
+    const heap = new SharedArrayBuffer(OutboundPipe.heapBytes(bytes));
+    const target = new Uint8Array(bytes);
+    const outbound = new OutboundPipe(data, heap, 0, () => undefined);
+    const inbound = new InboundPipe(heap, 0, target, () => undefined);
+    while (!inbound.complete) {
+      outbound.fill();
+      assert.ok(inbound.drain(), 'the receiver found data');
+    }
+    assert.ok(outbound.finished);
+    assert.ok(Buffer.from(target.buffer).equals(Buffer.from(data.buffer)), 'the message arrived intact');
+  });
+});

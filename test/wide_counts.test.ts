@@ -1,0 +1,96 @@
+/**
+ * Counts of the shm transport at the 2^31 and 2^32 boundaries, without
+ * gigabytes of memory: the ring's positions wrapping past both while records
+ * go through it, rendezvous records carrying 64-bit lengths and offsets, and
+ * the arithmetic of the staging pipe's 32-bit counters. (The multi-GiB
+ * messages themselves are in `large.test.ts`.)
+ *
+ * Run: `node --import tsx --test test/wide_counts.test.ts`
+ *
+ * @module
+ */
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { RING_HEADER_BYTES, RING_TAIL } from '../src/transport/shm/layout.js';
+import { pipeDistance } from '../src/transport/shm/pipeline.js';
+import { Kind, RECORD_HEADER_BYTES, Ring, Word, readWide } from '../src/transport/shm/ring.js';
+
+/** A producer and a consumer over one ring of `capacity` bytes. */
+function ringPair(capacity: number): { producer: Ring; consumer: Ring; words: Int32Array } {
+  const memory = new SharedArrayBuffer(RING_HEADER_BYTES + capacity);
+  const words = new Int32Array(memory);
+  const bytes = new Uint8Array(memory);
+  return { producer: new Ring(words, bytes, 0, capacity), consumer: new Ring(words, bytes, 0, capacity), words };
+}
+
+describe('ring positions', () => {
+  it('keep records intact, and the ring refuses them only when full, as they wrap past 2^31 and 2^32', () => {
+    const capacity = 1 << 20;
+    const { producer, consumer, words } = ringPair(capacity);
+    // Just under a quarter of the ring, and not a divisor of it: records wrap with padding at changing places.
+    const payload = new Uint8Array(capacity / 4 - 1000);
+    // The consumer's position as an Int32: negative once past 2^31, small again once past 2^32.
+    let passed31 = false;
+    let passed32 = false;
+    let laps = 0;
+    let record = 0;
+    while (!passed32 || laps < 4) {
+      // A rendezvous record, with a length and an offset of more than 32 bits, then eager ones until the ring is full.
+      const wideBytes = 2 ** 32 + 2 ** 31 + record * 8;
+      const wideOffset = 2 ** 31 + record * 64;
+      assert.ok(producer.push(Kind.RTS, 1, record, wideBytes, record, wideOffset, 1, undefined));
+      let eager = 0;
+      for (;;) {
+        payload[0] = (record + eager) & 0xff;
+        payload[payload.length - 1] = ((record + eager) * 7) & 0xff;
+        if (!producer.push(Kind.EAGER, 1, record + eager, payload.length, 0, 0, 0, payload)) break;
+        eager++;
+      }
+      // 4 records of this size fill the ring but for the header words; padding before a wrap can leave room for 3.
+      assert.ok(eager === 3 || eager === 4, `${eager} records fit at ${words[RING_TAIL]}`);
+      for (let i = 0; i <= eager; i++) {
+        const at = consumer.peek();
+        assert.ok(at >= 0, `record ${record}+${i} is there`);
+        const w = at >> 2;
+        if (i === 0) {
+          assert.equal(words[w + Word.KIND], Kind.RTS);
+          assert.equal(words[w + Word.TAG], record);
+          assert.equal(readWide(words, w, Word.PAYLOAD, Word.PAYLOAD_HIGH), wideBytes);
+          assert.equal(readWide(words, w, Word.OFFSET, Word.OFFSET_HIGH), wideOffset);
+        } else {
+          const n = record + i - 1;
+          assert.equal(words[w + Word.KIND], Kind.EAGER);
+          assert.equal(words[w + Word.TAG], n);
+          assert.equal(words[w + Word.PAYLOAD], payload.length);
+          const data = at + RECORD_HEADER_BYTES;
+          assert.equal(consumer.bytes[data], n & 0xff);
+          assert.equal(consumer.bytes[data + payload.length - 1], (n * 7) & 0xff);
+        }
+        consumer.release(at);
+      }
+      assert.equal(consumer.peek(), -1);
+      if (words[RING_TAIL]! < 0) passed31 = true;
+      else if (passed31) passed32 = true;
+      if (passed32) laps++;
+      record += eager + 1;
+    }
+  });
+});
+
+describe('staging pipe counters', () => {
+  /** The Int32 word a count is stored in. */
+  const word = (count: number): number => new Int32Array([count])[0]!;
+
+  it('give the distance between a full count and the other side\'s 32-bit word around 2^31 and 2^32', () => {
+    const bases = [0, 2 ** 31 - 1, 2 ** 31, 2 ** 31 + 1, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1, 3 * 2 ** 32 + 7, 2 ** 40];
+    for (const base of bases) {
+      for (const distance of [0, 1, 4096, 1 << 20]) {
+        // The sender's room: its full count against the receiver's word.
+        assert.equal(pipeDistance(base + distance, word(base)), distance, `sender at ${base} + ${distance}`);
+        // The receiver's data: the sender's word against its full count.
+        assert.equal(pipeDistance(word(base + distance), base), distance, `receiver at ${base} + ${distance}`);
+      }
+    }
+  });
+});
