@@ -11,6 +11,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { types } from 'node:util';
+import vm from 'node:vm';
 import { decode, encode, encodeScratch, registerClass } from '../src/codec/index.js';
 import { ErrorClass, MPIError } from '../src/errors.js';
 
@@ -166,12 +167,13 @@ describe('codec: objects and arrays', () => {
     assert.deepStrictEqual(roundTrip(v), { g: 42 });
   });
 
-  it('leaves out inherited enumerable properties', () => {
+  it('refuses an object whose prototype is a plain object (it would arrive without it)', () => {
     const base = { inherited: 1 };
     const v = Object.create(base) as Record<string, unknown>;
     v.own = 2;
-    const out = roundTrip(v);
-    assert.deepStrictEqual(out, { own: 2 });
+    assertMPIError(() => encode({ list: [v] }, CALL), ErrorClass.ERR_ARG, 'cannot send value.list[0]: ',
+      'prototype is neither Object.prototype', '{ ...obj }');
+    assert.deepStrictEqual(roundTrip({ ...v }), { own: 2 });
   });
 
   it('round-trips arrays, mixed and nested', () => {
@@ -215,15 +217,58 @@ describe('codec: objects and arrays', () => {
     assert.deepStrictEqual(decode(intBytes, 'Comm.recv'), ints);
   });
 
-  it('sends instances of unregistered classes as plain objects', () => {
-    class Unregistered {
+  it('refuses an instance of an unregistered class, naming the class, the path, the call and the fix', () => {
+    class Point {
       x = 1;
       y = [2];
-      method(): number { return this.x; }
+      norm(): number { return this.x; }
     }
-    const out = roundTrip({ u: new Unregistered() });
-    assert.equal(Object.getPrototypeOf(out.u), Object.prototype);
-    assert.deepStrictEqual(out, { u: { x: 1, y: [2] } });
+    const v = { shapes: [{ centre: new Point() }] };
+    for (const fn of [() => encode(v, CALL), () => encodeScratch(v, CALL)]) {
+      const e = assertMPIError(fn, ErrorClass.ERR_ARG, `${CALL}: cannot send value.shapes[0].centre: `,
+        'an instance of class Point', 'not registered', 'call MPI.registerClass(Point) on every rank');
+      assert.equal(e.call, CALL);
+    }
+    class Sub extends Point {}
+    registerClass(Point, 'test.UnregisteredPoint');
+    assert.ok(roundTrip(new Point()) instanceof Point);
+    // A registered class does not cover its subclasses: Sub would arrive as a Point.
+    assertMPIError(() => encode([new Sub()], CALL), ErrorClass.ERR_ARG, 'value[0]: ', 'class Sub', 'MPI.registerClass(Sub)');
+    const anonymous = new (class { a = 1; })();
+    assertMPIError(() => encode(anonymous, CALL), ErrorClass.ERR_ARG, 'MPI.registerClass(TheClass, \'a name\')');
+  });
+
+  it('refuses unregistered subclasses of built-ins, but sends subclasses of Error as their standard ancestor', () => {
+    class Counts extends Map<string, number> {}
+    class Row extends Array<number> {}
+    class Bytes extends Uint8Array {}
+    class Day extends Date {}
+    const cases: [unknown, string, string][] = [
+      [{ c: new Counts() }, 'value.c', 'class Counts (a subclass of Map)'],
+      [[new Row()], 'value[0]', 'class Row (a subclass of Array)'],
+      [new Bytes(2), 'value', 'class Bytes (a subclass of a typed array)'],
+      [new Map([[1, new Day()]]), 'value (Map entry 0 value)', 'class Day (a subclass of Date)'],
+    ];
+    for (const [v, path, what] of cases) assertMPIError(() => encode(v, CALL), ErrorClass.ERR_ARG, `cannot send ${path}: `, what);
+    assertMPIError(() => encode(Object.create(Map.prototype), CALL), ErrorClass.ERR_ARG, 'inherits from Map.prototype');
+    class AppError extends Error {}
+    const out = roundTrip(new AppError('x'));
+    assert.equal(Object.getPrototypeOf(out), Error.prototype);
+    assert.equal(out.message, 'x');
+  });
+
+  it('still sends plain objects, null-prototype objects and objects of another realm', () => {
+    const nullProto = Object.assign(Object.create(null) as object, { a: 1 });
+    const out = roundTrip({ plain: { a: 1 }, nullProto });
+    assert.equal(Object.getPrototypeOf(out.plain), Object.prototype);
+    assert.equal(Object.getPrototypeOf(out.nullProto), null);
+    const foreign = vm.runInNewContext('({ a: 1, list: [1, 2], m: new Map([[1, { b: 2 }]]), d: new Date(5) })') as Record<string, unknown>;
+    const back = roundTrip(foreign);
+    assert.equal(Object.getPrototypeOf(back), Object.prototype);
+    assert.deepStrictEqual(back, { a: 1, list: [1, 2], m: new Map([[1, { b: 2 }]]), d: new Date(5) });
+    const foreignInstance = vm.runInNewContext('class Q { q = 1 }; ({ inner: new Q() })') as unknown;
+    assertMPIError(() => encode(foreignInstance, CALL), ErrorClass.ERR_ARG, 'value.inner: ', 'class Q', 'MPI.registerClass(Q)');
+    assertMPIError(() => encode(Object.create(nullProto) as object, CALL), ErrorClass.ERR_ARG, 'neither Object.prototype');
   });
 });
 
@@ -525,8 +570,9 @@ describe('codec: refusals', () => {
     ['an iterator', () => ({ it: new Map().entries() }), 'value.it', 'iterator'],
     ['an Intl object', () => ({ f: new Intl.NumberFormat() }), 'value.f', 'Intl.NumberFormat'],
     ['a Symbol object', () => ({ s: Object(Symbol('x')) as object }), 'value.s', 'Symbol object'],
-    ['a function behind a getter in a registered-free class', () => {
+    ['a function behind a getter in a registered class', () => {
       class Holder { get fn() { return () => 1; } }
+      registerClass(Holder, 'test.Holder');
       return { h: Object.defineProperty(new Holder(), 'own', { get: () => Math.max, enumerable: true }) };
     }, 'value.h.own', 'function'],
     ['a function inside an error', () => Object.assign(new Error('x'), { cb: () => 1 }), 'value.cb', 'function'],

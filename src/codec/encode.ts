@@ -44,14 +44,21 @@ const K_VIEW = 10;
 const K_REJECT = 11;
 const K_FOREIGN = 12;
 
-/** The kind of an object; `sub` is the error class or view kind byte, `why` the reason of a rejection. */
+/**
+ * The kind of an object; `sub` is the error class or view kind byte, `why`
+ * the reason of a rejection. `unregistered` is non-empty when the prototype
+ * is not one the receiver can rebuild (an instance of a class, or of a
+ * subclass of a built-in): the reason the object is refused unless its
+ * class is registered.
+ */
 interface Kind {
   readonly kind: number;
   readonly sub: number;
   readonly why: string;
+  readonly unregistered: string;
 }
 
-const kind = (k: number, sub = 0, why = ''): Kind => ({ kind: k, sub, why });
+const kind = (k: number, sub = 0, why = '', unregistered = ''): Kind => ({ kind: k, sub, why, unregistered });
 const reject = (why: string): Kind => kind(K_REJECT, 0, why);
 
 const PLAIN = kind(K_PLAIN);
@@ -108,12 +115,50 @@ for (const [ns, label] of [[Intl, 'Intl'], [(globalThis as Record<string, unknow
 /** Kind by prototype, found by walking the chain once per prototype. */
 const byProto = new WeakMap<object, Kind>();
 
+/**
+ * The kind of the first built-in prototype on the chain of `proto`. When
+ * that is not `proto` itself, the object is an instance of a class (or of
+ * `Object.create(p)`), whose prototype would be lost on the way: the kind
+ * then carries the reason to refuse it unless registered. Errors are the
+ * exception: a subclass of Error arrives as its nearest standard ancestor,
+ * as with structuredClone, so that any error can be reported to another rank.
+ */
 function walk(proto: object): Kind {
   for (let p: object | null = proto; p !== null; p = Object.getPrototypeOf(p) as object | null) {
     const k = builtins.get(p);
-    if (k !== undefined) return k;
+    if (k === undefined) continue;
+    if (p === proto || k.kind === K_ERROR || k.kind === K_REJECT) return k;
+    return kind(k.kind, k.sub, k.why, unregisteredReason(proto, k));
   }
   return FOREIGN;
+}
+
+/** The name of the class whose prototype is `proto` ('' if anonymous), or undefined if `proto` is no class's prototype. */
+function className(proto: object): string | undefined {
+  const ctor: unknown = Object.getOwnPropertyDescriptor(proto, 'constructor')?.value;
+  if (typeof ctor !== 'function' || (ctor as { prototype?: unknown }).prototype !== proto) return undefined;
+  const name: unknown = Object.getOwnPropertyDescriptor(ctor, 'name')?.value;
+  return typeof name === 'string' ? name : '';
+}
+
+/** Names of the built-ins by kind, for messages about their unregistered subclasses. */
+const BUILTIN_NAMES: Record<number, string> = {
+  [K_ARRAY]: 'Array', [K_MAP]: 'Map', [K_SET]: 'Set', [K_DATE]: 'Date', [K_REGEXP]: 'RegExp',
+  [K_BOXED]: 'a boxed primitive', [K_ARRAY_BUFFER]: 'ArrayBuffer', [K_VIEW]: 'a typed array',
+};
+
+/** Why an object with prototype `proto` (not registered), which inherits from the built-in `base`, cannot be sent. */
+function unregisteredReason(proto: object, base: Kind): string {
+  const name = className(proto);
+  if (name === undefined) {
+    return 'an object whose prototype is neither Object.prototype nor a class\'s would arrive without it; ' +
+      'send a plain copy ({ ...obj }), or make it an instance of a class registered with MPI.registerClass on every rank';
+  }
+  const named = /^[A-Za-z_$][\w$]*$/.test(name);
+  const what = `an instance of ${named ? `class ${name}` : 'an anonymous class'}` +
+    (base.kind === K_PLAIN ? '' : ` (a subclass of ${BUILTIN_NAMES[base.kind] ?? 'a built-in'})`);
+  const register = named ? `MPI.registerClass(${name})` : 'MPI.registerClass(TheClass, \'a name\')';
+  return `${what}, whose class is not registered: call ${register} on every rank to send it (it then arrives as an instance of that class)`;
 }
 
 /** The `[Symbol.toStringTag]` getter of %TypedArray%: the class name of a typed array. */
@@ -145,7 +190,10 @@ function classifyForeign(v: object): Kind {
   if (types.isGeneratorObject(v)) return reject('a generator cannot be serialized');
   if (types.isMapIterator(v) || types.isSetIterator(v)) return reject('an iterator cannot be serialized (spread it into an array first)');
   if (types.isArgumentsObject(v)) return ARGUMENTS;
-  return PLAIN;
+  // A plain object of that realm has that realm's Object.prototype: the end of the chain, with a constructor.
+  const proto = Object.getPrototypeOf(v) as object;
+  return Object.getPrototypeOf(proto) === null && className(proto) === 'Object'
+    ? PLAIN : kind(K_PLAIN, 0, '', unregisteredReason(proto, PLAIN));
 }
 
 /**
@@ -162,18 +210,31 @@ function classify(v: object, proto: object | null): Kind {
   }
   switch (k.kind) {
     case K_PLAIN: return types.isArgumentsObject(v) ? ARGUMENTS : k;
-    case K_ARRAY: return Array.isArray(v) ? k : PLAIN;
-    case K_MAP: return types.isMap(v) ? k : PLAIN;
-    case K_SET: return types.isSet(v) ? k : PLAIN;
-    case K_DATE: return types.isDate(v) ? k : PLAIN;
-    case K_REGEXP: return types.isRegExp(v) ? k : PLAIN;
-    case K_ERROR: return types.isNativeError(v) ? k : PLAIN;
-    case K_BOXED: return types.isBoxedPrimitive(v) ? k : PLAIN;
-    case K_ARRAY_BUFFER: return types.isAnyArrayBuffer(v) ? k : PLAIN;
-    case K_VIEW: return ArrayBuffer.isView(v) ? k : PLAIN;
+    case K_ARRAY: return Array.isArray(v) ? k : impostor(proto);
+    case K_MAP: return types.isMap(v) ? k : impostor(proto);
+    case K_SET: return types.isSet(v) ? k : impostor(proto);
+    case K_DATE: return types.isDate(v) ? k : impostor(proto);
+    case K_REGEXP: return types.isRegExp(v) ? k : impostor(proto);
+    case K_ERROR: return types.isNativeError(v) ? k : impostor(proto);
+    case K_BOXED: return types.isBoxedPrimitive(v) ? k : impostor(proto);
+    case K_ARRAY_BUFFER: return types.isAnyArrayBuffer(v) ? k : impostor(proto);
+    case K_VIEW: return ArrayBuffer.isView(v) ? k : impostor(proto);
     case K_FOREIGN: return classifyForeign(v);
     default: return k;
   }
+}
+
+/**
+ * An object that inherits from a built-in's prototype without being one
+ * (`Object.create(Map.prototype)`, say): refused like a class instance,
+ * since it would arrive as a plain object.
+ */
+function impostor(proto: object): Kind {
+  if (builtins.has(proto)) {
+    const name = className(proto) ?? 'a built-in';
+    return reject(`an object that inherits from ${name}.prototype without being a ${name} cannot be serialized`);
+  }
+  return kind(K_PLAIN, 0, '', unregisteredReason(proto, PLAIN));
 }
 
 /** Objects of the fast paths (prototype exactly Object.prototype or Array.prototype) that must still be refused. */
@@ -564,6 +625,7 @@ class Encoder {
     const k = classify(o, proto);
     if (k.kind === K_REJECT) throw new Unserializable(k.why);
     const reg = proto === null ? undefined : classByProto(proto);
+    if (reg === undefined && k.unregistered !== '') throw new Unserializable(k.unregistered);
     this.remember(o);
     if (reg !== undefined) {
       if (k.kind === K_PLAIN) {
@@ -730,8 +792,9 @@ function locate(v: unknown, path: string, seen: Set<object>): Fault | null {
   seen.add(v);
   const proto = getPrototypeOf(v) as object | null;
   const k = classify(v, proto);
-  if (k.kind !== K_REJECT && k.kind !== K_PLAIN && k.kind !== K_NULL && k.kind !== K_ERROR &&
-    proto !== null && classByProto(proto) !== undefined) {
+  const registered = proto !== null && classByProto(proto) !== undefined;
+  if (!registered && k.unregistered !== '') return { path, why: k.unregistered };
+  if (k.kind !== K_REJECT && k.kind !== K_PLAIN && k.kind !== K_NULL && k.kind !== K_ERROR && registered) {
     // A registered subclass of a built-in also sends its own non-index properties.
     for (const key of objectKeys(v)) {
       if (isIndex(key)) continue;
