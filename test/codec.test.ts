@@ -181,10 +181,70 @@ describe('codec: objects and arrays', () => {
     assert.deepStrictEqual(roundTrip(v), v);
   });
 
-  it('turns holes into undefined (documented)', () => {
+  it('keeps holes, as structuredClone does', () => {
     // eslint-disable-next-line no-sparse-arrays
     const v = [1, , 3];
-    assert.deepStrictEqual(roundTrip(v), [1, undefined, 3]);
+    const out = roundTrip(v);
+    assert.equal(out.length, 3);
+    assert.equal(1 in out, false);
+    assert.deepStrictEqual(out, v);
+    assert.deepStrictEqual(Object.keys(roundTripShared(v)), ['0', '2']);
+    const trailing = [1, 2];
+    trailing.length = 5;
+    assert.deepStrictEqual(Object.keys(roundTrip(trailing)), ['0', '1']);
+    assert.equal(roundTrip(trailing).length, 5);
+    assert.equal(roundTrip(new Array(7)).length, 7);
+    // Holes in an array of numbers (which would otherwise travel packed).
+    const numbers = Array.from({ length: 40 }, (_, i) => i * 1.5);
+    delete numbers[10];
+    const outNumbers = roundTrip(numbers);
+    assert.equal(10 in outNumbers, false);
+    assert.deepStrictEqual(outNumbers, numbers);
+  });
+
+  it('sends a huge sparse array by its elements, not its length', () => {
+    const a: unknown[] = [];
+    a[1e6] = 1;
+    a[5] = 'five';
+    const bytes = encode(a, CALL);
+    assert.ok(bytes.length < 40, `${bytes.length} bytes`);
+    const out = decode(bytes, 'Comm.recv') as unknown[];
+    assert.equal(out.length, 1e6 + 1);
+    assert.deepStrictEqual(Object.keys(out), ['5', '1000000']);
+    assert.equal(out[1e6], 1);
+    const longest: unknown[] = [];
+    longest[2 ** 32 - 2] = 'last';
+    const outLongest = roundTrip({ longest });
+    assert.equal(outLongest.longest.length, 2 ** 32 - 1);
+    assert.equal(outLongest.longest[2 ** 32 - 2], 'last');
+    const fn: unknown[] = [];
+    fn[1e9] = () => 1;
+    assertMPIError(() => encode(fn, CALL), ErrorClass.ERR_ARG, 'cannot send value[1000000000]: ', 'function');
+  });
+
+  it('keeps extra own enumerable properties of arrays, after the elements, in order', () => {
+    const a = Object.assign([1, 'two', { three: 3 }], { name: 'x', 4294967295: 'not an index', meta: { n: 1 } });
+    const out = roundTrip(a);
+    assert.deepStrictEqual(Object.keys(out), Object.keys(a));
+    assert.deepStrictEqual(out, a);
+    assert.ok(Array.isArray(out));
+    const packed = Object.assign(Array.from({ length: 100 }, (_, i) => i / 4), { unit: 'm' });
+    assert.deepStrictEqual(roundTrip(packed), packed);
+    const empty = Object.assign([], { only: true });
+    assert.deepStrictEqual(roundTrip(empty), empty);
+    const holey = Object.assign([, 1], { tag: 't' }); // eslint-disable-line no-sparse-arrays
+    const outHoley = roundTrip(holey);
+    assert.deepStrictEqual(Object.keys(outHoley), ['1', 'tag']);
+    const proto = Object.defineProperty([1], '__proto__', { value: 'own', enumerable: true });
+    const outProto = roundTrip(proto);
+    assert.equal(Object.getPrototypeOf(outProto), Array.prototype);
+    assert.equal(Object.getOwnPropertyDescriptor(outProto, '__proto__')?.value, 'own');
+    const self = Object.assign([1], { self: null as unknown });
+    self.self = self;
+    const outSelf = roundTrip(self);
+    assert.equal(outSelf.self, outSelf);
+    const hidden = Object.defineProperty([1], 'hidden', { value: 2, enumerable: false });
+    assert.deepStrictEqual(Object.keys(roundTrip(hidden)), ['0']);
   });
 
   it('round-trips arrays of numbers, packed or not, exactly', () => {
@@ -299,15 +359,32 @@ describe('codec: built-ins', () => {
     assert.equal(out.buffer.byteLength, 16);
   });
 
-  it('round-trips typed arrays backed by shared memory into non-shared memory', () => {
-    const v = new Int32Array(new SharedArrayBuffer(16));
+  it('round-trips views on shared memory as views on new shared memory holding a copy of their bytes', () => {
+    const sab = new SharedArrayBuffer(24);
+    const v = new Int32Array(sab, 4, 4);
     v.set([1, 2, 3, 4]);
-    const out = roundTrip(v);
-    assert.ok(!types.isSharedArrayBuffer(out.buffer));
-    assert.deepEqual([...out], [1, 2, 3, 4]);
+    for (const out of [roundTrip(v), roundTripShared(v)]) {
+      assert.ok(out instanceof Int32Array);
+      assert.ok(types.isSharedArrayBuffer(out.buffer));
+      assert.notEqual(out.buffer, sab);
+      assert.equal(out.buffer.byteLength, 16);
+      assert.deepEqual([...out], [1, 2, 3, 4]);
+      v[0] = 99; // the copy does not follow the original
+      assert.equal(out[0], 1);
+      v[0] = 1;
+    }
+    const dv = roundTrip(new DataView(sab, 8, 2));
+    assert.ok(dv instanceof DataView && types.isSharedArrayBuffer(dv.buffer));
+    assert.equal(dv.getInt16(0, true), 2);
+    const buf = roundTrip(Buffer.from(sab, 4, 4));
+    assert.ok(Buffer.isBuffer(buf) && types.isSharedArrayBuffer(buf.buffer));
+    assert.deepEqual([...buf], [1, 0, 0, 0]);
+    // Two views on one shared buffer arrive on two buffers, as with non-shared memory.
+    const pair = roundTrip([v, new Uint8Array(sab)]);
+    assert.notEqual(pair[0]!.buffer, pair[1]!.buffer);
   });
 
-  it('round-trips DataView, ArrayBuffer, and SharedArrayBuffer (as an ArrayBuffer)', () => {
+  it('round-trips DataView, ArrayBuffer, and SharedArrayBuffer (as a new SharedArrayBuffer)', () => {
     const ab = new ArrayBuffer(8);
     new Uint8Array(ab).set([1, 2, 3, 4, 5, 6, 7, 8]);
     const dv = new DataView(ab, 2, 4);
@@ -319,9 +396,14 @@ describe('codec: built-ins', () => {
     assert.deepStrictEqual(outAb, ab);
     const sab = new SharedArrayBuffer(3);
     new Uint8Array(sab).set([9, 8, 7]);
-    const outSab = roundTrip(sab) as unknown;
-    assert.ok(outSab instanceof ArrayBuffer);
-    assert.deepEqual([...new Uint8Array(outSab)], [9, 8, 7]);
+    for (const outSab of [roundTrip(sab), roundTripShared(sab)]) {
+      assert.ok(outSab instanceof SharedArrayBuffer);
+      assert.notEqual(outSab, sab);
+      assert.deepEqual([...new Uint8Array(outSab)], [9, 8, 7]);
+    }
+    const twice = roundTrip({ a: sab, b: sab });
+    assert.equal(twice.a, twice.b);
+    assert.ok(roundTrip(new SharedArrayBuffer(0)) instanceof SharedArrayBuffer);
   });
 
   it('round-trips a Node Buffer as a Buffer', () => {
@@ -640,6 +722,9 @@ describe('codec: garbage in', () => {
       [...head, 0x31, 99, 0], // unknown typed array kind
       [...head, 0x31, 6, 3, 1, 2, 3], // 3 bytes of Int32Array
       [...head, 0x20, 1, 0x80, 0x80], // property name that is not a string
+      [...head, 0x2b, 2, 1, 0x10, 1, 0x35, 0x80], // array of length 2 with an element at index 5
+      [...head, 0x2b, 1, 1, 0x10, 6, ...Buffer.from('length'), 0x80], // array property named length
+      [...head, 0x2b, 0x80, 0x80, 0x80, 0x80, 0x10, 0], // array length 2^32
     ];
     for (const b of bad) assertMPIError(() => decode(new Uint8Array(b), 'Comm.recv'), ErrorClass.ERR_TYPE, 'malformed');
   });

@@ -16,9 +16,10 @@ import { types } from 'node:util';
 import { errors } from '../errors.js';
 import {
   ERROR_CLASSES, ERROR_ENTRY_ENUMERABLE, HEADER_BYTES, MAGIC0, MAGIC1, PACKED_MIN, SHORT_STRING, SMALL_INT,
-  T_ARRAY, T_ARRAY_BUFFER, T_ARRAY_F64, T_ARRAY_I32, T_BIGINT64, T_BIGINT_HEX, T_BOXED, T_CLASS, T_CLASS_WRAP,
+  T_ARRAY, T_ARRAY_BUFFER, T_ARRAY_F64, T_ARRAY_I32, T_ARRAY_KEYED, T_BIGINT64, T_BIGINT_HEX, T_BOXED, T_CLASS, T_CLASS_WRAP,
   T_DATE, T_ERROR, T_FALSE, T_FLOAT64, T_INT32, T_INT8, T_MAP, T_NULL, T_OBJECT, T_OBJECT_NULL, T_REF, T_REGEXP,
-  T_SET, T_STR_LATIN1, T_STR_UTF16, T_STR_UTF8, T_TRUE, T_TYPED, T_UNDEFINED, VERSION, VIEW_KINDS,
+  T_SET, T_SHARED_BUFFER, T_STR_LATIN1, T_STR_UTF16, T_STR_UTF8, T_TRUE, T_TYPED, T_TYPED_SHARED, T_UNDEFINED, VERSION,
+  VIEW_KINDS,
 } from './format.js';
 import { classByProto } from './registry.js';
 
@@ -593,6 +594,13 @@ class Encoder {
 
   private writeArray(a: unknown[]): void {
     const n = a.length;
+    // Own keys come as the indices in order, then the other names: the array is dense and
+    // has nothing else exactly when there are n keys and the last is index n - 1.
+    const keys = objectKeys(a);
+    if (keys.length !== n || (n > 0 && keys[n - 1] !== String(n - 1))) {
+      this.writeKeyedArray(a, keys);
+      return;
+    }
     if (n >= PACKED_MIN && LITTLE_ENDIAN) {
       const kind = numericKind(a);
       if (kind !== 0) {
@@ -603,8 +611,22 @@ class Encoder {
     this.ensure(6);
     this.buf[this.pos++] = T_ARRAY;
     this.varint(n);
-    // Holes are read as undefined and arrive as undefined.
     for (let i = 0; i < n; i++) this.writeValue(a[i]);
+  }
+
+  /**
+   * An array with holes or extra properties, as its length and its own
+   * enumerable properties: a hole costs nothing, however long the array.
+   */
+  private writeKeyedArray(a: unknown[], keys: string[]): void {
+    this.ensure(11);
+    this.buf[this.pos++] = T_ARRAY_KEYED;
+    this.varint(a.length);
+    this.varint(keys.length);
+    for (const k of keys) {
+      this.writeString(k);
+      this.writeValue((a as unknown as Record<string, unknown>)[k]);
+    }
   }
 
   /** A dense array of numbers as raw int32 or float64, through views aligned on the message start. */
@@ -639,7 +661,8 @@ class Encoder {
       this.byte(T_CLASS_WRAP);
       this.writeString(reg.name);
       this.writeBuiltin(o, k);
-      this.writePropsBody(o, k.kind === K_ERROR ? SKIP_ALL : k.kind === K_ARRAY || k.kind === K_VIEW || k.kind === K_BOXED ? SKIP_INDICES : SKIP_NONE);
+      // An error or an array carries its own properties itself.
+      this.writePropsBody(o, k.kind === K_ERROR || k.kind === K_ARRAY ? SKIP_ALL : k.kind === K_VIEW || k.kind === K_BOXED ? SKIP_INDICES : SKIP_NONE);
       return;
     }
     this.writeBuiltin(o, k);
@@ -671,7 +694,7 @@ class Encoder {
       case K_ARRAY_BUFFER: {
         const bytes = new Uint8Array(o as ArrayBufferLike);
         this.ensure(6 + bytes.length);
-        this.buf[this.pos++] = T_ARRAY_BUFFER;
+        this.buf[this.pos++] = types.isSharedArrayBuffer(o) ? T_SHARED_BUFFER : T_ARRAY_BUFFER;
         this.varint(bytes.length);
         this.buf.set(bytes, this.pos);
         this.pos += bytes.length;
@@ -681,7 +704,7 @@ class Encoder {
         const view = o as ArrayBufferView;
         const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
         this.ensure(7 + bytes.length);
-        this.buf[this.pos++] = T_TYPED;
+        this.buf[this.pos++] = types.isSharedArrayBuffer(view.buffer) ? T_TYPED_SHARED : T_TYPED;
         this.buf[this.pos++] = k.sub;
         this.varint(bytes.length);
         this.buf.set(bytes, this.pos);
@@ -811,14 +834,13 @@ function locate(v: unknown, path: string, seen: Set<object>): Fault | null {
         if (f !== null) return f;
       }
       return null;
-    case K_ARRAY: {
-      const a = v as unknown[];
-      for (let i = 0; i < a.length; i++) {
-        const f = locate(a[i], `${path}[${i}]`, seen);
+    case K_ARRAY:
+      // By its own keys, so that a huge sparse array is walked by its elements, not its length.
+      for (const key of objectKeys(v)) {
+        const f = locate((v as Record<string, unknown>)[key], path + member(key), seen);
         if (f !== null) return f;
       }
       return null;
-    }
     case K_MAP: {
       let i = 0;
       for (const [key, value] of v as Map<unknown, unknown>) {
