@@ -203,6 +203,29 @@ describe('codec: objects and arrays', () => {
     assert.deepStrictEqual(outNumbers, numbers);
   });
 
+  it('finds holes and extra properties in long arrays too', () => {
+    const numbers = Array.from({ length: 1000 }, (_, i) => i / 8);
+    const generic = Array.from({ length: 1000 }, (_, i) => (i % 3 === 0 ? `s${i}` : i));
+    for (const base of [numbers, generic]) {
+      const holey = base.slice();
+      delete holey[999];
+      const outHoley = roundTrip(holey);
+      assert.equal(outHoley.length, 1000);
+      assert.equal(999 in outHoley, false);
+      assert.deepStrictEqual(outHoley, holey);
+      const named = Object.assign(base.slice(), { name: 'n' });
+      const outNamed = roundTrip(named);
+      assert.equal(outNamed.name, 'n');
+      assert.deepStrictEqual(Object.keys(outNamed), Object.keys(named));
+      const symbolOnly = Object.assign(base.slice(), { [Symbol('s')]: 1 });
+      assert.deepStrictEqual(roundTrip(symbolOnly), base);
+    }
+    const undefinedNotHole = Array.from({ length: 300 }, (_, i) => (i % 2 === 0 ? undefined : i));
+    const outUndefined = roundTrip(undefinedNotHole);
+    assert.equal(0 in outUndefined, true);
+    assert.deepStrictEqual(outUndefined, undefinedNotHole);
+  });
+
   it('sends a huge sparse array by its elements, not its length', () => {
     const a: unknown[] = [];
     a[1e6] = 1;
@@ -1033,6 +1056,10 @@ describe('codec: property test against structuredClone (fast-check)', () => {
     // Arrays long enough to travel packed, sometimes with a -0 or a hole in them.
     fc.array(fc.oneof(fc.integer(), fc.double()), { minLength: 16, maxLength: 40 }),
     sharedBytes, sharedBytes.map((sab) => new Uint8Array(sab)),
+    // Arrays long enough for the encoder's other way of finding holes and extra properties.
+    fc.array(fc.oneof(fc.integer(), strings, fc.constant(undefined)), { minLength: 128, maxLength: 160 }),
+    fc.sparseArray(fc.oneof(fc.integer(), fc.double(), strings), { maxLength: 300 }),
+    fc.sparseArray(fc.double(), { minNumElements: 150, maxLength: 160 }),
   ];
   const anything = fc.anything({
     values: leaves, key, maxDepth: 4, maxKeys: 6,
@@ -1040,7 +1067,9 @@ describe('codec: property test against structuredClone (fast-check)', () => {
     withNullPrototype: true, withSparseArray: true, withTypedArray: true, withObjectString: true,
   });
   /** An array with extra own properties, as `Object.assign(array, props)` but without the `__proto__` setter. */
-  const arrayWithProps = fc.tuple(fc.array(anything, { maxLength: 5 }), fc.dictionary(key, anything, { maxKeys: 3 }))
+  const arrayWithProps = fc.tuple(
+    fc.oneof(fc.array(anything, { maxLength: 5 }), fc.array(fc.double(), { minLength: 128, maxLength: 140 })),
+    fc.dictionary(key, anything, { maxKeys: 3 }))
     .map(([items, props]) => {
       const a = deepCopy(items) as unknown[];
       for (const k of Object.keys(props)) define(a, k, deepCopy(props[k]));

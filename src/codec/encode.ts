@@ -12,7 +12,7 @@
  * @module
  */
 
-import { types } from 'node:util';
+import { inspect, types } from 'node:util';
 import { errors } from '../errors.js';
 import {
   ERROR_CLASSES, ERROR_ENTRY_ENUMERABLE, HEADER_BYTES, MAGIC0, MAGIC1, PACKED_MIN, SHORT_STRING, SMALL_INT,
@@ -592,21 +592,32 @@ class Encoder {
     this.pos = end;
   }
 
+  /**
+   * An array: packed if it holds only numbers, element by element if it is
+   * dense with nothing else, else keyed (holes, extra properties).
+   */
   private writeArray(a: unknown[]): void {
     const n = a.length;
-    // Own keys come as the indices in order, then the other names: the array is dense and
-    // has nothing else exactly when there are n keys and the last is index n - 1.
-    const keys = objectKeys(a);
-    if (keys.length !== n || (n > 0 && keys[n - 1] !== String(n - 1))) {
-      this.writeKeyedArray(a, keys);
+    if (n < LONG_ARRAY) {
+      if (!isDenseOnly(a)) {
+        this.writeKeyedArray(a);
+        return;
+      }
+    } else if (!hasOnlyElements(a)) {
+      this.writeKeyedArray(a);
       return;
     }
     if (n >= PACKED_MIN && LITTLE_ENDIAN) {
+      // Only numbers means no holes either (a hole reads as undefined).
       const kind = numericKind(a);
       if (kind !== 0) {
         this.writePacked(a as number[], kind === 1);
         return;
       }
+    }
+    if (n >= LONG_ARRAY && hasHole(a)) {
+      this.writeKeyedArray(a);
+      return;
     }
     this.ensure(6);
     this.buf[this.pos++] = T_ARRAY;
@@ -618,7 +629,8 @@ class Encoder {
    * An array with holes or extra properties, as its length and its own
    * enumerable properties: a hole costs nothing, however long the array.
    */
-  private writeKeyedArray(a: unknown[], keys: string[]): void {
+  private writeKeyedArray(a: unknown[]): void {
+    const keys = objectKeys(a);
     this.ensure(11);
     this.buf[this.pos++] = T_ARRAY_KEYED;
     this.varint(a.length);
@@ -762,6 +774,51 @@ const SKIP_ALL = 2;
 /** Whether property name `k` is an array index (elements that a wrapped array or typed array carries itself). */
 function isIndex(k: string): boolean {
   return /^(?:0|[1-9]\d*)$/.test(k) && Number(k) < 2 ** 32 - 1;
+}
+
+/**
+ * Whether array `a` has its n elements and no other own enumerable
+ * property: its own keys are the indices in order, then the other names, so
+ * that holds exactly when there are n keys and the last is index n - 1.
+ */
+function isDenseOnly(a: unknown[]): boolean {
+  const n = a.length;
+  const keys = objectKeys(a);
+  return keys.length === n && (n === 0 || keys[n - 1] === (n <= LONG_ARRAY ? INDEX_NAMES[n - 1] : String(n - 1)));
+}
+
+/** From this length on, arrays are checked for extra properties by `hasOnlyElements` rather than `isDenseOnly`. */
+const LONG_ARRAY = 128;
+/** '0', '1', ... : the last key of a short dense array, without making the string each time. */
+const INDEX_NAMES = Array.from({ length: LONG_ARRAY }, (_, i) => String(i));
+
+/**
+ * `util.inspect` showing no element lists an array's own enumerable
+ * non-index properties (and symbols) only, and Node finds those without
+ * listing the indices. Object.keys would make a string of every index:
+ * several times the cost of writing a packed array, and gigabytes for a
+ * huge one.
+ */
+const ELEMENTS_HIDDEN = { maxArrayLength: 0, depth: 0, customInspect: false, showHidden: false, breakLength: Infinity } as const;
+
+function inspectShowsOnlyElements(a: unknown[]): boolean {
+  return inspect(a, ELEMENTS_HIDDEN) === `[ ... ${a.length} more item${a.length === 1 ? '' : 's'} ]`;
+}
+
+/** The check above, where this Node formats as expected; else the exact but slower Object.keys one. */
+const hasOnlyElements: (a: unknown[]) => boolean =
+  inspectShowsOnlyElements(new Array<number>(LONG_ARRAY).fill(0)) &&
+  !inspectShowsOnlyElements(Object.assign(new Array<number>(LONG_ARRAY).fill(0), { extra: 1 }))
+    ? (a) => inspectShowsOnlyElements(a) || isDenseOnly(a)
+    : isDenseOnly;
+
+/**
+ * Whether `a` has a hole below its length. A loop of reads rather than
+ * Object.keys: undefined is rare, and only an undefined can be a hole.
+ */
+function hasHole(a: unknown[]): boolean {
+  for (let i = 0, n = a.length; i < n; i++) if (a[i] === undefined && !(i in a)) return true;
+  return false;
 }
 
 /** 0 if `a` holds anything but numbers, 1 if only int32 values (not -0), 2 if only numbers. */
