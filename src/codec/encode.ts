@@ -233,7 +233,7 @@ function classify(v: object, proto: object | null): Kind {
 function impostor(proto: object): Kind {
   if (builtins.has(proto)) {
     const name = className(proto) ?? 'a built-in';
-    return reject(`an object that inherits from ${name}.prototype without being a ${name} cannot be serialized`);
+    return reject(`an object that inherits from ${name}.prototype without being one cannot be serialized`);
   }
   return kind(K_PLAIN, 0, '', unregisteredReason(proto, PLAIN));
 }
