@@ -599,7 +599,9 @@ class Encoder {
   private writeArray(a: unknown[]): void {
     const n = a.length;
     if (n < LONG_ARRAY) {
-      if (!isDenseOnly(a)) {
+      // As isDenseOnly, written out here: the call costs as much as the check on a short array.
+      const keys = objectKeys(a);
+      if (keys.length !== n || (n !== 0 && keys[n - 1] !== INDEX_NAMES[n - 1])) {
         this.writeKeyedArray(a);
         return;
       }
@@ -784,7 +786,7 @@ function isIndex(k: string): boolean {
 function isDenseOnly(a: unknown[]): boolean {
   const n = a.length;
   const keys = objectKeys(a);
-  return keys.length === n && (n === 0 || keys[n - 1] === (n <= LONG_ARRAY ? INDEX_NAMES[n - 1] : String(n - 1)));
+  return keys.length === n && (n === 0 || keys[n - 1] === String(n - 1));
 }
 
 /** From this length on, arrays are checked for extra properties by `hasOnlyElements` rather than `isDenseOnly`. */
