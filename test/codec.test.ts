@@ -1,7 +1,8 @@
 /**
  * Tests of the object codec (src/codec): round trips of every supported
  * kind, identity and cycles, registered classes, refusals with their paths,
- * garbage input, shared-memory input, and a randomized property test.
+ * garbage input, shared-memory input, a randomized round-trip test, and a
+ * fast-check property test against structuredClone.
  *
  * Run: `node --import tsx --test test/codec.test.ts`
  *
@@ -10,7 +11,9 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { types } from 'node:util';
+import vm from 'node:vm';
 import { decode, encode, encodeScratch, registerClass } from '../src/codec/index.js';
 import { ErrorClass, MPIError } from '../src/errors.js';
 
@@ -166,12 +169,13 @@ describe('codec: objects and arrays', () => {
     assert.deepStrictEqual(roundTrip(v), { g: 42 });
   });
 
-  it('leaves out inherited enumerable properties', () => {
+  it('refuses an object whose prototype is a plain object (it would arrive without it)', () => {
     const base = { inherited: 1 };
     const v = Object.create(base) as Record<string, unknown>;
     v.own = 2;
-    const out = roundTrip(v);
-    assert.deepStrictEqual(out, { own: 2 });
+    assertMPIError(() => encode({ list: [v] }, CALL), ErrorClass.ERR_ARG, 'cannot send value.list[0]: ',
+      'prototype is neither Object.prototype', '{ ...obj }');
+    assert.deepStrictEqual(roundTrip({ ...v }), { own: 2 });
   });
 
   it('round-trips arrays, mixed and nested', () => {
@@ -179,10 +183,93 @@ describe('codec: objects and arrays', () => {
     assert.deepStrictEqual(roundTrip(v), v);
   });
 
-  it('turns holes into undefined (documented)', () => {
+  it('keeps holes, as structuredClone does', () => {
     // eslint-disable-next-line no-sparse-arrays
     const v = [1, , 3];
-    assert.deepStrictEqual(roundTrip(v), [1, undefined, 3]);
+    const out = roundTrip(v);
+    assert.equal(out.length, 3);
+    assert.equal(1 in out, false);
+    assert.deepStrictEqual(out, v);
+    assert.deepStrictEqual(Object.keys(roundTripShared(v)), ['0', '2']);
+    const trailing = [1, 2];
+    trailing.length = 5;
+    assert.deepStrictEqual(Object.keys(roundTrip(trailing)), ['0', '1']);
+    assert.equal(roundTrip(trailing).length, 5);
+    assert.equal(roundTrip(new Array(7)).length, 7);
+    // Holes in an array of numbers (which would otherwise travel packed).
+    const numbers = Array.from({ length: 40 }, (_, i) => i * 1.5);
+    delete numbers[10];
+    const outNumbers = roundTrip(numbers);
+    assert.equal(10 in outNumbers, false);
+    assert.deepStrictEqual(outNumbers, numbers);
+  });
+
+  it('finds holes and extra properties in long arrays too', () => {
+    const numbers = Array.from({ length: 1000 }, (_, i) => i / 8);
+    const generic = Array.from({ length: 1000 }, (_, i) => (i % 3 === 0 ? `s${i}` : i));
+    for (const base of [numbers, generic]) {
+      const holey = base.slice();
+      delete holey[999];
+      const outHoley = roundTrip(holey);
+      assert.equal(outHoley.length, 1000);
+      assert.equal(999 in outHoley, false);
+      assert.deepStrictEqual(outHoley, holey);
+      const named = Object.assign(base.slice(), { name: 'n' });
+      const outNamed = roundTrip(named);
+      assert.equal(outNamed.name, 'n');
+      assert.deepStrictEqual(Object.keys(outNamed), Object.keys(named));
+      const symbolOnly = Object.assign(base.slice(), { [Symbol('s')]: 1 });
+      assert.deepStrictEqual(roundTrip(symbolOnly), base);
+    }
+    const undefinedNotHole = Array.from({ length: 300 }, (_, i) => (i % 2 === 0 ? undefined : i));
+    const outUndefined = roundTrip(undefinedNotHole);
+    assert.equal(0 in outUndefined, true);
+    assert.deepStrictEqual(outUndefined, undefinedNotHole);
+  });
+
+  it('sends a huge sparse array by its elements, not its length', () => {
+    const a: unknown[] = [];
+    a[1e6] = 1;
+    a[5] = 'five';
+    const bytes = encode(a, CALL);
+    assert.ok(bytes.length < 40, `${bytes.length} bytes`);
+    const out = decode(bytes, 'Comm.recv') as unknown[];
+    assert.equal(out.length, 1e6 + 1);
+    assert.deepStrictEqual(Object.keys(out), ['5', '1000000']);
+    assert.equal(out[1e6], 1);
+    const longest: unknown[] = [];
+    longest[2 ** 32 - 2] = 'last';
+    const outLongest = roundTrip({ longest });
+    assert.equal(outLongest.longest.length, 2 ** 32 - 1);
+    assert.equal(outLongest.longest[2 ** 32 - 2], 'last');
+    const fn: unknown[] = [];
+    fn[1e9] = () => 1;
+    assertMPIError(() => encode(fn, CALL), ErrorClass.ERR_ARG, 'cannot send value[1000000000]: ', 'function');
+  });
+
+  it('keeps extra own enumerable properties of arrays, after the elements, in order', () => {
+    const a = Object.assign([1, 'two', { three: 3 }], { name: 'x', 4294967295: 'not an index', meta: { n: 1 } });
+    const out = roundTrip(a);
+    assert.deepStrictEqual(Object.keys(out), Object.keys(a));
+    assert.deepStrictEqual(out, a);
+    assert.ok(Array.isArray(out));
+    const packed = Object.assign(Array.from({ length: 100 }, (_, i) => i / 4), { unit: 'm' });
+    assert.deepStrictEqual(roundTrip(packed), packed);
+    const empty = Object.assign([], { only: true });
+    assert.deepStrictEqual(roundTrip(empty), empty);
+    const holey = Object.assign([, 1], { tag: 't' }); // eslint-disable-line no-sparse-arrays
+    const outHoley = roundTrip(holey);
+    assert.deepStrictEqual(Object.keys(outHoley), ['1', 'tag']);
+    const proto = Object.defineProperty([1], '__proto__', { value: 'own', enumerable: true });
+    const outProto = roundTrip(proto);
+    assert.equal(Object.getPrototypeOf(outProto), Array.prototype);
+    assert.equal(Object.getOwnPropertyDescriptor(outProto, '__proto__')?.value, 'own');
+    const self = Object.assign([1], { self: null as unknown });
+    self.self = self;
+    const outSelf = roundTrip(self);
+    assert.equal(outSelf.self, outSelf);
+    const hidden = Object.defineProperty([1], 'hidden', { value: 2, enumerable: false });
+    assert.deepStrictEqual(Object.keys(roundTrip(hidden)), ['0']);
   });
 
   it('round-trips arrays of numbers, packed or not, exactly', () => {
@@ -215,15 +302,58 @@ describe('codec: objects and arrays', () => {
     assert.deepStrictEqual(decode(intBytes, 'Comm.recv'), ints);
   });
 
-  it('sends instances of unregistered classes as plain objects', () => {
-    class Unregistered {
+  it('refuses an instance of an unregistered class, naming the class, the path, the call and the fix', () => {
+    class Point {
       x = 1;
       y = [2];
-      method(): number { return this.x; }
+      norm(): number { return this.x; }
     }
-    const out = roundTrip({ u: new Unregistered() });
-    assert.equal(Object.getPrototypeOf(out.u), Object.prototype);
-    assert.deepStrictEqual(out, { u: { x: 1, y: [2] } });
+    const v = { shapes: [{ centre: new Point() }] };
+    for (const fn of [() => encode(v, CALL), () => encodeScratch(v, CALL)]) {
+      const e = assertMPIError(fn, ErrorClass.ERR_ARG, `${CALL}: cannot send value.shapes[0].centre: `,
+        'an instance of class Point', 'not registered', 'call MPI.registerClass(Point) on every rank');
+      assert.equal(e.call, CALL);
+    }
+    class Sub extends Point {}
+    registerClass(Point, 'test.UnregisteredPoint');
+    assert.ok(roundTrip(new Point()) instanceof Point);
+    // A registered class does not cover its subclasses: Sub would arrive as a Point.
+    assertMPIError(() => encode([new Sub()], CALL), ErrorClass.ERR_ARG, 'value[0]: ', 'class Sub', 'MPI.registerClass(Sub)');
+    const anonymous = new (class { a = 1; })();
+    assertMPIError(() => encode(anonymous, CALL), ErrorClass.ERR_ARG, 'MPI.registerClass(TheClass, \'a name\')');
+  });
+
+  it('refuses unregistered subclasses of built-ins, but sends subclasses of Error as their standard ancestor', () => {
+    class Counts extends Map<string, number> {}
+    class Row extends Array<number> {}
+    class Bytes extends Uint8Array {}
+    class Day extends Date {}
+    const cases: [unknown, string, string][] = [
+      [{ c: new Counts() }, 'value.c', 'class Counts (a subclass of Map)'],
+      [[new Row()], 'value[0]', 'class Row (a subclass of Array)'],
+      [new Bytes(2), 'value', 'class Bytes (a subclass of a typed array)'],
+      [new Map([[1, new Day()]]), 'value (Map entry 0 value)', 'class Day (a subclass of Date)'],
+    ];
+    for (const [v, path, what] of cases) assertMPIError(() => encode(v, CALL), ErrorClass.ERR_ARG, `cannot send ${path}: `, what);
+    assertMPIError(() => encode(Object.create(Map.prototype), CALL), ErrorClass.ERR_ARG, 'inherits from Map.prototype');
+    class AppError extends Error {}
+    const out = roundTrip(new AppError('x'));
+    assert.equal(Object.getPrototypeOf(out), Error.prototype);
+    assert.equal(out.message, 'x');
+  });
+
+  it('still sends plain objects, null-prototype objects and objects of another realm', () => {
+    const nullProto = Object.assign(Object.create(null) as object, { a: 1 });
+    const out = roundTrip({ plain: { a: 1 }, nullProto });
+    assert.equal(Object.getPrototypeOf(out.plain), Object.prototype);
+    assert.equal(Object.getPrototypeOf(out.nullProto), null);
+    const foreign = vm.runInNewContext('({ a: 1, list: [1, 2], m: new Map([[1, { b: 2 }]]), d: new Date(5) })') as Record<string, unknown>;
+    const back = roundTrip(foreign);
+    assert.equal(Object.getPrototypeOf(back), Object.prototype);
+    assert.deepStrictEqual(back, { a: 1, list: [1, 2], m: new Map([[1, { b: 2 }]]), d: new Date(5) });
+    const foreignInstance = vm.runInNewContext('class Q { q = 1 }; ({ inner: new Q() })') as unknown;
+    assertMPIError(() => encode(foreignInstance, CALL), ErrorClass.ERR_ARG, 'value.inner: ', 'class Q', 'MPI.registerClass(Q)');
+    assertMPIError(() => encode(Object.create(nullProto) as object, CALL), ErrorClass.ERR_ARG, 'neither Object.prototype');
   });
 });
 
@@ -254,15 +384,32 @@ describe('codec: built-ins', () => {
     assert.equal(out.buffer.byteLength, 16);
   });
 
-  it('round-trips typed arrays backed by shared memory into non-shared memory', () => {
-    const v = new Int32Array(new SharedArrayBuffer(16));
+  it('round-trips views on shared memory as views on new shared memory holding a copy of their bytes', () => {
+    const sab = new SharedArrayBuffer(24);
+    const v = new Int32Array(sab, 4, 4);
     v.set([1, 2, 3, 4]);
-    const out = roundTrip(v);
-    assert.ok(!types.isSharedArrayBuffer(out.buffer));
-    assert.deepEqual([...out], [1, 2, 3, 4]);
+    for (const out of [roundTrip(v), roundTripShared(v)]) {
+      assert.ok(out instanceof Int32Array);
+      assert.ok(types.isSharedArrayBuffer(out.buffer));
+      assert.notEqual(out.buffer, sab);
+      assert.equal(out.buffer.byteLength, 16);
+      assert.deepEqual([...out], [1, 2, 3, 4]);
+      v[0] = 99; // the copy does not follow the original
+      assert.equal(out[0], 1);
+      v[0] = 1;
+    }
+    const dv = roundTrip(new DataView(sab, 8, 2));
+    assert.ok(dv instanceof DataView && types.isSharedArrayBuffer(dv.buffer));
+    assert.equal(dv.getInt16(0, true), 2);
+    const buf = roundTrip(Buffer.from(sab, 4, 4));
+    assert.ok(Buffer.isBuffer(buf) && types.isSharedArrayBuffer(buf.buffer));
+    assert.deepEqual([...buf], [1, 0, 0, 0]);
+    // Two views on one shared buffer arrive on two buffers, as with non-shared memory.
+    const pair = roundTrip([v, new Uint8Array(sab)]);
+    assert.notEqual(pair[0]!.buffer, pair[1]!.buffer);
   });
 
-  it('round-trips DataView, ArrayBuffer, and SharedArrayBuffer (as an ArrayBuffer)', () => {
+  it('round-trips DataView, ArrayBuffer, and SharedArrayBuffer (as a new SharedArrayBuffer)', () => {
     const ab = new ArrayBuffer(8);
     new Uint8Array(ab).set([1, 2, 3, 4, 5, 6, 7, 8]);
     const dv = new DataView(ab, 2, 4);
@@ -274,9 +421,14 @@ describe('codec: built-ins', () => {
     assert.deepStrictEqual(outAb, ab);
     const sab = new SharedArrayBuffer(3);
     new Uint8Array(sab).set([9, 8, 7]);
-    const outSab = roundTrip(sab) as unknown;
-    assert.ok(outSab instanceof ArrayBuffer);
-    assert.deepEqual([...new Uint8Array(outSab)], [9, 8, 7]);
+    for (const outSab of [roundTrip(sab), roundTripShared(sab)]) {
+      assert.ok(outSab instanceof SharedArrayBuffer);
+      assert.notEqual(outSab, sab);
+      assert.deepEqual([...new Uint8Array(outSab)], [9, 8, 7]);
+    }
+    const twice = roundTrip({ a: sab, b: sab });
+    assert.equal(twice.a, twice.b);
+    assert.ok(roundTrip(new SharedArrayBuffer(0)) instanceof SharedArrayBuffer);
   });
 
   it('round-trips a Node Buffer as a Buffer', () => {
@@ -525,8 +677,9 @@ describe('codec: refusals', () => {
     ['an iterator', () => ({ it: new Map().entries() }), 'value.it', 'iterator'],
     ['an Intl object', () => ({ f: new Intl.NumberFormat() }), 'value.f', 'Intl.NumberFormat'],
     ['a Symbol object', () => ({ s: Object(Symbol('x')) as object }), 'value.s', 'Symbol object'],
-    ['a function behind a getter in a registered-free class', () => {
+    ['a function behind a getter in a registered class', () => {
       class Holder { get fn() { return () => 1; } }
+      registerClass(Holder, 'test.Holder');
       return { h: Object.defineProperty(new Holder(), 'own', { get: () => Math.max, enumerable: true }) };
     }, 'value.h.own', 'function'],
     ['a function inside an error', () => Object.assign(new Error('x'), { cb: () => 1 }), 'value.cb', 'function'],
@@ -594,6 +747,9 @@ describe('codec: garbage in', () => {
       [...head, 0x31, 99, 0], // unknown typed array kind
       [...head, 0x31, 6, 3, 1, 2, 3], // 3 bytes of Int32Array
       [...head, 0x20, 1, 0x80, 0x80], // property name that is not a string
+      [...head, 0x2b, 2, 1, 0x10, 1, 0x35, 0x80], // array of length 2 with an element at index 5
+      [...head, 0x2b, 1, 1, 0x10, 6, ...Buffer.from('length'), 0x80], // array property named length
+      [...head, 0x2b, 0x80, 0x80, 0x80, 0x80, 0x10, 0], // array length 2^32
     ];
     for (const b of bad) assertMPIError(() => decode(new Uint8Array(b), 'Comm.recv'), ErrorClass.ERR_TYPE, 'malformed');
   });
@@ -752,5 +908,225 @@ describe('codec: randomized round trips', () => {
         throw new Error(`random value #${i} failed: ${String(e)}`, { cause: e });
       }
     }
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Property test against structuredClone (fast-check)
+
+/**
+ * Walks the decoded value `ours`, structuredClone's copy `clone` and the
+ * original `orig` side by side, and fails at the first difference: type,
+ * prototype, own property names and their order and enumerability (so holes
+ * and extra array properties), -0 versus 0, NaN, Map and Set order, dates,
+ * RegExp source and flags, boxed values, typed array classes and bytes, and
+ * identity: an object met twice in one is met twice, at the same places, in
+ * the other, and distinct objects stay distinct (so cycles are checked too).
+ *
+ * Where the codec differs from structuredClone on purpose, the original
+ * decides: a null-prototype object keeps its null prototype (structuredClone
+ * gives it Object.prototype), and a SharedArrayBuffer arrives as a new one
+ * holding a copy (structuredClone shares the memory).
+ */
+function assertSameAsClone(ours: unknown, clone: unknown, orig: unknown, path = 'value',
+  there = new Map<object, object>(), back = new Map<object, object>()): void {
+  const fail = (what: string): never => assert.fail(`${path}: ${what}`);
+  if (typeof ours !== typeof clone) fail(`type ${typeof ours}, structuredClone gives ${typeof clone}`);
+  if (typeof ours !== 'object' || ours === null || clone === null) {
+    if (!Object.is(ours, clone)) fail(`${String(ours)} instead of ${String(clone)}`);
+    return;
+  }
+  const o = ours;
+  const c = clone as object;
+  const v = orig as object;
+  const seen = there.get(c);
+  if (seen !== undefined) {
+    if (seen !== o) fail('an object met twice arrived as two objects');
+    return;
+  }
+  if (back.has(o)) fail('two distinct objects arrived as one');
+  there.set(c, o);
+  back.set(o, c);
+  const proto = Object.getPrototypeOf(o) as object | null;
+  const expectedProto = Object.getPrototypeOf(v) === null ? null : Object.getPrototypeOf(c) as object | null;
+  if (proto !== expectedProto) fail(`prototype ${String(proto?.constructor?.name)}, expected ${String(expectedProto?.constructor?.name)}`);
+  const names = Object.getOwnPropertyNames(o);
+  const expectedNames = Object.getOwnPropertyNames(c);
+  if (names.join('\0') !== expectedNames.join('\0')) fail(`own names [${names.join(', ')}], expected [${expectedNames.join(', ')}]`);
+  const at = (k: string): string => `${path}[${JSON.stringify(k)}]`;
+  if (types.isAnyArrayBuffer(o) || ArrayBuffer.isView(o)) {
+    const bytes = (x: object): Uint8Array => ArrayBuffer.isView(x)
+      ? new Uint8Array(x.buffer, x.byteOffset, x.byteLength) : new Uint8Array(x as ArrayBufferLike);
+    if (types.isSharedArrayBuffer(ArrayBuffer.isView(o) ? o.buffer : o) !==
+      types.isSharedArrayBuffer(ArrayBuffer.isView(c) ? (c as ArrayBufferView).buffer : c)) fail('shared versus not shared memory');
+    if (!Buffer.from(bytes(o)).equals(bytes(c))) fail('different bytes');
+    return; // the elements of a view are its bytes, compared above
+  }
+  if (types.isDate(o) && !Object.is((o as Date).getTime(), (c as Date).getTime())) fail('different time');
+  if (types.isRegExp(o) && ((o as RegExp).source !== (c as RegExp).source || (o as RegExp).flags !== (c as RegExp).flags)) fail('different RegExp');
+  if (types.isBoxedPrimitive(o) && !Object.is((o as { valueOf(): unknown }).valueOf(), (c as { valueOf(): unknown }).valueOf())) fail('different boxed value');
+  if (types.isMap(o)) {
+    const eo = [...(o as Map<unknown, unknown>)];
+    const ec = [...(c as Map<unknown, unknown>)];
+    const ev = [...(v as Map<unknown, unknown>)];
+    if (eo.length !== ec.length) fail(`Map of ${eo.length} entries, expected ${ec.length}`);
+    eo.forEach(([k, x], i) => {
+      assertSameAsClone(k, ec[i]![0], ev[i]![0], `${path} (Map key ${i})`, there, back);
+      assertSameAsClone(x, ec[i]![1], ev[i]![1], `${path} (Map value ${i})`, there, back);
+    });
+  }
+  if (types.isSet(o)) {
+    const eo = [...(o as Set<unknown>)];
+    const ec = [...(c as Set<unknown>)];
+    const ev = [...(v as Set<unknown>)];
+    if (eo.length !== ec.length) fail(`Set of ${eo.length} elements, expected ${ec.length}`);
+    eo.forEach((x, i) => assertSameAsClone(x, ec[i], ev[i], `${path} (Set element ${i})`, there, back));
+  }
+  for (const k of names) {
+    const d = Object.getOwnPropertyDescriptor(o, k)!;
+    const dc = Object.getOwnPropertyDescriptor(c, k)!;
+    if (d.enumerable !== dc.enumerable) fail(`${at(k)} enumerable ${String(d.enumerable)}`);
+    if (!('value' in d)) fail(`${at(k)} is an accessor`);
+    assertSameAsClone(d.value, dc.value, (v as Record<string, unknown>)[k], at(k), there, back);
+  }
+}
+
+/** Every object (container) inside `v`, for wiring shared references and cycles into it. */
+function containers(v: unknown, out: object[] = [], seen = new Set<object>()): object[] {
+  if (typeof v !== 'object' || v === null || seen.has(v) || ArrayBuffer.isView(v) || types.isAnyArrayBuffer(v)) return out;
+  seen.add(v);
+  if (types.isDate(v) || types.isBoxedPrimitive(v)) return out;
+  out.push(v);
+  if (types.isMap(v)) for (const [k, x] of v as Map<unknown, unknown>) { containers(k, out, seen); containers(x, out, seen); }
+  else if (types.isSet(v)) for (const x of v as Set<unknown>) containers(x, out, seen);
+  else for (const k of Object.keys(v)) containers((v as Record<string, unknown>)[k], out, seen);
+  return out;
+}
+
+/**
+ * A copy of a value made by fast-check, to wire references into: mutating
+ * fast-check's own values would corrupt its shrinking. Keeps holes, key
+ * order, prototypes and identity; buffers and views are shared, being never
+ * mutated.
+ */
+function deepCopy(v: unknown, memo = new Map<object, object>()): unknown {
+  if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v) || types.isAnyArrayBuffer(v)) return v;
+  const known = memo.get(v);
+  if (known !== undefined) return known;
+  if (types.isDate(v)) return new Date((v as Date).getTime());
+  if (types.isBoxedPrimitive(v)) return Object((v as { valueOf(): unknown }).valueOf()) as object;
+  if (types.isMap(v)) {
+    const m = new Map<unknown, unknown>();
+    memo.set(v, m);
+    for (const [k, x] of v as Map<unknown, unknown>) m.set(deepCopy(k, memo), deepCopy(x, memo));
+    return m;
+  }
+  if (types.isSet(v)) {
+    const set = new Set<unknown>();
+    memo.set(v, set);
+    for (const x of v as Set<unknown>) set.add(deepCopy(x, memo));
+    return set;
+  }
+  const out = Array.isArray(v) ? new Array<unknown>(v.length) : Object.create(Object.getPrototypeOf(v) as object | null) as object;
+  memo.set(v, out);
+  for (const k of Object.keys(v)) define(out, k, deepCopy((v as Record<string, unknown>)[k], memo));
+  return out;
+}
+
+/** Defines an own enumerable data property (assignment would run the `__proto__` setter); not an array's length. */
+function define(o: object, key: string, value: unknown): void {
+  if (Array.isArray(o) && key === 'length') return;
+  Object.defineProperty(o, key, { value, writable: true, enumerable: true, configurable: true });
+}
+
+describe('codec: property test against structuredClone (fast-check)', () => {
+  const key = fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('__proto__', '0', '7', '4294967295', 'length', 'constructor'));
+  const strings = fc.oneof(
+    fc.string({ unit: 'binary' }), fc.string({ unit: 'binary-ascii', maxLength: 100 }),
+    // Lone surrogates, which only the UTF-16 form of the format carries.
+    fc.string({ unit: fc.integer({ min: 0xd7f0, max: 0xe010 }).map((c) => String.fromCharCode(c)) }),
+  );
+  const sharedBytes = fc.uint8Array({ maxLength: 16 }).map((bytes) => {
+    const sab = new SharedArrayBuffer(bytes.length);
+    new Uint8Array(sab).set(bytes);
+    return sab;
+  });
+  const leaves = [
+    fc.boolean(), fc.integer(), fc.double(), fc.constantFrom(-0, NaN, Infinity, -Infinity, 2 ** 31, -(2 ** 31) - 1),
+    strings, fc.constant(null), fc.constant(undefined), fc.bigInt({ min: -(2n ** 130n), max: 2n ** 130n }),
+    // Arrays long enough to travel packed, sometimes with a -0 or a hole in them.
+    fc.array(fc.oneof(fc.integer(), fc.double()), { minLength: 16, maxLength: 40 }),
+    sharedBytes, sharedBytes.map((sab) => new Uint8Array(sab)),
+    // Arrays long enough for the encoder's other way of finding holes and extra properties.
+    fc.array(fc.oneof(fc.integer(), strings, fc.constant(undefined)), { minLength: 128, maxLength: 160 }),
+    fc.sparseArray(fc.oneof(fc.integer(), fc.double(), strings), { maxLength: 300 }),
+    fc.sparseArray(fc.double(), { minNumElements: 150, maxLength: 160 }),
+  ];
+  const anything = fc.anything({
+    values: leaves, key, maxDepth: 4, maxKeys: 6,
+    withBigInt: true, withBoxedValues: true, withDate: true, withMap: true, withSet: true,
+    withNullPrototype: true, withSparseArray: true, withTypedArray: true, withObjectString: true,
+  });
+  /** An array with extra own properties, as `Object.assign(array, props)` but without the `__proto__` setter. */
+  const arrayWithProps = fc.tuple(
+    fc.oneof(fc.array(anything, { maxLength: 5 }), fc.array(fc.double(), { minLength: 128, maxLength: 140 })),
+    fc.dictionary(key, anything, { maxKeys: 3 }))
+    .map(([items, props]) => {
+      const a = deepCopy(items) as unknown[];
+      for (const k of Object.keys(props)) define(a, k, deepCopy(props[k]));
+      return a;
+    });
+  /** A value with some of its containers wired to others: shared references, and cycles when one points up. */
+  const linked = fc.tuple(fc.oneof(anything, arrayWithProps), fc.array(fc.tuple(fc.nat(), fc.nat(), key), { maxLength: 4 }))
+    .map(([original, links]) => {
+      const value = deepCopy(original);
+      const objs = containers(value);
+      for (const [i, j, k] of links) {
+        if (objs.length === 0) break;
+        const from = objs[i % objs.length]!;
+        const to = objs[j % objs.length]!;
+        if (types.isMap(from)) (from as Map<unknown, unknown>).set(k, to);
+        else if (types.isSet(from)) (from as Set<unknown>).add(to);
+        else define(from, k, to);
+      }
+      return value;
+    });
+
+  it('differs from structuredClone only where documented', () => {
+    // A null prototype stays null (structuredClone gives Object.prototype).
+    const nullProto = Object.assign(Object.create(null) as object, { a: 1 });
+    assert.equal(Object.getPrototypeOf(structuredClone(nullProto)), Object.prototype);
+    assert.equal(Object.getPrototypeOf(roundTrip(nullProto)), null);
+    // Shared memory arrives as new shared memory holding a copy (structuredClone shares it, within one process).
+    const sab = new SharedArrayBuffer(1);
+    const cloned = structuredClone(new Uint8Array(sab));
+    const ours = roundTrip(new Uint8Array(sab));
+    new Uint8Array(sab)[0] = 7;
+    assert.equal(cloned[0], 7);
+    assert.equal(ours[0], 0);
+    // Only the bytes of a view travel (structuredClone copies its whole buffer and keeps the offset).
+    const part = new Uint8Array([1, 2, 3, 4]).subarray(1, 2);
+    assert.equal(structuredClone(part).buffer.byteLength, 4);
+    assert.equal(roundTrip(part).buffer.byteLength, 1);
+    // A Node Buffer arrives as a Buffer (structuredClone gives a plain Uint8Array).
+    assert.ok(!Buffer.isBuffer(structuredClone(Buffer.from('x'))));
+    assert.ok(Buffer.isBuffer(roundTrip(Buffer.from('x'))));
+    // Instances of classes: refused unless registered (structuredClone gives a plain object).
+    class Loose { x = 1; }
+    assert.equal(Object.getPrototypeOf(structuredClone(new Loose())), Object.prototype);
+    assertMPIError(() => encode(new Loose(), CALL), ErrorClass.ERR_ARG, 'class Loose');
+  });
+
+  // Left out of the property, as the codec differs there on purpose (tested just above): class
+  // instances (registered or not), Node Buffers, views on part of a buffer, and errors (tested
+  // with the built-ins). Null prototypes and shared memory are in, with the comparison above
+  // expecting the codec's behaviour.
+  it('decodes what it encodes as structuredClone copies it (3000 runs, fixed seed)', () => {
+    let n = 0;
+    fc.assert(fc.property(fc.oneof(anything, arrayWithProps, linked), (value) => {
+      const expected = structuredClone(value);
+      const out = n++ % 2 === 0 ? roundTrip(value) : roundTripShared(value);
+      assertSameAsClone(out, expected, value);
+    }), { seed: 0x6d70_6934, numRuns: 3000 });
   });
 });

@@ -4,8 +4,9 @@
  *
  * The input may be a view on shared memory that the transport overwrites as
  * soon as this returns, so everything is copied out: strings are made from
- * the bytes, typed arrays and ArrayBuffers get fresh non-shared memory, and
- * no view on the input outlives the call. Every read is bounds-checked and
+ * the bytes, typed arrays and buffers get fresh memory (shared memory where
+ * the sender's was, but never the input's), and no view on the input
+ * outlives the call. Every read is bounds-checked and
  * every length is checked against the bytes left before anything is
  * allocated, so garbage is reported as `MPI.ERR_TYPE`, never returned.
  *
@@ -19,9 +20,10 @@
 import { errors } from '../errors.js';
 import {
   ERROR_CLASSES, ERROR_ENTRY_ENUMERABLE, HEADER_BYTES, MAGIC0, MAGIC1, SMALL_INT,
-  T_ARRAY, T_ARRAY_BUFFER, T_ARRAY_F64, T_ARRAY_I32, T_BIGINT64, T_BIGINT_HEX, T_BOXED, T_CLASS, T_CLASS_WRAP,
+  T_ARRAY, T_ARRAY_BUFFER, T_ARRAY_F64, T_ARRAY_I32, T_ARRAY_KEYED, T_BIGINT64, T_BIGINT_HEX, T_BOXED, T_CLASS, T_CLASS_WRAP,
   T_DATE, T_ERROR, T_FALSE, T_FLOAT64, T_INT32, T_INT8, T_MAP, T_NULL, T_OBJECT, T_OBJECT_NULL, T_REF, T_REGEXP,
-  T_SET, T_STR_LATIN1, T_STR_UTF16, T_STR_UTF8, T_TRUE, T_TYPED, T_UNDEFINED, VERSION, VIEW_BUFFER, VIEW_DATAVIEW,
+  T_SET, T_SHARED_BUFFER, T_STR_LATIN1, T_STR_UTF16, T_STR_UTF8, T_TRUE, T_TYPED, T_TYPED_SHARED, T_UNDEFINED, VERSION,
+  VIEW_BUFFER, VIEW_DATAVIEW,
   VIEW_KINDS, type ViewConstructor,
 } from './format.js';
 import { classByName } from './registry.js';
@@ -51,6 +53,8 @@ const CACHE_MAX_LENGTH = 32;
 const CACHE_SLOTS = 4096; // a power of two
 const EMPTY = new Uint8Array(0);
 const defineProperty = Object.defineProperty;
+/** The largest length of a JavaScript array. */
+const MAX_ARRAY_LENGTH = 2 ** 32 - 1;
 
 class Decoder {
   bytes: Uint8Array = EMPTY;
@@ -163,6 +167,7 @@ class Decoder {
       }
       case T_STR_UTF8: return this.utf8(this.varint());
       case T_STR_UTF16: return this.utf16(this.varint());
+      case T_ARRAY_KEYED: return this.readKeyedArray();
       case T_ARRAY_I32: return this.readPacked(4);
       case T_ARRAY_F64: return this.readPacked(8);
       case T_BIGINT64: return this.bigint64();
@@ -178,12 +183,14 @@ class Decoder {
       case T_REGEXP: return this.readRegExp();
       case T_ERROR: return this.readError();
       case T_BOXED: return this.readBoxed();
-      case T_ARRAY_BUFFER: {
-        const ab = this.copyBytes(this.varint());
+      case T_ARRAY_BUFFER:
+      case T_SHARED_BUFFER: {
+        const ab = this.copyBytes(this.varint(), t === T_SHARED_BUFFER);
         this.objs.push(ab);
         return ab;
       }
-      case T_TYPED: return this.readView();
+      case T_TYPED: return this.readView(false);
+      case T_TYPED_SHARED: return this.readView(true);
       case T_CLASS: return this.readClass();
       case T_CLASS_WRAP: return this.readClassWrap();
       default: this.pos--; throw this.fail(`unknown tag 0x${t.toString(16).padStart(2, '0')}`);
@@ -297,6 +304,25 @@ class Decoder {
     return a;
   }
 
+  /** An array with holes or extra properties: its length, then its own properties in order. */
+  private readKeyedArray(): unknown[] {
+    const length = this.varint();
+    if (length > MAX_ARRAY_LENGTH) throw this.fail(`an array length of ${length} is out of range`);
+    const a = new Array<unknown>(length);
+    this.objs.push(a);
+    const n = this.count(this.varint(), 2);
+    for (let i = 0; i < n; i++) {
+      const k = this.string('an array property name');
+      const v = this.readValue();
+      if (k === 'length') throw this.fail('an array property named length');
+      // Assigning '__proto__' would set the prototype; define it as the own property it was.
+      if (k === '__proto__') defineProperty(a, k, { value: v, writable: true, enumerable: true, configurable: true });
+      else (a as unknown as Record<string, unknown>)[k] = v;
+    }
+    if (a.length !== length) throw this.fail('an array element lies beyond its length');
+    return a;
+  }
+
   private readPacked(width: 4 | 8): number[] {
     const n = this.varint();
     const b = this.bytes;
@@ -402,26 +428,31 @@ class Decoder {
     return o;
   }
 
-  /** `n` bytes copied into a fresh (never shared) ArrayBuffer. */
-  private copyBytes(n: number): ArrayBuffer {
+  /**
+   * `n` bytes copied into a fresh buffer: a SharedArrayBuffer if `shared`
+   * (new shared memory, not the sender's: ranks may be separate processes),
+   * else an ArrayBuffer.
+   */
+  private copyBytes(n: number, shared: boolean): ArrayBuffer | SharedArrayBuffer {
     this.need(n);
     const b = this.bytes;
     // Large copies skip zero-filling: allocUnsafeSlow is never pooled, so its buffer is exactly n bytes.
-    const ab = n < 4096 ? new ArrayBuffer(n) : Buffer.allocUnsafeSlow(n).buffer as ArrayBuffer;
+    const ab = shared ? new SharedArrayBuffer(n)
+      : n < 4096 ? new ArrayBuffer(n) : Buffer.allocUnsafeSlow(n).buffer as ArrayBuffer;
     new Uint8Array(ab).set(new Uint8Array(b.buffer, b.byteOffset + this.pos, n));
     this.pos += n;
     return ab;
   }
 
-  private readView(): ArrayBufferView {
+  private readView(shared: boolean): ArrayBufferView {
     const kind = this.u8();
     const C = VIEW_KINDS[kind];
     if (C === undefined) throw this.fail(`unknown typed array kind ${kind}`);
     const n = this.varint();
     const per = kind === VIEW_DATAVIEW || kind === VIEW_BUFFER ? 1 : (C as Exclude<ViewConstructor, DataViewConstructor>).BYTES_PER_ELEMENT;
     if (n % per !== 0) throw this.fail(`${n} bytes is not a whole number of ${C.name} elements`);
-    const ab = this.copyBytes(n);
-    const v = kind === VIEW_BUFFER ? Buffer.from(ab) : new (C as new (buffer: ArrayBuffer) => ArrayBufferView)(ab);
+    const ab = this.copyBytes(n, shared);
+    const v = kind === VIEW_BUFFER ? Buffer.from(ab) : new (C as new (buffer: ArrayBufferLike) => ArrayBufferView)(ab);
     this.objs.push(v);
     return v;
   }

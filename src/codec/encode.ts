@@ -12,13 +12,14 @@
  * @module
  */
 
-import { types } from 'node:util';
+import { inspect, types } from 'node:util';
 import { errors } from '../errors.js';
 import {
   ERROR_CLASSES, ERROR_ENTRY_ENUMERABLE, HEADER_BYTES, MAGIC0, MAGIC1, PACKED_MIN, SHORT_STRING, SMALL_INT,
-  T_ARRAY, T_ARRAY_BUFFER, T_ARRAY_F64, T_ARRAY_I32, T_BIGINT64, T_BIGINT_HEX, T_BOXED, T_CLASS, T_CLASS_WRAP,
+  T_ARRAY, T_ARRAY_BUFFER, T_ARRAY_F64, T_ARRAY_I32, T_ARRAY_KEYED, T_BIGINT64, T_BIGINT_HEX, T_BOXED, T_CLASS, T_CLASS_WRAP,
   T_DATE, T_ERROR, T_FALSE, T_FLOAT64, T_INT32, T_INT8, T_MAP, T_NULL, T_OBJECT, T_OBJECT_NULL, T_REF, T_REGEXP,
-  T_SET, T_STR_LATIN1, T_STR_UTF16, T_STR_UTF8, T_TRUE, T_TYPED, T_UNDEFINED, VERSION, VIEW_KINDS,
+  T_SET, T_SHARED_BUFFER, T_STR_LATIN1, T_STR_UTF16, T_STR_UTF8, T_TRUE, T_TYPED, T_TYPED_SHARED, T_UNDEFINED, VERSION,
+  VIEW_KINDS,
 } from './format.js';
 import { classByProto } from './registry.js';
 
@@ -44,14 +45,21 @@ const K_VIEW = 10;
 const K_REJECT = 11;
 const K_FOREIGN = 12;
 
-/** The kind of an object; `sub` is the error class or view kind byte, `why` the reason of a rejection. */
+/**
+ * The kind of an object; `sub` is the error class or view kind byte, `why`
+ * the reason of a rejection. `unregistered` is non-empty when the prototype
+ * is not one the receiver can rebuild (an instance of a class, or of a
+ * subclass of a built-in): the reason the object is refused unless its
+ * class is registered.
+ */
 interface Kind {
   readonly kind: number;
   readonly sub: number;
   readonly why: string;
+  readonly unregistered: string;
 }
 
-const kind = (k: number, sub = 0, why = ''): Kind => ({ kind: k, sub, why });
+const kind = (k: number, sub = 0, why = '', unregistered = ''): Kind => ({ kind: k, sub, why, unregistered });
 const reject = (why: string): Kind => kind(K_REJECT, 0, why);
 
 const PLAIN = kind(K_PLAIN);
@@ -108,12 +116,50 @@ for (const [ns, label] of [[Intl, 'Intl'], [(globalThis as Record<string, unknow
 /** Kind by prototype, found by walking the chain once per prototype. */
 const byProto = new WeakMap<object, Kind>();
 
+/**
+ * The kind of the first built-in prototype on the chain of `proto`. When
+ * that is not `proto` itself, the object is an instance of a class (or of
+ * `Object.create(p)`), whose prototype would be lost on the way: the kind
+ * then carries the reason to refuse it unless registered. Errors are the
+ * exception: a subclass of Error arrives as its nearest standard ancestor,
+ * as with structuredClone, so that any error can be reported to another rank.
+ */
 function walk(proto: object): Kind {
   for (let p: object | null = proto; p !== null; p = Object.getPrototypeOf(p) as object | null) {
     const k = builtins.get(p);
-    if (k !== undefined) return k;
+    if (k === undefined) continue;
+    if (p === proto || k.kind === K_ERROR || k.kind === K_REJECT) return k;
+    return kind(k.kind, k.sub, k.why, unregisteredReason(proto, k));
   }
   return FOREIGN;
+}
+
+/** The name of the class whose prototype is `proto` ('' if anonymous), or undefined if `proto` is no class's prototype. */
+function className(proto: object): string | undefined {
+  const ctor: unknown = Object.getOwnPropertyDescriptor(proto, 'constructor')?.value;
+  if (typeof ctor !== 'function' || (ctor as { prototype?: unknown }).prototype !== proto) return undefined;
+  const name: unknown = Object.getOwnPropertyDescriptor(ctor, 'name')?.value;
+  return typeof name === 'string' ? name : '';
+}
+
+/** Names of the built-ins by kind, for messages about their unregistered subclasses. */
+const BUILTIN_NAMES: Record<number, string> = {
+  [K_ARRAY]: 'Array', [K_MAP]: 'Map', [K_SET]: 'Set', [K_DATE]: 'Date', [K_REGEXP]: 'RegExp',
+  [K_BOXED]: 'a boxed primitive', [K_ARRAY_BUFFER]: 'ArrayBuffer', [K_VIEW]: 'a typed array',
+};
+
+/** Why an object with prototype `proto` (not registered), which inherits from the built-in `base`, cannot be sent. */
+function unregisteredReason(proto: object, base: Kind): string {
+  const name = className(proto);
+  if (name === undefined) {
+    return 'an object whose prototype is neither Object.prototype nor a class\'s would arrive without it; ' +
+      'send a plain copy ({ ...obj }), or make it an instance of a class registered with MPI.registerClass on every rank';
+  }
+  const named = /^[A-Za-z_$][\w$]*$/.test(name);
+  const what = `an instance of ${named ? `class ${name}` : 'an anonymous class'}` +
+    (base.kind === K_PLAIN ? '' : ` (a subclass of ${BUILTIN_NAMES[base.kind] ?? 'a built-in'})`);
+  const register = named ? `MPI.registerClass(${name})` : 'MPI.registerClass(TheClass, \'a name\')';
+  return `${what}, whose class is not registered: call ${register} on every rank to send it (it then arrives as an instance of that class)`;
 }
 
 /** The `[Symbol.toStringTag]` getter of %TypedArray%: the class name of a typed array. */
@@ -145,7 +191,10 @@ function classifyForeign(v: object): Kind {
   if (types.isGeneratorObject(v)) return reject('a generator cannot be serialized');
   if (types.isMapIterator(v) || types.isSetIterator(v)) return reject('an iterator cannot be serialized (spread it into an array first)');
   if (types.isArgumentsObject(v)) return ARGUMENTS;
-  return PLAIN;
+  // A plain object of that realm has that realm's Object.prototype: the end of the chain, with a constructor.
+  const proto = Object.getPrototypeOf(v) as object;
+  return Object.getPrototypeOf(proto) === null && className(proto) === 'Object'
+    ? PLAIN : kind(K_PLAIN, 0, '', unregisteredReason(proto, PLAIN));
 }
 
 /**
@@ -162,18 +211,31 @@ function classify(v: object, proto: object | null): Kind {
   }
   switch (k.kind) {
     case K_PLAIN: return types.isArgumentsObject(v) ? ARGUMENTS : k;
-    case K_ARRAY: return Array.isArray(v) ? k : PLAIN;
-    case K_MAP: return types.isMap(v) ? k : PLAIN;
-    case K_SET: return types.isSet(v) ? k : PLAIN;
-    case K_DATE: return types.isDate(v) ? k : PLAIN;
-    case K_REGEXP: return types.isRegExp(v) ? k : PLAIN;
-    case K_ERROR: return types.isNativeError(v) ? k : PLAIN;
-    case K_BOXED: return types.isBoxedPrimitive(v) ? k : PLAIN;
-    case K_ARRAY_BUFFER: return types.isAnyArrayBuffer(v) ? k : PLAIN;
-    case K_VIEW: return ArrayBuffer.isView(v) ? k : PLAIN;
+    case K_ARRAY: return Array.isArray(v) ? k : impostor(proto);
+    case K_MAP: return types.isMap(v) ? k : impostor(proto);
+    case K_SET: return types.isSet(v) ? k : impostor(proto);
+    case K_DATE: return types.isDate(v) ? k : impostor(proto);
+    case K_REGEXP: return types.isRegExp(v) ? k : impostor(proto);
+    case K_ERROR: return types.isNativeError(v) ? k : impostor(proto);
+    case K_BOXED: return types.isBoxedPrimitive(v) ? k : impostor(proto);
+    case K_ARRAY_BUFFER: return types.isAnyArrayBuffer(v) ? k : impostor(proto);
+    case K_VIEW: return ArrayBuffer.isView(v) ? k : impostor(proto);
     case K_FOREIGN: return classifyForeign(v);
     default: return k;
   }
+}
+
+/**
+ * An object that inherits from a built-in's prototype without being one
+ * (`Object.create(Map.prototype)`, say): refused like a class instance,
+ * since it would arrive as a plain object.
+ */
+function impostor(proto: object): Kind {
+  if (builtins.has(proto)) {
+    const name = className(proto) ?? 'a built-in';
+    return reject(`an object that inherits from ${name}.prototype without being one cannot be serialized`);
+  }
+  return kind(K_PLAIN, 0, '', unregisteredReason(proto, PLAIN));
 }
 
 /** Objects of the fast paths (prototype exactly Object.prototype or Array.prototype) that must still be refused. */
@@ -535,20 +597,55 @@ class Encoder {
     this.pos = end;
   }
 
+  /**
+   * An array: packed if it holds only numbers, element by element if it is
+   * dense with nothing else, else keyed (holes, extra properties).
+   */
   private writeArray(a: unknown[]): void {
     const n = a.length;
+    if (n < LONG_ARRAY) {
+      // As isDenseOnly, written out here: the call costs as much as the check on a short array.
+      const keys = objectKeys(a);
+      if (keys.length !== n || (n !== 0 && keys[n - 1] !== INDEX_NAMES[n - 1])) {
+        this.writeKeyedArray(a);
+        return;
+      }
+    } else if (!hasOnlyElements(a)) {
+      this.writeKeyedArray(a);
+      return;
+    }
     if (n >= PACKED_MIN && LITTLE_ENDIAN) {
+      // Only numbers means no holes either (a hole reads as undefined).
       const kind = numericKind(a);
       if (kind !== 0) {
         this.writePacked(a as number[], kind === 1);
         return;
       }
     }
+    if (n >= LONG_ARRAY && hasHole(a)) {
+      this.writeKeyedArray(a);
+      return;
+    }
     this.ensure(6);
     this.buf[this.pos++] = T_ARRAY;
     this.varint(n);
-    // Holes are read as undefined and arrive as undefined.
     for (let i = 0; i < n; i++) this.writeValue(a[i]);
+  }
+
+  /**
+   * An array with holes or extra properties, as its length and its own
+   * enumerable properties: a hole costs nothing, however long the array.
+   */
+  private writeKeyedArray(a: unknown[]): void {
+    const keys = objectKeys(a);
+    this.ensure(11);
+    this.buf[this.pos++] = T_ARRAY_KEYED;
+    this.varint(a.length);
+    this.varint(keys.length);
+    for (const k of keys) {
+      this.writeString(k);
+      this.writeValue((a as unknown as Record<string, unknown>)[k]);
+    }
   }
 
   /** A dense array of numbers as raw int32 or float64, through views aligned on the message start. */
@@ -570,6 +667,7 @@ class Encoder {
     const k = classify(o, proto);
     if (k.kind === K_REJECT) throw new Unserializable(k.why);
     const reg = proto === null ? undefined : classByProto(proto);
+    if (reg === undefined && k.unregistered !== '') throw new Unserializable(k.unregistered);
     this.remember(o);
     if (reg !== undefined) {
       if (k.kind === K_PLAIN) {
@@ -583,7 +681,8 @@ class Encoder {
       this.byte(T_CLASS_WRAP);
       this.writeString(reg.name);
       this.writeBuiltin(o, k);
-      this.writePropsBody(o, k.kind === K_ERROR ? SKIP_ALL : k.kind === K_ARRAY || k.kind === K_VIEW || k.kind === K_BOXED ? SKIP_INDICES : SKIP_NONE);
+      // An error or an array carries its own properties itself.
+      this.writePropsBody(o, k.kind === K_ERROR || k.kind === K_ARRAY ? SKIP_ALL : k.kind === K_VIEW || k.kind === K_BOXED ? SKIP_INDICES : SKIP_NONE);
       return;
     }
     this.writeBuiltin(o, k);
@@ -615,7 +714,7 @@ class Encoder {
       case K_ARRAY_BUFFER: {
         const bytes = new Uint8Array(o as ArrayBufferLike);
         this.ensure(6 + bytes.length);
-        this.buf[this.pos++] = T_ARRAY_BUFFER;
+        this.buf[this.pos++] = types.isSharedArrayBuffer(o) ? T_SHARED_BUFFER : T_ARRAY_BUFFER;
         this.varint(bytes.length);
         this.buf.set(bytes, this.pos);
         this.pos += bytes.length;
@@ -625,7 +724,7 @@ class Encoder {
         const view = o as ArrayBufferView;
         const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
         this.ensure(7 + bytes.length);
-        this.buf[this.pos++] = T_TYPED;
+        this.buf[this.pos++] = types.isSharedArrayBuffer(view.buffer) ? T_TYPED_SHARED : T_TYPED;
         this.buf[this.pos++] = k.sub;
         this.varint(bytes.length);
         this.buf.set(bytes, this.pos);
@@ -685,6 +784,51 @@ function isIndex(k: string): boolean {
   return /^(?:0|[1-9]\d*)$/.test(k) && Number(k) < 2 ** 32 - 1;
 }
 
+/**
+ * Whether array `a` has its n elements and no other own enumerable
+ * property: its own keys are the indices in order, then the other names, so
+ * that holds exactly when there are n keys and the last is index n - 1.
+ */
+function isDenseOnly(a: unknown[]): boolean {
+  const n = a.length;
+  const keys = objectKeys(a);
+  return keys.length === n && (n === 0 || keys[n - 1] === String(n - 1));
+}
+
+/** From this length on, arrays are checked for extra properties by `hasOnlyElements` rather than `isDenseOnly`. */
+const LONG_ARRAY = 128;
+/** '0', '1', ... : the last key of a short dense array, without making the string each time. */
+const INDEX_NAMES = Array.from({ length: LONG_ARRAY }, (_, i) => String(i));
+
+/**
+ * `util.inspect` showing no element lists an array's own enumerable
+ * non-index properties (and symbols) only, and Node finds those without
+ * listing the indices. Object.keys would make a string of every index:
+ * several times the cost of writing a packed array, and gigabytes for a
+ * huge one.
+ */
+const ELEMENTS_HIDDEN = { maxArrayLength: 0, depth: 0, customInspect: false, showHidden: false, breakLength: Infinity } as const;
+
+function inspectShowsOnlyElements(a: unknown[]): boolean {
+  return inspect(a, ELEMENTS_HIDDEN) === `[ ... ${a.length} more item${a.length === 1 ? '' : 's'} ]`;
+}
+
+/** The check above, where this Node formats as expected; else the exact but slower Object.keys one. */
+const hasOnlyElements: (a: unknown[]) => boolean =
+  inspectShowsOnlyElements(new Array<number>(LONG_ARRAY).fill(0)) &&
+  !inspectShowsOnlyElements(Object.assign(new Array<number>(LONG_ARRAY).fill(0), { extra: 1 }))
+    ? (a) => inspectShowsOnlyElements(a) || isDenseOnly(a)
+    : isDenseOnly;
+
+/**
+ * Whether `a` has a hole below its length. A loop of reads rather than
+ * Object.keys: undefined is rare, and only an undefined can be a hole.
+ */
+function hasHole(a: unknown[]): boolean {
+  for (let i = 0, n = a.length; i < n; i++) if (a[i] === undefined && !(i in a)) return true;
+  return false;
+}
+
 /** 0 if `a` holds anything but numbers, 1 if only int32 values (not -0), 2 if only numbers. */
 function numericKind(a: unknown[]): number {
   let kind = 1;
@@ -736,8 +880,9 @@ function locate(v: unknown, path: string, seen: Set<object>): Fault | null {
   seen.add(v);
   const proto = getPrototypeOf(v) as object | null;
   const k = classify(v, proto);
-  if (k.kind !== K_REJECT && k.kind !== K_PLAIN && k.kind !== K_NULL && k.kind !== K_ERROR &&
-    proto !== null && classByProto(proto) !== undefined) {
+  const registered = proto !== null && classByProto(proto) !== undefined;
+  if (!registered && k.unregistered !== '') return { path, why: k.unregistered };
+  if (k.kind !== K_REJECT && k.kind !== K_PLAIN && k.kind !== K_NULL && k.kind !== K_ERROR && registered) {
     // A registered subclass of a built-in also sends its own non-index properties.
     for (const key of objectKeys(v)) {
       if (isIndex(key)) continue;
@@ -754,14 +899,13 @@ function locate(v: unknown, path: string, seen: Set<object>): Fault | null {
         if (f !== null) return f;
       }
       return null;
-    case K_ARRAY: {
-      const a = v as unknown[];
-      for (let i = 0; i < a.length; i++) {
-        const f = locate(a[i], `${path}[${i}]`, seen);
+    case K_ARRAY:
+      // By its own keys, so that a huge sparse array is walked by its elements, not its length.
+      for (const key of objectKeys(v)) {
+        const f = locate((v as Record<string, unknown>)[key], path + member(key), seen);
         if (f !== null) return f;
       }
       return null;
-    }
     case K_MAP: {
       let i = 0;
       for (const [key, value] of v as Map<unknown, unknown>) {

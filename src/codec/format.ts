@@ -19,6 +19,7 @@
  * | `STR_UTF16`          | varint n, n code units of 2 bytes, little-endian (any string, also lone surrogates) |
  * | `OBJECT`, `OBJECT_NULL` | varint n, n × (key, value); a key is a string value           |
  * | `ARRAY`              | varint n, n values                                               |
+ * | `ARRAY_KEYED`        | varint length, varint n, n × (key string, value): the own enumerable properties of an array with holes or extra properties, in their order (indices as decimal strings) |
  * | `ARRAY_I32`          | varint n, zero padding to a multiple of 4, n × int32             |
  * | `ARRAY_F64`          | varint n, zero padding to a multiple of 8, n × float64           |
  * | `MAP`                | u32 n, n × (key value, value)                                    |
@@ -29,6 +30,8 @@
  * | `BOXED`              | the primitive value (number, string, boolean or bigint)          |
  * | `ARRAY_BUFFER`       | varint n, n bytes                                                |
  * | `TYPED`              | view-kind byte, varint byte length, the bytes                    |
+ * | `SHARED_BUFFER`      | varint n, n bytes: a `SharedArrayBuffer`, rebuilt as a new one holding a copy |
+ * | `TYPED_SHARED`       | as `TYPED`, for a view on shared memory: rebuilt on a new `SharedArrayBuffer` of its bytes |
  * | `CLASS`              | class-name string value, varint n, n × (key, value)              |
  * | `CLASS_WRAP`         | class-name string value, one value (a built-in: Map, Array, ...), varint n, n × (key, value) of its other own properties |
  * | `REF`                | varint index of an object seen earlier in this message           |
@@ -87,8 +90,11 @@ export const T_DATE = 0x27;
 export const T_REGEXP = 0x28;
 export const T_ERROR = 0x29;
 export const T_BOXED = 0x2a;
+export const T_ARRAY_KEYED = 0x2b;
 export const T_ARRAY_BUFFER = 0x30;
 export const T_TYPED = 0x31;
+export const T_SHARED_BUFFER = 0x32;
+export const T_TYPED_SHARED = 0x33;
 export const T_CLASS = 0x38;
 export const T_CLASS_WRAP = 0x39;
 export const T_REF = 0x3f;

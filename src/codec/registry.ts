@@ -55,7 +55,9 @@ function guardedNames(proto: object): Set<string> {
  * built-in with its prototype set to `C.prototype`.
  *
  * Must be done on every rank, with the same names. Registering the same
- * class again under the same name does nothing.
+ * class again under the same name does nothing. Without it, sending an
+ * instance of `C` (or of a subclass of `C`, which needs its own
+ * registration) is refused with `MPI.ERR_ARG` on the sending rank.
  *
  * @param ctor - the class
  * @param name - the name on the wire; defaults to `ctor.name`
