@@ -193,6 +193,11 @@ for (const Kind of [BigInt64Array, BigUint64Array] as const) {
   assert.deepEqual(Array.from(doubles.subarray(0, 2)), [1.5, 2.5]);
   assert.equal(s.Get_count(MPI.DOUBLE), 2);
   assert.equal(s.Get_count(new MPI.Datatype('MPI_THREE', 3, 'byte', 999, undefined)), MPI.UNDEFINED);
+  // a bad datatype is an error, not a count (MPI.UNDEFINED is a count that does not divide)
+  for (const bad of [null, 8, 'MPI_DOUBLE', {}, new MPI.Datatype('MPI_EMPTY', 0, 'byte', 998, undefined)]) {
+    throwsWith(() => s.Get_count(bad as never), MPI.ERR_TYPE, /Status\.Get_count: invalid datatype/);
+    throwsWith(() => s.Get_elements(bad as never), MPI.ERR_TYPE, /Status\.Get_elements: invalid datatype/);
+  }
 }
 // Ssend and Issend of buffers; Sendrecv_replace; Probe sizing a buffer
 {
