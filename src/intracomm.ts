@@ -165,7 +165,8 @@ export class Intracomm extends Comm<Endpoint> {
   /**
    * `MPI_Cart_create` (MPI-4.1 §8.5.1): a Cartesian grid of `dims` over the
    * first ranks of this communicator, `periods` per dimension (or one for
-   * all); null on ranks left out. Collective.
+   * all); null on ranks left out. Collective. `dims` may be empty: a grid of
+   * one cell, which rank 0 alone joins.
    *
    * @example
    * ```ts
