@@ -17,7 +17,7 @@
  * @module
  */
 
-import { type Message, parseBuffer, parseVectorBuffer, type VectorMessage } from '../buffer.js';
+import { bytesOf, type Message, parseBuffer, parseVectorBuffer, type VectorMessage } from '../buffer.js';
 import { IN_PLACE } from '../constants.js';
 import { errors } from '../errors.js';
 import { Op } from '../op.js';
@@ -186,9 +186,12 @@ export function allreduce(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown
 }
 
 /**
- * `Reduce_scatter` (`recvcounts` per rank; when left out every rank gets as
- * many elements as its receive buffer holds, or in place an equal share) and
- * `Reduce_scatter_block` (`recvcounts` 'block').
+ * `Reduce_scatter` (`recvcounts` per rank) and `Reduce_scatter_block`
+ * (`recvcounts` 'block': every rank's block is its receive buffer, in place
+ * an equal share of it). Without `recvcounts`, as in mpi4py, every rank gets
+ * as many elements as its receive buffer holds: the ranks first gather each
+ * other's receive counts (an `Allgather` on the same communicator), and in
+ * place, where the buffer holds every block, the counts are required.
  */
 export function reduceScatter(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown,
   recvcounts: readonly number[] | 'block' | null | undefined, op: unknown, call: string): Promise<void> {
@@ -197,28 +200,43 @@ export function reduceScatter(endpoint: Endpoint, sendbuf: unknown, recvbuf: unk
   required(recvbuf, 'the receive buffer', call);
   const recv = parseBuffer(recvbuf, call);
   const inPlace = sendbuf === IN_PLACE;
-  let counts: number[];
-  if (recvcounts === 'block' || recvcounts === undefined || recvcounts === null) {
-    if (inPlace && recv.count % size !== 0) {
-      throw errors.count(call, `in place, the ${recv.count} elements of the buffer do not split into ${size} equal blocks`);
-    }
-    counts = new Array<number>(size).fill(inPlace ? recv.count / size : recv.count);
-  } else {
-    counts = Array.from(recvcounts, Number);
-    if (counts.length !== size || counts.some((c) => !Number.isInteger(c) || c < 0)) {
-      throw errors.count(call, `recvcounts must be ${size} non-negative integers, got [${counts.join(', ')}]`);
-    }
-  }
-  const total = counts.reduce((a, b) => a + b, 0);
   const send = inPlace ? undefined : parseBuffer(sendbuf, call);
   if (send !== undefined && send.datatype !== recv.datatype) {
     throw errors.type(call, `the send buffer holds ${send.datatype.name} but the receive buffer ${recv.datatype.name}`);
   }
-  if (send !== undefined && send.count < total) {
-    throw errors.count(call, `the send buffer holds ${send.count} elements but the blocks add up to ${total}`);
-  }
-  const need = inPlace ? total : counts[rank]!;
-  if (recv.count < need) throw errors.count(call, `the receive buffer holds ${recv.count} elements, ${need} needed`);
   checked.check(recv.datatype, call);
-  return endpoint.collectives.reduceScatter(send?.elements, recv.elements, counts, recv.datatype, checked);
+  const start = (counts: number[]): Promise<void> => {
+    const total = counts.reduce((a, b) => a + b, 0);
+    if (send !== undefined && send.count < total) {
+      throw errors.count(call, `the send buffer holds ${send.count} elements but the blocks add up to ${total}`);
+    }
+    const need = inPlace ? total : counts[rank]!;
+    if (recv.count < need) throw errors.count(call, `the receive buffer holds ${recv.count} elements, ${need} needed`);
+    return endpoint.collectives.reduceScatter(send?.elements, recv.elements, counts, recv.datatype, checked);
+  };
+  if (recvcounts === 'block') {
+    if (inPlace && recv.count % size !== 0) {
+      throw errors.count(call, `in place, the ${recv.count} elements of the buffer do not split into ${size} equal blocks`);
+    }
+    return start(new Array<number>(size).fill(inPlace ? recv.count / size : recv.count));
+  }
+  if (recvcounts === undefined || recvcounts === null) {
+    if (inPlace) throw errors.count(call, 'in place, the receive counts are required: pass recvcounts');
+    return gatherCounts(endpoint, recv.count).then(start);
+  }
+  const counts = Array.from(recvcounts, Number);
+  if (counts.length !== size || counts.some((c) => !Number.isInteger(c) || c < 0)) {
+    throw errors.count(call, `recvcounts must be ${size} non-negative integers, got [${counts.join(', ')}]`);
+  }
+  return start(counts);
+}
+
+/** Every rank's `count`, in rank order, by an allgather on the communicator. */
+async function gatherCounts(endpoint: Endpoint, count: number): Promise<number[]> {
+  const size = endpoint.size;
+  const all = new Float64Array(size);
+  const unit = Float64Array.BYTES_PER_ELEMENT;
+  await endpoint.collectives.allgatherv(bytesOf(Float64Array.of(count)), bytesOf(all), new Array<number>(size).fill(unit),
+    Array.from({ length: size }, (_, r) => r * unit));
+  return Array.from(all);
 }

@@ -558,7 +558,15 @@ for (const scale of [1, 3000]) {
   const recv = new Int32Array(counts[rank]!);
   await comm.Reduce_scatter(send, recv, counts, MPI.SUM);
   same(Array.from(recv), expect, `Reduce_scatter (scale ${scale})`);
+  // without recvcounts each rank gets what its receive buffer holds: the counts are gathered (mpi4py)
+  const sized = new Int32Array(counts[rank]!).fill(-1);
+  await comm.Reduce_scatter(send, sized, null, MPI.SUM);
+  same(Array.from(sized), expect, `Reduce_scatter without recvcounts (scale ${scale})`);
+  const sizedToo = new Int32Array(counts[rank]!).fill(-1);
+  await comm.Ireduce_scatter(send, sizedToo).Wait();
+  same(Array.from(sizedToo), expect, `Ireduce_scatter without recvcounts (scale ${scale})`);
   const inPlace = Int32Array.from(send);
+  await rejectsWith(comm.Reduce_scatter(MPI.IN_PLACE, inPlace, null, MPI.SUM), MPI.ERR_COUNT, /recvcounts/);
   await comm.Reduce_scatter(MPI.IN_PLACE, inPlace, counts, MPI.SUM);
   same(Array.from(inPlace.subarray(0, counts[rank])), expect, `Reduce_scatter IN_PLACE (scale ${scale})`);
   const n = 2 * scale;
