@@ -307,6 +307,16 @@ for (const shared of [false, true]) {
   assert.equal(s.Get_source(), MPI.PROC_NULL);
   assert.equal(s.Get_count(), 0);
   assert.equal(await comm.recv(MPI.PROC_NULL), undefined);
+  // the buffer of a message to or from PROC_NULL is never read: null will do (mpi4py)
+  await comm.Send(null, MPI.PROC_NULL);
+  s.Set_source(0);
+  await comm.Recv(null, MPI.PROC_NULL, 0, s);
+  assert.equal(s.Get_source(), MPI.PROC_NULL);
+  await comm.Sendrecv(null, MPI.PROC_NULL, 0, null, MPI.PROC_NULL);
+  await comm.Isend(null, MPI.PROC_NULL).Wait();
+  await comm.Irecv(null, MPI.PROC_NULL).Wait();
+  await rejectsWith(comm.Recv(null, left, 0), MPI.ERR_BUFFER, /receive buffer is required/);
+  await rejectsWith(comm.Send(null, right, 0), MPI.ERR_BUFFER, /got null/);
 }
 // COMM_SELF talks to itself
 {
