@@ -31,6 +31,7 @@ import type { BufferSpec, VectorBufferSpec } from './buffer.js';
 import * as args from './collective/arguments.js';
 import { objectCollectivesOf, type ObjectCollectives } from './collective/objects.js';
 import { PromiseOperation } from './collective/promise_operation.js';
+import { sequencerOf } from './collective/run.js';
 import { Comm } from './comm.js';
 import { COMM_TYPE_SHARED, type InPlace, UNDEFINED } from './constants.js';
 import { Get_processor_name } from './environment.js';
@@ -72,6 +73,17 @@ function request(promise: Promise<void>, label: string): Request<void> {
  * ```
  */
 export class Intracomm extends Comm<Endpoint> {
+  constructor(endpoint: Endpoint, name: string) {
+    super(endpoint, name);
+    sequencerOf(endpoint.collectives.channel).communicatorName = name;
+  }
+
+  /** `MPI_Comm_set_name` (MPI-4.1 §7.8); deadlock reports name the communicator by it too. */
+  override Set_name(name: string): void {
+    super.Set_name(name);
+    sequencerOf(this.endpoint('Comm.Set_name').collectives.channel).communicatorName = this.Get_name();
+  }
+
   /**
    * `MPI_Comm_split` (MPI-4.1 §7.4.2): ranks with the same `color` form a new
    * communicator, ordered by `key` then by rank; `MPI.UNDEFINED` gives
