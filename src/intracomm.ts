@@ -585,8 +585,8 @@ export class Intracomm extends Comm<Endpoint> {
    * `MPI_Reduce_scatter` (MPI-4.1 §6.10.1): element-wise `op` over every
    * rank's `sendbuf`, then block `i` (`recvcounts[i]` elements) of the result
    * to rank `i`. Without `recvcounts`, every rank gets as many elements as
-   * its `recvbuf` holds: as in mpi4py, the ranks first exchange these counts
-   * (an allgather on this communicator). With `MPI.IN_PLACE` the input is in
+   * its `recvbuf` holds, as in mpi4py (the ranks exchange these counts, and
+   * every rank reduces the whole vector). With `MPI.IN_PLACE` the input is in
    * `recvbuf`, the block lands at its start, and `recvcounts` is required.
    *
    * @example
@@ -743,12 +743,7 @@ export class Intracomm extends Comm<Endpoint> {
       'Iallreduce()');
   }
 
-  /**
-   * `MPI_Ireduce_scatter` (MPI-4.1 §6.12.9): nonblocking {@link Reduce_scatter}.
-   * Without `recvcounts` the reduction starts once the counts are gathered:
-   * start no other collective on this communicator before that, or ranks may
-   * start them in different orders; pass `recvcounts` to be safe.
-   */
+  /** `MPI_Ireduce_scatter` (MPI-4.1 §6.12.9): nonblocking {@link Reduce_scatter}. */
   Ireduce_scatter(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec, recvcounts?: readonly number[] | null,
     op: Op = ops.SUM): Request<void> {
     return request(args.reduceScatter(this.endpoint('Comm.Ireduce_scatter'), sendbuf, recvbuf, recvcounts, op,

@@ -213,8 +213,7 @@ export function allreduce(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown
  * `Reduce_scatter` (`recvcounts` per rank) and `Reduce_scatter_block`
  * (`recvcounts` 'block': every rank's block is its receive buffer, in place
  * an equal share of it). Without `recvcounts`, as in mpi4py, every rank gets
- * as many elements as its receive buffer holds: the ranks first gather each
- * other's receive counts (an `Allgather` on the same communicator), and in
+ * as many elements as its receive buffer holds, which only it knows; in
  * place, where the buffer holds every block, the counts are required.
  */
 export function reduceScatter(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown,
@@ -230,38 +229,54 @@ export function reduceScatter(endpoint: Endpoint, sendbuf: unknown, recvbuf: unk
     throw errors.type(call, `the send buffer holds ${send.datatype.name} but the receive buffer ${recv.datatype.name}`);
   }
   checked.check(recv.datatype, call);
-  const start = (counts: number[]): Promise<void> => {
-    const total = counts.reduce((a, b) => a + b, 0);
-    if (send !== undefined && send.count < total) {
-      throw errors.count(call, `the send buffer holds ${send.count} elements but the blocks add up to ${total}`);
-    }
-    const need = inPlace ? total : counts[rank]!;
-    if (recv.count < need) throw errors.count(call, `the receive buffer holds ${recv.count} elements, ${need} needed`);
-    return endpoint.collectives.reduceScatter(send?.elements, recv.elements, counts, recv.datatype, checked);
-  };
+  let counts: number[];
   if (recvcounts === 'block') {
     if (inPlace && recv.count % size !== 0) {
       throw errors.count(call, `in place, the ${recv.count} elements of the buffer do not split into ${size} equal blocks`);
     }
-    return start(new Array<number>(size).fill(inPlace ? recv.count / size : recv.count));
+    counts = new Array<number>(size).fill(inPlace ? recv.count / size : recv.count);
+  } else if (recvcounts === undefined || recvcounts === null) {
+    if (send === undefined) throw errors.count(call, 'in place, the receive counts are required: pass recvcounts');
+    return reduceScatterBySize(endpoint, send, recv, checked, call);
+  } else {
+    counts = Array.from(recvcounts, Number);
+    if (counts.length !== size || counts.some((c) => !Number.isInteger(c) || c < 0)) {
+      throw errors.count(call, `recvcounts must be ${size} non-negative integers, got [${counts.join(', ')}]`);
+    }
   }
-  if (recvcounts === undefined || recvcounts === null) {
-    if (inPlace) throw errors.count(call, 'in place, the receive counts are required: pass recvcounts');
-    return gatherCounts(endpoint, recv.count).then(start);
+  const total = counts.reduce((a, b) => a + b, 0);
+  if (send !== undefined && send.count < total) {
+    throw errors.count(call, `the send buffer holds ${send.count} elements but the blocks add up to ${total}`);
   }
-  const counts = Array.from(recvcounts, Number);
-  if (counts.length !== size || counts.some((c) => !Number.isInteger(c) || c < 0)) {
-    throw errors.count(call, `recvcounts must be ${size} non-negative integers, got [${counts.join(', ')}]`);
-  }
-  return start(counts);
+  const need = inPlace ? total : counts[rank]!;
+  if (recv.count < need) throw errors.count(call, `the receive buffer holds ${recv.count} elements, ${need} needed`);
+  return endpoint.collectives.reduceScatter(send?.elements, recv.elements, counts, recv.datatype, checked);
 }
 
-/** Every rank's `count`, in rank order, by an allgather on the communicator. */
-async function gatherCounts(endpoint: Endpoint, count: number): Promise<number[]> {
-  const size = endpoint.size;
+/**
+ * `Reduce_scatter` without `recvcounts`: an allgather of the receive counts
+ * and an allreduce of the whole send buffer, both started at once, then this
+ * rank's block copied out. mpi4py waits for the counts before it starts the
+ * reduce-scatter; starting both here keeps a nonblocking call's collectives
+ * in call order whatever the program starts next, at the price of the whole
+ * reduced vector on every rank.
+ */
+function reduceScatterBySize(endpoint: Endpoint, send: Message, recv: Message, op: Op, call: string): Promise<void> {
+  const { rank, size } = endpoint;
   const all = new Float64Array(size);
   const unit = Float64Array.BYTES_PER_ELEMENT;
-  await endpoint.collectives.allgatherv(bytesOf(Float64Array.of(count)), bytesOf(all), new Array<number>(size).fill(unit),
-    Array.from({ length: size }, (_, r) => r * unit));
-  return Array.from(all);
+  const gathered = endpoint.collectives.allgatherv(bytesOf(Float64Array.of(recv.count)), bytesOf(all),
+    new Array<number>(size).fill(unit), Array.from({ length: size }, (_, r) => r * unit));
+  const arrayType = send.datatype.arrayType;
+  const whole = arrayType === undefined ? new Uint8Array(send.bytes.byteLength) : new arrayType(send.count);
+  const reduced = endpoint.collectives.allreduce(send.elements, whole, send.count, send.datatype, op);
+  return Promise.all([gathered, reduced]).then(() => {
+    const offset = all.subarray(0, rank).reduce((a, b) => a + b, 0);
+    const total = offset + all.subarray(rank).reduce((a, b) => a + b, 0);
+    if (total > send.count) {
+      throw errors.count(call, `the send buffer holds ${send.count} elements but the receive buffers add up to ${total}`);
+    }
+    const element = send.datatype.size;
+    recv.bytes.set(bytesOf(whole).subarray(offset * element, (offset + recv.count) * element));
+  });
 }

@@ -562,9 +562,14 @@ for (const scale of [1, 3000]) {
   const sized = new Int32Array(counts[rank]!).fill(-1);
   await comm.Reduce_scatter(send, sized, null, MPI.SUM);
   same(Array.from(sized), expect, `Reduce_scatter without recvcounts (scale ${scale})`);
+  // nonblocking, with the next collective started at different times: the calls still match in call order
   const sizedToo = new Int32Array(counts[rank]!).fill(-1);
-  await comm.Ireduce_scatter(send, sizedToo).Wait();
+  const pending = comm.Ireduce_scatter(send, sizedToo);
+  if (rank === 0) await sleep(20);
+  const next = comm.allreduce(rank);
+  await pending.Wait();
   same(Array.from(sizedToo), expect, `Ireduce_scatter without recvcounts (scale ${scale})`);
+  same(await next, (size * (size - 1)) / 2, 'a collective started while an Ireduce_scatter without recvcounts runs');
   const inPlace = Int32Array.from(send);
   await rejectsWith(comm.Reduce_scatter(MPI.IN_PLACE, inPlace, null, MPI.SUM), MPI.ERR_COUNT, /recvcounts/);
   await comm.Reduce_scatter(MPI.IN_PLACE, inPlace, counts, MPI.SUM);
