@@ -175,6 +175,13 @@ if (rank === 0) {
   await comm.send(44, right, 44);
   assert.deepEqual(await MPI.Request.waitany(twice), [0, 44]);
   assert.deepEqual(await MPI.Request.waitany(twice), [MPI.UNDEFINED, undefined]);
+  // Get_status says complete without completing: the value is still there for wait
+  const peek = comm.irecv(left, 45);
+  await comm.send(45, right, 45);
+  while (!peek.Get_status(st)) await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(st.Get_tag(), 45);
+  assert.equal(peek.isActive, true);
+  assert.equal(await peek.wait(), 45);
 }
 
 // sendrecv around the ring
