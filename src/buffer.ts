@@ -10,7 +10,14 @@
  * - `[buf, datatype]`: all of `buf` as elements of `datatype`
  * - `[buf, count, datatype]` or `[buf, count]`: the first `count` elements
  * - `[buf, [counts, displs], datatype]`: v-collectives, counts and
- *   displacements in elements (`displs` may be left out: packed blocks)
+ *   displacements in elements (`displs` may be left out or null: packed
+ *   blocks; a number: blocks that far apart)
+ *
+ * Where a collective expects one block per rank, as mpi4py does: the `count`
+ * of `[buf, count, datatype]` is the count of each block (MPI's `sendcount`
+ * and `recvcount`), and a spec without counts splits the buffer into one
+ * block per rank, the first ones one element longer when it does not divide
+ * (the plain collectives then ask for equal blocks).
  *
  * Unfinished: derived datatypes, and buffers that are not typed arrays
  * (plain `ArrayBuffer`s must be wrapped in a view).
@@ -30,7 +37,7 @@ export type BufferSpec =
 /** A buffer spec of the v-collectives: counts (and displacements) per rank, in elements. */
 export type VectorBufferSpec =
   | BufferSpec
-  | readonly [TypedArray, readonly [readonly number[], (readonly number[] | undefined)?], Datatype?];
+  | readonly [TypedArray, readonly [readonly number[] | number, (readonly number[] | number | null)?], Datatype?];
 
 /** A parsed buffer: the bytes to move, and the elements for reductions. */
 export interface Message {
@@ -136,8 +143,8 @@ export function bytesOfSpec(spec: unknown, call: string): Uint8Array {
 }
 
 /**
- * Parses a v-collective buffer spec for a communicator of `size` ranks. A
- * plain spec splits the buffer into `size` equal blocks.
+ * Parses a buffer spec that holds one block per rank of a communicator of
+ * `size` ranks (see the module comment for how counts and blocks are read).
  */
 export function parseVectorBuffer(spec: unknown, size: number, call: string): VectorMessage {
   if (Array.isArray(spec) && spec.length >= 2 && Array.isArray(spec[1])) {
@@ -145,22 +152,46 @@ export function parseVectorBuffer(spec: unknown, size: number, call: string): Ve
     if (!ArrayBuffer.isView(buf)) throw errors.buffer(call, `expected a typed array, got ${describe(buf)}`);
     const datatype = spec[2] === undefined ? elementDatatype(buf, call) : spec[2];
     if (!isDatatype(datatype)) throw errors.type(call, `${describe(datatype)} is not a datatype`);
-    const counts = checkCounts(spec[1][0], size, call, 'counts');
-    const displs = spec[1][1] === undefined ? packedDispls(counts) : checkCounts(spec[1][1], size, call, 'displacements');
-    let extent = 0;
-    for (let i = 0; i < size; i++) extent = Math.max(extent, (displs[i]! + counts[i]!) * datatype.size);
-    if (extent > buf.byteLength) {
-      throw errors.count(call, `counts and displacements reach byte ${extent} but the buffer has ${buf.byteLength}`);
-    }
-    return { bytes: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), datatype, counts, displs };
+    const [countSpec, displSpec] = spec[1] as [unknown, unknown];
+    const counts = perRank(countSpec, size, call, 'counts');
+    const displs = displSpec === undefined || displSpec === null ? packedDispls(counts)
+      : typeof displSpec === 'number' ? strided(displSpec, size, call) : checkCounts(displSpec, size, call, 'displacements');
+    return vectorOf(buf, datatype, counts, displs, call);
+  }
+  if (Array.isArray(spec) && spec.length >= 2 && typeof spec[1] === 'number') {
+    const buf = spec[0] as TypedArray;
+    if (!ArrayBuffer.isView(buf)) throw errors.buffer(call, `expected a typed array, got ${describe(buf)}`);
+    const datatype = spec[2] === undefined ? elementDatatype(buf, call) : spec[2];
+    if (!isDatatype(datatype)) throw errors.type(call, `${describe(datatype)} is not a datatype`);
+    const counts = perRank(spec[1], size, call, 'count');
+    return vectorOf(buf, datatype, counts, packedDispls(counts), call);
   }
   const whole = parseBuffer(spec, call);
-  if (whole.count % size !== 0) {
-    throw errors.count(call, `${whole.count} elements do not split into ${size} equal blocks`);
-  }
-  const block = whole.count / size;
-  const counts = new Array<number>(size).fill(block);
+  const counts = Array.from({ length: size }, (_, r) => Math.floor(whole.count / size) + (r < whole.count % size ? 1 : 0));
   return { bytes: whole.bytes, datatype: whole.datatype, counts, displs: packedDispls(counts) };
+}
+
+/** Checks that the blocks fit `buf` and views all of it. */
+function vectorOf(buf: TypedArray, datatype: Datatype, counts: number[], displs: number[], call: string): VectorMessage {
+  let extent = 0;
+  for (let i = 0; i < counts.length; i++) extent = Math.max(extent, (displs[i]! + counts[i]!) * datatype.size);
+  if (extent > buf.byteLength) {
+    throw errors.count(call, `counts and displacements reach byte ${extent} but the buffer has ${buf.byteLength}`);
+  }
+  return { bytes: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), datatype, counts, displs };
+}
+
+/** Counts per rank: one number for every rank, or a list of them. */
+function perRank(value: unknown, size: number, call: string, what: string): number[] {
+  if (typeof value !== 'number') return checkCounts(value, size, call, what);
+  if (!Number.isInteger(value) || value < 0) throw errors.count(call, `invalid ${what} ${value}`);
+  return new Array<number>(size).fill(value);
+}
+
+/** Displacements of blocks `stride` elements apart. */
+function strided(stride: number, size: number, call: string): number[] {
+  if (!Number.isInteger(stride) || stride < 0) throw errors.count(call, `invalid displacement stride ${stride}`);
+  return Array.from({ length: size }, (_, r) => r * stride);
 }
 
 function checkCounts(value: unknown, size: number, call: string, what: string): number[] {

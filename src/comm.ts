@@ -318,7 +318,7 @@ export class Comm<E extends PointToPoint = PointToPoint> {
    * await comm.Send([data, 30, MPI.DOUBLE], 1, 100); // first 30 elements
    * ```
    */
-  Send(buf: BufferSpec, dest: number, tag = 0): Promise<void> {
+  Send(buf: BufferSpec | null, dest: number, tag = 0): Promise<void> {
     try {
       return completion(this.startBufferSend(buf, dest, tag, false, 'Comm.Send'), undefined);
     } catch (error) {
@@ -327,7 +327,7 @@ export class Comm<E extends PointToPoint = PointToPoint> {
   }
 
   /** `MPI_Ssend` of a buffer (MPI-4.1 §3.4): completes only once matched. */
-  Ssend(buf: BufferSpec, dest: number, tag = 0): Promise<void> {
+  Ssend(buf: BufferSpec | null, dest: number, tag = 0): Promise<void> {
     try {
       return completion(this.startBufferSend(buf, dest, tag, true, 'Comm.Ssend'), undefined);
     } catch (error) {
@@ -346,7 +346,7 @@ export class Comm<E extends PointToPoint = PointToPoint> {
    * status.Get_count(MPI.DOUBLE);
    * ```
    */
-  Recv(buf: BufferSpec, source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Promise<void> {
+  Recv(buf: BufferSpec | null, source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Promise<void> {
     try {
       const op = this.startBufferRecv(buf, source, tag, 'Comm.Recv');
       if (op === donePending) {
@@ -367,9 +367,8 @@ export class Comm<E extends PointToPoint = PointToPoint> {
    * await comm.Sendrecv(mine, right, 0, theirs, left, 0);
    * ```
    */
-  async Sendrecv(sendbuf: BufferSpec, dest: number, sendtag = 0, recvbuf?: BufferSpec, source: number = ANY_SOURCE,
-    recvtag: number = ANY_TAG, status?: Status): Promise<void> {
-    if (recvbuf === undefined) throw errors.buffer('Comm.Sendrecv', 'a receive buffer is required');
+  async Sendrecv(sendbuf: BufferSpec | null, dest: number, sendtag = 0, recvbuf?: BufferSpec | null,
+    source: number = ANY_SOURCE, recvtag: number = ANY_TAG, status?: Status): Promise<void> {
     const receive = this.startBufferRecv(recvbuf, source, recvtag, 'Comm.Sendrecv');
     const send = this.startBufferSend(sendbuf, dest, sendtag, false, 'Comm.Sendrecv');
     if (receive === donePending) nullStatus(status);
@@ -388,35 +387,37 @@ export class Comm<E extends PointToPoint = PointToPoint> {
   // ----------------------------------------------- buffers, nonblocking
 
   /** `MPI_Isend` of a buffer (MPI-4.1 §3.7.2): do not touch `buf` before the request completes. */
-  Isend(buf: BufferSpec, dest: number, tag = 0): Request<void> {
+  Isend(buf: BufferSpec | null, dest: number, tag = 0): Request<void> {
     return new Request(this.startBufferSend(buf, dest, tag, false, 'Comm.Isend'));
   }
 
   /** `MPI_Issend` of a buffer (MPI-4.1 §3.7.2). */
-  Issend(buf: BufferSpec, dest: number, tag = 0): Request<void> {
+  Issend(buf: BufferSpec | null, dest: number, tag = 0): Request<void> {
     return new Request(this.startBufferSend(buf, dest, tag, true, 'Comm.Issend'));
   }
 
   /** `MPI_Irecv` into a buffer (MPI-4.1 §3.7.2). */
-  Irecv(buf: BufferSpec, source: number = ANY_SOURCE, tag: number = ANY_TAG): Request<void> {
+  Irecv(buf: BufferSpec | null, source: number = ANY_SOURCE, tag: number = ANY_TAG): Request<void> {
     const op = this.startBufferRecv(buf, source, tag, 'Comm.Irecv');
     return new Request(op === donePending ? undefined : op);
   }
 
-  private startBufferSend(buf: BufferSpec, dest: number, tag: number, sync: boolean, call: string): Operation {
+  // The buffer of a message to or from MPI.PROC_NULL is never read: it may be null, as in mpi4py.
+
+  private startBufferSend(buf: BufferSpec | null, dest: number, tag: number, sync: boolean, call: string): Operation {
     const endpoint = this.endpoint(call);
-    const bytes = bytesOfSpec(buf, call);
     dest = this.checkDest(dest, call);
     tag = Comm.checkTag(tag, call, false);
-    return dest === PROC_NULL ? donePending : endpoint.isend(bytes, dest, tag, sync);
+    return dest === PROC_NULL ? donePending : endpoint.isend(bytesOfSpec(buf, call), dest, tag, sync);
   }
 
-  private startBufferRecv(buf: BufferSpec, source: number, tag: number, call: string): Operation {
+  private startBufferRecv(buf: BufferSpec | null | undefined, source: number, tag: number, call: string): Operation {
     const endpoint = this.endpoint(call);
-    const bytes = bytesOfSpec(buf, call);
     source = this.checkSource(source, call);
     tag = Comm.checkTag(tag, call, true);
-    return source === PROC_NULL ? donePending : endpoint.irecv(bytes, source, tag);
+    if (source === PROC_NULL) return donePending;
+    if (buf === undefined || buf === null) throw errors.buffer(call, 'a receive buffer is required');
+    return endpoint.irecv(bytesOfSpec(buf, call), source, tag);
   }
 
   // ------------------------------------------------------------ ending

@@ -8,7 +8,8 @@
  * @module
  */
 
-import { IDENT, SIMILAR, UNDEFINED, UNEQUAL } from './constants.js';
+import { IDENT, PROC_NULL, SIMILAR, UNDEFINED, UNEQUAL } from './constants.js';
+import { transport } from './environment.js';
 import { errors } from './errors.js';
 
 /**
@@ -114,13 +115,25 @@ export class Group {
 
   /**
    * `MPI_Group_translate_ranks` (§7.3.1): the ranks in `other` of the
-   * members at `ranks` of this group (`MPI.UNDEFINED` where absent).
+   * members at `ranks` of this group, `MPI.UNDEFINED` where absent.
+   * `ranks` defaults to every rank of this group and may repeat ranks;
+   * `MPI.PROC_NULL` translates to `MPI.PROC_NULL`. `other` defaults to the
+   * group of `MPI.COMM_WORLD`, as in mpi4py.
+   *
+   * @example
+   * ```ts
+   * evens.Translate_ranks([0, 1, 1, MPI.PROC_NULL], world); // [0, 2, 2, MPI.PROC_NULL]
+   * ```
    */
-  Translate_ranks(ranks: readonly number[] | undefined, other: Group): number[] {
+  Translate_ranks(ranks?: readonly number[] | null, other?: Group | null): number[] {
+    const call = 'Group.Translate_ranks';
     const list = ranks ?? this.members.map((_, r) => r);
-    this.check(list, 'Group.Translate_ranks');
+    const target = other ?? worldGroup(this.self);
+    if (!(target instanceof Group)) throw errors.group(call, 'expected an MPI.Group to translate to');
     return list.map((r) => {
-      const at = other.members.indexOf(this.members[r]!);
+      if (r === PROC_NULL) return PROC_NULL;
+      if (!Number.isInteger(r) || r < 0 || r >= this.size) throw errors.rank(call, r, this.size);
+      const at = target.members.indexOf(this.members[r]!);
       return at < 0 ? UNDEFINED : at;
     });
   }
@@ -135,6 +148,11 @@ export class Group {
 
   /** `MPI_Group_free` (§7.3.3): groups hold no resources; kept for mpi4py code. */
   Free(): void {}
+}
+
+/** The group of `MPI.COMM_WORLD`: every rank of the transport's world, in order. */
+function worldGroup(self: number): Group {
+  return new Group(Array.from({ length: transport().worldSize }, (_, r) => r), self);
 }
 
 function expandRanges(ranges: readonly (readonly [number, number, number])[], call: string): number[] {

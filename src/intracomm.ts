@@ -31,6 +31,7 @@ import type { BufferSpec, VectorBufferSpec } from './buffer.js';
 import * as args from './collective/arguments.js';
 import { objectCollectivesOf, type ObjectCollectives } from './collective/objects.js';
 import { PromiseOperation } from './collective/promise_operation.js';
+import { sequencerOf } from './collective/run.js';
 import { Comm } from './comm.js';
 import { COMM_TYPE_SHARED, type InPlace, UNDEFINED } from './constants.js';
 import { Get_processor_name } from './environment.js';
@@ -72,6 +73,17 @@ function request(promise: Promise<void>, label: string): Request<void> {
  * ```
  */
 export class Intracomm extends Comm<Endpoint> {
+  constructor(endpoint: Endpoint, name: string) {
+    super(endpoint, name);
+    sequencerOf(endpoint.collectives.channel).communicatorName = name;
+  }
+
+  /** `MPI_Comm_set_name` (MPI-4.1 §7.8); deadlock reports name the communicator by it too. */
+  override Set_name(name: string): void {
+    super.Set_name(name);
+    sequencerOf(this.endpoint('Comm.Set_name').collectives.channel).communicatorName = this.Get_name();
+  }
+
   /**
    * `MPI_Comm_split` (MPI-4.1 §7.4.2): ranks with the same `color` form a new
    * communicator, ordered by `key` then by rank; `MPI.UNDEFINED` gives
@@ -165,7 +177,8 @@ export class Intracomm extends Comm<Endpoint> {
   /**
    * `MPI_Cart_create` (MPI-4.1 §8.5.1): a Cartesian grid of `dims` over the
    * first ranks of this communicator, `periods` per dimension (or one for
-   * all); null on ranks left out. Collective.
+   * all); null on ranks left out. Collective. `dims` may be empty: a grid of
+   * one cell, which rank 0 alone joins.
    *
    * @example
    * ```ts
@@ -572,8 +585,9 @@ export class Intracomm extends Comm<Endpoint> {
    * `MPI_Reduce_scatter` (MPI-4.1 §6.10.1): element-wise `op` over every
    * rank's `sendbuf`, then block `i` (`recvcounts[i]` elements) of the result
    * to rank `i`. Without `recvcounts`, every rank gets as many elements as
-   * its `recvbuf` holds. With `MPI.IN_PLACE` the input is in `recvbuf` and
-   * the block lands at its start.
+   * its `recvbuf` holds, as in mpi4py (the ranks exchange these counts, and
+   * every rank reduces the whole vector). With `MPI.IN_PLACE` the input is in
+   * `recvbuf`, the block lands at its start, and `recvcounts` is required.
    *
    * @example
    * ```ts

@@ -20,7 +20,7 @@ import { type TypedArray, Datatype, datatypes, typedict } from './datatype.js';
 import * as environment from './environment.js';
 import { ErrorClass, MPIError, TAG_UB, errorString } from './errors.js';
 import { Op, ops } from './op.js';
-import { Request } from './request.js';
+import { REQUEST_NULL, Request } from './request.js';
 import { Status } from './status.js';
 
 let world: Intracomm | undefined;
@@ -68,6 +68,8 @@ export const MPI = {
   ...ops,
   TAG_UB,
   COMM_NULL: null,
+  /** The inactive request (MPI-4.1 §3.7.3): what completed requests become in the arrays of `Waitany` and friends. */
+  REQUEST_NULL,
   /** Every rank of the job (MPI-4.1 §7.2). */
   get COMM_WORLD(): Intracomm {
     world ??= new Intracomm(environment.transport().world, 'MPI_COMM_WORLD');

@@ -2,23 +2,42 @@
  * Requests: handles of nonblocking operations, completed with Promises.
  *
  * MPI-4.1 §3.7.3 (wait and test), §3.7.5 (multiple completions: `Waitall`,
- * `Waitany`, `Waitsome`, `Testall`, `Testany`, `Testsome`).
+ * `Waitany`, `Waitsome`, `Testall`, `Testany`, `Testsome`), §3.7.3 (null and
+ * inactive requests: `MPI_REQUEST_NULL`).
  *
  * mpi4py's pairs carry over: the lower-case `wait`/`test` return the received
  * object of an `irecv`; the Capitalized `Wait`/`Test` only complete. Every call
  * that can wait returns a Promise; `test` never waits.
+ *
+ * A request that a wait or test completed is inactive, as in MPI: waiting for
+ * it again returns at once with an empty status and no value, and the
+ * multiple-completion calls skip it. Where MPI sets the caller's handle to
+ * `MPI_REQUEST_NULL`, the calls here (like mpi4py, which mutates the list)
+ * replace the completed entries of the array they were given by
+ * `MPI.REQUEST_NULL`; a request held elsewhere stays the same object, inactive.
  *
  * Unfinished: `Cancel`, persistent requests (`Send_init`, `Start`).
  *
  * @module
  */
 
-import { ANY_TAG, PROC_NULL, UNDEFINED } from './constants.js';
+import { ANY_SOURCE, ANY_TAG, PROC_NULL, UNDEFINED } from './constants.js';
 import { Status } from './status.js';
 import type { Operation } from './transport/transport.js';
 
 /** Turns the completed transport operation into the request's value. */
 export type Finisher<T> = (op: Operation) => T;
+
+/** The status of an inactive request (MPI-4.1 §3.7.3): any source, any tag, nothing received. */
+function emptyStatus(status: Status | undefined): void {
+  status?.assign({ source: ANY_SOURCE, tag: ANY_TAG, byteLength: 0 });
+}
+
+/** `statuses[i]`, made when the caller passed an array without it (mpi4py fills the list). */
+function statusAt(statuses: Status[] | undefined, i: number): Status | undefined {
+  if (statuses === undefined) return undefined;
+  return statuses[i] ??= new Status();
+}
 
 /**
  * A pending nonblocking operation (MPI-4.1 §3.7.1).
@@ -31,8 +50,8 @@ export type Finisher<T> = (op: Operation) => T;
  * ```
  */
 export class Request<T = unknown> {
-  private settled = false;
-  private value: T | undefined;
+  /** False once a wait or test has completed it (or for `MPI.REQUEST_NULL`). */
+  private active = true;
 
   /**
    * @param op - the transport operation; undefined for an operation on `MPI.PROC_NULL`, complete at once
@@ -40,32 +59,52 @@ export class Request<T = unknown> {
    */
   constructor(private readonly op: Operation | undefined, private readonly finisher?: Finisher<T>) {}
 
-  /** Completes the request: fills `status`, returns the value or throws the operation's error. */
+  /** A request that is inactive from the start: `MPI.REQUEST_NULL`. */
+  static inactive(): Request<void> {
+    const request = new Request<void>(undefined);
+    request.active = false;
+    return request;
+  }
+
+  /**
+   * False for `MPI.REQUEST_NULL` and for a request that a wait or test
+   * completed (mpi4py's `bool(request)`, `request != MPI.REQUEST_NULL`).
+   */
+  get isActive(): boolean {
+    return this.active;
+  }
+
+  /**
+   * Completes the request: fills `status`, returns the value or throws the
+   * operation's error, and leaves the request inactive.
+   */
   private finish(status: Status | undefined): T {
+    if (!this.active) {
+      emptyStatus(status);
+      return undefined as T;
+    }
+    this.active = false;
     const op = this.op;
     if (op === undefined) {
-      if (status !== undefined) status.assign({ source: PROC_NULL, tag: ANY_TAG, byteLength: 0 });
+      status?.assign({ source: PROC_NULL, tag: ANY_TAG, byteLength: 0 });
       return undefined as T;
     }
     if (op.error !== undefined) throw op.error;
     if (status !== undefined && op.envelope !== undefined) status.assign(op.envelope);
-    if (!this.settled) {
-      this.value = this.finisher === undefined ? (undefined as T) : this.finisher(op);
-      this.settled = true;
-    }
-    return this.value as T;
+    return this.finisher === undefined ? (undefined as T) : this.finisher(op);
   }
 
   private isComplete(): boolean {
-    return this.op === undefined || this.op.test();
+    return !this.active || this.op === undefined || this.op.test();
   }
 
   /**
    * `MPI_Wait` (MPI-4.1 §3.7.3): resolves with the received object for
-   * `irecv`, undefined otherwise.
+   * `irecv`, undefined otherwise; at once, with an empty status, for an
+   * inactive request.
    */
   wait(status?: Status): Promise<T> {
-    if (this.op !== undefined && !this.op.test()) {
+    if (this.active && this.op !== undefined && !this.op.test()) {
       const pending = this.op.wait();
       if (!this.op.test()) return pending.then(() => this.finish(status));
     }
@@ -91,80 +130,144 @@ export class Request<T = unknown> {
     return this.test(status)[0];
   }
 
-  /** `MPI_Request_get_status`: like `Test`, without freeing anything. */
+  /** `MPI_Request_get_status`: like `Test`, but leaves the request active. */
   Get_status(status?: Status): boolean {
-    return this.Test(status);
+    if (!this.active) {
+      emptyStatus(status);
+      return true;
+    }
+    if (!this.isComplete()) return false;
+    const op = this.op;
+    if (op === undefined) status?.assign({ source: PROC_NULL, tag: ANY_TAG, byteLength: 0 });
+    else if (status !== undefined && op.envelope !== undefined) status.assign(op.envelope);
+    return true;
   }
 
-  /** `MPI_Waitall`: resolves with every request's value, in order. */
-  static async waitall<T>(requests: readonly Request<T>[], statuses?: Status[]): Promise<T[]> {
+  /**
+   * `MPI_Waitall`: resolves with every request's value, in order (undefined
+   * for inactive ones), and replaces every entry by `MPI.REQUEST_NULL`.
+   */
+  static async waitall<T>(requests: Request<T>[], statuses?: Status[]): Promise<T[]> {
     const values = new Array<T>(requests.length);
     for (let i = 0; i < requests.length; i++) {
-      let status = statuses?.[i];
-      if (statuses !== undefined && status === undefined) status = statuses[i] = new Status();
-      values[i] = await requests[i]!.wait(status);
+      values[i] = await requests[i]!.wait(statusAt(statuses, i));
+      retire(requests, i);
     }
     return values;
   }
 
   /** `MPI_Waitall` for buffer operations. */
-  static async Waitall(requests: readonly Request[], statuses?: Status[]): Promise<void> {
+  static async Waitall(requests: Request[], statuses?: Status[]): Promise<void> {
     await Request.waitall(requests, statuses);
   }
 
-  /** `MPI_Waitany`: resolves with `[index, value]` of the first request to complete. */
-  static async waitany<T>(requests: readonly Request<T>[], status?: Status): Promise<[number, T | undefined]> {
-    if (requests.length === 0) return [UNDEFINED, undefined];
+  /**
+   * `MPI_Waitany`: resolves with `[index, value]` of the first active
+   * request to complete, which becomes `MPI.REQUEST_NULL` in `requests`;
+   * `[MPI.UNDEFINED, undefined]` (empty status) when none is active.
+   */
+  static async waitany<T>(requests: Request<T>[], status?: Status): Promise<[number, T | undefined]> {
     for (;;) {
       const [index, flag, value] = Request.testany(requests, status);
       if (flag) return [index, value];
-      await Promise.race(requests.map((r) => r.op?.wait()));
+      await Promise.race(requests.map((r) => (r.active ? r.op?.wait() : undefined)));
     }
   }
 
   /** `MPI_Waitany` for buffer operations: resolves with the index. */
-  static async Waitany(requests: readonly Request[], status?: Status): Promise<number> {
+  static async Waitany(requests: Request[], status?: Status): Promise<number> {
     return (await Request.waitany(requests, status))[0];
   }
 
-  /** `MPI_Waitsome`: resolves with the indices of all requests complete once one is. */
-  static async Waitsome(requests: readonly Request[], statuses?: Status[]): Promise<number[]> {
-    await Request.Waitany(requests);
-    return Request.Testsome(requests, statuses);
+  /**
+   * `MPI_Waitsome`: once an active request has completed, `[indices, values]`
+   * of all those complete then (each becomes `MPI.REQUEST_NULL`);
+   * `[undefined, undefined]` when none is active, as in mpi4py.
+   */
+  static async waitsome<T>(requests: Request<T>[], statuses?: Status[]): Promise<[number[] | undefined, T[] | undefined]> {
+    for (;;) {
+      const [indices, values] = Request.testsome(requests, statuses);
+      if (indices === undefined || indices.length > 0) return [indices, values];
+      await Promise.race(requests.map((r) => (r.active ? r.op?.wait() : undefined)));
+    }
   }
 
-  /** `MPI_Testall`: `[true, values]` when every request is complete, `[false, undefined]` otherwise. */
-  static testall<T>(requests: readonly Request<T>[], statuses?: Status[]): [boolean, T[] | undefined] {
+  /** `MPI_Waitsome` for buffer operations: the indices, or undefined when no request is active. */
+  static async Waitsome(requests: Request[], statuses?: Status[]): Promise<number[] | undefined> {
+    return (await Request.waitsome(requests, statuses))[0];
+  }
+
+  /**
+   * `MPI_Testall`: `[true, values]` when every request is complete (each
+   * then becomes `MPI.REQUEST_NULL`), `[false, undefined]` otherwise.
+   */
+  static testall<T>(requests: Request<T>[], statuses?: Status[]): [boolean, T[] | undefined] {
     if (!requests.every((r) => r.isComplete())) return [false, undefined];
-    return [true, requests.map((r, i) => r.finish(statuses?.[i]))];
+    const values = requests.map((r, i) => r.finish(statusAt(statuses, i)));
+    for (let i = 0; i < requests.length; i++) retire(requests, i);
+    return [true, values];
   }
 
-  static Testall(requests: readonly Request[], statuses?: Status[]): boolean {
+  static Testall(requests: Request[], statuses?: Status[]): boolean {
     return Request.testall(requests, statuses)[0];
   }
 
-  /** `MPI_Testany`: `[index, true, value]` for a complete request, `[MPI.UNDEFINED, false, undefined]` when none is. */
-  static testany<T>(requests: readonly Request<T>[], status?: Status): [number, boolean, T | undefined] {
+  /**
+   * `MPI_Testany`: `[index, true, value]` for a complete active request
+   * (which becomes `MPI.REQUEST_NULL`), `[MPI.UNDEFINED, false, undefined]`
+   * when none is complete yet, `[MPI.UNDEFINED, true, undefined]` (empty
+   * status) when none is active.
+   */
+  static testany<T>(requests: Request<T>[], status?: Status): [number, boolean, T | undefined] {
+    let anyActive = false;
     for (let i = 0; i < requests.length; i++) {
-      if (requests[i]!.isComplete()) return [i, true, requests[i]!.finish(status)];
+      const request = requests[i]!;
+      if (!request.active) continue;
+      anyActive = true;
+      if (request.isComplete()) {
+        const value = request.finish(status);
+        retire(requests, i);
+        return [i, true, value];
+      }
     }
-    return [UNDEFINED, requests.length === 0, undefined];
+    if (!anyActive) emptyStatus(status);
+    return [UNDEFINED, !anyActive, undefined];
   }
 
-  static Testany(requests: readonly Request[], status?: Status): [number, boolean] {
+  static Testany(requests: Request[], status?: Status): [number, boolean] {
     const [index, flag] = Request.testany(requests, status);
     return [index, flag];
   }
 
-  /** `MPI_Testsome`: indices of the complete requests (possibly none). */
-  static Testsome(requests: readonly Request[], statuses?: Status[]): number[] {
-    const done: number[] = [];
-    requests.forEach((r, i) => {
-      if (r.isComplete()) {
-        r.finish(statuses?.[done.length]);
-        done.push(i);
-      }
-    });
-    return done;
+  /**
+   * `MPI_Testsome`: `[indices, values]` of the active requests complete now
+   * (possibly none; each becomes `MPI.REQUEST_NULL`, and `statuses[k]` is the
+   * status of the `k`-th); `[undefined, undefined]` when none is active.
+   */
+  static testsome<T>(requests: Request<T>[], statuses?: Status[]): [number[] | undefined, T[] | undefined] {
+    if (!requests.some((r) => r.active)) return [undefined, undefined];
+    const indices: number[] = [];
+    const values: T[] = [];
+    for (let i = 0; i < requests.length; i++) {
+      const request = requests[i]!;
+      if (!request.active || !request.isComplete()) continue;
+      values.push(request.finish(statusAt(statuses, indices.length)));
+      indices.push(i);
+      retire(requests, i);
+    }
+    return [indices, values];
   }
+
+  /** `MPI_Testsome` for buffer operations: the indices, or undefined when no request is active. */
+  static Testsome(requests: Request[], statuses?: Status[]): number[] | undefined {
+    return Request.testsome(requests, statuses)[0];
+  }
+}
+
+/** `MPI.REQUEST_NULL`: the inactive request; `Wait` on it returns at once with an empty status. */
+export const REQUEST_NULL: Request<void> = Request.inactive();
+
+/** Sets `requests[i]` to `MPI.REQUEST_NULL`, as MPI sets a completed request's handle. */
+function retire<T>(requests: Request<T>[], i: number): void {
+  (requests as Request<unknown>[])[i] = REQUEST_NULL;
 }

@@ -7,8 +7,8 @@
  */
 
 import { ANY_SOURCE, ANY_TAG, UNDEFINED } from './constants.js';
-import { type Datatype, datatypes } from './datatype.js';
-import { ErrorClass } from './errors.js';
+import { Datatype, datatypes } from './datatype.js';
+import { ErrorClass, errors } from './errors.js';
 import type { Envelope } from './transport/transport.js';
 
 /**
@@ -50,14 +50,22 @@ export class Status {
   /**
    * `MPI_Get_count`: whole elements of `datatype` in the message (bytes for
    * the default `MPI.BYTE`), or `MPI.UNDEFINED` when it is not a whole number.
+   * Anything but a datatype throws `ERR_TYPE`.
    */
   Get_count(datatype: Datatype = datatypes.BYTE): number {
-    return this.byteCount % datatype.size === 0 ? this.byteCount / datatype.size : UNDEFINED;
+    return Status.countOf(this.byteCount, datatype, 'Status.Get_count');
   }
 
   /** `MPI_Get_elements`: basic elements of `datatype` (the same as the count for predefined types). */
   Get_elements(datatype: Datatype): number {
-    return this.Get_count(datatype);
+    return Status.countOf(this.byteCount, datatype, 'Status.Get_elements');
+  }
+
+  private static countOf(byteCount: number, datatype: unknown, call: string): number {
+    if (!(datatype instanceof Datatype) || datatype.size <= 0) {
+      throw errors.type(call, `invalid datatype ${String(datatype)}: pass one such as MPI.DOUBLE`);
+    }
+    return byteCount % datatype.size === 0 ? byteCount / datatype.size : UNDEFINED;
   }
 
   /** mpi4py's `count` property: the byte count. */

@@ -266,7 +266,8 @@ export async function createCart(comm: Intracomm, dims: readonly number[], perio
   Promise<Cartcomm | null> {
   const call = 'Comm.Create_cart';
   const endpoint = comm.endpoint(call);
-  if (!Array.isArray(dims) || dims.length === 0 || dims.some((d) => !Number.isInteger(d) || d < 1)) {
+  // No dimensions is legal: a grid of one cell, the first rank (MPI-4.1 §8.5.1).
+  if (!Array.isArray(dims) || dims.some((d) => !Number.isInteger(d) || d < 1)) {
     throw errors.dims(call, `dims must be positive integers, got ${JSON.stringify(dims)}`);
   }
   const cells = dims.reduce((a, b) => a * b, 1);

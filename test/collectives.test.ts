@@ -1,7 +1,8 @@
 // The collectives through the launcher: the conformance program at 1, 2, 3,
 // 4, 5 and 8 ranks (every collective, every op, IN_PLACE and v-forms, so
-// every algorithm runs, at powers of two and not), and mismatched calls,
-// which must fail naming both calls rather than hang or give garbage.
+// every algorithm runs, at powers of two and not), mismatched calls, which
+// must fail naming both calls rather than hang or give garbage, and a
+// collective that a rank never enters, which the deadlock report must name.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { launch, linesStartingWith } from './helpers/launch.js';
@@ -58,6 +59,27 @@ describe('mismatched collectives', () => {
       assert.notEqual(result.code, 0, result.stdout);
       assert.match(result.stderr, /MPIError/);
       for (const pattern of c.patterns) assert.match(result.stderr, pattern);
+    });
+  }
+});
+
+describe('a collective that a rank never enters', () => {
+  const cases: { mode: string[]; call: string }[] = [
+    { mode: ['Bcast'], call: 'Bcast\\(root=0, 4 bytes\\)' },
+    { mode: ['bcast'], call: 'bcast\\(root=0\\)' },
+    { mode: ['Allreduce'], call: 'Allreduce\\(1 × MPI_DOUBLE, MPI_SUM\\)' },
+    { mode: ['Barrier', 'warm'], call: 'Barrier\\(\\)' },
+  ];
+  for (const c of cases) {
+    it(`is named in the deadlock report: ${c.mode.join(' ')}`, async () => {
+      const result = await launch('test/programs/collective_deadlock.ts', 4, c.mode, { timeoutMs: 30_000 });
+      assert.equal(result.code, 3, result.stderr);
+      assert.match(result.stderr, /rank 0: blocked in Recv\(source=1, tag=5, 4-byte buffer\)/);
+      // Ranks 1 to 3 wait in the collective, each for a rank further up its tree (or ring), down to rank 0.
+      for (const rank of [1, 2, 3]) {
+        assert.match(result.stderr,
+          new RegExp(`rank ${rank}: blocked in ${c.call} on MPI_COMM_WORLD, waiting for rank [0-${rank - 1}]\\n`));
+      }
     });
   }
 });

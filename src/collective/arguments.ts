@@ -8,8 +8,17 @@
  * Scan and Exscan everywhere; the receive buffer of Scatter(v) at the root),
  * §6.5 to §6.11 (which arguments matter where: receive buffers of rooted
  * gathers and reductions at the root only, and so on). A spec follows
- * `buffer.ts`: a plain spec given where per-rank blocks are expected splits
- * into equal blocks; `[buf, [counts, displs], datatype]` gives them.
+ * `buffer.ts`: where per-rank blocks are expected, `[buf, count, datatype]`
+ * gives the count of each block (as in mpi4py), a plain spec splits into
+ * equal blocks, and `[buf, [counts, displs], datatype]` gives them.
+ *
+ * As in mpi4py, a buffer that does not matter on a rank (the receive buffer
+ * of a gather or a reduction off the root, the send buffer of a scatter off
+ * the root) may be null. A send buffer that is the very memory of this
+ * rank's part of the receive buffer (the same typed array, or a view of
+ * exactly that block) means `MPI.IN_PLACE`: MPI calls such aliasing
+ * erroneous and Open MPI rejects some of it, but the data is already where
+ * in-place wants it.
  *
  * Every check throws an `MPIError` naming the call and what to change,
  * before anything is sent.
@@ -17,7 +26,7 @@
  * @module
  */
 
-import { type Message, parseBuffer, parseVectorBuffer, type VectorMessage } from '../buffer.js';
+import { bytesOf, type Message, parseBuffer, parseVectorBuffer, type VectorMessage } from '../buffer.js';
 import { IN_PLACE } from '../constants.js';
 import { errors } from '../errors.js';
 import { Op } from '../op.js';
@@ -43,6 +52,17 @@ function inPlaceOnlyAtRoot(call: string): Error {
 /** Throws `ERR_BUFFER` when a buffer that matters on this rank is missing or `MPI.IN_PLACE`. */
 export function required(spec: unknown, what: string, call: string): void {
   if (spec === undefined || spec === null || spec === IN_PLACE) throw errors.buffer(call, `${what} is required here`);
+}
+
+/** True when `a` and `b` are the same bytes of the same memory. */
+function sameMemory(a: Uint8Array, b: Uint8Array): boolean {
+  return a.buffer === b.buffer && a.byteOffset === b.byteOffset && a.byteLength === b.byteLength;
+}
+
+/** The bytes of rank `rank`'s block of a v-buffer. */
+function blockOf(v: VectorMessage, rank: number): Uint8Array {
+  const unit = v.datatype.size;
+  return v.bytes.subarray(v.displs[rank]! * unit, (v.displs[rank]! + v.counts[rank]!) * unit);
 }
 
 /** Byte counts and displacements of a v-buffer. */
@@ -77,12 +97,13 @@ export function gather(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, r
   const { rank, size } = endpoint;
   root = checkRoot(root, size, call);
   if (sendbuf === IN_PLACE && rank !== root) throw inPlaceOnlyAtRoot(call);
-  const send = sendbuf === IN_PLACE ? undefined : parseBuffer(sendbuf, call);
+  let send = sendbuf === IN_PLACE ? undefined : parseBuffer(sendbuf, call);
   if (rank !== root) return endpoint.collectives.gatherv(send!.bytes, undefined, undefined, undefined, root);
   required(recvbuf, 'the receive buffer at the root', call);
   const recv = parseVectorBuffer(recvbuf, size, call);
   if (!vector) checkUniform(recv, call, 'receive');
   const { counts, displs } = blocksOf(recv);
+  if (send !== undefined && sameMemory(send.bytes, blockOf(recv, rank))) send = undefined;
   if (send !== undefined) checkBlock(send, counts[rank]!, call);
   return endpoint.collectives.gatherv(send?.bytes, recv.bytes, counts, displs, root);
 }
@@ -93,12 +114,13 @@ export function scatter(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, 
   const { rank, size } = endpoint;
   root = checkRoot(root, size, call);
   if (recvbuf === IN_PLACE && rank !== root) throw inPlaceOnlyAtRoot(call);
-  const recv = recvbuf === IN_PLACE ? undefined : parseBuffer(recvbuf, call);
+  let recv = recvbuf === IN_PLACE ? undefined : parseBuffer(recvbuf, call);
   if (rank !== root) return endpoint.collectives.scatterv(undefined, undefined, undefined, recv!.bytes, root);
   required(sendbuf, 'the send buffer at the root', call);
   const send = parseVectorBuffer(sendbuf, size, call);
   if (!vector) checkUniform(send, call, 'send');
   const { counts, displs } = blocksOf(send);
+  if (recv !== undefined && sameMemory(recv.bytes, blockOf(send, rank))) recv = undefined;
   if (recv !== undefined && recv.bytes.byteLength !== counts[rank]) {
     throw errors.count(call, `the root's receive buffer has ${recv.bytes.byteLength} bytes but its block of the send ` +
       `buffer ${counts[rank]}`);
@@ -113,7 +135,8 @@ export function allgather(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown
   const recv = parseVectorBuffer(recvbuf, endpoint.size, call);
   if (!vector) checkUniform(recv, call, 'receive');
   const { counts, displs } = blocksOf(recv);
-  const send = sendbuf === IN_PLACE ? undefined : parseBuffer(sendbuf, call);
+  let send = sendbuf === IN_PLACE ? undefined : parseBuffer(sendbuf, call);
+  if (send !== undefined && sameMemory(send.bytes, blockOf(recv, endpoint.rank))) send = undefined;
   if (send !== undefined) checkBlock(send, counts[endpoint.rank]!, call);
   return endpoint.collectives.allgatherv(send?.bytes, recv.bytes, counts, displs);
 }
@@ -126,10 +149,10 @@ export function alltoall(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown,
   const recv = parseVectorBuffer(recvbuf, size, call);
   if (!vector) checkUniform(recv, call, 'receive');
   const r = blocksOf(recv);
-  if (sendbuf === IN_PLACE) {
+  const send = sendbuf === IN_PLACE ? undefined : parseVectorBuffer(sendbuf, size, call);
+  if (send === undefined || sameMemory(send.bytes, recv.bytes)) {
     return endpoint.collectives.alltoallv(undefined, r.counts, r.displs, recv.bytes, r.counts, r.displs);
   }
-  const send = parseVectorBuffer(sendbuf, size, call);
   if (!vector) {
     checkUniform(send, call, 'send');
     if (send.counts[0]! * send.datatype.size !== r.counts[0]) {
@@ -144,11 +167,12 @@ export function alltoall(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown,
 function reductionBuffers(sendbuf: unknown, recvbuf: unknown, needRecv: boolean, op: unknown,
   call: string): { send: Message | undefined; recv: Message | undefined; op: Op } {
   const checked = checkOp(op, call);
-  const send = sendbuf === IN_PLACE ? undefined : parseBuffer(sendbuf, call);
+  let send = sendbuf === IN_PLACE ? undefined : parseBuffer(sendbuf, call);
   let recv: Message | undefined;
   if (needRecv) {
     required(recvbuf, 'the receive buffer', call);
     recv = parseBuffer(recvbuf, call);
+    if (send !== undefined && sameMemory(send.bytes, recv.bytes)) send = undefined;
   }
   if (send !== undefined && recv !== undefined) {
     if (send.datatype !== recv.datatype) {
@@ -186,9 +210,11 @@ export function allreduce(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown
 }
 
 /**
- * `Reduce_scatter` (`recvcounts` per rank; when left out every rank gets as
- * many elements as its receive buffer holds, or in place an equal share) and
- * `Reduce_scatter_block` (`recvcounts` 'block').
+ * `Reduce_scatter` (`recvcounts` per rank) and `Reduce_scatter_block`
+ * (`recvcounts` 'block': every rank's block is its receive buffer, in place
+ * an equal share of it). Without `recvcounts`, as in mpi4py, every rank gets
+ * as many elements as its receive buffer holds, which only it knows; in
+ * place, where the buffer holds every block, the counts are required.
  */
 export function reduceScatter(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown,
   recvcounts: readonly number[] | 'block' | null | undefined, op: unknown, call: string): Promise<void> {
@@ -196,13 +222,22 @@ export function reduceScatter(endpoint: Endpoint, sendbuf: unknown, recvbuf: unk
   const checked = checkOp(op, call);
   required(recvbuf, 'the receive buffer', call);
   const recv = parseBuffer(recvbuf, call);
-  const inPlace = sendbuf === IN_PLACE;
+  const given = sendbuf === IN_PLACE ? undefined : parseBuffer(sendbuf, call);
+  const inPlace = given === undefined || sameMemory(given.bytes, recv.bytes);
+  const send = inPlace ? undefined : given;
+  if (send !== undefined && send.datatype !== recv.datatype) {
+    throw errors.type(call, `the send buffer holds ${send.datatype.name} but the receive buffer ${recv.datatype.name}`);
+  }
+  checked.check(recv.datatype, call);
   let counts: number[];
-  if (recvcounts === 'block' || recvcounts === undefined || recvcounts === null) {
+  if (recvcounts === 'block') {
     if (inPlace && recv.count % size !== 0) {
       throw errors.count(call, `in place, the ${recv.count} elements of the buffer do not split into ${size} equal blocks`);
     }
     counts = new Array<number>(size).fill(inPlace ? recv.count / size : recv.count);
+  } else if (recvcounts === undefined || recvcounts === null) {
+    if (send === undefined) throw errors.count(call, 'in place, the receive counts are required: pass recvcounts');
+    return reduceScatterBySize(endpoint, send, recv, checked, call);
   } else {
     counts = Array.from(recvcounts, Number);
     if (counts.length !== size || counts.some((c) => !Number.isInteger(c) || c < 0)) {
@@ -210,15 +245,38 @@ export function reduceScatter(endpoint: Endpoint, sendbuf: unknown, recvbuf: unk
     }
   }
   const total = counts.reduce((a, b) => a + b, 0);
-  const send = inPlace ? undefined : parseBuffer(sendbuf, call);
-  if (send !== undefined && send.datatype !== recv.datatype) {
-    throw errors.type(call, `the send buffer holds ${send.datatype.name} but the receive buffer ${recv.datatype.name}`);
-  }
   if (send !== undefined && send.count < total) {
     throw errors.count(call, `the send buffer holds ${send.count} elements but the blocks add up to ${total}`);
   }
   const need = inPlace ? total : counts[rank]!;
   if (recv.count < need) throw errors.count(call, `the receive buffer holds ${recv.count} elements, ${need} needed`);
-  checked.check(recv.datatype, call);
   return endpoint.collectives.reduceScatter(send?.elements, recv.elements, counts, recv.datatype, checked);
+}
+
+/**
+ * `Reduce_scatter` without `recvcounts`: an allgather of the receive counts
+ * and an allreduce of the whole send buffer, both started at once, then this
+ * rank's block copied out. mpi4py waits for the counts before it starts the
+ * reduce-scatter; starting both here keeps a nonblocking call's collectives
+ * in call order whatever the program starts next, at the price of the whole
+ * reduced vector on every rank.
+ */
+function reduceScatterBySize(endpoint: Endpoint, send: Message, recv: Message, op: Op, call: string): Promise<void> {
+  const { rank, size } = endpoint;
+  const all = new Float64Array(size);
+  const unit = Float64Array.BYTES_PER_ELEMENT;
+  const gathered = endpoint.collectives.allgatherv(bytesOf(Float64Array.of(recv.count)), bytesOf(all),
+    new Array<number>(size).fill(unit), Array.from({ length: size }, (_, r) => r * unit));
+  const arrayType = send.datatype.arrayType;
+  const whole = arrayType === undefined ? new Uint8Array(send.bytes.byteLength) : new arrayType(send.count);
+  const reduced = endpoint.collectives.allreduce(send.elements, whole, send.count, send.datatype, op);
+  return Promise.all([gathered, reduced]).then(() => {
+    const offset = all.subarray(0, rank).reduce((a, b) => a + b, 0);
+    const total = offset + all.subarray(rank).reduce((a, b) => a + b, 0);
+    if (total > send.count) {
+      throw errors.count(call, `the send buffer holds ${send.count} elements but the receive buffers add up to ${total}`);
+    }
+    const element = send.datatype.size;
+    recv.bytes.set(bytesOf(whole).subarray(offset * element, (offset + recv.count) * element));
+  });
 }

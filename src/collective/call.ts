@@ -25,6 +25,8 @@ const ANY_TAG = -1;
 export interface CallHost {
   /** The signature this rank called with call number `seq`, while it is remembered. */
   signatureAt(seq: number): Signature | undefined;
+  /** The communicator's name, for reports, once the API layer has told it. */
+  readonly communicatorName: string | undefined;
 }
 
 /** The context of one collective call. */
@@ -45,6 +47,12 @@ export class Call {
   /** The API call, for errors: `Comm.Bcast`. */
   get name(): string {
     return `Comm.${codeName(this.sig.code)}`;
+  }
+
+  /** How the call reads in a deadlock report: `Bcast(root=0, 4 bytes) on MPI_COMM_WORLD`. */
+  get text(): string {
+    const on = this.host.communicatorName;
+    return on === undefined ? this.sig.text : `${this.sig.text} on ${on}`;
   }
 
   /**
@@ -176,6 +184,15 @@ class CheckedReceive implements Operation {
 
   get awaitedRank(): number {
     return this.source;
+  }
+
+  /** Passed on to the transport's receive, which is what a waiting rank waits for. */
+  get within(): { readonly text: string } | undefined {
+    return this.inner.within;
+  }
+
+  set within(call: { readonly text: string } | undefined) {
+    this.inner.within = call;
   }
 
   test(): boolean {

@@ -50,6 +50,8 @@ const HISTORY = 128;
 
 /** The collective calls of one channel (one communicator), run in call order. */
 export class Sequencer implements CallHost {
+  /** Set by the API layer (`Intracomm`): the name deadlock reports give the communicator. */
+  communicatorName: string | undefined = undefined;
   private calls = 0;
   private readonly history: (Signature | undefined)[] = new Array<Signature | undefined>(HISTORY);
   private running: CollectiveRun<unknown> | undefined;
@@ -157,7 +159,10 @@ export class CollectiveRun<T> implements Operation {
    */
   begin(parkedOn?: Operation, pending?: Promise<void>): void {
     this.generator = this.algorithm(this.call);
-    if (parkedOn !== undefined && pending !== undefined) this.park(parkedOn, pending);
+    if (parkedOn !== undefined && pending !== undefined) {
+      parkedOn.within = this.call;
+      this.park(parkedOn, pending);
+    }
     this.pump();
   }
 
@@ -208,6 +213,8 @@ export class CollectiveRun<T> implements Operation {
       if (this.advance()) return;
       if (this.parked !== undefined) return;
       const blocker = this.blocker!;
+      // A wait may end in the transport's deadlock report, which then names this call.
+      blocker.within = this.call;
       const pending = blocker.wait();
       if (blocker.test()) continue;
       this.park(blocker, pending);

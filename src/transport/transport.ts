@@ -47,6 +47,12 @@ export interface Operation {
    * What this operation is, for deadlock reports: `Send(dest=1, tag=0, 8000000 bytes)`.
    */
   describe(): string;
+  /**
+   * Optional: the larger call this operation is part of, set by the collective layer before it waits for it,
+   * so that a transport that reports waits names that call (`Bcast(root=0, 4 bytes) on MPI_COMM_WORLD`)
+   * rather than the message under it.
+   */
+  within?: { readonly text: string } | undefined;
 }
 
 /**

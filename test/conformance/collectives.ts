@@ -558,7 +558,20 @@ for (const scale of [1, 3000]) {
   const recv = new Int32Array(counts[rank]!);
   await comm.Reduce_scatter(send, recv, counts, MPI.SUM);
   same(Array.from(recv), expect, `Reduce_scatter (scale ${scale})`);
+  // without recvcounts each rank gets what its receive buffer holds: the counts are gathered (mpi4py)
+  const sized = new Int32Array(counts[rank]!).fill(-1);
+  await comm.Reduce_scatter(send, sized, null, MPI.SUM);
+  same(Array.from(sized), expect, `Reduce_scatter without recvcounts (scale ${scale})`);
+  // nonblocking, with the next collective started at different times: the calls still match in call order
+  const sizedToo = new Int32Array(counts[rank]!).fill(-1);
+  const pending = comm.Ireduce_scatter(send, sizedToo);
+  if (rank === 0) await sleep(20);
+  const next = comm.allreduce(rank);
+  await pending.Wait();
+  same(Array.from(sizedToo), expect, `Ireduce_scatter without recvcounts (scale ${scale})`);
+  same(await next, (size * (size - 1)) / 2, 'a collective started while an Ireduce_scatter without recvcounts runs');
   const inPlace = Int32Array.from(send);
+  await rejectsWith(comm.Reduce_scatter(MPI.IN_PLACE, inPlace, null, MPI.SUM), MPI.ERR_COUNT, /recvcounts/);
   await comm.Reduce_scatter(MPI.IN_PLACE, inPlace, counts, MPI.SUM);
   same(Array.from(inPlace.subarray(0, counts[rank])), expect, `Reduce_scatter IN_PLACE (scale ${scale})`);
   const n = 2 * scale;
@@ -613,6 +626,95 @@ for (const scale of [1, 3000]) {
   // Collectives started together without waiting in between complete in call order.
   const values = await Promise.all([comm.allreduce(rank), comm.bcast(rank === 0 ? 'x' : undefined, 0), comm.allgather(rank)]);
   same(values, [(size * (size - 1)) / 2, 'x', ranks], 'collectives started together');
+}
+
+// ------------------------------------------------ message specs as in mpi4py
+// [buf, count, datatype] gives the count of each rank's block; null where a buffer does not matter; the same
+// memory as send and receive buffer means IN_PLACE.
+{
+  const root = size - 1;
+  const spare = 2; // elements past the blocks, which no call may touch
+  const gathered = new Int32Array(3 * size + spare);
+  for (const start of [
+    () => comm.Gather([Int32Array.of(rank, rank, rank, 99), 3, MPI.INT], rank === root ? [gathered, 3, MPI.INT] : null, root),
+    () => comm.Igather([Int32Array.of(rank, rank, rank), 3, MPI.INT], rank === root ? [gathered, 3, MPI.INT] : null, root).Wait(),
+    () => comm.Gatherv([Int32Array.of(rank, rank, rank), 3], rank === root ? [gathered, 3] : null, root),
+  ]) {
+    gathered.fill(-1);
+    await start();
+    if (rank === root) {
+      same(Array.from(gathered), [...ranks.flatMap((r) => [r, r, r]), -1, -1], 'Gather: the count of [buf, count, datatype] is per rank');
+    }
+  }
+  const source = rank === root ? Int32Array.from({ length: 2 * size + spare }, (_, k) => k) : null;
+  for (const start of [
+    (part: Int32Array) => comm.Scatter(source && [source, 2, MPI.INT], [part, 2, MPI.INT], root),
+    (part: Int32Array) => comm.Iscatter(source && [source, 2, MPI.INT], part, root).Wait(),
+    (part: Int32Array) => comm.Scatterv(source && [source, 2, MPI.INT], part, root),
+  ]) {
+    const part = Int32Array.of(-1, -1, -1);
+    await start(part.subarray(0, 2));
+    same(Array.from(part), [2 * rank, 2 * rank + 1, -1], 'Scatter: the count of [buf, count, datatype] is per rank');
+  }
+  const all = new Float64Array(2 * size + spare);
+  for (const start of [
+    () => comm.Allgather([Float64Array.of(rank, -rank, 7), 2, MPI.DOUBLE], [all, 2, MPI.DOUBLE]),
+    () => comm.Iallgather([Float64Array.of(rank, -rank), 2, MPI.DOUBLE], [all, 2]).Wait(),
+    () => comm.Allgatherv(Float64Array.of(rank, -rank), [all, 2, MPI.DOUBLE]),
+  ]) {
+    all.fill(-1);
+    await start();
+    same(Array.from(all), [...ranks.flatMap((r) => [r, -r]), -1, -1], 'Allgather: the count of [buf, count, datatype] is per rank');
+  }
+  const out = Int32Array.from({ length: 2 * size + spare }, (_, k) => rank * 100 + k);
+  const incoming = new Int32Array(2 * size + spare);
+  for (const start of [
+    () => comm.Alltoall([out, 2, MPI.INT], [incoming, 2, MPI.INT]),
+    () => comm.Ialltoall([out, 2], [incoming, 2]).Wait(),
+    () => comm.Alltoallv([out, 2, MPI.INT], [incoming, 2, MPI.INT]),
+  ]) {
+    incoming.fill(-1);
+    await start();
+    same(Array.from(incoming), [...ranks.flatMap((j) => [j * 100 + 2 * rank, j * 100 + 2 * rank + 1]), -1, -1],
+      'Alltoall: the count of [buf, count, datatype] is per rank');
+  }
+  // v-forms without counts split the buffer as evenly as it goes, the first blocks one longer (mpi4py)
+  const uneven = new Int32Array(2 * size + 1).fill(-1);
+  await comm.Allgatherv(new Int32Array(rank === 0 ? 3 : 2).fill(rank), uneven);
+  same(Array.from(uneven), [0, 0, 0, ...ranks.slice(1).flatMap((r) => [r, r])], 'Allgatherv: uneven blocks without counts');
+  // null where the buffer does not matter: Gather and Reduce off the root, Scatter's send buffer off the root
+  const rootSum = rank === root ? new Float64Array(1) : null;
+  await comm.Reduce(Float64Array.of(rank), rootSum, MPI.SUM, root);
+  if (rank === root) same(rootSum![0], (size * (size - 1)) / 2, 'Reduce with null off the root');
+  const mine = new Int32Array(1);
+  await comm.Scatterv(rank === root ? [Int32Array.from(ranks, (r) => r * 5), [ranks.map(() => 1), null]] : null,
+    rank === root ? MPI.IN_PLACE : mine, root);
+  if (rank !== root) same(mine[0], rank * 5, 'Scatterv with null displacements, IN_PLACE at the root, null elsewhere');
+  // the same memory as send and receive buffer is IN_PLACE
+  const sums = Float64Array.of(rank, 1);
+  await comm.Allreduce(sums, sums, MPI.SUM);
+  same(Array.from(sums), [(size * (size - 1)) / 2, size], 'Allreduce(buf, buf)');
+  const prefix = Int32Array.of(rank + 1);
+  await comm.Scan(prefix, prefix, MPI.SUM);
+  same(prefix[0], ((rank + 1) * (rank + 2)) / 2, 'Scan(buf, buf)');
+  const total = Float64Array.of(rank);
+  await comm.Reduce(total, rank === root ? total : null, MPI.SUM, root);
+  same(total[0], rank === root ? (size * (size - 1)) / 2 : rank, 'Reduce(buf, buf) at the root');
+  const table = new Int32Array(size).fill(-1);
+  table[rank] = rank * 7;
+  await comm.Allgather(table.subarray(rank, rank + 1), table);
+  same(Array.from(table), ranks.map((r) => r * 7), 'Allgather of this rank\'s own block of the receive buffer');
+  const column = new Int32Array(size).fill(-1);
+  column[rank] = rank * 3;
+  await comm.Gather(rank === root ? column.subarray(root, root + 1) : Int32Array.of(rank * 3), rank === root ? column : null, root);
+  if (rank === root) same(Array.from(column), ranks.map((r) => r * 3), 'Gather of the root\'s own block');
+  const dealt = Int32Array.from(ranks, (r) => r * 9);
+  const got = rank === root ? dealt.subarray(root, root + 1) : new Int32Array(1);
+  await comm.Scatter(rank === root ? dealt : null, got, root);
+  same(got[0], rank * 9, 'Scatter into the root\'s own block');
+  const swapped = Int32Array.from(ranks, (j) => rank * 100 + j);
+  await comm.Alltoall(swapped, swapped);
+  same(Array.from(swapped), ranks.map((j) => j * 100 + rank), 'Alltoall(buf, buf)');
 }
 
 // ------------------------------------------- collectives on split communicators

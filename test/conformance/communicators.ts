@@ -79,6 +79,13 @@ async function rejectsWith(promise: Promise<unknown>, errorClass: number, patter
   assert.deepEqual(group.Range_incl([[size - 1, 0, -1]]).Translate_ranks(undefined, group),
     Array.from({ length: size }, (_, i) => size - 1 - i));
   assert.throws(() => group.Incl([size]), (e: MPIError) => e.error_class === MPI.ERR_RANK);
+  // repeated ranks, PROC_NULL kept, the world's group by default (mpi4py)
+  assert.deepEqual(group.Translate_ranks([0, 0, MPI.PROC_NULL, size - 1, 0], evens),
+    [0, 0, MPI.PROC_NULL, (size - 1) % 2 === 0 ? (size - 1) / 2 : MPI.UNDEFINED, 0]);
+  assert.deepEqual(odds.Translate_ranks([0, 0]), [1, 1]);
+  assert.deepEqual(evens.Translate_ranks(), Array.from({ length: evens.size }, (_, i) => 2 * i));
+  assert.deepEqual(group.Translate_ranks(null, null), Array.from({ length: size }, (_, i) => i));
+  assert.throws(() => group.Translate_ranks([size], evens), (e: MPIError) => e.error_class === MPI.ERR_RANK);
 
   // Create: collective over world, null outside the group
   const evenComm = await world.Create(evens);
@@ -106,6 +113,17 @@ async function rejectsWith(promise: Promise<unknown>, errorClass: number, patter
   assert.deepEqual(MPI.Compute_dims(7, 2), [7, 1]);
   assert.throws(() => MPI.Compute_dims(10, [3, 0]), (e: MPIError) => e.error_class === MPI.ERR_DIMS && /do not fit/.test(e.message));
   await rejectsWith(world.Create_cart([size + 1, 1], [false, false]), MPI.ERR_DIMS, /needs \d+ ranks/);
+  // zero dimensions: a grid of one cell, rank 0 alone; COMM_NULL elsewhere
+  const point = await world.Create_cart([]);
+  if (rank === 0) {
+    assert.equal(point!.size, 1);
+    assert.equal(point!.ndim, 0);
+    assert.deepEqual(point!.Get_topo(), [[], [], []]);
+    assert.deepEqual(await point!.allgather('alone'), ['alone']);
+    point!.Free();
+  } else {
+    assert.equal(point, null);
+  }
 
   const dims = MPI.Compute_dims(size, 2);
   for (const periodic of [false, true]) {

@@ -87,9 +87,10 @@ if (rank === 0) {
   const send = comm.isend([rank, 'x'], right, 8);
   assert.deepEqual(await receive.wait(), [left, 'x']);
   assert.equal(await send.wait(), undefined);
-  const [flag, again] = receive.test();
-  assert.equal(flag, true);
-  assert.deepEqual(again, [left, 'x']);
+  // completed, the request is inactive: it gives nothing twice (mpi4py: (True, None))
+  assert.equal(receive.isActive, false);
+  assert.deepEqual(receive.test(), [true, undefined]);
+  assert.equal(await receive.wait(), undefined);
 
   const receives = [comm.irecv(left, 9), comm.irecv(left, 10)];
   const sends = [comm.isend('nine', right, 9), comm.isend('ten', right, 10)];
@@ -115,6 +116,72 @@ if (rank === 0) {
   await comm.Barrier();
   await comm.send('fourteen', right, 14);
   assert.equal(await fourteen.wait(), 'fourteen');
+}
+
+// completed requests become inactive: MPI.REQUEST_NULL in the caller's array, never reported twice
+{
+  type Request = InstanceType<typeof MPI.Request>;
+  const empty = (st: InstanceType<typeof MPI.Status>): number[] => [st.Get_source(), st.Get_tag(), st.Get_count()];
+  const st = new MPI.Status();
+  st.Set_source(3);
+  await MPI.REQUEST_NULL.Wait(st);
+  assert.deepEqual(empty(st), [MPI.ANY_SOURCE, MPI.ANY_TAG, 0]);
+  assert.deepEqual(MPI.REQUEST_NULL.test(), [true, undefined]);
+  assert.equal(MPI.REQUEST_NULL.isActive, false);
+
+  const requests: Request[] = [comm.irecv(left, 40), comm.irecv(left, 41), comm.Irecv(new Int32Array(1), left, 42)];
+  const held = requests[1]!;
+  await comm.send('forty-one', right, 41);
+  assert.deepEqual(await MPI.Request.waitany(requests, st), [1, 'forty-one']);
+  assert.equal(st.Get_tag(), 41);
+  assert.equal(requests[1], MPI.REQUEST_NULL);
+  assert.equal(held.isActive, false);
+  assert.equal(await held.wait(), undefined);
+  assert.deepEqual(MPI.Request.testany(requests), [MPI.UNDEFINED, false, undefined]);
+  assert.deepEqual(MPI.Request.Testsome(requests), []);
+  assert.equal(MPI.Request.Testall(requests), false);
+  await comm.Barrier(); // the left neighbour sends 40 and 42 only once this rank has checked they are not there
+  await comm.send('forty', right, 40);
+  await comm.Send(Int32Array.of(42), right, 42);
+  const indices: number[] = [];
+  const values: unknown[] = [];
+  const statuses: InstanceType<typeof MPI.Status>[] = [];
+  while (indices.length < 2) {
+    const [some, got] = await MPI.Request.waitsome(requests, statuses);
+    indices.push(...some!);
+    values.push(...got!);
+  }
+  assert.deepEqual(indices.sort(), [0, 2]);
+  assert.deepEqual(values.filter((v) => v !== undefined), ['forty']);
+  assert.ok(requests.every((r) => r === MPI.REQUEST_NULL));
+  // all inactive: MPI.UNDEFINED with an empty status, mpi4py's None for the *some calls
+  assert.equal(await MPI.Request.Waitany(requests, st), MPI.UNDEFINED);
+  assert.deepEqual(empty(st), [MPI.ANY_SOURCE, MPI.ANY_TAG, 0]);
+  assert.deepEqual(await MPI.Request.waitany(requests), [MPI.UNDEFINED, undefined]);
+  assert.deepEqual(MPI.Request.testany(requests), [MPI.UNDEFINED, true, undefined]);
+  assert.deepEqual(MPI.Request.Testany([]), [MPI.UNDEFINED, true]);
+  assert.equal(await MPI.Request.Waitsome(requests), undefined);
+  assert.equal(MPI.Request.Testsome(requests), undefined);
+  assert.deepEqual(await MPI.Request.waitsome(requests), [undefined, undefined]);
+  assert.deepEqual(MPI.Request.testsome(requests), [undefined, undefined]);
+  assert.deepEqual(await MPI.Request.waitall(requests), [undefined, undefined, undefined]);
+  assert.deepEqual(MPI.Request.testall(requests), [true, [undefined, undefined, undefined]]);
+  // REQUEST_NULL next to active requests: skipped by waitall, the others completed once
+  const mixed: Request[] = [MPI.REQUEST_NULL, comm.irecv(left, 43), MPI.REQUEST_NULL];
+  await comm.send(43, right, 43);
+  assert.deepEqual(await MPI.Request.waitall(mixed), [undefined, 43, undefined]);
+  assert.ok(mixed.every((r) => r === MPI.REQUEST_NULL));
+  const twice: Request[] = [comm.irecv(left, 44)];
+  await comm.send(44, right, 44);
+  assert.deepEqual(await MPI.Request.waitany(twice), [0, 44]);
+  assert.deepEqual(await MPI.Request.waitany(twice), [MPI.UNDEFINED, undefined]);
+  // Get_status says complete without completing: the value is still there for wait
+  const peek = comm.irecv(left, 45);
+  await comm.send(45, right, 45);
+  while (!peek.Get_status(st)) await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(st.Get_tag(), 45);
+  assert.equal(peek.isActive, true);
+  assert.equal(await peek.wait(), 45);
 }
 
 // sendrecv around the ring
@@ -193,6 +260,11 @@ for (const Kind of [BigInt64Array, BigUint64Array] as const) {
   assert.deepEqual(Array.from(doubles.subarray(0, 2)), [1.5, 2.5]);
   assert.equal(s.Get_count(MPI.DOUBLE), 2);
   assert.equal(s.Get_count(new MPI.Datatype('MPI_THREE', 3, 'byte', 999, undefined)), MPI.UNDEFINED);
+  // a bad datatype is an error, not a count (MPI.UNDEFINED is a count that does not divide)
+  for (const bad of [null, 8, 'MPI_DOUBLE', {}, new MPI.Datatype('MPI_EMPTY', 0, 'byte', 998, undefined)]) {
+    throwsWith(() => s.Get_count(bad as never), MPI.ERR_TYPE, /Status\.Get_count: invalid datatype/);
+    throwsWith(() => s.Get_elements(bad as never), MPI.ERR_TYPE, /Status\.Get_elements: invalid datatype/);
+  }
 }
 // Ssend and Issend of buffers; Sendrecv_replace; Probe sizing a buffer
 {
@@ -242,6 +314,16 @@ for (const shared of [false, true]) {
   assert.equal(s.Get_source(), MPI.PROC_NULL);
   assert.equal(s.Get_count(), 0);
   assert.equal(await comm.recv(MPI.PROC_NULL), undefined);
+  // the buffer of a message to or from PROC_NULL is never read: null will do (mpi4py)
+  await comm.Send(null, MPI.PROC_NULL);
+  s.Set_source(0);
+  await comm.Recv(null, MPI.PROC_NULL, 0, s);
+  assert.equal(s.Get_source(), MPI.PROC_NULL);
+  await comm.Sendrecv(null, MPI.PROC_NULL, 0, null, MPI.PROC_NULL);
+  await comm.Isend(null, MPI.PROC_NULL).Wait();
+  await comm.Irecv(null, MPI.PROC_NULL).Wait();
+  await rejectsWith(comm.Recv(null, left, 0), MPI.ERR_BUFFER, /receive buffer is required/);
+  await rejectsWith(comm.Send(null, right, 0), MPI.ERR_BUFFER, /got null/);
 }
 // COMM_SELF talks to itself
 {

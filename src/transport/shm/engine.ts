@@ -114,6 +114,8 @@ abstract class ShmOperation implements Operation, Waitable {
   envelope: Envelope | undefined = undefined;
   data: Uint8Array | undefined = undefined;
   error: Error | undefined = undefined;
+  /** The collective call this operation is part of, if any (see `Operation.within`). */
+  within: { readonly text: string } | undefined = undefined;
 
   constructor(protected readonly engine: ShmEngine) {}
 
@@ -144,6 +146,7 @@ export class SendOperation extends ShmOperation {
   }
 
   describe(): string {
+    if (this.within !== undefined) return `${this.within.text}, waiting for rank ${this.destLabel} to receive`;
     return `${this.sync ? 'Ssend' : 'Send'}(dest=${this.destLabel}, tag=${this.tag}, ${this.bytes} bytes)` +
       ' waiting for a matching receive';
   }
@@ -168,6 +171,9 @@ export class RecvOperation extends ShmOperation {
   }
 
   describe(): string {
+    if (this.within !== undefined) {
+      return `${this.within.text}, waiting for ${this.sourceLabel === ANY ? 'any rank' : `rank ${this.sourceLabel}`}`;
+    }
     const source = this.sourceLabel === ANY ? 'ANY_SOURCE' : String(this.sourceLabel);
     const tag = this.tag === ANY ? 'ANY_TAG' : String(this.tag);
     return `Recv(source=${source}, tag=${tag}${this.into ? `, ${this.into.byteLength}-byte buffer` : ''})`;

@@ -53,6 +53,8 @@ class Arrival implements Operation, Waitable {
   readonly data: Uint8Array | undefined = undefined;
   readonly error: Error | undefined = undefined;
   value = 0;
+  /** The collective call waiting, if any (see `Operation.within`): one Arrival serves every call on its word. */
+  within: { readonly text: string } | undefined = undefined;
 
   /** @param awaitedRank - the member that raises the word */
   constructor(private readonly engine: ShmEngine, private readonly index: number, readonly awaitedRank: number,
@@ -72,7 +74,7 @@ class Arrival implements Operation, Waitable {
   }
 
   describe(): string {
-    return `${this.what}: waiting for rank ${this.awaitedRank}`;
+    return `${this.within?.text ?? this.what}, waiting for rank ${this.awaitedRank}`;
   }
 }
 
