@@ -28,6 +28,50 @@ describe('ordering and loss', () => {
   });
 });
 
+describe('delivery after the sender is done', () => {
+  for (const mode of ['objects', 'timer']) {
+    it(`${mode}: 3000 queued sends arrive although the sender ${mode === 'objects' ? 'ended' : 'awaits a timer'}`, async () => {
+      const result = await launch('test/programs/early_finish.ts', 2, [mode], { timeoutMs: 60_000 });
+      assert.equal(result.stderr, '');
+      assert.equal(result.code, 0);
+      assert.deepEqual(linesStartingWith(result.stdout, 'rank'), ['rank 0 done', 'rank 1 received 3000']);
+    });
+  }
+
+  it('large sends never waited for arrive after their sender ended', async () => {
+    const result = await launch('test/programs/early_finish.ts', 2, ['large'], { timeoutMs: 60_000 });
+    assert.equal(result.stderr, '');
+    assert.equal(result.code, 0);
+    assert.deepEqual(linesStartingWith(result.stdout, 'rank'), ['rank 0 done', 'rank 1 received 2 large messages']);
+  });
+
+  it('reports a finished rank whose messages are never received, with what it still holds', async () => {
+    const result = await launch('test/programs/early_finish.ts', 2, ['never'], { timeoutMs: 20_000 });
+    assert.equal(result.code, 3);
+    assert.match(result.stderr, /deadlock: every rank is blocked/);
+    assert.match(result.stderr, /rank 0: finished, still holding \d+ undelivered messages to rank 1\n/);
+    assert.match(result.stderr, /rank 1: finished\n/);
+    assert.match(result.stderr, /hint: a rank whose script is over stays until the messages it sent are received/);
+    assert.ok(result.ms < 10_000, `took ${result.ms} ms`);
+  });
+});
+
+describe('waits never block before returning their Promise', () => {
+  it('a receive started before the send in the same tick costs no sleep: 200 exchanges per form in well under 1 s', async () => {
+    const result = await launch('test/programs/recv_first.ts', 2, [], { timeoutMs: 120_000 });
+    assert.equal(result.stderr, '');
+    assert.equal(result.code, 0);
+    const times = new Map(result.stdout.trim().split('\n').map((line) => {
+      const [name, ms] = line.split(' ');
+      return [name!, Number(ms)] as const;
+    }));
+    assert.deepEqual([...times.keys()], ['recv-send', 'Recv-Send', 'Irecv-Isend-Wait', 'irecv-wait-send', 'Waitall-Send',
+      'waitany-send', 'probe-send', 'Ssend-Recv', 'recv-allreduce-send']);
+    // A 20 ms sleep per exchange, the fault this guards against, makes 4 s.
+    for (const [name, ms] of times) assert.ok(ms < 1000, `${name}: 200 exchanges took ${ms} ms`);
+  });
+});
+
 describe('large messages', () => {
   it('stream through a bounded pipe: 24 MB messages with a 4 MiB heap, every form', async () => {
     const result = await launch('test/programs/large_messages.ts', 3, [], { launcherArgs: ['--heap-size', '4194304'] });
