@@ -205,7 +205,8 @@ class Job {
       const at = waitTextOffset(this.memory.size, r.slot);
       const length = Atomics.load(this.control, rankBase(r.slot) + Slot.WAIT_TEXT_LENGTH);
       const what = text.decode(bytes.slice(at, at + length));
-      if (Atomics.load(this.control, rankBase(r.slot) + Slot.STATE) !== RankState.DRAINING) return `  ${r.label}: blocked in ${what}`;
+      const state = Atomics.load(this.control, rankBase(r.slot) + Slot.STATE);
+      if (state !== RankState.DRAINING) return `  ${r.label}: blocked in ${what}`;
       draining = true;
       return `  ${r.label}: finished, still holding ${what}`;
     });
