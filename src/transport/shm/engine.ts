@@ -15,6 +15,12 @@
  * sender's arena (pipeline.ts). A receive whose buffer is too small fails
  * with `ERR_TRUNCATE` and leaves the message queued.
  *
+ * A record that does not fit its ring waits in a per-destination outbox. The
+ * outbox and unfinished pipes move on from the event loop too, whatever the
+ * rank's script does next, and keep its thread alive until they are done:
+ * a completed send is delivered even if its sender's script ends (as
+ * `MPI_Finalize` would wait for it).
+ *
  * Unfinished: `MPI_Cancel`.
  *
  * @module
@@ -452,8 +458,9 @@ export class ShmEngine {
       const target = into === undefined ? new Uint8Array(bytes) : into.subarray(0, bytes);
       const pipe = new InboundPipe(memory.buffer as SharedArrayBuffer, offset, target, () => this.wakeIfAsleep(source));
       pipe.drain();
-      if (pipe.complete) this.finishPipe(op, pipe, source, tag, request);
-      else {
+      if (pipe.complete) {
+        this.finishPipe(op, pipe, source, tag, request);
+      } else {
         this.inPipes.push({ pipe, op, source, tag, request });
         this.scheduleIdleCheck();
       }
