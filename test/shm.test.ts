@@ -61,18 +61,22 @@ describe('delivery after the sender is done', () => {
 });
 
 describe('waits never block before returning their Promise', () => {
-  it('a receive started before the send in the same tick costs no sleep: 200 exchanges per form in well under 1 s', async () => {
+  it('a receive started before the send in the same tick costs no sleep: 200 exchanges per form', async () => {
     const result = await launch('test/programs/recv_first.ts', 2, [], { timeoutMs: 120_000 });
     assert.equal(result.stderr, '');
     assert.equal(result.code, 0);
     const times = new Map(result.stdout.trim().split('\n').map((line) => {
-      const [name, ms] = line.split(' ');
-      return [name!, Number(ms)] as const;
+      const [name, total, median] = line.split(' ');
+      return [name!, { total: Number(total), median: Number(median) }] as const;
     }));
     assert.deepEqual([...times.keys()], ['recv-send', 'Recv-Send', 'Irecv-Isend-Wait', 'irecv-wait-send', 'Waitall-Send',
       'waitany-send', 'probe-send', 'Ssend-Recv', 'recv-allreduce-send']);
-    // A 20 ms sleep per exchange, the fault this guards against, makes 4 s.
-    for (const [name, ms] of times) assert.ok(ms < 1000, `${name}: 200 exchanges took ${ms} ms`);
+    // The fault this guards against sleeps 20 ms in every exchange: 4 s per form. A quiet machine takes 2-20 ms per
+    // form; the bounds leave room for a machine shared with other jobs.
+    for (const [name, { total, median }] of times) {
+      assert.ok(median < 2, `${name}: the median exchange took ${median} ms`);
+      assert.ok(total < 2000, `${name}: 200 exchanges took ${total} ms`);
+    }
   });
 });
 
