@@ -18,13 +18,65 @@ describe('point-to-point conformance', () => {
 });
 
 describe('ordering and loss', () => {
-  it('delivers 1,000,000 messages among 4 ranks once, intact and in order', async () => {
-    const result = await launch('test/programs/stress.ts', 4, ['1000000'], { timeoutMs: 600_000 });
+  it('delivers 200,000 messages of 0 B to 1 MiB among 4 ranks once, intact and in order, with senders ending early', async () => {
+    const result = await launch('test/programs/stress.ts', 4, ['200000'], { timeoutMs: 600_000 });
     assert.equal(result.stderr, '');
     assert.equal(result.code, 0);
-    const match = /stress ok messages=(\d+)/.exec(result.stdout);
-    assert.ok(match, result.stdout);
-    assert.ok(Number(match[1]) >= 1_000_000, `only ${match[1]} messages`);
+    const counts = [...result.stdout.matchAll(/^stress rank (\d) sent=(\d+) received=(\d+) sent_bytes=(\d+) received_bytes=(\d+)/gm)]
+      .map((m) => m.slice(1).map(Number));
+    assert.deepEqual(counts.map(([rank]) => rank).sort(), [0, 1, 2, 3], result.stdout);
+    const sum = (column: number): number => counts.reduce((total, row) => total + row[column]!, 0);
+    assert.equal(sum(1), 200_000, 'messages sent');
+    assert.equal(sum(2), 200_000, 'messages received and checked');
+    assert.equal(sum(3), sum(4), 'bytes sent and received');
+  });
+});
+
+describe('delivery after the sender is done', () => {
+  for (const mode of ['objects', 'timer']) {
+    it(`${mode}: 3000 queued sends arrive although the sender ${mode === 'objects' ? 'ended' : 'awaits a timer'}`, async () => {
+      const result = await launch('test/programs/early_finish.ts', 2, [mode], { timeoutMs: 60_000 });
+      assert.equal(result.stderr, '');
+      assert.equal(result.code, 0);
+      assert.deepEqual(linesStartingWith(result.stdout, 'rank'), ['rank 0 done', 'rank 1 received 3000']);
+    });
+  }
+
+  it('large sends never waited for arrive after their sender ended', async () => {
+    const result = await launch('test/programs/early_finish.ts', 2, ['large'], { timeoutMs: 60_000 });
+    assert.equal(result.stderr, '');
+    assert.equal(result.code, 0);
+    assert.deepEqual(linesStartingWith(result.stdout, 'rank'), ['rank 0 done', 'rank 1 received 2 large messages']);
+  });
+
+  it('reports a finished rank whose messages are never received, with what it still holds', async () => {
+    const result = await launch('test/programs/early_finish.ts', 2, ['never'], { timeoutMs: 20_000 });
+    assert.equal(result.code, 3);
+    assert.match(result.stderr, /deadlock: every rank is blocked/);
+    assert.match(result.stderr, /rank 0: finished, still holding \d+ undelivered messages to rank 1\n/);
+    assert.match(result.stderr, /rank 1: finished\n/);
+    assert.match(result.stderr, /hint: a rank whose script is over stays until the messages it sent are received/);
+    assert.ok(result.ms < 10_000, `took ${result.ms} ms`);
+  });
+});
+
+describe('waits never block before returning their Promise', () => {
+  it('a receive started before the send in the same tick costs no sleep: 200 exchanges per form', async () => {
+    const result = await launch('test/programs/recv_first.ts', 2, [], { timeoutMs: 120_000 });
+    assert.equal(result.stderr, '');
+    assert.equal(result.code, 0);
+    const times = new Map(result.stdout.trim().split('\n').map((line) => {
+      const [name, total, median] = line.split(' ');
+      return [name!, { total: Number(total), median: Number(median) }] as const;
+    }));
+    assert.deepEqual([...times.keys()], ['recv-send', 'Recv-Send', 'Irecv-Isend-Wait', 'irecv-wait-send', 'Waitall-Send',
+      'waitany-send', 'probe-send', 'Ssend-Recv', 'recv-allreduce-send']);
+    // The fault this guards against sleeps 20 ms in every exchange: 4 s per form. A quiet machine takes 2-20 ms per
+    // form; the bounds leave room for a machine shared with other jobs.
+    for (const [name, { total, median }] of times) {
+      assert.ok(median < 2, `${name}: the median exchange took ${median} ms`);
+      assert.ok(total < 2000, `${name}: 200 exchanges took ${total} ms`);
+    }
   });
 });
 

@@ -109,6 +109,8 @@ export class Call {
     if (peer === undefined) return undefined;
     // A message of this very call may wait for a transport that receives by probing (mpi) to take it.
     const queued = this.channel.iprobe(peer, ANY_TAG);
+    // The probe read what has arrived: the awaited message may have come with the peer's next call right behind it.
+    if (op.test()) return undefined;
     if (queued !== undefined && queued.tag !== this.tag) return this.mismatch(peer, queued.tag, queued.byteLength, -1);
     const theirs = this.channel.peerCall?.(peer);
     if (theirs === undefined || theirs === this.tag || fieldsOf(theirs).seq !== (this.seq & 0x7f)) return undefined;

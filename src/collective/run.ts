@@ -47,6 +47,8 @@ const RESOLVED: Promise<void> = Promise.resolve();
 
 /** Remembered signatures of past calls, for mismatch errors. */
 const HISTORY = 128;
+/** Milliseconds between looks, while parked, at whether the awaited rank is in another call. */
+const STALL_CHECK_MS = 50;
 
 /** The collective calls of one channel (one communicator), run in call order. */
 export class Sequencer implements CallHost {
@@ -149,6 +151,7 @@ export class CollectiveRun<T> implements Operation {
   private settled: Promise<void> | undefined;
   private settle: (() => void) | undefined;
   private resumer: (() => void) | undefined;
+  private stallCheck: NodeJS.Timeout | undefined;
 
   constructor(private readonly sequencer: Sequencer, readonly call: Call,
     private readonly algorithm: (call: Call) => Algorithm<T>) {}
@@ -231,11 +234,24 @@ export class CollectiveRun<T> implements Operation {
     }
     this.parked = blocker;
     this.resumer ??= () => {
+      clearTimeout(this.stallCheck);
       this.parked = undefined;
       this.pump();
     };
+    // The peer may show that it is in another call only later (waits return at once and do not spin first):
+    // look again while parked. Unreferenced, the timer neither keeps the rank alive nor hides a deadlock.
+    this.stallCheck = setTimeout(this.checkStall, STALL_CHECK_MS).unref();
     void pending.then(this.resumer);
   }
+
+  /** While parked: fails the call if the awaited rank has turned out to be in another one. */
+  private readonly checkStall = (): void => {
+    const blocker = this.parked;
+    if (blocker === undefined || this.done) return;
+    const mismatch = this.call.stalled(blocker);
+    if (mismatch !== undefined) this.fail(mismatch);
+    else this.stallCheck = setTimeout(this.checkStall, STALL_CHECK_MS).unref();
+  };
 
   /** Advances without waiting; true once done. */
   private advance(): boolean {

@@ -7,7 +7,9 @@
  * `Abort` or exits non-zero, it stops the others and exits non-zero with a
  * message naming the rank; when every live rank is blocked in MPI calls that
  * no other rank can satisfy, it reports the deadlock (who waits for what) and
- * exits non-zero.
+ * exits non-zero. A rank whose script is over stays until the messages it
+ * queued are received; if their receivers never take them, that is a
+ * deadlock too, and the report says what the rank still holds.
  *
  * @module
  */
@@ -170,8 +172,8 @@ class Job {
 
   /**
    * A deadlock: every rank still running is parked on MPI operations alone
-   * (it published BLOCKED and has no timers or I/O of its own), and no
-   * message has moved for the whole timeout.
+   * (it published BLOCKED, or DRAINING once its script is over, and has no
+   * timers or I/O of its own), and no message has moved for the whole timeout.
    */
   private watchForDeadlock(): void {
     const live = this.ranks.filter((r) => !r.exited);
@@ -180,7 +182,10 @@ class Job {
     for (const r of this.ranks) {
       activity += Atomics.load(this.control, rankBase(r.slot) + Slot.PROGRESS);
     }
-    const blocked = live.every((r) => Atomics.load(this.control, rankBase(r.slot) + Slot.STATE) === RankState.BLOCKED);
+    const blocked = live.every((r) => {
+      const state = Atomics.load(this.control, rankBase(r.slot) + Slot.STATE);
+      return state === RankState.BLOCKED || state === RankState.DRAINING;
+    });
     const now = Date.now();
     if (!blocked || activity !== this.lastActivity) {
       this.lastActivity = activity;
@@ -194,16 +199,23 @@ class Job {
   private reportDeadlock(): void {
     const text = new TextDecoder();
     const bytes = new Uint8Array(this.memory.control);
+    let draining = false;
     const lines = this.ranks.map((r) => {
       if (r.exited) return `  ${r.label}: finished`;
       const at = waitTextOffset(this.memory.size, r.slot);
       const length = Atomics.load(this.control, rankBase(r.slot) + Slot.WAIT_TEXT_LENGTH);
-      return `  ${r.label}: blocked in ${text.decode(bytes.slice(at, at + length))}`;
+      const what = text.decode(bytes.slice(at, at + length));
+      const state = Atomics.load(this.control, rankBase(r.slot) + Slot.STATE);
+      if (state !== RankState.DRAINING) return `  ${r.label}: blocked in ${what}`;
+      draining = true;
+      return `  ${r.label}: finished, still holding ${what}`;
     });
     const sendsWaiting = lines.some((line) => /blocked in S?send\(/i.test(line));
     const report = `deadlock: every rank is blocked in a call that no other rank can satisfy\n${lines.join('\n')}` +
       (sendsWaiting ? '\nmpi4ts: hint: a blocking Send above the eager limit waits for its matching receive; ' +
-        'order sends and receives, or use Sendrecv or Isend/Irecv' : '');
+        'order sends and receives, or use Sendrecv or Isend/Irecv' : '') +
+      (draining ? '\nmpi4ts: hint: a rank whose script is over stays until the messages it sent are received; ' +
+        'post the matching receives' : '');
     this.fail(this.ranks.find((r) => !r.exited)!, report, DEADLOCK_EXIT_CODE);
   }
 }

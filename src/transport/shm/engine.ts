@@ -15,6 +15,12 @@
  * sender's arena (pipeline.ts). A receive whose buffer is too small fails
  * with `ERR_TRUNCATE` and leaves the message queued.
  *
+ * A record that does not fit its ring waits in a per-destination outbox. The
+ * outbox and unfinished pipes move on from the event loop too, whatever the
+ * rank's script does next, and keep its thread alive until they are done:
+ * a completed send is delivered even if its sender's script ends (as
+ * `MPI_Finalize` would wait for it).
+ *
  * Unfinished: `MPI_Cancel`.
  *
  * @module
@@ -34,6 +40,8 @@ import { Kind, RECORD_HEADER_BYTES, Ring, Word, readWide } from './ring.js';
 const ANY = -1;
 
 const RESOLVED: Promise<void> = Promise.resolve();
+/** Polls in one slice of a wait's spin, between which other microtasks run. */
+const SPIN_SLICE = 64;
 /** Below this many bytes a loop copies faster than making a view for `set`. */
 const SMALL_COPY = 64;
 
@@ -220,6 +228,14 @@ export class ShmEngine {
   private outboxCount = 0;
   private nextRequest = 1;
   private readonly waiters: Waiter[] = [];
+  /** Waits resolved so far: a phase of waiting ends when this moves. */
+  private settledCount = 0;
+  /** A spin is queued as a microtask (see {@link spin}). */
+  private spinning = false;
+  /** When the current spin ends, or 0 before its first slice. */
+  private spinEnd = 0;
+  private idleCheckScheduled = false;
+  /** The park loop runs (see {@link parkLoop}). */
   private parked = false;
   private readonly spinMillis: number;
   private readonly blockMillis: number;
@@ -302,7 +318,10 @@ export class ShmEngine {
     const pipe = new OutboundPipe(data, this.arena.buffer, offset, () => this.wakeIfAsleep(dest));
     this.inject(dest, Kind.PIPE, context, tag, bytes, request, offset, this.rank, undefined);
     pipe.fill();
-    if (!pipe.finished) this.outPipes.push(pipe);
+    if (!pipe.finished) {
+      this.outPipes.push(pipe);
+      this.scheduleIdleCheck();
+    }
     return op;
   }
 
@@ -316,22 +335,37 @@ export class ShmEngine {
     }
     queue.push({ kind, context, tag, payloadBytes, request, offset, arena, payload: payload?.slice() });
     this.outboxCount++;
-    this.outRings[dest]!.setProducerWaiting();
     this.flush(dest);
+    // The sender may finish or await a timer next: the queue must move without its MPI calls.
+    if (this.outboxCount > 0) this.scheduleIdleCheck();
   }
 
-  private flush(dest: number): void {
+  /**
+   * Moves queued records to `dest`'s ring while they fit; true if any moved.
+   * When the ring is full it asks the consumer to ring back once it has read
+   * (then tries once more, in case the consumer read in between).
+   */
+  private flush(dest: number): boolean {
     const queue = this.outbox[dest]!;
     const ring = this.outRings[dest]!;
     let sent = 0;
-    for (; sent < queue.length; sent++) {
+    let askedForRoom = false;
+    while (sent < queue.length) {
       const r = queue[sent]!;
-      if (!ring.push(r.kind, r.context, r.tag, r.payloadBytes, r.request, r.offset, r.arena, r.payload)) break;
+      if (ring.push(r.kind, r.context, r.tag, r.payloadBytes, r.request, r.offset, r.arena, r.payload)) {
+        sent++;
+      } else if (!askedForRoom) {
+        ring.setProducerWaiting();
+        askedForRoom = true;
+      } else {
+        break;
+      }
     }
-    if (sent === 0) return;
+    if (sent === 0) return false;
     queue.splice(0, sent);
     this.outboxCount -= sent;
     this.ringDoorbell(dest);
+    return true;
   }
 
   /**
@@ -429,8 +463,12 @@ export class ShmEngine {
       const pipe = new InboundPipe(memory.buffer as SharedArrayBuffer, memory.byteOffset + offset, target,
         () => this.wakeIfAsleep(source));
       pipe.drain();
-      if (pipe.complete) this.finishPipe(op, pipe, source, tag, request);
-      else this.inPipes.push({ pipe, op, source, tag, request });
+      if (pipe.complete) {
+        this.finishPipe(op, pipe, source, tag, request);
+      } else {
+        this.inPipes.push({ pipe, op, source, tag, request });
+        this.scheduleIdleCheck();
+      }
       return true;
     }
     if (into === undefined) op.data = memory.slice(offset, offset + bytes);
@@ -511,7 +549,7 @@ export class ShmEngine {
         }
       }
       if (this.outboxCount > 0) {
-        for (let dest = 0; dest < this.size; dest++) if (this.outbox[dest]!.length > 0) this.flush(dest);
+        for (let dest = 0; dest < this.size; dest++) if (this.outbox[dest]!.length > 0 && this.flush(dest)) handled = true;
       }
       if (this.progressPipes()) handled = true;
     } finally {
@@ -593,53 +631,113 @@ export class ShmEngine {
   // ----------------------------------------------------------------- waiting
 
   /**
-   * Resolves once `ready()` holds. Spins (polling) first, so that a message
-   * already on its way completes without a trip through the event loop; then,
-   * if the event loop has no timers or I/O pending, sleeps on the doorbell in
-   * `Atomics.wait` for a while (a wake-up there costs 15-30 us on 2 cores,
-   * against 35 us and more through the event loop); then parks on the
-   * doorbell with `Atomics.waitAsync`, leaving the event loop running.
+   * Resolves once `waitable` is ready. Never waits before returning the
+   * Promise: the caller's synchronous code (a send after this receive, say)
+   * must run first. The wait then spins (polling) in microtasks, so that a
+   * message already on its way completes without a trip through the event
+   * loop; then, once the microtasks are done and if the event loop has no
+   * timers or I/O pending, sleeps on the doorbell in `Atomics.wait` for a
+   * while (a wake-up there costs 15-30 us on 2 cores, against 35 us and more
+   * through the event loop); then parks on the doorbell with
+   * `Atomics.waitAsync`, leaving the event loop running. All pending waits
+   * share these phases.
    */
   waitUntil(waitable: Waitable): Promise<void> {
-    // The clock is read once per 64 polls: reading it costs as much as a poll.
-    let spinEnd = 0;
-    const source = waitable.spinSource ?? -1;
-    for (let spins = 1; ; spins++) {
-      // Watching the one ring that matters reads one cache line instead of two; a full poll now and then keeps
-      // everything else (queued sends, answers to ours) moving.
-      if (source >= 0 && (spins & 63) !== 0) this.pollSource(source);
-      else this.poll();
-      if (waitable.isReady()) return RESOLVED;
-      if ((spins & 63) === 0) {
-        const now = performance.now();
-        if (spinEnd === 0) spinEnd = now + this.spinMillis;
-        else if (now >= spinEnd) break;
-      }
-    }
-    if (!this.parked && this.blockMillis > 0 && !hasOtherWork() && this.blockUntil(waitable)) return RESOLVED;
     return new Promise<void>((resolve) => {
       this.waiters.push({ waitable, resolve });
-      if (!this.parked) void this.parkLoop();
+      if (!this.spinning) {
+        this.spinning = true;
+        this.spinEnd = 0;
+        queueMicrotask(this.spin);
+      }
     });
   }
 
   /**
-   * Sleeps in `Atomics.wait` until `waitable` is ready or {@link blockMillis}
-   * pass, and says whether it became ready. The thread sleeps in the kernel
-   * and a sender's `Atomics.notify` wakes it in microseconds, where a wake
+   * One slice of the spin: {@link SPIN_SLICE} polls, then it queues itself
+   * again behind the microtasks queued meanwhile, so that a Promise chain
+   * that will send what this rank waits for moves on while it spins. A wait
+   * that ends restarts the spin's clock: its continuation may well wait again.
+   */
+  private readonly spin = (): void => {
+    const waiters = this.waiters;
+    const settledBefore = this.settledCount;
+    for (let i = 1; i <= SPIN_SLICE && waiters.length > 0; i++) {
+      // Watching the one ring that can end the only wait reads one cache line instead of two; a full poll once a
+      // slice keeps everything else (queued sends, answers to ours) moving.
+      const source = waiters.length === 1 && i !== SPIN_SLICE ? waiters[0]!.waitable.spinSource ?? -1 : -1;
+      if (source >= 0) this.pollSource(source);
+      else this.poll();
+      this.settleWaiters();
+    }
+    if (waiters.length === 0) {
+      this.spinning = false;
+      if (this.busy) this.scheduleIdleCheck();
+      return;
+    }
+    const now = performance.now();
+    if (this.spinEnd === 0 || this.settledCount !== settledBefore) this.spinEnd = now + this.spinMillis;
+    if (now < this.spinEnd) {
+      queueMicrotask(this.spin);
+      return;
+    }
+    this.spinning = false;
+    this.scheduleIdleCheck();
+  };
+
+  /** Runs {@link idleCheck} once the microtasks queued so far (and the current macrotask) are done. */
+  private scheduleIdleCheck(): void {
+    if (this.idleCheckScheduled) return;
+    this.idleCheckScheduled = true;
+    setImmediate(this.idleCheck);
+  }
+
+  /**
+   * What a rank does when its JavaScript has nothing to run but waits, or
+   * has records still queued or pipes unfinished: sleep in `Atomics.wait` if
+   * that is safe, else park in the event loop. A parked rank's thread stays
+   * alive until its queued records and pipes are done, whatever its script
+   * does (MPI_Finalize would wait for them too).
+   */
+  private readonly idleCheck = (): void => {
+    this.idleCheckScheduled = false;
+    // A running spin or park loop comes back here, or needs nothing.
+    if (this.spinning || this.parked) return;
+    if (this.waiters.length > 0 && this.blockMillis > 0 && !hasOtherWork() && this.blockUntilSettled()) {
+      if (this.waiters.length > 0) {
+        this.spinning = true;
+        this.spinEnd = 0;
+        queueMicrotask(this.spin);
+      } else if (this.busy) {
+        this.scheduleIdleCheck();
+      }
+      return;
+    }
+    if (this.waiters.length > 0 || this.busy) void this.parkLoop();
+  };
+
+  /**
+   * Sleeps in `Atomics.wait` until a wait is over or {@link blockMillis}
+   * pass, and says whether a wait ended. The thread sleeps in the kernel and
+   * a sender's `Atomics.notify` wakes it in microseconds, where a wake
    * through `Atomics.waitAsync` and the event loop costs tens.
    */
-  private blockUntil(waitable: Waitable): boolean {
+  private blockUntilSettled(): boolean {
     const control = this.control;
     const deadline = performance.now() + this.blockMillis;
+    const settledBefore = this.settledCount;
     for (;;) {
-      if (Atomics.or(control, this.signalIndex, SLEEP_BIT) === 0 && !(this.busy && this.poll())
-        && !waitable.isReady()) {
-        Atomics.wait(control, this.signalIndex, SLEEP_BIT, Math.max(0, deadline - performance.now()));
+      if (Atomics.or(control, this.signalIndex, SLEEP_BIT) === 0 && !(this.busy && this.poll())) {
+        // A wait on a word that is not a ring (a barrier flag) may have ended just before the bit was set.
+        this.settleWaiters();
+        if (this.settledCount === settledBefore) {
+          Atomics.wait(control, this.signalIndex, SLEEP_BIT, Math.max(0, deadline - performance.now()));
+        }
       }
       Atomics.and(control, this.signalIndex, ~SLEEP_BIT);
       this.poll();
-      if (waitable.isReady()) return true;
+      this.settleWaiters();
+      if (this.settledCount !== settledBefore) return true;
       if (performance.now() >= deadline) return false;
     }
   }
@@ -653,8 +751,12 @@ export class ShmEngine {
       let kept = 0;
       for (let i = 0; i < waiters.length; i++) {
         const waiter = waiters[i]!;
-        if (waiter.waitable.isReady()) waiter.resolve();
-        else waiters[kept++] = waiter;
+        if (waiter.waitable.isReady()) {
+          waiter.resolve();
+          this.settledCount++;
+        } else {
+          waiters[kept++] = waiter;
+        }
       }
       waiters.length = kept;
     } finally {
@@ -662,16 +764,21 @@ export class ShmEngine {
     }
   }
 
+  /**
+   * Parks on the doorbell with `Atomics.waitAsync` while waits are pending
+   * or records and pipes remain to move: producers ring it for new records,
+   * consumers for room in a full ring and for pipe progress.
+   */
   private async parkLoop(): Promise<void> {
     this.parked = true;
-    // Atomics.waitAsync alone does not keep a worker's event loop alive.
+    // Atomics.waitAsync alone does not keep a worker's event loop alive, and a rank must not end with records queued.
     const keepAlive = setInterval(() => undefined, 1 << 30);
     const control = this.control;
     try {
-      while (this.waiters.length > 0) {
+      for (;;) {
         this.poll();
         this.settleWaiters();
-        if (this.waiters.length === 0) break;
+        if (this.waiters.length === 0 && !this.busy) break;
         // Announce the nap; a producer that sets a bit from now on will notify.
         if (Atomics.or(control, this.signalIndex, SLEEP_BIT) !== 0 || this.busy && this.poll()) {
           Atomics.and(control, this.signalIndex, ~SLEEP_BIT);
@@ -679,7 +786,7 @@ export class ShmEngine {
         }
         // A waiter on a word that is not a ring (a barrier flag) may have become ready just before the bit was set.
         this.settleWaiters();
-        if (this.waiters.length === 0) {
+        if (this.waiters.length === 0 && !this.busy) {
           Atomics.and(control, this.signalIndex, ~SLEEP_BIT);
           break;
         }
@@ -697,19 +804,41 @@ export class ShmEngine {
 
   /**
    * Tells the deadlock monitor that this rank waits for other ranks only,
-   * and on what. A rank that also has timers or I/O pending is not blocked:
-   * those may well be what lets the job go on.
+   * and on what: its pending waits, or, when it has none, that its script
+   * is over and only the receivers of its queued records can let it end. A
+   * rank that also has timers or I/O pending is not blocked: those may well
+   * be what lets the job go on.
    */
   private publishBlocked(): void {
-    const state = hasOtherWork() ? RankState.RUNNING : RankState.BLOCKED;
-    if (state === RankState.BLOCKED) {
-      const text = this.waiters.slice(0, 4).map((w) => w.waitable.describe()).join('; ')
-        + (this.waiters.length > 4 ? `; and ${this.waiters.length - 4} more` : '');
-      const at = waitTextOffset(this.size, this.rank);
-      const { written } = this.textEncoder.encodeInto(text, this.controlBytes.subarray(at, at + WAIT_TEXT_BYTES));
-      Atomics.store(this.control, this.slot(Slot.WAIT_TEXT_LENGTH), written);
+    if (hasOtherWork()) {
+      Atomics.store(this.control, this.slot(Slot.STATE), RankState.RUNNING);
+      return;
     }
-    Atomics.store(this.control, this.slot(Slot.STATE), state);
+    const waits = this.waiters.slice(0, 4).map((w) => w.waitable.describe());
+    if (this.waiters.length > 4) waits.push(`and ${this.waiters.length - 4} more`);
+    const text = [...waits, ...this.describeUndelivered()].join('; ');
+    const at = waitTextOffset(this.size, this.rank);
+    const { written } = this.textEncoder.encodeInto(text, this.controlBytes.subarray(at, at + WAIT_TEXT_BYTES));
+    Atomics.store(this.control, this.slot(Slot.WAIT_TEXT_LENGTH), written);
+    Atomics.store(this.control, this.slot(Slot.STATE), this.waiters.length > 0 ? RankState.BLOCKED : RankState.DRAINING);
+  }
+
+  /** What this rank still has to move: queued records per destination, and unfinished pipes. */
+  private describeUndelivered(): string[] {
+    const lines: string[] = [];
+    for (let dest = 0; dest < this.size; dest++) {
+      const queue = this.outbox[dest]!;
+      if (queue.length === 0) continue;
+      const acknowledgements = queue.reduce((n, r) => n + (r.kind === Kind.FIN ? 1 : 0), 0);
+      const messages = queue.length - acknowledgements;
+      const parts = [];
+      if (messages > 0) parts.push(plural(messages, 'undelivered message'));
+      if (acknowledgements > 0) parts.push(plural(acknowledgements, 'undelivered completion notice'));
+      lines.push(`${parts.join(' and ')} to rank ${dest}`);
+    }
+    if (this.outPipes.length > 0) lines.push(`${plural(this.outPipes.length, 'large send')} not fully read by the receiver`);
+    for (const { source } of this.inPipes) lines.push(`a large receive from rank ${source} not fully written by the sender`);
+    return lines;
   }
 
   /** Records that this rank called the collective of tag `tag` on `context` (see {@link announcement}). */
@@ -734,6 +863,11 @@ export class ShmEngine {
   allocateContext(): number {
     return Atomics.add(this.control, Global.NEXT_CONTEXT, CONTEXTS_PER_COMM);
   }
+}
+
+/** `count` and `noun`, the noun in the plural unless `count` is 1. */
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 /** Resources of the event loop that are not the engine's own keep-alive timer. */

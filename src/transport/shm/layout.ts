@@ -75,6 +75,11 @@ export const RankState = {
   RUNNING: 0,
   /** Parked on MPI operations only: only another rank can wake it. */
   BLOCKED: 1,
+  /**
+   * Its script is over but it still has records queued or pipes unfinished:
+   * it waits for their receivers only.
+   */
+  DRAINING: 2,
 } as const;
 
 /** Int32 index of a rank's first control word. */
