@@ -354,6 +354,7 @@ export class MpiCollectives implements Collectives {
           if (status[ST_ERROR] === 0) resolve();
           else reject(mpiError(native, status[ST_ERROR]!, call));
         },
+        describe: () => `${call.replace(/^MPI_/, '')} on ${on.name}`,
       });
     });
   }

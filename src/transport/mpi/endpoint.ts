@@ -418,6 +418,7 @@ export class MpiPointToPoint implements PointToPoint {
           }
           return true;
         },
+        describe: () => `Probe(source=${rankName(source)}, tag=${tagName(tag)}) on ${this.name}`,
       });
     });
   }
@@ -567,6 +568,8 @@ export class MpiEndpoint extends MpiPointToPoint implements Endpoint {
     this.check(call);
     const entry = process.argv[1];
     const viaLauncher = entry !== undefined && /^mpi4ts(\.js)?$/.test(basename(entry)) ? [entry] : [];
+    // From now on ranks may wait for the children, which the deadlock watch cannot see.
+    this.ctx.progress.watch?.stop();
     const handle = await this.constructBlocking(call, () => this.ctx.native.commSpawn(this.handle, process.execPath,
       [...process.execArgv, ...viaLauncher, resolve(command), ...args], maxprocs, root, process.cwd()));
     return MpiInterEndpoint.create(this.ctx, handle, `spawn of ${this.name}`, this);
