@@ -116,3 +116,14 @@ describe('--transport mpi options', () => {
     assert.doesNotMatch(quiet.stderr, /mpi4ts: /);
   });
 });
+
+describe('Split_type(COMM_TYPE_SHARED) under mpiexec', () => {
+  it('groups the ranks as Open MPI places them on nodes', async () => {
+    for (const ranks of [1, 3]) {
+      const result = await mpiexec(ranks, ['test/mpi/programs/split_type.ts']);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(linesStartingWith(result.stdout, 'split_type ok').length, ranks, result.stdout);
+      for (const line of linesStartingWith(result.stdout, 'split_type ok')) assert.match(line, new RegExp(` ${ranks}$`));
+    }
+  });
+});

@@ -51,6 +51,10 @@
  * the shm transport: Open MPI 4.1 rejects BAND on MPI_DOUBLE and SUM on
  * MPI_C_BOOL (`ERR_OP`) but allows SUM on MPI_BYTE and MPI_CHAR.
  *
+ * Over 2^31-1 bytes: Bcast takes any size (one MPI message, see the
+ * binding); reductions take up to 2^31-1 elements; the v-collectives'
+ * blocks must stay under 2^31 bytes (ERR_COUNT).
+ *
  * Unfinished: intercommunicator collectives, neighbourhood collectives,
  * persistent collectives; keeping the I-forms for the nonblocking API calls
  * (the {@link Collectives} interface would need to say which kind of call it
@@ -133,6 +137,7 @@ interface UserOpUse {
 const maxOp = new Op('MPI_MAX', true, () => undefined, () => undefined);
 const minOp = new Op('MPI_MIN', true, () => undefined, () => undefined);
 
+const INT_MAX = 2 ** 31 - 1;
 const ints = (list: readonly number[] | undefined): Int32Array | null => (list === undefined ? null : Int32Array.from(list));
 const sum = (list: readonly number[]): number => list.reduce((a, b) => a + b, 0);
 
@@ -433,6 +438,11 @@ export class MpiCollectives implements Collectives {
     let dt: number;
     let o: { index: number; user: boolean };
     try {
+      // MPI counts elements in an int here: Open MPI 4.1 has no large-count reductions.
+      if (bytes / datatype.size > INT_MAX) {
+        throw new MPIError(ErrorClass.ERR_COUNT, call, `${bytes / datatype.size} elements of ${datatype.name}: ` +
+          'reductions take at most 2^31-1 elements on the mpi transport');
+      }
       dt = datatypeIndex(native, datatype, call);
       o = opIndex(native, op, call);
     } catch (e) {

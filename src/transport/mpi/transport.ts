@@ -22,7 +22,7 @@
  * `MPI4TS_DEADLOCK_TIMEOUT` seconds (default 1; 0 turns the watch off).
  * `MPI4TS_VERBOSE=1` makes rank 0 say on stderr that the job runs here.
  *
- * Unfinished: Split_type, Comm_connect / accept, memory from MPI_Alloc_mem
+ * Unfinished: Comm_connect / accept, memory from MPI_Alloc_mem
  * (`alloc` returns plain memory, which MPI moves without copies anyway).
  *
  * @module
