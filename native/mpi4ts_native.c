@@ -28,8 +28,8 @@
  * GC cannot free memory MPI still writes to. `testSpin` polls a request for a
  * few microseconds in C; the JS side polls with back-off after that.
  *
- * Messages over INT_MAX bytes: point-to-point and Ibcast, through MPI-4's
- * large-count calls or a derived datatype (see span_of).
+ * Messages over INT_MAX bytes: point-to-point, through MPI-4's large-count
+ * calls or a derived datatype (see span_of); the JS side cuts broadcasts.
  *
  * Unfinished: large counts in the other collectives (ERR_COUNT), derived
  * datatypes of the user's own, persistent requests, Cancel,
@@ -263,15 +263,19 @@ static void write_status(const MPI_Status *st, int error) {
 }
 
 /*
- * Messages over 2^31-1 bytes (MPI counts are ints): MPI-4's large-count
- * calls (MPI_Isend_c, ...) where the library has them (MPICH 4; detected at
- * build time through MPI_VERSION >= 4), else one derived datatype for the
- * whole buffer: a contiguous type of 2^30-byte blocks, plus the remaining
+ * Point-to-point messages over 2^31-1 bytes (MPI counts are ints): MPI-4's
+ * large-count calls (MPI_Isend_c, ...) where the library has them (MPICH 4;
+ * detected at build time through MPI_VERSION >= 4), else one derived
+ * datatype for the whole buffer: a contiguous type of 2^30-byte blocks, plus the remaining
  * bytes, joined with MPI_Type_create_struct, and a count of 1. Its type
  * signature is the same sequence of MPI_BYTEs as a plain count would give, so
  * it matches any receive of bytes on the other side. Small buffers stay plain
  * MPI_BYTE counts.
  */
+#if MPI_VERSION >= 4
+#define HAVE_LARGE_COUNT 1
+#else
+#define HAVE_LARGE_COUNT 0
 #define LARGE_BLOCK ((size_t)1 << 30)
 
 typedef struct {
@@ -310,11 +314,6 @@ static int span_of(size_t len, byte_span *out) {
 static void span_done(byte_span *span) {
   if (span->owned) MPI_Type_free(&span->type);
 }
-
-#if MPI_VERSION >= 4
-#define HAVE_LARGE_COUNT 1
-#else
-#define HAVE_LARGE_COUNT 0
 #endif
 
 static double now_us(void) {
@@ -1225,7 +1224,11 @@ static int read_coll(napi_env env, coll_kind kind, napi_value *argv, coll_args *
   MPI_Comm_size(a->comm, &a->csize);
   MPI_Comm_rank(a->comm, &a->crank);
   if (kind == COLL_BARRIER) return 1;
-  if (kind == COLL_BCAST) return get_buf(env, argv[1], 0, &a->sbuf, &a->slen, &a->shave) && get_i32(env, argv[2], &a->root);
+  if (kind == COLL_BCAST) {
+    /* The JS side cuts larger broadcasts into pieces (see collectives.ts). */
+    if (!get_buf(env, argv[1], 0, &a->sbuf, &a->slen, &a->shave) || !get_i32(env, argv[2], &a->root)) return 0;
+    return a->slen <= (size_t)INT_MAX || coll_fail(env, "MPI_ERR_COUNT", "mpi4ts_native: ibcast of more than 2^31-1 bytes");
+  }
   if (!get_buf(env, argv[1], 1, &a->sbuf, &a->slen, &a->shave) || !get_buf(env, argv[2], 1, &a->rbuf, &a->rlen, &a->rhave))
     return 0;
   /* The v-collectives count this rank's own block in bytes, as an int (reductions count elements). */
@@ -1287,18 +1290,8 @@ static int coll_call(coll_kind kind, const coll_args *a, MPI_Request *req) {
   switch (kind) {
     case COLL_BARRIER:
       return MPI_Ibarrier(a->comm, req);
-    case COLL_BCAST: {
-#if HAVE_LARGE_COUNT
-      return MPI_Ibcast_c(a->sbuf, (MPI_Count)a->slen, MPI_BYTE, a->root, a->comm, req);
-#else
-      byte_span span;
-      int rc = span_of(a->slen, &span);
-      if (rc != MPI_SUCCESS) return rc;
-      rc = MPI_Ibcast(a->sbuf, span.count, span.type, a->root, a->comm, req);
-      span_done(&span);
-      return rc;
-#endif
-    }
+    case COLL_BCAST:
+      return MPI_Ibcast(a->sbuf, slen, MPI_BYTE, a->root, a->comm, req);
     case COLL_GATHERV:
       return MPI_Igatherv(send, slen, MPI_BYTE, a->rbuf, v[0], v[1], MPI_BYTE, a->root, a->comm, req);
     case COLL_SCATTERV:

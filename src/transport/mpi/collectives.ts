@@ -51,8 +51,8 @@
  * the shm transport: Open MPI 4.1 rejects BAND on MPI_DOUBLE and SUM on
  * MPI_C_BOOL (`ERR_OP`) but allows SUM on MPI_BYTE and MPI_CHAR.
  *
- * Over 2^31-1 bytes: Bcast takes any size (one MPI message, see the
- * binding); reductions take up to 2^31-1 elements; the v-collectives'
+ * Over 2^31-1 bytes: Bcast takes any size (in pieces of 1 GiB, one Ibcast
+ * each); reductions take up to 2^31-1 elements; the v-collectives'
  * blocks must stay under 2^31 bytes (ERR_COUNT).
  *
  * Unfinished: intercommunicator collectives, neighbourhood collectives,
@@ -138,6 +138,8 @@ const maxOp = new Op('MPI_MAX', true, () => undefined, () => undefined);
 const minOp = new Op('MPI_MIN', true, () => undefined, () => undefined);
 
 const INT_MAX = 2 ** 31 - 1;
+/** Bytes of one Ibcast of a broadcast over 2^31-1 bytes. */
+const BCAST_PIECE = 2 ** 30;
 const ints = (list: readonly number[] | undefined): Int32Array | null => (list === undefined ? null : Int32Array.from(list));
 const sum = (list: readonly number[]): number => list.reduce((a, b) => a + b, 0);
 
@@ -397,7 +399,16 @@ export class MpiCollectives implements Collectives {
   }
 
   bcast(buf: Uint8Array, root: number): Promise<void> {
-    return this.run('MPI_Bcast', buf.byteLength, (c) => this.ctx.native.ibcast(c, buf, root));
+    if (buf.byteLength <= BCAST_PIECE) return this.run('MPI_Bcast', buf.byteLength, (c) => this.ctx.native.ibcast(c, buf, root));
+    // Over 2^31-1 bytes, one Ibcast per piece, all started in this call so that every rank
+    // starts them in the same order among its other collectives (MPICH 4.0.2 fails an
+    // MPI_Ibcast_c, or an MPI_Ibcast of a derived datatype, of that size).
+    const pieces: Promise<void>[] = [];
+    for (let at = 0; at < buf.byteLength; at += BCAST_PIECE) {
+      const piece = buf.subarray(at, Math.min(at + BCAST_PIECE, buf.byteLength));
+      pieces.push(this.run('MPI_Bcast', piece.byteLength, (c) => this.ctx.native.ibcast(c, piece, root)));
+    }
+    return Promise.all(pieces).then(() => undefined);
   }
 
   gatherv(send: Uint8Array | undefined, recv: Uint8Array | undefined, counts: readonly number[] | undefined,
