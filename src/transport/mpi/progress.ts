@@ -143,6 +143,7 @@ export class Progress {
     if (r === undefined) return;
     this.requests.delete(id);
     this.pendingBytes -= r.bytes ?? 0;
+    this.lastProgress = performance.now();
     this.watch?.moved();
   }
 

@@ -67,14 +67,17 @@ export class MpiTransport implements Transport {
     this.worldSize = worldSize;
     const parent = native.commGetParent();
     this.parent = parent < 0 ? undefined : MpiInterEndpoint.create(ctx, parent, 'parent', this.world);
-    const timeout = envNumber('MPI4TS_DEADLOCK_TIMEOUT', 1);
     // A spawned job may wait for its parent, which the watch cannot see (see watchdog.ts).
-    if (timeout > 0 && this.parent === undefined) {
-      this.progress.watch = new DeadlockWatch(native, native.commDup(0), worldRank, worldSize, timeout * 1000,
-        (report) => {
+    if (this.parent === undefined) {
+      // Made whatever the timeout, so that ranks given different environments still agree on MPI_Comm_dup.
+      const watchComm = native.commDup(0);
+      const timeout = envNumber('MPI4TS_DEADLOCK_TIMEOUT', 1);
+      if (timeout > 0) {
+        this.progress.watch = new DeadlockWatch(native, watchComm, worldRank, worldSize, timeout * 1000, (report) => {
           process.stderr.write(`mpi4ts: ${report}\n`);
           this.abort(DEADLOCK_EXIT_CODE, 'deadlock');
         });
+      }
     }
   }
 
