@@ -97,8 +97,10 @@ export class DeadlockWatch {
     this.completeSends();
     const blocked = waiting !== undefined;
     if (this.rank !== 0) {
-      if (blocked && !this.reportedBlocked) this.send(0, TAG_STATE, { state: 'blocked', waiting: clip(waiting), round: 0 });
-      this.reportedBlocked = blocked;
+      if (blocked !== this.reportedBlocked) {
+        this.send(0, TAG_STATE, blocked ? { state: 'blocked', waiting: clip(waiting), round: 0 } : { state: 'moving', round: 0 });
+        this.reportedBlocked = blocked;
+      }
       for (let query = this.receive(TAG_QUERY); query !== undefined; query = this.receive(TAG_QUERY)) {
         const reply: RankReport = blocked ? { state: 'blocked', waiting: clip(waiting), round: query.round }
           : { state: 'moving', round: query.round };
