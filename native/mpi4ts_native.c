@@ -10,7 +10,7 @@
  *      Iscan, Iexscan, and the blocking Allgatherv, Reduce, Allreduce and
  *      Reduce_scatter for large payloads once every rank has arrived;
  *      user-defined reduction ops (§6.9.5 MPI_Op_create)
- *   §7 communicators: Comm_split, Comm_dup, Comm_create_group, Comm_free,
+ *   §7 communicators: Comm_split, Comm_split_type (COMM_TYPE_SHARED), Comm_dup, Comm_create_group, Comm_free,
  *      Group_translate_ranks, intercommunicators (Intercomm_create, _merge,
  *      Comm_remote_size / _group)
  *   §11.8 dynamic processes: Comm_spawn, Comm_get_parent
@@ -28,8 +28,11 @@
  * GC cannot free memory MPI still writes to. `testSpin` polls a request for a
  * few microseconds in C; the JS side polls with back-off after that.
  *
- * Unfinished: large counts (> INT_MAX bytes; MPI-4's _c bindings are not in
- * Open MPI 4.1), derived datatypes, persistent requests, Cancel,
+ * Messages over INT_MAX bytes: point-to-point, through MPI-4's large-count
+ * calls or a derived datatype (see span_of); the JS side cuts broadcasts.
+ *
+ * Unfinished: large counts in the other collectives (ERR_COUNT), derived
+ * datatypes of the user's own, persistent requests, Cancel,
  * intercommunicator collectives (the JS side builds them from point-to-point),
  * Comm_spawn_multiple, ports (Comm_connect / accept), one-sided, I/O.
  */
@@ -59,8 +62,11 @@
 #define RC_DONE (-1)  /* completed; status in statusBuffer */
 #define RC_ERROR (-2) /* failed; MPI error code in statusBuffer[ST_ERROR] */
 
-/* Layout of the shared status block (an Int32Array on the JS side). */
-enum { ST_SOURCE = 0, ST_TAG = 1, ST_COUNT = 2, ST_ERROR = 3, ST_ID = 4, ST_LEN = 8 };
+/* Layout of the shared status block (an Int32Array on the JS side). A byte
+ * count is ST_COUNT + ST_COUNT_HIGH * 2^31, so that messages over 2^31-1
+ * bytes fit. */
+enum { ST_SOURCE = 0, ST_TAG = 1, ST_COUNT = 2, ST_ERROR = 3, ST_ID = 4, ST_COUNT_HIGH = 5, ST_LEN = 8 };
+#define COUNT_SPLIT ((MPI_Count)1 << 31)
 
 #define CHECK(env, call)                                                   \
   do {                                                                     \
@@ -185,11 +191,6 @@ static int get_buf(napi_env env, napi_value v, int allow_null, void **data, size
     return 0;
   }
   *len = length * typed_array_elem_size(type);
-  if (*len > (size_t)INT_MAX) {
-    napi_throw_range_error(env, "MPI_ERR_COUNT",
-                           "mpi4ts_native: buffers of more than 2^31-1 bytes are not supported yet");
-    return 0;
-  }
   if (present) *present = 1;
   return 1;
 }
@@ -240,14 +241,80 @@ static int map_source_out(int s) {
 }
 static int map_tag_out(int t) { return t == MPI_ANY_TAG ? JS_ANY_TAG : t; }
 
+static void write_count(MPI_Count count) {
+  g_status[ST_COUNT] = (int32_t)(count % COUNT_SPLIT);
+  g_status[ST_COUNT_HIGH] = (int32_t)(count / COUNT_SPLIT);
+}
+
+/* The bytes a status describes. MPI_Get_elements_x, since MPI_Get_count says
+ * MPI_UNDEFINED above 2^31-1 and for a partly filled large datatype (every
+ * datatype here is made of MPI_BYTE, so elements are bytes). */
+static MPI_Count status_bytes(const MPI_Status *st) {
+  MPI_Count count = 0;
+  if (MPI_Get_elements_x(st, MPI_BYTE, &count) != MPI_SUCCESS || count == MPI_UNDEFINED || count < 0) count = 0;
+  return count;
+}
+
 static void write_status(const MPI_Status *st, int error) {
-  int count = 0;
   g_status[ST_SOURCE] = map_source_out(st->MPI_SOURCE);
   g_status[ST_TAG] = map_tag_out(st->MPI_TAG);
-  if (MPI_Get_count(st, MPI_BYTE, &count) != MPI_SUCCESS || count == MPI_UNDEFINED) count = 0;
-  g_status[ST_COUNT] = count;
+  write_count(status_bytes(st));
   g_status[ST_ERROR] = error;
 }
+
+/*
+ * Point-to-point messages over 2^31-1 bytes (MPI counts are ints): MPI-4's
+ * large-count calls (MPI_Isend_c, ...) where the library has them (MPICH 4;
+ * detected at build time through MPI_VERSION >= 4), else one derived
+ * datatype for the whole buffer: a contiguous type of 2^30-byte blocks, plus the remaining
+ * bytes, joined with MPI_Type_create_struct, and a count of 1. Its type
+ * signature is the same sequence of MPI_BYTEs as a plain count would give, so
+ * it matches any receive of bytes on the other side. Small buffers stay plain
+ * MPI_BYTE counts.
+ */
+#if MPI_VERSION >= 4
+#define HAVE_LARGE_COUNT 1
+#else
+#define HAVE_LARGE_COUNT 0
+#define LARGE_BLOCK ((size_t)1 << 30)
+
+typedef struct {
+  int count;
+  MPI_Datatype type;
+  int owned; /* a derived type: free it once the operation has started */
+} byte_span;
+
+static int span_of(size_t len, byte_span *out) {
+  out->owned = 0;
+  if (len <= (size_t)INT_MAX) {
+    out->count = (int)len;
+    out->type = MPI_BYTE;
+    return MPI_SUCCESS;
+  }
+  MPI_Datatype block, blocks;
+  int rc = MPI_Type_contiguous((int)LARGE_BLOCK, MPI_BYTE, &block);
+  if (rc != MPI_SUCCESS) return rc;
+  rc = MPI_Type_contiguous((int)(len / LARGE_BLOCK), block, &blocks);
+  MPI_Type_free(&block);
+  if (rc != MPI_SUCCESS) return rc;
+  int lengths[2] = {1, (int)(len % LARGE_BLOCK)};
+  MPI_Aint displs[2] = {0, (MPI_Aint)(len - len % LARGE_BLOCK)};
+  MPI_Datatype types[2] = {blocks, MPI_BYTE};
+  rc = MPI_Type_create_struct(lengths[1] > 0 ? 2 : 1, lengths, displs, types, &out->type);
+  MPI_Type_free(&blocks);
+  if (rc != MPI_SUCCESS) return rc;
+  rc = MPI_Type_commit(&out->type);
+  if (rc != MPI_SUCCESS) { MPI_Type_free(&out->type); return rc; }
+  out->count = 1;
+  out->owned = 1;
+  return MPI_SUCCESS;
+}
+
+/* MPI keeps a datatype alive for the operations that use it (MPI-4.1 §5.1.9). */
+static void span_done(byte_span *span) {
+  if (span->owned) MPI_Type_free(&span->type);
+}
+#endif
 
 static double now_us(void) {
   struct timespec ts;
@@ -539,8 +606,19 @@ static napi_value js_isend(napi_env env, napi_callback_info info) {
   if (id < 0) { napi_throw_error(env, "MPI_ERR_NO_MEM", "mpi4ts_native: out of memory"); return NULL; }
   MPI_Request req;
   dest = map_source_in(dest);
-  int rc = sync ? MPI_Issend(data, (int)len, MPI_BYTE, dest, tag, comm, &req)
-                : MPI_Isend(data, (int)len, MPI_BYTE, dest, tag, comm, &req);
+  int rc;
+#if HAVE_LARGE_COUNT
+  rc = sync ? MPI_Issend_c(data, (MPI_Count)len, MPI_BYTE, dest, tag, comm, &req)
+            : MPI_Isend_c(data, (MPI_Count)len, MPI_BYTE, dest, tag, comm, &req);
+#else
+  byte_span span;
+  rc = span_of(len, &span);
+  if (rc == MPI_SUCCESS) {
+    rc = sync ? MPI_Issend(data, span.count, span.type, dest, tag, comm, &req)
+              : MPI_Isend(data, span.count, span.type, dest, tag, comm, &req);
+    span_done(&span);
+  }
+#endif
   return started(env, rc, &req, id, argv[1], NULL);
 }
 
@@ -560,14 +638,24 @@ static napi_value js_irecv(napi_env env, napi_callback_info info) {
      * says source 0, tag 0. */
     g_status[ST_SOURCE] = JS_PROC_NULL;
     g_status[ST_TAG] = JS_ANY_TAG;
-    g_status[ST_COUNT] = 0;
+    write_count(0);
     g_status[ST_ERROR] = 0;
     return make_i32(env, RC_DONE);
   }
   int id = slot_alloc();
   if (id < 0) { napi_throw_error(env, "MPI_ERR_NO_MEM", "mpi4ts_native: out of memory"); return NULL; }
   MPI_Request req;
-  int rc = MPI_Irecv(data, (int)len, MPI_BYTE, map_source_in(source), map_tag_in(tag), comm, &req);
+  int rc;
+#if HAVE_LARGE_COUNT
+  rc = MPI_Irecv_c(data, (MPI_Count)len, MPI_BYTE, map_source_in(source), map_tag_in(tag), comm, &req);
+#else
+  byte_span span;
+  rc = span_of(len, &span);
+  if (rc == MPI_SUCCESS) {
+    rc = MPI_Irecv(data, span.count, span.type, map_source_in(source), map_tag_in(tag), comm, &req);
+    span_done(&span);
+  }
+#endif
   return started(env, rc, &req, id, argv[1], NULL);
 }
 
@@ -591,7 +679,7 @@ static napi_value js_imrecv(napi_env env, napi_callback_info info) {
   if (source == JS_PROC_NULL) { /* MPI-4.1 §3.11, as in js_irecv */
     g_status[ST_SOURCE] = JS_PROC_NULL;
     g_status[ST_TAG] = JS_ANY_TAG;
-    g_status[ST_COUNT] = 0;
+    write_count(0);
     g_status[ST_ERROR] = 0;
     g_status[ST_ID] = RC_DONE;
     napi_value ab, u8;
@@ -623,17 +711,25 @@ static napi_value js_imrecv(napi_env env, napi_callback_info info) {
   }
   if (!flag) return make_undefined(env);
   write_status(&st, 0); /* the envelope, in case the receive stays pending */
-  int count = 0;
-  MPI_Get_count(&st, MPI_BYTE, &count);
+  size_t count = (size_t)status_bytes(&st);
   /* A Node Buffer (a Uint8Array): its memory is not zero-filled first, which
    * an ArrayBuffer's is; MPI overwrites all of it anyway. */
   void *data = NULL;
   napi_value u8;
-  CHECK(env, napi_create_buffer(env, (size_t)count, &data, &u8));
+  CHECK(env, napi_create_buffer(env, count, &data, &u8));
   int id = slot_alloc();
   if (id < 0) { napi_throw_error(env, "MPI_ERR_NO_MEM", "mpi4ts_native: out of memory"); return NULL; }
   MPI_Request req;
-  rc = MPI_Imrecv(data, count, MPI_BYTE, &msg, &req);
+#if HAVE_LARGE_COUNT
+  rc = MPI_Imrecv_c(data, (MPI_Count)count, MPI_BYTE, &msg, &req);
+#else
+  byte_span span;
+  rc = span_of(count, &span);
+  if (rc == MPI_SUCCESS) {
+    rc = MPI_Imrecv(data, span.count, span.type, &msg, &req);
+    span_done(&span);
+  }
+#endif
   napi_value r = started(env, rc, &req, id, u8, NULL);
   if (!r) return NULL;
   int32_t code;
@@ -806,6 +902,21 @@ static napi_value js_comm_split(napi_env env, napi_callback_info info) {
   if (!get_comm(env, argv[0], &comm) || !get_i32(env, argv[1], &color) || !get_i32(env, argv[2], &key)) return NULL;
   int rc = MPI_Comm_split(comm, color == JS_UNDEFINED ? MPI_UNDEFINED : color, key, &out);
   if (rc != MPI_SUCCESS) { throw_mpi(env, rc, "MPI_Comm_split"); return NULL; }
+  if (out == MPI_COMM_NULL) return make_i32(env, -1);
+  return new_comm_handle(env, out);
+}
+
+/* commSplitShared(comm, key) -> handle: MPI_Comm_split_type with
+ * MPI_COMM_TYPE_SHARED (MPI-4.1 §7.4.2), the ranks that can share memory as
+ * the library sees them (not by host name, which containers may share).
+ * Blocking, like commSplit. */
+static napi_value js_comm_split_shared(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  MPI_Comm comm, out = MPI_COMM_NULL;
+  int32_t key;
+  if (!get_comm(env, argv[0], &comm) || !get_i32(env, argv[1], &key)) return NULL;
+  int rc = MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, key, MPI_INFO_NULL, &out);
+  if (rc != MPI_SUCCESS) { throw_mpi(env, rc, "MPI_Comm_split_type"); return NULL; }
   if (out == MPI_COMM_NULL) return make_i32(env, -1);
   return new_comm_handle(env, out);
 }
@@ -1113,9 +1224,18 @@ static int read_coll(napi_env env, coll_kind kind, napi_value *argv, coll_args *
   MPI_Comm_size(a->comm, &a->csize);
   MPI_Comm_rank(a->comm, &a->crank);
   if (kind == COLL_BARRIER) return 1;
-  if (kind == COLL_BCAST) return get_buf(env, argv[1], 0, &a->sbuf, &a->slen, &a->shave) && get_i32(env, argv[2], &a->root);
+  if (kind == COLL_BCAST) {
+    /* The JS side cuts larger broadcasts into pieces (see collectives.ts). */
+    if (!get_buf(env, argv[1], 0, &a->sbuf, &a->slen, &a->shave) || !get_i32(env, argv[2], &a->root)) return 0;
+    return a->slen <= (size_t)INT_MAX || coll_fail(env, "MPI_ERR_COUNT", "mpi4ts_native: ibcast of more than 2^31-1 bytes");
+  }
   if (!get_buf(env, argv[1], 1, &a->sbuf, &a->slen, &a->shave) || !get_buf(env, argv[2], 1, &a->rbuf, &a->rlen, &a->rhave))
     return 0;
+  /* The v-collectives count this rank's own block in bytes, as an int (reductions count elements). */
+  if ((kind == COLL_GATHERV || kind == COLL_SCATTERV || kind == COLL_ALLGATHERV || kind == COLL_ALLTOALLV) &&
+      (a->slen > (size_t)INT_MAX || (kind == COLL_SCATTERV && a->rlen > (size_t)INT_MAX)))
+    return coll_fail(env, "MPI_ERR_COUNT",
+                     "mpi4ts_native: blocks of more than 2^31-1 bytes are not supported in this collective; only Bcast and point-to-point take them");
   int at_root;
   size_t need, total = 0;
   switch (kind) {
@@ -1542,7 +1662,7 @@ static napi_value init(napi_env env, napi_value exports) {
 #define FN(name, f) {name, NULL, f, NULL, NULL, NULL, napi_enumerable, NULL}
     FN("isend", js_isend), FN("irecv", js_irecv), FN("imrecv", js_imrecv), FN("test", js_test),
     FN("testSpin", js_test_spin), FN("testsome", js_testsome), FN("iprobe", js_iprobe),
-    FN("commRankSize", js_comm_rank_size), FN("commSplit", js_comm_split), FN("commDup", js_comm_dup), FN("commFree", js_comm_free),
+    FN("commRankSize", js_comm_rank_size), FN("commSplit", js_comm_split), FN("commSplitShared", js_comm_split_shared), FN("commDup", js_comm_dup), FN("commFree", js_comm_free),
     FN("commCreateGroup", js_comm_create_group), FN("intercommCreate", js_intercomm_create),
     FN("intercommMerge", js_intercomm_merge), FN("commRemoteSize", js_comm_remote_size),
     FN("commRemoteWorldRanks", js_comm_remote_world_ranks), FN("commSpawn", js_comm_spawn),

@@ -13,7 +13,12 @@
  *   node scripts/build-mpi.mjs [--optional] [--method=auto|gyp|direct] [--verbose]
  *   node scripts/build-mpi.mjs --print=cflags|libs     (used by native/binding.gyp)
  *
- * --optional: without an MPI library, say so and exit 0 (for install hooks).
+ * --optional: without an MPI library, say so and exit 0 (for install hooks);
+ *   also skip the build, with a note, in a process that an MPI launcher started
+ *   (`mpiexec -n 64 npx mpi4ts x.ts` runs npm's install hook in every rank at
+ *   once, and each would rebuild the addon while the others load it).
+ * A build in a process that an MPI launcher started never loads the addon to
+ *   check it: that would call MPI_Init with the rank's launcher environment.
  * Environment: MPICC (the wrapper to use), MPI4TS_NODEDIR (where include/node is).
  */
 import { spawnSync } from 'node:child_process';
@@ -37,6 +42,21 @@ const option = (name, dflt) => {
 const verbose = flag('verbose');
 const log = (msg) => console.log(`build-mpi: ${msg}`);
 const debug = (msg) => verbose && console.log(`build-mpi: ${msg}`);
+
+/**
+ * True in a process that an MPI launcher started (mpiexec, mpirun, srun): the
+ * same signs as src/transport/mpi/detect.ts, repeated here because this script
+ * runs before the TypeScript is compiled. Not OMPI_* in general: users set
+ * OMPI_ALLOW_RUN_AS_ROOT and OMPI_MCA_* in their shells.
+ */
+function launchedByMpi(env) {
+  const has = (key) => env[key] !== undefined && env[key] !== '';
+  if (['OMPI_COMM_WORLD_SIZE', 'OMPI_COMM_WORLD_RANK', 'PMIX_RANK', 'PMI_RANK', 'PMI_SIZE', 'PMI_FD', 'HYDI_CONTROL_FD']
+    .some(has)) return true;
+  const srunStep = (id) => id !== undefined && /^\d+$/.test(id) && Number(id) < 0xfffffff0;
+  return has('SLURM_PROCID') && (srunStep(env.SLURM_STEP_ID) || srunStep(env.SLURM_STEPID) ||
+    has('PMIX_NAMESPACE') || has('SLURM_PMIX_MAPPING_SERV') || has('PMI_JOBID'));
+}
 
 /** Runs a command; returns its trimmed stdout, or undefined when it fails. */
 function run(cmd, argv, opts = {}) {
@@ -195,6 +215,12 @@ function main() {
     console.log((printWhat === 'libs' ? f.libs : f.cflags).join('\n'));
     return;
   }
+  const underMpi = launchedByMpi(process.env);
+  if (underMpi && flag('optional')) {
+    log('skipped: this process was started by an MPI launcher (mpiexec, srun); build the addon once ' +
+      'outside it with `npx mpi4ts build-mpi`');
+    return;
+  }
   if (mpicc === undefined) {
     console.log(NOT_FOUND);
     process.exit(flag('optional') ? 0 : 1);
@@ -220,7 +246,8 @@ function main() {
     process.exit(flag('optional') ? 0 : 1);
   }
   log(`built ${output}`);
-  if (!flag('no-check')) check();
+  if (underMpi) log('not loading it to check it: in a process started by an MPI launcher that would be an MPI_Init');
+  else if (!flag('no-check')) check();
 }
 
 main();

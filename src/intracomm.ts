@@ -119,7 +119,8 @@ export class Intracomm extends Comm<Endpoint> {
 
   /**
    * `MPI_Comm_split_type` (MPI-4.1 §7.4.2): with `MPI.COMM_TYPE_SHARED`, one
-   * communicator per node (ranks with the same processor name), ordered by
+   * communicator per node (on the mpi transport MPI's own grouping, on shm
+   * ranks with the same processor name), ordered by
    * `key`; `MPI.UNDEFINED` gives null. Collective.
    *
    * @example
@@ -129,9 +130,14 @@ export class Intracomm extends Comm<Endpoint> {
    */
   async Split_type(splitType: number, key = 0): Promise<Intracomm | null> {
     const call = 'Comm.Split_type';
-    this.endpoint(call);
+    const endpoint = this.endpoint(call);
     if (splitType !== COMM_TYPE_SHARED && splitType !== UNDEFINED) {
       throw errors.arg(call, `invalid split type ${String(splitType)}: use MPI.COMM_TYPE_SHARED or MPI.UNDEFINED`);
+    }
+    // A transport over a real MPI asks it: hosts may share a name (containers).
+    if (splitType === COMM_TYPE_SHARED && endpoint.splitShared !== undefined) {
+      if (!Number.isInteger(key)) throw errors.arg(call, `invalid key ${String(key)}: must be an integer`);
+      return new Intracomm(await endpoint.splitShared(key), `${this.Get_name()} split shared`);
     }
     const names = await this.allgather(splitType === UNDEFINED ? '' : Get_processor_name());
     const color = splitType === UNDEFINED ? UNDEFINED : names.indexOf(names[this.rank]!);

@@ -1,6 +1,11 @@
 /**
  * The launcher's command line: `mpi4ts [options] script.ts|script.js [args...]`.
  *
+ * Options that only the shm transport has (`--eager-limit`, `--heap-size`,
+ * `--universe-size`) are refused on the mpi transport rather than dropped:
+ * there the MPI library's own settings apply, and `--mpiexec-arg` passes
+ * them on (see {@link checkForMpiTransport}).
+ *
  * @module
  */
 
@@ -22,6 +27,10 @@ export interface LaunchOptions {
   readonly universeSize: number | undefined;
   /** Seconds every rank must stay blocked, with nothing moving, before a deadlock is reported. */
   readonly deadlockTimeout: number;
+  /** Words passed to `mpiexec` before its `-n` (transport mpi): `--hostfile hosts`, `--mca btl tcp,self`. */
+  readonly mpiexecArgs: readonly string[];
+  /** Say on stderr which transport runs the job, and how it was started. */
+  readonly verbose: boolean;
 }
 
 /** A parsed command line: a job to run, or something to print. */
@@ -46,12 +55,22 @@ Options:
                            (default: N + 16)
   --transport <shm|mpi>    shm: embedded worker threads (default);
                            mpi: run through the system's mpiexec (Open MPI, MPICH)
+  --mpiexec-arg <word>     with --transport mpi: one word for mpiexec, placed before its -n;
+                           repeat it for each word, e.g.
+                           --mpiexec-arg=--hostfile --mpiexec-arg=hosts
+                           --mpiexec-arg=--mca --mpiexec-arg=btl --mpiexec-arg=tcp,self
   --deadlock-timeout <s>   seconds of a fully blocked job before it is reported (default 1)
+  -v, --verbose            say on stderr which transport runs the job (as MPI4TS_VERBOSE=1)
   -h, --help               this help
   --version                the mpi4ts version
 
 Sizes take k, m and g suffixes (powers of 1024): --eager-limit 256k.
-Under mpiexec, mpirun or srun, "mpi4ts script.ts" runs one rank in this process.`;
+With --transport mpi, --tag-output becomes mpiexec's (Open MPI --tag-output, MPICH
+-prepend-rank) and --deadlock-timeout applies; --eager-limit, --heap-size and
+--universe-size belong to the shm transport and are refused (the MPI library's
+settings apply: pass them with --mpiexec-arg). $MPIEXEC names the mpiexec to use.
+Under mpiexec, mpirun or srun, "mpi4ts script.ts" runs one rank in this process:
+mpiexec -n 64 node_modules/.bin/mpi4ts script.ts`;
 
 /** A command-line mistake, reported with the usage. */
 export class UsageError extends Error {}
@@ -80,6 +99,8 @@ export function parseCommandLine(argv: readonly string[]): Command {
   let transport: 'shm' | 'mpi' = 'shm';
   let deadlockTimeout = 1;
   let universeSize: number | undefined;
+  const mpiexecArgs: string[] = [];
+  let verbose = false;
   let i = 0;
   for (; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -119,6 +140,12 @@ export function parseCommandLine(argv: readonly string[]): Command {
         deadlockTimeout = seconds;
         break;
       }
+      case '--mpiexec-arg':
+        mpiexecArgs.push(value());
+        break;
+      case '-v': case '--verbose':
+        verbose = true;
+        break;
       case '-h': case '--help':
         return { kind: 'help' };
       case '--version':
@@ -129,10 +156,32 @@ export function parseCommandLine(argv: readonly string[]): Command {
   }
   const script = argv[i];
   if (script === undefined) throw new UsageError('no script given');
-  return {
-    kind: 'run',
-    options: {
-      ranks, script, args: argv.slice(i + 1), tagOutput, eagerLimit, heapSize, transport, deadlockTimeout, universeSize,
-    },
+  const options: LaunchOptions = {
+    ranks, script, args: argv.slice(i + 1), tagOutput, eagerLimit, heapSize, transport, deadlockTimeout, universeSize,
+    mpiexecArgs, verbose,
   };
+  if (transport === 'mpi') checkForMpiTransport(options, 'with --transport mpi');
+  else if (mpiexecArgs.length > 0) throw new UsageError('--mpiexec-arg needs --transport mpi');
+  return { kind: 'run', options };
+}
+
+/**
+ * Refuses the options that mean nothing on the mpi transport, `where` being
+ * `'with --transport mpi'` or `'under mpiexec'`.
+ *
+ * @throws UsageError naming the option and what to do instead
+ */
+export function checkForMpiTransport(options: LaunchOptions, where: string): void {
+  const shmOnly = (option: string, instead: string): UsageError =>
+    new UsageError(`${option} applies to the shm transport only; ${where} ${instead}`);
+  if (options.eagerLimit !== undefined) {
+    throw shmOnly('--eager-limit', 'the MPI library sets the eager limit (Open MPI: ' +
+      '--mpiexec-arg=--mca --mpiexec-arg=btl_vader_eager_limit --mpiexec-arg=65536, and btl_tcp_eager_limit)');
+  }
+  if (options.heapSize !== undefined) {
+    throw shmOnly('--heap-size', 'MPI.alloc returns ordinary memory and messages need no shared heap');
+  }
+  if (options.universeSize !== undefined) {
+    throw shmOnly('--universe-size', 'MPI.Spawn finds room in the slots mpiexec was given (--mpiexec-arg=--hostfile ...)');
+  }
 }

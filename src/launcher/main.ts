@@ -6,7 +6,7 @@
 
 import { readFileSync } from 'node:fs';
 import { launchedByMpi } from '../transport/mpi/detect.js';
-import { USAGE, UsageError, parseCommandLine } from './cli.js';
+import { type LaunchOptions, USAGE, UsageError, checkForMpiTransport, parseCommandLine } from './cli.js';
 import { runJob } from './job.js';
 import { buildMpi, runUnderMpiexec } from './mpi.js';
 import { runScript } from './script.js';
@@ -25,12 +25,31 @@ function ignoreClosedPipes(): void {
   }
 }
 
+/**
+ * Checks the options of one rank that mpiexec or srun started, where the
+ * launcher's job-wide options are mpiexec's business.
+ *
+ * @throws UsageError for an option that has no effect here
+ */
+function checkUnderMpiexec(options: LaunchOptions): void {
+  checkForMpiTransport(options, 'under mpiexec');
+  if (options.tagOutput) {
+    throw new UsageError('--tag-output: under mpiexec, ask mpiexec for it (Open MPI: mpiexec --tag-output, MPICH: mpiexec -prepend-rank)');
+  }
+}
+
+/** The one line `--verbose` (or MPI4TS_VERBOSE=1) prints for a job on the shm transport. */
+export function shmBanner(options: LaunchOptions): string {
+  return `mpi4ts: ${options.ranks} rank${options.ranks === 1 ? '' : 's'} on the shm transport (worker threads of process ${process.pid})\n`;
+}
+
 /** Runs the launcher with `argv` (the arguments after the command's name). */
 export async function main(argv: readonly string[]): Promise<void> {
   ignoreClosedPipes();
   let command;
   try {
     command = parseCommandLine(argv);
+    if (command.kind === 'run' && launchedByMpi()) checkUnderMpiexec(command.options);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`mpi4ts: ${error.message}\n${USAGE}\n`);
@@ -47,14 +66,20 @@ export async function main(argv: readonly string[]): Promise<void> {
     case 'build-mpi':
       process.exitCode = await buildMpi(command.args);
       return;
-    case 'run':
+    case 'run': {
+      const { options } = command;
       if (launchedByMpi()) {
-        // One rank of a job that mpiexec or srun started: run the script right here.
-        await runScript(command.options);
-      } else if (command.options.transport === 'mpi') {
-        process.exitCode = await runUnderMpiexec(command.options);
+        // One rank of a job that mpiexec or srun started: run the script right here. The
+        // transport reads these two when MPI starts (the banner comes from rank 0).
+        if (options.verbose) process.env.MPI4TS_VERBOSE = '1';
+        process.env.MPI4TS_DEADLOCK_TIMEOUT ??= String(options.deadlockTimeout);
+        await runScript(options);
+      } else if (options.transport === 'mpi') {
+        process.exitCode = await runUnderMpiexec(options);
       } else {
-        process.exitCode = await runJob(command.options);
+        if (options.verbose || process.env.MPI4TS_VERBOSE === '1') process.stderr.write(shmBanner(options));
+        process.exitCode = await runJob(options);
       }
+    }
   }
 }

@@ -4,6 +4,15 @@
  * `mpi4ts script.ts`, which (seeing the launcher's environment) runs the
  * script in-process as one rank.
  *
+ * What the launcher's options become there: `--tag-output` is mpiexec's own
+ * (Open MPI `--tag-output`, MPICH/Hydra `-prepend-rank`), `--deadlock-timeout`
+ * and `--verbose` reach every rank as `MPI4TS_DEADLOCK_TIMEOUT` and
+ * `MPI4TS_VERBOSE` (exported to remote nodes too: Open MPI `-x`, Hydra
+ * `-genv`), and `--mpiexec-arg` words go to mpiexec before its `-n`.
+ *
+ * Unfinished: launchers other than Open MPI's and Hydra's get no
+ * `--tag-output` (refused), and the environment only reaches their local ranks.
+ *
  * @module
  */
 
@@ -15,6 +24,42 @@ import type { LaunchOptions } from './cli.js';
 const launcher = fileURLToPath(new URL('../../bin/mpi4ts.js', import.meta.url));
 const buildScript = fileURLToPath(new URL('../../scripts/build-mpi.mjs', import.meta.url));
 
+/** Which mpiexec: the two families whose options differ, or another one. */
+export type MpiexecFlavour = 'openmpi' | 'hydra' | 'other';
+
+/** Tells Open MPI's and MPICH's (Hydra's) mpiexec apart by what `--version` printed. */
+export function mpiexecFlavour(versionText: string): MpiexecFlavour {
+  if (/Open MPI|OpenRTE|PRRTE/i.test(versionText)) return 'openmpi';
+  if (/HYDRA|MPICH|Intel\(R\) MPI/i.test(versionText)) return 'hydra';
+  return 'other';
+}
+
+/**
+ * The mpiexec arguments for a job (without the mpiexec command itself):
+ * the user's `--mpiexec-arg` words, the options mpi4ts's own options become,
+ * then `-n N node mpi4ts.js script args...`; or a message saying why it
+ * cannot be done with this mpiexec.
+ */
+export function mpiexecCommand(options: LaunchOptions, flavour: MpiexecFlavour, cores: number,
+  nodePath: string = process.execPath): { args: string[]; env: Record<string, string> } | { error: string } {
+  const env: Record<string, string> = { MPI4TS_DEADLOCK_TIMEOUT: String(options.deadlockTimeout) };
+  if (options.verbose) env.MPI4TS_VERBOSE = '1';
+  const args: string[] = [...options.mpiexecArgs];
+  // Open MPI refuses more ranks than cores unless told; Hydra does not.
+  if (flavour === 'openmpi' && options.ranks > cores && !args.includes('--oversubscribe')) args.push('--oversubscribe');
+  if (options.tagOutput) {
+    if (flavour === 'other') return { error: '--tag-output: this mpiexec is neither Open MPI nor MPICH; pass its own option with --mpiexec-arg' };
+    args.push(flavour === 'openmpi' ? '--tag-output' : '-prepend-rank');
+  }
+  // Local ranks inherit mpiexec's environment; ranks on other nodes only get what is exported.
+  for (const [name, value] of Object.entries(env)) {
+    if (flavour === 'openmpi') args.push('-x', `${name}=${value}`);
+    else if (flavour === 'hydra') args.push('-genv', name, value);
+  }
+  args.push('-n', String(options.ranks), nodePath, launcher, options.script, ...options.args);
+  return { args, env };
+}
+
 /** Runs the job through `$MPIEXEC` (default `mpiexec`); resolves with its exit status. */
 export function runUnderMpiexec(options: LaunchOptions): Promise<number> {
   const mpiexec = process.env.MPIEXEC ?? 'mpiexec';
@@ -23,11 +68,16 @@ export function runUnderMpiexec(options: LaunchOptions): Promise<number> {
     process.stderr.write(`mpi4ts: --transport mpi needs ${mpiexec} (Open MPI or MPICH) on the PATH: ${version.error.message}\n`);
     return Promise.resolve(127);
   }
-  const openMpi = /Open MPI|OpenRTE/i.test(version.stdout + version.stderr);
-  const extra = openMpi && options.ranks > availableParallelism() ? ['--oversubscribe'] : [];
-  const args = [...extra, '-n', String(options.ranks), process.execPath, launcher, options.script, ...options.args];
+  const command = mpiexecCommand(options, mpiexecFlavour(version.stdout + version.stderr), availableParallelism());
+  if ('error' in command) {
+    process.stderr.write(`mpi4ts: ${command.error}\n`);
+    return Promise.resolve(2);
+  }
+  if (options.verbose) {
+    process.stderr.write(`mpi4ts: ${options.ranks} ranks on the mpi transport: ${[mpiexec, ...command.args].join(' ')}\n`);
+  }
   return new Promise((resolve) => {
-    const child = spawn(mpiexec, args, { stdio: 'inherit' });
+    const child = spawn(mpiexec, command.args, { stdio: 'inherit', env: { ...process.env, ...command.env } });
     child.on('error', (error) => {
       process.stderr.write(`mpi4ts: could not start ${mpiexec}: ${error.message}\n`);
       resolve(127);

@@ -138,6 +138,13 @@ export interface Endpoint extends PointToPoint {
    */
   split(color: number, key: number): Promise<Endpoint | undefined>;
   /**
+   * The ranks of this endpoint that can share memory, ordered by `key` then by
+   * rank (MPI-4.1 §7.4.2 `MPI_Comm_split_type` with `MPI_COMM_TYPE_SHARED`),
+   * where the transport knows better than host names (mpi: MPI's own answer).
+   * Collective.
+   */
+  splitShared?(key: number): Promise<Endpoint>;
+  /**
    * A new endpoint over the ranks of this one listed in `members`, in that
    * order; only they call it (MPI-4.1 §7.4.2 `MPI_Comm_create_group`).
    */

@@ -51,6 +51,10 @@
  * the shm transport: Open MPI 4.1 rejects BAND on MPI_DOUBLE and SUM on
  * MPI_C_BOOL (`ERR_OP`) but allows SUM on MPI_BYTE and MPI_CHAR.
  *
+ * Over 2^31-1 bytes: Bcast takes any size (in pieces of 1 GiB, one Ibcast
+ * each); reductions take up to 2^31-1 elements; the v-collectives'
+ * blocks must stay under 2^31 bytes (ERR_COUNT).
+ *
  * Unfinished: intercommunicator collectives, neighbourhood collectives,
  * persistent collectives; keeping the I-forms for the nonblocking API calls
  * (the {@link Collectives} interface would need to say which kind of call it
@@ -133,6 +137,9 @@ interface UserOpUse {
 const maxOp = new Op('MPI_MAX', true, () => undefined, () => undefined);
 const minOp = new Op('MPI_MIN', true, () => undefined, () => undefined);
 
+const INT_MAX = 2 ** 31 - 1;
+/** Bytes of one Ibcast of a broadcast over 2^31-1 bytes. */
+const BCAST_PIECE = 2 ** 30;
 const ints = (list: readonly number[] | undefined): Int32Array | null => (list === undefined ? null : Int32Array.from(list));
 const sum = (list: readonly number[]): number => list.reduce((a, b) => a + b, 0);
 
@@ -354,6 +361,7 @@ export class MpiCollectives implements Collectives {
           if (status[ST_ERROR] === 0) resolve();
           else reject(mpiError(native, status[ST_ERROR]!, call));
         },
+        describe: () => `${call.replace(/^MPI_/, '')} on ${on.name}`,
       });
     });
   }
@@ -391,7 +399,16 @@ export class MpiCollectives implements Collectives {
   }
 
   bcast(buf: Uint8Array, root: number): Promise<void> {
-    return this.run('MPI_Bcast', buf.byteLength, (c) => this.ctx.native.ibcast(c, buf, root));
+    if (buf.byteLength <= BCAST_PIECE) return this.run('MPI_Bcast', buf.byteLength, (c) => this.ctx.native.ibcast(c, buf, root));
+    // Over 2^31-1 bytes, one Ibcast per piece, all started in this call so that every rank
+    // starts them in the same order among its other collectives (MPICH 4.0.2 fails an
+    // MPI_Ibcast_c, or an MPI_Ibcast of a derived datatype, of that size).
+    const pieces: Promise<void>[] = [];
+    for (let at = 0; at < buf.byteLength; at += BCAST_PIECE) {
+      const piece = buf.subarray(at, Math.min(at + BCAST_PIECE, buf.byteLength));
+      pieces.push(this.run('MPI_Bcast', piece.byteLength, (c) => this.ctx.native.ibcast(c, piece, root)));
+    }
+    return Promise.all(pieces).then(() => undefined);
   }
 
   gatherv(send: Uint8Array | undefined, recv: Uint8Array | undefined, counts: readonly number[] | undefined,
@@ -432,6 +449,11 @@ export class MpiCollectives implements Collectives {
     let dt: number;
     let o: { index: number; user: boolean };
     try {
+      // MPI counts elements in an int here: Open MPI 4.1 has no large-count reductions.
+      if (bytes / datatype.size > INT_MAX) {
+        throw new MPIError(ErrorClass.ERR_COUNT, call, `${bytes / datatype.size} elements of ${datatype.name}: ` +
+          'reductions take at most 2^31-1 elements on the mpi transport');
+      }
       dt = datatypeIndex(native, datatype, call);
       o = opIndex(native, op, call);
     } catch (e) {

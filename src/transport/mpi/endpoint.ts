@@ -7,7 +7,8 @@
  * communication: MPI_Isend, MPI_Issend, MPI_Irecv, MPI_Test), §3.8.1
  * (MPI_Iprobe), §3.8.2 (matched receives: MPI_Improbe + MPI_Imrecv for messages
  * of unknown size), §3.11 (MPI_PROC_NULL), §7.3.2 (MPI_Group_translate_ranks),
- * §7.4.2 (MPI_Comm_dup, MPI_Comm_split, MPI_Comm_create_group), §7.4.3
+ * §7.4.2 (MPI_Comm_dup, MPI_Comm_split, MPI_Comm_split_type with
+ * MPI_COMM_TYPE_SHARED, MPI_Comm_create_group), §7.4.3
  * (MPI_Comm_free), §7.6 (intercommunicators: MPI_Intercomm_create,
  * MPI_Intercomm_merge), §11.8.2 (MPI_Comm_spawn).
  *
@@ -28,8 +29,11 @@
  * other ranks are late, and wait for large collectives called before them to
  * be handed to MPI: see `BlockingCalls` in collectives.ts).
  *
+ * Messages over 2^31-1 bytes go as one MPI message (the binding uses a
+ * derived datatype, or MPI-4's large-count calls where the library has them).
+ *
  * Unfinished: buffered and ready modes, persistent requests, cancel,
- * messages above 2^31-1 bytes, Comm_connect / accept.
+ * Comm_connect / accept.
  *
  * @module
  */
@@ -40,7 +44,7 @@ import { basename, resolve } from 'node:path';
 import type { Endpoint, Envelope, InterEndpoint, Operation, PointToPoint } from '../transport.js';
 import { type BlockingCalls, blockingAllowed, MpiCollectives } from './collectives.js';
 import {
-  asMPIError, mpiError, type NativeMPI, RC_DONE, RC_ERROR, ST_COUNT, ST_ERROR, ST_ID, ST_SOURCE, ST_TAG,
+  asMPIError, mpiError, type NativeMPI, RC_DONE, RC_ERROR, ST_ERROR, ST_ID, ST_SOURCE, ST_TAG, statusBytes,
 } from './native.js';
 import { type PendingRequest, type Poller, type Progress, spinFor, spinMicroseconds } from './progress.js';
 
@@ -141,7 +145,7 @@ class RequestOperation implements Operation, PendingRequest {
         this.error = error;
       }
     } else if (this.kind === 'Recv') {
-      this.envelope = { source: st[ST_SOURCE]!, tag: st[ST_TAG]!, byteLength: st[ST_COUNT]! };
+      this.envelope = { source: st[ST_SOURCE]!, tag: st[ST_TAG]!, byteLength: statusBytes(st) };
     }
   }
 
@@ -394,14 +398,14 @@ export class MpiPointToPoint implements PointToPoint {
     }
     if (!found) return undefined;
     const st = this.ctx.status;
-    return { source: st[ST_SOURCE]!, tag: st[ST_TAG]!, byteLength: st[ST_COUNT]! };
+    return { source: st[ST_SOURCE]!, tag: st[ST_TAG]!, byteLength: statusBytes(st) };
   }
 
   probe(source: number, tag: number): Promise<Envelope> {
     this.check('MPI_Probe');
     const native = this.ctx.native;
     const st = this.ctx.status;
-    const envelope = (): Envelope => ({ source: st[ST_SOURCE]!, tag: st[ST_TAG]!, byteLength: st[ST_COUNT]! });
+    const envelope = (): Envelope => ({ source: st[ST_SOURCE]!, tag: st[ST_TAG]!, byteLength: statusBytes(st) });
     try {
       if (native.iprobe(this.handle, source, tag, spinMicroseconds)) return Promise.resolve(envelope());
     } catch (e) {
@@ -418,6 +422,7 @@ export class MpiPointToPoint implements PointToPoint {
           }
           return true;
         },
+        describe: () => `Probe(source=${rankName(source)}, tag=${tagName(tag)}) on ${this.name}`,
       });
     });
   }
@@ -530,6 +535,16 @@ export class MpiEndpoint extends MpiPointToPoint implements Endpoint {
     return handle < 0 ? undefined : MpiEndpoint.create(this.ctx, handle, `split of ${this.name}`);
   }
 
+  /**
+   * MPI_Comm_split_type(MPI_COMM_TYPE_SHARED): one communicator per group of
+   * ranks that MPI says can share memory, ordered by `key` then rank.
+   */
+  async splitShared(key: number): Promise<Endpoint> {
+    this.check('MPI_Comm_split_type');
+    const handle = await this.constructBlocking('MPI_Comm_split_type', () => this.ctx.native.commSplitShared(this.handle, key));
+    return MpiEndpoint.create(this.ctx, handle, `shared-memory split of ${this.name}`);
+  }
+
   async createGroup(members: readonly number[], tag: number): Promise<Endpoint> {
     this.check('MPI_Comm_create_group');
     let handle: number;
@@ -567,6 +582,8 @@ export class MpiEndpoint extends MpiPointToPoint implements Endpoint {
     this.check(call);
     const entry = process.argv[1];
     const viaLauncher = entry !== undefined && /^mpi4ts(\.js)?$/.test(basename(entry)) ? [entry] : [];
+    // From now on ranks may wait for the children, which the deadlock watch cannot see.
+    this.ctx.progress.watch?.stop();
     const handle = await this.constructBlocking(call, () => this.ctx.native.commSpawn(this.handle, process.execPath,
       [...process.execArgv, ...viaLauncher, resolve(command), ...args], maxprocs, root, process.cwd()));
     return MpiInterEndpoint.create(this.ctx, handle, `spawn of ${this.name}`, this);

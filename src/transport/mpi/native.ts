@@ -25,12 +25,19 @@ export const RC_ERROR = -2;
 export const ST_SOURCE = 0;
 /** Index of the tag in `statusBuffer`. */
 export const ST_TAG = 1;
-/** Index of the byte count in `statusBuffer`. */
+/** Index of the byte count in `statusBuffer` (its part below 2^31; see {@link statusBytes}). */
 export const ST_COUNT = 2;
+/** Index of the byte count's multiple of 2^31 in `statusBuffer`, for messages over 2^31-1 bytes. */
+export const ST_COUNT_HIGH = 5;
 /** Index of the MPI error code (0: none) in `statusBuffer`. */
 export const ST_ERROR = 3;
 /** Index of the request id (or RC_DONE / RC_ERROR) after `imrecv`. */
 export const ST_ID = 4;
+
+/** The byte count of the last completed operation in `status` (the binding's `statusBuffer`). */
+export function statusBytes(status: Int32Array): number {
+  return status[ST_COUNT]! + status[ST_COUNT_HIGH]! * 2 ** 31;
+}
 
 /**
  * A user reduction as the binding calls it: `inout[i] = in[i] op inout[i]`
@@ -46,7 +53,10 @@ export type NativeUserOp = (invec: ArrayBuffer, inoutvec: ArrayBuffer, len: numb
  * constants (ANY_SOURCE -1, ANY_TAG -1, PROC_NULL -2); the binding maps them.
  */
 export interface NativeMPI {
-  /** `[source, tag, byteCount, errorCode, requestId, ...]` of the last completed operation. */
+  /**
+   * `[source, tag, byteCount, errorCode, requestId, byteCountHigh, ...]` of the
+   * last completed operation (bytes: {@link statusBytes}).
+   */
   readonly statusBuffer: Int32Array;
   readonly threadRequested: number;
   readonly threadProvided: number;
@@ -85,6 +95,8 @@ export interface NativeMPI {
   commRankSize(comm: number): [number, number];
   /** A new handle, or -1 when `color` was UNDEFINED. */
   commSplit(comm: number, color: number, key: number): number;
+  /** MPI_Comm_split_type with MPI_COMM_TYPE_SHARED (blocking): a new handle. */
+  commSplitShared(comm: number, key: number): number;
   /** MPI_Comm_dup (blocking): a new handle. */
   commDup(comm: number): number;
   commFree(comm: number): void;

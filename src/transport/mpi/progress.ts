@@ -43,6 +43,7 @@
 
 import { cpus } from 'node:os';
 import type { NativeMPI } from './native.js';
+import type { DeadlockWatch } from './watchdog.js';
 
 /** A pending request: `finish` runs after `native.test(id)` completed it (status in the status block). */
 export interface PendingRequest {
@@ -50,11 +51,15 @@ export interface PendingRequest {
   /** Bytes it moves, if known: keeps the engine awake while they are in flight. */
   readonly bytes?: number;
   finish(): void;
+  /** What it waits for, for a deadlock report: `Send(dest=1, tag=0, 8000000 bytes)`. */
+  describe(): string;
 }
 
 /** Something polled every tick that is not an MPI request (probes); returns true once done. */
 export interface Poller {
   poll(): boolean;
+  /** What it waits for, for a deadlock report. */
+  describe(): string;
 }
 
 /** A non-negative number from the environment variable `name`, else `dflt`. */
@@ -104,14 +109,24 @@ export const activeMilliseconds: number = envNumber('MPI4TS_ACTIVE_MS', 10);
 /** Milliseconds between ticks once idle (`MPI4TS_IDLE_MS`). */
 export const idleMilliseconds: number = envNumber('MPI4TS_IDLE_MS', 1);
 
+/** How often, at most, a tick looks at the deadlock watch (milliseconds). */
+const WATCH_INTERVAL_MS = 100;
+/** Bytes per millisecond a pending transfer is granted on top of the deadlock timeout (50 MB/s). */
+const SLOWEST_BYTES_PER_MS = 50_000;
+
 /** The one progress engine of a process. */
 export class Progress {
   private readonly requests = new Map<number, PendingRequest>();
   private readonly pollers = new Set<Poller>();
   private ids = new Int32Array(64);
   private scheduled = false;
+  /** The tick that runs was started by a timer (not setImmediate). */
+  private onTimer = false;
   private lastProgress = 0;
   private pendingBytes = 0;
+  /** The deadlock watch, when the job has one (see watchdog.ts). */
+  watch: DeadlockWatch | undefined = undefined;
+  private lastWatch = 0;
 
   constructor(private readonly native: NativeMPI) {}
 
@@ -122,12 +137,14 @@ export class Progress {
     this.touch();
   }
 
-  /** Forgets a request that was completed elsewhere (such as by `Operation.test()`). */
+  /** Forgets a request that completed (here, or elsewhere such as in `Operation.test()`). */
   removeRequest(id: number): void {
     const r = this.requests.get(id);
     if (r === undefined) return;
     this.requests.delete(id);
     this.pendingBytes -= r.bytes ?? 0;
+    this.lastProgress = performance.now();
+    this.watch?.moved();
   }
 
   /** Adds a poller; it is polled every tick until it returns true. */
@@ -138,7 +155,7 @@ export class Progress {
 
   /** Removes a poller that finished elsewhere. */
   removePoller(p: Poller): void {
-    this.pollers.delete(p);
+    if (this.pollers.delete(p)) this.watch?.moved();
   }
 
   /** Number of pending requests and pollers. */
@@ -148,8 +165,10 @@ export class Progress {
 
   private touch(): void {
     this.lastProgress = performance.now();
+    this.watch?.moved();
     if (!this.scheduled) {
       this.scheduled = true;
+      this.onTimer = false;
       setImmediate(this.tick);
     }
   }
@@ -164,19 +183,41 @@ export class Progress {
       progressed = this.testRequests(busy && this.pollers.size === 0 ? tickMicroseconds : 0);
       for (const p of this.pollers) {
         if (p.poll()) {
-          this.pollers.delete(p);
+          this.removePoller(p);
           progressed = true;
         }
+      }
+      if (this.watch !== undefined && now - this.lastWatch >= WATCH_INTERVAL_MS) {
+        this.lastWatch = now;
+        this.watch.check(this.blocked(now) ? this.describe() : undefined);
       }
     } finally {
       if (this.requests.size + this.pollers.size > 0) {
         this.scheduled = true;
         if (progressed) this.lastProgress = performance.now();
-        if (progressed || busy) setImmediate(this.tick);
-        else setTimeout(this.tick, idleMilliseconds);
+        this.onTimer = !(progressed || busy);
+        if (this.onTimer) setTimeout(this.tick, idleMilliseconds);
+        else setImmediate(this.tick);
       }
     }
   };
+
+  /**
+   * Blocked, for the deadlock watch: requests pending, nothing completed or
+   * started for the timeout (longer while many bytes are in flight), and
+   * nothing else for the event loop to do.
+   */
+  private blocked(now: number): boolean {
+    const quiet = now - this.lastProgress;
+    if (this.pending === 0 || quiet < this.watch!.timeoutMs + this.pendingBytes / SLOWEST_BYTES_PER_MS) return false;
+    return !hasOtherWork(this.onTimer ? 1 : 0);
+  }
+
+  /** The pending operations, for a deadlock report. */
+  private describe(): string {
+    const all = [...this.requests.values(), ...this.pollers];
+    return all.slice(0, 4).map((w) => w.describe()).join('; ') + (all.length > 4 ? `; and ${all.length - 4} more` : '');
+  }
 
   /** MPI_Testsome over every pending request (spinning up to `microseconds`); finishes the completed ones. */
   private testRequests(microseconds: number): boolean {
@@ -198,3 +239,21 @@ export class Progress {
     return done > 0;
   }
 }
+
+/**
+ * Whether Node's event loop has something of the script's own pending
+ * (timers, sockets, files, child processes): then a rank that waits for MPI
+ * may well be waiting for that instead. `ownTimers`: the engine's own timers
+ * among them (Node lists a timer whose callback is running).
+ */
+function hasOtherWork(ownTimers: number): boolean {
+  let timers = 0;
+  for (const resource of process.getActiveResourcesInfo()) {
+    if (resource === 'Timeout') timers++;
+    else if (!IDLE_RESOURCES.has(resource)) return true;
+  }
+  return timers > ownTimers;
+}
+
+/** Resources every rank has that never end a wait: stdio pipes and TTYs. */
+const IDLE_RESOURCES = new Set(['PipeWrap', 'TTYWrap']);

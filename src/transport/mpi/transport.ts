@@ -18,7 +18,11 @@
  * Dynamic processes (§11.8): `parent` is MPI_Comm_get_parent's
  * intercommunicator; endpoints spawn with MPI_Comm_spawn.
  *
- * Unfinished: Split_type, Comm_connect / accept, memory from MPI_Alloc_mem
+ * Deadlocks are reported as on the shm transport (watchdog.ts), after
+ * `MPI4TS_DEADLOCK_TIMEOUT` seconds (default 1; 0 turns the watch off).
+ * `MPI4TS_VERBOSE=1` makes rank 0 say on stderr that the job runs here.
+ *
+ * Unfinished: Comm_connect / accept, memory from MPI_Alloc_mem
  * (`alloc` returns plain memory, which MPI moves without copies anyway).
  *
  * @module
@@ -30,7 +34,8 @@ import type { Endpoint, Transport } from '../transport.js';
 import { BlockingCalls } from './collectives.js';
 import { MpiEndpoint, MpiInterEndpoint, type MpiContext } from './endpoint.js';
 import { loadNative, type NativeMPI } from './native.js';
-import { Progress } from './progress.js';
+import { envNumber, Progress } from './progress.js';
+import { DEADLOCK_EXIT_CODE, DeadlockWatch } from './watchdog.js';
 
 /** MPI's thread support levels by number (MPI-4.1 §11.2.1). */
 const threadLevelNames = ['MPI_THREAD_SINGLE', 'MPI_THREAD_FUNNELED', 'MPI_THREAD_SERIALIZED', 'MPI_THREAD_MULTIPLE'];
@@ -62,6 +67,18 @@ export class MpiTransport implements Transport {
     this.worldSize = worldSize;
     const parent = native.commGetParent();
     this.parent = parent < 0 ? undefined : MpiInterEndpoint.create(ctx, parent, 'parent', this.world);
+    // A spawned job may wait for its parent, which the watch cannot see (see watchdog.ts).
+    if (this.parent === undefined) {
+      // Made whatever the timeout, so that ranks given different environments still agree on MPI_Comm_dup.
+      const watchComm = native.commDup(0);
+      const timeout = envNumber('MPI4TS_DEADLOCK_TIMEOUT', 1);
+      if (timeout > 0) {
+        this.progress.watch = new DeadlockWatch(native, watchComm, worldRank, worldSize, timeout * 1000, (report) => {
+          process.stderr.write(`mpi4ts: ${report}\n`);
+          this.abort(DEADLOCK_EXIT_CODE, 'deadlock');
+        });
+      }
+    }
   }
 
   /** Plain memory: MPI reads and writes typed arrays in place, so any memory is as good. */
@@ -134,8 +151,13 @@ export function createMpiTransport(): MpiTransport {
   const created = new MpiTransport(native);
   transport = created;
   setErrorRank(created.worldRank);
+  if (process.env.MPI4TS_VERBOSE === '1' && created.worldRank === 0) {
+    process.stderr.write(`mpi4ts: ${created.worldSize} rank${created.worldSize === 1 ? '' : 's'} on the mpi transport ` +
+      `(${native.libraryVersion().split('\n')[0]!.split(',')[0]}, ${created.threadLevelName})\n`);
+  }
   process.on('exit', (code) => {
     if (code === 0) {
+      created.progress.watch?.finished();
       native.finalize();
     } else {
       // Only this rank knows it failed: end the job rather than let the others wait

@@ -1,0 +1,85 @@
+// The launcher's command line and the addon's install hook, without MPI:
+// which options reach which transport, and that the install script does
+// nothing in a process an MPI launcher started.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { type LaunchOptions, UsageError, parseCommandLine } from '../src/launcher/cli.js';
+import { mpiexecCommand, mpiexecFlavour } from '../src/launcher/mpi.js';
+import { root } from './helpers/launch.js';
+
+function runOptions(argv: readonly string[]): LaunchOptions {
+  const command = parseCommandLine(argv);
+  assert.equal(command.kind, 'run');
+  return command.options;
+}
+
+describe('launcher options', () => {
+  it('collects repeated --mpiexec-arg words in order', () => {
+    const options = runOptions(['--transport', 'mpi', '--mpiexec-arg=--hostfile', '--mpiexec-arg', 'my hosts', '-n', '3', 'x.ts', 'a']);
+    assert.deepEqual(options.mpiexecArgs, ['--hostfile', 'my hosts']);
+    assert.equal(options.ranks, 3);
+    assert.deepEqual(options.args, ['a']);
+  });
+
+  it('refuses shm-only options on the mpi transport, whatever their order, and --mpiexec-arg on shm', () => {
+    assert.throws(() => parseCommandLine(['--eager-limit', '4k', '--transport', 'mpi', 'x.ts']),
+      (e: unknown) => e instanceof UsageError && /--eager-limit applies to the shm transport only/.test(e.message));
+    assert.throws(() => parseCommandLine(['--transport', 'mpi', '--heap-size', '1g', 'x.ts']), UsageError);
+    assert.throws(() => parseCommandLine(['--transport', 'mpi', '--universe-size', '9', 'x.ts']), UsageError);
+    assert.throws(() => parseCommandLine(['--mpiexec-arg=-x', 'x.ts']), /--mpiexec-arg needs --transport mpi/);
+    assert.equal(runOptions(['--eager-limit', '4k', 'x.ts']).eagerLimit, 4096);
+  });
+
+  it('tells Open MPI and MPICH apart', () => {
+    assert.equal(mpiexecFlavour('mpiexec (OpenRTE) 4.1.4\n'), 'openmpi');
+    assert.equal(mpiexecFlavour('HYDRA build details:\n    Version: 4.0.2\n'), 'hydra');
+    assert.equal(mpiexecFlavour('srun-ish 1.0'), 'other');
+  });
+
+  it('builds the mpiexec command: user words first, tag output, the environment exported', () => {
+    const options = runOptions(['--transport', 'mpi', '-n', '4', '--tag-output', '--deadlock-timeout', '2.5', '--verbose',
+      '--mpiexec-arg=--hostfile', '--mpiexec-arg=hosts', 'x.ts', 'arg']);
+    const openmpi = mpiexecCommand(options, 'openmpi', 2, '/bin/node');
+    assert.ok(!('error' in openmpi));
+    assert.deepEqual(openmpi.args.slice(0, 9), ['--hostfile', 'hosts', '--oversubscribe', '--tag-output',
+      '-x', 'MPI4TS_DEADLOCK_TIMEOUT=2.5', '-x', 'MPI4TS_VERBOSE=1', '-n']);
+    assert.deepEqual(openmpi.args.slice(9, 10), ['4']);
+    assert.deepEqual(openmpi.args.slice(-2), ['x.ts', 'arg']);
+    assert.deepEqual(openmpi.env, { MPI4TS_DEADLOCK_TIMEOUT: '2.5', MPI4TS_VERBOSE: '1' });
+    const hydra = mpiexecCommand(options, 'hydra', 8, '/bin/node');
+    assert.ok(!('error' in hydra));
+    assert.deepEqual(hydra.args.slice(0, 9), ['--hostfile', 'hosts', '-prepend-rank',
+      '-genv', 'MPI4TS_DEADLOCK_TIMEOUT', '2.5', '-genv', 'MPI4TS_VERBOSE', '1']);
+    const other = mpiexecCommand(options, 'other', 8, '/bin/node');
+    assert.ok('error' in other && /--tag-output/.test(other.error));
+  });
+
+  it('prints the shm banner with --verbose and MPI4TS_VERBOSE=1, and nothing without', () => {
+    const opts = { cwd: root, encoding: 'utf8' as const };
+    const verbose = spawnSync(process.execPath, ['bin/mpi4ts.js', '-n', '2', '--verbose', 'test/programs/library.ts'], opts);
+    assert.equal(verbose.status, 0, verbose.stderr);
+    assert.match(verbose.stderr, /^mpi4ts: 2 ranks on the shm transport \(worker threads of process \d+\)\n$/);
+    const fromEnv = spawnSync(process.execPath, ['bin/mpi4ts.js', '-n', '1', 'test/programs/library.ts'],
+      { ...opts, env: { ...process.env, MPI4TS_VERBOSE: '1' } });
+    assert.match(fromEnv.stderr, /^mpi4ts: 1 rank on the shm transport/);
+    const quiet = spawnSync(process.execPath, ['bin/mpi4ts.js', '-n', '2', 'test/programs/library.ts'], opts);
+    assert.equal(quiet.stderr, '');
+  });
+});
+
+describe('the install hook under an MPI launcher', () => {
+  const addon = `${root}/native/build/Release/mpi4ts_native.node`;
+  for (const [name, value] of [['OMPI_COMM_WORLD_SIZE', '4'], ['PMI_RANK', '0'], ['PMIX_RANK', '1']] as const) {
+    it(`skips the build and never loads the addon with ${name} set`, () => {
+      const before = existsSync(addon) ? statSync(addon).mtimeMs : undefined;
+      const result = spawnSync(process.execPath, ['scripts/build-mpi.mjs', '--optional'],
+        { cwd: root, encoding: 'utf8', env: { ...process.env, [name]: value } });
+      assert.equal(result.status, 0, result.stderr);
+      assert.match(result.stdout, /^build-mpi: skipped: this process was started by an MPI launcher/);
+      assert.doesNotMatch(result.stdout, /node-gyp|loads:/);
+      assert.equal(existsSync(addon) ? statSync(addon).mtimeMs : undefined, before);
+    });
+  }
+});

@@ -1,0 +1,129 @@
+// The cluster path under a real mpiexec (Open MPI in CI): the launcher's
+// options on --transport mpi, the banner, and deadlock reports of jobs that
+// mpiexec started. Run by `npm run test:mpi`.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { linesStartingWith, root } from '../helpers/launch.js';
+
+const env = { ...process.env, OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1', OMPI_MCA_rmaps_base_oversubscribe: '1' };
+
+interface Result { code: number | null; stdout: string; stderr: string; ms: number }
+
+function run(command: string, args: readonly string[], extraEnv: Record<string, string> = {}, timeoutMs = 120_000): Promise<Result> {
+  const started = Date.now();
+  const child = spawn(command, args, { cwd: root, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  return new Promise((resolve) => child.on('close', (code) => {
+    clearTimeout(timer);
+    resolve({ code, stdout, stderr, ms: Date.now() - started });
+  }));
+}
+
+const mpiexec = (ranks: number, program: readonly string[], extraEnv?: Record<string, string>): Promise<Result> =>
+  run('mpiexec', ['--oversubscribe', '-n', String(ranks), process.execPath, 'bin/mpi4ts.js', ...program], extraEnv);
+const launcher = (args: readonly string[]): Promise<Result> => run(process.execPath, ['bin/mpi4ts.js', ...args]);
+
+describe('deadlocks under mpiexec', () => {
+  it('reports the ring of large blocking sends (examples/ring1.ts) and ends the job with status 3', async () => {
+    const result = await mpiexec(4, ['examples/ring1.ts']);
+    assert.equal(result.code, 3, result.stderr);
+    assert.match(result.stderr, /deadlock: every rank is blocked/);
+    for (let rank = 0; rank < 4; rank++) {
+      assert.match(result.stderr, new RegExp(`rank ${rank}: blocked in Send\\(dest=${(rank + 1) % 4}, tag=0, 8000000 bytes\\)`));
+    }
+    assert.match(result.stderr, /hint: a blocking Send/);
+    // The small shift before it went through.
+    assert.equal(linesStartingWith(result.stdout, 'rank').length, 4);
+    assert.ok(result.ms < 30_000, `took ${result.ms} ms`);
+  });
+
+  it('honours --deadlock-timeout through --transport mpi', async () => {
+    const result = await launcher(['--transport', 'mpi', '-n', '2', '--deadlock-timeout', '3', 'test/programs/ring_deadlock.ts']);
+    assert.equal(result.code, 3, result.stderr);
+    assert.match(result.stderr, /no other rank can satisfy \(for 3 s\)/);
+    assert.match(result.stderr, /rank 1: blocked in Send\(dest=0, tag=0, 8000000 bytes\)/);
+  });
+
+  it('reports a rank waiting for ranks that have finished', async () => {
+    const result = await mpiexec(3, ['test/mpi/programs/waits_for_finished.ts']);
+    assert.equal(result.code, 3, result.stderr);
+    assert.match(result.stderr, /rank 0: blocked in Recv\(source=2, tag=5, object of unknown size\)/);
+    assert.match(result.stderr, /rank 1: finished\n {2}rank 2: finished/);
+  });
+
+  it('does not mistake computing or timers for a deadlock', async () => {
+    const result = await mpiexec(3, ['test/mpi/programs/slow_partner.ts']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(linesStartingWith(result.stdout, 'slow ok'), [0, 1, 2].map((r) => `slow ok ${r} computed`));
+  });
+
+  it('is off with MPI4TS_DEADLOCK_TIMEOUT=0', async () => {
+    const result = await run('mpiexec', ['--oversubscribe', '-n', '2', '-x', 'MPI4TS_DEADLOCK_TIMEOUT=0', process.execPath,
+      'bin/mpi4ts.js', 'test/programs/ring_deadlock.ts'], {}, 8_000);
+    assert.equal(result.code, null, 'killed by the test after 8 s, still hanging');
+    assert.doesNotMatch(result.stderr, /deadlock/);
+  });
+});
+
+describe('--transport mpi options', () => {
+  it('turns --tag-output into mpiexec\'s own', async () => {
+    const result = await launcher(['--transport', 'mpi', '-n', '2', '--tag-output', 'test/programs/library.ts']);
+    assert.equal(result.code, 0, result.stderr);
+    const tagged = result.stdout.split('\n').filter((line) => /^\[\d+,\d\]<stdout>:\s*library \d of 2/.test(line));
+    assert.equal(tagged.length, 2, result.stdout);
+  });
+
+  it('passes --mpiexec-arg words to mpiexec, and the deadlock timeout to every rank', async () => {
+    const result = await launcher(['--transport', 'mpi', '-n', '2', '--deadlock-timeout', '7',
+      '--mpiexec-arg=-x', '--mpiexec-arg', 'MPI4TS_TEST_EXTRA=from mpiexec',
+      '--mpiexec-arg=--mca', '--mpiexec-arg=btl', '--mpiexec-arg=tcp,self', 'test/mpi/programs/environment.ts']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(linesStartingWith(result.stdout, 'env'),
+      [0, 1].map((r) => `env ${r} of 2: timeout=7 extra=from mpiexec`));
+  });
+
+  it('refuses options of the shm transport, with what to do instead', async () => {
+    for (const [option, value, hint] of [['--eager-limit', '4k', /btl_vader_eager_limit/], ['--heap-size', '1g', /ordinary memory/],
+      ['--universe-size', '8', /slots/]] as const) {
+      const result = await launcher(['--transport', 'mpi', '-n', '2', option, value, 'test/programs/library.ts']);
+      assert.equal(result.code, 2, `${option}: ${result.stderr}`);
+      assert.match(result.stderr, new RegExp(`${option} applies to the shm transport only; with --transport mpi`));
+      assert.match(result.stderr, hint);
+      assert.equal(result.stdout, '');
+    }
+    const under = await mpiexec(2, ['--eager-limit', '4k', 'test/programs/library.ts']);
+    assert.notEqual(under.code, 0);
+    assert.match(under.stderr, /--eager-limit applies to the shm transport only; under mpiexec/);
+    const tag = await mpiexec(2, ['--tag-output', 'test/programs/library.ts']);
+    assert.notEqual(tag.code, 0);
+    assert.match(tag.stderr, /--tag-output: under mpiexec, ask mpiexec for it/);
+  });
+
+  it('says which transport runs the job: --verbose, or MPI4TS_VERBOSE=1 under mpiexec', async () => {
+    const verbose = await launcher(['--transport', 'mpi', '-n', '2', '--verbose', 'test/programs/library.ts']);
+    assert.equal(verbose.code, 0, verbose.stderr);
+    assert.match(verbose.stderr, /^mpi4ts: 2 ranks on the mpi transport: mpiexec .*-n 2 /m);
+    assert.match(verbose.stderr, /^mpi4ts: 2 ranks on the mpi transport \(Open MPI v\d[^,]*, MPI_THREAD_\w+\)$/m);
+    const direct = await mpiexec(2, ['test/programs/library.ts'], { MPI4TS_VERBOSE: '1' });
+    assert.equal(direct.code, 0, direct.stderr);
+    assert.equal(direct.stderr.match(/^mpi4ts: 2 ranks on the mpi transport \(Open MPI/gm)?.length, 1, direct.stderr);
+    const quiet = await mpiexec(2, ['test/programs/library.ts']);
+    assert.doesNotMatch(quiet.stderr, /mpi4ts: /);
+  });
+});
+
+describe('Split_type(COMM_TYPE_SHARED) under mpiexec', () => {
+  it('groups the ranks as Open MPI places them on nodes', async () => {
+    for (const ranks of [1, 3]) {
+      const result = await mpiexec(ranks, ['test/mpi/programs/split_type.ts']);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(linesStartingWith(result.stdout, 'split_type ok').length, ranks, result.stdout);
+      for (const line of linesStartingWith(result.stdout, 'split_type ok')) assert.match(line, new RegExp(` ${ranks}$`));
+    }
+  });
+});
