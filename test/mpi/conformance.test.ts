@@ -85,6 +85,18 @@ describe('native transport', () => {
     assert.equal(linesStartingWith(result.stdout, 'library').length, Math.max(2, availableParallelism()));
   });
 
+  it('never waits before a call returns its Promise: receives started before their sends, 200 exchanges per form', async () => {
+    const result = await mpiexec(2, false, ['bin/mpi4ts.js', 'test/programs/recv_first.ts']);
+    assert.equal(result.code, 0, result.stderr);
+    const forms = result.stdout.trim().split('\n').map((line) => line.split(' '));
+    assert.deepEqual(forms.map(([name]) => name), ['recv-send', 'Recv-Send', 'Irecv-Isend-Wait', 'irecv-wait-send',
+      'Waitall-Send', 'waitany-send', 'probe-send', 'Ssend-Recv', 'recv-allreduce-send']);
+    for (const [name, total, median] of forms) {
+      assert.ok(Number(median) < 2, `${name}: the median exchange took ${median} ms`);
+      assert.ok(Number(total) < 2000, `${name}: 200 exchanges took ${total} ms`);
+    }
+  });
+
   it('takes the job down when a rank throws', async () => {
     const result = await mpiexec(2, false, ['bin/mpi4ts.js', 'test/programs/failures.ts', 'throw']);
     assert.notEqual(result.code, 0);

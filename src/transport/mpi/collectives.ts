@@ -70,7 +70,7 @@ import type { Collectives } from '../transport.js';
 import type { MpiContext, MpiEndpoint } from './endpoint.js';
 import { RESOLVED } from './endpoint.js';
 import { asMPIError, mpiError, type NativeMPI, type NativeUserOp, RC_DONE, RC_ERROR, ST_ERROR } from './native.js';
-import { envNumber, oversubscribed, spinMicroseconds } from './progress.js';
+import { envNumber, oversubscribed, type PendingRequest, spinMicroseconds } from './progress.js';
 
 const datatypeByName = new Map<string, Datatype>(Object.values(datatypes).map((d) => [d.name, d]));
 let datatypeIndexByName: Map<string, number> | undefined;
@@ -350,11 +350,11 @@ export class MpiCollectives implements Collectives {
       return Promise.reject(asMPIError(native, e, call));
     }
     if (rc === RC_ERROR) return Promise.reject(mpiError(native, status[ST_ERROR]!, call));
-    if (rc === RC_DONE || native.testSpin(rc, spinMicroseconds)) {
+    if (rc === RC_DONE || native.test(rc)) {
       return status[ST_ERROR] === 0 ? RESOLVED : Promise.reject(mpiError(native, status[ST_ERROR]!, call));
     }
     return new Promise<void>((resolve, reject) => {
-      progress.addRequest({
+      const request: PendingRequest = {
         id: rc,
         bytes,
         finish: () => {
@@ -362,6 +362,11 @@ export class MpiCollectives implements Collectives {
           else reject(mpiError(native, status[ST_ERROR]!, call));
         },
         describe: () => `${call.replace(/^MPI_/, '')} on ${on.name}`,
+      };
+      // The spin waits for the other ranks: it runs after the caller's synchronous code.
+      queueMicrotask(() => {
+        if (native.testSpin(rc, spinMicroseconds)) request.finish();
+        else progress.addRequest(request);
       });
     });
   }

@@ -110,16 +110,17 @@ class RequestOperation implements Operation, PendingRequest {
   }
 
   wait(): Promise<void> {
-    if (this.id < 0) return RESOLVED;
+    if (this.id < 0 || this.test()) return RESOLVED;
     if (this.promise !== undefined) return this.promise;
-    if (this.ctx.native.testSpin(this.id, spinFor(this.bytes))) {
-      this.finish();
-      return RESOLVED;
-    }
     this.promise = new Promise<void>((resolve) => {
       this.resolve = resolve;
     });
-    this.ctx.progress.addRequest(this);
+    // The spin waits for the peer: it runs after the caller's synchronous code (a send after this receive, say).
+    queueMicrotask(() => {
+      if (this.id < 0) return;
+      if (this.ctx.native.testSpin(this.id, spinFor(this.bytes))) this.finish();
+      else this.ctx.progress.addRequest(this);
+    });
     return this.promise;
   }
 
@@ -244,16 +245,22 @@ class ObjectReceive implements Operation, PendingRequest, Poller {
   }
 
   wait(): Promise<void> {
-    if (this.state === 'done') return RESOLVED;
+    if (this.state === 'done' || this.test()) return RESOLVED;
     if (this.promise !== undefined) return this.promise;
-    if (this.state === 'probing') this.endpoint.probeFor(this, spinMicroseconds); // spins on MPI_Improbe in C
-    if (this.receiving && this.ctx.native.testSpin(this.id, spinFor(this.bytes))) this.finish();
-    if (this.done) return RESOLVED;
     this.promise = new Promise<void>((resolve) => {
       this.resolve = resolve;
     });
-    if (this.state === 'probing') this.ctx.progress.addPoller(this);
-    else this.ctx.progress.addRequest(this);
+    // The spins wait for the peer: they run after the caller's synchronous code (a send after this receive, say).
+    queueMicrotask(() => {
+      if (this.state === 'probing') {
+        // Spins on MPI_Improbe in C; a match hands the receive to the engine (accept).
+        this.endpoint.probeFor(this, spinMicroseconds);
+        if (this.state === 'probing') this.ctx.progress.addPoller(this);
+      } else if (this.receiving) {
+        if (this.ctx.native.testSpin(this.id, spinFor(this.bytes))) this.finish();
+        else this.ctx.progress.addRequest(this);
+      }
+    });
     return this.promise;
   }
 
@@ -407,22 +414,28 @@ export class MpiPointToPoint implements PointToPoint {
     const st = this.ctx.status;
     const envelope = (): Envelope => ({ source: st[ST_SOURCE]!, tag: st[ST_TAG]!, byteLength: statusBytes(st) });
     try {
-      if (native.iprobe(this.handle, source, tag, spinMicroseconds)) return Promise.resolve(envelope());
+      if (native.iprobe(this.handle, source, tag)) return Promise.resolve(envelope());
     } catch (e) {
       return Promise.reject(asMPIError(native, e, 'MPI_Probe'));
     }
     return new Promise<Envelope>((resolve, reject) => {
-      this.ctx.progress.addPoller({
-        poll: () => {
-          try {
-            if (!native.iprobe(this.handle, source, tag)) return false;
-            resolve(envelope());
-          } catch (e) {
-            reject(asMPIError(native, e, 'MPI_Probe'));
-          }
-          return true;
-        },
-        describe: () => `Probe(source=${rankName(source)}, tag=${tagName(tag)}) on ${this.name}`,
+      /** One MPI_Iprobe (spinning in C for `micros`); true once the probe has settled. */
+      const attempt = (micros: number): boolean => {
+        try {
+          if (!native.iprobe(this.handle, source, tag, micros)) return false;
+          resolve(envelope());
+        } catch (e) {
+          reject(asMPIError(native, e, 'MPI_Probe'));
+        }
+        return true;
+      };
+      // The spin waits for the sender: it runs after the caller's synchronous code.
+      queueMicrotask(() => {
+        if (attempt(spinMicroseconds)) return;
+        this.ctx.progress.addPoller({
+          poll: () => attempt(0),
+          describe: () => `Probe(source=${rankName(source)}, tag=${tagName(tag)}) on ${this.name}`,
+        });
       });
     });
   }

@@ -8,10 +8,12 @@
  * Strategy (measured on 2 cores with Open MPI 4.1; numbers in
  * bench/native_pingpong.ts and the transport's report):
  *
- * 1. The fast path is in the caller: start the operation, test it once, and in
- *    `wait()` spin in C (`testSpin`) for {@link spinMicroseconds}. An 8-byte
- *    ping-pong completes there, and `wait()` returns an already-resolved
- *    Promise.
+ * 1. The fast path is in the caller: start the operation and test it once;
+ *    complete, `wait()` returns an already-resolved Promise. Else `wait()`
+ *    returns its Promise and, in a microtask (never before the caller's
+ *    synchronous code has run, which may be the send this receive waits
+ *    for), spins in C (`testSpin`) for {@link spinMicroseconds}. An 8-byte
+ *    ping-pong completes there.
  * 2. Still pending: the operation joins this engine. Each tick is one call into
  *    C that repeats MPI_Testsome over all pending requests for up to
  *    {@link tickMicroseconds} or until one completes (Open MPI drives the
