@@ -19,14 +19,30 @@
  * block per rank, the first ones one element longer when it does not divide
  * (the plain collectives then ask for equal blocks).
  *
- * Unfinished: derived datatypes, and buffers that are not typed arrays
- * (plain `ArrayBuffer`s must be wrapped in a view).
+ * Unfinished: derived datatypes, buffers that are not typed arrays (plain
+ * `ArrayBuffer`s must be wrapped in a view), and messages larger than the
+ * largest Uint8Array of the running Node.js (4 GiB on Node 20; they fail
+ * with `ERR_COUNT`).
  *
  * @module
  */
 
+import { constants } from 'node:buffer';
 import { type Datatype, type TypedArray, type TypedArrayConstructor, typedict } from './datatype.js';
 import { errors } from './errors.js';
+
+/**
+ * `byteLength` bytes of `buffer` from `byteOffset`. Messages move as bytes, and
+ * the longest byte view Node.js can make is `buffer.constants.MAX_LENGTH`
+ * (2^32 on Node 20): a longer message is an MPIError, not a RangeError.
+ */
+function byteView(buffer: ArrayBufferLike, byteOffset: number, byteLength: number, call: string): Uint8Array {
+  if (byteLength > constants.MAX_LENGTH) {
+    throw errors.count(call, `a message of ${byteLength} bytes is longer than the longest byte view this Node.js ` +
+      `can make (${constants.MAX_LENGTH} bytes): send it in parts, or run on Node.js 22 or later`);
+  }
+  return new Uint8Array(buffer, byteOffset, byteLength);
+}
 
 /** A buffer spec for point-to-point and the plain collectives. */
 export type BufferSpec =
@@ -87,7 +103,7 @@ export function messageOf(buf: TypedArray, count: number, datatype: Datatype, ca
   if (byteLength > buf.byteLength) {
     throw errors.count(call, `count ${count} of ${datatype.name} needs ${byteLength} bytes but the buffer has ${buf.byteLength}`);
   }
-  const bytes = new Uint8Array(buf.buffer, buf.byteOffset, byteLength);
+  const bytes = byteView(buf.buffer, buf.byteOffset, byteLength, call);
   return { bytes, elements: elementsView(buf, bytes, count, datatype), count, datatype };
 }
 
@@ -137,7 +153,7 @@ export function parseBuffer(spec: unknown, call: string): Message {
 export function bytesOfSpec(spec: unknown, call: string): Uint8Array {
   if (spec instanceof Uint8Array) return spec;
   if (ArrayBuffer.isView(spec) && !(spec instanceof DataView)) {
-    return new Uint8Array(spec.buffer, spec.byteOffset, spec.byteLength);
+    return byteView(spec.buffer, spec.byteOffset, spec.byteLength, call);
   }
   return parseBuffer(spec, call).bytes;
 }
@@ -178,7 +194,7 @@ function vectorOf(buf: TypedArray, datatype: Datatype, counts: number[], displs:
   if (extent > buf.byteLength) {
     throw errors.count(call, `counts and displacements reach byte ${extent} but the buffer has ${buf.byteLength}`);
   }
-  return { bytes: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), datatype, counts, displs };
+  return { bytes: byteView(buf.buffer, buf.byteOffset, buf.byteLength, call), datatype, counts, displs };
 }
 
 /** Counts per rank: one number for every rank, or a list of them. */

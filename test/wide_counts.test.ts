@@ -11,7 +11,10 @@
  */
 
 import assert from 'node:assert/strict';
+import { constants } from 'node:buffer';
 import { describe, it } from 'node:test';
+import { bytesOfSpec } from '../src/buffer.js';
+import { ErrorClass, MPIError } from '../src/errors.js';
 import { RING_HEADER_BYTES, RING_TAIL } from '../src/transport/shm/layout.js';
 import { pipeDistance } from '../src/transport/shm/pipeline.js';
 import { Kind, RECORD_HEADER_BYTES, Ring, Word, readWide } from '../src/transport/shm/ring.js';
@@ -91,6 +94,26 @@ describe('staging pipe counters', () => {
         // The receiver's data: the sender's word against its full count.
         assert.equal(pipeDistance(word(base + distance), base), distance, `receiver at ${base} + ${distance}`);
       }
+    }
+  });
+});
+
+describe('byte views of messages', () => {
+  it('view a typed array of more than 4 GiB as bytes where Node.js can, and refuse it with ERR_COUNT where not', () => {
+    // 2^32 + 8 bytes of zeroed memory: the pages are never touched, so it costs no real memory.
+    const huge = new Float64Array(2 ** 29 + 1);
+    if (constants.MAX_LENGTH >= huge.byteLength) {
+      const bytes = bytesOfSpec(huge, 'Comm.Send');
+      assert.equal(bytes.byteLength, 2 ** 32 + 8);
+      assert.equal(bytes.buffer, huge.buffer);
+    } else {
+      assert.throws(() => bytesOfSpec(huge, 'Comm.Send'), (error: unknown) => {
+        assert.ok(error instanceof MPIError);
+        assert.equal(error.error_class, ErrorClass.ERR_COUNT);
+        assert.match(error.message, /Comm\.Send: .*4294967304 bytes is longer than the longest byte view .*4294967296/);
+        return true;
+      });
+      assert.throws(() => bytesOfSpec([huge, 2 ** 29 + 1], 'Comm.Send'), /longest byte view/);
     }
   });
 });
