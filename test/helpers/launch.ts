@@ -14,13 +14,11 @@ export interface JobResult {
   ms: number;
 }
 
-/** Runs `node bin/mpi4ts.js <launcherArgs...> <script> <args...>`; kills it after `timeoutMs`. */
-export function launch(script: string, ranks: number, args: readonly string[] = [],
-  options: { launcherArgs?: readonly string[]; timeoutMs?: number } = {}): Promise<JobResult> {
+/** Runs `command args...` in the repository's root; kills it after `timeoutMs` (default 120 s). */
+export function runCommand(command: string, args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<JobResult> {
   const started = Date.now();
-  const child = spawn(process.execPath,
-    [launcher, '-n', String(ranks), ...(options.launcherArgs ?? []), script, ...args],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, { cwd: root, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
@@ -33,6 +31,18 @@ export function launch(script: string, ranks: number, args: readonly string[] = 
     });
   });
 }
+
+/** Runs `node bin/mpi4ts.js -n <ranks> <launcherArgs...> <script> <args...>`; kills it after `timeoutMs`. */
+export function launch(script: string, ranks: number, args: readonly string[] = [],
+  options: { launcherArgs?: readonly string[]; timeoutMs?: number } = {}): Promise<JobResult> {
+  return runCommand(process.execPath, [launcher, '-n', String(ranks), ...(options.launcherArgs ?? []), script, ...args],
+    { timeoutMs: options.timeoutMs });
+}
+
+/** The environment Open MPI's mpiexec needs in tests: running as root allowed, oversubscription allowed. */
+export const mpiexecEnv: NodeJS.ProcessEnv = {
+  ...process.env, OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1', OMPI_MCA_rmaps_base_oversubscribe: '1',
+};
 
 /** The lines of `text` that start with `prefix`, sorted. */
 export function linesStartingWith(text: string, prefix: string): string[] {

@@ -3,24 +3,12 @@
 // Open MPI's default transports and once with TCP only, as between nodes.
 // Needs the addon (npx mpi4ts build-mpi) and mpiexec; run by `npm run test:mpi`.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { describe, it } from 'node:test';
-import { linesStartingWith, root } from '../helpers/launch.js';
+import { type JobResult, linesStartingWith, mpiexecEnv, runCommand } from '../helpers/launch.js';
 
-const env = { ...process.env, OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1', OMPI_MCA_rmaps_base_oversubscribe: '1' };
-
-function run(command: string, args: readonly string[], timeoutMs = 300_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  return new Promise((resolve) => child.on('close', (code) => {
-    clearTimeout(timer);
-    resolve({ code, stdout, stderr });
-  }));
+function run(command: string, args: readonly string[]): Promise<JobResult> {
+  return runCommand(command, args, { env: mpiexecEnv, timeoutMs: 300_000 });
 }
 
 function mpiexec(ranks: number, tcp: boolean, program: readonly string[]) {

@@ -4,25 +4,14 @@
 // the buffers and ~9 GiB for the object; skipped, with the reason, when less
 // than 12 GiB is free. Run by `npm run test:mpi`.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { freemem } from 'node:os';
 import { describe, it } from 'node:test';
-import { linesStartingWith, root } from '../helpers/launch.js';
+import { type JobResult, linesStartingWith, mpiexecEnv, runCommand } from '../helpers/launch.js';
 
-const env = { ...process.env, OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1' };
 const NEEDED = 12 * 2 ** 30;
 
-function mpiexec(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn('mpiexec', ['--oversubscribe', ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
-  const timer = setTimeout(() => child.kill('SIGKILL'), 600_000);
-  return new Promise((resolve) => child.on('close', (code) => {
-    clearTimeout(timer);
-    resolve({ code, stdout, stderr });
-  }));
+function mpiexec(args: readonly string[]): Promise<JobResult> {
+  return runCommand('mpiexec', ['--oversubscribe', ...args], { env: mpiexecEnv, timeoutMs: 600_000 });
 }
 
 describe('messages over 2 GiB under mpiexec', () => {

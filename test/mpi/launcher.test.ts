@@ -2,26 +2,11 @@
 // options on --transport mpi, the banner, and deadlock reports of jobs that
 // mpiexec started. Run by `npm run test:mpi`.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { linesStartingWith, root } from '../helpers/launch.js';
+import { type JobResult as Result, linesStartingWith, mpiexecEnv, runCommand } from '../helpers/launch.js';
 
-const env = { ...process.env, OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1', OMPI_MCA_rmaps_base_oversubscribe: '1' };
-
-interface Result { code: number | null; stdout: string; stderr: string; ms: number }
-
-function run(command: string, args: readonly string[], extraEnv: Record<string, string> = {}, timeoutMs = 120_000): Promise<Result> {
-  const started = Date.now();
-  const child = spawn(command, args, { cwd: root, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  return new Promise((resolve) => child.on('close', (code) => {
-    clearTimeout(timer);
-    resolve({ code, stdout, stderr, ms: Date.now() - started });
-  }));
+function run(command: string, args: readonly string[], extraEnv: Record<string, string> = {}, timeoutMs?: number): Promise<Result> {
+  return runCommand(command, args, { env: { ...mpiexecEnv, ...extraEnv }, timeoutMs });
 }
 
 const mpiexec = (ranks: number, program: readonly string[], extraEnv?: Record<string, string>): Promise<Result> =>
