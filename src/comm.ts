@@ -337,7 +337,8 @@ export class Comm<E extends PointToPoint = PointToPoint> {
 
   /**
    * `MPI_Recv` into a buffer (MPI-4.1 §3.2.4). A message longer than the
-   * buffer rejects with `ERR_TRUNCATE` and stays queued.
+   * buffer rejects with `ERR_TRUNCATE`; on shm it stays queued for a receive
+   * that fits, under an MPI library it is consumed.
    *
    * @example
    * ```ts

@@ -46,7 +46,7 @@ export const Slot = {
    * record: a bit per source that has written to the rank's ring (or, in jobs
    * of more than {@link DIRECT_SOURCES} ranks, a bit per word of the
    * pending-rings mask that has bits), plus {@link SLEEP_BIT} while the rank
-   * is parked in `Atomics.waitAsync` on this word.
+   * sleeps on this word (`Atomics.wait`, or parked in `Atomics.waitAsync`).
    */
   SIGNAL: 0,
   /** One of {@link RankState}; on a line of its own, away from producers. */
@@ -103,7 +103,8 @@ export function waitTextOffset(size: number, rank: number): number {
 }
 
 /**
- * Communicators whose small collectives (Barrier, small Allreduce) can run on
+ * Communicators whose small collectives (Barrier, small Allreduce and Bcast,
+ * the object bcast, allgather and allreduce of small values) can run on
  * shared words at once; the others use messages.
  */
 export const COLLECTIVE_SLOTS = 64;

@@ -69,7 +69,7 @@ export const Kind = {
   PAD: 5,
   /** Message with its payload inline. */
   EAGER: 1,
-  /** Eager message whose sender waits for an ACK once it is matched (Ssend). */
+  /** Eager message whose sender waits for the receiver's FIN once it is matched (Ssend). */
   EAGER_SYNC: 2,
   /** Rendezvous: the message waits in a heap arena; the receiver copies it and answers FIN. */
   RTS: 3,

@@ -1,6 +1,6 @@
 /**
  * The shared areas of shm communicators, in the control block: barrier flags
- * and contribution blocks for small reductions (see
+ * and contribution blocks for small reductions and broadcasts (see
  * `collective/shared_area.ts` for what runs on them).
  *
  * MPI-4.1 §6.3, §6.9.6. The control block has {@link COLLECTIVE_SLOTS}
