@@ -17,7 +17,7 @@
  */
 
 import { type BufferSpec, bytesOfSpec, parseBuffer } from './buffer.js';
-import { decode, encodeScratch } from './codec/index.js';
+import { decode, encodeForSend } from './codec/index.js';
 import { ANY_SOURCE, ANY_TAG, CONGRUENT, IDENT, PROC_NULL } from './constants.js';
 import { TAG_UB, errors } from './errors.js';
 import { Group } from './group.js';
@@ -251,9 +251,7 @@ export class Comm<E extends PointToPoint = PointToPoint> {
     const endpoint = this.endpoint(call);
     dest = this.checkDest(dest, call);
     tag = Comm.checkTag(tag, call, false);
-    // The scratch encoding is reused by the next send: a message the transport reads after this call returns gets its own copy.
-    const scratch = encodeScratch(obj, call);
-    const bytes = scratch.byteLength <= endpoint.sendCopyLimit ? scratch : scratch.slice();
+    const bytes = encodeForSend(obj, call, endpoint.sendCopyLimit);
     return dest === PROC_NULL ? donePending : endpoint.isend(bytes, dest, tag, sync);
   }
 

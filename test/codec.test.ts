@@ -14,7 +14,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { types } from 'node:util';
 import vm from 'node:vm';
-import { decode, encode, encodeScratch, registerClass } from '../src/codec/index.js';
+import { decode, encode, encodeForSend, encodeScratch, registerClass } from '../src/codec/index.js';
 import { ErrorClass, MPIError } from '../src/errors.js';
 
 const CALL = 'Comm.send';
@@ -800,6 +800,14 @@ describe('codec: buffers', () => {
     assert.deepStrictEqual(decode(scratch, 'Comm.recv'), { second: 2 });
     encodeScratch({ third: 'x'.repeat(100) }, CALL);
     assert.deepStrictEqual(decode(owned, 'Comm.recv'), { first: 1 });
+  });
+
+  it('encodeForSend leaves a message of up to the copied length in the scratch and gives a longer one its own bytes', () => {
+    const short = encodeForSend({ short: 1 }, CALL, 1024);
+    const long = encodeForSend({ long: 'y'.repeat(2000) }, CALL, 1024);
+    assert.equal(short.buffer, encodeScratch({ next: 0 }, CALL).buffer, 'the short message stayed in the scratch');
+    encodeScratch({ overwrite: 'z'.repeat(3000) }, CALL);
+    assert.deepStrictEqual(decode(long, 'Comm.recv'), { long: 'y'.repeat(2000) });
   });
 
   it('survives an encode called from a getter during an encode', () => {

@@ -997,7 +997,27 @@ export function encodeScratch(value: unknown, call: string): Uint8Array {
  * @throws MPIError (`MPI.ERR_ARG`) naming where an unserializable value sits
  */
 export function encode(value: unknown, call: string): Uint8Array {
+  return ownBytes(run(value, call));
+}
+
+/**
+ * Encodes `value` for a transport that copies messages of up to `copied`
+ * bytes before its send returns: such a message is left in the scratch (as
+ * {@link encodeScratch} does), a longer one gets bytes of its own (as
+ * {@link encode} does), since the next call reuses the scratch while the
+ * transport may still read it.
+ *
+ * @param value - any structured-cloneable value
+ * @param call - the API call, for error messages
+ * @param copied - the longest message the transport copies before its send returns
+ */
+export function encodeForSend(value: unknown, call: string, copied: number): Uint8Array {
   const enc = run(value, call);
+  return enc.pos <= copied ? enc.buf.subarray(0, enc.pos) : ownBytes(enc);
+}
+
+/** The encoder's message as bytes the caller owns. */
+function ownBytes(enc: Encoder): Uint8Array {
   if (enc.buf.length <= MAX_RETAINED_BYTES) return enc.buf.slice(0, enc.pos);
   // A scratch this large would be dropped by the next call anyway: hand it over rather than copy gigabytes.
   const bytes = enc.buf.subarray(0, enc.pos);

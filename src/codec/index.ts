@@ -57,5 +57,5 @@
  */
 
 export { decode } from './decode.js';
-export { encode, encodeScratch } from './encode.js';
+export { encode, encodeForSend, encodeScratch } from './encode.js';
 export { registerClass } from './registry.js';
