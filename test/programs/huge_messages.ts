@@ -7,6 +7,8 @@
 //           block that starts past 2^31 in the heap
 //   object  send/recv of a 2.5 GB object ({ data: Float64Array, name })
 //   bcast   bcast of an array of five 500 MB typed arrays
+//   past4   4.25 GiB of plain memory with Send/Recv (Node.js 22 or later: Node 20 cannot view
+//           more than 4 GiB as bytes), about 9 GB
 // Prints "huge <phase> ok <rank> <seconds>".
 import assert from 'node:assert/strict';
 import { MPI } from 'mpi4ts';
@@ -136,11 +138,26 @@ async function bcastObject(): Promise<void> {
   if (rank === 1) got.forEach((part, k) => check(part, 10 + k, `bcast part ${k}`));
 }
 
+async function past4(): Promise<void> {
+  const bytes = 4 * GiB + 256 * MiB;
+  const big = new Float64Array(bytes / 8);
+  const status = new MPI.Status();
+  if (rank === 0) {
+    fill(big, 2);
+    await comm.Send(big, 1, 1);
+  } else {
+    await comm.Recv(big, 0, 1, status);
+    checkCounts(status, bytes, 'Recv past 4 GiB');
+    check(big, 2, 'Send/Recv past 4 GiB');
+  }
+}
+
 switch (phase) {
   case 'plain': await plain(); break;
   case 'alloc': await alloc(); break;
   case 'object': await object(); break;
   case 'bcast': await bcastObject(); break;
+  case 'past4': await past4(); break;
   default: throw new Error(`unknown phase ${phase}`);
 }
 await comm.Barrier();
