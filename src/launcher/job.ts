@@ -24,10 +24,9 @@ import {
 } from '../transport/shm/layout.js';
 import type { LaunchOptions } from './cli.js';
 import { LineForwarder } from './output.js';
+import { DEADLOCK_EXIT_CODE } from '../transport/transport.js';
 import type { ScriptBoot } from './script.js';
 
-/** Exit status of a job that deadlocked. */
-export const DEADLOCK_EXIT_CODE = 3;
 const MONITOR_INTERVAL_MS = 100;
 /** Free slots a job keeps for `Spawn` unless --universe-size says otherwise. */
 const DEFAULT_SPAWN_ROOM = 16;

@@ -16,6 +16,9 @@ import type { Datatype, TypedArray } from '../datatype.js';
 import type { SharedArea } from '../collective/shared_area.js';
 import type { Op } from '../op.js';
 
+/** Exit status of a job that deadlocked, on every transport. */
+export const DEADLOCK_EXIT_CODE = 3;
+
 /** What a matched or probed message looks like from the receiving side (MPI-4.1 §3.2.3). */
 export interface Envelope {
   /** Rank of the sender in the communicator. */

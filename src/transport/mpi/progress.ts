@@ -44,6 +44,7 @@
  */
 
 import { cpus } from 'node:os';
+import { hasOtherWork } from '../event_loop.js';
 import type { NativeMPI } from './native.js';
 import type { DeadlockWatch } from './watchdog.js';
 
@@ -212,7 +213,7 @@ export class Progress {
   private blocked(now: number): boolean {
     const quiet = now - this.lastProgress;
     if (this.pending === 0 || quiet < this.watch!.timeoutMs + this.pendingBytes / SLOWEST_BYTES_PER_MS) return false;
-    return !hasOtherWork(this.onTimer ? 1 : 0);
+    return !hasOtherWork(IDLE_RESOURCES, this.onTimer ? 1 : 0);
   }
 
   /** The pending operations, for a deadlock report. */
@@ -242,20 +243,5 @@ export class Progress {
   }
 }
 
-/**
- * Whether Node's event loop has something of the script's own pending
- * (timers, sockets, files, child processes): then a rank that waits for MPI
- * may well be waiting for that instead. `ownTimers`: the engine's own timers
- * among them (Node lists a timer whose callback is running).
- */
-function hasOtherWork(ownTimers: number): boolean {
-  let timers = 0;
-  for (const resource of process.getActiveResourcesInfo()) {
-    if (resource === 'Timeout') timers++;
-    else if (!IDLE_RESOURCES.has(resource)) return true;
-  }
-  return timers > ownTimers;
-}
-
 /** Resources every rank has that never end a wait: stdio pipes and TTYs. */
-const IDLE_RESOURCES = new Set(['PipeWrap', 'TTYWrap']);
+const IDLE_RESOURCES: ReadonlySet<string> = new Set(['PipeWrap', 'TTYWrap']);

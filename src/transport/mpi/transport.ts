@@ -30,12 +30,12 @@
 
 import type { TypedArray } from '../../datatype.js';
 import { setErrorRank } from '../../errors.js';
-import type { Endpoint, Transport } from '../transport.js';
+import { DEADLOCK_EXIT_CODE, type Endpoint, type Transport } from '../transport.js';
 import { BlockingCalls } from './collectives.js';
 import { MpiEndpoint, MpiInterEndpoint, type MpiContext } from './endpoint.js';
 import { loadNative, type NativeMPI } from './native.js';
 import { envNumber, Progress } from './progress.js';
-import { DEADLOCK_EXIT_CODE, DeadlockWatch } from './watchdog.js';
+import { DeadlockWatch } from './watchdog.js';
 
 /** MPI's thread support levels by number (MPI-4.1 §11.2.1). */
 const threadLevelNames = ['MPI_THREAD_SINGLE', 'MPI_THREAD_FUNNELED', 'MPI_THREAD_SERIALIZED', 'MPI_THREAD_MULTIPLE'];

@@ -34,8 +34,6 @@
 import { ANY_SOURCE } from '../../constants.js';
 import { type NativeMPI, RC_DONE, RC_ERROR, ST_ID, ST_SOURCE } from './native.js';
 
-/** Exit status of a job that deadlocked, as on the shm transport. */
-export const DEADLOCK_EXIT_CODE = 3;
 /** Rank i to rank 0: its state (and answers to rounds). */
 const TAG_STATE = 1;
 /** Rank 0 to rank i: "are you still blocked?", with the round's number. */
@@ -65,7 +63,7 @@ export class DeadlockWatch {
   /**
    * @param handle - the binding's handle of the watch's own duplicate of COMM_WORLD
    * @param timeoutMs - how long a rank must be blocked before it says so
-   * @param abort - prints the report and ends the job (status {@link DEADLOCK_EXIT_CODE})
+   * @param abort - prints the report and ends the job (status `DEADLOCK_EXIT_CODE`, transport.ts)
    */
   constructor(private readonly native: NativeMPI, private readonly handle: number, private readonly rank: number,
     size: number, readonly timeoutMs: number, private readonly abort: (report: string) => void) {

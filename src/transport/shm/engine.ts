@@ -27,6 +27,7 @@
  */
 
 import { errors } from '../../errors.js';
+import { hasOtherWork } from '../event_loop.js';
 import type { Envelope, Operation } from '../transport.js';
 import { HeapArena } from './heap.js';
 import {
@@ -703,7 +704,7 @@ export class ShmEngine {
     this.idleCheckScheduled = false;
     // A running spin or park loop comes back here, or needs nothing.
     if (this.spinning || this.parked) return;
-    if (this.waiters.length > 0 && this.blockMillis > 0 && !hasOtherWork() && this.blockUntilSettled()) {
+    if (this.waiters.length > 0 && this.blockMillis > 0 && !hasScriptWork() && this.blockUntilSettled()) {
       if (this.waiters.length > 0) {
         this.spinning = true;
         this.spinEnd = 0;
@@ -810,7 +811,7 @@ export class ShmEngine {
    * be what lets the job go on.
    */
   private publishBlocked(): void {
-    if (hasOtherWork()) {
+    if (hasScriptWork()) {
       Atomics.store(this.control, this.slot(Slot.STATE), RankState.RUNNING);
       return;
     }
@@ -870,12 +871,10 @@ function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
-/** Resources of the event loop that are not the engine's own keep-alive timer. */
-function hasOtherWork(): boolean {
-  let timers = 0;
-  for (const resource of process.getActiveResourcesInfo()) {
-    if (resource === 'Timeout') timers++;
-    else if (resource !== 'MessagePort' && resource !== 'CloseReq') return true;
-  }
-  return timers > 1;
+/** Resources a rank's worker thread has that never end a wait. */
+const IDLE_RESOURCES: ReadonlySet<string> = new Set(['MessagePort', 'CloseReq']);
+
+/** Work of the script's own besides the engine's keep-alive timer. */
+function hasScriptWork(): boolean {
+  return hasOtherWork(IDLE_RESOURCES, 1);
 }
