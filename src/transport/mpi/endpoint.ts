@@ -257,6 +257,8 @@ class ObjectReceive implements Operation, PendingRequest, Poller {
         this.endpoint.probeFor(this, spinMicroseconds);
         if (this.state === 'probing') this.ctx.progress.addPoller(this);
       } else if (this.receiving) {
+        // Matched meanwhile by another receive's probe, accept() has handed the receive to the engine: take it back.
+        this.ctx.progress.removeRequest(this.id);
         if (this.ctx.native.testSpin(this.id, spinFor(this.bytes))) this.finish();
         else this.ctx.progress.addRequest(this);
       }
