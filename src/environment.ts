@@ -14,7 +14,7 @@
  */
 
 import { workerData } from 'node:worker_threads';
-import { setAbortHandler } from './comm.js';
+import { setAbortHandler } from './api/comm.js';
 import { setErrorRank } from './errors.js';
 import type { Transport } from './transport/transport.js';
 import { Context, DEFAULT_EAGER_LIMIT, allocateJobMemory } from './transport/shm/layout.js';

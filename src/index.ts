@@ -12,15 +12,15 @@
  */
 
 export { MPI, type AllocatableArray } from './mpi.js';
-export { Comm } from './comm.js';
-export { Intracomm } from './intracomm.js';
-export { Intercomm } from './intercomm.js';
-export { Cartcomm } from './topology.js';
-export { Group } from './group.js';
-export { Request } from './request.js';
-export { Status } from './status.js';
+export { Comm } from './api/comm.js';
+export { Intracomm } from './api/intracomm.js';
+export { Intercomm } from './api/intercomm.js';
+export { Cartcomm } from './api/topology.js';
+export { Group } from './api/group.js';
+export { Request } from './api/request.js';
+export { Status } from './api/status.js';
 export { Datatype, type TypedArray } from './datatype.js';
-export { Op, type UserFunction } from './op.js';
+export { Op, type UserFunction } from './op/op.js';
 export { MPIError, ErrorClass, type ErrorClassCode } from './errors.js';
 export type { BufferSpec, VectorBufferSpec } from './buffer.js';
 export type { InPlace } from './constants.js';

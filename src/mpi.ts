@@ -9,19 +9,19 @@
  * @module
  */
 
-import { Comm, setParentProvider } from './comm.js';
-import { Group } from './group.js';
-import { Intercomm } from './intercomm.js';
-import { Intracomm } from './intracomm.js';
-import { Cartcomm, Compute_dims } from './topology.js';
+import { Comm, setParentProvider } from './api/comm.js';
+import { Group } from './api/group.js';
+import { Intercomm } from './api/intercomm.js';
+import { Intracomm } from './api/intracomm.js';
+import { Cartcomm, Compute_dims } from './api/topology.js';
 import { registerClass } from './codec/index.js';
 import * as constants from './constants.js';
 import { type TypedArray, Datatype, datatypes, typedict } from './datatype.js';
 import * as environment from './environment.js';
 import { ErrorClass, MPIError, TAG_UB, errorString } from './errors.js';
-import { Op, ops } from './op.js';
-import { REQUEST_NULL, Request } from './request.js';
-import { Status } from './status.js';
+import { Op, ops } from './op/op.js';
+import { REQUEST_NULL, Request } from './api/request.js';
+import { Status } from './api/status.js';
 
 let world: Intracomm | undefined;
 let self: Intracomm | undefined;

@@ -19,7 +19,7 @@
 
 import { ring as ringAllgather } from './allgather.js';
 import type { Call } from './call.js';
-import type { Reduction } from './reduction.js';
+import type { Reduction } from '../op/reduction.js';
 import { ringReduceScatter } from './ring.js';
 import type { Algorithm } from './run.js';
 import { attachArea, exchangeShared, type SharedArea } from './shared_area.js';

@@ -25,7 +25,7 @@
  */
 
 import { decode, encode } from '../codec/index.js';
-import type { Op } from '../op.js';
+import type { Op } from '../op/op.js';
 import type { Operation, PointToPoint } from '../transport/transport.js';
 import type { Call } from './call.js';
 import { type Algorithm, type Sequencer, sequencerOf } from './run.js';

@@ -22,7 +22,7 @@
 
 import type { Datatype, TypedArray } from '../datatype.js';
 import { errors } from '../errors.js';
-import type { Op } from '../op.js';
+import type { Op } from '../op/op.js';
 import type { Collectives, Endpoint } from '../transport/transport.js';
 import { allgatherv } from './allgather.js';
 import { allreduce, smallAllreduce } from './allreduce.js';
@@ -32,7 +32,7 @@ import { bcast, smallBcast } from './broadcast.js';
 import { gatherv, scatterv } from './gather.js';
 import { reduce } from './reduce.js';
 import { reduceScatter } from './reduce_scatter.js';
-import { bytesOf, Reduction } from './reduction.js';
+import { bytesOf, Reduction } from '../op/reduction.js';
 import type { Call } from './call.js';
 import { type Algorithm, type Detour, type Sequencer, sequencerOf } from './run.js';
 import { scan } from './scan.js';

@@ -14,7 +14,7 @@
  */
 
 import type { Call } from './call.js';
-import type { Reduction } from './reduction.js';
+import type { Reduction } from '../op/reduction.js';
 import { ringReduceScatter } from './ring.js';
 import type { Algorithm } from './run.js';
 import { absolute, childrenOf, evenBlocks, parentOf, relative, subtreeEnd } from './tree.js';

@@ -12,7 +12,7 @@
 
 import { recursiveDoublingInPlace } from './allreduce.js';
 import type { Call } from './call.js';
-import type { Reduction } from './reduction.js';
+import type { Reduction } from '../op/reduction.js';
 import { ringReduceScatter } from './ring.js';
 import type { Algorithm } from './run.js';
 import { packedBlocks } from './tree.js';

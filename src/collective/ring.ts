@@ -17,7 +17,7 @@
  */
 
 import type { Call } from './call.js';
-import type { Reduction } from './reduction.js';
+import type { Reduction } from '../op/reduction.js';
 import type { Algorithm } from './run.js';
 import { absolute, relative } from './tree.js';
 import { tuning } from './tuning.js';

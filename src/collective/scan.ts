@@ -11,7 +11,7 @@
  */
 
 import type { Call } from './call.js';
-import type { Reduction } from './reduction.js';
+import type { Reduction } from '../op/reduction.js';
 import type { Algorithm } from './run.js';
 
 /** Inclusive (or `exclusive`) prefix reduction of `bytes` bytes into `recv`; `send` undefined: in place. */

@@ -34,7 +34,7 @@
  * @module
  */
 
-import type { Op } from '../op.js';
+import type { Op } from '../op/op.js';
 
 /** The collectives, as numbered in tags. Buffer forms are Capitalized, object forms lower-case. */
 export const Code = {

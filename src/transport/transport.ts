@@ -14,7 +14,7 @@
 
 import type { Datatype, TypedArray } from '../datatype.js';
 import type { SharedArea } from '../collective/shared_area.js';
-import type { Op } from '../op.js';
+import type { Op } from '../op/op.js';
 
 /** Exit status of a job that deadlocked, on every transport. */
 export const DEADLOCK_EXIT_CODE = 3;

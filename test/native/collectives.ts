@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { type Datatype, datatypes, type TypedArray } from '../../src/datatype.js';
 import { ErrorClass } from '../../src/errors.js';
-import { Op } from '../../src/op.js';
+import { Op } from '../../src/op/op.js';
 import { done, isMPIError, predefined, run, sleep, transport } from './helpers.js';
 
 const world = transport.world;

@@ -6,7 +6,7 @@
 // failed check prints the error and exits 1, which aborts the job (MPI_Abort).
 import assert from 'node:assert/strict';
 import { MPIError } from '../../src/errors.js';
-import { Op } from '../../src/op.js';
+import { Op } from '../../src/op/op.js';
 import { createMpiTransport, type MpiTransport } from '../../src/transport/mpi/transport.js';
 import type { Operation } from '../../src/transport/transport.js';
 

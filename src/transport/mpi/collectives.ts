@@ -65,7 +65,7 @@
 
 import { type Datatype, datatypes, type TypedArray } from '../../datatype.js';
 import { ErrorClass, MPIError } from '../../errors.js';
-import { Op } from '../../op.js';
+import { Op } from '../../op/op.js';
 import type { Collectives } from '../transport.js';
 import type { MpiContext, MpiEndpoint } from './endpoint.js';
 import { RESOLVED } from './endpoint.js';

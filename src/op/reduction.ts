@@ -8,7 +8,7 @@
  */
 
 import type { Datatype, TypedArray } from '../datatype.js';
-import type { Op } from '../op.js';
+import type { Op } from './op.js';
 
 /** An op over one datatype. */
 export class Reduction {

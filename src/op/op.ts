@@ -8,9 +8,9 @@
  *
  * An op works on both families of collectives:
  * - buffers (`Reduce`, `Allreduce`, ...): element-wise over typed arrays,
- *   with C semantics (integers wrap; see `collective/kernels.ts`);
+ *   with C semantics (integers wrap; see `op/kernels.ts`);
  * - values (`reduce`, `allreduce`, ...): with the value semantics of
- *   docs/ARCHITECTURE.md (see `collective/object_ops.ts`): SUM adds numbers and
+ *   docs/ARCHITECTURE.md (see `op/object_ops.ts`): SUM adds numbers and
  *   bigints, concatenates strings and arrays, adds typed arrays element-wise.
  *
  * MINLOC and MAXLOC on buffers take the C pair datatypes, laid out as C lays
@@ -35,11 +35,11 @@
  * @module
  */
 
-import { parseBuffer } from './buffer.js';
-import { asPair, type ObjectFunction, objectFunctions } from './collective/object_ops.js';
-import { type ElementWise, elementKernel, inapplicable, type Kernel, pairKernel, type PredefinedName } from './collective/kernels.js';
-import type { Datatype, TypedArray } from './datatype.js';
-import { errors } from './errors.js';
+import { parseBuffer } from '../buffer.js';
+import { asPair, type ObjectFunction, objectFunctions } from './object_ops.js';
+import { type ElementWise, elementKernel, inapplicable, type Kernel, pairKernel, type PredefinedName } from './kernels.js';
+import type { Datatype, TypedArray } from '../datatype.js';
+import { errors } from '../errors.js';
 
 /** `inoutvec = invec op inoutvec` over `count` elements of `datatype`. */
 export type BufferFunction = (invec: TypedArray, inoutvec: TypedArray, count: number, datatype: Datatype) => void;

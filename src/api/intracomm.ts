@@ -27,21 +27,21 @@
  * @module
  */
 
-import type { BufferSpec, VectorBufferSpec } from './buffer.js';
-import * as args from './collective/arguments.js';
-import { objectCollectivesOf, type ObjectCollectives } from './collective/objects.js';
-import { PromiseOperation } from './collective/promise_operation.js';
-import { sequencerOf } from './collective/run.js';
+import type { BufferSpec, VectorBufferSpec } from '../buffer.js';
+import * as args from './arguments.js';
+import { objectCollectivesOf, type ObjectCollectives } from '../collective/objects.js';
+import { PromiseOperation } from './promise_operation.js';
+import { sequencerOf } from '../collective/run.js';
 import { Comm } from './comm.js';
-import { COMM_TYPE_SHARED, type InPlace, UNDEFINED } from './constants.js';
-import { Get_processor_name } from './environment.js';
-import { errors } from './errors.js';
+import { COMM_TYPE_SHARED, type InPlace, UNDEFINED } from '../constants.js';
+import { Get_processor_name } from '../environment.js';
+import { errors } from '../errors.js';
 import { Group } from './group.js';
 import { Intercomm } from './intercomm.js';
-import { type Op, ops } from './op.js';
+import { type Op, ops } from '../op/op.js';
 import { Request } from './request.js';
 import type { Cartcomm } from './topology.js';
-import type { Endpoint, PointToPoint } from './transport/transport.js';
+import type { Endpoint, PointToPoint } from '../transport/transport.js';
 
 /** A send or receive buffer that may be `MPI.IN_PLACE`. */
 type InPlaceOr<T> = T | InPlace;

@@ -22,17 +22,17 @@
  * @module
  */
 
-import { type BufferSpec, bytesOf, type Message, parseBuffer, parseVectorBuffer, type VectorBufferSpec } from './buffer.js';
-import { checkOp, checkUniform, required } from './collective/arguments.js';
-import { decode, encode } from './codec/index.js';
+import { type BufferSpec, bytesOf, type Message, parseBuffer, parseVectorBuffer, type VectorBufferSpec } from '../buffer.js';
+import { checkOp, checkUniform, required } from './arguments.js';
+import { decode, encode } from '../codec/index.js';
 import { Comm } from './comm.js';
-import { IN_PLACE, PROC_NULL, ROOT } from './constants.js';
-import type { TypedArray } from './datatype.js';
-import { errors } from './errors.js';
+import { IN_PLACE, PROC_NULL, ROOT } from '../constants.js';
+import type { TypedArray } from '../datatype.js';
+import { errors } from '../errors.js';
 import { Group } from './group.js';
 import type { Intracomm } from './intracomm.js';
-import { type Op, ops } from './op.js';
-import { type InterEndpoint, type Operation, type PointToPoint, completeAll } from './transport/transport.js';
+import { type Op, ops } from '../op/op.js';
+import { type InterEndpoint, type Operation, type PointToPoint, completeAll } from '../transport/transport.js';
 
 /** Receives of whole messages from every rank of a remote group of `n`, for {@link exchange}. */
 function wholeFrom(n: number): (readonly [number, undefined])[] {

@@ -16,15 +16,15 @@
  * @module
  */
 
-import { type BufferSpec, bytesOfSpec, parseBuffer } from './buffer.js';
-import { decode, encodeForSend } from './codec/index.js';
-import { ANY_SOURCE, ANY_TAG, CONGRUENT, IDENT, PROC_NULL } from './constants.js';
-import { TAG_UB, errors } from './errors.js';
+import { type BufferSpec, bytesOfSpec, parseBuffer } from '../buffer.js';
+import { decode, encodeForSend } from '../codec/index.js';
+import { ANY_SOURCE, ANY_TAG, CONGRUENT, IDENT, PROC_NULL } from '../constants.js';
+import { TAG_UB, errors } from '../errors.js';
 import { Group } from './group.js';
 import type { Intercomm } from './intercomm.js';
 import { Request } from './request.js';
 import type { Status } from './status.js';
-import type { Operation, PointToPoint } from './transport/transport.js';
+import type { Operation, PointToPoint } from '../transport/transport.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
 

@@ -6,10 +6,10 @@
  * @module
  */
 
-import { ANY_SOURCE, ANY_TAG, UNDEFINED } from './constants.js';
-import { Datatype, datatypes } from './datatype.js';
-import { ErrorClass, errors } from './errors.js';
-import type { Envelope } from './transport/transport.js';
+import { ANY_SOURCE, ANY_TAG, UNDEFINED } from '../constants.js';
+import { Datatype, datatypes } from '../datatype.js';
+import { ErrorClass, errors } from '../errors.js';
+import type { Envelope } from '../transport/transport.js';
 
 /**
  * The status of a receive (MPI-4.1 §3.2.5). Pass one to `recv`, `Recv`,

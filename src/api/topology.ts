@@ -17,12 +17,12 @@
  * @module
  */
 
-import { type BufferSpec, parseBuffer } from './buffer.js';
-import { decode, encode } from './codec/index.js';
-import { PROC_NULL, UNDEFINED } from './constants.js';
-import { errors } from './errors.js';
+import { type BufferSpec, parseBuffer } from '../buffer.js';
+import { decode, encode } from '../codec/index.js';
+import { PROC_NULL, UNDEFINED } from '../constants.js';
+import { errors } from '../errors.js';
 import { Intracomm } from './intracomm.js';
-import { type Endpoint, type Operation, completeAll } from './transport/transport.js';
+import { type Endpoint, type Operation, completeAll } from '../transport/transport.js';
 
 /**
  * `MPI_Dims_create` (MPI-4.1 §8.5.2): a balanced grid of `nnodes` ranks in

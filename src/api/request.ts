@@ -21,9 +21,9 @@
  * @module
  */
 
-import { ANY_SOURCE, ANY_TAG, PROC_NULL, UNDEFINED } from './constants.js';
+import { ANY_SOURCE, ANY_TAG, PROC_NULL, UNDEFINED } from '../constants.js';
 import { Status } from './status.js';
-import type { Operation } from './transport/transport.js';
+import type { Operation } from '../transport/transport.js';
 
 /** Turns the completed transport operation into the request's value. */
 export type Finisher<T> = (op: Operation) => T;

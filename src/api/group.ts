@@ -8,9 +8,9 @@
  * @module
  */
 
-import { IDENT, PROC_NULL, SIMILAR, UNDEFINED, UNEQUAL } from './constants.js';
-import { transport } from './environment.js';
-import { errors } from './errors.js';
+import { IDENT, PROC_NULL, SIMILAR, UNDEFINED, UNEQUAL } from '../constants.js';
+import { transport } from '../environment.js';
+import { errors } from '../errors.js';
 
 /**
  * An ordered set of processes (MPI-4.1 §7.3). Get one with

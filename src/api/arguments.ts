@@ -29,7 +29,7 @@
 import { bytesOf, type Message, parseBuffer, parseVectorBuffer, type VectorMessage } from '../buffer.js';
 import { IN_PLACE } from '../constants.js';
 import { errors } from '../errors.js';
-import { Op } from '../op.js';
+import { Op } from '../op/op.js';
 import type { Collectives, Endpoint } from '../transport/transport.js';
 
 /** Throws `ERR_ROOT` unless `root` is a rank of the communicator. */
