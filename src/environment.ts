@@ -10,13 +10,20 @@
  * native MPI transport (`MPI4TS_TRANSPORT=mpi|shm` overrides the guess);
  * anything else is a singleton (`COMM_WORLD` of size 1).
  *
+ * The composition root: the one module that names the concrete transports and
+ * wires the layers together. It hands the shm transport the collectives built
+ * over point-to-point (`collective/point_to_point.ts`) and the collective layer
+ * its scratch memory ({@link collectiveScratch}); the API asks it to
+ * {@link abort}. It imports nothing from `src/api/`.
+ *
  * @module
  */
 
 import { workerData } from 'node:worker_threads';
-import { setAbortHandler } from './api/comm.js';
+import { PointToPointCollectives } from './collective/point_to_point.js';
+import { ScratchPool } from './collective/scratch.js';
 import { setErrorRank } from './errors.js';
-import type { Transport } from './transport/transport.js';
+import type { CollectivesFactory, Transport } from './transport/transport.js';
 import { Context, DEFAULT_EAGER_LIMIT, allocateJobMemory } from './transport/shm/layout.js';
 import { type RankBoot, ShmTransport } from './transport/shm/transport.js';
 import { launchedByMpi } from './transport/mpi/detect.js';
@@ -30,13 +37,26 @@ export function transport(): Transport {
   return current;
 }
 
+/**
+ * Scratch memory of the collective algorithms, from the transport's `alloc`
+ * (the shared heap on shm); one pool for every communicator of this rank.
+ */
+export const collectiveScratch = new ScratchPool((bytes) => transport().alloc(Uint8Array, bytes));
+
+const pointToPointCollectives: CollectivesFactory =
+  (channel, sharedArea) => new PointToPointCollectives(channel, collectiveScratch, sharedArea);
+
 function start(): Transport {
   const boot = bootOf(workerData);
-  const started = boot !== undefined ? new ShmTransport(boot)
-    : wantsMpi() ? createMpiTransport() : new ShmTransport(singleton());
+  const started = boot !== undefined ? new ShmTransport(boot, pointToPointCollectives)
+    : wantsMpi() ? createMpiTransport() : new ShmTransport(singleton(), pointToPointCollectives);
   setErrorRank(started.worldRank);
-  setAbortHandler((code, reason) => started.abort(code, reason));
   return started;
+}
+
+/** `MPI_Abort` (MPI-4.1 §9.5): ends every rank of the job through the transport. Never returns. */
+export function abort(code: number, reason: string): never {
+  return transport().abort(code, reason);
 }
 
 /** Under mpiexec, mpirun or srun, or when `MPI4TS_TRANSPORT=mpi` insists. */

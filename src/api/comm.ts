@@ -19,6 +19,7 @@
 import { type BufferSpec, bytesOfSpec, parseBuffer } from '../buffer.js';
 import { decode, encodeForSend } from '../codec/index.js';
 import { ANY_SOURCE, ANY_TAG, CONGRUENT, IDENT, PROC_NULL } from '../constants.js';
+import { abort } from '../environment.js';
 import { TAG_UB, errors } from '../errors.js';
 import { Group } from './group.js';
 import type { Intercomm } from './intercomm.js';
@@ -426,7 +427,7 @@ export class Comm<E extends PointToPoint = PointToPoint> {
    * Never returns.
    */
   Abort(errorcode = 1): never {
-    abortJob(errorcode, `Abort(${errorcode}) called on ${this.name}`);
+    abort(errorcode, `Abort(${errorcode}) called on ${this.name}`);
   }
 
   /**
@@ -465,10 +466,3 @@ const donePending: Operation = {
   error: undefined,
   describe: () => 'operation on MPI.PROC_NULL',
 };
-
-let abortJob: (code: number, reason: string) => never = (code) => process.exit(code);
-
-/** Lets the environment route `Abort` to the transport. */
-export function setAbortHandler(handler: (code: number, reason: string) => never): void {
-  abortJob = handler;
-}

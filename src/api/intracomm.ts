@@ -34,7 +34,7 @@ import { PromiseOperation } from './promise_operation.js';
 import { sequencerOf } from '../collective/run.js';
 import { Comm } from './comm.js';
 import { COMM_TYPE_SHARED, type InPlace, UNDEFINED } from '../constants.js';
-import { Get_processor_name } from '../environment.js';
+import { collectiveScratch, Get_processor_name } from '../environment.js';
 import { errors } from '../errors.js';
 import { Group } from './group.js';
 import { Intercomm } from './intercomm.js';
@@ -75,13 +75,13 @@ function request(promise: Promise<void>, label: string): Request<void> {
 export class Intracomm extends Comm<Endpoint> {
   constructor(endpoint: Endpoint, name: string) {
     super(endpoint, name);
-    sequencerOf(endpoint.collectives.channel).communicatorName = name;
+    sequencerOf(endpoint.collectives.channel, collectiveScratch).communicatorName = name;
   }
 
   /** `MPI_Comm_set_name` (MPI-4.1 §7.8); deadlock reports name the communicator by it too. */
   override Set_name(name: string): void {
     super.Set_name(name);
-    sequencerOf(this.endpoint('Comm.Set_name').collectives.channel).communicatorName = this.Get_name();
+    sequencerOf(this.endpoint('Comm.Set_name').collectives.channel, collectiveScratch).communicatorName = this.Get_name();
   }
 
   /**
@@ -258,7 +258,7 @@ export class Intracomm extends Comm<Endpoint> {
 
   private objects(call: string): ObjectCollectives {
     const collectives = this.endpoint(call).collectives;
-    return objectCollectivesOf(collectives.channel, collectives.sharedArea);
+    return objectCollectivesOf(collectives.channel, collectiveScratch, collectives.sharedArea);
   }
 
   // ------------------------------------------------------------ objects

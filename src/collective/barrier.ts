@@ -21,7 +21,8 @@
 import type { Operation } from '../transport/transport.js';
 import type { Call } from './call.js';
 import type { Algorithm, Detour } from './run.js';
-import { attachArea, earlierMismatch, type SharedArea } from './shared_area.js';
+import type { SharedArea } from '../transport/shared_area.js';
+import { attachArea, earlierMismatch } from './shared_area.js';
 
 const EMPTY = new Uint8Array(0);
 const ANY_TAG = -1;

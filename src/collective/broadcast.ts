@@ -12,9 +12,11 @@
  * @module
  */
 
+import type { SharedArea } from '../transport/shared_area.js';
+import { binomial } from './binomial.js';
 import type { Call } from './call.js';
 import type { Algorithm } from './run.js';
-import { attachArea, broadcastShared, type SharedArea } from './shared_area.js';
+import { attachArea, broadcastShared } from './shared_area.js';
 import { absolute, childrenOf, parentOf, relative, subtreeEnd } from './tree.js';
 import { manyStepBytes, tuning } from './tuning.js';
 
@@ -29,15 +31,6 @@ export function* smallBcast(call: Call, area: SharedArea, buf: Uint8Array, root:
   if (area.mode === 'unset') yield* attachArea(call, area);
   if (area.mode !== 'shared') yield* bcast(call, buf, root);
   else yield* broadcastShared(call, area, root, call.rank === root ? buf : undefined, (bytes) => buf.set(bytes));
-}
-
-/** Binomial tree: receive from the parent, then send to every child, largest subtree first. */
-export function* binomial(call: Call, buf: Uint8Array, root: number): Algorithm<void> {
-  const { rank, size } = call;
-  const v = relative(rank, root, size);
-  if (v !== 0) yield call.recv(buf, absolute(parentOf(v), root, size));
-  const children = childrenOf(v, size);
-  if (children.length > 0) yield children.map((c) => call.send(buf, absolute(c, root, size)));
 }
 
 /** Scatter of p blocks down the binomial tree, then a ring allgather of the blocks. */

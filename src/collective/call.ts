@@ -16,7 +16,7 @@
 import { errors } from '../errors.js';
 import type { Envelope, Operation, PointToPoint } from '../transport/transport.js';
 import { codeName, describePeer, fieldsOf, type Signature, tagOf } from './signature.js';
-import { giveScratch, takeScratch } from './scratch.js';
+import type { ScratchPool } from './scratch.js';
 import { tuning } from './tuning.js';
 
 const ANY_TAG = -1;
@@ -27,6 +27,8 @@ export interface CallHost {
   signatureAt(seq: number): Signature | undefined;
   /** The communicator's name, for reports, once the API layer has told it. */
   readonly communicatorName: string | undefined;
+  /** Where the call's scratch buffers come from and go back to. */
+  readonly scratchPool: ScratchPool;
 }
 
 /** The context of one collective call. */
@@ -131,7 +133,7 @@ export class Call {
     let memory = this.slots[slot];
     if (memory === undefined || memory.byteLength < bytes) {
       if (memory !== undefined) (this.retired ??= []).push(memory);
-      memory = takeScratch(bytes);
+      memory = this.host.scratchPool.take(bytes);
       this.slots[slot] = memory;
     }
     return memory.subarray(0, bytes);
@@ -140,7 +142,7 @@ export class Call {
   /** Gives the call's scratch buffers back, once it is done and no send reads them. */
   release(): void {
     if (this.slots === undefined) return;
-    for (const buffer of [...this.slots, ...(this.retired ?? [])]) if (buffer !== undefined) giveScratch(buffer);
+    for (const buffer of [...this.slots, ...(this.retired ?? [])]) if (buffer !== undefined) this.host.scratchPool.give(buffer);
     this.slots = undefined;
     this.retired = undefined;
   }

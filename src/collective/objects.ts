@@ -29,7 +29,9 @@ import type { Op } from '../op/op.js';
 import type { Operation, PointToPoint } from '../transport/transport.js';
 import type { Call } from './call.js';
 import { type Algorithm, type Sequencer, sequencerOf } from './run.js';
-import { attachArea, broadcastShared, exchangeShared, type SharedArea } from './shared_area.js';
+import type { ScratchPool } from './scratch.js';
+import type { SharedArea } from '../transport/shared_area.js';
+import { attachArea, broadcastShared, exchangeShared } from './shared_area.js';
 import { Code, opCode, signature } from './signature.js';
 import { absolute, childrenOf, type Entry, floorPowerOfTwo, pack, parentOf, relative, subtreeEnd, unpack } from './tree.js';
 
@@ -45,9 +47,12 @@ function entriesOf(call: Call, op: Operation, peer: number): Entry[] {
 export class ObjectCollectives {
   private readonly sequencer: Sequencer;
 
-  /** @param area - words in shared memory for small values, when the transport has them */
-  constructor(channel: PointToPoint, private readonly area?: SharedArea) {
-    this.sequencer = sequencerOf(channel);
+  /**
+   * @param scratchPool - scratch memory of the calls
+   * @param area - words in shared memory for small values, when the transport has them
+   */
+  constructor(channel: PointToPoint, scratchPool: ScratchPool, private readonly area?: SharedArea) {
+    this.sequencer = sequencerOf(channel, scratchPool);
   }
 
   bcast<T>(obj: T, root: number): Promise<T> {
@@ -100,9 +105,9 @@ export class ObjectCollectives {
 const objectCollectives = new WeakMap<PointToPoint, ObjectCollectives>();
 
 /** The object collectives of a collective channel. */
-export function objectCollectivesOf(channel: PointToPoint, area?: SharedArea): ObjectCollectives {
+export function objectCollectivesOf(channel: PointToPoint, scratchPool: ScratchPool, area?: SharedArea): ObjectCollectives {
   let found = objectCollectives.get(channel);
-  if (found === undefined) objectCollectives.set(channel, found = new ObjectCollectives(channel, area));
+  if (found === undefined) objectCollectives.set(channel, found = new ObjectCollectives(channel, scratchPool, area));
   return found;
 }
 

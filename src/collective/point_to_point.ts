@@ -23,6 +23,7 @@
 import type { Datatype, TypedArray } from '../datatype.js';
 import { errors } from '../errors.js';
 import type { Op } from '../op/op.js';
+import type { SharedArea } from '../transport/shared_area.js';
 import type { Collectives, Endpoint } from '../transport/transport.js';
 import { allgatherv } from './allgather.js';
 import { allreduce, smallAllreduce } from './allreduce.js';
@@ -36,7 +37,7 @@ import { bytesOf, Reduction } from '../op/reduction.js';
 import type { Call } from './call.js';
 import { type Algorithm, type Detour, type Sequencer, sequencerOf } from './run.js';
 import { scan } from './scan.js';
-import type { SharedArea } from './shared_area.js';
+import type { ScratchPool } from './scratch.js';
 import { Code, opCode, signature } from './signature.js';
 
 const BARRIER = signature(Code.Barrier, -1, [], 'Barrier()');
@@ -56,9 +57,12 @@ export class PointToPointCollectives implements Collectives {
     readonly first: (call: Call) => Algorithm<void>;
   } | undefined;
 
-  /** @param sharedArea - words in shared memory for the barrier and small collectives, when the transport has them */
-  constructor(readonly channel: Endpoint, readonly sharedArea?: SharedArea) {
-    this.sequencer = sequencerOf(channel);
+  /**
+   * @param scratchPool - scratch memory of the calls
+   * @param sharedArea - words in shared memory for the barrier and small collectives, when the transport has them
+   */
+  constructor(readonly channel: Endpoint, scratchPool: ScratchPool, readonly sharedArea?: SharedArea) {
+    this.sequencer = sequencerOf(channel, scratchPool);
     if (sharedArea !== undefined) {
       this.flagPaths = {
         fast: (call) => fastFlagBarrier(call, sharedArea),

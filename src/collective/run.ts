@@ -24,6 +24,7 @@
 
 import type { Envelope, Operation, PointToPoint } from '../transport/transport.js';
 import { Call, type CallHost } from './call.js';
+import type { ScratchPool } from './scratch.js';
 import type { Signature } from './signature.js';
 
 /**
@@ -59,7 +60,7 @@ export class Sequencer implements CallHost {
   private running: CollectiveRun<unknown> | undefined;
   private readonly queue: CollectiveRun<unknown>[] = [];
 
-  constructor(readonly channel: PointToPoint) {}
+  constructor(readonly channel: PointToPoint, readonly scratchPool: ScratchPool) {}
 
   /**
    * Starts a call (or queues it behind the running one). It runs
@@ -124,10 +125,13 @@ export class Sequencer implements CallHost {
 
 const sequencers = new WeakMap<PointToPoint, Sequencer>();
 
-/** The sequencer of a collective channel, shared by the buffer and object collectives on it. */
-export function sequencerOf(channel: PointToPoint): Sequencer {
+/**
+ * The sequencer of a collective channel, shared by the buffer and object
+ * collectives on it; made on first use, with `scratchPool` for its calls.
+ */
+export function sequencerOf(channel: PointToPoint, scratchPool: ScratchPool): Sequencer {
   let sequencer = sequencers.get(channel);
-  if (sequencer === undefined) sequencers.set(channel, sequencer = new Sequencer(channel));
+  if (sequencer === undefined) sequencers.set(channel, sequencer = new Sequencer(channel, scratchPool));
   return sequencer;
 }
 

@@ -6,14 +6,15 @@
  *
  * MPI-4.1 §3 (point-to-point: envelopes, matching, modes), §3.7 (nonblocking
  * requests). Collectives (§6) are given by {@link Collectives}: the shm transport
- * builds them from point-to-point in `src/collective/`, the mpi transport hands
- * them to the MPI library.
+ * builds them from point-to-point with the {@link CollectivesFactory} that the
+ * composition root (`src/environment.ts`) hands it (the collective layer's), the
+ * mpi transport hands them to the MPI library.
  *
  * @module
  */
 
 import type { Datatype, TypedArray } from '../datatype.js';
-import type { SharedArea } from '../collective/shared_area.js';
+import type { SharedArea } from './shared_area.js';
 import type { Op } from '../op/op.js';
 
 /** Exit status of a job that deadlocked, on every transport. */
@@ -225,6 +226,13 @@ export interface Collectives {
   scan(send: TypedArray | undefined, recv: TypedArray, count: number, datatype: Datatype, op: Op,
     exclusive: boolean): Promise<void>;
 }
+
+/**
+ * Collectives built over point-to-point: given an endpoint on a context of
+ * its own and, where ranks share memory, the communicator's shared area. A
+ * transport without collectives of its own is handed one at start-up.
+ */
+export type CollectivesFactory = (channel: Endpoint, sharedArea: SharedArea | undefined) => Collectives;
 
 /** A way of running ranks: what the environment picks at start-up. */
 export interface Transport {

@@ -33,7 +33,7 @@
  * payload of 64 KiB (Reduce, Allgatherv) or 128 KiB (Allreduce,
  * Reduce_scatter) on, first vote: an MPI_Iallreduce MIN of one int, waited
  * for like any I-form, in which each rank says 1 when no other blocking call
- * of its own is in flight ({@link BlockingCalls}). All 1: every rank has
+ * of its own is in flight (`BlockingCalls`, context.ts). All 1: every rank has
  * arrived, and MPI's blocking call follows, which blocks the event loop only
  * for the collective's own run (1.7 ms for 1M doubles). Otherwise the I-form.
  * Measured through this module at 2 ranks (best of 3 runs): the vote and the
@@ -67,8 +67,7 @@ import { type Datatype, datatypes, type TypedArray } from '../../datatype.js';
 import { ErrorClass, MPIError } from '../../errors.js';
 import { Op } from '../../op/op.js';
 import type { Collectives } from '../transport.js';
-import type { MpiContext, MpiEndpoint } from './endpoint.js';
-import { RESOLVED } from './endpoint.js';
+import { type MpiCommunicator, type MpiContext, RESOLVED } from './context.js';
 import { asMPIError, mpiError, type NativeMPI, type NativeUserOp, RC_DONE, RC_ERROR, ST_ERROR } from './native.js';
 import { envNumber, oversubscribed, type PendingRequest, spinMicroseconds } from './progress.js';
 
@@ -178,63 +177,6 @@ export function blockingAllowed(native: NativeMPI, handle: number): boolean {
   return flag[0] === 1;
 }
 
-/**
- * The blocking MPI calls of this process that wait for other ranks: the
- * collectives that may run blocking (from their call until they have voted and
- * made their MPI call) and the communicator constructors (split,
- * createIntercomm, spawn: from their call until MPI returns). One per
- * transport, in {@link MpiContext}.
- *
- * Two of them in flight at once could wait on each other across
- * communicators: rank 0 blocked in MPI_Allreduce on A waits for rank 1, which
- * is blocked in MPI_Allreduce on B (called in the other order) or in
- * MPI_Comm_split on B. So a collective votes for its blocking call only when it
- * is alone here, and a constructor waits for the collectives called before it
- * to have made their call; every other collective then takes its I-form,
- * which never blocks the event loop.
- */
-export class BlockingCalls {
-  private open = 0;
-  /** Settles once every collective that has entered has left. */
-  private collectivesLeft: Promise<void> = RESOLVED;
-
-  /** A collective that may run blocking enters; returns how it leaves. */
-  enterCollective(): () => void {
-    this.open++;
-    let leave!: () => void;
-    const left = new Promise<void>((resolve) => {
-      leave = resolve;
-    });
-    this.collectivesLeft = Promise.all([this.collectivesLeft, left]).then(() => undefined);
-    return () => {
-      this.open--;
-      leave();
-    };
-  }
-
-  /** True when the one that asks is the only blocking call in flight. */
-  get alone(): boolean {
-    return this.open === 1;
-  }
-
-  /**
-   * Runs a communicator constructor: `barrier` (a nonblocking one, so that the
-   * event loop runs while other ranks are late), then, once the collectives
-   * that entered before have left, the blocking `call`.
-   */
-  async construct<T>(barrier: () => Promise<void>, call: () => T): Promise<T> {
-    this.open++;
-    const before = this.collectivesLeft;
-    try {
-      await barrier();
-      await before;
-      return call();
-    } finally {
-      this.open--;
-    }
-  }
-}
-
 /** How a collective is handed to MPI: settles once it has been, and its completion. */
 interface Issued {
   readonly issued?: Promise<void>;
@@ -249,7 +191,7 @@ export class MpiCollectives implements Collectives {
    * @param mayBlock - large collectives may run as MPI's blocking calls
    *   ({@link blockingAllowed}); false: always the I-forms
    */
-  constructor(private readonly ctx: MpiContext, private readonly endpoint: MpiEndpoint, readonly channel: MpiEndpoint,
+  constructor(private readonly ctx: MpiContext, private readonly endpoint: MpiCommunicator, readonly channel: MpiCommunicator,
     private readonly mayBlock: boolean) {}
 
   /** Agreements of user-op collectives, chained in the order the collectives were started. */
@@ -312,7 +254,7 @@ export class MpiCollectives implements Collectives {
    * A collective large enough for MPI's blocking call: every rank votes (an
    * MPI_Iallreduce MIN of one int on this communicator, waited for without
    * blocking the event loop) 1 if no other blocking call is in flight here
-   * ({@link BlockingCalls}). All 1: every rank has arrived, and the blocking
+   * (`BlockingCalls`, context.ts). All 1: every rank has arrived, and the blocking
    * call only blocks the event loop for the collective's own run. Else the
    * I-form.
    */
@@ -340,7 +282,7 @@ export class MpiCollectives implements Collectives {
   }
 
   /** `bytes`: about how many this rank moves, which keeps the progress engine awake meanwhile. */
-  private start(on: MpiEndpoint, call: string, bytes: number, start: (comm: number) => number): Promise<void> {
+  private start(on: MpiCommunicator, call: string, bytes: number, start: (comm: number) => number): Promise<void> {
     const { native, status, progress } = this.ctx;
     let rc: number;
     try {

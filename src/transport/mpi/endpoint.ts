@@ -27,7 +27,7 @@
  * Communicator creation is a blocking MPI call (split, createIntercomm and
  * spawn run a nonblocking barrier first, so that the event loop is free while
  * other ranks are late, and wait for large collectives called before them to
- * be handed to MPI: see `BlockingCalls` in collectives.ts).
+ * be handed to MPI: see `BlockingCalls` in context.ts).
  *
  * Messages over 2^31-1 bytes go as one MPI message (the binding uses a
  * derived datatype, or MPI-4's large-count calls where the library has them).
@@ -42,14 +42,12 @@ import { ErrorClass, MPIError } from '../../errors.js';
 import { ANY_SOURCE, ANY_TAG, PROC_NULL } from '../../constants.js';
 import { basename, resolve } from 'node:path';
 import type { Endpoint, Envelope, InterEndpoint, Operation, PointToPoint } from '../transport.js';
-import { type BlockingCalls, blockingAllowed, MpiCollectives } from './collectives.js';
+import { blockingAllowed, MpiCollectives } from './collectives.js';
+import { type MpiCommunicator, type MpiContext, RESOLVED } from './context.js';
 import {
-  asMPIError, mpiError, type NativeMPI, RC_DONE, RC_ERROR, ST_ERROR, ST_ID, ST_SOURCE, ST_TAG, statusBytes,
+  asMPIError, mpiError, RC_DONE, RC_ERROR, ST_ERROR, ST_ID, ST_SOURCE, ST_TAG, statusBytes,
 } from './native.js';
-import { type PendingRequest, type Poller, type Progress, spinFor, spinMicroseconds } from './progress.js';
-
-/** The one resolved Promise every completed `wait()` returns: no allocation on the fast path. */
-export const RESOLVED: Promise<void> = Promise.resolve();
+import { type PendingRequest, type Poller, spinFor, spinMicroseconds } from './progress.js';
 
 function rankName(r: number): string {
   if (r === ANY_SOURCE) return 'ANY_SOURCE';
@@ -59,17 +57,6 @@ function rankName(r: number): string {
 
 function tagName(t: number): string {
   return t === ANY_TAG ? 'ANY_TAG' : String(t);
-}
-
-/** Shared state of every operation of one transport. */
-export interface MpiContext {
-  readonly native: NativeMPI;
-  readonly progress: Progress;
-  readonly status: Int32Array;
-  /** Size of COMM_WORLD. */
-  readonly worldSize: number;
-  /** The blocking MPI calls in flight that wait for other ranks. */
-  readonly blocking: BlockingCalls;
 }
 
 /**
@@ -300,7 +287,7 @@ function foreignId(ctx: MpiContext, handle: number, rank: number): number {
  * Point-to-point over one MPI communicator, intra or inter: MPI matches, on
  * the communicator's own context.
  */
-export class MpiPointToPoint implements PointToPoint {
+export class MpiPointToPoint implements MpiCommunicator {
   readonly rank: number;
   readonly size: number;
   readonly remoteSize: number;
@@ -530,7 +517,7 @@ export class MpiEndpoint extends MpiPointToPoint implements Endpoint {
   /**
    * A blocking MPI communicator constructor: after a nonblocking barrier, and
    * after the collectives called before it that may block (see
-   * {@link BlockingCalls}); MPI's errors become MPIErrors naming `call`.
+   * `BlockingCalls` (context.ts)); MPI's errors become MPIErrors naming `call`.
    */
   private constructBlocking(call: string, construct: () => number): Promise<number> {
     return this.ctx.blocking.construct(() => this.collectives.barrier(), () => {

@@ -31,8 +31,8 @@
 import type { TypedArray } from '../../datatype.js';
 import { setErrorRank } from '../../errors.js';
 import { DEADLOCK_EXIT_CODE, type Endpoint, type Transport } from '../transport.js';
-import { BlockingCalls } from './collectives.js';
-import { MpiEndpoint, MpiInterEndpoint, type MpiContext } from './endpoint.js';
+import { BlockingCalls, type MpiContext } from './context.js';
+import { MpiEndpoint, MpiInterEndpoint } from './endpoint.js';
 import { loadNative, type NativeMPI } from './native.js';
 import { envNumber, Progress } from './progress.js';
 import { DeadlockWatch } from './watchdog.js';

@@ -14,11 +14,10 @@
  * @module
  */
 
-import { PointToPointCollectives } from '../../collective/point_to_point.js';
 import { UNDEFINED } from '../../constants.js';
 import { errors } from '../../errors.js';
 import {
-  type Collectives, type Endpoint, type Envelope, type InterEndpoint, type Operation, type PointToPoint, completeAll,
+  type Collectives, type CollectivesFactory, type Endpoint, type Envelope, type InterEndpoint, type Operation, type PointToPoint, completeAll,
 } from '../transport.js';
 import type { ShmEngine } from './engine.js';
 import { hasLauncher, requestSpawn } from './launcher_link.js';
@@ -119,16 +118,19 @@ export class ShmEndpoint extends ShmPointToPoint implements Endpoint {
   private auxiliaryEndpoint: ShmEndpoint | undefined;
   private sharedArea: ShmSharedArea | undefined;
 
-  /** @param group - world ranks of the members, in rank order */
-  constructor(engine: ShmEngine, context: number, group: Int32Array) {
+  /**
+   * @param group - world ranks of the members, in rank order
+   * @param collectivesOf - builds the collectives over the collective context
+   */
+  constructor(engine: ShmEngine, context: number, group: Int32Array, private readonly collectivesOf: CollectivesFactory) {
     super(engine, context, group, group);
   }
 
   get collectives(): Collectives {
     if (this.collectiveEndpoint === undefined) {
       if (this.size > 1) this.sharedArea = new ShmSharedArea(this.engine, this.group, this.rank);
-      this.collectiveEndpoint = new PointToPointCollectives(new ShmEndpoint(this.engine, this.context + 1, this.group),
-        this.sharedArea);
+      this.collectiveEndpoint = this.collectivesOf(
+        new ShmEndpoint(this.engine, this.context + 1, this.group, this.collectivesOf), this.sharedArea);
     }
     return this.collectiveEndpoint;
   }
@@ -138,7 +140,7 @@ export class ShmEndpoint extends ShmPointToPoint implements Endpoint {
   }
 
   get auxiliary(): ShmEndpoint {
-    this.auxiliaryEndpoint ??= new ShmEndpoint(this.engine, this.context + 2, this.group);
+    this.auxiliaryEndpoint ??= new ShmEndpoint(this.engine, this.context + 2, this.group, this.collectivesOf);
     return this.auxiliaryEndpoint;
   }
 
@@ -153,7 +155,7 @@ export class ShmEndpoint extends ShmPointToPoint implements Endpoint {
     const members: number[] = [];
     for (let r = 0; r < this.size; r++) if (all[3 * r] === color) members.push(r);
     members.sort((a, b) => all[3 * a + 1]! - all[3 * b + 1]! || a - b);
-    return new ShmEndpoint(this.engine, all[2]!, Int32Array.from(members, (r) => this.group[r]!));
+    return new ShmEndpoint(this.engine, all[2]!, Int32Array.from(members, (r) => this.group[r]!), this.collectivesOf);
   }
 
   async createGroup(members: readonly number[], tag: number): Promise<Endpoint> {
@@ -167,7 +169,7 @@ export class ShmEndpoint extends ShmPointToPoint implements Endpoint {
     } else {
       context = (await receiveInts(channel, members[0]!, protocolTag))[0]!;
     }
-    return new ShmEndpoint(this.engine, context, Int32Array.from(members, (r) => this.group[r]!));
+    return new ShmEndpoint(this.engine, context, Int32Array.from(members, (r) => this.group[r]!), this.collectivesOf);
   }
 
   async createIntercomm(localLeader: number, peer: PointToPoint, remoteLeader: number, tag: number): Promise<InterEndpoint> {
@@ -185,7 +187,7 @@ export class ShmEndpoint extends ShmPointToPoint implements Endpoint {
     } else {
       message = await receiveInts(this.auxiliary, localLeader, PROTOCOL_TAG);
     }
-    return new ShmInterEndpoint(this.engine, message[0]!, this.group, message.slice(1));
+    return new ShmInterEndpoint(this.engine, message[0]!, this.group, message.slice(1), this.collectivesOf);
   }
 
   async spawn(command: string, args: readonly string[], maxprocs: number, root: number): Promise<InterEndpoint> {
@@ -214,7 +216,7 @@ export class ShmEndpoint extends ShmPointToPoint implements Endpoint {
     if (answer.length === 0 || answer[0]! < 0) {
       throw errors.spawn(call, Buffer.from(Array.from(answer, (v) => -1 - v)).toString('utf8'));
     }
-    return new ShmInterEndpoint(this.engine, answer[0]!, this.group, answer.slice(1));
+    return new ShmInterEndpoint(this.engine, answer[0]!, this.group, answer.slice(1), this.collectivesOf);
   }
 
   private others(rank: number): number[] {
@@ -230,14 +232,16 @@ export class ShmInterEndpoint extends ShmPointToPoint implements InterEndpoint {
   /**
    * @param group - world ranks of the local group
    * @param remoteGroup - world ranks of the remote group
+   * @param collectivesOf - builds the collectives of the communicators made from this one
    */
-  constructor(engine: ShmEngine, context: number, group: Int32Array, remoteGroup: Int32Array) {
+  constructor(engine: ShmEngine, context: number, group: Int32Array, remoteGroup: Int32Array,
+    private readonly collectivesOf: CollectivesFactory) {
     super(engine, context, group, remoteGroup);
   }
 
   /** The local group on the third context: both groups use it, and they are disjoint. */
   get local(): ShmEndpoint {
-    this.localEndpoint ??= new ShmEndpoint(this.engine, this.context + 2, this.group);
+    this.localEndpoint ??= new ShmEndpoint(this.engine, this.context + 2, this.group, this.collectivesOf);
     return this.localEndpoint;
   }
 
@@ -268,6 +272,6 @@ export class ShmInterEndpoint extends ShmPointToPoint implements InterEndpoint {
       decision = await receiveInts(local, 0, PROTOCOL_TAG);
     }
     const merged = decision[0] === 1 ? [...this.group, ...this.remoteGroup] : [...this.remoteGroup, ...this.group];
-    return new ShmEndpoint(this.engine, decision[1]!, Int32Array.from(merged));
+    return new ShmEndpoint(this.engine, decision[1]!, Int32Array.from(merged), this.collectivesOf);
   }
 }

@@ -16,7 +16,7 @@
  * @module
  */
 
-import type { SharedArea } from '../../collective/shared_area.js';
+import type { SharedArea } from '../shared_area.js';
 import type { Envelope, Operation } from '../transport.js';
 import type { ShmEngine, Waitable } from './engine.js';
 import {

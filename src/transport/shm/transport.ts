@@ -12,7 +12,7 @@
 import { hostname } from 'node:os';
 import type { TypedArray } from '../../datatype.js';
 import { errors } from '../../errors.js';
-import type { Endpoint, InterEndpoint, Transport } from '../transport.js';
+import type { CollectivesFactory, Endpoint, InterEndpoint, Transport } from '../transport.js';
 import { ShmEndpoint, ShmInterEndpoint } from './endpoint.js';
 import { ShmEngine, type WaitTuning } from './engine.js';
 import { Context, type JobMemory } from './layout.js';
@@ -47,15 +47,17 @@ export class ShmTransport implements Transport {
   readonly engine: ShmEngine;
   private readonly allocations = new FinalizationRegistry<number>((offset) => this.engine.arena.release(offset));
 
-  constructor(boot: RankBoot) {
+  /** @param collectivesOf - the collectives over point-to-point that every communicator runs */
+  constructor(boot: RankBoot, collectivesOf: CollectivesFactory) {
     this.engine = new ShmEngine(boot.rank, boot.memory, boot.tuning);
     const worldGroup = Int32Array.from(boot.world.group);
-    this.world = new ShmEndpoint(this.engine, boot.world.context, worldGroup);
+    this.world = new ShmEndpoint(this.engine, boot.world.context, worldGroup, collectivesOf);
     this.worldRank = this.world.rank;
     this.worldSize = this.world.size;
-    this.self = new ShmEndpoint(this.engine, Context.SELF, Int32Array.of(boot.rank));
+    this.self = new ShmEndpoint(this.engine, Context.SELF, Int32Array.of(boot.rank), collectivesOf);
     this.parent = boot.parent === undefined ? undefined
-      : new ShmInterEndpoint(this.engine, boot.parent.context, worldGroup, Int32Array.from(boot.parent.group));
+      : new ShmInterEndpoint(this.engine, boot.parent.context, worldGroup, Int32Array.from(boot.parent.group),
+        collectivesOf);
   }
 
   alloc<T extends TypedArray>(arrayType: { new (buffer: ArrayBufferLike, byteOffset: number, length: number): T;
