@@ -18,11 +18,11 @@
  */
 
 import { ring as ringAllgather } from './allgather.js';
+import type { SharedArea } from '../transport/transport.js';
 import type { Call } from './call.js';
 import type { Reduction } from '../op/reduction.js';
 import { ringReduceScatter } from './ring.js';
 import type { Algorithm } from './run.js';
-import type { SharedArea } from '../transport/shared_area.js';
 import { attachArea, exchangeShared } from './shared_area.js';
 import { evenBlocks, floorPowerOfTwo } from './tree.js';
 import { manyStepBytes, tuning } from './tuning.js';

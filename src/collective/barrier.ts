@@ -18,10 +18,9 @@
  * @module
  */
 
-import type { Operation } from '../transport/transport.js';
+import type { Operation, SharedArea } from '../transport/transport.js';
 import type { Call } from './call.js';
 import type { Algorithm, Detour } from './run.js';
-import type { SharedArea } from '../transport/shared_area.js';
 import { attachArea, earlierMismatch } from './shared_area.js';
 
 const EMPTY = new Uint8Array(0);

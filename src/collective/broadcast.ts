@@ -12,8 +12,8 @@
  * @module
  */
 
-import type { SharedArea } from '../transport/shared_area.js';
 import { binomial } from './binomial.js';
+import type { SharedArea } from '../transport/transport.js';
 import type { Call } from './call.js';
 import type { Algorithm } from './run.js';
 import { attachArea, broadcastShared } from './shared_area.js';

@@ -26,11 +26,10 @@
 
 import { decode, encode } from '../codec/index.js';
 import type { Op } from '../op/op.js';
-import type { Operation, PointToPoint } from '../transport/transport.js';
+import type { Operation, PointToPoint, SharedArea } from '../transport/transport.js';
 import type { Call } from './call.js';
 import { type Algorithm, type Sequencer, sequencerOf } from './run.js';
 import type { ScratchPool } from './scratch.js';
-import type { SharedArea } from '../transport/shared_area.js';
 import { attachArea, broadcastShared, exchangeShared } from './shared_area.js';
 import { Code, opCode, signature } from './signature.js';
 import { absolute, childrenOf, type Entry, floorPowerOfTwo, pack, parentOf, relative, subtreeEnd, unpack } from './tree.js';

@@ -23,8 +23,7 @@
 import type { Datatype, TypedArray } from '../datatype.js';
 import { errors } from '../errors.js';
 import type { Op } from '../op/op.js';
-import type { SharedArea } from '../transport/shared_area.js';
-import type { Collectives, Endpoint } from '../transport/transport.js';
+import type { Collectives, Endpoint, SharedArea } from '../transport/transport.js';
 import { allgatherv } from './allgather.js';
 import { allreduce, smallAllreduce } from './allreduce.js';
 import { alltoallv } from './alltoall.js';

@@ -19,8 +19,7 @@
  * @module
  */
 
-import type { SharedArea } from '../transport/shared_area.js';
-import type { Operation } from '../transport/transport.js';
+import type { Operation, SharedArea } from '../transport/transport.js';
 import { binomial } from './binomial.js';
 import type { Call } from './call.js';
 import type { Algorithm } from './run.js';

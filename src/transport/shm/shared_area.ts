@@ -16,8 +16,7 @@
  * @module
  */
 
-import type { SharedArea } from '../shared_area.js';
-import type { Envelope, Operation } from '../transport.js';
+import type { Envelope, Operation, SharedArea } from '../transport.js';
 import type { ShmEngine, Waitable } from './engine.js';
 import {
   COLLECTIVE_SLOTS, CONTRIBUTION_BYTES, Contribution, MEMBER_WORDS, READ_WORD, SlotHeader, SlotState,
