@@ -14,6 +14,9 @@
  * (`shared_area.ts`), the barrier, small allreduces and (when ranks fit the
  * cores) small broadcasts run on it instead of on messages.
  *
+ * The API layer (`api/arguments.ts`) has checked roots, counts, buffers and
+ * ops; nothing here checks them again.
+ *
  * Unfinished: algorithms aware of the machine's topology (all ranks of shm
  * share one node, so none is needed there).
  *
@@ -21,7 +24,6 @@
  */
 
 import type { Datatype, TypedArray } from '../datatype.js';
-import { errors } from '../errors.js';
 import type { Op } from '../op/op.js';
 import type { Collectives, Endpoint, SharedArea } from '../transport/transport.js';
 import { allgatherv } from './allgather.js';
@@ -80,12 +82,6 @@ export class PointToPointCollectives implements Collectives {
   }
 
   bcast(buf: Uint8Array, root: number): Promise<void> {
-    const call = 'Comm.Bcast';
-    try {
-      this.checkRoot(root, call);
-    } catch (error) {
-      return Promise.reject(error);
-    }
     const sig = signature(Code.Bcast, root, [buf.byteLength], () => `Bcast(root=${root}, ${buf.byteLength} bytes)`);
     const area = this.sharedArea;
     if (area !== undefined && !area.oversubscribed && buf.byteLength > 0 && buf.byteLength <= area.contributionBytes) {
@@ -96,13 +92,6 @@ export class PointToPointCollectives implements Collectives {
 
   gatherv(send: Uint8Array | undefined, recv: Uint8Array | undefined, counts: readonly number[] | undefined,
     displs: readonly number[] | undefined, root: number): Promise<void> {
-    try {
-      this.checkRoot(root, 'Comm.Gatherv');
-      if (this.channel.rank === root) this.checkBlocks(recv, counts, displs, 'Comm.Gatherv', 'recv');
-      else if (send === undefined) throw errors.buffer('Comm.Gatherv', 'MPI.IN_PLACE is for the root only');
-    } catch (error) {
-      return Promise.reject(error);
-    }
     const text = (): string => this.channel.rank === root ? `Gather(root=${root}, ${sum(counts!)} bytes in all)`
       : `Gather(root=${root}, ${send!.byteLength} bytes from this rank)`;
     return this.sequencer.start(signature(Code.Gather, root, [], text),
@@ -111,13 +100,6 @@ export class PointToPointCollectives implements Collectives {
 
   scatterv(send: Uint8Array | undefined, counts: readonly number[] | undefined, displs: readonly number[] | undefined,
     recv: Uint8Array | undefined, root: number): Promise<void> {
-    try {
-      this.checkRoot(root, 'Comm.Scatterv');
-      if (this.channel.rank === root) this.checkBlocks(send, counts, displs, 'Comm.Scatterv', 'send');
-      else if (recv === undefined) throw errors.buffer('Comm.Scatterv', 'MPI.IN_PLACE is for the root only');
-    } catch (error) {
-      return Promise.reject(error);
-    }
     const text = (): string => this.channel.rank === root ? `Scatter(root=${root}, ${sum(counts!)} bytes in all)`
       : `Scatter(root=${root}, ${recv!.byteLength} bytes to this rank)`;
     return this.sequencer.start(signature(Code.Scatter, root, [], text),
@@ -126,23 +108,12 @@ export class PointToPointCollectives implements Collectives {
 
   allgatherv(send: Uint8Array | undefined, recv: Uint8Array, counts: readonly number[],
     displs: readonly number[]): Promise<void> {
-    try {
-      this.checkBlocks(recv, counts, displs, 'Comm.Allgatherv', 'recv');
-    } catch (error) {
-      return Promise.reject(error);
-    }
     const sig = signature(Code.Allgather, -1, counts, () => `Allgather(${sum(counts)} bytes in all)`);
     return this.sequencer.start(sig, (c) => allgatherv(c, send, recv, counts, displs)).result();
   }
 
   alltoallv(send: Uint8Array | undefined, sendCounts: readonly number[], sendDispls: readonly number[],
     recv: Uint8Array, recvCounts: readonly number[], recvDispls: readonly number[]): Promise<void> {
-    try {
-      if (send !== undefined) this.checkBlocks(send, sendCounts, sendDispls, 'Comm.Alltoallv', 'send');
-      this.checkBlocks(recv, recvCounts, recvDispls, 'Comm.Alltoallv', 'recv');
-    } catch (error) {
-      return Promise.reject(error);
-    }
     const text = (): string => `Alltoall(${sum(send === undefined ? recvCounts : sendCounts)} bytes from this rank)`;
     return this.sequencer.start(signature(Code.Alltoall, -1, [], text),
       (c) => alltoallv(c, send, sendCounts, sendDispls, recv, recvCounts, recvDispls)).result();
@@ -150,18 +121,7 @@ export class PointToPointCollectives implements Collectives {
 
   reduce(send: TypedArray | undefined, recv: TypedArray | undefined, count: number, datatype: Datatype, op: Op,
     root: number): Promise<void> {
-    const call = 'Comm.Reduce';
-    let bytes: number;
-    try {
-      this.checkRoot(root, call);
-      bytes = this.checkReduction(send, this.channel.rank === root ? recv : undefined, count, datatype, op, call);
-      if (this.channel.rank === root ? recv === undefined : send === undefined) {
-        throw errors.buffer(call, this.channel.rank === root ? 'the root needs a receive buffer'
-          : 'MPI.IN_PLACE is for the root only');
-      }
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    const bytes = count * datatype.size;
     const sig = signature(Code.Reduce, root, [bytes, datatype.code, opCode(op)],
       () => `Reduce(root=${root}, ${count} × ${datatype.name}, ${op.name})`);
     const reduction = new Reduction(op, datatype);
@@ -170,12 +130,7 @@ export class PointToPointCollectives implements Collectives {
   }
 
   allreduce(send: TypedArray | undefined, recv: TypedArray, count: number, datatype: Datatype, op: Op): Promise<void> {
-    let bytes: number;
-    try {
-      bytes = this.checkReduction(send, recv, count, datatype, op, 'Comm.Allreduce');
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    const bytes = count * datatype.size;
     const sig = signature(Code.Allreduce, -1, [bytes, datatype.code, opCode(op)],
       () => `Allreduce(${count} × ${datatype.name}, ${op.name})`);
     const reduction = new Reduction(op, datatype);
@@ -189,16 +144,7 @@ export class PointToPointCollectives implements Collectives {
 
   reduceScatter(send: TypedArray | undefined, recv: TypedArray, counts: readonly number[], datatype: Datatype,
     op: Op): Promise<void> {
-    const call = 'Comm.Reduce_scatter';
     const total = sum(counts);
-    try {
-      if (counts.length !== this.channel.size) throw errors.count(call, `${counts.length} counts for ${this.channel.size} ranks`);
-      this.checkReduction(send, undefined, total, datatype, op, call);
-      const need = (send === undefined ? total : counts[this.channel.rank]!) * datatype.size;
-      if (recv.byteLength < need) throw errors.count(call, `the receive buffer has ${recv.byteLength} bytes, ${need} needed`);
-    } catch (error) {
-      return Promise.reject(error);
-    }
     const sig = signature(Code.Reduce_scatter, -1, [...counts, datatype.code, opCode(op)],
       () => `Reduce_scatter(${total} × ${datatype.name} in all, ${op.name})`);
     const reduction = new Reduction(op, datatype);
@@ -209,53 +155,12 @@ export class PointToPointCollectives implements Collectives {
   scan(send: TypedArray | undefined, recv: TypedArray, count: number, datatype: Datatype, op: Op,
     exclusive: boolean): Promise<void> {
     const name = exclusive ? 'Exscan' : 'Scan';
-    let bytes: number;
-    try {
-      bytes = this.checkReduction(send, recv, count, datatype, op, `Comm.${name}`);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    const bytes = count * datatype.size;
     const sig = signature(exclusive ? Code.Exscan : Code.Scan, -1, [bytes, datatype.code, opCode(op)],
       () => `${name}(${count} × ${datatype.name}, ${op.name})`);
     const reduction = new Reduction(op, datatype);
     return this.sequencer.start(sig, (c) => scan(c, reduction, part(send, bytes), part(recv, bytes)!, exclusive))
       .result();
-  }
-
-  // ------------------------------------------------------------ checks
-
-  private checkRoot(root: number, call: string): void {
-    if (!Number.isInteger(root) || root < 0 || root >= this.channel.size) throw errors.root(call, root, this.channel.size);
-  }
-
-  private checkBlocks(buf: Uint8Array | undefined, counts: readonly number[] | undefined,
-    displs: readonly number[] | undefined, call: string, what: string): void {
-    const size = this.channel.size;
-    if (buf === undefined || counts === undefined || displs === undefined) {
-      throw errors.buffer(call, `the ${what} buffer, counts and displacements are required here`);
-    }
-    if (counts.length !== size || displs.length !== size) {
-      throw errors.count(call, `${counts.length} counts and ${displs.length} displacements for ${size} ranks`);
-    }
-    for (let r = 0; r < size; r++) {
-      if (displs[r]! + counts[r]! > buf.byteLength) {
-        throw errors.count(call, `block ${r} (${counts[r]} bytes at ${displs[r]}) is beyond the ${buf.byteLength}-byte ${what} buffer`);
-      }
-    }
-  }
-
-  /** Checks a reduction's op and buffers; returns its bytes. */
-  private checkReduction(send: TypedArray | undefined, recv: TypedArray | undefined, count: number, datatype: Datatype,
-    op: Op, call: string): number {
-    op.check(datatype, call);
-    if (!Number.isInteger(count) || count < 0) throw errors.count(call, `invalid count ${count}`);
-    const bytes = count * datatype.size;
-    for (const [buf, what] of [[send, 'send'], [recv, 'receive']] as const) {
-      if (buf !== undefined && buf.byteLength < bytes) {
-        throw errors.count(call, `${count} × ${datatype.name} needs ${bytes} bytes but the ${what} buffer has ${buf.byteLength}`);
-      }
-    }
-    return bytes;
   }
 }
 
