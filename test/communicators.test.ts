@@ -16,6 +16,24 @@ describe('communicators conformance', () => {
   }
 });
 
+describe('mismatched intercommunicator collectives', () => {
+  const cases: { mode: string; ranks: number; pattern: RegExp }[] = [
+    // Either group may see the other's message first.
+    { mode: 'kind', ranks: 4,
+      pattern: /collective mismatch: this rank called (Barrier\(\) but rank \d called Allgather|Allgather\(\) but rank \d called Barrier)\(\)/ },
+    { mode: 'op', ranks: 3, pattern: /this rank called Allreduce\(MPI_DOUBLE, MPI_(SUM|MAX)\) but rank 0 called Allreduce with different counts, datatype or op/ },
+  ];
+  for (const c of cases) {
+    it(`fail with an error naming both calls: ${c.mode}`, async () => {
+      const result = await launch('test/programs/intercomm_mismatch.ts', c.ranks, [c.mode], { timeoutMs: 60_000 });
+      assert.notEqual(result.code, 0, result.stdout);
+      assert.match(result.stderr, /MPIError/);
+      assert.match(result.stderr, c.pattern);
+      assert.doesNotMatch(result.stdout, /not detected/);
+    });
+  }
+});
+
 describe('dynamic processes', () => {
   it('spawns 5 children from a 1-rank job and broadcasts across the intercommunicator', async () => {
     const result = await launch('test/programs/spawn_parent.ts', 1, ['5']);

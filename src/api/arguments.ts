@@ -174,17 +174,23 @@ function reductionBuffers(sendbuf: unknown, recvbuf: unknown, needRecv: boolean,
     recv = parseBuffer(recvbuf, call);
     if (send !== undefined && sameMemory(send.bytes, recv.bytes)) send = undefined;
   }
-  if (send !== undefined && recv !== undefined) {
-    if (send.datatype !== recv.datatype) {
-      throw errors.type(call, `the send buffer holds ${send.datatype.name} but the receive buffer ${recv.datatype.name}`);
-    }
-    if (recv.count < send.count) {
-      throw errors.count(call, `the receive buffer holds ${recv.count} × ${recv.datatype.name}, fewer than the ${send.count} sent`);
-    }
-  }
+  if (send !== undefined && recv !== undefined) checkReductionPair(send, recv, true, call);
   const datatype = (send ?? recv)!.datatype;
   checked.check(datatype, call);
   return { send, recv, op: checked };
+}
+
+/**
+ * Throws unless a reduction's send and receive buffers hold one datatype and,
+ * with `whole` (not a reduce-scatter), the receive buffer holds all that is sent.
+ */
+export function checkReductionPair(send: Message, recv: Message, whole: boolean, call: string): void {
+  if (send.datatype !== recv.datatype) {
+    throw errors.type(call, `the send buffer holds ${send.datatype.name} but the receive buffer ${recv.datatype.name}`);
+  }
+  if (whole && recv.count < send.count) {
+    throw errors.count(call, `the receive buffer holds ${recv.count} × ${recv.datatype.name}, fewer than the ${send.count} sent`);
+  }
 }
 
 /** `Reduce`. */

@@ -7,14 +7,11 @@
  * passes `MPI.ROOT` at the root and `MPI.PROC_NULL` elsewhere, the other
  * group passes the root's rank), §11.8.2 (`MPI_Comm_disconnect`).
  *
- * Point-to-point addresses the remote group. The collectives are built on
- * point-to-point across the groups and within each, independent of the
- * transport: data movement (gathers, scatters, all-to-all) goes directly
- * between the ranks concerned; a broadcast crosses once, to the other group's
- * leader, then fans out; reductions reduce within the contributing group to
- * its leader (in rank order, so non-commutative ops hold), then cross.
- * `MPI.IN_PLACE` has no meaning over an intercommunicator (§6.2.2) and is
- * refused.
+ * Point-to-point addresses the remote group. The collectives parse and check
+ * their arguments here (with `arguments.ts`) and run in the collective layer
+ * (`collective/inter.ts`: algorithms, call order and mismatch detection),
+ * independent of the transport. `MPI.IN_PLACE` has no meaning over an
+ * intercommunicator (§6.2.2) and is refused.
  *
  * Unfinished: `Reduce_scatter` (per-rank counts), the nonblocking (`I`-forms)
  * and persistent collectives, and `Create_from_groups` / `Intercomm_create_from_groups`.
@@ -22,44 +19,17 @@
  * @module
  */
 
-import { type BufferSpec, bytesOf, type Message, parseBuffer, parseVectorBuffer, type VectorBufferSpec } from '../buffer.js';
-import { checkOp, checkUniform, required } from './arguments.js';
-import { decode, encode } from '../codec/index.js';
+import { type BufferSpec, type Message, parseBuffer, parseVectorBuffer, type VectorBufferSpec } from '../buffer.js';
+import { checkOp, checkReductionPair, checkRoot, checkUniform, required } from './arguments.js';
+import { InterCollectives, type InterRole } from '../collective/inter.js';
 import { Comm } from './comm.js';
 import { IN_PLACE, PROC_NULL, ROOT } from '../constants.js';
-import type { TypedArray } from '../datatype.js';
+import { collectiveScratch } from '../environment.js';
 import { errors } from '../errors.js';
 import { Group } from './group.js';
 import type { Intracomm } from './intracomm.js';
 import { type Op, ops } from '../op/op.js';
-import { type InterEndpoint, type Operation, type PointToPoint, completeAll } from '../transport/transport.js';
-
-/** Receives of whole messages from every rank of a remote group of `n`, for {@link exchange}. */
-function wholeFrom(n: number): (readonly [number, undefined])[] {
-  return Array.from({ length: n }, (_, r) => [r, undefined] as const);
-}
-
-/**
- * Posts `receives` (from remote ranks, into a view or, when undefined, as a
- * whole message) and `sends` (to remote ranks) on `channel`, and waits for
- * all. A message that does not fill its view exactly is a count mismatch
- * between the groups (a longer one already fails as truncated).
- */
-async function exchange(channel: PointToPoint, tag: number, sends: readonly (readonly [number, Uint8Array])[],
-  receives: readonly (readonly [number, Uint8Array | undefined])[], call: string): Promise<Uint8Array[]> {
-  const recvOps = receives.map(([source, into]) => channel.irecv(into, source, tag));
-  const sendOps = sends.map(([dest, data]) => channel.isend(data, dest, tag, false));
-  await completeAll([...recvOps, ...sendOps]);
-  return recvOps.map((op, i) => {
-    const [source, into] = receives[i]!;
-    if (into === undefined) return op.data!;
-    const got = op.envelope!.byteLength;
-    if (got !== into.byteLength) {
-      throw errors.count(call, `remote rank ${source} sent ${got} bytes where ${into.byteLength} were expected`);
-    }
-    return into;
-  });
-}
+import type { InterEndpoint } from '../transport/transport.js';
 
 /** Throws `ERR_BUFFER` for a missing buffer or `MPI.IN_PLACE`, which intercommunicators do not take (§6.2.2). */
 function present(spec: unknown, what: string, call: string): void {
@@ -82,20 +52,13 @@ function remoteBlocks(spec: unknown, remoteSize: number, vector: boolean, what: 
   return v.counts.map((c, i) => v.bytes.subarray(v.displs[i]! * unit, (v.displs[i]! + c) * unit));
 }
 
-/** A fresh buffer for `m.count` elements of its datatype (bytes for the pair types, as reductions see them). */
-function scratch(m: Message): TypedArray {
-  const arrayType = m.datatype.arrayType;
-  return arrayType === undefined ? new Uint8Array(m.count * m.datatype.size) : new arrayType(m.count);
-}
-
 /** The send and receive buffers of a reduction, with the op checked for their datatype. */
-function reductionArgs(sendbuf: unknown, recvbuf: unknown, op: unknown, call: string): { send: Message; recv: Message; op: Op } {
+function reductionArgs(sendbuf: unknown, recvbuf: unknown, op: unknown, whole: boolean,
+  call: string): { send: Message; recv: Message; op: Op } {
   const checked = checkOp(op, call);
   const send = buffer(sendbuf, 'the send buffer', call);
   const recv = buffer(recvbuf, 'the receive buffer', call);
-  if (send.datatype !== recv.datatype) {
-    throw errors.type(call, `the send buffer holds ${send.datatype.name} but the receive buffer ${recv.datatype.name}`);
-  }
+  checkReductionPair(send, recv, whole, call);
   checked.check(send.datatype, call);
   return { send, recv, op: checked };
 }
@@ -112,7 +75,7 @@ function reductionArgs(sendbuf: unknown, recvbuf: unknown, op: unknown, call: st
  * ```
  */
 export class Intercomm extends Comm<InterEndpoint> {
-  private sequence = 0;
+  private interCollectives: InterCollectives | undefined;
 
   /** `MPI_Comm_remote_size` (§7.6.1). */
   get remote_size(): number {
@@ -156,51 +119,31 @@ export class Intercomm extends Comm<InterEndpoint> {
 
   // ---------------------------------------------------------- collectives
 
-  private nextTag(): number {
-    this.sequence = (this.sequence + 1) % (1 << 30);
-    return this.sequence;
+  /** `MPI_Comm_set_name` (MPI-4.1 §7.8); deadlock reports name the communicator by it too. */
+  override Set_name(name: string): void {
+    super.Set_name(name);
+    if (this.interCollectives !== undefined) this.interCollectives.communicatorName = this.Get_name();
+  }
+
+  private collectives(call: string): InterCollectives {
+    const endpoint = this.endpoint(call);
+    if (this.interCollectives === undefined) {
+      this.interCollectives = new InterCollectives(endpoint, collectiveScratch);
+      this.interCollectives.communicatorName = this.Get_name();
+    }
+    return this.interCollectives;
   }
 
   /** Which side of a rooted collective this rank is on. */
-  private role(root: number, call: string): 'root' | 'idle' | 'receiver' {
-    if (root === ROOT) return 'root';
-    if (root === PROC_NULL) return 'idle';
-    const remote = this.endpoint(call).remoteSize;
-    if (!Number.isInteger(root) || root < 0 || root >= remote) {
-      throw errors.root(call, root, remote);
-    }
-    return 'receiver';
-  }
-
-  /** The receiving group's leader takes `bytes` from the root; everybody in the group gets them. */
-  private async fanOut(root: number, tag: number, into: Uint8Array | undefined, call: string): Promise<Uint8Array> {
-    const endpoint = this.endpoint(call);
-    const local = endpoint.local.auxiliary;
-    if (endpoint.rank === 0) {
-      const op = endpoint.channel.irecv(into, root, tag);
-      await completeAll([op]);
-      const data = into ?? op.data!;
-      const sends: Operation[] = [];
-      for (let r = 1; r < endpoint.size; r++) sends.push(local.isend(data, r, tag, false));
-      await completeAll(sends);
-      return data;
-    }
-    const op = local.irecv(into, 0, tag);
-    await completeAll([op]);
-    return into ?? op.data!;
+  private role(root: number, call: string): InterRole {
+    if (root === ROOT) return { kind: 'root' };
+    if (root === PROC_NULL) return { kind: 'idle' };
+    return { kind: 'receiver', root: checkRoot(root, this.endpoint(call).remoteSize, call) };
   }
 
   /** `MPI_Barrier` over both groups (§6.3): resolves once every rank of both has called it. */
   async Barrier(): Promise<void> {
-    const call = 'Intercomm.Barrier';
-    const endpoint = this.endpoint(call);
-    const tag = this.nextTag();
-    await endpoint.local.collectives.barrier();
-    if (endpoint.rank === 0) {
-      const empty = new Uint8Array(0);
-      await completeAll([endpoint.channel.isend(empty, 0, tag, false), endpoint.channel.irecv(empty, 0, tag)]);
-    }
-    await endpoint.local.collectives.barrier();
+    return this.collectives('Intercomm.Barrier').barrier();
   }
 
   barrier(): Promise<void> {
@@ -214,66 +157,36 @@ export class Intercomm extends Comm<InterEndpoint> {
   async Bcast(buf: BufferSpec, root: number): Promise<void> {
     const call = 'Intercomm.Bcast';
     const message = parseBuffer(buf, call);
-    const role = this.role(root, call);
-    const tag = this.nextTag();
-    if (role === 'root') await completeAll([this.endpoint(call).channel.isend(message.bytes, 0, tag, false)]);
-    else if (role === 'receiver') await this.fanOut(root, tag, message.bytes, call);
+    return this.collectives(call).bcast(message.bytes, this.role(root, call), call);
   }
 
   /** Object form of {@link Bcast}: resolves with the root's value (undefined on `PROC_NULL` ranks). */
   async bcast<T>(obj: T, root: number): Promise<T | undefined> {
     const call = 'Intercomm.bcast';
-    const role = this.role(root, call);
-    const tag = this.nextTag();
-    if (role === 'root') {
-      await completeAll([this.endpoint(call).channel.isend(encode(obj, call), 0, tag, false)]);
-      return obj;
-    }
-    if (role === 'idle') return undefined;
-    return decode(await this.fanOut(root, tag, undefined, call), call) as T;
+    return this.collectives(call).bcastObject(obj, this.role(root, call), call);
   }
 
   /** `MPI_Gather` of values over an intercommunicator (§6.5): the root gets the other group's values. */
   async gather<T>(sendobj: T, root: number): Promise<unknown[] | undefined> {
     const call = 'Intercomm.gather';
-    const endpoint = this.endpoint(call);
-    const role = this.role(root, call);
-    const tag = this.nextTag();
-    if (role === 'root') {
-      const all = await exchange(endpoint.channel, tag, [], wholeFrom(endpoint.remoteSize), call);
-      return all.map((bytes) => decode(bytes, call));
-    }
-    if (role === 'receiver') await exchange(endpoint.channel, tag, [[root, encode(sendobj, call)]], [], call);
-    return undefined;
+    return this.collectives(call).gatherObject(sendobj, this.role(root, call), call);
   }
 
   /** `MPI_Scatter` of values over an intercommunicator (§6.6): remote rank `r` gets `sendobj[r]`. */
   async scatter<T>(sendobj: readonly T[] | undefined, root: number): Promise<T | undefined> {
     const call = 'Intercomm.scatter';
-    const endpoint = this.endpoint(call);
     const role = this.role(root, call);
-    const tag = this.nextTag();
-    if (role === 'root') {
-      if (!Array.isArray(sendobj) || sendobj.length !== endpoint.remoteSize) {
-        throw errors.arg(call, `the root must pass an array of ${endpoint.remoteSize} values, one per remote rank`);
-      }
-      await exchange(endpoint.channel, tag, sendobj.map((v, r) => [r, encode(v, call)] as const), [], call);
-      return undefined;
+    const remoteSize = this.endpoint(call).remoteSize;
+    if (role.kind === 'root' && (!Array.isArray(sendobj) || sendobj.length !== remoteSize)) {
+      throw errors.arg(call, `the root must pass an array of ${remoteSize} values, one per remote rank`);
     }
-    if (role === 'idle') return undefined;
-    const [bytes] = await exchange(endpoint.channel, tag, [], [[root, undefined]], call);
-    return decode(bytes!, call) as T;
+    return this.collectives(call).scatterObject(sendobj, role, call);
   }
 
   /** `MPI_Allgather` of values over an intercommunicator (§6.7): every rank gets the remote group's values. */
   async allgather<T>(sendobj: T): Promise<unknown[]> {
     const call = 'Intercomm.allgather';
-    const endpoint = this.endpoint(call);
-    const tag = this.nextTag();
-    const bytes = encode(sendobj, call);
-    const sends = Array.from({ length: endpoint.remoteSize }, (_, r) => [r, bytes] as const);
-    const all = await exchange(endpoint.channel, tag, sends, wholeFrom(endpoint.remoteSize), call);
-    return all.map((b) => decode(b, call));
+    return this.collectives(call).allgatherObject(sendobj, call);
   }
 
   /**
@@ -282,14 +195,11 @@ export class Intercomm extends Comm<InterEndpoint> {
    */
   async alltoall<T>(sendobj: readonly T[]): Promise<unknown[]> {
     const call = 'Intercomm.alltoall';
-    const endpoint = this.endpoint(call);
-    const tag = this.nextTag();
-    if (!Array.isArray(sendobj) || sendobj.length !== endpoint.remoteSize) {
-      throw errors.arg(call, `expected an array of ${endpoint.remoteSize} values, one per remote rank`);
+    const remoteSize = this.endpoint(call).remoteSize;
+    if (!Array.isArray(sendobj) || sendobj.length !== remoteSize) {
+      throw errors.arg(call, `expected an array of ${remoteSize} values, one per remote rank`);
     }
-    const sends = sendobj.map((v, r) => [r, encode(v, call)] as const);
-    const all = await exchange(endpoint.channel, tag, sends, wholeFrom(endpoint.remoteSize), call);
-    return all.map((b) => decode(b, call));
+    return this.collectives(call).alltoallObject(sendobj, call);
   }
 
   /**
@@ -297,29 +207,17 @@ export class Intercomm extends Comm<InterEndpoint> {
    * gets the reduction of the other group's values, in rank order.
    */
   async allreduce<T>(sendobj: T, op: Op = ops.SUM): Promise<unknown> {
-    const values = await this.allgather(sendobj);
-    return reduceInOrder(values, op);
+    const call = 'Intercomm.allreduce';
+    return this.collectives(call).allreduceObject(sendobj, checkOp(op, call), call);
   }
 
   /** `MPI_Reduce` of values over an intercommunicator (§6.9.1): the root gets the reduction of the other group's values. */
   async reduce<T>(sendobj: T, op: Op = ops.SUM, root: number): Promise<unknown> {
-    const values = await this.gather(sendobj, root);
-    return values === undefined ? undefined : reduceInOrder(values, op);
+    const call = 'Intercomm.reduce';
+    return this.collectives(call).reduceObject(sendobj, checkOp(op, call), this.role(root, call), call);
   }
 
   // ------------------------------------------------------------ buffers
-
-  /**
-   * The element-wise reduction of this group's `send` buffers in rank order
-   * (non-commutative ops included), on the local leader (local rank 0);
-   * undefined on the other ranks.
-   */
-  private async reduceToLeader(send: Message, op: Op, call: string): Promise<TypedArray | undefined> {
-    const endpoint = this.endpoint(call);
-    const result = endpoint.rank === 0 ? scratch(send) : undefined;
-    await endpoint.local.collectives.reduce(send.elements, result, send.count, send.datatype, op, 0);
-    return result;
-  }
 
   /**
    * `MPI_Gather` over an intercommunicator (MPI-4.1 §6.5): the root, passing
@@ -343,15 +241,11 @@ export class Intercomm extends Comm<InterEndpoint> {
   }
 
   private async gatherv(sendbuf: unknown, recvbuf: unknown, root: number, vector: boolean, call: string): Promise<void> {
-    const endpoint = this.endpoint(call);
     const role = this.role(root, call);
-    const tag = this.nextTag();
-    if (role === 'root') {
-      const blocks = remoteBlocks(recvbuf, endpoint.remoteSize, vector, 'receive', call);
-      await exchange(endpoint.channel, tag, [], blocks.map((b, r) => [r, b] as const), call);
-    } else if (role === 'receiver') {
-      await exchange(endpoint.channel, tag, [[root, buffer(sendbuf, 'the send buffer', call).bytes]], [], call);
-    }
+    const blocks = role.kind === 'root' ? remoteBlocks(recvbuf, this.endpoint(call).remoteSize, vector, 'receive', call)
+      : undefined;
+    const send = role.kind === 'receiver' ? buffer(sendbuf, 'the send buffer', call).bytes : undefined;
+    return this.collectives(call).gatherv(send, blocks, role, call);
   }
 
   /**
@@ -376,15 +270,11 @@ export class Intercomm extends Comm<InterEndpoint> {
   }
 
   private async scatterv(sendbuf: unknown, recvbuf: unknown, root: number, vector: boolean, call: string): Promise<void> {
-    const endpoint = this.endpoint(call);
     const role = this.role(root, call);
-    const tag = this.nextTag();
-    if (role === 'root') {
-      const blocks = remoteBlocks(sendbuf, endpoint.remoteSize, vector, 'send', call);
-      await exchange(endpoint.channel, tag, blocks.map((b, r) => [r, b] as const), [], call);
-    } else if (role === 'receiver') {
-      await exchange(endpoint.channel, tag, [], [[root, buffer(recvbuf, 'the receive buffer', call).bytes]], call);
-    }
+    const blocks = role.kind === 'root' ? remoteBlocks(sendbuf, this.endpoint(call).remoteSize, vector, 'send', call)
+      : undefined;
+    const recv = role.kind === 'receiver' ? buffer(recvbuf, 'the receive buffer', call).bytes : undefined;
+    return this.collectives(call).scatterv(blocks, recv, role, call);
   }
 
   /**
@@ -408,11 +298,9 @@ export class Intercomm extends Comm<InterEndpoint> {
   }
 
   private async allgatherv(sendbuf: unknown, recvbuf: unknown, vector: boolean, call: string): Promise<void> {
-    const endpoint = this.endpoint(call);
-    const tag = this.nextTag();
     const send = buffer(sendbuf, 'the send buffer', call).bytes;
-    const blocks = remoteBlocks(recvbuf, endpoint.remoteSize, vector, 'receive', call);
-    await exchange(endpoint.channel, tag, blocks.map((_, r) => [r, send] as const), blocks.map((b, r) => [r, b] as const), call);
+    const blocks = remoteBlocks(recvbuf, this.endpoint(call).remoteSize, vector, 'receive', call);
+    return this.collectives(call).allgatherv(send, blocks, call);
   }
 
   /**
@@ -435,12 +323,11 @@ export class Intercomm extends Comm<InterEndpoint> {
   }
 
   private async alltoallv(sendbuf: unknown, recvbuf: unknown, vector: boolean, call: string): Promise<void> {
-    const endpoint = this.endpoint(call);
-    const tag = this.nextTag();
+    const remoteSize = this.endpoint(call).remoteSize;
     // Block sizes may differ between the groups (one group's send blocks are the other's receive blocks).
-    const out = remoteBlocks(sendbuf, endpoint.remoteSize, vector, 'send', call);
-    const into = remoteBlocks(recvbuf, endpoint.remoteSize, vector, 'receive', call);
-    await exchange(endpoint.channel, tag, out.map((b, j) => [j, b] as const), into.map((b, i) => [i, b] as const), call);
+    const out = remoteBlocks(sendbuf, remoteSize, vector, 'send', call);
+    const into = remoteBlocks(recvbuf, remoteSize, vector, 'receive', call);
+    return this.collectives(call).alltoallv(out, into, call);
   }
 
   /**
@@ -458,20 +345,14 @@ export class Intercomm extends Comm<InterEndpoint> {
   async Reduce(sendbuf: BufferSpec | null | undefined, recvbuf: BufferSpec | null | undefined, op: Op = ops.SUM,
     root: number): Promise<void> {
     const call = 'Intercomm.Reduce';
-    const endpoint = this.endpoint(call);
     const role = this.role(root, call);
-    const tag = this.nextTag();
-    if (role === 'idle') return;
+    if (role.kind === 'idle') return this.collectives(call).reduce(undefined, undefined, undefined, undefined, role, call);
     const checked = checkOp(op, call);
-    const mine = role === 'root' ? buffer(recvbuf, 'the receive buffer at the root', call)
+    const mine = role.kind === 'root' ? buffer(recvbuf, 'the receive buffer at the root', call)
       : buffer(sendbuf, 'the send buffer', call);
     checked.check(mine.datatype, call);
-    if (role === 'root') {
-      await exchange(endpoint.channel, tag, [], [[0, mine.bytes]], call);
-      return;
-    }
-    const reduced = await this.reduceToLeader(mine, checked, call);
-    if (reduced !== undefined) await exchange(endpoint.channel, tag, [[root, bytesOf(reduced)]], [], call);
+    return this.collectives(call).reduce(role.kind === 'receiver' ? mine.bytes : undefined,
+      role.kind === 'root' ? mine.bytes : undefined, mine.datatype, checked, role, call);
   }
 
   /**
@@ -486,17 +367,9 @@ export class Intercomm extends Comm<InterEndpoint> {
    */
   async Allreduce(sendbuf: BufferSpec, recvbuf: BufferSpec, op: Op = ops.SUM): Promise<void> {
     const call = 'Intercomm.Allreduce';
-    const endpoint = this.endpoint(call);
-    const tag = this.nextTag();
-    const { send, recv, op: checked } = reductionArgs(sendbuf, recvbuf, op, call);
-    if (recv.count < send.count) {
-      throw errors.count(call, `the receive buffer holds ${recv.count} × ${recv.datatype.name}, fewer than the ${send.count} sent`);
-    }
-    const into = recv.bytes.subarray(0, send.bytes.byteLength);
-    const reduced = await this.reduceToLeader(send, checked, call);
-    // The leaders swap their groups' results, then each hands the other group's to its own.
-    if (reduced !== undefined) await exchange(endpoint.channel, tag, [[0, bytesOf(reduced)]], [[0, into]], call);
-    await endpoint.local.collectives.bcast(into, 0);
+    const { send, recv, op: checked } = reductionArgs(sendbuf, recvbuf, op, true, call);
+    return this.collectives(call).allreduce(send.bytes, recv.bytes.subarray(0, send.bytes.byteLength), send.datatype,
+      checked, call);
   }
 
   /**
@@ -514,10 +387,8 @@ export class Intercomm extends Comm<InterEndpoint> {
    */
   async Reduce_scatter_block(sendbuf: BufferSpec, recvbuf: BufferSpec, op: Op = ops.SUM): Promise<void> {
     const call = 'Intercomm.Reduce_scatter_block';
-    const endpoint = this.endpoint(call);
-    const tag = this.nextTag();
-    const { send, recv, op: checked } = reductionArgs(sendbuf, recvbuf, op, call);
-    const { size, remoteSize } = endpoint;
+    const { size, remoteSize } = this.endpoint(call);
+    const { send, recv, op: checked } = reductionArgs(sendbuf, recvbuf, op, false, call);
     if (send.count !== size * recv.count) {
       throw errors.count(call, `the send buffer holds ${send.count} elements but ${size} local ranks receiving ` +
         `${recv.count} each need ${size * recv.count}`);
@@ -525,19 +396,6 @@ export class Intercomm extends Comm<InterEndpoint> {
     if (send.count % remoteSize !== 0) {
       throw errors.count(call, `${send.count} elements do not split into ${remoteSize} equal blocks for the remote group`);
     }
-    const reduced = await this.reduceToLeader(send, checked, call);
-    const sends: (readonly [number, Uint8Array])[] = [];
-    if (reduced !== undefined) {
-      const bytes = bytesOf(reduced);
-      const block = bytes.byteLength / remoteSize;
-      for (let j = 0; j < remoteSize; j++) sends.push([j, bytes.subarray(j * block, (j + 1) * block)]);
-    }
-    await exchange(endpoint.channel, tag, sends, [[0, recv.bytes]], call);
+    return this.collectives(call).reduceScatterBlock(send.bytes, recv.bytes, send.datatype, checked, call);
   }
-}
-
-function reduceInOrder(values: readonly unknown[], op: Op): unknown {
-  let acc = op.prepareObject(values[0], 0);
-  for (let r = 1; r < values.length; r++) acc = op.applyObject(acc, op.prepareObject(values[r], r));
-  return acc;
 }

@@ -177,6 +177,12 @@ export interface InterEndpoint extends PointToPoint {
   /** Point-to-point to the remote group on a context of its own, for intercommunicator collectives. */
   readonly channel: PointToPoint;
   /**
+   * Point-to-point within the local group on a context that only the
+   * intercommunicator collectives use, for their steps within a group
+   * (fan-out from the leader, reduction to it).
+   */
+  readonly localChannel: PointToPoint;
+  /**
    * The union of both groups as an intracommunicator, the group that passed
    * `high` false first (MPI-4.1 §7.6.2 `MPI_Intercomm_merge`). Collective.
    */

@@ -465,7 +465,7 @@ export class MpiPointToPoint implements MpiCommunicator {
   }
 
   /** MPI_Comm_dup of this communicator (blocking; collective over it). */
-  protected dupHandle(): number {
+  duplicateHandle(): number {
     try {
       return this.ctx.native.commDup(this.handle);
     } catch (e) {
@@ -490,8 +490,9 @@ export class MpiEndpoint extends MpiPointToPoint implements Endpoint {
    */
   static create(ctx: MpiContext, handle: number, name: string): MpiEndpoint {
     const bare = new MpiEndpoint(ctx, handle, name, undefined, undefined, false);
-    const channel = new MpiEndpoint(ctx, bare.dupHandle(), `${name} (collective channel)`, undefined, undefined, false);
-    const auxiliary = new MpiEndpoint(ctx, bare.dupHandle(), `${name} (auxiliary)`, undefined, undefined, false);
+    const channel = new MpiEndpoint(ctx, bare.duplicateHandle(), `${name} (collective channel)`, undefined, undefined,
+      false);
+    const auxiliary = new MpiEndpoint(ctx, bare.duplicateHandle(), `${name} (auxiliary)`, undefined, undefined, false);
     let mayBlock: boolean;
     try {
       mayBlock = blockingAllowed(ctx.native, handle);
@@ -594,11 +595,13 @@ export class MpiEndpoint extends MpiPointToPoint implements Endpoint {
 
 /**
  * The transport side of an MPI intercommunicator (MPI-4.1 §7.6): point-to-point
- * addresses the remote group; {@link channel} is a duplicate for the
- * intercommunicator collectives that the API layer builds.
+ * addresses the remote group; {@link channel} (a duplicate) and
+ * {@link localChannel} (a duplicate of the local group) carry the
+ * intercommunicator collectives that the collective layer builds.
  */
 export class MpiInterEndpoint extends MpiPointToPoint implements InterEndpoint {
   readonly channel: MpiPointToPoint;
+  readonly localChannel: MpiPointToPoint;
 
   /** The intercommunicator `handle` and its channel (MPI_Comm_dup, collective over both groups). */
   static create(ctx: MpiContext, handle: number, name: string, local: MpiEndpoint): MpiInterEndpoint {
@@ -611,8 +614,10 @@ export class MpiInterEndpoint extends MpiPointToPoint implements InterEndpoint {
    */
   private constructor(ctx: MpiContext, handle: number, name: string, readonly local: MpiEndpoint) {
     super(ctx, handle, name, true);
-    this.channel = new MpiPointToPoint(ctx, this.dupHandle(), `${name} (channel)`, true);
-    this.owned.push(this.channel);
+    this.channel = new MpiPointToPoint(ctx, this.duplicateHandle(), `${name} (channel)`, true);
+    // A duplicate of the local group (collective over it, as making this intercommunicator is).
+    this.localChannel = new MpiPointToPoint(ctx, local.duplicateHandle(), `${name} (local channel)`, false);
+    this.owned.push(this.channel, this.localChannel);
   }
 
   async merge(high: boolean): Promise<Endpoint> {

@@ -254,6 +254,11 @@ export class ShmInterEndpoint extends ShmPointToPoint implements InterEndpoint {
     return this.channelEndpoint;
   }
 
+  /** The local group's own context (third): its endpoint uses only the ones after it, for protocols. */
+  get localChannel(): PointToPoint {
+    return this.local;
+  }
+
   async merge(high: boolean): Promise<Endpoint> {
     // Leaders swap (high, context offer); the smaller offer wins; each leader
     // tells its group. Equal flags: the group whose leader has the lower world rank goes first.
