@@ -2,8 +2,9 @@
  * The environment: which transport this rank runs on, and the calls about
  * the job as a whole.
  *
- * MPI-4.1 §9.1 (implementation information: version, processor name), §9.6
- * (timers), §11.2 (start-up: a script with no launcher is a singleton job).
+ * MPI-4.1 §9.1 (implementation information: version, processor name), §9.5
+ * (`MPI_Abort`), §9.6 (timers), §11.2 (start-up: a script with no launcher is
+ * a singleton job).
  *
  * A rank started by the mpi4ts launcher finds its part of the job in
  * `workerData`; a process started by `mpiexec`, `mpirun` or `srun` uses the

@@ -254,7 +254,7 @@ export class ShmInterEndpoint extends ShmPointToPoint implements InterEndpoint {
     return this.channelEndpoint;
   }
 
-  /** The local group's own context (third): its endpoint uses only the ones after it, for protocols. */
+  /** The local group's endpoint itself (third context): nothing else sends on it; its protocols use the contexts after it. */
   get localChannel(): PointToPoint {
     return this.local;
   }
