@@ -22,6 +22,7 @@
  */
 
 import { ANY_SOURCE, ANY_TAG, PROC_NULL, UNDEFINED } from '../constants.js';
+import { errors, rejecting } from '../errors.js';
 import { Status } from './status.js';
 import type { Operation } from '../transport/transport.js';
 
@@ -55,9 +56,11 @@ export class Request<T = unknown> {
 
   /**
    * @param op - the transport operation; undefined for an operation on `MPI.PROC_NULL`, complete at once
+   * @param call - the API call that started it (`'Comm.Irecv'`), which its error names
    * @param finisher - makes the value once the operation is complete (decodes an object, for instance)
    */
-  constructor(private readonly op: Operation | undefined, private readonly finisher?: Finisher<T>) {}
+  constructor(private readonly op: Operation | undefined, private readonly call = 'Request.Wait',
+    private readonly finisher?: Finisher<T>) {}
 
   /** A request that is inactive from the start: `MPI.REQUEST_NULL`. */
   static inactive(): Request<void> {
@@ -89,7 +92,7 @@ export class Request<T = unknown> {
       status?.assign({ source: PROC_NULL, tag: ANY_TAG, byteLength: 0 });
       return undefined as T;
     }
-    if (op.error !== undefined) throw op.error;
+    if (op.error !== undefined) throw errors.inCall(this.call, op.error);
     if (status !== undefined && op.envelope !== undefined) status.assign(op.envelope);
     return this.finisher === undefined ? (undefined as T) : this.finisher(op);
   }
@@ -101,18 +104,20 @@ export class Request<T = unknown> {
   /**
    * `MPI_Wait` (MPI-4.1 §3.7.3): resolves with the received object for
    * `irecv`, undefined otherwise; at once, with an empty status, for an
-   * inactive request.
+   * inactive request. `R` names the value's type where the request's own
+   * does not (a request from an array of several kinds); it is not checked.
+   *
+   * @example
+   * ```ts
+   * const [first] = await requests[0]!.wait<number[]>();
+   * ```
    */
-  wait(status?: Status): Promise<T> {
+  wait<R = T>(status?: Status): Promise<R> {
     if (this.active && this.op !== undefined && !this.op.test()) {
       const pending = this.op.wait();
-      if (!this.op.test()) return pending.then(() => this.finish(status));
+      if (!this.op.test()) return pending.then(() => this.finish(status) as unknown as R);
     }
-    try {
-      return Promise.resolve(this.finish(status));
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return rejecting(() => Promise.resolve(this.finish(status) as unknown as R));
   }
 
   /** `MPI_Test`: `[true, value]` once complete, `[false, undefined]` before. Never waits. */

@@ -47,7 +47,12 @@ function sum(values: readonly number[]): number {
   return total;
 }
 
-/** {@link Collectives} over the point-to-point of a collective-context endpoint. */
+/**
+ * {@link Collectives} over the point-to-point of a collective-context endpoint.
+ * Its checks repeat the API layer's for callers inside the library; what they
+ * find throws at once, before anything is sent (the API layer turns a throw
+ * into a rejection where its call returns a Promise).
+ */
 export class PointToPointCollectives implements Collectives {
   private readonly sequencer: Sequencer;
   private readonly flagPaths: {
@@ -78,11 +83,7 @@ export class PointToPointCollectives implements Collectives {
 
   bcast(buf: Uint8Array, root: number): Promise<void> {
     const call = 'Comm.Bcast';
-    try {
-      this.checkRoot(root, call);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    this.checkRoot(root, call);
     const sig = signature(Code.Bcast, root, [buf.byteLength], () => `Bcast(root=${root}, ${buf.byteLength} bytes)`);
     const area = this.sharedArea;
     if (area !== undefined && !area.oversubscribed && buf.byteLength > 0 && buf.byteLength <= area.contributionBytes) {
@@ -93,13 +94,9 @@ export class PointToPointCollectives implements Collectives {
 
   gatherv(send: Uint8Array | undefined, recv: Uint8Array | undefined, counts: readonly number[] | undefined,
     displs: readonly number[] | undefined, root: number): Promise<void> {
-    try {
-      this.checkRoot(root, 'Comm.Gatherv');
-      if (this.channel.rank === root) this.checkBlocks(recv, counts, displs, 'Comm.Gatherv', 'recv');
-      else if (send === undefined) throw errors.buffer('Comm.Gatherv', 'MPI.IN_PLACE is for the root only');
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    this.checkRoot(root, 'Comm.Gatherv');
+    if (this.channel.rank === root) this.checkBlocks(recv, counts, displs, 'Comm.Gatherv', 'recv');
+    else if (send === undefined) throw errors.buffer('Comm.Gatherv', 'MPI.IN_PLACE is for the root only');
     const text = (): string => this.channel.rank === root ? `Gather(root=${root}, ${sum(counts!)} bytes in all)`
       : `Gather(root=${root}, ${send!.byteLength} bytes from this rank)`;
     return this.sequencer.start(signature(Code.Gather, root, [], text),
@@ -108,13 +105,9 @@ export class PointToPointCollectives implements Collectives {
 
   scatterv(send: Uint8Array | undefined, counts: readonly number[] | undefined, displs: readonly number[] | undefined,
     recv: Uint8Array | undefined, root: number): Promise<void> {
-    try {
-      this.checkRoot(root, 'Comm.Scatterv');
-      if (this.channel.rank === root) this.checkBlocks(send, counts, displs, 'Comm.Scatterv', 'send');
-      else if (recv === undefined) throw errors.buffer('Comm.Scatterv', 'MPI.IN_PLACE is for the root only');
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    this.checkRoot(root, 'Comm.Scatterv');
+    if (this.channel.rank === root) this.checkBlocks(send, counts, displs, 'Comm.Scatterv', 'send');
+    else if (recv === undefined) throw errors.buffer('Comm.Scatterv', 'MPI.IN_PLACE is for the root only');
     const text = (): string => this.channel.rank === root ? `Scatter(root=${root}, ${sum(counts!)} bytes in all)`
       : `Scatter(root=${root}, ${recv!.byteLength} bytes to this rank)`;
     return this.sequencer.start(signature(Code.Scatter, root, [], text),
@@ -123,23 +116,15 @@ export class PointToPointCollectives implements Collectives {
 
   allgatherv(send: Uint8Array | undefined, recv: Uint8Array, counts: readonly number[],
     displs: readonly number[]): Promise<void> {
-    try {
-      this.checkBlocks(recv, counts, displs, 'Comm.Allgatherv', 'recv');
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    this.checkBlocks(recv, counts, displs, 'Comm.Allgatherv', 'recv');
     const sig = signature(Code.Allgather, -1, counts, () => `Allgather(${sum(counts)} bytes in all)`);
     return this.sequencer.start(sig, (c) => allgatherv(c, send, recv, counts, displs)).result();
   }
 
   alltoallv(send: Uint8Array | undefined, sendCounts: readonly number[], sendDispls: readonly number[],
     recv: Uint8Array, recvCounts: readonly number[], recvDispls: readonly number[]): Promise<void> {
-    try {
-      if (send !== undefined) this.checkBlocks(send, sendCounts, sendDispls, 'Comm.Alltoallv', 'send');
-      this.checkBlocks(recv, recvCounts, recvDispls, 'Comm.Alltoallv', 'recv');
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    if (send !== undefined) this.checkBlocks(send, sendCounts, sendDispls, 'Comm.Alltoallv', 'send');
+    this.checkBlocks(recv, recvCounts, recvDispls, 'Comm.Alltoallv', 'recv');
     const text = (): string => `Alltoall(${sum(send === undefined ? recvCounts : sendCounts)} bytes from this rank)`;
     return this.sequencer.start(signature(Code.Alltoall, -1, [], text),
       (c) => alltoallv(c, send, sendCounts, sendDispls, recv, recvCounts, recvDispls)).result();
@@ -148,16 +133,11 @@ export class PointToPointCollectives implements Collectives {
   reduce(send: TypedArray | undefined, recv: TypedArray | undefined, count: number, datatype: Datatype, op: Op,
     root: number): Promise<void> {
     const call = 'Comm.Reduce';
-    let bytes: number;
-    try {
-      this.checkRoot(root, call);
-      bytes = this.checkReduction(send, this.channel.rank === root ? recv : undefined, count, datatype, op, call);
-      if (this.channel.rank === root ? recv === undefined : send === undefined) {
-        throw errors.buffer(call, this.channel.rank === root ? 'the root needs a receive buffer'
-          : 'MPI.IN_PLACE is for the root only');
-      }
-    } catch (error) {
-      return Promise.reject(error);
+    this.checkRoot(root, call);
+    const bytes = this.checkReduction(send, this.channel.rank === root ? recv : undefined, count, datatype, op, call);
+    if (this.channel.rank === root ? recv === undefined : send === undefined) {
+      throw errors.buffer(call, this.channel.rank === root ? 'the root needs a receive buffer'
+        : 'MPI.IN_PLACE is for the root only');
     }
     const sig = signature(Code.Reduce, root, [bytes, datatype.code, opCode(op)],
       () => `Reduce(root=${root}, ${count} × ${datatype.name}, ${op.name})`);
@@ -167,12 +147,7 @@ export class PointToPointCollectives implements Collectives {
   }
 
   allreduce(send: TypedArray | undefined, recv: TypedArray, count: number, datatype: Datatype, op: Op): Promise<void> {
-    let bytes: number;
-    try {
-      bytes = this.checkReduction(send, recv, count, datatype, op, 'Comm.Allreduce');
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    const bytes = this.checkReduction(send, recv, count, datatype, op, 'Comm.Allreduce');
     const sig = signature(Code.Allreduce, -1, [bytes, datatype.code, opCode(op)],
       () => `Allreduce(${count} × ${datatype.name}, ${op.name})`);
     const reduction = new Reduction(op, datatype);
@@ -188,14 +163,10 @@ export class PointToPointCollectives implements Collectives {
     op: Op): Promise<void> {
     const call = 'Comm.Reduce_scatter';
     const total = sum(counts);
-    try {
-      if (counts.length !== this.channel.size) throw errors.count(call, `${counts.length} counts for ${this.channel.size} ranks`);
-      this.checkReduction(send, undefined, total, datatype, op, call);
-      const need = (send === undefined ? total : counts[this.channel.rank]!) * datatype.size;
-      if (recv.byteLength < need) throw errors.count(call, `the receive buffer has ${recv.byteLength} bytes, ${need} needed`);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    if (counts.length !== this.channel.size) throw errors.count(call, `${counts.length} counts for ${this.channel.size} ranks`);
+    this.checkReduction(send, undefined, total, datatype, op, call);
+    const need = (send === undefined ? total : counts[this.channel.rank]!) * datatype.size;
+    if (recv.byteLength < need) throw errors.count(call, `the receive buffer has ${recv.byteLength} bytes, ${need} needed`);
     const sig = signature(Code.Reduce_scatter, -1, [...counts, datatype.code, opCode(op)],
       () => `Reduce_scatter(${total} × ${datatype.name} in all, ${op.name})`);
     const reduction = new Reduction(op, datatype);
@@ -206,12 +177,7 @@ export class PointToPointCollectives implements Collectives {
   scan(send: TypedArray | undefined, recv: TypedArray, count: number, datatype: Datatype, op: Op,
     exclusive: boolean): Promise<void> {
     const name = exclusive ? 'Exscan' : 'Scan';
-    let bytes: number;
-    try {
-      bytes = this.checkReduction(send, recv, count, datatype, op, `Comm.${name}`);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    const bytes = this.checkReduction(send, recv, count, datatype, op, `Comm.${name}`);
     const sig = signature(exclusive ? Code.Exscan : Code.Scan, -1, [bytes, datatype.code, opCode(op)],
       () => `${name}(${count} × ${datatype.name}, ${op.name})`);
     const reduction = new Reduction(op, datatype);

@@ -455,7 +455,8 @@ export class ShmEngine {
     memory: Uint8Array, offset: number): boolean {
     const into = op.into;
     if (into !== undefined && bytes > into.byteLength) {
-      op.error = errors.truncate('Comm.Recv', bytes, into.byteLength, op.rankOf[source]!, tag);
+      op.error = errors.truncate('Comm.Recv', op.rankOf[source]!, tag, into.byteLength, bytes,
+        'it was not received and is still pending');
       op.done = true;
       return false;
     }
