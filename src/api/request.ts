@@ -34,6 +34,19 @@ function emptyStatus(status: Status | undefined): void {
   status?.assign({ source: ANY_SOURCE, tag: ANY_TAG, byteLength: 0 });
 }
 
+/**
+ * Throws `ERR_REQUEST` unless `requests` is an array of requests: a hole or a
+ * stray value would otherwise fail later as a `TypeError` naming no call.
+ */
+function checkRequests(requests: unknown, call: string): void {
+  if (!Array.isArray(requests)) throw errors.request(call, `expected an array of requests, got ${typeof requests}`);
+  for (let i = 0; i < requests.length; i++) {
+    if (!(requests[i] instanceof Request)) {
+      throw errors.request(call, `requests[${i}] is ${String(requests[i])}, not a Request (MPI.REQUEST_NULL stands for none)`);
+    }
+  }
+}
+
 /** `statuses[i]`, made when the caller passed an array without it (mpi4py fills the list). */
 function statusAt(statuses: Status[] | undefined, i: number): Status | undefined {
   if (statuses === undefined) return undefined;
@@ -153,6 +166,7 @@ export class Request<T = unknown> {
    * for inactive ones), and replaces every entry by `MPI.REQUEST_NULL`.
    */
   static async waitall<T>(requests: Request<T>[], statuses?: Status[]): Promise<T[]> {
+    checkRequests(requests, 'Request.waitall');
     const values = new Array<T>(requests.length);
     for (let i = 0; i < requests.length; i++) {
       values[i] = await requests[i]!.wait(statusAt(statuses, i));
@@ -163,6 +177,7 @@ export class Request<T = unknown> {
 
   /** `MPI_Waitall` for buffer operations. */
   static async Waitall(requests: Request[], statuses?: Status[]): Promise<void> {
+    checkRequests(requests, 'Request.Waitall');
     await Request.waitall(requests, statuses);
   }
 
@@ -172,6 +187,7 @@ export class Request<T = unknown> {
    * `[MPI.UNDEFINED, undefined]` (empty status) when none is active.
    */
   static async waitany<T>(requests: Request<T>[], status?: Status): Promise<[number, T | undefined]> {
+    checkRequests(requests, 'Request.waitany');
     for (;;) {
       const [index, flag, value] = Request.testany(requests, status);
       if (flag) return [index, value];
@@ -181,6 +197,7 @@ export class Request<T = unknown> {
 
   /** `MPI_Waitany` for buffer operations: resolves with the index. */
   static async Waitany(requests: Request[], status?: Status): Promise<number> {
+    checkRequests(requests, 'Request.Waitany');
     return (await Request.waitany(requests, status))[0];
   }
 
@@ -190,6 +207,7 @@ export class Request<T = unknown> {
    * `[undefined, undefined]` when none is active, as in mpi4py.
    */
   static async waitsome<T>(requests: Request<T>[], statuses?: Status[]): Promise<[number[] | undefined, T[] | undefined]> {
+    checkRequests(requests, 'Request.waitsome');
     for (;;) {
       const [indices, values] = Request.testsome(requests, statuses);
       if (indices === undefined || indices.length > 0) return [indices, values];
@@ -199,6 +217,7 @@ export class Request<T = unknown> {
 
   /** `MPI_Waitsome` for buffer operations: the indices, or undefined when no request is active. */
   static async Waitsome(requests: Request[], statuses?: Status[]): Promise<number[] | undefined> {
+    checkRequests(requests, 'Request.Waitsome');
     return (await Request.waitsome(requests, statuses))[0];
   }
 
@@ -207,6 +226,7 @@ export class Request<T = unknown> {
    * then becomes `MPI.REQUEST_NULL`), `[false, undefined]` otherwise.
    */
   static testall<T>(requests: Request<T>[], statuses?: Status[]): [boolean, T[] | undefined] {
+    checkRequests(requests, 'Request.testall');
     if (!requests.every((r) => r.isComplete())) return [false, undefined];
     const values = requests.map((r, i) => r.finish(statusAt(statuses, i)));
     for (let i = 0; i < requests.length; i++) retire(requests, i);
@@ -214,6 +234,7 @@ export class Request<T = unknown> {
   }
 
   static Testall(requests: Request[], statuses?: Status[]): boolean {
+    checkRequests(requests, 'Request.Testall');
     return Request.testall(requests, statuses)[0];
   }
 
@@ -224,6 +245,7 @@ export class Request<T = unknown> {
    * status) when none is active.
    */
   static testany<T>(requests: Request<T>[], status?: Status): [number, boolean, T | undefined] {
+    checkRequests(requests, 'Request.testany');
     let anyActive = false;
     for (let i = 0; i < requests.length; i++) {
       const request = requests[i]!;
@@ -240,6 +262,7 @@ export class Request<T = unknown> {
   }
 
   static Testany(requests: Request[], status?: Status): [number, boolean] {
+    checkRequests(requests, 'Request.Testany');
     const [index, flag] = Request.testany(requests, status);
     return [index, flag];
   }
@@ -250,6 +273,7 @@ export class Request<T = unknown> {
    * status of the `k`-th); `[undefined, undefined]` when none is active.
    */
   static testsome<T>(requests: Request<T>[], statuses?: Status[]): [number[] | undefined, T[] | undefined] {
+    checkRequests(requests, 'Request.testsome');
     if (!requests.some((r) => r.active)) return [undefined, undefined];
     const indices: number[] = [];
     const values: T[] = [];
@@ -265,6 +289,7 @@ export class Request<T = unknown> {
 
   /** `MPI_Testsome` for buffer operations: the indices, or undefined when no request is active. */
   static Testsome(requests: Request[], statuses?: Status[]): number[] | undefined {
+    checkRequests(requests, 'Request.Testsome');
     return Request.testsome(requests, statuses)[0];
   }
 }
