@@ -165,11 +165,6 @@ export interface NativeMPI {
   abortAtExit(code: number): void;
   /** MPI_Finalize, once; true if this call did it. */
   finalize(): boolean;
-  /**
-   * Diagnostic: seconds per one-way trip of a C MPI_Send/MPI_Recv loop with
-   * `peer` (with `nonblocking` 1: MPI_Isend/MPI_Irecv + MPI_Test, as the JS path).
-   */
-  _pingpong(peer: number, bytes: number, iterations: number, nonblocking?: number): number;
 }
 
 /** Where the addon is looked for: `MPI4TS_NATIVE`, else native/build/Release of this package. */
