@@ -24,23 +24,16 @@
  * Most collectives are their I-form, waited for through the progress engine.
  * The I-forms of Open MPI 4.1 (libnbc) are slower than its blocking
  * collectives (coll/tuned) for Allreduce, Reduce, Allgather(v) and
- * Reduce_scatter of some size; in C at 2 ranks, I-form + MPI_Wait ÷
- * blocking: Allreduce 1.08 at 64 KiB, 1.4 at 128 KiB, 1.18 at 8 MiB; Reduce
- * 2.6 to 3.2 from 64 KiB to 512 KiB, 1.6 at 8 MiB; Allgather 1.9 to 2.7 from
- * 16 KiB to 512 KiB; Reduce_scatter 1.2 to 1.3 (MPI_Ibarrier + MPI_Wait
- * before the blocking call: 1.00 to 1.05 from 128 KiB up). Bcast, Gatherv,
- * Alltoall and Scan gain nothing (0.99 to 1.05). So those four, from a
+ * Reduce_scatter of some size, even in C, while Bcast, Gatherv, Alltoall and
+ * Scan gain nothing from the blocking call. So those four, from a
  * payload of 64 KiB (Reduce, Allgatherv) or 128 KiB (Allreduce,
  * Reduce_scatter) on, first vote: an MPI_Iallreduce MIN of one int, waited
  * for like any I-form, in which each rank says 1 when no other blocking call
  * of its own is in flight ({@link BlockingCalls}). All 1: every rank has
  * arrived, and MPI's blocking call follows, which blocks the event loop only
- * for the collective's own run (1.7 ms for 1M doubles). Otherwise the I-form.
- * Measured through this module at 2 ranks (best of 3 runs): the vote and the
- * blocking call ÷ the I-form, Allreduce 0.89 at 128 KiB, 0.91 at 1 MiB, 1.22
- * at 64 KiB; Reduce 0.57 at 64 KiB, 0.11 at 1 MiB; Allgatherv 0.83 at 64 KiB,
- * 0.37 at 1 MiB; Reduce_scatter 1.04 at 64 KiB, 0.60 at 128 KiB; and
- * Allreduce of 1M doubles went from 1.2 to 0.98-1.03 times C's MPI_Allreduce.
+ * for the collective's own run. Otherwise the I-form. Below those sizes the
+ * vote costs about what the blocking call saves; above them it brings
+ * Allreduce of 1M doubles to the time of C's MPI_Allreduce (BENCHMARKS.md).
  * Not on a node with more ranks than cores (see {@link blockingAllowed}), and
  * not for the nonblocking API calls either: this transport is not told which
  * kind of call it serves, so `Iallreduce` of a large payload also votes and
@@ -149,7 +142,7 @@ const sum = (list: readonly number[]): number => list.reduce((a, b) => a + b, 0)
  * Payload (bytes reduced or gathered, the same number on every rank) from which
  * a collective runs as MPI's blocking call once every rank has voted for it;
  * `MPI4TS_BLOCKING_BYTES` sets all four (and lifts the rule on oversubscribed
- * nodes, see {@link blockingAllowed}). Measured with Open MPI 4.1 at 2 ranks
+ * nodes, see {@link blockingAllowed}). Chosen with Open MPI 4.1 at 2 ranks
  * (see the module comment): below these, the vote costs about what the
  * blocking call saves. Bcast, Gatherv, Scatterv, Alltoallv and Scan gain
  * nothing from the blocking call and always use the I-form.
@@ -165,10 +158,9 @@ const blockingFrom = {
 /**
  * Whether the collectives of a new communicator may run as MPI's blocking
  * calls: not when any of its ranks runs on a node with more ranks than cores
- * (4 ranks on 2 cores: there the vote and the blocking call of Allreduce,
- * Reduce, Allgatherv and Reduce_scatter of 16 KiB to 1 MiB took 1.3 to 3.9
- * times as long as the I-forms, whose waits yield the core; in C the blocking
- * calls gained nothing there either). The ranks
+ * (there the vote and the blocking call took longer than the I-forms, whose
+ * waits yield the core; in C the blocking calls gained nothing there
+ * either). The ranks
  * agree with a blocking MPI_Allreduce (MIN of one int), so every rank of
  * `handle` must call this at the same point: where the communicator is made.
  */
