@@ -72,12 +72,12 @@ export class Request<T = unknown> {
    * @param call - the API call that started it (`'Comm.Irecv'`), which its error names
    * @param finisher - makes the value once the operation is complete (decodes an object, for instance)
    */
-  constructor(private readonly op: Operation | undefined, private readonly call = 'Request.Wait',
+  constructor(private readonly op: Operation | undefined, private readonly call: string,
     private readonly finisher?: Finisher<T>) {}
 
   /** A request that is inactive from the start: `MPI.REQUEST_NULL`. */
   static inactive(): Request<void> {
-    const request = new Request<void>(undefined);
+    const request = new Request<void>(undefined, 'MPI.REQUEST_NULL');
     request.active = false;
     return request;
   }
