@@ -37,10 +37,9 @@ function completion(op: Operation, status: Status | undefined, call: string): Pr
     const pending = op.wait();
     if (!op.test()) return pending.then(() => settle(op, status, call));
   }
-  return rejecting(() => {
-    settle(op, status, call);
-    return RESOLVED;
-  });
+  if (op.error !== undefined) return Promise.reject(errors.inCall(call, op.error));
+  settle(op, status, call);
+  return RESOLVED;
 }
 
 function settle(op: Operation, status: Status | undefined, call: string): void {
