@@ -9,10 +9,11 @@
  *   OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
  *     mpiexec -n 2 node --import tsx bench/native_pingpong.ts
  *
- * Lines: `mpi4ts-mpi Send bytes=8 one_way_us=0.612 MBps=13.1`, the same for
- * receives of unknown size (`recv-unknown-size`, the object path), a C loop
- * inside the addon for reference (`c-loop`), `allreduce_1M_doubles_ms` and
- * `barrier_us`. Compare with `mpiexec -n 2 python3 pingpong_mpi4py.py`.
+ * Lines: `mpi4ts-mpi Send bytes=<n> one_way_us=<t> MBps=<rate>`, the same for
+ * receives of unknown size (`recv-unknown-size`, the object path),
+ * `allreduce_1M_doubles_ms`, `allreduce_1_double_us` and `barrier_us`.
+ * Compare with `mpiexec -n 2 python3 bench/peers/pingpong_mpi4py.py` and with C
+ * (`bench/peers/pingpong.c`); results of the full suite are in BENCHMARKS.md.
  *
  * @module
  */
@@ -71,8 +72,8 @@ const say = (line: string): void => {
 };
 say(`mpi4ts-mpi library="${t.libraryVersion().split(',')[0]}" thread_level=${t.threadLevelName} ranks=${world.size}`);
 
-// Warm-up of the JIT on this code path, untimed: the anchor's iters/10 warm-up
-// rounds are too few for V8 to optimise it, so the first size would be off.
+// Warm-up of the JIT on this code path, untimed: the iters/10 warm-up rounds of
+// the mpi4py peer's method are too few for V8 to optimise it, so the first size would be off.
 await pingpong(8, 50000, false);
 await pingpong(64, 10000, true);
 
@@ -84,14 +85,6 @@ for (const n of sizes) {
 for (const n of [64, 65536, 1048576]) {
   const s = await pingpong(n, n <= 65536 ? 20000 : 1000, true);
   say(`mpi4ts-mpi recv-unknown-size bytes=${n} one_way_us=${(s * 1e6).toFixed(3)} MBps=${(n / s / 1e6).toFixed(1)}`);
-}
-
-// The same 8-byte loop in C inside the addon (MPI_Isend/MPI_Irecv + MPI_Test, as
-// the JS path): what MPI itself costs in this process.
-{
-  await world.collectives.barrier();
-  const s = active ? t.native._pingpong(peer, 8, 100000, 1) : 0;
-  say(`mpi4ts-mpi c-loop bytes=8 one_way_us=${(s * 1e6).toFixed(3)}`);
 }
 
 {

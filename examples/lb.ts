@@ -51,7 +51,7 @@ async function masterloop(comm: Comm, ...streams: Iterable<number>[]): Promise<n
   }
   const status = new MPI.Status();
   while (busy > 0) {
-    const result = (await comm.recv(MPI.ANY_SOURCE, Result.tag, status)) as Result;
+    const result = await comm.recv<Result>(MPI.ANY_SOURCE, Result.tag, status);
     busy--;
     results.set(result.id, result.value);
     await sendNext(status.Get_source()); // the worker that just finished gets the next task
@@ -67,7 +67,7 @@ async function masterloop(comm: Comm, ...streams: Iterable<number>[]): Promise<n
 async function workerloop(comm: Comm, taskfun: (...args: number[]) => number, ...extra: number[]): Promise<void> {
   const status = new MPI.Status();
   for (;;) {
-    const task = (await comm.recv(MPI.ANY_SOURCE, Task.tag, status)) as Task | null;
+    const task = await comm.recv<Task | null>(MPI.ANY_SOURCE, Task.tag, status);
     if (task === null) return;
     if (!(task instanceof Task)) throw new Error('expected a Task');
     await comm.send(new Result(task.id, taskfun(...task.args, ...extra)), status.Get_source(), Result.tag);

@@ -1537,49 +1537,6 @@ static void cleanup_hook(void *arg) {
   do_finalize();
 }
 
-/*
- * _pingpong(peer, bytes, iters, nonblocking) -> seconds per one-way trip: an
- * 8-byte (or any size) MPI_Send/MPI_Recv loop entirely in C on COMM_WORLD,
- * the lower rank sending first; with nonblocking, MPI_Isend/MPI_Irecv and
- * MPI_Test as the JS path does. A diagnostic that separates the cost of MPI inside a
- * Node process (thread level, Node's own threads) from the cost of the JS path.
- */
-static napi_value js_pingpong(napi_env env, napi_callback_info info) {
-  ARGS(4);
-  int32_t peer, bytes, iters, nonblocking = 0;
-  if (!get_i32(env, argv[0], &peer) || !get_i32(env, argv[1], &bytes) || !get_i32(env, argv[2], &iters)) return NULL;
-  if (argc > 3 && !is_nullish(env, argv[3]) && !get_i32(env, argv[3], &nonblocking)) return NULL;
-  int rank;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  char *buf = calloc((size_t)bytes + 1, 1);
-  MPI_Barrier(MPI_COMM_WORLD);
-  double t0 = MPI_Wtime();
-  for (int i = 0; i < iters; i++) {
-    if (nonblocking) {
-      /* What the JS path asks of MPI: Isend/Irecv, then MPI_Test until done. */
-      MPI_Request r;
-      int flag = 0;
-      for (int step = 0; step < 2; step++) {
-        int sending = (rank < peer) == (step == 0);
-        if (sending) MPI_Isend(buf, bytes, MPI_BYTE, peer, 0, MPI_COMM_WORLD, &r);
-        else MPI_Irecv(buf, bytes, MPI_BYTE, peer, 0, MPI_COMM_WORLD, &r);
-        for (flag = 0; !flag;) MPI_Test(&r, &flag, MPI_STATUS_IGNORE);
-      }
-    } else if (rank < peer) {
-      MPI_Send(buf, bytes, MPI_BYTE, peer, 0, MPI_COMM_WORLD);
-      MPI_Recv(buf, bytes, MPI_BYTE, peer, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-    } else {
-      MPI_Recv(buf, bytes, MPI_BYTE, peer, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-      MPI_Send(buf, bytes, MPI_BYTE, peer, 0, MPI_COMM_WORLD);
-    }
-  }
-  double t = (MPI_Wtime() - t0) / iters / 2;
-  free(buf);
-  napi_value r;
-  napi_create_double(env, t, &r);
-  return r;
-}
-
 /* ------------------------------------------------------------------------ */
 /* Module initialisation                                                     */
 
@@ -1670,7 +1627,7 @@ static napi_value init(napi_env env, napi_value exports) {
     FN("commWorldRanks", js_comm_world_ranks), FN("opCreate", js_op_create),
     FN("opFree", js_op_free), FN("opTakeError", js_op_take_error), FN("errorInfo", js_error_info),
     FN("processorName", js_processor_name), FN("libraryVersion", js_library_version), FN("wtime", js_wtime),
-    FN("wtick", js_wtick), FN("abort", js_abort), FN("abortAtExit", js_abort_at_exit), FN("finalize", js_finalize), FN("_pingpong", js_pingpong),
+    FN("wtick", js_wtick), FN("abort", js_abort), FN("abortAtExit", js_abort_at_exit), FN("finalize", js_finalize),
 #undef FN
   };
   CHECK(env, napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns));

@@ -142,13 +142,3 @@ export const typedict: Readonly<Record<string, Datatype>> = Object.freeze({
   BigInt64Array: datatypes.INT64_T,
   BigUint64Array: datatypes.UINT64_T,
 });
-
-/** The datatype of a typed array's elements, or undefined for a DataView or other view. */
-export function datatypeOf(view: ArrayBufferView): Datatype | undefined {
-  return typedict[view.constructor.name];
-}
-
-/** Every predefined datatype by its code, for the native transport and for decoding. */
-export const datatypeByCode: ReadonlyMap<number, Datatype> = new Map(
-  Object.values(datatypes).map((d) => [d.code, d]),
-);

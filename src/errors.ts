@@ -102,7 +102,10 @@ export class MPIError extends Error {
   readonly rank: number | undefined;
   /** The call that raised it, such as `'Comm.Send'`. */
   readonly call: string;
+  /** What went wrong: the message without the rank and the call. */
+  readonly detail: string;
 
+  /** mpi4ts builds every one through the table {@link errors}, which holds the wording of each. */
   constructor(errorClass: ErrorClassCode, call: string, detail: string, options?: { cause?: unknown }) {
     const where = reportingRank === undefined ? call : `rank ${reportingRank}: ${call}`;
     super(`${where}: ${detail}`, options);
@@ -111,6 +114,7 @@ export class MPIError extends Error {
     this.code = classNames.get(errorClass) ?? 'MPI_ERR_UNKNOWN';
     this.rank = reportingRank;
     this.call = call;
+    this.detail = detail;
   }
 
   /** mpi4py spelling of {@link error_class}. */
@@ -137,21 +141,29 @@ export function errorString(errorClass: number): string {
 /**
  * The one table of mpi4ts errors: each entry builds an {@link MPIError} with
  * its class and a message a person can act on. Call sites say
- * `throw errors.rank('Comm.Send', dest, size)`.
+ * `throw errors.rank('Comm.Send', dest, size)`. `call` is always the API call
+ * the user made (`Comm.Send`, not `MPI_Isend`): both transports word the same
+ * misuse the same way, and where an MPI library adds its own error string the
+ * C function that returned it goes in parentheses in the detail.
  */
 export const errors = {
+  /** `what`: 'dest' and 'source' also take `MPI.PROC_NULL` (and a source `MPI.ANY_SOURCE`), other ranks do not. */
   rank: (call: string, rank: unknown, size: number, what = 'rank') =>
     new MPIError(ErrorClass.ERR_RANK, call, `invalid ${what} ${String(rank)}: must be an integer in [0, ${size})` +
-      (what === 'source' ? ', MPI.ANY_SOURCE or MPI.PROC_NULL' : ' or MPI.PROC_NULL')),
+      ({ source: ', MPI.ANY_SOURCE or MPI.PROC_NULL', dest: ' or MPI.PROC_NULL' }[what] ?? '')),
   root: (call: string, root: unknown, size: number) =>
     new MPIError(ErrorClass.ERR_ROOT, call, `invalid root ${String(root)}: must be an integer in [0, ${size})`),
   tag: (call: string, tag: unknown, allowAny: boolean) =>
     new MPIError(ErrorClass.ERR_TAG, call, `invalid tag ${String(tag)}: must be an integer in [0, ${TAG_UB}]` +
       (allowAny ? ' or MPI.ANY_TAG' : '')),
-  truncate: (call: string, incoming: number, capacity: number, source: number, tag: number) =>
-    new MPIError(ErrorClass.ERR_TRUNCATE, call,
-      `message of ${incoming} bytes from rank ${source} (tag ${tag}) does not fit the ${capacity}-byte receive buffer;` +
-      ' the message was not received and is still pending'),
+  /**
+   * A message longer than the receive buffer. `length` when the transport knows
+   * it (an MPI library does not say); `outcome`: what became of the message.
+   */
+  truncate: (call: string, source: number | string, tag: number | string, capacity: number, length: number | undefined,
+    outcome: string) =>
+    new MPIError(ErrorClass.ERR_TRUNCATE, call, `message${length === undefined ? '' : ` of ${length} bytes`} from ` +
+      `rank ${source} (tag ${tag}) does not fit the ${capacity}-byte receive buffer; ${outcome}`),
   count: (call: string, detail: string) => new MPIError(ErrorClass.ERR_COUNT, call, detail),
   buffer: (call: string, detail: string) => new MPIError(ErrorClass.ERR_BUFFER, call, detail),
   type: (call: string, detail: string) => new MPIError(ErrorClass.ERR_TYPE, call, detail),
@@ -166,14 +178,50 @@ export const errors = {
   noMem: (call: string, detail: string) => new MPIError(ErrorClass.ERR_NO_MEM, call, detail),
   spawn: (call: string, detail: string) => new MPIError(ErrorClass.ERR_SPAWN, call, detail),
   unsupported: (call: string, detail: string) => new MPIError(ErrorClass.ERR_UNSUPPORTED_OPERATION, call, detail),
+  comm: (call: string, detail: string) => new MPIError(ErrorClass.ERR_COMM, call, detail),
   freedComm: (call: string, name: string) =>
     new MPIError(ErrorClass.ERR_COMM, call, `communicator ${name} has been freed`),
+  /** `MPI_COMM_WORLD` and `MPI_COMM_SELF` cannot be freed: `ERR_COMM`, as MPI libraries and mpi4py say. */
+  predefinedComm: (call: string, name: string) =>
+    new MPIError(ErrorClass.ERR_COMM, call, `${name} is predefined and cannot be freed`),
+  /** An error an MPI library returned, with the class it gave (`detail` holds its error string). */
+  library: (errorClass: ErrorClassCode, call: string, detail: string, cause?: unknown) =>
+    new MPIError(errorClass, call, detail, cause === undefined ? undefined : { cause }),
+  nativeNotBuilt: (call: string, file: string) =>
+    new MPIError(ErrorClass.ERR_OTHER, call, `the native mpi transport is not built (${file} is missing): ` +
+      'install Open MPI or MPICH (mpicc on PATH), then run `npx mpi4ts build-mpi`'),
+  nativeNotLoaded: (call: string, file: string, cause: unknown) =>
+    new MPIError(ErrorClass.ERR_OTHER, call, `cannot load the native mpi transport ${file}: ` +
+      `${cause instanceof Error ? cause.message : String(cause)}. ` +
+      'If the MPI library changed since it was built, rebuild it with `npx mpi4ts build-mpi`', { cause }),
+  /**
+   * A transport operation's failure under the API call that waited for it
+   * (`Comm.Irecv` rather than the transport's `Comm.Recv`); anything that is
+   * not an {@link MPIError}, such as a user op's own exception, stays as it is.
+   */
+  inCall: (call: string, error: Error): Error =>
+    error instanceof MPIError && error.call !== call
+      ? new MPIError(error.error_class, call, error.detail, { cause: error })
+      : error,
   unserializable: (call: string, path: string, why: string) =>
     new MPIError(ErrorClass.ERR_ARG, call, `cannot send ${path}: ${why}`),
   collectiveMismatch: (call: string, mine: string, theirs: string, peer: number) =>
     new MPIError(ErrorClass.ERR_OTHER, call,
       `collective mismatch: this rank called ${mine} but rank ${peer} called ${theirs} on the same communicator`),
 };
+
+/**
+ * Runs `start`, whose synchronous throw (a misuse found before anything
+ * started) becomes a rejection: an API call that returns a Promise never
+ * throws.
+ */
+export function rejecting<T>(start: () => Promise<T>): Promise<T> {
+  try {
+    return start();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
 
 /** Largest tag value, `MPI.TAG_UB` (MPI-4.1 §3.2.3 guarantees at least 32767). */
 export const TAG_UB = 0x3fffffff;

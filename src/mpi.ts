@@ -18,7 +18,7 @@ import { registerClass } from './codec/index.js';
 import * as constants from './constants.js';
 import { type TypedArray, Datatype, datatypes, typedict } from './datatype.js';
 import * as environment from './environment.js';
-import { ErrorClass, MPIError, TAG_UB, errorString } from './errors.js';
+import { ErrorClass, MPIError, TAG_UB, errorString, errors } from './errors.js';
 import { Op, ops } from './op/op.js';
 import { REQUEST_NULL, Request } from './api/request.js';
 import { Status } from './api/status.js';
@@ -55,7 +55,7 @@ export interface AllocatableArray<T extends TypedArray> {
  */
 function alloc<T extends TypedArray>(arrayType: AllocatableArray<T>, length: number): T {
   if (!Number.isInteger(length) || length < 0) {
-    throw new MPIError(ErrorClass.ERR_ARG, 'MPI.alloc', `invalid length ${String(length)}`);
+    throw errors.arg('MPI.alloc', `invalid length ${String(length)}`);
   }
   return environment.transport().alloc(arrayType, length);
 }

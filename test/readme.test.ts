@@ -1,11 +1,13 @@
 // The README teaches with code, so its code must work: every ```ts block is
 // byte for byte a file under examples/ (named by the `<!-- file: ... -->`
-// comment just above it), each of those files runs here with its output
-// checked, and every file a shell block or a link names exists.
+// comment just above it), each of those files type-checks under the strict
+// options of tsconfig.json without a type assertion (`as`) and runs here with
+// its output checked, and every file a shell block or a link names exists.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import ts from 'typescript';
 import { type JobResult, launch, root } from './helpers/launch.js';
 
 const TIMEOUT = 60_000;
@@ -137,6 +139,29 @@ describe('README code blocks', () => {
       assert.ok(shown.has(`examples/readme/${name}`), `examples/readme/${name} is not in README.md`);
     }
     assert.deepEqual([...shown].sort(), Object.keys(programs).sort());
+  });
+
+  it('every ts block type-checks against the built package, with no type assertion', () => {
+    const config = ts.getParsedCommandLineOfConfigFile(join(root, 'test/tsconfig.json'), {}, {
+      ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => assert.fail(ts.flattenDiagnosticMessageText(d.messageText, '\n')),
+    })!;
+    const files = tsBlocks.map((b) => join(root, b.file!));
+    const program = ts.createProgram(files, { ...config.options, noEmit: true });
+    const problems = ts.getPreEmitDiagnostics(program).map((d) => ts.formatDiagnostic(d, {
+      getCanonicalFileName: (f) => f, getCurrentDirectory: () => root, getNewLine: () => '\n',
+    }));
+    assert.deepEqual(problems, []);
+    for (const file of files) {
+      const visit = (node: ts.Node): void => {
+        if (ts.isAsExpression(node) || ts.isTypeAssertionExpression(node)) {
+          const source = node.getSourceFile();
+          const { line } = source.getLineAndCharacterOfPosition(node.getStart());
+          assert.fail(`${source.fileName}:${line + 1}: a type assertion: ${node.getText()}`);
+        }
+        ts.forEachChild(node, visit);
+      };
+      visit(program.getSourceFile(file)!);
+    }
   });
 
   it('every file a shell block names exists', () => {

@@ -16,8 +16,8 @@ if (comm.rank === 0) {
     lines.push(`${buf.length} doubles from rank ${status.Get_source()}`);
   }
   for (let i = 1; i < comm.size; i++) {
-    const text = await comm.recv(MPI.ANY_SOURCE, MPI.ANY_TAG, status);
-    lines.push(`"${String(text)}" from rank ${status.Get_source()} with tag ${status.Get_tag()}`);
+    const text = await comm.recv<string>(MPI.ANY_SOURCE, MPI.ANY_TAG, status);
+    lines.push(`"${text}" from rank ${status.Get_source()} with tag ${status.Get_tag()}`);
   }
   console.log(lines.sort().join('\n')); // arrival order changes from run to run
 } else {

@@ -23,7 +23,7 @@ if (comm.rank === 0) {
     await comm.send(queue.shift(), worker, TASK);
   }
   while (busy > 0) {
-    const [id, value] = (await comm.recv(MPI.ANY_SOURCE, RESULT, status)) as [number, number];
+    const [id, value] = await comm.recv<[number, number]>(MPI.ANY_SOURCE, RESULT, status);
     results[id] = value;
     const next = queue.shift();
     if (next === undefined) busy--;
@@ -33,7 +33,7 @@ if (comm.rank === 0) {
   console.log(JSON.stringify(results));
 } else {
   for (;;) {
-    const task = (await comm.recv(0, TASK)) as Task | null;
+    const task = await comm.recv<Task | null>(0, TASK);
     if (task === null) break;
     await comm.send([task.id, task.run()], 0, RESULT);
   }

@@ -20,7 +20,7 @@ import { type BufferSpec, bytesOfSpec, parseBuffer } from '../buffer.js';
 import { decode, encodeForSend } from '../codec/index.js';
 import { ANY_SOURCE, ANY_TAG, CONGRUENT, IDENT, PROC_NULL } from '../constants.js';
 import { abort } from '../environment.js';
-import { TAG_UB, errors } from '../errors.js';
+import { TAG_UB, errors, rejecting } from '../errors.js';
 import { Group } from './group.js';
 import type { Intercomm } from './intercomm.js';
 import { Request } from './request.js';
@@ -29,22 +29,22 @@ import type { Operation, PointToPoint } from '../transport/transport.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
-/** Waits for a transport operation, with no Promise hop when it completes at once. */
-function completion(op: Operation, status: Status | undefined): Promise<void> {
+/**
+ * Waits for a transport operation of the API call `call`, with no Promise hop
+ * when it completes at once.
+ */
+function completion(op: Operation, status: Status | undefined, call: string): Promise<void> {
   if (!op.test()) {
     const pending = op.wait();
-    if (!op.test()) return pending.then(() => settle(op, status));
+    if (!op.test()) return pending.then(() => settle(op, status, call));
   }
-  try {
-    settle(op, status);
-    return RESOLVED;
-  } catch (error) {
-    return Promise.reject(error);
-  }
+  if (op.error !== undefined) return Promise.reject(errors.inCall(call, op.error));
+  settle(op, status, call);
+  return RESOLVED;
 }
 
-function settle(op: Operation, status: Status | undefined): void {
-  if (op.error !== undefined) throw op.error;
+function settle(op: Operation, status: Status | undefined, call: string): void {
+  if (op.error !== undefined) throw errors.inCall(call, op.error);
   if (status !== undefined && op.envelope !== undefined) status.assign(op.envelope);
 }
 
@@ -52,8 +52,9 @@ function nullStatus(status: Status | undefined): void {
   status?.assign({ source: PROC_NULL, tag: ANY_TAG, byteLength: 0 });
 }
 
-function decodeReceived(op: Operation): unknown {
-  return decode(op.data!, 'Comm.recv');
+/** The value of a completed object receive; `T` is the caller's word for what was sent. */
+function decodeReceived<T>(op: Operation): T {
+  return decode(op.data!, 'Comm.recv') as T;
 }
 
 /**
@@ -70,10 +71,13 @@ function decodeReceived(op: Operation): unknown {
 export class Comm<E extends PointToPoint = PointToPoint> {
   private endpointOrNull: E | null;
   private name: string;
+  /** `MPI_COMM_WORLD` or `MPI_COMM_SELF`, whatever `Set_name` calls it later: never freed. */
+  private readonly predefined: boolean;
 
   constructor(endpoint: E, name: string) {
     this.endpointOrNull = endpoint;
     this.name = name;
+    this.predefined = name === 'MPI_COMM_WORLD' || name === 'MPI_COMM_SELF';
   }
 
   /** The live endpoint; throws `ERR_COMM` after `Free`. */
@@ -141,13 +145,11 @@ export class Comm<E extends PointToPoint = PointToPoint> {
 
   /**
    * `MPI_Comm_free` (MPI-4.1 §7.4.3): any later use throws `ERR_COMM`.
-   * `COMM_WORLD` and `COMM_SELF` cannot be freed.
+   * `COMM_WORLD` and `COMM_SELF` cannot be freed (`ERR_COMM` too).
    */
   Free(): void {
     const endpoint = this.endpoint('Comm.Free');
-    if (this.name === 'MPI_COMM_WORLD' || this.name === 'MPI_COMM_SELF') {
-      throw errors.arg('Comm.Free', `${this.name} cannot be freed`);
-    }
+    if (this.predefined) throw errors.predefinedComm('Comm.Free', this.name);
     endpoint.free();
     this.endpointOrNull = null;
   }
@@ -188,46 +190,39 @@ export class Comm<E extends PointToPoint = PointToPoint> {
    * ```
    */
   send(obj: unknown, dest: number, tag = 0): Promise<void> {
-    try {
-      return completion(this.startSend(obj, dest, tag, false, 'Comm.send'), undefined);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return rejecting(() => completion(this.startSend(obj, dest, tag, false, 'Comm.send'), undefined, 'Comm.send'));
   }
 
   /** `MPI_Ssend` of a value (MPI-4.1 §3.4): resolves only once a receive has matched it. */
   ssend(obj: unknown, dest: number, tag = 0): Promise<void> {
-    try {
-      return completion(this.startSend(obj, dest, tag, true, 'Comm.ssend'), undefined);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return rejecting(() => completion(this.startSend(obj, dest, tag, true, 'Comm.ssend'), undefined, 'Comm.ssend'));
   }
 
   /**
-   * `MPI_Recv` of a value (MPI-4.1 §3.2.4): resolves with the value.
+   * `MPI_Recv` of a value (MPI-4.1 §3.2.4): resolves with the value. `T`
+   * says what the sender sends (`unknown` unless given); it is not checked.
    *
    * @example
    * ```ts
    * const status = new MPI.Status();
    * const value = await comm.recv(MPI.ANY_SOURCE, MPI.ANY_TAG, status);
+   * const [id, result] = await comm.recv<[number, number]>(0, RESULT);
    * ```
    */
-  recv(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Promise<unknown> {
-    try {
-      return this.irecvWith(source, tag, 'Comm.recv').wait(status);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  recv<T = unknown>(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Promise<T> {
+    return rejecting(() => this.irecvWith<T>(source, tag, 'Comm.recv').wait(status));
   }
 
-  /** `MPI_Sendrecv` of values (MPI-4.1 §3.10): sends and receives at once, resolving with the received value. */
-  async sendrecv(sendobj: unknown, dest: number, sendtag = 0, source: number = ANY_SOURCE, recvtag: number = ANY_TAG,
-    status?: Status): Promise<unknown> {
-    const receive = this.irecvWith(source, recvtag, 'Comm.sendrecv');
+  /**
+   * `MPI_Sendrecv` of values (MPI-4.1 §3.10): sends and receives at once,
+   * resolving with the received value, of type `T` (`unknown` unless given; not checked).
+   */
+  async sendrecv<T = unknown>(sendobj: unknown, dest: number, sendtag = 0, source: number = ANY_SOURCE,
+    recvtag: number = ANY_TAG, status?: Status): Promise<T> {
+    const receive = this.irecvWith<T>(source, recvtag, 'Comm.sendrecv');
     const send = this.startSend(sendobj, dest, sendtag, false, 'Comm.sendrecv');
     const value = await receive.wait(status);
-    await completion(send, undefined);
+    await completion(send, undefined, 'Comm.sendrecv');
     return value;
   }
 
@@ -235,17 +230,26 @@ export class Comm<E extends PointToPoint = PointToPoint> {
 
   /** `MPI_Isend` of a value (MPI-4.1 §3.7.2). */
   isend(obj: unknown, dest: number, tag = 0): Request<void> {
-    return new Request(this.startSend(obj, dest, tag, false, 'Comm.isend'));
+    return new Request(this.startSend(obj, dest, tag, false, 'Comm.isend'), 'Comm.isend');
   }
 
   /** `MPI_Issend` of a value (MPI-4.1 §3.7.2). */
   issend(obj: unknown, dest: number, tag = 0): Request<void> {
-    return new Request(this.startSend(obj, dest, tag, true, 'Comm.issend'));
+    return new Request(this.startSend(obj, dest, tag, true, 'Comm.issend'), 'Comm.issend');
   }
 
-  /** `MPI_Irecv` of a value (MPI-4.1 §3.7.2): `await req.wait()` gives the value. */
-  irecv(source: number = ANY_SOURCE, tag: number = ANY_TAG): Request<unknown> {
-    return this.irecvWith(source, tag, 'Comm.irecv');
+  /**
+   * `MPI_Irecv` of a value (MPI-4.1 §3.7.2): `await req.wait()` gives the
+   * value, of type `T` (`unknown` unless given; not checked).
+   *
+   * @example
+   * ```ts
+   * const req = comm.irecv<{ step: number }>(0);
+   * const { step } = await req.wait();
+   * ```
+   */
+  irecv<T = unknown>(source: number = ANY_SOURCE, tag: number = ANY_TAG): Request<T> {
+    return this.irecvWith<T>(source, tag, 'Comm.irecv');
   }
 
   private startSend(obj: unknown, dest: number, tag: number, sync: boolean, call: string): Operation {
@@ -256,12 +260,12 @@ export class Comm<E extends PointToPoint = PointToPoint> {
     return dest === PROC_NULL ? donePending : endpoint.isend(bytes, dest, tag, sync);
   }
 
-  private irecvWith(source: number, tag: number, call: string): Request<unknown> {
+  private irecvWith<T>(source: number, tag: number, call: string): Request<T> {
     const endpoint = this.endpoint(call);
     source = this.checkSource(source, call);
     tag = Comm.checkTag(tag, call, true);
-    if (source === PROC_NULL) return new Request<unknown>(undefined);
-    return new Request(endpoint.irecv(undefined, source, tag), decodeReceived);
+    if (source === PROC_NULL) return new Request<T>(undefined, call);
+    return new Request(endpoint.irecv(undefined, source, tag), call, decodeReceived<T>);
   }
 
   // ----------------------------------------------------------- probing
@@ -318,20 +322,12 @@ export class Comm<E extends PointToPoint = PointToPoint> {
    * ```
    */
   Send(buf: BufferSpec | null, dest: number, tag = 0): Promise<void> {
-    try {
-      return completion(this.startBufferSend(buf, dest, tag, false, 'Comm.Send'), undefined);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return rejecting(() => completion(this.startBufferSend(buf, dest, tag, false, 'Comm.Send'), undefined, 'Comm.Send'));
   }
 
   /** `MPI_Ssend` of a buffer (MPI-4.1 §3.4): completes only once matched. */
   Ssend(buf: BufferSpec | null, dest: number, tag = 0): Promise<void> {
-    try {
-      return completion(this.startBufferSend(buf, dest, tag, true, 'Comm.Ssend'), undefined);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return rejecting(() => completion(this.startBufferSend(buf, dest, tag, true, 'Comm.Ssend'), undefined, 'Comm.Ssend'));
   }
 
   /**
@@ -347,16 +343,14 @@ export class Comm<E extends PointToPoint = PointToPoint> {
    * ```
    */
   Recv(buf: BufferSpec | null, source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Promise<void> {
-    try {
+    return rejecting(() => {
       const op = this.startBufferRecv(buf, source, tag, 'Comm.Recv');
       if (op === donePending) {
         nullStatus(status);
         return RESOLVED;
       }
-      return completion(op, status);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+      return completion(op, status, 'Comm.Recv');
+    });
   }
 
   /**
@@ -372,8 +366,8 @@ export class Comm<E extends PointToPoint = PointToPoint> {
     const receive = this.startBufferRecv(recvbuf, source, recvtag, 'Comm.Sendrecv');
     const send = this.startBufferSend(sendbuf, dest, sendtag, false, 'Comm.Sendrecv');
     if (receive === donePending) nullStatus(status);
-    else await completion(receive, status);
-    await completion(send, undefined);
+    else await completion(receive, status, 'Comm.Sendrecv');
+    await completion(send, undefined, 'Comm.Sendrecv');
   }
 
   /** `MPI_Sendrecv_replace` (MPI-4.1 §3.10): sends `buf` and receives into it. */
@@ -388,18 +382,18 @@ export class Comm<E extends PointToPoint = PointToPoint> {
 
   /** `MPI_Isend` of a buffer (MPI-4.1 §3.7.2): do not touch `buf` before the request completes. */
   Isend(buf: BufferSpec | null, dest: number, tag = 0): Request<void> {
-    return new Request(this.startBufferSend(buf, dest, tag, false, 'Comm.Isend'));
+    return new Request(this.startBufferSend(buf, dest, tag, false, 'Comm.Isend'), 'Comm.Isend');
   }
 
   /** `MPI_Issend` of a buffer (MPI-4.1 §3.7.2). */
   Issend(buf: BufferSpec | null, dest: number, tag = 0): Request<void> {
-    return new Request(this.startBufferSend(buf, dest, tag, true, 'Comm.Issend'));
+    return new Request(this.startBufferSend(buf, dest, tag, true, 'Comm.Issend'), 'Comm.Issend');
   }
 
   /** `MPI_Irecv` into a buffer (MPI-4.1 §3.7.2). */
   Irecv(buf: BufferSpec | null, source: number = ANY_SOURCE, tag: number = ANY_TAG): Request<void> {
     const op = this.startBufferRecv(buf, source, tag, 'Comm.Irecv');
-    return new Request(op === donePending ? undefined : op);
+    return new Request(op === donePending ? undefined : op, 'Comm.Irecv');
   }
 
   // The buffer of a message to or from MPI.PROC_NULL is never read: it may be null, as in mpi4py.

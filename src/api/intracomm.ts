@@ -35,7 +35,7 @@ import { sequencerOf } from '../collective/run.js';
 import { Comm } from './comm.js';
 import { COMM_TYPE_SHARED, type InPlace, UNDEFINED } from '../constants.js';
 import { collectiveScratch, Get_processor_name } from '../environment.js';
-import { errors } from '../errors.js';
+import { errors, rejecting } from '../errors.js';
 import { Group } from './group.js';
 import { Intercomm } from './intercomm.js';
 import { type Op, ops } from '../op/op.js';
@@ -46,18 +46,9 @@ import type { Endpoint, PointToPoint } from '../transport/transport.js';
 /** A send or receive buffer that may be `MPI.IN_PLACE`. */
 type InPlaceOr<T> = T | InPlace;
 
-/** Runs `start`, turning a synchronous throw into a rejection. */
-function promised<T>(start: () => Promise<T>): Promise<T> {
-  try {
-    return start();
-  } catch (error) {
-    return Promise.reject(error);
-  }
-}
-
-/** A nonblocking collective's Request. */
+/** A nonblocking collective's Request; `label` starts with the call's name: `Ibcast(root=0)`. */
 function request(promise: Promise<void>, label: string): Request<void> {
-  return new Request(new PromiseOperation(promise, label));
+  return new Request(new PromiseOperation(promise, label), `Comm.${label.slice(0, label.indexOf('('))}`);
 }
 
 /**
@@ -272,11 +263,7 @@ export class Intracomm extends Comm<Endpoint> {
    * ```
    */
   Barrier(): Promise<void> {
-    try {
-      return this.endpoint('Comm.Barrier').collectives.barrier();
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return rejecting(() => this.endpoint('Comm.Barrier').collectives.barrier());
   }
 
   /** `MPI_Barrier` under its object-family name (mpi4py's `barrier`). */
@@ -295,7 +282,7 @@ export class Intracomm extends Comm<Endpoint> {
    */
   bcast<T>(obj: T, root = 0): Promise<T> {
     const call = 'Comm.bcast';
-    return promised(() => this.objects(call).bcast(obj, args.checkRoot(root, this.size, call)));
+    return rejecting(() => this.objects(call).bcast(obj, args.checkRoot(root, this.size, call)));
   }
 
   /**
@@ -309,7 +296,7 @@ export class Intracomm extends Comm<Endpoint> {
    */
   scatter<T>(sendobj: readonly T[] | null | undefined, root = 0): Promise<T> {
     const call = 'Comm.scatter';
-    return promised(() => {
+    return rejecting(() => {
       const { rank, size } = this.endpoint(call);
       root = args.checkRoot(root, size, call);
       if (rank === root && (!Array.isArray(sendobj) || sendobj.length !== size)) {
@@ -330,7 +317,7 @@ export class Intracomm extends Comm<Endpoint> {
    */
   gather<T>(sendobj: T, root = 0): Promise<T[] | undefined> {
     const call = 'Comm.gather';
-    return promised(() => this.objects(call).gather(sendobj, args.checkRoot(root, this.size, call)));
+    return rejecting(() => this.objects(call).gather(sendobj, args.checkRoot(root, this.size, call)));
   }
 
   /**
@@ -343,7 +330,7 @@ export class Intracomm extends Comm<Endpoint> {
    * ```
    */
   allgather<T>(sendobj: T): Promise<T[]> {
-    return promised(() => this.objects('Comm.allgather').allgather(sendobj));
+    return rejecting(() => this.objects('Comm.allgather').allgather(sendobj));
   }
 
   /**
@@ -357,7 +344,7 @@ export class Intracomm extends Comm<Endpoint> {
    */
   alltoall<T>(sendobj: readonly T[]): Promise<T[]> {
     const call = 'Comm.alltoall';
-    return promised(() => {
+    return rejecting(() => {
       const size = this.endpoint(call).size;
       if (!Array.isArray(sendobj) || sendobj.length !== size) {
         throw errors.arg(call, `expected an array of ${size} values, one per rank`);
@@ -379,7 +366,7 @@ export class Intracomm extends Comm<Endpoint> {
    */
   reduce<R = unknown>(sendobj: unknown, op: Op = ops.SUM, root = 0): Promise<R | undefined> {
     const call = 'Comm.reduce';
-    return promised(() => this.objects(call).reduce(sendobj, args.checkOp(op, call),
+    return rejecting(() => this.objects(call).reduce(sendobj, args.checkOp(op, call),
       args.checkRoot(root, this.size, call)) as Promise<R | undefined>);
   }
 
@@ -395,7 +382,7 @@ export class Intracomm extends Comm<Endpoint> {
    */
   allreduce<R = unknown>(sendobj: unknown, op: Op = ops.SUM): Promise<R> {
     const call = 'Comm.allreduce';
-    return promised(() => this.objects(call).allreduce(sendobj, args.checkOp(op, call)) as Promise<R>);
+    return rejecting(() => this.objects(call).allreduce(sendobj, args.checkOp(op, call)) as Promise<R>);
   }
 
   /**
@@ -408,7 +395,7 @@ export class Intracomm extends Comm<Endpoint> {
    */
   scan<R = unknown>(sendobj: unknown, op: Op = ops.SUM): Promise<R> {
     const call = 'Comm.scan';
-    return promised(() => this.objects(call).scan(sendobj, args.checkOp(op, call), false) as Promise<R>);
+    return rejecting(() => this.objects(call).scan(sendobj, args.checkOp(op, call), false) as Promise<R>);
   }
 
   /**
@@ -422,7 +409,7 @@ export class Intracomm extends Comm<Endpoint> {
    */
   exscan<R = unknown>(sendobj: unknown, op: Op = ops.SUM): Promise<R | undefined> {
     const call = 'Comm.exscan';
-    return promised(() => this.objects(call).scan(sendobj, args.checkOp(op, call), true) as Promise<R | undefined>);
+    return rejecting(() => this.objects(call).scan(sendobj, args.checkOp(op, call), true) as Promise<R | undefined>);
   }
 
   // ------------------------------------------------------------ buffers
@@ -439,7 +426,7 @@ export class Intracomm extends Comm<Endpoint> {
    * ```
    */
   Bcast(buf: BufferSpec, root = 0): Promise<void> {
-    return promised(() => args.bcast(this.endpoint('Comm.Bcast'), buf, root, 'Comm.Bcast'));
+    return rejecting(() => args.bcast(this.endpoint('Comm.Bcast'), buf, root, 'Comm.Bcast'));
   }
 
   /**
@@ -455,7 +442,7 @@ export class Intracomm extends Comm<Endpoint> {
    * ```
    */
   Gather(sendbuf: InPlaceOr<BufferSpec>, recvbuf: VectorBufferSpec | null | undefined, root = 0): Promise<void> {
-    return promised(() => args.gather(this.endpoint('Comm.Gather'), sendbuf, recvbuf, root, false, 'Comm.Gather'));
+    return rejecting(() => args.gather(this.endpoint('Comm.Gather'), sendbuf, recvbuf, root, false, 'Comm.Gather'));
   }
 
   /**
@@ -471,7 +458,7 @@ export class Intracomm extends Comm<Endpoint> {
    * ```
    */
   Gatherv(sendbuf: InPlaceOr<BufferSpec>, recvbuf: VectorBufferSpec | null | undefined, root = 0): Promise<void> {
-    return promised(() => args.gather(this.endpoint('Comm.Gatherv'), sendbuf, recvbuf, root, true, 'Comm.Gatherv'));
+    return rejecting(() => args.gather(this.endpoint('Comm.Gatherv'), sendbuf, recvbuf, root, true, 'Comm.Gatherv'));
   }
 
   /**
@@ -487,7 +474,7 @@ export class Intracomm extends Comm<Endpoint> {
    * ```
    */
   Scatter(sendbuf: VectorBufferSpec | null | undefined, recvbuf: InPlaceOr<BufferSpec>, root = 0): Promise<void> {
-    return promised(() => args.scatter(this.endpoint('Comm.Scatter'), sendbuf, recvbuf, root, false, 'Comm.Scatter'));
+    return rejecting(() => args.scatter(this.endpoint('Comm.Scatter'), sendbuf, recvbuf, root, false, 'Comm.Scatter'));
   }
 
   /**
@@ -500,7 +487,7 @@ export class Intracomm extends Comm<Endpoint> {
    * ```
    */
   Scatterv(sendbuf: VectorBufferSpec | null | undefined, recvbuf: InPlaceOr<BufferSpec>, root = 0): Promise<void> {
-    return promised(() => args.scatter(this.endpoint('Comm.Scatterv'), sendbuf, recvbuf, root, true, 'Comm.Scatterv'));
+    return rejecting(() => args.scatter(this.endpoint('Comm.Scatterv'), sendbuf, recvbuf, root, true, 'Comm.Scatterv'));
   }
 
   /**
@@ -515,7 +502,7 @@ export class Intracomm extends Comm<Endpoint> {
    * ```
    */
   Allgather(sendbuf: InPlaceOr<BufferSpec>, recvbuf: VectorBufferSpec): Promise<void> {
-    return promised(() => args.allgather(this.endpoint('Comm.Allgather'), sendbuf, recvbuf, false, 'Comm.Allgather'));
+    return rejecting(() => args.allgather(this.endpoint('Comm.Allgather'), sendbuf, recvbuf, false, 'Comm.Allgather'));
   }
 
   /**
@@ -528,7 +515,7 @@ export class Intracomm extends Comm<Endpoint> {
    * ```
    */
   Allgatherv(sendbuf: InPlaceOr<BufferSpec>, recvbuf: VectorBufferSpec): Promise<void> {
-    return promised(() => args.allgather(this.endpoint('Comm.Allgatherv'), sendbuf, recvbuf, true, 'Comm.Allgatherv'));
+    return rejecting(() => args.allgather(this.endpoint('Comm.Allgatherv'), sendbuf, recvbuf, true, 'Comm.Allgatherv'));
   }
 
   /**
@@ -542,7 +529,7 @@ export class Intracomm extends Comm<Endpoint> {
    * ```
    */
   Alltoall(sendbuf: InPlaceOr<VectorBufferSpec>, recvbuf: VectorBufferSpec): Promise<void> {
-    return promised(() => args.alltoall(this.endpoint('Comm.Alltoall'), sendbuf, recvbuf, false, 'Comm.Alltoall'));
+    return rejecting(() => args.alltoall(this.endpoint('Comm.Alltoall'), sendbuf, recvbuf, false, 'Comm.Alltoall'));
   }
 
   /**
@@ -555,7 +542,7 @@ export class Intracomm extends Comm<Endpoint> {
    * ```
    */
   Alltoallv(sendbuf: InPlaceOr<VectorBufferSpec>, recvbuf: VectorBufferSpec): Promise<void> {
-    return promised(() => args.alltoall(this.endpoint('Comm.Alltoallv'), sendbuf, recvbuf, true, 'Comm.Alltoallv'));
+    return rejecting(() => args.alltoall(this.endpoint('Comm.Alltoallv'), sendbuf, recvbuf, true, 'Comm.Alltoallv'));
   }
 
   /**
@@ -570,7 +557,7 @@ export class Intracomm extends Comm<Endpoint> {
    * ```
    */
   Reduce(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec | null | undefined, op: Op = ops.SUM, root = 0): Promise<void> {
-    return promised(() => args.reduce(this.endpoint('Comm.Reduce'), sendbuf, recvbuf, op, root, 'Comm.Reduce'));
+    return rejecting(() => args.reduce(this.endpoint('Comm.Reduce'), sendbuf, recvbuf, op, root, 'Comm.Reduce'));
   }
 
   /**
@@ -584,7 +571,7 @@ export class Intracomm extends Comm<Endpoint> {
    * ```
    */
   Allreduce(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec, op: Op = ops.SUM): Promise<void> {
-    return promised(() => args.allreduce(this.endpoint('Comm.Allreduce'), sendbuf, recvbuf, op, undefined, 'Comm.Allreduce'));
+    return rejecting(() => args.allreduce(this.endpoint('Comm.Allreduce'), sendbuf, recvbuf, op, undefined, 'Comm.Allreduce'));
   }
 
   /**
@@ -602,7 +589,7 @@ export class Intracomm extends Comm<Endpoint> {
    */
   Reduce_scatter(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec, recvcounts?: readonly number[] | null,
     op: Op = ops.SUM): Promise<void> {
-    return promised(() => args.reduceScatter(this.endpoint('Comm.Reduce_scatter'), sendbuf, recvbuf, recvcounts, op,
+    return rejecting(() => args.reduceScatter(this.endpoint('Comm.Reduce_scatter'), sendbuf, recvbuf, recvcounts, op,
       'Comm.Reduce_scatter'));
   }
 
@@ -617,7 +604,7 @@ export class Intracomm extends Comm<Endpoint> {
    * ```
    */
   Reduce_scatter_block(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec, op: Op = ops.SUM): Promise<void> {
-    return promised(() => args.reduceScatter(this.endpoint('Comm.Reduce_scatter_block'), sendbuf, recvbuf, 'block', op,
+    return rejecting(() => args.reduceScatter(this.endpoint('Comm.Reduce_scatter_block'), sendbuf, recvbuf, 'block', op,
       'Comm.Reduce_scatter_block'));
   }
 
@@ -631,7 +618,7 @@ export class Intracomm extends Comm<Endpoint> {
    * ```
    */
   Scan(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec, op: Op = ops.SUM): Promise<void> {
-    return promised(() => args.allreduce(this.endpoint('Comm.Scan'), sendbuf, recvbuf, op, 'inclusive', 'Comm.Scan'));
+    return rejecting(() => args.allreduce(this.endpoint('Comm.Scan'), sendbuf, recvbuf, op, 'inclusive', 'Comm.Scan'));
   }
 
   /**
@@ -644,7 +631,7 @@ export class Intracomm extends Comm<Endpoint> {
    * ```
    */
   Exscan(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec, op: Op = ops.SUM): Promise<void> {
-    return promised(() => args.allreduce(this.endpoint('Comm.Exscan'), sendbuf, recvbuf, op, 'exclusive', 'Comm.Exscan'));
+    return rejecting(() => args.allreduce(this.endpoint('Comm.Exscan'), sendbuf, recvbuf, op, 'exclusive', 'Comm.Exscan'));
   }
 
   // ------------------------------------------------- buffers, nonblocking

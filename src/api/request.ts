@@ -22,6 +22,7 @@
  */
 
 import { ANY_SOURCE, ANY_TAG, PROC_NULL, UNDEFINED } from '../constants.js';
+import { errors, rejecting } from '../errors.js';
 import { Status } from './status.js';
 import type { Operation } from '../transport/transport.js';
 
@@ -31,6 +32,19 @@ export type Finisher<T> = (op: Operation) => T;
 /** The status of an inactive request (MPI-4.1 §3.7.3): any source, any tag, nothing received. */
 function emptyStatus(status: Status | undefined): void {
   status?.assign({ source: ANY_SOURCE, tag: ANY_TAG, byteLength: 0 });
+}
+
+/**
+ * Throws `ERR_REQUEST` unless `requests` is an array of requests: a hole or a
+ * stray value would otherwise fail later as a `TypeError` naming no call.
+ */
+function checkRequests(requests: unknown, call: string): void {
+  if (!Array.isArray(requests)) throw errors.request(call, `expected an array of requests, got ${typeof requests}`);
+  for (let i = 0; i < requests.length; i++) {
+    if (!(requests[i] instanceof Request)) {
+      throw errors.request(call, `requests[${i}] is ${String(requests[i])}, not a Request (MPI.REQUEST_NULL stands for none)`);
+    }
+  }
 }
 
 /** `statuses[i]`, made when the caller passed an array without it (mpi4py fills the list). */
@@ -55,13 +69,15 @@ export class Request<T = unknown> {
 
   /**
    * @param op - the transport operation; undefined for an operation on `MPI.PROC_NULL`, complete at once
+   * @param call - the API call that started it (`'Comm.Irecv'`), which its error names
    * @param finisher - makes the value once the operation is complete (decodes an object, for instance)
    */
-  constructor(private readonly op: Operation | undefined, private readonly finisher?: Finisher<T>) {}
+  constructor(private readonly op: Operation | undefined, private readonly call: string,
+    private readonly finisher?: Finisher<T>) {}
 
   /** A request that is inactive from the start: `MPI.REQUEST_NULL`. */
   static inactive(): Request<void> {
-    const request = new Request<void>(undefined);
+    const request = new Request<void>(undefined, 'MPI.REQUEST_NULL');
     request.active = false;
     return request;
   }
@@ -89,7 +105,7 @@ export class Request<T = unknown> {
       status?.assign({ source: PROC_NULL, tag: ANY_TAG, byteLength: 0 });
       return undefined as T;
     }
-    if (op.error !== undefined) throw op.error;
+    if (op.error !== undefined) throw errors.inCall(this.call, op.error);
     if (status !== undefined && op.envelope !== undefined) status.assign(op.envelope);
     return this.finisher === undefined ? (undefined as T) : this.finisher(op);
   }
@@ -101,18 +117,20 @@ export class Request<T = unknown> {
   /**
    * `MPI_Wait` (MPI-4.1 §3.7.3): resolves with the received object for
    * `irecv`, undefined otherwise; at once, with an empty status, for an
-   * inactive request.
+   * inactive request. `R` names the value's type where the request's own
+   * does not (a request from an array of several kinds); it is not checked.
+   *
+   * @example
+   * ```ts
+   * const [first] = await requests[0]!.wait<number[]>();
+   * ```
    */
-  wait(status?: Status): Promise<T> {
+  wait<R = T>(status?: Status): Promise<R> {
     if (this.active && this.op !== undefined && !this.op.test()) {
       const pending = this.op.wait();
-      if (!this.op.test()) return pending.then(() => this.finish(status));
+      if (!this.op.test()) return pending.then(() => this.finish(status) as unknown as R);
     }
-    try {
-      return Promise.resolve(this.finish(status));
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return rejecting(() => Promise.resolve(this.finish(status) as unknown as R));
   }
 
   /** `MPI_Test`: `[true, value]` once complete, `[false, undefined]` before. Never waits. */
@@ -148,6 +166,7 @@ export class Request<T = unknown> {
    * for inactive ones), and replaces every entry by `MPI.REQUEST_NULL`.
    */
   static async waitall<T>(requests: Request<T>[], statuses?: Status[]): Promise<T[]> {
+    checkRequests(requests, 'Request.waitall');
     const values = new Array<T>(requests.length);
     for (let i = 0; i < requests.length; i++) {
       values[i] = await requests[i]!.wait(statusAt(statuses, i));
@@ -158,6 +177,7 @@ export class Request<T = unknown> {
 
   /** `MPI_Waitall` for buffer operations. */
   static async Waitall(requests: Request[], statuses?: Status[]): Promise<void> {
+    checkRequests(requests, 'Request.Waitall');
     await Request.waitall(requests, statuses);
   }
 
@@ -167,6 +187,7 @@ export class Request<T = unknown> {
    * `[MPI.UNDEFINED, undefined]` (empty status) when none is active.
    */
   static async waitany<T>(requests: Request<T>[], status?: Status): Promise<[number, T | undefined]> {
+    checkRequests(requests, 'Request.waitany');
     for (;;) {
       const [index, flag, value] = Request.testany(requests, status);
       if (flag) return [index, value];
@@ -176,6 +197,7 @@ export class Request<T = unknown> {
 
   /** `MPI_Waitany` for buffer operations: resolves with the index. */
   static async Waitany(requests: Request[], status?: Status): Promise<number> {
+    checkRequests(requests, 'Request.Waitany');
     return (await Request.waitany(requests, status))[0];
   }
 
@@ -185,6 +207,7 @@ export class Request<T = unknown> {
    * `[undefined, undefined]` when none is active, as in mpi4py.
    */
   static async waitsome<T>(requests: Request<T>[], statuses?: Status[]): Promise<[number[] | undefined, T[] | undefined]> {
+    checkRequests(requests, 'Request.waitsome');
     for (;;) {
       const [indices, values] = Request.testsome(requests, statuses);
       if (indices === undefined || indices.length > 0) return [indices, values];
@@ -194,6 +217,7 @@ export class Request<T = unknown> {
 
   /** `MPI_Waitsome` for buffer operations: the indices, or undefined when no request is active. */
   static async Waitsome(requests: Request[], statuses?: Status[]): Promise<number[] | undefined> {
+    checkRequests(requests, 'Request.Waitsome');
     return (await Request.waitsome(requests, statuses))[0];
   }
 
@@ -202,6 +226,7 @@ export class Request<T = unknown> {
    * then becomes `MPI.REQUEST_NULL`), `[false, undefined]` otherwise.
    */
   static testall<T>(requests: Request<T>[], statuses?: Status[]): [boolean, T[] | undefined] {
+    checkRequests(requests, 'Request.testall');
     if (!requests.every((r) => r.isComplete())) return [false, undefined];
     const values = requests.map((r, i) => r.finish(statusAt(statuses, i)));
     for (let i = 0; i < requests.length; i++) retire(requests, i);
@@ -209,6 +234,7 @@ export class Request<T = unknown> {
   }
 
   static Testall(requests: Request[], statuses?: Status[]): boolean {
+    checkRequests(requests, 'Request.Testall');
     return Request.testall(requests, statuses)[0];
   }
 
@@ -219,6 +245,7 @@ export class Request<T = unknown> {
    * status) when none is active.
    */
   static testany<T>(requests: Request<T>[], status?: Status): [number, boolean, T | undefined] {
+    checkRequests(requests, 'Request.testany');
     let anyActive = false;
     for (let i = 0; i < requests.length; i++) {
       const request = requests[i]!;
@@ -235,6 +262,7 @@ export class Request<T = unknown> {
   }
 
   static Testany(requests: Request[], status?: Status): [number, boolean] {
+    checkRequests(requests, 'Request.Testany');
     const [index, flag] = Request.testany(requests, status);
     return [index, flag];
   }
@@ -245,6 +273,7 @@ export class Request<T = unknown> {
    * status of the `k`-th); `[undefined, undefined]` when none is active.
    */
   static testsome<T>(requests: Request<T>[], statuses?: Status[]): [number[] | undefined, T[] | undefined] {
+    checkRequests(requests, 'Request.testsome');
     if (!requests.some((r) => r.active)) return [undefined, undefined];
     const indices: number[] = [];
     const values: T[] = [];
@@ -260,6 +289,7 @@ export class Request<T = unknown> {
 
   /** `MPI_Testsome` for buffer operations: the indices, or undefined when no request is active. */
   static Testsome(requests: Request[], statuses?: Status[]): number[] | undefined {
+    checkRequests(requests, 'Request.Testsome');
     return Request.testsome(requests, statuses)[0];
   }
 }

@@ -15,7 +15,7 @@
  * Where the transport offers a shared area (shm), `allgather` and
  * `allreduce` of values that encode to at most its contribution size skip
  * messages: every rank publishes its encoded value there and decodes the
- * others' (`allreduce` of a number at 2 ranks: 1.3 us against 3.9 us); so
+ * others' (about three times faster for a number at 2 ranks); so
  * does `bcast` from the root when ranks fit the cores.
  *
  * Unfinished: values are encoded whole; a very large value in `bcast` is

@@ -5,8 +5,8 @@
  *
  * MPI-4.1 §6.3 (barrier), §6.4 (broadcast), §6.7 (allgather), §6.9.6
  * (allreduce). Signalling a peer through a word it watches costs a store,
- * where an empty message costs a ring record, matching and a doorbell (0.2
- * against 0.6 us per round at 2 ranks on 2 cores); a small broadcast,
+ * where an empty message costs a ring record, matching and a doorbell (a
+ * barrier round takes about a third of the time); a small broadcast,
  * reduction or allgather then reads the contributions in place. Each member
  * has two contribution blocks, used by turns: an exchange (every member
  * contributes) or a broadcast (the root does) writes them, and a block is

@@ -9,7 +9,7 @@
  * wrapping (`Math.imul` keeps 32-bit products exact). Kernels are compiled
  * once per (operation, typed array class) with `new Function`: V8 shares the
  * type feedback of every closure made from one function literal, and a loop
- * that has seen several typed array classes runs some 30 times slower than
+ * that has seen several typed array classes runs an order of magnitude slower than
  * one that has seen a single class.
  *
  * Pair datatypes (`MPI.DOUBLE_INT`, ...) are C structs read with a DataView,

@@ -72,16 +72,20 @@ let userOps = 0;
 
 /**
  * A reduction operation (MPI-4.1 §6.9): `MPI.SUM`, `MPI.MAXLOC`, ... or a
- * user op from {@link Op.Create}.
+ * user op from {@link Op.Create}. `T` is what a user op combines (the
+ * operands of its function, `unknown` for the predefined ops); an `Op<T>`
+ * goes wherever an `Op` does.
  *
  * @example
  * ```ts
  * const total = await comm.allreduce(rank, MPI.SUM);
  * await comm.Allreduce(mine, sums, MPI.SUM);
- * const [best, where] = await comm.allreduce(score, MPI.MAXLOC) as [number, number];
+ * const [best, where] = await comm.allreduce<[number, number]>(score, MPI.MAXLOC);
  * ```
  */
-export class Op {
+export class Op<T = unknown> {
+  /** The type of the operands, for TypeScript only: no such property exists at run time. */
+  declare readonly operands?: T;
   private freed = false;
   /** The predefined op this is (`'SUM'`, ...), undefined for a user op. */
   readonly predefined: PredefinedName | undefined;
@@ -113,6 +117,8 @@ export class Op {
    * `(invec, inoutvec, datatype)`; see {@link UserFunction} for how it
    * serves buffers and values. Non-commutative ops (the default, as in
    * mpi4py) are applied in rank order: the result is `v0 op v1 op ... op vn-1`.
+   * `T`, the operands' type, comes from the function's parameters (or is given:
+   * `MPI.Op.Create<Float64Array>((inv, inout) => ...)`), and the op is an `Op<T>`.
    *
    * @example
    * ```ts
@@ -124,7 +130,7 @@ export class Op {
    * await comm.Allreduce(mine, out, absmax);                          // buffers
    * ```
    */
-  static Create<T>(fn: UserFunction<T>, commute = false): Op {
+  static Create<T>(fn: UserFunction<T>, commute = false): Op<T> {
     if (typeof fn !== 'function') throw errors.op('Op.Create', `expected a function, got ${typeof fn}`);
     const name = `user op ${++userOps}${fn.name ? ` (${fn.name})` : ''}`;
     const applyBuffer: BufferFunction = (invec, inoutvec, count, datatype) => {
@@ -134,7 +140,7 @@ export class Op {
       if (result !== undefined && result !== b.elements) copyResult(result, b.elements, name);
       if (b.copied) copyBack(b.elements, inoutvec, count * datatype.size);
     };
-    return new Op(name, Boolean(commute), applyBuffer, (a, b) => fn(a as T, b as T));
+    return new Op<T>(name, Boolean(commute), applyBuffer, (a, b) => fn(a as T, b as T));
   }
 
   /** `MPI_Op_commutative` (MPI-4.1 §6.9.5). */

@@ -255,9 +255,8 @@ export interface SharedArea {
   readonly contributionBytes: number;
   /**
    * More ranks than cores: the root of a broadcast through the area would
-   * often wait for readers that are not running (38 us against 4.5 us for a
-   * Bcast of 8 B over messages at 4 ranks on 2 cores), so broadcasts keep to
-   * messages.
+   * often wait for readers that are not running (several times slower than
+   * over messages), so broadcasts keep to messages.
    */
   readonly oversubscribed: boolean;
   /**

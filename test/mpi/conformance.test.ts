@@ -20,6 +20,7 @@ const programs = [
   ['test/conformance/p2p.ts', 'p2p ok'],
   ['test/conformance/collectives.ts', 'collectives ok'],
   ['test/conformance/communicators.ts', 'communicators ok'],
+  ['test/conformance/errors.ts', 'errors ok'],
 ] as const;
 
 for (const tcp of [false, true]) {

@@ -24,23 +24,16 @@
  * Most collectives are their I-form, waited for through the progress engine.
  * The I-forms of Open MPI 4.1 (libnbc) are slower than its blocking
  * collectives (coll/tuned) for Allreduce, Reduce, Allgather(v) and
- * Reduce_scatter of some size; in C at 2 ranks, I-form + MPI_Wait ÷
- * blocking: Allreduce 1.08 at 64 KiB, 1.4 at 128 KiB, 1.18 at 8 MiB; Reduce
- * 2.6 to 3.2 from 64 KiB to 512 KiB, 1.6 at 8 MiB; Allgather 1.9 to 2.7 from
- * 16 KiB to 512 KiB; Reduce_scatter 1.2 to 1.3 (MPI_Ibarrier + MPI_Wait
- * before the blocking call: 1.00 to 1.05 from 128 KiB up). Bcast, Gatherv,
- * Alltoall and Scan gain nothing (0.99 to 1.05). So those four, from a
+ * Reduce_scatter of some size, even in C, while Bcast, Gatherv, Alltoall and
+ * Scan gain nothing from the blocking call. So those four, from a
  * payload of 64 KiB (Reduce, Allgatherv) or 128 KiB (Allreduce,
  * Reduce_scatter) on, first vote: an MPI_Iallreduce MIN of one int, waited
  * for like any I-form, in which each rank says 1 when no other blocking call
  * of its own is in flight (`BlockingCalls`, context.ts). All 1: every rank has
  * arrived, and MPI's blocking call follows, which blocks the event loop only
- * for the collective's own run (1.7 ms for 1M doubles). Otherwise the I-form.
- * Measured through this module at 2 ranks (best of 3 runs): the vote and the
- * blocking call ÷ the I-form, Allreduce 0.89 at 128 KiB, 0.91 at 1 MiB, 1.22
- * at 64 KiB; Reduce 0.57 at 64 KiB, 0.11 at 1 MiB; Allgatherv 0.83 at 64 KiB,
- * 0.37 at 1 MiB; Reduce_scatter 1.04 at 64 KiB, 0.60 at 128 KiB; and
- * Allreduce of 1M doubles went from 1.2 to 0.98-1.03 times C's MPI_Allreduce.
+ * for the collective's own run. Otherwise the I-form. Below those sizes the
+ * vote costs about what the blocking call saves; above them it brings
+ * Allreduce of 1M doubles to the time of C's MPI_Allreduce (BENCHMARKS.md).
  * Not on a node with more ranks than cores (see {@link blockingAllowed}), and
  * not for the nonblocking API calls either: this transport is not told which
  * kind of call it serves, so `Iallreduce` of a large payload also votes and
@@ -64,7 +57,7 @@
  */
 
 import { type Datatype, datatypes, type TypedArray } from '../../datatype.js';
-import { ErrorClass, MPIError } from '../../errors.js';
+import { errors } from '../../errors.js';
 import { Op } from '../../op/op.js';
 import type { Collectives } from '../transport.js';
 import { type MpiCommunicator, type MpiContext, RESOLVED } from './context.js';
@@ -78,10 +71,9 @@ let datatypeIndexByName: Map<string, number> | undefined;
 function datatypeIndex(native: NativeMPI, datatype: Datatype, call: string): number {
   datatypeIndexByName ??= new Map(native.datatypeNames.map((n, i) => [n, i]));
   const i = datatypeIndexByName.get(datatype.name);
-  if (i === undefined) throw new MPIError(ErrorClass.ERR_TYPE, call, `${datatype.name} has no MPI counterpart`);
+  if (i === undefined) throw errors.type(call, `${datatype.name} has no MPI counterpart`);
   if (native.datatypeExtents[i] !== datatype.size) {
-    throw new MPIError(ErrorClass.ERR_TYPE, call,
-      `${datatype.name} is ${native.datatypeExtents[i]} bytes in this MPI library but ${datatype.size} in mpi4ts`);
+    throw errors.type(call, `${datatype.name} is ${native.datatypeExtents[i]} bytes in this MPI library but ${datatype.size} in mpi4ts`);
   }
   return i;
 }
@@ -106,7 +98,7 @@ function opIndex(native: NativeMPI, op: Op, call: string): { index: number; user
     const fn: NativeUserOp = (invec, inoutvec, len, dtIndex) => {
       const name = native.datatypeNames[dtIndex] ?? `datatype #${dtIndex}`;
       const datatype = datatypeByName.get(name);
-      if (datatype === undefined) throw new MPIError(ErrorClass.ERR_TYPE, call, `user op ${op.name} called on ${name}`);
+      if (datatype === undefined) throw errors.type(call, `user op ${op.name} called on ${name}`);
       const view = (ab: ArrayBuffer): TypedArray => datatype.arrayType === undefined
         ? new Uint8Array(ab, 0, len * datatype.size)
         : new datatype.arrayType(ab, 0, len);
@@ -115,7 +107,7 @@ function opIndex(native: NativeMPI, op: Op, call: string): { index: number; user
     try {
       index = native.opCreate(fn, op.commute);
     } catch (e) {
-      throw asMPIError(native, e, 'MPI_Op_create');
+      throw asMPIError(native, e, call, 'MPI_Op_create');
     }
     userOps.set(op, index);
     freeUserOps.register(op, { native, index });
@@ -137,6 +129,9 @@ const maxOp = new Op('MPI_MAX', true, () => undefined, () => undefined);
 const minOp = new Op('MPI_MIN', true, () => undefined, () => undefined);
 
 const INT_MAX = 2 ** 31 - 1;
+
+/** The MPI function behind the API call `call` (`Comm.Allreduce`: `MPI_Allreduce`), for error messages. */
+const cFunctionOf = (call: string): string => call.replace(/^Comm\./, 'MPI_');
 /** Bytes of one Ibcast of a broadcast over 2^31-1 bytes. */
 const BCAST_PIECE = 2 ** 30;
 const ints = (list: readonly number[] | undefined): Int32Array | null => (list === undefined ? null : Int32Array.from(list));
@@ -146,7 +141,7 @@ const sum = (list: readonly number[]): number => list.reduce((a, b) => a + b, 0)
  * Payload (bytes reduced or gathered, the same number on every rank) from which
  * a collective runs as MPI's blocking call once every rank has voted for it;
  * `MPI4TS_BLOCKING_BYTES` sets all four (and lifts the rule on oversubscribed
- * nodes, see {@link blockingAllowed}). Measured with Open MPI 4.1 at 2 ranks
+ * nodes, see {@link blockingAllowed}). Chosen with Open MPI 4.1 at 2 ranks
  * (see the module comment): below these, the vote costs about what the
  * blocking call saves. Bcast, Gatherv, Scatterv, Alltoallv and Scan gain
  * nothing from the blocking call and always use the I-form.
@@ -162,18 +157,17 @@ const blockingFrom = {
 /**
  * Whether the collectives of a new communicator may run as MPI's blocking
  * calls: not when any of its ranks runs on a node with more ranks than cores
- * (4 ranks on 2 cores: there the vote and the blocking call of Allreduce,
- * Reduce, Allgatherv and Reduce_scatter of 16 KiB to 1 MiB took 1.3 to 3.9
- * times as long as the I-forms, whose waits yield the core; in C the blocking
- * calls gained nothing there either). The ranks
+ * (there the vote and the blocking call took longer than the I-forms, whose
+ * waits yield the core; in C the blocking calls gained nothing there
+ * either). The ranks
  * agree with a blocking MPI_Allreduce (MIN of one int), so every rank of
  * `handle` must call this at the same point: where the communicator is made.
  */
 export function blockingAllowed(native: NativeMPI, handle: number): boolean {
-  const call = 'MPI_Comm_dup';
+  const call = 'Comm.Dup';
   const flag = Int32Array.of(oversubscribed && override < 0 ? 0 : 1);
   const rc = native.allreduce(handle, null, flag, 1, datatypeIndex(native, datatypes.INT, call), opIndex(native, minOp, call).index);
-  if (rc === RC_ERROR) throw mpiError(native, native.statusBuffer[ST_ERROR]!, call);
+  if (rc === RC_ERROR) throw mpiError(native, native.statusBuffer[ST_ERROR]!, call, 'MPI_Allreduce');
   return flag[0] === 1;
 }
 
@@ -289,11 +283,11 @@ export class MpiCollectives implements Collectives {
       on.check(call);
       rc = start(on.handle);
     } catch (e) {
-      return Promise.reject(asMPIError(native, e, call));
+      return Promise.reject(asMPIError(native, e, call, cFunctionOf(call)));
     }
-    if (rc === RC_ERROR) return Promise.reject(mpiError(native, status[ST_ERROR]!, call));
+    if (rc === RC_ERROR) return Promise.reject(mpiError(native, status[ST_ERROR]!, call, cFunctionOf(call)));
     if (rc === RC_DONE || native.test(rc)) {
-      return status[ST_ERROR] === 0 ? RESOLVED : Promise.reject(mpiError(native, status[ST_ERROR]!, call));
+      return status[ST_ERROR] === 0 ? RESOLVED : Promise.reject(mpiError(native, status[ST_ERROR]!, call, cFunctionOf(call)));
     }
     return new Promise<void>((resolve, reject) => {
       const request: PendingRequest = {
@@ -301,9 +295,9 @@ export class MpiCollectives implements Collectives {
         bytes,
         finish: () => {
           if (status[ST_ERROR] === 0) resolve();
-          else reject(mpiError(native, status[ST_ERROR]!, call));
+          else reject(mpiError(native, status[ST_ERROR]!, call, cFunctionOf(call)));
         },
-        describe: () => `${call.replace(/^MPI_/, '')} on ${on.name}`,
+        describe: () => `${call.replace(/^Comm\./, '')} on ${on.name}`,
       };
       // The spin waits for the other ranks: it runs after the caller's synchronous code.
       queueMicrotask(() => {
@@ -332,8 +326,7 @@ export class MpiCollectives implements Collectives {
         opIndex(native, maxOp, call).index));
       if (thrown !== undefined) throw thrown instanceof Error ? thrown : new Error(String(thrown));
       if (worst[0] !== 0) {
-        throw new MPIError(ErrorClass.ERR_OTHER, call,
-          `the user-defined op ${userOp.op.name} threw on rank ${worst[0]! - 1}, so the result is undefined`);
+        throw errors.other(call, `the user-defined op ${userOp.op.name} threw on rank ${worst[0]! - 1}, so the result is undefined`);
       }
       if (mpiFailure !== undefined) throw mpiFailure;
     });
@@ -342,31 +335,31 @@ export class MpiCollectives implements Collectives {
   }
 
   barrier(): Promise<void> {
-    return this.run('MPI_Barrier', 0, (c) => this.ctx.native.ibarrier(c));
+    return this.run('Comm.Barrier', 0, (c) => this.ctx.native.ibarrier(c));
   }
 
   bcast(buf: Uint8Array, root: number): Promise<void> {
-    if (buf.byteLength <= BCAST_PIECE) return this.run('MPI_Bcast', buf.byteLength, (c) => this.ctx.native.ibcast(c, buf, root));
+    if (buf.byteLength <= BCAST_PIECE) return this.run('Comm.Bcast', buf.byteLength, (c) => this.ctx.native.ibcast(c, buf, root));
     // Over 2^31-1 bytes, one Ibcast per piece, all started in this call so that every rank
     // starts them in the same order among its other collectives (MPICH 4.0.2 fails an
     // MPI_Ibcast_c, or an MPI_Ibcast of a derived datatype, of that size).
     const pieces: Promise<void>[] = [];
     for (let at = 0; at < buf.byteLength; at += BCAST_PIECE) {
       const piece = buf.subarray(at, Math.min(at + BCAST_PIECE, buf.byteLength));
-      pieces.push(this.run('MPI_Bcast', piece.byteLength, (c) => this.ctx.native.ibcast(c, piece, root)));
+      pieces.push(this.run('Comm.Bcast', piece.byteLength, (c) => this.ctx.native.ibcast(c, piece, root)));
     }
     return Promise.all(pieces).then(() => undefined);
   }
 
   gatherv(send: Uint8Array | undefined, recv: Uint8Array | undefined, counts: readonly number[] | undefined,
     displs: readonly number[] | undefined, root: number): Promise<void> {
-    return this.run('MPI_Gatherv', (recv ?? send)?.byteLength ?? 0,
+    return this.run('Comm.Gatherv', (recv ?? send)?.byteLength ?? 0,
       (c) => this.ctx.native.igatherv(c, send ?? null, recv ?? null, ints(counts), ints(displs), root));
   }
 
   scatterv(send: Uint8Array | undefined, counts: readonly number[] | undefined, displs: readonly number[] | undefined,
     recv: Uint8Array | undefined, root: number): Promise<void> {
-    return this.run('MPI_Scatterv', (send ?? recv)?.byteLength ?? 0,
+    return this.run('Comm.Scatterv', (send ?? recv)?.byteLength ?? 0,
       (c) => this.ctx.native.iscatterv(c, send ?? null, recv ?? null, ints(counts), ints(displs), root));
   }
 
@@ -375,13 +368,13 @@ export class MpiCollectives implements Collectives {
     const native = this.ctx.native;
     const c32 = Int32Array.from(counts);
     const d32 = Int32Array.from(displs);
-    return this.run('MPI_Allgatherv', recv.byteLength, (c) => native.iallgatherv(c, send ?? null, recv, c32, d32), undefined,
+    return this.run('Comm.Allgatherv', recv.byteLength, (c) => native.iallgatherv(c, send ?? null, recv, c32, d32), undefined,
       sum(counts) >= blockingFrom.allgatherv ? (c) => native.allgatherv(c, send ?? null, recv, c32, d32) : undefined);
   }
 
   alltoallv(send: Uint8Array | undefined, sendCounts: readonly number[], sendDispls: readonly number[],
     recv: Uint8Array, recvCounts: readonly number[], recvDispls: readonly number[]): Promise<void> {
-    return this.run('MPI_Alltoallv', recv.byteLength, (c) => this.ctx.native.ialltoallv(c, send ?? null, recv,
+    return this.run('Comm.Alltoallv', recv.byteLength, (c) => this.ctx.native.ialltoallv(c, send ?? null, recv,
       Int32Array.from(sendCounts), Int32Array.from(sendDispls), Int32Array.from(recvCounts), Int32Array.from(recvDispls)));
   }
 
@@ -398,13 +391,13 @@ export class MpiCollectives implements Collectives {
     try {
       // MPI counts elements in an int here: Open MPI 4.1 has no large-count reductions.
       if (bytes / datatype.size > INT_MAX) {
-        throw new MPIError(ErrorClass.ERR_COUNT, call, `${bytes / datatype.size} elements of ${datatype.name}: ` +
+        throw errors.count(call, `${bytes / datatype.size} elements of ${datatype.name}: ` +
           'reductions take at most 2^31-1 elements on the mpi transport');
       }
       dt = datatypeIndex(native, datatype, call);
       o = opIndex(native, op, call);
     } catch (e) {
-      return Promise.reject(asMPIError(native, e, call));
+      return Promise.reject(asMPIError(native, e, call, cFunctionOf(call)));
     }
     return this.run(call, bytes, (c) => start(c, dt, o.index), o.user ? { index: o.index, op } : undefined,
       blocking && ((c) => blocking(c, dt, o.index)));
@@ -414,7 +407,7 @@ export class MpiCollectives implements Collectives {
     root: number): Promise<void> {
     const native = this.ctx.native;
     const bytes = count * datatype.size;
-    return this.reduction('MPI_Reduce', bytes, datatype, op,
+    return this.reduction('Comm.Reduce', bytes, datatype, op,
       (c, dt, o) => native.ireduce(c, send ?? null, recv ?? null, count, dt, o, root),
       bytes >= blockingFrom.reduce ? (c, dt, o) => native.reduce(c, send ?? null, recv ?? null, count, dt, o, root) : undefined);
   }
@@ -422,7 +415,7 @@ export class MpiCollectives implements Collectives {
   allreduce(send: TypedArray | undefined, recv: TypedArray, count: number, datatype: Datatype, op: Op): Promise<void> {
     const native = this.ctx.native;
     const bytes = count * datatype.size;
-    return this.reduction('MPI_Allreduce', bytes, datatype, op,
+    return this.reduction('Comm.Allreduce', bytes, datatype, op,
       (c, dt, o) => native.iallreduce(c, send ?? null, recv, count, dt, o),
       bytes >= blockingFrom.allreduce ? (c, dt, o) => native.allreduce(c, send ?? null, recv, count, dt, o) : undefined);
   }
@@ -431,7 +424,7 @@ export class MpiCollectives implements Collectives {
     op: Op): Promise<void> {
     const native = this.ctx.native;
     const c32 = Int32Array.from(counts);
-    return this.reduction('MPI_Reduce_scatter', recv.byteLength, datatype, op,
+    return this.reduction('Comm.Reduce_scatter', recv.byteLength, datatype, op,
       (c, dt, o) => native.ireduceScatter(c, send ?? null, recv, c32, dt, o),
       sum(counts) * datatype.size >= blockingFrom.reduceScatter
         ? (c, dt, o) => native.reduceScatter(c, send ?? null, recv, c32, dt, o) : undefined);
@@ -439,7 +432,7 @@ export class MpiCollectives implements Collectives {
 
   scan(send: TypedArray | undefined, recv: TypedArray, count: number, datatype: Datatype, op: Op,
     exclusive: boolean): Promise<void> {
-    return this.reduction(exclusive ? 'MPI_Exscan' : 'MPI_Scan', count * datatype.size, datatype, op,
+    return this.reduction(exclusive ? 'Comm.Exscan' : 'Comm.Scan', count * datatype.size, datatype, op,
       (c, dt, o) => this.ctx.native.iscan(c, send ?? null, recv, count, dt, o, exclusive ? 1 : 0));
   }
 }

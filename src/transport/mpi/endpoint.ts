@@ -38,7 +38,7 @@
  * @module
  */
 
-import { ErrorClass, MPIError } from '../../errors.js';
+import { ErrorClass, errors } from '../../errors.js';
 import { ANY_SOURCE, ANY_TAG, PROC_NULL } from '../../constants.js';
 import { basename, resolve } from 'node:path';
 import type { Endpoint, Envelope, InterEndpoint, Operation, PointToPoint } from '../transport.js';
@@ -122,13 +122,12 @@ class RequestOperation implements Operation, PendingRequest {
     const st = this.ctx.status;
     if (failed) {
       const code = st[ST_ERROR]!;
-      const error = mpiError(this.ctx.native, code, `MPI_${this.kind}`, this.describe());
+      const cFunction = { Send: 'MPI_Isend', Ssend: 'MPI_Issend', Recv: 'MPI_Irecv' }[this.kind];
+      const error = mpiError(this.ctx.native, code, `Comm.${this.kind}`, cFunction, this.describe());
       if (error.error_class === ErrorClass.ERR_TRUNCATE) {
         const [, text] = this.ctx.native.errorInfo(code);
-        this.error = new MPIError(ErrorClass.ERR_TRUNCATE, 'MPI_Recv',
-          `${this.describe()}: the message from rank ${rankName(st[ST_SOURCE]!)} (tag ${tagName(st[ST_TAG]!)}) ` +
-          `is longer than the ${this.byteLength}-byte receive buffer; MPI has consumed it and stored only its ` +
-          `first ${this.byteLength} bytes (${text})`);
+        this.error = errors.truncate('Comm.Recv', rankName(st[ST_SOURCE]!), tagName(st[ST_TAG]!), this.byteLength,
+          undefined, `MPI has consumed it and stored only its first ${this.byteLength} bytes (${cFunction}: ${text})`);
       } else {
         this.error = error;
       }
@@ -192,7 +191,7 @@ class ObjectReceive implements Operation, PendingRequest, Poller {
     if (rc === RC_DONE) {
       this.settle();
     } else if (rc === RC_ERROR) {
-      this.error = mpiError(this.ctx.native, st[ST_ERROR]!, 'MPI_Mrecv', this.describe());
+      this.error = mpiError(this.ctx.native, st[ST_ERROR]!, 'Comm.recv', 'MPI_Imrecv', this.describe());
       this.settle();
     } else {
       this.state = 'receiving';
@@ -255,7 +254,7 @@ class ObjectReceive implements Operation, PendingRequest, Poller {
 
   finish(): void {
     const st = this.ctx.status;
-    if (st[ST_ERROR] !== 0) this.error = mpiError(this.ctx.native, st[ST_ERROR]!, 'MPI_Mrecv', this.describe());
+    if (st[ST_ERROR] !== 0) this.error = mpiError(this.ctx.native, st[ST_ERROR]!, 'Comm.recv', 'MPI_Imrecv', this.describe());
     this.settle();
   }
 
@@ -312,23 +311,24 @@ export class MpiPointToPoint implements MpiCommunicator {
     this.remoteSize = inter ? ctx.native.commRemoteSize(handle) : this.size;
   }
 
-  /** Throws if the communicator has been freed. */
+  /** Throws if the communicator has been freed; `call` is the API call. */
   check(call: string): void {
-    if (this.freed) throw new MPIError(ErrorClass.ERR_COMM, call, `communicator ${this.name} has been freed`);
+    if (this.freed) throw errors.freedComm(call, this.name);
   }
   isend(data: Uint8Array, dest: number, tag: number, sync: boolean): Operation {
-    this.check('MPI_Isend');
+    const call = sync ? 'Comm.Ssend' : 'Comm.Send';
+    this.check(call);
     let rc: number;
     try {
       rc = this.ctx.native.isend(this.handle, data, dest, tag, sync ? 1 : 0);
     } catch (e) {
-      throw asMPIError(this.ctx.native, e, sync ? 'MPI_Issend' : 'MPI_Isend');
+      throw asMPIError(this.ctx.native, e, call, sync ? 'MPI_Issend' : 'MPI_Isend');
     }
     return new RequestOperation(this.ctx, rc, sync ? 'Ssend' : 'Send', dest, tag, data.byteLength);
   }
 
   irecv(into: Uint8Array | undefined, source: number, tag: number): Operation {
-    this.check('MPI_Irecv');
+    this.check(into === undefined ? 'Comm.recv' : 'Comm.Recv');
     if (into === undefined) {
       const op = new ObjectReceive(this, source, tag);
       this.probing.push(op);
@@ -342,7 +342,7 @@ export class MpiPointToPoint implements MpiCommunicator {
     try {
       rc = this.ctx.native.irecv(this.handle, into, source, tag);
     } catch (e) {
-      throw asMPIError(this.ctx.native, e, 'MPI_Irecv');
+      throw asMPIError(this.ctx.native, e, 'Comm.Recv', 'MPI_Irecv');
     }
     return new RequestOperation(this.ctx, rc, 'Recv', source, tag, into.byteLength);
   }
@@ -362,7 +362,7 @@ export class MpiPointToPoint implements MpiCommunicator {
       try {
         data = native.imrecv(this.handle, op.source, op.tag, microseconds);
       } catch (e) {
-        op.fail(asMPIError(native, e, 'MPI_Improbe'));
+        op.fail(asMPIError(native, e, 'Comm.recv', 'MPI_Improbe'));
         return;
       }
       if (data === undefined) return;
@@ -385,12 +385,12 @@ export class MpiPointToPoint implements MpiCommunicator {
   }
 
   iprobe(source: number, tag: number): Envelope | undefined {
-    this.check('MPI_Iprobe');
+    this.check('Comm.iprobe');
     let found: boolean;
     try {
       found = this.ctx.native.iprobe(this.handle, source, tag);
     } catch (e) {
-      throw asMPIError(this.ctx.native, e, 'MPI_Iprobe');
+      throw asMPIError(this.ctx.native, e, 'Comm.iprobe', 'MPI_Iprobe');
     }
     if (!found) return undefined;
     const st = this.ctx.status;
@@ -398,14 +398,14 @@ export class MpiPointToPoint implements MpiCommunicator {
   }
 
   probe(source: number, tag: number): Promise<Envelope> {
-    this.check('MPI_Probe');
+    this.check('Comm.probe');
     const native = this.ctx.native;
     const st = this.ctx.status;
     const envelope = (): Envelope => ({ source: st[ST_SOURCE]!, tag: st[ST_TAG]!, byteLength: statusBytes(st) });
     try {
       if (native.iprobe(this.handle, source, tag)) return Promise.resolve(envelope());
     } catch (e) {
-      return Promise.reject(asMPIError(native, e, 'MPI_Probe'));
+      return Promise.reject(asMPIError(native, e, 'Comm.probe', 'MPI_Iprobe'));
     }
     return new Promise<Envelope>((resolve, reject) => {
       /** One MPI_Iprobe (spinning in C for `micros`); true once the probe has settled. */
@@ -414,7 +414,7 @@ export class MpiPointToPoint implements MpiCommunicator {
           if (!native.iprobe(this.handle, source, tag, micros)) return false;
           resolve(envelope());
         } catch (e) {
-          reject(asMPIError(native, e, 'MPI_Probe'));
+          reject(asMPIError(native, e, 'Comm.probe', 'MPI_Iprobe'));
         }
         return true;
       };
@@ -433,8 +433,7 @@ export class MpiPointToPoint implements MpiCommunicator {
     this.worldRanks ??= this.ctx.native.commWorldRanks(this.handle);
     const r = this.worldRanks[rank];
     if (r === undefined) {
-      throw new MPIError(ErrorClass.ERR_RANK, 'MPI_Group_translate_ranks',
-        `invalid rank ${rank}: must be an integer in [0, ${this.size})`);
+      throw errors.rank('Comm.Get_group', rank, this.size);
     }
     return r >= 0 ? r : foreignId(this.ctx, this.handle, rank);
   }
@@ -444,22 +443,19 @@ export class MpiPointToPoint implements MpiCommunicator {
     this.remoteRanks ??= this.ctx.native.commRemoteWorldRanks(this.handle);
     const r = this.remoteRanks[rank];
     if (r === undefined) {
-      throw new MPIError(ErrorClass.ERR_RANK, 'MPI_Group_translate_ranks',
-        `invalid remote rank ${rank}: must be an integer in [0, ${this.remoteSize})`);
+      throw errors.rank('Intercomm.Get_remote_group', rank, this.remoteSize, 'remote rank');
     }
     return r >= 0 ? r : foreignId(this.ctx, this.handle, -1 - rank);
   }
 
   free(): void {
     if (this.freed) return;
-    if (this.handle <= 1) {
-      throw new MPIError(ErrorClass.ERR_COMM, 'MPI_Comm_free', `${this.name} cannot be freed`);
-    }
+    if (this.handle <= 1) throw errors.predefinedComm('Comm.Free', this.name);
     this.freed = true;
     try {
       this.ctx.native.commFree(this.handle);
     } catch (e) {
-      throw asMPIError(this.ctx.native, e, 'MPI_Comm_free');
+      throw asMPIError(this.ctx.native, e, 'Comm.Free', 'MPI_Comm_free');
     }
     for (const other of this.owned) other.free();
   }
@@ -469,7 +465,7 @@ export class MpiPointToPoint implements MpiCommunicator {
     try {
       return this.ctx.native.commDup(this.handle);
     } catch (e) {
-      throw asMPIError(this.ctx.native, e, 'MPI_Comm_dup');
+      throw asMPIError(this.ctx.native, e, 'Comm.Dup', 'MPI_Comm_dup');
     }
   }
 }
@@ -497,7 +493,7 @@ export class MpiEndpoint extends MpiPointToPoint implements Endpoint {
     try {
       mayBlock = blockingAllowed(ctx.native, handle);
     } catch (e) {
-      throw asMPIError(ctx.native, e, 'MPI_Comm_dup');
+      throw asMPIError(ctx.native, e, 'Comm.Dup', 'MPI_Allreduce');
     }
     return new MpiEndpoint(ctx, handle, name, channel, auxiliary, mayBlock);
   }
@@ -520,21 +516,22 @@ export class MpiEndpoint extends MpiPointToPoint implements Endpoint {
    * after the collectives called before it that may block (see
    * `BlockingCalls` (context.ts)); MPI's errors become MPIErrors naming `call`.
    */
-  private constructBlocking(call: string, construct: () => number): Promise<number> {
+  private constructBlocking(call: string, cFunction: string, construct: () => number): Promise<number> {
     return this.ctx.blocking.construct(() => this.collectives.barrier(), () => {
       try {
         return construct();
       } catch (e) {
-        throw asMPIError(this.ctx.native, e, call);
+        throw asMPIError(this.ctx.native, e, call, cFunction);
       }
     });
   }
 
   async split(color: number, key: number): Promise<Endpoint | undefined> {
-    this.check('MPI_Comm_split');
+    this.check('Comm.Split');
     // MPI_Comm_split blocks; a nonblocking barrier first keeps the event loop
     // free while other ranks are late, so the split itself only waits briefly.
-    const handle = await this.constructBlocking('MPI_Comm_split', () => this.ctx.native.commSplit(this.handle, color, key));
+    const handle = await this.constructBlocking('Comm.Split', 'MPI_Comm_split',
+      () => this.ctx.native.commSplit(this.handle, color, key));
     return handle < 0 ? undefined : MpiEndpoint.create(this.ctx, handle, `split of ${this.name}`);
   }
 
@@ -543,31 +540,32 @@ export class MpiEndpoint extends MpiPointToPoint implements Endpoint {
    * ranks that MPI says can share memory, ordered by `key` then rank.
    */
   async splitShared(key: number): Promise<Endpoint> {
-    this.check('MPI_Comm_split_type');
-    const handle = await this.constructBlocking('MPI_Comm_split_type', () => this.ctx.native.commSplitShared(this.handle, key));
+    this.check('Comm.Split_type');
+    const handle = await this.constructBlocking('Comm.Split_type', 'MPI_Comm_split_type',
+      () => this.ctx.native.commSplitShared(this.handle, key));
     return MpiEndpoint.create(this.ctx, handle, `shared-memory split of ${this.name}`);
   }
 
   async createGroup(members: readonly number[], tag: number): Promise<Endpoint> {
-    this.check('MPI_Comm_create_group');
+    this.check('Comm.Create_group');
     let handle: number;
     try {
       handle = this.ctx.native.commCreateGroup(this.handle, Int32Array.from(members), tag);
     } catch (e) {
-      throw asMPIError(this.ctx.native, e, 'MPI_Comm_create_group');
+      throw asMPIError(this.ctx.native, e, 'Comm.Create_group', 'MPI_Comm_create_group');
     }
     return MpiEndpoint.create(this.ctx, handle, `group of ${this.name}`);
   }
 
   async createIntercomm(localLeader: number, peer: PointToPoint, remoteLeader: number,
     tag: number): Promise<InterEndpoint> {
-    const call = 'MPI_Intercomm_create';
+    const call = 'Comm.Create_intercomm';
     this.check(call);
     if (this.rank === localLeader && !(peer instanceof MpiPointToPoint)) {
-      throw new MPIError(ErrorClass.ERR_COMM, call, 'the peer communicator is not one of the mpi transport');
+      throw errors.comm(call, 'the peer communicator is not one of the mpi transport');
     }
     const peerHandle = peer instanceof MpiPointToPoint ? peer.handle : null;
-    const handle = await this.constructBlocking(call,
+    const handle = await this.constructBlocking(call, 'MPI_Intercomm_create',
       () => this.ctx.native.intercommCreate(this.handle, localLeader, peerHandle, remoteLeader, tag));
     return MpiInterEndpoint.create(this.ctx, handle, `intercommunicator of ${this.name}`, this);
   }
@@ -581,13 +579,13 @@ export class MpiEndpoint extends MpiPointToPoint implements Endpoint {
    * event loop waits meanwhile.
    */
   async spawn(command: string, args: readonly string[], maxprocs: number, root: number): Promise<InterEndpoint> {
-    const call = 'MPI_Comm_spawn';
+    const call = 'Comm.Spawn';
     this.check(call);
     const entry = process.argv[1];
     const viaLauncher = entry !== undefined && /^mpi4ts(\.js)?$/.test(basename(entry)) ? [entry] : [];
     // From now on ranks may wait for the children, which the deadlock watch cannot see.
     this.ctx.progress.watch?.stop();
-    const handle = await this.constructBlocking(call, () => this.ctx.native.commSpawn(this.handle, process.execPath,
+    const handle = await this.constructBlocking(call, 'MPI_Comm_spawn', () => this.ctx.native.commSpawn(this.handle, process.execPath,
       [...process.execArgv, ...viaLauncher, resolve(command), ...args], maxprocs, root, process.cwd()));
     return MpiInterEndpoint.create(this.ctx, handle, `spawn of ${this.name}`, this);
   }
@@ -621,13 +619,13 @@ export class MpiInterEndpoint extends MpiPointToPoint implements InterEndpoint {
   }
 
   async merge(high: boolean): Promise<Endpoint> {
-    const call = 'MPI_Intercomm_merge';
+    const call = 'Intercomm.Merge';
     this.check(call);
     let handle: number;
     try {
       handle = this.ctx.native.intercommMerge(this.handle, high ? 1 : 0);
     } catch (e) {
-      throw asMPIError(this.ctx.native, e, call);
+      throw asMPIError(this.ctx.native, e, call, 'MPI_Intercomm_merge');
     }
     return MpiEndpoint.create(this.ctx, handle, `merge of ${this.name}`);
   }

@@ -15,7 +15,7 @@
 import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { ErrorClass, type ErrorClassCode, MPIError } from '../../errors.js';
+import { ErrorClass, type ErrorClassCode, errors, MPIError } from '../../errors.js';
 
 /** Returned by the starting functions: the operation completed; its status is in `statusBuffer`. */
 export const RC_DONE = -1;
@@ -165,11 +165,6 @@ export interface NativeMPI {
   abortAtExit(code: number): void;
   /** MPI_Finalize, once; true if this call did it. */
   finalize(): boolean;
-  /**
-   * Diagnostic: seconds per one-way trip of a C MPI_Send/MPI_Recv loop with
-   * `peer` (with `nonblocking` 1: MPI_Isend/MPI_Irecv + MPI_Test, as the JS path).
-   */
-  _pingpong(peer: number, bytes: number, iterations: number, nonblocking?: number): number;
 }
 
 /** Where the addon is looked for: `MPI4TS_NATIVE`, else native/build/Release of this package. */
@@ -195,17 +190,13 @@ export function loadNative(): NativeMPI {
   if (loaded !== undefined) return loaded;
   const file = nativePath();
   if (!existsSync(file)) {
-    throw new MPIError(ErrorClass.ERR_OTHER, 'MPI.Init',
-      `the native mpi transport is not built (${file} is missing): install Open MPI or MPICH (mpicc on PATH), ` +
-      'then run `npx mpi4ts build-mpi`');
+    throw errors.nativeNotBuilt('MPI.Init', file);
   }
   const module = { exports: {} as NativeMPI };
   try {
     process.dlopen(module, file, constants.dlopen.RTLD_NOW | constants.dlopen.RTLD_GLOBAL);
   } catch (cause) {
-    throw new MPIError(ErrorClass.ERR_OTHER, 'MPI.Init',
-      `cannot load the native mpi transport ${file}: ${(cause as Error).message}. ` +
-      'If the MPI library changed since it was built, rebuild it with `npx mpi4ts build-mpi`', { cause });
+    throw errors.nativeNotLoaded('MPI.Init', file, cause);
   }
   loaded = module.exports;
   return loaded;
@@ -225,25 +216,27 @@ export function errorClassOf(native: NativeMPI, libraryClass: number): ErrorClas
 }
 
 /**
- * An {@link MPIError} for an MPI error code: its class from `MPI_Error_class`,
- * and `MPI_Error_string` in the message after `detail`.
+ * An {@link MPIError} for an MPI error code, named after the API call `call`:
+ * its class from `MPI_Error_class`, and after `detail` the C function that
+ * failed with `MPI_Error_string`, in parentheses.
  */
-export function mpiError(native: NativeMPI, code: number, call: string, detail?: string): MPIError {
+export function mpiError(native: NativeMPI, code: number, call: string, cFunction: string,
+  detail = 'the MPI library failed'): MPIError {
   const [libraryClass, text] = native.errorInfo(code);
-  const cls = errorClassOf(native, libraryClass);
-  return new MPIError(cls, call, detail === undefined ? text : `${detail}: ${text}`);
+  return errors.library(errorClassOf(native, libraryClass), call, `${detail} (${cFunction}: ${text})`);
 }
 
 /**
- * Turns what a binding call threw into an {@link MPIError}: MPI failures carry
- * `mpiErrorCode`; the binding's own checks carry a `code` like `'MPI_ERR_COMM'`.
+ * Turns what a binding call (the C function `cFunction`, serving the API call
+ * `call`) threw into an {@link MPIError}: MPI failures carry `mpiErrorCode`;
+ * the binding's own checks carry a `code` like `'MPI_ERR_COMM'`.
  */
-export function asMPIError(native: NativeMPI, thrown: unknown, call: string): MPIError {
+export function asMPIError(native: NativeMPI, thrown: unknown, call: string, cFunction: string): MPIError {
   if (thrown instanceof MPIError) return thrown;
   const e = thrown as { mpiErrorCode?: unknown; code?: unknown; message?: unknown };
-  if (typeof e?.mpiErrorCode === 'number') return mpiError(native, e.mpiErrorCode, call);
+  if (typeof e?.mpiErrorCode === 'number') return mpiError(native, e.mpiErrorCode, call, cFunction);
   const message = typeof e?.message === 'string' ? e.message.replace(/^mpi4ts_native: /, '') : String(thrown);
   const name = typeof e?.code === 'string' ? e.code.replace(/^MPI_/, '') : '';
   const cls = (ErrorClass as Record<string, ErrorClassCode>)[name] ?? ErrorClass.ERR_INTERN;
-  return new MPIError(cls, call, message, { cause: thrown });
+  return errors.library(cls, call, `${message} (${cFunction})`, thrown);
 }

@@ -5,8 +5,9 @@
  * MPI_Testsome), §3.8.1 (probing), §11.7 (progress: MPI only moves a message
  * when the process calls into MPI, so somebody must keep calling).
  *
- * Strategy (measured on 2 cores with Open MPI 4.1; numbers in
- * bench/native_pingpong.ts and the transport's report):
+ * Strategy (chosen by measurements on 2 cores with Open MPI 4.1;
+ * `bench/native_pingpong.ts` and `npm run bench` measure it, BENCHMARKS.md
+ * has the results):
  *
  * 1. The fast path is in the caller: start the operation and test it once;
  *    complete, `wait()` returns an already-resolved Promise. Else `wait()`
@@ -28,15 +29,13 @@
  *    Any completion or new request goes back to step 2.
  * 4. When ranks outnumber cores, idle passes call sched_yield() so that the
  *    peer we wait for gets the core. (Shortening the spin and the active
- *    window there was tried and is much worse: 4 ranks on 2 cores, 8-byte
- *    ping-pong in two pairs at once: 141 us one-way with a 5 us spin and
- *    0.2 ms of ticks, 6 to 14 us with 50 us and 2 ms.)
+ *    window there was tried and made small ping-pongs of 4 ranks on 2 cores
+ *    an order of magnitude slower.)
  *
  * A waiter thread that blocks in MPI_Wait was not chosen: MPI_Wait in Open MPI
  * and MPICH polls too (it burns the core just the same), it needs
- * MPI_THREAD_MULTIPLE, which slows every small message by about 15 % here
- * (0.29 vs 0.25 us in C), and waking the event loop from a thread costs tens
- * of microseconds.
+ * MPI_THREAD_MULTIPLE, which slows every small message even in C, and waking
+ * the event loop from a thread costs more than a small message.
  *
  * Unfinished: the constants are fixed (environment overrides only).
  *
@@ -96,8 +95,7 @@ export const spinMicroseconds: number = envNumber('MPI4TS_SPIN_US', 50);
  * Microseconds `wait()` spins in C for a request that moves `bytes`: the
  * short spin, or about as long as the bytes take at 4 GB/s, up to 2 ms. A
  * 4 MiB transfer then completes in one call instead of dozens of event-loop
- * ticks: 10.9 GB/s in two runs, as C's MPI_Send/MPI_Recv here, where it read
- * 9.5 to 11.3 GB/s before.
+ * ticks, at the bandwidth of C's MPI_Send/MPI_Recv (BENCHMARKS.md).
  */
 export function spinFor(bytes: number): number {
   return Math.min(2000, Math.max(spinMicroseconds, bytes / 4000));

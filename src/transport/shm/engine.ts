@@ -455,7 +455,8 @@ export class ShmEngine {
     memory: Uint8Array, offset: number): boolean {
     const into = op.into;
     if (into !== undefined && bytes > into.byteLength) {
-      op.error = errors.truncate('Comm.Recv', bytes, into.byteLength, op.rankOf[source]!, tag);
+      op.error = errors.truncate('Comm.Recv', op.rankOf[source]!, tag, into.byteLength, bytes,
+        'it was not received and is still pending');
       op.done = true;
       return false;
     }
@@ -638,8 +639,8 @@ export class ShmEngine {
    * message already on its way completes without a trip through the event
    * loop; then, once the microtasks are done and if the event loop has no
    * timers or I/O pending, sleeps on the doorbell in `Atomics.wait` for a
-   * while (a wake-up there costs 15-30 us on 2 cores, against 35 us and more
-   * through the event loop); then parks on the doorbell with
+   * while (a wake-up there is faster than one through the event loop); then
+   * parks on the doorbell with
    * `Atomics.waitAsync`, leaving the event loop running. All pending waits
    * share these phases.
    */

@@ -1,0 +1,131 @@
+// Conformance of errors: the same misuse gets the same error class and the
+// same wording on every transport, naming the rank and the API call the
+// program made (never the transport's own call). An SPMD program for 2 or
+// more ranks; it prints "errors ok <rank>" on success and exits non-zero on
+// the first failed check. Where an MPI library adds its own error string, the
+// C function goes in parentheses after the wording checked here.
+import assert from 'node:assert/strict';
+import { MPI, type MPIError } from 'mpi4ts';
+
+const comm = MPI.COMM_WORLD;
+const { rank, size } = comm;
+const right = (rank + 1) % size;
+const left = (rank - 1 + size) % size;
+
+/** Checks one error: its class, the call and rank its message names, and the wording after them. */
+function check(error: unknown, errorClass: number, call: string, wording: RegExp): true {
+  assert.ok(error instanceof MPI.Exception, `not an MPIError: ${String(error)}`);
+  const e = error as MPIError;
+  assert.equal(e.error_class, errorClass, `error class of: ${e.message}`);
+  assert.equal(e.call, call, `call of: ${e.message}`);
+  assert.equal(e.rank, rank);
+  assert.ok(e.message.startsWith(`rank ${rank}: ${call}: `), `message names the rank and the call: ${e.message}`);
+  assert.equal(e.message, `rank ${rank}: ${call}: ${e.detail}`);
+  assert.match(e.detail, wording);
+  return true;
+}
+
+async function rejects(promise: Promise<unknown>, errorClass: number, call: string, wording: RegExp): Promise<void> {
+  await assert.rejects(promise, (error) => check(error, errorClass, call, wording));
+}
+
+function throws(fn: () => unknown, errorClass: number, call: string, wording: RegExp): void {
+  assert.throws(fn, (error) => check(error, errorClass, call, wording));
+}
+
+// --- bad rank
+await rejects(comm.Send(new Int32Array(1), size), MPI.ERR_RANK, 'Comm.Send',
+  new RegExp(`^invalid dest ${size}: must be an integer in \\[0, ${size}\\) or MPI\\.PROC_NULL$`));
+await rejects(comm.recv(-4), MPI.ERR_RANK, 'Comm.recv',
+  new RegExp(`^invalid source -4: must be an integer in \\[0, ${size}\\), MPI\\.ANY_SOURCE or MPI\\.PROC_NULL$`));
+throws(() => comm.Isend(new Int32Array(1), 1.5), MPI.ERR_RANK, 'Comm.Isend', /^invalid dest 1\.5: /);
+throws(() => comm.Get_group().Incl([size]), MPI.ERR_RANK, 'Group.Incl',
+  new RegExp(`^invalid rank ${size}: must be an integer in \\[0, ${size}\\)$`));
+
+// --- bad tag
+await rejects(comm.Send(new Int32Array(1), right, -3), MPI.ERR_TAG, 'Comm.Send',
+  new RegExp(`^invalid tag -3: must be an integer in \\[0, ${MPI.TAG_UB}\\]$`));
+await rejects(comm.Recv(new Int32Array(1), left, MPI.TAG_UB + 1), MPI.ERR_TAG, 'Comm.Recv',
+  new RegExp(`^invalid tag ${MPI.TAG_UB + 1}: must be an integer in \\[0, ${MPI.TAG_UB}\\] or MPI\\.ANY_TAG$`));
+throws(() => comm.iprobe(left, -2), MPI.ERR_TAG, 'Comm.iprobe', /^invalid tag -2: /);
+
+// --- bad root
+await rejects(comm.Bcast(new Int32Array(1), size), MPI.ERR_ROOT, 'Comm.Bcast',
+  new RegExp(`^invalid root ${size}: must be an integer in \\[0, ${size}\\)$`));
+await rejects(comm.bcast('x', -1), MPI.ERR_ROOT, 'Comm.bcast', /^invalid root -1: /);
+await rejects(comm.Reduce(Int32Array.of(1), new Int32Array(1), MPI.SUM, size + 2), MPI.ERR_ROOT, 'Comm.Reduce',
+  new RegExp(`^invalid root ${size + 2}: `));
+throws(() => comm.Ibcast(new Int32Array(1), size), MPI.ERR_ROOT, 'Comm.Ibcast', /^invalid root /);
+
+// --- truncation: a 32-byte message into an 8-byte buffer, through three calls. Under shm the message
+// stays pending (and is received here in full); an MPI library does not say how long it was, and has
+// consumed it.
+const onShm = MPI.Get_library_version().startsWith('mpi4ts shm');
+const truncated = (tag: number): RegExp => new RegExp(`^message${onShm ? ' of 32 bytes' : ''} from rank ${left} ` +
+  `\\(tag ${tag}\\) does not fit the 8-byte receive buffer; ` + (onShm ? 'it was not received and is still pending$'
+    : 'MPI has consumed it and stored only its first 8 bytes \\(MPI_Irecv: .+\\)$'));
+async function receivePending(tag: number): Promise<void> {
+  assert.equal(comm.iprobe(left, tag), onShm, 'the truncated message is still pending on shm only');
+  if (!onShm) return;
+  const whole = new Float64Array(4);
+  await comm.Recv(whole, left, tag);
+  assert.deepEqual(Array.from(whole), [left, 1, 2, 3]);
+}
+const message = Float64Array.of(rank, 1, 2, 3);
+await comm.Send(message, right, 21);
+await rejects(comm.Recv(new Float64Array(1), left, 21), MPI.ERR_TRUNCATE, 'Comm.Recv', truncated(21));
+await receivePending(21);
+await comm.Send(message, right, 22);
+await rejects(comm.Irecv(new Float64Array(1), left, 22).Wait(), MPI.ERR_TRUNCATE, 'Comm.Irecv', truncated(22));
+await receivePending(22);
+await rejects(comm.Sendrecv(message, right, 23, new Float64Array(1), left, 23), MPI.ERR_TRUNCATE, 'Comm.Sendrecv',
+  truncated(23));
+await receivePending(23);
+await comm.Barrier();
+
+// --- count mismatch
+await rejects(comm.Send([new Int32Array(2), 5, MPI.INT], right), MPI.ERR_COUNT, 'Comm.Send',
+  /^count 5 of MPI_INT needs 20 bytes but the buffer has 8$/);
+await rejects(comm.Allreduce(Float64Array.of(1, 2), new Float64Array(1), MPI.SUM), MPI.ERR_COUNT, 'Comm.Allreduce',
+  /^the receive buffer holds 1 × MPI_DOUBLE, fewer than the 2 sent$/);
+await rejects(comm.Reduce_scatter(new Int32Array(size), new Int32Array(1), [1], MPI.SUM), MPI.ERR_COUNT,
+  'Comm.Reduce_scatter', new RegExp(`^recvcounts must be ${size} non-negative integers, got \\[1\\]$`));
+
+// --- bad op
+await rejects(comm.Allreduce(Int32Array.of(1), new Int32Array(1), 'sum' as never), MPI.ERR_OP, 'Comm.Allreduce',
+  /^expected an op such as MPI\.SUM, got sum$/);
+await rejects(comm.Allreduce(Float64Array.of(1), new Float64Array(1), MPI.BAND), MPI.ERR_OP, 'Comm.Allreduce',
+  /^MPI_BAND does not apply to MPI_DOUBLE; /);
+const keepLast = MPI.Op.Create<Float64Array>((_invec, inoutvec) => inoutvec);
+keepLast.Free();
+await rejects(comm.Allreduce(Float64Array.of(1), new Float64Array(1), keepLast), MPI.ERR_OP, 'Comm.Allreduce',
+  new RegExp(`^${keepLast.name} has been freed$`));
+throws(() => keepLast.Free(), MPI.ERR_OP, 'Op.Free', new RegExp(`^${keepLast.name} has already been freed$`));
+
+// --- bad datatype
+await rejects(comm.Send([new Int32Array(2), 2, 'x'] as never, right), MPI.ERR_TYPE, 'Comm.Send',
+  /^the string "x" is not a datatype$/);
+await rejects(comm.Allreduce(Float64Array.of(1), new Float32Array(1), MPI.SUM), MPI.ERR_TYPE, 'Comm.Allreduce',
+  /^the send buffer holds MPI_DOUBLE but the receive buffer MPI_FLOAT$/);
+
+// --- freed communicator
+const dup = await comm.Dup();
+dup.Free();
+await rejects(dup.Send(new Int32Array(1), right), MPI.ERR_COMM, 'Comm.Send', /^communicator MPI_COMM_WORLD dup has been freed$/);
+await rejects(dup.Barrier(), MPI.ERR_COMM, 'Comm.Barrier', /^communicator MPI_COMM_WORLD dup has been freed$/);
+throws(() => dup.Free(), MPI.ERR_COMM, 'Comm.Free', /^communicator MPI_COMM_WORLD dup has been freed$/);
+
+// --- predefined communicators cannot be freed, whatever they are called
+throws(() => comm.Free(), MPI.ERR_COMM, 'Comm.Free', /^MPI_COMM_WORLD is predefined and cannot be freed$/);
+MPI.COMM_SELF.Set_name('self, renamed');
+throws(() => MPI.COMM_SELF.Free(), MPI.ERR_COMM, 'Comm.Free', /^self, renamed is predefined and cannot be freed$/);
+MPI.COMM_SELF.Set_name('MPI_COMM_SELF');
+assert.equal(await MPI.COMM_SELF.allreduce(5), 5, 'COMM_SELF still works');
+
+// --- invalid request
+await rejects(MPI.Request.Waitall([comm.Isend(new Int32Array(1), MPI.PROC_NULL), null as never]), MPI.ERR_REQUEST,
+  'Request.Waitall', /^requests\[1\] is null, not a Request/);
+throws(() => MPI.Request.testany([undefined as never]), MPI.ERR_REQUEST, 'Request.testany', /^requests\[0\] is undefined, /);
+
+await comm.Barrier();
+console.log(`errors ok ${rank}`);

@@ -1,0 +1,68 @@
+// The types a program sees through the built package: a received value is
+// `unknown` unless the program names its type, which `recv`, `irecv`,
+// `sendrecv` and `Request.wait` take as a type parameter, and a user op is an
+// `Op` of its operands. Checked with the compiler on a program held in memory.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import ts from 'typescript';
+import { root } from './helpers/launch.js';
+
+/** Each declaration of the program and the type its value should have. */
+const expected: Record<string, string> = {
+  comm: 'Intracomm',
+  untyped: 'unknown',
+  numbers: 'number[]',
+  pending: 'Request<{ step: number; }>',
+  step: '{ step: number; }',
+  answer: 'string',
+  later: 'Map<string, number>',
+  all: 'number[]',
+  concat: 'Op<string>',
+  absMax: 'Op<Float64Array<ArrayBufferLike>>',
+  minloc: '[number, number]',
+};
+
+const program = `import { MPI } from 'mpi4ts';
+const comm = MPI.COMM_WORLD;
+export const untyped = await comm.recv(0);
+export const numbers = await comm.recv<number[]>(0, 3);
+export const pending = comm.irecv<{ step: number }>(0);
+export const step = await pending.wait();
+export const answer = await comm.sendrecv<string>('question', 1);
+export const later = await comm.irecv(0).wait<Map<string, number>>();
+export const all = await MPI.Request.waitall([comm.irecv<number>(0), comm.irecv<number>(1)]);
+export const concat = MPI.Op.Create((a: string, b: string) => a + b);
+export const absMax = MPI.Op.Create<Float64Array>((invec, inoutvec) => invec.map((x, i) => Math.max(x, inoutvec[i]!)));
+export const minloc = await comm.allreduce<[number, number]>(1.5, MPI.MINLOC);
+await comm.allreduce('x', concat);
+await comm.Allreduce(new Float64Array(2), new Float64Array(2), absMax);
+`;
+
+describe('types of the public API', () => {
+  it('received values take the type the program names, and user ops the type of their operands', () => {
+    const file = join(root, 'test/types_program.ts');
+    const config = ts.getParsedCommandLineOfConfigFile(join(root, 'test/tsconfig.json'), {}, {
+      ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => assert.fail(ts.flattenDiagnosticMessageText(d.messageText, '\n')),
+    })!;
+    const options = { ...config.options, noEmit: true };
+    const host = ts.createCompilerHost(options);
+    const { getSourceFile, fileExists, readFile } = host;
+    host.getSourceFile = (name, version, ...rest) =>
+      name === file ? ts.createSourceFile(name, program, version) : getSourceFile.call(host, name, version, ...rest);
+    host.fileExists = (name) => name === file || fileExists.call(host, name);
+    host.readFile = (name) => (name === file ? program : readFile.call(host, name));
+    const compiled = ts.createProgram([file], options, host);
+    const problems = ts.getPreEmitDiagnostics(compiled).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+    assert.deepEqual(problems, []);
+    const checker = compiled.getTypeChecker();
+    const found: Record<string, string> = {};
+    for (const statement of compiled.getSourceFile(file)!.statements) {
+      if (!ts.isVariableStatement(statement)) continue;
+      for (const declaration of statement.declarationList.declarations) {
+        found[declaration.name.getText()] = checker.typeToString(checker.getTypeAtLocation(declaration.name));
+      }
+    }
+    assert.deepEqual(found, expected);
+  });
+});
