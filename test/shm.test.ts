@@ -72,9 +72,9 @@ describe('waits never block before returning their Promise', () => {
     assert.deepEqual([...times.keys()], ['recv-send', 'Recv-Send', 'Irecv-Isend-Wait', 'irecv-wait-send', 'Waitall-Send',
       'waitany-send', 'probe-send', 'Ssend-Recv', 'recv-allreduce-send']);
     // The fault this guards against sleeps 20 ms in every exchange: 4 s per form. A quiet machine takes 2-20 ms per
-    // form; the bounds leave room for a machine shared with other jobs.
+    // form; the bounds leave room for a machine shared with other jobs (medians past 2 ms were seen at load 15+).
     for (const [name, { total, median }] of times) {
-      assert.ok(median < 2, `${name}: the median exchange took ${median} ms`);
+      assert.ok(median < 10, `${name}: the median exchange took ${median} ms`);
       assert.ok(total < 2000, `${name}: 200 exchanges took ${total} ms`);
     }
   });
