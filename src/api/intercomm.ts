@@ -22,7 +22,9 @@
  * @module
  */
 
-import { type BufferSpec, bytesOf, type Message, parseBuffer, parseVectorBuffer, type VectorBufferSpec } from '../buffer.js';
+import {
+  type BufferSpec, bytesOf, type Message, parseBuffer, parseVectorBuffer, singleView, type VectorBufferSpec,
+} from '../buffer.js';
 import { checkOp, checkUniform, required } from './arguments.js';
 import { decode, encode } from '../codec/index.js';
 import { Comm } from './comm.js';
@@ -52,7 +54,7 @@ async function exchange(channel: PointToPoint, tag: number, sends: readonly (rea
   await completeAll([...recvOps, ...sendOps]);
   return recvOps.map((op, i) => {
     const [source, into] = receives[i]!;
-    if (into === undefined) return op.data!;
+    if (into === undefined) return singleView(op.data!, call);
     const got = op.envelope!.byteLength;
     if (got !== into.byteLength) {
       throw errors.count(call, `remote rank ${source} sent ${got} bytes where ${into.byteLength} were expected`);
@@ -179,7 +181,7 @@ export class Intercomm extends Comm<InterEndpoint> {
     if (endpoint.rank === 0) {
       const op = endpoint.channel.irecv(into, root, tag);
       await completeAll([op]);
-      const data = into ?? op.data!;
+      const data = into ?? singleView(op.data!, call);
       const sends: Operation[] = [];
       for (let r = 1; r < endpoint.size; r++) sends.push(local.isend(data, r, tag, false));
       await completeAll(sends);
@@ -187,7 +189,7 @@ export class Intercomm extends Comm<InterEndpoint> {
     }
     const op = local.irecv(into, 0, tag);
     await completeAll([op]);
-    return into ?? op.data!;
+    return into ?? singleView(op.data!, call);
   }
 
   /** `MPI_Barrier` over both groups (§6.3): resolves once every rank of both has called it. */

@@ -10,10 +10,16 @@
  * `classify.ts`; when a value cannot be sent, encoding stops and a second
  * walk (`locate.ts`) finds where it sits, so that the hot path carries no path.
  *
+ * A message longer than the longest `Uint8Array` (2^32 bytes on Node 20)
+ * still has one ArrayBuffer; the encoder then writes through a window of it
+ * that moves forward, and hands the message out as segmented bytes
+ * (`buffer.ts`). Messages that fit one view never move the window.
+ *
  * @module
  */
 
 import { inspect, types } from 'node:util';
+import { type Bytes, copyBytes, MAX_VIEW_BYTES, SEGMENT_BYTES, SegmentedBytes, singleView } from '../buffer.js';
 import {
   K_ARRAY, K_ARRAY_BUFFER, K_BOXED, K_DATE, K_ERROR, K_MAP, K_NULL, K_PLAIN, K_REGEXP, K_REJECT, K_SET, K_VIEW, type Kind,
   WHY_FUNCTION, WHY_SYMBOL, classify, errorEntries, fastPathRejection, isIndex,
@@ -39,8 +45,8 @@ const LINEAR_SEEN = 16;
 const INITIAL_BYTES = 4096;
 /** A scratch grown beyond this for one big message is dropped before the next one. */
 const MAX_RETAINED_BYTES = 64 << 20;
-/** Bytes of the largest Uint8Array (Node 20): where the scratch stops doubling. */
-const MAX_VIEW_BYTES = 2 ** 32;
+/** Where the scratch stops doubling: pages only count once written, so slack is cheap, but not unbounded. */
+const MAX_DOUBLING_BYTES = 2 ** 32;
 
 const isWellFormed: (s: string) => boolean =
   typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function'
@@ -53,6 +59,10 @@ const hasOwn = Object.prototype.hasOwnProperty;
 const getPrototypeOf = Object.getPrototypeOf;
 
 class Encoder {
+  /** The whole scratch; {@link buf} and the other views cover its window from {@link base}. */
+  private scratch!: ArrayBuffer;
+  /** Offset in the message of the window's first byte: 0 unless the message outgrows one view. */
+  base = 0;
   buf!: Uint8Array;
   private nbuf!: Buffer & NativeWriters;
   private view!: DataView;
@@ -69,22 +79,83 @@ class Encoder {
   }
 
   alloc(bytes: number): void {
-    const ab = new ArrayBuffer(bytes);
-    this.buf = new Uint8Array(ab);
-    this.nbuf = Buffer.from(ab);
-    this.view = new DataView(ab);
-    this.f64 = new Float64Array(ab);
-    this.i32 = new Int32Array(ab);
+    this.scratch = new ArrayBuffer(bytes);
+    this.window(0, bytes);
+  }
+
+  /** Points the views at `length` bytes of the scratch from `base`, a multiple of 8 (packed arrays align on it). */
+  private window(base: number, length: number): void {
+    const ab = this.scratch;
+    this.base = base;
+    this.buf = new Uint8Array(ab, base, length);
+    this.nbuf = Buffer.from(ab, base, length);
+    this.view = new DataView(ab, base, length);
+    this.f64 = new Float64Array(ab, base, length >>> 3);
+    this.i32 = new Int32Array(ab, base, length >>> 2);
+  }
+
+  /** Bytes of the message written so far. */
+  get length(): number {
+    return this.base + this.pos;
   }
 
   private grow(n: number): void {
     const old = this.buf;
     const need = this.pos + n;
+    if (this.base !== 0 || need > MAX_VIEW_BYTES) {
+      this.growPastView(n);
+      return;
+    }
     // A big write leaves some room after it, so that the few bytes that follow a large typed array do not copy
-    // it again; doubling stops at the largest byte view (pages only count once written, so the slack is cheap).
+    // it again; doubling stops at 4 GiB.
     const next = Math.max(old.length * 2, need + need / 16);
-    this.alloc(Math.ceil(Math.max(need, Math.min(next, MAX_VIEW_BYTES)) / 8) * 8);
+    this.alloc(Math.ceil(Math.max(need, Math.min(next, MAX_DOUBLING_BYTES)) / 8) * 8);
     this.buf.set(old.subarray(0, this.pos));
+  }
+
+  /**
+   * Room for `n` more bytes in a message longer than one view: a larger
+   * scratch if needed, and the window moved to start at the 8-byte boundary
+   * at or before the write position.
+   */
+  private growPastView(n: number): void {
+    const written = this.length;
+    const need = written + n;
+    if (need > this.scratch.byteLength) {
+      const old = this.scratch;
+      this.scratch = new ArrayBuffer(Math.ceil((need + need / 16) / 8) * 8);
+      copyBytes(new SegmentedBytes(this.scratch, 0, written), 0, new SegmentedBytes(old, 0, written), 0, written);
+    }
+    // A write longer than the window (a huge typed array) goes through writeRaw, which moves it again.
+    const base = Math.floor(written / 8) * 8;
+    this.window(base, Math.min(this.scratch.byteLength - base, Math.floor(MAX_VIEW_BYTES / 8) * 8));
+    this.pos = written - base;
+  }
+
+  /** Copies `length` bytes of `buffer` from `offset` into the message, a segment at a time past one view. */
+  private writeRaw(buffer: ArrayBufferLike, offset: number, length: number): void {
+    for (let done = 0; done < length;) {
+      const step = Math.min(length - done, SEGMENT_BYTES);
+      this.ensure(step);
+      this.buf.set(new Uint8Array(buffer, offset + done, step), this.pos);
+      this.pos += step;
+      done += step;
+    }
+  }
+
+  /** Drops a scratch grown for one big message, before the next one. */
+  trim(): void {
+    if (this.scratch.byteLength > MAX_RETAINED_BYTES) this.alloc(INITIAL_BYTES);
+  }
+
+  /** Whether the scratch is one that {@link trim} keeps. */
+  get retained(): boolean {
+    return this.scratch.byteLength <= MAX_RETAINED_BYTES;
+  }
+
+  /** The message as bytes that view the scratch. */
+  written(): Bytes {
+    return this.base === 0 ? this.buf.subarray(0, this.pos) : new SegmentedBytes(this.scratch, 0, this.length);
   }
 
   private ensure(n: number): void {
@@ -319,7 +390,7 @@ class Encoder {
    */
   private writePropsBody(o: object, skip = SKIP_NONE): void {
     this.ensure(1);
-    const at = this.pos++;
+    const at = this.base + this.pos++;
     let n = 0;
     if (skip !== SKIP_ALL) for (const k in o) {
       if (!hasOwn.call(o, k) || (skip === SKIP_INDICES && isIndex(k))) continue;
@@ -330,20 +401,48 @@ class Encoder {
     this.patchCount(at, n);
   }
 
-  /** Writes count `n` as a varint into the byte reserved at `at`, moving what follows if it needs more. */
+  /**
+   * Writes count `n` as a varint into the byte reserved at message offset
+   * `at`, moving what follows if it needs more.
+   */
   private patchCount(at: number, n: number): void {
-    if (n < 0x80) {
-      this.buf[at] = n;
+    const local = at - this.base;
+    if (n < 0x80 && local >= 0) {
+      this.buf[local] = n;
       return;
     }
     let extra = 0;
     for (let x = n; x > 0x7f; x = Math.floor(x / 128)) extra++;
     this.ensure(extra);
-    this.buf.copyWithin(at + 1 + extra, at + 1, this.pos);
+    if (at < this.base) {
+      this.patchBehindWindow(at, n, extra);
+      return;
+    }
+    const start = at - this.base;
+    this.buf.copyWithin(start + 1 + extra, start + 1, this.pos);
     const end = this.pos + extra;
-    this.pos = at;
+    this.pos = start;
     this.varint(n);
     this.pos = end;
+  }
+
+  /** {@link patchCount} where the window has moved past `at`: moves what follows from the end back, a segment at a time. */
+  private patchBehindWindow(at: number, n: number, extra: number): void {
+    const end = this.length;
+    for (let to = end; to > at + 1;) {
+      const step = Math.min(SEGMENT_BYTES, to - (at + 1));
+      new Uint8Array(this.scratch, to - step, step + extra).copyWithin(extra, 0, step);
+      to -= step;
+    }
+    const count = new Uint8Array(this.scratch, at, 1 + extra);
+    for (let i = 0, x = n; i <= extra; i++, x = Math.floor(x / 128)) count[i] = (x % 128) | (i < extra ? 0x80 : 0);
+    this.pos += extra;
+  }
+
+  /** Writes `n` as 4 little-endian bytes at message offset `at` (Map and Set counts). */
+  private patchU32(at: number, n: number): void {
+    if (at >= this.base) this.view.setUint32(at - this.base, n, true);
+    else new DataView(this.scratch, at, 4).setUint32(0, n, true);
   }
 
   /**
@@ -461,23 +560,21 @@ class Encoder {
         this.writeValue(unbox(o));
         return;
       case K_ARRAY_BUFFER: {
-        const bytes = new Uint8Array(o as ArrayBufferLike);
-        this.ensure(6 + bytes.length);
+        const length = (o as ArrayBufferLike).byteLength;
+        this.ensure(6 + length);
         this.buf[this.pos++] = types.isSharedArrayBuffer(o) ? T_SHARED_BUFFER : T_ARRAY_BUFFER;
-        this.varint(bytes.length);
-        this.buf.set(bytes, this.pos);
-        this.pos += bytes.length;
+        this.varint(length);
+        this.writeRaw(o as ArrayBufferLike, 0, length);
         return;
       }
       default: { // K_VIEW
         const view = o as ArrayBufferView;
-        const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
-        this.ensure(7 + bytes.length);
+        const length = view.byteLength;
+        this.ensure(7 + length);
         this.buf[this.pos++] = types.isSharedArrayBuffer(view.buffer) ? T_TYPED_SHARED : T_TYPED;
         this.buf[this.pos++] = k.sub;
-        this.varint(bytes.length);
-        this.buf.set(bytes, this.pos);
-        this.pos += bytes.length;
+        this.varint(length);
+        this.writeRaw(view.buffer, view.byteOffset, length);
       }
     }
   }
@@ -486,7 +583,7 @@ class Encoder {
   private writeMap(m: Map<unknown, unknown>): void {
     this.ensure(5);
     this.buf[this.pos] = T_MAP;
-    const at = this.pos + 1;
+    const at = this.length + 1;
     this.pos += 5;
     let n = 0;
     for (const [key, value] of m) {
@@ -494,20 +591,20 @@ class Encoder {
       this.writeValue(value);
       n++;
     }
-    this.view.setUint32(at, n, true);
+    this.patchU32(at, n);
   }
 
   private writeSet(s: Set<unknown>): void {
     this.ensure(5);
     this.buf[this.pos] = T_SET;
-    const at = this.pos + 1;
+    const at = this.length + 1;
     this.pos += 5;
     let n = 0;
     for (const value of s) {
       this.writeValue(value);
       n++;
     }
-    this.view.setUint32(at, n, true);
+    this.patchU32(at, n);
   }
 
   private writeError(e: object, errorClass: number): void {
@@ -610,7 +707,7 @@ const shared = new Encoder(INITIAL_BYTES);
 function run(value: unknown, call: string): Encoder {
   // A getter that sends while we encode must not clobber the shared scratch.
   const enc = shared.busy ? new Encoder(256) : shared;
-  if (enc.buf.length > MAX_RETAINED_BYTES) enc.alloc(INITIAL_BYTES);
+  enc.trim();
   enc.busy = true;
   try {
     enc.writeHeader();
@@ -631,11 +728,11 @@ function run(value: unknown, call: string): Encoder {
  *
  * @param value - any structured-cloneable value (see the module comment of `index.ts`)
  * @param call - the API call, such as `'Comm.send'`, for error messages
- * @throws MPIError (`MPI.ERR_ARG`) naming where an unserializable value sits
+ * @throws MPIError (`MPI.ERR_ARG`) naming where an unserializable value sits, `MPI.ERR_COUNT` if the
+ *   encoding is longer than the longest byte view (see {@link encodeForSend})
  */
 export function encodeScratch(value: unknown, call: string): Uint8Array {
-  const enc = run(value, call);
-  return enc.buf.subarray(0, enc.pos);
+  return singleView(run(value, call).written(), call);
 }
 
 /**
@@ -643,10 +740,11 @@ export function encodeScratch(value: unknown, call: string): Uint8Array {
  *
  * @param value - any structured-cloneable value
  * @param call - the API call, for error messages
- * @throws MPIError (`MPI.ERR_ARG`) naming where an unserializable value sits
+ * @throws MPIError (`MPI.ERR_ARG`) naming where an unserializable value sits, `MPI.ERR_COUNT` if the
+ *   encoding is longer than the longest byte view (see {@link encodeForSend})
  */
 export function encode(value: unknown, call: string): Uint8Array {
-  return ownBytes(run(value, call));
+  return singleView(ownBytes(run(value, call)), call);
 }
 
 /**
@@ -654,22 +752,23 @@ export function encode(value: unknown, call: string): Uint8Array {
  * bytes before its send returns: such a message is left in the scratch (as
  * {@link encodeScratch} does), a longer one gets bytes of its own (as
  * {@link encode} does), since the next call reuses the scratch while the
- * transport may still read it.
+ * transport may still read it. An encoding longer than the longest byte
+ * view (Node 20: 2^32 bytes) comes as segmented bytes.
  *
  * @param value - any structured-cloneable value
  * @param call - the API call, for error messages
  * @param copied - the longest message the transport copies before its send returns
  */
-export function encodeForSend(value: unknown, call: string, copied: number): Uint8Array {
+export function encodeForSend(value: unknown, call: string, copied: number): Bytes {
   const enc = run(value, call);
-  return enc.pos <= copied ? enc.buf.subarray(0, enc.pos) : ownBytes(enc);
+  return enc.length <= copied ? enc.written() : ownBytes(enc);
 }
 
 /** The encoder's message as bytes the caller owns. */
-function ownBytes(enc: Encoder): Uint8Array {
-  if (enc.buf.length <= MAX_RETAINED_BYTES) return enc.buf.slice(0, enc.pos);
+function ownBytes(enc: Encoder): Bytes {
+  if (enc.retained) return enc.buf.slice(0, enc.pos);
   // A scratch this large would be dropped by the next call anyway: hand it over rather than copy gigabytes.
-  const bytes = enc.buf.subarray(0, enc.pos);
+  const bytes = enc.written();
   enc.alloc(INITIAL_BYTES);
   return bytes;
 }
