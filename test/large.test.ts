@@ -10,9 +10,11 @@
  */
 
 import assert from 'node:assert/strict';
+import { constants } from 'node:buffer';
 import { freemem } from 'node:os';
 import { describe, it } from 'node:test';
-import { decode, encode } from '../src/codec/index.js';
+import { SegmentedBytes } from '../src/buffer.js';
+import { decode, encode, encodeForSend } from '../src/codec/index.js';
 import { InboundPipe, OutboundPipe } from '../src/transport/shm/pipeline.js';
 import { launch, linesStartingWith } from './helpers/launch.js';
 
@@ -83,6 +85,43 @@ describe('codec and pipe past 2^31 and 2^32 bytes', () => {
     assert.ok(value.big instanceof Float64Array);
     assert.equal(value.big.byteLength, 2 ** 31 + 8);
     for (let i = 0; i < big.length; i++) if (value.big[i] !== i) assert.fail(`element ${i} is ${value.big[i]}`);
+    assert.deepEqual(value.after, after);
+    assert.equal(value.name, 'x'.repeat(100));
+  });
+
+  it('round-trips an object whose encoding passes 4 GiB, counts patched behind the limit and a Map written past it', { skip }, () => {
+    // 4.25 GiB + 24 bytes, marked every 32 KiB: the untouched pages cost no memory.
+    const length = (2 ** 32 + 2 ** 28) / 8 + 3;
+    const big = new Float64Array(length);
+    for (let i = 0; i < length; i += 4096) big[i] = i;
+    big[length - 1] = -1;
+    // The first value, a Set, holds an object that holds the array among 131 other properties: both counts are
+    // patched once the encoder's window has moved past them (on Node 20).
+    const wide: Record<string, unknown> = { first: big.subarray(0, 10) };
+    for (let i = 0; i < 130; i++) wide[`k${i}`] = i;
+    wide.big = big;
+    const map = new Map(Array.from({ length: 200 }, (_, i) => [i, `v${i}`]));
+    const after = Array.from({ length: 40 }, (_, i) => i + 0.5);
+    const bytes = encodeForSend({ set: new Set([wide]), again: big, map, after, name: 'x'.repeat(100) }, 'Comm.send', 0);
+    assert.ok(bytes.byteLength > 2 ** 32 + 2 ** 28);
+    assert.equal(bytes instanceof SegmentedBytes, constants.MAX_LENGTH < bytes.byteLength);
+    const value = decode(bytes, 'Comm.recv') as {
+      set: Set<Record<string, unknown>>; again: Float64Array; map: Map<number, string>; after: number[]; name: string;
+    };
+    assert.equal(value.set.size, 1);
+    const [gotWide] = value.set;
+    const got = gotWide!.big as Float64Array;
+    assert.ok(got instanceof Float64Array);
+    assert.equal(got.length, length);
+    for (let i = 0; i < length; i++) {
+      const expected = i === length - 1 ? -1 : i % 4096 === 0 ? i : 0;
+      if (got[i] !== expected) assert.fail(`element ${i} is ${got[i]}`);
+    }
+    assert.equal(value.again, got, 'the second reference is the same array');
+    assert.equal(Object.keys(gotWide!).length, 132);
+    assert.equal(gotWide!.k129, 129);
+    assert.deepEqual(gotWide!.first, new Float64Array(10));
+    assert.deepEqual(value.map, map);
     assert.deepEqual(value.after, after);
     assert.equal(value.name, 'x'.repeat(100));
   });
