@@ -25,8 +25,9 @@
  * and write a segment at a time. Only such bodies take the segmented path.
  *
  * Unfinished: derived datatypes, buffers that are not typed arrays (plain
- * `ArrayBuffer`s must be wrapped in a view), and buffer collectives of more
- * than the longest `Uint8Array` (they fail with `ERR_COUNT` on Node 20).
+ * `ArrayBuffer`s must be wrapped in a view), and buffer collectives and
+ * `Sendrecv_replace` of more than the longest `Uint8Array` (they take
+ * {@link parseBuffer}'s one view, and fail with `ERR_COUNT` on Node 20).
  *
  * @module
  */
