@@ -90,8 +90,9 @@ class Encoder {
     this.buf = new Uint8Array(ab, base, length);
     this.nbuf = Buffer.from(ab, base, length);
     this.view = new DataView(ab, base, length);
-    this.f64 = new Float64Array(ab, base, length >>> 3);
-    this.i32 = new Int32Array(ab, base, length >>> 2);
+    // Division, not a shift: the length can be 2^32 or more.
+    this.f64 = new Float64Array(ab, base, Math.floor(length / 8));
+    this.i32 = new Int32Array(ab, base, Math.floor(length / 4));
   }
 
   /** Bytes of the message written so far. */
@@ -107,9 +108,9 @@ class Encoder {
       return;
     }
     // A big write leaves some room after it, so that the few bytes that follow a large typed array do not copy
-    // it again; doubling stops at 4 GiB.
-    const next = Math.max(old.length * 2, need + need / 16);
-    this.alloc(Math.ceil(Math.max(need, Math.min(next, MAX_DOUBLING_BYTES)) / 8) * 8);
+    // it again (past 4 GiB too, where doubling stops); all within one view.
+    const next = Math.max(Math.min(old.length * 2, MAX_DOUBLING_BYTES), need + need / 16);
+    this.alloc(Math.ceil(Math.max(need, Math.min(next, MAX_VIEW_BYTES)) / 8) * 8);
     this.buf.set(old.subarray(0, this.pos));
   }
 
