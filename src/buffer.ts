@@ -45,8 +45,9 @@ export const SEGMENT_BYTES = 2 ** 30;
  * A message body longer than the longest `Uint8Array`: `byteLength` bytes
  * of `buffer` from `byteOffset`, read and written through views of at most
  * {@link SEGMENT_BYTES} bytes ({@link copyBytes}), or handed to native code
- * as one view of wider elements ({@link SegmentedBytes.covering}). Node 20 can hold such memory (an ArrayBuffer,
- * a Float64Array) but cannot view it as one `Uint8Array`.
+ * as one view of wider elements ({@link SegmentedBytes.covering}). Node 20
+ * can hold such memory (an ArrayBuffer, a Float64Array) but cannot view it
+ * as one `Uint8Array`.
  */
 export class SegmentedBytes {
   constructor(readonly buffer: ArrayBufferLike, readonly byteOffset: number, readonly byteLength: number) {}
