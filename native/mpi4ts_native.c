@@ -195,6 +195,22 @@ static int get_buf(napi_env env, napi_value v, int allow_null, void **data, size
   return 1;
 }
 
+/* A message body: the typed array at argv[i] (get_buf), of which the first
+ * argv[n] bytes when that is given (a body longer than the longest
+ * Uint8Array of Node 20 comes as a wider-element view that may run a few
+ * bytes past it). */
+static int get_body(napi_env env, size_t argc, napi_value *argv, size_t i, size_t n, void **data, size_t *len) {
+  if (!get_buf(env, argv[i], 0, data, len, NULL)) return 0;
+  if (argc <= n || is_nullish(env, argv[n])) return 1;
+  double bytes;
+  if (napi_get_value_double(env, argv[n], &bytes) != napi_ok || !(bytes >= 0) || bytes > (double)*len) {
+    napi_throw_range_error(env, NULL, "mpi4ts_native: the byte count must be a number within the typed array");
+    return 0;
+  }
+  *len = (size_t)bytes;
+  return 1;
+}
+
 /* Reads an Int32Array of exactly n entries (counts or displacements). */
 static int get_ints(napi_env env, napi_value v, int n, int **out) {
   void *data;
@@ -592,14 +608,14 @@ static int get_op(napi_env env, napi_value v, MPI_Op *out) {
 /* ------------------------------------------------------------------------ */
 /* Point-to-point                                                            */
 
-/* isend(comm, buf, dest, tag, sync) -> id | DONE | ERROR */
+/* isend(comm, buf, dest, tag, sync, bytes?) -> id | DONE | ERROR */
 static napi_value js_isend(napi_env env, napi_callback_info info) {
-  ARGS(5);
+  ARGS(6);
   MPI_Comm comm;
   void *data;
   size_t len;
   int32_t dest, tag, sync;
-  if (!get_comm(env, argv[0], &comm) || !get_buf(env, argv[1], 0, &data, &len, NULL) ||
+  if (!get_comm(env, argv[0], &comm) || !get_body(env, argc, argv, 1, 5, &data, &len) ||
       !get_i32(env, argv[2], &dest) || !get_i32(env, argv[3], &tag) || !get_i32(env, argv[4], &sync))
     return NULL;
   int id = slot_alloc();
@@ -622,14 +638,14 @@ static napi_value js_isend(napi_env env, napi_callback_info info) {
   return started(env, rc, &req, id, argv[1], NULL);
 }
 
-/* irecv(comm, buf, source, tag) -> id | DONE | ERROR */
+/* irecv(comm, buf, source, tag, bytes?) -> id | DONE | ERROR */
 static napi_value js_irecv(napi_env env, napi_callback_info info) {
-  ARGS(4);
+  ARGS(5);
   MPI_Comm comm;
   void *data;
   size_t len;
   int32_t source, tag;
-  if (!get_comm(env, argv[0], &comm) || !get_buf(env, argv[1], 0, &data, &len, NULL) ||
+  if (!get_comm(env, argv[0], &comm) || !get_body(env, argc, argv, 1, 4, &data, &len) ||
       !get_i32(env, argv[2], &source) || !get_i32(env, argv[3], &tag))
     return NULL;
   if (source == JS_PROC_NULL) {
@@ -660,11 +676,13 @@ static napi_value js_irecv(napi_env env, napi_callback_info info) {
 }
 
 /*
- * imrecv(comm, source, tag, usec) -> Uint8Array | undefined
+ * imrecv(comm, source, tag, usec) -> Uint8Array | Float64Array | undefined
  * A receive of a message of unknown size (object messages): MPI_Improbe
  * (repeated for up to usec microseconds) matches the message and tells its
  * size, a fresh buffer of that size is allocated, MPI_Imrecv receives into
- * it. undefined: nothing matched yet.
+ * it. undefined: nothing matched yet. A message of 2^32 bytes or more comes
+ * in a Float64Array over an ArrayBuffer rounded up to whole elements (Node 20
+ * makes no longer Buffer); its length is the status's count.
  * Otherwise statusBuffer[ST_ID] is RC_DONE (the data is complete and the
  * status written), or a request id to test, or RC_ERROR.
  */
@@ -716,7 +734,14 @@ static napi_value js_imrecv(napi_env env, napi_callback_info info) {
    * an ArrayBuffer's is; MPI overwrites all of it anyway. */
   void *data = NULL;
   napi_value u8;
-  CHECK(env, napi_create_buffer(env, count, &data, &u8));
+  if (count < ((size_t)1 << 32)) {
+    CHECK(env, napi_create_buffer(env, count, &data, &u8));
+  } else {
+    napi_value ab;
+    size_t words = (count + 7) / 8;
+    CHECK(env, napi_create_arraybuffer(env, words * 8, &data, &ab));
+    CHECK(env, napi_create_typedarray(env, napi_float64_array, words, ab, 0, &u8));
+  }
   int id = slot_alloc();
   if (id < 0) { napi_throw_error(env, "MPI_ERR_NO_MEM", "mpi4ts_native: out of memory"); return NULL; }
   MPI_Request req;

@@ -19,10 +19,15 @@
  * block per rank, the first ones one element longer when it does not divide
  * (the plain collectives then ask for equal blocks).
  *
+ * Message bodies are {@link Bytes}: one `Uint8Array`, or, for a body longer
+ * than the longest `Uint8Array` of the running Node.js (2^32 bytes on Node
+ * 20), a {@link SegmentedBytes} that point-to-point and the object codec read
+ * and write a segment at a time. Only such bodies take the segmented path.
+ *
  * Unfinished: derived datatypes, buffers that are not typed arrays (plain
- * `ArrayBuffer`s must be wrapped in a view), and messages larger than the
- * largest Uint8Array of the running Node.js (4 GiB on Node 20; they fail
- * with `ERR_COUNT`).
+ * `ArrayBuffer`s must be wrapped in a view), and buffer collectives and
+ * `Sendrecv_replace` of more than the longest `Uint8Array` (they take
+ * {@link parseBuffer}'s one view, and fail with `ERR_COUNT` on Node 20).
  *
  * @module
  */
@@ -31,17 +36,92 @@ import { constants } from 'node:buffer';
 import { type Datatype, type TypedArray, type TypedArrayConstructor, typedict } from './datatype.js';
 import { errors } from './errors.js';
 
+/** Bytes of the longest `Uint8Array` this Node.js can make (`buffer.constants.MAX_LENGTH`: 2^32 on Node 20). */
+export const MAX_VIEW_BYTES = constants.MAX_LENGTH;
+/** Bytes a segmented body is copied by at a time. */
+export const SEGMENT_BYTES = 2 ** 30;
+
 /**
- * `byteLength` bytes of `buffer` from `byteOffset`. Messages move as bytes, and
- * the longest byte view Node.js can make is `buffer.constants.MAX_LENGTH`
- * (2^32 on Node 20): a longer message is an MPIError, not a RangeError.
+ * A message body longer than the longest `Uint8Array`: `byteLength` bytes
+ * of `buffer` from `byteOffset`, read and written through views of at most
+ * {@link SEGMENT_BYTES} bytes ({@link copyBytes}), or handed to native code
+ * as one view of wider elements ({@link SegmentedBytes.covering}). Node 20
+ * can hold such memory (an ArrayBuffer, a Float64Array) but cannot view it
+ * as one `Uint8Array`.
  */
-function byteView(buffer: ArrayBufferLike, byteOffset: number, byteLength: number, call: string): Uint8Array {
-  if (byteLength > constants.MAX_LENGTH) {
-    throw errors.count(call, `a message of ${byteLength} bytes is longer than the longest byte view this Node.js ` +
-      `can make (${constants.MAX_LENGTH} bytes): send it in parts, or run on Node.js 22 or later`);
+export class SegmentedBytes {
+  constructor(readonly buffer: ArrayBufferLike, readonly byteOffset: number, readonly byteLength: number) {}
+
+  /** Bytes `begin` to `end` as one view (at most {@link MAX_VIEW_BYTES} of them). */
+  subarray(begin: number, end: number): Uint8Array {
+    return new Uint8Array(this.buffer, this.byteOffset + begin, end - begin);
   }
-  return new Uint8Array(buffer, byteOffset, byteLength);
+
+  /**
+   * One view of the whole body with elements wider than a byte (the widest
+   * that its offset and its buffer allow), which may run up to 7 bytes past
+   * its end: for native code, which takes a typed array and a byte count.
+   */
+  covering(): Float64Array | Uint32Array | Uint16Array {
+    const { buffer, byteOffset, byteLength } = this;
+    const fits = (size: number): boolean =>
+      byteOffset % size === 0 && byteOffset + Math.ceil(byteLength / size) * size <= buffer.byteLength;
+    if (fits(8)) return new Float64Array(buffer, byteOffset, Math.ceil(byteLength / 8));
+    if (fits(4)) return new Uint32Array(buffer, byteOffset, Math.ceil(byteLength / 4));
+    if (fits(2)) return new Uint16Array(buffer, byteOffset, Math.ceil(byteLength / 2));
+    // Unreachable from a buffer spec: a body this long lies in a typed array of elements of 2 bytes or more.
+    throw new RangeError(`no view of elements wider than a byte covers ${this.byteLength} bytes at offset ${this.byteOffset}`);
+  }
+}
+
+/** A message body: one byte view, or segments where it is longer than any byte view. */
+export type Bytes = Uint8Array | SegmentedBytes;
+
+/**
+ * `byteLength` bytes of `buffer` from `byteOffset`: one view, or segments
+ * past {@link MAX_VIEW_BYTES}.
+ */
+export function bytesIn(buffer: ArrayBufferLike, byteOffset: number, byteLength: number): Bytes {
+  return byteLength <= MAX_VIEW_BYTES ? new Uint8Array(buffer, byteOffset, byteLength)
+    : new SegmentedBytes(buffer, byteOffset, byteLength);
+}
+
+/** Fresh zeroed memory for a body of `byteLength` bytes. */
+export function allocateBytes(byteLength: number): Bytes {
+  return byteLength <= MAX_VIEW_BYTES ? new Uint8Array(byteLength)
+    : new SegmentedBytes(new ArrayBuffer(byteLength), 0, byteLength);
+}
+
+/** The first `byteLength` bytes of `bytes`. */
+export function prefixOf(bytes: Bytes, byteLength: number): Bytes {
+  if (bytes instanceof Uint8Array) return bytes.subarray(0, byteLength);
+  return bytesIn(bytes.buffer, bytes.byteOffset, byteLength);
+}
+
+/** Copies `length` bytes from `source` at `sourceOffset` to `target` at `targetOffset`, a segment at a time. */
+export function copyBytes(target: Bytes, targetOffset: number, source: Bytes, sourceOffset: number, length: number): void {
+  for (let done = 0; done < length;) {
+    const step = Math.min(SEGMENT_BYTES, length - done);
+    const from = source.subarray(sourceOffset + done, sourceOffset + done + step);
+    if (target instanceof Uint8Array) target.set(from, targetOffset + done);
+    else target.subarray(targetOffset + done, targetOffset + done + step).set(from);
+    done += step;
+  }
+}
+
+/**
+ * The one byte view of `bytes`, for the calls that move a single view (the
+ * buffer collectives): a longer body is an MPIError, not a RangeError.
+ */
+export function singleView(bytes: Bytes, call: string): Uint8Array {
+  if (bytes instanceof Uint8Array) return bytes;
+  throw errors.count(call, `a message of ${bytes.byteLength} bytes is longer than the longest byte view this Node.js ` +
+    `can make (${MAX_VIEW_BYTES} bytes), which ${call} needs: send it in parts, or run on Node.js 22 or later`);
+}
+
+/** One byte view of `byteLength` bytes of `buffer`, or the MPIError of {@link singleView}. */
+function byteView(buffer: ArrayBufferLike, byteOffset: number, byteLength: number, call: string): Uint8Array {
+  return singleView(bytesIn(buffer, byteOffset, byteLength), call);
 }
 
 /** A buffer spec for point-to-point and the plain collectives. */
@@ -96,14 +176,19 @@ function isDatatype(value: unknown): value is Datatype {
   return typeof value === 'object' && value !== null && 'code' in value && 'size' in value && 'kind' in value;
 }
 
-/** Views `count` elements of `datatype` at the start of `buf`, as bytes and as elements. */
-export function messageOf(buf: TypedArray, count: number, datatype: Datatype, call: string): Message {
-  const byteLength = count * datatype.size;
+/** Checks that `count` elements of `datatype` fit in `buf`. */
+function checkCount(buf: TypedArray, count: number, datatype: Datatype, call: string): void {
   if (!Number.isInteger(count) || count < 0) throw errors.count(call, `invalid count ${count}`);
+  const byteLength = count * datatype.size;
   if (byteLength > buf.byteLength) {
     throw errors.count(call, `count ${count} of ${datatype.name} needs ${byteLength} bytes but the buffer has ${buf.byteLength}`);
   }
-  const bytes = byteView(buf.buffer, buf.byteOffset, byteLength, call);
+}
+
+/** Views `count` elements of `datatype` at the start of `buf`, as bytes and as elements. */
+export function messageOf(buf: TypedArray, count: number, datatype: Datatype, call: string): Message {
+  checkCount(buf, count, datatype, call);
+  const bytes = byteView(buf.buffer, buf.byteOffset, count * datatype.size, call);
   return { bytes, elements: elementsView(buf, bytes, count, datatype), count, datatype };
 }
 
@@ -121,10 +206,15 @@ function elementsView(buf: TypedArray, bytes: Uint8Array, count: number, datatyp
  * @param call - the API call, for error messages (`'Comm.Send'`)
  */
 export function parseBuffer(spec: unknown, call: string): Message {
+  return parseSpec(spec, call, (buf, count, datatype) => messageOf(buf, count, datatype, call));
+}
+
+/** Reads the typed array, count and datatype of a buffer spec and hands them to `view`. */
+function parseSpec<T>(spec: unknown, call: string, view: (buf: TypedArray, count: number, datatype: Datatype) => T): T {
   if (ArrayBuffer.isView(spec)) {
     if (spec instanceof DataView) throw errors.buffer(call, 'a DataView has no element type: pass [view, datatype]');
     const datatype = elementDatatype(spec as TypedArray, call);
-    return messageOf(spec as TypedArray, (spec as TypedArray).byteLength / datatype.size, datatype, call);
+    return view(spec as TypedArray, (spec as TypedArray).byteLength / datatype.size, datatype);
   }
   if (!Array.isArray(spec) || spec.length < 1 || spec.length > 3 || !ArrayBuffer.isView(spec[0])) {
     throw errors.buffer(call, `expected a typed array, [buf, datatype] or [buf, count, datatype], got ${describe(spec)}`);
@@ -135,27 +225,29 @@ export function parseBuffer(spec: unknown, call: string): Message {
     if (buf.byteLength % datatype.size !== 0) {
       throw errors.count(call, `${buf.byteLength} bytes is not a whole number of ${datatype.name} (${datatype.size} bytes)`);
     }
-    return messageOf(buf, buf.byteLength / datatype.size, datatype, call);
+    return view(buf, buf.byteLength / datatype.size, datatype);
   }
   const datatype = spec[2] === undefined ? elementDatatype(buf, call) : spec[2];
   if (!isDatatype(datatype)) throw errors.type(call, `${describe(datatype)} is not a datatype`);
   if (typeof spec[1] !== 'number') {
     throw errors.buffer(call, `the count of [buf, count, datatype] must be a number, got ${describe(spec[1])}`);
   }
-  return messageOf(buf, spec[1], datatype, call);
+  return view(buf, spec[1], datatype);
 }
 
 /**
- * The bytes of a buffer spec, as point-to-point moves them: the same as
- * `parseBuffer(spec).bytes`, without building the parsed message when the
- * spec is a plain typed array (the latency-critical case).
+ * The bytes of a buffer spec, as point-to-point moves them: those of
+ * `parseBuffer(spec)`, without building the parsed message when the spec is
+ * a plain typed array (the latency-critical case), and segmented where the
+ * message is longer than the longest byte view.
  */
-export function bytesOfSpec(spec: unknown, call: string): Uint8Array {
+export function bytesOfSpec(spec: unknown, call: string): Bytes {
   if (spec instanceof Uint8Array) return spec;
-  if (ArrayBuffer.isView(spec) && !(spec instanceof DataView)) {
-    return byteView(spec.buffer, spec.byteOffset, spec.byteLength, call);
-  }
-  return parseBuffer(spec, call).bytes;
+  if (ArrayBuffer.isView(spec) && !(spec instanceof DataView)) return bytesIn(spec.buffer, spec.byteOffset, spec.byteLength);
+  return parseSpec(spec, call, (buf, count, datatype) => {
+    checkCount(buf, count, datatype, call);
+    return bytesIn(buf.buffer, buf.byteOffset, count * datatype.size);
+  });
 }
 
 /**

@@ -2,7 +2,8 @@
  * Messages and objects of more than 2 GiB on the shm transport, and the
  * codec and staging pipe at those sizes. Each needs several GiB of memory,
  * so the whole file is skipped, with the reason in the test output, where
- * less than {@link NEEDED_BYTES} is free.
+ * less than {@link NEEDED_BYTES} is free. On Node 20, messages and encodings
+ * past 4 GiB go as segmented bytes (`src/buffer.ts`).
  *
  * Run: `npm run build && node --import tsx --test test/large.test.ts`
  *
@@ -13,16 +14,21 @@ import assert from 'node:assert/strict';
 import { constants } from 'node:buffer';
 import { freemem } from 'node:os';
 import { describe, it } from 'node:test';
-import { decode, encode } from '../src/codec/index.js';
+import { SegmentedBytes } from '../src/buffer.js';
+import { decode, encode, encodeForSend } from '../src/codec/index.js';
 import { InboundPipe, OutboundPipe } from '../src/transport/shm/pipeline.js';
 import { launch, linesStartingWith } from './helpers/launch.js';
 
 const GiB = 2 ** 30;
-/** The largest job below holds about 10.5 GB; the rest is room for everything else on the machine. */
+/** The largest job below but object4 holds about 10.5 GB; the rest is room for everything else on the machine. */
 const NEEDED_BYTES = 16 * GiB;
+/** The object past 4 GiB holds about 13 GB (encoding, received encoding, decoded array). */
+const NEEDED_OBJECT4_BYTES = 16 * GiB;
 const free = freemem();
-const skip = free < NEEDED_BYTES
-  ? `needs ${NEEDED_BYTES / GiB} GiB of free memory, ${(free / GiB).toFixed(1)} GiB free` : false;
+const lacking = (needed: number): string | false => (free < needed
+  ? `needs ${needed / GiB} GiB of free memory, ${(free / GiB).toFixed(1)} GiB free` : false);
+const skip = lacking(NEEDED_BYTES);
+const skipObject4 = lacking(NEEDED_OBJECT4_BYTES);
 
 /** Runs one phase of test/programs/huge_messages.ts on 2 ranks and checks that both ranks finished it. */
 async function phase(name: string, launcherArgs: readonly string[] = []): Promise<void> {
@@ -58,10 +64,13 @@ describe('messages over 2 GiB between two ranks', () => {
     await phase('bcast');
   });
 
-  // Node 20 refuses such a message with ERR_COUNT (test/wide_counts.test.ts).
-  const viewTooShort = constants.MAX_LENGTH < 5 * GiB && `Node ${process.version} cannot view more than 4 GiB as bytes`;
-  it('4.25 GiB of plain memory with Send/Recv, past the 2^32 of the pipe\'s counters', { skip: skip || viewTooShort }, async () => {
+  // On Node 20, which cannot view more than 4 GiB as one Uint8Array, these go as segmented bytes.
+  it('a Float64Array of 4.25 GiB with Probe, Send/Recv and Isend/Irecv, past the 2^32 of the pipe\'s counters', { skip }, async () => {
     await phase('past4');
+  });
+
+  it('an object whose encoding passes 4 GiB with send/recv', { skip: skipObject4 }, async () => {
+    await phase('object4');
   });
 });
 
@@ -77,6 +86,43 @@ describe('codec and pipe past 2^31 and 2^32 bytes', () => {
     assert.ok(value.big instanceof Float64Array);
     assert.equal(value.big.byteLength, 2 ** 31 + 8);
     for (let i = 0; i < big.length; i++) if (value.big[i] !== i) assert.fail(`element ${i} is ${value.big[i]}`);
+    assert.deepEqual(value.after, after);
+    assert.equal(value.name, 'x'.repeat(100));
+  });
+
+  it('round-trips an object whose encoding passes 4 GiB, counts patched behind the limit and a Map written past it', { skip }, () => {
+    // 4.25 GiB + 24 bytes, marked every 32 KiB: the untouched pages cost no memory.
+    const length = (2 ** 32 + 2 ** 28) / 8 + 3;
+    const big = new Float64Array(length);
+    for (let i = 0; i < length; i += 4096) big[i] = i;
+    big[length - 1] = -1;
+    // The first value, a Set, holds an object that holds the array among 131 other properties: both counts are
+    // patched once the encoder's window has moved past them (on Node 20).
+    const wide: Record<string, unknown> = { first: big.subarray(0, 10) };
+    for (let i = 0; i < 130; i++) wide[`k${i}`] = i;
+    wide.big = big;
+    const map = new Map(Array.from({ length: 200 }, (_, i) => [i, `v${i}`]));
+    const after = Array.from({ length: 40 }, (_, i) => i + 0.5);
+    const bytes = encodeForSend({ set: new Set([wide]), again: big, map, after, name: 'x'.repeat(100) }, 'Comm.send', 0);
+    assert.ok(bytes.byteLength > 2 ** 32 + 2 ** 28);
+    assert.equal(bytes instanceof SegmentedBytes, constants.MAX_LENGTH < bytes.byteLength);
+    const value = decode(bytes, 'Comm.recv') as {
+      set: Set<Record<string, unknown>>; again: Float64Array; map: Map<number, string>; after: number[]; name: string;
+    };
+    assert.equal(value.set.size, 1);
+    const [gotWide] = value.set;
+    const got = gotWide!.big as Float64Array;
+    assert.ok(got instanceof Float64Array);
+    assert.equal(got.length, length);
+    for (let i = 0; i < length; i++) {
+      const expected = i === length - 1 ? -1 : i % 4096 === 0 ? i : 0;
+      if (got[i] !== expected) assert.fail(`element ${i} is ${got[i]}`);
+    }
+    assert.equal(value.again, got, 'the second reference is the same array');
+    assert.equal(Object.keys(gotWide!).length, 132);
+    assert.equal(gotWide!.k129, 129);
+    assert.deepEqual(gotWide!.first, new Float64Array(10));
+    assert.deepEqual(value.map, map);
     assert.deepEqual(value.after, after);
     assert.equal(value.name, 'x'.repeat(100));
   });

@@ -2,8 +2,10 @@
  * Counts of the shm transport at the 2^31 and 2^32 boundaries, without
  * gigabytes of memory: the ring's positions wrapping past both while records
  * go through it, rendezvous records carrying 64-bit lengths and offsets, and
- * the arithmetic of the staging pipe's 32-bit counters. (The multi-GiB
- * messages themselves are in `large.test.ts`.)
+ * the arithmetic of the staging pipe's 32-bit counters; byte views of a
+ * typed array past 4 GiB (segmented on Node 20), and segmented bytes through
+ * the copy helper, the pipe and the decoder. (The multi-GiB messages
+ * themselves are in `large.test.ts`.)
  *
  * Run: `node --import tsx --test test/wide_counts.test.ts`
  *
@@ -13,10 +15,12 @@
 import assert from 'node:assert/strict';
 import { constants } from 'node:buffer';
 import { describe, it } from 'node:test';
-import { bytesOfSpec } from '../src/buffer.js';
+import { bytesOf, bytesOfSpec, copyBytes, parseBuffer, SegmentedBytes } from '../src/buffer.js';
+import { decode, encode } from '../src/codec/index.js';
+import { datatypes } from '../src/datatype.js';
 import { ErrorClass, MPIError } from '../src/errors.js';
 import { RING_HEADER_BYTES, RING_TAIL } from '../src/transport/shm/layout.js';
-import { pipeDistance } from '../src/transport/shm/pipeline.js';
+import { InboundPipe, OutboundPipe, pipeDistance } from '../src/transport/shm/pipeline.js';
 import { Kind, RECORD_HEADER_BYTES, Ring, Word, readWide } from '../src/transport/shm/ring.js';
 
 /** A producer and a consumer over one ring of `capacity` bytes. */
@@ -99,21 +103,77 @@ describe('staging pipe counters', () => {
 });
 
 describe('byte views of messages', () => {
-  it('view a typed array of more than 4 GiB as bytes where Node.js can, and refuse it with ERR_COUNT where not', () => {
+  it('view a typed array of more than 4 GiB as bytes: one view where Node.js can make it, else segments', () => {
     // 2^32 + 8 bytes of zeroed memory: the pages are never touched, so it costs no real memory.
     const huge = new Float64Array(2 ** 29 + 1);
-    if (constants.MAX_LENGTH >= huge.byteLength) {
-      const bytes = bytesOfSpec(huge, 'Comm.Send');
+    const segmented = constants.MAX_LENGTH < huge.byteLength;
+    for (const spec of [huge, [huge, 2 ** 29 + 1], [huge, huge.byteLength, datatypes.BYTE]] as const) {
+      const bytes = bytesOfSpec(spec, 'Comm.Send');
       assert.equal(bytes.byteLength, 2 ** 32 + 8);
       assert.equal(bytes.buffer, huge.buffer);
-    } else {
-      assert.throws(() => bytesOfSpec(huge, 'Comm.Send'), (error: unknown) => {
-        assert.ok(error instanceof MPIError);
-        assert.equal(error.error_class, ErrorClass.ERR_COUNT);
-        assert.match(error.message, /Comm\.Send: .*4294967304 bytes is longer than the longest byte view .*4294967296/);
-        return true;
-      });
-      assert.throws(() => bytesOfSpec([huge, 2 ** 29 + 1], 'Comm.Send'), /longest byte view/);
+      assert.equal(bytes instanceof SegmentedBytes, segmented);
     }
+    // A count of bytes that is no whole number of elements: the covering view runs past it, within the array.
+    const odd = bytesOfSpec([huge, 2 ** 32 + 3, datatypes.BYTE], 'Comm.Send');
+    assert.equal(odd.byteLength, 2 ** 32 + 3);
+    if (odd instanceof SegmentedBytes) {
+      const covering = odd.covering();
+      assert.ok(covering instanceof Float64Array);
+      assert.equal(covering.length, 2 ** 29 + 1);
+      // The last bytes are reached through a view of their own.
+      huge[2 ** 29] = 1.5;
+      assert.deepEqual(odd.subarray(2 ** 32, 2 ** 32 + 3), bytesOf(Float64Array.of(1.5)).subarray(0, 3));
+    }
+  });
+
+  it('refuse a buffer collective of more than the longest Uint8Array with ERR_COUNT, where Node.js has that limit', () => {
+    const huge = new Float64Array(2 ** 29 + 1);
+    if (constants.MAX_LENGTH >= huge.byteLength) {
+      assert.equal(parseBuffer(huge, 'Intracomm.Bcast').bytes.byteLength, 2 ** 32 + 8);
+      return;
+    }
+    assert.throws(() => parseBuffer(huge, 'Intracomm.Bcast'), (error: unknown) => {
+      assert.ok(error instanceof MPIError);
+      assert.equal(error.error_class, ErrorClass.ERR_COUNT);
+      assert.match(error.message, /Intracomm\.Bcast: .*4294967304 bytes is longer than the longest byte view .*4294967296/);
+      return true;
+    });
+  });
+});
+
+describe('segmented bytes', () => {
+  /** Bytes `i` of a pattern that a shifted or stale copy does not match. */
+  const pattern = (length: number, seed: number): Uint8Array => Uint8Array.from({ length }, (_, i) => (i * 7 + seed) & 0xff);
+
+  it('copy across segment boundaries, at any offset, both ways', () => {
+    const source = pattern(3 * 2 ** 20 + 5, 1);
+    const target = new SegmentedBytes(new ArrayBuffer(source.length + 16), 8, source.length);
+    copyBytes(target, 3, source, 1, source.length - 1);
+    assert.ok(Buffer.from(target.subarray(3, source.length + 2)).equals(Buffer.from(source.subarray(1))));
+    const back = new Uint8Array(source.length);
+    copyBytes(back, 0, target, 3, source.length - 1);
+    assert.ok(Buffer.from(back.subarray(0, source.length - 1)).equals(Buffer.from(source.subarray(1))));
+  });
+
+  it('go through a staging pipe from segmented bytes into segmented bytes', () => {
+    const data = pattern(5 * 2 ** 20 + 3, 2);
+    const source = new SegmentedBytes(data.buffer, 0, data.length);
+    const target = new SegmentedBytes(new ArrayBuffer(data.length + 8), 8, data.length);
+    const heap = new SharedArrayBuffer(OutboundPipe.heapBytes(data.length));
+    const outbound = new OutboundPipe(source, heap, 0, () => undefined);
+    const inbound = new InboundPipe(heap, 0, target, () => undefined);
+    while (!inbound.complete) {
+      outbound.fill();
+      assert.ok(inbound.drain(), 'the receiver found data');
+    }
+    assert.ok(Buffer.from(target.subarray(0, data.length)).equals(Buffer.from(data)));
+  });
+
+  it('decode as object messages', () => {
+    const value = { a: [1, 2.5, 'x'], b: new Float64Array([3, 4]) };
+    const bytes = encode(value, 'Comm.send');
+    const copy = new Uint8Array(bytes.length + 8);
+    copy.set(bytes, 8);
+    assert.deepEqual(decode(new SegmentedBytes(copy.buffer, 8, bytes.length), 'Comm.recv'), value);
   });
 });

@@ -17,7 +17,7 @@
  * @module
  */
 
-import { type BufferSpec, parseBuffer } from '../buffer.js';
+import { type BufferSpec, parseBuffer, singleView } from '../buffer.js';
 import { decode, encode } from '../codec/index.js';
 import { PROC_NULL, UNDEFINED } from '../constants.js';
 import { errors } from '../errors.js';
@@ -203,7 +203,7 @@ export class Cartcomm extends Intracomm {
       source === PROC_NULL ? undefined : channel.irecv(incoming[k], source, base + (k ^ 1)));
     const sends = neighbors.map((dest, k) => (dest === PROC_NULL ? undefined : channel.isend(outgoing[k]!, dest, base + k, false)));
     await completeAll([...receives, ...sends]);
-    return receives.map((op) => op?.data);
+    return receives.map((op) => (op?.data === undefined ? undefined : singleView(op.data, call)));
   }
 
   /**

@@ -14,9 +14,17 @@
  * keyed by their bytes: a repeated name costs a compare, not an allocation,
  * and arrives as the same (internalized) string.
  *
+ * A message longer than the longest `Uint8Array` (segmented bytes, Node 20)
+ * is read through a window that moves forward: it is checked where a value or
+ * a property name starts, and always reaches {@link SLACK} bytes further, so
+ * that the reads within a value (tag, counts, scalars) need no check of their
+ * own; strings and buffers move it as they need. Messages that fit one view
+ * never move it.
+ *
  * @module
  */
 
+import { type Bytes, bytesIn, copyBytes, MAX_VIEW_BYTES, SegmentedBytes } from '../buffer.js';
 import { errors } from '../errors.js';
 import {
   ERROR_CLASSES, ERROR_ENTRY_ENUMERABLE, HEADER_BYTES, MAGIC0, MAGIC1, SMALL_INT,
@@ -55,11 +63,24 @@ const EMPTY = new Uint8Array(0);
 const defineProperty = Object.defineProperty;
 /** The largest length of a JavaScript array. */
 const MAX_ARRAY_LENGTH = 2 ** 32 - 1;
+/** Bytes the window of a segmented message reaches past the start of any value it is checked at. */
+const SLACK = 64;
+/** Bytes of the window of a segmented message: the longest byte view, whole 8-byte words. */
+const WINDOW_BYTES = Math.floor(MAX_VIEW_BYTES / 8) * 8;
 
 class Decoder {
+  /** The message, or its window when it is segmented. */
   bytes: Uint8Array = EMPTY;
+  /** Position in {@link bytes}. */
   pos = 0;
+  /** Length of {@link bytes}. */
   end = 0;
+  /** The whole message, its length, and the message offset of {@link bytes}: 0 unless segmented. */
+  private source: Bytes = EMPTY;
+  private total = 0;
+  private base = 0;
+  /** Past this position the window moves before the next value (never, when it reaches the message's end). */
+  private moveAfter = Infinity;
   busy = false;
   /** Objects in creation order, for `REF`. */
   private readonly objs: object[] = [];
@@ -69,28 +90,66 @@ class Decoder {
   private readonly tmpF64 = new Float64Array(this.tmp8.buffer);
   private readonly tmpI64 = new BigInt64Array(this.tmp8.buffer);
 
-  begin(bytes: Uint8Array): void {
-    this.bytes = bytes;
-    this.pos = HEADER_BYTES;
-    this.end = bytes.length;
+  begin(bytes: Bytes): void {
+    this.source = bytes;
+    this.total = bytes.byteLength;
+    this.base = 0;
+    if (bytes instanceof Uint8Array) {
+      this.bytes = bytes;
+      this.end = bytes.length;
+      this.moveAfter = Infinity;
+      this.pos = HEADER_BYTES;
+    } else {
+      this.pos = HEADER_BYTES;
+      this.move();
+    }
   }
 
   /** Drops every reference to the input and to the decoded objects. */
   finish(): void {
     this.bytes = EMPTY;
+    this.source = EMPTY;
     this.objs.length = 0;
   }
 
+  /** Offset in the message of the next byte to read. */
+  get offset(): number {
+    return this.base + this.pos;
+  }
+
+  /** Bytes of the message after the next one to read. */
+  private left(): number {
+    return this.total - this.base - this.pos;
+  }
+
   fail(why: string): Malformed {
-    return new Malformed(why, this.pos);
+    return new Malformed(why, this.offset);
+  }
+
+  /** Starts the window of a segmented message at the 8-byte boundary at or before the read position. */
+  private move(): void {
+    const at = this.offset;
+    const base = Math.floor(at / 8) * 8;
+    const length = Math.min(this.total - base, WINDOW_BYTES);
+    this.bytes = this.source.subarray(base, base + length);
+    this.base = base;
+    this.pos = at - base;
+    this.end = length;
+    this.moveAfter = base + length === this.total ? Infinity : length - SLACK;
   }
 
   private need(n: number): void {
-    if (n > this.end - this.pos) throw this.fail(`it ends early (${n} more bytes needed, ${this.end - this.pos} left)`);
+    if (n > this.end - this.pos) this.reach(n);
+  }
+
+  /** {@link need} past the window: fails at the message's end, else moves the window when `n` bytes fit one. */
+  private reach(n: number): void {
+    if (n > this.left()) throw this.fail(`it ends early (${n} more bytes needed, ${this.left()} left)`);
+    if (n + SLACK <= WINDOW_BYTES) this.move();
   }
 
   private u8(): number {
-    if (this.pos >= this.end) throw this.fail('it ends early');
+    if (this.pos >= this.end) this.reach(1);
     return this.bytes[this.pos++]!;
   }
 
@@ -117,7 +176,7 @@ class Decoder {
 
   /** A count of items each at least `minBytes` long, checked against what is left. */
   private count(n: number, minBytes: number): number {
-    if (n * minBytes > this.end - this.pos) throw this.fail(`a count of ${n} runs past the end`);
+    if (n * minBytes > this.left()) throw this.fail(`a count of ${n} runs past the end`);
     return n;
   }
 
@@ -146,6 +205,7 @@ class Decoder {
   }
 
   readValue(): unknown {
+    if (this.pos > this.moveAfter) this.move();
     if (this.pos >= this.end) throw this.fail('it ends early');
     const t = this.bytes[this.pos++]!;
     if (t >= SMALL_INT) return t - SMALL_INT;
@@ -249,6 +309,7 @@ class Decoder {
 
   /** A string value where the format requires one (property names, class names, RegExp parts). */
   private string(what: string): string {
+    if (this.pos > this.moveAfter) this.move();
     const t = this.u8();
     if (t === T_STR_LATIN1) return this.latin1(this.varint());
     if (t === T_STR_UTF8) return this.utf8(this.varint());
@@ -436,6 +497,13 @@ class Decoder {
   private copyBytes(n: number, shared: boolean): ArrayBuffer | SharedArrayBuffer {
     this.need(n);
     const b = this.bytes;
+    if (n > WINDOW_BYTES - SLACK) {
+      // Longer than a window (a segmented message): copied a segment at a time, from past the window if need be.
+      const ab = shared ? new SharedArrayBuffer(n) : new ArrayBuffer(n);
+      copyBytes(bytesIn(ab, 0, n), 0, bytesIn(b.buffer, b.byteOffset + this.pos, n), 0, n);
+      this.pos += n;
+      return ab;
+    }
     // Large copies skip zero-filling: allocUnsafeSlow is never pooled, so its buffer is exactly n bytes.
     const ab = shared ? new SharedArrayBuffer(n)
       : n < 4096 ? new ArrayBuffer(n) : Buffer.allocUnsafeSlow(n).buffer as ArrayBuffer;
@@ -511,16 +579,18 @@ const shared = new Decoder();
  * @throws MPIError (`MPI.ERR_TYPE`) if the bytes are not a well-formed message,
  *   or name a class this rank has not registered
  */
-export function decode(bytes: Uint8Array, call: string): unknown {
-  if (!(bytes instanceof Uint8Array)) {
+export function decode(bytes: Bytes, call: string): unknown {
+  if (!(bytes instanceof Uint8Array) && !(bytes instanceof SegmentedBytes)) {
     throw errors.type(call, `expected the bytes of an object message (a Uint8Array), got ${Object.prototype.toString.call(bytes)}`);
   }
-  if (bytes.length <= HEADER_BYTES || bytes[0] !== MAGIC0 || bytes[1] !== MAGIC1) {
-    throw errors.type(call, `the ${bytes.length}-byte message is not an object message of mpi4ts ` +
+  // A segmented message is longer than any view, so its header is there.
+  const head = bytes instanceof Uint8Array ? bytes : bytes.subarray(0, HEADER_BYTES);
+  if (bytes.byteLength <= HEADER_BYTES || head[0] !== MAGIC0 || head[1] !== MAGIC1) {
+    throw errors.type(call, `the ${bytes.byteLength}-byte message is not an object message of mpi4ts ` +
       '(was it sent with a buffer method such as Send? Then receive it with Recv into a typed array)');
   }
-  if (bytes[2] !== VERSION) {
-    throw errors.type(call, `the object message has format version ${bytes[2]}, this rank reads version ${VERSION} ` +
+  if (head[2] !== VERSION) {
+    throw errors.type(call, `the object message has format version ${head[2]}, this rank reads version ${VERSION} ` +
       '(do all ranks run the same mpi4ts?)');
   }
   const d = shared.busy ? new Decoder() : shared;
@@ -528,11 +598,11 @@ export function decode(bytes: Uint8Array, call: string): unknown {
   d.begin(bytes);
   try {
     const v = d.readValue();
-    if (d.pos !== d.end) throw d.fail(`${d.end - d.pos} bytes follow the value`);
+    if (d.offset !== bytes.byteLength) throw d.fail(`${bytes.byteLength - d.offset} bytes follow the value`);
     return v;
   } catch (e) {
     if (e instanceof Malformed) {
-      throw errors.type(call, `malformed object message: ${e.why} (at byte ${e.at} of ${bytes.length})`);
+      throw errors.type(call, `malformed object message: ${e.why} (at byte ${e.at} of ${bytes.byteLength})`);
     }
     if (e instanceof RangeError && /call stack/i.test(e.message)) {
       throw errors.type(call, 'the object message is nested too deeply to decode');

@@ -6,277 +6,32 @@
  * every call, no allocation per primitive, short strings written by a loop,
  * object identity tracked by a linear search over the first few objects and
  * a Map after that. Arrays of numbers are written packed (int32 or float64),
- * typed arrays as raw bytes. When a value cannot be sent, encoding stops and
- * a second walk finds where it sits, so that the hot path carries no path.
+ * typed arrays as raw bytes. Which kind an object is comes from
+ * `classify.ts`; when a value cannot be sent, encoding stops and a second
+ * walk (`locate.ts`) finds where it sits, so that the hot path carries no path.
+ *
+ * A message longer than the longest `Uint8Array` (2^32 bytes on Node 20)
+ * still has one ArrayBuffer; the encoder then writes through a window of it
+ * that moves forward, and hands the message out as segmented bytes
+ * (`buffer.ts`). Messages that fit one view never move the window.
  *
  * @module
  */
 
 import { inspect, types } from 'node:util';
-import { errors } from '../errors.js';
+import { type Bytes, copyBytes, MAX_VIEW_BYTES, SEGMENT_BYTES, SegmentedBytes, singleView } from '../buffer.js';
 import {
-  ERROR_CLASSES, ERROR_ENTRY_ENUMERABLE, HEADER_BYTES, MAGIC0, MAGIC1, PACKED_MIN, SHORT_STRING, SMALL_INT,
+  K_ARRAY, K_ARRAY_BUFFER, K_BOXED, K_DATE, K_ERROR, K_MAP, K_NULL, K_PLAIN, K_REGEXP, K_REJECT, K_SET, K_VIEW, type Kind,
+  WHY_FUNCTION, WHY_SYMBOL, classify, errorEntries, fastPathRejection, isIndex,
+} from './classify.js';
+import {
+  ERROR_ENTRY_ENUMERABLE, HEADER_BYTES, MAGIC0, MAGIC1, PACKED_MIN, SHORT_STRING, SMALL_INT,
   T_ARRAY, T_ARRAY_BUFFER, T_ARRAY_F64, T_ARRAY_I32, T_ARRAY_KEYED, T_BIGINT64, T_BIGINT_HEX, T_BOXED, T_CLASS, T_CLASS_WRAP,
   T_DATE, T_ERROR, T_FALSE, T_FLOAT64, T_INT32, T_INT8, T_MAP, T_NULL, T_OBJECT, T_OBJECT_NULL, T_REF, T_REGEXP,
   T_SET, T_SHARED_BUFFER, T_STR_LATIN1, T_STR_UTF16, T_STR_UTF8, T_TRUE, T_TYPED, T_TYPED_SHARED, T_UNDEFINED, VERSION,
-  VIEW_KINDS,
 } from './format.js';
+import { Unserializable, encodingError } from './locate.js';
 import { classByProto } from './registry.js';
-
-// ---------------------------------------------------------------------------
-// Classification: what kind of object a value is.
-//
-// Decided by the first built-in prototype on the object's chain (cached per
-// prototype), then confirmed with util.types so that an object that merely
-// inherits from Map.prototype is not read as a Map. Objects of another realm
-// (vm) have none of our prototypes and are classified by util.types alone.
-
-const K_PLAIN = 0;
-const K_NULL = 1;
-const K_ARRAY = 2;
-const K_MAP = 3;
-const K_SET = 4;
-const K_DATE = 5;
-const K_REGEXP = 6;
-const K_ERROR = 7;
-const K_BOXED = 8;
-const K_ARRAY_BUFFER = 9;
-const K_VIEW = 10;
-const K_REJECT = 11;
-const K_FOREIGN = 12;
-
-/**
- * The kind of an object; `sub` is the error class or view kind byte, `why`
- * the reason of a rejection. `unregistered` is non-empty when the prototype
- * is not one the receiver can rebuild (an instance of a class, or of a
- * subclass of a built-in): the reason the object is refused unless its
- * class is registered.
- */
-interface Kind {
-  readonly kind: number;
-  readonly sub: number;
-  readonly why: string;
-  readonly unregistered: string;
-}
-
-const kind = (k: number, sub = 0, why = '', unregistered = ''): Kind => ({ kind: k, sub, why, unregistered });
-const reject = (why: string): Kind => kind(K_REJECT, 0, why);
-
-const PLAIN = kind(K_PLAIN);
-const NULL_PROTO = kind(K_NULL);
-const ARRAY = kind(K_ARRAY);
-const FOREIGN = kind(K_FOREIGN);
-const PROXY = reject('a Proxy cannot be serialized (send the object it wraps)');
-const ARGUMENTS = reject('an arguments object cannot be serialized (send Array.from(arguments))');
-const NAMESPACE = reject('a module namespace object cannot be serialized');
-
-/** Reasons for primitives that cannot be sent. */
-const WHY_FUNCTION = 'a function cannot be serialized';
-const WHY_SYMBOL = 'a symbol cannot be serialized';
-
-/** Built-in prototypes and what their instances are. */
-const builtins = new Map<object, Kind>();
-function add(proto: unknown, k: Kind): void {
-  if (typeof proto === 'object' && proto !== null && !builtins.has(proto)) builtins.set(proto, k);
-}
-add(Object.prototype, PLAIN);
-add(Array.prototype, ARRAY);
-add(Map.prototype, kind(K_MAP));
-add(Set.prototype, kind(K_SET));
-add(Date.prototype, kind(K_DATE));
-add(RegExp.prototype, kind(K_REGEXP));
-ERROR_CLASSES.forEach((C, i) => add(C.prototype, kind(K_ERROR, i)));
-for (const C of [Number, String, Boolean, BigInt]) add(C.prototype, kind(K_BOXED));
-add(ArrayBuffer.prototype, kind(K_ARRAY_BUFFER));
-add(SharedArrayBuffer.prototype, kind(K_ARRAY_BUFFER));
-// Buffer.prototype comes before Uint8Array.prototype on a Buffer's chain, so it wins.
-VIEW_KINDS.forEach((C, i) => { if (C !== undefined) add(C.prototype, kind(K_VIEW, i)); });
-// Reached only by a typed array class the list above lacks.
-add(Object.getPrototypeOf(Int8Array.prototype), reject('a typed array of this class cannot be serialized'));
-add(Symbol.prototype, reject('a Symbol object cannot be serialized'));
-add(Promise.prototype, reject('a Promise cannot be serialized (await it and send the result)'));
-add(WeakMap.prototype, reject('a WeakMap cannot be serialized'));
-add(WeakSet.prototype, reject('a WeakSet cannot be serialized'));
-add(WeakRef.prototype, reject('a WeakRef cannot be serialized'));
-add(FinalizationRegistry.prototype, reject('a FinalizationRegistry cannot be serialized'));
-add(Object.getPrototypeOf(function* () { /* probe */ }).prototype, reject('a generator cannot be serialized'));
-add(Object.getPrototypeOf(async function* () { /* probe */ }).prototype, reject('an async generator cannot be serialized'));
-add(Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())),
-  reject('an iterator cannot be serialized (spread it into an array first)'));
-add(Object.getPrototypeOf(Object.getPrototypeOf(async function* () { /* probe */ }).prototype),
-  reject('an async iterator cannot be serialized'));
-for (const [ns, label] of [[Intl, 'Intl'], [(globalThis as Record<string, unknown>).WebAssembly, 'WebAssembly']] as const) {
-  if (typeof ns !== 'object' || ns === null) continue;
-  for (const name of Object.getOwnPropertyNames(ns)) {
-    const C: unknown = (ns as unknown as Record<string, unknown>)[name];
-    if (typeof C === 'function') add((C as { prototype?: unknown }).prototype, reject(`a ${label}.${name} cannot be serialized`));
-  }
-}
-
-/** Kind by prototype, found by walking the chain once per prototype. */
-const byProto = new WeakMap<object, Kind>();
-
-/**
- * The kind of the first built-in prototype on the chain of `proto`. When
- * that is not `proto` itself, the object is an instance of a class (or of
- * `Object.create(p)`), whose prototype would be lost on the way: the kind
- * then carries the reason to refuse it unless registered. Errors are the
- * exception: a subclass of Error arrives as its nearest standard ancestor,
- * as with structuredClone, so that any error can be reported to another rank.
- */
-function walk(proto: object): Kind {
-  for (let p: object | null = proto; p !== null; p = Object.getPrototypeOf(p) as object | null) {
-    const k = builtins.get(p);
-    if (k === undefined) continue;
-    if (p === proto || k.kind === K_ERROR || k.kind === K_REJECT) return k;
-    return kind(k.kind, k.sub, k.why, unregisteredReason(proto, k));
-  }
-  return FOREIGN;
-}
-
-/** The name of the class whose prototype is `proto` ('' if anonymous), or undefined if `proto` is no class's prototype. */
-function className(proto: object): string | undefined {
-  const ctor: unknown = Object.getOwnPropertyDescriptor(proto, 'constructor')?.value;
-  if (typeof ctor !== 'function' || (ctor as { prototype?: unknown }).prototype !== proto) return undefined;
-  const name: unknown = Object.getOwnPropertyDescriptor(ctor, 'name')?.value;
-  return typeof name === 'string' ? name : '';
-}
-
-/** Names of the built-ins by kind, for messages about their unregistered subclasses. */
-const BUILTIN_NAMES: Record<number, string> = {
-  [K_ARRAY]: 'Array', [K_MAP]: 'Map', [K_SET]: 'Set', [K_DATE]: 'Date', [K_REGEXP]: 'RegExp',
-  [K_BOXED]: 'a boxed primitive', [K_ARRAY_BUFFER]: 'ArrayBuffer', [K_VIEW]: 'a typed array',
-};
-
-/** Why an object with prototype `proto` (not registered), which inherits from the built-in `base`, cannot be sent. */
-function unregisteredReason(proto: object, base: Kind): string {
-  const name = className(proto);
-  if (name === undefined) {
-    return 'an object whose prototype is neither Object.prototype nor a class\'s would arrive without it; ' +
-      'send a plain copy ({ ...obj }), or make it an instance of a class registered with MPI.registerClass on every rank';
-  }
-  const named = /^[A-Za-z_$][\w$]*$/.test(name);
-  const what = `an instance of ${named ? `class ${name}` : 'an anonymous class'}` +
-    (base.kind === K_PLAIN ? '' : ` (a subclass of ${BUILTIN_NAMES[base.kind] ?? 'a built-in'})`);
-  const register = named ? `MPI.registerClass(${name})` : 'MPI.registerClass(TheClass, \'a name\')';
-  return `${what}, whose class is not registered: call ${register} on every rank to send it (it then arrives as an instance of that class)`;
-}
-
-/** The `[Symbol.toStringTag]` getter of %TypedArray%: the class name of a typed array. */
-const typedArrayTag = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Int8Array.prototype), Symbol.toStringTag)
-  ?.get as (this: unknown) => string | undefined;
-
-/** Classification of an object from another realm, by its internal slots only. */
-function classifyForeign(v: object): Kind {
-  if (Array.isArray(v)) return ARRAY;
-  if (types.isArrayBufferView(v)) {
-    if (types.isDataView(v)) return kind(K_VIEW, 12);
-    const name = typedArrayTag.call(v);
-    const i = VIEW_KINDS.findIndex((C) => C !== undefined && C.name === name);
-    return i > 0 ? kind(K_VIEW, i) : reject(`a ${String(name)} cannot be serialized`);
-  }
-  if (types.isAnyArrayBuffer(v)) return kind(K_ARRAY_BUFFER);
-  if (types.isDate(v)) return kind(K_DATE);
-  if (types.isRegExp(v)) return kind(K_REGEXP);
-  if (types.isMap(v)) return kind(K_MAP);
-  if (types.isSet(v)) return kind(K_SET);
-  if (types.isNativeError(v)) {
-    const name = (v as { name?: unknown }).name;
-    return kind(K_ERROR, Math.max(0, ERROR_CLASSES.findIndex((C) => C.name === name)));
-  }
-  if (types.isBoxedPrimitive(v)) return types.isSymbolObject(v) ? reject('a Symbol object cannot be serialized') : kind(K_BOXED);
-  if (types.isPromise(v)) return reject('a Promise cannot be serialized (await it and send the result)');
-  if (types.isWeakMap(v)) return reject('a WeakMap cannot be serialized');
-  if (types.isWeakSet(v)) return reject('a WeakSet cannot be serialized');
-  if (types.isGeneratorObject(v)) return reject('a generator cannot be serialized');
-  if (types.isMapIterator(v) || types.isSetIterator(v)) return reject('an iterator cannot be serialized (spread it into an array first)');
-  if (types.isArgumentsObject(v)) return ARGUMENTS;
-  // A plain object of that realm has that realm's Object.prototype: the end of the chain, with a constructor.
-  const proto = Object.getPrototypeOf(v) as object;
-  return Object.getPrototypeOf(proto) === null && className(proto) === 'Object'
-    ? PLAIN : kind(K_PLAIN, 0, '', unregisteredReason(proto, PLAIN));
-}
-
-/**
- * The kind of object `v`, whose prototype is `proto`. Proxies and
- * `arguments` objects are refused like structuredClone does.
- */
-function classify(v: object, proto: object | null): Kind {
-  if (types.isProxy(v)) return PROXY;
-  if (proto === null) return types.isModuleNamespaceObject(v) ? NAMESPACE : NULL_PROTO;
-  let k = byProto.get(proto);
-  if (k === undefined) {
-    k = walk(proto);
-    byProto.set(proto, k);
-  }
-  switch (k.kind) {
-    case K_PLAIN: return types.isArgumentsObject(v) ? ARGUMENTS : k;
-    case K_ARRAY: return Array.isArray(v) ? k : impostor(proto);
-    case K_MAP: return types.isMap(v) ? k : impostor(proto);
-    case K_SET: return types.isSet(v) ? k : impostor(proto);
-    case K_DATE: return types.isDate(v) ? k : impostor(proto);
-    case K_REGEXP: return types.isRegExp(v) ? k : impostor(proto);
-    case K_ERROR: return types.isNativeError(v) ? k : impostor(proto);
-    case K_BOXED: return types.isBoxedPrimitive(v) ? k : impostor(proto);
-    case K_ARRAY_BUFFER: return types.isAnyArrayBuffer(v) ? k : impostor(proto);
-    case K_VIEW: return ArrayBuffer.isView(v) ? k : impostor(proto);
-    case K_FOREIGN: return classifyForeign(v);
-    default: return k;
-  }
-}
-
-/**
- * An object that inherits from a built-in's prototype without being one
- * (`Object.create(Map.prototype)`, say): refused like a class instance,
- * since it would arrive as a plain object.
- */
-function impostor(proto: object): Kind {
-  if (builtins.has(proto)) {
-    const name = className(proto) ?? 'a built-in';
-    return reject(`an object that inherits from ${name}.prototype without being one cannot be serialized`);
-  }
-  return kind(K_PLAIN, 0, '', unregisteredReason(proto, PLAIN));
-}
-
-/** Objects of the fast paths (prototype exactly Object.prototype or Array.prototype) that must still be refused. */
-function fastPathRejection(v: object): Kind | undefined {
-  if (types.isProxy(v)) return PROXY;
-  if (types.isArgumentsObject(v)) return ARGUMENTS;
-  return undefined;
-}
-
-/** An own property of an error to send: key, value, enumerable. */
-type ErrorEntry = [key: string, value: unknown, enumerable: boolean];
-
-const ERROR_SPECIALS = ['message', 'stack', 'cause', 'errors'] as const;
-
-/**
- * The properties of an error that travel: `message`, `stack`, `cause` and
- * `errors` when own, `name` when it differs from the rebuilt class's, and
- * every own enumerable property.
- */
-function errorEntries(e: object, errorClass: number): ErrorEntry[] {
-  const rec = e as Record<string, unknown>;
-  const out: ErrorEntry[] = [];
-  for (const key of ERROR_SPECIALS) {
-    const d = Object.getOwnPropertyDescriptor(e, key);
-    if (d !== undefined && !d.enumerable) out.push([key, rec[key], false]);
-  }
-  if (!Object.hasOwn(e, 'name')) {
-    const name = rec.name;
-    if (name !== ERROR_CLASSES[errorClass].prototype.name) out.push(['name', name, false]);
-  }
-  for (const key of Object.keys(e)) out.push([key, rec[key], true]);
-  return out;
-}
-
-// ---------------------------------------------------------------------------
-// The encoder
-
-/** Thrown inside the encoder when a value cannot be sent; turned into an MPIError with a path at the top. */
-class Unserializable {
-  constructor(readonly why: string) {}
-}
 
 /** Native string writers of Node's Buffer (present since Node 0.x; documented `write` as fallback). */
 interface NativeWriters {
@@ -290,8 +45,8 @@ const LINEAR_SEEN = 16;
 const INITIAL_BYTES = 4096;
 /** A scratch grown beyond this for one big message is dropped before the next one. */
 const MAX_RETAINED_BYTES = 64 << 20;
-/** Bytes of the largest Uint8Array (Node 20): where the scratch stops doubling. */
-const MAX_VIEW_BYTES = 2 ** 32;
+/** Where the scratch stops doubling: pages only count once written, so slack is cheap, but not unbounded. */
+const MAX_DOUBLING_BYTES = 2 ** 32;
 
 const isWellFormed: (s: string) => boolean =
   typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function'
@@ -304,6 +59,10 @@ const hasOwn = Object.prototype.hasOwnProperty;
 const getPrototypeOf = Object.getPrototypeOf;
 
 class Encoder {
+  /** The whole scratch; {@link buf} and the other views cover its window from {@link base}. */
+  private scratch!: ArrayBuffer;
+  /** Offset in the message of the window's first byte: 0 unless the message outgrows one view. */
+  base = 0;
   buf!: Uint8Array;
   private nbuf!: Buffer & NativeWriters;
   private view!: DataView;
@@ -320,22 +79,84 @@ class Encoder {
   }
 
   alloc(bytes: number): void {
-    const ab = new ArrayBuffer(bytes);
-    this.buf = new Uint8Array(ab);
-    this.nbuf = Buffer.from(ab);
-    this.view = new DataView(ab);
-    this.f64 = new Float64Array(ab);
-    this.i32 = new Int32Array(ab);
+    this.scratch = new ArrayBuffer(bytes);
+    this.window(0, bytes);
+  }
+
+  /** Points the views at `length` bytes of the scratch from `base`, a multiple of 8 (packed arrays align on it). */
+  private window(base: number, length: number): void {
+    const ab = this.scratch;
+    this.base = base;
+    this.buf = new Uint8Array(ab, base, length);
+    this.nbuf = Buffer.from(ab, base, length);
+    this.view = new DataView(ab, base, length);
+    // Division, not a shift: the length can be 2^32 or more.
+    this.f64 = new Float64Array(ab, base, Math.floor(length / 8));
+    this.i32 = new Int32Array(ab, base, Math.floor(length / 4));
+  }
+
+  /** Bytes of the message written so far. */
+  get length(): number {
+    return this.base + this.pos;
   }
 
   private grow(n: number): void {
     const old = this.buf;
     const need = this.pos + n;
+    if (this.base !== 0 || need > MAX_VIEW_BYTES) {
+      this.growPastView(n);
+      return;
+    }
     // A big write leaves some room after it, so that the few bytes that follow a large typed array do not copy
-    // it again; doubling stops at the largest byte view (pages only count once written, so the slack is cheap).
-    const next = Math.max(old.length * 2, need + need / 16);
+    // it again (past 4 GiB too, where doubling stops); all within one view.
+    const next = Math.max(Math.min(old.length * 2, MAX_DOUBLING_BYTES), need + need / 16);
     this.alloc(Math.ceil(Math.max(need, Math.min(next, MAX_VIEW_BYTES)) / 8) * 8);
     this.buf.set(old.subarray(0, this.pos));
+  }
+
+  /**
+   * Room for `n` more bytes in a message longer than one view: a larger
+   * scratch if needed, and the window moved to start at the 8-byte boundary
+   * at or before the write position.
+   */
+  private growPastView(n: number): void {
+    const written = this.length;
+    const need = written + n;
+    if (need > this.scratch.byteLength) {
+      const old = this.scratch;
+      this.scratch = new ArrayBuffer(Math.ceil((need + need / 16) / 8) * 8);
+      copyBytes(new SegmentedBytes(this.scratch, 0, written), 0, new SegmentedBytes(old, 0, written), 0, written);
+    }
+    // A write longer than the window (a huge typed array) goes through writeRaw, which moves it again.
+    const base = Math.floor(written / 8) * 8;
+    this.window(base, Math.min(this.scratch.byteLength - base, Math.floor(MAX_VIEW_BYTES / 8) * 8));
+    this.pos = written - base;
+  }
+
+  /** Copies `length` bytes of `buffer` from `offset` into the message, a segment at a time past one view. */
+  private writeRaw(buffer: ArrayBufferLike, offset: number, length: number): void {
+    for (let done = 0; done < length;) {
+      const step = Math.min(length - done, SEGMENT_BYTES);
+      this.ensure(step);
+      this.buf.set(new Uint8Array(buffer, offset + done, step), this.pos);
+      this.pos += step;
+      done += step;
+    }
+  }
+
+  /** Drops a scratch grown for one big message, before the next one. */
+  trim(): void {
+    if (this.scratch.byteLength > MAX_RETAINED_BYTES) this.alloc(INITIAL_BYTES);
+  }
+
+  /** Whether the scratch is one that {@link trim} keeps. */
+  get retained(): boolean {
+    return this.scratch.byteLength <= MAX_RETAINED_BYTES;
+  }
+
+  /** The message as bytes that view the scratch. */
+  written(): Bytes {
+    return this.base === 0 ? this.buf.subarray(0, this.pos) : new SegmentedBytes(this.scratch, 0, this.length);
   }
 
   private ensure(n: number): void {
@@ -570,7 +391,7 @@ class Encoder {
    */
   private writePropsBody(o: object, skip = SKIP_NONE): void {
     this.ensure(1);
-    const at = this.pos++;
+    const at = this.base + this.pos++;
     let n = 0;
     if (skip !== SKIP_ALL) for (const k in o) {
       if (!hasOwn.call(o, k) || (skip === SKIP_INDICES && isIndex(k))) continue;
@@ -581,20 +402,48 @@ class Encoder {
     this.patchCount(at, n);
   }
 
-  /** Writes count `n` as a varint into the byte reserved at `at`, moving what follows if it needs more. */
+  /**
+   * Writes count `n` as a varint into the byte reserved at message offset
+   * `at`, moving what follows if it needs more.
+   */
   private patchCount(at: number, n: number): void {
-    if (n < 0x80) {
-      this.buf[at] = n;
+    const local = at - this.base;
+    if (n < 0x80 && local >= 0) {
+      this.buf[local] = n;
       return;
     }
     let extra = 0;
     for (let x = n; x > 0x7f; x = Math.floor(x / 128)) extra++;
     this.ensure(extra);
-    this.buf.copyWithin(at + 1 + extra, at + 1, this.pos);
+    if (at < this.base) {
+      this.patchBehindWindow(at, n, extra);
+      return;
+    }
+    const start = at - this.base;
+    this.buf.copyWithin(start + 1 + extra, start + 1, this.pos);
     const end = this.pos + extra;
-    this.pos = at;
+    this.pos = start;
     this.varint(n);
     this.pos = end;
+  }
+
+  /** {@link patchCount} where the window has moved past `at`: moves what follows from the end back, a segment at a time. */
+  private patchBehindWindow(at: number, n: number, extra: number): void {
+    const end = this.length;
+    for (let to = end; to > at + 1;) {
+      const step = Math.min(SEGMENT_BYTES, to - (at + 1));
+      new Uint8Array(this.scratch, to - step, step + extra).copyWithin(extra, 0, step);
+      to -= step;
+    }
+    const count = new Uint8Array(this.scratch, at, 1 + extra);
+    for (let i = 0, x = n; i <= extra; i++, x = Math.floor(x / 128)) count[i] = (x % 128) | (i < extra ? 0x80 : 0);
+    this.pos += extra;
+  }
+
+  /** Writes `n` as 4 little-endian bytes at message offset `at` (Map and Set counts). */
+  private patchU32(at: number, n: number): void {
+    if (at >= this.base) this.view.setUint32(at - this.base, n, true);
+    else new DataView(this.scratch, at, 4).setUint32(0, n, true);
   }
 
   /**
@@ -712,23 +561,21 @@ class Encoder {
         this.writeValue(unbox(o));
         return;
       case K_ARRAY_BUFFER: {
-        const bytes = new Uint8Array(o as ArrayBufferLike);
-        this.ensure(6 + bytes.length);
+        const length = (o as ArrayBufferLike).byteLength;
+        this.ensure(6 + length);
         this.buf[this.pos++] = types.isSharedArrayBuffer(o) ? T_SHARED_BUFFER : T_ARRAY_BUFFER;
-        this.varint(bytes.length);
-        this.buf.set(bytes, this.pos);
-        this.pos += bytes.length;
+        this.varint(length);
+        this.writeRaw(o as ArrayBufferLike, 0, length);
         return;
       }
       default: { // K_VIEW
         const view = o as ArrayBufferView;
-        const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
-        this.ensure(7 + bytes.length);
+        const length = view.byteLength;
+        this.ensure(7 + length);
         this.buf[this.pos++] = types.isSharedArrayBuffer(view.buffer) ? T_TYPED_SHARED : T_TYPED;
         this.buf[this.pos++] = k.sub;
-        this.varint(bytes.length);
-        this.buf.set(bytes, this.pos);
-        this.pos += bytes.length;
+        this.varint(length);
+        this.writeRaw(view.buffer, view.byteOffset, length);
       }
     }
   }
@@ -737,7 +584,7 @@ class Encoder {
   private writeMap(m: Map<unknown, unknown>): void {
     this.ensure(5);
     this.buf[this.pos] = T_MAP;
-    const at = this.pos + 1;
+    const at = this.length + 1;
     this.pos += 5;
     let n = 0;
     for (const [key, value] of m) {
@@ -745,20 +592,20 @@ class Encoder {
       this.writeValue(value);
       n++;
     }
-    this.view.setUint32(at, n, true);
+    this.patchU32(at, n);
   }
 
   private writeSet(s: Set<unknown>): void {
     this.ensure(5);
     this.buf[this.pos] = T_SET;
-    const at = this.pos + 1;
+    const at = this.length + 1;
     this.pos += 5;
     let n = 0;
     for (const value of s) {
       this.writeValue(value);
       n++;
     }
-    this.view.setUint32(at, n, true);
+    this.patchU32(at, n);
   }
 
   private writeError(e: object, errorClass: number): void {
@@ -779,10 +626,6 @@ const SKIP_NONE = 0;
 const SKIP_INDICES = 1;
 const SKIP_ALL = 2;
 
-/** Whether property name `k` is an array index (elements that a wrapped array or typed array carries itself). */
-function isIndex(k: string): boolean {
-  return /^(?:0|[1-9]\d*)$/.test(k) && Number(k) < 2 ** 32 - 1;
-}
 
 /**
  * Whether array `a` has its n elements and no other own enumerable
@@ -858,83 +701,6 @@ function unbox(o: object): unknown {
 }
 
 // ---------------------------------------------------------------------------
-// Finding where an unserializable value sits (only after encoding failed)
-
-interface Fault {
-  readonly path: string;
-  readonly why: string;
-}
-
-/** `.name` for identifiers, `[3]` for indices, `["a b"]` otherwise. */
-function member(key: string): string {
-  if (/^[A-Za-z_$][\w$]*$/.test(key)) return `.${key}`;
-  if (/^(?:0|[1-9]\d*)$/.test(key)) return `[${key}]`;
-  return `[${JSON.stringify(key)}]`;
-}
-
-/** Walks `v` as the encoder does and returns the first value it refuses, with its path. */
-function locate(v: unknown, path: string, seen: Set<object>): Fault | null {
-  if (typeof v === 'function') return { path, why: WHY_FUNCTION };
-  if (typeof v === 'symbol') return { path, why: WHY_SYMBOL };
-  if (typeof v !== 'object' || v === null || seen.has(v)) return null;
-  seen.add(v);
-  const proto = getPrototypeOf(v) as object | null;
-  const k = classify(v, proto);
-  const registered = proto !== null && classByProto(proto) !== undefined;
-  if (!registered && k.unregistered !== '') return { path, why: k.unregistered };
-  if (k.kind !== K_REJECT && k.kind !== K_PLAIN && k.kind !== K_NULL && k.kind !== K_ERROR && registered) {
-    // A registered subclass of a built-in also sends its own non-index properties.
-    for (const key of objectKeys(v)) {
-      if (isIndex(key)) continue;
-      const f = locate((v as Record<string, unknown>)[key], path + member(key), seen);
-      if (f !== null) return f;
-    }
-  }
-  switch (k.kind) {
-    case K_REJECT: return { path, why: k.why };
-    case K_PLAIN:
-    case K_NULL:
-      for (const key of objectKeys(v)) {
-        const f = locate((v as Record<string, unknown>)[key], path + member(key), seen);
-        if (f !== null) return f;
-      }
-      return null;
-    case K_ARRAY:
-      // By its own keys, so that a huge sparse array is walked by its elements, not its length.
-      for (const key of objectKeys(v)) {
-        const f = locate((v as Record<string, unknown>)[key], path + member(key), seen);
-        if (f !== null) return f;
-      }
-      return null;
-    case K_MAP: {
-      let i = 0;
-      for (const [key, value] of v as Map<unknown, unknown>) {
-        const f = locate(key, `${path} (Map entry ${i} key)`, seen) ?? locate(value, `${path} (Map entry ${i} value)`, seen);
-        if (f !== null) return f;
-        i++;
-      }
-      return null;
-    }
-    case K_SET: {
-      let i = 0;
-      for (const value of v as Set<unknown>) {
-        const f = locate(value, `${path} (Set element ${i})`, seen);
-        if (f !== null) return f;
-        i++;
-      }
-      return null;
-    }
-    case K_ERROR:
-      for (const [key, value] of errorEntries(v, k.sub)) {
-        const f = locate(value, path + member(key), seen);
-        if (f !== null) return f;
-      }
-      return null;
-    default: return null;
-  }
-}
-
-// ---------------------------------------------------------------------------
 // Entry points
 
 const shared = new Encoder(INITIAL_BYTES);
@@ -942,37 +708,18 @@ const shared = new Encoder(INITIAL_BYTES);
 function run(value: unknown, call: string): Encoder {
   // A getter that sends while we encode must not clobber the shared scratch.
   const enc = shared.busy ? new Encoder(256) : shared;
-  if (enc.buf.length > MAX_RETAINED_BYTES) enc.alloc(INITIAL_BYTES);
+  enc.trim();
   enc.busy = true;
   try {
     enc.writeHeader();
     enc.writeValue(value);
     return enc;
   } catch (e) {
-    throw translate(e, value, call);
+    throw encodingError(e, value, call);
   } finally {
     enc.reset();
     enc.busy = false;
   }
-}
-
-function translate(e: unknown, value: unknown, call: string): unknown {
-  if (e instanceof Unserializable) {
-    let fault: Fault | null = null;
-    try {
-      fault = locate(value, 'value', new Set());
-    } catch { /* a getter that throws the second time: fall back to no path */ }
-    return errors.unserializable(call, fault?.path ?? 'value', fault?.why ?? e.why);
-  }
-  if (e instanceof RangeError) {
-    if (/call stack/i.test(e.message)) {
-      return errors.unserializable(call, 'value', 'it is nested too deeply to serialize');
-    }
-    if (/allocation failed|invalid (typed )?array (buffer )?length/i.test(e.message)) {
-      return errors.noMem(call, 'the serialized value does not fit in memory');
-    }
-  }
-  return e; // thrown by a getter of the value: the user's own error
 }
 
 /**
@@ -982,11 +729,11 @@ function translate(e: unknown, value: unknown, call: string): unknown {
  *
  * @param value - any structured-cloneable value (see the module comment of `index.ts`)
  * @param call - the API call, such as `'Comm.send'`, for error messages
- * @throws MPIError (`MPI.ERR_ARG`) naming where an unserializable value sits
+ * @throws MPIError (`MPI.ERR_ARG`) naming where an unserializable value sits, `MPI.ERR_COUNT` if the
+ *   encoding is longer than the longest byte view (see {@link encodeForSend})
  */
 export function encodeScratch(value: unknown, call: string): Uint8Array {
-  const enc = run(value, call);
-  return enc.buf.subarray(0, enc.pos);
+  return singleView(run(value, call).written(), call);
 }
 
 /**
@@ -994,10 +741,11 @@ export function encodeScratch(value: unknown, call: string): Uint8Array {
  *
  * @param value - any structured-cloneable value
  * @param call - the API call, for error messages
- * @throws MPIError (`MPI.ERR_ARG`) naming where an unserializable value sits
+ * @throws MPIError (`MPI.ERR_ARG`) naming where an unserializable value sits, `MPI.ERR_COUNT` if the
+ *   encoding is longer than the longest byte view (see {@link encodeForSend})
  */
 export function encode(value: unknown, call: string): Uint8Array {
-  return ownBytes(run(value, call));
+  return singleView(ownBytes(run(value, call)), call);
 }
 
 /**
@@ -1005,22 +753,23 @@ export function encode(value: unknown, call: string): Uint8Array {
  * bytes before its send returns: such a message is left in the scratch (as
  * {@link encodeScratch} does), a longer one gets bytes of its own (as
  * {@link encode} does), since the next call reuses the scratch while the
- * transport may still read it.
+ * transport may still read it. An encoding longer than the longest byte
+ * view (Node 20: 2^32 bytes) comes as segmented bytes.
  *
  * @param value - any structured-cloneable value
  * @param call - the API call, for error messages
  * @param copied - the longest message the transport copies before its send returns
  */
-export function encodeForSend(value: unknown, call: string, copied: number): Uint8Array {
+export function encodeForSend(value: unknown, call: string, copied: number): Bytes {
   const enc = run(value, call);
-  return enc.pos <= copied ? enc.buf.subarray(0, enc.pos) : ownBytes(enc);
+  return enc.length <= copied ? enc.written() : ownBytes(enc);
 }
 
 /** The encoder's message as bytes the caller owns. */
-function ownBytes(enc: Encoder): Uint8Array {
-  if (enc.buf.length <= MAX_RETAINED_BYTES) return enc.buf.slice(0, enc.pos);
+function ownBytes(enc: Encoder): Bytes {
+  if (enc.retained) return enc.buf.slice(0, enc.pos);
   // A scratch this large would be dropped by the next call anyway: hand it over rather than copy gigabytes.
-  const bytes = enc.buf.subarray(0, enc.pos);
+  const bytes = enc.written();
   enc.alloc(INITIAL_BYTES);
   return bytes;
 }

@@ -13,6 +13,7 @@
  * @module
  */
 
+import type { Bytes } from '../buffer.js';
 import { errors } from '../errors.js';
 import type { Envelope, Operation, PointToPoint } from '../transport/transport.js';
 import { codeName, describePeer, fieldsOf, type Signature, tagOf } from './signature.js';
@@ -211,7 +212,7 @@ class CheckedReceive implements Operation {
     return this.inner.envelope;
   }
 
-  get data(): Uint8Array | undefined {
+  get data(): Bytes | undefined {
     return this.inner.data;
   }
 

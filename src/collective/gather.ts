@@ -15,6 +15,7 @@
  * @module
  */
 
+import { type Bytes, singleView } from '../buffer.js';
 import type { Call } from './call.js';
 import type { Algorithm } from './run.js';
 import { absolute, childrenOf, type Entry, pack, parentOf, relative, subtreeEnd, unpack } from './tree.js';
@@ -25,8 +26,8 @@ function isDirect(bytes: number): boolean {
 }
 
 /** The entries of a received package, or a mismatch error. */
-function entriesOf(call: Call, data: Uint8Array | undefined, peer: number): Entry[] {
-  const entries = unpack(data ?? new Uint8Array(0), call.size);
+function entriesOf(call: Call, data: Bytes | undefined, peer: number): Entry[] {
+  const entries = unpack(data === undefined ? new Uint8Array(0) : singleView(data, call.name), call.size);
   if (typeof entries === 'string') throw call.malformed(peer, entries);
   return entries;
 }

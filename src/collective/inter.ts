@@ -29,6 +29,7 @@
  * @module
  */
 
+import { type Bytes, singleView } from '../buffer.js';
 import { decode, encode } from '../codec/index.js';
 import { errors } from '../errors.js';
 import type { Op } from '../op/op.js';
@@ -78,7 +79,7 @@ class LocalStep implements Operation {
     return this.inner.envelope;
   }
 
-  get data(): Uint8Array | undefined {
+  get data(): Bytes | undefined {
     return this.inner.data;
   }
 
@@ -134,7 +135,7 @@ function* swap(call: Call, sends: readonly (Uint8Array | undefined)[], blocks: r
 function* receiveAll(call: Call, remoteSize: number): Algorithm<Uint8Array[]> {
   const ops = Array.from({ length: remoteSize }, (_, r) => call.recv(undefined, r));
   if (ops.length > 0) yield ops;
-  return ops.map((op) => op.data!);
+  return ops.map((op) => singleView(op.data!, call.name));
 }
 
 /** Broadcast within the local group from its leader of a message whose length only the leader knows. */
@@ -144,7 +145,7 @@ function* fanOutBytes(local: Call, data: Uint8Array | undefined): Algorithm<Uint
   if (rank !== 0) {
     const op = local.recv(undefined, absolute(parentOf(relative(rank, 0, size)), 0, size));
     yield op;
-    bytes = op.data!;
+    bytes = singleView(op.data!, local.name);
   }
   const children = childrenOf(rank, size);
   if (children.length > 0) yield children.map((c) => local.send(bytes!, c));
@@ -313,7 +314,7 @@ export class InterCollectives {
         if (across.rank === 0) {
           const op = across.recv(undefined, role.root);
           yield op;
-          data = op.data!;
+          data = singleView(op.data!, name);
         }
         return decode(yield* withinGroup(fanOutBytes(local, data)), name) as T;
       });

@@ -24,6 +24,7 @@
  * @module
  */
 
+import { singleView } from '../buffer.js';
 import { decode, encode } from '../codec/index.js';
 import type { Op } from '../op/op.js';
 import type { Operation, PointToPoint, SharedArea } from '../transport/transport.js';
@@ -37,7 +38,7 @@ import { absolute, childrenOf, type Entry, floorPowerOfTwo, pack, parentOf, rela
 const EMPTY = new Uint8Array(0);
 
 function entriesOf(call: Call, op: Operation, peer: number): Entry[] {
-  const entries = unpack(op.data ?? EMPTY, call.size);
+  const entries = unpack(op.data === undefined ? EMPTY : singleView(op.data, call.name), call.size);
   if (typeof entries === 'string') throw call.malformed(peer, entries);
   return entries;
 }
@@ -159,7 +160,7 @@ function* bcastValue<T>(call: Call, obj: T, root: number, encoded?: Uint8Array):
   } else {
     const incoming = call.recv(undefined, absolute(parentOf(v), root, size));
     yield incoming;
-    bytes = incoming.data!;
+    bytes = singleView(incoming.data!, call.name);
   }
   const children = childrenOf(v, size);
   if (children.length > 0) yield children.map((c) => call.send(bytes, absolute(c, root, size)));
@@ -244,7 +245,7 @@ function* allgatherValue<T>(call: Call, obj: T): Algorithm<T[]> {
   } else {
     const incoming = call.recv(undefined, parentOf(rank));
     yield incoming;
-    all = incoming.data!;
+    all = singleView(incoming.data!, call.name);
   }
   const children = childrenOf(rank, size);
   if (children.length > 0) yield children.map((c) => call.send(all, c));

@@ -15,6 +15,7 @@
  * @module
  */
 
+import type { Bytes } from '../buffer.js';
 import type { Datatype, TypedArray } from '../datatype.js';
 import type { Op } from '../op/op.js';
 
@@ -42,8 +43,8 @@ export interface Operation {
   wait(): Promise<void>;
   /** For a receive, once complete: who sent it, with which tag and how many bytes. */
   readonly envelope: Envelope | undefined;
-  /** For a receive posted without a buffer, once complete: the whole message. */
-  readonly data: Uint8Array | undefined;
+  /** For a receive posted without a buffer, once complete: the whole message (segmented past the longest byte view). */
+  readonly data: Bytes | undefined;
   /** Set when the operation failed, such as a truncated receive. */
   readonly error: Error | undefined;
   /** Optional: the one rank whose message or signal completes this operation (a receive from a named source). */
@@ -84,16 +85,17 @@ export interface PointToPoint {
   /**
    * Starts a send of `data` (MPI-4.1 §3.7.2). `sync` makes it synchronous
    * (completes only once matched: `Ssend`). The transport may read `data`
-   * until the operation completes.
+   * until the operation completes. Segmented bytes come only past the
+   * longest byte view.
    */
-  isend(data: Uint8Array, dest: number, tag: number, sync: boolean): Operation;
+  isend(data: Bytes, dest: number, tag: number, sync: boolean): Operation;
   /**
    * Starts a receive (MPI-4.1 §3.7.2). With `into`, the message lands there and
    * a longer message fails with `ERR_TRUNCATE` (shm leaves it queued for a
    * receive that fits; an MPI library consumes it). Without it, the whole
    * message is delivered as {@link Operation.data} (object messages).
    */
-  irecv(into: Uint8Array | undefined, source: number, tag: number): Operation;
+  irecv(into: Bytes | undefined, source: number, tag: number): Operation;
   /** The envelope of the first message that a receive would match now, if any (§3.8.1). */
   iprobe(source: number, tag: number): Envelope | undefined;
   /** Waits for a message that a receive would match (§3.8.1). */

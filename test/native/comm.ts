@@ -58,7 +58,7 @@ await run('comm', 2, async () => {
       const ops = contexts.map(([, ep]) => ep.irecv(undefined, ANY_SOURCE, ANY_TAG));
       for (let i = 0; i < ops.length; i++) {
         const op = await done(ops[i]!);
-        assert.equal(Buffer.from(op.data!).toString(), `to ${contexts[i]![0]}`, `message on ${contexts[i]![0]}`);
+        assert.equal(Buffer.from(op.data as Uint8Array).toString(), `to ${contexts[i]![0]}`, `message on ${contexts[i]![0]}`);
       }
     } else {
       // Send in the reverse order, so that a wrong match would be visible.

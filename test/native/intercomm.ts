@@ -82,7 +82,7 @@ await run('intercomm', 2, async () => {
     for (let c = 0; c < 2; c++) await done(children.isend(new Uint8Array(Buffer.from(`to child ${c}`)), c, 1, false));
     for (let c = 0; c < 2; c++) {
       const r = await done(children.irecv(undefined, c, 2));
-      assert.equal(Buffer.from(r.data!).toString(), `child ${c} of 2 got: to child ${c} hello 42`);
+      assert.equal(Buffer.from(r.data as Uint8Array).toString(), `child ${c} of 2 got: to child ${c} hello 42`);
     }
   }
   // Both jobs in one intracommunicator: parents first.

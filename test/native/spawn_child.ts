@@ -10,7 +10,7 @@ assert.ok(parent !== undefined, 'spawn_child.ts runs only as a child of test/nat
 assert.equal(parent.size, transport.worldSize);
 assert.equal(parent.rank, transport.worldRank);
 const got = await done(parent.irecv(undefined, 0, 1));
-const text = `${Buffer.from(got.data!).toString()} ${process.argv.slice(2).join(' ')}`;
+const text = `${Buffer.from(got.data as Uint8Array).toString()} ${process.argv.slice(2).join(' ')}`;
 await done(parent.isend(new Uint8Array(Buffer.from(`child ${parent.rank} of ${parent.size} got: ${text}`)), 0, 2, false));
 const all = await parent.merge(true);
 assert.equal(all.rank, all.size - parent.size + parent.rank);

@@ -7,8 +7,11 @@
 //           block that starts past 2^31 in the heap
 //   object  send/recv of a 2.5 GB object ({ data: Float64Array, name })
 //   bcast   bcast of an array of five 500 MB typed arrays
-//   past4   4.25 GiB of plain memory with Send/Recv (Node.js 22 or later: Node 20 cannot view
-//           more than 4 GiB as bytes), about 9 GB
+//   past4   a Float64Array of 4.25 GiB of plain memory: Probe, Send/Recv, Isend/Irecv (segmented
+//           bytes on Node 20, which cannot view more than 4 GiB as one Uint8Array), about 9 GB
+//   object4 send/recv of an object whose encoding passes 4 GiB ({ data: Float64Array of 4.25 GiB,
+//           after, name }); the array is marked sparsely, so that its untouched pages cost no
+//           memory: about 13 GB (encoding, received encoding, decoded array)
 // Prints "huge <phase> ok <rank> <seconds>".
 import assert from 'node:assert/strict';
 import { MPI } from 'mpi4ts';
@@ -145,10 +148,59 @@ async function past4(): Promise<void> {
   if (rank === 0) {
     fill(big, 2);
     await comm.Send(big, 1, 1);
+    await comm.Isend(big, 1, 2).Wait();
   } else {
+    await comm.Probe(0, 1, status);
+    checkCounts(status, bytes, 'Probe past 4 GiB');
     await comm.Recv(big, 0, 1, status);
     checkCounts(status, bytes, 'Recv past 4 GiB');
     check(big, 2, 'Send/Recv past 4 GiB');
+    big.fill(0);
+    await comm.Irecv(big, 0, 2).Wait(status);
+    checkCounts(status, bytes, 'Irecv past 4 GiB');
+    check(big, 2, 'Isend/Irecv past 4 GiB');
+  }
+}
+
+/** Elements between the marks of a sparse fill: one per MiB. */
+const SPARSE_STRIDE = MiB / 8;
+/** Elements at the end that a sparse fill sets all of: past 4 GiB, where the codec's windows have moved. */
+const SPARSE_TAIL = 2 * MiB / 8;
+
+/** Element i is `seed + i` at every mark and in the tail, 0 elsewhere. */
+function sparseValue(i: number, length: number, seed: number): number {
+  return i % SPARSE_STRIDE === 0 || i >= length - SPARSE_TAIL ? seed + i : 0;
+}
+
+function fillSparse(data: Float64Array, seed: number): void {
+  for (let i = 0; i < data.length; i += SPARSE_STRIDE) data[i] = seed + i;
+  for (let i = data.length - SPARSE_TAIL; i < data.length; i++) data[i] = seed + i;
+}
+
+function checkSparse(data: Float64Array, seed: number, what: string): void {
+  for (let i = 0; i < data.length; i++) {
+    if (data[i] !== sparseValue(i, data.length, seed)) assert.fail(`${what}: element ${i} is ${data[i]}`);
+  }
+}
+
+async function object4(): Promise<void> {
+  const length = (4 * GiB + 256 * MiB) / 8;
+  // Numbers after the array are written and read past 2^32 in the message.
+  const after = Array.from({ length: 20 }, (_, i) => i + 0.5);
+  const status = new MPI.Status();
+  if (rank === 0) {
+    const data = new Float64Array(length);
+    fillSparse(data, 8);
+    await comm.send({ data, after, name: 'x' }, 1, 1);
+  } else {
+    await comm.probe(0, 1, status);
+    assert.ok(status.Get_count() > 4 * GiB + 256 * MiB, `probe count ${status.Get_count()}`);
+    const value = await comm.recv(0, 1) as { data: Float64Array; after: number[]; name: string };
+    assert.ok(value.data instanceof Float64Array);
+    assert.equal(value.data.length, length);
+    checkSparse(value.data, 8, 'object past 4 GiB');
+    assert.deepEqual(value.after, after);
+    assert.equal(value.name, 'x');
   }
 }
 
@@ -158,6 +210,7 @@ switch (phase) {
   case 'object': await object(); break;
   case 'bcast': await bcastObject(); break;
   case 'past4': await past4(); break;
+  case 'object4': await object4(); break;
   default: throw new Error(`unknown phase ${phase}`);
 }
 await comm.Barrier();

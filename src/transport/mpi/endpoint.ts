@@ -38,6 +38,7 @@
  * @module
  */
 
+import { type Bytes, bytesIn } from '../../buffer.js';
 import { ErrorClass, errors } from '../../errors.js';
 import { ANY_SOURCE, ANY_TAG, PROC_NULL } from '../../constants.js';
 import { basename, resolve } from 'node:path';
@@ -149,7 +150,7 @@ class RequestOperation implements Operation, PendingRequest {
  */
 class ObjectReceive implements Operation, PendingRequest, Poller {
   envelope: Envelope | undefined = undefined;
-  data: Uint8Array | undefined = undefined;
+  data: Bytes | undefined = undefined;
   error: Error | undefined = undefined;
   /** 'probing': not matched yet; 'receiving': matched, request `id` pending; 'done'. */
   state: 'probing' | 'receiving' | 'done' = 'probing';
@@ -183,7 +184,7 @@ class ObjectReceive implements Operation, PendingRequest, Poller {
   }
 
   /** Takes a message matched by MPI_Improbe (status block filled, receive started). */
-  accept(data: Uint8Array): void {
+  accept(data: Bytes): void {
     const st = this.ctx.status;
     this.data = data;
     this.envelope = { source: st[ST_SOURCE]!, tag: st[ST_TAG]!, byteLength: data.byteLength };
@@ -315,19 +316,20 @@ export class MpiPointToPoint implements MpiCommunicator {
   check(call: string): void {
     if (this.freed) throw errors.freedComm(call, this.name);
   }
-  isend(data: Uint8Array, dest: number, tag: number, sync: boolean): Operation {
+  isend(data: Bytes, dest: number, tag: number, sync: boolean): Operation {
     const call = sync ? 'Comm.Ssend' : 'Comm.Send';
     this.check(call);
     let rc: number;
     try {
-      rc = this.ctx.native.isend(this.handle, data, dest, tag, sync ? 1 : 0);
+      rc = data instanceof Uint8Array ? this.ctx.native.isend(this.handle, data, dest, tag, sync ? 1 : 0)
+        : this.ctx.native.isend(this.handle, data.covering(), dest, tag, sync ? 1 : 0, data.byteLength);
     } catch (e) {
       throw asMPIError(this.ctx.native, e, call, sync ? 'MPI_Issend' : 'MPI_Isend');
     }
     return new RequestOperation(this.ctx, rc, sync ? 'Ssend' : 'Send', dest, tag, data.byteLength);
   }
 
-  irecv(into: Uint8Array | undefined, source: number, tag: number): Operation {
+  irecv(into: Bytes | undefined, source: number, tag: number): Operation {
     this.check(into === undefined ? 'Comm.recv' : 'Comm.Recv');
     if (into === undefined) {
       const op = new ObjectReceive(this, source, tag);
@@ -340,7 +342,8 @@ export class MpiPointToPoint implements MpiCommunicator {
     }
     let rc: number;
     try {
-      rc = this.ctx.native.irecv(this.handle, into, source, tag);
+      rc = into instanceof Uint8Array ? this.ctx.native.irecv(this.handle, into, source, tag)
+        : this.ctx.native.irecv(this.handle, into.covering(), source, tag, into.byteLength);
     } catch (e) {
       throw asMPIError(this.ctx.native, e, 'Comm.Recv', 'MPI_Irecv');
     }
@@ -358,14 +361,16 @@ export class MpiPointToPoint implements MpiCommunicator {
     const native = this.ctx.native;
     const st = this.ctx.status;
     for (let guard = 0; op.state === 'probing' && guard < 1000; guard++) {
-      let data: Uint8Array | undefined;
+      let received: Uint8Array | Float64Array | undefined;
       try {
-        data = native.imrecv(this.handle, op.source, op.tag, microseconds);
+        received = native.imrecv(this.handle, op.source, op.tag, microseconds);
       } catch (e) {
         op.fail(asMPIError(native, e, 'Comm.recv', 'MPI_Improbe'));
         return;
       }
-      if (data === undefined) return;
+      if (received === undefined) return;
+      // Past 2^32 bytes the message comes in whole float64 words; the status has its length.
+      const data = received instanceof Uint8Array ? received : bytesIn(received.buffer, 0, statusBytes(st));
       if (st[ST_ID] === RC_ERROR) {
         // MPI_Improbe or MPI_Imrecv failed: the envelope is not trustworthy, so the error is op's.
         op.accept(data);

@@ -15,6 +15,7 @@
 import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import type { TypedArray } from '../../datatype.js';
 import { ErrorClass, type ErrorClassCode, errors, MPIError } from '../../errors.js';
 
 /** Returned by the starting functions: the operation completed; its status is in `statusBuffer`. */
@@ -75,13 +76,17 @@ export interface NativeMPI {
   /** `MPI_Get_version`: `[version, subversion]`. */
   readonly version: readonly [number, number];
 
-  isend(comm: number, data: Uint8Array, dest: number, tag: number, sync: number): number;
-  irecv(comm: number, into: Uint8Array, source: number, tag: number): number;
+  /** Sends `data`, or its first `bytes` bytes (a body past the longest Uint8Array, as a wider view). */
+  isend(comm: number, data: Uint8Array | TypedArray, dest: number, tag: number, sync: number, bytes?: number): number;
+  /** Receives into `into`, or its first `bytes` bytes (as for `isend`). */
+  irecv(comm: number, into: Uint8Array | TypedArray, source: number, tag: number, bytes?: number): number;
   /**
    * Matches (MPI_Improbe, repeated for up to `microseconds`) and receives a
-   * message of unknown size; undefined if none matches.
+   * message of unknown size; undefined if none matches. A message of 2^32
+   * bytes or more comes as a Float64Array rounded up to whole elements: its
+   * length is the status's count.
    */
-  imrecv(comm: number, source: number, tag: number, microseconds?: number): Uint8Array | undefined;
+  imrecv(comm: number, source: number, tag: number, microseconds?: number): Uint8Array | Float64Array | undefined;
   test(id: number): boolean;
   testSpin(id: number, microseconds: number): boolean;
   /**

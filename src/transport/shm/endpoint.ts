@@ -14,6 +14,7 @@
  * @module
  */
 
+import type { Bytes } from '../../buffer.js';
 import { UNDEFINED } from '../../constants.js';
 import { errors } from '../../errors.js';
 import {
@@ -64,11 +65,11 @@ class ShmPointToPoint implements PointToPoint {
     this.remoteRankOf = inverse(engine, remoteGroup);
   }
 
-  isend(data: Uint8Array, dest: number, tag: number, sync: boolean): Operation {
+  isend(data: Bytes, dest: number, tag: number, sync: boolean): Operation {
     return this.engine.isend(this.context, this.remoteGroup[dest]!, tag, data, sync, dest);
   }
 
-  irecv(into: Uint8Array | undefined, source: number, tag: number): Operation {
+  irecv(into: Bytes | undefined, source: number, tag: number): Operation {
     return this.engine.irecv(this.context, source === ANY ? ANY : this.remoteGroup[source]!, tag, into, this.remoteRankOf,
       source);
   }

@@ -13,7 +13,8 @@
  * waits for the receiver exactly as in a real MPI: in place when it is in a
  * heap arena (`MPI.alloc`), else streamed through a staging ring in the
  * sender's arena (pipeline.ts). A receive whose buffer is too small fails
- * with `ERR_TRUNCATE` and leaves the message queued.
+ * with `ERR_TRUNCATE` and leaves the message queued. Rendezvous bodies longer
+ * than the longest `Uint8Array` (Node 20) are segmented bytes (`buffer.ts`).
  *
  * A record that does not fit its ring waits in a per-destination outbox. The
  * outbox and unfinished pipes move on from the event loop too, whatever the
@@ -26,6 +27,7 @@
  * @module
  */
 
+import { allocateBytes, type Bytes, bytesIn, copyBytes, prefixOf, SegmentedBytes } from '../../buffer.js';
 import { errors } from '../../errors.js';
 import { hasOtherWork } from '../event_loop.js';
 import type { Envelope, Operation } from '../transport.js';
@@ -121,7 +123,7 @@ interface Waiter {
 abstract class ShmOperation implements Operation, Waitable {
   done = false;
   envelope: Envelope | undefined = undefined;
-  data: Uint8Array | undefined = undefined;
+  data: Bytes | undefined = undefined;
   error: Error | undefined = undefined;
   /** The collective call this operation is part of, if any (see `Operation.within`). */
   within: { readonly text: string } | undefined = undefined;
@@ -164,7 +166,7 @@ export class SendOperation extends ShmOperation {
 /** A posted receive. */
 export class RecvOperation extends ShmOperation {
   constructor(engine: ShmEngine, readonly context: number, readonly source: number, readonly tag: number,
-    readonly into: Uint8Array | undefined, readonly rankOf: Int32Array, private readonly sourceLabel: number) {
+    readonly into: Bytes | undefined, readonly rankOf: Int32Array, private readonly sourceLabel: number) {
     super(engine);
   }
 
@@ -287,19 +289,19 @@ export class ShmEngine {
   /**
    * Starts a send to world rank `dest`. Small data is copied into the ring;
    * large data is read in place from a heap arena, or else streamed through
-   * a staging pipe.
+   * a staging pipe. (Eager data, at most the ring's size, is always one view.)
    */
-  isend(context: number, dest: number, tag: number, data: Uint8Array, sync: boolean, destLabel: number): SendOperation {
+  isend(context: number, dest: number, tag: number, data: Bytes, sync: boolean, destLabel: number): SendOperation {
     const bytes = data.byteLength;
     if (bytes <= this.eagerLimit && !sync) {
-      this.inject(dest, Kind.EAGER, context, tag, bytes, 0, 0, 0, data);
+      this.inject(dest, Kind.EAGER, context, tag, bytes, 0, 0, 0, data as Uint8Array);
       return this.sent;
     }
     const op = new SendOperation(this, dest, tag, bytes, sync, destLabel);
     if (bytes <= this.eagerLimit) {
       const request = this.nextRequest++;
       this.awaitingFin.set(request, op);
-      this.inject(dest, Kind.EAGER_SYNC, context, tag, bytes, request, 0, 0, data);
+      this.inject(dest, Kind.EAGER_SYNC, context, tag, bytes, request, 0, 0, data as Uint8Array);
       return op;
     }
     const request = this.nextRequest++;
@@ -402,7 +404,7 @@ export class ShmEngine {
    * Posts a receive on `context` from world rank `source` (or ANY). `rankOf`
    * maps world ranks to the communicator's, for the envelope.
    */
-  irecv(context: number, source: number, tag: number, into: Uint8Array | undefined, rankOf: Int32Array,
+  irecv(context: number, source: number, tag: number, into: Bytes | undefined, rankOf: Int32Array,
     sourceLabel: number): RecvOperation {
     const op = new RecvOperation(this, context, source, tag, into, rankOf, sourceLabel);
     this.poll();
@@ -452,7 +454,7 @@ export class ShmEngine {
    * buffer is too small: the receive fails and the message stays queued.
    */
   private deliver(op: RecvOperation, source: number, tag: number, kind: number, bytes: number, request: number,
-    memory: Uint8Array, offset: number): boolean {
+    memory: Bytes, offset: number): boolean {
     const into = op.into;
     if (into !== undefined && bytes > into.byteLength) {
       op.error = errors.truncate('Comm.Recv', op.rankOf[source]!, tag, into.byteLength, bytes,
@@ -461,7 +463,7 @@ export class ShmEngine {
       return false;
     }
     if (kind === Kind.PIPE) {
-      const target = into === undefined ? new Uint8Array(bytes) : into.subarray(0, bytes);
+      const target = into === undefined ? allocateBytes(bytes) : prefixOf(into, bytes);
       const pipe = new InboundPipe(memory.buffer as SharedArrayBuffer, memory.byteOffset + offset, target,
         () => this.wakeIfAsleep(source));
       pipe.drain();
@@ -473,7 +475,11 @@ export class ShmEngine {
       }
       return true;
     }
-    if (into === undefined) op.data = memory.slice(offset, offset + bytes);
+    if (memory instanceof SegmentedBytes || into instanceof SegmentedBytes) {
+      const target = into ?? allocateBytes(bytes);
+      copyBytes(target, 0, memory, offset, bytes);
+      if (into === undefined) op.data = target;
+    } else if (into === undefined) op.data = memory.slice(offset, offset + bytes);
     else if (bytes <= SMALL_COPY) for (let i = 0; i < bytes; i++) into[i] = memory[offset + i]!;
     else into.set(memory.subarray(offset, offset + bytes));
     op.complete(source, tag, bytes);
@@ -486,10 +492,10 @@ export class ShmEngine {
   /**
    * The heap memory of a rendezvous message: its data (RTS), or its pipe (PIPE).
    * A view per message rather than one per heap: a heap can be larger than
-   * the largest Uint8Array.
+   * the largest Uint8Array, and so can the message (then it is segmented).
    */
-  private rendezvousMemory(kind: number, arena: number, offset: number, bytes: number): Uint8Array {
-    return new Uint8Array(this.heaps[arena]!, offset, kind === Kind.PIPE ? OutboundPipe.heapBytes(bytes) : bytes);
+  private rendezvousMemory(kind: number, arena: number, offset: number, bytes: number): Bytes {
+    return bytesIn(this.heaps[arena]!, offset, kind === Kind.PIPE ? OutboundPipe.heapBytes(bytes) : bytes);
   }
 
   /** Completes a pipelined receive and tells the sender. */

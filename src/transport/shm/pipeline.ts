@@ -20,8 +20,14 @@
  * the ring's capacity, so {@link pipeDistance} recovers it from the two
  * wrapped values.
  *
+ * The message and the target may be segmented bytes (longer than the longest
+ * `Uint8Array`, `buffer.ts`): each chunk is then copied through a view of its
+ * own, at most a ring long.
+ *
  * @module
  */
+
+import type { Bytes } from '../../buffer.js';
 
 /** Bytes the staging ring of a pipelined message holds at most. */
 export const PIPE_BYTES = 1024 * 1024;
@@ -56,7 +62,7 @@ export class OutboundPipe {
    * @param heap - the sender's arena; the pipe's header line starts at `offset`
    * @param wake - wakes the receiver if it sleeps
    */
-  constructor(private readonly data: Uint8Array, heap: SharedArrayBuffer, offset: number,
+  constructor(private readonly data: Bytes, heap: SharedArrayBuffer, offset: number,
     private readonly wake: () => void) {
     this.capacity = Math.min(data.byteLength, PIPE_BYTES);
     this.words = new Int32Array(heap, offset, PIPE_HEADER_BYTES / 4);
@@ -106,7 +112,7 @@ export class InboundPipe {
    * @param target - where the message goes: exactly its length
    * @param wake - wakes the sender if it sleeps
    */
-  constructor(heap: SharedArrayBuffer, offset: number, readonly target: Uint8Array, private readonly wake: () => void) {
+  constructor(heap: SharedArrayBuffer, offset: number, readonly target: Bytes, private readonly wake: () => void) {
     this.capacity = Math.min(target.byteLength, PIPE_BYTES);
     this.words = new Int32Array(heap, offset, PIPE_HEADER_BYTES / 4);
     this.ring = new Uint8Array(heap, offset + PIPE_HEADER_BYTES, this.capacity);
@@ -125,7 +131,9 @@ export class InboundPipe {
     while (this.consumed < filled) {
       const at = this.consumed % capacity;
       const length = Math.min(filled - this.consumed, capacity - at);
-      target.set(ring.subarray(at, at + length), this.consumed);
+      const chunk = ring.subarray(at, at + length);
+      if (target instanceof Uint8Array) target.set(chunk, this.consumed);
+      else target.subarray(this.consumed, this.consumed + length).set(chunk);
       this.consumed += length;
       Atomics.store(words, PipeWord.CONSUMED, this.consumed);
       this.wake();
