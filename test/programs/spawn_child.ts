@@ -1,4 +1,4 @@
-// Started by spawn_parent.ts through Spawn: finds its parents and answers them.
+// Started by test/conformance/spawn.ts through Spawn: finds its parents and answers them.
 import assert from 'node:assert/strict';
 import { MPI } from 'mpi4ts';
 

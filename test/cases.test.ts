@@ -1,0 +1,48 @@
+// The conformance runner (test/conformance/cases.ts): a failing case names
+// itself and the rank, does not hide the cases after it, does not leave the
+// ranks that waited for the failed one stuck, and fails the job; a case that
+// checks nothing fails; a deadlocked case is named by the last `case` line
+// and by the deadlock report.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { summaryOf } from './helpers/conformance.js';
+import { launch, linesStartingWith } from './helpers/launch.js';
+
+const PROGRAM = 'test/programs/cases_runner.ts';
+
+describe('conformance runner', () => {
+  it('reports a case that fails on one rank and goes on with the next, at 2 and 4 ranks', async () => {
+    for (const ranks of [2, 4]) {
+      const result = await launch(PROGRAM, ranks, ['fail'], { timeoutMs: 30_000 });
+      assert.equal(result.code, 1, result.stderr);
+      assert.deepEqual(summaryOf(result), {
+        chapter: 'runner', ranks, passed: ['before', 'after'], failed: ['rank 1 fails while the others wait for it'],
+        skipped: ['needs more ranks than any job of this test (needs 1000 ranks)'],
+      });
+      assert.deepEqual(linesStartingWith(result.stdout, 'FAILED'),
+        ['FAILED runner/rank 1 fails while the others wait for it on rank 1: Error: rank 1 gives up']);
+      assert.match(result.stdout, /^runner: 2 passed, 1 failed: rank 1 fails while the others wait for it, 1 skipped: .* \(\d ranks\)$/m);
+      assert.deepEqual(linesStartingWith(result.stdout, 'case '),
+        ['case runner/after', 'case runner/before', 'case runner/rank 1 fails while the others wait for it']);
+    }
+  });
+
+  it('fails a case that makes no check on any rank', async () => {
+    const result = await launch(PROGRAM, 2, ['empty'], { timeoutMs: 30_000 });
+    assert.equal(result.code, 1, result.stderr);
+    assert.deepEqual(summaryOf(result)?.failed, ['checks nothing']);
+    assert.deepEqual(summaryOf(result)?.passed, ['after']);
+    assert.match(result.stdout, /^FAILED runner\/checks nothing: made no checks on any rank$/m);
+  });
+
+  it('names a case in which every rank waits: the last case line, and the communicator in the deadlock report', async () => {
+    const result = await launch(PROGRAM, 3, ['deadlock'], { timeoutMs: 30_000 });
+    assert.equal(result.code, 3, result.stderr);
+    assert.equal(summaryOf(result), undefined);
+    const name = 'runner/rank 0 waits for a message nobody sends, the others in a barrier';
+    assert.equal(linesStartingWith(result.stdout, 'case ').pop(), `case ${name}`);
+    assert.match(result.stderr, /deadlock: every rank is blocked/);
+    assert.match(result.stderr, /rank 0: blocked in .*Recv\(source=ANY_SOURCE, tag=99\)/);
+    for (const rank of [1, 2]) assert.match(result.stderr, new RegExp(`rank ${rank}: blocked in .*Barrier\\(\\) on ${name}`));
+  });
+});
