@@ -469,7 +469,8 @@ const cases: Case[] = [
         clearInterval(timer);
         const waited = performance.now() - t0;
         check.ok(waited >= 50, `Ssend returned after ${waited.toFixed(1)} ms, before the receiver posted (100 ms)`);
-        check.ok(ticks >= 5, `the event loop ran only ${ticks} timer ticks while waiting`);
+        // About 20 ticks on a quiet machine; a wait that holds the thread gives none or one.
+        check.ok(ticks >= 3, `the event loop ran only ${ticks} timer ticks while waiting`);
       } else {
         await sleep(100);
         const into = new Uint8Array(8);

@@ -16,5 +16,6 @@ assert.equal(await parent.recv(0, 7), comm.rank * comm.rank);
 const merged = await parent.Merge(true);
 assert.equal(merged.rank, parent.remote_size + comm.rank);
 assert.equal(await merged.allreduce(1), merged.size);
+merged.Free();
 await parent.Disconnect();
 console.log(`child ${comm.rank} of ${comm.size} ok`);
