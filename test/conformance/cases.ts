@@ -21,8 +21,8 @@
  * (a real deadlock). No MPI call can be cancelled, so the job ends with the
  * transport's deadlock report; the last `case` line says where.
  *
- * Rank 0 then prints one line per failure (`FAILED <chapter>/<name> on rank r:
- * <error>`), the summary (`<chapter>: N passed, M failed: names`) and the same
+ * Rank 0 prints `passed <chapter>/<name>: <n> checks` (over all ranks) or one
+ * line per failure (`FAILED <chapter>/<name> on rank r: <error>`); at the end the summary (`<chapter>: N passed, M failed: names`) and the same
  * as JSON (`summary {...}`) for the test harness. The job exits with status 1
  * if any case failed on any rank.
  *
@@ -192,6 +192,7 @@ export async function runCases(chapter: string, cases: readonly Case[]): Promise
       if (rank === 0) for (const f of failures) console.log(`FAILED ${chapter}/${c.name} on rank ${f.rank}: ${f.error}`);
     } else {
       summary.passed.push(c.name);
+      if (rank === 0) console.log(`passed ${chapter}/${c.name}: ${checks} checks`);
       comm.Free();
     }
   }

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { type Intracomm, MPI, type Request } from 'mpi4ts';
@@ -469,8 +470,11 @@ const cases: Case[] = [
         clearInterval(timer);
         const waited = performance.now() - t0;
         check.ok(waited >= 50, `Ssend returned after ${waited.toFixed(1)} ms, before the receiver posted (100 ms)`);
-        // About 20 ticks on a quiet machine; a wait that holds the thread gives none or one.
-        check.ok(ticks >= 3, `the event loop ran only ${ticks} timer ticks while waiting`);
+        // About 20 ticks on a quiet machine; a wait that holds the thread gives none or one. With more ranks
+        // than cores the count says little (under mpiexec with TCP only, 4 ranks on 2 cores, it has been 0).
+        if (comm.size <= availableParallelism()) {
+          check.ok(ticks >= 3, `the event loop ran only ${ticks} timer ticks while waiting`);
+        }
       } else {
         await sleep(100);
         const into = new Uint8Array(8);
