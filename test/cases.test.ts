@@ -1,8 +1,8 @@
 // The conformance runner (test/conformance/cases.ts): a failing case names
-// itself and the rank, does not hide the cases after it, does not leave the
-// ranks that waited for the failed one stuck, and fails the job; a case that
-// checks nothing fails; a deadlocked case is named by the last `case` line
-// and by the deadlock report.
+// itself and the rank, does not hide the cases after it, and fails the job; a
+// case that checks nothing fails; a case in which ranks wait forever (for a
+// peer that failed, or for each other) is named by the last `case` line, the
+// failed rank's `FAILED` line and the deadlock report.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { summaryOf } from './helpers/conformance.js';
@@ -16,15 +16,28 @@ describe('conformance runner', () => {
       const result = await launch(PROGRAM, ranks, ['fail'], { timeoutMs: 30_000 });
       assert.equal(result.code, 1, result.stderr);
       assert.deepEqual(summaryOf(result), {
-        chapter: 'runner', ranks, passed: ['before', 'after'], failed: ['rank 1 fails while the others wait for it'],
+        chapter: 'runner', ranks, passed: ['before', 'after'], failed: ['rank 1 sees a wrong value'],
         skipped: ['needs more ranks than any job of this test (needs 1000 ranks)'],
       });
-      assert.deepEqual(linesStartingWith(result.stdout, 'FAILED'),
-        ['FAILED runner/rank 1 fails while the others wait for it on rank 1: Error: rank 1 gives up']);
-      assert.match(result.stdout, /^runner: 2 passed, 1 failed: rank 1 fails while the others wait for it, 1 skipped: .* \(\d ranks\)$/m);
+      const failed = linesStartingWith(result.stdout, 'FAILED');
+      assert.equal(failed.length, 1, result.stdout);
+      assert.match(failed[0]!, /^FAILED runner\/rank 1 sees a wrong value on rank 1: AssertionError/);
+      assert.match(result.stdout, /^runner: 2 passed, 1 failed: rank 1 sees a wrong value, 1 skipped: .* \(\d ranks\)$/m);
       assert.deepEqual(linesStartingWith(result.stdout, 'case '),
-        ['case runner/after', 'case runner/before', 'case runner/rank 1 fails while the others wait for it']);
+        ['case runner/after', 'case runner/before', 'case runner/rank 1 sees a wrong value']);
+      assert.deepEqual(linesStartingWith(result.stdout, 'passed '), ['passed runner/after: ' + ranks + ' checks',
+        'passed runner/before: ' + ranks + ' checks']);
     }
+  });
+
+  it('names a case whose ranks wait for a peer that failed: its FAILED line, the case line, the deadlock report', async () => {
+    const result = await launch(PROGRAM, 3, ['stuck'], { timeoutMs: 30_000 });
+    assert.equal(result.code, 3, result.stderr);
+    assert.equal(summaryOf(result), undefined);
+    assert.deepEqual(linesStartingWith(result.stdout, 'FAILED'),
+      ['FAILED runner/rank 1 fails while the others wait for it on rank 1: Error: rank 1 gives up']);
+    assert.equal(linesStartingWith(result.stdout, 'case ').pop(), 'case runner/rank 1 fails while the others wait for it');
+    assert.match(result.stderr, /rank 0: blocked in .*Barrier\(\) on runner\/rank 1 fails while the others wait for it/);
   });
 
   it('fails a case that makes no check on any rank', async () => {

@@ -10,21 +10,25 @@
  *    ends in a deadlock report or a crash names the case it was in;
  * 2. the case runs on its own `Dup` of `COMM_WORLD`, named after the case (a
  *    deadlock report names the communicator of a blocked collective);
- * 3. each rank sends its outcome to every other rank on a control
- *    communicator, and receives theirs: that exchange is the agreement on
- *    the case's result. A rank that fails sends its outcome at once; a rank
- *    still inside the case when a peer's failure arrives abandons the case
- *    (its pending calls stay on the case's communicator, never used again), so
- *    a peer that failed cannot leave the others waiting for it.
+ * 3. each rank that fails prints `FAILED <chapter>/<name> on rank r: <error>`
+ *    at once; then every rank sends its outcome to every other rank on a
+ *    control communicator and receives theirs: that exchange is the agreement
+ *    on the case's result, and the next case starts on a fresh communicator
+ *    whatever the last one left behind.
  *
- * What cannot be recovered: a case in which every rank waits and none fails
- * (a real deadlock). No MPI call can be cancelled, so the job ends with the
- * transport's deadlock report; the last `case` line says where.
+ * What cannot be recovered: a case in which ranks wait for each other forever,
+ * because of a bug or because a peer failed while they waited for it. No MPI
+ * call can be cancelled, so the job ends with the transport's deadlock report;
+ * the last `case` line and the `FAILED` line of the rank that failed say where.
+ * (A rank could stop waiting for a case once a peer reports a failure, if it
+ * waited for the peers' outcomes while the case ran; on shm such a pending
+ * wait can stall the case's own large or many-step collectives, so the
+ * outcomes are waited for only after the case.)
  *
- * Rank 0 prints `passed <chapter>/<name>: <n> checks` (over all ranks) or one
- * line per failure (`FAILED <chapter>/<name> on rank r: <error>`); at the end the summary (`<chapter>: N passed, M failed: names`) and the same
- * as JSON (`summary {...}`) for the test harness. The job exits with status 1
- * if any case failed on any rank.
+ * Rank 0 prints `passed <chapter>/<name>: <n> checks` (over all ranks) for a
+ * case that passed; at the end the summary (`<chapter>: N passed, M failed:
+ * names`) and the same as JSON (`summary {...}`) for the test harness. The job
+ * exits with status 1 if any case failed on any rank.
  *
  * @module
  */
@@ -113,8 +117,7 @@ export const sleep = (ms: number): Promise<void> => new Promise((resolve) => set
 /** How a case ended on one rank. */
 type Outcome =
   | { readonly status: 'passed'; readonly checks: number }
-  | { readonly status: 'failed'; readonly error: string }
-  | { readonly status: 'abandoned'; readonly because: number };
+  | { readonly status: 'failed'; readonly error: string };
 
 /** What the harness reads: the `summary` line's JSON. */
 export interface Summary {
@@ -167,18 +170,16 @@ export async function runCases(chapter: string, cases: readonly Case[]): Promise
     if (rank === 0) console.log(`case ${chapter}/${c.name}`);
     const comm = await world.Dup();
     comm.Set_name(`${chapter}/${c.name}`);
-    // Post the receives of the peers' outcomes first: a peer's failure ends this rank's wait for the body.
-    const theirs = peers.map((peer) => control.irecv(peer, index).wait() as Promise<Outcome>);
-    const peerFailed = new Promise<Outcome>((resolve) => {
-      theirs.forEach((outcome, i) => void outcome.then((o) => {
-        if (o.status === 'failed') resolve({ status: 'abandoned', because: peers[i]! });
-      }));
-    });
-    const mine = await Promise.race([runBody(c, comm), peerFailed]);
+    // The peers' outcomes are posted now and waited for after the body: a wait pending on the shm transport
+    // while the case runs can stall the case's own collectives (see the module header).
+    const theirs = peers.map((peer) => control.irecv(peer, index));
+    const mine = await runBody(c, comm);
+    // Said at once by the rank it happened on, in case the peers now wait for this rank forever.
+    if (mine.status === 'failed') console.log(`FAILED ${chapter}/${c.name} on rank ${rank}: ${mine.error}`);
     const sends = peers.map((peer) => control.isend(mine, peer, index));
     const outcomes: Outcome[] = [];
     outcomes[rank] = mine;
-    (await Promise.all(theirs)).forEach((o, i) => { outcomes[peers[i]!] = o; });
+    (await MPI.Request.waitall(theirs)).forEach((o, i) => { outcomes[peers[i]!] = o as Outcome; });
     await MPI.Request.waitall(sends);
 
     const failures = outcomes.flatMap((o, r) => (o.status === 'failed' ? [{ rank: r, error: o.error }] : []));
@@ -189,7 +190,6 @@ export async function runCases(chapter: string, cases: readonly Case[]): Promise
       if (rank === 0) console.log(`FAILED ${chapter}/${c.name}: made no checks on any rank`);
     } else if (failures.length > 0) {
       summary.failed.push(c.name);
-      if (rank === 0) for (const f of failures) console.log(`FAILED ${chapter}/${c.name} on rank ${f.rank}: ${f.error}`);
     } else {
       summary.passed.push(c.name);
       if (rank === 0) console.log(`passed ${chapter}/${c.name}: ${checks} checks`);
