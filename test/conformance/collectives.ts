@@ -254,9 +254,9 @@ const cases: Case[] = [
     },
   },
   {
-    name: 'Bcast of 0 bytes to 300 kB from several roots, and of [buf, count, datatype]',
+    name: 'Bcast of 0 bytes to 1 MiB from several roots, and of [buf, count, datatype]',
     run: async (comm) => {
-      for (const n of [0, 1, 1000, 70_000, 300_000]) {
+      for (const n of [0, 1, 1000, 70_000, 300_000, 1 << 20]) {
         for (const root of roots) {
           const buf = rank === root ? block(root, n) : new Uint8Array(n);
           await comm.Bcast(buf, root);
