@@ -1,19 +1,52 @@
 // Communicators, groups, topologies, intercommunicators and dynamic
-// processes on the shm transport, at several rank counts.
+// processes on the shm transport: their conformance chapters at several rank
+// counts, and Spawn beyond the job's room.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { assertAllPassed, summaryOf } from './helpers/conformance.js';
 import { launch, linesStartingWith } from './helpers/launch.js';
 
-describe('communicators conformance', () => {
+describe('communicators conformance (test/conformance/communicators.ts)', () => {
   for (const ranks of [2, 3, 4, 6]) {
-    it(`passes with ${ranks} ranks`, async () => {
+    it(`passes every case with ${ranks} ranks`, async () => {
       const result = await launch('test/conformance/communicators.ts', ranks);
+      assertAllPassed(result, 'communicators', ranks);
       assert.equal(result.stderr, '');
-      assert.equal(result.code, 0);
-      assert.deepEqual(linesStartingWith(result.stdout, 'communicators ok'),
-        Array.from({ length: ranks }, (_, r) => `communicators ok ${r}`).sort());
     });
   }
+});
+
+describe('topology conformance (test/conformance/topology.ts)', () => {
+  for (const ranks of [1, 2, 3, 4, 6]) {
+    it(`passes every case with ${ranks} rank${ranks > 1 ? 's' : ''}`, async () => {
+      const result = await launch('test/conformance/topology.ts', ranks);
+      assertAllPassed(result, 'topology', ranks);
+      assert.equal(result.stderr, '');
+    });
+  }
+});
+
+describe('dynamic processes (test/conformance/spawn.ts)', () => {
+  it('spawns 5 children from a 1-rank job, which check their side', async () => {
+    const result = await launch('test/conformance/spawn.ts', 1, ['5']);
+    assertAllPassed(result, 'spawn', 1);
+    assert.equal(result.stderr, '');
+    assert.deepEqual(linesStartingWith(result.stdout, 'child'), [0, 1, 2, 3, 4].map((r) => `child ${r} of 5 ok`));
+  });
+
+  it('spawns 3 children from a 2-rank job', async () => {
+    const result = await launch('test/conformance/spawn.ts', 2, ['3']);
+    assertAllPassed(result, 'spawn', 2);
+    assert.deepEqual(linesStartingWith(result.stdout, 'child'), [0, 1, 2].map((r) => `child ${r} of 3 ok`));
+  });
+
+  it('fails with ERR_SPAWN when the job has no room left', async () => {
+    const result = await launch('test/conformance/spawn.ts', 1, ['5'], { launcherArgs: ['--universe-size', '3'] });
+    assert.equal(result.code, 1);
+    assert.deepEqual(summaryOf(result)?.failed, ['Spawn: Bcast, bcast and gather across, point-to-point to each child, Merge, Disconnect']);
+    assert.match(result.stdout, /FAILED spawn\/Spawn: .* on rank 0: MPIError: rank 0: Comm\.Spawn: the job has room for 3 ranks and 1 are taken/);
+    assert.equal(linesStartingWith(result.stdout, 'child').length, 0);
+  });
 });
 
 describe('mismatched intercommunicator collectives', () => {
@@ -32,27 +65,4 @@ describe('mismatched intercommunicator collectives', () => {
       assert.doesNotMatch(result.stdout, /not detected/);
     });
   }
-});
-
-describe('dynamic processes', () => {
-  it('spawns 5 children from a 1-rank job and broadcasts across the intercommunicator', async () => {
-    const result = await launch('test/programs/spawn_parent.ts', 1, ['5']);
-    assert.equal(result.stderr, '');
-    assert.equal(result.code, 0);
-    assert.deepEqual(linesStartingWith(result.stdout, 'parent'), ['parent 0 ok with 5 children']);
-    assert.deepEqual(linesStartingWith(result.stdout, 'child'), [0, 1, 2, 3, 4].map((r) => `child ${r} of 5 ok`));
-  });
-
-  it('spawns from a 2-rank job', async () => {
-    const result = await launch('test/programs/spawn_parent.ts', 2, ['3']);
-    assert.equal(result.code, 0, result.stderr);
-    assert.equal(linesStartingWith(result.stdout, 'parent').length, 2);
-    assert.equal(linesStartingWith(result.stdout, 'child').length, 3);
-  });
-
-  it('fails with ERR_SPAWN when the job has no room left', async () => {
-    const result = await launch('test/programs/spawn_parent.ts', 1, ['5'], { launcherArgs: ['--universe-size', '3'] });
-    assert.equal(result.code, 1);
-    assert.match(result.stderr, /MPIError: rank 0: Comm\.Spawn: the job has room for 3 ranks and 1 are taken/);
-  });
 });

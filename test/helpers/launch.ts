@@ -14,16 +14,27 @@ export interface JobResult {
   ms: number;
 }
 
-/** Runs `command args...` in the repository's root; kills it after `timeoutMs` (default 120 s). */
+/**
+ * Runs `command args...` in the repository's root; after `timeoutMs` (default 120 s) kills it and every
+ * process it started (its process group: mpiexec's ranks and the children they spawned).
+ */
 export function runCommand(command: string, args: readonly string[],
   options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<JobResult> {
   const started = Date.now();
-  const child = spawn(command, args, { cwd: root, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, {
+    cwd: root, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
-  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+  const timer = setTimeout(() => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      child.kill('SIGKILL'); // the group is gone already, or was never made
+    }
+  }, options.timeoutMs ?? 120_000);
   return new Promise((resolve) => {
     child.on('close', (code, signal) => {
       clearTimeout(timer);

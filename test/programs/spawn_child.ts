@@ -1,4 +1,4 @@
-// Started by spawn_parent.ts through Spawn: finds its parents and answers them.
+// Started by test/conformance/spawn.ts through Spawn: finds its parents and answers them.
 import assert from 'node:assert/strict';
 import { MPI } from 'mpi4ts';
 
@@ -16,5 +16,6 @@ assert.equal(await parent.recv(0, 7), comm.rank * comm.rank);
 const merged = await parent.Merge(true);
 assert.equal(merged.rank, parent.remote_size + comm.rank);
 assert.equal(await merged.allreduce(1), merged.size);
+merged.Free();
 await parent.Disconnect();
 console.log(`child ${comm.rank} of ${comm.size} ok`);

@@ -1,0 +1,399 @@
+/**
+ * Unit tests of the shm transport's shared memory, on the built modules and in
+ * one thread: the job layout (nothing overlaps), the record ring (wrap-around
+ * with padding, a full ring that refuses records and stays intact, records at,
+ * just below and past the eager limit), the heap arena's allocator (first fit,
+ * alignment, merging of freed neighbours, random patterns against a model),
+ * the staging pipe (messages shorter and longer than its ring, counters past
+ * 2^32), and which protocol an engine picks by size. No multi-GiB allocation:
+ * the pipe's 4 GiB message is made up as it streams. The ring positions past
+ * 2^31 and 2^32 and the pipe's counter arithmetic are in wide_counts.test.ts.
+ *
+ * Run: `npm run build && node --import tsx --test test/shm_memory.test.ts`
+ *
+ * @module
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { ShmEngine } from '../dist/transport/shm/engine.js';
+import { HeapArena } from '../dist/transport/shm/heap.js';
+import {
+  COLLECTIVE_SLOTS, DIRECT_SOURCES, Global, type JobMemory, RANK_WORDS, RING_HEADER_BYTES, WAIT_TEXT_BYTES,
+  allocateJobMemory, collectiveSlotBase, maskBase, maskWords, rankBase, ringOffset, waitTextOffset,
+} from '../dist/transport/shm/layout.js';
+import { InboundPipe, OutboundPipe, PIPE_BYTES, PIPE_HEADER_BYTES } from '../dist/transport/shm/pipeline.js';
+import { Kind, RECORD_HEADER_BYTES, Ring, Word } from '../dist/transport/shm/ring.js';
+
+/** A producer and a consumer over one ring of `capacity` bytes of its own memory. */
+function ringPair(capacity: number): { producer: Ring; consumer: Ring } {
+  const memory = new SharedArrayBuffer(RING_HEADER_BYTES + capacity);
+  const words = new Int32Array(memory);
+  const bytes = new Uint8Array(memory);
+  return { producer: new Ring(words, bytes, 0, capacity), consumer: new Ring(words, bytes, 0, capacity) };
+}
+
+/** `n` bytes whose values depend on `seed`. */
+function pattern(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = (i * 31 + seed * 7 + (i >> 8)) & 0xff;
+  return out;
+}
+
+/** Takes the next record off `consumer`: its kind, tag and payload (a copy); undefined when the ring is empty. */
+function take(consumer: Ring): { kind: number; tag: number; payload: Uint8Array } | undefined {
+  const at = consumer.peek();
+  if (at < 0) return undefined;
+  const w = at >> 2;
+  const kind = consumer.words[w + Word.KIND]!;
+  const tag = consumer.words[w + Word.TAG]!;
+  const length = kind === Kind.EAGER || kind === Kind.EAGER_SYNC ? consumer.words[w + Word.PAYLOAD]! : 0;
+  const payload = consumer.bytes.slice(at + RECORD_HEADER_BYTES, at + RECORD_HEADER_BYTES + length);
+  consumer.release(at);
+  return { kind, tag, payload };
+}
+
+describe('job layout', () => {
+  for (const size of [1, 2, 5, 31, 32, 40]) {
+    it(`places every word of a ${size}-rank job once, inside the control block`, () => {
+      const memory = allocateJobMemory(size, { eagerLimit: 64 * 1024, heapBytes: 4096 });
+      const controlWords = memory.control.byteLength / 4;
+      // [first word, words] of every area: rank lines, pending-rings masks, wait texts, collective slots.
+      const areas: [string, number, number][] = [['globals', 0, rankBase(0)]];
+      for (let r = 0; r < size; r++) {
+        areas.push([`rank ${r}`, rankBase(r), RANK_WORDS]);
+        if (maskWords(size) > 0) areas.push([`mask ${r}`, maskBase(size, r), maskWords(size)]);
+        areas.push([`wait text ${r}`, waitTextOffset(size, r) / 4, WAIT_TEXT_BYTES / 4]);
+      }
+      for (let s = 0; s < COLLECTIVE_SLOTS; s++) {
+        areas.push([`slot ${s}`, collectiveSlotBase(size, s), collectiveSlotBase(size, s + 1) - collectiveSlotBase(size, s)]);
+      }
+      areas.sort((a, b) => a[1] - b[1]);
+      for (let i = 1; i < areas.length; i++) {
+        const [name, start, words] = areas[i - 1]!;
+        assert.ok(start + words <= areas[i]![1], `${name} overlaps ${areas[i]![0]}`);
+      }
+      const [lastName, lastStart, lastWords] = areas.at(-1)!;
+      assert.ok(lastStart + lastWords <= controlWords, `${lastName} ends past the control block`);
+      assert.equal(collectiveSlotBase(size, 0) % 16, 0, 'the collective slots start on a cache line');
+      assert.equal(maskWords(size), size <= DIRECT_SOURCES ? 0 : Math.ceil(size / 32));
+      assert.equal(new Int32Array(memory.control)[Global.NEXT_CONTEXT], 16, 'dynamic contexts start after WORLD and SELF');
+      assert.equal(memory.heaps.length, size);
+      assert.ok(memory.heaps.every((heap) => heap.byteLength === 4096));
+    });
+  }
+
+  it('gives every ordered pair of ranks a ring of its own, back to back', () => {
+    const size = 5;
+    const memory = allocateJobMemory(size, { eagerLimit: 1000, heapBytes: 64 });
+    const stride = RING_HEADER_BYTES + memory.ringCapacity;
+    const offsets = new Set<number>();
+    for (let source = 0; source < size; source++) {
+      for (let dest = 0; dest < size; dest++) {
+        const offset = ringOffset(memory, source, dest);
+        assert.equal(offset % stride, 0);
+        assert.ok(offset + stride <= memory.rings.byteLength);
+        offsets.add(offset);
+      }
+    }
+    assert.equal(offsets.size, size * size);
+    assert.equal(memory.rings.byteLength, size * size * stride);
+  });
+
+  it('sizes rings as a power of two that holds two records at the eager limit, at least 4 KiB', () => {
+    for (const eagerLimit of [0, 1, 100, 1984, 1985, 4096, 64 * 1024, 100_000, 1 << 20]) {
+      const { ringCapacity } = allocateJobMemory(1, { eagerLimit, heapBytes: 64 });
+      assert.equal(ringCapacity & (ringCapacity - 1), 0, `${ringCapacity} is a power of two`);
+      assert.ok(ringCapacity >= 4096);
+      assert.ok(ringCapacity >= 2 * (eagerLimit + 64), `eager limit ${eagerLimit}: ring of ${ringCapacity}`);
+      assert.ok(ringCapacity === 4096 || ringCapacity < 4 * (eagerLimit + 64), `eager limit ${eagerLimit}: no larger than needed`);
+    }
+  });
+
+  it('refuses a job of more ranks than the signal words can name', () => {
+    assert.throws(() => allocateJobMemory(DIRECT_SOURCES * 32 + 1, { eagerLimit: 64, heapBytes: 64 }), RangeError);
+  });
+});
+
+describe('record ring', () => {
+  it('is empty at first, and takes records of 8-byte-padded length', () => {
+    const { producer, consumer } = ringPair(4096);
+    assert.equal(consumer.peek(), -1);
+    assert.deepEqual([0, 1, 7, 8, 9, 64].map((n) => Ring.recordBytes(n)), [32, 40, 40, 40, 48, 96]);
+    assert.ok(producer.push(Kind.EAGER, 3, 9, 5, 0, 0, 0, Uint8Array.of(1, 2, 3, 4, 5)));
+    assert.deepEqual(take(consumer), { kind: Kind.EAGER, tag: 9, payload: Uint8Array.of(1, 2, 3, 4, 5) });
+    assert.equal(consumer.peek(), -1);
+  });
+
+  it('wraps records of every size around the end with padding, in order and intact', () => {
+    const capacity = 4096;
+    const { producer, consumer } = ringPair(capacity);
+    // Sizes that are not divisors of the ring, so that the wrap falls at every 8-byte position.
+    let sent = 0;
+    let received = 0;
+    for (let round = 0; round < 3000; round++) {
+      const n = (round * 37) % 700;
+      assert.ok(producer.push(Kind.EAGER, 1, sent, n, 0, 0, 0, pattern(n, sent)), `record ${sent} fits an emptied ring`);
+      sent++;
+      // Keep a few records in flight, so that the consumer lags behind the wrap.
+      while (sent - received > 3) {
+        const record = take(consumer)!;
+        assert.equal(record.tag, received);
+        assert.deepEqual(record.payload, pattern((received * 37) % 700, received), `record ${received}`);
+        received++;
+      }
+    }
+    while (received < sent) {
+      const record = take(consumer)!;
+      assert.equal(record.tag, received);
+      assert.deepEqual(record.payload, pattern((received * 37) % 700, received));
+      received++;
+    }
+    assert.equal(consumer.peek(), -1);
+  });
+
+  it('refuses a record when full, leaving what it holds intact, and takes it once the consumer frees room', () => {
+    const { producer, consumer } = ringPair(4096);
+    const n = 1000; // records of 1032 bytes: three fit with the zeroed word after the last, a fourth does not
+    let pushed = 0;
+    while (producer.push(Kind.EAGER, 1, pushed, n, 0, 0, 0, pattern(n, pushed))) pushed++;
+    assert.equal(pushed, 3);
+    assert.equal(producer.push(Kind.EAGER, 1, 99, n, 0, 0, 0, pattern(n, 99)), false, 'refused again');
+    assert.equal(producer.push(Kind.FIN, 1, 99, 0, 7, 0, 0, undefined), true, 'a control record still fits at the end');
+    producer.setProducerWaiting();
+    const first = take(consumer)!;
+    assert.deepEqual([first.tag, first.payload], [0, pattern(n, 0)]);
+    assert.equal(consumer.takeProducerWaiting(), true, 'the consumer sees that the producer waits');
+    assert.equal(consumer.takeProducerWaiting(), false, 'and clears the flag');
+    // The next record must wrap: the padding to the end and the record need more than the one record freed.
+    assert.equal(producer.push(Kind.EAGER, 1, 3, n, 0, 0, 0, pattern(n, 3)), false, 'no room for padding and record yet');
+    const second = take(consumer)!;
+    assert.deepEqual([second.tag, second.payload], [1, pattern(n, 1)]);
+    assert.ok(producer.push(Kind.EAGER, 1, 3, n, 0, 0, 0, pattern(n, 3)));
+    const rest = [take(consumer)!, take(consumer)!, take(consumer)!];
+    assert.deepEqual(rest.map((r) => [r.kind, r.tag]), [[Kind.EAGER, 2], [Kind.FIN, 99], [Kind.EAGER, 3]]);
+    assert.deepEqual(rest[0]!.payload, pattern(n, 2));
+    assert.deepEqual(rest[2]!.payload, pattern(n, 3));
+    assert.equal(consumer.peek(), -1);
+  });
+
+  for (const eagerLimit of [1000, 4096, 64 * 1024]) {
+    it(`of a job with eager limit ${eagerLimit}: an emptied ring takes a record at the limit wherever its head is`, () => {
+      const { ringCapacity } = allocateJobMemory(1, { eagerLimit, heapBytes: 64 });
+      const { producer, consumer } = ringPair(ringCapacity);
+      const limit = pattern(eagerLimit, 1);
+      const below = pattern(eagerLimit - 1, 2);
+      // Each round moves the head by an odd number of 8-byte steps, so the rounds start at as many different
+      // places of the ring as there are rounds: every place for small rings, a thousand for large ones.
+      const moved = Ring.recordBytes(eagerLimit) + Ring.recordBytes(eagerLimit - 1) + Ring.recordBytes(0);
+      const filler = new Uint8Array((moved / 8) % 2 === 1 ? 0 : 8);
+      const rounds = Math.min(ringCapacity / 8, 1000);
+      for (let round = 0; round < rounds; round++) {
+        for (const payload of [limit, below]) {
+          assert.ok(producer.push(Kind.EAGER, 1, payload.length, payload.length, 0, 0, 0, payload),
+            `a ${payload.length}-byte record in round ${round}`);
+          const record = take(consumer)!;
+          assert.equal(record.tag, payload.length);
+          assert.ok(Buffer.from(record.payload).equals(Buffer.from(payload)), `round ${round}: intact`);
+        }
+        assert.ok(producer.push(Kind.EAGER, 1, 0, filler.length, 0, 0, 0, filler));
+        take(consumer);
+      }
+      assert.equal(consumer.peek(), -1);
+    });
+  }
+});
+
+describe('heap arena', () => {
+  it('hands out 64-byte aligned blocks first fit, and -1 when full', () => {
+    const arena = new HeapArena(new SharedArrayBuffer(1024));
+    assert.deepEqual([1, 64, 65, 0].map((n) => arena.allocate(n)), [0, 64, 128, 256]);
+    assert.equal(arena.allocate(1024 - 320 + 1), -1, 'one byte more than is left');
+    assert.equal(arena.allocate(1024 - 320), 320, 'exactly what is left');
+    assert.equal(arena.allocate(1), -1);
+  });
+
+  it('merges a freed block with free neighbours on either side, and ignores unknown or repeated frees', () => {
+    const arena = new HeapArena(new SharedArrayBuffer(640));
+    const blocks = Array.from({ length: 5 }, () => arena.allocate(128));
+    assert.deepEqual(blocks, [0, 128, 256, 384, 512]);
+    arena.release(128);
+    arena.release(384);
+    assert.equal(arena.allocate(256), -1, 'two separate holes of 128 do not make 256');
+    arena.release(256); // merges with both neighbours: 128..512
+    arena.release(256); // already free: nothing happens
+    arena.release(7); // never allocated: nothing happens
+    assert.equal(arena.allocate(384), 128);
+    assert.equal(arena.allocate(1), -1);
+    arena.release(0);
+    arena.release(512);
+    arena.release(128);
+    assert.equal(arena.allocate(640), 0, 'all merged back into one block');
+  });
+
+  it('never overlaps blocks and gets back to one whole block, under random allocate and free patterns', () => {
+    const bytes = 1 << 16;
+    fc.assert(fc.property(fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 9000 }), fc.nat()), { maxLength: 200 }),
+      (steps) => {
+        const arena = new HeapArena(new SharedArrayBuffer(bytes));
+        const live = new Map<number, number>();
+        for (const [allocate, size, pick] of steps) {
+          if (allocate || live.size === 0) {
+            const offset = arena.allocate(size);
+            if (offset < 0) continue;
+            assert.equal(offset % 64, 0);
+            assert.ok(offset + size <= bytes);
+            for (const [other, otherSize] of live) {
+              assert.ok(offset + Math.max(size, 1) <= other || other + Math.max(otherSize, 1) <= offset,
+                `block ${offset}+${size} overlaps ${other}+${otherSize}`);
+            }
+            live.set(offset, size);
+          } else {
+            const offset = [...live.keys()][pick % live.size]!;
+            arena.release(offset);
+            live.delete(offset);
+          }
+        }
+        for (const offset of live.keys()) arena.release(offset);
+        assert.equal(arena.allocate(bytes), 0, 'everything freed merges back into the whole arena');
+      }), { numRuns: 300 });
+  });
+
+  it('finds room after fragmentation once enough neighbours are freed', () => {
+    const arena = new HeapArena(new SharedArrayBuffer(64 * 100));
+    const blocks = Array.from({ length: 100 }, () => arena.allocate(64));
+    for (let i = 0; i < 100; i += 2) arena.release(blocks[i]!);
+    assert.equal(arena.allocate(128), -1, 'only single free blocks between used ones');
+    arena.release(blocks[51]!); // joins 50, 51 and 52
+    assert.equal(arena.allocate(192), blocks[50]);
+  });
+});
+
+/** A pipe between a sender and a receiver over one arena, and the wake-ups each side gave. */
+function pipePair(data: Uint8Array, target: Uint8Array): { out: OutboundPipe; into: InboundPipe; wakes: { sender: number; receiver: number } } {
+  const heap = new SharedArrayBuffer(OutboundPipe.heapBytes(data.byteLength) + 64);
+  const wakes = { sender: 0, receiver: 0 };
+  const out = new OutboundPipe(data, heap, 64, () => wakes.receiver++);
+  const into = new InboundPipe(heap, 64, target, () => wakes.sender++);
+  return { out, into, wakes };
+}
+
+describe('staging pipe', () => {
+  for (const bytes of [65_537, PIPE_BYTES - 8, PIPE_BYTES, PIPE_BYTES + 1, 3 * PIPE_BYTES, 5 * PIPE_BYTES + 12_345]) {
+    it(`moves a message of ${bytes} bytes through a ring of at most ${PIPE_BYTES} bytes, in order`, () => {
+      const data = pattern(bytes, bytes);
+      const target = new Uint8Array(bytes);
+      const { out, into, wakes } = pipePair(data, target);
+      assert.equal(OutboundPipe.heapBytes(bytes), PIPE_HEADER_BYTES + Math.min(bytes, PIPE_BYTES));
+      assert.equal(into.drain(), false, 'nothing to read before the sender writes');
+      let rounds = 0;
+      while (!into.complete) {
+        const wrote = out.fill();
+        // A full ring refuses more until the receiver drains it.
+        if (!out.finished) assert.equal(out.fill(), false, 'the sender wrote into a full ring');
+        assert.ok(wrote || out.finished, `round ${rounds}: the sender made no progress`);
+        assert.equal(into.drain(), true, `round ${rounds}: the receiver found nothing`);
+        assert.equal(into.drain(), false, 'the receiver read the same bytes twice');
+        rounds++;
+      }
+      assert.ok(out.finished);
+      assert.equal(rounds, Math.ceil(bytes / Math.min(bytes, PIPE_BYTES)));
+      assert.ok(Buffer.from(target).equals(Buffer.from(data)), 'the message arrived intact');
+      assert.ok(wakes.receiver > 0 && wakes.sender > 0, 'each side woke the other');
+    });
+  }
+
+  it('counts past 2^32 bytes: a message of 4 GiB and 3 MiB, made up as it streams, arrives in order', () => {
+    // The message's byte at position p is p mod 251; its bytes come from views of one small buffer.
+    const period = 251;
+    const source = Uint8Array.from({ length: PIPE_BYTES + period }, (_, i) => i % period);
+    const total = 2 ** 32 + 3 * 1024 * 1024;
+    const data = {
+      byteLength: total,
+      subarray: (start: number, end: number): Uint8Array => source.subarray(start % period, start % period + end - start),
+    } as unknown as Uint8Array;
+    // The receiver checks every byte of the last 8 MiB before 2^32 and all after; it counts the rest.
+    const checkedFrom = 2 ** 32 - 8 * 1024 * 1024;
+    let received = 0;
+    let checked = 0;
+    const target = {
+      byteLength: total,
+      set: (chunk: Uint8Array, offset: number): void => {
+        assert.equal(offset, received, 'chunks arrive in order, none skipped');
+        if (offset + chunk.byteLength > checkedFrom) {
+          const expected = source.subarray(offset % period, offset % period + chunk.byteLength);
+          assert.ok(Buffer.from(chunk).equals(Buffer.from(expected)), `bytes at ${offset}`);
+          checked += chunk.byteLength;
+        }
+        received += chunk.byteLength;
+      },
+    } as unknown as Uint8Array;
+    const { out, into } = pipePair(data, target);
+    while (!into.complete) {
+      const wrote = out.fill();
+      // Both sides move on every round: a miscounted pipe stalls instead of failing otherwise.
+      assert.ok(into.drain() && (wrote || out.finished), `the pipe stalled after ${received} bytes`);
+    }
+    assert.ok(out.finished);
+    assert.equal(received, total);
+    assert.ok(checked >= total - checkedFrom);
+  });
+});
+
+describe('engine protocol by size', () => {
+  const eagerLimit = 4096;
+  /** Two engines of one job in this thread, and a view of the ring from rank 0 to rank 1 that reads without taking. */
+  function job(): { memory: JobMemory; sender: ShmEngine; receiver: ShmEngine; nextKind: () => number } {
+    const memory = allocateJobMemory(2, { eagerLimit, heapBytes: 8 * 1024 * 1024 });
+    const tuning = { spinMicros: 0, blockMicros: 0, oversubscribed: false };
+    const words = new Int32Array(memory.rings);
+    const offset = ringOffset(memory, 0, 1);
+    const tail = new Ring(words, new Uint8Array(memory.rings), offset, memory.ringCapacity);
+    const nextKind = (): number => {
+      const at = tail.base + (words[offset / 4 + 16]! & (memory.ringCapacity - 1));
+      return Atomics.load(words, at >> 2);
+    };
+    return { memory, sender: new ShmEngine(0, memory, tuning), receiver: new ShmEngine(1, memory, tuning), nextKind };
+  }
+
+  for (const [bytes, sync, kind, name] of [
+    [eagerLimit - 1, false, Kind.EAGER, 'just below the eager limit: eager'],
+    [eagerLimit, false, Kind.EAGER, 'at the eager limit: eager'],
+    [eagerLimit, true, Kind.EAGER_SYNC, 'at the eager limit, synchronous: eager, answered'],
+    [eagerLimit + 1, false, Kind.PIPE, 'just past the eager limit: pipelined rendezvous'],
+    [3 * 1024 * 1024 + 5, false, Kind.PIPE, '3 MiB: pipelined rendezvous through a 1 MiB ring'],
+  ] as const) {
+    it(`${bytes} bytes ${name}`, () => {
+      const { sender, receiver, nextKind } = job();
+      const data = pattern(bytes, 3);
+      const send = sender.isend(16, 1, 5, data, sync, 1);
+      assert.equal(nextKind(), kind);
+      assert.equal(send.test(), kind === Kind.EAGER, 'only an eager standard send is complete at once');
+      const into = new Uint8Array(bytes);
+      const receive = receiver.irecv(16, 0, 5, into, Int32Array.of(0, 1), 0);
+      for (let i = 0; i < 1000 && !(receive.test() && send.test()); i++) sender.poll();
+      assert.ok(receive.test() && send.test(), 'both sides completed');
+      assert.deepEqual(receive.envelope, { source: 0, tag: 5, byteLength: bytes });
+      assert.ok(Buffer.from(into).equals(Buffer.from(data)));
+      assert.equal(sender.arena.allocate(8 * 1024 * 1024), 0, 'the staging memory went back to the heap');
+    });
+  }
+
+  it('a buffer in the sender\'s heap arena goes by rendezvous from where it is, and a receive that is too small fails', () => {
+    const { memory, sender, receiver, nextKind } = job();
+    const bytes = 100_000;
+    const offset = sender.arena.allocate(bytes);
+    const data = new Uint8Array(memory.heaps[0]!, offset, bytes);
+    data.set(pattern(bytes, 9));
+    const send = sender.isend(16, 1, 6, data, false, 1);
+    assert.equal(nextKind(), Kind.RTS);
+    const small = receiver.irecv(16, 0, 6, new Uint8Array(bytes - 1), Int32Array.of(0, 1), 0);
+    assert.ok(small.test());
+    assert.match(String(small.error), /does not fit/);
+    const into = new Uint8Array(bytes);
+    const receive = receiver.irecv(16, 0, 6, into, Int32Array.of(0, 1), 0);
+    assert.ok(receive.test());
+    assert.ok(send.test());
+    assert.ok(Buffer.from(into).equals(Buffer.from(pattern(bytes, 9))));
+  });
+});
