@@ -3,7 +3,7 @@
 
 /** One measurement to make. */
 export interface Case {
-  /** What to measure: `warm`, `buf`, `barrier`, `allreduce`, ... */
+  /** What to measure: `buf`, `barrier`, `allreduce`, ... */
   readonly name: string;
   readonly bytes: number;
   readonly iters: number;
@@ -18,4 +18,25 @@ export function parseCases(defaults: string): Case[] {
     const [name = '', bytes = '0', iters = '1'] = c.split(':');
     return { name, bytes: Number(bytes), iters: Math.max(1, Number(iters)) };
   });
+}
+
+/** Mean, median and 99th percentile of a timed loop, in microseconds. */
+export interface Summary {
+  readonly mean: number;
+  readonly p50: number;
+  readonly p99: number;
+}
+
+/**
+ * The per-iteration times of a loop from its timestamps in milliseconds (`times[i]` = start of
+ * iteration i, the last entry = end of the loop), skipping the first `skip` iterations, each
+ * divided by `per` (2 for a ping-pong's one-way time).
+ */
+export function summarize(times: Float64Array, skip: number, per: number): Summary {
+  const n = times.length - 1 - skip;
+  const each = new Float64Array(n);
+  for (let i = 0; i < n; i++) each[i] = (times[skip + i + 1]! - times[skip + i]!) * 1000 / per;
+  each.sort();
+  const at = (q: number): number => each[Math.min(n - 1, Math.floor(q * n))]!;
+  return { mean: ((times[skip + n]! - times[skip]!) * 1000) / per / n, p50: at(0.5), p99: at(0.99) };
 }

@@ -5,18 +5,23 @@
  * Cases are "kind:bytes:iters,..." from the first argument that looks like one,
  * else $BENCH_CASES, else the anchor's set. Kinds: `buf` = Send/Recv on
  * `MPI.alloc(Uint8Array, n)` (the fast path), `plain` = Send/Recv on
- * `new Uint8Array(n)`, `obj` = send/recv of a small object, `warm:8:ms` = rounds of
- * those loops at 8 bytes for `ms` milliseconds, unreported (start-up warm-up). Each case: a
- * 1-byte handshake, warm-up round trips (iters/10, or iters up to 20000), a handshake, iters timed round
- * trips; one-way time = round trip / 2 on rank 0, printed as a key=value line.
+ * `new Uint8Array(n)`, `obj` = send/recv of a small object.
+ *
+ * Each case runs as a user writes it: a 1-byte handshake, then one plain loop
+ * in a single call of `iters / 10` untimed round trips followed by `iters` timed
+ * ones, with a timestamp per round trip on rank 0. No warm-up calls or phases
+ * come before: the first case is a program's first loop. Rank 0 prints the mean
+ * one-way time (round trip / 2) and the p50 and p99 of the per-round-trip
+ * one-way times. Then the same loop function runs a second time
+ * (`warmed_us`): the number once V8 has optimized the loop between calls.
  *
  * @module
  */
 import { MPI } from 'mpi4ts';
-import { parseCases } from './cases.js';
+import { parseCases, summarize } from './cases.js';
 
 const DEFAULT_CASES =
-  'warm:8:500,buf:8:20000,buf:1024:20000,buf:65536:20000,buf:1048576:1000,buf:4194304:200,buf:16777216:200,obj:0:20000,' +
+  'buf:8:20000,buf:1024:20000,buf:65536:20000,buf:1048576:1000,buf:4194304:200,buf:16777216:200,obj:0:20000,' +
   'plain:8:20000,plain:1024:20000,plain:65536:20000,plain:1048576:1000,plain:4194304:200,plain:16777216:200';
 
 const comm = MPI.COMM_WORLD;
@@ -34,12 +39,16 @@ async function handshake(): Promise<void> {
   }
 }
 
-async function bufferLoop(buf: Uint8Array, it: number): Promise<void> {
+/** `times.length - 1` round trips; rank 0 stamps the start of each, and the end of the last. */
+async function bufferLoop(buf: Uint8Array, times: Float64Array): Promise<void> {
+  const it = times.length - 1;
   if (rank === 0) {
     for (let i = 0; i < it; i++) {
+      times[i] = performance.now();
       await comm.Send(buf, 1, 0);
       await comm.Recv(buf, 1, 0);
     }
+    times[it] = performance.now();
   } else if (rank === 1) {
     for (let i = 0; i < it; i++) {
       await comm.Recv(buf, 0, 0);
@@ -50,12 +59,15 @@ async function bufferLoop(buf: Uint8Array, it: number): Promise<void> {
 
 const MSG = { a: 7, b: 3.14, c: [1, 2, 3], d: 'hello' };
 let lastObject: unknown;
-async function objectLoop(it: number): Promise<void> {
+async function objectLoop(times: Float64Array): Promise<void> {
+  const it = times.length - 1;
   if (rank === 0) {
     for (let i = 0; i < it; i++) {
+      times[i] = performance.now();
       await comm.send(MSG, 1, 0);
       lastObject = await comm.recv(1, 0);
     }
+    times[it] = performance.now();
   } else if (rank === 1) {
     for (let i = 0; i < it; i++) {
       const m = await comm.recv(0, 0);
@@ -65,58 +77,28 @@ async function objectLoop(it: number): Promise<void> {
 }
 
 /**
- * Rounds of the timed loops (8 bytes in `MPI.alloc` and in plain memory, small objects) until rank
- * 0 has spent `ms` milliseconds: the JIT compiles the very functions the timed phases run, with
- * both kinds of buffer, as in a long-running program.
+ * Runs `loop` over `iters` timed round trips behind `iters / 10` untimed ones, twice (the second
+ * call is the warmed-up number); returns the key=value fields of the one-way times.
  */
-async function warmUp(ms: number): Promise<void> {
-  const buffers = [MPI.alloc(Uint8Array, 8), new Uint8Array(8)];
-  const go = new Uint8Array(1);
-  const t0 = MPI.Wtime();
-  for (;;) {
-    if (rank === 0) {
-      go[0] = MPI.Wtime() - t0 < ms / 1000 ? 1 : 0;
-      await comm.Send(go, 1, 2);
-    } else if (rank === 1) {
-      await comm.Recv(go, 0, 2);
-    }
-    if (go[0] !== 1) return;
-    for (const buf of buffers) await bufferLoop(buf, 200);
-    await objectLoop(200);
-  }
-}
-
-/**
- * Untimed rounds before a case: the peers' iters/10, but as many as are timed when that is cheap,
- * since V8 compiles a hot loop only after some ten thousand rounds (C and Python have no JIT to
- * wait for, so this changes nothing for them).
- */
-function warmUpRounds(iters: number): number {
-  return Math.max(1, Math.floor(iters / 10), iters <= 20000 ? iters : 0);
-}
-
-/** Warm-up then timed phase; returns the one-way time in seconds. */
-async function measure(loop: (it: number) => Promise<void>, iters: number): Promise<number> {
+async function measure(loop: (times: Float64Array) => Promise<void>, iters: number): Promise<string> {
+  const warm = Math.max(1, Math.floor(iters / 10));
+  const times = new Float64Array(warm + iters + 1);
   await handshake();
-  // In several calls: V8 optimizes an async loop function between calls, not in the middle of one.
-  const rounds = warmUpRounds(iters);
-  for (let k = 0; k < 4; k++) await loop(Math.max(1, Math.floor(rounds / 4)));
+  await loop(times);
+  const first = summarize(times, warm, 2);
   await handshake();
-  const t0 = MPI.Wtime();
-  await loop(iters);
-  return (MPI.Wtime() - t0) / iters / 2;
+  await loop(times);
+  const second = summarize(times, warm, 2);
+  return `one_way_us=${first.mean.toFixed(3)} p50_us=${first.p50.toFixed(3)} p99_us=${first.p99.toFixed(3)} ` +
+    `warmed_us=${second.mean.toFixed(3)}`;
 }
 
 for (const c of parseCases(DEFAULT_CASES)) {
-  if (c.name === 'warm') {
-    await warmUp(c.iters);
-    continue;
-  }
   if (c.name === 'obj') {
-    const t = await measure(objectLoop, c.iters);
+    const fields = await measure(objectLoop, c.iters);
     if (rank === 0) {
       if (JSON.stringify(lastObject) !== JSON.stringify(MSG)) throw new Error(`object came back as ${JSON.stringify(lastObject)}`);
-      console.log(`op=pingpong kind=obj bytes=0 iters=${c.iters} one_way_us=${(t * 1e6).toFixed(3)}`);
+      console.log(`op=pingpong kind=obj bytes=0 iters=${c.iters} ${fields}`);
     }
     continue;
   }
@@ -130,14 +112,12 @@ for (const c of parseCases(DEFAULT_CASES)) {
     continue;
   }
   buf.fill(rank === 0 ? 1 : 2);
-  const t = await measure((it) => bufferLoop(buf, it), c.iters);
+  const fields = await measure((times) => bufferLoop(buf, times), c.iters);
   if (c.bytes > 0 && rank <= 1 && (buf[0] !== 1 || buf[c.bytes - 1] !== 1)) {
     throw new Error(`rank ${rank}: ${c.name} buffer of ${c.bytes} B holds wrong data after ping-pong`);
   }
   if (rank === 0) {
-    console.log(
-      `op=pingpong kind=${c.name} bytes=${c.bytes} iters=${c.iters} one_way_us=${(t * 1e6).toFixed(3)} ` +
-        `MBps=${(c.bytes / t / 1e6).toFixed(1)}`,
-    );
+    const oneWayUs = Number(/one_way_us=(\S+)/.exec(fields)?.[1]);
+    console.log(`op=pingpong kind=${c.name} bytes=${c.bytes} iters=${c.iters} ${fields} MBps=${(c.bytes / oneWayUs).toFixed(1)}`);
   }
 }

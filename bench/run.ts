@@ -7,6 +7,7 @@
  * Flags: --quick (smoke run), --only pingpong|collectives, --ranks 2,4,8,
  * --write (table into BENCHMARKS.md between the bench markers), --file PATH
  * (instead of BENCHMARKS.md), --timeout SECONDS (per subprocess, default 120).
+ * `$BENCH_NODE` names the node binary that runs mpi4ts (default: this one).
  *
  * @module
  */
@@ -91,8 +92,10 @@ const COLL_SIZES = [8, 64, KiB, 64 * KiB, MiB, 8 * MiB];
 const COLL_QUICK = [8, 64 * KiB, MiB];
 const COLL_OPS = ['bcast', 'allreduce', 'alltoall'] as const;
 const ANCHOR_ALLREDUCE = 8 * MiB; // 1,048,576 doubles
-/** Untimed start-up warm-up of every program: threads, JIT and transport settle first. */
-const WARM_MS = 1500;
+/** Object collectives (lower-case calls on a small object); C has none. */
+const OBJECT_OPS = ['objbcast', 'objgather'] as const;
+/** The node binary that runs mpi4ts: `$BENCH_NODE`, else the one running this script. */
+const NODE = process.env['BENCH_NODE'] ?? process.execPath;
 
 /** The anchors' ping-pong iteration counts. */
 function pingpongIters(bytes: number, quick: boolean): number {
@@ -112,13 +115,14 @@ function pingpongCases(quick: boolean): string {
   const sizes = quick ? PINGPONG_QUICK : PINGPONG_SIZES;
   const buf = sizes.map((n) => `buf:${n}:${pingpongIters(n, quick)}`);
   const plain = sizes.map((n) => `plain:${n}:${pingpongIters(n, quick)}`);
-  return [`warm:8:${WARM_MS}`, ...buf, `obj:0:${quick ? 2000 : 20000}`, ...plain].join(',');
+  return [...buf, `obj:0:${quick ? 2000 : 20000}`, ...plain].join(',');
 }
 
 function collectiveCases(ranks: number, quick: boolean): string {
   const sizes = quick ? COLL_QUICK : COLL_SIZES;
-  const cases = [`warm:0:${WARM_MS}`, `barrier:0:${collectiveIters('barrier', 0, ranks, quick)}`];
+  const cases = [`barrier:0:${collectiveIters('barrier', 0, ranks, quick)}`];
   for (const op of COLL_OPS) for (const n of sizes) cases.push(`${op}:${n}:${collectiveIters(op, n, ranks, quick)}`);
+  for (const op of OBJECT_OPS) cases.push(`${op}:0:${collectiveIters(op, 0, ranks, quick)}`);
   if (ranks === 2 && !sizes.includes(ANCHOR_ALLREDUCE)) {
     cases.push(`allreduce:${ANCHOR_ALLREDUCE}:${collectiveIters('allreduce', ANCHOR_ALLREDUCE, 2, quick)}`);
   }
@@ -220,7 +224,7 @@ function detectPeers(mpi: MpiInfo, cdir: string, python: string | undefined): Pe
         ? 'no launcher'
         : undefined,
     command: (program, ranks, cases) => ({
-      cmd: process.execPath,
+      cmd: NODE,
       args: [launcher, '-n', String(ranks), path.join('bench', `${program}.ts`), cases],
     }),
   };
@@ -231,7 +235,7 @@ function detectPeers(mpi: MpiInfo, cdir: string, python: string | undefined): Pe
     missing: mpi.mpiexec === undefined ? 'no mpiexec' : !existsSync(addon) ? 'addon not built (npx mpi4ts build-mpi)' : ts.missing,
     command: (program, ranks, cases) => ({
       cmd: mpi.mpiexec ?? 'mpiexec',
-      args: [...mpiexecArgs(mpi, ranks), process.execPath, launcher, path.join('bench', `${program}.ts`), cases],
+      args: [...mpiexecArgs(mpi, ranks), NODE, launcher, path.join('bench', `${program}.ts`), cases],
     }),
   };
   const py: Peer = {
@@ -399,7 +403,10 @@ type Cell = { readonly value: number } | { readonly na: string };
 interface Row {
   readonly label: string;
   readonly unit: Unit;
+  /** The headline number: the mean of the timed iterations. */
   readonly cell: (impl: Impl) => Cell;
+  /** A time field of the record (`p50_us`, `p99_us`, `warmed_us`), in the row's unit. */
+  readonly timeField: (impl: Impl, field: string) => Cell;
   readonly target?: { readonly text: string; readonly met: (v: number, row: Row) => boolean | undefined };
 }
 
@@ -470,11 +477,13 @@ function buildLines(res: Results, opts: Options): Line[] {
       const unit: Unit = n <= KiB ? 'us' : 'GB/s';
       const field = unit === 'us' ? 'one_way_us' : 'MBps';
       const scale = unit === 'us' ? 1 : 1e-3;
+      // The peers have one kind of buffer: their row is the same in both mpi4ts variants.
+      const want = (impl: Impl): Rec => ({ kind: impl.startsWith('mpi4ts') ? kind : 'buf', bytes: String(n) });
       return {
         label,
         unit,
-        // The peers have one kind of buffer: their row is the same in both mpi4ts variants.
-        cell: (impl) => res.find(impl, 'pingpong', 2, { kind: impl.startsWith('mpi4ts') ? kind : 'buf', bytes: String(n) }, field, scale),
+        cell: (impl) => res.find(impl, 'pingpong', 2, want(impl), field, scale),
+        timeField: (impl, f) => inUnit(res.find(impl, 'pingpong', 2, want(impl), f, 1), unit, n),
         ...(!withTarget ? {} : n === 8 ? { target: atMost(0.5, 'us') } : n === 4 * MiB ? { target: atLeast(8, 'GB/s') } : {}),
       };
     };
@@ -484,6 +493,7 @@ function buildLines(res: Results, opts: Options): Line[] {
       label: 'send/recv small object',
       unit: 'us',
       cell: (impl) => (impl === 'c' ? { na: 'no object API' } : res.find(impl, 'pingpong', 2, { kind: 'obj' }, 'one_way_us', 1)),
+      timeField: (impl, f) => (impl === 'c' ? { na: 'no object API' } : res.find(impl, 'pingpong', 2, { kind: 'obj' }, f, 1)),
       target: atMost(2, 'us'),
     });
     lines.push({ group: 'Ping-pong, 2 ranks, one-way (plain Uint8Array)' });
@@ -497,6 +507,7 @@ function buildLines(res: Results, opts: Options): Line[] {
         label,
         unit,
         cell: (impl) => res.find(impl, 'collectives', ranks, { op, bytes: String(n) }, 'us', unit === 'ms' ? 1e-3 : 1),
+        timeField: (impl, f) => res.find(impl, 'collectives', ranks, { op, bytes: String(n) }, f, unit === 'ms' ? 1e-3 : 1),
       });
       lines.push({ ...coll('barrier', 0, 'Barrier', 'us'), ...(ranks === 2 ? { target: atMost(0.5, 'us') } : {}) });
       if (ranks === 2) {
@@ -519,26 +530,58 @@ function buildLines(res: Results, opts: Options): Line[] {
           lines.push(coll(op, n, `${name} ${fmtBytes(n)}`, n >= MiB ? 'ms' : 'us'));
         }
       }
+      for (const op of OBJECT_OPS) {
+        const row = coll(op, 0, op === 'objbcast' ? 'bcast of a small object' : 'gather of a small object', 'us');
+        lines.push({
+          ...row,
+          cell: (impl) => (impl === 'c' ? { na: 'no object API' } : row.cell(impl)),
+          timeField: (impl, f) => (impl === 'c' ? { na: 'no object API' } : row.timeField(impl, f)),
+        });
+      }
     }
   }
   return lines;
 }
 
+/** A time in microseconds as the row shows it: GB/s for `bytes` per iteration, or as it is. */
+function inUnit(c: Cell, unit: Unit, bytes: number): Cell {
+  if (!('value' in c) || unit !== 'GB/s') return c;
+  return c.value > 0 ? { value: bytes / c.value / 1e3 } : { na: 'zero time' };
+}
+
+/** The headline table: means of the timed iterations, ratios, targets, and mpi4ts's warmed-up mean. */
 function renderTable(lines: readonly Line[], cLabel: string): string {
   const header = ['Measurement', 'mpi4ts (shm)', 'mpi4ts (mpi)', 'mpi4py', cLabel, 'shm ÷ mpi4py', 'shm ÷ C',
-    'mpi ÷ mpi4py', 'mpi ÷ C', 'target (shm)'];
+    'mpi ÷ mpi4py', 'mpi ÷ C', 'target (shm)', 'shm, 2nd call'];
+  return markdownTable(header, lines, (l) => [
+    ...IMPLS.map((impl) => fmtCell(l.cell(impl), l.unit)),
+    ratio(l, 'mpi4py'),
+    ratio(l, 'c'),
+    ratio(l, 'mpi4py', 'mpi4ts-mpi'),
+    ratio(l, 'c', 'mpi4ts-mpi'),
+    targetText(l),
+    fmtCell(l.timeField('mpi4ts', 'warmed_us'), l.unit),
+  ]);
+}
+
+/** The per-iteration medians and 99th percentiles of every implementation. */
+function renderPercentiles(lines: readonly Line[], cLabel: string): string {
+  const header = ['Measurement', ...IMPLS.map((impl) => `${impl === 'c' ? cLabel : implLabel[impl]} p50 / p99`),
+    'shm ÷ mpi4py, p50', 'shm ÷ C, p50'];
+  const pair = (l: Row, impl: Impl): string => {
+    const [p50, p99] = [l.timeField(impl, 'p50_us'), l.timeField(impl, 'p99_us')];
+    return 'value' in p50 && 'value' in p99 ? `${fmtValue(p50.value, l.unit)} / ${fmtValue(p99.value, l.unit)}` : fmtCell(p50, l.unit);
+  };
+  const p50Ratio = (l: Row, peer: Impl): string =>
+    ratio({ ...l, cell: (impl) => l.timeField(impl, 'p50_us') }, peer);
+  return markdownTable(header, lines, (l) => [...IMPLS.map((impl) => pair(l, impl)), p50Ratio(l, 'mpi4py'), p50Ratio(l, 'c')]);
+}
+
+const implLabel: Readonly<Record<Impl, string>> = { 'mpi4ts': 'mpi4ts (shm)', 'mpi4ts-mpi': 'mpi4ts (mpi)', 'mpi4py': 'mpi4py', 'c': 'C' };
+
+function markdownTable(header: readonly string[], lines: readonly Line[], cells: (row: Row) => string[]): string {
   const rows: string[][] = lines.map((l) =>
-    'group' in l
-      ? [`**${l.group}**`, ...new Array<string>(header.length - 1).fill('')]
-      : [
-          l.label,
-          ...IMPLS.map((impl) => fmtCell(l.cell(impl), l.unit)),
-          ratio(l, 'mpi4py'),
-          ratio(l, 'c'),
-          ratio(l, 'mpi4py', 'mpi4ts-mpi'),
-          ratio(l, 'c', 'mpi4ts-mpi'),
-          targetText(l),
-        ],
+    'group' in l ? [`**${l.group}**`, ...new Array<string>(header.length - 1).fill('')] : [l.label, ...cells(l)],
   );
   const width = header.map((h, i) => Math.max([...h].length, ...rows.map((r) => [...(r[i] ?? '')].length)));
   const pad = (cells: readonly string[]): string =>
@@ -570,21 +613,30 @@ function describeMachine(mpi: MpiInfo, python: string | undefined): Machine {
     cpu,
     nproc: os.availableParallelism(),
     memGiB: (os.totalmem() / 2 ** 30).toFixed(0),
-    node: process.version,
+    node: NODE === process.execPath ? process.version : nodeVersion(NODE),
     mpi: mpi.version ?? 'no MPI installed',
     mpi4py: python !== undefined ? `mpi4py ${pythonModuleVersion(python, 'mpi4py') ?? '?'} (${python})` : 'no mpi4py',
     os: `${os.type()} ${os.release()}`,
   };
 }
 
+function nodeVersion(node: string): string {
+  const out = spawnSync(node, ['--version'], { encoding: 'utf8', timeout: 10000 });
+  return out.status === 0 ? out.stdout.trim() : `? (${node})`;
+}
+
 function machineLine(m: Machine): string {
   return `${m.nproc} cores (nproc), ${m.cpu}, ${m.memGiB} GiB RAM, ${m.os}; Node ${m.node}, ${m.mpi}, ${m.mpi4py}`;
 }
 
-const LEGEND = `Ping-pong: one-way time = round trip / 2 between ranks 0 and 1; mpi4ts on
-\`MPI.alloc(Uint8Array, n)\` buffers, then on plain \`new Uint8Array(n)\` (the peers have one kind
-of buffer, shown in both). Collectives: the slowest rank's mean time per call; sizes are the Bcast
-buffer, the Allreduce vector (bytes / 8 doubles) and the Alltoall block sent to each rank.
+const LEGEND = `Every case is one plain loop in a single call, as a user writes it, on every side: its first
+tenth is untimed warm-up, the rest is timed, and nothing runs before it. Ping-pong: one-way time =
+round trip / 2 between ranks 0 and 1; mpi4ts on \`MPI.alloc(Uint8Array, n)\` buffers, then on plain
+\`new Uint8Array(n)\` (the peers have one kind of buffer, shown in both). Collectives: the slowest
+rank's mean time per call; sizes are the Bcast buffer, the Allreduce vector (bytes / 8 doubles)
+and the Alltoall block sent to each rank. "shm, 2nd call" is mpi4ts (shm) running the same loop
+function a second time, once V8 has optimized it between calls. The second table gives the
+median and 99th percentile of the per-iteration times (the slowest rank's, for collectives).
 mpi4ts (shm) is the embedded transport (\`npx mpi4ts -n 2\`); mpi4ts (mpi) is the same program under
 mpiexec on the native transport, over the same Open MPI as the peers. Ratios are mpi4ts time ÷ peer
 time (GB/s rows: peer GB/s ÷ mpi4ts GB/s): below 1.00x, mpi4ts is faster. ✓ / ✗: whether mpi4ts
@@ -666,7 +718,9 @@ async function main(): Promise<void> {
         }
       }
     }
-    const table = renderTable(buildLines(results, opts), cLabel);
+    const lines = buildLines(results, opts);
+    const table = renderTable(lines, cLabel);
+    const percentiles = renderPercentiles(lines, cLabel);
     const flags = [
       opts.quick ? '--quick' : '',
       opts.only !== undefined ? `--only ${opts.only}` : '',
@@ -676,6 +730,8 @@ async function main(): Promise<void> {
       `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`bench/run.ts${flags !== '' ? ` ${flags}` : ''}\` on ${machineLine(machine)}.`,
       '',
       table,
+      '',
+      percentiles,
       '',
       LEGEND,
       ...(notes.length > 0 ? ['', 'Notes from this run:', '', ...[...new Set(notes)].map((n) => `- ${n}`)] : []),

@@ -2,33 +2,37 @@
  * C MPI peer of bench/collectives.ts: Barrier, Bcast, Allreduce (SUM of
  * doubles) and Alltoall on MPI_COMM_WORLD.
  *
- * Same method as the mpi4ts and mpi4py sides: per case a warm-up of iters/10
- * calls, a Barrier, then iters timed calls; each rank's mean time per call is
- * reduced with MAX to rank 0, which prints it. "bytes" is the Bcast buffer, the
- * Allreduce vector (bytes/8 doubles) or the Alltoall block sent to each rank.
- * Cases come from argv[1] or $BENCH_CASES as "op:bytes:iters,..."; "warm:0:ms"
- * is a start-up warm-up (rank 0 sends a go/stop flag to each rank, then a
- * Barrier) for ms milliseconds.
+ * Same method as the mpi4ts and mpi4py sides: per case a Barrier, then one loop
+ * of iters/10 untimed calls followed by iters timed ones, with a timestamp per
+ * call; each rank's mean, p50 and p99 time per call are reduced with MAX to rank
+ * 0, which prints them. "bytes" is the Bcast buffer, the Allreduce vector
+ * (bytes/8 doubles) or the Alltoall block sent to each rank. Cases come from
+ * argv[1] or $BENCH_CASES as "op:bytes:iters,..."; other ops (the object
+ * collectives, which C has not) are skipped.
  */
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char *DEFAULT_CASES = "warm:0:500,barrier:0:20000,allreduce:8388608:50";
+static const char *DEFAULT_CASES = "barrier:0:20000,allreduce:8388608:50";
 
-/* Flag messages and Barriers until rank 0 has spent ms milliseconds (it sends 0 to stop). */
-static void warm_up(int rank, int size, long ms) {
-  double t0 = MPI_Wtime();
-  for (char go = 1; go;) {
-    if (rank == 0) {
-      go = MPI_Wtime() - t0 < ms / 1000.0;
-      for (int r = 1; r < size; r++) MPI_Send(&go, 1, MPI_BYTE, r, 97, MPI_COMM_WORLD);
-    } else {
-      MPI_Recv(&go, 1, MPI_BYTE, 0, 97, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-    }
-    MPI_Barrier(MPI_COMM_WORLD);
-  }
+static int compare_doubles(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Mean, p50 and p99 in microseconds of the iterations after the first `skip` of `times` (n + 1 stamps). */
+static void summarize(const double *times, long n, long skip, double out[3]) {
+  long m = n - skip;
+  double *each = malloc((size_t)m * sizeof(double));
+  for (long i = 0; i < m; i++) each[i] = (times[skip + i + 1] - times[skip + i]) * 1e6;
+  qsort(each, (size_t)m, sizeof(double), compare_doubles);
+  long p99 = (long)(0.99 * (double)m);
+  out[0] = (times[n] - times[skip]) * 1e6 / (double)m;
+  out[1] = each[m / 2];
+  out[2] = each[p99 < m ? p99 : m - 1];
+  free(each);
 }
 
 int main(int argc, char **argv) {
@@ -46,10 +50,6 @@ int main(int argc, char **argv) {
       if (rank == 0) fprintf(stderr, "bad case '%s'\n", c);
       MPI_Abort(MPI_COMM_WORLD, 2);
     }
-    if (strcmp(op, "warm") == 0) {
-      warm_up(rank, size, iters);
-      continue;
-    }
     int kind = strcmp(op, "barrier") == 0 ? 0 : strcmp(op, "bcast") == 0 ? 1
              : strcmp(op, "allreduce") == 0 ? 2 : strcmp(op, "alltoall") == 0 ? 3 : -1;
     if (kind < 0) continue;
@@ -59,27 +59,28 @@ int main(int argc, char **argv) {
     memset(a, 1, len > 0 ? len : 1);
     memset(b, 0, len > 0 ? len : 1);
     if (kind == 2) for (size_t i = 0; i < count; i++) ((double *)a)[i] = rank + 1;
-    double t = 0;
-    for (int phase = 0; phase < 2; phase++) {
-      long it = phase == 0 ? (iters / 10 > 0 ? iters / 10 : 1) : iters;
-      MPI_Barrier(MPI_COMM_WORLD);
-      double t0 = MPI_Wtime();
-      for (long i = 0; i < it; i++) {
-        switch (kind) {
-          case 0: MPI_Barrier(MPI_COMM_WORLD); break;
-          case 1: MPI_Bcast(a, (int)count, MPI_BYTE, 0, MPI_COMM_WORLD); break;
-          case 2: MPI_Allreduce(a, b, (int)count, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD); break;
-          case 3: MPI_Alltoall(a, (int)bytes, MPI_BYTE, b, (int)bytes, MPI_BYTE, MPI_COMM_WORLD); break;
-        }
+    long warm = iters / 10 > 0 ? iters / 10 : 1, total = warm + iters;
+    double *times = calloc((size_t)total + 1, sizeof(double));
+    MPI_Barrier(MPI_COMM_WORLD);
+    for (long i = 0; i < total; i++) {
+      times[i] = MPI_Wtime();
+      switch (kind) {
+        case 0: MPI_Barrier(MPI_COMM_WORLD); break;
+        case 1: MPI_Bcast(a, (int)count, MPI_BYTE, 0, MPI_COMM_WORLD); break;
+        case 2: MPI_Allreduce(a, b, (int)count, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD); break;
+        case 3: MPI_Alltoall(a, (int)bytes, MPI_BYTE, b, (int)bytes, MPI_BYTE, MPI_COMM_WORLD); break;
       }
-      t = (MPI_Wtime() - t0) / it;
     }
-    double tmax = 0;
-    MPI_Reduce(&t, &tmax, 1, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
+    times[total] = MPI_Wtime();
+    double t[3], tmax[3] = {0, 0, 0};
+    summarize(times, total, warm, t);
+    free(times);
+    MPI_Reduce(t, tmax, 3, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
     free(a);
     free(b);
     if (rank == 0) {
-      printf("op=%s ranks=%d bytes=%ld iters=%ld us=%.3f\n", op, size, bytes, iters, tmax * 1e6);
+      printf("op=%s ranks=%d bytes=%ld iters=%ld us=%.3f p50_us=%.3f p99_us=%.3f\n", op, size, bytes, iters, tmax[0],
+             tmax[1], tmax[2]);
       fflush(stdout);
     }
   }

@@ -1,11 +1,13 @@
 """mpi4py peer of bench/collectives.ts: Barrier, Bcast, Allreduce (SUM of
-doubles) and Alltoall on COMM_WORLD, buffer (Capitalized) forms on numpy arrays.
+doubles) and Alltoall on COMM_WORLD, buffer (Capitalized) forms on numpy arrays,
+and the object bcast and gather of a small dict.
 
-Same method as the mpi4ts and C sides: per case a warm-up of iters/10 calls, a
-Barrier, then iters timed calls; each rank's mean time per call is reduced with
-MAX to rank 0, which prints it. "bytes" is the Bcast buffer, the Allreduce
-vector (bytes/8 doubles) or the Alltoall block sent to each rank. Cases come
-from argv[1] or $BENCH_CASES as "op:bytes:iters,...".
+Same method as the mpi4ts and C sides: per case a Barrier, then one loop of
+iters/10 untimed calls followed by iters timed ones, with a timestamp per call;
+rank 0 prints the slowest rank's mean time per call and the largest per-rank
+p50 and p99. "bytes" is the Bcast buffer, the Allreduce vector (bytes/8 doubles)
+or the Alltoall block sent to each rank. Cases come from argv[1] or
+$BENCH_CASES as "op:bytes:iters,...".
 """
 import os
 import sys
@@ -13,36 +15,24 @@ import sys
 import numpy as np
 from mpi4py import MPI
 
-DEFAULT_CASES = "warm:0:500,barrier:0:20000,allreduce:8388608:50"
+DEFAULT_CASES = "barrier:0:20000,allreduce:8388608:50"
 
 comm = MPI.COMM_WORLD
 rank, size = comm.Get_rank(), comm.Get_size()
+MSG = {'a': 7, 'b': 3.14, 'c': [1, 2, 3], 'd': 'hello'}
 
 
-def warm_up(ms):
-    """Flag messages and Barriers until rank 0 has spent ms milliseconds (it sends 0 to stop)."""
-    flag = np.zeros(1, dtype=np.uint8)
-    t0 = MPI.Wtime()
-    go = 1
-    while go:
-        if rank == 0:
-            go = 1 if MPI.Wtime() - t0 < ms / 1000 else 0
-            flag[0] = go
-            for r in range(1, size):
-                comm.Send(flag, r, 97)
-        else:
-            comm.Recv(flag, 0, 97)
-            go = int(flag[0])
-        comm.Barrier()
+def summarize(times, skip):
+    """Mean, p50 and p99 in microseconds of the iterations after the first skip."""
+    each = sorted((times[i + 1] - times[i]) * 1e6 for i in range(skip, len(times) - 1))
+    n = len(each)
+    return (times[-1] - times[skip]) * 1e6 / n, each[n // 2], each[min(n - 1, int(0.99 * n))]
 
 
 spec = sys.argv[1] if len(sys.argv) > 1 else os.environ.get('BENCH_CASES') or DEFAULT_CASES
 for case in spec.split(','):
     op, nbytes, iters = case.split(':')
     n, iters = int(nbytes), int(iters)
-    if op == 'warm':
-        warm_up(iters)
-        continue
     if op == 'barrier':
         call = comm.Barrier
     elif op == 'bcast':
@@ -54,16 +44,23 @@ for case in spec.split(','):
     elif op == 'alltoall':
         a = np.ones(n * size, dtype=np.uint8); b = np.zeros_like(a)
         call = lambda: comm.Alltoall(a, b)
+    elif op == 'objbcast':
+        call = lambda: comm.bcast(MSG if rank == 0 else None, 0)
+    elif op == 'objgather':
+        call = lambda: comm.gather(MSG, 0)
     else:
         continue
-    t = 0.0
-    for phase in (0, 1):
-        it = max(iters // 10, 1) if phase == 0 else iters
-        comm.Barrier()
-        t0 = MPI.Wtime()
-        for _ in range(it):
-            call()
-        t = (MPI.Wtime() - t0) / it
-    tmax = comm.reduce(t, MPI.MAX, 0)
+    warm = max(iters // 10, 1)
+    total = warm + iters
+    times = [0.0] * (total + 1)
+    wtime = MPI.Wtime
+    comm.Barrier()
+    for i in range(total):
+        times[i] = wtime()
+        call()
+    times[total] = wtime()
+    mean, p50, p99 = summarize(times, warm)
+    mean, p50, p99 = (comm.reduce(v, MPI.MAX, 0) for v in (mean, p50, p99))
     if rank == 0:
-        print("op=%s ranks=%d bytes=%d iters=%d us=%.3f" % (op, size, n, iters, tmax * 1e6), flush=True)
+        print("op=%s ranks=%d bytes=%d iters=%d us=%.3f p50_us=%.3f p99_us=%.3f"
+              % (op, size, n, iters, mean, p50, p99), flush=True)

@@ -1,12 +1,12 @@
 /*
  * C MPI peer of bench/pingpong.ts: ping-pong between ranks 0 and 1.
  *
- * Same method as the mpi4ts and mpi4py sides: for each case a warm-up phase of
- * iters/10 round trips, then a timed phase of iters round trips; one-way time =
- * round trip / 2, measured on rank 0. Both phases start after a 1-byte
- * handshake. Cases come from argv[1] or $BENCH_CASES as "kind:bytes:iters,...":
- * "buf" is Send/Recv of a malloc'd buffer, "warm:8:ms" is 8-byte round trips for
- * ms milliseconds, unreported; other kinds are skipped. Prints key=value lines.
+ * Same method as the mpi4ts and mpi4py sides: for each case a 1-byte handshake,
+ * then one loop of iters/10 untimed round trips followed by iters timed ones,
+ * with a timestamp per round trip on rank 0; rank 0 prints the mean one-way time
+ * (round trip / 2) and the p50 and p99 of the per-round-trip one-way times.
+ * Cases come from argv[1] or $BENCH_CASES as "kind:bytes:iters,...": "buf" is
+ * Send/Recv of a malloc'd buffer; other kinds are skipped. Prints key=value lines.
  */
 #include <mpi.h>
 #include <stdio.h>
@@ -14,7 +14,7 @@
 #include <string.h>
 
 static const char *DEFAULT_CASES =
-    "warm:8:500,buf:8:20000,buf:1024:20000,buf:65536:20000,buf:1048576:1000,buf:4194304:200,buf:16777216:200";
+    "buf:8:20000,buf:1024:20000,buf:65536:20000,buf:1048576:1000,buf:4194304:200,buf:16777216:200";
 
 static void handshake(int rank) {
   char b = 0;
@@ -27,44 +27,41 @@ static void handshake(int rank) {
   }
 }
 
-/* 8-byte round trips until rank 0 has spent ms milliseconds (it sends 0 to stop). */
-static void warm_up(int rank, long ms) {
-  char buf[8] = {0};
-  double t0 = MPI_Wtime();
-  for (int go = 1; go;) {
-    if (rank == 0) {
-      go = MPI_Wtime() - t0 < ms / 1000.0;
-      buf[0] = (char)go;
-      MPI_Send(buf, 8, MPI_BYTE, 1, 0, MPI_COMM_WORLD);
-      MPI_Recv(buf, 8, MPI_BYTE, 1, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-    } else if (rank == 1) {
-      MPI_Recv(buf, 8, MPI_BYTE, 0, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-      MPI_Send(buf, 8, MPI_BYTE, 0, 0, MPI_COMM_WORLD);
-      go = buf[0];
-    } else {
-      go = 0;
-    }
-  }
+static int compare_doubles(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
 }
 
-static double pingpong(int rank, char *buf, int n, int iters) {
-  double t = 0;
-  for (int phase = 0; phase < 2; phase++) {
-    int it = phase == 0 ? (iters / 10 > 0 ? iters / 10 : 1) : iters;
-    handshake(rank);
-    double t0 = MPI_Wtime();
-    for (int i = 0; i < it; i++) {
-      if (rank == 0) {
-        MPI_Send(buf, n, MPI_BYTE, 1, 0, MPI_COMM_WORLD);
-        MPI_Recv(buf, n, MPI_BYTE, 1, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-      } else if (rank == 1) {
-        MPI_Recv(buf, n, MPI_BYTE, 0, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-        MPI_Send(buf, n, MPI_BYTE, 0, 0, MPI_COMM_WORLD);
-      }
+/* Mean, p50 and p99 in microseconds of the iterations after the first `skip` of `times` (n + 1 stamps). */
+static void summarize(const double *times, long n, long skip, double per, double out[3]) {
+  long m = n - skip;
+  double *each = malloc((size_t)m * sizeof(double));
+  for (long i = 0; i < m; i++) each[i] = (times[skip + i + 1] - times[skip + i]) * 1e6 / per;
+  qsort(each, (size_t)m, sizeof(double), compare_doubles);
+  long p99 = (long)(0.99 * (double)m);
+  out[0] = (times[n] - times[skip]) * 1e6 / per / (double)m;
+  out[1] = each[m / 2];
+  out[2] = each[p99 < m ? p99 : m - 1];
+  free(each);
+}
+
+static void pingpong(int rank, char *buf, int n, long iters, double out[3]) {
+  long warm = iters / 10 > 0 ? iters / 10 : 1, total = warm + iters;
+  double *times = calloc((size_t)total + 1, sizeof(double));
+  handshake(rank);
+  for (long i = 0; i < total; i++) {
+    if (rank == 0) {
+      times[i] = MPI_Wtime();
+      MPI_Send(buf, n, MPI_BYTE, 1, 0, MPI_COMM_WORLD);
+      MPI_Recv(buf, n, MPI_BYTE, 1, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    } else if (rank == 1) {
+      MPI_Recv(buf, n, MPI_BYTE, 0, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+      MPI_Send(buf, n, MPI_BYTE, 0, 0, MPI_COMM_WORLD);
     }
-    t = (MPI_Wtime() - t0) / it / 2;
   }
-  return t;
+  times[total] = MPI_Wtime();
+  summarize(times, total, warm, 2, out);
+  free(times);
 }
 
 int main(int argc, char **argv) {
@@ -86,15 +83,15 @@ int main(int argc, char **argv) {
       if (rank == 0) fprintf(stderr, "bad case '%s'\n", c);
       MPI_Abort(MPI_COMM_WORLD, 2);
     }
-    if (strcmp(kind, "warm") == 0) warm_up(rank, iters);
     if (strcmp(kind, "buf") != 0) continue;
     char *buf = malloc(bytes > 0 ? (size_t)bytes : 1);
     memset(buf, 1, bytes > 0 ? (size_t)bytes : 1);
-    double t = pingpong(rank, buf, (int)bytes, (int)iters);
+    double t[3];
+    pingpong(rank, buf, (int)bytes, iters, t);
     free(buf);
     if (rank == 0) {
-      printf("op=pingpong kind=buf bytes=%ld iters=%ld one_way_us=%.3f MBps=%.1f\n", bytes, iters, t * 1e6,
-             bytes / t / 1e6);
+      printf("op=pingpong kind=buf bytes=%ld iters=%ld one_way_us=%.3f p50_us=%.3f p99_us=%.3f MBps=%.1f\n", bytes,
+             iters, t[0], t[1], t[2], bytes / t[0]);
       fflush(stdout);
     }
   }

@@ -13,7 +13,8 @@
  * {@link fastBarrier} and {@link fastFlagBarrier} run the rounds
  * synchronously, with no generator and no Promise, for as long as each
  * signal arrives within the engine's spin (the usual case when the peers
- * are already there); only a round that must park continues as a generator.
+ * are already there); only a round that must park continues, as a
+ * generator when rounds remain after it.
  *
  * @module
  */
@@ -36,9 +37,8 @@ export function* barrier(call: Call, from = 1): Algorithm<void> {
   }
 }
 
-/** Finishes a round that had to park, then the rest. */
-function* finish(call: Call, distance: number, receive: Operation, send: Operation): Algorithm<void> {
-  yield receive;
+/** Finishes a round that had to park (on its receive, or on its send once the receive is done), then the rest. */
+function* finish(call: Call, distance: number, send: Operation): Algorithm<void> {
   if (!send.test()) yield send;
   yield* barrier(call, distance * 2);
 }
@@ -59,14 +59,14 @@ export function fastBarrier(call: Call): Detour | Error | undefined {
       const pending = receive.wait();
       if (!receive.test()) {
         const checked = call.checked(receive, 0, source);
-        return { rest: finish(call, distance, checked, send), parkedOn: checked, pending };
+        return { rest: finish(call, distance, send), parkedOn: checked, pending };
       }
     }
     const error = call.verify(receive, 0, source);
     if (error !== undefined) return error;
     if (!send.test()) {
       const pending = send.wait();
-      if (!send.test()) return { rest: finish(call, distance, receive, send), parkedOn: send, pending };
+      if (!send.test()) return { rest: finish(call, distance, send), parkedOn: send, pending };
     }
   }
   return undefined;
@@ -98,18 +98,14 @@ export function fastFlagBarrier(call: Call, area: SharedArea): Detour | Error | 
     if (!arrival.test()) {
       const pending = arrival.wait();
       if (!arrival.test()) {
-        return { rest: resume(arrival, flagBarrier(call, area, round + 1, distance * 2)), parkedOn: arrival, pending };
+        // In the last round (the only one at 2 ranks) nothing is left once the flag is up: no generator.
+        const rest = distance * 2 < size ? flagBarrier(call, area, round + 1, distance * 2) : undefined;
+        return { rest, parkedOn: arrival, pending };
       }
     }
     if (arrival.error !== undefined) return arrival.error;
   }
   return undefined;
-}
-
-/** Waits for `first`, then runs `rest`. */
-function* resume(first: Operation, rest: Algorithm<void>): Algorithm<void> {
-  yield first;
-  yield* rest;
 }
 
 /** A barrier that may be the communicator's first call that can use its shared area (see `shared_area.ts`). */

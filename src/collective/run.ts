@@ -28,12 +28,13 @@ import type { ScratchPool } from './scratch.js';
 import type { Signature } from './signature.js';
 
 /**
- * How a fast path that could not finish hands over: the algorithm that
- * finishes the call, and the operation it waits for with the Promise that
- * `Operation.wait` gave (the spin is spent already).
+ * How a fast path that could not finish hands over: the operation it waits
+ * for, with the Promise that `Operation.wait` gave (the spin is spent
+ * already), and the algorithm that finishes the call once that operation is
+ * complete (none when nothing else is left: then no generator is made).
  */
 export interface Detour {
-  readonly rest: Algorithm<void>;
+  readonly rest: Algorithm<void> | undefined;
   readonly parkedOn: Operation;
   readonly pending: Promise<void>;
 }
@@ -50,6 +51,8 @@ const RESOLVED: Promise<void> = Promise.resolve();
 const HISTORY = 128;
 /** Milliseconds between looks, while parked, at whether the awaited rank is in another call. */
 const STALL_CHECK_MS = 50;
+/** An algorithm with nothing left to do (a finished generator stays finished, so one serves every call). */
+const NOTHING_LEFT: Algorithm<void> = (function* (): Algorithm<void> {})();
 
 /** The collective calls of one channel (one communicator), run in call order. */
 export class Sequencer implements CallHost {
@@ -90,7 +93,8 @@ export class Sequencer implements CallHost {
     const outcome = fast(call);
     if (outcome === undefined) return RESOLVED;
     if (outcome instanceof Error) return Promise.reject(outcome);
-    const run = new CollectiveRun(this, call, () => outcome.rest);
+    const rest = outcome.rest ?? NOTHING_LEFT;
+    const run = new CollectiveRun(this, call, () => rest);
     this.running = run;
     run.begin(outcome.parkedOn, outcome.pending);
     return run.result();
@@ -154,8 +158,10 @@ export class CollectiveRun<T> implements Operation {
   private parked: Operation | undefined;
   private settled: Promise<void> | undefined;
   private settle: (() => void) | undefined;
+  /** What {@link result} returned while the run was not done, and how to settle it. */
+  private outcome: Promise<T> | undefined;
+  private settleOutcome: (() => void) | undefined;
   private resumer: (() => void) | undefined;
-  private stallCheck: NodeJS.Timeout | undefined;
 
   constructor(private readonly sequencer: Sequencer, readonly call: Call,
     private readonly algorithm: (call: Call) => Algorithm<T>) {}
@@ -168,6 +174,9 @@ export class CollectiveRun<T> implements Operation {
     this.generator = this.algorithm(this.call);
     if (parkedOn !== undefined && pending !== undefined) {
       parkedOn.within = this.call;
+      // Tested (and its error checked) before the algorithm goes on, as if the algorithm had yielded it.
+      this.pending = parkedOn;
+      this.index = 0;
       this.park(parkedOn, pending);
     }
     this.pump();
@@ -195,13 +204,21 @@ export class CollectiveRun<T> implements Operation {
     return this.settled;
   }
 
-  /** The outcome as the API returns it: the value, or a rejection with the error. */
+  /**
+   * The outcome as the API returns it: the value, or a rejection with the
+   * error. A pending run settles this Promise itself when it finishes (no
+   * Promise chained behind {@link wait}'s).
+   */
   result(): Promise<T> {
+    if (!this.done) this.drive(true);
     if (!this.done) {
-      return this.wait().then(() => {
-        if (this.error !== undefined) throw this.error;
-        return this.value as T;
+      this.outcome ??= new Promise<T>((resolve, reject) => {
+        this.settleOutcome = () => {
+          if (this.error !== undefined) reject(this.error);
+          else resolve(this.value as T);
+        };
       });
+      return this.outcome;
     }
     if (this.error !== undefined) return Promise.reject(this.error);
     return (this.value === undefined ? RESOLVED : Promise.resolve(this.value)) as Promise<T>;
@@ -238,24 +255,23 @@ export class CollectiveRun<T> implements Operation {
     }
     this.parked = blocker;
     this.resumer ??= () => {
-      clearTimeout(this.stallCheck);
+      parkedRuns.delete(this);
       this.parked = undefined;
       this.pump();
     };
     // The peer may show that it is in another call only later (waits return at once and do not spin first):
-    // look again while parked. Unreferenced, the timer neither keeps the rank alive nor hides a deadlock.
-    this.stallCheck = setTimeout(this.checkStall, STALL_CHECK_MS).unref();
+    // look again while parked.
+    watchForStalls(this);
     void pending.then(this.resumer);
   }
 
   /** While parked: fails the call if the awaited rank has turned out to be in another one. */
-  private readonly checkStall = (): void => {
+  checkStall(): void {
     const blocker = this.parked;
     if (blocker === undefined || this.done) return;
     const mismatch = this.call.stalled(blocker);
     if (mismatch !== undefined) this.fail(mismatch);
-    else this.stallCheck = setTimeout(this.checkStall, STALL_CHECK_MS).unref();
-  };
+  }
 
   /** Advances without waiting; true once done. */
   private advance(): boolean {
@@ -312,10 +328,32 @@ export class CollectiveRun<T> implements Operation {
     if (this.error === undefined) this.call.release();
     this.blocker = undefined;
     this.pending = undefined;
+    parkedRuns.delete(this);
     this.settle?.();
+    this.settleOutcome?.();
     this.sequencer.finished(this);
     return true;
   }
+}
+
+/**
+ * The runs parked on an operation, which one timer looks at every
+ * {@link STALL_CHECK_MS}: a timer per park cost more than a small collective
+ * whose peer is not there yet. Unreferenced, the timer neither keeps the rank
+ * alive nor hides a deadlock.
+ */
+const parkedRuns = new Set<CollectiveRun<unknown>>();
+let stallTimer: NodeJS.Timeout | undefined;
+
+function watchForStalls(run: CollectiveRun<unknown>): void {
+  parkedRuns.add(run);
+  stallTimer ??= setTimeout(checkStalls, STALL_CHECK_MS).unref();
+}
+
+function checkStalls(): void {
+  stallTimer = undefined;
+  for (const run of parkedRuns) run.checkStall();
+  if (parkedRuns.size > 0) stallTimer = setTimeout(checkStalls, STALL_CHECK_MS).unref();
 }
 
 function isList(waitable: Waitable): waitable is readonly Operation[] {

@@ -413,7 +413,7 @@ export class ShmEngine {
       const message = this.unexpected[index]!;
       if (this.deliver(op, message.source, message.tag, message.kind, message.bytes, message.request,
         message.payload ?? this.rendezvousMemory(message.kind, message.arena, message.offset, message.bytes), 0)) {
-        this.unexpected.splice(index, 1);
+        removeAt(this.unexpected, index);
         if (message.payload !== undefined) this.payloads.recycle(message.payload);
       }
     } else {
@@ -625,7 +625,7 @@ export class ShmEngine {
     const index = this.findPosted(context, source, tag);
     if (index >= 0) {
       const op = this.posted[index]!;
-      this.posted.splice(index, 1);
+      removeAt(this.posted, index);
       const delivered = rendezvous
         ? this.deliver(op, source, tag, kind, bytes, request, this.rendezvousMemory(kind, arena, offset, bytes), 0)
         : this.deliver(op, source, tag, kind, bytes, request, ring.bytes, at + RECORD_HEADER_BYTES);
@@ -656,7 +656,7 @@ export class ShmEngine {
       if (!this.spinning) {
         this.spinning = true;
         this.spinEnd = 0;
-        queueMicrotask(this.spin);
+        this.queueSpin();
       }
     });
   }
@@ -670,13 +670,19 @@ export class ShmEngine {
   private readonly spin = (): void => {
     const waiters = this.waiters;
     const settledBefore = this.settledCount;
+    // A wait may have ended since the last look without a poll of this spin (a test() of the caller's).
+    this.settleWaiters();
     for (let i = 1; i <= SPIN_SLICE && waiters.length > 0; i++) {
       // Watching the one ring that can end the only wait reads one cache line instead of two; a full poll once a
-      // slice keeps everything else (queued sends, answers to ours) moving.
+      // slice keeps everything else (queued sends, answers to ours) moving. Only a message on that ring can end
+      // such a wait, and pollSource settles the waiters when it reads one.
       const source = waiters.length === 1 && i !== SPIN_SLICE ? waiters[0]!.waitable.spinSource ?? -1 : -1;
-      if (source >= 0) this.pollSource(source);
-      else this.poll();
-      this.settleWaiters();
+      if (source >= 0) {
+        this.pollSource(source);
+      } else {
+        this.poll();
+        this.settleWaiters();
+      }
     }
     if (waiters.length === 0) {
       this.spinning = false;
@@ -686,12 +692,22 @@ export class ShmEngine {
     const now = performance.now();
     if (this.spinEnd === 0 || this.settledCount !== settledBefore) this.spinEnd = now + this.spinMillis;
     if (now < this.spinEnd) {
-      queueMicrotask(this.spin);
+      this.queueSpin();
       return;
     }
     this.spinning = false;
     this.scheduleIdleCheck();
   };
+
+  /**
+   * Queues a slice of the spin as a microtask. Through a resolved Promise
+   * rather than `queueMicrotask`, which makes an async resource and a bound
+   * function per call in Node: several times the cost, paid by every wait
+   * and every slice of a spin.
+   */
+  private queueSpin(): void {
+    void RESOLVED.then(this.spin);
+  }
 
   /** Runs {@link idleCheck} once the microtasks queued so far (and the current macrotask) are done. */
   private scheduleIdleCheck(): void {
@@ -715,7 +731,7 @@ export class ShmEngine {
       if (this.waiters.length > 0) {
         this.spinning = true;
         this.spinEnd = 0;
-        queueMicrotask(this.spin);
+        this.queueSpin();
       } else if (this.busy) {
         this.scheduleIdleCheck();
       }
@@ -766,7 +782,8 @@ export class ShmEngine {
           waiters[kept++] = waiter;
         }
       }
-      waiters.length = kept;
+      // Setting an array's length is a runtime call even when it does not change: the spin calls this in its loop.
+      if (kept !== waiters.length) waiters.length = kept;
     } finally {
       this.settling = false;
     }
@@ -871,6 +888,12 @@ export class ShmEngine {
   allocateContext(): number {
     return Atomics.add(this.control, Global.NEXT_CONTEXT, CONTEXTS_PER_COMM);
   }
+}
+
+/** Removes `list[index]`, without the array of removed items that `splice` makes for the usual first item. */
+function removeAt<T>(list: T[], index: number): void {
+  if (index === 0) list.shift();
+  else list.splice(index, 1);
 }
 
 /** `count` and `noun`, the noun in the plural unless `count` is 1. */
