@@ -36,7 +36,7 @@ import { Status } from '../api/status.js';
 import { encode } from '../codec/index.js';
 import { ANY_SOURCE } from '../constants.js';
 import { MPI } from '../mpi.js';
-import { Future, as_completed } from './future.js';
+import { Future, as_completed, withTimeout } from './future.js';
 import {
   type Boot, Outcome, type Ready, type RemoteErrorInfo, Tag, TaskKind, type WorkerExitNotice, rebuildError,
 } from './protocol.js';
@@ -377,10 +377,10 @@ export class MPIPoolExecutor<M extends object = UntypedTasks> implements AsyncDi
   private refill(w: Worker): void {
     if (!w.alive) return;
     const live = this.workers.reduce((n, x) => n + (x.alive ? 1 : 0), 0);
-    while (w.tasks.size < this.flight && this.head < this.queue.length) {
-      // A fair share of what is left, so that the last tasks spread over every worker.
-      const share = Math.ceil((this.queue.length - this.head) / live);
-      const room = Math.min(this.flight - w.tasks.size, MAX_BATCH, share);
+    // At most a fair share of what is left, so that the last tasks spread over every worker.
+    const limit = Math.min(this.flight, w.tasks.size + Math.ceil((this.queue.length - this.head) / live));
+    while (w.tasks.size < limit && this.head < this.queue.length) {
+      const room = Math.min(limit - w.tasks.size, MAX_BATCH);
       const batch: unknown[] = [];
       const sent: Task[] = [];
       while (sent.length < room && this.head < this.queue.length) {
@@ -533,10 +533,7 @@ async function* results(futures: Future<unknown>[], chunked: boolean, unordered:
 
 function withDeadline(future: Future<unknown>, seconds: number | undefined, call: string): Promise<unknown> {
   if (seconds === undefined || future.done()) return future.result();
-  return future.result(seconds).catch((error: unknown) => {
-    if (!future.done() && error instanceof Error && error.name === 'TimeoutError') error.message = `MPIPoolExecutor.${call}: ${error.message}`;
-    throw error;
-  });
+  return withTimeout(future.result(), seconds, `MPIPoolExecutor.${call}`);
 }
 
 function describe(error: unknown): string {

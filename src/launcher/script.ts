@@ -13,10 +13,23 @@ import { pathToFileURL } from 'node:url';
 export interface ScriptBoot {
   readonly script: string;
   readonly args: readonly string[];
+  /** `-m futures`: only rank 0 runs the script; the others serve its pools. */
+  readonly module?: 'futures' | undefined;
 }
 
-/** Runs `script` with `args` in this thread. */
-export async function runScript({ script, args }: ScriptBoot): Promise<void> {
+/** Runs `script` with `args` in this thread (with `-m futures`, serves tasks instead on ranks other than 0). */
+export async function runScript({ script, args, module }: ScriptBoot): Promise<void> {
+  if (module === 'futures') {
+    const { releaseWorld, serveWorld } = await import('../futures/world.js');
+    if (await serveWorld()) return;
+    await importScript(script, args);
+    await releaseWorld();
+    return;
+  }
+  await importScript(script, args);
+}
+
+async function importScript(script: string, args: readonly string[]): Promise<void> {
   process.argv.splice(1, process.argv.length - 1, script, ...args);
   if (/\.[cm]?tsx?$/.test(script)) {
     const { register } = await import('tsx/esm/api');
