@@ -512,10 +512,7 @@ async function* results(futures: Future<unknown>[], chunked: boolean, unordered:
   const remaining = (): number | undefined => (deadline === undefined ? undefined : Math.max(0, deadline - Date.now()) / 1000);
   try {
     if (unordered) {
-      // Not `for await`: TypeScript types its variable as the awaited Future.
-      const completed = as_completed(futures, remaining());
-      for (let step = await completed.next(); step.done !== true; step = await completed.next()) {
-        const value = await step.value.result();
+      for await (const value of as_completed(futures, remaining())) {
         if (chunked) yield* value as unknown[];
         else yield value;
       }

@@ -217,20 +217,23 @@ export function wait<T>(futures: Iterable<Future<T>>,
 }
 
 /**
- * Yields `futures` as they complete (`concurrent.futures.as_completed`);
- * throws `TimeoutError` if some are not done after `timeout` seconds. (An
- * async generator would await the Futures it yields, so this is a plain
- * async iterator: it yields the Futures themselves.)
+ * The results of `futures` in the order they complete
+ * (`concurrent.futures.as_completed`); throws the error of a failed one,
+ * and `TimeoutError` if some are not done after `timeout` seconds.
+ *
+ * Python's version yields the Futures themselves; a Future here is a
+ * thenable, which `for await` (and TypeScript's type of its variable) would
+ * await anyway, so this yields what awaiting each gives. To handle failures
+ * one by one, wait for Futures with {@link wait} and `FIRST_COMPLETED`.
  *
  * @example
  * ```ts
- * for await (const future of as_completed(futures)) console.log(await future.result());
+ * for await (const value of as_completed(futures)) console.log(value);
  * ```
  */
-export function as_completed<T>(futures: Iterable<Future<T>>, timeout?: number): AsyncIterableIterator<Future<T>> {
+export async function* as_completed<T>(futures: Iterable<Future<T>>, timeout?: number): AsyncGenerator<T, void, undefined> {
   const all = [...new Set(futures)];
   const ready: Future<T>[] = [];
-  let next = 0;
   let wake: (() => void) | undefined;
   for (const future of all) {
     future.add_done_callback((f) => {
@@ -239,26 +242,19 @@ export function as_completed<T>(futures: Iterable<Future<T>>, timeout?: number):
     });
   }
   const deadline = timeout === undefined ? undefined : Date.now() + timeout * 1000;
-  const iterator: AsyncIterableIterator<Future<T>> = {
-    async next(): Promise<IteratorResult<Future<T>>> {
-      if (next === all.length) return { value: undefined, done: true };
-      if (next === ready.length) {
-        await new Promise<void>((resolve, reject) => {
-          let timer: NodeJS.Timeout | undefined;
-          wake = () => { clearTimeout(timer); wake = undefined; resolve(); };
-          if (deadline !== undefined) {
-            timer = setTimeout(() => {
-              wake = undefined;
-              reject(new TimeoutError(`as_completed: ${all.length - next} of ${all.length} futures not done after ${timeout} s`));
-            }, Math.max(0, deadline - Date.now()));
-          }
-        });
-      }
-      return { value: ready[next++]!, done: false };
-    },
-    [Symbol.asyncIterator]() {
-      return iterator;
-    },
-  };
-  return iterator;
+  for (let next = 0; next < all.length; next++) {
+    if (next === ready.length) {
+      await new Promise<void>((resolve, reject) => {
+        let timer: NodeJS.Timeout | undefined;
+        wake = () => { clearTimeout(timer); wake = undefined; resolve(); };
+        if (deadline !== undefined) {
+          timer = setTimeout(() => {
+            wake = undefined;
+            reject(new TimeoutError(`as_completed: ${all.length - next} of ${all.length} futures not done after ${timeout} s`));
+          }, Math.max(0, deadline - Date.now()));
+        }
+      });
+    }
+    yield await ready[next]!.result();
+  }
 }

@@ -30,6 +30,7 @@ export const poolExpected: Record<string, unknown> = {
   'wait FIRST_COMPLETED': [true, true],
   'wait ALL_COMPLETED': [2, 0],
   as_completed: [2, 1],
+  'as_completed error': 'TypeError: wrong type here',
   'as_completed timeout': 'TimeoutError: as_completed: 1 of 1 futures not done after 0.05 s',
   'map timeout': 'TimeoutError: MPIPoolExecutor.starmap: not done after 0.05 s',
   '20000 submits': true,

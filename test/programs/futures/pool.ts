@@ -76,8 +76,9 @@ show('wait FIRST_COMPLETED', [first.done.size >= 1, first.done.has(fs[1]!)]);
 const all = await wait(fs, { returnWhen: ALL_COMPLETED });
 show('wait ALL_COMPLETED', [all.done.size, all.not_done.size]);
 const order: number[] = [];
-for await (const done of as_completed([pool.submit('slow', 1, 200), pool.submit('slow', 2, 0)])) order.push(await done.result());
+for await (const value of as_completed([pool.submit('slow', 1, 200), pool.submit('slow', 2, 0)])) order.push(value);
 show('as_completed', order);
+show('as_completed error', await failure(collect(as_completed([pool.submit('failType')]))));
 show('as_completed timeout', await failure(collect(as_completed([pool.submit('slow', 1, 300)], 0.05))));
 show('map timeout', await failure(collect(pool.starmap('slow', [[1, 300], [2, 300]], { timeout: 0.05 }))));
 
