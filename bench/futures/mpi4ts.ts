@@ -3,7 +3,7 @@
 // `mpi4ts -n 3 -m futures bench/futures/mpi4ts.ts` (the world's ranks).
 import { MPI } from 'mpi4ts';
 import { MPIPoolExecutor } from 'mpi4ts/futures';
-import { CPU_TASKS, CPU_WORK, type Measurement, TINY_TASKS, WARMUP, WORKERS } from './cases.ts';
+import { CPU_TASKS, CPU_WORK, type Measurement, TINY_TASKS, WARMUP, WORKERS } from './cases.js';
 
 type Tasks = { sqrt(x: number): number; cpu(n: number): number };
 

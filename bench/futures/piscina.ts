@@ -2,7 +2,7 @@
 // chunksize 100 has no piscina equivalent other than a task that loops
 // over 100 items, which is what it runs.
 import { Piscina } from 'piscina';
-import { CPU_TASKS, CPU_WORK, type Measurement, TINY_TASKS, WARMUP, WORKERS } from './cases.ts';
+import { CPU_TASKS, CPU_WORK, type Measurement, TINY_TASKS, WARMUP, WORKERS } from './cases.js';
 
 const pool = new Piscina({ filename: new URL('./tasks.mjs', import.meta.url).href, minThreads: WORKERS, maxThreads: WORKERS });
 await Promise.all(Array.from({ length: WARMUP }, (_, i) => pool.run(i, { name: 'sqrt' })));

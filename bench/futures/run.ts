@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type Measurement, CPU_TASKS, CPU_WORK, TINY_TASKS, WORKERS } from './cases.ts';
+import { type Measurement, CPU_TASKS, CPU_WORK, TINY_TASKS, WORKERS } from './cases.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const rounds = Number(process.argv[2] ?? 3);
