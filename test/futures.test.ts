@@ -1,6 +1,6 @@
 // mpi4ts/futures on the shm transport, through the launcher: MPIPoolExecutor
 // on spawned workers, a worker that dies, MPICommExecutor inside an SPMD
-// program, and `-m futures`. test/mpi/futures.test.ts runs the same programs
+// program, `-m futures`, and mpi4ts/util/pool. test/mpi/futures.test.ts runs the same programs
 // under mpiexec.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -40,6 +40,16 @@ describe('mpi4ts/futures on shm', () => {
     const result = await launch('test/programs/futures/world.ts', 3, [], { launcherArgs: ['-m', 'futures'] });
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout, 'script on rank 0 of 3\nfirst pool: 2 workers, [55,89,144,233]\nsecond pool: again, world\n');
+  });
+
+  it('mpi4ts/util/pool: apply, apply_async, map, starmap, imap, imap_unordered, close, join', async () => {
+    const result = await launch('test/programs/futures/util_pool.ts', 1);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, [
+      'apply: 5', 'initializer: pool ranks', 'apply_async: 81 ready true successful true callback 81',
+      'apply_async error: successful false error_callback "odd input 3"', 'map: [1,4,9,16,25]', 'starmap: [2,4,6]',
+      'imap: [36,49,64]', 'imap_unordered: [36,49,64]', 'after close: Pool.apply_async: the pool is closed', 'joined', '',
+    ].join('\n'));
   });
 
   it('refuses -m with anything but futures', async () => {
