@@ -247,14 +247,14 @@ export class MPIPoolExecutor<M extends object = UntypedTasks> implements AsyncDi
    * input order (or completion order with `unordered`). Every task is
    * submitted at once; leaving the loop early cancels those not started.
    */
-  map<K extends TaskName<M>>(name: K, iterable: Iterable<TaskArgs<M, K>[0]>, options: MapOptions = {}): AsyncGenerator<TaskResult<M, K>, void, undefined> {
+  map<K extends TaskName<M>>(name: K, iterable: Iterable<TaskArgs<M, K>[0]>, options: MapOptions = {}): AsyncIterableIterator<TaskResult<M, K>> {
     const tuples = (function* () { for (const item of iterable) yield [item]; })();
-    return this.mapTuples(name, tuples, options, 'map') as AsyncGenerator<TaskResult<M, K>, void, undefined>;
+    return this.mapTuples(name, tuples, options, 'map') as AsyncIterableIterator<TaskResult<M, K>>;
   }
 
   /** `name(...args)` for every argument list, as {@link map} does. */
-  starmap<K extends TaskName<M>>(name: K, iterable: Iterable<TaskArgs<M, K>>, options: MapOptions = {}): AsyncGenerator<TaskResult<M, K>, void, undefined> {
-    return this.mapTuples(name, iterable as Iterable<readonly unknown[]>, options, 'starmap') as AsyncGenerator<TaskResult<M, K>, void, undefined>;
+  starmap<K extends TaskName<M>>(name: K, iterable: Iterable<TaskArgs<M, K>>, options: MapOptions = {}): AsyncIterableIterator<TaskResult<M, K>> {
+    return this.mapTuples(name, iterable as Iterable<readonly unknown[]>, options, 'starmap') as AsyncIterableIterator<TaskResult<M, K>>;
   }
 
   /**
@@ -285,7 +285,7 @@ export class MPIPoolExecutor<M extends object = UntypedTasks> implements AsyncDi
     return future;
   }
 
-  private mapTuples(name: string, tuples: Iterable<readonly unknown[]>, options: MapOptions, call: string): AsyncGenerator<unknown, void, undefined> {
+  private mapTuples(name: string, tuples: Iterable<readonly unknown[]>, options: MapOptions, call: string): AsyncIterableIterator<unknown> {
     const chunksize = options.chunksize ?? 1;
     if (!Number.isInteger(chunksize) || chunksize < 1) {
       throw new RangeError(`MPIPoolExecutor.${call}: chunksize must be a positive integer, got ${String(chunksize)}`);
@@ -305,7 +305,7 @@ export class MPIPoolExecutor<M extends object = UntypedTasks> implements AsyncDi
       }
     }
     if (chunk.length > 0) futures.push(this.enqueue(TaskKind.CHUNK, name, chunk, call));
-    return results(futures, chunksize > 1, options.unordered ?? false, deadline, call);
+    return new MapResults(futures, chunksize > 1, options.unordered ?? false, deadline, call);
   }
 
   private start(): Promise<void> {
@@ -506,25 +506,62 @@ export class MPIPoolExecutor<M extends object = UntypedTasks> implements AsyncDi
   }
 }
 
-/** The results of a map's futures, in order or as completed; leaving early cancels what has not started. */
-async function* results(futures: Future<unknown>[], chunked: boolean, unordered: boolean, deadline: number | undefined,
-  call: string): AsyncGenerator<unknown, void, undefined> {
-  const remaining = (): number | undefined => (deadline === undefined ? undefined : Math.max(0, deadline - Date.now()) / 1000);
-  try {
-    if (unordered) {
-      for await (const value of as_completed(futures, remaining())) {
-        if (chunked) yield* value as unknown[];
-        else yield value;
-      }
-      return;
-    }
-    for (const future of futures) {
-      const value = await withDeadline(future, remaining(), call);
-      if (chunked) yield* value as unknown[];
-      else yield value;
-    }
-  } finally {
-    for (const future of futures) future.cancel();
+/**
+ * The results of a map's futures, in order or as completed; leaving early
+ * (`return`, or an error) cancels what has not started. A plain iterator
+ * rather than an async generator: the items of a chunk already at hand go
+ * out at the cost of one resolved Promise each, which matters at 100k items
+ * per second.
+ */
+class MapResults implements AsyncIterableIterator<unknown> {
+  private next_ = 0;
+  private chunk: unknown[] = [];
+  private inChunk = 0;
+  private readonly completed: AsyncGenerator<unknown, void, undefined> | undefined;
+
+  constructor(private readonly futures: Future<unknown>[], private readonly chunked: boolean, unordered: boolean,
+    private readonly deadline: number | undefined, private readonly call: string) {
+    this.completed = unordered ? as_completed(futures, this.remaining()) : undefined;
+  }
+
+  next(): Promise<IteratorResult<unknown>> {
+    if (this.inChunk < this.chunk.length) return Promise.resolve({ value: this.chunk[this.inChunk++], done: false });
+    return this.take().then((step) => {
+      if (step.done === true) return step;
+      if (!this.chunked) return step;
+      this.chunk = step.value as unknown[];
+      this.inChunk = 0;
+      return this.next();
+    }, (error: unknown) => {
+      this.cancelRest();
+      throw error;
+    });
+  }
+
+  async return(): Promise<IteratorResult<unknown>> {
+    this.cancelRest();
+    await this.completed?.return();
+    return { value: undefined, done: true };
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  /** The next future's value (a chunk's list when chunked). */
+  private async take(): Promise<IteratorResult<unknown>> {
+    if (this.completed !== undefined) return await this.completed.next() as IteratorResult<unknown>;
+    if (this.next_ === this.futures.length) return { value: undefined, done: true };
+    const future = this.futures[this.next_++]!;
+    return { value: await withDeadline(future, this.remaining(), this.call), done: false };
+  }
+
+  private remaining(): number | undefined {
+    return this.deadline === undefined ? undefined : Math.max(0, this.deadline - Date.now()) / 1000;
+  }
+
+  private cancelRest(): void {
+    for (const future of this.futures) future.cancel();
   }
 }
 

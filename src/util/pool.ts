@@ -120,13 +120,13 @@ export class Pool<M extends object = UntypedTasks> implements AsyncDisposable {
   }
 
   /** The results of `name(item)` as an async iterable, in order. */
-  imap<K extends TaskName<M>>(name: K, iterable: Iterable<TaskArgs<M, K>[0]>, chunksize = 1): AsyncGenerator<TaskResult<M, K>, void, undefined> {
+  imap<K extends TaskName<M>>(name: K, iterable: Iterable<TaskArgs<M, K>[0]>, chunksize = 1): AsyncIterableIterator<TaskResult<M, K>> {
     this.check('imap');
     return this.executor.map(name, iterable, { chunksize });
   }
 
   /** The results of `name(item)` as an async iterable, as they complete. */
-  imap_unordered<K extends TaskName<M>>(name: K, iterable: Iterable<TaskArgs<M, K>[0]>, chunksize = 1): AsyncGenerator<TaskResult<M, K>, void, undefined> {
+  imap_unordered<K extends TaskName<M>>(name: K, iterable: Iterable<TaskArgs<M, K>[0]>, chunksize = 1): AsyncIterableIterator<TaskResult<M, K>> {
     this.check('imap_unordered');
     return this.executor.map(name, iterable, { chunksize, unordered: true });
   }
