@@ -25,6 +25,12 @@ describe('mpi4ts/futures on shm', () => {
     assert.match(result.stdout, /^end$/m);
   });
 
+  it('stops the workers of a pool the script left open, and the job ends cleanly', async () => {
+    const result = await launch('test/programs/futures/left_open.ts', 1, [], { timeoutMs: 30_000 });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, 'left open: 25\n');
+  });
+
   it('runs MPICommExecutor inside an SPMD program: the root gets the pool, the others serve', async () => {
     const result = await launch('test/programs/futures/comm_executor.ts', 3);
     assert.equal(result.code, 0, result.stderr);

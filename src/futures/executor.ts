@@ -18,11 +18,17 @@
  * flight, sized from the measured task time to about {@link TARGET_FLIGHT_MS}
  * of work (at least two tasks, so it never waits for the next one, and no
  * more, so the tail of a map stays balanced); a worker answers each batch
- * with one message.
+ * with one message, so a task that shared a batch with a slower one
+ * completes with it.
+ *
+ * A pool left open when the program's event loop runs dry is shut down
+ * then (`beforeExit`), so that its workers do not wait forever.
  *
  * Unfinished: a worker that dies is noticed on the shm transport only (the
  * launcher says so; under mpiexec the MPI job ends), and only while the pool
- * has work out; a pool cannot grow or replace a dead worker.
+ * has tasks out (a listener would keep the thread alive); if every worker
+ * dies, the pool's last receive stays posted. A pool cannot grow or replace
+ * a dead worker. `map` takes the whole iterable at once.
  *
  * @module
  */
@@ -206,6 +212,8 @@ export class MPIPoolExecutor<M extends object = UntypedTasks> implements AsyncDi
   private shutdownRequested = false;
   private stopped: Promise<void> | undefined;
   private idleWaiters: (() => void)[] = [];
+  private deathNotices = false;
+  private readonly onExit = (): void => { void this.shutdown(); };
   private readonly onNotice = (notice: WorkerExitNotice): void => {
     if (notice?.type !== 'pool-worker-exit') return;
     const worker = this.workers.find((w) => w.slot === notice.slot);
@@ -329,7 +337,9 @@ export class MPIPoolExecutor<M extends object = UntypedTasks> implements AsyncDi
       rank, label: workers.labels[i]!, slot: workers.slots[i]!, tasks: new Map(), alive: true,
     }));
     for (const w of this.workers) this.byRank.set(w.rank, w);
-    if (workers.deathNotices) parentPort?.on('message', this.onNotice);
+    this.deathNotices = workers.deathNotices;
+    // A pool left open when the program is over would keep its workers waiting: stop them then.
+    process.once('beforeExit', this.onExit);
     const boot: Boot = { module: this.url, initializer: this.options.initializer, initargs: this.options.initargs ?? [] };
     const status = new Status();
     await Promise.all(this.workers.map((w) => comm.send(boot, w.rank, Tag.BOOT)));
@@ -422,6 +432,8 @@ export class MPIPoolExecutor<M extends object = UntypedTasks> implements AsyncDi
   /** Takes result batches while tasks are out; stops when none is, so an idle pool holds nothing open. */
   private async receive(): Promise<void> {
     this.receiving = true;
+    // The launcher's notices are listened to only while tasks are out: a listener would keep the thread alive.
+    if (this.deathNotices) parentPort?.on('message', this.onNotice);
     const status = new Status();
     const comm = this.comm!;
     while (this.inFlight > 0) {
@@ -432,6 +444,7 @@ export class MPIPoolExecutor<M extends object = UntypedTasks> implements AsyncDi
       this.compact();
       this.wakeIdle();
     }
+    if (this.deathNotices) parentPort?.off('message', this.onNotice);
     this.receiving = false;
   }
 
@@ -498,7 +511,7 @@ export class MPIPoolExecutor<M extends object = UntypedTasks> implements AsyncDi
     await this.started;
     if (!this.idle()) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     while (this.receiving) await new Promise<void>((resolve) => setImmediate(resolve));
-    parentPort?.off('message', this.onNotice);
+    process.off('beforeExit', this.onExit);
     const comm = this.comm;
     if (comm === undefined) return;
     await Promise.all(this.workers.filter((w) => w.alive).map((w) => comm.send(null, w.rank, Tag.STOP)));
@@ -603,5 +616,8 @@ export async function MPICommExecutor<M extends object = UntypedTasks>(comm: Int
     throw new RangeError(`MPICommExecutor: ${comm.Get_name()} has no rank but the root to run tasks`);
   }
   const workers = commWorkers(own, root, async () => own.Free());
-  return new MPIPoolExecutor<M>(options, async () => workers);
+  const pool = new MPIPoolExecutor<M>(options, async () => workers);
+  // Ready when returned, as the other ranks are; a broken pool says so at its first submit.
+  await pool.bootup().catch(() => undefined);
+  return pool;
 }
