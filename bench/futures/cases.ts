@@ -13,9 +13,11 @@ export const WORKERS = 2;
 export interface Measurement {
   readonly pool: string;
   readonly tinyChunk1: number;
+  /** Tiny tasks/s, one `submit` (piscina: `run`) per task, awaited with Promise.all; null where there is no such call. */
+  readonly tinySubmit: number | null;
   readonly tinyChunk100: number;
-  /** Seconds for the CPU-bound map. */
-  readonly cpuSeconds: number;
+  /** Seconds for the CPU-bound map; null where it is not run. */
+  readonly cpuSeconds: number | null;
   /** The CPU-bound map's sum of results, to check that every pool computed the same. */
-  readonly cpuCheck: number;
+  readonly cpuCheck: number | null;
 }

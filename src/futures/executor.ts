@@ -390,7 +390,8 @@ export class MPIPoolExecutor<M extends object = UntypedTasks> implements AsyncDi
     // At most a fair share of what is left, so that the last tasks spread over every worker.
     const limit = Math.min(this.flight, w.tasks.size + Math.ceil((this.queue.length - this.head) / live));
     while (w.tasks.size < limit && this.head < this.queue.length) {
-      const room = Math.min(limit - w.tasks.size, MAX_BATCH);
+      // At least two batches in flight: the worker runs one while the answer to the other travels.
+      const room = Math.min(limit - w.tasks.size, MAX_BATCH, Math.ceil(this.flight / 2));
       const batch: unknown[] = [];
       const sent: Task[] = [];
       while (sent.length < room && this.head < this.queue.length) {
