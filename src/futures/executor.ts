@@ -220,6 +220,11 @@ export class MPIPoolExecutor<M extends object = UntypedTasks> implements AsyncDi
     if (worker !== undefined) this.died(worker, notice.reason);
   };
 
+  /**
+   * @param source - where the workers come from; for `MPICommExecutor` and
+   *   `-m futures` (by default the pool spawns them, or takes the world's in
+   *   a `-m futures` job)
+   */
   constructor(private readonly options: PoolOptions<M>, source?: WorkerSource) {
     this.url = moduleUrl(options.module);
     this.maxWorkers = options.maxWorkers ?? availableParallelism();

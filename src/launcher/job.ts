@@ -9,7 +9,10 @@
  * no other rank can satisfy, it reports the deadlock (who waits for what) and
  * exits non-zero. A rank whose script is over stays until the messages it
  * queued are received; if their receivers never take them, that is a
- * deadlock too, and the report says what the rank still holds.
+ * deadlock too, and the report says what the rank still holds. The one
+ * exception to "a failing rank ends the job": a worker that an
+ * `mpi4ts/futures` pool spawned is reported to the rank that spawned it
+ * (`pool-worker-exit`), whose pool fails that worker's tasks and goes on.
  *
  * @module
  */

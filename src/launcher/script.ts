@@ -2,7 +2,8 @@
  * Loading the user's script as one rank: make TypeScript loadable, make
  * `process.argv` look as if the script had been started directly, then
  * import it. Used in worker threads (shm) and in processes started by
- * `mpiexec` (mpi).
+ * `mpiexec` (mpi). With `-m futures`, ranks other than 0 serve the pools of
+ * rank 0's script instead (`src/futures/world.ts`).
  *
  * @module
  */
