@@ -42,7 +42,7 @@ import { Status } from '../api/status.js';
 import { encode } from '../codec/index.js';
 import { ANY_SOURCE } from '../constants.js';
 import { MPI } from '../mpi.js';
-import { Future, as_completed, withTimeout } from './future.js';
+import { Future, TimeoutError, as_completed } from './future.js';
 import {
   type Boot, Outcome, type Ready, type RemoteErrorInfo, Tag, TaskKind, type WorkerExitNotice, rebuildError,
 } from './protocol.js';
@@ -303,7 +303,6 @@ export class MPIPoolExecutor<M extends object = UntypedTasks> implements AsyncDi
     if (!Number.isInteger(chunksize) || chunksize < 1) {
       throw new RangeError(`MPIPoolExecutor.${call}: chunksize must be a positive integer, got ${String(chunksize)}`);
     }
-    const deadline = options.timeout === undefined ? undefined : Date.now() + options.timeout * 1000;
     const futures: Future<unknown>[] = [];
     let chunk: (readonly unknown[])[] = [];
     for (const args of tuples) {
@@ -318,7 +317,7 @@ export class MPIPoolExecutor<M extends object = UntypedTasks> implements AsyncDi
       }
     }
     if (chunk.length > 0) futures.push(this.enqueue(TaskKind.CHUNK, name, chunk, call));
-    return new MapResults(futures, chunksize > 1, options.unordered ?? false, deadline, call);
+    return new MapResults(futures, chunksize > 1, options.unordered ?? false, options.timeout, call);
   }
 
   private start(): Promise<void> {
@@ -537,9 +536,11 @@ class MapResults implements AsyncIterableIterator<unknown> {
   private chunk: unknown[] = [];
   private inChunk = 0;
   private readonly completed: AsyncGenerator<unknown, void, undefined> | undefined;
+  private readonly deadline: number | undefined;
 
   constructor(private readonly futures: Future<unknown>[], private readonly chunked: boolean, unordered: boolean,
-    private readonly deadline: number | undefined, private readonly call: string) {
+    private readonly timeout: number | undefined, private readonly call: string) {
+    this.deadline = timeout === undefined ? undefined : Date.now() + timeout * 1000;
     this.completed = unordered ? as_completed(futures, this.remaining()) : undefined;
   }
 
@@ -572,7 +573,7 @@ class MapResults implements AsyncIterableIterator<unknown> {
     if (this.completed !== undefined) return await this.completed.next() as IteratorResult<unknown>;
     if (this.next_ === this.futures.length) return { value: undefined, done: true };
     const future = this.futures[this.next_++]!;
-    return { value: await withDeadline(future, this.remaining(), this.call), done: false };
+    return { value: await withDeadline(future, this.remaining(), this.call, this.timeout), done: false };
   }
 
   private remaining(): number | undefined {
@@ -584,9 +585,13 @@ class MapResults implements AsyncIterableIterator<unknown> {
   }
 }
 
-function withDeadline(future: Future<unknown>, seconds: number | undefined, call: string): Promise<unknown> {
+/** The future's value, or `TimeoutError` (naming the map's own timeout) once `seconds` are left. */
+function withDeadline(future: Future<unknown>, seconds: number | undefined, call: string, timeout: number | undefined): Promise<unknown> {
   if (seconds === undefined || future.done()) return future.result();
-  return withTimeout(future.result(), seconds, `MPIPoolExecutor.${call}`);
+  return future.result(seconds).catch((error: unknown) => {
+    if (error instanceof TimeoutError && !future.done()) throw new TimeoutError(`MPIPoolExecutor.${call}: not done after ${timeout} s`);
+    throw error;
+  });
 }
 
 function describe(error: unknown): string {
