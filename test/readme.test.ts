@@ -109,6 +109,10 @@ const programs: Record<string, { ranks: number; check: (result: JobResult) => vo
     ranks: 1,
     check: (r) => assert.deepEqual(succeeded(r), ['parent got [10,11,12]']),
   },
+  'examples/readme/futures.ts': {
+    ranks: 1,
+    check: (r) => assert.deepEqual(succeeded(r), ['fib(25) = 75025, squares [1,4,9,16]']),
+  },
   'examples/readme/halo.ts': {
     ranks: 4,
     // A 2x2 grid: -1 where the neighbour is MPI.PROC_NULL, else the neighbour's rank.

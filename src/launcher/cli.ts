@@ -31,6 +31,8 @@ export interface LaunchOptions {
   readonly mpiexecArgs: readonly string[];
   /** Say on stderr which transport runs the job, and how it was started. */
   readonly verbose: boolean;
+  /** `-m futures`: rank 0 runs the script, the other ranks serve its `mpi4ts/futures` pools. */
+  readonly module: 'futures' | undefined;
 }
 
 /** A parsed command line: a job to run, or something to print. */
@@ -60,6 +62,8 @@ Options:
                            --mpiexec-arg=--hostfile --mpiexec-arg=hosts
                            --mpiexec-arg=--mca --mpiexec-arg=btl --mpiexec-arg=tcp,self
   --deadlock-timeout <s>   seconds of a fully blocked job before it is reported (default 1)
+  -m futures               rank 0 runs the script; the other ranks are the workers of
+                           the pools it makes with mpi4ts/futures (MPIPoolExecutor)
   -v, --verbose            say on stderr which transport runs the job (as MPI4TS_VERBOSE=1)
   -h, --help               this help
   --version                the mpi4ts version
@@ -101,6 +105,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
   let universeSize: number | undefined;
   const mpiexecArgs: string[] = [];
   let verbose = false;
+  let module: 'futures' | undefined;
   let i = 0;
   for (; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -143,6 +148,12 @@ export function parseCommandLine(argv: readonly string[]): Command {
       case '--mpiexec-arg':
         mpiexecArgs.push(value());
         break;
+      case '-m': {
+        const name = value();
+        if (name !== 'futures') throw new UsageError(`-m expects futures, got "${name}"`);
+        module = name;
+        break;
+      }
       case '-v': case '--verbose':
         verbose = true;
         break;
@@ -158,7 +169,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (script === undefined) throw new UsageError('no script given');
   const options: LaunchOptions = {
     ranks, script, args: argv.slice(i + 1), tagOutput, eagerLimit, heapSize, transport, deadlockTimeout, universeSize,
-    mpiexecArgs, verbose,
+    mpiexecArgs, verbose, module,
   };
   if (transport === 'mpi') checkForMpiTransport(options, 'with --transport mpi');
   else if (mpiexecArgs.length > 0) throw new UsageError('--mpiexec-arg needs --transport mpi');

@@ -9,13 +9,17 @@
  * no other rank can satisfy, it reports the deadlock (who waits for what) and
  * exits non-zero. A rank whose script is over stays until the messages it
  * queued are received; if their receivers never take them, that is a
- * deadlock too, and the report says what the rank still holds.
+ * deadlock too, and the report says what the rank still holds. The one
+ * exception to "a failing rank ends the job": a worker that an
+ * `mpi4ts/futures` pool spawned is reported to the rank that spawned it
+ * (`pool-worker-exit`), whose pool fails that worker's tasks and goes on.
  *
  * @module
  */
 
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { RankMessage, SpawnReply, SpawnRequest } from '../transport/shm/launcher_link.js';
 import type { GroupBoot, RankBoot } from '../transport/shm/transport.js';
@@ -26,6 +30,7 @@ import type { LaunchOptions } from './cli.js';
 import { LineForwarder } from './output.js';
 import { DEADLOCK_EXIT_CODE } from '../transport/transport.js';
 import type { ScriptBoot } from './script.js';
+import type { WorkerExitNotice } from '../futures/protocol.js';
 
 const MONITOR_INTERVAL_MS = 100;
 /** Free slots a job keeps for `Spawn` unless --universe-size says otherwise. */
@@ -47,7 +52,18 @@ interface Rank {
   readonly worker: Worker;
   readonly output: Promise<void>[];
   exited: boolean;
+  /**
+   * For a worker of an `mpi4ts/futures` pool, the rank that spawned it: its
+   * abnormal end is reported to that rank, whose pool fails the worker's
+   * tasks, instead of ending the job.
+   */
+  poolManager?: Worker;
+  /** The uncaught error that ended it, if one did. */
+  failure?: string;
 }
+
+/** The script `MPIPoolExecutor` spawns its workers with. */
+const POOL_WORKER = fileURLToPath(new URL('../futures/spawned.js', import.meta.url));
 
 /** Runs a job to its end; resolves with the exit status for the launcher. */
 export function runJob(options: LaunchOptions): Promise<number> {
@@ -79,13 +95,14 @@ class Job {
   run(): Promise<number> {
     const done = new Promise<number>((resolveExit) => { this.finish = resolveExit; });
     const world = { context: Context.WORLD, group: Array.from({ length: this.options.ranks }, (_, r) => r) };
-    const script: ScriptBoot = { script: resolve(this.options.script), args: this.options.args };
+    const script: ScriptBoot = { script: resolve(this.options.script), args: this.options.args, module: this.options.module };
     for (let slot = 0; slot < this.options.ranks; slot++) this.start(slot, `rank ${slot}`, world, undefined, script);
     this.monitor = setInterval(() => this.watchForDeadlock(), MONITOR_INTERVAL_MS);
     return done;
   }
 
-  private start(slot: number, label: string, world: GroupBoot, parent: GroupBoot | undefined, script: ScriptBoot): void {
+  private start(slot: number, label: string, world: GroupBoot, parent: GroupBoot | undefined, script: ScriptBoot,
+    poolManager?: Worker): void {
     const mpi4ts: RankBoot = { rank: slot, memory: this.memory, tuning: {
       spinMicros: this.oversubscribed ? 10 : 1000, blockMicros: BLOCK_MICROS, oversubscribed: this.oversubscribed,
     }, world, parent };
@@ -100,9 +117,12 @@ class Job {
       new LineForwarder(worker.stdout, process.stdout, prefix).done,
       new LineForwarder(worker.stderr, process.stderr, prefix).done,
     ];
-    const entry: Rank = { slot, label, worker, output, exited: false };
+    const entry: Rank = { slot, label, worker, output, exited: false, poolManager };
     this.ranks.push(entry);
-    worker.on('error', (error) => this.fail(entry, `${label} failed: ${describeError(error)}`, 1));
+    worker.on('error', (error) => {
+      if (poolManager === undefined) this.fail(entry, `${label} failed: ${describeError(error)}`, 1);
+      else entry.failure = describeError(error);
+    });
     worker.on('message', (message: RankMessage) => {
       if (message?.type === 'abort') {
         this.fail(entry, `${label} called Abort(${message.code}): ${message.reason}`, message.code || 1);
@@ -133,13 +153,20 @@ class Job {
     const world = { context: request.childContext, group: slots };
     const parent = { context: request.context, group: request.parents };
     const script: ScriptBoot = { script: resolve(request.command), args: request.args };
-    slots.forEach((slot, i) => this.start(slot, `spawned rank ${i} (slot ${slot})`, world, parent, script));
+    const poolManager = script.script === POOL_WORKER ? requester : undefined;
+    slots.forEach((slot, i) => this.start(slot, `spawned rank ${i} (slot ${slot})`, world, parent, script, poolManager));
     reply({ ranks: slots });
   }
 
   private exited(entry: Rank, code: number): void {
     entry.exited = true;
-    if (code !== 0 && !this.failed) this.fail(entry, `${entry.label} exited with code ${code}`, code);
+    if (code !== 0 && entry.poolManager !== undefined) {
+      const notice: WorkerExitNotice = { type: 'pool-worker-exit', slot: entry.slot,
+        reason: entry.failure === undefined ? `exited with code ${code}` : `failed: ${entry.failure}` };
+      if (!this.ranks.find((r) => r.worker === entry.poolManager)?.exited) entry.poolManager.postMessage(notice);
+    } else if (code !== 0 && !this.failed) {
+      this.fail(entry, `${entry.label} exited with code ${code}`, code);
+    }
     if (this.ranks.every((r) => r.exited)) {
       clearInterval(this.monitor);
       void this.afterOutput().then(() => this.finish(this.failed ? this.failCode : 0));

@@ -2,7 +2,8 @@
  * Loading the user's script as one rank: make TypeScript loadable, make
  * `process.argv` look as if the script had been started directly, then
  * import it. Used in worker threads (shm) and in processes started by
- * `mpiexec` (mpi).
+ * `mpiexec` (mpi). With `-m futures`, ranks other than 0 serve the pools of
+ * rank 0's script instead (`src/futures/world.ts`).
  *
  * @module
  */
@@ -13,10 +14,23 @@ import { pathToFileURL } from 'node:url';
 export interface ScriptBoot {
   readonly script: string;
   readonly args: readonly string[];
+  /** `-m futures`: only rank 0 runs the script; the others serve its pools. */
+  readonly module?: 'futures' | undefined;
 }
 
-/** Runs `script` with `args` in this thread. */
-export async function runScript({ script, args }: ScriptBoot): Promise<void> {
+/** Runs `script` with `args` in this thread (with `-m futures`, serves tasks instead on ranks other than 0). */
+export async function runScript({ script, args, module }: ScriptBoot): Promise<void> {
+  if (module === 'futures') {
+    const { releaseWorld, serveWorld } = await import('../futures/world.js');
+    if (await serveWorld()) return;
+    await importScript(script, args);
+    await releaseWorld();
+    return;
+  }
+  await importScript(script, args);
+}
+
+async function importScript(script: string, args: readonly string[]): Promise<void> {
   process.argv.splice(1, process.argv.length - 1, script, ...args);
   if (/\.[cm]?tsx?$/.test(script)) {
     const { register } = await import('tsx/esm/api');

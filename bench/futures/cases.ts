@@ -1,0 +1,23 @@
+// The measurements of the futures benchmark, shared by its three programs.
+
+/** Tiny tasks per run, after a warm-up of WARMUP. */
+export const TINY_TASKS = 100_000;
+export const WARMUP = 1000;
+/** The CPU-bound map: CPU_TASKS tasks of cpu(CPU_WORK). */
+export const CPU_TASKS = 200;
+export const CPU_WORK = 2_000_000;
+/** Worker threads or ranks in every pool. */
+export const WORKERS = 2;
+
+/** One measurement, printed by a program as a JSON line. */
+export interface Measurement {
+  readonly pool: string;
+  readonly tinyChunk1: number;
+  /** Tiny tasks/s, one `submit` (piscina: `run`) per task, awaited with Promise.all; null where there is no such call. */
+  readonly tinySubmit: number | null;
+  readonly tinyChunk100: number;
+  /** Seconds for the CPU-bound map; null where it is not run. */
+  readonly cpuSeconds: number | null;
+  /** The CPU-bound map's sum of results, to check that every pool computed the same. */
+  readonly cpuCheck: number | null;
+}

@@ -1,0 +1,116 @@
+/**
+ * The wire protocol between a pool's manager and its workers.
+ *
+ * Every message is an object message (the lower-case calls) on a
+ * communicator of the pool's own: the intercommunicator of `Spawn`, or a
+ * duplicate of the communicator an `MPICommExecutor` runs on, so no task
+ * message can match a receive of the user's program. The manager is one
+ * rank; each worker is another. A session runs:
+ *
+ * 1. `BOOT` (manager to each worker): the task module and the initializer;
+ *    the worker answers `READY` (or the error that stopped it).
+ * 2. `TASKS` (manager to a worker, many in flight at once): a flat batch of
+ *    tasks, `[id, kind, name, args, id, kind, name, args, ...]`. The worker
+ *    runs them one after the other and answers each batch with one `RESULTS`
+ *    message, `[elapsedMs, id, status, value, id, status, value, ...]`;
+ *    flat arrays keep encoding cheap when tasks are tiny.
+ * 3. `STOP` ends the session; in a job started with `-m futures`, `EXIT`
+ *    also ends the worker's wait for the next session.
+ *
+ * Errors travel as {@link RemoteErrorInfo}, so that the error's class name,
+ * message and the worker's stack survive whatever the error held.
+ *
+ * @module
+ */
+
+/** Message tags of the protocol. */
+export const Tag = {
+  BOOT: 1,
+  READY: 2,
+  TASKS: 3,
+  RESULTS: 4,
+  STOP: 5,
+  EXIT: 6,
+} as const;
+
+/** What a task applies its function to. */
+export const TaskKind = {
+  /** `fn(...args)`: `args` is the argument list. */
+  CALL: 0,
+  /** A chunk of a map: `args` is a list of argument lists, the result the list of `fn(...a)`. */
+  CHUNK: 1,
+} as const;
+
+/** How a task ended. */
+export const Outcome = {
+  OK: 0,
+  ERROR: 1,
+} as const;
+
+/** What a worker needs before its first task. */
+export interface Boot {
+  /** URL of the module whose exports are the tasks. */
+  readonly module: string;
+  /** Export to call once before the first task, if any. */
+  readonly initializer: string | undefined;
+  readonly initargs: readonly unknown[];
+}
+
+/** A worker's answer to {@link Boot}. */
+export interface Ready {
+  readonly error: RemoteErrorInfo | undefined;
+}
+
+/** An error thrown on a worker, as it travels back to the manager. */
+export interface RemoteErrorInfo {
+  /** The error's class name (`TypeError`, or the user's own class). */
+  readonly name: string;
+  readonly message: string;
+  /** The worker's stack, when the thrown value had one. */
+  readonly stack: string | undefined;
+  /** A thrown value that was not an Error, as it was thrown (when it can travel). */
+  readonly value?: unknown;
+}
+
+/** Describes a thrown value for the trip back to the manager. */
+export function describeError(thrown: unknown): RemoteErrorInfo {
+  if (thrown instanceof Error) {
+    // A class that does not set `name` still has its constructor's name.
+    const className = thrown.name === 'Error' && thrown.constructor?.name ? thrown.constructor.name : thrown.name;
+    // The stack's first line names the class as `name` did: say the class.
+    const stack = thrown.stack?.startsWith(`${thrown.name}:`) ? className + thrown.stack.slice(thrown.name.length) : thrown.stack;
+    return { name: className, message: thrown.message, stack };
+  }
+  return { name: 'Error', message: String(thrown), stack: undefined, value: thrown };
+}
+
+const standardErrors: Record<string, ErrorConstructor> = {
+  Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError,
+};
+
+/**
+ * Rebuilds an error that a worker threw: the standard class when its name is
+ * one, else an `Error` with the worker's class name; the stack is the
+ * worker's, followed by `where` (which worker ran the task).
+ */
+export function rebuildError(info: RemoteErrorInfo, where: string): Error {
+  const ErrorClass = standardErrors[info.name] ?? Error;
+  const error = new ErrorClass(info.message);
+  if (error.name !== info.name) Object.defineProperty(error, 'name', { value: info.name, configurable: true, writable: true });
+  const remoteStack = info.stack ?? `${info.name}: ${info.message}`;
+  error.stack = `${remoteStack}\n    on ${where}`;
+  return error;
+}
+
+/**
+ * What the shm launcher posts to the rank that spawned a pool's workers when
+ * one of them ends abnormally: the pool fails that worker's tasks instead of
+ * the launcher ending the job.
+ */
+export interface WorkerExitNotice {
+  readonly type: 'pool-worker-exit';
+  /** The worker's world rank (its slot in the job). */
+  readonly slot: number;
+  /** Why it ended: the exit code or the uncaught error. */
+  readonly reason: string;
+}

@@ -1,0 +1,36 @@
+// mpi4ts/futures on the mpi transport, under Open MPI's mpiexec: spawned
+// workers (MPI_Comm_spawn), MPICommExecutor inside an SPMD program, and
+// `-m futures`. Run by `npm run test:mpi`. (A worker that dies ends the whole
+// MPI job there, so that case is tested on shm only: test/futures.test.ts.)
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { linesStartingWith, mpiexecEnv, runCommand } from '../helpers/launch.js';
+import { checkPoolOutput } from '../futures/expected.js';
+
+const mpiexec = (ranks: number, program: readonly string[]) =>
+  runCommand('mpiexec', ['--oversubscribe', '-n', String(ranks), process.execPath, 'bin/mpi4ts.js', ...program], { env: mpiexecEnv });
+
+describe('mpi4ts/futures under mpiexec', () => {
+  it('runs the executor on spawned workers: submit, map, errors, cancel, shutdown', async () => {
+    const result = await mpiexec(1, ['test/programs/futures/pool.ts']);
+    assert.equal(result.code, 0, result.stderr);
+    checkPoolOutput(result.stdout);
+  });
+
+  it('runs MPICommExecutor inside an SPMD program', async () => {
+    const result = await mpiexec(3, ['test/programs/futures/comm_executor.ts']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(linesStartingWith(result.stdout, 'root'), [
+      'root error: ParityError: odd input 1', 'root map: [1,4,9,16,25,36,49,64,81,100]', 'root submit: 42', 'root workers: 2',
+    ]);
+    assert.deepEqual(linesStartingWith(result.stdout, 'rank'), [
+      'rank 0 total 6', 'rank 1 served', 'rank 1 total 6', 'rank 2 served', 'rank 2 total 6',
+    ]);
+  });
+
+  it('-m futures: rank 0 runs the script, the others serve', async () => {
+    const result = await mpiexec(3, ['-m', 'futures', 'test/programs/futures/world.ts']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, 'script on rank 0 of 3\nfirst pool: 2 workers, [55,89,144,233]\nsecond pool: again, world\n');
+  });
+});

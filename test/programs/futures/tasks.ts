@@ -1,0 +1,54 @@
+// Task functions for the futures tests: plain, async, failing, and one that kills its worker.
+export function square(x: number): number {
+  return x * x;
+}
+
+export function add(a: number, b: number): number {
+  return a + b;
+}
+
+export function fib(n: number): number {
+  return n < 2 ? n : fib(n - 1) + fib(n - 2);
+}
+
+export async function later(x: string, ms: number): Promise<string> {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  return x.toUpperCase();
+}
+
+/** Busy for `ms` milliseconds, then `x`: a task that takes a while. */
+export function slow(x: number, ms: number): number {
+  const until = Date.now() + ms;
+  while (Date.now() < until) { /* busy */ }
+  return x;
+}
+
+export class ParityError extends Error {}
+
+export function failOdd(x: number): number {
+  if (x % 2 === 1) throw new ParityError(`odd input ${x}`);
+  return x;
+}
+
+export function failType(): never {
+  throw new TypeError('wrong type here');
+}
+
+let prefix = '';
+
+export function init(p: string): void {
+  prefix = p;
+}
+
+export function greet(name: string): string {
+  return `${prefix}${name}`;
+}
+
+export function unsendable(): () => void {
+  return () => undefined;
+}
+
+/** Ends the worker's thread or process at once, as a crash would. */
+export function die(code: number): never {
+  process.exit(code);
+}
