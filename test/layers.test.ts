@@ -1,6 +1,6 @@
 // The import graph of src/ runs one way (docs/ARCHITECTURE.md, section 1):
-// top (index.ts, mpi.ts) -> api/ -> environment.ts (the composition root) ->
-// collective/ -> transport/ (the interface, then shm/ and mpi/), with the base
+// futures/, util/ (the task pools) -> top (index.ts, mpi.ts) -> api/ ->
+// environment.ts (the composition root) -> collective/ -> transport/ (the interface, then shm/ and mpi/), with the base
 // modules (errors, constants, datatype, buffer, codec/, op/) under all of them
 // and the launcher a program beside the library. This reads every import of
 // every file under src/ (static imports and re-exports, dynamic import(),
@@ -81,6 +81,8 @@ export function importsOf(from: string, text: string): Import[] {
 const BASE = /^(errors|constants|datatype|buffer)\.ts$|^(codec|op)\//;
 const TOP = /^(index|mpi)\.ts$/;
 const CONCRETE_TRANSPORT = /^transport\/(shm|mpi)\//;
+/** The task pools (mpi4ts/futures, mpi4ts/util/pool): built on the API like a user's program; nothing under them imports them. */
+const EXTENSION = /^(futures|util)\//;
 /** What the launcher, a program beside the library, may use of the shm transport: its memory layout and messages. */
 const LAUNCHER_MAY_IMPORT = /^transport\/(transport\.ts|shm\/layout\.ts|shm\/launcher_link\.ts|mpi\/detect\.ts)$/;
 /** Loops allowed: the communicator classes make each other (Split, Merge, Create_cart, Get_parent). */
@@ -94,8 +96,12 @@ export function violation(imp: Pick<Import, 'from' | 'to' | 'typeOnly'>): string
     if (to.startsWith('launcher/') || BASE.test(to) || LAUNCHER_MAY_IMPORT.test(to)) return undefined;
     // The boot message a rank gets from the launcher is a type of shm/transport.ts.
     if (to === 'transport/shm/transport.ts' && imp.typeOnly) return undefined;
+    // `-m futures` serves the world's other ranks, and the launcher tells a pool when a spawned worker dies.
+    if (EXTENSION.test(to)) return undefined;
     return 'the launcher may use only the base modules, shm\'s layout and messages, and mpi/detect.ts';
   }
+  if (EXTENSION.test(to) && !EXTENSION.test(from)) return 'the task pools sit above the library: nothing in it imports them';
+  if (EXTENSION.test(from)) return CONCRETE_TRANSPORT.test(to) ? 'only environment.ts names a concrete transport' : undefined;
   if (BASE.test(from)) return BASE.test(to) ? undefined : 'a base module imports only base modules';
   if (from.startsWith('transport/')) {
     if (BASE.test(to) || to.startsWith('transport/')) {

@@ -48,6 +48,7 @@ import {
 } from './protocol.js';
 import { serve } from './server.js';
 import { claimWorld } from './world.js';
+import type { WorkerSource, Workers } from './workers.js';
 
 /** Work a worker should hold at once, in milliseconds of measured task time. */
 const TARGET_FLIGHT_MS = 2;
@@ -129,22 +130,6 @@ interface Worker {
   readonly tasks: Map<number, Task>;
   alive: boolean;
 }
-
-/** Where a pool's workers are, once it has started. */
-export interface Workers {
-  readonly comm: Comm;
-  /** The workers' ranks on `comm`. */
-  readonly ranks: readonly number[];
-  readonly labels: readonly string[];
-  readonly slots: readonly number[];
-  /** Whether the shm launcher reports the death of these workers to this thread. */
-  readonly deathNotices: boolean;
-  /** Ends the pool's hold on the communicator once the workers have stopped. */
-  readonly release: () => Promise<void>;
-}
-
-/** How a pool finds its workers. */
-export type WorkerSource = (options: { maxWorkers: number }) => Promise<Workers>;
 
 const spawnedEntry = fileURLToPath(new URL('./spawned.js', import.meta.url));
 

@@ -9,7 +9,7 @@
 
 import type { Intracomm } from '../api/intracomm.js';
 import { MPI } from '../mpi.js';
-import type { WorkerSource, Workers } from './executor.js';
+import type { WorkerSource, Workers } from './workers.js';
 import { Tag } from './protocol.js';
 import { serve } from './server.js';
 
