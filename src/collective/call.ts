@@ -179,19 +179,14 @@ export class Call {
   }
 }
 
-/** A receive whose completion checks the sender's tag and the message's length. */
-class CheckedReceive implements Operation {
-  private verdict: Error | undefined;
-  private checked = false;
+/**
+ * An operation that passes every member on to the one it wraps; wrappers
+ * override what they change.
+ */
+export class WrappedOperation implements Operation {
+  constructor(protected readonly inner: Operation) {}
 
-  constructor(private readonly call: Call, private readonly inner: Operation, private readonly expected: number,
-    private readonly source: number) {}
-
-  get awaitedRank(): number {
-    return this.source;
-  }
-
-  /** Passed on to the transport's receive, which is what a waiting rank waits for. */
+  /** Passed on to the transport's operation, which is what a waiting rank waits for. */
   get within(): { readonly text: string } | undefined {
     return this.inner.within;
   }
@@ -216,8 +211,31 @@ class CheckedReceive implements Operation {
     return this.inner.data;
   }
 
-  /** Read once complete: the transport's error, or a mismatch. */
   get error(): Error | undefined {
+    return this.inner.error;
+  }
+
+  describe(): string {
+    return this.inner.describe();
+  }
+}
+
+/** A receive whose completion checks the sender's tag and the message's length. */
+class CheckedReceive extends WrappedOperation {
+  private verdict: Error | undefined;
+  private checked = false;
+
+  constructor(private readonly call: Call, inner: Operation, private readonly expected: number,
+    private readonly source: number) {
+    super(inner);
+  }
+
+  get awaitedRank(): number {
+    return this.source;
+  }
+
+  /** Read once complete: the transport's error, or a mismatch. */
+  override get error(): Error | undefined {
     if (!this.checked) {
       this.checked = true;
       this.verdict = this.call.verify(this.inner, this.expected, this.source);
@@ -225,7 +243,7 @@ class CheckedReceive implements Operation {
     return this.verdict;
   }
 
-  describe(): string {
+  override describe(): string {
     return `${this.call.sig.text}: ${this.inner.describe()}`;
   }
 }

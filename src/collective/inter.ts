@@ -29,16 +29,16 @@
  * @module
  */
 
-import { type Bytes, singleView } from '../buffer.js';
+import { singleView } from '../buffer.js';
 import { decode, encode } from '../codec/index.js';
 import { errors } from '../errors.js';
 import type { Op } from '../op/op.js';
 import { Reduction } from '../op/reduction.js';
 import type { Datatype } from '../datatype.js';
-import type { Envelope, InterEndpoint, Operation } from '../transport/transport.js';
+import type { InterEndpoint, Operation } from '../transport/transport.js';
 import { barrier } from './barrier.js';
 import { bcast } from './broadcast.js';
-import { Call } from './call.js';
+import { Call, WrappedOperation } from './call.js';
 import { reduce } from './reduce.js';
 import { type Algorithm, type Sequencer, type Waitable, sequencerOf } from './run.js';
 import type { ScratchPool } from './scratch.js';
@@ -56,41 +56,7 @@ const ANY_TAG = -1;
 const EMPTY = new Uint8Array(0);
 
 /** A wait within the local group: the same operation, without the awaited rank, which would name a remote rank. */
-class LocalStep implements Operation {
-  constructor(private readonly inner: Operation) {}
-
-  get within(): { readonly text: string } | undefined {
-    return this.inner.within;
-  }
-
-  set within(call: { readonly text: string } | undefined) {
-    this.inner.within = call;
-  }
-
-  test(): boolean {
-    return this.inner.test();
-  }
-
-  wait(): Promise<void> {
-    return this.inner.wait();
-  }
-
-  get envelope(): Envelope | undefined {
-    return this.inner.envelope;
-  }
-
-  get data(): Bytes | undefined {
-    return this.inner.data;
-  }
-
-  get error(): Error | undefined {
-    return this.inner.error;
-  }
-
-  describe(): string {
-    return this.inner.describe();
-  }
-}
+class LocalStep extends WrappedOperation {}
 
 /**
  * Runs steps within the local group inside an intercommunicator call. The
