@@ -2,7 +2,7 @@
  * Constants of the MPI standard that are not datatypes, ops or error classes.
  *
  * MPI-4.1 §3.2.3 (wildcards), §3.11 (null processes), §6.2.2 (`MPI_IN_PLACE`),
- * §6.2.2 / §7.4 (`MPI_ROOT`, `MPI_UNDEFINED`), §7.4.1 (comparison results).
+ * §6.2.2 / §7.4 (`MPI_ROOT`, `MPI_UNDEFINED`), §7.4.1 (comparison results), §8.5 (topology kinds, graph weights).
  *
  * @module
  */
@@ -36,6 +36,17 @@ export const UNEQUAL = 3;
 
 /** `Split_type` kind: ranks that can share memory (MPI-4.1 §7.4.2). */
 export const COMM_TYPE_SHARED = 1;
+
+/** Topology kinds that `Comm.Get_topology` returns (MPI-4.1 §8.5.5); `MPI.UNDEFINED` for none. */
+export const GRAPH = 1;
+export const CART = 2;
+export const DIST_GRAPH = 3;
+/** `MPI_UNWEIGHTED` (MPI-4.1 §8.5.4): a distributed graph without edge weights. */
+export const UNWEIGHTED: unique symbol = Symbol.for('mpi4ts.UNWEIGHTED');
+/** `MPI_WEIGHTS_EMPTY` (MPI-4.1 §8.5.4): weights of a rank without edges in a weighted graph. */
+export const WEIGHTS_EMPTY: unique symbol = Symbol.for('mpi4ts.WEIGHTS_EMPTY');
+/** The type of {@link UNWEIGHTED} and {@link WEIGHTS_EMPTY}. */
+export type WeightsMarker = typeof UNWEIGHTED | typeof WEIGHTS_EMPTY;
 
 /** Thread support levels (MPI-4.1 §11.2.1). */
 export const THREAD_SINGLE = 0;

@@ -10,10 +10,12 @@
  */
 
 import { Comm, setParentProvider } from './api/comm.js';
-import { Group } from './api/group.js';
+import { GROUP_EMPTY, Group } from './api/group.js';
+import { Distgraphcomm, Graphcomm } from './api/graph.js';
+import { CollectivePrequest } from './api/persistent.js';
 import { Intercomm } from './api/intercomm.js';
 import { Intracomm } from './api/intracomm.js';
-import { Cartcomm, Compute_dims } from './api/topology.js';
+import { Cartcomm, Compute_dims, Topocomm } from './api/topology.js';
 import { registerClass } from './codec/index.js';
 import * as constants from './constants.js';
 import { type TypedArray, Datatype, datatypes, typedict } from './datatype.js';
@@ -85,7 +87,15 @@ export const MPI = {
   Intracomm,
   Intercomm,
   Cartcomm,
+  Topocomm,
+  Graphcomm,
+  Distgraphcomm,
+  CollectivePrequest,
   Group,
+  /** `MPI_GROUP_EMPTY` (MPI-4.1 §7.3): the group without members. */
+  GROUP_EMPTY,
+  /** `MPI_GROUP_NULL`: no group, as `MPI.COMM_NULL` is no communicator. */
+  GROUP_NULL: null,
   Compute_dims,
   Datatype,
   Op,

@@ -18,7 +18,7 @@
 
 import { type BufferSpec, bytesOfSpec, parseBuffer } from '../buffer.js';
 import { decode, encodeForSend } from '../codec/index.js';
-import { ANY_SOURCE, ANY_TAG, CONGRUENT, IDENT, PROC_NULL } from '../constants.js';
+import { ANY_SOURCE, ANY_TAG, CONGRUENT, IDENT, PROC_NULL, UNDEFINED } from '../constants.js';
 import { abort } from '../environment.js';
 import { TAG_UB, errors, rejecting } from '../errors.js';
 import { Group } from './group.js';
@@ -136,6 +136,56 @@ export class Comm<E extends PointToPoint = PointToPoint> {
     if (other.endpoint('Comm.Compare') === mine) return IDENT;
     const result = this.Get_group().Compare(other.Get_group());
     return result === IDENT ? CONGRUENT : result;
+  }
+
+  /**
+   * `MPI_Topo_test` (MPI-4.1 §8.5.5): `MPI.CART`, `MPI.GRAPH`,
+   * `MPI.DIST_GRAPH`, or `MPI.UNDEFINED` for a communicator without a topology.
+   *
+   * @example
+   * ```ts
+   * if (comm.Get_topology() === MPI.CART) console.log('a grid');
+   * ```
+   */
+  Get_topology(): number {
+    return UNDEFINED;
+  }
+
+  /** mpi4py's `topology` property: the same as {@link Get_topology}. */
+  get topology(): number {
+    return this.Get_topology();
+  }
+
+  /** mpi4py's `is_topo`: true for a Cartesian, graph or distributed-graph communicator. */
+  get is_topo(): boolean {
+    return this.Get_topology() !== UNDEFINED;
+  }
+
+  /** mpi4py's `is_inter`: true for an intercommunicator (MPI-4.1 §7.6.1 `MPI_Comm_test_inter`). */
+  get is_inter(): boolean {
+    return false;
+  }
+
+  /** mpi4py's `is_intra`: true for an intracommunicator. */
+  get is_intra(): boolean {
+    return !this.is_inter;
+  }
+
+  /**
+   * `MPI_Comm_test_inter` (MPI-4.1 §7.6.1).
+   *
+   * @example
+   * ```ts
+   * MPI.COMM_WORLD.Is_inter(); // false
+   * ```
+   */
+  Is_inter(): boolean {
+    return this.is_inter;
+  }
+
+  /** The negation of {@link Is_inter}. */
+  Is_intra(): boolean {
+    return !this.is_inter;
   }
 
   /** True until `Free` is called. */

@@ -2,8 +2,12 @@
  * Groups: ordered sets of ranks, and the set operations that build new ones.
  *
  * MPI-4.1 §7.3 (group management: accessors §7.3.1, constructors §7.3.2,
- * destructors §7.3.3). A group is a local object: making one never
- * communicates. Members are kept as ranks of the transport's world.
+ * destructors §7.3.3; `MPI_GROUP_EMPTY`, `MPI_GROUP_NULL`). A group is a
+ * local object: making one never communicates. Members are kept as ranks of
+ * the transport's world. `MPI.GROUP_NULL` is `null`, as `MPI.COMM_NULL` is.
+ *
+ * Unfinished: a freed group still answers (`Free` only marks it, as groups
+ * hold no resources); `MPI.GROUP_EMPTY` cannot be freed.
  *
  * @module
  */
@@ -30,6 +34,11 @@ export class Group {
    * @param self - world rank of this process
    */
   constructor(readonly members: readonly number[], private readonly self: number) {}
+
+  /** World rank of this process (-1 for `MPI.GROUP_EMPTY`, made before any transport). */
+  get selfRank(): number {
+    return this.self;
+  }
 
   /** `MPI_Group_size`. */
   get size(): number {
@@ -84,20 +93,23 @@ export class Group {
 
   /** `MPI_Group_union` (§7.3.2): this group's members, then `other`'s that are not in it. */
   static Union(a: Group, b: Group): Group {
+    checkGroups(a, b, 'Group.Union');
     const seen = new Set(a.members);
-    return new Group([...a.members, ...b.members.filter((m) => !seen.has(m))], a.self);
+    return new Group([...a.members, ...b.members.filter((m) => !seen.has(m))], selfOf(a, b));
   }
 
   /** `MPI_Group_intersection` (§7.3.2): members of both, in `a`'s order. */
   static Intersection(a: Group, b: Group): Group {
+    checkGroups(a, b, 'Group.Intersection');
     const inB = new Set(b.members);
-    return new Group(a.members.filter((m) => inB.has(m)), a.self);
+    return new Group(a.members.filter((m) => inB.has(m)), selfOf(a, b));
   }
 
   /** `MPI_Group_difference` (§7.3.2): members of `a` not in `b`, in `a`'s order. */
   static Difference(a: Group, b: Group): Group {
+    checkGroups(a, b, 'Group.Difference');
     const inB = new Set(b.members);
-    return new Group(a.members.filter((m) => !inB.has(m)), a.self);
+    return new Group(a.members.filter((m) => !inB.has(m)), selfOf(a, b));
   }
 
   /** Instance spelling of {@link Group.Union}, as in mpi4py. */
@@ -140,15 +152,44 @@ export class Group {
 
   /** `MPI_Group_compare` (§7.3.1): `MPI.IDENT`, `MPI.SIMILAR` or `MPI.UNEQUAL`. */
   Compare(other: Group): number {
+    if (!(other instanceof Group)) throw errors.group('Group.Compare', 'expected an MPI.Group to compare with');
     if (this.size !== other.size) return UNEQUAL;
     if (this.members.every((m, r) => other.members[r] === m)) return IDENT;
     const inOther = new Set(other.members);
     return this.members.every((m) => inOther.has(m)) ? SIMILAR : UNEQUAL;
   }
 
-  /** `MPI_Group_free` (§7.3.3): groups hold no resources; kept for mpi4py code. */
-  Free(): void {}
+  /**
+   * `MPI_Group_dup` (MPI-4.1 §7.3.2): a new group with the same members.
+   *
+   * @example
+   * ```ts
+   * const copy = world.Dup(); // copy.Compare(world) === MPI.IDENT
+   * ```
+   */
+  Dup(): Group {
+    return new Group([...this.members], this.self);
+  }
+
+  /**
+   * `MPI_Group_free` (§7.3.3): groups hold no resources; kept for mpi4py
+   * code. Freeing `MPI.GROUP_EMPTY` throws `ERR_GROUP`.
+   */
+  Free(): void {
+    if (this === GROUP_EMPTY) throw errors.group('Group.Free', 'MPI.GROUP_EMPTY cannot be freed');
+  }
 }
+
+/**
+ * `MPI_GROUP_EMPTY` (MPI-4.1 §7.3): the group without members; its `rank`
+ * is `MPI.UNDEFINED`.
+ *
+ * @example
+ * ```ts
+ * MPI.GROUP_EMPTY.size; // 0
+ * ```
+ */
+export const GROUP_EMPTY: Group = new Group([], -1);
 
 /** The group of `MPI.COMM_WORLD`: every rank of the transport's world, in order. */
 function worldGroup(self: number): Group {
@@ -162,4 +203,23 @@ function expandRanges(ranges: readonly (readonly [number, number, number])[], ca
     for (let r = first; stride > 0 ? r <= last : r >= last; r += stride) out.push(r);
   }
   return out;
+}
+
+function checkGroups(a: unknown, b: unknown, call: string): void {
+  if (!(a instanceof Group) || !(b instanceof Group)) throw errors.group(call, 'expected two MPI.Group objects');
+}
+
+/** The world rank of this process, from whichever group knows it (`GROUP_EMPTY` does not). */
+function selfOf(a: Group, b: Group): number {
+  return a.selfRank >= 0 ? a.selfRank : b.selfRank;
+}
+
+/**
+ * A numeric tag for a string tag (`Create_from_group`, `Create_from_groups`):
+ * a 15-bit hash, the same on every rank.
+ */
+export function stringTag(tag: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < tag.length; i++) h = Math.imul(h ^ tag.charCodeAt(i), 0x01000193) >>> 0;
+  return h & 0x7fff;
 }

@@ -23,10 +23,10 @@ import { type BufferSpec, type Message, parseBuffer, parseVectorBuffer, type Vec
 import { checkOp, checkReductionPair, checkRoot, checkUniform, required } from './arguments.js';
 import { InterCollectives, type InterRole } from '../collective/inter.js';
 import { Comm } from './comm.js';
-import { IN_PLACE, PROC_NULL, ROOT } from '../constants.js';
-import { collectiveScratch } from '../environment.js';
+import { IN_PLACE, PROC_NULL, ROOT, UNDEFINED } from '../constants.js';
+import { collectiveScratch, transport } from '../environment.js';
 import { errors } from '../errors.js';
-import { Group } from './group.js';
+import { Group, stringTag } from './group.js';
 import type { Intracomm } from './intracomm.js';
 import { type Op, ops } from '../op/op.js';
 import type { InterEndpoint } from '../transport/transport.js';
@@ -97,8 +97,41 @@ export class Intercomm extends Comm<InterEndpoint> {
     return this.Get_remote_group();
   }
 
+  /**
+   * `MPI_Intercomm_create_from_groups` (MPI-4.1 §7.6.2): an
+   * intercommunicator between two disjoint groups, without a parent
+   * communicator. The members of both groups call it, each with its own
+   * group first; the leaders are ranks in their groups.
+   *
+   * @example
+   * ```ts
+   * const world = MPI.COMM_WORLD.Get_group();
+   * const low = world.Range_incl([[0, 0, 1]]), high = world.Range_excl([[0, 0, 1]]);
+   * const mine = MPI.COMM_WORLD.rank === 0 ? [low, high] as const : [high, low] as const;
+   * const inter = await MPI.Intercomm.Create_from_groups(mine[0], 0, mine[1], 0, 'pair');
+   * ```
+   */
+  static async Create_from_groups(localGroup: Group, localLeader: number, remoteGroup: Group, remoteLeader: number,
+    stringtag = 'org.mpi4py'): Promise<Intercomm> {
+    const call = 'Intercomm.Create_from_groups';
+    if (!(localGroup instanceof Group) || !(remoteGroup instanceof Group)) throw errors.group(call, 'expected two MPI.Group objects');
+    if (localGroup.rank === UNDEFINED) throw errors.group(call, 'only the members of the local group call Create_from_groups');
+    checkRoot(localLeader, localGroup.size, call);
+    if (!Number.isInteger(remoteLeader) || remoteLeader < 0 || remoteLeader >= remoteGroup.size) {
+      throw errors.rank(call, remoteLeader, remoteGroup.size, 'remote leader');
+    }
+    const remote = new Set(remoteGroup.members);
+    if (localGroup.members.some((m) => remote.has(m))) throw errors.group(call, 'the local and remote groups overlap');
+    const tag = stringTag(String(stringtag));
+    const world = transport().world;
+    const local = await world.createGroup(localGroup.members, tag);
+    // The leaders meet on the world's library context, above the tags of its neighbour exchanges.
+    const inter = await local.createIntercomm(localLeader, world.auxiliary, remoteGroup.members[remoteLeader]!, 0x20000 + tag);
+    return new Intercomm(inter, `intercomm ${stringtag}`);
+  }
+
   /** Always true (`MPI_Comm_test_inter`). */
-  get is_inter(): boolean {
+  override get is_inter(): boolean {
     return true;
   }
 

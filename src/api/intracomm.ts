@@ -22,7 +22,14 @@
  * Neighbourhood collectives live on `Cartcomm` (topology.ts), intercommunicator
  * collectives on `Intercomm` (intercomm.ts).
  *
- * Unfinished: persistent collectives (`Bcast_init`), graph topologies.
+ * MPI-4.1 §6.8 (`MPI_Alltoallw`), §6.13 (persistent collectives:
+ * `Barrier_init` ... `Exscan_init`, returning a `CollectivePrequest`),
+ * §7.4.2 (`MPI_Comm_idup`, `MPI_Comm_create_from_group`), §8.5.3-§8.5.4
+ * (`Create_graph`, `Create_dist_graph_adjacent`, `Create_dist_graph`),
+ * §8.5.8 (`Cart_map`, `Graph_map`).
+ *
+ * Unfinished: `info` arguments; `Alltoallw` runs over point-to-point on both
+ * transports (not MPI's `MPI_Alltoallw`) and takes predefined datatypes only.
  *
  * @module
  */
@@ -33,14 +40,18 @@ import { objectCollectivesOf, type ObjectCollectives } from '../collective/objec
 import { PromiseOperation } from './promise_operation.js';
 import { sequencerOf } from '../collective/run.js';
 import { Comm } from './comm.js';
-import { COMM_TYPE_SHARED, type InPlace, UNDEFINED } from '../constants.js';
-import { collectiveScratch, Get_processor_name } from '../environment.js';
+import { COMM_TYPE_SHARED, IN_PLACE, type InPlace, UNDEFINED } from '../constants.js';
+import { collectiveScratch, Get_processor_name, transport } from '../environment.js';
 import { errors, rejecting } from '../errors.js';
-import { Group } from './group.js';
+import { Group, stringTag } from './group.js';
 import { Intercomm } from './intercomm.js';
 import { type Op, ops } from '../op/op.js';
 import { Request } from './request.js';
 import type { Cartcomm } from './topology.js';
+import type { Distgraphcomm, Graphcomm, Weights } from './graph.js';
+import { type WBufferSpec, wBlocks } from './blocks.js';
+import { CollectivePrequest } from './persistent.js';
+import { NeighborSequence, exchange, listPlan } from '../collective/neighbor.js';
 import type { Endpoint, PointToPoint } from '../transport/transport.js';
 
 /** A send or receive buffer that may be `MPI.IN_PLACE`. */
@@ -185,6 +196,303 @@ export class Intracomm extends Comm<Endpoint> {
   async Create_cart(dims: readonly number[], periods?: readonly boolean[] | boolean): Promise<Cartcomm | null> {
     const { createCart } = await import('./topology.js');
     return createCart(this, dims, periods);
+  }
+
+  /**
+   * `MPI_Graph_create` (MPI-4.1 §8.5.3): a graph of `index.length` nodes over
+   * the first ranks of this communicator; `index[i]` is the number of
+   * neighbours of nodes 0..i together, `edges` lists them node after node.
+   * Null on ranks left out. Collective; `reorder` is accepted and ignored.
+   *
+   * @example
+   * ```ts
+   * const graph = await comm.Create_graph([1, 2], [1, 0]); // two nodes, linked
+   * ```
+   */
+  async Create_graph(index: readonly number[], edges: readonly number[], reorder = false): Promise<Graphcomm | null> {
+    void reorder;
+    const { createGraph } = await import('./graph.js');
+    return createGraph(this, index, edges);
+  }
+
+  /**
+   * `MPI_Dist_graph_create_adjacent` (MPI-4.1 §8.5.4): a distributed graph in
+   * which this rank receives from `sources` and sends to `destinations`,
+   * optionally weighted (`MPI.UNWEIGHTED` by default; `MPI.WEIGHTS_EMPTY`
+   * for no edges in a weighted graph). Collective.
+   *
+   * @example
+   * ```ts
+   * const ring = await comm.Create_dist_graph_adjacent([(comm.rank + comm.size - 1) % comm.size], [(comm.rank + 1) % comm.size]);
+   * ```
+   */
+  async Create_dist_graph_adjacent(sources: readonly number[], destinations: readonly number[],
+    sourceweights?: Weights, destweights?: Weights, info?: unknown, reorder = false): Promise<Distgraphcomm> {
+    void info; void reorder;
+    const { createDistGraphAdjacent } = await import('./graph.js');
+    return createDistGraphAdjacent(this, sources, destinations, sourceweights, destweights);
+  }
+
+  /**
+   * `MPI_Dist_graph_create` (MPI-4.1 §8.5.4): each rank declares any edges:
+   * `degrees[i]` edges from `sources[i]` to the next entries of
+   * `destinations` (with `weights` per edge, optional). Collective.
+   *
+   * @example
+   * ```ts
+   * // rank 0 declares a star: 0 -> every other rank
+   * const others = Array.from({ length: comm.size - 1 }, (_, i) => i + 1);
+   * const star = await comm.Create_dist_graph(comm.rank === 0 ? [0] : [], comm.rank === 0 ? [others.length] : [], comm.rank === 0 ? others : []);
+   * ```
+   */
+  async Create_dist_graph(sources: readonly number[], degrees: readonly number[], destinations: readonly number[],
+    weights?: Weights, info?: unknown, reorder = false): Promise<Distgraphcomm> {
+    void info; void reorder;
+    const { createDistGraph } = await import('./graph.js');
+    return createDistGraph(this, sources, degrees, destinations, weights);
+  }
+
+  /**
+   * `MPI_Cart_map` (MPI-4.1 §8.5.8): this rank's rank in a grid of `dims`
+   * made by `Create_cart`, or `MPI.UNDEFINED` if it would be left out.
+   *
+   * @example
+   * ```ts
+   * comm.Cart_map([2, 2]); // comm.rank for the first 4 ranks, MPI.UNDEFINED after
+   * ```
+   */
+  Cart_map(dims: readonly number[], periods?: readonly boolean[] | null): number {
+    const call = 'Comm.Cart_map';
+    const endpoint = this.endpoint(call);
+    if (!Array.isArray(dims) || dims.some((d) => !Number.isInteger(d) || d < 1)) {
+      throw errors.dims(call, `dims must be positive integers, got ${JSON.stringify(dims)}`);
+    }
+    if (periods !== undefined && periods !== null && periods.length !== dims.length) {
+      throw errors.dims(call, `expected ${dims.length} periods, got ${periods.length}`);
+    }
+    const cells = dims.reduce((a, b) => a * b, 1);
+    if (cells > endpoint.size) throw errors.dims(call, `a ${dims.join('x')} grid needs ${cells} ranks but the communicator has ${endpoint.size}`);
+    return endpoint.rank < cells ? endpoint.rank : UNDEFINED;
+  }
+
+  /**
+   * `MPI_Graph_map` (MPI-4.1 §8.5.8): this rank's rank in a graph made by
+   * `Create_graph(index, edges)`, or `MPI.UNDEFINED` if it would be left out.
+   *
+   * @example
+   * ```ts
+   * comm.Graph_map([1, 2], [1, 0]); // ranks 0 and 1 keep theirs
+   * ```
+   */
+  async Graph_map(index: readonly number[], edges: readonly number[]): Promise<number> {
+    const call = 'Comm.Graph_map';
+    const endpoint = this.endpoint(call);
+    const { checkGraph } = await import('./graph.js');
+    const nnodes = checkGraph(index, edges, endpoint.size, call);
+    return endpoint.rank < nnodes ? endpoint.rank : UNDEFINED;
+  }
+
+  /**
+   * `MPI_Comm_idup` (MPI-4.1 §7.4.2): a nonblocking {@link Dup}, as mpi4py's
+   * `[newcomm, request]`; here the communicator comes once the request
+   * completes, so this resolves to the pair with the request already complete.
+   *
+   * @example
+   * ```ts
+   * const [copy, req] = await comm.Idup();
+   * await req.Wait();
+   * ```
+   */
+  async Idup(): Promise<[Intracomm, Request<void>]> {
+    const copy = await this.Dup();
+    return [copy, request(Promise.resolve(), 'Idup()')];
+  }
+
+  /**
+   * `MPI_Comm_create_from_group` (MPI-4.1 §7.4.2): a communicator over the
+   * members of `group`, called by them only; `stringtag` tells apart
+   * concurrent calls. Needs no parent communicator.
+   *
+   * @example
+   * ```ts
+   * const world = MPI.COMM_WORLD.Get_group();
+   * const evens = world.Incl(Array.from({ length: Math.ceil(world.size / 2) }, (_, i) => 2 * i));
+   * if (evens.rank !== MPI.UNDEFINED) await MPI.Intracomm.Create_from_group(evens, 'evens');
+   * ```
+   */
+  static async Create_from_group(group: Group, stringtag = 'org.mpi4py'): Promise<Intracomm> {
+    const call = 'Intracomm.Create_from_group';
+    if (!(group instanceof Group)) throw errors.group(call, 'expected an MPI.Group');
+    if (group.size === 0) throw errors.group(call, 'the group is empty');
+    if (group.rank === UNDEFINED) throw errors.group(call, 'only the members of the group call Create_from_group');
+    const world = transport().world;
+    const created = await world.createGroup(group.members, stringTag(String(stringtag)));
+    return new Intracomm(created, `group ${stringtag}`);
+  }
+
+  /**
+   * `MPI_Alltoallw` (MPI-4.1 §6.8): like {@link Alltoallv}, with byte
+   * displacements and a (predefined) datatype per rank:
+   * `[buf, [counts, displs], datatypes]`. `sendbuf` may be `MPI.IN_PLACE`.
+   *
+   * @example
+   * ```ts
+   * const n = comm.size;
+   * const out = Int32Array.from({ length: n }, (_, j) => 10 * comm.rank + j);
+   * const into = new Int32Array(n);
+   * const counts = new Array<number>(n).fill(1);
+   * const displs = Array.from({ length: n }, (_, j) => 4 * j);
+   * const types = new Array(n).fill(MPI.INT32_T);
+   * await comm.Alltoallw([out, [counts, displs], types], [into, [counts, displs], types]);
+   * ```
+   */
+  Alltoallw(sendbuf: InPlaceOr<WBufferSpec>, recvbuf: WBufferSpec): Promise<void> {
+    return rejecting(() => this.alltoallw(sendbuf, recvbuf, 'Comm.Alltoallw'));
+  }
+
+  /** `MPI_Ialltoallw` (MPI-4.1 §6.12.6): nonblocking {@link Alltoallw}. @example `await comm.Ialltoallw(sendW, recvW).Wait();` */
+  Ialltoallw(sendbuf: InPlaceOr<WBufferSpec>, recvbuf: WBufferSpec): Request<void> {
+    return request(rejecting(() => this.alltoallw(sendbuf, recvbuf, 'Comm.Ialltoallw')), 'Ialltoallw()');
+  }
+
+  private wSequence: NeighborSequence | undefined;
+
+  private alltoallw(sendbuf: InPlaceOr<WBufferSpec>, recvbuf: WBufferSpec, call: string): Promise<void> {
+    const endpoint = this.endpoint(call);
+    const ranks = Array.from({ length: endpoint.size }, (_, r) => r);
+    const recv = wBlocks(recvbuf, endpoint.size, 'receive', call);
+    const send = sendbuf === IN_PLACE ? recv.map((b) => b.slice()) : wBlocks(sendbuf, endpoint.size, 'send', call);
+    const plan = listPlan(ranks, ranks);
+    this.wSequence ??= new NeighborSequence();
+    return exchange(endpoint.auxiliary, plan, this.wSequence.take(plan), send, recv, call).then(() => undefined);
+  }
+
+  // ------------------------------------------------------------ persistent
+
+  private persistent(call: string, start: () => Promise<void>): CollectivePrequest {
+    this.endpoint(call);
+    return new CollectivePrequest(start, call);
+  }
+
+  /**
+   * `MPI_Barrier_init` (MPI-4.1 §6.13): a persistent barrier; each `Start`
+   * runs one, `Wait` completes it.
+   *
+   * @example
+   * ```ts
+   * const b = comm.Barrier_init();
+   * b.Start(); await b.Wait();
+   * ```
+   */
+  Barrier_init(): CollectivePrequest {
+    const call = 'Comm.Barrier_init';
+    return this.persistent(call, () => this.endpoint(call).collectives.barrier());
+  }
+
+  /**
+   * `MPI_Bcast_init` (MPI-4.1 §6.13): a persistent {@link Bcast} of `buf`,
+   * whose contents are read at each `Start`.
+   *
+   * @example
+   * ```ts
+   * const p = comm.Bcast_init(data, 0);
+   * p.Start(); await p.Wait();
+   * ```
+   */
+  Bcast_init(buf: BufferSpec, root = 0): CollectivePrequest {
+    const call = 'Comm.Bcast_init';
+    return this.persistent(call, () => args.bcast(this.endpoint(call), buf, root, call));
+  }
+
+  /** `MPI_Gather_init` (MPI-4.1 §6.13): a persistent {@link Gather}. @example `const p = comm.Gather_init(mine, all, 0);` */
+  Gather_init(sendbuf: InPlaceOr<BufferSpec>, recvbuf: VectorBufferSpec | null | undefined, root = 0): CollectivePrequest {
+    const call = 'Comm.Gather_init';
+    return this.persistent(call, () => args.gather(this.endpoint(call), sendbuf, recvbuf, root, false, call));
+  }
+
+  /** `MPI_Gatherv_init` (MPI-4.1 §6.13): a persistent {@link Gatherv}. @example `const p = comm.Gatherv_init(mine, [all, counts], 0);` */
+  Gatherv_init(sendbuf: InPlaceOr<BufferSpec>, recvbuf: VectorBufferSpec | null | undefined, root = 0): CollectivePrequest {
+    const call = 'Comm.Gatherv_init';
+    return this.persistent(call, () => args.gather(this.endpoint(call), sendbuf, recvbuf, root, true, call));
+  }
+
+  /** `MPI_Scatter_init` (MPI-4.1 §6.13): a persistent {@link Scatter}. @example `const p = comm.Scatter_init(all, mine, 0);` */
+  Scatter_init(sendbuf: VectorBufferSpec | null | undefined, recvbuf: InPlaceOr<BufferSpec>, root = 0): CollectivePrequest {
+    const call = 'Comm.Scatter_init';
+    return this.persistent(call, () => args.scatter(this.endpoint(call), sendbuf, recvbuf, root, false, call));
+  }
+
+  /** `MPI_Scatterv_init` (MPI-4.1 §6.13): a persistent {@link Scatterv}. @example `const p = comm.Scatterv_init([all, counts], mine, 0);` */
+  Scatterv_init(sendbuf: VectorBufferSpec | null | undefined, recvbuf: InPlaceOr<BufferSpec>, root = 0): CollectivePrequest {
+    const call = 'Comm.Scatterv_init';
+    return this.persistent(call, () => args.scatter(this.endpoint(call), sendbuf, recvbuf, root, true, call));
+  }
+
+  /** `MPI_Allgather_init` (MPI-4.1 §6.13): a persistent {@link Allgather}. @example `const p = comm.Allgather_init(mine, all);` */
+  Allgather_init(sendbuf: InPlaceOr<BufferSpec>, recvbuf: VectorBufferSpec): CollectivePrequest {
+    const call = 'Comm.Allgather_init';
+    return this.persistent(call, () => args.allgather(this.endpoint(call), sendbuf, recvbuf, false, call));
+  }
+
+  /** `MPI_Allgatherv_init` (MPI-4.1 §6.13): a persistent {@link Allgatherv}. @example `const p = comm.Allgatherv_init(mine, [all, counts]);` */
+  Allgatherv_init(sendbuf: InPlaceOr<BufferSpec>, recvbuf: VectorBufferSpec): CollectivePrequest {
+    const call = 'Comm.Allgatherv_init';
+    return this.persistent(call, () => args.allgather(this.endpoint(call), sendbuf, recvbuf, true, call));
+  }
+
+  /** `MPI_Alltoall_init` (MPI-4.1 §6.13): a persistent {@link Alltoall}. @example `const p = comm.Alltoall_init(out, into);` */
+  Alltoall_init(sendbuf: InPlaceOr<VectorBufferSpec>, recvbuf: VectorBufferSpec): CollectivePrequest {
+    const call = 'Comm.Alltoall_init';
+    return this.persistent(call, () => args.alltoall(this.endpoint(call), sendbuf, recvbuf, false, call));
+  }
+
+  /** `MPI_Alltoallv_init` (MPI-4.1 §6.13): a persistent {@link Alltoallv}. @example `const p = comm.Alltoallv_init([out, counts], [into, counts]);` */
+  Alltoallv_init(sendbuf: InPlaceOr<VectorBufferSpec>, recvbuf: VectorBufferSpec): CollectivePrequest {
+    const call = 'Comm.Alltoallv_init';
+    return this.persistent(call, () => args.alltoall(this.endpoint(call), sendbuf, recvbuf, true, call));
+  }
+
+  /** `MPI_Alltoallw_init` (MPI-4.1 §6.13): a persistent {@link Alltoallw}. @example `const p = comm.Alltoallw_init(sendW, recvW);` */
+  Alltoallw_init(sendbuf: InPlaceOr<WBufferSpec>, recvbuf: WBufferSpec): CollectivePrequest {
+    const call = 'Comm.Alltoallw_init';
+    return this.persistent(call, () => this.alltoallw(sendbuf, recvbuf, call));
+  }
+
+  /** `MPI_Reduce_init` (MPI-4.1 §6.13): a persistent {@link Reduce}. @example `const p = comm.Reduce_init(mine, total, MPI.SUM, 0);` */
+  Reduce_init(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec | null | undefined, op: Op = ops.SUM, root = 0): CollectivePrequest {
+    const call = 'Comm.Reduce_init';
+    return this.persistent(call, () => args.reduce(this.endpoint(call), sendbuf, recvbuf, op, root, call));
+  }
+
+  /** `MPI_Allreduce_init` (MPI-4.1 §6.13): a persistent {@link Allreduce}. @example `const p = comm.Allreduce_init(mine, total, MPI.SUM);` */
+  Allreduce_init(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec, op: Op = ops.SUM): CollectivePrequest {
+    const call = 'Comm.Allreduce_init';
+    return this.persistent(call, () => args.allreduce(this.endpoint(call), sendbuf, recvbuf, op, undefined, call));
+  }
+
+  /** `MPI_Reduce_scatter_init` (MPI-4.1 §6.13): a persistent {@link Reduce_scatter}. @example `const p = comm.Reduce_scatter_init(all, mine, counts);` */
+  Reduce_scatter_init(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec, recvcounts?: readonly number[] | null,
+    op: Op = ops.SUM): CollectivePrequest {
+    const call = 'Comm.Reduce_scatter_init';
+    return this.persistent(call, () => args.reduceScatter(this.endpoint(call), sendbuf, recvbuf, recvcounts, op, call));
+  }
+
+  /** `MPI_Reduce_scatter_block_init` (MPI-4.1 §6.13). @example `const p = comm.Reduce_scatter_block_init(all, mine);` */
+  Reduce_scatter_block_init(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec, op: Op = ops.SUM): CollectivePrequest {
+    const call = 'Comm.Reduce_scatter_block_init';
+    return this.persistent(call, () => args.reduceScatter(this.endpoint(call), sendbuf, recvbuf, 'block', op, call));
+  }
+
+  /** `MPI_Scan_init` (MPI-4.1 §6.13): a persistent {@link Scan}. @example `const p = comm.Scan_init(mine, prefix);` */
+  Scan_init(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec, op: Op = ops.SUM): CollectivePrequest {
+    const call = 'Comm.Scan_init';
+    return this.persistent(call, () => args.allreduce(this.endpoint(call), sendbuf, recvbuf, op, 'inclusive', call));
+  }
+
+  /** `MPI_Exscan_init` (MPI-4.1 §6.13): a persistent {@link Exscan}. @example `const p = comm.Exscan_init(mine, prefix);` */
+  Exscan_init(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec, op: Op = ops.SUM): CollectivePrequest {
+    const call = 'Comm.Exscan_init';
+    return this.persistent(call, () => args.allreduce(this.endpoint(call), sendbuf, recvbuf, op, 'exclusive', call));
   }
 
   /**
@@ -760,3 +1068,4 @@ export class Intracomm extends Comm<Endpoint> {
       'Iexscan()');
   }
 }
+

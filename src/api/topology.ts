@@ -1,28 +1,41 @@
 /**
- * Cartesian process topologies: ranks arranged in a grid, with neighbours.
+ * Process topologies: the common base of topology communicators and their
+ * neighbourhood collectives, and Cartesian grids.
  *
  * MPI-4.1 §8.5.1 (`MPI_Cart_create`), §8.5.2 (`MPI_Dims_create`), §8.5.5
- * (`MPI_Cart_get`, `MPI_Cart_rank`, `MPI_Cart_coords`), §8.5.6
- * (`MPI_Cart_shift`), §8.5.7 (`MPI_Cart_sub`), §8.6 (neighborhood
- * collectives: `MPI_Neighbor_allgather`, `MPI_Neighbor_alltoall`).
+ * (`MPI_Topo_test`, `MPI_Cart_get`, `MPI_Cart_rank`, `MPI_Cart_coords`),
+ * §8.5.6 (`MPI_Cart_shift`), §8.5.7 (`MPI_Cart_sub`), §8.5.8
+ * (`MPI_Cart_map`), §8.6 (neighbourhood collectives:
+ * `MPI_Neighbor_allgather(v)`, `MPI_Neighbor_alltoall(v,w)`), §8.7 (their
+ * nonblocking forms), §8.8 (their persistent forms).
  *
  * Ranks are laid out row-major (the last dimension varies fastest) and are
  * never reordered. Neighbours come in the standard order: for each dimension,
  * the one in the negative direction, then the one in the positive direction;
- * `MPI.PROC_NULL` at the edges of a non-periodic dimension.
+ * `MPI.PROC_NULL` at the edges of a non-periodic dimension, whose slot is
+ * kept and left as it was. Graph and distributed-graph communicators are in
+ * `graph.ts`; the exchange under every neighbourhood collective is
+ * `collective/neighbor.ts`, over the communicator's auxiliary context on
+ * both transports.
  *
- * Unfinished: graph and distributed-graph topologies, `reorder` (accepted,
- * ignored: ranks keep their order).
+ * Unfinished: `reorder` (accepted, ignored: ranks keep their order); the mpi
+ * transport runs the neighbourhood collectives over point-to-point, not MPI's
+ * own `MPI_Neighbor_*` on an MPI topology communicator.
  *
  * @module
  */
 
-import { type BufferSpec, parseBuffer, singleView } from '../buffer.js';
+import type { BufferSpec, VectorBufferSpec } from '../buffer.js';
 import { decode, encode } from '../codec/index.js';
-import { PROC_NULL, UNDEFINED } from '../constants.js';
-import { errors } from '../errors.js';
+import { CART, PROC_NULL, UNDEFINED } from '../constants.js';
+import { errors, rejecting } from '../errors.js';
 import { Intracomm } from './intracomm.js';
-import { type Endpoint, type Operation, completeAll } from '../transport/transport.js';
+import { type WBufferSpec, singleBlock, vectorBlocks, wBlocks } from './blocks.js';
+import { type NeighborPlan, NeighborSequence, exchange } from '../collective/neighbor.js';
+import { CollectivePrequest } from './persistent.js';
+import { PromiseOperation } from './promise_operation.js';
+import { Request } from './request.js';
+import type { Endpoint } from '../transport/transport.js';
 
 /**
  * `MPI_Dims_create` (MPI-4.1 §8.5.2): a balanced grid of `nnodes` ranks in
@@ -60,6 +73,269 @@ export function Compute_dims(nnodes: number, dims: number | readonly number[]): 
 }
 
 /**
+ * The base of the communicators with a topology (MPI-4.1 §8): Cartesian
+ * grids (`Cartcomm`), graphs (`Graphcomm`) and distributed graphs
+ * (`Distgraphcomm`). It holds the neighbourhood collectives (§8.6), which
+ * send to the topology's destinations and receive from its sources, one
+ * block per neighbour in the order of `inedges` / `outedges`.
+ *
+ * @example
+ * ```ts
+ * const ring = await MPI.COMM_WORLD.Create_dist_graph_adjacent([(comm.rank + comm.size - 1) % comm.size], [(comm.rank + 1) % comm.size]);
+ * const got = await ring.neighbor_allgather(comm.rank);  // [left neighbour's rank]
+ * ```
+ */
+export abstract class Topocomm extends Intracomm {
+  private readonly sequence = new NeighborSequence();
+
+  /** The class name that errors use: `'Cartcomm'`, `'Graphcomm'`, `'Distgraphcomm'`. */
+  protected abstract readonly kind: string;
+
+  /** Who this rank exchanges with, and how blocks are tagged. */
+  protected abstract plan(): NeighborPlan;
+
+  /** `MPI_Topo_test` (MPI-4.1 §8.5.5): `MPI.CART`, `MPI.GRAPH` or `MPI.DIST_GRAPH`. */
+  abstract override Get_topology(): number;
+
+  /** `[indegree, outdegree]`: how many neighbours this rank receives from and sends to. */
+  get degrees(): [number, number] {
+    const plan = this.plan();
+    return [plan.sources.length, plan.destinations.length];
+  }
+
+  /** Number of source slots (`MPI.PROC_NULL` slots of a grid's edge included). */
+  get indegree(): number {
+    return this.plan().sources.length;
+  }
+
+  /** Number of destination slots. */
+  get outdegree(): number {
+    return this.plan().destinations.length;
+  }
+
+  /** The ranks this rank receives from, in slot order. */
+  get inedges(): number[] {
+    return [...this.plan().sources];
+  }
+
+  /** The ranks this rank sends to, in slot order. */
+  get outedges(): number[] {
+    return [...this.plan().destinations];
+  }
+
+  /** `[inedges, outedges]`. */
+  get inoutedges(): [number[], number[]] {
+    return [this.inedges, this.outedges];
+  }
+
+  /** Posts one exchange (synchronously: later calls cannot overtake it) and resolves when it is done. */
+  private run(outgoing: readonly Uint8Array[], incoming: readonly (Uint8Array | undefined)[], call: string):
+    Promise<(Uint8Array | undefined)[]> {
+    const plan = this.plan();
+    const channel = this.endpoint(call).auxiliary;
+    return exchange(channel, plan, this.sequence.take(plan), outgoing, incoming, call);
+  }
+
+  private allgatherBlocks(sendbuf: BufferSpec, recvbuf: VectorBufferSpec, vector: boolean, call: string): Promise<void> {
+    const [indegree, outdegree] = this.degrees;
+    const send = singleBlock(sendbuf, 'send', call);
+    const recv = vectorBlocks(recvbuf, indegree, !vector, 'receive', call);
+    if (!vector && recv.length > 0 && recv[0]!.byteLength !== send.byteLength) {
+      throw errors.count(call, `send blocks of ${send.byteLength} bytes but receive blocks of ${recv[0]!.byteLength}`);
+    }
+    return this.run(new Array<Uint8Array>(outdegree).fill(send), recv, call).then(() => undefined);
+  }
+
+  private alltoallBlocks(sendbuf: VectorBufferSpec, recvbuf: VectorBufferSpec, vector: boolean, call: string): Promise<void> {
+    const [indegree, outdegree] = this.degrees;
+    const send = vectorBlocks(sendbuf, outdegree, !vector, 'send', call);
+    const recv = vectorBlocks(recvbuf, indegree, !vector, 'receive', call);
+    if (!vector && send.length > 0 && recv.length > 0 && send[0]!.byteLength !== recv[0]!.byteLength) {
+      throw errors.count(call, `send blocks of ${send[0]!.byteLength} bytes but receive blocks of ${recv[0]!.byteLength}`);
+    }
+    return this.run(send, recv, call).then(() => undefined);
+  }
+
+  private alltoallwBlocks(sendbuf: WBufferSpec, recvbuf: WBufferSpec, call: string): Promise<void> {
+    const [indegree, outdegree] = this.degrees;
+    return this.run(wBlocks(sendbuf, outdegree, 'send', call), wBlocks(recvbuf, indegree, 'receive', call), call)
+      .then(() => undefined);
+  }
+
+  private request(start: (call: string) => Promise<void>, name: string): Request<void> {
+    const call = `${this.kind}.${name}`;
+    return new Request(new PromiseOperation(rejecting(() => start(call)), `${name}()`), call);
+  }
+
+  private persistentNeighbor(start: (call: string) => Promise<void>, name: string): CollectivePrequest {
+    const call = `${this.kind}.${name}`;
+    this.endpoint(call);
+    return new CollectivePrequest(() => start(call), call);
+  }
+
+  /**
+   * `MPI_Neighbor_allgather` (MPI-4.1 §8.6.1): this rank's `sendbuf` to every
+   * destination; block `k` of `recvbuf` gets source `k`'s. Blocks of
+   * `MPI.PROC_NULL` sources are left as they were.
+   *
+   * @example
+   * ```ts
+   * const got = new Int32Array(cart.indegree);
+   * await cart.Neighbor_allgather(Int32Array.of(comm.rank), got);
+   * ```
+   */
+  Neighbor_allgather(sendbuf: BufferSpec, recvbuf: VectorBufferSpec): Promise<void> {
+    const call = `${this.kind}.Neighbor_allgather`;
+    return rejecting(() => this.allgatherBlocks(sendbuf, recvbuf, false, call));
+  }
+
+  /**
+   * `MPI_Neighbor_allgatherv` (MPI-4.1 §8.6.1): like {@link Neighbor_allgather}
+   * with a count (and displacement) per source: `[buf, [counts, displs]]`.
+   *
+   * @example
+   * ```ts
+   * await graph.Neighbor_allgatherv(mine, [got, [counts, displs]]);
+   * ```
+   */
+  Neighbor_allgatherv(sendbuf: BufferSpec, recvbuf: VectorBufferSpec): Promise<void> {
+    const call = `${this.kind}.Neighbor_allgatherv`;
+    return rejecting(() => this.allgatherBlocks(sendbuf, recvbuf, true, call));
+  }
+
+  /**
+   * `MPI_Neighbor_alltoall` (MPI-4.1 §8.6.2): block `k` of `sendbuf` to
+   * destination `k`; block `k` of `recvbuf` from source `k`.
+   *
+   * @example
+   * ```ts
+   * await cart.Neighbor_alltoall(halos, ghosts);
+   * ```
+   */
+  Neighbor_alltoall(sendbuf: VectorBufferSpec, recvbuf: VectorBufferSpec): Promise<void> {
+    const call = `${this.kind}.Neighbor_alltoall`;
+    return rejecting(() => this.alltoallBlocks(sendbuf, recvbuf, false, call));
+  }
+
+  /**
+   * `MPI_Neighbor_alltoallv` (MPI-4.1 §8.6.2): {@link Neighbor_alltoall} with
+   * counts and displacements (in elements) per neighbour.
+   *
+   * @example
+   * ```ts
+   * await graph.Neighbor_alltoallv([out, [sendCounts, sendDispls]], [into, [recvCounts, recvDispls]]);
+   * ```
+   */
+  Neighbor_alltoallv(sendbuf: VectorBufferSpec, recvbuf: VectorBufferSpec): Promise<void> {
+    const call = `${this.kind}.Neighbor_alltoallv`;
+    return rejecting(() => this.alltoallBlocks(sendbuf, recvbuf, true, call));
+  }
+
+  /**
+   * `MPI_Neighbor_alltoallw` (MPI-4.1 §8.6.2): counts, byte displacements and
+   * a (predefined) datatype per neighbour: `[buf, [counts, displs], datatypes]`.
+   *
+   * @example
+   * ```ts
+   * await graph.Neighbor_alltoallw([out, [[1], [0]], [MPI.INT]], [into, [[1], [0]], [MPI.INT]]);
+   * ```
+   */
+  Neighbor_alltoallw(sendbuf: WBufferSpec, recvbuf: WBufferSpec): Promise<void> {
+    const call = `${this.kind}.Neighbor_alltoallw`;
+    return rejecting(() => this.alltoallwBlocks(sendbuf, recvbuf, call));
+  }
+
+  /** `MPI_Ineighbor_allgather` (MPI-4.1 §8.7): the nonblocking {@link Neighbor_allgather}. @example `await cart.Ineighbor_allgather(a, b).Wait();` */
+  Ineighbor_allgather(sendbuf: BufferSpec, recvbuf: VectorBufferSpec): Request<void> {
+    return this.request((call) => this.allgatherBlocks(sendbuf, recvbuf, false, call), 'Ineighbor_allgather');
+  }
+
+  /** `MPI_Ineighbor_allgatherv` (MPI-4.1 §8.7). @example `await cart.Ineighbor_allgatherv(a, [b, counts]).Wait();` */
+  Ineighbor_allgatherv(sendbuf: BufferSpec, recvbuf: VectorBufferSpec): Request<void> {
+    return this.request((call) => this.allgatherBlocks(sendbuf, recvbuf, true, call), 'Ineighbor_allgatherv');
+  }
+
+  /** `MPI_Ineighbor_alltoall` (MPI-4.1 §8.7). @example `await cart.Ineighbor_alltoall(a, b).Wait();` */
+  Ineighbor_alltoall(sendbuf: VectorBufferSpec, recvbuf: VectorBufferSpec): Request<void> {
+    return this.request((call) => this.alltoallBlocks(sendbuf, recvbuf, false, call), 'Ineighbor_alltoall');
+  }
+
+  /** `MPI_Ineighbor_alltoallv` (MPI-4.1 §8.7). @example `await g.Ineighbor_alltoallv([a, counts], [b, counts]).Wait();` */
+  Ineighbor_alltoallv(sendbuf: VectorBufferSpec, recvbuf: VectorBufferSpec): Request<void> {
+    return this.request((call) => this.alltoallBlocks(sendbuf, recvbuf, true, call), 'Ineighbor_alltoallv');
+  }
+
+  /** `MPI_Ineighbor_alltoallw` (MPI-4.1 §8.7). @example `await g.Ineighbor_alltoallw(sendW, recvW).Wait();` */
+  Ineighbor_alltoallw(sendbuf: WBufferSpec, recvbuf: WBufferSpec): Request<void> {
+    return this.request((call) => this.alltoallwBlocks(sendbuf, recvbuf, call), 'Ineighbor_alltoallw');
+  }
+
+  /** `MPI_Neighbor_allgather_init` (MPI-4.1 §8.8): a persistent {@link Neighbor_allgather}. @example `const p = cart.Neighbor_allgather_init(a, b); p.Start(); await p.Wait();` */
+  Neighbor_allgather_init(sendbuf: BufferSpec, recvbuf: VectorBufferSpec): CollectivePrequest {
+    return this.persistentNeighbor((call) => this.allgatherBlocks(sendbuf, recvbuf, false, call), 'Neighbor_allgather_init');
+  }
+
+  /** `MPI_Neighbor_allgatherv_init` (MPI-4.1 §8.8). @example `const p = g.Neighbor_allgatherv_init(a, [b, counts]);` */
+  Neighbor_allgatherv_init(sendbuf: BufferSpec, recvbuf: VectorBufferSpec): CollectivePrequest {
+    return this.persistentNeighbor((call) => this.allgatherBlocks(sendbuf, recvbuf, true, call), 'Neighbor_allgatherv_init');
+  }
+
+  /** `MPI_Neighbor_alltoall_init` (MPI-4.1 §8.8). @example `const p = cart.Neighbor_alltoall_init(a, b);` */
+  Neighbor_alltoall_init(sendbuf: VectorBufferSpec, recvbuf: VectorBufferSpec): CollectivePrequest {
+    return this.persistentNeighbor((call) => this.alltoallBlocks(sendbuf, recvbuf, false, call), 'Neighbor_alltoall_init');
+  }
+
+  /** `MPI_Neighbor_alltoallv_init` (MPI-4.1 §8.8). @example `const p = g.Neighbor_alltoallv_init([a, counts], [b, counts]);` */
+  Neighbor_alltoallv_init(sendbuf: VectorBufferSpec, recvbuf: VectorBufferSpec): CollectivePrequest {
+    return this.persistentNeighbor((call) => this.alltoallBlocks(sendbuf, recvbuf, true, call), 'Neighbor_alltoallv_init');
+  }
+
+  /** `MPI_Neighbor_alltoallw_init` (MPI-4.1 §8.8). @example `const p = g.Neighbor_alltoallw_init(sendW, recvW);` */
+  Neighbor_alltoallw_init(sendbuf: WBufferSpec, recvbuf: WBufferSpec): CollectivePrequest {
+    return this.persistentNeighbor((call) => this.alltoallwBlocks(sendbuf, recvbuf, call), 'Neighbor_alltoallw_init');
+  }
+
+  /**
+   * Object form of {@link Neighbor_allgather}: an array with each source's
+   * value (`undefined` for `MPI.PROC_NULL` slots), as mpi4py's
+   * `neighbor_allgather`.
+   *
+   * @example
+   * ```ts
+   * const names = await cart.neighbor_allgather(MPI.Get_processor_name());
+   * ```
+   */
+  neighbor_allgather<T = unknown>(sendobj: unknown): Promise<(T | undefined)[]> {
+    const call = `${this.kind}.neighbor_allgather`;
+    return rejecting(async () => {
+      const [indegree, outdegree] = this.degrees;
+      const bytes = encode(sendobj, call);
+      const got = await this.run(new Array<Uint8Array>(outdegree).fill(bytes), new Array<undefined>(indegree).fill(undefined), call);
+      return got.map((data) => (data === undefined ? undefined : decode(data, call) as T));
+    });
+  }
+
+  /**
+   * Object form of {@link Neighbor_alltoall}: `sendobjs[k]` to destination
+   * `k`; resolves with each source's value for this rank.
+   *
+   * @example
+   * ```ts
+   * const got = await graph.neighbor_alltoall(graph.outedges.map((d) => `to ${d}`));
+   * ```
+   */
+  neighbor_alltoall<T = unknown>(sendobjs: readonly unknown[]): Promise<(T | undefined)[]> {
+    const call = `${this.kind}.neighbor_alltoall`;
+    return rejecting(async () => {
+      const [indegree, outdegree] = this.degrees;
+      if (!Array.isArray(sendobjs) || sendobjs.length !== outdegree) throw errors.arg(call, `expected an array of ${outdegree} values, one per destination`);
+      const got = await this.run(sendobjs.map((v) => encode(v, call)), new Array<undefined>(indegree).fill(undefined), call);
+      return got.map((data) => (data === undefined ? undefined : decode(data, call) as T));
+    });
+  }
+}
+
+/**
  * A communicator with a Cartesian topology (MPI-4.1 §8.5). Made by
  * `comm.Create_cart(dims, periods)`.
  *
@@ -69,10 +345,11 @@ export function Compute_dims(nnodes: number, dims: number | readonly number[]): 
  * const [up, down] = cart!.Shift(0, 1);
  * ```
  */
-export class Cartcomm extends Intracomm {
+export class Cartcomm extends Topocomm {
   readonly dims: readonly number[];
   readonly periods: readonly boolean[];
-  private neighborSequence = 0;
+  protected readonly kind = 'Cartcomm';
+  private cachedPlan: NeighborPlan | undefined;
 
   constructor(endpoint: Endpoint, name: string, dims: readonly number[], periods: readonly boolean[]) {
     super(endpoint, name);
@@ -80,11 +357,22 @@ export class Cartcomm extends Intracomm {
     this.periods = [...periods];
   }
 
+  /** `MPI.CART`. */
+  override Get_topology(): number {
+    return CART;
+  }
+
   /** Number of dimensions (`MPI_Cartdim_get`). */
   get ndim(): number {
     return this.dims.length;
   }
 
+  /** mpi4py's `dim`: the same as {@link ndim}. */
+  get dim(): number {
+    return this.ndim;
+  }
+
+  /** `MPI_Cartdim_get` (§8.5.5). */
   Get_dim(): number {
     return this.ndim;
   }
@@ -93,7 +381,6 @@ export class Cartcomm extends Intracomm {
   get coords(): number[] {
     return this.Get_coords(this.rank);
   }
-
   /** `MPI_Cart_get`: `[dims, periods, coords]`. */
   Get_topo(): [number[], boolean[], number[]] {
     return [[...this.dims], [...this.periods], this.coords];
@@ -181,83 +468,19 @@ export class Cartcomm extends Intracomm {
       this.periods.filter((_, d) => remainDims[d]));
   }
 
-  /** Ranks of the neighbours, in the standard order (negative then positive, per dimension). */
-  private neighbors(): number[] {
-    const out: number[] = [];
-    for (let d = 0; d < this.ndim; d++) out.push(...this.Shift(d, 1));
-    return out;
-  }
-
   /**
-   * Sends `outgoing[k]` to neighbour `k` and receives neighbour `k`'s block
-   * for this rank into `incoming[k]` (or as bytes when undefined). A message
-   * travelling in the positive direction arrives at its receiver from the
-   * negative side, so the tag names the direction it was sent in.
+   * Sources and destinations: per dimension the negative neighbour, then the
+   * positive one. A block sent in direction `k` arrives at its receiver from
+   * the opposite side, slot `k ^ 1`.
    */
-  private async exchange(outgoing: readonly Uint8Array[], incoming: readonly (Uint8Array | undefined)[],
-    call: string): Promise<(Uint8Array | undefined)[]> {
-    const channel = this.endpoint(call).auxiliary;
-    const neighbors = this.neighbors();
-    const base = (this.neighborSequence++ % 1024) * 2 * this.ndim;
-    const receives: (Operation | undefined)[] = neighbors.map((source, k) =>
-      source === PROC_NULL ? undefined : channel.irecv(incoming[k], source, base + (k ^ 1)));
-    const sends = neighbors.map((dest, k) => (dest === PROC_NULL ? undefined : channel.isend(outgoing[k]!, dest, base + k, false)));
-    await completeAll([...receives, ...sends]);
-    return receives.map((op) => (op?.data === undefined ? undefined : singleView(op.data, call)));
-  }
-
-  /**
-   * `MPI_Neighbor_allgather` (§8.6.1): every neighbour's `sendbuf` into
-   * consecutive blocks of `recvbuf`, one block per neighbour in the standard
-   * order; blocks of missing neighbours (`PROC_NULL`) are left as they were.
-   */
-  async Neighbor_allgather(sendbuf: BufferSpec, recvbuf: BufferSpec): Promise<void> {
-    const call = 'Cartcomm.Neighbor_allgather';
-    const send = parseBuffer(sendbuf, call);
-    const recv = parseBuffer(recvbuf, call);
-    const count = 2 * this.ndim;
-    const block = send.bytes.byteLength;
-    if (recv.bytes.byteLength < block * count) {
-      throw errors.count(call, `the receive buffer holds ${recv.bytes.byteLength} bytes, ${count} blocks of ${block} are needed`);
+  protected plan(): NeighborPlan {
+    if (this.cachedPlan === undefined) {
+      const neighbors: number[] = [];
+      for (let d = 0; d < this.ndim; d++) neighbors.push(...this.Shift(d, 1));
+      this.cachedPlan = { sources: neighbors, destinations: neighbors, recvTag: (k) => k ^ 1, sendTag: (k) => k,
+        width: Math.max(1, 2 * this.ndim) };
     }
-    await this.exchange(new Array<Uint8Array>(count).fill(send.bytes),
-      Array.from({ length: count }, (_, k) => recv.bytes.subarray(k * block, (k + 1) * block)), call);
-  }
-
-  /**
-   * `MPI_Neighbor_alltoall` (§8.6.2): block `k` of `sendbuf` to neighbour
-   * `k`, whose block for this rank lands in block `k` of `recvbuf`.
-   */
-  async Neighbor_alltoall(sendbuf: BufferSpec, recvbuf: BufferSpec): Promise<void> {
-    const call = 'Cartcomm.Neighbor_alltoall';
-    const send = parseBuffer(sendbuf, call);
-    const recv = parseBuffer(recvbuf, call);
-    const count = 2 * this.ndim;
-    if (send.bytes.byteLength % count !== 0 || recv.bytes.byteLength !== send.bytes.byteLength) {
-      throw errors.count(call, `send and receive buffers must hold ${count} equal blocks`);
-    }
-    const block = send.bytes.byteLength / count;
-    const blocks = (bytes: Uint8Array): Uint8Array[] =>
-      Array.from({ length: count }, (_, k) => bytes.subarray(k * block, (k + 1) * block));
-    await this.exchange(blocks(send.bytes), blocks(recv.bytes), call);
-  }
-
-  /** Object form of {@link Neighbor_allgather}: an array with each neighbour's value (`undefined` for `PROC_NULL`). */
-  async neighbor_allgather(sendobj: unknown): Promise<unknown[]> {
-    const call = 'Cartcomm.neighbor_allgather';
-    const bytes = encode(sendobj, call);
-    const count = 2 * this.ndim;
-    const got = await this.exchange(new Array<Uint8Array>(count).fill(bytes), new Array(count).fill(undefined), call);
-    return got.map((data) => (data === undefined ? undefined : decode(data, call)));
-  }
-
-  /** Object form of {@link Neighbor_alltoall}: `sendobjs[k]` to neighbour `k`. */
-  async neighbor_alltoall(sendobjs: readonly unknown[]): Promise<unknown[]> {
-    const call = 'Cartcomm.neighbor_alltoall';
-    const count = 2 * this.ndim;
-    if (!Array.isArray(sendobjs) || sendobjs.length !== count) throw errors.arg(call, `expected an array of ${count} values`);
-    const got = await this.exchange(sendobjs.map((v) => encode(v, call)), new Array(count).fill(undefined), call);
-    return got.map((data) => (data === undefined ? undefined : decode(data, call)));
+    return this.cachedPlan;
   }
 }
 

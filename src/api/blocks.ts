@@ -1,0 +1,93 @@
+/**
+ * Buffer specs cut into one block per peer: the arguments of the
+ * neighbourhood collectives and of `Alltoallw`.
+ *
+ * MPI-4.1 §6.8 (`MPI_Alltoallw`: counts, byte displacements and a datatype
+ * per rank), §8.6 (neighbourhood collectives: a block per neighbour, in the
+ * order of the topology's neighbour lists).
+ *
+ * A "W" spec, as in mpi4py, is `[buf, [counts, displs], datatypes]` or
+ * `[buf, counts, displs, datatypes]`: `counts[i]` elements of
+ * `datatypes[i]` starting `displs[i]` BYTES into `buf`.
+ *
+ * Unfinished: derived datatypes in W specs (only predefined ones).
+ *
+ * @module
+ */
+
+import { type BufferSpec, type VectorBufferSpec, describe, parseBuffer, parseVectorBuffer, type VectorMessage } from '../buffer.js';
+import type { Datatype, TypedArray } from '../datatype.js';
+import { errors } from '../errors.js';
+
+/**
+ * A buffer spec with a datatype per block and displacements in bytes (MPI-4.1
+ * §6.8 `MPI_Alltoallw`): `[buf, [counts, displs], datatypes]` or
+ * `[buf, counts, displs, datatypes]`.
+ */
+export type WBufferSpec =
+  | readonly [TypedArray, readonly [readonly number[], readonly number[]], readonly Datatype[]]
+  | readonly [TypedArray, readonly number[], readonly number[], readonly Datatype[]];
+
+/** The blocks of a parsed vector message, as byte views. */
+export function blocksOfVector(v: VectorMessage): Uint8Array[] {
+  const size = v.datatype.size;
+  return v.counts.map((count, i) => v.bytes.subarray(v.displs[i]! * size, (v.displs[i]! + count) * size));
+}
+
+/**
+ * `n` blocks of a v-spec (counts per block); with `uniform`, all blocks must
+ * have one size (the non-v collectives).
+ */
+export function vectorBlocks(spec: VectorBufferSpec, n: number, uniform: boolean, what: string, call: string): Uint8Array[] {
+  if (spec === null || spec === undefined) throw errors.buffer(call, `the ${what} buffer is missing`);
+  if (n === 0) {
+    parseBuffer(Array.isArray(spec) ? spec[0] : spec, call);
+    return [];
+  }
+  const blocks = blocksOfVector(parseVectorBuffer(spec, n, call));
+  if (uniform && blocks.some((b) => b.byteLength !== blocks[0]!.byteLength)) {
+    throw errors.count(call, `the ${what} buffer must hold ${n} equal blocks, got blocks of [${blocks.map((b) => b.byteLength).join(', ')}] bytes`);
+  }
+  return blocks;
+}
+
+/** The one block of a plain buffer spec. */
+export function singleBlock(spec: BufferSpec, what: string, call: string): Uint8Array {
+  if (spec === null || spec === undefined) throw errors.buffer(call, `the ${what} buffer is missing`);
+  return parseBuffer(spec, call).bytes;
+}
+
+function numberList(value: unknown, n: number, what: string, call: string): number[] {
+  if (!Array.isArray(value) && !ArrayBuffer.isView(value)) throw errors.count(call, `${what} must be an array of ${n} numbers, got ${describe(value)}`);
+  const list = Array.from(value as ArrayLike<number>, Number);
+  if (list.length !== n || list.some((c) => !Number.isInteger(c) || c < 0)) {
+    throw errors.count(call, `${what} must be ${n} non-negative integers, got [${list.join(', ')}]`);
+  }
+  return list;
+}
+
+/** `n` blocks of a W spec (see the module comment); checks that each lies inside the buffer. */
+export function wBlocks(spec: WBufferSpec, n: number, what: string, call: string): Uint8Array[] {
+  if (!Array.isArray(spec) || (spec.length !== 3 && spec.length !== 4) || !ArrayBuffer.isView(spec[0])) {
+    throw errors.buffer(call, `the ${what} buffer must be [buf, [counts, displs], datatypes] or [buf, counts, displs, datatypes], got ${describe(spec)}`);
+  }
+  const buf = spec[0] as TypedArray;
+  const [countSpec, displSpec, typeSpec] = spec.length === 3
+    ? [(spec[1] as readonly unknown[])[0], (spec[1] as readonly unknown[])[1], spec[2]]
+    : [spec[1], spec[2], spec[3]];
+  const counts = numberList(countSpec, n, `${what} counts`, call);
+  const displs = numberList(displSpec, n, `${what} displacements`, call);
+  if (!Array.isArray(typeSpec) || typeSpec.length !== n) throw errors.type(call, `expected ${n} ${what} datatypes, got ${describe(typeSpec)}`);
+  const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  return counts.map((count, i) => {
+    const datatype = typeSpec[i] as unknown;
+    if (typeof datatype !== 'object' || datatype === null || !('size' in datatype) || typeof datatype.size !== 'number') {
+      throw errors.type(call, `${what} datatypes[${i}] is ${describe(datatype)}, not a datatype`);
+    }
+    const end = displs[i]! + count * datatype.size;
+    if (end > bytes.byteLength) {
+      throw errors.count(call, `${what} block ${i} reaches byte ${end} but the buffer has ${bytes.byteLength}`);
+    }
+    return bytes.subarray(displs[i]!, end);
+  });
+}
