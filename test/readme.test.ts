@@ -113,6 +113,15 @@ const programs: Record<string, { ranks: number; check: (result: JobResult) => vo
     ranks: 1,
     check: (r) => assert.deepEqual(succeeded(r), ['fib(25) = 75025, squares [1,4,9,16]']),
   },
+  'examples/readme/neighbors.ts': {
+    ranks: 4,
+    check: (r) => assert.deepEqual(succeeded(r), [
+      'rank 0: halo [39, 10], hello from 3, sum 96',
+      'rank 1: halo [9, 20], hello from 0, sum 96',
+      'rank 2: halo [19, 30], hello from 1, sum 96',
+      'rank 3: halo [29, 0], hello from 2, sum 96',
+    ]),
+  },
   'examples/readme/halo.ts': {
     ranks: 4,
     // A 2x2 grid: -1 where the neighbour is MPI.PROC_NULL, else the neighbour's rank.
