@@ -66,8 +66,15 @@ function numberList(value: unknown, n: number, what: string, call: string): numb
   return list;
 }
 
-/** `n` blocks of a W spec (see the module comment); checks that each lies inside the buffer. */
-export function wBlocks(spec: WBufferSpec, n: number, what: string, call: string): Uint8Array[] {
+/** A W spec read: the whole buffer as bytes, and each block's byte count and byte displacement. */
+export interface WLayout {
+  readonly bytes: Uint8Array;
+  readonly counts: readonly number[];
+  readonly displs: readonly number[];
+}
+
+/** Reads a W spec of `n` blocks (see the module comment); checks that each lies inside the buffer. */
+export function wLayout(spec: WBufferSpec, n: number, what: string, call: string): WLayout {
   if (!Array.isArray(spec) || (spec.length !== 3 && spec.length !== 4) || !ArrayBuffer.isView(spec[0])) {
     throw errors.buffer(call, `the ${what} buffer must be [buf, [counts, displs], datatypes] or [buf, counts, displs, datatypes], got ${describe(spec)}`);
   }
@@ -79,7 +86,7 @@ export function wBlocks(spec: WBufferSpec, n: number, what: string, call: string
   const displs = numberList(displSpec, n, `${what} displacements`, call);
   if (!Array.isArray(typeSpec) || typeSpec.length !== n) throw errors.type(call, `expected ${n} ${what} datatypes, got ${describe(typeSpec)}`);
   const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-  return counts.map((count, i) => {
+  const byteCounts = counts.map((count, i) => {
     const datatype = typeSpec[i] as unknown;
     if (typeof datatype !== 'object' || datatype === null || !('size' in datatype) || typeof datatype.size !== 'number') {
       throw errors.type(call, `${what} datatypes[${i}] is ${describe(datatype)}, not a datatype`);
@@ -88,6 +95,13 @@ export function wBlocks(spec: WBufferSpec, n: number, what: string, call: string
     if (end > bytes.byteLength) {
       throw errors.count(call, `${what} block ${i} reaches byte ${end} but the buffer has ${bytes.byteLength}`);
     }
-    return bytes.subarray(displs[i]!, end);
+    return count * datatype.size;
   });
+  return { bytes, counts: byteCounts, displs };
+}
+
+/** `n` blocks of a W spec, as byte views. */
+export function wBlocks(spec: WBufferSpec, n: number, what: string, call: string): Uint8Array[] {
+  const layout = wLayout(spec, n, what, call);
+  return layout.counts.map((count, i) => layout.bytes.subarray(layout.displs[i]!, layout.displs[i]! + count));
 }

@@ -28,8 +28,8 @@
  * (`Create_graph`, `Create_dist_graph_adjacent`, `Create_dist_graph`),
  * §8.5.8 (`Cart_map`, `Graph_map`).
  *
- * Unfinished: `info` arguments; `Alltoallw` runs over point-to-point on both
- * transports (not MPI's `MPI_Alltoallw`) and takes predefined datatypes only.
+ * Unfinished: `info` arguments; `Alltoallw` takes predefined datatypes only
+ * (it runs as an `Alltoallv` of bytes: MPI's `MPI_Ialltoallv` on the mpi transport).
  *
  * @module
  */
@@ -49,9 +49,8 @@ import { type Op, ops } from '../op/op.js';
 import { Request } from './request.js';
 import type { Cartcomm } from './topology.js';
 import type { Distgraphcomm, Graphcomm, Weights } from './graph.js';
-import { type WBufferSpec, wBlocks } from './blocks.js';
+import { type WBufferSpec, wLayout } from './blocks.js';
 import { CollectivePrequest } from './persistent.js';
-import { NeighborSequence, exchange, listPlan } from '../collective/neighbor.js';
 import type { Endpoint, PointToPoint } from '../transport/transport.js';
 
 /** A send or receive buffer that may be `MPI.IN_PLACE`. */
@@ -355,16 +354,13 @@ export class Intracomm extends Comm<Endpoint> {
     return request(rejecting(() => this.alltoallw(sendbuf, recvbuf, 'Comm.Ialltoallw')), 'Ialltoallw()');
   }
 
-  private wSequence: NeighborSequence | undefined;
-
+  /** `Alltoallw` is `Alltoallv` in bytes: the datatypes are predefined, so only their sizes matter. */
   private alltoallw(sendbuf: InPlaceOr<WBufferSpec>, recvbuf: WBufferSpec, call: string): Promise<void> {
     const endpoint = this.endpoint(call);
-    const ranks = Array.from({ length: endpoint.size }, (_, r) => r);
-    const recv = wBlocks(recvbuf, endpoint.size, 'receive', call);
-    const send = sendbuf === IN_PLACE ? recv.map((b) => b.slice()) : wBlocks(sendbuf, endpoint.size, 'send', call);
-    const plan = listPlan(ranks, ranks);
-    this.wSequence ??= new NeighborSequence();
-    return exchange(endpoint.auxiliary, plan, this.wSequence.take(plan), send, recv, call).then(() => undefined);
+    const recv = wLayout(recvbuf, endpoint.size, 'receive', call);
+    const send = sendbuf === IN_PLACE ? undefined : wLayout(sendbuf, endpoint.size, 'send', call);
+    return endpoint.collectives.alltoallv(send?.bytes, send?.counts ?? recv.counts, send?.displs ?? recv.displs,
+      recv.bytes, recv.counts, recv.displs);
   }
 
   // ------------------------------------------------------------ persistent
