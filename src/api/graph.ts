@@ -17,9 +17,12 @@
  * rank that declared the edge, then by its place in that rank's lists (MPI
  * leaves the order to the implementation).
  *
+ * On the mpi transport each of them also holds an MPI distributed-graph
+ * communicator with the same neighbours (`MPI_Dist_graph_create_adjacent`,
+ * also for `Create_graph`), on which the buffer neighbourhood collectives run.
+ *
  * Unfinished: `reorder` (accepted, ignored: ranks keep their order); `info`
- * arguments; on the mpi transport the graph is not an MPI topology
- * communicator (no `MPI_Graph_create` underneath).
+ * arguments; weights are not passed to MPI.
  *
  * @module
  */
@@ -27,9 +30,9 @@
 import { DIST_GRAPH, GRAPH, UNDEFINED, UNWEIGHTED, WEIGHTS_EMPTY, type WeightsMarker } from '../constants.js';
 import { errors } from '../errors.js';
 import type { Intracomm } from './intracomm.js';
-import { Topocomm } from './topology.js';
+import { Topocomm, neighborhoodOf } from './topology.js';
 import { type NeighborPlan, listPlan } from '../collective/neighbor.js';
-import type { Endpoint } from '../transport/transport.js';
+import type { Endpoint, Neighborhood } from '../transport/transport.js';
 
 /** Edge weights of a distributed graph: one number per edge, `MPI.UNWEIGHTED`, or `MPI.WEIGHTS_EMPTY`. */
 export type Weights = readonly number[] | WeightsMarker | null | undefined;
@@ -52,8 +55,8 @@ export class Graphcomm extends Topocomm {
   private readonly edgeList: readonly number[];
   private cachedPlan: NeighborPlan | undefined;
 
-  constructor(endpoint: Endpoint, name: string, index: readonly number[], edges: readonly number[]) {
-    super(endpoint, name);
+  constructor(endpoint: Endpoint, name: string, index: readonly number[], edges: readonly number[], neighborhood?: Neighborhood) {
+    super(endpoint, name, neighborhood);
     this.indexList = [...index];
     this.edgeList = [...edges];
   }
@@ -157,8 +160,8 @@ export class Distgraphcomm extends Topocomm {
   private readonly neighborPlan: NeighborPlan;
 
   constructor(endpoint: Endpoint, name: string, readonly sources: readonly number[], readonly destinations: readonly number[],
-    private readonly weights: readonly [readonly number[], readonly number[]] | undefined) {
-    super(endpoint, name);
+    private readonly weights: readonly [readonly number[], readonly number[]] | undefined, neighborhood?: Neighborhood) {
+    super(endpoint, name, neighborhood);
     this.neighborPlan = listPlan([...sources], [...destinations]);
   }
 
@@ -243,7 +246,10 @@ export async function createGraph(comm: Intracomm, index: readonly number[], edg
   const nnodes = checkGraph(index, edges, endpoint.size, call);
   const inside = endpoint.rank < nnodes;
   const split = await endpoint.split(inside ? 0 : UNDEFINED, endpoint.rank);
-  return split === undefined ? null : new Graphcomm(split, `${comm.Get_name()} graph`, index, edges);
+  if (split === undefined) return null;
+  const mine = edges.slice(split.rank > 0 ? index[split.rank - 1]! : 0, index[split.rank]!);
+  return new Graphcomm(split, `${comm.Get_name()} graph`, index, edges,
+    await neighborhoodOf(split, { kind: 'graph', sources: mine, destinations: mine }));
 }
 
 /** Builds the Distgraphcomm of `Intracomm.Create_dist_graph_adjacent` (MPI-4.1 §8.5.4). Collective. */
@@ -258,8 +264,9 @@ export async function createDistGraphAdjacent(comm: Intracomm, sources: readonly
   const sw = weightList(sourceweights, src.length, 'sourceweights', call);
   const dw = weightList(destweights, dst.length, 'destweights', call);
   if ((sw === undefined) !== (dw === undefined)) throw errors.arg(call, 'give both sourceweights and destweights, or neither');
-  const dup = await endpoint.split(0, endpoint.rank);
-  return new Distgraphcomm(dup!, `${comm.Get_name()} dist graph`, src, dst, sw === undefined ? undefined : [sw, dw!]);
+  const dup = (await endpoint.split(0, endpoint.rank))!;
+  return new Distgraphcomm(dup, `${comm.Get_name()} dist graph`, src, dst, sw === undefined ? undefined : [sw, dw!],
+    await neighborhoodOf(dup, { kind: 'graph', sources: src, destinations: dst }));
 }
 
 /**
@@ -302,7 +309,8 @@ export async function createDistGraph(comm: Intracomm, sources: readonly number[
       if (d === me) { inSources.push(s); inWeights.push(weight); }
     }
   }
-  const dup = await endpoint.split(0, endpoint.rank);
-  return new Distgraphcomm(dup!, `${comm.Get_name()} dist graph`, inSources, outDestinations,
-    weighted ? [inWeights, outWeights] : undefined);
+  const dup = (await endpoint.split(0, endpoint.rank))!;
+  return new Distgraphcomm(dup, `${comm.Get_name()} dist graph`, inSources, outDestinations,
+    weighted ? [inWeights, outWeights] : undefined,
+    await neighborhoodOf(dup, { kind: 'graph', sources: inSources, destinations: outDestinations }));
 }

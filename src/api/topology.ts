@@ -18,9 +18,15 @@
  * `collective/neighbor.ts`, over the communicator's auxiliary context on
  * both transports.
  *
- * Unfinished: `reorder` (accepted, ignored: ranks keep their order); the mpi
- * transport runs the neighbourhood collectives over point-to-point, not MPI's
- * own `MPI_Neighbor_*` on an MPI topology communicator.
+ * On the mpi transport the buffer forms are MPI's own: each topology
+ * communicator holds an MPI topology communicator (`Endpoint.neighborhood`:
+ * `MPI_Cart_create` / `MPI_Dist_graph_create_adjacent`, native/topo.c) and
+ * every buffer neighbourhood collective is an `MPI_Ineighbor_alltoallv` of
+ * bytes on it (except on grids with a periodic dimension of 1 or 2 ranks: see
+ * `neighborhoodOf`). The object forms, and everything on shm, use the
+ * exchange over point-to-point.
+ *
+ * Unfinished: `reorder` (accepted, ignored: ranks keep their order).
  *
  * @module
  */
@@ -35,7 +41,7 @@ import { type NeighborPlan, NeighborSequence, exchange } from '../collective/nei
 import { CollectivePrequest } from './persistent.js';
 import { PromiseOperation } from './promise_operation.js';
 import { Request } from './request.js';
-import type { Endpoint } from '../transport/transport.js';
+import type { Endpoint, Neighborhood, NeighborhoodSpec } from '../transport/transport.js';
 
 /**
  * `MPI_Dims_create` (MPI-4.1 §8.5.2): a balanced grid of `nnodes` ranks in
@@ -88,6 +94,19 @@ export function Compute_dims(nnodes: number, dims: number | readonly number[]): 
 export abstract class Topocomm extends Intracomm {
   private readonly sequence = new NeighborSequence();
 
+  /**
+   * @param neighborhood - the transport's own neighbourhood collectives on this topology, if it has them
+   */
+  constructor(endpoint: Endpoint, name: string, private readonly neighborhood: Neighborhood | undefined) {
+    super(endpoint, name);
+  }
+
+  /** `MPI_Comm_free` (MPI-4.1 §7.4.3), with the transport's topology communicator. */
+  override Free(): void {
+    super.Free();
+    this.neighborhood?.free();
+  }
+
   /** The class name that errors use: `'Cartcomm'`, `'Graphcomm'`, `'Distgraphcomm'`. */
   protected abstract readonly kind: string;
 
@@ -136,6 +155,19 @@ export abstract class Topocomm extends Intracomm {
     return exchange(channel, plan, this.sequence.take(plan), outgoing, incoming, call);
   }
 
+  /**
+   * A buffer neighbourhood collective: on the transport's own neighbourhood
+   * collectives where it has them (MPI's), else the exchange.
+   */
+  private runBlocks(outgoing: readonly Uint8Array[], incoming: readonly Uint8Array[], call: string): Promise<void> {
+    const nb = this.neighborhood;
+    if (nb === undefined) return this.run(outgoing, incoming, call).then(() => undefined);
+    this.endpoint(call);
+    const send = spanOf(outgoing);
+    const recv = spanOf(incoming);
+    return nb.alltoallv(send.base, send.counts, send.displs, recv.base, recv.counts, recv.displs);
+  }
+
   private allgatherBlocks(sendbuf: BufferSpec, recvbuf: VectorBufferSpec, vector: boolean, call: string): Promise<void> {
     const [indegree, outdegree] = this.degrees;
     const send = singleBlock(sendbuf, 'send', call);
@@ -143,7 +175,7 @@ export abstract class Topocomm extends Intracomm {
     if (!vector && recv.length > 0 && recv[0]!.byteLength !== send.byteLength) {
       throw errors.count(call, `send blocks of ${send.byteLength} bytes but receive blocks of ${recv[0]!.byteLength}`);
     }
-    return this.run(new Array<Uint8Array>(outdegree).fill(send), recv, call).then(() => undefined);
+    return this.runBlocks(new Array<Uint8Array>(outdegree).fill(send), recv, call);
   }
 
   private alltoallBlocks(sendbuf: VectorBufferSpec, recvbuf: VectorBufferSpec, vector: boolean, call: string): Promise<void> {
@@ -153,13 +185,12 @@ export abstract class Topocomm extends Intracomm {
     if (!vector && send.length > 0 && recv.length > 0 && send[0]!.byteLength !== recv[0]!.byteLength) {
       throw errors.count(call, `send blocks of ${send[0]!.byteLength} bytes but receive blocks of ${recv[0]!.byteLength}`);
     }
-    return this.run(send, recv, call).then(() => undefined);
+    return this.runBlocks(send, recv, call);
   }
 
   private alltoallwBlocks(sendbuf: WBufferSpec, recvbuf: WBufferSpec, call: string): Promise<void> {
     const [indegree, outdegree] = this.degrees;
-    return this.run(wBlocks(sendbuf, outdegree, 'send', call), wBlocks(recvbuf, indegree, 'receive', call), call)
-      .then(() => undefined);
+    return this.runBlocks(wBlocks(sendbuf, outdegree, 'send', call), wBlocks(recvbuf, indegree, 'receive', call), call);
   }
 
   private request(start: (call: string) => Promise<void>, name: string): Request<void> {
@@ -351,8 +382,9 @@ export class Cartcomm extends Topocomm {
   protected readonly kind = 'Cartcomm';
   private cachedPlan: NeighborPlan | undefined;
 
-  constructor(endpoint: Endpoint, name: string, dims: readonly number[], periods: readonly boolean[]) {
-    super(endpoint, name);
+  constructor(endpoint: Endpoint, name: string, dims: readonly number[], periods: readonly boolean[],
+    neighborhood?: Neighborhood) {
+    super(endpoint, name, neighborhood);
     this.dims = [...dims];
     this.periods = [...periods];
   }
@@ -463,9 +495,11 @@ export class Cartcomm extends Topocomm {
       if (remainDims[d]) key = key * this.dims[d]! + coords[d]!;
       else color = color * this.dims[d]! + coords[d]!;
     }
-    const endpoint = await this.endpoint(call).split(color, key);
-    return new Cartcomm(endpoint!, `${this.Get_name()} sub`, this.dims.filter((_, d) => remainDims[d]),
-      this.periods.filter((_, d) => remainDims[d]));
+    const endpoint = (await this.endpoint(call).split(color, key))!;
+    const dims = this.dims.filter((_, d) => remainDims[d]);
+    const periods = this.periods.filter((_, d) => remainDims[d]);
+    return new Cartcomm(endpoint, `${this.Get_name()} sub`, dims, periods,
+      await neighborhoodOf(endpoint, { kind: 'cart', dims, periods }));
   }
 
   /**
@@ -499,5 +533,35 @@ export async function createCart(comm: Intracomm, dims: readonly number[], perio
   if (flags.length !== dims.length) throw errors.dims(call, `expected ${dims.length} periods, got ${flags.length}`);
   const inside = endpoint.rank < cells;
   const split = await endpoint.split(inside ? 0 : UNDEFINED, endpoint.rank);
-  return split === undefined ? null : new Cartcomm(split, `${comm.Get_name()} cart`, dims, flags);
+  if (split === undefined) return null;
+  return new Cartcomm(split, `${comm.Get_name()} cart`, dims, flags, await neighborhoodOf(split, { kind: 'cart', dims, periods: flags }));
+}
+
+/**
+ * The transport's own neighbourhood collectives over `endpoint` with
+ * `topology`, where it has them. Not for a grid with a periodic dimension of
+ * 1 or 2 ranks, where one rank is both neighbours: there MPI libraries differ
+ * (Open MPI 4.1 pairs the two blocks in list order, not by direction, which
+ * MPI-4.1 §8.6 asks for), so such grids keep to the exchange.
+ */
+export async function neighborhoodOf(endpoint: Endpoint, topology: NeighborhoodSpec): Promise<Neighborhood | undefined> {
+  if (endpoint.neighborhood === undefined) return undefined;
+  if (topology.kind === 'cart' && topology.dims.some((d, i) => topology.periods[i] && d <= 2)) return undefined;
+  return endpoint.neighborhood(topology);
+}
+
+/** Blocks that are views of one buffer, as that span of it and each block's byte count and offset in it. */
+function spanOf(blocks: readonly Uint8Array[]): { base: Uint8Array; counts: number[]; displs: number[] } {
+  if (blocks.length === 0) return { base: new Uint8Array(0), counts: [], displs: [] };
+  let start = Infinity;
+  let end = 0;
+  for (const b of blocks) {
+    start = Math.min(start, b.byteOffset);
+    end = Math.max(end, b.byteOffset + b.byteLength);
+  }
+  return {
+    base: new Uint8Array(blocks[0]!.buffer, start, end - start),
+    counts: blocks.map((b) => b.byteLength),
+    displs: blocks.map((b) => b.byteOffset - start),
+  };
 }

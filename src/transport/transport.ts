@@ -167,6 +167,31 @@ export interface Endpoint extends PointToPoint {
    * `MPI_Comm_spawn`). Collective; `root` supplies the arguments.
    */
   spawn(command: string, args: readonly string[], maxprocs: number, root: number): Promise<InterEndpoint>;
+  /**
+   * Optional (mpi): the MPI library's own neighbourhood collectives (MPI-4.1
+   * §8.6) over a topology communicator made from this one, with every rank of
+   * it: a grid (`MPI_Cart_create`) or a distributed graph
+   * (`MPI_Dist_graph_create_adjacent`). Collective.
+   */
+  neighborhood?(topology: NeighborhoodSpec): Promise<Neighborhood>;
+}
+
+/** The topology of {@link Endpoint.neighborhood}. */
+export type NeighborhoodSpec =
+  | { readonly kind: 'cart'; readonly dims: readonly number[]; readonly periods: readonly boolean[] }
+  | { readonly kind: 'graph'; readonly sources: readonly number[]; readonly destinations: readonly number[] };
+
+/** A transport's own neighbourhood collectives on one topology (MPI-4.1 §8.6). */
+export interface Neighborhood {
+  /**
+   * `MPI_Neighbor_alltoallv` in bytes: block `k` of `send` (`sendCounts[k]`
+   * bytes at `sendDispls[k]`) to destination `k`, source `k`'s block into
+   * `recv`. Blocks of `MPI_PROC_NULL` neighbours move nothing.
+   */
+  alltoallv(send: Uint8Array, sendCounts: readonly number[], sendDispls: readonly number[],
+    recv: Uint8Array, recvCounts: readonly number[], recvDispls: readonly number[]): Promise<void>;
+  /** Releases the topology communicator. */
+  free(): void;
 }
 
 /**

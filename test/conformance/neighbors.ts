@@ -32,7 +32,7 @@ async function expected(topo: Topocomm, value: (source: number, slot: number) =>
   });
 }
 
-/** The topologies every case runs on: a 2-D grid periodic in one dimension, and two distributed graphs. */
+/** The topologies every case runs on: a 2-D grid periodic in one dimension, a periodic ring, and two distributed graphs. */
 async function topologies(comm: Intracomm): Promise<[string, Topocomm, boolean][]> {
   const n = size;
   const cart = (await comm.Create_cart(MPI.Compute_dims(n, 2), [true, false]))!;
@@ -40,7 +40,9 @@ async function topologies(comm: Intracomm): Promise<[string, Topocomm, boolean][
   const skip = await comm.Create_dist_graph_adjacent([(rank + n - 1) % n, (rank + 2 * n - 2) % n], [(rank + 1) % n, (rank + 2) % n]);
   // rank 0 sends to everyone, nobody else sends: in-degree 1, out-degree n at rank 0 and 0 elsewhere
   const star = await comm.Create_dist_graph_adjacent([0], rank === 0 ? Array.from({ length: n }, (_, i) => i) : []);
-  return [['cart', cart, true], ['skip', skip, false], ['star', star, false]];
+  // a periodic ring: with 3 ranks or more each rank has two different neighbours
+  const ring = (await comm.Create_cart([n], [true]))!;
+  return [['cart', cart, true], ['ring', ring, true], ['skip', skip, false], ['star', star, false]];
 }
 
 const cases: Case[] = [

@@ -378,6 +378,13 @@ export class MpiCollectives implements Collectives {
       Int32Array.from(sendCounts), Int32Array.from(sendDispls), Int32Array.from(recvCounts), Int32Array.from(recvDispls)));
   }
 
+  /** `MPI_Ineighbor_alltoallv` in bytes, on an endpoint whose communicator has a topology (native/topo.c). */
+  neighborAlltoallv(call: string, send: Uint8Array, sendCounts: readonly number[], sendDispls: readonly number[],
+    recv: Uint8Array, recvCounts: readonly number[], recvDispls: readonly number[]): Promise<void> {
+    return this.run(call, recv.byteLength, (c) => this.ctx.native.ineighborAlltoallv(c, send, recv,
+      Int32Array.from(sendCounts), Int32Array.from(sendDispls), Int32Array.from(recvCounts), Int32Array.from(recvDispls)));
+  }
+
   /**
    * Resolves datatype and op to the binding's indices, or rejects; then runs
    * `start` (the I-form) or, given `blocking`, the vote first.

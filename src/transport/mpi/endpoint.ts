@@ -42,7 +42,7 @@ import { type Bytes, bytesIn } from '../../buffer.js';
 import { ErrorClass, errors } from '../../errors.js';
 import { ANY_SOURCE, ANY_TAG, PROC_NULL } from '../../constants.js';
 import { basename, resolve } from 'node:path';
-import type { Endpoint, Envelope, InterEndpoint, Operation, PointToPoint } from '../transport.js';
+import type { Endpoint, Envelope, InterEndpoint, Neighborhood, NeighborhoodSpec, Operation, PointToPoint } from '../transport.js';
 import { blockingAllowed, MpiCollectives } from './collectives.js';
 import { type MpiCommunicator, type MpiContext, RESOLVED } from './context.js';
 import {
@@ -573,6 +573,29 @@ export class MpiEndpoint extends MpiPointToPoint implements Endpoint {
     const handle = await this.constructBlocking(call, 'MPI_Intercomm_create',
       () => this.ctx.native.intercommCreate(this.handle, localLeader, peerHandle, remoteLeader, tag));
     return MpiInterEndpoint.create(this.ctx, handle, `intercommunicator of ${this.name}`, this);
+  }
+
+  /**
+   * MPI's own topology communicator over all ranks of this one (native/topo.c:
+   * `MPI_Cart_create` or `MPI_Dist_graph_create_adjacent`, never reordered),
+   * on which the neighbourhood collectives run as `MPI_Ineighbor_alltoallv`.
+   */
+  async neighborhood(topology: NeighborhoodSpec): Promise<Neighborhood> {
+    const cart = topology.kind === 'cart';
+    const call = cart ? 'Comm.Create_cart' : 'Comm.Create_dist_graph';
+    this.check(call);
+    const native = this.ctx.native;
+    const handle = await this.constructBlocking(call, cart ? 'MPI_Cart_create' : 'MPI_Dist_graph_create_adjacent',
+      () => (topology.kind === 'cart'
+        ? native.topoCart(this.handle, Int32Array.from(topology.dims), Int32Array.from(topology.periods, Number))
+        : native.topoDistGraph(this.handle, Int32Array.from(topology.sources), Int32Array.from(topology.destinations))));
+    const bare = new MpiEndpoint(this.ctx, handle, `${topology.kind} topology of ${this.name}`, undefined, undefined, false);
+    const collectives = bare.collectives;
+    return {
+      alltoallv: (send, sendCounts, sendDispls, recv, recvCounts, recvDispls) =>
+        collectives.neighborAlltoallv('Comm.Neighbor_alltoallv', send, sendCounts, sendDispls, recv, recvCounts, recvDispls),
+      free: () => bare.free(),
+    };
   }
 
   /**

@@ -104,6 +104,13 @@ export interface NativeMPI {
   commSplitShared(comm: number, key: number): number;
   /** MPI_Comm_dup (blocking): a new handle. */
   commDup(comm: number): number;
+  /** MPI_Cart_create without reordering (blocking); -1 on ranks outside the grid (native/topo.c). */
+  topoCart(comm: number, dims: Int32Array, periods: Int32Array): number;
+  /** MPI_Dist_graph_create_adjacent, unweighted, without reordering (blocking). */
+  topoDistGraph(comm: number, sources: Int32Array, destinations: Int32Array): number;
+  /** MPI_Ineighbor_alltoallv in bytes on a topology communicator: a request id, RC_DONE or RC_ERROR. */
+  ineighborAlltoallv(comm: number, send: Uint8Array, recv: Uint8Array, sendCounts: Int32Array, sendDispls: Int32Array,
+    recvCounts: Int32Array, recvDispls: Int32Array): number;
   commFree(comm: number): void;
   /** COMM_WORLD rank of each rank of the (local) group. */
   commWorldRanks(comm: number): Int32Array;
