@@ -101,10 +101,14 @@ export function bytesIn(buffer: ArrayBufferLike, byteOffset: number, byteLength:
     : new SegmentedBytes(buffer, byteOffset, byteLength);
 }
 
-/** Fresh zeroed memory for a body of `byteLength` bytes. */
+/**
+ * Fresh zeroed memory for a body of `byteLength` bytes (segmented ones in a
+ * buffer of whole 8-byte words, so that {@link SegmentedBytes.covering} can
+ * hand them to native code).
+ */
 export function allocateBytes(byteLength: number): Bytes {
   return byteLength <= MAX_VIEW_BYTES ? new Uint8Array(byteLength)
-    : new SegmentedBytes(new ArrayBuffer(byteLength), 0, byteLength);
+    : new SegmentedBytes(new ArrayBuffer(Math.ceil(byteLength / 8) * 8), 0, byteLength);
 }
 
 /** The first `byteLength` bytes of `bytes`. */
