@@ -18,6 +18,10 @@
  * others' (about three times faster for a number at 2 ranks); so
  * does `bcast` from the root when ranks fit the cores.
  *
+ * Encodings and packages of any length move: past the longest byte view
+ * (Node 20: 4 GiB) as segmented messages, packages with 64-bit lengths
+ * (`tree.ts`, `packWide`).
+ *
  * Unfinished: values are encoded whole; a very large value in `bcast` is
  * copied once per tree level rather than pipelined.
  *
