@@ -24,10 +24,13 @@
  * 20), a {@link SegmentedBytes} that point-to-point and the object codec read
  * and write a segment at a time. Only such bodies take the segmented path.
  *
+ * The buffer collectives and `Sendrecv_replace` parse their specs with
+ * {@link parseWideBuffer} / {@link parseWideVectorBuffer}, which give a
+ * {@link WideMessage} for such a body; the collectives then move it in rounds
+ * of views (`collective/segmented.ts`).
+ *
  * Unfinished: derived datatypes, buffers that are not typed arrays (plain
- * `ArrayBuffer`s must be wrapped in a view), and buffer collectives and
- * `Sendrecv_replace` of more than the longest `Uint8Array` (they take
- * {@link parseBuffer}'s one view, and fail with `ERR_COUNT` on Node 20).
+ * `ArrayBuffer`s must be wrapped in a view).
  *
  * @module
  */
@@ -36,8 +39,20 @@ import { constants } from 'node:buffer';
 import { type Datatype, type TypedArray, type TypedArrayConstructor, typedict } from './datatype.js';
 import { errors } from './errors.js';
 
-/** Bytes of the longest `Uint8Array` this Node.js can make (`buffer.constants.MAX_LENGTH`: 2^32 on Node 20). */
-export const MAX_VIEW_BYTES = constants.MAX_LENGTH;
+/**
+ * Test hook, read once at load: `MPI4TS_TEST_MAX_VIEW_BYTES` (a positive
+ * integer) lowers {@link MAX_VIEW_BYTES}, so that tests take the segmented
+ * paths of bodies past the longest view with megabytes instead of gigabytes.
+ * Every rank of a job must see the same value. Not for production use.
+ */
+const testMaxView = Number(process.env['MPI4TS_TEST_MAX_VIEW_BYTES'] ?? '');
+/**
+ * Bytes of the longest `Uint8Array` this Node.js can make
+ * (`buffer.constants.MAX_LENGTH`: 2^32 on Node 20), or the lower limit of the
+ * test hook `MPI4TS_TEST_MAX_VIEW_BYTES`.
+ */
+export const MAX_VIEW_BYTES = Number.isInteger(testMaxView) && testMaxView > 0
+  ? Math.min(testMaxView, constants.MAX_LENGTH) : constants.MAX_LENGTH;
 /** Bytes a segmented body is copied by at a time. */
 export const SEGMENT_BYTES = 2 ** 30;
 
@@ -86,10 +101,14 @@ export function bytesIn(buffer: ArrayBufferLike, byteOffset: number, byteLength:
     : new SegmentedBytes(buffer, byteOffset, byteLength);
 }
 
-/** Fresh zeroed memory for a body of `byteLength` bytes. */
+/**
+ * Fresh zeroed memory for a body of `byteLength` bytes (segmented ones in a
+ * buffer of whole 8-byte words, so that {@link SegmentedBytes.covering} can
+ * hand them to native code).
+ */
 export function allocateBytes(byteLength: number): Bytes {
   return byteLength <= MAX_VIEW_BYTES ? new Uint8Array(byteLength)
-    : new SegmentedBytes(new ArrayBuffer(byteLength), 0, byteLength);
+    : new SegmentedBytes(new ArrayBuffer(Math.ceil(byteLength / 8) * 8), 0, byteLength);
 }
 
 /** The first `byteLength` bytes of `bytes`. */
@@ -156,6 +175,35 @@ export interface VectorMessage {
   readonly displs: readonly number[];
 }
 
+/**
+ * A parsed buffer longer than the longest byte view: its bytes segmented, its
+ * elements reached through views of ranges ({@link elementsIn}).
+ */
+export interface WideMessage {
+  readonly bytes: SegmentedBytes;
+  readonly count: number;
+  readonly datatype: Datatype;
+}
+
+/** A parsed v-collective buffer longer than the longest byte view. */
+export interface WideVectorMessage {
+  readonly bytes: SegmentedBytes;
+  readonly datatype: Datatype;
+  readonly counts: readonly number[];
+  readonly displs: readonly number[];
+}
+
+/**
+ * Elements `begin` to `end` of a message's bytes as elements of `datatype`
+ * (bytes for the pair types and where the offset is not aligned for them).
+ */
+export function elementsIn(bytes: Bytes, datatype: Datatype, begin: number, end: number): TypedArray {
+  const view = bytes.subarray(begin * datatype.size, end * datatype.size);
+  const arrayType: TypedArrayConstructor | undefined = datatype.arrayType;
+  if (arrayType === undefined || view.byteOffset % arrayType.BYTES_PER_ELEMENT !== 0) return view;
+  return new arrayType(view.buffer as ArrayBuffer, view.byteOffset, end - begin);
+}
+
 /** True for any typed array, Node `Buffer` included. */
 export function isTypedArray(value: unknown): value is TypedArray {
   return ArrayBuffer.isView(value) && !(value instanceof DataView);
@@ -198,6 +246,20 @@ function elementsView(buf: TypedArray, bytes: Uint8Array, count: number, datatyp
   if (buf instanceof arrayType && buf.constructor === arrayType) return buf.length === count ? buf : buf.subarray(0, count);
   if (bytes.byteOffset % arrayType.BYTES_PER_ELEMENT === 0) return new arrayType(bytes.buffer as ArrayBuffer, bytes.byteOffset, count);
   return bytes;
+}
+
+/**
+ * Parses a buffer spec as {@link parseBuffer} does, but a message longer than
+ * the longest byte view comes as a {@link WideMessage} instead of an error.
+ */
+export function parseWideBuffer(spec: unknown, call: string): Message | WideMessage {
+  return parseSpec(spec, call, (buf, count, datatype): Message | WideMessage => {
+    checkCount(buf, count, datatype, call);
+    const byteLength = count * datatype.size;
+    if (byteLength > MAX_VIEW_BYTES) return { bytes: new SegmentedBytes(buf.buffer, buf.byteOffset, byteLength), count, datatype };
+    const bytes = new Uint8Array(buf.buffer, buf.byteOffset, byteLength);
+    return { bytes, elements: elementsView(buf, bytes, count, datatype), count, datatype };
+  });
 }
 
 /**
@@ -255,6 +317,15 @@ export function bytesOfSpec(spec: unknown, call: string): Bytes {
  * `size` ranks (see the module comment for how counts and blocks are read).
  */
 export function parseVectorBuffer(spec: unknown, size: number, call: string): VectorMessage {
+  const parsed = parseWideVectorBuffer(spec, size, call);
+  return { bytes: singleView(parsed.bytes, call), datatype: parsed.datatype, counts: parsed.counts, displs: parsed.displs };
+}
+
+/**
+ * Parses a v-buffer spec as {@link parseVectorBuffer} does, but a buffer
+ * longer than the longest byte view comes as a {@link WideVectorMessage}.
+ */
+export function parseWideVectorBuffer(spec: unknown, size: number, call: string): VectorMessage | WideVectorMessage {
   if (Array.isArray(spec) && spec.length >= 2 && Array.isArray(spec[1])) {
     const buf = spec[0] as TypedArray;
     if (!ArrayBuffer.isView(buf)) throw errors.buffer(call, `expected a typed array, got ${describe(buf)}`);
@@ -274,19 +345,23 @@ export function parseVectorBuffer(spec: unknown, size: number, call: string): Ve
     const counts = perRank(spec[1], size, call, 'count');
     return vectorOf(buf, datatype, counts, packedDispls(counts), call);
   }
-  const whole = parseBuffer(spec, call);
+  const whole = parseWideBuffer(spec, call);
   const counts = Array.from({ length: size }, (_, r) => Math.floor(whole.count / size) + (r < whole.count % size ? 1 : 0));
-  return { bytes: whole.bytes, datatype: whole.datatype, counts, displs: packedDispls(counts) };
+  const { bytes, datatype } = whole;
+  const displs = packedDispls(counts);
+  return bytes instanceof Uint8Array ? { bytes, datatype, counts, displs } : { bytes, datatype, counts, displs };
 }
 
 /** Checks that the blocks fit `buf` and views all of it. */
-function vectorOf(buf: TypedArray, datatype: Datatype, counts: number[], displs: number[], call: string): VectorMessage {
+function vectorOf(buf: TypedArray, datatype: Datatype, counts: number[], displs: number[],
+  call: string): VectorMessage | WideVectorMessage {
   let extent = 0;
   for (let i = 0; i < counts.length; i++) extent = Math.max(extent, (displs[i]! + counts[i]!) * datatype.size);
   if (extent > buf.byteLength) {
     throw errors.count(call, `counts and displacements reach byte ${extent} but the buffer has ${buf.byteLength}`);
   }
-  return { bytes: byteView(buf.buffer, buf.byteOffset, buf.byteLength, call), datatype, counts, displs };
+  const bytes = bytesIn(buf.buffer, buf.byteOffset, buf.byteLength);
+  return bytes instanceof Uint8Array ? { bytes, datatype, counts, displs } : { bytes, datatype, counts, displs };
 }
 
 /** Counts per rank: one number for every rank, or a list of them. */

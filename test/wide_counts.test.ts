@@ -4,7 +4,9 @@
  * go through it, rendezvous records carrying 64-bit lengths and offsets, and
  * the arithmetic of the staging pipe's 32-bit counters; byte views of a
  * typed array past 4 GiB (segmented on Node 20), and segmented bytes through
- * the copy helper, the pipe and the decoder. (The multi-GiB messages
+ * the copy helper, the pipe and the decoder; the wide parsing of the buffer
+ * collectives and the packages of the object collectives, whose lengths
+ * pass 2^32. (The multi-GiB messages
  * themselves are in `large.test.ts`.)
  *
  * Run: `node --import tsx --test test/wide_counts.test.ts`
@@ -15,7 +17,10 @@
 import assert from 'node:assert/strict';
 import { constants } from 'node:buffer';
 import { describe, it } from 'node:test';
-import { bytesOf, bytesOfSpec, copyBytes, parseBuffer, SegmentedBytes } from '../src/buffer.js';
+import {
+  bytesOf, bytesOfSpec, copyBytes, elementsIn, parseBuffer, parseWideBuffer, parseWideVectorBuffer, SegmentedBytes,
+} from '../src/buffer.js';
+import { packWide, unpackWide } from '../src/collective/tree.js';
 import { decode, encode } from '../src/codec/index.js';
 import { datatypes } from '../src/datatype.js';
 import { ErrorClass, MPIError } from '../src/errors.js';
@@ -126,18 +131,50 @@ describe('byte views of messages', () => {
     }
   });
 
-  it('refuse a buffer collective of more than the longest Uint8Array with ERR_COUNT, where Node.js has that limit', () => {
+  it('parse a collective\'s buffer of more than the longest Uint8Array as a wide message; parseBuffer refuses it', () => {
     const huge = new Float64Array(2 ** 29 + 1);
+    const wide = parseWideBuffer(huge, 'Intracomm.Bcast');
+    assert.equal(wide.bytes.byteLength, 2 ** 32 + 8);
+    assert.equal(wide.count, 2 ** 29 + 1);
+    assert.equal(wide.bytes.buffer, huge.buffer);
+    const v = parseWideVectorBuffer([huge, [[2 ** 28, 2 ** 28 + 1], null], datatypes.DOUBLE], 2, 'Intracomm.Allgatherv');
+    assert.deepEqual(v.displs, [0, 2 ** 28]);
     if (constants.MAX_LENGTH >= huge.byteLength) {
+      assert.ok(wide.bytes instanceof Uint8Array && 'elements' in wide);
       assert.equal(parseBuffer(huge, 'Intracomm.Bcast').bytes.byteLength, 2 ** 32 + 8);
       return;
     }
+    assert.ok(wide.bytes instanceof SegmentedBytes && !('elements' in wide));
+    assert.ok(v.bytes instanceof SegmentedBytes);
+    // Elements of a range past 4 GiB, through a view of their own.
+    huge[2 ** 29] = 2.5;
+    const range = elementsIn(wide.bytes, datatypes.DOUBLE, 2 ** 29 - 1, 2 ** 29 + 1);
+    assert.ok(range instanceof Float64Array);
+    assert.deepEqual(Array.from(range), [0, 2.5]);
+    // The calls that need one view (neighbourhood and intercommunicator collectives, Reduce_local) still refuse it.
     assert.throws(() => parseBuffer(huge, 'Intracomm.Bcast'), (error: unknown) => {
       assert.ok(error instanceof MPIError);
       assert.equal(error.error_class, ErrorClass.ERR_COUNT);
       assert.match(error.message, /Intracomm\.Bcast: .*4294967304 bytes is longer than the longest byte view .*4294967296/);
       return true;
     });
+  });
+});
+
+describe('packages of the object collectives', () => {
+  it('round-trip values of several ranks, and carry lengths past 2^32 in two words', () => {
+    const entries = [{ rank: 2, bytes: Uint8Array.of(1, 2, 3) }, { rank: 0, bytes: new Uint8Array(0) }, { rank: 1, bytes: Uint8Array.of(9) }];
+    const packed = packWide(entries);
+    assert.ok(packed instanceof Uint8Array);
+    const back = unpackWide(packed, 3);
+    assert.ok(typeof back !== 'string');
+    assert.deepEqual(back.map((e) => [e.rank, Array.from(e.bytes.subarray(0, e.bytes.byteLength))]), [[2, [1, 2, 3]], [0, []], [1, [9]]]);
+    // A header claiming 2^32 + 3 bytes: the high word is read, so the block is out of bounds, not 3 bytes.
+    const forged = packWide([{ rank: 0, bytes: Uint8Array.of(7, 7, 7) }]);
+    assert.ok(forged instanceof Uint8Array);
+    new DataView(forged.buffer).setUint32(12, 1, true);
+    assert.equal(unpackWide(forged, 1), 'package block 0 is out of bounds');
+    assert.equal(unpackWide(packed, 2), 'package claims 3 blocks');
   });
 });
 

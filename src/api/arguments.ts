@@ -26,7 +26,12 @@
  * @module
  */
 
-import { bytesOf, type Message, parseBuffer, parseVectorBuffer, type VectorMessage } from '../buffer.js';
+import {
+  allocateBytes, type Bytes, bytesOf, copyBytes, elementsIn, MAX_VIEW_BYTES, type Message, parseWideBuffer,
+  parseWideVectorBuffer, singleView, type VectorMessage, type WideMessage, type WideVectorMessage,
+} from '../buffer.js';
+import * as segmented from '../collective/segmented.js';
+import type { TypedArray } from '../datatype.js';
 import { IN_PLACE } from '../constants.js';
 import { errors } from '../errors.js';
 import { Op } from '../op/op.js';
@@ -55,40 +60,59 @@ export function required(spec: unknown, what: string, call: string): void {
 }
 
 /** True when `a` and `b` are the same bytes of the same memory. */
-function sameMemory(a: Uint8Array, b: Uint8Array): boolean {
+function sameMemory(a: Bytes, b: Bytes): boolean {
   return a.buffer === b.buffer && a.byteOffset === b.byteOffset && a.byteLength === b.byteLength;
 }
 
-/** The bytes of rank `rank`'s block of a v-buffer. */
-function blockOf(v: VectorMessage, rank: number): Uint8Array {
+/** True when `send` is the very memory of rank `rank`'s block of the v-buffer `v`. */
+function isOwnBlock(send: Bytes, v: VectorMessage | WideVectorMessage, rank: number): boolean {
   const unit = v.datatype.size;
-  return v.bytes.subarray(v.displs[rank]! * unit, (v.displs[rank]! + v.counts[rank]!) * unit);
+  return send.buffer === v.bytes.buffer && send.byteOffset === v.bytes.byteOffset + v.displs[rank]! * unit &&
+    send.byteLength === v.counts[rank]! * unit;
 }
 
-/** Byte counts and displacements of a v-buffer. */
-function blocksOf(v: VectorMessage): { counts: number[]; displs: number[] } {
+/** Byte counts and displacements of a v-buffer, and the bytes of all blocks. */
+function blocksOf(v: VectorMessage | WideVectorMessage): { counts: number[]; displs: number[]; total: number } {
   const unit = v.datatype.size;
-  return { counts: v.counts.map((c) => c * unit), displs: v.displs.map((d) => d * unit) };
+  let total = 0;
+  const counts = v.counts.map((c) => {
+    total += c * unit;
+    return c * unit;
+  });
+  return { counts, displs: v.displs.map((d) => d * unit), total };
 }
 
 /** Throws `ERR_COUNT` unless the blocks of `v` are equal (the non-v collectives). */
-export function checkUniform(v: VectorMessage, call: string, what: string): void {
+export function checkUniform(v: VectorMessage | WideVectorMessage, call: string, what: string): void {
   if (v.counts.some((c) => c !== v.counts[0])) {
     throw errors.count(call, `the ${what} buffer needs equal blocks here (use the v-form for [${v.counts.join(', ')}])`);
   }
 }
 
-function checkBlock(send: Message, bytes: number, call: string): void {
+function checkBlock(send: Message | WideMessage, bytes: number, call: string): void {
   if (send.bytes.byteLength !== bytes) {
     throw errors.count(call, `this rank's send buffer has ${send.count} × ${send.datatype.name} (${send.bytes.byteLength} bytes) ` +
       `but its block of the receive buffer holds ${bytes} bytes`);
   }
 }
 
+/**
+ * The ERR_COUNT of a v-collective whose data is longer than the longest byte
+ * view: the ranks off the root do not know every block, so cannot agree on
+ * rounds (`collective/segmented.ts`).
+ */
+function tooLongForV(total: number, call: string): Error {
+  return errors.count(call, `a message of ${total} bytes is longer than the longest byte view this Node.js ` +
+    `can make (${MAX_VIEW_BYTES} bytes), which ${call} needs: send it in parts, use the form with equal blocks, ` +
+    'or run on Node.js 22 or later');
+}
+
 /** `Bcast`. */
 export function bcast(endpoint: Endpoint, buf: unknown, root: number, call: string): Promise<void> {
   root = checkRoot(root, endpoint.size, call);
-  return endpoint.collectives.bcast(parseBuffer(buf, call).bytes, root);
+  const message = parseWideBuffer(buf, call);
+  return 'elements' in message ? endpoint.collectives.bcast(message.bytes, root)
+    : segmented.bcast(endpoint.collectives, message.bytes, root);
 }
 
 /** `Gather` (`vector` false: equal blocks) and `Gatherv`. */
@@ -97,15 +121,27 @@ export function gather(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, r
   const { rank, size } = endpoint;
   root = checkRoot(root, size, call);
   if (sendbuf === IN_PLACE && rank !== root) throw inPlaceOnlyAtRoot(call);
-  let send = sendbuf === IN_PLACE ? undefined : parseBuffer(sendbuf, call);
-  if (rank !== root) return endpoint.collectives.gatherv(send!.bytes, undefined, undefined, undefined, root);
+  let send = sendbuf === IN_PLACE ? undefined : parseWideBuffer(sendbuf, call);
+  if (rank !== root) {
+    const own = send!.bytes;
+    // Equal blocks: every rank knows the whole, and takes rounds past the longest view as the root does.
+    if (!vector && own.byteLength * size > MAX_VIEW_BYTES) {
+      return segmented.gather(endpoint.collectives, rank, own, undefined, new Array<number>(size).fill(own.byteLength),
+        undefined, root, true);
+    }
+    return endpoint.collectives.gatherv(singleView(own, call), undefined, undefined, undefined, root);
+  }
   required(recvbuf, 'the receive buffer at the root', call);
-  const recv = parseVectorBuffer(recvbuf, size, call);
+  const recv = parseWideVectorBuffer(recvbuf, size, call);
   if (!vector) checkUniform(recv, call, 'receive');
-  const { counts, displs } = blocksOf(recv);
-  if (send !== undefined && sameMemory(send.bytes, blockOf(recv, rank))) send = undefined;
+  const { counts, displs, total } = blocksOf(recv);
+  if (send !== undefined && isOwnBlock(send.bytes, recv, rank)) send = undefined;
   if (send !== undefined) checkBlock(send, counts[rank]!, call);
-  return endpoint.collectives.gatherv(send?.bytes, recv.bytes, counts, displs, root);
+  if (total > MAX_VIEW_BYTES && vector) throw tooLongForV(total, call);
+  if (total > MAX_VIEW_BYTES || !(recv.bytes instanceof Uint8Array)) {
+    return segmented.gather(endpoint.collectives, rank, send?.bytes, recv.bytes, counts, displs, root, total > MAX_VIEW_BYTES);
+  }
+  return endpoint.collectives.gatherv(send === undefined ? undefined : singleView(send.bytes, call), recv.bytes, counts, displs, root);
 }
 
 /** `Scatter` (`vector` false: equal blocks) and `Scatterv`. */
@@ -114,31 +150,47 @@ export function scatter(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, 
   const { rank, size } = endpoint;
   root = checkRoot(root, size, call);
   if (recvbuf === IN_PLACE && rank !== root) throw inPlaceOnlyAtRoot(call);
-  let recv = recvbuf === IN_PLACE ? undefined : parseBuffer(recvbuf, call);
-  if (rank !== root) return endpoint.collectives.scatterv(undefined, undefined, undefined, recv!.bytes, root);
+  let recv = recvbuf === IN_PLACE ? undefined : parseWideBuffer(recvbuf, call);
+  if (rank !== root) {
+    const own = recv!.bytes;
+    if (!vector && own.byteLength * size > MAX_VIEW_BYTES) {
+      return segmented.scatter(endpoint.collectives, rank, undefined, new Array<number>(size).fill(own.byteLength),
+        undefined, own, root, true);
+    }
+    return endpoint.collectives.scatterv(undefined, undefined, undefined, singleView(own, call), root);
+  }
   required(sendbuf, 'the send buffer at the root', call);
-  const send = parseVectorBuffer(sendbuf, size, call);
+  const send = parseWideVectorBuffer(sendbuf, size, call);
   if (!vector) checkUniform(send, call, 'send');
-  const { counts, displs } = blocksOf(send);
-  if (recv !== undefined && sameMemory(recv.bytes, blockOf(send, rank))) recv = undefined;
+  const { counts, displs, total } = blocksOf(send);
+  if (recv !== undefined && isOwnBlock(recv.bytes, send, rank)) recv = undefined;
   if (recv !== undefined && recv.bytes.byteLength !== counts[rank]) {
     throw errors.count(call, `the root's receive buffer has ${recv.bytes.byteLength} bytes but its block of the send ` +
       `buffer ${counts[rank]}`);
   }
-  return endpoint.collectives.scatterv(send.bytes, counts, displs, recv?.bytes, root);
+  if (total > MAX_VIEW_BYTES && vector) throw tooLongForV(total, call);
+  if (total > MAX_VIEW_BYTES || !(send.bytes instanceof Uint8Array)) {
+    return segmented.scatter(endpoint.collectives, rank, send.bytes, counts, displs, recv?.bytes, root, total > MAX_VIEW_BYTES);
+  }
+  return endpoint.collectives.scatterv(send.bytes, counts, displs, recv === undefined ? undefined : singleView(recv.bytes, call), root);
 }
 
 /** `Allgather` (`vector` false: equal blocks) and `Allgatherv`. */
 export function allgather(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, vector: boolean,
   call: string): Promise<void> {
   required(recvbuf, 'the receive buffer', call);
-  const recv = parseVectorBuffer(recvbuf, endpoint.size, call);
+  const recv = parseWideVectorBuffer(recvbuf, endpoint.size, call);
   if (!vector) checkUniform(recv, call, 'receive');
-  const { counts, displs } = blocksOf(recv);
-  let send = sendbuf === IN_PLACE ? undefined : parseBuffer(sendbuf, call);
-  if (send !== undefined && sameMemory(send.bytes, blockOf(recv, endpoint.rank))) send = undefined;
+  const { counts, displs, total } = blocksOf(recv);
+  let send = sendbuf === IN_PLACE ? undefined : parseWideBuffer(sendbuf, call);
+  if (send !== undefined && isOwnBlock(send.bytes, recv, endpoint.rank)) send = undefined;
   if (send !== undefined) checkBlock(send, counts[endpoint.rank]!, call);
-  return endpoint.collectives.allgatherv(send?.bytes, recv.bytes, counts, displs);
+  // Every rank knows every block here, so all take the same path.
+  if (total > MAX_VIEW_BYTES || !(recv.bytes instanceof Uint8Array)) {
+    return segmented.allgatherv(endpoint.collectives, endpoint.rank, send?.bytes, recv.bytes, counts, displs,
+      total > MAX_VIEW_BYTES);
+  }
+  return endpoint.collectives.allgatherv(send === undefined ? undefined : singleView(send.bytes, call), recv.bytes, counts, displs);
 }
 
 /** `Alltoall` (`vector` false: equal blocks) and `Alltoallv`. */
@@ -146,32 +198,37 @@ export function alltoall(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown,
   call: string): Promise<void> {
   const size = endpoint.size;
   required(recvbuf, 'the receive buffer', call);
-  const recv = parseVectorBuffer(recvbuf, size, call);
+  const recv = parseWideVectorBuffer(recvbuf, size, call);
   if (!vector) checkUniform(recv, call, 'receive');
   const r = blocksOf(recv);
-  const send = sendbuf === IN_PLACE ? undefined : parseVectorBuffer(sendbuf, size, call);
-  if (send === undefined || sameMemory(send.bytes, recv.bytes)) {
-    return endpoint.collectives.alltoallv(undefined, r.counts, r.displs, recv.bytes, r.counts, r.displs);
-  }
-  if (!vector) {
+  const send = sendbuf === IN_PLACE ? undefined : parseWideVectorBuffer(sendbuf, size, call);
+  const inPlace = send === undefined || sameMemory(send.bytes, recv.bytes);
+  if (!inPlace && !vector) {
     checkUniform(send, call, 'send');
     if (send.counts[0]! * send.datatype.size !== r.counts[0]) {
       throw errors.count(call, `send blocks of ${send.counts[0]! * send.datatype.size} bytes but receive blocks of ${r.counts[0]}`);
     }
   }
+  if (r.total > MAX_VIEW_BYTES || !(recv.bytes instanceof Uint8Array) || (!inPlace && !(send.bytes instanceof Uint8Array))) {
+    // Equal blocks: every rank knows the whole; a v-form's blocks are known to their two ranks only.
+    if (vector) throw tooLongForV(Math.max(r.total, inPlace ? 0 : blocksOf(send).total), call);
+    return segmented.alltoall(endpoint.collectives, inPlace ? undefined : send.bytes, inPlace ? r.displs : blocksOf(send).displs,
+      recv.bytes, r.displs, r.counts[0] ?? 0, r.total > MAX_VIEW_BYTES);
+  }
+  if (inPlace) return endpoint.collectives.alltoallv(undefined, r.counts, r.displs, recv.bytes, r.counts, r.displs);
   const s = blocksOf(send);
-  return endpoint.collectives.alltoallv(send.bytes, s.counts, s.displs, recv.bytes, r.counts, r.displs);
+  return endpoint.collectives.alltoallv(singleView(send.bytes, call), s.counts, s.displs, recv.bytes, r.counts, r.displs);
 }
 
 /** The send and receive messages of a reduction, checked against each other. */
 function reductionBuffers(sendbuf: unknown, recvbuf: unknown, needRecv: boolean, op: unknown,
-  call: string): { send: Message | undefined; recv: Message | undefined; op: Op } {
+  call: string): { send: Message | WideMessage | undefined; recv: Message | WideMessage | undefined; op: Op } {
   const checked = checkOp(op, call);
-  let send = sendbuf === IN_PLACE ? undefined : parseBuffer(sendbuf, call);
-  let recv: Message | undefined;
+  let send = sendbuf === IN_PLACE ? undefined : parseWideBuffer(sendbuf, call);
+  let recv: Message | WideMessage | undefined;
   if (needRecv) {
     required(recvbuf, 'the receive buffer', call);
-    recv = parseBuffer(recvbuf, call);
+    recv = parseWideBuffer(recvbuf, call);
     if (send !== undefined && sameMemory(send.bytes, recv.bytes)) send = undefined;
   }
   if (send !== undefined && recv !== undefined) checkReductionPair(send, recv, true, call);
@@ -184,13 +241,18 @@ function reductionBuffers(sendbuf: unknown, recvbuf: unknown, needRecv: boolean,
  * Throws unless a reduction's send and receive buffers hold one datatype and,
  * with `whole` (not a reduce-scatter), the receive buffer holds all that is sent.
  */
-export function checkReductionPair(send: Message, recv: Message, whole: boolean, call: string): void {
+export function checkReductionPair(send: Message | WideMessage, recv: Message | WideMessage, whole: boolean, call: string): void {
   if (send.datatype !== recv.datatype) {
     throw errors.type(call, `the send buffer holds ${send.datatype.name} but the receive buffer ${recv.datatype.name}`);
   }
   if (whole && recv.count < send.count) {
     throw errors.count(call, `the receive buffer holds ${recv.count} × ${recv.datatype.name}, fewer than the ${send.count} sent`);
   }
+}
+
+/** The first `count` elements of a reduction's buffer (`count` fits one view). */
+function elementsOf(message: Message | WideMessage, count: number): TypedArray {
+  return 'elements' in message ? message.elements : elementsIn(message.bytes, message.datatype, 0, count);
 }
 
 /** `Reduce`. */
@@ -202,7 +264,12 @@ export function reduce(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, o
   if (!isRoot) required(sendbuf, 'the send buffer', call);
   const { send, recv, op: checked } = reductionBuffers(sendbuf, recvbuf, isRoot, op, call);
   const data = (send ?? recv)!;
-  return endpoint.collectives.reduce(send?.elements, recv?.elements, data.count, data.datatype, checked, root);
+  // The data's length is the same on every rank: all take the same path.
+  if (!('elements' in data)) {
+    return segmented.reduce(endpoint.collectives, send?.bytes, recv?.bytes, data.count, data.datatype, checked, root);
+  }
+  return endpoint.collectives.reduce(send === undefined ? undefined : elementsOf(send, data.count), recv === undefined ? undefined : elementsOf(recv, data.count),
+    data.count, data.datatype, checked, root);
 }
 
 /** `Allreduce`, `Scan` (`scan` 'inclusive') and `Exscan` (`scan` 'exclusive'). */
@@ -210,9 +277,14 @@ export function allreduce(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown
   scan: 'inclusive' | 'exclusive' | undefined, call: string): Promise<void> {
   const { send, recv, op: checked } = reductionBuffers(sendbuf, recvbuf, true, op, call);
   const data = (send ?? recv)!;
+  if (!('elements' in data)) {
+    return segmented.allreduce(endpoint.collectives, send?.bytes, recv!.bytes, data.count, data.datatype, checked, scan);
+  }
+  const into = elementsOf(recv!, data.count);
   return scan === undefined
-    ? endpoint.collectives.allreduce(send?.elements, recv!.elements, data.count, data.datatype, checked)
-    : endpoint.collectives.scan(send?.elements, recv!.elements, data.count, data.datatype, checked, scan === 'exclusive');
+    ? endpoint.collectives.allreduce(send === undefined ? undefined : elementsOf(send, data.count), into, data.count,
+      data.datatype, checked)
+    : endpoint.collectives.scan(send === undefined ? undefined : elementsOf(send, data.count), into, data.count, data.datatype, checked, scan === 'exclusive');
 }
 
 /**
@@ -227,8 +299,8 @@ export function reduceScatter(endpoint: Endpoint, sendbuf: unknown, recvbuf: unk
   const { rank, size } = endpoint;
   const checked = checkOp(op, call);
   required(recvbuf, 'the receive buffer', call);
-  const recv = parseBuffer(recvbuf, call);
-  const given = sendbuf === IN_PLACE ? undefined : parseBuffer(sendbuf, call);
+  const recv = parseWideBuffer(recvbuf, call);
+  const given = sendbuf === IN_PLACE ? undefined : parseWideBuffer(sendbuf, call);
   const inPlace = given === undefined || sameMemory(given.bytes, recv.bytes);
   const send = inPlace ? undefined : given;
   if (send !== undefined && send.datatype !== recv.datatype) {
@@ -256,6 +328,11 @@ export function reduceScatter(endpoint: Endpoint, sendbuf: unknown, recvbuf: unk
   }
   const need = inPlace ? total : counts[rank]!;
   if (recv.count < need) throw errors.count(call, `the receive buffer holds ${recv.count} elements, ${need} needed`);
+  // Every rank knows every block: all take the same path.
+  const wide = total * recv.datatype.size > MAX_VIEW_BYTES;
+  if (wide || !('elements' in recv) || (send !== undefined && !('elements' in send))) {
+    return segmented.reduceScatter(endpoint.collectives, rank, send?.bytes, recv.bytes, counts, recv.datatype, checked, wide);
+  }
   return endpoint.collectives.reduceScatter(send?.elements, recv.elements, counts, recv.datatype, checked);
 }
 
@@ -267,12 +344,14 @@ export function reduceScatter(endpoint: Endpoint, sendbuf: unknown, recvbuf: unk
  * in call order whatever the program starts next, at the price of the whole
  * reduced vector on every rank.
  */
-function reduceScatterBySize(endpoint: Endpoint, send: Message, recv: Message, op: Op, call: string): Promise<void> {
+function reduceScatterBySize(endpoint: Endpoint, send: Message | WideMessage, recv: Message | WideMessage, op: Op,
+  call: string): Promise<void> {
   const { rank, size } = endpoint;
   const all = new Float64Array(size);
   const unit = Float64Array.BYTES_PER_ELEMENT;
   const gathered = endpoint.collectives.allgatherv(bytesOf(Float64Array.of(recv.count)), bytesOf(all),
     new Array<number>(size).fill(unit), Array.from({ length: size }, (_, r) => r * unit));
+  if (!('elements' in send)) return reduceScatterWide(endpoint, send, recv, op, all, gathered, call);
   const arrayType = send.datatype.arrayType;
   const whole = arrayType === undefined ? new Uint8Array(send.bytes.byteLength) : new arrayType(send.count);
   const reduced = endpoint.collectives.allreduce(send.elements, whole, send.count, send.datatype, op);
@@ -283,6 +362,26 @@ function reduceScatterBySize(endpoint: Endpoint, send: Message, recv: Message, o
       throw errors.count(call, `the send buffer holds ${send.count} elements but the receive buffers add up to ${total}`);
     }
     const element = send.datatype.size;
-    recv.bytes.set(bytesOf(whole).subarray(offset * element, (offset + recv.count) * element));
+    copyBytes(recv.bytes, 0, bytesOf(whole), offset * element, recv.count * element);
+  });
+}
+
+/**
+ * {@link reduceScatterBySize} of a send buffer longer than the longest byte
+ * view (the same length on every rank): the allreduce goes in rounds.
+ */
+function reduceScatterWide(endpoint: Endpoint, send: WideMessage, recv: Message | WideMessage, op: Op, all: Float64Array,
+  gathered: Promise<void>, call: string): Promise<void> {
+  const rank = endpoint.rank;
+  const whole = allocateBytes(send.bytes.byteLength);
+  const reduced = segmented.allreduce(endpoint.collectives, send.bytes, whole, send.count, send.datatype, op, undefined);
+  return Promise.all([gathered, reduced]).then(() => {
+    const offset = all.subarray(0, rank).reduce((a, b) => a + b, 0);
+    const total = offset + all.subarray(rank).reduce((a, b) => a + b, 0);
+    if (total > send.count) {
+      throw errors.count(call, `the send buffer holds ${send.count} elements but the receive buffers add up to ${total}`);
+    }
+    const element = send.datatype.size;
+    copyBytes(recv.bytes, 0, whole, offset * element, recv.count * element);
   });
 }

@@ -16,7 +16,8 @@
  * @module
  */
 
-import { type BufferSpec, bytesOfSpec, parseBuffer } from '../buffer.js';
+import { type BufferSpec, bytesOfSpec, copyBytes, parseWideBuffer, SegmentedBytes } from '../buffer.js';
+import type { TypedArray } from '../datatype.js';
 import { decode, encodeForSend } from '../codec/index.js';
 import { ANY_SOURCE, ANY_TAG, CONGRUENT, IDENT, PROC_NULL, UNDEFINED } from '../constants.js';
 import { abort } from '../environment.js';
@@ -423,9 +424,18 @@ export class Comm<E extends PointToPoint = PointToPoint> {
   /** `MPI_Sendrecv_replace` (MPI-4.1 §3.10): sends `buf` and receives into it. */
   async Sendrecv_replace(buf: BufferSpec, dest: number, sendtag = 0, source: number = ANY_SOURCE,
     recvtag: number = ANY_TAG, status?: Status): Promise<void> {
-    const message = parseBuffer(buf, 'Comm.Sendrecv_replace');
-    const outgoing = message.bytes.slice();
-    await this.Sendrecv([outgoing, message.count, message.datatype], dest, sendtag, buf, source, recvtag, status);
+    const message = parseWideBuffer(buf, 'Comm.Sendrecv_replace');
+    const { bytes, count, datatype } = message;
+    let outgoing: TypedArray;
+    if (bytes instanceof Uint8Array) {
+      outgoing = bytes.slice();
+    } else {
+      // Past the longest byte view: a copy in memory of its own, sent through a view of wider elements.
+      const copy = new SegmentedBytes(new ArrayBuffer(bytes.byteLength), 0, bytes.byteLength);
+      copyBytes(copy, 0, bytes, 0, bytes.byteLength);
+      outgoing = copy.covering();
+    }
+    await this.Sendrecv([outgoing, count, datatype], dest, sendtag, buf, source, recvtag, status);
   }
 
   // ----------------------------------------------- buffers, nonblocking

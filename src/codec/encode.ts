@@ -136,7 +136,8 @@ class Encoder {
   /** Copies `length` bytes of `buffer` from `offset` into the message, a segment at a time past one view. */
   private writeRaw(buffer: ArrayBufferLike, offset: number, length: number): void {
     for (let done = 0; done < length;) {
-      const step = Math.min(length - done, SEGMENT_BYTES);
+      // At most a window's room (a moved window starts up to 7 bytes before the write position).
+      const step = Math.min(length - done, SEGMENT_BYTES, Math.floor(MAX_VIEW_BYTES / 8) * 8 - 8);
       this.ensure(step);
       this.buf.set(new Uint8Array(buffer, offset + done, step), this.pos);
       this.pos += step;
@@ -767,7 +768,8 @@ export function encodeForSend(value: unknown, call: string, copied: number): Byt
 
 /** The encoder's message as bytes the caller owns. */
 function ownBytes(enc: Encoder): Bytes {
-  if (enc.retained) return enc.buf.slice(0, enc.pos);
+  // (A message past one view is never a retained scratch's, but may be under a lowered MAX_VIEW_BYTES.)
+  if (enc.retained && enc.length === enc.pos) return enc.buf.slice(0, enc.pos);
   // A scratch this large would be dropped by the next call anyway: hand it over rather than copy gigabytes.
   const bytes = enc.written();
   enc.alloc(INITIAL_BYTES);

@@ -66,7 +66,7 @@ export class Call {
    * the leaves of a Reduce) cannot run more than that many calls ahead of its
    * receivers, whose queues of early messages stay short.
    */
-  send(data: Uint8Array, dest: number): Operation {
+  send(data: Bytes, dest: number): Operation {
     const sync = data.byteLength >= tuning.syncSendBytes || this.seq % tuning.syncEveryCalls === tuning.syncEveryCalls - 1;
     return this.channel.isend(data, dest, this.tag, sync);
   }

@@ -18,14 +18,18 @@
  * others' (about three times faster for a number at 2 ranks); so
  * does `bcast` from the root when ranks fit the cores.
  *
+ * Encodings and packages of any length move: past the longest byte view
+ * (Node 20: 4 GiB) as segmented messages, packages with 64-bit lengths
+ * (`tree.ts`, `packWide`).
+ *
  * Unfinished: values are encoded whole; a very large value in `bcast` is
  * copied once per tree level rather than pipelined.
  *
  * @module
  */
 
-import { singleView } from '../buffer.js';
-import { decode, encode } from '../codec/index.js';
+import type { Bytes } from '../buffer.js';
+import { decode, encodeForSend } from '../codec/index.js';
 import type { Op } from '../op/op.js';
 import type { Operation, PointToPoint, SharedArea } from '../transport/transport.js';
 import type { Call } from './call.js';
@@ -33,12 +37,20 @@ import { type Algorithm, type Sequencer, sequencerOf } from './run.js';
 import type { ScratchPool } from './scratch.js';
 import { attachArea, broadcastShared, exchangeShared } from './shared_area.js';
 import { Code, opCode, signature } from './signature.js';
-import { absolute, childrenOf, type Entry, floorPowerOfTwo, pack, parentOf, relative, subtreeEnd, unpack } from './tree.js';
+import { absolute, childrenOf, floorPowerOfTwo, packWide, parentOf, relative, subtreeEnd, unpackWide, type WideEntry } from './tree.js';
 
 const EMPTY = new Uint8Array(0);
 
-function entriesOf(call: Call, op: Operation, peer: number): Entry[] {
-  const entries = unpack(op.data === undefined ? EMPTY : singleView(op.data, call.name), call.size);
+/**
+ * The encoding of `value`, in memory of its own (sends may still read it
+ * when the next call encodes); segmented past the longest byte view.
+ */
+function encode(value: unknown, call: string): Bytes {
+  return encodeForSend(value, call, -1);
+}
+
+function entriesOf(call: Call, op: Operation, peer: number): WideEntry[] {
+  const entries = unpackWide(op.data ?? EMPTY, call.size);
   if (typeof entries === 'string') throw call.malformed(peer, entries);
   return entries;
 }
@@ -126,7 +138,7 @@ function* sharedValues(call: Call, area: SharedArea, mine: unknown): Algorithm<u
 /** {@link bcastValue}, on the shared area when the root's value fits. */
 function* sharedBcastValue<T>(call: Call, area: SharedArea, obj: T, root: number): Algorithm<T> {
   if (area.mode === 'unset') yield* attachArea(call, area);
-  let data: Uint8Array | undefined;
+  let data: Bytes | undefined;
   if (area.mode === 'shared') {
     let value = obj;
     data = call.rank === root ? encode(obj, call.name) : undefined;
@@ -151,16 +163,16 @@ function* sharedAllreduceValue(call: Call, area: SharedArea, obj: unknown, op: O
 }
 
 /** Binomial tree of the encoded value (the root's `encoded`, if given); inner nodes pass the bytes on as they came. */
-function* bcastValue<T>(call: Call, obj: T, root: number, encoded?: Uint8Array): Algorithm<T> {
+function* bcastValue<T>(call: Call, obj: T, root: number, encoded?: Bytes): Algorithm<T> {
   const { rank, size } = call;
   const v = relative(rank, root, size);
-  let bytes: Uint8Array;
+  let bytes: Bytes;
   if (v === 0) {
     bytes = encoded ?? encode(obj, call.name);
   } else {
     const incoming = call.recv(undefined, absolute(parentOf(v), root, size));
     yield incoming;
-    bytes = singleView(incoming.data!, call.name);
+    bytes = incoming.data!;
   }
   const children = childrenOf(v, size);
   if (children.length > 0) yield children.map((c) => call.send(bytes, absolute(c, root, size)));
@@ -174,12 +186,12 @@ function* scatterValue<T>(call: Call, items: readonly T[] | undefined, root: num
   if (v === 0) {
     const list = items!;
     const sends = childrenOf(0, size).map((c) => {
-      const entries: Entry[] = [];
+      const entries: WideEntry[] = [];
       for (let u = c; u < subtreeEnd(c, size); u++) {
         const r = absolute(u, root, size);
         entries.push({ rank: r, bytes: encode(list[r], call.name) });
       }
-      return call.send(pack(entries), absolute(c, root, size));
+      return call.send(packWide(entries), absolute(c, root, size));
     });
     if (sends.length > 0) yield sends;
     return list[root]!;
@@ -187,15 +199,15 @@ function* scatterValue<T>(call: Call, items: readonly T[] | undefined, root: num
   const parent = absolute(parentOf(v), root, size);
   const incoming = call.recv(undefined, parent);
   yield incoming;
-  let mine: Uint8Array | undefined;
-  const subtrees = childrenOf(v, size).map((c) => ({ c, end: subtreeEnd(c, size), entries: [] as Entry[] }));
+  let mine: Bytes | undefined;
+  const subtrees = childrenOf(v, size).map((c) => ({ c, end: subtreeEnd(c, size), entries: [] as WideEntry[] }));
   for (const entry of entriesOf(call, incoming, parent)) {
     const u = relative(entry.rank, root, size);
     if (entry.rank === rank) mine = entry.bytes;
     else subtrees.find((s) => u >= s.c && u < s.end)?.entries.push(entry);
   }
   if (mine === undefined) throw call.malformed(parent, 'no value came for this rank');
-  if (subtrees.length > 0) yield subtrees.map((s) => call.send(pack(s.entries), absolute(s.c, root, size)));
+  if (subtrees.length > 0) yield subtrees.map((s) => call.send(packWide(s.entries), absolute(s.c, root, size)));
   return decode(mine, call.name) as T;
 }
 
@@ -203,21 +215,21 @@ function* scatterValue<T>(call: Call, items: readonly T[] | undefined, root: num
  * The gather half: every rank's encoded value reaches `root` in packages up
  * the binomial tree. Returns the root's entries (its own first), or [] elsewhere.
  */
-function* gatherEntries(call: Call, mine: Uint8Array, root: number): Algorithm<Entry[]> {
+function* gatherEntries(call: Call, mine: Bytes, root: number): Algorithm<WideEntry[]> {
   const { rank, size } = call;
   const v = relative(rank, root, size);
   const children = childrenOf(v, size).map((c) => absolute(c, root, size));
   const packages = children.map((c) => call.recv(undefined, c));
   if (packages.length > 0) yield packages;
-  const entries: Entry[] = [{ rank, bytes: mine }];
+  const entries: WideEntry[] = [{ rank, bytes: mine }];
   packages.forEach((p, i) => entries.push(...entriesOf(call, p, children[i]!)));
   if (v === 0) return entries;
-  yield call.send(pack(entries), absolute(parentOf(v), root, size));
+  yield call.send(packWide(entries), absolute(parentOf(v), root, size));
   return [];
 }
 
 /** Values in rank order from entries (own value as given, the others decoded). */
-function valuesOf<T>(call: Call, entries: readonly Entry[], own: T, peer: number): T[] {
+function valuesOf<T>(call: Call, entries: readonly WideEntry[], own: T, peer: number): T[] {
   const values = new Array<T>(call.size);
   const seen = new Array<boolean>(call.size).fill(false);
   for (const entry of entries) {
@@ -239,17 +251,17 @@ function* gatherValue<T>(call: Call, obj: T, root: number): Algorithm<T[] | unde
 function* allgatherValue<T>(call: Call, obj: T): Algorithm<T[]> {
   const { rank, size } = call;
   const entries = yield* gatherEntries(call, encode(obj, call.name), 0);
-  let all: Uint8Array;
+  let all: Bytes;
   if (rank === 0) {
-    all = pack(entries);
+    all = packWide(entries);
   } else {
     const incoming = call.recv(undefined, parentOf(rank));
     yield incoming;
-    all = singleView(incoming.data!, call.name);
+    all = incoming.data!;
   }
   const children = childrenOf(rank, size);
   if (children.length > 0) yield children.map((c) => call.send(all, c));
-  const unpacked = unpack(all, size);
+  const unpacked = unpackWide(all, size);
   if (typeof unpacked === 'string') throw call.malformed(0, unpacked);
   return valuesOf(call, unpacked, obj, 0);
 }

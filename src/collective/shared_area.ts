@@ -19,6 +19,7 @@
  * @module
  */
 
+import type { Bytes } from '../buffer.js';
 import type { Operation, SharedArea } from '../transport/transport.js';
 import { binomial } from './binomial.js';
 import type { Call } from './call.js';
@@ -63,12 +64,12 @@ function contributionOf(call: Call, area: SharedArea, from: number, number: numb
  * did not fit, and then every rank knows it and goes on with messages. A tag
  * that is not this call's is a mismatch.
  */
-export function* exchangeShared<T>(call: Call, area: SharedArea, data: Uint8Array,
+export function* exchangeShared<T>(call: Call, area: SharedArea, data: Bytes,
   use: (all: Uint8Array[]) => T): Algorithm<T | undefined> {
   const { size, tag } = call;
   const number = nextExchange(call, area);
   for (let wait = unread(call, area, number); wait !== undefined; wait = unread(call, area, number)) yield wait;
-  area.contribute(number, tag, data.byteLength <= area.contributionBytes ? data : undefined);
+  area.contribute(number, tag, data instanceof Uint8Array && data.byteLength <= area.contributionBytes ? data : undefined);
   const all: Uint8Array[] = [];
   let fits = true;
   for (let from = 0; from < size; from++) {
@@ -89,17 +90,17 @@ export function* exchangeShared<T>(call: Call, area: SharedArea, data: Uint8Arra
  * on the others; false when it did not fit (every rank then goes on with
  * messages). Only the root writes; the others say when they have read.
  */
-export function* broadcastShared(call: Call, area: SharedArea, root: number, data: Uint8Array | undefined,
+export function* broadcastShared(call: Call, area: SharedArea, root: number, data: Bytes | undefined,
   use: (bytes: Uint8Array) => void): Algorithm<boolean> {
   const number = nextExchange(call, area);
   if (call.rank === root) {
     for (let wait = unread(call, area, number); wait !== undefined; wait = unread(call, area, number)) yield wait;
     area.settled = false;
-    const fits = data!.byteLength <= area.contributionBytes;
-    area.contribute(number, call.tag, fits ? data : undefined);
+    const small = data instanceof Uint8Array && data.byteLength <= area.contributionBytes ? data : undefined;
+    area.contribute(number, call.tag, small);
     area.markRead(number);
     rootOf.set(area, number);
-    return fits;
+    return small !== undefined;
   }
   area.settled = false;
   const arrived = area.contributed(root, number);

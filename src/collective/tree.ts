@@ -11,6 +11,8 @@
  * @module
  */
 
+import { allocateBytes, type Bytes, bytesIn, copyBytes } from '../buffer.js';
+
 /** `rank` relative to `root`. */
 export function relative(rank: number, root: number, size: number): number {
   return (rank - root + size) % size;
@@ -72,6 +74,60 @@ export function packedBlocks(counts: readonly number[], unit: number): number[] 
   offsets[0] = 0;
   for (let k = 0; k < counts.length; k++) offsets[k + 1] = offsets[k]! + counts[k]! * unit;
   return offsets;
+}
+
+/** One rank's value in a package of the object collectives, of any length. */
+export interface WideEntry {
+  readonly rank: number;
+  readonly bytes: Bytes;
+}
+
+/**
+ * Packs values of several ranks into one message for the object
+ * collectives: `u32 n, n × (u32 rank, u32 length low, u32 length high), the
+ * values`, little-endian; past the longest byte view, segmented.
+ */
+export function packWide(entries: readonly WideEntry[]): Bytes {
+  const head = 4 + 12 * entries.length;
+  let length = head;
+  for (const e of entries) length += e.bytes.byteLength;
+  const out = allocateBytes(length);
+  const header = out.subarray(0, head);
+  const view = new DataView(header.buffer, header.byteOffset, head);
+  view.setUint32(0, entries.length, true);
+  let at = head;
+  entries.forEach((e, i) => {
+    const n = e.bytes.byteLength;
+    view.setUint32(4 + 12 * i, e.rank, true);
+    view.setUint32(8 + 12 * i, n % 2 ** 32, true);
+    view.setUint32(12 + 12 * i, Math.floor(n / 2 ** 32), true);
+    if (out instanceof Uint8Array && e.bytes instanceof Uint8Array) out.set(e.bytes, at);
+    else copyBytes(out, at, e.bytes, 0, n);
+    at += n;
+  });
+  return out;
+}
+
+/** The entries of a {@link packWide} package (views into it), or a string saying why it is not one. */
+export function unpackWide(message: Bytes, size: number): WideEntry[] | string {
+  const length = message.byteLength;
+  if (length < 4) return `${length}-byte message is no package`;
+  const n = new DataView(message.buffer, message.byteOffset, 4).getUint32(0, true);
+  const head = 4 + 12 * n;
+  if (n > size || head > length) return `package claims ${n} blocks`;
+  const view = new DataView(message.buffer, message.byteOffset, head);
+  const entries: WideEntry[] = [];
+  let at = head;
+  for (let i = 0; i < n; i++) {
+    const rank = view.getUint32(4 + 12 * i, true);
+    const bytes = view.getUint32(8 + 12 * i, true) + view.getUint32(12 + 12 * i, true) * 2 ** 32;
+    if (rank >= size || at + bytes > length) return `package block ${i} is out of bounds`;
+    entries.push({ rank, bytes: message instanceof Uint8Array ? message.subarray(at, at + bytes)
+      : bytesIn(message.buffer, message.byteOffset + at, bytes) });
+    at += bytes;
+  }
+  if (at !== length) return 'package has trailing bytes';
+  return entries;
 }
 
 /** One rank's block in a package. */

@@ -5,10 +5,14 @@
 // than 12 GiB is free. Then past 4 GiB (test/programs/huge_messages.ts, as
 // on shm; segmented bytes on Node 20): a Float64Array of 4.25 GiB (~9 GiB),
 // and an object whose encoding passes 4 GiB (~13 GiB, skipped below 16 GiB
-// free). Run by `npm run test:mpi`.
+// free). Then the collectives past the longest byte view, with that limit
+// lowered to 256 KiB by the test hook MPI4TS_TEST_MAX_VIEW_BYTES: the
+// conformance chapter test/conformance/wide.ts at 2 and 4 ranks, as on shm
+// (test/large_collectives.test.ts). Run by `npm run test:mpi`.
 import assert from 'node:assert/strict';
 import { freemem } from 'node:os';
 import { describe, it } from 'node:test';
+import { assertAllPassed } from '../helpers/conformance.js';
 import { type JobResult, linesStartingWith, mpiexecEnv, runCommand } from '../helpers/launch.js';
 
 const GiB = 2 ** 30;
@@ -48,6 +52,16 @@ describe('messages over 2 GiB under mpiexec', () => {
       assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
       const done = linesStartingWith(result.stdout, `huge ${phase} ok`).map((line) => line.split(' ').slice(0, 4).join(' ')).sort();
       assert.deepEqual(done, [`huge ${phase} ok 0`, `huge ${phase} ok 1`]);
+    });
+  }
+});
+
+describe('collectives past the longest byte view under mpiexec (lowered to 256 KiB)', () => {
+  for (const ranks of [2, 4]) {
+    it(`test/conformance/wide.ts passes every case with ${ranks} ranks`, async () => {
+      const result = await runCommand('mpiexec', ['--oversubscribe', '-n', String(ranks), process.execPath, 'bin/mpi4ts.js',
+        'test/conformance/wide.ts'], { env: { ...mpiexecEnv, MPI4TS_TEST_MAX_VIEW_BYTES: String(2 ** 18) }, timeoutMs: 300_000 });
+      assertAllPassed(result, 'wide', ranks);
     });
   }
 });

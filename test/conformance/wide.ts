@@ -1,0 +1,252 @@
+/**
+ * Conformance chapter: collectives past the longest byte view (MPI-4.1
+ * chapter 6 and `MPI_Sendrecv_replace`, §3.10). On Node 20 no `Uint8Array`
+ * can be longer than 4 GiB, so a buffer or an encoding longer than that moves
+ * in rounds (`src/collective/segmented.ts`, and segmented messages for the
+ * object collectives). This chapter runs with that limit lowered to 1 MiB by
+ * the test hook `MPI4TS_TEST_MAX_VIEW_BYTES=262144` (required: without it
+ * the first case fails), so every call below moves several rounds, and checks
+ * every element received. An SPMD program for 1 or more ranks on any
+ * transport; see cases.ts for how cases run and report.
+ *
+ * @module
+ */
+import { MPI } from 'mpi4ts';
+import { type Case, check, runCases } from './cases.js';
+
+const LIMIT = 2 ** 18;
+/** Elements of a Float64Array of about 2.6 times the lowered limit, not a multiple of anything round. */
+const N = Math.floor((2.6 * LIMIT) / 8) + 13;
+
+/** The value of element `i` from rank `r` (exact in doubles, distinct per rank). */
+const value = (r: number, i: number): number => r * 4_000_000 + i;
+
+function filled(n: number, r: number): Float64Array {
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = value(r, i);
+  return out;
+}
+
+/** Checks every element of `actual` against `expected(i)`: one counted check, naming the first wrong element. */
+function expectAll(actual: ArrayLike<number>, length: number, expected: (i: number) => number, what: string): void {
+  let wrong = -1;
+  if (actual.length === length) {
+    for (let i = 0; i < length; i++) {
+      if (actual[i] !== expected(i)) {
+        wrong = i;
+        break;
+      }
+    }
+  }
+  check.ok(actual.length === length && wrong < 0,
+    `${what}: ${actual.length === length ? `element ${wrong} is ${actual[wrong]}, expected ${expected(wrong)}` : `length ${actual.length}`}`);
+}
+
+/** The sum over ranks of `value(r, i)`. */
+function sumOver(ranks: number, i: number): number {
+  return ranks * i + 4_000_000 * (ranks * (ranks - 1)) / 2;
+}
+
+const cases: Case[] = [
+  {
+    name: 'the test hook is on: a Gatherv past the lowered limit is refused with ERR_COUNT',
+    run: async (comm) => {
+      check.equal(process.env['MPI4TS_TEST_MAX_VIEW_BYTES'], String(LIMIT), 'run with MPI4TS_TEST_MAX_VIEW_BYTES=262144');
+      const block = filled(N, comm.rank);
+      const all = comm.rank === 0 ? new Float64Array(N * comm.size) : null;
+      await check.rejectsMPI(comm.Gatherv(block, all, 0), MPI.ERR_COUNT, /Comm\.Gatherv: .*longer than the longest byte view/);
+    },
+  },
+  {
+    name: 'Bcast of a Float64Array, of bytes at an odd offset, and Ibcast behind a small Ibcast',
+    run: async (comm) => {
+      const root = comm.size - 1;
+      const data = comm.rank === root ? filled(N, 7) : new Float64Array(N);
+      await comm.Bcast(data, root);
+      expectAll(data, N, (i) => value(7, i), 'Bcast');
+      const bytes = new Uint8Array(3 * LIMIT + 11);
+      const odd = bytes.subarray(3);
+      if (comm.rank === 0) for (let i = 0; i < odd.length; i++) odd[i] = (i * 13 + 5) & 0xff;
+      await comm.Bcast([odd, MPI.BYTE], 0);
+      expectAll(odd, odd.length, (i) => (i * 13 + 5) & 0xff, 'Bcast of bytes');
+      const small = Int32Array.of(comm.rank === 0 ? 42 : 0);
+      const big = comm.rank === 0 ? filled(N, 3) : new Float64Array(N);
+      const after = Int32Array.of(comm.rank === 0 ? 43 : 0);
+      await MPI.Request.Waitall([comm.Ibcast(small, 0), comm.Ibcast(big, 0), comm.Ibcast(after, 0)]);
+      check.equal(small[0], 42);
+      check.equal(after[0], 43);
+      expectAll(big, N, (i) => value(3, i), 'Ibcast');
+    },
+  },
+  {
+    name: 'Reduce, Allreduce, Scan and Exscan with SUM, in place too, and their I-forms',
+    run: async (comm) => {
+      const { rank, size } = comm;
+      const root = size > 1 ? 1 : 0;
+      const sum = rank === root ? new Float64Array(N) : null;
+      await comm.Reduce(filled(N, rank), sum, MPI.SUM, root);
+      if (rank === root) expectAll(sum!, N, (i) => sumOver(size, i), 'Reduce');
+      const inPlace = filled(N, rank);
+      await comm.Reduce(rank === root ? MPI.IN_PLACE : inPlace, rank === root ? inPlace : null, MPI.SUM, root);
+      if (rank === root) expectAll(inPlace, N, (i) => sumOver(size, i), 'Reduce in place');
+      const all = new Float64Array(N);
+      await comm.Allreduce(filled(N, rank), all, MPI.SUM);
+      expectAll(all, N, (i) => sumOver(size, i), 'Allreduce');
+      const mine = filled(N, rank);
+      await comm.Allreduce(MPI.IN_PLACE, mine, MPI.MAX);
+      expectAll(mine, N, (i) => value(size - 1, i), 'Allreduce MAX in place');
+      const scan = new Float64Array(N);
+      const exscan = new Float64Array(N);
+      await MPI.Request.Waitall([comm.Iscan(filled(N, rank), scan, MPI.SUM), comm.Iexscan(filled(N, rank), exscan, MPI.SUM)]);
+      expectAll(scan, N, (i) => sumOver(rank + 1, i), 'Iscan');
+      if (rank > 0) expectAll(exscan, N, (i) => sumOver(rank, i), 'Iexscan');
+      const ints = new Int32Array(2 * N);
+      for (let i = 0; i < N; i++) ints.set([(i * 7 + rank * 3) % 1000, rank], 2 * i);
+      const loc = new Int32Array(2 * N);
+      await comm.Allreduce([ints, MPI.TWOINT], [loc, MPI.TWOINT], MPI.MAXLOC);
+      expectAll(loc, 2 * N, (k) => {
+        const i = k >> 1;
+        let best = -1;
+        let at = 0;
+        for (let r = 0; r < size; r++) if ((i * 7 + r * 3) % 1000 > best) [best, at] = [(i * 7 + r * 3) % 1000, r];
+        return k % 2 === 0 ? best : at;
+      }, 'Allreduce MAXLOC of 2INT');
+    },
+  },
+  {
+    name: 'Gather and Scatter with equal blocks, in place at the root, and a root buffer past the limit for small blocks',
+    run: async (comm) => {
+      const { rank, size } = comm;
+      const root = size - 1;
+      const block = Math.ceil((1.4 * LIMIT) / 8 / size) + 5;
+      const gathered = rank === root ? new Float64Array(block * size) : null;
+      await comm.Gather(filled(block, rank), gathered, root);
+      if (rank === root) expectAll(gathered!, block * size, (i) => value(Math.floor(i / block), i % block), 'Gather');
+      const inPlace = new Float64Array(block * size);
+      inPlace.set(filled(block, rank), rank * block);
+      await comm.Gather(rank === root ? MPI.IN_PLACE : filled(block, rank), rank === root ? inPlace : null, root);
+      if (rank === root) expectAll(inPlace, block * size, (i) => value(Math.floor(i / block), i % block), 'Gather in place');
+      const source = new Float64Array(block * size);
+      for (let i = 0; i < source.length; i++) source[i] = value(Math.floor(i / block), i % block) + 0.5;
+      const part = new Float64Array(block);
+      await comm.Scatter(rank === root ? source : null, part, root);
+      expectAll(part, block, (i) => value(rank, i) + 0.5, 'Scatter');
+      const kept = rank === root ? source.slice() : new Float64Array(block);
+      await comm.Scatter(rank === root ? kept : null, rank === root ? MPI.IN_PLACE : kept, root);
+      expectAll(kept.subarray(rank === root ? rank * block : 0, (rank === root ? rank * block : 0) + block), block,
+        (i) => value(rank, i) + 0.5, 'Scatter in place');
+      // Small blocks in a buffer longer than the limit: one call, through a view of the blocks only.
+      const roomy = rank === root ? new Float64Array(Math.ceil((1.5 * LIMIT) / 8)) : null;
+      await comm.Gather(Float64Array.of(rank, -rank), rank === root ? [roomy!, 2, MPI.DOUBLE] : null, root);
+      if (rank === root) expectAll(roomy!.subarray(0, 2 * size), 2 * size, (i) => (i % 2 === 0 ? 1 : -1) * (i >> 1), 'Gather of small blocks');
+    },
+  },
+  {
+    name: 'Allgather, Allgatherv with uneven blocks and gaps, in place, and Iallgather',
+    run: async (comm) => {
+      const { rank, size } = comm;
+      const block = Math.ceil((1.3 * LIMIT) / 8 / size) + 3;
+      const all = new Float64Array(block * size);
+      await comm.Allgather(filled(block, rank), all);
+      expectAll(all, block * size, (i) => value(Math.floor(i / block), i % block), 'Allgather');
+      const counts = Array.from({ length: size }, (_, r) => Math.floor(LIMIT / 8) + 1000 * r + 7);
+      const gap = Math.floor(LIMIT / 8) + 17;
+      const displs: number[] = [];
+      let at = 0;
+      for (const c of counts) {
+        displs.push(at);
+        at += c + gap;
+      }
+      const v = new Float64Array(at).fill(-1);
+      await comm.Allgatherv(filled(counts[rank]!, rank), [v, [counts, displs], MPI.DOUBLE]);
+      for (let r = 0; r < size; r++) {
+        expectAll(v.subarray(displs[r]!, displs[r]! + counts[r]!), counts[r]!, (i) => value(r, i), `Allgatherv block ${r}`);
+        expectAll(v.subarray(displs[r]! + counts[r]!, displs[r]! + counts[r]! + gap), gap, () => -1, `Allgatherv gap ${r}`);
+      }
+      const own = new Float64Array(block * size);
+      own.set(filled(block, rank), rank * block);
+      await comm.Iallgather(MPI.IN_PLACE, own).Wait();
+      expectAll(own, block * size, (i) => value(Math.floor(i / block), i % block), 'Iallgather in place');
+    },
+  },
+  {
+    name: 'Alltoall, in place too',
+    run: async (comm) => {
+      const { rank, size } = comm;
+      const block = Math.ceil((1.2 * LIMIT) / 8 / size) + 1;
+      // Element i of the block from rank s to rank d.
+      const item = (s: number, d: number, i: number): number => s * 1e9 + d * 1e6 + i;
+      const send = new Float64Array(block * size);
+      for (let d = 0; d < size; d++) for (let i = 0; i < block; i++) send[d * block + i] = item(rank, d, i);
+      const recv = new Float64Array(block * size);
+      await comm.Alltoall(send, recv);
+      expectAll(recv, block * size, (k) => item(Math.floor(k / block), rank, k % block), 'Alltoall');
+      await comm.Alltoall(MPI.IN_PLACE, send);
+      expectAll(send, block * size, (k) => item(Math.floor(k / block), rank, k % block), 'Alltoall in place');
+    },
+  },
+  {
+    name: 'Reduce_scatter_block, Reduce_scatter with counts, without counts, and in place',
+    run: async (comm) => {
+      const { rank, size } = comm;
+      const block = Math.ceil((1.3 * LIMIT) / 8 / size) + 9;
+      const mine = new Float64Array(block);
+      await comm.Reduce_scatter_block(filled(block * size, rank), mine, MPI.SUM);
+      expectAll(mine, block, (i) => sumOver(size, rank * block + i), 'Reduce_scatter_block');
+      const counts = Array.from({ length: size }, (_, r) => block + 100 * r);
+      const total = counts.reduce((a, b) => a + b, 0);
+      const offset = counts.slice(0, rank).reduce((a, b) => a + b, 0);
+      const part = new Float64Array(counts[rank]!);
+      await comm.Reduce_scatter(filled(total, rank), part, counts, MPI.SUM);
+      expectAll(part, counts[rank]!, (i) => sumOver(size, offset + i), 'Reduce_scatter');
+      const bySize = new Float64Array(counts[rank]!);
+      await comm.Reduce_scatter(filled(total, rank), bySize, null, MPI.SUM);
+      expectAll(bySize, counts[rank]!, (i) => sumOver(size, offset + i), 'Reduce_scatter without counts');
+      const inPlace = filled(total, rank);
+      await comm.Reduce_scatter(MPI.IN_PLACE, inPlace, counts, MPI.SUM);
+      expectAll(inPlace.subarray(0, counts[rank]!), counts[rank]!, (i) => sumOver(size, offset + i), 'Reduce_scatter in place');
+    },
+  },
+  {
+    name: 'Sendrecv_replace around a ring',
+    run: async (comm) => {
+      const { rank, size } = comm;
+      const data = filled(N, rank);
+      await comm.Sendrecv_replace(data, (rank + 1) % size, 5, (rank - 1 + size) % size, 5);
+      expectAll(data, N, (i) => value((rank - 1 + size) % size, i), 'Sendrecv_replace');
+    },
+  },
+  {
+    name: 'object collectives of values that encode past the limit',
+    run: async (comm) => {
+      const { rank, size } = comm;
+      const n = Math.floor((1.2 * LIMIT) / 8);
+      const big = (r: number): { from: number; data: Float64Array } => ({ from: r, data: filled(n, r) });
+      const got = await comm.bcast(rank === 0 ? big(9) : undefined, 0);
+      check.ok(got !== undefined && got.from === 9, 'bcast: the root\'s value');
+      expectAll(got.data, n, (i) => value(9, i), 'bcast');
+      const gathered = await comm.gather(big(rank), size - 1);
+      if (rank === size - 1) {
+        check.equal(gathered!.length, size);
+        gathered!.forEach((g, r) => expectAll(g.data, n, (i) => value(r, i), `gather from ${r}`));
+      }
+      const scattered = await comm.scatter(rank === 0 ? Array.from({ length: size }, (_, r) => big(r)) : null, 0);
+      expectAll(scattered.data, n, (i) => value(rank, i), 'scatter');
+      const everyone = await comm.allgather(big(rank));
+      everyone.forEach((g, r) => expectAll(g.data, n, (i) => value(r, i), `allgather from ${r}`));
+      const swapped = await comm.alltoall(Array.from({ length: size }, (_, d) => ({ d, data: filled(n, rank * 10 + d) })));
+      swapped.forEach((g, s) => expectAll(g.data, n, (i) => value(s * 10 + rank, i), `alltoall from ${s}`));
+      const reduced = await comm.reduce(filled(n, rank), MPI.SUM, 0);
+      if (rank === 0) expectAll(reduced as Float64Array, n, (i) => sumOver(size, i), 'reduce');
+      const allReduced = await comm.allreduce(filled(n, rank), MPI.SUM);
+      expectAll(allReduced as Float64Array, n, (i) => sumOver(size, i), 'allreduce');
+      const scanned = await comm.scan(filled(n, rank), MPI.SUM);
+      expectAll(scanned as Float64Array, n, (i) => sumOver(rank + 1, i), 'scan');
+      const exscanned = await comm.exscan(filled(n, rank), MPI.SUM);
+      if (rank > 0) expectAll(exscanned as Float64Array, n, (i) => sumOver(rank, i), 'exscan');
+    },
+  },
+];
+
+await runCases('wide', cases);
+
