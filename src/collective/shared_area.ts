@@ -14,7 +14,15 @@
  * Rank 0 takes an area at the communicator's first call that can use one and
  * broadcasts which; a communicator that finds none left stays on messages.
  *
- * Unfinished: gather, scatter and alltoall of small data still go by messages.
+ * A blocking Bcast or Allreduce runs its part synchronously where it can
+ * ({@link fastBroadcastShared}, {@link startExchange}: each wait polls for
+ * `tuning.syncSpinMicros`), and hands over to {@link broadcastNumbered} or
+ * {@link exchangeNumbered} at the wait that outlasts that.
+ *
+ * Unfinished: gather, scatter and alltoall of small data still go by
+ * messages; the object collectives have no synchronous fast path; a fast
+ * call still makes its `Call`, signature and (Allreduce) `Reduction` and
+ * byte views.
  *
  * @module
  */
