@@ -22,8 +22,11 @@ import type { SharedArea } from '../transport/transport.js';
 import type { Call } from './call.js';
 import type { Reduction } from '../op/reduction.js';
 import { ringReduceScatter } from './ring.js';
-import type { Algorithm } from './run.js';
-import { attachArea, exchangeShared } from './shared_area.js';
+import type { Algorithm, Detour } from './run.js';
+import {
+  attachArea, checkContributions, exchangeNumbered, exchangeShared, finishExchange, type ParkedExchange, sharedBlock,
+  spinBudget, startExchange,
+} from './shared_area.js';
 import { evenBlocks, floorPowerOfTwo } from './tree.js';
 import { manyStepBytes, tuning } from './tuning.js';
 
@@ -51,10 +54,53 @@ export function* smallAllreduce(call: Call, area: SharedArea, reduction: Reducti
     yield* allreduce(call, reduction, send, recv);
     return;
   }
-  yield* exchangeShared(call, area, send ?? recv, (all) => {
-    recv.set(all[call.size - 1]!);
-    for (let from = call.size - 2; from >= 0; from--) reduction.apply(all[from]!, recv);
-  });
+  yield* exchangeShared(call, area, send ?? recv, (all) => fold(call, reduction, all, recv));
+}
+
+/** Folds every rank's vector into `recv` from the right (see {@link smallAllreduce}). */
+function fold(call: Call, reduction: Reduction, all: Uint8Array[], recv: Uint8Array): void {
+  recv.set(all[call.size - 1]!);
+  for (let from = call.size - 2; from >= 0; from--) reduction.apply(all[from]!, recv);
+}
+
+/** What {@link fastSmallAllreduce} hands over when it must wait; one serves every call (they never overlap). */
+const parked: ParkedExchange = { number: 0, contributed: false, on: undefined, pending: undefined };
+
+/**
+ * {@link smallAllreduce} on an attached shared area, synchronously as far as
+ * the contributions come within the fast path's spin: undefined once done,
+ * an Error on a mismatch, or the {@link Detour} that finishes the call.
+ */
+export function fastSmallAllreduce(call: Call, area: SharedArea, reduction: Reduction, send: Uint8Array | undefined,
+  recv: Uint8Array): Detour | Error | undefined {
+  const data = send ?? recv;
+  const number = startExchange(call, area, data, spinBudget(area), parked);
+  if (number instanceof Error) return number;
+  if (number === undefined) {
+    const on = parked.on!;
+    const pending = parked.pending!;
+    parked.on = undefined;
+    parked.pending = undefined;
+    return { rest: ignoreResult(exchangeNumbered(call, area, data, (all) => fold(call, reduction, all, recv),
+      parked.number, parked.contributed)), parkedOn: on, pending };
+  }
+  const checked = checkContributions(call, area, number);
+  if (checked !== undefined) return checked;
+  const { size } = call;
+  try {
+    recv.set(sharedBlock(area, size - 1, number));
+    for (let from = size - 2; from >= 0; from--) reduction.apply(sharedBlock(area, from, number), recv);
+  } catch (error) {
+    // A user op that throws fails the call, as it does in the algorithm.
+    return error instanceof Error ? error : new Error(String(error));
+  }
+  finishExchange(area, number);
+  return undefined;
+}
+
+/** An algorithm run for its effect only. */
+function* ignoreResult(algorithm: Algorithm<unknown>): Algorithm<void> {
+  yield* algorithm;
 }
 
 function* recursiveDoubling(call: Call, reduction: Reduction, send: Uint8Array | undefined,

@@ -12,17 +12,18 @@
  *
  * {@link fastBarrier} and {@link fastFlagBarrier} run the rounds
  * synchronously, with no generator and no Promise, for as long as each
- * signal arrives within the engine's spin (the usual case when the peers
- * are already there); only a round that must park continues, as a
- * generator when rounds remain after it.
+ * signal arrives within a short synchronous spin (`tuning.syncSpinMicros`,
+ * the usual case when the peers are already there or about to come); only
+ * a round that must park continues, as a generator when rounds remain
+ * after it.
  *
  * @module
  */
 
 import type { Operation, SharedArea } from '../transport/transport.js';
 import type { Call } from './call.js';
-import type { Algorithm, Detour } from './run.js';
-import { attachArea, earlierMismatch } from './shared_area.js';
+import { type Algorithm, type Detour, spinUntil } from './run.js';
+import { attachArea, earlierMismatch, spinBudget } from './shared_area.js';
 
 const EMPTY = new Uint8Array(0);
 const ANY_TAG = -1;
@@ -49,13 +50,14 @@ function* finish(call: Call, distance: number, send: Operation): Algorithm<void>
  * {@link Detour} that finishes a round whose message did not come within
  * the spin.
  */
-export function fastBarrier(call: Call): Detour | Error | undefined {
+export function fastBarrier(call: Call, area?: SharedArea): Detour | Error | undefined {
   const { rank, size, channel, tag } = call;
+  const budget = spinBudget(area);
   for (let distance = 1; distance < size; distance *= 2) {
     const send = channel.isend(EMPTY, (rank + distance) % size, tag, false);
     const source = (rank - distance + size) % size;
     const receive = channel.irecv(EMPTY, source, ANY_TAG);
-    if (!receive.test()) {
+    if (!spinUntil(receive, budget)) {
       const pending = receive.wait();
       if (!receive.test()) {
         const checked = call.checked(receive, 0, source);
@@ -92,10 +94,11 @@ export function fastFlagBarrier(call: Call, area: SharedArea): Detour | Error | 
   const mismatch = earlierMismatch(call, area);
   if (mismatch !== undefined) return mismatch;
   const epoch = call.seq + 1;
+  const budget = spinBudget(area);
   for (let round = 0, distance = 1; distance < size; round++, distance *= 2) {
     area.raise((rank + distance) % size, round, epoch);
     const arrival = area.arrival(round, epoch, (rank - distance + size) % size);
-    if (!arrival.test()) {
+    if (!spinUntil(arrival, budget)) {
       const pending = arrival.wait();
       if (!arrival.test()) {
         // In the last round (the only one at 2 ranks) nothing is left once the flag is up: no generator.

@@ -15,8 +15,10 @@
 import { binomial } from './binomial.js';
 import type { SharedArea } from '../transport/transport.js';
 import type { Call } from './call.js';
-import type { Algorithm } from './run.js';
-import { attachArea, broadcastShared } from './shared_area.js';
+import type { Algorithm, Detour } from './run.js';
+import {
+  attachArea, broadcastNumbered, broadcastShared, fastBroadcastShared, type ParkedExchange, spinBudget,
+} from './shared_area.js';
 import { absolute, childrenOf, parentOf, relative, subtreeEnd } from './tree.js';
 import { manyStepBytes, tuning } from './tuning.js';
 
@@ -31,6 +33,30 @@ export function* smallBcast(call: Call, area: SharedArea, buf: Uint8Array, root:
   if (area.mode === 'unset') yield* attachArea(call, area);
   if (area.mode !== 'shared') yield* bcast(call, buf, root);
   else yield* broadcastShared(call, area, root, call.rank === root ? buf : undefined, (bytes) => buf.set(bytes));
+}
+
+/** What {@link fastSmallBcast} hands over when it must wait; one serves every call (they never overlap). */
+const parked: ParkedExchange = { number: 0, contributed: false, on: undefined, pending: undefined };
+
+/**
+ * {@link smallBcast} on an attached shared area, synchronously as far as
+ * the root's block comes (or, on the root, the blocks are free) within the
+ * fast path's spin: undefined once done, an Error on a mismatch, or the
+ * {@link Detour} that finishes the call.
+ */
+export function fastSmallBcast(call: Call, area: SharedArea, buf: Uint8Array, root: number): Detour | Error | undefined {
+  const outcome = fastBroadcastShared(call, area, root, buf, spinBudget(area), parked);
+  if (typeof outcome !== 'number') return outcome;
+  const on = parked.on!;
+  const pending = parked.pending!;
+  parked.on = undefined;
+  parked.pending = undefined;
+  return { rest: finishBcast(call, area, buf, root, outcome), parkedOn: on, pending };
+}
+
+/** The rest of a broadcast that {@link fastSmallBcast} could not finish. */
+function* finishBcast(call: Call, area: SharedArea, buf: Uint8Array, root: number, number: number): Algorithm<void> {
+  yield* broadcastNumbered(call, area, root, call.rank === root ? buf : undefined, (bytes) => buf.set(bytes), number);
 }
 
 /** Scatter of p blocks down the binomial tree, then a ring allgather of the blocks. */

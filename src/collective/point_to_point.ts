@@ -27,10 +27,10 @@ import type { Datatype, TypedArray } from '../datatype.js';
 import type { Op } from '../op/op.js';
 import type { Collectives, Endpoint, SharedArea } from '../transport/transport.js';
 import { allgatherv } from './allgather.js';
-import { allreduce, smallAllreduce } from './allreduce.js';
+import { allreduce, fastSmallAllreduce, smallAllreduce } from './allreduce.js';
 import { alltoallv } from './alltoall.js';
 import { barrier, fastBarrier, fastFlagBarrier, firstBarrier, flagBarrier } from './barrier.js';
-import { bcast, smallBcast } from './broadcast.js';
+import { bcast, fastSmallBcast, smallBcast } from './broadcast.js';
 import { gatherv, scatterv } from './gather.js';
 import { reduce } from './reduce.js';
 import { reduceScatter } from './reduce_scatter.js';
@@ -52,6 +52,7 @@ function sum(values: readonly number[]): number {
 /** {@link Collectives} over the point-to-point of a collective-context endpoint. */
 export class PointToPointCollectives implements Collectives {
   private readonly sequencer: Sequencer;
+  private readonly messageBarrier: (call: Call) => Detour | Error | undefined;
   private readonly flagPaths: {
     readonly fast: (call: Call) => Detour | Error | undefined;
     readonly rest: (call: Call) => Algorithm<void>;
@@ -64,6 +65,7 @@ export class PointToPointCollectives implements Collectives {
    */
   constructor(readonly channel: Endpoint, scratchPool: ScratchPool, readonly sharedArea?: SharedArea) {
     this.sequencer = sequencerOf(channel, scratchPool);
+    this.messageBarrier = (call) => fastBarrier(call, sharedArea);
     if (sharedArea !== undefined) {
       this.flagPaths = {
         fast: (call) => fastFlagBarrier(call, sharedArea),
@@ -75,7 +77,7 @@ export class PointToPointCollectives implements Collectives {
 
   barrier(): Promise<void> {
     const mode = this.sharedArea?.mode ?? 'messages';
-    if (mode === 'messages') return this.sequencer.startFast(BARRIER, fastBarrier, barrier);
+    if (mode === 'messages') return this.sequencer.startFast(BARRIER, this.messageBarrier, barrier);
     const paths = this.flagPaths!;
     if (mode === 'shared') return this.sequencer.startFast(BARRIER, paths.fast, paths.rest);
     return this.sequencer.start(BARRIER, paths.first).result();
@@ -85,6 +87,9 @@ export class PointToPointCollectives implements Collectives {
     const sig = signature(Code.Bcast, root, [buf.byteLength], () => `Bcast(root=${root}, ${buf.byteLength} bytes)`);
     const area = this.sharedArea;
     if (area !== undefined && !area.oversubscribed && buf.byteLength > 0 && buf.byteLength <= area.contributionBytes) {
+      if (area.mode === 'shared') {
+        return this.sequencer.startFast(sig, (c) => fastSmallBcast(c, area, buf, root), (c) => smallBcast(c, area, buf, root));
+      }
       return this.sequencer.start(sig, (c) => smallBcast(c, area, buf, root)).result();
     }
     return this.sequencer.start(sig, (c) => bcast(c, buf, root)).result();
@@ -136,6 +141,12 @@ export class PointToPointCollectives implements Collectives {
     const reduction = new Reduction(op, datatype);
     const area = this.sharedArea;
     if (area !== undefined && bytes > 0 && bytes <= area.contributionBytes) {
+      if (area.mode === 'shared') {
+        const from = part(send, bytes);
+        const into = part(recv, bytes)!;
+        return this.sequencer.startFast(sig, (c) => fastSmallAllreduce(c, area, reduction, from, into),
+          (c) => smallAllreduce(c, area, reduction, from, into));
+      }
       return this.sequencer.start(sig, (c) => smallAllreduce(c, area, reduction, part(send, bytes), part(recv, bytes)!))
         .result();
     }

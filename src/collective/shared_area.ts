@@ -14,7 +14,15 @@
  * Rank 0 takes an area at the communicator's first call that can use one and
  * broadcasts which; a communicator that finds none left stays on messages.
  *
- * Unfinished: gather, scatter and alltoall of small data still go by messages.
+ * A blocking Bcast or Allreduce runs its part synchronously where it can
+ * ({@link fastBroadcastShared}, {@link startExchange}: each wait polls for
+ * `tuning.syncSpinMicros`), and hands over to {@link broadcastNumbered} or
+ * {@link exchangeNumbered} at the wait that outlasts that.
+ *
+ * Unfinished: gather, scatter and alltoall of small data still go by
+ * messages; the object collectives have no synchronous fast path; a fast
+ * call still makes its `Call`, signature and (Allreduce) `Reduction` and
+ * byte views.
  *
  * @module
  */
@@ -23,8 +31,9 @@ import type { Bytes } from '../buffer.js';
 import type { Operation, SharedArea } from '../transport/transport.js';
 import { binomial } from './binomial.js';
 import type { Call } from './call.js';
-import type { Algorithm } from './run.js';
+import { type Algorithm, spinUntil } from './run.js';
 import { fieldsOf } from './signature.js';
+import { tuning } from './tuning.js';
 
 const ANY = -1;
 
@@ -66,10 +75,22 @@ function contributionOf(call: Call, area: SharedArea, from: number, number: numb
  */
 export function* exchangeShared<T>(call: Call, area: SharedArea, data: Bytes,
   use: (all: Uint8Array[]) => T): Algorithm<T | undefined> {
+  return yield* exchangeNumbered(call, area, data, use, nextExchange(call, area), false);
+}
+
+/**
+ * Exchange `number` of {@link exchangeShared}, from wherever a fast path
+ * left it: before this rank's contribution, or (`contributed`) after it.
+ * Every step before the contribution only looks, so running this again
+ * from the start of a stage is harmless.
+ */
+export function* exchangeNumbered<T>(call: Call, area: SharedArea, data: Bytes,
+  use: (all: Uint8Array[]) => T, number: number, contributed: boolean): Algorithm<T | undefined> {
   const { size, tag } = call;
-  const number = nextExchange(call, area);
-  for (let wait = unread(call, area, number); wait !== undefined; wait = unread(call, area, number)) yield wait;
-  area.contribute(number, tag, data instanceof Uint8Array && data.byteLength <= area.contributionBytes ? data : undefined);
+  if (!contributed) {
+    for (let wait = unread(call, area, number); wait !== undefined; wait = unread(call, area, number)) yield wait;
+    area.contribute(number, tag, data instanceof Uint8Array && data.byteLength <= area.contributionBytes ? data : undefined);
+  }
   const all: Uint8Array[] = [];
   let fits = true;
   for (let from = 0; from < size; from++) {
@@ -86,13 +107,108 @@ export function* exchangeShared<T>(call: Call, area: SharedArea, data: Bytes,
 }
 
 /**
+ * The synchronous part of an exchange of `data` (which fits a contribution
+ * block) on the shared area, for a fast path: numbers it, waits (a
+ * {@link spinUntil} of `budget` microseconds at most per wait) for the
+ * blocks to be free, contributes, and waits for every member's
+ * contribution. Returns the exchange's number once all are there (the caller
+ * checks them with {@link checkContributions} and reads them with {@link sharedBlock}, then calls
+ * {@link finishExchange}), an Error on a mismatch, or what the caller needs
+ * to hand over to {@link exchangeNumbered}: the operation it is parked on
+ * with its Promise, the number, and whether this rank has contributed.
+ */
+export function startExchange(call: Call, area: SharedArea, data: Uint8Array, budget: number,
+  parked: ParkedExchange): number | Error | undefined {
+  const mismatch = earlierMismatch(call, area);
+  if (mismatch !== undefined) return mismatch;
+  const number = area.nextReduction();
+  parked.number = number;
+  parked.contributed = false;
+  if (number > 2 && !area.settled) {
+    for (let member = 0; member < call.size; member++) {
+      const read = area.readBy(member, number - 2);
+      if (!spinUntil(read, budget) && park(read, parked)) return undefined;
+    }
+  }
+  area.contribute(number, call.tag, data);
+  parked.contributed = true;
+  for (let from = 0; from < call.size; from++) {
+    const arrived = area.contributed(from, number);
+    if (!spinUntil(arrived, budget) && park(arrived, parked)) return undefined;
+  }
+  return number;
+}
+
+/** Where a fast path's exchange or broadcast stopped (see {@link startExchange}); one per caller, reused. */
+export interface ParkedExchange {
+  number: number;
+  contributed: boolean;
+  on: Operation | undefined;
+  pending: Promise<void> | undefined;
+}
+
+/** Starts the Promise wait on `op`; true (and `op` and its Promise noted in `parked`) unless it completed meanwhile. */
+function park(op: Operation, parked: ParkedExchange): boolean {
+  const pending = op.wait();
+  if (op.test()) return false;
+  parked.on = op;
+  parked.pending = pending;
+  return true;
+}
+
+/**
+ * Member `from`'s block of exchange or broadcast `number`, checked against
+ * this call: its bytes, a mismatch Error, or undefined when it did not fit.
+ */
+export function sharedContribution(call: Call, area: SharedArea, from: number, number: number): Uint8Array | Error | undefined {
+  const theirs = area.contributionTag(from, number);
+  if (theirs !== call.tag) return call.mismatch(from, theirs, -1, -1);
+  const length = area.contributionLength(from, number);
+  return length < 0 ? undefined : area.contributionData(from, number, length);
+}
+
+/**
+ * Checks every member's block of exchange `number` against this call: a
+ * mismatch Error (or one for a block that did not fit), or undefined when
+ * all can be read with {@link sharedBlock}.
+ */
+export function checkContributions(call: Call, area: SharedArea, number: number): Error | undefined {
+  for (let from = 0; from < call.size; from++) {
+    const theirs = area.contributionTag(from, number);
+    if (theirs !== call.tag) return call.mismatch(from, theirs, -1, -1);
+    if (area.contributionLength(from, number) < 0) return call.malformed(from, 'a block larger than the shared area');
+  }
+  return undefined;
+}
+
+/** Member `from`'s block of exchange `number`, once checked. */
+export function sharedBlock(area: SharedArea, from: number, number: number): Uint8Array {
+  return area.contributionData(from, number, area.contributionLength(from, number));
+}
+
+/** Ends this rank's part of exchange `number` once it has read every block. */
+export function finishExchange(area: SharedArea, number: number): void {
+  area.markRead(number);
+  area.settled = true;
+}
+
+/**
  * The root's `data` to every rank through the shared area, handed to `use`
  * on the others; false when it did not fit (every rank then goes on with
  * messages). Only the root writes; the others say when they have read.
  */
 export function* broadcastShared(call: Call, area: SharedArea, root: number, data: Bytes | undefined,
   use: (bytes: Uint8Array) => void): Algorithm<boolean> {
-  const number = nextExchange(call, area);
+  return yield* broadcastNumbered(call, area, root, data, use, nextExchange(call, area));
+}
+
+/**
+ * Broadcast `number` of {@link broadcastShared}: what a fast path that had
+ * to wait hands over to (every step before the root writes, or before a
+ * member reads, only looks, so it may run again).
+ */
+export function* broadcastNumbered(call: Call, area: SharedArea, root: number, data: Bytes | undefined,
+  use: (bytes: Uint8Array) => void, number: number): Algorithm<boolean> {
   if (call.rank === root) {
     for (let wait = unread(call, area, number); wait !== undefined; wait = unread(call, area, number)) yield wait;
     area.settled = false;
@@ -109,6 +225,51 @@ export function* broadcastShared(call: Call, area: SharedArea, root: number, dat
   if (bytes !== undefined) use(bytes);
   area.markRead(number);
   return bytes !== undefined;
+}
+
+/**
+ * A broadcast of `buf` (which fits a contribution block) from `root` on the
+ * shared area, synchronously as far as it goes (see {@link startExchange}
+ * for `budget` and `parked`): undefined once done, an Error on a mismatch,
+ * or the number of the broadcast, with `parked` saying what it waits for,
+ * to hand over to {@link broadcastNumbered}.
+ */
+export function fastBroadcastShared(call: Call, area: SharedArea, root: number, buf: Uint8Array, budget: number,
+  parked: ParkedExchange): number | Error | undefined {
+  const mismatch = earlierMismatch(call, area);
+  if (mismatch !== undefined) return mismatch;
+  const number = area.nextReduction();
+  if (call.rank === root) {
+    if (number > 2 && !area.settled) {
+      for (let member = 0; member < call.size; member++) {
+        const read = area.readBy(member, number - 2);
+        if (!spinUntil(read, budget) && park(read, parked)) return number;
+      }
+    }
+    area.settled = false;
+    area.contribute(number, call.tag, buf);
+    area.markRead(number);
+    rootOf.set(area, number);
+    return undefined;
+  }
+  area.settled = false;
+  const arrived = area.contributed(root, number);
+  if (!spinUntil(arrived, budget) && park(arrived, parked)) return number;
+  const bytes = sharedContribution(call, area, root, number);
+  if (bytes instanceof Error) return bytes;
+  // The root's block always fits: it sent no more than the block holds, as this rank asked for.
+  if (bytes !== undefined) buf.set(bytes);
+  area.markRead(number);
+  return undefined;
+}
+
+/**
+ * Microseconds a fast path may poll synchronously (see `run.ts`'s
+ * `spinUntil`): `tuning.syncSpinMicros`, or 0 (one look) when ranks
+ * outnumber cores or the transport shares no memory.
+ */
+export function spinBudget(area: SharedArea | undefined): number {
+  return area === undefined || area.oversubscribed ? 0 : tuning.syncSpinMicros;
 }
 
 /** The broadcast this rank was last the root of, by area, until its next call on the area checks it. */

@@ -54,6 +54,14 @@ export const tuning = {
   syncEveryCalls: 64,
   /** How much longer messages must be for the many-step algorithms when ranks outnumber cores. */
   oversubscribedScale: 64,
+  /**
+   * Microseconds a blocking collective's synchronous fast path polls an
+   * operation that is not complete yet before it hands over to a Promise
+   * (and the transport's own spin): a peer that comes within this finishes
+   * the call with no Promise, generator or event-loop hop. Not used when
+   * ranks outnumber cores (the peer may need this rank's core to come).
+   */
+  syncSpinMicros: 20,
   /** Reductions pipeline the ring in segments of this many bytes: each is reduced while it is in cache. */
   segmentBytes: 256 * 1024,
 };
