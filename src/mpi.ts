@@ -20,7 +20,9 @@ import { type TypedArray, Datatype, datatypes, typedict } from './datatype.js';
 import * as environment from './environment.js';
 import { ErrorClass, MPIError, TAG_UB, errorString, errors } from './errors.js';
 import { Op, ops } from './op/op.js';
-import { REQUEST_NULL, Request } from './api/request.js';
+import { Grequest, Prequest, REQUEST_NULL, Request } from './api/request.js';
+import { BSEND_OVERHEAD, attachBuffer, detachBuffer, flushBuffer } from './api/bsend.js';
+import { MESSAGE_NO_PROC, MESSAGE_NULL, Message } from './api/message.js';
 import { Status } from './api/status.js';
 
 let world: Intracomm | undefined;
@@ -91,6 +93,21 @@ export const MPI = {
   Op,
   Status,
   Request,
+  Prequest,
+  Grequest,
+  Message,
+  /** No message (MPI-4.1 §3.8.2). */
+  MESSAGE_NULL,
+  /** The message a matched probe of `MPI.PROC_NULL` returns (MPI-4.1 §3.8.2). */
+  MESSAGE_NO_PROC,
+  /** Bytes each buffered message takes in the attached buffer beyond its own (MPI-4.1 §3.6). */
+  BSEND_OVERHEAD,
+  /** `MPI_Buffer_attach` (MPI-4.1 §3.6): the buffer for `Bsend`. */
+  Attach_buffer: attachBuffer,
+  /** `MPI_Buffer_detach` (MPI-4.1 §3.6): resolves with the buffer once every buffered message is delivered. */
+  Detach_buffer: detachBuffer,
+  /** `MPI_Buffer_flush` (mpi4py 4's `Flush_buffer`): resolves once every buffered message is delivered. */
+  Flush_buffer: flushBuffer,
   MPIError,
   /** mpi4py's name for {@link MPIError}. */
   Exception: MPIError,

@@ -10,8 +10,13 @@
  * object codec; Capitalized methods move typed-array buffers (see
  * `buffer.ts` for the buffer specs). Every call that can wait returns a Promise.
  *
- * Unfinished: buffered and ready modes (`Bsend`, `Rsend` are not provided),
- * matched probes (`Mprobe`), persistent requests, `Cancel`.
+ * Also §3.4 and §3.6 (buffered mode `Bsend` over `MPI.Attach_buffer`, ready
+ * mode `Rsend`: sent as a standard send, which MPI allows since a correct
+ * program has the receive posted), §3.8.2-3.8.3 (matched probes `Mprobe`,
+ * `Improbe` and `Message`), §3.9 (persistent requests `Send_init` and
+ * friends), §3.10 (`Isendrecv`, `Isendrecv_replace`, MPI-4.0).
+ *
+ * Unfinished: partitioned communication (§4: `Psend_init`, `Precv_init`).
  *
  * @module
  */
@@ -21,11 +26,13 @@ import { decode, encodeForSend } from '../codec/index.js';
 import { ANY_SOURCE, ANY_TAG, CONGRUENT, IDENT, PROC_NULL } from '../constants.js';
 import { abort } from '../environment.js';
 import { TAG_UB, errors, rejecting } from '../errors.js';
+import { bufferedSend } from './bsend.js';
 import { Group } from './group.js';
 import type { Intercomm } from './intercomm.js';
-import { Request } from './request.js';
+import { MESSAGE_NO_PROC, type Message, matchedMessage } from './message.js';
+import { Prequest, Request } from './request.js';
 import type { Status } from './status.js';
-import type { Operation, PointToPoint } from '../transport/transport.js';
+import type { Envelope, Operation, PointToPoint } from '../transport/transport.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
@@ -396,6 +403,210 @@ export class Comm<E extends PointToPoint = PointToPoint> {
     return new Request(op === donePending ? undefined : op, 'Comm.Irecv');
   }
 
+  // ------------------------------------------------ buffered and ready modes
+
+  /**
+   * `MPI_Bsend` (MPI-4.1 §3.4): copies the message into the attached buffer's
+   * budget (`MPI.Attach_buffer`) and resolves at once; the copy is delivered
+   * in the background. `ERR_BUFFER` when no buffer is attached or it is full.
+   *
+   * @example
+   * ```ts
+   * MPI.Attach_buffer(new Uint8Array(1 << 20));
+   * await comm.Bsend(new Float64Array(100), 1);
+   * await MPI.Detach_buffer();
+   * ```
+   */
+  Bsend(buf: BufferSpec | null, dest: number, tag = 0): Promise<void> {
+    return rejecting(() => completion(this.startBuffered(buf, dest, tag, 'Comm.Bsend'), undefined, 'Comm.Bsend'));
+  }
+
+  /** `MPI_Ibsend` (MPI-4.1 §3.7.2): a buffered send as a request, complete once copied. */
+  Ibsend(buf: BufferSpec | null, dest: number, tag = 0): Request<void> {
+    return new Request(this.startBuffered(buf, dest, tag, 'Comm.Ibsend'), 'Comm.Ibsend');
+  }
+
+  /** `MPI_Bsend` of a value (MPI-4.1 §3.4): its encoding goes through the attached buffer. */
+  bsend(obj: unknown, dest: number, tag = 0): Promise<void> {
+    return rejecting(() => completion(this.startBufferedObject(obj, dest, tag, 'Comm.bsend'), undefined, 'Comm.bsend'));
+  }
+
+  /** `MPI_Ibsend` of a value (MPI-4.1 §3.7.2). */
+  ibsend(obj: unknown, dest: number, tag = 0): Request<void> {
+    return new Request(this.startBufferedObject(obj, dest, tag, 'Comm.ibsend'), 'Comm.ibsend');
+  }
+
+  /**
+   * `MPI_Rsend` (MPI-4.1 §3.4): ready mode, for a receive already posted; sent
+   * as a standard send (which a correct ready-mode program cannot tell apart).
+   */
+  Rsend(buf: BufferSpec | null, dest: number, tag = 0): Promise<void> {
+    return rejecting(() => completion(this.startBufferSend(buf, dest, tag, false, 'Comm.Rsend'), undefined, 'Comm.Rsend'));
+  }
+
+  /** `MPI_Irsend` (MPI-4.1 §3.7.2): ready mode as a request. */
+  Irsend(buf: BufferSpec | null, dest: number, tag = 0): Request<void> {
+    return new Request(this.startBufferSend(buf, dest, tag, false, 'Comm.Irsend'), 'Comm.Irsend');
+  }
+
+  private startBuffered(buf: BufferSpec | null, dest: number, tag: number, call: string): Operation {
+    const endpoint = this.endpoint(call);
+    dest = this.checkDest(dest, call);
+    tag = Comm.checkTag(tag, call, false);
+    if (dest === PROC_NULL) return donePending;
+    return bufferedSend(bytesOfSpec(buf, call), call, (copy) => endpoint.isend(copy, dest, tag, false));
+  }
+
+  private startBufferedObject(obj: unknown, dest: number, tag: number, call: string): Operation {
+    const endpoint = this.endpoint(call);
+    dest = this.checkDest(dest, call);
+    tag = Comm.checkTag(tag, call, false);
+    const bytes = encodeForSend(obj, call, Infinity);
+    if (dest === PROC_NULL) return donePending;
+    return bufferedSend(bytes, call, (copy) => endpoint.isend(copy, dest, tag, false));
+  }
+
+  // ------------------------------------------------------ matched probes
+
+  /**
+   * `MPI_Mprobe` (MPI-4.1 §3.8.2): waits for a matching message and takes it
+   * out of matching: only the returned {@link Message} can receive it.
+   * `MPI.MESSAGE_NO_PROC` for `MPI.PROC_NULL`.
+   *
+   * @example
+   * ```ts
+   * const status = new MPI.Status();
+   * const message = await comm.Mprobe(MPI.ANY_SOURCE, MPI.ANY_TAG, status);
+   * const buf = new Int32Array(status.Get_count(MPI.INT));
+   * await message.Recv(buf);
+   * ```
+   */
+  async Mprobe(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Promise<Message> {
+    return this.matchedProbe(source, tag, status, 'Comm.Mprobe');
+  }
+
+  /** `MPI_Improbe` (MPI-4.1 §3.8.2): the matched message, or null when none is there. Never waits. */
+  Improbe(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Message | null {
+    return this.immediateProbe(source, tag, status, 'Comm.Improbe');
+  }
+
+  /** `MPI_Mprobe` for a value: receive it with `message.recv()`. */
+  async mprobe(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Promise<Message> {
+    return this.matchedProbe(source, tag, status, 'Comm.mprobe');
+  }
+
+  /** `MPI_Improbe` for a value: the message or null. Never waits. */
+  improbe(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Message | null {
+    return this.immediateProbe(source, tag, status, 'Comm.improbe');
+  }
+
+  private immediateProbe(source: number, tag: number, status: Status | undefined, call: string): Message | null {
+    const endpoint = this.endpoint(call);
+    source = this.checkSource(source, call);
+    tag = Comm.checkTag(tag, call, true);
+    if (source === PROC_NULL) {
+      nullStatus(status);
+      return MESSAGE_NO_PROC;
+    }
+    const found = endpoint.iprobe(source, tag);
+    if (found === undefined) return null;
+    // In the same turn: the first message from found.source with found.tag is the probed one.
+    const op = endpoint.irecv(undefined, found.source, found.tag);
+    status?.assign(found);
+    return matchedMessage(op, found);
+  }
+
+  private async matchedProbe(source: number, tag: number, status: Status | undefined, call: string): Promise<Message> {
+    const endpoint = this.endpoint(call);
+    for (;;) {
+      const message = this.immediateProbe(source, tag, status, call);
+      if (message !== null) return message;
+      await endpoint.probe(source, tag);
+    }
+  }
+
+  // ---------------------------------------------------- send-receive, nonblocking
+
+  /**
+   * `MPI_Isendrecv` (MPI-4.1 §3.10, MPI-4.0): `Sendrecv` as a request.
+   *
+   * @example
+   * ```ts
+   * const req = comm.Isendrecv(mine, right, 0, theirs, left, 0);
+   * await req.Wait();
+   * ```
+   */
+  Isendrecv(sendbuf: BufferSpec | null, dest: number, sendtag = 0, recvbuf?: BufferSpec | null,
+    source: number = ANY_SOURCE, recvtag: number = ANY_TAG): Request<void> {
+    const call = 'Comm.Isendrecv';
+    const receive = this.startBufferRecv(recvbuf, source, recvtag, call);
+    const send = this.startBufferSend(sendbuf, dest, sendtag, false, call);
+    return new Request(new BothOperation(send, receive), call);
+  }
+
+  /** `MPI_Isendrecv_replace` (MPI-4.1 §3.10, MPI-4.0): sends `buf` and receives into it, as a request. */
+  Isendrecv_replace(buf: BufferSpec, dest: number, sendtag = 0, source: number = ANY_SOURCE,
+    recvtag: number = ANY_TAG): Request<void> {
+    const call = 'Comm.Isendrecv_replace';
+    const message = parseBuffer(buf, call);
+    const outgoing = message.bytes.slice();
+    const receive = this.startBufferRecv(buf, source, recvtag, call);
+    const send = this.startBufferSend([outgoing, message.count, message.datatype], dest, sendtag, false, call);
+    return new Request(new BothOperation(send, receive), call);
+  }
+
+  // ------------------------------------------------------------ persistent
+
+  /**
+   * `MPI_Send_init` (MPI-4.1 §3.9): a persistent request for this send;
+   * each `Start` sends the buffer's contents at that time.
+   *
+   * @example
+   * ```ts
+   * const req = comm.Send_init(buf, 1, 0);
+   * req.Start(); await req.Wait();
+   * ```
+   */
+  Send_init(buf: BufferSpec | null, dest: number, tag = 0): Prequest {
+    return this.persistentSend(buf, dest, tag, 'Comm.Send_init', (b, d, t, c) => this.startBufferSend(b, d, t, false, c));
+  }
+
+  /** `MPI_Ssend_init` (MPI-4.1 §3.9): persistent synchronous send. */
+  Ssend_init(buf: BufferSpec | null, dest: number, tag = 0): Prequest {
+    return this.persistentSend(buf, dest, tag, 'Comm.Ssend_init', (b, d, t, c) => this.startBufferSend(b, d, t, true, c));
+  }
+
+  /** `MPI_Bsend_init` (MPI-4.1 §3.9): persistent buffered send (uses the attached buffer at each `Start`). */
+  Bsend_init(buf: BufferSpec | null, dest: number, tag = 0): Prequest {
+    return this.persistentSend(buf, dest, tag, 'Comm.Bsend_init', (b, d, t, c) => this.startBuffered(b, d, t, c));
+  }
+
+  /** `MPI_Rsend_init` (MPI-4.1 §3.9): persistent ready-mode send (a standard send). */
+  Rsend_init(buf: BufferSpec | null, dest: number, tag = 0): Prequest {
+    return this.persistentSend(buf, dest, tag, 'Comm.Rsend_init', (b, d, t, c) => this.startBufferSend(b, d, t, false, c));
+  }
+
+  /** `MPI_Recv_init` (MPI-4.1 §3.9): a persistent receive into `buf`. */
+  Recv_init(buf: BufferSpec | null, source: number = ANY_SOURCE, tag: number = ANY_TAG): Prequest {
+    const call = 'Comm.Recv_init';
+    this.endpoint(call);
+    this.checkSource(source, call);
+    Comm.checkTag(tag, call, true);
+    if (source !== PROC_NULL && (buf === undefined || buf === null)) throw errors.buffer(call, 'a receive buffer is required');
+    return new Prequest<void>(() => {
+      const op = this.startBufferRecv(buf, source, tag, call);
+      return op === donePending ? undefined : op;
+    }, call);
+  }
+
+  private persistentSend(buf: BufferSpec | null, dest: number, tag: number, call: string,
+    start: (buf: BufferSpec | null, dest: number, tag: number, call: string) => Operation): Prequest {
+    this.endpoint(call);
+    this.checkDest(dest, call);
+    Comm.checkTag(tag, call, false);
+    return new Prequest<void>(() => start(buf, dest, tag, call), call);
+  }
+
   // The buffer of a message to or from MPI.PROC_NULL is never read: it may be null, as in mpi4py.
 
   private startBufferSend(buf: BufferSpec | null, dest: number, tag: number, sync: boolean, call: string): Operation {
@@ -449,6 +660,35 @@ let parentOf: () => Intercomm | null = () => null;
 /** Lets `MPI` answer `Comm.Get_parent` from the transport. */
 export function setParentProvider(provider: () => Intercomm | null): void {
   parentOf = provider;
+}
+
+/** A send and a receive as one operation (`Isendrecv`): complete when both are; the receive's envelope. */
+class BothOperation implements Operation {
+  constructor(private readonly send: Operation, private readonly receive: Operation) {}
+
+  get envelope(): Envelope | undefined {
+    return this.receive.envelope;
+  }
+
+  readonly data: undefined = undefined;
+
+  get error(): Error | undefined {
+    return this.receive.error ?? this.send.error;
+  }
+
+  test(): boolean {
+    const received = this.receive.test();
+    return this.send.test() && received;
+  }
+
+  async wait(): Promise<void> {
+    await this.receive.wait();
+    await this.send.wait();
+  }
+
+  describe(): string {
+    return `Sendrecv: ${this.send.describe()}; ${this.receive.describe()}`;
+  }
 }
 
 /** An operation on `MPI.PROC_NULL`: complete from the start. */

@@ -69,6 +69,8 @@ class RequestOperation implements Operation, PendingRequest {
   envelope: Envelope | undefined = undefined;
   data: Uint8Array | undefined = undefined;
   error: Error | undefined = undefined;
+  /** Set when {@link cancel} cancelled the receive (MPI_Cancel, MPI_Test_cancelled). */
+  cancelled = false;
   /** Request id while pending, RC_DONE once complete. */
   id: number;
   /** Bytes moved, for the progress engine. */
@@ -118,6 +120,30 @@ class RequestOperation implements Operation, PendingRequest {
     this.resolve?.();
   }
 
+  /**
+   * MPI-4.1 §3.8.4: a pending receive is cancelled through MPI (MPI_Cancel);
+   * one that has matched completes as usual. Sends are not cancelled.
+   */
+  cancel(): boolean {
+    if (this.kind !== 'Recv' || this.id < 0) return false;
+    const id = this.id;
+    let cancelled: boolean;
+    try {
+      cancelled = this.ctx.native.cancel(id);
+    } catch (e) {
+      throw asMPIError(this.ctx.native, e, 'Request.Cancel', 'MPI_Cancel');
+    }
+    if (!cancelled) {
+      this.test();
+      return false;
+    }
+    this.ctx.progress.removeRequest(id);
+    this.id = RC_DONE;
+    this.cancelled = true;
+    this.resolve?.();
+    return true;
+  }
+
   private complete(failed: boolean): void {
     this.id = RC_DONE;
     const st = this.ctx.status;
@@ -152,6 +178,8 @@ class ObjectReceive implements Operation, PendingRequest, Poller {
   envelope: Envelope | undefined = undefined;
   data: Bytes | undefined = undefined;
   error: Error | undefined = undefined;
+  /** Set when {@link cancel} withdrew it before any message matched. */
+  cancelled = false;
   /** 'probing': not matched yet; 'receiving': matched, request `id` pending; 'done'. */
   state: 'probing' | 'receiving' | 'done' = 'probing';
   id = RC_DONE;
@@ -199,6 +227,14 @@ class ObjectReceive implements Operation, PendingRequest, Poller {
       this.id = rc;
       if (this.promise !== undefined) this.ctx.progress.addRequest(this);
     }
+  }
+
+  /** MPI-4.1 §3.8.4: still probing (nothing matched), it is withdrawn and completes as cancelled. */
+  cancel(): boolean {
+    if (this.state !== 'probing') return false;
+    this.cancelled = true;
+    this.settle();
+    return true;
   }
 
   /** Completes with an error. */

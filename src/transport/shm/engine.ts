@@ -175,6 +175,14 @@ export class RecvOperation extends ShmOperation {
     return this.source;
   }
 
+  /** Set once {@link cancel} has taken the receive back before any message matched it. */
+  cancelled = false;
+
+  /** MPI-4.1 §3.8.4: a receive still posted (not matched) is withdrawn and completes as cancelled. */
+  cancel(): boolean {
+    return !this.done && this.engine.withdraw(this);
+  }
+
   /** Completes with the message's envelope; `source` is a world rank. */
   complete(source: number, tag: number, bytes: number): void {
     this.envelope = { source: this.rankOf[source]!, tag, byteLength: bytes };
@@ -420,6 +428,20 @@ export class ShmEngine {
       this.posted.push(op);
     }
     return op;
+  }
+
+  /**
+   * Takes a posted receive back (`Request.Cancel`): true when it was still
+   * waiting for a message; it is then complete, cancelled.
+   */
+  withdraw(op: RecvOperation): boolean {
+    const index = this.posted.indexOf(op);
+    if (index < 0) return false;
+    removeAt(this.posted, index);
+    op.cancelled = true;
+    op.done = true;
+    if (this.waiters.length > 0) this.settleWaiters();
+    return true;
   }
 
   /** The first queued message that a receive would match, with its world source. */
