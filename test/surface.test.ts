@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { assertAllPassed } from './helpers/conformance.js';
 import { launch } from './helpers/launch.js';
 
-for (const chapter of ['requests'] as const) {
+for (const chapter of ['requests', 'environment'] as const) {
   describe(`${chapter} conformance (test/conformance/${chapter}.ts)`, () => {
     for (const ranks of [2, 4]) {
       it(`passes every case with ${ranks} ranks`, async () => {

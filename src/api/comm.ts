@@ -16,6 +16,10 @@
  * `Improbe` and `Message`), §3.9 (persistent requests `Send_init` and
  * friends), §3.10 (`Isendrecv`, `Isendrecv_replace`, MPI-4.0).
  *
+ * And the communicator's environment: §7.4.4 (`Set_info`, `Get_info`,
+ * `Dup_with_info`), §7.7 (attribute caching, `attributes.ts`), §9.3 (error
+ * handlers, `errhandler.ts`).
+ *
  * Unfinished: partitioned communication (§4: `Psend_init`, `Precv_init`).
  *
  * @module
@@ -24,8 +28,14 @@
 import { type BufferSpec, bytesOfSpec, parseBuffer } from '../buffer.js';
 import { decode, encodeForSend } from '../codec/index.js';
 import { ANY_SOURCE, ANY_TAG, CONGRUENT, IDENT, PROC_NULL } from '../constants.js';
-import { abort } from '../environment.js';
-import { TAG_UB, errors, rejecting } from '../errors.js';
+import { abort, transport } from '../environment.js';
+import { ErrorClass, MPIError, TAG_UB, errorString, errors, lastUsedErrorCode, rejecting } from '../errors.js';
+import {
+  APPNUM, type AttributeCopy, type AttributeDelete, HOST, IO, LASTUSEDCODE, UNIVERSE_SIZE, WTIME_IS_GLOBAL,
+  copyAttributes, createKeyval, deleteAttr, deleteAttributes, freeKeyval, getAttr, isUserKeyval, setAttr,
+} from './attributes.js';
+import { ERRORS_RETURN, Errhandler, type ErrhandlerFunction } from './errhandler.js';
+import { Info } from './info.js';
 import { bufferedSend } from './bsend.js';
 import { Group } from './group.js';
 import type { Intercomm } from './intercomm.js';
@@ -80,6 +90,8 @@ export class Comm<E extends PointToPoint = PointToPoint> {
   private name: string;
   /** `MPI_COMM_WORLD` or `MPI_COMM_SELF`, whatever `Set_name` calls it later: never freed. */
   private readonly predefined: boolean;
+  private errhandler: Errhandler = ERRORS_RETURN;
+  private hints: Info = Info.Create();
 
   constructor(endpoint: E, name: string) {
     this.endpointOrNull = endpoint;
@@ -145,6 +157,177 @@ export class Comm<E extends PointToPoint = PointToPoint> {
     return result === IDENT ? CONGRUENT : result;
   }
 
+  /**
+   * `rejecting` of errors.ts, through this communicator's error handler: a
+   * fatal handler ends the job, a user handler is called, then the Promise
+   * rejects as usual.
+   */
+  private rejecting<T>(start: () => Promise<T>): Promise<T> {
+    const promise = rejecting(start);
+    if (this.errhandler === ERRORS_RETURN) return promise;
+    return promise.catch((error: unknown) => {
+      this.raise(error);
+      throw error;
+    });
+  }
+
+  /** Applies the error handler to `error`, an exception of one of this communicator's calls. */
+  private raise(error: unknown): void {
+    const handler = this.errhandler;
+    const code = error instanceof MPIError ? error.error_class : ErrorClass.ERR_OTHER;
+    if (handler.kind === 'fatal' || handler.kind === 'abort') {
+      abort(code, `${handler.name} on ${this.name}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (handler.kind === 'user') (handler.fn as ErrhandlerFunction<this>)(this, code);
+  }
+
+  // ------------------------------------------------------ error handlers
+
+  /**
+   * `MPI_Comm_create_errhandler` (MPI-4.1 §9.3): a handler that calls `fn`
+   * with the communicator and the error class.
+   *
+   * @example
+   * ```ts
+   * const handler = MPI.Comm.Create_errhandler((comm, code) => console.error(code));
+   * comm.Set_errhandler(handler);
+   * ```
+   */
+  static Create_errhandler(fn: ErrhandlerFunction<Comm>): Errhandler {
+    if (typeof fn !== 'function') throw errors.arg('Comm.Create_errhandler', `expected a function, got ${typeof fn}`);
+    return new Errhandler('user', 'user error handler', fn as ErrhandlerFunction<never>);
+  }
+
+  /** `MPI_Comm_set_errhandler` (MPI-4.1 §9.3). */
+  Set_errhandler(errhandler: Errhandler): void {
+    this.endpoint('Comm.Set_errhandler');
+    if (!(errhandler instanceof Errhandler) || !errhandler.isLive) {
+      throw errors.arg('Comm.Set_errhandler', `invalid error handler ${String(errhandler)}`);
+    }
+    this.errhandler = errhandler;
+  }
+
+  /** `MPI_Comm_get_errhandler` (MPI-4.1 §9.3): `MPI.ERRORS_RETURN` unless set. */
+  Get_errhandler(): Errhandler {
+    this.endpoint('Comm.Get_errhandler');
+    return this.errhandler;
+  }
+
+  /**
+   * `MPI_Comm_call_errhandler` (MPI-4.1 §9.3): invokes the handler with
+   * `errorcode` (a user handler's function, or the end of the job for
+   * `ERRORS_ARE_FATAL`); nothing happens with `ERRORS_RETURN`.
+   */
+  Call_errhandler(errorcode: number): void {
+    this.endpoint('Comm.Call_errhandler');
+    const handler = this.errhandler;
+    if (handler.kind === 'fatal' || handler.kind === 'abort') {
+      abort(errorcode, `${handler.name} on ${this.name}: error code ${errorcode} (${errorString(errorcode)}) ` +
+        'raised by Comm.Call_errhandler');
+    }
+    if (handler.kind === 'user') (handler.fn as ErrhandlerFunction<this>)(this, errorcode);
+  }
+
+  // ------------------------------------------------------------ info
+
+  /** `MPI_Comm_set_info` (MPI-4.1 §7.4.4): the communicator's hints become a copy of `info`. */
+  Set_info(info: Info): void {
+    this.endpoint('Comm.Set_info');
+    if (!(info instanceof Info)) throw errors.info('Comm.Set_info', `expected an MPI.Info, got ${String(info)}`);
+    this.hints = info.isLive ? info.Dup() : Info.Create();
+  }
+
+  /** `MPI_Comm_get_info` (MPI-4.1 §7.4.4): a new info object with the hints in use. */
+  Get_info(): Info {
+    this.endpoint('Comm.Get_info');
+    return this.hints.Dup();
+  }
+
+  /** mpi4py's `info` property: {@link Get_info}, and {@link Set_info} when assigned. */
+  get info(): Info {
+    return this.Get_info();
+  }
+
+  set info(info: Info) {
+    this.Set_info(info);
+  }
+
+  /**
+   * `MPI_Comm_dup_with_info` (MPI-4.1 §7.4.2): `Dup` with `info`'s hints
+   * instead of this communicator's. Collective.
+   */
+  async Dup_with_info(info: Info): Promise<this> {
+    const dup = await (this as unknown as { Dup(): Promise<Comm> }).Dup();
+    dup.Set_info(info);
+    return dup as this;
+  }
+
+  /** What `Dup` passes on (MPI-4.1 §7.4.2): error handler, info, attributes with a copy callback. */
+  protected inherit<C extends Comm<PointToPoint>>(dup: C): C {
+    dup.errhandler = this.errhandler;
+    dup.hints = this.hints.Dup();
+    copyAttributes(this, dup);
+    return dup;
+  }
+
+  // ------------------------------------------------------------ attributes
+
+  /**
+   * `MPI_Comm_create_keyval` (MPI-4.1 §7.7.2): a key for `Set_attr`.
+   * `copy_fn` gives the value for a `Dup` (undefined: not copied; `true`:
+   * the same value), `delete_fn` runs when the value goes.
+   *
+   * @example
+   * ```ts
+   * const key = MPI.Comm.Create_keyval(true);
+   * comm.Set_attr(key, { created: Date.now() });
+   * comm.Get_attr(key); // { created: ... }
+   * ```
+   */
+  static Create_keyval(copy_fn?: AttributeCopy<Comm> | true | null, delete_fn?: AttributeDelete<Comm> | null): number {
+    return createKeyval(copy_fn as AttributeCopy<never> | true | undefined | null,
+      delete_fn as AttributeDelete<never> | undefined | null);
+  }
+
+  /** `MPI_Comm_free_keyval` (MPI-4.1 §7.7.2): returns `MPI.KEYVAL_INVALID`. */
+  static Free_keyval(keyval: number): number {
+    return freeKeyval(keyval);
+  }
+
+  /** `MPI_Comm_set_attr` (MPI-4.1 §7.7.2). Predefined keys cannot be set (`ERR_KEYVAL`). */
+  Set_attr(keyval: number, attrval: unknown): void {
+    this.endpoint('Comm.Set_attr');
+    setAttr(this, keyval, attrval);
+  }
+
+  /**
+   * `MPI_Comm_get_attr` (MPI-4.1 §7.7.2): the value, or undefined when it is
+   * not set (mpi4py's None). Predefined keys: `MPI.TAG_UB`, `MPI.HOST`,
+   * `MPI.IO`, `MPI.WTIME_IS_GLOBAL`, `MPI.UNIVERSE_SIZE`, `MPI.APPNUM`,
+   * `MPI.LASTUSEDCODE`.
+   */
+  Get_attr(keyval: number): unknown {
+    this.endpoint('Comm.Get_attr');
+    if (isUserKeyval(keyval)) return getAttr(this, keyval);
+    const library = (name: string): number | undefined => transport().worldAttribute?.(name);
+    switch (keyval) {
+      case TAG_UB: return TAG_UB;
+      case HOST: return library('HOST') ?? PROC_NULL;
+      case IO: return library('IO') ?? ANY_SOURCE;
+      case WTIME_IS_GLOBAL: return Boolean(library('WTIME_IS_GLOBAL') ?? (transport().name === 'shm' ? 1 : 0));
+      case UNIVERSE_SIZE: return library('UNIVERSE_SIZE') ?? (transport().name === 'shm' ? transport().worldSize : undefined);
+      case APPNUM: return library('APPNUM') ?? (transport().name === 'shm' ? 0 : undefined);
+      case LASTUSEDCODE: return lastUsedErrorCode();
+      default: throw errors.keyval('Comm.Get_attr', `invalid keyval ${String(keyval)}`);
+    }
+  }
+
+  /** `MPI_Comm_delete_attr` (MPI-4.1 §7.7.2): runs the delete callback. */
+  Delete_attr(keyval: number): void {
+    this.endpoint('Comm.Delete_attr');
+    deleteAttr(this, keyval);
+  }
+
   /** True until `Free` is called. */
   get isLive(): boolean {
     return this.endpointOrNull !== null;
@@ -157,6 +340,7 @@ export class Comm<E extends PointToPoint = PointToPoint> {
   Free(): void {
     const endpoint = this.endpoint('Comm.Free');
     if (this.predefined) throw errors.predefinedComm('Comm.Free', this.name);
+    deleteAttributes(this);
     endpoint.free();
     this.endpointOrNull = null;
   }
@@ -197,12 +381,12 @@ export class Comm<E extends PointToPoint = PointToPoint> {
    * ```
    */
   send(obj: unknown, dest: number, tag = 0): Promise<void> {
-    return rejecting(() => completion(this.startSend(obj, dest, tag, false, 'Comm.send'), undefined, 'Comm.send'));
+    return this.rejecting(() => completion(this.startSend(obj, dest, tag, false, 'Comm.send'), undefined, 'Comm.send'));
   }
 
   /** `MPI_Ssend` of a value (MPI-4.1 §3.4): resolves only once a receive has matched it. */
   ssend(obj: unknown, dest: number, tag = 0): Promise<void> {
-    return rejecting(() => completion(this.startSend(obj, dest, tag, true, 'Comm.ssend'), undefined, 'Comm.ssend'));
+    return this.rejecting(() => completion(this.startSend(obj, dest, tag, true, 'Comm.ssend'), undefined, 'Comm.ssend'));
   }
 
   /**
@@ -217,7 +401,7 @@ export class Comm<E extends PointToPoint = PointToPoint> {
    * ```
    */
   recv<T = unknown>(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Promise<T> {
-    return rejecting(() => this.irecvWith<T>(source, tag, 'Comm.recv').wait(status));
+    return this.rejecting(() => this.irecvWith<T>(source, tag, 'Comm.recv').wait(status));
   }
 
   /**
@@ -329,12 +513,12 @@ export class Comm<E extends PointToPoint = PointToPoint> {
    * ```
    */
   Send(buf: BufferSpec | null, dest: number, tag = 0): Promise<void> {
-    return rejecting(() => completion(this.startBufferSend(buf, dest, tag, false, 'Comm.Send'), undefined, 'Comm.Send'));
+    return this.rejecting(() => completion(this.startBufferSend(buf, dest, tag, false, 'Comm.Send'), undefined, 'Comm.Send'));
   }
 
   /** `MPI_Ssend` of a buffer (MPI-4.1 §3.4): completes only once matched. */
   Ssend(buf: BufferSpec | null, dest: number, tag = 0): Promise<void> {
-    return rejecting(() => completion(this.startBufferSend(buf, dest, tag, true, 'Comm.Ssend'), undefined, 'Comm.Ssend'));
+    return this.rejecting(() => completion(this.startBufferSend(buf, dest, tag, true, 'Comm.Ssend'), undefined, 'Comm.Ssend'));
   }
 
   /**
@@ -350,7 +534,7 @@ export class Comm<E extends PointToPoint = PointToPoint> {
    * ```
    */
   Recv(buf: BufferSpec | null, source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Promise<void> {
-    return rejecting(() => {
+    return this.rejecting(() => {
       const op = this.startBufferRecv(buf, source, tag, 'Comm.Recv');
       if (op === donePending) {
         nullStatus(status);
@@ -418,7 +602,7 @@ export class Comm<E extends PointToPoint = PointToPoint> {
    * ```
    */
   Bsend(buf: BufferSpec | null, dest: number, tag = 0): Promise<void> {
-    return rejecting(() => completion(this.startBuffered(buf, dest, tag, 'Comm.Bsend'), undefined, 'Comm.Bsend'));
+    return this.rejecting(() => completion(this.startBuffered(buf, dest, tag, 'Comm.Bsend'), undefined, 'Comm.Bsend'));
   }
 
   /** `MPI_Ibsend` (MPI-4.1 §3.7.2): a buffered send as a request, complete once copied. */
@@ -428,7 +612,7 @@ export class Comm<E extends PointToPoint = PointToPoint> {
 
   /** `MPI_Bsend` of a value (MPI-4.1 §3.4): its encoding goes through the attached buffer. */
   bsend(obj: unknown, dest: number, tag = 0): Promise<void> {
-    return rejecting(() => completion(this.startBufferedObject(obj, dest, tag, 'Comm.bsend'), undefined, 'Comm.bsend'));
+    return this.rejecting(() => completion(this.startBufferedObject(obj, dest, tag, 'Comm.bsend'), undefined, 'Comm.bsend'));
   }
 
   /** `MPI_Ibsend` of a value (MPI-4.1 §3.7.2). */
@@ -441,7 +625,7 @@ export class Comm<E extends PointToPoint = PointToPoint> {
    * as a standard send (which a correct ready-mode program cannot tell apart).
    */
   Rsend(buf: BufferSpec | null, dest: number, tag = 0): Promise<void> {
-    return rejecting(() => completion(this.startBufferSend(buf, dest, tag, false, 'Comm.Rsend'), undefined, 'Comm.Rsend'));
+    return this.rejecting(() => completion(this.startBufferSend(buf, dest, tag, false, 'Comm.Rsend'), undefined, 'Comm.Rsend'));
   }
 
   /** `MPI_Irsend` (MPI-4.1 §3.7.2): ready mode as a request. */
