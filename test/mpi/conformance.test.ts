@@ -46,6 +46,15 @@ for (const tcp of [false, true]) {
   });
 }
 
+describe('ERRORS_ARE_FATAL under mpiexec (test/programs/errors_fatal.ts)', () => {
+  it('ends the job with a report naming the handler, the rank and the call', async () => {
+    const result = await mpiexec(3, false, ['bin/mpi4ts.js', 'test/programs/errors_fatal.ts']);
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, /MPI_ERRORS_ARE_FATAL on MPI_COMM_WORLD: rank 1: Comm\.Send: invalid dest 8/);
+    assert.doesNotMatch(result.stdout, /not reached/);
+  });
+});
+
 describe('native transport', () => {
   it('test/native/detect.ts: launcher detection, and the error for a missing addon', async () => {
     const result = await run(process.execPath, ['--import', 'tsx', 'test/native/detect.ts']);
