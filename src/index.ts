@@ -17,7 +17,7 @@ export { Intracomm } from './api/intracomm.js';
 export { Intercomm } from './api/intercomm.js';
 export { Cartcomm } from './api/topology.js';
 export { Group } from './api/group.js';
-export { Grequest, Prequest, Request } from './api/request.js';
+export { Grequest, PartitionedRequest, Prequest, Request } from './api/request.js';
 export { Message } from './api/message.js';
 export { Info } from './api/info.js';
 export { Errhandler } from './api/errhandler.js';

@@ -20,7 +20,12 @@
  * `Dup_with_info`), §7.7 (attribute caching, `attributes.ts`), §9.3 (error
  * handlers, `errhandler.ts`).
  *
- * Unfinished: partitioned communication (§4: `Psend_init`, `Precv_init`).
+ * Partitioned communication (§4: `Psend_init`, `Precv_init`) sends the whole
+ * buffer once every partition is ready (see `PartitionedRequest`).
+ *
+ * Unfinished: buffered sends of one job share one attached buffer (no
+ * communicator-level buffers); an error handler applies to the calls that
+ * return Promises (a synchronous throw of an I-call is not handled).
  *
  * @module
  */
@@ -40,7 +45,7 @@ import { bufferedSend } from './bsend.js';
 import { Group } from './group.js';
 import type { Intercomm } from './intercomm.js';
 import { MESSAGE_NO_PROC, type Message, matchedMessage } from './message.js';
-import { Prequest, Request } from './request.js';
+import { PartitionedRequest, Prequest, Request } from './request.js';
 import type { Status } from './status.js';
 import type { Envelope, Operation, PointToPoint } from '../transport/transport.js';
 
@@ -781,6 +786,57 @@ export class Comm<E extends PointToPoint = PointToPoint> {
       const op = this.startBufferRecv(buf, source, tag, call);
       return op === donePending ? undefined : op;
     }, call);
+  }
+
+  // ------------------------------------------------------------ partitioned
+
+  /**
+   * `MPI_Psend_init` (MPI-4.1 §4.2): a partitioned send of `buf` in
+   * `partitions` equal parts; after `Start`, `Pready` each part; the message
+   * goes once all are ready.
+   *
+   * @example
+   * ```ts
+   * const send = comm.Psend_init(buf, 2, 1, 0);
+   * send.Start(); send.Pready(0); send.Pready(1);
+   * await send.Wait();
+   * ```
+   */
+  Psend_init(buf: BufferSpec | null, partitions: number, dest: number, tag = 0): PartitionedRequest {
+    const call = 'Comm.Psend_init';
+    this.endpoint(call);
+    this.checkDest(dest, call);
+    Comm.checkTag(tag, call, false);
+    Comm.checkPartitions(partitions, call);
+    return new PartitionedRequest(partitions, 'send', () => {
+      const op = this.startBufferSend(buf, dest, tag, false, call);
+      return op === donePending ? undefined : op;
+    }, call);
+  }
+
+  /**
+   * `MPI_Precv_init` (MPI-4.1 §4.2): a partitioned receive into `buf` in
+   * `partitions` parts; `Parrived(p)` says whether part `p` is there.
+   * `source` and `tag` are not wildcards (MPI-4.1 §4.2).
+   */
+  Precv_init(buf: BufferSpec | null, partitions: number, source: number, tag = 0): PartitionedRequest {
+    const call = 'Comm.Precv_init';
+    this.endpoint(call);
+    if (source === ANY_SOURCE) throw errors.rank(call, source, this.endpoint(call).remoteSize, 'rank');
+    this.checkSource(source, call);
+    Comm.checkTag(tag, call, false);
+    Comm.checkPartitions(partitions, call);
+    if (source !== PROC_NULL && (buf === undefined || buf === null)) throw errors.buffer(call, 'a receive buffer is required');
+    return new PartitionedRequest(partitions, 'recv', () => {
+      const op = this.startBufferRecv(buf, source, tag, call);
+      return op === donePending ? undefined : op;
+    }, call);
+  }
+
+  private static checkPartitions(partitions: unknown, call: string): void {
+    if (!Number.isInteger(partitions) || (partitions as number) < 1) {
+      throw errors.count(call, `invalid partitions ${String(partitions)}: must be an integer of at least 1`);
+    }
   }
 
   private persistentSend(buf: BufferSpec | null, dest: number, tag: number, call: string,

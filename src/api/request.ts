@@ -25,7 +25,11 @@
  * Generalized requests (§13.2: `Grequest`) complete when the program calls
  * `Complete`.
  *
- * Unfinished: `Startall` starts the requests one after another (no batching).
+ * Partitioned requests (§4: `PartitionedRequest`, made by `Comm.Psend_init`
+ * and `Comm.Precv_init`) send the whole buffer once every partition is ready.
+ *
+ * Unfinished: `Startall` starts the requests one after another (no batching);
+ * partitions travel together, not one by one.
  *
  * @module
  */
@@ -33,7 +37,7 @@
 import { ANY_SOURCE, ANY_TAG, PROC_NULL, UNDEFINED } from '../constants.js';
 import { errors, rejecting } from '../errors.js';
 import { Status } from './status.js';
-import type { Operation } from '../transport/transport.js';
+import type { Envelope, Operation } from '../transport/transport.js';
 
 /** Turns the completed transport operation into the request's value. */
 export type Finisher<T> = (op: Operation) => T;
@@ -427,6 +431,146 @@ export class Prequest<T = void> extends Request<T> {
     this.freed = true;
   }
 }
+
+/**
+ * A send that starts once every partition is ready (MPI-4.1 §4.2): until the
+ * last `Pready`, the operation is pending and nothing has been sent.
+ */
+class PartitionedSend implements Operation {
+  private readonly ready: boolean[];
+  private remaining: number;
+  private inner: Operation | undefined;
+  private started: (() => void) | undefined;
+  private readonly whenStarted = new Promise<void>((resolve) => {
+    this.started = resolve;
+  });
+
+  constructor(partitions: number, private readonly send: () => Operation) {
+    this.ready = new Array<boolean>(partitions).fill(false);
+    this.remaining = partitions;
+    if (partitions === 0) this.start();
+  }
+
+  /** Marks `partition` ready; false when it was already. */
+  markReady(partition: number): boolean {
+    if (this.ready[partition]) return false;
+    this.ready[partition] = true;
+    if (--this.remaining === 0) this.start();
+    return true;
+  }
+
+  private start(): void {
+    this.inner = this.send();
+    this.started?.();
+  }
+
+  get envelope(): Envelope | undefined {
+    return this.inner?.envelope;
+  }
+
+  readonly data: undefined = undefined;
+
+  get error(): Error | undefined {
+    return this.inner?.error;
+  }
+
+  test(): boolean {
+    return this.inner !== undefined && this.inner.test();
+  }
+
+  async wait(): Promise<void> {
+    await this.whenStarted;
+    await this.inner!.wait();
+  }
+
+  describe(): string {
+    return this.inner === undefined ? `partitioned send waiting for ${this.remaining} partitions to be ready (Pready)`
+      : this.inner.describe();
+  }
+}
+
+/**
+ * A partitioned request (MPI-4.1 §4), made by `Comm.Psend_init` and
+ * `Comm.Precv_init`: a persistent request whose send side the program fills
+ * partition by partition (`Pready`, `Pready_range`, `Pready_list`) and whose
+ * receive side tells which partitions have arrived (`Parrived`). mpi4ts
+ * sends the whole buffer as one message once every partition is ready, which
+ * MPI allows (§4.2: partitions may be delivered together); so `Parrived` is
+ * true for all partitions at once.
+ *
+ * @example
+ * ```ts
+ * const req = comm.Psend_init(buf, 4, 1);
+ * req.Start();
+ * for (let p = 0; p < 4; p++) req.Pready(p);
+ * await req.Wait();
+ * ```
+ */
+export class PartitionedRequest extends Prequest<void> {
+  private sending: PartitionedSend | undefined;
+
+  /**
+   * @param partitions - number of partitions
+   * @param side - 'send': `start` sends the whole buffer; 'recv': `start` posts its receive
+   */
+  constructor(private readonly partitions: number, private readonly side: 'send' | 'recv',
+    start: () => Operation | undefined, call: string) {
+    super(() => {
+      if (side === 'recv') return start();
+      this.sending = new PartitionedSend(partitions, () => start() ?? completeOperation);
+      return this.sending;
+    }, call);
+  }
+
+  private partition(partition: unknown, call: string): number {
+    if (!Number.isInteger(partition) || (partition as number) < 0 || (partition as number) >= this.partitions) {
+      throw errors.arg(call, `invalid partition ${String(partition)}: must be an integer in [0, ${this.partitions})`);
+    }
+    return partition as number;
+  }
+
+  /** `MPI_Pready` (MPI-4.1 §4.2): `partition` of the send buffer is ready to go. */
+  Pready(partition: number): void {
+    const call = 'Prequest.Pready';
+    if (this.side !== 'send') throw errors.request(call, 'Pready is for partitioned sends (Comm.Psend_init)');
+    if (!this.active || this.sending === undefined) throw errors.request(call, 'the partitioned send is not started');
+    if (!this.sending.markReady(this.partition(partition, call))) {
+      throw errors.request(call, `partition ${partition} is ready already`);
+    }
+  }
+
+  /** `MPI_Pready_range` (MPI-4.1 §4.2): partitions `low` to `high`, both included. */
+  Pready_range(low: number, high: number): void {
+    this.partition(low, 'Prequest.Pready_range');
+    this.partition(high, 'Prequest.Pready_range');
+    for (let p = low; p <= high; p++) this.Pready(p);
+  }
+
+  /** `MPI_Pready_list` (MPI-4.1 §4.2). */
+  Pready_list(partitions: readonly number[]): void {
+    if (!Array.isArray(partitions)) throw errors.arg('Prequest.Pready_list', 'expected an array of partitions');
+    for (const p of partitions) this.Pready(p);
+  }
+
+  /** `MPI_Parrived` (MPI-4.1 §4.2): whether `partition` of the receive buffer has arrived. Never waits. */
+  Parrived(partition: number): boolean {
+    const call = 'Prequest.Parrived';
+    if (this.side !== 'recv') throw errors.request(call, 'Parrived is for partitioned receives (Comm.Precv_init)');
+    this.partition(partition, call);
+    if (!this.active) return true;
+    return this.op === undefined || this.op.test();
+  }
+}
+
+/** A send that needs no message (to `MPI.PROC_NULL`): complete at once. */
+const completeOperation: Operation = {
+  test: () => true,
+  wait: () => Promise.resolve(),
+  envelope: { source: PROC_NULL, tag: ANY_TAG, byteLength: 0 },
+  data: undefined,
+  error: undefined,
+  describe: () => 'operation on MPI.PROC_NULL',
+};
 
 /** What a generalized request's query function fills: the status the waits report (MPI-4.1 §13.2). */
 export type GrequestQuery = (status: Status, ...args: unknown[]) => void;

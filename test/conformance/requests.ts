@@ -2,7 +2,8 @@
  * Conformance chapter: the rest of point-to-point (MPI-4.1 chapter 3) and
  * requests: matched probes and `Message` (§3.8.2-3.8.3), buffered and ready
  * sends with the attached buffer (§3.4, §3.6), `Isendrecv` and
- * `Isendrecv_replace` (§3.10), persistent requests (§3.9), `Cancel`
+ * `Isendrecv_replace` (§3.10), persistent requests (§3.9), partitioned
+ * communication (§4), `Cancel`
  * (§3.8.4), `Get_status`, `Request.Free`, `Status` setters (§13.3) and
  * generalized requests (§13.2). An SPMD program for 2 or more ranks on any
  * transport; see cases.ts.
@@ -214,6 +215,45 @@ const cases: Case[] = [
       receive.Free();
       check.throwsMPI(() => comm.Send_init(out, comm.size, 0), MPI.ERR_RANK, /Comm\.Send_init/);
       check.throwsMPI(() => comm.Recv_init(into, 0, -5), MPI.ERR_TAG, /Comm\.Recv_init/);
+    },
+  },
+  {
+    name: 'partitioned: Psend_init/Precv_init, Pready, Pready_range, Pready_list, Parrived, twice',
+    run: async (comm) => {
+      const { rank, right, left } = ring(comm);
+      const out = new Int32Array(8);
+      const into = new Int32Array(8);
+      const send = comm.Psend_init(out, 4, right, 40);
+      const receive = comm.Precv_init(into, 2, left, 40);
+      for (let round = 0; round < 2; round++) {
+        receive.Start();
+        send.Start();
+        check.equal(receive.Parrived(0), false);
+        out.set([rank, round, 0, 0, 0, 0, 0, 0]);
+        send.Pready(0);
+        check.throwsMPI(() => send.Pready(0), MPI.ERR_REQUEST, /Prequest\.Pready: partition 0 is ready already/);
+        // Nothing goes before every partition is ready: the left rank readies its last ones only after the barrier.
+        check.equal(receive.Parrived(1), false);
+        await comm.Barrier();
+        if (round === 0) send.Pready_range(1, 3);
+        else send.Pready_list([3, 1, 2]);
+        await MPI.Request.Waitall([send, receive]);
+        check.equal(receive.Parrived(0), true);
+        check.equal(receive.Parrived(1), true);
+        check.deepEqual(Array.from(into.subarray(0, 2)), [left, round]);
+      }
+      check.throwsMPI(() => send.Pready(9), MPI.ERR_REQUEST, /not started/);
+      send.Start();
+      check.throwsMPI(() => send.Pready(9), MPI.ERR_ARG, /Prequest\.Pready: invalid partition 9/);
+      check.throwsMPI(() => receive.Pready(0), MPI.ERR_REQUEST, /Comm\.Psend_init/);
+      send.Pready_range(0, 3);
+      const one = new Int32Array(8);
+      await comm.Recv(one, left, 40);
+      await send.Wait();
+      send.Free();
+      receive.Free();
+      check.throwsMPI(() => comm.Precv_init(into, 2, MPI.ANY_SOURCE, 0), MPI.ERR_RANK, /Comm\.Precv_init/);
+      check.throwsMPI(() => comm.Psend_init(out, 0, right, 0), MPI.ERR_COUNT, /Comm\.Psend_init: invalid partitions 0/);
     },
   },
   {
