@@ -145,6 +145,16 @@ export class MPIError extends Error {
   Get_error_string(): string {
     return errorString(this.error_class);
   }
+
+  /** mpi4py's `error_code` property: the same as {@link Get_error_code}. */
+  get error_code(): ErrorClassCode {
+    return this.error_class;
+  }
+
+  /** mpi4py's `error_string` property: the same as {@link Get_error_string}. */
+  get error_string(): string {
+    return this.Get_error_string();
+  }
 }
 
 /** `MPI_Error_string`: the description of an error class or code (MPI-4.1 §9.4), user-defined ones included. */

@@ -32,8 +32,12 @@
  * Messages over 2^31-1 bytes go as one MPI message (the binding uses a
  * derived datatype, or MPI-4's large-count calls where the library has them).
  *
- * Unfinished: buffered and ready modes, persistent requests, cancel,
- * Comm_connect / accept.
+ * Cancel (§3.8.4): a receive into a buffer is cancelled through MPI_Cancel
+ * (native/surface.c); an object receive that has not matched is withdrawn
+ * from the probing queue. Buffered, ready, persistent and partitioned modes
+ * are built in the API layer over these sends and receives.
+ *
+ * Unfinished: Comm_connect / accept.
  *
  * @module
  */

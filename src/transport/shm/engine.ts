@@ -3,7 +3,7 @@
  * protocols, and waiting that spins briefly and then parks.
  *
  * MPI-4.1 §3.4 (communication modes: standard, synchronous), §3.5 (semantics:
- * order, progress), §3.7 (nonblocking operations), §3.8 (probe).
+ * order, progress), §3.7 (nonblocking operations), §3.8 (probe, cancel).
  *
  * Matching is by context, source and tag, with wildcards, in arrival order:
  * every ordered pair of ranks has one FIFO ring, so messages between two ranks
@@ -22,7 +22,10 @@
  * a completed send is delivered even if its sender's script ends (as
  * `MPI_Finalize` would wait for it).
  *
- * Unfinished: `MPI_Cancel`.
+ * `MPI_Cancel` (§3.8.4) of a receive that no message has matched takes it
+ * off the posted list (`withdraw`); a send is never cancelled (it completes).
+ *
+ * Unfinished: nothing known.
  *
  * @module
  */
