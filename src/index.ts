@@ -20,6 +20,7 @@ export { Group } from './api/group.js';
 export { Grequest, PartitionedRequest, Prequest, Request } from './api/request.js';
 export { Message } from './api/message.js';
 export { Info } from './api/info.js';
+export { Session } from './api/session.js';
 export { Errhandler } from './api/errhandler.js';
 export { Status } from './api/status.js';
 export { Datatype, type TypedArray } from './datatype.js';

@@ -29,6 +29,7 @@ import { MESSAGE_NO_PROC, MESSAGE_NULL, Message } from './api/message.js';
 import { APPNUM, HOST, IO, KEYVAL_INVALID, LASTUSEDCODE, UNIVERSE_SIZE, WTIME_IS_GLOBAL } from './api/attributes.js';
 import { ERRHANDLER_NULL, ERRORS_ABORT, ERRORS_ARE_FATAL, ERRORS_RETURN, Errhandler } from './api/errhandler.js';
 import { INFO_NULL, Info, MAX_INFO_KEY, MAX_INFO_VAL, environmentInfo } from './api/info.js';
+import { Session } from './api/session.js';
 import { Status } from './api/status.js';
 
 let world: Intracomm | undefined;
@@ -238,6 +239,7 @@ export const MPI = {
   /** `MPI_Remove_error_string` (MPI-4.1 §9.6). */
   Remove_error_string: removeErrorString,
   Info,
+  Session,
   /** No info (MPI-4.1 §10). */
   INFO_NULL,
   /** How this process was started (MPI-4.1 §11.2.2): `command`, `argv`, `maxprocs`, `thread_level`, `host`. */

@@ -3,7 +3,8 @@
  * 11.2): initialization and thread queries, memory and addresses, `Info`,
  * communicator info, error handlers (return and user handlers; the fatal ones
  * end the job and are tested by test/programs/errors_fatal.ts), user error
- * classes, codes and strings, and attribute caching with its callbacks. An
+ * classes, codes and strings, attribute caching with its callbacks, and
+ * MPI-4 sessions (§11.3). An
  * SPMD program for 1 or more ranks on any transport; see cases.ts.
  *
  * @module
@@ -211,6 +212,29 @@ const cases: Case[] = [
       check.equal(typeof world.Get_attr(MPI.HOST), 'number');
       check.equal(typeof world.Get_attr(MPI.IO), 'number');
       check.throwsMPI(() => world.Get_attr(MPI.KEYVAL_INVALID), MPI.ERR_KEYVAL, /Comm\.Get_attr/);
+    },
+  },
+  {
+    name: 'sessions: psets mpi://WORLD and mpi://SELF, their groups and info',
+    run: async (comm) => {
+      const session = MPI.Session.Init(MPI.Info.Create({ hint: 'x' }));
+      check.equal(session.Get_num_psets(), 2);
+      check.equal(session.Get_nth_pset(0), 'mpi://WORLD');
+      check.equal(session.Get_nth_pset(1), 'mpi://SELF');
+      const world = session.Create_group('mpi://WORLD');
+      check.equal(world.Get_size(), MPI.COMM_WORLD.size);
+      check.equal(world.Get_rank(), MPI.COMM_WORLD.rank);
+      check.equal(world.Compare(MPI.COMM_WORLD.Get_group()), MPI.IDENT);
+      const self = session.Create_group('mpi://SELF');
+      check.equal(self.Get_size(), 1);
+      check.equal(self.Get_rank(), 0);
+      check.equal(session.Get_pset_info('mpi://WORLD').Get('mpi_size'), String(comm.size));
+      check.equal(session.Get_info().Get('hint'), 'x');
+      check.equal(session.Get_errhandler(), MPI.ERRORS_RETURN);
+      check.throwsMPI(() => session.Create_group('mpi://nowhere'), MPI.ERR_ARG, /Session\.Create_group: unknown process set/);
+      check.throwsMPI(() => session.Get_nth_pset(2), MPI.ERR_ARG, /Session\.Get_nth_pset/);
+      session.Finalize();
+      check.throwsMPI(() => session.Get_num_psets(), MPI.ERR_ARG, /finalized/);
     },
   },
   {
