@@ -1603,6 +1603,7 @@ static const err_entry g_errs[] = {
 };
 
 #include "topo.c"
+#include "surface.c"
 
 static napi_value init(napi_env env, napi_value exports) {
   if (g_env != NULL) {
@@ -1657,6 +1658,7 @@ static napi_value init(napi_env env, napi_value exports) {
     FN("wtick", js_wtick), FN("abort", js_abort), FN("abortAtExit", js_abort_at_exit), FN("finalize", js_finalize),
     FN("topoCart", js_topo_cart), FN("topoDistGraph", js_topo_dist_graph),
     FN("ineighborAlltoallv", js_ineighbor_alltoallv),
+    FN("cancel", js_cancel), FN("worldAttribute", js_world_attribute), FN("isThreadMain", js_is_thread_main),
 #undef FN
   };
   CHECK(env, napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns));

@@ -6,8 +6,12 @@
  * classes below and a message that names the rank and the call, so that a
  * report from a 64-rank job points at the line that went wrong.
  *
- * Unfinished: user-defined error classes (`MPI_Add_error_class`) and error
- * handlers other than "errors are exceptions" (mpi4py's default too).
+ * User-defined error classes, codes and strings (§9.6: `MPI_Add_error_class`,
+ * `_code`, `_string`, MPI-4.1's `MPI_Remove_error_*`) are kept here; error
+ * handlers are `api/errhandler.ts`'s.
+ *
+ * Unfinished: an `MPIError` carries a predefined class only (user classes
+ * reach programs through `Comm.Call_errhandler`).
  *
  * @module
  */
@@ -37,6 +41,11 @@ export const ErrorClass = {
   ERR_INTERN: 17,
   ERR_IN_STATUS: 18,
   ERR_PENDING: 19,
+  ERR_INFO_KEY: 31,
+  ERR_INFO_NOKEY: 32,
+  ERR_INFO_VALUE: 33,
+  ERR_INFO: 34,
+  ERR_KEYVAL: 36,
   ERR_NO_MEM: 39,
   ERR_SPAWN: 50,
   ERR_UNSUPPORTED_OPERATION: 52,
@@ -72,6 +81,11 @@ const classDescriptions: Record<number, string> = {
   [ErrorClass.ERR_INTERN]: 'internal error',
   [ErrorClass.ERR_IN_STATUS]: 'error code is in status',
   [ErrorClass.ERR_PENDING]: 'pending request',
+  [ErrorClass.ERR_INFO_KEY]: 'invalid info key',
+  [ErrorClass.ERR_INFO_NOKEY]: 'info key not set',
+  [ErrorClass.ERR_INFO_VALUE]: 'invalid info value',
+  [ErrorClass.ERR_INFO]: 'invalid info object',
+  [ErrorClass.ERR_KEYVAL]: 'invalid key value',
   [ErrorClass.ERR_NO_MEM]: 'out of memory',
   [ErrorClass.ERR_SPAWN]: 'could not spawn processes',
   [ErrorClass.ERR_UNSUPPORTED_OPERATION]: 'operation not supported',
@@ -131,11 +145,92 @@ export class MPIError extends Error {
   Get_error_string(): string {
     return errorString(this.error_class);
   }
+
+  /** mpi4py's `error_code` property: the same as {@link Get_error_code}. */
+  get error_code(): ErrorClassCode {
+    return this.error_class;
+  }
+
+  /** mpi4py's `error_string` property: the same as {@link Get_error_string}. */
+  get error_string(): string {
+    return this.Get_error_string();
+  }
 }
 
-/** `MPI_Error_string`: the description of an error class (MPI-4.1 §9.4). */
+/** `MPI_Error_string`: the description of an error class or code (MPI-4.1 §9.4), user-defined ones included. */
 export function errorString(errorClass: number): string {
-  return classDescriptions[errorClass] ?? `unknown error class ${errorClass}`;
+  return userStrings.get(errorClass) ?? classDescriptions[errorClass] ?? `unknown error class ${errorClass}`;
+}
+
+/** User error classes (MPI-4.1 §9.6): each code of one, by its class (a class is a code of itself). */
+const userClassOf = new Map<number, number>();
+const userStrings = new Map<number, string>();
+let lastUsedCode: number = ErrorClass.ERR_LASTCODE;
+
+/** `MPI_LASTUSEDCODE` (MPI-4.1 §9.6): the largest error code or class in use. */
+export function lastUsedErrorCode(): number {
+  return lastUsedCode;
+}
+
+/** `MPI_Get_error_class` (MPI-4.1 §9.4): the class of an error code (a predefined code is its own class). */
+export function errorClassOf(code: number): number {
+  if (!Number.isInteger(code) || code < 0) throw errors.arg('MPI.Get_error_class', `invalid error code ${String(code)}`);
+  const user = userClassOf.get(code);
+  if (user !== undefined) return user;
+  if (code > ErrorClass.ERR_LASTCODE) throw errors.arg('MPI.Get_error_class', `invalid error code ${code}`);
+  return code;
+}
+
+/** `MPI_Add_error_class` (MPI-4.1 §9.6): a new error class above `MPI.ERR_LASTCODE`. */
+export function addErrorClass(): number {
+  const code = ++lastUsedCode;
+  userClassOf.set(code, code);
+  return code;
+}
+
+/** `MPI_Add_error_code` (MPI-4.1 §9.6): a new error code in `errorClass`. */
+export function addErrorCode(errorClass: number): number {
+  const isClass = (Number.isInteger(errorClass) && errorClass >= 0 && errorClass <= ErrorClass.ERR_LASTCODE) ||
+    userClassOf.get(errorClass) === errorClass;
+  if (!isClass) throw errors.arg('MPI.Add_error_code', `invalid error class ${String(errorClass)}`);
+  const code = ++lastUsedCode;
+  userClassOf.set(code, errorClass);
+  return code;
+}
+
+/** `MPI_Add_error_string` (MPI-4.1 §9.6): the string of a user error class or code. */
+export function addErrorString(code: number, text: string): void {
+  if (!userClassOf.has(code)) {
+    throw errors.arg('MPI.Add_error_string', `invalid error code ${String(code)}: only user classes and codes take strings`);
+  }
+  userStrings.set(code, String(text));
+}
+
+/** `MPI_Remove_error_class` (MPI-4.1 §9.6): `ERR_ARG` while codes of it remain. */
+export function removeErrorClass(errorClass: number): void {
+  if (userClassOf.get(errorClass) !== errorClass) {
+    throw errors.arg('MPI.Remove_error_class', `invalid user error class ${String(errorClass)}`);
+  }
+  for (const [code, cls] of userClassOf) {
+    if (cls === errorClass && code !== errorClass) {
+      throw errors.arg('MPI.Remove_error_class', `error class ${errorClass} still has code ${code}: remove it first`);
+    }
+  }
+  userClassOf.delete(errorClass);
+  userStrings.delete(errorClass);
+}
+
+/** `MPI_Remove_error_code` (MPI-4.1 §9.6). */
+export function removeErrorCode(code: number): void {
+  const cls = userClassOf.get(code);
+  if (cls === undefined || cls === code) throw errors.arg('MPI.Remove_error_code', `invalid user error code ${String(code)}`);
+  userClassOf.delete(code);
+  userStrings.delete(code);
+}
+
+/** `MPI_Remove_error_string` (MPI-4.1 §9.6). */
+export function removeErrorString(code: number): void {
+  if (!userStrings.delete(code)) throw errors.arg('MPI.Remove_error_string', `no string was added for error code ${String(code)}`);
 }
 
 /**
@@ -179,6 +274,14 @@ export const errors = {
   spawn: (call: string, detail: string) => new MPIError(ErrorClass.ERR_SPAWN, call, detail),
   unsupported: (call: string, detail: string) => new MPIError(ErrorClass.ERR_UNSUPPORTED_OPERATION, call, detail),
   comm: (call: string, detail: string) => new MPIError(ErrorClass.ERR_COMM, call, detail),
+  info: (call: string, detail: string) => new MPIError(ErrorClass.ERR_INFO, call, detail),
+  infoKey: (call: string, detail: string) => new MPIError(ErrorClass.ERR_INFO_KEY, call, detail),
+  infoValue: (call: string, detail: string) => new MPIError(ErrorClass.ERR_INFO_VALUE, call, detail),
+  infoNoKey: (call: string, key: string) => new MPIError(ErrorClass.ERR_INFO_NOKEY, call, `info key ${key} is not set`),
+  keyval: (call: string, detail: string) => new MPIError(ErrorClass.ERR_KEYVAL, call, detail),
+  /** An error that `Comm.Call_errhandler` raises for the program (MPI-4.1 §9.3). */
+  called: (call: string, code: number, text: string) =>
+    new MPIError(ErrorClass.ERR_OTHER, call, `error code ${code} raised by the program: ${text}`),
   freedComm: (call: string, name: string) =>
     new MPIError(ErrorClass.ERR_COMM, call, `communicator ${name} has been freed`),
   /** `MPI_COMM_WORLD` and `MPI_COMM_SELF` cannot be freed: `ERR_COMM`, as MPI libraries and mpi4py say. */

@@ -73,6 +73,13 @@ const programs: Record<string, { ranks: number; check: (result: JobResult) => vo
     ranks: 4,
     check: (r) => assert.deepEqual(succeeded(r), ['{"config":{"steps":10},"gathered":[0,1,4,9],"total":14,"sums":[6,4]}']),
   },
+  'examples/readme/surface.ts': {
+    ranks: 2,
+    check: (r) => assert.deepEqual(succeeded(r), [
+      'rank 0: 3 ints from 1, total 6, "hello from 1", handler saw 6 (ERR_RANK 6), copy has {"owner":"demo"} and purpose=demo',
+      'rank 1: 2 ints from 0, total 0, "hello from 0", handler saw 6 (ERR_RANK 6), copy has {"owner":"demo"} and purpose=demo',
+    ]),
+  },
   'examples/readme/nonblocking.ts': {
     ranks: 3,
     check: (r) => {

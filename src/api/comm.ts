@@ -10,25 +10,60 @@
  * object codec; Capitalized methods move typed-array buffers (see
  * `buffer.ts` for the buffer specs). Every call that can wait returns a Promise.
  *
- * Unfinished: buffered and ready modes (`Bsend`, `Rsend` are not provided),
- * matched probes (`Mprobe`), persistent requests, `Cancel`.
+ * Also §3.4 and §3.6 (buffered mode `Bsend` over `MPI.Attach_buffer`, ready
+ * mode `Rsend`: sent as a standard send, which MPI allows since a correct
+ * program has the receive posted), §3.8.2-3.8.3 (matched probes `Mprobe`,
+ * `Improbe` and `Message`), §3.9 (persistent requests `Send_init` and
+ * friends), §3.10 (`Isendrecv`, `Isendrecv_replace`, MPI-4.0).
+ *
+ * And the communicator's environment: §7.4.4 (`Set_info`, `Get_info`,
+ * `Dup_with_info`), §7.7 (attribute caching, `attributes.ts`), §9.3 (error
+ * handlers, `errhandler.ts`).
+ *
+ * Partitioned communication (§4: `Psend_init`, `Precv_init`) sends the whole
+ * buffer once every partition is ready (see `PartitionedRequest`).
+ *
+ * Unfinished: buffered sends of one job share one attached buffer (no
+ * communicator-level buffers); an error handler applies to the calls that
+ * return Promises (a synchronous throw of an I-call is not handled).
  *
  * @module
  */
 
 import { type BufferSpec, bytesOfSpec, copyBytes, parseWideBuffer, SegmentedBytes } from '../buffer.js';
-import type { TypedArray } from '../datatype.js';
+import type { Datatype, TypedArray } from '../datatype.js';
 import { decode, encodeForSend } from '../codec/index.js';
 import { ANY_SOURCE, ANY_TAG, CONGRUENT, IDENT, PROC_NULL, UNDEFINED } from '../constants.js';
-import { abort } from '../environment.js';
-import { TAG_UB, errors, rejecting } from '../errors.js';
+import { abort, transport } from '../environment.js';
+import { ErrorClass, MPIError, TAG_UB, errorString, errors, lastUsedErrorCode, rejecting } from '../errors.js';
+import {
+  APPNUM, type AttributeCopy, type AttributeDelete, HOST, IO, LASTUSEDCODE, UNIVERSE_SIZE, WTIME_IS_GLOBAL,
+  copyAttributes, createKeyval, deleteAttr, deleteAttributes, freeKeyval, getAttr, isUserKeyval, setAttr,
+} from './attributes.js';
+import { ERRORS_RETURN, Errhandler, type ErrhandlerFunction } from './errhandler.js';
+import { Info } from './info.js';
+import { bufferedSend } from './bsend.js';
 import { Group } from './group.js';
 import type { Intercomm } from './intercomm.js';
-import { Request } from './request.js';
+import { MESSAGE_NO_PROC, type Message, matchedMessage } from './message.js';
+import { PartitionedRequest, Prequest, Request } from './request.js';
 import type { Status } from './status.js';
-import type { Operation, PointToPoint } from '../transport/transport.js';
+import type { Envelope, Operation, PointToPoint } from '../transport/transport.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
+
+/**
+ * A buffer spec of a copy of the message `buf` holds, for the replace forms
+ * of `Sendrecv`: the copy is sent while `buf` receives.
+ */
+function copyOfSpec(buf: BufferSpec, call: string): readonly [TypedArray, number, Datatype] {
+  const { bytes, count, datatype } = parseWideBuffer(buf, call);
+  if (bytes instanceof Uint8Array) return [bytes.slice(), count, datatype];
+  // Past the longest byte view: a copy in memory of its own, sent through a view of wider elements.
+  const copy = new SegmentedBytes(new ArrayBuffer(bytes.byteLength), 0, bytes.byteLength);
+  copyBytes(copy, 0, bytes, 0, bytes.byteLength);
+  return [copy.covering(), count, datatype];
+}
 
 /**
  * Waits for a transport operation of the API call `call`, with no Promise hop
@@ -74,6 +109,8 @@ export class Comm<E extends PointToPoint = PointToPoint> {
   private name: string;
   /** `MPI_COMM_WORLD` or `MPI_COMM_SELF`, whatever `Set_name` calls it later: never freed. */
   private readonly predefined: boolean;
+  private errhandler: Errhandler = ERRORS_RETURN;
+  private hints: Info = Info.Create();
 
   constructor(endpoint: E, name: string) {
     this.endpointOrNull = endpoint;
@@ -189,6 +226,177 @@ export class Comm<E extends PointToPoint = PointToPoint> {
     return !this.is_inter;
   }
 
+  /**
+   * `rejecting` of errors.ts, through this communicator's error handler: a
+   * fatal handler ends the job, a user handler is called, then the Promise
+   * rejects as usual.
+   */
+  private rejecting<T>(start: () => Promise<T>): Promise<T> {
+    const promise = rejecting(start);
+    if (this.errhandler === ERRORS_RETURN) return promise;
+    return promise.catch((error: unknown) => {
+      this.raise(error);
+      throw error;
+    });
+  }
+
+  /** Applies the error handler to `error`, an exception of one of this communicator's calls. */
+  private raise(error: unknown): void {
+    const handler = this.errhandler;
+    const code = error instanceof MPIError ? error.error_class : ErrorClass.ERR_OTHER;
+    if (handler.kind === 'fatal' || handler.kind === 'abort') {
+      abort(code, `${handler.name} on ${this.name}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (handler.kind === 'user') (handler.fn as ErrhandlerFunction<this>)(this, code);
+  }
+
+  // ------------------------------------------------------ error handlers
+
+  /**
+   * `MPI_Comm_create_errhandler` (MPI-4.1 §9.3): a handler that calls `fn`
+   * with the communicator and the error class.
+   *
+   * @example
+   * ```ts
+   * const handler = MPI.Comm.Create_errhandler((comm, code) => console.error(code));
+   * comm.Set_errhandler(handler);
+   * ```
+   */
+  static Create_errhandler(fn: ErrhandlerFunction<Comm>): Errhandler {
+    if (typeof fn !== 'function') throw errors.arg('Comm.Create_errhandler', `expected a function, got ${typeof fn}`);
+    return new Errhandler('user', 'user error handler', fn as ErrhandlerFunction<never>);
+  }
+
+  /** `MPI_Comm_set_errhandler` (MPI-4.1 §9.3). */
+  Set_errhandler(errhandler: Errhandler): void {
+    this.endpoint('Comm.Set_errhandler');
+    if (!(errhandler instanceof Errhandler) || !errhandler.isLive) {
+      throw errors.arg('Comm.Set_errhandler', `invalid error handler ${String(errhandler)}`);
+    }
+    this.errhandler = errhandler;
+  }
+
+  /** `MPI_Comm_get_errhandler` (MPI-4.1 §9.3): `MPI.ERRORS_RETURN` unless set. */
+  Get_errhandler(): Errhandler {
+    this.endpoint('Comm.Get_errhandler');
+    return this.errhandler;
+  }
+
+  /**
+   * `MPI_Comm_call_errhandler` (MPI-4.1 §9.3): invokes the handler with
+   * `errorcode` (a user handler's function, or the end of the job for
+   * `ERRORS_ARE_FATAL`); nothing happens with `ERRORS_RETURN`.
+   */
+  Call_errhandler(errorcode: number): void {
+    this.endpoint('Comm.Call_errhandler');
+    const handler = this.errhandler;
+    if (handler.kind === 'fatal' || handler.kind === 'abort') {
+      abort(errorcode, `${handler.name} on ${this.name}: error code ${errorcode} (${errorString(errorcode)}) ` +
+        'raised by Comm.Call_errhandler');
+    }
+    if (handler.kind === 'user') (handler.fn as ErrhandlerFunction<this>)(this, errorcode);
+  }
+
+  // ------------------------------------------------------------ info
+
+  /** `MPI_Comm_set_info` (MPI-4.1 §7.4.4): the communicator's hints become a copy of `info`. */
+  Set_info(info: Info): void {
+    this.endpoint('Comm.Set_info');
+    if (!(info instanceof Info)) throw errors.info('Comm.Set_info', `expected an MPI.Info, got ${String(info)}`);
+    this.hints = info.isLive ? info.Dup() : Info.Create();
+  }
+
+  /** `MPI_Comm_get_info` (MPI-4.1 §7.4.4): a new info object with the hints in use. */
+  Get_info(): Info {
+    this.endpoint('Comm.Get_info');
+    return this.hints.Dup();
+  }
+
+  /** mpi4py's `info` property: {@link Get_info}, and {@link Set_info} when assigned. */
+  get info(): Info {
+    return this.Get_info();
+  }
+
+  set info(info: Info) {
+    this.Set_info(info);
+  }
+
+  /**
+   * `MPI_Comm_dup_with_info` (MPI-4.1 §7.4.2): `Dup` with `info`'s hints
+   * instead of this communicator's. Collective.
+   */
+  async Dup_with_info(info: Info): Promise<this> {
+    const dup = await (this as unknown as { Dup(): Promise<Comm> }).Dup();
+    dup.Set_info(info);
+    return dup as this;
+  }
+
+  /** What `Dup` passes on (MPI-4.1 §7.4.2): error handler, info, attributes with a copy callback. */
+  protected inherit<C extends Comm<PointToPoint>>(dup: C): C {
+    dup.errhandler = this.errhandler;
+    dup.hints = this.hints.Dup();
+    copyAttributes(this, dup);
+    return dup;
+  }
+
+  // ------------------------------------------------------------ attributes
+
+  /**
+   * `MPI_Comm_create_keyval` (MPI-4.1 §7.7.2): a key for `Set_attr`.
+   * `copy_fn` gives the value for a `Dup` (undefined: not copied; `true`:
+   * the same value), `delete_fn` runs when the value goes.
+   *
+   * @example
+   * ```ts
+   * const key = MPI.Comm.Create_keyval(true);
+   * comm.Set_attr(key, { created: Date.now() });
+   * comm.Get_attr(key); // { created: ... }
+   * ```
+   */
+  static Create_keyval(copy_fn?: AttributeCopy<Comm> | true | null, delete_fn?: AttributeDelete<Comm> | null): number {
+    return createKeyval(copy_fn as AttributeCopy<never> | true | undefined | null,
+      delete_fn as AttributeDelete<never> | undefined | null);
+  }
+
+  /** `MPI_Comm_free_keyval` (MPI-4.1 §7.7.2): returns `MPI.KEYVAL_INVALID`. */
+  static Free_keyval(keyval: number): number {
+    return freeKeyval(keyval);
+  }
+
+  /** `MPI_Comm_set_attr` (MPI-4.1 §7.7.2). Predefined keys cannot be set (`ERR_KEYVAL`). */
+  Set_attr(keyval: number, attrval: unknown): void {
+    this.endpoint('Comm.Set_attr');
+    setAttr(this, keyval, attrval);
+  }
+
+  /**
+   * `MPI_Comm_get_attr` (MPI-4.1 §7.7.2): the value, or undefined when it is
+   * not set (mpi4py's None). Predefined keys: `MPI.TAG_UB`, `MPI.HOST`,
+   * `MPI.IO`, `MPI.WTIME_IS_GLOBAL`, `MPI.UNIVERSE_SIZE`, `MPI.APPNUM`,
+   * `MPI.LASTUSEDCODE`.
+   */
+  Get_attr(keyval: number): unknown {
+    this.endpoint('Comm.Get_attr');
+    if (isUserKeyval(keyval)) return getAttr(this, keyval);
+    const library = (name: string): number | undefined => transport().worldAttribute?.(name);
+    switch (keyval) {
+      case TAG_UB: return TAG_UB;
+      case HOST: return library('HOST') ?? PROC_NULL;
+      case IO: return library('IO') ?? ANY_SOURCE;
+      case WTIME_IS_GLOBAL: return Boolean(library('WTIME_IS_GLOBAL') ?? (transport().name === 'shm' ? 1 : 0));
+      case UNIVERSE_SIZE: return library('UNIVERSE_SIZE') ?? (transport().name === 'shm' ? transport().worldSize : undefined);
+      case APPNUM: return library('APPNUM') ?? (transport().name === 'shm' ? 0 : undefined);
+      case LASTUSEDCODE: return lastUsedErrorCode();
+      default: throw errors.keyval('Comm.Get_attr', `invalid keyval ${String(keyval)}`);
+    }
+  }
+
+  /** `MPI_Comm_delete_attr` (MPI-4.1 §7.7.2): runs the delete callback. */
+  Delete_attr(keyval: number): void {
+    this.endpoint('Comm.Delete_attr');
+    deleteAttr(this, keyval);
+  }
+
   /** True until `Free` is called. */
   get isLive(): boolean {
     return this.endpointOrNull !== null;
@@ -201,6 +409,7 @@ export class Comm<E extends PointToPoint = PointToPoint> {
   Free(): void {
     const endpoint = this.endpoint('Comm.Free');
     if (this.predefined) throw errors.predefinedComm('Comm.Free', this.name);
+    deleteAttributes(this);
     endpoint.free();
     this.endpointOrNull = null;
   }
@@ -241,12 +450,12 @@ export class Comm<E extends PointToPoint = PointToPoint> {
    * ```
    */
   send(obj: unknown, dest: number, tag = 0): Promise<void> {
-    return rejecting(() => completion(this.startSend(obj, dest, tag, false, 'Comm.send'), undefined, 'Comm.send'));
+    return this.rejecting(() => completion(this.startSend(obj, dest, tag, false, 'Comm.send'), undefined, 'Comm.send'));
   }
 
   /** `MPI_Ssend` of a value (MPI-4.1 §3.4): resolves only once a receive has matched it. */
   ssend(obj: unknown, dest: number, tag = 0): Promise<void> {
-    return rejecting(() => completion(this.startSend(obj, dest, tag, true, 'Comm.ssend'), undefined, 'Comm.ssend'));
+    return this.rejecting(() => completion(this.startSend(obj, dest, tag, true, 'Comm.ssend'), undefined, 'Comm.ssend'));
   }
 
   /**
@@ -261,7 +470,7 @@ export class Comm<E extends PointToPoint = PointToPoint> {
    * ```
    */
   recv<T = unknown>(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Promise<T> {
-    return rejecting(() => this.irecvWith<T>(source, tag, 'Comm.recv').wait(status));
+    return this.rejecting(() => this.irecvWith<T>(source, tag, 'Comm.recv').wait(status));
   }
 
   /**
@@ -373,12 +582,12 @@ export class Comm<E extends PointToPoint = PointToPoint> {
    * ```
    */
   Send(buf: BufferSpec | null, dest: number, tag = 0): Promise<void> {
-    return rejecting(() => completion(this.startBufferSend(buf, dest, tag, false, 'Comm.Send'), undefined, 'Comm.Send'));
+    return this.rejecting(() => completion(this.startBufferSend(buf, dest, tag, false, 'Comm.Send'), undefined, 'Comm.Send'));
   }
 
   /** `MPI_Ssend` of a buffer (MPI-4.1 §3.4): completes only once matched. */
   Ssend(buf: BufferSpec | null, dest: number, tag = 0): Promise<void> {
-    return rejecting(() => completion(this.startBufferSend(buf, dest, tag, true, 'Comm.Ssend'), undefined, 'Comm.Ssend'));
+    return this.rejecting(() => completion(this.startBufferSend(buf, dest, tag, true, 'Comm.Ssend'), undefined, 'Comm.Ssend'));
   }
 
   /**
@@ -394,7 +603,7 @@ export class Comm<E extends PointToPoint = PointToPoint> {
    * ```
    */
   Recv(buf: BufferSpec | null, source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Promise<void> {
-    return rejecting(() => {
+    return this.rejecting(() => {
       const op = this.startBufferRecv(buf, source, tag, 'Comm.Recv');
       if (op === donePending) {
         nullStatus(status);
@@ -424,18 +633,7 @@ export class Comm<E extends PointToPoint = PointToPoint> {
   /** `MPI_Sendrecv_replace` (MPI-4.1 §3.10): sends `buf` and receives into it. */
   async Sendrecv_replace(buf: BufferSpec, dest: number, sendtag = 0, source: number = ANY_SOURCE,
     recvtag: number = ANY_TAG, status?: Status): Promise<void> {
-    const message = parseWideBuffer(buf, 'Comm.Sendrecv_replace');
-    const { bytes, count, datatype } = message;
-    let outgoing: TypedArray;
-    if (bytes instanceof Uint8Array) {
-      outgoing = bytes.slice();
-    } else {
-      // Past the longest byte view: a copy in memory of its own, sent through a view of wider elements.
-      const copy = new SegmentedBytes(new ArrayBuffer(bytes.byteLength), 0, bytes.byteLength);
-      copyBytes(copy, 0, bytes, 0, bytes.byteLength);
-      outgoing = copy.covering();
-    }
-    await this.Sendrecv([outgoing, count, datatype], dest, sendtag, buf, source, recvtag, status);
+    await this.Sendrecv(copyOfSpec(buf, 'Comm.Sendrecv_replace'), dest, sendtag, buf, source, recvtag, status);
   }
 
   // ----------------------------------------------- buffers, nonblocking
@@ -454,6 +652,260 @@ export class Comm<E extends PointToPoint = PointToPoint> {
   Irecv(buf: BufferSpec | null, source: number = ANY_SOURCE, tag: number = ANY_TAG): Request<void> {
     const op = this.startBufferRecv(buf, source, tag, 'Comm.Irecv');
     return new Request(op === donePending ? undefined : op, 'Comm.Irecv');
+  }
+
+  // ------------------------------------------------ buffered and ready modes
+
+  /**
+   * `MPI_Bsend` (MPI-4.1 §3.4): copies the message into the attached buffer's
+   * budget (`MPI.Attach_buffer`) and resolves at once; the copy is delivered
+   * in the background. `ERR_BUFFER` when no buffer is attached or it is full.
+   *
+   * @example
+   * ```ts
+   * MPI.Attach_buffer(new Uint8Array(1 << 20));
+   * await comm.Bsend(new Float64Array(100), 1);
+   * await MPI.Detach_buffer();
+   * ```
+   */
+  Bsend(buf: BufferSpec | null, dest: number, tag = 0): Promise<void> {
+    return this.rejecting(() => completion(this.startBuffered(buf, dest, tag, 'Comm.Bsend'), undefined, 'Comm.Bsend'));
+  }
+
+  /** `MPI_Ibsend` (MPI-4.1 §3.7.2): a buffered send as a request, complete once copied. */
+  Ibsend(buf: BufferSpec | null, dest: number, tag = 0): Request<void> {
+    return new Request(this.startBuffered(buf, dest, tag, 'Comm.Ibsend'), 'Comm.Ibsend');
+  }
+
+  /** `MPI_Bsend` of a value (MPI-4.1 §3.4): its encoding goes through the attached buffer. */
+  bsend(obj: unknown, dest: number, tag = 0): Promise<void> {
+    return this.rejecting(() => completion(this.startBufferedObject(obj, dest, tag, 'Comm.bsend'), undefined, 'Comm.bsend'));
+  }
+
+  /** `MPI_Ibsend` of a value (MPI-4.1 §3.7.2). */
+  ibsend(obj: unknown, dest: number, tag = 0): Request<void> {
+    return new Request(this.startBufferedObject(obj, dest, tag, 'Comm.ibsend'), 'Comm.ibsend');
+  }
+
+  /**
+   * `MPI_Rsend` (MPI-4.1 §3.4): ready mode, for a receive already posted; sent
+   * as a standard send (which a correct ready-mode program cannot tell apart).
+   */
+  Rsend(buf: BufferSpec | null, dest: number, tag = 0): Promise<void> {
+    return this.rejecting(() => completion(this.startBufferSend(buf, dest, tag, false, 'Comm.Rsend'), undefined, 'Comm.Rsend'));
+  }
+
+  /** `MPI_Irsend` (MPI-4.1 §3.7.2): ready mode as a request. */
+  Irsend(buf: BufferSpec | null, dest: number, tag = 0): Request<void> {
+    return new Request(this.startBufferSend(buf, dest, tag, false, 'Comm.Irsend'), 'Comm.Irsend');
+  }
+
+  private startBuffered(buf: BufferSpec | null, dest: number, tag: number, call: string): Operation {
+    const endpoint = this.endpoint(call);
+    dest = this.checkDest(dest, call);
+    tag = Comm.checkTag(tag, call, false);
+    if (dest === PROC_NULL) return donePending;
+    return bufferedSend(bytesOfSpec(buf, call), call, (copy) => endpoint.isend(copy, dest, tag, false));
+  }
+
+  private startBufferedObject(obj: unknown, dest: number, tag: number, call: string): Operation {
+    const endpoint = this.endpoint(call);
+    dest = this.checkDest(dest, call);
+    tag = Comm.checkTag(tag, call, false);
+    const bytes = encodeForSend(obj, call, Infinity);
+    if (dest === PROC_NULL) return donePending;
+    return bufferedSend(bytes, call, (copy) => endpoint.isend(copy, dest, tag, false));
+  }
+
+  // ------------------------------------------------------ matched probes
+
+  /**
+   * `MPI_Mprobe` (MPI-4.1 §3.8.2): waits for a matching message and takes it
+   * out of matching: only the returned {@link Message} can receive it.
+   * `MPI.MESSAGE_NO_PROC` for `MPI.PROC_NULL`.
+   *
+   * @example
+   * ```ts
+   * const status = new MPI.Status();
+   * const message = await comm.Mprobe(MPI.ANY_SOURCE, MPI.ANY_TAG, status);
+   * const buf = new Int32Array(status.Get_count(MPI.INT));
+   * await message.Recv(buf);
+   * ```
+   */
+  async Mprobe(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Promise<Message> {
+    return this.matchedProbe(source, tag, status, 'Comm.Mprobe');
+  }
+
+  /** `MPI_Improbe` (MPI-4.1 §3.8.2): the matched message, or null when none is there. Never waits. */
+  Improbe(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Message | null {
+    return this.immediateProbe(source, tag, status, 'Comm.Improbe');
+  }
+
+  /** `MPI_Mprobe` for a value: receive it with `message.recv()`. */
+  async mprobe(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Promise<Message> {
+    return this.matchedProbe(source, tag, status, 'Comm.mprobe');
+  }
+
+  /** `MPI_Improbe` for a value: the message or null. Never waits. */
+  improbe(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Message | null {
+    return this.immediateProbe(source, tag, status, 'Comm.improbe');
+  }
+
+  private immediateProbe(source: number, tag: number, status: Status | undefined, call: string): Message | null {
+    const endpoint = this.endpoint(call);
+    source = this.checkSource(source, call);
+    tag = Comm.checkTag(tag, call, true);
+    if (source === PROC_NULL) {
+      nullStatus(status);
+      return MESSAGE_NO_PROC;
+    }
+    const found = endpoint.iprobe(source, tag);
+    if (found === undefined) return null;
+    // In the same turn: the first message from found.source with found.tag is the probed one.
+    const op = endpoint.irecv(undefined, found.source, found.tag);
+    status?.assign(found);
+    return matchedMessage(op, found);
+  }
+
+  private async matchedProbe(source: number, tag: number, status: Status | undefined, call: string): Promise<Message> {
+    const endpoint = this.endpoint(call);
+    for (;;) {
+      const message = this.immediateProbe(source, tag, status, call);
+      if (message !== null) return message;
+      await endpoint.probe(source, tag);
+    }
+  }
+
+  // ---------------------------------------------------- send-receive, nonblocking
+
+  /**
+   * `MPI_Isendrecv` (MPI-4.1 §3.10, MPI-4.0): `Sendrecv` as a request.
+   *
+   * @example
+   * ```ts
+   * const req = comm.Isendrecv(mine, right, 0, theirs, left, 0);
+   * await req.Wait();
+   * ```
+   */
+  Isendrecv(sendbuf: BufferSpec | null, dest: number, sendtag = 0, recvbuf?: BufferSpec | null,
+    source: number = ANY_SOURCE, recvtag: number = ANY_TAG): Request<void> {
+    const call = 'Comm.Isendrecv';
+    const receive = this.startBufferRecv(recvbuf, source, recvtag, call);
+    const send = this.startBufferSend(sendbuf, dest, sendtag, false, call);
+    return new Request(new BothOperation(send, receive), call);
+  }
+
+  /** `MPI_Isendrecv_replace` (MPI-4.1 §3.10, MPI-4.0): sends `buf` and receives into it, as a request. */
+  Isendrecv_replace(buf: BufferSpec, dest: number, sendtag = 0, source: number = ANY_SOURCE,
+    recvtag: number = ANY_TAG): Request<void> {
+    const call = 'Comm.Isendrecv_replace';
+    const outgoing = copyOfSpec(buf, call);
+    const receive = this.startBufferRecv(buf, source, recvtag, call);
+    const send = this.startBufferSend(outgoing, dest, sendtag, false, call);
+    return new Request(new BothOperation(send, receive), call);
+  }
+
+  // ------------------------------------------------------------ persistent
+
+  /**
+   * `MPI_Send_init` (MPI-4.1 §3.9): a persistent request for this send;
+   * each `Start` sends the buffer's contents at that time.
+   *
+   * @example
+   * ```ts
+   * const req = comm.Send_init(buf, 1, 0);
+   * req.Start(); await req.Wait();
+   * ```
+   */
+  Send_init(buf: BufferSpec | null, dest: number, tag = 0): Prequest {
+    return this.persistentSend(buf, dest, tag, 'Comm.Send_init', (b, d, t, c) => this.startBufferSend(b, d, t, false, c));
+  }
+
+  /** `MPI_Ssend_init` (MPI-4.1 §3.9): persistent synchronous send. */
+  Ssend_init(buf: BufferSpec | null, dest: number, tag = 0): Prequest {
+    return this.persistentSend(buf, dest, tag, 'Comm.Ssend_init', (b, d, t, c) => this.startBufferSend(b, d, t, true, c));
+  }
+
+  /** `MPI_Bsend_init` (MPI-4.1 §3.9): persistent buffered send (uses the attached buffer at each `Start`). */
+  Bsend_init(buf: BufferSpec | null, dest: number, tag = 0): Prequest {
+    return this.persistentSend(buf, dest, tag, 'Comm.Bsend_init', (b, d, t, c) => this.startBuffered(b, d, t, c));
+  }
+
+  /** `MPI_Rsend_init` (MPI-4.1 §3.9): persistent ready-mode send (a standard send). */
+  Rsend_init(buf: BufferSpec | null, dest: number, tag = 0): Prequest {
+    return this.persistentSend(buf, dest, tag, 'Comm.Rsend_init', (b, d, t, c) => this.startBufferSend(b, d, t, false, c));
+  }
+
+  /** `MPI_Recv_init` (MPI-4.1 §3.9): a persistent receive into `buf`. */
+  Recv_init(buf: BufferSpec | null, source: number = ANY_SOURCE, tag: number = ANY_TAG): Prequest {
+    const call = 'Comm.Recv_init';
+    this.endpoint(call);
+    this.checkSource(source, call);
+    Comm.checkTag(tag, call, true);
+    if (source !== PROC_NULL && (buf === undefined || buf === null)) throw errors.buffer(call, 'a receive buffer is required');
+    return new Prequest<void>(() => {
+      const op = this.startBufferRecv(buf, source, tag, call);
+      return op === donePending ? undefined : op;
+    }, call);
+  }
+
+  // ------------------------------------------------------------ partitioned
+
+  /**
+   * `MPI_Psend_init` (MPI-4.1 §4.2): a partitioned send of `buf` in
+   * `partitions` equal parts; after `Start`, `Pready` each part; the message
+   * goes once all are ready.
+   *
+   * @example
+   * ```ts
+   * const send = comm.Psend_init(buf, 2, 1, 0);
+   * send.Start(); send.Pready(0); send.Pready(1);
+   * await send.Wait();
+   * ```
+   */
+  Psend_init(buf: BufferSpec | null, partitions: number, dest: number, tag = 0): PartitionedRequest {
+    const call = 'Comm.Psend_init';
+    this.endpoint(call);
+    this.checkDest(dest, call);
+    Comm.checkTag(tag, call, false);
+    Comm.checkPartitions(partitions, call);
+    return new PartitionedRequest(partitions, 'send', () => {
+      const op = this.startBufferSend(buf, dest, tag, false, call);
+      return op === donePending ? undefined : op;
+    }, call);
+  }
+
+  /**
+   * `MPI_Precv_init` (MPI-4.1 §4.2): a partitioned receive into `buf` in
+   * `partitions` parts; `Parrived(p)` says whether part `p` is there.
+   * `source` and `tag` are not wildcards (MPI-4.1 §4.2).
+   */
+  Precv_init(buf: BufferSpec | null, partitions: number, source: number, tag = 0): PartitionedRequest {
+    const call = 'Comm.Precv_init';
+    this.endpoint(call);
+    if (source === ANY_SOURCE) throw errors.rank(call, source, this.endpoint(call).remoteSize, 'rank');
+    this.checkSource(source, call);
+    Comm.checkTag(tag, call, false);
+    Comm.checkPartitions(partitions, call);
+    if (source !== PROC_NULL && (buf === undefined || buf === null)) throw errors.buffer(call, 'a receive buffer is required');
+    return new PartitionedRequest(partitions, 'recv', () => {
+      const op = this.startBufferRecv(buf, source, tag, call);
+      return op === donePending ? undefined : op;
+    }, call);
+  }
+
+  private static checkPartitions(partitions: unknown, call: string): void {
+    if (!Number.isInteger(partitions) || (partitions as number) < 1) {
+      throw errors.count(call, `invalid partitions ${String(partitions)}: must be an integer of at least 1`);
+    }
+  }
+
+  private persistentSend(buf: BufferSpec | null, dest: number, tag: number, call: string,
+    start: (buf: BufferSpec | null, dest: number, tag: number, call: string) => Operation): Prequest {
+    this.endpoint(call);
+    this.checkDest(dest, call);
+    Comm.checkTag(tag, call, false);
+    return new Prequest<void>(() => start(buf, dest, tag, call), call);
   }
 
   // The buffer of a message to or from MPI.PROC_NULL is never read: it may be null, as in mpi4py.
@@ -509,6 +961,35 @@ let parentOf: () => Intercomm | null = () => null;
 /** Lets `MPI` answer `Comm.Get_parent` from the transport. */
 export function setParentProvider(provider: () => Intercomm | null): void {
   parentOf = provider;
+}
+
+/** A send and a receive as one operation (`Isendrecv`): complete when both are; the receive's envelope. */
+class BothOperation implements Operation {
+  constructor(private readonly send: Operation, private readonly receive: Operation) {}
+
+  get envelope(): Envelope | undefined {
+    return this.receive.envelope;
+  }
+
+  readonly data: undefined = undefined;
+
+  get error(): Error | undefined {
+    return this.receive.error ?? this.send.error;
+  }
+
+  test(): boolean {
+    const received = this.receive.test();
+    return this.send.test() && received;
+  }
+
+  async wait(): Promise<void> {
+    await this.receive.wait();
+    await this.send.wait();
+  }
+
+  describe(): string {
+    return `Sendrecv: ${this.send.describe()}; ${this.receive.describe()}`;
+  }
 }
 
 /** An operation on `MPI.PROC_NULL`: complete from the start. */

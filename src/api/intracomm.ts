@@ -110,7 +110,7 @@ export class Intracomm extends Comm<Endpoint> {
   async Dup(): Promise<Intracomm> {
     const endpoint = this.endpoint('Comm.Dup');
     const dup = await endpoint.split(0, endpoint.rank);
-    return new Intracomm(dup!, `${this.Get_name()} dup`);
+    return this.inherit(new Intracomm(dup!, `${this.Get_name()} dup`));
   }
 
   /** mpi4py's `Clone`: the same as {@link Dup}. */

@@ -16,7 +16,20 @@
  * replace the completed entries of the array they were given by
  * `MPI.REQUEST_NULL`; a request held elsewhere stays the same object, inactive.
  *
- * Unfinished: `Cancel`, persistent requests (`Send_init`, `Start`).
+ * `Cancel` (§3.8.4) withdraws a receive that has not matched a message yet;
+ * the wait then completes with `Status.Is_cancelled()` true. A send, or a
+ * receive that has matched, completes as usual (MPI lets an implementation
+ * refuse to cancel a send). Persistent requests (§3.9: `Prequest`, made by
+ * `Comm.Send_init` and friends) stay active-able: `Start` begins the next
+ * operation, a completed one becomes inactive, not `MPI.REQUEST_NULL`.
+ * Generalized requests (§13.2: `Grequest`) complete when the program calls
+ * `Complete`.
+ *
+ * Partitioned requests (§4: `PartitionedRequest`, made by `Comm.Psend_init`
+ * and `Comm.Precv_init`) send the whole buffer once every partition is ready.
+ *
+ * Unfinished: `Startall` starts the requests one after another (no batching);
+ * partitions travel together, not one by one.
  *
  * @module
  */
@@ -24,7 +37,7 @@
 import { ANY_SOURCE, ANY_TAG, PROC_NULL, UNDEFINED } from '../constants.js';
 import { errors, rejecting } from '../errors.js';
 import { Status } from './status.js';
-import type { Operation } from '../transport/transport.js';
+import type { Envelope, Operation } from '../transport/transport.js';
 
 /** Turns the completed transport operation into the request's value. */
 export type Finisher<T> = (op: Operation) => T;
@@ -65,15 +78,15 @@ function statusAt(statuses: Status[] | undefined, i: number): Status | undefined
  */
 export class Request<T = unknown> {
   /** False once a wait or test has completed it (or for `MPI.REQUEST_NULL`). */
-  private active = true;
+  protected active = true;
 
   /**
    * @param op - the transport operation; undefined for an operation on `MPI.PROC_NULL`, complete at once
    * @param call - the API call that started it (`'Comm.Irecv'`), which its error names
    * @param finisher - makes the value once the operation is complete (decodes an object, for instance)
    */
-  constructor(private readonly op: Operation | undefined, private readonly call: string,
-    private readonly finisher?: Finisher<T>) {}
+  constructor(protected op: Operation | undefined, protected readonly call: string,
+    protected readonly finisher?: Finisher<T>) {}
 
   /** A request that is inactive from the start: `MPI.REQUEST_NULL`. */
   static inactive(): Request<void> {
@@ -94,7 +107,7 @@ export class Request<T = unknown> {
    * Completes the request: fills `status`, returns the value or throws the
    * operation's error, and leaves the request inactive.
    */
-  private finish(status: Status | undefined): T {
+  protected finish(status: Status | undefined): T {
     if (!this.active) {
       emptyStatus(status);
       return undefined as T;
@@ -105,12 +118,22 @@ export class Request<T = unknown> {
       status?.assign({ source: PROC_NULL, tag: ANY_TAG, byteLength: 0 });
       return undefined as T;
     }
+    if (op.cancelled === true) {
+      if (status !== undefined) cancelledStatus(status);
+      return undefined as T;
+    }
     if (op.error !== undefined) throw errors.inCall(this.call, op.error);
-    if (status !== undefined && op.envelope !== undefined) status.assign(op.envelope);
+    if (status !== undefined) this.fill(status, op);
     return this.finisher === undefined ? (undefined as T) : this.finisher(op);
   }
 
-  private isComplete(): boolean {
+  /** Fills `status` from the completed operation `op` (a generalized request asks its query function). */
+  protected fill(status: Status, op: Operation): void {
+    if (op.envelope !== undefined) status.assign(op.envelope);
+  }
+
+  /** Complete, or inactive: a wait would return at once. */
+  protected isComplete(): boolean {
     return !this.active || this.op === undefined || this.op.test();
   }
 
@@ -157,8 +180,48 @@ export class Request<T = unknown> {
     if (!this.isComplete()) return false;
     const op = this.op;
     if (op === undefined) status?.assign({ source: PROC_NULL, tag: ANY_TAG, byteLength: 0 });
-    else if (status !== undefined && op.envelope !== undefined) status.assign(op.envelope);
+    else if (status !== undefined && op.cancelled === true) cancelledStatus(status);
+    else if (status !== undefined && op.error === undefined) this.fill(status, op);
     return true;
+  }
+
+  /** mpi4py's lower-case `get_status`: the same as {@link Get_status}. */
+  get_status(status?: Status): boolean {
+    return this.Get_status(status);
+  }
+
+  /**
+   * `MPI_Cancel` (MPI-4.1 §3.8.4): marks the operation for cancellation; it
+   * must still be completed with a wait or test. A receive that no message has
+   * matched yet is cancelled (`Status.Is_cancelled()` is then true and no
+   * value arrives); a send or a matched receive completes normally.
+   *
+   * @example
+   * ```ts
+   * const req = comm.Irecv(buf, 0, 99);
+   * req.Cancel();
+   * const status = new MPI.Status();
+   * await req.Wait(status);
+   * status.Is_cancelled(); // true unless a message had already matched
+   * ```
+   */
+  Cancel(): void {
+    if (this.active && this.op !== undefined && !this.op.test()) this.op.cancel?.();
+  }
+
+  /** mpi4py's lower-case `cancel`: the same as {@link Cancel}. */
+  cancel(): void {
+    this.Cancel();
+  }
+
+  /**
+   * `MPI_Request_free` (MPI-4.1 §3.7.3): lets go of the request; the
+   * operation goes on, and nothing reports its completion.
+   */
+  Free(): void {
+    if (this.active && this.op !== undefined && !this.op.test()) void this.op.wait();
+    this.active = false;
+    this.op = undefined;
   }
 
   /**
@@ -297,7 +360,308 @@ export class Request<T = unknown> {
 /** `MPI.REQUEST_NULL`: the inactive request; `Wait` on it returns at once with an empty status. */
 export const REQUEST_NULL: Request<void> = Request.inactive();
 
-/** Sets `requests[i]` to `MPI.REQUEST_NULL`, as MPI sets a completed request's handle. */
+/**
+ * Sets `requests[i]` to `MPI.REQUEST_NULL`, as MPI sets a completed request's
+ * handle; a persistent request stays (inactive), as in MPI.
+ */
 function retire<T>(requests: Request<T>[], i: number): void {
+  if (requests[i] instanceof Prequest) return;
   (requests as Request<unknown>[])[i] = REQUEST_NULL;
+}
+
+/** The status of a cancelled operation: cancelled, nothing received. */
+function cancelledStatus(status: Status): void {
+  status.assign({ source: ANY_SOURCE, tag: ANY_TAG, byteLength: 0 });
+  status.cancelled = true;
+}
+
+/**
+ * A persistent request (MPI-4.1 §3.9), made by `Comm.Send_init`,
+ * `Bsend_init`, `Ssend_init`, `Rsend_init` and `Recv_init`: inactive until
+ * `Start`, inactive again once a wait or test completes it, and startable
+ * again until `Free`.
+ *
+ * @example
+ * ```ts
+ * const send = comm.Send_init(buf, 1, 5);
+ * for (let step = 0; step < 3; step++) {
+ *   send.Start();
+ *   await send.Wait();
+ * }
+ * send.Free();
+ * ```
+ */
+export class Prequest<T = void> extends Request<T> {
+  private freed = false;
+
+  /**
+   * @param starter - starts one operation (it checks its arguments again, so a freed communicator shows)
+   * @param call - the call that made the request (`'Comm.Send_init'`)
+   */
+  constructor(private readonly starter: () => Operation | undefined, call: string, finisher?: Finisher<T>) {
+    super(undefined, call, finisher);
+    this.active = false;
+  }
+
+  /**
+   * `MPI_Start` (MPI-4.1 §3.9): begins the operation; the request must be
+   * inactive (`ERR_REQUEST` otherwise).
+   */
+  Start(): void {
+    if (this.freed) throw errors.request('Prequest.Start', `the persistent request of ${this.call} has been freed`);
+    if (this.active) throw errors.request('Prequest.Start', `the persistent request of ${this.call} is still active: complete it first`);
+    this.op = this.starter();
+    this.active = true;
+  }
+
+  /** `MPI_Startall` (MPI-4.1 §3.9): `Start` of each request, in order. */
+  static Startall(requests: Prequest<unknown>[]): void {
+    if (!Array.isArray(requests)) throw errors.request('Prequest.Startall', 'expected an array of persistent requests');
+    requests.forEach((request, i) => {
+      if (!(request instanceof Prequest)) {
+        throw errors.request('Prequest.Startall', `requests[${i}] is ${String(request)}, not a persistent request`);
+      }
+    });
+    for (const request of requests) request.Start();
+  }
+
+  /** `MPI_Request_free` of a persistent request: it cannot be started again. */
+  override Free(): void {
+    super.Free();
+    this.freed = true;
+  }
+}
+
+/**
+ * A send that starts once every partition is ready (MPI-4.1 §4.2): until the
+ * last `Pready`, the operation is pending and nothing has been sent.
+ */
+class PartitionedSend implements Operation {
+  private readonly ready: boolean[];
+  private remaining: number;
+  private inner: Operation | undefined;
+  private started: (() => void) | undefined;
+  private readonly whenStarted = new Promise<void>((resolve) => {
+    this.started = resolve;
+  });
+
+  constructor(partitions: number, private readonly send: () => Operation) {
+    this.ready = new Array<boolean>(partitions).fill(false);
+    this.remaining = partitions;
+    if (partitions === 0) this.start();
+  }
+
+  /** Marks `partition` ready; false when it was already. */
+  markReady(partition: number): boolean {
+    if (this.ready[partition]) return false;
+    this.ready[partition] = true;
+    if (--this.remaining === 0) this.start();
+    return true;
+  }
+
+  private start(): void {
+    this.inner = this.send();
+    this.started?.();
+  }
+
+  get envelope(): Envelope | undefined {
+    return this.inner?.envelope;
+  }
+
+  readonly data: undefined = undefined;
+
+  get error(): Error | undefined {
+    return this.inner?.error;
+  }
+
+  test(): boolean {
+    return this.inner !== undefined && this.inner.test();
+  }
+
+  async wait(): Promise<void> {
+    await this.whenStarted;
+    await this.inner!.wait();
+  }
+
+  describe(): string {
+    return this.inner === undefined ? `partitioned send waiting for ${this.remaining} partitions to be ready (Pready)`
+      : this.inner.describe();
+  }
+}
+
+/**
+ * A partitioned request (MPI-4.1 §4), made by `Comm.Psend_init` and
+ * `Comm.Precv_init`: a persistent request whose send side the program fills
+ * partition by partition (`Pready`, `Pready_range`, `Pready_list`) and whose
+ * receive side tells which partitions have arrived (`Parrived`). mpi4ts
+ * sends the whole buffer as one message once every partition is ready, which
+ * MPI allows (§4.2: partitions may be delivered together); so `Parrived` is
+ * true for all partitions at once.
+ *
+ * @example
+ * ```ts
+ * const req = comm.Psend_init(buf, 4, 1);
+ * req.Start();
+ * for (let p = 0; p < 4; p++) req.Pready(p);
+ * await req.Wait();
+ * ```
+ */
+export class PartitionedRequest extends Prequest<void> {
+  private sending: PartitionedSend | undefined;
+
+  /**
+   * @param partitions - number of partitions
+   * @param side - 'send': `start` sends the whole buffer; 'recv': `start` posts its receive
+   */
+  constructor(private readonly partitions: number, private readonly side: 'send' | 'recv',
+    start: () => Operation | undefined, call: string) {
+    super(() => {
+      if (side === 'recv') return start();
+      this.sending = new PartitionedSend(partitions, () => start() ?? completeOperation);
+      return this.sending;
+    }, call);
+  }
+
+  private partition(partition: unknown, call: string): number {
+    if (!Number.isInteger(partition) || (partition as number) < 0 || (partition as number) >= this.partitions) {
+      throw errors.arg(call, `invalid partition ${String(partition)}: must be an integer in [0, ${this.partitions})`);
+    }
+    return partition as number;
+  }
+
+  /** `MPI_Pready` (MPI-4.1 §4.2): `partition` of the send buffer is ready to go. */
+  Pready(partition: number): void {
+    const call = 'Prequest.Pready';
+    if (this.side !== 'send') throw errors.request(call, 'Pready is for partitioned sends (Comm.Psend_init)');
+    if (!this.active || this.sending === undefined) throw errors.request(call, 'the partitioned send is not started');
+    if (!this.sending.markReady(this.partition(partition, call))) {
+      throw errors.request(call, `partition ${partition} is ready already`);
+    }
+  }
+
+  /** `MPI_Pready_range` (MPI-4.1 §4.2): partitions `low` to `high`, both included. */
+  Pready_range(low: number, high: number): void {
+    this.partition(low, 'Prequest.Pready_range');
+    this.partition(high, 'Prequest.Pready_range');
+    for (let p = low; p <= high; p++) this.Pready(p);
+  }
+
+  /** `MPI_Pready_list` (MPI-4.1 §4.2). */
+  Pready_list(partitions: readonly number[]): void {
+    if (!Array.isArray(partitions)) throw errors.arg('Prequest.Pready_list', 'expected an array of partitions');
+    for (const p of partitions) this.Pready(p);
+  }
+
+  /** `MPI_Parrived` (MPI-4.1 §4.2): whether `partition` of the receive buffer has arrived. Never waits. */
+  Parrived(partition: number): boolean {
+    const call = 'Prequest.Parrived';
+    if (this.side !== 'recv') throw errors.request(call, 'Parrived is for partitioned receives (Comm.Precv_init)');
+    this.partition(partition, call);
+    if (!this.active) return true;
+    return this.op === undefined || this.op.test();
+  }
+}
+
+/** A send that needs no message (to `MPI.PROC_NULL`): complete at once. */
+const completeOperation: Operation = {
+  test: () => true,
+  wait: () => Promise.resolve(),
+  envelope: { source: PROC_NULL, tag: ANY_TAG, byteLength: 0 },
+  data: undefined,
+  error: undefined,
+  describe: () => 'operation on MPI.PROC_NULL',
+};
+
+/** What a generalized request's query function fills: the status the waits report (MPI-4.1 §13.2). */
+export type GrequestQuery = (status: Status, ...args: unknown[]) => void;
+
+/** The operation of a generalized request: complete once the program says so. */
+class GeneralizedOperation implements Operation {
+  private done = false;
+  envelope: undefined = undefined;
+  data: undefined = undefined;
+  error: Error | undefined = undefined;
+  cancelled = false;
+  private resolveWait: (() => void) | undefined;
+  private readonly completion = new Promise<void>((resolve) => {
+    this.resolveWait = resolve;
+  });
+
+  constructor(private readonly onCancel: (completed: boolean) => void) {}
+
+  complete(): void {
+    this.done = true;
+    this.resolveWait?.();
+  }
+
+  test(): boolean {
+    return this.done;
+  }
+
+  wait(): Promise<void> {
+    return this.done ? Promise.resolve() : this.completion;
+  }
+
+  cancel(): boolean {
+    this.onCancel(this.done);
+    return false;
+  }
+
+  describe(): string {
+    return 'generalized request (waiting for Grequest.Complete)';
+  }
+}
+
+/**
+ * A generalized request (MPI-4.1 §13.2): an operation of the program's own
+ * that completes through the usual waits once the program calls `Complete`.
+ * The query function fills the status (source, tag, `Set_elements`,
+ * `Set_cancelled`), the free function runs once the request is completed by
+ * a wait or test, the cancel function on `Cancel` (with whether `Complete`
+ * was called already). `args` are passed to each.
+ *
+ * @example
+ * ```ts
+ * const req = MPI.Grequest.Start((status) => status.Set_tag(7), () => {}, () => {});
+ * setTimeout(() => req.Complete(), 10);
+ * const status = new MPI.Status();
+ * await req.Wait(status); // status.Get_tag() === 7
+ * ```
+ */
+export class Grequest extends Request<void> {
+  private readonly generalized: GeneralizedOperation;
+
+  private constructor(private readonly query: GrequestQuery, private readonly freeFn: (...args: unknown[]) => void,
+    cancelFn: (completed: boolean, ...args: unknown[]) => void, private readonly args: unknown[]) {
+    const generalized = new GeneralizedOperation((completed) => cancelFn(completed, ...args));
+    super(generalized, 'Grequest');
+    this.generalized = generalized;
+  }
+
+  /** `MPI_Grequest_start` (MPI-4.1 §13.2): a new active request, complete once {@link Complete} is called. */
+  static Start(queryFn: GrequestQuery, freeFn: (...args: unknown[]) => void,
+    cancelFn: (completed: boolean, ...args: unknown[]) => void, args: unknown[] = []): Grequest {
+    for (const [name, fn] of [['query_fn', queryFn], ['free_fn', freeFn], ['cancel_fn', cancelFn]] as const) {
+      if (typeof fn !== 'function') throw errors.arg('Grequest.Start', `${name} must be a function, got ${typeof fn}`);
+    }
+    return new Grequest(queryFn, freeFn, cancelFn, Array.isArray(args) ? args : [args]);
+  }
+
+  /** `MPI_Grequest_complete` (MPI-4.1 §13.2): the operation is done; waits on the request now return. */
+  Complete(): void {
+    if (this.generalized.test()) throw errors.request('Grequest.Complete', 'the generalized request is already complete');
+    this.generalized.complete();
+  }
+
+  protected override fill(status: Status, _op: Operation): void {
+    status.assign({ source: ANY_SOURCE, tag: ANY_TAG, byteLength: 0 });
+    this.query(status, ...this.args);
+  }
+
+  /** Asks the query function for the status, then runs the free function, once a wait or test completes it. */
+  protected override finish(status: Status | undefined): void {
+    const wasActive = this.active;
+    super.finish(status ?? new Status());
+    if (wasActive) this.freeFn(...this.args);
+  }
 }

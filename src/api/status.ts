@@ -1,7 +1,12 @@
 /**
  * Status: what a completed receive or a probe tells about its message.
  *
- * MPI-4.1 §3.2.5 (return status), §3.8.1 (probe), §5.1.11 (`MPI_Get_elements`).
+ * MPI-4.1 §3.2.5 (return status), §3.8.1 (probe), §3.8.4 (`MPI_Test_cancelled`),
+ * §5.1.11 (`MPI_Get_elements`), §13.3 (`MPI_Status_set_elements`,
+ * `MPI_Status_set_cancelled`, and MPI-4.1's `MPI_Status_set_source`,
+ * `_set_tag`, `_set_error`).
+ *
+ * Unfinished: nothing known.
  *
  * @module
  */
@@ -32,7 +37,20 @@ export class Status {
   error: number = ErrorClass.SUCCESS;
   /** Length of the message in bytes. */
   byteCount = 0;
+  /** True when the operation was cancelled (`Request.Cancel`). */
   cancelled = false;
+
+  /** A new status, or a copy of `status` (mpi4py's `Status(status)`). */
+  constructor(status?: Status) {
+    if (status !== undefined) {
+      if (!(status instanceof Status)) throw errors.arg('Status', `expected a Status to copy, got ${String(status)}`);
+      this.source = status.source;
+      this.tag = status.tag;
+      this.error = status.error;
+      this.byteCount = status.byteCount;
+      this.cancelled = status.cancelled;
+    }
+  }
 
   /** The sender's rank. */
   Get_source(): number {
@@ -68,21 +86,61 @@ export class Status {
     return byteCount % datatype.size === 0 ? byteCount / datatype.size : UNDEFINED;
   }
 
-  /** mpi4py's `count` property: the byte count. */
+  /** mpi4py's `count` property: the byte count (settable, as `Set_elements(MPI.BYTE, n)`). */
   get count(): number {
     return this.byteCount;
   }
 
+  set count(bytes: number) {
+    this.Set_elements(datatypes.BYTE, bytes);
+  }
+
+  /** `MPI_Test_cancelled` (MPI-4.1 §3.8.4): whether the operation was cancelled. */
   Is_cancelled(): boolean {
     return this.cancelled;
   }
 
+  /** `MPI_Status_set_source` (MPI-4.1 §13.3), for generalized requests. */
   Set_source(source: number): void {
-    this.source = source;
+    this.source = Status.integer(source, 'Status.Set_source', 'source');
   }
 
+  /** `MPI_Status_set_tag` (MPI-4.1 §13.3). */
   Set_tag(tag: number): void {
-    this.tag = tag;
+    this.tag = Status.integer(tag, 'Status.Set_tag', 'tag');
+  }
+
+  /** `MPI_Status_set_error` (MPI-4.1 §13.3). */
+  Set_error(error: number): void {
+    this.error = Status.integer(error, 'Status.Set_error', 'error');
+  }
+
+  /**
+   * `MPI_Status_set_elements` (MPI-4.1 §13.3): the status now says `count`
+   * elements of `datatype` were received.
+   *
+   * @example
+   * ```ts
+   * status.Set_elements(MPI.DOUBLE, 4);
+   * status.Get_count(MPI.DOUBLE); // 4
+   * ```
+   */
+  Set_elements(datatype: Datatype, count: number): void {
+    if (!(datatype instanceof Datatype) || datatype.size <= 0) {
+      throw errors.type('Status.Set_elements', `invalid datatype ${String(datatype)}: pass one such as MPI.DOUBLE`);
+    }
+    if (!Number.isInteger(count) || count < 0) throw errors.count('Status.Set_elements', `invalid count ${String(count)}`);
+    this.byteCount = count * datatype.size;
+  }
+
+  /** `MPI_Status_set_cancelled` (MPI-4.1 §13.3). */
+  Set_cancelled(flag: boolean): void {
+    this.cancelled = Boolean(flag);
+  }
+
+  private static integer(value: unknown, call: string, what: string): number {
+    if (!Number.isInteger(value)) throw errors.arg(call, `invalid ${what} ${String(value)}: must be an integer`);
+    return value as number;
   }
 
   /** Fills this status from a transport envelope. */
@@ -91,5 +149,6 @@ export class Status {
     this.tag = envelope.tag;
     this.byteCount = envelope.byteLength;
     this.error = ErrorClass.SUCCESS;
+    this.cancelled = false;
   }
 }

@@ -59,6 +59,15 @@ export interface Operation {
    * rather than the message under it.
    */
   within?: { readonly text: string } | undefined;
+  /**
+   * Optional: cancels the operation if it can still be (MPI-4.1 §3.8.4: a
+   * receive that has not matched a message yet). True when it was cancelled:
+   * it is then complete, with {@link cancelled} set and no envelope or error.
+   * False when it has matched (or cannot be cancelled): it completes as usual.
+   */
+  cancel?(): boolean;
+  /** Optional: true once {@link cancel} has cancelled it. */
+  readonly cancelled?: boolean;
 }
 
 /**
@@ -349,4 +358,13 @@ export interface Transport {
   libraryVersion(): string;
   /** `MPI_Wtick`: resolution of `MPI.Wtime` in seconds. */
   wtick(): number;
+  /**
+   * Optional: a predefined attribute of `COMM_WORLD` as the MPI library sets it
+   * (MPI-4.1 §7.7.2, §11.10.1: `'UNIVERSE_SIZE'`, `'APPNUM'`,
+   * `'WTIME_IS_GLOBAL'`, `'HOST'`, `'IO'`); undefined when unset. A transport
+   * without it leaves the API its own answers.
+   */
+  worldAttribute?(name: string): number | undefined;
+  /** Optional: `MPI_Is_thread_main` (MPI-4.1 §11.2.1); without it, the main thread of the rank is. */
+  isThreadMain?(): boolean;
 }

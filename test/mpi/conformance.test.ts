@@ -19,7 +19,7 @@ function mpiexec(ranks: number, tcp: boolean, program: readonly string[]) {
     process.execPath, ...program]);
 }
 
-const chapters = ['p2p', 'collectives', 'communicators', 'topology', 'neighbors', 'spawn'] as const;
+const chapters = ['p2p', 'collectives', 'communicators', 'topology', 'neighbors', 'spawn', 'requests', 'environment'] as const;
 
 for (const tcp of [false, true]) {
   describe(`conformance under mpiexec${tcp ? ' --mca btl tcp,self' : ''}`, () => {
@@ -45,6 +45,15 @@ for (const tcp of [false, true]) {
     }
   });
 }
+
+describe('ERRORS_ARE_FATAL under mpiexec (test/programs/errors_fatal.ts)', () => {
+  it('ends the job with a report naming the handler, the rank and the call', async () => {
+    const result = await mpiexec(3, false, ['bin/mpi4ts.js', 'test/programs/errors_fatal.ts']);
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, /MPI_ERRORS_ARE_FATAL on MPI_COMM_WORLD: rank 1: Comm\.Send: invalid dest 8/);
+    assert.doesNotMatch(result.stdout, /not reached/);
+  });
+});
 
 describe('native transport', () => {
   it('test/native/detect.ts: launcher detection, and the error for a missing addon', async () => {

@@ -32,8 +32,12 @@
  * Messages over 2^31-1 bytes go as one MPI message (the binding uses a
  * derived datatype, or MPI-4's large-count calls where the library has them).
  *
- * Unfinished: buffered and ready modes, persistent requests, cancel,
- * Comm_connect / accept.
+ * Cancel (§3.8.4): a receive into a buffer is cancelled through MPI_Cancel
+ * (native/surface.c); an object receive that has not matched is withdrawn
+ * from the probing queue. Buffered, ready, persistent and partitioned modes
+ * are built in the API layer over these sends and receives.
+ *
+ * Unfinished: Comm_connect / accept.
  *
  * @module
  */
@@ -69,6 +73,8 @@ class RequestOperation implements Operation, PendingRequest {
   envelope: Envelope | undefined = undefined;
   data: Uint8Array | undefined = undefined;
   error: Error | undefined = undefined;
+  /** Set when {@link cancel} cancelled the receive (MPI_Cancel, MPI_Test_cancelled). */
+  cancelled = false;
   /** Request id while pending, RC_DONE once complete. */
   id: number;
   /** Bytes moved, for the progress engine. */
@@ -118,6 +124,30 @@ class RequestOperation implements Operation, PendingRequest {
     this.resolve?.();
   }
 
+  /**
+   * MPI-4.1 §3.8.4: a pending receive is cancelled through MPI (MPI_Cancel);
+   * one that has matched completes as usual. Sends are not cancelled.
+   */
+  cancel(): boolean {
+    if (this.kind !== 'Recv' || this.id < 0) return false;
+    const id = this.id;
+    let cancelled: boolean;
+    try {
+      cancelled = this.ctx.native.cancel(id);
+    } catch (e) {
+      throw asMPIError(this.ctx.native, e, 'Request.Cancel', 'MPI_Cancel');
+    }
+    if (!cancelled) {
+      this.test();
+      return false;
+    }
+    this.ctx.progress.removeRequest(id);
+    this.id = RC_DONE;
+    this.cancelled = true;
+    this.resolve?.();
+    return true;
+  }
+
   private complete(failed: boolean): void {
     this.id = RC_DONE;
     const st = this.ctx.status;
@@ -152,6 +182,8 @@ class ObjectReceive implements Operation, PendingRequest, Poller {
   envelope: Envelope | undefined = undefined;
   data: Bytes | undefined = undefined;
   error: Error | undefined = undefined;
+  /** Set when {@link cancel} withdrew it before any message matched. */
+  cancelled = false;
   /** 'probing': not matched yet; 'receiving': matched, request `id` pending; 'done'. */
   state: 'probing' | 'receiving' | 'done' = 'probing';
   id = RC_DONE;
@@ -199,6 +231,14 @@ class ObjectReceive implements Operation, PendingRequest, Poller {
       this.id = rc;
       if (this.promise !== undefined) this.ctx.progress.addRequest(this);
     }
+  }
+
+  /** MPI-4.1 §3.8.4: still probing (nothing matched), it is withdrawn and completes as cancelled. */
+  cancel(): boolean {
+    if (this.state !== 'probing') return false;
+    this.cancelled = true;
+    this.settle();
+    return true;
   }
 
   /** Completes with an error. */

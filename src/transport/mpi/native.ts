@@ -177,6 +177,16 @@ export interface NativeMPI {
   abortAtExit(code: number): void;
   /** MPI_Finalize, once; true if this call did it. */
   finalize(): boolean;
+  /**
+   * MPI_Cancel of a pending request, then MPI_Wait: true when it was
+   * cancelled (the id is gone); false when it completed instead (`test(id)`
+   * then reports it as usual). native/surface.c.
+   */
+  cancel(id: number): boolean;
+  /** A predefined attribute of MPI_COMM_WORLD by name (`'UNIVERSE_SIZE'`), undefined when unset. */
+  worldAttribute(name: string): number | undefined;
+  /** MPI_Is_thread_main. */
+  isThreadMain(): boolean;
 }
 
 /** Where the addon is looked for: `MPI4TS_NATIVE`, else native/build/Release of this package. */

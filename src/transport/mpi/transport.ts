@@ -104,6 +104,14 @@ export class MpiTransport implements Transport {
     return this.native.wtick();
   }
 
+  worldAttribute(name: string): number | undefined {
+    return this.native.worldAttribute(name);
+  }
+
+  isThreadMain(): boolean {
+    return this.native.isThreadMain();
+  }
+
   /** `MPI_Wtime`: seconds since some time in the past. */
   wtime(): number {
     return this.native.wtime();

@@ -3,7 +3,7 @@
  * protocols, and waiting that spins briefly and then parks.
  *
  * MPI-4.1 §3.4 (communication modes: standard, synchronous), §3.5 (semantics:
- * order, progress), §3.7 (nonblocking operations), §3.8 (probe).
+ * order, progress), §3.7 (nonblocking operations), §3.8 (probe, cancel).
  *
  * Matching is by context, source and tag, with wildcards, in arrival order:
  * every ordered pair of ranks has one FIFO ring, so messages between two ranks
@@ -22,7 +22,10 @@
  * a completed send is delivered even if its sender's script ends (as
  * `MPI_Finalize` would wait for it).
  *
- * Unfinished: `MPI_Cancel`.
+ * `MPI_Cancel` (§3.8.4) of a receive that no message has matched takes it
+ * off the posted list (`withdraw`); a send is never cancelled (it completes).
+ *
+ * Unfinished: nothing known.
  *
  * @module
  */
@@ -173,6 +176,14 @@ export class RecvOperation extends ShmOperation {
   /** A receive from one named source ends only by a message on that source's ring. */
   get spinSource(): number {
     return this.source;
+  }
+
+  /** Set once {@link cancel} has taken the receive back before any message matched it. */
+  cancelled = false;
+
+  /** MPI-4.1 §3.8.4: a receive still posted (not matched) is withdrawn and completes as cancelled. */
+  cancel(): boolean {
+    return !this.done && this.engine.withdraw(this);
   }
 
   /** Completes with the message's envelope; `source` is a world rank. */
@@ -420,6 +431,20 @@ export class ShmEngine {
       this.posted.push(op);
     }
     return op;
+  }
+
+  /**
+   * Takes a posted receive back (`Request.Cancel`): true when it was still
+   * waiting for a message; it is then complete, cancelled.
+   */
+  withdraw(op: RecvOperation): boolean {
+    const index = this.posted.indexOf(op);
+    if (index < 0) return false;
+    removeAt(this.posted, index);
+    op.cancelled = true;
+    op.done = true;
+    if (this.waiters.length > 0) this.settleWaiters();
+    return true;
   }
 
   /** The first queued message that a receive would match, with its world source. */

@@ -1,0 +1,74 @@
+/**
+ * Error handlers of communicators.
+ *
+ * MPI-4.1 §9.3 (error handlers: `MPI_ERRORS_ARE_FATAL`, `MPI_ERRORS_ABORT`,
+ * `MPI_ERRORS_RETURN`, `MPI_Comm_create_errhandler`,
+ * `MPI_Comm_set_errhandler`, `MPI_Comm_get_errhandler`,
+ * `MPI_Comm_call_errhandler`, `MPI_Errhandler_free`).
+ *
+ * Every communicator starts with `MPI.ERRORS_RETURN`, mpi4py's default: a
+ * failing call rejects (or throws) an `MPIError`. With `MPI.ERRORS_ARE_FATAL`
+ * or `MPI.ERRORS_ABORT`, an error of a point-to-point call of that
+ * communicator ends the job with a report naming the rank, the call and the
+ * error; a user handler is called with the communicator and the error class,
+ * and the call then rejects as usual. `Dup` passes the handler on.
+ *
+ * Unfinished: the handler is applied to the calls of `Comm` (point-to-point,
+ * probes, requests started there when they are waited for through the
+ * communicator's blocking calls); collectives and constructors reject as with
+ * `ERRORS_RETURN` whatever the handler. Windows and files have none yet.
+ *
+ * @module
+ */
+
+import { errors } from '../errors.js';
+
+/** A user error handler: gets the communicator and the error class or code. */
+export type ErrhandlerFunction<C> = (comm: C, errorcode: number) => void;
+
+/**
+ * An error handler (MPI-4.1 §9.3).
+ *
+ * @example
+ * ```ts
+ * const seen: number[] = [];
+ * const handler = MPI.Comm.Create_errhandler((comm, code) => { seen.push(code); });
+ * comm.Set_errhandler(handler);
+ * comm.Set_errhandler(MPI.ERRORS_RETURN);
+ * ```
+ */
+export class Errhandler {
+  private freed = false;
+
+  /** @internal Predefined handlers and `Comm.Create_errhandler` make them. */
+  constructor(readonly kind: 'null' | 'return' | 'fatal' | 'abort' | 'user', readonly name: string,
+    readonly fn?: ErrhandlerFunction<never>) {}
+
+  /** False for `MPI.ERRHANDLER_NULL` and a freed user handler. */
+  get isLive(): boolean {
+    return this.kind !== 'null' && !this.freed;
+  }
+
+  /**
+   * `MPI_Errhandler_free` (MPI-4.1 §9.3): a communicator that has it keeps
+   * it; it can no longer be set. Predefined handlers cannot be freed.
+   */
+  Free(): void {
+    if (this.kind !== 'user') throw errors.arg('Errhandler.Free', `${this.name} is predefined and cannot be freed`);
+    if (this.freed) throw errors.arg('Errhandler.Free', 'the error handler has been freed already');
+    this.freed = true;
+  }
+
+  toString(): string {
+    return `<Errhandler ${this.name}>`;
+  }
+}
+
+/** `MPI.ERRHANDLER_NULL`: no handler. */
+export const ERRHANDLER_NULL = new Errhandler('null', 'MPI_ERRHANDLER_NULL');
+/** `MPI.ERRORS_RETURN` (MPI-4.1 §9.3): calls reject with `MPIError` (the default). */
+export const ERRORS_RETURN = new Errhandler('return', 'MPI_ERRORS_RETURN');
+/** `MPI.ERRORS_ARE_FATAL` (MPI-4.1 §9.3): an error ends the whole job, with a report. */
+export const ERRORS_ARE_FATAL = new Errhandler('fatal', 'MPI_ERRORS_ARE_FATAL');
+/** `MPI.ERRORS_ABORT` (MPI-4.1 §9.3, MPI-4.0): an error aborts the processes of the communicator (here: the job). */
+export const ERRORS_ABORT = new Errhandler('abort', 'MPI_ERRORS_ABORT');

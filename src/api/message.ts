@@ -1,0 +1,197 @@
+/**
+ * Matched probes: `Comm.Mprobe` / `Improbe` and the `Message` they return.
+ *
+ * MPI-4.1 §3.8.2 (matching probe: `MPI_Mprobe`, `MPI_Improbe`,
+ * `MPI_MESSAGE_NULL`, `MPI_MESSAGE_NO_PROC`), §3.8.3 (matched receives:
+ * `MPI_Mrecv`, `MPI_Imrecv`).
+ *
+ * A matched probe takes the message out of matching at once: no later
+ * receive or probe sees it, only the `Message`. Both transports do that the
+ * same way: the probe is followed, in the same turn of the event loop, by a
+ * receive without a buffer on the probed source and tag, which is the same
+ * message (MPI's non-overtaking rule: it is the first from that source that
+ * matches); the `Message` then holds that receive. `Recv`/`Irecv` copy the
+ * message into the caller's buffer (a buffer too small rejects with
+ * `ERR_TRUNCATE`; the message is consumed, as with `MPI_Mrecv`), `recv`/`irecv`
+ * decode it.
+ *
+ * Unfinished: the message is copied once more than a plain receive's (into the
+ * receive's own memory, then into the caller's buffer).
+ *
+ * @module
+ */
+
+import { type BufferSpec, bytesOfSpec, copyBytes } from '../buffer.js';
+import { decode } from '../codec/index.js';
+import { ANY_TAG, PROC_NULL } from '../constants.js';
+import { errors, rejecting } from '../errors.js';
+import { Request } from './request.js';
+import type { Status } from './status.js';
+import type { Envelope, Operation } from '../transport/transport.js';
+
+/** What a `Message` is made of: the receive that took the message, or nothing (null or no-proc messages). */
+type Source = { readonly op: Operation; readonly envelope: Envelope } | 'null' | 'noproc';
+
+const NO_PROC_ENVELOPE: Envelope = { source: PROC_NULL, tag: ANY_TAG, byteLength: 0 };
+
+/** A received message copied into a buffer: completes with its receive, fails when the buffer is too small. */
+class CopyOperation implements Operation {
+  private copied = false;
+  error: Error | undefined = undefined;
+  readonly data: undefined = undefined;
+
+  constructor(private readonly receive: Operation, private readonly into: ReturnType<typeof bytesOfSpec>,
+    private readonly call: string) {}
+
+  get envelope(): Envelope | undefined {
+    return this.error === undefined ? this.receive.envelope : undefined;
+  }
+
+  private copy(): void {
+    if (this.copied) return;
+    this.copied = true;
+    const op = this.receive;
+    if (op.error !== undefined) {
+      this.error = op.error;
+      return;
+    }
+    const data = op.data!;
+    if (data.byteLength > this.into.byteLength) {
+      const env = op.envelope!;
+      this.error = errors.truncate(this.call, env.source, env.tag, this.into.byteLength, data.byteLength,
+        'the matched message is consumed');
+      return;
+    }
+    copyBytes(this.into, 0, data, 0, data.byteLength);
+  }
+
+  test(): boolean {
+    if (!this.receive.test()) return false;
+    this.copy();
+    return true;
+  }
+
+  wait(): Promise<void> {
+    if (this.test()) return Promise.resolve();
+    return this.receive.wait().then(() => this.copy());
+  }
+
+  describe(): string {
+    return `matched receive: ${this.receive.describe()}`;
+  }
+}
+
+/**
+ * A message taken out of matching by a matched probe (MPI-4.1 §3.8.2):
+ * receive it once, with `Recv`/`Irecv` into a buffer or `recv`/`irecv` as a
+ * value. After that it is `MPI.MESSAGE_NULL`-like: a second receive throws
+ * `ERR_REQUEST`.
+ *
+ * @example
+ * ```ts
+ * const status = new MPI.Status();
+ * const message = await comm.Mprobe(MPI.ANY_SOURCE, 3, status);
+ * const buf = new Float64Array(status.Get_count(MPI.DOUBLE));
+ * await message.Recv(buf);
+ * ```
+ */
+export class Message {
+  private source: Source;
+
+  /** @internal Made by `Comm.Mprobe` and friends; `MPI.MESSAGE_NULL` and `MPI.MESSAGE_NO_PROC` otherwise. */
+  constructor(source: Source) {
+    this.source = source;
+  }
+
+  /** False for `MPI.MESSAGE_NULL` and for a message already received (mpi4py's `bool(message)`). */
+  get isLive(): boolean {
+    return this.source !== 'null';
+  }
+
+  /** Takes the message for one receive; a null (or already received) message throws `ERR_REQUEST`. */
+  private take(call: string): Exclude<Source, 'null'> {
+    const source = this.source;
+    if (source === 'null') throw errors.request(call, 'the message is MPI.MESSAGE_NULL (already received, or none)');
+    if (this !== MESSAGE_NO_PROC) this.source = 'null';
+    return source;
+  }
+
+  /**
+   * `MPI_Mrecv` (MPI-4.1 §3.8.3) into a buffer; fills `status`.
+   *
+   * @example
+   * ```ts
+   * const message = await comm.Mprobe(0, 1);
+   * await message.Recv(buf);
+   * ```
+   */
+  Recv(buf: BufferSpec | null, status?: Status): Promise<void> {
+    return rejecting(() => this.Irecv(buf).Wait(status));
+  }
+
+  /** `MPI_Imrecv` (MPI-4.1 §3.8.3) into a buffer: a request. */
+  Irecv(buf: BufferSpec | null): Request<void> {
+    const source = this.take('Message.Irecv');
+    if (source === 'noproc') return new Request<void>(undefined, 'Message.Irecv');
+    if (buf === null || buf === undefined) throw errors.buffer('Message.Irecv', 'a receive buffer is required');
+    const into = bytesOfSpec(buf, 'Message.Irecv');
+    return new Request<void>(new CopyOperation(source.op, into, 'Message.Recv'), 'Message.Irecv');
+  }
+
+  /** `MPI_Mrecv` of a value (MPI-4.1 §3.8.3): resolves with it; undefined for `MPI.MESSAGE_NO_PROC`. */
+  recv<T = unknown>(status?: Status): Promise<T> {
+    return rejecting(() => this.irecv<T>().wait(status));
+  }
+
+  /** `MPI_Imrecv` of a value (MPI-4.1 §3.8.3): `await req.wait()` gives it. */
+  irecv<T = unknown>(): Request<T> {
+    const source = this.take('Message.irecv');
+    if (source === 'noproc') return new Request<T>(undefined, 'Message.irecv');
+    return new Request<T>(source.op, 'Message.irecv', (op) => decode(op.data!, 'Message.recv') as T);
+  }
+
+  /** The envelope of the probed message (what the probe's status said). */
+  get envelope(): Envelope {
+    const source = this.source;
+    if (source === 'null') return { source: PROC_NULL, tag: ANY_TAG, byteLength: 0 };
+    return source === 'noproc' ? NO_PROC_ENVELOPE : source.envelope;
+  }
+
+  /** mpi4py's `Message.Probe(comm, ...)`: the same as `comm.Mprobe(...)`. */
+  static Probe(comm: MatchedProber, source?: number, tag?: number, status?: Status): Promise<Message> {
+    return comm.Mprobe(source, tag, status);
+  }
+
+  /** mpi4py's `Message.Iprobe(comm, ...)`: the same as `comm.Improbe(...)`. */
+  static Iprobe(comm: MatchedProber, source?: number, tag?: number, status?: Status): Message | null {
+    return comm.Improbe(source, tag, status);
+  }
+
+  /** mpi4py's `Message.probe(comm, ...)`: the same as `comm.mprobe(...)`. */
+  static probe(comm: MatchedProber, source?: number, tag?: number, status?: Status): Promise<Message> {
+    return comm.mprobe(source, tag, status);
+  }
+
+  /** mpi4py's `Message.iprobe(comm, ...)`: the same as `comm.improbe(...)`. */
+  static iprobe(comm: MatchedProber, source?: number, tag?: number, status?: Status): Message | null {
+    return comm.improbe(source, tag, status);
+  }
+}
+
+/** What `Message.Probe` and friends need of a communicator. */
+export interface MatchedProber {
+  Mprobe(source?: number, tag?: number, status?: Status): Promise<Message>;
+  Improbe(source?: number, tag?: number, status?: Status): Message | null;
+  mprobe(source?: number, tag?: number, status?: Status): Promise<Message>;
+  improbe(source?: number, tag?: number, status?: Status): Message | null;
+}
+
+/** `MPI.MESSAGE_NULL` (MPI-4.1 §3.8.2): no message; receiving it throws `ERR_REQUEST`. */
+export const MESSAGE_NULL = new Message('null');
+/** `MPI.MESSAGE_NO_PROC` (MPI-4.1 §3.8.2): what a matched probe of `MPI.PROC_NULL` returns; receiving it completes at once. */
+export const MESSAGE_NO_PROC = new Message('noproc');
+
+/** A message matched by a probe: `op` is the receive that took it. */
+export function matchedMessage(op: Operation, envelope: Envelope): Message {
+  return new Message({ op, envelope });
+}
