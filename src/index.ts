@@ -19,6 +19,7 @@ export { Cartcomm } from './api/topology.js';
 export { Group } from './api/group.js';
 export { Request } from './api/request.js';
 export { Status } from './api/status.js';
+export { Win, type TargetSpec } from './api/win.js';
 export { Datatype, type TypedArray } from './datatype.js';
 export { Op, type UserFunction } from './op/op.js';
 export { MPIError, ErrorClass, type ErrorClassCode } from './errors.js';

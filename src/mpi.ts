@@ -22,8 +22,10 @@ import { ErrorClass, MPIError, TAG_UB, errorString, errors } from './errors.js';
 import { Op, ops } from './op/op.js';
 import { REQUEST_NULL, Request } from './api/request.js';
 import { Status } from './api/status.js';
+import { NO_OP, REPLACE, Win, setSelfProvider } from './api/win.js';
 
 let world: Intracomm | undefined;
+setSelfProvider(() => MPI.COMM_SELF);
 let self: Intracomm | undefined;
 let parent: Intercomm | null | undefined;
 
@@ -91,6 +93,11 @@ export const MPI = {
   Op,
   Status,
   Request,
+  Win,
+  /** Accumulate that stores the origin's elements (MPI-4.1 §12.3.4). */
+  REPLACE,
+  /** Get_accumulate and Fetch_and_op that only read (MPI-4.1 §12.3.5). */
+  NO_OP,
   MPIError,
   /** mpi4py's name for {@link MPIError}. */
   Exception: MPIError,
