@@ -57,12 +57,12 @@ const cases: Case[] = [
     name: 'Fence epochs: Put and Get between fences, every rank to every rank',
     run: async (comm) => {
       const { rank, size } = comm;
-      const win = await MPI.Win.Allocate(4 * size, 4, null, comm);
-      const mine = new Int32Array(win.tomemory().buffer, win.tomemory().byteOffset, size);
+      const win = await MPI.Win.Allocate(4 * Math.max(size, 2), 4, null, comm);
+      const mine = new Int32Array(win.tomemory().buffer, win.tomemory().byteOffset, Math.max(size, 2));
       await win.Fence();
       for (let t = 0; t < size; t++) win.Put(Int32Array.of(100 * rank + t), t, rank);
       await win.Fence();
-      check.deepEqual(Array.from(mine), Array.from({ length: size }, (_, r) => 100 * r + rank));
+      check.deepEqual(Array.from(mine.subarray(0, size)), Array.from({ length: size }, (_, r) => 100 * r + rank));
       const got = new Int32Array(size);
       const right = (rank + 1) % size;
       win.Get(got, right, [0, size, MPI.INT]);
@@ -81,7 +81,7 @@ const cases: Case[] = [
     name: 'Accumulate with every predefined op, REPLACE and NO_OP; Get_accumulate returns what was there',
     run: async (comm) => {
       const { rank, size } = comm;
-      const win = await MPI.Win.Allocate(8 * 16, 8, null, comm);
+      const win = await MPI.Win.Allocate(8 * 16, 4, null, comm);
       const bytes = win.tomemory();
       const ints = new Int32Array(bytes.buffer, bytes.byteOffset, 32);
       const doubles = new Float64Array(bytes.buffer, bytes.byteOffset, 16);
@@ -93,8 +93,8 @@ const cases: Case[] = [
       const ops = [MPI.SUM, MPI.PROD, MPI.MAX, MPI.MIN, MPI.BAND, MPI.BOR, MPI.BXOR, MPI.LAND, MPI.LOR, MPI.LXOR];
       const values = [v, v, v * 50, v * 50, ~(1 << rank), 1 << rank, 1 << rank, 1, rank === 0 ? 1 : 0, 1];
       ops.forEach((op, i) => win.Accumulate(Int32Array.of(values[i]!), 0, [i, 1, MPI.INT], op));
-      win.Accumulate(Float64Array.of(0.5), 0, [8, 1, MPI.DOUBLE], MPI.SUM);   // doubles 8 = ints 16,17
-      win.Accumulate(Float64Array.of(v * 1.5), 0, [9, 1, MPI.DOUBLE], MPI.MAX);
+      win.Accumulate(Float64Array.of(0.5), 0, [16, 1, MPI.DOUBLE], MPI.SUM);   // doubles[8]: ints 16 and 17
+      win.Accumulate(Float64Array.of(v * 1.5), 0, [18, 1, MPI.DOUBLE], MPI.MAX);
       await win.Fence();
       if (rank === 0) {
         let product = 1;
@@ -106,7 +106,7 @@ const cases: Case[] = [
           any |= 1 << r;
         }
         check.deepEqual(Array.from(ints.subarray(0, 10)), [
-          size * (size + 1) / 2, product, Math.max(100, size * 50), 50, all, any, any, 1, 1, size % 2 === 1 ? 0 : 1,
+          size * (size + 1) / 2, product, Math.max(100, size * 50), 50, all, any, any, 1, 1, size % 2,
         ]);
         check.equal(doubles[8], 0.5 * size);
         check.equal(doubles[9], size * 1.5);
@@ -126,7 +126,7 @@ const cases: Case[] = [
       check.deepEqual(all.slice().sort((a, b) => a - b), Array.from({ length: size }, (_, r) => r));
       // A bigint counter and an op that does not apply.
       const big = new BigInt64Array(1);
-      win.Fetch_and_op(BigInt64Array.of(2n), big, 0, 13);
+      win.Fetch_and_op(BigInt64Array.of(2n), big, 0, 26);
       check.throwsMPI(() => win.Accumulate(Float64Array.of(1), 0, [0, 1, MPI.DOUBLE], MPI.BAND), MPI.ERR_OP, /MPI_BAND/);
       const concat = MPI.Op.Create((a: Int32Array, b: Int32Array) => b.set(a), true);
       check.throwsMPI(() => win.Accumulate(Int32Array.of(1), 0, 0, concat), MPI.ERR_OP, /predefined ops only/);
@@ -333,7 +333,7 @@ const cases: Case[] = [
       await win.Rget_accumulate(Int32Array.of(1), before, target, size + rank, MPI.SUM).Wait();
       check.equal(before[0], 5);
       await win.Unlock_all();
-      check.throwsMPI(() => win.Rput(Int32Array.of(1), target), MPI.ERR_RMA_SYNC, /passive-target/);
+      check.throwsMPI(() => win.Rput(Int32Array.of(1), target), MPI.ERR_RMA_SYNC, /Win\.Put: no access epoch/);
       await win.Free();
     },
   },
