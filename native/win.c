@@ -101,7 +101,10 @@ static napi_value js_win_allocate(napi_env env, napi_callback_info info) {
                   : MPI_Win_allocate(bytes, 1, MPI_INFO_NULL, comm, &base, &w);
   if (rc != MPI_SUCCESS) { throw_mpi(env, rc, shared ? "MPI_Win_allocate_shared" : "MPI_Win_allocate"); return NULL; }
   MPI_Win_set_errhandler(w, MPI_ERRORS_RETURN);
+  /* Zeroed memory; the barrier keeps other ranks' first accesses after every rank's memset. */
   if (bytes > 0) memset(base, 0, (size_t)bytes);
+  rc = MPI_Barrier(comm);
+  if (rc != MPI_SUCCESS) { MPI_Win_free(&w); throw_mpi(env, rc, "MPI_Barrier"); return NULL; }
   int h = win_add(w);
   napi_value ab = lend(env, h, base, (size_t)bytes);
   if (ab == NULL) return NULL;

@@ -25,7 +25,7 @@
  */
 
 import type { Datatype, TypedArray } from '../../datatype.js';
-import { errors } from '../../errors.js';
+import { ErrorClass, errors } from '../../errors.js';
 import type { Op } from '../../op/op.js';
 import type { LockType, Window, WindowRequest } from '../transport.js';
 import type { MpiCommunicator, MpiContext } from './context.js';
@@ -99,7 +99,10 @@ export async function createMpiWindow(comm: WindowCommunicator, request: WindowR
       const [h, buffer] = native.winAllocate(comm.handle, request.bytes, request.flavor === 'shared' ? 1 : 0);
       return [h, new Uint8Array(buffer)];
     } catch (e) {
-      throw asMPIError(native, e, call, cFunction);
+      const error = asMPIError(native, e, call, cFunction);
+      if (error.error_class !== ErrorClass.ERR_WIN) throw error;
+      throw errors.win(call, `the MPI library has no one-sided communication for these ranks (${error.detail}); ` +
+        'Open MPI 4 needs shared memory or an RDMA network (osc rdma) for windows over memory it did not allocate');
     }
   });
   return new MpiWindow(comm, handle, memory, sizes, dispUnits);
