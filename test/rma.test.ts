@@ -13,8 +13,29 @@ const NEEDS_TWO = [
 describe('one-sided communication (shm)', () => {
   for (const ranks of [1, 2, 3, 4]) {
     it(`passes every case of the rma chapter with ${ranks} rank${ranks > 1 ? 's' : ''}`, async () => {
-      const result = await launch('test/conformance/rma.ts', ranks, [], { timeoutMs: 120_000 });
+      const result = await launch('test/conformance/rma.ts', ranks, [], { timeoutMs: 120_000   for (const ranks of [1, 2, 4]) {
+    it(`mpi4ts/util/sync passes its cases with ${ranks} rank${ranks > 1 ? 's' : ''}`, async () => {
+      const result = await launch('test/programs/sync.ts', ranks, [], { timeoutMs: 120_000 });
+      assertAllPassed(result, 'sync', ranks,
+        ranks === 1 ? ['Condition: waiters sleep until notified; notify(1) wakes one, notify_all the rest (needs 2 ranks)'] : []);
+    });
+  }
+});
       assertAllPassed(result, 'rma', ranks, ranks === 1 ? NEEDS_TWO : []);
+      for (const ranks of [1, 2, 4]) {
+    it(`mpi4ts/util/sync passes its cases with ${ranks} rank${ranks > 1 ? 's' : ''}`, async () => {
+      const result = await launch('test/programs/sync.ts', ranks, [], { timeoutMs: 120_000 });
+      assertAllPassed(result, 'sync', ranks,
+        ranks === 1 ? ['Condition: waiters sleep until notified; notify(1) wakes one, notify_all the rest (needs 2 ranks)'] : []);
+    });
+  }
+});
+  }
+  for (const ranks of [1, 2, 4]) {
+    it(`mpi4ts/util/sync passes its cases with ${ranks} rank${ranks > 1 ? 's' : ''}`, async () => {
+      const result = await launch('test/programs/sync.ts', ranks, [], { timeoutMs: 120_000 });
+      assertAllPassed(result, 'sync', ranks,
+        ranks === 1 ? ['Condition: waiters sleep until notified; notify(1) wakes one, notify_all the rest (needs 2 ranks)'] : []);
     });
   }
 });
