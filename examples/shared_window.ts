@@ -7,6 +7,7 @@ import { MPI } from 'mpi4ts';
 
 // The ranks that can share memory (all of them on shm, one node's under mpiexec).
 const node = await MPI.COMM_WORLD.Split_type(MPI.COMM_TYPE_SHARED);
+if (node === null) throw new Error('every rank takes part in Split_type(COMM_TYPE_SHARED)');
 const { rank, size } = node;
 const n = 5;
 

@@ -165,7 +165,7 @@ const cases: Case[] = [
         await inside.next(-1);
         await slots.release();
       }
-      const peak = await comm.allreduce(most, MPI.MAX);
+      const peak = await comm.allreduce<number>(most, MPI.MAX);
       check.ok(peak >= 1 && peak <= 2, `peak ${peak} ranks inside`);
       if (size >= 3) check.ok(peak <= 2);
       await comm.Barrier();
