@@ -102,14 +102,15 @@ async function waitAbove(words: Int32Array, index: number, seen: number): Promis
  */
 export async function createShmWindow(endpoint: Endpoint, request: WindowRequest, call: string): Promise<Window> {
   const { rank, size } = endpoint;
-  // Every rank learns every rank's size and displacement unit.
-  const mine = Float64Array.of(request.flavor === 'create' ? request.memory!.byteLength : request.bytes, request.dispUnit);
-  const all = new Float64Array(2 * size);
-  const counts = new Array<number>(size).fill(16);
+  // Every rank learns every rank's size and displacement unit, and rank 0's name for the window's channel.
+  const mine = Float64Array.of(request.flavor === 'create' ? request.memory!.byteLength : request.bytes, request.dispUnit,
+    rank === 0 ? ++windowsCreated : 0);
+  const all = new Float64Array(3 * size);
+  const counts = new Array<number>(size).fill(24);
   await endpoint.collectives.allgatherv(new Uint8Array(mine.buffer), new Uint8Array(all.buffer), counts,
-    counts.map((_, i) => 16 * i));
-  const sizes = Array.from({ length: size }, (_, r) => all[2 * r]!);
-  const dispUnits = Array.from({ length: size }, (_, r) => all[2 * r + 1]!);
+    counts.map((_, i) => 24 * i));
+  const sizes = Array.from({ length: size }, (_, r) => all[3 * r]!);
+  const dispUnits = Array.from({ length: size }, (_, r) => all[3 * r + 1]!);
 
   const control = new SharedArrayBuffer(4 * (HEADER + 2 * size));
   let own: Announcement;
@@ -131,10 +132,7 @@ export async function createShmWindow(endpoint: Endpoint, request: WindowRequest
   }
 
   // Exchange the buffers: every rank opens the channel, then all post.
-  let key = new Float64Array(2);
-  if (rank === 0) key = Float64Array.of(endpoint.worldRankOf(0), ++windowsCreated);
-  await endpoint.collectives.bcast(new Uint8Array(key.buffer), 0);
-  const channel = new BroadcastChannel(`mpi4ts-window-${key[0]}-${key[1]}`);
+  const channel = new BroadcastChannel(`mpi4ts-window-${endpoint.worldRankOf(0)}-${all[2]}`);
   const announcements: Announcement[] = [own];
   let arrived!: () => void;
   const allArrived = new Promise<void>((resolve) => {
