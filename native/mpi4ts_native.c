@@ -1600,10 +1600,15 @@ static const err_entry g_errs[] = {
   {"ERR_OTHER", MPI_ERR_OTHER}, {"ERR_INTERN", MPI_ERR_INTERN}, {"ERR_IN_STATUS", MPI_ERR_IN_STATUS},
   {"ERR_PENDING", MPI_ERR_PENDING}, {"ERR_NO_MEM", MPI_ERR_NO_MEM}, {"ERR_SPAWN", MPI_ERR_SPAWN},
   {"ERR_UNSUPPORTED_OPERATION", MPI_ERR_UNSUPPORTED_OPERATION},
+  {"ERR_WIN", MPI_ERR_WIN}, {"ERR_RMA_SYNC", MPI_ERR_RMA_SYNC}, {"ERR_RMA_RANGE", MPI_ERR_RMA_RANGE},
+  {"ERR_RMA_CONFLICT", MPI_ERR_RMA_CONFLICT}, {"ERR_RMA_ATTACH", MPI_ERR_RMA_ATTACH}, {"ERR_RMA_FLAVOR", MPI_ERR_RMA_FLAVOR},
+  {"ERR_RMA_SHARED", MPI_ERR_RMA_SHARED}, {"ERR_LOCKTYPE", MPI_ERR_LOCKTYPE}, {"ERR_ASSERT", MPI_ERR_ASSERT},
+  {"ERR_BASE", MPI_ERR_BASE}, {"ERR_DISP", MPI_ERR_DISP}, {"ERR_SIZE", MPI_ERR_SIZE},
 };
 
 #include "topo.c"
 #include "surface.c"
+#include "win.c"
 
 static napi_value init(napi_env env, napi_value exports) {
   if (g_env != NULL) {
@@ -1659,6 +1664,9 @@ static napi_value init(napi_env env, napi_value exports) {
     FN("topoCart", js_topo_cart), FN("topoDistGraph", js_topo_dist_graph),
     FN("ineighborAlltoallv", js_ineighbor_alltoallv),
     FN("cancel", js_cancel), FN("worldAttribute", js_world_attribute), FN("isThreadMain", js_is_thread_main),
+    FN("winCreate", js_win_create), FN("winAllocate", js_win_allocate), FN("winSharedQuery", js_win_shared_query),
+    FN("winFree", js_win_free), FN("winPut", js_win_put), FN("winGet", js_win_get), FN("winAccumulate", js_win_accumulate),
+    FN("winCompareAndSwap", js_win_compare_and_swap), FN("winSync", js_win_sync), FN("winPostStart", js_win_post_start),
 #undef FN
   };
   CHECK(env, napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns));

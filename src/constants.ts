@@ -53,3 +53,31 @@ export const THREAD_SINGLE = 0;
 export const THREAD_FUNNELED = 1;
 export const THREAD_SERIALIZED = 2;
 export const THREAD_MULTIPLE = 3;
+
+/** Lock types of `Win.Lock` (MPI-4.1 §12.5.3). */
+export const LOCK_EXCLUSIVE = 1;
+export const LOCK_SHARED = 2;
+
+/** Assertions of the window synchronization calls (MPI-4.1 §12.5.5): hints, which mpi4ts may ignore. */
+export const MODE_NOCHECK = 1;
+export const MODE_NOPRECEDE = 2;
+export const MODE_NOPUT = 4;
+export const MODE_NOSTORE = 8;
+export const MODE_NOSUCCEED = 16;
+
+/** How a window's memory came about: `Win.flavor` (MPI-4.1 §12.2.6). */
+export const WIN_FLAVOR_CREATE = 1;
+export const WIN_FLAVOR_ALLOCATE = 2;
+export const WIN_FLAVOR_DYNAMIC = 3;
+export const WIN_FLAVOR_SHARED = 4;
+
+/** Memory models: `Win.model` (MPI-4.1 §12.4). */
+export const WIN_UNIFIED = 0;
+export const WIN_SEPARATE = 1;
+
+/** Window attribute keys of `Win.Get_attr` (MPI-4.1 §12.2.6). */
+export const WIN_BASE = 1;
+export const WIN_SIZE = 2;
+export const WIN_DISP_UNIT = 3;
+export const WIN_CREATE_FLAVOR = 4;
+export const WIN_MODEL = 5;

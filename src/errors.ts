@@ -46,7 +46,19 @@ export const ErrorClass = {
   ERR_INFO_VALUE: 33,
   ERR_INFO: 34,
   ERR_KEYVAL: 36,
+  ERR_ASSERT: 22,
+  ERR_BASE: 24,
+  ERR_DISP: 26,
+  ERR_LOCKTYPE: 37,
   ERR_NO_MEM: 39,
+  ERR_RMA_CONFLICT: 46,
+  ERR_RMA_SYNC: 47,
+  ERR_SIZE: 49,
+  ERR_WIN: 53,
+  ERR_RMA_RANGE: 68,
+  ERR_RMA_ATTACH: 69,
+  ERR_RMA_FLAVOR: 70,
+  ERR_RMA_SHARED: 71,
   ERR_SPAWN: 50,
   ERR_UNSUPPORTED_OPERATION: 52,
   ERR_LASTCODE: 92,
@@ -87,6 +99,18 @@ const classDescriptions: Record<number, string> = {
   [ErrorClass.ERR_INFO]: 'invalid info object',
   [ErrorClass.ERR_KEYVAL]: 'invalid key value',
   [ErrorClass.ERR_NO_MEM]: 'out of memory',
+  [ErrorClass.ERR_ASSERT]: 'invalid assertion',
+  [ErrorClass.ERR_BASE]: 'invalid base',
+  [ErrorClass.ERR_DISP]: 'invalid displacement',
+  [ErrorClass.ERR_LOCKTYPE]: 'invalid lock type',
+  [ErrorClass.ERR_RMA_CONFLICT]: 'conflicting accesses to a window',
+  [ErrorClass.ERR_RMA_SYNC]: 'wrong synchronization of RMA calls',
+  [ErrorClass.ERR_SIZE]: 'invalid size',
+  [ErrorClass.ERR_WIN]: 'invalid window',
+  [ErrorClass.ERR_RMA_RANGE]: 'target memory is not part of the window',
+  [ErrorClass.ERR_RMA_ATTACH]: 'memory cannot be attached',
+  [ErrorClass.ERR_RMA_FLAVOR]: 'passed window has the wrong flavor for the called function',
+  [ErrorClass.ERR_RMA_SHARED]: 'memory cannot be shared',
   [ErrorClass.ERR_SPAWN]: 'could not spawn processes',
   [ErrorClass.ERR_UNSUPPORTED_OPERATION]: 'operation not supported',
 };
@@ -282,6 +306,19 @@ export const errors = {
   /** An error that `Comm.Call_errhandler` raises for the program (MPI-4.1 §9.3). */
   called: (call: string, code: number, text: string) =>
     new MPIError(ErrorClass.ERR_OTHER, call, `error code ${code} raised by the program: ${text}`),
+  /** One-sided communication (MPI-4.1 §12): a freed or unusable window. */
+  win: (call: string, detail: string) => new MPIError(ErrorClass.ERR_WIN, call, detail),
+  /** An RMA call outside the epoch it needs, or a synchronization call out of order (MPI-4.1 §12.5). */
+  rmaSync: (call: string, detail: string) => new MPIError(ErrorClass.ERR_RMA_SYNC, call, detail),
+  /** Target memory past the end of the target's window (MPI-4.1 §12.3). */
+  rmaRange: (call: string, target: number, offset: number, bytes: number, size: number) =>
+    new MPIError(ErrorClass.ERR_RMA_RANGE, call, `${bytes} bytes at byte ${offset} of rank ${target}'s window ` +
+      `do not fit its ${size} bytes`),
+  rmaFlavor: (call: string, detail: string) => new MPIError(ErrorClass.ERR_RMA_FLAVOR, call, detail),
+  lockType: (call: string, type: unknown) =>
+    new MPIError(ErrorClass.ERR_LOCKTYPE, call, `invalid lock type ${String(type)}: use MPI.LOCK_EXCLUSIVE or MPI.LOCK_SHARED`),
+  size: (call: string, detail: string) => new MPIError(ErrorClass.ERR_SIZE, call, detail),
+  disp: (call: string, detail: string) => new MPIError(ErrorClass.ERR_DISP, call, detail),
   freedComm: (call: string, name: string) =>
     new MPIError(ErrorClass.ERR_COMM, call, `communicator ${name} has been freed`),
   /** `MPI_COMM_WORLD` and `MPI_COMM_SELF` cannot be freed: `ERR_COMM`, as MPI libraries and mpi4py say. */

@@ -26,6 +26,7 @@ export { Info } from './api/info.js';
 export { Session } from './api/session.js';
 export { Errhandler } from './api/errhandler.js';
 export { Status } from './api/status.js';
+export { Win, type TargetSpec } from './api/win.js';
 export { Datatype, type TypedArray } from './datatype.js';
 export { Op, type UserFunction } from './op/op.js';
 export { MPIError, ErrorClass, type ErrorClassCode } from './errors.js';

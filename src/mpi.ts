@@ -33,8 +33,10 @@ import { ERRHANDLER_NULL, ERRORS_ABORT, ERRORS_ARE_FATAL, ERRORS_RETURN, Errhand
 import { INFO_NULL, Info, MAX_INFO_KEY, MAX_INFO_VAL, environmentInfo } from './api/info.js';
 import { Session } from './api/session.js';
 import { Status } from './api/status.js';
+import { NO_OP, REPLACE, Win, setSelfProvider } from './api/win.js';
 
 let world: Intracomm | undefined;
+setSelfProvider(() => MPI.COMM_SELF);
 let self: Intracomm | undefined;
 let parent: Intercomm | null | undefined;
 
@@ -193,6 +195,11 @@ export const MPI = {
   Detach_buffer: detachBuffer,
   /** `MPI_Buffer_flush` (mpi4py 4's `Flush_buffer`): resolves once every buffered message is delivered. */
   Flush_buffer: flushBuffer,
+  Win,
+  /** Accumulate that stores the origin's elements (MPI-4.1 §12.3.4). */
+  REPLACE,
+  /** Get_accumulate and Fetch_and_op that only read (MPI-4.1 §12.3.5). */
+  NO_OP,
   MPIError,
   /** mpi4py's name for {@link MPIError}. */
   Exception: MPIError,

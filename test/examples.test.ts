@@ -308,6 +308,36 @@ describe('application programs', () => {
     }
   });
 
+  it('rma_counter: the task farm on a Fetch_and_op counter runs every task once', options, async () => {
+    for (const ranks of [1, 3, 4]) {
+      const lines = await run('rma_counter', ranks, ['300']);
+      assert.equal(lines.length, 2, lines.join('\n'));
+      const counts = /^300 tasks on (\d+) ranks: (.*)$/.exec(lines[0]!);
+      assert.ok(counts, lines[0]);
+      assert.equal(Number(counts[1]), ranks);
+      const ran = [...counts[2]!.matchAll(/rank (\d+) ran (\d+)/g)].map((m) => Number(m[2]));
+      assert.equal(ran.length, ranks);
+      assert.equal(ran.reduce((a, b) => a + b, 0), 300);
+      assert.equal(lines[1], 'every task ran once: true');
+    }
+  });
+
+  it('shared_window: each rank smooths its segment with its neighbours\' values read from shared memory', options, async () => {
+    const n = 5;
+    const ranks = 4;
+    const values = range(n * ranks);
+    const expected = range(ranks).map((r) => {
+      const smooth = range(n).map((i) => {
+        const at = r * n + i;
+        const left = values[Math.max(at - 1, 0)]!;
+        const right = values[Math.min(at + 1, n * ranks - 1)]!;
+        return ((left + values[at]! + right) / 3).toFixed(2);
+      });
+      return `rank ${r}: [${smooth.join(', ')}]`;
+    });
+    assert.deepEqual(sorted(await run('shared_window', ranks)), expected);
+  });
+
   it('heat2d: the Cartesian solver matches the sequential one, with the same checksum on any grid of ranks', options, async () => {
     // 60x45 does not divide evenly over 2, 3 or 4 rows or columns of ranks.
     const checksums = new Set<string>();

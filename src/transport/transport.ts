@@ -183,6 +183,13 @@ export interface Endpoint extends PointToPoint {
    * (`MPI_Dist_graph_create_adjacent`). Collective.
    */
   neighborhood?(topology: NeighborhoodSpec): Promise<Neighborhood>;
+
+  /**
+   * A window over the ranks of this endpoint (MPI-4.1 §12.2): collective.
+   * The API layer calls it on a duplicate of the user's communicator, so the
+   * window's synchronization never meets the user's messages.
+   */
+  createWindow?(request: WindowRequest): Promise<Window>;
 }
 
 /** The topology of {@link Endpoint.neighborhood}. */
@@ -201,6 +208,82 @@ export interface Neighborhood {
     recv: Uint8Array, recvCounts: readonly number[], recvDispls: readonly number[]): Promise<void>;
   /** Releases the topology communicator. */
   free(): void;
+}
+
+/** How a window's memory comes about (MPI-4.1 §12.2.1-§12.2.4). */
+export type WindowFlavor = 'create' | 'allocate' | 'shared' | 'dynamic';
+
+/** What {@link Endpoint.createWindow} is asked for. */
+export interface WindowRequest {
+  readonly flavor: WindowFlavor;
+  /** `create`: the user's memory (the window is over exactly these bytes). */
+  readonly memory?: Uint8Array;
+  /** `allocate` and `shared`: bytes this rank contributes. */
+  readonly bytes: number;
+  /** The displacement unit of this rank's memory (kept by the API; the transport addresses bytes). */
+  readonly dispUnit: number;
+}
+
+/** Lock types of `Win.Lock` (MPI-4.1 §12.5.3). */
+export type LockType = 'exclusive' | 'shared';
+
+/**
+ * The transport side of one window (MPI-4.1 §12). Targets are ranks of the
+ * window's group; offsets are bytes from the start of the target's memory,
+ * already checked against its size by the API layer, which also checks the
+ * epochs (`ERR_RMA_SYNC`): the transport trusts its input.
+ * Communication calls start the transfer and return; it is complete at the
+ * synchronization call that ends it (shm: at once).
+ */
+export interface Window {
+  /** This rank's memory. */
+  readonly memory: Uint8Array;
+  /** Bytes of every rank's memory, by rank. */
+  readonly sizes: readonly number[];
+  /** Every rank's displacement unit, by rank. */
+  readonly dispUnits: readonly number[];
+  /** `MPI_Put`: `data` to `target` at byte `offset`. */
+  put(data: Uint8Array, target: number, offset: number): void;
+  /** `MPI_Get`: `into.byteLength` bytes of `target` at byte `offset` into `into`. */
+  get(into: Uint8Array, target: number, offset: number): void;
+  /**
+   * `MPI_Accumulate` (no `result`) or `MPI_Get_accumulate`: `count` elements of the
+   * predefined `datatype`, combined element by element atomically with `op`
+   * (a predefined op, `MPI_REPLACE` or `MPI_NO_OP`, by `op.name`); `result`
+   * receives the target's elements before. `origin` is unused for `MPI_NO_OP`.
+   */
+  accumulate(origin: TypedArray, result: TypedArray | undefined, count: number, datatype: Datatype, op: Op,
+    target: number, offset: number): void;
+  /** `MPI_Compare_and_swap` of one element: `result` gets the old value; `origin` is stored where it equaled `compare`. */
+  compareAndSwap(origin: TypedArray, compare: TypedArray, result: TypedArray, datatype: Datatype, target: number,
+    offset: number): void;
+  /** `MPI_Win_fence` (MPI-4.1 §12.5.1). Collective. */
+  fence(assertion: number): Promise<void>;
+  /** `MPI_Win_post` to the origins `ranks` (§12.5.2). */
+  post(ranks: readonly number[], assertion: number): Promise<void>;
+  /** `MPI_Win_start` of an access epoch to the targets `ranks`. */
+  start(ranks: readonly number[], assertion: number): Promise<void>;
+  /** `MPI_Win_complete` of the access epoch opened by {@link start}. */
+  complete(): Promise<void>;
+  /** `MPI_Win_wait` for the end of the exposure epoch opened by {@link post}. */
+  wait(): Promise<void>;
+  /** `MPI_Win_test`: true (and the exposure epoch over) once every origin has completed. */
+  test(): boolean;
+  /** `MPI_Win_lock` of `target` (§12.5.3). */
+  lock(target: number, type: LockType, assertion: number): Promise<void>;
+  /** `MPI_Win_unlock`: completes the calls to `target` and releases its lock. */
+  unlock(target: number): Promise<void>;
+  /** `MPI_Win_lock_all`: a shared lock on every rank. */
+  lockAll(assertion: number): Promise<void>;
+  unlockAll(): Promise<void>;
+  /** `MPI_Win_flush` (`local` false) or `MPI_Win_flush_local` of `target`, or of every rank when undefined (§12.5.4). */
+  flush(target: number | undefined, local: boolean): Promise<void>;
+  /** `MPI_Win_sync`: synchronizes this rank's public and private copies (§12.5.4). */
+  sync(): void;
+  /** `MPI_Win_shared_query` (§12.2.3): `rank`'s memory as this rank can load and store it. */
+  sharedQuery(rank: number): Uint8Array;
+  /** `MPI_Win_free` (§12.2.5). Collective. */
+  free(): Promise<void>;
 }
 
 /**

@@ -46,13 +46,20 @@ import { type Bytes, bytesIn } from '../../buffer.js';
 import { ErrorClass, errors } from '../../errors.js';
 import { ANY_SOURCE, ANY_TAG, PROC_NULL } from '../../constants.js';
 import { basename, resolve } from 'node:path';
-import type { Endpoint, Envelope, InterEndpoint, Neighborhood, NeighborhoodSpec, Operation, PointToPoint } from '../transport.js';
+import type {
+  Endpoint, Envelope, InterEndpoint, Neighborhood, NeighborhoodSpec, Operation, PointToPoint, Window, WindowRequest,
+} from '../transport.js';
 import { blockingAllowed, MpiCollectives } from './collectives.js';
 import { type MpiCommunicator, type MpiContext, RESOLVED } from './context.js';
 import {
   asMPIError, mpiError, RC_DONE, RC_ERROR, ST_ERROR, ST_ID, ST_SOURCE, ST_TAG, statusBytes,
 } from './native.js';
 import { type PendingRequest, type Poller, spinFor, spinMicroseconds } from './progress.js';
+import { createMpiWindow } from './window.js';
+
+/** The API call of each window flavor, for error messages. */
+const windowCall = { create: 'Win.Create', allocate: 'Win.Allocate', shared: 'Win.Allocate_shared',
+  dynamic: 'Win.Create_dynamic' } as const;
 
 function rankName(r: number): string {
   if (r === ANY_SOURCE) return 'ANY_SOURCE';
@@ -584,6 +591,12 @@ export class MpiEndpoint extends MpiPointToPoint implements Endpoint {
    * MPI_Comm_split_type(MPI_COMM_TYPE_SHARED): one communicator per group of
    * ranks that MPI says can share memory, ordered by `key` then rank.
    */
+  /** A window over this endpoint's ranks (`window.ts`). */
+  createWindow(request: WindowRequest): Promise<Window> {
+    this.check('Win.Create');
+    return createMpiWindow(this, request, windowCall[request.flavor]);
+  }
+
   async splitShared(key: number): Promise<Endpoint> {
     this.check('Comm.Split_type');
     const handle = await this.constructBlocking('Comm.Split_type', 'MPI_Comm_split_type',

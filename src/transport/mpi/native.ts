@@ -187,6 +187,31 @@ export interface NativeMPI {
   worldAttribute(name: string): number | undefined;
   /** MPI_Is_thread_main. */
   isThreadMain(): boolean;
+
+  // One-sided communication (native/win.c): windows are integer handles, displacements are bytes.
+  /** `MPI_Win_create` over `memory` (null: no memory) with displacement unit 1. */
+  winCreate(comm: number, memory: Uint8Array | null): number;
+  /** `MPI_Win_allocate` (`shared` 0) or `MPI_Win_allocate_shared` (1): the handle and the zeroed memory, lent by MPI. */
+  winAllocate(comm: number, bytes: number, shared: number): [number, ArrayBuffer];
+  /** `MPI_Win_shared_query`: `rank`'s segment, lent by MPI until the window is freed. */
+  winSharedQuery(win: number, rank: number): ArrayBuffer;
+  /** `MPI_Win_free`; detaches the memory lent for the window. */
+  winFree(win: number): void;
+  winPut(win: number, data: Uint8Array, target: number, disp: number): void;
+  winGet(win: number, into: Uint8Array, target: number, disp: number): void;
+  /** `MPI_Accumulate` (result null), `MPI_Fetch_and_op` (count 1) or `MPI_Get_accumulate`. */
+  winAccumulate(win: number, origin: TypedArray | null, result: TypedArray | null, count: number, datatype: number,
+    target: number, disp: number, op: number): void;
+  winCompareAndSwap(win: number, origin: TypedArray, compare: TypedArray, result: TypedArray, datatype: number,
+    target: number, disp: number): void;
+  /**
+   * The synchronization calls by `kind` (0 fence(a = assert), 1 lock(a = 1 exclusive / 2 shared, b = rank),
+   * 2 unlock(a = rank), 3 lock_all(a = assert), 4 unlock_all, 5 flush(a), 6 flush_all, 7 flush_local(a),
+   * 8 flush_local_all, 9 sync, 10 complete, 11 wait, 12 test): true when `MPI_Win_test` says done.
+   */
+  winSync(win: number, kind: number, a: number | null, b: number | null): boolean;
+  /** `MPI_Win_start` (`start` 1) or `MPI_Win_post` (0) over the window ranks `ranks`. */
+  winPostStart(win: number, start: number, ranks: Int32Array, assertion: number): void;
 }
 
 /** Where the addon is looked for: `MPI4TS_NATIVE`, else native/build/Release of this package. */

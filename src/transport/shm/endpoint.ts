@@ -18,11 +18,17 @@ import type { Bytes } from '../../buffer.js';
 import { UNDEFINED } from '../../constants.js';
 import { errors } from '../../errors.js';
 import {
-  type Collectives, type CollectivesFactory, type Endpoint, type Envelope, type InterEndpoint, type Operation, type PointToPoint, completeAll,
+  type Collectives, type CollectivesFactory, type Endpoint, type Envelope, type InterEndpoint, type Operation, type PointToPoint, type Window,
+  type WindowRequest, completeAll,
 } from '../transport.js';
 import type { ShmEngine } from './engine.js';
 import { hasLauncher, requestSpawn } from './launcher_link.js';
 import { ShmSharedArea } from './shared_area.js';
+import { createShmWindow } from './window.js';
+
+/** The API call of each window flavor, for error messages. */
+const windowCall = { create: 'Win.Create', allocate: 'Win.Allocate', shared: 'Win.Allocate_shared',
+  dynamic: 'Win.Create_dynamic' } as const;
 
 const ANY = -1;
 /** Tag of the library's own messages on auxiliary contexts. */
@@ -143,6 +149,11 @@ export class ShmEndpoint extends ShmPointToPoint implements Endpoint {
   get auxiliary(): ShmEndpoint {
     this.auxiliaryEndpoint ??= new ShmEndpoint(this.engine, this.context + 2, this.group, this.collectivesOf);
     return this.auxiliaryEndpoint;
+  }
+
+  /** A window over this endpoint's ranks (`window.ts`). */
+  createWindow(request: WindowRequest): Promise<Window> {
+    return createShmWindow(this, request, windowCall[request.flavor]);
   }
 
   async split(color: number, key: number): Promise<Endpoint | undefined> {

@@ -1,0 +1,802 @@
+/**
+ * One-sided communication: `MPI.Win`, mpi4py's `Win`.
+ *
+ * MPI-4.1 §12.2 (window creation: `Win.Create`, `Win.Allocate`,
+ * `Win.Allocate_shared` and `Win.Shared_query`, `Win.Free`; §12.2.6 window
+ * attributes; §12.2.7 `Win.Get_group`), §12.3 (communication calls: `Put`,
+ * `Get`, `Accumulate`, `Get_accumulate`, `Fetch_and_op`, `Compare_and_swap`,
+ * and the request-based `Rput`, `Rget`, `Raccumulate`, `Rget_accumulate`),
+ * §12.4 (memory model: `WIN_UNIFIED` on shm), §12.5 (synchronization: `Fence`;
+ * `Post`, `Start`, `Complete`, `Wait`, `Test`; `Lock`, `Unlock`, `Lock_all`,
+ * `Unlock_all`; `Flush`, `Flush_all`, `Flush_local`, `Flush_local_all`,
+ * `Sync`), §12.6 (error classes `ERR_WIN`, `ERR_RMA_SYNC`, `ERR_RMA_RANGE`, ...),
+ * §7.8 (window names).
+ *
+ * Buffers are as in point-to-point: an origin is a buffer spec (`buf`,
+ * `[buf, datatype]`, `[buf, count, datatype]`). The target is mpi4py's
+ * target spec: `undefined` (displacement 0, the origin's count and
+ * datatype), a displacement, or `[disp, count?, datatype?]`, with the
+ * displacement in units of the target's `disp_unit`. This module checks every
+ * argument and the epochs (a communication call needs an access epoch to its
+ * target: after `Fence`, inside `Lock`/`Unlock` or `Lock_all`/`Unlock_all`, or
+ * between `Start` and `Complete`), so both transports report misuse alike;
+ * the transport (`Window` in `transport/transport.ts`) moves the bytes.
+ *
+ * Windows are created over a duplicate of the communicator, so that their
+ * synchronization never meets the program's own messages and collectives.
+ *
+ * Unfinished: derived datatypes (only the predefined ones are accepted; the
+ * origin and target datatypes of an accumulate must be the same);
+ * `Win.Create_dynamic`, `Attach` and `Detach`; info objects (`info` is
+ * accepted and ignored, `Get_info` gives an empty object); user attributes
+ * (`Create_keyval`, `Set_attr`); `MPI_Win_allocate` with
+ * `alloc_shared_noncontig`. Assertions (`MPI.MODE_*`) are passed to MPI on the
+ * mpi transport and ignored on shm.
+ *
+ * @module
+ */
+
+import { type BufferSpec, parseBuffer, type Message } from '../buffer.js';
+import { LOCK_EXCLUSIVE, LOCK_SHARED, MODE_NOSUCCEED, PROC_NULL, WIN_BASE, WIN_CREATE_FLAVOR, WIN_DISP_UNIT,
+  WIN_FLAVOR_ALLOCATE, WIN_FLAVOR_CREATE, WIN_FLAVOR_SHARED, WIN_MODEL, WIN_SEPARATE, WIN_SIZE,
+  WIN_UNIFIED } from '../constants.js';
+import { type Datatype, datatypes, type TypedArray } from '../datatype.js';
+import { transport } from '../environment.js';
+import { errors, rejecting } from '../errors.js';
+import { Op, ops } from '../op/op.js';
+import type { Endpoint, LockType, Window, WindowFlavor } from '../transport/transport.js';
+import { Group } from './group.js';
+import type { Intracomm } from './intracomm.js';
+import { PromiseOperation } from './promise_operation.js';
+import { Request } from './request.js';
+
+/**
+ * `MPI.REPLACE` (MPI-4.1 §12.3.4): an accumulate that stores the origin's
+ * elements, atomically per element. On values, `REPLACE(a, b)` is `b`.
+ */
+export const REPLACE: Op = new Op('MPI_REPLACE', true, (invec, inoutvec, count, datatype) => {
+  new Uint8Array(inoutvec.buffer, inoutvec.byteOffset, count * datatype.size)
+    .set(new Uint8Array(invec.buffer, invec.byteOffset, count * datatype.size));
+}, (_a, b) => b);
+
+/**
+ * `MPI.NO_OP` (MPI-4.1 §12.3.5): a `Get_accumulate` or `Fetch_and_op` that
+ * only reads, atomically. On values, `NO_OP(a, b)` is `a`.
+ */
+export const NO_OP: Op = new Op('MPI_NO_OP', true, () => undefined, (a) => a);
+
+/** The origin and target datatypes the one-sided calls take this session: the predefined ones. */
+const predefinedDatatypes = new Set<Datatype>(Object.values(datatypes));
+
+/**
+ * A target spec (mpi4py's `target` argument): `undefined` (displacement 0 and
+ * the origin's count and datatype), a displacement, or `[disp, count?, datatype?]`.
+ */
+export type TargetSpec = number | readonly [number, number?, Datatype?] | null | undefined;
+
+let selfProvider: (() => Intracomm) | undefined;
+
+/** Set once by `mpi.ts`: where `MPI.COMM_SELF` comes from, the default communicator of the constructors. */
+export function setSelfProvider(provider: () => Intracomm): void {
+  selfProvider = provider;
+}
+
+const flavorCodes: Record<WindowFlavor, number> = {
+  create: WIN_FLAVOR_CREATE, allocate: WIN_FLAVOR_ALLOCATE, shared: WIN_FLAVOR_SHARED, dynamic: 3,
+};
+
+/**
+ * A window (MPI-4.1 §12.2): memory that every rank of a communicator exposes
+ * to the others' `Put`, `Get` and accumulates.
+ *
+ * @example
+ * ```ts
+ * const win = await MPI.Win.Allocate(8 * comm.size, 8, null, comm);
+ * await win.Fence();
+ * win.Put(new Float64Array([comm.rank]), 0, comm.rank);  // into rank 0, slot `rank`
+ * await win.Fence();
+ * await win.Free();
+ * ```
+ */
+export class Win {
+  private transportWindow: Window | null;
+  private winName = 'MPI_WIN_NULL';
+  /** The epochs open at this rank, for `ERR_RMA_SYNC`. */
+  private fenceEpoch = false;
+  private lockedAll = false;
+  private readonly locked = new Map<number, LockType>();
+  private started: Set<number> | undefined;
+  private posted = false;
+  /** Buffers an MPI library may still read or write, by target, until the call that completes them. */
+  private readonly inFlight = new Map<number, unknown[]>();
+
+  private constructor(window: Window, private readonly endpoint: Endpoint, private readonly flavorName: WindowFlavor,
+    commName: string) {
+    this.transportWindow = window;
+    this.winName = `window of ${commName}`;
+  }
+
+  private static async make(flavor: WindowFlavor, memory: Uint8Array | undefined, bytes: number, dispUnit: unknown,
+    comm: Intracomm | null | undefined, call: string): Promise<Win> {
+    if (!Number.isInteger(dispUnit) || (dispUnit as number) <= 0) {
+      throw errors.disp(call, `invalid displacement unit ${String(dispUnit)}: must be a positive integer`);
+    }
+    if (!Number.isInteger(bytes) || bytes < 0) throw errors.size(call, `invalid size ${String(bytes)}: must be an integer >= 0`);
+    const communicator = comm ?? selfProvider?.();
+    if (communicator === undefined) throw errors.comm(call, 'no communicator');
+    const parent = communicator.endpoint(call);
+    const own = await parent.split(0, parent.rank);
+    if (own === undefined || own.createWindow === undefined) {
+      throw errors.unsupported(call, `windows are not available on the ${transport().name} transport`);
+    }
+    const window = await own.createWindow({ flavor, memory, bytes, dispUnit: dispUnit as number });
+    return new Win(window, own, flavor, communicator.Get_name());
+  }
+
+  /**
+   * `MPI_Win_create` (MPI-4.1 §12.2.1): a window over `memory`, a typed array
+   * (or buffer spec) of this rank's. Collective over `comm` (default
+   * `MPI.COMM_SELF`). On shm the memory must be shared: `MPI.alloc` memory or
+   * a view of a `SharedArrayBuffer`.
+   *
+   * @example
+   * ```ts
+   * const mem = MPI.alloc(Int32Array, 16);
+   * const win = await MPI.Win.Create(mem, 4, null, comm);
+   * ```
+   */
+  static Create(memory: BufferSpec, dispUnit = 1, info?: unknown, comm?: Intracomm | null): Promise<Win> {
+    void info;
+    return rejecting(() => {
+      const message = parseBuffer(memory, 'Win.Create');
+      return Win.make('create', message.bytes, message.bytes.byteLength, dispUnit, comm, 'Win.Create');
+    });
+  }
+
+  /**
+   * `MPI_Win_allocate` (MPI-4.1 §12.2.2): a window over `size` new bytes at
+   * each rank (zeroed), in memory the transport moves fastest. Collective.
+   *
+   * @example
+   * ```ts
+   * const win = await MPI.Win.Allocate(1024, 1, null, comm);
+   * const mine = win.tomemory();      // this rank's 1024 bytes
+   * ```
+   */
+  static Allocate(size: number, dispUnit = 1, info?: unknown, comm?: Intracomm | null): Promise<Win> {
+    void info;
+    return rejecting(() => Win.make('allocate', undefined, size, dispUnit, comm, 'Win.Allocate'));
+  }
+
+  /**
+   * `MPI_Win_allocate_shared` (MPI-4.1 §12.2.3): like {@link Allocate}, in
+   * memory every rank can load and store directly: {@link Shared_query}
+   * gives another rank's segment. The ranks must share memory (`Split_type`
+   * with `MPI.COMM_TYPE_SHARED`; on shm all ranks do).
+   *
+   * @example
+   * ```ts
+   * const win = await MPI.Win.Allocate_shared(8, 8, null, comm);
+   * const [first] = win.Shared_query(0);
+   * const all = new Float64Array(first.buffer, first.byteOffset, comm.size);
+   * ```
+   */
+  static Allocate_shared(size: number, dispUnit = 1, info?: unknown, comm?: Intracomm | null): Promise<Win> {
+    void info;
+    return rejecting(() => Win.make('shared', undefined, size, dispUnit, comm, 'Win.Allocate_shared'));
+  }
+
+  /** `MPI_Win_create_dynamic` (MPI-4.1 §12.2.4): not implemented yet (`ERR_UNSUPPORTED_OPERATION`). */
+  static Create_dynamic(info?: unknown, comm?: Intracomm | null): Promise<Win> {
+    void info;
+    void comm;
+    return Promise.reject(errors.unsupported('Win.Create_dynamic', 'dynamic windows are not implemented yet'));
+  }
+
+  /** The transport's window; `ERR_WIN` once freed. */
+  private live(call: string): Window {
+    if (this.transportWindow === null) throw errors.win(call, `${this.name} has been freed`);
+    return this.transportWindow;
+  }
+
+  /**
+   * `MPI_Win_free` (MPI-4.1 §12.2.5): collective; ends the window. A lock or
+   * access epoch still open is `ERR_RMA_SYNC`.
+   */
+  Free(): Promise<void> {
+    return rejecting(async () => {
+      const window = this.live('Win.Free');
+      if (this.locked.size > 0 || this.lockedAll || this.started !== undefined || this.posted) {
+        throw errors.rmaSync('Win.Free', 'an epoch is still open: unlock, complete or wait first');
+      }
+      this.transportWindow = null;
+      await window.free();
+      this.endpoint.free();
+    });
+  }
+
+  /** `await using win = ...` frees the window at the end of the block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.transportWindow === null ? Promise.resolve() : this.Free();
+  }
+
+  /** True once {@link Free} has been called (mpi4py: `win == MPI.WIN_NULL`). */
+  get freed(): boolean {
+    return this.transportWindow === null;
+  }
+
+  /** mpi4py's `tomemory()`: this rank's window memory as bytes (the same memory, not a copy). */
+  tomemory(): Uint8Array {
+    return this.live('Win.tomemory').memory;
+  }
+
+  /**
+   * `MPI_Win_shared_query` (MPI-4.1 §12.2.3): `[memory, disp_unit]` of
+   * `rank`'s segment of a shared window, loadable and storable here.
+   */
+  Shared_query(rank: number): [Uint8Array, number] {
+    const call = 'Win.Shared_query';
+    const window = this.live(call);
+    if (this.flavorName !== 'shared') {
+      throw errors.rmaFlavor(call, 'only windows from Win.Allocate_shared can be queried');
+    }
+    this.checkRank(rank, call);
+    return [window.sharedQuery(rank), window.dispUnits[rank]!];
+  }
+
+  /** `MPI_Win_get_group` (MPI-4.1 §12.2.7): the ranks of the window. */
+  Get_group(): Group {
+    this.live('Win.Get_group');
+    const e = this.endpoint;
+    return new Group(Array.from({ length: e.size }, (_, r) => e.worldRankOf(r)), e.worldRankOf(e.rank));
+  }
+
+  /** mpi4py's `group` property. */
+  get group(): Group {
+    return this.Get_group();
+  }
+
+  /** Bytes of this rank's memory (`MPI_WIN_SIZE`). */
+  get size(): number {
+    return this.live('Win.size').memory.byteLength;
+  }
+
+  /** This rank's displacement unit (`MPI_WIN_DISP_UNIT`). */
+  get disp_unit(): number {
+    const window = this.live('Win.disp_unit');
+    return window.dispUnits[this.endpoint.rank]!;
+  }
+
+  /** `MPI.WIN_FLAVOR_CREATE`, `_ALLOCATE` or `_SHARED` (`MPI_WIN_CREATE_FLAVOR`). */
+  get flavor(): number {
+    this.live('Win.flavor');
+    return flavorCodes[this.flavorName];
+  }
+
+  /** `MPI.WIN_UNIFIED` (shm, and MPI libraries that say so) or `MPI.WIN_SEPARATE` (`MPI_WIN_MODEL`). */
+  get model(): number {
+    this.live('Win.model');
+    return transport().name === 'shm' || this.flavorName === 'shared' ? WIN_UNIFIED : WIN_SEPARATE;
+  }
+
+  /** mpi4py's `attrs`: `[base, size, disp_unit]`, the base as this rank's memory. */
+  get attrs(): [Uint8Array, number, number] {
+    return [this.tomemory(), this.size, this.disp_unit];
+  }
+
+  /**
+   * `MPI_Win_get_attr` (MPI-4.1 §12.2.6) for the predefined keys:
+   * `MPI.WIN_BASE` (the memory), `WIN_SIZE`, `WIN_DISP_UNIT`,
+   * `WIN_CREATE_FLAVOR`, `WIN_MODEL`; undefined for any other key.
+   */
+  Get_attr(keyval: number): Uint8Array | number | undefined {
+    switch (keyval) {
+      case WIN_BASE: return this.tomemory();
+      case WIN_SIZE: return this.size;
+      case WIN_DISP_UNIT: return this.disp_unit;
+      case WIN_CREATE_FLAVOR: return this.flavor;
+      case WIN_MODEL: return this.model;
+      default: return undefined;
+    }
+  }
+
+  /** `MPI_Win_get_info`: the hints in use (none yet: an empty object). */
+  Get_info(): Record<string, string> {
+    this.live('Win.Get_info');
+    return {};
+  }
+
+  /** `MPI_Win_set_info`: accepted and ignored. */
+  Set_info(info: unknown): void {
+    void info;
+    this.live('Win.Set_info');
+  }
+
+  /** `MPI_Win_get_name` (MPI-4.1 §7.8). */
+  Get_name(): string {
+    return this.winName;
+  }
+
+  /** `MPI_Win_set_name` (MPI-4.1 §7.8). */
+  Set_name(name: string): void {
+    this.winName = String(name);
+  }
+
+  /** mpi4py's `name` property: {@link Get_name}. */
+  get name(): string {
+    return this.winName;
+  }
+
+  private checkRank(rank: unknown, call: string): asserts rank is number {
+    const size = this.endpoint.size;
+    if (!Number.isInteger(rank) || (rank as number) < 0 || (rank as number) >= size) throw errors.rank(call, rank, size);
+  }
+
+  /** Checks the target rank and that an access epoch to it is open; false for `MPI.PROC_NULL`. */
+  private access(rank: unknown, call: string): boolean {
+    if (rank === PROC_NULL) return false;
+    this.checkRank(rank, call);
+    if (!(this.fenceEpoch || this.lockedAll || this.locked.has(rank) || this.started?.has(rank))) {
+      throw errors.rmaSync(call, `no access epoch to rank ${rank} is open: call Win.Fence, Win.Lock, Win.Lock_all ` +
+        'or Win.Start first');
+    }
+    return true;
+  }
+
+  /** The target's byte offset, count and datatype, checked against the target's window. */
+  private target(window: Window, rank: number, spec: TargetSpec, origin: Message | undefined, call: string):
+  { offset: number; count: number; datatype: Datatype } {
+    let disp = 0;
+    let count = origin?.count;
+    let datatype = origin?.datatype;
+    if (typeof spec === 'number') disp = spec;
+    else if (Array.isArray(spec)) {
+      const [d, c, t] = spec as readonly [unknown, unknown?, unknown?];
+      if (d !== undefined && d !== null) disp = d as number;
+      if (c !== undefined && c !== null) count = c as number;
+      if (t !== undefined && t !== null) datatype = t as Datatype;
+    } else if (spec !== undefined && spec !== null) {
+      throw errors.arg(call, `invalid target ${String(spec)}: expected a displacement or [disp, count, datatype]`);
+    }
+    if (!Number.isInteger(disp) || disp < 0) throw errors.disp(call, `invalid target displacement ${String(disp)}`);
+    if (!Number.isInteger(count) || count! < 0) throw errors.count(call, `invalid target count ${String(count)}`);
+    checkDatatype(datatype, call);
+    const offset = disp * window.dispUnits[rank]!;
+    const bytes = count! * datatype.size;
+    if (offset + bytes > window.sizes[rank]!) throw errors.rmaRange(call, rank, offset, bytes, window.sizes[rank]!);
+    if (origin !== undefined && bytes !== origin.bytes.byteLength) {
+      throw errors.count(call, `the origin has ${origin.bytes.byteLength} bytes (${origin.count} × ${origin.datatype.name}) ` +
+        `but the target ${bytes} (${count} × ${datatype.name})`);
+    }
+    return { offset, count: count!, datatype };
+  }
+
+  /** Keeps `buffers` alive until the call that completes the transfers to `rank`. */
+  private hold(rank: number, ...buffers: unknown[]): void {
+    if (transport().name === 'shm') return; // complete at once
+    let list = this.inFlight.get(rank);
+    if (list === undefined) this.inFlight.set(rank, list = []);
+    list.push(...buffers);
+  }
+
+  private release(rank: number | undefined): void {
+    if (rank === undefined) this.inFlight.clear();
+    else this.inFlight.delete(rank);
+  }
+
+  // Communication (MPI-4.1 §12.3).
+
+  /**
+   * `MPI_Put` (MPI-4.1 §12.3.1): writes the origin buffer into `target_rank`'s
+   * window. Complete at the synchronization call that ends the epoch.
+   *
+   * @example
+   * ```ts
+   * win.Put(new Int32Array([7, 8]), 1, [4, 2, MPI.INT]); // at displacement 4 of rank 1
+   * ```
+   */
+  Put(origin: BufferSpec, target_rank: number, target?: TargetSpec): void {
+    const call = 'Win.Put';
+    const window = this.live(call);
+    const message = parseBuffer(origin, call);
+    checkDatatype(message.datatype, call);
+    if (!this.access(target_rank, call)) return;
+    const { offset } = this.target(window, target_rank, target, message, call);
+    window.put(message.bytes, target_rank, offset);
+    this.hold(target_rank, origin);
+  }
+
+  /**
+   * `MPI_Get` (MPI-4.1 §12.3.2): reads `target_rank`'s window into the
+   * origin buffer, which holds the data once the epoch's synchronization
+   * call has completed.
+   *
+   * @example
+   * ```ts
+   * const got = new Int32Array(2);
+   * win.Get(got, 1, 4);
+   * await win.Fence();     // got now holds rank 1's elements 4 and 5
+   * ```
+   */
+  Get(origin: BufferSpec, target_rank: number, target?: TargetSpec): void {
+    const call = 'Win.Get';
+    const window = this.live(call);
+    const message = parseBuffer(origin, call);
+    checkDatatype(message.datatype, call);
+    if (!this.access(target_rank, call)) return;
+    const { offset } = this.target(window, target_rank, target, message, call);
+    window.get(message.bytes, target_rank, offset);
+    this.hold(target_rank, origin);
+  }
+
+  /**
+   * `MPI_Accumulate` (MPI-4.1 §12.3.4): `target = origin op target`, element
+   * by element and atomically per element; `op` is a predefined op (default
+   * `MPI.SUM`) or `MPI.REPLACE`.
+   *
+   * @example
+   * ```ts
+   * win.Accumulate(new Int32Array([1]), 0, 0, MPI.SUM); // += 1 at rank 0's element 0
+   * ```
+   */
+  Accumulate(origin: BufferSpec, target_rank: number, target?: TargetSpec, op: Op = ops.SUM): void {
+    this.accumulate(origin, undefined, target_rank, target, op, 'Win.Accumulate');
+  }
+
+  /**
+   * `MPI_Get_accumulate` (MPI-4.1 §12.3.5): as {@link Accumulate}, and `result`
+   * receives the target's elements from before; `MPI.NO_OP` only reads.
+   *
+   * @example
+   * ```ts
+   * const before = new Int32Array(1);
+   * win.Get_accumulate(new Int32Array([5]), before, 0, 0, MPI.SUM);
+   * ```
+   */
+  Get_accumulate(origin: BufferSpec | null, result: BufferSpec, target_rank: number, target?: TargetSpec,
+    op: Op = ops.SUM): void {
+    this.accumulate(origin, result, target_rank, target, op, 'Win.Get_accumulate');
+  }
+
+  private accumulate(origin: BufferSpec | null, result: BufferSpec | undefined, rank: number, target: TargetSpec,
+    op: Op, call: string): void {
+    const window = this.live(call);
+    const results = result === undefined ? undefined : parseBuffer(result, call);
+    const noOp = op === NO_OP;
+    const origins = origin === null || (noOp && origin === undefined) ? undefined : parseBuffer(origin, call);
+    const shape = origins ?? results;
+    if (shape === undefined) throw errors.buffer(call, 'an origin buffer is needed unless the op is MPI.NO_OP');
+    checkDatatype(shape.datatype, call);
+    checkOp(op, shape.datatype, call);
+    if (origins !== undefined && results !== undefined && origins.bytes.byteLength !== results.bytes.byteLength) {
+      throw errors.count(call, `the origin has ${origins.bytes.byteLength} bytes but the result buffer ${results.bytes.byteLength}`);
+    }
+    if (!this.access(rank, call)) return;
+    const t = this.target(window, rank, target, shape, call);
+    if (t.datatype.size !== shape.datatype.size || t.datatype.kind !== shape.datatype.kind) {
+      throw errors.type(call, `the target datatype ${t.datatype.name} differs from the origin's ${shape.datatype.name}`);
+    }
+    const input = origins === undefined ? elements(results!) : elements(origins);
+    window.accumulate(input, results?.elements, t.count, t.datatype, op, rank, t.offset);
+    this.hold(rank, origin, result, input);
+  }
+
+  /**
+   * `MPI_Fetch_and_op` (MPI-4.1 §12.3.5): one element: `result` gets the
+   * target's value, which becomes `origin op value`, atomically.
+   *
+   * @example
+   * ```ts
+   * const next = new BigInt64Array(1);
+   * win.Fetch_and_op(BigInt64Array.of(1n), next, 0);   // a shared counter at rank 0
+   * await win.Flush(0);
+   * ```
+   */
+  Fetch_and_op(origin: BufferSpec | null, result: BufferSpec, target_rank: number, target_disp = 0,
+    op: Op = ops.SUM): void {
+    const call = 'Win.Fetch_and_op';
+    const results = parseBuffer(result, call);
+    const one = (spec: BufferSpec): BufferSpec => [parseBuffer(spec, call).elements, 1, parseBuffer(spec, call).datatype];
+    if (results.count < 1) throw errors.count(call, 'the result buffer holds no element');
+    this.accumulate(origin === null ? null : one(origin), one(result), target_rank, [target_disp, 1], op, call);
+  }
+
+  /**
+   * `MPI_Compare_and_swap` (MPI-4.1 §12.3.6): one element: `result` gets the
+   * target's value, which becomes `origin` if it equaled `compare`, atomically.
+   *
+   * @example
+   * ```ts
+   * const old = new Int32Array(1);
+   * win.Compare_and_swap(Int32Array.of(1), Int32Array.of(0), old, 0); // try to take a lock word
+   * await win.Flush(0);
+   * ```
+   */
+  Compare_and_swap(origin: BufferSpec, compare: BufferSpec, result: BufferSpec, target_rank: number,
+    target_disp = 0): void {
+    const call = 'Win.Compare_and_swap';
+    const window = this.live(call);
+    const o = parseBuffer(origin, call);
+    const c = parseBuffer(compare, call);
+    const r = parseBuffer(result, call);
+    checkDatatype(o.datatype, call);
+    if (o.count < 1 || c.count < 1 || r.count < 1) throw errors.count(call, 'origin, compare and result need one element each');
+    if (c.datatype.size !== o.datatype.size || r.datatype.size !== o.datatype.size) {
+      throw errors.type(call, `origin, compare and result must have one datatype (${o.datatype.name})`);
+    }
+    if (o.datatype.kind === 'pair' || o.datatype.kind === 'float') {
+      throw errors.type(call, `${o.datatype.name} cannot be compared and swapped: use an integer, logical or byte datatype`);
+    }
+    if (!this.access(target_rank, call)) return;
+    const t = this.target(window, target_rank, [target_disp, 1, o.datatype], undefined, call);
+    window.compareAndSwap(elements(o), elements(c), r.elements, o.datatype, target_rank, t.offset);
+    this.hold(target_rank, origin, compare, result);
+  }
+
+  // Request-based communication (MPI-4.1 §12.3.7): passive target only.
+
+  private requestOf(rank: number, call: string): Request<void> {
+    if (!this.lockedAll && !this.locked.has(rank)) {
+      throw errors.rmaSync(call, 'request-based calls need a passive-target epoch (Win.Lock or Win.Lock_all)');
+    }
+    const window = this.live(call);
+    const done = transport().name === 'shm' ? Promise.resolve() : window.flush(rank, true);
+    return new Request<void>(new PromiseOperation(done, call), call);
+  }
+
+  /** `MPI_Rput`: {@link Put} with a request that completes once the origin buffer may be reused. */
+  Rput(origin: BufferSpec, target_rank: number, target?: TargetSpec): Request<void> {
+    this.Put(origin, target_rank, target);
+    return target_rank === PROC_NULL ? new Request<void>(undefined, 'Win.Rput') : this.requestOf(target_rank, 'Win.Rput');
+  }
+
+  /** `MPI_Rget`: {@link Get} with a request that completes once the data has arrived. */
+  Rget(origin: BufferSpec, target_rank: number, target?: TargetSpec): Request<void> {
+    this.Get(origin, target_rank, target);
+    return target_rank === PROC_NULL ? new Request<void>(undefined, 'Win.Rget') : this.requestOf(target_rank, 'Win.Rget');
+  }
+
+  /** `MPI_Raccumulate`. */
+  Raccumulate(origin: BufferSpec, target_rank: number, target?: TargetSpec, op: Op = ops.SUM): Request<void> {
+    this.Accumulate(origin, target_rank, target, op);
+    return target_rank === PROC_NULL ? new Request<void>(undefined, 'Win.Raccumulate')
+      : this.requestOf(target_rank, 'Win.Raccumulate');
+  }
+
+  /** `MPI_Rget_accumulate`. */
+  Rget_accumulate(origin: BufferSpec | null, result: BufferSpec, target_rank: number, target?: TargetSpec,
+    op: Op = ops.SUM): Request<void> {
+    this.Get_accumulate(origin, result, target_rank, target, op);
+    return target_rank === PROC_NULL ? new Request<void>(undefined, 'Win.Rget_accumulate')
+      : this.requestOf(target_rank, 'Win.Rget_accumulate');
+  }
+
+  // Synchronization (MPI-4.1 §12.5).
+
+  /**
+   * `MPI_Win_fence` (MPI-4.1 §12.5.1): collective; completes every call of the
+   * epoch before and opens the next (unless `MPI.MODE_NOSUCCEED`).
+   */
+  Fence(assertion = 0): Promise<void> {
+    return rejecting(async () => {
+      const call = 'Win.Fence';
+      const window = this.live(call);
+      if (this.locked.size > 0 || this.lockedAll || this.started !== undefined || this.posted) {
+        throw errors.rmaSync(call, 'a lock, start or post epoch is open');
+      }
+      await window.fence(assertion);
+      this.release(undefined);
+      this.fenceEpoch = (assertion & MODE_NOSUCCEED) === 0;
+    });
+  }
+
+  /** Translates a group of world ranks to ranks of the window. */
+  private ranksOf(group: Group, call: string): number[] {
+    const e = this.endpoint;
+    const byWorld = new Map<number, number>();
+    for (let r = 0; r < e.size; r++) byWorld.set(e.worldRankOf(r), r);
+    return group.members.map((w) => {
+      const r = byWorld.get(w);
+      if (r === undefined) throw errors.group(call, `world rank ${w} is not a member of the window`);
+      return r;
+    });
+  }
+
+  /** `MPI_Win_start` (MPI-4.1 §12.5.2): an access epoch to the ranks of `group`, once they have posted. */
+  Start(group: Group, assertion = 0): Promise<void> {
+    return rejecting(async () => {
+      const call = 'Win.Start';
+      const window = this.live(call);
+      if (this.started !== undefined) throw errors.rmaSync(call, 'an access epoch is already open: call Win.Complete');
+      const ranks = this.ranksOf(group, call);
+      this.started = new Set(ranks);
+      try {
+        await window.start(ranks, assertion);
+      } catch (e) {
+        this.started = undefined;
+        throw e;
+      }
+    });
+  }
+
+  /** `MPI_Win_complete` (MPI-4.1 §12.5.2): ends the access epoch of {@link Start}. */
+  Complete(): Promise<void> {
+    return rejecting(async () => {
+      const call = 'Win.Complete';
+      const window = this.live(call);
+      if (this.started === undefined) throw errors.rmaSync(call, 'no access epoch was started: call Win.Start first');
+      this.started = undefined;
+      await window.complete();
+      this.release(undefined);
+    });
+  }
+
+  /** `MPI_Win_post` (MPI-4.1 §12.5.2): exposes this rank's window to the ranks of `group`. */
+  Post(group: Group, assertion = 0): Promise<void> {
+    return rejecting(async () => {
+      const call = 'Win.Post';
+      const window = this.live(call);
+      if (this.posted) throw errors.rmaSync(call, 'an exposure epoch is already open: call Win.Wait');
+      const ranks = this.ranksOf(group, call);
+      this.posted = true;
+      await window.post(ranks, assertion);
+    });
+  }
+
+  /** `MPI_Win_wait` (MPI-4.1 §12.5.2): ends the exposure epoch once every origin has completed. */
+  Wait(): Promise<void> {
+    return rejecting(async () => {
+      const call = 'Win.Wait';
+      const window = this.live(call);
+      if (!this.posted) throw errors.rmaSync(call, 'no exposure epoch was posted: call Win.Post first');
+      await window.wait();
+      this.posted = false;
+    });
+  }
+
+  /** `MPI_Win_test` (MPI-4.1 §12.5.2): {@link Wait} without waiting: true once the exposure epoch is over. */
+  Test(): boolean {
+    const call = 'Win.Test';
+    const window = this.live(call);
+    if (!this.posted) throw errors.rmaSync(call, 'no exposure epoch was posted: call Win.Post first');
+    const done = window.test();
+    if (done) this.posted = false;
+    return done;
+  }
+
+  /**
+   * `MPI_Win_lock` (MPI-4.1 §12.5.3): a passive-target access epoch to
+   * `rank`, exclusive (default) or shared (`MPI.LOCK_SHARED`).
+   *
+   * @example
+   * ```ts
+   * await win.Lock(1);
+   * win.Put(data, 1);
+   * await win.Unlock(1);
+   * ```
+   */
+  Lock(rank: number, lock_type: number = LOCK_EXCLUSIVE, assertion = 0): Promise<void> {
+    return rejecting(async () => {
+      const call = 'Win.Lock';
+      const window = this.live(call);
+      if (lock_type !== LOCK_EXCLUSIVE && lock_type !== LOCK_SHARED) throw errors.lockType(call, lock_type);
+      if (rank === PROC_NULL) return;
+      this.checkRank(rank, call);
+      if (this.locked.has(rank) || this.lockedAll) throw errors.rmaSync(call, `rank ${rank} is already locked`);
+      const type: LockType = lock_type === LOCK_EXCLUSIVE ? 'exclusive' : 'shared';
+      this.locked.set(rank, type);
+      try {
+        await window.lock(rank, type, assertion);
+      } catch (e) {
+        this.locked.delete(rank);
+        throw e;
+      }
+    });
+  }
+
+  /** `MPI_Win_unlock` (MPI-4.1 §12.5.3): completes the calls to `rank` and releases its lock. */
+  Unlock(rank: number): Promise<void> {
+    return rejecting(async () => {
+      const call = 'Win.Unlock';
+      const window = this.live(call);
+      if (rank === PROC_NULL) return;
+      this.checkRank(rank, call);
+      if (!this.locked.has(rank)) throw errors.rmaSync(call, `rank ${rank} is not locked`);
+      this.locked.delete(rank);
+      await window.unlock(rank);
+      this.release(rank);
+    });
+  }
+
+  /** `MPI_Win_lock_all` (MPI-4.1 §12.5.3): a shared lock on every rank. */
+  Lock_all(assertion = 0): Promise<void> {
+    return rejecting(async () => {
+      const call = 'Win.Lock_all';
+      const window = this.live(call);
+      if (this.lockedAll || this.locked.size > 0) throw errors.rmaSync(call, 'a lock is already held');
+      this.lockedAll = true;
+      try {
+        await window.lockAll(assertion);
+      } catch (e) {
+        this.lockedAll = false;
+        throw e;
+      }
+    });
+  }
+
+  /** `MPI_Win_unlock_all` (MPI-4.1 §12.5.3). */
+  Unlock_all(): Promise<void> {
+    return rejecting(async () => {
+      const call = 'Win.Unlock_all';
+      const window = this.live(call);
+      if (!this.lockedAll) throw errors.rmaSync(call, 'Win.Lock_all was not called');
+      this.lockedAll = false;
+      await window.unlockAll();
+      this.release(undefined);
+    });
+  }
+
+  private flushing(rank: number | undefined, local: boolean, call: string): Promise<void> {
+    return rejecting(async () => {
+      const window = this.live(call);
+      if (rank === PROC_NULL) return;
+      if (rank !== undefined) this.checkRank(rank, call);
+      if (!this.lockedAll && (rank === undefined ? this.locked.size === 0 : !this.locked.has(rank))) {
+        throw errors.rmaSync(call, 'flushes need a passive-target epoch (Win.Lock or Win.Lock_all)');
+      }
+      await window.flush(rank, local);
+      this.release(rank);
+    });
+  }
+
+  /** `MPI_Win_flush` (MPI-4.1 §12.5.4): completes the calls to `rank`, at the origin and the target. */
+  Flush(rank: number): Promise<void> {
+    return this.flushing(rank, false, 'Win.Flush');
+  }
+
+  /** `MPI_Win_flush_all`: {@link Flush} of every rank. */
+  Flush_all(): Promise<void> {
+    return this.flushing(undefined, false, 'Win.Flush_all');
+  }
+
+  /** `MPI_Win_flush_local`: completes the calls to `rank` at the origin (its buffers may be reused). */
+  Flush_local(rank: number): Promise<void> {
+    return this.flushing(rank, true, 'Win.Flush_local');
+  }
+
+  /** `MPI_Win_flush_local_all`. */
+  Flush_local_all(): Promise<void> {
+    return this.flushing(undefined, true, 'Win.Flush_local_all');
+  }
+
+  /** `MPI_Win_sync` (MPI-4.1 §12.5.4): synchronizes the public and private copies of this rank's window. */
+  Sync(): void {
+    this.live('Win.Sync').sync();
+  }
+
+  toString(): string {
+    return this.name;
+  }
+}
+
+function checkDatatype(datatype: unknown, call: string): asserts datatype is Datatype {
+  if (!predefinedDatatypes.has(datatype as Datatype)) {
+    throw errors.type(call, `${String(datatype)} is not a predefined datatype (one-sided calls take predefined datatypes only)`);
+  }
+}
+
+function checkOp(op: Op, datatype: Datatype, call: string): void {
+  if (!(op instanceof Op)) throw errors.op(call, `${String(op)} is not an op`);
+  if (op === REPLACE || op === NO_OP) return;
+  if (op.predefined === undefined) throw errors.op(call, `${op.name}: one-sided accumulates take predefined ops only`);
+  op.check(datatype, call);
+}
+
+/** The elements of a parsed buffer as its datatype's typed array class (an aligned copy where they are not). */
+function elements(message: Message): TypedArray {
+  const arrayType = message.datatype.arrayType;
+  if (arrayType === undefined || message.elements.constructor === arrayType) return message.elements;
+  const copy = new arrayType(message.count);
+  new Uint8Array(copy.buffer).set(message.bytes);
+  return copy;
+}

@@ -1,0 +1,374 @@
+/**
+ * Conformance chapter: one-sided communication (MPI-4.1 chapter 12): window
+ * creation and attributes, fence epochs, post-start-complete-wait, passive
+ * target (locks, a counter every rank hits 10,000 times, a mutex built on
+ * Compare_and_swap), shared windows loaded and stored directly, every
+ * predefined op with Accumulate, REPLACE and NO_OP, accumulate ordering, the
+ * request-based calls, and misuse (ERR_RMA_RANGE, ERR_RMA_SYNC, ERR_WIN, ...).
+ * An SPMD program for 1 or more ranks on any transport; see cases.ts for how
+ * cases run and report.
+ *
+ * @module
+ */
+import { type Intracomm, MPI } from 'mpi4ts';
+import { type Case, check, runCases, sleep } from './cases.js';
+
+/** Rank `r`'s group for PSCW: the given comm ranks as a group of `comm`. */
+function groupOf(comm: Intracomm, ranks: number[]) {
+  return comm.Get_group().Incl(ranks);
+}
+
+const cases: Case[] = [
+  {
+    name: 'Allocate and Create: attributes, memory, names, group, Free',
+    run: async (comm) => {
+      const win = await MPI.Win.Allocate(8 * (comm.rank + 1), 8, null, comm);
+      check.equal(win.size, 8 * (comm.rank + 1));
+      check.equal(win.disp_unit, 8);
+      check.equal(win.flavor, MPI.WIN_FLAVOR_ALLOCATE);
+      check.ok(win.model === MPI.WIN_UNIFIED || win.model === MPI.WIN_SEPARATE);
+      check.equal(win.tomemory().byteLength, 8 * (comm.rank + 1));
+      check.ok(win.tomemory().every((b) => b === 0), 'Allocate gives zeroed memory');
+      check.equal(win.Get_attr(MPI.WIN_SIZE), win.size);
+      check.equal(win.Get_attr(MPI.WIN_CREATE_FLAVOR), MPI.WIN_FLAVOR_ALLOCATE);
+      check.equal(win.Get_group().size, comm.size);
+      check.equal(win.Get_group().rank, comm.rank);
+      win.Set_name('counters');
+      check.equal(win.Get_name(), 'counters');
+      await win.Free();
+      check.ok(win.freed);
+      check.throwsMPI(() => win.tomemory(), MPI.ERR_WIN, /Win\.tomemory: counters has been freed/);
+      await check.rejectsMPI(win.Fence(), MPI.ERR_WIN, /Win\.Fence/);
+
+      const memory = MPI.alloc(Int32Array, 4);
+      memory.fill(comm.rank);
+      const created = await MPI.Win.Create(memory, 4, null, comm);
+      check.equal(created.flavor, MPI.WIN_FLAVOR_CREATE);
+      check.equal(created.size, 16);
+      const view = created.tomemory();
+      check.equal(new Int32Array(view.buffer, view.byteOffset, 4)[3], comm.rank);
+      await created.Free();
+      const self = await MPI.Win.Allocate(4);
+      check.equal(self.Get_group().size, 1);
+      await self.Free();
+    },
+  },
+  {
+    name: 'Fence epochs: Put and Get between fences, every rank to every rank',
+    run: async (comm) => {
+      const { rank, size } = comm;
+      const win = await MPI.Win.Allocate(4 * Math.max(size, 2), 4, null, comm);
+      const mine = new Int32Array(win.tomemory().buffer, win.tomemory().byteOffset, Math.max(size, 2));
+      await win.Fence();
+      for (let t = 0; t < size; t++) win.Put(Int32Array.of(100 * rank + t), t, rank);
+      await win.Fence();
+      check.deepEqual(Array.from(mine.subarray(0, size)), Array.from({ length: size }, (_, r) => 100 * r + rank));
+      const got = new Int32Array(size);
+      const right = (rank + 1) % size;
+      win.Get(got, right, [0, size, MPI.INT]);
+      await win.Fence();
+      check.deepEqual(Array.from(got), Array.from({ length: size }, (_, r) => 100 * r + right));
+      // A second epoch overwrites; MODE_NOSUCCEED closes the last one.
+      win.Put([Int32Array.of(-1, -2), 2, MPI.INT], right, 0);
+      await win.Fence(MPI.MODE_NOSUCCEED);
+      check.equal(mine[0], -1);
+      check.equal(mine[1], -2);
+      check.throwsMPI(() => win.Put(Int32Array.of(1), right), MPI.ERR_RMA_SYNC, /no access epoch/);
+      await win.Free();
+    },
+  },
+  {
+    name: 'Accumulate with every predefined op, REPLACE and NO_OP; Get_accumulate returns what was there',
+    run: async (comm) => {
+      const { rank, size } = comm;
+      const win = await MPI.Win.Allocate(8 * 16, 4, null, comm);
+      const bytes = win.tomemory();
+      const ints = new Int32Array(bytes.buffer, bytes.byteOffset, 32);
+      const doubles = new Float64Array(bytes.buffer, bytes.byteOffset, 16);
+      if (rank === 0) {
+        ints.set([0, 1, 100, 100, -1, 0, 0, 1, 0, 0]); // SUM PROD MAX MIN BAND BOR BXOR LAND LOR LXOR
+      }
+      await win.Fence();
+      const v = rank + 1;
+      const ops = [MPI.SUM, MPI.PROD, MPI.MAX, MPI.MIN, MPI.BAND, MPI.BOR, MPI.BXOR, MPI.LAND, MPI.LOR, MPI.LXOR];
+      const values = [v, v, v * 50, v * 50, ~(1 << rank), 1 << rank, 1 << rank, 1, rank === 0 ? 1 : 0, 1];
+      ops.forEach((op, i) => win.Accumulate(Int32Array.of(values[i]!), 0, [i, 1, MPI.INT], op));
+      win.Accumulate(Float64Array.of(0.5), 0, [16, 1, MPI.DOUBLE], MPI.SUM);   // doubles[8]: ints 16 and 17
+      win.Accumulate(Float64Array.of(v * 1.5), 0, [18, 1, MPI.DOUBLE], MPI.MAX);
+      await win.Fence();
+      if (rank === 0) {
+        let product = 1;
+        let all = -1;
+        let any = 0;
+        for (let r = 0; r < size; r++) {
+          product *= r + 1;
+          all &= ~(1 << r);
+          any |= 1 << r;
+        }
+        check.deepEqual(Array.from(ints.subarray(0, 10)), [
+          size * (size + 1) / 2, product, Math.max(100, size * 50), 50, all, any, any, 1, 1, size % 2,
+        ]);
+        check.equal(doubles[8], 0.5 * size);
+        check.equal(doubles[9], size * 1.5);
+      }
+      // REPLACE from one rank, NO_OP reads.
+      if (rank === size - 1) win.Accumulate(Int32Array.of(42, 43), 0, [20, 2, MPI.INT], MPI.REPLACE);
+      await win.Fence();
+      const before = new Int32Array(2);
+      win.Get_accumulate(null, before, 0, [20, 2, MPI.INT], MPI.NO_OP);
+      await win.Fence();
+      check.deepEqual(Array.from(before), [42, 43]);
+      // Get_accumulate: the values seen before each SUM are distinct partial sums.
+      const seen = new Int32Array(1);
+      win.Get_accumulate(Int32Array.of(1), seen, 0, [24, 1, MPI.INT], MPI.SUM);
+      await win.Fence();
+      const all = await comm.allgather(seen[0]);
+      check.deepEqual(all.slice().sort((a, b) => a - b), Array.from({ length: size }, (_, r) => r));
+      // A bigint counter and an op that does not apply.
+      const big = new BigInt64Array(1);
+      win.Fetch_and_op(BigInt64Array.of(2n), big, 0, 26);
+      check.throwsMPI(() => win.Accumulate(Float64Array.of(1), 0, [0, 1, MPI.DOUBLE], MPI.BAND), MPI.ERR_OP, /MPI_BAND/);
+      const concat = MPI.Op.Create((a: Int32Array, b: Int32Array) => b.set(a), true);
+      check.throwsMPI(() => win.Accumulate(Int32Array.of(1), 0, 0, concat), MPI.ERR_OP, /predefined ops only/);
+      await win.Fence();
+      if (rank === 0) check.equal(new BigInt64Array(bytes.buffer, bytes.byteOffset, 16)[13], 2n * BigInt(size));
+      await win.Free();
+    },
+  },
+  {
+    name: 'post-start-complete-wait: rank 0 exposes, the others put; Test ends the exposure',
+    minRanks: 2,
+    run: async (comm) => {
+      const { rank, size } = comm;
+      const win = await MPI.Win.Allocate(4 * size, 4, null, comm);
+      const mine = new Int32Array(win.tomemory().buffer, win.tomemory().byteOffset, size);
+      const others = Array.from({ length: size - 1 }, (_, i) => i + 1);
+      for (let round = 1; round <= 3; round++) {
+        if (rank === 0) {
+          await win.Post(groupOf(comm, others));
+          if (round === 2) {
+            while (!win.Test()) await sleep(1);
+          } else {
+            await win.Wait();
+          }
+          check.deepEqual(Array.from(mine.subarray(1)), others.map((r) => r * 10 + round));
+        } else {
+          await win.Start(groupOf(comm, [0]));
+          check.throwsMPI(() => win.Put(Int32Array.of(1), size > 2 ? (rank % (size - 1)) + 1 : 1), MPI.ERR_RMA_SYNC);
+          win.Put(Int32Array.of(rank * 10 + round), 0, rank);
+          await win.Complete();
+        }
+      }
+      await check.rejectsMPI(win.Complete(), MPI.ERR_RMA_SYNC, /Win\.Complete: no access epoch/);
+      await check.rejectsMPI(win.Wait(), MPI.ERR_RMA_SYNC, /Win\.Wait/);
+      await win.Free();
+    },
+  },
+  {
+    name: 'passive target: a counter at rank 0 hit 10,000 times by every rank with Fetch_and_op',
+    run: async (comm) => {
+      const { rank, size } = comm;
+      const hits = 10_000;
+      const win = await MPI.Win.Allocate(rank === 0 ? 8 : 0, 8, null, comm);
+      const one = BigInt64Array.of(1n);
+      const got = new BigInt64Array(1);
+      const seen = new Float64Array(hits);
+      await win.Lock_all();
+      for (let i = 0; i < hits; i++) {
+        win.Fetch_and_op(one, got, 0, 0, MPI.SUM);
+        await win.Flush(0);
+        seen[i] = Number(got[0]);
+      }
+      await win.Unlock_all();
+      await comm.Barrier();
+      const total = new BigInt64Array(1);
+      await win.Lock(0, MPI.LOCK_SHARED);
+      win.Get(total, 0, 0);
+      await win.Unlock(0);
+      check.equal(total[0], BigInt(size * hits));
+      // Every value was fetched exactly once, each rank's in increasing order.
+      for (let i = 1; i < hits; i++) if (!(seen[i]! > seen[i - 1]!)) check.ok(false, `fetched ${seen[i]} after ${seen[i - 1]}`);
+      const all = new Float64Array(size * hits);
+      await comm.Allgather(seen, all);
+      all.sort();
+      let exact = true;
+      for (let i = 0; i < all.length; i++) if (all[i] !== i) exact = false;
+      check.ok(exact, 'every counter value was fetched once');
+      await win.Free();
+    },
+  },
+  {
+    name: 'a mutex built on Compare_and_swap guards a read-modify-write of plain Get and Put',
+    run: async (comm) => {
+      const { rank, size } = comm;
+      const rounds = 20;
+      const win = await MPI.Win.Allocate(rank === 0 ? 8 : 0, 4, null, comm);  // [lock word, counter]
+      const old = new Int32Array(1);
+      const value = new Int32Array(1);
+      await win.Lock_all();
+      for (let i = 0; i < rounds; i++) {
+        for (;;) {
+          win.Compare_and_swap(Int32Array.of(rank + 1), Int32Array.of(0), old, 0, 0);
+          await win.Flush(0);
+          if (old[0] === 0) break;
+          await sleep(1);
+        }
+        win.Get(value, 0, 1);
+        await win.Flush(0);
+        win.Put(Int32Array.of(value[0]! + 1), 0, 1);
+        await win.Flush(0);
+        win.Compare_and_swap(Int32Array.of(0), Int32Array.of(rank + 1), old, 0, 0);
+        await win.Flush(0);
+        check.equal(old[0], rank + 1, 'the lock word held this rank');
+      }
+      await win.Unlock_all();
+      await comm.Barrier();
+      await win.Lock(0);
+      win.Get(value, 0, 1);
+      await win.Unlock(0);
+      check.equal(value[0], rounds * size);
+      await win.Free();
+    },
+  },
+  {
+    name: 'exclusive locks: each rank increments every target under Lock/Unlock; shared locks read',
+    run: async (comm) => {
+      const { rank, size } = comm;
+      const win = await MPI.Win.Allocate(8, 8, null, comm);
+      const value = new Float64Array(1);
+      for (let i = 0; i < 5; i++) {
+        for (let t = 0; t < size; t++) {
+          await win.Lock(t, MPI.LOCK_EXCLUSIVE);
+          win.Get(value, t);
+          await win.Flush(t);
+          win.Put(Float64Array.of(value[0]! + rank + 1), t);
+          await win.Unlock(t);
+        }
+      }
+      await comm.Barrier();
+      const read = new Float64Array(1);
+      await win.Lock((rank + 1) % size, MPI.LOCK_SHARED);
+      win.Get(read, (rank + 1) % size);
+      await win.Unlock((rank + 1) % size);
+      check.equal(read[0], 5 * size * (size + 1) / 2);
+      await win.Free();
+    },
+  },
+  {
+    name: 'passive target progress: rank 0 locks, puts and unlocks at rank 1 while rank 1 awaits a Barrier',
+    minRanks: 2,
+    run: async (comm) => {
+      const win = await MPI.Win.Allocate(4 * 256, 4, null, comm);
+      if (comm.rank === 0) {
+        const data = Int32Array.from({ length: 256 }, (_, i) => i * 3);
+        await win.Lock(1);
+        win.Put(data, 1);
+        await win.Unlock(1);
+      }
+      await comm.Barrier();
+      if (comm.rank === 1) {
+        await win.Lock(1);
+        const mine = new Int32Array(win.tomemory().buffer, win.tomemory().byteOffset, 256);
+        check.equal(mine[255], 255 * 3);
+        check.equal(mine[7], 21);
+        await win.Unlock(1);
+      }
+      await win.Free();
+    },
+  },
+  {
+    name: 'accumulate ordering: REPLACEs from one origin to one place arrive in order; NO_OP sees the last',
+    run: async (comm) => {
+      const { rank, size } = comm;
+      const win = await MPI.Win.Allocate(8 * size, 8, null, comm);
+      const target = (rank + 1) % size;
+      await win.Lock(target, MPI.LOCK_SHARED);
+      for (let i = 1; i <= 200; i++) win.Accumulate(BigInt64Array.of(BigInt(i)), target, rank, MPI.REPLACE);
+      const last = new BigInt64Array(1);
+      win.Get_accumulate(null, last, target, rank, MPI.NO_OP);
+      await win.Unlock(target);
+      check.equal(last[0], 200n);
+      await win.Free();
+    },
+  },
+  {
+    name: 'Allocate_shared: every rank loads and stores every segment directly',
+    run: async (comm) => {
+      const { rank, size } = comm;
+      const win = await MPI.Win.Allocate_shared(rank === 0 ? 0 : 16, 8, null, comm);
+      check.equal(win.flavor, MPI.WIN_FLAVOR_SHARED);
+      const [own] = win.Shared_query(rank);
+      check.equal(own.byteLength, rank === 0 ? 0 : 16);
+      await win.Lock_all();
+      if (rank > 0) new Float64Array(own.buffer, own.byteOffset, 2).set([rank, rank * 0.5]);
+      win.Sync();
+      await comm.Barrier();
+      win.Sync();
+      for (let r = 1; r < size; r++) {
+        const [segment, unit] = win.Shared_query(r);
+        check.equal(unit, 8);
+        check.deepEqual(Array.from(new Float64Array(segment.buffer, segment.byteOffset, 2)), [r, r * 0.5]);
+      }
+      await win.Unlock_all();
+      const plain = await MPI.Win.Allocate(8, 1, null, comm);
+      check.throwsMPI(() => plain.Shared_query(0), MPI.ERR_RMA_FLAVOR, /Win\.Shared_query/);
+      await plain.Free();
+      await win.Free();
+    },
+  },
+  {
+    name: 'request-based calls: Rput, Rget, Raccumulate, Rget_accumulate in a Lock_all epoch',
+    run: async (comm) => {
+      const { rank, size } = comm;
+      const win = await MPI.Win.Allocate(4 * 2 * size, 4, null, comm);
+      const target = (rank + 1) % size;
+      await win.Lock_all();
+      await win.Rput(Int32Array.of(rank), target, rank).Wait();
+      await win.Raccumulate(Int32Array.of(5), target, size + rank, MPI.SUM).Wait();
+      await win.Flush(target);
+      const got = new Int32Array(1);
+      await win.Rget(got, target, rank).Wait();
+      check.equal(got[0], rank);
+      const before = new Int32Array(1);
+      await win.Rget_accumulate(Int32Array.of(1), before, target, size + rank, MPI.SUM).Wait();
+      check.equal(before[0], 5);
+      await win.Unlock_all();
+      check.throwsMPI(() => win.Rput(Int32Array.of(1), target), MPI.ERR_RMA_SYNC, /Win\.Put: no access epoch/);
+      await win.Free();
+    },
+  },
+  {
+    name: 'errors: ERR_RMA_RANGE, ERR_RMA_SYNC, ERR_RANK, ERR_LOCKTYPE, ERR_TYPE, ERR_COUNT, ERR_DISP',
+    run: async (comm) => {
+      const { rank, size } = comm;
+      const win = await MPI.Win.Allocate(16, 4, null, comm);
+      check.throwsMPI(() => win.Put(Int32Array.of(1), 0), MPI.ERR_RMA_SYNC, /Win\.Put: no access epoch to rank 0/);
+      await check.rejectsMPI(win.Unlock(0), MPI.ERR_RMA_SYNC, /Win\.Unlock: rank 0 is not locked/);
+      await check.rejectsMPI(win.Unlock_all(), MPI.ERR_RMA_SYNC, /Win\.Unlock_all/);
+      await check.rejectsMPI(win.Flush(0), MPI.ERR_RMA_SYNC, /Win\.Flush/);
+      await check.rejectsMPI(win.Lock(0, 99), MPI.ERR_LOCKTYPE, /invalid lock type 99/);
+      await check.rejectsMPI(win.Lock(size), MPI.ERR_RANK, /Win\.Lock: invalid rank/);
+      await win.Lock(rank);
+      await check.rejectsMPI(win.Lock(rank), MPI.ERR_RMA_SYNC, /already locked/);
+      check.throwsMPI(() => win.Put(new Int32Array(5), rank), MPI.ERR_RMA_RANGE,
+        /Win\.Put: 20 bytes at byte 0 of rank \d+'s window do not fit its 16 bytes/);
+      check.throwsMPI(() => win.Get(new Int32Array(1), rank, 4), MPI.ERR_RMA_RANGE, /at byte 16/);
+      check.throwsMPI(() => win.Put(new Int32Array(2), rank, [0, 3, MPI.INT]), MPI.ERR_COUNT, /8 bytes/);
+      check.throwsMPI(() => win.Put(new Int32Array(1), rank, -1), MPI.ERR_DISP, /displacement -1/);
+      check.throwsMPI(() => win.Accumulate(Int32Array.of(1), rank, [0, 1, MPI.FLOAT]), MPI.ERR_TYPE, /MPI_FLOAT/);
+      check.throwsMPI(() => win.Compare_and_swap(Float64Array.of(1), Float64Array.of(0), new Float64Array(1), rank),
+        MPI.ERR_TYPE, /cannot be compared and swapped/);
+      win.Put(Int32Array.of(9), MPI.PROC_NULL);
+      await check.rejectsMPI(win.Fence(), MPI.ERR_RMA_SYNC, /Win\.Fence/);
+      await check.rejectsMPI(win.Free(), MPI.ERR_RMA_SYNC, /Win\.Free/);
+      await win.Unlock(rank);
+      await check.rejectsMPI(MPI.Win.Allocate(-1, 1, null, comm), MPI.ERR_SIZE, /invalid size -1/);
+      await check.rejectsMPI(MPI.Win.Allocate(8, 0, null, comm), MPI.ERR_DISP, /displacement unit 0/);
+      await check.rejectsMPI(MPI.Win.Create_dynamic(null, comm), MPI.ERR_UNSUPPORTED_OPERATION, /dynamic/);
+      check.equal(MPI.Get_error_string(MPI.ERR_WIN), 'invalid window');
+      await win.Free();
+    },
+  },
+];
+
+await runCases('rma', cases);
