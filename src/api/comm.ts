@@ -154,6 +154,11 @@ export class Comm<E extends PointToPoint = PointToPoint> {
     this.endpointOrNull = null;
   }
 
+  /** Forgets the endpoint that the transport has just freed (`Intercomm.Disconnect`): like {@link Free}. */
+  protected released(): void {
+    this.endpointOrNull = null;
+  }
+
   // ------------------------------------------------------------ checks
 
   private checkDest(dest: unknown, call: string): number {

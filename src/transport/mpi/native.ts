@@ -105,6 +105,8 @@ export interface NativeMPI {
   /** MPI_Comm_dup (blocking): a new handle. */
   commDup(comm: number): number;
   commFree(comm: number): void;
+  /** MPI_Comm_disconnect (blocking, collective): waits for pending communication, then frees. */
+  commDisconnect(comm: number): void;
   /** COMM_WORLD rank of each rank of the (local) group. */
   commWorldRanks(comm: number): Int32Array;
   /** MPI_Comm_create_group over the ranks `members` of `comm`; only they call it. */

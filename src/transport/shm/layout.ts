@@ -31,6 +31,8 @@ export interface JobMemory {
 export const Global = {
   /** Next free communicator context id (allocated with Atomics.add). */
   NEXT_CONTEXT: 0,
+  /** Ranks of the job running now, spawned ones included (kept by the launcher; 0 without it). */
+  LIVE_RANKS: 1,
 } as const;
 
 const GLOBAL_WORDS = 16;
