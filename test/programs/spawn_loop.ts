@@ -37,6 +37,9 @@ for (let round = 0; round < rounds; round++) {
     await inter.gather(undefined, MPI.PROC_NULL);
   }
   await inter.Disconnect();
+  if (process.env.SPAWN_LOOP_PROGRESS === '1' && comm.rank === 0 && round % 20 === 0) {
+    console.error(`round ${round} at ${(performance.now() / 1000).toFixed(1)} s`);
+  }
 }
 const after = memory();
 console.log(`loop ok ${rounds} on rank ${comm.rank}`);
