@@ -432,7 +432,7 @@ export class Comm<E extends PointToPoint = PointToPoint> {
   /**
    * `MPI_Comm_get_parent` (MPI-4.1 §11.8.2): in ranks started by `Spawn`, the
    * intercommunicator to the ranks that spawned them; null (`MPI.COMM_NULL`)
-   * elsewhere.
+   * elsewhere, and once that intercommunicator is disconnected or freed.
    *
    * @example
    * ```ts
