@@ -36,9 +36,8 @@ import type { RankMessage, SpawnReply, SpawnRequest } from '../transport/shm/lau
 import type { GroupBoot, RankBoot } from '../transport/shm/transport.js';
 import {
   Context, DEFAULT_EAGER_LIMIT, Global, type JobMemory, RankState, Slot, allocateJobMemory, defaultHeapBytes, maskBase,
-  maskWords, rankBase, ringOffset, waitTextOffset,
+  discardRing, maskWords, rankBase, ringIsEmpty, waitTextOffset,
 } from '../transport/shm/layout.js';
-import { Ring } from '../transport/shm/ring.js';
 import type { LaunchOptions } from './cli.js';
 import { LineForwarder } from './output.js';
 import { DEADLOCK_EXIT_CODE } from '../transport/transport.js';
@@ -106,7 +105,6 @@ class Job {
   private readonly vacated = new Set<number>();
   private readonly pendingSpawns: PendingSpawn[] = [];
   private readonly control: Int32Array;
-  private readonly rings: { readonly words: Int32Array; readonly bytes: Uint8Array };
   private readonly cores = availableParallelism();
   private failed = false;
   private failCode = 1;
@@ -120,7 +118,6 @@ class Job {
       heapBytes: options.heapSize ?? defaultHeapBytes(capacity),
     });
     this.control = new Int32Array(this.memory.control);
-    this.rings = { words: new Int32Array(this.memory.rings), bytes: new Uint8Array(this.memory.rings) };
     this.taken = Array.from({ length: capacity }, (_, slot) => slot < options.ranks);
   }
 
@@ -232,10 +229,6 @@ class Job {
     return free.length === count ? free : undefined;
   }
 
-  private ring(source: number, dest: number): Ring {
-    return new Ring(this.rings.words, this.rings.bytes, ringOffset(this.memory, source, dest), this.memory.ringCapacity);
-  }
-
   /**
    * Frees the slots of exited spawned ranks whose messages have all been
    * received (by live ranks; those to ranks that are gone are dropped), and
@@ -246,12 +239,12 @@ class Job {
     for (const slot of this.vacated) {
       let drained = true;
       for (let peer = 0; peer < this.memory.size && drained; peer++) {
-        if (live.has(peer)) drained = this.ring(slot, peer).isEmpty();
+        if (live.has(peer)) drained = ringIsEmpty(this.memory, slot, peer);
       }
       if (!drained) continue;
       for (let peer = 0; peer < this.memory.size; peer++) {
-        if (!live.has(peer)) this.ring(slot, peer).discardAll();
-        this.ring(peer, slot).discardAll();
+        if (!live.has(peer)) discardRing(this.memory, slot, peer);
+        discardRing(this.memory, peer, slot);
       }
       this.vacated.delete(slot);
       this.taken[slot] = false;

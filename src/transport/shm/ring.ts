@@ -104,8 +104,8 @@ export class Ring {
     this.mask = capacity - 1;
     this.tailIndex = offset / 4 + RING_TAIL;
     this.waitingIndex = offset / 4 + RING_PRODUCER_WAITING;
-    // A rank that takes over the slot of a spawned rank that has exited finds its rings drained but not at
-    // position 0 (see Job.freeSlots in the launcher): an empty ring's producer starts where its consumer reads.
+    // A rank that takes over the slot of a spawned rank that has exited finds its rings empty but not at
+    // position 0 (see ringIsEmpty in layout.ts): an empty ring's producer starts where its consumer reads.
     this.head = this.knownTail = Atomics.load(words, this.tailIndex);
   }
 
@@ -199,17 +199,6 @@ export class Ring {
       if (kind !== Kind.PAD) return at;
       this.release(at);
     }
-  }
-
-  /** True when no record waits in the ring (a padding record counts as one); does not change the ring. */
-  isEmpty(): boolean {
-    const tail = Atomics.load(this.words, this.tailIndex);
-    return Atomics.load(this.words, (this.base + (tail & this.mask)) >> 2) === Kind.NONE;
-  }
-
-  /** Consumer: drops every record in the ring (for a consumer that has exited). */
-  discardAll(): void {
-    for (let at = this.peek(); at >= 0; at = this.peek()) this.release(at);
   }
 
   /** Consumer: frees the record at `at` (from {@link peek}) once it has been read. */
