@@ -1091,10 +1091,13 @@ static napi_value js_comm_spawn(napi_env env, napi_callback_info info) {
     MPI_Info info_obj;
     MPI_Info_create(&info_obj);
     MPI_Info_set(info_obj, "wdir", wdir);
-    int rc = MPI_Comm_spawn(command, cargs, maxprocs, info_obj, root, comm, &out, errcodes);
+    int me = 0;
+    MPI_Comm_rank(comm, &me);
+    /* Only the root knows maxprocs: the others ask for no error codes. */
+    int rc = MPI_Comm_spawn(command, cargs, maxprocs, info_obj, root, comm, &out, me == root ? errcodes : MPI_ERRCODES_IGNORE);
     MPI_Info_free(&info_obj);
     if (rc == MPI_SUCCESS) {
-      for (int i = 0; i < maxprocs; i++)
+      for (int i = 0; me == root && i < maxprocs; i++)
         if (errcodes[i] != MPI_SUCCESS) { rc = errcodes[i]; break; }
     }
     if (rc != MPI_SUCCESS) {
@@ -1609,6 +1612,7 @@ static const err_entry g_errs[] = {
 #include "topo.c"
 #include "surface.c"
 #include "win.c"
+#include "spawn.c"
 
 static napi_value init(napi_env env, napi_value exports) {
   if (g_env != NULL) {
@@ -1655,7 +1659,7 @@ static napi_value init(napi_env env, napi_value exports) {
     FN("commRankSize", js_comm_rank_size), FN("commSplit", js_comm_split), FN("commSplitShared", js_comm_split_shared), FN("commDup", js_comm_dup), FN("commFree", js_comm_free),
     FN("commCreateGroup", js_comm_create_group), FN("intercommCreate", js_intercomm_create),
     FN("intercommMerge", js_intercomm_merge), FN("commRemoteSize", js_comm_remote_size),
-    FN("commRemoteWorldRanks", js_comm_remote_world_ranks), FN("commSpawn", js_comm_spawn),
+    FN("commRemoteWorldRanks", js_comm_remote_world_ranks), FN("commSpawn", js_comm_spawn), FN("commDisconnect", js_comm_disconnect),
     FN("commGetParent", js_comm_get_parent),
     FN("commWorldRanks", js_comm_world_ranks), FN("opCreate", js_op_create),
     FN("opFree", js_op_free), FN("opTakeError", js_op_take_error), FN("errorInfo", js_error_info),

@@ -45,6 +45,8 @@ setParentProvider(() => {
     const endpoint = environment.transport().parent;
     parent = endpoint === undefined ? null : new Intercomm(endpoint, 'parent');
   }
+  // MPI_Comm_get_parent returns MPI_COMM_NULL once the parent intercommunicator is disconnected or freed.
+  if (parent !== null && !parent.isLive) parent = null;
   return parent;
 });
 

@@ -42,6 +42,15 @@ describe('mpi4ts/futures on shm', () => {
     ]);
   });
 
+  it('runs MPICommExecutor on a communicator of one rank: the root runs the tasks itself', async () => {
+    const result = await launch('test/programs/futures/comm_executor.ts', 1);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(linesStartingWith(result.stdout, 'root'), [
+      'root error: ParityError: odd input 1', 'root map: [1,4,9,16,25,36,49,64,81,100]', 'root submit: 42', 'root workers: 1',
+    ]);
+    assert.deepEqual(linesStartingWith(result.stdout, 'rank'), ['rank 0 total 1']);
+  });
+
   it('-m futures: rank 0 runs the script, the other ranks serve its pools one after the other', async () => {
     const result = await launch('test/programs/futures/world.ts', 3, [], { launcherArgs: ['-m', 'futures'] });
     assert.equal(result.code, 0, result.stderr);

@@ -414,6 +414,11 @@ export class Comm<E extends PointToPoint = PointToPoint> {
     this.endpointOrNull = null;
   }
 
+  /** Forgets the endpoint that the transport has just freed (`Intercomm.Disconnect`): like {@link Free}. */
+  protected released(): void {
+    this.endpointOrNull = null;
+  }
+
   // ------------------------------------------------------------ checks
 
   private checkDest(dest: unknown, call: string): number {
@@ -939,7 +944,7 @@ export class Comm<E extends PointToPoint = PointToPoint> {
   /**
    * `MPI_Comm_get_parent` (MPI-4.1 §11.8.2): in ranks started by `Spawn`, the
    * intercommunicator to the ranks that spawned them; null (`MPI.COMM_NULL`)
-   * elsewhere.
+   * elsewhere, and once that intercommunicator is disconnected or freed.
    *
    * @example
    * ```ts

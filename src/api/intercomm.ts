@@ -145,9 +145,19 @@ export class Intercomm extends Comm<InterEndpoint> {
     return new Intracomm(merged, `${this.Get_name()} merged`);
   }
 
-  /** `MPI_Comm_disconnect` (§11.8.2): waits for nothing pending, then frees the communicator. */
+  /**
+   * `MPI_Comm_disconnect` (§11.8.2): waits for the communication pending on
+   * the intercommunicator, then frees it. Collective over both groups. After
+   * the parent intercommunicator is disconnected, `Get_parent()` is null.
+   */
   async Disconnect(): Promise<void> {
-    this.Free();
+    const endpoint = this.endpoint('Intercomm.Disconnect');
+    if (endpoint.disconnect !== undefined) {
+      await endpoint.disconnect();
+      this.released();
+    } else {
+      this.Free();
+    }
   }
 
   // ---------------------------------------------------------- collectives
@@ -185,12 +195,14 @@ export class Intercomm extends Comm<InterEndpoint> {
 
   /**
    * `MPI_Bcast` over an intercommunicator (§6.4): the root passes `MPI.ROOT`,
-   * its group's other ranks `MPI.PROC_NULL`, and the other group the root's rank.
+   * its group's other ranks `MPI.PROC_NULL` (with any buffer, `null` too), and
+   * the other group the root's rank.
    */
-  async Bcast(buf: BufferSpec, root: number): Promise<void> {
+  async Bcast(buf: BufferSpec | null, root: number): Promise<void> {
     const call = 'Intercomm.Bcast';
-    const message = parseBuffer(buf, call);
-    return this.collectives(call).bcast(message.bytes, this.role(root, call), call);
+    const role = this.role(root, call);
+    const bytes = role.kind === 'idle' && buf === null ? new Uint8Array(0) : parseBuffer(buf, call).bytes;
+    return this.collectives(call).bcast(bytes, role, call);
   }
 
   /** Object form of {@link Bcast}: resolves with the root's value (undefined on `PROC_NULL` ranks). */

@@ -521,7 +521,9 @@ export class Intracomm extends Comm<Endpoint> {
   /**
    * `MPI_Comm_spawn` (MPI-4.1 §11.8.2): starts `maxprocs` new ranks running
    * `command` with `args` and returns the intercommunicator to them; they
-   * find theirs with `MPI.Comm.Get_parent()`. Collective; `root` decides.
+   * find theirs with `MPI.Comm.Get_parent()`. Collective; `root` decides:
+   * `command`, `args` and `maxprocs` are read at the root only (the other
+   * ranks may pass anything).
    *
    * @example
    * ```ts
@@ -531,9 +533,14 @@ export class Intracomm extends Comm<Endpoint> {
   async Spawn(command: string, args: readonly string[] = [], maxprocs = 1, root = 0): Promise<Intercomm> {
     const call = 'Comm.Spawn';
     const endpoint = this.endpoint(call);
+    if (!Number.isInteger(root) || root < 0 || root >= endpoint.size) throw errors.root(call, root, endpoint.size);
+    if (endpoint.rank !== root) {
+      const inter = await endpoint.spawn('', [], 1, root);
+      return new Intercomm(inter, `${this.Get_name()} spawn`);
+    }
     if (typeof command !== 'string' || command.length === 0) throw errors.arg(call, 'command must be a script path');
     if (!Number.isInteger(maxprocs) || maxprocs < 1) throw errors.arg(call, `invalid maxprocs ${String(maxprocs)}`);
-    if (!Number.isInteger(root) || root < 0 || root >= endpoint.size) throw errors.root(call, root, endpoint.size);
+    if (!Array.isArray(args)) throw errors.arg(call, 'args must be an array of strings');
     const inter = await endpoint.spawn(command, args.map(String), maxprocs, root);
     return new Intercomm(inter, `${this.Get_name()} spawn`);
   }

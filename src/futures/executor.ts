@@ -42,7 +42,7 @@ import { Status } from '../api/status.js';
 import { encode } from '../codec/index.js';
 import { ANY_SOURCE } from '../constants.js';
 import { MPI } from '../mpi.js';
-import { Future, TimeoutError, as_completed } from './future.js';
+import { type CompletedFuture, Future, TimeoutError, as_completed } from './future.js';
 import {
   type Boot, Outcome, type Ready, type RemoteErrorInfo, Tag, TaskKind, type WorkerExitNotice, rebuildError,
 } from './protocol.js';
@@ -193,6 +193,8 @@ export class MPIPoolExecutor<M extends object = UntypedTasks> implements AsyncDi
   private msPerTask: number | undefined;
   private flushQueued = false;
   private receiving = false;
+  /** Where the workers answer: {@link Workers.replies}, or the workers' communicator. */
+  private replies: Comm | undefined;
   private broken: BrokenExecutor | undefined;
   private shutdownRequested = false;
   private stopped: Promise<void> | undefined;
@@ -321,6 +323,8 @@ export class MPIPoolExecutor<M extends object = UntypedTasks> implements AsyncDi
     }
     const { comm } = workers;
     this.comm = comm;
+    this.replies = workers.replies ?? comm;
+    const replies = this.replies;
     this.release = workers.release;
     this.workers = workers.ranks.map((rank, i) => ({
       rank, label: workers.labels[i]!, slot: workers.slots[i]!, tasks: new Map(), alive: true,
@@ -334,7 +338,7 @@ export class MPIPoolExecutor<M extends object = UntypedTasks> implements AsyncDi
     await Promise.all(this.workers.map((w) => comm.send(boot, w.rank, Tag.BOOT)));
     const failures: string[] = [];
     for (let i = 0; i < this.workers.length; i++) {
-      const ready = await comm.recv(ANY_SOURCE, Tag.READY, status) as Ready;
+      const ready = await replies.recv(ANY_SOURCE, Tag.READY, status) as Ready;
       if (ready.error !== undefined) {
         failures.push(`${this.byRank.get(status.Get_source())!.label}: ${rebuildError(ready.error, 'boot').message}` +
           ` (${ready.error.name})`);
@@ -425,9 +429,9 @@ export class MPIPoolExecutor<M extends object = UntypedTasks> implements AsyncDi
     // The launcher's notices are listened to only while tasks are out: a listener would keep the thread alive.
     if (this.deathNotices) parentPort?.on('message', this.onNotice);
     const status = new Status();
-    const comm = this.comm!;
+    const replies = this.replies!;
     while (this.inFlight > 0) {
-      const reply = await comm.recv(ANY_SOURCE, Tag.RESULTS, status) as unknown[];
+      const reply = await replies.recv(ANY_SOURCE, Tag.RESULTS, status) as unknown[];
       const w = this.byRank.get(status.Get_source())!;
       this.complete(w, reply);
       this.refill(w);
@@ -520,7 +524,7 @@ class MapResults implements AsyncIterableIterator<unknown> {
   private next_ = 0;
   private chunk: unknown[] = [];
   private inChunk = 0;
-  private readonly completed: AsyncGenerator<unknown, void, undefined> | undefined;
+  private readonly completed: AsyncIterableIterator<CompletedFuture<unknown>> | undefined;
   private readonly deadline: number | undefined;
 
   constructor(private readonly futures: Future<unknown>[], private readonly chunked: boolean, unordered: boolean,
@@ -545,7 +549,7 @@ class MapResults implements AsyncIterableIterator<unknown> {
 
   async return(): Promise<IteratorResult<unknown>> {
     this.cancelRest();
-    await this.completed?.return();
+    await this.completed?.return?.();
     return { value: undefined, done: true };
   }
 
@@ -555,7 +559,10 @@ class MapResults implements AsyncIterableIterator<unknown> {
 
   /** The next future's value (a chunk's list when chunked). */
   private async take(): Promise<IteratorResult<unknown>> {
-    if (this.completed !== undefined) return await this.completed.next() as IteratorResult<unknown>;
+    if (this.completed !== undefined) {
+      const step = await this.completed.next();
+      return step.done === true ? step : { value: await step.value.result(), done: false };
+    }
     if (this.next_ === this.futures.length) return { value: undefined, done: true };
     const future = this.futures[this.next_++]!;
     return { value: await withDeadline(future, this.remaining(), this.call, this.timeout), done: false };
@@ -587,7 +594,9 @@ function describe(error: unknown): string {
  * An executor on the ranks of `comm` (`mpi4py.futures.MPICommExecutor`):
  * collective over `comm`. At `root` it resolves to a pool whose workers are
  * the other ranks; on those ranks it serves tasks until the root shuts the
- * pool down, then resolves to null.
+ * pool down, then resolves to null. On a communicator of one rank, the root
+ * runs the tasks itself, between its own awaits (as mpi4py runs them in a
+ * thread of the root).
  *
  * @example
  * ```ts
@@ -608,8 +617,19 @@ export async function MPICommExecutor<M extends object = UntypedTasks>(comm: Int
     return null;
   }
   if (own.size < 2) {
-    own.Free();
-    throw new RangeError(`MPICommExecutor: ${comm.Get_name()} has no rank but the root to run tasks`);
+    // The root is its own worker: it serves on `own` and answers on a duplicate.
+    const replies = await own.Dup();
+    const served = serve(own, root, false, replies);
+    const release = async (): Promise<void> => {
+      await served;
+      replies.Free();
+      own.Free();
+    };
+    const workers: Workers = { ...commWorkers(own, -1, release), replies,
+      labels: [`the root itself (rank ${root} of ${comm.Get_name()}, of one rank)`] };
+    const pool = new MPIPoolExecutor<M>(options, async () => workers);
+    await pool.bootup().catch(() => undefined);
+    return pool;
   }
   const workers = commWorkers(own, root, async () => own.Free());
   const pool = new MPIPoolExecutor<M>(options, async () => workers);

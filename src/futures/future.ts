@@ -217,44 +217,78 @@ export function wait<T>(futures: Iterable<Future<T>>,
 }
 
 /**
- * The results of `futures` in the order they complete
- * (`concurrent.futures.as_completed`); throws the error of a failed one,
- * and `TimeoutError` if some are not done after `timeout` seconds.
- *
- * Python's version yields the Futures themselves; a Future here is a
- * thenable, which `for await` (and TypeScript's type of its variable) would
- * await anyway, so this yields what awaiting each gives. To handle failures
- * one by one, wait for Futures with {@link wait} and `FIRST_COMPLETED`.
+ * The `futures` themselves, in the order they complete
+ * (`concurrent.futures.as_completed`), each done when it comes: read its
+ * result with `result()` (or `exception()`), so that one failure does not end
+ * the loop. Throws `TimeoutError` if some are not done after `timeout`
+ * seconds. Not an async generator, which would await each thenable Future
+ * and yield its result instead; for the same reason the items are typed as
+ * {@link CompletedFuture} (a Future seen without `then`), since TypeScript
+ * types a `for await` variable as what awaiting the item would give.
  *
  * @example
  * ```ts
- * for await (const value of as_completed(futures)) console.log(value);
+ * for await (const future of as_completed(futures)) console.log(await future.result());
  * ```
  */
-export async function* as_completed<T>(futures: Iterable<Future<T>>, timeout?: number): AsyncGenerator<T, void, undefined> {
-  const all = [...new Set(futures)];
-  const ready: Future<T>[] = [];
-  let wake: (() => void) | undefined;
-  for (const future of all) {
-    future.add_done_callback((f) => {
-      ready.push(f);
-      wake?.();
-    });
+export function as_completed<T>(futures: Iterable<Future<T>>, timeout?: number): AsyncIterableIterator<CompletedFuture<T>> {
+  return new AsCompleted([...new Set(futures)], timeout);
+}
+
+/**
+ * A Future that {@link as_completed} yields: the Future itself (`===` one of
+ * those passed in, `instanceof Future`), typed without `then` so that
+ * `for await` keeps it a Future; read it with `result()` or `exception()`.
+ */
+export type CompletedFuture<T> = Omit<Future<T>, 'then'>;
+
+/** The iterator of {@link as_completed}. */
+class AsCompleted<T> implements AsyncIterableIterator<CompletedFuture<T>> {
+  private readonly ready: Future<T>[] = [];
+  private wake: (() => void) | undefined;
+  private next_ = 0;
+  private finished = false;
+  private readonly deadline: number | undefined;
+
+  constructor(private readonly all: Future<T>[], private readonly timeout: number | undefined) {
+    for (const future of all) {
+      future.add_done_callback((f) => {
+        this.ready.push(f);
+        this.wake?.();
+      });
+    }
+    this.deadline = timeout === undefined ? undefined : Date.now() + timeout * 1000;
   }
-  const deadline = timeout === undefined ? undefined : Date.now() + timeout * 1000;
-  for (let next = 0; next < all.length; next++) {
-    if (next === ready.length) {
+
+  async next(): Promise<IteratorResult<CompletedFuture<T>, undefined>> {
+    if (this.finished || this.next_ === this.all.length) {
+      this.finished = true;
+      return { value: undefined, done: true };
+    }
+    if (this.next_ === this.ready.length) {
+      const { all, next_: next, timeout, deadline } = this;
       await new Promise<void>((resolve, reject) => {
         let timer: NodeJS.Timeout | undefined;
-        wake = () => { clearTimeout(timer); wake = undefined; resolve(); };
+        this.wake = () => { clearTimeout(timer); this.wake = undefined; resolve(); };
         if (deadline !== undefined) {
           timer = setTimeout(() => {
-            wake = undefined;
+            this.wake = undefined;
+            this.finished = true;
             reject(new TimeoutError(`as_completed: ${all.length - next} of ${all.length} futures not done after ${timeout} s`));
           }, Math.max(0, deadline - Date.now()));
         }
       });
     }
-    yield await ready[next]!.result();
+    return { value: this.ready[this.next_++]!, done: false };
+  }
+
+  async return(): Promise<IteratorResult<CompletedFuture<T>, undefined>> {
+    this.finished = true;
+    this.wake = undefined;
+    return { value: undefined, done: true };
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
   }
 }

@@ -18,5 +18,5 @@ export {
 } from './executor.js';
 export {
   ALL_COMPLETED, CancelledError, type DoneAndNotDone, FIRST_COMPLETED, FIRST_EXCEPTION, Future, type ReturnWhen,
-  TimeoutError, as_completed, wait,
+  TimeoutError, as_completed, type CompletedFuture, wait,
 } from './future.js';

@@ -119,9 +119,11 @@ function sendable(reply: unknown[]): unknown[] {
 
 /**
  * Serves sessions of the manager at rank `manager` of `comm` until a `STOP`
- * (when `untilExit` is false) or an `EXIT`. Resolves once done.
+ * (when `untilExit` is false) or an `EXIT`. Resolves once done. Answers go on
+ * `replies` (a duplicate of `comm` when the manager is this very rank, so
+ * that the loop does not take its own answers for orders).
  */
-export async function serve(comm: Comm, manager: number, untilExit = false): Promise<void> {
+export async function serve(comm: Comm, manager: number, untilExit = false, replies: Comm = comm): Promise<void> {
   const status = new Status();
   let tasks: TaskModule = {};
   let url = '';
@@ -141,15 +143,15 @@ export async function serve(comm: Comm, manager: number, untilExit = false): Pro
         } catch (error) {
           ready = { error: describeError(error) };
         }
-        await comm.send(ready, manager, Tag.READY);
+        await replies.send(ready, manager, Tag.READY);
         break;
       }
       case Tag.TASKS: {
         const reply = await runBatch(tasks, url, message as unknown[]);
         try {
-          await comm.send(reply, manager, Tag.RESULTS);
+          await replies.send(reply, manager, Tag.RESULTS);
         } catch {
-          await comm.send(sendable(reply), manager, Tag.RESULTS);
+          await replies.send(sendable(reply), manager, Tag.RESULTS);
         }
         break;
       }

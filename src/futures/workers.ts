@@ -11,6 +11,8 @@ import type { Comm } from '../api/comm.js';
 /** Where a pool's workers are, once it has started. */
 export interface Workers {
   readonly comm: Comm;
+  /** Where the workers answer (READY, RESULTS), if not on `comm`. */
+  readonly replies?: Comm;
   /** The workers' ranks on `comm`. */
   readonly ranks: readonly number[];
   readonly labels: readonly string[];

@@ -14,6 +14,17 @@
  * `mpi4ts/futures` pool spawned is reported to the rank that spawned it
  * (`pool-worker-exit`), whose pool fails that worker's tasks and goes on.
  *
+ * Spawned ranks run in the free slots of the job's shared memory. The slot of
+ * a spawned rank that has exited is free again once the messages it sent are
+ * received (the rings into it are emptied), so a program may spawn and
+ * disconnect for as long as it likes; a `Spawn` that finds too few free slots
+ * waits up to {@link SPAWN_WAIT_MS} for spawned ranks to exit before it fails.
+ * The launcher keeps the count of live ranks in the control block, so that
+ * ranks stop spinning in their waits once spawned ranks outnumber the cores.
+ *
+ * Unfinished: growing the shared memory when every slot is taken (a job holds
+ * `--universe-size` ranks at once, default its ranks plus 16).
+ *
  * @module
  */
 
@@ -24,7 +35,8 @@ import { Worker } from 'node:worker_threads';
 import type { RankMessage, SpawnReply, SpawnRequest } from '../transport/shm/launcher_link.js';
 import type { GroupBoot, RankBoot } from '../transport/shm/transport.js';
 import {
-  Context, DEFAULT_EAGER_LIMIT, type JobMemory, RankState, Slot, allocateJobMemory, defaultHeapBytes, rankBase, waitTextOffset,
+  Context, DEFAULT_EAGER_LIMIT, Global, type JobMemory, RankState, Slot, allocateJobMemory, defaultHeapBytes, maskBase,
+  discardRing, maskWords, rankBase, ringIsEmpty, waitTextOffset,
 } from '../transport/shm/layout.js';
 import type { LaunchOptions } from './cli.js';
 import { LineForwarder } from './output.js';
@@ -37,6 +49,8 @@ const MONITOR_INTERVAL_MS = 100;
 const DEFAULT_SPAWN_ROOM = 16;
 /** How long stopped ranks get before the launcher exits regardless. */
 const STOP_GRACE_MS = 2000;
+/** How long a `Spawn` that finds too few free slots waits for spawned ranks to exit. */
+const SPAWN_WAIT_MS = 10_000;
 /**
  * How long a rank's wait may sleep with its thread blocked before it parks
  * in the event loop: short enough not to hold up microtasks for long, long
@@ -60,6 +74,15 @@ interface Rank {
   poolManager?: Worker;
   /** The uncaught error that ended it, if one did. */
   failure?: string;
+  /** Started by `Spawn`: its slot is reused once it has exited. */
+  readonly spawned: boolean;
+}
+
+/** A `Spawn` waiting for free slots. */
+interface PendingSpawn {
+  readonly requester: Worker;
+  readonly request: SpawnRequest;
+  readonly deadline: number;
 }
 
 /** The script `MPIPoolExecutor` spawns its workers with. */
@@ -72,9 +95,17 @@ export function runJob(options: LaunchOptions): Promise<number> {
 
 class Job {
   private readonly memory: JobMemory;
-  private readonly ranks: Rank[] = [];
+  /** Live ranks, and the ranks of the world that have exited (spawned ones are dropped once they exit). */
+  private ranks: Rank[] = [];
+  /** Output of exited spawned ranks still being forwarded. */
+  private readonly finishingOutput = new Set<Promise<void>>();
+  /** Per slot: taken (by a live rank, a rank of the world, or an exited spawned rank whose rings are not yet empty). */
+  private readonly taken: boolean[];
+  /** Slots of exited spawned ranks, free once the messages they sent are received. */
+  private readonly vacated = new Set<number>();
+  private readonly pendingSpawns: PendingSpawn[] = [];
   private readonly control: Int32Array;
-  private readonly oversubscribed: boolean;
+  private readonly cores = availableParallelism();
   private failed = false;
   private failCode = 1;
   private finish!: (code: number) => void;
@@ -87,9 +118,7 @@ class Job {
       heapBytes: options.heapSize ?? defaultHeapBytes(capacity),
     });
     this.control = new Int32Array(this.memory.control);
-    // Spinning helps latency only when every rank has a core of its own; then a wait spins up to a
-    // millisecond, since a wake-up costs tens of microseconds.
-    this.oversubscribed = options.ranks > availableParallelism();
+    this.taken = Array.from({ length: capacity }, (_, slot) => slot < options.ranks);
   }
 
   run(): Promise<number> {
@@ -103,8 +132,12 @@ class Job {
 
   private start(slot: number, label: string, world: GroupBoot, parent: GroupBoot | undefined, script: ScriptBoot,
     poolManager?: Worker): void {
+    // Spinning helps latency only when every rank has a core of its own; then a wait spins up to a
+    // millisecond, since a wake-up costs tens of microseconds. The engines compare the live ranks
+    // (this count, spawned ranks included) with the cores at every wait.
+    const live = Atomics.add(this.control, Global.LIVE_RANKS, 1) + 1;
     const mpi4ts: RankBoot = { rank: slot, memory: this.memory, tuning: {
-      spinMicros: this.oversubscribed ? 10 : 1000, blockMicros: BLOCK_MICROS, oversubscribed: this.oversubscribed,
+      spinMicros: 1000, blockMicros: BLOCK_MICROS, oversubscribed: live > this.cores, cores: this.cores,
     }, world, parent };
     const worker = new Worker(new URL('./worker.js', import.meta.url), {
       workerData: { mpi4ts, script },
@@ -117,7 +150,7 @@ class Job {
       new LineForwarder(worker.stdout, process.stdout, prefix).done,
       new LineForwarder(worker.stderr, process.stderr, prefix).done,
     ];
-    const entry: Rank = { slot, label, worker, output, exited: false, poolManager };
+    const entry: Rank = { slot, label, worker, output, exited: false, poolManager, spawned: parent !== undefined };
     this.ranks.push(entry);
     worker.on('error', (error) => {
       if (poolManager === undefined) this.fail(entry, `${label} failed: ${describeError(error)}`, 1);
@@ -133,39 +166,119 @@ class Job {
     worker.on('exit', (code) => this.exited(entry, code));
   }
 
-  /** Starts the ranks a `Spawn` asks for, in free slots, and answers with their slots. */
+  /**
+   * Starts the ranks a `Spawn` asks for, in free slots, and answers with
+   * their slots; waits for spawned ranks to exit when too few slots are free.
+   */
   private spawn(requester: Worker, request: SpawnRequest): void {
-    const first = this.ranks.length;
-    const reply = (answer: Omit<SpawnReply, 'type' | 'id'>): void => {
-      const message: SpawnReply = { type: 'spawned', id: request.id, ...answer };
+    const answer = (reply: Omit<SpawnReply, 'type' | 'id'>): void => {
+      const message: SpawnReply = { type: 'spawned', id: request.id, ...reply };
       requester.postMessage(message);
     };
     if (!Number.isInteger(request.maxprocs) || request.maxprocs < 1) {
-      reply({ error: `maxprocs must be a positive integer, got ${request.maxprocs}` });
+      answer({ error: `maxprocs must be a positive integer, got ${request.maxprocs}` });
       return;
     }
-    if (first + request.maxprocs > this.memory.size) {
-      reply({ error: `the job has room for ${this.memory.size} ranks and ${first} are taken; ` +
+    const world = this.options.ranks;
+    if (world + request.maxprocs > this.memory.size) {
+      answer({ error: `the job has room for ${this.memory.size} ranks and ${world} are taken; ` +
         `start it with a larger --universe-size to spawn ${request.maxprocs} more` });
       return;
     }
-    const slots = Array.from({ length: request.maxprocs }, (_, i) => first + i);
-    const world = { context: request.childContext, group: slots };
-    const parent = { context: request.context, group: request.parents };
-    const script: ScriptBoot = { script: resolve(request.command), args: request.args };
-    const poolManager = script.script === POOL_WORKER ? requester : undefined;
-    slots.forEach((slot, i) => this.start(slot, `spawned rank ${i} (slot ${slot})`, world, parent, script, poolManager));
-    reply({ ranks: slots });
+    this.pendingSpawns.push({ requester, request, deadline: Date.now() + SPAWN_WAIT_MS });
+    this.startPendingSpawns();
+  }
+
+  /** Starts the waiting `Spawn`s, in order, while there are slots for them; fails those that waited too long. */
+  private startPendingSpawns(): void {
+    while (this.pendingSpawns.length > 0) {
+      const { requester, request, deadline } = this.pendingSpawns[0]!;
+      const answer = (reply: Omit<SpawnReply, 'type' | 'id'>): void => {
+        const message: SpawnReply = { type: 'spawned', id: request.id, ...reply };
+        requester.postMessage(message);
+      };
+      if (!this.ranks.some((r) => r.worker === requester && !r.exited)) {
+        this.pendingSpawns.shift();
+        continue;
+      }
+      this.reclaimSlots();
+      const free = this.freeSlots(request.maxprocs);
+      if (free === undefined) {
+        if (Date.now() < deadline) return;
+        this.pendingSpawns.shift();
+        const taken = this.taken.filter(Boolean).length;
+        answer({ error: `the job has room for ${this.memory.size} ranks and ${taken} are taken; ` +
+          `start it with a larger --universe-size to spawn ${request.maxprocs} more` });
+        continue;
+      }
+      this.pendingSpawns.shift();
+      for (const slot of free) this.prepareSlot(slot);
+      const world = { context: request.childContext, group: free };
+      const parent = { context: request.context, group: request.parents };
+      const script: ScriptBoot = { script: resolve(request.command), args: request.args };
+      const poolManager = script.script === POOL_WORKER ? requester : undefined;
+      free.forEach((slot, i) => this.start(slot, `spawned rank ${i} (slot ${slot})`, world, parent, script, poolManager));
+      answer({ ranks: free });
+    }
+  }
+
+  /** The lowest `count` free slots, or undefined when there are fewer. */
+  private freeSlots(count: number): number[] | undefined {
+    const free: number[] = [];
+    for (let slot = 0; slot < this.taken.length && free.length < count; slot++) if (!this.taken[slot]) free.push(slot);
+    return free.length === count ? free : undefined;
+  }
+
+  /**
+   * Frees the slots of exited spawned ranks whose messages have all been
+   * received (by live ranks; those to ranks that are gone are dropped), and
+   * drops the messages sent to them that they never received.
+   */
+  private reclaimSlots(): void {
+    const live = new Set(this.ranks.filter((r) => !r.exited).map((r) => r.slot));
+    for (const slot of this.vacated) {
+      let drained = true;
+      for (let peer = 0; peer < this.memory.size && drained; peer++) {
+        if (live.has(peer)) drained = ringIsEmpty(this.memory, slot, peer);
+      }
+      if (!drained) continue;
+      for (let peer = 0; peer < this.memory.size; peer++) {
+        if (!live.has(peer)) discardRing(this.memory, slot, peer);
+        discardRing(this.memory, peer, slot);
+      }
+      this.vacated.delete(slot);
+      this.taken[slot] = false;
+    }
+  }
+
+  /** Clears the control words of a slot before a new rank takes it. */
+  private prepareSlot(slot: number): void {
+    this.taken[slot] = true;
+    const base = rankBase(slot);
+    for (const word of [Slot.SIGNAL, Slot.STATE, Slot.WAIT_TEXT_LENGTH, Slot.ANNOUNCED_CONTEXT, Slot.ANNOUNCED_TAG]) {
+      Atomics.store(this.control, base + word, word === Slot.STATE ? RankState.RUNNING : 0);
+    }
+    const mask = maskBase(this.memory.size, slot);
+    for (let i = 0; i < maskWords(this.memory.size); i++) Atomics.store(this.control, mask + i, 0);
   }
 
   private exited(entry: Rank, code: number): void {
     entry.exited = true;
+    Atomics.sub(this.control, Global.LIVE_RANKS, 1);
     if (code !== 0 && entry.poolManager !== undefined) {
       const notice: WorkerExitNotice = { type: 'pool-worker-exit', slot: entry.slot,
         reason: entry.failure === undefined ? `exited with code ${code}` : `failed: ${entry.failure}` };
       if (!this.ranks.find((r) => r.worker === entry.poolManager)?.exited) entry.poolManager.postMessage(notice);
     } else if (code !== 0 && !this.failed) {
       this.fail(entry, `${entry.label} exited with code ${code}`, code);
+    }
+    if (entry.spawned && !this.failed) {
+      // Forget it (a job may spawn for hours); its slot is free once the messages it sent are received.
+      this.ranks = this.ranks.filter((r) => r !== entry);
+      const output = Promise.all(entry.output).then(() => { this.finishingOutput.delete(output); });
+      this.finishingOutput.add(output);
+      this.vacated.add(entry.slot);
+      this.startPendingSpawns();
     }
     if (this.ranks.every((r) => r.exited)) {
       clearInterval(this.monitor);
@@ -188,7 +301,7 @@ class Job {
   }
 
   private async afterOutput(): Promise<void> {
-    await Promise.all(this.ranks.flatMap((r) => r.output));
+    await Promise.all([...this.ranks.flatMap((r) => r.output), ...this.finishingOutput]);
   }
 
   // ------------------------------------------------------- deadlock watch
@@ -202,6 +315,7 @@ class Job {
    * timers or I/O of its own), and no message has moved for the whole timeout.
    */
   private watchForDeadlock(): void {
+    if (this.pendingSpawns.length > 0) this.startPendingSpawns();
     const live = this.ranks.filter((r) => !r.exited);
     if (live.length === 0) return;
     let activity = 0;

@@ -306,6 +306,12 @@ export interface InterEndpoint extends PointToPoint {
    * `high` false first (MPI-4.1 §7.6.2 `MPI_Intercomm_merge`). Collective.
    */
   merge(high: boolean): Promise<Endpoint>;
+  /**
+   * Waits for the communication pending on this intercommunicator, then frees
+   * it (MPI-4.1 §11.8.2 `MPI_Comm_disconnect`). Collective over both groups.
+   * A transport without it frees at once (`free`).
+   */
+  disconnect?(): Promise<void>;
 }
 
 /**

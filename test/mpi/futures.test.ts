@@ -28,6 +28,22 @@ describe('mpi4ts/futures under mpiexec', () => {
     ]);
   });
 
+  it('runs MPICommExecutor on a communicator of one rank: the root runs the tasks itself', async () => {
+    const result = await mpiexec(1, ['test/programs/futures/comm_executor.ts']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(linesStartingWith(result.stdout, 'root'), [
+      'root error: ParityError: odd input 1', 'root map: [1,4,9,16,25,36,49,64,81,100]', 'root submit: 42', 'root workers: 1',
+    ]);
+    assert.deepEqual(linesStartingWith(result.stdout, 'rank'), ['rank 0 total 1']);
+  });
+
+  it('npx mpi4ts --transport mpi -n 3 -m futures: the launcher starts mpiexec, rank 0 runs the script', async () => {
+    const result = await runCommand(process.execPath,
+      ['bin/mpi4ts.js', '--transport', 'mpi', '-n', '3', '-m', 'futures', 'test/programs/futures/world.ts'], { env: mpiexecEnv });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, 'script on rank 0 of 3\nfirst pool: 2 workers, [55,89,144,233]\nsecond pool: again, world\n');
+  });
+
   it('-m futures: rank 0 runs the script, the others serve', async () => {
     const result = await mpiexec(3, ['-m', 'futures', 'test/programs/futures/world.ts']);
     assert.equal(result.code, 0, result.stderr);

@@ -45,7 +45,8 @@
 import { type Bytes, bytesIn } from '../../buffer.js';
 import { ErrorClass, errors } from '../../errors.js';
 import { ANY_SOURCE, ANY_TAG, PROC_NULL } from '../../constants.js';
-import { basename, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type {
   Endpoint, Envelope, InterEndpoint, Neighborhood, NeighborhoodSpec, Operation, PointToPoint, Window, WindowRequest,
 } from '../transport.js';
@@ -652,25 +653,27 @@ export class MpiEndpoint extends MpiPointToPoint implements Endpoint {
   }
 
   /**
-   * Starts `maxprocs` ranks of `node` running the script `command` the way
-   * this process runs: the same Node options (such as `--import tsx`), through
-   * the mpi4ts launcher if this process was started by it (which then runs the
-   * script in-process as a rank), in this process's working directory.
-   * MPI_Comm_spawn blocks until they have all started (about a second), so the
-   * event loop waits meanwhile.
+   * Starts `maxprocs` ranks of `node` running the script `command` through
+   * the mpi4ts launcher (which runs the script in-process as a rank and loads
+   * TypeScript itself), with this process's Node options, in its working
+   * directory. MPI_Comm_spawn blocks until they have all started (about a
+   * second), so the event loop waits meanwhile. Only the root's command,
+   * arguments and maxprocs count (MPI-4.1 §11.8.2).
    */
   async spawn(command: string, args: readonly string[], maxprocs: number, root: number): Promise<InterEndpoint> {
     const call = 'Comm.Spawn';
     this.check(call);
-    const entry = process.argv[1];
-    const viaLauncher = entry !== undefined && /^mpi4ts(\.js)?$/.test(basename(entry)) ? [entry] : [];
     // From now on ranks may wait for the children, which the deadlock watch cannot see.
     this.ctx.progress.watch?.stop();
+    const argv = this.rank === root ? [...process.execArgv, LAUNCHER, resolve(command), ...args] : [];
     const handle = await this.constructBlocking(call, 'MPI_Comm_spawn', () => this.ctx.native.commSpawn(this.handle, process.execPath,
-      [...process.execArgv, ...viaLauncher, resolve(command), ...args], maxprocs, root, process.cwd()));
+      argv, this.rank === root ? maxprocs : 1, root, process.cwd()));
     return MpiInterEndpoint.create(this.ctx, handle, `spawn of ${this.name}`, this);
   }
 }
+
+/** The mpi4ts launcher, which spawned ranks start with (it loads TypeScript and runs the script as a rank). */
+const LAUNCHER = fileURLToPath(new URL('../../../bin/mpi4ts.js', import.meta.url));
 
 /**
  * The transport side of an MPI intercommunicator (MPI-4.1 §7.6): point-to-point
@@ -709,5 +712,25 @@ export class MpiInterEndpoint extends MpiPointToPoint implements InterEndpoint {
       throw asMPIError(this.ctx.native, e, call, 'MPI_Intercomm_merge');
     }
     return MpiEndpoint.create(this.ctx, handle, `merge of ${this.name}`);
+  }
+
+  /**
+   * MPI_Comm_disconnect: after a nonblocking barrier over both groups (the
+   * event loop runs while the other group is late), so that the blocking call
+   * only waits for the messages in flight. Its channels are freed first.
+   */
+  async disconnect(): Promise<void> {
+    const call = 'Intercomm.Disconnect';
+    this.check(call);
+    const barrier = new MpiCollectives(this.ctx, this.channel, this.channel, false);
+    await this.ctx.blocking.construct(() => barrier.barrier(), () => {
+      this.freed = true;
+      try {
+        for (const other of this.owned) other.free();
+        this.ctx.native.commDisconnect(this.handle);
+      } catch (e) {
+        throw asMPIError(this.ctx.native, e, call, 'MPI_Comm_disconnect');
+      }
+    });
   }
 }

@@ -112,6 +112,8 @@ export interface NativeMPI {
   ineighborAlltoallv(comm: number, send: Uint8Array, recv: Uint8Array, sendCounts: Int32Array, sendDispls: Int32Array,
     recvCounts: Int32Array, recvDispls: Int32Array): number;
   commFree(comm: number): void;
+  /** MPI_Comm_disconnect (blocking, collective): waits for pending communication, then frees. */
+  commDisconnect(comm: number): void;
   /** COMM_WORLD rank of each rank of the (local) group. */
   commWorldRanks(comm: number): Int32Array;
   /** MPI_Comm_create_group over the ranks `members` of `comm`; only they call it. */

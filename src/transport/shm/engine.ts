@@ -214,15 +214,29 @@ export interface WaitTuning {
   readonly blockMicros: number;
   /** More ranks than cores: a rank that waits for another often waits for it to get a core. */
   readonly oversubscribed: boolean;
+  /**
+   * Under the launcher: the cores of the machine. Then {@link oversubscribed}
+   * is decided anew at each wait, from the job's live ranks (spawned ones
+   * included, {@link Global.LIVE_RANKS}), and an oversubscribed wait spins
+   * {@link OVERSUBSCRIBED_SPIN_MICROS} instead of `spinMicros`.
+   */
+  readonly cores?: number;
 }
+
+/** How long a wait spins when the job has more live ranks than cores. */
+export const OVERSUBSCRIBED_SPIN_MICROS = 10;
 
 /** The engine of one rank. There is one per rank (per worker thread). */
 export class ShmEngine {
   readonly size: number;
   readonly arena: HeapArena;
   readonly eagerLimit: number;
-  /** See {@link WaitTuning.oversubscribed}. */
-  readonly oversubscribed: boolean;
+  /** See {@link WaitTuning.oversubscribed} and {@link WaitTuning.cores}. */
+  get oversubscribed(): boolean {
+    return this.cores === undefined ? this.fixedOversubscribed : Atomics.load(this.control, Global.LIVE_RANKS) > this.cores;
+  }
+  private readonly fixedOversubscribed: boolean;
+  private readonly cores: number | undefined;
   /** The job's control block (layout.ts). */
   readonly control: Int32Array;
   private readonly controlBytes: Uint8Array;
@@ -251,7 +265,10 @@ export class ShmEngine {
   private idleCheckScheduled = false;
   /** The park loop runs (see {@link parkLoop}). */
   private parked = false;
-  private readonly spinMillis: number;
+  private readonly fullSpinMillis: number;
+  private get spinMillis(): number {
+    return this.cores !== undefined && this.oversubscribed ? OVERSUBSCRIBED_SPIN_MICROS / 1000 : this.fullSpinMillis;
+  }
   private readonly blockMillis: number;
   private readonly signalIndex: number;
   /** Whether source bits sit in the signal word itself (small jobs) or in the mask words. */
@@ -280,9 +297,10 @@ export class ShmEngine {
     this.heaps = memory.heaps;
     this.arena = new HeapArena(memory.heaps[rank]!);
     this.outbox = Array.from({ length: memory.size }, () => []);
-    this.spinMillis = tuning.spinMicros / 1000;
+    this.fullSpinMillis = tuning.spinMicros / 1000;
     this.blockMillis = tuning.blockMicros / 1000;
-    this.oversubscribed = tuning.oversubscribed;
+    this.fixedOversubscribed = tuning.oversubscribed;
+    this.cores = tuning.cores;
     this.sent = new SendOperation(this, -1, 0, 0, false, -1);
     this.sent.done = true;
     this.signalIndex = rankBase(rank) + Slot.SIGNAL;

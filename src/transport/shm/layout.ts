@@ -31,6 +31,8 @@ export interface JobMemory {
 export const Global = {
   /** Next free communicator context id (allocated with Atomics.add). */
   NEXT_CONTEXT: 0,
+  /** Ranks of the job running now, spawned ones included (kept by the launcher; 0 without it). */
+  LIVE_RANKS: 1,
 } as const;
 
 const GLOBAL_WORDS = 16;
@@ -179,6 +181,39 @@ export const RING_PRODUCER_WAITING = 17;
 /** Byte offset of the ring that carries messages from `source` to `dest`. */
 export function ringOffset(memory: Pick<JobMemory, 'size' | 'ringCapacity'>, source: number, dest: number): number {
   return (source * memory.size + dest) * (RING_HEADER_BYTES + memory.ringCapacity);
+}
+
+/**
+ * True when no record waits in the ring from `source` to `dest` (a padding
+ * record counts as one): the kind word where its consumer reads next is 0
+ * (ring.ts's `Kind.NONE`, which a producer writes after each record). Does
+ * not change the ring. For the launcher, which reuses the slot of an exited
+ * spawned rank once the rings it sent on are empty.
+ */
+export function ringIsEmpty(memory: Pick<JobMemory, 'size' | 'ringCapacity' | 'rings'>, source: number, dest: number): boolean {
+  const words = new Int32Array(memory.rings);
+  const offset = ringOffset(memory, source, dest);
+  const tail = Atomics.load(words, offset / 4 + RING_TAIL);
+  return Atomics.load(words, (offset + RING_HEADER_BYTES + (tail & (memory.ringCapacity - 1))) >> 2) === 0;
+}
+
+/**
+ * Drops every record of the ring from `source` to `dest`, as its consumer
+ * would by reading them: for a ring whose consumer has exited. (A record's
+ * second word is its length; its first, the kind, goes back to 0.)
+ */
+export function discardRing(memory: Pick<JobMemory, 'size' | 'ringCapacity' | 'rings'>, source: number, dest: number): void {
+  const words = new Int32Array(memory.rings);
+  const offset = ringOffset(memory, source, dest);
+  const tailIndex = offset / 4 + RING_TAIL;
+  for (;;) {
+    const tail = words[tailIndex]!;
+    const w = (offset + RING_HEADER_BYTES + (tail & (memory.ringCapacity - 1))) >> 2;
+    if (Atomics.load(words, w) === 0) return;
+    const length = words[w + 1]!;
+    words[w] = 0;
+    Atomics.store(words, tailIndex, (tail + length) | 0);
+  }
 }
 
 /** Options that size a job's shared memory. */

@@ -104,6 +104,9 @@ export class Ring {
     this.mask = capacity - 1;
     this.tailIndex = offset / 4 + RING_TAIL;
     this.waitingIndex = offset / 4 + RING_PRODUCER_WAITING;
+    // A rank that takes over the slot of a spawned rank that has exited finds its rings empty but not at
+    // position 0 (see ringIsEmpty in layout.ts): an empty ring's producer starts where its consumer reads.
+    this.head = this.knownTail = Atomics.load(words, this.tailIndex);
   }
 
   /** Bytes a record with `payloadBytes` of payload takes. */

@@ -81,7 +81,10 @@ class Arrival implements Operation, Waitable {
 export class ShmSharedArea implements SharedArea {
   mode: 'unset' | 'shared' | 'messages' = 'unset';
   readonly contributionBytes = CONTRIBUTION_BYTES;
-  readonly oversubscribed: boolean;
+  /** The engine's view, decided anew at each call (spawned ranks count). */
+  get oversubscribed(): boolean {
+    return this.engine.oversubscribed;
+  }
   settled = false;
   private header = -1;
   /** Int32 index of member 0's words, or -1. */
@@ -95,7 +98,6 @@ export class ShmSharedArea implements SharedArea {
   constructor(private readonly engine: ShmEngine, private readonly group: Int32Array, private readonly rank: number) {
     const control = engine.control;
     this.bytes = new Uint8Array(control.buffer, control.byteOffset, control.byteLength);
-    this.oversubscribed = engine.oversubscribed;
   }
 
   claim(): number {

@@ -1,7 +1,7 @@
 // The futures executor on spawned workers: prints one `name => value` line per
 // check, which test/futures.test.ts (shm) and test/mpi/futures.test.ts compare.
 // Run: npx mpi4ts -n 1 test/programs/futures/pool.ts
-import { ALL_COMPLETED, CancelledError, FIRST_COMPLETED, MPIPoolExecutor, TimeoutError, as_completed, wait } from 'mpi4ts/futures';
+import { ALL_COMPLETED, CancelledError, FIRST_COMPLETED, Future, MPIPoolExecutor, TimeoutError, as_completed, wait } from 'mpi4ts/futures';
 
 const module = new URL('./tasks.ts', import.meta.url);
 type Tasks = typeof import('./tasks.ts');
@@ -76,9 +76,20 @@ show('wait FIRST_COMPLETED', [first.done.size >= 1, first.done.has(fs[1]!)]);
 const all = await wait(fs, { returnWhen: ALL_COMPLETED });
 show('wait ALL_COMPLETED', [all.done.size, all.not_done.size]);
 const order: number[] = [];
-for await (const value of as_completed([pool.submit('slow', 1, 200), pool.submit('slow', 2, 0)])) order.push(value);
+let doneFutures = true;
+for await (const future of as_completed([pool.submit('slow', 1, 200), pool.submit('slow', 2, 0)])) {
+  doneFutures &&= future instanceof Future && future.done();
+  order.push(await future.result());
+}
 show('as_completed', order);
-show('as_completed error', await failure(collect(as_completed([pool.submit('failType')]))));
+show('as_completed yields done Futures', doneFutures);
+// A failed task comes as a Future too: the loop goes on, and its error is the Future's.
+const outcomes: string[] = [];
+for await (const future of as_completed([pool.submit('failType'), pool.submit('slow', 3, 100)])) {
+  const error = await future.exception();
+  outcomes.push(error === undefined ? String(await future.result()) : String(error));
+}
+show('as_completed error', outcomes);
 show('as_completed timeout', await failure(collect(as_completed([pool.submit('slow', 1, 300)], 0.05))));
 show('map timeout', await failure(collect(pool.starmap('slow', [[1, 300], [2, 300]], { timeout: 0.05 }))));
 
