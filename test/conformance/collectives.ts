@@ -813,6 +813,38 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'a user op that throws in large reductions fails the call on every rank; the communicator stays usable',
+    minRanks: 2,
+    run: async (comm) => {
+      const n = 1 << 15; // 256 KiB of doubles: past the eager limit, on the ring and pipelined paths
+      // Which ranks apply the op depends on the algorithm: the op throws wherever it runs. Those ranks reject with
+      // its own error, the others with an MPIError naming the call and a rank where it threw.
+      const broken = MPI.Op.Create((_inv: Float64Array, _inout: Float64Array) => {
+        throw new Error('this op is broken here');
+      }, true);
+      const input = Float64Array.from({ length: n }, (_, i) => i + rank);
+      const expectFailure = async (promise: Promise<unknown>, call: string): Promise<void> => {
+        await check.rejects(promise,
+          new RegExp(`^this op is broken here$|^rank ${rank}: ${call}: the user-defined op .* threw on rank \\d+, so the result is undefined$`));
+      };
+      const counts = ranks.map(() => n / size | 0);
+      const total = counts.reduce((a, b) => a + b, 0);
+      for (const k of [0, 1]) {
+        await expectFailure(comm.Allreduce(input, new Float64Array(n), broken), 'Comm.Allreduce');
+        await expectFailure(comm.Reduce(input, rank === k ? new Float64Array(n) : null, broken, k), 'Comm.Reduce');
+        await expectFailure(comm.Reduce_scatter(input.subarray(0, total), new Float64Array(counts[rank]!), counts, broken),
+          'Comm.Reduce_scatter');
+        await expectFailure(comm.Scan(input, new Float64Array(n), broken), 'Comm.Scan');
+        await expectFailure(comm.Iallreduce(input, new Float64Array(n), broken).Wait(), 'Comm.Iallreduce');
+        // the next collectives on the communicator see none of the failed calls' messages
+        const out = new Float64Array(n);
+        await comm.Allreduce(input, out, MPI.SUM);
+        for (const i of [0, 1, n >> 1, n - 1]) check.equal(out[i], size * i + (size * (size - 1)) / 2, `Allreduce [${i}] after the failures`);
+        check.equal(await comm.allreduce(rank + k), (size * (size - 1)) / 2 + size * k, 'allreduce after the failures');
+      }
+    },
+  },
+  {
     name: 'large reductions wait for a late rank with the event loop running; large Reduce, Allgatherv, Reduce_scatter, user op',
     run: async (comm) => {
       const n = 1 << 15; // 256 KiB of doubles: above every size threshold
