@@ -518,18 +518,17 @@ const cases: Case[] = [
     run: async (comm) => {
       const peer = partner(comm);
       if (peer < 0) return;
+      // Order, not a sleep: the peer sends only once told that the receive is posted and was tested incomplete.
       if (comm.rank < peer) {
         const into = new Uint8Array(8);
         const request = comm.Irecv(into, peer, 77);
-        let polls = 0;
-        while (!request.Test()) {
-          polls++;
-          await sleep(1);
-        }
-        check.ok(polls > 0, 'the message was there before the receive was posted');
+        check.equal(request.Test(), false, 'the receive completed before its message was sent');
+        await comm.send('send now', peer, 78);
+        // Only Test, never a wait, completes it.
+        while (!request.Test()) await sleep(1);
         check.deepEqual(into, pattern(8, 0));
       } else {
-        await sleep(30);
+        check.equal(await comm.recv(peer, 78), 'send now');
         await comm.Send(pattern(8, 0), peer, 77);
       }
     },
