@@ -18,4 +18,11 @@ describe('shm progress', () => {
     assert.equal(result.code, 0);
     assert.deepEqual(linesStartingWith(result.stdout, 'bcast_pending_recv'), ['bcast_pending_recv: 4 ranks, 1048576 bytes: ok']);
   });
+
+  it('alternating Barrier, Bcast and Allreduce with random delays at 8 ranks: no false collective mismatch', async () => {
+    const result = await launch('test/programs/collective_stress.ts', 8, ['600', '1'], { timeoutMs: 180_000 });
+    assert.equal(result.stderr, '');
+    assert.equal(result.code, 0);
+    assert.equal(linesStartingWith(result.stdout, 'collective_stress ok').length, 8);
+  });
 });
