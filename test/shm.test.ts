@@ -65,16 +65,15 @@ describe('waits never block before returning their Promise', () => {
     assert.equal(result.stderr, '');
     assert.equal(result.code, 0);
     const times = new Map(result.stdout.trim().split('\n').map((line) => {
-      const [name, total, median] = line.split(' ');
-      return [name!, { total: Number(total), median: Number(median) }] as const;
+      const [name, , , fastest] = line.split(' ');
+      return [name!, { fastest: Number(fastest) }] as const;
     }));
     assert.deepEqual([...times.keys()], ['recv-send', 'Recv-Send', 'Irecv-Isend-Wait', 'irecv-wait-send', 'Waitall-Send',
       'waitany-send', 'probe-send', 'Ssend-Recv', 'recv-allreduce-send']);
-    // The fault this guards against sleeps 20 ms in every exchange: 4 s per form. A quiet machine takes 2-20 ms per
-    // form; the bounds leave room for a machine shared with other jobs (medians past 2 ms were seen at load 15+).
-    for (const [name, { total, median }] of times) {
-      assert.ok(median < 10, `${name}: the median exchange took ${median} ms`);
-      assert.ok(total < 2000, `${name}: 200 exchanges took ${total} ms`);
+    // The fault this guards against sleeps 20 ms (the engine's block time) in every exchange; a loaded machine slows
+    // most exchanges but not all 200: the fastest one tells the fault apart, where medians and totals did not.
+    for (const [name, { fastest }] of times) {
+      assert.ok(fastest < 20, `${name}: the fastest of 200 exchanges took ${fastest} ms`);
     }
   });
 });

@@ -30,7 +30,7 @@
  * @module
  */
 
-import { type BufferSpec, bytesOfSpec, copyBytes, parseWideBuffer, SegmentedBytes } from '../buffer.js';
+import { type BufferSpec, type Bytes, bytesOfSpec, copyBytes, parseWideBuffer, SegmentedBytes } from '../buffer.js';
 import type { Datatype, TypedArray } from '../datatype.js';
 import { decode, encodeForSend } from '../codec/index.js';
 import { ANY_SOURCE, ANY_TAG, CONGRUENT, IDENT, PROC_NULL, UNDEFINED } from '../constants.js';
@@ -82,6 +82,18 @@ function completion(op: Operation, status: Status | undefined, call: string): Pr
 function settle(op: Operation, status: Status | undefined, call: string): void {
   if (op.error !== undefined) throw errors.inCall(call, op.error);
   if (status !== undefined && op.envelope !== undefined) status.assign(op.envelope);
+}
+
+/**
+ * Starts a send on `endpoint`; a transport's error at the start (a full shm
+ * heap) names the API call (`Comm.Isend`), not the transport's `Comm.Send`.
+ */
+function sendOn(endpoint: PointToPoint, data: Bytes, dest: number, tag: number, sync: boolean, call: string): Operation {
+  try {
+    return endpoint.isend(data, dest, tag, sync);
+  } catch (error) {
+    throw error instanceof Error ? errors.inCall(call, error) : error;
+  }
 }
 
 function nullStatus(status: Status | undefined): void {
@@ -522,7 +534,7 @@ export class Comm<E extends PointToPoint = PointToPoint> {
     dest = this.checkDest(dest, call);
     tag = Comm.checkTag(tag, call, false);
     const bytes = encodeForSend(obj, call, endpoint.sendCopyLimit);
-    return dest === PROC_NULL ? donePending : endpoint.isend(bytes, dest, tag, sync);
+    return dest === PROC_NULL ? donePending : sendOn(endpoint, bytes, dest, tag, sync, call);
   }
 
   private irecvWith<T>(source: number, tag: number, call: string): Request<T> {
@@ -919,7 +931,7 @@ export class Comm<E extends PointToPoint = PointToPoint> {
     const endpoint = this.endpoint(call);
     dest = this.checkDest(dest, call);
     tag = Comm.checkTag(tag, call, false);
-    return dest === PROC_NULL ? donePending : endpoint.isend(bytesOfSpec(buf, call), dest, tag, sync);
+    return dest === PROC_NULL ? donePending : sendOn(endpoint, bytesOfSpec(buf, call), dest, tag, sync, call);
   }
 
   private startBufferRecv(buf: BufferSpec | null | undefined, source: number, tag: number, call: string): Operation {

@@ -13,8 +13,13 @@
  * independent of the transport. `MPI.IN_PLACE` has no meaning over an
  * intercommunicator (§6.2.2) and is refused.
  *
- * Unfinished: `Reduce_scatter` (per-rank counts), the nonblocking (`I`-forms)
- * and persistent collectives, and `Create_from_groups` / `Intercomm_create_from_groups`.
+ * The nonblocking forms (§6.12: `Ibarrier`, `Ibcast`, `Igather(v)`,
+ * `Iscatter(v)`, `Iallgather(v)`, `Ialltoall(v)`, `Ireduce`, `Iallreduce`,
+ * `Ireduce_scatter_block`) start the same calls in call order; a bad argument
+ * fails their Request (where an intracommunicator's I-form throws).
+ *
+ * Unfinished: `Reduce_scatter` and `Ireduce_scatter` (per-rank counts), the
+ * persistent collectives, and `Create_from_groups` / `Intercomm_create_from_groups`.
  *
  * @module
  */
@@ -30,6 +35,13 @@ import { Group, stringTag } from './group.js';
 import type { Intracomm } from './intracomm.js';
 import { type Op, ops } from '../op/op.js';
 import type { InterEndpoint } from '../transport/transport.js';
+import { PromiseOperation } from './promise_operation.js';
+import { Request } from './request.js';
+
+/** A nonblocking collective's Request; `label` starts with the call's name: `Ibcast(root=0)`. */
+function request(promise: Promise<void>, label: string): Request<void> {
+  return new Request(new PromiseOperation(promise, label), `Intercomm.${label.slice(0, label.indexOf('('))}`);
+}
 
 /** Throws `ERR_BUFFER` for a missing buffer or `MPI.IN_PLACE`, which intercommunicators do not take (§6.2.2). */
 function present(spec: unknown, what: string, call: string): void {
@@ -189,6 +201,11 @@ export class Intercomm extends Comm<InterEndpoint> {
     return this.collectives('Intercomm.Barrier').barrier();
   }
 
+  /** `MPI_Ibarrier` over an intercommunicator (§6.12.1): nonblocking {@link Barrier}. */
+  Ibarrier(): Request<void> {
+    return request(this.collectives('Intercomm.Ibarrier').barrier(), 'Ibarrier()');
+  }
+
   barrier(): Promise<void> {
     return this.Barrier();
   }
@@ -198,8 +215,24 @@ export class Intercomm extends Comm<InterEndpoint> {
    * its group's other ranks `MPI.PROC_NULL` (with any buffer, `null` too), and
    * the other group the root's rank.
    */
-  async Bcast(buf: BufferSpec | null, root: number): Promise<void> {
-    const call = 'Intercomm.Bcast';
+  Bcast(buf: BufferSpec | null, root: number): Promise<void> {
+    return this.bcastAs(buf, root, 'Intercomm.Bcast');
+  }
+
+  /**
+   * `MPI_Ibcast` over an intercommunicator (§6.12.2): nonblocking {@link Bcast}.
+   *
+   * @example
+   * ```ts
+   * const r = inter.Ibcast(data, 0); await r.Wait();
+   * ```
+   */
+  Ibcast(buf: BufferSpec | null, root: number): Request<void> {
+    return request(this.bcastAs(buf, root, 'Intercomm.Ibcast'), `Ibcast(root=${root})`);
+  }
+
+  /** Bcast under the name `call`; the ranks of the root's group other than the root may pass null. */
+  private async bcastAs(buf: BufferSpec | null, root: number, call: string): Promise<void> {
     const role = this.role(root, call);
     const bytes = role.kind === 'idle' && buf === null ? new Uint8Array(0) : parseBuffer(buf, call).bytes;
     return this.collectives(call).bcast(bytes, role, call);
@@ -280,9 +313,19 @@ export class Intercomm extends Comm<InterEndpoint> {
     return this.gatherv(sendbuf, recvbuf, root, false, 'Intercomm.Gather');
   }
 
+  /** `MPI_Igather` over an intercommunicator (MPI-4.1 §6.12): nonblocking {@link Gather}. */
+  Igather(sendbuf: BufferSpec | null | undefined, recvbuf: VectorBufferSpec | null | undefined, root: number): Request<void> {
+    return request(this.gatherv(sendbuf, recvbuf, root, false, 'Intercomm.Igather'), `Igather(root=${root})`);
+  }
+
   /** `MPI_Gatherv` over an intercommunicator (MPI-4.1 §6.5.1): {@link Gather} with `[buf, [counts, displs], datatype]` at the root. */
   Gatherv(sendbuf: BufferSpec | null | undefined, recvbuf: VectorBufferSpec | null | undefined, root: number): Promise<void> {
     return this.gatherv(sendbuf, recvbuf, root, true, 'Intercomm.Gatherv');
+  }
+
+  /** `MPI_Igatherv` over an intercommunicator (MPI-4.1 §6.12): nonblocking {@link Gatherv}. */
+  Igatherv(sendbuf: BufferSpec | null | undefined, recvbuf: VectorBufferSpec | null | undefined, root: number): Request<void> {
+    return request(this.gatherv(sendbuf, recvbuf, root, true, 'Intercomm.Igatherv'), `Igatherv(root=${root})`);
   }
 
   private async gatherv(sendbuf: unknown, recvbuf: unknown, root: number, vector: boolean, call: string): Promise<void> {
@@ -309,9 +352,19 @@ export class Intercomm extends Comm<InterEndpoint> {
     return this.scatterv(sendbuf, recvbuf, root, false, 'Intercomm.Scatter');
   }
 
+  /** `MPI_Iscatter` over an intercommunicator (MPI-4.1 §6.12): nonblocking {@link Scatter}. */
+  Iscatter(sendbuf: VectorBufferSpec | null | undefined, recvbuf: BufferSpec | null | undefined, root: number): Request<void> {
+    return request(this.scatterv(sendbuf, recvbuf, root, false, 'Intercomm.Iscatter'), `Iscatter(root=${root})`);
+  }
+
   /** `MPI_Scatterv` over an intercommunicator (MPI-4.1 §6.6.1): {@link Scatter} with `[buf, [counts, displs], datatype]` at the root. */
   Scatterv(sendbuf: VectorBufferSpec | null | undefined, recvbuf: BufferSpec | null | undefined, root: number): Promise<void> {
     return this.scatterv(sendbuf, recvbuf, root, true, 'Intercomm.Scatterv');
+  }
+
+  /** `MPI_Iscatterv` over an intercommunicator (MPI-4.1 §6.12): nonblocking {@link Scatterv}. */
+  Iscatterv(sendbuf: VectorBufferSpec | null | undefined, recvbuf: BufferSpec | null | undefined, root: number): Request<void> {
+    return request(this.scatterv(sendbuf, recvbuf, root, true, 'Intercomm.Iscatterv'), `Iscatterv(root=${root})`);
   }
 
   private async scatterv(sendbuf: unknown, recvbuf: unknown, root: number, vector: boolean, call: string): Promise<void> {
@@ -337,9 +390,19 @@ export class Intercomm extends Comm<InterEndpoint> {
     return this.allgatherv(sendbuf, recvbuf, false, 'Intercomm.Allgather');
   }
 
+  /** `MPI_Iallgather` over an intercommunicator (MPI-4.1 §6.12): nonblocking {@link Allgather}. */
+  Iallgather(sendbuf: BufferSpec, recvbuf: VectorBufferSpec): Request<void> {
+    return request(this.allgatherv(sendbuf, recvbuf, false, 'Intercomm.Iallgather'), 'Iallgather()');
+  }
+
   /** `MPI_Allgatherv` over an intercommunicator (MPI-4.1 §6.7.1): {@link Allgather} with counts and displacements per remote rank. */
   Allgatherv(sendbuf: BufferSpec, recvbuf: VectorBufferSpec): Promise<void> {
     return this.allgatherv(sendbuf, recvbuf, true, 'Intercomm.Allgatherv');
+  }
+
+  /** `MPI_Iallgatherv` over an intercommunicator (MPI-4.1 §6.12): nonblocking {@link Allgatherv}. */
+  Iallgatherv(sendbuf: BufferSpec, recvbuf: VectorBufferSpec): Request<void> {
+    return request(this.allgatherv(sendbuf, recvbuf, true, 'Intercomm.Iallgatherv'), 'Iallgatherv()');
   }
 
   private async allgatherv(sendbuf: unknown, recvbuf: unknown, vector: boolean, call: string): Promise<void> {
@@ -362,9 +425,19 @@ export class Intercomm extends Comm<InterEndpoint> {
     return this.alltoallv(sendbuf, recvbuf, false, 'Intercomm.Alltoall');
   }
 
+  /** `MPI_Ialltoall` over an intercommunicator (MPI-4.1 §6.12): nonblocking {@link Alltoall}. */
+  Ialltoall(sendbuf: VectorBufferSpec, recvbuf: VectorBufferSpec): Request<void> {
+    return request(this.alltoallv(sendbuf, recvbuf, false, 'Intercomm.Ialltoall'), 'Ialltoall()');
+  }
+
   /** `MPI_Alltoallv` over an intercommunicator (MPI-4.1 §6.8): {@link Alltoall} with counts and displacements per remote rank on both sides. */
   Alltoallv(sendbuf: VectorBufferSpec, recvbuf: VectorBufferSpec): Promise<void> {
     return this.alltoallv(sendbuf, recvbuf, true, 'Intercomm.Alltoallv');
+  }
+
+  /** `MPI_Ialltoallv` over an intercommunicator (MPI-4.1 §6.12): nonblocking {@link Alltoallv}. */
+  Ialltoallv(sendbuf: VectorBufferSpec, recvbuf: VectorBufferSpec): Request<void> {
+    return request(this.alltoallv(sendbuf, recvbuf, true, 'Intercomm.Ialltoallv'), 'Ialltoallv()');
   }
 
   private async alltoallv(sendbuf: unknown, recvbuf: unknown, vector: boolean, call: string): Promise<void> {
@@ -387,9 +460,19 @@ export class Intercomm extends Comm<InterEndpoint> {
    * await parent.Reduce(mine, null, MPI.SUM, 0);
    * ```
    */
-  async Reduce(sendbuf: BufferSpec | null | undefined, recvbuf: BufferSpec | null | undefined, op: Op = ops.SUM,
+  Reduce(sendbuf: BufferSpec | null | undefined, recvbuf: BufferSpec | null | undefined, op: Op = ops.SUM,
     root: number): Promise<void> {
-    const call = 'Intercomm.Reduce';
+    return this.reduceAs(sendbuf, recvbuf, op, root, 'Intercomm.Reduce');
+  }
+
+  /** `MPI_Ireduce` over an intercommunicator (§6.12.7): nonblocking {@link Reduce}. */
+  Ireduce(sendbuf: BufferSpec | null | undefined, recvbuf: BufferSpec | null | undefined, op: Op = ops.SUM,
+    root: number): Request<void> {
+    return request(this.reduceAs(sendbuf, recvbuf, op, root, 'Intercomm.Ireduce'), `Ireduce(root=${root})`);
+  }
+
+  private async reduceAs(sendbuf: BufferSpec | null | undefined, recvbuf: BufferSpec | null | undefined, op: Op,
+    root: number, call: string): Promise<void> {
     const role = this.role(root, call);
     if (role.kind === 'idle') return this.collectives(call).reduce(undefined, undefined, undefined, undefined, role, call);
     const checked = checkOp(op, call);
@@ -410,8 +493,16 @@ export class Intercomm extends Comm<InterEndpoint> {
    * await inter.Allreduce(mine, theirsSummed, MPI.SUM);
    * ```
    */
-  async Allreduce(sendbuf: BufferSpec, recvbuf: BufferSpec, op: Op = ops.SUM): Promise<void> {
-    const call = 'Intercomm.Allreduce';
+  Allreduce(sendbuf: BufferSpec, recvbuf: BufferSpec, op: Op = ops.SUM): Promise<void> {
+    return this.allreduceAs(sendbuf, recvbuf, op, 'Intercomm.Allreduce');
+  }
+
+  /** `MPI_Iallreduce` over an intercommunicator (§6.12.8): nonblocking {@link Allreduce}. */
+  Iallreduce(sendbuf: BufferSpec, recvbuf: BufferSpec, op: Op = ops.SUM): Request<void> {
+    return request(this.allreduceAs(sendbuf, recvbuf, op, 'Intercomm.Iallreduce'), 'Iallreduce()');
+  }
+
+  private async allreduceAs(sendbuf: BufferSpec, recvbuf: BufferSpec, op: Op, call: string): Promise<void> {
     const { send, recv, op: checked } = reductionArgs(sendbuf, recvbuf, op, true, call);
     return this.collectives(call).allreduce(send.bytes, recv.bytes.subarray(0, send.bytes.byteLength), send.datatype,
       checked, call);
@@ -430,8 +521,17 @@ export class Intercomm extends Comm<InterEndpoint> {
    * await inter.Reduce_scatter_block(new Int32Array(inter.size * 2), mine2, MPI.SUM);
    * ```
    */
-  async Reduce_scatter_block(sendbuf: BufferSpec, recvbuf: BufferSpec, op: Op = ops.SUM): Promise<void> {
-    const call = 'Intercomm.Reduce_scatter_block';
+  Reduce_scatter_block(sendbuf: BufferSpec, recvbuf: BufferSpec, op: Op = ops.SUM): Promise<void> {
+    return this.reduceScatterBlockAs(sendbuf, recvbuf, op, 'Intercomm.Reduce_scatter_block');
+  }
+
+  /** `MPI_Ireduce_scatter_block` over an intercommunicator (§6.12.9): nonblocking {@link Reduce_scatter_block}. */
+  Ireduce_scatter_block(sendbuf: BufferSpec, recvbuf: BufferSpec, op: Op = ops.SUM): Request<void> {
+    return request(this.reduceScatterBlockAs(sendbuf, recvbuf, op, 'Intercomm.Ireduce_scatter_block'),
+      'Ireduce_scatter_block()');
+  }
+
+  private async reduceScatterBlockAs(sendbuf: BufferSpec, recvbuf: BufferSpec, op: Op, call: string): Promise<void> {
     const { size, remoteSize } = this.endpoint(call);
     const { send, recv, op: checked } = reductionArgs(sendbuf, recvbuf, op, false, call);
     if (send.count !== size * recv.count) {

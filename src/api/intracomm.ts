@@ -505,7 +505,9 @@ export class Intracomm extends Comm<Endpoint> {
     tag = 0): Promise<Intercomm> {
     const call = 'Comm.Create_intercomm';
     const endpoint = this.endpoint(call);
-    args.checkRoot(localLeader, endpoint.size, call);
+    if (!Number.isInteger(localLeader) || localLeader < 0 || localLeader >= endpoint.size) {
+      throw errors.rank(call, localLeader, endpoint.size, 'local leader');
+    }
     if (!Number.isInteger(tag) || tag < 0) throw errors.tag(call, tag, false);
     let peer: PointToPoint | undefined;
     if (endpoint.rank === localLeader) {

@@ -28,6 +28,8 @@ export interface CallHost {
   signatureAt(seq: number): Signature | undefined;
   /** The communicator's name, for reports, once the API layer has told it. */
   readonly communicatorName: string | undefined;
+  /** The class whose method the program called, for errors: `Comm` (intracommunicators), `Intercomm`. */
+  readonly callPrefix: string;
   /** Where the call's scratch buffers come from and go back to. */
   readonly scratchPool: ScratchPool;
 }
@@ -47,9 +49,9 @@ export class Call {
     this.size = channel.size;
   }
 
-  /** The API call, for errors: `Comm.Bcast`. */
+  /** The API call, for errors: `Comm.Bcast`, `Intercomm.Bcast`. */
   get name(): string {
-    return `Comm.${codeName(this.sig.code)}`;
+    return `${this.host.callPrefix}.${codeName(this.sig.code)}`;
   }
 
   /** How the call reads in a deadlock report: `Bcast(root=0, 4 bytes) on MPI_COMM_WORLD`. */

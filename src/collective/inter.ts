@@ -131,6 +131,7 @@ export class InterCollectives {
   /** @param scratchPool - scratch memory of the calls */
   constructor(private readonly endpoint: InterEndpoint, scratchPool: ScratchPool) {
     this.sequencer = sequencerOf(endpoint.channel, scratchPool);
+    this.sequencer.callPrefix = 'Intercomm';
   }
 
   /** The communicator's name in deadlock reports. */

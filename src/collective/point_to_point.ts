@@ -40,6 +40,7 @@ import { type Algorithm, type Detour, type Sequencer, sequencerOf } from './run.
 import { scan } from './scan.js';
 import type { ScratchPool } from './scratch.js';
 import { Code, opCode, signature } from './signature.js';
+import { agreeOnOp, GuardedReduction } from './user_op.js';
 
 const BARRIER = signature(Code.Barrier, -1, [], 'Barrier()');
 
@@ -129,28 +130,29 @@ export class PointToPointCollectives implements Collectives {
     const bytes = count * datatype.size;
     const sig = signature(Code.Reduce, root, [bytes, datatype.code, opCode(op)],
       () => `Reduce(root=${root}, ${count} × ${datatype.name}, ${op.name})`);
-    const reduction = new Reduction(op, datatype);
-    return this.sequencer.start(sig, (c) => reduce(c, reduction, part(send, bytes),
-      this.channel.rank === root ? part(recv, bytes) : undefined, bytes, root)).result();
+    return this.sequencer.start(sig, withOp(op, datatype, (c, reduction) => reduce(c, reduction, part(send, bytes),
+      this.channel.rank === root ? part(recv, bytes) : undefined, bytes, root))).result();
   }
 
   allreduce(send: TypedArray | undefined, recv: TypedArray, count: number, datatype: Datatype, op: Op): Promise<void> {
     const bytes = count * datatype.size;
     const sig = signature(Code.Allreduce, -1, [bytes, datatype.code, opCode(op)],
       () => `Allreduce(${count} × ${datatype.name}, ${op.name})`);
-    const reduction = new Reduction(op, datatype);
     const area = this.sharedArea;
     if (area !== undefined && bytes > 0 && bytes <= area.contributionBytes) {
-      if (area.mode === 'shared') {
+      if (area.mode === 'shared' && op.predefined !== undefined) {
+        // A predefined op cannot throw: no agreement on the op's outcome is needed, so the fast path may run.
+        const reduction = new Reduction(op, datatype);
         const from = part(send, bytes);
         const into = part(recv, bytes)!;
         return this.sequencer.startFast(sig, (c) => fastSmallAllreduce(c, area, reduction, from, into),
           (c) => smallAllreduce(c, area, reduction, from, into));
       }
-      return this.sequencer.start(sig, (c) => smallAllreduce(c, area, reduction, part(send, bytes), part(recv, bytes)!))
-        .result();
+      return this.sequencer.start(sig, withOp(op, datatype,
+        (c, reduction) => smallAllreduce(c, area, reduction, part(send, bytes), part(recv, bytes)!))).result();
     }
-    return this.sequencer.start(sig, (c) => allreduce(c, reduction, part(send, bytes), part(recv, bytes)!)).result();
+    return this.sequencer.start(sig, withOp(op, datatype,
+      (c, reduction) => allreduce(c, reduction, part(send, bytes), part(recv, bytes)!))).result();
   }
 
   reduceScatter(send: TypedArray | undefined, recv: TypedArray, counts: readonly number[], datatype: Datatype,
@@ -158,9 +160,8 @@ export class PointToPointCollectives implements Collectives {
     const total = sum(counts);
     const sig = signature(Code.Reduce_scatter, -1, [...counts, datatype.code, opCode(op)],
       () => `Reduce_scatter(${total} × ${datatype.name} in all, ${op.name})`);
-    const reduction = new Reduction(op, datatype);
-    return this.sequencer.start(sig, (c) => reduceScatter(c, reduction, part(send, total * datatype.size),
-      bytesOf(recv), counts)).result();
+    return this.sequencer.start(sig, withOp(op, datatype, (c, reduction) => reduceScatter(c, reduction,
+      part(send, total * datatype.size), bytesOf(recv), counts))).result();
   }
 
   scan(send: TypedArray | undefined, recv: TypedArray, count: number, datatype: Datatype, op: Op,
@@ -169,10 +170,26 @@ export class PointToPointCollectives implements Collectives {
     const bytes = count * datatype.size;
     const sig = signature(exclusive ? Code.Exscan : Code.Scan, -1, [bytes, datatype.code, opCode(op)],
       () => `${name}(${count} × ${datatype.name}, ${op.name})`);
-    const reduction = new Reduction(op, datatype);
-    return this.sequencer.start(sig, (c) => scan(c, reduction, part(send, bytes), part(recv, bytes)!, exclusive))
-      .result();
+    return this.sequencer.start(sig, withOp(op, datatype,
+      (c, reduction) => scan(c, reduction, part(send, bytes), part(recv, bytes)!, exclusive))).result();
   }
+}
+
+/**
+ * The algorithm of a reduction over `op`: with a user op, guarded so that an
+ * op that throws fails the call on every rank and leaves the communicator
+ * usable (`user_op.ts`).
+ */
+function withOp(op: Op, datatype: Datatype,
+  algorithm: (call: Call, reduction: Reduction) => Algorithm<void>): (call: Call) => Algorithm<void> {
+  if (op.predefined !== undefined) {
+    const reduction = new Reduction(op, datatype);
+    return (call) => algorithm(call, reduction);
+  }
+  return (call) => {
+    const reduction = new GuardedReduction(op, datatype);
+    return agreeOnOp(call, reduction, algorithm(call, reduction));
+  };
 }
 
 /** The first `bytes` bytes of a typed array. */

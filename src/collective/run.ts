@@ -78,6 +78,8 @@ const NOTHING_LEFT: Algorithm<void> = (function* (): Algorithm<void> {})();
 export class Sequencer implements CallHost {
   /** Set by the API layer (`Intracomm`): the name deadlock reports give the communicator. */
   communicatorName: string | undefined = undefined;
+  /** Set by the intercommunicator collectives: errors name `Intercomm.X` there. */
+  callPrefix = 'Comm';
   private calls = 0;
   private readonly history: (Signature | undefined)[] = new Array<Signature | undefined>(HISTORY);
   private running: CollectiveRun<unknown> | undefined;

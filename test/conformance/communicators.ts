@@ -259,6 +259,75 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'intercommunicator nonblocking collectives: every I-form, started together, completes with the blocking result',
+    minRanks: 2,
+    run: async (comm) => {
+      const { color, inter, remoteSize, expectedRemote, rootArg } = await halves(comm);
+      const remoteSum = expectedRemote.reduce((a, b) => a + b, 0);
+      const bcast = new Int32Array(2);
+      if (color === 0 && inter.rank === 0) bcast.set([7, 8]);
+      const gathered = new Int32Array(remoteSize).fill(-1);
+      const gatheredV = new Int32Array(remoteSize).fill(-1);
+      const scatterOut = Int32Array.from(expectedRemote, (r) => r * 3);
+      const scattered = new Int32Array(1).fill(-1);
+      const scatteredV = new Int32Array(1).fill(-1);
+      const all = new Int32Array(remoteSize);
+      const allV = new Int32Array(remoteSize);
+      const toEach = Int32Array.from({ length: remoteSize }, (_, i) => rank * 100 + i);
+      const fromEach = new Int32Array(remoteSize);
+      const fromEachV = new Int32Array(remoteSize);
+      const reduced = new Int32Array(1).fill(-1);
+      const allReduced = new Int32Array(1);
+      const blockIn = Int32Array.from({ length: inter.size }, (_, i) => rank + i);
+      const block = new Int32Array(1);
+      const rootOf0 = rootArg(0, 0);
+      const requests = [
+        inter.Ibarrier(),
+        inter.Ibcast(bcast, rootOf0),
+        inter.Igather(color === 1 ? Int32Array.of(rank) : null, color === 0 && inter.rank === 0 ? gathered : null, rootOf0),
+        inter.Igatherv(color === 1 ? Int32Array.of(rank) : null,
+          color === 0 && inter.rank === 0 ? [gatheredV, [expectedRemote.map(() => 1), expectedRemote.map((_, i) => i)], MPI.INT] : null,
+          rootOf0),
+        inter.Iscatter(color === 0 && inter.rank === 0 ? scatterOut : null, color === 1 ? scattered : null, rootOf0),
+        inter.Iscatterv(color === 0 && inter.rank === 0 ? [scatterOut, [expectedRemote.map(() => 1), expectedRemote.map((_, i) => i)], MPI.INT] : null,
+          color === 1 ? scatteredV : null, rootOf0),
+        inter.Iallgather(Int32Array.of(rank), all),
+        inter.Iallgatherv(Int32Array.of(rank), [allV, [expectedRemote.map(() => 1), expectedRemote.map((_, i) => i)], MPI.INT]),
+        inter.Ialltoall(toEach, fromEach),
+        inter.Ialltoallv([toEach, [expectedRemote.map(() => 1), expectedRemote.map((_, i) => i)], MPI.INT],
+          [fromEachV, [expectedRemote.map(() => 1), expectedRemote.map((_, i) => i)], MPI.INT]),
+        inter.Ireduce(color === 1 ? Int32Array.of(rank) : null, color === 0 && inter.rank === 0 ? reduced : null, MPI.SUM, rootOf0),
+        inter.Iallreduce(Int32Array.of(rank), allReduced, MPI.SUM),
+      ];
+      const blockwise = remoteSize === inter.size
+        ? inter.Ireduce_scatter_block(blockIn, block, MPI.SUM) : undefined;
+      await MPI.Request.Waitall(requests);
+      if (color === 1) check.deepEqual(Array.from(bcast), [7, 8], 'Ibcast');
+      if (color === 0 && inter.rank === 0) {
+        check.deepEqual(Array.from(gathered), expectedRemote, 'Igather');
+        check.deepEqual(Array.from(gatheredV), expectedRemote, 'Igatherv');
+        check.equal(reduced[0], remoteSum, 'Ireduce');
+      } else {
+        check.equal(reduced[0], -1, 'Ireduce leaves a PROC_NULL buffer untouched');
+      }
+      if (color === 1) {
+        check.equal(scattered[0], rank * 3, 'Iscatter');
+        check.equal(scatteredV[0], rank * 3, 'Iscatterv');
+      }
+      check.deepEqual(Array.from(all), expectedRemote, 'Iallgather');
+      check.deepEqual(Array.from(allV), expectedRemote, 'Iallgatherv');
+      check.deepEqual(Array.from(fromEach), expectedRemote.map((r) => r * 100 + inter.rank), 'Ialltoall');
+      check.deepEqual(Array.from(fromEachV), expectedRemote.map((r) => r * 100 + inter.rank), 'Ialltoallv');
+      check.equal(allReduced[0], remoteSum, 'Iallreduce');
+      if (blockwise !== undefined) {
+        await blockwise.Wait();
+        check.equal(block[0], remoteSum + remoteSize * inter.rank, 'Ireduce_scatter_block');
+      }
+      // a bad argument fails the I-form's Request, naming it
+      await check.rejectsMPI(inter.Ibcast(bcast, remoteSize + 5).Wait(), MPI.ERR_ROOT, /Intercomm\.Ibcast: invalid root/);
+    },
+  },
+  {
     name: 'intercommunicator buffer collectives: roots at either end of either group, PROC_NULL buffers untouched',
     minRanks: 2,
     run: async (comm) => {

@@ -56,6 +56,9 @@ await rejects(comm.bcast('x', -1), MPI.ERR_ROOT, 'Comm.bcast', /^invalid root -1
 await rejects(comm.Reduce(Int32Array.of(1), new Int32Array(1), MPI.SUM, size + 2), MPI.ERR_ROOT, 'Comm.Reduce',
   new RegExp(`^invalid root ${size + 2}: `));
 throws(() => comm.Ibcast(new Int32Array(1), size), MPI.ERR_ROOT, 'Comm.Ibcast', /^invalid root /);
+// a bad local leader is a rank, not a root
+await rejects(comm.Create_intercomm(size, comm, 0, 5), MPI.ERR_RANK, 'Comm.Create_intercomm',
+  new RegExp(`^invalid local leader ${size}: must be an integer in \\[0, ${size}\\)$`));
 
 // --- truncation: a 32-byte message into an 8-byte buffer, through three calls. Under shm the message
 // stays pending (and is received here in full); an MPI library does not say how long it was, and has

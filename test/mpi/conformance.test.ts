@@ -117,9 +117,10 @@ describe('native transport', () => {
     const forms = result.stdout.trim().split('\n').map((line) => line.split(' '));
     assert.deepEqual(forms.map(([name]) => name), ['recv-send', 'Recv-Send', 'Irecv-Isend-Wait', 'irecv-wait-send',
       'Waitall-Send', 'waitany-send', 'probe-send', 'Ssend-Recv', 'recv-allreduce-send']);
-    for (const [name, total, median] of forms) {
-      assert.ok(Number(median) < 2, `${name}: the median exchange took ${median} ms`);
-      assert.ok(Number(total) < 2000, `${name}: 200 exchanges took ${total} ms`);
+    // A wait that blocked before returning would cost every exchange its spin and sleep; load slows most exchanges
+    // but not all 200, so the fastest one is checked (medians and totals flaked on a loaded machine).
+    for (const [name, , , fastest] of forms) {
+      assert.ok(Number(fastest) < 2, `${name}: the fastest of 200 exchanges took ${fastest} ms`);
     }
   });
 

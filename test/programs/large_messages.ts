@@ -39,5 +39,25 @@ check(own, rank, 'to itself');
 const [, value] = await Promise.all([comm.send({ data: pattern(rank) }, peer, 4), comm.recv(from, 4)]);
 check((value as { data: Float64Array }).data, from, 'send/recv of an object');
 
+// Staging pipes to itself until the 4 MiB heap is full: the error names the call that started the send.
+const pending = [];
+let full: unknown;
+for (let i = 0; i < 64 && full === undefined; i++) {
+  try {
+    pending.push(comm.Isend(pattern(rank, 300_000), rank, 100 + i));
+  } catch (error) {
+    full = error;
+  }
+}
+assert.ok(full instanceof MPI.Exception, `a full heap fails an Isend: ${String(full)}`);
+assert.equal(full.Get_error_class(), MPI.ERR_NO_MEM);
+assert.match(full.message, new RegExp(`^rank ${rank}: Comm\\.Isend: no room for a \\d+-byte staging pipe`));
+for (let i = 0; i < pending.length; i++) {
+  const got = new Float64Array(300_000);
+  await comm.Recv(got, rank, 100 + i);
+  assert.equal(got[299_999], rank * 1e7 + 299_999);
+}
+await MPI.Request.Waitall(pending);
+
 await comm.Barrier();
 console.log(`large ok ${rank}`);

@@ -844,9 +844,17 @@ export class ShmEngine {
     const control = this.control;
     try {
       for (;;) {
+        const settledBefore = this.settledCount;
         this.poll();
         this.settleWaiters();
         if (this.waiters.length === 0 && !this.busy) break;
+        if (this.settledCount !== settledBefore) {
+          // The waits just ended have continuations queued (a collective's next step, the script after an await):
+          // let them run before this rank says it is blocked, since they may take long (a check of a large buffer on
+          // a loaded machine) and the other waits, still pending, would have the monitor call it a deadlock.
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          continue;
+        }
         // Announce the nap; a producer that sets a bit from now on will notify.
         if (Atomics.or(control, this.signalIndex, SLEEP_BIT) !== 0 || this.busy && this.poll()) {
           Atomics.and(control, this.signalIndex, ~SLEEP_BIT);
@@ -857,6 +865,11 @@ export class ShmEngine {
         if (this.waiters.length === 0 && !this.busy) {
           Atomics.and(control, this.signalIndex, ~SLEEP_BIT);
           break;
+        }
+        if (this.settledCount !== settledBefore) {
+          Atomics.and(control, this.signalIndex, ~SLEEP_BIT);
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          continue;
         }
         this.publishBlocked();
         const result = Atomics.waitAsync(control, this.signalIndex, SLEEP_BIT, 200);
