@@ -19,7 +19,7 @@ export { Cartcomm } from './api/topology.js';
 export { Group } from './api/group.js';
 export { Request } from './api/request.js';
 export { Status } from './api/status.js';
-export { Datatype, type TypedArray } from './datatype.js';
+export { Datatype, type TypedArray } from './datatype/index.js';
 export { Op, type UserFunction } from './op/op.js';
 export { MPIError, ErrorClass, type ErrorClassCode } from './errors.js';
 export type { BufferSpec, VectorBufferSpec } from './buffer.js';

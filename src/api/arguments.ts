@@ -21,7 +21,9 @@
  * in-place wants it.
  *
  * Every check throws an `MPIError` naming the call and what to change,
- * before anything is sent.
+ * before anything is sent. Buffers of non-contiguous derived datatypes
+ * travel packed (`buffer.ts`); receive buffers are unpacked once the
+ * collective is done.
  *
  * @module
  */
@@ -43,6 +45,19 @@ export function checkOp(op: unknown, call: string): Op {
   if (!(op instanceof Op)) throw errors.op(call, `expected an op such as MPI.SUM, got ${String(op)}`);
   op.checkLive(call);
   return op;
+}
+
+/**
+ * `done`, then the receive buffers of non-contiguous derived datatypes among
+ * `received` unpacked from the packed bytes the collective filled
+ * (`buffer.ts`); `done` itself when there are none.
+ */
+function unpacking(done: Promise<void>, ...received: ({ readonly unpack?: (() => void) | undefined } | undefined)[]): Promise<void> {
+  const targets = received.filter((m) => m?.unpack !== undefined);
+  if (targets.length === 0) return done;
+  return done.then(() => {
+    for (const m of targets) m!.unpack!();
+  });
 }
 
 function inPlaceOnlyAtRoot(call: string): Error {
@@ -88,7 +103,8 @@ function checkBlock(send: Message, bytes: number, call: string): void {
 /** `Bcast`. */
 export function bcast(endpoint: Endpoint, buf: unknown, root: number, call: string): Promise<void> {
   root = checkRoot(root, endpoint.size, call);
-  return endpoint.collectives.bcast(parseBuffer(buf, call).bytes, root);
+  const message = parseBuffer(buf, call);
+  return unpacking(endpoint.collectives.bcast(message.bytes, root), endpoint.rank === root ? undefined : message);
 }
 
 /** `Gather` (`vector` false: equal blocks) and `Gatherv`. */
@@ -105,7 +121,7 @@ export function gather(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, r
   const { counts, displs } = blocksOf(recv);
   if (send !== undefined && sameMemory(send.bytes, blockOf(recv, rank))) send = undefined;
   if (send !== undefined) checkBlock(send, counts[rank]!, call);
-  return endpoint.collectives.gatherv(send?.bytes, recv.bytes, counts, displs, root);
+  return unpacking(endpoint.collectives.gatherv(send?.bytes, recv.bytes, counts, displs, root), recv);
 }
 
 /** `Scatter` (`vector` false: equal blocks) and `Scatterv`. */
@@ -115,7 +131,7 @@ export function scatter(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, 
   root = checkRoot(root, size, call);
   if (recvbuf === IN_PLACE && rank !== root) throw inPlaceOnlyAtRoot(call);
   let recv = recvbuf === IN_PLACE ? undefined : parseBuffer(recvbuf, call);
-  if (rank !== root) return endpoint.collectives.scatterv(undefined, undefined, undefined, recv!.bytes, root);
+  if (rank !== root) return unpacking(endpoint.collectives.scatterv(undefined, undefined, undefined, recv!.bytes, root), recv);
   required(sendbuf, 'the send buffer at the root', call);
   const send = parseVectorBuffer(sendbuf, size, call);
   if (!vector) checkUniform(send, call, 'send');
@@ -125,7 +141,7 @@ export function scatter(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, 
     throw errors.count(call, `the root's receive buffer has ${recv.bytes.byteLength} bytes but its block of the send ` +
       `buffer ${counts[rank]}`);
   }
-  return endpoint.collectives.scatterv(send.bytes, counts, displs, recv?.bytes, root);
+  return unpacking(endpoint.collectives.scatterv(send.bytes, counts, displs, recv?.bytes, root), recv);
 }
 
 /** `Allgather` (`vector` false: equal blocks) and `Allgatherv`. */
@@ -138,7 +154,7 @@ export function allgather(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown
   let send = sendbuf === IN_PLACE ? undefined : parseBuffer(sendbuf, call);
   if (send !== undefined && sameMemory(send.bytes, blockOf(recv, endpoint.rank))) send = undefined;
   if (send !== undefined) checkBlock(send, counts[endpoint.rank]!, call);
-  return endpoint.collectives.allgatherv(send?.bytes, recv.bytes, counts, displs);
+  return unpacking(endpoint.collectives.allgatherv(send?.bytes, recv.bytes, counts, displs), recv);
 }
 
 /** `Alltoall` (`vector` false: equal blocks) and `Alltoallv`. */
@@ -151,7 +167,7 @@ export function alltoall(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown,
   const r = blocksOf(recv);
   const send = sendbuf === IN_PLACE ? undefined : parseVectorBuffer(sendbuf, size, call);
   if (send === undefined || sameMemory(send.bytes, recv.bytes)) {
-    return endpoint.collectives.alltoallv(undefined, r.counts, r.displs, recv.bytes, r.counts, r.displs);
+    return unpacking(endpoint.collectives.alltoallv(undefined, r.counts, r.displs, recv.bytes, r.counts, r.displs), recv);
   }
   if (!vector) {
     checkUniform(send, call, 'send');
@@ -160,7 +176,7 @@ export function alltoall(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown,
     }
   }
   const s = blocksOf(send);
-  return endpoint.collectives.alltoallv(send.bytes, s.counts, s.displs, recv.bytes, r.counts, r.displs);
+  return unpacking(endpoint.collectives.alltoallv(send.bytes, s.counts, s.displs, recv.bytes, r.counts, r.displs), recv);
 }
 
 /** The send and receive messages of a reduction, checked against each other. */
@@ -202,7 +218,7 @@ export function reduce(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, o
   if (!isRoot) required(sendbuf, 'the send buffer', call);
   const { send, recv, op: checked } = reductionBuffers(sendbuf, recvbuf, isRoot, op, call);
   const data = (send ?? recv)!;
-  return endpoint.collectives.reduce(send?.elements, recv?.elements, data.count, data.datatype, checked, root);
+  return unpacking(endpoint.collectives.reduce(send?.elements, recv?.elements, data.count, data.datatype, checked, root), recv);
 }
 
 /** `Allreduce`, `Scan` (`scan` 'inclusive') and `Exscan` (`scan` 'exclusive'). */
@@ -210,9 +226,9 @@ export function allreduce(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown
   scan: 'inclusive' | 'exclusive' | undefined, call: string): Promise<void> {
   const { send, recv, op: checked } = reductionBuffers(sendbuf, recvbuf, true, op, call);
   const data = (send ?? recv)!;
-  return scan === undefined
+  return unpacking(scan === undefined
     ? endpoint.collectives.allreduce(send?.elements, recv!.elements, data.count, data.datatype, checked)
-    : endpoint.collectives.scan(send?.elements, recv!.elements, data.count, data.datatype, checked, scan === 'exclusive');
+    : endpoint.collectives.scan(send?.elements, recv!.elements, data.count, data.datatype, checked, scan === 'exclusive'), recv);
 }
 
 /**
@@ -243,7 +259,7 @@ export function reduceScatter(endpoint: Endpoint, sendbuf: unknown, recvbuf: unk
     counts = new Array<number>(size).fill(inPlace ? recv.count / size : recv.count);
   } else if (recvcounts === undefined || recvcounts === null) {
     if (send === undefined) throw errors.count(call, 'in place, the receive counts are required: pass recvcounts');
-    return reduceScatterBySize(endpoint, send, recv, checked, call);
+    return unpacking(reduceScatterBySize(endpoint, send, recv, checked, call), recv);
   } else {
     counts = Array.from(recvcounts, Number);
     if (counts.length !== size || counts.some((c) => !Number.isInteger(c) || c < 0)) {
@@ -256,7 +272,7 @@ export function reduceScatter(endpoint: Endpoint, sendbuf: unknown, recvbuf: unk
   }
   const need = inPlace ? total : counts[rank]!;
   if (recv.count < need) throw errors.count(call, `the receive buffer holds ${recv.count} elements, ${need} needed`);
-  return endpoint.collectives.reduceScatter(send?.elements, recv.elements, counts, recv.datatype, checked);
+  return unpacking(endpoint.collectives.reduceScatter(send?.elements, recv.elements, counts, recv.datatype, checked), recv);
 }
 
 /**

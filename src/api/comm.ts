@@ -16,7 +16,7 @@
  * @module
  */
 
-import { type BufferSpec, bytesOfSpec, parseBuffer } from '../buffer.js';
+import { type BufferSpec, type Bytes, bytesOfSpec, PackedReceive, parseBuffer, receiveOfSpec } from '../buffer.js';
 import { decode, encodeForSend } from '../codec/index.js';
 import { ANY_SOURCE, ANY_TAG, CONGRUENT, IDENT, PROC_NULL } from '../constants.js';
 import { abort } from '../environment.js';
@@ -50,6 +50,61 @@ function settle(op: Operation, status: Status | undefined, call: string): void {
 
 function nullStatus(status: Status | undefined): void {
   status?.assign({ source: PROC_NULL, tag: ANY_TAG, byteLength: 0 });
+}
+
+/**
+ * A receive into a buffer of a non-contiguous derived datatype: the
+ * transport receives into packed bytes, which are unpacked into the user's
+ * buffer the first time the operation is found complete: by `test()`, or
+ * before the Promise of `wait()` settles.
+ */
+class UnpackingOperation implements Operation {
+  #unpacked = false;
+
+  constructor(private readonly inner: Operation, private readonly target: PackedReceive) {}
+
+  test(): boolean {
+    if (!this.inner.test()) return false;
+    if (!this.#unpacked) {
+      this.#unpacked = true;
+      if (this.inner.error === undefined) this.target.unpack(this.inner.envelope?.byteLength ?? this.target.bytes.byteLength);
+    }
+    return true;
+  }
+
+  wait(): Promise<void> {
+    return this.inner.wait().then(() => {
+      this.test();
+    });
+  }
+
+  get envelope(): Operation['envelope'] {
+    return this.inner.envelope;
+  }
+
+  get data(): Bytes | undefined {
+    return this.inner.data;
+  }
+
+  get error(): Error | undefined {
+    return this.inner.error;
+  }
+
+  get awaitedRank(): number | undefined {
+    return this.inner.awaitedRank;
+  }
+
+  get within(): { readonly text: string } | undefined {
+    return this.inner.within;
+  }
+
+  set within(call: { readonly text: string } | undefined) {
+    this.inner.within = call;
+  }
+
+  describe(): string {
+    return this.inner.describe();
+  }
 }
 
 /** The value of a completed object receive; `T` is the caller's word for what was sent. */
@@ -375,7 +430,7 @@ export class Comm<E extends PointToPoint = PointToPoint> {
     recvtag: number = ANY_TAG, status?: Status): Promise<void> {
     const message = parseBuffer(buf, 'Comm.Sendrecv_replace');
     const outgoing = message.bytes.slice();
-    await this.Sendrecv([outgoing, message.count, message.datatype], dest, sendtag, buf, source, recvtag, status);
+    await this.Sendrecv(outgoing, dest, sendtag, buf, source, recvtag, status);
   }
 
   // ----------------------------------------------- buffers, nonblocking
@@ -411,7 +466,9 @@ export class Comm<E extends PointToPoint = PointToPoint> {
     tag = Comm.checkTag(tag, call, true);
     if (source === PROC_NULL) return donePending;
     if (buf === undefined || buf === null) throw errors.buffer(call, 'a receive buffer is required');
-    return endpoint.irecv(bytesOfSpec(buf, call), source, tag);
+    const into = receiveOfSpec(buf, call);
+    if (into instanceof PackedReceive) return new UnpackingOperation(endpoint.irecv(into.bytes, source, tag), into);
+    return endpoint.irecv(into, source, tag);
   }
 
   // ------------------------------------------------------------ ending

@@ -222,6 +222,7 @@ export class Cartcomm extends Intracomm {
     }
     await this.exchange(new Array<Uint8Array>(count).fill(send.bytes),
       Array.from({ length: count }, (_, k) => recv.bytes.subarray(k * block, (k + 1) * block)), call);
+    recv.unpack?.();
   }
 
   /**
@@ -240,6 +241,7 @@ export class Cartcomm extends Intracomm {
     const blocks = (bytes: Uint8Array): Uint8Array[] =>
       Array.from({ length: count }, (_, k) => bytes.subarray(k * block, (k + 1) * block));
     await this.exchange(blocks(send.bytes), blocks(recv.bytes), call);
+    recv.unpack?.();
   }
 
   /** Object form of {@link Neighbor_allgather}: an array with each neighbour's value (`undefined` for `PROC_NULL`). */

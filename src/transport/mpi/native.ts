@@ -15,7 +15,7 @@
 import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { TypedArray } from '../../datatype.js';
+import type { TypedArray } from '../../datatype/index.js';
 import { ErrorClass, type ErrorClassCode, errors, MPIError } from '../../errors.js';
 
 /** Returned by the starting functions: the operation completed; its status is in `statusBuffer`. */
