@@ -19,7 +19,7 @@ function mpiexec(ranks: number, tcp: boolean, program: readonly string[]) {
     process.execPath, ...program]);
 }
 
-const chapters = ['p2p', 'collectives', 'communicators', 'topology', 'spawn'] as const;
+const chapters = ['p2p', 'collectives', 'communicators', 'topology', 'spawn', 'datatypes'] as const;
 
 for (const tcp of [false, true]) {
   describe(`conformance under mpiexec${tcp ? ' --mca btl tcp,self' : ''}`, () => {
