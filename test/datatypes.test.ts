@@ -10,6 +10,7 @@ import { launch } from './helpers/launch.js';
 const NEEDS_TWO = [
   'Send a matrix column: received as plain doubles and into a column, Get_count and Get_elements (needs 2 ranks)',
   'Send a subarray block and a struct array (needs 2 ranks)',
+  'intercommunicator and neighbour collectives with derived types (needs 2 ranks)',
 ];
 
 describe('datatypes conformance (test/conformance/datatypes.ts)', () => {

@@ -369,6 +369,66 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'v-collectives and MPI.IN_PLACE with derived receive types',
+    run: async (comm) => {
+      const { rank, size } = comm;
+      const n = 3;
+      const col = MPI.DOUBLE.Create_vector(n, 1, size).Create_resized(0, 8).Commit();
+      const ones = new Array<number>(size).fill(1);
+      const at = Array.from({ length: size }, (_, r) => r);
+      const expected = Array.from({ length: n * size }, (_, k) => (k % size) * 10 + Math.floor(k / size));
+      const grid = rank === 0 ? new Float64Array(n * size) : null;
+      await comm.Gatherv(Float64Array.from({ length: n }, (_, i) => rank * 10 + i), grid === null ? null : [grid, [ones, at], col], 0);
+      if (grid !== null) check.deepEqual(Array.from(grid), expected);
+      // in place: each rank's own column is already in the receive buffer
+      const mine = new Float64Array(n * size).fill(-1);
+      for (let i = 0; i < n; i++) mine[i * size + rank] = rank * 10 + i;
+      await comm.Allgatherv(MPI.IN_PLACE, [mine, [ones, at], col]);
+      check.deepEqual(Array.from(mine), expected);
+      // Alltoallv: column r of the send matrix to rank r, received as plain doubles in rank order
+      const send = Float64Array.from({ length: n * size }, (_, k) => rank * 100 + k);
+      const recv = new Float64Array(n * size);
+      await comm.Alltoallv([send, [ones, at], col], [recv, [new Array<number>(size).fill(n), null], MPI.DOUBLE]);
+      check.deepEqual(Array.from(recv), Array.from({ length: n * size }, (_, k) => {
+        const r = Math.floor(k / n);
+        return r * 100 + (k % n) * size + rank;
+      }));
+    },
+  },
+  {
+    name: 'intercommunicator and neighbour collectives with derived types',
+    minRanks: 2,
+    run: async (comm) => {
+      const { rank, size } = comm;
+      const color = rank < size / 2 ? 0 : 1;
+      const half = (await comm.Split(color, rank))!;
+      const inter = await half.Create_intercomm(0, comm, color === 0 ? Math.ceil(size / 2) : 0, 21);
+      const remote = inter.Get_remote_size();
+      const remoteRanks = Array.from({ length: remote }, (_, j) => (color === 0 ? Math.ceil(size / 2) : 0) + j);
+      const n = 3;
+      const colR = MPI.DOUBLE.Create_vector(n, 1, remote).Create_resized(0, 8).Commit();
+      const grid = new Float64Array(n * remote);
+      await inter.Allgather(Float64Array.from({ length: n }, (_, i) => rank * 10 + i), [grid, 1, colR]);
+      check.deepEqual(Array.from(grid), Array.from({ length: n * remote }, (_, k) => remoteRanks[k % remote]! * 10 + Math.floor(k / remote)));
+      // Bcast from local rank 0 of group 0: column 0 of its matrix into column 1 of the other group's matrices
+      const column = MPI.DOUBLE.Create_vector(n, 1, n).Commit();
+      const m = color === 0 && inter.rank === 0 ? matrix(n, 42) : new Float64Array(n * n);
+      const root = color === 0 ? (inter.rank === 0 ? MPI.ROOT : MPI.PROC_NULL) : 0;
+      await inter.Bcast([color === 1 ? m.subarray(1) : m, 1, column], root);
+      if (color === 1) check.deepEqual(Array.from(m), Array.from({ length: n * n }, (_, k) => (k % n === 1 ? 42000 + 10 * Math.floor(k / n) : 0)));
+      inter.Free();
+      half.Free();
+      // a ring: the two neighbours' values land in every other slot of the receive buffer
+      const cart = (await comm.Create_cart([size], [true]))!;
+      const everyOther = MPI.INT.Create_vector(2, 1, 2).Commit();
+      const got = new Int32Array(4).fill(-7);
+      await cart.Neighbor_allgather(Int32Array.of(rank * 10), [got, 1, everyOther]);
+      const [left, right] = cart.Shift(0, 1);
+      check.deepEqual(Array.from(got), [left * 10, -7, right * 10, -7]);
+      cart.Free();
+    },
+  },
+  {
     name: 'errors: uncommitted and freed types, bad counts and arguments',
     run: async (comm) => {
       const dest = (comm.rank + 1) % comm.size;
