@@ -1602,6 +1602,8 @@ static const err_entry g_errs[] = {
   {"ERR_UNSUPPORTED_OPERATION", MPI_ERR_UNSUPPORTED_OPERATION},
 };
 
+#include "datatype.c"
+
 static napi_value init(napi_env env, napi_value exports) {
   if (g_env != NULL) {
     napi_throw_error(env, NULL,
@@ -1653,6 +1655,8 @@ static napi_value init(napi_env env, napi_value exports) {
     FN("opFree", js_op_free), FN("opTakeError", js_op_take_error), FN("errorInfo", js_error_info),
     FN("processorName", js_processor_name), FN("libraryVersion", js_library_version), FN("wtime", js_wtime),
     FN("wtick", js_wtick), FN("abort", js_abort), FN("abortAtExit", js_abort_at_exit), FN("finalize", js_finalize),
+    FN("typeCreate", js_type_create), FN("typeFree", js_type_free), FN("typeInfo", js_type_info),
+    FN("typePack", js_type_pack), FN("typeUnpack", js_type_unpack),
 #undef FN
   };
   CHECK(env, napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns));

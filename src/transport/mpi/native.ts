@@ -170,6 +170,21 @@ export interface NativeMPI {
   abortAtExit(code: number): void;
   /** MPI_Finalize, once; true if this call did it. */
   finalize(): boolean;
+
+  /**
+   * Builds and commits an MPI datatype of blocks of `counts[k]` basic
+   * elements (datatype index `basics[k]`) at byte `disps[k]`, with lower
+   * bound `lb` and extent `extent` (native/datatype.c); returns its handle.
+   */
+  typeCreate(disps: readonly number[], counts: readonly number[], basics: readonly number[], lb: number, extent: number): number;
+  /** Frees a datatype of {@link typeCreate}. */
+  typeFree(handle: number): void;
+  /** The library's `[size, lb, extent, trueLb, trueExtent]` of a datatype of {@link typeCreate}. */
+  typeInfo(handle: number): [number, number, number, number, number];
+  /** `MPI_Pack` (or `MPI_Pack_external("external32")`) of `count` elements from `inbuf` into `outbuf`; returns the bytes written. */
+  typePack(handle: number, count: number, inbuf: TypedArray, outbuf: Uint8Array, external: boolean): number;
+  /** `MPI_Unpack` of `count` elements from `inbuf` into `outbuf`; returns the bytes read. */
+  typeUnpack(handle: number, count: number, inbuf: Uint8Array, outbuf: TypedArray): number;
 }
 
 /** Where the addon is looked for: `MPI4TS_NATIVE`, else native/build/Release of this package. */
