@@ -80,7 +80,8 @@ export class Status {
   }
 
   private static checkType(datatype: unknown, call: string): Datatype {
-    if (!(datatype instanceof Datatype)) {
+    // A predefined datatype of no bytes is not one MPI has; a derived one may be empty.
+    if (!(datatype instanceof Datatype) || (datatype.is_predefined && datatype.size <= 0)) {
       throw errors.type(call, `invalid datatype ${String(datatype)}: pass one such as MPI.DOUBLE`);
     }
     datatype.checkLive(call);
