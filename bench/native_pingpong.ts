@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { datatypes } from '../src/datatype.js';
+import { datatypes } from '../src/datatype/index.js';
 import { Op } from '../src/op/op.js';
 import { createMpiTransport } from '../src/transport/mpi/transport.js';
 import type { Operation } from '../src/transport/transport.js';

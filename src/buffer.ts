@@ -24,19 +24,29 @@
  * 20), a {@link SegmentedBytes} that point-to-point and the object codec read
  * and write a segment at a time. Only such bodies take the segmented path.
  *
+ * Derived datatypes (MPI-4.1 §5.1): a buffer of `count` elements of a
+ * derived type is the typemap's data laid out from the typed array's start
+ * (element `i` at `i * extent`). A contiguous one is viewed in place as a
+ * predefined one is; any other is packed into fresh bytes (the message's
+ * body, in type order), and a buffer that receives is unpacked from them
+ * once the data is there (`Message.unpack`, {@link PackedReceive}). A parsed
+ * message of a derived type made of one basic type is described as that
+ * many elements of the basic type, which reductions and type matching use.
+ *
  * The buffer collectives and `Sendrecv_replace` parse their specs with
  * {@link parseWideBuffer} / {@link parseWideVectorBuffer}, which give a
- * {@link WideMessage} for such a body; the collectives then move it in rounds
- * of views (`collective/segmented.ts`).
+ * {@link WideMessage} for a body past the longest byte view; the collectives
+ * then move it in rounds of views (`collective/segmented.ts`).
  *
- * Unfinished: derived datatypes, buffers that are not typed arrays (plain
- * `ArrayBuffer`s must be wrapped in a view).
+ * Unfinished: buffers that are not typed arrays (plain `ArrayBuffer`s must
+ * be wrapped in a view); a non-contiguous derived datatype whose packed
+ * message is longer than the longest byte view.
  *
  * @module
  */
 
 import { constants } from 'node:buffer';
-import { type Datatype, type TypedArray, type TypedArrayConstructor, typedict } from './datatype.js';
+import { Datatype, pack, type TypedArray, type TypedArrayConstructor, typedict, unpack } from './datatype/index.js';
 import { errors } from './errors.js';
 
 /**
@@ -162,6 +172,12 @@ export interface Message {
   readonly elements: TypedArray;
   readonly count: number;
   readonly datatype: Datatype;
+  /**
+   * For a buffer of a non-contiguous derived type, whose `bytes` are a packed
+   * copy: copies the first `byteLength` bytes (all by default) back into the
+   * user's buffer, once received.
+   */
+  readonly unpack?: ((byteLength?: number) => void) | undefined;
 }
 
 /** A parsed v-collective buffer: the whole buffer plus per-rank blocks in elements. */
@@ -173,6 +189,8 @@ export interface VectorMessage {
   readonly counts: readonly number[];
   /** Element offset of each rank's block. */
   readonly displs: readonly number[];
+  /** As {@link Message.unpack}, for the whole buffer. */
+  readonly unpack?: (() => void) | undefined;
 }
 
 /**
@@ -183,6 +201,8 @@ export interface WideMessage {
   readonly bytes: SegmentedBytes;
   readonly count: number;
   readonly datatype: Datatype;
+  /** Never packed: a derived datatype's packed message fits one view. */
+  readonly unpack?: undefined;
 }
 
 /** A parsed v-collective buffer longer than the longest byte view. */
@@ -191,6 +211,8 @@ export interface WideVectorMessage {
   readonly datatype: Datatype;
   readonly counts: readonly number[];
   readonly displs: readonly number[];
+  /** Never packed, as {@link WideMessage}. */
+  readonly unpack?: undefined;
 }
 
 /**
@@ -221,7 +243,7 @@ export function elementDatatype(view: TypedArray, call: string): Datatype {
 }
 
 function isDatatype(value: unknown): value is Datatype {
-  return typeof value === 'object' && value !== null && 'code' in value && 'size' in value && 'kind' in value;
+  return value instanceof Datatype;
 }
 
 /** Checks that `count` elements of `datatype` fit in `buf`. */
@@ -235,9 +257,74 @@ function checkCount(buf: TypedArray, count: number, datatype: Datatype, call: st
 
 /** Views `count` elements of `datatype` at the start of `buf`, as bytes and as elements. */
 export function messageOf(buf: TypedArray, count: number, datatype: Datatype, call: string): Message {
+  if (datatype.code === 0) return derivedMessage(buf, count, datatype, true, call);
   checkCount(buf, count, datatype, call);
   const bytes = byteView(buf.buffer, buf.byteOffset, count * datatype.size, call);
   return { bytes, elements: elementsView(buf, bytes, count, datatype), count, datatype };
+}
+
+/** Throws unless `count` elements of the derived `datatype` may be used from `buf`. */
+function checkDerived(buf: TypedArray, count: number, datatype: Datatype, call: string): void {
+  datatype.checkUsable(call);
+  if (!Number.isSafeInteger(count) || count < 0) throw errors.count(call, `invalid count ${count}`);
+  const why = datatype.outOfBounds(count, buf.byteLength);
+  if (why !== undefined) throw errors.count(call, why);
+}
+
+/**
+ * A message of `count` elements of a derived datatype: viewed in place when
+ * contiguous, else packed (with `fill` false, fresh zeroed bytes to receive
+ * into), with `unpack` to copy received bytes back. Made of one basic type,
+ * it is described as elements of that type.
+ */
+function derivedMessage(buf: TypedArray, count: number, datatype: Datatype, fill: boolean, call: string): Message {
+  checkDerived(buf, count, datatype, call);
+  const map = datatype.typemap;
+  const byteLength = count * map.size;
+  let bytes: Uint8Array;
+  let unpackInto: ((byteLength?: number) => void) | undefined;
+  if (map.contiguous) bytes = byteView(buf.buffer, buf.byteOffset, byteLength, call);
+  else {
+    const user = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    bytes = new Uint8Array(byteLength);
+    if (fill) pack(map, count, user, 0, bytes, 0);
+    unpackInto = (received = byteLength) => {
+      unpack(map, user, 0, bytes, 0, Math.min(received, byteLength));
+    };
+  }
+  const basic = map.basic;
+  const [type, n] = basic !== undefined ? [basic, count * map.elements] : [datatype, count];
+  const arrayType = type.arrayType;
+  const elements = arrayType === undefined || bytes.byteOffset % arrayType.BYTES_PER_ELEMENT !== 0 ? bytes
+    : new arrayType(bytes.buffer as ArrayBuffer, bytes.byteOffset, n);
+  return { bytes, elements, count: n, datatype: type, unpack: unpackInto };
+}
+
+/**
+ * A receive buffer of a non-contiguous derived datatype: the transport
+ * receives into `bytes`, then {@link PackedReceive.unpack} copies the bytes
+ * that arrived into the user's buffer.
+ */
+export class PackedReceive {
+  constructor(readonly bytes: Uint8Array, readonly unpack: (byteLength: number) => void) {}
+}
+
+/**
+ * Where point-to-point receives a buffer spec: its bytes (as
+ * {@link bytesOfSpec}), or a {@link PackedReceive} for a non-contiguous
+ * derived datatype.
+ */
+export function receiveOfSpec(spec: unknown, call: string): Bytes | PackedReceive {
+  if (spec instanceof Uint8Array) return spec;
+  if (ArrayBuffer.isView(spec) && !(spec instanceof DataView)) return bytesIn(spec.buffer, spec.byteOffset, spec.byteLength);
+  return parseSpec(spec, call, (buf, count, datatype): Bytes | PackedReceive => {
+    if (datatype.code === 0) {
+      const message = derivedMessage(buf, count, datatype, false, call);
+      return message.unpack === undefined ? message.bytes : new PackedReceive(message.bytes, message.unpack);
+    }
+    checkCount(buf, count, datatype, call);
+    return bytesIn(buf.buffer, buf.byteOffset, count * datatype.size);
+  });
 }
 
 function elementsView(buf: TypedArray, bytes: Uint8Array, count: number, datatype: Datatype): TypedArray {
@@ -254,6 +341,7 @@ function elementsView(buf: TypedArray, bytes: Uint8Array, count: number, datatyp
  */
 export function parseWideBuffer(spec: unknown, call: string): Message | WideMessage {
   return parseSpec(spec, call, (buf, count, datatype): Message | WideMessage => {
+    if (datatype.code === 0) return derivedMessage(buf, count, datatype, true, call);
     checkCount(buf, count, datatype, call);
     const byteLength = count * datatype.size;
     if (byteLength > MAX_VIEW_BYTES) return { bytes: new SegmentedBytes(buf.buffer, buf.byteOffset, byteLength), count, datatype };
@@ -284,6 +372,10 @@ function parseSpec<T>(spec: unknown, call: string, view: (buf: TypedArray, count
   const buf = spec[0] as TypedArray;
   if (spec.length === 2 && isDatatype(spec[1])) {
     const datatype = spec[1];
+    if (datatype.code === 0) {
+      datatype.checkUsable(call);
+      return view(buf, datatype.countIn(buf.byteLength), datatype);
+    }
     if (buf.byteLength % datatype.size !== 0) {
       throw errors.count(call, `${buf.byteLength} bytes is not a whole number of ${datatype.name} (${datatype.size} bytes)`);
     }
@@ -307,6 +399,7 @@ export function bytesOfSpec(spec: unknown, call: string): Bytes {
   if (spec instanceof Uint8Array) return spec;
   if (ArrayBuffer.isView(spec) && !(spec instanceof DataView)) return bytesIn(spec.buffer, spec.byteOffset, spec.byteLength);
   return parseSpec(spec, call, (buf, count, datatype) => {
+    if (datatype.code === 0) return derivedMessage(buf, count, datatype, true, call).bytes;
     checkCount(buf, count, datatype, call);
     return bytesIn(buf.buffer, buf.byteOffset, count * datatype.size);
   });
@@ -318,7 +411,8 @@ export function bytesOfSpec(spec: unknown, call: string): Bytes {
  */
 export function parseVectorBuffer(spec: unknown, size: number, call: string): VectorMessage {
   const parsed = parseWideVectorBuffer(spec, size, call);
-  return { bytes: singleView(parsed.bytes, call), datatype: parsed.datatype, counts: parsed.counts, displs: parsed.displs };
+  return { bytes: singleView(parsed.bytes, call), datatype: parsed.datatype, counts: parsed.counts, displs: parsed.displs,
+    unpack: parsed.unpack };
 }
 
 /**
@@ -349,12 +443,15 @@ export function parseWideVectorBuffer(spec: unknown, size: number, call: string)
   const counts = Array.from({ length: size }, (_, r) => Math.floor(whole.count / size) + (r < whole.count % size ? 1 : 0));
   const { bytes, datatype } = whole;
   const displs = packedDispls(counts);
-  return bytes instanceof Uint8Array ? { bytes, datatype, counts, displs } : { bytes, datatype, counts, displs };
+  if (!(bytes instanceof Uint8Array)) return { bytes, datatype, counts, displs };
+  return { bytes, datatype, counts, displs, unpack: whole.unpack };
 }
 
 /** Checks that the blocks fit `buf` and views all of it. */
 function vectorOf(buf: TypedArray, datatype: Datatype, counts: number[], displs: number[],
   call: string): VectorMessage | WideVectorMessage {
+  if (datatype.code === 0 && !datatype.typemap.contiguous) return packedVectorOf(buf, datatype, counts, displs, call);
+  if (datatype.code === 0) datatype.checkUsable(call);
   let extent = 0;
   for (let i = 0; i < counts.length; i++) extent = Math.max(extent, (displs[i]! + counts[i]!) * datatype.size);
   if (extent > buf.byteLength) {
@@ -362,6 +459,30 @@ function vectorOf(buf: TypedArray, datatype: Datatype, counts: number[], displs:
   }
   const bytes = bytesIn(buf.buffer, buf.byteOffset, buf.byteLength);
   return bytes instanceof Uint8Array ? { bytes, datatype, counts, displs } : { bytes, datatype, counts, displs };
+}
+
+/**
+ * The blocks of a non-contiguous derived datatype packed one after another
+ * (displacements then count packed elements), with `unpack` to copy them
+ * back into the blocks of `buf`.
+ */
+function packedVectorOf(buf: TypedArray, datatype: Datatype, counts: number[], displs: number[], call: string): VectorMessage {
+  datatype.checkUsable(call);
+  const map = datatype.typemap;
+  for (let r = 0; r < counts.length; r++) {
+    const why = datatype.outOfBounds(counts[r]!, buf.byteLength, displs[r]! * map.extent);
+    if (why !== undefined) throw errors.count(call, `block ${r}: ${why}`);
+  }
+  const user = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  const packed = packedDispls(counts);
+  const bytes = new Uint8Array((packed[counts.length - 1] ?? 0) * map.size + (counts[counts.length - 1] ?? 0) * map.size);
+  for (let r = 0; r < counts.length; r++) pack(map, counts[r]!, user, displs[r]! * map.extent, bytes, packed[r]! * map.size);
+  const unpackAll = (): void => {
+    for (let r = 0; r < counts.length; r++) {
+      unpack(map, user, displs[r]! * map.extent, bytes, packed[r]! * map.size, counts[r]! * map.size);
+    }
+  };
+  return { bytes, datatype, counts, displs: packed, unpack: unpackAll };
 }
 
 /** Counts per rank: one number for every rank, or a list of them. */

@@ -18,7 +18,7 @@ import { Intracomm } from './api/intracomm.js';
 import { Cartcomm, Compute_dims, Topocomm } from './api/topology.js';
 import { registerClass } from './codec/index.js';
 import * as constants from './constants.js';
-import { type TypedArray, Datatype, datatypes, typedict } from './datatype.js';
+import { type TypedArray, arrayConstants, combiners, DATATYPE_NULL, Datatype, datatypes, typedict } from './datatype/index.js';
 import * as environment from './environment.js';
 import {
   ErrorClass, MPIError, TAG_UB, addErrorClass, addErrorCode, addErrorString, errorClassOf, errorString, errors,
@@ -147,6 +147,10 @@ let infoEnv: Info | undefined;
 export const MPI = {
   ...constants,
   ...datatypes,
+  ...combiners,
+  ...arrayConstants,
+  /** The null datatype (MPI-4.1 §3.2.2): `null`, as `COMM_NULL` is. */
+  DATATYPE_NULL,
   ...ErrorClass,
   ...ops,
   TAG_UB,

@@ -135,6 +135,16 @@ describe('demo programs', () => {
     assert.deepEqual(rows, range(10).map((i) => (i === 2 ? range(10).map((j) => 20 + j) : new Array<number>(10).fill(0))));
   });
 
+  it('column: a vector datatype sends column 1 of rank 0\'s matrix into column r of each rank r\'s zeros', options, async () => {
+    const lines = await run('column', 4);
+    const column = (j: number): string =>
+      range(4).map((i) => range(4).map((k) => (k === j ? String(i * 4 + 1) : '0')).join(' ')).join(' | ');
+    assert.deepEqual(sorted(lines), sorted([
+      'rank 0: sent column 1 (32 bytes of data, extent 104) to 3 ranks',
+      ...[1, 2, 3].map((r) => `rank ${r}: 4 doubles into column ${r}: ${column(r)}`),
+    ]));
+  });
+
   it('Probe: each receiver sizes its buffer from the probed Status', options, async () => {
     assert.deepEqual(sorted(await run('Probe', 4)),
       [1, 2, 3].map((r) => `rank ${r}: probed 50 doubles from rank 0 with tag ${100 + r}: [${range(50).join(', ')}]`));

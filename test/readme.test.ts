@@ -80,6 +80,11 @@ const programs: Record<string, { ranks: number; check: (result: JobResult) => vo
       'rank 1: 2 ints from 0, total 0, "hello from 0", handler saw 6 (ERR_RANK 6), copy has {"owner":"demo"} and purpose=demo',
     ]),
   },
+  'examples/readme/datatypes.ts': {
+    ranks: 4,
+    check: (r) => assert.deepEqual(succeeded(r), [JSON.stringify({ rows: [0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15],
+      corner: [5, 6, 9, 10], packed: [0, 4, 8, 12], extent: 104, type: 'MPI_DOUBLE' })]),
+  },
   'examples/readme/nonblocking.ts': {
     ranks: 3,
     check: (r) => {

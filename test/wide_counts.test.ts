@@ -22,7 +22,7 @@ import {
 } from '../src/buffer.js';
 import { packWide, unpackWide } from '../src/collective/tree.js';
 import { decode, encode } from '../src/codec/index.js';
-import { datatypes } from '../src/datatype.js';
+import { datatypes } from '../src/datatype/index.js';
 import { ErrorClass, MPIError } from '../src/errors.js';
 import { RING_HEADER_BYTES, RING_TAIL } from '../src/transport/shm/layout.js';
 import { InboundPipe, OutboundPipe, pipeDistance } from '../src/transport/shm/pipeline.js';

@@ -21,7 +21,9 @@
  * in-place wants it.
  *
  * Every check throws an `MPIError` naming the call and what to change,
- * before anything is sent.
+ * before anything is sent. Buffers of non-contiguous derived datatypes
+ * travel packed (`buffer.ts`); receive buffers are unpacked once the
+ * collective is done.
  *
  * @module
  */
@@ -31,7 +33,7 @@ import {
   parseWideVectorBuffer, singleView, type VectorMessage, type WideMessage, type WideVectorMessage,
 } from '../buffer.js';
 import * as segmented from '../collective/segmented.js';
-import type { TypedArray } from '../datatype.js';
+import type { TypedArray } from '../datatype/index.js';
 import { IN_PLACE } from '../constants.js';
 import { errors } from '../errors.js';
 import { Op } from '../op/op.js';
@@ -48,6 +50,19 @@ export function checkOp(op: unknown, call: string): Op {
   if (!(op instanceof Op)) throw errors.op(call, `expected an op such as MPI.SUM, got ${String(op)}`);
   op.checkLive(call);
   return op;
+}
+
+/**
+ * `done`, then the receive buffers of non-contiguous derived datatypes among
+ * `received` unpacked from the packed bytes the collective filled
+ * (`buffer.ts`); `done` itself when there are none.
+ */
+function unpacking(done: Promise<void>, ...received: ({ readonly unpack?: (() => void) | undefined } | undefined)[]): Promise<void> {
+  const targets = received.filter((m) => m?.unpack !== undefined);
+  if (targets.length === 0) return done;
+  return done.then(() => {
+    for (const m of targets) m!.unpack!();
+  });
 }
 
 function inPlaceOnlyAtRoot(call: string): Error {
@@ -111,8 +126,8 @@ function tooLongForV(total: number, call: string): Error {
 export function bcast(endpoint: Endpoint, buf: unknown, root: number, call: string): Promise<void> {
   root = checkRoot(root, endpoint.size, call);
   const message = parseWideBuffer(buf, call);
-  return 'elements' in message ? endpoint.collectives.bcast(message.bytes, root)
-    : segmented.bcast(endpoint.collectives, message.bytes, root);
+  if (!('elements' in message)) return segmented.bcast(endpoint.collectives, message.bytes, root);
+  return unpacking(endpoint.collectives.bcast(message.bytes, root), endpoint.rank === root ? undefined : message);
 }
 
 /** `Gather` (`vector` false: equal blocks) and `Gatherv`. */
@@ -141,7 +156,7 @@ export function gather(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, r
   if (total > MAX_VIEW_BYTES || !(recv.bytes instanceof Uint8Array)) {
     return segmented.gather(endpoint.collectives, rank, send?.bytes, recv.bytes, counts, displs, root, total > MAX_VIEW_BYTES);
   }
-  return endpoint.collectives.gatherv(send === undefined ? undefined : singleView(send.bytes, call), recv.bytes, counts, displs, root);
+  return unpacking(endpoint.collectives.gatherv(send === undefined ? undefined : singleView(send.bytes, call), recv.bytes, counts, displs, root), recv);
 }
 
 /** `Scatter` (`vector` false: equal blocks) and `Scatterv`. */
@@ -157,7 +172,7 @@ export function scatter(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, 
       return segmented.scatter(endpoint.collectives, rank, undefined, new Array<number>(size).fill(own.byteLength),
         undefined, own, root, true);
     }
-    return endpoint.collectives.scatterv(undefined, undefined, undefined, singleView(own, call), root);
+    return unpacking(endpoint.collectives.scatterv(undefined, undefined, undefined, singleView(own, call), root), recv);
   }
   required(sendbuf, 'the send buffer at the root', call);
   const send = parseWideVectorBuffer(sendbuf, size, call);
@@ -172,7 +187,7 @@ export function scatter(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, 
   if (total > MAX_VIEW_BYTES || !(send.bytes instanceof Uint8Array)) {
     return segmented.scatter(endpoint.collectives, rank, send.bytes, counts, displs, recv?.bytes, root, total > MAX_VIEW_BYTES);
   }
-  return endpoint.collectives.scatterv(send.bytes, counts, displs, recv === undefined ? undefined : singleView(recv.bytes, call), root);
+  return unpacking(endpoint.collectives.scatterv(send.bytes, counts, displs, recv === undefined ? undefined : singleView(recv.bytes, call), root), recv);
 }
 
 /** `Allgather` (`vector` false: equal blocks) and `Allgatherv`. */
@@ -190,7 +205,7 @@ export function allgather(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown
     return segmented.allgatherv(endpoint.collectives, endpoint.rank, send?.bytes, recv.bytes, counts, displs,
       total > MAX_VIEW_BYTES);
   }
-  return endpoint.collectives.allgatherv(send === undefined ? undefined : singleView(send.bytes, call), recv.bytes, counts, displs);
+  return unpacking(endpoint.collectives.allgatherv(send === undefined ? undefined : singleView(send.bytes, call), recv.bytes, counts, displs), recv);
 }
 
 /** `Alltoall` (`vector` false: equal blocks) and `Alltoallv`. */
@@ -215,9 +230,9 @@ export function alltoall(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown,
     return segmented.alltoall(endpoint.collectives, inPlace ? undefined : send.bytes, inPlace ? r.displs : blocksOf(send).displs,
       recv.bytes, r.displs, r.counts[0] ?? 0, r.total > MAX_VIEW_BYTES);
   }
-  if (inPlace) return endpoint.collectives.alltoallv(undefined, r.counts, r.displs, recv.bytes, r.counts, r.displs);
+  if (inPlace) return unpacking(endpoint.collectives.alltoallv(undefined, r.counts, r.displs, recv.bytes, r.counts, r.displs), recv);
   const s = blocksOf(send);
-  return endpoint.collectives.alltoallv(singleView(send.bytes, call), s.counts, s.displs, recv.bytes, r.counts, r.displs);
+  return unpacking(endpoint.collectives.alltoallv(singleView(send.bytes, call), s.counts, s.displs, recv.bytes, r.counts, r.displs), recv);
 }
 
 /** The send and receive messages of a reduction, checked against each other. */
@@ -268,8 +283,8 @@ export function reduce(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, o
   if (!('elements' in data)) {
     return segmented.reduce(endpoint.collectives, send?.bytes, recv?.bytes, data.count, data.datatype, checked, root);
   }
-  return endpoint.collectives.reduce(send === undefined ? undefined : elementsOf(send, data.count), recv === undefined ? undefined : elementsOf(recv, data.count),
-    data.count, data.datatype, checked, root);
+  return unpacking(endpoint.collectives.reduce(send === undefined ? undefined : elementsOf(send, data.count), recv === undefined ? undefined : elementsOf(recv, data.count),
+    data.count, data.datatype, checked, root), recv);
 }
 
 /** `Allreduce`, `Scan` (`scan` 'inclusive') and `Exscan` (`scan` 'exclusive'). */
@@ -281,10 +296,10 @@ export function allreduce(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown
     return segmented.allreduce(endpoint.collectives, send?.bytes, recv!.bytes, data.count, data.datatype, checked, scan);
   }
   const into = elementsOf(recv!, data.count);
-  return scan === undefined
+  return unpacking(scan === undefined
     ? endpoint.collectives.allreduce(send === undefined ? undefined : elementsOf(send, data.count), into, data.count,
       data.datatype, checked)
-    : endpoint.collectives.scan(send === undefined ? undefined : elementsOf(send, data.count), into, data.count, data.datatype, checked, scan === 'exclusive');
+    : endpoint.collectives.scan(send === undefined ? undefined : elementsOf(send, data.count), into, data.count, data.datatype, checked, scan === 'exclusive'), recv);
 }
 
 /**
@@ -315,7 +330,7 @@ export function reduceScatter(endpoint: Endpoint, sendbuf: unknown, recvbuf: unk
     counts = new Array<number>(size).fill(inPlace ? recv.count / size : recv.count);
   } else if (recvcounts === undefined || recvcounts === null) {
     if (send === undefined) throw errors.count(call, 'in place, the receive counts are required: pass recvcounts');
-    return reduceScatterBySize(endpoint, send, recv, checked, call);
+    return unpacking(reduceScatterBySize(endpoint, send, recv, checked, call), recv);
   } else {
     counts = Array.from(recvcounts, Number);
     if (counts.length !== size || counts.some((c) => !Number.isInteger(c) || c < 0)) {
@@ -333,7 +348,7 @@ export function reduceScatter(endpoint: Endpoint, sendbuf: unknown, recvbuf: unk
   if (wide || !('elements' in recv) || (send !== undefined && !('elements' in send))) {
     return segmented.reduceScatter(endpoint.collectives, rank, send?.bytes, recv.bytes, counts, recv.datatype, checked, wide);
   }
-  return endpoint.collectives.reduceScatter(send?.elements, recv.elements, counts, recv.datatype, checked);
+  return unpacking(endpoint.collectives.reduceScatter(send?.elements, recv.elements, counts, recv.datatype, checked), recv);
 }
 
 /**

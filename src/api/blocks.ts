@@ -10,13 +10,14 @@
  * `[buf, counts, displs, datatypes]`: `counts[i]` elements of
  * `datatypes[i]` starting `displs[i]` BYTES into `buf`.
  *
- * Unfinished: derived datatypes in W specs (only predefined ones).
+ * Unfinished: derived datatypes in W specs (only predefined ones; the
+ * v-specs take any).
  *
  * @module
  */
 
 import { type BufferSpec, type VectorBufferSpec, describe, parseBuffer, parseVectorBuffer, type VectorMessage } from '../buffer.js';
-import type { Datatype, TypedArray } from '../datatype.js';
+import type { Datatype, TypedArray } from '../datatype/index.js';
 import { errors } from '../errors.js';
 
 /**
@@ -34,21 +35,29 @@ export function blocksOfVector(v: VectorMessage): Uint8Array[] {
   return v.counts.map((count, i) => v.bytes.subarray(v.displs[i]! * size, (v.displs[i]! + count) * size));
 }
 
+/** The blocks of a v-spec, and for a derived datatype the copy of received blocks into the user's layout. */
+export interface Blocks {
+  readonly blocks: Uint8Array[];
+  /** Unpacks the blocks into the buffer (a non-contiguous derived datatype), once they have arrived. */
+  readonly unpack: (() => void) | undefined;
+}
+
 /**
  * `n` blocks of a v-spec (counts per block); with `uniform`, all blocks must
  * have one size (the non-v collectives).
  */
-export function vectorBlocks(spec: VectorBufferSpec, n: number, uniform: boolean, what: string, call: string): Uint8Array[] {
+export function vectorBlocks(spec: VectorBufferSpec, n: number, uniform: boolean, what: string, call: string): Blocks {
   if (spec === null || spec === undefined) throw errors.buffer(call, `the ${what} buffer is missing`);
   if (n === 0) {
     parseBuffer(Array.isArray(spec) ? spec[0] : spec, call);
-    return [];
+    return { blocks: [], unpack: undefined };
   }
-  const blocks = blocksOfVector(parseVectorBuffer(spec, n, call));
+  const message = parseVectorBuffer(spec, n, call);
+  const blocks = blocksOfVector(message);
   if (uniform && blocks.some((b) => b.byteLength !== blocks[0]!.byteLength)) {
     throw errors.count(call, `the ${what} buffer must hold ${n} equal blocks, got blocks of [${blocks.map((b) => b.byteLength).join(', ')}] bytes`);
   }
-  return blocks;
+  return { blocks, unpack: message.unpack };
 }
 
 /** The one block of a plain buffer spec. */

@@ -20,7 +20,7 @@
 import { type Bytes, allocateBytes, copyBytes } from '../buffer.js';
 import { isTypedArray } from '../buffer.js';
 import { errors } from '../errors.js';
-import type { TypedArray } from '../datatype.js';
+import type { TypedArray } from '../datatype/index.js';
 import type { Operation } from '../transport/transport.js';
 
 /** Bytes of bookkeeping each buffered message takes in the attached buffer (`MPI.BSEND_OVERHEAD`). */

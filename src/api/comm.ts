@@ -30,8 +30,9 @@
  * @module
  */
 
-import { type BufferSpec, type Bytes, bytesOfSpec, copyBytes, parseWideBuffer, SegmentedBytes } from '../buffer.js';
-import type { Datatype, TypedArray } from '../datatype.js';
+import {
+  type BufferSpec, type Bytes, bytesOfSpec, copyBytes, PackedReceive, parseWideBuffer, receiveOfSpec, SegmentedBytes,
+} from '../buffer.js';
 import { decode, encodeForSend } from '../codec/index.js';
 import { ANY_SOURCE, ANY_TAG, CONGRUENT, IDENT, PROC_NULL, UNDEFINED } from '../constants.js';
 import { abort, transport } from '../environment.js';
@@ -56,9 +57,10 @@ const RESOLVED: Promise<void> = Promise.resolve();
  * A buffer spec of a copy of the message `buf` holds, for the replace forms
  * of `Sendrecv`: the copy is sent while `buf` receives.
  */
-function copyOfSpec(buf: BufferSpec, call: string): readonly [TypedArray, number, Datatype] {
+function copyOfSpec(buf: BufferSpec, call: string): BufferSpec {
   const { bytes, count, datatype } = parseWideBuffer(buf, call);
-  if (bytes instanceof Uint8Array) return [bytes.slice(), count, datatype];
+  // The message's bytes as they travel (a derived datatype's packed), sent as bytes.
+  if (bytes instanceof Uint8Array) return bytes.slice();
   // Past the longest byte view: a copy in memory of its own, sent through a view of wider elements.
   const copy = new SegmentedBytes(new ArrayBuffer(bytes.byteLength), 0, bytes.byteLength);
   copyBytes(copy, 0, bytes, 0, bytes.byteLength);
@@ -98,6 +100,61 @@ function sendOn(endpoint: PointToPoint, data: Bytes, dest: number, tag: number, 
 
 function nullStatus(status: Status | undefined): void {
   status?.assign({ source: PROC_NULL, tag: ANY_TAG, byteLength: 0 });
+}
+
+/**
+ * A receive into a buffer of a non-contiguous derived datatype: the
+ * transport receives into packed bytes, which are unpacked into the user's
+ * buffer the first time the operation is found complete: by `test()`, or
+ * before the Promise of `wait()` settles.
+ */
+class UnpackingOperation implements Operation {
+  #unpacked = false;
+
+  constructor(private readonly inner: Operation, private readonly target: PackedReceive) {}
+
+  test(): boolean {
+    if (!this.inner.test()) return false;
+    if (!this.#unpacked) {
+      this.#unpacked = true;
+      if (this.inner.error === undefined) this.target.unpack(this.inner.envelope?.byteLength ?? this.target.bytes.byteLength);
+    }
+    return true;
+  }
+
+  wait(): Promise<void> {
+    return this.inner.wait().then(() => {
+      this.test();
+    });
+  }
+
+  get envelope(): Operation['envelope'] {
+    return this.inner.envelope;
+  }
+
+  get data(): Bytes | undefined {
+    return this.inner.data;
+  }
+
+  get error(): Error | undefined {
+    return this.inner.error;
+  }
+
+  get awaitedRank(): number | undefined {
+    return this.inner.awaitedRank;
+  }
+
+  get within(): { readonly text: string } | undefined {
+    return this.inner.within;
+  }
+
+  set within(call: { readonly text: string } | undefined) {
+    this.inner.within = call;
+  }
+
+  describe(): string {
+    return this.inner.describe();
+  }
 }
 
 /** The value of a completed object receive; `T` is the caller's word for what was sent. */
@@ -940,7 +997,9 @@ export class Comm<E extends PointToPoint = PointToPoint> {
     tag = Comm.checkTag(tag, call, true);
     if (source === PROC_NULL) return donePending;
     if (buf === undefined || buf === null) throw errors.buffer(call, 'a receive buffer is required');
-    return endpoint.irecv(bytesOfSpec(buf, call), source, tag);
+    const into = receiveOfSpec(buf, call);
+    if (into instanceof PackedReceive) return new UnpackingOperation(endpoint.irecv(into.bytes, source, tag), into);
+    return endpoint.irecv(into, source, tag);
   }
 
   // ------------------------------------------------------------ ending

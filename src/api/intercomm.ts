@@ -56,10 +56,13 @@ function buffer(spec: unknown, what: string, call: string): Message {
 }
 
 /** One byte view per remote rank of a (v-)buffer spec: block `i` goes to or comes from remote rank `i`. */
-function remoteBlocks(spec: unknown, remoteSize: number, vector: boolean, what: string, call: string): Uint8Array[] {
+function remoteBlocks(spec: unknown, remoteSize: number, vector: boolean, what: string, call: string,
+  unpacks?: (() => void)[]): Uint8Array[] {
   present(spec, `the ${what} buffer`, call);
   const v = parseVectorBuffer(spec, remoteSize, call);
   if (!vector) checkUniform(v, call, what);
+  // A buffer of a non-contiguous derived datatype travels packed: received, it is unpacked afterwards.
+  if (unpacks !== undefined && v.unpack !== undefined) unpacks.push(v.unpack);
   const unit = v.datatype.size;
   return v.counts.map((c, i) => v.bytes.subarray(v.displs[i]! * unit, (v.displs[i]! + c) * unit));
 }
@@ -234,8 +237,10 @@ export class Intercomm extends Comm<InterEndpoint> {
   /** Bcast under the name `call`; the ranks of the root's group other than the root may pass null. */
   private async bcastAs(buf: BufferSpec | null, root: number, call: string): Promise<void> {
     const role = this.role(root, call);
-    const bytes = role.kind === 'idle' && buf === null ? new Uint8Array(0) : parseBuffer(buf, call).bytes;
-    return this.collectives(call).bcast(bytes, role, call);
+    if (role.kind === 'idle' && buf === null) return this.collectives(call).bcast(new Uint8Array(0), role, call);
+    const message = parseBuffer(buf, call);
+    await this.collectives(call).bcast(message.bytes, role, call);
+    if (role.kind === 'receiver') message.unpack?.();
   }
 
   /** Object form of {@link Bcast}: resolves with the root's value (undefined on `PROC_NULL` ranks). */
@@ -330,10 +335,12 @@ export class Intercomm extends Comm<InterEndpoint> {
 
   private async gatherv(sendbuf: unknown, recvbuf: unknown, root: number, vector: boolean, call: string): Promise<void> {
     const role = this.role(root, call);
-    const blocks = role.kind === 'root' ? remoteBlocks(recvbuf, this.endpoint(call).remoteSize, vector, 'receive', call)
-      : undefined;
+    const unpacks: (() => void)[] = [];
+    const blocks = role.kind === 'root' ? remoteBlocks(recvbuf, this.endpoint(call).remoteSize, vector, 'receive', call,
+      unpacks) : undefined;
     const send = role.kind === 'receiver' ? buffer(sendbuf, 'the send buffer', call).bytes : undefined;
-    return this.collectives(call).gatherv(send, blocks, role, call);
+    await this.collectives(call).gatherv(send, blocks, role, call);
+    for (const unpack of unpacks) unpack();
   }
 
   /**
@@ -371,8 +378,9 @@ export class Intercomm extends Comm<InterEndpoint> {
     const role = this.role(root, call);
     const blocks = role.kind === 'root' ? remoteBlocks(sendbuf, this.endpoint(call).remoteSize, vector, 'send', call)
       : undefined;
-    const recv = role.kind === 'receiver' ? buffer(recvbuf, 'the receive buffer', call).bytes : undefined;
-    return this.collectives(call).scatterv(blocks, recv, role, call);
+    const recv = role.kind === 'receiver' ? buffer(recvbuf, 'the receive buffer', call) : undefined;
+    await this.collectives(call).scatterv(blocks, recv?.bytes, role, call);
+    recv?.unpack?.();
   }
 
   /**
@@ -407,8 +415,10 @@ export class Intercomm extends Comm<InterEndpoint> {
 
   private async allgatherv(sendbuf: unknown, recvbuf: unknown, vector: boolean, call: string): Promise<void> {
     const send = buffer(sendbuf, 'the send buffer', call).bytes;
-    const blocks = remoteBlocks(recvbuf, this.endpoint(call).remoteSize, vector, 'receive', call);
-    return this.collectives(call).allgatherv(send, blocks, call);
+    const unpacks: (() => void)[] = [];
+    const blocks = remoteBlocks(recvbuf, this.endpoint(call).remoteSize, vector, 'receive', call, unpacks);
+    await this.collectives(call).allgatherv(send, blocks, call);
+    for (const unpack of unpacks) unpack();
   }
 
   /**
@@ -444,8 +454,10 @@ export class Intercomm extends Comm<InterEndpoint> {
     const remoteSize = this.endpoint(call).remoteSize;
     // Block sizes may differ between the groups (one group's send blocks are the other's receive blocks).
     const out = remoteBlocks(sendbuf, remoteSize, vector, 'send', call);
-    const into = remoteBlocks(recvbuf, remoteSize, vector, 'receive', call);
-    return this.collectives(call).alltoallv(out, into, call);
+    const unpacks: (() => void)[] = [];
+    const into = remoteBlocks(recvbuf, remoteSize, vector, 'receive', call, unpacks);
+    await this.collectives(call).alltoallv(out, into, call);
+    for (const unpack of unpacks) unpack();
   }
 
   /**
@@ -479,8 +491,9 @@ export class Intercomm extends Comm<InterEndpoint> {
     const mine = role.kind === 'root' ? buffer(recvbuf, 'the receive buffer at the root', call)
       : buffer(sendbuf, 'the send buffer', call);
     checked.check(mine.datatype, call);
-    return this.collectives(call).reduce(role.kind === 'receiver' ? mine.bytes : undefined,
+    await this.collectives(call).reduce(role.kind === 'receiver' ? mine.bytes : undefined,
       role.kind === 'root' ? mine.bytes : undefined, mine.datatype, checked, role, call);
+    if (role.kind === 'root') mine.unpack?.();
   }
 
   /**
@@ -504,8 +517,9 @@ export class Intercomm extends Comm<InterEndpoint> {
 
   private async allreduceAs(sendbuf: BufferSpec, recvbuf: BufferSpec, op: Op, call: string): Promise<void> {
     const { send, recv, op: checked } = reductionArgs(sendbuf, recvbuf, op, true, call);
-    return this.collectives(call).allreduce(send.bytes, recv.bytes.subarray(0, send.bytes.byteLength), send.datatype,
+    await this.collectives(call).allreduce(send.bytes, recv.bytes.subarray(0, send.bytes.byteLength), send.datatype,
       checked, call);
+    recv.unpack?.(send.bytes.byteLength);
   }
 
   /**
@@ -541,6 +555,7 @@ export class Intercomm extends Comm<InterEndpoint> {
     if (send.count % remoteSize !== 0) {
       throw errors.count(call, `${send.count} elements do not split into ${remoteSize} equal blocks for the remote group`);
     }
-    return this.collectives(call).reduceScatterBlock(send.bytes, recv.bytes, send.datatype, checked, call);
+    await this.collectives(call).reduceScatterBlock(send.bytes, recv.bytes, send.datatype, checked, call);
+    recv.unpack?.();
   }
 }

@@ -12,7 +12,7 @@
  */
 
 import { ANY_SOURCE, ANY_TAG, UNDEFINED } from '../constants.js';
-import { Datatype, datatypes } from '../datatype.js';
+import { Datatype, datatypes } from '../datatype/index.js';
 import { ErrorClass, errors } from '../errors.js';
 import type { Envelope } from '../transport/transport.js';
 
@@ -66,24 +66,44 @@ export class Status {
   }
 
   /**
-   * `MPI_Get_count`: whole elements of `datatype` in the message (bytes for
-   * the default `MPI.BYTE`), or `MPI.UNDEFINED` when it is not a whole number.
-   * Anything but a datatype throws `ERR_TYPE`.
+   * `MPI_Get_count` (MPI-4.1 §3.2.5): whole elements of `datatype` in the
+   * message (bytes for the default `MPI.BYTE`), or `MPI.UNDEFINED` when it is
+   * not a whole number. Anything but a datatype throws `ERR_TYPE`.
+   *
+   * @example
+   * ```ts
+   * status.Get_count(MPI.DOUBLE.Create_vector(4, 1, 4).Commit()); // 1 after receiving 4 doubles
+   * ```
    */
   Get_count(datatype: Datatype = datatypes.BYTE): number {
-    return Status.countOf(this.byteCount, datatype, 'Status.Get_count');
+    const checked = Status.checkType(datatype, 'Status.Get_count');
+    if (checked.size === 0) return this.byteCount === 0 ? 0 : UNDEFINED;
+    return this.byteCount % checked.size === 0 ? this.byteCount / checked.size : UNDEFINED;
   }
 
-  /** `MPI_Get_elements`: basic elements of `datatype` (the same as the count for predefined types). */
+  /**
+   * `MPI_Get_elements` (MPI-4.1 §5.1.11): basic elements of `datatype` in the
+   * message, counting those of a partly received element of a derived type;
+   * `MPI.UNDEFINED` when the bytes end inside a basic element.
+   *
+   * @example
+   * ```ts
+   * status.Get_elements(MPI.DOUBLE.Create_vector(4, 1, 4).Commit()); // 4 after receiving 4 doubles
+   * ```
+   */
   Get_elements(datatype: Datatype): number {
-    return Status.countOf(this.byteCount, datatype, 'Status.Get_elements');
+    const checked = Status.checkType(datatype, 'Status.Get_elements');
+    const elements = checked.typemap.elementsIn(this.byteCount);
+    return elements < 0 ? UNDEFINED : elements;
   }
 
-  private static countOf(byteCount: number, datatype: unknown, call: string): number {
-    if (!(datatype instanceof Datatype) || datatype.size <= 0) {
+  private static checkType(datatype: unknown, call: string): Datatype {
+    // A predefined datatype of no bytes is not one MPI has; a derived one may be empty.
+    if (!(datatype instanceof Datatype) || (datatype.is_predefined && datatype.size <= 0)) {
       throw errors.type(call, `invalid datatype ${String(datatype)}: pass one such as MPI.DOUBLE`);
     }
-    return byteCount % datatype.size === 0 ? byteCount / datatype.size : UNDEFINED;
+    datatype.checkLive(call);
+    return datatype;
   }
 
   /** mpi4py's `count` property: the byte count (settable, as `Set_elements(MPI.BYTE, n)`). */

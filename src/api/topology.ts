@@ -171,21 +171,23 @@ export abstract class Topocomm extends Intracomm {
   private allgatherBlocks(sendbuf: BufferSpec, recvbuf: VectorBufferSpec, vector: boolean, call: string): Promise<void> {
     const [indegree, outdegree] = this.degrees;
     const send = singleBlock(sendbuf, 'send', call);
-    const recv = vectorBlocks(recvbuf, indegree, !vector, 'receive', call);
+    const { blocks: recv, unpack } = vectorBlocks(recvbuf, indegree, !vector, 'receive', call);
     if (!vector && recv.length > 0 && recv[0]!.byteLength !== send.byteLength) {
       throw errors.count(call, `send blocks of ${send.byteLength} bytes but receive blocks of ${recv[0]!.byteLength}`);
     }
-    return this.runBlocks(new Array<Uint8Array>(outdegree).fill(send), recv, call);
+    const done = this.runBlocks(new Array<Uint8Array>(outdegree).fill(send), recv, call);
+    return unpack === undefined ? done : done.then(unpack);
   }
 
   private alltoallBlocks(sendbuf: VectorBufferSpec, recvbuf: VectorBufferSpec, vector: boolean, call: string): Promise<void> {
     const [indegree, outdegree] = this.degrees;
-    const send = vectorBlocks(sendbuf, outdegree, !vector, 'send', call);
-    const recv = vectorBlocks(recvbuf, indegree, !vector, 'receive', call);
+    const send = vectorBlocks(sendbuf, outdegree, !vector, 'send', call).blocks;
+    const { blocks: recv, unpack } = vectorBlocks(recvbuf, indegree, !vector, 'receive', call);
     if (!vector && send.length > 0 && recv.length > 0 && send[0]!.byteLength !== recv[0]!.byteLength) {
       throw errors.count(call, `send blocks of ${send[0]!.byteLength} bytes but receive blocks of ${recv[0]!.byteLength}`);
     }
-    return this.runBlocks(send, recv, call);
+    const done = this.runBlocks(send, recv, call);
+    return unpack === undefined ? done : done.then(unpack);
   }
 
   private alltoallwBlocks(sendbuf: WBufferSpec, recvbuf: WBufferSpec, call: string): Promise<void> {

@@ -40,7 +40,7 @@ import { type BufferSpec, parseBuffer, type Message } from '../buffer.js';
 import { LOCK_EXCLUSIVE, LOCK_SHARED, MODE_NOSUCCEED, PROC_NULL, WIN_BASE, WIN_CREATE_FLAVOR, WIN_DISP_UNIT,
   WIN_FLAVOR_ALLOCATE, WIN_FLAVOR_CREATE, WIN_FLAVOR_SHARED, WIN_MODEL, WIN_SEPARATE, WIN_SIZE,
   WIN_UNIFIED } from '../constants.js';
-import { type Datatype, datatypes, type TypedArray } from '../datatype.js';
+import { type Datatype, datatypes, type TypedArray } from '../datatype/index.js';
 import { transport } from '../environment.js';
 import { errors, rejecting } from '../errors.js';
 import { Op, ops } from '../op/op.js';

@@ -34,7 +34,7 @@ import { decode, encode } from '../codec/index.js';
 import { errors } from '../errors.js';
 import type { Op } from '../op/op.js';
 import { Reduction } from '../op/reduction.js';
-import type { Datatype } from '../datatype.js';
+import type { Datatype } from '../datatype/index.js';
 import type { InterEndpoint, Operation } from '../transport/transport.js';
 import { barrier } from './barrier.js';
 import { bcast } from './broadcast.js';

@@ -23,7 +23,7 @@
  * @module
  */
 
-import type { Datatype, TypedArray } from '../datatype.js';
+import type { Datatype, TypedArray } from '../datatype/index.js';
 import type { Op } from '../op/op.js';
 import type { Collectives, Endpoint, SharedArea } from '../transport/transport.js';
 import { allgatherv } from './allgather.js';

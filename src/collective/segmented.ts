@@ -36,7 +36,7 @@
  */
 
 import { type Bytes, copyBytes, elementsIn, MAX_VIEW_BYTES, SEGMENT_BYTES } from '../buffer.js';
-import type { Datatype, TypedArray } from '../datatype.js';
+import type { Datatype, TypedArray } from '../datatype/index.js';
 import type { Op } from '../op/op.js';
 import type { Collectives } from '../transport/transport.js';
 

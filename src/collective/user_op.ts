@@ -22,7 +22,7 @@
  * @module
  */
 
-import { datatypes } from '../datatype.js';
+import { datatypes } from '../datatype/index.js';
 import { errors } from '../errors.js';
 import { ops } from '../op/op.js';
 import { bytesOf, Reduction } from '../op/reduction.js';

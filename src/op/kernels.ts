@@ -20,7 +20,7 @@
  * @module
  */
 
-import type { Datatype, ElementKind, TypedArray } from '../datatype.js';
+import type { Datatype, ElementKind, TypedArray } from '../datatype/index.js';
 
 /** `inoutvec[i] = invec[i] op inoutvec[i]` for `count` elements. */
 export type Kernel = (invec: TypedArray, inoutvec: TypedArray, count: number) => void;

@@ -23,7 +23,7 @@
  */
 
 import { describe, elementDatatype, isTypedArray } from '../buffer.js';
-import type { TypedArray } from '../datatype.js';
+import type { TypedArray } from '../datatype/index.js';
 import { errors } from '../errors.js';
 import { elementKernel, inapplicable, type PredefinedName } from './kernels.js';
 

@@ -38,7 +38,7 @@
 import { parseBuffer } from '../buffer.js';
 import { asPair, type ObjectFunction, objectFunctions } from './object_ops.js';
 import { type ElementWise, elementKernel, inapplicable, type Kernel, pairKernel, type PredefinedName } from './kernels.js';
-import type { Datatype, TypedArray } from '../datatype.js';
+import type { Datatype, TypedArray } from '../datatype/index.js';
 import { errors } from '../errors.js';
 
 /** `inoutvec = invec op inoutvec` over `count` elements of `datatype`. */

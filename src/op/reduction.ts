@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Datatype, TypedArray } from '../datatype.js';
+import type { Datatype, TypedArray } from '../datatype/index.js';
 import type { Op } from './op.js';
 
 /** An op over one datatype. */

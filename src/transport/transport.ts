@@ -16,7 +16,7 @@
  */
 
 import type { Bytes } from '../buffer.js';
-import type { Datatype, TypedArray } from '../datatype.js';
+import type { Datatype, TypedArray } from '../datatype/index.js';
 import type { Op } from '../op/op.js';
 
 /** Exit status of a job that deadlocked, on every transport. */

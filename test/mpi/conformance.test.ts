@@ -19,7 +19,8 @@ function mpiexec(ranks: number, tcp: boolean, program: readonly string[]) {
     process.execPath, ...program]);
 }
 
-const chapters = ['p2p', 'collectives', 'communicators', 'topology', 'neighbors', 'spawn', 'requests', 'environment', 'rma'] as const;
+const chapters = ['p2p', 'collectives', 'communicators', 'topology', 'neighbors', 'spawn', 'requests', 'environment',
+  'rma', 'datatypes'] as const;
 
 for (const tcp of [false, true]) {
   describe(`conformance under mpiexec${tcp ? ' --mca btl tcp,self' : ''}`, () => {
@@ -65,7 +66,7 @@ describe('native transport', () => {
     assert.equal(result.stdout, 'native detect ok\n');
   });
 
-  for (const test of ['p2p', 'comm', 'collectives', 'intercomm']) {
+  for (const test of ['p2p', 'comm', 'collectives', 'intercomm', 'datatype']) {
     it(`test/native/${test}.ts with 2 and 4 ranks`, async () => {
       for (const ranks of [2, 4]) {
         const result = await mpiexec(ranks, false, ['--import', 'tsx', `test/native/${test}.ts`]);

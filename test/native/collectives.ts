@@ -7,7 +7,7 @@
 // (run by test/mpi/conformance.test.ts, also with MPI4TS_BLOCKING_BYTES=0).
 // 2 or more ranks.
 import assert from 'node:assert/strict';
-import { datatypes } from '../../src/datatype.js';
+import { datatypes } from '../../src/datatype/index.js';
 import { ErrorClass } from '../../src/errors.js';
 import { Op } from '../../src/op/op.js';
 import { isMPIError, predefined, run, transport } from './helpers.js';

@@ -56,7 +56,7 @@
  * @module
  */
 
-import { type Datatype, datatypes, type TypedArray } from '../../datatype.js';
+import { type Datatype, datatypes, type TypedArray } from '../../datatype/index.js';
 import { errors } from '../../errors.js';
 import { Op } from '../../op/op.js';
 import type { Collectives } from '../transport.js';

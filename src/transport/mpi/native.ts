@@ -15,7 +15,7 @@
 import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { TypedArray } from '../../datatype.js';
+import type { TypedArray } from '../../datatype/index.js';
 import { ErrorClass, type ErrorClassCode, errors, MPIError } from '../../errors.js';
 
 /** Returned by the starting functions: the operation completed; its status is in `statusBuffer`. */
@@ -214,6 +214,21 @@ export interface NativeMPI {
   winSync(win: number, kind: number, a: number | null, b: number | null): boolean;
   /** `MPI_Win_start` (`start` 1) or `MPI_Win_post` (0) over the window ranks `ranks`. */
   winPostStart(win: number, start: number, ranks: Int32Array, assertion: number): void;
+
+  /**
+   * Builds and commits an MPI datatype of blocks of `counts[k]` basic
+   * elements (datatype index `basics[k]`) at byte `disps[k]`, with lower
+   * bound `lb` and extent `extent` (native/datatype.c); returns its handle.
+   */
+  typeCreate(disps: readonly number[], counts: readonly number[], basics: readonly number[], lb: number, extent: number): number;
+  /** Frees a datatype of {@link typeCreate}. */
+  typeFree(handle: number): void;
+  /** The library's `[size, lb, extent, trueLb, trueExtent]` of a datatype of {@link typeCreate}. */
+  typeInfo(handle: number): [number, number, number, number, number];
+  /** `MPI_Pack` (or `MPI_Pack_external("external32")`) of `count` elements from `inbuf` into `outbuf`; returns the bytes written. */
+  typePack(handle: number, count: number, inbuf: TypedArray, outbuf: Uint8Array, external: boolean): number;
+  /** `MPI_Unpack` of `count` elements from `inbuf` into `outbuf`; returns the bytes read. */
+  typeUnpack(handle: number, count: number, inbuf: Uint8Array, outbuf: TypedArray): number;
 }
 
 /** Where the addon is looked for: `MPI4TS_NATIVE`, else native/build/Release of this package. */

@@ -28,7 +28,7 @@
  * @module
  */
 
-import type { TypedArray } from '../../datatype.js';
+import type { TypedArray } from '../../datatype/index.js';
 import { setErrorRank } from '../../errors.js';
 import { DEADLOCK_EXIT_CODE, type Endpoint, type Transport } from '../transport.js';
 import { BlockingCalls, type MpiContext } from './context.js';

@@ -24,7 +24,7 @@
  * @module
  */
 
-import type { Datatype, TypedArray } from '../../datatype.js';
+import type { Datatype, TypedArray } from '../../datatype/index.js';
 import { ErrorClass, errors } from '../../errors.js';
 import type { Op } from '../../op/op.js';
 import type { LockType, Window, WindowRequest } from '../transport.js';

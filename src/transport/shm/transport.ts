@@ -10,7 +10,7 @@
  */
 
 import { hostname } from 'node:os';
-import type { TypedArray } from '../../datatype.js';
+import type { TypedArray } from '../../datatype/index.js';
 import { errors } from '../../errors.js';
 import type { CollectivesFactory, Endpoint, InterEndpoint, Transport } from '../transport.js';
 import { ShmEndpoint, ShmInterEndpoint } from './endpoint.js';

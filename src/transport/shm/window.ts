@@ -43,7 +43,7 @@
  */
 
 import { BroadcastChannel } from 'node:worker_threads';
-import type { Datatype, TypedArray } from '../../datatype.js';
+import type { Datatype, TypedArray } from '../../datatype/index.js';
 import { errors } from '../../errors.js';
 import type { Op } from '../../op/op.js';
 import type { Endpoint, LockType, Window, WindowRequest } from '../transport.js';
