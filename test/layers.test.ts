@@ -184,12 +184,12 @@ describe('layers of src/', () => {
       "  const { Intracomm } = await import('./intracomm.js');",
       '};',
       "type Shape = import('../collective/run.js').Algorithm<void>;",
-      "import { type Datatype } from '../datatype.js';",
+      "import { type Datatype } from '../datatype/index.js';",
       "import { readFileSync } from 'node:fs';",
     ].join('\n'));
     assert.deepEqual(sample.map((i) => [i.line, i.to, i.typeOnly]), [
       [1, 'errors.ts', false], [2, 'transport/transport.ts', true], [3, 'op/op.ts', false],
-      [5, 'api/intracomm.ts', false], [7, 'collective/run.ts', true], [8, 'datatype.ts', true],
+      [5, 'api/intracomm.ts', false], [7, 'collective/run.ts', true], [8, 'datatype/index.ts', true],
     ]);
     assert.ok(files.length > 50, `only ${files.length} files found under src/`);
     assert.ok(imports.some((i) => i.from === 'api/intercomm.ts' && i.to === 'api/intracomm.ts'),
