@@ -18,7 +18,10 @@ const MANY_STEPS = JSON.stringify({
 });
 
 /** Cases that need more ranks than one. */
-const NEEDS_TWO = ['a user op that throws fails the collective on every rank, and the next collective works (needs 2 ranks)'];
+const NEEDS_TWO = [
+  'a user op that throws fails the collective on every rank, and the next collective works (needs 2 ranks)',
+  'a user op that throws in large reductions fails the call on every rank; the communicator stays usable (needs 2 ranks)',
+];
 
 async function conformance(ranks: number): Promise<void> {
   const result = await launch(PROGRAM, ranks, [], { timeoutMs: 240_000 });

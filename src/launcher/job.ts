@@ -134,10 +134,11 @@ class Job {
     poolManager?: Worker): void {
     // Spinning helps latency only when every rank has a core of its own; then a wait spins up to a
     // millisecond, since a wake-up costs tens of microseconds. The engines compare the live ranks
-    // (this count, spawned ranks included) with the cores at every wait.
-    const live = Atomics.add(this.control, Global.LIVE_RANKS, 1) + 1;
+    // (this count, spawned ranks included) with the cores at every wait. The choice of collective
+    // algorithms must be the same on every rank of a communicator: it follows the job's size alone.
+    Atomics.add(this.control, Global.LIVE_RANKS, 1);
     const mpi4ts: RankBoot = { rank: slot, memory: this.memory, tuning: {
-      spinMicros: 1000, blockMicros: BLOCK_MICROS, oversubscribed: live > this.cores, cores: this.cores,
+      spinMicros: 1000, blockMicros: BLOCK_MICROS, oversubscribed: this.options.ranks > this.cores, cores: this.cores,
     }, world, parent };
     const worker = new Worker(new URL('./worker.js', import.meta.url), {
       workerData: { mpi4ts, script },

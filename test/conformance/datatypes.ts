@@ -418,9 +418,10 @@ const cases: Case[] = [
       if (color === 1) check.deepEqual(Array.from(m), Array.from({ length: n * n }, (_, k) => (k % n === 1 ? 42000 + 10 * Math.floor(k / n) : 0)));
       inter.Free();
       half.Free();
-      // a ring: the two neighbours' values land in every other slot of the receive buffer
+      // a ring: the two neighbours' values land in every other slot of the receive buffer (one int per
+      // neighbour, blocks one resized extent of 8 bytes apart)
       const cart = (await comm.Create_cart([size], [true]))!;
-      const everyOther = MPI.INT.Create_vector(2, 1, 2).Commit();
+      const everyOther = MPI.INT.Create_resized(0, 8).Commit();
       const got = new Int32Array(4).fill(-7);
       await cart.Neighbor_allgather(Int32Array.of(rank * 10), [got, 1, everyOther]);
       const [left, right] = cart.Shift(0, 1);

@@ -233,9 +233,14 @@ export class ShmEngine {
   readonly eagerLimit: number;
   /** See {@link WaitTuning.oversubscribed} and {@link WaitTuning.cores}. */
   get oversubscribed(): boolean {
-    return this.cores === undefined ? this.fixedOversubscribed : Atomics.load(this.control, Global.LIVE_RANKS) > this.cores;
+    return this.cores === undefined ? this.jobOversubscribed : Atomics.load(this.control, Global.LIVE_RANKS) > this.cores;
   }
-  private readonly fixedOversubscribed: boolean;
+  /**
+   * {@link WaitTuning.oversubscribed} as the job started: what the collective
+   * algorithms follow, since every rank of a communicator must choose alike
+   * (the live count changes as ranks start and end).
+   */
+  readonly jobOversubscribed: boolean;
   private readonly cores: number | undefined;
   /** The job's control block (layout.ts). */
   readonly control: Int32Array;
@@ -299,7 +304,7 @@ export class ShmEngine {
     this.outbox = Array.from({ length: memory.size }, () => []);
     this.fullSpinMillis = tuning.spinMicros / 1000;
     this.blockMillis = tuning.blockMicros / 1000;
-    this.fixedOversubscribed = tuning.oversubscribed;
+    this.jobOversubscribed = tuning.oversubscribed;
     this.cores = tuning.cores;
     this.sent = new SendOperation(this, -1, 0, 0, false, -1);
     this.sent.done = true;

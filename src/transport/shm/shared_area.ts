@@ -81,10 +81,8 @@ class Arrival implements Operation, Waitable {
 export class ShmSharedArea implements SharedArea {
   mode: 'unset' | 'shared' | 'messages' = 'unset';
   readonly contributionBytes = CONTRIBUTION_BYTES;
-  /** The engine's view, decided anew at each call (spawned ranks count). */
-  get oversubscribed(): boolean {
-    return this.engine.oversubscribed;
-  }
+  /** The job's, the same on every rank (see {@link ShmEngine.jobOversubscribed}). */
+  readonly oversubscribed: boolean;
   settled = false;
   private header = -1;
   /** Int32 index of member 0's words, or -1. */
@@ -98,6 +96,7 @@ export class ShmSharedArea implements SharedArea {
   constructor(private readonly engine: ShmEngine, private readonly group: Int32Array, private readonly rank: number) {
     const control = engine.control;
     this.bytes = new Uint8Array(control.buffer, control.byteOffset, control.byteLength);
+    this.oversubscribed = engine.jobOversubscribed;
   }
 
   claim(): number {
