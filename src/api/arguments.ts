@@ -370,15 +370,7 @@ function reduceScatterBySize(endpoint: Endpoint, send: Message | WideMessage, re
   const arrayType = send.datatype.arrayType;
   const whole = arrayType === undefined ? new Uint8Array(send.bytes.byteLength) : new arrayType(send.count);
   const reduced = endpoint.collectives.allreduce(send.elements, whole, send.count, send.datatype, op);
-  return Promise.all([gathered, reduced]).then(() => {
-    const offset = all.subarray(0, rank).reduce((a, b) => a + b, 0);
-    const total = offset + all.subarray(rank).reduce((a, b) => a + b, 0);
-    if (total > send.count) {
-      throw errors.count(call, `the send buffer holds ${send.count} elements but the receive buffers add up to ${total}`);
-    }
-    const element = send.datatype.size;
-    copyBytes(recv.bytes, 0, bytesOf(whole), offset * element, recv.count * element);
-  });
+  return Promise.all([gathered, reduced]).then(() => copyOwnBlock(all, rank, send, recv, bytesOf(whole), call));
 }
 
 /**
@@ -390,13 +382,21 @@ function reduceScatterWide(endpoint: Endpoint, send: WideMessage, recv: Message 
   const rank = endpoint.rank;
   const whole = allocateBytes(send.bytes.byteLength);
   const reduced = segmented.allreduce(endpoint.collectives, send.bytes, whole, send.count, send.datatype, op, undefined);
-  return Promise.all([gathered, reduced]).then(() => {
-    const offset = all.subarray(0, rank).reduce((a, b) => a + b, 0);
-    const total = offset + all.subarray(rank).reduce((a, b) => a + b, 0);
-    if (total > send.count) {
-      throw errors.count(call, `the send buffer holds ${send.count} elements but the receive buffers add up to ${total}`);
-    }
-    const element = send.datatype.size;
-    copyBytes(recv.bytes, 0, whole, offset * element, recv.count * element);
-  });
+  return Promise.all([gathered, reduced]).then(() => copyOwnBlock(all, rank, send, recv, whole, call));
+}
+
+/**
+ * The last step of a reduce-scatter by receive sizes: this rank's block of
+ * the reduced vector `whole` into its receive buffer, once every rank's
+ * receive count (`all`) is known.
+ */
+function copyOwnBlock(all: Float64Array, rank: number, send: Message | WideMessage, recv: Message | WideMessage,
+  whole: Bytes, call: string): void {
+  const offset = all.subarray(0, rank).reduce((a, b) => a + b, 0);
+  const total = offset + all.subarray(rank).reduce((a, b) => a + b, 0);
+  if (total > send.count) {
+    throw errors.count(call, `the send buffer holds ${send.count} elements but the receive buffers add up to ${total}`);
+  }
+  const element = send.datatype.size;
+  copyBytes(recv.bytes, 0, whole, offset * element, recv.count * element);
 }
