@@ -188,9 +188,10 @@ export class Progress {
           progressed = true;
         }
       }
+      // A tick that completed something is not blocked, however long the event loop stood still before it.
       if (this.watch !== undefined && now - this.lastWatch >= WATCH_INTERVAL_MS) {
         this.lastWatch = now;
-        this.watch.check(this.blocked(now) ? this.describe() : undefined);
+        this.watch.check(!progressed && this.blocked(now) ? this.describe() : undefined);
       }
     } finally {
       if (this.requests.size + this.pollers.size > 0) {
