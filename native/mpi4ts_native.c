@@ -486,7 +486,7 @@ static int slot_test(napi_env env, int id) {
 /* Datatypes and ops: tables indexed by the numbers the JS side uses.        */
 
 typedef struct { const char *name; MPI_Datatype type; } dt_entry;
-/* Names are the JS Datatype names (src/datatype.ts). */
+/* Names are the JS Datatype names (src/datatype/datatype.ts). */
 static dt_entry g_dts[] = {
   {"MPI_BYTE", MPI_BYTE}, {"MPI_PACKED", MPI_PACKED}, {"MPI_CHAR", MPI_CHAR},
   {"MPI_SIGNED_CHAR", MPI_SIGNED_CHAR}, {"MPI_UNSIGNED_CHAR", MPI_UNSIGNED_CHAR},
@@ -499,6 +499,16 @@ static dt_entry g_dts[] = {
   {"MPI_UINT64_T", MPI_UINT64_T}, {"MPI_C_BOOL", MPI_C_BOOL}, {"MPI_FLOAT_INT", MPI_FLOAT_INT},
   {"MPI_DOUBLE_INT", MPI_DOUBLE_INT}, {"MPI_LONG_INT", MPI_LONG_INT}, {"MPI_2INT", MPI_2INT},
   {"MPI_SHORT_INT", MPI_SHORT_INT}, {"MPI_WCHAR", MPI_WCHAR}, {"MPI_LONG_DOUBLE", MPI_LONG_DOUBLE},
+  {"MPI_AINT", MPI_AINT}, {"MPI_OFFSET", MPI_OFFSET}, {"MPI_COUNT", MPI_COUNT}, {"MPI_CXX_BOOL", MPI_CXX_BOOL},
+  {"MPI_C_COMPLEX", MPI_C_COMPLEX}, {"MPI_C_DOUBLE_COMPLEX", MPI_C_DOUBLE_COMPLEX},
+  {"MPI_CXX_FLOAT_COMPLEX", MPI_CXX_FLOAT_COMPLEX}, {"MPI_CXX_DOUBLE_COMPLEX", MPI_CXX_DOUBLE_COMPLEX},
+  /* Fortran types: MPI_DATATYPE_NULL in a library built without Fortran (then their extent reads -1). */
+  {"MPI_CHARACTER", MPI_CHARACTER}, {"MPI_LOGICAL", MPI_LOGICAL}, {"MPI_INTEGER", MPI_INTEGER},
+  {"MPI_REAL", MPI_REAL}, {"MPI_DOUBLE_PRECISION", MPI_DOUBLE_PRECISION}, {"MPI_COMPLEX", MPI_COMPLEX},
+  {"MPI_DOUBLE_COMPLEX", MPI_DOUBLE_COMPLEX}, {"MPI_LOGICAL1", MPI_LOGICAL1}, {"MPI_LOGICAL2", MPI_LOGICAL2},
+  {"MPI_LOGICAL4", MPI_LOGICAL4}, {"MPI_LOGICAL8", MPI_LOGICAL8}, {"MPI_INTEGER1", MPI_INTEGER1},
+  {"MPI_INTEGER2", MPI_INTEGER2}, {"MPI_INTEGER4", MPI_INTEGER4}, {"MPI_INTEGER8", MPI_INTEGER8},
+  {"MPI_REAL4", MPI_REAL4}, {"MPI_REAL8", MPI_REAL8}, {"MPI_COMPLEX8", MPI_COMPLEX8}, {"MPI_COMPLEX16", MPI_COMPLEX16},
 };
 #define N_DTS ((int)(sizeof g_dts / sizeof g_dts[0]))
 
@@ -1691,9 +1701,9 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_value extents;
   CHECK(env, napi_create_array_with_length(env, N_DTS, &extents));
   for (int i = 0; i < N_DTS; i++) {
-    MPI_Aint lb, ext;
+    MPI_Aint lb, ext = -1;
     dtn[i] = g_dts[i].name;
-    MPI_Type_get_extent(g_dts[i].type, &lb, &ext);
+    if (g_dts[i].type != MPI_DATATYPE_NULL) MPI_Type_get_extent(g_dts[i].type, &lb, &ext);
     napi_set_element(env, extents, (uint32_t)i, make_i32(env, (int32_t)ext));
   }
   set_prop(env, exports, "datatypeNames", string_array(env, dtn, N_DTS));

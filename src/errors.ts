@@ -60,6 +60,11 @@ export const ErrorClass = {
   ERR_RMA_FLAVOR: 70,
   ERR_RMA_SHARED: 71,
   ERR_SPAWN: 50,
+  ERR_NAME: 38,
+  ERR_NOT_SAME: 40,
+  ERR_PORT: 43,
+  ERR_QUOTA: 44,
+  ERR_SERVICE: 48,
   ERR_UNSUPPORTED_OPERATION: 52,
   ERR_LASTCODE: 92,
 } as const;
@@ -112,6 +117,11 @@ const classDescriptions: Record<number, string> = {
   [ErrorClass.ERR_RMA_FLAVOR]: 'passed window has the wrong flavor for the called function',
   [ErrorClass.ERR_RMA_SHARED]: 'memory cannot be shared',
   [ErrorClass.ERR_SPAWN]: 'could not spawn processes',
+  [ErrorClass.ERR_NAME]: 'service name not published',
+  [ErrorClass.ERR_NOT_SAME]: 'collective arguments not identical on all processes',
+  [ErrorClass.ERR_PORT]: 'invalid port name',
+  [ErrorClass.ERR_QUOTA]: 'quota exceeded',
+  [ErrorClass.ERR_SERVICE]: 'invalid service name',
   [ErrorClass.ERR_UNSUPPORTED_OPERATION]: 'operation not supported',
 };
 

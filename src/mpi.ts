@@ -18,7 +18,9 @@ import { Intracomm } from './api/intracomm.js';
 import { Cartcomm, Compute_dims, Topocomm } from './api/topology.js';
 import { registerClass } from './codec/index.js';
 import * as constants from './constants.js';
-import { type TypedArray, arrayConstants, combiners, DATATYPE_NULL, Datatype, datatypes, typedict } from './datatype/index.js';
+import {
+  type TypedArray, arrayConstants, combiners, DATATYPE_NULL, Datatype, datatypeAliases, datatypes, typeclasses, typedict,
+} from './datatype/index.js';
 import * as environment from './environment.js';
 import {
   ErrorClass, MPIError, TAG_UB, addErrorClass, addErrorCode, addErrorString, errorClassOf, errorString, errors,
@@ -147,7 +149,9 @@ let infoEnv: Info | undefined;
 export const MPI = {
   ...constants,
   ...datatypes,
+  ...datatypeAliases,
   ...combiners,
+  ...typeclasses,
   ...arrayConstants,
   /** The null datatype (MPI-4.1 §3.2.2): `null`, as `COMM_NULL` is. */
   DATATYPE_NULL,
@@ -184,6 +188,8 @@ export const MPI = {
   Compute_dims,
   Datatype,
   Op,
+  /** The null operation handle (MPI-4.1 §6.9.5): `null`, as `COMM_NULL` is. */
+  OP_NULL: null,
   Status,
   Request,
   Prequest,
@@ -202,6 +208,8 @@ export const MPI = {
   /** `MPI_Buffer_flush` (mpi4py 4's `Flush_buffer`): resolves once every buffered message is delivered. */
   Flush_buffer: flushBuffer,
   Win,
+  /** The null window handle (MPI-4.1 §12.2): `null`, as `COMM_NULL` is. */
+  WIN_NULL: null,
   /** Accumulate that stores the origin's elements (MPI-4.1 §12.3.4). */
   REPLACE,
   /** Get_accumulate and Fetch_and_op that only read (MPI-4.1 §12.3.5). */

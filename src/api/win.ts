@@ -524,7 +524,7 @@ export class Win {
     if (c.datatype.size !== o.datatype.size || r.datatype.size !== o.datatype.size) {
       throw errors.type(call, `origin, compare and result must have one datatype (${o.datatype.name})`);
     }
-    if (o.datatype.kind === 'pair' || o.datatype.kind === 'float') {
+    if (o.datatype.kind === 'pair' || o.datatype.kind === 'float' || o.datatype.kind === 'complex') {
       throw errors.type(call, `${o.datatype.name} cannot be compared and swapped: use an integer, logical or byte datatype`);
     }
     if (!this.access(target_rank, call)) return;

@@ -7,7 +7,8 @@
  * size, §5.1.6 bounds and extent, §5.1.7 true extent, §5.1.9 commit and
  * free, §5.1.10 duplicates, §5.1.13 decoding: envelope and contents), §5.2
  * (pack and unpack, external32), §6.9.4 (the pair types of MINLOC and
- * MAXLOC), §7.8 (names).
+ * MAXLOC), §7.8 (names), §19.2.5 (the Fortran types of given range and
+ * precision: `Create_f90_*`, `Match_size`).
  *
  * Every datatype has a {@link Typemap} (`datatype.typemap`, built when it is
  * constructed): its blocks of basic elements and its contiguous byte runs,
@@ -15,19 +16,21 @@
  * must walk a datatype's layout: `buffer.ts` packs and unpacks messages with
  * it, an MPI-IO file view or an RMA target can compute offsets from it.
  *
- * Unfinished: attributes (`Get_attr`, `Create_keyval`), `Create_f90_*`,
- * `Match_size`; no alignment padding is added to a struct's extent (see
+ * Unfinished: attributes (`Get_attr`, `Create_keyval`); the types that
+ * JavaScript has no arithmetic for (`MPI.LONG_DOUBLE`, 16-byte reals and
+ * complexes, `MPI.LONG_DOUBLE_INT`, 16-byte integers); no alignment padding is added to a struct's extent (see
  * `typemap.ts`); the pair types have no external32 form.
  *
  * @module
  */
 
+import { UNDEFINED } from '../constants.js';
 import { errors } from '../errors.js';
 import { pack, toExternal32, unpack } from './pack.js';
 import { type Piece, replicate, resized, Typemap } from './typemap.js';
 
 /** How the elements of a datatype combine in a reduction. */
-export type ElementKind = 'int' | 'uint' | 'float' | 'bigint' | 'biguint' | 'bool' | 'byte' | 'pair';
+export type ElementKind = 'int' | 'uint' | 'float' | 'bigint' | 'biguint' | 'bool' | 'byte' | 'pair' | 'complex';
 
 /** A typed array class, such as `Float64Array`. */
 export type TypedArrayConstructor =
@@ -55,7 +58,21 @@ export const combiners = {
   COMBINER_SUBARRAY: 10,
   COMBINER_DARRAY: 11,
   COMBINER_RESIZED: 12,
+  COMBINER_F90_REAL: 14,
+  COMBINER_F90_COMPLEX: 15,
+  COMBINER_F90_INTEGER: 16,
 } as const;
+
+/** `MPI.TYPECLASS_*` (MPI-4.1 §19.2.5): the kinds of type {@link Datatype.Match_size} looks up. */
+export const typeclasses = {
+  TYPECLASS_INTEGER: 1,
+  TYPECLASS_REAL: 2,
+  TYPECLASS_COMPLEX: 3,
+} as const;
+
+/** The combiners of the Fortran types made by `Create_f90_*`: predefined, but not named (MPI-4.1 §19.2.5). */
+const F90_COMBINERS: ReadonlySet<number> = new Set([combiners.COMBINER_F90_REAL, combiners.COMBINER_F90_COMPLEX,
+  combiners.COMBINER_F90_INTEGER]);
 
 /** `MPI.ORDER_*` and `MPI.DISTRIBUTE_*` (MPI-4.1 §5.1.3, §5.1.4). */
 export const arrayConstants = {
@@ -133,7 +150,7 @@ export class Datatype {
     this.#name = name;
     this.code = code;
     this.#contents = derived?.contents;
-    this.#committed = derived === undefined;
+    this.#committed = derived === undefined || F90_COMBINERS.has(derived.contents.combiner);
     this.size = derived === undefined ? size : derived.typemap.size;
     this.typemap = derived?.typemap ?? Typemap.basic<Datatype>(this);
     const basic = this.typemap.basic;
@@ -220,9 +237,9 @@ export class Datatype {
     return this.#contents === undefined;
   }
 
-  /** True for a predefined datatype (mpi4ts has no named derived types). */
+  /** True for a predefined datatype: a named one, or a Fortran type of `Create_f90_*`. */
   get is_predefined(): boolean {
-    return this.#contents === undefined;
+    return this.#contents === undefined || F90_COMBINERS.has(this.#contents.combiner);
   }
 
   /** True once committed (predefined ones always are). */
@@ -295,6 +312,9 @@ export class Datatype {
     const name = COMBINER_NAMES[c.combiner]!;
     const base = c.datatypes[0]!;
     switch (c.combiner) {
+      case combiners.COMBINER_F90_INTEGER: return [this, name, { r: ints[0]! }];
+      case combiners.COMBINER_F90_REAL:
+      case combiners.COMBINER_F90_COMPLEX: return [this, name, { p: ints[0]!, r: ints[1]! }];
       case combiners.COMBINER_DUP: return [base, name, {}];
       case combiners.COMBINER_CONTIGUOUS: return [base, name, { count: ints[0]! }];
       case combiners.COMBINER_VECTOR: return [base, name, { count: ints[0]!, blocklength: ints[1]!, stride: ints[2]! }];
@@ -321,6 +341,72 @@ export class Datatype {
       }
       default: return [base, name, { lb: c.addresses[0]!, extent: c.addresses[1]! }];
     }
+  }
+
+  // ------------------------------------------------------------ Fortran types
+
+  /**
+   * `MPI_Type_match_size` (MPI-4.1 §19.2.5): the predefined Fortran type of
+   * `typeclass` (`MPI.TYPECLASS_INTEGER`, `_REAL`, `_COMPLEX`) whose elements
+   * are `size` bytes.
+   *
+   * @example
+   * ```ts
+   * MPI.Datatype.Match_size(MPI.TYPECLASS_INTEGER, 8) === MPI.INTEGER8; // true
+   * ```
+   */
+  static Match_size(typeclass: number, size: number): Datatype {
+    const call = 'Datatype.Match_size';
+    const family = fortranFamily(typeclass, call);
+    const found = family.find((t) => t.size === size);
+    if (found === undefined) {
+      throw errors.arg(call, `no ${typeclassNames[typeclass]} type of ${String(size)} bytes; there are ${family.map((t) => t.size).join(', ')}`);
+    }
+    return found;
+  }
+
+  /**
+   * `MPI_Type_create_f90_integer` (MPI-4.1 §19.2.5): the smallest Fortran
+   * integer type that holds every integer below `10 ** r` in magnitude.
+   *
+   * @example
+   * ```ts
+   * MPI.Datatype.Create_f90_integer(9).size; // 4
+   * ```
+   */
+  static Create_f90_integer(r: number): Datatype {
+    const call = 'Datatype.Create_f90_integer';
+    checkInteger(r, call, 'range r');
+    const base = fortranFamily(typeclasses.TYPECLASS_INTEGER, call).find((t) => r <= INTEGER_RANGE[t.size]!);
+    if (base === undefined) throw errors.arg(call, `no integer type has a decimal range of ${r} digits (at most 18)`);
+    return fortranType(base, combiners.COMBINER_F90_INTEGER, [r]);
+  }
+
+  /**
+   * `MPI_Type_create_f90_real` (MPI-4.1 §19.2.5): the smallest real type with
+   * at least `p` decimal digits of precision and a decimal exponent range of
+   * at least `r`; `MPI.UNDEFINED` leaves either free.
+   *
+   * @example
+   * ```ts
+   * MPI.Datatype.Create_f90_real(15, 300) === MPI.DOUBLE_PRECISION; // false: a new handle of 8 bytes
+   * ```
+   */
+  static Create_f90_real(p: number, r: number): Datatype {
+    return fortranReal(p, r, typeclasses.TYPECLASS_REAL, combiners.COMBINER_F90_REAL, 'Datatype.Create_f90_real');
+  }
+
+  /**
+   * `MPI_Type_create_f90_complex` (MPI-4.1 §19.2.5): the complex type whose
+   * parts are `Create_f90_real(p, r)`.
+   *
+   * @example
+   * ```ts
+   * MPI.Datatype.Create_f90_complex(6, 30).size; // 8
+   * ```
+   */
+  static Create_f90_complex(p: number, r: number): Datatype {
+    return fortranReal(p, r, typeclasses.TYPECLASS_COMPLEX, combiners.COMBINER_F90_COMPLEX, 'Datatype.Create_f90_complex');
   }
 
   // ------------------------------------------------------------ constructors
@@ -789,8 +875,8 @@ export class Datatype {
 
   private checkExternal(datarep: string, call: string): void {
     if (datarep !== 'external32') throw errors.arg(call, `unknown data representation ${JSON.stringify(datarep)}: use 'external32'`);
-    if (this.typemap.blockTypes.some((t) => t.kind === 'pair')) {
-      throw errors.type(call, `${this.describe()} holds a pair type, which has no external32 form in mpi4ts`);
+    if (this.typemap.blockTypes.some((t) => t.kind === 'pair' || t.kind === 'complex')) {
+      throw errors.type(call, `${this.describe()} holds a pair or complex type, which has no external32 form in mpi4ts`);
     }
   }
 
@@ -812,6 +898,42 @@ function packedView(buf: Buffer, position: number, bytes: number, call: string):
 function derive(typemap: Typemap<Datatype>, combiner: number, integers: number[], addresses: number[],
   datatypes: Datatype[]): Datatype {
   return new Datatype('', 0, 'byte', 0, undefined, { typemap, contents: { combiner, integers, addresses, datatypes } });
+}
+
+/** The largest decimal range `r` (all integers below `10 ** r`) of a Fortran integer of each size. */
+const INTEGER_RANGE: Readonly<Record<number, number>> = { 1: 2, 2: 4, 4: 9, 8: 18 };
+/** Decimal precision and exponent range of the Fortran reals of each size (IEEE 754 single and double). */
+const REAL_LIMITS: readonly { readonly size: number; readonly p: number; readonly r: number }[] = [
+  { size: 4, p: 6, r: 37 }, { size: 8, p: 15, r: 307 },
+];
+
+const typeclassNames: Readonly<Record<number, string>> = { 1: 'integer', 2: 'real', 3: 'complex' };
+
+/** The Fortran types of a type class, smallest first. */
+function fortranFamily(typeclass: number, call: string): readonly Datatype[] {
+  switch (typeclass) {
+    case typeclasses.TYPECLASS_INTEGER: return [datatypes.INTEGER1, datatypes.INTEGER2, datatypes.INTEGER4, datatypes.INTEGER8];
+    case typeclasses.TYPECLASS_REAL: return [datatypes.REAL4, datatypes.REAL8];
+    case typeclasses.TYPECLASS_COMPLEX: return [datatypes.COMPLEX8, datatypes.COMPLEX16];
+    default: throw errors.arg(call, `invalid type class ${String(typeclass)}; use MPI.TYPECLASS_INTEGER, _REAL or _COMPLEX`);
+  }
+}
+
+/** A type of `Create_f90_*`: `base`'s layout, predefined and committed, its parameters as contents. */
+function fortranType(base: Datatype, combiner: number, integers: number[]): Datatype {
+  return new Datatype(base.name, 0, 'byte', 0, undefined, { typemap: base.typemap, contents: { combiner, integers, addresses: [], datatypes: [] } });
+}
+
+function fortranReal(p: number, r: number, typeclass: number, combiner: number, call: string): Datatype {
+  checkInteger(p, call, 'precision p');
+  checkInteger(r, call, 'range r');
+  const limits = REAL_LIMITS.find((l) => (p === UNDEFINED || p <= l.p) && (r === UNDEFINED || r <= l.r));
+  if (limits === undefined || (p === UNDEFINED && r === UNDEFINED)) {
+    throw errors.arg(call, p === UNDEFINED && r === UNDEFINED ? 'p and r cannot both be MPI.UNDEFINED'
+      : `no real type has ${p} digits of precision and a decimal range of ${r} (JavaScript has 4- and 8-byte reals)`);
+  }
+  const base = fortranFamily(typeclass, call).find((t) => t.size === (typeclass === typeclasses.TYPECLASS_COMPLEX ? 2 : 1) * limits.size)!;
+  return fortranType(base, combiner, [p, r]);
 }
 
 function checkInteger(value: unknown, call: string, what: string): void {
@@ -950,6 +1072,62 @@ export const datatypes = {
   TWOINT: predefined('2INT', 8, 'pair'),
   /** `{short, int}` pairs for MINLOC/MAXLOC, 8 bytes each (C layout, 2 bytes padding). */
   SHORT_INT: predefined('SHORT_INT', 8, 'pair'),
+  WCHAR: predefined('WCHAR', 4, 'int', Int32Array),
+  AINT: predefined('AINT', 8, 'bigint', BigInt64Array),
+  OFFSET: predefined('OFFSET', 8, 'bigint', BigInt64Array),
+  COUNT: predefined('COUNT', 8, 'bigint', BigInt64Array),
+  CXX_BOOL: predefined('CXX_BOOL', 1, 'bool', Uint8Array),
+  // Complex numbers: an element is a (real, imaginary) pair, two entries of a Float32Array or Float64Array.
+  C_COMPLEX: predefined('C_COMPLEX', 8, 'complex'),
+  C_DOUBLE_COMPLEX: predefined('C_DOUBLE_COMPLEX', 16, 'complex'),
+  CXX_FLOAT_COMPLEX: predefined('CXX_FLOAT_COMPLEX', 8, 'complex'),
+  CXX_DOUBLE_COMPLEX: predefined('CXX_DOUBLE_COMPLEX', 16, 'complex'),
+  // Fortran (MPI-4.1 §3.2.2): LOGICAL is 4 bytes, 0 false and 1 true, as gfortran stores it.
+  CHARACTER: predefined('CHARACTER', 1, 'int', Int8Array),
+  LOGICAL: predefined('LOGICAL', 4, 'bool', Int32Array),
+  INTEGER: predefined('INTEGER', 4, 'int', Int32Array),
+  REAL: predefined('REAL', 4, 'float', Float32Array),
+  DOUBLE_PRECISION: predefined('DOUBLE_PRECISION', 8, 'float', Float64Array),
+  COMPLEX: predefined('COMPLEX', 8, 'complex'),
+  DOUBLE_COMPLEX: predefined('DOUBLE_COMPLEX', 16, 'complex'),
+  LOGICAL1: predefined('LOGICAL1', 1, 'bool', Int8Array),
+  LOGICAL2: predefined('LOGICAL2', 2, 'bool', Int16Array),
+  LOGICAL4: predefined('LOGICAL4', 4, 'bool', Int32Array),
+  LOGICAL8: predefined('LOGICAL8', 8, 'bool', BigInt64Array),
+  INTEGER1: predefined('INTEGER1', 1, 'int', Int8Array),
+  INTEGER2: predefined('INTEGER2', 2, 'int', Int16Array),
+  INTEGER4: predefined('INTEGER4', 4, 'int', Int32Array),
+  INTEGER8: predefined('INTEGER8', 8, 'bigint', BigInt64Array),
+  REAL4: predefined('REAL4', 4, 'float', Float32Array),
+  REAL8: predefined('REAL8', 8, 'float', Float64Array),
+  COMPLEX8: predefined('COMPLEX8', 8, 'complex'),
+  COMPLEX16: predefined('COMPLEX16', 16, 'complex'),
+} as const;
+
+/**
+ * mpi4py's other names of predefined datatypes: the same objects (as in
+ * mpi4py, `MPI.SIGNED_INT === MPI.INT`).
+ */
+export const datatypeAliases = {
+  SIGNED_SHORT: datatypes.SHORT,
+  SIGNED_INT: datatypes.INT,
+  SIGNED_LONG: datatypes.LONG,
+  SIGNED_LONG_LONG: datatypes.LONG_LONG,
+  UNSIGNED_INT: datatypes.UNSIGNED,
+  BOOL: datatypes.C_BOOL,
+  SINT8_T: datatypes.INT8_T,
+  SINT16_T: datatypes.INT16_T,
+  SINT32_T: datatypes.INT32_T,
+  SINT64_T: datatypes.INT64_T,
+  INT_INT: datatypes.TWOINT,
+  C_FLOAT_COMPLEX: datatypes.C_COMPLEX,
+  F_BOOL: datatypes.LOGICAL,
+  F_INT: datatypes.INTEGER,
+  F_FLOAT: datatypes.REAL,
+  F_DOUBLE: datatypes.DOUBLE_PRECISION,
+  F_COMPLEX: datatypes.COMPLEX,
+  F_FLOAT_COMPLEX: datatypes.COMPLEX,
+  F_DOUBLE_COMPLEX: datatypes.DOUBLE_COMPLEX,
 } as const;
 
 /**

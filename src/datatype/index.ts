@@ -10,8 +10,8 @@
  */
 
 export {
-  arrayConstants, combiners, DATATYPE_NULL, Datatype, datatypes, type DecodedParams, type ElementKind, type TypedArray,
-  type TypedArrayConstructor, typedict,
+  arrayConstants, combiners, DATATYPE_NULL, Datatype, datatypeAliases, datatypes, type DecodedParams, type ElementKind, type TypedArray,
+  type TypedArrayConstructor, typeclasses, typedict,
 } from './datatype.js';
 export { pack, toExternal32, unpack } from './pack.js';
 export { type BasicType, type Piece, replicate, resized, Typemap } from './typemap.js';

@@ -13,7 +13,7 @@
  * `origin` (element `i` starts at `origin + i * extent`); callers check the
  * bounds first.
  *
- * Unfinished: the pair types (`MPI.DOUBLE_INT`, ...) in external32.
+ * Unfinished: the pair types (`MPI.DOUBLE_INT`, ...) and the complex types in external32.
  *
  * @module
  */

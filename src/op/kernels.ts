@@ -49,8 +49,8 @@ const expressions: Record<ElementWise, Record<Family, string>> = {
 
 /** Which element kinds each predefined operation applies to (MPI-4.1 §6.9.2). */
 const applicable: Record<PredefinedName, readonly ElementKind[]> = {
-  SUM: ['int', 'uint', 'float', 'bigint', 'biguint'],
-  PROD: ['int', 'uint', 'float', 'bigint', 'biguint'],
+  SUM: ['int', 'uint', 'float', 'bigint', 'biguint', 'complex'],
+  PROD: ['int', 'uint', 'float', 'bigint', 'biguint', 'complex'],
   MAX: ['int', 'uint', 'float', 'bigint', 'biguint'],
   MIN: ['int', 'uint', 'float', 'bigint', 'biguint'],
   LAND: ['int', 'uint', 'bigint', 'biguint', 'bool'],
@@ -63,12 +63,12 @@ const applicable: Record<PredefinedName, readonly ElementKind[]> = {
   MINLOC: ['pair'],
 };
 
-/**
- * Why `name` does not apply to `datatype`, or undefined when it does.
- * `MPI_CHAR` (text) and `MPI_PACKED` take no reduction, as in MPI.
- */
+/** Characters and packed bytes take no reduction, as in MPI (MPI-4.1 §6.9.2). */
+const UNREDUCIBLE: ReadonlySet<string> = new Set(['MPI_CHAR', 'MPI_WCHAR', 'MPI_CHARACTER', 'MPI_PACKED']);
+
+/** Why `name` does not apply to `datatype`, or undefined when it does. */
 export function inapplicable(name: PredefinedName, datatype: Datatype): string | undefined {
-  if (datatype.name === 'MPI_CHAR' || datatype.name === 'MPI_PACKED' || !applicable[name].includes(datatype.kind)) {
+  if (UNREDUCIBLE.has(datatype.name) || !applicable[name].includes(datatype.kind)) {
     const kinds = applicable[name].map((k) => kindNames[k]).join(', ');
     return `MPI_${name} does not apply to ${datatype.name}; it takes ${kinds}`;
   }
@@ -77,7 +77,8 @@ export function inapplicable(name: PredefinedName, datatype: Datatype): string |
 
 const kindNames: Record<ElementKind, string> = {
   int: 'signed integers', uint: 'unsigned integers', float: 'floating point', bigint: '64-bit integers',
-  biguint: 'unsigned 64-bit integers', bool: 'MPI_C_BOOL', byte: 'MPI_BYTE', pair: 'the pair types (MPI_DOUBLE_INT, ...)',
+  biguint: 'unsigned 64-bit integers', bool: 'the logical types (MPI_C_BOOL, MPI_LOGICAL, ...)', byte: 'MPI_BYTE',
+  pair: 'the pair types (MPI_DOUBLE_INT, ...)', complex: 'the complex types (MPI_C_DOUBLE_COMPLEX, ...)',
 };
 
 function familyOf(view: TypedArray): Family {
@@ -178,5 +179,35 @@ export function pairKernel(max: boolean, datatype: Datatype): Kernel {
         b.setInt32(at + indexOffset, i1, LITTLE);
       }
     }
+  };
+}
+
+/**
+ * SUM (`product` false) or PROD on `count` complex numbers of `datatype`
+ * (8 bytes: two floats; 16 bytes: two doubles, real part first, as C and
+ * Fortran lay them out).
+ */
+export function complexKernel(product: boolean, datatype: Datatype): Kernel {
+  const Part = datatype.size === 8 ? Float32Array : Float64Array;
+  const partsOf = (view: TypedArray, count: number): { parts: Float32Array | Float64Array; copied: boolean } => {
+    if (view.byteOffset % Part.BYTES_PER_ELEMENT === 0) return { parts: new Part(view.buffer as ArrayBuffer, view.byteOffset, 2 * count), copied: false };
+    const parts = new Part(2 * count);
+    new Uint8Array(parts.buffer).set(new Uint8Array(view.buffer, view.byteOffset, parts.byteLength));
+    return { parts, copied: true };
+  };
+  return (invec, inoutvec, count) => {
+    const x = partsOf(invec, count).parts;
+    const into = partsOf(inoutvec, count);
+    const y = into.parts;
+    if (product) {
+      for (let i = 0; i < 2 * count; i += 2) {
+        const a = x[i]!, b = x[i + 1]!, c = y[i]!, d = y[i + 1]!;
+        y[i] = a * c - b * d;
+        y[i + 1] = a * d + b * c;
+      }
+    } else {
+      for (let i = 0; i < 2 * count; i++) y[i] = x[i]! + y[i]!;
+    }
+    if (into.copied) new Uint8Array(inoutvec.buffer, inoutvec.byteOffset, y.byteLength).set(new Uint8Array(y.buffer));
   };
 }

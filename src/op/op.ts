@@ -37,7 +37,7 @@
 
 import { parseBuffer } from '../buffer.js';
 import { asPair, type ObjectFunction, objectFunctions } from './object_ops.js';
-import { type ElementWise, elementKernel, inapplicable, type Kernel, pairKernel, type PredefinedName } from './kernels.js';
+import { complexKernel, type ElementWise, elementKernel, inapplicable, type Kernel, pairKernel, type PredefinedName } from './kernels.js';
 import type { Datatype, TypedArray } from '../datatype/index.js';
 import { errors } from '../errors.js';
 
@@ -251,6 +251,7 @@ function copyBack(copy: TypedArray, into: TypedArray, bytes: number): void {
 }
 
 function predefinedOp(name: PredefinedName): Op {
+  /** The kernels of the types whose elements are structs: pairs (MINLOC, MAXLOC) and complex numbers. */
   const pairs = new Map<Datatype, Kernel>();
   const kernels = new Map<unknown, Kernel>();
   const kernelFor = (view: TypedArray): Kernel => {
@@ -260,9 +261,12 @@ function predefinedOp(name: PredefinedName): Op {
   };
   const applyBuffer: BufferFunction = (invec, inoutvec, count, datatype) => {
     if (count === 0) return;
-    if (name === 'MAXLOC' || name === 'MINLOC') {
+    if (name === 'MAXLOC' || name === 'MINLOC' || datatype.kind === 'complex') {
       let kernel = pairs.get(datatype);
-      if (kernel === undefined) pairs.set(datatype, kernel = pairKernel(name === 'MAXLOC', datatype));
+      if (kernel === undefined) {
+        kernel = datatype.kind === 'complex' ? complexKernel(name === 'PROD', datatype) : pairKernel(name === 'MAXLOC', datatype);
+        pairs.set(datatype, kernel);
+      }
       kernel(invec, inoutvec, count);
       return;
     }

@@ -58,7 +58,7 @@ export function toTypedArray(datatype: Datatype): TypedArrayConstructor {
   if (!(datatype instanceof Datatype)) throw errors.type(call, `${String(datatype)} is not a datatype`);
   const arrayType = datatype.arrayType;
   if (arrayType === undefined || datatype.kind === 'pair') {
-    throw errors.type(call, `${datatype.describe()} has no typed array: it is a pair type or mixes basic types`);
+    throw errors.type(call, `${datatype.describe()} has no typed array: it is a pair or complex type, or mixes basic types`);
   }
   return arrayType;
 }

@@ -31,6 +31,97 @@ function matrix(n: number, seed: number): Float64Array {
 
 const cases: Case[] = [
   {
+    name: 'predefined C and Fortran types, mpi4py\'s aliases, complex reductions, Create_f90_* and Match_size',
+    run: async (comm) => {
+      const { rank, size } = comm;
+      const sum = size * (size + 1) / 2;
+      // mpi4py's other names are the same objects
+      check.equal(MPI.SIGNED_INT, MPI.INT);
+      check.equal(MPI.F_DOUBLE, MPI.DOUBLE_PRECISION);
+      check.equal(MPI.INT_INT, MPI.TWOINT);
+      check.equal(MPI.C_FLOAT_COMPLEX, MPI.C_COMPLEX);
+      check.deepEqual([MPI.INTEGER8.size, MPI.LOGICAL.size, MPI.COMPLEX.size, MPI.DOUBLE_COMPLEX.size, MPI.AINT.size, MPI.WCHAR.size],
+        [8, 4, 8, 16, 8, 4]);
+      check.equal(MPI.DOUBLE_COMPLEX.Get_name(), 'MPI_DOUBLE_COMPLEX');
+      // Fortran integers, reals and logicals in reductions
+      const ints = new Int32Array([rank + 1, -(rank + 1)]);
+      const intSums = new Int32Array(2);
+      await comm.Allreduce([ints, MPI.INTEGER], [intSums, MPI.INTEGER], MPI.SUM);
+      check.deepEqual(Array.from(intSums), [sum, -sum]);
+      const big = new BigInt64Array([BigInt(rank + 1) << 40n]);
+      const bigMax = new BigInt64Array(1);
+      await comm.Allreduce([big, MPI.INTEGER8], [bigMax, MPI.INTEGER8], MPI.MAX);
+      check.equal(bigMax[0], BigInt(size) << 40n);
+      const offsets = new BigInt64Array([BigInt(rank)]);
+      const offsetSum = new BigInt64Array(1);
+      await comm.Allreduce([offsets, MPI.OFFSET], [offsetSum, MPI.OFFSET], MPI.SUM);
+      check.equal(offsetSum[0], BigInt(sum - size));
+      const reals = new Float64Array([0.5 * (rank + 1)]);
+      const realSum = new Float64Array(1);
+      await comm.Allreduce([reals, MPI.REAL8], [realSum, MPI.REAL8], MPI.SUM);
+      check.equal(realSum[0], sum / 2);
+      // LOGICAL: every rank true in slot 0, only rank 0 in slot 1
+      const logicals = new Int32Array([1, rank === 0 ? 1 : 0]);
+      const and = new Int32Array(2);
+      const or = new Int32Array(2);
+      await comm.Allreduce([logicals, MPI.LOGICAL], [and, MPI.LOGICAL], MPI.LAND);
+      await comm.Allreduce([logicals, MPI.LOGICAL], [or, MPI.LOGICAL], MPI.LOR);
+      check.deepEqual(Array.from(and), [1, size === 1 ? 1 : 0]);
+      check.deepEqual(Array.from(or), [1, 1]);
+      // Complex numbers: (real, imaginary) pairs; rank r holds 1 + r i and 2 - i
+      const z = new Float64Array([1, rank, 2, -1]);
+      const zSum = new Float64Array(4);
+      await comm.Allreduce([z, MPI.C_DOUBLE_COMPLEX], [zSum, MPI.C_DOUBLE_COMPLEX], MPI.SUM);
+      check.deepEqual(Array.from(zSum), [size, sum - size, 2 * size, -size]);
+      const zProd = new Float64Array(4);
+      await comm.Allreduce([z, 2, MPI.DOUBLE_COMPLEX], [zProd, 2, MPI.DOUBLE_COMPLEX], MPI.PROD);
+      let re = 1, im = 0, re2 = 1, im2 = 0;
+      for (let r = 0; r < size; r++) {
+        [re, im] = [re * 1 - im * r, re * r + im * 1];
+        [re2, im2] = [re2 * 2 - im2 * -1, re2 * -1 + im2 * 2];
+      }
+      check.deepEqual(Array.from(zProd), [re, im, re2, im2]);
+      const single = new Float32Array([rank, 1]);
+      const singleSum = new Float32Array(2);
+      await comm.Allreduce([single, MPI.C_COMPLEX], [singleSum, MPI.C_COMPLEX], MPI.SUM);
+      check.deepEqual(Array.from(singleSum), [sum - size, size]);
+      await check.rejectsMPI(comm.Allreduce([z, MPI.C_DOUBLE_COMPLEX], [zSum, MPI.C_DOUBLE_COMPLEX], MPI.MAX), MPI.ERR_OP);
+      // Complex buffers travel point to point as any other
+      const ring = new Float64Array(2);
+      await Promise.all([comm.Sendrecv([new Float64Array([rank, -rank]), MPI.COMPLEX16], (rank + 1) % size, 3,
+        [ring, MPI.COMPLEX16], (rank + size - 1) % size, 3)]);
+      const left = (rank + size - 1) % size;
+      check.deepEqual(Array.from(ring), [left, -left]);
+      // Create_f90_* and Match_size (MPI-4.1 §19.2.5)
+      const i9 = MPI.Datatype.Create_f90_integer(9);
+      check.deepEqual([i9.size, i9.combiner, i9.is_named, i9.is_predefined], [4, MPI.COMBINER_F90_INTEGER, false, true]);
+      check.deepEqual(i9.Get_envelope(), [1, 0, 0, MPI.COMBINER_F90_INTEGER]);
+      check.deepEqual(i9.Get_contents(), [[9], [], []]);
+      check.deepEqual(i9.decode()[1], 'F90_INTEGER');
+      check.deepEqual(i9.decode()[2], { r: 9 });
+      check.deepEqual([1, 2, 3, 4, 5, 10, 18].map((r) => MPI.Datatype.Create_f90_integer(r).size), [1, 1, 2, 2, 4, 8, 8]);
+      check.deepEqual([[6, 37], [7, MPI.UNDEFINED], [MPI.UNDEFINED, 300]].map(([p, r]) => MPI.Datatype.Create_f90_real(p!, r!).size), [4, 8, 8]);
+      const c15 = MPI.Datatype.Create_f90_complex(15, 300);
+      check.deepEqual([c15.size, c15.combiner], [16, MPI.COMBINER_F90_COMPLEX]);
+      check.deepEqual(c15.decode()[2], { p: 15, r: 300 });
+      check.throwsMPI(() => MPI.Datatype.Create_f90_integer(19), MPI.ERR_ARG, /Datatype\.Create_f90_integer/);
+      check.throwsMPI(() => MPI.Datatype.Create_f90_real(40, MPI.UNDEFINED), MPI.ERR_ARG, /Datatype\.Create_f90_real/);
+      check.throwsMPI(() => i9.Free(), MPI.ERR_TYPE, /cannot be freed/);
+      check.equal(MPI.Datatype.Match_size(MPI.TYPECLASS_INTEGER, 8), MPI.INTEGER8);
+      check.equal(MPI.Datatype.Match_size(MPI.TYPECLASS_REAL, 4), MPI.REAL4);
+      check.equal(MPI.Datatype.Match_size(MPI.TYPECLASS_COMPLEX, 16), MPI.COMPLEX16);
+      check.throwsMPI(() => MPI.Datatype.Match_size(MPI.TYPECLASS_INTEGER, 3), MPI.ERR_ARG, /Datatype\.Match_size/);
+      // An f90 type works in communication without Commit
+      const values = new Int32Array([rank === 0 ? 77 : 0, rank === 0 ? -5 : 0]);
+      await comm.Bcast([values, i9], 0);
+      check.deepEqual(Array.from(values), [77, -5]);
+      // The null handles and the error classes of names and ports
+      check.deepEqual([MPI.OP_NULL, MPI.WIN_NULL], [null, null]);
+      check.match(MPI.Get_error_string(MPI.ERR_NOT_SAME), /not identical/);
+      check.equal(MPI.Get_error_class(MPI.ERR_PORT), MPI.ERR_PORT);
+    },
+  },
+  {
     name: 'constructors: sizes, bounds and extents of the standard examples',
     run: async () => {
       const old = exampleType();

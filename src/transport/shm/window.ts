@@ -210,7 +210,7 @@ class ShmWindow implements Window {
     target: number, offset: number): void {
     if (count === 0) return;
     const size = datatype.size;
-    const view = datatype.kind === 'pair' ? undefined : this.atomicView(target, offset, count, size);
+    const view = datatype.kind === 'pair' || datatype.kind === 'complex' ? undefined : this.atomicView(target, offset, count, size);
     if (view === undefined) {
       this.underMutex(target, () => {
         const bytes = this.bytes(target, offset, count * size);
