@@ -379,16 +379,26 @@ export abstract class Topocomm extends Intracomm {
  * ```
  */
 export class Cartcomm extends Topocomm {
-  readonly dims: readonly number[];
-  readonly periods: readonly boolean[];
+  private readonly gridDims: readonly number[];
+  private readonly gridPeriods: readonly boolean[];
   protected readonly kind = 'Cartcomm';
   private cachedPlan: NeighborPlan | undefined;
 
   constructor(endpoint: Endpoint, name: string, dims: readonly number[], periods: readonly boolean[],
     neighborhood?: Neighborhood) {
     super(endpoint, name, neighborhood);
-    this.dims = [...dims];
-    this.periods = [...periods];
+    this.gridDims = [...dims];
+    this.gridPeriods = [...periods];
+  }
+
+  /** mpi4py's `dims` (MPI-4.1 §8.5.5, `MPI_Cart_get`): the number of processes along each dimension. */
+  get dims(): number[] {
+    return [...this.gridDims];
+  }
+
+  /** mpi4py's `periods` (MPI-4.1 §8.5.5, `MPI_Cart_get`): whether each dimension wraps around. */
+  get periods(): boolean[] {
+    return [...this.gridPeriods];
   }
 
   /** `MPI.CART`. */
@@ -398,7 +408,7 @@ export class Cartcomm extends Topocomm {
 
   /** Number of dimensions (`MPI_Cartdim_get`). */
   get ndim(): number {
-    return this.dims.length;
+    return this.gridDims.length;
   }
 
   /** mpi4py's `dim`: the same as {@link ndim}. */
@@ -417,7 +427,7 @@ export class Cartcomm extends Topocomm {
   }
   /** `MPI_Cart_get`: `[dims, periods, coords]`. */
   Get_topo(): [number[], boolean[], number[]] {
-    return [[...this.dims], [...this.periods], this.coords];
+    return [[...this.gridDims], [...this.gridPeriods], this.coords];
   }
 
   /** mpi4py's `topo` property: the same as {@link Get_topo}. */
@@ -431,8 +441,8 @@ export class Cartcomm extends Topocomm {
     if (!Number.isInteger(rank) || rank < 0 || rank >= this.size) throw errors.rank(call, rank, this.size);
     const coords = new Array<number>(this.ndim);
     for (let d = this.ndim - 1; d >= 0; d--) {
-      coords[d] = rank % this.dims[d]!;
-      rank = Math.floor(rank / this.dims[d]!);
+      coords[d] = rank % this.gridDims[d]!;
+      rank = Math.floor(rank / this.gridDims[d]!);
     }
     return coords;
   }
@@ -447,8 +457,8 @@ export class Cartcomm extends Topocomm {
     let rank = 0;
     for (let d = 0; d < this.ndim; d++) {
       let c = coords[d]!;
-      const extent = this.dims[d]!;
-      if (this.periods[d]) c = ((c % extent) + extent) % extent;
+      const extent = this.gridDims[d]!;
+      if (this.gridPeriods[d]) c = ((c % extent) + extent) % extent;
       else if (!Number.isInteger(c) || c < 0 || c >= extent) {
         throw errors.rank(call, c, extent, `coordinate in non-periodic dimension ${d}`);
       }
@@ -476,7 +486,7 @@ export class Cartcomm extends Topocomm {
     const at = (offset: number): number => {
       const coords = this.coords;
       const c = coords[direction]! + offset;
-      if (!this.periods[direction] && (c < 0 || c >= this.dims[direction]!)) return PROC_NULL;
+      if (!this.gridPeriods[direction] && (c < 0 || c >= this.gridDims[direction]!)) return PROC_NULL;
       coords[direction] = c;
       return this.Get_cart_rank(coords);
     };
@@ -494,12 +504,12 @@ export class Cartcomm extends Topocomm {
     let color = 0;
     let key = 0;
     for (let d = 0; d < this.ndim; d++) {
-      if (remainDims[d]) key = key * this.dims[d]! + coords[d]!;
-      else color = color * this.dims[d]! + coords[d]!;
+      if (remainDims[d]) key = key * this.gridDims[d]! + coords[d]!;
+      else color = color * this.gridDims[d]! + coords[d]!;
     }
     const endpoint = (await this.endpoint(call).split(color, key))!;
-    const dims = this.dims.filter((_, d) => remainDims[d]);
-    const periods = this.periods.filter((_, d) => remainDims[d]);
+    const dims = this.gridDims.filter((_, d) => remainDims[d]);
+    const periods = this.gridPeriods.filter((_, d) => remainDims[d]);
     return new Cartcomm(endpoint, `${this.Get_name()} sub`, dims, periods,
       await neighborhoodOf(endpoint, { kind: 'cart', dims, periods }));
   }

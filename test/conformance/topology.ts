@@ -51,6 +51,9 @@ const cases: Case[] = [
         check.deepEqual(coords, [Math.floor(rank / dims[1]!), rank % dims[1]!]);
         check.equal(cart.Get_cart_rank(coords), cart.rank);
         check.deepEqual(cart.Get_topo(), [dims, [periodic, periodic], coords]);
+        check.deepEqual([cart.dims, cart.periods], [dims, [periodic, periodic]]);
+        cart.dims[0] = -1; // a copy, as mpi4py's list is
+        check.deepEqual(cart.dims, dims);
         for (let d = 0; d < 2; d++) {
           const [source, dest] = cart.Shift(d, 1);
           const up = [...coords]; up[d] = up[d]! - 1;
