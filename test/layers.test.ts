@@ -78,7 +78,7 @@ export function importsOf(from: string, text: string): Import[] {
   return found;
 }
 
-const BASE = /^(errors|constants|datatype|buffer)\.ts$|^(codec|op|datatype)\//;
+const BASE = /^(errors|constants|datatype|buffer|attributes)\.ts$|^(codec|op|datatype)\//;
 const TOP = /^(index|mpi)\.ts$/;
 const CONCRETE_TRANSPORT = /^transport\/(shm|mpi)\//;
 /** The task pools (mpi4ts/futures, mpi4ts/util/pool): built on the API like a user's program; nothing under them imports them. */

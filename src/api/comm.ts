@@ -37,10 +37,8 @@ import { decode, encodeForSend } from '../codec/index.js';
 import { ANY_SOURCE, ANY_TAG, CONGRUENT, IDENT, PROC_NULL, UNDEFINED } from '../constants.js';
 import { abort, transport } from '../environment.js';
 import { ErrorClass, MPIError, TAG_UB, errorString, errors, lastUsedErrorCode, rejecting } from '../errors.js';
-import {
-  APPNUM, type AttributeCopy, type AttributeDelete, HOST, IO, LASTUSEDCODE, UNIVERSE_SIZE, WTIME_IS_GLOBAL,
-  copyAttributes, createKeyval, deleteAttr, deleteAttributes, freeKeyval, getAttr, isUserKeyval, setAttr,
-} from './attributes.js';
+import { APPNUM, HOST, IO, LASTUSEDCODE, UNIVERSE_SIZE, WTIME_IS_GLOBAL } from './attributes.js';
+import { type AttributeCopy, AttributeCache, type AttributeDelete } from '../attributes.js';
 import { ERRORS_RETURN, Errhandler, type ErrhandlerFunction } from './errhandler.js';
 import { Info } from './info.js';
 import { bufferedSend } from './bsend.js';
@@ -52,6 +50,9 @@ import type { Status } from './status.js';
 import type { Envelope, Operation, PointToPoint } from '../transport/transport.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
+
+/** The attributes that programs cache on communicators (MPI-4.1 §7.7.2). */
+const attributes = new AttributeCache<Comm>('Comm', 'communicator');
 
 /**
  * A buffer spec of a copy of the message `buf` holds, for the replace forms
@@ -404,7 +405,7 @@ export class Comm<E extends PointToPoint = PointToPoint> {
   protected inherit<C extends Comm<PointToPoint>>(dup: C): C {
     dup.errhandler = this.errhandler;
     dup.hints = this.hints.Dup();
-    copyAttributes(this, dup);
+    attributes.copyAll(this, dup);
     return dup;
   }
 
@@ -423,19 +424,18 @@ export class Comm<E extends PointToPoint = PointToPoint> {
    * ```
    */
   static Create_keyval(copy_fn?: AttributeCopy<Comm> | true | null, delete_fn?: AttributeDelete<Comm> | null): number {
-    return createKeyval(copy_fn as AttributeCopy<never> | true | undefined | null,
-      delete_fn as AttributeDelete<never> | undefined | null);
+    return attributes.createKeyval(copy_fn, delete_fn);
   }
 
   /** `MPI_Comm_free_keyval` (MPI-4.1 §7.7.2): returns `MPI.KEYVAL_INVALID`. */
   static Free_keyval(keyval: number): number {
-    return freeKeyval(keyval);
+    return attributes.freeKeyval(keyval);
   }
 
   /** `MPI_Comm_set_attr` (MPI-4.1 §7.7.2). Predefined keys cannot be set (`ERR_KEYVAL`). */
   Set_attr(keyval: number, attrval: unknown): void {
     this.endpoint('Comm.Set_attr');
-    setAttr(this, keyval, attrval);
+    attributes.set(this, keyval, attrval);
   }
 
   /**
@@ -446,7 +446,7 @@ export class Comm<E extends PointToPoint = PointToPoint> {
    */
   Get_attr(keyval: number): unknown {
     this.endpoint('Comm.Get_attr');
-    if (isUserKeyval(keyval)) return getAttr(this, keyval);
+    if (attributes.has(keyval)) return attributes.get(this, keyval);
     const library = (name: string): number | undefined => transport().worldAttribute?.(name);
     switch (keyval) {
       case TAG_UB: return TAG_UB;
@@ -463,7 +463,7 @@ export class Comm<E extends PointToPoint = PointToPoint> {
   /** `MPI_Comm_delete_attr` (MPI-4.1 §7.7.2): runs the delete callback. */
   Delete_attr(keyval: number): void {
     this.endpoint('Comm.Delete_attr');
-    deleteAttr(this, keyval);
+    attributes.delete(this, keyval);
   }
 
   /** True until `Free` is called. */
@@ -478,7 +478,7 @@ export class Comm<E extends PointToPoint = PointToPoint> {
   Free(): void {
     const endpoint = this.endpoint('Comm.Free');
     if (this.predefined) throw errors.predefinedComm('Comm.Free', this.name);
-    deleteAttributes(this);
+    attributes.deleteAll(this);
     endpoint.free();
     this.endpointOrNull = null;
   }

@@ -7,7 +7,7 @@
  * size, §5.1.6 bounds and extent, §5.1.7 true extent, §5.1.9 commit and
  * free, §5.1.10 duplicates, §5.1.13 decoding: envelope and contents), §5.2
  * (pack and unpack, external32), §6.9.4 (the pair types of MINLOC and
- * MAXLOC), §7.8 (names), §19.2.5 (the Fortran types of given range and
+ * MAXLOC), §7.7.4 (attributes), §7.8 (names), §19.2.5 (the Fortran types of given range and
  * precision: `Create_f90_*`, `Match_size`).
  *
  * Every datatype has a {@link Typemap} (`datatype.typemap`, built when it is
@@ -16,7 +16,7 @@
  * must walk a datatype's layout: `buffer.ts` packs and unpacks messages with
  * it, an MPI-IO file view or an RMA target can compute offsets from it.
  *
- * Unfinished: attributes (`Get_attr`, `Create_keyval`); the types that
+ * Unfinished: the types that
  * JavaScript has no arithmetic for (`MPI.LONG_DOUBLE`, 16-byte reals and
  * complexes, `MPI.LONG_DOUBLE_INT`, 16-byte integers); no alignment padding is added to a struct's extent (see
  * `typemap.ts`); the pair types have no external32 form.
@@ -24,6 +24,7 @@
  * @module
  */
 
+import { type AttributeCopy, AttributeCache, type AttributeDelete } from '../attributes.js';
 import { UNDEFINED } from '../constants.js';
 import { errors } from '../errors.js';
 import { pack, toExternal32, unpack } from './pack.js';
@@ -105,6 +106,9 @@ export type DecodedParams = Readonly<Record<string, number | readonly number[] |
 type Buffer = ArrayBufferView;
 
 let nextCode = 1;
+
+/** The attributes that programs cache on datatypes (MPI-4.1 §7.7.4). */
+const attributes = new AttributeCache<Datatype>('Datatype', 'datatype');
 
 /**
  * An MPI datatype (MPI-4.1 §3.2.2, §5.1): the type of each element of a
@@ -343,6 +347,47 @@ export class Datatype {
     }
   }
 
+  // ------------------------------------------------------------ attributes
+
+  /**
+   * `MPI_Type_create_keyval` (MPI-4.1 §7.7.4): a key for {@link Set_attr}.
+   * `copy_fn` gives the value for a `Dup` (undefined: not copied; `true`:
+   * the same value), `delete_fn` runs when the value goes.
+   *
+   * @example
+   * ```ts
+   * const key = MPI.Datatype.Create_keyval(true);
+   * const t = MPI.DOUBLE.Create_contiguous(3).Commit();
+   * t.Set_attr(key, 'xyz'); t.Dup().Get_attr(key); // 'xyz'
+   * ```
+   */
+  static Create_keyval(copy_fn?: AttributeCopy<Datatype> | true | null, delete_fn?: AttributeDelete<Datatype> | null): number {
+    return attributes.createKeyval(copy_fn, delete_fn);
+  }
+
+  /** `MPI_Type_free_keyval` (MPI-4.1 §7.7.4): returns `MPI.KEYVAL_INVALID`. */
+  static Free_keyval(keyval: number): number {
+    return attributes.freeKeyval(keyval);
+  }
+
+  /** `MPI_Type_set_attr` (MPI-4.1 §7.7.4): a replaced value goes through the delete callback first. */
+  Set_attr(keyval: number, attrval: unknown): void {
+    this.checkLive('Datatype.Set_attr');
+    attributes.set(this, keyval, attrval);
+  }
+
+  /** `MPI_Type_get_attr` (MPI-4.1 §7.7.4): the value, or undefined when it is not set (mpi4py's None). */
+  Get_attr(keyval: number): unknown {
+    this.checkLive('Datatype.Get_attr');
+    return attributes.get(this, keyval);
+  }
+
+  /** `MPI_Type_delete_attr` (MPI-4.1 §7.7.4): runs the delete callback; `ERR_KEYVAL` when it is not set. */
+  Delete_attr(keyval: number): void {
+    this.checkLive('Datatype.Delete_attr');
+    attributes.delete(this, keyval);
+  }
+
   // ------------------------------------------------------------ Fortran types
 
   /**
@@ -425,6 +470,7 @@ export class Datatype {
     this.checkLive(call);
     const made = derive(this.typemap, combiners.COMBINER_DUP, [], [], [this]);
     if (this.#committed) made.#committed = true;
+    attributes.copyAll(this, made);
     return made;
   }
 
@@ -708,6 +754,7 @@ export class Datatype {
   Free(): void {
     if (this.is_predefined) throw errors.type('Datatype.Free', `the predefined ${this.#name} cannot be freed`);
     this.checkLive('Datatype.Free');
+    attributes.deleteAll(this);
     this.#freed = true;
     this.#committed = false;
   }

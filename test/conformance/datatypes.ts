@@ -31,6 +31,41 @@ function matrix(n: number, seed: number): Float64Array {
 
 const cases: Case[] = [
   {
+    name: 'attributes on datatypes: Create_keyval, Set_attr, Get_attr, copy on Dup, delete on Free and Delete_attr',
+    run: async () => {
+      const deleted: unknown[] = [];
+      const copied = MPI.Datatype.Create_keyval(true, (_t, _k, value) => { deleted.push(value); });
+      const doubled = MPI.Datatype.Create_keyval((_t, _k, value) => 2 * (value as number));
+      const private_ = MPI.Datatype.Create_keyval();
+      const t = MPI.DOUBLE.Create_contiguous(3).Commit();
+      check.equal(t.Get_attr(copied), undefined);
+      t.Set_attr(copied, 'a');
+      t.Set_attr(copied, 'b'); // replaces: the delete callback sees 'a'
+      t.Set_attr(doubled, 21);
+      t.Set_attr(private_, { x: 1 });
+      check.deepEqual(deleted, ['a']);
+      const dup = t.Dup();
+      check.deepEqual([dup.Get_attr(copied), dup.Get_attr(doubled), dup.Get_attr(private_)], ['b', 42, undefined]);
+      dup.Delete_attr(copied);
+      check.deepEqual(deleted, ['a', 'b']);
+      check.throwsMPI(() => dup.Delete_attr(copied), MPI.ERR_KEYVAL, /Datatype\.Delete_attr/);
+      t.Free();
+      check.deepEqual(deleted, ['a', 'b', 'b']);
+      // predefined types take attributes too; a communicator's keyval is not a datatype's
+      MPI.INT.Set_attr(private_, 7);
+      check.equal(MPI.INT.Get_attr(private_), 7);
+      MPI.INT.Delete_attr(private_);
+      const commKey = MPI.Comm.Create_keyval();
+      check.throwsMPI(() => MPI.INT.Get_attr(commKey), MPI.ERR_KEYVAL, /Datatype\.Get_attr/);
+      check.throwsMPI(() => MPI.COMM_SELF.Get_attr(copied), MPI.ERR_KEYVAL, /Comm\.Get_attr/);
+      check.equal(MPI.Datatype.Free_keyval(copied), MPI.KEYVAL_INVALID);
+      check.throwsMPI(() => MPI.INT.Set_attr(copied, 1), MPI.ERR_KEYVAL, /Datatype\.Set_attr/);
+      MPI.Comm.Free_keyval(commKey);
+      MPI.Datatype.Free_keyval(doubled);
+      MPI.Datatype.Free_keyval(private_);
+    },
+  },
+  {
     name: 'predefined C and Fortran types, mpi4py\'s aliases, complex reductions, Create_f90_* and Match_size',
     run: async (comm) => {
       const { rank, size } = comm;
