@@ -112,7 +112,7 @@ export class File {
   private split: { readonly name: string; readonly done: Promise<number> } | undefined;
 
   private constructor(private readonly comm: Intracomm | undefined, fd: number | undefined, private readonly path: string,
-    private readonly amode: number, private readonly pointer: Win | undefined, info: Info | undefined) {
+    private readonly accessMode: number, private readonly pointer: Win | undefined, info: Info | undefined) {
     this.fd = fd;
     this.view = new FileView(0, datatypes.BYTE, datatypes.BYTE);
     this.hints = info instanceof Info && info.isLive ? info.Dup() : Info.Create();
@@ -249,7 +249,7 @@ export class File {
       this.fd = undefined;
       await comm.Barrier();
       let failure: [number, string] | null = null;
-      if ((this.amode & MODE_DELETE_ON_CLOSE) !== 0 && comm.rank === 0) {
+      if ((this.accessMode & MODE_DELETE_ON_CLOSE) !== 0 && comm.rank === 0) {
         try {
           fs.unlinkSync(this.path);
         } catch (error) {
@@ -317,7 +317,7 @@ export class File {
   /** `MPI_File_get_amode` (MPI-4.1 §14.2.7). */
   Get_amode(): number {
     this.own('File.Get_amode');
-    return this.amode;
+    return this.accessMode;
   }
 
   /** `MPI_File_get_group` (MPI-4.1 §14.2.7): the group of the communicator the file was opened on. */
@@ -336,6 +336,35 @@ export class File {
   Get_info(): Info {
     this.own('File.Get_info');
     return this.hints.Dup();
+  }
+
+  /** mpi4py's `size` property: {@link Get_size}. */
+  get size(): number {
+    return this.Get_size();
+  }
+
+  /** mpi4py's `amode` property: {@link Get_amode}. */
+  get amode(): number {
+    return this.Get_amode();
+  }
+
+  /** mpi4py's `group` property: {@link Get_group}. */
+  get group(): Group {
+    return this.Get_group();
+  }
+
+  /** mpi4py's `info` property: {@link Get_info}, and {@link Set_info} when assigned. */
+  get info(): Info {
+    return this.Get_info();
+  }
+
+  set info(info: Info) {
+    this.Set_info(info);
+  }
+
+  /** mpi4py's `atomicity` property: {@link Get_atomicity}. */
+  get atomicity(): boolean {
+    return this.Get_atomicity();
   }
 
   // ------------------------------------------------------------ views
@@ -365,7 +394,7 @@ export class File {
       }
       if (datarep !== 'native') throw errors.datarep(call, datarep);
       if (disp === DISPLACEMENT_CURRENT) {
-        if ((this.amode & MODE_SEQUENTIAL) === 0) {
+        if ((this.accessMode & MODE_SEQUENTIAL) === 0) {
           throw errors.arg(call, 'MPI.DISPLACEMENT_CURRENT is only for files opened with MPI.MODE_SEQUENTIAL');
         }
         disp = await this.sharedBytes();
@@ -410,7 +439,7 @@ export class File {
   /** Checks an access and returns the parsed buffer. */
   private prepare(buf: BufferSpec, access: 'read' | 'write', call: string): Message {
     this.own(call);
-    if (access === 'read' ? (this.amode & MODE_WRONLY) !== 0 : (this.amode & MODE_RDONLY) !== 0) {
+    if (access === 'read' ? (this.accessMode & MODE_WRONLY) !== 0 : (this.accessMode & MODE_RDONLY) !== 0) {
       throw errors.fileAccess(call, this.path, access);
     }
     const message = parseBuffer(buf, call);
@@ -422,7 +451,7 @@ export class File {
   }
 
   private checkOffset(offset: unknown, call: string): number {
-    if ((this.amode & MODE_SEQUENTIAL) !== 0) {
+    if ((this.accessMode & MODE_SEQUENTIAL) !== 0) {
       throw errors.unsupported(call, 'explicit offsets and the individual file pointer cannot be used on a file ' +
         'opened with MPI.MODE_SEQUENTIAL');
     }
@@ -465,7 +494,7 @@ export class File {
     }
     let at: number;
     if (where === 'individual') {
-      if ((this.amode & MODE_SEQUENTIAL) !== 0) this.checkOffset(0, call);
+      if ((this.accessMode & MODE_SEQUENTIAL) !== 0) this.checkOffset(0, call);
       at = this.position;
       this.position += message.bytes.byteLength / etype;
     } else at = this.checkOffset(where.at, call);
@@ -645,7 +674,7 @@ export class File {
   Seek(offset: number, whence: number = SEEK_SET): void {
     const call = 'File.Seek';
     this.own(call);
-    if ((this.amode & MODE_SEQUENTIAL) !== 0) this.checkOffset(0, call);
+    if ((this.accessMode & MODE_SEQUENTIAL) !== 0) this.checkOffset(0, call);
     this.position = this.seekTarget(offset, whence, this.position, call);
   }
 
@@ -959,7 +988,7 @@ export class File {
     return rejecting(async () => {
       const call = 'File.Sync';
       const comm = this.own(call);
-      if ((this.amode & MODE_RDONLY) === 0) this.io(call, () => fs.fsyncSync(this.fd!));
+      if ((this.accessMode & MODE_RDONLY) === 0) this.io(call, () => fs.fsyncSync(this.fd!));
       await comm.Barrier();
     });
   }
