@@ -488,7 +488,7 @@ function ioLines(res: Results): Line[] {
     unit: 'GB/s',
     cell: (impl) => (impl === 'c' || (op === 'fswrite' && impl === 'mpi4py') ? { na: 'not measured' }
       : res.find(impl, 'io', IO_RANKS, { op }, 'gbps', 1)),
-    timeField: (impl, f) => (impl === 'c' ? { na: 'not measured' }
+    timeField: (impl, f) => (impl === 'c' || f === 'warmed_us' ? { na: 'not measured' }
       : inUnit(res.find(impl, 'io', IO_RANKS, { op }, f, 1), 'GB/s', IO_BYTES)),
   });
   const reference = row('fswrite', 'fs.writeFileSync of 256 MiB by one process');
