@@ -17,15 +17,16 @@
  * reads and writes of the file ranges its view covers (`api/file_view.ts`).
  * A file has a communicator of its own (a duplicate of the one it was opened
  * on) for its collectives, and a window (`MPI.Win`, 8 bytes on rank 0) for
- * the shared file pointer, moved by atomic `Fetch_and_op`. Collective calls
+ * the shared file pointer, moved by atomic `Fetch_and_op`. The `_all` calls
+ * move the data in two phases (`api/file_two_phase.ts`): between the ranks,
+ * then one large run of the file per aggregator rank. Collective calls
  * synchronize the group after writing, so that data written by a `Write_all`
  * is visible to every rank once it returns. Buffers are the usual buffer specs,
  * derived datatypes included; a `Status` gets the bytes moved.
  *
  * Unfinished: the mpi transport does not call `MPI_File_*` (the file is
  * accessed through Node's `fs` on every rank, which needs a file system that
- * all ranks share); collective calls do not aggregate into large runs on a
- * few ranks (two-phase I/O): every rank writes its own ranges; only the
+ * all ranks share); `_ordered` calls do not aggregate; only the
  * `'native'` data representation; `MODE_UNIQUE_OPEN` and info hints are
  * accepted and ignored; atomic mode is kept as a flag (positional writes of
  * one node are visible at once); `py2f`/`f2py`.
@@ -44,6 +45,7 @@ import { errors, errorString, type MPIError, rejecting } from '../errors.js';
 import { ops } from '../op/op.js';
 import type { Envelope, Operation } from '../transport/transport.js';
 import { ERRORS_RETURN, Errhandler, type ErrhandlerFunction } from './errhandler.js';
+import { readAll, writeAll } from './file_two_phase.js';
 import { FileView } from './file_view.js';
 import type { Group } from './group.js';
 import { Info } from './info.js';
@@ -503,7 +505,11 @@ export class File {
     return Promise.resolve(moved);
   }
 
-  /** A collective access: every rank's own, then (for writes) a barrier, so the data is in place on return. */
+  /**
+   * A collective access: in two phases through aggregator ranks (`api/file_two_phase.ts`), or for
+   * `_ordered` every rank's own at its place after the ranks before it; then (for writes) a
+   * barrier, so the data is in place on return.
+   */
   private async collective(buf: BufferSpec, where: Positioning | 'ordered', access: 'read' | 'write',
     call: string): Promise<number> {
     const comm = this.own(call);
@@ -517,7 +523,26 @@ export class File {
       const base = await comm.bcast(comm.rank === 0 ? await this.addShared(total) : 0, 0);
       moved = this.transfer(message, (base + before) * this.view.etype.size, access, call);
     } else {
-      moved = await this.access(buf, where, access, call);
+      if (where === 'shared') throw errors.intern(call, 'a collective access at the shared file pointer is ordered');
+      const message = this.prepare(buf, access, call);
+      const etype = this.view.etype.size;
+      const length = message.bytes.byteLength;
+      let at: number;
+      if (where === 'individual') {
+        if ((this.accessMode & MODE_SEQUENTIAL) !== 0) this.checkOffset(0, call);
+        at = this.position;
+        this.position += length / etype;
+      } else at = this.checkOffset(where.at, call);
+      const segments = this.view.segments(at * etype, length);
+      const io = <T>(run: () => T): T => this.io(call, run);
+      if (access === 'write') {
+        await writeAll(comm, this.fd!, segments, message.bytes, io);
+        moved = length;
+      } else {
+        moved = await readAll(comm, this.fd!, segments, message.bytes, io);
+        message.unpack?.(moved);
+        if (where === 'individual' && moved < length) this.position = at + Math.floor(moved / etype);
+      }
     }
     if (access === 'write') await comm.Barrier();
     return moved;

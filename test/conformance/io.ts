@@ -177,6 +177,11 @@ const cases: Case[] = [
       await file.Set_view(4 * rank, MPI.INT, tile);
       await file.Write_at_all(0, Int32Array.from(range(12, (i) => i * size + rank)));
       check.deepEqual(ints(name), range(12 * size));
+      const last = Int32Array.of(-5, -5);
+      const short = new MPI.Status();
+      await file.Read_at_all(11, last, short);
+      check.equal(short.Get_count(MPI.INT), 1, 'a collective read stops at the end of the file');
+      check.deepEqual(Array.from(last), [11 * size + rank, -5]);
       // A vector view: 2 blocks of 2 ints with a stride of 4, from int 2 on; memory: every other int.
       const vector = MPI.INT.Create_vector(2, 2, 4).Commit();
       await file.Set_view(8, MPI.INT, vector);
