@@ -18,8 +18,9 @@
  * A file has a communicator of its own (a duplicate of the one it was opened
  * on) for its collectives, and a window (`MPI.Win`, 8 bytes on rank 0) for
  * the shared file pointer, moved by atomic `Fetch_and_op`. The `_all` calls
- * move the data in two phases (`api/file_two_phase.ts`): between the ranks,
- * then one large run of the file per aggregator rank. Collective calls
+ * whose file ranges are small move the data in two phases
+ * (`api/file_two_phase.ts`): between the ranks, then one large run of the
+ * file per aggregator rank; large ranges each rank reads or writes itself. Collective calls
  * synchronize the group after writing, so that data written by a `Write_all`
  * is visible to every rank once it returns. Buffers are the usual buffer specs,
  * derived datatypes included; a `Status` gets the bytes moved.
@@ -27,8 +28,9 @@
  * Unfinished: the mpi transport does not call `MPI_File_*` (the file is
  * accessed through Node's `fs` on every rank, which needs a file system that
  * all ranks share); `_ordered` calls do not aggregate; only the
- * `'native'` data representation; `MODE_UNIQUE_OPEN` and info hints are
- * accepted and ignored; atomic mode is kept as a flag (positional writes of
+ * `'native'` data representation; `MODE_UNIQUE_OPEN` and info hints other
+ * than `romio_cb_write` / `romio_cb_read` (`'enable'`, `'disable'`,
+ * `'automatic'`: whether `_all` calls aggregate) are accepted and ignored; atomic mode is kept as a flag (positional writes of
  * one node are visible at once); `py2f`/`f2py`.
  *
  * @module
@@ -45,8 +47,8 @@ import { errors, errorString, type MPIError, rejecting } from '../errors.js';
 import { ops } from '../op/op.js';
 import type { Envelope, Operation } from '../transport/transport.js';
 import { ERRORS_RETURN, Errhandler, type ErrhandlerFunction } from './errhandler.js';
-import { readAll, writeAll } from './file_two_phase.js';
-import { FileView } from './file_view.js';
+import { type Aggregation, readAll, writeAll } from './file_two_phase.js';
+import { FileView, type Segments } from './file_view.js';
 import type { Group } from './group.js';
 import { Info } from './info.js';
 import { Intracomm } from './intracomm.js';
@@ -438,6 +440,12 @@ export class File {
 
   // ------------------------------------------------------------ data movement
 
+  /** Whether collective accesses aggregate: the file's `romio_cb_write` / `romio_cb_read` hint, else automatic. */
+  private aggregation(access: 'read' | 'write'): Aggregation {
+    const value = this.hints.Get(access === 'write' ? 'romio_cb_write' : 'romio_cb_read');
+    return value === 'enable' || value === 'disable' ? value : 'automatic';
+  }
+
   /** Checks an access and returns the parsed buffer. */
   private prepare(buf: BufferSpec, access: 'read' | 'write', call: string): Message {
     this.own(call);
@@ -463,11 +471,11 @@ export class File {
     return offset as number;
   }
 
-  /** Reads or writes `message` at view data byte `start`; the bytes moved (a read stops at the end of the file). */
-  private transfer(message: Message, start: number, access: 'read' | 'write', call: string): number {
+  /** Reads or writes `message` at the file ranges `segments` (or those of view data byte `segments` on); the bytes moved (a read stops at the end of the file). */
+  private transfer(message: Message, segments: Segments | number, access: 'read' | 'write', call: string): number {
     const fd = this.fd!;
     const bytes = message.bytes;
-    const { offsets, lengths } = this.view.segments(start, bytes.byteLength);
+    const { offsets, lengths } = typeof segments === 'number' ? this.view.segments(segments, bytes.byteLength) : segments;
     let done = 0;
     this.io(call, () => {
       for (let i = 0; i < offsets.length; i++) {
@@ -535,12 +543,17 @@ export class File {
       } else at = this.checkOffset(where.at, call);
       const segments = this.view.segments(at * etype, length);
       const io = <T>(run: () => T): T => this.io(call, run);
+      const hint = this.aggregation(access);
       if (access === 'write') {
-        await writeAll(comm, this.fd!, segments, message.bytes, io);
+        if (!await writeAll(comm, this.fd!, segments, message.bytes, io, hint)) this.transfer(message, segments, access, call);
         moved = length;
       } else {
-        moved = await readAll(comm, this.fd!, segments, message.bytes, io);
-        message.unpack?.(moved);
+        const read = await readAll(comm, this.fd!, segments, message.bytes, io, hint);
+        if (read === undefined) moved = this.transfer(message, segments, access, call);
+        else {
+          moved = read;
+          message.unpack?.(moved);
+        }
         if (where === 'individual' && moved < length) this.position = at + Math.floor(moved / etype);
       }
     }

@@ -1,7 +1,9 @@
 /**
  * Two-phase collective I/O: the `_all` calls of `MPI.File` move data between
  * the ranks first, so that a few aggregator ranks each read or write one
- * large contiguous run of the file, as ROMIO's collective buffering does.
+ * large contiguous run of the file, as ROMIO's collective buffering does;
+ * by default only when the ranks' file ranges are small (see `Aggregation`:
+ * on a local file system, large ranges go faster written by their own ranks).
  *
  * MPI-4.1 §14.4.3 and §14.6 (collective data access; the standard leaves the
  * method to the implementation). The accessed part of the file, from the
@@ -13,6 +15,9 @@
  * covered run with one positional write (holes stay as they are in the
  * file). A read goes the other way: the aggregator reads the covered runs of
  * its domain, and `Alltoallv` takes every piece back to the rank that asked.
+ *
+ * The exchange buffers are scratch memory kept between calls (see
+ * `scratchBytes`): up to three times a domain's bytes per rank stay allocated.
  *
  * Unfinished: the number of aggregators is the number of ranks up to 8, with
  * no `cb_nodes` or `cb_buffer_size` hints; a domain is buffered whole.
@@ -27,6 +32,24 @@ import type { Intracomm } from './intracomm.js';
 
 /** Most aggregator ranks a collective access uses. */
 const MAX_AGGREGATORS = 8;
+
+/**
+ * Scratch memory of the exchanges, kept from call to call and grown only: the
+ * first touch of fresh memory costs far more than a copy (a page fault per
+ * page), so a collective access that allocated its buffers anew would spend
+ * most of its time there.
+ */
+const scratch: Uint8Array[] = [];
+
+/** `bytes` bytes of scratch buffer `slot` (0: outgoing, 1: incoming, 2: domain). */
+function scratchBytes(slot: number, bytes: number): Uint8Array {
+  let buffer = scratch[slot];
+  if (buffer === undefined || buffer.byteLength < bytes) {
+    buffer = new Uint8Array(Math.max(bytes, Math.ceil((buffer?.byteLength ?? 0) * 1.5)));
+    scratch[slot] = buffer;
+  }
+  return buffer.subarray(0, bytes);
+}
 
 /** Where pieces of the file lie: offsets and lengths, by rank. */
 type Places = [number[], number[]];
@@ -46,23 +69,46 @@ interface Domains {
   readonly end: number;
 }
 
-/** The domains over every rank's file ranges, or undefined when no rank accesses anything. */
-async function domains(comm: Intracomm, segments: Segments): Promise<Domains | undefined> {
+/**
+ * Whether a collective access aggregates (`hint`: the file's `romio_cb_write`
+ * or `romio_cb_read` info value): `'enable'` always, `'disable'` never,
+ * otherwise (`'automatic'`) when the ranges average less than
+ * {@link SMALL_RANGE} bytes, where one positional call per range would cost
+ * more than moving the data between the ranks first.
+ */
+export type Aggregation = 'enable' | 'disable' | 'automatic';
+
+/** Mean range length below which `'automatic'` aggregates. */
+export const SMALL_RANGE = 16384;
+
+/**
+ * The domains over every rank's file ranges; undefined when no rank accesses
+ * anything or the access does not aggregate. Collective: every rank gets the
+ * same answer.
+ */
+async function domains(comm: Intracomm, segments: Segments, hint: Aggregation): Promise<Domains | undefined> {
   let low = Infinity;
   let high = -Infinity;
+  let bytes = 0;
   for (let i = 0; i < segments.offsets.length; i++) {
     low = Math.min(low, segments.offsets[i]!);
     high = Math.max(high, segments.offsets[i]! + segments.lengths[i]!);
+    bytes += segments.lengths[i]!;
   }
-  const bounds = await comm.allgather([low === Infinity ? -1 : low, high === -Infinity ? -1 : high]);
+  const all = await comm.allgather([low === Infinity ? -1 : low, high === -Infinity ? -1 : high,
+    segments.offsets.length, bytes]);
   let start = Infinity;
   let end = -Infinity;
-  for (const [l, h] of bounds) {
+  let ranges = 0;
+  let total = 0;
+  for (const [l, h, n, b] of all) {
+    ranges += n!;
+    total += b!;
     if (l! < 0) continue;
     start = Math.min(start, l!);
     end = Math.max(end, h!);
   }
-  if (!(end > start)) return undefined;
+  if (!(end > start) || hint === 'disable' || (hint !== 'enable' && total >= SMALL_RANGE * ranges)) return undefined;
   const count = Math.min(comm.size, MAX_AGGREGATORS);
   const aggregators = Array.from({ length: count }, (_, k) => Math.floor((k * comm.size) / count));
   return { aggregators, start, end, size: Math.ceil((end - start) / count) };
@@ -117,17 +163,18 @@ function coveredRuns(places: readonly Places[]): [number, number][] {
 
 /**
  * A collective write of `data` (this rank's bytes, in view order) to the file
- * ranges `segments` of descriptor `fd`. `io` runs a system call and turns its
- * failure into the caller's MPIError.
+ * ranges `segments` of descriptor `fd`, if it aggregates (see
+ * {@link Aggregation}): false when it did not, and the caller writes its own
+ * ranges. `io` runs a system call and turns its failure into the caller's MPIError.
  */
 export async function writeAll(comm: Intracomm, fd: number, segments: Segments, data: Uint8Array,
-  io: <T>(run: () => T) => T): Promise<void> {
-  const plan = await domains(comm, segments);
-  if (plan === undefined) return;
+  io: <T>(run: () => T) => T, hint: Aggregation): Promise<boolean> {
+  const plan = await domains(comm, segments, hint);
+  if (plan === undefined) return false;
   const pieces = split(comm, segments, plan);
   const places = await comm.alltoall(pieces.map((list): Places => [list.map((p) => p.offset), list.map((p) => p.length)]));
   const send = layout(pieces.map((list) => list.map((p) => p.length)));
-  const outgoing = new Uint8Array(send.total);
+  const outgoing = scratchBytes(0, send.total);
   let at = 0;
   for (const list of pieces) {
     for (const piece of list) {
@@ -136,13 +183,13 @@ export async function writeAll(comm: Intracomm, fd: number, segments: Segments, 
     }
   }
   const receive = layout(places.map(([, lengths]) => lengths));
-  const incoming = new Uint8Array(receive.total);
+  const incoming = scratchBytes(1, receive.total);
   await comm.Alltoallv([outgoing, [send.counts, send.displs], datatypes.BYTE],
     [incoming, [receive.counts, receive.displs], datatypes.BYTE]);
-  if (receive.total === 0) return;
+  if (receive.total === 0) return true;
   const runs = coveredRuns(places);
   const base = runs[0]![0];
-  const buffer = new Uint8Array(runs[runs.length - 1]![1] - base);
+  const buffer = scratchBytes(2, runs[runs.length - 1]![1] - base);
   let from = 0;
   for (const [offsets, lengths] of places) {
     for (let i = 0; i < offsets.length; i++) {
@@ -156,23 +203,25 @@ export async function writeAll(comm: Intracomm, fd: number, segments: Segments, 
       while (done < end - start) done += fs.writeSync(fd, buffer, start - base + done, end - start - done, start + done);
     }
   });
+  return true;
 }
 
 /**
  * A collective read into `data` (this rank's bytes, in view order) from the
- * file ranges `segments`; the bytes read before the end of the file.
+ * file ranges `segments`: the bytes read before the end of the file, or
+ * undefined when it does not aggregate (the caller reads its own ranges).
  */
 export async function readAll(comm: Intracomm, fd: number, segments: Segments, data: Uint8Array,
-  io: <T>(run: () => T) => T): Promise<number> {
-  const plan = await domains(comm, segments);
-  if (plan === undefined) return 0;
+  io: <T>(run: () => T) => T, hint: Aggregation): Promise<number | undefined> {
+  const plan = await domains(comm, segments, hint);
+  if (plan === undefined) return undefined;
   const pieces = split(comm, segments, plan);
   const places = await comm.alltoall(pieces.map((list): Places => [list.map((p) => p.offset), list.map((p) => p.length)]));
   const eof = io(() => fs.fstatSync(fd).size);
   // As the aggregator: read the covered runs, then send each rank its pieces in its order.
   const runs = coveredRuns(places);
   const base = runs.length > 0 ? runs[0]![0] : 0;
-  const buffer = new Uint8Array(runs.length > 0 ? runs[runs.length - 1]![1] - base : 0);
+  const buffer = scratchBytes(2, runs.length > 0 ? runs[runs.length - 1]![1] - base : 0);
   io(() => {
     for (const [start, end] of runs) {
       let done = 0;
@@ -184,7 +233,7 @@ export async function readAll(comm: Intracomm, fd: number, segments: Segments, d
     }
   });
   const send = layout(places.map(([, lengths]) => lengths));
-  const outgoing = new Uint8Array(send.total);
+  const outgoing = scratchBytes(0, send.total);
   let at = 0;
   for (const [offsets, lengths] of places) {
     for (let i = 0; i < offsets.length; i++) {
@@ -193,7 +242,7 @@ export async function readAll(comm: Intracomm, fd: number, segments: Segments, d
     }
   }
   const receive = layout(pieces.map((list) => list.map((p) => p.length)));
-  const incoming = new Uint8Array(receive.total);
+  const incoming = scratchBytes(1, receive.total);
   await comm.Alltoallv([outgoing, [send.counts, send.displs], datatypes.BYTE],
     [incoming, [receive.counts, receive.displs], datatypes.BYTE]);
   // Pieces back into data order (bytes past the end of the file are left as they were); the count

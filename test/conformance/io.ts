@@ -39,6 +39,35 @@ function ints(name: string): number[] {
 
 const range = (n: number, f: (i: number) => number = (i) => i): number[] => Array.from({ length: n }, (_, i) => f(i));
 
+/** The subarray case with the aggregation hint `hint`. */
+async function subarray(comm: Intracomm, hint: string): Promise<void> {
+  const { rank, size } = comm;
+  const [py, px] = MPI.Compute_dims(size, 2) as [number, number];
+  const [ly, lx] = [3, 5];
+  const [gy, gx] = [py * ly, px * lx];
+  const [cy, cx] = [Math.floor(rank / px), rank % px];
+  const block = MPI.DOUBLE.Create_subarray([gy, gx], [ly, lx], [cy * ly, cx * lx]).Commit();
+  const local = Float64Array.from(range(ly * lx, (i) => (cy * ly + Math.floor(i / lx)) * gx + cx * lx + (i % lx)));
+  const [file, name] = await create(comm);
+  file.Set_info(MPI.Info.Create({ romio_cb_write: hint, romio_cb_read: hint }));
+  await file.Set_view(0, MPI.DOUBLE, block);
+  const [disp, etype, filetype, datarep] = file.Get_view();
+  check.deepEqual([disp, etype, filetype, datarep], [0, MPI.DOUBLE, block, 'native']);
+  const status = new MPI.Status();
+  await file.Write_all(local, status);
+  check.equal(status.Get_count(MPI.DOUBLE), ly * lx);
+  const bytes = fs.readFileSync(name);
+  check.deepEqual(Array.from(new Float64Array(bytes.buffer, bytes.byteOffset, gy * gx)), range(gy * gx));
+  check.equal(bytes.byteLength, gy * gx * 8);
+  file.Seek(0);
+  const back = new Float64Array(ly * lx);
+  await file.Read_all(back, status);
+  check.deepEqual(Array.from(back), Array.from(local));
+  check.equal(file.Get_byte_offset(lx), ((cy * ly + 1) * gx + cx * lx) * 8, 'row 1 of the block');
+  block.Free();
+  await file.Close();
+}
+
 const cases: Case[] = [
   {
     name: 'Write_at / Read_at: each rank its block at an explicit offset; a read past the end is short',
@@ -139,31 +168,25 @@ const cases: Case[] = [
     },
   },
   {
-    name: 'collective with a subarray view: Write_all of 2D blocks gives the global array in row order; Read_all back',
+    name: 'collective with a subarray view: Write_all of 2D blocks gives the global array in row order; Read_all back; ' +
+      'aggregated, and not (romio_cb_write/read disable)',
     run: async (comm) => {
-      const { rank, size } = comm;
-      const [py, px] = MPI.Compute_dims(size, 2) as [number, number];
-      const [ly, lx] = [3, 5];
-      const [gy, gx] = [py * ly, px * lx];
-      const [cy, cx] = [Math.floor(rank / px), rank % px];
-      const block = MPI.DOUBLE.Create_subarray([gy, gx], [ly, lx], [cy * ly, cx * lx]).Commit();
-      const local = Float64Array.from(range(ly * lx, (i) => (cy * ly + Math.floor(i / lx)) * gx + cx * lx + (i % lx)));
+      for (const hint of ['automatic', 'disable']) await subarray(comm, hint);
+    },
+  },
+  {
+    name: 'collective hints: romio_cb_write enable aggregates large ranges the same',
+    run: async (comm) => {
       const [file, name] = await create(comm);
-      await file.Set_view(0, MPI.DOUBLE, block);
-      const [disp, etype, filetype, datarep] = file.Get_view();
-      check.deepEqual([disp, etype, filetype, datarep], [0, MPI.DOUBLE, block, 'native']);
-      const status = new MPI.Status();
-      await file.Write_all(local, status);
-      check.equal(status.Get_count(MPI.DOUBLE), ly * lx);
-      const bytes = fs.readFileSync(name);
-      check.deepEqual(Array.from(new Float64Array(bytes.buffer, bytes.byteOffset, gy * gx)), range(gy * gx));
-      check.equal(bytes.byteLength, gy * gx * 8);
+      file.Set_info(MPI.Info.Create({ romio_cb_write: 'enable', romio_cb_read: 'enable' }));
+      const big = 8192;
+      await file.Set_view(4 * big * comm.rank, MPI.INT);
+      await file.Write_all(Int32Array.from(range(big, (i) => comm.rank * big + i)));
+      check.deepEqual(ints(name), range(big * comm.size));
+      const back = new Int32Array(big);
       file.Seek(0);
-      const back = new Float64Array(ly * lx);
-      await file.Read_all(back, status);
-      check.deepEqual(Array.from(back), Array.from(local));
-      check.equal(file.Get_byte_offset(lx), ((cy * ly + 1) * gx + cx * lx) * 8, 'row 1 of the block');
-      block.Free();
+      await file.Read_all(back);
+      check.ok(back.every((v, i) => v === comm.rank * big + i));
       await file.Close();
     },
   },
