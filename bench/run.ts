@@ -4,7 +4,8 @@
  * ratios and targets. Each measurement is a subprocess with a timeout that
  * prints `key=value` lines; a failed one becomes "n/a (reason)" in its cells.
  *
- * Flags: --quick (smoke run), --only pingpong|collectives, --ranks 2,4,8,
+ * Flags: --quick (smoke run), --only pingpong|collectives|io (io, the collective file write and
+ * read of 256 MiB at 4 ranks, runs only when asked for), --ranks 2,4,8,
  * --write (table into BENCHMARKS.md between the bench markers), --file PATH
  * (instead of BENCHMARKS.md), --timeout SECONDS (per subprocess, default 120).
  * `$BENCH_NODE` names the node binary that runs mpi4ts (default: this one).
@@ -24,7 +25,7 @@ const END = '<!-- bench:end -->';
 
 /** mpi4ts on its embedded transport, mpi4ts on the native MPI transport, and the peers. */
 type Impl = 'mpi4ts' | 'mpi4ts-mpi' | 'mpi4py' | 'c';
-type Program = 'pingpong' | 'collectives';
+type Program = 'pingpong' | 'collectives' | 'io';
 type Rec = Readonly<Record<string, string>>;
 type Unit = 'us' | 'ms' | 'GB/s';
 
@@ -43,7 +44,7 @@ interface Options {
   readonly timeoutS: number;
 }
 
-const USAGE = `usage: node --import tsx bench/run.ts [--quick] [--only pingpong|collectives]
+const USAGE = `usage: node --import tsx bench/run.ts [--quick] [--only pingpong|collectives|io]
        [--ranks 2,4,8] [--write] [--file BENCHMARKS.md] [--timeout 120]`;
 
 function parseOptions(argv: readonly string[]): Options {
@@ -64,7 +65,9 @@ function parseOptions(argv: readonly string[]): Options {
     process.exit(0);
   }
   const only = values.only;
-  if (only !== undefined && only !== 'pingpong' && only !== 'collectives') usage(`--only takes pingpong or collectives, not ${only}`);
+  if (only !== undefined && only !== 'pingpong' && only !== 'collectives' && only !== 'io') {
+    usage(`--only takes pingpong, collectives or io, not ${only}`);
+  }
   const ranks = (values.ranks ?? (values.quick ? '2,4' : '2,4,8')).split(',').map(Number);
   if (ranks.some((n) => !Number.isInteger(n) || n < 2)) usage(`--ranks takes rank counts of 2 or more, not ${values.ranks}`);
   const timeoutS = Number(values.timeout ?? '120');
@@ -469,9 +472,45 @@ function targetText(row: Row): string {
 const atMost = (limit: number, unit: Unit) => ({ text: `≤ ${limit} ${unit}`, met: (v: number) => v <= limit });
 const atLeast = (limit: number, unit: Unit) => ({ text: `≥ ${limit} ${unit}`, met: (v: number) => v >= limit });
 
+/** Whether a run measures `program`: the one `--only` names, else every one but io (minutes of disk writes). */
+function wants(opts: Options, program: Program): boolean {
+  return opts.only === undefined ? program !== 'io' : opts.only === program;
+}
+
+/** The io program's cases: collective write and read of a 256 MiB array, and one process's plain write. */
+const IO_BYTES = 256 * MiB;
+const IO_RANKS = 4;
+const ioCases = (quick: boolean): string => ['fswrite', 'write', 'read'].map((op) => `${op}:${IO_BYTES}:${quick ? 1 : 3}`).join(',');
+
+function ioLines(res: Results): Line[] {
+  const row = (op: string, label: string): Row => ({
+    label,
+    unit: 'GB/s',
+    cell: (impl) => (impl === 'c' || (op === 'fswrite' && impl === 'mpi4py') ? { na: 'not measured' }
+      : res.find(impl, 'io', IO_RANKS, { op }, 'gbps', 1)),
+    timeField: (impl, f) => (impl === 'c' || f === 'warmed_us' ? { na: 'not measured' }
+      : inUnit(res.find(impl, 'io', IO_RANKS, { op }, f, 1), 'GB/s', IO_BYTES)),
+  });
+  const reference = row('fswrite', 'fs.writeFileSync of 256 MiB by one process');
+  const atLeastOf = (share: number) => ({
+    text: `≥ ${share}x one writer`,
+    met: (v: number) => {
+      const single = reference.cell('mpi4ts');
+      return 'value' in single ? v >= share * single.value : undefined;
+    },
+  });
+  return [
+    { group: `Parallel I/O, ${IO_RANKS} ranks, 256 MiB 2D array, subarray view` },
+    reference,
+    { ...row('write', 'File.Write_all (Open, Set_view, Write_all, Close)'), target: atLeastOf(0.8) },
+    row('read', 'File.Read_all (Open, Set_view, Read_all, Close)'),
+  ];
+}
+
 function buildLines(res: Results, opts: Options): Line[] {
   const lines: Line[] = [];
-  if (opts.only !== 'collectives') {
+  if (opts.only === 'io') lines.push(...ioLines(res));
+  if (wants(opts, 'pingpong')) {
     const sizes = opts.quick ? PINGPONG_QUICK : PINGPONG_SIZES;
     const pp = (kind: 'buf' | 'plain', n: number, label: string, withTarget: boolean): Row => {
       const unit: Unit = n <= KiB ? 'us' : 'GB/s';
@@ -499,7 +538,7 @@ function buildLines(res: Results, opts: Options): Line[] {
     lines.push({ group: 'Ping-pong, 2 ranks, one-way (plain Uint8Array)' });
     for (const n of sizes) lines.push(pp('plain', n, `Send/Recv ${fmtBytes(n)}, plain`, false));
   }
-  if (opts.only !== 'pingpong') {
+  if (wants(opts, 'collectives')) {
     const sizes = opts.quick ? COLL_QUICK : COLL_SIZES;
     for (const ranks of opts.ranks) {
       lines.push({ group: `Collectives, ${ranks} ranks` });
@@ -706,11 +745,17 @@ async function main(): Promise<void> {
     for (const p of peers) if (p.missing !== undefined) process.stderr.write(`[bench] ${p.impl}: ${p.missing}, skipped\n`);
     const results = new Results(peers);
     const available = peers.filter((p) => p.missing === undefined);
-    if (opts.only !== 'collectives') {
+    if (wants(opts, 'io')) {
+      const cases = ioCases(opts.quick);
+      for (const p of available.filter((peer) => peer.impl !== 'c')) {
+        results.set(p.impl, 'io', IO_RANKS, await runOne(p, 'io', IO_RANKS, cases, opts.timeoutS));
+      }
+    }
+    if (wants(opts, 'pingpong')) {
       const cases = pingpongCases(opts.quick);
       for (const p of available) results.set(p.impl, 'pingpong', 2, await runOne(p, 'pingpong', 2, cases, opts.timeoutS));
     }
-    if (opts.only !== 'pingpong') {
+    if (wants(opts, 'collectives')) {
       for (const ranks of opts.ranks) {
         const cases = collectiveCases(ranks, opts.quick);
         for (const p of available) {
@@ -724,7 +769,7 @@ async function main(): Promise<void> {
     const flags = [
       opts.quick ? '--quick' : '',
       opts.only !== undefined ? `--only ${opts.only}` : '',
-      opts.only !== 'pingpong' ? `--ranks ${opts.ranks.join(',')}` : '',
+      wants(opts, 'collectives') ? `--ranks ${opts.ranks.join(',')}` : '',
     ].filter((f) => f !== '').join(' ');
     const section = [
       `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`bench/run.ts${flags !== '' ? ` ${flags}` : ''}\` on ${machineLine(machine)}.`,

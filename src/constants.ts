@@ -2,7 +2,8 @@
  * Constants of the MPI standard that are not datatypes, ops or error classes.
  *
  * MPI-4.1 §3.2.3 (wildcards), §3.11 (null processes), §6.2.2 (`MPI_IN_PLACE`),
- * §6.2.2 / §7.4 (`MPI_ROOT`, `MPI_UNDEFINED`), §7.4.1 (comparison results), §8.5 (topology kinds, graph weights).
+ * §6.2.2 / §7.4 (`MPI_ROOT`, `MPI_UNDEFINED`), §7.4.1 (comparison results), §8.5 (topology kinds, graph weights),
+ * §14.2.1 and §14.4 (file access modes, seek whence, `MPI_DISPLACEMENT_CURRENT`).
  *
  * @module
  */
@@ -81,3 +82,22 @@ export const WIN_SIZE = 2;
 export const WIN_DISP_UNIT = 3;
 export const WIN_CREATE_FLAVOR = 4;
 export const WIN_MODEL = 5;
+
+/** File access modes of `File.Open` (MPI-4.1 §14.2.1), numbered as in Open MPI; or them together. */
+export const MODE_CREATE = 1;
+export const MODE_RDONLY = 2;
+export const MODE_WRONLY = 4;
+export const MODE_RDWR = 8;
+export const MODE_DELETE_ON_CLOSE = 16;
+export const MODE_UNIQUE_OPEN = 32;
+export const MODE_EXCL = 64;
+export const MODE_APPEND = 128;
+export const MODE_SEQUENTIAL = 256;
+
+/** `whence` of `File.Seek` and `File.Seek_shared` (MPI-4.1 §14.4.3). */
+export const SEEK_SET = 600;
+export const SEEK_CUR = 602;
+export const SEEK_END = 604;
+
+/** `File.Set_view`'s displacement on a file opened `MODE_SEQUENTIAL`: the shared pointer's position (MPI-4.1 §14.3). */
+export const DISPLACEMENT_CURRENT: -54278278 = -54278278;

@@ -63,9 +63,22 @@ export const ErrorClass = {
   ERR_NAME: 38,
   ERR_NOT_SAME: 40,
   ERR_PORT: 43,
-  ERR_QUOTA: 44,
   ERR_SERVICE: 48,
   ERR_UNSUPPORTED_OPERATION: 52,
+  ERR_ACCESS: 20,
+  ERR_AMODE: 21,
+  ERR_BAD_FILE: 23,
+  ERR_CONVERSION: 25,
+  ERR_DUP_DATAREP: 27,
+  ERR_FILE_EXISTS: 28,
+  ERR_FILE_IN_USE: 29,
+  ERR_FILE: 30,
+  ERR_IO: 35,
+  ERR_NO_SPACE: 41,
+  ERR_NO_SUCH_FILE: 42,
+  ERR_QUOTA: 44,
+  ERR_READ_ONLY: 45,
+  ERR_UNSUPPORTED_DATAREP: 51,
   ERR_LASTCODE: 92,
 } as const;
 
@@ -120,9 +133,22 @@ const classDescriptions: Record<number, string> = {
   [ErrorClass.ERR_NAME]: 'service name not published',
   [ErrorClass.ERR_NOT_SAME]: 'collective arguments not identical on all processes',
   [ErrorClass.ERR_PORT]: 'invalid port name',
-  [ErrorClass.ERR_QUOTA]: 'quota exceeded',
   [ErrorClass.ERR_SERVICE]: 'invalid service name',
   [ErrorClass.ERR_UNSUPPORTED_OPERATION]: 'operation not supported',
+  [ErrorClass.ERR_ACCESS]: 'permission denied',
+  [ErrorClass.ERR_AMODE]: 'invalid amode argument',
+  [ErrorClass.ERR_BAD_FILE]: 'invalid file name',
+  [ErrorClass.ERR_CONVERSION]: 'error in a data conversion function',
+  [ErrorClass.ERR_DUP_DATAREP]: 'data representation identifier already registered',
+  [ErrorClass.ERR_FILE_EXISTS]: 'file exists already',
+  [ErrorClass.ERR_FILE_IN_USE]: 'file operation could not be completed: the file is in use',
+  [ErrorClass.ERR_FILE]: 'invalid file handle',
+  [ErrorClass.ERR_IO]: 'other I/O error',
+  [ErrorClass.ERR_NO_SPACE]: 'not enough space',
+  [ErrorClass.ERR_NO_SUCH_FILE]: 'no such file or directory',
+  [ErrorClass.ERR_QUOTA]: 'quota exceeded',
+  [ErrorClass.ERR_READ_ONLY]: 'read-only file or file system',
+  [ErrorClass.ERR_UNSUPPORTED_DATAREP]: 'unsupported data representation',
 };
 
 let reportingRank: number | undefined;
@@ -328,6 +354,37 @@ export const errors = {
   lockType: (call: string, type: unknown) =>
     new MPIError(ErrorClass.ERR_LOCKTYPE, call, `invalid lock type ${String(type)}: use MPI.LOCK_EXCLUSIVE or MPI.LOCK_SHARED`),
   size: (call: string, detail: string) => new MPIError(ErrorClass.ERR_SIZE, call, detail),
+  /** Parallel I/O (MPI-4.1 §14.7): a closed or unusable file handle. */
+  file: (call: string, detail: string) => new MPIError(ErrorClass.ERR_FILE, call, detail),
+  /** An invalid access mode of `File.Open` (MPI-4.1 §14.2.1). */
+  amode: (call: string, amode: unknown, why: string) =>
+    new MPIError(ErrorClass.ERR_AMODE, call, `invalid amode ${String(amode)}: ${why}`),
+  /** A read on a file opened `MODE_WRONLY` (`ERR_ACCESS`), a write on one opened `MODE_RDONLY` (`ERR_READ_ONLY`). */
+  fileAccess: (call: string, path: string, access: 'read' | 'write') =>
+    access === 'read'
+      ? new MPIError(ErrorClass.ERR_ACCESS, call, `cannot read ${path}: it was opened with MPI.MODE_WRONLY`)
+      : new MPIError(ErrorClass.ERR_READ_ONLY, call, `cannot write ${path}: it was opened with MPI.MODE_RDONLY`),
+  /** A data representation other than `'native'` (MPI-4.1 §14.5). */
+  datarep: (call: string, datarep: unknown) =>
+    new MPIError(ErrorClass.ERR_UNSUPPORTED_DATAREP, call,
+      `unsupported data representation ${String(datarep)}: mpi4ts supports 'native'`),
+  /**
+   * A failed system call on a file (MPI-4.1 §14.7), by the class MPI gives
+   * its cause: `ERR_NO_SUCH_FILE`, `ERR_FILE_EXISTS`, `ERR_ACCESS`,
+   * `ERR_READ_ONLY`, `ERR_NO_SPACE`, `ERR_QUOTA`, `ERR_BAD_FILE`, else `ERR_IO`.
+   */
+  io: (call: string, path: string, cause: unknown) => {
+    const code = (cause as { code?: unknown } | null)?.code;
+    const errorClass = ({
+      ENOENT: ErrorClass.ERR_NO_SUCH_FILE, ENOTDIR: ErrorClass.ERR_NO_SUCH_FILE, EEXIST: ErrorClass.ERR_FILE_EXISTS,
+      EACCES: ErrorClass.ERR_ACCESS, EPERM: ErrorClass.ERR_ACCESS, EROFS: ErrorClass.ERR_READ_ONLY,
+      ENOSPC: ErrorClass.ERR_NO_SPACE, EDQUOT: ErrorClass.ERR_QUOTA, EISDIR: ErrorClass.ERR_BAD_FILE,
+      ENAMETOOLONG: ErrorClass.ERR_BAD_FILE, EBUSY: ErrorClass.ERR_FILE_IN_USE,
+    } as Record<string, ErrorClassCode>)[typeof code === 'string' ? code : ''] ?? ErrorClass.ERR_IO;
+    return new MPIError(errorClass, call, `${path}: ${errorString(errorClass)}` +
+      (typeof code === 'string' ? ` (${code})` : cause instanceof Error ? ` (${cause.message})` : ''),
+    cause === undefined ? undefined : { cause });
+  },
   disp: (call: string, detail: string) => new MPIError(ErrorClass.ERR_DISP, call, detail),
   freedComm: (call: string, name: string) =>
     new MPIError(ErrorClass.ERR_COMM, call, `communicator ${name} has been freed`),

@@ -37,6 +37,7 @@ import { INFO_NULL, Info, MAX_INFO_KEY, MAX_INFO_VAL, environmentInfo } from './
 import { Session } from './api/session.js';
 import { Status } from './api/status.js';
 import { NO_OP, REPLACE, Win, setSelfProvider } from './api/win.js';
+import { FILE_NULL, File } from './api/file.js';
 
 let world: Intracomm | undefined;
 setSelfProvider(() => MPI.COMM_SELF);
@@ -215,6 +216,10 @@ export const MPI = {
   REPLACE,
   /** Get_accumulate and Fetch_and_op that only read (MPI-4.1 §12.3.5). */
   NO_OP,
+  /** Parallel I/O (MPI-4.1 §14). */
+  File,
+  /** The null file handle (MPI-4.1 §14.2.2). */
+  FILE_NULL,
   MPIError,
   /** mpi4py's name for {@link MPIError}. */
   Exception: MPIError,

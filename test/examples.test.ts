@@ -145,6 +145,15 @@ describe('demo programs', () => {
     ]));
   });
 
+  it('io_subarray: every rank writes its block through a subarray view; the file is the global field', options, async () => {
+    assert.deepEqual(await run('io_subarray', 4), [
+      'rank 0: read 48 doubles of a 6 x 8 field written by 4 ranks in 2 x 2 blocks of 3 x 4: the global array in row order',
+    ]);
+    assert.deepEqual(await run('io_subarray', 3), [
+      'rank 0: read 36 doubles of a 9 x 4 field written by 3 ranks in 3 x 1 blocks of 3 x 4: the global array in row order',
+    ]);
+  });
+
   it('Probe: each receiver sizes its buffer from the probed Status', options, async () => {
     assert.deepEqual(sorted(await run('Probe', 4)),
       [1, 2, 3].map((r) => `rank ${r}: probed 50 doubles from rank 0 with tag ${100 + r}: [${range(50).join(', ')}]`));

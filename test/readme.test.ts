@@ -85,6 +85,11 @@ const programs: Record<string, { ranks: number; check: (result: JobResult) => vo
     check: (r) => assert.deepEqual(succeeded(r), [JSON.stringify({ rows: [0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15],
       corner: [5, 6, 9, 10], packed: [0, 4, 8, 12], extent: 104, type: 'MPI_DOUBLE' })]),
   },
+  'examples/io_subarray.ts': {
+    ranks: 4,
+    check: (r) => assert.deepEqual(succeeded(r), ['rank 0: read 48 doubles of a 6 x 8 field written by 4 ranks in 2 x 2 ' +
+      'blocks of 3 x 4: the global array in row order']),
+  },
   'examples/readme/nonblocking.ts': {
     ranks: 3,
     check: (r) => {

@@ -1,0 +1,1081 @@
+/**
+ * Parallel I/O: `MPI.File`, mpi4py's `File`.
+ *
+ * MPI-4.1 §14.2 (file manipulation: `File.Open`, `Close`, `File.Delete`,
+ * `Set_size`, `Preallocate`, `Get_size`, `Get_group`, `Get_amode`,
+ * `Set_info`, `Get_info`), §14.3 (file views: `Set_view`, `Get_view`),
+ * §14.4 (data access: `Read`/`Write` at explicit offsets `_at`, with the
+ * individual file pointer, with the shared file pointer `_shared` and
+ * `_ordered`; their collective `_all` forms, nonblocking `I` forms and split
+ * collectives `_begin`/`_end`; `Seek`, `Get_position`, `Get_byte_offset`,
+ * `Seek_shared`, `Get_position_shared`), §14.5 (`Get_type_extent`; the
+ * `'native'` data representation), §14.6 (`Set_atomicity`, `Get_atomicity`,
+ * `Sync`), §14.7 (I/O error classes), §9.3 (file error handlers).
+ *
+ * The same code runs on both transports: each rank opens the file itself
+ * (Node's `fs`, one descriptor per rank) and moves its data with positional
+ * reads and writes of the file ranges its view covers (`api/file_view.ts`).
+ * A file has a communicator of its own (a duplicate of the one it was opened
+ * on) for its collectives, and a window (`MPI.Win`, 8 bytes on rank 0) for
+ * the shared file pointer, moved by atomic `Fetch_and_op`. The `_all` calls
+ * whose file ranges are small move the data in two phases
+ * (`api/file_two_phase.ts`): between the ranks, then one large run of the
+ * file per aggregator rank; large ranges each rank reads or writes itself. Collective calls
+ * synchronize the group after writing, so that data written by a `Write_all`
+ * is visible to every rank once it returns. Buffers are the usual buffer specs,
+ * derived datatypes included; a `Status` gets the bytes moved.
+ *
+ * Unfinished: the mpi transport does not call `MPI_File_*` (the file is
+ * accessed through Node's `fs` on every rank, which needs a file system that
+ * all ranks share); `_ordered` calls do not aggregate; only the
+ * `'native'` data representation; `MODE_UNIQUE_OPEN` and info hints other
+ * than `romio_cb_write` / `romio_cb_read` (`'enable'`, `'disable'`,
+ * `'automatic'`: whether `_all` calls aggregate) are accepted and ignored; atomic mode is kept as a flag (positional writes of
+ * one node are visible at once); `py2f`/`f2py`.
+ *
+ * @module
+ */
+
+import * as fs from 'node:fs';
+import { type BufferSpec, type Message, parseBuffer } from '../buffer.js';
+import { ANY_SOURCE, ANY_TAG, DISPLACEMENT_CURRENT, MODE_APPEND, MODE_CREATE, MODE_DELETE_ON_CLOSE, MODE_EXCL,
+  MODE_RDONLY, MODE_RDWR, MODE_SEQUENTIAL, MODE_UNIQUE_OPEN, MODE_WRONLY, SEEK_CUR, SEEK_END,
+  SEEK_SET } from '../constants.js';
+import { Datatype, datatypes } from '../datatype/index.js';
+import { abort } from '../environment.js';
+import { errors, errorString, type MPIError, rejecting } from '../errors.js';
+import { ops } from '../op/op.js';
+import type { Envelope, Operation } from '../transport/transport.js';
+import { ERRORS_RETURN, Errhandler, type ErrhandlerFunction } from './errhandler.js';
+import { type Aggregation, readAll, writeAll } from './file_two_phase.js';
+import { FileView, type Segments } from './file_view.js';
+import type { Group } from './group.js';
+import { Info } from './info.js';
+import { Intracomm } from './intracomm.js';
+import { Request } from './request.js';
+import type { Status } from './status.js';
+import { NO_OP, REPLACE, Win } from './win.js';
+
+const ALL_MODES = MODE_CREATE | MODE_RDONLY | MODE_WRONLY | MODE_RDWR | MODE_DELETE_ON_CLOSE | MODE_UNIQUE_OPEN |
+  MODE_EXCL | MODE_APPEND | MODE_SEQUENTIAL;
+
+/** A file I/O as a transport operation: complete once `promise` settles, with the bytes moved as its envelope. */
+class FileOperation implements Operation {
+  private settled = false;
+  error: Error | undefined = undefined;
+  envelope: Envelope | undefined = undefined;
+  readonly data: undefined = undefined;
+  private readonly done: Promise<void>;
+
+  constructor(promise: Promise<number>, private readonly label: string) {
+    this.done = promise.then((bytes) => {
+      this.envelope = { source: ANY_SOURCE, tag: ANY_TAG, byteLength: bytes };
+      this.settled = true;
+    }, (error: unknown) => {
+      this.error = error instanceof Error ? error : new Error(String(error));
+      this.settled = true;
+    });
+  }
+
+  test(): boolean {
+    return this.settled;
+  }
+
+  wait(): Promise<void> {
+    return this.done;
+  }
+
+  describe(): string {
+    return this.label;
+  }
+}
+
+/** Which file pointer a data access uses (MPI-4.1 §14.4.1). */
+type Positioning = { readonly at: number } | 'individual' | 'shared';
+
+/**
+ * An open file (MPI-4.1 §14.2): every rank of a communicator reads and writes
+ * it through its own view.
+ *
+ * @example
+ * ```ts
+ * const file = await MPI.File.Open(comm, '/tmp/data.bin', MPI.MODE_CREATE | MPI.MODE_WRONLY);
+ * await file.Write_at_all(comm.rank * 8, new Float64Array([comm.rank]));
+ * await file.Close();
+ * ```
+ */
+export class File {
+  private fd: number | undefined;
+  private view: FileView;
+  private datarep = 'native';
+  private position = 0;
+  private atomic = false;
+  private hints: Info;
+  private errhandler: Errhandler = ERRORS_RETURN;
+  /** The split collective begun and not yet ended (MPI-4.1 §14.4.5). */
+  private split: { readonly name: string; readonly done: Promise<number> } | undefined;
+
+  private constructor(private readonly comm: Intracomm | undefined, fd: number | undefined, private readonly path: string,
+    private readonly accessMode: number, private readonly pointer: Win | undefined, info: Info | undefined) {
+    this.fd = fd;
+    this.view = new FileView(0, datatypes.BYTE, datatypes.BYTE);
+    this.hints = info instanceof Info && info.isLive ? info.Dup() : Info.Create();
+  }
+
+  /** @internal `MPI.FILE_NULL`. */
+  static null(): File {
+    return new File(undefined, undefined, '', 0, undefined, undefined);
+  }
+
+  /** False for `MPI.FILE_NULL` and a closed file (mpi4py's `bool(file)`). */
+  get isOpen(): boolean {
+    return this.fd !== undefined;
+  }
+
+  /**
+   * `MPI_File_open` (MPI-4.1 §14.2.1): opens `filename` on every rank of
+   * `comm`, with the access mode `amode` (`MPI.MODE_*` or-ed together;
+   * exactly one of `MODE_RDONLY`, `MODE_WRONLY`, `MODE_RDWR`). Collective.
+   * A missing file is `ERR_NO_SUCH_FILE`, `MODE_EXCL` on an existing one
+   * `ERR_FILE_EXISTS`, a bad `amode` `ERR_AMODE`.
+   *
+   * @example
+   * ```ts
+   * const file = await MPI.File.Open(MPI.COMM_WORLD, '/tmp/out.bin', MPI.MODE_CREATE | MPI.MODE_RDWR);
+   * ```
+   */
+  static Open(comm: Intracomm, filename: string, amode: number = MODE_RDONLY, info?: Info | null): Promise<File> {
+    return rejecting(() => File.open(comm, filename, amode, info));
+  }
+
+  private static async open(comm: Intracomm, filename: string, amode: number, info: Info | null | undefined): Promise<File> {
+    const call = 'File.Open';
+    if (!(comm instanceof Intracomm)) throw errors.comm(call, `expected an intracommunicator, got ${String(comm)}`);
+    if (typeof filename !== 'string' || filename === '') throw errors.arg(call, `invalid file name ${String(filename)}`);
+    File.checkAmode(amode, call);
+    const own = await comm.Dup();
+    own.Set_name(`file ${filename}`);
+    const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL } = fs.constants;
+    const access = (amode & MODE_RDONLY) !== 0 ? O_RDONLY : (amode & MODE_WRONLY) !== 0 ? O_WRONLY : O_RDWR;
+    let fd: number | undefined;
+    let failure: [number, string] | undefined;
+    const tryOpen = (flags: number): void => {
+      try {
+        fd = fs.openSync(filename, flags, 0o644);
+      } catch (error) {
+        const built = errors.io(call, filename, error);
+        failure = [built.error_class, built.detail];
+      }
+    };
+    // Rank 0 creates the file; the others open what it made.
+    if (own.rank === 0) tryOpen(access | ((amode & MODE_CREATE) !== 0 ? O_CREAT : 0) | ((amode & MODE_EXCL) !== 0 ? O_EXCL : 0));
+    const first = await own.bcast(failure ?? null, 0);
+    if (first === null && own.rank !== 0) tryOpen(access);
+    const all = first === null ? await own.allgather(failure ?? null) : [first];
+    const failed = all.find((entry) => entry !== null);
+    if (failed !== undefined && failed !== null) {
+      if (fd !== undefined) fs.closeSync(fd);
+      own.Free();
+      throw errors.library(failed[0] as MPIError['error_class'], call, failed[1]);
+    }
+    const pointer = await Win.Allocate(own.rank === 0 ? 8 : 0, 8, null, own);
+    const file = new File(own, fd, filename, amode, pointer, info ?? undefined);
+    if ((amode & MODE_APPEND) !== 0) {
+      const size = fs.fstatSync(fd!).size;
+      file.position = size;
+      if (own.rank === 0) await file.swapShared(size);
+      await own.Barrier();
+    }
+    return file;
+  }
+
+  private static checkAmode(amode: unknown, call: string): void {
+    if (!Number.isInteger(amode) || (amode as number) < 0 || ((amode as number) & ~ALL_MODES) !== 0) {
+      throw errors.amode(call, amode, 'not a combination of the MPI.MODE_* constants');
+    }
+    const mode = amode as number;
+    const accesses = [MODE_RDONLY, MODE_WRONLY, MODE_RDWR].filter((bit) => (mode & bit) !== 0).length;
+    if (accesses !== 1) throw errors.amode(call, amode, 'give exactly one of MPI.MODE_RDONLY, MPI.MODE_WRONLY, MPI.MODE_RDWR');
+    if ((mode & MODE_RDONLY) !== 0 && (mode & (MODE_CREATE | MODE_EXCL)) !== 0) {
+      throw errors.amode(call, amode, 'MPI.MODE_RDONLY cannot go with MPI.MODE_CREATE or MPI.MODE_EXCL');
+    }
+    if ((mode & MODE_RDWR) !== 0 && (mode & MODE_SEQUENTIAL) !== 0) {
+      throw errors.amode(call, amode, 'MPI.MODE_RDWR cannot go with MPI.MODE_SEQUENTIAL');
+    }
+  }
+
+  /**
+   * `MPI_File_delete` (MPI-4.1 §14.2.3): removes `filename`;
+   * `ERR_NO_SUCH_FILE` when there is none.
+   *
+   * @example
+   * ```ts
+   * await MPI.File.Delete('/tmp/out.bin');
+   * ```
+   */
+  static Delete(filename: string, info?: Info | null): Promise<void> {
+    void info;
+    return rejecting(async () => {
+      try {
+        fs.unlinkSync(filename);
+      } catch (error) {
+        throw errors.io('File.Delete', filename, error);
+      }
+    });
+  }
+
+  /** The communicator, or `ERR_FILE` once closed. */
+  private own(call: string): Intracomm {
+    if (this.comm === undefined || this.fd === undefined) throw errors.file(call, 'the file is closed or MPI.FILE_NULL');
+    return this.comm;
+  }
+
+  private descriptor(call: string): number {
+    this.own(call);
+    return this.fd!;
+  }
+
+  /**
+   * `MPI_File_close` (MPI-4.1 §14.2.2): closes the file on every rank, and
+   * deletes it when it was opened with `MODE_DELETE_ON_CLOSE`. Collective.
+   *
+   * @example
+   * ```ts
+   * await file.Close();
+   * ```
+   */
+  Close(): Promise<void> {
+    return rejecting(async () => {
+      const call = 'File.Close';
+      const comm = this.own(call);
+      if (this.split !== undefined) await this.split.done.catch(() => 0);
+      fs.closeSync(this.fd!);
+      this.fd = undefined;
+      await comm.Barrier();
+      let failure: [number, string] | null = null;
+      if ((this.accessMode & MODE_DELETE_ON_CLOSE) !== 0 && comm.rank === 0) {
+        try {
+          fs.unlinkSync(this.path);
+        } catch (error) {
+          const built = errors.io(call, this.path, error);
+          failure = [built.error_class, built.detail];
+        }
+      }
+      // Every rank returns once the file is deleted.
+      failure = await comm.bcast(failure, 0);
+      await this.pointer!.Free();
+      comm.Free();
+      if (failure !== null) throw errors.library(failure[0] as MPIError['error_class'], call, failure[1]);
+    });
+  }
+
+  /** `MPI_File_set_size` (MPI-4.1 §14.2.4): truncates or extends the file to `size` bytes. Collective. */
+  Set_size(size: number): Promise<void> {
+    return rejecting(async () => {
+      const call = 'File.Set_size';
+      const comm = this.own(call);
+      File.checkSize(size, call);
+      await comm.Barrier();
+      if (comm.rank === 0) this.io(call, () => fs.ftruncateSync(this.fd!, size));
+      await comm.Barrier();
+    });
+  }
+
+  /** `MPI_File_preallocate` (MPI-4.1 §14.2.5): makes the file at least `size` bytes. Collective. */
+  Preallocate(size: number): Promise<void> {
+    return rejecting(async () => {
+      const call = 'File.Preallocate';
+      const comm = this.own(call);
+      File.checkSize(size, call);
+      await comm.Barrier();
+      if (comm.rank === 0) {
+        this.io(call, () => {
+          if (fs.fstatSync(this.fd!).size < size) fs.ftruncateSync(this.fd!, size);
+        });
+      }
+      await comm.Barrier();
+    });
+  }
+
+  private static checkSize(size: unknown, call: string): void {
+    if (!Number.isSafeInteger(size) || (size as number) < 0) {
+      throw errors.arg(call, `invalid size ${String(size)}: must be an integer >= 0`);
+    }
+  }
+
+  /** Runs a system call on the file, turning its failure into the MPIError of its class. */
+  private io<T>(call: string, run: () => T): T {
+    try {
+      return run();
+    } catch (error) {
+      throw errors.io(call, this.path, error);
+    }
+  }
+
+  /** `MPI_File_get_size` (MPI-4.1 §14.2.6): the file's size in bytes. */
+  Get_size(): number {
+    const fd = this.descriptor('File.Get_size');
+    return this.io('File.Get_size', () => fs.fstatSync(fd).size);
+  }
+
+  /** `MPI_File_get_amode` (MPI-4.1 §14.2.7). */
+  Get_amode(): number {
+    this.own('File.Get_amode');
+    return this.accessMode;
+  }
+
+  /** `MPI_File_get_group` (MPI-4.1 §14.2.7): the group of the communicator the file was opened on. */
+  Get_group(): Group {
+    return this.own('File.Get_group').Get_group();
+  }
+
+  /** `MPI_File_set_info` (MPI-4.1 §14.2.8): the file's hints (kept, not acted on). */
+  Set_info(info: Info): void {
+    this.own('File.Set_info');
+    if (!(info instanceof Info)) throw errors.info('File.Set_info', `expected an MPI.Info, got ${String(info)}`);
+    this.hints = info.isLive ? info.Dup() : Info.Create();
+  }
+
+  /** `MPI_File_get_info` (MPI-4.1 §14.2.8): a new info object with the hints in use. */
+  Get_info(): Info {
+    this.own('File.Get_info');
+    return this.hints.Dup();
+  }
+
+  /** mpi4py's `size` property: {@link Get_size}. */
+  get size(): number {
+    return this.Get_size();
+  }
+
+  /** mpi4py's `amode` property: {@link Get_amode}. */
+  get amode(): number {
+    return this.Get_amode();
+  }
+
+  /** mpi4py's `group` property: {@link Get_group}. */
+  get group(): Group {
+    return this.Get_group();
+  }
+
+  /** mpi4py's `info` property: {@link Get_info}, and {@link Set_info} when assigned. */
+  get info(): Info {
+    return this.Get_info();
+  }
+
+  set info(info: Info) {
+    this.Set_info(info);
+  }
+
+  /** mpi4py's `atomicity` property: {@link Get_atomicity}. */
+  get atomicity(): boolean {
+    return this.Get_atomicity();
+  }
+
+  // ------------------------------------------------------------ views
+
+  /**
+   * `MPI_File_set_view` (MPI-4.1 §14.3): from now on this rank sees the file
+   * as `filetype` tiled from byte `disp` on, in units of `etype` (the
+   * filetype defaults to the etype). Resets both file pointers to 0.
+   * Collective (each rank may have its own view). Only `'native'` data.
+   *
+   * @example
+   * ```ts
+   * const block = MPI.DOUBLE.Create_subarray([8, 8], [4, 4], [0, 4]).Commit();
+   * await file.Set_view(0, MPI.DOUBLE, block);
+   * ```
+   */
+  Set_view(disp = 0, etype: Datatype = datatypes.BYTE, filetype?: Datatype | null, datarep = 'native',
+    info?: Info | null): Promise<void> {
+    void info;
+    return rejecting(async () => {
+      const call = 'File.Set_view';
+      const comm = this.own(call);
+      const ftype = filetype ?? etype;
+      for (const type of [etype, ftype]) {
+        if (!(type instanceof Datatype)) throw errors.type(call, `${String(type)} is not a datatype`);
+        type.checkUsable(call);
+      }
+      if (datarep !== 'native') throw errors.datarep(call, datarep);
+      if (disp === DISPLACEMENT_CURRENT) {
+        if ((this.accessMode & MODE_SEQUENTIAL) === 0) {
+          throw errors.arg(call, 'MPI.DISPLACEMENT_CURRENT is only for files opened with MPI.MODE_SEQUENTIAL');
+        }
+        disp = await this.sharedBytes();
+      }
+      if (!Number.isSafeInteger(disp) || disp < 0) throw errors.arg(call, `invalid displacement ${String(disp)}`);
+      if (etype.size <= 0) throw errors.type(call, `the etype ${etype.name} has no data`);
+      if (ftype.size % etype.size !== 0) {
+        throw errors.type(call, `the filetype ${ftype.name} (${ftype.size} bytes) is not made of whole etypes ` +
+          `${etype.name} (${etype.size} bytes)`);
+      }
+      await comm.Barrier();
+      this.view = new FileView(disp, etype, ftype);
+      this.datarep = datarep;
+      this.position = 0;
+      if (comm.rank === 0) await this.swapShared(0);
+      await comm.Barrier();
+    });
+  }
+
+  /**
+   * `MPI_File_get_view` (MPI-4.1 §14.3): `[disp, etype, filetype, datarep]`.
+   *
+   * @example
+   * ```ts
+   * const [disp, etype, filetype, datarep] = file.Get_view();
+   * ```
+   */
+  Get_view(): [number, Datatype, Datatype, string] {
+    this.own('File.Get_view');
+    return [this.view.disp, this.view.etype, this.view.filetype, this.datarep];
+  }
+
+  /** `MPI_File_get_type_extent` (MPI-4.1 §14.5.3): the extent of `datatype` in the file (the native one). */
+  Get_type_extent(datatype: Datatype): number {
+    this.own('File.Get_type_extent');
+    if (!(datatype instanceof Datatype)) throw errors.type('File.Get_type_extent', `${String(datatype)} is not a datatype`);
+    return datatype.extent;
+  }
+
+  // ------------------------------------------------------------ data movement
+
+  /** Whether collective accesses aggregate: the file's `romio_cb_write` / `romio_cb_read` hint, else automatic. */
+  private aggregation(access: 'read' | 'write'): Aggregation {
+    const value = this.hints.Get(access === 'write' ? 'romio_cb_write' : 'romio_cb_read');
+    return value === 'enable' || value === 'disable' ? value : 'automatic';
+  }
+
+  /** Checks an access and returns the parsed buffer. */
+  private prepare(buf: BufferSpec, access: 'read' | 'write', call: string): Message {
+    this.own(call);
+    if (access === 'read' ? (this.accessMode & MODE_WRONLY) !== 0 : (this.accessMode & MODE_RDONLY) !== 0) {
+      throw errors.fileAccess(call, this.path, access);
+    }
+    const message = parseBuffer(buf, call);
+    if (message.bytes.byteLength % this.view.etype.size !== 0) {
+      throw errors.type(call, `${message.bytes.byteLength} bytes are not a whole number of etypes ` +
+        `${this.view.etype.name} (${this.view.etype.size} bytes)`);
+    }
+    return message;
+  }
+
+  private checkOffset(offset: unknown, call: string): number {
+    if ((this.accessMode & MODE_SEQUENTIAL) !== 0) {
+      throw errors.unsupported(call, 'explicit offsets and the individual file pointer cannot be used on a file ' +
+        'opened with MPI.MODE_SEQUENTIAL');
+    }
+    if (!Number.isSafeInteger(offset) || (offset as number) < 0) {
+      throw errors.arg(call, `invalid offset ${String(offset)}: must be an integer >= 0`);
+    }
+    return offset as number;
+  }
+
+  /** Reads or writes `message` at the file ranges `segments` (or those of view data byte `segments` on); the bytes moved (a read stops at the end of the file). */
+  private transfer(message: Message, segments: Segments | number, access: 'read' | 'write', call: string): number {
+    const fd = this.fd!;
+    const bytes = message.bytes;
+    const { offsets, lengths } = typeof segments === 'number' ? this.view.segments(segments, bytes.byteLength) : segments;
+    let done = 0;
+    this.io(call, () => {
+      for (let i = 0; i < offsets.length; i++) {
+        let position = offsets[i]!;
+        let left = lengths[i]!;
+        while (left > 0) {
+          const moved = access === 'write' ? fs.writeSync(fd, bytes, done, left, position)
+            : fs.readSync(fd, bytes, done, left, position);
+          if (moved === 0) return;
+          done += moved;
+          position += moved;
+          left -= moved;
+        }
+      }
+    });
+    if (access === 'read') message.unpack?.(done);
+    return done;
+  }
+
+  /** Starts an independent access: the pointer moves at once, the data moves before the returned Promise settles. */
+  private access(buf: BufferSpec, where: Positioning, access: 'read' | 'write', call: string): Promise<number> {
+    const message = this.prepare(buf, access, call);
+    const etype = this.view.etype.size;
+    if (where === 'shared') {
+      return this.fetchShared(message.bytes.byteLength / etype).then((at) => this.transfer(message, at * etype, access, call));
+    }
+    let at: number;
+    if (where === 'individual') {
+      if ((this.accessMode & MODE_SEQUENTIAL) !== 0) this.checkOffset(0, call);
+      at = this.position;
+      this.position += message.bytes.byteLength / etype;
+    } else at = this.checkOffset(where.at, call);
+    const moved = this.transfer(message, at * etype, access, call);
+    if (where === 'individual' && moved < message.bytes.byteLength) this.position = at + Math.floor(moved / etype);
+    return Promise.resolve(moved);
+  }
+
+  /**
+   * A collective access: in two phases through aggregator ranks (`api/file_two_phase.ts`), or for
+   * `_ordered` every rank's own at its place after the ranks before it; then (for writes) a
+   * barrier, so the data is in place on return.
+   */
+  private async collective(buf: BufferSpec, where: Positioning | 'ordered', access: 'read' | 'write',
+    call: string): Promise<number> {
+    const comm = this.own(call);
+    let moved: number;
+    if (where === 'ordered') {
+      const message = this.prepare(buf, access, call);
+      const etypes = message.bytes.byteLength / this.view.etype.size;
+      const sizes = await comm.allgather(etypes);
+      const before = sizes.slice(0, comm.rank).reduce((a, b) => a + b, 0);
+      const total = sizes.reduce((a, b) => a + b, 0);
+      const base = await comm.bcast(comm.rank === 0 ? await this.addShared(total) : 0, 0);
+      moved = this.transfer(message, (base + before) * this.view.etype.size, access, call);
+    } else {
+      if (where === 'shared') throw errors.intern(call, 'a collective access at the shared file pointer is ordered');
+      const message = this.prepare(buf, access, call);
+      const etype = this.view.etype.size;
+      const length = message.bytes.byteLength;
+      let at: number;
+      if (where === 'individual') {
+        if ((this.accessMode & MODE_SEQUENTIAL) !== 0) this.checkOffset(0, call);
+        at = this.position;
+        this.position += length / etype;
+      } else at = this.checkOffset(where.at, call);
+      const segments = this.view.segments(at * etype, length);
+      const io = <T>(run: () => T): T => this.io(call, run);
+      const hint = this.aggregation(access);
+      if (access === 'write') {
+        if (!await writeAll(comm, this.fd!, segments, message.bytes, io, hint)) this.transfer(message, segments, access, call);
+        moved = length;
+      } else {
+        const read = await readAll(comm, this.fd!, segments, message.bytes, io, hint);
+        if (read === undefined) moved = this.transfer(message, segments, access, call);
+        else {
+          moved = read;
+          message.unpack?.(moved);
+        }
+        if (where === 'individual' && moved < length) this.position = at + Math.floor(moved / etype);
+      }
+    }
+    if (access === 'write') await comm.Barrier();
+    return moved;
+  }
+
+  private static fill(status: Status | null | undefined, bytes: number): void {
+    status?.assign({ source: ANY_SOURCE, tag: ANY_TAG, byteLength: bytes });
+  }
+
+  private blocking(run: () => Promise<number>, status: Status | null | undefined): Promise<void> {
+    return rejecting(async () => {
+      File.fill(status, await run());
+    });
+  }
+
+  private request(run: () => Promise<number>, call: string): Request<void> {
+    return new Request<void>(new FileOperation(rejecting(run), call), call);
+  }
+
+  /**
+   * `MPI_File_read_at` (MPI-4.1 §14.4.2): reads into `buf` at `offset` etypes
+   * of the view; `status` gets the bytes read (fewer at the end of the file).
+   *
+   * @example
+   * ```ts
+   * const data = new Float64Array(4);
+   * const status = new MPI.Status();
+   * await file.Read_at(0, data, status);
+   * status.Get_count(MPI.DOUBLE); // 4
+   * ```
+   */
+  Read_at(offset: number, buf: BufferSpec, status?: Status | null): Promise<void> {
+    return this.blocking(() => this.access(buf, { at: offset }, 'read', 'File.Read_at'), status);
+  }
+
+  /** `MPI_File_read_at_all` (MPI-4.1 §14.4.2): {@link Read_at}, collective. */
+  Read_at_all(offset: number, buf: BufferSpec, status?: Status | null): Promise<void> {
+    return this.blocking(() => this.collective(buf, { at: offset }, 'read', 'File.Read_at_all'), status);
+  }
+
+  /**
+   * `MPI_File_write_at` (MPI-4.1 §14.4.2): writes `buf` at `offset` etypes of the view.
+   *
+   * @example
+   * ```ts
+   * await file.Write_at(comm.rank * 4, new Int32Array([1, 2, 3, 4]));
+   * ```
+   */
+  Write_at(offset: number, buf: BufferSpec, status?: Status | null): Promise<void> {
+    return this.blocking(() => this.access(buf, { at: offset }, 'write', 'File.Write_at'), status);
+  }
+
+  /** `MPI_File_write_at_all` (MPI-4.1 §14.4.2): {@link Write_at}, collective. */
+  Write_at_all(offset: number, buf: BufferSpec, status?: Status | null): Promise<void> {
+    return this.blocking(() => this.collective(buf, { at: offset }, 'write', 'File.Write_at_all'), status);
+  }
+
+  /** `MPI_File_iread_at` (MPI-4.1 §14.4.2): {@link Read_at} as a request. */
+  Iread_at(offset: number, buf: BufferSpec): Request<void> {
+    return this.request(() => this.access(buf, { at: offset }, 'read', 'File.Iread_at'), 'File.Iread_at');
+  }
+
+  /** `MPI_File_iread_at_all` (MPI-4.1 §14.4.2, MPI-3.1): {@link Read_at_all} as a request. */
+  Iread_at_all(offset: number, buf: BufferSpec): Request<void> {
+    return this.request(() => this.collective(buf, { at: offset }, 'read', 'File.Iread_at_all'), 'File.Iread_at_all');
+  }
+
+  /** `MPI_File_iwrite_at` (MPI-4.1 §14.4.2): {@link Write_at} as a request. */
+  Iwrite_at(offset: number, buf: BufferSpec): Request<void> {
+    return this.request(() => this.access(buf, { at: offset }, 'write', 'File.Iwrite_at'), 'File.Iwrite_at');
+  }
+
+  /** `MPI_File_iwrite_at_all` (MPI-4.1 §14.4.2): {@link Write_at_all} as a request. */
+  Iwrite_at_all(offset: number, buf: BufferSpec): Request<void> {
+    return this.request(() => this.collective(buf, { at: offset }, 'write', 'File.Iwrite_at_all'),
+      'File.Iwrite_at_all');
+  }
+
+  /**
+   * `MPI_File_read` (MPI-4.1 §14.4.3): reads at the individual file pointer,
+   * which moves past the data read.
+   *
+   * @example
+   * ```ts
+   * const data = new Int32Array(4);
+   * await file.Read(data);
+   * ```
+   */
+  Read(buf: BufferSpec, status?: Status | null): Promise<void> {
+    return this.blocking(() => this.access(buf, 'individual', 'read', 'File.Read'), status);
+  }
+
+  /** `MPI_File_read_all` (MPI-4.1 §14.4.3): {@link Read}, collective. */
+  Read_all(buf: BufferSpec, status?: Status | null): Promise<void> {
+    return this.blocking(() => this.collective(buf, 'individual', 'read', 'File.Read_all'), status);
+  }
+
+  /**
+   * `MPI_File_write` (MPI-4.1 §14.4.3): writes at the individual file pointer.
+   *
+   * @example
+   * ```ts
+   * await file.Write(new Int32Array([1, 2, 3, 4]));
+   * ```
+   */
+  Write(buf: BufferSpec, status?: Status | null): Promise<void> {
+    return this.blocking(() => this.access(buf, 'individual', 'write', 'File.Write'), status);
+  }
+
+  /**
+   * `MPI_File_write_all` (MPI-4.1 §14.4.3): {@link Write}, collective: with a
+   * subarray view, every rank writes its block of a global array.
+   *
+   * @example
+   * ```ts
+   * await file.Set_view(0, MPI.DOUBLE, block);
+   * await file.Write_all(local);
+   * ```
+   */
+  Write_all(buf: BufferSpec, status?: Status | null): Promise<void> {
+    return this.blocking(() => this.collective(buf, 'individual', 'write', 'File.Write_all'), status);
+  }
+
+  /** `MPI_File_iread` (MPI-4.1 §14.4.3): {@link Read} as a request. */
+  Iread(buf: BufferSpec): Request<void> {
+    return this.request(() => this.access(buf, 'individual', 'read', 'File.Iread'), 'File.Iread');
+  }
+
+  /** `MPI_File_iread_all` (MPI-4.1 §14.4.3, MPI-3.1): {@link Read_all} as a request. */
+  Iread_all(buf: BufferSpec): Request<void> {
+    return this.request(() => this.collective(buf, 'individual', 'read', 'File.Iread_all'), 'File.Iread_all');
+  }
+
+  /** `MPI_File_iwrite` (MPI-4.1 §14.4.3): {@link Write} as a request. */
+  Iwrite(buf: BufferSpec): Request<void> {
+    return this.request(() => this.access(buf, 'individual', 'write', 'File.Iwrite'), 'File.Iwrite');
+  }
+
+  /** `MPI_File_iwrite_all` (MPI-4.1 §14.4.3, MPI-3.1): {@link Write_all} as a request. */
+  Iwrite_all(buf: BufferSpec): Request<void> {
+    return this.request(() => this.collective(buf, 'individual', 'write', 'File.Iwrite_all'), 'File.Iwrite_all');
+  }
+
+  /**
+   * `MPI_File_seek` (MPI-4.1 §14.4.3): moves the individual file pointer to
+   * `offset` etypes from the start (`SEEK_SET`), the current position
+   * (`SEEK_CUR`) or the end of the file in the view (`SEEK_END`).
+   *
+   * @example
+   * ```ts
+   * file.Seek(-1, MPI.SEEK_END); // before the last etype
+   * ```
+   */
+  Seek(offset: number, whence: number = SEEK_SET): void {
+    const call = 'File.Seek';
+    this.own(call);
+    if ((this.accessMode & MODE_SEQUENTIAL) !== 0) this.checkOffset(0, call);
+    this.position = this.seekTarget(offset, whence, this.position, call);
+  }
+
+  private seekTarget(offset: unknown, whence: unknown, current: number, call: string): number {
+    if (!Number.isSafeInteger(offset)) throw errors.arg(call, `invalid offset ${String(offset)}: must be an integer`);
+    let base: number;
+    if (whence === SEEK_SET) base = 0;
+    else if (whence === SEEK_CUR) base = current;
+    else if (whence === SEEK_END) base = this.endPosition(call);
+    else throw errors.arg(call, `invalid whence ${String(whence)}: use MPI.SEEK_SET, MPI.SEEK_CUR or MPI.SEEK_END`);
+    const target = base + (offset as number);
+    if (target < 0) throw errors.arg(call, `cannot seek to ${target}: before the start of the view`);
+    return target;
+  }
+
+  /** The end of the file in etypes of the view. */
+  private endPosition(call: string): number {
+    const size = this.io(call, () => fs.fstatSync(this.fd!).size);
+    return Math.ceil(this.view.dataBefore(size) / this.view.etype.size);
+  }
+
+  /** `MPI_File_get_position` (MPI-4.1 §14.4.3): the individual file pointer, in etypes of the view. */
+  Get_position(): number {
+    this.own('File.Get_position');
+    return this.position;
+  }
+
+  /**
+   * `MPI_File_get_byte_offset` (MPI-4.1 §14.4.3): the file byte of view
+   * position `offset` (in etypes).
+   *
+   * @example
+   * ```ts
+   * file.Get_byte_offset(file.Get_position());
+   * ```
+   */
+  Get_byte_offset(offset: number): number {
+    const call = 'File.Get_byte_offset';
+    this.own(call);
+    if (!Number.isSafeInteger(offset) || offset < 0) throw errors.arg(call, `invalid offset ${String(offset)}`);
+    return this.view.byteOffset(offset * this.view.etype.size);
+  }
+
+  // ------------------------------------------------------------ shared file pointer
+
+  /** Adds `etypes` to the shared file pointer atomically; its value before. */
+  private async fetchShared(etypes: number): Promise<number> {
+    return this.addShared(etypes);
+  }
+
+  private async sharedOp(value: number, op: typeof ops.SUM): Promise<number> {
+    const win = this.pointer!;
+    const result = new Float64Array(1);
+    await win.Lock(0);
+    win.Fetch_and_op(op === NO_OP ? null : new Float64Array([value]), result, 0, 0, op);
+    await win.Unlock(0);
+    return result[0]!;
+  }
+
+  private addShared(etypes: number): Promise<number> {
+    return this.sharedOp(etypes, ops.SUM);
+  }
+
+  private swapShared(value: number): Promise<number> {
+    return this.sharedOp(value, REPLACE);
+  }
+
+  /** The shared file pointer as a byte of the file (for `DISPLACEMENT_CURRENT`). */
+  private async sharedBytes(): Promise<number> {
+    const comm = this.comm!;
+    const position = await comm.bcast(comm.rank === 0 ? await this.sharedOp(0, NO_OP) : 0, 0);
+    return this.view.byteOffset(position * this.view.etype.size);
+  }
+
+  /**
+   * `MPI_File_read_shared` (MPI-4.1 §14.4.4): reads at the shared file
+   * pointer, which every rank of the file moves; ranks that call it at once
+   * get their data in some order.
+   *
+   * @example
+   * ```ts
+   * const line = new Uint8Array(16);
+   * await file.Read_shared(line);
+   * ```
+   */
+  Read_shared(buf: BufferSpec, status?: Status | null): Promise<void> {
+    return this.blocking(() => this.access(buf, 'shared', 'read', 'File.Read_shared'), status);
+  }
+
+  /**
+   * `MPI_File_write_shared` (MPI-4.1 §14.4.4): writes at the shared file pointer.
+   *
+   * @example
+   * ```ts
+   * await file.Write_shared(new TextEncoder().encode(`rank ${comm.rank}\n`));
+   * ```
+   */
+  Write_shared(buf: BufferSpec, status?: Status | null): Promise<void> {
+    return this.blocking(() => this.access(buf, 'shared', 'write', 'File.Write_shared'), status);
+  }
+
+  /** `MPI_File_iread_shared` (MPI-4.1 §14.4.4): {@link Read_shared} as a request. */
+  Iread_shared(buf: BufferSpec): Request<void> {
+    return this.request(() => this.access(buf, 'shared', 'read', 'File.Iread_shared'), 'File.Iread_shared');
+  }
+
+  /** `MPI_File_iwrite_shared` (MPI-4.1 §14.4.4): {@link Write_shared} as a request. */
+  Iwrite_shared(buf: BufferSpec): Request<void> {
+    return this.request(() => this.access(buf, 'shared', 'write', 'File.Iwrite_shared'), 'File.Iwrite_shared');
+  }
+
+  /**
+   * `MPI_File_read_ordered` (MPI-4.1 §14.4.4): collective read at the shared
+   * file pointer, the ranks' data in rank order.
+   *
+   * @example
+   * ```ts
+   * await file.Read_ordered(mine);
+   * ```
+   */
+  Read_ordered(buf: BufferSpec, status?: Status | null): Promise<void> {
+    return this.blocking(() => this.collective(buf, 'ordered', 'read', 'File.Read_ordered'), status);
+  }
+
+  /**
+   * `MPI_File_write_ordered` (MPI-4.1 §14.4.4): collective write at the
+   * shared file pointer, rank 0's data first.
+   *
+   * @example
+   * ```ts
+   * await file.Write_ordered(new Int32Array([comm.rank]));
+   * ```
+   */
+  Write_ordered(buf: BufferSpec, status?: Status | null): Promise<void> {
+    return this.blocking(() => this.collective(buf, 'ordered', 'write', 'File.Write_ordered'), status);
+  }
+
+  /**
+   * `MPI_File_seek_shared` (MPI-4.1 §14.4.4): moves the shared file pointer;
+   * every rank passes the same arguments. Collective.
+   *
+   * @example
+   * ```ts
+   * await file.Seek_shared(0);
+   * ```
+   */
+  Seek_shared(offset: number, whence: number = SEEK_SET): Promise<void> {
+    return rejecting(async () => {
+      const call = 'File.Seek_shared';
+      const comm = this.own(call);
+      const current = whence === SEEK_CUR ? await comm.bcast(comm.rank === 0 ? await this.sharedOp(0, NO_OP) : 0, 0) : 0;
+      const target = this.seekTarget(offset, whence, current, call);
+      await comm.Barrier();
+      if (comm.rank === 0) await this.swapShared(target);
+      await comm.Barrier();
+    });
+  }
+
+  /**
+   * `MPI_File_get_position_shared` (MPI-4.1 §14.4.4): the shared file
+   * pointer, in etypes of the view.
+   *
+   * @example
+   * ```ts
+   * const where = await file.Get_position_shared();
+   * ```
+   */
+  Get_position_shared(): Promise<number> {
+    return rejecting(() => {
+      this.own('File.Get_position_shared');
+      return this.sharedOp(0, NO_OP);
+    });
+  }
+
+  // ------------------------------------------------------------ split collectives
+
+  private begin(name: string, run: () => Promise<number>): void {
+    const call = `File.${name}_begin`;
+    this.own(call);
+    if (this.split !== undefined) {
+      throw errors.other(call, `File.${this.split.name}_begin is still active: end it first`);
+    }
+    const done = rejecting(run);
+    done.catch(() => undefined);
+    this.split = { name, done };
+  }
+
+  private end(name: string, status: Status | null | undefined): Promise<void> {
+    return rejecting(async () => {
+      const call = `File.${name}_end`;
+      this.own(call);
+      const split = this.split;
+      if (split === undefined || split.name !== name) {
+        throw errors.other(call, split === undefined ? `no File.${name}_begin is active`
+          : `the active split collective is File.${split.name}_begin`);
+      }
+      this.split = undefined;
+      File.fill(status, await split.done);
+    });
+  }
+
+  /**
+   * `MPI_File_read_at_all_begin` (MPI-4.1 §14.4.5): starts {@link Read_at_all};
+   * {@link Read_at_all_end} completes it.
+   *
+   * @example
+   * ```ts
+   * file.Read_at_all_begin(0, data);
+   * await file.Read_at_all_end(data);
+   * ```
+   */
+  Read_at_all_begin(offset: number, buf: BufferSpec): void {
+    this.begin('Read_at_all', () => this.collective(buf, { at: offset }, 'read', 'File.Read_at_all_begin'));
+  }
+
+  /** `MPI_File_read_at_all_end` (MPI-4.1 §14.4.5). */
+  Read_at_all_end(buf: BufferSpec, status?: Status | null): Promise<void> {
+    void buf;
+    return this.end('Read_at_all', status);
+  }
+
+  /** `MPI_File_write_at_all_begin` (MPI-4.1 §14.4.5): starts {@link Write_at_all}. */
+  Write_at_all_begin(offset: number, buf: BufferSpec): void {
+    this.begin('Write_at_all', () => this.collective(buf, { at: offset }, 'write', 'File.Write_at_all_begin'));
+  }
+
+  /** `MPI_File_write_at_all_end` (MPI-4.1 §14.4.5). */
+  Write_at_all_end(buf: BufferSpec, status?: Status | null): Promise<void> {
+    void buf;
+    return this.end('Write_at_all', status);
+  }
+
+  /** `MPI_File_read_all_begin` (MPI-4.1 §14.4.5): starts {@link Read_all}. */
+  Read_all_begin(buf: BufferSpec): void {
+    this.begin('Read_all', () => this.collective(buf, 'individual', 'read', 'File.Read_all_begin'));
+  }
+
+  /** `MPI_File_read_all_end` (MPI-4.1 §14.4.5). */
+  Read_all_end(buf: BufferSpec, status?: Status | null): Promise<void> {
+    void buf;
+    return this.end('Read_all', status);
+  }
+
+  /** `MPI_File_write_all_begin` (MPI-4.1 §14.4.5): starts {@link Write_all}. */
+  Write_all_begin(buf: BufferSpec): void {
+    this.begin('Write_all', () => this.collective(buf, 'individual', 'write', 'File.Write_all_begin'));
+  }
+
+  /** `MPI_File_write_all_end` (MPI-4.1 §14.4.5). */
+  Write_all_end(buf: BufferSpec, status?: Status | null): Promise<void> {
+    void buf;
+    return this.end('Write_all', status);
+  }
+
+  /** `MPI_File_read_ordered_begin` (MPI-4.1 §14.4.5): starts {@link Read_ordered}. */
+  Read_ordered_begin(buf: BufferSpec): void {
+    this.begin('Read_ordered', () => this.collective(buf, 'ordered', 'read', 'File.Read_ordered_begin'));
+  }
+
+  /** `MPI_File_read_ordered_end` (MPI-4.1 §14.4.5). */
+  Read_ordered_end(buf: BufferSpec, status?: Status | null): Promise<void> {
+    void buf;
+    return this.end('Read_ordered', status);
+  }
+
+  /** `MPI_File_write_ordered_begin` (MPI-4.1 §14.4.5): starts {@link Write_ordered}. */
+  Write_ordered_begin(buf: BufferSpec): void {
+    this.begin('Write_ordered', () => this.collective(buf, 'ordered', 'write', 'File.Write_ordered_begin'));
+  }
+
+  /** `MPI_File_write_ordered_end` (MPI-4.1 §14.4.5). */
+  Write_ordered_end(buf: BufferSpec, status?: Status | null): Promise<void> {
+    void buf;
+    return this.end('Write_ordered', status);
+  }
+
+  // ------------------------------------------------------------ consistency
+
+  /**
+   * `MPI_File_set_atomicity` (MPI-4.1 §14.6.1): atomic mode on or off. Collective.
+   *
+   * @example
+   * ```ts
+   * await file.Set_atomicity(true);
+   * ```
+   */
+  Set_atomicity(flag: boolean): Promise<void> {
+    return rejecting(async () => {
+      const comm = this.own('File.Set_atomicity');
+      await comm.Barrier();
+      this.atomic = Boolean(flag);
+    });
+  }
+
+  /** `MPI_File_get_atomicity` (MPI-4.1 §14.6.1). */
+  Get_atomicity(): boolean {
+    this.own('File.Get_atomicity');
+    return this.atomic;
+  }
+
+  /**
+   * `MPI_File_sync` (MPI-4.1 §14.6.1): writes this rank's data to the
+   * storage device. Collective.
+   *
+   * @example
+   * ```ts
+   * await file.Sync();
+   * ```
+   */
+  Sync(): Promise<void> {
+    return rejecting(async () => {
+      const call = 'File.Sync';
+      const comm = this.own(call);
+      if ((this.accessMode & MODE_RDONLY) === 0) this.io(call, () => fs.fsyncSync(this.fd!));
+      await comm.Barrier();
+    });
+  }
+
+  // ------------------------------------------------------------ errors
+
+  /**
+   * `MPI_File_create_errhandler` (MPI-4.1 §9.3.4).
+   *
+   * @example
+   * ```ts
+   * file.Set_errhandler(MPI.File.Create_errhandler((f, code) => console.error(code)));
+   * ```
+   */
+  static Create_errhandler(fn: ErrhandlerFunction<File>): Errhandler {
+    if (typeof fn !== 'function') throw errors.arg('File.Create_errhandler', `expected a function, got ${typeof fn}`);
+    return new Errhandler('user', 'user error handler', fn as ErrhandlerFunction<never>);
+  }
+
+  /** `MPI_File_set_errhandler` (MPI-4.1 §9.3.4); `MPI.FILE_NULL`'s is the default of files opened later. */
+  Set_errhandler(errhandler: Errhandler): void {
+    if (!(errhandler instanceof Errhandler) || !errhandler.isLive) {
+      throw errors.arg('File.Set_errhandler', `invalid error handler ${String(errhandler)}`);
+    }
+    this.errhandler = errhandler;
+  }
+
+  /** `MPI_File_get_errhandler` (MPI-4.1 §9.3.4): `MPI.ERRORS_RETURN` unless set (files' default). */
+  Get_errhandler(): Errhandler {
+    return this.errhandler;
+  }
+
+  /**
+   * `MPI_File_call_errhandler` (MPI-4.1 §9.3.4): invokes the handler with
+   * `errorcode`; nothing happens with `ERRORS_RETURN`.
+   */
+  Call_errhandler(errorcode: number): void {
+    const handler = this.errhandler;
+    if (handler.kind === 'fatal' || handler.kind === 'abort') {
+      abort(errorcode, `${handler.name} on file ${this.path}: error code ${errorcode} (${errorString(errorcode)}) ` +
+        'raised by File.Call_errhandler');
+    }
+    if (handler.kind === 'user') (handler.fn as ErrhandlerFunction<this>)(this, errorcode);
+  }
+
+  toString(): string {
+    return this.fd === undefined ? '<File MPI_FILE_NULL>' : `<File ${this.path}>`;
+  }
+}
+
+/** `MPI.FILE_NULL` (MPI-4.1 §14.2.2): the null file handle. */
+export const FILE_NULL: File = File.null();
