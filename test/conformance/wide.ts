@@ -268,6 +268,84 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'intercommunicator collectives past the limit, both groups as root and as receivers',
+    minRanks: 2,
+    run: async (comm) => {
+      const { rank, size } = comm;
+      const color = rank < size / 2 ? 0 : 1;
+      const first = Math.ceil(size / 2);
+      const half = (await comm.Split(color, rank))!;
+      const inter = await half.Create_intercomm(0, comm, color === 0 ? first : 0, 31);
+      const globalOf = (c: number, local: number): number => (c === 0 ? local : first + local);
+      const remote = Array.from({ length: inter.remote_size }, (_, i) => globalOf(1 - color, i));
+      /** What this rank passes as root when local rank 0 of group `rootColor` is the root. */
+      const rootArg = (rootColor: number): number => (color === rootColor ? (inter.rank === 0 ? MPI.ROOT : MPI.PROC_NULL) : 0);
+      const big = (g: number): number => Math.floor(LIMIT / 8) + 17 * g + 3;
+      const count = (g: number): number => (g === 1 && size > 2 ? 0 : big(g));
+      try {
+        // Bcast each way: into group 0 (of 2 ranks at 3) the leader passes it on in pieces.
+        for (const rootColor of [0, 1]) {
+          const data = color === rootColor ? filled(N, 7 + rootColor) : new Float64Array(N);
+          await inter.Bcast(color === rootColor && inter.rank !== 0 ? null : data, rootArg(rootColor));
+          if (color !== rootColor) expectAll(data, N, (i) => value(7 + rootColor, i), `Bcast from group ${rootColor}`);
+        }
+        // Gatherv and Scatterv each way, blocks in reverse order with gaps.
+        for (const rootColor of [0, 1]) {
+          const counts = remote.map(count);
+          const { displs, length } = reversedWithGaps(counts);
+          const isRoot = color === rootColor && inter.rank === 0;
+          const all = isRoot ? new Float64Array(length).fill(-1) : null;
+          await inter.Gatherv(color === rootColor ? null : filled(count(rank), rank),
+            isRoot ? [all!, [counts, displs], MPI.DOUBLE] : null, rootArg(rootColor));
+          if (isRoot) {
+            remote.forEach((g, i) => expectAll(all!.subarray(displs[i]!, displs[i]! + counts[i]! + GAP), counts[i]! + GAP,
+              (k) => (k < counts[i]! ? value(g, k) : -1), `Gatherv to group ${rootColor} from ${g}`));
+          }
+          const source = new Float64Array(length);
+          remote.forEach((g, i) => source.set(filled(counts[i]!, g).map((x) => x + 0.5), displs[i]!));
+          const mine = new Float64Array(count(rank));
+          await inter.Iscatterv(isRoot ? [source, [counts, displs], MPI.DOUBLE] : null, color === rootColor ? null : mine,
+            rootArg(rootColor)).Wait();
+          if (color !== rootColor) expectAll(mine, count(rank), (k) => value(rank, k) + 0.5, `Iscatterv from group ${rootColor}`);
+        }
+        // Allgatherv and Alltoallv across.
+        const counts = remote.map(count);
+        const displs = packed(counts);
+        const gathered = new Float64Array(sum(counts));
+        await inter.Allgatherv(filled(count(rank), rank), [gathered, [counts, displs], MPI.DOUBLE]);
+        remote.forEach((g, i) => expectAll(gathered.subarray(displs[i]!, displs[i]! + counts[i]!), counts[i]!, (k) => value(g, k),
+          `Allgatherv from ${g}`));
+        const sendCounts = remote.map((g) => pairCount(rank, g));
+        const recvCounts = remote.map((g) => pairCount(g, rank));
+        const out = new Float64Array(sum(sendCounts));
+        const outDispls = packed(sendCounts);
+        remote.forEach((g, j) => { for (let k = 0; k < sendCounts[j]!; k++) out[outDispls[j]! + k] = item(rank, g, k); });
+        const into = new Float64Array(sum(recvCounts));
+        const intoDispls = packed(recvCounts);
+        await inter.Ialltoallv([out, [sendCounts, outDispls], MPI.DOUBLE], [into, [recvCounts, intoDispls], MPI.DOUBLE]).Wait();
+        remote.forEach((g, i) => expectAll(into.subarray(intoDispls[i]!, intoDispls[i]! + recvCounts[i]!), recvCounts[i]!,
+          (k) => item(g, rank, k), `Ialltoallv from ${g}`));
+        // Reductions: each group gets the remote group's sum.
+        const total = new Float64Array(N);
+        await inter.Allreduce(filled(N, rank), total, MPI.SUM);
+        expectAll(total, N, (i) => remote.reduce((acc, g) => acc + value(g, i), 0), 'Allreduce');
+        const isRoot = color === 1 && inter.rank === 0;
+        const reduced = isRoot ? new Float64Array(N) : null;
+        await inter.Reduce(color === 0 ? filled(N, rank) : null, reduced, MPI.SUM, rootArg(1));
+        if (isRoot) expectAll(reduced!, N, (i) => remote.reduce((acc, g) => acc + value(g, i), 0), 'Reduce to group 1');
+        // Reduce_scatter_block: k elements here, the remote group's sum split over this group.
+        const K = Math.ceil((1.3 * LIMIT) / 8);
+        const k = inter.remote_size * K;
+        const scattered = new Float64Array(k);
+        await inter.Reduce_scatter_block(filled(inter.size * k, rank), scattered, MPI.SUM);
+        expectAll(scattered, k, (i) => remote.reduce((acc, g) => acc + value(g, inter.rank * k + i), 0), 'Reduce_scatter_block');
+      } finally {
+        inter.Free();
+        half.Free();
+      }
+    },
+  },
+  {
     name: 'Bcast of a Float64Array, of bytes at an odd offset, and Ibcast behind a small Ibcast',
     run: async (comm) => {
       const root = comm.size - 1;
