@@ -23,8 +23,9 @@
  * `MPI_Cart_create` / `MPI_Dist_graph_create_adjacent`, native/topo.c) and
  * every buffer neighbourhood collective is an `MPI_Ineighbor_alltoallv` of
  * bytes on it (except on grids with a periodic dimension of 1 or 2 ranks: see
- * `neighborhoodOf`). The object forms, and everything on shm, use the
- * exchange over point-to-point.
+ * `neighborhoodOf`; and while views are limited, Node 20, where a block may
+ * be longer than any byte view: see `runBlocks`). The object forms, and
+ * everything on shm, use the exchange over point-to-point.
  *
  * Unfinished: `reorder` (accepted, ignored: ranks keep their order).
  *
