@@ -127,6 +127,12 @@ export function prefixOf(bytes: Bytes, byteLength: number): Bytes {
   return bytesIn(bytes.buffer, bytes.byteOffset, byteLength);
 }
 
+/** Bytes `begin` to `end` of `bytes`: one view, or segments past {@link MAX_VIEW_BYTES}. */
+export function sliceBytes(bytes: Bytes, begin: number, end: number): Bytes {
+  if (bytes instanceof Uint8Array) return bytes.subarray(begin, end);
+  return bytesIn(bytes.buffer, bytes.byteOffset + begin, end - begin);
+}
+
 /** Copies `length` bytes from `source` at `sourceOffset` to `target` at `targetOffset`, a segment at a time. */
 export function copyBytes(target: Bytes, targetOffset: number, source: Bytes, sourceOffset: number, length: number): void {
   for (let done = 0; done < length;) {

@@ -15,7 +15,9 @@ describe('collectives past the longest byte view (lowered to 256 KiB)', () => {
       process.env['MPI4TS_TEST_MAX_VIEW_BYTES'] = String(2 ** 18);
       try {
         const result = await launch('test/conformance/wide.ts', ranks, [], { timeoutMs: 240_000 });
-        assertAllPassed(result, 'wide', ranks);
+        // One rank makes no intercommunicator: that case reports itself skipped, never passed.
+        assertAllPassed(result, 'wide', ranks, ranks < 2
+          ? ['intercommunicator collectives past the limit, both groups as root and as receivers (needs 2 ranks)'] : []);
       } finally {
         delete process.env['MPI4TS_TEST_MAX_VIEW_BYTES'];
       }

@@ -32,9 +32,11 @@ import {
   allocateBytes, type Bytes, bytesOf, copyBytes, elementsIn, MAX_VIEW_BYTES, type Message, parseWideBuffer,
   parseWideVectorBuffer, singleView, type VectorMessage, type WideMessage, type WideVectorMessage,
 } from '../buffer.js';
+import { type BlockCollectives, blockCollectivesOf, VIEWS_LIMITED } from '../collective/point_to_point.js';
 import * as segmented from '../collective/segmented.js';
 import type { TypedArray } from '../datatype/index.js';
 import { IN_PLACE } from '../constants.js';
+import { collectiveScratch } from '../environment.js';
 import { errors } from '../errors.js';
 import { Op } from '../op/op.js';
 import type { Collectives, Endpoint } from '../transport/transport.js';
@@ -112,15 +114,23 @@ function checkBlock(send: Message | WideMessage, bytes: number, call: string): v
 }
 
 /**
- * The ERR_COUNT of a v-collective whose data is longer than the longest byte
- * view: the ranks off the root do not know every block, so cannot agree on
- * rounds (`collective/segmented.ts`).
+ * The collectives a v-form of gather, scatter or all-to-all (and
+ * `Alltoallw`) runs on when its buffers may be longer than the longest byte
+ * view, or undefined for the transport's own. Only a block's two ranks know
+ * its length, so the ranks cannot agree on rounds; instead every long block
+ * travels as one point-to-point message (`collective/gather.ts`,
+ * `collective/alltoall.ts`). On shm those are the transport's own
+ * algorithms, so a rank takes them when `long` (one of its buffers is past
+ * the view); on the mpi transport every rank takes them for every v-form
+ * while views are limited (Node 20), as none knows whether another's
+ * buffers are long.
  */
-function tooLongForV(total: number, call: string): Error {
-  return errors.count(call, `a message of ${total} bytes is longer than the longest byte view this Node.js ` +
-    `can make (${MAX_VIEW_BYTES} bytes), which ${call} needs: send it in parts, use the form with equal blocks, ` +
-    'or run on Node.js 22 or later');
+export function blockPath(endpoint: Endpoint, long: boolean): BlockCollectives | undefined {
+  const { blocks, own } = blockCollectivesOf(endpoint.collectives, collectiveScratch);
+  return (own ? long : VIEWS_LIMITED) ? blocks : undefined;
 }
+
+const isLong = (bytes: Bytes | undefined): boolean => bytes !== undefined && !(bytes instanceof Uint8Array);
 
 /** `Bcast`. */
 export function bcast(endpoint: Endpoint, buf: unknown, root: number, call: string): Promise<void> {
@@ -144,6 +154,8 @@ export function gather(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, r
       return segmented.gather(endpoint.collectives, rank, own, undefined, new Array<number>(size).fill(own.byteLength),
         undefined, root, true);
     }
+    const blocks = vector ? blockPath(endpoint, isLong(own)) : undefined;
+    if (blocks !== undefined) return blocks.gatherv(own, undefined, undefined, undefined, root);
     return endpoint.collectives.gatherv(singleView(own, call), undefined, undefined, undefined, root);
   }
   required(recvbuf, 'the receive buffer at the root', call);
@@ -152,7 +164,8 @@ export function gather(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, r
   const { counts, displs, total } = blocksOf(recv);
   if (send !== undefined && isOwnBlock(send.bytes, recv, rank)) send = undefined;
   if (send !== undefined) checkBlock(send, counts[rank]!, call);
-  if (total > MAX_VIEW_BYTES && vector) throw tooLongForV(total, call);
+  const blocks = vector ? blockPath(endpoint, total > MAX_VIEW_BYTES || isLong(recv.bytes) || isLong(send?.bytes)) : undefined;
+  if (blocks !== undefined) return unpacking(blocks.gatherv(send?.bytes, recv.bytes, counts, displs, root), recv);
   if (total > MAX_VIEW_BYTES || !(recv.bytes instanceof Uint8Array)) {
     return segmented.gather(endpoint.collectives, rank, send?.bytes, recv.bytes, counts, displs, root, total > MAX_VIEW_BYTES);
   }
@@ -172,6 +185,8 @@ export function scatter(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, 
       return segmented.scatter(endpoint.collectives, rank, undefined, new Array<number>(size).fill(own.byteLength),
         undefined, own, root, true);
     }
+    const blocks = vector ? blockPath(endpoint, isLong(own)) : undefined;
+    if (blocks !== undefined) return unpacking(blocks.scatterv(undefined, undefined, undefined, own, root), recv);
     return unpacking(endpoint.collectives.scatterv(undefined, undefined, undefined, singleView(own, call), root), recv);
   }
   required(sendbuf, 'the send buffer at the root', call);
@@ -183,7 +198,8 @@ export function scatter(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, 
     throw errors.count(call, `the root's receive buffer has ${recv.bytes.byteLength} bytes but its block of the send ` +
       `buffer ${counts[rank]}`);
   }
-  if (total > MAX_VIEW_BYTES && vector) throw tooLongForV(total, call);
+  const blocks = vector ? blockPath(endpoint, total > MAX_VIEW_BYTES || isLong(send.bytes) || isLong(recv?.bytes)) : undefined;
+  if (blocks !== undefined) return unpacking(blocks.scatterv(send.bytes, counts, displs, recv?.bytes, root), recv);
   if (total > MAX_VIEW_BYTES || !(send.bytes instanceof Uint8Array)) {
     return segmented.scatter(endpoint.collectives, rank, send.bytes, counts, displs, recv?.bytes, root, total > MAX_VIEW_BYTES);
   }
@@ -224,9 +240,18 @@ export function alltoall(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown,
       throw errors.count(call, `send blocks of ${send.counts[0]! * send.datatype.size} bytes but receive blocks of ${r.counts[0]}`);
     }
   }
+  if (vector) {
+    // A v-form's blocks are known to their two ranks only: see blockPath.
+    const s = inPlace ? undefined : blocksOf(send);
+    const blocks = blockPath(endpoint, r.total > MAX_VIEW_BYTES || isLong(recv.bytes) ||
+      (s !== undefined && (s.total > MAX_VIEW_BYTES || isLong(send!.bytes))));
+    if (blocks !== undefined) {
+      return unpacking(s === undefined ? blocks.alltoallv(undefined, r.counts, r.displs, recv.bytes, r.counts, r.displs)
+        : blocks.alltoallv(send!.bytes, s.counts, s.displs, recv.bytes, r.counts, r.displs), recv);
+    }
+  }
   if (r.total > MAX_VIEW_BYTES || !(recv.bytes instanceof Uint8Array) || (!inPlace && !(send.bytes instanceof Uint8Array))) {
-    // Equal blocks: every rank knows the whole; a v-form's blocks are known to their two ranks only.
-    if (vector) throw tooLongForV(Math.max(r.total, inPlace ? 0 : blocksOf(send).total), call);
+    // Equal blocks: every rank knows the whole.
     return segmented.alltoall(endpoint.collectives, inPlace ? undefined : send.bytes, inPlace ? r.displs : blocksOf(send).displs,
       recv.bytes, r.displs, r.counts[0] ?? 0, r.total > MAX_VIEW_BYTES);
   }

@@ -10,13 +10,20 @@
  * `[buf, counts, displs, datatypes]`: `counts[i]` elements of
  * `datatypes[i]` starting `displs[i]` BYTES into `buf`.
  *
+ * Buffers and blocks may be longer than the longest byte view (segmented
+ * bytes, Node 20): the exchange under these calls moves each block as one
+ * point-to-point message of any length.
+ *
  * Unfinished: derived datatypes in W specs (only predefined ones; the
  * v-specs take any).
  *
  * @module
  */
 
-import { type BufferSpec, type VectorBufferSpec, describe, parseBuffer, parseVectorBuffer, type VectorMessage } from '../buffer.js';
+import {
+  type BufferSpec, type Bytes, bytesIn, describe, parseBuffer, parseWideBuffer, parseWideVectorBuffer, sliceBytes,
+  type VectorBufferSpec, type VectorMessage, type WideVectorMessage,
+} from '../buffer.js';
 import type { Datatype, TypedArray } from '../datatype/index.js';
 import { errors } from '../errors.js';
 
@@ -29,15 +36,15 @@ export type WBufferSpec =
   | readonly [TypedArray, readonly [readonly number[], readonly number[]], readonly Datatype[]]
   | readonly [TypedArray, readonly number[], readonly number[], readonly Datatype[]];
 
-/** The blocks of a parsed vector message, as byte views. */
-export function blocksOfVector(v: VectorMessage): Uint8Array[] {
+/** The blocks of a parsed vector message, as byte views (segmented past the longest view). */
+export function blocksOfVector(v: VectorMessage | WideVectorMessage): Bytes[] {
   const size = v.datatype.size;
-  return v.counts.map((count, i) => v.bytes.subarray(v.displs[i]! * size, (v.displs[i]! + count) * size));
+  return v.counts.map((count, i) => sliceBytes(v.bytes, v.displs[i]! * size, (v.displs[i]! + count) * size));
 }
 
 /** The blocks of a v-spec, and for a derived datatype the copy of received blocks into the user's layout. */
 export interface Blocks {
-  readonly blocks: Uint8Array[];
+  readonly blocks: Bytes[];
   /** Unpacks the blocks into the buffer (a non-contiguous derived datatype), once they have arrived. */
   readonly unpack: (() => void) | undefined;
 }
@@ -52,18 +59,18 @@ export function vectorBlocks(spec: VectorBufferSpec, n: number, uniform: boolean
     parseBuffer(Array.isArray(spec) ? spec[0] : spec, call);
     return { blocks: [], unpack: undefined };
   }
-  const message = parseVectorBuffer(spec, n, call);
+  const message = parseWideVectorBuffer(spec, n, call);
   const blocks = blocksOfVector(message);
   if (uniform && blocks.some((b) => b.byteLength !== blocks[0]!.byteLength)) {
     throw errors.count(call, `the ${what} buffer must hold ${n} equal blocks, got blocks of [${blocks.map((b) => b.byteLength).join(', ')}] bytes`);
   }
-  return { blocks, unpack: message.unpack };
+  return { blocks, unpack: 'unpack' in message ? message.unpack : undefined };
 }
 
 /** The one block of a plain buffer spec. */
-export function singleBlock(spec: BufferSpec, what: string, call: string): Uint8Array {
+export function singleBlock(spec: BufferSpec, what: string, call: string): Bytes {
   if (spec === null || spec === undefined) throw errors.buffer(call, `the ${what} buffer is missing`);
-  return parseBuffer(spec, call).bytes;
+  return parseWideBuffer(spec, call).bytes;
 }
 
 function numberList(value: unknown, n: number, what: string, call: string): number[] {
@@ -77,7 +84,7 @@ function numberList(value: unknown, n: number, what: string, call: string): numb
 
 /** A W spec read: the whole buffer as bytes, and each block's byte count and byte displacement. */
 export interface WLayout {
-  readonly bytes: Uint8Array;
+  readonly bytes: Bytes;
   readonly counts: readonly number[];
   readonly displs: readonly number[];
 }
@@ -94,7 +101,7 @@ export function wLayout(spec: WBufferSpec, n: number, what: string, call: string
   const counts = numberList(countSpec, n, `${what} counts`, call);
   const displs = numberList(displSpec, n, `${what} displacements`, call);
   if (!Array.isArray(typeSpec) || typeSpec.length !== n) throw errors.type(call, `expected ${n} ${what} datatypes, got ${describe(typeSpec)}`);
-  const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  const bytes = bytesIn(buf.buffer, buf.byteOffset, buf.byteLength);
   const byteCounts = counts.map((count, i) => {
     const datatype = typeSpec[i] as unknown;
     if (typeof datatype !== 'object' || datatype === null || !('size' in datatype) || typeof datatype.size !== 'number') {
@@ -109,8 +116,8 @@ export function wLayout(spec: WBufferSpec, n: number, what: string, call: string
   return { bytes, counts: byteCounts, displs };
 }
 
-/** `n` blocks of a W spec, as byte views. */
-export function wBlocks(spec: WBufferSpec, n: number, what: string, call: string): Uint8Array[] {
+/** `n` blocks of a W spec, as byte views (segmented past the longest view). */
+export function wBlocks(spec: WBufferSpec, n: number, what: string, call: string): Bytes[] {
   const layout = wLayout(spec, n, what, call);
-  return layout.counts.map((count, i) => layout.bytes.subarray(layout.displs[i]!, layout.displs[i]! + count));
+  return layout.counts.map((count, i) => sliceBytes(layout.bytes, layout.displs[i]!, layout.displs[i]! + count));
 }

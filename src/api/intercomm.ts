@@ -18,13 +18,18 @@
  * `Ireduce_scatter_block`) start the same calls in call order; a bad argument
  * fails their Request (where an intracommunicator's I-form throws).
  *
+ * Buffers may be longer than the longest byte view (Node 20): they are
+ * parsed as segmented bytes, which `collective/inter.ts` moves.
+ *
  * Unfinished: `Reduce_scatter` and `Ireduce_scatter` (per-rank counts), the
  * persistent collectives, and `Create_from_groups` / `Intercomm_create_from_groups`.
  *
  * @module
  */
 
-import { type BufferSpec, type Message, parseBuffer, parseVectorBuffer, type VectorBufferSpec } from '../buffer.js';
+import {
+  type BufferSpec, type Bytes, type Message, parseWideBuffer, parseWideVectorBuffer, sliceBytes, type VectorBufferSpec, type WideMessage,
+} from '../buffer.js';
 import { checkOp, checkReductionPair, checkRoot, checkUniform, required } from './arguments.js';
 import { InterCollectives, type InterRole } from '../collective/inter.js';
 import { Comm } from './comm.js';
@@ -49,27 +54,27 @@ function present(spec: unknown, what: string, call: string): void {
   required(spec, what, call);
 }
 
-/** A buffer that matters on this rank, parsed. */
-function buffer(spec: unknown, what: string, call: string): Message {
+/** A buffer that matters on this rank, parsed (segmented past the longest byte view). */
+function buffer(spec: unknown, what: string, call: string): Message | WideMessage {
   present(spec, what, call);
-  return parseBuffer(spec, call);
+  return parseWideBuffer(spec, call);
 }
 
 /** One byte view per remote rank of a (v-)buffer spec: block `i` goes to or comes from remote rank `i`. */
 function remoteBlocks(spec: unknown, remoteSize: number, vector: boolean, what: string, call: string,
-  unpacks?: (() => void)[]): Uint8Array[] {
+  unpacks?: (() => void)[]): Bytes[] {
   present(spec, `the ${what} buffer`, call);
-  const v = parseVectorBuffer(spec, remoteSize, call);
+  const v = parseWideVectorBuffer(spec, remoteSize, call);
   if (!vector) checkUniform(v, call, what);
   // A buffer of a non-contiguous derived datatype travels packed: received, it is unpacked afterwards.
   if (unpacks !== undefined && v.unpack !== undefined) unpacks.push(v.unpack);
   const unit = v.datatype.size;
-  return v.counts.map((c, i) => v.bytes.subarray(v.displs[i]! * unit, (v.displs[i]! + c) * unit));
+  return v.counts.map((c, i) => sliceBytes(v.bytes, v.displs[i]! * unit, (v.displs[i]! + c) * unit));
 }
 
 /** The send and receive buffers of a reduction, with the op checked for their datatype. */
 function reductionArgs(sendbuf: unknown, recvbuf: unknown, op: unknown, whole: boolean,
-  call: string): { send: Message; recv: Message; op: Op } {
+  call: string): { send: Message | WideMessage; recv: Message | WideMessage; op: Op } {
   const checked = checkOp(op, call);
   const send = buffer(sendbuf, 'the send buffer', call);
   const recv = buffer(recvbuf, 'the receive buffer', call);
@@ -238,7 +243,7 @@ export class Intercomm extends Comm<InterEndpoint> {
   private async bcastAs(buf: BufferSpec | null, root: number, call: string): Promise<void> {
     const role = this.role(root, call);
     if (role.kind === 'idle' && buf === null) return this.collectives(call).bcast(new Uint8Array(0), role, call);
-    const message = parseBuffer(buf, call);
+    const message = parseWideBuffer(buf, call);
     await this.collectives(call).bcast(message.bytes, role, call);
     if (role.kind === 'receiver') message.unpack?.();
   }
@@ -517,7 +522,7 @@ export class Intercomm extends Comm<InterEndpoint> {
 
   private async allreduceAs(sendbuf: BufferSpec, recvbuf: BufferSpec, op: Op, call: string): Promise<void> {
     const { send, recv, op: checked } = reductionArgs(sendbuf, recvbuf, op, true, call);
-    await this.collectives(call).allreduce(send.bytes, recv.bytes.subarray(0, send.bytes.byteLength), send.datatype,
+    await this.collectives(call).allreduce(send.bytes, sliceBytes(recv.bytes, 0, send.bytes.byteLength), send.datatype,
       checked, call);
     recv.unpack?.(send.bytes.byteLength);
   }

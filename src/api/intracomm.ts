@@ -34,7 +34,7 @@
  * @module
  */
 
-import type { BufferSpec, VectorBufferSpec } from '../buffer.js';
+import { type BufferSpec, singleView, type VectorBufferSpec } from '../buffer.js';
 import * as args from './arguments.js';
 import { objectCollectivesOf, type ObjectCollectives } from '../collective/objects.js';
 import { PromiseOperation } from './promise_operation.js';
@@ -354,13 +354,21 @@ export class Intracomm extends Comm<Endpoint> {
     return request(rejecting(() => this.alltoallw(sendbuf, recvbuf, 'Comm.Ialltoallw')), 'Ialltoallw()');
   }
 
-  /** `Alltoallw` is `Alltoallv` in bytes: the datatypes are predefined, so only their sizes matter. */
+  /**
+   * `Alltoallw` is `Alltoallv` in bytes: the datatypes are predefined, so only
+   * their sizes matter. Buffers past the longest byte view take the block
+   * collectives (`args.blockPath`).
+   */
   private alltoallw(sendbuf: InPlaceOr<WBufferSpec>, recvbuf: WBufferSpec, call: string): Promise<void> {
     const endpoint = this.endpoint(call);
     const recv = wLayout(recvbuf, endpoint.size, 'receive', call);
     const send = sendbuf === IN_PLACE ? undefined : wLayout(sendbuf, endpoint.size, 'send', call);
-    return endpoint.collectives.alltoallv(send?.bytes, send?.counts ?? recv.counts, send?.displs ?? recv.displs,
-      recv.bytes, recv.counts, recv.displs);
+    const blocks = args.blockPath(endpoint, !(recv.bytes instanceof Uint8Array) || (send !== undefined && !(send.bytes instanceof Uint8Array)));
+    if (blocks !== undefined) {
+      return blocks.alltoallv(send?.bytes, send?.counts ?? recv.counts, send?.displs ?? recv.displs, recv.bytes, recv.counts, recv.displs);
+    }
+    return endpoint.collectives.alltoallv(send && singleView(send.bytes, call), send?.counts ?? recv.counts,
+      send?.displs ?? recv.displs, singleView(recv.bytes, call), recv.counts, recv.displs);
   }
 
   // ------------------------------------------------------------ persistent

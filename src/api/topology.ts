@@ -23,15 +23,17 @@
  * `MPI_Cart_create` / `MPI_Dist_graph_create_adjacent`, native/topo.c) and
  * every buffer neighbourhood collective is an `MPI_Ineighbor_alltoallv` of
  * bytes on it (except on grids with a periodic dimension of 1 or 2 ranks: see
- * `neighborhoodOf`). The object forms, and everything on shm, use the
- * exchange over point-to-point.
+ * `neighborhoodOf`; and while views are limited, Node 20, where a block may
+ * be longer than any byte view: see `runBlocks`). The object forms, and
+ * everything on shm, use the exchange over point-to-point.
  *
  * Unfinished: `reorder` (accepted, ignored: ranks keep their order).
  *
  * @module
  */
 
-import type { BufferSpec, VectorBufferSpec } from '../buffer.js';
+import { type BufferSpec, type Bytes, singleView, type VectorBufferSpec } from '../buffer.js';
+import { VIEWS_LIMITED } from '../collective/point_to_point.js';
 import { decode, encode } from '../codec/index.js';
 import { CART, PROC_NULL, UNDEFINED } from '../constants.js';
 import { errors, rejecting } from '../errors.js';
@@ -148,7 +150,7 @@ export abstract class Topocomm extends Intracomm {
   }
 
   /** Posts one exchange (synchronously: later calls cannot overtake it) and resolves when it is done. */
-  private run(outgoing: readonly Uint8Array[], incoming: readonly (Uint8Array | undefined)[], call: string):
+  private run(outgoing: readonly Bytes[], incoming: readonly (Bytes | undefined)[], call: string):
     Promise<(Uint8Array | undefined)[]> {
     const plan = this.plan();
     const channel = this.endpoint(call).auxiliary;
@@ -157,14 +159,18 @@ export abstract class Topocomm extends Intracomm {
 
   /**
    * A buffer neighbourhood collective: on the transport's own neighbourhood
-   * collectives where it has them (MPI's), else the exchange.
+   * collectives where it has them (MPI's), else the exchange. While views
+   * are limited (Node 20, where a block may be longer than any byte view and
+   * no rank knows whether its neighbours' are), every rank takes the
+   * exchange, which moves each block as one point-to-point message of any
+   * length.
    */
-  private runBlocks(outgoing: readonly Uint8Array[], incoming: readonly Uint8Array[], call: string): Promise<void> {
+  private runBlocks(outgoing: readonly Bytes[], incoming: readonly Bytes[], call: string): Promise<void> {
     const nb = this.neighborhood;
-    if (nb === undefined) return this.run(outgoing, incoming, call).then(() => undefined);
+    if (nb === undefined || VIEWS_LIMITED) return this.run(outgoing, incoming, call).then(() => undefined);
     this.endpoint(call);
-    const send = spanOf(outgoing);
-    const recv = spanOf(incoming);
+    const send = spanOf(outgoing.map((b) => singleView(b, call)));
+    const recv = spanOf(incoming.map((b) => singleView(b, call)));
     return nb.alltoallv(send.base, send.counts, send.displs, recv.base, recv.counts, recv.displs);
   }
 
@@ -175,7 +181,7 @@ export abstract class Topocomm extends Intracomm {
     if (!vector && recv.length > 0 && recv[0]!.byteLength !== send.byteLength) {
       throw errors.count(call, `send blocks of ${send.byteLength} bytes but receive blocks of ${recv[0]!.byteLength}`);
     }
-    const done = this.runBlocks(new Array<Uint8Array>(outdegree).fill(send), recv, call);
+    const done = this.runBlocks(new Array<Bytes>(outdegree).fill(send), recv, call);
     return unpack === undefined ? done : done.then(unpack);
   }
 

@@ -9,9 +9,14 @@
  * receives from rank - s, which keeps every rank busy with one partner at a
  * time and bounds the memory in flight.
  *
+ * Buffers may be longer than the longest byte view (segmented bytes): every
+ * block is one point-to-point message of any length, so nothing more is
+ * needed (`api/arguments.ts` runs Alltoallv and Alltoallw past that view here).
+ *
  * @module
  */
 
+import { allocateBytes, type Bytes, copyBytes, sliceBytes } from '../buffer.js';
 import type { Call } from './call.js';
 import type { Algorithm } from './run.js';
 import { tuning } from './tuning.js';
@@ -21,20 +26,21 @@ import { tuning } from './tuning.js';
  * from rank `i`. `send` undefined: in place, `recv` holds the outgoing
  * blocks with the receive counts and displacements.
  */
-export function* alltoallv(call: Call, send: Uint8Array | undefined, sendCounts: readonly number[],
-  sendDispls: readonly number[], recv: Uint8Array, recvCounts: readonly number[],
+export function* alltoallv(call: Call, send: Bytes | undefined, sendCounts: readonly number[],
+  sendDispls: readonly number[], recv: Bytes, recvCounts: readonly number[],
   recvDispls: readonly number[]): Algorithm<void> {
   const { rank, size } = call;
   let source = send;
   if (source === undefined) {
-    source = call.scratch(0, recv.byteLength);
-    source.set(recv);
+    source = recv instanceof Uint8Array ? call.scratch(0, recv.byteLength) : allocateBytes(recv.byteLength);
+    copyBytes(source, 0, recv, 0, recv.byteLength);
     sendCounts = recvCounts;
     sendDispls = recvDispls;
   }
-  const out = (j: number): Uint8Array => source.subarray(sendDispls[j], sendDispls[j]! + sendCounts[j]!);
-  const into = (i: number): Uint8Array => recv.subarray(recvDispls[i], recvDispls[i]! + recvCounts[i]!);
-  into(rank).set(out(rank));
+  const from = source;
+  const out = (j: number): Bytes => sliceBytes(from, sendDispls[j]!, sendDispls[j]! + sendCounts[j]!);
+  const into = (i: number): Bytes => sliceBytes(recv, recvDispls[i]!, recvDispls[i]! + recvCounts[i]!);
+  copyBytes(recv, recvDispls[rank]!, from, sendDispls[rank]!, Math.min(sendCounts[rank]!, recvCounts[rank]!));
   let bytes = 0;
   for (let j = 0; j < size; j++) if (j !== rank) bytes += sendCounts[j]!;
   if (bytes < tuning.alltoallPairwiseBytes) {

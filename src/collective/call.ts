@@ -77,7 +77,7 @@ export class Call {
    * Starts a receive from `source`: into `into`, which the message must fill
    * exactly, or (without `into`) of any length, delivered as `data`.
    */
-  recv(into: Uint8Array | undefined, source: number): Operation {
+  recv(into: Bytes | undefined, source: number): Operation {
     return new CheckedReceive(this, this.channel.irecv(into, source, ANY_TAG), into === undefined ? -1 : into.byteLength,
       source);
   }

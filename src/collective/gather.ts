@@ -12,10 +12,15 @@
  * handles ⌈log2 p⌉ messages instead of p - 1 (MPICH's binomial gather). A
  * rank whose block goes direct still relays its subtree's package.
  *
+ * Buffers may be longer than the longest byte view (segmented bytes): a
+ * block that long goes direct, as one point-to-point message of any length,
+ * so the ranks need not agree on anything beyond each block's size
+ * (`api/arguments.ts` runs Gatherv and Scatterv past that view here).
+ *
  * @module
  */
 
-import { type Bytes, singleView } from '../buffer.js';
+import { type Bytes, copyBytes, singleView, sliceBytes } from '../buffer.js';
 import type { Call } from './call.js';
 import type { Algorithm } from './run.js';
 import { absolute, childrenOf, type Entry, pack, parentOf, relative, subtreeEnd, unpack } from './tree.js';
@@ -36,13 +41,13 @@ function entriesOf(call: Call, data: Bytes | undefined, peer: number): Entry[] {
  * Gatherv: block `r` (`counts[r]` bytes at `displs[r]` of `recv`) comes from
  * rank `r`; `send` undefined at the root means its block is in place.
  */
-export function* gatherv(call: Call, send: Uint8Array | undefined, recv: Uint8Array | undefined,
+export function* gatherv(call: Call, send: Bytes | undefined, recv: Bytes | undefined,
   counts: readonly number[] | undefined, displs: readonly number[] | undefined, root: number): Algorithm<void> {
   const { rank, size } = call;
   const v = relative(rank, root, size);
   if (rank === root) {
-    const into = (r: number): Uint8Array => recv!.subarray(displs![r], displs![r]! + counts![r]!);
-    if (send !== undefined) into(root).set(send.subarray(0, counts![root]));
+    const into = (r: number): Bytes => sliceBytes(recv!, displs![r]!, displs![r]! + counts![r]!);
+    if (send !== undefined) copyBytes(recv!, displs![root]!, send, 0, counts![root]!);
     const direct = [];
     for (let r = 0; r < size; r++) if (r !== root && isDirect(counts![r]!)) direct.push(call.recv(into(r), r));
     const children = childrenOf(0, size).map((c) => absolute(c, root, size));
@@ -54,7 +59,7 @@ export function* gatherv(call: Call, send: Uint8Array | undefined, recv: Uint8Ar
         if (entry.bytes.byteLength !== want || isDirect(want) || entry.rank === root) {
           throw call.malformed(entry.rank, `it gave ${entry.bytes.byteLength} bytes where the root expects ${want}`);
         }
-        into(entry.rank).set(entry.bytes);
+        copyBytes(recv!, displs![entry.rank]!, entry.bytes, 0, want);
       }
     });
     return;
@@ -65,7 +70,7 @@ export function* gatherv(call: Call, send: Uint8Array | undefined, recv: Uint8Ar
   const children = childrenOf(v, size).map((c) => absolute(c, root, size));
   const packages = children.map((c) => call.recv(undefined, c));
   if (packages.length > 0) yield packages;
-  const entries: Entry[] = isDirect(mine.byteLength) ? [] : [{ rank, bytes: mine }];
+  const entries: Entry[] = isDirect(mine.byteLength) ? [] : [{ rank, bytes: singleView(mine, call.name) }];
   packages.forEach((p, i) => entries.push(...entriesOf(call, p.data, children[i]!)));
   sends.push(call.send(pack(entries), absolute(parentOf(v), root, size)));
   yield sends;
@@ -75,20 +80,20 @@ export function* gatherv(call: Call, send: Uint8Array | undefined, recv: Uint8Ar
  * Scatterv: the root sends block `r` of `send` to rank `r`; `recv` undefined
  * at the root means its block stays in place.
  */
-export function* scatterv(call: Call, send: Uint8Array | undefined, counts: readonly number[] | undefined,
-  displs: readonly number[] | undefined, recv: Uint8Array | undefined, root: number): Algorithm<void> {
+export function* scatterv(call: Call, send: Bytes | undefined, counts: readonly number[] | undefined,
+  displs: readonly number[] | undefined, recv: Bytes | undefined, root: number): Algorithm<void> {
   const { rank, size } = call;
   const v = relative(rank, root, size);
   if (rank === root) {
-    const from = (r: number): Uint8Array => send!.subarray(displs![r], displs![r]! + counts![r]!);
-    if (recv !== undefined) recv.set(from(root));
+    const from = (r: number): Bytes => sliceBytes(send!, displs![r]!, displs![r]! + counts![r]!);
+    if (recv !== undefined) copyBytes(recv, 0, send!, displs![root]!, counts![root]!);
     const sends = [];
     for (let r = 0; r < size; r++) if (r !== root && isDirect(counts![r]!)) sends.push(call.send(from(r), r));
     for (const c of childrenOf(0, size)) {
       const entries: Entry[] = [];
       for (let u = c; u < subtreeEnd(c, size); u++) {
         const r = absolute(u, root, size);
-        if (!isDirect(counts![r]!)) entries.push({ rank: r, bytes: from(r) });
+        if (!isDirect(counts![r]!)) entries.push({ rank: r, bytes: singleView(from(r), call.name) });
       }
       sends.push(call.send(pack(entries), absolute(c, root, size)));
     }
@@ -111,7 +116,7 @@ export function* scatterv(call: Call, send: Uint8Array | undefined, counts: read
         throw call.malformed(root, `its block for this rank has ${entry.bytes.byteLength} bytes where ` +
           `this rank receives ${mine.byteLength}`);
       }
-      mine.set(entry.bytes);
+      copyBytes(mine, 0, entry.bytes, 0, entry.bytes.byteLength);
       found = true;
       continue;
     }

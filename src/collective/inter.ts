@@ -24,12 +24,18 @@
  * remote rank (the groups disagree on counts, which no signature of the
  * receiving side can know).
  *
+ * Buffers may be longer than the longest byte view (segmented bytes, Node
+ * 20): a block across is one point-to-point message of any length, and the
+ * steps within a group (the broadcast of a `Bcast` or `Allreduce` result,
+ * the reduction to the leader) run piece by piece, {@link ROUND_BYTES} at a
+ * time, inside the one call.
+ *
  * Unfinished: `Reduce_scatter` (per-rank counts), the nonblocking forms.
  *
  * @module
  */
 
-import { singleView } from '../buffer.js';
+import { allocateBytes, type Bytes, singleView, sliceBytes } from '../buffer.js';
 import { decode, encode } from '../codec/index.js';
 import { errors } from '../errors.js';
 import type { Op } from '../op/op.js';
@@ -40,6 +46,7 @@ import { barrier } from './barrier.js';
 import { bcast } from './broadcast.js';
 import { Call, WrappedOperation } from './call.js';
 import { reduce } from './reduce.js';
+import { ROUND_BYTES } from './segmented.js';
 import { type Algorithm, type Sequencer, type Waitable, sequencerOf } from './run.js';
 import type { ScratchPool } from './scratch.js';
 import { Code, type CodeValue, opCode, signature } from './signature.js';
@@ -74,12 +81,12 @@ function* withinGroup<T>(steps: Algorithm<T>): Algorithm<T> {
 }
 
 /** A receive across into `into` whose sender may send less: {@link fitted} checks the length once it is complete. */
-function receiveBlock(call: Call, into: Uint8Array, source: number): Operation {
+function receiveBlock(call: Call, into: Bytes, source: number): Operation {
   return call.checked(call.channel.irecv(into, source, ANY_TAG), -1, source);
 }
 
 /** Throws `ERR_COUNT` when the completed receive `op` from remote rank `source` did not fill `into`. */
-function fitted(op: Operation, into: Uint8Array, source: number, name: string): void {
+function fitted(op: Operation, into: Bytes, source: number, name: string): void {
   const got = op.envelope?.byteLength ?? into.byteLength;
   if (got !== into.byteLength) {
     throw errors.count(name, `remote rank ${source} sent ${got} bytes where ${into.byteLength} were expected`);
@@ -87,9 +94,9 @@ function fitted(op: Operation, into: Uint8Array, source: number, name: string): 
 }
 
 /** Receives `blocks[r]` from remote rank `r` and sends `sends[r]` to remote rank `r`, all at once; checks the lengths. */
-function* swap(call: Call, sends: readonly (Uint8Array | undefined)[], blocks: readonly (Uint8Array | undefined)[],
+function* swap(call: Call, sends: readonly (Bytes | undefined)[], blocks: readonly (Bytes | undefined)[],
   name: string): Algorithm<void> {
-  const receives: [Operation, Uint8Array, number][] = [];
+  const receives: [Operation, Bytes, number][] = [];
   blocks.forEach((into, r) => { if (into !== undefined) receives.push([receiveBlock(call, into, r), into, r]); });
   const ops: Operation[] = receives.map(([op]) => op);
   sends.forEach((data, r) => { if (data !== undefined) ops.push(call.send(data, r)); });
@@ -175,18 +182,18 @@ export class InterCollectives {
   }
 
   /** `MPI_Bcast` (§6.4): `buf` is the root's data at the root, the landing place in the other group. */
-  bcast(buf: Uint8Array, role: InterRole, name: string): Promise<void> {
+  bcast(buf: Bytes, role: InterRole, name: string): Promise<void> {
     return this.run(Code.Bcast, this.rootOf(role), [],
       () => `Bcast(root=${InterCollectives.rootText(role)}, ${buf.byteLength} bytes)`, function* (across, local) {
         if (role.kind === 'root') yield across.send(buf, 0);
         if (role.kind !== 'receiver') return;
         if (across.rank === 0) yield* swap(across, [], blockAt(role.root, buf), name);
-        yield* withinGroup(bcast(local, buf, 0));
+        yield* fanOut(local, buf, name);
       });
   }
 
   /** `MPI_Gather(v)` (§6.5): `blocks[r]` at the root receives remote rank `r`'s `send`. */
-  gatherv(send: Uint8Array | undefined, blocks: readonly Uint8Array[] | undefined, role: InterRole,
+  gatherv(send: Bytes | undefined, blocks: readonly Bytes[] | undefined, role: InterRole,
     name: string): Promise<void> {
     return this.run(Code.Gather, this.rootOf(role), [], () => `Gather(root=${InterCollectives.rootText(role)})`,
       function* (across) {
@@ -196,7 +203,7 @@ export class InterCollectives {
   }
 
   /** `MPI_Scatter(v)` (§6.6): remote rank `r` receives `blocks[r]` of the root into `recv`. */
-  scatterv(blocks: readonly Uint8Array[] | undefined, recv: Uint8Array | undefined, role: InterRole,
+  scatterv(blocks: readonly Bytes[] | undefined, recv: Bytes | undefined, role: InterRole,
     name: string): Promise<void> {
     return this.run(Code.Scatter, this.rootOf(role), [], () => `Scatter(root=${InterCollectives.rootText(role)})`,
       function* (across) {
@@ -206,14 +213,14 @@ export class InterCollectives {
   }
 
   /** `MPI_Allgather(v)` (§6.7): `send` to every remote rank; `blocks[r]` from remote rank `r`. */
-  allgatherv(send: Uint8Array, blocks: readonly Uint8Array[], name: string): Promise<void> {
+  allgatherv(send: Bytes, blocks: readonly Bytes[], name: string): Promise<void> {
     return this.run(Code.Allgather, -1, [], 'Allgather()', function* (across) {
       yield* swap(across, blocks.map(() => send), blocks, name);
     });
   }
 
   /** `MPI_Alltoall(v)` (§6.8): `out[j]` to remote rank `j`, `into[i]` from remote rank `i`. */
-  alltoallv(out: readonly Uint8Array[], into: readonly Uint8Array[], name: string): Promise<void> {
+  alltoallv(out: readonly Bytes[], into: readonly Bytes[], name: string): Promise<void> {
     return this.run(Code.Alltoall, -1, [], 'Alltoall()', function* (across) {
       yield* swap(across, out, into, name);
     });
@@ -223,7 +230,7 @@ export class InterCollectives {
    * `MPI_Reduce` (§6.9.1): the other group reduces its `send`s to its leader,
    * which sends the result to the root's `recv`.
    */
-  reduce(send: Uint8Array | undefined, recv: Uint8Array | undefined, datatype: Datatype | undefined, op: Op | undefined,
+  reduce(send: Bytes | undefined, recv: Bytes | undefined, datatype: Datatype | undefined, op: Op | undefined,
     role: InterRole, name: string): Promise<void> {
     const agreed = datatype === undefined || op === undefined ? [] : [datatype.code, opCode(op)];
     return this.run(Code.Reduce, this.rootOf(role), agreed,
@@ -231,7 +238,7 @@ export class InterCollectives {
       function* (across, local) {
         if (role.kind === 'root') yield* swap(across, [], [recv!], name);
         if (role.kind !== 'receiver') return;
-        const reduced = yield* toLeader(local, new Reduction(op!, datatype!), send!);
+        const reduced = yield* toLeader(local, new Reduction(op!, datatype!), send!, name);
         if (reduced !== undefined) yield across.send(reduced, role.root);
       });
   }
@@ -240,12 +247,12 @@ export class InterCollectives {
    * `MPI_Allreduce` (§6.9.6): each group reduces to its leader, the leaders
    * swap, and each hands the other group's result (`into`) to its group.
    */
-  allreduce(send: Uint8Array, into: Uint8Array, datatype: Datatype, op: Op, name: string): Promise<void> {
+  allreduce(send: Bytes, into: Bytes, datatype: Datatype, op: Op, name: string): Promise<void> {
     return this.run(Code.Allreduce, -1, [datatype.code, opCode(op)], () => `Allreduce(${datatype.name}, ${op.name})`,
       function* (across, local) {
-        const reduced = yield* toLeader(local, new Reduction(op, datatype), send);
+        const reduced = yield* toLeader(local, new Reduction(op, datatype), send, name);
         if (reduced !== undefined) yield* swap(across, [reduced], [into], name);
-        yield* withinGroup(bcast(local, into, 0));
+        yield* fanOut(local, into, name);
       });
   }
 
@@ -254,14 +261,14 @@ export class InterCollectives {
    * which scatters the result over the other group in `remoteSize` equal
    * blocks; `recv` takes this rank's.
    */
-  reduceScatterBlock(send: Uint8Array, recv: Uint8Array, datatype: Datatype, op: Op, name: string): Promise<void> {
+  reduceScatterBlock(send: Bytes, recv: Bytes, datatype: Datatype, op: Op, name: string): Promise<void> {
     const remoteSize = this.endpoint.remoteSize;
     return this.run(Code.Reduce_scatter, -1, [datatype.code, opCode(op)],
       () => `Reduce_scatter_block(${datatype.name}, ${op.name})`, function* (across, local) {
-        const reduced = yield* toLeader(local, new Reduction(op, datatype), send);
+        const reduced = yield* toLeader(local, new Reduction(op, datatype), send, name);
         const block = send.byteLength / remoteSize;
         const blocks = reduced === undefined ? []
-          : Array.from({ length: remoteSize }, (_, j) => reduced.subarray(j * block, (j + 1) * block));
+          : Array.from({ length: remoteSize }, (_, j) => sliceBytes(reduced, j * block, (j + 1) * block));
         yield* swap(across, blocks, [recv], name);
       });
   }
@@ -349,15 +356,35 @@ export class InterCollectives {
 }
 
 /** One receive block from remote rank `source`, for {@link swap}. */
-function blockAt(source: number, into: Uint8Array): (Uint8Array | undefined)[] {
-  const blocks = new Array<Uint8Array | undefined>(source + 1);
+function blockAt(source: number, into: Bytes): (Bytes | undefined)[] {
+  const blocks = new Array<Bytes | undefined>(source + 1);
   blocks[source] = into;
   return blocks;
 }
 
-/** The reduction of the local group's `send`s in rank order, on the leader (a buffer of its own); undefined elsewhere. */
-function* toLeader(local: Call, reduction: Reduction, send: Uint8Array): Algorithm<Uint8Array | undefined> {
-  const result = local.rank === 0 ? new Uint8Array(send.byteLength) : undefined;
-  yield* withinGroup(reduce(local, reduction, send, result, send.byteLength, 0));
+/**
+ * The reduction of the local group's `send`s in rank order, on the leader (a
+ * buffer of its own); undefined elsewhere. Piece by piece of whole elements
+ * past the longest byte view.
+ */
+function* toLeader(local: Call, reduction: Reduction, send: Bytes, name: string): Algorithm<Bytes | undefined> {
+  const result = local.rank === 0 ? allocateBytes(send.byteLength) : undefined;
+  const step = Math.max(1, Math.floor(ROUND_BYTES / reduction.datatype.size)) * reduction.datatype.size;
+  for (let at = 0; at === 0 || at < send.byteLength; at += step) {
+    const end = Math.min(at + step, send.byteLength);
+    const piece = send instanceof Uint8Array && at === 0 && end === send.byteLength ? send : singleView(sliceBytes(send, at, end), name);
+    yield* withinGroup(reduce(local, reduction, piece, result && singleView(sliceBytes(result, at, end), name), end - at, 0));
+  }
   return result;
+}
+
+/** The broadcast within the local group from its leader of `buf`, piece by piece past the longest byte view. */
+function* fanOut(local: Call, buf: Bytes, name: string): Algorithm<void> {
+  if (buf instanceof Uint8Array) {
+    yield* withinGroup(bcast(local, buf, 0));
+    return;
+  }
+  for (let at = 0; at < buf.byteLength; at += ROUND_BYTES) {
+    yield* withinGroup(bcast(local, singleView(sliceBytes(buf, at, Math.min(at + ROUND_BYTES, buf.byteLength)), name), 0));
+  }
 }

@@ -17,7 +17,8 @@
  * receiver of slot `k` expects offset `k ^ 1` (two neighbours on one rank, as
  * in a periodic dimension of size 2, are told apart by that).
  *
- * `MPI.PROC_NULL` neighbours keep their slot and move nothing.
+ * `MPI.PROC_NULL` neighbours keep their slot and move nothing. A block may be
+ * longer than the longest byte view (segmented bytes): it is one message.
  *
  * Unfinished: nothing beyond point-to-point (no shared-memory path).
  *
@@ -68,7 +69,7 @@ export class NeighborSequence {
  * (undefined for `PROC_NULL` and for slots received into `incoming`).
  */
 export async function exchange(channel: PointToPoint, plan: NeighborPlan, base: number,
-  outgoing: readonly Bytes[], incoming: readonly (Uint8Array | undefined)[], call: string): Promise<(Uint8Array | undefined)[]> {
+  outgoing: readonly Bytes[], incoming: readonly (Bytes | undefined)[], call: string): Promise<(Uint8Array | undefined)[]> {
   const receives: (Operation | undefined)[] = plan.sources.map((source, k) =>
     (source === PROC_NULL ? undefined : channel.irecv(incoming[k], source, base + plan.recvTag(k))));
   const sends = plan.destinations.map((dest, k) =>

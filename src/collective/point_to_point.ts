@@ -23,9 +23,10 @@
  * @module
  */
 
+import { type Bytes, MAX_VIEW_BYTES } from '../buffer.js';
 import type { Datatype, TypedArray } from '../datatype/index.js';
 import type { Op } from '../op/op.js';
-import type { Collectives, Endpoint, SharedArea } from '../transport/transport.js';
+import type { Collectives, PointToPoint, SharedArea } from '../transport/transport.js';
 import { allgatherv } from './allgather.js';
 import { allreduce, fastSmallAllreduce, smallAllreduce } from './allreduce.js';
 import { alltoallv } from './alltoall.js';
@@ -64,7 +65,7 @@ export class PointToPointCollectives implements Collectives {
    * @param scratchPool - scratch memory of the calls
    * @param sharedArea - words in shared memory for the barrier and small collectives, when the transport has them
    */
-  constructor(readonly channel: Endpoint, scratchPool: ScratchPool, readonly sharedArea?: SharedArea) {
+  constructor(readonly channel: PointToPoint, scratchPool: ScratchPool, readonly sharedArea?: SharedArea) {
     this.sequencer = sequencerOf(channel, scratchPool);
     this.messageBarrier = (call) => fastBarrier(call, sharedArea);
     if (sharedArea !== undefined) {
@@ -96,7 +97,7 @@ export class PointToPointCollectives implements Collectives {
     return this.sequencer.start(sig, (c) => bcast(c, buf, root)).result();
   }
 
-  gatherv(send: Uint8Array | undefined, recv: Uint8Array | undefined, counts: readonly number[] | undefined,
+  gatherv(send: Bytes | undefined, recv: Bytes | undefined, counts: readonly number[] | undefined,
     displs: readonly number[] | undefined, root: number): Promise<void> {
     const text = (): string => this.channel.rank === root ? `Gather(root=${root}, ${sum(counts!)} bytes in all)`
       : `Gather(root=${root}, ${send!.byteLength} bytes from this rank)`;
@@ -104,8 +105,8 @@ export class PointToPointCollectives implements Collectives {
       (c) => gatherv(c, send, recv, counts, displs, root)).result();
   }
 
-  scatterv(send: Uint8Array | undefined, counts: readonly number[] | undefined, displs: readonly number[] | undefined,
-    recv: Uint8Array | undefined, root: number): Promise<void> {
+  scatterv(send: Bytes | undefined, counts: readonly number[] | undefined, displs: readonly number[] | undefined,
+    recv: Bytes | undefined, root: number): Promise<void> {
     const text = (): string => this.channel.rank === root ? `Scatter(root=${root}, ${sum(counts!)} bytes in all)`
       : `Scatter(root=${root}, ${recv!.byteLength} bytes to this rank)`;
     return this.sequencer.start(signature(Code.Scatter, root, [], text),
@@ -118,8 +119,8 @@ export class PointToPointCollectives implements Collectives {
     return this.sequencer.start(sig, (c) => allgatherv(c, send, recv, counts, displs)).result();
   }
 
-  alltoallv(send: Uint8Array | undefined, sendCounts: readonly number[], sendDispls: readonly number[],
-    recv: Uint8Array, recvCounts: readonly number[], recvDispls: readonly number[]): Promise<void> {
+  alltoallv(send: Bytes | undefined, sendCounts: readonly number[], sendDispls: readonly number[],
+    recv: Bytes, recvCounts: readonly number[], recvDispls: readonly number[]): Promise<void> {
     const text = (): string => `Alltoall(${sum(send === undefined ? recvCounts : sendCounts)} bytes from this rank)`;
     return this.sequencer.start(signature(Code.Alltoall, -1, [], text),
       (c) => alltoallv(c, send, sendCounts, sendDispls, recv, recvCounts, recvDispls)).result();
@@ -197,4 +198,42 @@ function part(view: TypedArray | undefined, bytes: number): Uint8Array | undefin
   if (view === undefined) return undefined;
   if (view instanceof Uint8Array && view.byteLength === bytes) return view;
   return new Uint8Array(view.buffer, view.byteOffset, bytes);
+}
+
+/**
+ * The gathers, scatters and all-to-alls of blocks of any length (segmented
+ * bytes past the longest byte view), on the algorithms above over a
+ * collective channel: one point-to-point message per block wherever a block
+ * is long, so that no rank needs to know more than its own blocks.
+ */
+export interface BlockCollectives {
+  gatherv(send: Bytes | undefined, recv: Bytes | undefined, counts: readonly number[] | undefined,
+    displs: readonly number[] | undefined, root: number): Promise<void>;
+  scatterv(send: Bytes | undefined, counts: readonly number[] | undefined, displs: readonly number[] | undefined,
+    recv: Bytes | undefined, root: number): Promise<void>;
+  alltoallv(send: Bytes | undefined, sendCounts: readonly number[], sendDispls: readonly number[],
+    recv: Bytes, recvCounts: readonly number[], recvDispls: readonly number[]): Promise<void>;
+}
+
+/**
+ * True when this Node.js cannot view every buffer as one `Uint8Array`
+ * (Node 20: 4 GiB, or the test hook `MPI4TS_TEST_MAX_VIEW_BYTES`).
+ */
+export const VIEWS_LIMITED = MAX_VIEW_BYTES < Number.MAX_SAFE_INTEGER;
+
+const blockCollectives = new WeakMap<Collectives, PointToPointCollectives>();
+
+/**
+ * Where the v-forms of gather, scatter and all-to-all of a communicator run
+ * when a buffer may be past the longest byte view. `own` true: these are the
+ * transport's own collectives (shm), so a rank may take them for its long
+ * buffers alone, the messages being the same; false (the mpi transport's
+ * collectives are MPI's): every rank must take them for every such call
+ * while {@link VIEWS_LIMITED}, since no rank knows the others' blocks.
+ */
+export function blockCollectivesOf(collectives: Collectives, scratchPool: ScratchPool): { blocks: BlockCollectives; own: boolean } {
+  if (collectives instanceof PointToPointCollectives) return { blocks: collectives, own: true };
+  let made = blockCollectives.get(collectives);
+  if (made === undefined) blockCollectives.set(collectives, made = new PointToPointCollectives(collectives.channel, scratchPool));
+  return { blocks: made, own: false };
 }

@@ -27,10 +27,13 @@
  * that a program's next collectives keep their place in call order; the
  * returned Promise settles when every round has.
  *
- * Unfinished: Gatherv, Scatterv and Alltoallv past the longest view (the
- * ranks off the root do not know every block's length, so cannot agree on
- * rounds: they fail with `ERR_COUNT`); the scratch memory of Alltoall and
- * Reduce_scatter is as large as the data.
+ * Gatherv, Scatterv and Alltoallv past the longest view do not come here:
+ * the ranks off the root do not know every block's length, so cannot agree
+ * on rounds; they move each long block as one point-to-point message instead
+ * (`blockPath` in `api/arguments.ts`).
+ *
+ * Unfinished: the scratch memory of Alltoall and Reduce_scatter is as large
+ * as the data.
  *
  * @module
  */
