@@ -283,3 +283,42 @@ static napi_value js_win_post_start(napi_env env, napi_callback_info info) {
   if (rc != MPI_SUCCESS) { throw_mpi(env, rc, start ? "MPI_Win_start" : "MPI_Win_post"); return NULL; }
   return make_undefined(env);
 }
+
+/* winCreateDynamic(comm) -> handle (MPI-4.1 §12.2.4) */
+static napi_value js_win_create_dynamic(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  MPI_Comm comm;
+  if (!get_comm(env, argv[0], &comm)) return NULL;
+  MPI_Win w;
+  int rc = MPI_Win_create_dynamic(MPI_INFO_NULL, comm, &w);
+  if (rc != MPI_SUCCESS) { throw_mpi(env, rc, "MPI_Win_create_dynamic"); return NULL; }
+  MPI_Win_set_errhandler(w, MPI_ERRORS_RETURN);
+  return make_i32(env, win_add(w));
+}
+
+/* winAttach(win, view, attach): MPI_Win_attach (attach 1) or MPI_Win_detach (0) of the view's bytes. */
+static napi_value js_win_attach(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  int h;
+  void *data;
+  size_t len;
+  int32_t attach;
+  if (!get_win(env, argv[0], &h) || !get_buf(env, argv[1], 0, &data, &len, NULL) || !get_i32(env, argv[2], &attach))
+    return NULL;
+  int rc = attach ? MPI_Win_attach(g_wins[h].win, data, (MPI_Aint)len) : MPI_Win_detach(g_wins[h].win, data);
+  if (rc != MPI_SUCCESS) { throw_mpi(env, rc, attach ? "MPI_Win_attach" : "MPI_Win_detach"); return NULL; }
+  return make_undefined(env);
+}
+
+/* address(view) -> MPI_Get_address of the view's first byte, as a number (0 for an empty view). */
+static napi_value js_address(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  void *data;
+  size_t len;
+  if (!get_buf(env, argv[0], 0, &data, &len, NULL)) return NULL;
+  MPI_Aint a = 0;
+  if (data != NULL) MPI_Get_address(data, &a);
+  napi_value out;
+  CHECK(env, napi_create_double(env, (double)a, &out));
+  return out;
+}

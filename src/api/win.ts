@@ -2,7 +2,8 @@
  * One-sided communication: `MPI.Win`, mpi4py's `Win`.
  *
  * MPI-4.1 §12.2 (window creation: `Win.Create`, `Win.Allocate`,
- * `Win.Allocate_shared` and `Win.Shared_query`, `Win.Free`; §12.2.6 window
+ * `Win.Allocate_shared` and `Win.Shared_query`, `Win.Create_dynamic` with
+ * `Win.Attach` and `Win.Detach`, `Win.Free`; §12.2.6 window
  * attributes; §12.2.7 `Win.Get_group`), §12.3 (communication calls: `Put`,
  * `Get`, `Accumulate`, `Get_accumulate`, `Fetch_and_op`, `Compare_and_swap`,
  * and the request-based `Rput`, `Rget`, `Raccumulate`, `Rget_accumulate`),
@@ -25,9 +26,13 @@
  * Windows are created over a duplicate of the communicator, so that their
  * synchronization never meets the program's own messages and collectives.
  *
+ * Dynamic windows (§12.2.4: `Win.Create_dynamic`, `Attach`, `Detach`) take
+ * addresses as target displacements (`MPI.Get_address` of the target's
+ * memory, exchanged by the program); a displacement outside the memory the
+ * target attached is `ERR_RMA_RANGE` on both transports.
+ *
  * Unfinished: derived datatypes (only the predefined ones are accepted; the
- * origin and target datatypes of an accumulate must be the same);
- * `Win.Create_dynamic`, `Attach` and `Detach`; info objects (`info` is
+ * origin and target datatypes of an accumulate must be the same); info objects (`info` is
  * accepted and ignored, `Get_info` gives an empty object); user attributes
  * (`Create_keyval`, `Set_attr`); `MPI_Win_allocate` with
  * `alloc_shared_noncontig`. Assertions (`MPI.MODE_*`) are passed to MPI on the
@@ -38,7 +43,7 @@
 
 import { type BufferSpec, parseBuffer, type Message } from '../buffer.js';
 import { LOCK_EXCLUSIVE, LOCK_SHARED, MODE_NOSUCCEED, PROC_NULL, WIN_BASE, WIN_CREATE_FLAVOR, WIN_DISP_UNIT,
-  WIN_FLAVOR_ALLOCATE, WIN_FLAVOR_CREATE, WIN_FLAVOR_SHARED, WIN_MODEL, WIN_SEPARATE, WIN_SIZE,
+  WIN_FLAVOR_ALLOCATE, WIN_FLAVOR_CREATE, WIN_FLAVOR_DYNAMIC, WIN_FLAVOR_SHARED, WIN_MODEL, WIN_SEPARATE, WIN_SIZE,
   WIN_UNIFIED } from '../constants.js';
 import { type Datatype, datatypes, type TypedArray } from '../datatype/index.js';
 import { transport } from '../environment.js';
@@ -82,7 +87,7 @@ export function setSelfProvider(provider: () => Intracomm): void {
 }
 
 const flavorCodes: Record<WindowFlavor, number> = {
-  create: WIN_FLAVOR_CREATE, allocate: WIN_FLAVOR_ALLOCATE, shared: WIN_FLAVOR_SHARED, dynamic: 3,
+  create: WIN_FLAVOR_CREATE, allocate: WIN_FLAVOR_ALLOCATE, shared: WIN_FLAVOR_SHARED, dynamic: WIN_FLAVOR_DYNAMIC,
 };
 
 /**
@@ -186,11 +191,86 @@ export class Win {
     return rejecting(() => Win.make('shared', undefined, size, dispUnit, comm, 'Win.Allocate_shared'));
   }
 
-  /** `MPI_Win_create_dynamic` (MPI-4.1 §12.2.4): not implemented yet (`ERR_UNSUPPORTED_OPERATION`). */
+  /**
+   * `MPI_Win_create_dynamic` (MPI-4.1 §12.2.4): a window with no memory until
+   * each rank attaches some ({@link Attach}). Collective. Target displacements
+   * are addresses in the target's memory (`MPI.Get_address` there), with a
+   * displacement unit of 1; an access outside the memory the target attached is
+   * `ERR_RMA_RANGE`.
+   *
+   * @example
+   * ```ts
+   * const win = await MPI.Win.Create_dynamic(null, comm);
+   * const mem = MPI.alloc(Int32Array, 4);
+   * win.Attach(mem);
+   * const addresses = await comm.allgather(MPI.Get_address(mem)); // every rank's region
+   * await win.Lock_all();
+   * win.Put(Int32Array.of(comm.rank), 0, [addresses[0]! + 4 * comm.rank, 1, MPI.INT]);
+   * await win.Unlock_all();
+   * await comm.Barrier();
+   * win.Detach(mem);
+   * await win.Free();
+   * ```
+   */
   static Create_dynamic(info?: unknown, comm?: Intracomm | null): Promise<Win> {
     void info;
-    void comm;
-    return Promise.reject(errors.unsupported('Win.Create_dynamic', 'dynamic windows are not implemented yet'));
+    return rejecting(() => Win.make('dynamic', undefined, 0, 1, comm, 'Win.Create_dynamic'));
+  }
+
+  /** Regions this rank attached to a dynamic window: address and length. */
+  private readonly attachedHere: Array<[number, number]> = [];
+
+  /**
+   * `MPI_Win_attach` (MPI-4.1 §12.2.4): exposes `memory` (a typed array, or a
+   * buffer spec) in this rank's part of a dynamic window, at its address
+   * (`MPI.Get_address(memory)`). Local. On shm the memory must come from
+   * `MPI.alloc` (or `MPI.Alloc_mem`), which every rank can reach.
+   *
+   * @example
+   * ```ts
+   * const mem = MPI.alloc(Float64Array, 8);
+   * win.Attach(mem);
+   * ```
+   */
+  Attach(memory: BufferSpec): void {
+    const call = 'Win.Attach';
+    const window = this.dynamicWindow(call);
+    const bytes = parseBuffer(memory, call).bytes;
+    const address = transport().address(bytes);
+    const end = address + bytes.byteLength;
+    if (this.attachedHere.some(([a, n]) => address < a + n && a < end && (n > 0 || a === address))) {
+      throw errors.rmaAttach(call, `${bytes.byteLength} bytes at address ${address} overlap memory attached before`);
+    }
+    window.attach!(bytes, true);
+    this.attachedHere.push([address, bytes.byteLength]);
+  }
+
+  /**
+   * `MPI_Win_detach` (MPI-4.1 §12.2.4): ends the exposure of memory given to
+   * {@link Attach} (the same memory). Local.
+   *
+   * @example
+   * ```ts
+   * win.Detach(mem);
+   * ```
+   */
+  Detach(memory: BufferSpec): void {
+    const call = 'Win.Detach';
+    const window = this.dynamicWindow(call);
+    const bytes = parseBuffer(memory, call).bytes;
+    const address = transport().address(bytes);
+    const i = this.attachedHere.findIndex(([a]) => a === address);
+    if (i < 0) throw errors.rmaAttach(call, `no memory at address ${address} is attached`);
+    window.attach!(bytes, false);
+    this.attachedHere.splice(i, 1);
+  }
+
+  private dynamicWindow(call: string): Window {
+    const window = this.live(call);
+    if (this.flavorName !== 'dynamic' || window.attach === undefined) {
+      throw errors.rmaFlavor(call, 'only windows from Win.Create_dynamic take attached memory');
+    }
+    return window;
   }
 
   /** The transport's window; `ERR_WIN` once freed. */
@@ -363,7 +443,11 @@ export class Win {
     checkDatatype(datatype, call);
     const offset = disp * window.dispUnits[rank]!;
     const bytes = count! * datatype.size;
-    if (offset + bytes > window.sizes[rank]!) throw errors.rmaRange(call, rank, offset, bytes, window.sizes[rank]!);
+    if (this.flavorName === 'dynamic') {
+      if (bytes > 0 && !window.attached!(rank, offset, bytes)) throw errors.rmaRangeDynamic(call, rank, offset, bytes);
+    } else if (offset + bytes > window.sizes[rank]!) {
+      throw errors.rmaRange(call, rank, offset, bytes, window.sizes[rank]!);
+    }
     if (origin !== undefined && bytes !== origin.bytes.byteLength) {
       throw errors.count(call, `the origin has ${origin.bytes.byteLength} bytes (${origin.count} × ${origin.datatype.name}) ` +
         `but the target ${bytes} (${count} × ${datatype.name})`);

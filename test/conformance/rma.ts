@@ -338,6 +338,57 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'dynamic windows: memory attached, addresses exchanged with allgather, Put/Get/Accumulate, Detach',
+    run: async (comm) => {
+      const { rank, size } = comm;
+      const win = await MPI.Win.Create_dynamic(null, comm);
+      check.equal(win.flavor, MPI.WIN_FLAVOR_DYNAMIC);
+      check.equal(win.size, 0);
+      check.equal(MPI.Get_address(win.tomemory()), 0);
+      const first = MPI.alloc(Int32Array, size);
+      const second = MPI.alloc(Float64Array, 2);
+      win.Attach(first);
+      win.Attach(second);
+      check.equal(MPI.Aint_diff(MPI.Get_address(first.subarray(1)), MPI.Get_address(first)), 4);
+      // As an MPI program does: every rank's addresses to every rank, then the addresses as displacements.
+      const addresses = await comm.allgather([MPI.Get_address(first), MPI.Get_address(second)]);
+      const right = (rank + 1) % size;
+      await win.Fence();
+      for (let t = 0; t < size; t++) win.Put(Int32Array.of(100 * rank + t), t, [addresses[t]![0]! + 4 * rank, 1, MPI.INT]);
+      win.Accumulate(Float64Array.of(1.5), right, [addresses[right]![1]! + 8, 1, MPI.DOUBLE], MPI.SUM);
+      await win.Fence(MPI.MODE_NOSUCCEED);
+      check.deepEqual(Array.from(first), Array.from({ length: size }, (_, r) => 100 * r + rank));
+      check.deepEqual(Array.from(second), [0, 1.5]);
+      const got = new Int32Array(size);
+      await win.Lock(right, MPI.LOCK_SHARED);
+      win.Get(got, right, addresses[right]![0]);
+      await win.Unlock(right);
+      check.deepEqual(Array.from(got), Array.from({ length: size }, (_, r) => 100 * r + right));
+      await win.Lock_all();
+      check.throwsMPI(() => win.Put(new Int32Array(size + 1), right, addresses[right]![0]), MPI.ERR_RMA_RANGE,
+        new RegExp(`Win\\.Put: ${4 * size + 4} bytes at address \\d+ are not in memory rank ${right} attached to its dynamic window`));
+      await win.Unlock_all();
+      check.throwsMPI(() => win.Attach(first.subarray(0, 1)), MPI.ERR_RMA_ATTACH, /Win\.Attach: 4 bytes at address \d+ overlap/);
+      await comm.Barrier();
+      win.Detach(second);
+      check.throwsMPI(() => win.Detach(second), MPI.ERR_RMA_ATTACH, /Win\.Detach: no memory at address \d+ is attached/);
+      await comm.Barrier();
+      // A later epoch knows of the detach.
+      await win.Lock_all();
+      check.throwsMPI(() => win.Get(new Float64Array(1), right, addresses[right]![1]), MPI.ERR_RMA_RANGE, /Win\.Get: 8 bytes/);
+      win.Put(Int32Array.of(-7), right, [addresses[right]![0], 1, MPI.INT]);
+      await win.Flush(right);
+      await win.Unlock_all();
+      await comm.Barrier();
+      check.equal(first[0], -7);
+      win.Detach(first);
+      await win.Free();
+      const plain = await MPI.Win.Allocate(8, 1, null, comm);
+      check.throwsMPI(() => plain.Attach(first), MPI.ERR_RMA_FLAVOR, /Win\.Attach: only windows from Win\.Create_dynamic/);
+      await plain.Free();
+    },
+  },
+  {
     name: 'errors: ERR_RMA_RANGE, ERR_RMA_SYNC, ERR_RANK, ERR_LOCKTYPE, ERR_TYPE, ERR_COUNT, ERR_DISP',
     run: async (comm) => {
       const { rank, size } = comm;
@@ -364,7 +415,6 @@ const cases: Case[] = [
       await win.Unlock(rank);
       await check.rejectsMPI(MPI.Win.Allocate(-1, 1, null, comm), MPI.ERR_SIZE, /invalid size -1/);
       await check.rejectsMPI(MPI.Win.Allocate(8, 0, null, comm), MPI.ERR_DISP, /displacement unit 0/);
-      await check.rejectsMPI(MPI.Win.Create_dynamic(null, comm), MPI.ERR_UNSUPPORTED_OPERATION, /dynamic/);
       check.equal(MPI.Get_error_string(MPI.ERR_WIN), 'invalid window');
       await win.Free();
     },
