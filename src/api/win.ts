@@ -31,8 +31,15 @@
  * memory, exchanged by the program); a displacement outside the memory the
  * target attached is `ERR_RMA_RANGE` on both transports.
  *
- * Unfinished: derived datatypes (only the predefined ones are accepted; the
- * origin and target datatypes of an accumulate must be the same); info objects (`info` is
+ * Derived datatypes (committed) are taken at the origin and the target: the
+ * origin as a packed copy (`parseBuffer`; a `Get` or a `Get_accumulate`
+ * result is unpacked once complete: at once on shm, else at the call that
+ * completes it), the target as the byte runs its typemap covers, each run one
+ * transfer of the transport (an accumulate over each run's basic elements,
+ * which must all be of the origin's one basic type).
+ *
+ * Unfinished: one MPI datatype per transfer on the mpi transport (a
+ * non-contiguous target is one MPI call per contiguous run); info objects (`info` is
  * accepted and ignored, `Get_info` gives an empty object); user attributes
  * (`Create_keyval`, `Set_attr`); `MPI_Win_allocate` with
  * `alloc_shared_noncontig`. Assertions (`MPI.MODE_*`) are passed to MPI on the
@@ -45,7 +52,8 @@ import { type BufferSpec, parseBuffer, type Message } from '../buffer.js';
 import { LOCK_EXCLUSIVE, LOCK_SHARED, MODE_NOSUCCEED, PROC_NULL, WIN_BASE, WIN_CREATE_FLAVOR, WIN_DISP_UNIT,
   WIN_FLAVOR_ALLOCATE, WIN_FLAVOR_CREATE, WIN_FLAVOR_DYNAMIC, WIN_FLAVOR_SHARED, WIN_MODEL, WIN_SEPARATE, WIN_SIZE,
   WIN_UNIFIED } from '../constants.js';
-import { type Datatype, datatypes, type TypedArray } from '../datatype/index.js';
+import { Datatype, datatypes, type TypedArray } from '../datatype/index.js';
+import type { Typemap } from '../datatype/typemap.js';
 import { transport } from '../environment.js';
 import { errors, rejecting } from '../errors.js';
 import { Op, ops } from '../op/op.js';
@@ -423,9 +431,13 @@ export class Win {
     return true;
   }
 
-  /** The target's byte offset, count and datatype, checked against the target's window. */
+  /**
+   * The target's byte offset, count and datatype, checked against the target's
+   * window, and the byte runs the target datatype covers there (`runs`:
+   * offset and length pairs, in type order; one run for a contiguous type).
+   */
   private target(window: Window, rank: number, spec: TargetSpec, origin: Message | undefined, call: string):
-  { offset: number; count: number; datatype: Datatype } {
+  { offset: number; count: number; datatype: Datatype; runs: number[] } {
     let disp = 0;
     let count = origin?.count;
     let datatype = origin?.datatype;
@@ -443,16 +455,21 @@ export class Win {
     checkDatatype(datatype, call);
     const offset = disp * window.dispUnits[rank]!;
     const bytes = count! * datatype.size;
+    const map = datatype.typemap;
+    // The bytes the target elements touch: from the first byte of data to the last.
+    const first = bytes === 0 ? offset : offset + Math.min(map.trueLb, map.trueLb + (count! - 1) * map.extent);
+    const end = bytes === 0 ? offset : offset + Math.max(map.trueUb, map.trueUb + (count! - 1) * map.extent);
+    if (first < 0) throw errors.disp(call, `the target datatype reaches ${-first} bytes before the target's memory`);
     if (this.flavorName === 'dynamic') {
-      if (bytes > 0 && !window.attached!(rank, offset, bytes)) throw errors.rmaRangeDynamic(call, rank, offset, bytes);
-    } else if (offset + bytes > window.sizes[rank]!) {
-      throw errors.rmaRange(call, rank, offset, bytes, window.sizes[rank]!);
+      if (bytes > 0 && !window.attached!(rank, first, end - first)) throw errors.rmaRangeDynamic(call, rank, first, end - first);
+    } else if (end > window.sizes[rank]!) {
+      throw errors.rmaRange(call, rank, first, end - first, window.sizes[rank]!);
     }
     if (origin !== undefined && bytes !== origin.bytes.byteLength) {
       throw errors.count(call, `the origin has ${origin.bytes.byteLength} bytes (${origin.count} × ${origin.datatype.name}) ` +
         `but the target ${bytes} (${count} × ${datatype.name})`);
     }
-    return { offset, count: count!, datatype };
+    return { offset, count: count!, datatype, runs: runsOf(map, count!, offset) };
   }
 
   /** Keeps `buffers` alive until the call that completes the transfers to `rank`. */
@@ -463,9 +480,23 @@ export class Win {
     list.push(...buffers);
   }
 
+  /**
+   * Runs `unpack` (a derived origin buffer's copy back from its packed bytes)
+   * once the transfers to `rank` are complete: at once on shm, else at the
+   * call that completes them.
+   */
+  private whenComplete(rank: number, unpack: (() => void) | undefined): void {
+    if (unpack === undefined) return;
+    if (transport().name === 'shm') unpack();
+    else this.hold(rank, unpack);
+  }
+
   private release(rank: number | undefined): void {
-    if (rank === undefined) this.inFlight.clear();
-    else this.inFlight.delete(rank);
+    for (const [r, list] of this.inFlight) {
+      if (rank !== undefined && r !== rank) continue;
+      for (const item of list) if (typeof item === 'function') (item as () => void)();
+      this.inFlight.delete(r);
+    }
   }
 
   // Communication (MPI-4.1 §12.3).
@@ -485,9 +516,12 @@ export class Win {
     const message = parseBuffer(origin, call);
     checkDatatype(message.datatype, call);
     if (!this.access(target_rank, call)) return;
-    const { offset } = this.target(window, target_rank, target, message, call);
-    window.put(message.bytes, target_rank, offset);
-    this.hold(target_rank, origin);
+    const { runs } = this.target(window, target_rank, target, message, call);
+    for (let r = 0, at = 0; r < runs.length; r += 2) {
+      window.put(message.bytes.subarray(at, at + runs[r + 1]!), target_rank, runs[r]!);
+      at += runs[r + 1]!;
+    }
+    this.hold(target_rank, origin, message.bytes);
   }
 
   /**
@@ -508,9 +542,13 @@ export class Win {
     const message = parseBuffer(origin, call);
     checkDatatype(message.datatype, call);
     if (!this.access(target_rank, call)) return;
-    const { offset } = this.target(window, target_rank, target, message, call);
-    window.get(message.bytes, target_rank, offset);
-    this.hold(target_rank, origin);
+    const { runs } = this.target(window, target_rank, target, message, call);
+    for (let r = 0, at = 0; r < runs.length; r += 2) {
+      window.get(message.bytes.subarray(at, at + runs[r + 1]!), target_rank, runs[r]!);
+      at += runs[r + 1]!;
+    }
+    this.hold(target_rank, origin, message.bytes);
+    this.whenComplete(target_rank, message.unpack === undefined ? undefined : () => message.unpack!());
   }
 
   /**
@@ -557,12 +595,32 @@ export class Win {
     }
     if (!this.access(rank, call)) return;
     const t = this.target(window, rank, target, shape, call);
-    if (t.datatype.size !== shape.datatype.size || t.datatype.kind !== shape.datatype.kind) {
-      throw errors.type(call, `the target datatype ${t.datatype.name} differs from the origin's ${shape.datatype.name}`);
+    // Element by element over the basic elements: both sides must be made of the same one basic type.
+    const basic = t.datatype.typemap.basic;
+    if (basic === undefined || basic.size !== shape.datatype.size || basic.kind !== shape.datatype.kind ||
+      basic.arrayType !== shape.datatype.arrayType) {
+      throw errors.type(call, `the target datatype ${t.datatype.describe()} is not made of the origin's ` +
+        `${shape.datatype.describe()} alone`);
     }
     const input = origins === undefined ? elements(results!) : elements(origins);
-    window.accumulate(input, results?.elements, t.count, t.datatype, op, rank, t.offset);
-    this.hold(rank, origin, result, input);
+    const output = results === undefined ? undefined : elements(results);
+    const size = basic.size;
+    for (let r = 0, at = 0; r < t.runs.length; r += 2) {
+      const n = t.runs[r + 1]! / size;
+      const whole = t.runs.length === 2;
+      window.accumulate(whole ? input : slice(input, at, n, size), whole ? output : output && slice(output, at, n, size), n,
+        basic, op, rank, t.runs[r]!);
+      at += n;
+    }
+    this.hold(rank, origin, result, input, output);
+    if (results !== undefined && (output !== results.elements || results.unpack !== undefined)) {
+      this.whenComplete(rank, () => {
+        if (output !== results.elements) {
+          results.bytes.set(new Uint8Array(output!.buffer, output!.byteOffset, results.bytes.byteLength));
+        }
+        results.unpack?.();
+      });
+    }
   }
 
   /**
@@ -624,7 +682,7 @@ export class Win {
       throw errors.rmaSync(call, 'request-based calls need a passive-target epoch (Win.Lock or Win.Lock_all)');
     }
     const window = this.live(call);
-    const done = transport().name === 'shm' ? Promise.resolve() : window.flush(rank, true);
+    const done = transport().name === 'shm' ? Promise.resolve() : window.flush(rank, true).then(() => this.release(rank));
     return new Request<void>(new PromiseOperation(done, call), call);
   }
 
@@ -864,9 +922,33 @@ export class Win {
 }
 
 function checkDatatype(datatype: unknown, call: string): asserts datatype is Datatype {
-  if (!predefinedDatatypes.has(datatype as Datatype)) {
-    throw errors.type(call, `${String(datatype)} is not a predefined datatype (one-sided calls take predefined datatypes only)`);
+  if (!(datatype instanceof Datatype)) throw errors.type(call, `${String(datatype)} is not a datatype`);
+  if (!predefinedDatatypes.has(datatype)) datatype.checkUsable(call);
+}
+
+/** Elements `[at, at + n)` of `size` bytes each of `array` (a byte view for the pair types). */
+function slice(array: TypedArray, at: number, n: number, size: number): TypedArray {
+  const unit = array.BYTES_PER_ELEMENT === size ? 1 : size;
+  return array.subarray(at * unit, (at + n) * unit);
+}
+
+/**
+ * The byte runs `count` elements of `map` cover from byte `offset`: offset and
+ * length pairs, in type order, adjacent runs merged.
+ */
+function runsOf(map: Typemap<Datatype>, count: number, offset: number): number[] {
+  if (map.contiguous || count === 0) return count * map.size === 0 ? [] : [offset, count * map.size];
+  const runs: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const base = offset + i * map.extent;
+    for (let r = 0; r < map.runOffsets.length; r++) {
+      const at = base + map.runOffsets[r]!;
+      const last = runs.length - 2;
+      if (last >= 0 && runs[last]! + runs[last + 1]! === at) runs[last + 1]! += map.runLengths[r]!;
+      else runs.push(at, map.runLengths[r]!);
+    }
   }
+  return runs;
 }
 
 function checkOp(op: Op, datatype: Datatype, call: string): void {

@@ -389,6 +389,48 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'derived datatypes at the origin and the target of Put, Get, Accumulate and Get_accumulate',
+    run: async (comm) => {
+      const { rank, size } = comm;
+      const right = (rank + 1) % size;
+      const left = (rank + size - 1) % size;
+      const win = await MPI.Win.Allocate(4 * 16, 4, null, comm);
+      const mem = new Int32Array(win.tomemory().buffer, win.tomemory().byteOffset, 16);
+      const column = MPI.INT.Create_vector(4, 1, 4).Commit(); // ints 0, 4, 8, 12
+      const scattered = MPI.INT.Create_indexed([2, 1], [1, 6]).Commit(); // ints 1, 2, 6
+      const everyOther = MPI.INT.Create_vector(4, 1, 2).Commit(); // ints 0, 2, 4, 6
+      await win.Fence();
+      win.Put(Int32Array.of(10 * rank + 1, 10 * rank + 2, 10 * rank + 3, 10 * rank + 4), right, [0, 1, column]);
+      await win.Fence();
+      check.deepEqual([mem[0], mem[4], mem[8], mem[12]], [1, 2, 3, 4].map((k) => 10 * left + k));
+      check.deepEqual([mem[1], mem[5], mem[13]], [0, 0, 0], 'a strided Put leaves the gaps alone');
+      await comm.Barrier(); // every rank has looked before the next epoch changes its memory
+      const got = new Int32Array(16).fill(-1);
+      win.Get([got, 1, column], right, [0, 1, column]);
+      win.Accumulate([Int32Array.of(5, 6, 7), 3, MPI.INT], right, [0, 1, scattered], MPI.SUM);
+      await win.Fence();
+      check.deepEqual([got[0], got[4], got[8], got[12]], [1, 2, 3, 4].map((k) => 10 * rank + k));
+      check.equal(got.filter((v) => v === -1).length, 12, 'a strided Get leaves the gaps of the origin alone');
+      check.deepEqual([mem[1], mem[2], mem[6]], [5, 6, 7]);
+      const before = new Int32Array(8).fill(-1);
+      win.Get_accumulate(Int32Array.of(100, 100, 100, 100), [before, 1, everyOther], right, [0, 1, column], MPI.SUM);
+      await win.Fence();
+      check.deepEqual(Array.from(before), [1, -1, 2, -1, 3, -1, 4, -1].map((v) => v < 0 ? v : v + 10 * rank));
+      check.deepEqual([mem[0], mem[4], mem[8], mem[12]], [1, 2, 3, 4].map((k) => 10 * left + k + 100));
+      // Misuse: past the window, mixed basic types in an accumulate, an uncommitted type.
+      check.throwsMPI(() => win.Put(new Int32Array(8), right, [0, 2, column]), MPI.ERR_RMA_RANGE,
+        /Win\.Put: 104 bytes at byte 0 of rank \d+'s window do not fit its 64 bytes/);
+      const mixed = MPI.Datatype.Create_struct([1, 1], [0, 4], [MPI.INT, MPI.FLOAT]).Commit();
+      check.throwsMPI(() => win.Accumulate(new Int32Array(2), right, [0, 1, mixed]), MPI.ERR_TYPE,
+        /Win\.Accumulate: the target datatype .* is not made of the origin's MPI_INT alone/);
+      const loose = MPI.INT.Create_contiguous(2);
+      check.throwsMPI(() => win.Put(new Int32Array(2), right, [0, 1, loose]), MPI.ERR_TYPE, /Win\.Put: .*not committed/);
+      await win.Fence(MPI.MODE_NOSUCCEED);
+      for (const t of [column, scattered, everyOther, mixed, loose]) t.Free();
+      await win.Free();
+    },
+  },
+  {
     name: 'errors: ERR_RMA_RANGE, ERR_RMA_SYNC, ERR_RANK, ERR_LOCKTYPE, ERR_TYPE, ERR_COUNT, ERR_DISP',
     run: async (comm) => {
       const { rank, size } = comm;
