@@ -322,3 +322,40 @@ static napi_value js_address(napi_env env, napi_callback_info info) {
   CHECK(env, napi_create_double(env, (double)a, &out));
   return out;
 }
+
+/* winRequest(win, kind, origin | null, result | null, count, dt, target, disp, op) -> request id or RC_DONE / RC_ERROR:
+ * the request-based calls (MPI-4.1 §12.3.7), kind 0 MPI_Rput and 1 MPI_Rget (bytes: origin, resp. result, as
+ * MPI_BYTE; count, dt and op unused), 2 MPI_Raccumulate, 3 MPI_Rget_accumulate (count elements of dt). The
+ * request completes through the progress engine like a point-to-point one. */
+static napi_value js_win_request(napi_env env, napi_callback_info info) {
+  ARGS(9);
+  int h;
+  int32_t kind, count, target;
+  void *origin, *result;
+  size_t olen, rlen;
+  int ohave, rhave;
+  MPI_Datatype dt = MPI_BYTE;
+  MPI_Aint extent, disp;
+  MPI_Op op = MPI_NO_OP;
+  if (!get_win(env, argv[0], &h) || !get_i32(env, argv[1], &kind) || !get_buf(env, argv[2], 1, &origin, &olen, &ohave) ||
+      !get_buf(env, argv[3], 1, &result, &rlen, &rhave) || !get_i32(env, argv[4], &count) || !get_i32(env, argv[6], &target) ||
+      !get_disp(env, argv[7], &disp)) return NULL;
+  if (kind >= 2 && (!get_dt(env, argv[5], &dt, &extent) || !get_op(env, argv[8], &op))) return NULL;
+  if (olen > INT_MAX || rlen > INT_MAX) {
+    napi_throw_error(env, "MPI_ERR_COUNT", "mpi4ts_native: one-sided transfers of more than 2^31-1 bytes are not supported");
+    return NULL;
+  }
+  int id = slot_alloc();
+  if (id < 0) { napi_throw_error(env, "MPI_ERR_NO_MEM", "mpi4ts_native: out of memory"); return NULL; }
+  MPI_Win w = g_wins[h].win;
+  MPI_Request req = MPI_REQUEST_NULL;
+  int rc;
+  switch (kind) {
+    case 0: rc = MPI_Rput(origin, (int)olen, MPI_BYTE, target, disp, (int)olen, MPI_BYTE, w, &req); break;
+    case 1: rc = MPI_Rget(result, (int)rlen, MPI_BYTE, target, disp, (int)rlen, MPI_BYTE, w, &req); break;
+    case 2: rc = MPI_Raccumulate(origin, count, dt, target, disp, count, dt, op, w, &req); break;
+    default:
+      rc = MPI_Rget_accumulate(ohave ? origin : result, count, dt, result, count, dt, target, disp, count, dt, op, w, &req);
+  }
+  return started(env, rc, &req, id, argv[2], argv[3]);
+}

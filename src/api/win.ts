@@ -38,6 +38,11 @@
  * transfer of the transport (an accumulate over each run's basic elements,
  * which must all be of the origin's one basic type).
  *
+ * The request-based calls return the transport's own request where it has
+ * one and the target is one run (mpi: `MPI_Rput`, ... completing through the
+ * progress engine); otherwise the request is complete once a flush of the
+ * target is (shm: at once).
+ *
  * Unfinished: one MPI datatype per transfer on the mpi transport (a
  * non-contiguous target is one MPI call per contiguous run); info objects (`info` is
  * accepted and ignored, `Get_info` gives an empty object); user attributes
@@ -57,7 +62,7 @@ import type { Typemap } from '../datatype/typemap.js';
 import { transport } from '../environment.js';
 import { errors, rejecting } from '../errors.js';
 import { Op, ops } from '../op/op.js';
-import type { Endpoint, LockType, Window, WindowFlavor } from '../transport/transport.js';
+import type { Endpoint, LockType, Operation, Window, WindowFlavor } from '../transport/transport.js';
 import { Group } from './group.js';
 import type { Intracomm } from './intracomm.js';
 import { PromiseOperation } from './promise_operation.js';
@@ -511,17 +516,26 @@ export class Win {
    * ```
    */
   Put(origin: BufferSpec, target_rank: number, target?: TargetSpec): void {
-    const call = 'Win.Put';
+    this.put(origin, target_rank, target, 'Win.Put', false);
+  }
+
+  /** `Put`, or with `requested` and a transport that has them, `Rput`'s operation for a target of one run. */
+  private put(origin: BufferSpec, target_rank: number, target: TargetSpec, call: string, requested: boolean):
+  Operation | undefined {
     const window = this.live(call);
     const message = parseBuffer(origin, call);
     checkDatatype(message.datatype, call);
-    if (!this.access(target_rank, call)) return;
+    if (!this.access(target_rank, call)) return undefined;
     const { runs } = this.target(window, target_rank, target, message, call);
+    if (requested && window.rput !== undefined && runs.length === 2) {
+      return window.rput(message.bytes, target_rank, runs[0]!);
+    }
     for (let r = 0, at = 0; r < runs.length; r += 2) {
       window.put(message.bytes.subarray(at, at + runs[r + 1]!), target_rank, runs[r]!);
       at += runs[r + 1]!;
     }
     this.hold(target_rank, origin, message.bytes);
+    return undefined;
   }
 
   /**
@@ -537,18 +551,26 @@ export class Win {
    * ```
    */
   Get(origin: BufferSpec, target_rank: number, target?: TargetSpec): void {
-    const call = 'Win.Get';
+    this.get(origin, target_rank, target, 'Win.Get', false);
+  }
+
+  private get(origin: BufferSpec, target_rank: number, target: TargetSpec, call: string, requested: boolean):
+  Operation | undefined {
     const window = this.live(call);
     const message = parseBuffer(origin, call);
     checkDatatype(message.datatype, call);
-    if (!this.access(target_rank, call)) return;
+    if (!this.access(target_rank, call)) return undefined;
     const { runs } = this.target(window, target_rank, target, message, call);
+    if (requested && window.rget !== undefined && runs.length === 2 && message.unpack === undefined) {
+      return window.rget(message.bytes, target_rank, runs[0]!);
+    }
     for (let r = 0, at = 0; r < runs.length; r += 2) {
       window.get(message.bytes.subarray(at, at + runs[r + 1]!), target_rank, runs[r]!);
       at += runs[r + 1]!;
     }
     this.hold(target_rank, origin, message.bytes);
     this.whenComplete(target_rank, message.unpack === undefined ? undefined : () => message.unpack!());
+    return undefined;
   }
 
   /**
@@ -562,7 +584,7 @@ export class Win {
    * ```
    */
   Accumulate(origin: BufferSpec, target_rank: number, target?: TargetSpec, op: Op = ops.SUM): void {
-    this.accumulate(origin, undefined, target_rank, target, op, 'Win.Accumulate');
+    this.accumulate(origin, undefined, target_rank, target, op, 'Win.Accumulate', false);
   }
 
   /**
@@ -577,11 +599,11 @@ export class Win {
    */
   Get_accumulate(origin: BufferSpec | null, result: BufferSpec, target_rank: number, target?: TargetSpec,
     op: Op = ops.SUM): void {
-    this.accumulate(origin, result, target_rank, target, op, 'Win.Get_accumulate');
+    this.accumulate(origin, result, target_rank, target, op, 'Win.Get_accumulate', false);
   }
 
   private accumulate(origin: BufferSpec | null, result: BufferSpec | undefined, rank: number, target: TargetSpec,
-    op: Op, call: string): void {
+    op: Op, call: string, requested: boolean): Operation | undefined {
     const window = this.live(call);
     const results = result === undefined ? undefined : parseBuffer(result, call);
     const noOp = op === NO_OP;
@@ -593,7 +615,7 @@ export class Win {
     if (origins !== undefined && results !== undefined && origins.bytes.byteLength !== results.bytes.byteLength) {
       throw errors.count(call, `the origin has ${origins.bytes.byteLength} bytes but the result buffer ${results.bytes.byteLength}`);
     }
-    if (!this.access(rank, call)) return;
+    if (!this.access(rank, call)) return undefined;
     const t = this.target(window, rank, target, shape, call);
     // Element by element over the basic elements: both sides must be made of the same one basic type.
     const basic = t.datatype.typemap.basic;
@@ -605,6 +627,10 @@ export class Win {
     const input = origins === undefined ? elements(results!) : elements(origins);
     const output = results === undefined ? undefined : elements(results);
     const size = basic.size;
+    if (requested && window.raccumulate !== undefined && t.runs.length === 2 &&
+      (results === undefined || (output === results.elements && results.unpack === undefined))) {
+      return window.raccumulate(input, output, t.runs[1]! / size, basic, op, rank, t.runs[0]!);
+    }
     for (let r = 0, at = 0; r < t.runs.length; r += 2) {
       const n = t.runs[r + 1]! / size;
       const whole = t.runs.length === 2;
@@ -621,6 +647,7 @@ export class Win {
         results.unpack?.();
       });
     }
+    return undefined;
   }
 
   /**
@@ -640,7 +667,7 @@ export class Win {
     const results = parseBuffer(result, call);
     const one = (spec: BufferSpec): BufferSpec => [parseBuffer(spec, call).elements, 1, parseBuffer(spec, call).datatype];
     if (results.count < 1) throw errors.count(call, 'the result buffer holds no element');
-    this.accumulate(origin === null ? null : one(origin), one(result), target_rank, [target_disp, 1], op, call);
+    this.accumulate(origin === null ? null : one(origin), one(result), target_rank, [target_disp, 1], op, call, false);
   }
 
   /**
@@ -677,40 +704,45 @@ export class Win {
 
   // Request-based communication (MPI-4.1 §12.3.7): passive target only.
 
-  private requestOf(rank: number, call: string): Request<void> {
-    if (!this.lockedAll && !this.locked.has(rank)) {
+  /**
+   * Runs a request-based call: `start` with `requested` set gives the
+   * transport's own request (mpi: `MPI_Rput`, ... completing through the
+   * progress engine), or undefined once it has done the plain call, which a
+   * flush of the target completes (shm: complete at once).
+   */
+  private requested(rank: number, call: string, start: () => Operation | undefined): Request<void> {
+    const window = this.live(call);
+    if (rank !== PROC_NULL && !this.lockedAll && !this.locked.has(rank)) {
       throw errors.rmaSync(call, 'request-based calls need a passive-target epoch (Win.Lock or Win.Lock_all)');
     }
-    const window = this.live(call);
+    const operation = start();
+    if (rank === PROC_NULL) return new Request<void>(undefined, call);
+    if (operation !== undefined) return new Request<void>(operation, call);
     const done = transport().name === 'shm' ? Promise.resolve() : window.flush(rank, true).then(() => this.release(rank));
     return new Request<void>(new PromiseOperation(done, call), call);
   }
 
-  /** `MPI_Rput`: {@link Put} with a request that completes once the origin buffer may be reused. */
+  /** `MPI_Rput` (MPI-4.1 §12.3.7): {@link Put} with a request that completes once the origin buffer may be reused. */
   Rput(origin: BufferSpec, target_rank: number, target?: TargetSpec): Request<void> {
-    this.Put(origin, target_rank, target);
-    return target_rank === PROC_NULL ? new Request<void>(undefined, 'Win.Rput') : this.requestOf(target_rank, 'Win.Rput');
+    return this.requested(target_rank, 'Win.Rput', () => this.put(origin, target_rank, target, 'Win.Rput', true));
   }
 
   /** `MPI_Rget`: {@link Get} with a request that completes once the data has arrived. */
   Rget(origin: BufferSpec, target_rank: number, target?: TargetSpec): Request<void> {
-    this.Get(origin, target_rank, target);
-    return target_rank === PROC_NULL ? new Request<void>(undefined, 'Win.Rget') : this.requestOf(target_rank, 'Win.Rget');
+    return this.requested(target_rank, 'Win.Rget', () => this.get(origin, target_rank, target, 'Win.Rget', true));
   }
 
-  /** `MPI_Raccumulate`. */
+  /** `MPI_Raccumulate`: {@link Accumulate} with a request. */
   Raccumulate(origin: BufferSpec, target_rank: number, target?: TargetSpec, op: Op = ops.SUM): Request<void> {
-    this.Accumulate(origin, target_rank, target, op);
-    return target_rank === PROC_NULL ? new Request<void>(undefined, 'Win.Raccumulate')
-      : this.requestOf(target_rank, 'Win.Raccumulate');
+    return this.requested(target_rank, 'Win.Raccumulate',
+      () => this.accumulate(origin, undefined, target_rank, target, op, 'Win.Raccumulate', true));
   }
 
-  /** `MPI_Rget_accumulate`. */
+  /** `MPI_Rget_accumulate`: {@link Get_accumulate} with a request that completes once `result` holds the data. */
   Rget_accumulate(origin: BufferSpec | null, result: BufferSpec, target_rank: number, target?: TargetSpec,
     op: Op = ops.SUM): Request<void> {
-    this.Get_accumulate(origin, result, target_rank, target, op);
-    return target_rank === PROC_NULL ? new Request<void>(undefined, 'Win.Rget_accumulate')
-      : this.requestOf(target_rank, 'Win.Rget_accumulate');
+    return this.requested(target_rank, 'Win.Rget_accumulate',
+      () => this.accumulate(origin, result, target_rank, target, op, 'Win.Rget_accumulate', true));
   }
 
   // Synchronization (MPI-4.1 §12.5).

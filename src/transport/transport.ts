@@ -298,6 +298,16 @@ export interface Window {
    * access the target).
    */
   attached?(target: number, address: number, bytes: number): boolean;
+  /**
+   * Optional: the request-based calls (§12.3.7) as operations of their own
+   * that complete later (mpi: `MPI_Rput`, ...); without them the API completes
+   * the request with a flush. `raccumulate` is `MPI_Raccumulate` without
+   * `result`, else `MPI_Rget_accumulate`.
+   */
+  rput?(data: Uint8Array, target: number, offset: number): Operation;
+  rget?(into: Uint8Array, target: number, offset: number): Operation;
+  raccumulate?(origin: TypedArray, result: TypedArray | undefined, count: number, datatype: Datatype, op: Op,
+    target: number, offset: number): Operation;
 }
 
 /**

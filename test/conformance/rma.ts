@@ -333,7 +333,44 @@ const cases: Case[] = [
       await win.Rget_accumulate(Int32Array.of(1), before, target, size + rank, MPI.SUM).Wait();
       check.equal(before[0], 5);
       await win.Unlock_all();
-      check.throwsMPI(() => win.Rput(Int32Array.of(1), target), MPI.ERR_RMA_SYNC, /Win\.Put: no access epoch/);
+      check.throwsMPI(() => win.Rput(Int32Array.of(1), target), MPI.ERR_RMA_SYNC,
+        /Win\.Rput: request-based calls need a passive-target epoch/);
+      await win.Free();
+    },
+  },
+  {
+    name: 'request-based calls that complete later: 1 MiB Rput and Rget, Waitall, a strided origin, Test until done',
+    run: async (comm) => {
+      const { rank, size } = comm;
+      const n = 1 << 18;
+      const win = await MPI.Win.Allocate(4 * n, 4, null, comm);
+      const target = (rank + 1) % size;
+      const source = (rank + size - 1) % size;
+      await win.Lock_all();
+      const halves = [win.Rput(Int32Array.from({ length: n / 2 }, (_, i) => i ^ rank), target),
+        win.Rput(Int32Array.from({ length: n / 2 }, (_, i) => (i + n / 2) ^ rank), target, n / 2)];
+      await MPI.Request.Waitall(halves);
+      await win.Flush(target);
+      await comm.Barrier();
+      const got = new Int32Array(n);
+      const request = win.Rget(got, target);
+      while (!request.Test()) await sleep(0);
+      check.ok(got.every((v, i) => v === (i ^ rank)), 'Rget reads what this rank put');
+      const mine = new Int32Array(win.tomemory().buffer, win.tomemory().byteOffset, n);
+      // (Its last two elements take the left neighbour's accumulates below, maybe already.)
+      check.ok(mine.subarray(0, n - 2).every((v, i) => v === (i ^ source)), 'the window holds what the left neighbour put');
+      const column = MPI.INT.Create_vector(3, 1, 3).Commit();
+      const strided = new Int32Array(9).fill(-1);
+      await win.Rget([strided, 1, column], target, [6, 3, MPI.INT]).Wait();
+      check.deepEqual(Array.from(strided), [6 ^ rank, -1, -1, 7 ^ rank, -1, -1, 8 ^ rank, -1, -1]);
+      const before = new Int32Array(2);
+      await MPI.Request.Waitall([win.Rget_accumulate(Int32Array.of(1, 1), before, target, [n - 2, 2, MPI.INT], MPI.SUM),
+        win.Raccumulate(Int32Array.of(10, 10), target, [n - 2, 2, MPI.INT], MPI.SUM)]);
+      check.deepEqual(Array.from(before), [(n - 2) ^ rank, (n - 1) ^ rank]);
+      await win.Unlock_all();
+      await comm.Barrier();
+      check.deepEqual([mine[n - 2], mine[n - 1]], [((n - 2) ^ source) + 11, ((n - 1) ^ source) + 11]);
+      column.Free();
       await win.Free();
     },
   },

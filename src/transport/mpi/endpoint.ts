@@ -77,7 +77,7 @@ function tagName(t: number): string {
  * status block; `wait()` spins briefly in C, then lets the progress engine
  * poll.
  */
-class RequestOperation implements Operation, PendingRequest {
+export class RequestOperation implements Operation, PendingRequest {
   envelope: Envelope | undefined = undefined;
   data: Uint8Array | undefined = undefined;
   error: Error | undefined = undefined;
@@ -93,7 +93,7 @@ class RequestOperation implements Operation, PendingRequest {
   constructor(
     private readonly ctx: MpiContext,
     rc: number,
-    private readonly kind: 'Send' | 'Ssend' | 'Recv',
+    private readonly kind: 'Send' | 'Ssend' | 'Recv' | 'Rput' | 'Rget' | 'Raccumulate' | 'Rget_accumulate',
     private readonly peer: number,
     private readonly tag: number,
     private readonly byteLength: number,
@@ -161,8 +161,10 @@ class RequestOperation implements Operation, PendingRequest {
     const st = this.ctx.status;
     if (failed) {
       const code = st[ST_ERROR]!;
-      const cFunction = { Send: 'MPI_Isend', Ssend: 'MPI_Issend', Recv: 'MPI_Irecv' }[this.kind];
-      const error = mpiError(this.ctx.native, code, `Comm.${this.kind}`, cFunction, this.describe());
+      const cFunction = { Send: 'MPI_Isend', Ssend: 'MPI_Issend', Recv: 'MPI_Irecv', Rput: 'MPI_Rput', Rget: 'MPI_Rget',
+        Raccumulate: 'MPI_Raccumulate', Rget_accumulate: 'MPI_Rget_accumulate' }[this.kind];
+      const error = mpiError(this.ctx.native, code, `${this.kind.startsWith('R') ? 'Win' : 'Comm'}.${this.kind}`, cFunction,
+        this.describe());
       if (error.error_class === ErrorClass.ERR_TRUNCATE) {
         const [, text] = this.ctx.native.errorInfo(code);
         this.error = errors.truncate('Comm.Recv', rankName(st[ST_SOURCE]!), tagName(st[ST_TAG]!), this.byteLength,
@@ -176,9 +178,9 @@ class RequestOperation implements Operation, PendingRequest {
   }
 
   describe(): string {
-    return this.kind === 'Recv'
-      ? `Recv(source=${rankName(this.peer)}, tag=${tagName(this.tag)}, into ${this.byteLength} bytes)`
-      : `${this.kind}(dest=${rankName(this.peer)}, tag=${this.tag}, ${this.byteLength} bytes)`;
+    if (this.kind === 'Recv') return `Recv(source=${rankName(this.peer)}, tag=${tagName(this.tag)}, into ${this.byteLength} bytes)`;
+    if (this.kind.startsWith('R')) return `Win.${this.kind}(target=${this.peer}, ${this.byteLength} bytes)`;
+    return `${this.kind}(dest=${rankName(this.peer)}, tag=${this.tag}, ${this.byteLength} bytes)`;
   }
 }
 

@@ -29,6 +29,11 @@
  * `Lock_all`), so a detach within one epoch goes unnoticed until the next (an
  * erroneous program in MPI's terms).
  *
+ * The request-based calls (`MPI_Rput`, `MPI_Rget`, `MPI_Raccumulate`,
+ * `MPI_Rget_accumulate`) return real MPI requests in the binding's request
+ * slots, which complete through the progress engine as point-to-point
+ * requests do (`RequestOperation`, endpoint.ts).
+ *
  * Unfinished: transfers over 2^31-1 bytes.
  *
  * @module
@@ -37,7 +42,8 @@
 import type { Datatype, TypedArray } from '../../datatype/index.js';
 import { ErrorClass, errors } from '../../errors.js';
 import type { Op } from '../../op/op.js';
-import type { LockType, Window, WindowRequest } from '../transport.js';
+import type { LockType, Operation, Window, WindowRequest } from '../transport.js';
+import { RequestOperation } from './endpoint.js';
 import type { MpiCommunicator, MpiContext } from './context.js';
 import { asMPIError, type NativeMPI } from './native.js';
 
@@ -227,6 +233,31 @@ class MpiWindow implements Window {
     const o = opIndex(this.native, op, call);
     this.run(call, result === undefined ? 'MPI_Accumulate' : 'MPI_Get_accumulate',
       () => this.native.winAccumulate(this.handle, origin, result ?? null, count, dt, target, offset, o));
+  }
+
+  rput(data: Uint8Array, target: number, offset: number): Operation {
+    return this.request(0, 'Rput', data, null, 0, 0, target, offset, 0);
+  }
+
+  rget(into: Uint8Array, target: number, offset: number): Operation {
+    return this.request(1, 'Rget', null, into, 0, 0, target, offset, 0);
+  }
+
+  raccumulate(origin: TypedArray, result: TypedArray | undefined, count: number, datatype: Datatype, op: Op,
+    target: number, offset: number): Operation {
+    const call = result === undefined ? 'Win.Raccumulate' : 'Win.Rget_accumulate';
+    const dt = datatypeIndex(this.native, datatype, call);
+    const o = opIndex(this.native, op, call);
+    return result === undefined ? this.request(2, 'Raccumulate', origin, null, count, dt, target, offset, o)
+      : this.request(3, 'Rget_accumulate', origin, result, count, dt, target, offset, o);
+  }
+
+  /** Starts a request-based call (`winRequest`), tracked by the progress engine as point-to-point requests are. */
+  private request(kind: number, name: 'Rput' | 'Rget' | 'Raccumulate' | 'Rget_accumulate', origin: TypedArray | null,
+    result: TypedArray | null, count: number, dt: number, target: number, offset: number, op: number): Operation {
+    const rc = this.run(`Win.${name}`, `MPI_${name}`,
+      () => this.native.winRequest(this.handle, kind, origin, result, count, dt, target, offset, op));
+    return new RequestOperation(this.comm.ctx, rc, name, target, 0, (origin ?? result)!.byteLength);
   }
 
   compareAndSwap(origin: TypedArray, compare: TypedArray, result: TypedArray, datatype: Datatype, target: number,
