@@ -53,7 +53,7 @@
  * @module
  */
 
-import { type BufferSpec, parseBuffer, type Message } from '../buffer.js';
+import { type BufferSpec, elementDatatype, parseBuffer, type Message } from '../buffer.js';
 import { LOCK_EXCLUSIVE, LOCK_SHARED, MODE_NOSUCCEED, PROC_NULL, WIN_BASE, WIN_CREATE_FLAVOR, WIN_DISP_UNIT,
   WIN_FLAVOR_ALLOCATE, WIN_FLAVOR_CREATE, WIN_FLAVOR_DYNAMIC, WIN_FLAVOR_SHARED, WIN_MODEL, WIN_SEPARATE, WIN_SIZE,
   WIN_UNIFIED } from '../constants.js';
@@ -522,6 +522,7 @@ export class Win {
   /** `Put`, or with `requested` and a transport that has them, `Rput`'s operation for a target of one run. */
   private put(origin: BufferSpec, target_rank: number, target: TargetSpec, call: string, requested: boolean):
   Operation | undefined {
+    if (!requested && this.plainTransfer(origin, target_rank, target, call, true)) return undefined;
     const window = this.live(call);
     const message = parseBuffer(origin, call);
     checkDatatype(message.datatype, call);
@@ -536,6 +537,31 @@ export class Win {
     }
     this.hold(target_rank, origin, message.bytes);
     return undefined;
+  }
+
+  /**
+   * The fast path of `Put` and `Get`: a typed array to or from a displacement
+   * (or none) of a window that is not dynamic, where the target's datatype and
+   * count are the origin's, so only bytes matter. False when it does not apply.
+   */
+  private plainTransfer(origin: BufferSpec, rank: number, target: TargetSpec, call: string, put: boolean): boolean {
+    if (!isPlainView(origin) || !(target === undefined || typeof target === 'number') || this.flavorName === 'dynamic') {
+      return false;
+    }
+    const window = this.live(call);
+    datatypeOf(origin, call);
+    if (!this.access(rank, call)) return true;
+    const disp = target ?? 0;
+    if (!Number.isInteger(disp) || disp < 0) throw errors.disp(call, `invalid target displacement ${String(disp)}`);
+    const offset = disp * window.dispUnits[rank]!;
+    const bytes = origin instanceof Uint8Array ? origin : new Uint8Array(origin.buffer, origin.byteOffset, origin.byteLength);
+    if (offset + bytes.byteLength > window.sizes[rank]!) {
+      throw errors.rmaRange(call, rank, offset, bytes.byteLength, window.sizes[rank]!);
+    }
+    if (put) window.put(bytes, rank, offset);
+    else window.get(bytes, rank, offset);
+    this.hold(rank, origin);
+    return true;
   }
 
   /**
@@ -556,6 +582,7 @@ export class Win {
 
   private get(origin: BufferSpec, target_rank: number, target: TargetSpec, call: string, requested: boolean):
   Operation | undefined {
+    if (!requested && this.plainTransfer(origin, target_rank, target, call, false)) return undefined;
     const window = this.live(call);
     const message = parseBuffer(origin, call);
     checkDatatype(message.datatype, call);
@@ -664,6 +691,24 @@ export class Win {
   Fetch_and_op(origin: BufferSpec | null, result: BufferSpec, target_rank: number, target_disp = 0,
     op: Op = ops.SUM): void {
     const call = 'Win.Fetch_and_op';
+    // The fast path (a counter): typed arrays of one datatype, a window that is not dynamic.
+    if (isPlainView(result) && result.length > 0 && (origin === null || (isPlainView(origin) && origin.length > 0 &&
+      datatypeOf(origin, call) === datatypeOf(result, call))) && this.flavorName !== 'dynamic') {
+      const window = this.live(call);
+      const datatype = datatypeOf(result, call);
+      checkOp(op, datatype, call);
+      if (!this.access(target_rank, call)) return;
+      if (!Number.isInteger(target_disp) || target_disp < 0) {
+        throw errors.disp(call, `invalid target displacement ${String(target_disp)}`);
+      }
+      const offset = target_disp * window.dispUnits[target_rank]!;
+      if (offset + datatype.size > window.sizes[target_rank]!) {
+        throw errors.rmaRange(call, target_rank, offset, datatype.size, window.sizes[target_rank]!);
+      }
+      window.accumulate(origin ?? result, result, 1, datatype, op, target_rank, offset);
+      this.hold(target_rank, origin, result);
+      return;
+    }
     const results = parseBuffer(result, call);
     const one = (spec: BufferSpec): BufferSpec => [parseBuffer(spec, call).elements, 1, parseBuffer(spec, call).datatype];
     if (results.count < 1) throw errors.count(call, 'the result buffer holds no element');
@@ -911,15 +956,16 @@ export class Win {
   }
 
   private flushing(rank: number | undefined, local: boolean, call: string): Promise<void> {
-    return rejecting(async () => {
+    // No async function here: a flush on shm is one resolved Promise, the whole cost of a Put + Flush loop.
+    return rejecting(() => {
       const window = this.live(call);
-      if (rank === PROC_NULL) return;
+      if (rank === PROC_NULL) return RESOLVED;
       if (rank !== undefined) this.checkRank(rank, call);
       if (!this.lockedAll && (rank === undefined ? this.locked.size === 0 : !this.locked.has(rank))) {
         throw errors.rmaSync(call, 'flushes need a passive-target epoch (Win.Lock or Win.Lock_all)');
       }
-      await window.flush(rank, local);
-      this.release(rank);
+      const done = window.flush(rank, local);
+      return this.inFlight.size === 0 ? done : done.then(() => this.release(rank));
     });
   }
 
@@ -981,6 +1027,22 @@ function runsOf(map: Typemap<Datatype>, count: number, offset: number): number[]
     }
   }
   return runs;
+}
+
+const RESOLVED = Promise.resolve();
+
+/** A typed array (not a DataView), which the fast paths take. */
+function isPlainView(spec: unknown): spec is TypedArray {
+  return ArrayBuffer.isView(spec) && !(spec instanceof DataView);
+}
+
+const datatypeByClass = new Map<unknown, Datatype>();
+
+/** The datatype of a typed array's elements (cached by class; `ERR_TYPE` for a class without one). */
+function datatypeOf(view: TypedArray, call: string): Datatype {
+  let datatype = datatypeByClass.get(view.constructor);
+  if (datatype === undefined) datatypeByClass.set(view.constructor, datatype = elementDatatype(view, call));
+  return datatype;
 }
 
 function checkOp(op: Op, datatype: Datatype, call: string): void {

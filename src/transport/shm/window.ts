@@ -99,6 +99,7 @@ const MAX_REGIONS = 255;
 const REGION_FIELDS = 4;
 
 let windowsCreated = 0;
+const RESOLVED = Promise.resolve();
 
 type IntArray = Int8Array | Int16Array | Int32Array | BigInt64Array;
 type IntArrayType = Int8ArrayConstructor | Int16ArrayConstructor | Int32ArrayConstructor | BigInt64ArrayConstructor;
@@ -523,8 +524,8 @@ class ShmWindow implements Window {
     for (let r = 0; r < this.endpoint.size; r++) await this.unlock(r);
   }
 
-  async flush(): Promise<void> {
-    // Every call completed when it returned.
+  flush(): Promise<void> {
+    return RESOLVED; // every call completed when it returned
   }
 
   sync(): void {
@@ -544,6 +545,7 @@ class ShmWindow implements Window {
 
 /** The first `count` elements of `array` as integers of `type` (a copy when it is not aligned). */
 function asBits(array: TypedArray, type: IntArrayType, count: number): IntArray {
+  if (array.constructor === type) return array as IntArray;
   if (array.byteOffset % type.BYTES_PER_ELEMENT === 0) return new type(array.buffer as ArrayBuffer, array.byteOffset, count);
   const copy = new type(count);
   new Uint8Array(copy.buffer).set(new Uint8Array(array.buffer, array.byteOffset, count * type.BYTES_PER_ELEMENT));
