@@ -4,7 +4,7 @@
  * ratios and targets. Each measurement is a subprocess with a timeout that
  * prints `key=value` lines; a failed one becomes "n/a (reason)" in its cells.
  *
- * Flags: --quick (smoke run), --only pingpong|collectives, --ranks 2,4,8,
+ * Flags: --quick (smoke run), --only pingpong|collectives|rma, --ranks 2,4,8,
  * --write (table into BENCHMARKS.md between the bench markers), --file PATH
  * (instead of BENCHMARKS.md), --timeout SECONDS (per subprocess, default 120).
  * `$BENCH_NODE` names the node binary that runs mpi4ts (default: this one).
@@ -24,7 +24,7 @@ const END = '<!-- bench:end -->';
 
 /** mpi4ts on its embedded transport, mpi4ts on the native MPI transport, and the peers. */
 type Impl = 'mpi4ts' | 'mpi4ts-mpi' | 'mpi4py' | 'c';
-type Program = 'pingpong' | 'collectives';
+type Program = 'pingpong' | 'collectives' | 'rma';
 type Rec = Readonly<Record<string, string>>;
 type Unit = 'us' | 'ms' | 'GB/s';
 
@@ -43,7 +43,7 @@ interface Options {
   readonly timeoutS: number;
 }
 
-const USAGE = `usage: node --import tsx bench/run.ts [--quick] [--only pingpong|collectives]
+const USAGE = `usage: node --import tsx bench/run.ts [--quick] [--only pingpong|collectives|rma]
        [--ranks 2,4,8] [--write] [--file BENCHMARKS.md] [--timeout 120]`;
 
 function parseOptions(argv: readonly string[]): Options {
@@ -64,14 +64,16 @@ function parseOptions(argv: readonly string[]): Options {
     process.exit(0);
   }
   const only = values.only;
-  if (only !== undefined && only !== 'pingpong' && only !== 'collectives') usage(`--only takes pingpong or collectives, not ${only}`);
+  if (only !== undefined && only !== 'pingpong' && only !== 'collectives' && only !== 'rma') {
+    usage(`--only takes pingpong, collectives or rma, not ${only}`);
+  }
   const ranks = (values.ranks ?? (values.quick ? '2,4' : '2,4,8')).split(',').map(Number);
   if (ranks.some((n) => !Number.isInteger(n) || n < 2)) usage(`--ranks takes rank counts of 2 or more, not ${values.ranks}`);
   const timeoutS = Number(values.timeout ?? '120');
   if (!(timeoutS > 0)) usage(`--timeout takes seconds, not ${values.timeout}`);
   return {
     quick: values.quick,
-    only,
+    only: only as Program | undefined,
     ranks,
     write: values.write,
     file: path.resolve(ROOT, values.file ?? 'BENCHMARKS.md'),
@@ -127,6 +129,15 @@ function collectiveCases(ranks: number, quick: boolean): string {
     cases.push(`allreduce:${ANCHOR_ALLREDUCE}:${collectiveIters('allreduce', ANCHOR_ALLREDUCE, 2, quick)}`);
   }
   return cases.join(',');
+}
+
+/** One-sided (bench/rma.ts): Put and Get latency and bandwidth with Lock_all + Flush, a Fetch_and_op counter. */
+const RMA_SIZES = [8, 4 * MiB];
+
+function rmaCases(quick: boolean): string {
+  const iters = (n: number): number => (n <= KiB ? 20000 : 200) / (quick ? 10 : 1);
+  const cases = RMA_SIZES.flatMap((n) => [`put:${n}:${iters(n)}`, `get:${n}:${iters(n)}`]);
+  return [...cases, `fop:8:${iters(8)}`].join(',');
 }
 
 // ---------------------------------------------------------------- peers
@@ -187,7 +198,7 @@ function mpiexecArgs(mpi: MpiInfo, ranks: number): string[] {
 /** Builds the C peers into `dir`; returns why it could not. */
 function buildC(mpi: MpiInfo, dir: string): string | undefined {
   if (mpi.mpicc === undefined || mpi.mpiexec === undefined) return 'not installed';
-  for (const program of ['pingpong', 'collectives'] as const) {
+  for (const program of ['pingpong', 'collectives', 'rma'] as const) {
     const src = path.join(ROOT, 'bench', 'peers', `${program}.c`);
     const out = spawnSync(mpi.mpicc, ['-O2', '-o', path.join(dir, program), src], { encoding: 'utf8', timeout: 120000 });
     if (out.status !== 0) {
@@ -471,7 +482,7 @@ const atLeast = (limit: number, unit: Unit) => ({ text: `≥ ${limit} ${unit}`, 
 
 function buildLines(res: Results, opts: Options): Line[] {
   const lines: Line[] = [];
-  if (opts.only !== 'collectives') {
+  if (opts.only === undefined || opts.only === 'pingpong') {
     const sizes = opts.quick ? PINGPONG_QUICK : PINGPONG_SIZES;
     const pp = (kind: 'buf' | 'plain', n: number, label: string, withTarget: boolean): Row => {
       const unit: Unit = n <= KiB ? 'us' : 'GB/s';
@@ -499,7 +510,7 @@ function buildLines(res: Results, opts: Options): Line[] {
     lines.push({ group: 'Ping-pong, 2 ranks, one-way (plain Uint8Array)' });
     for (const n of sizes) lines.push(pp('plain', n, `Send/Recv ${fmtBytes(n)}, plain`, false));
   }
-  if (opts.only !== 'pingpong') {
+  if (opts.only === undefined || opts.only === 'collectives') {
     const sizes = opts.quick ? COLL_QUICK : COLL_SIZES;
     for (const ranks of opts.ranks) {
       lines.push({ group: `Collectives, ${ranks} ranks` });
@@ -539,6 +550,35 @@ function buildLines(res: Results, opts: Options): Line[] {
         });
       }
     }
+  }
+  if (opts.only === undefined || opts.only === 'rma') {
+    lines.push({ group: 'One-sided, 2 ranks, Lock_all epoch (Win.Allocate)' });
+    const rma = (kind: string, n: number, label: string, unit: Unit, target?: Row['target']): Row => {
+      const field = unit === 'us' ? 'us' : 'MBps';
+      const scale = unit === 'us' ? 1 : 1e-3;
+      const want = { op: 'rma', kind, bytes: String(n) };
+      return {
+        label,
+        unit,
+        cell: (impl) => res.find(impl, 'rma', 2, want, field, scale),
+        timeField: (impl, f) => inUnit(res.find(impl, 'rma', 2, want, f, 1), unit, n),
+        ...(target !== undefined ? { target } : {}),
+      };
+    };
+    // Targets (issue 14): Put/Get 8 B at most half mpi4py's time, the counter at least twice its throughput.
+    const vsMpi4py = (factor: number) => ({
+      text: `≤ ${factor}x mpi4py`,
+      met: (v: number, row: Row) => {
+        const p = row.cell('mpi4py');
+        return 'value' in p ? v <= factor * p.value : undefined;
+      },
+    });
+    for (const n of RMA_SIZES) {
+      const unit: Unit = n <= KiB ? 'us' : 'GB/s';
+      lines.push(rma('put', n, `Put ${fmtBytes(n)} + Flush`, unit, n === 8 ? vsMpi4py(0.5) : undefined));
+      lines.push(rma('get', n, `Get ${fmtBytes(n)} + Flush`, unit, n === 8 ? vsMpi4py(0.5) : undefined));
+    }
+    lines.push(rma('fop', 8, 'Fetch_and_op counter + Flush (both ranks)', 'us', vsMpi4py(0.5)));
   }
   return lines;
 }
@@ -637,6 +677,8 @@ rank's mean time per call; sizes are the Bcast buffer, the Allreduce vector (byt
 and the Alltoall block sent to each rank. "shm, 2nd call" is mpi4ts (shm) running the same loop
 function a second time, once V8 has optimized it between calls. The second table gives the
 median and 99th percentile of the per-iteration times (the slowest rank's, for collectives).
+One-sided: rank 0's mean time per \`Put\` or \`Get\` + \`Flush(1)\` in a \`Lock_all\` epoch on a window from
+\`Win.Allocate\`, and per \`Fetch_and_op\` + \`Flush(0)\` on a counter at rank 0 that both ranks hit.
 mpi4ts (shm) is the embedded transport (\`npx mpi4ts -n 2\`); mpi4ts (mpi) is the same program under
 mpiexec on the native transport, over the same Open MPI as the peers. Ratios are mpi4ts time ÷ peer
 time (GB/s rows: peer GB/s ÷ mpi4ts GB/s): below 1.00x, mpi4ts is faster. ✓ / ✗: whether mpi4ts
@@ -706,11 +748,11 @@ async function main(): Promise<void> {
     for (const p of peers) if (p.missing !== undefined) process.stderr.write(`[bench] ${p.impl}: ${p.missing}, skipped\n`);
     const results = new Results(peers);
     const available = peers.filter((p) => p.missing === undefined);
-    if (opts.only !== 'collectives') {
+    if (opts.only === undefined || opts.only === 'pingpong') {
       const cases = pingpongCases(opts.quick);
       for (const p of available) results.set(p.impl, 'pingpong', 2, await runOne(p, 'pingpong', 2, cases, opts.timeoutS));
     }
-    if (opts.only !== 'pingpong') {
+    if (opts.only === undefined || opts.only === 'collectives') {
       for (const ranks of opts.ranks) {
         const cases = collectiveCases(ranks, opts.quick);
         for (const p of available) {
@@ -718,13 +760,17 @@ async function main(): Promise<void> {
         }
       }
     }
+    if (opts.only === undefined || opts.only === 'rma') {
+      const cases = rmaCases(opts.quick);
+      for (const p of available) results.set(p.impl, 'rma', 2, await runOne(p, 'rma', 2, cases, opts.timeoutS));
+    }
     const lines = buildLines(results, opts);
     const table = renderTable(lines, cLabel);
     const percentiles = renderPercentiles(lines, cLabel);
     const flags = [
       opts.quick ? '--quick' : '',
       opts.only !== undefined ? `--only ${opts.only}` : '',
-      opts.only !== 'pingpong' ? `--ranks ${opts.ranks.join(',')}` : '',
+      opts.only === undefined || opts.only === 'collectives' ? `--ranks ${opts.ranks.join(',')}` : '',
     ].filter((f) => f !== '').join(' ');
     const section = [
       `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`bench/run.ts${flags !== '' ? ` ${flags}` : ''}\` on ${machineLine(machine)}.`,
