@@ -56,7 +56,7 @@ import {
   asMPIError, mpiError, RC_DONE, RC_ERROR, ST_ERROR, ST_ID, ST_SOURCE, ST_TAG, statusBytes,
 } from './native.js';
 import { type PendingRequest, type Poller, spinFor, spinMicroseconds } from './progress.js';
-import { createMpiWindow } from './window.js';
+import { createMpiWindow, type WindowRequestKind } from './window.js';
 
 /** The API call of each window flavor, for error messages. */
 const windowCall = { create: 'Win.Create', allocate: 'Win.Allocate', shared: 'Win.Allocate_shared',
@@ -77,7 +77,7 @@ function tagName(t: number): string {
  * status block; `wait()` spins briefly in C, then lets the progress engine
  * poll.
  */
-export class RequestOperation implements Operation, PendingRequest {
+class RequestOperation implements Operation, PendingRequest {
   envelope: Envelope | undefined = undefined;
   data: Uint8Array | undefined = undefined;
   error: Error | undefined = undefined;
@@ -93,7 +93,7 @@ export class RequestOperation implements Operation, PendingRequest {
   constructor(
     private readonly ctx: MpiContext,
     rc: number,
-    private readonly kind: 'Send' | 'Ssend' | 'Recv' | 'Rput' | 'Rget' | 'Raccumulate' | 'Rget_accumulate',
+    private readonly kind: 'Send' | 'Ssend' | 'Recv' | WindowRequestKind,
     private readonly peer: number,
     private readonly tag: number,
     private readonly byteLength: number,
@@ -594,6 +594,11 @@ export class MpiEndpoint extends MpiPointToPoint implements Endpoint {
    * MPI_Comm_split_type(MPI_COMM_TYPE_SHARED): one communicator per group of
    * ranks that MPI says can share memory, ordered by `key` then rank.
    */
+  /** A request-based one-sided call's operation (`window.ts`), tracked as point-to-point requests are. */
+  windowRequest(rc: number, kind: WindowRequestKind, target: number, bytes: number): Operation {
+    return new RequestOperation(this.ctx, rc, kind, target, 0, bytes);
+  }
+
   /** A window over this endpoint's ranks (`window.ts`). */
   createWindow(request: WindowRequest): Promise<Window> {
     this.check('Win.Create');

@@ -43,7 +43,6 @@ import type { Datatype, TypedArray } from '../../datatype/index.js';
 import { ErrorClass, errors } from '../../errors.js';
 import type { Op } from '../../op/op.js';
 import type { LockType, Operation, Window, WindowRequest } from '../transport.js';
-import { RequestOperation } from './endpoint.js';
 import type { MpiCommunicator, MpiContext } from './context.js';
 import { asMPIError, type NativeMPI } from './native.js';
 
@@ -67,8 +66,13 @@ const cFunctions = ['MPI_Win_fence', 'MPI_Win_lock', 'MPI_Win_unlock', 'MPI_Win_
 const calls = ['Win.Fence', 'Win.Lock', 'Win.Unlock', 'Win.Lock_all', 'Win.Unlock_all', 'Win.Flush', 'Win.Flush_all',
   'Win.Flush_local', 'Win.Flush_local_all', 'Win.Sync', 'Win.Complete', 'Win.Wait', 'Win.Test'];
 
+/** The names of the request-based calls, as the request operations of endpoint.ts take them. */
+export type WindowRequestKind = 'Rput' | 'Rget' | 'Raccumulate' | 'Rget_accumulate';
+
 /** What the window needs of its communicator: the endpoint's handle, context and collectives. */
 export interface WindowCommunicator extends MpiCommunicator {
+  /** A request-based call's operation over the binding's request id (or RC_DONE / RC_ERROR) `rc`. */
+  windowRequest(rc: number, kind: WindowRequestKind, target: number, bytes: number): Operation;
   readonly ctx: MpiContext;
   readonly collectives: { barrier(): Promise<void>; allgatherv(send: Uint8Array | undefined, recv: Uint8Array,
     counts: readonly number[], displs: readonly number[]): Promise<void> };
@@ -253,11 +257,11 @@ class MpiWindow implements Window {
   }
 
   /** Starts a request-based call (`winRequest`), tracked by the progress engine as point-to-point requests are. */
-  private request(kind: number, name: 'Rput' | 'Rget' | 'Raccumulate' | 'Rget_accumulate', origin: TypedArray | null,
+  private request(kind: number, name: WindowRequestKind, origin: TypedArray | null,
     result: TypedArray | null, count: number, dt: number, target: number, offset: number, op: number): Operation {
     const rc = this.run(`Win.${name}`, `MPI_${name}`,
       () => this.native.winRequest(this.handle, kind, origin, result, count, dt, target, offset, op));
-    return new RequestOperation(this.comm.ctx, rc, name, target, 0, (origin ?? result)!.byteLength);
+    return this.comm.windowRequest(rc, name, target, (origin ?? result)!.byteLength);
   }
 
   compareAndSwap(origin: TypedArray, compare: TypedArray, result: TypedArray, datatype: Datatype, target: number,
