@@ -4,7 +4,7 @@
  * ratios and targets. Each measurement is a subprocess with a timeout that
  * prints `key=value` lines; a failed one becomes "n/a (reason)" in its cells.
  *
- * Flags: --quick (smoke run), --only pingpong|collectives|io (io, the collective file write and
+ * Flags: --quick (smoke run), --only pingpong|collectives|rma|io (io, the collective file write and
  * read of 256 MiB at 4 ranks, runs only when asked for), --ranks 2,4,8,
  * --write (table into BENCHMARKS.md between the bench markers), --file PATH
  * (instead of BENCHMARKS.md), --timeout SECONDS (per subprocess, default 120).
@@ -25,7 +25,7 @@ const END = '<!-- bench:end -->';
 
 /** mpi4ts on its embedded transport, mpi4ts on the native MPI transport, and the peers. */
 type Impl = 'mpi4ts' | 'mpi4ts-mpi' | 'mpi4py' | 'c';
-type Program = 'pingpong' | 'collectives' | 'io';
+type Program = 'pingpong' | 'collectives' | 'rma' | 'io';
 type Rec = Readonly<Record<string, string>>;
 type Unit = 'us' | 'ms' | 'GB/s';
 
@@ -44,7 +44,7 @@ interface Options {
   readonly timeoutS: number;
 }
 
-const USAGE = `usage: node --import tsx bench/run.ts [--quick] [--only pingpong|collectives|io]
+const USAGE = `usage: node --import tsx bench/run.ts [--quick] [--only pingpong|collectives|rma|io]
        [--ranks 2,4,8] [--write] [--file BENCHMARKS.md] [--timeout 120]`;
 
 function parseOptions(argv: readonly string[]): Options {
@@ -65,8 +65,8 @@ function parseOptions(argv: readonly string[]): Options {
     process.exit(0);
   }
   const only = values.only;
-  if (only !== undefined && only !== 'pingpong' && only !== 'collectives' && only !== 'io') {
-    usage(`--only takes pingpong, collectives or io, not ${only}`);
+  if (only !== undefined && only !== 'pingpong' && only !== 'collectives' && only !== 'rma' && only !== 'io') {
+    usage(`--only takes pingpong, collectives, rma or io, not ${only}`);
   }
   const ranks = (values.ranks ?? (values.quick ? '2,4' : '2,4,8')).split(',').map(Number);
   if (ranks.some((n) => !Number.isInteger(n) || n < 2)) usage(`--ranks takes rank counts of 2 or more, not ${values.ranks}`);
@@ -74,7 +74,7 @@ function parseOptions(argv: readonly string[]): Options {
   if (!(timeoutS > 0)) usage(`--timeout takes seconds, not ${values.timeout}`);
   return {
     quick: values.quick,
-    only,
+    only: only as Program | undefined,
     ranks,
     write: values.write,
     file: path.resolve(ROOT, values.file ?? 'BENCHMARKS.md'),
@@ -130,6 +130,15 @@ function collectiveCases(ranks: number, quick: boolean): string {
     cases.push(`allreduce:${ANCHOR_ALLREDUCE}:${collectiveIters('allreduce', ANCHOR_ALLREDUCE, 2, quick)}`);
   }
   return cases.join(',');
+}
+
+/** One-sided (bench/rma.ts): Put and Get latency and bandwidth with Lock_all + Flush, a Fetch_and_op counter. */
+const RMA_SIZES = [8, 4 * MiB];
+
+function rmaCases(quick: boolean): string {
+  const iters = (n: number): number => (n <= KiB ? 20000 : 200) / (quick ? 10 : 1);
+  const cases = RMA_SIZES.flatMap((n) => [`put:${n}:${iters(n)}`, `get:${n}:${iters(n)}`]);
+  return [...cases, `fop:8:${iters(8)}`].join(',');
 }
 
 // ---------------------------------------------------------------- peers
@@ -190,7 +199,7 @@ function mpiexecArgs(mpi: MpiInfo, ranks: number): string[] {
 /** Builds the C peers into `dir`; returns why it could not. */
 function buildC(mpi: MpiInfo, dir: string): string | undefined {
   if (mpi.mpicc === undefined || mpi.mpiexec === undefined) return 'not installed';
-  for (const program of ['pingpong', 'collectives'] as const) {
+  for (const program of ['pingpong', 'collectives', 'rma'] as const) {
     const src = path.join(ROOT, 'bench', 'peers', `${program}.c`);
     const out = spawnSync(mpi.mpicc, ['-O2', '-o', path.join(dir, program), src], { encoding: 'utf8', timeout: 120000 });
     if (out.status !== 0) {
@@ -579,6 +588,35 @@ function buildLines(res: Results, opts: Options): Line[] {
       }
     }
   }
+  if (wants(opts, 'rma')) {
+    lines.push({ group: 'One-sided, 2 ranks, Lock_all epoch (Win.Allocate)' });
+    const rma = (kind: string, n: number, label: string, unit: Unit, target?: Row['target']): Row => {
+      const field = unit === 'us' ? 'us' : 'MBps';
+      const scale = unit === 'us' ? 1 : 1e-3;
+      const want = { op: 'rma', kind, bytes: String(n) };
+      return {
+        label,
+        unit,
+        cell: (impl) => res.find(impl, 'rma', 2, want, field, scale),
+        timeField: (impl, f) => inUnit(res.find(impl, 'rma', 2, want, f, 1), unit, n),
+        ...(target !== undefined ? { target } : {}),
+      };
+    };
+    // Targets (issue 14): Put/Get 8 B at most half mpi4py's time, the counter at least twice its throughput.
+    const vsMpi4py = (factor: number) => ({
+      text: `≤ ${factor}x mpi4py`,
+      met: (v: number, row: Row) => {
+        const p = row.cell('mpi4py');
+        return 'value' in p ? v <= factor * p.value : undefined;
+      },
+    });
+    for (const n of RMA_SIZES) {
+      const unit: Unit = n <= KiB ? 'us' : 'GB/s';
+      lines.push(rma('put', n, `Put ${fmtBytes(n)} + Flush`, unit, n === 8 ? vsMpi4py(0.5) : undefined));
+      lines.push(rma('get', n, `Get ${fmtBytes(n)} + Flush`, unit, n === 8 ? vsMpi4py(0.5) : undefined));
+    }
+    lines.push(rma('fop', 8, 'Fetch_and_op counter + Flush (both ranks)', 'us', vsMpi4py(0.5)));
+  }
   return lines;
 }
 
@@ -676,6 +714,8 @@ rank's mean time per call; sizes are the Bcast buffer, the Allreduce vector (byt
 and the Alltoall block sent to each rank. "shm, 2nd call" is mpi4ts (shm) running the same loop
 function a second time, once V8 has optimized it between calls. The second table gives the
 median and 99th percentile of the per-iteration times (the slowest rank's, for collectives).
+One-sided: rank 0's mean time per \`Put\` or \`Get\` + \`Flush(1)\` in a \`Lock_all\` epoch on a window from
+\`Win.Allocate\`, and per \`Fetch_and_op\` + \`Flush(0)\` on a counter at rank 0 that both ranks hit.
 mpi4ts (shm) is the embedded transport (\`npx mpi4ts -n 2\`); mpi4ts (mpi) is the same program under
 mpiexec on the native transport, over the same Open MPI as the peers. Ratios are mpi4ts time ÷ peer
 time (GB/s rows: peer GB/s ÷ mpi4ts GB/s): below 1.00x, mpi4ts is faster. ✓ / ✗: whether mpi4ts
@@ -762,6 +802,10 @@ async function main(): Promise<void> {
           results.set(p.impl, 'collectives', ranks, await runOne(p, 'collectives', ranks, cases, opts.timeoutS));
         }
       }
+    }
+    if (wants(opts, 'rma')) {
+      const cases = rmaCases(opts.quick);
+      for (const p of available) results.set(p.impl, 'rma', 2, await runOne(p, 'rma', 2, cases, opts.timeoutS));
     }
     const lines = buildLines(results, opts);
     const table = renderTable(lines, cLabel);

@@ -1682,6 +1682,7 @@ static napi_value init(napi_env env, napi_value exports) {
     FN("winCreate", js_win_create), FN("winAllocate", js_win_allocate), FN("winSharedQuery", js_win_shared_query),
     FN("winFree", js_win_free), FN("winPut", js_win_put), FN("winGet", js_win_get), FN("winAccumulate", js_win_accumulate),
     FN("winCompareAndSwap", js_win_compare_and_swap), FN("winSync", js_win_sync), FN("winPostStart", js_win_post_start),
+    FN("winCreateDynamic", js_win_create_dynamic), FN("winAttach", js_win_attach), FN("address", js_address), FN("winRequest", js_win_request),
     FN("typeCreate", js_type_create), FN("typeFree", js_type_free), FN("typeInfo", js_type_info),
     FN("typePack", js_type_pack), FN("typeUnpack", js_type_unpack),
 #undef FN

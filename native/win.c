@@ -283,3 +283,79 @@ static napi_value js_win_post_start(napi_env env, napi_callback_info info) {
   if (rc != MPI_SUCCESS) { throw_mpi(env, rc, start ? "MPI_Win_start" : "MPI_Win_post"); return NULL; }
   return make_undefined(env);
 }
+
+/* winCreateDynamic(comm) -> handle (MPI-4.1 §12.2.4) */
+static napi_value js_win_create_dynamic(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  MPI_Comm comm;
+  if (!get_comm(env, argv[0], &comm)) return NULL;
+  MPI_Win w;
+  int rc = MPI_Win_create_dynamic(MPI_INFO_NULL, comm, &w);
+  if (rc != MPI_SUCCESS) { throw_mpi(env, rc, "MPI_Win_create_dynamic"); return NULL; }
+  MPI_Win_set_errhandler(w, MPI_ERRORS_RETURN);
+  return make_i32(env, win_add(w));
+}
+
+/* winAttach(win, view, attach): MPI_Win_attach (attach 1) or MPI_Win_detach (0) of the view's bytes. */
+static napi_value js_win_attach(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  int h;
+  void *data;
+  size_t len;
+  int32_t attach;
+  if (!get_win(env, argv[0], &h) || !get_buf(env, argv[1], 0, &data, &len, NULL) || !get_i32(env, argv[2], &attach))
+    return NULL;
+  int rc = attach ? MPI_Win_attach(g_wins[h].win, data, (MPI_Aint)len) : MPI_Win_detach(g_wins[h].win, data);
+  if (rc != MPI_SUCCESS) { throw_mpi(env, rc, attach ? "MPI_Win_attach" : "MPI_Win_detach"); return NULL; }
+  return make_undefined(env);
+}
+
+/* address(view) -> MPI_Get_address of the view's first byte, as a number (0 for an empty view). */
+static napi_value js_address(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  void *data;
+  size_t len;
+  if (!get_buf(env, argv[0], 0, &data, &len, NULL)) return NULL;
+  MPI_Aint a = 0;
+  if (data != NULL) MPI_Get_address(data, &a);
+  napi_value out;
+  CHECK(env, napi_create_double(env, (double)a, &out));
+  return out;
+}
+
+/* winRequest(win, kind, origin | null, result | null, count, dt, target, disp, op) -> request id or RC_DONE / RC_ERROR:
+ * the request-based calls (MPI-4.1 §12.3.7), kind 0 MPI_Rput and 1 MPI_Rget (bytes: origin, resp. result, as
+ * MPI_BYTE; count, dt and op unused), 2 MPI_Raccumulate, 3 MPI_Rget_accumulate (count elements of dt). The
+ * request completes through the progress engine like a point-to-point one. */
+static napi_value js_win_request(napi_env env, napi_callback_info info) {
+  ARGS(9);
+  int h;
+  int32_t kind, count, target;
+  void *origin, *result;
+  size_t olen, rlen;
+  int ohave, rhave;
+  MPI_Datatype dt = MPI_BYTE;
+  MPI_Aint extent, disp;
+  MPI_Op op = MPI_NO_OP;
+  if (!get_win(env, argv[0], &h) || !get_i32(env, argv[1], &kind) || !get_buf(env, argv[2], 1, &origin, &olen, &ohave) ||
+      !get_buf(env, argv[3], 1, &result, &rlen, &rhave) || !get_i32(env, argv[4], &count) || !get_i32(env, argv[6], &target) ||
+      !get_disp(env, argv[7], &disp)) return NULL;
+  if (kind >= 2 && (!get_dt(env, argv[5], &dt, &extent) || !get_op(env, argv[8], &op))) return NULL;
+  if (olen > INT_MAX || rlen > INT_MAX) {
+    napi_throw_error(env, "MPI_ERR_COUNT", "mpi4ts_native: one-sided transfers of more than 2^31-1 bytes are not supported");
+    return NULL;
+  }
+  int id = slot_alloc();
+  if (id < 0) { napi_throw_error(env, "MPI_ERR_NO_MEM", "mpi4ts_native: out of memory"); return NULL; }
+  MPI_Win w = g_wins[h].win;
+  MPI_Request req = MPI_REQUEST_NULL;
+  int rc;
+  switch (kind) {
+    case 0: rc = MPI_Rput(origin, (int)olen, MPI_BYTE, target, disp, (int)olen, MPI_BYTE, w, &req); break;
+    case 1: rc = MPI_Rget(result, (int)rlen, MPI_BYTE, target, disp, (int)rlen, MPI_BYTE, w, &req); break;
+    case 2: rc = MPI_Raccumulate(origin, count, dt, target, disp, count, dt, op, w, &req); break;
+    default:
+      rc = MPI_Rget_accumulate(ohave ? origin : result, count, dt, result, count, dt, target, disp, count, dt, op, w, &req);
+  }
+  return started(env, rc, &req, id, argv[2], argv[3]);
+}

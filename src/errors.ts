@@ -350,6 +350,12 @@ export const errors = {
   rmaRange: (call: string, target: number, offset: number, bytes: number, size: number) =>
     new MPIError(ErrorClass.ERR_RMA_RANGE, call, `${bytes} bytes at byte ${offset} of rank ${target}'s window ` +
       `do not fit its ${size} bytes`),
+  /** Target memory of a dynamic window that is not in a region the target attached (MPI-4.1 §12.2.4). */
+  rmaRangeDynamic: (call: string, target: number, address: number, bytes: number) =>
+    new MPIError(ErrorClass.ERR_RMA_RANGE, call, `${bytes} bytes at address ${address} are not in memory rank ${target} ` +
+      'attached to its dynamic window'),
+  /** Memory that cannot be attached to (or detached from) a dynamic window (MPI-4.1 §12.2.4). */
+  rmaAttach: (call: string, detail: string) => new MPIError(ErrorClass.ERR_RMA_ATTACH, call, detail),
   rmaFlavor: (call: string, detail: string) => new MPIError(ErrorClass.ERR_RMA_FLAVOR, call, detail),
   lockType: (call: string, type: unknown) =>
     new MPIError(ErrorClass.ERR_LOCKTYPE, call, `invalid lock type ${String(type)}: use MPI.LOCK_EXCLUSIVE or MPI.LOCK_SHARED`),

@@ -107,11 +107,17 @@ async function finalize(): Promise<void> {
   finalized = true;
 }
 
-/** Addresses (MPI-4.1 §5.1.5): a view's byte offset in its memory, as a bigint-free number. */
+/**
+ * Addresses (MPI-4.1 §5.1.5): the address of a view's (or buffer's) first
+ * byte, as a number: on the mpi transport the real one, on shm one of the
+ * rank's own address space (a base per buffer plus the byte offset). Views of
+ * one buffer differ by their byte offsets; a dynamic window (`Win.Attach`)
+ * takes these addresses as target displacements.
+ */
 function getAddress(location: ArrayBufferView | ArrayBufferLike): number {
-  if (ArrayBuffer.isView(location)) return location.byteOffset;
+  if (ArrayBuffer.isView(location)) return environment.transport().address(location);
   if (location instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && location instanceof SharedArrayBuffer)) {
-    return 0;
+    return environment.transport().address(new Uint8Array(location, 0, 0));
   }
   throw errors.arg('MPI.Get_address', 'expected a typed array, DataView or ArrayBuffer');
 }
@@ -252,7 +258,7 @@ export const MPI = {
   },
   Alloc_mem: allocMem,
   Free_mem: freeMem,
-  /** `MPI_Get_address` (MPI-4.1 §5.1.5): in JS, the byte offset of a view in its buffer. */
+  /** `MPI_Get_address` (MPI-4.1 §5.1.5): the address of a view's first byte (see `Win.Create_dynamic`). */
   Get_address: getAddress,
   /** `MPI_Aint_add` (MPI-4.1 §5.1.5). */
   Aint_add: (base: number, disp: number): number =>

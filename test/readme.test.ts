@@ -130,6 +130,10 @@ const programs: Record<string, { ranks: number; check: (result: JobResult) => vo
     ranks: 4,
     check: (r) => assert.deepEqual(succeeded(r), ['squares [0,1,4,9], tickets [0,1,2,3]']),
   },
+  'examples/readme/dynamic_window.ts': {
+    ranks: 4,
+    check: (r) => assert.deepEqual(succeeded(r), range(4).map((i) => `rank ${i}: slot of rank ${(i + 3) % 4} holds ${(i + 3) % 4}`)),
+  },
   'examples/readme/futures.ts': {
     ranks: 1,
     check: (r) => assert.deepEqual(succeeded(r), ['fib(25) = 75025, squares [1,4,9,16]']),

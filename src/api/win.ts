@@ -2,7 +2,8 @@
  * One-sided communication: `MPI.Win`, mpi4py's `Win`.
  *
  * MPI-4.1 §12.2 (window creation: `Win.Create`, `Win.Allocate`,
- * `Win.Allocate_shared` and `Win.Shared_query`, `Win.Free`; §12.2.6 window
+ * `Win.Allocate_shared` and `Win.Shared_query`, `Win.Create_dynamic` with
+ * `Win.Attach` and `Win.Detach`, `Win.Free`; §12.2.6 window
  * attributes; §12.2.7 `Win.Get_group`), §12.3 (communication calls: `Put`,
  * `Get`, `Accumulate`, `Get_accumulate`, `Fetch_and_op`, `Compare_and_swap`,
  * and the request-based `Rput`, `Rget`, `Raccumulate`, `Rget_accumulate`),
@@ -25,9 +26,25 @@
  * Windows are created over a duplicate of the communicator, so that their
  * synchronization never meets the program's own messages and collectives.
  *
- * Unfinished: derived datatypes (only the predefined ones are accepted; the
- * origin and target datatypes of an accumulate must be the same);
- * `Win.Create_dynamic`, `Attach` and `Detach`; info objects (`info` is
+ * Dynamic windows (§12.2.4: `Win.Create_dynamic`, `Attach`, `Detach`) take
+ * addresses as target displacements (`MPI.Get_address` of the target's
+ * memory, exchanged by the program); a displacement outside the memory the
+ * target attached is `ERR_RMA_RANGE` on both transports.
+ *
+ * Derived datatypes (committed) are taken at the origin and the target: the
+ * origin as a packed copy (`parseBuffer`; a `Get` or a `Get_accumulate`
+ * result is unpacked once complete: at once on shm, else at the call that
+ * completes it), the target as the byte runs its typemap covers, each run one
+ * transfer of the transport (an accumulate over each run's basic elements,
+ * which must all be of the origin's one basic type).
+ *
+ * The request-based calls return the transport's own request where it has
+ * one and the target is one run (mpi: `MPI_Rput`, ... completing through the
+ * progress engine); otherwise the request is complete once a flush of the
+ * target is (shm: at once).
+ *
+ * Unfinished: one MPI datatype per transfer on the mpi transport (a
+ * non-contiguous target is one MPI call per contiguous run); info objects (`info` is
  * accepted and ignored, `Get_info` gives an empty object); user attributes
  * (`Create_keyval`, `Set_attr`); `MPI_Win_allocate` with
  * `alloc_shared_noncontig`. Assertions (`MPI.MODE_*`) are passed to MPI on the
@@ -36,15 +53,16 @@
  * @module
  */
 
-import { type BufferSpec, parseBuffer, type Message } from '../buffer.js';
+import { type BufferSpec, elementDatatype, parseBuffer, type Message } from '../buffer.js';
 import { LOCK_EXCLUSIVE, LOCK_SHARED, MODE_NOSUCCEED, PROC_NULL, WIN_BASE, WIN_CREATE_FLAVOR, WIN_DISP_UNIT,
-  WIN_FLAVOR_ALLOCATE, WIN_FLAVOR_CREATE, WIN_FLAVOR_SHARED, WIN_MODEL, WIN_SEPARATE, WIN_SIZE,
+  WIN_FLAVOR_ALLOCATE, WIN_FLAVOR_CREATE, WIN_FLAVOR_DYNAMIC, WIN_FLAVOR_SHARED, WIN_MODEL, WIN_SEPARATE, WIN_SIZE,
   WIN_UNIFIED } from '../constants.js';
-import { type Datatype, datatypes, type TypedArray } from '../datatype/index.js';
+import { Datatype, datatypes, type TypedArray } from '../datatype/index.js';
+import type { Typemap } from '../datatype/typemap.js';
 import { transport } from '../environment.js';
 import { errors, rejecting } from '../errors.js';
 import { Op, ops } from '../op/op.js';
-import type { Endpoint, LockType, Window, WindowFlavor } from '../transport/transport.js';
+import type { Endpoint, LockType, Operation, Window, WindowFlavor } from '../transport/transport.js';
 import { Group } from './group.js';
 import type { Intracomm } from './intracomm.js';
 import { PromiseOperation } from './promise_operation.js';
@@ -82,7 +100,7 @@ export function setSelfProvider(provider: () => Intracomm): void {
 }
 
 const flavorCodes: Record<WindowFlavor, number> = {
-  create: WIN_FLAVOR_CREATE, allocate: WIN_FLAVOR_ALLOCATE, shared: WIN_FLAVOR_SHARED, dynamic: 3,
+  create: WIN_FLAVOR_CREATE, allocate: WIN_FLAVOR_ALLOCATE, shared: WIN_FLAVOR_SHARED, dynamic: WIN_FLAVOR_DYNAMIC,
 };
 
 /**
@@ -186,11 +204,86 @@ export class Win {
     return rejecting(() => Win.make('shared', undefined, size, dispUnit, comm, 'Win.Allocate_shared'));
   }
 
-  /** `MPI_Win_create_dynamic` (MPI-4.1 §12.2.4): not implemented yet (`ERR_UNSUPPORTED_OPERATION`). */
+  /**
+   * `MPI_Win_create_dynamic` (MPI-4.1 §12.2.4): a window with no memory until
+   * each rank attaches some ({@link Attach}). Collective. Target displacements
+   * are addresses in the target's memory (`MPI.Get_address` there), with a
+   * displacement unit of 1; an access outside the memory the target attached is
+   * `ERR_RMA_RANGE`.
+   *
+   * @example
+   * ```ts
+   * const win = await MPI.Win.Create_dynamic(null, comm);
+   * const mem = MPI.alloc(Int32Array, 4);
+   * win.Attach(mem);
+   * const addresses = await comm.allgather(MPI.Get_address(mem)); // every rank's region
+   * await win.Lock_all();
+   * win.Put(Int32Array.of(comm.rank), 0, [addresses[0]! + 4 * comm.rank, 1, MPI.INT]);
+   * await win.Unlock_all();
+   * await comm.Barrier();
+   * win.Detach(mem);
+   * await win.Free();
+   * ```
+   */
   static Create_dynamic(info?: unknown, comm?: Intracomm | null): Promise<Win> {
     void info;
-    void comm;
-    return Promise.reject(errors.unsupported('Win.Create_dynamic', 'dynamic windows are not implemented yet'));
+    return rejecting(() => Win.make('dynamic', undefined, 0, 1, comm, 'Win.Create_dynamic'));
+  }
+
+  /** Regions this rank attached to a dynamic window: address and length. */
+  private readonly attachedHere: Array<[number, number]> = [];
+
+  /**
+   * `MPI_Win_attach` (MPI-4.1 §12.2.4): exposes `memory` (a typed array, or a
+   * buffer spec) in this rank's part of a dynamic window, at its address
+   * (`MPI.Get_address(memory)`). Local. On shm the memory must come from
+   * `MPI.alloc` (or `MPI.Alloc_mem`), which every rank can reach.
+   *
+   * @example
+   * ```ts
+   * const mem = MPI.alloc(Float64Array, 8);
+   * win.Attach(mem);
+   * ```
+   */
+  Attach(memory: BufferSpec): void {
+    const call = 'Win.Attach';
+    const window = this.dynamicWindow(call);
+    const bytes = parseBuffer(memory, call).bytes;
+    const address = transport().address(bytes);
+    const end = address + bytes.byteLength;
+    if (this.attachedHere.some(([a, n]) => address < a + n && a < end && (n > 0 || a === address))) {
+      throw errors.rmaAttach(call, `${bytes.byteLength} bytes at address ${address} overlap memory attached before`);
+    }
+    window.attach!(bytes, true);
+    this.attachedHere.push([address, bytes.byteLength]);
+  }
+
+  /**
+   * `MPI_Win_detach` (MPI-4.1 §12.2.4): ends the exposure of memory given to
+   * {@link Attach} (the same memory). Local.
+   *
+   * @example
+   * ```ts
+   * win.Detach(mem);
+   * ```
+   */
+  Detach(memory: BufferSpec): void {
+    const call = 'Win.Detach';
+    const window = this.dynamicWindow(call);
+    const bytes = parseBuffer(memory, call).bytes;
+    const address = transport().address(bytes);
+    const i = this.attachedHere.findIndex(([a]) => a === address);
+    if (i < 0) throw errors.rmaAttach(call, `no memory at address ${address} is attached`);
+    window.attach!(bytes, false);
+    this.attachedHere.splice(i, 1);
+  }
+
+  private dynamicWindow(call: string): Window {
+    const window = this.live(call);
+    if (this.flavorName !== 'dynamic' || window.attach === undefined) {
+      throw errors.rmaFlavor(call, 'only windows from Win.Create_dynamic take attached memory');
+    }
+    return window;
   }
 
   /** The transport's window; `ERR_WIN` once freed. */
@@ -343,9 +436,13 @@ export class Win {
     return true;
   }
 
-  /** The target's byte offset, count and datatype, checked against the target's window. */
+  /**
+   * The target's byte offset, count and datatype, checked against the target's
+   * window, and the byte runs the target datatype covers there (`runs`:
+   * offset and length pairs, in type order; one run for a contiguous type).
+   */
   private target(window: Window, rank: number, spec: TargetSpec, origin: Message | undefined, call: string):
-  { offset: number; count: number; datatype: Datatype } {
+  { offset: number; count: number; datatype: Datatype; runs: number[] } {
     let disp = 0;
     let count = origin?.count;
     let datatype = origin?.datatype;
@@ -363,12 +460,21 @@ export class Win {
     checkDatatype(datatype, call);
     const offset = disp * window.dispUnits[rank]!;
     const bytes = count! * datatype.size;
-    if (offset + bytes > window.sizes[rank]!) throw errors.rmaRange(call, rank, offset, bytes, window.sizes[rank]!);
+    const map = datatype.typemap;
+    // The bytes the target elements touch: from the first byte of data to the last.
+    const first = bytes === 0 ? offset : offset + Math.min(map.trueLb, map.trueLb + (count! - 1) * map.extent);
+    const end = bytes === 0 ? offset : offset + Math.max(map.trueUb, map.trueUb + (count! - 1) * map.extent);
+    if (first < 0) throw errors.disp(call, `the target datatype reaches ${-first} bytes before the target's memory`);
+    if (this.flavorName === 'dynamic') {
+      if (bytes > 0 && !window.attached!(rank, first, end - first)) throw errors.rmaRangeDynamic(call, rank, first, end - first);
+    } else if (end > window.sizes[rank]!) {
+      throw errors.rmaRange(call, rank, first, end - first, window.sizes[rank]!);
+    }
     if (origin !== undefined && bytes !== origin.bytes.byteLength) {
       throw errors.count(call, `the origin has ${origin.bytes.byteLength} bytes (${origin.count} × ${origin.datatype.name}) ` +
         `but the target ${bytes} (${count} × ${datatype.name})`);
     }
-    return { offset, count: count!, datatype };
+    return { offset, count: count!, datatype, runs: runsOf(map, count!, offset) };
   }
 
   /** Keeps `buffers` alive until the call that completes the transfers to `rank`. */
@@ -379,9 +485,23 @@ export class Win {
     list.push(...buffers);
   }
 
+  /**
+   * Runs `unpack` (a derived origin buffer's copy back from its packed bytes)
+   * once the transfers to `rank` are complete: at once on shm, else at the
+   * call that completes them.
+   */
+  private whenComplete(rank: number, unpack: (() => void) | undefined): void {
+    if (unpack === undefined) return;
+    if (transport().name === 'shm') unpack();
+    else this.hold(rank, unpack);
+  }
+
   private release(rank: number | undefined): void {
-    if (rank === undefined) this.inFlight.clear();
-    else this.inFlight.delete(rank);
+    for (const [r, list] of this.inFlight) {
+      if (rank !== undefined && r !== rank) continue;
+      for (const item of list) if (typeof item === 'function') (item as () => void)();
+      this.inFlight.delete(r);
+    }
   }
 
   // Communication (MPI-4.1 §12.3).
@@ -396,14 +516,52 @@ export class Win {
    * ```
    */
   Put(origin: BufferSpec, target_rank: number, target?: TargetSpec): void {
-    const call = 'Win.Put';
+    this.put(origin, target_rank, target, 'Win.Put', false);
+  }
+
+  /** `Put`, or with `requested` and a transport that has them, `Rput`'s operation for a target of one run. */
+  private put(origin: BufferSpec, target_rank: number, target: TargetSpec, call: string, requested: boolean):
+  Operation | undefined {
+    if (!requested && this.plainTransfer(origin, target_rank, target, call, true)) return undefined;
     const window = this.live(call);
     const message = parseBuffer(origin, call);
     checkDatatype(message.datatype, call);
-    if (!this.access(target_rank, call)) return;
-    const { offset } = this.target(window, target_rank, target, message, call);
-    window.put(message.bytes, target_rank, offset);
-    this.hold(target_rank, origin);
+    if (!this.access(target_rank, call)) return undefined;
+    const { runs } = this.target(window, target_rank, target, message, call);
+    if (requested && window.rput !== undefined && runs.length === 2) {
+      return window.rput(message.bytes, target_rank, runs[0]!);
+    }
+    for (let r = 0, at = 0; r < runs.length; r += 2) {
+      window.put(message.bytes.subarray(at, at + runs[r + 1]!), target_rank, runs[r]!);
+      at += runs[r + 1]!;
+    }
+    this.hold(target_rank, origin, message.bytes);
+    return undefined;
+  }
+
+  /**
+   * The fast path of `Put` and `Get`: a typed array to or from a displacement
+   * (or none) of a window that is not dynamic, where the target's datatype and
+   * count are the origin's, so only bytes matter. False when it does not apply.
+   */
+  private plainTransfer(origin: BufferSpec, rank: number, target: TargetSpec, call: string, put: boolean): boolean {
+    if (!isPlainView(origin) || !(target === undefined || typeof target === 'number') || this.flavorName === 'dynamic') {
+      return false;
+    }
+    const window = this.live(call);
+    datatypeOf(origin, call);
+    if (!this.access(rank, call)) return true;
+    const disp = target ?? 0;
+    if (!Number.isInteger(disp) || disp < 0) throw errors.disp(call, `invalid target displacement ${String(disp)}`);
+    const offset = disp * window.dispUnits[rank]!;
+    const bytes = origin instanceof Uint8Array ? origin : new Uint8Array(origin.buffer, origin.byteOffset, origin.byteLength);
+    if (offset + bytes.byteLength > window.sizes[rank]!) {
+      throw errors.rmaRange(call, rank, offset, bytes.byteLength, window.sizes[rank]!);
+    }
+    if (put) window.put(bytes, rank, offset);
+    else window.get(bytes, rank, offset);
+    this.hold(rank, origin);
+    return true;
   }
 
   /**
@@ -419,14 +577,27 @@ export class Win {
    * ```
    */
   Get(origin: BufferSpec, target_rank: number, target?: TargetSpec): void {
-    const call = 'Win.Get';
+    this.get(origin, target_rank, target, 'Win.Get', false);
+  }
+
+  private get(origin: BufferSpec, target_rank: number, target: TargetSpec, call: string, requested: boolean):
+  Operation | undefined {
+    if (!requested && this.plainTransfer(origin, target_rank, target, call, false)) return undefined;
     const window = this.live(call);
     const message = parseBuffer(origin, call);
     checkDatatype(message.datatype, call);
-    if (!this.access(target_rank, call)) return;
-    const { offset } = this.target(window, target_rank, target, message, call);
-    window.get(message.bytes, target_rank, offset);
-    this.hold(target_rank, origin);
+    if (!this.access(target_rank, call)) return undefined;
+    const { runs } = this.target(window, target_rank, target, message, call);
+    if (requested && window.rget !== undefined && runs.length === 2 && message.unpack === undefined) {
+      return window.rget(message.bytes, target_rank, runs[0]!);
+    }
+    for (let r = 0, at = 0; r < runs.length; r += 2) {
+      window.get(message.bytes.subarray(at, at + runs[r + 1]!), target_rank, runs[r]!);
+      at += runs[r + 1]!;
+    }
+    this.hold(target_rank, origin, message.bytes);
+    this.whenComplete(target_rank, message.unpack === undefined ? undefined : () => message.unpack!());
+    return undefined;
   }
 
   /**
@@ -440,7 +611,7 @@ export class Win {
    * ```
    */
   Accumulate(origin: BufferSpec, target_rank: number, target?: TargetSpec, op: Op = ops.SUM): void {
-    this.accumulate(origin, undefined, target_rank, target, op, 'Win.Accumulate');
+    this.accumulate(origin, undefined, target_rank, target, op, 'Win.Accumulate', false);
   }
 
   /**
@@ -455,11 +626,11 @@ export class Win {
    */
   Get_accumulate(origin: BufferSpec | null, result: BufferSpec, target_rank: number, target?: TargetSpec,
     op: Op = ops.SUM): void {
-    this.accumulate(origin, result, target_rank, target, op, 'Win.Get_accumulate');
+    this.accumulate(origin, result, target_rank, target, op, 'Win.Get_accumulate', false);
   }
 
   private accumulate(origin: BufferSpec | null, result: BufferSpec | undefined, rank: number, target: TargetSpec,
-    op: Op, call: string): void {
+    op: Op, call: string, requested: boolean): Operation | undefined {
     const window = this.live(call);
     const results = result === undefined ? undefined : parseBuffer(result, call);
     const noOp = op === NO_OP;
@@ -471,14 +642,39 @@ export class Win {
     if (origins !== undefined && results !== undefined && origins.bytes.byteLength !== results.bytes.byteLength) {
       throw errors.count(call, `the origin has ${origins.bytes.byteLength} bytes but the result buffer ${results.bytes.byteLength}`);
     }
-    if (!this.access(rank, call)) return;
+    if (!this.access(rank, call)) return undefined;
     const t = this.target(window, rank, target, shape, call);
-    if (t.datatype.size !== shape.datatype.size || t.datatype.kind !== shape.datatype.kind) {
-      throw errors.type(call, `the target datatype ${t.datatype.name} differs from the origin's ${shape.datatype.name}`);
+    // Element by element over the basic elements: both sides must be made of the same one basic type.
+    const basic = t.datatype.typemap.basic;
+    if (basic === undefined || basic.size !== shape.datatype.size || basic.kind !== shape.datatype.kind ||
+      basic.arrayType !== shape.datatype.arrayType) {
+      throw errors.type(call, `the target datatype ${t.datatype.describe()} is not made of the origin's ` +
+        `${shape.datatype.describe()} alone`);
     }
     const input = origins === undefined ? elements(results!) : elements(origins);
-    window.accumulate(input, results?.elements, t.count, t.datatype, op, rank, t.offset);
-    this.hold(rank, origin, result, input);
+    const output = results === undefined ? undefined : elements(results);
+    const size = basic.size;
+    if (requested && window.raccumulate !== undefined && t.runs.length === 2 &&
+      (results === undefined || (output === results.elements && results.unpack === undefined))) {
+      return window.raccumulate(input, output, t.runs[1]! / size, basic, op, rank, t.runs[0]!);
+    }
+    for (let r = 0, at = 0; r < t.runs.length; r += 2) {
+      const n = t.runs[r + 1]! / size;
+      const whole = t.runs.length === 2;
+      window.accumulate(whole ? input : slice(input, at, n, size), whole ? output : output && slice(output, at, n, size), n,
+        basic, op, rank, t.runs[r]!);
+      at += n;
+    }
+    this.hold(rank, origin, result, input, output);
+    if (results !== undefined && (output !== results.elements || results.unpack !== undefined)) {
+      this.whenComplete(rank, () => {
+        if (output !== results.elements) {
+          results.bytes.set(new Uint8Array(output!.buffer, output!.byteOffset, results.bytes.byteLength));
+        }
+        results.unpack?.();
+      });
+    }
+    return undefined;
   }
 
   /**
@@ -495,10 +691,28 @@ export class Win {
   Fetch_and_op(origin: BufferSpec | null, result: BufferSpec, target_rank: number, target_disp = 0,
     op: Op = ops.SUM): void {
     const call = 'Win.Fetch_and_op';
+    // The fast path (a counter): typed arrays of one datatype, a window that is not dynamic.
+    if (isPlainView(result) && result.length > 0 && (origin === null || (isPlainView(origin) && origin.length > 0 &&
+      datatypeOf(origin, call) === datatypeOf(result, call))) && this.flavorName !== 'dynamic') {
+      const window = this.live(call);
+      const datatype = datatypeOf(result, call);
+      checkOp(op, datatype, call);
+      if (!this.access(target_rank, call)) return;
+      if (!Number.isInteger(target_disp) || target_disp < 0) {
+        throw errors.disp(call, `invalid target displacement ${String(target_disp)}`);
+      }
+      const offset = target_disp * window.dispUnits[target_rank]!;
+      if (offset + datatype.size > window.sizes[target_rank]!) {
+        throw errors.rmaRange(call, target_rank, offset, datatype.size, window.sizes[target_rank]!);
+      }
+      window.accumulate(origin ?? result, result, 1, datatype, op, target_rank, offset);
+      this.hold(target_rank, origin, result);
+      return;
+    }
     const results = parseBuffer(result, call);
     const one = (spec: BufferSpec): BufferSpec => [parseBuffer(spec, call).elements, 1, parseBuffer(spec, call).datatype];
     if (results.count < 1) throw errors.count(call, 'the result buffer holds no element');
-    this.accumulate(origin === null ? null : one(origin), one(result), target_rank, [target_disp, 1], op, call);
+    this.accumulate(origin === null ? null : one(origin), one(result), target_rank, [target_disp, 1], op, call, false);
   }
 
   /**
@@ -535,40 +749,45 @@ export class Win {
 
   // Request-based communication (MPI-4.1 §12.3.7): passive target only.
 
-  private requestOf(rank: number, call: string): Request<void> {
-    if (!this.lockedAll && !this.locked.has(rank)) {
+  /**
+   * Runs a request-based call: `start` with `requested` set gives the
+   * transport's own request (mpi: `MPI_Rput`, ... completing through the
+   * progress engine), or undefined once it has done the plain call, which a
+   * flush of the target completes (shm: complete at once).
+   */
+  private requested(rank: number, call: string, start: () => Operation | undefined): Request<void> {
+    const window = this.live(call);
+    if (rank !== PROC_NULL && !this.lockedAll && !this.locked.has(rank)) {
       throw errors.rmaSync(call, 'request-based calls need a passive-target epoch (Win.Lock or Win.Lock_all)');
     }
-    const window = this.live(call);
-    const done = transport().name === 'shm' ? Promise.resolve() : window.flush(rank, true);
+    const operation = start();
+    if (rank === PROC_NULL) return new Request<void>(undefined, call);
+    if (operation !== undefined) return new Request<void>(operation, call);
+    const done = transport().name === 'shm' ? Promise.resolve() : window.flush(rank, true).then(() => this.release(rank));
     return new Request<void>(new PromiseOperation(done, call), call);
   }
 
-  /** `MPI_Rput`: {@link Put} with a request that completes once the origin buffer may be reused. */
+  /** `MPI_Rput` (MPI-4.1 §12.3.7): {@link Put} with a request that completes once the origin buffer may be reused. */
   Rput(origin: BufferSpec, target_rank: number, target?: TargetSpec): Request<void> {
-    this.Put(origin, target_rank, target);
-    return target_rank === PROC_NULL ? new Request<void>(undefined, 'Win.Rput') : this.requestOf(target_rank, 'Win.Rput');
+    return this.requested(target_rank, 'Win.Rput', () => this.put(origin, target_rank, target, 'Win.Rput', true));
   }
 
   /** `MPI_Rget`: {@link Get} with a request that completes once the data has arrived. */
   Rget(origin: BufferSpec, target_rank: number, target?: TargetSpec): Request<void> {
-    this.Get(origin, target_rank, target);
-    return target_rank === PROC_NULL ? new Request<void>(undefined, 'Win.Rget') : this.requestOf(target_rank, 'Win.Rget');
+    return this.requested(target_rank, 'Win.Rget', () => this.get(origin, target_rank, target, 'Win.Rget', true));
   }
 
-  /** `MPI_Raccumulate`. */
+  /** `MPI_Raccumulate`: {@link Accumulate} with a request. */
   Raccumulate(origin: BufferSpec, target_rank: number, target?: TargetSpec, op: Op = ops.SUM): Request<void> {
-    this.Accumulate(origin, target_rank, target, op);
-    return target_rank === PROC_NULL ? new Request<void>(undefined, 'Win.Raccumulate')
-      : this.requestOf(target_rank, 'Win.Raccumulate');
+    return this.requested(target_rank, 'Win.Raccumulate',
+      () => this.accumulate(origin, undefined, target_rank, target, op, 'Win.Raccumulate', true));
   }
 
-  /** `MPI_Rget_accumulate`. */
+  /** `MPI_Rget_accumulate`: {@link Get_accumulate} with a request that completes once `result` holds the data. */
   Rget_accumulate(origin: BufferSpec | null, result: BufferSpec, target_rank: number, target?: TargetSpec,
     op: Op = ops.SUM): Request<void> {
-    this.Get_accumulate(origin, result, target_rank, target, op);
-    return target_rank === PROC_NULL ? new Request<void>(undefined, 'Win.Rget_accumulate')
-      : this.requestOf(target_rank, 'Win.Rget_accumulate');
+    return this.requested(target_rank, 'Win.Rget_accumulate',
+      () => this.accumulate(origin, result, target_rank, target, op, 'Win.Rget_accumulate', true));
   }
 
   // Synchronization (MPI-4.1 §12.5).
@@ -737,15 +956,16 @@ export class Win {
   }
 
   private flushing(rank: number | undefined, local: boolean, call: string): Promise<void> {
-    return rejecting(async () => {
+    // No async function here: a flush on shm is one resolved Promise, the whole cost of a Put + Flush loop.
+    return rejecting(() => {
       const window = this.live(call);
-      if (rank === PROC_NULL) return;
+      if (rank === PROC_NULL) return RESOLVED;
       if (rank !== undefined) this.checkRank(rank, call);
       if (!this.lockedAll && (rank === undefined ? this.locked.size === 0 : !this.locked.has(rank))) {
         throw errors.rmaSync(call, 'flushes need a passive-target epoch (Win.Lock or Win.Lock_all)');
       }
-      await window.flush(rank, local);
-      this.release(rank);
+      const done = window.flush(rank, local);
+      return this.inFlight.size === 0 ? done : done.then(() => this.release(rank));
     });
   }
 
@@ -780,9 +1000,49 @@ export class Win {
 }
 
 function checkDatatype(datatype: unknown, call: string): asserts datatype is Datatype {
-  if (!predefinedDatatypes.has(datatype as Datatype)) {
-    throw errors.type(call, `${String(datatype)} is not a predefined datatype (one-sided calls take predefined datatypes only)`);
+  if (!(datatype instanceof Datatype)) throw errors.type(call, `${String(datatype)} is not a datatype`);
+  if (!predefinedDatatypes.has(datatype)) datatype.checkUsable(call);
+}
+
+/** Elements `[at, at + n)` of `size` bytes each of `array` (a byte view for the pair types). */
+function slice(array: TypedArray, at: number, n: number, size: number): TypedArray {
+  const unit = array.BYTES_PER_ELEMENT === size ? 1 : size;
+  return array.subarray(at * unit, (at + n) * unit);
+}
+
+/**
+ * The byte runs `count` elements of `map` cover from byte `offset`: offset and
+ * length pairs, in type order, adjacent runs merged.
+ */
+function runsOf(map: Typemap<Datatype>, count: number, offset: number): number[] {
+  if (map.contiguous || count === 0) return count * map.size === 0 ? [] : [offset, count * map.size];
+  const runs: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const base = offset + i * map.extent;
+    for (let r = 0; r < map.runOffsets.length; r++) {
+      const at = base + map.runOffsets[r]!;
+      const last = runs.length - 2;
+      if (last >= 0 && runs[last]! + runs[last + 1]! === at) runs[last + 1]! += map.runLengths[r]!;
+      else runs.push(at, map.runLengths[r]!);
+    }
   }
+  return runs;
+}
+
+const RESOLVED = Promise.resolve();
+
+/** A typed array (not a DataView), which the fast paths take. */
+function isPlainView(spec: unknown): spec is TypedArray {
+  return ArrayBuffer.isView(spec) && !(spec instanceof DataView);
+}
+
+const datatypeByClass = new Map<unknown, Datatype>();
+
+/** The datatype of a typed array's elements (cached by class; `ERR_TYPE` for a class without one). */
+function datatypeOf(view: TypedArray, call: string): Datatype {
+  let datatype = datatypeByClass.get(view.constructor);
+  if (datatype === undefined) datatypeByClass.set(view.constructor, datatype = elementDatatype(view, call));
+  return datatype;
 }
 
 function checkOp(op: Op, datatype: Datatype, call: string): void {

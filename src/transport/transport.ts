@@ -218,7 +218,7 @@ export interface WindowRequest {
   readonly flavor: WindowFlavor;
   /** `create`: the user's memory (the window is over exactly these bytes). */
   readonly memory?: Uint8Array;
-  /** `allocate` and `shared`: bytes this rank contributes. */
+  /** `allocate` and `shared`: bytes this rank contributes (`dynamic`: 0). */
   readonly bytes: number;
   /** The displacement unit of this rank's memory (kept by the API; the transport addresses bytes). */
   readonly dispUnit: number;
@@ -284,6 +284,30 @@ export interface Window {
   sharedQuery(rank: number): Uint8Array;
   /** `MPI_Win_free` (§12.2.5). Collective. */
   free(): Promise<void>;
+  /**
+   * Dynamic windows (§12.2.4): `MPI_Win_attach` (`attach` true) or
+   * `MPI_Win_detach` of `memory`, which the API has checked (no overlap with
+   * attached memory; detach: attached before). Offsets of a dynamic window are
+   * addresses (`Transport.address`).
+   */
+  attach?(memory: Uint8Array, attach: boolean): void;
+  /**
+   * Dynamic windows: true when `bytes` bytes at `address` lie in one region
+   * `target` has attached, as far as this rank can know (it learns of attaches
+   * and detaches that happened before the synchronization that lets it
+   * access the target).
+   */
+  attached?(target: number, address: number, bytes: number): boolean;
+  /**
+   * Optional: the request-based calls (§12.3.7) as operations of their own
+   * that complete later (mpi: `MPI_Rput`, ...); without them the API completes
+   * the request with a flush. `raccumulate` is `MPI_Raccumulate` without
+   * `result`, else `MPI_Rget_accumulate`.
+   */
+  rput?(data: Uint8Array, target: number, offset: number): Operation;
+  rget?(into: Uint8Array, target: number, offset: number): Operation;
+  raccumulate?(origin: TypedArray, result: TypedArray | undefined, count: number, datatype: Datatype, op: Op,
+    target: number, offset: number): Operation;
 }
 
 /**
@@ -456,4 +480,10 @@ export interface Transport {
   worldAttribute?(name: string): number | undefined;
   /** Optional: `MPI_Is_thread_main` (MPI-4.1 §11.2.1); without it, the main thread of the rank is. */
   isThreadMain?(): boolean;
+  /**
+   * `MPI_Get_address` (MPI-4.1 §5.1.5) of the first byte of `view`: an address
+   * in this rank's address space, the displacement that names the byte in a
+   * dynamic window (§12.2.4). Views of one buffer differ by their byte offsets.
+   */
+  address(view: ArrayBufferView): number;
 }

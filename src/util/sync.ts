@@ -97,6 +97,41 @@ export class Sequential {
 }
 
 /**
+ * What `Counter`, `Mutex`, `Condition` and `Semaphore` share: a window (MPI-4.1
+ * §12) over a communicator of their own, freed once, collectively, by
+ * `free()` or at the end of an `await using` block.
+ *
+ * @example
+ * ```ts
+ * import { Counter } from 'mpi4ts/util/sync';
+ * const counter = await Counter.create({ comm });
+ * await counter.free();          // a second free() does nothing
+ * ```
+ */
+export abstract class SyncObject {
+  protected freed = false;
+
+  protected constructor(protected readonly comm: Intracomm, protected readonly win: Win) {}
+
+  /** Collective: frees the object (its window and communicator, then what it made). */
+  async free(): Promise<void> {
+    if (this.freed) return;
+    this.freed = true;
+    await release(this.win, this.comm);
+    await this.freeOwned();
+  }
+
+  /** What a subclass frees after its window: nothing by default. */
+  protected async freeOwned(): Promise<void> {
+    // nothing
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.free();
+  }
+}
+
+/**
  * A global counter (mpi4py's `Counter`): `next()` returns the current value
  * and adds `step`, atomically, whichever rank asks. Asynchronously iterable.
  *
@@ -107,13 +142,13 @@ export class Sequential {
  * for (let task = await counter.next(); task < tasks.length; task = await counter.next()) run(tasks[task]);
  * ```
  */
-export class Counter {
-  private freed = false;
+export class Counter extends SyncObject {
   private readonly increment = new BigInt64Array(1);
   private readonly result = new BigInt64Array(1);
 
-  private constructor(private readonly comm: Intracomm, private readonly win: Win, private readonly root: number,
-    private readonly step: number) {}
+  private constructor(comm: Intracomm, win: Win, private readonly root: number, private readonly step: number) {
+    super(comm, win);
+  }
 
   /** Collective over `comm` (default `MPI.COMM_SELF`): a counter held at `root`, starting at `start`. */
   static async create(options: Options & { start?: number; step?: number; root?: number } = {}): Promise<Counter> {
@@ -136,16 +171,6 @@ export class Counter {
     for (;;) yield await this.next();
   }
 
-  /** Collective: frees the counter. */
-  async free(): Promise<void> {
-    if (this.freed) return;
-    this.freed = true;
-    await release(this.win, this.comm);
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.free();
-  }
 }
 
 /**
@@ -160,15 +185,15 @@ export class Counter {
  * try { ... } finally { await mutex.release(); }
  * ```
  */
-export class Mutex {
-  private freed = false;
+export class Mutex extends SyncObject {
   private depth = 0;
   private readonly me: BigInt64Array;
   private readonly nobody = BigInt64Array.of(BigInt(NULL));
   private readonly result = new BigInt64Array(1);
 
   /** Words at rank 0: 0 the queue's tail, 1 + r rank r's successor (-1: none). */
-  private constructor(private readonly comm: Intracomm, private readonly win: Win, readonly recursive: boolean) {
+  private constructor(comm: Intracomm, win: Win, readonly recursive: boolean) {
+    super(comm, win);
     this.me = BigInt64Array.of(BigInt(comm.rank));
   }
 
@@ -245,16 +270,6 @@ export class Mutex {
     return this.depth;
   }
 
-  /** Collective: frees the mutex. */
-  async free(): Promise<void> {
-    if (this.freed) return;
-    this.freed = true;
-    await release(this.win, this.comm);
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.free();
-  }
 }
 
 /**
@@ -270,14 +285,14 @@ export class Mutex {
  * await cond.release();
  * ```
  */
-export class Condition {
-  private freed = false;
+export class Condition extends SyncObject {
   private readonly one = BigInt64Array.of(1n);
   private readonly result = new BigInt64Array(1);
 
   /** Window words at rank 0: 0 the ticket counter, 1 + r rank r's ticket (0: not waiting). */
-  private constructor(private readonly comm: Intracomm, private readonly win: Win, readonly mutex: Mutex,
-    private readonly ownsMutex: boolean) {}
+  private constructor(comm: Intracomm, win: Win, readonly mutex: Mutex, private readonly ownsMutex: boolean) {
+    super(comm, win);
+  }
 
   /** Collective over `comm` (default `MPI.COMM_SELF`): over `mutex`, or a new recursive one. */
   static async create(options: Options & { mutex?: Mutex; recursive?: boolean } = {}): Promise<Condition> {
@@ -342,16 +357,9 @@ export class Condition {
     return this.notify(this.comm.size);
   }
 
-  /** Collective: frees the condition (and the mutex it made). */
-  async free(): Promise<void> {
-    if (this.freed) return;
-    this.freed = true;
-    await release(this.win, this.comm);
+  /** After the window: the mutex it made. */
+  protected override async freeOwned(): Promise<void> {
     if (this.ownsMutex) await this.mutex.free();
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.free();
   }
 }
 
@@ -368,12 +376,13 @@ export class Condition {
  * try { ... } finally { await slots.release(); }
  * ```
  */
-export class Semaphore {
-  private freed = false;
+export class Semaphore extends SyncObject {
   private readonly result = new BigInt64Array(1);
 
-  private constructor(private readonly comm: Intracomm, private readonly win: Win, private readonly condition: Condition,
-    private readonly initial: number, readonly bounded: boolean) {}
+  private constructor(comm: Intracomm, win: Win, private readonly condition: Condition, private readonly initial: number,
+    readonly bounded: boolean) {
+    super(comm, win);
+  }
 
   /** Collective over `comm` (default `MPI.COMM_SELF`). */
   static async create(options: Options & { value?: number; bounded?: boolean } = {}): Promise<Semaphore> {
@@ -427,15 +436,8 @@ export class Semaphore {
     }
   }
 
-  /** Collective: frees the semaphore. */
-  async free(): Promise<void> {
-    if (this.freed) return;
-    this.freed = true;
-    await release(this.win, this.comm);
+  /** After the window: the condition it made. */
+  protected override async freeOwned(): Promise<void> {
     await this.condition.free();
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.free();
   }
 }

@@ -56,7 +56,7 @@ import {
   asMPIError, mpiError, RC_DONE, RC_ERROR, ST_ERROR, ST_ID, ST_SOURCE, ST_TAG, statusBytes,
 } from './native.js';
 import { type PendingRequest, type Poller, spinFor, spinMicroseconds } from './progress.js';
-import { createMpiWindow } from './window.js';
+import { createMpiWindow, type WindowRequestKind } from './window.js';
 
 /** The API call of each window flavor, for error messages. */
 const windowCall = { create: 'Win.Create', allocate: 'Win.Allocate', shared: 'Win.Allocate_shared',
@@ -93,7 +93,7 @@ class RequestOperation implements Operation, PendingRequest {
   constructor(
     private readonly ctx: MpiContext,
     rc: number,
-    private readonly kind: 'Send' | 'Ssend' | 'Recv',
+    private readonly kind: 'Send' | 'Ssend' | 'Recv' | WindowRequestKind,
     private readonly peer: number,
     private readonly tag: number,
     private readonly byteLength: number,
@@ -161,8 +161,10 @@ class RequestOperation implements Operation, PendingRequest {
     const st = this.ctx.status;
     if (failed) {
       const code = st[ST_ERROR]!;
-      const cFunction = { Send: 'MPI_Isend', Ssend: 'MPI_Issend', Recv: 'MPI_Irecv' }[this.kind];
-      const error = mpiError(this.ctx.native, code, `Comm.${this.kind}`, cFunction, this.describe());
+      const cFunction = { Send: 'MPI_Isend', Ssend: 'MPI_Issend', Recv: 'MPI_Irecv', Rput: 'MPI_Rput', Rget: 'MPI_Rget',
+        Raccumulate: 'MPI_Raccumulate', Rget_accumulate: 'MPI_Rget_accumulate' }[this.kind];
+      const error = mpiError(this.ctx.native, code, `${this.kind.startsWith('R') ? 'Win' : 'Comm'}.${this.kind}`, cFunction,
+        this.describe());
       if (error.error_class === ErrorClass.ERR_TRUNCATE) {
         const [, text] = this.ctx.native.errorInfo(code);
         this.error = errors.truncate('Comm.Recv', rankName(st[ST_SOURCE]!), tagName(st[ST_TAG]!), this.byteLength,
@@ -176,9 +178,9 @@ class RequestOperation implements Operation, PendingRequest {
   }
 
   describe(): string {
-    return this.kind === 'Recv'
-      ? `Recv(source=${rankName(this.peer)}, tag=${tagName(this.tag)}, into ${this.byteLength} bytes)`
-      : `${this.kind}(dest=${rankName(this.peer)}, tag=${this.tag}, ${this.byteLength} bytes)`;
+    if (this.kind === 'Recv') return `Recv(source=${rankName(this.peer)}, tag=${tagName(this.tag)}, into ${this.byteLength} bytes)`;
+    if (this.kind.startsWith('R')) return `Win.${this.kind}(target=${this.peer}, ${this.byteLength} bytes)`;
+    return `${this.kind}(dest=${rankName(this.peer)}, tag=${this.tag}, ${this.byteLength} bytes)`;
   }
 }
 
@@ -592,6 +594,11 @@ export class MpiEndpoint extends MpiPointToPoint implements Endpoint {
    * MPI_Comm_split_type(MPI_COMM_TYPE_SHARED): one communicator per group of
    * ranks that MPI says can share memory, ordered by `key` then rank.
    */
+  /** A request-based one-sided call's operation (`window.ts`), tracked as point-to-point requests are. */
+  windowRequest(rc: number, kind: WindowRequestKind, target: number, bytes: number): Operation {
+    return new RequestOperation(this.ctx, rc, kind, target, 0, bytes);
+  }
+
   /** A window over this endpoint's ranks (`window.ts`). */
   createWindow(request: WindowRequest): Promise<Window> {
     this.check('Win.Create');

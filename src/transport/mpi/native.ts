@@ -214,6 +214,19 @@ export interface NativeMPI {
   winSync(win: number, kind: number, a: number | null, b: number | null): boolean;
   /** `MPI_Win_start` (`start` 1) or `MPI_Win_post` (0) over the window ranks `ranks`. */
   winPostStart(win: number, start: number, ranks: Int32Array, assertion: number): void;
+  /** `MPI_Win_create_dynamic` (MPI-4.1 §12.2.4): a window with no memory until `winAttach`. */
+  winCreateDynamic(comm: number): number;
+  /** `MPI_Win_attach` (`attach` 1) or `MPI_Win_detach` (0) of the bytes of `memory`. */
+  winAttach(win: number, memory: ArrayBufferView, attach: number): void;
+  /**
+   * The request-based calls (MPI-4.1 §12.3.7) by `kind`: 0 `MPI_Rput` of `origin`'s bytes, 1 `MPI_Rget` into
+   * `result`'s bytes, 2 `MPI_Raccumulate`, 3 `MPI_Rget_accumulate` of `count` elements of `datatype` with `op`:
+   * a request id, or RC_DONE / RC_ERROR as `isend` returns.
+   */
+  winRequest(win: number, kind: number, origin: TypedArray | null, result: TypedArray | null, count: number,
+    datatype: number, target: number, disp: number, op: number): number;
+  /** `MPI_Get_address` of the first byte of `view` (0 for an empty view). */
+  address(view: ArrayBufferView): number;
 
   /**
    * Builds and commits an MPI datatype of blocks of `counts[k]` basic

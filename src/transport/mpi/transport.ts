@@ -87,6 +87,15 @@ export class MpiTransport implements Transport {
     return new arrayType(new ArrayBuffer(length * arrayType.BYTES_PER_ELEMENT), 0, length);
   }
 
+  /** `MPI_Get_address`: the real address of the view's first byte. */
+  address(view: ArrayBufferView): number {
+    const buffer = view.buffer;
+    if (buffer.byteLength === 0) return 0;
+    // A one-byte view at the same place (past the end: one byte before it, plus one).
+    const at = Math.min(view.byteOffset, buffer.byteLength - 1);
+    return this.native.address(new Uint8Array(buffer, at, 1)) + (view.byteOffset - at);
+  }
+
   abort(code: number, reason: string): never {
     if (reason !== '') process.stderr.write(`mpi4ts: rank ${this.worldRank} aborts the job (code ${code}): ${reason}\n`);
     return this.native.abort(code);

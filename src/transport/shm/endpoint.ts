@@ -153,7 +153,7 @@ export class ShmEndpoint extends ShmPointToPoint implements Endpoint {
 
   /** A window over this endpoint's ranks (`window.ts`). */
   createWindow(request: WindowRequest): Promise<Window> {
-    return createShmWindow(this, request, windowCall[request.flavor]);
+    return createShmWindow(this, request, windowCall[request.flavor], this.engine.heaps);
   }
 
   async split(color: number, key: number): Promise<Endpoint | undefined> {

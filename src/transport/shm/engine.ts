@@ -248,7 +248,8 @@ export class ShmEngine {
   private readonly base: number;
   private readonly inRings: Ring[];
   private readonly outRings: Ring[];
-  private readonly heaps: readonly SharedArrayBuffer[];
+  /** Every rank's heap arena of the job (windows find attached `MPI.alloc` memory in them). */
+  readonly heaps: readonly SharedArrayBuffer[];
   private readonly posted: RecvOperation[] = [];
   private readonly unexpected: Unexpected[] = [];
   private readonly awaitingFin = new Map<number, SendOperation>();

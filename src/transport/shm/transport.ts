@@ -17,6 +17,7 @@ import { ShmEndpoint, ShmInterEndpoint } from './endpoint.js';
 import { ShmEngine, type WaitTuning } from './engine.js';
 import { Context, type JobMemory } from './layout.js';
 import { hasLauncher, notifyAbort } from './launcher_link.js';
+import { shmAddress } from './window.js';
 
 /** A group of world ranks under one context. */
 export interface GroupBoot {
@@ -70,6 +71,11 @@ export class ShmTransport implements Transport {
     const array = new arrayType(this.engine.arena.buffer, offset, length);
     this.allocations.register(array, offset);
     return array;
+  }
+
+  /** Addresses of this rank's own address space (`window.ts`): a base per buffer plus the byte offset. */
+  address(view: ArrayBufferView): number {
+    return shmAddress(view);
   }
 
   abort(code: number, reason: string): never {

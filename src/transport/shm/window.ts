@@ -34,7 +34,17 @@
  * leaves the event loop free (a timer keeps the worker alive meanwhile, as
  * `waitAsync` alone does not).
  *
- * Unfinished: dynamic windows (`Win.Create_dynamic`); `Win.Create` over memory
+ * Dynamic windows (§12.2.4, `Win.Create_dynamic`): displacements are
+ * addresses (`shmAddress`: each buffer a base address of its own, its views at
+ * base + byte offset). Attached memory must be in the job's heaps (`MPI.alloc`),
+ * which every rank maps: `Win.Attach` writes the region (address, heap, offset,
+ * length) into a table at the end of the rank's control block under a
+ * sequence lock (a generation word, odd while it changes); an origin rereads a
+ * target's table when its generation has moved, so an attach or detach that
+ * happened before the synchronization that lets the origin access the target
+ * is always known to it.
+ *
+ * Unfinished: `Win.Attach` of SharedArrayBuffers other than the heaps; `Win.Create` over memory
  * that is not a SharedArrayBuffer (plain memory cannot be shared with other
  * threads: use `MPI.alloc` or a SharedArrayBuffer); the deadlock monitor does
  * not see ranks waiting for a window lock.
@@ -48,12 +58,48 @@ import { errors } from '../../errors.js';
 import type { Op } from '../../op/op.js';
 import type { Endpoint, LockType, Window, WindowRequest } from '../transport.js';
 
-/** Control block words. */
+/** Control block words (after the header, two counts per peer, then the attach generation). */
 const LOCK = 0;
 const MUTEX = 1;
 const HEADER = 2;
 
+/**
+ * Addresses (`MPI.Get_address`, the displacements of dynamic windows): each
+ * buffer this rank meets gets a base address of its own, its views are at
+ * base + byte offset. Bases are 1 MiB apart past each buffer's end; an empty
+ * buffer is at address 0.
+ */
+const bases = new WeakMap<ArrayBufferLike, number>();
+let nextBase = 2 ** 20;
+
+/** `MPI_Get_address` on shm: the address of the first byte of `view` in this rank's address space. */
+export function shmAddress(view: ArrayBufferView): number {
+  const buffer = view.buffer;
+  if (buffer.byteLength === 0) return 0;
+  let base = bases.get(buffer);
+  if (base === undefined) {
+    base = nextBase;
+    bases.set(buffer, base);
+    nextBase += Math.ceil((buffer.byteLength + 1) / 2 ** 20) * 2 ** 20;
+  }
+  return base + view.byteOffset;
+}
+
+/** A region of memory a rank attached to a dynamic window: its address there, and where it is in the heaps. */
+interface Region {
+  readonly address: number;
+  readonly byteLength: number;
+  readonly buffer: SharedArrayBuffer;
+  readonly byteOffset: number;
+}
+
+/** Regions a rank of a dynamic window can have attached at once. */
+const MAX_REGIONS = 255;
+/** Numbers per region in a region table: address, heap index, byte offset, length. */
+const REGION_FIELDS = 4;
+
 let windowsCreated = 0;
+const RESOLVED = Promise.resolve();
 
 type IntArray = Int8Array | Int16Array | Int32Array | BigInt64Array;
 type IntArrayType = Int8ArrayConstructor | Int16ArrayConstructor | Int32ArrayConstructor | BigInt64ArrayConstructor;
@@ -100,7 +146,8 @@ async function waitAbove(words: Int32Array, index: number, seen: number): Promis
  * Creates a window over the ranks of `endpoint` (collective); `endpoint` is the
  * window's own communicator.
  */
-export async function createShmWindow(endpoint: Endpoint, request: WindowRequest, call: string): Promise<Window> {
+export async function createShmWindow(endpoint: Endpoint, request: WindowRequest, call: string,
+  heaps: readonly SharedArrayBuffer[]): Promise<Window> {
   const { rank, size } = endpoint;
   // Every rank learns every rank's size and displacement unit, and rank 0's name for the window's channel.
   const mine = Float64Array.of(request.flavor === 'create' ? request.memory!.byteLength : request.bytes, request.dispUnit,
@@ -112,7 +159,11 @@ export async function createShmWindow(endpoint: Endpoint, request: WindowRequest
   const sizes = Array.from({ length: size }, (_, r) => all[3 * r]!);
   const dispUnits = Array.from({ length: size }, (_, r) => all[3 * r + 1]!);
 
-  const control = new SharedArrayBuffer(4 * (HEADER + 2 * size));
+  // Dynamic windows: the control block ends with a region table (a count, then the regions' fields), 8-aligned.
+  const controlBytes = 4 * (HEADER + 2 * size + 1);
+  const tableOffset = Math.ceil(controlBytes / 8) * 8;
+  const control = new SharedArrayBuffer(request.flavor === 'dynamic'
+    ? tableOffset + 8 * (1 + REGION_FIELDS * MAX_REGIONS) : controlBytes);
   let own: Announcement;
   if (request.flavor === 'create') {
     const memory = request.memory!;
@@ -128,7 +179,7 @@ export async function createShmWindow(endpoint: Endpoint, request: WindowRequest
     const total = sizes.reduce((sum, bytes) => sum + Math.ceil(bytes / 8) * 8, 0);
     own = { rank, buffer: rank === 0 ? new SharedArrayBuffer(total) : undefined, byteOffset: 0, control };
   } else {
-    throw errors.unsupported(call, 'dynamic windows are not implemented on the shm transport');
+    own = { rank, buffer: undefined, byteOffset: 0, control };
   }
 
   // Exchange the buffers: every rank opens the channel, then all post.
@@ -161,10 +212,12 @@ export async function createShmWindow(endpoint: Endpoint, request: WindowRequest
         control: new Int32Array(a.control) });
       sharedOffset += Math.ceil(sizes[r]! / 8) * 8;
     } else {
-      segments.push({ buffer: a.buffer!, byteOffset: a.byteOffset, byteLength: sizes[r]!, control: new Int32Array(a.control) });
+      segments.push({ buffer: a.buffer ?? new SharedArrayBuffer(0), byteOffset: a.byteOffset, byteLength: sizes[r]!,
+        control: new Int32Array(a.control) });
     }
   }
-  return new ShmWindow(endpoint, segments, sizes, dispUnits);
+  return new ShmWindow(endpoint, segments, sizes, dispUnits,
+    request.flavor === 'dynamic' ? { heaps, tableOffset } : undefined);
 }
 
 class ShmWindow implements Window {
@@ -176,17 +229,104 @@ class ShmWindow implements Window {
   private postGroup: readonly number[] = [];
   private readonly scratch = new ArrayBuffer(16);
 
+  /** Dynamic windows: the regions every rank has attached, as this rank last read them, and their generations. */
+  private readonly regions: Region[][] | undefined;
+  private readonly generations: number[] = [];
+  private readonly generationWord: number;
+
   constructor(private readonly endpoint: Endpoint, private readonly segments: readonly Segment[],
-    readonly sizes: readonly number[], readonly dispUnits: readonly number[]) {
+    readonly sizes: readonly number[], readonly dispUnits: readonly number[],
+    private readonly dynamic: { readonly heaps: readonly SharedArrayBuffer[]; readonly tableOffset: number } | undefined) {
     const own = segments[endpoint.rank]!;
     this.memory = new Uint8Array(own.buffer, own.byteOffset, own.byteLength);
     this.postsSeen = new Array<number>(endpoint.size).fill(0);
     this.completesSeen = new Array<number>(endpoint.size).fill(0);
+    this.generationWord = HEADER + 2 * endpoint.size;
+    if (dynamic !== undefined) {
+      this.regions = Array.from({ length: endpoint.size }, () => []);
+      this.generations = new Array<number>(endpoint.size).fill(0);
+    }
+  }
+
+  /** The buffer and byte position of `offset` at `target` (for a dynamic window, an address in an attached region). */
+  private place(target: number, offset: number, length: number): [SharedArrayBuffer, number] {
+    if (this.regions === undefined) {
+      const s = this.segments[target]!;
+      return [s.buffer, s.byteOffset + offset];
+    }
+    const region = this.regionAt(target, offset, length)!;
+    return [region.buffer, region.byteOffset + offset - region.address];
   }
 
   private bytes(target: number, offset: number, length: number): Uint8Array {
-    const s = this.segments[target]!;
-    return new Uint8Array(s.buffer, s.byteOffset + offset, length);
+    const [buffer, at] = this.place(target, offset, length);
+    return new Uint8Array(buffer, at, length);
+  }
+
+  private regionAt(target: number, address: number, length: number): Region | undefined {
+    return this.regions![target]!.find((r) => address >= r.address && address + length <= r.address + r.byteLength);
+  }
+
+  /** `rank`'s region table (in its control block). */
+  private table(rank: number): Float64Array {
+    const control = this.segments[rank]!.control;
+    return new Float64Array(control.buffer, this.dynamic!.tableOffset, 1 + REGION_FIELDS * MAX_REGIONS);
+  }
+
+  /**
+   * Attaches or detaches `memory` here. The region table is written under a
+   * sequence lock: the generation word is odd while it changes.
+   */
+  attach(memory: Uint8Array, attach: boolean): void {
+    const me = this.endpoint.rank;
+    const heap = this.dynamic!.heaps.indexOf(memory.buffer as SharedArrayBuffer);
+    if (heap < 0) {
+      throw errors.rmaAttach(attach ? 'Win.Attach' : 'Win.Detach', 'on the shm transport attached memory must come ' +
+        'from MPI.alloc (or MPI.Alloc_mem), which every rank can reach');
+    }
+    const region: Region = { address: shmAddress(memory), byteLength: memory.byteLength,
+      buffer: memory.buffer as SharedArrayBuffer, byteOffset: memory.byteOffset };
+    const mine = this.regions![me]!;
+    if (attach && mine.length >= MAX_REGIONS) {
+      throw errors.rmaAttach('Win.Attach', `more than ${MAX_REGIONS} regions attached at rank ${me}`);
+    }
+    if (attach) mine.push(region);
+    else mine.splice(mine.findIndex((r) => r.address === region.address), 1);
+    const words = this.segments[me]!.control;
+    const table = this.table(me);
+    Atomics.add(words, this.generationWord, 1);
+    table[0] = mine.length;
+    mine.forEach((r, i) => {
+      const at = 1 + REGION_FIELDS * i;
+      table[at] = r.address;
+      table[at + 1] = this.dynamic!.heaps.indexOf(r.buffer);
+      table[at + 2] = r.byteOffset;
+      table[at + 3] = r.byteLength;
+    });
+    this.generations[me] = Atomics.add(words, this.generationWord, 1) + 1;
+  }
+
+  attached(target: number, address: number, bytes: number): boolean {
+    const words = this.segments[target]!.control;
+    for (let generation = Atomics.load(words, this.generationWord); generation !== this.generations[target];
+      generation = Atomics.load(words, this.generationWord)) {
+      if (generation % 2 !== 0) continue; // being written
+      const table = this.table(target);
+      const count = table[0]!;
+      const read: Region[] = [];
+      for (let i = 0; i < count && i < MAX_REGIONS; i++) {
+        const at = 1 + REGION_FIELDS * i;
+        const buffer = this.dynamic!.heaps[table[at + 1]!];
+        if (buffer !== undefined) {
+          read.push({ address: table[at]!, buffer, byteOffset: table[at + 2]!, byteLength: table[at + 3]! });
+        }
+      }
+      if (Atomics.load(words, this.generationWord) === generation) {
+        this.regions![target] = read;
+        this.generations[target] = generation;
+      }
+    }
+    return this.regionAt(target, address, bytes) !== undefined;
   }
 
   put(data: Uint8Array, target: number, offset: number): void {
@@ -200,10 +340,9 @@ class ShmWindow implements Window {
   /** An integer view of `count` elements of `size` bytes at the target, when `Atomics` can work on it. */
   private atomicView(target: number, offset: number, count: number, size: number): IntArray | undefined {
     const type = intTypes[size];
-    const s = this.segments[target]!;
-    const at = s.byteOffset + offset;
+    const [buffer, at] = this.place(target, offset, count * size);
     if (type === undefined || at % size !== 0) return undefined;
-    return new type(s.buffer as unknown as ArrayBuffer, at, count);
+    return new type(buffer as unknown as ArrayBuffer, at, count);
   }
 
   accumulate(origin: TypedArray, result: TypedArray | undefined, count: number, datatype: Datatype, op: Op,
@@ -385,8 +524,8 @@ class ShmWindow implements Window {
     for (let r = 0; r < this.endpoint.size; r++) await this.unlock(r);
   }
 
-  async flush(): Promise<void> {
-    // Every call completed when it returned.
+  flush(): Promise<void> {
+    return RESOLVED; // every call completed when it returned
   }
 
   sync(): void {
@@ -406,6 +545,7 @@ class ShmWindow implements Window {
 
 /** The first `count` elements of `array` as integers of `type` (a copy when it is not aligned). */
 function asBits(array: TypedArray, type: IntArrayType, count: number): IntArray {
+  if (array.constructor === type) return array as IntArray;
   if (array.byteOffset % type.BYTES_PER_ELEMENT === 0) return new type(array.buffer as ArrayBuffer, array.byteOffset, count);
   const copy = new type(count);
   new Uint8Array(copy.buffer).set(new Uint8Array(array.buffer, array.byteOffset, count * type.BYTES_PER_ELEMENT));
