@@ -34,6 +34,7 @@ import { INFO_NULL, Info, MAX_INFO_KEY, MAX_INFO_VAL, environmentInfo } from './
 import { Session } from './api/session.js';
 import { Status } from './api/status.js';
 import { NO_OP, REPLACE, Win, setSelfProvider } from './api/win.js';
+import { installRecorder } from './observe/instrument.js';
 
 let world: Intracomm | undefined;
 setSelfProvider(() => MPI.COMM_SELF);
@@ -300,3 +301,6 @@ export const MPI = {
   MAX_PORT_NAME: 1024,
   MAX_DATAREP_STRING: 128,
 } as const;
+
+// `--trace`/`--profile`: the launcher sets MPI4TS_OBSERVE_DIR, and the API's calls are recorded (observe/instrument.ts).
+installRecorder({ worldRank: () => MPI.COMM_WORLD.rank, worldGroup: () => MPI.COMM_WORLD.Get_group() });

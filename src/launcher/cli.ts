@@ -33,6 +33,10 @@ export interface LaunchOptions {
   readonly verbose: boolean;
   /** `-m futures`: rank 0 runs the script, the other ranks serve its `mpi4ts/futures` pools. */
   readonly module: 'futures' | undefined;
+  /** `--trace FILE`: write the job's timeline there (Chrome/Perfetto trace events). */
+  readonly trace?: string | undefined;
+  /** `--profile`: print a table of the time spent in each MPI call at the job's end. */
+  readonly profile?: boolean;
 }
 
 /** A parsed command line: a job to run, or something to print. */
@@ -64,6 +68,11 @@ Options:
   --deadlock-timeout <s>   seconds of a fully blocked job before it is reported (default 1)
   -m futures               rank 0 runs the script; the other ranks are the workers of
                            the pools it makes with mpi4ts/futures (MPIPoolExecutor)
+  --trace <file.json>      record every MPI call of every rank and write the timeline to
+                           <file.json>, a Chrome/Perfetto trace (open it in ui.perfetto.dev
+                           or chrome://tracing)
+  --profile                at the end, print per MPI call its count, time and bytes,
+                           the share of wall time per rank, and the call sites that waited longest
   -v, --verbose            say on stderr which transport runs the job (as MPI4TS_VERBOSE=1)
   -h, --help               this help
   --version                the mpi4ts version
@@ -106,6 +115,8 @@ export function parseCommandLine(argv: readonly string[]): Command {
   const mpiexecArgs: string[] = [];
   let verbose = false;
   let module: 'futures' | undefined;
+  let trace: string | undefined;
+  let profile = false;
   let i = 0;
   for (; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -154,6 +165,14 @@ export function parseCommandLine(argv: readonly string[]): Command {
         module = name;
         break;
       }
+      case '--trace': {
+        trace = value();
+        if (!/\.json$/i.test(trace)) throw new UsageError(`--trace expects a file name ending in .json, got "${trace}"`);
+        break;
+      }
+      case '--profile':
+        profile = true;
+        break;
       case '-v': case '--verbose':
         verbose = true;
         break;
@@ -169,7 +188,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (script === undefined) throw new UsageError('no script given');
   const options: LaunchOptions = {
     ranks, script, args: argv.slice(i + 1), tagOutput, eagerLimit, heapSize, transport, deadlockTimeout, universeSize,
-    mpiexecArgs, verbose, module,
+    mpiexecArgs, verbose, module, trace, profile,
   };
   if (transport === 'mpi') checkForMpiTransport(options, 'with --transport mpi');
   else if (mpiexecArgs.length > 0) throw new UsageError('--mpiexec-arg needs --transport mpi');

@@ -42,6 +42,8 @@ import type { LaunchOptions } from './cli.js';
 import { LineForwarder } from './output.js';
 import { DEADLOCK_EXIT_CODE } from '../transport/transport.js';
 import type { ScriptBoot } from './script.js';
+import type { Observation } from './observe.js';
+import { OBSERVE_LABEL_ENV } from '../observe/events.js';
 import type { WorkerExitNotice } from '../futures/protocol.js';
 
 const MONITOR_INTERVAL_MS = 100;
@@ -89,8 +91,8 @@ interface PendingSpawn {
 const POOL_WORKER = fileURLToPath(new URL('../futures/spawned.js', import.meta.url));
 
 /** Runs a job to its end; resolves with the exit status for the launcher. */
-export function runJob(options: LaunchOptions): Promise<number> {
-  return new Job(options).run();
+export function runJob(options: LaunchOptions, observation?: Observation): Promise<number> {
+  return new Job(options, observation).run();
 }
 
 class Job {
@@ -111,7 +113,7 @@ class Job {
   private finish!: (code: number) => void;
   private monitor: NodeJS.Timeout | undefined;
 
-  constructor(private readonly options: LaunchOptions) {
+  constructor(private readonly options: LaunchOptions, private readonly observation?: Observation) {
     const capacity = Math.max(options.universeSize ?? options.ranks + DEFAULT_SPAWN_ROOM, options.ranks);
     this.memory = allocateJobMemory(capacity, {
       eagerLimit: options.eagerLimit ?? DEFAULT_EAGER_LIMIT,
@@ -142,6 +144,9 @@ class Job {
     }, world, parent };
     const worker = new Worker(new URL('./worker.js', import.meta.url), {
       workerData: { mpi4ts, script },
+      // Inspectors, heap snapshots and CPU profiles show the thread by this name.
+      name: label,
+      ...(this.observation === undefined ? {} : { env: { ...process.env, ...this.observation.env, [OBSERVE_LABEL_ENV]: label } }),
       stdout: true,
       stderr: true,
       stdin: false,

@@ -10,6 +10,7 @@ import { type LaunchOptions, USAGE, UsageError, checkForMpiTransport, parseComma
 import { runJob } from './job.js';
 import { buildMpi, runUnderMpiexec } from './mpi.js';
 import { runScript } from './script.js';
+import { finishObserving, startObserving } from './observe.js';
 
 function packageVersion(): string {
   const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -35,6 +36,9 @@ function checkUnderMpiexec(options: LaunchOptions): void {
   checkForMpiTransport(options, 'under mpiexec');
   if (options.tagOutput) {
     throw new UsageError('--tag-output: under mpiexec, ask mpiexec for it (Open MPI: mpiexec --tag-output, MPICH: mpiexec -prepend-rank)');
+  }
+  if (options.trace !== undefined || options.profile === true) {
+    throw new UsageError('--trace and --profile: under mpiexec, let mpi4ts start mpiexec: mpi4ts --transport mpi -n N --trace t.json script.ts');
   }
 }
 
@@ -74,11 +78,15 @@ export async function main(argv: readonly string[]): Promise<void> {
         if (options.verbose) process.env.MPI4TS_VERBOSE = '1';
         process.env.MPI4TS_DEADLOCK_TIMEOUT ??= String(options.deadlockTimeout);
         await runScript(options);
-      } else if (options.transport === 'mpi') {
-        process.exitCode = await runUnderMpiexec(options);
       } else {
-        if (options.verbose || process.env.MPI4TS_VERBOSE === '1') process.stderr.write(shmBanner(options));
-        process.exitCode = await runJob(options);
+        const observation = startObserving(options);
+        if (options.transport === 'mpi') {
+          process.exitCode = await runUnderMpiexec(options, observation?.env);
+        } else {
+          if (options.verbose || process.env.MPI4TS_VERBOSE === '1') process.stderr.write(shmBanner(options));
+          process.exitCode = await runJob(options, observation);
+        }
+        if (observation !== undefined) finishObserving(options, observation);
       }
     }
   }

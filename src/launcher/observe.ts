@@ -1,0 +1,63 @@
+/**
+ * `--trace` and `--profile` on the launcher's side: a directory into which
+ * every rank writes its part of the record when it exits (the ranks record
+ * their calls themselves, `src/observe/instrument.ts`), and, once the job is
+ * over, the trace file and the profile table made of those parts.
+ *
+ * On the shm transport the ranks share the launcher's clock; under
+ * `--transport mpi` the ranks are processes of this host (or of hosts whose
+ * clocks agree), whose parts the launcher merges once mpiexec returns.
+ *
+ * Unfinished: clock offsets between hosts (ranks on other hosts are placed
+ * by their own clocks); `--trace` for a job that mpiexec started directly
+ * (`mpiexec -n 4 mpi4ts x.ts`), where no launcher outlives the ranks.
+ *
+ * @module
+ */
+
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { OBSERVE_DIR_ENV, OBSERVE_SITES_ENV, type RankPart } from '../observe/events.js';
+import { formatProfile, profileOf } from '../observe/profile.js';
+import { buildTrace } from '../observe/trace.js';
+import type { LaunchOptions } from './cli.js';
+
+/** The directory the parts go to, and the environment that tells the ranks. */
+export interface Observation {
+  readonly dir: string;
+  readonly env: Record<string, string>;
+}
+
+/** Starts observing a job, when its options ask for it. */
+export function startObserving(options: LaunchOptions): Observation | undefined {
+  if (options.trace === undefined && options.profile !== true) return undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'mpi4ts-observe-'));
+  const env: Record<string, string> = { [OBSERVE_DIR_ENV]: dir };
+  if (options.profile === true) env[OBSERVE_SITES_ENV] = '1';
+  return { dir, env };
+}
+
+/** Reads the parts the ranks wrote. */
+export function readParts(dir: string): RankPart[] {
+  return readdirSync(dir).filter((name) => name.endsWith('.json'))
+    .map((name) => JSON.parse(readFileSync(join(dir, name), 'utf8')) as RankPart);
+}
+
+/** Writes the trace and prints the profile of the finished job, then removes the parts. */
+export function finishObserving(options: LaunchOptions, observation: Observation): void {
+  try {
+    const parts = readParts(observation.dir);
+    if (parts.length === 0) {
+      process.stderr.write('mpi4ts: no rank recorded its calls (did the ranks exit normally?)\n');
+      return;
+    }
+    if (options.trace !== undefined) {
+      writeFileSync(options.trace, JSON.stringify(buildTrace(parts)));
+      process.stderr.write(`mpi4ts: trace of ${parts.length} rank${parts.length === 1 ? '' : 's'} written to ${options.trace}\n`);
+    }
+    if (options.profile === true) process.stderr.write(formatProfile(profileOf(parts)));
+  } finally {
+    rmSync(observation.dir, { recursive: true, force: true });
+  }
+}

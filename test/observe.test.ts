@@ -1,0 +1,84 @@
+// --trace and --profile on the shm transport (the same checks on mpi: test/mpi/observe.test.ts),
+// and the matching of messages into flows, on made-up parts.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { UsageError, parseCommandLine } from '../src/launcher/cli.js';
+import type { MessageRecord, RankPart } from '../src/observe/events.js';
+import { formatProfile, profileOf } from '../src/observe/profile.js';
+import { buildTrace, matchMessages } from '../src/observe/trace.js';
+import { launch } from './helpers/launch.js';
+import { checkRingTrace, expectedCalls, flows, profileCounts, readTrace } from './helpers/observe.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'mpi4ts-observe-test-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('--trace and --profile on shm', () => {
+  it('traces examples/ring4.ts: 4 rank tracks and a flow from each send to its receive', async () => {
+    const file = join(dir, 'ring.json');
+    const result = await launch('examples/ring4.ts', 4, ['100'], { launcherArgs: ['--trace', file] });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /trace of 4 ranks written to/);
+    checkRingTrace(readTrace(file));
+  });
+
+  it('counts in the profile the calls the program made, with their call sites', async () => {
+    const file = join(dir, 'calls.json');
+    const result = await launch('test/programs/observe_calls.ts', 3, [], { launcherArgs: ['--profile', '--trace', file] });
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(profileCounts(result.stderr), expectedCalls(3));
+    assert.match(result.stderr, /^Rank +MPI ms +Wall ms +% wall$/m);
+    assert.match(result.stderr, /^Comm\.Barrier at test\/programs\/observe_calls\.ts:8 +9 /m);
+    assert.match(result.stderr, /^Comm\.Send at test\/programs\/observe_calls\.ts:10 +1 /m);
+    // Rank 0's two Sends to rank 1 (8 and 12 bytes, the second received with wildcards) and the ring of Isends.
+    assert.deepEqual(flows(readTrace(file)), [[0, 1, 5, 8], [0, 1, 5, 12], [0, 1, 9, 32], [1, 2, 9, 32], [2, 0, 9, 32]]);
+  });
+
+  it('takes --trace FILE.json and --profile, and refuses other trace file names', () => {
+    const command = parseCommandLine(['--trace', 't.json', '--profile', '-n', '2', 'x.ts']);
+    assert.equal(command.kind, 'run');
+    if (command.kind === 'run') {
+      assert.equal(command.options.trace, 't.json');
+      assert.equal(command.options.profile, true);
+    }
+    assert.throws(() => parseCommandLine(['--trace', 't.txt', 'x.ts']), (e: unknown) => e instanceof UsageError && /\.json/.test(e.message));
+  });
+});
+
+const message = (comm: string, peer: number, tag: number, order: number, at: number, bytes = 1): MessageRecord =>
+  ({ comm, peer, tag, bytes, order, at });
+const part = (rank: number, sends: MessageRecord[], receives: MessageRecord[]): RankPart =>
+  ({ rank, label: `rank ${rank}`, start: 0, end: 100, calls: [], sends, receives });
+
+describe('matching messages after the run', () => {
+  it('pairs the k-th send of a (communicator, source, destination, tag) with the k-th receive in posting order', () => {
+    const parts = [
+      part(0, [message('w', 1, 7, 1, 10, 1), message('w', 1, 7, 2, 11, 2), message('w', 1, 3, 3, 12, 3), message('c', 1, 7, 4, 13, 4)], []),
+      // Rank 1 posts the tag-3 receive first, then two receives of tag 7 and one on communicator c.
+      part(1, [], [message('c', 0, 7, 1, 20, 4), message('w', 0, 3, 2, 21, 3), message('w', 0, 7, 5, 23, 2), message('w', 0, 7, 4, 22, 1)]),
+    ];
+    const pairs = matchMessages(parts).map((f) => [f.send.bytes, f.receive.bytes]).sort((a, b) => a[0]! - b[0]!);
+    assert.deepEqual(pairs, [[1, 1], [2, 2], [3, 3], [4, 4]]);
+  });
+
+  it('leaves a receive from a rank without a part, and a send never received, without a flow', () => {
+    const parts = [part(0, [message('w', 1, 0, 1, 1)], []), part(1, [], [message('w', 5, 0, 1, 2)])];
+    assert.deepEqual(matchMessages(parts), []);
+    const trace = buildTrace(parts);
+    assert.equal(trace.traceEvents.filter((e) => e.ph === 's' || e.ph === 'f').length, 0);
+    assert.deepEqual(trace.traceEvents.filter((e) => e.name === 'thread_name').map((e) => e.args?.name), ['rank 0', 'rank 1']);
+  });
+
+  it('adds up a profile per call, per rank and per site', () => {
+    const calls = [
+      { name: 'Comm.Send', start: 0, end: 10, bytes: 8, site: 'a.ts:1' }, { name: 'Comm.Send', start: 20, end: 40, bytes: 8, site: 'a.ts:1' },
+      { name: 'Comm.Barrier', start: 50, end: 55 },
+    ];
+    const profile = profileOf([{ ...part(0, [], []), calls }, { ...part(1, [], []), calls: calls.slice(2) }]);
+    assert.deepEqual(profile.calls.map((c) => [c.name, c.count, c.time, c.bytes]), [['Comm.Send', 2, 30, 16], ['Comm.Barrier', 2, 10, 0]]);
+    assert.deepEqual(profile.perRank.map((r) => [r.label, r.mpi, r.wall]), [['rank 0', 35, 100], ['rank 1', 5, 100]]);
+    assert.match(formatProfile(profile), /^Comm\.Send at a\.ts:1 +2 +0\.030 +15\.0$/m);
+  });
+});
