@@ -10,7 +10,7 @@ import type { MessageRecord, RankPart } from '../src/observe/events.js';
 import { formatProfile, profileOf } from '../src/observe/profile.js';
 import { buildTrace, matchMessages } from '../src/observe/trace.js';
 import { launch } from './helpers/launch.js';
-import { checkRingTrace, expectedCalls, flows, profileCounts, readTrace } from './helpers/observe.js';
+import { checkRingTrace, checkRollCall, expectedCalls, flows, profileCounts, readTrace } from './helpers/observe.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mpi4ts-observe-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -36,6 +36,20 @@ describe('--trace and --profile on shm', () => {
     assert.deepEqual(flows(readTrace(file)), [[0, 1, 5, 8], [0, 1, 5, 12], [0, 1, 9, 32], [1, 2, 9, 32], [2, 0, 9, 32]]);
   });
 
+  it('--watchdog names a rank stuck computing (with its live stack) and the ranks waiting for it in Recv; the job goes on', async () => {
+    const result = await launch('test/programs/observe_stuck.ts', 4, ['6'], { launcherArgs: ['--watchdog', '1'], timeoutMs: 90_000 });
+    assert.equal(result.code, 0, result.stderr);
+    checkRollCall(result.stderr);
+    assert.match(result.stderr, /rank 0: not in an MPI call .*\n +at computeForever \(test\/programs\/observe_stuck\.ts:11\)\n +at test\/programs\/observe_stuck\.ts:16/);
+    assert.equal(result.stderr.match(/mpi4ts: watchdog:/g)?.length, 1, 'one roll-call per stall');
+  });
+
+  it('--watchdog adds the user\'s frames to a deadlock report', async () => {
+    const result = await launch('examples/ring1.ts', 2, [], { launcherArgs: ['--watchdog', '30'] });
+    assert.equal(result.code, 3, result.stderr);
+    assert.match(result.stderr, /rank 0: blocked in Send\(dest=1, tag=0, 8000000 bytes\).*\n +at examples\/ring1\.ts:26\n/);
+  });
+
   it('takes --trace FILE.json and --profile, and refuses other trace file names', () => {
     const command = parseCommandLine(['--trace', 't.json', '--profile', '-n', '2', 'x.ts']);
     assert.equal(command.kind, 'run');
@@ -44,6 +58,10 @@ describe('--trace and --profile on shm', () => {
       assert.equal(command.options.profile, true);
     }
     assert.throws(() => parseCommandLine(['--trace', 't.txt', 'x.ts']), (e: unknown) => e instanceof UsageError && /\.json/.test(e.message));
+    const watch = parseCommandLine(['--watchdog', '2.5', '--watchdog-any', '--watchdog-abort', 'x.ts']);
+    assert.deepEqual(watch.kind === 'run' ? watch.options.watchdog : undefined, { seconds: 2.5, any: true, abort: true });
+    assert.throws(() => parseCommandLine(['--watchdog-abort', 'x.ts']), /need --watchdog SECONDS/);
+    assert.throws(() => parseCommandLine(['--watchdog', '0', 'x.ts']), /positive number of seconds/);
   });
 });
 

@@ -9,6 +9,8 @@
  * @module
  */
 
+import type { WatchdogOptions } from '../observe/state.js';
+
 /** What the command line asks for. */
 export interface LaunchOptions {
   /** Number of ranks. */
@@ -37,6 +39,8 @@ export interface LaunchOptions {
   readonly trace?: string | undefined;
   /** `--profile`: print a table of the time spent in each MPI call at the job's end. */
   readonly profile?: boolean;
+  /** `--watchdog SECONDS` (with `--watchdog-any`, `--watchdog-abort`): a roll-call of the ranks when the job stalls. */
+  readonly watchdog?: WatchdogOptions | undefined;
 }
 
 /** A parsed command line: a job to run, or something to print. */
@@ -73,6 +77,11 @@ Options:
                            or chrome://tracing)
   --profile                at the end, print per MPI call its count, time and bytes,
                            the share of wall time per rank, and the call sites that waited longest
+  --watchdog <s>           when no rank has ended an MPI call for <s> seconds, print a
+                           roll-call: each rank's current call, its arguments, for how
+                           long, and its stack (a computing rank's too); the job goes on
+  --watchdog-any           ... when one rank has been in one call for <s> seconds instead
+  --watchdog-abort         ... and end the job (exit status 3)
   -v, --verbose            say on stderr which transport runs the job (as MPI4TS_VERBOSE=1)
   -h, --help               this help
   --version                the mpi4ts version
@@ -117,6 +126,9 @@ export function parseCommandLine(argv: readonly string[]): Command {
   let module: 'futures' | undefined;
   let trace: string | undefined;
   let profile = false;
+  let watchdogSeconds: number | undefined;
+  let watchdogAny = false;
+  let watchdogAbort = false;
   let i = 0;
   for (; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -173,6 +185,18 @@ export function parseCommandLine(argv: readonly string[]): Command {
       case '--profile':
         profile = true;
         break;
+      case '--watchdog': {
+        const seconds = Number(value());
+        if (!(seconds > 0)) throw new UsageError('--watchdog expects a positive number of seconds');
+        watchdogSeconds = seconds;
+        break;
+      }
+      case '--watchdog-any':
+        watchdogAny = true;
+        break;
+      case '--watchdog-abort':
+        watchdogAbort = true;
+        break;
       case '-v': case '--verbose':
         verbose = true;
         break;
@@ -189,7 +213,9 @@ export function parseCommandLine(argv: readonly string[]): Command {
   const options: LaunchOptions = {
     ranks, script, args: argv.slice(i + 1), tagOutput, eagerLimit, heapSize, transport, deadlockTimeout, universeSize,
     mpiexecArgs, verbose, module, trace, profile,
+    watchdog: watchdogSeconds === undefined ? undefined : { seconds: watchdogSeconds, any: watchdogAny, abort: watchdogAbort },
   };
+  if (watchdogSeconds === undefined && (watchdogAny || watchdogAbort)) throw new UsageError('--watchdog-any and --watchdog-abort need --watchdog SECONDS');
   if (transport === 'mpi') checkForMpiTransport(options, 'with --transport mpi');
   else if (mpiexecArgs.length > 0) throw new UsageError('--mpiexec-arg needs --transport mpi');
   return { kind: 'run', options };

@@ -44,6 +44,8 @@ import { DEADLOCK_EXIT_CODE } from '../transport/transport.js';
 import type { ScriptBoot } from './script.js';
 import type { Observation } from './observe.js';
 import { OBSERVE_LABEL_ENV } from '../observe/events.js';
+import { STATE_BYTES, StateSlot, type WatchdogOptions, rollCallEntry, watchdogFires } from '../observe/state.js';
+import { WorkerStacks } from './stacks.js';
 import type { WorkerExitNotice } from '../futures/protocol.js';
 
 const MONITOR_INTERVAL_MS = 100;
@@ -121,7 +123,13 @@ class Job {
     });
     this.control = new Int32Array(this.memory.control);
     this.taken = Array.from({ length: capacity }, (_, slot) => slot < options.ranks);
+    if (options.watchdog !== undefined) {
+      this.watch = { options: options.watchdog, buffer: new SharedArrayBuffer(capacity * STATE_BYTES), stacks: new WorkerStacks(), fired: false };
+    }
   }
+
+  /** `--watchdog`: the ranks' current calls (shared memory they write), sessions to their threads, and whether it has fired. */
+  private readonly watch: { options: WatchdogOptions; buffer: SharedArrayBuffer; stacks: WorkerStacks; fired: boolean } | undefined;
 
   run(): Promise<number> {
     const done = new Promise<number>((resolveExit) => { this.finish = resolveExit; });
@@ -143,7 +151,7 @@ class Job {
       spinMicros: 1000, blockMicros: BLOCK_MICROS, oversubscribed: this.options.ranks > this.cores, cores: this.cores,
     }, world, parent };
     const worker = new Worker(new URL('./worker.js', import.meta.url), {
-      workerData: { mpi4ts, script },
+      workerData: { mpi4ts, script, ...(this.watch === undefined ? {} : { mpi4tsWatch: { buffer: this.watch.buffer, index: slot } }) },
       // Inspectors, heap snapshots and CPU profiles show the thread by this name.
       name: label,
       ...(this.observation === undefined ? {} : { env: { ...process.env, ...this.observation.env, [OBSERVE_LABEL_ENV]: label } }),
@@ -288,6 +296,7 @@ class Job {
     }
     if (this.ranks.every((r) => r.exited)) {
       clearInterval(this.monitor);
+      this.watch?.stacks.close();
       void this.afterOutput().then(() => this.finish(this.failed ? this.failCode : 0));
     }
   }
@@ -301,6 +310,7 @@ class Job {
     // Let the failing rank's last lines of output arrive before the report.
     setTimeout(() => {
       process.stderr.write(`mpi4ts: ${why}\nmpi4ts: stopping the job (${this.ranks.length} ranks) because ${culprit.label} failed\n`);
+      this.watch?.stacks.close();
       for (const r of this.ranks) if (!r.exited) void r.worker.terminate();
     }, 50);
     setTimeout(() => this.finish(code), STOP_GRACE_MS).unref();
@@ -324,6 +334,7 @@ class Job {
     if (this.pendingSpawns.length > 0) this.startPendingSpawns();
     const live = this.ranks.filter((r) => !r.exited);
     if (live.length === 0) return;
+    if (this.watch !== undefined) this.watchdog(live, this.watch);
     let activity = 0;
     for (const r of this.ranks) {
       activity += Atomics.load(this.control, rankBase(r.slot) + Slot.PROGRESS);
@@ -342,6 +353,33 @@ class Job {
     this.reportDeadlock();
   }
 
+  /**
+   * `--watchdog`: when no rank has ended a call for the time given (or one
+   * rank has been in one call that long), prints a roll-call of the live
+   * ranks with their stacks, once until calls end again; ends the job with
+   * `--watchdog-abort`.
+   */
+  private watchdog(live: readonly Rank[], watch: NonNullable<Job['watch']>): void {
+    const now = Date.now();
+    const states = live.map((r) => new StateSlot(watch.buffer, r.slot).read());
+    if (!watchdogFires(states, now, watch.options)) {
+      watch.fired = false;
+      return;
+    }
+    if (watch.fired) return;
+    watch.fired = true;
+    const { seconds, any, abort } = watch.options;
+    void Promise.all(live.map((r, i) => (states[i]!.call === undefined ? watch.stacks.stack(r.label, 2000) : Promise.resolve(undefined))))
+      .then((stacks) => {
+        if (this.failed) return;
+        const at = Date.now();
+        const report = `watchdog: ${any ? `a rank has been in one MPI call for ${seconds} s` : `no rank has ended an MPI call for ${seconds} s`}\n` +
+          live.map((r, i) => rollCallEntry(r.label, states[i]!, at, stacks[i])).join('\n');
+        if (abort) this.fail(live[0]!, `${report}\nmpi4ts: watchdog: ending the job (--watchdog-abort)`, DEADLOCK_EXIT_CODE);
+        else process.stderr.write(`mpi4ts: ${report}\n`);
+      });
+  }
+
   private reportDeadlock(): void {
     const text = new TextDecoder();
     const bytes = new Uint8Array(this.memory.control);
@@ -352,7 +390,11 @@ class Job {
       const length = Atomics.load(this.control, rankBase(r.slot) + Slot.WAIT_TEXT_LENGTH);
       const what = text.decode(bytes.slice(at, at + length));
       const state = Atomics.load(this.control, rankBase(r.slot) + Slot.STATE);
-      if (state !== RankState.DRAINING) return `  ${r.label}: blocked in ${what}`;
+      if (state !== RankState.DRAINING) {
+        // With --watchdog, the ranks publish the user's frames of their current call: the report shows them.
+        const frames = this.watch === undefined ? [] : new StateSlot(this.watch.buffer, r.slot).read().frames;
+        return [`  ${r.label}: blocked in ${what}`, ...frames.map((f) => `      at ${f}`)].join('\n');
+      }
       draining = true;
       return `  ${r.label}: finished, still holding ${what}`;
     });

@@ -77,6 +77,8 @@ export async function main(argv: readonly string[]): Promise<void> {
         // transport reads these two when MPI starts (the banner comes from rank 0).
         if (options.verbose) process.env.MPI4TS_VERBOSE = '1';
         process.env.MPI4TS_DEADLOCK_TIMEOUT ??= String(options.deadlockTimeout);
+        // --watchdog: each rank's own watchdog thread (observe/watchdog_thread.ts).
+        Object.assign(process.env, startObserving(options)?.env);
         await runScript(options);
       } else {
         const observation = startObserving(options);

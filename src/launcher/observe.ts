@@ -21,20 +21,29 @@ import { join } from 'node:path';
 import { OBSERVE_DIR_ENV, OBSERVE_SITES_ENV, type RankPart } from '../observe/events.js';
 import { formatProfile, profileOf } from '../observe/profile.js';
 import { buildTrace } from '../observe/trace.js';
+import { WATCHDOG_ABORT_ENV, WATCHDOG_ANY_ENV, WATCHDOG_ENV } from '../observe/state.js';
 import type { LaunchOptions } from './cli.js';
 
 /** The directory the parts go to, and the environment that tells the ranks. */
 export interface Observation {
-  readonly dir: string;
+  /** Undefined when only the watchdog is on. */
+  readonly dir: string | undefined;
   readonly env: Record<string, string>;
 }
 
 /** Starts observing a job, when its options ask for it. */
 export function startObserving(options: LaunchOptions): Observation | undefined {
-  if (options.trace === undefined && options.profile !== true) return undefined;
-  const dir = mkdtempSync(join(tmpdir(), 'mpi4ts-observe-'));
-  const env: Record<string, string> = { [OBSERVE_DIR_ENV]: dir };
+  const recording = options.trace !== undefined || options.profile === true;
+  if (!recording && options.watchdog === undefined) return undefined;
+  const env: Record<string, string> = {};
+  const dir = recording ? mkdtempSync(join(tmpdir(), 'mpi4ts-observe-')) : undefined;
+  if (dir !== undefined) env[OBSERVE_DIR_ENV] = dir;
   if (options.profile === true) env[OBSERVE_SITES_ENV] = '1';
+  if (options.watchdog !== undefined) {
+    env[WATCHDOG_ENV] = String(options.watchdog.seconds);
+    if (options.watchdog.any) env[WATCHDOG_ANY_ENV] = '1';
+    if (options.watchdog.abort) env[WATCHDOG_ABORT_ENV] = '1';
+  }
   return { dir, env };
 }
 
@@ -46,6 +55,7 @@ export function readParts(dir: string): RankPart[] {
 
 /** Writes the trace and prints the profile of the finished job, then removes the parts. */
 export function finishObserving(options: LaunchOptions, observation: Observation): void {
+  if (observation.dir === undefined) return;
   try {
     const parts = readParts(observation.dir);
     if (parts.length === 0) {

@@ -27,8 +27,8 @@
 
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { Worker, workerData } from 'node:worker_threads';
 import { Comm } from '../api/comm.js';
 import type { Group } from '../api/group.js';
 import { Intercomm } from '../api/intercomm.js';
@@ -40,6 +40,8 @@ import { Distgraphcomm, Graphcomm } from '../api/graph.js';
 import {
   type CallRecord, type MessageRecord, OBSERVE_DIR_ENV, OBSERVE_LABEL_ENV, OBSERVE_SITES_ENV, type RankPart, partFileName,
 } from './events.js';
+import { userFrames } from './frames.js';
+import { STATE_BYTES, StateSlot, type WatchdogOptions, watchdogFromEnv } from './state.js';
 
 /** Where a call's arguments are: indices into its argument list. */
 interface Shape {
@@ -112,10 +114,10 @@ class Recorder {
   readonly inside = new AsyncLocalStorage<true>();
   readonly pending = new WeakMap<object, PendingReceive>();
   private readonly worlds = new WeakMap<object, readonly number[]>();
-  /** The package's root: frames in its src/ and dist/ are mpi4ts's own. */
-  private readonly library = [fileURLToPath(new URL('../../src/', import.meta.url)), fileURLToPath(new URL('../../dist/', import.meta.url))];
 
-  constructor(private readonly hooks: RecorderHooks, readonly sites: boolean) {}
+  constructor(private readonly hooks: RecorderHooks, readonly sites: boolean, readonly record: boolean,
+    readonly state: StateSlot | undefined) {
+  }
 
   /** This rank's world rank, asked once the program has made a call. */
   noteRank(): void {
@@ -147,20 +149,19 @@ class Recorder {
     };
   }
 
-  /** `file:line` of the first frame outside mpi4ts and Node's internals. */
-  site(): string | undefined {
+  /** The frames of the user's code, innermost first (see `userFrames`). */
+  frames(max: number): string[] {
     const limit = Error.stackTraceLimit;
     Error.stackTraceLimit = 40;
     const stack = new Error().stack ?? '';
     Error.stackTraceLimit = limit;
-    for (const line of stack.split('\n').slice(1)) {
-      const match = /\(?((?:file:\/\/)?\/[^()]*?):(\d+):\d+\)?\s*$/.exec(line);
-      if (match === null) continue;
-      const file = match[1]!.startsWith('file://') ? fileURLToPath(match[1]!) : match[1]!;
-      if (this.library.some((dir) => file.startsWith(dir)) || file.includes('/node_modules/')) continue;
-      return `${relative(process.cwd(), file)}:${match[2]}`;
-    }
-    return undefined;
+    return userFrames(stack, max);
+  }
+
+  /** `file:line` of the first frame of the user's code. */
+  site(): string | undefined {
+    const frame = this.frames(1)[0];
+    return frame === undefined ? undefined : /([^ (]+:\d+)\)?$/.exec(frame)?.[1];
   }
 
   receive(pending: PendingReceive, status: Status, at: number): void {
@@ -228,14 +229,22 @@ function recordCall(recorder: Recorder, name: string, shape: Shape, original: Me
     const tag = shape.tag === undefined ? undefined : args[shape.tag] as number | undefined;
     // A collective's bytes are those of its first buffer (a root's send buffer; nothing for IN_PLACE or values).
     const bytes = shape.kind === 'recv' || shape.kind === 'irecv' ? undefined : bytesOfSpec(args[shape.buf ?? 0]);
-    if ((shape.kind === 'send' || shape.kind === 'isend' || shape.kind === 'sendrecv') && toWorld !== undefined && typeof peer === 'number') {
+    if (recorder.record && (shape.kind === 'send' || shape.kind === 'isend' || shape.kind === 'sendrecv') && toWorld !== undefined && typeof peer === 'number') {
       const dest = toWorld(peer);
       if (dest !== undefined) {
         recorder.sends.push({ comm: name_!, peer: dest, tag: typeof tag === 'number' ? tag : 0, bytes: bytes ?? 0, order: ++recorder.order, at: start });
       }
     }
+    if (recorder.state !== undefined) {
+      const what = [typeof peer === 'number' ? `${shape.kind === 'recv' || shape.kind === 'irecv' ? 'source' : 'dest'}=${peer}` : undefined,
+        typeof tag === 'number' ? `tag=${tag}` : undefined, bytes === undefined ? undefined : `${bytes} bytes`,
+        name_ === undefined ? undefined : `comm=${name_}`].filter((w) => w !== undefined).join(', ');
+      recorder.state.enter([`${name}(${what})`, ...recorder.frames(8)].join('\n'), Date.now());
+    }
     const receiveOrder = shape.kind === 'recv' || shape.kind === 'irecv' || shape.kind === 'sendrecv' ? ++recorder.order : 0;
     const done = (): void => {
+      recorder.state?.leave(Date.now());
+      if (!recorder.record) return;
       const end = clock();
       let received: number | undefined;
       if (status !== undefined && toWorld !== undefined && (shape.kind === 'recv' || shape.kind === 'sendrecv')) {
@@ -259,7 +268,7 @@ function recordCall(recorder: Recorder, name: string, shape: Shape, original: Me
       done();
       throw error;
     }
-    if (shape.kind === 'irecv' && result instanceof Request && toWorld !== undefined) {
+    if (recorder.record && shape.kind === 'irecv' && result instanceof Request && toWorld !== undefined) {
       recorder.pending.set(result, { comm: name_!, order: receiveOrder, toWorld });
     }
     if (isThenable(result)) {
@@ -279,14 +288,33 @@ function recordCall(recorder: Recorder, name: string, shape: Shape, original: Me
 let installed: Recorder | undefined;
 
 /**
+ * Where this rank publishes its current call for the watchdog: on shm the
+ * launcher's shared buffer (in `workerData`), whose monitor reads it; under
+ * mpiexec a buffer of its own, read by a watchdog thread it starts, which
+ * reports for this rank alone (its timer runs while the rank computes).
+ */
+function watchState(options: WatchdogOptions): StateSlot {
+  const shared = (workerData as { mpi4tsWatch?: { buffer: SharedArrayBuffer; index: number } } | null)?.mpi4tsWatch;
+  if (shared !== undefined) return new StateSlot(shared.buffer, shared.index);
+  const buffer = new SharedArrayBuffer(STATE_BYTES);
+  const env = process.env;
+  const label = `rank ${env.OMPI_COMM_WORLD_RANK ?? env.PMIX_RANK ?? env.PMI_RANK ?? env.SLURM_PROCID ?? process.pid}`;
+  const thread = new Worker(new URL('./watchdog_thread.js', import.meta.url), { workerData: { buffer, label, options }, name: `${label} watchdog` });
+  thread.unref();
+  return new StateSlot(buffer, 0);
+}
+
+/**
  * Starts recording this rank's calls when the launcher asked for it
  * (`MPI4TS_OBSERVE_DIR`); the rank's part is written there when it exits.
  * Called once by `mpi.ts`; does nothing otherwise.
  */
 export function installRecorder(hooks: RecorderHooks): void {
   const dir = process.env[OBSERVE_DIR_ENV];
-  if (dir === undefined || dir === '' || installed !== undefined) return;
-  const recorder = installed = new Recorder(hooks, process.env[OBSERVE_SITES_ENV] === '1');
+  const watchdog = watchdogFromEnv(process.env);
+  const record = dir !== undefined && dir !== '';
+  if ((!record && watchdog === undefined) || installed !== undefined) return;
+  const recorder = installed = new Recorder(hooks, process.env[OBSERVE_SITES_ENV] === '1', record, watchdog && watchState(watchdog));
   for (const [proto, prefix] of CLASS_NAMES) {
     for (const name of Object.getOwnPropertyNames(proto)) {
       const shape = POINT_TO_POINT[name] ?? (COLLECTIVE.test(name) ? { kind: 'call' } satisfies Shape : undefined);
@@ -305,10 +333,11 @@ export function installRecorder(hooks: RecorderHooks): void {
     recorder.receive(pending, status, clock());
     return value;
   });
+  if (!record) return;
   process.on('exit', () => {
     try {
       const part = recorder.part();
-      writeFileSync(join(dir, partFileName(part.label)), JSON.stringify(part));
+      writeFileSync(join(dir!, partFileName(part.label)), JSON.stringify(part));
     } catch (error) {
       process.stderr.write(`mpi4ts: could not write the trace part of this rank: ${String(error)}\n`);
     }

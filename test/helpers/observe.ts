@@ -85,3 +85,15 @@ export function flows(trace: Trace): [number, number, number, number][] {
     return [rankOf.get(s.tid)!, rankOf.get(f.tid)!, Number(f.args?.tag), Number(f.args?.bytes)];
   }).sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[3] - b[3]);
 }
+
+/**
+ * The roll-call of test/programs/observe_stuck.ts: rank 0 named as computing in
+ * computeForever, ranks 1..3 in their Recv from rank 0, each with the user's line.
+ */
+export function checkRollCall(stderr: string): void {
+  assert.match(stderr, /watchdog: .*1 s/);
+  assert.match(stderr, /rank 0: not in an MPI call \(running JavaScript for \d+\.\d s/);
+  for (const rank of [1, 2, 3]) {
+    assert.match(stderr, new RegExp(`rank ${rank}: in Comm\\.Recv\\(source=0, tag=4, comm=MPI_COMM_WORLD\\) for \\d+\\.\\d s\\n +at test/programs/observe_stuck\\.ts:19`));
+  }
+}

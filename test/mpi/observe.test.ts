@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { mpiexecEnv, runCommand } from '../helpers/launch.js';
-import { checkRingTrace, expectedCalls, flows, profileCounts, readTrace } from '../helpers/observe.js';
+import { checkRingTrace, checkRollCall, expectedCalls, flows, profileCounts, readTrace } from '../helpers/observe.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mpi4ts-observe-mpi-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -29,6 +29,14 @@ describe('--trace and --profile on mpi', () => {
     assert.deepEqual(profileCounts(result.stderr), expectedCalls(3));
     assert.match(result.stderr, /^Comm\.Recv at test\/programs\/observe_calls\.ts:14 +1 /m);
     assert.deepEqual(flows(readTrace(file)), [[0, 1, 5, 8], [0, 1, 5, 12], [0, 1, 9, 32], [1, 2, 9, 32], [2, 0, 9, 32]]);
+  });
+
+  it('--watchdog: each rank\'s watchdog thread names it, computing or waiting in Recv; the job goes on', async () => {
+    const result = await launcher(['-n', '4', '--watchdog', '1', 'test/programs/observe_stuck.ts', '6']);
+    assert.equal(result.code, 0, result.stderr);
+    checkRollCall(result.stderr);
+    // A rank computing shows where it made its last MPI call (its live stack is shm's alone).
+    assert.match(result.stderr, /rank 0: not in an MPI call .*\n +its last MPI call was made\n +at test\/programs\/observe_stuck\.ts:6/);
   });
 
   it('refuses --trace in a rank that mpiexec started directly', async () => {
