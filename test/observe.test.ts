@@ -1,7 +1,8 @@
 // --trace and --profile on the shm transport (the same checks on mpi: test/mpi/observe.test.ts),
 // and the matching of messages into flows, on made-up parts.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -9,7 +10,7 @@ import { UsageError, parseCommandLine } from '../src/launcher/cli.js';
 import type { MessageRecord, RankPart } from '../src/observe/events.js';
 import { formatProfile, profileOf } from '../src/observe/profile.js';
 import { buildTrace, matchMessages } from '../src/observe/trace.js';
-import { launch } from './helpers/launch.js';
+import { launch, root } from './helpers/launch.js';
 import { checkRingTrace, checkRollCall, expectedCalls, flows, profileCounts, readTrace } from './helpers/observe.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mpi4ts-observe-test-'));
@@ -69,6 +70,28 @@ const message = (comm: string, peer: number, tag: number, order: number, at: num
   ({ comm, peer, tag, bytes, order, at });
 const part = (rank: number, sends: MessageRecord[], receives: MessageRecord[]): RankPart =>
   ({ rank, label: `rank ${rank}`, start: 0, end: 100, calls: [], sends, receives });
+
+describe('debugging and profiling a rank on shm', () => {
+  it('--inspect-rank 1 opens the inspector on rank 1 alone and prints its URL', async () => {
+    const result = await launch('examples/hello.ts', 2, [], { launcherArgs: ['--inspect-rank', '1'] });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /mpi4ts: rank 1: inspector listening on ws:\/\/127\.0\.0\.1:\d+\/[0-9a-f-]+\n/);
+    assert.doesNotMatch(result.stderr, /rank 0: inspector/);
+    assert.throws(() => parseCommandLine(['-n', '2', '--inspect-rank', '2', 'x.ts']), /the job has ranks 0 to 1/);
+  });
+
+  it('--cpu-prof writes one profile per rank, named by rank; --node-options reaches the ranks', () => {
+    const cwd = mkdtempSync(join(dir, 'cpu-'));
+    const result = spawnSync(process.execPath, [join(root, 'bin/mpi4ts.js'), '-n', '2', '--cpu-prof', '--node-options', '--expose-gc --no-warnings',
+      join(root, 'test/programs/node_flags.ts')], { cwd, encoding: 'utf8', timeout: 120_000 });
+    assert.equal(result.status, 0, result.stderr);
+    assert.deepEqual(result.stdout.split('\n').filter((l) => l !== '').sort(),
+      ['rank 0: gc function, no-warnings true', 'rank 1: gc function, no-warnings true']);
+    assert.deepEqual(readdirSync(cwd).sort(), ['rank-0.cpuprofile', 'rank-1.cpuprofile']);
+    const profile = JSON.parse(readFileSync(join(cwd, 'rank-1.cpuprofile'), 'utf8')) as { nodes: unknown[]; startTime: number };
+    assert.ok(profile.nodes.length > 0 && profile.startTime > 0);
+  });
+});
 
 describe('matching messages after the run', () => {
   it('pairs the k-th send of a (communicator, source, destination, tag) with the k-th receive in posting order', () => {

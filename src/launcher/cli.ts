@@ -41,6 +41,12 @@ export interface LaunchOptions {
   readonly profile?: boolean;
   /** `--watchdog SECONDS` (with `--watchdog-any`, `--watchdog-abort`): a roll-call of the ranks when the job stalls. */
   readonly watchdog?: WatchdogOptions | undefined;
+  /** `--inspect-rank N` (`brk`: `--inspect-brk-rank N`): the inspector on rank N alone. */
+  readonly inspect?: { readonly rank: number; readonly brk: boolean } | undefined;
+  /** `--cpu-prof`: a CPU profile per rank, `rank-N.cpuprofile`. */
+  readonly cpuProf?: boolean;
+  /** `--node-options "<flags>"`: Node/V8 flags for the ranks (worker `execArgv` on shm, `node` arguments under mpiexec). */
+  readonly nodeOptions?: readonly string[];
 }
 
 /** A parsed command line: a job to run, or something to print. */
@@ -82,6 +88,10 @@ Options:
                            long, and its stack (a computing rank's too); the job goes on
   --watchdog-any           ... when one rank has been in one call for <s> seconds instead
   --watchdog-abort         ... and end the job (exit status 3)
+  --inspect-rank <N>       open the inspector on rank N alone and print its URL
+  --inspect-brk-rank <N>   ... and wait for a debugger before rank N's script runs
+  --cpu-prof               write a CPU profile of each rank to rank-N.cpuprofile
+  --node-options <flags>   Node/V8 flags for the ranks, e.g. --node-options "--stack-size=2000"
   -v, --verbose            say on stderr which transport runs the job (as MPI4TS_VERBOSE=1)
   -h, --help               this help
   --version                the mpi4ts version
@@ -129,6 +139,9 @@ export function parseCommandLine(argv: readonly string[]): Command {
   let watchdogSeconds: number | undefined;
   let watchdogAny = false;
   let watchdogAbort = false;
+  let inspect: { rank: number; brk: boolean } | undefined;
+  let cpuProf = false;
+  const nodeOptions: string[] = [];
   let i = 0;
   for (; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -191,6 +204,19 @@ export function parseCommandLine(argv: readonly string[]): Command {
         watchdogSeconds = seconds;
         break;
       }
+      case '--inspect-rank': case '--inspect-brk-rank': {
+        const text = value();
+        const rank = Number(text);
+        if (!Number.isInteger(rank) || rank < 0) throw new UsageError(`${flag} expects a rank, got "${text}"`);
+        inspect = { rank, brk: flag === '--inspect-brk-rank' };
+        break;
+      }
+      case '--cpu-prof':
+        cpuProf = true;
+        break;
+      case '--node-options':
+        nodeOptions.push(...value().split(/\s+/).filter((word) => word !== ''));
+        break;
       case '--watchdog-any':
         watchdogAny = true;
         break;
@@ -214,7 +240,9 @@ export function parseCommandLine(argv: readonly string[]): Command {
     ranks, script, args: argv.slice(i + 1), tagOutput, eagerLimit, heapSize, transport, deadlockTimeout, universeSize,
     mpiexecArgs, verbose, module, trace, profile,
     watchdog: watchdogSeconds === undefined ? undefined : { seconds: watchdogSeconds, any: watchdogAny, abort: watchdogAbort },
+    inspect, cpuProf, nodeOptions,
   };
+  if (inspect !== undefined && inspect.rank >= ranks) throw new UsageError(`--inspect-rank ${inspect.rank}: the job has ranks 0 to ${ranks - 1}`);
   if (watchdogSeconds === undefined && (watchdogAny || watchdogAbort)) throw new UsageError('--watchdog-any and --watchdog-abort need --watchdog SECONDS');
   if (transport === 'mpi') checkForMpiTransport(options, 'with --transport mpi');
   else if (mpiexecArgs.length > 0) throw new UsageError('--mpiexec-arg needs --transport mpi');

@@ -31,7 +31,8 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { setFlagsFromString } from 'node:v8';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { RankMessage, SpawnReply, SpawnRequest } from '../transport/shm/launcher_link.js';
 import type { GroupBoot, RankBoot } from '../transport/shm/transport.js';
 import {
@@ -150,7 +151,7 @@ class Job {
     const mpi4ts: RankBoot = { rank: slot, memory: this.memory, tuning: {
       spinMicros: 1000, blockMicros: BLOCK_MICROS, oversubscribed: this.options.ranks > this.cores, cores: this.cores,
     }, world, parent };
-    const worker = new Worker(new URL('./worker.js', import.meta.url), {
+    const worker = this.newWorker({
       workerData: { mpi4ts, script, ...(this.watch === undefined ? {} : { mpi4tsWatch: { buffer: this.watch.buffer, index: slot } }) },
       // Inspectors, heap snapshots and CPU profiles show the thread by this name.
       name: label,
@@ -178,6 +179,31 @@ class Job {
       }
     });
     worker.on('exit', (code) => this.exited(entry, code));
+  }
+
+  /** Node flags of the ranks' threads (`--node-options`); V8's flags, which a thread cannot take, go to V8 itself. */
+  private execArgv: string[] | undefined;
+
+  /**
+   * A rank's worker thread with the `--node-options` flags. A worker takes
+   * Node's per-thread options only: V8's flags (`--stack-size`,
+   * `--expose-gc`, ...) are set in this process with `v8.setFlagsFromString`
+   * instead, before the thread starts, and apply to its isolate too.
+   */
+  private newWorker(options: WorkerOptions): Worker {
+    const script = new URL('./worker.js', import.meta.url);
+    this.execArgv ??= [...(this.options.nodeOptions ?? [])];
+    if (this.execArgv.length === 0) return new Worker(script, options);
+    try {
+      return new Worker(script, { ...options, execArgv: this.execArgv });
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error;
+      const invalid = /flags: (.*)$/.exec((error as Error).message)?.[1]?.split(', ') ?? [];
+      for (const flag of invalid) setFlagsFromString(flag);
+      this.execArgv = this.execArgv.filter((flag) => !invalid.includes(flag));
+      if (invalid.length === 0) throw error;
+      return this.newWorker(options);
+    }
   }
 
   /**

@@ -57,7 +57,7 @@ export function mpiexecCommand(options: LaunchOptions, flavour: MpiexecFlavour, 
     if (flavour === 'openmpi') args.push('-x', `${name}=${value}`);
     else if (flavour === 'hydra') args.push('-genv', name, value);
   }
-  args.push('-n', String(options.ranks), nodePath, launcher, ...(options.module === undefined ? [] : ['-m', options.module]),
+  args.push('-n', String(options.ranks), nodePath, ...(options.nodeOptions ?? []), launcher, ...(options.module === undefined ? [] : ['-m', options.module]),
     options.script, ...options.args);
   return { args, env };
 }

@@ -23,8 +23,9 @@ import { formatProfile, profileOf } from '../observe/profile.js';
 import { buildTrace } from '../observe/trace.js';
 import { WATCHDOG_ABORT_ENV, WATCHDOG_ANY_ENV, WATCHDOG_ENV } from '../observe/state.js';
 import type { LaunchOptions } from './cli.js';
+import { CPU_PROF_ENV, INSPECT_BRK_ENV, INSPECT_RANK_ENV } from './debug.js';
 
-/** The directory the parts go to, and the environment that tells the ranks. */
+/** The directory the parts go to, and the environment that tells the ranks (the debugging options' too, `debug.ts`). */
 export interface Observation {
   /** Undefined when only the watchdog is on. */
   readonly dir: string | undefined;
@@ -34,8 +35,13 @@ export interface Observation {
 /** Starts observing a job, when its options ask for it. */
 export function startObserving(options: LaunchOptions): Observation | undefined {
   const recording = options.trace !== undefined || options.profile === true;
-  if (!recording && options.watchdog === undefined) return undefined;
+  if (!recording && options.watchdog === undefined && options.inspect === undefined && options.cpuProf !== true) return undefined;
   const env: Record<string, string> = {};
+  if (options.inspect !== undefined) {
+    env[INSPECT_RANK_ENV] = String(options.inspect.rank);
+    if (options.inspect.brk) env[INSPECT_BRK_ENV] = '1';
+  }
+  if (options.cpuProf === true) env[CPU_PROF_ENV] = '1';
   const dir = recording ? mkdtempSync(join(tmpdir(), 'mpi4ts-observe-')) : undefined;
   if (dir !== undefined) env[OBSERVE_DIR_ENV] = dir;
   if (options.profile === true) env[OBSERVE_SITES_ENV] = '1';

@@ -39,6 +39,14 @@ describe('--trace and --profile on mpi', () => {
     assert.match(result.stderr, /rank 0: not in an MPI call .*\n +its last MPI call was made\n +at test\/programs\/observe_stuck\.ts:6/);
   });
 
+  it('--inspect-rank 1 opens the inspector on rank 1 alone and prints its URL; --node-options reaches the ranks', async () => {
+    const result = await launcher(['-n', '2', '--inspect-rank', '1', '--node-options', '--expose-gc --no-warnings', 'test/programs/node_flags.ts']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /mpi4ts: rank 1: inspector listening on ws:\/\/127\.0\.0\.1:\d+\/[0-9a-f-]+\n/);
+    assert.doesNotMatch(result.stderr, /rank 0: inspector/);
+    assert.match(result.stdout, /rank 1: gc function, no-warnings true/);
+  });
+
   it('refuses --trace in a rank that mpiexec started directly', async () => {
     const result = await runCommand('mpiexec', ['-n', '1', process.execPath, 'bin/mpi4ts.js', '--trace', join(dir, 'x.json'),
       'examples/ring4.ts'], { env: mpiexecEnv });
