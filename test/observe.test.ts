@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { UsageError, parseCommandLine } from '../src/launcher/cli.js';
+import { oversubscriptionWarning } from '../src/launcher/main.js';
 import type { MessageRecord, RankPart } from '../src/observe/events.js';
 import { formatProfile, profileOf } from '../src/observe/profile.js';
 import { buildTrace, matchMessages } from '../src/observe/trace.js';
@@ -90,6 +91,21 @@ describe('debugging and profiling a rank on shm', () => {
     assert.deepEqual(readdirSync(cwd).sort(), ['rank-0.cpuprofile', 'rank-1.cpuprofile']);
     const profile = JSON.parse(readFileSync(join(cwd, 'rank-1.cpuprofile'), 'utf8')) as { nodes: unknown[]; startTime: number };
     assert.ok(profile.nodes.length > 0 && profile.startTime > 0);
+  });
+});
+
+describe('launcher messages', () => {
+  it('reports a missing script once, before any rank starts', async () => {
+    const result = await launch('test/programs/no_such_script.ts', 3);
+    assert.equal(result.code, 2);
+    assert.equal(result.stderr, `mpi4ts: cannot find the script test/programs/no_such_script.ts (looked for ${join(root, 'test/programs/no_such_script.ts')})\n`);
+  });
+
+  it('warns of more than 4 ranks per core only past 16 ranks', () => {
+    assert.equal(oversubscriptionWarning(8, 2), undefined);
+    assert.equal(oversubscriptionWarning(16, 1), undefined);
+    assert.match(oversubscriptionWarning(17, 2) ?? '', /^mpi4ts: warning: 17 ranks on 2 cores/);
+    assert.equal(oversubscriptionWarning(64, 16), undefined);
   });
 });
 

@@ -4,7 +4,9 @@
  * @module
  */
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import { launchedByMpi } from '../transport/mpi/detect.js';
 import { type LaunchOptions, USAGE, UsageError, checkForMpiTransport, parseCommandLine } from './cli.js';
 import { runJob } from './job.js';
@@ -47,6 +49,18 @@ export function shmBanner(options: LaunchOptions): string {
   return `mpi4ts: ${options.ranks} rank${options.ranks === 1 ? '' : 's'} on the shm transport (worker threads of process ${process.pid})\n`;
 }
 
+/**
+ * The warning for far more ranks than cores: each rank then gets a small
+ * share of a core, and timings mean little. Ranks beyond the cores work (and
+ * are what tests do: 4 ranks on 2 cores is normal), so it is printed only
+ * past 4 ranks per core and 16 ranks.
+ */
+export function oversubscriptionWarning(ranks: number, cores: number): string | undefined {
+  if (ranks <= 4 * cores || ranks <= 16) return undefined;
+  return `mpi4ts: warning: ${ranks} ranks on ${cores} core${cores === 1 ? '' : 's'}: the ranks take turns, so the job runs ` +
+    'correctly but slowly, and its timings say little\n';
+}
+
 /** Runs the launcher with `argv` (the arguments after the command's name). */
 export async function main(argv: readonly string[]): Promise<void> {
   ignoreClosedPipes();
@@ -72,6 +86,14 @@ export async function main(argv: readonly string[]): Promise<void> {
       return;
     case 'run': {
       const { options } = command;
+      if (!existsSync(options.script)) {
+        // Once, by the launcher, before any rank starts (each rank would otherwise fail to import it).
+        process.stderr.write(`mpi4ts: cannot find the script ${options.script} (looked for ${resolve(options.script)})\n`);
+        process.exitCode = 2;
+        return;
+      }
+      const warning = oversubscriptionWarning(options.ranks, availableParallelism());
+      if (warning !== undefined && !launchedByMpi()) process.stderr.write(warning);
       if (launchedByMpi()) {
         // One rank of a job that mpiexec or srun started: run the script right here. The
         // transport reads these two when MPI starts (the banner comes from rank 0).
