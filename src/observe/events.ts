@@ -27,16 +27,16 @@ export interface CallRecord {
   /** The API call: `Comm.Send`, `Request.Wait`. */
   readonly name: string;
   /** The communicator's name, when the call has one. */
-  readonly comm?: string;
+  readonly comm?: string | undefined;
   readonly start: number;
   readonly end: number;
   /** Destination or source as the program gave it (rank in `comm`). */
-  readonly peer?: number;
-  readonly tag?: number;
+  readonly peer?: number | undefined;
+  readonly tag?: number | undefined;
   /** Bytes sent (or, for a receive, received), when known. */
-  readonly bytes?: number;
+  readonly bytes?: number | undefined;
   /** The first frame of the user's code that made the call, `file:line` (with sites on). */
-  readonly site?: string;
+  readonly site?: string | undefined;
 }
 
 /**

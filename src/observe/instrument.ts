@@ -11,9 +11,11 @@
  * launcher matches into flows after the run (`observe/trace.ts`). The
  * receive of a nonblocking `Irecv` is recorded when a wait or test
  * completes it, with the source and tag of its status. A call made inside
- * another recorded call (`Probe` calling `probe`, `Waitall` calling `wait`)
- * is part of the outer one (an `AsyncLocalStorage` marks the outer call's
- * async context).
+ * another recorded call is part of the outer one: a call made in the outer
+ * call's synchronous part (`Probe` calling `probe`), and the waits of single
+ * requests while a `Waitall` (`Waitany`, `Waitsome`) is under way (an
+ * `AsyncLocalStorage` would tell async nesting apart in general, but slows
+ * every Promise of the program).
  *
  * MPI-4.1 sections: none of its own; the calls recorded are those of
  * §3 (point-to-point), §6 (collectives) and §7 (communicators).
@@ -25,7 +27,6 @@
  * @module
  */
 
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker, workerData } from 'node:worker_threads';
@@ -45,7 +46,7 @@ import { STATE_BYTES, StateSlot, type WatchdogOptions, watchdogFromEnv } from '.
 
 /** Where a call's arguments are: indices into its argument list. */
 interface Shape {
-  readonly kind: 'send' | 'recv' | 'sendrecv' | 'isend' | 'irecv' | 'call';
+  readonly kind: 'send' | 'recv' | 'sendrecv' | 'isend' | 'irecv' | 'call' | 'wait' | 'waits';
   /** The buffer spec (capitals) or value (lower case) sent. */
   readonly buf?: number;
   /** Destination (sends) or source (receives). */
@@ -110,10 +111,12 @@ class Recorder {
   readonly receives: MessageRecord[] = [];
   rank = -1;
   order = 0;
-  /** Set inside a recorded call, through its awaits too: calls it makes are part of it. */
-  readonly inside = new AsyncLocalStorage<true>();
+  /** Above 0 while a recorded call runs its synchronous part: calls it makes are part of it. */
+  depth = 0;
+  /** `Waitall`s (and the other static waits) under way: the waits of single requests they make are theirs. */
+  staticWaits = 0;
   readonly pending = new WeakMap<object, PendingReceive>();
-  private readonly worlds = new WeakMap<object, readonly number[]>();
+  private readonly worlds = new WeakMap<object, (rank: number) => number | undefined>();
 
   constructor(private readonly hooks: RecorderHooks, readonly sites: boolean, readonly record: boolean,
     readonly state: StateSlot | undefined) {
@@ -132,21 +135,21 @@ class Recorder {
 
   /** Translates ranks of `comm` (its remote group for an intercommunicator) into world ranks. */
   toWorld(comm: Comm): (rank: number) => number | undefined {
-    let table = this.worlds.get(comm);
-    if (table === undefined) {
-      try {
-        const group = comm.Is_inter() ? (comm as Intercomm).Get_remote_group() : comm.Get_group();
-        table = group.Translate_ranks(Array.from({ length: group.Get_size() }, (_, i) => i), this.hooks.worldGroup());
-      } catch {
-        table = [];
-      }
-      this.worlds.set(comm, table);
+    const cached = this.worlds.get(comm);
+    if (cached !== undefined) return cached;
+    let table: readonly number[];
+    try {
+      const group = comm.Is_inter() ? (comm as Intercomm).Get_remote_group() : comm.Get_group();
+      table = group.Translate_ranks(Array.from({ length: group.Get_size() }, (_, i) => i), this.hooks.worldGroup());
+    } catch {
+      table = [];
     }
-    const known = table;
-    return (rank) => {
-      const world = known[rank];
+    const translate = (rank: number): number | undefined => {
+      const world = table[rank];
       return world === undefined || world < 0 ? undefined : world;
     };
+    this.worlds.set(comm, translate);
+    return translate;
   }
 
   /** The frames of the user's code, innermost first (see `userFrames`). */
@@ -209,7 +212,7 @@ function replace(target: object, name: string, make: (original: Method) => Metho
 /** Wraps a call: records it, and the messages it sends and receives. */
 function recordCall(recorder: Recorder, name: string, shape: Shape, original: Method): Method {
   return function (this: unknown, ...args: unknown[]): unknown {
-    if (recorder.inside.getStore() === true) return original.apply(this, args);
+    if (recorder.depth > 0 || (shape.kind === 'wait' && recorder.staticWaits > 0)) return original.apply(this, args);
     recorder.noteRank();
     const start = clock();
     const site = recorder.sites ? recorder.site() : undefined;
@@ -252,21 +255,27 @@ function recordCall(recorder: Recorder, name: string, shape: Shape, original: Me
         recorder.receive({ comm: name_!, order: receiveOrder, toWorld }, status, Math.max(start, end - 0.5));
         received = status.Get_count();
       }
-      const record: { -readonly [K in keyof CallRecord]: CallRecord[K] } = { name, start, end };
-      if (name_ !== undefined) record.comm = name_;
-      if (typeof peer === 'number') record.peer = peer;
-      if (typeof tag === 'number') record.tag = tag;
-      const total = (bytes ?? 0) + (received ?? 0);
-      if (bytes !== undefined || received !== undefined) record.bytes = total;
-      if (site !== undefined) record.site = site;
+      // One shape for every record (monomorphic, and cheap to make); JSON leaves the undefined fields out.
+      const total = bytes === undefined && received === undefined ? undefined : (bytes ?? 0) + (received ?? 0);
+      const record: CallRecord = {
+        name, comm: name_, start, end, peer: typeof peer === 'number' ? peer : undefined, tag: typeof tag === 'number' ? tag : undefined,
+        bytes: total, site,
+      };
       recorder.calls.push(record);
     };
     let result: unknown;
+    recorder.depth++;
     try {
-      result = recorder.inside.run(true, () => original.apply(this, args));
+      result = original.apply(this, args);
     } catch (error) {
+      recorder.depth--;
       done();
       throw error;
+    }
+    recorder.depth--;
+    if (shape.kind === 'waits' && isThenable(result)) {
+      recorder.staticWaits++;
+      result = result.finally(() => { recorder.staticWaits--; });
     }
     if (recorder.record && shape.kind === 'irecv' && result instanceof Request && toWorld !== undefined) {
       recorder.pending.set(result, { comm: name_!, order: receiveOrder, toWorld });
@@ -321,8 +330,8 @@ export function installRecorder(hooks: RecorderHooks): void {
       if (shape !== undefined) replace(proto, name, (original) => recordCall(recorder, `${prefix}.${name}`, shape, original));
     }
   }
-  for (const name of WAITS) replace(Request.prototype, name, (original) => recordCall(recorder, `Request.${name}`, { kind: 'call' }, original));
-  for (const name of STATIC_WAITS) replace(Request, name, (original) => recordCall(recorder, `Request.${name}`, { kind: 'call' }, original));
+  for (const name of WAITS) replace(Request.prototype, name, (original) => recordCall(recorder, `Request.${name}`, { kind: 'wait' }, original));
+  for (const name of STATIC_WAITS) replace(Request, name, (original) => recordCall(recorder, `Request.${name}`, { kind: 'waits' }, original));
   // Every completion of a request passes through its `finish`: there an Irecv's receive is recorded.
   replace(Request.prototype, 'finish', (original) => function (this: unknown, ...args: unknown[]): unknown {
     const pending = recorder.pending.get(this as object);
