@@ -35,7 +35,7 @@ export interface LaunchOptions {
   readonly verbose: boolean;
   /** `-m futures`: rank 0 runs the script, the other ranks serve its `mpi4ts/futures` pools. */
   readonly module: 'futures' | undefined;
-  /** `--trace FILE`: write the job's timeline there (Chrome/Perfetto trace events). */
+  /** `--trace FILE`: write the job's timeline there (`.json`: Chrome/Perfetto trace events; `.html`: a page that draws them). */
   readonly trace?: string | undefined;
   /** `--profile`: print a table of the time spent in each MPI call at the job's end. */
   readonly profile?: boolean;
@@ -78,9 +78,9 @@ Options:
   --deadlock-timeout <s>   seconds of a fully blocked job before it is reported (default 1)
   -m futures               rank 0 runs the script; the other ranks are the workers of
                            the pools it makes with mpi4ts/futures (MPIPoolExecutor)
-  --trace <file.json>      record every MPI call of every rank and write the timeline to
-                           <file.json>, a Chrome/Perfetto trace (open it in ui.perfetto.dev
-                           or chrome://tracing)
+  --trace <file>           record every MPI call of every rank and write the timeline to
+                           <file>: .json is a Chrome/Perfetto trace (ui.perfetto.dev,
+                           chrome://tracing), .html a page that draws it (no network)
   --profile                at the end, print per MPI call its count, time and bytes,
                            the share of wall time per rank, and the call sites that waited longest
   --watchdog <s>           when no rank has ended an MPI call for <s> seconds, print a
@@ -192,7 +192,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
       }
       case '--trace': {
         trace = value();
-        if (!/\.json$/i.test(trace)) throw new UsageError(`--trace expects a file name ending in .json, got "${trace}"`);
+        if (!/\.(json|html)$/i.test(trace)) throw new UsageError(`--trace expects a file name ending in .json or .html, got "${trace}"`);
         break;
       }
       case '--profile':

@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { OBSERVE_DIR_ENV, OBSERVE_SITES_ENV, type RankPart } from '../observe/events.js';
 import { formatProfile, profileOf } from '../observe/profile.js';
 import { buildTrace } from '../observe/trace.js';
+import { traceHtml } from '../observe/html.js';
 import { WATCHDOG_ABORT_ENV, WATCHDOG_ANY_ENV, WATCHDOG_ENV } from '../observe/state.js';
 import type { LaunchOptions } from './cli.js';
 import { CPU_PROF_ENV, INSPECT_BRK_ENV, INSPECT_RANK_ENV } from './debug.js';
@@ -69,7 +70,8 @@ export function finishObserving(options: LaunchOptions, observation: Observation
       return;
     }
     if (options.trace !== undefined) {
-      writeFileSync(options.trace, JSON.stringify(buildTrace(parts)));
+      const trace = buildTrace(parts);
+      writeFileSync(options.trace, /\.html$/i.test(options.trace) ? traceHtml(trace) : JSON.stringify(trace));
       process.stderr.write(`mpi4ts: trace of ${parts.length} rank${parts.length === 1 ? '' : 's'} written to ${options.trace}\n`);
     }
     if (options.profile === true) process.stderr.write(formatProfile(profileOf(parts)));
