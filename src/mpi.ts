@@ -38,6 +38,7 @@ import { Session } from './api/session.js';
 import { Status } from './api/status.js';
 import { NO_OP, REPLACE, Win, setSelfProvider } from './api/win.js';
 import { FILE_NULL, File } from './api/file.js';
+import { installRecorder } from './observe/instrument.js';
 
 let world: Intracomm | undefined;
 setSelfProvider(() => MPI.COMM_SELF);
@@ -320,3 +321,6 @@ export const MPI = {
   MAX_PORT_NAME: 1024,
   MAX_DATAREP_STRING: 128,
 } as const;
+
+// `--trace`/`--profile`: the launcher sets MPI4TS_OBSERVE_DIR, and the API's calls are recorded (observe/instrument.ts).
+installRecorder({ worldRank: () => MPI.COMM_WORLD.rank, worldGroup: () => MPI.COMM_WORLD.Get_group() });

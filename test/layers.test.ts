@@ -78,8 +78,8 @@ export function importsOf(from: string, text: string): Import[] {
   return found;
 }
 
-const BASE = /^(errors|constants|datatype|buffer|attributes)\.ts$|^(codec|op|datatype)\//;
-const TOP = /^(index|mpi)\.ts$/;
+const BASE = /^(errors|constants|datatype|buffer|attributes)\.ts$|^(codec|op|datatype)\/|^observe\/(?!instrument\.ts$)/;
+const TOP = /^(index|mpi)\.ts$|^observe\/instrument\.ts$/;
 const CONCRETE_TRANSPORT = /^transport\/(shm|mpi)\//;
 /** The task pools (mpi4ts/futures, mpi4ts/util/pool): built on the API like a user's program; nothing under them imports them. */
 const EXTENSION = /^(futures|util)\//;

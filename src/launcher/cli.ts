@@ -9,6 +9,8 @@
  * @module
  */
 
+import type { WatchdogOptions } from '../observe/state.js';
+
 /** What the command line asks for. */
 export interface LaunchOptions {
   /** Number of ranks. */
@@ -33,6 +35,18 @@ export interface LaunchOptions {
   readonly verbose: boolean;
   /** `-m futures`: rank 0 runs the script, the other ranks serve its `mpi4ts/futures` pools. */
   readonly module: 'futures' | undefined;
+  /** `--trace FILE`: write the job's timeline there (`.json`: Chrome/Perfetto trace events; `.html`: a page that draws them). */
+  readonly trace?: string | undefined;
+  /** `--profile`: print a table of the time spent in each MPI call at the job's end. */
+  readonly profile?: boolean;
+  /** `--watchdog SECONDS` (with `--watchdog-any`, `--watchdog-abort`): a roll-call of the ranks when the job stalls. */
+  readonly watchdog?: WatchdogOptions | undefined;
+  /** `--inspect-rank N` (`brk`: `--inspect-brk-rank N`): the inspector on rank N alone. */
+  readonly inspect?: { readonly rank: number; readonly brk: boolean } | undefined;
+  /** `--cpu-prof`: a CPU profile per rank, `rank-N.cpuprofile`. */
+  readonly cpuProf?: boolean;
+  /** `--node-options "<flags>"`: Node/V8 flags for the ranks (worker `execArgv` on shm, `node` arguments under mpiexec). */
+  readonly nodeOptions?: readonly string[];
 }
 
 /** A parsed command line: a job to run, or something to print. */
@@ -64,6 +78,20 @@ Options:
   --deadlock-timeout <s>   seconds of a fully blocked job before it is reported (default 1)
   -m futures               rank 0 runs the script; the other ranks are the workers of
                            the pools it makes with mpi4ts/futures (MPIPoolExecutor)
+  --trace <file>           record every MPI call of every rank and write the timeline to
+                           <file>: .json is a Chrome/Perfetto trace (ui.perfetto.dev,
+                           chrome://tracing), .html a page that draws it (no network)
+  --profile                at the end, print per MPI call its count, time and bytes,
+                           the share of wall time per rank, and the call sites that waited longest
+  --watchdog <s>           when no rank has ended an MPI call for <s> seconds, print a
+                           roll-call: each rank's current call, its arguments, for how
+                           long, and its stack (a computing rank's too); the job goes on
+  --watchdog-any           ... when one rank has been in one call for <s> seconds instead
+  --watchdog-abort         ... and end the job (exit status 3)
+  --inspect-rank <N>       open the inspector on rank N alone and print its URL
+  --inspect-brk-rank <N>   ... and wait for a debugger before rank N's script runs
+  --cpu-prof               write a CPU profile of each rank to rank-N.cpuprofile
+  --node-options <flags>   Node/V8 flags for the ranks, e.g. --node-options "--stack-size=2000"
   -v, --verbose            say on stderr which transport runs the job (as MPI4TS_VERBOSE=1)
   -h, --help               this help
   --version                the mpi4ts version
@@ -106,6 +134,14 @@ export function parseCommandLine(argv: readonly string[]): Command {
   const mpiexecArgs: string[] = [];
   let verbose = false;
   let module: 'futures' | undefined;
+  let trace: string | undefined;
+  let profile = false;
+  let watchdogSeconds: number | undefined;
+  let watchdogAny = false;
+  let watchdogAbort = false;
+  let inspect: { rank: number; brk: boolean } | undefined;
+  let cpuProf = false;
+  const nodeOptions: string[] = [];
   let i = 0;
   for (; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -154,6 +190,39 @@ export function parseCommandLine(argv: readonly string[]): Command {
         module = name;
         break;
       }
+      case '--trace': {
+        trace = value();
+        if (!/\.(json|html)$/i.test(trace)) throw new UsageError(`--trace expects a file name ending in .json or .html, got "${trace}"`);
+        break;
+      }
+      case '--profile':
+        profile = true;
+        break;
+      case '--watchdog': {
+        const seconds = Number(value());
+        if (!(seconds > 0)) throw new UsageError('--watchdog expects a positive number of seconds');
+        watchdogSeconds = seconds;
+        break;
+      }
+      case '--inspect-rank': case '--inspect-brk-rank': {
+        const text = value();
+        const rank = Number(text);
+        if (!Number.isInteger(rank) || rank < 0) throw new UsageError(`${flag} expects a rank, got "${text}"`);
+        inspect = { rank, brk: flag === '--inspect-brk-rank' };
+        break;
+      }
+      case '--cpu-prof':
+        cpuProf = true;
+        break;
+      case '--node-options':
+        nodeOptions.push(...value().split(/\s+/).filter((word) => word !== ''));
+        break;
+      case '--watchdog-any':
+        watchdogAny = true;
+        break;
+      case '--watchdog-abort':
+        watchdogAbort = true;
+        break;
       case '-v': case '--verbose':
         verbose = true;
         break;
@@ -169,8 +238,12 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (script === undefined) throw new UsageError('no script given');
   const options: LaunchOptions = {
     ranks, script, args: argv.slice(i + 1), tagOutput, eagerLimit, heapSize, transport, deadlockTimeout, universeSize,
-    mpiexecArgs, verbose, module,
+    mpiexecArgs, verbose, module, trace, profile,
+    watchdog: watchdogSeconds === undefined ? undefined : { seconds: watchdogSeconds, any: watchdogAny, abort: watchdogAbort },
+    inspect, cpuProf, nodeOptions,
   };
+  if (inspect !== undefined && inspect.rank >= ranks) throw new UsageError(`--inspect-rank ${inspect.rank}: the job has ranks 0 to ${ranks - 1}`);
+  if (watchdogSeconds === undefined && (watchdogAny || watchdogAbort)) throw new UsageError('--watchdog-any and --watchdog-abort need --watchdog SECONDS');
   if (transport === 'mpi') checkForMpiTransport(options, 'with --transport mpi');
   else if (mpiexecArgs.length > 0) throw new UsageError('--mpiexec-arg needs --transport mpi');
   return { kind: 'run', options };

@@ -31,7 +31,8 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { setFlagsFromString } from 'node:v8';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { RankMessage, SpawnReply, SpawnRequest } from '../transport/shm/launcher_link.js';
 import type { GroupBoot, RankBoot } from '../transport/shm/transport.js';
 import {
@@ -42,6 +43,10 @@ import type { LaunchOptions } from './cli.js';
 import { LineForwarder } from './output.js';
 import { DEADLOCK_EXIT_CODE } from '../transport/transport.js';
 import type { ScriptBoot } from './script.js';
+import type { Observation } from './observe.js';
+import { OBSERVE_LABEL_ENV } from '../observe/events.js';
+import { STATE_BYTES, StateSlot, type WatchdogOptions, rollCallEntry, watchdogFires } from '../observe/state.js';
+import { WorkerStacks } from './stacks.js';
 import type { WorkerExitNotice } from '../futures/protocol.js';
 
 const MONITOR_INTERVAL_MS = 100;
@@ -89,8 +94,8 @@ interface PendingSpawn {
 const POOL_WORKER = fileURLToPath(new URL('../futures/spawned.js', import.meta.url));
 
 /** Runs a job to its end; resolves with the exit status for the launcher. */
-export function runJob(options: LaunchOptions): Promise<number> {
-  return new Job(options).run();
+export function runJob(options: LaunchOptions, observation?: Observation): Promise<number> {
+  return new Job(options, observation).run();
 }
 
 class Job {
@@ -111,7 +116,7 @@ class Job {
   private finish!: (code: number) => void;
   private monitor: NodeJS.Timeout | undefined;
 
-  constructor(private readonly options: LaunchOptions) {
+  constructor(private readonly options: LaunchOptions, private readonly observation?: Observation) {
     const capacity = Math.max(options.universeSize ?? options.ranks + DEFAULT_SPAWN_ROOM, options.ranks);
     this.memory = allocateJobMemory(capacity, {
       eagerLimit: options.eagerLimit ?? DEFAULT_EAGER_LIMIT,
@@ -119,7 +124,13 @@ class Job {
     });
     this.control = new Int32Array(this.memory.control);
     this.taken = Array.from({ length: capacity }, (_, slot) => slot < options.ranks);
+    if (options.watchdog !== undefined) {
+      this.watch = { options: options.watchdog, buffer: new SharedArrayBuffer(capacity * STATE_BYTES), stacks: new WorkerStacks(), fired: false };
+    }
   }
+
+  /** `--watchdog`: the ranks' current calls (shared memory they write), sessions to their threads, and whether it has fired. */
+  private readonly watch: { options: WatchdogOptions; buffer: SharedArrayBuffer; stacks: WorkerStacks; fired: boolean } | undefined;
 
   run(): Promise<number> {
     const done = new Promise<number>((resolveExit) => { this.finish = resolveExit; });
@@ -140,8 +151,11 @@ class Job {
     const mpi4ts: RankBoot = { rank: slot, memory: this.memory, tuning: {
       spinMicros: 1000, blockMicros: BLOCK_MICROS, oversubscribed: this.options.ranks > this.cores, cores: this.cores,
     }, world, parent };
-    const worker = new Worker(new URL('./worker.js', import.meta.url), {
-      workerData: { mpi4ts, script },
+    const worker = this.newWorker({
+      workerData: { mpi4ts, script, ...(this.watch === undefined ? {} : { mpi4tsWatch: { buffer: this.watch.buffer, index: slot } }) },
+      // Inspectors, heap snapshots and CPU profiles show the thread by this name.
+      name: label,
+      ...(this.observation === undefined ? {} : { env: { ...process.env, ...this.observation.env, [OBSERVE_LABEL_ENV]: label } }),
       stdout: true,
       stderr: true,
       stdin: false,
@@ -165,6 +179,31 @@ class Job {
       }
     });
     worker.on('exit', (code) => this.exited(entry, code));
+  }
+
+  /** Node flags of the ranks' threads (`--node-options`); V8's flags, which a thread cannot take, go to V8 itself. */
+  private execArgv: string[] | undefined;
+
+  /**
+   * A rank's worker thread with the `--node-options` flags. A worker takes
+   * Node's per-thread options only: V8's flags (`--stack-size`,
+   * `--expose-gc`, ...) are set in this process with `v8.setFlagsFromString`
+   * instead, before the thread starts, and apply to its isolate too.
+   */
+  private newWorker(options: WorkerOptions): Worker {
+    const script = new URL('./worker.js', import.meta.url);
+    this.execArgv ??= [...(this.options.nodeOptions ?? [])];
+    if (this.execArgv.length === 0) return new Worker(script, options);
+    try {
+      return new Worker(script, { ...options, execArgv: this.execArgv });
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error;
+      const invalid = /flags: (.*)$/.exec((error as Error).message)?.[1]?.split(', ') ?? [];
+      for (const flag of invalid) setFlagsFromString(flag);
+      this.execArgv = this.execArgv.filter((flag) => !invalid.includes(flag));
+      if (invalid.length === 0) throw error;
+      return this.newWorker(options);
+    }
   }
 
   /**
@@ -283,6 +322,7 @@ class Job {
     }
     if (this.ranks.every((r) => r.exited)) {
       clearInterval(this.monitor);
+      this.watch?.stacks.close();
       void this.afterOutput().then(() => this.finish(this.failed ? this.failCode : 0));
     }
   }
@@ -296,6 +336,7 @@ class Job {
     // Let the failing rank's last lines of output arrive before the report.
     setTimeout(() => {
       process.stderr.write(`mpi4ts: ${why}\nmpi4ts: stopping the job (${this.ranks.length} ranks) because ${culprit.label} failed\n`);
+      this.watch?.stacks.close();
       for (const r of this.ranks) if (!r.exited) void r.worker.terminate();
     }, 50);
     setTimeout(() => this.finish(code), STOP_GRACE_MS).unref();
@@ -319,6 +360,7 @@ class Job {
     if (this.pendingSpawns.length > 0) this.startPendingSpawns();
     const live = this.ranks.filter((r) => !r.exited);
     if (live.length === 0) return;
+    if (this.watch !== undefined) this.watchdog(live, this.watch);
     let activity = 0;
     for (const r of this.ranks) {
       activity += Atomics.load(this.control, rankBase(r.slot) + Slot.PROGRESS);
@@ -337,6 +379,33 @@ class Job {
     this.reportDeadlock();
   }
 
+  /**
+   * `--watchdog`: when no rank has ended a call for the time given (or one
+   * rank has been in one call that long), prints a roll-call of the live
+   * ranks with their stacks, once until calls end again; ends the job with
+   * `--watchdog-abort`.
+   */
+  private watchdog(live: readonly Rank[], watch: NonNullable<Job['watch']>): void {
+    const now = Date.now();
+    const states = live.map((r) => new StateSlot(watch.buffer, r.slot).read());
+    if (!watchdogFires(states, now, watch.options)) {
+      watch.fired = false;
+      return;
+    }
+    if (watch.fired) return;
+    watch.fired = true;
+    const { seconds, any, abort } = watch.options;
+    void Promise.all(live.map((r, i) => (states[i]!.call === undefined ? watch.stacks.stack(r.label, 2000) : Promise.resolve(undefined))))
+      .then((stacks) => {
+        if (this.failed) return;
+        const at = Date.now();
+        const report = `watchdog: ${any ? `a rank has been in one MPI call for ${seconds} s` : `no rank has ended an MPI call for ${seconds} s`}\n` +
+          live.map((r, i) => rollCallEntry(r.label, states[i]!, at, stacks[i])).join('\n');
+        if (abort) this.fail(live[0]!, `${report}\nmpi4ts: watchdog: ending the job (--watchdog-abort)`, DEADLOCK_EXIT_CODE);
+        else process.stderr.write(`mpi4ts: ${report}\n`);
+      });
+  }
+
   private reportDeadlock(): void {
     const text = new TextDecoder();
     const bytes = new Uint8Array(this.memory.control);
@@ -347,7 +416,11 @@ class Job {
       const length = Atomics.load(this.control, rankBase(r.slot) + Slot.WAIT_TEXT_LENGTH);
       const what = text.decode(bytes.slice(at, at + length));
       const state = Atomics.load(this.control, rankBase(r.slot) + Slot.STATE);
-      if (state !== RankState.DRAINING) return `  ${r.label}: blocked in ${what}`;
+      if (state !== RankState.DRAINING) {
+        // With --watchdog, the ranks publish the user's frames of their current call: the report shows them.
+        const frames = this.watch === undefined ? [] : new StateSlot(this.watch.buffer, r.slot).read().frames;
+        return [`  ${r.label}: blocked in ${what}`, ...frames.map((f) => `      at ${f}`)].join('\n');
+      }
       draining = true;
       return `  ${r.label}: finished, still holding ${what}`;
     });

@@ -4,12 +4,15 @@
  * @module
  */
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import { launchedByMpi } from '../transport/mpi/detect.js';
 import { type LaunchOptions, USAGE, UsageError, checkForMpiTransport, parseCommandLine } from './cli.js';
 import { runJob } from './job.js';
 import { buildMpi, runUnderMpiexec } from './mpi.js';
 import { runScript } from './script.js';
+import { finishObserving, startObserving } from './observe.js';
 
 function packageVersion(): string {
   const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -36,11 +39,26 @@ function checkUnderMpiexec(options: LaunchOptions): void {
   if (options.tagOutput) {
     throw new UsageError('--tag-output: under mpiexec, ask mpiexec for it (Open MPI: mpiexec --tag-output, MPICH: mpiexec -prepend-rank)');
   }
+  if (options.trace !== undefined || options.profile === true) {
+    throw new UsageError('--trace and --profile: under mpiexec, let mpi4ts start mpiexec: mpi4ts --transport mpi -n N --trace t.json script.ts');
+  }
 }
 
 /** The one line `--verbose` (or MPI4TS_VERBOSE=1) prints for a job on the shm transport. */
 export function shmBanner(options: LaunchOptions): string {
   return `mpi4ts: ${options.ranks} rank${options.ranks === 1 ? '' : 's'} on the shm transport (worker threads of process ${process.pid})\n`;
+}
+
+/**
+ * The warning for far more ranks than cores: each rank then gets a small
+ * share of a core, and timings mean little. Ranks beyond the cores work (and
+ * are what tests do: 4 ranks on 2 cores is normal), so it is printed only
+ * past 4 ranks per core and 16 ranks.
+ */
+export function oversubscriptionWarning(ranks: number, cores: number): string | undefined {
+  if (ranks <= 4 * cores || ranks <= 16) return undefined;
+  return `mpi4ts: warning: ${ranks} ranks on ${cores} core${cores === 1 ? '' : 's'}: the ranks take turns, so the job runs ` +
+    'correctly but slowly, and its timings say little\n';
 }
 
 /** Runs the launcher with `argv` (the arguments after the command's name). */
@@ -68,17 +86,31 @@ export async function main(argv: readonly string[]): Promise<void> {
       return;
     case 'run': {
       const { options } = command;
+      if (!existsSync(options.script)) {
+        // Once, by the launcher, before any rank starts (each rank would otherwise fail to import it).
+        process.stderr.write(`mpi4ts: cannot find the script ${options.script} (looked for ${resolve(options.script)})\n`);
+        process.exitCode = 2;
+        return;
+      }
+      const warning = oversubscriptionWarning(options.ranks, availableParallelism());
+      if (warning !== undefined && !launchedByMpi()) process.stderr.write(warning);
       if (launchedByMpi()) {
         // One rank of a job that mpiexec or srun started: run the script right here. The
         // transport reads these two when MPI starts (the banner comes from rank 0).
         if (options.verbose) process.env.MPI4TS_VERBOSE = '1';
         process.env.MPI4TS_DEADLOCK_TIMEOUT ??= String(options.deadlockTimeout);
+        // --watchdog: each rank's own watchdog thread (observe/watchdog_thread.ts).
+        Object.assign(process.env, startObserving(options)?.env);
         await runScript(options);
-      } else if (options.transport === 'mpi') {
-        process.exitCode = await runUnderMpiexec(options);
       } else {
-        if (options.verbose || process.env.MPI4TS_VERBOSE === '1') process.stderr.write(shmBanner(options));
-        process.exitCode = await runJob(options);
+        const observation = startObserving(options);
+        if (options.transport === 'mpi') {
+          process.exitCode = await runUnderMpiexec(options, observation?.env);
+        } else {
+          if (options.verbose || process.env.MPI4TS_VERBOSE === '1') process.stderr.write(shmBanner(options));
+          process.exitCode = await runJob(options, observation);
+        }
+        if (observation !== undefined) finishObserving(options, observation);
       }
     }
   }

@@ -41,8 +41,9 @@ export function mpiexecFlavour(versionText: string): MpiexecFlavour {
  * cannot be done with this mpiexec.
  */
 export function mpiexecCommand(options: LaunchOptions, flavour: MpiexecFlavour, cores: number,
-  nodePath: string = process.execPath): { args: string[]; env: Record<string, string> } | { error: string } {
-  const env: Record<string, string> = { MPI4TS_DEADLOCK_TIMEOUT: String(options.deadlockTimeout) };
+  nodePath: string = process.execPath, extraEnv: Readonly<Record<string, string>> = {}):
+  { args: string[]; env: Record<string, string> } | { error: string } {
+  const env: Record<string, string> = { MPI4TS_DEADLOCK_TIMEOUT: String(options.deadlockTimeout), ...extraEnv };
   if (options.verbose) env.MPI4TS_VERBOSE = '1';
   const args: string[] = [...options.mpiexecArgs];
   // Open MPI refuses more ranks than cores unless told; Hydra does not.
@@ -56,20 +57,20 @@ export function mpiexecCommand(options: LaunchOptions, flavour: MpiexecFlavour, 
     if (flavour === 'openmpi') args.push('-x', `${name}=${value}`);
     else if (flavour === 'hydra') args.push('-genv', name, value);
   }
-  args.push('-n', String(options.ranks), nodePath, launcher, ...(options.module === undefined ? [] : ['-m', options.module]),
+  args.push('-n', String(options.ranks), nodePath, ...(options.nodeOptions ?? []), launcher, ...(options.module === undefined ? [] : ['-m', options.module]),
     options.script, ...options.args);
   return { args, env };
 }
 
 /** Runs the job through `$MPIEXEC` (default `mpiexec`); resolves with its exit status. */
-export function runUnderMpiexec(options: LaunchOptions): Promise<number> {
+export function runUnderMpiexec(options: LaunchOptions, extraEnv: Readonly<Record<string, string>> = {}): Promise<number> {
   const mpiexec = process.env.MPIEXEC ?? 'mpiexec';
   const version = spawnSync(mpiexec, ['--version'], { encoding: 'utf8' });
   if (version.error !== undefined) {
     process.stderr.write(`mpi4ts: --transport mpi needs ${mpiexec} (Open MPI or MPICH) on the PATH: ${version.error.message}\n`);
     return Promise.resolve(127);
   }
-  const command = mpiexecCommand(options, mpiexecFlavour(version.stdout + version.stderr), availableParallelism());
+  const command = mpiexecCommand(options, mpiexecFlavour(version.stdout + version.stderr), availableParallelism(), process.execPath, extraEnv);
   if ('error' in command) {
     process.stderr.write(`mpi4ts: ${command.error}\n`);
     return Promise.resolve(2);

@@ -9,6 +9,7 @@
  */
 
 import { pathToFileURL } from 'node:url';
+import { prepareRank } from './debug.js';
 
 /** What a rank needs to run the user's script. */
 export interface ScriptBoot {
@@ -20,6 +21,7 @@ export interface ScriptBoot {
 
 /** Runs `script` with `args` in this thread (with `-m futures`, serves tasks instead on ranks other than 0). */
 export async function runScript({ script, args, module }: ScriptBoot): Promise<void> {
+  prepareRank();
   if (module === 'futures') {
     const { releaseWorld, serveWorld } = await import('../futures/world.js');
     if (await serveWorld()) return;

@@ -1,0 +1,141 @@
+// --trace and --profile on the shm transport (the same checks on mpi: test/mpi/observe.test.ts),
+// and the matching of messages into flows, on made-up parts.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { UsageError, parseCommandLine } from '../src/launcher/cli.js';
+import { oversubscriptionWarning } from '../src/launcher/main.js';
+import type { MessageRecord, RankPart } from '../src/observe/events.js';
+import { formatProfile, profileOf } from '../src/observe/profile.js';
+import { buildTrace, matchMessages } from '../src/observe/trace.js';
+import { launch, root } from './helpers/launch.js';
+import { checkRingTrace, checkRollCall, expectedCalls, flows, profileCounts, readTrace } from './helpers/observe.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'mpi4ts-observe-test-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('--trace and --profile on shm', () => {
+  it('traces examples/ring4.ts: 4 rank tracks and a flow from each send to its receive', async () => {
+    const file = join(dir, 'ring.json');
+    const result = await launch('examples/ring4.ts', 4, ['100'], { launcherArgs: ['--trace', file] });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /trace of 4 ranks written to/);
+    checkRingTrace(readTrace(file));
+  });
+
+  it('counts in the profile the calls the program made, with their call sites', async () => {
+    const file = join(dir, 'calls.json');
+    const result = await launch('test/programs/observe_calls.ts', 3, [], { launcherArgs: ['--profile', '--trace', file] });
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(profileCounts(result.stderr), expectedCalls(3));
+    assert.match(result.stderr, /^Rank +MPI ms +Wall ms +% wall$/m);
+    assert.match(result.stderr, /^Comm\.Barrier at test\/programs\/observe_calls\.ts:8 +9 /m);
+    assert.match(result.stderr, /^Comm\.Send at test\/programs\/observe_calls\.ts:10 +1 /m);
+    // Rank 0's two Sends to rank 1 (8 and 12 bytes, the second received with wildcards) and the ring of Isends.
+    assert.deepEqual(flows(readTrace(file)), [[0, 1, 5, 8], [0, 1, 5, 12], [0, 1, 9, 32], [1, 2, 9, 32], [2, 0, 9, 32]]);
+  });
+
+  it('--watchdog names a rank stuck computing (with its live stack) and the ranks waiting for it in Recv; the job goes on', async () => {
+    const result = await launch('test/programs/observe_stuck.ts', 4, ['6'], { launcherArgs: ['--watchdog', '1'], timeoutMs: 90_000 });
+    assert.equal(result.code, 0, result.stderr);
+    checkRollCall(result.stderr);
+    assert.match(result.stderr, /rank 0: not in an MPI call .*\n +at computeForever \(test\/programs\/observe_stuck\.ts:11\)\n +at test\/programs\/observe_stuck\.ts:16/);
+    assert.equal(result.stderr.match(/mpi4ts: watchdog:/g)?.length, 1, 'one roll-call per stall');
+  });
+
+  it('--watchdog adds the user\'s frames to a deadlock report', async () => {
+    const result = await launch('examples/ring1.ts', 2, [], { launcherArgs: ['--watchdog', '30'] });
+    assert.equal(result.code, 3, result.stderr);
+    assert.match(result.stderr, /rank 0: blocked in Send\(dest=1, tag=0, 8000000 bytes\).*\n +at examples\/ring1\.ts:26\n/);
+  });
+
+  it('takes --trace FILE.json and --profile, and refuses other trace file names', () => {
+    const command = parseCommandLine(['--trace', 't.json', '--profile', '-n', '2', 'x.ts']);
+    assert.equal(command.kind, 'run');
+    if (command.kind === 'run') {
+      assert.equal(command.options.trace, 't.json');
+      assert.equal(command.options.profile, true);
+    }
+    assert.throws(() => parseCommandLine(['--trace', 't.txt', 'x.ts']), (e: unknown) => e instanceof UsageError && /\.json/.test(e.message));
+    const watch = parseCommandLine(['--watchdog', '2.5', '--watchdog-any', '--watchdog-abort', 'x.ts']);
+    assert.deepEqual(watch.kind === 'run' ? watch.options.watchdog : undefined, { seconds: 2.5, any: true, abort: true });
+    assert.throws(() => parseCommandLine(['--watchdog-abort', 'x.ts']), /need --watchdog SECONDS/);
+    assert.throws(() => parseCommandLine(['--watchdog', '0', 'x.ts']), /positive number of seconds/);
+  });
+});
+
+const message = (comm: string, peer: number, tag: number, order: number, at: number, bytes = 1): MessageRecord =>
+  ({ comm, peer, tag, bytes, order, at });
+const part = (rank: number, sends: MessageRecord[], receives: MessageRecord[]): RankPart =>
+  ({ rank, label: `rank ${rank}`, start: 0, end: 100, calls: [], sends, receives });
+
+describe('debugging and profiling a rank on shm', () => {
+  it('--inspect-rank 1 opens the inspector on rank 1 alone and prints its URL', async () => {
+    const result = await launch('examples/hello.ts', 2, [], { launcherArgs: ['--inspect-rank', '1'] });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /mpi4ts: rank 1: inspector listening on ws:\/\/127\.0\.0\.1:\d+\/[0-9a-f-]+\n/);
+    assert.doesNotMatch(result.stderr, /rank 0: inspector/);
+    assert.throws(() => parseCommandLine(['-n', '2', '--inspect-rank', '2', 'x.ts']), /the job has ranks 0 to 1/);
+  });
+
+  it('--cpu-prof writes one profile per rank, named by rank; --node-options reaches the ranks', () => {
+    const cwd = mkdtempSync(join(dir, 'cpu-'));
+    const result = spawnSync(process.execPath, [join(root, 'bin/mpi4ts.js'), '-n', '2', '--cpu-prof', '--node-options', '--expose-gc --no-warnings',
+      join(root, 'test/programs/node_flags.ts')], { cwd, encoding: 'utf8', timeout: 120_000 });
+    assert.equal(result.status, 0, result.stderr);
+    assert.deepEqual(result.stdout.split('\n').filter((l) => l !== '').sort(),
+      ['rank 0: gc function, no-warnings true', 'rank 1: gc function, no-warnings true']);
+    assert.deepEqual(readdirSync(cwd).sort(), ['rank-0.cpuprofile', 'rank-1.cpuprofile']);
+    const profile = JSON.parse(readFileSync(join(cwd, 'rank-1.cpuprofile'), 'utf8')) as { nodes: unknown[]; startTime: number };
+    assert.ok(profile.nodes.length > 0 && profile.startTime > 0);
+  });
+});
+
+describe('launcher messages', () => {
+  it('reports a missing script once, before any rank starts', async () => {
+    const result = await launch('test/programs/no_such_script.ts', 3);
+    assert.equal(result.code, 2);
+    assert.equal(result.stderr, `mpi4ts: cannot find the script test/programs/no_such_script.ts (looked for ${join(root, 'test/programs/no_such_script.ts')})\n`);
+  });
+
+  it('warns of more than 4 ranks per core only past 16 ranks', () => {
+    assert.equal(oversubscriptionWarning(8, 2), undefined);
+    assert.equal(oversubscriptionWarning(16, 1), undefined);
+    assert.match(oversubscriptionWarning(17, 2) ?? '', /^mpi4ts: warning: 17 ranks on 2 cores/);
+    assert.equal(oversubscriptionWarning(64, 16), undefined);
+  });
+});
+
+describe('matching messages after the run', () => {
+  it('pairs the k-th send of a (communicator, source, destination, tag) with the k-th receive in posting order', () => {
+    const parts = [
+      part(0, [message('w', 1, 7, 1, 10, 1), message('w', 1, 7, 2, 11, 2), message('w', 1, 3, 3, 12, 3), message('c', 1, 7, 4, 13, 4)], []),
+      // Rank 1 posts the tag-3 receive first, then two receives of tag 7 and one on communicator c.
+      part(1, [], [message('c', 0, 7, 1, 20, 4), message('w', 0, 3, 2, 21, 3), message('w', 0, 7, 5, 23, 2), message('w', 0, 7, 4, 22, 1)]),
+    ];
+    const pairs = matchMessages(parts).map((f) => [f.send.bytes, f.receive.bytes]).sort((a, b) => a[0]! - b[0]!);
+    assert.deepEqual(pairs, [[1, 1], [2, 2], [3, 3], [4, 4]]);
+  });
+
+  it('leaves a receive from a rank without a part, and a send never received, without a flow', () => {
+    const parts = [part(0, [message('w', 1, 0, 1, 1)], []), part(1, [], [message('w', 5, 0, 1, 2)])];
+    assert.deepEqual(matchMessages(parts), []);
+    const trace = buildTrace(parts);
+    assert.equal(trace.traceEvents.filter((e) => e.ph === 's' || e.ph === 'f').length, 0);
+    assert.deepEqual(trace.traceEvents.filter((e) => e.name === 'thread_name').map((e) => e.args?.name), ['rank 0', 'rank 1']);
+  });
+
+  it('adds up a profile per call, per rank and per site', () => {
+    const calls = [
+      { name: 'Comm.Send', start: 0, end: 10, bytes: 8, site: 'a.ts:1' }, { name: 'Comm.Send', start: 20, end: 40, bytes: 8, site: 'a.ts:1' },
+      { name: 'Comm.Barrier', start: 50, end: 55 },
+    ];
+    const profile = profileOf([{ ...part(0, [], []), calls }, { ...part(1, [], []), calls: calls.slice(2) }]);
+    assert.deepEqual(profile.calls.map((c) => [c.name, c.count, c.time, c.bytes]), [['Comm.Send', 2, 30, 16], ['Comm.Barrier', 2, 10, 0]]);
+    assert.deepEqual(profile.perRank.map((r) => [r.label, r.mpi, r.wall]), [['rank 0', 35, 100], ['rank 1', 5, 100]]);
+    assert.match(formatProfile(profile), /^Comm\.Send at a\.ts:1 +2 +0\.030 +15\.0$/m);
+  });
+});
