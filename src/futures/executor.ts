@@ -40,11 +40,11 @@ import type { Comm } from '../api/comm.js';
 import type { Intracomm } from '../api/intracomm.js';
 import { Status } from '../api/status.js';
 import { encode } from '../codec/index.js';
-import { ANY_SOURCE } from '../constants.js';
+import { ANY_SOURCE, ANY_TAG } from '../constants.js';
 import { MPI } from '../mpi.js';
 import { type CompletedFuture, Future, TimeoutError, as_completed } from './future.js';
 import {
-  type Boot, Outcome, type Ready, type RemoteErrorInfo, Tag, TaskKind, type WorkerExitNotice, rebuildError,
+  type Boot, type DeathNotice, Outcome, type Ready, type RemoteErrorInfo, Tag, TaskKind, type WorkerExitNotice, rebuildError,
 } from './protocol.js';
 import { serve } from './server.js';
 import { claimWorld } from './world.js';
@@ -431,8 +431,12 @@ export class MPIPoolExecutor<M extends object = UntypedTasks> implements AsyncDi
     const status = new Status();
     const replies = this.replies!;
     while (this.inFlight > 0) {
-      const reply = await replies.recv(ANY_SOURCE, Tag.RESULTS, status) as unknown[];
+      const reply = await replies.recv(ANY_SOURCE, ANY_TAG, status) as unknown[];
       const w = this.byRank.get(status.Get_source())!;
+      if (status.Get_tag() === Tag.DEATH) {
+        this.deathNotice(w, reply as unknown as DeathNotice);
+        continue;
+      }
       this.complete(w, reply);
       this.refill(w);
       this.compact();
@@ -458,6 +462,18 @@ export class MPIPoolExecutor<M extends object = UntypedTasks> implements AsyncDi
       if (reply[i + 1] === Outcome.OK) task.future.setResult(reply[i + 2]);
       else task.future.setException(rebuildError(reply[i + 2] as RemoteErrorInfo, w.label));
     }
+  }
+
+  /**
+   * A spawned worker on the mpi transport says it dies: its tasks fail at
+   * once, and the answer that lets it exit goes a little later, so that the
+   * script can see the failures before Open MPI ends the job.
+   */
+  private deathNotice(w: Worker, notice: DeathNotice): void {
+    process.stderr.write(`mpi4ts/futures: ${w.label} died (${notice.reason}); without fault tolerance ` +
+      `the MPI library ends the job once it has exited\n`);
+    this.died(w, notice.reason);
+    setTimeout(() => { void this.comm!.send(null, w.rank, Tag.DEATH_ACK).catch(() => undefined); }, 200);
   }
 
   /** A worker is gone: its tasks fail; the pool goes on with the others, or is broken without any. */
