@@ -337,13 +337,57 @@ export class MPIPoolExecutor<M extends object = UntypedTasks> implements AsyncDi
     const status = new Status();
     await Promise.all(this.workers.map((w) => comm.send(boot, w.rank, Tag.BOOT)));
     const failures: string[] = [];
-    for (let i = 0; i < this.workers.length; i++) {
-      const ready = await replies.recv(ANY_SOURCE, Tag.READY, status) as Ready;
-      if (ready.error !== undefined) {
-        failures.push(`${this.byRank.get(status.Get_source())!.label}: ${rebuildError(ready.error, 'boot').message}` +
-          ` (${ready.error.name})`);
+    // On shm the launcher reports a worker that dies while it starts: the wait for its answer ends then.
+    let wake: (() => void) | undefined;
+    /** The workers whose answer is still awaited. */
+    const pending = new Set(this.workers.map((w) => w.rank));
+    const onBootNotice = (notice: WorkerExitNotice): void => {
+      if (notice?.type !== 'pool-worker-exit') return;
+      const w = this.workers.find((x) => x.slot === notice.slot);
+      if (w === undefined || !w.alive) return;
+      if (!pending.has(w.rank)) {
+        this.died(w, notice.reason);
+        return;
+      }
+      w.alive = false;
+      pending.delete(w.rank);
+      failures.push(`${w.label}: died (${notice.reason})`);
+      wake?.();
+    };
+    if (this.deathNotices) parentPort?.on('message', onBootNotice);
+    while (pending.size > 0) {
+      let ready: Ready | DeathNotice | undefined;
+      if (this.deathNotices) {
+        const request = replies.irecv<Ready | DeathNotice>(ANY_SOURCE, ANY_TAG);
+        const died = new Promise<undefined>((resolveDied) => { wake = () => resolveDied(undefined); });
+        ready = await Promise.race([request.wait(status), died]);
+        wake = undefined;
+        if (ready === undefined) {
+          const [done, value] = request.test(status);
+          if (!done) {
+            request.Cancel();
+            continue;
+          }
+          ready = value!;
+        }
+      } else {
+        ready = await replies.recv(ANY_SOURCE, ANY_TAG, status) as Ready | DeathNotice;
+      }
+      pending.delete(status.Get_source());
+      if (status.Get_tag() === Tag.DEATH) {
+        // On the mpi transport: a worker whose module or initializer ended its process.
+        const w = this.byRank.get(status.Get_source())!;
+        this.deathNotice(w, ready as DeathNotice);
+        failures.push(`${w.label}: died (${(ready as DeathNotice).reason})`);
+        continue;
+      }
+      if (status.Get_tag() !== Tag.READY) continue;
+      const error = (ready as Ready).error;
+      if (error !== undefined) {
+        failures.push(`${this.byRank.get(status.Get_source())!.label}: ${rebuildError(error, 'boot').message} (${error.name})`);
       }
     }
+    if (this.deathNotices) parentPort?.off('message', onBootNotice);
     if (failures.length > 0) {
       this.breakPool(new BrokenExecutor(`MPIPoolExecutor: workers could not start: ${failures.join('; ')}`));
       return;

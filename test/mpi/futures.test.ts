@@ -29,6 +29,13 @@ describe('mpi4ts/futures under mpiexec', () => {
     });
   }
 
+  it('a worker whose initializer ends its process: the pool cannot start and names it before the job ends', async () => {
+    const result = await mpiexec(1, ['test/programs/futures/dead_at_boot.ts']);
+    assert.notEqual(result.code, 0);
+    assert.match(result.stdout, /^bootup: BrokenExecutor: MPIPoolExecutor: workers could not start: worker 0 \(spawned rank 0\): died \(exited with code 5\)$/m,
+      result.stderr);
+  });
+
   it('a worker killed by SIGKILL: mpiexec names the process and ends the job (the pool cannot notice)', async () => {
     const result = await mpiexec(1, ['test/programs/futures/dead_worker.ts', 'kill']);
     assert.notEqual(result.code, 0);

@@ -64,3 +64,8 @@ export function killSelf(): never {
   process.kill(process.pid, 'SIGKILL');
   throw new Error('still alive after SIGKILL');
 }
+
+/** An initializer that ends the worker's process while the pool starts. */
+export function exitAtBoot(code: number): void {
+  process.exit(code);
+}
