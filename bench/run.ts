@@ -4,11 +4,14 @@
  * ratios and targets. Each measurement is a subprocess with a timeout that
  * prints `key=value` lines; a failed one becomes "n/a (reason)" in its cells.
  *
- * Flags: --quick (smoke run), --only pingpong|collectives|rma|io (io, the collective file write and
+ * Flags: --quick (smoke run), --only pingpong|collectives|rma|io|futures (io, the collective file write and
  * read of 256 MiB at 4 ranks, runs only when asked for), --ranks 2,4,8,
  * --write (table into BENCHMARKS.md between the bench markers), --file PATH
  * (instead of BENCHMARKS.md), --timeout SECONDS (per subprocess, default 120).
  * `$BENCH_NODE` names the node binary that runs mpi4ts (default: this one).
+ * `--only futures` runs the task-pool benchmark instead (`bench/futures/run.ts`:
+ * mpi4ts/futures against piscina and mpi4py.futures, tiny tasks per second at
+ * chunksize 1 and 100 and a CPU-bound map; one round with --quick, else three).
  *
  * @module
  */
@@ -44,7 +47,7 @@ interface Options {
   readonly timeoutS: number;
 }
 
-const USAGE = `usage: node --import tsx bench/run.ts [--quick] [--only pingpong|collectives|rma|io]
+const USAGE = `usage: node --import tsx bench/run.ts [--quick] [--only pingpong|collectives|rma|io|futures]
        [--ranks 2,4,8] [--write] [--file BENCHMARKS.md] [--timeout 120]`;
 
 function parseOptions(argv: readonly string[]): Options {
@@ -765,8 +768,22 @@ function writeSection(file: string, section: string, m: Machine): void {
 
 // ---------------------------------------------------------------- main
 
+/** `--only futures`: the task-pool benchmark, which prints its own table. */
+function runFuturesBenchmark(argv: readonly string[]): number {
+  const rounds = argv.includes('--quick') ? '1' : '3';
+  const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/futures/run.ts'), rounds],
+    { cwd: ROOT, stdio: 'inherit' });
+  return run.status ?? 1;
+}
+
 async function main(): Promise<void> {
-  const opts = parseOptions(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  const only = argv.indexOf('--only');
+  if ((only >= 0 && argv[only + 1] === 'futures') || argv.includes('--only=futures')) {
+    process.exitCode = runFuturesBenchmark(argv);
+    return;
+  }
+  const opts = parseOptions(argv);
   const mpi = detectMpi();
   const python = mpi.mpiexec !== undefined ? findPython() : undefined;
   const cdir = mkdtempSync(path.join(os.tmpdir(), 'mpi4ts-bench-'));

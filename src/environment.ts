@@ -75,7 +75,7 @@ function bootOf(data: unknown): RankBoot | undefined {
 function singleton(): RankBoot {
   return {
     rank: 0,
-    memory: allocateJobMemory(1, { eagerLimit: DEFAULT_EAGER_LIMIT, heapBytes: 256 * 1024 * 1024 }),
+    memory: allocateJobMemory(1, { eagerLimit: DEFAULT_EAGER_LIMIT, heapBytes: 256 * 1024 * 1024 }, 1),
     tuning: { spinMicros: 50, blockMicros: 0, oversubscribed: false },
     world: { context: Context.WORLD, group: [0] },
   };

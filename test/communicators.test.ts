@@ -57,8 +57,24 @@ describe('dynamic processes (test/conformance/spawn.ts)', () => {
     assert.ok(rssAfter - rssBefore < 64, `the job's RSS grew from ${rssBefore} to ${rssAfter} MiB`);
   });
 
-  it('fails with ERR_SPAWN when the job has no room left', async () => {
-    const result = await launch('test/conformance/spawn.ts', 1, ['5'], { launcherArgs: ['--universe-size', '3'] });
+  it('grows the universe past --universe-size while the children live, and everyone talks (issue 18)', async () => {
+    const result = await launch('test/programs/spawn_grow.mjs', 2, ['world', '4', '3'],
+      { launcherArgs: ['--universe-size', '3'] });
+    assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
+    // 3 slots, then 6 for the first 4 children, then 12 (the universe at least doubles) for 3 more.
+    assert.deepEqual(linesStartingWith(result.stdout, 'grow ok'), ['grow ok 9 universe 12']);
+  });
+
+  it('grows the universe past 30 slots, where sources signal through the mask words', async () => {
+    const result = await launch('test/programs/spawn_grow.mjs', 2, ['world', '4', '26'],
+      { launcherArgs: ['--universe-size', '3'], timeoutMs: 300_000 });
+    assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
+    assert.deepEqual(linesStartingWith(result.stdout, 'grow ok'), ['grow ok 32 universe 32']);
+  });
+
+  it('fails with ERR_SPAWN when the universe is at its largest (test hook MPI4TS_TEST_MAX_UNIVERSE)', async () => {
+    const result = await launch('test/conformance/spawn.ts', 1, ['5'], { launcherArgs: ['--universe-size', '3'],
+      env: { ...process.env, MPI4TS_TEST_MAX_UNIVERSE: '3' } });
     assert.equal(result.code, 1);
     assert.deepEqual(summaryOf(result)?.failed, ['Spawn: Bcast, bcast and gather across, point-to-point to each child, Merge, Disconnect',
       "Spawn reads command, args and maxprocs at the root only; Bcast(null, PROC_NULL) on the root's group"]);

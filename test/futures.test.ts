@@ -25,6 +25,21 @@ describe('mpi4ts/futures on shm', () => {
     assert.match(result.stdout, /^end$/m);
   });
 
+  it('fails the futures of a worker with an uncaught error outside its task, naming the worker and the error', async () => {
+    const result = await launch('test/programs/futures/dead_worker.ts', 1, ['throw']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^dead task: BrokenExecutor: worker \d \(spawned rank \d\) died \(failed: Error: boom\n/m);
+    assert.match(result.stdout, /^numWorkers after: 1$/m);
+    assert.match(result.stdout, /^end$/m);
+  });
+
+  it('a worker whose initializer ends its process: the pool cannot start and names it', async () => {
+    const result = await launch('test/programs/futures/dead_at_boot.ts', 1);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, 'bootup: BrokenExecutor: MPIPoolExecutor: workers could not start: ' +
+      'worker 0 (spawned rank 0): died (exited with code 5)\n');
+  });
+
   it('stops the workers of a pool the script left open, and the job ends cleanly', async () => {
     const result = await launch('test/programs/futures/left_open.ts', 1, [], { timeoutMs: 30_000 });
     assert.equal(result.code, 0, result.stderr);

@@ -20,7 +20,8 @@ import { ShmEngine } from '../dist/transport/shm/engine.js';
 import { HeapArena } from '../dist/transport/shm/heap.js';
 import {
   COLLECTIVE_SLOTS, DIRECT_SOURCES, Global, type JobMemory, RANK_WORDS, RING_HEADER_BYTES, WAIT_TEXT_BYTES,
-  allocateJobMemory, collectiveSlotBase, maskBase, maskWords, rankBase, ringOffset, waitTextOffset,
+  MAX_JOB_RANKS, allocateJobMemory, collectiveSlotBase, growUniverse, maskBase, maskWords, rankBase, ringLocation, ringOffset,
+  segmentOf, waitTextOffset,
 } from '../dist/transport/shm/layout.js';
 import { InboundPipe, OutboundPipe, PIPE_BYTES, PIPE_HEADER_BYTES } from '../dist/transport/shm/pipeline.js';
 import { Kind, RECORD_HEADER_BYTES, Ring, Word } from '../dist/transport/shm/ring.js';
@@ -56,7 +57,8 @@ function take(consumer: Ring): { kind: number; tag: number; payload: Uint8Array 
 describe('job layout', () => {
   for (const size of [1, 2, 5, 31, 32, 40]) {
     it(`places every word of a ${size}-rank job once, inside the control block`, () => {
-      const memory = allocateJobMemory(size, { eagerLimit: 64 * 1024, heapBytes: 4096 });
+      const memory = allocateJobMemory(size, { eagerLimit: 64 * 1024, heapBytes: 4096 }, size);
+      assert.equal(memory.size, size);
       const controlWords = memory.control.byteLength / 4;
       // [first word, words] of every area: rank lines, pending-rings masks, wait texts, collective slots.
       const areas: [string, number, number][] = [['globals', 0, rankBase(0)]];
@@ -76,7 +78,7 @@ describe('job layout', () => {
       const [lastName, lastStart, lastWords] = areas.at(-1)!;
       assert.ok(lastStart + lastWords <= controlWords, `${lastName} ends past the control block`);
       assert.equal(collectiveSlotBase(size, 0) % 16, 0, 'the collective slots start on a cache line');
-      assert.equal(maskWords(size), size <= DIRECT_SOURCES ? 0 : Math.ceil(size / 32));
+      assert.equal(maskWords(size), size <= DIRECT_SOURCES ? 0 : Math.ceil((size - DIRECT_SOURCES) / 32));
       assert.equal(new Int32Array(memory.control)[Global.NEXT_CONTEXT], 16, 'dynamic contexts start after WORLD and SELF');
       assert.equal(memory.heaps.length, size);
       assert.ok(memory.heaps.every((heap) => heap.byteLength === 4096));
@@ -92,12 +94,46 @@ describe('job layout', () => {
       for (let dest = 0; dest < size; dest++) {
         const offset = ringOffset(memory, source, dest);
         assert.equal(offset % stride, 0);
-        assert.ok(offset + stride <= memory.rings.byteLength);
+        assert.ok(offset + stride <= memory.rings[0]!.buffer.byteLength);
         offsets.add(offset);
       }
     }
     assert.equal(offsets.size, size * size);
-    assert.equal(memory.rings.byteLength, size * size * stride);
+    assert.equal(memory.rings.length, 1);
+    assert.equal(memory.rings[0]!.buffer.byteLength, size * size * stride);
+  });
+
+  it('grows the universe: a ring segment and heaps for the new slots, the rings of old ones unmoved', () => {
+    const memory = allocateJobMemory(3, { eagerLimit: 1000, heapBytes: 64 }, 40);
+    const control = new Int32Array(memory.control);
+    assert.equal(memory.size, 40);
+    assert.equal(control[Global.UNIVERSE], 3);
+    const before = ringLocation(memory, 2, 1);
+    const growth = growUniverse(memory, 7)!;
+    assert.equal(growth.first, 3);
+    assert.equal(growth.heaps.length, 4);
+    assert.deepEqual([growth.rings.first, growth.rings.end], [3, 7]);
+    assert.equal(control[Global.UNIVERSE], 7);
+    assert.equal(memory.heaps.length, 7);
+    assert.deepEqual(ringLocation(memory, 2, 1), before);
+    assert.equal(growUniverse(memory, 5), undefined, 'a universe never shrinks');
+    growUniverse(memory, 33);
+    // Every ordered pair of the 33 slots has its own ring inside its segment's buffer.
+    const stride = RING_HEADER_BYTES + memory.ringCapacity;
+    const seen = new Map<SharedArrayBuffer, Set<number>>();
+    for (let source = 0; source < 33; source++) {
+      for (let dest = 0; dest < 33; dest++) {
+        const { buffer, offset } = ringLocation(memory, source, dest);
+        assert.equal(buffer, segmentOf(memory.rings, Math.max(source, dest))!.buffer);
+        assert.ok(offset >= 0 && offset + stride <= buffer.byteLength, `ring ${source} -> ${dest}`);
+        const offsets = seen.get(buffer) ?? new Set<number>();
+        offsets.add(offset);
+        seen.set(buffer, offsets);
+      }
+    }
+    assert.equal([...seen.values()].reduce((n, o) => n + o.size, 0), 33 * 33);
+    assert.equal(memory.rings.reduce((n, r) => n + r.buffer.byteLength, 0), 33 * 33 * stride);
+    assert.throws(() => growUniverse(memory, 41), RangeError);
   });
 
   it('sizes rings as a power of two that holds two records at the eager limit, at least 4 KiB', () => {
@@ -111,7 +147,7 @@ describe('job layout', () => {
   });
 
   it('refuses a job of more ranks than the signal words can name', () => {
-    assert.throws(() => allocateJobMemory(DIRECT_SOURCES * 32 + 1, { eagerLimit: 64, heapBytes: 64 }), RangeError);
+    assert.throws(() => allocateJobMemory(MAX_JOB_RANKS + 1, { eagerLimit: 64, heapBytes: 64 }), RangeError);
   });
 });
 
@@ -353,9 +389,9 @@ describe('engine protocol by size', () => {
   function job(): { memory: JobMemory; sender: ShmEngine; receiver: ShmEngine; nextKind: () => number } {
     const memory = allocateJobMemory(2, { eagerLimit, heapBytes: 8 * 1024 * 1024 });
     const tuning = { spinMicros: 0, blockMicros: 0, oversubscribed: false };
-    const words = new Int32Array(memory.rings);
-    const offset = ringOffset(memory, 0, 1);
-    const tail = new Ring(words, new Uint8Array(memory.rings), offset, memory.ringCapacity);
+    const { buffer, offset } = ringLocation(memory, 0, 1);
+    const words = new Int32Array(buffer);
+    const tail = new Ring(words, new Uint8Array(buffer), offset, memory.ringCapacity);
     const nextKind = (): number => {
       const at = tail.base + (words[offset / 4 + 16]! & (memory.ringCapacity - 1));
       return Atomics.load(words, at >> 2);

@@ -40,11 +40,11 @@ import type { Comm } from '../api/comm.js';
 import type { Intracomm } from '../api/intracomm.js';
 import { Status } from '../api/status.js';
 import { encode } from '../codec/index.js';
-import { ANY_SOURCE } from '../constants.js';
+import { ANY_SOURCE, ANY_TAG } from '../constants.js';
 import { MPI } from '../mpi.js';
 import { type CompletedFuture, Future, TimeoutError, as_completed } from './future.js';
 import {
-  type Boot, Outcome, type Ready, type RemoteErrorInfo, Tag, TaskKind, type WorkerExitNotice, rebuildError,
+  type Boot, type DeathNotice, Outcome, type Ready, type RemoteErrorInfo, Tag, TaskKind, type WorkerExitNotice, rebuildError,
 } from './protocol.js';
 import { serve } from './server.js';
 import { claimWorld } from './world.js';
@@ -337,13 +337,57 @@ export class MPIPoolExecutor<M extends object = UntypedTasks> implements AsyncDi
     const status = new Status();
     await Promise.all(this.workers.map((w) => comm.send(boot, w.rank, Tag.BOOT)));
     const failures: string[] = [];
-    for (let i = 0; i < this.workers.length; i++) {
-      const ready = await replies.recv(ANY_SOURCE, Tag.READY, status) as Ready;
-      if (ready.error !== undefined) {
-        failures.push(`${this.byRank.get(status.Get_source())!.label}: ${rebuildError(ready.error, 'boot').message}` +
-          ` (${ready.error.name})`);
+    // On shm the launcher reports a worker that dies while it starts: the wait for its answer ends then.
+    let wake: (() => void) | undefined;
+    /** The workers whose answer is still awaited. */
+    const pending = new Set(this.workers.map((w) => w.rank));
+    const onBootNotice = (notice: WorkerExitNotice): void => {
+      if (notice?.type !== 'pool-worker-exit') return;
+      const w = this.workers.find((x) => x.slot === notice.slot);
+      if (w === undefined || !w.alive) return;
+      if (!pending.has(w.rank)) {
+        this.died(w, notice.reason);
+        return;
+      }
+      w.alive = false;
+      pending.delete(w.rank);
+      failures.push(`${w.label}: died (${notice.reason})`);
+      wake?.();
+    };
+    if (this.deathNotices) parentPort?.on('message', onBootNotice);
+    while (pending.size > 0) {
+      let ready: Ready | DeathNotice | undefined;
+      if (this.deathNotices) {
+        const request = replies.irecv<Ready | DeathNotice>(ANY_SOURCE, ANY_TAG);
+        const died = new Promise<undefined>((resolveDied) => { wake = () => resolveDied(undefined); });
+        ready = await Promise.race([request.wait(status), died]);
+        wake = undefined;
+        if (ready === undefined) {
+          const [done, value] = request.test(status);
+          if (!done) {
+            request.Cancel();
+            continue;
+          }
+          ready = value!;
+        }
+      } else {
+        ready = await replies.recv(ANY_SOURCE, ANY_TAG, status) as Ready | DeathNotice;
+      }
+      pending.delete(status.Get_source());
+      if (status.Get_tag() === Tag.DEATH) {
+        // On the mpi transport: a worker whose module or initializer ended its process.
+        const w = this.byRank.get(status.Get_source())!;
+        this.deathNotice(w, ready as DeathNotice);
+        failures.push(`${w.label}: died (${(ready as DeathNotice).reason})`);
+        continue;
+      }
+      if (status.Get_tag() !== Tag.READY) continue;
+      const error = (ready as Ready).error;
+      if (error !== undefined) {
+        failures.push(`${this.byRank.get(status.Get_source())!.label}: ${rebuildError(error, 'boot').message} (${error.name})`);
       }
     }
+    if (this.deathNotices) parentPort?.off('message', onBootNotice);
     if (failures.length > 0) {
       this.breakPool(new BrokenExecutor(`MPIPoolExecutor: workers could not start: ${failures.join('; ')}`));
       return;
@@ -431,8 +475,12 @@ export class MPIPoolExecutor<M extends object = UntypedTasks> implements AsyncDi
     const status = new Status();
     const replies = this.replies!;
     while (this.inFlight > 0) {
-      const reply = await replies.recv(ANY_SOURCE, Tag.RESULTS, status) as unknown[];
+      const reply = await replies.recv(ANY_SOURCE, ANY_TAG, status) as unknown[];
       const w = this.byRank.get(status.Get_source())!;
+      if (status.Get_tag() === Tag.DEATH) {
+        this.deathNotice(w, reply as unknown as DeathNotice);
+        continue;
+      }
       this.complete(w, reply);
       this.refill(w);
       this.compact();
@@ -458,6 +506,18 @@ export class MPIPoolExecutor<M extends object = UntypedTasks> implements AsyncDi
       if (reply[i + 1] === Outcome.OK) task.future.setResult(reply[i + 2]);
       else task.future.setException(rebuildError(reply[i + 2] as RemoteErrorInfo, w.label));
     }
+  }
+
+  /**
+   * A spawned worker on the mpi transport says it dies: its tasks fail at
+   * once, and the answer that lets it exit goes a little later, so that the
+   * script can see the failures before Open MPI ends the job.
+   */
+  private deathNotice(w: Worker, notice: DeathNotice): void {
+    process.stderr.write(`mpi4ts/futures: ${w.label} died (${notice.reason}); without fault tolerance ` +
+      `the MPI library ends the job once it has exited\n`);
+    this.died(w, notice.reason);
+    setTimeout(() => { void this.comm!.send(null, w.rank, Tag.DEATH_ACK).catch(() => undefined); }, 200);
   }
 
   /** A worker is gone: its tasks fail; the pool goes on with the others, or is broken without any. */

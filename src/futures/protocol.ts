@@ -16,6 +16,9 @@
  *    flat arrays keep encoding cheap when tasks are tiny.
  * 3. `STOP` ends the session; in a job started with `-m futures`, `EXIT`
  *    also ends the worker's wait for the next session.
+ * 4. `DEATH` (a spawned worker on the mpi transport, as it dies): the
+ *    manager fails the worker's tasks and answers `DEATH_ACK`, after which
+ *    the worker exits (and Open MPI ends the job).
  *
  * Errors travel as {@link RemoteErrorInfo}, so that the error's class name,
  * message and the worker's stack survive whatever the error held.
@@ -31,7 +34,21 @@ export const Tag = {
   RESULTS: 4,
   STOP: 5,
   EXIT: 6,
+  /** Worker to manager, from a worker that is dying: a {@link DeathNotice}. */
+  DEATH: 7,
+  /** Manager to a dying worker: the notice is taken, its tasks failed. */
+  DEATH_ACK: 8,
 } as const;
+
+/**
+ * What a spawned worker on the mpi transport sends its manager when it is
+ * about to die (a non-zero exit or an uncaught error): Open MPI then ends
+ * the whole job, so this is the pool's one chance to say which worker.
+ */
+export interface DeathNotice {
+  /** Why it dies: the exit code or the uncaught error. */
+  readonly reason: string;
+}
 
 /** What a task applies its function to. */
 export const TaskKind = {

@@ -17,13 +17,18 @@
  * Spawned ranks run in the free slots of the job's shared memory. The slot of
  * a spawned rank that has exited is free again once the messages it sent are
  * received (the rings into it are emptied), so a program may spawn and
- * disconnect for as long as it likes; a `Spawn` that finds too few free slots
- * waits up to {@link SPAWN_WAIT_MS} for spawned ranks to exit before it fails.
- * The launcher keeps the count of live ranks in the control block, so that
- * ranks stop spinning in their waits once spawned ranks outnumber the cores.
+ * disconnect for as long as it likes. A `Spawn` that finds too few free
+ * slots grows the universe (`--universe-size` slots at first, default the
+ * ranks plus 16): the launcher allocates a ring segment and the heaps of
+ * the new slots and posts them to every live rank's growth port, then
+ * starts the children (layout.ts). Only at the job's largest size (992
+ * ranks) does a `Spawn` wait, up to {@link SPAWN_WAIT_MS}, for spawned ranks to exit before it
+ * fails. The launcher keeps the count of live ranks in the control block,
+ * so that ranks stop spinning in their waits once spawned ranks outnumber
+ * the cores.
  *
- * Unfinished: growing the shared memory when every slot is taken (a job holds
- * `--universe-size` ranks at once, default its ranks plus 16).
+ * Unfinished: the universe never shrinks (the slots of exited ranks are
+ * reused instead).
  *
  * @module
  */
@@ -32,12 +37,12 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
-import { Worker, type WorkerOptions } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, Worker, type WorkerOptions } from 'node:worker_threads';
 import type { RankMessage, SpawnReply, SpawnRequest } from '../transport/shm/launcher_link.js';
 import type { GroupBoot, RankBoot } from '../transport/shm/transport.js';
 import {
   Context, DEFAULT_EAGER_LIMIT, Global, type JobMemory, RankState, Slot, allocateJobMemory, defaultHeapBytes, maskBase,
-  discardRing, maskWords, rankBase, ringIsEmpty, waitTextOffset,
+  type RingSegment, discardRing, growUniverse, maskWords, rankBase, ringIsEmpty, waitTextOffset,
 } from '../transport/shm/layout.js';
 import type { LaunchOptions } from './cli.js';
 import { LineForwarder } from './output.js';
@@ -69,6 +74,8 @@ interface Rank {
   /** How reports name it: `rank 3`, or `spawned rank 1 (slot 5)`. */
   readonly label: string;
   readonly worker: Worker;
+  /** The launcher's end of the rank's growth port: the heaps of new slots go there. */
+  readonly growth: MessagePort;
   readonly output: Promise<void>[];
   exited: boolean;
   /**
@@ -99,7 +106,7 @@ export function runJob(options: LaunchOptions, observation?: Observation): Promi
 }
 
 class Job {
-  private readonly memory: JobMemory;
+  private readonly memory: JobMemory & { heaps: SharedArrayBuffer[]; rings: RingSegment[] };
   /** Live ranks, and the ranks of the world that have exited (spawned ones are dropped once they exit). */
   private ranks: Rank[] = [];
   /** Output of exited spawned ranks still being forwarded. */
@@ -118,10 +125,12 @@ class Job {
 
   constructor(private readonly options: LaunchOptions, private readonly observation?: Observation) {
     const capacity = Math.max(options.universeSize ?? options.ranks + DEFAULT_SPAWN_ROOM, options.ranks);
+    // A test hook: the largest universe, so that a test can reach it with a few ranks.
+    const limit = Number(process.env['MPI4TS_TEST_MAX_UNIVERSE'] ?? Infinity);
     this.memory = allocateJobMemory(capacity, {
       eagerLimit: options.eagerLimit ?? DEFAULT_EAGER_LIMIT,
       heapBytes: options.heapSize ?? defaultHeapBytes(capacity),
-    });
+    }, limit > 0 ? limit : undefined);
     this.control = new Int32Array(this.memory.control);
     this.taken = Array.from({ length: capacity }, (_, slot) => slot < options.ranks);
     if (options.watchdog !== undefined) {
@@ -148,11 +157,13 @@ class Job {
     // (this count, spawned ranks included) with the cores at every wait. The choice of collective
     // algorithms must be the same on every rank of a communicator: it follows the job's size alone.
     Atomics.add(this.control, Global.LIVE_RANKS, 1);
+    const channel = new MessageChannel();
     const mpi4ts: RankBoot = { rank: slot, memory: this.memory, tuning: {
       spinMicros: 1000, blockMicros: BLOCK_MICROS, oversubscribed: this.options.ranks > this.cores, cores: this.cores,
-    }, world, parent };
+    }, world, parent, growth: channel.port2 };
     const worker = this.newWorker({
       workerData: { mpi4ts, script, ...(this.watch === undefined ? {} : { mpi4tsWatch: { buffer: this.watch.buffer, index: slot } }) },
+      transferList: [channel.port2],
       // Inspectors, heap snapshots and CPU profiles show the thread by this name.
       name: label,
       ...(this.observation === undefined ? {} : { env: { ...process.env, ...this.observation.env, [OBSERVE_LABEL_ENV]: label } }),
@@ -165,7 +176,8 @@ class Job {
       new LineForwarder(worker.stdout, process.stdout, prefix).done,
       new LineForwarder(worker.stderr, process.stderr, prefix).done,
     ];
-    const entry: Rank = { slot, label, worker, output, exited: false, poolManager, spawned: parent !== undefined };
+    const entry: Rank = { slot, label, worker, growth: channel.port1, output, exited: false, poolManager,
+      spawned: parent !== undefined };
     this.ranks.push(entry);
     worker.on('error', (error) => {
       if (poolManager === undefined) this.fail(entry, `${label} failed: ${describeError(error)}`, 1);
@@ -221,6 +233,7 @@ class Job {
     }
     const world = this.options.ranks;
     if (world + request.maxprocs > this.memory.size) {
+      // Past the largest universe: it can never fit.
       answer({ error: `the job has room for ${this.memory.size} ranks and ${world} are taken; ` +
         `start it with a larger --universe-size to spawn ${request.maxprocs} more` });
       return;
@@ -242,7 +255,11 @@ class Job {
         continue;
       }
       this.reclaimSlots();
-      const free = this.freeSlots(request.maxprocs);
+      let free = this.freeSlots(request.maxprocs);
+      if (free === undefined && this.taken.length < this.memory.size) {
+        this.grow(request.maxprocs);
+        free = this.freeSlots(request.maxprocs);
+      }
       if (free === undefined) {
         if (Date.now() < deadline) return;
         this.pendingSpawns.shift();
@@ -262,6 +279,22 @@ class Job {
     }
   }
 
+  /**
+   * Adds slots to the universe so that `count` are free (at least doubling
+   * it, so that a growing pool grows it rarely; at most to the job's largest
+   * size), and hands the new heaps to every live rank before any rank of a
+   * new slot starts.
+   */
+  private grow(count: number): void {
+    const free = this.taken.filter((t) => !t).length;
+    const slots = Math.min(this.memory.size, Math.max(this.taken.length + count - free, 2 * this.taken.length));
+    const first = this.taken.length;
+    const growth = growUniverse(this.memory, slots);
+    if (growth === undefined) return;
+    for (let slot = first; slot < slots; slot++) this.taken.push(false);
+    for (const r of this.ranks) if (!r.exited) r.growth.postMessage(growth);
+  }
+
   /** The lowest `count` free slots, or undefined when there are fewer. */
   private freeSlots(count: number): number[] | undefined {
     const free: number[] = [];
@@ -278,11 +311,11 @@ class Job {
     const live = new Set(this.ranks.filter((r) => !r.exited).map((r) => r.slot));
     for (const slot of this.vacated) {
       let drained = true;
-      for (let peer = 0; peer < this.memory.size && drained; peer++) {
+      for (let peer = 0; peer < this.taken.length && drained; peer++) {
         if (live.has(peer)) drained = ringIsEmpty(this.memory, slot, peer);
       }
       if (!drained) continue;
-      for (let peer = 0; peer < this.memory.size; peer++) {
+      for (let peer = 0; peer < this.taken.length; peer++) {
         if (!live.has(peer)) discardRing(this.memory, slot, peer);
         discardRing(this.memory, peer, slot);
       }
@@ -304,6 +337,7 @@ class Job {
 
   private exited(entry: Rank, code: number): void {
     entry.exited = true;
+    entry.growth.close();
     Atomics.sub(this.control, Global.LIVE_RANKS, 1);
     if (code !== 0 && entry.poolManager !== undefined) {
       const notice: WorkerExitNotice = { type: 'pool-worker-exit', slot: entry.slot,

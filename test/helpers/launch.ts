@@ -45,9 +45,9 @@ export function runCommand(command: string, args: readonly string[],
 
 /** Runs `node bin/mpi4ts.js -n <ranks> <launcherArgs...> <script> <args...>`; kills it after `timeoutMs`. */
 export function launch(script: string, ranks: number, args: readonly string[] = [],
-  options: { launcherArgs?: readonly string[]; timeoutMs?: number } = {}): Promise<JobResult> {
+  options: { launcherArgs?: readonly string[]; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<JobResult> {
   return runCommand(process.execPath, [launcher, '-n', String(ranks), ...(options.launcherArgs ?? []), script, ...args],
-    { timeoutMs: options.timeoutMs });
+    { timeoutMs: options.timeoutMs, env: options.env });
 }
 
 /** The environment Open MPI's mpiexec needs in tests: running as root allowed, oversubscription allowed. */

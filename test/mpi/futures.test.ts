@@ -1,7 +1,9 @@
 // mpi4ts/futures on the mpi transport, under Open MPI's mpiexec: spawned
 // workers (MPI_Comm_spawn), MPICommExecutor inside an SPMD program, and
-// `-m futures`. Run by `npm run test:mpi`. (A worker that dies ends the whole
-// MPI job there, so that case is tested on shm only: test/futures.test.ts.)
+// `-m futures`, and a worker that dies. Run by `npm run test:mpi`. Open MPI
+// without fault tolerance ends the whole job when a process dies: what is
+// tested is that the pool's owner learns which worker died first (a non-zero
+// exit or an uncaught error), or that mpiexec names it (SIGKILL).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { linesStartingWith, mpiexecEnv, runCommand } from '../helpers/launch.js';
@@ -15,6 +17,30 @@ describe('mpi4ts/futures under mpiexec', () => {
     const result = await mpiexec(1, ['test/programs/futures/pool.ts']);
     assert.equal(result.code, 0, result.stderr);
     checkPoolOutput(result.stdout);
+  });
+
+  for (const [how, reason] of [['exit', 'exited with code 7'], ['throw', 'failed: Error: boom']] as const) {
+    it(`a worker that dies (${how}) fails its futures, naming it, before Open MPI ends the job`, async () => {
+      const result = await mpiexec(1, ['test/programs/futures/dead_worker.ts', how]);
+      assert.notEqual(result.code, 0, 'Open MPI ends the job when a process dies');
+      const died = `worker \\d \\(spawned rank \\d\\) died \\(${reason.replace(/[()]/g, '\\$&')}\\)`;
+      assert.match(result.stdout, new RegExp(`^dead task: BrokenExecutor: ${died} while it held this task`, 'm'), result.stderr);
+      assert.match(result.stderr, new RegExp(`mpi4ts/futures: ${died}; without fault tolerance the MPI library ends the job`));
+    });
+  }
+
+  it('a worker whose initializer ends its process: the pool cannot start and names it before the job ends', async () => {
+    const result = await mpiexec(1, ['test/programs/futures/dead_at_boot.ts']);
+    assert.notEqual(result.code, 0);
+    assert.match(result.stdout, /^bootup: BrokenExecutor: MPIPoolExecutor: workers could not start: worker 0 \(spawned rank 0\): died \(exited with code 5\)$/m,
+      result.stderr);
+  });
+
+  it('a worker killed by SIGKILL: mpiexec names the process and ends the job (the pool cannot notice)', async () => {
+    const result = await mpiexec(1, ['test/programs/futures/dead_worker.ts', 'kill']);
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, /process rank \d with PID \d+ on node \S+ exited on signal 9/);
+    assert.doesNotMatch(result.stdout, /^dead task/m);
   });
 
   it('runs MPICommExecutor inside an SPMD program', async () => {

@@ -25,6 +25,11 @@
  * `MPI_Cancel` (§3.8.4) of a receive that no message has matched takes it
  * off the posted list (`withdraw`); a send is never cancelled (it completes).
  *
+ * The universe can grow while the rank runs (layout.ts): rings, outboxes
+ * and heaps of slots past those known are taken up when a rank first meets
+ * them (a record from them, a send to them, a heap of theirs); the ring
+ * segments and heaps of new slots come from the launcher on the growth port.
+ *
  * Unfinished: nothing known.
  *
  * @module
@@ -32,12 +37,13 @@
 
 import { allocateBytes, type Bytes, bytesIn, copyBytes, prefixOf, SegmentedBytes } from '../../buffer.js';
 import { errors } from '../../errors.js';
+import { type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
 import { hasOtherWork } from '../event_loop.js';
 import type { Envelope, Operation } from '../transport.js';
 import { HeapArena } from './heap.js';
 import {
-  CONTEXTS_PER_COMM, Global, type JobMemory, RankState, SLEEP_BIT, Slot, WAIT_TEXT_BYTES, maskBase, maskWords, rankBase,
-  ringOffset, waitTextOffset,
+  CONTEXTS_PER_COMM, DIRECT_SOURCES, Global, type Growth, type JobMemory, MASKED_BIT, RankState, type RingSegment,
+  SLEEP_BIT, Slot, WAIT_TEXT_BYTES, maskBase, maskWords, rankBase, ringLocation, segmentOf, waitTextOffset,
 } from './layout.js';
 import { InboundPipe, OutboundPipe } from './pipeline.js';
 import { Kind, RECORD_HEADER_BYTES, Ring, Word, readWide } from './ring.js';
@@ -248,8 +254,14 @@ export class ShmEngine {
   private readonly base: number;
   private readonly inRings: Ring[];
   private readonly outRings: Ring[];
-  /** Every rank's heap arena of the job (windows find attached `MPI.alloc` memory in them). */
-  readonly heaps: readonly SharedArrayBuffer[];
+  /** Every rank's heap arena of the job, new slots' appended as the universe grows (windows find attached `MPI.alloc` memory in them). */
+  readonly heaps: SharedArrayBuffer[];
+  /** Slots whose rings and outbox this rank has set up (the universe when it last looked). */
+  private known = 0;
+  private readonly segments: RingSegment[];
+  /** Views of each ring segment's buffer, made once. */
+  private readonly segmentViews = new Map<SharedArrayBuffer, { words: Int32Array; bytes: Uint8Array }>();
+  private readonly ringCapacity: number;
   private readonly posted: RecvOperation[] = [];
   private readonly unexpected: Unexpected[] = [];
   private readonly awaitingFin = new Map<number, SendOperation>();
@@ -286,23 +298,25 @@ export class ShmEngine {
   /** What every eager standard send returns: complete as soon as the data is in the ring. */
   private readonly sent: SendOperation;
 
-  constructor(readonly rank: number, memory: JobMemory, tuning: WaitTuning) {
+  /**
+   * @param growth - where the launcher posts the ring segments and heaps of
+   *   slots added to the universe after this rank started (layout.ts's
+   *   `Growth`); read only when one past those known is needed
+   */
+  constructor(readonly rank: number, memory: JobMemory, tuning: WaitTuning, private readonly growth?: MessagePort) {
     this.size = memory.size;
     this.eagerLimit = memory.eagerLimit;
     this.control = new Int32Array(memory.control);
     this.controlBytes = new Uint8Array(memory.control);
     this.base = rankBase(rank);
-    const words = new Int32Array(memory.rings);
-    const bytes = new Uint8Array(memory.rings);
+    this.segments = [...memory.rings];
+    this.ringCapacity = memory.ringCapacity;
     this.inRings = [];
     this.outRings = [];
-    for (let peer = 0; peer < memory.size; peer++) {
-      this.inRings.push(new Ring(words, bytes, ringOffset(memory, peer, rank), memory.ringCapacity));
-      this.outRings.push(new Ring(words, bytes, ringOffset(memory, rank, peer), memory.ringCapacity));
-    }
-    this.heaps = memory.heaps;
+    this.outbox = [];
+    this.heaps = [...memory.heaps];
     this.arena = new HeapArena(memory.heaps[rank]!);
-    this.outbox = Array.from({ length: memory.size }, () => []);
+    this.meet(Math.max(rank + 1, Atomics.load(this.control, Global.UNIVERSE), memory.heaps.length) - 1);
     this.fullSpinMillis = tuning.spinMicros / 1000;
     this.blockMillis = tuning.blockMicros / 1000;
     this.jobOversubscribed = tuning.oversubscribed;
@@ -312,6 +326,53 @@ export class ShmEngine {
     this.signalIndex = rankBase(rank) + Slot.SIGNAL;
     this.direct = maskWords(memory.size) === 0;
     this.maskIndex = maskBase(memory.size, rank);
+  }
+
+  /**
+   * Sets up the rings and outboxes of every slot up to `peer`, which the
+   * universe must hold by now (the launcher grows it before it starts ranks
+   * in new slots, and a rank learns a slot only from such a rank or from
+   * the launcher).
+   */
+  private meet(peer: number): void {
+    const universe = Math.max(peer + 1, this.known);
+    while (segmentOf(this.segments, universe - 1) === undefined) this.receiveGrowth(`the rings of slot ${universe - 1}`);
+    for (let p = this.known; p < universe; p++) {
+      this.inRings.push(this.ring(p, this.rank));
+      this.outRings.push(this.ring(this.rank, p));
+      this.outbox.push([]);
+    }
+    this.known = universe;
+  }
+
+  private ring(source: number, dest: number): Ring {
+    const memory = { ringCapacity: this.ringCapacity, rings: this.segments };
+    const { buffer, offset } = ringLocation(memory, source, dest);
+    let views = this.segmentViews.get(buffer);
+    if (views === undefined) {
+      views = { words: new Int32Array(buffer), bytes: new Uint8Array(buffer) };
+      this.segmentViews.set(buffer, views);
+    }
+    return new Ring(views.words, views.bytes, offset, this.ringCapacity);
+  }
+
+  /** Takes one growth of the universe that the launcher posted; `what` is what this rank looks for. */
+  private receiveGrowth(what: string): void {
+    const received = this.growth === undefined ? undefined : receiveMessageOnPort(this.growth);
+    if (received === undefined) throw new RangeError(`${what} has not reached rank ${this.rank}`);
+    const { first, heaps, rings } = received.message as Growth;
+    heaps.forEach((h, i) => { this.heaps[first + i] = h; });
+    this.segments.push(rings);
+  }
+
+  /** The heap arena of slot `arena`, taking the heaps the launcher posted since this rank last looked. */
+  private heap(arena: number): SharedArrayBuffer {
+    let heap = this.heaps[arena];
+    while (heap === undefined) {
+      this.receiveGrowth(`the heap of slot ${arena}`);
+      heap = this.heaps[arena];
+    }
+    return heap;
   }
 
   /** The control block word of this rank at `slot`. */
@@ -366,6 +427,7 @@ export class ShmEngine {
   /** Writes a record to `dest`'s ring, or queues it (with a copy of the payload) behind earlier ones. */
   private inject(dest: number, kind: number, context: number, tag: number, payloadBytes: number, request: number,
     offset: number, arena: number, payload: Uint8Array | undefined): void {
+    if (dest >= this.known) this.meet(dest);
     const queue = this.outbox[dest]!;
     if (queue.length === 0 && this.outRings[dest]!.push(kind, context, tag, payloadBytes, request, offset, arena, payload)) {
       this.ringDoorbell(dest);
@@ -414,11 +476,12 @@ export class ShmEngine {
   private ringDoorbell(dest: number): void {
     const signal = rankBase(dest) + Slot.SIGNAL;
     let before: number;
-    if (this.direct) {
+    if (this.rank < DIRECT_SOURCES) {
       before = Atomics.or(this.control, signal, 1 << this.rank);
     } else {
-      Atomics.or(this.control, maskBase(this.size, dest) + (this.rank >> 5), 1 << (this.rank & 31));
-      before = Atomics.or(this.control, signal, 1 << (this.rank >> 5));
+      const m = this.rank - DIRECT_SOURCES;
+      Atomics.or(this.control, maskBase(this.size, dest) + (m >> 5), 1 << (m & 31));
+      before = Atomics.or(this.control, signal, MASKED_BIT);
     }
     if ((before & SLEEP_BIT) !== 0) Atomics.notify(this.control, signal, 1);
   }
@@ -544,7 +607,7 @@ export class ShmEngine {
    * the largest Uint8Array, and so can the message (then it is segmented).
    */
   private rendezvousMemory(kind: number, arena: number, offset: number, bytes: number): Bytes {
-    return bytesIn(this.heaps[arena]!, offset, kind === Kind.PIPE ? OutboundPipe.heapBytes(bytes) : bytes);
+    return bytesIn(this.heap(arena), offset, kind === Kind.PIPE ? OutboundPipe.heapBytes(bytes) : bytes);
   }
 
   /** Completes a pipelined receive and tells the sender. */
@@ -597,16 +660,16 @@ export class ShmEngine {
     try {
       // Take the source bits, leaving SLEEP_BIT to the park loop that owns it.
       const signal = Atomics.and(control, this.signalIndex, SLEEP_BIT) & ~SLEEP_BIT;
-      if (this.direct) {
-        handled = this.drain(signal, 0);
-      } else {
-        for (let bits = signal; bits !== 0; bits &= bits - 1) {
-          const word = 31 - Math.clz32(bits & -bits);
-          if (this.drain(Atomics.exchange(control, this.maskIndex + word, 0), word * 32)) handled = true;
+      handled = this.drain(signal & ~MASKED_BIT, 0);
+      if ((signal & MASKED_BIT) !== 0 && !this.direct) {
+        const words = maskWords(this.size);
+        for (let word = 0; word < words; word++) {
+          if (Atomics.load(control, this.maskIndex + word) === 0) continue;
+          if (this.drain(Atomics.exchange(control, this.maskIndex + word, 0), DIRECT_SOURCES + word * 32)) handled = true;
         }
       }
       if (this.outboxCount > 0) {
-        for (let dest = 0; dest < this.size; dest++) if (this.outbox[dest]!.length > 0 && this.flush(dest)) handled = true;
+        for (let dest = 0; dest < this.known; dest++) if (this.outbox[dest]!.length > 0 && this.flush(dest)) handled = true;
       }
       if (this.progressPipes()) handled = true;
     } finally {
@@ -622,10 +685,11 @@ export class ShmEngine {
 
   /** Reads what `source` has written, without consulting the signal word (its bit stays for the next poll). */
   private pollSource(source: number): void {
+    if (source >= this.known) this.meet(source);
     if (this.handling || this.inRings[source]!.peek() < 0) return;
     this.handling = true;
     try {
-      this.drain(1 << (source & 31), source & ~31);
+      this.drain(1, source);
     } finally {
       this.handling = false;
     }
@@ -639,6 +703,7 @@ export class ShmEngine {
     let handled = false;
     for (; bits !== 0; bits &= bits - 1) {
       const source = first + 31 - Math.clz32(bits & -bits);
+      if (source >= this.known) this.meet(source);
       const ring = this.inRings[source]!;
       let at: number;
       while ((at = ring.peek()) >= 0) {
@@ -913,7 +978,7 @@ export class ShmEngine {
   /** What this rank still has to move: queued records per destination, and unfinished pipes. */
   private describeUndelivered(): string[] {
     const lines: string[] = [];
-    for (let dest = 0; dest < this.size; dest++) {
+    for (let dest = 0; dest < this.known; dest++) {
       const queue = this.outbox[dest]!;
       if (queue.length === 0) continue;
       const acknowledgements = queue.reduce((n, r) => n + (r.kind === Kind.FIN ? 1 : 0), 0);

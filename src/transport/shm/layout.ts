@@ -13,18 +13,52 @@
  * @module
  */
 
-/** Everything a rank needs to join the job, passed in `workerData.mpi4ts`. */
+/**
+ * Everything a rank needs to join the job, passed in `workerData.mpi4ts`.
+ *
+ * The universe grows while the job runs (issue 18): `Spawn` past the free
+ * slots makes the launcher add slots. The control block is laid out for
+ * {@link JobMemory.size} ranks from the start (its pages are committed only
+ * when touched). The rings are ordered so that the rings among the first n
+ * slots are the first n² (see {@link ringOffset}), and kept in segments:
+ * the first holds those of the slots the job starts with, and each growth
+ * adds one for the rings that touch the new slots. (A growable
+ * SharedArrayBuffer would do without segments, but its reservation of
+ * address space fails past a few GiB on a busy machine.) The launcher posts
+ * the new segment and the heaps of the new slots to every live rank (see
+ * `ShmEngine`'s growth port) before it starts ranks in them. The current
+ * number of slots is the control block's {@link Global.UNIVERSE} word.
+ */
 export interface JobMemory {
-  /** Ranks the job can hold: those started, plus room for `Spawn`. */
+  /** The most ranks the job can ever hold: the control block's layout (the universe grows up to it). */
   readonly size: number;
   readonly control: SharedArrayBuffer;
-  readonly rings: SharedArrayBuffer;
+  /** The rings among the universe's slots when the rank started, in segments (later ones arrive by the growth port). */
+  readonly rings: readonly RingSegment[];
   /** Bytes of one ring's data area (a power of two). */
   readonly ringCapacity: number;
-  /** One arena per rank. */
+  /** One arena per slot of the universe when the rank started (later ones arrive by the growth port). */
   readonly heaps: readonly SharedArrayBuffer[];
+  /** Bytes of each heap arena. */
+  readonly heapBytes: number;
   /** Messages up to this many bytes go eagerly; larger ones by rendezvous. */
   readonly eagerLimit: number;
+}
+
+/** The rings that touch slots `first` to `end - 1` and no slot past them (see {@link ringOffset}). */
+export interface RingSegment {
+  readonly first: number;
+  readonly end: number;
+  readonly buffer: SharedArrayBuffer;
+}
+
+/** What the launcher posts to every live rank when it grows the universe. */
+export interface Growth {
+  /** The first new slot. */
+  readonly first: number;
+  /** The heaps of the new slots. */
+  readonly heaps: readonly SharedArrayBuffer[];
+  readonly rings: RingSegment;
 }
 
 /** Job-wide words of the control block (Int32 indices). */
@@ -33,6 +67,8 @@ export const Global = {
   NEXT_CONTEXT: 0,
   /** Ranks of the job running now, spawned ones included (kept by the launcher; 0 without it). */
   LIVE_RANKS: 1,
+  /** Slots of the job now (the universe): only the launcher raises it, before it starts ranks in new slots. */
+  UNIVERSE: 2,
 } as const;
 
 const GLOBAL_WORDS = 16;
@@ -45,10 +81,11 @@ export const WAIT_TEXT_BYTES = 1024;
 export const Slot = {
   /**
    * The rank's signal word, which producers touch with one `Atomics.or` per
-   * record: a bit per source that has written to the rank's ring (or, in jobs
-   * of more than {@link DIRECT_SOURCES} ranks, a bit per word of the
-   * pending-rings mask that has bits), plus {@link SLEEP_BIT} while the rank
-   * sleeps on this word (`Atomics.wait`, or parked in `Atomics.waitAsync`).
+   * record: a bit per source below {@link DIRECT_SOURCES} that has written
+   * to the rank's ring, {@link MASKED_BIT} when a source past them has (its
+   * bit is then in the rank's pending-rings mask), plus {@link SLEEP_BIT}
+   * while the rank sleeps on this word (`Atomics.wait`, or parked in
+   * `Atomics.waitAsync`).
    */
   SIGNAL: 0,
   /** One of {@link RankState}; on a line of its own, away from producers. */
@@ -68,8 +105,12 @@ export const Slot = {
 
 /** Set in a signal word while its rank sleeps: a producer that sees it calls `Atomics.notify`. */
 export const SLEEP_BIT = 1 << 31;
-/** Jobs of up to this many ranks keep one bit per source right in the signal word. */
-export const DIRECT_SOURCES = 31;
+/** Sources below this have their bit right in the signal word; the others, in the mask words. */
+export const DIRECT_SOURCES = 30;
+/** Set in a signal word when a source of at least {@link DIRECT_SOURCES} has set its bit in the mask words. */
+export const MASKED_BIT = 1 << 30;
+/** The most ranks a job can hold. */
+export const MAX_JOB_RANKS = 992;
 
 /** What a rank is doing, as the deadlock monitor sees it. */
 export const RankState = {
@@ -91,10 +132,13 @@ export function rankBase(rank: number): number {
 
 /** Int32 words of each rank's pending-rings mask (none when sources fit the signal word). */
 export function maskWords(size: number): number {
-  return size <= DIRECT_SOURCES ? 0 : Math.ceil(size / 32);
+  return size <= DIRECT_SOURCES ? 0 : Math.ceil((size - DIRECT_SOURCES) / 32);
 }
 
-/** Int32 index of a rank's pending-rings mask: bit `s & 31` of word `s >> 5` for source `s`. */
+/**
+ * Int32 index of a rank's pending-rings mask: for source `s` past
+ * {@link DIRECT_SOURCES}, bit `m & 31` of word `m >> 5`, where `m = s - DIRECT_SOURCES`.
+ */
 export function maskBase(size: number, rank: number): number {
   return GLOBAL_WORDS + size * RANK_WORDS + rank * maskWords(size);
 }
@@ -178,9 +222,35 @@ export const RING_TAIL = 16;
 /** Int32 index, within a ring header, of the flag a producer sets when the ring was full. */
 export const RING_PRODUCER_WAITING = 17;
 
-/** Byte offset of the ring that carries messages from `source` to `dest`. */
-export function ringOffset(memory: Pick<JobMemory, 'size' | 'ringCapacity'>, source: number, dest: number): number {
-  return (source * memory.size + dest) * (RING_HEADER_BYTES + memory.ringCapacity);
+/**
+ * Byte offset of the ring that carries messages from `source` to `dest`.
+ * Rings are ordered by the larger of the two slots (`m`), so the rings among
+ * the first n slots are the first n², whatever the job's size: the rings
+ * into `m` from the slots below it, then those out of `m` to slots up to it.
+ */
+export function ringOffset(memory: Pick<JobMemory, 'ringCapacity'>, source: number, dest: number): number {
+  const m = Math.max(source, dest);
+  const index = m * m + (source < m ? source : m + dest);
+  return index * (RING_HEADER_BYTES + memory.ringCapacity);
+}
+
+/** Bytes of the rings among `slots` slots. */
+export function ringsBytes(memory: Pick<JobMemory, 'ringCapacity'>, slots: number): number {
+  return slots * slots * (RING_HEADER_BYTES + memory.ringCapacity);
+}
+
+/** The segment of `segments` that holds the rings of slot `slot` with slots below it, if there is one. */
+export function segmentOf(segments: readonly RingSegment[], slot: number): RingSegment | undefined {
+  for (const segment of segments) if (slot >= segment.first && slot < segment.end) return segment;
+  return undefined;
+}
+
+/** The buffer and byte offset of the ring from `source` to `dest` (its segment must be in `memory.rings`). */
+export function ringLocation(memory: Pick<JobMemory, 'ringCapacity' | 'rings'>, source: number, dest: number):
+  { buffer: SharedArrayBuffer; offset: number } {
+  const segment = segmentOf(memory.rings, Math.max(source, dest));
+  if (segment === undefined) throw new RangeError(`no ring segment holds slot ${Math.max(source, dest)}`);
+  return { buffer: segment.buffer, offset: ringOffset(memory, source, dest) - ringsBytes(memory, segment.first) };
 }
 
 /**
@@ -190,9 +260,9 @@ export function ringOffset(memory: Pick<JobMemory, 'size' | 'ringCapacity'>, sou
  * not change the ring. For the launcher, which reuses the slot of an exited
  * spawned rank once the rings it sent on are empty.
  */
-export function ringIsEmpty(memory: Pick<JobMemory, 'size' | 'ringCapacity' | 'rings'>, source: number, dest: number): boolean {
-  const words = new Int32Array(memory.rings);
-  const offset = ringOffset(memory, source, dest);
+export function ringIsEmpty(memory: Pick<JobMemory, 'ringCapacity' | 'rings'>, source: number, dest: number): boolean {
+  const { buffer, offset } = ringLocation(memory, source, dest);
+  const words = new Int32Array(buffer);
   const tail = Atomics.load(words, offset / 4 + RING_TAIL);
   return Atomics.load(words, (offset + RING_HEADER_BYTES + (tail & (memory.ringCapacity - 1))) >> 2) === 0;
 }
@@ -202,9 +272,9 @@ export function ringIsEmpty(memory: Pick<JobMemory, 'size' | 'ringCapacity' | 'r
  * would by reading them: for a ring whose consumer has exited. (A record's
  * second word is its length; its first, the kind, goes back to 0.)
  */
-export function discardRing(memory: Pick<JobMemory, 'size' | 'ringCapacity' | 'rings'>, source: number, dest: number): void {
-  const words = new Int32Array(memory.rings);
-  const offset = ringOffset(memory, source, dest);
+export function discardRing(memory: Pick<JobMemory, 'ringCapacity' | 'rings'>, source: number, dest: number): void {
+  const { buffer, offset } = ringLocation(memory, source, dest);
+  const words = new Int32Array(buffer);
   const tailIndex = offset / 4 + RING_TAIL;
   for (;;) {
     const tail = words[tailIndex]!;
@@ -232,16 +302,50 @@ export function defaultHeapBytes(size: number): number {
   return Math.max(256 * 1024 ** 2, Math.min(2 * 1024 ** 3, Math.floor(total / size / 4096) * 4096));
 }
 
-/** Allocates the shared memory of a job of `size` ranks. */
-export function allocateJobMemory(size: number, options: LayoutOptions): JobMemory {
-  if (size > DIRECT_SOURCES * 32) throw new RangeError(`a job holds at most ${DIRECT_SOURCES * 32} ranks`);
-  const ringCapacity = nextPowerOfTwo(Math.max(4096, 2 * (options.eagerLimit + 64)));
+/**
+ * Allocates the shared memory of a job whose universe starts with `universe`
+ * slots and may grow to `maxUniverse` (at most {@link MAX_JOB_RANKS}).
+ * The heaps and ring segments are returned as mutable arrays: the launcher
+ * adds those of new slots ({@link growUniverse}).
+ */
+export function allocateJobMemory(universe: number, options: LayoutOptions, maxUniverse = MAX_JOB_RANKS):
+  JobMemory & { heaps: SharedArrayBuffer[]; rings: RingSegment[] } {
+  if (universe > MAX_JOB_RANKS) throw new RangeError(`a job holds at most ${MAX_JOB_RANKS} ranks`);
+  const ringCapacity = ringCapacityFor(options.eagerLimit);
+  const size = Math.max(universe, Math.min(maxUniverse, MAX_JOB_RANKS));
   const controlBytes = collectiveSlotBase(size, COLLECTIVE_SLOTS) * 4;
   const control = new SharedArrayBuffer(controlBytes);
-  new Int32Array(control)[Global.NEXT_CONTEXT] = FIRST_DYNAMIC_CONTEXT;
-  const rings = new SharedArrayBuffer(size * size * (RING_HEADER_BYTES + ringCapacity));
-  const heaps = Array.from({ length: size }, () => new SharedArrayBuffer(options.heapBytes));
-  return { size, control, rings, ringCapacity, heaps, eagerLimit: options.eagerLimit };
+  const words = new Int32Array(control);
+  words[Global.NEXT_CONTEXT] = FIRST_DYNAMIC_CONTEXT;
+  words[Global.UNIVERSE] = universe;
+  const rings = [{ first: 0, end: universe, buffer: new SharedArrayBuffer(ringsBytes({ ringCapacity }, universe)) }];
+  const heaps = Array.from({ length: universe }, () => new SharedArrayBuffer(options.heapBytes));
+  return { size, control, rings, ringCapacity, heaps, heapBytes: options.heapBytes, eagerLimit: options.eagerLimit };
+}
+
+/**
+ * Grows the universe of `memory` to `slots` (at most its size): a ring
+ * segment and heaps for the new slots, then the {@link Global.UNIVERSE}
+ * word. Returns what the live ranks must be sent. For the launcher, before
+ * it starts ranks in the new slots.
+ */
+export function growUniverse(memory: JobMemory & { heaps: SharedArrayBuffer[]; rings: RingSegment[] }, slots: number):
+  Growth | undefined {
+  const control = new Int32Array(memory.control);
+  const first = Atomics.load(control, Global.UNIVERSE);
+  if (slots <= first) return undefined;
+  if (slots > memory.size) throw new RangeError(`a job holds at most ${memory.size} ranks`);
+  const rings = { first, end: slots,
+    buffer: new SharedArrayBuffer(ringsBytes(memory, slots) - ringsBytes(memory, first)) };
+  const heaps = Array.from({ length: slots - first }, () => new SharedArrayBuffer(memory.heapBytes));
+  memory.rings.push(rings);
+  memory.heaps.push(...heaps);
+  Atomics.store(control, Global.UNIVERSE, slots);
+  return { first, heaps, rings };
+}
+
+function ringCapacityFor(eagerLimit: number): number {
+  return nextPowerOfTwo(Math.max(4096, 2 * (eagerLimit + 64)));
 }
 
 /**

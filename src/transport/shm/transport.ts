@@ -10,12 +10,13 @@
  */
 
 import { hostname } from 'node:os';
+import type { MessagePort } from 'node:worker_threads';
 import type { TypedArray } from '../../datatype/index.js';
 import { errors } from '../../errors.js';
 import type { CollectivesFactory, Endpoint, InterEndpoint, Transport } from '../transport.js';
 import { ShmEndpoint, ShmInterEndpoint } from './endpoint.js';
 import { ShmEngine, type WaitTuning } from './engine.js';
-import { Context, type JobMemory } from './layout.js';
+import { Context, Global, type JobMemory } from './layout.js';
 import { hasLauncher, notifyAbort } from './launcher_link.js';
 import { shmAddress } from './window.js';
 
@@ -35,6 +36,8 @@ export interface RankBoot {
   readonly world: GroupBoot;
   /** For spawned ranks: the parents, remote group of `Get_parent()`. */
   readonly parent?: GroupBoot;
+  /** Where the launcher posts the heaps of slots it adds to the universe (layout.ts). */
+  readonly growth?: MessagePort;
 }
 
 /** The shm transport of one rank. */
@@ -50,7 +53,7 @@ export class ShmTransport implements Transport {
 
   /** @param collectivesOf - the collectives over point-to-point that every communicator runs */
   constructor(boot: RankBoot, collectivesOf: CollectivesFactory) {
-    this.engine = new ShmEngine(boot.rank, boot.memory, boot.tuning);
+    this.engine = new ShmEngine(boot.rank, boot.memory, boot.tuning, boot.growth);
     const worldGroup = Int32Array.from(boot.world.group);
     this.world = new ShmEndpoint(this.engine, boot.world.context, worldGroup, collectivesOf);
     this.worldRank = this.world.rank;
@@ -90,6 +93,14 @@ export class ShmTransport implements Transport {
 
   libraryVersion(): string {
     return `mpi4ts shm transport (worker threads, SharedArrayBuffer), Node.js ${process.version}`;
+  }
+
+  /**
+   * `'UNIVERSE_SIZE'`: the slots the job has now (its ranks, live spawned
+   * ranks and free slots); it grows when a `Spawn` needs more.
+   */
+  worldAttribute(name: string): number | undefined {
+    return name === 'UNIVERSE_SIZE' ? Atomics.load(this.engine.control, Global.UNIVERSE) : undefined;
   }
 
   wtick(): number {

@@ -52,3 +52,20 @@ export function unsendable(): () => void {
 export function die(code: number): never {
   process.exit(code);
 }
+
+/** Throws outside the task's own call, as a stray callback would: an uncaught error of the worker. */
+export function throwLater(message: string): Promise<never> {
+  setTimeout(() => { throw new Error(message); }, 0);
+  return new Promise<never>(() => undefined);
+}
+
+/** Kills the worker's process with SIGKILL (on the mpi transport, where each worker is a process). */
+export function killSelf(): never {
+  process.kill(process.pid, 'SIGKILL');
+  throw new Error('still alive after SIGKILL');
+}
+
+/** An initializer that ends the worker's process while the pool starts. */
+export function exitAtBoot(code: number): void {
+  process.exit(code);
+}
