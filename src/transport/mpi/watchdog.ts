@@ -107,12 +107,16 @@ export class DeadlockWatch {
       return;
     }
     this.states[0] = blocked ? { state: 'blocked', waiting: clip(waiting), round: 0 } : { state: 'moving', round: 0 };
+    let newlyFinished = false;
     for (let m = this.receive(TAG_STATE); m !== undefined; m = this.receive(TAG_STATE)) {
+      if (m.report.state === 'finished' && this.states[m.source]?.state !== 'finished') newlyFinished = true;
       this.states[m.source] = m.report;
       if (m.report.state === 'moving') this.round = 0;
       else if (m.report.state === 'blocked' && m.report.round === this.round && this.round !== 0) this.answered.add(m.source);
     }
-    if (!blocked) {
+    // A rank that has just finished may have completed this rank's wait on its way out (the last Barrier):
+    // decide only after the progress engine has tested this rank's requests once more.
+    if (!blocked || newlyFinished) {
       this.round = 0;
       return;
     }
