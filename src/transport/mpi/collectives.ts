@@ -135,6 +135,24 @@ const cFunctionOf = (call: string): string => call.replace(/^Comm\./, 'MPI_');
 /** Bytes of one Ibcast of a broadcast over 2^31-1 bytes. */
 const BCAST_PIECE = 2 ** 30;
 const ints = (list: readonly number[] | undefined): Int32Array | null => (list === undefined ? null : Int32Array.from(list));
+
+/**
+ * The rejection of a v-collective whose byte counts, displacements or own
+ * block pass 2^31-1, or undefined: MPI takes them as C ints, and a wrapped
+ * value would move other bytes than the caller's (Node 22 and later, whose
+ * views are not limited, hand such blocks to MPI; Node 20 sends them point to
+ * point, `blockPath` in api/arguments.ts).
+ */
+function pastCInt(call: string, ...values: readonly (readonly number[] | number | undefined)[]): Promise<void> | undefined {
+  for (const v of values) {
+    const largest = v === undefined ? 0 : typeof v === 'number' ? v : Math.max(0, ...v);
+    if (largest > INT_MAX) {
+      return Promise.reject(errors.count(call, `a block or displacement of ${largest} bytes: MPI's counts are C ints ` +
+        '(at most 2^31-1) on the mpi transport'));
+    }
+  }
+  return undefined;
+}
 const sum = (list: readonly number[]): number => list.reduce((a, b) => a + b, 0);
 
 /**
@@ -353,18 +371,24 @@ export class MpiCollectives implements Collectives {
 
   gatherv(send: Uint8Array | undefined, recv: Uint8Array | undefined, counts: readonly number[] | undefined,
     displs: readonly number[] | undefined, root: number): Promise<void> {
+    const refused = pastCInt('Comm.Gatherv', counts, displs, send?.byteLength);
+    if (refused !== undefined) return refused;
     return this.run('Comm.Gatherv', (recv ?? send)?.byteLength ?? 0,
       (c) => this.ctx.native.igatherv(c, send ?? null, recv ?? null, ints(counts), ints(displs), root));
   }
 
   scatterv(send: Uint8Array | undefined, counts: readonly number[] | undefined, displs: readonly number[] | undefined,
     recv: Uint8Array | undefined, root: number): Promise<void> {
+    const refused = pastCInt('Comm.Scatterv', counts, displs, recv?.byteLength);
+    if (refused !== undefined) return refused;
     return this.run('Comm.Scatterv', (send ?? recv)?.byteLength ?? 0,
       (c) => this.ctx.native.iscatterv(c, send ?? null, recv ?? null, ints(counts), ints(displs), root));
   }
 
   allgatherv(send: Uint8Array | undefined, recv: Uint8Array, counts: readonly number[],
     displs: readonly number[]): Promise<void> {
+    const refused = pastCInt('Comm.Allgatherv', counts, displs, send?.byteLength);
+    if (refused !== undefined) return refused;
     const native = this.ctx.native;
     const c32 = Int32Array.from(counts);
     const d32 = Int32Array.from(displs);
@@ -374,6 +398,8 @@ export class MpiCollectives implements Collectives {
 
   alltoallv(send: Uint8Array | undefined, sendCounts: readonly number[], sendDispls: readonly number[],
     recv: Uint8Array, recvCounts: readonly number[], recvDispls: readonly number[]): Promise<void> {
+    const refused = pastCInt('Comm.Alltoallv', sendCounts, sendDispls, recvCounts, recvDispls);
+    if (refused !== undefined) return refused;
     return this.run('Comm.Alltoallv', recv.byteLength, (c) => this.ctx.native.ialltoallv(c, send ?? null, recv,
       Int32Array.from(sendCounts), Int32Array.from(sendDispls), Int32Array.from(recvCounts), Int32Array.from(recvDispls)));
   }
@@ -381,6 +407,8 @@ export class MpiCollectives implements Collectives {
   /** `MPI_Ineighbor_alltoallv` in bytes, on an endpoint whose communicator has a topology (native/topo.c). */
   neighborAlltoallv(call: string, send: Uint8Array, sendCounts: readonly number[], sendDispls: readonly number[],
     recv: Uint8Array, recvCounts: readonly number[], recvDispls: readonly number[]): Promise<void> {
+    const refused = pastCInt(call, sendCounts, sendDispls, recvCounts, recvDispls);
+    if (refused !== undefined) return refused;
     return this.run(call, recv.byteLength, (c) => this.ctx.native.ineighborAlltoallv(c, send, recv,
       Int32Array.from(sendCounts), Int32Array.from(sendDispls), Int32Array.from(recvCounts), Int32Array.from(recvDispls)));
   }
