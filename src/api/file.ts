@@ -45,50 +45,20 @@ import { Datatype, datatypes } from '../datatype/index.js';
 import { abort } from '../environment.js';
 import { errors, errorString, type MPIError, rejecting } from '../errors.js';
 import { ops } from '../op/op.js';
-import type { Envelope, Operation } from '../transport/transport.js';
+import type { Envelope } from '../transport/transport.js';
 import { ERRORS_RETURN, Errhandler, type ErrhandlerFunction } from './errhandler.js';
 import { type Aggregation, readAll, writeAll } from './file_two_phase.js';
 import { FileView, type Segments } from './file_view.js';
 import type { Group } from './group.js';
 import { Info } from './info.js';
 import { Intracomm } from './intracomm.js';
+import { PromiseOperation } from './promise_operation.js';
 import { Request } from './request.js';
 import type { Status } from './status.js';
 import { NO_OP, REPLACE, Win } from './win.js';
 
 const ALL_MODES = MODE_CREATE | MODE_RDONLY | MODE_WRONLY | MODE_RDWR | MODE_DELETE_ON_CLOSE | MODE_UNIQUE_OPEN |
   MODE_EXCL | MODE_APPEND | MODE_SEQUENTIAL;
-
-/** A file I/O as a transport operation: complete once `promise` settles, with the bytes moved as its envelope. */
-class FileOperation implements Operation {
-  private settled = false;
-  error: Error | undefined = undefined;
-  envelope: Envelope | undefined = undefined;
-  readonly data: undefined = undefined;
-  private readonly done: Promise<void>;
-
-  constructor(promise: Promise<number>, private readonly label: string) {
-    this.done = promise.then((bytes) => {
-      this.envelope = { source: ANY_SOURCE, tag: ANY_TAG, byteLength: bytes };
-      this.settled = true;
-    }, (error: unknown) => {
-      this.error = error instanceof Error ? error : new Error(String(error));
-      this.settled = true;
-    });
-  }
-
-  test(): boolean {
-    return this.settled;
-  }
-
-  wait(): Promise<void> {
-    return this.done;
-  }
-
-  describe(): string {
-    return this.label;
-  }
-}
 
 /** Which file pointer a data access uses (MPI-4.1 §14.4.1). */
 type Positioning = { readonly at: number } | 'individual' | 'shared';
@@ -572,7 +542,8 @@ export class File {
   }
 
   private request(run: () => Promise<number>, call: string): Request<void> {
-    return new Request<void>(new FileOperation(rejecting(run), call), call);
+    const bytesMoved = (bytes: number): Envelope => ({ source: ANY_SOURCE, tag: ANY_TAG, byteLength: bytes });
+    return new Request<void>(new PromiseOperation(rejecting(run), call, bytesMoved), call);
   }
 
   /**

@@ -15,20 +15,22 @@
 
 import type { Envelope, Operation } from '../transport/transport.js';
 
-/** A nonblocking collective seen as an operation. */
-export class PromiseOperation implements Operation {
+/** A nonblocking collective (or file access) seen as an operation. */
+export class PromiseOperation<T = unknown> implements Operation {
   private settled = false;
   error: Error | undefined = undefined;
-  readonly envelope: Envelope | undefined = undefined;
+  envelope: Envelope | undefined = undefined;
   readonly data: Uint8Array | undefined = undefined;
   private readonly done: Promise<void>;
 
   /**
    * @param promise - the collective's completion
    * @param label - the call, for deadlock reports: `Ibcast(root=0)`
+   * @param envelopeOf - what a Status of the completed operation reports (a file access: the bytes moved)
    */
-  constructor(promise: Promise<unknown>, private readonly label: string) {
-    this.done = promise.then(() => {
+  constructor(promise: Promise<T>, private readonly label: string, envelopeOf?: (value: T) => Envelope) {
+    this.done = promise.then((value) => {
+      if (envelopeOf !== undefined) this.envelope = envelopeOf(value);
       this.settled = true;
     }, (error: unknown) => {
       this.error = error instanceof Error ? error : new Error(String(error));
