@@ -1,18 +1,19 @@
 // Messages and objects of more than 2 GiB between two ranks on shm; every element checked.
 // Run with 2 ranks and one phase as the argument, each phase a job of its own so that the
 // memory of one is gone before the next (about 6.5 GB for `plain`, 9 GB for `alloc`, 10.5 GB
-// for `object`):
+// for `object`; test/large.test.ts runs all but object4, which test/mpi/large.test.ts runs):
 //   plain   3 GiB of plain memory: Send/Recv after Probe, Isend/Irecv, Ssend, Sendrecv, Bcast
 //   alloc   2 GiB + 16 MiB of MPI.alloc memory both ways (needs --heap-size 2560m), and a
 //           block that starts past 2^31 in the heap
 //   object  send/recv of a 2.5 GB object ({ data: Float64Array, name })
 //   past4   a Float64Array of 4.25 GiB of plain memory: Probe, Send/Recv, Isend/Irecv (segmented
 //           bytes on Node 20, which cannot view more than 4 GiB as one Uint8Array), about 9 GB
-//   bcast4  Bcast of a Float64Array of 4.25 GiB (in rounds of views on Node 20,
-//           src/collective/segmented.ts), about 9 GB
-//   objectbcast4  bcast of an object whose encoding passes 4 GiB ({ data: Float64Array of 4.25 GiB,
+//   object4 send/recv of an object whose encoding passes 4 GiB ({ data: Float64Array of 4.25 GiB,
 //           after, name }); the array is marked sparsely, so that its untouched pages cost no
 //           memory: about 13 GB (encoding, received encoding, decoded array)
+//   bcast4  Bcast of a Float64Array of 4.25 GiB (in rounds of views on Node 20,
+//           src/collective/segmented.ts), about 9 GB
+//   objectbcast4  bcast of an object whose encoding passes 4 GiB (as object4), about 13 GB
 // Prints "huge <phase> ok <rank> <seconds>".
 import assert from 'node:assert/strict';
 import { MPI } from 'mpi4ts';
@@ -168,6 +169,27 @@ function checkSparse(data: Float64Array, seed: number, what: string): void {
   }
 }
 
+async function object4(): Promise<void> {
+  const length = (4 * GiB + 256 * MiB) / 8;
+  // Numbers after the array are written and read past 2^32 in the message.
+  const after = Array.from({ length: 20 }, (_, i) => i + 0.5);
+  const status = new MPI.Status();
+  if (rank === 0) {
+    const data = new Float64Array(length);
+    fillSparse(data, 8);
+    await comm.send({ data, after, name: 'x' }, 1, 1);
+  } else {
+    await comm.probe(0, 1, status);
+    assert.ok(status.Get_count() > 4 * GiB + 256 * MiB, `probe count ${status.Get_count()}`);
+    const value = await comm.recv(0, 1) as { data: Float64Array; after: number[]; name: string };
+    assert.ok(value.data instanceof Float64Array);
+    assert.equal(value.data.length, length);
+    checkSparse(value.data, 8, 'object past 4 GiB');
+    assert.deepEqual(value.after, after);
+    assert.equal(value.name, 'x');
+  }
+}
+
 async function bcast4(): Promise<void> {
   const big = new Float64Array((4 * GiB + 256 * MiB) / 8);
   if (rank === 0) fill(big, 5);
@@ -201,6 +223,7 @@ switch (phase) {
   case 'alloc': await alloc(); break;
   case 'object': await object(); break;
   case 'past4': await past4(); break;
+  case 'object4': await object4(); break;
   case 'bcast4': await bcast4(); break;
   case 'objectbcast4': await objectBcast4(); break;
   default: throw new Error(`unknown phase ${phase}`);
