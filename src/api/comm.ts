@@ -40,7 +40,7 @@ import { ErrorClass, MPIError, TAG_UB, errorString, errors, lastUsedErrorCode, r
 import { APPNUM, HOST, IO, LASTUSEDCODE, UNIVERSE_SIZE, WTIME_IS_GLOBAL } from './attributes.js';
 import { type AttributeCopy, AttributeCache, type AttributeDelete } from '../attributes.js';
 import { ERRORS_RETURN, Errhandler, type ErrhandlerFunction } from './errhandler.js';
-import { Info } from './info.js';
+import { hintsFrom, Info } from './info.js';
 import { bufferedSend } from './bsend.js';
 import { Group } from './group.js';
 import type { Intercomm } from './intercomm.js';
@@ -372,8 +372,7 @@ export class Comm<E extends PointToPoint = PointToPoint> {
   /** `MPI_Comm_set_info` (MPI-4.1 §7.4.4): the communicator's hints become a copy of `info`. */
   Set_info(info: Info): void {
     this.endpoint('Comm.Set_info');
-    if (!(info instanceof Info)) throw errors.info('Comm.Set_info', `expected an MPI.Info, got ${String(info)}`);
-    this.hints = info.isLive ? info.Dup() : Info.Create();
+    this.hints = hintsFrom(info, 'Comm.Set_info');
   }
 
   /** `MPI_Comm_get_info` (MPI-4.1 §7.4.4): a new info object with the hints in use. */

@@ -50,7 +50,7 @@ import { ERRORS_RETURN, Errhandler, type ErrhandlerFunction } from './errhandler
 import { type Aggregation, readAll, writeAll } from './file_two_phase.js';
 import { FileView, type Segments } from './file_view.js';
 import type { Group } from './group.js';
-import { Info } from './info.js';
+import { hintsFrom, Info } from './info.js';
 import { Intracomm } from './intracomm.js';
 import { PromiseOperation } from './promise_operation.js';
 import { Request } from './request.js';
@@ -302,8 +302,7 @@ export class File {
   /** `MPI_File_set_info` (MPI-4.1 §14.2.8): the file's hints (kept, not acted on). */
   Set_info(info: Info): void {
     this.own('File.Set_info');
-    if (!(info instanceof Info)) throw errors.info('File.Set_info', `expected an MPI.Info, got ${String(info)}`);
-    this.hints = info.isLive ? info.Dup() : Info.Create();
+    this.hints = hintsFrom(info, 'File.Set_info');
   }
 
   /** `MPI_File_get_info` (MPI-4.1 §14.2.8): a new info object with the hints in use. */

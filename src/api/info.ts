@@ -206,3 +206,13 @@ export const INFO_NULL: Info = Info.predefined('null');
 export function environmentInfo(values: Record<string, string>): Info {
   return Info.predefined('env', values);
 }
+
+/**
+ * The hints an object keeps from `info` (a `Set_info` or constructor
+ * argument, MPI-4.1 §10): a copy, or an empty Info for a freed one; ERR_INFO
+ * when it is not an `MPI.Info`.
+ */
+export function hintsFrom(info: unknown, call: string): Info {
+  if (!(info instanceof Info)) throw errors.info(call, `expected an MPI.Info, got ${String(info)}`);
+  return info.isLive ? info.Dup() : Info.Create();
+}

@@ -23,7 +23,7 @@ import { transport } from '../environment.js';
 import { errors } from '../errors.js';
 import { ERRORS_RETURN, Errhandler } from './errhandler.js';
 import { Group } from './group.js';
-import { Info } from './info.js';
+import { hintsFrom, Info } from './info.js';
 
 const PSETS = ['mpi://WORLD', 'mpi://SELF'] as const;
 
@@ -45,10 +45,10 @@ export class Session {
 
   /** `MPI_Session_init` (MPI-4.1 §11.3.1): a new session; `info` hints are kept, `errhandler` recorded. */
   static Init(info?: Info, errhandler: Errhandler = ERRORS_RETURN): Session {
-    if (info !== undefined && !(info instanceof Info)) throw errors.info('Session.Init', `expected an MPI.Info, got ${String(info)}`);
+    const hints = info === undefined ? Info.Create() : hintsFrom(info, 'Session.Init');
     if (!(errhandler instanceof Errhandler)) throw errors.arg('Session.Init', `invalid error handler ${String(errhandler)}`);
     transport();
-    return new Session(info !== undefined && info.isLive ? info.Dup() : Info.Create(), errhandler);
+    return new Session(hints, errhandler);
   }
 
   private live(call: string): void {

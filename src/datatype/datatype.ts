@@ -954,7 +954,9 @@ const REAL_LIMITS: readonly { readonly size: number; readonly p: number; readonl
   { size: 4, p: 6, r: 37 }, { size: 8, p: 15, r: 307 },
 ];
 
-const typeclassNames: Readonly<Record<number, string>> = { 1: 'integer', 2: 'real', 3: 'complex' };
+const typeclassNames: Readonly<Record<number, string>> = {
+  [typeclasses.TYPECLASS_INTEGER]: 'integer', [typeclasses.TYPECLASS_REAL]: 'real', [typeclasses.TYPECLASS_COMPLEX]: 'complex',
+};
 
 /** The Fortran types of a type class, smallest first. */
 function fortranFamily(typeclass: number, call: string): readonly Datatype[] {
