@@ -10,6 +10,7 @@ import { UsageError, parseCommandLine } from '../src/launcher/cli.js';
 import { oversubscriptionWarning } from '../src/launcher/main.js';
 import type { MessageRecord, RankPart } from '../src/observe/events.js';
 import { formatProfile, profileOf } from '../src/observe/profile.js';
+import { rollCallEntry } from '../src/observe/state.js';
 import { buildTrace, matchMessages } from '../src/observe/trace.js';
 import { launch, root } from './helpers/launch.js';
 import { checkRingTrace, checkRollCall, expectedCalls, flows, profileCounts, readTrace } from './helpers/observe.js';
@@ -38,12 +39,40 @@ describe('--trace and --profile on shm', () => {
     assert.deepEqual(flows(readTrace(file)), [[0, 1, 5, 8], [0, 1, 5, 12], [0, 1, 9, 32], [1, 2, 9, 32], [2, 0, 9, 32]]);
   });
 
+  it('keeps every call and message of a long run (more than a rank holds in memory before it spills to its file)', async () => {
+    const file = join(dir, 'many.json');
+    const result = await launch('test/programs/observe_many.ts', 2, ['5000'], { launcherArgs: ['--profile', '--trace', file] });
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(profileCounts(result.stderr), new Map([['Comm.Recv', 10_000], ['Comm.Send', 10_000]]));
+    const trace = readTrace(file);
+    const tracks = new Map(trace.traceEvents.filter((e) => e.name === 'thread_name').map((e) => [e.tid, e.args?.name]));
+    const starts = trace.traceEvents.filter((e) => e.ph === 's');
+    const ends = new Map(trace.traceEvents.filter((e) => e.ph === 'f').map((e) => [e.id, e]));
+    assert.equal(starts.length, 10_000);
+    assert.equal(ends.size, 10_000);
+    for (const start of starts) assert.notEqual(tracks.get(start.tid), tracks.get(ends.get(start.id)!.tid));
+  });
+
   it('--watchdog names a rank stuck computing (with its live stack) and the ranks waiting for it in Recv; the job goes on', async () => {
     const result = await launch('test/programs/observe_stuck.ts', 4, ['6'], { launcherArgs: ['--watchdog', '1'], timeoutMs: 90_000 });
     assert.equal(result.code, 0, result.stderr);
     checkRollCall(result.stderr);
     assert.match(result.stderr, /rank 0: not in an MPI call .*\n +at computeForever \(test\/programs\/observe_stuck\.ts:11\)\n +at test\/programs\/observe_stuck\.ts:16/);
-    assert.equal(result.stderr.match(/mpi4ts: watchdog:/g)?.length, 1, 'one roll-call per stall');
+    // One roll-call per stall: rank 0's loop is named once (a loaded machine may stall again as the job ends).
+    const rollCalls = result.stderr.split(/(?=mpi4ts: watchdog:)/).filter((text) => text.startsWith('mpi4ts: watchdog:'));
+    assert.equal(rollCalls.filter((text) => text.includes('at computeForever')).length, 1, 'one roll-call per stall');
+  });
+
+  it('--watchdog-abort ends the job after the roll-call, with the deadlock exit code', async () => {
+    // Rank 0 would compute for 10 minutes: only the abort ends the job in time. 4 s leaves a
+    // loaded machine the time to start both ranks before the first roll-call.
+    const result = await launch('test/programs/observe_stuck.ts', 2, ['600'], {
+      launcherArgs: ['--watchdog', '4', '--watchdog-abort'], timeoutMs: 120_000,
+    });
+    assert.equal(result.code, 3, result.stderr);
+    assert.match(result.stderr, /rank 0: not in an MPI call .*\n +at computeForever \(test\/programs\/observe_stuck\.ts:11\)/);
+    assert.match(result.stderr, /rank 1: in Comm\.Recv\(source=0, tag=4/);
+    assert.match(result.stderr, /mpi4ts: watchdog: ending the job \(--watchdog-abort\)/);
   });
 
   it('--watchdog adds the user\'s frames to a deadlock report', async () => {
@@ -126,6 +155,25 @@ describe('matching messages after the run', () => {
     const trace = buildTrace(parts);
     assert.equal(trace.traceEvents.filter((e) => e.ph === 's' || e.ph === 'f').length, 0);
     assert.deepEqual(trace.traceEvents.filter((e) => e.name === 'thread_name').map((e) => e.args?.name), ['rank 0', 'rank 1']);
+  });
+
+  it('says of a rank that has made no MPI call yet that it has made none (not a time since the epoch)', () => {
+    assert.equal(rollCallEntry('rank 0', { call: undefined, since: 0, lastEnded: 0, frames: [] }, 5000),
+      '  rank 0: not in an MPI call (it has made none yet: still starting, or running JavaScript)');
+    assert.equal(rollCallEntry('rank 1', { call: undefined, since: 0, lastEnded: 1000, frames: [] }, 3500),
+      '  rank 1: not in an MPI call (running JavaScript for 2.5 s since its last call ended)');
+  });
+
+  it('weighs sampled call sites: a site recorded with weight 32 stands for 32 calls', () => {
+    const calls = [
+      { name: 'Comm.Recv', start: 0, end: 2, site: 'a.ts:1' }, { name: 'Comm.Recv', start: 10, end: 13, site: 'a.ts:2', weight: 32 },
+      { name: 'Comm.Recv', start: 20, end: 21 },
+    ];
+    const profile = profileOf([{ ...part(0, [], []), calls }]);
+    assert.deepEqual(profile.calls.map((c) => [c.name, c.count, c.time]), [['Comm.Recv', 3, 6]]);
+    assert.deepEqual(profile.sites.map((c) => [c.name, c.count, c.time]), [['Comm.Recv at a.ts:2', 32, 96], ['Comm.Recv at a.ts:1', 1, 2]]);
+    assert.equal(profile.sampled, true);
+    assert.match(formatProfile(profile), /^Top waiting call sites \(estimated: past its first 100 calls, one call of a kind in 32 records its site\):$/m);
   });
 
   it('adds up a profile per call, per rank and per site', () => {

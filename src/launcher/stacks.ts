@@ -36,6 +36,8 @@ export class WorkerStacks {
   private readonly session = new Session();
   private readonly workers = new Map<string, Attached>();
   private readonly bySession = new Map<string, Attached>();
+  /** After {@link close}: a stack request's timer may still fire, and must not post to the closed session. */
+  private closed = false;
 
   constructor() {
     this.session.connect();
@@ -63,6 +65,7 @@ export class WorkerStacks {
   }
 
   private send(attached: Attached, method: string, params: object = {}, reply?: (result: unknown) => void): void {
+    if (this.closed) return;
     const id = attached.nextId++;
     if (reply !== undefined) attached.replies.set(id, reply);
     this.session.post('NodeWorker.sendMessageToWorker', { sessionId: attached.sessionId, message: JSON.stringify({ id, method, params }) });
@@ -95,6 +98,7 @@ export class WorkerStacks {
   }
 
   close(): void {
+    this.closed = true;
     this.session.disconnect();
   }
 }

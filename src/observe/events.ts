@@ -22,6 +22,11 @@ export const OBSERVE_LABEL_ENV = 'MPI4TS_OBSERVE_LABEL';
 /** `1`: each call also records the user's call site (file:line), for `--profile`. */
 export const OBSERVE_SITES_ENV = 'MPI4TS_OBSERVE_SITES';
 
+/** Calls of a kind (per rank) whose sites are all taken before sampling starts (a stack capture costs tens of µs). */
+export const EXACT_SITES = 100;
+/** Past {@link EXACT_SITES}, one call of a kind in this many, drawn at random, takes its site. */
+export const SITE_SAMPLING = 32;
+
 /** One MPI call of one rank; times in microseconds since the epoch. */
 export interface CallRecord {
   /** The API call: `Comm.Send`, `Request.Wait`. */
@@ -35,8 +40,10 @@ export interface CallRecord {
   readonly tag?: number | undefined;
   /** Bytes sent (or, for a receive, received), when known. */
   readonly bytes?: number | undefined;
-  /** The first frame of the user's code that made the call, `file:line` (with sites on). */
+  /** The first frame of the user's code that made the call, `file:line` (with sites on, when taken). */
   readonly site?: string | undefined;
+  /** How many calls of its kind this call's site stands for, when sites are sampled (1 when absent). */
+  readonly weight?: number | undefined;
 }
 
 /**

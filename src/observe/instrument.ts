@@ -4,7 +4,13 @@
  * communication calls of the API classes' prototypes (`Comm`, `Intracomm`,
  * `Intercomm`, the topology communicators, `Request`). A job that is not
  * observed runs the classes untouched: recording costs nothing when off.
- * With it on, a call costs a clock read before and after, and a record.
+ * With it on, a call costs a clock read before and after and a row in
+ * columns of numbers (no object per call: objects are made once, when the
+ * rank writes its part). A call's site (`--profile`) needs a stack capture,
+ * which costs tens of microseconds: the first {@link EXACT_SITES} calls of
+ * each kind record theirs, and after that one call in {@link SITE_SAMPLING},
+ * drawn at random (a loop alternating two sites must not alias), whose
+ * record then stands for that many calls (`weight`).
  *
  * Each call gives a {@link CallRecord}; sends and receives also give a
  * {@link MessageRecord} each (world ranks, the order of posting), which the
@@ -27,9 +33,9 @@
  * @module
  */
 
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker, workerData } from 'node:worker_threads';
+import { Worker, threadId, workerData } from 'node:worker_threads';
 import { Comm } from '../api/comm.js';
 import type { Group } from '../api/group.js';
 import { Intercomm } from '../api/intercomm.js';
@@ -39,7 +45,7 @@ import { Status } from '../api/status.js';
 import { Cartcomm, Topocomm } from '../api/topology.js';
 import { Distgraphcomm, Graphcomm } from '../api/graph.js';
 import {
-  type CallRecord, type MessageRecord, OBSERVE_DIR_ENV, OBSERVE_LABEL_ENV, OBSERVE_SITES_ENV, type RankPart, partFileName,
+  type CallRecord, EXACT_SITES, type MessageRecord, OBSERVE_DIR_ENV, OBSERVE_LABEL_ENV, OBSERVE_SITES_ENV, type RankPart, SITE_SAMPLING, partFileName,
 } from './events.js';
 import { userFrames } from './frames.js';
 import { STATE_BYTES, StateSlot, type WatchdogOptions, watchdogFromEnv } from './state.js';
@@ -89,7 +95,8 @@ const CLASS_NAMES = new Map<object, string>([
   [Cartcomm.prototype, 'Comm'], [Graphcomm.prototype, 'Comm'], [Distgraphcomm.prototype, 'Comm'],
 ]);
 
-const clock = (): number => (performance.timeOrigin + performance.now()) * 1000;
+const TIME_ORIGIN = performance.timeOrigin;
+const clock = (): number => (TIME_ORIGIN + performance.now()) * 1000;
 
 /** What the recorder needs of the top layer: this rank's world rank and the world's group. */
 export interface RecorderHooks {
@@ -104,11 +111,87 @@ interface PendingReceive {
   readonly toWorld: (rank: number) => number | undefined;
 }
 
+/** The fields of a call's row. */
+const enum Call { NAME, COMM, START, END, PEER, TAG, BYTES, SITE, WEIGHT, FIELDS }
+/** The fields of a message's row (a send or a receive). */
+const enum Message { COMM, PEER, TAG, BYTES, ORDER, AT, FIELDS }
+/** Rows a log holds in memory before it writes them to its file. */
+const ROWS_IN_MEMORY = 4096;
+
+/**
+ * Records as rows of numbers (strings as ids into a {@link StringTable};
+ * NaN or -1 for "none"), kept in one fixed Float64Array that is written to a
+ * file in the observe directory each time it fills. Fresh memory is what a
+ * record costs most (page faults cost more than the rest of a recorded call
+ * on virtual machines), so the rows go through the same buffer again and
+ * again, and the part is assembled from the file when the rank exits.
+ */
+class RowLog {
+  private readonly rows: Float64Array;
+  private used = 0;
+  private file: number | undefined;
+
+  constructor(readonly fields: number, private readonly path: string) {
+    this.rows = new Float64Array(fields * ROWS_IN_MEMORY);
+  }
+
+  /** The buffer and the offset of a new row in it. */
+  add(): number {
+    if (this.used === this.rows.length) this.spill();
+    const at = this.used;
+    this.used += this.fields;
+    return at;
+  }
+
+  get buffer(): Float64Array {
+    return this.rows;
+  }
+
+  private spill(): void {
+    this.file ??= openSync(this.path, 'w');
+    writeSync(this.file, this.rows, 0, this.used * Float64Array.BYTES_PER_ELEMENT);
+    this.used = 0;
+  }
+
+  /** Every row written so far, in order (once, at the end). */
+  all(): Float64Array {
+    if (this.file === undefined) return this.rows.subarray(0, this.used);
+    this.spill();
+    closeSync(this.file);
+    this.file = undefined;
+    const bytes = readFileSync(this.path);
+    rmSync(this.path, { force: true });
+    return new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / Float64Array.BYTES_PER_ELEMENT);
+  }
+}
+
+/** Strings kept once, referred to by index from the columns. */
+class StringTable {
+  readonly values: string[] = [];
+  private readonly index = new Map<string, number>();
+
+  id(value: string): number {
+    let id = this.index.get(value);
+    if (id === undefined) {
+      id = this.values.length;
+      this.values.push(value);
+      this.index.set(value, id);
+    }
+    return id;
+  }
+}
+
+const numberOrNaN = (value: unknown): number => (typeof value === 'number' ? value : NaN);
+const defined = (value: number): number | undefined => (Number.isNaN(value) ? undefined : value);
+
 class Recorder {
   readonly started = clock();
-  readonly calls: CallRecord[] = [];
-  readonly sends: MessageRecord[] = [];
-  readonly receives: MessageRecord[] = [];
+  private readonly callLog: RowLog;
+  private readonly sendLog: RowLog;
+  private readonly receiveLog: RowLog;
+  private readonly strings = new StringTable();
+  /** Calls made so far per call name (id), for the sampling of sites. */
+  private readonly callsOfName: number[] = [];
   rank = -1;
   order = 0;
   /** Above 0 while a recorded call runs its synchronous part: calls it makes are part of it. */
@@ -118,8 +201,13 @@ class Recorder {
   readonly pending = new WeakMap<object, PendingReceive>();
   private readonly worlds = new WeakMap<object, (rank: number) => number | undefined>();
 
+  /** @param dir - where the logs spill (the observe directory), with `record` */
   constructor(private readonly hooks: RecorderHooks, readonly sites: boolean, readonly record: boolean,
-    readonly state: StateSlot | undefined) {
+    readonly state: StateSlot | undefined, dir: string) {
+    const file = (kind: string): string => join(dir, `${kind}-${process.pid}-${threadId}.bin`);
+    this.callLog = new RowLog(Call.FIELDS, file('calls'));
+    this.sendLog = new RowLog(Message.FIELDS, file('sends'));
+    this.receiveLog = new RowLog(Message.FIELDS, file('receives'));
   }
 
   /** This rank's world rank, asked once the program has made a call. */
@@ -131,6 +219,11 @@ class Recorder {
         // Not initialized yet or finalized: asked again at the next call.
       }
     }
+  }
+
+  /** The id of a call's name in the part's strings. */
+  nameId(name: string): number {
+    return this.strings.id(name);
   }
 
   /** Translates ranks of `comm` (its remote group for an intercommunicator) into world ranks. */
@@ -161,21 +254,95 @@ class Recorder {
     return userFrames(stack, max);
   }
 
-  /** `file:line` of the first frame of the user's code. */
-  site(): string | undefined {
+  /**
+   * The weight of this call's site: 0 when it is not taken (sites off, or
+   * not drawn), else how many calls of its kind the site stands for.
+   */
+  siteWeight(nameId: number): number {
+    if (!this.sites) return 0;
+    const made = this.callsOfName[nameId] = (this.callsOfName[nameId] ?? 0) + 1;
+    if (made <= EXACT_SITES) return 1;
+    return Math.random() * SITE_SAMPLING < 1 ? SITE_SAMPLING : 0;
+  }
+
+  /** The id of `file:line` of the first frame of the user's code, or -1. */
+  site(): number {
     const frame = this.frames(1)[0];
-    return frame === undefined ? undefined : /([^ (]+:\d+)\)?$/.exec(frame)?.[1];
+    const where = frame === undefined ? undefined : /([^ (]+:\d+)\)?$/.exec(frame)?.[1];
+    return where === undefined ? -1 : this.strings.id(where);
+  }
+
+  /** Keeps one call's record. */
+  call(nameId: number, comm: string | undefined, start: number, end: number, peer: number, tag: number, bytes: number,
+    site: number, weight: number): void {
+    const at = this.callLog.add();
+    const row = this.callLog.buffer;
+    row[at + Call.NAME] = nameId;
+    row[at + Call.COMM] = comm === undefined ? -1 : this.strings.id(comm);
+    row[at + Call.START] = start;
+    row[at + Call.END] = end;
+    row[at + Call.PEER] = peer;
+    row[at + Call.TAG] = tag;
+    row[at + Call.BYTES] = bytes;
+    row[at + Call.SITE] = site;
+    row[at + Call.WEIGHT] = weight;
+  }
+
+  /** Keeps a message sent to world rank `peer`. */
+  send(comm: string, peer: number, tag: number, bytes: number, at: number): void {
+    this.message(this.sendLog, comm, peer, tag, bytes, ++this.order, at);
   }
 
   receive(pending: PendingReceive, status: Status, at: number): void {
     const source = pending.toWorld(status.Get_source());
     if (source === undefined || status.Is_cancelled()) return;
-    this.receives.push({ comm: pending.comm, peer: source, tag: status.Get_tag(), bytes: status.Get_count(), order: pending.order, at });
+    this.message(this.receiveLog, pending.comm, source, status.Get_tag(), status.Get_count(), pending.order, at);
+  }
+
+  private message(log: RowLog, comm: string, peer: number, tag: number, bytes: number, order: number, time: number): void {
+    const at = log.add();
+    const row = log.buffer;
+    row[at + Message.COMM] = this.strings.id(comm);
+    row[at + Message.PEER] = peer;
+    row[at + Message.TAG] = tag;
+    row[at + Message.BYTES] = bytes;
+    row[at + Message.ORDER] = order;
+    row[at + Message.AT] = time;
+  }
+
+  private messages(log: RowLog): MessageRecord[] {
+    const rows = log.all();
+    const text = this.strings.values;
+    return Array.from({ length: rows.length / Message.FIELDS }, (_, i) => {
+      const at = i * Message.FIELDS;
+      return {
+        comm: text[rows[at + Message.COMM]!]!, peer: rows[at + Message.PEER]!, tag: rows[at + Message.TAG]!,
+        bytes: rows[at + Message.BYTES]!, order: rows[at + Message.ORDER]!, at: rows[at + Message.AT]!,
+      };
+    });
+  }
+
+  /** The calls as records (made once, when the part is written). */
+  calls(): CallRecord[] {
+    const rows = this.callLog.all();
+    const text = this.strings.values;
+    return Array.from({ length: rows.length / Call.FIELDS }, (_, i) => {
+      const at = i * Call.FIELDS;
+      const comm = rows[at + Call.COMM]!;
+      const site = rows[at + Call.SITE]!;
+      const weight = rows[at + Call.WEIGHT]!;
+      return {
+        name: text[rows[at + Call.NAME]!]!, comm: comm < 0 ? undefined : text[comm], start: rows[at + Call.START]!,
+        end: rows[at + Call.END]!, peer: defined(rows[at + Call.PEER]!), tag: defined(rows[at + Call.TAG]!),
+        bytes: defined(rows[at + Call.BYTES]!), site: site < 0 ? undefined : text[site], weight: weight > 1 ? weight : undefined,
+      };
+    });
   }
 
   part(): RankPart {
     const label = process.env[OBSERVE_LABEL_ENV] ?? (this.rank >= 0 ? `rank ${this.rank}` : `process ${process.pid}`);
-    return { rank: this.rank, label, start: this.started, end: clock(), calls: this.calls, sends: this.sends, receives: this.receives };
+    return { rank: this.rank, label, start: this.started, end: clock(), calls: this.calls(),
+      sends: this.messages(this.sendLog), receives: this.messages(this.receiveLog) };
   }
 }
 
@@ -211,11 +378,13 @@ function replace(target: object, name: string, make: (original: Method) => Metho
 
 /** Wraps a call: records it, and the messages it sends and receives. */
 function recordCall(recorder: Recorder, name: string, shape: Shape, original: Method): Method {
+  const nameId = recorder.nameId(name);
   return function (this: unknown, ...args: unknown[]): unknown {
     if (recorder.depth > 0 || (shape.kind === 'wait' && recorder.staticWaits > 0)) return original.apply(this, args);
     recorder.noteRank();
     const start = clock();
-    const site = recorder.sites ? recorder.site() : undefined;
+    const weight = recorder.siteWeight(nameId);
+    const site = weight > 0 ? recorder.site() : -1;
     const comm = this instanceof Comm ? this : undefined;
     const name_ = comm === undefined ? undefined : commName(comm);
     const toWorld = comm === undefined ? undefined : recorder.toWorld(comm);
@@ -235,7 +404,7 @@ function recordCall(recorder: Recorder, name: string, shape: Shape, original: Me
     if (recorder.record && (shape.kind === 'send' || shape.kind === 'isend' || shape.kind === 'sendrecv') && toWorld !== undefined && typeof peer === 'number') {
       const dest = toWorld(peer);
       if (dest !== undefined) {
-        recorder.sends.push({ comm: name_!, peer: dest, tag: typeof tag === 'number' ? tag : 0, bytes: bytes ?? 0, order: ++recorder.order, at: start });
+        recorder.send(name_!, dest, typeof tag === 'number' ? tag : 0, bytes ?? 0, start);
       }
     }
     if (recorder.state !== undefined) {
@@ -255,13 +424,8 @@ function recordCall(recorder: Recorder, name: string, shape: Shape, original: Me
         recorder.receive({ comm: name_!, order: receiveOrder, toWorld }, status, Math.max(start, end - 0.5));
         received = status.Get_count();
       }
-      // One shape for every record (monomorphic, and cheap to make); JSON leaves the undefined fields out.
-      const total = bytes === undefined && received === undefined ? undefined : (bytes ?? 0) + (received ?? 0);
-      const record: CallRecord = {
-        name, comm: name_, start, end, peer: typeof peer === 'number' ? peer : undefined, tag: typeof tag === 'number' ? tag : undefined,
-        bytes: total, site,
-      };
-      recorder.calls.push(record);
+      const total = bytes === undefined && received === undefined ? NaN : (bytes ?? 0) + (received ?? 0);
+      recorder.call(nameId, name_, start, end, numberOrNaN(peer), numberOrNaN(tag), total, site, weight);
     };
     let result: unknown;
     recorder.depth++;
@@ -323,7 +487,7 @@ export function installRecorder(hooks: RecorderHooks): void {
   const watchdog = watchdogFromEnv(process.env);
   const record = dir !== undefined && dir !== '';
   if ((!record && watchdog === undefined) || installed !== undefined) return;
-  const recorder = installed = new Recorder(hooks, process.env[OBSERVE_SITES_ENV] === '1', record, watchdog && watchState(watchdog));
+  const recorder = installed = new Recorder(hooks, process.env[OBSERVE_SITES_ENV] === '1', record, watchdog && watchState(watchdog), dir ?? '');
   for (const [proto, prefix] of CLASS_NAMES) {
     for (const name of Object.getOwnPropertyNames(proto)) {
       const shape = POINT_TO_POINT[name] ?? (COLLECTIVE.test(name) ? { kind: 'call' } satisfies Shape : undefined);

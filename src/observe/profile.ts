@@ -12,7 +12,7 @@
  * @module
  */
 
-import type { CallRecord, RankPart } from './events.js';
+import { type CallRecord, EXACT_SITES, type RankPart, SITE_SAMPLING } from './events.js';
 
 /** The totals of one call (or one call site) over the ranks. */
 export interface CallTotals {
@@ -34,25 +34,30 @@ export interface Profile {
   readonly perRank: { readonly label: string; readonly mpi: number; readonly wall: number }[];
   /** Per call site (`Comm.Recv at file:line`), most time first. */
   readonly sites: CallTotals[];
+  /** Whether the sites' counts and times are estimates (some calls' sites were sampled). */
+  readonly sampled: boolean;
 }
 
-function add(table: Map<string, CallTotals>, name: string, call: CallRecord): void {
+/** Adds a call to its row, as `weight` calls (a sampled call site stands for that many). */
+function add(table: Map<string, CallTotals>, name: string, call: CallRecord, weight = 1): void {
   let entry = table.get(name);
   if (entry === undefined) table.set(name, entry = { name, count: 0, time: 0, bytes: 0 });
-  entry.count++;
-  entry.time += call.end - call.start;
-  entry.bytes += call.bytes ?? 0;
+  entry.count += weight;
+  entry.time += weight * (call.end - call.start);
+  entry.bytes += weight * (call.bytes ?? 0);
 }
 
 /** Adds up the parts' calls. */
 export function profileOf(parts: readonly RankPart[]): Profile {
   const calls = new Map<string, CallTotals>();
   const sites = new Map<string, CallTotals>();
+  let sampled = false;
   const perRank = [...parts].sort((a, b) => a.rank - b.rank).map((part) => {
     let mpi = 0;
     for (const call of part.calls) {
       add(calls, call.name, call);
-      if (call.site !== undefined) add(sites, `${call.name} at ${call.site}`, call);
+      if (call.site !== undefined) add(sites, `${call.name} at ${call.site}`, call, call.weight ?? 1);
+      if ((call.weight ?? 1) > 1) sampled = true;
       mpi += call.end - call.start;
     }
     return { label: part.label, mpi, wall: part.end - part.start };
@@ -60,7 +65,7 @@ export function profileOf(parts: readonly RankPart[]): Profile {
   const byTime = (a: CallTotals, b: CallTotals): number => b.time - a.time || a.name.localeCompare(b.name);
   return {
     ranks: parts.length, wall: perRank.reduce((sum, r) => sum + r.wall, 0),
-    calls: [...calls.values()].sort(byTime), perRank, sites: [...sites.values()].sort(byTime),
+    calls: [...calls.values()].sort(byTime), perRank, sites: [...sites.values()].sort(byTime), sampled,
   };
 }
 
@@ -84,7 +89,9 @@ export function formatProfile(profile: Profile, top = 10): string {
   out.push('');
   out.push(table(['Rank', 'MPI ms', 'Wall ms', '% wall'], profile.perRank.map((r) => [r.label, ms(r.mpi), ms(r.wall), percent(r.mpi, r.wall)])));
   if (profile.sites.length > 0) {
-    out.push('', 'Top waiting call sites:');
+    out.push('', profile.sampled
+      ? `Top waiting call sites (estimated: past its first ${EXACT_SITES} calls, one call of a kind in ${SITE_SAMPLING} records its site):`
+      : 'Top waiting call sites:');
     out.push(table(['Site', 'Count', 'Total ms', 'Mean us'], profile.sites.slice(0, top).map((s) => [
       s.name, String(s.count), ms(s.time), (s.time / s.count).toFixed(1),
     ])));

@@ -114,7 +114,9 @@ export function rollCallEntry(label: string, state: CallState, now: number, stac
   const seconds = (ms: number): string => (ms / 1000).toFixed(1);
   const head = state.call !== undefined
     ? `  ${label}: in ${state.call} for ${seconds(now - state.since)} s`
-    : `  ${label}: not in an MPI call (running JavaScript for ${seconds(now - state.lastEnded)} s since its last call ended)`;
+    : state.lastEnded === 0
+      ? `  ${label}: not in an MPI call (it has made none yet: still starting, or running JavaScript)`
+      : `  ${label}: not in an MPI call (running JavaScript for ${seconds(now - state.lastEnded)} s since its last call ended)`;
   if (stack !== undefined) return [head, ...stack.map((f) => `      at ${f}`)].join('\n');
   if (state.call !== undefined) return [head, ...state.frames.map((f) => `      at ${f}`)].join('\n');
   if (state.frames.length === 0) return head;
