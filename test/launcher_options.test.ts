@@ -3,7 +3,9 @@
 // nothing in a process an MPI launcher started.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { type LaunchOptions, UsageError, parseCommandLine } from '../src/launcher/cli.js';
 import { mpiexecCommand, mpiexecFlavour } from '../src/launcher/mpi.js';
@@ -66,6 +68,29 @@ describe('launcher options', () => {
     assert.match(fromEnv.stderr, /^mpi4ts: 1 rank on the shm transport/);
     const quiet = spawnSync(process.execPath, ['bin/mpi4ts.js', '-n', '2', 'test/programs/library.ts'], opts);
     assert.equal(quiet.stderr, '');
+  });
+});
+
+describe('--typecheck', () => {
+  it('stops a script with a type error before any rank starts, with tsc\'s diagnostic', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mpi4ts-typecheck-test-'));
+    try {
+      const script = join(dir, 'wrong.ts');
+      writeFileSync(script, "const count: number = 'three';\nconsole.log('rank started', count);\n");
+      const run = spawnSync(process.execPath, ['bin/mpi4ts.js', '-n', '2', '--typecheck', script], { cwd: root, encoding: 'utf8' });
+      assert.equal(run.status, 2, run.stderr);
+      assert.equal(run.stdout, '');
+      assert.match(run.stderr, /--typecheck: .*wrong\.ts has type errors; no rank started/);
+      assert.match(run.stderr, /wrong\.ts\(1,7\): error TS2322: Type 'string' is not assignable to type 'number'/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('runs a script that checks clean, with the tsconfig.json above it', () => {
+    const run = spawnSync(process.execPath, ['bin/mpi4ts.js', '-n', '2', '--typecheck', 'examples/hello.ts'], { cwd: root, encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stdout.split('\n').filter((line) => line.startsWith('Hello from rank')).length, 2);
   });
 });
 

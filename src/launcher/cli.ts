@@ -45,6 +45,8 @@ export interface LaunchOptions {
   readonly inspect?: { readonly rank: number; readonly brk: boolean } | undefined;
   /** `--cpu-prof`: a CPU profile per rank, `rank-N.cpuprofile`. */
   readonly cpuProf?: boolean;
+  /** `--typecheck`: run the TypeScript compiler's check on the script before the ranks start. */
+  readonly typecheck?: boolean;
   /** `--node-options "<flags>"`: Node/V8 flags for the ranks (worker `execArgv` on shm, `node` arguments under mpiexec). */
   readonly nodeOptions?: readonly string[];
 }
@@ -92,6 +94,8 @@ Options:
   --inspect-brk-rank <N>   ... and wait for a debugger before rank N's script runs
   --cpu-prof               write a CPU profile of each rank to rank-N.cpuprofile
   --node-options <flags>   Node/V8 flags for the ranks, e.g. --node-options "--stack-size=2000"
+  --typecheck              check the script's types with tsc (the project's typescript package)
+                           first, and start no rank if it has type errors
   -v, --verbose            say on stderr which transport runs the job (as MPI4TS_VERBOSE=1)
   -h, --help               this help
   --version                the mpi4ts version
@@ -141,6 +145,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
   let watchdogAbort = false;
   let inspect: { rank: number; brk: boolean } | undefined;
   let cpuProf = false;
+  let typecheck = false;
   const nodeOptions: string[] = [];
   let i = 0;
   for (; i < argv.length; i++) {
@@ -214,6 +219,9 @@ export function parseCommandLine(argv: readonly string[]): Command {
       case '--cpu-prof':
         cpuProf = true;
         break;
+      case '--typecheck':
+        typecheck = true;
+        break;
       case '--node-options':
         nodeOptions.push(...value().split(/\s+/).filter((word) => word !== ''));
         break;
@@ -240,7 +248,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
     ranks, script, args: argv.slice(i + 1), tagOutput, eagerLimit, heapSize, transport, deadlockTimeout, universeSize,
     mpiexecArgs, verbose, module, trace, profile,
     watchdog: watchdogSeconds === undefined ? undefined : { seconds: watchdogSeconds, any: watchdogAny, abort: watchdogAbort },
-    inspect, cpuProf, nodeOptions,
+    inspect, cpuProf, nodeOptions, typecheck,
   };
   if (inspect !== undefined && inspect.rank >= ranks) throw new UsageError(`--inspect-rank ${inspect.rank}: the job has ranks 0 to ${ranks - 1}`);
   if (watchdogSeconds === undefined && (watchdogAny || watchdogAbort)) throw new UsageError('--watchdog-any and --watchdog-abort need --watchdog SECONDS');

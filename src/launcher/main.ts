@@ -13,6 +13,7 @@ import { runJob } from './job.js';
 import { buildMpi, runUnderMpiexec } from './mpi.js';
 import { runScript } from './script.js';
 import { finishObserving, startObserving } from './observe.js';
+import { typecheck } from './typecheck.js';
 
 function packageVersion(): string {
   const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -91,6 +92,14 @@ export async function main(argv: readonly string[]): Promise<void> {
         process.stderr.write(`mpi4ts: cannot find the script ${options.script} (looked for ${resolve(options.script)})\n`);
         process.exitCode = 2;
         return;
+      }
+      if (options.typecheck === true && !launchedByMpi()) {
+        const checked = typecheck(options.script);
+        if (!checked.ok) {
+          process.stderr.write(checked.report);
+          process.exitCode = checked.status;
+          return;
+        }
       }
       const warning = oversubscriptionWarning(options.ranks, availableParallelism());
       if (warning !== undefined && !launchedByMpi()) process.stderr.write(warning);
