@@ -76,31 +76,10 @@ export function moduleFormat(file: string): 'module' | 'commonjs' {
 
 /** Text of a tsconfig.json without its comments and trailing commas (it is JSONC). */
 export function stripJsonc(text: string): string {
-  let out = '';
-  let i = 0;
-  while (i < text.length) {
-    const c = text[i]!;
-    if (c === '"') {
-      let j = i + 1;
-      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
-      out += text.slice(i, j + 1);
-      i = j + 1;
-    } else if (c === '/' && text[i + 1] === '/') {
-      while (i < text.length && text[i] !== '\n') i++;
-    } else if (c === '/' && text[i + 1] === '*') {
-      const end = text.indexOf('*/', i + 2);
-      i = end < 0 ? text.length : end + 2;
-    } else if (c === ',') {
-      let j = i + 1;
-      while (j < text.length && /\s/.test(text[j]!)) j++;
-      if (text[j] !== '}' && text[j] !== ']') out += c;
-      i++;
-    } else {
-      out += c;
-      i++;
-    }
-  }
-  return out;
+  // Strings stay as they are; comments go; then commas before a closing bracket go.
+  const tokens = text.match(/"(?:[^"\\]|\\.)*"?|\/\/[^\n]*|\/\*[\s\S]*?(?:\*\/|$)|[^"/]+|\//g) ?? [];
+  const code = tokens.filter((t) => !t.startsWith('//') && !t.startsWith('/*')).join('');
+  return code.replace(/"(?:[^"\\]|\\.)*"|,(\s*[}\]])/g, (match, closing: string | undefined) => closing ?? match);
 }
 
 /** A tsconfig.json's compilerOptions, and the directory `paths`/`baseUrl` are relative to. */
