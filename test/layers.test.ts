@@ -85,6 +85,8 @@ const CONCRETE_TRANSPORT = /^transport\/(shm|mpi)\//;
 const EXTENSION = /^(futures|util)\//;
 /** What the launcher, a program beside the library, may use of the shm transport: its memory layout and messages. */
 const LAUNCHER_MAY_IMPORT = /^transport\/(transport\.ts|shm\/layout\.ts|shm\/launcher_link\.ts|mpi\/detect\.ts)$/;
+/** The TypeScript loader: node's modules only; the launcher and the task pools use it. */
+const TYPESCRIPT = /^typescript\//;
 /** Loops allowed: the communicator classes make each other (Split, Merge, Create_cart, Get_parent). */
 const COMMUNICATOR_CLASSES = new Set(['api/comm.ts', 'api/intracomm.ts', 'api/intercomm.ts', 'api/topology.ts', 'api/graph.ts']);
 
@@ -92,10 +94,16 @@ const COMMUNICATOR_CLASSES = new Set(['api/comm.ts', 'api/intracomm.ts', 'api/in
 export function violation(imp: Pick<Import, 'from' | 'to' | 'typeOnly'>): string | undefined {
   const { from, to } = imp;
   if (to.startsWith('launcher/') && !from.startsWith('launcher/')) return 'the launcher is a program beside the library';
+  if (TYPESCRIPT.test(from)) return TYPESCRIPT.test(to) ? undefined : 'the TypeScript loader imports only its own modules';
+  if (TYPESCRIPT.test(to) && !from.startsWith('launcher/') && !EXTENSION.test(from)) {
+    return 'only the launcher and the task pools load TypeScript';
+  }
   if (from.startsWith('launcher/')) {
-    if (to.startsWith('launcher/') || BASE.test(to) || LAUNCHER_MAY_IMPORT.test(to)) return undefined;
+    if (to.startsWith('launcher/') || BASE.test(to) || LAUNCHER_MAY_IMPORT.test(to) || TYPESCRIPT.test(to)) return undefined;
     // The boot message a rank gets from the launcher is a type of shm/transport.ts.
     if (to === 'transport/shm/transport.ts' && imp.typeOnly) return undefined;
+    // A rank loads the library before the TypeScript hooks, so that its modules do not pass through them.
+    if (from === 'launcher/script.ts' && to === 'index.ts') return undefined;
     // `-m futures` serves the world's other ranks, and the launcher tells a pool when a spawned worker dies.
     if (EXTENSION.test(to)) return undefined;
     return 'the launcher may use only the base modules, shm\'s layout and messages, and mpi/detect.ts';

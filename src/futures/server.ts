@@ -11,7 +11,8 @@
  * @module
  */
 
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { prepareImport } from '../typescript/register.js';
 import type { Comm } from '../api/comm.js';
 import { encode } from '../codec/index.js';
 import { Status } from '../api/status.js';
@@ -21,19 +22,13 @@ import { type Boot, Outcome, type Ready, Tag, TaskKind, describeError } from './
 type TaskFunction = (...args: unknown[]) => unknown;
 type TaskModule = Record<string, unknown>;
 
-let tsxRegistered = false;
-
 /**
- * Imports the task module; registers tsx first when the module is TypeScript
- * (a failed import stays failed, so it cannot be tried first).
+ * Imports the task module; makes TypeScript loadable first when the module is
+ * TypeScript (a failed import stays failed, so it cannot be tried first).
  */
 async function importTasks(url: string): Promise<TaskModule> {
   const href = /^[a-z][a-z0-9+.-]*:/i.test(url) && !/^[a-z]:[\\/]/i.test(url) ? url : pathToFileURL(url).href;
-  if (!tsxRegistered && /\.[cm]?tsx?$/.test(new URL(href).pathname)) {
-    const { register } = await import('tsx/esm/api');
-    register();
-    tsxRegistered = true;
-  }
+  if (href.startsWith('file:')) await prepareImport(fileURLToPath(href));
   return await import(href) as TaskModule;
 }
 

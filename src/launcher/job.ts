@@ -53,6 +53,8 @@ import { OBSERVE_LABEL_ENV } from '../observe/events.js';
 import { STATE_BYTES, StateSlot, type WatchdogOptions, rollCallEntry, watchdogFires } from '../observe/state.js';
 import { WorkerStacks } from './stacks.js';
 import type { WorkerExitNotice } from '../futures/protocol.js';
+import { TranspileService } from '../typescript/service.js';
+import { TRANSPILER_KEY } from '../typescript/register.js';
 
 const MONITOR_INTERVAL_MS = 100;
 /** Free slots a job keeps for `Spawn` unless --universe-size says otherwise. */
@@ -118,6 +120,8 @@ class Job {
   private readonly pendingSpawns: PendingSpawn[] = [];
   private readonly control: Int32Array;
   private readonly cores = availableParallelism();
+  /** Compiles TypeScript for every thread of the job (one esbuild per job). */
+  private readonly transpiler = new TranspileService();
   private failed = false;
   private failCode = 1;
   private finish!: (code: number) => void;
@@ -158,12 +162,14 @@ class Job {
     // algorithms must be the same on every rank of a communicator: it follows the job's size alone.
     Atomics.add(this.control, Global.LIVE_RANKS, 1);
     const channel = new MessageChannel();
+    const transpiler = this.transpiler.connect();
     const mpi4ts: RankBoot = { rank: slot, memory: this.memory, tuning: {
       spinMicros: 1000, blockMicros: BLOCK_MICROS, oversubscribed: this.options.ranks > this.cores, cores: this.cores,
     }, world, parent, growth: channel.port2 };
     const worker = this.newWorker({
-      workerData: { mpi4ts, script, ...(this.watch === undefined ? {} : { mpi4tsWatch: { buffer: this.watch.buffer, index: slot } }) },
-      transferList: [channel.port2],
+      workerData: { mpi4ts, script, [TRANSPILER_KEY]: transpiler,
+        ...(this.watch === undefined ? {} : { mpi4tsWatch: { buffer: this.watch.buffer, index: slot } }) },
+      transferList: [channel.port2, transpiler],
       // Inspectors, heap snapshots and CPU profiles show the thread by this name.
       name: label,
       ...(this.observation === undefined ? {} : { env: { ...process.env, ...this.observation.env, [OBSERVE_LABEL_ENV]: label } }),

@@ -1,5 +1,6 @@
 /**
- * Loading the user's script as one rank: make TypeScript loadable, make
+ * Loading the user's script as one rank: make TypeScript loadable (ES
+ * modules through `src/typescript/`, CommonJS scripts through tsx), make
  * `process.argv` look as if the script had been started directly, then
  * import it. Used in worker threads (shm) and in processes started by
  * `mpiexec` (mpi). With `-m futures`, ranks other than 0 serve the pools of
@@ -9,6 +10,8 @@
  */
 
 import { pathToFileURL } from 'node:url';
+import { isTypeScript } from '../typescript/options.js';
+import { prepareImport } from '../typescript/register.js';
 import { prepareRank } from './debug.js';
 
 /** What a rank needs to run the user's script. */
@@ -34,10 +37,13 @@ export async function runScript({ script, args, module }: ScriptBoot): Promise<v
 
 async function importScript(script: string, args: readonly string[]): Promise<void> {
   process.argv.splice(1, process.argv.length - 1, script, ...args);
-  if (/\.[cm]?tsx?$/.test(script)) {
-    const { register } = await import('tsx/esm/api');
-    register();
+  if (isTypeScript(script)) {
+    // The library first, while no module hooks run: each module loaded after them costs a round trip to
+    // the hooks thread, and the script's `import ... from 'mpi4ts'` then finds it loaded (importing it
+    // starts nothing: MPI starts when the script first touches it).
+    await import('../index.js');
   }
+  await prepareImport(script);
   try {
     await import(pathToFileURL(script).href);
   } catch (error) {

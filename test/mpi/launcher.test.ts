@@ -2,6 +2,9 @@
 // options on --transport mpi, the banner, and deadlock reports of jobs that
 // mpiexec started. Run by `npm run test:mpi`.
 import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { type JobResult as Result, linesStartingWith, mpiexecEnv, runCommand } from '../helpers/launch.js';
 
@@ -109,6 +112,26 @@ describe('Split_type(COMM_TYPE_SHARED) under mpiexec', () => {
       assert.equal(result.code, 0, result.stderr);
       assert.equal(linesStartingWith(result.stdout, 'split_type ok').length, ranks, result.stdout);
       for (const line of linesStartingWith(result.stdout, 'split_type ok')) assert.match(line, new RegExp(` ${ranks}$`));
+    }
+  });
+});
+
+describe('TypeScript under mpiexec', () => {
+  it('each rank loads .ts through the loader; the disk cache holds one compilation per file', async () => {
+    const temp = mkdtempSync(join(tmpdir(), 'mpi4ts-ts-mpi-'));
+    try {
+      // A fresh os.tmpdir() for the ranks: their disk cache starts empty.
+      const result = await mpiexec(3, ['test/programs/typescript/esm/main.ts'], { TMPDIR: temp });
+      assert.equal(result.code, 0, result.stderr);
+      assert.deepEqual(linesStartingWith(result.stdout, 'rank'),
+        [0, 1, 2].map((r) => `rank ${r}: Green=2 index.ts fields=assign,7 paths=1 ranks=012`));
+      const cache = readdirSync(temp).find((name) => name.startsWith('mpi4ts-ts-'));
+      assert.ok(cache !== undefined, `no cache directory in ${readdirSync(temp).join(', ')}`);
+      // main.ts, lib/y.ts and lib/index.ts, each once; no lock or temporary file left.
+      assert.equal(readdirSync(join(temp, cache)).sort().filter((name) => /^[0-9a-f]{64}\.js$/.test(name)).length, 3);
+      assert.deepEqual(readdirSync(join(temp, cache)).filter((name) => !/^[0-9a-f]{64}\.js$/.test(name)), []);
+    } finally {
+      rmSync(temp, { recursive: true, force: true });
     }
   });
 });

@@ -1,0 +1,79 @@
+// The launcher's TypeScript loader (src/typescript/): ES-module scripts through our esbuild hooks (one
+// transpile service per shm job), CommonJS ones through tsx, on the shm transport; the mpi transport's
+// case is in test/mpi/launcher.test.ts.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { launch, root } from './helpers/launch.js';
+import { moduleFormat, stripJsonc } from '../src/typescript/options.js';
+
+const TIMEOUT = 60_000;
+const options = { timeout: TIMEOUT };
+const DIR = 'test/programs/typescript';
+
+/** Runs a program that must succeed; returns its non-empty output lines, sorted. */
+async function run(script: string, ranks: number, args: readonly string[] = []): Promise<string[]> {
+  const result = await launch(script, ranks, args, { timeoutMs: TIMEOUT });
+  assert.equal(result.code, 0, `exit ${String(result.code)}: ${result.stderr}`);
+  assert.equal(result.stderr, '');
+  return result.stdout.split('\n').filter((line) => line !== '').sort();
+}
+
+describe('TypeScript loader', () => {
+  it('reads tsconfig.json as JSONC and the package type as Node does', () => {
+    assert.deepEqual(JSON.parse(stripJsonc('{ "a": "//x", /* c */ "b": [1, 2,], // d\n }')), { a: '//x', b: [1, 2] });
+    assert.deepEqual(JSON.parse(stripJsonc('{"s": "a\\"/*,}", "t": 1,\n}')), { s: 'a"/*,}', t: 1 });
+    assert.equal(moduleFormat(join(root, DIR, 'esm/main.ts')), 'module');
+    assert.equal(moduleFormat(join(root, DIR, 'cjs/main.ts')), 'commonjs');
+    assert.equal(moduleFormat(join(root, DIR, 'cjs/x.mts')), 'module');
+    assert.equal(moduleFormat(join(root, DIR, 'esm/x.cts')), 'commonjs');
+  });
+
+  it('ES module: ./y.js finds y.ts, ./lib finds lib/index.ts, tsconfig paths, an enum, class fields per tsconfig', options, async () => {
+    const lines = await run(`${DIR}/esm/main.ts`, 2);
+    assert.deepEqual(lines, [0, 1].map((r) => `rank ${r}: Green=2 index.ts fields=assign,7 paths=1 ranks=01`));
+  });
+
+  it('an error thrown at a .ts line: the launcher\'s report names that line', options, async () => {
+    const source = readFileSync(join(root, DIR, 'esm/main.ts'), 'utf8').split('\n');
+    const line = source.findIndex((l) => l.includes("throw new Error('thrown on purpose')")) + 1;
+    assert.ok(line > 0);
+    const result = await launch(`${DIR}/esm/main.ts`, 2, ['throw'], { timeoutMs: TIMEOUT });
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /rank 1 failed: Error: thrown on purpose/);
+    assert.match(result.stderr, new RegExp(`esm[\\\\/]main\\.ts:${line}:\\d+`), result.stderr);
+  });
+
+  it('CommonJS: a .ts in a "type": "commonjs" package runs as CommonJS (tsx)', options, async () => {
+    assert.deepEqual(await run(`${DIR}/cjs/main.ts`, 2), ['cjs commonjs main.ts 42', 'cjs commonjs main.ts 42']);
+  });
+
+  it('.mts with top-level await', options, async () => {
+    assert.deepEqual(await run(`${DIR}/esm/tla.mts`, 2), ['tla rank 0: 84', 'tla rank 1: 84']);
+  });
+
+  it('Spawn of a .ts child on shm', options, async () => {
+    assert.deepEqual(await run(`${DIR}/esm/spawn_parent.ts`, 1), ['parent got ["child 0 4 from parent","child 1 4 from parent"]']);
+  });
+
+  it('a source edit between two runs is picked up; a syntax error names the file and line', options, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mpi4ts-ts-edit-'));
+    try {
+      writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
+      const script = join(dir, 'edit.ts');
+      // The same size and (often) the same modification time: only the content tells the versions apart.
+      writeFileSync(script, 'const value: number = 1;\nconsole.log(`value ${value}`);\n');
+      assert.deepEqual(await run(script, 2), ['value 1', 'value 1']);
+      writeFileSync(script, 'const value: number = 2;\nconsole.log(`value ${value}`);\n');
+      assert.deepEqual(await run(script, 2), ['value 2', 'value 2']);
+      writeFileSync(script, 'const value: number = 3;\nconsole.log(`value ${value}`;\n');
+      const broken = await launch(script, 1, [], { timeoutMs: TIMEOUT });
+      assert.equal(broken.code, 1);
+      assert.match(broken.stderr, /edit\.ts:2:\d+: ERROR: Expected "\)" but found ";"/, broken.stderr);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
