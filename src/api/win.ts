@@ -127,6 +127,8 @@ export class Win {
   private posted = false;
   /** Buffers an MPI library may still read or write, by target, until the call that completes them. */
   private readonly inFlight = new Map<number, unknown[]>();
+  /** Every call completes when it returns (shm): nothing is held for a flush. */
+  private readonly atOnce = transport().name === 'shm';
 
   private constructor(window: Window, private readonly endpoint: Endpoint, private readonly flavorName: WindowFlavor,
     commName: string) {
@@ -479,7 +481,7 @@ export class Win {
 
   /** Keeps `buffers` alive until the call that completes the transfers to `rank`. */
   private hold(rank: number, ...buffers: unknown[]): void {
-    if (transport().name === 'shm') return; // complete at once
+    if (this.atOnce) return;
     let list = this.inFlight.get(rank);
     if (list === undefined) this.inFlight.set(rank, list = []);
     list.push(...buffers);
@@ -492,7 +494,7 @@ export class Win {
    */
   private whenComplete(rank: number, unpack: (() => void) | undefined): void {
     if (unpack === undefined) return;
-    if (transport().name === 'shm') unpack();
+    if (this.atOnce) unpack();
     else this.hold(rank, unpack);
   }
 
@@ -693,7 +695,8 @@ export class Win {
     const call = 'Win.Fetch_and_op';
     // The fast path (a counter): typed arrays of one datatype, a window that is not dynamic.
     if (isPlainView(result) && result.length > 0 && (origin === null || (isPlainView(origin) && origin.length > 0 &&
-      datatypeOf(origin, call) === datatypeOf(result, call))) && this.flavorName !== 'dynamic') {
+      (origin.constructor === result.constructor || datatypeOf(origin, call) === datatypeOf(result, call)))) &&
+      this.flavorName !== 'dynamic') {
       const window = this.live(call);
       const datatype = datatypeOf(result, call);
       checkOp(op, datatype, call);
@@ -956,17 +959,24 @@ export class Win {
   }
 
   private flushing(rank: number | undefined, local: boolean, call: string): Promise<void> {
-    // No async function here: a flush on shm is one resolved Promise, the whole cost of a Put + Flush loop.
-    return rejecting(() => {
-      const window = this.live(call);
-      if (rank === PROC_NULL) return RESOLVED;
-      if (rank !== undefined) this.checkRank(rank, call);
-      if (!this.lockedAll && (rank === undefined ? this.locked.size === 0 : !this.locked.has(rank))) {
-        throw errors.rmaSync(call, 'flushes need a passive-target epoch (Win.Lock or Win.Lock_all)');
-      }
-      const done = window.flush(rank, local);
-      return this.inFlight.size === 0 ? done : done.then(() => this.release(rank));
-    });
+    // No async function and no closure here: a flush on shm is one resolved Promise, the whole cost of a
+    // Put + Flush loop besides the Put.
+    const window = this.transportWindow;
+    if (window === null || (rank !== undefined && rank !== PROC_NULL && (!Number.isInteger(rank) || rank < 0 ||
+      rank >= this.endpoint.size)) || !this.lockedAll && (rank === undefined ? this.locked.size === 0
+      : rank !== PROC_NULL && !this.locked.has(rank))) {
+      return rejecting(() => this.flushError(rank, call));
+    }
+    if (rank === PROC_NULL) return RESOLVED;
+    const done = window.flush(rank, local);
+    return this.inFlight.size === 0 ? done : done.then(() => this.release(rank));
+  }
+
+  /** The error of a flush that cannot be made (checked in the order of the calls' other checks). */
+  private flushError(rank: number | undefined, call: string): never {
+    this.live(call);
+    if (rank !== undefined) this.checkRank(rank, call);
+    throw errors.rmaSync(call, 'flushes need a passive-target epoch (Win.Lock or Win.Lock_all)');
   }
 
   /** `MPI_Win_flush` (MPI-4.1 §12.5.4): completes the calls to `rank`, at the origin and the target. */
