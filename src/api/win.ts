@@ -524,7 +524,15 @@ export class Win {
   /** `Put`, or with `requested` and a transport that has them, `Rput`'s operation for a target of one run. */
   private put(origin: BufferSpec, target_rank: number, target: TargetSpec, call: string, requested: boolean):
   Operation | undefined {
-    if (!requested && this.plainTransfer(origin, target_rank, target, call, true)) return undefined;
+    if (!requested) {
+      const at = this.plainOffset(origin, target_rank, target, call);
+      if (at >= 0) {
+        this.transportWindow!.put(plainBytes(origin as TypedArray), target_rank, at);
+        this.hold(target_rank, origin);
+        return undefined;
+      }
+      if (at === SKIP) return undefined;
+    }
     const window = this.live(call);
     const message = parseBuffer(origin, call);
     checkDatatype(message.datatype, call);
@@ -542,28 +550,27 @@ export class Win {
   }
 
   /**
-   * The fast path of `Put` and `Get`: a typed array to or from a displacement
-   * (or none) of a window that is not dynamic, where the target's datatype and
-   * count are the origin's, so only bytes matter. False when it does not apply.
+   * The fast path of `Put` and `Get` (checks only, shared by both so that
+   * either keeps it optimized): a typed array to or from a displacement (or
+   * none) of a window that is not dynamic, where the target's datatype and
+   * count are the origin's, so only bytes matter. The target's byte offset,
+   * checked; {@link SKIP} for `MPI.PROC_NULL`; {@link NOT_PLAIN} when the
+   * fast path does not apply.
    */
-  private plainTransfer(origin: BufferSpec, rank: number, target: TargetSpec, call: string, put: boolean): boolean {
+  private plainOffset(origin: BufferSpec, rank: number, target: TargetSpec, call: string): number {
     if (!isPlainView(origin) || !(target === undefined || typeof target === 'number') || this.flavorName === 'dynamic') {
-      return false;
+      return NOT_PLAIN;
     }
     const window = this.live(call);
     datatypeOf(origin, call);
-    if (!this.access(rank, call)) return true;
+    if (!this.access(rank, call)) return SKIP;
     const disp = target ?? 0;
     if (!Number.isInteger(disp) || disp < 0) throw errors.disp(call, `invalid target displacement ${String(disp)}`);
     const offset = disp * window.dispUnits[rank]!;
-    const bytes = origin instanceof Uint8Array ? origin : new Uint8Array(origin.buffer, origin.byteOffset, origin.byteLength);
-    if (offset + bytes.byteLength > window.sizes[rank]!) {
-      throw errors.rmaRange(call, rank, offset, bytes.byteLength, window.sizes[rank]!);
+    if (offset + origin.byteLength > window.sizes[rank]!) {
+      throw errors.rmaRange(call, rank, offset, origin.byteLength, window.sizes[rank]!);
     }
-    if (put) window.put(bytes, rank, offset);
-    else window.get(bytes, rank, offset);
-    this.hold(rank, origin);
-    return true;
+    return offset;
   }
 
   /**
@@ -584,7 +591,15 @@ export class Win {
 
   private get(origin: BufferSpec, target_rank: number, target: TargetSpec, call: string, requested: boolean):
   Operation | undefined {
-    if (!requested && this.plainTransfer(origin, target_rank, target, call, false)) return undefined;
+    if (!requested) {
+      const at = this.plainOffset(origin, target_rank, target, call);
+      if (at >= 0) {
+        this.transportWindow!.get(plainBytes(origin as TypedArray), target_rank, at);
+        this.hold(target_rank, origin);
+        return undefined;
+      }
+      if (at === SKIP) return undefined;
+    }
     const window = this.live(call);
     const message = parseBuffer(origin, call);
     checkDatatype(message.datatype, call);
@@ -1040,6 +1055,15 @@ function runsOf(map: Typemap<Datatype>, count: number, offset: number): number[]
 }
 
 const RESOLVED = Promise.resolve();
+/** {@link Win.plainOffset}: a call to `MPI.PROC_NULL`, which moves nothing. */
+const SKIP = -1;
+/** {@link Win.plainOffset}: the fast path does not apply. */
+const NOT_PLAIN = -2;
+
+/** The bytes of a typed array, as a `Uint8Array` (itself when it is one). */
+function plainBytes(view: TypedArray): Uint8Array {
+  return view instanceof Uint8Array ? view : new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+}
 
 /** A typed array (not a DataView), which the fast paths take. */
 function isPlainView(spec: unknown): spec is TypedArray {
