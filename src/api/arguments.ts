@@ -29,10 +29,10 @@
  */
 
 import {
-  allocateBytes, type Bytes, bytesOf, copyBytes, elementsIn, MAX_VIEW_BYTES, type Message, parseWideBuffer,
+  allocateBytes, type Bytes, bytesOf, copyBytes, elementsIn, type Message, parseWideBuffer,
   parseWideVectorBuffer, singleView, type VectorMessage, type WideMessage, type WideVectorMessage,
 } from '../buffer.js';
-import { type BlockCollectives, blockCollectivesOf, VIEWS_LIMITED } from '../collective/point_to_point.js';
+import { type BlockCollectives, blockCollectivesOf } from '../collective/point_to_point.js';
 import * as segmented from '../collective/segmented.js';
 import type { TypedArray } from '../datatype/index.js';
 import { IN_PLACE } from '../constants.js';
@@ -99,6 +99,16 @@ function blocksOf(v: VectorMessage | WideVectorMessage): { counts: number[]; dis
   return { counts, displs: v.displs.map((d) => d * unit), total };
 }
 
+/**
+ * The end of the furthest block (`displs[i] + counts[i]` bytes): how much of
+ * a buffer one call must address to reach every block.
+ */
+function spanOf(counts: readonly number[], displs: readonly number[]): number {
+  let end = 0;
+  for (let i = 0; i < counts.length; i++) end = Math.max(end, displs[i]! + counts[i]!);
+  return end;
+}
+
 /** Throws `ERR_COUNT` unless the blocks of `v` are equal (the non-v collectives). */
 export function checkUniform(v: VectorMessage | WideVectorMessage, call: string, what: string): void {
   if (v.counts.some((c) => c !== v.counts[0])) {
@@ -115,20 +125,25 @@ function checkBlock(send: Message | WideMessage, bytes: number, call: string): v
 
 /**
  * The collectives a v-form of gather, scatter or all-to-all (and
- * `Alltoallw`) runs on when its buffers may be longer than the longest byte
- * view, or undefined for the transport's own. Only a block's two ranks know
- * its length, so the ranks cannot agree on rounds; instead every long block
- * travels as one point-to-point message (`collective/gather.ts`,
- * `collective/alltoall.ts`). On shm those are the transport's own
- * algorithms, so a rank takes them when `long` (one of its buffers is past
- * the view); on the mpi transport every rank takes them for every v-form
- * while views are limited (Node 20), as none knows whether another's
- * buffers are long.
+ * `Alltoallw`) runs on when its buffers may be longer than one call can
+ * take, or undefined for the transport's own. Only a block's two ranks know
+ * its length (and each rank its own displacements), so the ranks cannot
+ * agree on rounds; instead every long block travels as one point-to-point
+ * message (`collective/gather.ts`, `collective/alltoall.ts`). On shm those
+ * are the transport's own algorithms, so a rank takes them when `long` (one
+ * of its buffers or displacements is past the longest view). On the mpi
+ * transport, whose calls take C ints (`Collectives.maxCallBytes`), every
+ * rank takes them for every v-form, on every Node.js, as none knows whether
+ * another's blocks or displacements pass that limit; MPI's own v-collectives
+ * are not used.
  */
 export function blockPath(endpoint: Endpoint, long: boolean): BlockCollectives | undefined {
   const { blocks, own } = blockCollectivesOf(endpoint.collectives, collectiveScratch);
-  return (own ? long : VIEWS_LIMITED) ? blocks : undefined;
+  return own && !long ? undefined : blocks;
 }
+
+/** See {@link segmented.callLimit}. */
+const limitOf = (endpoint: Endpoint): number => segmented.callLimit(endpoint.collectives);
 
 const isLong = (bytes: Bytes | undefined): boolean => bytes !== undefined && !(bytes instanceof Uint8Array);
 
@@ -136,7 +151,10 @@ const isLong = (bytes: Bytes | undefined): boolean => bytes !== undefined && !(b
 export function bcast(endpoint: Endpoint, buf: unknown, root: number, call: string): Promise<void> {
   root = checkRoot(root, endpoint.size, call);
   const message = parseWideBuffer(buf, call);
-  if (!('elements' in message)) return segmented.bcast(endpoint.collectives, message.bytes, root);
+  // The length is the same on every rank: all take the same path.
+  if (!('elements' in message) || message.bytes.byteLength > limitOf(endpoint)) {
+    return unpacking(segmented.bcast(endpoint.collectives, message.bytes, root), endpoint.rank === root ? undefined : message);
+  }
   return unpacking(endpoint.collectives.bcast(message.bytes, root), endpoint.rank === root ? undefined : message);
 }
 
@@ -147,14 +165,15 @@ export function gather(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, r
   root = checkRoot(root, size, call);
   if (sendbuf === IN_PLACE && rank !== root) throw inPlaceOnlyAtRoot(call);
   let send = sendbuf === IN_PLACE ? undefined : parseWideBuffer(sendbuf, call);
+  const limit = limitOf(endpoint);
   if (rank !== root) {
     const own = send!.bytes;
-    // Equal blocks: every rank knows the whole, and takes rounds past the longest view as the root does.
-    if (!vector && own.byteLength * size > MAX_VIEW_BYTES) {
+    // Equal blocks: every rank knows the whole, and takes rounds past the limit as the root does.
+    if (!vector && own.byteLength * size > limit) {
       return segmented.gather(endpoint.collectives, rank, own, undefined, new Array<number>(size).fill(own.byteLength),
         undefined, root, true);
     }
-    const blocks = vector ? blockPath(endpoint, isLong(own)) : undefined;
+    const blocks = vector ? blockPath(endpoint, own.byteLength > limit || isLong(own)) : undefined;
     if (blocks !== undefined) return blocks.gatherv(own, undefined, undefined, undefined, root);
     return endpoint.collectives.gatherv(singleView(own, call), undefined, undefined, undefined, root);
   }
@@ -164,10 +183,11 @@ export function gather(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, r
   const { counts, displs, total } = blocksOf(recv);
   if (send !== undefined && isOwnBlock(send.bytes, recv, rank)) send = undefined;
   if (send !== undefined) checkBlock(send, counts[rank]!, call);
-  const blocks = vector ? blockPath(endpoint, total > MAX_VIEW_BYTES || isLong(recv.bytes) || isLong(send?.bytes)) : undefined;
+  const span = spanOf(counts, displs);
+  const blocks = vector ? blockPath(endpoint, span > limit || isLong(recv.bytes) || isLong(send?.bytes)) : undefined;
   if (blocks !== undefined) return unpacking(blocks.gatherv(send?.bytes, recv.bytes, counts, displs, root), recv);
-  if (total > MAX_VIEW_BYTES || !(recv.bytes instanceof Uint8Array)) {
-    return segmented.gather(endpoint.collectives, rank, send?.bytes, recv.bytes, counts, displs, root, total > MAX_VIEW_BYTES);
+  if (span > limit || !(recv.bytes instanceof Uint8Array)) {
+    return unpacking(segmented.gather(endpoint.collectives, rank, send?.bytes, recv.bytes, counts, displs, root, total > limit), recv);
   }
   return unpacking(endpoint.collectives.gatherv(send === undefined ? undefined : singleView(send.bytes, call), recv.bytes, counts, displs, root), recv);
 }
@@ -179,13 +199,14 @@ export function scatter(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, 
   root = checkRoot(root, size, call);
   if (recvbuf === IN_PLACE && rank !== root) throw inPlaceOnlyAtRoot(call);
   let recv = recvbuf === IN_PLACE ? undefined : parseWideBuffer(recvbuf, call);
+  const limit = limitOf(endpoint);
   if (rank !== root) {
     const own = recv!.bytes;
-    if (!vector && own.byteLength * size > MAX_VIEW_BYTES) {
-      return segmented.scatter(endpoint.collectives, rank, undefined, new Array<number>(size).fill(own.byteLength),
-        undefined, own, root, true);
+    if (!vector && own.byteLength * size > limit) {
+      return unpacking(segmented.scatter(endpoint.collectives, rank, undefined, new Array<number>(size).fill(own.byteLength),
+        undefined, own, root, true), recv);
     }
-    const blocks = vector ? blockPath(endpoint, isLong(own)) : undefined;
+    const blocks = vector ? blockPath(endpoint, own.byteLength > limit || isLong(own)) : undefined;
     if (blocks !== undefined) return unpacking(blocks.scatterv(undefined, undefined, undefined, own, root), recv);
     return unpacking(endpoint.collectives.scatterv(undefined, undefined, undefined, singleView(own, call), root), recv);
   }
@@ -198,10 +219,11 @@ export function scatter(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, 
     throw errors.count(call, `the root's receive buffer has ${recv.bytes.byteLength} bytes but its block of the send ` +
       `buffer ${counts[rank]}`);
   }
-  const blocks = vector ? blockPath(endpoint, total > MAX_VIEW_BYTES || isLong(send.bytes) || isLong(recv?.bytes)) : undefined;
+  const span = spanOf(counts, displs);
+  const blocks = vector ? blockPath(endpoint, span > limit || isLong(send.bytes) || isLong(recv?.bytes)) : undefined;
   if (blocks !== undefined) return unpacking(blocks.scatterv(send.bytes, counts, displs, recv?.bytes, root), recv);
-  if (total > MAX_VIEW_BYTES || !(send.bytes instanceof Uint8Array)) {
-    return segmented.scatter(endpoint.collectives, rank, send.bytes, counts, displs, recv?.bytes, root, total > MAX_VIEW_BYTES);
+  if (span > limit || !(send.bytes instanceof Uint8Array)) {
+    return unpacking(segmented.scatter(endpoint.collectives, rank, send.bytes, counts, displs, recv?.bytes, root, total > limit), recv);
   }
   return unpacking(endpoint.collectives.scatterv(send.bytes, counts, displs, recv === undefined ? undefined : singleView(recv.bytes, call), root), recv);
 }
@@ -216,10 +238,12 @@ export function allgather(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown
   let send = sendbuf === IN_PLACE ? undefined : parseWideBuffer(sendbuf, call);
   if (send !== undefined && isOwnBlock(send.bytes, recv, endpoint.rank)) send = undefined;
   if (send !== undefined) checkBlock(send, counts[endpoint.rank]!, call);
-  // Every rank knows every block here, so all take the same path.
-  if (total > MAX_VIEW_BYTES || !(recv.bytes instanceof Uint8Array)) {
-    return segmented.allgatherv(endpoint.collectives, endpoint.rank, send?.bytes, recv.bytes, counts, displs,
-      total > MAX_VIEW_BYTES);
+  // Every rank knows every block here, so all make the same calls: rounds when the total is past the
+  // limit; else one call, through scratch on a rank whose displacements pass the limit (theirs alone).
+  const limit = limitOf(endpoint);
+  if (total > limit || spanOf(counts, displs) > limit || !(recv.bytes instanceof Uint8Array)) {
+    return unpacking(segmented.allgatherv(endpoint.collectives, endpoint.rank, send?.bytes, recv.bytes, counts, displs,
+      total > limit), recv);
   }
   return unpacking(endpoint.collectives.allgatherv(send === undefined ? undefined : singleView(send.bytes, call), recv.bytes, counts, displs), recv);
 }
@@ -240,20 +264,21 @@ export function alltoall(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown,
       throw errors.count(call, `send blocks of ${send.counts[0]! * send.datatype.size} bytes but receive blocks of ${r.counts[0]}`);
     }
   }
+  const limit = limitOf(endpoint);
   if (vector) {
     // A v-form's blocks are known to their two ranks only: see blockPath.
     const s = inPlace ? undefined : blocksOf(send);
-    const blocks = blockPath(endpoint, r.total > MAX_VIEW_BYTES || isLong(recv.bytes) ||
-      (s !== undefined && (s.total > MAX_VIEW_BYTES || isLong(send!.bytes))));
+    const blocks = blockPath(endpoint, spanOf(r.counts, r.displs) > limit || isLong(recv.bytes) ||
+      (s !== undefined && (spanOf(s.counts, s.displs) > limit || isLong(send!.bytes))));
     if (blocks !== undefined) {
       return unpacking(s === undefined ? blocks.alltoallv(undefined, r.counts, r.displs, recv.bytes, r.counts, r.displs)
         : blocks.alltoallv(send!.bytes, s.counts, s.displs, recv.bytes, r.counts, r.displs), recv);
     }
   }
-  if (r.total > MAX_VIEW_BYTES || !(recv.bytes instanceof Uint8Array) || (!inPlace && !(send.bytes instanceof Uint8Array))) {
-    // Equal blocks: every rank knows the whole.
-    return segmented.alltoall(endpoint.collectives, inPlace ? undefined : send.bytes, inPlace ? r.displs : blocksOf(send).displs,
-      recv.bytes, r.displs, r.counts[0] ?? 0, r.total > MAX_VIEW_BYTES);
+  if (r.total > limit || !(recv.bytes instanceof Uint8Array) || (!inPlace && !(send.bytes instanceof Uint8Array))) {
+    // Equal blocks laid end to end: every rank knows the whole.
+    return unpacking(segmented.alltoall(endpoint.collectives, inPlace ? undefined : send.bytes,
+      inPlace ? r.displs : blocksOf(send).displs, recv.bytes, r.displs, r.counts[0] ?? 0, r.total > limit), recv);
   }
   if (inPlace) return unpacking(endpoint.collectives.alltoallv(undefined, r.counts, r.displs, recv.bytes, r.counts, r.displs), recv);
   const s = blocksOf(send);
@@ -305,8 +330,8 @@ export function reduce(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, o
   const { send, recv, op: checked } = reductionBuffers(sendbuf, recvbuf, isRoot, op, call);
   const data = (send ?? recv)!;
   // The data's length is the same on every rank: all take the same path.
-  if (!('elements' in data)) {
-    return segmented.reduce(endpoint.collectives, send?.bytes, recv?.bytes, data.count, data.datatype, checked, root);
+  if (!('elements' in data) || data.count * data.datatype.size > limitOf(endpoint)) {
+    return unpacking(segmented.reduce(endpoint.collectives, send?.bytes, recv?.bytes, data.count, data.datatype, checked, root), recv);
   }
   return unpacking(endpoint.collectives.reduce(send === undefined ? undefined : elementsOf(send, data.count), recv === undefined ? undefined : elementsOf(recv, data.count),
     data.count, data.datatype, checked, root), recv);
@@ -317,8 +342,8 @@ export function allreduce(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown
   scan: 'inclusive' | 'exclusive' | undefined, call: string): Promise<void> {
   const { send, recv, op: checked } = reductionBuffers(sendbuf, recvbuf, true, op, call);
   const data = (send ?? recv)!;
-  if (!('elements' in data)) {
-    return segmented.allreduce(endpoint.collectives, send?.bytes, recv!.bytes, data.count, data.datatype, checked, scan);
+  if (!('elements' in data) || data.count * data.datatype.size > limitOf(endpoint)) {
+    return unpacking(segmented.allreduce(endpoint.collectives, send?.bytes, recv!.bytes, data.count, data.datatype, checked, scan), recv);
   }
   const into = elementsOf(recv!, data.count);
   return unpacking(scan === undefined
@@ -369,9 +394,9 @@ export function reduceScatter(endpoint: Endpoint, sendbuf: unknown, recvbuf: unk
   const need = inPlace ? total : counts[rank]!;
   if (recv.count < need) throw errors.count(call, `the receive buffer holds ${recv.count} elements, ${need} needed`);
   // Every rank knows every block: all take the same path.
-  const wide = total * recv.datatype.size > MAX_VIEW_BYTES;
+  const wide = total * recv.datatype.size > limitOf(endpoint);
   if (wide || !('elements' in recv) || (send !== undefined && !('elements' in send))) {
-    return segmented.reduceScatter(endpoint.collectives, rank, send?.bytes, recv.bytes, counts, recv.datatype, checked, wide);
+    return unpacking(segmented.reduceScatter(endpoint.collectives, rank, send?.bytes, recv.bytes, counts, recv.datatype, checked, wide), recv);
   }
   return unpacking(endpoint.collectives.reduceScatter(send?.elements, recv.elements, counts, recv.datatype, checked), recv);
 }
@@ -391,7 +416,7 @@ function reduceScatterBySize(endpoint: Endpoint, send: Message | WideMessage, re
   const unit = Float64Array.BYTES_PER_ELEMENT;
   const gathered = endpoint.collectives.allgatherv(bytesOf(Float64Array.of(recv.count)), bytesOf(all),
     new Array<number>(size).fill(unit), Array.from({ length: size }, (_, r) => r * unit));
-  if (!('elements' in send)) return reduceScatterWide(endpoint, send, recv, op, all, gathered, call);
+  if (!('elements' in send) || send.bytes.byteLength > limitOf(endpoint)) return reduceScatterWide(endpoint, send, recv, op, all, gathered, call);
   const arrayType = send.datatype.arrayType;
   const whole = arrayType === undefined ? new Uint8Array(send.bytes.byteLength) : new arrayType(send.count);
   const reduced = endpoint.collectives.allreduce(send.elements, whole, send.count, send.datatype, op);
@@ -399,10 +424,10 @@ function reduceScatterBySize(endpoint: Endpoint, send: Message | WideMessage, re
 }
 
 /**
- * {@link reduceScatterBySize} of a send buffer longer than the longest byte
- * view (the same length on every rank): the allreduce goes in rounds.
+ * {@link reduceScatterBySize} of a send buffer longer than one call takes
+ * (the same length on every rank): the allreduce goes in rounds.
  */
-function reduceScatterWide(endpoint: Endpoint, send: WideMessage, recv: Message | WideMessage, op: Op, all: Float64Array,
+function reduceScatterWide(endpoint: Endpoint, send: Message | WideMessage, recv: Message | WideMessage, op: Op, all: Float64Array,
   gathered: Promise<void>, call: string): Promise<void> {
   const rank = endpoint.rank;
   const whole = allocateBytes(send.bytes.byteLength);

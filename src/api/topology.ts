@@ -18,22 +18,25 @@
  * `collective/neighbor.ts`, over the communicator's auxiliary context on
  * both transports.
  *
- * On the mpi transport the buffer forms are MPI's own: each topology
- * communicator holds an MPI topology communicator (`Endpoint.neighborhood`:
- * `MPI_Cart_create` / `MPI_Dist_graph_create_adjacent`, native/topo.c) and
- * every buffer neighbourhood collective is an `MPI_Ineighbor_alltoallv` of
- * bytes on it (except on grids with a periodic dimension of 1 or 2 ranks: see
- * `neighborhoodOf`; and while views are limited, Node 20, where a block may
- * be longer than any byte view: see `runBlocks`). The object forms, and
- * everything on shm, use the exchange over point-to-point.
+ * Every neighbourhood collective, buffer or object form, on both transports,
+ * runs on the exchange over point-to-point, which moves each block as one
+ * message of any length. A transport may offer neighbourhood collectives of
+ * its own (`Endpoint.neighborhood`; mpi: an `MPI_Ineighbor_alltoallv` of
+ * bytes on an MPI topology communicator, native/topo.c), but only if its
+ * calls take any length: MPI's counts and displacements are C ints
+ * (`Collectives.maxCallBytes`), and no rank knows whether its neighbours'
+ * blocks pass that limit, so on the mpi transport they are not used (see
+ * `neighborhoodOf`).
  *
- * Unfinished: `reorder` (accepted, ignored: ranks keep their order).
+ * Unfinished: `reorder` (accepted, ignored: ranks keep their order); MPI's
+ * own neighbourhood collectives on the mpi transport (they need the ranks to
+ * agree first that every block and displacement fits a C int, or MPI-4's
+ * large-count calls, which Open MPI 4.1 lacks).
  *
  * @module
  */
 
 import { type BufferSpec, type Bytes, singleView, type VectorBufferSpec } from '../buffer.js';
-import { VIEWS_LIMITED } from '../collective/point_to_point.js';
 import { decode, encode } from '../codec/index.js';
 import { CART, PROC_NULL, UNDEFINED } from '../constants.js';
 import { errors, rejecting } from '../errors.js';
@@ -159,15 +162,13 @@ export abstract class Topocomm extends Intracomm {
 
   /**
    * A buffer neighbourhood collective: on the transport's own neighbourhood
-   * collectives where it has them (MPI's), else the exchange. While views
-   * are limited (Node 20, where a block may be longer than any byte view and
-   * no rank knows whether its neighbours' are), every rank takes the
-   * exchange, which moves each block as one point-to-point message of any
-   * length.
+   * collectives where it has them (and they take blocks of any length: see
+   * `neighborhoodOf`), else the exchange, which moves each block as one
+   * point-to-point message of any length.
    */
   private runBlocks(outgoing: readonly Bytes[], incoming: readonly Bytes[], call: string): Promise<void> {
     const nb = this.neighborhood;
-    if (nb === undefined || VIEWS_LIMITED) return this.run(outgoing, incoming, call).then(() => undefined);
+    if (nb === undefined) return this.run(outgoing, incoming, call).then(() => undefined);
     this.endpoint(call);
     const send = spanOf(outgoing.map((b) => singleView(b, call)));
     const recv = spanOf(incoming.map((b) => singleView(b, call)));
@@ -557,13 +558,16 @@ export async function createCart(comm: Intracomm, dims: readonly number[], perio
 
 /**
  * The transport's own neighbourhood collectives over `endpoint` with
- * `topology`, where it has them. Not for a grid with a periodic dimension of
- * 1 or 2 ranks, where one rank is both neighbours: there MPI libraries differ
- * (Open MPI 4.1 pairs the two blocks in list order, not by direction, which
- * MPI-4.1 §8.6 asks for), so such grids keep to the exchange.
+ * `topology`, where it has them and its calls take blocks of any length
+ * (none where `Collectives.maxCallBytes` is set: on the mpi transport, a
+ * block or displacement past 2^31-1 bytes that only its own ranks know of
+ * would make some ranks take MPI's call and others not). Not for a grid with
+ * a periodic dimension of 1 or 2 ranks either, where one rank is both
+ * neighbours: there MPI libraries differ (Open MPI 4.1 pairs the two blocks
+ * in list order, not by direction, which MPI-4.1 §8.6 asks for).
  */
 export async function neighborhoodOf(endpoint: Endpoint, topology: NeighborhoodSpec): Promise<Neighborhood | undefined> {
-  if (endpoint.neighborhood === undefined) return undefined;
+  if (endpoint.neighborhood === undefined || endpoint.collectives.maxCallBytes !== undefined) return undefined;
   if (topology.kind === 'cart' && topology.dims.some((d, i) => topology.periods[i] && d <= 2)) return undefined;
   return endpoint.neighborhood(topology);
 }

@@ -127,6 +127,8 @@ export class Win {
   private posted = false;
   /** Buffers an MPI library may still read or write, by target, until the call that completes them. */
   private readonly inFlight = new Map<number, unknown[]>();
+  /** Every call completes when it returns (shm): nothing is held for a flush. */
+  private readonly atOnce = transport().name === 'shm';
 
   private constructor(window: Window, private readonly endpoint: Endpoint, private readonly flavorName: WindowFlavor,
     commName: string) {
@@ -479,7 +481,7 @@ export class Win {
 
   /** Keeps `buffers` alive until the call that completes the transfers to `rank`. */
   private hold(rank: number, ...buffers: unknown[]): void {
-    if (transport().name === 'shm') return; // complete at once
+    if (this.atOnce) return;
     let list = this.inFlight.get(rank);
     if (list === undefined) this.inFlight.set(rank, list = []);
     list.push(...buffers);
@@ -492,7 +494,7 @@ export class Win {
    */
   private whenComplete(rank: number, unpack: (() => void) | undefined): void {
     if (unpack === undefined) return;
-    if (transport().name === 'shm') unpack();
+    if (this.atOnce) unpack();
     else this.hold(rank, unpack);
   }
 
@@ -522,7 +524,15 @@ export class Win {
   /** `Put`, or with `requested` and a transport that has them, `Rput`'s operation for a target of one run. */
   private put(origin: BufferSpec, target_rank: number, target: TargetSpec, call: string, requested: boolean):
   Operation | undefined {
-    if (!requested && this.plainTransfer(origin, target_rank, target, call, true)) return undefined;
+    if (!requested) {
+      const at = this.plainOffset(origin, target_rank, target, call);
+      if (at >= 0) {
+        this.transportWindow!.put(plainBytes(origin as TypedArray), target_rank, at);
+        this.hold(target_rank, origin);
+        return undefined;
+      }
+      if (at === SKIP) return undefined;
+    }
     const window = this.live(call);
     const message = parseBuffer(origin, call);
     checkDatatype(message.datatype, call);
@@ -540,28 +550,27 @@ export class Win {
   }
 
   /**
-   * The fast path of `Put` and `Get`: a typed array to or from a displacement
-   * (or none) of a window that is not dynamic, where the target's datatype and
-   * count are the origin's, so only bytes matter. False when it does not apply.
+   * The fast path of `Put` and `Get` (checks only, shared by both so that
+   * either keeps it optimized): a typed array to or from a displacement (or
+   * none) of a window that is not dynamic, where the target's datatype and
+   * count are the origin's, so only bytes matter. The target's byte offset,
+   * checked; {@link SKIP} for `MPI.PROC_NULL`; {@link NOT_PLAIN} when the
+   * fast path does not apply.
    */
-  private plainTransfer(origin: BufferSpec, rank: number, target: TargetSpec, call: string, put: boolean): boolean {
+  private plainOffset(origin: BufferSpec, rank: number, target: TargetSpec, call: string): number {
     if (!isPlainView(origin) || !(target === undefined || typeof target === 'number') || this.flavorName === 'dynamic') {
-      return false;
+      return NOT_PLAIN;
     }
     const window = this.live(call);
     datatypeOf(origin, call);
-    if (!this.access(rank, call)) return true;
+    if (!this.access(rank, call)) return SKIP;
     const disp = target ?? 0;
     if (!Number.isInteger(disp) || disp < 0) throw errors.disp(call, `invalid target displacement ${String(disp)}`);
     const offset = disp * window.dispUnits[rank]!;
-    const bytes = origin instanceof Uint8Array ? origin : new Uint8Array(origin.buffer, origin.byteOffset, origin.byteLength);
-    if (offset + bytes.byteLength > window.sizes[rank]!) {
-      throw errors.rmaRange(call, rank, offset, bytes.byteLength, window.sizes[rank]!);
+    if (offset + origin.byteLength > window.sizes[rank]!) {
+      throw errors.rmaRange(call, rank, offset, origin.byteLength, window.sizes[rank]!);
     }
-    if (put) window.put(bytes, rank, offset);
-    else window.get(bytes, rank, offset);
-    this.hold(rank, origin);
-    return true;
+    return offset;
   }
 
   /**
@@ -582,7 +591,15 @@ export class Win {
 
   private get(origin: BufferSpec, target_rank: number, target: TargetSpec, call: string, requested: boolean):
   Operation | undefined {
-    if (!requested && this.plainTransfer(origin, target_rank, target, call, false)) return undefined;
+    if (!requested) {
+      const at = this.plainOffset(origin, target_rank, target, call);
+      if (at >= 0) {
+        this.transportWindow!.get(plainBytes(origin as TypedArray), target_rank, at);
+        this.hold(target_rank, origin);
+        return undefined;
+      }
+      if (at === SKIP) return undefined;
+    }
     const window = this.live(call);
     const message = parseBuffer(origin, call);
     checkDatatype(message.datatype, call);
@@ -693,7 +710,8 @@ export class Win {
     const call = 'Win.Fetch_and_op';
     // The fast path (a counter): typed arrays of one datatype, a window that is not dynamic.
     if (isPlainView(result) && result.length > 0 && (origin === null || (isPlainView(origin) && origin.length > 0 &&
-      datatypeOf(origin, call) === datatypeOf(result, call))) && this.flavorName !== 'dynamic') {
+      (origin.constructor === result.constructor || datatypeOf(origin, call) === datatypeOf(result, call)))) &&
+      this.flavorName !== 'dynamic') {
       const window = this.live(call);
       const datatype = datatypeOf(result, call);
       checkOp(op, datatype, call);
@@ -956,17 +974,24 @@ export class Win {
   }
 
   private flushing(rank: number | undefined, local: boolean, call: string): Promise<void> {
-    // No async function here: a flush on shm is one resolved Promise, the whole cost of a Put + Flush loop.
-    return rejecting(() => {
-      const window = this.live(call);
-      if (rank === PROC_NULL) return RESOLVED;
-      if (rank !== undefined) this.checkRank(rank, call);
-      if (!this.lockedAll && (rank === undefined ? this.locked.size === 0 : !this.locked.has(rank))) {
-        throw errors.rmaSync(call, 'flushes need a passive-target epoch (Win.Lock or Win.Lock_all)');
-      }
-      const done = window.flush(rank, local);
-      return this.inFlight.size === 0 ? done : done.then(() => this.release(rank));
-    });
+    // No async function and no closure here: a flush on shm is one resolved Promise, the whole cost of a
+    // Put + Flush loop besides the Put.
+    const window = this.transportWindow;
+    if (window === null || (rank !== undefined && rank !== PROC_NULL && (!Number.isInteger(rank) || rank < 0 ||
+      rank >= this.endpoint.size)) || !this.lockedAll && (rank === undefined ? this.locked.size === 0
+      : rank !== PROC_NULL && !this.locked.has(rank))) {
+      return rejecting(() => this.flushError(rank, call));
+    }
+    if (rank === PROC_NULL) return RESOLVED;
+    const done = window.flush(rank, local);
+    return this.inFlight.size === 0 ? done : done.then(() => this.release(rank));
+  }
+
+  /** The error of a flush that cannot be made (checked in the order of the calls' other checks). */
+  private flushError(rank: number | undefined, call: string): never {
+    this.live(call);
+    if (rank !== undefined) this.checkRank(rank, call);
+    throw errors.rmaSync(call, 'flushes need a passive-target epoch (Win.Lock or Win.Lock_all)');
   }
 
   /** `MPI_Win_flush` (MPI-4.1 §12.5.4): completes the calls to `rank`, at the origin and the target. */
@@ -1030,6 +1055,15 @@ function runsOf(map: Typemap<Datatype>, count: number, offset: number): number[]
 }
 
 const RESOLVED = Promise.resolve();
+/** {@link Win.plainOffset}: a call to `MPI.PROC_NULL`, which moves nothing. */
+const SKIP = -1;
+/** {@link Win.plainOffset}: the fast path does not apply. */
+const NOT_PLAIN = -2;
+
+/** The bytes of a typed array, as a `Uint8Array` (itself when it is one). */
+function plainBytes(view: TypedArray): Uint8Array {
+  return view instanceof Uint8Array ? view : new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+}
 
 /** A typed array (not a DataView), which the fast paths take. */
 function isPlainView(spec: unknown): spec is TypedArray {

@@ -23,7 +23,7 @@
  * @module
  */
 
-import { type Bytes, MAX_VIEW_BYTES } from '../buffer.js';
+import type { Bytes } from '../buffer.js';
 import type { Datatype, TypedArray } from '../datatype/index.js';
 import type { Op } from '../op/op.js';
 import type { Collectives, PointToPoint, SharedArea } from '../transport/transport.js';
@@ -215,21 +215,15 @@ export interface BlockCollectives {
     recv: Bytes, recvCounts: readonly number[], recvDispls: readonly number[]): Promise<void>;
 }
 
-/**
- * True when this Node.js cannot view every buffer as one `Uint8Array`
- * (Node 20: 4 GiB, or the test hook `MPI4TS_TEST_MAX_VIEW_BYTES`).
- */
-export const VIEWS_LIMITED = MAX_VIEW_BYTES < Number.MAX_SAFE_INTEGER;
-
 const blockCollectives = new WeakMap<Collectives, PointToPointCollectives>();
 
 /**
  * Where the v-forms of gather, scatter and all-to-all of a communicator run
- * when a buffer may be past the longest byte view. `own` true: these are the
+ * when a buffer may be past what one call takes. `own` true: these are the
  * transport's own collectives (shm), so a rank may take them for its long
  * buffers alone, the messages being the same; false (the mpi transport's
- * collectives are MPI's): every rank must take them for every such call
- * while {@link VIEWS_LIMITED}, since no rank knows the others' blocks.
+ * collectives are MPI's, whose counts are C ints): every rank must take them
+ * for every such call, since no rank knows the others' blocks.
  */
 export function blockCollectivesOf(collectives: Collectives, scratchPool: ScratchPool): { blocks: BlockCollectives; own: boolean } {
   if (collectives instanceof PointToPointCollectives) return { blocks: collectives, own: true };

@@ -1,8 +1,11 @@
 /**
- * Buffer collectives past the longest byte view: a collective whose data is
+ * Buffer collectives past what one call can take: a collective whose data is
  * longer than one `Uint8Array` can be (2^32 bytes on Node 20, see
- * `MAX_VIEW_BYTES` in `buffer.ts`) runs as several calls of the transport's
- * {@link Collectives}, each on views of at most {@link ROUND_BYTES} bytes.
+ * `MAX_VIEW_BYTES` in `buffer.ts`), or than one call of the transport may
+ * move or address (`Collectives.maxCallBytes`; mpi: 2^31-1 bytes, MPI's
+ * counts being C ints), runs as several calls of the transport's
+ * {@link Collectives}, each moving at most {@link roundBytes} bytes, its
+ * counts and displacements within {@link callLimit}.
  *
  * MPI-4.1 §6.4 (broadcast), §6.5 / §6.6 (gather and scatter with equal
  * blocks), §6.7 (allgather, allgatherv), §6.8 (all-to-all with equal
@@ -27,9 +30,9 @@
  * that a program's next collectives keep their place in call order; the
  * returned Promise settles when every round has.
  *
- * Gatherv, Scatterv and Alltoallv past the longest view do not come here:
- * the ranks off the root do not know every block's length, so cannot agree
- * on rounds; they move each long block as one point-to-point message instead
+ * Gatherv, Scatterv and Alltoallv past the limit do not come here: the
+ * ranks off the root do not know every block's length, so cannot agree on
+ * rounds; they move each long block as one point-to-point message instead
  * (`blockPath` in `api/arguments.ts`).
  *
  * Unfinished: the scratch memory of Alltoall and Reduce_scatter is as large
@@ -43,8 +46,27 @@ import type { Datatype, TypedArray } from '../datatype/index.js';
 import type { Op } from '../op/op.js';
 import type { Collectives } from '../transport/transport.js';
 
-/** The most bytes one round moves (a multiple of 8, so that element ranges stay aligned). */
+/**
+ * The most bytes one round of a collective over point-to-point moves (a
+ * multiple of 8, so that element ranges stay aligned); what
+ * {@link roundBytes} is without a call limit.
+ */
 export const ROUND_BYTES = Math.max(8, Math.floor(Math.min(SEGMENT_BYTES, MAX_VIEW_BYTES) / 8) * 8);
+
+/**
+ * The most bytes one call of `collectives` moves or addresses on a rank: the
+ * longest byte view, or the transport's call limit where lower (the same on
+ * every rank, so that all split a call alike).
+ */
+export function callLimit(collectives: Collectives): number {
+  return Math.min(MAX_VIEW_BYTES, collectives.maxCallBytes ?? MAX_VIEW_BYTES);
+}
+
+/** The most bytes one round on `collectives` moves (a multiple of 8, at most {@link callLimit}). */
+export function roundBytes(collectives: Collectives): number {
+  const limit = collectives.maxCallBytes;
+  return limit === undefined || limit >= ROUND_BYTES ? ROUND_BYTES : Math.max(8, Math.floor(limit / 8) * 8);
+}
 
 const EMPTY = new Uint8Array(0);
 
@@ -56,20 +78,21 @@ function settled(rounds: Promise<void>[]): Promise<void> {
 export function bcast(collectives: Collectives, bytes: Bytes, root: number): Promise<void> {
   const rounds: Promise<void>[] = [];
   const n = bytes.byteLength;
-  for (let at = 0; at < n; at += ROUND_BYTES) rounds.push(collectives.bcast(bytes.subarray(at, Math.min(at + ROUND_BYTES, n)), root));
+  const step = roundBytes(collectives);
+  for (let at = 0; at < n; at += step) rounds.push(collectives.bcast(bytes.subarray(at, Math.min(at + step, n)), root));
   return settled(rounds);
 }
 
 /** Elements per round of a reduction of `datatype`. */
-function elementsPerRound(datatype: Datatype): number {
-  return Math.max(1, Math.floor(ROUND_BYTES / datatype.size));
+function elementsPerRound(collectives: Collectives, datatype: Datatype): number {
+  return Math.max(1, Math.floor(roundBytes(collectives) / datatype.size));
 }
 
 /** `Reduce` in element ranges; `send` undefined: in place at the root; `recv` the root's. */
 export function reduce(collectives: Collectives, send: Bytes | undefined, recv: Bytes | undefined, count: number,
   datatype: Datatype, op: Op, root: number): Promise<void> {
   const rounds: Promise<void>[] = [];
-  const per = elementsPerRound(datatype);
+  const per = elementsPerRound(collectives, datatype);
   for (let lo = 0; lo < count; lo += per) {
     const hi = Math.min(lo + per, count);
     rounds.push(collectives.reduce(send && elementsIn(send, datatype, lo, hi), recv && elementsIn(recv, datatype, lo, hi),
@@ -82,7 +105,7 @@ export function reduce(collectives: Collectives, send: Bytes | undefined, recv: 
 export function allreduce(collectives: Collectives, send: Bytes | undefined, recv: Bytes, count: number, datatype: Datatype,
   op: Op, scan: 'inclusive' | 'exclusive' | undefined): Promise<void> {
   const rounds: Promise<void>[] = [];
-  const per = elementsPerRound(datatype);
+  const per = elementsPerRound(collectives, datatype);
   for (let lo = 0; lo < count; lo += per) {
     const hi = Math.min(lo + per, count);
     const s = send && elementsIn(send, datatype, lo, hi);
@@ -105,13 +128,13 @@ interface Piece {
  * each round's piece of every block. `inRounds` false: one round of all (a
  * call whose data fits one view, on a buffer that does not).
  */
-function packedRounds(counts: readonly number[], inRounds: boolean): Piece[][] {
+function packedRounds(counts: readonly number[], inRounds: boolean, step: number): Piece[][] {
   let total = 0;
   for (const c of counts) total += c;
   if (!inRounds) return [counts.map((c) => ({ from: 0, bytes: c }))];
   const rounds: Piece[][] = [];
-  for (let a = 0; a < total; a += ROUND_BYTES) {
-    const b = Math.min(a + ROUND_BYTES, total);
+  for (let a = 0; a < total; a += step) {
+    const b = Math.min(a + step, total);
     const pieces: Piece[] = [];
     let start = 0;
     for (const c of counts) {
@@ -128,10 +151,10 @@ function packedRounds(counts: readonly number[], inRounds: boolean): Piece[][] {
 /**
  * Where one round's pieces lie in this rank's buffer of blocks at byte
  * offsets `displs`: one view of the buffer and the pieces' offsets in it when
- * they span at most {@link MAX_VIEW_BYTES}, else `scratch`, fresh memory with
- * the pieces laid end to end (to be copied to or from the buffer).
+ * they span at most `limit` bytes ({@link callLimit}), else `scratch`, fresh
+ * memory with the pieces laid end to end (to be copied to or from the buffer).
  */
-function placeOf(buffer: Bytes, displs: readonly number[], pieces: readonly Piece[]):
+function placeOf(buffer: Bytes, displs: readonly number[], pieces: readonly Piece[], limit: number):
   { view: Uint8Array; displs: number[]; scratch: boolean } {
   let lo = Infinity;
   let hi = 0;
@@ -141,7 +164,7 @@ function placeOf(buffer: Bytes, displs: readonly number[], pieces: readonly Piec
     hi = Math.max(hi, displs[i]! + p.from + p.bytes);
   });
   if (hi <= lo) return { view: EMPTY, displs: pieces.map(() => 0), scratch: false };
-  if (hi - lo <= MAX_VIEW_BYTES) {
+  if (hi - lo <= limit) {
     return { view: buffer.subarray(lo, hi), displs: pieces.map((p, i) => (p.bytes === 0 ? 0 : displs[i]! + p.from - lo)), scratch: false };
   }
   const offsets: number[] = [];
@@ -176,12 +199,12 @@ function ownPiece(send: Bytes, piece: Piece): Uint8Array {
 export function gather(collectives: Collectives, rank: number, send: Bytes | undefined, recv: Bytes | undefined,
   counts: readonly number[], displs: readonly number[] | undefined, root: number, inRounds: boolean): Promise<void> {
   const rounds: Promise<void>[] = [];
-  for (const pieces of packedRounds(counts, inRounds)) {
+  for (const pieces of packedRounds(counts, inRounds, roundBytes(collectives))) {
     if (rank !== root) {
       rounds.push(collectives.gatherv(ownPiece(send!, pieces[rank]!), undefined, undefined, undefined, root));
       continue;
     }
-    const place = placeOf(recv!, displs!, pieces);
+    const place = placeOf(recv!, displs!, pieces, callLimit(collectives));
     const sizes = pieces.map((p) => p.bytes);
     if (!place.scratch) {
       rounds.push(collectives.gatherv(send && ownPiece(send, pieces[rank]!), place.view, sizes, place.displs, root));
@@ -202,12 +225,12 @@ export function gather(collectives: Collectives, rank: number, send: Bytes | und
 export function scatter(collectives: Collectives, rank: number, send: Bytes | undefined, counts: readonly number[],
   displs: readonly number[] | undefined, recv: Bytes | undefined, root: number, inRounds: boolean): Promise<void> {
   const rounds: Promise<void>[] = [];
-  for (const pieces of packedRounds(counts, inRounds)) {
+  for (const pieces of packedRounds(counts, inRounds, roundBytes(collectives))) {
     if (rank !== root) {
       rounds.push(collectives.scatterv(undefined, undefined, undefined, ownPiece(recv!, pieces[rank]!), root));
       continue;
     }
-    const place = placeOf(send!, displs!, pieces);
+    const place = placeOf(send!, displs!, pieces, callLimit(collectives));
     if (place.scratch) copyPieces(send!, displs!, pieces, place, false);
     const sizes = pieces.map((p) => p.bytes);
     // Through scratch, in place, the root's own piece is received back where it lies.
@@ -221,8 +244,8 @@ export function scatter(collectives: Collectives, rank: number, send: Bytes | un
 export function allgatherv(collectives: Collectives, rank: number, send: Bytes | undefined, recv: Bytes,
   counts: readonly number[], displs: readonly number[], inRounds: boolean): Promise<void> {
   const rounds: Promise<void>[] = [];
-  for (const pieces of packedRounds(counts, inRounds)) {
-    const place = placeOf(recv, displs, pieces);
+  for (const pieces of packedRounds(counts, inRounds, roundBytes(collectives))) {
+    const place = placeOf(recv, displs, pieces, callLimit(collectives));
     const sizes = pieces.map((p) => p.bytes);
     if (!place.scratch) {
       rounds.push(collectives.allgatherv(send && ownPiece(send, pieces[rank]!), place.view, sizes, place.displs));
@@ -242,7 +265,7 @@ export function allgatherv(collectives: Collectives, rank: number, send: Bytes |
 export function alltoall(collectives: Collectives, send: Bytes | undefined, sendDispls: readonly number[], recv: Bytes,
   recvDispls: readonly number[], block: number, inRounds: boolean): Promise<void> {
   const size = recvDispls.length;
-  const per = inRounds ? Math.max(1, Math.floor(ROUND_BYTES / size)) : Math.max(1, block);
+  const per = inRounds ? Math.max(1, Math.floor(roundBytes(collectives) / size)) : Math.max(1, block);
   const source = send ?? recv;
   const sourceDispls = send === undefined ? recvDispls : sendDispls;
   const plan: { pieces: Piece[]; out: { view: Uint8Array; displs: number[] }; into: { view: Uint8Array; displs: number[] } }[] = [];
@@ -272,7 +295,7 @@ export function reduceScatter(collectives: Collectives, rank: number, send: Byte
   counts: readonly number[], datatype: Datatype, op: Op, inRounds: boolean): Promise<void> {
   const size = counts.length;
   const unit = datatype.size;
-  const per = inRounds ? Math.max(1, Math.floor(ROUND_BYTES / (unit * size))) : Math.max(1, ...counts);
+  const per = inRounds ? Math.max(1, Math.floor(roundBytes(collectives) / (unit * size))) : Math.max(1, ...counts);
   const source = send ?? recv;
   const starts: number[] = [];
   let longest = 0;

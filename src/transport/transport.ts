@@ -353,6 +353,14 @@ export interface Collectives {
   readonly channel: PointToPoint;
   /** Words in shared memory for small collectives, on transports whose ranks share memory (shm). */
   readonly sharedArea?: SharedArea;
+  /**
+   * The most bytes one call below may move or address on a rank: its data,
+   * each count and each displacement (mpi: 2^31-1, MPI's counts being C ints);
+   * undefined: no limit but the longest byte view. Callers split what is
+   * longer into rounds (`collective/segmented.ts`), or move it point to point
+   * on {@link channel}. The same on every rank of a job.
+   */
+  readonly maxCallBytes?: number;
   barrier(): Promise<void>;
   /** `buf` is the root's data on the root and the landing place elsewhere. */
   bcast(buf: Uint8Array, root: number): Promise<void>;

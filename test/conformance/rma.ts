@@ -165,6 +165,54 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'Fetch_and_op on one element: SUM, REPLACE, NO_OP, MAX and a null origin on INT, LONG and SHORT at offsets; Flush errors',
+    run: async (comm) => {
+      const { rank, size } = comm;
+      const win = await MPI.Win.Allocate(32, 1, null, comm);
+      await win.Lock_all();
+      const right = (rank + 1) % size;
+      await win.Flush(MPI.PROC_NULL);
+      await check.rejectsMPI(win.Flush(size), MPI.ERR_RANK, /Win\.Flush: invalid rank/);
+      await check.rejectsMPI(win.Flush_local(-1), MPI.ERR_RANK, /Win\.Flush_local: invalid rank/);
+      await comm.Barrier();
+      // Each rank works on its right neighbour's window: INT at byte 4, LONG at byte 8, SHORT at byte 18.
+      const i32 = new Int32Array(1);
+      win.Fetch_and_op(Int32Array.of(5), i32, right, 4, MPI.SUM);
+      await win.Flush(right);
+      check.equal(i32[0], 0, 'SUM on INT fetched the old value');
+      win.Fetch_and_op(Int32Array.of(-7), i32, right, 4, MPI.REPLACE);
+      await win.Flush(right);
+      check.equal(i32[0], 5, 'REPLACE fetched the sum');
+      win.Fetch_and_op(null, i32, right, 4, MPI.NO_OP);
+      await win.Flush(right);
+      check.equal(i32[0], -7, 'NO_OP with a null origin reads');
+      win.Fetch_and_op(Int32Array.of(3), i32, right, 4, MPI.MAX);
+      win.Fetch_and_op(Int32Array.of(0), i32, right, 4, MPI.NO_OP);
+      await win.Flush(right);
+      check.equal(i32[0], 3, 'MAX (not one Atomics op) took the larger');
+      const i64 = new BigInt64Array(1);
+      win.Fetch_and_op(BigInt64Array.of(-(2n ** 40n)), i64, right, 8, MPI.SUM);
+      win.Fetch_and_op(BigInt64Array.of(1n), i64, right, 8, MPI.SUM);
+      await win.Flush(right);
+      check.equal(i64[0], -(2n ** 40n), 'SUM on LONG at byte 8');
+      const i16 = new Int16Array(1);
+      win.Fetch_and_op(Int16Array.of(32767), i16, right, 18, MPI.SUM);
+      win.Fetch_and_op(Int16Array.of(1), i16, right, 18, MPI.SUM);
+      win.Fetch_and_op(Int16Array.of(0), i16, right, 18, MPI.NO_OP);
+      await win.Flush(right);
+      check.equal(i16[0], -32768, 'SUM on SHORT wraps as a C short does');
+      check.throwsMPI(() => win.Fetch_and_op(Int32Array.of(1), i32, right, 30, MPI.SUM), MPI.ERR_RMA_RANGE, /Win\.Fetch_and_op/);
+      await win.Unlock_all();
+      await comm.Barrier();
+      const mine = new DataView(win.tomemory().buffer, win.tomemory().byteOffset, 32);
+      check.equal(mine.getInt32(4, true), 3);
+      check.equal(mine.getBigInt64(8, true), -(2n ** 40n) + 1n);
+      check.equal(mine.getInt16(18, true), -32768);
+      await win.Free();
+      await check.rejectsMPI(win.Flush(0), MPI.ERR_WIN, /Win\.Flush/);
+    },
+  },
+  {
     name: 'passive target: a counter at rank 0 hit 10,000 times by every rank with Fetch_and_op',
     run: async (comm) => {
       const { rank, size } = comm;

@@ -44,14 +44,21 @@
  * the shm transport: Open MPI 4.1 rejects BAND on MPI_DOUBLE and SUM on
  * MPI_C_BOOL (`ERR_OP`) but allows SUM on MPI_BYTE and MPI_CHAR.
  *
- * Over 2^31-1 bytes: Bcast takes any size (in pieces of 1 GiB, one Ibcast
- * each); reductions take up to 2^31-1 elements; the v-collectives'
- * blocks must stay under 2^31 bytes (ERR_COUNT).
+ * Over 2^31-1 bytes: MPI's counts and displacements are C ints, so
+ * {@link MpiCollectives.maxCallBytes} tells the callers the most one call
+ * may move or address ({@link MAX_CALL_BYTES}): they split longer
+ * collectives into rounds (`collective/segmented.ts`), and the v-forms and
+ * neighbourhood collectives, whose blocks no rank knows all of, never come
+ * here (they move point to point on the channel, `blockPath` in
+ * `api/arguments.ts`). A value past the limit reaching this module is a bug
+ * (ERR_INTERN), never a wrapped C int. Bcast alone also splits itself (pieces
+ * of 1 GiB, one Ibcast each).
  *
  * Unfinished: intercommunicator collectives, neighbourhood collectives,
  * persistent collectives; keeping the I-forms for the nonblocking API calls
  * (the {@link Collectives} interface would need to say which kind of call it
- * is).
+ * is); MPI-4's large-count calls (`MPI_Gatherv_c` ...), which Open MPI 4.1
+ * lacks, in place of rounds.
  *
  * @module
  */
@@ -130,28 +137,38 @@ const minOp = new Op('MPI_MIN', true, () => undefined, () => undefined);
 
 const INT_MAX = 2 ** 31 - 1;
 
+/**
+ * The most bytes one collective call of this transport moves or addresses
+ * (each count, displacement and the data of a rank): 2^31-1, MPI's counts
+ * being C ints. Test hook, read once at load: `MPI4TS_TEST_MAX_CALL_BYTES`
+ * (a positive integer, the same on every rank) lowers it, so that tests take
+ * the rounds of calls past it with kilobytes. Not for production use.
+ */
+export const MAX_CALL_BYTES = Math.min(INT_MAX, Math.floor(envNumber('MPI4TS_TEST_MAX_CALL_BYTES', INT_MAX)) || INT_MAX);
+
 /** The MPI function behind the API call `call` (`Comm.Allreduce`: `MPI_Allreduce`), for error messages. */
 const cFunctionOf = (call: string): string => call.replace(/^Comm\./, 'MPI_');
-/** Bytes of one Ibcast of a broadcast over 2^31-1 bytes. */
-const BCAST_PIECE = 2 ** 30;
-const ints = (list: readonly number[] | undefined): Int32Array | null => (list === undefined ? null : Int32Array.from(list));
+/** Bytes of one Ibcast of a broadcast over 2^31-1 bytes (or over the lowered {@link MAX_CALL_BYTES}). */
+const BCAST_PIECE = Math.min(2 ** 30, MAX_CALL_BYTES);
 
 /**
- * The rejection of a v-collective whose byte counts, displacements or own
- * block pass 2^31-1, or undefined: MPI takes them as C ints, and a wrapped
- * value would move other bytes than the caller's (Node 22 and later, whose
- * views are not limited, hand such blocks to MPI; Node 20 sends them point to
- * point, `blockPath` in api/arguments.ts).
+ * Throws ERR_INTERN when `bytes` pass {@link MAX_CALL_BYTES}: the callers
+ * keep to it, so this is a bug, reported instead of a wrapped C int that
+ * would move other bytes than the caller's.
  */
-function pastCInt(call: string, ...values: readonly (readonly number[] | number | undefined)[]): Promise<void> | undefined {
-  for (const v of values) {
-    const largest = v === undefined ? 0 : typeof v === 'number' ? v : Math.max(0, ...v);
-    if (largest > INT_MAX) {
-      return Promise.reject(errors.count(call, `a block or displacement of ${largest} bytes: MPI's counts are C ints ` +
-        '(at most 2^31-1) on the mpi transport'));
-    }
+function fits(call: string, bytes: number): number {
+  if (bytes > MAX_CALL_BYTES) {
+    throw errors.intern(call, `a count or displacement of ${bytes} bytes reached MPI, past the ${MAX_CALL_BYTES} of one call`);
   }
-  return undefined;
+  return bytes;
+}
+
+/** `list` (byte counts or displacements) as C ints, or null; see {@link fits}. */
+function cInts(call: string, list: readonly number[] | undefined): Int32Array | null {
+  if (list === undefined) return null;
+  const out = new Int32Array(list.length);
+  for (let i = 0; i < list.length; i++) out[i] = fits(call, list[i]!);
+  return out;
 }
 const sum = (list: readonly number[]): number => list.reduce((a, b) => a + b, 0);
 
@@ -205,6 +222,9 @@ export class MpiCollectives implements Collectives {
    */
   constructor(private readonly ctx: MpiContext, private readonly endpoint: MpiCommunicator, readonly channel: MpiCommunicator,
     private readonly mayBlock: boolean) {}
+
+  /** MPI's counts are C ints: see {@link MAX_CALL_BYTES}. */
+  readonly maxCallBytes = MAX_CALL_BYTES;
 
   /** Agreements of user-op collectives, chained in the order the collectives were started. */
   private agreements: Promise<unknown> = RESOLVED;
@@ -371,46 +391,76 @@ export class MpiCollectives implements Collectives {
 
   gatherv(send: Uint8Array | undefined, recv: Uint8Array | undefined, counts: readonly number[] | undefined,
     displs: readonly number[] | undefined, root: number): Promise<void> {
-    const refused = pastCInt('Comm.Gatherv', counts, displs, send?.byteLength);
-    if (refused !== undefined) return refused;
-    return this.run('Comm.Gatherv', (recv ?? send)?.byteLength ?? 0,
-      (c) => this.ctx.native.igatherv(c, send ?? null, recv ?? null, ints(counts), ints(displs), root));
+    const call = 'Comm.Gatherv';
+    let c32: Int32Array | null;
+    let d32: Int32Array | null;
+    try {
+      c32 = cInts(call, counts);
+      d32 = cInts(call, displs);
+      fits(call, send?.byteLength ?? 0);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.run(call, (recv ?? send)?.byteLength ?? 0,
+      (c) => this.ctx.native.igatherv(c, send ?? null, recv ?? null, c32, d32, root));
   }
 
   scatterv(send: Uint8Array | undefined, counts: readonly number[] | undefined, displs: readonly number[] | undefined,
     recv: Uint8Array | undefined, root: number): Promise<void> {
-    const refused = pastCInt('Comm.Scatterv', counts, displs, recv?.byteLength);
-    if (refused !== undefined) return refused;
-    return this.run('Comm.Scatterv', (send ?? recv)?.byteLength ?? 0,
-      (c) => this.ctx.native.iscatterv(c, send ?? null, recv ?? null, ints(counts), ints(displs), root));
+    const call = 'Comm.Scatterv';
+    let c32: Int32Array | null;
+    let d32: Int32Array | null;
+    try {
+      c32 = cInts(call, counts);
+      d32 = cInts(call, displs);
+      fits(call, recv?.byteLength ?? 0);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.run(call, (send ?? recv)?.byteLength ?? 0,
+      (c) => this.ctx.native.iscatterv(c, send ?? null, recv ?? null, c32, d32, root));
   }
 
   allgatherv(send: Uint8Array | undefined, recv: Uint8Array, counts: readonly number[],
     displs: readonly number[]): Promise<void> {
-    const refused = pastCInt('Comm.Allgatherv', counts, displs, send?.byteLength);
-    if (refused !== undefined) return refused;
+    const call = 'Comm.Allgatherv';
     const native = this.ctx.native;
-    const c32 = Int32Array.from(counts);
-    const d32 = Int32Array.from(displs);
-    return this.run('Comm.Allgatherv', recv.byteLength, (c) => native.iallgatherv(c, send ?? null, recv, c32, d32), undefined,
+    let c32: Int32Array;
+    let d32: Int32Array;
+    try {
+      c32 = cInts(call, counts)!;
+      d32 = cInts(call, displs)!;
+      fits(call, send?.byteLength ?? 0);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.run(call, recv.byteLength, (c) => native.iallgatherv(c, send ?? null, recv, c32, d32), undefined,
       sum(counts) >= blockingFrom.allgatherv ? (c) => native.allgatherv(c, send ?? null, recv, c32, d32) : undefined);
   }
 
   alltoallv(send: Uint8Array | undefined, sendCounts: readonly number[], sendDispls: readonly number[],
     recv: Uint8Array, recvCounts: readonly number[], recvDispls: readonly number[]): Promise<void> {
-    const refused = pastCInt('Comm.Alltoallv', sendCounts, sendDispls, recvCounts, recvDispls);
-    if (refused !== undefined) return refused;
-    return this.run('Comm.Alltoallv', recv.byteLength, (c) => this.ctx.native.ialltoallv(c, send ?? null, recv,
-      Int32Array.from(sendCounts), Int32Array.from(sendDispls), Int32Array.from(recvCounts), Int32Array.from(recvDispls)));
+    return this.alltoallvOn('Comm.Alltoallv', send, sendCounts, sendDispls, recv, recvCounts, recvDispls, false);
   }
 
   /** `MPI_Ineighbor_alltoallv` in bytes, on an endpoint whose communicator has a topology (native/topo.c). */
   neighborAlltoallv(call: string, send: Uint8Array, sendCounts: readonly number[], sendDispls: readonly number[],
     recv: Uint8Array, recvCounts: readonly number[], recvDispls: readonly number[]): Promise<void> {
-    const refused = pastCInt(call, sendCounts, sendDispls, recvCounts, recvDispls);
-    if (refused !== undefined) return refused;
-    return this.run(call, recv.byteLength, (c) => this.ctx.native.ineighborAlltoallv(c, send, recv,
-      Int32Array.from(sendCounts), Int32Array.from(sendDispls), Int32Array.from(recvCounts), Int32Array.from(recvDispls)));
+    return this.alltoallvOn(call, send, sendCounts, sendDispls, recv, recvCounts, recvDispls, true);
+  }
+
+  private alltoallvOn(call: string, send: Uint8Array | undefined, sendCounts: readonly number[], sendDispls: readonly number[],
+    recv: Uint8Array, recvCounts: readonly number[], recvDispls: readonly number[], neighbor: boolean): Promise<void> {
+    let lists: Int32Array[];
+    try {
+      lists = [sendCounts, sendDispls, recvCounts, recvDispls].map((l) => cInts(call, l)!);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const [sc, sd, rc, rd] = lists as [Int32Array, Int32Array, Int32Array, Int32Array];
+    const native = this.ctx.native;
+    return this.run(call, recv.byteLength, neighbor ? (c) => native.ineighborAlltoallv(c, send!, recv, sc, sd, rc, rd)
+      : (c) => native.ialltoallv(c, send ?? null, recv, sc, sd, rc, rd));
   }
 
   /**
@@ -424,11 +474,8 @@ export class MpiCollectives implements Collectives {
     let dt: number;
     let o: { index: number; user: boolean };
     try {
-      // MPI counts elements in an int here: Open MPI 4.1 has no large-count reductions.
-      if (bytes / datatype.size > INT_MAX) {
-        throw errors.count(call, `${bytes / datatype.size} elements of ${datatype.name}: ` +
-          'reductions take at most 2^31-1 elements on the mpi transport');
-      }
+      // The callers keep a reduction's data within one call's limit (rounds, collective/segmented.ts).
+      fits(call, bytes);
       dt = datatypeIndex(native, datatype, call);
       o = opIndex(native, op, call);
     } catch (e) {
@@ -458,8 +505,13 @@ export class MpiCollectives implements Collectives {
   reduceScatter(send: TypedArray | undefined, recv: TypedArray, counts: readonly number[], datatype: Datatype,
     op: Op): Promise<void> {
     const native = this.ctx.native;
-    const c32 = Int32Array.from(counts);
-    return this.reduction('Comm.Reduce_scatter', recv.byteLength, datatype, op,
+    let c32: Int32Array;
+    try {
+      c32 = Int32Array.from(counts, (n) => fits('Comm.Reduce_scatter', n * datatype.size) / datatype.size);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.reduction('Comm.Reduce_scatter', sum(counts) * datatype.size, datatype, op,
       (c, dt, o) => native.ireduceScatter(c, send ?? null, recv, c32, dt, o),
       sum(counts) * datatype.size >= blockingFrom.reduceScatter
         ? (c, dt, o) => native.reduceScatter(c, send ?? null, recv, c32, dt, o) : undefined);

@@ -16,12 +16,15 @@
  * exchanged at creation over a `BroadcastChannel` named for the window, which
  * hands SharedArrayBuffers over as shared memory. So:
  *
- * - `put` and `get` are copies, complete when they return;
+ * - `put` and `get` are copies, complete when they return, through a byte
+ *   view of each rank's memory made at creation (a loop for a few bytes);
  * - accumulates of elements of 1, 2, 4 or 8 bytes are atomic per element
  *   through `Atomics` on an integer view of the target: `Atomics.add`,
  *   `and`, `or`, `xor`, `exchange` where the op is one of them, else a
  *   compare-exchange loop around the op's kernel (floats included: their
- *   bits are compared). The pair types (and misaligned targets) take the
+ *   bits are compared); one element of a signed integer type (a counter's
+ *   `Fetch_and_op`) is one such call on an integer view made once per
+ *   target and size, with no allocation. The pair types (and misaligned targets) take the
  *   target's accumulate mutex, a word of its control block;
  * - each rank's control block (an Int32Array on a SharedArrayBuffer of its
  *   own) holds a reader-writer lock word (`Win.Lock`: 0 free, n > 0 readers,
@@ -102,6 +105,8 @@ let windowsCreated = 0;
 const RESOLVED = Promise.resolve();
 
 type IntArray = Int8Array | Int16Array | Int32Array | BigInt64Array;
+/** Bytes up to which a put or get copies in a loop. */
+const SMALL_COPY = 16;
 type IntArrayType = Int8ArrayConstructor | Int16ArrayConstructor | Int32ArrayConstructor | BigInt64ArrayConstructor;
 const intTypes: Record<number, IntArrayType | undefined> = { 1: Int8Array, 2: Int16Array, 4: Int32Array, 8: BigInt64Array };
 
@@ -228,6 +233,15 @@ class ShmWindow implements Window {
   private startGroup: readonly number[] = [];
   private postGroup: readonly number[] = [];
   private readonly scratch = new ArrayBuffer(16);
+  /** Windows that are not dynamic: a byte view of each rank's memory, made once (no view per call). */
+  private readonly views: readonly Uint8Array[] | undefined;
+  /**
+   * Windows that are not dynamic: integer views of each rank's memory by
+   * element size (1, 2, 4, 8), made at their first accumulate, for the
+   * one-element `Atomics` path (a counter's `Fetch_and_op`); null where the
+   * memory is not aligned to the size.
+   */
+  private readonly cells: (IntArray | null | undefined)[][] = [];
 
   /** Dynamic windows: the regions every rank has attached, as this rank last read them, and their generations. */
   private readonly regions: Region[][] | undefined;
@@ -245,6 +259,8 @@ class ShmWindow implements Window {
     if (dynamic !== undefined) {
       this.regions = Array.from({ length: endpoint.size }, () => []);
       this.generations = new Array<number>(endpoint.size).fill(0);
+    } else {
+      this.views = segments.map((m) => new Uint8Array(m.buffer, m.byteOffset, m.byteLength));
     }
   }
 
@@ -330,11 +346,44 @@ class ShmWindow implements Window {
   }
 
   put(data: Uint8Array, target: number, offset: number): void {
-    this.bytes(target, offset, data.byteLength).set(data);
+    const n = data.byteLength;
+    if (this.views === undefined) {
+      this.bytes(target, offset, n).set(data);
+      return;
+    }
+    const view = this.views[target]!;
+    // A few bytes: a loop beats TypedArray.prototype.set's call into the runtime.
+    if (n <= SMALL_COPY) for (let i = 0; i < n; i++) view[offset + i] = data[i]!;
+    else view.set(data, offset);
   }
 
   get(into: Uint8Array, target: number, offset: number): void {
-    into.set(this.bytes(target, offset, into.byteLength));
+    const n = into.byteLength;
+    if (this.views === undefined) {
+      into.set(this.bytes(target, offset, n));
+      return;
+    }
+    const view = this.views[target]!;
+    if (n <= SMALL_COPY) for (let i = 0; i < n; i++) into[i] = view[offset + i]!;
+    else into.set(view.subarray(offset, offset + n));
+  }
+
+  /**
+   * The integer view of `target`'s memory for elements of `size` bytes
+   * (windows that are not dynamic), or null where that memory is not
+   * aligned to `size`.
+   */
+  private cellsOf(target: number, size: number): IntArray | null {
+    let bySize = this.cells[size];
+    if (bySize === undefined) this.cells[size] = bySize = [];
+    let view = bySize[target];
+    if (view === undefined) {
+      const s = this.segments[target]!;
+      const type = intTypes[size]!;
+      view = s.byteOffset % size === 0 ? new type(s.buffer as unknown as ArrayBuffer, s.byteOffset, Math.floor(s.byteLength / size)) : null;
+      bySize[target] = view;
+    }
+    return view;
   }
 
   /** An integer view of `count` elements of `size` bytes at the target, when `Atomics` can work on it. */
@@ -349,6 +398,18 @@ class ShmWindow implements Window {
     target: number, offset: number): void {
     if (count === 0) return;
     const size = datatype.size;
+    if (count === 1 && this.views !== undefined && offset % size === 0 && (datatype.kind === 'int' || datatype.kind === 'bigint') &&
+      datatype.arrayType === intTypes[size] && origin.constructor === datatype.arrayType &&
+      (result === undefined || result.constructor === datatype.arrayType)) {
+      // One signed integer element (a counter): one Atomics call on a view made once, no allocation.
+      const direct = directOps[op.name];
+      const cells = this.cellsOf(target, size);
+      if (direct !== undefined && cells !== null) {
+        const old = direct(cells, offset / size, origin[0]!);
+        if (result !== undefined) result[0] = old;
+        return;
+      }
+    }
     const view = datatype.kind === 'pair' || datatype.kind === 'complex' ? undefined : this.atomicView(target, offset, count, size);
     if (view === undefined) {
       this.underMutex(target, () => {
