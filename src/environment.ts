@@ -38,6 +38,11 @@ export function transport(): Transport {
   return current;
 }
 
+/** The transport of this rank if it has started, without starting it (for work at exit). */
+export function startedTransport(): Transport | undefined {
+  return current;
+}
+
 /**
  * Scratch memory of the collective algorithms, from the transport's `alloc`
  * (the shared heap on shm); one pool for every communicator of this rank.

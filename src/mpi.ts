@@ -323,4 +323,7 @@ export const MPI = {
 } as const;
 
 // `--trace`/`--profile`: the launcher sets MPI4TS_OBSERVE_DIR, and the API's calls are recorded (observe/instrument.ts).
-installRecorder({ worldRank: () => MPI.COMM_WORLD.rank, worldGroup: () => MPI.COMM_WORLD.Get_group() });
+installRecorder({
+  worldRank: () => MPI.COMM_WORLD.rank, worldGroup: () => MPI.COMM_WORLD.Get_group(),
+  clockOffset: () => environment.startedTransport()?.clockOffset ?? 0,
+});

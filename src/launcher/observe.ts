@@ -8,8 +8,12 @@
  * `--transport mpi` the ranks are processes of this host (or of hosts whose
  * clocks agree), whose parts the launcher merges once mpiexec returns.
  *
- * Unfinished: clock offsets between hosts (ranks on other hosts are placed
- * by their own clocks); `--trace` for a job that mpiexec started directly
+ * Under `--transport mpi` the ranks estimate their clocks' offsets to rank
+ * 0's as MPI starts (`CLOCK_SYNC_ENV`) and write their parts on rank 0's
+ * clock. The parts go to a directory under the launcher's `os.tmpdir()`:
+ * ranks on other hosts need it on a shared file system (`TMPDIR`).
+ *
+ * Unfinished: `--trace` for a job that mpiexec started directly
  * (`mpiexec -n 4 mpi4ts x.ts`), where no launcher outlives the ranks.
  *
  * @module
@@ -19,6 +23,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OBSERVE_DIR_ENV, OBSERVE_SITES_ENV, type RankPart } from '../observe/events.js';
+import { CLOCK_SYNC_ENV } from '../transport/transport.js';
 import { formatProfile, profileOf } from '../observe/profile.js';
 import { buildTrace } from '../observe/trace.js';
 import { traceHtml } from '../observe/html.js';
@@ -44,7 +49,11 @@ export function startObserving(options: LaunchOptions): Observation | undefined 
   }
   if (options.cpuProf === true) env[CPU_PROF_ENV] = '1';
   const dir = recording ? mkdtempSync(join(tmpdir(), 'mpi4ts-observe-')) : undefined;
-  if (dir !== undefined) env[OBSERVE_DIR_ENV] = dir;
+  if (dir !== undefined) {
+    env[OBSERVE_DIR_ENV] = dir;
+    // Under mpiexec, ranks on other hosts read other clocks: they estimate their offset to rank 0's as MPI starts.
+    env[CLOCK_SYNC_ENV] = '1';
+  }
   if (options.profile === true) env[OBSERVE_SITES_ENV] = '1';
   if (options.watchdog !== undefined) {
     env[WATCHDOG_ENV] = String(options.watchdog.seconds);

@@ -102,6 +102,8 @@ const clock = (): number => (TIME_ORIGIN + performance.now()) * 1000;
 export interface RecorderHooks {
   readonly worldRank: () => number;
   readonly worldGroup: () => Group;
+  /** Microseconds this rank's clock runs ahead of world rank 0's (0 on one clock), asked when the part is written. */
+  readonly clockOffset: () => number;
 }
 
 /** A receive posted by `Irecv`, waiting for the wait or test that completes it. */
@@ -341,8 +343,16 @@ class Recorder {
 
   part(): RankPart {
     const label = process.env[OBSERVE_LABEL_ENV] ?? (this.rank >= 0 ? `rank ${this.rank}` : `process ${process.pid}`);
-    return { rank: this.rank, label, start: this.started, end: clock(), calls: this.calls(),
-      sends: this.messages(this.sendLog), receives: this.messages(this.receiveLog) };
+    // On rank 0's clock: ranks on other hosts have clocks of their own (the transport's estimate).
+    const offset = this.hooks.clockOffset();
+    const calls = this.calls();
+    const sends = this.messages(this.sendLog);
+    const receives = this.messages(this.receiveLog);
+    if (offset !== 0) {
+      for (const call of calls) Object.assign(call, { start: call.start - offset, end: call.end - offset });
+      for (const message of [...sends, ...receives]) Object.assign(message, { at: message.at - offset });
+    }
+    return { rank: this.rank, label, start: this.started - offset, end: clock() - offset, calls, sends, receives };
   }
 }
 

@@ -494,4 +494,14 @@ export interface Transport {
    * dynamic window (§12.2.4). Views of one buffer differ by their byte offsets.
    */
   address(view: ArrayBufferView): number;
+  /**
+   * Optional: microseconds by which this rank's clock (`performance.timeOrigin
+   * + performance.now()`) runs ahead of world rank 0's, estimated when the
+   * transport started if {@link CLOCK_SYNC_ENV} asked for it (ranks on other
+   * hosts). Absent or 0: one clock.
+   */
+  readonly clockOffset?: number;
 }
+
+/** `1`: a transport whose ranks may have clocks of their own estimates {@link Transport.clockOffset} as it starts. */
+export const CLOCK_SYNC_ENV = 'MPI4TS_CLOCK_SYNC';

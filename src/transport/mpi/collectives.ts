@@ -206,6 +206,15 @@ export function blockingAllowed(native: NativeMPI, handle: number): boolean {
   return flag[0] === 1;
 }
 
+/**
+ * A barrier made of MPI's blocking MPI_Allreduce (MIN of one int) on
+ * `handle`, for start-up work that cannot wait on Promises.
+ */
+export function blockingBarrier(native: NativeMPI, handle: number, call: string): void {
+  const rc = native.allreduce(handle, null, new Int32Array(1), 1, datatypeIndex(native, datatypes.INT, call), opIndex(native, minOp, call).index);
+  if (rc === RC_ERROR) throw mpiError(native, native.statusBuffer[ST_ERROR]!, call, 'MPI_Allreduce');
+}
+
 /** How a collective is handed to MPI: settles once it has been, and its completion. */
 interface Issued {
   readonly issued?: Promise<void>;

@@ -30,7 +30,8 @@
 
 import type { TypedArray } from '../../datatype/index.js';
 import { setErrorRank } from '../../errors.js';
-import { DEADLOCK_EXIT_CODE, type Endpoint, type Transport } from '../transport.js';
+import { CLOCK_SYNC_ENV, DEADLOCK_EXIT_CODE, type Endpoint, type Transport } from '../transport.js';
+import { blockingBarrier } from './collectives.js';
 import { BlockingCalls, type MpiContext } from './context.js';
 import { MpiEndpoint, MpiInterEndpoint } from './endpoint.js';
 import { loadNative, type NativeMPI } from './native.js';
@@ -53,6 +54,7 @@ export class MpiTransport implements Transport {
   readonly native: NativeMPI;
   /** The progress engine that waits for pending requests. */
   readonly progress: Progress;
+  readonly clockOffset: number;
 
   constructor(native: NativeMPI) {
     this.native = native;
@@ -65,6 +67,7 @@ export class MpiTransport implements Transport {
     this.self = MpiEndpoint.create(ctx, 1, 'COMM_SELF');
     this.worldRank = worldRank;
     this.worldSize = worldSize;
+    this.clockOffset = process.env[CLOCK_SYNC_ENV] === '1' ? estimateClockOffset(native, worldRank, worldSize) : 0;
     const parent = native.commGetParent();
     this.parent = parent < 0 ? undefined : MpiInterEndpoint.create(ctx, parent, 'parent', this.world);
     // A spawned job may wait for its parent, which the watch cannot see (see watchdog.ts).
@@ -150,6 +153,39 @@ export class MpiTransport implements Transport {
   finalize(): boolean {
     return this.native.finalize();
   }
+}
+
+/** Barrier rounds of {@link estimateClockOffset}. */
+const CLOCK_ROUNDS = 9;
+
+/**
+ * How far this rank's clock runs ahead of world rank 0's, in microseconds:
+ * the ranks leave each of {@link CLOCK_ROUNDS} barriers (blocking
+ * MPI_Allreduce calls on a communicator of their own) at nearly the same
+ * moment and read their clocks; the median difference to rank 0's reading
+ * is the estimate, good to a barrier's skew (microseconds on one network).
+ * 0 for the ranks of rank 0's node (MPI_Comm_split_type SHARED), which read
+ * its clock. Collective over `MPI_COMM_WORLD`; called where every rank starts MPI.
+ */
+function estimateClockOffset(native: NativeMPI, worldRank: number, worldSize: number): number {
+  const comm = native.commDup(0);
+  const mine = new Float64Array(CLOCK_ROUNDS);
+  for (let round = 0; round < CLOCK_ROUNDS; round++) {
+    blockingBarrier(native, comm, 'MPI_Init');
+    mine[round] = (performance.timeOrigin + performance.now()) * 1000;
+  }
+  const all = new Float64Array(CLOCK_ROUNDS * worldSize);
+  const bytes = CLOCK_ROUNDS * Float64Array.BYTES_PER_ELEMENT;
+  native.allgatherv(comm, new Uint8Array(mine.buffer), new Uint8Array(all.buffer),
+    Int32Array.from({ length: worldSize }, () => bytes), Int32Array.from({ length: worldSize }, (_, r) => r * bytes));
+  native.commFree(comm);
+  // Ranks that share memory with rank 0 share its clock: an estimate would only add the barrier's skew.
+  const node = native.commSplitShared(0, worldRank);
+  const withRankZero = native.commWorldRanks(node).includes(0);
+  native.commFree(node);
+  if (withRankZero) return 0;
+  const differences = Array.from(mine, (time, round) => time - all[round]!).sort((a, b) => a - b);
+  return differences[CLOCK_ROUNDS >> 1]!;
 }
 
 let transport: MpiTransport | undefined;
