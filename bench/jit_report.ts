@@ -1,7 +1,8 @@
 /**
  * What V8's optimizing compilers do during a user's first loop, per small case: a measure that
  * does not depend on the machine's load (issue 12). Run as
- * `node --import tsx bench/jit_report.ts [--ranks 2] [--iters 20000] [--only bcast,buf] [--node PATH]`
+ * `node --import tsx bench/jit_report.ts [--ranks 2] [--iters 20000] [--only bcast,buf] [--node PATH]
+ * [--node-flags "--some-v8-flag"] [--verbose]`
  * after `npm run build`.
  *
  * Each case runs alone in a fresh job (`node bin/mpi4ts.js -n R bench/<program>.ts <case>`, shm
@@ -38,6 +39,8 @@ const iters = Number(option('iters', '20000'));
 const node = option('node', process.env['BENCH_NODE'] ?? process.execPath);
 const only = option('only', '').split(',').filter((s) => s !== '');
 const verbose = process.argv.includes('--verbose');
+/** Extra node/V8 flags for the jobs (to try a flag), space-separated. */
+const nodeFlags = option('node-flags', '').split(' ').filter((s) => s !== '');
 
 /** program, case name, bytes. */
 const CASES: readonly (readonly [string, string, number])[] = [
@@ -46,8 +49,8 @@ const CASES: readonly (readonly [string, string, number])[] = [
   ['collectives', 'alltoall', 8], ['collectives', 'objbcast', 0], ['collectives', 'objgather', 0],
 ];
 
-const COMPILED = /completed (?:compiling|optimizing) 0x[0-9a-f]+ <JSFunction (\S*) .*?\(target (TURBOFAN|MAGLEV)\)( OSR)? - took ([\d.]+), ([\d.]+), ([\d.]+) ms/;
-const DEOPT = /\[bailout \(kind: ([\w-]+)(?:, reason: ([^)]*))?\): begin\. deoptimizing 0x[0-9a-f]+ <JSFunction (\S*)/;
+const COMPILED = /completed (?:compiling|optimizing) 0x[0-9a-f]+ <JSFunction ([^(]*?) ?\(sfi.*?\(target (TURBOFAN|MAGLEV)\)( OSR)? - took ([\d.]+), ([\d.]+), ([\d.]+) ms/;
+const DEOPT = /\[bailout \(kind: ([\w-]+)(?:, reason: ([^)]*))?\): begin\. deoptimizing 0x[0-9a-f]+ <JSFunction ([^(]*?) ?\(sfi/;
 
 interface Row {
   readonly label: string;
@@ -66,7 +69,7 @@ for (const [program, name, bytes] of CASES) {
   if (only.length > 0 && !only.includes(name)) continue;
   if (program === 'pingpong' && ranks !== 2) continue;
   const spec = `${name}:${bytes}:${iters}`;
-  const out = spawnSync(node, [path.join(ROOT, 'bin', 'mpi4ts.js'), '-n', String(program === 'pingpong' ? 2 : ranks),
+  const out = spawnSync(node, [...nodeFlags, path.join(ROOT, 'bin', 'mpi4ts.js'), '-n', String(program === 'pingpong' ? 2 : ranks),
     path.join(ROOT, 'bench', `${program}.ts`), spec], {
     cwd: ROOT, encoding: 'utf8', timeout: 300_000, maxBuffer: 256 << 20,
     env: { ...process.env, BENCH_JIT_TRACE: '1', BENCH_CASES: spec },
@@ -108,7 +111,7 @@ for (const [program, name, bytes] of CASES) {
   }
 }
 
-console.log(`node ${spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim()}, ${ranks} ranks (ping-pong: 2), ${iters} iterations\n`);
+console.log(`node ${spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim()} ${nodeFlags.join(' ')}, ${ranks} ranks (ping-pong: 2), ${iters} iterations\n`);
 console.log('| case | TurboFan compiles | Maglev compiles | compile ms | deopts | iterations > 50 us | mean us |');
 console.log('|---|---|---|---|---|---|---|');
 for (const r of rows) {

@@ -46,7 +46,7 @@ import {
   SLEEP_BIT, Slot, WAIT_TEXT_BYTES, maskBase, maskWords, rankBase, ringLocation, segmentOf, waitTextOffset,
 } from './layout.js';
 import { InboundPipe, OutboundPipe } from './pipeline.js';
-import { Kind, RECORD_HEADER_BYTES, Ring, Word, readWide } from './ring.js';
+import { Kind, RECORD_HEADER_BYTES, Ring, Word, primeRingPaths, readWide } from './ring.js';
 
 /** Wildcard source and tag at this level (same values as the API's). */
 const ANY = -1;
@@ -326,6 +326,7 @@ export class ShmEngine {
     this.signalIndex = rankBase(rank) + Slot.SIGNAL;
     this.direct = maskWords(memory.size) === 0;
     this.maskIndex = maskBase(memory.size, rank);
+    primeRingPaths();
   }
 
   /**
@@ -771,6 +772,8 @@ export class ShmEngine {
         this.spinning = true;
         this.spinEnd = 0;
         this.queueSpin();
+        // What comes after the spin, queued now rather than when the spin ends (see spin).
+        this.scheduleIdleCheck();
       }
     });
   }
@@ -798,19 +801,18 @@ export class ShmEngine {
         this.settleWaiters();
       }
     }
-    if (waiters.length === 0) {
-      this.spinning = false;
-      if (this.busy) this.scheduleIdleCheck();
-      return;
+    let again = false;
+    if (waiters.length !== 0) {
+      const now = performance.now();
+      if (this.spinEnd === 0 || this.settledCount !== settledBefore) this.spinEnd = now + this.spinMillis;
+      again = now < this.spinEnd;
     }
-    const now = performance.now();
-    if (this.spinEnd === 0 || this.settledCount !== settledBefore) this.spinEnd = now + this.spinMillis;
-    if (now < this.spinEnd) {
-      this.queueSpin();
-      return;
-    }
-    this.spinning = false;
-    this.scheduleIdleCheck();
+    // A spin that ends leaves the rest to the idle check queued when it started (it runs once the microtasks are
+    // done), so that ending the spin takes no code of its own: code that first runs after V8 optimized the spin
+    // (a spin that runs out when the peer lost its core) would deoptimize it, and the spin holds the whole
+    // receive path inlined.
+    if (again) this.queueSpin();
+    else this.spinning = false;
   };
 
   /**
@@ -846,6 +848,7 @@ export class ShmEngine {
         this.spinning = true;
         this.spinEnd = 0;
         this.queueSpin();
+        this.scheduleIdleCheck();
       } else if (this.busy) {
         this.scheduleIdleCheck();
       }
