@@ -216,7 +216,7 @@ let primed = false;
 
 /**
  * Runs every path of {@link Ring} a few times on a small private ring, once
- * per thread, when a rank's engine starts (about 0.1 ms). The rare paths
+ * per thread, when a rank's engine starts (under 1 ms). The rare paths
  * (a record that wraps and leaves a padding record, a ring that looks full,
  * a producer waiting for room) are first taken only after a few thousand
  * messages; V8 has optimized the hot path by then, and code never run before
