@@ -687,15 +687,20 @@ export class ShmEngine {
   /** Reads what `source` has written, without consulting the signal word (its bit stays for the next poll). */
   private pollSource(source: number): void {
     if (source >= this.known) this.meet(source);
-    if (this.handling || this.inRings[source]!.peek() < 0) return;
+    if (this.handling) return;
+    // Branch-free on purpose: the spin inlines this, and a branch taken only when a record is there may never have
+    // run before V8 optimized the spin (on a loaded machine the records of the first waits are read by poll()
+    // after a sleep); taken later, it would deoptimize the spin. drain() itself is shared with poll().
     this.handling = true;
+    let handled = false;
     try {
-      this.drain(1, source);
+      handled = this.drain(1, source);
     } finally {
       this.handling = false;
     }
     const control = this.control;
-    control[this.slot(Slot.PROGRESS)] = control[this.slot(Slot.PROGRESS)]! + 1;
+    const progress = this.slot(Slot.PROGRESS);
+    control[progress] = control[progress]! + (handled ? 1 : 0);
     if (this.waiters.length > 0) this.settleWaiters();
   }
 
