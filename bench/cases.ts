@@ -40,3 +40,29 @@ export function summarize(times: Float64Array, skip: number, per: number): Summa
   const at = (q: number): number => each[Math.min(n - 1, Math.floor(q * n))]!;
   return { mean: ((times[skip + n]! - times[skip]!) * 1000) / per / n, p50: at(0.5), p99: at(0.99) };
 }
+
+/** Set by bench/jit_report.ts: trace V8's optimizing compiles and deopts around each first loop. */
+const JIT_TRACE = process.env['BENCH_JIT_TRACE'] === '1';
+
+/**
+ * Under bench/jit_report.ts (`BENCH_JIT_TRACE=1`), turns V8's `--trace-opt` and `--trace-deopt`
+ * on (before a case's first loop) or off (after it), so that the report counts the compiles and
+ * deopts of that loop only, not those of start-up. The flags only print; they change no code.
+ * Every rank of the job shares the process's flags; each rank turns them on after the same
+ * Barrier, so the trace covers the first loop of all of them.
+ */
+export async function jitTrace(on: boolean): Promise<void> {
+  if (!JIT_TRACE) return;
+  const v8 = await import('node:v8');
+  v8.setFlagsFromString(on ? '--trace-opt' : '--no-trace-opt');
+  v8.setFlagsFromString(on ? '--trace-deopt' : '--no-trace-deopt');
+  if (on) console.log('jit_trace=begin');
+  else console.log('jit_trace=end');
+}
+
+/** The number of iterations of a loop (from its timestamps, as {@link summarize}) that took over `micros`, all included. */
+export function slowIterations(times: Float64Array, micros: number): number {
+  let slow = 0;
+  for (let i = 0; i + 1 < times.length; i++) if ((times[i + 1]! - times[i]!) * 1000 > micros) slow++;
+  return slow;
+}

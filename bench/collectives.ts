@@ -18,7 +18,7 @@
  * @module
  */
 import { MPI } from 'mpi4ts';
-import { type Case, parseCases, summarize } from './cases.js';
+import { type Case, jitTrace, parseCases, slowIterations, summarize } from './cases.js';
 
 const DEFAULT_CASES = 'barrier:0:20000,allreduce:8388608:50';
 
@@ -158,9 +158,12 @@ for (const c of parseCases(DEFAULT_CASES)) {
   const warm = Math.max(1, Math.floor(c.iters / 10));
   const times = new Float64Array(warm + c.iters + 1);
   await comm.Barrier();
+  await jitTrace(true);
   await bench.loop(times);
+  await jitTrace(false);
   bench.check();
   const first = summarize(times, warm, 1);
+  const slow = await maxOnRoot(slowIterations(times, 50));
   await comm.Barrier();
   await bench.loop(times);
   bench.check();
@@ -171,6 +174,6 @@ for (const c of parseCases(DEFAULT_CASES)) {
   const warmed = await maxOnRoot(second.mean);
   if (rank === 0) {
     console.log(`op=${c.name} ranks=${size} bytes=${c.bytes} iters=${c.iters} us=${mean.toFixed(3)} ` +
-      `p50_us=${p50.toFixed(3)} p99_us=${p99.toFixed(3)} warmed_us=${warmed.toFixed(3)}`);
+      `p50_us=${p50.toFixed(3)} p99_us=${p99.toFixed(3)} warmed_us=${warmed.toFixed(3)} slow50=${slow}`);
   }
 }

@@ -18,7 +18,7 @@
  * @module
  */
 import { MPI } from 'mpi4ts';
-import { parseCases, summarize } from './cases.js';
+import { jitTrace, parseCases, slowIterations, summarize } from './cases.js';
 
 const DEFAULT_CASES =
   'buf:8:20000,buf:1024:20000,buf:65536:20000,buf:1048576:1000,buf:4194304:200,buf:16777216:200,obj:0:20000,' +
@@ -84,13 +84,16 @@ async function measure(loop: (times: Float64Array) => Promise<void>, iters: numb
   const warm = Math.max(1, Math.floor(iters / 10));
   const times = new Float64Array(warm + iters + 1);
   await handshake();
+  await jitTrace(true);
   await loop(times);
+  await jitTrace(false);
   const first = summarize(times, warm, 2);
+  const slow = slowIterations(times, 50);
   await handshake();
   await loop(times);
   const second = summarize(times, warm, 2);
   return `one_way_us=${first.mean.toFixed(3)} p50_us=${first.p50.toFixed(3)} p99_us=${first.p99.toFixed(3)} ` +
-    `warmed_us=${second.mean.toFixed(3)}`;
+    `warmed_us=${second.mean.toFixed(3)} slow50=${slow}`;
 }
 
 for (const c of parseCases(DEFAULT_CASES)) {

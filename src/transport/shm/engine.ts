@@ -46,7 +46,7 @@ import {
   SLEEP_BIT, Slot, WAIT_TEXT_BYTES, maskBase, maskWords, rankBase, ringLocation, segmentOf, waitTextOffset,
 } from './layout.js';
 import { InboundPipe, OutboundPipe } from './pipeline.js';
-import { Kind, RECORD_HEADER_BYTES, Ring, Word, readWide } from './ring.js';
+import { Kind, RECORD_HEADER_BYTES, Ring, Word, primeRingPaths, readWide } from './ring.js';
 
 /** Wildcard source and tag at this level (same values as the API's). */
 const ANY = -1;
@@ -326,6 +326,7 @@ export class ShmEngine {
     this.signalIndex = rankBase(rank) + Slot.SIGNAL;
     this.direct = maskWords(memory.size) === 0;
     this.maskIndex = maskBase(memory.size, rank);
+    primeRingPaths();
   }
 
   /**
@@ -686,15 +687,20 @@ export class ShmEngine {
   /** Reads what `source` has written, without consulting the signal word (its bit stays for the next poll). */
   private pollSource(source: number): void {
     if (source >= this.known) this.meet(source);
-    if (this.handling || this.inRings[source]!.peek() < 0) return;
+    if (this.handling) return;
+    // Branch-free on purpose: the spin inlines this, and a branch taken only when a record is there may never have
+    // run before V8 optimized the spin (on a loaded machine the records of the first waits are read by poll()
+    // after a sleep); taken later, it would deoptimize the spin. drain() itself is shared with poll().
     this.handling = true;
+    let handled = false;
     try {
-      this.drain(1, source);
+      handled = this.drain(1, source);
     } finally {
       this.handling = false;
     }
     const control = this.control;
-    control[this.slot(Slot.PROGRESS)] = control[this.slot(Slot.PROGRESS)]! + 1;
+    const progress = this.slot(Slot.PROGRESS);
+    control[progress] = control[progress]! + (handled ? 1 : 0);
     if (this.waiters.length > 0) this.settleWaiters();
   }
 
@@ -771,6 +777,8 @@ export class ShmEngine {
         this.spinning = true;
         this.spinEnd = 0;
         this.queueSpin();
+        // What comes after the spin, queued now rather than when the spin ends (see spin).
+        this.scheduleIdleCheck();
       }
     });
   }
@@ -798,19 +806,18 @@ export class ShmEngine {
         this.settleWaiters();
       }
     }
-    if (waiters.length === 0) {
-      this.spinning = false;
-      if (this.busy) this.scheduleIdleCheck();
-      return;
+    let again = false;
+    if (waiters.length !== 0) {
+      const now = performance.now();
+      if (this.spinEnd === 0 || this.settledCount !== settledBefore) this.spinEnd = now + this.spinMillis;
+      again = now < this.spinEnd;
     }
-    const now = performance.now();
-    if (this.spinEnd === 0 || this.settledCount !== settledBefore) this.spinEnd = now + this.spinMillis;
-    if (now < this.spinEnd) {
-      this.queueSpin();
-      return;
-    }
-    this.spinning = false;
-    this.scheduleIdleCheck();
+    // A spin that ends leaves the rest to the idle check queued when it started (it runs once the microtasks are
+    // done), so that ending the spin takes no code of its own: code that first runs after V8 optimized the spin
+    // (a spin that runs out when the peer lost its core) would deoptimize it, and the spin holds the whole
+    // receive path inlined.
+    if (again) this.queueSpin();
+    else this.spinning = false;
   };
 
   /**
@@ -846,6 +853,7 @@ export class ShmEngine {
         this.spinning = true;
         this.spinEnd = 0;
         this.queueSpin();
+        this.scheduleIdleCheck();
       } else if (this.busy) {
         this.scheduleIdleCheck();
       }
