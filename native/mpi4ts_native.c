@@ -1624,6 +1624,7 @@ static const err_entry g_errs[] = {
 #include "win.c"
 #include "spawn.c"
 #include "datatype.c"
+#include "ports.c"
 
 static napi_value init(napi_env env, napi_value exports) {
   if (g_env != NULL) {
@@ -1685,6 +1686,9 @@ static napi_value init(napi_env env, napi_value exports) {
     FN("winCreateDynamic", js_win_create_dynamic), FN("winAttach", js_win_attach), FN("address", js_address), FN("winRequest", js_win_request),
     FN("typeCreate", js_type_create), FN("typeFree", js_type_free), FN("typeInfo", js_type_info),
     FN("typePack", js_type_pack), FN("typeUnpack", js_type_unpack),
+    FN("openPort", js_open_port), FN("closePort", js_close_port), FN("publishName", js_publish_name),
+    FN("lookupName", js_lookup_name), FN("commAcceptConnect", js_comm_accept_connect), FN("commJoin", js_comm_join),
+    FN("commSpawnMultiple", js_comm_spawn_multiple),
 #undef FN
   };
   CHECK(env, napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns));
