@@ -13,6 +13,8 @@
  * sets "wdir" only).
  */
 
+#include <fcntl.h>
+
 static napi_value make_string(napi_env env, const char *s) {
   napi_value v;
   CHECK(env, napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &v));
@@ -85,13 +87,19 @@ static napi_value js_comm_accept_connect(napi_env env, napi_callback_info info) 
   return new_comm_handle(env, out);
 }
 
-/* commJoin(fd) -> handle of the intercommunicator over a connected socket (MPI_Comm_join). */
+/* commJoin(fd) -> handle of the intercommunicator over a connected socket
+ * (MPI_Comm_join). The MPI library reads and writes the socket with blocking
+ * calls, so a non-blocking descriptor (Node's sockets are) is made blocking
+ * for the call and restored after. */
 static napi_value js_comm_join(napi_env env, napi_callback_info info) {
   ARGS(1);
   int32_t fd;
   if (!get_i32(env, argv[0], &fd)) return NULL;
   MPI_Comm out = MPI_COMM_NULL;
+  int flags = fcntl(fd, F_GETFL);
+  if (flags >= 0 && (flags & O_NONBLOCK)) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
   int rc = MPI_Comm_join(fd, &out);
+  if (flags >= 0 && (flags & O_NONBLOCK)) fcntl(fd, F_SETFL, flags);
   if (rc != MPI_SUCCESS) { throw_mpi(env, rc, "MPI_Comm_join"); return NULL; }
   return new_comm_handle(env, out);
 }

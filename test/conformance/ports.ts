@@ -204,7 +204,7 @@ const cases: Case[] = [
   {
     name: 'Spawn_multiple: two programs, per-program args and maxprocs, MPI.APPNUM in the children',
     run: async (comm) => {
-      const child = 'test/programs/spawn_multiple_child.ts';
+      const child = 'test/programs/spawn_multiple_child.mjs';
       const counts = onShm ? [1, 2] : [1, 1];
       const inter = comm.rank === 0
         ? await comm.Spawn_multiple([child, child], [['first'], ['second', 'x']], counts, [MPI.INFO_NULL, MPI.INFO_NULL])
