@@ -165,6 +165,14 @@ export const MPI = {
   ...arrayConstants,
   /** The null datatype (MPI-4.1 §3.2.2): `null`, as `COMM_NULL` is. */
   DATATYPE_NULL,
+  /**
+   * `MPI_LB` and `MPI_UB`: markers of the lower and upper bound, removed in
+   * MPI-3.0 (use `Datatype.Create_resized`); mpi4py keeps the names, equal
+   * to `DATATYPE_NULL` on MPI-3 libraries, and so does mpi4ts: `null`.
+   */
+  LB: null,
+  /** `MPI_UB`: see {@link MPI.LB}; `null`. */
+  UB: null,
   ...ErrorClass,
   ...ops,
   TAG_UB,
