@@ -8,7 +8,8 @@
  * Unfinished: `Comm.Join` is `ERR_UNSUPPORTED_OPERATION`: ranks of one shm
  * job are threads of one process and need no socket to meet (`Accept` and
  * `Connect` do that), and a socket cannot join two shm jobs, which share no
- * memory.
+ * memory. A script started without the launcher (a singleton) has no port
+ * broker: its port and name calls are `ERR_PORT`.
  *
  * @module
  */
