@@ -1613,6 +1613,7 @@ static const err_entry g_errs[] = {
   {"ERR_OTHER", MPI_ERR_OTHER}, {"ERR_INTERN", MPI_ERR_INTERN}, {"ERR_IN_STATUS", MPI_ERR_IN_STATUS},
   {"ERR_PENDING", MPI_ERR_PENDING}, {"ERR_NO_MEM", MPI_ERR_NO_MEM}, {"ERR_SPAWN", MPI_ERR_SPAWN},
   {"ERR_UNSUPPORTED_OPERATION", MPI_ERR_UNSUPPORTED_OPERATION},
+  {"ERR_NAME", MPI_ERR_NAME}, {"ERR_PORT", MPI_ERR_PORT}, {"ERR_SERVICE", MPI_ERR_SERVICE},
   {"ERR_WIN", MPI_ERR_WIN}, {"ERR_RMA_SYNC", MPI_ERR_RMA_SYNC}, {"ERR_RMA_RANGE", MPI_ERR_RMA_RANGE},
   {"ERR_RMA_CONFLICT", MPI_ERR_RMA_CONFLICT}, {"ERR_RMA_ATTACH", MPI_ERR_RMA_ATTACH}, {"ERR_RMA_FLAVOR", MPI_ERR_RMA_FLAVOR},
   {"ERR_RMA_SHARED", MPI_ERR_RMA_SHARED}, {"ERR_LOCKTYPE", MPI_ERR_LOCKTYPE}, {"ERR_ASSERT", MPI_ERR_ASSERT},
@@ -1624,6 +1625,7 @@ static const err_entry g_errs[] = {
 #include "win.c"
 #include "spawn.c"
 #include "datatype.c"
+#include "ports.c"
 
 static napi_value init(napi_env env, napi_value exports) {
   if (g_env != NULL) {
@@ -1685,6 +1687,9 @@ static napi_value init(napi_env env, napi_value exports) {
     FN("winCreateDynamic", js_win_create_dynamic), FN("winAttach", js_win_attach), FN("address", js_address), FN("winRequest", js_win_request),
     FN("typeCreate", js_type_create), FN("typeFree", js_type_free), FN("typeInfo", js_type_info),
     FN("typePack", js_type_pack), FN("typeUnpack", js_type_unpack),
+    FN("openPort", js_open_port), FN("closePort", js_close_port), FN("publishName", js_publish_name),
+    FN("lookupName", js_lookup_name), FN("commAcceptConnect", js_comm_accept_connect), FN("commJoin", js_comm_join),
+    FN("commSpawnMultiple", js_comm_spawn_multiple),
 #undef FN
   };
   CHECK(env, napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns));

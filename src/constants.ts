@@ -82,6 +82,8 @@ export const WIN_SIZE = 2;
 export const WIN_DISP_UNIT = 3;
 export const WIN_CREATE_FLAVOR = 4;
 export const WIN_MODEL = 5;
+/** mpi4py's `WIN_FLAVOR`: the key of the window's flavor, {@link WIN_CREATE_FLAVOR} under its short name. */
+export const WIN_FLAVOR = WIN_CREATE_FLAVOR;
 
 /** File access modes of `File.Open` (MPI-4.1 §14.2.1), numbered as in Open MPI; or them together. */
 export const MODE_CREATE = 1;

@@ -332,6 +332,12 @@ export const errors = {
   intern: (call: string, detail: string) => new MPIError(ErrorClass.ERR_INTERN, call, detail),
   noMem: (call: string, detail: string) => new MPIError(ErrorClass.ERR_NO_MEM, call, detail),
   spawn: (call: string, detail: string) => new MPIError(ErrorClass.ERR_SPAWN, call, detail),
+  /** Client/server (MPI-4.1 §11.9): a port name that cannot be used. */
+  port: (call: string, detail: string) => new MPIError(ErrorClass.ERR_PORT, call, detail),
+  /** `Lookup_name` of a service that is not published (MPI-4.1 §11.9.4). */
+  name: (call: string, detail: string) => new MPIError(ErrorClass.ERR_NAME, call, detail),
+  /** `Publish_name`/`Unpublish_name` of a service that cannot be (un)published (MPI-4.1 §11.9.4). */
+  service: (call: string, detail: string) => new MPIError(ErrorClass.ERR_SERVICE, call, detail),
   unsupported: (call: string, detail: string) => new MPIError(ErrorClass.ERR_UNSUPPORTED_OPERATION, call, detail),
   comm: (call: string, detail: string) => new MPIError(ErrorClass.ERR_COMM, call, detail),
   info: (call: string, detail: string) => new MPIError(ErrorClass.ERR_INFO, call, detail),

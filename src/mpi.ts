@@ -34,6 +34,7 @@ import { APPNUM, HOST, IO, LASTUSEDCODE, UNIVERSE_SIZE, WTIME_IS_GLOBAL } from '
 import { KEYVAL_INVALID } from './attributes.js';
 import { ERRHANDLER_NULL, ERRORS_ABORT, ERRORS_ARE_FATAL, ERRORS_RETURN, Errhandler } from './api/errhandler.js';
 import { INFO_NULL, Info, MAX_INFO_KEY, MAX_INFO_VAL, environmentInfo } from './api/info.js';
+import { Close_port, Lookup_name, Open_port, Publish_name, Unpublish_name } from './api/port.js';
 import { Session } from './api/session.js';
 import { Status } from './api/status.js';
 import { NO_OP, REPLACE, Win, setSelfProvider } from './api/win.js';
@@ -164,6 +165,14 @@ export const MPI = {
   ...arrayConstants,
   /** The null datatype (MPI-4.1 §3.2.2): `null`, as `COMM_NULL` is. */
   DATATYPE_NULL,
+  /**
+   * `MPI_LB` and `MPI_UB`: markers of the lower and upper bound, removed in
+   * MPI-3.0 (use `Datatype.Create_resized`); mpi4py keeps the names, equal
+   * to `DATATYPE_NULL` on MPI-3 libraries, and so does mpi4ts: `null`.
+   */
+  LB: null,
+  /** `MPI_UB`: see {@link MPI.LB}; `null`. */
+  UB: null,
   ...ErrorClass,
   ...ops,
   TAG_UB,
@@ -259,6 +268,11 @@ export const MPI = {
   },
   Alloc_mem: allocMem,
   Free_mem: freeMem,
+  Open_port,
+  Close_port,
+  Publish_name,
+  Unpublish_name,
+  Lookup_name,
   /** `MPI_Get_address` (MPI-4.1 §5.1.5): the address of a view's first byte (see `Win.Create_dynamic`). */
   Get_address: getAddress,
   /** `MPI_Aint_add` (MPI-4.1 §5.1.5). */

@@ -126,6 +126,10 @@ const programs: Record<string, { ranks: number; check: (result: JobResult) => vo
     ranks: 1,
     check: (r) => assert.deepEqual(succeeded(r), ['parent got [10,11,12]']),
   },
+  'examples/readme/client_server.ts': {
+    ranks: 4,
+    check: (r) => assert.deepEqual(succeeded(r), ['server got [10,20]']),
+  },
   'examples/readme/rma.ts': {
     ranks: 4,
     check: (r) => assert.deepEqual(succeeded(r), ['squares [0,1,4,9], tickets [0,1,2,3]']),

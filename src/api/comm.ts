@@ -1026,6 +1026,51 @@ export class Comm<E extends PointToPoint = PointToPoint> {
     return parentOf();
   }
 
+  /**
+   * `MPI_Comm_disconnect` (MPI-4.1 §11.10.4): waits for the communication
+   * pending on the communicator, then frees it. Collective. On an
+   * intracommunicator: a barrier, then {@link Free}; `Intercomm.Disconnect`
+   * waits for both groups (and calls MPI's on the mpi transport).
+   *
+   * @example
+   * ```ts
+   * const mine = await comm.Dup();
+   * await mine.Disconnect();
+   * ```
+   */
+  async Disconnect(): Promise<void> {
+    this.endpoint('Comm.Disconnect');
+    if (this.predefined) throw errors.predefinedComm('Comm.Disconnect', this.name);
+    await this.quiesce();
+    this.Free();
+  }
+
+  /** What {@link Disconnect} waits for before it frees: an intracommunicator's barrier. */
+  protected quiesce(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /**
+   * `MPI_Comm_join` (MPI-4.1 §11.10.5): the intercommunicator to the process
+   * at the other end of `fd`, a connected socket (both processes call it).
+   * On the mpi transport only; on shm it is `ERR_UNSUPPORTED_OPERATION`
+   * (ranks of one job meet with `Accept` and `Connect`, and two shm jobs
+   * share no memory).
+   *
+   * @example
+   * ```ts
+   * // socket: a connected net.Socket, paused; its descriptor is the handle's fd
+   * const other = await MPI.Comm.Join(fd);
+   * ```
+   */
+  static async Join(fd: number): Promise<Intercomm> {
+    const call = 'Comm.Join';
+    if (!Number.isInteger(fd) || fd < 0) throw errors.arg(call, `invalid file descriptor ${String(fd)}`);
+    const inter = await transport().ports.join(fd, call);
+    const { Intercomm } = await import('./intercomm.js');
+    return new Intercomm(inter, 'joined intercomm');
+  }
+
   toString(): string {
     return `<${this.constructor.name} ${this.name}>`;
   }

@@ -16,7 +16,8 @@
  * Unfinished: the handler is applied to the calls of `Comm` (point-to-point,
  * probes, requests started there when they are waited for through the
  * communicator's blocking calls); collectives and constructors reject as with
- * `ERRORS_RETURN` whatever the handler. Windows and files have none yet.
+ * `ERRORS_RETURN` whatever the handler. Windows (`Win.Set_errhandler`) apply
+ * theirs in `Win.Call_errhandler` only; their calls reject as with `ERRORS_RETURN`.
  *
  * @module
  */

@@ -170,7 +170,7 @@ export class Intercomm extends Comm<InterEndpoint> {
    * the intercommunicator, then frees it. Collective over both groups. After
    * the parent intercommunicator is disconnected, `Get_parent()` is null.
    */
-  async Disconnect(): Promise<void> {
+  override async Disconnect(): Promise<void> {
     const endpoint = this.endpoint('Intercomm.Disconnect');
     if (endpoint.disconnect !== undefined) {
       await endpoint.disconnect();

@@ -4,7 +4,8 @@
  *
  * MPI-4.1 §7.4 (communicator constructors: `Dup`, `Split`, `Split_type`,
  * `Create`, `Create_group`), §7.6.2 (`Create_intercomm`), §8.5.1
- * (`Create_cart`), §11.8.2 (`Spawn`).
+ * (`Create_cart`), §11.8.2 (`Spawn`), §11.8.3 (`Spawn_multiple`), §11.9.2-3
+ * (`Accept`, `Connect`), §11.10.4 (`Disconnect`).
  *
  * MPI-4.1 §6 (collective communication: barrier §6.3, broadcast §6.4,
  * gather §6.5, scatter §6.6, allgather §6.7, all-to-all §6.8, reductions
@@ -38,6 +39,8 @@ import { type BufferSpec, singleView, type VectorBufferSpec } from '../buffer.js
 import * as args from './arguments.js';
 import { objectCollectivesOf, type ObjectCollectives } from '../collective/objects.js';
 import { PromiseOperation } from './promise_operation.js';
+import { INFO_NULL, type Info } from './info.js';
+import { infoArgument } from './port.js';
 import { sequencerOf } from '../collective/run.js';
 import { Comm } from './comm.js';
 import { COMM_TYPE_SHARED, IN_PLACE, type InPlace, UNDEFINED } from '../constants.js';
@@ -553,6 +556,106 @@ export class Intracomm extends Comm<Endpoint> {
     if (!Array.isArray(args)) throw errors.arg(call, 'args must be an array of strings');
     const inter = await endpoint.spawn(command, args.map(String), maxprocs, root);
     return new Intercomm(inter, `${this.Get_name()} spawn`);
+  }
+
+  /**
+   * `MPI_Comm_spawn_multiple` (MPI-4.1 §11.8.3): starts the programs
+   * `command[i]`, each `maxprocs[i]` ranks (default 1) with its arguments
+   * `args[i]` (default none), as one group (ranks in the order of the
+   * programs) and returns the intercommunicator to it. A child's
+   * `COMM_WORLD.Get_attr(MPI.APPNUM)` is the index of its program (MPI-4.1
+   * §11.10.3). Collective; the arguments are read at `root` only; `info`
+   * (one, or one per program) is checked, not used.
+   *
+   * @example
+   * ```ts
+   * const workers = await MPI.COMM_SELF.Spawn_multiple(['reader.ts', 'worker.ts'], [['in.dat'], []], [1, 3]);
+   * ```
+   */
+  async Spawn_multiple(command: readonly string[], args?: readonly (readonly string[])[] | null,
+    maxprocs?: readonly number[] | null, info: Info | readonly Info[] = INFO_NULL, root = 0): Promise<Intercomm> {
+    const call = 'Comm.Spawn_multiple';
+    const endpoint = this.endpoint(call);
+    if (!Number.isInteger(root) || root < 0 || root >= endpoint.size) throw errors.root(call, root, endpoint.size);
+    if (endpoint.rank !== root) {
+      const inter = await endpoint.spawnMultiple([], root);
+      return new Intercomm(inter, `${this.Get_name()} spawn`);
+    }
+    if (!Array.isArray(command) || command.length === 0) throw errors.arg(call, 'command must be a non-empty array of script paths');
+    const count = command.length;
+    const lists = (what: string, value: unknown): void => {
+      if (value !== undefined && value !== null && (!Array.isArray(value) || value.length !== count)) {
+        throw errors.arg(call, `${what} must have one entry per command (${count})`);
+      }
+    };
+    lists('args', args);
+    lists('maxprocs', maxprocs);
+    if (Array.isArray(info)) {
+      lists('info', info);
+      for (const one of info) infoArgument(one, call);
+    } else {
+      infoArgument(info, call);
+    }
+    const apps = command.map((script, i) => {
+      if (typeof script !== 'string' || script.length === 0) throw errors.arg(call, `command[${i}] must be a script path`);
+      const n = maxprocs?.[i] ?? 1;
+      if (!Number.isInteger(n) || n < 1) throw errors.arg(call, `invalid maxprocs[${i}] ${String(n)}`);
+      const argv = args?.[i] ?? [];
+      if (!Array.isArray(argv)) throw errors.arg(call, `args[${i}] must be an array of strings`);
+      return { command: script, args: argv.map(String), maxprocs: n };
+    });
+    const inter = await endpoint.spawnMultiple(apps, root);
+    return new Intercomm(inter, `${this.Get_name()} spawn`);
+  }
+
+  /**
+   * `MPI_Comm_accept` (MPI-4.1 §11.9.2): waits for a group to `Connect` to
+   * `port_name` (from `MPI.Open_port`, read at `root` only) and returns the
+   * intercommunicator to it. Collective.
+   *
+   * @example
+   * ```ts
+   * const port = MPI.Open_port();
+   * MPI.Publish_name('solver', port);
+   * const clients = await comm.Accept(port);
+   * ```
+   */
+  async Accept(port_name: string, info: Info = INFO_NULL, root = 0): Promise<Intercomm> {
+    return this.meet('Comm.Accept', port_name, info, root);
+  }
+
+  /**
+   * `MPI_Comm_connect` (MPI-4.1 §11.9.3): joins the group that accepts on
+   * `port_name` (read at `root` only) and returns the intercommunicator to
+   * it. Collective; it waits until the other group calls `Accept`.
+   *
+   * @example
+   * ```ts
+   * const server = await comm.Connect(MPI.Lookup_name('solver'));
+   * ```
+   */
+  async Connect(port_name: string, info: Info = INFO_NULL, root = 0): Promise<Intercomm> {
+    return this.meet('Comm.Connect', port_name, info, root);
+  }
+
+  private async meet(call: 'Comm.Accept' | 'Comm.Connect', port: unknown, info: unknown, root: number): Promise<Intercomm> {
+    const endpoint = this.endpoint(call);
+    if (!Number.isInteger(root) || root < 0 || root >= endpoint.size) throw errors.root(call, root, endpoint.size);
+    let name = '';
+    if (endpoint.rank === root) {
+      infoArgument(info, call);
+      if (typeof port !== 'string' || port.length === 0) {
+        throw errors.port(call, `port_name must be a port name of MPI.Open_port, got ${JSON.stringify(port) ?? String(port)}`);
+      }
+      name = port;
+    }
+    const inter = call === 'Comm.Accept' ? await endpoint.accept(name, root) : await endpoint.connect(name, root);
+    return new Intercomm(inter, `${this.Get_name()} ${call === 'Comm.Accept' ? 'accept' : 'connect'}`);
+  }
+
+  /** {@link Disconnect} waits for every rank first. */
+  protected override quiesce(): Promise<void> {
+    return this.Barrier();
   }
 
   /** The ranks of this communicator that `group` holds, in group order; throws unless all are members. */

@@ -11,7 +11,8 @@
  * `Post`, `Start`, `Complete`, `Wait`, `Test`; `Lock`, `Unlock`, `Lock_all`,
  * `Unlock_all`; `Flush`, `Flush_all`, `Flush_local`, `Flush_local_all`,
  * `Sync`), §12.6 (error classes `ERR_WIN`, `ERR_RMA_SYNC`, `ERR_RMA_RANGE`, ...),
- * §7.8 (window names).
+ * §7.8 (window names), §7.7.3 (window attributes: `Create_keyval`, `Set_attr`,
+ * `Get_attr`, `Delete_attr`, `Free_keyval`), §9.3.2 (window error handlers).
  *
  * Buffers are as in point-to-point: an origin is a buffer spec (`buf`,
  * `[buf, datatype]`, `[buf, count, datatype]`). The target is mpi4py's
@@ -44,9 +45,10 @@
  * target is (shm: at once).
  *
  * Unfinished: one MPI datatype per transfer on the mpi transport (a
- * non-contiguous target is one MPI call per contiguous run); info objects (`info` is
- * accepted and ignored, `Get_info` gives an empty object); user attributes
- * (`Create_keyval`, `Set_attr`); `MPI_Win_allocate` with
+ * non-contiguous target is one MPI call per contiguous run); hints (`info` is
+ * kept (`Set_info`, `Get_info`) but not acted on; the `info` of the
+ * constructors is ignored); the window's error handler is applied by
+ * `Call_errhandler` only (its calls reject as with `ERRORS_RETURN`); `MPI_Win_allocate` with
  * `alloc_shared_noncontig`. Assertions (`MPI.MODE_*`) are passed to MPI on the
  * mpi transport and ignored on shm.
  *
@@ -59,14 +61,20 @@ import { LOCK_EXCLUSIVE, LOCK_SHARED, MODE_NOSUCCEED, PROC_NULL, WIN_BASE, WIN_C
   WIN_UNIFIED } from '../constants.js';
 import { Datatype, datatypes, type TypedArray } from '../datatype/index.js';
 import type { Typemap } from '../datatype/typemap.js';
-import { transport } from '../environment.js';
-import { errors, rejecting } from '../errors.js';
+import { type AttributeCopy, AttributeCache, type AttributeDelete } from '../attributes.js';
+import { abort, transport } from '../environment.js';
+import { errorString, errors, rejecting } from '../errors.js';
 import { Op, ops } from '../op/op.js';
 import type { Endpoint, LockType, Operation, Window, WindowFlavor } from '../transport/transport.js';
+import { ERRORS_RETURN, Errhandler, type ErrhandlerFunction } from './errhandler.js';
 import { Group } from './group.js';
+import { Info, hintsFrom } from './info.js';
 import type { Intracomm } from './intracomm.js';
 import { PromiseOperation } from './promise_operation.js';
 import { Request } from './request.js';
+
+/** User attributes of windows (MPI-4.1 §7.7.3). */
+const attributes = new AttributeCache<Win>('Win', 'window');
 
 /**
  * `MPI.REPLACE` (MPI-4.1 §12.3.4): an accumulate that stores the origin's
@@ -304,6 +312,7 @@ export class Win {
       if (this.locked.size > 0 || this.lockedAll || this.started !== undefined || this.posted) {
         throw errors.rmaSync('Win.Free', 'an epoch is still open: unlock, complete or wait first');
       }
+      attributes.deleteAll(this);
       this.transportWindow = null;
       await window.free();
       this.endpoint.free();
@@ -382,29 +391,30 @@ export class Win {
   /**
    * `MPI_Win_get_attr` (MPI-4.1 §12.2.6) for the predefined keys:
    * `MPI.WIN_BASE` (the memory), `WIN_SIZE`, `WIN_DISP_UNIT`,
-   * `WIN_CREATE_FLAVOR`, `WIN_MODEL`; undefined for any other key.
+   * `WIN_CREATE_FLAVOR`, `WIN_MODEL`; for a key of {@link Win.Create_keyval}
+   * the value set (undefined when unset); `ERR_KEYVAL` for any other key.
    */
-  Get_attr(keyval: number): Uint8Array | number | undefined {
+  Get_attr(keyval: number): unknown {
     switch (keyval) {
       case WIN_BASE: return this.tomemory();
       case WIN_SIZE: return this.size;
       case WIN_DISP_UNIT: return this.disp_unit;
       case WIN_CREATE_FLAVOR: return this.flavor;
       case WIN_MODEL: return this.model;
-      default: return undefined;
+      default: return attributes.get(this, keyval);
     }
   }
 
-  /** `MPI_Win_get_info`: the hints in use (none yet: an empty object). */
-  Get_info(): Record<string, string> {
+  /** `MPI_Win_get_info` (MPI-4.1 §12.2.7): a copy of the hints set with {@link Set_info} (none are acted on). */
+  Get_info(): Info {
     this.live('Win.Get_info');
-    return {};
+    return this.hints.Dup();
   }
 
-  /** `MPI_Win_set_info`: accepted and ignored. */
-  Set_info(info: unknown): void {
-    void info;
+  /** `MPI_Win_set_info` (MPI-4.1 §12.2.7): the window keeps a copy of `info`; no hint changes what it does. */
+  Set_info(info: Info): void {
     this.live('Win.Set_info');
+    this.hints = hintsFrom(info, 'Win.Set_info');
   }
 
   /** `MPI_Win_get_name` (MPI-4.1 §7.8). */
@@ -1017,6 +1027,116 @@ export class Win {
   /** `MPI_Win_sync` (MPI-4.1 §12.5.4): synchronizes the public and private copies of this rank's window. */
   Sync(): void {
     this.live('Win.Sync').sync();
+  }
+
+  // -------------------------------------- attributes and error handlers
+  // (MPI-4.1 §7.7.3 and §9.3.2; added after the communication calls so that edits there stay apart)
+
+  /** The window's hints (`Set_info`). */
+  private hints: Info = Info.Create();
+  /** The window's error handler: `MPI.ERRORS_RETURN` unless set. */
+  private errhandler: Errhandler = ERRORS_RETURN;
+
+  /**
+   * `MPI_Win_create_keyval` (MPI-4.1 §7.7.3): a key for {@link Set_attr}.
+   * Windows are never duplicated, so `copy_fn` is accepted for mpi4py's
+   * signature and never called; `delete_fn` runs on `Delete_attr`, on a
+   * `Set_attr` that replaces the value, and on `Free`.
+   *
+   * @example
+   * ```ts
+   * const key = MPI.Win.Create_keyval(undefined, (w, k, value) => console.log('gone', value));
+   * win.Set_attr(key, { owner: 'solver' });
+   * win.Get_attr(key); // { owner: 'solver' }
+   * ```
+   */
+  static Create_keyval(copy_fn?: AttributeCopy<Win> | true | null, delete_fn?: AttributeDelete<Win> | null): number {
+    return attributes.createKeyval(copy_fn, delete_fn);
+  }
+
+  /** `MPI_Win_free_keyval` (MPI-4.1 §7.7.3): returns `MPI.KEYVAL_INVALID`; windows that hold it keep their value. */
+  static Free_keyval(keyval: number): number {
+    return attributes.freeKeyval(keyval);
+  }
+
+  /**
+   * `MPI_Win_set_attr` (MPI-4.1 §7.7.3): a replaced value goes through the
+   * delete callback first; the predefined keys (`MPI.WIN_BASE`, ...) cannot be set.
+   *
+   * @example
+   * ```ts
+   * const key = MPI.Win.Create_keyval();
+   * win.Set_attr(key, 42);
+   * ```
+   */
+  Set_attr(keyval: number, attrval: unknown): void {
+    this.live('Win.Set_attr');
+    attributes.set(this, keyval, attrval);
+  }
+
+  /** `MPI_Win_delete_attr` (MPI-4.1 §7.7.3): runs the delete callback; `ERR_KEYVAL` when it is not set. */
+  Delete_attr(keyval: number): void {
+    this.live('Win.Delete_attr');
+    attributes.delete(this, keyval);
+  }
+
+  /** mpi4py's `info` property: {@link Get_info}, and {@link Set_info} when assigned. */
+  get info(): Info {
+    return this.Get_info();
+  }
+
+  set info(info: Info) {
+    this.Set_info(info);
+  }
+
+  /**
+   * `MPI_Win_create_errhandler` (MPI-4.1 §9.3.2): a handler that calls `fn`
+   * with the window and the error code.
+   *
+   * @example
+   * ```ts
+   * win.Set_errhandler(MPI.Win.Create_errhandler((w, code) => console.error(code)));
+   * ```
+   */
+  static Create_errhandler(fn: ErrhandlerFunction<Win>): Errhandler {
+    if (typeof fn !== 'function') throw errors.arg('Win.Create_errhandler', `expected a function, got ${typeof fn}`);
+    return new Errhandler('user', 'user error handler', fn as ErrhandlerFunction<never>);
+  }
+
+  /** `MPI_Win_set_errhandler` (MPI-4.1 §9.3.2). */
+  Set_errhandler(errhandler: Errhandler): void {
+    this.live('Win.Set_errhandler');
+    if (!(errhandler instanceof Errhandler) || !errhandler.isLive) {
+      throw errors.arg('Win.Set_errhandler', `invalid error handler ${String(errhandler)}`);
+    }
+    this.errhandler = errhandler;
+  }
+
+  /** `MPI_Win_get_errhandler` (MPI-4.1 §9.3.2): `MPI.ERRORS_RETURN` unless set (windows' default in mpi4py). */
+  Get_errhandler(): Errhandler {
+    this.live('Win.Get_errhandler');
+    return this.errhandler;
+  }
+
+  /**
+   * `MPI_Win_call_errhandler` (MPI-4.1 §9.3.2): invokes the handler with
+   * `errorcode` (a user handler's function, or the end of the job for
+   * `ERRORS_ARE_FATAL`/`ERRORS_ABORT`); nothing happens with `ERRORS_RETURN`.
+   * The window's own calls reject with `MPIError` whatever the handler.
+   *
+   * @example
+   * ```ts
+   * win.Call_errhandler(MPI.ERR_OTHER);
+   * ```
+   */
+  Call_errhandler(errorcode: number): void {
+    this.live('Win.Call_errhandler');
+    const handler = this.errhandler;
+    if (handler.kind === 'fatal' || handler.kind === 'abort') {
+      abort(errorcode, `${handler.name} on ${this.name}: error code ${errorcode} (${errorString(errorcode)}) ` +
+        'raised by Win.Call_errhandler');
+    }
+    if (handler.kind === 'user') (handler.fn as ErrhandlerFunction<this>)(this, errorcode);
   }
 
   toString(): string {

@@ -27,6 +27,9 @@
  * so that ranks stop spinning in their waits once spawned ranks outnumber
  * the cores.
  *
+ * The launcher also brokers client/server connections between groups of the
+ * job (`Open_port`, `Accept`, `Connect`, the name service: ports.ts).
+ *
  * Unfinished: the universe never shrinks (the slots of exited ranks are
  * reused instead).
  *
@@ -52,6 +55,7 @@ import type { Observation } from './observe.js';
 import { OBSERVE_LABEL_ENV } from '../observe/events.js';
 import { STATE_BYTES, StateSlot, type WatchdogOptions, rollCallEntry, watchdogFires } from '../observe/state.js';
 import { WorkerStacks } from './stacks.js';
+import { PortBroker } from './ports.js';
 import type { WorkerExitNotice } from '../futures/protocol.js';
 import { TranspileService } from '../typescript/service.js';
 import { TRANSPILER_KEY } from '../typescript/register.js';
@@ -118,6 +122,8 @@ class Job {
   /** Slots of exited spawned ranks, free once the messages they sent are received. */
   private readonly vacated = new Set<number>();
   private readonly pendingSpawns: PendingSpawn[] = [];
+  /** Ports, published names and the `Accept`/`Connect` calls waiting on ports (ports.ts). */
+  private readonly ports = new PortBroker();
   private readonly control: Int32Array;
   private readonly cores = availableParallelism();
   /** Compiles TypeScript for every thread of the job (one esbuild per job). */
@@ -155,7 +161,7 @@ class Job {
   }
 
   private start(slot: number, label: string, world: GroupBoot, parent: GroupBoot | undefined, script: ScriptBoot,
-    poolManager?: Worker): void {
+    poolManager?: Worker, appnum?: number): void {
     // Spinning helps latency only when every rank has a core of its own; then a wait spins up to a
     // millisecond, since a wake-up costs tens of microseconds. The engines compare the live ranks
     // (this count, spawned ranks included) with the cores at every wait. The choice of collective
@@ -165,7 +171,7 @@ class Job {
     const transpiler = this.transpiler.connect();
     const mpi4ts: RankBoot = { rank: slot, memory: this.memory, tuning: {
       spinMicros: 1000, blockMicros: BLOCK_MICROS, oversubscribed: this.options.ranks > this.cores, cores: this.cores,
-    }, world, parent, growth: channel.port2 };
+    }, world, parent, growth: channel.port2, ...(appnum === undefined ? {} : { appnum }) };
     const worker = this.newWorker({
       workerData: { mpi4ts, script, [TRANSPILER_KEY]: transpiler,
         ...(this.watch === undefined ? {} : { mpi4tsWatch: { buffer: this.watch.buffer, index: slot } }) },
@@ -194,6 +200,10 @@ class Job {
         this.fail(entry, `${label} called Abort(${message.code}): ${message.reason}`, message.code || 1);
       } else if (message?.type === 'spawn') {
         this.spawn(worker, message);
+      } else if (message?.type === 'port') {
+        this.ports.meet(worker, message);
+      } else if (message?.type === 'names') {
+        this.ports.names(message);
       }
     });
     worker.on('exit', (code) => this.exited(entry, code));
@@ -237,6 +247,11 @@ class Job {
       answer({ error: `maxprocs must be a positive integer, got ${request.maxprocs}` });
       return;
     }
+    const bad = request.apps?.find((app) => !Number.isInteger(app.maxprocs) || app.maxprocs < 1);
+    if (bad !== undefined) {
+      answer({ error: `maxprocs must be a positive integer, got ${bad.maxprocs}` });
+      return;
+    }
     const world = this.options.ranks;
     if (world + request.maxprocs > this.memory.size) {
       // Past the largest universe: it can never fit.
@@ -278,9 +293,15 @@ class Job {
       for (const slot of free) this.prepareSlot(slot);
       const world = { context: request.childContext, group: free };
       const parent = { context: request.context, group: request.parents };
-      const script: ScriptBoot = { script: resolve(request.command), args: request.args };
-      const poolManager = script.script === POOL_WORKER ? requester : undefined;
-      free.forEach((slot, i) => this.start(slot, `spawned rank ${i} (slot ${slot})`, world, parent, script, poolManager));
+      // Spawn_multiple: child i runs the program that its index falls in, with that program's index as MPI_APPNUM.
+      const apps = request.apps ?? [{ command: request.command, args: request.args, maxprocs: request.maxprocs }];
+      const programs = apps.flatMap((app, appnum) => Array.from({ length: app.maxprocs }, () => ({
+        script: { script: resolve(app.command), args: app.args } satisfies ScriptBoot, appnum })));
+      free.forEach((slot, i) => {
+        const { script, appnum } = programs[i]!;
+        const poolManager = script.script === POOL_WORKER ? requester : undefined;
+        this.start(slot, `spawned rank ${i} (slot ${slot})`, world, parent, script, poolManager, appnum);
+      });
       answer({ ranks: free });
     }
   }
@@ -343,6 +364,7 @@ class Job {
 
   private exited(entry: Rank, code: number): void {
     entry.exited = true;
+    this.ports.forget(entry.worker);
     entry.growth.close();
     Atomics.sub(this.control, Global.LIVE_RANKS, 1);
     if (code !== 0 && entry.poolManager !== undefined) {

@@ -177,6 +177,23 @@ export interface Endpoint extends PointToPoint {
    */
   spawn(command: string, args: readonly string[], maxprocs: number, root: number): Promise<InterEndpoint>;
   /**
+   * Starts the programs of `apps` (each `maxprocs` ranks of its `command`
+   * with its `args`) as one group, ranks in the order of `apps`, and returns
+   * the intercommunicator to them; each child's `MPI_APPNUM` is the index of
+   * its program (MPI-4.1 §11.8.3 `MPI_Comm_spawn_multiple`). Collective;
+   * `root` supplies the arguments.
+   */
+  spawnMultiple(apps: readonly SpawnApp[], root: number): Promise<InterEndpoint>;
+  /**
+   * The server side of a client/server connection (MPI-4.1 §11.9.2
+   * `MPI_Comm_accept`): waits for a group that connects to `port` (an
+   * {@link PortService.openPort} name, significant at `root`) and returns the
+   * intercommunicator to it. Collective.
+   */
+  accept(port: string, root: number): Promise<InterEndpoint>;
+  /** The client side (MPI-4.1 §11.9.3 `MPI_Comm_connect`): joins the group that accepts on `port`. Collective. */
+  connect(port: string, root: number): Promise<InterEndpoint>;
+  /**
    * Optional (mpi): the MPI library's own neighbourhood collectives (MPI-4.1
    * §8.6) over a topology communicator made from this one, with every rank of
    * it: a grid (`MPI_Cart_create`) or a distributed graph
@@ -190,6 +207,33 @@ export interface Endpoint extends PointToPoint {
    * window's synchronization never meets the user's messages.
    */
   createWindow?(request: WindowRequest): Promise<Window>;
+}
+
+/** One program of {@link Endpoint.spawnMultiple}. */
+export interface SpawnApp {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly maxprocs: number;
+}
+
+/**
+ * Port names and the name service of client/server connections (MPI-4.1
+ * §11.9), and `MPI_Comm_join` (§11.10.5). Local calls; errors are MPIErrors
+ * naming `call`.
+ */
+export interface PortService {
+  /** `MPI_Open_port`: a new port name. */
+  openPort(call: string): string;
+  /** `MPI_Close_port`. */
+  closePort(port: string, call: string): void;
+  /** `MPI_Publish_name`: `service` names `port` for `lookupName`. */
+  publishName(service: string, port: string, call: string): void;
+  /** `MPI_Unpublish_name`. */
+  unpublishName(service: string, port: string, call: string): void;
+  /** `MPI_Lookup_name`: the port published under `service`; `ERR_NAME` when none is. */
+  lookupName(service: string, call: string): string;
+  /** `MPI_Comm_join`: the intercommunicator to the process at the other end of the connected socket `fd`. */
+  join(fd: number, call: string): Promise<InterEndpoint>;
 }
 
 /** The topology of {@link Endpoint.neighborhood}. */
@@ -501,6 +545,8 @@ export interface Transport {
    * hosts). Absent or 0: one clock.
    */
   readonly clockOffset?: number;
+  /** Port names, the name service and `Comm.Join` (MPI-4.1 §11.9, §11.10.5). */
+  readonly ports: PortService;
 }
 
 /** `1`: a transport whose ranks may have clocks of their own estimates {@link Transport.clockOffset} as it starts. */

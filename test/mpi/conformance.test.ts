@@ -20,7 +20,7 @@ function mpiexec(ranks: number, tcp: boolean, program: readonly string[]) {
 }
 
 const chapters = ['p2p', 'collectives', 'communicators', 'topology', 'neighbors', 'spawn', 'requests', 'environment',
-  'rma', 'datatypes', 'io'] as const;
+  'rma', 'datatypes', 'io', 'ports'] as const;
 
 for (const tcp of [false, true]) {
   describe(`conformance under mpiexec${tcp ? ' --mca btl tcp,self' : ''}`, () => {

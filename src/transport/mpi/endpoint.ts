@@ -10,7 +10,8 @@
  * §7.4.2 (MPI_Comm_dup, MPI_Comm_split, MPI_Comm_split_type with
  * MPI_COMM_TYPE_SHARED, MPI_Comm_create_group), §7.4.3
  * (MPI_Comm_free), §7.6 (intercommunicators: MPI_Intercomm_create,
- * MPI_Intercomm_merge), §11.8.2 (MPI_Comm_spawn).
+ * MPI_Intercomm_merge), §11.8.2 (MPI_Comm_spawn), §11.8.3
+ * (MPI_Comm_spawn_multiple), §11.9.2-3 (MPI_Comm_accept, MPI_Comm_connect).
  *
  * Matching is MPI's own, with one exception: a receive without a buffer (an
  * object message, size unknown) is not posted to MPI but probed for
@@ -48,7 +49,7 @@ import { ANY_SOURCE, ANY_TAG, PROC_NULL } from '../../constants.js';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type {
-  Endpoint, Envelope, InterEndpoint, Neighborhood, NeighborhoodSpec, Operation, PointToPoint, Window, WindowRequest,
+  Endpoint, Envelope, SpawnApp, InterEndpoint, Neighborhood, NeighborhoodSpec, Operation, PointToPoint, Window, WindowRequest,
 } from '../transport.js';
 import { blockingAllowed, MpiCollectives } from './collectives.js';
 import { type MpiCommunicator, type MpiContext, RESOLVED } from './context.js';
@@ -676,6 +677,38 @@ export class MpiEndpoint extends MpiPointToPoint implements Endpoint {
     const handle = await this.constructBlocking(call, 'MPI_Comm_spawn', () => this.ctx.native.commSpawn(this.handle, process.execPath,
       argv, this.rank === root ? maxprocs : 1, root, process.cwd()));
     return MpiInterEndpoint.create(this.ctx, handle, `spawn of ${this.name}`, this);
+  }
+
+  /** MPI_Comm_spawn_multiple of the mpi4ts launcher, once per program (native/ports.c); as {@link spawn}. */
+  async spawnMultiple(apps: readonly SpawnApp[], root: number): Promise<InterEndpoint> {
+    const call = 'Comm.Spawn_multiple';
+    this.check(call);
+    this.ctx.progress.watch?.stop();
+    const mine = this.rank === root ? apps : [{ command: '', args: [], maxprocs: 1 }];
+    const argvs = mine.map((app) => (this.rank === root ? [...process.execArgv, LAUNCHER, resolve(app.command), ...app.args] : []));
+    const handle = await this.constructBlocking(call, 'MPI_Comm_spawn_multiple', () => this.ctx.native.commSpawnMultiple(this.handle,
+      process.execPath, argvs, mine.map((app) => app.maxprocs), root, process.cwd()));
+    return MpiInterEndpoint.create(this.ctx, handle, `spawn of ${this.name}`, this);
+  }
+
+  /** MPI_Comm_accept after a nonblocking barrier over this group; it blocks until a group connects. */
+  accept(port: string, root: number): Promise<InterEndpoint> {
+    return this.acceptOrConnect(port, root, true);
+  }
+
+  /** MPI_Comm_connect after a nonblocking barrier over this group. */
+  connect(port: string, root: number): Promise<InterEndpoint> {
+    return this.acceptOrConnect(port, root, false);
+  }
+
+  private async acceptOrConnect(port: string, root: number, accept: boolean): Promise<InterEndpoint> {
+    const call = accept ? 'Comm.Accept' : 'Comm.Connect';
+    this.check(call);
+    // From now on ranks may wait for another group, which the deadlock watch cannot see.
+    this.ctx.progress.watch?.stop();
+    const handle = await this.constructBlocking(call, accept ? 'MPI_Comm_accept' : 'MPI_Comm_connect',
+      () => this.ctx.native.commAcceptConnect(this.handle, this.rank === root ? port : '', root, accept));
+    return MpiInterEndpoint.create(this.ctx, handle, `${accept ? 'accept' : 'connect'} of ${this.name}`, this);
   }
 }
 

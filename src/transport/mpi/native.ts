@@ -130,6 +130,21 @@ export interface NativeMPI {
   commSpawn(comm: number, command: string, args: readonly string[], maxprocs: number, root: number, wdir: string): number;
   /** MPI_Comm_get_parent: a handle, or -1 when this job was not spawned. */
   commGetParent(): number;
+  /** MPI_Comm_spawn_multiple (blocking, collective): each program runs `command` with its argv (native/ports.c). */
+  commSpawnMultiple(comm: number, command: string, argvs: readonly (readonly string[])[], maxprocs: readonly number[], root: number,
+    wdir: string): number;
+  /** MPI_Open_port: a port name. */
+  openPort(): string;
+  /** MPI_Close_port. */
+  closePort(port: string): void;
+  /** MPI_Publish_name, or MPI_Unpublish_name when `publish` is false. */
+  publishName(service: string, port: string, publish: boolean): void;
+  /** MPI_Lookup_name: the port name. */
+  lookupName(service: string): string;
+  /** MPI_Comm_accept (`accept` true) or MPI_Comm_connect (blocking, collective): the intercommunicator's handle. */
+  commAcceptConnect(comm: number, port: string, root: number, accept: boolean): number;
+  /** MPI_Comm_join over the connected socket `fd` (blocking): the intercommunicator's handle. */
+  commJoin(fd: number): number;
 
   // Collectives. The I-forms start MPI's nonblocking collective and return an
   // id, RC_DONE or RC_ERROR; the others make MPI's blocking call and return

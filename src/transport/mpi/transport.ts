@@ -16,13 +16,15 @@
  * hanging in a message from this one (or this one hanging in MPI_Finalize).
  *
  * Dynamic processes (§11.8): `parent` is MPI_Comm_get_parent's
- * intercommunicator; endpoints spawn with MPI_Comm_spawn.
+ * intercommunicator; endpoints spawn with MPI_Comm_spawn and
+ * MPI_Comm_spawn_multiple, accept and connect with MPI_Comm_accept and
+ * MPI_Comm_connect (§11.9); ports, names and MPI_Comm_join are ports.ts's.
  *
  * Deadlocks are reported as on the shm transport (watchdog.ts), after
  * `MPI4TS_DEADLOCK_TIMEOUT` seconds (default 1; 0 turns the watch off).
  * `MPI4TS_VERBOSE=1` makes rank 0 say on stderr that the job runs here.
  *
- * Unfinished: Comm_connect / accept, memory from MPI_Alloc_mem
+ * Unfinished: memory from MPI_Alloc_mem
  * (`alloc` returns plain memory, which MPI moves without copies anyway).
  *
  * @module
@@ -36,6 +38,7 @@ import { BlockingCalls, type MpiContext } from './context.js';
 import { MpiEndpoint, MpiInterEndpoint } from './endpoint.js';
 import { loadNative, type NativeMPI } from './native.js';
 import { envNumber, Progress } from './progress.js';
+import { MpiPortService } from './ports.js';
 import { DeadlockWatch } from './watchdog.js';
 
 /** MPI's thread support levels by number (MPI-4.1 §11.2.1). */
@@ -55,6 +58,8 @@ export class MpiTransport implements Transport {
   /** The progress engine that waits for pending requests. */
   readonly progress: Progress;
   readonly clockOffset: number;
+  /** Port names, the name service and `MPI_Comm_join` (ports.ts). */
+  readonly ports: MpiPortService;
 
   constructor(native: NativeMPI) {
     this.native = native;
@@ -65,6 +70,7 @@ export class MpiTransport implements Transport {
     };
     this.world = MpiEndpoint.create(ctx, 0, 'COMM_WORLD');
     this.self = MpiEndpoint.create(ctx, 1, 'COMM_SELF');
+    this.ports = new MpiPortService(ctx, this.self);
     this.worldRank = worldRank;
     this.worldSize = worldSize;
     this.clockOffset = process.env[CLOCK_SYNC_ENV] === '1' ? estimateClockOffset(native, worldRank, worldSize) : 0;

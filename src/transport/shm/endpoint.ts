@@ -3,7 +3,9 @@
  *
  * MPI-4.1 §7.1 (contexts separate the traffic of communicators), §7.4.2
  * (`MPI_Comm_split`, `MPI_Comm_create_group`), §7.6 (intercommunicators:
- * `MPI_Intercomm_create`, `MPI_Intercomm_merge`), §11.8.2 (`MPI_Comm_spawn`).
+ * `MPI_Intercomm_create`, `MPI_Intercomm_merge`), §11.8.2 (`MPI_Comm_spawn`),
+ * §11.8.3 (`MPI_Comm_spawn_multiple`), §11.9.2-3 (`MPI_Comm_accept`,
+ * `MPI_Comm_connect`: the launcher brokers the meeting, launcher/ports.ts).
  *
  * Each communicator owns consecutive contexts: one for point-to-point, the
  * next for its collectives, the third for the library's own protocols, so
@@ -18,11 +20,11 @@ import type { Bytes } from '../../buffer.js';
 import { UNDEFINED } from '../../constants.js';
 import { errors } from '../../errors.js';
 import {
-  type Collectives, type CollectivesFactory, type Endpoint, type Envelope, type InterEndpoint, type Operation, type PointToPoint, type Window,
+  type Collectives, type CollectivesFactory, type Endpoint, type SpawnApp, type Envelope, type InterEndpoint, type Operation, type PointToPoint, type Window,
   type WindowRequest, completeAll,
 } from '../transport.js';
 import type { ShmEngine } from './engine.js';
-import { hasLauncher, requestSpawn } from './launcher_link.js';
+import { hasLauncher, requestPort, requestSpawn } from './launcher_link.js';
 import { ShmSharedArea } from './shared_area.js';
 import { createShmWindow } from './window.js';
 
@@ -202,33 +204,73 @@ export class ShmEndpoint extends ShmPointToPoint implements Endpoint {
     return new ShmInterEndpoint(this.engine, message[0]!, this.group, message.slice(1), this.collectivesOf);
   }
 
-  async spawn(command: string, args: readonly string[], maxprocs: number, root: number): Promise<InterEndpoint> {
-    const call = 'Comm.Spawn';
+  spawn(command: string, args: readonly string[], maxprocs: number, root: number): Promise<InterEndpoint> {
+    return this.spawnApps('Comm.Spawn', [{ command, args, maxprocs }], root);
+  }
+
+  spawnMultiple(apps: readonly SpawnApp[], root: number): Promise<InterEndpoint> {
+    return this.spawnApps('Comm.Spawn_multiple', apps, root);
+  }
+
+  private async spawnApps(call: string, apps: readonly SpawnApp[], root: number): Promise<InterEndpoint> {
     // The root asks the launcher; everybody learns the children's ranks, or the failure.
+    const answer = await this.fromRoot(root, async () => {
+      const context = this.engine.allocateContext();
+      if (!hasLauncher()) throw new Error(`${call.slice(5)} needs the mpi4ts launcher: start the job with npx mpi4ts`);
+      const first = apps[0]!;
+      const ranks = await requestSpawn({ command: first.command, args: first.args,
+        maxprocs: apps.reduce((n, app) => n + app.maxprocs, 0), parents: Array.from(this.group), context,
+        childContext: this.engine.allocateContext(), ...(apps.length > 1 || call !== 'Comm.Spawn' ? { apps } : {}) });
+      return [context, ...ranks];
+    });
+    if (typeof answer === 'string') throw errors.spawn(call, answer);
+    return new ShmInterEndpoint(this.engine, answer[0]!, this.group, answer.slice(1), this.collectivesOf);
+  }
+
+  accept(port: string, root: number): Promise<InterEndpoint> {
+    return this.meet('accept', port, root);
+  }
+
+  connect(port: string, root: number): Promise<InterEndpoint> {
+    return this.meet('connect', port, root);
+  }
+
+  /** `Accept`/`Connect`: the root meets the other group's root through the launcher, then tells its group. */
+  private async meet(op: 'accept' | 'connect', port: string, root: number): Promise<InterEndpoint> {
+    const call = op === 'accept' ? 'Comm.Accept' : 'Comm.Connect';
+    const answer = await this.fromRoot(root, async () => {
+      if (!hasLauncher()) throw new Error(`${call.slice(5)} needs the mpi4ts launcher: start the job with npx mpi4ts`);
+      const met = await requestPort({ op, port, group: Array.from(this.group),
+        context: op === 'accept' ? this.engine.allocateContext() : 0 });
+      return [met.context, ...met.group];
+    });
+    if (typeof answer === 'string') throw errors.port(call, answer);
+    return new ShmInterEndpoint(this.engine, answer[0]!, this.group, answer.slice(1), this.collectivesOf);
+  }
+
+  /**
+   * Runs `work` at `root` and sends every other rank its numbers, or the
+   * message of its failure (as negative bytes); resolves with the one or the
+   * other on every rank.
+   */
+  private async fromRoot(root: number, work: () => Promise<number[]>): Promise<Int32Array | string> {
     let answer: Int32Array;
     if (this.rank === root) {
-      let ranks: readonly number[] = [];
       let failure = '';
-      const context = this.engine.allocateContext();
-      if (!hasLauncher()) failure = 'Spawn needs the mpi4ts launcher: start the job with npx mpi4ts';
-      else {
-        try {
-          ranks = await requestSpawn({ command, args, maxprocs, parents: Array.from(this.group), context,
-            childContext: this.engine.allocateContext() });
-        } catch (error) {
-          failure = error instanceof Error ? error.message : String(error);
-        }
+      let values: number[] = [];
+      try {
+        values = await work();
+      } catch (error) {
+        failure = error instanceof Error ? error.message : String(error);
       }
-      answer = failure === '' ? Int32Array.of(context, ...ranks) : Int32Array.from(Buffer.from(failure, 'utf8'), (b) => -1 - b);
+      answer = failure === '' ? Int32Array.from(values) : Int32Array.from(Buffer.from(failure, 'utf8'), (b) => -1 - b);
       const channel = this.auxiliary;
       await completeAll(this.others(root).map((r) => channel.isend(int32Bytes(answer), r, PROTOCOL_TAG, false)));
     } else {
       answer = await receiveInts(this.auxiliary, root, PROTOCOL_TAG);
     }
-    if (answer.length === 0 || answer[0]! < 0) {
-      throw errors.spawn(call, Buffer.from(Array.from(answer, (v) => -1 - v)).toString('utf8'));
-    }
-    return new ShmInterEndpoint(this.engine, answer[0]!, this.group, answer.slice(1), this.collectivesOf);
+    if (answer.length === 0 || answer[0]! < 0) return Buffer.from(Array.from(answer, (v) => -1 - v)).toString('utf8');
+    return answer;
   }
 
   private others(rank: number): number[] {

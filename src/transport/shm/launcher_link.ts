@@ -1,13 +1,18 @@
 /**
  * What a rank asks of the launcher that started it, and the answers: new
- * ranks for `Spawn`, and the notice of an `Abort`. Messages go over the
- * worker's `parentPort`; start-up and spawning are rare, so postMessage's
- * cost does not matter here.
+ * ranks for `Spawn` and `Spawn_multiple`, the notice of an `Abort`, the
+ * meeting of an `Accept` and a `Connect` on one port, and the port names and
+ * the name service of client/server connections (MPI-4.1 §11.9). Messages go
+ * over the worker's `parentPort`; start-up and spawning are rare, so
+ * postMessage's cost does not matter here. The name service's calls are
+ * local and synchronous in MPI: the rank blocks its thread (Atomics.wait)
+ * until the launcher's main thread has answered on a port of the request's
+ * own (receiveMessageOnPort).
  *
  * @module
  */
 
-import { parentPort } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, parentPort, receiveMessageOnPort } from 'node:worker_threads';
 
 /** A rank asks for `maxprocs` new ranks running `command`. */
 export interface SpawnRequest {
@@ -22,6 +27,11 @@ export interface SpawnRequest {
   readonly context: number;
   /** Context of the children's `COMM_WORLD`. */
   readonly childContext: number;
+  /**
+   * `Spawn_multiple`: the programs, started in this order (`maxprocs` is
+   * their total); each child's `MPI_APPNUM` is its program's index.
+   */
+  readonly apps?: readonly { readonly command: string; readonly args: readonly string[]; readonly maxprocs: number }[];
 }
 
 /** The launcher's answer: the children's world ranks, or why there are none. */
@@ -39,8 +49,46 @@ export interface AbortNotice {
   readonly reason: string;
 }
 
+/** The root of an `Accept` or `Connect` group asks the launcher to meet the other side on `port`. */
+export interface PortRequest {
+  readonly type: 'port';
+  readonly id: number;
+  readonly op: 'accept' | 'connect';
+  readonly port: string;
+  /** World ranks of the group. */
+  readonly group: readonly number[];
+  /** The acceptor's offer: the context of the intercommunicator (0 from a connector). */
+  readonly context: number;
+}
+
+/** The answer: the other group's world ranks and the context, or why they cannot meet. */
+export interface PortReply {
+  readonly type: 'port-met';
+  readonly id: number;
+  readonly group?: readonly number[];
+  readonly context?: number;
+  readonly error?: string;
+}
+
+/** A call of the port and name service (`Open_port`, ..., `Lookup_name`), answered on `reply`. */
+export interface NameRequest {
+  readonly type: 'names';
+  readonly op: 'open' | 'close' | 'publish' | 'unpublish' | 'lookup';
+  readonly service?: string;
+  readonly port?: string;
+  readonly reply: MessagePort;
+  /** Set to 1 and notified once the answer is on `reply`. */
+  readonly flag: Int32Array;
+}
+
+/** The answer: a port name, or an error of class `kind`. */
+export interface NameReply {
+  readonly value?: string;
+  readonly error?: { readonly kind: 'port' | 'name' | 'service'; readonly text: string };
+}
+
 /** Every message a rank posts to the launcher. */
-export type RankMessage = SpawnRequest | AbortNotice;
+export type RankMessage = SpawnRequest | AbortNotice | PortRequest | NameRequest;
 
 let nextRequest = 1;
 
@@ -74,4 +122,40 @@ export function requestSpawn(request: Omit<SpawnRequest, 'type' | 'id'>): Promis
 export function notifyAbort(code: number, reason: string): void {
   const notice: AbortNotice = { type: 'abort', code, reason };
   parentPort?.postMessage(notice);
+}
+
+/**
+ * Asks the launcher to meet the other side of an `Accept`/`Connect` on a
+ * port; resolves with its group and the context, or rejects with the reason.
+ */
+export function requestPort(request: Omit<PortRequest, 'type' | 'id'>): Promise<{ group: readonly number[]; context: number }> {
+  const port = parentPort!;
+  const id = nextRequest++;
+  return new Promise((resolve, reject) => {
+    const listener = (reply: PortReply): void => {
+      if (reply?.type !== 'port-met' || reply.id !== id) return;
+      port.off('message', listener);
+      if (reply.group !== undefined && reply.context !== undefined) resolve({ group: reply.group, context: reply.context });
+      else reject(new Error(reply.error ?? 'the launcher could not connect the groups'));
+    };
+    port.on('message', listener);
+    const message: PortRequest = { type: 'port', id, ...request };
+    port.postMessage(message);
+  });
+}
+
+/** How long a name-service call waits for the launcher before it gives up. */
+const NAME_SERVICE_WAIT_MS = 30_000;
+
+/** A call of the launcher's port and name service, answered synchronously. */
+export function askNameService(request: Omit<NameRequest, 'type' | 'reply' | 'flag'>): NameReply {
+  const { port1, port2 } = new MessageChannel();
+  const flag = new Int32Array(new SharedArrayBuffer(4));
+  const message: NameRequest = { type: 'names', ...request, reply: port2, flag };
+  parentPort!.postMessage(message, [port2]);
+  Atomics.wait(flag, 0, 0, NAME_SERVICE_WAIT_MS);
+  const answer = receiveMessageOnPort(port1);
+  port1.close();
+  if (answer === undefined) return { error: { kind: 'port', text: 'the launcher did not answer' } };
+  return answer.message as NameReply;
 }

@@ -18,6 +18,7 @@ import { ShmEndpoint, ShmInterEndpoint } from './endpoint.js';
 import { ShmEngine, type WaitTuning } from './engine.js';
 import { Context, Global, type JobMemory } from './layout.js';
 import { hasLauncher, notifyAbort } from './launcher_link.js';
+import { ShmPortService } from './ports.js';
 import { shmAddress } from './window.js';
 
 /** A group of world ranks under one context. */
@@ -38,6 +39,8 @@ export interface RankBoot {
   readonly parent?: GroupBoot;
   /** Where the launcher posts the heaps of slots it adds to the universe (layout.ts). */
   readonly growth?: MessagePort;
+  /** For ranks of `Spawn_multiple` (and `Spawn`): the index of their program, `MPI_APPNUM`. */
+  readonly appnum?: number;
 }
 
 /** The shm transport of one rank. */
@@ -49,11 +52,16 @@ export class ShmTransport implements Transport {
   readonly self: Endpoint;
   readonly parent: InterEndpoint | undefined;
   readonly engine: ShmEngine;
+  /** Port names and the name service, through the launcher (ports.ts). */
+  readonly ports = new ShmPortService();
+  /** `MPI_APPNUM`: the index of this rank's program in a `Spawn_multiple` (0 otherwise). */
+  private readonly appnum: number;
   private readonly allocations = new FinalizationRegistry<number>((offset) => this.engine.arena.release(offset));
 
   /** @param collectivesOf - the collectives over point-to-point that every communicator runs */
   constructor(boot: RankBoot, collectivesOf: CollectivesFactory) {
     this.engine = new ShmEngine(boot.rank, boot.memory, boot.tuning, boot.growth);
+    this.appnum = boot.appnum ?? 0;
     const worldGroup = Int32Array.from(boot.world.group);
     this.world = new ShmEndpoint(this.engine, boot.world.context, worldGroup, collectivesOf);
     this.worldRank = this.world.rank;
@@ -97,9 +105,11 @@ export class ShmTransport implements Transport {
 
   /**
    * `'UNIVERSE_SIZE'`: the slots the job has now (its ranks, live spawned
-   * ranks and free slots); it grows when a `Spawn` needs more.
+   * ranks and free slots); it grows when a `Spawn` needs more. `'APPNUM'`:
+   * the index of this rank's program in `Spawn_multiple`, else 0.
    */
   worldAttribute(name: string): number | undefined {
+    if (name === 'APPNUM') return this.appnum;
     return name === 'UNIVERSE_SIZE' ? Atomics.load(this.engine.control, Global.UNIVERSE) : undefined;
   }
 
