@@ -1624,6 +1624,7 @@ static const err_entry g_errs[] = {
 #include "win.c"
 #include "spawn.c"
 #include "datatype.c"
+#include "file.c"
 
 static napi_value init(napi_env env, napi_value exports) {
   if (g_env != NULL) {
@@ -1685,6 +1686,9 @@ static napi_value init(napi_env env, napi_value exports) {
     FN("winCreateDynamic", js_win_create_dynamic), FN("winAttach", js_win_attach), FN("address", js_address), FN("winRequest", js_win_request),
     FN("typeCreate", js_type_create), FN("typeFree", js_type_free), FN("typeInfo", js_type_info),
     FN("typePack", js_type_pack), FN("typeUnpack", js_type_unpack),
+    FN("fileOpen", js_file_open), FN("fileClose", js_file_close), FN("fileDelete", js_file_delete),
+    FN("fileSetView", js_file_set_view), FN("fileCtl", js_file_ctl), FN("fileAccess", js_file_access),
+    FN("fileStart", js_file_start),
 #undef FN
   };
   CHECK(env, napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns));
