@@ -42,10 +42,10 @@ import { ANY_SOURCE, ANY_TAG, DISPLACEMENT_CURRENT, MODE_APPEND, MODE_CREATE, MO
   MODE_RDONLY, MODE_RDWR, MODE_SEQUENTIAL, MODE_UNIQUE_OPEN, MODE_WRONLY, SEEK_CUR, SEEK_END,
   SEEK_SET } from '../constants.js';
 import { Datatype, datatypes } from '../datatype/index.js';
-import { abort } from '../environment.js';
+import { abort, transport } from '../environment.js';
 import { errors, errorString, type MPIError, rejecting } from '../errors.js';
 import { ops } from '../op/op.js';
-import type { Envelope } from '../transport/transport.js';
+import type { Envelope, FileAccessKind, FileHandle, Operation } from '../transport/transport.js';
 import { ERRORS_RETURN, Errhandler, type ErrhandlerFunction } from './errhandler.js';
 import { type Aggregation, readAll, writeAll } from './file_two_phase.js';
 import { FileView, type Segments } from './file_view.js';
@@ -84,10 +84,14 @@ export class File {
   private errhandler: Errhandler = ERRORS_RETURN;
   /** The split collective begun and not yet ended (MPI-4.1 §14.4.5). */
   private split: { readonly name: string; readonly done: Promise<number> } | undefined;
+  /** The transport's file (mpi: the MPI library's), when it has parallel I/O of its own; else `fd` is used. */
+  private handle: FileHandle | undefined;
 
   private constructor(private readonly comm: Intracomm | undefined, fd: number | undefined, private readonly path: string,
-    private readonly accessMode: number, private readonly pointer: Win | undefined, info: Info | undefined) {
+    private readonly accessMode: number, private readonly pointer: Win | undefined, info: Info | undefined,
+    handle?: FileHandle) {
     this.fd = fd;
+    this.handle = handle;
     this.view = new FileView(0, datatypes.BYTE, datatypes.BYTE);
     this.hints = info instanceof Info && info.isLive ? info.Dup() : Info.Create();
   }
@@ -99,7 +103,7 @@ export class File {
 
   /** False for `MPI.FILE_NULL` and a closed file (mpi4py's `bool(file)`). */
   get isOpen(): boolean {
-    return this.fd !== undefined;
+    return this.fd !== undefined || this.handle !== undefined;
   }
 
   /**
@@ -125,6 +129,23 @@ export class File {
     File.checkAmode(amode, call);
     const own = await comm.Dup();
     own.Set_name(`file ${filename}`);
+    const endpoint = own.endpoint(call);
+    if (endpoint.openFile !== undefined) {
+      const hints = info instanceof Info && info.isLive
+        ? Array.from({ length: info.Get_nkeys() }, (_, i): [string, string] => {
+          const key = info.Get_nthkey(i);
+          return [key, info.Get(key) ?? ''];
+        })
+        : [];
+      let handle: FileHandle;
+      try {
+        handle = await endpoint.openFile({ path: filename, amode, hints });
+      } catch (error) {
+        own.Free();
+        throw error;
+      }
+      return new File(own, undefined, filename, amode, undefined, info ?? undefined, handle);
+    }
     const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL } = fs.constants;
     const access = (amode & MODE_RDONLY) !== 0 ? O_RDONLY : (amode & MODE_WRONLY) !== 0 ? O_WRONLY : O_RDWR;
     let fd: number | undefined;
@@ -186,6 +207,11 @@ export class File {
   static Delete(filename: string, info?: Info | null): Promise<void> {
     void info;
     return rejecting(async () => {
+      const remove = transport().deleteFile;
+      if (remove !== undefined) {
+        remove.call(transport(), filename, 'File.Delete');
+        return;
+      }
       try {
         fs.unlinkSync(filename);
       } catch (error) {
@@ -196,7 +222,7 @@ export class File {
 
   /** The communicator, or `ERR_FILE` once closed. */
   private own(call: string): Intracomm {
-    if (this.comm === undefined || this.fd === undefined) throw errors.file(call, 'the file is closed or MPI.FILE_NULL');
+    if (this.comm === undefined || !this.isOpen) throw errors.file(call, 'the file is closed or MPI.FILE_NULL');
     return this.comm;
   }
 
@@ -219,6 +245,16 @@ export class File {
       const call = 'File.Close';
       const comm = this.own(call);
       if (this.split !== undefined) await this.split.done.catch(() => 0);
+      if (this.handle !== undefined) {
+        const handle = this.handle;
+        this.handle = undefined;
+        try {
+          await handle.close(call);
+        } finally {
+          comm.Free();
+        }
+        return;
+      }
       fs.closeSync(this.fd!);
       this.fd = undefined;
       await comm.Barrier();
@@ -245,6 +281,7 @@ export class File {
       const call = 'File.Set_size';
       const comm = this.own(call);
       File.checkSize(size, call);
+      if (this.handle !== undefined) return this.handle.setSize(size, false, call);
       await comm.Barrier();
       if (comm.rank === 0) this.io(call, () => fs.ftruncateSync(this.fd!, size));
       await comm.Barrier();
@@ -257,6 +294,7 @@ export class File {
       const call = 'File.Preallocate';
       const comm = this.own(call);
       File.checkSize(size, call);
+      if (this.handle !== undefined) return this.handle.setSize(size, true, call);
       await comm.Barrier();
       if (comm.rank === 0) {
         this.io(call, () => {
@@ -284,6 +322,7 @@ export class File {
 
   /** `MPI_File_get_size` (MPI-4.1 §14.2.6): the file's size in bytes. */
   Get_size(): number {
+    if (this.handle !== undefined) return this.handle.getSize('File.Get_size');
     const fd = this.descriptor('File.Get_size');
     return this.io('File.Get_size', () => fs.fstatSync(fd).size);
   }
@@ -370,13 +409,20 @@ export class File {
         if ((this.accessMode & MODE_SEQUENTIAL) === 0) {
           throw errors.arg(call, 'MPI.DISPLACEMENT_CURRENT is only for files opened with MPI.MODE_SEQUENTIAL');
         }
-        disp = await this.sharedBytes();
+        disp = this.handle !== undefined
+          ? this.view.byteOffset(this.handle.positionShared(call) * this.view.etype.size) : await this.sharedBytes();
       }
       if (!Number.isSafeInteger(disp) || disp < 0) throw errors.arg(call, `invalid displacement ${String(disp)}`);
       if (etype.size <= 0) throw errors.type(call, `the etype ${etype.name} has no data`);
       if (ftype.size % etype.size !== 0) {
         throw errors.type(call, `the filetype ${ftype.name} (${ftype.size} bytes) is not made of whole etypes ` +
           `${etype.name} (${etype.size} bytes)`);
+      }
+      if (this.handle !== undefined) {
+        await this.handle.setView(disp, etype, ftype, call);
+        this.view = new FileView(disp, etype, ftype);
+        this.datarep = datarep;
+        return;
       }
       await comm.Barrier();
       this.view = new FileView(disp, etype, ftype);
@@ -465,7 +511,64 @@ export class File {
   }
 
   /** Starts an independent access: the pointer moves at once, the data moves before the returned Promise settles. */
+  /** The transport's kind of an access (`collective`: an `_all` form). */
+  private static kindOf(where: Positioning | 'ordered', collective: boolean): FileAccessKind {
+    if (where === 'ordered') return 'ordered';
+    if (where === 'shared') return 'shared';
+    if (where === 'individual') return collective ? 'all' : 'individual';
+    return collective ? 'at_all' : 'at';
+  }
+
+  /** An access through the transport's file: checked as on shm, then moved by the library. */
+  private async viaHandle(handle: FileHandle, buf: BufferSpec, where: Positioning | 'ordered', collective: boolean,
+    access: 'read' | 'write', call: string): Promise<number> {
+    const message = this.prepare(buf, access, call);
+    if (where === 'individual' && (this.accessMode & MODE_SEQUENTIAL) !== 0) this.checkOffset(0, call);
+    const offset = typeof where === 'object' ? this.checkOffset(where.at, call) : 0;
+    const moved = await handle.access(File.kindOf(where, collective), access === 'write', offset, message.bytes, call);
+    if (access === 'read') message.unpack?.(moved);
+    // As on shm: what a collective write wrote is visible to every rank once it returns.
+    else if (collective || where === 'ordered') await this.own(call).Barrier();
+    return moved;
+  }
+
+  /** A nonblocking access: a real request of the transport's file, or the `fs` engine's Promise as a request. */
+  private start(buf: BufferSpec, where: Positioning, collective: boolean, access: 'read' | 'write',
+    call: string): Request<void> {
+    const handle = this.handle;
+    if (handle === undefined) {
+      return this.request(() => collective ? this.collective(buf, where, access, call) : this.access(buf, where, access, call),
+        call);
+    }
+    let operation: Operation;
+    let unpack: ((bytes: number) => void) | undefined;
+    try {
+      const message = this.prepare(buf, access, call);
+      if (where === 'individual' && (this.accessMode & MODE_SEQUENTIAL) !== 0) this.checkOffset(0, call);
+      const offset = typeof where === 'object' ? this.checkOffset(where.at, call) : 0;
+      const kind = File.kindOf(where, collective) as Exclude<FileAccessKind, 'ordered'>;
+      operation = handle.start(kind, access === 'write', offset, message.bytes, call);
+      unpack = access === 'read' ? message.unpack : undefined;
+    } catch (error) {
+      return this.request(() => Promise.reject(error), call);
+    }
+    const visible = access === 'write' && collective;
+    if (unpack === undefined && !visible) return new Request<void>(operation, call);
+    const comm = this.own(call);
+    const done = operation.wait().then(async () => {
+      if (operation.error !== undefined) throw operation.error;
+      const moved = operation.envelope?.byteLength ?? 0;
+      unpack?.(moved);
+      // As the blocking form: a collective write is visible to every rank once it completes.
+      if (visible) await comm.Barrier();
+      return moved;
+    });
+    const bytesMoved = (bytes: number): Envelope => ({ source: ANY_SOURCE, tag: ANY_TAG, byteLength: bytes });
+    return new Request<void>(new PromiseOperation(done, call, bytesMoved), call);
+  }
+
   private access(buf: BufferSpec, where: Positioning, access: 'read' | 'write', call: string): Promise<number> {
+    if (this.handle !== undefined) return this.viaHandle(this.handle, buf, where, false, access, call);
     const message = this.prepare(buf, access, call);
     const etype = this.view.etype.size;
     if (where === 'shared') {
@@ -490,6 +593,7 @@ export class File {
   private async collective(buf: BufferSpec, where: Positioning | 'ordered', access: 'read' | 'write',
     call: string): Promise<number> {
     const comm = this.own(call);
+    if (this.handle !== undefined) return this.viaHandle(this.handle, buf, where, true, access, call);
     let moved: number;
     if (where === 'ordered') {
       const message = this.prepare(buf, access, call);
@@ -585,23 +689,22 @@ export class File {
 
   /** `MPI_File_iread_at` (MPI-4.1 §14.4.2): {@link Read_at} as a request. */
   Iread_at(offset: number, buf: BufferSpec): Request<void> {
-    return this.request(() => this.access(buf, { at: offset }, 'read', 'File.Iread_at'), 'File.Iread_at');
+    return this.start(buf, { at: offset }, false, 'read', 'File.Iread_at');
   }
 
   /** `MPI_File_iread_at_all` (MPI-4.1 §14.4.2, MPI-3.1): {@link Read_at_all} as a request. */
   Iread_at_all(offset: number, buf: BufferSpec): Request<void> {
-    return this.request(() => this.collective(buf, { at: offset }, 'read', 'File.Iread_at_all'), 'File.Iread_at_all');
+    return this.start(buf, { at: offset }, true, 'read', 'File.Iread_at_all');
   }
 
   /** `MPI_File_iwrite_at` (MPI-4.1 §14.4.2): {@link Write_at} as a request. */
   Iwrite_at(offset: number, buf: BufferSpec): Request<void> {
-    return this.request(() => this.access(buf, { at: offset }, 'write', 'File.Iwrite_at'), 'File.Iwrite_at');
+    return this.start(buf, { at: offset }, false, 'write', 'File.Iwrite_at');
   }
 
   /** `MPI_File_iwrite_at_all` (MPI-4.1 §14.4.2): {@link Write_at_all} as a request. */
   Iwrite_at_all(offset: number, buf: BufferSpec): Request<void> {
-    return this.request(() => this.collective(buf, { at: offset }, 'write', 'File.Iwrite_at_all'),
-      'File.Iwrite_at_all');
+    return this.start(buf, { at: offset }, true, 'write', 'File.Iwrite_at_all');
   }
 
   /**
@@ -651,22 +754,22 @@ export class File {
 
   /** `MPI_File_iread` (MPI-4.1 §14.4.3): {@link Read} as a request. */
   Iread(buf: BufferSpec): Request<void> {
-    return this.request(() => this.access(buf, 'individual', 'read', 'File.Iread'), 'File.Iread');
+    return this.start(buf, 'individual', false, 'read', 'File.Iread');
   }
 
   /** `MPI_File_iread_all` (MPI-4.1 §14.4.3, MPI-3.1): {@link Read_all} as a request. */
   Iread_all(buf: BufferSpec): Request<void> {
-    return this.request(() => this.collective(buf, 'individual', 'read', 'File.Iread_all'), 'File.Iread_all');
+    return this.start(buf, 'individual', true, 'read', 'File.Iread_all');
   }
 
   /** `MPI_File_iwrite` (MPI-4.1 §14.4.3): {@link Write} as a request. */
   Iwrite(buf: BufferSpec): Request<void> {
-    return this.request(() => this.access(buf, 'individual', 'write', 'File.Iwrite'), 'File.Iwrite');
+    return this.start(buf, 'individual', false, 'write', 'File.Iwrite');
   }
 
   /** `MPI_File_iwrite_all` (MPI-4.1 §14.4.3, MPI-3.1): {@link Write_all} as a request. */
   Iwrite_all(buf: BufferSpec): Request<void> {
-    return this.request(() => this.collective(buf, 'individual', 'write', 'File.Iwrite_all'), 'File.Iwrite_all');
+    return this.start(buf, 'individual', true, 'write', 'File.Iwrite_all');
   }
 
   /**
@@ -683,6 +786,10 @@ export class File {
     const call = 'File.Seek';
     this.own(call);
     if ((this.accessMode & MODE_SEQUENTIAL) !== 0) this.checkOffset(0, call);
+    if (this.handle !== undefined) {
+      this.handle.seek(this.seekTarget(offset, whence, this.handle.position(call), call), call);
+      return;
+    }
     this.position = this.seekTarget(offset, whence, this.position, call);
   }
 
@@ -700,13 +807,14 @@ export class File {
 
   /** The end of the file in etypes of the view. */
   private endPosition(call: string): number {
-    const size = this.io(call, () => fs.fstatSync(this.fd!).size);
+    const size = this.handle !== undefined ? this.handle.getSize(call) : this.io(call, () => fs.fstatSync(this.fd!).size);
     return Math.ceil(this.view.dataBefore(size) / this.view.etype.size);
   }
 
   /** `MPI_File_get_position` (MPI-4.1 §14.4.3): the individual file pointer, in etypes of the view. */
   Get_position(): number {
     this.own('File.Get_position');
+    if (this.handle !== undefined) return this.handle.position('File.Get_position');
     return this.position;
   }
 
@@ -723,6 +831,7 @@ export class File {
     const call = 'File.Get_byte_offset';
     this.own(call);
     if (!Number.isSafeInteger(offset) || offset < 0) throw errors.arg(call, `invalid offset ${String(offset)}`);
+    if (this.handle !== undefined) return this.handle.byteOffset(offset, call);
     return this.view.byteOffset(offset * this.view.etype.size);
   }
 
@@ -786,12 +895,12 @@ export class File {
 
   /** `MPI_File_iread_shared` (MPI-4.1 §14.4.4): {@link Read_shared} as a request. */
   Iread_shared(buf: BufferSpec): Request<void> {
-    return this.request(() => this.access(buf, 'shared', 'read', 'File.Iread_shared'), 'File.Iread_shared');
+    return this.start(buf, 'shared', false, 'read', 'File.Iread_shared');
   }
 
   /** `MPI_File_iwrite_shared` (MPI-4.1 §14.4.4): {@link Write_shared} as a request. */
   Iwrite_shared(buf: BufferSpec): Request<void> {
-    return this.request(() => this.access(buf, 'shared', 'write', 'File.Iwrite_shared'), 'File.Iwrite_shared');
+    return this.start(buf, 'shared', false, 'write', 'File.Iwrite_shared');
   }
 
   /**
@@ -833,6 +942,10 @@ export class File {
     return rejecting(async () => {
       const call = 'File.Seek_shared';
       const comm = this.own(call);
+      if (this.handle !== undefined) {
+        const handle = this.handle;
+        return handle.seekShared(this.seekTarget(offset, whence, handle.positionShared(call), call), call);
+      }
       const current = whence === SEEK_CUR ? await comm.bcast(comm.rank === 0 ? await this.sharedOp(0, NO_OP) : 0, 0) : 0;
       const target = this.seekTarget(offset, whence, current, call);
       await comm.Barrier();
@@ -853,6 +966,7 @@ export class File {
   Get_position_shared(): Promise<number> {
     return rejecting(() => {
       this.own('File.Get_position_shared');
+      if (this.handle !== undefined) return Promise.resolve(this.handle.positionShared('File.Get_position_shared'));
       return this.sharedOp(0, NO_OP);
     });
   }
@@ -972,7 +1086,8 @@ export class File {
   Set_atomicity(flag: boolean): Promise<void> {
     return rejecting(async () => {
       const comm = this.own('File.Set_atomicity');
-      await comm.Barrier();
+      if (this.handle !== undefined) await this.handle.setAtomicity(Boolean(flag), 'File.Set_atomicity');
+      else await comm.Barrier();
       this.atomic = Boolean(flag);
     });
   }
@@ -996,6 +1111,7 @@ export class File {
     return rejecting(async () => {
       const call = 'File.Sync';
       const comm = this.own(call);
+      if (this.handle !== undefined) return this.handle.sync(call);
       if ((this.accessMode & MODE_RDONLY) === 0) this.io(call, () => fs.fsyncSync(this.fd!));
       await comm.Barrier();
     });
@@ -1043,7 +1159,7 @@ export class File {
   }
 
   toString(): string {
-    return this.fd === undefined ? '<File MPI_FILE_NULL>' : `<File ${this.path}>`;
+    return !this.isOpen ? '<File MPI_FILE_NULL>' : `<File ${this.path}>`;
   }
 }
 

@@ -29,7 +29,7 @@
  */
 
 import type { Datatype } from '../../datatype/index.js';
-import { type ErrorClassCode, errors, errorString, MPIError } from '../../errors.js';
+import { ErrorClass, type ErrorClassCode, errors, errorString, type MPIError } from '../../errors.js';
 import type { FileAccessKind, FileHandle, FileOpenRequest, Operation } from '../transport.js';
 import type { MpiCommunicator, MpiContext } from './context.js';
 import { NativeDatatypes } from './datatypes.js';
@@ -82,12 +82,24 @@ function nativeTypes(native: NativeMPI): NativeDatatypes {
   return table;
 }
 
-/** An MPI error of a file call, worded as on shm: the path, the class's text, then the library's. */
+/** The errno the `fs` engine reports for each I/O error class that has one: the same wording on both transports. */
+const errnoOf: Readonly<Partial<Record<ErrorClassCode, string>>> = {
+  [ErrorClass.ERR_NO_SUCH_FILE]: 'ENOENT', [ErrorClass.ERR_FILE_EXISTS]: 'EEXIST', [ErrorClass.ERR_ACCESS]: 'EACCES',
+  [ErrorClass.ERR_READ_ONLY]: 'EROFS', [ErrorClass.ERR_NO_SPACE]: 'ENOSPC', [ErrorClass.ERR_QUOTA]: 'EDQUOT',
+  [ErrorClass.ERR_FILE_IN_USE]: 'EBUSY',
+};
+
+/**
+ * An MPI error of a file call, worded as the `fs` engine words it on shm
+ * (`<path>: <class text> (<errno>)`, `errors.io`); the library's own text is
+ * the error's cause.
+ */
 function fileError(native: NativeMPI, thrown: unknown, call: string, cFunction: string, path: string): MPIError {
   const error = asMPIError(native, thrown, call, cFunction);
   const cls = error.error_class as ErrorClassCode;
-  return errors.library(cls, call, `${path}: ${errorString(cls)} (${error.detail.replace(/^the MPI library failed \(/, '').replace(/\)$/, '')})`,
-    thrown);
+  const errno = errnoOf[cls];
+  if (errno === undefined) return errors.library(cls, call, `${path}: ${errorString(cls)} (${cFunction})`, error);
+  return errors.io(call, path, Object.assign(new Error(error.detail, { cause: error }), { code: errno }));
 }
 
 /** `MPI_File_open` on the ranks of `comm` (collective). */
