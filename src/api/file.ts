@@ -525,7 +525,16 @@ export class File {
     const message = this.prepare(buf, access, call);
     if (where === 'individual' && (this.accessMode & MODE_SEQUENTIAL) !== 0) this.checkOffset(0, call);
     const offset = typeof where === 'object' ? this.checkOffset(where.at, call) : 0;
-    const moved = await handle.access(File.kindOf(where, collective), access === 'write', offset, message.bytes, call);
+    let bytes = message.bytes;
+    if (access === 'read' && collective && where !== 'ordered') {
+      // A collective read stops at the end of the file: some libraries' collective reads (Open MPI's ompio) fill
+      // the rest of the buffer and count the bytes asked for, so only what lies before the end is asked for.
+      const etype = this.view.etype.size;
+      const from = (where === 'individual' ? handle.position(call) : offset) * etype;
+      const available = Math.max(0, this.view.dataBefore(handle.getSize(call)) - from);
+      if (available < bytes.byteLength) bytes = bytes.subarray(0, available - (available % etype));
+    }
+    const moved = await handle.access(File.kindOf(where, collective), access === 'write', offset, bytes, call);
     if (access === 'read') message.unpack?.(moved);
     // As on shm: what a collective write wrote is visible to every rank once it returns.
     else if (collective || where === 'ordered') await this.own(call).Barrier();
