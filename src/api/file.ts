@@ -84,6 +84,8 @@ export class File {
   private errhandler: Errhandler = ERRORS_RETURN;
   /** The split collective begun and not yet ended (MPI-4.1 §14.4.5). */
   private split: { readonly name: string; readonly done: Promise<number> } | undefined;
+  /** The collective accesses of the `fs` engine, one after the other. */
+  private serial: Promise<unknown> = Promise.resolve();
   /** The transport's file (mpi: the MPI library's), when it has parallel I/O of its own; else `fd` is used. */
   private handle: FileHandle | undefined;
 
@@ -599,10 +601,20 @@ export class File {
    * `_ordered` every rank's own at its place after the ranks before it; then (for writes) a
    * barrier, so the data is in place on return.
    */
-  private async collective(buf: BufferSpec, where: Positioning | 'ordered', access: 'read' | 'write',
+  private collective(buf: BufferSpec, where: Positioning | 'ordered', access: 'read' | 'write',
+    call: string): Promise<number> {
+    this.own(call);
+    if (this.handle !== undefined) return this.viaHandle(this.handle, buf, where, true, access, call);
+    // One collective access at a time: two nonblocking ones in flight would interleave their exchanges (and share
+    // the two-phase scratch buffers); every rank starts them in the same order.
+    const run = this.serial.then(() => this.collectiveNow(buf, where, access, call));
+    this.serial = run.catch(() => 0);
+    return run;
+  }
+
+  private async collectiveNow(buf: BufferSpec, where: Positioning | 'ordered', access: 'read' | 'write',
     call: string): Promise<number> {
     const comm = this.own(call);
-    if (this.handle !== undefined) return this.viaHandle(this.handle, buf, where, true, access, call);
     let moved: number;
     if (where === 'ordered') {
       const message = this.prepare(buf, access, call);

@@ -356,6 +356,53 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'uneven _all sizes, a filetype with holes, I-forms waited in another order than started',
+    run: async (comm) => {
+      const { rank, size } = comm;
+      const [file, name] = await create(comm);
+      // Rank r writes r + 1 ints after those of the ranks before it; rank 0 also writes nothing at the end.
+      const before = (rank * (rank + 1)) / 2;
+      const total = (size * (size + 1)) / 2;
+      await file.Write_at_all(4 * before, Int32Array.from(range(rank + 1, (i) => before + i)));
+      check.deepEqual(ints(name), range(total));
+      await file.Write_at_all(4 * total, new Int32Array(0));
+      check.equal(file.Get_size(), 4 * total, 'an empty contribution writes nothing');
+      // Each rank: 2 tiles of 6 ints from 48 * (rank + 1) bytes on; a tile holds int 0 and ints 3, 4 (holes between).
+      const base = 12 * (rank + 1);
+      await file.Write_at_all(4 * base, new Int32Array(12).fill(-1));
+      const holes = MPI.INT.Create_indexed([1, 2], [0, 3]).Create_resized(0, 24).Commit();
+      await file.Set_view(4 * base, MPI.INT, holes);
+      const status = new MPI.Status();
+      await file.Write_at_all(0, Int32Array.from(range(6, (i) => 100 * rank + i)), status);
+      check.equal(status.Get_count(MPI.INT), 6);
+      const mine = ints(name).slice(base, base + 12);
+      check.deepEqual(mine, [0, -1, -1, 1, 2, -1, 3, -1, -1, 4, 5, -1].map((v) => (v < 0 ? v : 100 * rank + v)));
+      check.equal(file.Get_byte_offset(4), 4 * base + 24 + 12, 'etype 4 is int 3 of the second tile');
+      const back = new Int32Array(6);
+      await file.Read_at_all(0, back);
+      check.deepEqual(Array.from(back), range(6, (i) => 100 * rank + i));
+      // Nonblocking accesses started A, B and waited B, A; two collective ones likewise.
+      const a = file.Iwrite_at(0, Int32Array.of(-7, -8));
+      const b = file.Iwrite_at(2, Int32Array.of(-9));
+      await b.Wait(status);
+      check.equal(status.Get_count(MPI.INT), 1);
+      await a.Wait(status);
+      check.equal(status.Get_count(MPI.INT), 2);
+      const c = file.Iwrite_at_all(3, Int32Array.of(-10, -11, -12));
+      const d = file.Iread_at_all(0, new Int32Array(2));
+      await d.Wait();
+      await c.Wait();
+      await comm.Barrier();
+      const all = new Int32Array(6);
+      const e = file.Iread_at_all(0, all);
+      await e.Wait(status);
+      check.equal(status.Get_count(MPI.INT), 6);
+      check.deepEqual(Array.from(all), [-7, -8, -9, -10, -11, -12]);
+      holes.Free();
+      await file.Close();
+    },
+  },
+  {
     name: 'errors: ERR_NO_SUCH_FILE, ERR_AMODE, ERR_FILE_EXISTS, ERR_READ_ONLY, ERR_ACCESS, datarep, sequential',
     run: async (comm) => {
       const missing = fresh();
