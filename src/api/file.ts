@@ -12,26 +12,37 @@
  * `'native'` data representation), §14.6 (`Set_atomicity`, `Get_atomicity`,
  * `Sync`), §14.7 (I/O error classes), §9.3 (file error handlers).
  *
- * The same code runs on both transports: each rank opens the file itself
- * (Node's `fs`, one descriptor per rank) and moves its data with positional
- * reads and writes of the file ranges its view covers (`api/file_view.ts`).
- * A file has a communicator of its own (a duplicate of the one it was opened
- * on) for its collectives, and a window (`MPI.Win`, 8 bytes on rank 0) for
- * the shared file pointer, moved by atomic `Fetch_and_op`. The `_all` calls
- * whose file ranges are small move the data in two phases
- * (`api/file_two_phase.ts`): between the ranks, then one large run of the
- * file per aggregator rank; large ranges each rank reads or writes itself. Collective calls
- * synchronize the group after writing, so that data written by a `Write_all`
- * is visible to every rank once it returns. Buffers are the usual buffer specs,
- * derived datatypes included; a `Status` gets the bytes moved.
+ * Two engines behind one class. On a transport with parallel I/O of its own
+ * (`Endpoint.openFile`: the mpi transport, whose files are the MPI library's
+ * `MPI_File_*`, `transport/mpi/file.ts`), the file is opened on a duplicate of
+ * the communicator and every call goes to the library: views with the etype
+ * and filetype built as MPI datatypes, every read and write (I-forms are real
+ * MPI requests), file pointers, sizes, atomicity, sync, delete. Arguments are
+ * checked here first, so errors read the same on both transports. Otherwise
+ * (shm) each rank opens the file itself (Node's `fs`, one descriptor per rank)
+ * and moves its data with positional reads and writes of the file ranges its
+ * view covers (`api/file_view.ts`). A file has a communicator of its own (a
+ * duplicate of the one it was opened on) for its collectives, and a window
+ * (`MPI.Win`, 8 bytes on rank 0) for the shared file pointer, moved by atomic
+ * `Fetch_and_op`. The `_all` calls whose file ranges are small move the data
+ * in two phases (`api/file_two_phase.ts`): between the ranks, then one large
+ * run of the file per aggregator rank; large ranges each rank reads or writes
+ * itself; a file's collective accesses run one after the other. On both,
+ * collective writes synchronize the group after writing, so that data written
+ * by a `Write_all` is visible to every rank once it returns, and a collective
+ * read stops at the end of the file. Buffers are the usual buffer specs,
+ * derived datatypes included (packed here, so the library sees bytes); a
+ * `Status` gets the bytes moved.
  *
- * Unfinished: the mpi transport does not call `MPI_File_*` (the file is
- * accessed through Node's `fs` on every rank, which needs a file system that
- * all ranks share); `_ordered` calls do not aggregate; only the
- * `'native'` data representation; `MODE_UNIQUE_OPEN` and info hints other
- * than `romio_cb_write` / `romio_cb_read` (`'enable'`, `'disable'`,
- * `'automatic'`: whether `_all` calls aggregate) are accepted and ignored; atomic mode is kept as a flag (positional writes of
- * one node are visible at once); `py2f`/`f2py`.
+ * Unfinished: on shm, `_ordered` calls do not aggregate, `MODE_UNIQUE_OPEN`
+ * and info hints other than `romio_cb_write` / `romio_cb_read` (`'enable'`,
+ * `'disable'`, `'automatic'`: whether `_all` calls aggregate) are accepted and
+ * ignored, and atomic mode is kept as a flag (positional writes of one node
+ * are visible at once); on mpi, hints reach the library at `File.Open` only
+ * (`Set_info` keeps them here), split collectives run as the I-forms, and a
+ * collective read that ends inside an etype at the end of the file stops at
+ * the etype before; only the `'native'` data representation
+ * (`Register_datarep` is not there); `py2f`/`f2py`.
  *
  * @module
  */
