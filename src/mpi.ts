@@ -37,7 +37,7 @@ import { INFO_NULL, Info, MAX_INFO_KEY, MAX_INFO_VAL, environmentInfo } from './
 import { Session } from './api/session.js';
 import { Status } from './api/status.js';
 import { NO_OP, REPLACE, Win, setSelfProvider } from './api/win.js';
-import { FILE_NULL, File } from './api/file.js';
+import { FILE_NULL, File, Register_datarep } from './api/file.js';
 import { installRecorder } from './observe/instrument.js';
 
 let world: Intracomm | undefined;
@@ -227,6 +227,8 @@ export const MPI = {
   File,
   /** The null file handle (MPI-4.1 §14.2.2). */
   FILE_NULL,
+  /** User data representations for file views (MPI-4.1 §14.5.3). */
+  Register_datarep,
   MPIError,
   /** mpi4py's name for {@link MPIError}. */
   Exception: MPIError,

@@ -9,7 +9,7 @@
  * `_ordered`; their collective `_all` forms, nonblocking `I` forms and split
  * collectives `_begin`/`_end`; `Seek`, `Get_position`, `Get_byte_offset`,
  * `Seek_shared`, `Get_position_shared`), §14.5 (`Get_type_extent`; the
- * `'native'` data representation), §14.6 (`Set_atomicity`, `Get_atomicity`,
+ * `'native'` data representation, `MPI.Register_datarep`), §14.6 (`Set_atomicity`, `Get_atomicity`,
  * `Sync`), §14.7 (I/O error classes), §9.3 (file error handlers).
  *
  * Two engines behind one class. On a transport with parallel I/O of its own
@@ -41,8 +41,9 @@
  * are visible at once); on mpi, hints reach the library at `File.Open` only
  * (`Set_info` keeps them here), split collectives run as the I-forms, and a
  * collective read that ends inside an etype at the end of the file stops at
- * the etype before; only the `'native'` data representation
- * (`Register_datarep` is not there); `py2f`/`f2py`.
+ * the etype before; user data representations (`MPI.Register_datarep`,
+ * converted here, so on both transports) must keep native extents, and their
+ * conversion functions see whole etypes of packed bytes; `py2f`/`f2py`.
  *
  * @module
  */
@@ -70,6 +71,59 @@ import { NO_OP, REPLACE, Win } from './win.js';
 
 const ALL_MODES = MODE_CREATE | MODE_RDONLY | MODE_WRONLY | MODE_RDWR | MODE_DELETE_ON_CLOSE | MODE_UNIQUE_OPEN |
   MODE_EXCL | MODE_APPEND | MODE_SEQUENTIAL;
+
+/**
+ * A conversion function of a user data representation (MPI-4.1 §14.5.3,
+ * mpi4py's `read_fn` / `write_fn`): converts `count` elements of `datatype`
+ * from `from` into `to`, starting at element `position` of the user's side.
+ * mpi4ts passes the data as whole etypes of the view: `datatype` is the
+ * view's etype and both buffers are bytes (`position` is 0).
+ */
+export type DatarepConversion = (from: Uint8Array, datatype: Datatype, count: number, to: Uint8Array, position: number) => void;
+
+/** A user data representation's functions. */
+interface Datarep {
+  readonly read: DatarepConversion;
+  readonly write: DatarepConversion;
+  readonly extent: (datatype: Datatype) => number;
+}
+
+/** The data representations of `MPI.Register_datarep`, by name. */
+const datareps = new Map<string, Datarep>();
+
+/**
+ * `MPI_Register_datarep` (MPI-4.1 §14.5.3, mpi4py's `MPI.Register_datarep`):
+ * a data representation `datarep` for `File.Set_view`, whose `write_fn`
+ * converts the data of every write into the file's representation and whose
+ * `read_fn` converts what every read reads back. `extent_fn` gives a
+ * datatype's extent in the file; mpi4ts supports representations that keep
+ * the native extents of the view's etype and filetype (a byte order, say):
+ * `Set_view` rejects others with `ERR_UNSUPPORTED_DATAREP`. A name already
+ * known (`'native'`, `'internal'`, `'external32'` or registered) is
+ * `ERR_DUP_DATAREP`; a conversion function that throws, `ERR_CONVERSION`.
+ * The conversion runs in the API layer, so it works the same on both
+ * transports.
+ *
+ * @example
+ * ```ts
+ * const swap: DatarepConversion = (from, datatype, count, to) => {
+ *   for (let i = 0; i < count * datatype.size; i += datatype.size) {
+ *     for (let b = 0; b < datatype.size; b++) to[i + b] = from[i + datatype.size - 1 - b]!;
+ *   }
+ * };
+ * MPI.Register_datarep('big-endian', swap, swap, (datatype) => datatype.extent);
+ * ```
+ */
+export function Register_datarep(datarep: string, read_fn: DatarepConversion, write_fn: DatarepConversion,
+  extent_fn: (datatype: Datatype) => number): void {
+  const call = 'MPI.Register_datarep';
+  if (typeof datarep !== 'string' || datarep === '') throw errors.arg(call, `invalid data representation ${String(datarep)}`);
+  for (const fn of [read_fn, write_fn, extent_fn]) {
+    if (typeof fn !== 'function') throw errors.arg(call, `expected a function, got ${typeof fn}`);
+  }
+  if (['native', 'internal', 'external32'].includes(datarep) || datareps.has(datarep)) throw errors.dupDatarep(call, datarep);
+  datareps.set(datarep, { read: read_fn, write: write_fn, extent: extent_fn });
+}
 
 /** Which file pointer a data access uses (MPI-4.1 §14.4.1). */
 type Positioning = { readonly at: number } | 'individual' | 'shared';
@@ -417,7 +471,22 @@ export class File {
         if (!(type instanceof Datatype)) throw errors.type(call, `${String(type)} is not a datatype`);
         type.checkUsable(call);
       }
-      if (datarep !== 'native') throw errors.datarep(call, datarep);
+      if (datarep !== 'native') {
+        const user = datareps.get(datarep);
+        if (user === undefined) throw errors.datarep(call, datarep);
+        for (const type of new Set([etype, ftype])) {
+          let extent: number;
+          try {
+            extent = user.extent(type);
+          } catch (error) {
+            throw errors.conversion(call, datarep, error);
+          }
+          if (extent !== type.extent) {
+            throw errors.datarep(call, datarep, `its extent of ${type.name} (${String(extent)}) differs from the native ` +
+              `one (${type.extent}); mpi4ts supports user representations that keep native extents`);
+          }
+        }
+      }
       if (disp === DISPLACEMENT_CURRENT) {
         if ((this.accessMode & MODE_SEQUENTIAL) === 0) {
           throw errors.arg(call, 'MPI.DISPLACEMENT_CURRENT is only for files opened with MPI.MODE_SEQUENTIAL');
@@ -485,7 +554,33 @@ export class File {
       throw errors.type(call, `${message.bytes.byteLength} bytes are not a whole number of etypes ` +
         `${this.view.etype.name} (${this.view.etype.size} bytes)`);
     }
-    return message;
+    return this.datarep === 'native' ? message : this.converting(message, access, call);
+  }
+
+  /** `message` through the view's user data representation: file bytes to write, or read then converted back. */
+  private converting(message: Message, access: 'read' | 'write', call: string): Message {
+    const user = datareps.get(this.datarep)!;
+    const etype = this.view.etype;
+    const file = new Uint8Array(message.bytes.byteLength);
+    const convert = (fn: DatarepConversion, from: Uint8Array, to: Uint8Array, bytes: number): void => {
+      try {
+        fn(from, etype, Math.floor(bytes / etype.size), to, 0);
+      } catch (error) {
+        throw errors.conversion(call, this.datarep, error);
+      }
+    };
+    if (access === 'write') {
+      convert(user.write, message.bytes, file, file.byteLength);
+      return { ...message, bytes: file };
+    }
+    return {
+      ...message,
+      bytes: file,
+      unpack: (byteLength = file.byteLength) => {
+        convert(user.read, file, message.bytes, byteLength);
+        message.unpack?.(byteLength);
+      },
+    };
   }
 
   private checkOffset(offset: unknown, call: string): number {
