@@ -1604,6 +1604,14 @@ static napi_value string_array(napi_env env, const char **names, int n) {
 /* The library's values of the error classes, by mpi4ts name (ERR_*); the
  * numbers differ between Open MPI and MPICH. */
 typedef struct { const char *name; int cls; } err_entry;
+/* The I/O error classes (MPI-4.1 §14.7), for file.c's calls. */
+#define FILE_ERROR_CLASSES                                                                                          \
+  {"ERR_FILE", MPI_ERR_FILE}, {"ERR_NOT_SAME", MPI_ERR_NOT_SAME}, {"ERR_AMODE", MPI_ERR_AMODE},                      \
+  {"ERR_UNSUPPORTED_DATAREP", MPI_ERR_UNSUPPORTED_DATAREP}, {"ERR_NO_SUCH_FILE", MPI_ERR_NO_SUCH_FILE},              \
+  {"ERR_FILE_EXISTS", MPI_ERR_FILE_EXISTS}, {"ERR_BAD_FILE", MPI_ERR_BAD_FILE}, {"ERR_ACCESS", MPI_ERR_ACCESS},      \
+  {"ERR_NO_SPACE", MPI_ERR_NO_SPACE}, {"ERR_QUOTA", MPI_ERR_QUOTA}, {"ERR_READ_ONLY", MPI_ERR_READ_ONLY},            \
+  {"ERR_FILE_IN_USE", MPI_ERR_FILE_IN_USE}, {"ERR_DUP_DATAREP", MPI_ERR_DUP_DATAREP},                                \
+  {"ERR_CONVERSION", MPI_ERR_CONVERSION}, {"ERR_IO", MPI_ERR_IO},
 static const err_entry g_errs[] = {
   {"SUCCESS", MPI_SUCCESS}, {"ERR_BUFFER", MPI_ERR_BUFFER}, {"ERR_COUNT", MPI_ERR_COUNT},
   {"ERR_TYPE", MPI_ERR_TYPE}, {"ERR_TAG", MPI_ERR_TAG}, {"ERR_COMM", MPI_ERR_COMM}, {"ERR_RANK", MPI_ERR_RANK},
@@ -1618,6 +1626,7 @@ static const err_entry g_errs[] = {
   {"ERR_RMA_CONFLICT", MPI_ERR_RMA_CONFLICT}, {"ERR_RMA_ATTACH", MPI_ERR_RMA_ATTACH}, {"ERR_RMA_FLAVOR", MPI_ERR_RMA_FLAVOR},
   {"ERR_RMA_SHARED", MPI_ERR_RMA_SHARED}, {"ERR_LOCKTYPE", MPI_ERR_LOCKTYPE}, {"ERR_ASSERT", MPI_ERR_ASSERT},
   {"ERR_BASE", MPI_ERR_BASE}, {"ERR_DISP", MPI_ERR_DISP}, {"ERR_SIZE", MPI_ERR_SIZE},
+  FILE_ERROR_CLASSES
 };
 
 #include "topo.c"
@@ -1626,6 +1635,7 @@ static const err_entry g_errs[] = {
 #include "spawn.c"
 #include "datatype.c"
 #include "ports.c"
+#include "file.c"
 
 static napi_value init(napi_env env, napi_value exports) {
   if (g_env != NULL) {
@@ -1690,6 +1700,9 @@ static napi_value init(napi_env env, napi_value exports) {
     FN("openPort", js_open_port), FN("closePort", js_close_port), FN("publishName", js_publish_name),
     FN("lookupName", js_lookup_name), FN("commAcceptConnect", js_comm_accept_connect), FN("commJoin", js_comm_join),
     FN("commSpawnMultiple", js_comm_spawn_multiple),
+    FN("fileOpen", js_file_open), FN("fileClose", js_file_close), FN("fileDelete", js_file_delete),
+    FN("fileSetView", js_file_set_view), FN("fileCtl", js_file_ctl), FN("fileAccess", js_file_access),
+    FN("fileStart", js_file_start),
 #undef FN
   };
   CHECK(env, napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns));

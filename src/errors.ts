@@ -377,9 +377,15 @@ export const errors = {
       ? new MPIError(ErrorClass.ERR_ACCESS, call, `cannot read ${path}: it was opened with MPI.MODE_WRONLY`)
       : new MPIError(ErrorClass.ERR_READ_ONLY, call, `cannot write ${path}: it was opened with MPI.MODE_RDONLY`),
   /** A data representation other than `'native'` (MPI-4.1 §14.5). */
-  datarep: (call: string, datarep: unknown) =>
-    new MPIError(ErrorClass.ERR_UNSUPPORTED_DATAREP, call,
-      `unsupported data representation ${String(datarep)}: mpi4ts supports 'native'`),
+  datarep: (call: string, datarep: unknown, detail = "mpi4ts supports 'native' and those of MPI.Register_datarep") =>
+    new MPIError(ErrorClass.ERR_UNSUPPORTED_DATAREP, call, `unsupported data representation ${String(datarep)}: ${detail}`),
+  /** `MPI.Register_datarep` of a name already known (MPI-4.1 §14.5.3). */
+  dupDatarep: (call: string, datarep: string) =>
+    new MPIError(ErrorClass.ERR_DUP_DATAREP, call, `the data representation ${datarep} is already registered`),
+  /** A user conversion function of a data representation failed (MPI-4.1 §14.5.3). */
+  conversion: (call: string, datarep: string, cause: unknown) =>
+    new MPIError(ErrorClass.ERR_CONVERSION, call, `the ${datarep} conversion function failed: ` +
+      `${cause instanceof Error ? cause.message : String(cause)}`, { cause }),
   /**
    * A failed system call on a file (MPI-4.1 §14.7), by the class MPI gives
    * its cause: `ERR_NO_SUCH_FILE`, `ERR_FILE_EXISTS`, `ERR_ACCESS`,

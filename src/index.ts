@@ -27,7 +27,7 @@ export { Session } from './api/session.js';
 export { Errhandler } from './api/errhandler.js';
 export { Status } from './api/status.js';
 export { Win, type TargetSpec } from './api/win.js';
-export { File } from './api/file.js';
+export { type DatarepConversion, File } from './api/file.js';
 export { Datatype, type TypedArray } from './datatype/index.js';
 export { Op, type UserFunction } from './op/op.js';
 export { MPIError, ErrorClass, type ErrorClassCode } from './errors.js';

@@ -38,7 +38,7 @@ import { Close_port, Lookup_name, Open_port, Publish_name, Unpublish_name } from
 import { Session } from './api/session.js';
 import { Status } from './api/status.js';
 import { NO_OP, REPLACE, Win, setSelfProvider } from './api/win.js';
-import { FILE_NULL, File } from './api/file.js';
+import { FILE_NULL, File, Register_datarep } from './api/file.js';
 import { installRecorder } from './observe/instrument.js';
 
 let world: Intracomm | undefined;
@@ -236,6 +236,8 @@ export const MPI = {
   File,
   /** The null file handle (MPI-4.1 §14.2.2). */
   FILE_NULL,
+  /** User data representations for file views (MPI-4.1 §14.5.3). */
+  Register_datarep,
   MPIError,
   /** mpi4py's name for {@link MPIError}. */
   Exception: MPIError,

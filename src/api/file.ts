@@ -9,29 +9,41 @@
  * `_ordered`; their collective `_all` forms, nonblocking `I` forms and split
  * collectives `_begin`/`_end`; `Seek`, `Get_position`, `Get_byte_offset`,
  * `Seek_shared`, `Get_position_shared`), §14.5 (`Get_type_extent`; the
- * `'native'` data representation), §14.6 (`Set_atomicity`, `Get_atomicity`,
+ * `'native'` data representation, `MPI.Register_datarep`), §14.6 (`Set_atomicity`, `Get_atomicity`,
  * `Sync`), §14.7 (I/O error classes), §9.3 (file error handlers).
  *
- * The same code runs on both transports: each rank opens the file itself
- * (Node's `fs`, one descriptor per rank) and moves its data with positional
- * reads and writes of the file ranges its view covers (`api/file_view.ts`).
- * A file has a communicator of its own (a duplicate of the one it was opened
- * on) for its collectives, and a window (`MPI.Win`, 8 bytes on rank 0) for
- * the shared file pointer, moved by atomic `Fetch_and_op`. The `_all` calls
- * whose file ranges are small move the data in two phases
- * (`api/file_two_phase.ts`): between the ranks, then one large run of the
- * file per aggregator rank; large ranges each rank reads or writes itself. Collective calls
- * synchronize the group after writing, so that data written by a `Write_all`
- * is visible to every rank once it returns. Buffers are the usual buffer specs,
- * derived datatypes included; a `Status` gets the bytes moved.
+ * Two engines behind one class. On a transport with parallel I/O of its own
+ * (`Endpoint.openFile`: the mpi transport, whose files are the MPI library's
+ * `MPI_File_*`, `transport/mpi/file.ts`), the file is opened on a duplicate of
+ * the communicator and every call goes to the library: views with the etype
+ * and filetype built as MPI datatypes, every read and write (I-forms are real
+ * MPI requests), file pointers, sizes, atomicity, sync, delete. Arguments are
+ * checked here first, so errors read the same on both transports. Otherwise
+ * (shm) each rank opens the file itself (Node's `fs`, one descriptor per rank)
+ * and moves its data with positional reads and writes of the file ranges its
+ * view covers (`api/file_view.ts`). A file has a communicator of its own (a
+ * duplicate of the one it was opened on) for its collectives, and a window
+ * (`MPI.Win`, 8 bytes on rank 0) for the shared file pointer, moved by atomic
+ * `Fetch_and_op`. The `_all` calls whose file ranges are small move the data
+ * in two phases (`api/file_two_phase.ts`): between the ranks, then one large
+ * run of the file per aggregator rank; large ranges each rank reads or writes
+ * itself; a file's collective accesses run one after the other. On both,
+ * collective writes synchronize the group after writing, so that data written
+ * by a `Write_all` is visible to every rank once it returns, and a collective
+ * read stops at the end of the file. Buffers are the usual buffer specs,
+ * derived datatypes included (packed here, so the library sees bytes); a
+ * `Status` gets the bytes moved.
  *
- * Unfinished: the mpi transport does not call `MPI_File_*` (the file is
- * accessed through Node's `fs` on every rank, which needs a file system that
- * all ranks share); `_ordered` calls do not aggregate; only the
- * `'native'` data representation; `MODE_UNIQUE_OPEN` and info hints other
- * than `romio_cb_write` / `romio_cb_read` (`'enable'`, `'disable'`,
- * `'automatic'`: whether `_all` calls aggregate) are accepted and ignored; atomic mode is kept as a flag (positional writes of
- * one node are visible at once); `py2f`/`f2py`.
+ * Unfinished: on shm, `_ordered` calls do not aggregate, `MODE_UNIQUE_OPEN`
+ * and info hints other than `romio_cb_write` / `romio_cb_read` (`'enable'`,
+ * `'disable'`, `'automatic'`: whether `_all` calls aggregate) are accepted and
+ * ignored, and atomic mode is kept as a flag (positional writes of one node
+ * are visible at once); on mpi, hints reach the library at `File.Open` only
+ * (`Set_info` keeps them here), split collectives run as the I-forms, and a
+ * collective read that ends inside an etype at the end of the file stops at
+ * the etype before; user data representations (`MPI.Register_datarep`,
+ * converted here, so on both transports) must keep native extents, and their
+ * conversion functions see whole etypes of packed bytes; `py2f`/`f2py`.
  *
  * @module
  */
@@ -42,10 +54,10 @@ import { ANY_SOURCE, ANY_TAG, DISPLACEMENT_CURRENT, MODE_APPEND, MODE_CREATE, MO
   MODE_RDONLY, MODE_RDWR, MODE_SEQUENTIAL, MODE_UNIQUE_OPEN, MODE_WRONLY, SEEK_CUR, SEEK_END,
   SEEK_SET } from '../constants.js';
 import { Datatype, datatypes } from '../datatype/index.js';
-import { abort } from '../environment.js';
+import { abort, transport } from '../environment.js';
 import { errors, errorString, type MPIError, rejecting } from '../errors.js';
 import { ops } from '../op/op.js';
-import type { Envelope } from '../transport/transport.js';
+import type { Envelope, FileAccessKind, FileHandle, Operation } from '../transport/transport.js';
 import { ERRORS_RETURN, Errhandler, type ErrhandlerFunction } from './errhandler.js';
 import { type Aggregation, readAll, writeAll } from './file_two_phase.js';
 import { FileView, type Segments } from './file_view.js';
@@ -59,6 +71,59 @@ import { NO_OP, REPLACE, Win } from './win.js';
 
 const ALL_MODES = MODE_CREATE | MODE_RDONLY | MODE_WRONLY | MODE_RDWR | MODE_DELETE_ON_CLOSE | MODE_UNIQUE_OPEN |
   MODE_EXCL | MODE_APPEND | MODE_SEQUENTIAL;
+
+/**
+ * A conversion function of a user data representation (MPI-4.1 §14.5.3,
+ * mpi4py's `read_fn` / `write_fn`): converts `count` elements of `datatype`
+ * from `from` into `to`, starting at element `position` of the user's side.
+ * mpi4ts passes the data as whole etypes of the view: `datatype` is the
+ * view's etype and both buffers are bytes (`position` is 0).
+ */
+export type DatarepConversion = (from: Uint8Array, datatype: Datatype, count: number, to: Uint8Array, position: number) => void;
+
+/** A user data representation's functions. */
+interface Datarep {
+  readonly read: DatarepConversion;
+  readonly write: DatarepConversion;
+  readonly extent: (datatype: Datatype) => number;
+}
+
+/** The data representations of `MPI.Register_datarep`, by name. */
+const datareps = new Map<string, Datarep>();
+
+/**
+ * `MPI_Register_datarep` (MPI-4.1 §14.5.3, mpi4py's `MPI.Register_datarep`):
+ * a data representation `datarep` for `File.Set_view`, whose `write_fn`
+ * converts the data of every write into the file's representation and whose
+ * `read_fn` converts what every read reads back. `extent_fn` gives a
+ * datatype's extent in the file; mpi4ts supports representations that keep
+ * the native extents of the view's etype and filetype (a byte order, say):
+ * `Set_view` rejects others with `ERR_UNSUPPORTED_DATAREP`. A name already
+ * known (`'native'`, `'internal'`, `'external32'` or registered) is
+ * `ERR_DUP_DATAREP`; a conversion function that throws, `ERR_CONVERSION`.
+ * The conversion runs in the API layer, so it works the same on both
+ * transports.
+ *
+ * @example
+ * ```ts
+ * const swap: DatarepConversion = (from, datatype, count, to) => {
+ *   for (let i = 0; i < count * datatype.size; i += datatype.size) {
+ *     for (let b = 0; b < datatype.size; b++) to[i + b] = from[i + datatype.size - 1 - b]!;
+ *   }
+ * };
+ * MPI.Register_datarep('big-endian', swap, swap, (datatype) => datatype.extent);
+ * ```
+ */
+export function Register_datarep(datarep: string, read_fn: DatarepConversion, write_fn: DatarepConversion,
+  extent_fn: (datatype: Datatype) => number): void {
+  const call = 'MPI.Register_datarep';
+  if (typeof datarep !== 'string' || datarep === '') throw errors.arg(call, `invalid data representation ${String(datarep)}`);
+  for (const fn of [read_fn, write_fn, extent_fn]) {
+    if (typeof fn !== 'function') throw errors.arg(call, `expected a function, got ${typeof fn}`);
+  }
+  if (['native', 'internal', 'external32'].includes(datarep) || datareps.has(datarep)) throw errors.dupDatarep(call, datarep);
+  datareps.set(datarep, { read: read_fn, write: write_fn, extent: extent_fn });
+}
 
 /** Which file pointer a data access uses (MPI-4.1 §14.4.1). */
 type Positioning = { readonly at: number } | 'individual' | 'shared';
@@ -84,10 +149,16 @@ export class File {
   private errhandler: Errhandler = ERRORS_RETURN;
   /** The split collective begun and not yet ended (MPI-4.1 §14.4.5). */
   private split: { readonly name: string; readonly done: Promise<number> } | undefined;
+  /** The collective accesses of the `fs` engine, one after the other. */
+  private serial: Promise<unknown> = Promise.resolve();
+  /** The transport's file (mpi: the MPI library's), when it has parallel I/O of its own; else `fd` is used. */
+  private handle: FileHandle | undefined;
 
   private constructor(private readonly comm: Intracomm | undefined, fd: number | undefined, private readonly path: string,
-    private readonly accessMode: number, private readonly pointer: Win | undefined, info: Info | undefined) {
+    private readonly accessMode: number, private readonly pointer: Win | undefined, info: Info | undefined,
+    handle?: FileHandle) {
     this.fd = fd;
+    this.handle = handle;
     this.view = new FileView(0, datatypes.BYTE, datatypes.BYTE);
     this.hints = info instanceof Info && info.isLive ? info.Dup() : Info.Create();
   }
@@ -99,7 +170,7 @@ export class File {
 
   /** False for `MPI.FILE_NULL` and a closed file (mpi4py's `bool(file)`). */
   get isOpen(): boolean {
-    return this.fd !== undefined;
+    return this.fd !== undefined || this.handle !== undefined;
   }
 
   /**
@@ -125,6 +196,23 @@ export class File {
     File.checkAmode(amode, call);
     const own = await comm.Dup();
     own.Set_name(`file ${filename}`);
+    const endpoint = own.endpoint(call);
+    if (endpoint.openFile !== undefined) {
+      const hints = info instanceof Info && info.isLive
+        ? Array.from({ length: info.Get_nkeys() }, (_, i): [string, string] => {
+          const key = info.Get_nthkey(i);
+          return [key, info.Get(key) ?? ''];
+        })
+        : [];
+      let handle: FileHandle;
+      try {
+        handle = await endpoint.openFile({ path: filename, amode, hints });
+      } catch (error) {
+        own.Free();
+        throw error;
+      }
+      return new File(own, undefined, filename, amode, undefined, info ?? undefined, handle);
+    }
     const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL } = fs.constants;
     const access = (amode & MODE_RDONLY) !== 0 ? O_RDONLY : (amode & MODE_WRONLY) !== 0 ? O_WRONLY : O_RDWR;
     let fd: number | undefined;
@@ -186,6 +274,11 @@ export class File {
   static Delete(filename: string, info?: Info | null): Promise<void> {
     void info;
     return rejecting(async () => {
+      const remove = transport().deleteFile;
+      if (remove !== undefined) {
+        remove.call(transport(), filename, 'File.Delete');
+        return;
+      }
       try {
         fs.unlinkSync(filename);
       } catch (error) {
@@ -196,7 +289,7 @@ export class File {
 
   /** The communicator, or `ERR_FILE` once closed. */
   private own(call: string): Intracomm {
-    if (this.comm === undefined || this.fd === undefined) throw errors.file(call, 'the file is closed or MPI.FILE_NULL');
+    if (this.comm === undefined || !this.isOpen) throw errors.file(call, 'the file is closed or MPI.FILE_NULL');
     return this.comm;
   }
 
@@ -219,6 +312,16 @@ export class File {
       const call = 'File.Close';
       const comm = this.own(call);
       if (this.split !== undefined) await this.split.done.catch(() => 0);
+      if (this.handle !== undefined) {
+        const handle = this.handle;
+        this.handle = undefined;
+        try {
+          await handle.close(call);
+        } finally {
+          comm.Free();
+        }
+        return;
+      }
       fs.closeSync(this.fd!);
       this.fd = undefined;
       await comm.Barrier();
@@ -245,6 +348,7 @@ export class File {
       const call = 'File.Set_size';
       const comm = this.own(call);
       File.checkSize(size, call);
+      if (this.handle !== undefined) return this.handle.setSize(size, false, call);
       await comm.Barrier();
       if (comm.rank === 0) this.io(call, () => fs.ftruncateSync(this.fd!, size));
       await comm.Barrier();
@@ -257,6 +361,7 @@ export class File {
       const call = 'File.Preallocate';
       const comm = this.own(call);
       File.checkSize(size, call);
+      if (this.handle !== undefined) return this.handle.setSize(size, true, call);
       await comm.Barrier();
       if (comm.rank === 0) {
         this.io(call, () => {
@@ -284,6 +389,7 @@ export class File {
 
   /** `MPI_File_get_size` (MPI-4.1 §14.2.6): the file's size in bytes. */
   Get_size(): number {
+    if (this.handle !== undefined) return this.handle.getSize('File.Get_size');
     const fd = this.descriptor('File.Get_size');
     return this.io('File.Get_size', () => fs.fstatSync(fd).size);
   }
@@ -365,18 +471,40 @@ export class File {
         if (!(type instanceof Datatype)) throw errors.type(call, `${String(type)} is not a datatype`);
         type.checkUsable(call);
       }
-      if (datarep !== 'native') throw errors.datarep(call, datarep);
+      if (datarep !== 'native') {
+        const user = datareps.get(datarep);
+        if (user === undefined) throw errors.datarep(call, datarep);
+        for (const type of new Set([etype, ftype])) {
+          let extent: number;
+          try {
+            extent = user.extent(type);
+          } catch (error) {
+            throw errors.conversion(call, datarep, error);
+          }
+          if (extent !== type.extent) {
+            throw errors.datarep(call, datarep, `its extent of ${type.name} (${String(extent)}) differs from the native ` +
+              `one (${type.extent}); mpi4ts supports user representations that keep native extents`);
+          }
+        }
+      }
       if (disp === DISPLACEMENT_CURRENT) {
         if ((this.accessMode & MODE_SEQUENTIAL) === 0) {
           throw errors.arg(call, 'MPI.DISPLACEMENT_CURRENT is only for files opened with MPI.MODE_SEQUENTIAL');
         }
-        disp = await this.sharedBytes();
+        disp = this.handle !== undefined
+          ? this.view.byteOffset(this.handle.positionShared(call) * this.view.etype.size) : await this.sharedBytes();
       }
       if (!Number.isSafeInteger(disp) || disp < 0) throw errors.arg(call, `invalid displacement ${String(disp)}`);
       if (etype.size <= 0) throw errors.type(call, `the etype ${etype.name} has no data`);
       if (ftype.size % etype.size !== 0) {
         throw errors.type(call, `the filetype ${ftype.name} (${ftype.size} bytes) is not made of whole etypes ` +
           `${etype.name} (${etype.size} bytes)`);
+      }
+      if (this.handle !== undefined) {
+        await this.handle.setView(disp, etype, ftype, call);
+        this.view = new FileView(disp, etype, ftype);
+        this.datarep = datarep;
+        return;
       }
       await comm.Barrier();
       this.view = new FileView(disp, etype, ftype);
@@ -426,7 +554,33 @@ export class File {
       throw errors.type(call, `${message.bytes.byteLength} bytes are not a whole number of etypes ` +
         `${this.view.etype.name} (${this.view.etype.size} bytes)`);
     }
-    return message;
+    return this.datarep === 'native' ? message : this.converting(message, access, call);
+  }
+
+  /** `message` through the view's user data representation: file bytes to write, or read then converted back. */
+  private converting(message: Message, access: 'read' | 'write', call: string): Message {
+    const user = datareps.get(this.datarep)!;
+    const etype = this.view.etype;
+    const file = new Uint8Array(message.bytes.byteLength);
+    const convert = (fn: DatarepConversion, from: Uint8Array, to: Uint8Array, bytes: number): void => {
+      try {
+        fn(from, etype, Math.floor(bytes / etype.size), to, 0);
+      } catch (error) {
+        throw errors.conversion(call, this.datarep, error);
+      }
+    };
+    if (access === 'write') {
+      convert(user.write, message.bytes, file, file.byteLength);
+      return { ...message, bytes: file };
+    }
+    return {
+      ...message,
+      bytes: file,
+      unpack: (byteLength = file.byteLength) => {
+        convert(user.read, file, message.bytes, byteLength);
+        message.unpack?.(byteLength);
+      },
+    };
   }
 
   private checkOffset(offset: unknown, call: string): number {
@@ -465,7 +619,73 @@ export class File {
   }
 
   /** Starts an independent access: the pointer moves at once, the data moves before the returned Promise settles. */
+  /** The transport's kind of an access (`collective`: an `_all` form). */
+  private static kindOf(where: Positioning | 'ordered', collective: boolean): FileAccessKind {
+    if (where === 'ordered') return 'ordered';
+    if (where === 'shared') return 'shared';
+    if (where === 'individual') return collective ? 'all' : 'individual';
+    return collective ? 'at_all' : 'at';
+  }
+
+  /** An access through the transport's file: checked as on shm, then moved by the library. */
+  private async viaHandle(handle: FileHandle, buf: BufferSpec, where: Positioning | 'ordered', collective: boolean,
+    access: 'read' | 'write', call: string): Promise<number> {
+    const message = this.prepare(buf, access, call);
+    if (where === 'individual' && (this.accessMode & MODE_SEQUENTIAL) !== 0) this.checkOffset(0, call);
+    const offset = typeof where === 'object' ? this.checkOffset(where.at, call) : 0;
+    let bytes = message.bytes;
+    if (access === 'read' && collective && where !== 'ordered') {
+      // A collective read stops at the end of the file: some libraries' collective reads (Open MPI's ompio) fill
+      // the rest of the buffer and count the bytes asked for, so only what lies before the end is asked for.
+      const etype = this.view.etype.size;
+      const from = (where === 'individual' ? handle.position(call) : offset) * etype;
+      const available = Math.max(0, this.view.dataBefore(handle.getSize(call)) - from);
+      if (available < bytes.byteLength) bytes = bytes.subarray(0, available - (available % etype));
+    }
+    const moved = await handle.access(File.kindOf(where, collective), access === 'write', offset, bytes, call);
+    if (access === 'read') message.unpack?.(moved);
+    // As on shm: what a collective write wrote is visible to every rank once it returns.
+    else if (collective || where === 'ordered') await this.own(call).Barrier();
+    return moved;
+  }
+
+  /** A nonblocking access: a real request of the transport's file, or the `fs` engine's Promise as a request. */
+  private start(buf: BufferSpec, where: Positioning, collective: boolean, access: 'read' | 'write',
+    call: string): Request<void> {
+    const handle = this.handle;
+    if (handle === undefined) {
+      return this.request(() => collective ? this.collective(buf, where, access, call) : this.access(buf, where, access, call),
+        call);
+    }
+    let operation: Operation;
+    let unpack: ((bytes: number) => void) | undefined;
+    try {
+      const message = this.prepare(buf, access, call);
+      if (where === 'individual' && (this.accessMode & MODE_SEQUENTIAL) !== 0) this.checkOffset(0, call);
+      const offset = typeof where === 'object' ? this.checkOffset(where.at, call) : 0;
+      const kind = File.kindOf(where, collective) as Exclude<FileAccessKind, 'ordered'>;
+      operation = handle.start(kind, access === 'write', offset, message.bytes, call);
+      unpack = access === 'read' ? message.unpack : undefined;
+    } catch (error) {
+      return this.request(() => Promise.reject(error), call);
+    }
+    const visible = access === 'write' && collective;
+    if (unpack === undefined && !visible) return new Request<void>(operation, call);
+    const comm = this.own(call);
+    const done = operation.wait().then(async () => {
+      if (operation.error !== undefined) throw operation.error;
+      const moved = operation.envelope?.byteLength ?? 0;
+      unpack?.(moved);
+      // As the blocking form: a collective write is visible to every rank once it completes.
+      if (visible) await comm.Barrier();
+      return moved;
+    });
+    const bytesMoved = (bytes: number): Envelope => ({ source: ANY_SOURCE, tag: ANY_TAG, byteLength: bytes });
+    return new Request<void>(new PromiseOperation(done, call, bytesMoved), call);
+  }
+
   private access(buf: BufferSpec, where: Positioning, access: 'read' | 'write', call: string): Promise<number> {
+    if (this.handle !== undefined) return this.viaHandle(this.handle, buf, where, false, access, call);
     const message = this.prepare(buf, access, call);
     const etype = this.view.etype.size;
     if (where === 'shared') {
@@ -487,7 +707,18 @@ export class File {
    * `_ordered` every rank's own at its place after the ranks before it; then (for writes) a
    * barrier, so the data is in place on return.
    */
-  private async collective(buf: BufferSpec, where: Positioning | 'ordered', access: 'read' | 'write',
+  private collective(buf: BufferSpec, where: Positioning | 'ordered', access: 'read' | 'write',
+    call: string): Promise<number> {
+    this.own(call);
+    if (this.handle !== undefined) return this.viaHandle(this.handle, buf, where, true, access, call);
+    // One collective access at a time: two nonblocking ones in flight would interleave their exchanges (and share
+    // the two-phase scratch buffers); every rank starts them in the same order.
+    const run = this.serial.then(() => this.collectiveNow(buf, where, access, call));
+    this.serial = run.catch(() => 0);
+    return run;
+  }
+
+  private async collectiveNow(buf: BufferSpec, where: Positioning | 'ordered', access: 'read' | 'write',
     call: string): Promise<number> {
     const comm = this.own(call);
     let moved: number;
@@ -585,23 +816,22 @@ export class File {
 
   /** `MPI_File_iread_at` (MPI-4.1 §14.4.2): {@link Read_at} as a request. */
   Iread_at(offset: number, buf: BufferSpec): Request<void> {
-    return this.request(() => this.access(buf, { at: offset }, 'read', 'File.Iread_at'), 'File.Iread_at');
+    return this.start(buf, { at: offset }, false, 'read', 'File.Iread_at');
   }
 
   /** `MPI_File_iread_at_all` (MPI-4.1 §14.4.2, MPI-3.1): {@link Read_at_all} as a request. */
   Iread_at_all(offset: number, buf: BufferSpec): Request<void> {
-    return this.request(() => this.collective(buf, { at: offset }, 'read', 'File.Iread_at_all'), 'File.Iread_at_all');
+    return this.start(buf, { at: offset }, true, 'read', 'File.Iread_at_all');
   }
 
   /** `MPI_File_iwrite_at` (MPI-4.1 §14.4.2): {@link Write_at} as a request. */
   Iwrite_at(offset: number, buf: BufferSpec): Request<void> {
-    return this.request(() => this.access(buf, { at: offset }, 'write', 'File.Iwrite_at'), 'File.Iwrite_at');
+    return this.start(buf, { at: offset }, false, 'write', 'File.Iwrite_at');
   }
 
   /** `MPI_File_iwrite_at_all` (MPI-4.1 §14.4.2): {@link Write_at_all} as a request. */
   Iwrite_at_all(offset: number, buf: BufferSpec): Request<void> {
-    return this.request(() => this.collective(buf, { at: offset }, 'write', 'File.Iwrite_at_all'),
-      'File.Iwrite_at_all');
+    return this.start(buf, { at: offset }, true, 'write', 'File.Iwrite_at_all');
   }
 
   /**
@@ -651,22 +881,22 @@ export class File {
 
   /** `MPI_File_iread` (MPI-4.1 §14.4.3): {@link Read} as a request. */
   Iread(buf: BufferSpec): Request<void> {
-    return this.request(() => this.access(buf, 'individual', 'read', 'File.Iread'), 'File.Iread');
+    return this.start(buf, 'individual', false, 'read', 'File.Iread');
   }
 
   /** `MPI_File_iread_all` (MPI-4.1 §14.4.3, MPI-3.1): {@link Read_all} as a request. */
   Iread_all(buf: BufferSpec): Request<void> {
-    return this.request(() => this.collective(buf, 'individual', 'read', 'File.Iread_all'), 'File.Iread_all');
+    return this.start(buf, 'individual', true, 'read', 'File.Iread_all');
   }
 
   /** `MPI_File_iwrite` (MPI-4.1 §14.4.3): {@link Write} as a request. */
   Iwrite(buf: BufferSpec): Request<void> {
-    return this.request(() => this.access(buf, 'individual', 'write', 'File.Iwrite'), 'File.Iwrite');
+    return this.start(buf, 'individual', false, 'write', 'File.Iwrite');
   }
 
   /** `MPI_File_iwrite_all` (MPI-4.1 §14.4.3, MPI-3.1): {@link Write_all} as a request. */
   Iwrite_all(buf: BufferSpec): Request<void> {
-    return this.request(() => this.collective(buf, 'individual', 'write', 'File.Iwrite_all'), 'File.Iwrite_all');
+    return this.start(buf, 'individual', true, 'write', 'File.Iwrite_all');
   }
 
   /**
@@ -683,6 +913,10 @@ export class File {
     const call = 'File.Seek';
     this.own(call);
     if ((this.accessMode & MODE_SEQUENTIAL) !== 0) this.checkOffset(0, call);
+    if (this.handle !== undefined) {
+      this.handle.seek(this.seekTarget(offset, whence, this.handle.position(call), call), call);
+      return;
+    }
     this.position = this.seekTarget(offset, whence, this.position, call);
   }
 
@@ -700,13 +934,14 @@ export class File {
 
   /** The end of the file in etypes of the view. */
   private endPosition(call: string): number {
-    const size = this.io(call, () => fs.fstatSync(this.fd!).size);
+    const size = this.handle !== undefined ? this.handle.getSize(call) : this.io(call, () => fs.fstatSync(this.fd!).size);
     return Math.ceil(this.view.dataBefore(size) / this.view.etype.size);
   }
 
   /** `MPI_File_get_position` (MPI-4.1 §14.4.3): the individual file pointer, in etypes of the view. */
   Get_position(): number {
     this.own('File.Get_position');
+    if (this.handle !== undefined) return this.handle.position('File.Get_position');
     return this.position;
   }
 
@@ -723,6 +958,7 @@ export class File {
     const call = 'File.Get_byte_offset';
     this.own(call);
     if (!Number.isSafeInteger(offset) || offset < 0) throw errors.arg(call, `invalid offset ${String(offset)}`);
+    if (this.handle !== undefined) return this.handle.byteOffset(offset, call);
     return this.view.byteOffset(offset * this.view.etype.size);
   }
 
@@ -786,12 +1022,12 @@ export class File {
 
   /** `MPI_File_iread_shared` (MPI-4.1 §14.4.4): {@link Read_shared} as a request. */
   Iread_shared(buf: BufferSpec): Request<void> {
-    return this.request(() => this.access(buf, 'shared', 'read', 'File.Iread_shared'), 'File.Iread_shared');
+    return this.start(buf, 'shared', false, 'read', 'File.Iread_shared');
   }
 
   /** `MPI_File_iwrite_shared` (MPI-4.1 §14.4.4): {@link Write_shared} as a request. */
   Iwrite_shared(buf: BufferSpec): Request<void> {
-    return this.request(() => this.access(buf, 'shared', 'write', 'File.Iwrite_shared'), 'File.Iwrite_shared');
+    return this.start(buf, 'shared', false, 'write', 'File.Iwrite_shared');
   }
 
   /**
@@ -833,6 +1069,10 @@ export class File {
     return rejecting(async () => {
       const call = 'File.Seek_shared';
       const comm = this.own(call);
+      if (this.handle !== undefined) {
+        const handle = this.handle;
+        return handle.seekShared(this.seekTarget(offset, whence, handle.positionShared(call), call), call);
+      }
       const current = whence === SEEK_CUR ? await comm.bcast(comm.rank === 0 ? await this.sharedOp(0, NO_OP) : 0, 0) : 0;
       const target = this.seekTarget(offset, whence, current, call);
       await comm.Barrier();
@@ -853,6 +1093,7 @@ export class File {
   Get_position_shared(): Promise<number> {
     return rejecting(() => {
       this.own('File.Get_position_shared');
+      if (this.handle !== undefined) return Promise.resolve(this.handle.positionShared('File.Get_position_shared'));
       return this.sharedOp(0, NO_OP);
     });
   }
@@ -972,7 +1213,8 @@ export class File {
   Set_atomicity(flag: boolean): Promise<void> {
     return rejecting(async () => {
       const comm = this.own('File.Set_atomicity');
-      await comm.Barrier();
+      if (this.handle !== undefined) await this.handle.setAtomicity(Boolean(flag), 'File.Set_atomicity');
+      else await comm.Barrier();
       this.atomic = Boolean(flag);
     });
   }
@@ -996,6 +1238,7 @@ export class File {
     return rejecting(async () => {
       const call = 'File.Sync';
       const comm = this.own(call);
+      if (this.handle !== undefined) return this.handle.sync(call);
       if ((this.accessMode & MODE_RDONLY) === 0) this.io(call, () => fs.fsyncSync(this.fd!));
       await comm.Barrier();
     });
@@ -1043,7 +1286,7 @@ export class File {
   }
 
   toString(): string {
-    return this.fd === undefined ? '<File MPI_FILE_NULL>' : `<File ${this.path}>`;
+    return !this.isOpen ? '<File MPI_FILE_NULL>' : `<File ${this.path}>`;
   }
 }
 

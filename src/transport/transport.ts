@@ -207,6 +207,75 @@ export interface Endpoint extends PointToPoint {
    * window's synchronization never meets the user's messages.
    */
   createWindow?(request: WindowRequest): Promise<Window>;
+
+  /**
+   * Optional (mpi): opens a file on the ranks of this endpoint through the
+   * MPI library's own parallel I/O (MPI-4.1 §14.2.1 `MPI_File_open`):
+   * collective. The API layer calls it on a duplicate of the user's
+   * communicator, after checking the arguments; a transport without it gets
+   * the API layer's file engine over Node's `fs`.
+   */
+  openFile?(request: FileOpenRequest): Promise<FileHandle>;
+}
+
+/** What {@link Endpoint.openFile} is asked for. */
+export interface FileOpenRequest {
+  readonly path: string;
+  /** `MPI.MODE_*` bits, checked by the API layer. */
+  readonly amode: number;
+  /** Info hints (key, value), passed to the MPI library. */
+  readonly hints: readonly (readonly [string, string])[];
+}
+
+/**
+ * The kinds of data access of a {@link FileHandle} (MPI-4.1 §14.4.1):
+ * explicit offset (`at`), individual file pointer, shared file pointer,
+ * each blocking or nonblocking; `_all` collective forms and `ordered`.
+ */
+export type FileAccessKind = 'at' | 'at_all' | 'individual' | 'all' | 'shared' | 'ordered';
+
+/**
+ * An open file of a transport with parallel I/O of its own (MPI-4.1 chapter
+ * 14). Memory is bytes (the API layer packs and unpacks derived memory
+ * types); offsets and positions count etypes of the current view, as MPI's
+ * do. Blocking calls throw or reject with an {@link MPIError}-like error
+ * naming `call`. Collective calls (`close`, `setSize`, `setView`,
+ * `setAtomicity`, `sync`, `seekShared`, `_all` and `ordered` accesses) are made
+ * by every rank in the same order.
+ */
+export interface FileHandle {
+  /** `MPI_File_close` (collective; `MODE_DELETE_ON_CLOSE` deletes the file). */
+  close(call: string): Promise<void>;
+  /** `MPI_File_set_size`, or `MPI_File_preallocate` (collective). */
+  setSize(size: number, preallocate: boolean, call: string): Promise<void>;
+  /** `MPI_File_get_size`, in bytes. */
+  getSize(call: string): number;
+  /** `MPI_File_sync` (collective). */
+  sync(call: string): Promise<void>;
+  /** `MPI_File_set_atomicity` (collective). */
+  setAtomicity(flag: boolean, call: string): Promise<void>;
+  /** `MPI_File_get_atomicity`. */
+  getAtomicity(call: string): boolean;
+  /** `MPI_File_set_view` with the `'native'` data representation (collective). */
+  setView(disp: number, etype: Datatype, filetype: Datatype, call: string): Promise<void>;
+  /** A blocking read (`write` false) or write of `bytes` (`offset` for `at` kinds): resolves to the bytes moved. */
+  access(kind: FileAccessKind, write: boolean, offset: number, bytes: Uint8Array, call: string): Promise<number>;
+  /**
+   * Starts a nonblocking access (every kind but `ordered`): a real request of
+   * the library, whose envelope's `byteLength` is the bytes moved.
+   */
+  start(kind: Exclude<FileAccessKind, 'ordered'>, write: boolean, offset: number, bytes: Uint8Array,
+    call: string): Operation;
+  /** `MPI_File_seek` to `offset` etypes (`MPI_SEEK_SET`). */
+  seek(offset: number, call: string): void;
+  /** `MPI_File_seek_shared` to `offset` etypes (`MPI_SEEK_SET`; collective). */
+  seekShared(offset: number, call: string): Promise<void>;
+  /** `MPI_File_get_position`, in etypes. */
+  position(call: string): number;
+  /** `MPI_File_get_position_shared`, in etypes. */
+  positionShared(call: string): number;
+  /** `MPI_File_get_byte_offset` of `offset` etypes of the view. */
+  byteOffset(offset: number, call: string): number;
 }
 
 /** One program of {@link Endpoint.spawnMultiple}. */
@@ -547,6 +616,8 @@ export interface Transport {
   readonly clockOffset?: number;
   /** Port names, the name service and `Comm.Join` (MPI-4.1 §11.9, §11.10.5). */
   readonly ports: PortService;
+  /** Optional (mpi): `MPI_File_delete` (MPI-4.1 §14.2.3); without it, the API layer unlinks the file itself. */
+  deleteFile?(path: string, call: string): void;
 }
 
 /** `1`: a transport whose ranks may have clocks of their own estimates {@link Transport.clockOffset} as it starts. */

@@ -12,7 +12,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { type File, type Intracomm, MPI } from 'mpi4ts';
+import { type Datatype, type File, type Intracomm, MPI } from 'mpi4ts';
 import { type Case, check, runCases } from './cases.js';
 
 const world = MPI.COMM_WORLD;
@@ -353,6 +353,91 @@ const cases: Case[] = [
       if (comm.rank === 0) await MPI.File.Delete(other);
       await comm.Barrier();
       check.ok(!fs.existsSync(other), 'File.Delete removed it');
+    },
+  },
+  {
+    name: 'uneven _all sizes, a filetype with holes, I-forms waited in another order than started',
+    run: async (comm) => {
+      const { rank, size } = comm;
+      const [file, name] = await create(comm);
+      // Rank r writes r + 1 ints after those of the ranks before it; rank 0 also writes nothing at the end.
+      const before = (rank * (rank + 1)) / 2;
+      const total = (size * (size + 1)) / 2;
+      await file.Write_at_all(4 * before, Int32Array.from(range(rank + 1, (i) => before + i)));
+      check.deepEqual(ints(name), range(total));
+      await file.Write_at_all(4 * total, new Int32Array(0));
+      check.equal(file.Get_size(), 4 * total, 'an empty contribution writes nothing');
+      // Each rank: 2 tiles of 6 ints from 48 * (rank + 1) bytes on; a tile holds int 0 and ints 3, 4 (holes between).
+      const base = 12 * (rank + 1);
+      await file.Write_at_all(4 * base, new Int32Array(12).fill(-1));
+      const holes = MPI.INT.Create_indexed([1, 2], [0, 3]).Create_resized(0, 24).Commit();
+      await file.Set_view(4 * base, MPI.INT, holes);
+      const status = new MPI.Status();
+      await file.Write_at_all(0, Int32Array.from(range(6, (i) => 100 * rank + i)), status);
+      check.equal(status.Get_count(MPI.INT), 6);
+      const mine = ints(name).slice(base, base + 12);
+      check.deepEqual(mine, [0, -1, -1, 1, 2, -1, 3, -1, -1, 4, 5, -1].map((v) => (v < 0 ? v : 100 * rank + v)));
+      check.equal(file.Get_byte_offset(4), 4 * base + 24 + 12, 'etype 4 is int 3 of the second tile');
+      const back = new Int32Array(6);
+      await file.Read_at_all(0, back);
+      check.deepEqual(Array.from(back), range(6, (i) => 100 * rank + i));
+      // Nonblocking accesses started A, B and waited B, A; two collective ones likewise.
+      const a = file.Iwrite_at(0, Int32Array.of(-7, -8));
+      const b = file.Iwrite_at(2, Int32Array.of(-9));
+      await b.Wait(status);
+      check.equal(status.Get_count(MPI.INT), 1);
+      await a.Wait(status);
+      check.equal(status.Get_count(MPI.INT), 2);
+      const c = file.Iwrite_at_all(3, Int32Array.of(-10, -11, -12));
+      const d = file.Iread_at_all(0, new Int32Array(2));
+      await d.Wait();
+      await c.Wait();
+      await comm.Barrier();
+      const all = new Int32Array(6);
+      const e = file.Iread_at_all(0, all);
+      await e.Wait(status);
+      check.equal(status.Get_count(MPI.INT), 6);
+      check.deepEqual(Array.from(all), [-7, -8, -9, -10, -11, -12]);
+      holes.Free();
+      await file.Close();
+    },
+  },
+  {
+    name: 'Register_datarep: a byte-swapping representation converts writes and reads; ERR_DUP_DATAREP, ERR_CONVERSION',
+    run: async (comm) => {
+      const { rank, size } = comm;
+      const swap = (from: Uint8Array, datatype: Datatype, count: number, to: Uint8Array): void => {
+        const n = datatype.size;
+        for (let i = 0; i < count * n; i += n) for (let b = 0; b < n; b++) to[i + b] = from[i + n - 1 - b]!;
+      };
+      MPI.Register_datarep('mpi4ts-swap', swap, swap, (datatype) => datatype.extent);
+      MPI.Register_datarep('mpi4ts-wide', swap, swap, (datatype) => 2 * datatype.extent);
+      MPI.Register_datarep('mpi4ts-failing', swap, () => {
+        throw new Error('no room');
+      }, (datatype) => datatype.extent);
+      check.throwsMPI(() => MPI.Register_datarep('mpi4ts-swap', swap, swap, (t) => t.extent), MPI.ERR_DUP_DATAREP,
+        /MPI\.Register_datarep: the data representation mpi4ts-swap is already registered/);
+      check.throwsMPI(() => MPI.Register_datarep('native', swap, swap, (t) => t.extent), MPI.ERR_DUP_DATAREP, /native/);
+      const [file, name] = await create(comm);
+      await file.Set_view(0, MPI.INT, MPI.INT, 'mpi4ts-swap');
+      check.equal(file.Get_view()[3], 'mpi4ts-swap');
+      await file.Write_at_all(2 * rank, Int32Array.of(0x01020304 + rank, -2 - rank));
+      const swapped = (v: number): number => new DataView(Int32Array.of(v).buffer).getInt32(0, false);
+      check.deepEqual(ints(name), range(size).flatMap((r) => [swapped(0x01020304 + r), swapped(-2 - r)]));
+      const back = new Int32Array(2 * size);
+      const status = new MPI.Status();
+      await file.Read_at_all(0, back, status);
+      check.equal(status.Get_count(MPI.INT), 2 * size);
+      check.deepEqual(Array.from(back), range(size).flatMap((r) => [0x01020304 + r, -2 - r]));
+      const one = new Int32Array(1);
+      await file.Iread_at(2 * rank + 1, one).Wait();
+      check.deepEqual(Array.from(one), [-2 - rank], 'a nonblocking read converts too');
+      await check.rejectsMPI(file.Set_view(0, MPI.INT, MPI.INT, 'mpi4ts-wide'), MPI.ERR_UNSUPPORTED_DATAREP,
+        /File\.Set_view: unsupported data representation mpi4ts-wide: its extent of MPI_INT \(8\)/);
+      await file.Set_view(0, MPI.INT, MPI.INT, 'mpi4ts-failing');
+      await check.rejectsMPI(file.Write_at(0, Int32Array.of(1)), MPI.ERR_CONVERSION,
+        /File\.Write_at: the mpi4ts-failing conversion function failed: no room/);
+      await file.Close();
     },
   },
   {

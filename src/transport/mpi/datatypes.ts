@@ -8,10 +8,12 @@
  *
  * MPI-4.1 §5.1.2, §5.1.7, §5.1.9 (the constructors used, commit and free).
  *
+ * Used by MPI-IO file views (`file.ts`) and by the native tests
+ * (test/native/datatype.ts), which check mpi4ts's layouts and packing
+ * against the library's.
+ *
  * Unfinished: point-to-point and collectives do not use these (a derived
- * type's data moves packed on both transports, `src/buffer.ts`); nothing
- * calls them yet but the native tests (test/native/datatype.ts), which check
- * mpi4ts's layouts and packing against the library's.
+ * type's data moves packed on both transports, `src/buffer.ts`).
  *
  * @module
  */

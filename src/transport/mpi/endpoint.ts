@@ -49,7 +49,8 @@ import { ANY_SOURCE, ANY_TAG, PROC_NULL } from '../../constants.js';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type {
-  Endpoint, Envelope, SpawnApp, InterEndpoint, Neighborhood, NeighborhoodSpec, Operation, PointToPoint, Window, WindowRequest,
+  Endpoint, Envelope, FileHandle, FileOpenRequest, SpawnApp, InterEndpoint, Neighborhood, NeighborhoodSpec, Operation, PointToPoint, Window,
+  WindowRequest,
 } from '../transport.js';
 import { blockingAllowed, MpiCollectives } from './collectives.js';
 import { type MpiCommunicator, type MpiContext, RESOLVED } from './context.js';
@@ -57,6 +58,7 @@ import {
   asMPIError, mpiError, RC_DONE, RC_ERROR, ST_ERROR, ST_ID, ST_SOURCE, ST_TAG, statusBytes,
 } from './native.js';
 import { type PendingRequest, type Poller, spinFor, spinMicroseconds } from './progress.js';
+import { openMpiFile } from './file.js';
 import { createMpiWindow, type WindowRequestKind } from './window.js';
 
 /** The API call of each window flavor, for error messages. */
@@ -94,10 +96,12 @@ class RequestOperation implements Operation, PendingRequest {
   constructor(
     private readonly ctx: MpiContext,
     rc: number,
-    private readonly kind: 'Send' | 'Ssend' | 'Recv' | WindowRequestKind,
+    private readonly kind: 'Send' | 'Ssend' | 'Recv' | WindowRequestKind | 'File',
     private readonly peer: number,
     private readonly tag: number,
     private readonly byteLength: number,
+    /** For a file access (kind 'File'): the API call and the C function. */
+    private readonly file?: { readonly call: string; readonly cFunction: string },
   ) {
     this.bytes = byteLength;
     this.id = rc;
@@ -162,10 +166,10 @@ class RequestOperation implements Operation, PendingRequest {
     const st = this.ctx.status;
     if (failed) {
       const code = st[ST_ERROR]!;
-      const cFunction = { Send: 'MPI_Isend', Ssend: 'MPI_Issend', Recv: 'MPI_Irecv', Rput: 'MPI_Rput', Rget: 'MPI_Rget',
-        Raccumulate: 'MPI_Raccumulate', Rget_accumulate: 'MPI_Rget_accumulate' }[this.kind];
-      const error = mpiError(this.ctx.native, code, `${this.kind.startsWith('R') ? 'Win' : 'Comm'}.${this.kind}`, cFunction,
-        this.describe());
+      const cFunction = this.file?.cFunction ?? { Send: 'MPI_Isend', Ssend: 'MPI_Issend', Recv: 'MPI_Irecv', Rput: 'MPI_Rput',
+        Rget: 'MPI_Rget', Raccumulate: 'MPI_Raccumulate', Rget_accumulate: 'MPI_Rget_accumulate', File: '' }[this.kind];
+      const error = mpiError(this.ctx.native, code,
+        this.file?.call ?? `${this.kind.startsWith('R') ? 'Win' : 'Comm'}.${this.kind}`, cFunction, this.describe());
       if (error.error_class === ErrorClass.ERR_TRUNCATE) {
         const [, text] = this.ctx.native.errorInfo(code);
         this.error = errors.truncate('Comm.Recv', rankName(st[ST_SOURCE]!), tagName(st[ST_TAG]!), this.byteLength,
@@ -175,10 +179,13 @@ class RequestOperation implements Operation, PendingRequest {
       }
     } else if (this.kind === 'Recv') {
       this.envelope = { source: st[ST_SOURCE]!, tag: st[ST_TAG]!, byteLength: statusBytes(st) };
+    } else if (this.kind === 'File') {
+      this.envelope = { source: ANY_SOURCE, tag: ANY_TAG, byteLength: statusBytes(st) };
     }
   }
 
   describe(): string {
+    if (this.file !== undefined) return `${this.file.call}(${this.byteLength} bytes)`;
     if (this.kind === 'Recv') return `Recv(source=${rankName(this.peer)}, tag=${tagName(this.tag)}, into ${this.byteLength} bytes)`;
     if (this.kind.startsWith('R')) return `Win.${this.kind}(target=${this.peer}, ${this.byteLength} bytes)`;
     return `${this.kind}(dest=${rankName(this.peer)}, tag=${this.tag}, ${this.byteLength} bytes)`;
@@ -598,6 +605,17 @@ export class MpiEndpoint extends MpiPointToPoint implements Endpoint {
   /** A request-based one-sided call's operation (`window.ts`), tracked as point-to-point requests are. */
   windowRequest(rc: number, kind: WindowRequestKind, target: number, bytes: number): Operation {
     return new RequestOperation(this.ctx, rc, kind, target, 0, bytes);
+  }
+
+  /** A nonblocking file access's operation (`file.ts`), completed by the progress engine. */
+  fileRequest(rc: number, call: string, cFunction: string, bytes: number): Operation {
+    return new RequestOperation(this.ctx, rc, 'File', 0, 0, bytes, { call, cFunction });
+  }
+
+  /** A file opened by the MPI library on this endpoint's ranks (`file.ts`). */
+  openFile(request: FileOpenRequest): Promise<FileHandle> {
+    this.check('File.Open');
+    return openMpiFile(this, request, 'File.Open');
   }
 
   /** A window over this endpoint's ranks (`window.ts`). */

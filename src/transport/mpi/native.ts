@@ -257,6 +257,21 @@ export interface NativeMPI {
   typePack(handle: number, count: number, inbuf: TypedArray, outbuf: Uint8Array, external: boolean): number;
   /** `MPI_Unpack` of `count` elements from `inbuf` into `outbuf`; returns the bytes read. */
   typeUnpack(handle: number, count: number, inbuf: Uint8Array, outbuf: TypedArray): number;
+
+  /** `MPI_File_open` on `comm` (amode in `MPI.MODE_*` bits; hints as parallel arrays): a file handle (native/file.c). */
+  fileOpen(comm: number, path: string, amode: number, hintKeys: readonly string[], hintValues: readonly string[]): number;
+  /** `MPI_File_close`. */
+  fileClose(file: number): void;
+  /** `MPI_File_delete`. */
+  fileDelete(path: string): void;
+  /** `MPI_File_set_view(disp, etype, filetype, "native")`, the types as {@link typeCreate} handles. */
+  fileSetView(file: number, disp: number, etype: number, filetype: number): void;
+  /** The small file calls by kind (native/file.c `FC_*`): returns the size, flag, position or offset asked for. */
+  fileCtl(file: number, kind: number, value: number | null): number;
+  /** The blocking data-access call `kind` (native/file.c `g_file_access`) over `bytes`: returns the bytes moved. */
+  fileAccess(file: number, kind: number, offset: number, bytes: Uint8Array): number;
+  /** Starts the nonblocking data-access call `kind` (native/file.c `g_file_start`): request id, RC_DONE or RC_ERROR. */
+  fileStart(file: number, kind: number, offset: number, bytes: Uint8Array): number;
 }
 
 /** Where the addon is looked for: `MPI4TS_NATIVE`, else native/build/Release of this package. */

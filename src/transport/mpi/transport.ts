@@ -36,6 +36,7 @@ import { CLOCK_SYNC_ENV, DEADLOCK_EXIT_CODE, type Endpoint, type Transport } fro
 import { blockingBarrier } from './collectives.js';
 import { BlockingCalls, type MpiContext } from './context.js';
 import { MpiEndpoint, MpiInterEndpoint } from './endpoint.js';
+import { deleteMpiFile } from './file.js';
 import { loadNative, type NativeMPI } from './native.js';
 import { envNumber, Progress } from './progress.js';
 import { MpiPortService } from './ports.js';
@@ -97,6 +98,10 @@ export class MpiTransport implements Transport {
   }
 
   /** `MPI_Get_address`: the real address of the view's first byte. */
+  deleteFile(path: string, call: string): void {
+    deleteMpiFile(this.native, path, call);
+  }
+
   address(view: ArrayBufferView): number {
     const buffer = view.buffer;
     if (buffer.byteLength === 0) return 0;

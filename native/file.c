@@ -1,0 +1,323 @@
+/*
+ * Parallel I/O (MPI-4.1 chapter 14) for the mpi transport: MPI_File_* over
+ * byte buffers. Compiled as part of mpi4ts_native.c (included just before
+ * init), so it uses that file's helpers: CHECK, ARGS, get_comm, get_buf,
+ * get_i32, slot_alloc, started, write_status, throw_mpi, and datatype.c's
+ * get_utype (file views take the MPI datatypes built there).
+ *
+ * Files are handles into g_files. The memory side of every access is bytes
+ * (the JS side packs and unpacks derived memory types): MPI_BYTE with the
+ * byte count, or past INT_MAX bytes one derived type of 2^30-byte blocks
+ * plus the rest (count 1), so that no count wraps. Data access goes through
+ * two table-driven entry points: fileAccess (the blocking calls: explicit
+ * offset, individual and shared pointers, ordered, collective _all forms)
+ * and fileStart (the I-forms: real MPI requests in the binding's request
+ * slots, completed by the progress engine like point-to-point requests).
+ * fileCtl runs the small calls (sizes, sync, atomicity, seek, positions).
+ *
+ * MPI-4.1 §14.2 (open, close, delete, set_size, preallocate, get_size,
+ * info), §14.3 (set_view), §14.4 (data access), §14.6 (atomicity, sync).
+ *
+ * Unfinished: split collectives (the JS side runs them as I-forms);
+ * MPI_File_get_info; user data representations.
+ */
+
+typedef struct {
+  MPI_File fh;
+} file_entry;
+
+static file_entry *g_files = NULL;
+static int g_nfiles = 0;
+
+static int file_add(MPI_File f) {
+  for (int i = 0; i < g_nfiles; i++)
+    if (g_files[i].fh == MPI_FILE_NULL) { g_files[i].fh = f; return i; }
+  file_entry *n = realloc(g_files, (g_nfiles + 1) * sizeof(file_entry));
+  if (!n) return -1;
+  g_files = n;
+  g_files[g_nfiles].fh = f;
+  return g_nfiles++;
+}
+
+static int get_file(napi_env env, napi_value v, int *h) {
+  if (!get_i32(env, v, h)) return 0;
+  if (*h < 0 || *h >= g_nfiles || g_files[*h].fh == MPI_FILE_NULL) {
+    napi_throw_error(env, "MPI_ERR_FILE", "mpi4ts_native: invalid or closed file handle");
+    return 0;
+  }
+  return 1;
+}
+
+static int get_offset(napi_env env, napi_value v, MPI_Offset *out) {
+  double d;
+  if (napi_get_value_double(env, v, &d) != napi_ok) {
+    napi_throw_type_error(env, NULL, "mpi4ts_native: expected a number");
+    return 0;
+  }
+  *out = (MPI_Offset)d;
+  return 1;
+}
+
+static napi_value make_f64(napi_env env, double d) {
+  napi_value v;
+  if (napi_create_double(env, d, &v) != napi_ok) return NULL;
+  return v;
+}
+
+/* The memory side of an access: `len` bytes as (count, type); a derived type past INT_MAX bytes. */
+typedef struct {
+  int count;
+  MPI_Datatype type;
+  int owned;
+} file_span;
+
+#define FILE_BLOCK ((size_t)1 << 30)
+
+static int file_span_of(size_t len, file_span *out) {
+  out->owned = 0;
+  if (len <= (size_t)INT_MAX) {
+    out->count = (int)len;
+    out->type = MPI_BYTE;
+    return MPI_SUCCESS;
+  }
+  MPI_Datatype block, blocks;
+  int rc = MPI_Type_contiguous((int)FILE_BLOCK, MPI_BYTE, &block);
+  if (rc != MPI_SUCCESS) return rc;
+  rc = MPI_Type_contiguous((int)(len / FILE_BLOCK), block, &blocks);
+  MPI_Type_free(&block);
+  if (rc != MPI_SUCCESS) return rc;
+  int lengths[2] = {1, (int)(len % FILE_BLOCK)};
+  MPI_Aint displs[2] = {0, (MPI_Aint)(len - len % FILE_BLOCK)};
+  MPI_Datatype types[2] = {blocks, MPI_BYTE};
+  rc = MPI_Type_create_struct(lengths[1] > 0 ? 2 : 1, lengths, displs, types, &out->type);
+  MPI_Type_free(&blocks);
+  if (rc != MPI_SUCCESS) return rc;
+  rc = MPI_Type_commit(&out->type);
+  if (rc != MPI_SUCCESS) { MPI_Type_free(&out->type); return rc; }
+  out->count = 1;
+  out->owned = 1;
+  return MPI_SUCCESS;
+}
+
+/* Access mode bits as the JS constants number them (src/constants.ts). */
+static int file_amode(int32_t js) {
+  static const struct { int js, mpi; } bits[] = {
+    {1, MPI_MODE_CREATE}, {2, MPI_MODE_RDONLY}, {4, MPI_MODE_WRONLY}, {8, MPI_MODE_RDWR},
+    {16, MPI_MODE_DELETE_ON_CLOSE}, {32, MPI_MODE_UNIQUE_OPEN}, {64, MPI_MODE_EXCL}, {128, MPI_MODE_APPEND},
+    {256, MPI_MODE_SEQUENTIAL},
+  };
+  int out = 0;
+  for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++)
+    if (js & bits[i].js) out |= bits[i].mpi;
+  return out;
+}
+
+/* Element k of a JS array of strings, as get_string. */
+static char *get_string_at(napi_env env, napi_value arr, uint32_t k) {
+  napi_value v;
+  if (napi_get_element(env, arr, k, &v) != napi_ok) {
+    napi_throw_type_error(env, NULL, "mpi4ts_native: expected an array");
+    return NULL;
+  }
+  return get_string(env, v);
+}
+
+/* An MPI_Info of hints from parallel arrays of keys and values (MPI_INFO_NULL when empty). */
+static int file_info(napi_env env, napi_value keys, napi_value values, MPI_Info *out) {
+  uint32_t n = 0;
+  *out = MPI_INFO_NULL;
+  if (napi_get_array_length(env, keys, &n) != napi_ok || n == 0) return 1;
+  MPI_Info_create(out);
+  for (uint32_t k = 0; k < n; k++) {
+    char *key = get_string_at(env, keys, k);
+    char *value = key ? get_string_at(env, values, k) : NULL;
+    if (value != NULL) MPI_Info_set(*out, key, value);
+    free(key);
+    free(value);
+    if (value == NULL) { MPI_Info_free(out); return 0; }
+  }
+  return 1;
+}
+
+/* fileOpen(comm, path, amode, hintKeys, hintValues) -> handle */
+static napi_value js_file_open(napi_env env, napi_callback_info info) {
+  ARGS(5);
+  MPI_Comm comm;
+  int32_t amode;
+  if (!get_comm(env, argv[0], &comm) || !get_i32(env, argv[2], &amode)) return NULL;
+  char *path = get_string(env, argv[1]);
+  if (path == NULL) return NULL;
+  MPI_Info hints;
+  if (!file_info(env, argv[3], argv[4], &hints)) { free(path); return NULL; }
+  MPI_File fh;
+  int rc = MPI_File_open(comm, path, file_amode(amode), hints, &fh);
+  free(path);
+  if (hints != MPI_INFO_NULL) MPI_Info_free(&hints);
+  if (rc != MPI_SUCCESS) { throw_mpi(env, rc, "MPI_File_open"); return NULL; }
+  MPI_File_set_errhandler(fh, MPI_ERRORS_RETURN);
+  int h = file_add(fh);
+  if (h < 0) { MPI_File_close(&fh); napi_throw_error(env, "MPI_ERR_NO_MEM", "mpi4ts_native: out of memory"); return NULL; }
+  return make_i32(env, h);
+}
+
+/* fileClose(handle) */
+static napi_value js_file_close(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  int h;
+  if (!get_file(env, argv[0], &h)) return NULL;
+  MPI_File fh = g_files[h].fh;
+  g_files[h].fh = MPI_FILE_NULL;
+  int rc = MPI_File_close(&fh);
+  if (rc != MPI_SUCCESS) { throw_mpi(env, rc, "MPI_File_close"); return NULL; }
+  return make_undefined(env);
+}
+
+/* fileDelete(path) */
+static napi_value js_file_delete(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  char *path = get_string(env, argv[0]);
+  if (path == NULL) return NULL;
+  int rc = MPI_File_delete(path, MPI_INFO_NULL);
+  free(path);
+  if (rc != MPI_SUCCESS) { throw_mpi(env, rc, "MPI_File_delete"); return NULL; }
+  return make_undefined(env);
+}
+
+/* fileSetView(handle, disp, etype, filetype): etype and filetype are datatype.c handles; datarep "native". */
+static napi_value js_file_set_view(napi_env env, napi_callback_info info) {
+  ARGS(4);
+  int h;
+  MPI_Offset disp;
+  MPI_Datatype etype, ftype;
+  if (!get_file(env, argv[0], &h) || !get_offset(env, argv[1], &disp) || !get_utype(env, argv[2], &etype) ||
+      !get_utype(env, argv[3], &ftype)) return NULL;
+  int rc = MPI_File_set_view(g_files[h].fh, disp, etype, ftype, "native", MPI_INFO_NULL);
+  if (rc != MPI_SUCCESS) { throw_mpi(env, rc, "MPI_File_set_view"); return NULL; }
+  return make_undefined(env);
+}
+
+/* fileCtl(handle, kind, value) -> number: the small calls, by kind. */
+enum {
+  FC_SET_SIZE = 0, FC_PREALLOCATE, FC_GET_SIZE, FC_SYNC, FC_SET_ATOMICITY, FC_GET_ATOMICITY, FC_SEEK, FC_SEEK_SHARED,
+  FC_GET_POSITION, FC_GET_POSITION_SHARED, FC_GET_BYTE_OFFSET
+};
+static napi_value js_file_ctl(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  int h;
+  int32_t kind;
+  MPI_Offset value = 0, out = 0;
+  if (!get_file(env, argv[0], &h) || !get_i32(env, argv[1], &kind)) return NULL;
+  if (!is_nullish(env, argv[2]) && !get_offset(env, argv[2], &value)) return NULL;
+  MPI_File fh = g_files[h].fh;
+  int rc, flag = 0;
+  const char *fn;
+  switch (kind) {
+    case FC_SET_SIZE: fn = "MPI_File_set_size"; rc = MPI_File_set_size(fh, value); break;
+    case FC_PREALLOCATE: fn = "MPI_File_preallocate"; rc = MPI_File_preallocate(fh, value); break;
+    case FC_GET_SIZE: fn = "MPI_File_get_size"; rc = MPI_File_get_size(fh, &out); break;
+    case FC_SYNC: fn = "MPI_File_sync"; rc = MPI_File_sync(fh); break;
+    case FC_SET_ATOMICITY: fn = "MPI_File_set_atomicity"; rc = MPI_File_set_atomicity(fh, value != 0); break;
+    case FC_GET_ATOMICITY: fn = "MPI_File_get_atomicity"; rc = MPI_File_get_atomicity(fh, &flag); out = flag; break;
+    case FC_SEEK: fn = "MPI_File_seek"; rc = MPI_File_seek(fh, value, MPI_SEEK_SET); break;
+    case FC_SEEK_SHARED: fn = "MPI_File_seek_shared"; rc = MPI_File_seek_shared(fh, value, MPI_SEEK_SET); break;
+    case FC_GET_POSITION: fn = "MPI_File_get_position"; rc = MPI_File_get_position(fh, &out); break;
+    case FC_GET_POSITION_SHARED: fn = "MPI_File_get_position_shared"; rc = MPI_File_get_position_shared(fh, &out); break;
+    case FC_GET_BYTE_OFFSET: fn = "MPI_File_get_byte_offset"; rc = MPI_File_get_byte_offset(fh, value, &out); break;
+    default:
+      napi_throw_error(env, "MPI_ERR_ARG", "mpi4ts_native: unknown file call");
+      return NULL;
+  }
+  if (rc != MPI_SUCCESS) { throw_mpi(env, rc, fn); return NULL; }
+  return make_f64(env, (double)out);
+}
+
+/* The blocking data-access calls: read at even indices, write at odd. */
+typedef int (*file_at_fn)(MPI_File, MPI_Offset, void *, int, MPI_Datatype, MPI_Status *);
+typedef int (*file_fn)(MPI_File, void *, int, MPI_Datatype, MPI_Status *);
+typedef int (*file_at_ifn)(MPI_File, MPI_Offset, void *, int, MPI_Datatype, MPI_Request *);
+typedef int (*file_ifn)(MPI_File, void *, int, MPI_Datatype, MPI_Request *);
+
+/* Open MPI's and MPICH's write calls take const void *; the casts put both in one table. */
+static const struct { const char *name; file_at_fn at; file_fn plain; } g_file_access[] = {
+  {"MPI_File_read_at", MPI_File_read_at, NULL},
+  {"MPI_File_write_at", (file_at_fn)MPI_File_write_at, NULL},
+  {"MPI_File_read_at_all", MPI_File_read_at_all, NULL},
+  {"MPI_File_write_at_all", (file_at_fn)MPI_File_write_at_all, NULL},
+  {"MPI_File_read", NULL, MPI_File_read},
+  {"MPI_File_write", NULL, (file_fn)MPI_File_write},
+  {"MPI_File_read_all", NULL, MPI_File_read_all},
+  {"MPI_File_write_all", NULL, (file_fn)MPI_File_write_all},
+  {"MPI_File_read_shared", NULL, MPI_File_read_shared},
+  {"MPI_File_write_shared", NULL, (file_fn)MPI_File_write_shared},
+  {"MPI_File_read_ordered", NULL, MPI_File_read_ordered},
+  {"MPI_File_write_ordered", NULL, (file_fn)MPI_File_write_ordered},
+};
+#define N_FILE_ACCESS ((int)(sizeof g_file_access / sizeof g_file_access[0]))
+
+static const struct { const char *name; file_at_ifn at; file_ifn plain; } g_file_start[] = {
+  {"MPI_File_iread_at", MPI_File_iread_at, NULL},
+  {"MPI_File_iwrite_at", (file_at_ifn)MPI_File_iwrite_at, NULL},
+  {"MPI_File_iread_at_all", MPI_File_iread_at_all, NULL},
+  {"MPI_File_iwrite_at_all", (file_at_ifn)MPI_File_iwrite_at_all, NULL},
+  {"MPI_File_iread", NULL, MPI_File_iread},
+  {"MPI_File_iwrite", NULL, (file_ifn)MPI_File_iwrite},
+  {"MPI_File_iread_all", NULL, MPI_File_iread_all},
+  {"MPI_File_iwrite_all", NULL, (file_ifn)MPI_File_iwrite_all},
+  {"MPI_File_iread_shared", NULL, MPI_File_iread_shared},
+  {"MPI_File_iwrite_shared", NULL, (file_ifn)MPI_File_iwrite_shared},
+};
+#define N_FILE_START ((int)(sizeof g_file_start / sizeof g_file_start[0]))
+
+/* fileAccess(handle, kind, offset, bytes) -> bytes moved: the blocking call g_file_access[kind]. */
+static napi_value js_file_access(napi_env env, napi_callback_info info) {
+  ARGS(4);
+  int h;
+  int32_t kind;
+  MPI_Offset offset = 0;
+  void *data;
+  size_t len;
+  if (!get_file(env, argv[0], &h) || !get_i32(env, argv[1], &kind)) return NULL;
+  if (kind < 0 || kind >= N_FILE_ACCESS) { napi_throw_error(env, "MPI_ERR_ARG", "mpi4ts_native: unknown file access"); return NULL; }
+  if (g_file_access[kind].at != NULL && !get_offset(env, argv[2], &offset)) return NULL;
+  if (!get_buf(env, argv[3], 0, &data, &len, NULL)) return NULL;
+  file_span span;
+  int rc = file_span_of(len, &span);
+  if (rc != MPI_SUCCESS) { throw_mpi(env, rc, "MPI_Type_create_struct"); return NULL; }
+  MPI_Status st;
+  memset(&st, 0, sizeof st);
+  rc = g_file_access[kind].at != NULL ? g_file_access[kind].at(g_files[h].fh, offset, data, span.count, span.type, &st)
+                                      : g_file_access[kind].plain(g_files[h].fh, data, span.count, span.type, &st);
+  if (span.owned) MPI_Type_free(&span.type);
+  if (rc != MPI_SUCCESS) { throw_mpi(env, rc, g_file_access[kind].name); return NULL; }
+  MPI_Count moved = 0;
+  if (MPI_Get_elements_x(&st, MPI_BYTE, &moved) != MPI_SUCCESS || moved == MPI_UNDEFINED || moved < 0) moved = 0;
+  return make_f64(env, (double)moved);
+}
+
+/* fileStart(handle, kind, offset, bytes) -> request id, RC_DONE or RC_ERROR: the I-form g_file_start[kind]. */
+static napi_value js_file_start(napi_env env, napi_callback_info info) {
+  ARGS(4);
+  int h;
+  int32_t kind;
+  MPI_Offset offset = 0;
+  void *data;
+  size_t len;
+  if (!get_file(env, argv[0], &h) || !get_i32(env, argv[1], &kind)) return NULL;
+  if (kind < 0 || kind >= N_FILE_START) { napi_throw_error(env, "MPI_ERR_ARG", "mpi4ts_native: unknown file access"); return NULL; }
+  if (g_file_start[kind].at != NULL && !get_offset(env, argv[2], &offset)) return NULL;
+  if (!get_buf(env, argv[3], 0, &data, &len, NULL)) return NULL;
+  file_span span;
+  int rc = file_span_of(len, &span);
+  if (rc != MPI_SUCCESS) { throw_mpi(env, rc, "MPI_Type_create_struct"); return NULL; }
+  int id = slot_alloc();
+  if (id < 0) {
+    if (span.owned) MPI_Type_free(&span.type);
+    napi_throw_error(env, "MPI_ERR_NO_MEM", "mpi4ts_native: out of memory");
+    return NULL;
+  }
+  MPI_Request req = MPI_REQUEST_NULL;
+  rc = g_file_start[kind].at != NULL ? g_file_start[kind].at(g_files[h].fh, offset, data, span.count, span.type, &req)
+                                     : g_file_start[kind].plain(g_files[h].fh, data, span.count, span.type, &req);
+  if (span.owned) MPI_Type_free(&span.type);
+  return started(env, rc, &req, id, argv[3], argv[3]);
+}
