@@ -64,40 +64,7 @@ static napi_value make_f64(napi_env env, double d) {
   return v;
 }
 
-/* The memory side of an access: `len` bytes as (count, type); a derived type past INT_MAX bytes. */
-typedef struct {
-  int count;
-  MPI_Datatype type;
-  int owned;
-} file_span;
-
-#define FILE_BLOCK ((size_t)1 << 30)
-
-static int file_span_of(size_t len, file_span *out) {
-  out->owned = 0;
-  if (len <= (size_t)INT_MAX) {
-    out->count = (int)len;
-    out->type = MPI_BYTE;
-    return MPI_SUCCESS;
-  }
-  MPI_Datatype block, blocks;
-  int rc = MPI_Type_contiguous((int)FILE_BLOCK, MPI_BYTE, &block);
-  if (rc != MPI_SUCCESS) return rc;
-  rc = MPI_Type_contiguous((int)(len / FILE_BLOCK), block, &blocks);
-  MPI_Type_free(&block);
-  if (rc != MPI_SUCCESS) return rc;
-  int lengths[2] = {1, (int)(len % FILE_BLOCK)};
-  MPI_Aint displs[2] = {0, (MPI_Aint)(len - len % FILE_BLOCK)};
-  MPI_Datatype types[2] = {blocks, MPI_BYTE};
-  rc = MPI_Type_create_struct(lengths[1] > 0 ? 2 : 1, lengths, displs, types, &out->type);
-  MPI_Type_free(&blocks);
-  if (rc != MPI_SUCCESS) return rc;
-  rc = MPI_Type_commit(&out->type);
-  if (rc != MPI_SUCCESS) { MPI_Type_free(&out->type); return rc; }
-  out->count = 1;
-  out->owned = 1;
-  return MPI_SUCCESS;
-}
+/* The memory side of an access is `len` bytes as (count, type): span_of, a derived type past INT_MAX bytes. */
 
 /* Access mode bits as the JS constants number them (src/constants.ts). */
 static int file_amode(int32_t js) {
@@ -280,8 +247,8 @@ static napi_value js_file_access(napi_env env, napi_callback_info info) {
   if (kind < 0 || kind >= N_FILE_ACCESS) { napi_throw_error(env, "MPI_ERR_ARG", "mpi4ts_native: unknown file access"); return NULL; }
   if (g_file_access[kind].at != NULL && !get_offset(env, argv[2], &offset)) return NULL;
   if (!get_buf(env, argv[3], 0, &data, &len, NULL)) return NULL;
-  file_span span;
-  int rc = file_span_of(len, &span);
+  byte_span span;
+  int rc = span_of(len, &span);
   if (rc != MPI_SUCCESS) { throw_mpi(env, rc, "MPI_Type_create_struct"); return NULL; }
   MPI_Status st;
   memset(&st, 0, sizeof st);
@@ -306,8 +273,8 @@ static napi_value js_file_start(napi_env env, napi_callback_info info) {
   if (kind < 0 || kind >= N_FILE_START) { napi_throw_error(env, "MPI_ERR_ARG", "mpi4ts_native: unknown file access"); return NULL; }
   if (g_file_start[kind].at != NULL && !get_offset(env, argv[2], &offset)) return NULL;
   if (!get_buf(env, argv[3], 0, &data, &len, NULL)) return NULL;
-  file_span span;
-  int rc = file_span_of(len, &span);
+  byte_span span;
+  int rc = span_of(len, &span);
   if (rc != MPI_SUCCESS) { throw_mpi(env, rc, "MPI_Type_create_struct"); return NULL; }
   int id = slot_alloc();
   if (id < 0) {
