@@ -69,9 +69,12 @@ describe('TypeScript loader', () => {
       writeFileSync(script, 'const value: number = 2;\nconsole.log(`value ${value}`);\n');
       assert.deepEqual(await run(script, 2), ['value 2', 'value 2']);
       writeFileSync(script, 'const value: number = 3;\nconsole.log(`value ${value}`;\n');
-      const broken = await launch(script, 1, [], { timeoutMs: TIMEOUT });
-      assert.equal(broken.code, 1);
-      assert.match(broken.stderr, /edit\.ts:2:\d+: ERROR: Expected "\)" but found ";"/, broken.stderr);
+      // Reported once, by the launcher, before any rank starts: the place, the line and a caret.
+      const broken = await launch(script, 2, [], { timeoutMs: TIMEOUT });
+      assert.equal(broken.code, 2, broken.stderr);
+      assert.equal(broken.stdout, '');
+      assert.match(broken.stderr, /^mpi4ts: .*edit\.ts does not compile; no rank started\n.*edit\.ts:2:29: syntax error: Expected "\)" but found ";"\n {2}2 \| console\.log\(`value \$\{value\}`;\n {4}\| {29}\^\n$/,
+        broken.stderr);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -13,6 +13,7 @@ import { runJob } from './job.js';
 import { buildMpi, runUnderMpiexec } from './mpi.js';
 import { runScript } from './script.js';
 import { finishObserving, startObserving } from './observe.js';
+import { syntaxReport } from './syntax.js';
 import { typecheck } from './typecheck.js';
 
 function packageVersion(): string {
@@ -92,6 +93,14 @@ export async function main(argv: readonly string[]): Promise<void> {
         process.stderr.write(`mpi4ts: cannot find the script ${options.script} (looked for ${resolve(options.script)})\n`);
         process.exitCode = 2;
         return;
+      }
+      if (!launchedByMpi()) {
+        const report = await syntaxReport(options.script);
+        if (report !== undefined) {
+          process.stderr.write(report);
+          process.exitCode = 2;
+          return;
+        }
       }
       if (options.typecheck === true && !launchedByMpi()) {
         const checked = typecheck(options.script);
