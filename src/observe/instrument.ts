@@ -4,9 +4,9 @@
  * communication calls of the API classes' prototypes (`Comm`, `Intracomm`,
  * `Intercomm`, the topology communicators, `Request`). A job that is not
  * observed runs the classes untouched: recording costs nothing when off.
- * With it on, a call costs a clock read before and after and a row in
- * columns of numbers (no object per call: objects are made once, when the
- * rank writes its part). A call's site (`--profile`) needs a stack capture,
+ * With it on, a call costs a clock read before and after and a row of
+ * numbers in a fixed buffer (no object per call: objects are made once, when
+ * the rank writes its part). A call's site (`--profile`) needs a stack capture,
  * which costs tens of microseconds: the first {@link EXACT_SITES} calls of
  * each kind record theirs, and after that one call in {@link SITE_SAMPLING},
  * drawn at random (a loop alternating two sites must not alias), whose
@@ -137,7 +137,7 @@ class RowLog {
     this.rows = new Float64Array(fields * ROWS_IN_MEMORY);
   }
 
-  /** The buffer and the offset of a new row in it. */
+  /** The offset of a new row in {@link buffer}. */
   add(): number {
     if (this.used === this.rows.length) this.spill();
     const at = this.used;
@@ -163,11 +163,13 @@ class RowLog {
     this.file = undefined;
     const bytes = readFileSync(this.path);
     rmSync(this.path, { force: true });
-    return new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / Float64Array.BYTES_PER_ELEMENT);
+    // A Float64Array view needs an offset that is a multiple of 8 (a small read may come from Buffer's pool).
+    const aligned = bytes.byteOffset % Float64Array.BYTES_PER_ELEMENT === 0 ? bytes : new Uint8Array(bytes);
+    return new Float64Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / Float64Array.BYTES_PER_ELEMENT);
   }
 }
 
-/** Strings kept once, referred to by index from the columns. */
+/** Strings kept once, referred to by index from the rows. */
 class StringTable {
   readonly values: string[] = [];
   private readonly index = new Map<string, number>();
