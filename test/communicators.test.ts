@@ -40,23 +40,6 @@ describe('dynamic processes (test/conformance/spawn.ts)', () => {
     assert.deepEqual(linesStartingWith(result.stdout, 'child'), [0, 1, 2].map((r) => `child ${r} of 3 ok`));
   });
 
-  // About 2.5 minutes: CI runs it once, on its first Node.js (MPI4TS_HEAVY_TESTS=off on the others).
-  const heavyOff = process.env['MPI4TS_HEAVY_TESTS'] === 'off' ? 'MPI4TS_HEAVY_TESTS=off' : false;
-  it('spawns and disconnects 1,000 times in a loop (slots reused) with flat memory', { skip: heavyOff }, async () => {
-    // Each round starts a worker thread that loads mpi4ts: about 40 ms on an idle 2-core machine, far more
-    // on a loaded one, hence the generous timeout.
-    const result = await launch('test/programs/spawn_loop.ts', 2, ['1000'], { timeoutMs: 1_200_000 });
-    assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
-    assert.deepEqual(linesStartingWith(result.stdout, 'loop ok'), ['loop ok 1000 on rank 0', 'loop ok 1000 on rank 1']);
-    const memory = /^memory ([\d.]+) ([\d.]+) -> ([\d.]+) ([\d.]+)$/m.exec(result.stdout);
-    assert.ok(memory !== null, result.stdout);
-    const [heapBefore, rssBefore, heapAfter, rssAfter] = memory.slice(1).map(Number) as [number, number, number, number];
-    // Measured after the first 100 rounds and at the end, after a GC: rank 0's heap, and the RSS of the
-    // whole job (every rank is a thread of one process). A leak of one worker per round would be 900 of them.
-    assert.ok(heapAfter - heapBefore < 4, `rank 0's heap grew from ${heapBefore} to ${heapAfter} MiB`);
-    assert.ok(rssAfter - rssBefore < 64, `the job's RSS grew from ${rssBefore} to ${rssAfter} MiB`);
-  });
-
   it('grows the universe past --universe-size while the children live, and everyone talks (issue 18)', async () => {
     const result = await launch('test/programs/spawn_grow.mjs', 2, ['world', '4', '3'],
       { launcherArgs: ['--universe-size', '3'] });

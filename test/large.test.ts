@@ -3,8 +3,9 @@
  * codec and staging pipe at those sizes. Each needs several GiB of memory,
  * so the whole file is skipped, with the reason in the test output, where
  * less than {@link NEEDED_BYTES} is free, or where `MPI4TS_HEAVY_TESTS=off`
- * (CI runs them once, on its first Node.js, to stay within its time: each
- * phase takes one to several minutes, so each size limit is crossed once). On
+ * (`test/helpers/heavy.ts`: CI runs them once, on its first Node.js and beside
+ * its other runs, to stay within its time: each phase takes one to several
+ * minutes, so each size limit is crossed once). On
  * Node 20, messages and encodings past 4 GiB go as segmented bytes
  * (`src/buffer.ts`).
  *
@@ -15,11 +16,11 @@
 
 import assert from 'node:assert/strict';
 import { constants } from 'node:buffer';
-import { freemem } from 'node:os';
 import { describe, it } from 'node:test';
 import { SegmentedBytes } from '../src/buffer.js';
 import { decode, encode, encodeForSend } from '../src/codec/index.js';
 import { InboundPipe, OutboundPipe } from '../src/transport/shm/pipeline.js';
+import { lackingMemory } from './helpers/heavy.js';
 import { launch, linesStartingWith } from './helpers/launch.js';
 
 const GiB = 2 ** 30;
@@ -27,12 +28,8 @@ const GiB = 2 ** 30;
 const NEEDED_BYTES = 16 * GiB;
 /** The object past 4 GiB holds about 13 GB (encoding, received encoding, decoded array). */
 const NEEDED_OBJECT4_BYTES = 16 * GiB;
-const free = freemem();
-const heavyOff = process.env['MPI4TS_HEAVY_TESTS'] === 'off';
-const lacking = (needed: number): string | false => (heavyOff ? 'MPI4TS_HEAVY_TESTS=off'
-  : free < needed ? `needs ${needed / GiB} GiB of free memory, ${(free / GiB).toFixed(1)} GiB free` : false);
-const skip = lacking(NEEDED_BYTES);
-const skipObject4 = lacking(NEEDED_OBJECT4_BYTES);
+const skip = lackingMemory(NEEDED_BYTES);
+const skipObject4 = lackingMemory(NEEDED_OBJECT4_BYTES);
 
 /** Runs one phase of test/programs/huge_messages.ts on 2 ranks and checks that both ranks finished it. */
 async function phase(name: string, launcherArgs: readonly string[] = []): Promise<void> {

@@ -2,20 +2,15 @@
 // through a derived datatype or MPI-4's large-count calls): 2 ranks, a
 // buffer of 2 GiB + 16 MiB + 3 bytes, every byte checked. Needs ~5 GiB for
 // the buffers and ~9 GiB for the object; skipped, with the reason, when less
-// than 12 GiB is free. Then past 4 GiB (test/programs/huge_messages.ts, as
+// than 12 GiB is free or where `MPI4TS_HEAVY_TESTS=off` (test/helpers/heavy.ts).
+// Then past 4 GiB (test/programs/huge_messages.ts, as
 // on shm; segmented bytes on Node 20): a Float64Array of 4.25 GiB (~9 GiB),
 // and an object whose encoding passes 4 GiB (~13 GiB, skipped below 16 GiB
-// free). Then the collectives past the longest byte view, with that limit
-// lowered to 256 KiB by the test hook MPI4TS_TEST_MAX_VIEW_BYTES: the
-// conformance chapter test/conformance/wide.ts at 2 and 4 ranks, as on shm
-// (test/large_collectives.test.ts); and past the 2^31-1 bytes of one MPI call
-// (C-int counts, on every Node.js), that limit lowered to 256 KiB by
-// MPI4TS_TEST_MAX_CALL_BYTES: the same chapter at 3 ranks. Run by
+// free). The same paths with their limits lowered are in wide.test.ts. Run by
 // `npm run test:mpi`.
 import assert from 'node:assert/strict';
-import { freemem } from 'node:os';
 import { describe, it } from 'node:test';
-import { assertAllPassed } from '../helpers/conformance.js';
+import { lackingMemory } from '../helpers/heavy.js';
 import { type JobResult, linesStartingWith, mpiexecEnv, runCommand } from '../helpers/launch.js';
 
 const GiB = 2 ** 30;
@@ -34,8 +29,9 @@ describe('messages over 2 GiB under mpiexec', () => {
   for (const [mode, mca] of cases) {
     it(`${mode === 'buffers' ? 'Send/Recv, Probe, Isend/Irecv, Sendrecv and Bcast' : 'send/recv of an object'} of 2 GiB + 16 MiB` +
       `${mca.length > 0 ? ` (${mca.slice(1).join(' ')})` : ''}`, async (t) => {
-      if (freemem() < NEEDED) {
-        t.skip(`needs ${NEEDED / GiB} GiB free, ${(freemem() / GiB).toFixed(1)} GiB is`);
+      const lacking = lackingMemory(NEEDED);
+      if (lacking !== false) {
+        t.skip(lacking);
         return;
       }
       const result = await mpiexec([...mca, '-n', '2', process.execPath, 'bin/mpi4ts.js', 'test/mpi/programs/large.ts', mode]);
@@ -46,26 +42,15 @@ describe('messages over 2 GiB under mpiexec', () => {
 
   for (const phase of ['past4', 'object4']) {
     it(`${phase === 'past4' ? 'Probe, Send/Recv and Isend/Irecv of a Float64Array' : 'send/recv of an object'} past 4 GiB`, async (t) => {
-      const needed = NEEDED_PHASE[phase]!;
-      if (freemem() < needed) {
-        t.skip(`needs ${needed / GiB} GiB free, ${(freemem() / GiB).toFixed(1)} GiB is`);
+      const lacking = lackingMemory(NEEDED_PHASE[phase]!);
+      if (lacking !== false) {
+        t.skip(lacking);
         return;
       }
       const result = await mpiexec(['-n', '2', process.execPath, 'bin/mpi4ts.js', 'test/programs/huge_messages.ts', phase]);
       assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
       const done = linesStartingWith(result.stdout, `huge ${phase} ok`).map((line) => line.split(' ').slice(0, 4).join(' ')).sort();
       assert.deepEqual(done, [`huge ${phase} ok 0`, `huge ${phase} ok 1`]);
-    });
-  }
-});
-
-describe('collectives past the longest byte view, and past one MPI call, under mpiexec (lowered to 256 KiB)', () => {
-  const runs = [['MPI4TS_TEST_MAX_VIEW_BYTES', 2], ['MPI4TS_TEST_MAX_VIEW_BYTES', 4], ['MPI4TS_TEST_MAX_CALL_BYTES', 3]] as const;
-  for (const [hook, ranks] of runs) {
-    it(`test/conformance/wide.ts passes every case with ${ranks} ranks and ${hook}`, async () => {
-      const result = await runCommand('mpiexec', ['--oversubscribe', '-n', String(ranks), process.execPath, 'bin/mpi4ts.js',
-        'test/conformance/wide.ts'], { env: { ...mpiexecEnv, [hook]: String(2 ** 18) }, timeoutMs: 300_000 });
-      assertAllPassed(result, 'wide', ranks);
     });
   }
 });

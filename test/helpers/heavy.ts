@@ -1,0 +1,29 @@
+/**
+ * Which tests count as heavy (messages and encodings past 2 and 4 GiB, the
+ * 1,000-round Spawn loop: minutes each, several GiB of memory) and whether this
+ * run takes them. `MPI4TS_HEAVY_TESTS`:
+ * - unset: run them where the machine has the memory, else skip them with the reason;
+ * - `off`: skip them, saying so (CI's light runs: they run once, in CI's heavy run);
+ * - `required`: run them, and fail (not skip) where the memory is missing, so that a
+ *   CI run meant for them cannot pass without them.
+ */
+import { freemem } from 'node:os';
+
+const mode = process.env['MPI4TS_HEAVY_TESTS'];
+const GiB = 2 ** 30;
+
+/** `skip` option of a heavy test with no memory need: the reason it is skipped, or false. */
+export const heavyOff: string | false = mode === 'off' ? 'MPI4TS_HEAVY_TESTS=off' : false;
+
+/**
+ * `skip` option of a heavy test that needs `needed` bytes of free memory: the reason it
+ * is skipped, or false to run it. With `MPI4TS_HEAVY_TESTS=required`, a machine short of
+ * memory throws instead, failing the test file.
+ */
+export function lackingMemory(needed: number, free: number = freemem()): string | false {
+  if (heavyOff !== false) return heavyOff;
+  if (free >= needed) return false;
+  const reason = `needs ${needed / GiB} GiB of free memory, ${(free / GiB).toFixed(1)} GiB free`;
+  if (mode === 'required') throw new Error(`MPI4TS_HEAVY_TESTS=required, but a heavy test ${reason}`);
+  return reason;
+}
