@@ -7,7 +7,9 @@
  * Flags: --quick (smoke run), --only pingpong|collectives|rma|io|futures (io, the collective file write and
  * read of 256 MiB at 4 ranks, runs only when asked for), --ranks 2,4,8,
  * --write (table into BENCHMARKS.md between the bench markers), --file PATH
- * (instead of BENCHMARKS.md), --timeout SECONDS (per subprocess, default 120).
+ * (instead of BENCHMARKS.md), --section NAME (between the markers of that name
+ * instead, e.g. one table per Node.js major), --timeout SECONDS (per
+ * subprocess, default 120).
  * `$BENCH_NODE` names the node binary that runs mpi4ts (default: this one).
  * `--only futures` runs the task-pool benchmark instead (`bench/futures/run.ts`:
  * mpi4ts/futures against piscina and mpi4py.futures, tiny tasks per second at
@@ -23,8 +25,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const BEGIN = '<!-- bench:begin -->';
-const END = '<!-- bench:end -->';
+/** The markers of a table in BENCHMARKS.md: the main one, or the one `--section name` names. */
+const markers = (name: string | undefined): { begin: string; end: string } =>
+  name === undefined ? { begin: '<!-- bench:begin -->', end: '<!-- bench:end -->' }
+    : { begin: `<!-- bench:${name}:begin -->`, end: `<!-- bench:${name}:end -->` };
 
 /** mpi4ts on its embedded transport, mpi4ts on the native MPI transport, and the peers. */
 type Impl = 'mpi4ts' | 'mpi4ts-mpi' | 'mpi4py' | 'c';
@@ -44,11 +48,12 @@ interface Options {
   readonly ranks: readonly number[];
   readonly write: boolean;
   readonly file: string;
+  readonly section: string | undefined;
   readonly timeoutS: number;
 }
 
 const USAGE = `usage: node --import tsx bench/run.ts [--quick] [--only pingpong|collectives|rma|io|futures]
-       [--ranks 2,4,8] [--write] [--file BENCHMARKS.md] [--timeout 120]`;
+       [--ranks 2,4,8] [--write] [--file BENCHMARKS.md] [--section NAME] [--timeout 120]`;
 
 function parseOptions(argv: readonly string[]): Options {
   const { values } = parseArgs({
@@ -59,6 +64,7 @@ function parseOptions(argv: readonly string[]): Options {
       ranks: { type: 'string' },
       write: { type: 'boolean', default: false },
       file: { type: 'string' },
+      section: { type: 'string' },
       timeout: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -73,6 +79,9 @@ function parseOptions(argv: readonly string[]): Options {
   }
   const ranks = (values.ranks ?? (values.quick ? '2,4' : '2,4,8')).split(',').map(Number);
   if (ranks.some((n) => !Number.isInteger(n) || n < 2)) usage(`--ranks takes rank counts of 2 or more, not ${values.ranks}`);
+  if (values.section !== undefined && !/^[a-z0-9-]+$/.test(values.section)) {
+    usage(`--section takes a name of lower-case letters, digits and dashes, not ${values.section}`);
+  }
   const timeoutS = Number(values.timeout ?? '120');
   if (!(timeoutS > 0)) usage(`--timeout takes seconds, not ${values.timeout}`);
   return {
@@ -81,6 +90,7 @@ function parseOptions(argv: readonly string[]): Options {
     ranks,
     write: values.write,
     file: path.resolve(ROOT, values.file ?? 'BENCHMARKS.md'),
+    section: values.section,
     timeoutS,
   };
 }
@@ -752,17 +762,18 @@ every implementation is oversubscribed and the numbers mostly measure the schedu
 `;
 }
 
-function writeSection(file: string, section: string, m: Machine): void {
-  const block = `${BEGIN}\n${section}\n${END}`;
+function writeSection(file: string, name: string | undefined, section: string, m: Machine): void {
+  const { begin, end } = markers(name);
+  const block = `${begin}\n${section}\n${end}`;
   if (!existsSync(file)) {
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, `${newFileHeader(m)}${block}\n`);
     return;
   }
   const text = readFileSync(file, 'utf8');
-  const b = text.indexOf(BEGIN);
-  const e = text.indexOf(END, b);
-  const next = b >= 0 && e >= 0 ? text.slice(0, b) + block + text.slice(e + END.length) : `${text.trimEnd()}\n\n${block}\n`;
+  const b = text.indexOf(begin);
+  const e = text.indexOf(end, b);
+  const next = b >= 0 && e >= 0 ? text.slice(0, b) + block + text.slice(e + end.length) : `${text.trimEnd()}\n\n${block}\n`;
   writeFileSync(file, next);
 }
 
@@ -844,7 +855,7 @@ async function main(): Promise<void> {
     ].join('\n');
     console.log(`\n${section}`);
     if (opts.write) {
-      writeSection(opts.file, section, machine);
+      writeSection(opts.file, opts.section, section, machine);
       process.stderr.write(`[bench] wrote ${path.relative(process.cwd(), opts.file)}\n`);
     }
   } finally {
