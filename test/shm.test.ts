@@ -55,7 +55,6 @@ describe('delivery after the sender is done', () => {
     assert.match(result.stderr, /rank 0: finished, still holding \d+ undelivered messages to rank 1\n/);
     assert.match(result.stderr, /rank 1: finished\n/);
     assert.match(result.stderr, /hint: a rank whose script is over stays until the messages it sent are received/);
-    assert.ok(result.ms < 10_000, `took ${result.ms} ms`);
   });
 });
 
@@ -150,7 +149,6 @@ describe('failures end the job', () => {
       assert.equal(result.code, code);
       assert.match(result.stderr, message);
       assert.match(result.stderr, /stopping the job \(3 ranks\) because rank 2 failed/);
-      assert.ok(result.ms < 10_000, `took ${result.ms} ms`);
     });
   }
 
@@ -161,7 +159,6 @@ describe('failures end the job', () => {
     for (let rank = 0; rank < 4; rank++) {
       assert.match(result.stderr, new RegExp(`rank ${rank}: blocked in Send\\(dest=${(rank + 1) % 4}, tag=0, 8000000 bytes\\)`));
     }
-    assert.ok(result.ms < 10_000, `took ${result.ms} ms`);
   });
 
   it('runs the same ring below the eager limit, and deadlocks it when the limit is lowered', async () => {
