@@ -14,6 +14,9 @@
  *   node scripts/build-mpi.mjs --print=cflags|libs     (used by native/binding.gyp)
  *
  * --optional: without an MPI library, say so and exit 0 (for install hooks);
+ *   also skip the build when the addon was built from the same sources with
+ *   the same MPI flags (`npx mpi4ts` in a clone of this repository installs it
+ *   into npx's cache, which runs the install hook again);
  *   also skip the build, with a note, in a process that an MPI launcher started
  *   (`mpiexec -n 64 npx mpi4ts x.ts` runs npm's install hook in every rank at
  *   once, and each would rebuild the addon while the others load it).
@@ -22,7 +25,8 @@
  * Environment: MPICC (the wrapper to use), MPI4TS_NODEDIR (where include/node is).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +34,8 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const nativeDir = join(root, 'native');
 const output = join(nativeDir, 'build', 'Release', 'mpi4ts_native.node');
+/** What the addon at `output` was built from (see {@link buildInputs}). */
+const inputsFile = join(nativeDir, 'build', 'Release', 'mpi4ts_native.inputs');
 const NOT_FOUND =
   'MPI not found; the mpi transport is not built (install Open MPI or MPICH, then run npx mpi4ts build-mpi)';
 
@@ -202,6 +208,23 @@ function check() {
   }
 }
 
+/** The build's inputs in one line: the MPI wrapper, its flags and a hash of the C sources. */
+function buildInputs(mpicc, flags) {
+  const hash = createHash('sha256');
+  for (const name of readdirSync(nativeDir).filter((n) => /\.(c|h|gyp)$/.test(n)).sort()) {
+    hash.update(name).update(readFileSync(join(nativeDir, name)));
+  }
+  return JSON.stringify({ mpicc, cflags: flags.cflags, libs: flags.libs, sources: hash.digest('hex') });
+}
+
+function builtFrom(inputs) {
+  try {
+    return isFile(output) && readFileSync(inputsFile, 'utf8') === inputs;
+  } catch {
+    return false;
+  }
+}
+
 function main() {
   const mpicc = findMpicc();
   const printWhat = option('print', undefined);
@@ -230,6 +253,11 @@ function main() {
     console.log(`${NOT_FOUND}\n(${mpicc} did not report its flags with --showme:compile or -show)`);
     process.exit(flag('optional') ? 0 : 1);
   }
+  const inputs = buildInputs(mpicc, flags);
+  if (flag('optional') && builtFrom(inputs)) {
+    log(`up to date: ${output} (built from these sources with ${mpicc}; \`npx mpi4ts build-mpi\` rebuilds it)`);
+    return;
+  }
   log(`MPI compiler: ${mpicc}`);
   debug(`cflags: ${flags.cflags.join(' ')}`);
   debug(`libs: ${flags.libs.join(' ')}`);
@@ -245,6 +273,7 @@ function main() {
     console.error('build-mpi: the mpi transport could not be built (see above)');
     process.exit(flag('optional') ? 0 : 1);
   }
+  writeFileSync(inputsFile, inputs);
   log(`built ${output}`);
   if (underMpi) log('not loading it to check it: in a process started by an MPI launcher that would be an MPI_Init');
   else if (!flag('no-check')) check();
