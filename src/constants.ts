@@ -103,3 +103,5 @@ export const SEEK_END = 604;
 
 /** `File.Set_view`'s displacement on a file opened `MODE_SEQUENTIAL`: the shared pointer's position (MPI-4.1 §14.3). */
 export const DISPLACEMENT_CURRENT: -54278278 = -54278278;
+/** mpi4py's short name of {@link DISPLACEMENT_CURRENT}. */
+export const DISP_CUR = DISPLACEMENT_CURRENT;
