@@ -11,6 +11,7 @@ import { oversubscriptionWarning } from '../src/launcher/main.js';
 import type { MessageRecord, RankPart } from '../src/observe/events.js';
 import { formatProfile, profileOf } from '../src/observe/profile.js';
 import { rollCallEntry } from '../src/observe/state.js';
+import { userFramesFirst } from '../src/observe/frames.js';
 import { buildTrace, matchMessages } from '../src/observe/trace.js';
 import { launch, root } from './helpers/launch.js';
 import { checkRingTrace, checkRollCall, expectedCalls, flows, profileCounts, readTrace } from './helpers/observe.js';
@@ -128,6 +129,29 @@ describe('launcher messages', () => {
     const result = await launch('test/programs/no_such_script.ts', 3);
     assert.equal(result.code, 2);
     assert.equal(result.stderr, `mpi4ts: cannot find the script test/programs/no_such_script.ts (looked for ${join(root, 'test/programs/no_such_script.ts')})\n`);
+  });
+
+  it('shows a failing rank\'s own frames first, and counts the frames of mpi4ts and Node it leaves out', async () => {
+    const thrown = await launch('test/programs/failure/main.ts', 2);
+    assert.equal(thrown.code, 1, thrown.stderr);
+    assert.match(thrown.stderr, new RegExp('^mpi4ts: rank 1 failed: MPIError: rank 1: Comm\\.Send: invalid dest 7: .*\n' +
+      ' {4}at sendToNowhere \\(.*test/programs/failure/main\\.ts:10:\\d+\\)\n {4}at withRetries \\(.*test/programs/failure/helper\\.ts:3:\\d+\\)\n' +
+      ' {4}at .*test/programs/failure/main\\.ts:17:\\d+\\)?\n {4}\\(\\d+ frames of mpi4ts( and \\d+ frames? of Node\'s internals)? left out\\)\n' +
+      'mpi4ts: stopping the job \\(2 ranks\\) because rank 1 failed\n$'), thrown.stderr);
+    const rejected = await launch('test/programs/failure/main.ts', 2, ['reject']);
+    assert.equal(rejected.code, 1, rejected.stderr);
+    assert.match(rejected.stderr, /^mpi4ts: rank 0 failed: RangeError: rejected on purpose\n {4}at .*test\/programs\/failure\/main\.ts:15:\d+\)?\n/);
+    for (const text of [thrown.stderr, rejected.stderr]) assert.doesNotMatch(text, /dist\/|node:internal|\/src\//);
+  });
+
+  it('puts the user\'s frames first in any stack, and leaves a stack without one whole', () => {
+    const library = join(root, 'dist/api/comm.js');
+    const stack = ['Error: boom', `    at Comm.Send (file://${library}:10:5)`, '    at main (/home/me/job.ts:3:9)',
+      '    at ModuleJob.run (node:internal/modules/esm/module_job:325:25)', '    at helper (/home/me/node_modules/pkg/x.js:1:1)'].join('\n');
+    assert.equal(userFramesFirst(stack), ['Error: boom', '    at main (/home/me/job.ts:3:9)', '    at helper (/home/me/node_modules/pkg/x.js:1:1)',
+      "    (1 frame of mpi4ts and 1 frame of Node's internals left out)"].join('\n'));
+    const internal = `Error: inside\n    at Comm.Send (file://${library}:10:5)\n    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)`;
+    assert.equal(userFramesFirst(internal), internal);
   });
 
   it('warns of more than 4 ranks per core only past 16 ranks', () => {

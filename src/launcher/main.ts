@@ -14,6 +14,8 @@ import { buildMpi, runUnderMpiexec } from './mpi.js';
 import { runScript } from './script.js';
 import { finishObserving, startObserving } from './observe.js';
 import { syntaxReport } from './syntax.js';
+import { missingAddonReport, rankUsesMpi, reportRankFailures } from './failure.js';
+import { rankHere } from './debug.js';
 import { typecheck } from './typecheck.js';
 
 function packageVersion(): string {
@@ -113,6 +115,14 @@ export async function main(argv: readonly string[]): Promise<void> {
       const warning = oversubscriptionWarning(options.ranks, availableParallelism());
       if (warning !== undefined && !launchedByMpi()) process.stderr.write(warning);
       if (launchedByMpi()) {
+        reportRankFailures();
+        const missing = rankUsesMpi() ? missingAddonReport(`mpi4ts ${argv.join(' ')} (a rank of a job that mpiexec started)`, true) : undefined;
+        if (missing !== undefined) {
+          // The same on every rank: rank 0 says it, the others end quietly.
+          if ((rankHere() ?? 0) === 0) process.stderr.write(missing);
+          process.exitCode = 1;
+          return;
+        }
         // One rank of a job that mpiexec or srun started: run the script right here. The
         // transport reads these two when MPI starts (the banner comes from rank 0).
         if (options.verbose) process.env.MPI4TS_VERBOSE = '1';
@@ -121,6 +131,12 @@ export async function main(argv: readonly string[]): Promise<void> {
         Object.assign(process.env, startObserving(options)?.env);
         await runScript(options);
       } else {
+        const missing = options.transport === 'mpi' ? missingAddonReport(`mpi4ts ${argv.join(' ')}`) : undefined;
+        if (missing !== undefined) {
+          process.stderr.write(missing);
+          process.exitCode = 2;
+          return;
+        }
         const observation = startObserving(options);
         if (options.transport === 'mpi') {
           process.exitCode = await runUnderMpiexec(options, observation?.env);

@@ -105,6 +105,31 @@ describe('--transport mpi options', () => {
   });
 });
 
+describe('launcher messages under mpiexec', () => {
+  it('a missing addon: rank 0 alone says what is missing and how to build it; the job fails before the script runs', async () => {
+    const result = await mpiexec(3, ['examples/hello.ts'], { MPI4TS_NATIVE: '/nonexistent/mpi4ts_native.node' });
+    assert.notEqual(result.code, 0);
+    assert.equal(result.stdout, '');
+    assert.equal(result.stderr.match(/mpi4ts: the mpi transport needs its native addon/g)?.length, 1, result.stderr);
+    assert.match(result.stderr, /no rank ran the script\n {2}command: mpi4ts examples\/hello\.ts \(a rank of a job that mpiexec started\)\n {2}missing: \/nonexistent\/mpi4ts_native\.node \(MPI4TS_NATIVE\)\n/);
+    assert.match(result.stderr, /apt-get install libopenmpi-dev/);
+    assert.match(result.stderr, /npx mpi4ts build-mpi/);
+    assert.doesNotMatch(result.stderr, /^\s+at /m);
+  });
+
+  it('a failing rank\'s report shows the user\'s frames first, no internal ones', async () => {
+    const result = await mpiexec(2, ['test/programs/failure/main.ts']);
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, new RegExp('mpi4ts: rank 1 failed: MPIError: rank 1: Comm\\.Send: invalid dest 7: .*\n' +
+      ' {4}at sendToNowhere \\(.*test/programs/failure/main\\.ts:10:\\d+\\)\n {4}at withRetries \\(.*test/programs/failure/helper\\.ts:3:\\d+\\)\n' +
+      ' {4}at .*test/programs/failure/main\\.ts:17:\\d+\\)?\n {4}\\(\\d+ frames of mpi4ts( and \\d+ frames? of Node\'s internals)? left out\\)\n'), result.stderr);
+    assert.doesNotMatch(result.stderr, /dist\/|node:internal/);
+    const rejected = await mpiexec(2, ['test/programs/failure/main.ts', 'reject']);
+    assert.notEqual(rejected.code, 0);
+    assert.match(rejected.stderr, /mpi4ts: rank 0 failed: RangeError: rejected on purpose\n {4}at .*test\/programs\/failure\/main\.ts:15:\d+\)?\n/);
+  });
+});
+
 describe('Split_type(COMM_TYPE_SHARED) under mpiexec', () => {
   it('groups the ranks as Open MPI places them on nodes', async () => {
     for (const ranks of [1, 3]) {
