@@ -96,13 +96,12 @@ export async function main(argv: readonly string[]): Promise<void> {
         process.exitCode = 2;
         return;
       }
-      if (!launchedByMpi()) {
-        const report = await syntaxReport(options.script);
-        if (report !== undefined) {
-          process.stderr.write(report);
-          process.exitCode = 2;
-          return;
-        }
+      const report = await syntaxReport(options.script, launchedByMpi());
+      if (report !== undefined) {
+        // Under mpiexec every rank finds it: rank 0 says it, the others end quietly.
+        if (!launchedByMpi() || (rankHere() ?? 0) === 0) process.stderr.write(report);
+        process.exitCode = 2;
+        return;
       }
       if (options.typecheck === true && !launchedByMpi()) {
         const checked = typecheck(options.script);

@@ -2,7 +2,7 @@
 // options on --transport mpi, the banner, and deadlock reports of jobs that
 // mpiexec started. Run by `npm run test:mpi`.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -115,6 +115,22 @@ describe('launcher messages under mpiexec', () => {
     assert.match(result.stderr, /apt-get install libopenmpi-dev/);
     assert.match(result.stderr, /npx mpi4ts build-mpi/);
     assert.doesNotMatch(result.stderr, /^\s+at /m);
+  });
+
+  it('a syntax error in a module the script imports: rank 0 alone reports it, before the script runs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mpi4ts-syntax-mpi-'));
+    try {
+      writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
+      writeFileSync(join(dir, 'main.ts'), "import { total } from './sum.js';\nconsole.log('ran', total());\n");
+      writeFileSync(join(dir, 'sum.ts'), 'export function total(): number {\n  return (1 + ;\n}\n');
+      const result = await mpiexec(3, [join(dir, 'main.ts')]);
+      assert.equal(result.code, 2, result.stderr);
+      assert.equal(result.stdout, '');
+      assert.equal(result.stderr.match(/does not compile/g)?.length, 1, result.stderr);
+      assert.match(result.stderr, /main\.ts does not compile; no rank ran it\n.*sum\.ts:2:15: syntax error: Unexpected ";"\n {2}2 \| {3}return \(1 \+ ;\n {4}\| {15}\^\n {2}imported by: .*main\.ts > .*sum\.ts\n/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a failing rank\'s report shows the user\'s frames first, no internal ones', async () => {
