@@ -12,7 +12,7 @@ import { type LaunchOptions, USAGE, UsageError, checkForMpiTransport, parseComma
 import { runJob } from './job.js';
 import { buildMpi, runUnderMpiexec } from './mpi.js';
 import { runScript } from './script.js';
-import { finishObserving, startObserving } from './observe.js';
+import { finishObserving, observeUnderMpiexec, startObserving } from './observe.js';
 import { syntaxReport } from './syntax.js';
 import { missingAddonReport, rankUsesMpi, reportRankFailures } from './failure.js';
 import { rankHere } from './debug.js';
@@ -42,9 +42,6 @@ function checkUnderMpiexec(options: LaunchOptions): void {
   checkForMpiTransport(options, 'under mpiexec');
   if (options.tagOutput) {
     throw new UsageError('--tag-output: under mpiexec, ask mpiexec for it (Open MPI: mpiexec --tag-output, MPICH: mpiexec -prepend-rank)');
-  }
-  if (options.trace !== undefined || options.profile === true) {
-    throw new UsageError('--trace and --profile: under mpiexec, let mpi4ts start mpiexec: mpi4ts --transport mpi -n N --trace t.json script.ts');
   }
 }
 
@@ -126,8 +123,8 @@ export async function main(argv: readonly string[]): Promise<void> {
         // transport reads these two when MPI starts (the banner comes from rank 0).
         if (options.verbose) process.env.MPI4TS_VERBOSE = '1';
         process.env.MPI4TS_DEADLOCK_TIMEOUT ??= String(options.deadlockTimeout);
-        // --watchdog: each rank's own watchdog thread (observe/watchdog_thread.ts).
-        Object.assign(process.env, startObserving(options)?.env);
+        // --watchdog: each rank's own watchdog thread (observe/watchdog_thread.ts); --trace, --profile: rank 0 merges the parts.
+        Object.assign(process.env, observeUnderMpiexec(options, rankHere()));
         await runScript(options);
       } else {
         const missing = options.transport === 'mpi' ? missingAddonReport(`mpi4ts ${argv.join(' ')}`) : undefined;
