@@ -10,7 +10,7 @@ import { UsageError, parseCommandLine } from '../src/launcher/cli.js';
 import { oversubscriptionWarning } from '../src/launcher/main.js';
 import type { MessageRecord, RankPart } from '../src/observe/events.js';
 import { formatProfile, profileOf } from '../src/observe/profile.js';
-import { rollCallEntry } from '../src/observe/state.js';
+import { rollCallEntry, watchdogFires } from '../src/observe/state.js';
 import { userFramesFirst } from '../src/observe/frames.js';
 import { buildTrace, matchMessages } from '../src/observe/trace.js';
 import { launch, root } from './helpers/launch.js';
@@ -179,6 +179,21 @@ describe('matching messages after the run', () => {
     const trace = buildTrace(parts);
     assert.equal(trace.traceEvents.filter((e) => e.ph === 's' || e.ph === 'f').length, 0);
     assert.deepEqual(trace.traceEvents.filter((e) => e.name === 'thread_name').map((e) => e.args?.name), ['rank 0', 'rank 1']);
+  });
+
+  it('fires the watchdog when no rank has ended a call for the time given, or with --watchdog-any when one rank has been in one call that long', () => {
+    const computing = { call: undefined, since: 0, lastEnded: 9_000, frames: [] };
+    const waiting = { call: 'Comm.Recv(source=0)', since: 7_000, lastEnded: 6_000, frames: [] };
+    const moving = { call: undefined, since: 0, lastEnded: 9_900, frames: [] };
+    const idle = { call: undefined, since: 0, lastEnded: 0, frames: [] };
+    const plain = { seconds: 2, any: false, abort: false };
+    const any = { ...plain, any: true };
+    assert.equal(watchdogFires([computing, waiting], 10_000, plain), false, 'a call ended 1 s ago');
+    assert.equal(watchdogFires([computing, waiting], 11_000, plain), true, 'no call ended for 2 s');
+    assert.equal(watchdogFires([waiting, moving], 9_000, any), true, 'one rank in one call for 2 s');
+    assert.equal(watchdogFires([waiting, moving], 8_999, any), false);
+    assert.equal(watchdogFires([waiting, moving], 10_000, plain), false, 'another rank ended a call 0.1 s ago');
+    assert.equal(watchdogFires([idle, idle], 1e12, plain), false, 'no rank has started');
   });
 
   it('says of a rank that has made no MPI call yet that it has made none (not a time since the epoch)', () => {
