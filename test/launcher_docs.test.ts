@@ -41,4 +41,25 @@ describe('the README documents the launcher', () => {
     assert.deepEqual(options.filter((option) => !hasWord(block, option)), [], 'options missing from the README');
     assert.deepEqual(options.filter((option) => !hasWord(USAGE, option)), [], 'options missing from mpi4ts --help');
   });
+
+  it('has the section "Debugging and profiling" with the committed screenshot of the HTML timeline and a profile table', () => {
+    const section = /\n## Debugging and profiling\n([\s\S]*?)\n## /.exec(readme)?.[1];
+    assert.ok(section !== undefined, 'the section');
+    const image = /!\[[^\]]+\]\((docs\/[^)]+\.png)\)/.exec(section)?.[1];
+    assert.ok(image !== undefined, 'a PNG in the section');
+    assert.equal(readFileSync(join(root, image)).subarray(1, 4).toString('latin1'), 'PNG');
+    assert.match(section, /^Call +Count +Total ms +Mean us +Bytes +% wall$/m);
+    assert.match(section, /^Top waiting call sites:$/m);
+    for (const option of ['--trace', '--profile', '--watchdog', '--inspect-rank', '--cpu-prof', '--node-options']) assert.ok(section.includes(option), option);
+  });
+
+  it('says that mpi4ts is ESM-only and what to do in a CommonJS project; has a LICENSE and a repository', () => {
+    assert.match(readme, /mpi4ts is an ES module only/);
+    assert.match(readme, /In a CommonJS project, name the scripts you run\s+with mpi4ts `\.mts`/);
+    assert.match(readme, /`require\('mpi4ts'\)` is not supported/);
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { license: string; repository: { url: string } };
+    assert.equal(manifest.license, 'MIT');
+    assert.match(readFileSync(join(root, 'LICENSE'), 'utf8'), /^MIT License\n/);
+    assert.match(manifest.repository.url, /^git\+https:\/\/github\.com\/.+\.git$/);
+  });
 });
