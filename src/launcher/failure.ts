@@ -81,7 +81,8 @@ export function describeFailure(error: unknown): string {
 export function reportRankFailures(): void {
   let failing = false;
   process.on('uncaughtException', (error: unknown) => {
-    if (failing) return;
+    // Code that handles its own failures (a worker of an mpi4ts/futures pool tells its manager) goes first.
+    if (failing || process.listenerCount('uncaughtException') > 1) return;
     failing = true;
     const rank = rankHere();
     const everywhere = (error as { call?: unknown } | null)?.call === 'MPI.Init';
