@@ -340,6 +340,6 @@ export const MPI = {
 
 // `--trace`/`--profile`: the launcher sets MPI4TS_OBSERVE_DIR, and the API's calls are recorded (observe/instrument.ts).
 installRecorder({
-  worldRank: () => MPI.COMM_WORLD.rank, worldGroup: () => MPI.COMM_WORLD.Get_group(),
+  worldRank: () => MPI.COMM_WORLD.rank, worldGroup: () => MPI.COMM_WORLD.Get_group(), worldSize: () => MPI.COMM_WORLD.size,
   clockOffset: () => environment.startedTransport()?.clockOffset ?? 0,
 });

@@ -71,6 +71,24 @@ describe('launcher options', () => {
   });
 });
 
+describe('a missing addon', () => {
+  it('--transport mpi: reported once by the launcher, with the command, the file and how to build it; mpiexec never starts', () => {
+    const run = spawnSync(process.execPath, ['bin/mpi4ts.js', '--transport', 'mpi', '-n', '2', 'examples/hello.ts'],
+      { cwd: root, encoding: 'utf8', env: { ...process.env, MPI4TS_NATIVE: '/nonexistent/mpi4ts_native.node', MPIEXEC: '/nonexistent/mpiexec' } });
+    assert.equal(run.status, 2, run.stderr);
+    assert.equal(run.stdout, '');
+    assert.match(run.stderr, /^mpi4ts: the mpi transport needs its native addon, which is not built; no rank started\n {2}command: mpi4ts --transport mpi -n 2 examples\/hello\.ts\n {2}missing: \/nonexistent\/mpi4ts_native\.node \(MPI4TS_NATIVE\)\n/);
+    assert.match(run.stderr, /\n {2}then, in the project: npx mpi4ts build-mpi\n/);
+    assert.doesNotMatch(run.stderr, /^\s+at |nonexistent\/mpiexec/m);
+  });
+
+  it('is looked for where the mpi transport loads it from', async () => {
+    const { addonPath } = await import('../src/launcher/failure.js');
+    const { nativePath } = await import('../src/transport/mpi/native.js');
+    assert.equal(addonPath(), nativePath());
+  });
+});
+
 describe('--typecheck', () => {
   it('stops a script with a type error before any rank starts, with tsc\'s diagnostic', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mpi4ts-typecheck-test-'));

@@ -10,7 +10,8 @@ import { UsageError, parseCommandLine } from '../src/launcher/cli.js';
 import { oversubscriptionWarning } from '../src/launcher/main.js';
 import type { MessageRecord, RankPart } from '../src/observe/events.js';
 import { formatProfile, profileOf } from '../src/observe/profile.js';
-import { rollCallEntry } from '../src/observe/state.js';
+import { rollCallEntry, watchdogFires } from '../src/observe/state.js';
+import { userFramesFirst } from '../src/observe/frames.js';
 import { buildTrace, matchMessages } from '../src/observe/trace.js';
 import { launch, root } from './helpers/launch.js';
 import { checkRingTrace, checkRollCall, expectedCalls, flows, profileCounts, readTrace } from './helpers/observe.js';
@@ -130,6 +131,29 @@ describe('launcher messages', () => {
     assert.equal(result.stderr, `mpi4ts: cannot find the script test/programs/no_such_script.ts (looked for ${join(root, 'test/programs/no_such_script.ts')})\n`);
   });
 
+  it('shows a failing rank\'s own frames first, and counts the frames of mpi4ts and Node it leaves out', async () => {
+    const thrown = await launch('test/programs/failure/main.ts', 2);
+    assert.equal(thrown.code, 1, thrown.stderr);
+    assert.match(thrown.stderr, new RegExp('^mpi4ts: rank 1 failed: MPIError: rank 1: Comm\\.Send: invalid dest 7: .*\n' +
+      ' {4}at sendToNowhere \\(.*test/programs/failure/main\\.ts:10:\\d+\\)\n {4}at withRetries \\(.*test/programs/failure/helper\\.ts:3:\\d+\\)\n' +
+      ' {4}at .*test/programs/failure/main\\.ts:17:\\d+\\)?\n {4}\\(\\d+ frames of mpi4ts( and \\d+ frames? of Node\'s internals)? left out\\)\n' +
+      'mpi4ts: stopping the job \\(2 ranks\\) because rank 1 failed\n$'), thrown.stderr);
+    const rejected = await launch('test/programs/failure/main.ts', 2, ['reject']);
+    assert.equal(rejected.code, 1, rejected.stderr);
+    assert.match(rejected.stderr, /^mpi4ts: rank 0 failed: RangeError: rejected on purpose\n {4}at .*test\/programs\/failure\/main\.ts:15:\d+\)?\n/);
+    for (const text of [thrown.stderr, rejected.stderr]) assert.doesNotMatch(text, /dist\/|node:internal|\/src\//);
+  });
+
+  it('puts the user\'s frames first in any stack, and leaves a stack without one whole', () => {
+    const library = join(root, 'dist/api/comm.js');
+    const stack = ['Error: boom', `    at Comm.Send (file://${library}:10:5)`, '    at main (/home/me/job.ts:3:9)',
+      '    at ModuleJob.run (node:internal/modules/esm/module_job:325:25)', '    at helper (/home/me/node_modules/pkg/x.js:1:1)'].join('\n');
+    assert.equal(userFramesFirst(stack), ['Error: boom', '    at main (/home/me/job.ts:3:9)', '    at helper (/home/me/node_modules/pkg/x.js:1:1)',
+      "    (1 frame of mpi4ts and 1 frame of Node's internals left out)"].join('\n'));
+    const internal = `Error: inside\n    at Comm.Send (file://${library}:10:5)\n    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)`;
+    assert.equal(userFramesFirst(internal), internal);
+  });
+
   it('warns of more than 4 ranks per core only past 16 ranks', () => {
     assert.equal(oversubscriptionWarning(8, 2), undefined);
     assert.equal(oversubscriptionWarning(16, 1), undefined);
@@ -155,6 +179,21 @@ describe('matching messages after the run', () => {
     const trace = buildTrace(parts);
     assert.equal(trace.traceEvents.filter((e) => e.ph === 's' || e.ph === 'f').length, 0);
     assert.deepEqual(trace.traceEvents.filter((e) => e.name === 'thread_name').map((e) => e.args?.name), ['rank 0', 'rank 1']);
+  });
+
+  it('fires the watchdog when no rank has ended a call for the time given, or with --watchdog-any when one rank has been in one call that long', () => {
+    const computing = { call: undefined, since: 0, lastEnded: 9_000, frames: [] };
+    const waiting = { call: 'Comm.Recv(source=0)', since: 7_000, lastEnded: 6_000, frames: [] };
+    const moving = { call: undefined, since: 0, lastEnded: 9_900, frames: [] };
+    const idle = { call: undefined, since: 0, lastEnded: 0, frames: [] };
+    const plain = { seconds: 2, any: false, abort: false };
+    const any = { ...plain, any: true };
+    assert.equal(watchdogFires([computing, waiting], 10_000, plain), false, 'a call ended 1 s ago');
+    assert.equal(watchdogFires([computing, waiting], 11_000, plain), true, 'no call ended for 2 s');
+    assert.equal(watchdogFires([waiting, moving], 9_000, any), true, 'one rank in one call for 2 s');
+    assert.equal(watchdogFires([waiting, moving], 8_999, any), false);
+    assert.equal(watchdogFires([waiting, moving], 10_000, plain), false, 'another rank ended a call 0.1 s ago');
+    assert.equal(watchdogFires([idle, idle], 1e12, plain), false, 'no rank has started');
   });
 
   it('says of a rank that has made no MPI call yet that it has made none (not a time since the epoch)', () => {

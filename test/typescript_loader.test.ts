@@ -2,12 +2,13 @@
 // transpile service per shm job), CommonJS ones through tsx, on the shm transport; the mpi transport's
 // case is in test/mpi/launcher.test.ts.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { launch, root } from './helpers/launch.js';
 import { moduleFormat, stripJsonc } from '../src/typescript/options.js';
+import { localTarget, staticImports } from '../src/launcher/syntax.js';
 
 const TIMEOUT = 60_000;
 const options = { timeout: TIMEOUT };
@@ -78,5 +79,44 @@ describe('TypeScript loader', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+  it('a syntax error in a file the script imports (through another, TypeScript or JavaScript) is reported once, before any rank starts', options, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mpi4ts-ts-graph-'));
+    try {
+      writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
+      writeFileSync(join(dir, 'main.ts'), "import { total } from './lib/index.js';\nimport { cpus } from 'node:os';\n" +
+        'console.log(`total ${total()} ${cpus().length > 0}`);\n');
+      mkdirSync(join(dir, 'lib'));
+      writeFileSync(join(dir, 'lib/index.ts'), "export { total } from './sum';\nexport type { Unused } from './types.js';\n");
+      writeFileSync(join(dir, 'lib/types.ts'), 'export type Unused = number;\n');
+      writeFileSync(join(dir, 'lib/sum.ts'), 'export function total(): number {\n  return (1 + ;\n}\n');
+      const script = join(dir, 'main.ts');
+      const broken = await launch(script, 3, [], { timeoutMs: TIMEOUT });
+      assert.equal(broken.code, 2, broken.stderr);
+      assert.equal(broken.stdout, '');
+      assert.match(broken.stderr, /^mpi4ts: .*main\.ts does not compile; no rank started\n.*lib\/sum\.ts:2:15: syntax error: Unexpected ";"\n {2}2 \| {3}return \(1 \+ ;\n {4}\| {15}\^\n {2}imported by: .*main\.ts > .*lib\/index\.ts > .*lib\/sum\.ts\n$/,
+        broken.stderr);
+      // A JavaScript module on the way is checked, and its own imports followed.
+      writeFileSync(join(dir, 'lib/sum.ts'), "export { total } from './plain.mjs';\n");
+      writeFileSync(join(dir, 'lib/plain.mjs'), "import { one } from './one.js';\nexport function total() { return one + 1; }\n");
+      writeFileSync(join(dir, 'lib/one.js'), 'export const one = {;\n');
+      const js = await launch(script, 2, [], { timeoutMs: TIMEOUT });
+      assert.equal(js.code, 2, js.stderr);
+      assert.match(js.stderr, /lib\/one\.js:1:21: syntax error: Expected identifier but found ";"\n.*\n.*\n {2}imported by: .*main\.ts > .*index\.ts > .*sum\.ts > .*plain\.mjs > .*one\.js\n$/, js.stderr);
+      assert.equal(js.stderr.match(/syntax error/g)?.length, 1);
+      writeFileSync(join(dir, 'lib/one.js'), 'export const one = 1;\n');
+      assert.deepEqual(await run(script, 2), ['total 2 true', 'total 2 true']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads the static imports of esbuild\'s output and finds the local files they name', () => {
+    assert.deepEqual(staticImports('import { a } from "./a.js";\nimport "./side";\nexport * from "./z";\nconst s = "import x from y";\n' +
+      'const m = await import("./dyn.js");\nvar b = require("./b.cjs");\n'), ['./a.js', './side', './z', './b.cjs']);
+    const esm = join(root, DIR, 'esm/main.ts');
+    assert.equal(localTarget('./lib/y.js', esm), join(root, DIR, 'esm/lib/y.ts'));
+    assert.equal(localTarget('node:fs', esm), undefined);
+    assert.equal(localTarget('mpi4ts', esm), undefined);
   });
 });

@@ -64,7 +64,7 @@ export const USAGE = `Usage: mpi4ts [options] <script.ts|script.js> [args...]
 Runs <script> as an SPMD job of N ranks. TypeScript runs directly, no build step.
 
 Options:
-  -n, -np, --np <N>        number of ranks (default 1)
+  -n, -np, --np, --n <N>   number of ranks (default 1)
   --tag-output             prefix every line of output with [rank]
   --eager-limit <bytes>    largest message sent eagerly (default 64k); larger ones
                            wait for the matching receive, as in a real MPI

@@ -55,6 +55,7 @@ import type { Observation } from './observe.js';
 import { OBSERVE_LABEL_ENV } from '../observe/events.js';
 import { STATE_BYTES, StateSlot, type WatchdogOptions, rollCallEntry, watchdogFires } from '../observe/state.js';
 import { WorkerStacks } from './stacks.js';
+import { userFramesFirst } from '../observe/frames.js';
 import { PortBroker } from './ports.js';
 import type { WorkerExitNotice } from '../futures/protocol.js';
 import { TranspileService } from '../typescript/service.js';
@@ -496,7 +497,8 @@ class Job {
   }
 }
 
+/** A rank's uncaught error: its message and the user's frames first (`observe/frames.ts`). */
 function describeError(error: unknown): string {
-  if (error instanceof Error) return error.stack ?? `${error.name}: ${error.message}`;
+  if (error instanceof Error) return error.stack === undefined ? `${error.name}: ${error.message}` : userFramesFirst(error.stack);
   return String(error);
 }

@@ -12,8 +12,10 @@ import { type LaunchOptions, USAGE, UsageError, checkForMpiTransport, parseComma
 import { runJob } from './job.js';
 import { buildMpi, runUnderMpiexec } from './mpi.js';
 import { runScript } from './script.js';
-import { finishObserving, startObserving } from './observe.js';
+import { finishObserving, observeUnderMpiexec, startObserving } from './observe.js';
 import { syntaxReport } from './syntax.js';
+import { missingAddonReport, rankUsesMpi, reportRankFailures } from './failure.js';
+import { rankHere } from './debug.js';
 import { typecheck } from './typecheck.js';
 
 function packageVersion(): string {
@@ -40,9 +42,6 @@ function checkUnderMpiexec(options: LaunchOptions): void {
   checkForMpiTransport(options, 'under mpiexec');
   if (options.tagOutput) {
     throw new UsageError('--tag-output: under mpiexec, ask mpiexec for it (Open MPI: mpiexec --tag-output, MPICH: mpiexec -prepend-rank)');
-  }
-  if (options.trace !== undefined || options.profile === true) {
-    throw new UsageError('--trace and --profile: under mpiexec, let mpi4ts start mpiexec: mpi4ts --transport mpi -n N --trace t.json script.ts');
   }
 }
 
@@ -94,13 +93,12 @@ export async function main(argv: readonly string[]): Promise<void> {
         process.exitCode = 2;
         return;
       }
-      if (!launchedByMpi()) {
-        const report = await syntaxReport(options.script);
-        if (report !== undefined) {
-          process.stderr.write(report);
-          process.exitCode = 2;
-          return;
-        }
+      const report = await syntaxReport(options.script, launchedByMpi());
+      if (report !== undefined) {
+        // Under mpiexec every rank finds it: rank 0 says it, the others end quietly.
+        if (!launchedByMpi() || (rankHere() ?? 0) === 0) process.stderr.write(report);
+        process.exitCode = 2;
+        return;
       }
       if (options.typecheck === true && !launchedByMpi()) {
         const checked = typecheck(options.script);
@@ -113,14 +111,28 @@ export async function main(argv: readonly string[]): Promise<void> {
       const warning = oversubscriptionWarning(options.ranks, availableParallelism());
       if (warning !== undefined && !launchedByMpi()) process.stderr.write(warning);
       if (launchedByMpi()) {
+        reportRankFailures();
+        const missing = rankUsesMpi() ? missingAddonReport(`mpi4ts ${argv.join(' ')} (a rank of a job that mpiexec started)`, true) : undefined;
+        if (missing !== undefined) {
+          // The same on every rank: rank 0 says it, the others end quietly.
+          if ((rankHere() ?? 0) === 0) process.stderr.write(missing);
+          process.exitCode = 1;
+          return;
+        }
         // One rank of a job that mpiexec or srun started: run the script right here. The
         // transport reads these two when MPI starts (the banner comes from rank 0).
         if (options.verbose) process.env.MPI4TS_VERBOSE = '1';
         process.env.MPI4TS_DEADLOCK_TIMEOUT ??= String(options.deadlockTimeout);
-        // --watchdog: each rank's own watchdog thread (observe/watchdog_thread.ts).
-        Object.assign(process.env, startObserving(options)?.env);
+        // --watchdog: each rank's own watchdog thread (observe/watchdog_thread.ts); --trace, --profile: rank 0 merges the parts.
+        Object.assign(process.env, observeUnderMpiexec(options, rankHere()));
         await runScript(options);
       } else {
+        const missing = options.transport === 'mpi' ? missingAddonReport(`mpi4ts ${argv.join(' ')}`) : undefined;
+        if (missing !== undefined) {
+          process.stderr.write(missing);
+          process.exitCode = 2;
+          return;
+        }
         const observation = startObserving(options);
         if (options.transport === 'mpi') {
           process.exitCode = await runUnderMpiexec(options, observation?.env);

@@ -13,20 +13,22 @@
  * clock. The parts go to a directory under the launcher's `os.tmpdir()`:
  * ranks on other hosts need it on a shared file system (`TMPDIR`).
  *
- * Unfinished: `--trace` for a job that mpiexec started directly
- * (`mpiexec -n 4 mpi4ts x.ts`), where no launcher outlives the ranks.
+ * A job that mpiexec started directly (`mpiexec -n 4 mpi4ts --trace t.json
+ * x.ts`) has no launcher that outlives the ranks: there world rank 0 merges
+ * the parts ({@link observeUnderMpiexec}).
+ *
+ * Unfinished: ranks started by `Spawn` under mpiexec are not recorded apart
+ * from their parents (their world ranks repeat the parents').
  *
  * @module
  */
 
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { OBSERVE_DIR_ENV, OBSERVE_SITES_ENV, type RankPart } from '../observe/events.js';
+import { join, resolve } from 'node:path';
+import { OBSERVE_DIR_ENV, OBSERVE_PROFILE_ENV, OBSERVE_SITES_ENV, OBSERVE_TRACE_ENV } from '../observe/events.js';
 import { CLOCK_SYNC_ENV } from '../transport/transport.js';
-import { formatProfile, profileOf } from '../observe/profile.js';
-import { buildTrace } from '../observe/trace.js';
-import { traceHtml } from '../observe/html.js';
+import { finishObservation, isPartFile, readParts } from '../observe/finish.js';
 import { WATCHDOG_ABORT_ENV, WATCHDOG_ANY_ENV, WATCHDOG_ENV } from '../observe/state.js';
 import type { LaunchOptions } from './cli.js';
 import { CPU_PROF_ENV, INSPECT_BRK_ENV, INSPECT_RANK_ENV } from './debug.js';
@@ -63,28 +65,40 @@ export function startObserving(options: LaunchOptions): Observation | undefined 
   return { dir, env };
 }
 
-/** Reads the parts the ranks wrote. */
-export function readParts(dir: string): RankPart[] {
-  return readdirSync(dir).filter((name) => name.endsWith('.json'))
-    .map((name) => JSON.parse(readFileSync(join(dir, name), 'utf8')) as RankPart);
-}
-
 /** Writes the trace and prints the profile of the finished job, then removes the parts. */
 export function finishObserving(options: LaunchOptions, observation: Observation): void {
   if (observation.dir === undefined) return;
   try {
-    const parts = readParts(observation.dir);
-    if (parts.length === 0) {
-      process.stderr.write('mpi4ts: no rank recorded its calls (did the ranks exit normally?)\n');
-      return;
-    }
-    if (options.trace !== undefined) {
-      const trace = buildTrace(parts);
-      writeFileSync(options.trace, /\.html$/i.test(options.trace) ? traceHtml(trace) : JSON.stringify(trace));
-      process.stderr.write(`mpi4ts: trace of ${parts.length} rank${parts.length === 1 ? '' : 's'} written to ${options.trace}\n`);
-    }
-    if (options.profile === true) process.stderr.write(formatProfile(profileOf(parts)));
+    process.stderr.write(finishObservation(readParts(observation.dir), options.trace, options.profile === true));
   } finally {
     rmSync(observation.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The environment of one rank of a job that mpiexec started directly
+ * (`mpiexec -n 4 mpi4ts --trace t.json x.ts`), where no launcher outlives
+ * the ranks: the ranks write their parts into `<trace>.parts` (shared by
+ * ranks on other hosts when the trace's directory is), world rank 0 waits
+ * for them as it exits and writes the trace and the profile
+ * (`observe/instrument.ts`). Rank 0 first removes the parts an earlier job
+ * may have left there; the other ranks write theirs only after MPI has
+ * started, which waits for rank 0 (the clocks' estimate is collective).
+ */
+export function observeUnderMpiexec(options: LaunchOptions, rank: number | undefined): Record<string, string> | undefined {
+  const env = startObserving({ ...options, trace: undefined, profile: false })?.env ?? {};
+  if (options.trace === undefined && options.profile !== true) return env;
+  const dir = `${resolve(options.trace ?? 'mpi4ts-profile')}.parts`;
+  mkdirSync(dir, { recursive: true });
+  if (rank === 0) {
+    for (const name of readdirSync(dir)) if (isPartFile(name)) rmSync(join(dir, name), { force: true });
+  }
+  env[OBSERVE_DIR_ENV] = dir;
+  env[CLOCK_SYNC_ENV] = '1';
+  if (options.trace !== undefined) env[OBSERVE_TRACE_ENV] = resolve(options.trace);
+  if (options.profile === true) {
+    env[OBSERVE_SITES_ENV] = '1';
+    env[OBSERVE_PROFILE_ENV] = '1';
+  }
+  return env;
 }

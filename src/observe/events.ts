@@ -19,6 +19,13 @@
 export const OBSERVE_DIR_ENV = 'MPI4TS_OBSERVE_DIR';
 /** How a rank's track is named (`rank 3`); the launcher sets it per worker on shm. */
 export const OBSERVE_LABEL_ENV = 'MPI4TS_OBSERVE_LABEL';
+/**
+ * In a job that mpiexec started directly: the trace file world rank 0 writes
+ * as it exits, once every rank's part is in the observe directory.
+ */
+export const OBSERVE_TRACE_ENV = 'MPI4TS_OBSERVE_TRACE';
+/** `1`, in a job that mpiexec started directly: world rank 0 prints the profile as it exits. */
+export const OBSERVE_PROFILE_ENV = 'MPI4TS_OBSERVE_PROFILE';
 /** `1`: each call also records the user's call site (file:line), for `--profile`. */
 export const OBSERVE_SITES_ENV = 'MPI4TS_OBSERVE_SITES';
 

@@ -33,3 +33,38 @@ export function userFrames(stack: string, max: number): string[] {
   }
   return frames;
 }
+
+/** Whether a stack line `at ...` is a frame of mpi4ts itself or of Node's internals. */
+function isInternalFrame(line: string): boolean {
+  if (/\((?:node:|internal\/)|^\s*at (?:node:|internal\/)|\(native\)$|^\s*at new Promise \(<anonymous>\)$/.test(line)) return true;
+  const match = /((?:file:\/\/)?\/[^()]*?):\d+(?::\d+)?\)?\s*$/.exec(line);
+  if (match === null) return false;
+  const file = match[1]!.startsWith('file://') ? fileURLToPath(match[1]!) : match[1]!;
+  return LIBRARY.some((dir) => file.startsWith(dir));
+}
+
+/**
+ * A rank's failure as the launcher shows it: the error's message, then the
+ * frames of the user's code (a package's frames count as the user's), then
+ * one line counting the frames of mpi4ts and of Node's internals that
+ * were left out. A stack with no frame of the user's code is shown whole
+ * (the error is then mpi4ts's own, and its frames are what a bug report needs).
+ *
+ * @example
+ * userFramesFirst('Error: x\n    at main (/home/me/job.ts:3:9)\n    at ModuleJob.run (node:internal/modules/esm/module_job:325:25)');
+ * // "Error: x\n    at main (/home/me/job.ts:3:9)\n    (1 frame of Node's internals left out)"
+ */
+export function userFramesFirst(stack: string): string {
+  const lines = stack.split('\n');
+  const firstFrame = lines.findIndex((line) => /^\s+at /.test(line));
+  if (firstFrame < 0) return stack;
+  const head = lines.slice(0, firstFrame);
+  const frames = lines.slice(firstFrame).filter((line) => line.trim() !== '');
+  const user = frames.filter((line) => !isInternalFrame(line));
+  if (user.length === 0) return stack;
+  const library = frames.filter((line) => isInternalFrame(line) && !/node:|internal\/|\(native\)|<anonymous>\)$/.test(line)).length;
+  const node = frames.length - user.length - library;
+  const left = [library > 0 ? `${library} frame${library === 1 ? '' : 's'} of mpi4ts` : undefined,
+    node > 0 ? `${node} frame${node === 1 ? '' : 's'} of Node's internals` : undefined].filter((part) => part !== undefined);
+  return [...head, ...user, ...(left.length === 0 ? [] : [`    (${left.join(' and ')} left out)`])].join('\n');
+}

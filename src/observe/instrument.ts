@@ -33,7 +33,7 @@
  * @module
  */
 
-import { closeSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker, threadId, workerData } from 'node:worker_threads';
 import { Comm } from '../api/comm.js';
@@ -45,8 +45,10 @@ import { Status } from '../api/status.js';
 import { Cartcomm, Topocomm } from '../api/topology.js';
 import { Distgraphcomm, Graphcomm } from '../api/graph.js';
 import {
-  type CallRecord, EXACT_SITES, type MessageRecord, OBSERVE_DIR_ENV, OBSERVE_LABEL_ENV, OBSERVE_SITES_ENV, type RankPart, SITE_SAMPLING, partFileName,
+  type CallRecord, EXACT_SITES, type MessageRecord, OBSERVE_DIR_ENV, OBSERVE_LABEL_ENV, OBSERVE_PROFILE_ENV, OBSERVE_SITES_ENV, OBSERVE_TRACE_ENV,
+  type RankPart, SITE_SAMPLING, partFileName,
 } from './events.js';
+import { finishObservation, isPartFile, readParts } from './finish.js';
 import { userFrames } from './frames.js';
 import { STATE_BYTES, StateSlot, type WatchdogOptions, watchdogFromEnv } from './state.js';
 
@@ -102,6 +104,8 @@ const clock = (): number => (TIME_ORIGIN + performance.now()) * 1000;
 export interface RecorderHooks {
   readonly worldRank: () => number;
   readonly worldGroup: () => Group;
+  /** The size of the world (asked only once MPI has started). */
+  readonly worldSize: () => number;
   /** Microseconds this rank's clock runs ahead of world rank 0's (0 on one clock), asked when the part is written. */
   readonly clockOffset: () => number;
 }
@@ -519,12 +523,61 @@ export function installRecorder(hooks: RecorderHooks): void {
     return value;
   });
   if (!record) return;
-  process.on('exit', () => {
+  process.on('exit', (code) => {
+    let part: RankPart;
     try {
-      const part = recorder.part();
-      writeFileSync(join(dir!, partFileName(part.label)), JSON.stringify(part));
+      part = recorder.part();
+      // Under another name first: world rank 0 of a job that mpiexec started reads the parts as they appear.
+      const file = join(dir!, partFileName(part.label));
+      writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify(part));
+      renameSync(`${file}.${process.pid}.tmp`, file);
     } catch (error) {
       process.stderr.write(`mpi4ts: could not write the trace part of this rank: ${String(error)}\n`);
+      return;
     }
+    const trace = process.env[OBSERVE_TRACE_ENV];
+    const profile = process.env[OBSERVE_PROFILE_ENV] === '1';
+    if (code === 0 && part.rank === 0 && (trace !== undefined || profile)) mergeParts(dir!, hooks.worldSize(), trace, profile);
   });
+}
+
+/** How long world rank 0 waits for another rank's part, once none has come for that long, before it writes what it has. */
+const PART_WAIT_MS = 60_000;
+
+/**
+ * World rank 0 of a job that mpiexec started directly, as it exits: waits
+ * until the `size` ranks' parts are in `dir` (the others write theirs as
+ * they exit), then writes the trace and prints the profile, and removes the
+ * directory. A rank whose part has not come after {@link PART_WAIT_MS}
+ * without news is left out, and the report says so.
+ */
+function mergeParts(dir: string, size: number, trace: string | undefined, profile: boolean): void {
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  let count = 0;
+  let since = Date.now();
+  let said = false;
+  for (;;) {
+    const now = readdirSync(dir).filter(isPartFile).length;
+    if (now >= size) break;
+    if (now > count) {
+      count = now;
+      since = Date.now();
+    }
+    if (!said && Date.now() - since > 5000) {
+      said = true;
+      writeSync(2, `mpi4ts: rank 0 waits for the trace parts of ${size - now} more rank${size - now === 1 ? '' : 's'}\n`);
+    }
+    if (Date.now() - since > PART_WAIT_MS) {
+      writeSync(2, `mpi4ts: ${size - now} rank${size - now === 1 ? '' : 's'} wrote no trace part; the trace and profile leave ${size - now === 1 ? 'it' : 'them'} out\n`);
+      break;
+    }
+    Atomics.wait(sleeper, 0, 0, 20);
+  }
+  try {
+    writeSync(2, finishObservation(readParts(dir), trace, profile));
+  } catch (error) {
+    writeSync(2, `mpi4ts: could not write the trace: ${String(error)}\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -68,7 +68,7 @@ async function compiled(file: string): Promise<string> {
 }
 
 /** The other names a relative or absolute specifier that Node could not find may stand for. */
-function alternatives(specifier: string): string[] {
+export function alternatives(specifier: string): string[] {
   const ext = /\.[^./\\]*$/.exec(specifier)?.[0] ?? '';
   const stem = specifier.slice(0, specifier.length - ext.length);
   switch (ext) {
@@ -86,13 +86,13 @@ function alternatives(specifier: string): string[] {
   }
 }
 
-function isPathLike(specifier: string): boolean {
+export function isPathLike(specifier: string): boolean {
   return specifier.startsWith('./') || specifier.startsWith('../') || specifier === '.' || specifier === '..' ||
     specifier.startsWith('/') || specifier.startsWith('file:');
 }
 
 /** The tsconfig `paths` targets of a bare specifier imported from `parentURL`, as file URLs. */
-function mappedPaths(specifier: string, parentURL: string | undefined): string[] {
+export function mappedPaths(specifier: string, parentURL: string | undefined): string[] {
   if (parentURL === undefined || !parentURL.startsWith('file:')) return [];
   const { compilerOptions, pathsBase } = compilerSettings(fileURLToPath(parentURL));
   const paths = compilerOptions.paths as Record<string, unknown> | undefined;

@@ -60,17 +60,17 @@ function packageType(dir: string): 'module' | 'commonjs' {
 }
 
 /**
- * How `file` loads: `.mts` as an ES module, `.cts` as CommonJS, `.ts`,
- * `.tsx` and `.jsx` by the `"type"` of the nearest package.json, as tsx
- * and Node do.
+ * How `file` loads: `.mts` (and `.mjs`) as an ES module, `.cts` (and
+ * `.cjs`) as CommonJS, `.ts`, `.tsx`, `.jsx` and `.js` by the `"type"` of
+ * the nearest package.json, as tsx and Node do.
  *
  * @example
  * moduleFormat('/home/me/job.mts'); // 'module'
  */
 export function moduleFormat(file: string): 'module' | 'commonjs' {
   const ext = extname(file);
-  if (ext === '.mts') return 'module';
-  if (ext === '.cts') return 'commonjs';
+  if (ext === '.mts' || ext === '.mjs') return 'module';
+  if (ext === '.cts' || ext === '.cjs') return 'commonjs';
   return packageType(dirname(resolve(file)));
 }
 

@@ -60,7 +60,7 @@ function cacheDirectory(): string | null {
 function transformOptions(file: string, format: 'esm' | 'cjs'): import('esbuild').TransformOptions {
   const ext = extname(file);
   return {
-    loader: ext === '.tsx' ? 'tsx' : ext === '.jsx' ? 'jsx' : 'ts',
+    loader: ext === '.tsx' ? 'tsx' : ext === '.jsx' ? 'jsx' : ext === '.js' || ext === '.mjs' || ext === '.cjs' ? 'js' : 'ts',
     format,
     target: `node${process.versions.node}`,
     sourcemap: 'inline',
@@ -86,7 +86,9 @@ async function exists(path: string): Promise<string | undefined> {
 /**
  * The JavaScript for TypeScript file `file` (an absolute path), as an ES
  * module or (`.cts`, `.ts` outside a `"type": "module"` package) as
- * CommonJS, with an inline source map.
+ * CommonJS, with an inline source map. A JavaScript file (`.js`, `.mjs`,
+ * `.cjs`) passes through esbuild too: the launcher's syntax check
+ * (`launcher/syntax.ts`) reads its imports from the result, which the cache keeps.
  *
  * @throws Error esbuild's message, naming the file, line and column, for a syntax error
  * @example

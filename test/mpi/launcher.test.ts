@@ -2,7 +2,7 @@
 // options on --transport mpi, the banner, and deadlock reports of jobs that
 // mpiexec started. Run by `npm run test:mpi`.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -102,6 +102,47 @@ describe('--transport mpi options', () => {
     assert.equal(direct.stderr.match(/^mpi4ts: 2 ranks on the mpi transport \(Open MPI/gm)?.length, 1, direct.stderr);
     const quiet = await mpiexec(2, ['test/programs/library.ts']);
     assert.doesNotMatch(quiet.stderr, /mpi4ts: /);
+  });
+});
+
+describe('launcher messages under mpiexec', () => {
+  it('a missing addon: rank 0 alone says what is missing and how to build it; the job fails before the script runs', async () => {
+    const result = await mpiexec(3, ['examples/hello.ts'], { MPI4TS_NATIVE: '/nonexistent/mpi4ts_native.node' });
+    assert.notEqual(result.code, 0);
+    assert.equal(result.stdout, '');
+    assert.equal(result.stderr.match(/mpi4ts: the mpi transport needs its native addon/g)?.length, 1, result.stderr);
+    assert.match(result.stderr, /no rank ran the script\n {2}command: mpi4ts examples\/hello\.ts \(a rank of a job that mpiexec started\)\n {2}missing: \/nonexistent\/mpi4ts_native\.node \(MPI4TS_NATIVE\)\n/);
+    assert.match(result.stderr, /apt-get install libopenmpi-dev/);
+    assert.match(result.stderr, /npx mpi4ts build-mpi/);
+    assert.doesNotMatch(result.stderr, /^\s+at /m);
+  });
+
+  it('a syntax error in a module the script imports: rank 0 alone reports it, before the script runs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mpi4ts-syntax-mpi-'));
+    try {
+      writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
+      writeFileSync(join(dir, 'main.ts'), "import { total } from './sum.js';\nconsole.log('ran', total());\n");
+      writeFileSync(join(dir, 'sum.ts'), 'export function total(): number {\n  return (1 + ;\n}\n');
+      const result = await mpiexec(3, [join(dir, 'main.ts')]);
+      assert.equal(result.code, 2, result.stderr);
+      assert.equal(result.stdout, '');
+      assert.equal(result.stderr.match(/does not compile/g)?.length, 1, result.stderr);
+      assert.match(result.stderr, /main\.ts does not compile; no rank ran it\n.*sum\.ts:2:15: syntax error: Unexpected ";"\n {2}2 \| {3}return \(1 \+ ;\n {4}\| {15}\^\n {2}imported by: .*main\.ts > .*sum\.ts\n/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a failing rank\'s report shows the user\'s frames first, no internal ones', async () => {
+    const result = await mpiexec(2, ['test/programs/failure/main.ts']);
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, new RegExp('mpi4ts: rank 1 failed: MPIError: rank 1: Comm\\.Send: invalid dest 7: .*\n' +
+      ' {4}at sendToNowhere \\(.*test/programs/failure/main\\.ts:10:\\d+\\)\n {4}at withRetries \\(.*test/programs/failure/helper\\.ts:3:\\d+\\)\n' +
+      ' {4}at .*test/programs/failure/main\\.ts:17:\\d+\\)?\n {4}\\(\\d+ frames of mpi4ts( and \\d+ frames? of Node\'s internals)? left out\\)\n'), result.stderr);
+    assert.doesNotMatch(result.stderr, /dist\/|node:internal/);
+    const rejected = await mpiexec(2, ['test/programs/failure/main.ts', 'reject']);
+    assert.notEqual(rejected.code, 0);
+    assert.match(rejected.stderr, /mpi4ts: rank 0 failed: RangeError: rejected on purpose\n {4}at .*test\/programs\/failure\/main\.ts:15:\d+\)?\n/);
   });
 });
 

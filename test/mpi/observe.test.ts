@@ -1,7 +1,7 @@
 // --trace and --profile on the mpi transport (through mpiexec): the same checks as on shm
 // (test/observe.test.ts). Run by `npm run test:mpi`.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -47,10 +47,21 @@ describe('--trace and --profile on mpi', () => {
     assert.match(result.stdout, /rank 1: gc function, no-warnings true/);
   });
 
-  it('refuses --trace in a rank that mpiexec started directly', async () => {
-    const result = await runCommand('mpiexec', ['-n', '1', process.execPath, 'bin/mpi4ts.js', '--trace', join(dir, 'x.json'),
-      'examples/ring4.ts'], { env: mpiexecEnv });
-    assert.notEqual(result.code, 0);
-    assert.match(result.stderr, /--trace and --profile: under mpiexec, let mpi4ts start mpiexec/);
+  it('mpiexec started the ranks: each writes its part, rank 0 merges them into the trace and prints the profile', async () => {
+    const file = join(dir, 'direct.json');
+    const direct = (args: readonly string[]) => runCommand('mpiexec', ['--oversubscribe', '-n', '4', process.execPath, 'bin/mpi4ts.js', ...args],
+      { env: mpiexecEnv });
+    const result = await direct(['--trace', file, '--profile', 'examples/ring4.ts', '100']);
+    assert.equal(result.code, 0, result.stderr);
+    checkRingTrace(readTrace(file));
+    assert.equal(result.stderr.match(/trace of 4 ranks written to/g)?.length, 1, result.stderr);
+    assert.deepEqual(profileCounts(result.stderr), new Map([['Comm.Sendrecv', 4]]));
+    assert.match(result.stderr, /^Comm\.Sendrecv at examples\/ring4\.ts:16 +4 /m);
+    // The parts' directory is gone; only the trace is left.
+    assert.deepEqual(readdirSync(dir).filter((name) => name.startsWith('direct')), ['direct.json']);
+    const calls = join(dir, 'direct-calls.html');
+    const html = await direct(['--trace', calls, 'test/programs/observe_calls.ts']);
+    assert.equal(html.code, 0, html.stderr);
+    assert.match(readFileSync(calls, 'utf8'), /^<!DOCTYPE html>/);
   });
 });

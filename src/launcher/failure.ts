@@ -1,0 +1,94 @@
+/**
+ * What the launcher says when a job cannot start or a rank fails, on the
+ * mpi transport: a missing native addon is reported once, before any rank
+ * runs the script (by the launcher for `--transport mpi`, by world rank 0
+ * alone for a job that mpiexec started: the other ranks exit non-zero
+ * without a word), with the command, the file that is missing and how to
+ * build it; and a rank's uncaught error (a throw, an unhandled rejection)
+ * is printed as on the shm transport: `mpi4ts: rank N failed:`, the
+ * message, the user's frames first (`observe/frames.ts`), and no internal
+ * frames.
+ *
+ * Where the "code frame" of a missing addon is: the line of the script that
+ * first needed MPI is not known before the script runs, so the report names
+ * the command that needs the addon and the file it looked for.
+ *
+ * Not an MPI-4.1 interface.
+ *
+ * Unfinished: an addon that is present but does not load (built against
+ * another MPI) is found only as the ranks start MPI; that failure of
+ * `MPI.Init` is printed once too (by world rank 0), with the loader's reason.
+ *
+ * @module
+ */
+
+import { existsSync, writeSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { userFramesFirst } from '../observe/frames.js';
+import { rankHere } from './debug.js';
+
+/**
+ * Where the mpi transport loads its addon from: `MPI4TS_NATIVE`, else
+ * `native/build/Release` of this package (the same rule as the transport's
+ * `nativePath`, which the launcher may not import; a test checks they agree).
+ */
+export function addonPath(): string {
+  const fromEnv = process.env.MPI4TS_NATIVE;
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  return fileURLToPath(new URL('../../native/build/Release/mpi4ts_native.node', import.meta.url));
+}
+
+/**
+ * The report of a missing addon for `command` (the command line as typed),
+ * or undefined when the addon is there. `underMpiexec`: said by rank 0 of a
+ * job that mpiexec started (whose ranks then exit before running the script).
+ */
+export function missingAddonReport(command: string, underMpiexec = false): string | undefined {
+  const file = addonPath();
+  if (existsSync(file)) return undefined;
+  return [
+    `mpi4ts: the mpi transport needs its native addon, which is not built; ${underMpiexec ? 'no rank ran the script' : 'no rank started'}`,
+    `  command: ${command}`,
+    `  missing: ${file}${process.env.MPI4TS_NATIVE ? ' (MPI4TS_NATIVE)' : ''}`,
+    '  to build it: an MPI library with its compiler wrapper mpicc, a C compiler and Python 3 (for node-gyp), e.g.',
+    '    Debian/Ubuntu: sudo apt-get install libopenmpi-dev openmpi-bin build-essential python3',
+    '    Fedora/RHEL:   sudo dnf install openmpi-devel gcc make python3, then: module load mpi/openmpi-x86_64',
+    '    macOS:         brew install open-mpi',
+    '  then, in the project: npx mpi4ts build-mpi',
+    '  (on one machine the shm transport needs no addon: leave out --transport mpi, or run without mpiexec)',
+    '',
+  ].join('\n');
+}
+
+/** Whether a job that mpiexec started runs on the mpi transport (`MPI4TS_TRANSPORT=shm` keeps it off, as in environment.ts). */
+export function rankUsesMpi(): boolean {
+  return process.env.MPI4TS_TRANSPORT !== 'shm';
+}
+
+/** A rank's uncaught error as the report shows it. */
+export function describeFailure(error: unknown): string {
+  if (error instanceof Error) return error.stack === undefined ? `${error.name}: ${error.message}` : userFramesFirst(error.stack);
+  return String(error);
+}
+
+/**
+ * In a rank that mpiexec started: prints an uncaught error (or unhandled
+ * rejection) as `mpi4ts: rank N failed: ...` with the user's frames first,
+ * and exits 1 (the transport then ends the job with MPI_Abort). A failure to
+ * start MPI (`MPI.Init`: the addon) is the same on every rank: world rank 0
+ * alone prints it.
+ */
+export function reportRankFailures(): void {
+  let failing = false;
+  process.on('uncaughtException', (error: unknown) => {
+    // Code that handles its own failures (a worker of an mpi4ts/futures pool tells its manager) goes first.
+    if (failing || process.listenerCount('uncaughtException') > 1) return;
+    failing = true;
+    const rank = rankHere();
+    const everywhere = (error as { call?: unknown } | null)?.call === 'MPI.Init';
+    if (!everywhere || rank === 0 || rank === undefined) {
+      writeSync(2, `mpi4ts: rank ${rank ?? '?'} failed: ${describeFailure(error)}\n`);
+    }
+    process.exit(1);
+  });
+}
