@@ -48,6 +48,13 @@ export const poolExpected: Record<string, unknown> = {
   end: 'ok',
 };
 
+/** What test/programs/futures/util_pool.ts must print, on either transport. */
+export const utilPoolExpected = [
+  'apply: 5', 'initializer: pool ranks', 'apply_async: 81 ready true successful true callback 81',
+  'apply_async error: successful false error_callback "odd input 3"', 'map: [1,4,9,16,25]', 'starmap: [2,4,6]',
+  'imap: [36,49,64]', 'imap_unordered: [36,49,64]', 'after close: Pool.apply_async: the pool is closed', 'joined', '',
+].join('\n');
+
 /** Parses the `name => json` lines of a program's output. */
 export function parseShown(stdout: string): Map<string, unknown> {
   const shown = new Map<string, unknown>();
