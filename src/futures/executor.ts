@@ -28,11 +28,15 @@
  * A pool left open when the program's event loop runs dry is shut down
  * then (`beforeExit`), so that its workers do not wait forever.
  *
- * Unfinished: a worker that dies is noticed on the shm transport only (the
- * launcher says so; under mpiexec the MPI job ends), and only while the pool
- * has tasks out (a listener would keep the thread alive); if every worker
- * dies, the pool's last receive stays posted. A pool cannot grow or replace
- * a dead worker. `map` takes the whole iterable at once.
+ * Unfinished: a worker that dies goes on being served around only on shm
+ * (the launcher says so); under mpiexec a spawned worker that exits or
+ * throws tells its pool first, but then the MPI job ends, and one killed by
+ * a signal is named by mpiexec alone. The launcher's notices are heard only
+ * while the pool has tasks out (a listener would keep the thread alive); if
+ * every worker dies, the pool's last receive stays posted. A pool cannot
+ * grow or replace a dead worker. `map` takes the whole iterable at once. A
+ * batch's time is shared out evenly over its tasks, so a batch that mixes
+ * exports measures them as one.
  *
  * @module
  */
