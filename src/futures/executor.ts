@@ -512,7 +512,8 @@ export class MPIPoolExecutor<M extends object = UntypedTasks> implements AsyncDi
   private send(w: Worker, tasks: Task[], ms: number): void {
     let sending: Promise<void>;
     try {
-      sending = this.comm!.send(MPIPoolExecutor.wire(tasks), w.rank, Tag.TASKS);
+      // isend, whose encoding error is thrown here (send's would come as a rejection, as if the worker were gone).
+      sending = this.comm!.isend(MPIPoolExecutor.wire(tasks), w.rank, Tag.TASKS).wait();
     } catch (error) {
       // Some task's arguments cannot travel: fail those, send the others.
       const good = tasks.filter((task) => {

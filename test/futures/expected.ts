@@ -23,6 +23,7 @@ export const poolExpected: Record<string, unknown> = {
   'error in a map': 'ParityError: odd input 5',
   'error in a chunk': 'ParityError: odd input 5',
   'pool still works': 144,
+  'mixed batch': [49, 5, 'ParityError', 64, 'MPIError', 'hello x', 'MPIError', 'TypeError', 9, 81],
   'done while running': false,
   'result timeout': 'TimeoutError: Future.result: not done after 0.01 s',
   'result after': 5,

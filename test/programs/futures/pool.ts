@@ -61,6 +61,14 @@ show('error in a chunk', await failure(collect(pool.map('failOdd', [0, 2, 4, 5, 
 show('unsendable result', await failure(pool.submit('unsendable')));
 show('unknown task', await failure(pool.submit('nope' as 'square', 1)));
 show('pool still works', await pool.submit('square', 12));
+// Tasks of several exports and ways of calling in one turn (one batch where they fit): failures, a result
+// that cannot travel and an argument that cannot travel in among them leave the others' results in place.
+const mixed = await Promise.allSettled([
+  pool.submit('square', 7), pool.submit('add', 2, 3), pool.submit('failOdd', 3), pool.submit('square', 8),
+  pool.submit('unsendable'), pool.submit('greet', 'x'), pool.submit('square', (() => 2) as unknown as number),
+  pool.submit('failType'), pool.submit('add', 4, 5), pool.submit('square', 9),
+]);
+show('mixed batch', mixed.map((s) => (s.status === 'fulfilled' ? s.value : (s.reason as Error).name)));
 
 // Future: done, callbacks, result with a timeout, wait, as_completed.
 const f = pool.submit('slow', 5, 200);
