@@ -33,7 +33,11 @@ const contenders: Contender[] = [
 ];
 
 const best = new Map<string, Measurement>();
+/** Each round's CPU-bound seconds by pool: ratios taken within a round suffer less from a load that changes. */
+const cpuByRound: Map<string, number>[] = [];
 for (let round = 1; round <= rounds; round++) {
+  const cpuThisRound = new Map<string, number>();
+  cpuByRound.push(cpuThisRound);
   for (const c of contenders) {
     const run = spawnSync(c.command, c.args, { cwd: root, env: c.env ?? process.env, encoding: 'utf8', timeout: 300_000 });
     const line = run.stdout.split('\n').find((l) => l.startsWith('{'));
@@ -43,6 +47,7 @@ for (let round = 1; round <= rounds; round++) {
     }
     const m = JSON.parse(line) as Measurement;
     process.stderr.write(`round ${round}: ${line}\n`);
+    if (m.cpuSeconds !== null) cpuThisRound.set(m.pool, m.cpuSeconds);
     const previous = best.get(m.pool);
     const cpuBetter = previous !== undefined && m.cpuSeconds !== null && m.cpuSeconds < (previous.cpuSeconds ?? Infinity);
     best.set(m.pool, previous === undefined ? m : {
@@ -77,6 +82,10 @@ if (piscina !== undefined) {
   for (const m of best.values()) {
     if (!m.pool.startsWith('mpi4ts')) continue;
     const cpu = m.cpuSeconds === null || piscina.cpuSeconds === null ? 'n/a' : `${(m.cpuSeconds / piscina.cpuSeconds).toFixed(2)}x the time`;
-    console.log(`- ${m.pool}: chunksize 1 ${(m.tinyChunk1 / piscina.tinyChunk1).toFixed(1)}x, chunksize 100 ${rate(m.tinyChunk100)}/s, CPU-bound ${cpu}`);
+    const ratios = cpuByRound.flatMap((r) => (r.has(m.pool) && r.has(piscina.pool) ? [r.get(m.pool)! / r.get(piscina.pool)!] : []))
+      .sort((a, b) => a - b);
+    const median = ratios.length === 0 ? 'n/a' : `${ratios[Math.floor((ratios.length - 1) / 2)]!.toFixed(2)}x`;
+    console.log(`- ${m.pool}: chunksize 1 ${(m.tinyChunk1 / piscina.tinyChunk1).toFixed(1)}x, chunksize 100 ${rate(m.tinyChunk100)}/s, ` +
+      `CPU-bound ${cpu} (best rounds), ${median} (median of the rounds' own ratios)`);
   }
 }
