@@ -1,4 +1,5 @@
 // The measurements of the futures benchmark, shared by its three programs.
+import { readFileSync } from 'node:fs';
 
 /** Tiny tasks per run, after a warm-up of WARMUP. */
 export const TINY_TASKS = 100_000;
@@ -20,4 +21,30 @@ export interface Measurement {
   readonly cpuSeconds: number | null;
   /** The CPU-bound map's sum of results, to check that every pool computed the same. */
   readonly cpuCheck: number | null;
+  /**
+   * CPU seconds of the submitting thread (rank 0, piscina's main thread)
+   * during the CPU-bound map: near 0 when it blocks while the workers compute.
+   * Null where not measured.
+   */
+  readonly cpuManagerSeconds: number | null;
+}
+
+/**
+ * CPU seconds this very thread has used (Linux: /proc/thread-self/stat, in
+ * clock ticks of 10 ms), or null where that cannot be read.
+ */
+export function threadCpuSeconds(): number | null {
+  try {
+    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/** `threadCpuSeconds()` since `before`, or null. */
+export function threadCpuSince(before: number | null): number | null {
+  const now = threadCpuSeconds();
+  return before === null || now === null ? null : now - before;
 }

@@ -3,7 +3,7 @@
 // `mpi4ts -n 3 -m futures bench/futures/mpi4ts.ts` (the world's ranks).
 import { MPI } from 'mpi4ts';
 import { MPIPoolExecutor } from 'mpi4ts/futures';
-import { CPU_TASKS, CPU_WORK, type Measurement, TINY_TASKS, WARMUP, WORKERS } from './cases.js';
+import { CPU_TASKS, CPU_WORK, type Measurement, TINY_TASKS, WARMUP, WORKERS, threadCpuSeconds, threadCpuSince } from './cases.js';
 
 type Tasks = { sqrt(x: number): number; cpu(n: number): number };
 
@@ -29,13 +29,15 @@ const viaSubmit = await Promise.all(range(TINY_TASKS).map((i) => pool.submit('sq
 if (viaSubmit[TINY_TASKS - 1] !== Math.sqrt(TINY_TASKS - 1)) throw new Error('wrong results');
 const tinySubmit = TINY_TASKS / ((performance.now() - submitted) / 1000);
 const tinyChunk100 = await tiny(100);
+const managerBefore = threadCpuSeconds();
 const t0 = performance.now();
 const sums = await drain(pool.map('cpu', Array.from({ length: CPU_TASKS }, () => CPU_WORK)));
 const cpuSeconds = (performance.now() - t0) / 1000;
+const cpuManagerSeconds = threadCpuSince(managerBefore);
 await pool.shutdown();
 const where = MPI.COMM_WORLD.size > 1 ? '-m futures' : 'spawned';
 const measurement: Measurement = {
   pool: `mpi4ts/futures (${MPI.Get_library_version().startsWith('Open MPI') ? 'mpi' : 'shm'}, ${where})`,
-  tinyChunk1, tinySubmit, tinyChunk100, cpuSeconds, cpuCheck: sums.reduce((a, b) => a + b, 0),
+  tinyChunk1, tinySubmit, tinyChunk100, cpuSeconds, cpuCheck: sums.reduce((a, b) => a + b, 0), cpuManagerSeconds,
 };
 console.log(JSON.stringify(measurement));

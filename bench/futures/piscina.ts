@@ -3,7 +3,7 @@
 // chunksize 100 has no piscina equivalent other than a task that loops
 // over 100 items, which is what it runs.
 import { Piscina } from 'piscina';
-import { CPU_TASKS, CPU_WORK, type Measurement, TINY_TASKS, WARMUP, WORKERS } from './cases.js';
+import { CPU_TASKS, CPU_WORK, type Measurement, TINY_TASKS, WARMUP, WORKERS, threadCpuSeconds, threadCpuSince } from './cases.js';
 
 const pool = new Piscina({ filename: new URL('./tasks.mjs', import.meta.url).href, minThreads: WORKERS, maxThreads: WORKERS });
 await Promise.all(Array.from({ length: WARMUP }, (_, i) => pool.run(i, { name: 'sqrt' })));
@@ -21,10 +21,12 @@ const chunks = await Promise.all(Array.from({ length: TINY_TASKS / 100 }, (_, c)
 if (chunks.flat().length !== TINY_TASKS) throw new Error('wrong results');
 const tinyChunk100 = TINY_TASKS / ((performance.now() - t0) / 1000);
 
+const managerBefore = threadCpuSeconds();
 t0 = performance.now();
 const sums = await Promise.all(Array.from({ length: CPU_TASKS }, () => pool.run(CPU_WORK, { name: 'cpu' }) as Promise<number>));
 const cpuSeconds = (performance.now() - t0) / 1000;
+const cpuManagerSeconds = threadCpuSince(managerBefore);
 await pool.destroy();
 await chunked.destroy();
-const measurement: Measurement = { pool: `piscina ${WORKERS} threads`, tinyChunk1, tinySubmit: tinyChunk1, tinyChunk100, cpuSeconds, cpuCheck: sums.reduce((a, b) => a + b, 0) };
+const measurement: Measurement = { pool: `piscina ${WORKERS} threads`, tinyChunk1, tinySubmit: tinyChunk1, tinyChunk100, cpuSeconds, cpuCheck: sums.reduce((a, b) => a + b, 0), cpuManagerSeconds };
 console.log(JSON.stringify(measurement));

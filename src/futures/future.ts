@@ -129,6 +129,15 @@ export class Future<T> implements PromiseLike<T> {
     this.notify();
   }
 
+  /**
+   * @internal For the pool's own iterators: calls `fn(failed, valueOrError)`
+   * once the Future is done (at once if it is), with no Promise made.
+   */
+  observe(fn: (failed: boolean, valueOrError: unknown) => void): void {
+    if (this.done()) fn(this.failed, this.failed ? this.error : this.value);
+    else (this.callbacks ??= []).push(() => fn(this.failed, this.failed ? this.error : this.value));
+  }
+
   /** The outcome as a Promise, made on first use: most Futures of a large map never need one. */
   private promise(): Promise<T> {
     this.settled ??= new Promise<T>((resolve, reject) => {

@@ -9,11 +9,19 @@
  *
  * 1. `BOOT` (manager to each worker): the task module and the initializer;
  *    the worker answers `READY` (or the error that stopped it).
- * 2. `TASKS` (manager to a worker, many in flight at once): a flat batch of
- *    tasks, `[id, kind, name, args, id, kind, name, args, ...]`. The worker
- *    runs them one after the other and answers each batch with one `RESULTS`
- *    message, `[elapsedMs, id, status, value, id, status, value, ...]`;
- *    flat arrays keep encoding cheap when tasks are tiny.
+ * 2. `TASKS` (manager to a worker, several in flight at once): a batch of
+ *    tasks as groups of tasks that call the same export the same way,
+ *    `[kind, name, payload, kind, name, payload, ...]`, where `payload` has
+ *    one entry per task (see {@link TaskKind}): a task of one argument is
+ *    that argument, so a batch of `map`'s tasks over numbers is one packed
+ *    array of numbers, with no object per task. The worker runs the tasks
+ *    one after the other and answers each batch with one `RESULTS` message,
+ *    `[elapsedMs, values, errors]`: `values` has one entry per task in the
+ *    batch's order (a chunk's entry is its list of results, a failed task's
+ *    `null`), `errors` is null or `[index, RemoteErrorInfo, ...]`. Tasks
+ *    carry no ids: a worker answers its batches in the order it got them,
+ *    and messages between two ranks do not overtake one another, so the
+ *    manager matches each answer to the oldest batch it has out there.
  * 3. `STOP` ends the session; in a job started with `-m futures`, `EXIT`
  *    also ends the worker's wait for the next session.
  * 4. `DEATH` (a spawned worker on the mpi transport, as it dies): the
@@ -50,18 +58,16 @@ export interface DeathNotice {
   readonly reason: string;
 }
 
-/** What a task applies its function to. */
+/** How the entries of a group's payload call the group's export. */
 export const TaskKind = {
-  /** `fn(...args)`: `args` is the argument list. */
-  CALL: 0,
-  /** A chunk of a map: `args` is a list of argument lists, the result the list of `fn(...a)`. */
-  CHUNK: 1,
-} as const;
-
-/** How a task ended. */
-export const Outcome = {
-  OK: 0,
-  ERROR: 1,
+  /** `fn(arg)`: the entry is the one argument (`submit` of one argument, `map` with chunksize 1). */
+  ONE: 0,
+  /** `fn(...args)`: the entry is the argument list. */
+  ARGS: 1,
+  /** A chunk of `map`: the entry is a list of items, the result the list of `fn(item)`. */
+  ITEMS: 2,
+  /** A chunk of `starmap`: the entry is a list of argument lists, the result the list of `fn(...args)`. */
+  TUPLES: 3,
 } as const;
 
 /** What a worker needs before its first task. */

@@ -4,7 +4,8 @@
  *
  * Tasks of a batch run one after the other, each awaited only when it
  * returns a thenable, so synchronous tasks cost no Promise hop; the results
- * of a batch go back in one message. The manager keeps several batches in
+ * of a batch go back in one message, as one list (a list of numbers is
+ * packed by the codec, with no object per result). The manager keeps several batches in
  * flight, so the next one is usually waiting in the worker's queue when the
  * last one is done.
  *
@@ -17,7 +18,7 @@ import type { Comm } from '../api/comm.js';
 import { encode } from '../codec/index.js';
 import { Status } from '../api/status.js';
 import { ANY_TAG } from '../constants.js';
-import { type Boot, Outcome, type Ready, Tag, TaskKind, describeError } from './protocol.js';
+import { type Boot, type Ready, Tag, TaskKind, describeError } from './protocol.js';
 
 type TaskFunction = (...args: unknown[]) => unknown;
 type TaskModule = Record<string, unknown>;
@@ -46,22 +47,32 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
     typeof (value as { then?: unknown }).then === 'function';
 }
 
-/** Runs one task; the value is awaited only if the function returned a thenable. */
-function run(fn: TaskFunction, kind: number, args: unknown[]): unknown {
-  if (kind === TaskKind.CALL) return fn(...args);
-  const results: unknown[] = new Array(args.length);
-  for (let i = 0; i < args.length; i++) {
-    const value = fn(...(args[i] as unknown[]));
-    if (isThenable(value)) return chunkRest(fn, args, results, i, value);
-    results[i] = value;
+/** Runs one task of a group of `kind`; the value is awaited only if the function returned a thenable. */
+function run(fn: TaskFunction, kind: number, entry: unknown): unknown {
+  switch (kind) {
+    case TaskKind.ONE:
+      return fn(entry);
+    case TaskKind.ARGS:
+      return fn(...(entry as unknown[]));
+    default: {
+      const items = entry as unknown[];
+      const spread = kind === TaskKind.TUPLES;
+      const results: unknown[] = new Array(items.length);
+      for (let i = 0; i < items.length; i++) {
+        const value = spread ? fn(...(items[i] as unknown[])) : fn(items[i]);
+        if (isThenable(value)) return chunkRest(fn, spread, items, results, i, value);
+        results[i] = value;
+      }
+      return results;
+    }
   }
-  return results;
 }
 
 /** The rest of a chunk once one of its calls returned a thenable. */
-async function chunkRest(fn: TaskFunction, args: unknown[], results: unknown[], at: number, first: PromiseLike<unknown>): Promise<unknown[]> {
+async function chunkRest(fn: TaskFunction, spread: boolean, items: unknown[], results: unknown[], at: number,
+  first: PromiseLike<unknown>): Promise<unknown[]> {
   results[at] = await first;
-  for (let i = at + 1; i < args.length; i++) results[i] = await fn(...(args[i] as unknown[]));
+  for (let i = at + 1; i < items.length; i++) results[i] = await (spread ? fn(...(items[i] as unknown[])) : fn(items[i]));
   return results;
 }
 
@@ -76,40 +87,57 @@ function checkTravels(value: unknown): unknown {
 }
 
 /**
- * Runs one batch `[id, kind, name, args, ...]` and returns its reply
- * `[elapsedMs, id, outcome, value, ...]`.
+ * Runs one batch `[kind, name, payload, ...]` and returns its reply
+ * `[elapsedMs, values, errors]` (protocol.ts).
  */
 async function runBatch(tasks: TaskModule, url: string, batch: unknown[]): Promise<unknown[]> {
   const started = performance.now();
-  const reply: unknown[] = new Array(1 + (batch.length / 4) * 3);
-  let at = 1;
-  for (let i = 0; i < batch.length; i += 4) {
-    reply[at++] = batch[i];
+  const values: unknown[] = [];
+  let errors: unknown[] | null = null;
+  for (let g = 0; g < batch.length; g += 3) {
+    const kind = batch[g] as number;
+    const payload = batch[g + 2] as unknown[];
+    let fn: TaskFunction | undefined;
+    let missing: unknown;
     try {
-      let value = run(lookup(tasks, batch[i + 2] as string, url), batch[i + 1] as number, batch[i + 3] as unknown[]);
-      if (isThenable(value)) value = await value;
-      reply[at++] = Outcome.OK;
-      reply[at++] = value;
+      fn = lookup(tasks, batch[g + 1] as string, url);
     } catch (error) {
-      reply[at++] = Outcome.ERROR;
-      reply[at++] = describeError(error);
+      missing = error;
+    }
+    for (let i = 0; i < payload.length; i++) {
+      try {
+        if (fn === undefined) throw missing;
+        let value = run(fn, kind, payload[i]);
+        if (isThenable(value)) value = await value;
+        values.push(value);
+      } catch (error) {
+        (errors ??= []).push(values.length, describeError(error));
+        values.push(null);
+      }
     }
   }
-  reply[0] = performance.now() - started;
-  return reply;
+  return [performance.now() - started, values, errors];
 }
 
 /** Replaces the results that cannot be sent by the error that says why. */
 function sendable(reply: unknown[]): unknown[] {
-  for (let i = 1; i < reply.length; i += 3) {
-    if (reply[i + 1] !== Outcome.OK) continue;
-    const problem = checkTravels(reply[i + 2]);
+  const values = reply[1] as unknown[];
+  const old = (reply[2] as unknown[] | null) ?? [];
+  const errors: unknown[] = [];
+  let e = 0;
+  for (let i = 0; i < values.length; i++) {
+    if (e < old.length && old[e] === i) {
+      errors.push(i, old[e + 1]);
+      e += 2;
+      continue;
+    }
+    const problem = checkTravels(values[i]);
     if (problem !== undefined) {
-      reply[i + 1] = Outcome.ERROR;
-      reply[i + 2] = describeError(problem);
+      errors.push(i, describeError(problem));
+      values[i] = null;
     }
   }
-  return reply;
+  return [reply[0], values, errors.length > 0 ? errors : null];
 }
 
 /**

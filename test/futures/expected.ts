@@ -23,6 +23,7 @@ export const poolExpected: Record<string, unknown> = {
   'error in a map': 'ParityError: odd input 5',
   'error in a chunk': 'ParityError: odd input 5',
   'pool still works': 144,
+  'mixed batch': [49, 5, 'ParityError', 64, 'MPIError', 'hello x', 'MPIError', 'TypeError', 9, 81],
   'done while running': false,
   'result timeout': 'TimeoutError: Future.result: not done after 0.01 s',
   'result after': 5,
@@ -35,6 +36,7 @@ export const poolExpected: Record<string, unknown> = {
   'as_completed timeout': 'TimeoutError: as_completed: 1 of 1 futures not done after 0.05 s',
   'map timeout': 'TimeoutError: MPIPoolExecutor.starmap: not done after 0.05 s',
   '20000 submits': true,
+  'long tasks after tiny ones': [true, 4],
   'shutdown waits for pending': [0, 1, 2, 3, 4, 5],
   'submit after shutdown': 'Error: MPIPoolExecutor.submit: cannot submit after shutdown',
   'cancel queued': [true, true, true],
@@ -46,6 +48,13 @@ export const poolExpected: Record<string, unknown> = {
   'await using': 81,
   end: 'ok',
 };
+
+/** What test/programs/futures/util_pool.ts must print, on either transport. */
+export const utilPoolExpected = [
+  'apply: 5', 'initializer: pool ranks', 'apply_async: 81 ready true successful true callback 81',
+  'apply_async error: successful false error_callback "odd input 3"', 'map: [1,4,9,16,25]', 'starmap: [2,4,6]',
+  'imap: [36,49,64]', 'imap_unordered: [36,49,64]', 'after close: Pool.apply_async: the pool is closed', 'joined', '',
+].join('\n');
 
 /** Parses the `name => json` lines of a program's output. */
 export function parseShown(stdout: string): Map<string, unknown> {

@@ -1,13 +1,13 @@
 // mpi4ts/futures on the mpi transport, under Open MPI's mpiexec: spawned
-// workers (MPI_Comm_spawn), MPICommExecutor inside an SPMD program, and
-// `-m futures`, and a worker that dies. Run by `npm run test:mpi`. Open MPI
+// workers (MPI_Comm_spawn), MPICommExecutor inside an SPMD program,
+// `-m futures`, mpi4ts/util/pool, and a worker that dies. Run by `npm run test:mpi`. Open MPI
 // without fault tolerance ends the whole job when a process dies: what is
 // tested is that the pool's owner learns which worker died first (a non-zero
 // exit or an uncaught error), or that mpiexec names it (SIGKILL).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { linesStartingWith, mpiexecEnv, runCommand } from '../helpers/launch.js';
-import { checkPoolOutput } from '../futures/expected.js';
+import { checkPoolOutput, utilPoolExpected } from '../futures/expected.js';
 
 const mpiexec = (ranks: number, program: readonly string[]) =>
   runCommand('mpiexec', ['--oversubscribe', '-n', String(ranks), process.execPath, 'bin/mpi4ts.js', ...program], { env: mpiexecEnv });
@@ -17,6 +17,12 @@ describe('mpi4ts/futures under mpiexec', () => {
     const result = await mpiexec(1, ['test/programs/futures/pool.ts']);
     assert.equal(result.code, 0, result.stderr);
     checkPoolOutput(result.stdout);
+  });
+
+  it('mpi4ts/util/pool: apply, apply_async, map, starmap, imap, imap_unordered, close, join', async () => {
+    const result = await mpiexec(1, ['test/programs/futures/util_pool.ts']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, utilPoolExpected);
   });
 
   for (const [how, reason] of [['exit', 'exited with code 7'], ['throw', 'failed: Error: boom']] as const) {

@@ -61,6 +61,14 @@ show('error in a chunk', await failure(collect(pool.map('failOdd', [0, 2, 4, 5, 
 show('unsendable result', await failure(pool.submit('unsendable')));
 show('unknown task', await failure(pool.submit('nope' as 'square', 1)));
 show('pool still works', await pool.submit('square', 12));
+// Tasks of several exports and ways of calling in one turn (one batch where they fit): failures, a result
+// that cannot travel and an argument that cannot travel in among them leave the others' results in place.
+const mixed = await Promise.allSettled([
+  pool.submit('square', 7), pool.submit('add', 2, 3), pool.submit('failOdd', 3), pool.submit('square', 8),
+  pool.submit('unsendable'), pool.submit('greet', 'x'), pool.submit('square', (() => 2) as unknown as number),
+  pool.submit('failType'), pool.submit('add', 4, 5), pool.submit('square', 9),
+]);
+show('mixed batch', mixed.map((s) => (s.status === 'fulfilled' ? s.value : (s.reason as Error).name)));
 
 // Future: done, callbacks, result with a timeout, wait, as_completed.
 const f = pool.submit('slow', 5, 200);
@@ -96,6 +104,14 @@ show('map timeout', await failure(collect(pool.starmap('slow', [[1, 300], [2, 30
 // Throughput sanity: many small tasks through Promise.all.
 const many = await Promise.all(Array.from({ length: 20000 }, (_, i) => pool.submit('square', i)));
 show('20000 submits', many.every((y, i) => y === i * i));
+// Tasks of an export not measured yet, after those tiny ones: two per worker in flight, not a share of the queue
+// each (a map of long tasks stays balanced, and a worker left without work can take the next one).
+const spins = Array.from({ length: 40 }, (_, i) => pool.submit('spin', i, 20));
+let mostInFlight = 0;
+for (const s of spins) s.add_done_callback(() => { mostInFlight = Math.max(mostInFlight, spins.filter((t) => t.running()).length); });
+await new Promise((resolve) => setImmediate(resolve));
+mostInFlight = Math.max(mostInFlight, spins.filter((t) => t.running()).length);
+show('long tasks after tiny ones', [(await Promise.all(spins)).every((y, i) => y === i), mostInFlight]);
 
 // Shutdown with pending work: submitted tasks finish; cancelFutures cancels the queued ones.
 const pending = Array.from({ length: 6 }, (_, i) => pool.submit('slow', i, 50));
