@@ -50,7 +50,7 @@ import {
 } from './events.js';
 import { finishObservation, isPartFile, readParts } from './finish.js';
 import { userFrames } from './frames.js';
-import { STATE_BYTES, StateSlot, type WatchdogOptions, watchdogFromEnv } from './state.js';
+import { STATE_BYTES, StateSlot, type WatchdogOptions, publishOwnState, watchdogFromEnv } from './state.js';
 
 /** Where a call's arguments are: indices into its argument list. */
 interface Shape {
@@ -490,7 +490,9 @@ function watchState(options: WatchdogOptions): StateSlot {
   const label = `rank ${env.OMPI_COMM_WORLD_RANK ?? env.PMIX_RANK ?? env.PMI_RANK ?? env.SLURM_PROCID ?? process.pid}`;
   const thread = new Worker(new URL('./watchdog_thread.js', import.meta.url), { workerData: { buffer, label, options }, name: `${label} watchdog` });
   thread.unref();
-  return new StateSlot(buffer, 0);
+  const slot = new StateSlot(buffer, 0);
+  publishOwnState(slot);
+  return slot;
 }
 
 /**

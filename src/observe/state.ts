@@ -71,6 +71,24 @@ export class StateSlot {
   }
 }
 
+/** The slot this process's rank publishes its calls in under mpiexec with `--watchdog` (see {@link ownCallFrames}). */
+let ownSlot: StateSlot | undefined;
+
+/** Called by the recorder (`instrument.ts`) of a rank under mpiexec that runs a watchdog. */
+export function publishOwnState(slot: StateSlot): void {
+  ownSlot = slot;
+}
+
+/**
+ * The user's frames of this rank's current MPI call, innermost first: what
+ * the mpi transport's deadlock report shows under each blocked rank (the shm
+ * launcher reads every rank's slot itself). Empty without `--watchdog`, which
+ * is what records them.
+ */
+export function ownCallFrames(): readonly string[] {
+  return ownSlot?.read().frames ?? [];
+}
+
 /** Watchdog options: seconds, whether one rank stuck in one call is enough, whether to end the job. */
 export interface WatchdogOptions {
   readonly seconds: number;

@@ -31,6 +31,13 @@ describe('--trace and --profile on mpi', () => {
     assert.deepEqual(flows(readTrace(file)), [[0, 1, 5, 8], [0, 1, 5, 12], [0, 1, 9, 32], [1, 2, 9, 32], [2, 0, 9, 32]]);
   });
 
+  it('--watchdog adds the user\'s frames to a deadlock report, as on shm', async () => {
+    const result = await launcher(['-n', '2', '--watchdog', '30', '--deadlock-timeout', '2', 'examples/ring1.ts']);
+    assert.equal(result.code, 3, result.stderr);
+    assert.match(result.stderr, /rank 0: blocked in Send\(dest=1, tag=0, 8000000 bytes\).*\n +at examples\/ring1\.ts:26\n/);
+    assert.match(result.stderr, /rank 1: blocked in Send\(dest=0, tag=0, 8000000 bytes\).*\n +at examples\/ring1\.ts:26\n/);
+  });
+
   it('--watchdog: each rank\'s watchdog thread names it, computing or waiting in Recv; the job goes on', async () => {
     const result = await launcher(['-n', '4', '--watchdog', '1', 'test/programs/observe_stuck.ts', '6']);
     assert.equal(result.code, 0, result.stderr);

@@ -43,6 +43,7 @@
  */
 
 import { cpus } from 'node:os';
+import { ownCallFrames } from '../../observe/state.js';
 import { hasOtherWork } from '../event_loop.js';
 import type { NativeMPI } from './native.js';
 import type { DeadlockWatch } from './watchdog.js';
@@ -215,10 +216,11 @@ export class Progress {
     return !hasOtherWork(IDLE_RESOURCES, this.onTimer ? 1 : 0);
   }
 
-  /** The pending operations, for a deadlock report. */
+  /** The pending operations, for a deadlock report, and under them the user's frames of the call (with --watchdog). */
   private describe(): string {
     const all = [...this.requests.values(), ...this.pollers];
-    return all.slice(0, 4).map((w) => w.describe()).join('; ') + (all.length > 4 ? `; and ${all.length - 4} more` : '');
+    return all.slice(0, 4).map((w) => w.describe()).join('; ') + (all.length > 4 ? `; and ${all.length - 4} more` : '') +
+      ownCallFrames().map((frame) => `\n      at ${frame}`).join('');
   }
 
   /** MPI_Testsome over every pending request (spinning up to `microseconds`); finishes the completed ones. */
