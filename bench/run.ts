@@ -14,6 +14,8 @@
  * `--only futures` runs the task-pool benchmark instead (`bench/futures/run.ts`:
  * mpi4ts/futures against piscina and mpi4py.futures, tiny tasks per second at
  * chunksize 1 and 100 and a CPU-bound map; one round with --quick, else three).
+ * `--only observe` measures what `--trace` and `--profile` add per MPI call
+ * (`bench/observe/run.ts`).
  *
  * @module
  */
@@ -52,7 +54,7 @@ interface Options {
   readonly timeoutS: number;
 }
 
-const USAGE = `usage: node --import tsx bench/run.ts [--quick] [--only pingpong|collectives|rma|io|futures]
+const USAGE = `usage: node --import tsx bench/run.ts [--quick] [--only pingpong|collectives|rma|io|futures|observe]
        [--ranks 2,4,8] [--write] [--file BENCHMARKS.md] [--section NAME] [--timeout 120]`;
 
 function parseOptions(argv: readonly string[]): Options {
@@ -787,11 +789,24 @@ function runFuturesBenchmark(argv: readonly string[]): number {
   return run.status ?? 1;
 }
 
+/** `--only observe`: what --trace and --profile cost per call (`bench/observe/run.ts`). */
+function runObserveBenchmark(argv: readonly string[]): number {
+  const rounds = argv.includes('--quick') ? '1' : '5';
+  const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/observe/run.ts'), rounds],
+    { cwd: ROOT, stdio: 'inherit' });
+  return run.status ?? 1;
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const only = argv.indexOf('--only');
-  if ((only >= 0 && argv[only + 1] === 'futures') || argv.includes('--only=futures')) {
+  const onlyName = only >= 0 ? argv[only + 1] : argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+  if (onlyName === 'futures') {
     process.exitCode = runFuturesBenchmark(argv);
+    return;
+  }
+  if (onlyName === 'observe') {
+    process.exitCode = runObserveBenchmark(argv);
     return;
   }
   const opts = parseOptions(argv);
