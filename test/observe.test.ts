@@ -1,8 +1,11 @@
 // --trace and --profile on the shm transport (the same checks on mpi: test/mpi/observe.test.ts),
 // and the matching of messages into flows, on made-up parts.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -102,6 +105,27 @@ const message = (comm: string, peer: number, tag: number, order: number, at: num
 const part = (rank: number, sends: MessageRecord[], receives: MessageRecord[]): RankPart =>
   ({ rank, label: `rank ${rank}`, start: 0, end: 100, calls: [], sends, receives });
 
+/**
+ * What a debugger does first on attaching to a rank that `--inspect-brk-rank` holds: over a
+ * WebSocket (a bare client: one handshake, one masked text frame), the inspector protocol's
+ * `Runtime.runIfWaitingForDebugger`; resolves once the inspector has answered.
+ */
+async function runIfWaitingForDebugger(address: string): Promise<void> {
+  const { hostname, port, pathname } = new URL(address);
+  const socket = connect(Number(port), hostname);
+  await once(socket, 'connect');
+  socket.write(`GET ${pathname} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+    `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+  const [handshake] = await once(socket, 'data') as [Buffer];
+  assert.match(handshake.toString('latin1'), /^HTTP\/1\.1 101/);
+  const payload = Buffer.from(JSON.stringify({ id: 1, method: 'Runtime.runIfWaitingForDebugger' }));
+  const mask = randomBytes(4);
+  // A client's frame: FIN + text, masked, a length under 126 in the second byte.
+  socket.write(Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, payload.map((byte, i) => byte ^ mask[i % 4]!)]));
+  await once(socket, 'data');
+  socket.destroy();
+}
+
 describe('debugging and profiling a rank on shm', () => {
   it('--inspect-rank 1 opens the inspector on rank 1 alone and prints its URL', async () => {
     const result = await launch('examples/hello.ts', 2, [], { launcherArgs: ['--inspect-rank', '1'] });
@@ -109,6 +133,29 @@ describe('debugging and profiling a rank on shm', () => {
     assert.match(result.stderr, /mpi4ts: rank 1: inspector listening on ws:\/\/127\.0\.0\.1:\d+\/[0-9a-f-]+\n/);
     assert.doesNotMatch(result.stderr, /rank 0: inspector/);
     assert.throws(() => parseCommandLine(['-n', '2', '--inspect-rank', '2', 'x.ts']), /the job has ranks 0 to 1/);
+  });
+
+  it('--inspect-brk-rank 1 holds rank 1 before its script until a debugger attaches', async () => {
+    const child = spawn(process.execPath, [join(root, 'bin/mpi4ts.js'), '-n', '2', '--inspect-brk-rank', '1', 'examples/hello.ts'],
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk; });
+    const exited = once(child, 'exit');
+    const address = await new Promise<string>((resolve, reject) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk;
+        const url = /rank 1: inspector listening on (ws:\/\/\S+)/.exec(stderr)?.[1];
+        if (url !== undefined && /rank 1: waiting for a debugger to attach/.test(stderr)) resolve(url);
+      });
+      void exited.then(() => reject(new Error(`the job ended before rank 1 waited for a debugger:\n${stderr}`)));
+    });
+    assert.doesNotMatch(stdout, /rank 1/, 'rank 1 ran its script before a debugger attached');
+    await runIfWaitingForDebugger(address);
+    const [code] = await exited;
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /Hello from rank 1 of 2/);
+    assert.doesNotMatch(stderr, /rank 0: inspector/);
   });
 
   it('--cpu-prof writes one profile per rank, named by rank; --node-options reaches the ranks', () => {

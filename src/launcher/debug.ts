@@ -14,7 +14,7 @@
  */
 
 import { Session, open, url, waitForDebugger } from 'node:inspector';
-import { writeFileSync } from 'node:fs';
+import { writeFileSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { workerData } from 'node:worker_threads';
 
@@ -37,10 +37,12 @@ export function prepareRank(): void {
   const rank = rankHere();
   if (env[INSPECT_RANK_ENV] !== undefined && Number(env[INSPECT_RANK_ENV]) === rank) {
     open(0, '127.0.0.1', false);
-    process.stderr.write(`mpi4ts: rank ${rank}: inspector listening on ${url() ?? '?'}\n` +
+    // Written straight to the file: a worker's process.stderr goes through its parent later, and
+    // waitForDebugger below blocks this thread before that.
+    writeSync(2, `mpi4ts: rank ${rank}: inspector listening on ${url() ?? '?'}\n` +
       '        open chrome://inspect (Configure: the host and port above) or paste the URL into a DevTools frontend\n');
     if (env[INSPECT_BRK_ENV] === '1') {
-      process.stderr.write(`mpi4ts: rank ${rank}: waiting for a debugger to attach (--inspect-brk-rank)\n`);
+      writeSync(2, `mpi4ts: rank ${rank}: waiting for a debugger to attach (--inspect-brk-rank)\n`);
       waitForDebugger();
     }
   }
