@@ -67,6 +67,13 @@ describe('--trace and --profile on shm', () => {
     assert.equal(rollCalls.filter((text) => text.includes('at computeForever')).length, 1, 'one roll-call per stall');
   });
 
+  it('--watchdog-any fires when one rank has been in one call for the time given', async () => {
+    const result = await launch('test/programs/observe_stuck.ts', 2, ['4'], { launcherArgs: ['--watchdog', '1', '--watchdog-any'], timeoutMs: 90_000 });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /^mpi4ts: watchdog: a rank has been in one MPI call for 1 s\n/m);
+    assert.match(result.stderr, /rank 1: in Comm\.Recv\(source=0, tag=4, comm=MPI_COMM_WORLD\) for \d+\.\d s\n +at test\/programs\/observe_stuck\.ts:19/);
+  });
+
   it('--watchdog-abort ends the job after the roll-call, with the deadlock exit code', async () => {
     // Rank 0 would compute for 10 minutes: only the abort ends the job in time. 4 s leaves a
     // loaded machine the time to start both ranks before the first roll-call.
