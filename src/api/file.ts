@@ -39,9 +39,7 @@
  * `'disable'`, `'automatic'`: whether `_all` calls aggregate) are accepted and
  * ignored, and atomic mode is kept as a flag (positional writes of one node
  * are visible at once); on mpi, hints reach the library at `File.Open` only
- * (`Set_info` keeps them here), split collectives run as the I-forms, and a
- * collective read that ends inside an etype at the end of the file stops at
- * the etype before; user data representations (`MPI.Register_datarep`,
+ * (`Set_info` keeps them here), split collectives run as the I-forms; user data representations (`MPI.Register_datarep`,
  * converted here, so on both transports) must keep native extents, and their
  * conversion functions see whole etypes of packed bytes; `py2f`/`f2py`.
  *
@@ -618,7 +616,6 @@ export class File {
     return done;
   }
 
-  /** Starts an independent access: the pointer moves at once, the data moves before the returned Promise settles. */
   /** The transport's kind of an access (`collective`: an `_all` form). */
   private static kindOf(where: Positioning | 'ordered', collective: boolean): FileAccessKind {
     if (where === 'ordered') return 'ordered';
@@ -633,20 +630,34 @@ export class File {
     const message = this.prepare(buf, access, call);
     if (where === 'individual' && (this.accessMode & MODE_SEQUENTIAL) !== 0) this.checkOffset(0, call);
     const offset = typeof where === 'object' ? this.checkOffset(where.at, call) : 0;
-    let bytes = message.bytes;
-    if (access === 'read' && collective && where !== 'ordered') {
-      // A collective read stops at the end of the file: some libraries' collective reads (Open MPI's ompio) fill
-      // the rest of the buffer and count the bytes asked for, so only what lies before the end is asked for.
-      const etype = this.view.etype.size;
-      const from = (where === 'individual' ? handle.position(call) : offset) * etype;
-      const available = Math.max(0, this.view.dataBefore(handle.getSize(call)) - from);
-      if (available < bytes.byteLength) bytes = bytes.subarray(0, available - (available % etype));
-    }
-    const moved = await handle.access(File.kindOf(where, collective), access === 'write', offset, bytes, call);
+    const asked = access === 'read' && collective && where !== 'ordered'
+      ? this.readWindow(handle, message.bytes, where, offset, call) : undefined;
+    let moved = await handle.access(File.kindOf(where, collective), access === 'write', offset, asked ?? message.bytes, call);
+    if (asked !== undefined) moved = Math.min(moved, asked.byteLength);
     if (access === 'read') message.unpack?.(moved);
     // As on shm: what a collective write wrote is visible to every rank once it returns.
     else if (collective || where === 'ordered') await this.own(call).Barrier();
     return moved;
+  }
+
+  /**
+   * The part of `bytes` a read through the transport's file asks for, when
+   * the read would reach past the end of the file (else undefined): the bytes
+   * of the view that lie before the end. A read stops at the end of the
+   * file, but Open MPI's ompio does not stop there on its own: its collective
+   * reads count the bytes asked for, and its nonblocking reads never complete
+   * when they reach past the end. So only what lies before the end is asked
+   * for, to the byte (the last etype may be partly there, as shm reads it;
+   * the individual file pointer then moves past the whole etypes read).
+   * Not for reads at the shared file pointer, whose place is known only in
+   * the call.
+   */
+  private readWindow(handle: FileHandle, bytes: Uint8Array, where: Positioning, offset: number,
+    call: string): Uint8Array | undefined {
+    if (where === 'shared') return undefined;
+    const first = (where === 'individual' ? handle.position(call) : offset) * this.view.etype.size;
+    const available = Math.max(0, this.view.dataBefore(handle.getSize(call)) - first);
+    return available < bytes.byteLength ? bytes.subarray(0, available) : undefined;
   }
 
   /** A nonblocking access: a real request of the transport's file, or the `fs` engine's Promise as a request. */
@@ -659,22 +670,25 @@ export class File {
     }
     let operation: Operation;
     let unpack: ((bytes: number) => void) | undefined;
+    let asked: Uint8Array | undefined;
     try {
       const message = this.prepare(buf, access, call);
       if (where === 'individual' && (this.accessMode & MODE_SEQUENTIAL) !== 0) this.checkOffset(0, call);
       const offset = typeof where === 'object' ? this.checkOffset(where.at, call) : 0;
       const kind = File.kindOf(where, collective) as Exclude<FileAccessKind, 'ordered'>;
-      operation = handle.start(kind, access === 'write', offset, message.bytes, call);
+      asked = access === 'read' ? this.readWindow(handle, message.bytes, where, offset, call) : undefined;
+      operation = handle.start(kind, access === 'write', offset, asked ?? message.bytes, call);
       unpack = access === 'read' ? message.unpack : undefined;
     } catch (error) {
       return this.request(() => Promise.reject(error), call);
     }
     const visible = access === 'write' && collective;
-    if (unpack === undefined && !visible) return new Request<void>(operation, call);
+    if (unpack === undefined && !visible && asked === undefined) return new Request<void>(operation, call);
     const comm = this.own(call);
     const done = operation.wait().then(async () => {
       if (operation.error !== undefined) throw operation.error;
-      const moved = operation.envelope?.byteLength ?? 0;
+      const reported = operation.envelope?.byteLength ?? 0;
+      const moved = asked !== undefined ? Math.min(reported, asked.byteLength) : reported;
       unpack?.(moved);
       // As the blocking form: a collective write is visible to every rank once it completes.
       if (visible) await comm.Barrier();

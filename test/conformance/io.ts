@@ -223,6 +223,43 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'a read that ends inside the last etype of the file reads the bytes before the end, no more: ' +
+      'Read_at_all, Read_all, Iread_all, Iread_at_all, Iread_at',
+    run: async (comm) => {
+      const { rank, size } = comm;
+      const [file, name] = await create(comm);
+      // 2 ints per rank, interleaved (rank r owns int r of each tile of size ints), then 2 bytes of rank 0's third.
+      const tile = MPI.INT.Create_resized(0, 4 * size).Commit();
+      await file.Set_view(4 * rank, MPI.INT, tile);
+      await file.Write_at_all(0, Int32Array.from(range(2, (i) => 0x01010101 * (i * size + rank + 1))));
+      if (rank === 0) await file.Write_at(2, Uint8Array.of(0x7a, 0x7b, 0x7c, 0x7d)); // int 2, cut to 2 bytes below
+      await comm.Barrier();
+      await file.Set_size(8 * size + 2);
+      const expectedBytes = rank === 0 ? 10 : 8;
+      for (const form of ['Read_at_all', 'Read_all', 'Iread_all', 'Iread_at_all', 'Iread_at'] as const) {
+        const into = new Int32Array(3).fill(-1);
+        const status = new MPI.Status();
+        if (form === 'Read_at_all') await file.Read_at_all(0, into, status);
+        else if (form === 'Iread_at_all') await file.Iread_at_all(0, into).Wait(status);
+        else if (form === 'Iread_at') await file.Iread_at(0, into).Wait(status);
+        else {
+          file.Seek(0);
+          if (form === 'Read_all') await file.Read_all(into, status);
+          else await file.Iread_all(into).Wait(status);
+          check.equal(file.Get_position(), 2, `${form}: the pointer moves past the whole etypes read`);
+        }
+        check.equal(status.Get_count(MPI.BYTE), expectedBytes, `${form}: the bytes before the end of the file`);
+        const bytes = new Uint8Array(into.buffer);
+        check.deepEqual(Array.from(into.subarray(0, 2)), range(2, (i) => 0x01010101 * (i * size + rank + 1)), form);
+        check.deepEqual(Array.from(bytes.subarray(8)), rank === 0 ? [0x7a, 0x7b, 0xff, 0xff] : [0xff, 0xff, 0xff, 0xff],
+          `${form}: the bytes of the last etype in the file, and the rest of the buffer as it was`);
+      }
+      check.equal(fs.statSync(name).size, 8 * size + 2);
+      tile.Free();
+      await file.Close();
+    },
+  },
+  {
     name: 'nonblocking forms: Iwrite_at, Iread_at, Iwrite, Iread, Iwrite_all, Iread_all, Iwrite_shared, Iread_at_all',
     run: async (comm) => {
       const { rank, size } = comm;
