@@ -5,7 +5,9 @@
  *
  * MPI-4.1 §14.2 (`MPI_File_open`, `close`, `delete`, `set_size`,
  * `preallocate`, `get_size`), §14.3 (`MPI_File_set_view`, with the etype and
- * filetype built in the library from mpi4ts's typemaps, datatypes.ts), §14.4
+ * filetype built in the library from mpi4ts's typemaps, datatypes.ts: the
+ * file owns them and frees them once a new view replaces them, and at
+ * close), §14.4
  * (data access: every blocking call and every I-form; the I-forms are real MPI
  * requests in the binding's request slots, completed by the progress engine as
  * point-to-point requests are), §14.6 (`set_atomicity`, `sync`).
@@ -125,9 +127,23 @@ export function deleteMpiFile(native: NativeMPI, path: string, call: string): vo
   }
 }
 
+/** The MPI datatypes of a file's view, owned by the file: the mpi4ts datatype and its handle. */
+interface ViewTypes {
+  readonly etype: Datatype;
+  readonly e: number;
+  readonly filetype: Datatype;
+  readonly f: number;
+}
+
 /** An open MPI file. */
 class MpiFile implements FileHandle {
   private readonly native: NativeMPI;
+  /**
+   * The MPI datatypes of the current view (none before the first
+   * `setView`), built for it and freed once a new view replaces it (the file
+   * uses them until then) and at close.
+   */
+  private viewTypes: ViewTypes | undefined;
 
   constructor(private readonly comm: FileCommunicator, private readonly handle: number, private readonly path: string) {
     this.native = comm.ctx.native;
@@ -155,8 +171,17 @@ class MpiFile implements FileHandle {
     return this.collective(call, ctlFunctions[kind]!, () => this.native.fileCtl(this.handle, kind, value));
   }
 
-  close(call: string): Promise<void> {
-    return this.collective(call, 'MPI_File_close', () => this.native.fileClose(this.handle));
+  async close(call: string): Promise<void> {
+    await this.collective(call, 'MPI_File_close', () => this.native.fileClose(this.handle));
+    const old = this.viewTypes;
+    this.viewTypes = undefined;
+    if (old !== undefined) this.freeTypes(old, undefined);
+  }
+
+  /** Frees the handles of `types` that `kept` does not use. */
+  private freeTypes(types: ViewTypes, kept: ViewTypes | undefined): void {
+    const keep = kept === undefined ? [] : [kept.e, kept.f];
+    for (const handle of new Set([types.e, types.f])) if (!keep.includes(handle)) this.native.typeFree(handle);
   }
 
   async setSize(size: number, preallocate: boolean, call: string): Promise<void> {
@@ -179,11 +204,29 @@ class MpiFile implements FileHandle {
     return this.ctl(GET_ATOMICITY, null, call) !== 0;
   }
 
-  setView(disp: number, etype: Datatype, filetype: Datatype, call: string): Promise<void> {
+  async setView(disp: number, etype: Datatype, filetype: Datatype, call: string): Promise<void> {
+    // The types of the current view are reused for the same datatypes; new ones are built for the new view.
+    const old = this.viewTypes;
+    const known = (datatype: Datatype): number | undefined =>
+      old === undefined ? undefined : datatype === old.etype ? old.e : datatype === old.filetype ? old.f : undefined;
     const types = nativeTypes(this.native);
-    const e = types.handle(etype, call);
-    const f = types.handle(filetype, call);
-    return this.collective(call, 'MPI_File_set_view', () => this.native.fileSetView(this.handle, disp, e, f));
+    const e = known(etype) ?? types.build(etype, call);
+    let f: number;
+    try {
+      f = filetype === etype ? e : known(filetype) ?? types.build(filetype, call);
+    } catch (error) {
+      if (e !== known(etype)) this.native.typeFree(e);
+      throw error;
+    }
+    const next: ViewTypes = { etype, e, filetype, f };
+    try {
+      await this.collective(call, 'MPI_File_set_view', () => this.native.fileSetView(this.handle, disp, e, f));
+    } catch (error) {
+      this.freeTypes(next, old);
+      throw error;
+    }
+    this.viewTypes = next;
+    if (old !== undefined) this.freeTypes(old, next);
   }
 
   access(kind: FileAccessKind, write: boolean, offset: number, bytes: Uint8Array, call: string): Promise<number> {

@@ -251,6 +251,8 @@ export interface NativeMPI {
   typeCreate(disps: readonly number[], counts: readonly number[], basics: readonly number[], lb: number, extent: number): number;
   /** Frees a datatype of {@link typeCreate}. */
   typeFree(handle: number): void;
+  /** How many datatypes of {@link typeCreate} are not freed yet (native/file.c; for tests of leaks). */
+  typesLive(): number;
   /** The library's `[size, lb, extent, trueLb, trueExtent]` of a datatype of {@link typeCreate}. */
   typeInfo(handle: number): [number, number, number, number, number];
   /** `MPI_Pack` (or `MPI_Pack_external("external32")`) of `count` elements from `inbuf` into `outbuf`; returns the bytes written. */
