@@ -301,14 +301,24 @@ const cases: Case[] = [
     },
   },
   {
-    name: 'split collectives: Write_all, Read_at_all, Write_at_all, Read_all, Write_ordered, Read_ordered begin/end',
+    name: 'split collectives: Write_all, Read_at_all, Write_at_all, Read_all, Write_ordered, Read_ordered begin/end; ' +
+      'one at a time (ERR_IO), ended at Close',
     run: async (comm) => {
       const { rank, size } = comm;
       const [file, name] = await create(comm);
       await file.Set_view(4 * rank, MPI.INT, MPI.INT.Create_resized(0, 4 * size).Commit());
       const mine = Int32Array.from(range(3, (i) => i * size + rank));
+      check.throwsMPI(() => file.Write_all_begin(new Uint8Array(3)), MPI.ERR_TYPE,
+        /File\.Write_all_begin: 3 bytes are not a whole number of etypes/);
       file.Write_all_begin(mine);
-      check.throwsMPI(() => file.Read_all_begin(new Int32Array(1)), MPI.ERR_OTHER, /File\.Write_all_begin is still active/);
+      check.throwsMPI(() => file.Read_all_begin(new Int32Array(1)), MPI.ERR_IO,
+        /File\.Read_all_begin: File\.Write_all_begin is still active on this file: call File\.Write_all_end first/);
+      check.throwsMPI(() => file.Write_all_begin(mine), MPI.ERR_IO, /File\.Write_all_begin: .*still active/);
+      await check.rejectsMPI(file.Read_all_end(mine), MPI.ERR_IO,
+        /File\.Read_all_end: the active split collective is File\.Write_all_begin: end it with File\.Write_all_end/);
+      // Independent accesses may run while a split collective is active.
+      const aside = new Int32Array(1);
+      await file.Read_at(100, aside);
       const status = new MPI.Status();
       await file.Write_all_end(mine, status);
       check.equal(status.Get_count(MPI.INT), 3);
@@ -325,7 +335,14 @@ const cases: Case[] = [
       file.Read_all_begin(one);
       await file.Read_all_end(one);
       check.equal(one[0], 3 * size + rank);
-      await check.rejectsMPI(file.Read_all_end(one), MPI.ERR_OTHER, /File\.Read_all_end: no File\.Read_all_begin is active/);
+      await check.rejectsMPI(file.Read_all_end(one), MPI.ERR_IO,
+        /File\.Read_all_end: no File\.Read_all_begin is active on this file/);
+      // A split read that reaches past the end of the file stops there.
+      const past = new Int32Array(3).fill(-1);
+      file.Read_at_all_begin(3, past);
+      await file.Read_at_all_end(past, status);
+      check.equal(status.Get_count(MPI.INT), 1, 'a split collective read stops at the end of the file');
+      check.deepEqual(Array.from(past), [3 * size + rank, -1, -1]);
       await file.Set_view(0, MPI.INT);
       await file.Seek_shared(4 * size);
       file.Write_ordered_begin(Int32Array.of(rank, rank));
@@ -336,7 +353,12 @@ const cases: Case[] = [
       file.Read_ordered_begin(pair);
       await file.Read_ordered_end(pair, status);
       check.deepEqual(Array.from(pair), [rank, rank]);
+      check.equal(status.Get_count(MPI.INT), 2);
+      // A split collective still active at Close ends there; its data is written.
+      await file.Seek_shared(6 * size);
+      file.Write_ordered_begin(Int32Array.of(100 + rank));
       await file.Close();
+      check.deepEqual(ints(name).slice(6 * size), range(size, (r) => 100 + r));
     },
   },
   {

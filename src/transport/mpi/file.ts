@@ -10,7 +10,7 @@
  * close), §14.4
  * (data access: every blocking call and every I-form; the I-forms are real MPI
  * requests in the binding's request slots, completed by the progress engine as
- * point-to-point requests are), §14.6 (`set_atomicity`, `sync`).
+ * point-to-point requests are; split collectives), §14.6 (`set_atomicity`, `sync`).
  *
  * Memory is bytes: the API layer packs and unpacks derived memory types.
  * Collective calls that block in MPI (open, close, set_view, set_size,
@@ -23,8 +23,10 @@
  * (<C function>: <library text>)`; the API layer checks arguments before
  * they reach here, with the same wording as on shm.
  *
- * Unfinished: split collectives run as the I-forms of the API layer (no
- * `MPI_File_*_begin`); info hints are passed at open only (`MPI_File_set_info`,
+ * Split collectives are the library's `MPI_File_*_begin` and `_end`, each
+ * after a nonblocking barrier as the other collective calls.
+ *
+ * Unfinished: info hints are passed at open only (`MPI_File_set_info`,
  * `MPI_File_get_info` are not called); `'native'` data representation only.
  *
  * @module
@@ -32,7 +34,7 @@
 
 import type { Datatype } from '../../datatype/index.js';
 import { ErrorClass, type ErrorClassCode, errors, errorString, type MPIError } from '../../errors.js';
-import type { FileAccessKind, FileHandle, FileOpenRequest, Operation } from '../transport.js';
+import type { FileAccessKind, FileHandle, FileOpenRequest, Operation, SplitAccessKind } from '../transport.js';
 import type { MpiCommunicator, MpiContext } from './context.js';
 import { NativeDatatypes } from './datatypes.js';
 import { asMPIError, type NativeMPI } from './native.js';
@@ -57,6 +59,14 @@ const ctlFunctions = ['MPI_File_set_size', 'MPI_File_preallocate', 'MPI_File_get
 const accessRow: Readonly<Record<FileAccessKind, number>> = { at: 0, at_all: 2, individual: 4, all: 6, shared: 8, ordered: 10 };
 const accessFunction: Readonly<Record<FileAccessKind, string>> = { at: 'at', at_all: 'at_all', individual: '', all: 'all',
   shared: 'shared', ordered: 'ordered' };
+
+/** Row of each split collective kind in native/file.c's `g_file_split` (read; write is the next row). */
+const splitRow: Readonly<Record<SplitAccessKind, number>> = { at_all: 0, all: 2, ordered: 4 };
+
+/** The C function of a split collective's begin or end, for messages: `MPI_File_read_all_begin`. */
+function splitFunctionOf(kind: SplitAccessKind, write: boolean, end: boolean): string {
+  return `${cFunctionOf(kind, write, false)}_${end ? 'end' : 'begin'}`;
+}
 
 /** The C function of an access, for messages: `MPI_File_write_at_all`, `MPI_File_iread`. */
 function cFunctionOf(kind: FileAccessKind, write: boolean, nonblocking: boolean): string {
@@ -247,6 +257,20 @@ class MpiFile implements FileHandle {
     const cFunction = cFunctionOf(kind, write, true);
     const rc = this.run(call, cFunction, () => this.native.fileStart(this.handle, row, offset, bytes));
     return this.comm.fileRequest(rc, call, cFunction, bytes.byteLength);
+  }
+
+  begin(kind: SplitAccessKind, write: boolean, offset: number, bytes: () => Uint8Array, call: string): Promise<Uint8Array> {
+    const row = splitRow[kind] + (write ? 1 : 0);
+    return this.collective(call, splitFunctionOf(kind, write, false), () => {
+      const data = bytes();
+      this.native.fileBegin(this.handle, row, offset, data);
+      return data;
+    });
+  }
+
+  end(kind: SplitAccessKind, write: boolean, bytes: Uint8Array, call: string): Promise<number> {
+    const row = splitRow[kind] + (write ? 1 : 0);
+    return this.collective(call, splitFunctionOf(kind, write, true), () => this.native.fileEnd(this.handle, row, bytes));
   }
 
   seek(offset: number, call: string): void {

@@ -274,6 +274,10 @@ export interface NativeMPI {
   fileAccess(file: number, kind: number, offset: number, bytes: Uint8Array): number;
   /** Starts the nonblocking data-access call `kind` (native/file.c `g_file_start`): request id, RC_DONE or RC_ERROR. */
   fileStart(file: number, kind: number, offset: number, bytes: Uint8Array): number;
+  /** `MPI_File_*_begin` of split collective `kind` (native/file.c `g_file_split`); `bytes` must stay alive until {@link fileEnd}. */
+  fileBegin(file: number, kind: number, offset: number, bytes: Uint8Array): void;
+  /** `MPI_File_*_end` of split collective `kind`, with the `bytes` of {@link fileBegin}: returns the bytes moved. */
+  fileEnd(file: number, kind: number, bytes: Uint8Array): number;
 }
 
 /** Where the addon is looked for: `MPI4TS_NATIVE`, else native/build/Release of this package. */
