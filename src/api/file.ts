@@ -26,10 +26,8 @@
  * (`MPI.Win`, 8 bytes on rank 0) for the shared file pointer, moved by atomic
  * `Fetch_and_op`. The `_all` calls whose file ranges are small move the data
  * in two phases (`api/file_two_phase.ts`): between the ranks, then one large
- * run of the file per aggregator rank; large ranges each rank reads itself
- * (all at once) or writes itself (in turns, rank after rank: writes to one
- * file serialize on its inode in the kernel, and ranks writing at once only
- * contend); a file's collective accesses run one after the other. Split
+ * run of the file per aggregator rank; large ranges each rank reads or writes
+ * itself; a file's collective accesses run one after the other. Split
  * collectives (`_begin`/`_end`, one at a time per file, `ERR_IO` otherwise)
  * are the library's own on mpi; on shm the begin starts the collective
  * access and the end waits for it. On both,
@@ -128,21 +126,6 @@ export function Register_datarep(datarep: string, read_fn: DatarepConversion, wr
   }
   if (['native', 'internal', 'external32'].includes(datarep) || datareps.has(datarep)) throw errors.dupDatarep(call, datarep);
   datareps.set(datarep, { read: read_fn, write: write_fn, extent: extent_fn });
-}
-
-/**
- * Runs `run` on each rank of `comm` in turn, in rank order: a zero-byte
- * message from the rank before starts it, one to the rank after ends it
- * (the file's communicator carries no other point-to-point messages).
- */
-async function inTurn(comm: Intracomm, run: () => void): Promise<void> {
-  const token = new Uint8Array(0);
-  if (comm.rank > 0) await comm.Recv(token, comm.rank - 1, 0);
-  try {
-    run();
-  } finally {
-    if (comm.rank < comm.size - 1) await comm.Send(token, comm.rank + 1, 0);
-  }
 }
 
 /** Which file pointer a data access uses (MPI-4.1 §14.4.1). */
@@ -784,11 +767,7 @@ export class File {
       const io = <T>(run: () => T): T => this.io(call, run);
       const hint = this.aggregation(access);
       if (access === 'write') {
-        if (!await writeAll(comm, this.fd!, segments, message.bytes, io, hint)) {
-          // Large ranges: each rank writes its own, in turns: positional writes to one file take its inode's lock,
-          // so ranks writing at once only wait for each other (and hand the lock over at every call).
-          await inTurn(comm, () => this.transfer(message, segments, access, call));
-        }
+        if (!await writeAll(comm, this.fd!, segments, message.bytes, io, hint)) this.transfer(message, segments, access, call);
         moved = length;
       } else {
         const read = await readAll(comm, this.fd!, segments, message.bytes, io, hint);
