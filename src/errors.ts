@@ -371,6 +371,11 @@ export const errors = {
   /** An invalid access mode of `File.Open` (MPI-4.1 §14.2.1). */
   amode: (call: string, amode: unknown, why: string) =>
     new MPIError(ErrorClass.ERR_AMODE, call, `invalid amode ${String(amode)}: ${why}`),
+  /**
+   * A split collective begun while another is active on the file, or ended
+   * without its begin (MPI-4.1 §14.4.5 calls both erroneous; ROMIO's class).
+   */
+  splitCollective: (call: string, detail: string) => new MPIError(ErrorClass.ERR_IO, call, detail),
   /** A read on a file opened `MODE_WRONLY` (`ERR_ACCESS`), a write on one opened `MODE_RDONLY` (`ERR_READ_ONLY`). */
   fileAccess: (call: string, path: string, access: 'read' | 'write') =>
     access === 'read'

@@ -27,7 +27,10 @@
  * `Fetch_and_op`. The `_all` calls whose file ranges are small move the data
  * in two phases (`api/file_two_phase.ts`): between the ranks, then one large
  * run of the file per aggregator rank; large ranges each rank reads or writes
- * itself; a file's collective accesses run one after the other. On both,
+ * itself; a file's collective accesses run one after the other. Split
+ * collectives (`_begin`/`_end`, one at a time per file, `ERR_IO` otherwise)
+ * are the library's own on mpi; on shm the begin starts the collective
+ * access and the end waits for it. On both,
  * collective writes synchronize the group after writing, so that data written
  * by a `Write_all` is visible to every rank once it returns, and a collective
  * read stops at the end of the file. Buffers are the usual buffer specs,
@@ -39,11 +42,11 @@
  * `'disable'`, `'automatic'`: whether `_all` calls aggregate) are accepted and
  * ignored, and atomic mode is kept as a flag (positional writes of one node
  * are visible at once); on mpi, hints reach the library at `File.Open` only
- * (`Set_info` keeps them here), split collectives run as the I-forms, and a
- * collective read that ends inside an etype at the end of the file stops at
- * the etype before; user data representations (`MPI.Register_datarep`,
- * converted here, so on both transports) must keep native extents, and their
- * conversion functions see whole etypes of packed bytes; `py2f`/`f2py`.
+ * (`Set_info` keeps them here), and the individual file pointer moves when a
+ * split collective's begin reaches the library (after a barrier), not at the
+ * call; user data representations (`MPI.Register_datarep`, converted here,
+ * so on both transports) must keep native extents, and their conversion
+ * functions see whole etypes of packed bytes; `py2f`/`f2py`.
  *
  * @module
  */
@@ -57,7 +60,7 @@ import { Datatype, datatypes } from '../datatype/index.js';
 import { abort, transport } from '../environment.js';
 import { errors, errorString, type MPIError, rejecting } from '../errors.js';
 import { ops } from '../op/op.js';
-import type { Envelope, FileAccessKind, FileHandle, Operation } from '../transport/transport.js';
+import type { Envelope, FileAccessKind, FileHandle, Operation, SplitAccessKind } from '../transport/transport.js';
 import { ERRORS_RETURN, Errhandler, type ErrhandlerFunction } from './errhandler.js';
 import { type Aggregation, readAll, writeAll } from './file_two_phase.js';
 import { FileView, type Segments } from './file_view.js';
@@ -148,7 +151,7 @@ export class File {
   private hints: Info;
   private errhandler: Errhandler = ERRORS_RETURN;
   /** The split collective begun and not yet ended (MPI-4.1 §14.4.5). */
-  private split: { readonly name: string; readonly done: Promise<number> } | undefined;
+  private split: { readonly name: string; readonly end: (call: string) => Promise<number> } | undefined;
   /** The collective accesses of the `fs` engine, one after the other. */
   private serial: Promise<unknown> = Promise.resolve();
   /** The transport's file (mpi: the MPI library's), when it has parallel I/O of its own; else `fd` is used. */
@@ -311,7 +314,10 @@ export class File {
     return rejecting(async () => {
       const call = 'File.Close';
       const comm = this.own(call);
-      if (this.split !== undefined) await this.split.done.catch(() => 0);
+      const split = this.split;
+      this.split = undefined;
+      // A split collective not ended yet ends here (every rank has one: it is collective).
+      if (split !== undefined) await split.end(call).catch(() => 0);
       if (this.handle !== undefined) {
         const handle = this.handle;
         this.handle = undefined;
@@ -618,7 +624,6 @@ export class File {
     return done;
   }
 
-  /** Starts an independent access: the pointer moves at once, the data moves before the returned Promise settles. */
   /** The transport's kind of an access (`collective`: an `_all` form). */
   private static kindOf(where: Positioning | 'ordered', collective: boolean): FileAccessKind {
     if (where === 'ordered') return 'ordered';
@@ -633,20 +638,34 @@ export class File {
     const message = this.prepare(buf, access, call);
     if (where === 'individual' && (this.accessMode & MODE_SEQUENTIAL) !== 0) this.checkOffset(0, call);
     const offset = typeof where === 'object' ? this.checkOffset(where.at, call) : 0;
-    let bytes = message.bytes;
-    if (access === 'read' && collective && where !== 'ordered') {
-      // A collective read stops at the end of the file: some libraries' collective reads (Open MPI's ompio) fill
-      // the rest of the buffer and count the bytes asked for, so only what lies before the end is asked for.
-      const etype = this.view.etype.size;
-      const from = (where === 'individual' ? handle.position(call) : offset) * etype;
-      const available = Math.max(0, this.view.dataBefore(handle.getSize(call)) - from);
-      if (available < bytes.byteLength) bytes = bytes.subarray(0, available - (available % etype));
-    }
-    const moved = await handle.access(File.kindOf(where, collective), access === 'write', offset, bytes, call);
+    const asked = access === 'read' && collective && where !== 'ordered'
+      ? this.readWindow(handle, message.bytes, where, offset, call) : undefined;
+    let moved = await handle.access(File.kindOf(where, collective), access === 'write', offset, asked ?? message.bytes, call);
+    if (asked !== undefined) moved = Math.min(moved, asked.byteLength);
     if (access === 'read') message.unpack?.(moved);
     // As on shm: what a collective write wrote is visible to every rank once it returns.
     else if (collective || where === 'ordered') await this.own(call).Barrier();
     return moved;
+  }
+
+  /**
+   * The part of `bytes` a read through the transport's file asks for, when
+   * the read would reach past the end of the file (else undefined): the bytes
+   * of the view that lie before the end. A read stops at the end of the
+   * file, but Open MPI's ompio does not stop there on its own: its collective
+   * reads count the bytes asked for, and its nonblocking reads never complete
+   * when they reach past the end. So only what lies before the end is asked
+   * for, to the byte (the last etype may be partly there, as shm reads it;
+   * the individual file pointer then moves past the whole etypes read).
+   * Not for reads at the shared file pointer, whose place is known only in
+   * the call.
+   */
+  private readWindow(handle: FileHandle, bytes: Uint8Array, where: Positioning, offset: number,
+    call: string): Uint8Array | undefined {
+    if (where === 'shared') return undefined;
+    const first = (where === 'individual' ? handle.position(call) : offset) * this.view.etype.size;
+    const available = Math.max(0, this.view.dataBefore(handle.getSize(call)) - first);
+    return available < bytes.byteLength ? bytes.subarray(0, available) : undefined;
   }
 
   /** A nonblocking access: a real request of the transport's file, or the `fs` engine's Promise as a request. */
@@ -659,22 +678,25 @@ export class File {
     }
     let operation: Operation;
     let unpack: ((bytes: number) => void) | undefined;
+    let asked: Uint8Array | undefined;
     try {
       const message = this.prepare(buf, access, call);
       if (where === 'individual' && (this.accessMode & MODE_SEQUENTIAL) !== 0) this.checkOffset(0, call);
       const offset = typeof where === 'object' ? this.checkOffset(where.at, call) : 0;
       const kind = File.kindOf(where, collective) as Exclude<FileAccessKind, 'ordered'>;
-      operation = handle.start(kind, access === 'write', offset, message.bytes, call);
+      asked = access === 'read' ? this.readWindow(handle, message.bytes, where, offset, call) : undefined;
+      operation = handle.start(kind, access === 'write', offset, asked ?? message.bytes, call);
       unpack = access === 'read' ? message.unpack : undefined;
     } catch (error) {
       return this.request(() => Promise.reject(error), call);
     }
     const visible = access === 'write' && collective;
-    if (unpack === undefined && !visible) return new Request<void>(operation, call);
+    if (unpack === undefined && !visible && asked === undefined) return new Request<void>(operation, call);
     const comm = this.own(call);
     const done = operation.wait().then(async () => {
       if (operation.error !== undefined) throw operation.error;
-      const moved = operation.envelope?.byteLength ?? 0;
+      const reported = operation.envelope?.byteLength ?? 0;
+      const moved = asked !== undefined ? Math.min(reported, asked.byteLength) : reported;
       unpack?.(moved);
       // As the blocking form: a collective write is visible to every rank once it completes.
       if (visible) await comm.Barrier();
@@ -708,22 +730,22 @@ export class File {
    * barrier, so the data is in place on return.
    */
   private collective(buf: BufferSpec, where: Positioning | 'ordered', access: 'read' | 'write',
-    call: string): Promise<number> {
+    call: string, prepared?: Message): Promise<number> {
     this.own(call);
     if (this.handle !== undefined) return this.viaHandle(this.handle, buf, where, true, access, call);
     // One collective access at a time: two nonblocking ones in flight would interleave their exchanges (and share
     // the two-phase scratch buffers); every rank starts them in the same order.
-    const run = this.serial.then(() => this.collectiveNow(buf, where, access, call));
+    const run = this.serial.then(() => this.collectiveNow(buf, where, access, call, prepared));
     this.serial = run.catch(() => 0);
     return run;
   }
 
   private async collectiveNow(buf: BufferSpec, where: Positioning | 'ordered', access: 'read' | 'write',
-    call: string): Promise<number> {
+    call: string, prepared: Message | undefined): Promise<number> {
     const comm = this.own(call);
     let moved: number;
     if (where === 'ordered') {
-      const message = this.prepare(buf, access, call);
+      const message = prepared ?? this.prepare(buf, access, call);
       const etypes = message.bytes.byteLength / this.view.etype.size;
       const sizes = await comm.allgather(etypes);
       const before = sizes.slice(0, comm.rank).reduce((a, b) => a + b, 0);
@@ -732,7 +754,7 @@ export class File {
       moved = this.transfer(message, (base + before) * this.view.etype.size, access, call);
     } else {
       if (where === 'shared') throw errors.intern(call, 'a collective access at the shared file pointer is ordered');
-      const message = this.prepare(buf, access, call);
+      const message = prepared ?? this.prepare(buf, access, call);
       const etype = this.view.etype.size;
       const length = message.bytes.byteLength;
       let at: number;
@@ -1100,28 +1122,64 @@ export class File {
 
   // ------------------------------------------------------------ split collectives
 
-  private begin(name: string, run: () => Promise<number>): void {
+  /**
+   * Begins split collective `name` (`Read_all`, ...): checks the arguments at
+   * once, then starts the access; `_end` finishes it. On the transport's
+   * file the library's `MPI_File_*_begin` runs (after a barrier), and the
+   * `_end` its `MPI_File_*_end`; on shm the collective access starts at once
+   * and the `_end` waits for it.
+   */
+  private begin(name: string, buf: BufferSpec, where: Positioning | 'ordered', access: 'read' | 'write'): void {
     const call = `File.${name}_begin`;
     this.own(call);
     if (this.split !== undefined) {
-      throw errors.other(call, `File.${this.split.name}_begin is still active: end it first`);
+      throw errors.splitCollective(call, `File.${this.split.name}_begin is still active on this file: ` +
+        `call File.${this.split.name}_end first (one split collective per file at a time)`);
     }
-    const done = rejecting(run);
-    done.catch(() => undefined);
-    this.split = { name, done };
+    const message = this.prepare(buf, access, call);
+    if (where === 'individual' && (this.accessMode & MODE_SEQUENTIAL) !== 0) this.checkOffset(0, call);
+    const offset = typeof where === 'object' ? this.checkOffset(where.at, call) : 0;
+    const handle = this.handle;
+    let end: (call: string) => Promise<number>;
+    if (handle === undefined) {
+      const done = this.collective(buf, where, access, call, message);
+      done.catch(() => undefined);
+      end = () => done;
+    } else {
+      const kind: SplitAccessKind = where === 'ordered' ? 'ordered' : where === 'individual' ? 'all' : 'at_all';
+      const write = access === 'write';
+      let asked: Uint8Array | undefined;
+      const begun = handle.begin(kind, write, offset, () => {
+        asked = access === 'read' && where !== 'ordered' ? this.readWindow(handle, message.bytes, where, offset, call)
+          : undefined;
+        return asked ?? message.bytes;
+      }, call);
+      begun.catch(() => undefined);
+      end = async (endCall) => {
+        const bytes = await begun;
+        let moved = await handle.end(kind, write, bytes, endCall);
+        if (asked !== undefined) moved = Math.min(moved, asked.byteLength);
+        if (access === 'read') message.unpack?.(moved);
+        // As the blocking form: what a collective write wrote is visible to every rank once it ends.
+        else await this.own(endCall).Barrier();
+        return moved;
+      };
+    }
+    this.split = { name, end };
   }
 
+  /** Ends split collective `name`: `status` gets the bytes moved, as the blocking form's. */
   private end(name: string, status: Status | null | undefined): Promise<void> {
     return rejecting(async () => {
       const call = `File.${name}_end`;
       this.own(call);
       const split = this.split;
       if (split === undefined || split.name !== name) {
-        throw errors.other(call, split === undefined ? `no File.${name}_begin is active`
-          : `the active split collective is File.${split.name}_begin`);
+        throw errors.splitCollective(call, split === undefined ? `no File.${name}_begin is active on this file`
+          : `the active split collective is File.${split.name}_begin: end it with File.${split.name}_end`);
       }
       this.split = undefined;
-      File.fill(status, await split.done);
+      File.fill(status, await split.end(call));
     });
   }
 
@@ -1136,7 +1194,7 @@ export class File {
    * ```
    */
   Read_at_all_begin(offset: number, buf: BufferSpec): void {
-    this.begin('Read_at_all', () => this.collective(buf, { at: offset }, 'read', 'File.Read_at_all_begin'));
+    this.begin('Read_at_all', buf, { at: offset }, 'read');
   }
 
   /** `MPI_File_read_at_all_end` (MPI-4.1 §14.4.5). */
@@ -1147,7 +1205,7 @@ export class File {
 
   /** `MPI_File_write_at_all_begin` (MPI-4.1 §14.4.5): starts {@link Write_at_all}. */
   Write_at_all_begin(offset: number, buf: BufferSpec): void {
-    this.begin('Write_at_all', () => this.collective(buf, { at: offset }, 'write', 'File.Write_at_all_begin'));
+    this.begin('Write_at_all', buf, { at: offset }, 'write');
   }
 
   /** `MPI_File_write_at_all_end` (MPI-4.1 §14.4.5). */
@@ -1158,7 +1216,7 @@ export class File {
 
   /** `MPI_File_read_all_begin` (MPI-4.1 §14.4.5): starts {@link Read_all}. */
   Read_all_begin(buf: BufferSpec): void {
-    this.begin('Read_all', () => this.collective(buf, 'individual', 'read', 'File.Read_all_begin'));
+    this.begin('Read_all', buf, 'individual', 'read');
   }
 
   /** `MPI_File_read_all_end` (MPI-4.1 §14.4.5). */
@@ -1169,7 +1227,7 @@ export class File {
 
   /** `MPI_File_write_all_begin` (MPI-4.1 §14.4.5): starts {@link Write_all}. */
   Write_all_begin(buf: BufferSpec): void {
-    this.begin('Write_all', () => this.collective(buf, 'individual', 'write', 'File.Write_all_begin'));
+    this.begin('Write_all', buf, 'individual', 'write');
   }
 
   /** `MPI_File_write_all_end` (MPI-4.1 §14.4.5). */
@@ -1180,7 +1238,7 @@ export class File {
 
   /** `MPI_File_read_ordered_begin` (MPI-4.1 §14.4.5): starts {@link Read_ordered}. */
   Read_ordered_begin(buf: BufferSpec): void {
-    this.begin('Read_ordered', () => this.collective(buf, 'ordered', 'read', 'File.Read_ordered_begin'));
+    this.begin('Read_ordered', buf, 'ordered', 'read');
   }
 
   /** `MPI_File_read_ordered_end` (MPI-4.1 §14.4.5). */
@@ -1191,7 +1249,7 @@ export class File {
 
   /** `MPI_File_write_ordered_begin` (MPI-4.1 §14.4.5): starts {@link Write_ordered}. */
   Write_ordered_begin(buf: BufferSpec): void {
-    this.begin('Write_ordered', () => this.collective(buf, 'ordered', 'write', 'File.Write_ordered_begin'));
+    this.begin('Write_ordered', buf, 'ordered', 'write');
   }
 
   /** `MPI_File_write_ordered_end` (MPI-4.1 §14.4.5). */

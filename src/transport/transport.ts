@@ -234,6 +234,9 @@ export interface FileOpenRequest {
  */
 export type FileAccessKind = 'at' | 'at_all' | 'individual' | 'all' | 'shared' | 'ordered';
 
+/** The kinds of access that have split collective forms (MPI-4.1 §14.4.5). */
+export type SplitAccessKind = 'at_all' | 'all' | 'ordered';
+
 /**
  * An open file of a transport with parallel I/O of its own (MPI-4.1 chapter
  * 14). Memory is bytes (the API layer packs and unpacks derived memory
@@ -266,6 +269,15 @@ export interface FileHandle {
    */
   start(kind: Exclude<FileAccessKind, 'ordered'>, write: boolean, offset: number, bytes: Uint8Array,
     call: string): Operation;
+  /**
+   * Begins a split collective (MPI-4.1 §14.4.5, `MPI_File_*_begin`; kind
+   * `at_all`, `all` or `ordered`), collective. `bytes` is asked for when the
+   * library's begin is made; it must stay unchanged and alive until
+   * {@link end}. Resolves to those bytes once begun.
+   */
+  begin(kind: SplitAccessKind, write: boolean, offset: number, bytes: () => Uint8Array, call: string): Promise<Uint8Array>;
+  /** Ends the split collective begun with `bytes` (`MPI_File_*_end`), collective: resolves to the bytes moved. */
+  end(kind: SplitAccessKind, write: boolean, bytes: Uint8Array, call: string): Promise<number>;
   /** `MPI_File_seek` to `offset` etypes (`MPI_SEEK_SET`). */
   seek(offset: number, call: string): void;
   /** `MPI_File_seek_shared` to `offset` etypes (`MPI_SEEK_SET`; collective). */

@@ -223,6 +223,43 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'a read that ends inside the last etype of the file reads the bytes before the end, no more: ' +
+      'Read_at_all, Read_all, Iread_all, Iread_at_all, Iread_at',
+    run: async (comm) => {
+      const { rank, size } = comm;
+      const [file, name] = await create(comm);
+      // 2 ints per rank, interleaved (rank r owns int r of each tile of size ints), then 2 bytes of rank 0's third.
+      const tile = MPI.INT.Create_resized(0, 4 * size).Commit();
+      await file.Set_view(4 * rank, MPI.INT, tile);
+      await file.Write_at_all(0, Int32Array.from(range(2, (i) => 0x01010101 * (i * size + rank + 1))));
+      if (rank === 0) await file.Write_at(2, Uint8Array.of(0x7a, 0x7b, 0x7c, 0x7d)); // int 2, cut to 2 bytes below
+      await comm.Barrier();
+      await file.Set_size(8 * size + 2);
+      const expectedBytes = rank === 0 ? 10 : 8;
+      for (const form of ['Read_at_all', 'Read_all', 'Iread_all', 'Iread_at_all', 'Iread_at'] as const) {
+        const into = new Int32Array(3).fill(-1);
+        const status = new MPI.Status();
+        if (form === 'Read_at_all') await file.Read_at_all(0, into, status);
+        else if (form === 'Iread_at_all') await file.Iread_at_all(0, into).Wait(status);
+        else if (form === 'Iread_at') await file.Iread_at(0, into).Wait(status);
+        else {
+          file.Seek(0);
+          if (form === 'Read_all') await file.Read_all(into, status);
+          else await file.Iread_all(into).Wait(status);
+          check.equal(file.Get_position(), 2, `${form}: the pointer moves past the whole etypes read`);
+        }
+        check.equal(status.Get_count(MPI.BYTE), expectedBytes, `${form}: the bytes before the end of the file`);
+        const bytes = new Uint8Array(into.buffer);
+        check.deepEqual(Array.from(into.subarray(0, 2)), range(2, (i) => 0x01010101 * (i * size + rank + 1)), form);
+        check.deepEqual(Array.from(bytes.subarray(8)), rank === 0 ? [0x7a, 0x7b, 0xff, 0xff] : [0xff, 0xff, 0xff, 0xff],
+          `${form}: the bytes of the last etype in the file, and the rest of the buffer as it was`);
+      }
+      check.equal(fs.statSync(name).size, 8 * size + 2);
+      tile.Free();
+      await file.Close();
+    },
+  },
+  {
     name: 'nonblocking forms: Iwrite_at, Iread_at, Iwrite, Iread, Iwrite_all, Iread_all, Iwrite_shared, Iread_at_all',
     run: async (comm) => {
       const { rank, size } = comm;
@@ -264,14 +301,24 @@ const cases: Case[] = [
     },
   },
   {
-    name: 'split collectives: Write_all, Read_at_all, Write_at_all, Read_all, Write_ordered, Read_ordered begin/end',
+    name: 'split collectives: Write_all, Read_at_all, Write_at_all, Read_all, Write_ordered, Read_ordered begin/end; ' +
+      'one at a time (ERR_IO), ended at Close',
     run: async (comm) => {
       const { rank, size } = comm;
       const [file, name] = await create(comm);
       await file.Set_view(4 * rank, MPI.INT, MPI.INT.Create_resized(0, 4 * size).Commit());
       const mine = Int32Array.from(range(3, (i) => i * size + rank));
+      check.throwsMPI(() => file.Write_all_begin(new Uint8Array(3)), MPI.ERR_TYPE,
+        /File\.Write_all_begin: 3 bytes are not a whole number of etypes/);
       file.Write_all_begin(mine);
-      check.throwsMPI(() => file.Read_all_begin(new Int32Array(1)), MPI.ERR_OTHER, /File\.Write_all_begin is still active/);
+      check.throwsMPI(() => file.Read_all_begin(new Int32Array(1)), MPI.ERR_IO,
+        /File\.Read_all_begin: File\.Write_all_begin is still active on this file: call File\.Write_all_end first/);
+      check.throwsMPI(() => file.Write_all_begin(mine), MPI.ERR_IO, /File\.Write_all_begin: .*still active/);
+      await check.rejectsMPI(file.Read_all_end(mine), MPI.ERR_IO,
+        /File\.Read_all_end: the active split collective is File\.Write_all_begin: end it with File\.Write_all_end/);
+      // Independent accesses may run while a split collective is active.
+      const aside = new Int32Array(1);
+      await file.Read_at(100, aside);
       const status = new MPI.Status();
       await file.Write_all_end(mine, status);
       check.equal(status.Get_count(MPI.INT), 3);
@@ -288,7 +335,14 @@ const cases: Case[] = [
       file.Read_all_begin(one);
       await file.Read_all_end(one);
       check.equal(one[0], 3 * size + rank);
-      await check.rejectsMPI(file.Read_all_end(one), MPI.ERR_OTHER, /File\.Read_all_end: no File\.Read_all_begin is active/);
+      await check.rejectsMPI(file.Read_all_end(one), MPI.ERR_IO,
+        /File\.Read_all_end: no File\.Read_all_begin is active on this file/);
+      // A split read that reaches past the end of the file stops there.
+      const past = new Int32Array(3).fill(-1);
+      file.Read_at_all_begin(3, past);
+      await file.Read_at_all_end(past, status);
+      check.equal(status.Get_count(MPI.INT), 1, 'a split collective read stops at the end of the file');
+      check.deepEqual(Array.from(past), [3 * size + rank, -1, -1]);
       await file.Set_view(0, MPI.INT);
       await file.Seek_shared(4 * size);
       file.Write_ordered_begin(Int32Array.of(rank, rank));
@@ -299,7 +353,12 @@ const cases: Case[] = [
       file.Read_ordered_begin(pair);
       await file.Read_ordered_end(pair, status);
       check.deepEqual(Array.from(pair), [rank, rank]);
+      check.equal(status.Get_count(MPI.INT), 2);
+      // A split collective still active at Close ends there; its data is written.
+      await file.Seek_shared(6 * size);
+      file.Write_ordered_begin(Int32Array.of(100 + rank));
       await file.Close();
+      check.deepEqual(ints(name).slice(6 * size), range(size, (r) => 100 + r));
     },
   },
   {

@@ -67,7 +67,7 @@ describe('native transport', () => {
     assert.equal(result.stdout, 'native detect ok\n');
   });
 
-  for (const test of ['p2p', 'comm', 'collectives', 'intercomm', 'datatype']) {
+  for (const test of ['p2p', 'comm', 'collectives', 'intercomm', 'datatype', 'file']) {
     it(`test/native/${test}.ts with 2 and 4 ranks`, async () => {
       for (const ranks of [2, 4]) {
         const result = await mpiexec(ranks, false, ['--import', 'tsx', `test/native/${test}.ts`]);

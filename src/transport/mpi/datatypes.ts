@@ -8,7 +8,8 @@
  *
  * MPI-4.1 §5.1.2, §5.1.7, §5.1.9 (the constructors used, commit and free).
  *
- * Used by MPI-IO file views (`file.ts`) and by the native tests
+ * Used by MPI-IO file views (`file.ts`, which owns and frees the types of
+ * each view) and by the native tests
  * (test/native/datatype.ts), which check mpi4ts's layouts and packing
  * against the library's.
  *
@@ -33,6 +34,17 @@ export class NativeDatatypes {
   handle(datatype: Datatype, call: string): number {
     const known = this.#handles.get(datatype);
     if (known !== undefined) return known;
+    const handle = this.build(datatype, call);
+    this.#handles.set(datatype, handle);
+    return handle;
+  }
+
+  /**
+   * A new MPI datatype of `datatype`, built and committed, that the caller
+   * owns and frees with `native.typeFree` (a file view's types live as long
+   * as the view, `file.ts`).
+   */
+  build(datatype: Datatype, call: string): number {
     datatype.checkUsable(call);
     this.#indexByName ??= new Map(this.native.datatypeNames.map((n, i) => [n, i]));
     const map = datatype.typemap;
@@ -47,7 +59,6 @@ export class NativeDatatypes {
     } catch (e) {
       throw asMPIError(this.native, e, call, 'MPI_Type_create_struct');
     }
-    this.#handles.set(datatype, handle);
     return handle;
   }
 

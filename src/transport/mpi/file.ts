@@ -5,10 +5,12 @@
  *
  * MPI-4.1 §14.2 (`MPI_File_open`, `close`, `delete`, `set_size`,
  * `preallocate`, `get_size`), §14.3 (`MPI_File_set_view`, with the etype and
- * filetype built in the library from mpi4ts's typemaps, datatypes.ts), §14.4
+ * filetype built in the library from mpi4ts's typemaps, datatypes.ts: the
+ * file owns them and frees them once a new view replaces them, and at
+ * close), §14.4
  * (data access: every blocking call and every I-form; the I-forms are real MPI
  * requests in the binding's request slots, completed by the progress engine as
- * point-to-point requests are), §14.6 (`set_atomicity`, `sync`).
+ * point-to-point requests are; split collectives), §14.6 (`set_atomicity`, `sync`).
  *
  * Memory is bytes: the API layer packs and unpacks derived memory types.
  * Collective calls that block in MPI (open, close, set_view, set_size,
@@ -21,8 +23,10 @@
  * (<C function>: <library text>)`; the API layer checks arguments before
  * they reach here, with the same wording as on shm.
  *
- * Unfinished: split collectives run as the I-forms of the API layer (no
- * `MPI_File_*_begin`); info hints are passed at open only (`MPI_File_set_info`,
+ * Split collectives are the library's `MPI_File_*_begin` and `_end`, each
+ * after a nonblocking barrier as the other collective calls.
+ *
+ * Unfinished: info hints are passed at open only (`MPI_File_set_info`,
  * `MPI_File_get_info` are not called); `'native'` data representation only.
  *
  * @module
@@ -30,7 +34,7 @@
 
 import type { Datatype } from '../../datatype/index.js';
 import { ErrorClass, type ErrorClassCode, errors, errorString, type MPIError } from '../../errors.js';
-import type { FileAccessKind, FileHandle, FileOpenRequest, Operation } from '../transport.js';
+import type { FileAccessKind, FileHandle, FileOpenRequest, Operation, SplitAccessKind } from '../transport.js';
 import type { MpiCommunicator, MpiContext } from './context.js';
 import { NativeDatatypes } from './datatypes.js';
 import { asMPIError, type NativeMPI } from './native.js';
@@ -55,6 +59,14 @@ const ctlFunctions = ['MPI_File_set_size', 'MPI_File_preallocate', 'MPI_File_get
 const accessRow: Readonly<Record<FileAccessKind, number>> = { at: 0, at_all: 2, individual: 4, all: 6, shared: 8, ordered: 10 };
 const accessFunction: Readonly<Record<FileAccessKind, string>> = { at: 'at', at_all: 'at_all', individual: '', all: 'all',
   shared: 'shared', ordered: 'ordered' };
+
+/** Row of each split collective kind in native/file.c's `g_file_split` (read; write is the next row). */
+const splitRow: Readonly<Record<SplitAccessKind, number>> = { at_all: 0, all: 2, ordered: 4 };
+
+/** The C function of a split collective's begin or end, for messages: `MPI_File_read_all_begin`. */
+function splitFunctionOf(kind: SplitAccessKind, write: boolean, end: boolean): string {
+  return `${cFunctionOf(kind, write, false)}_${end ? 'end' : 'begin'}`;
+}
 
 /** The C function of an access, for messages: `MPI_File_write_at_all`, `MPI_File_iread`. */
 function cFunctionOf(kind: FileAccessKind, write: boolean, nonblocking: boolean): string {
@@ -125,9 +137,23 @@ export function deleteMpiFile(native: NativeMPI, path: string, call: string): vo
   }
 }
 
+/** The MPI datatypes of a file's view, owned by the file: the mpi4ts datatype and its handle. */
+interface ViewTypes {
+  readonly etype: Datatype;
+  readonly e: number;
+  readonly filetype: Datatype;
+  readonly f: number;
+}
+
 /** An open MPI file. */
 class MpiFile implements FileHandle {
   private readonly native: NativeMPI;
+  /**
+   * The MPI datatypes of the current view (none before the first
+   * `setView`), built for it and freed once a new view replaces it (the file
+   * uses them until then) and at close.
+   */
+  private viewTypes: ViewTypes | undefined;
 
   constructor(private readonly comm: FileCommunicator, private readonly handle: number, private readonly path: string) {
     this.native = comm.ctx.native;
@@ -155,8 +181,17 @@ class MpiFile implements FileHandle {
     return this.collective(call, ctlFunctions[kind]!, () => this.native.fileCtl(this.handle, kind, value));
   }
 
-  close(call: string): Promise<void> {
-    return this.collective(call, 'MPI_File_close', () => this.native.fileClose(this.handle));
+  async close(call: string): Promise<void> {
+    await this.collective(call, 'MPI_File_close', () => this.native.fileClose(this.handle));
+    const old = this.viewTypes;
+    this.viewTypes = undefined;
+    if (old !== undefined) this.freeTypes(old, undefined);
+  }
+
+  /** Frees the handles of `types` that `kept` does not use. */
+  private freeTypes(types: ViewTypes, kept: ViewTypes | undefined): void {
+    const keep = kept === undefined ? [] : [kept.e, kept.f];
+    for (const handle of new Set([types.e, types.f])) if (!keep.includes(handle)) this.native.typeFree(handle);
   }
 
   async setSize(size: number, preallocate: boolean, call: string): Promise<void> {
@@ -179,11 +214,29 @@ class MpiFile implements FileHandle {
     return this.ctl(GET_ATOMICITY, null, call) !== 0;
   }
 
-  setView(disp: number, etype: Datatype, filetype: Datatype, call: string): Promise<void> {
+  async setView(disp: number, etype: Datatype, filetype: Datatype, call: string): Promise<void> {
+    // The types of the current view are reused for the same datatypes; new ones are built for the new view.
+    const old = this.viewTypes;
+    const known = (datatype: Datatype): number | undefined =>
+      old === undefined ? undefined : datatype === old.etype ? old.e : datatype === old.filetype ? old.f : undefined;
     const types = nativeTypes(this.native);
-    const e = types.handle(etype, call);
-    const f = types.handle(filetype, call);
-    return this.collective(call, 'MPI_File_set_view', () => this.native.fileSetView(this.handle, disp, e, f));
+    const e = known(etype) ?? types.build(etype, call);
+    let f: number;
+    try {
+      f = filetype === etype ? e : known(filetype) ?? types.build(filetype, call);
+    } catch (error) {
+      if (e !== known(etype)) this.native.typeFree(e);
+      throw error;
+    }
+    const next: ViewTypes = { etype, e, filetype, f };
+    try {
+      await this.collective(call, 'MPI_File_set_view', () => this.native.fileSetView(this.handle, disp, e, f));
+    } catch (error) {
+      this.freeTypes(next, old);
+      throw error;
+    }
+    this.viewTypes = next;
+    if (old !== undefined) this.freeTypes(old, next);
   }
 
   access(kind: FileAccessKind, write: boolean, offset: number, bytes: Uint8Array, call: string): Promise<number> {
@@ -204,6 +257,20 @@ class MpiFile implements FileHandle {
     const cFunction = cFunctionOf(kind, write, true);
     const rc = this.run(call, cFunction, () => this.native.fileStart(this.handle, row, offset, bytes));
     return this.comm.fileRequest(rc, call, cFunction, bytes.byteLength);
+  }
+
+  begin(kind: SplitAccessKind, write: boolean, offset: number, bytes: () => Uint8Array, call: string): Promise<Uint8Array> {
+    const row = splitRow[kind] + (write ? 1 : 0);
+    return this.collective(call, splitFunctionOf(kind, write, false), () => {
+      const data = bytes();
+      this.native.fileBegin(this.handle, row, offset, data);
+      return data;
+    });
+  }
+
+  end(kind: SplitAccessKind, write: boolean, bytes: Uint8Array, call: string): Promise<number> {
+    const row = splitRow[kind] + (write ? 1 : 0);
+    return this.collective(call, splitFunctionOf(kind, write, true), () => this.native.fileEnd(this.handle, row, bytes));
   }
 
   seek(offset: number, call: string): void {

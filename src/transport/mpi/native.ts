@@ -251,6 +251,8 @@ export interface NativeMPI {
   typeCreate(disps: readonly number[], counts: readonly number[], basics: readonly number[], lb: number, extent: number): number;
   /** Frees a datatype of {@link typeCreate}. */
   typeFree(handle: number): void;
+  /** How many datatypes of {@link typeCreate} are not freed yet (native/file.c; for tests of leaks). */
+  typesLive(): number;
   /** The library's `[size, lb, extent, trueLb, trueExtent]` of a datatype of {@link typeCreate}. */
   typeInfo(handle: number): [number, number, number, number, number];
   /** `MPI_Pack` (or `MPI_Pack_external("external32")`) of `count` elements from `inbuf` into `outbuf`; returns the bytes written. */
@@ -272,6 +274,10 @@ export interface NativeMPI {
   fileAccess(file: number, kind: number, offset: number, bytes: Uint8Array): number;
   /** Starts the nonblocking data-access call `kind` (native/file.c `g_file_start`): request id, RC_DONE or RC_ERROR. */
   fileStart(file: number, kind: number, offset: number, bytes: Uint8Array): number;
+  /** `MPI_File_*_begin` of split collective `kind` (native/file.c `g_file_split`); `bytes` must stay alive until {@link fileEnd}. */
+  fileBegin(file: number, kind: number, offset: number, bytes: Uint8Array): void;
+  /** `MPI_File_*_end` of split collective `kind`, with the `bytes` of {@link fileBegin}: returns the bytes moved. */
+  fileEnd(file: number, kind: number, bytes: Uint8Array): number;
 }
 
 /** Where the addon is looked for: `MPI4TS_NATIVE`, else native/build/Release of this package. */
