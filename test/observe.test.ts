@@ -266,7 +266,7 @@ describe('matching messages after the run', () => {
     assert.deepEqual(profile.calls.map((c) => [c.name, c.count, c.time]), [['Comm.Recv', 3, 6]]);
     assert.deepEqual(profile.sites.map((c) => [c.name, c.count, c.time]), [['Comm.Recv at a.ts:2', 32, 96], ['Comm.Recv at a.ts:1', 1, 2]]);
     assert.equal(profile.sampled, true);
-    assert.match(formatProfile(profile), /^Top waiting call sites \(estimated: past its first 100 calls, one call of a kind in 32 records its site\):$/m);
+    assert.match(formatProfile(profile), /^Top waiting call sites \(estimated: past its first 100 calls, one call of a kind in 64 records its site\):$/m);
   });
 
   it('adds up a profile per call, per rank and per site', () => {

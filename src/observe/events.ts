@@ -32,7 +32,7 @@ export const OBSERVE_SITES_ENV = 'MPI4TS_OBSERVE_SITES';
 /** Calls of a kind (per rank) whose sites are all taken before sampling starts (a stack capture costs tens of µs). */
 export const EXACT_SITES = 100;
 /** Past {@link EXACT_SITES}, one call of a kind in this many, drawn at random, takes its site. */
-export const SITE_SAMPLING = 32;
+export const SITE_SAMPLING = 64;
 
 /** One MPI call of one rank; times in microseconds since the epoch. */
 export interface CallRecord {
