@@ -4,10 +4,8 @@
 // error, or the compiler reports the directive as unused). Checked with the
 // compiler on a program held in memory, as test/types.test.ts does.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import ts from 'typescript';
-import { root } from './helpers/launch.js';
+import { typesOfProgram } from './helpers/types.js';
 
 /** Each declaration of the program and the type its value should have. */
 const expected: Record<string, string> = {
@@ -62,30 +60,9 @@ export const untyped = anything.submit('whatever', 1, 'two');
 
 describe('types of mpi4ts/futures', () => {
   it('task names, arguments and results follow the task module\'s type', () => {
-    const file = join(root, 'test/futures_types_program.ts');
-    const config = ts.getParsedCommandLineOfConfigFile(join(root, 'test/tsconfig.json'), {}, {
-      ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => assert.fail(ts.flattenDiagnosticMessageText(d.messageText, '\n')),
-    })!;
-    const options = { ...config.options, noEmit: true };
-    const host = ts.createCompilerHost(options);
-    const { getSourceFile, fileExists, readFile } = host;
-    host.getSourceFile = (name, version, ...rest) =>
-      name === file ? ts.createSourceFile(name, program, version) : getSourceFile.call(host, name, version, ...rest);
-    host.fileExists = (name) => name === file || fileExists.call(host, name);
-    host.readFile = (name) => (name === file ? program : readFile.call(host, name));
-    const compiled = ts.createProgram([file], options, host);
-    const problems = ts.getPreEmitDiagnostics(compiled, compiled.getSourceFile(file))
-      .map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+    const { problems, types } = typesOfProgram('futures_types_program.ts', program);
     assert.deepEqual(problems, []);
-    const checker = compiled.getTypeChecker();
-    const found: Record<string, string> = {};
-    for (const statement of compiled.getSourceFile(file)!.statements) {
-      if (!ts.isVariableStatement(statement)) continue;
-      for (const declaration of statement.declarationList.declarations) {
-        const name = declaration.name.getText();
-        if (name in expected) found[name] = checker.typeToString(checker.getTypeAtLocation(declaration.name));
-      }
-    }
+    const found = Object.fromEntries(Object.entries(types).filter(([name]) => name in expected));
     assert.deepEqual(found, expected);
   });
 });

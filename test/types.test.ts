@@ -3,10 +3,8 @@
 // `sendrecv` and `Request.wait` take as a type parameter, and a user op is an
 // `Op` of its operands. Checked with the compiler on a program held in memory.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import ts from 'typescript';
-import { root } from './helpers/launch.js';
+import { typesOfProgram } from './helpers/types.js';
 
 /** Each declaration of the program and the type its value should have. */
 const expected: Record<string, string> = {
@@ -41,28 +39,8 @@ await comm.Allreduce(new Float64Array(2), new Float64Array(2), absMax);
 
 describe('types of the public API', () => {
   it('received values take the type the program names, and user ops the type of their operands', () => {
-    const file = join(root, 'test/types_program.ts');
-    const config = ts.getParsedCommandLineOfConfigFile(join(root, 'test/tsconfig.json'), {}, {
-      ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => assert.fail(ts.flattenDiagnosticMessageText(d.messageText, '\n')),
-    })!;
-    const options = { ...config.options, noEmit: true };
-    const host = ts.createCompilerHost(options);
-    const { getSourceFile, fileExists, readFile } = host;
-    host.getSourceFile = (name, version, ...rest) =>
-      name === file ? ts.createSourceFile(name, program, version) : getSourceFile.call(host, name, version, ...rest);
-    host.fileExists = (name) => name === file || fileExists.call(host, name);
-    host.readFile = (name) => (name === file ? program : readFile.call(host, name));
-    const compiled = ts.createProgram([file], options, host);
-    const problems = ts.getPreEmitDiagnostics(compiled).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+    const { problems, types } = typesOfProgram('types_program.ts', program);
     assert.deepEqual(problems, []);
-    const checker = compiled.getTypeChecker();
-    const found: Record<string, string> = {};
-    for (const statement of compiled.getSourceFile(file)!.statements) {
-      if (!ts.isVariableStatement(statement)) continue;
-      for (const declaration of statement.declarationList.declarations) {
-        found[declaration.name.getText()] = checker.typeToString(checker.getTypeAtLocation(declaration.name));
-      }
-    }
-    assert.deepEqual(found, expected);
+    assert.deepEqual(types, expected);
   });
 });
