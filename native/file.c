@@ -238,6 +238,37 @@ static const struct { const char *name; file_at_ifn at; file_ifn plain; } g_file
 };
 #define N_FILE_START ((int)(sizeof g_file_start / sizeof g_file_start[0]))
 
+/* The first arguments of every data access: the file handle argv[0] and the kind argv[1], an index below `kinds`
+ * into the access's table (`what` names the table in the error). 0 after throwing. */
+static int get_file_kind(napi_env env, napi_value *argv, int kinds, const char *what, int *h, int32_t *kind) {
+  if (!get_file(env, argv[0], h) || !get_i32(env, argv[1], kind)) return 0;
+  if (*kind < 0 || *kind >= kinds) {
+    char message[80];
+    snprintf(message, sizeof message, "mpi4ts_native: unknown %s", what);
+    napi_throw_error(env, "MPI_ERR_ARG", message);
+    return 0;
+  }
+  return 1;
+}
+
+/* The rest of an access that starts: the offset argv[2] when `positional`, the bytes argv[3] and their memory side
+ * as a byte span (whose derived type, if `owned`, the caller frees once the call is made). 0 after throwing. */
+static int get_access_data(napi_env env, napi_value *argv, int positional, MPI_Offset *offset, void **data, byte_span *span) {
+  size_t len;
+  if (positional && !get_offset(env, argv[2], offset)) return 0;
+  if (!get_buf(env, argv[3], 0, data, &len, NULL)) return 0;
+  int rc = span_of(len, span);
+  if (rc != MPI_SUCCESS) { throw_mpi(env, rc, "MPI_Type_create_struct"); return 0; }
+  return 1;
+}
+
+/* The bytes an access moved, from its status, as a JS number. */
+static napi_value bytes_moved(napi_env env, MPI_Status *st) {
+  MPI_Count moved = 0;
+  if (MPI_Get_elements_x(st, MPI_BYTE, &moved) != MPI_SUCCESS || moved == MPI_UNDEFINED || moved < 0) moved = 0;
+  return make_f64(env, (double)moved);
+}
+
 /* fileAccess(handle, kind, offset, bytes) -> bytes moved: the blocking call g_file_access[kind]. */
 static napi_value js_file_access(napi_env env, napi_callback_info info) {
   ARGS(4);
@@ -245,23 +276,16 @@ static napi_value js_file_access(napi_env env, napi_callback_info info) {
   int32_t kind;
   MPI_Offset offset = 0;
   void *data;
-  size_t len;
-  if (!get_file(env, argv[0], &h) || !get_i32(env, argv[1], &kind)) return NULL;
-  if (kind < 0 || kind >= N_FILE_ACCESS) { napi_throw_error(env, "MPI_ERR_ARG", "mpi4ts_native: unknown file access"); return NULL; }
-  if (g_file_access[kind].at != NULL && !get_offset(env, argv[2], &offset)) return NULL;
-  if (!get_buf(env, argv[3], 0, &data, &len, NULL)) return NULL;
   byte_span span;
-  int rc = span_of(len, &span);
-  if (rc != MPI_SUCCESS) { throw_mpi(env, rc, "MPI_Type_create_struct"); return NULL; }
+  if (!get_file_kind(env, argv, N_FILE_ACCESS, "file access", &h, &kind) ||
+      !get_access_data(env, argv, g_file_access[kind].at != NULL, &offset, &data, &span)) return NULL;
   MPI_Status st;
   memset(&st, 0, sizeof st);
-  rc = g_file_access[kind].at != NULL ? g_file_access[kind].at(g_files[h].fh, offset, data, span.count, span.type, &st)
-                                      : g_file_access[kind].plain(g_files[h].fh, data, span.count, span.type, &st);
+  int rc = g_file_access[kind].at != NULL ? g_file_access[kind].at(g_files[h].fh, offset, data, span.count, span.type, &st)
+                                          : g_file_access[kind].plain(g_files[h].fh, data, span.count, span.type, &st);
   if (span.owned) MPI_Type_free(&span.type);
   if (rc != MPI_SUCCESS) { throw_mpi(env, rc, g_file_access[kind].name); return NULL; }
-  MPI_Count moved = 0;
-  if (MPI_Get_elements_x(&st, MPI_BYTE, &moved) != MPI_SUCCESS || moved == MPI_UNDEFINED || moved < 0) moved = 0;
-  return make_f64(env, (double)moved);
+  return bytes_moved(env, &st);
 }
 
 /* fileStart(handle, kind, offset, bytes) -> request id, RC_DONE or RC_ERROR: the I-form g_file_start[kind]. */
@@ -271,14 +295,9 @@ static napi_value js_file_start(napi_env env, napi_callback_info info) {
   int32_t kind;
   MPI_Offset offset = 0;
   void *data;
-  size_t len;
-  if (!get_file(env, argv[0], &h) || !get_i32(env, argv[1], &kind)) return NULL;
-  if (kind < 0 || kind >= N_FILE_START) { napi_throw_error(env, "MPI_ERR_ARG", "mpi4ts_native: unknown file access"); return NULL; }
-  if (g_file_start[kind].at != NULL && !get_offset(env, argv[2], &offset)) return NULL;
-  if (!get_buf(env, argv[3], 0, &data, &len, NULL)) return NULL;
   byte_span span;
-  int rc = span_of(len, &span);
-  if (rc != MPI_SUCCESS) { throw_mpi(env, rc, "MPI_Type_create_struct"); return NULL; }
+  if (!get_file_kind(env, argv, N_FILE_START, "file access", &h, &kind) ||
+      !get_access_data(env, argv, g_file_start[kind].at != NULL, &offset, &data, &span)) return NULL;
   int id = slot_alloc();
   if (id < 0) {
     if (span.owned) MPI_Type_free(&span.type);
@@ -286,8 +305,8 @@ static napi_value js_file_start(napi_env env, napi_callback_info info) {
     return NULL;
   }
   MPI_Request req = MPI_REQUEST_NULL;
-  rc = g_file_start[kind].at != NULL ? g_file_start[kind].at(g_files[h].fh, offset, data, span.count, span.type, &req)
-                                     : g_file_start[kind].plain(g_files[h].fh, data, span.count, span.type, &req);
+  int rc = g_file_start[kind].at != NULL ? g_file_start[kind].at(g_files[h].fh, offset, data, span.count, span.type, &req)
+                                         : g_file_start[kind].plain(g_files[h].fh, data, span.count, span.type, &req);
   if (span.owned) MPI_Type_free(&span.type);
   return started(env, rc, &req, id, argv[3], argv[3]);
 }
@@ -317,16 +336,11 @@ static napi_value js_file_begin(napi_env env, napi_callback_info info) {
   int32_t kind;
   MPI_Offset offset = 0;
   void *data;
-  size_t len;
-  if (!get_file(env, argv[0], &h) || !get_i32(env, argv[1], &kind)) return NULL;
-  if (kind < 0 || kind >= N_FILE_SPLIT) { napi_throw_error(env, "MPI_ERR_ARG", "mpi4ts_native: unknown split collective"); return NULL; }
-  if (g_file_split[kind].at != NULL && !get_offset(env, argv[2], &offset)) return NULL;
-  if (!get_buf(env, argv[3], 0, &data, &len, NULL)) return NULL;
   byte_span span;
-  int rc = span_of(len, &span);
-  if (rc != MPI_SUCCESS) { throw_mpi(env, rc, "MPI_Type_create_struct"); return NULL; }
-  rc = g_file_split[kind].at != NULL ? g_file_split[kind].at(g_files[h].fh, offset, data, span.count, span.type)
-                                     : g_file_split[kind].plain(g_files[h].fh, data, span.count, span.type);
+  if (!get_file_kind(env, argv, N_FILE_SPLIT, "split collective", &h, &kind) ||
+      !get_access_data(env, argv, g_file_split[kind].at != NULL, &offset, &data, &span)) return NULL;
+  int rc = g_file_split[kind].at != NULL ? g_file_split[kind].at(g_files[h].fh, offset, data, span.count, span.type)
+                                         : g_file_split[kind].plain(g_files[h].fh, data, span.count, span.type);
   /* A datatype in use by a pending operation may be freed (MPI-4.1 §5.1.9): it lives until the operation ends. */
   if (span.owned) MPI_Type_free(&span.type);
   if (rc != MPI_SUCCESS) { throw_mpi(env, rc, g_file_split[kind].begin); return NULL; }
@@ -340,16 +354,13 @@ static napi_value js_file_end(napi_env env, napi_callback_info info) {
   int32_t kind;
   void *data;
   size_t len;
-  if (!get_file(env, argv[0], &h) || !get_i32(env, argv[1], &kind)) return NULL;
-  if (kind < 0 || kind >= N_FILE_SPLIT) { napi_throw_error(env, "MPI_ERR_ARG", "mpi4ts_native: unknown split collective"); return NULL; }
-  if (!get_buf(env, argv[2], 0, &data, &len, NULL)) return NULL;
+  if (!get_file_kind(env, argv, N_FILE_SPLIT, "split collective", &h, &kind) ||
+      !get_buf(env, argv[2], 0, &data, &len, NULL)) return NULL;
   MPI_Status st;
   memset(&st, 0, sizeof st);
   int rc = g_file_split[kind].finish(g_files[h].fh, data, &st);
   if (rc != MPI_SUCCESS) { throw_mpi(env, rc, g_file_split[kind].end); return NULL; }
-  MPI_Count moved = 0;
-  if (MPI_Get_elements_x(&st, MPI_BYTE, &moved) != MPI_SUCCESS || moved == MPI_UNDEFINED || moved < 0) moved = 0;
-  return make_f64(env, (double)moved);
+  return bytes_moved(env, &st);
 }
 
 /* typesLive() -> how many datatypes of datatype.c's typeCreate are not freed: file views own theirs and free
