@@ -23,6 +23,18 @@ function packageVersion(): string {
   return manifest.version;
 }
 
+/**
+ * Ends this process on a report that every rank of the job finds alike (the
+ * script does not compile, the addon is missing). Under mpiexec rank 0 says it
+ * and fails; the other ranks end quietly with 0, because mpiexec kills the job
+ * at the first non-zero exit, which could be before rank 0's report is out.
+ */
+function endWithReport(report: string, code: number): void {
+  const reporter = !launchedByMpi() || (rankHere() ?? 0) === 0;
+  if (reporter) process.stderr.write(report);
+  process.exitCode = reporter ? code : 0;
+}
+
 /** A closed pipe downstream (`mpi4ts ... | head`) is no reason to crash the job. */
 function ignoreClosedPipes(): void {
   for (const stream of [process.stdout, process.stderr]) {
@@ -95,9 +107,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       }
       const report = await syntaxReport(options.script, launchedByMpi());
       if (report !== undefined) {
-        // Under mpiexec every rank finds it: rank 0 says it, the others end quietly.
-        if (!launchedByMpi() || (rankHere() ?? 0) === 0) process.stderr.write(report);
-        process.exitCode = 2;
+        endWithReport(report, 2);
         return;
       }
       if (options.typecheck === true && !launchedByMpi()) {
@@ -114,9 +124,7 @@ export async function main(argv: readonly string[]): Promise<void> {
         reportRankFailures();
         const missing = rankUsesMpi() ? missingAddonReport(`mpi4ts ${argv.join(' ')} (a rank of a job that mpiexec started)`, true) : undefined;
         if (missing !== undefined) {
-          // The same on every rank: rank 0 says it, the others end quietly.
-          if ((rankHere() ?? 0) === 0) process.stderr.write(missing);
-          process.exitCode = 1;
+          endWithReport(missing, 1);
           return;
         }
         // One rank of a job that mpiexec or srun started: run the script right here. The
