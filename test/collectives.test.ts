@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { assertAllPassed } from './helpers/conformance.js';
+import { beyondMaxRanks } from './helpers/heavy.js';
 import { launch } from './helpers/launch.js';
 
 const PROGRAM = 'test/conformance/collectives.ts';
@@ -30,10 +31,11 @@ async function conformance(ranks: number): Promise<void> {
 
 describe('collectives', () => {
   for (const ranks of [1, 2, 3, 4, 5, 8]) {
-    it(`pass every case of the conformance chapter with ${ranks} rank${ranks > 1 ? 's' : ''}`, () => conformance(ranks));
+    it(`pass every case of the conformance chapter with ${ranks} rank${ranks > 1 ? 's' : ''}`, { skip: beyondMaxRanks(ranks) },
+      () => conformance(ranks));
   }
   for (const ranks of [2, 3, 5, 8]) {
-    it(`pass it with ${ranks} ranks when the many-step algorithms (rings, segments, scatter + allgather) run`, async () => {
+    it(`pass it with ${ranks} ranks when the many-step algorithms (rings, segments, scatter + allgather) run`, { skip: beyondMaxRanks(ranks) }, async () => {
       process.env['MPI4TS_COLLECTIVE_TUNING'] = MANY_STEPS;
       try {
         await conformance(ranks);

@@ -6,10 +6,13 @@
  * - `off`: skip them, saying so (CI's light runs: they run once, in CI's heavy run);
  * - `required`: run them, and fail (not skip) where the memory is missing, so that a
  *   CI run meant for them cannot pass without them.
+ *
+ * Also the rank counts a run takes (`MPI4TS_TEST_MAX_RANKS`, {@link beyondMaxRanks}).
  */
 import { freemem } from 'node:os';
 
 const mode = process.env['MPI4TS_HEAVY_TESTS'];
+const maxRanks = Number(process.env['MPI4TS_TEST_MAX_RANKS'] ?? Infinity);
 const GiB = 2 ** 30;
 
 /** `skip` option of a heavy test with no memory need: the reason it is skipped, or false. */
@@ -26,4 +29,14 @@ export function lackingMemory(needed: number, free: number = freemem()): string 
   const reason = `needs ${needed / GiB} GiB of free memory, ${(free / GiB).toFixed(1)} GiB free`;
   if (mode === 'required') throw new Error(`MPI4TS_HEAVY_TESTS=required, but a heavy test ${reason}`);
   return reason;
+}
+
+/**
+ * `skip` option of a test whose job has `ranks` ranks: the reason it is skipped when
+ * `MPI4TS_TEST_MAX_RANKS` is lower, or false. CI sets it to 4 on Node 22 and 24, whose
+ * runs then leave the chapters' 5- and 8-rank passes (the same JavaScript at other rank
+ * counts, oversubscribed three- and fourfold) to the run on the first Node.
+ */
+export function beyondMaxRanks(ranks: number): string | false {
+  return ranks > maxRanks ? `${ranks} ranks, MPI4TS_TEST_MAX_RANKS=${maxRanks}` : false;
 }
