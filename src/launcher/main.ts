@@ -24,8 +24,8 @@ function packageVersion(): string {
 }
 
 /**
- * Ends this process on a report that every rank of the job finds alike (the
- * script does not compile, the addon is missing). Under mpiexec rank 0 says it
+ * Ends this process on a report that every rank of the job finds alike (no
+ * script, the script does not compile, the addon is missing). Under mpiexec rank 0 says it
  * and fails; the other ranks end quietly with 0, because mpiexec kills the job
  * at the first non-zero exit, which could be before rank 0's report is out.
  */
@@ -101,8 +101,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       const { options } = command;
       if (!existsSync(options.script)) {
         // Once, by the launcher, before any rank starts (each rank would otherwise fail to import it).
-        process.stderr.write(`mpi4ts: cannot find the script ${options.script} (looked for ${resolve(options.script)})\n`);
-        process.exitCode = 2;
+        endWithReport(`mpi4ts: cannot find the script ${options.script} (looked for ${resolve(options.script)})\n`, 2);
         return;
       }
       const report = await syntaxReport(options.script, launchedByMpi());

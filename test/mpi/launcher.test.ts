@@ -117,6 +117,13 @@ describe('launcher messages under mpiexec', () => {
     assert.doesNotMatch(result.stderr, /^\s+at /m);
   });
 
+  it('a missing script: rank 0 alone says so', async () => {
+    const result = await mpiexec(3, ['test/programs/no_such_script.ts']);
+    assert.equal(result.code, 2, result.stderr);
+    assert.equal(result.stdout, '');
+    assert.equal(result.stderr.match(/mpi4ts: cannot find the script test\/programs\/no_such_script\.ts/g)?.length, 1, result.stderr);
+  });
+
   it('a syntax error in a module the script imports: rank 0 alone reports it, before the script runs', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mpi4ts-syntax-mpi-'));
     try {
