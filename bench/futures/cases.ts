@@ -1,5 +1,5 @@
 // The measurements of the futures benchmark, shared by its three programs.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 
 /** Tiny tasks per run, after a warm-up of WARMUP. */
 export const TINY_TASKS = 100_000;
@@ -47,4 +47,31 @@ export function threadCpuSeconds(): number | null {
 export function threadCpuSince(before: number | null): number | null {
   const now = threadCpuSeconds();
   return before === null || now === null ? null : now - before;
+}
+
+/** `BENCH_CPU_ONLY=1`: only the CPU-bound map (after the warm-up), for quick looks at it. */
+export const cpuOnly = process.env['BENCH_CPU_ONLY'] === '1';
+/** `BENCH_TIMELINE=<file>`: the CPU-bound map runs `cpuTimed` and writes its timeline there (timeline/analyze.ts reads it). */
+export const timeline = process.env['BENCH_TIMELINE'] || undefined;
+
+/** A timeline of the CPU-bound map: when it started and ended, each task's [sum, start, end, thread], when each result was seen. */
+export interface Timeline {
+  readonly t0: number;
+  readonly t1: number;
+  readonly tasks: readonly (readonly [number, number, number, number])[];
+  readonly seen: readonly number[];
+  /** CPU ms of the whole process (every thread of it) during the map. */
+  readonly processCpu: number;
+}
+
+let cpuAtStart: NodeJS.CpuUsage | undefined;
+/** Marks the map's start for {@link writeTimeline}'s process CPU. */
+export function timelineStart(): void {
+  cpuAtStart = process.cpuUsage();
+}
+
+export function writeTimeline(file: string, t0: number, t1: number, tasks: Timeline['tasks'], seen: readonly number[]): void {
+  const used = process.cpuUsage(cpuAtStart);
+  const line: Timeline = { t0, t1, tasks, seen, processCpu: (used.user + used.system) / 1000 };
+  writeFileSync(file, JSON.stringify(line));
 }
