@@ -3,7 +3,7 @@
 // `mpi4ts -n 3 -m futures bench/futures/mpi4ts.ts` (the world's ranks).
 import { MPI } from 'mpi4ts';
 import { MPIPoolExecutor } from 'mpi4ts/futures';
-import { CPU_TASKS, CPU_WORK, type Measurement, TINY_TASKS, WARMUP, WORKERS, cpuOnly, threadCpuSeconds, threadCpuSince, timeline, timelineStart, writeTimeline } from './cases.js';
+import { CPU_TASKS, CPU_WORK, type Measurement, TINY_TASKS, WARMUP, WORKERS, cpuOnly, threadCpuSeconds, threadCpuSince, mark, timeline, timelineStart, writeTimeline } from './cases.js';
 
 type Tasks = { sqrt(x: number): number; cpu(n: number): number; cpuTimed(n: number): [number, number, number, number] };
 
@@ -29,6 +29,7 @@ const viaSubmit = cpuOnly ? [Math.sqrt(TINY_TASKS - 1)] : await Promise.all(rang
 if (viaSubmit[viaSubmit.length - 1] !== Math.sqrt(TINY_TASKS - 1)) throw new Error('wrong results');
 const tinySubmit = TINY_TASKS / ((performance.now() - submitted) / 1000);
 const tinyChunk100 = cpuOnly ? NaN : await tiny(100);
+mark('start');
 const managerBefore = threadCpuSeconds();
 const t0 = performance.now();
 let sums: number[];
@@ -48,6 +49,7 @@ if (timeline === undefined) {
 }
 const cpuSeconds = (performance.now() - t0) / 1000;
 const cpuManagerSeconds = threadCpuSince(managerBefore);
+mark('end');
 await pool.shutdown();
 const where = MPI.COMM_WORLD.size > 1 ? '-m futures' : 'spawned';
 const measurement: Measurement = {

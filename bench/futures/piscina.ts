@@ -3,7 +3,7 @@
 // chunksize 100 has no piscina equivalent other than a task that loops
 // over 100 items, which is what it runs.
 import { Piscina } from 'piscina';
-import { CPU_TASKS, CPU_WORK, type Measurement, TINY_TASKS, WARMUP, WORKERS, cpuOnly, threadCpuSeconds, threadCpuSince, timeline, timelineStart, writeTimeline } from './cases.js';
+import { CPU_TASKS, CPU_WORK, type Measurement, TINY_TASKS, WARMUP, WORKERS, cpuOnly, threadCpuSeconds, threadCpuSince, mark, timeline, timelineStart, writeTimeline } from './cases.js';
 
 const pool = new Piscina({ filename: new URL('./tasks.mjs', import.meta.url).href, minThreads: WORKERS, maxThreads: WORKERS });
 await Promise.all(Array.from({ length: WARMUP }, (_, i) => pool.run(i, { name: 'sqrt' })));
@@ -21,6 +21,7 @@ const chunks = await Promise.all(Array.from({ length: cpuOnly ? 0 : TINY_TASKS /
 if (!cpuOnly && chunks.flat().length !== TINY_TASKS) throw new Error('wrong results');
 const tinyChunk100 = TINY_TASKS / ((performance.now() - t0) / 1000);
 
+mark('start');
 const managerBefore = threadCpuSeconds();
 t0 = performance.now();
 let sums: number[];
@@ -40,6 +41,7 @@ if (timeline === undefined) {
 }
 const cpuSeconds = (performance.now() - t0) / 1000;
 const cpuManagerSeconds = threadCpuSince(managerBefore);
+mark('end');
 await pool.destroy();
 await chunked.destroy();
 const measurement: Measurement = { pool: `piscina ${WORKERS} threads`, tinyChunk1, tinySubmit: tinyChunk1, tinyChunk100, cpuSeconds, cpuCheck: sums.reduce((a, b) => a + b, 0), cpuManagerSeconds };

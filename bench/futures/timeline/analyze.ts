@@ -19,6 +19,7 @@ for (const file of process.argv.slice(2)) {
   const lastEnd = Math.max(...t.tasks.map((x) => x[2]));
   const lastSeen = Math.max(...t.seen);
   console.log(`${file}: map ${ms(t.t1 - t.t0)} ms; last task ended at ${ms(lastEnd - t.t0)}, seen ${ms(lastSeen - lastEnd)} ms later, map over ${ms(t.t1 - lastSeen)} ms after that; process CPU ${ms(t.processCpu)} ms`);
+  console.log(`  threads' CPU ms: ${t.threads.map((x) => `${x.name}${x.self ? '*' : ''} ${ms(x.ms)}`).join(', ')}`);
   for (const [thread, tasks] of [...byThread].sort((a, b) => a[0] - b[0])) {
     tasks.sort((a, b) => a[1] - b[1]);
     const durations = tasks.map((x) => x[2] - x[1]);
