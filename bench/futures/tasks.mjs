@@ -16,11 +16,11 @@ export function cpu(n) {
 
 /**
  * `cpu(n)` with its start and end (ms since the epoch, from
- * performance.timeOrigin) and the thread that ran it: the timeline of
- * bench/futures/timeline.ts.
+ * performance.timeOrigin) and the thread that ran it (process id * 1000 + thread id): the timeline of
+ * bench/futures/timeline/analyze.ts.
  */
 export function cpuTimed(n) {
   const start = performance.timeOrigin + performance.now();
   const sum = cpu(n);
-  return [sum, start, performance.timeOrigin + performance.now(), threadId];
+  return [sum, start, performance.timeOrigin + performance.now(), process.pid * 1000 + threadId];
 }

@@ -3,7 +3,7 @@
 // asked) and piscina take turns, each round in a new order, and the medians
 // of each round's ratios to piscina are printed, for wall time and for the
 // process's CPU time during the map (which a loaded machine disturbs less).
-// Usage: node --import tsx bench/futures/timeline/alternate.ts [rounds] [dir] [mpi] [full]
+// Usage: node --import tsx bench/futures/timeline/alternate.ts [rounds] [dir] [mpi] [full] [nopace]
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -17,12 +17,19 @@ const withMpi = process.argv.slice(4).includes('mpi');
 const full = process.argv.slice(4).includes('full');
 mkdirSync(dir, { recursive: true });
 const node = process.execPath;
-const contenders: Record<string, { command: string; args: string[] }> = {
+/** `nopace`: also the mpi4ts contenders with pacing off (MPI4TS_FUTURES_PACE=0), to compare. */
+const noPace = process.argv.slice(4).includes('nopace');
+const contenders: Record<string, { command: string; args: string[]; env?: Record<string, string> }> = {
   'm-futures': { command: node, args: ['bin/mpi4ts.js', '-n', '3', '-m', 'futures', 'bench/futures/mpi4ts.ts'] },
   spawned: { command: node, args: ['bin/mpi4ts.js', '-n', '1', 'bench/futures/mpi4ts.ts'] },
   piscina: { command: node, args: ['--import', 'tsx', 'bench/futures/piscina.ts'] },
   ...(withMpi ? { mpi: { command: 'mpiexec', args: ['--oversubscribe', '-n', '3', node, 'bin/mpi4ts.js', '-m', 'futures', 'bench/futures/mpi4ts.ts'] } } : {}),
 };
+if (noPace) {
+  for (const name of Object.keys(contenders)) {
+    if (name !== 'piscina') contenders[`${name}-nopace`] = { ...contenders[name]!, env: { MPI4TS_FUTURES_PACE: '0' } };
+  }
+}
 const names = Object.keys(contenders);
 type Run = { wall: number; cpu: number; manager: number; gapP50: number };
 const results: Record<string, Run>[] = [];
@@ -33,7 +40,7 @@ for (let round = 0; round < rounds; round++) {
     const file = `${dir}/${name}-${round}.json`;
     const c = contenders[name]!;
     const run = spawnSync(c.command, c.args, { cwd: root, encoding: 'utf8', timeout: 120_000,
-      env: { ...process.env, BENCH_CPU_ONLY: full ? '0' : '1', BENCH_TIMELINE: file, OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1' } });
+      env: { ...process.env, ...c.env, BENCH_CPU_ONLY: full ? '0' : '1', BENCH_TIMELINE: file, OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1' } });
     if (run.status !== 0) {
       process.stderr.write(`${name} failed: ${run.stderr}\n`);
       continue;
