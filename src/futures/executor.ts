@@ -25,6 +25,17 @@
  * queue's entry): a `map` item travels as itself, in a batch that is one
  * list per export, and its result comes back in one list per batch.
  *
+ * Long tasks (measured at {@link PACE_MIN_MS} or more, twice) go out three
+ * per worker, and while every worker holds work beyond the task it runs and
+ * tasks wait in the queue, the manager does not keep a receive posted: it
+ * sleeps on a timer for half of the least such work and then takes every
+ * answer there is. A posted receive would take a core from the workers (the
+ * mpi transport's progress engine polls while one is pending; on shm every
+ * answer would wake the manager); with more ranks than cores a manager that
+ * waits for a core still finds the workers busy. `MPI4TS_FUTURES_PACE=0`
+ * turns this off, to compare. Measured with the timelines of
+ * `bench/futures/timeline/` (the CPU-bound map of the futures benchmark).
+ *
  * A pool left open when the program's event loop runs dry is shut down
  * then (`beforeExit`), so that its workers do not wait forever.
  *
@@ -74,6 +85,13 @@ const MAX_BATCH = 512;
 const PACE_MIN_MS = 4;
 /** `MPI4TS_FUTURES_PACE=0` turns pacing off (to compare; see `receive`). */
 const PACING = process.env['MPI4TS_FUTURES_PACE'] !== '0';
+/**
+ * Tasks in flight per worker at least when they are long (an estimate of
+ * {@link PACE_MIN_MS} or more) and pacing is on: two queued behind the one
+ * that runs, so that a manager that gets its core late (more ranks than
+ * cores) still finds work queued.
+ */
+const PACED_FLIGHT = PACING ? 3 : MIN_FLIGHT;
 
 /** Any function, whatever its parameters. */
 type AnyFunction = (...args: never) => unknown;
@@ -472,7 +490,7 @@ export class MPIPoolExecutor<M extends object = UntypedTasks> implements AsyncDi
 
   /**
    * Tops up `w`'s work in flight from the queue, in batches: to about
-   * {@link TARGET_FLIGHT_MS} (at least {@link MIN_FLIGHT} tasks), each batch
+   * {@link TARGET_FLIGHT_MS} (at least {@link MIN_FLIGHT} tasks, {@link PACED_FLIGHT} of long ones), each batch
    * at most half of that (so that the worker runs one while the answer to
    * another travels), and at most a fair share of what is left, so that the
    * last tasks spread over every worker.
@@ -493,7 +511,7 @@ export class MPIPoolExecutor<M extends object = UntypedTasks> implements AsyncDi
           continue;
         }
         const cost = this.estimate(task);
-        if (w.count + tasks.length >= MIN_FLIGHT && w.load + ms + cost > TARGET_FLIGHT_MS) break;
+        if (w.count + tasks.length >= (cost >= PACE_MIN_MS ? PACED_FLIGHT : MIN_FLIGHT) && w.load + ms + cost > TARGET_FLIGHT_MS) break;
         if (tasks.length > 0 && ms + cost > TARGET_FLIGHT_MS / 2) break;
         this.head++;
         task.setRunning();
