@@ -47,7 +47,10 @@
  * every worker dies, the pool's last receive stays posted. A pool cannot
  * grow or replace a dead worker. `map` takes the whole iterable at once. A
  * batch's time is shared out evenly over its tasks, so a batch that mixes
- * exports measures them as one.
+ * exports measures them as one. Pacing trusts those measurements: a long
+ * task followed by much shorter ones of the same export can leave a worker
+ * idle until the manager's timer (at most half the work it was thought to
+ * hold).
  *
  * @module
  */
