@@ -25,11 +25,12 @@
  * queue's entry): a `map` item travels as itself, in a batch that is one
  * list per export, and its result comes back in one list per batch.
  *
- * Long tasks (measured at {@link PACE_MIN_MS} or more, twice) go out three
- * per worker, and while every worker holds work beyond the task it runs and
- * tasks wait in the queue, the manager does not keep a receive posted: it
- * sleeps on a timer for half of the least such work and then takes every
- * answer there is. A posted receive would take a core from the workers (the
+ * Long tasks (measured at {@link PACE_MIN_MS} or more) go out three per
+ * worker while the queue holds three for every worker (two at the end of a
+ * map, so that its tail stays short). While every worker holds work beyond
+ * the task it runs (of exports measured twice) and tasks wait in the queue,
+ * the manager does not keep a receive posted: it sleeps on a timer for half
+ * of the least such work and then takes every answer there is. A posted receive would take a core from the workers (the
  * mpi transport's progress engine polls while one is pending; on shm every
  * answer would wake the manager); with more ranks than cores a manager that
  * waits for a core still finds the workers busy. `MPI4TS_FUTURES_PACE=0`
@@ -92,7 +93,8 @@ const PACING = process.env['MPI4TS_FUTURES_PACE'] !== '0';
  * Tasks in flight per worker at least when they are long (an estimate of
  * {@link PACE_MIN_MS} or more) and pacing is on: two queued behind the one
  * that runs, so that a manager that gets its core late (more ranks than
- * cores) still finds work queued.
+ * cores) still finds work queued; {@link MIN_FLIGHT} once the queue holds
+ * less than that many for every worker.
  */
 const PACED_FLIGHT = PACING ? 3 : MIN_FLIGHT;
 
@@ -502,6 +504,9 @@ export class MPIPoolExecutor<M extends object = UntypedTasks> implements AsyncDi
     if (!w.alive) return;
     const live = this.workers.reduce((n, x) => n + (x.alive ? 1 : 0), 0);
     const fair = Math.min(MAX_FLIGHT, w.count + Math.ceil((this.queue.length - this.head) / live));
+    // Long tasks go PACED_FLIGHT per worker only while the queue holds a round of them for every worker: at the
+    // end of a map, a worker that took a third task early would finish that much after the others.
+    const longFlight = this.queue.length - this.head >= live * PACED_FLIGHT ? PACED_FLIGHT : MIN_FLIGHT;
     const queue = this.queue;
     while (this.head < queue.length && w.count < fair) {
       const tasks: Task[] = [];
@@ -514,7 +519,7 @@ export class MPIPoolExecutor<M extends object = UntypedTasks> implements AsyncDi
           continue;
         }
         const cost = this.estimate(task);
-        if (w.count + tasks.length >= (cost >= PACE_MIN_MS ? PACED_FLIGHT : MIN_FLIGHT) && w.load + ms + cost > TARGET_FLIGHT_MS) break;
+        if (w.count + tasks.length >= (cost >= PACE_MIN_MS ? longFlight : MIN_FLIGHT) && w.load + ms + cost > TARGET_FLIGHT_MS) break;
         if (tasks.length > 0 && ms + cost > TARGET_FLIGHT_MS / 2) break;
         this.head++;
         task.setRunning();

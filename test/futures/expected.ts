@@ -72,6 +72,7 @@ export function checkPoolOutput(stdout: string): void {
   for (const [name, value] of Object.entries(poolExpected)) assert.deepEqual(shown.get(name), value, name);
   assert.match(shown.get('unsendable result') as string, /^MPIError: .*cannot send value: a function cannot be serialized/);
   assert.match(shown.get('unknown task') as string, /^TypeError: file:.*tasks\.ts has no exported function "nope"$/);
-  // One or two of the six were sent before the shutdown; the others were cancelled.
-  assert.ok((shown.get('cancelFutures: queued ones cancelled') as number) >= 4, stdout);
+  // One to three of the six were sent before the shutdown (the one worker holds up to three long tasks); the
+  // others were cancelled.
+  assert.ok((shown.get('cancelFutures: queued ones cancelled') as number) >= 3, stdout);
 }
