@@ -30,11 +30,12 @@
  * map, so that its tail stays short). While every worker holds work beyond
  * the task it runs (of exports measured twice) and tasks wait in the queue,
  * the manager does not keep a receive posted: it sleeps on a timer for half
- * of the least such work and then takes every answer there is. A posted receive would take a core from the workers (the
- * mpi transport's progress engine polls while one is pending; on shm every
- * answer would wake the manager); with more ranks than cores a manager that
- * waits for a core still finds the workers busy. `MPI4TS_FUTURES_PACE=0`
- * turns this off, to compare. Measured with the timelines of
+ * of the least such work and then takes every answer there is. A posted
+ * receive would take a core from the workers (the mpi transport's progress
+ * engine polls while one is pending; on shm every answer would wake the
+ * manager); with more ranks than cores a manager that waits for a core
+ * still finds the workers busy. `MPI4TS_FUTURES_PACE=0` turns this off, to
+ * compare. Measured with the timelines of
  * `bench/futures/timeline/` (the CPU-bound map of the futures benchmark).
  *
  * A pool left open when the program's event loop runs dry is shut down
@@ -495,10 +496,11 @@ export class MPIPoolExecutor<M extends object = UntypedTasks> implements AsyncDi
 
   /**
    * Tops up `w`'s work in flight from the queue, in batches: to about
-   * {@link TARGET_FLIGHT_MS} (at least {@link MIN_FLIGHT} tasks, {@link PACED_FLIGHT} of long ones), each batch
-   * at most half of that (so that the worker runs one while the answer to
-   * another travels), and at most a fair share of what is left, so that the
-   * last tasks spread over every worker.
+   * {@link TARGET_FLIGHT_MS} (at least {@link MIN_FLIGHT} tasks, or
+   * {@link PACED_FLIGHT} long ones), each batch at most half of that (so
+   * that the worker runs one while the answer to another travels), and at
+   * most a fair share of what is left, so that the last tasks spread over
+   * every worker.
    */
   private refill(w: Worker): void {
     if (!w.alive) return;
@@ -638,12 +640,14 @@ export class MPIPoolExecutor<M extends object = UntypedTasks> implements AsyncDi
       let ms = 0;
       // The batch it runs may be about done: only those behind it count.
       for (let b = 1; b < w.batches.length; b++) {
-        for (const task of w.batches[b]!.tasks) {
-          const average = this.msPerCall.get(task.name);
-          // One measurement is not enough: the first call compiled the function.
-          if (average === undefined || (this.measuredBatches.get(task.name) ?? 0) < 2) return 0;
-          ms += Math.min(average, this.lastMsPerCall.get(task.name)!) * task.calls;
-        }
+        const tasks = w.batches[b]!.tasks;
+        // A long task travels alone (refill); a batch of several holds short ones: no pacing then.
+        if (tasks.length !== 1) return 0;
+        const task = tasks[0]!;
+        const average = this.msPerCall.get(task.name);
+        // One measurement is not enough: the first call compiled the function.
+        if (average === undefined || (this.measuredBatches.get(task.name) ?? 0) < 2) return 0;
+        ms += Math.min(average, this.lastMsPerCall.get(task.name)!) * task.calls;
       }
       if (ms < PACE_MIN_MS) return 0;
       slack = Math.min(slack, ms);
