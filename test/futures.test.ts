@@ -18,8 +18,8 @@ describe('mpi4ts/futures on shm', () => {
     const result = await launch('test/programs/futures/dead_worker.ts', 1);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /^dead task: BrokenExecutor: worker \d \(spawned rank \d\) died \(exited with code 7\) while it held this task \(die, task \d+\)$/m);
-    // The dead worker held at most one more task; the other worker ran the rest.
-    assert.match(result.stdout, /^others: [56] fulfilled, [01] rejected$/m);
+    // The dead worker held at most two more tasks (long tasks go three per worker); the other worker ran the rest.
+    assert.match(result.stdout, /^others: [456] fulfilled, [012] rejected$/m);
     assert.match(result.stdout, /^numWorkers after: 1$/m);
     assert.match(result.stdout, /^after: 121$/m);
     assert.match(result.stdout, /^end$/m);

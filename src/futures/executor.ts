@@ -25,6 +25,19 @@
  * queue's entry): a `map` item travels as itself, in a batch that is one
  * list per export, and its result comes back in one list per batch.
  *
+ * Long tasks (measured at {@link PACE_MIN_MS} or more) go out three per
+ * worker while the queue holds three for every worker (two at the end of a
+ * map, so that its tail stays short). While every worker holds work beyond
+ * the task it runs (of exports measured twice) and tasks wait in the queue,
+ * the manager does not keep a receive posted: it sleeps on a timer for half
+ * of the least such work and then takes every answer there is. A posted
+ * receive would take a core from the workers (the mpi transport's progress
+ * engine polls while one is pending; on shm every answer would wake the
+ * manager); with more ranks than cores a manager that waits for a core
+ * still finds the workers busy. `MPI4TS_FUTURES_PACE=0` turns this off, to
+ * compare. Measured with the timelines of
+ * `bench/futures/timeline/` (the CPU-bound map of the futures benchmark).
+ *
  * A pool left open when the program's event loop runs dry is shut down
  * then (`beforeExit`), so that its workers do not wait forever.
  *
@@ -36,7 +49,10 @@
  * every worker dies, the pool's last receive stays posted. A pool cannot
  * grow or replace a dead worker. `map` takes the whole iterable at once. A
  * batch's time is shared out evenly over its tasks, so a batch that mixes
- * exports measures them as one.
+ * exports measures them as one. Pacing trusts those measurements: a long
+ * task followed by much shorter ones of the same export can leave a worker
+ * idle until the manager's timer (at most half the work it was thought to
+ * hold).
  *
  * @module
  */
@@ -66,6 +82,22 @@ const MIN_FLIGHT = 2;
 const MAX_FLIGHT = 4096;
 /** Tasks in one message at most. */
 const MAX_BATCH = 512;
+/**
+ * Work, in ms, that every worker must hold beyond the batch it runs before the
+ * manager paces its receives (sleeps on a timer and takes the answers there
+ * are, see `receive`): tasks of a few milliseconds and more.
+ */
+const PACE_MIN_MS = 4;
+/** `MPI4TS_FUTURES_PACE=0` turns pacing off (to compare; see `receive`). */
+const PACING = process.env['MPI4TS_FUTURES_PACE'] !== '0';
+/**
+ * Tasks in flight per worker at least when they are long (an estimate of
+ * {@link PACE_MIN_MS} or more) and pacing is on: two queued behind the one
+ * that runs, so that a manager that gets its core late (more ranks than
+ * cores) still finds work queued; {@link MIN_FLIGHT} once the queue holds
+ * less than that many for every worker.
+ */
+const PACED_FLIGHT = PACING ? 3 : MIN_FLIGHT;
 
 /** Any function, whatever its parameters. */
 type AnyFunction = (...args: never) => unknown;
@@ -216,6 +248,14 @@ export class MPIPoolExecutor<M extends object = UntypedTasks> implements AsyncDi
   private outstanding = 0;
   /** Measured ms per call, by export. */
   private readonly msPerCall = new Map<string, number>();
+  /**
+   * The last batch's ms per call, by export: with {@link msPerCall}, the
+   * lower of the two is what pacing counts on (a first call that compiled
+   * the function took much longer than the next ones will).
+   */
+  private readonly lastMsPerCall = new Map<string, number>();
+  /** Batches measured, by export. */
+  private readonly measuredBatches = new Map<string, number>();
   private flushQueued = false;
   private receiving = false;
   /** Where the workers answer: {@link Workers.replies}, or the workers' communicator. */
@@ -456,15 +496,19 @@ export class MPIPoolExecutor<M extends object = UntypedTasks> implements AsyncDi
 
   /**
    * Tops up `w`'s work in flight from the queue, in batches: to about
-   * {@link TARGET_FLIGHT_MS} (at least {@link MIN_FLIGHT} tasks), each batch
-   * at most half of that (so that the worker runs one while the answer to
-   * another travels), and at most a fair share of what is left, so that the
-   * last tasks spread over every worker.
+   * {@link TARGET_FLIGHT_MS} (at least {@link MIN_FLIGHT} tasks, or
+   * {@link PACED_FLIGHT} long ones), each batch at most half of that (so
+   * that the worker runs one while the answer to another travels), and at
+   * most a fair share of what is left, so that the last tasks spread over
+   * every worker.
    */
   private refill(w: Worker): void {
     if (!w.alive) return;
     const live = this.workers.reduce((n, x) => n + (x.alive ? 1 : 0), 0);
     const fair = Math.min(MAX_FLIGHT, w.count + Math.ceil((this.queue.length - this.head) / live));
+    // Long tasks go PACED_FLIGHT per worker only while the queue holds a round of them for every worker: at the
+    // end of a map, a worker that took a third task early would finish that much after the others.
+    const longFlight = this.queue.length - this.head >= live * PACED_FLIGHT ? PACED_FLIGHT : MIN_FLIGHT;
     const queue = this.queue;
     while (this.head < queue.length && w.count < fair) {
       const tasks: Task[] = [];
@@ -477,7 +521,7 @@ export class MPIPoolExecutor<M extends object = UntypedTasks> implements AsyncDi
           continue;
         }
         const cost = this.estimate(task);
-        if (w.count + tasks.length >= MIN_FLIGHT && w.load + ms + cost > TARGET_FLIGHT_MS) break;
+        if (w.count + tasks.length >= (cost >= PACE_MIN_MS ? longFlight : MIN_FLIGHT) && w.load + ms + cost > TARGET_FLIGHT_MS) break;
         if (tasks.length > 0 && ms + cost > TARGET_FLIGHT_MS / 2) break;
         this.head++;
         task.setRunning();
@@ -536,7 +580,17 @@ export class MPIPoolExecutor<M extends object = UntypedTasks> implements AsyncDi
     sending.catch((error: unknown) => this.died(w, `the batch could not be sent: ${describe(error)}`));
   }
 
-  /** Takes result batches while some are out; stops when none is, so an idle pool holds nothing open. */
+  /**
+   * Takes result batches while some are out; stops when none is, so an idle
+   * pool holds nothing open. While every worker has a batch queued behind the
+   * one it runs and tasks wait in the queue (long tasks: see {@link pause}),
+   * the manager sleeps on a timer and then takes every answer that is there,
+   * rather than waiting for each answer as it comes: no worker can run dry
+   * before it looks again, and a wait would cost the workers a core (the mpi
+   * transport's progress engine polls while a receive is pending; on shm
+   * each answer would wake the manager, which then takes a core from a
+   * worker for every task).
+   */
   private async receive(): Promise<void> {
     this.receiving = true;
     // The launcher's notices are listened to only while tasks are out: a listener would keep the thread alive.
@@ -544,19 +598,61 @@ export class MPIPoolExecutor<M extends object = UntypedTasks> implements AsyncDi
     const status = new Status();
     const replies = this.replies!;
     while (this.outstanding > 0) {
-      const reply = await replies.recv(ANY_SOURCE, ANY_TAG, status) as unknown[];
-      const w = this.byRank.get(status.Get_source())!;
-      if (status.Get_tag() === Tag.DEATH) {
-        this.deathNotice(w, reply as unknown as DeathNotice);
+      const pause = this.pause();
+      if (pause > 0) {
+        await new Promise<void>((resolve) => setTimeout(resolve, pause));
+        while (this.outstanding > 0 && replies.Iprobe(ANY_SOURCE, ANY_TAG, status)) {
+          this.take(await replies.recv(status.Get_source(), status.Get_tag(), status), status);
+        }
         continue;
       }
-      this.complete(w, reply);
-      this.refill(w);
-      this.compact();
-      this.wakeIdle();
+      this.take(await replies.recv(ANY_SOURCE, ANY_TAG, status), status);
     }
     if (this.deathNotices) parentPort?.off('message', this.onNotice);
     this.receiving = false;
+  }
+
+  /** Handles one message of a worker: an answer (then tops the worker up) or a death notice. */
+  private take(reply: unknown, status: Status): void {
+    const w = this.byRank.get(status.Get_source())!;
+    if (status.Get_tag() === Tag.DEATH) {
+      this.deathNotice(w, reply as DeathNotice);
+      return;
+    }
+    this.complete(w, reply as unknown[]);
+    this.refill(w);
+    this.compact();
+    this.wakeIdle();
+  }
+
+  /**
+   * Milliseconds the manager may sleep before it looks for answers, or 0 when
+   * it should wait for the next answer instead: half of the least work any
+   * worker holds beyond the batch it runs (at least {@link PACE_MIN_MS}, so
+   * only long, measured tasks are paced), while tasks wait in the queue. With
+   * the queue empty there is nothing to send: answers are taken as they come.
+   */
+  private pause(): number {
+    if (!PACING || this.head >= this.queue.length) return 0;
+    let slack = Infinity;
+    for (const w of this.workers) {
+      if (!w.alive) continue;
+      let ms = 0;
+      // The batch it runs may be about done: only those behind it count.
+      for (let b = 1; b < w.batches.length; b++) {
+        const tasks = w.batches[b]!.tasks;
+        // A long task travels alone (refill); a batch of several holds short ones: no pacing then.
+        if (tasks.length !== 1) return 0;
+        const task = tasks[0]!;
+        const average = this.msPerCall.get(task.name);
+        // One measurement is not enough: the first call compiled the function.
+        if (average === undefined || (this.measuredBatches.get(task.name) ?? 0) < 2) return 0;
+        ms += Math.min(average, this.lastMsPerCall.get(task.name)!) * task.calls;
+      }
+      if (ms < PACE_MIN_MS) return 0;
+      slack = Math.min(slack, ms);
+    }
+    return slack === Infinity ? 0 : slack / 2;
   }
 
   /** Settles the futures of `w`'s oldest batch from its answer `[elapsedMs, values, errors]`. */
@@ -592,6 +688,8 @@ export class MPIPoolExecutor<M extends object = UntypedTasks> implements AsyncDi
       last = task.name;
       const before = this.msPerCall.get(last);
       this.msPerCall.set(last, before === undefined ? ms : 0.7 * before + 0.3 * ms);
+      this.lastMsPerCall.set(last, ms);
+      this.measuredBatches.set(last, (this.measuredBatches.get(last) ?? 0) + 1);
     }
   }
 

@@ -36,7 +36,7 @@ export const poolExpected: Record<string, unknown> = {
   'as_completed timeout': 'TimeoutError: as_completed: 1 of 1 futures not done after 0.05 s',
   'map timeout': 'TimeoutError: MPIPoolExecutor.starmap: not done after 0.05 s',
   '20000 submits': true,
-  'long tasks after tiny ones': [true, 4],
+  'long tasks after tiny ones': [true, 4, true],
   'shutdown waits for pending': [0, 1, 2, 3, 4, 5],
   'submit after shutdown': 'Error: MPIPoolExecutor.submit: cannot submit after shutdown',
   'cancel queued': [true, true, true],
@@ -72,6 +72,7 @@ export function checkPoolOutput(stdout: string): void {
   for (const [name, value] of Object.entries(poolExpected)) assert.deepEqual(shown.get(name), value, name);
   assert.match(shown.get('unsendable result') as string, /^MPIError: .*cannot send value: a function cannot be serialized/);
   assert.match(shown.get('unknown task') as string, /^TypeError: file:.*tasks\.ts has no exported function "nope"$/);
-  // One or two of the six were sent before the shutdown; the others were cancelled.
-  assert.ok((shown.get('cancelFutures: queued ones cancelled') as number) >= 4, stdout);
+  // One to three of the six were sent before the shutdown (the one worker holds up to three long tasks); the
+  // others were cancelled.
+  assert.ok((shown.get('cancelFutures: queued ones cancelled') as number) >= 3, stdout);
 }

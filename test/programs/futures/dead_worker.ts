@@ -5,7 +5,7 @@
 import { MPIPoolExecutor } from 'mpi4ts/futures';
 
 const pool = await new MPIPoolExecutor<typeof import('./tasks.ts')>({ module: new URL('./tasks.ts', import.meta.url), maxWorkers: 2 }).bootup();
-await pool.submit('slow', 0, 50); // the pool learns that tasks are slow: two in flight per worker
+await pool.submit('slow', 0, 50); // the pool learns that tasks are slow: three in flight per worker at most
 const how = process.argv[2] ?? 'exit';
 const doomed = how === 'throw' ? pool.submit('throwLater', 'boom') : how === 'kill' ? pool.submit('killSelf') : pool.submit('die', 7);
 const others = Array.from({ length: 6 }, (_, i) => pool.submit('slow', i, 30));
