@@ -69,7 +69,7 @@ const FIRST_TIMED_SLICE_MILLIS = 0.004;
  * clock readings as in slices; a slice counts its polls between looks
  * instead, from the rate of polls it measured.
  */
-const LOOK_MILLIS = 0.01;
+const LOOK_MILLIS = 0.025;
 /** The most polls between two looks at the clock, whatever the measured rate. */
 const MAX_POLLS_PER_LOOK = 1024;
 /** Below this many bytes a loop copies faster than making a view for `set`. */
