@@ -49,7 +49,7 @@ const CASES: readonly (readonly [string, string, number])[] = [
   ['collectives', 'alltoall', 8], ['collectives', 'objbcast', 0], ['collectives', 'objgather', 0],
 ];
 
-const COMPILED = /completed (?:compiling|optimizing) 0x[0-9a-f]+ <JSFunction ([^(]*?) ?\(sfi.*?\(target (TURBOFAN|MAGLEV)\)( OSR)? - took ([\d.]+), ([\d.]+), ([\d.]+) ms/;
+const COMPILED = /completed (?:compiling|optimizing) 0x[0-9a-f]+ <JSFunction ([^(]*?) ?\(sfi.*?\(target (TURBOFAN|TURBOFAN_JS|MAGLEV)\)( OSR)? - took ([\d.]+), ([\d.]+), ([\d.]+) ms/;
 const DEOPT = /\[bailout \(kind: ([\w-]+)(?:, reason: ([^)]*))?\): begin\. deoptimizing 0x[0-9a-f]+ <JSFunction ([^(]*?) ?\(sfi/;
 
 interface Row {

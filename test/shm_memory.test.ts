@@ -5,7 +5,8 @@
  * just below and past the eager limit), the heap arena's allocator (first fit,
  * alignment, merging of freed neighbours, random patterns against a model),
  * the staging pipe (messages shorter and longer than its ring, counters past
- * 2^32), and which protocol an engine picks by size. No multi-GiB allocation:
+ * 2^32), which protocol an engine picks by size, and how an engine waits (its spin
+ * lets other Promise jobs run, in few slices). No multi-GiB allocation:
  * the pipe's 4 GiB message is made up as it streams. The ring positions past
  * 2^31 and 2^32 and the pipe's counter arithmetic are in wide_counts.test.ts.
  *
@@ -438,5 +439,60 @@ describe('engine protocol by size', () => {
     assert.ok(receive.test());
     assert.ok(send.test());
     assert.ok(Buffer.from(into).equals(Buffer.from(pattern(bytes, 9))));
+  });
+});
+
+describe('engine waiting', () => {
+  /** Two engines of one job in this thread; the receiver spins `spinMicros` before it parks. */
+  function pair(spinMicros: number): { sender: ShmEngine; receiver: ShmEngine } {
+    const memory = allocateJobMemory(2, { eagerLimit: 4096, heapBytes: 1024 * 1024 });
+    const tuning = { spinMicros, blockMicros: 0, oversubscribed: false };
+    return { sender: new ShmEngine(0, memory, tuning), receiver: new ShmEngine(1, memory, tuning) };
+  }
+
+  it('lets other Promise jobs run while a rank spins: a chain of 200 awaits sends what the rank waits for', async () => {
+    // The spin may last 10 s: the chain must reach its send while the spin still runs, which it only can if the
+    // spin's slices give way to it.
+    const { sender, receiver } = pair(10_000_000);
+    const into = new Uint8Array(8);
+    const receive = receiver.irecv(16, 0, 3, into, Int32Array.of(0, 1), 0);
+    const waited = receive.wait();
+    let spinningAtSend = false;
+    const chain = (async (): Promise<number> => {
+      let steps = 0;
+      for (; steps < 200; steps++) await null;
+      spinningAtSend = receiver['spinning'];
+      sender.isend(16, 1, 3, pattern(8, 4), false, 1);
+      return steps;
+    })();
+    await waited;
+    assert.equal(await chain, 200);
+    assert.ok(spinningAtSend, 'the receiver was still spinning when the chain sent');
+    assert.ok(Buffer.from(into).equals(Buffer.from(pattern(8, 4))));
+    assert.deepEqual(receive.envelope, { source: 0, tag: 3, byteLength: 8 });
+  });
+
+  it('spins 5 ms in at most 80 slices (each slice is a Promise job, which allocates)', async () => {
+    // The wait outlasts the spin: a timer sends (the spin holds the event loop, so the timer fires after it). Slices
+    // of a fixed 64 polls took thousands of Promise jobs for such a spin (30-50 KB of garbage per ms); slices that
+    // double up to 100 us take about 55, however loaded the machine.
+    const { sender, receiver } = pair(5000);
+    const queueSpin = receiver['queueSpin'].bind(receiver);
+    let slices = 0;
+    receiver['queueSpin'] = (): void => {
+      slices++;
+      queueSpin();
+    };
+    for (let round = 0; round < 3; round++) {
+      slices = 0;
+      const into = new Uint8Array(8);
+      const receive = receiver.irecv(16, 0, 4, into, Int32Array.of(0, 1), 0);
+      const started = performance.now();
+      setTimeout(() => sender.isend(16, 1, 4, pattern(8, round), false, 1), 10);
+      await receive.wait();
+      assert.ok(performance.now() - started >= 5, 'the wait outlasted the spin');
+      assert.ok(Buffer.from(into).equals(Buffer.from(pattern(8, round))));
+      assert.ok(slices >= 5 && slices <= 80, `a 5 ms spin took ${slices} slices`);
+    }
   });
 });

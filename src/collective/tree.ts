@@ -88,23 +88,25 @@ export interface WideEntry {
  * values`, little-endian; past the longest byte view, segmented.
  */
 export function packWide(entries: readonly WideEntry[]): Bytes {
-  const head = 4 + 12 * entries.length;
+  const count = entries.length;
+  const head = 4 + 12 * count;
   let length = head;
-  for (const e of entries) length += e.bytes.byteLength;
+  for (let i = 0; i < count; i++) length += entries[i]!.bytes.byteLength;
   const out = allocateBytes(length);
-  const header = out.subarray(0, head);
-  const view = new DataView(header.buffer, header.byteOffset, head);
-  view.setUint32(0, entries.length, true);
+  // A view of the header straight over the package's buffer (no subarray made for it).
+  const view = new DataView(out.buffer, out.byteOffset, head);
+  view.setUint32(0, count, true);
   let at = head;
-  entries.forEach((e, i) => {
-    const n = e.bytes.byteLength;
-    view.setUint32(4 + 12 * i, e.rank, true);
-    view.setUint32(8 + 12 * i, n % 2 ** 32, true);
-    view.setUint32(12 + 12 * i, Math.floor(n / 2 ** 32), true);
-    if (out instanceof Uint8Array && e.bytes instanceof Uint8Array) out.set(e.bytes, at);
-    else copyBytes(out, at, e.bytes, 0, n);
+  for (let i = 0; i < count; i++) {
+    const bytes = entries[i]!.bytes;
+    const n = bytes.byteLength;
+    view.setUint32(4 + 12 * i, entries[i]!.rank, true);
+    view.setUint32(8 + 12 * i, n >>> 0, true);
+    view.setUint32(12 + 12 * i, n > 0xffffffff ? Math.floor(n / 2 ** 32) : 0, true);
+    if (out instanceof Uint8Array && bytes instanceof Uint8Array) out.set(bytes, at);
+    else copyBytes(out, at, bytes, 0, n);
     at += n;
-  });
+  }
   return out;
 }
 
@@ -112,17 +114,20 @@ export function packWide(entries: readonly WideEntry[]): Bytes {
 export function unpackWide(message: Bytes, size: number): WideEntry[] | string {
   const length = message.byteLength;
   if (length < 4) return `${length}-byte message is no package`;
-  const n = new DataView(message.buffer, message.byteOffset, 4).getUint32(0, true);
+  const single = message instanceof Uint8Array;
+  // A package in one view is read through one DataView of it; a segmented one through a view of its header.
+  let view = new DataView(message.buffer, message.byteOffset, single ? length : 4);
+  const n = view.getUint32(0, true);
   const head = 4 + 12 * n;
   if (n > size || head > length) return `package claims ${n} blocks`;
-  const view = new DataView(message.buffer, message.byteOffset, head);
+  if (!single) view = new DataView(message.buffer, message.byteOffset, head);
   const entries: WideEntry[] = [];
   let at = head;
   for (let i = 0; i < n; i++) {
     const rank = view.getUint32(4 + 12 * i, true);
     const bytes = view.getUint32(8 + 12 * i, true) + view.getUint32(12 + 12 * i, true) * 2 ** 32;
     if (rank >= size || at + bytes > length) return `package block ${i} is out of bounds`;
-    entries.push({ rank, bytes: message instanceof Uint8Array ? message.subarray(at, at + bytes)
+    entries.push({ rank, bytes: single ? message.subarray(at, at + bytes)
       : bytesIn(message.buffer, message.byteOffset + at, bytes) });
     at += bytes;
   }

@@ -52,8 +52,26 @@ import { Kind, RECORD_HEADER_BYTES, Ring, Word, primeRingPaths, readWide } from 
 const ANY = -1;
 
 const RESOLVED: Promise<void> = Promise.resolve();
-/** Polls in one slice of a wait's spin, between which other microtasks run. */
-const SPIN_SLICE = 64;
+/** Polls of a spin between two looks at the clock; a wait's first slice is this many polls. */
+const SPIN_POLLS = 64;
+/**
+ * The longest slice of a spin, in milliseconds: a Promise job queued while a
+ * rank spins waits at most this long. Slices double up to it while nothing
+ * else of the rank's uses the engine (see {@link ShmEngine.spin}).
+ */
+const MAX_SLICE_MILLIS = 0.1;
+/** The second slice of a spin, in milliseconds; later ones double. */
+const FIRST_TIMED_SLICE_MILLIS = 0.004;
+/**
+ * How often a slice looks at the clock at most, in milliseconds (and twice
+ * per slice at least). `performance.now()` allocates (16-34 bytes a call,
+ * Node 20-24), so a spin that looked every 64 polls allocated as much in
+ * clock readings as in slices; a slice counts its polls between looks
+ * instead, from the rate of polls it measured.
+ */
+const LOOK_MILLIS = 0.025;
+/** The most polls between two looks at the clock, whatever the measured rate. */
+const MAX_POLLS_PER_LOOK = 1024;
 /** Below this many bytes a loop copies faster than making a view for `set`. */
 const SMALL_COPY = 64;
 
@@ -280,6 +298,14 @@ export class ShmEngine {
   private spinning = false;
   /** When the current spin ends, or 0 before its first slice. */
   private spinEnd = 0;
+  /** How long the spin's next slice lasts, in milliseconds; 0: {@link SPIN_POLLS} polls. */
+  private sliceMillis = 0;
+  /** Counts the rank's calls into the engine (sends, receives, waits): a spin's slices stay short while it moves. */
+  private activity = 0;
+  /** {@link activity} when the spin's last slice began. */
+  private activitySeen = 0;
+  /** Polls per millisecond that a spin's slice measured last, 0 before one did. */
+  private pollsPerMilli = 0;
   private idleCheckScheduled = false;
   /** The park loop runs (see {@link parkLoop}). */
   private parked = false;
@@ -390,6 +416,7 @@ export class ShmEngine {
    */
   isend(context: number, dest: number, tag: number, data: Bytes, sync: boolean, destLabel: number): SendOperation {
     const bytes = data.byteLength;
+    this.activity++;
     if (bytes <= this.eagerLimit && !sync) {
       this.inject(dest, Kind.EAGER, context, tag, bytes, 0, 0, 0, data as Uint8Array);
       return this.sent;
@@ -506,6 +533,7 @@ export class ShmEngine {
   irecv(context: number, source: number, tag: number, into: Bytes | undefined, rankOf: Int32Array,
     sourceLabel: number): RecvOperation {
     const op = new RecvOperation(this, context, source, tag, into, rankOf, sourceLabel);
+    this.activity++;
     this.poll();
     const index = this.findUnexpected(context, source, tag);
     if (index >= 0) {
@@ -771,11 +799,13 @@ export class ShmEngine {
    * share these phases.
    */
   waitUntil(waitable: Waitable): Promise<void> {
+    this.activity++;
     return new Promise<void>((resolve) => {
       this.waiters.push({ waitable, resolve });
       if (!this.spinning) {
         this.spinning = true;
         this.spinEnd = 0;
+        this.sliceMillis = 0;
         this.queueSpin();
         // What comes after the spin, queued now rather than when the spin ends (see spin).
         this.scheduleIdleCheck();
@@ -784,32 +814,66 @@ export class ShmEngine {
   }
 
   /**
-   * One slice of the spin: {@link SPIN_SLICE} polls, then it queues itself
-   * again behind the microtasks queued meanwhile, so that a Promise chain
-   * that will send what this rank waits for moves on while it spins. A wait
-   * that ends restarts the spin's clock: its continuation may well wait again.
+   * One slice of the spin: it polls until a wait ends, the slice's time is
+   * up or the spin's is, then queues itself again behind the microtasks
+   * queued meanwhile, so that a Promise chain that will send what this rank
+   * waits for moves on while it spins. A wait that ends restarts the spin's
+   * clock: its continuation may well wait again.
+   *
+   * A wait's first slice is {@link SPIN_POLLS} polls; the next ones last
+   * {@link FIRST_TIMED_SLICE_MILLIS}, twice that, and so on up to
+   * {@link MAX_SLICE_MILLIS}, and are short again once a wait ends or the
+   * rank calls the engine from elsewhere (another Promise chain's send,
+   * receive or wait). Each slice is a Promise job, which allocates: slices of
+   * a fixed 64 polls made a rank that waits 1 ms allocate 30-50 KB, and the
+   * scavenges that followed stopped it and woke V8's helper threads, which
+   * took its peer's core. Now a wait of 1 ms takes about 15 slices, and
+   * about 5 looks at the clock per slice.
    */
   private readonly spin = (): void => {
     const waiters = this.waiters;
     const settledBefore = this.settledCount;
     // A wait may have ended since the last look without a poll of this spin (a test() of the caller's).
     this.settleWaiters();
-    for (let i = 1; i <= SPIN_SLICE && waiters.length > 0; i++) {
-      // Watching the one ring that can end the only wait reads one cache line instead of two; a full poll once a
-      // slice keeps everything else (queued sends, answers to ours) moving. Only a message on that ring can end
-      // such a wait, and pollSource settles the waiters when it reads one.
-      const source = waiters.length === 1 && i !== SPIN_SLICE ? waiters[0]!.waitable.spinSource ?? -1 : -1;
-      if (source >= 0) {
-        this.pollSource(source);
-      } else {
-        this.poll();
-        this.settleWaiters();
-      }
+    if (this.activity !== this.activitySeen) {
+      this.activitySeen = this.activity;
+      this.sliceMillis = 0;
     }
+    const start = performance.now();
+    if (this.spinEnd === 0) this.spinEnd = start + this.spinMillis;
+    const sliceEnd = Math.min(start + this.sliceMillis, this.spinEnd);
+    const pollsPerLook = Math.min(MAX_POLLS_PER_LOOK,
+      Math.max(SPIN_POLLS, Math.floor(this.pollsPerMilli * Math.min(LOOK_MILLIS, this.sliceMillis / 2))));
+    let now = start;
+    let polls = 0;
+    while (waiters.length > 0 && this.settledCount === settledBefore) {
+      for (let i = 1; i <= pollsPerLook && waiters.length > 0; i++) {
+        // Watching the one ring that can end the only wait reads one cache line instead of two; a full poll once
+        // between looks at the clock keeps everything else (queued sends, answers to ours) moving. Only a message on
+        // that ring can end such a wait, and pollSource settles the waiters when it reads one.
+        const source = waiters.length === 1 && i !== pollsPerLook ? waiters[0]!.waitable.spinSource ?? -1 : -1;
+        if (source >= 0) {
+          this.pollSource(source);
+        } else {
+          this.poll();
+          this.settleWaiters();
+        }
+      }
+      polls += pollsPerLook;
+      now = performance.now();
+      if (now >= sliceEnd) break;
+    }
+    // The rate of a slice that ran its time (a wait that ended cut its last stretch short). A slice preempted for a
+    // while measures a low rate: the next one looks at the clock more often, never less.
+    if (now >= sliceEnd && now - start > 0.001) this.pollsPerMilli = polls / (now - start);
     let again = false;
     if (waiters.length !== 0) {
-      const now = performance.now();
-      if (this.spinEnd === 0 || this.settledCount !== settledBefore) this.spinEnd = now + this.spinMillis;
+      if (this.settledCount !== settledBefore) {
+        this.spinEnd = now + this.spinMillis;
+        this.sliceMillis = 0;
+      } else {
+        this.sliceMillis = Math.min(MAX_SLICE_MILLIS, this.sliceMillis === 0 ? FIRST_TIMED_SLICE_MILLIS : this.sliceMillis * 2);
+      }
       again = now < this.spinEnd;
     }
     // A spin that ends leaves the rest to the idle check queued when it started (it runs once the microtasks are
@@ -852,6 +916,7 @@ export class ShmEngine {
       if (this.waiters.length > 0) {
         this.spinning = true;
         this.spinEnd = 0;
+        this.sliceMillis = 0;
         this.queueSpin();
         this.scheduleIdleCheck();
       } else if (this.busy) {
