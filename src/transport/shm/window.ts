@@ -24,8 +24,11 @@
  *   compare-exchange loop around the op's kernel (floats included: their
  *   bits are compared); one element of a signed integer type (a counter's
  *   `Fetch_and_op`) is one such call on an integer view made once per
- *   target and size, with no allocation. The pair types (and misaligned targets) take the
- *   target's accumulate mutex, a word of its control block;
+ *   target and size, with no allocation but a 64-bit value's BigInts (`put`,
+ *   `get` and `flush` allocate nothing, optimized by V8 or not: the hot
+ *   functions make no closure, and sizes and offsets are small integers).
+ *   The pair types (and misaligned targets) take the target's accumulate
+ *   mutex, a word of its control block;
  * - each rank's control block (an Int32Array on a SharedArrayBuffer of its
  *   own) holds a reader-writer lock word (`Win.Lock`: 0 free, n > 0 readers,
  *   -1 a writer), the accumulate mutex, and per peer a count of the posts it
