@@ -774,6 +774,20 @@ export class Win {
    */
   Fetch_and_op(origin: BufferSpec | null, result: BufferSpec, target_rank: number, target_disp = 0,
     op: Op = ops.SUM): void {
+    // The quickest path (a counter's MPI.SUM inside Lock_all; see plainTarget): one call of the transport.
+    const window = this.transportWindow;
+    if (op === ops.SUM && window !== null && this.lockedAll && this.plainFlavor && origin !== null &&
+      ArrayBuffer.isView(origin) && ArrayBuffer.isView(result) && origin.constructor === result.constructor &&
+      (target_rank | 0) === target_rank && target_rank >= 0 && target_rank < window.sizes.length &&
+      (target_disp | 0) === target_disp && target_disp >= 0 && origin.byteLength > 0 && result.byteLength > 0) {
+      const datatype = datatypeByClass.get(result.constructor);
+      const offset = target_disp * window.dispUnits[target_rank]!;
+      if (datatype !== undefined && counterKinds.has(datatype.kind) && offset + datatype.size <= window.sizes[target_rank]!) {
+        window.accumulate(origin as TypedArray, result as TypedArray, 1, datatype, op, target_rank, offset);
+        if (!this.atOnce) this.hold(target_rank, origin, result);
+        return;
+      }
+    }
     const call = 'Win.Fetch_and_op';
     // The fast path (a counter): typed arrays of one datatype, a window that is not dynamic.
     if (isPlainView(result) && result.length > 0 && (origin === null || (isPlainView(origin) && origin.length > 0 &&
@@ -1283,6 +1297,9 @@ function isPlainView(spec: unknown): spec is TypedArray {
 }
 
 const datatypeByClass = new Map<unknown, Datatype>();
+
+/** Element kinds whose `MPI.SUM` needs no check: the integers (the quickest path of `Fetch_and_op`). */
+const counterKinds = new Set<string>(['int', 'uint', 'bigint', 'biguint']);
 
 /** The datatype of a typed array's elements (cached by class; `ERR_TYPE` for a class without one). */
 function datatypeOf(view: TypedArray, call: string): Datatype {

@@ -552,11 +552,21 @@ const cases: Case[] = [
       await check.rejectsMPI(win.Flush(size), MPI.ERR_RANK, /Win\.Flush: invalid rank/);
       win.Put(Int32Array.of(9), MPI.PROC_NULL);
       await win.Flush(MPI.PROC_NULL);
+      check.throwsMPI(() => win.Fetch_and_op(Int32Array.of(1), new Int32Array(1), next, 4), MPI.ERR_RMA_RANGE,
+        /Win\.Fetch_and_op: 4 bytes at byte 16/);
+      check.throwsMPI(() => win.Fetch_and_op(Int32Array.of(1), new Int32Array(1), size), MPI.ERR_RANK,
+        /Win\.Fetch_and_op: invalid rank/);
+      check.throwsMPI(() => win.Fetch_and_op(Int32Array.of(1), new Int32Array(0), next), MPI.ERR_COUNT, /no element/);
       win.Put(Int32Array.of(100 + rank), next, 3);
+      const before = Int32Array.of(-1);
+      win.Fetch_and_op(Int32Array.of(rank + 1), before, next, 2);
       await win.Flush(next);
+      check.equal(before[0], 0);
       await win.Unlock_all();
       await comm.Barrier();
-      check.equal(new Int32Array(win.tomemory().buffer, win.tomemory().byteOffset, 4)[3], 100 + (rank + size - 1) % size);
+      const mine = new Int32Array(win.tomemory().buffer, win.tomemory().byteOffset, 4);
+      check.equal(mine[3], 100 + (rank + size - 1) % size);
+      check.equal(mine[2], (rank + size - 1) % size + 1);
       await check.rejectsMPI(MPI.Win.Allocate(-1, 1, null, comm), MPI.ERR_SIZE, /invalid size -1/);
       await check.rejectsMPI(MPI.Win.Allocate(8, 0, null, comm), MPI.ERR_DISP, /displacement unit 0/);
       check.equal(MPI.Get_error_string(MPI.ERR_WIN), 'invalid window');
