@@ -137,10 +137,13 @@ export class Win {
   private readonly inFlight = new Map<number, unknown[]>();
   /** Every call completes when it returns (shm): nothing is held for a flush. */
   private readonly atOnce = transport().name === 'shm';
+  /** Not a dynamic window: displacements are offsets in each rank's memory (the fast paths of Put and Get). */
+  private readonly plainFlavor: boolean;
 
   private constructor(window: Window, private readonly endpoint: Endpoint, private readonly flavorName: WindowFlavor,
     commName: string) {
     this.transportWindow = window;
+    this.plainFlavor = flavorName !== 'dynamic';
     this.winName = `window of ${commName}`;
   }
 
@@ -489,12 +492,16 @@ export class Win {
     return { offset, count: count!, datatype, runs: runsOf(map, count!, offset) };
   }
 
-  /** Keeps `buffers` alive until the call that completes the transfers to `rank`. */
-  private hold(rank: number, ...buffers: unknown[]): void {
+  /**
+   * Keeps buffers alive until the call that completes the transfers to `rank`
+   * (nothing to do on shm). Fixed parameters, no rest array: the fast paths
+   * call it on every Put and Get, before V8 has optimized them too.
+   */
+  private hold(rank: number, a: unknown, b?: unknown, c?: unknown, d?: unknown): void {
     if (this.atOnce) return;
     let list = this.inFlight.get(rank);
     if (list === undefined) this.inFlight.set(rank, list = []);
-    list.push(...buffers);
+    list.push(a, b, c, d);
   }
 
   /**
@@ -528,7 +535,35 @@ export class Win {
    * ```
    */
   Put(origin: BufferSpec, target_rank: number, target?: TargetSpec): void {
+    const at = this.plainTarget(origin, target_rank, target);
+    if (at >= 0) {
+      this.transportWindow!.put(plainBytes(origin as TypedArray), target_rank, at);
+      if (!this.atOnce) this.hold(target_rank, origin);
+      return;
+    }
     this.put(origin, target_rank, target, 'Win.Put', false);
+  }
+
+  /**
+   * The quickest path of `Put` and `Get`, for a user's loop before V8 has
+   * optimized it: a typed array of a known class to a displacement (or none)
+   * at a rank in range, inside `Lock_all` or a fence epoch, within the
+   * target's memory. The target's byte offset, or -1 when anything else holds
+   * (then {@link put} and {@link get} check everything and raise the errors).
+   * Few calls on purpose: until V8 optimizes a caller's loop, each call made
+   * here costs more than the copy itself (small functions are optimized only
+   * after thousands of calls).
+   */
+  private plainTarget(origin: BufferSpec, rank: number, target: TargetSpec): number {
+    const window = this.transportWindow;
+    const disp = target === undefined ? 0 : target;
+    if (window === null || !this.plainFlavor || !(this.lockedAll || this.fenceEpoch) || typeof disp !== 'number' ||
+      (disp | 0) !== disp || disp < 0 || (rank | 0) !== rank || rank < 0 || rank >= window.sizes.length ||
+      !ArrayBuffer.isView(origin) || datatypeByClass.get(origin.constructor) === undefined) {
+      return -1;
+    }
+    const offset = disp * window.dispUnits[rank]!;
+    return offset + origin.byteLength <= window.sizes[rank]! ? offset : -1;
   }
 
   /** `Put`, or with `requested` and a transport that has them, `Rput`'s operation for a target of one run. */
@@ -543,6 +578,12 @@ export class Win {
       }
       if (at === SKIP) return undefined;
     }
+    return this.putGeneral(origin, target_rank, target, call, requested);
+  }
+
+  /** `Put` and `Rput` off the fast path: any buffer spec and target spec. */
+  private putGeneral(origin: BufferSpec, target_rank: number, target: TargetSpec, call: string, requested: boolean):
+  Operation | undefined {
     const window = this.live(call);
     const message = parseBuffer(origin, call);
     checkDatatype(message.datatype, call);
@@ -596,6 +637,12 @@ export class Win {
    * ```
    */
   Get(origin: BufferSpec, target_rank: number, target?: TargetSpec): void {
+    const at = this.plainTarget(origin, target_rank, target);
+    if (at >= 0) {
+      this.transportWindow!.get(plainBytes(origin as TypedArray), target_rank, at);
+      if (!this.atOnce) this.hold(target_rank, origin);
+      return;
+    }
     this.get(origin, target_rank, target, 'Win.Get', false);
   }
 
@@ -610,6 +657,16 @@ export class Win {
       }
       if (at === SKIP) return undefined;
     }
+    return this.getGeneral(origin, target_rank, target, call, requested);
+  }
+
+  /**
+   * `Get` and `Rget` off the fast path. Apart from {@link get} because it
+   * makes a closure: V8 allocates the variables a closure captures at every
+   * call of the function that holds it, taken or not.
+   */
+  private getGeneral(origin: BufferSpec, target_rank: number, target: TargetSpec, call: string, requested: boolean):
+  Operation | undefined {
     const window = this.live(call);
     const message = parseBuffer(origin, call);
     checkDatatype(message.datatype, call);
@@ -717,26 +774,56 @@ export class Win {
    */
   Fetch_and_op(origin: BufferSpec | null, result: BufferSpec, target_rank: number, target_disp = 0,
     op: Op = ops.SUM): void {
+    // The quickest path (a counter's MPI.SUM inside Lock_all; see plainTarget): one call of the transport.
+    const window = this.transportWindow;
+    if (op === ops.SUM && window !== null && this.lockedAll && this.plainFlavor && origin !== null &&
+      ArrayBuffer.isView(origin) && ArrayBuffer.isView(result) && origin.constructor === result.constructor &&
+      (target_rank | 0) === target_rank && target_rank >= 0 && target_rank < window.sizes.length &&
+      (target_disp | 0) === target_disp && target_disp >= 0 && origin.byteLength > 0 && result.byteLength > 0) {
+      const datatype = datatypeByClass.get(result.constructor);
+      const offset = target_disp * window.dispUnits[target_rank]!;
+      if (datatype !== undefined && counterKinds.has(datatype.kind) && offset + datatype.size <= window.sizes[target_rank]!) {
+        window.accumulate(origin as TypedArray, result as TypedArray, 1, datatype, op, target_rank, offset);
+        if (!this.atOnce) this.hold(target_rank, origin, result);
+        return;
+      }
+    }
     const call = 'Win.Fetch_and_op';
     // The fast path (a counter): typed arrays of one datatype, a window that is not dynamic.
     if (isPlainView(result) && result.length > 0 && (origin === null || (isPlainView(origin) && origin.length > 0 &&
       (origin.constructor === result.constructor || datatypeOf(origin, call) === datatypeOf(result, call)))) &&
       this.flavorName !== 'dynamic') {
-      const window = this.live(call);
-      const datatype = datatypeOf(result, call);
-      checkOp(op, datatype, call);
-      if (!this.access(target_rank, call)) return;
-      if (!Number.isInteger(target_disp) || target_disp < 0) {
-        throw errors.disp(call, `invalid target displacement ${String(target_disp)}`);
-      }
-      const offset = target_disp * window.dispUnits[target_rank]!;
-      if (offset + datatype.size > window.sizes[target_rank]!) {
-        throw errors.rmaRange(call, target_rank, offset, datatype.size, window.sizes[target_rank]!);
-      }
-      window.accumulate(origin ?? result, result, 1, datatype, op, target_rank, offset);
-      this.hold(target_rank, origin, result);
+      this.fetchAndOpPlain(origin, result, target_rank, target_disp, op, call);
       return;
     }
+    this.fetchAndOpGeneral(origin, result, target_rank, target_disp, op, call);
+  }
+
+  /**
+   * {@link Fetch_and_op} on typed arrays of one datatype (a counter): checks,
+   * then one call of the transport (on shm one `Atomics` call). No closure here
+   * (see {@link getGeneral}), so no allocation besides the transport's.
+   */
+  private fetchAndOpPlain(origin: TypedArray | null, result: TypedArray, target_rank: number, target_disp: number,
+    op: Op, call: string): void {
+    const window = this.live(call);
+    const datatype = datatypeOf(result, call);
+    checkOp(op, datatype, call);
+    if (!this.access(target_rank, call)) return;
+    if (!Number.isInteger(target_disp) || target_disp < 0) {
+      throw errors.disp(call, `invalid target displacement ${String(target_disp)}`);
+    }
+    const offset = target_disp * window.dispUnits[target_rank]!;
+    if (offset + datatype.size > window.sizes[target_rank]!) {
+      throw errors.rmaRange(call, target_rank, offset, datatype.size, window.sizes[target_rank]!);
+    }
+    window.accumulate(origin ?? result, result, 1, datatype, op, target_rank, offset);
+    this.hold(target_rank, origin, result);
+  }
+
+  /** {@link Fetch_and_op} with any buffer specs: one element of {@link Get_accumulate}. */
+  private fetchAndOpGeneral(origin: BufferSpec | null, result: BufferSpec, target_rank: number, target_disp: number,
+    op: Op, call: string): void {
     const results = parseBuffer(result, call);
     const one = (spec: BufferSpec): BufferSpec => [parseBuffer(spec, call).elements, 1, parseBuffer(spec, call).datatype];
     if (results.count < 1) throw errors.count(call, 'the result buffer holds no element');
@@ -990,11 +1077,24 @@ export class Win {
     if (window === null || (rank !== undefined && rank !== PROC_NULL && (!Number.isInteger(rank) || rank < 0 ||
       rank >= this.endpoint.size)) || !this.lockedAll && (rank === undefined ? this.locked.size === 0
       : rank !== PROC_NULL && !this.locked.has(rank))) {
-      return rejecting(() => this.flushError(rank, call));
+      return this.flushRejected(rank, call);
     }
     if (rank === PROC_NULL) return RESOLVED;
     const done = window.flush(rank, local);
-    return this.inFlight.size === 0 ? done : done.then(() => this.release(rank));
+    return this.inFlight.size === 0 ? done : this.flushReleasing(done, rank);
+  }
+
+  // The closures of a flush live in these two, not in flushing: V8 allocates what a closure captures at every call
+  // of the function that holds it, taken or not (59 bytes per Flush).
+
+  /** A flush that cannot be made: the rejected Promise. */
+  private flushRejected(rank: number | undefined, call: string): Promise<void> {
+    return rejecting(() => this.flushError(rank, call));
+  }
+
+  /** A flush on the mpi transport: the buffers held for `rank` are released once it is done. */
+  private flushReleasing(done: Promise<void>, rank: number | undefined): Promise<void> {
+    return done.then(() => this.release(rank));
   }
 
   /** The error of a flush that cannot be made (checked in the order of the calls' other checks). */
@@ -1006,6 +1106,12 @@ export class Win {
 
   /** `MPI_Win_flush` (MPI-4.1 §12.5.4): completes the calls to `rank`, at the origin and the target. */
   Flush(rank: number): Promise<void> {
+    // Inside Lock_all, with nothing held for later (shm): the transport's flush, with one call (see plainTarget).
+    const window = this.transportWindow;
+    if (this.lockedAll && window !== null && (rank | 0) === rank && rank >= 0 && rank < window.sizes.length &&
+      this.inFlight.size === 0) {
+      return window.flush(rank, false);
+    }
     return this.flushing(rank, false, 'Win.Flush');
   }
 
@@ -1191,6 +1297,9 @@ function isPlainView(spec: unknown): spec is TypedArray {
 }
 
 const datatypeByClass = new Map<unknown, Datatype>();
+
+/** Element kinds whose `MPI.SUM` needs no check: the integers (the quickest path of `Fetch_and_op`). */
+const counterKinds = new Set<string>(['int', 'uint', 'bigint', 'biguint']);
 
 /** The datatype of a typed array's elements (cached by class; `ERR_TYPE` for a class without one). */
 function datatypeOf(view: TypedArray, call: string): Datatype {

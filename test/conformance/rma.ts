@@ -541,10 +541,37 @@ const cases: Case[] = [
       await check.rejectsMPI(win.Fence(), MPI.ERR_RMA_SYNC, /Win\.Fence/);
       await check.rejectsMPI(win.Free(), MPI.ERR_RMA_SYNC, /Win\.Free/);
       await win.Unlock(rank);
+      // The same inside Lock_all, where Put, Get and Flush take their quickest path: what it refuses, the full checks
+      // report; what it takes lands where it should (the last slot, at displacement 3).
+      await win.Lock_all();
+      const next = (rank + 1) % size;
+      check.throwsMPI(() => win.Put(new Int32Array(2), next, 3), MPI.ERR_RMA_RANGE, /8 bytes at byte 12 of rank \d+'s window/);
+      check.throwsMPI(() => win.Get(new Int32Array(1), next, 1.5), MPI.ERR_DISP, /displacement 1\.5/);
+      check.throwsMPI(() => win.Put(new Int32Array(1), size), MPI.ERR_RANK, /Win\.Put: invalid rank/);
+      check.throwsMPI(() => win.Get(new Int32Array(1), -5), MPI.ERR_RANK, /Win\.Get: invalid rank -5/);
+      await check.rejectsMPI(win.Flush(size), MPI.ERR_RANK, /Win\.Flush: invalid rank/);
+      win.Put(Int32Array.of(9), MPI.PROC_NULL);
+      await win.Flush(MPI.PROC_NULL);
+      check.throwsMPI(() => win.Fetch_and_op(Int32Array.of(1), new Int32Array(1), next, 4), MPI.ERR_RMA_RANGE,
+        /Win\.Fetch_and_op: 4 bytes at byte 16/);
+      check.throwsMPI(() => win.Fetch_and_op(Int32Array.of(1), new Int32Array(1), size), MPI.ERR_RANK,
+        /Win\.Fetch_and_op: invalid rank/);
+      check.throwsMPI(() => win.Fetch_and_op(Int32Array.of(1), new Int32Array(0), next), MPI.ERR_COUNT, /no element/);
+      win.Put(Int32Array.of(100 + rank), next, 3);
+      const before = Int32Array.of(-1);
+      win.Fetch_and_op(Int32Array.of(rank + 1), before, next, 2);
+      await win.Flush(next);
+      check.equal(before[0], 0);
+      await win.Unlock_all();
+      await comm.Barrier();
+      const mine = new Int32Array(win.tomemory().buffer, win.tomemory().byteOffset, 4);
+      check.equal(mine[3], 100 + (rank + size - 1) % size);
+      check.equal(mine[2], (rank + size - 1) % size + 1);
       await check.rejectsMPI(MPI.Win.Allocate(-1, 1, null, comm), MPI.ERR_SIZE, /invalid size -1/);
       await check.rejectsMPI(MPI.Win.Allocate(8, 0, null, comm), MPI.ERR_DISP, /displacement unit 0/);
       check.equal(MPI.Get_error_string(MPI.ERR_WIN), 'invalid window');
       await win.Free();
+      check.throwsMPI(() => win.Put(Int32Array.of(1), rank), MPI.ERR_WIN, /Win\.Put: .* has been freed/);
     },
   },
 ];

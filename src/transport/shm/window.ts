@@ -24,8 +24,11 @@
  *   compare-exchange loop around the op's kernel (floats included: their
  *   bits are compared); one element of a signed integer type (a counter's
  *   `Fetch_and_op`) is one such call on an integer view made once per
- *   target and size, with no allocation. The pair types (and misaligned targets) take the
- *   target's accumulate mutex, a word of its control block;
+ *   target and size, with no allocation but a 64-bit value's BigInts (`put`,
+ *   `get` and `flush` allocate nothing, optimized by V8 or not: the hot
+ *   functions make no closure, and sizes and offsets are small integers).
+ *   The pair types (and misaligned targets) take the target's accumulate
+ *   mutex, a word of its control block;
  * - each rank's control block (an Int32Array on a SharedArrayBuffer of its
  *   own) holds a reader-writer lock word (`Win.Lock`: 0 free, n > 0 readers,
  *   -1 a writer), the accumulate mutex, and per peer a count of the posts it
@@ -161,8 +164,10 @@ export async function createShmWindow(endpoint: Endpoint, request: WindowRequest
   const counts = new Array<number>(size).fill(24);
   await endpoint.collectives.allgatherv(new Uint8Array(mine.buffer), new Uint8Array(all.buffer), counts,
     counts.map((_, i) => 24 * i));
-  const sizes = Array.from({ length: size }, (_, r) => all[3 * r]!);
-  const dispUnits = Array.from({ length: size }, (_, r) => all[3 * r + 1]!);
+  // As small integers where they fit, not doubles: before V8 optimizes a Put, every number read from a double
+  // array, and every sum made with one (an offset, then each byte's index in a short copy), is a heap allocation.
+  const sizes = Array.from({ length: size }, (_, r) => smallInteger(all[3 * r]!));
+  const dispUnits = Array.from({ length: size }, (_, r) => smallInteger(all[3 * r + 1]!));
 
   // Dynamic windows: the control block ends with a region table (a count, then the regions' fields), 8-aligned.
   const controlBytes = 4 * (HEADER + 2 * size + 1);
@@ -401,7 +406,7 @@ class ShmWindow implements Window {
     if (count === 1 && this.views !== undefined && offset % size === 0 && (datatype.kind === 'int' || datatype.kind === 'bigint') &&
       datatype.arrayType === intTypes[size] && origin.constructor === datatype.arrayType &&
       (result === undefined || result.constructor === datatype.arrayType)) {
-      // One signed integer element (a counter): one Atomics call on a view made once, no allocation.
+      // One signed integer element (a counter): one Atomics call on a view made once.
       const direct = directOps[op.name];
       const cells = this.cellsOf(target, size);
       if (direct !== undefined && cells !== null) {
@@ -410,6 +415,18 @@ class ShmWindow implements Window {
         return;
       }
     }
+    this.accumulateElements(origin, result, count, datatype, op, target, offset);
+  }
+
+  /**
+   * {@link accumulate} besides one integer element. Apart because its mutex
+   * path makes a closure: V8 allocates what a closure captures at every call of
+   * the function that holds it, taken or not, and the counter's path above
+   * must allocate nothing.
+   */
+  private accumulateElements(origin: TypedArray, result: TypedArray | undefined, count: number, datatype: Datatype,
+    op: Op, target: number, offset: number): void {
+    const size = datatype.size;
     const view = datatype.kind === 'pair' || datatype.kind === 'complex' ? undefined : this.atomicView(target, offset, count, size);
     if (view === undefined) {
       this.underMutex(target, () => {
@@ -602,6 +619,11 @@ class ShmWindow implements Window {
   free(): Promise<void> {
     return this.endpoint.collectives.barrier();
   }
+}
+
+/** `value` (an integer) as a small integer (`| 0`) where it fits in 30 bits, which V8 keeps unboxed. */
+function smallInteger(value: number): number {
+  return value < 2 ** 30 ? value | 0 : value;
 }
 
 /** The first `count` elements of `array` as integers of `type` (a copy when it is not aligned). */
