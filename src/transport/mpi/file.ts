@@ -5,7 +5,8 @@
  *
  * MPI-4.1 §14.2 (`MPI_File_open`, `close`, `delete`, `set_size`,
  * `preallocate`, `get_size`), §14.3 (`MPI_File_set_view`, with the etype and
- * filetype built in the library from mpi4ts's typemaps, datatypes.ts: the
+ * filetype built in the library from mpi4ts's typemaps, datatypes.ts, as a
+ * vector or hindexed type where the typemap is one (`fileTypeCreate`): the
  * file owns them and frees them once a new view replaces them, and at
  * close), §14.4
  * (data access: every blocking call and every I-form; the I-forms are real MPI
@@ -220,10 +221,10 @@ class MpiFile implements FileHandle {
     const known = (datatype: Datatype): number | undefined =>
       old === undefined ? undefined : datatype === old.etype ? old.e : datatype === old.filetype ? old.f : undefined;
     const types = nativeTypes(this.native);
-    const e = known(etype) ?? types.build(etype, call);
+    const e = known(etype) ?? types.build(etype, call, true);
     let f: number;
     try {
-      f = filetype === etype ? e : known(filetype) ?? types.build(filetype, call);
+      f = filetype === etype ? e : known(filetype) ?? types.build(filetype, call, true);
     } catch (error) {
       if (e !== known(etype)) this.native.typeFree(e);
       throw error;

@@ -249,6 +249,13 @@ export interface NativeMPI {
    * bound `lb` and extent `extent` (native/datatype.c); returns its handle.
    */
   typeCreate(disps: readonly number[], counts: readonly number[], basics: readonly number[], lb: number, extent: number): number;
+  /**
+   * {@link typeCreate}'s datatype built as compact as MPI takes it, for file
+   * views (native/file.c): one basic type at a constant stride is an hvector,
+   * one basic type an hindexed, else the struct. Freed by {@link typeFree}.
+   */
+  fileTypeCreate(disps: readonly number[], counts: readonly number[], basics: readonly number[], lb: number,
+    extent: number): number;
   /** Frees a datatype of {@link typeCreate}. */
   typeFree(handle: number): void;
   /** How many datatypes of {@link typeCreate} are not freed yet (native/file.c; for tests of leaks). */
