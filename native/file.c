@@ -22,8 +22,9 @@
  * MPI_File_*_begin, fileEnd the matching MPI_File_*_end; the JS side keeps
  * the buffer alive in between and checks that begin and end match.
  *
- * View types come from fileTypeCreate: the typemap as a vector or hindexed type where it is one (ompio's
- * MPI_File_set_view is much slower on a struct of many blocks).
+ * View types come from fileTypeCreate: a predefined type where the typemap is one basic element (ompio
+ * treats a view of one predefined type as contiguous, a derived one element by element), else a vector or
+ * hindexed type where the typemap is one (ompio's MPI_File_set_view is much slower on a struct of many blocks).
  *
  * Unfinished: MPI_File_get_info; user data representations.
  */
@@ -369,9 +370,10 @@ static napi_value js_file_end(napi_env env, napi_callback_info info) {
 /* fileTypeCreate(disps, counts, basics, lb, extent) -> handle: typeCreate's typemap (blocks of basic elements at
  * byte displacements, resized to lb and extent) built as compact as the library can take it, for file views. Blocks
  * of one basic type at a constant stride with one count (a subarray of 2D, a vector) are one MPI_Type_create_hvector,
- * other blocks of one basic type one MPI_Type_create_hindexed, mixed types a struct as in typeCreate. Open MPI's
+ * other blocks of one basic type one MPI_Type_create_hindexed, mixed types a struct as in typeCreate, and one basic
+ * element the predefined type itself. Open MPI's
  * MPI_File_set_view takes a struct of n blocks about ten times slower than the vector of the same typemap (ompio
- * walks its description when it flattens the view). The handle is one of datatype.c's: typeFree frees it. */
+ * walks its description when it flattens the view). The handle is one of datatype.c's: fileTypeFree frees it. */
 static napi_value js_file_type_create(napi_env env, napi_callback_info info) {
   ARGS(5);
   uint32_t n = 0;
@@ -407,6 +409,20 @@ static napi_value js_file_type_create(napi_env env, napi_callback_info info) {
     if (k > 1 && disps[k] - disps[k - 1] != disps[1] - disps[0]) regular = 0;
   }
   int rc;
+  MPI_Aint basic_lb, basic_extent;
+  if (n == 1 && lens[0] == 1 && disps[0] == 0 && MPI_Type_get_extent(types[0], &basic_lb, &basic_extent) == MPI_SUCCESS &&
+      basic_lb == 0 && (MPI_Aint)lbd == 0 && (MPI_Aint)extd == basic_extent) {
+    /* One basic element: the predefined type itself. Open MPI's ompio reads and writes a view whose etype and filetype
+     * are one predefined type as one contiguous run; any derived type of the same typemap, as a run of separate
+     * elements (a 32 KiB Write_all of MPI_INT took 200 ms instead of 2). fileTypeFree does not free it. */
+    int id = utype_add(types[0]);
+    if (id < 0) {
+      napi_throw_error(env, "MPI_ERR_NO_MEM", "mpi4ts_native: out of memory");
+      goto out;
+    }
+    result = make_i32(env, id);
+    goto out;
+  }
   if (n > 0 && same && regular) {
     /* The vector starts at byte 0: a struct of one block moves it to the first block's displacement. */
     fn = "MPI_Type_create_hvector";
@@ -449,6 +465,19 @@ out:
   free(disps);
   free(types);
   return result;
+}
+
+/* fileTypeFree(handle): frees a type of fileTypeCreate (a predefined one only leaves the table). */
+static napi_value js_file_type_free(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  MPI_Datatype t;
+  int32_t i;
+  if (!get_utype(env, argv[0], &t) || !get_i32(env, argv[0], &i)) return NULL;
+  int nints, naddrs, ntypes, combiner;
+  if (MPI_Type_get_envelope(t, &nints, &naddrs, &ntypes, &combiner) == MPI_SUCCESS && combiner != MPI_COMBINER_NAMED)
+    MPI_Type_free(&g_utypes[i]);
+  g_utypes[i] = MPI_DATATYPE_NULL;
+  return make_undefined(env);
 }
 
 /* typesLive() -> how many datatypes of datatype.c's typeCreate are not freed: file views own theirs and free

@@ -35,6 +35,7 @@ const cases: [string, Datatype, boolean][] = [
   ['darray block', INT.Create_darray(4, 3, [4, 6], [0, 0], [-1, -1], [2, 2]), false],
   ['darray cyclic', INT.Create_darray(2, 1, [10], [1], [2], [2]), false],
   ['darray Fortran', DOUBLE.Create_darray(6, 4, [5, 7], [1, 0], [2, -1], [3, 2], 1), false],
+  ['one basic element', INT.Create_contiguous(1), false],
   ['vector of vectors', DOUBLE.Create_vector(3, 1, 4).Create_resized(0, 8).Create_vector(2, 2, 5), false],
 ];
 
@@ -66,7 +67,7 @@ await run('datatype', 1, async () => {
       assert.equal(native.typeUnpack(handle, count, mine, intoTheirs), mine.length, name);
       assert.deepEqual(intoMine, intoTheirs, `${name}: MPI_Unpack`);
     }
-    if (view) native.typeFree(handle);
+    if (view) native.fileTypeFree(handle);
     else types.free(t);
     checked++;
   }

@@ -42,9 +42,10 @@ export class NativeDatatypes {
   /**
    * A new MPI datatype of `datatype`, built and committed, that the caller
    * owns and frees with `native.typeFree` (a file view's types live as long
-   * as the view, `file.ts`). `forView`: built by `fileTypeCreate` (a vector
-   * or hindexed type where the typemap is one, which MPI_File_set_view takes
-   * much faster than a struct of many blocks) rather than `typeCreate`.
+   * as the view, `file.ts`). `forView`: built by `fileTypeCreate` (the
+   * predefined type for one basic element, a vector or hindexed type where
+   * the typemap is one: ompio reads and writes those much faster than a
+   * struct) rather than `typeCreate`, and freed by `fileTypeFree`.
    */
   build(datatype: Datatype, call: string, forView = false): number {
     datatype.checkUsable(call);

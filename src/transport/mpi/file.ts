@@ -192,7 +192,7 @@ class MpiFile implements FileHandle {
   /** Frees the handles of `types` that `kept` does not use. */
   private freeTypes(types: ViewTypes, kept: ViewTypes | undefined): void {
     const keep = kept === undefined ? [] : [kept.e, kept.f];
-    for (const handle of new Set([types.e, types.f])) if (!keep.includes(handle)) this.native.typeFree(handle);
+    for (const handle of new Set([types.e, types.f])) if (!keep.includes(handle)) this.native.fileTypeFree(handle);
   }
 
   async setSize(size: number, preallocate: boolean, call: string): Promise<void> {
@@ -226,7 +226,7 @@ class MpiFile implements FileHandle {
     try {
       f = filetype === etype ? e : known(filetype) ?? types.build(filetype, call, true);
     } catch (error) {
-      if (e !== known(etype)) this.native.typeFree(e);
+      if (e !== known(etype)) this.native.fileTypeFree(e);
       throw error;
     }
     const next: ViewTypes = { etype, e, filetype, f };

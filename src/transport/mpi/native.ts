@@ -252,10 +252,13 @@ export interface NativeMPI {
   /**
    * {@link typeCreate}'s datatype built as compact as MPI takes it, for file
    * views (native/file.c): one basic type at a constant stride is an hvector,
-   * one basic type an hindexed, else the struct. Freed by {@link typeFree}.
+   * one basic type an hindexed, else the struct; one basic element is the
+   * predefined type itself. Freed by {@link fileTypeFree}.
    */
   fileTypeCreate(disps: readonly number[], counts: readonly number[], basics: readonly number[], lb: number,
     extent: number): number;
+  /** Frees a datatype of {@link fileTypeCreate} (a predefined one only leaves the binding's table). */
+  fileTypeFree(handle: number): void;
   /** Frees a datatype of {@link typeCreate}. */
   typeFree(handle: number): void;
   /** How many datatypes of {@link typeCreate} are not freed yet (native/file.c; for tests of leaks). */
