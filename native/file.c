@@ -8,9 +8,12 @@
  * Files are handles into g_files. The memory side of every access is bytes
  * (the JS side packs and unpacks derived memory types): MPI_BYTE with the
  * byte count, or past INT_MAX bytes one derived type of 2^30-byte blocks
- * plus the rest (count 1), so that no count wraps. Data access goes through
- * two table-driven entry points: fileAccess (the blocking calls: explicit
- * offset, individual and shared pointers, ordered, collective _all forms)
+ * plus the rest (count 1), so that no count wraps; the blocking accesses
+ * pass whole elements of the view's etype instead when it is predefined
+ * (as_etype), which is what mpi4py passes for a buffer of that type.
+ * Data access goes through two table-driven entry points: fileAccess (the
+ * blocking calls: explicit offset, individual and shared pointers, ordered,
+ * collective _all forms)
  * and fileStart (the I-forms: real MPI requests in the binding's request
  * slots, completed by the progress engine like point-to-point requests).
  * fileCtl runs the small calls (sizes, sync, atomicity, seek, positions).
@@ -273,9 +276,25 @@ static napi_value bytes_moved(napi_env env, MPI_Status *st) {
   return make_f64(env, (double)moved);
 }
 
-/* fileAccess(handle, kind, offset, bytes) -> bytes moved: the blocking call g_file_access[kind]. */
+/* The memory side as whole elements of `etype` (argv `v`: a fileTypeCreate handle, or null) when it is a predefined
+ * type and the bytes are a whole number of them below INT_MAX, as mpi4py passes a buffer of the view's etype. Else
+ * the span stays bytes. 0 after throwing. */
+static int as_etype(napi_env env, napi_value v, byte_span *span) {
+  if (is_nullish(env, v) || span->owned) return 1;
+  MPI_Datatype t;
+  if (!get_utype(env, v, &t)) return 0;
+  int nints, naddrs, ntypes, combiner, bytes;
+  if (MPI_Type_get_envelope(t, &nints, &naddrs, &ntypes, &combiner) != MPI_SUCCESS || combiner != MPI_COMBINER_NAMED ||
+      MPI_Type_size(t, &bytes) != MPI_SUCCESS || bytes <= 1 || span->count % bytes != 0) return 1;
+  span->count /= bytes;
+  span->type = t;
+  return 1;
+}
+
+/* fileAccess(handle, kind, offset, bytes, etype) -> bytes moved: the blocking call g_file_access[kind], the memory
+ * side in elements of the view's etype where as_etype allows (null: bytes). */
 static napi_value js_file_access(napi_env env, napi_callback_info info) {
-  ARGS(4);
+  ARGS(5);
   int h;
   int32_t kind;
   MPI_Offset offset = 0;
@@ -283,12 +302,15 @@ static napi_value js_file_access(napi_env env, napi_callback_info info) {
   byte_span span;
   if (!get_file_kind(env, argv, N_FILE_ACCESS, "file access", &h, &kind) ||
       !get_access_data(env, argv, g_file_access[kind].at != NULL, &offset, &data, &span)) return NULL;
+  if (!as_etype(env, argv[4], &span)) { if (span.owned) MPI_Type_free(&span.type); return NULL; }
   MPI_Status st;
   memset(&st, 0, sizeof st);
   int rc = g_file_access[kind].at != NULL ? g_file_access[kind].at(g_files[h].fh, offset, data, span.count, span.type, &st)
                                           : g_file_access[kind].plain(g_files[h].fh, data, span.count, span.type, &st);
   if (span.owned) MPI_Type_free(&span.type);
   if (rc != MPI_SUCCESS) { throw_mpi(env, rc, g_file_access[kind].name); return NULL; }
+  /* In bytes whatever the memory type: Open MPI and MPICH keep a status's count in bytes, and a read that stops inside
+   * the last element has moved a part of one. */
   return bytes_moved(env, &st);
 }
 

@@ -13,7 +13,9 @@
  * requests in the binding's request slots, completed by the progress engine as
  * point-to-point requests are; split collectives), §14.6 (`set_atomicity`, `sync`).
  *
- * Memory is bytes: the API layer packs and unpacks derived memory types.
+ * Memory is bytes: the API layer packs and unpacks derived memory types
+ * (the blocking calls hand them to MPI as elements of the view's etype when
+ * that is a predefined type, as mpi4py does).
  * Collective calls that block in MPI (open, close, set_view, set_size,
  * `_all`, `_ordered`, ...) first pass a nonblocking barrier, so the event loop
  * runs while other ranks are late and the MPI call waits only briefly
@@ -243,7 +245,7 @@ class MpiFile implements FileHandle {
   access(kind: FileAccessKind, write: boolean, offset: number, bytes: Uint8Array, call: string): Promise<number> {
     const row = accessRow[kind] + (write ? 1 : 0);
     const cFunction = cFunctionOf(kind, write, false);
-    const body = (): number => this.native.fileAccess(this.handle, row, offset, bytes);
+    const body = (): number => this.native.fileAccess(this.handle, row, offset, bytes, this.viewTypes?.e ?? null);
     if (kind === 'at_all' || kind === 'all' || kind === 'ordered') return this.collective(call, cFunction, body);
     try {
       return Promise.resolve(this.run(call, cFunction, body));
