@@ -8,9 +8,12 @@
  * Files are handles into g_files. The memory side of every access is bytes
  * (the JS side packs and unpacks derived memory types): MPI_BYTE with the
  * byte count, or past INT_MAX bytes one derived type of 2^30-byte blocks
- * plus the rest (count 1), so that no count wraps. Data access goes through
- * two table-driven entry points: fileAccess (the blocking calls: explicit
- * offset, individual and shared pointers, ordered, collective _all forms)
+ * plus the rest (count 1), so that no count wraps; the blocking accesses
+ * pass whole elements of the view's etype instead when it is predefined
+ * (as_etype), which is what mpi4py passes for a buffer of that type.
+ * Data access goes through two table-driven entry points: fileAccess (the
+ * blocking calls: explicit offset, individual and shared pointers, ordered,
+ * collective _all forms)
  * and fileStart (the I-forms: real MPI requests in the binding's request
  * slots, completed by the progress engine like point-to-point requests).
  * fileCtl runs the small calls (sizes, sync, atomicity, seek, positions).
@@ -21,6 +24,10 @@
  * Split collectives (MPI-4.1 §14.4.5) are MPI's own: fileBegin calls
  * MPI_File_*_begin, fileEnd the matching MPI_File_*_end; the JS side keeps
  * the buffer alive in between and checks that begin and end match.
+ *
+ * View types come from fileTypeCreate: a predefined type where the typemap is one basic element (ompio
+ * treats a view of one predefined type as contiguous, a derived one element by element), else a vector or
+ * hindexed type where the typemap is one (ompio's MPI_File_set_view is much slower on a struct of many blocks).
  *
  * Unfinished: MPI_File_get_info; user data representations.
  */
@@ -269,9 +276,25 @@ static napi_value bytes_moved(napi_env env, MPI_Status *st) {
   return make_f64(env, (double)moved);
 }
 
-/* fileAccess(handle, kind, offset, bytes) -> bytes moved: the blocking call g_file_access[kind]. */
+/* The memory side as whole elements of `etype` (argv `v`: a fileTypeCreate handle, or null) when it is a predefined
+ * type and the bytes are a whole number of them below INT_MAX, as mpi4py passes a buffer of the view's etype. Else
+ * the span stays bytes. 0 after throwing. */
+static int as_etype(napi_env env, napi_value v, byte_span *span) {
+  if (is_nullish(env, v) || span->owned) return 1;
+  MPI_Datatype t;
+  if (!get_utype(env, v, &t)) return 0;
+  int nints, naddrs, ntypes, combiner, bytes;
+  if (MPI_Type_get_envelope(t, &nints, &naddrs, &ntypes, &combiner) != MPI_SUCCESS || combiner != MPI_COMBINER_NAMED ||
+      MPI_Type_size(t, &bytes) != MPI_SUCCESS || bytes <= 1 || span->count % bytes != 0) return 1;
+  span->count /= bytes;
+  span->type = t;
+  return 1;
+}
+
+/* fileAccess(handle, kind, offset, bytes, etype) -> bytes moved: the blocking call g_file_access[kind], the memory
+ * side in elements of the view's etype where as_etype allows (null: bytes). */
 static napi_value js_file_access(napi_env env, napi_callback_info info) {
-  ARGS(4);
+  ARGS(5);
   int h;
   int32_t kind;
   MPI_Offset offset = 0;
@@ -279,12 +302,15 @@ static napi_value js_file_access(napi_env env, napi_callback_info info) {
   byte_span span;
   if (!get_file_kind(env, argv, N_FILE_ACCESS, "file access", &h, &kind) ||
       !get_access_data(env, argv, g_file_access[kind].at != NULL, &offset, &data, &span)) return NULL;
+  if (!as_etype(env, argv[4], &span)) { if (span.owned) MPI_Type_free(&span.type); return NULL; }
   MPI_Status st;
   memset(&st, 0, sizeof st);
   int rc = g_file_access[kind].at != NULL ? g_file_access[kind].at(g_files[h].fh, offset, data, span.count, span.type, &st)
                                           : g_file_access[kind].plain(g_files[h].fh, data, span.count, span.type, &st);
   if (span.owned) MPI_Type_free(&span.type);
   if (rc != MPI_SUCCESS) { throw_mpi(env, rc, g_file_access[kind].name); return NULL; }
+  /* In bytes whatever the memory type: Open MPI and MPICH keep a status's count in bytes, and a read that stops inside
+   * the last element has moved a part of one. */
   return bytes_moved(env, &st);
 }
 
@@ -361,6 +387,119 @@ static napi_value js_file_end(napi_env env, napi_callback_info info) {
   int rc = g_file_split[kind].finish(g_files[h].fh, data, &st);
   if (rc != MPI_SUCCESS) { throw_mpi(env, rc, g_file_split[kind].end); return NULL; }
   return bytes_moved(env, &st);
+}
+
+/* fileTypeCreate(disps, counts, basics, lb, extent) -> handle: typeCreate's typemap (blocks of basic elements at
+ * byte displacements, resized to lb and extent) built as compact as the library can take it, for file views. Blocks
+ * of one basic type at a constant stride with one count (a subarray of 2D, a vector) are one MPI_Type_create_hvector,
+ * other blocks of one basic type one MPI_Type_create_hindexed, mixed types a struct as in typeCreate, and one basic
+ * element the predefined type itself. Open MPI's
+ * MPI_File_set_view takes a struct of n blocks about ten times slower than the vector of the same typemap (ompio
+ * walks its description when it flattens the view). The handle is one of datatype.c's: fileTypeFree frees it. */
+static napi_value js_file_type_create(napi_env env, napi_callback_info info) {
+  ARGS(5);
+  uint32_t n = 0;
+  double lbd, extd;
+  CHECK(env, napi_get_array_length(env, argv[0], &n));
+  CHECK(env, napi_get_value_double(env, argv[3], &lbd));
+  CHECK(env, napi_get_value_double(env, argv[4], &extd));
+  int *lens = malloc((n ? n : 1) * sizeof(int));
+  MPI_Aint *disps = malloc((n ? n : 1) * sizeof(MPI_Aint));
+  MPI_Datatype *types = malloc((n ? n : 1) * sizeof(MPI_Datatype));
+  napi_value result = NULL;
+  MPI_Datatype inner = MPI_DATATYPE_NULL, shifted = MPI_DATATYPE_NULL, resized = MPI_DATATYPE_NULL;
+  const char *fn = "MPI_Type_create_struct";
+  if (lens == NULL || disps == NULL || types == NULL) {
+    napi_throw_error(env, "MPI_ERR_NO_MEM", "mpi4ts_native: out of memory");
+    goto out;
+  }
+  int same = 1, regular = n >= 2;
+  for (uint32_t k = 0; k < n; k++) {
+    double d, c;
+    napi_value b;
+    MPI_Aint ext;
+    if (!get_number_at(env, argv[0], k, &d) || !get_number_at(env, argv[1], k, &c)) goto out;
+    if (napi_get_element(env, argv[2], k, &b) != napi_ok || !get_dt(env, b, &types[k], &ext)) goto out;
+    if (c < 0 || c > INT_MAX) {
+      napi_throw_error(env, "MPI_ERR_COUNT", "mpi4ts_native: block count out of range");
+      goto out;
+    }
+    disps[k] = (MPI_Aint)d;
+    lens[k] = (int)c;
+    if (k > 0 && types[k] != types[0]) same = 0;
+    if (k > 0 && lens[k] != lens[0]) regular = 0;
+    if (k > 1 && disps[k] - disps[k - 1] != disps[1] - disps[0]) regular = 0;
+  }
+  int rc;
+  MPI_Aint basic_lb, basic_extent;
+  if (n == 1 && lens[0] == 1 && disps[0] == 0 && MPI_Type_get_extent(types[0], &basic_lb, &basic_extent) == MPI_SUCCESS &&
+      basic_lb == 0 && (MPI_Aint)lbd == 0 && (MPI_Aint)extd == basic_extent) {
+    /* One basic element: the predefined type itself. Open MPI's ompio reads and writes a view whose etype and filetype
+     * are one predefined type as one contiguous run; any derived type of the same typemap, as a run of separate
+     * elements (a 32 KiB Write_all of MPI_INT took 200 ms instead of 2). fileTypeFree does not free it. */
+    int id = utype_add(types[0]);
+    if (id < 0) {
+      napi_throw_error(env, "MPI_ERR_NO_MEM", "mpi4ts_native: out of memory");
+      goto out;
+    }
+    result = make_i32(env, id);
+    goto out;
+  }
+  if (n > 0 && same && regular) {
+    /* The vector starts at byte 0: a struct of one block moves it to the first block's displacement. */
+    fn = "MPI_Type_create_hvector";
+    rc = MPI_Type_create_hvector((int)n, lens[0], disps[1] - disps[0], types[0], &inner);
+    if (rc == MPI_SUCCESS) {
+      int one = 1;
+      fn = "MPI_Type_create_struct";
+      rc = MPI_Type_create_struct(1, &one, &disps[0], &inner, &shifted);
+    }
+  } else if (n > 0 && same) {
+    fn = "MPI_Type_create_hindexed";
+    rc = MPI_Type_create_hindexed((int)n, lens, disps, types[0], &shifted);
+  } else {
+    rc = MPI_Type_create_struct((int)n, lens, disps, types, &shifted);
+  }
+  if (rc == MPI_SUCCESS) {
+    fn = "MPI_Type_create_resized";
+    rc = MPI_Type_create_resized(shifted, (MPI_Aint)lbd, (MPI_Aint)extd, &resized);
+  }
+  if (rc == MPI_SUCCESS) {
+    fn = "MPI_Type_commit";
+    rc = MPI_Type_commit(&resized);
+  }
+  if (rc != MPI_SUCCESS) {
+    throw_mpi(env, rc, fn);
+    goto out;
+  }
+  int id = utype_add(resized);
+  if (id < 0) {
+    napi_throw_error(env, "MPI_ERR_NO_MEM", "mpi4ts_native: out of memory");
+    goto out;
+  }
+  resized = MPI_DATATYPE_NULL;
+  result = make_i32(env, id);
+out:
+  if (inner != MPI_DATATYPE_NULL) MPI_Type_free(&inner);
+  if (shifted != MPI_DATATYPE_NULL) MPI_Type_free(&shifted);
+  if (resized != MPI_DATATYPE_NULL) MPI_Type_free(&resized);
+  free(lens);
+  free(disps);
+  free(types);
+  return result;
+}
+
+/* fileTypeFree(handle): frees a type of fileTypeCreate (a predefined one only leaves the table). */
+static napi_value js_file_type_free(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  MPI_Datatype t;
+  int32_t i;
+  if (!get_utype(env, argv[0], &t) || !get_i32(env, argv[0], &i)) return NULL;
+  int nints, naddrs, ntypes, combiner;
+  if (MPI_Type_get_envelope(t, &nints, &naddrs, &ntypes, &combiner) == MPI_SUCCESS && combiner != MPI_COMBINER_NAMED)
+    MPI_Type_free(&g_utypes[i]);
+  g_utypes[i] = MPI_DATATYPE_NULL;
+  return make_undefined(env);
 }
 
 /* typesLive() -> how many datatypes of datatype.c's typeCreate are not freed: file views own theirs and free

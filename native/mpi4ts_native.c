@@ -1703,7 +1703,8 @@ static napi_value init(napi_env env, napi_value exports) {
     FN("fileOpen", js_file_open), FN("fileClose", js_file_close), FN("fileDelete", js_file_delete),
     FN("fileSetView", js_file_set_view), FN("fileCtl", js_file_ctl), FN("fileAccess", js_file_access),
     FN("fileStart", js_file_start), FN("fileBegin", js_file_begin), FN("fileEnd", js_file_end),
-    FN("typesLive", js_types_live),
+    FN("typesLive", js_types_live), FN("fileTypeCreate", js_file_type_create),
+    FN("fileTypeFree", js_file_type_free),
 #undef FN
   };
   CHECK(env, napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns));

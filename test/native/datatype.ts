@@ -2,7 +2,9 @@
 // built in MPI (src/transport/mpi/datatypes.ts, native/datatype.c) must have
 // the size and true extent mpi4ts computes, and MPI_Pack, MPI_Unpack and
 // MPI_Pack_external("external32") must give the bytes that mpi4ts's Pack,
-// Unpack and Pack_external give, for every constructor. 1 or more ranks.
+// Unpack and Pack_external give, for every constructor. The same for the
+// compact types of file views (native/file.c fileTypeCreate: hvector,
+// hindexed or struct). 1 or more ranks.
 import assert from 'node:assert/strict';
 import { datatypes, Datatype } from '../../src/datatype/index.js';
 import { NativeDatatypes } from '../../src/transport/mpi/datatypes.js';
@@ -33,14 +35,16 @@ const cases: [string, Datatype, boolean][] = [
   ['darray block', INT.Create_darray(4, 3, [4, 6], [0, 0], [-1, -1], [2, 2]), false],
   ['darray cyclic', INT.Create_darray(2, 1, [10], [1], [2], [2]), false],
   ['darray Fortran', DOUBLE.Create_darray(6, 4, [5, 7], [1, 0], [2, -1], [3, 2], 1), false],
+  ['one basic element', INT.Create_contiguous(1), false],
   ['vector of vectors', DOUBLE.Create_vector(3, 1, 4).Create_resized(0, 8).Create_vector(2, 2, 5), false],
 ];
 
 await run('datatype', 1, async () => {
   let checked = 0;
-  for (const [name, t, overlapping] of cases) {
+  for (const [view, [typeName, t, overlapping]] of [false, true].flatMap((v) => cases.map((c) => [v, c] as const))) {
+    const name = view ? `${typeName} (file view)` : typeName;
     t.Commit();
-    const handle = types.handle(t, 'test');
+    const handle = view ? types.build(t, 'test', true) : types.handle(t, 'test');
     const [size, lb, extent, trueLb, trueExtent] = native.typeInfo(handle);
     assert.deepEqual([size, lb, extent, trueLb, trueExtent], [t.size, t.lb, t.extent, t.true_lb, t.true_extent], name);
     const count = 3;
@@ -63,8 +67,9 @@ await run('datatype', 1, async () => {
       assert.equal(native.typeUnpack(handle, count, mine, intoTheirs), mine.length, name);
       assert.deepEqual(intoMine, intoTheirs, `${name}: MPI_Unpack`);
     }
-    types.free(t);
+    if (view) native.fileTypeFree(handle);
+    else types.free(t);
     checked++;
   }
-  assert.equal(checked, cases.length);
+  assert.equal(checked, 2 * cases.length);
 });

@@ -42,9 +42,12 @@ export class NativeDatatypes {
   /**
    * A new MPI datatype of `datatype`, built and committed, that the caller
    * owns and frees with `native.typeFree` (a file view's types live as long
-   * as the view, `file.ts`).
+   * as the view, `file.ts`). `forView`: built by `fileTypeCreate` (the
+   * predefined type for one basic element, a vector or hindexed type where
+   * the typemap is one: ompio reads and writes those much faster than a
+   * struct) rather than `typeCreate`, and freed by `fileTypeFree`.
    */
-  build(datatype: Datatype, call: string): number {
+  build(datatype: Datatype, call: string, forView = false): number {
     datatype.checkUsable(call);
     this.#indexByName ??= new Map(this.native.datatypeNames.map((n, i) => [n, i]));
     const map = datatype.typemap;
@@ -55,9 +58,10 @@ export class NativeDatatypes {
     });
     let handle: number;
     try {
-      handle = this.native.typeCreate([...map.blockDisps], [...map.blockCounts], basics, map.lb, map.extent);
+      handle = (forView ? this.native.fileTypeCreate : this.native.typeCreate).call(this.native, [...map.blockDisps],
+        [...map.blockCounts], basics, map.lb, map.extent);
     } catch (e) {
-      throw asMPIError(this.native, e, call, 'MPI_Type_create_struct');
+      throw asMPIError(this.native, e, call, forView ? 'MPI_Type_create_hvector' : 'MPI_Type_create_struct');
     }
     return handle;
   }

@@ -5,14 +5,17 @@
  *
  * MPI-4.1 §14.2 (`MPI_File_open`, `close`, `delete`, `set_size`,
  * `preallocate`, `get_size`), §14.3 (`MPI_File_set_view`, with the etype and
- * filetype built in the library from mpi4ts's typemaps, datatypes.ts: the
+ * filetype built in the library from mpi4ts's typemaps, datatypes.ts, as a
+ * vector or hindexed type where the typemap is one (`fileTypeCreate`): the
  * file owns them and frees them once a new view replaces them, and at
  * close), §14.4
  * (data access: every blocking call and every I-form; the I-forms are real MPI
  * requests in the binding's request slots, completed by the progress engine as
  * point-to-point requests are; split collectives), §14.6 (`set_atomicity`, `sync`).
  *
- * Memory is bytes: the API layer packs and unpacks derived memory types.
+ * Memory is bytes: the API layer packs and unpacks derived memory types
+ * (the blocking calls hand them to MPI as elements of the view's etype when
+ * that is a predefined type, as mpi4py does).
  * Collective calls that block in MPI (open, close, set_view, set_size,
  * `_all`, `_ordered`, ...) first pass a nonblocking barrier, so the event loop
  * runs while other ranks are late and the MPI call waits only briefly
@@ -191,7 +194,7 @@ class MpiFile implements FileHandle {
   /** Frees the handles of `types` that `kept` does not use. */
   private freeTypes(types: ViewTypes, kept: ViewTypes | undefined): void {
     const keep = kept === undefined ? [] : [kept.e, kept.f];
-    for (const handle of new Set([types.e, types.f])) if (!keep.includes(handle)) this.native.typeFree(handle);
+    for (const handle of new Set([types.e, types.f])) if (!keep.includes(handle)) this.native.fileTypeFree(handle);
   }
 
   async setSize(size: number, preallocate: boolean, call: string): Promise<void> {
@@ -220,12 +223,12 @@ class MpiFile implements FileHandle {
     const known = (datatype: Datatype): number | undefined =>
       old === undefined ? undefined : datatype === old.etype ? old.e : datatype === old.filetype ? old.f : undefined;
     const types = nativeTypes(this.native);
-    const e = known(etype) ?? types.build(etype, call);
+    const e = known(etype) ?? types.build(etype, call, true);
     let f: number;
     try {
-      f = filetype === etype ? e : known(filetype) ?? types.build(filetype, call);
+      f = filetype === etype ? e : known(filetype) ?? types.build(filetype, call, true);
     } catch (error) {
-      if (e !== known(etype)) this.native.typeFree(e);
+      if (e !== known(etype)) this.native.fileTypeFree(e);
       throw error;
     }
     const next: ViewTypes = { etype, e, filetype, f };
@@ -242,7 +245,7 @@ class MpiFile implements FileHandle {
   access(kind: FileAccessKind, write: boolean, offset: number, bytes: Uint8Array, call: string): Promise<number> {
     const row = accessRow[kind] + (write ? 1 : 0);
     const cFunction = cFunctionOf(kind, write, false);
-    const body = (): number => this.native.fileAccess(this.handle, row, offset, bytes);
+    const body = (): number => this.native.fileAccess(this.handle, row, offset, bytes, this.viewTypes?.e ?? null);
     if (kind === 'at_all' || kind === 'all' || kind === 'ordered') return this.collective(call, cFunction, body);
     try {
       return Promise.resolve(this.run(call, cFunction, body));

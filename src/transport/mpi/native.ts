@@ -249,6 +249,16 @@ export interface NativeMPI {
    * bound `lb` and extent `extent` (native/datatype.c); returns its handle.
    */
   typeCreate(disps: readonly number[], counts: readonly number[], basics: readonly number[], lb: number, extent: number): number;
+  /**
+   * {@link typeCreate}'s datatype built as compact as MPI takes it, for file
+   * views (native/file.c): one basic type at a constant stride is an hvector,
+   * one basic type an hindexed, else the struct; one basic element is the
+   * predefined type itself. Freed by {@link fileTypeFree}.
+   */
+  fileTypeCreate(disps: readonly number[], counts: readonly number[], basics: readonly number[], lb: number,
+    extent: number): number;
+  /** Frees a datatype of {@link fileTypeCreate} (a predefined one only leaves the binding's table). */
+  fileTypeFree(handle: number): void;
   /** Frees a datatype of {@link typeCreate}. */
   typeFree(handle: number): void;
   /** How many datatypes of {@link typeCreate} are not freed yet (native/file.c; for tests of leaks). */
@@ -270,8 +280,13 @@ export interface NativeMPI {
   fileSetView(file: number, disp: number, etype: number, filetype: number): void;
   /** The small file calls by kind (native/file.c `FC_*`): returns the size, flag, position or offset asked for. */
   fileCtl(file: number, kind: number, value: number | null): number;
-  /** The blocking data-access call `kind` (native/file.c `g_file_access`) over `bytes`: returns the bytes moved. */
-  fileAccess(file: number, kind: number, offset: number, bytes: Uint8Array): number;
+  /**
+   * The blocking data-access call `kind` (native/file.c `g_file_access`) over
+   * `bytes`: returns the bytes moved. `etype`: the view's etype handle
+   * ({@link fileTypeCreate}); when predefined, the bytes go to MPI as whole
+   * elements of it (else, or null, as bytes).
+   */
+  fileAccess(file: number, kind: number, offset: number, bytes: Uint8Array, etype: number | null): number;
   /** Starts the nonblocking data-access call `kind` (native/file.c `g_file_start`): request id, RC_DONE or RC_ERROR. */
   fileStart(file: number, kind: number, offset: number, bytes: Uint8Array): number;
   /** `MPI_File_*_begin` of split collective `kind` (native/file.c `g_file_split`); `bytes` must stay alive until {@link fileEnd}. */
