@@ -504,7 +504,7 @@ function wants(opts: Options, program: Program): boolean {
 /** The io program's cases: collective write and read of a 256 MiB array, and one process's plain write. */
 const IO_BYTES = 256 * MiB;
 const IO_RANKS = 4;
-const ioCases = (quick: boolean): string => ['fswrite', 'write', 'read'].map((op) => `${op}:${IO_BYTES}:${quick ? 1 : 3}`).join(',');
+const ioCases = (quick: boolean): string => ['fswrite', 'write', 'read'].map((op) => `${op}:${IO_BYTES}:${quick ? 1 : 10}`).join(',');
 
 function ioLines(res: Results): Line[] {
   const row = (op: string, label: string): Row => ({
