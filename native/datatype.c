@@ -58,37 +58,64 @@ static int get_number_at(napi_env env, napi_value arr, uint32_t k, double *out) 
   return 1;
 }
 
+/* The blocks of a typemap as the JS side hands them over: argv[0] byte displacements, argv[1] counts, argv[2]
+ * basic datatypes, arrays of one length n. The arrays are the caller's to free (free_blocks); 0 with a JS
+ * exception pending if an argument is wrong or memory is short. */
+typedef struct {
+  uint32_t n;
+  int *lens;
+  MPI_Aint *disps;
+  MPI_Datatype *types;
+} typemap_blocks;
+
+static void free_blocks(typemap_blocks *b) {
+  free(b->lens);
+  free(b->disps);
+  free(b->types);
+}
+
+static int get_blocks(napi_env env, napi_value *argv, typemap_blocks *b) {
+  memset(b, 0, sizeof *b);
+  napi_status status = napi_get_array_length(env, argv[0], &b->n);
+  if (status != napi_ok) {
+    throw_napi_failure(env, status, "napi_get_array_length");
+    return 0;
+  }
+  size_t room = b->n ? b->n : 1;
+  b->lens = malloc(room * sizeof(int));
+  b->disps = malloc(room * sizeof(MPI_Aint));
+  b->types = malloc(room * sizeof(MPI_Datatype));
+  if (b->lens == NULL || b->disps == NULL || b->types == NULL) {
+    napi_throw_error(env, "MPI_ERR_NO_MEM", "mpi4ts_native: out of memory");
+    return 0;
+  }
+  for (uint32_t k = 0; k < b->n; k++) {
+    double d, c;
+    napi_value t;
+    MPI_Aint ext;
+    if (!get_number_at(env, argv[0], k, &d) || !get_number_at(env, argv[1], k, &c)) return 0;
+    if (napi_get_element(env, argv[2], k, &t) != napi_ok || !get_dt(env, t, &b->types[k], &ext)) return 0;
+    if (c < 0 || c > INT_MAX) {
+      napi_throw_error(env, "MPI_ERR_COUNT", "mpi4ts_native: block count out of range");
+      return 0;
+    }
+    b->disps[k] = (MPI_Aint)d;
+    b->lens[k] = (int)c;
+  }
+  return 1;
+}
+
 /* typeCreate(disps: number[], counts: number[], basics: number[] (datatype indices), lb, extent) -> handle */
 static napi_value js_type_create(napi_env env, napi_callback_info info) {
   ARGS(5);
-  uint32_t n = 0;
-  CHECK(env, napi_get_array_length(env, argv[0], &n));
   double lbd, extd;
   CHECK(env, napi_get_value_double(env, argv[3], &lbd));
   CHECK(env, napi_get_value_double(env, argv[4], &extd));
-  int *lens = malloc((n ? n : 1) * sizeof(int));
-  MPI_Aint *disps = malloc((n ? n : 1) * sizeof(MPI_Aint));
-  MPI_Datatype *types = malloc((n ? n : 1) * sizeof(MPI_Datatype));
+  typemap_blocks b;
   napi_value result = NULL;
-  if (lens == NULL || disps == NULL || types == NULL) {
-    napi_throw_error(env, "MPI_ERR_NO_MEM", "mpi4ts_native: out of memory");
-    goto out;
-  }
-  for (uint32_t k = 0; k < n; k++) {
-    double d, c;
-    napi_value b;
-    MPI_Aint ext;
-    if (!get_number_at(env, argv[0], k, &d) || !get_number_at(env, argv[1], k, &c)) goto out;
-    if (napi_get_element(env, argv[2], k, &b) != napi_ok || !get_dt(env, b, &types[k], &ext)) goto out;
-    if (c < 0 || c > INT_MAX) {
-      napi_throw_error(env, "MPI_ERR_COUNT", "mpi4ts_native: block count out of range");
-      goto out;
-    }
-    disps[k] = (MPI_Aint)d;
-    lens[k] = (int)c;
-  }
+  if (!get_blocks(env, argv, &b)) goto out;
   MPI_Datatype structured, resized;
-  int rc = MPI_Type_create_struct((int)n, lens, disps, types, &structured);
+  int rc = MPI_Type_create_struct((int)b.n, b.lens, b.disps, b.types, &structured);
   if (rc != MPI_SUCCESS) {
     throw_mpi(env, rc, "MPI_Type_create_struct");
     goto out;
@@ -113,9 +140,7 @@ static napi_value js_type_create(napi_env env, napi_callback_info info) {
   }
   result = make_i32(env, id);
 out:
-  free(lens);
-  free(disps);
-  free(types);
+  free_blocks(&b);
   return result;
 }
 

@@ -398,36 +398,22 @@ static napi_value js_file_end(napi_env env, napi_callback_info info) {
  * walks its description when it flattens the view). The handle is one of datatype.c's: fileTypeFree frees it. */
 static napi_value js_file_type_create(napi_env env, napi_callback_info info) {
   ARGS(5);
-  uint32_t n = 0;
   double lbd, extd;
-  CHECK(env, napi_get_array_length(env, argv[0], &n));
   CHECK(env, napi_get_value_double(env, argv[3], &lbd));
   CHECK(env, napi_get_value_double(env, argv[4], &extd));
-  int *lens = malloc((n ? n : 1) * sizeof(int));
-  MPI_Aint *disps = malloc((n ? n : 1) * sizeof(MPI_Aint));
-  MPI_Datatype *types = malloc((n ? n : 1) * sizeof(MPI_Datatype));
+  typemap_blocks b;
   napi_value result = NULL;
   MPI_Datatype inner = MPI_DATATYPE_NULL, shifted = MPI_DATATYPE_NULL, resized = MPI_DATATYPE_NULL;
   const char *fn = "MPI_Type_create_struct";
-  if (lens == NULL || disps == NULL || types == NULL) {
-    napi_throw_error(env, "MPI_ERR_NO_MEM", "mpi4ts_native: out of memory");
-    goto out;
-  }
+  if (!get_blocks(env, argv, &b)) goto out;
+  const uint32_t n = b.n;
+  const int *lens = b.lens;
+  const MPI_Aint *disps = b.disps;
+  const MPI_Datatype *types = b.types;
   int same = 1, regular = n >= 2;
-  for (uint32_t k = 0; k < n; k++) {
-    double d, c;
-    napi_value b;
-    MPI_Aint ext;
-    if (!get_number_at(env, argv[0], k, &d) || !get_number_at(env, argv[1], k, &c)) goto out;
-    if (napi_get_element(env, argv[2], k, &b) != napi_ok || !get_dt(env, b, &types[k], &ext)) goto out;
-    if (c < 0 || c > INT_MAX) {
-      napi_throw_error(env, "MPI_ERR_COUNT", "mpi4ts_native: block count out of range");
-      goto out;
-    }
-    disps[k] = (MPI_Aint)d;
-    lens[k] = (int)c;
-    if (k > 0 && types[k] != types[0]) same = 0;
-    if (k > 0 && lens[k] != lens[0]) regular = 0;
+  for (uint32_t k = 1; k < n; k++) {
+    if (types[k] != types[0]) same = 0;
+    if (lens[k] != lens[0]) regular = 0;
     if (k > 1 && disps[k] - disps[k - 1] != disps[1] - disps[0]) regular = 0;
   }
   int rc;
@@ -483,9 +469,7 @@ out:
   if (inner != MPI_DATATYPE_NULL) MPI_Type_free(&inner);
   if (shifted != MPI_DATATYPE_NULL) MPI_Type_free(&shifted);
   if (resized != MPI_DATATYPE_NULL) MPI_Type_free(&resized);
-  free(lens);
-  free(disps);
-  free(types);
+  free_blocks(&b);
   return result;
 }
 
