@@ -24,12 +24,9 @@ import { lackingMemory } from './helpers/heavy.js';
 import { launch, linesStartingWith } from './helpers/launch.js';
 
 const GiB = 2 ** 30;
-/** The largest job below but object4 holds about 10.5 GB; the rest is room for everything else on the machine. */
+/** The largest job below holds about 10.5 GB; the rest is room for everything else on the machine. */
 const NEEDED_BYTES = 16 * GiB;
-/** The object past 4 GiB holds about 13 GB (encoding, received encoding, decoded array). */
-const NEEDED_OBJECT4_BYTES = 16 * GiB;
 const skip = lackingMemory(NEEDED_BYTES);
-const skipObject4 = lackingMemory(NEEDED_OBJECT4_BYTES);
 
 /** Runs one phase of test/programs/huge_messages.ts on 2 ranks and checks that both ranks finished it. */
 async function phase(name: string, launcherArgs: readonly string[] = []): Promise<void> {
@@ -66,14 +63,11 @@ describe('messages over 2 GiB between two ranks', () => {
     await phase('past4');
   });
 
-  // On Node 20 these run in rounds of views (src/collective/segmented.ts; the object as segmented messages).
+  // On Node 20 this runs in rounds of views (src/collective/segmented.ts). An object whose encoding passes
+  // 4 GiB crosses the limit in the codec test below, in test/mpi/large.test.ts (object4), and through the shm
+  // transport's segmented messages in test/conformance/wide.ts with the limit lowered.
   it('Bcast of a Float64Array of 4.25 GiB', { skip }, async () => {
     await phase('bcast4');
-  });
-
-  // Past 4 GiB an object travels as segmented messages; bcast sends it point to point, as send does.
-  it('bcast of an object whose encoding passes 4 GiB', { skip: skipObject4 }, async () => {
-    await phase('objectbcast4');
   });
 });
 

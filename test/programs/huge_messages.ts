@@ -13,7 +13,6 @@
 //           memory: about 13 GB (encoding, received encoding, decoded array)
 //   bcast4  Bcast of a Float64Array of 4.25 GiB (in rounds of views on Node 20,
 //           src/collective/segmented.ts), about 9 GB
-//   objectbcast4  bcast of an object whose encoding passes 4 GiB (as object4), about 13 GB
 // Prints "huge <phase> ok <rank> <seconds>".
 import assert from 'node:assert/strict';
 import { MPI } from 'mpi4ts';
@@ -197,27 +196,6 @@ async function bcast4(): Promise<void> {
   if (rank === 1) check(big, 5, 'Bcast past 4 GiB');
 }
 
-async function objectBcast4(): Promise<void> {
-  const length = (4 * GiB + 256 * MiB) / 8;
-  const after = Array.from({ length: 20 }, (_, i) => i + 0.25);
-  let sent: { data: Float64Array; after: number[]; name: string } | undefined;
-  if (rank === 0) {
-    const data = new Float64Array(length);
-    fillSparse(data, 6);
-    sent = { data, after, name: 'y' };
-  }
-  const value = await comm.bcast(sent, 0);
-  if (rank === 0) {
-    assert.equal(value, sent, 'the root gets its own object');
-    return;
-  }
-  assert.ok(value !== undefined && value.data instanceof Float64Array);
-  assert.equal(value.data.length, length);
-  checkSparse(value.data, 6, 'bcast of an object past 4 GiB');
-  assert.deepEqual(value.after, after);
-  assert.equal(value.name, 'y');
-}
-
 switch (phase) {
   case 'plain': await plain(); break;
   case 'alloc': await alloc(); break;
@@ -225,7 +203,6 @@ switch (phase) {
   case 'past4': await past4(); break;
   case 'object4': await object4(); break;
   case 'bcast4': await bcast4(); break;
-  case 'objectbcast4': await objectBcast4(); break;
   default: throw new Error(`unknown phase ${phase}`);
 }
 await comm.Barrier();
