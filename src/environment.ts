@@ -24,6 +24,7 @@ import { workerData } from 'node:worker_threads';
 import { PointToPointCollectives } from './collective/point_to_point.js';
 import { ScratchPool } from './collective/scratch.js';
 import { setErrorRank } from './errors.js';
+import { monotonicMicros } from './observe/clock.js';
 import type { CollectivesFactory, Transport } from './transport/transport.js';
 import { Context, DEFAULT_EAGER_LIMIT, allocateJobMemory } from './transport/shm/layout.js';
 import { type RankBoot, ShmTransport } from './transport/shm/transport.js';
@@ -88,7 +89,7 @@ function singleton(): RankBoot {
 
 /** `MPI_Wtime` (MPI-4.1 §9.6): seconds since an arbitrary time in the past. */
 export function Wtime(): number {
-  return (performance.timeOrigin + performance.now()) / 1000;
+  return monotonicMicros() / 1e6;
 }
 
 /** `MPI_Wtick` (MPI-4.1 §9.6): the resolution of {@link Wtime} in seconds. */

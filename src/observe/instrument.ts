@@ -48,6 +48,7 @@ import {
   type CallRecord, EXACT_SITES, type MessageRecord, OBSERVE_DIR_ENV, OBSERVE_LABEL_ENV, OBSERVE_PROFILE_ENV, OBSERVE_SITES_ENV, OBSERVE_TRACE_ENV,
   type RankPart, SITE_SAMPLING, partFileName,
 } from './events.js';
+import { monotonicMicros } from './clock.js';
 import { finishObservation, isPartFile, readParts } from './finish.js';
 import { userFrames } from './frames.js';
 import { STATE_BYTES, StateSlot, type WatchdogOptions, publishOwnState, watchdogFromEnv } from './state.js';
@@ -97,8 +98,7 @@ const CLASS_NAMES = new Map<object, string>([
   [Cartcomm.prototype, 'Comm'], [Graphcomm.prototype, 'Comm'], [Distgraphcomm.prototype, 'Comm'],
 ]);
 
-const TIME_ORIGIN = performance.timeOrigin;
-const clock = (): number => (TIME_ORIGIN + performance.now()) * 1000;
+const clock = monotonicMicros;
 
 /** What the recorder needs of the top layer: this rank's world rank and the world's group. */
 export interface RecorderHooks {

@@ -620,8 +620,8 @@ export interface Transport {
    */
   address(view: ArrayBufferView): number;
   /**
-   * Optional: microseconds by which this rank's clock (`performance.timeOrigin
-   * + performance.now()`) runs ahead of world rank 0's, estimated when the
+   * Optional: microseconds by which this rank's clock (`monotonicMicros`,
+   * src/observe/clock.ts) runs ahead of world rank 0's, estimated when the
    * transport started if {@link CLOCK_SYNC_ENV} asked for it (ranks on other
    * hosts). Absent or 0: one clock.
    */

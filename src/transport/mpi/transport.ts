@@ -32,6 +32,7 @@
 
 import type { TypedArray } from '../../datatype/index.js';
 import { setErrorRank } from '../../errors.js';
+import { monotonicMicros } from '../../observe/clock.js';
 import { CLOCK_SYNC_ENV, DEADLOCK_EXIT_CODE, type Endpoint, type Transport } from '../transport.js';
 import { blockingBarrier } from './collectives.js';
 import { BlockingCalls, type MpiContext } from './context.js';
@@ -183,7 +184,7 @@ function estimateClockOffset(native: NativeMPI, worldRank: number, worldSize: nu
   const mine = new Float64Array(CLOCK_ROUNDS);
   for (let round = 0; round < CLOCK_ROUNDS; round++) {
     blockingBarrier(native, comm, 'MPI_Init');
-    mine[round] = (performance.timeOrigin + performance.now()) * 1000;
+    mine[round] = monotonicMicros();
   }
   const all = new Float64Array(CLOCK_ROUNDS * worldSize);
   const bytes = CLOCK_ROUNDS * Float64Array.BYTES_PER_ELEMENT;
