@@ -71,6 +71,8 @@ const mixed = await Promise.allSettled([
 show('mixed batch', mixed.map((s) => (s.status === 'fulfilled' ? s.value : (s.reason as Error).name)));
 
 // Future: done, callbacks, result with a timeout, wait, as_completed.
+// Where the order of completion is checked, the slow task sleeps this long: a margin that a loaded CI machine keeps.
+const ORDER_MARGIN_MS = 1500;
 const f = pool.submit('slow', 5, 200);
 let called = 0;
 f.add_done_callback(() => { called++; });
@@ -78,14 +80,14 @@ show('done while running', f.done());
 show('result timeout', await failure(f.result(0.01)));
 show('result after', await f.result(10));
 show('done after, callback called', [f.done(), called]);
-const fs = [pool.submit('slow', 1, 300), pool.submit('slow', 2, 0)];
+const fs = [pool.submit('slow', 1, ORDER_MARGIN_MS), pool.submit('slow', 2, 0)];
 const first = await wait(fs, { returnWhen: FIRST_COMPLETED });
 show('wait FIRST_COMPLETED', [first.done.size >= 1, first.done.has(fs[1]!)]);
 const all = await wait(fs, { returnWhen: ALL_COMPLETED });
 show('wait ALL_COMPLETED', [all.done.size, all.not_done.size]);
 const order: number[] = [];
 let doneFutures = true;
-for await (const future of as_completed([pool.submit('slow', 1, 200), pool.submit('slow', 2, 0)])) {
+for await (const future of as_completed([pool.submit('slow', 1, ORDER_MARGIN_MS), pool.submit('slow', 2, 0)])) {
   doneFutures &&= future instanceof Future && future.done();
   order.push(await future.result());
 }
@@ -93,7 +95,7 @@ show('as_completed', order);
 show('as_completed yields done Futures', doneFutures);
 // A failed task comes as a Future too: the loop goes on, and its error is the Future's.
 const outcomes: string[] = [];
-for await (const future of as_completed([pool.submit('failType'), pool.submit('slow', 3, 100)])) {
+for await (const future of as_completed([pool.submit('failType'), pool.submit('slow', 3, ORDER_MARGIN_MS)])) {
   const error = await future.exception();
   outcomes.push(error === undefined ? String(await future.result()) : String(error));
 }
