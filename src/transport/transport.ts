@@ -537,8 +537,9 @@ export interface SharedArea {
    * Arrives at this rank's next central-counter barrier on the area (one
    * `Atomics.add` on a counter every member adds to; the last to arrive
    * wakes all sleeping members at once) and returns the operation that
-   * completes once every member has arrived. Members must not mix it with
-   * {@link raise} barriers' counts: every member uses the same kind.
+   * completes once every member has arrived. Every member of a communicator
+   * must use the same kind of barrier (the choice depends only on what all
+   * know alike).
    */
   arrive(): Operation;
   /** Bytes a contribution to a small reduction may have. */
