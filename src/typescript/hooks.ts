@@ -26,11 +26,11 @@ import type { MessagePort } from 'node:worker_threads';
 import { compilerSettings, isTypeScript, moduleFormat } from './options.js';
 import type { HooksData, TranspileReply, TranspileRequest } from './protocol.js';
 
-interface ResolveContext { readonly parentURL?: string | undefined; readonly conditions?: readonly string[]; readonly importAttributes?: Record<string, string> }
-interface ResolveResult { readonly url: string; readonly format?: string | null | undefined; readonly shortCircuit?: boolean }
+export interface ResolveContext { readonly parentURL?: string | undefined; readonly conditions?: readonly string[]; readonly importAttributes?: Record<string, string> }
+export interface ResolveResult { readonly url: string; readonly format?: string | null | undefined; readonly shortCircuit?: boolean }
 type NextResolve = (specifier: string, context?: ResolveContext) => ResolveResult | Promise<ResolveResult>;
-interface LoadContext { readonly format?: string | null | undefined; readonly conditions?: readonly string[] }
-interface LoadResult { readonly format: string; readonly source?: string | ArrayBuffer | Uint8Array | null | undefined; readonly shortCircuit?: boolean }
+export interface LoadContext { readonly format?: string | null | undefined; readonly conditions?: readonly string[] }
+export interface LoadResult { readonly format: string; readonly source?: string | ArrayBuffer | Uint8Array | null | undefined; readonly shortCircuit?: boolean }
 type NextLoad = (url: string, context?: LoadContext) => LoadResult | Promise<LoadResult>;
 
 let service: MessagePort | undefined;
@@ -127,11 +127,23 @@ export function mappedPaths(specifier: string, parentURL: string | undefined): s
 }
 
 /** Gives TypeScript files the format they load with (Node alone does not know it, or would strip types only). */
-function withFormat(result: ResolveResult): ResolveResult {
+export function withFormat(result: ResolveResult): ResolveResult {
   if (!result.url.startsWith('file:')) return result;
   const path = fileURLToPath(result.url);
   if (!isTypeScript(path)) return result;
   return { ...result, format: moduleFormat(path) };
+}
+
+/** What else to try for `specifier`, which Node's resolution failed to find with `failure`. */
+export function candidates(specifier: string, failure: unknown, context: ResolveContext): string[] {
+  const code = (failure as { code?: unknown }).code;
+  if (isPathLike(specifier) && (code === 'ERR_MODULE_NOT_FOUND' || code === 'ERR_UNSUPPORTED_DIR_IMPORT')) {
+    return alternatives(specifier);
+  }
+  if (code === 'ERR_MODULE_NOT_FOUND' || code === 'ERR_PACKAGE_PATH_NOT_EXPORTED') {
+    return mappedPaths(specifier, context.parentURL).flatMap((url) => [url, ...alternatives(url)]);
+  }
+  return [];
 }
 
 /** Node's resolution, then tsx's extra rules for what Node does not find. */
@@ -142,14 +154,7 @@ export async function resolve(specifier: string, context: ResolveContext, next: 
   } catch (error) {
     failure = error;
   }
-  const code = (failure as { code?: unknown }).code;
-  let candidates: string[] = [];
-  if (isPathLike(specifier) && (code === 'ERR_MODULE_NOT_FOUND' || code === 'ERR_UNSUPPORTED_DIR_IMPORT')) {
-    candidates = alternatives(specifier);
-  } else if (code === 'ERR_MODULE_NOT_FOUND' || code === 'ERR_PACKAGE_PATH_NOT_EXPORTED') {
-    candidates = mappedPaths(specifier, context.parentURL).flatMap((url) => [url, ...alternatives(url)]);
-  }
-  for (const candidate of candidates) {
+  for (const candidate of candidates(specifier, failure, context)) {
     try {
       return withFormat(await next(candidate, context));
     } catch {

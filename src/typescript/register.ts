@@ -7,8 +7,13 @@
  * compile nothing themselves. A process that mpiexec started has none: its
  * hooks compile with the disk cache. No MPI-4.1 section: launcher support.
  *
- * Unfinished: on Node 22.15+ `module.registerHooks` (hooks in the thread
- * itself, no hooks thread) would start faster; not used yet.
+ * On Node 22.15 and later the hooks run in the thread itself instead
+ * (`module.registerHooks`, `inline.ts`): no hooks thread starts, and the
+ * files come from the disk cache, which the launcher's syntax check has
+ * filled (a thread with a transpile service keeps the service when the
+ * disk cache cannot be used).
+ *
+ * Unfinished: Node 20 keeps a hooks thread per rank.
  *
  * @module
  */
@@ -17,6 +22,8 @@ import { register } from 'node:module';
 import { type MessagePort, workerData } from 'node:worker_threads';
 import { isTypeScript, moduleFormat } from './options.js';
 import type { HooksData } from './protocol.js';
+import { registerInlineHooks } from './inline.js';
+import { cacheDirectory } from './transpile.js';
 
 /** The `workerData` field in which the launcher passes a rank's port to the transpile service. */
 export const TRANSPILER_KEY = 'mpi4tsTranspiler';
@@ -35,6 +42,10 @@ export function registerTypeScript(): void {
   registered = true;
   process.setSourceMapsEnabled(true);
   const port = (workerData as Record<string, unknown> | null | undefined)?.[TRANSPILER_KEY] as MessagePort | undefined;
+  if ((port === undefined || cacheDirectory() !== null) && registerInlineHooks()) {
+    port?.close();
+    return;
+  }
   const data: HooksData = { port };
   register<HooksData>(new URL('./hooks.js', import.meta.url), { data, transferList: port === undefined ? [] : [port] });
 }

@@ -16,7 +16,7 @@
  */
 
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdirSync, readFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -39,8 +39,13 @@ function version(): string {
 
 let cacheDir: string | null | undefined;
 
-/** The cache directory, made if need be; null when it cannot be used safely. */
-function cacheDirectory(): string | null {
+/**
+ * The cache directory, made if need be; null when it cannot be used safely.
+ *
+ * @example
+ * if (cacheDirectory() === null) console.log('every file is compiled in memory');
+ */
+export function cacheDirectory(): string | null {
   if (cacheDir !== undefined) return cacheDir;
   if (process.env.MPI4TS_TS_CACHE === '0') return (cacheDir = null);
   const uid = typeof process.getuid === 'function' ? process.getuid() : undefined;
@@ -75,6 +80,12 @@ async function compile(source: string, options: import('esbuild').TransformOptio
   return (await transform(source, options)).code;
 }
 
+/** The cache file of `file` (its path, its source, the options and esbuild's version make the key). */
+function cacheEntry(dir: string, file: string, source: string, options: import('esbuild').TransformOptions): string {
+  const key = createHash('sha256').update(`${version()}\0${file}\0${JSON.stringify(options)}\0`).update(source).digest('hex');
+  return join(dir, `${key}.js`);
+}
+
 async function exists(path: string): Promise<string | undefined> {
   try {
     return await readFile(path, 'utf8');
@@ -99,8 +110,7 @@ export async function transpile(file: string): Promise<string> {
   const options = transformOptions(file, moduleFormat(file) === 'module' ? 'esm' : 'cjs');
   const dir = cacheDirectory();
   if (dir === null) return compile(source, options);
-  const key = createHash('sha256').update(`${version()}\0${file}\0${JSON.stringify(options)}\0`).update(source).digest('hex');
-  const entry = join(dir, `${key}.js`);
+  const entry = cacheEntry(dir, file, source, options);
   const cached = await exists(entry);
   if (cached !== undefined) return cached;
   const lock = `${entry}.lock`;
@@ -133,4 +143,41 @@ export async function transpile(file: string): Promise<string> {
   } finally {
     if (locked) await unlink(lock).catch(() => undefined);
   }
+}
+
+/**
+ * {@link transpile}, synchronously, for module hooks that run in the
+ * importing thread (`module.registerHooks`, `inline.ts`): the cache entry
+ * when there is one (the launcher's syntax check has compiled the script
+ * and the files it imports statically), else esbuild's `transformSync`
+ * (loaded in this thread), whose result goes to the cache.
+ *
+ * @throws Error esbuild's message, naming the file, line and column, for a syntax error
+ * @example
+ * const code = transpileSync('/home/me/job.ts');
+ */
+export function transpileSync(file: string): string {
+  const source = readFileSync(file, 'utf8');
+  const options = transformOptions(file, moduleFormat(file) === 'module' ? 'esm' : 'cjs');
+  const dir = cacheDirectory();
+  const entry = dir === null ? undefined : cacheEntry(dir, file, source, options);
+  if (entry !== undefined) {
+    try {
+      return readFileSync(entry, 'utf8');
+    } catch {
+      // Not compiled yet.
+    }
+  }
+  const { transformSync } = createRequire(import.meta.url)('esbuild') as Esbuild;
+  const { code } = transformSync(source, options);
+  if (entry !== undefined) {
+    const temporary = `${entry}.${process.pid}.${threadId}.tmp`;
+    try {
+      writeFileSync(temporary, code, { mode: 0o600 });
+      renameSync(temporary, entry);
+    } catch {
+      try { unlinkSync(temporary); } catch { /* never written */ }
+    }
+  }
+  return code;
 }
