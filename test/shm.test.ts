@@ -131,29 +131,6 @@ describe('launcher', () => {
   });
 });
 
-describe('rank threads', () => {
-  // V8 would grow a rank's new space as objects survive (to 2 x 16 MiB), each grown page a
-  // page fault on its first write: the stalls of a rank's first loops (src/launcher/job.ts).
-  const sizes = (stdout: string): number[][] =>
-    [...stdout.matchAll(/^rank \d: kept 200000 new_space (\d+) physical (\d+)$/gm)].map((m) => [Number(m[1]), Number(m[2])]);
-  it('hold their young generation at two semi-spaces of 1 MiB, unless --node-options sizes it', async () => {
-    const held = await launch('test/programs/young_generation.ts', 2);
-    assert.equal(held.stderr, '');
-    assert.equal(held.code, 0);
-    const heldSizes = sizes(held.stdout);
-    assert.equal(heldSizes.length, 2, held.stdout);
-    for (const [space, physical] of heldSizes) {
-      assert.ok(space! <= 3 * 1024 * 1024 && physical! <= 3 * 1024 * 1024, held.stdout);
-    }
-    const sized = await launch('test/programs/young_generation.ts', 2, [], { launcherArgs: ['--node-options=--max-semi-space-size=8'] });
-    assert.equal(sized.stderr, '');
-    assert.equal(sized.code, 0);
-    const sizedSizes = sizes(sized.stdout);
-    assert.equal(sizedSizes.length, 2, sized.stdout);
-    for (const [space] of sizedSizes) assert.ok(space! > 4 * 1024 * 1024, sized.stdout);
-  });
-});
-
 describe('failures end the job', () => {
   const cases: [string, number | undefined, RegExp][] = [
     ['throw', 1, /rank 2 failed: Error: boom from the culprit/],

@@ -222,7 +222,6 @@ class Job {
   private newWorker(options: WorkerOptions): Worker {
     const script = new URL('./worker.js', import.meta.url);
     this.execArgv ??= [...(this.options.nodeOptions ?? [])];
-    options = youngGeneration(options, this.execArgv);
     if (this.execArgv.length === 0) return new Worker(script, options);
     try {
       return new Worker(script, { ...options, execArgv: this.execArgv });
@@ -503,28 +502,3 @@ function describeError(error: unknown): string {
   if (error instanceof Error) return error.stack === undefined ? `${error.name}: ${error.message}` : userFramesFirst(error.stack);
   return String(error);
 }
-
-/**
- * The young generation of a rank's isolate: {@link RANK_YOUNG_GENERATION_MB} unless the
- * job's or this process's flags size it. V8 starts a thread's new space small and doubles
- * it as objects survive its scavenges (a program's start-up does); every page of the
- * grown space is new memory, and the first write to each of them is a page fault, which
- * costs 15-20 us on a virtual machine's shadow page tables: in a rank's first loop that
- * allocates (each `await` does), one stall every few dozen iterations, about 500 per
- * loop, until both semi-spaces have been written once. Held at its starting size, the
- * new space has been written through by the time the user's program runs.
- */
-function youngGeneration(options: WorkerOptions, execArgv: readonly string[]): WorkerOptions {
-  const sized = (flag: string): boolean => /^--(max[-_]semi[-_]space[-_]size|max[-_]heap[-_]size)\b/.test(flag);
-  if (options.resourceLimits?.maxYoungGenerationSizeMb !== undefined || execArgv.some(sized) ||
-    process.execArgv.some(sized) || (process.env['NODE_OPTIONS'] ?? '').split(/\s+/).some(sized)) {
-    return options;
-  }
-  return { ...options, resourceLimits: { ...options.resourceLimits, maxYoungGenerationSizeMb: RANK_YOUNG_GENERATION_MB } };
-}
-
-/**
- * A rank's young generation in MiB (`resourceLimits.maxYoungGenerationSizeMb`): two
- * semi-spaces of 1 MiB and a new large-object space of the same size, V8's starting size.
- */
-const RANK_YOUNG_GENERATION_MB = 3;
