@@ -92,17 +92,6 @@ function binLoads(loads: Loads): void {
   }
 }
 
-/** Every .ts file under `dir`, as a path relative to src/. */
-function sourceFiles(dir: string): string[] {
-  const files: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) files.push(...sourceFiles(path));
-    else if (name.endsWith('.ts') && !name.endsWith('.d.ts')) files.push(relative(SRC, path).split('\\').join('/'));
-  }
-  return files;
-}
-
 function isImportMeta(node: ts.Node, name: string): boolean {
   return ts.isPropertyAccessExpression(node) && ts.isMetaProperty(node.expression) &&
     node.expression.keywordToken === ts.SyntaxKind.ImportKeyword && node.name.text === name;
@@ -114,7 +103,9 @@ function isImportMeta(node: ts.Node, name: string): boolean {
  * is its dist/ path (the bundle keeps it so); what they name inside dist/ as a `.js` file is loaded by path.
  */
 function sourceLoads(loads: Loads): void {
-  for (const file of sourceFiles(SRC)) {
+  for (const path of readdirSync(SRC, { recursive: true, encoding: 'utf8' })) {
+    if (!path.endsWith('.ts') || path.endsWith('.d.ts')) continue;
+    const file = path.split('\\').join('/');
     const text = readFileSync(join(SRC, file), 'utf8');
     if (!text.includes('import.meta')) continue;
     const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);

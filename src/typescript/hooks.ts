@@ -135,7 +135,7 @@ export function withFormat(result: ResolveResult): ResolveResult {
 }
 
 /** What else to try for `specifier`, which Node's resolution failed to find with `failure`. */
-export function candidates(specifier: string, failure: unknown, context: ResolveContext): string[] {
+function candidates(specifier: string, failure: unknown, context: ResolveContext): string[] {
   const code = (failure as { code?: unknown }).code;
   if (isPathLike(specifier) && (code === 'ERR_MODULE_NOT_FOUND' || code === 'ERR_UNSUPPORTED_DIR_IMPORT')) {
     return alternatives(specifier);
@@ -146,22 +146,27 @@ export function candidates(specifier: string, failure: unknown, context: Resolve
   return [];
 }
 
+/**
+ * The specifiers `resolve` (and `inline.ts`'s synchronous twin) hands to Node's resolution in turn:
+ * `specifier`, then, once that has failed with `failures[0]` (the caller pushes each failure), its
+ * `candidates`. When none resolves, `failures[0]` is the error to throw.
+ */
+export function* attempts(specifier: string, context: ResolveContext, failures: readonly unknown[]): Generator<string, void, undefined> {
+  yield specifier;
+  yield* candidates(specifier, failures[0], context);
+}
+
 /** Node's resolution, then tsx's extra rules for what Node does not find. */
 export async function resolve(specifier: string, context: ResolveContext, next: NextResolve): Promise<ResolveResult> {
-  let failure: unknown;
-  try {
-    return withFormat(await next(specifier, context));
-  } catch (error) {
-    failure = error;
-  }
-  for (const candidate of candidates(specifier, failure, context)) {
+  const failures: unknown[] = [];
+  for (const attempt of attempts(specifier, context, failures)) {
     try {
-      return withFormat(await next(candidate, context));
-    } catch {
-      // Try the next one.
+      return withFormat(await next(attempt, context));
+    } catch (error) {
+      failures.push(error);
     }
   }
-  throw failure;
+  throw failures[0];
 }
 
 /** Compiles TypeScript files; leaves every other module to Node. */

@@ -14,7 +14,7 @@
 
 import * as nodeModule from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { type LoadContext, type LoadResult, type ResolveContext, type ResolveResult, candidates, withFormat } from './hooks.js';
+import { type LoadContext, type LoadResult, type ResolveContext, type ResolveResult, attempts, withFormat } from './hooks.js';
 import { isTypeScript, moduleFormat } from './options.js';
 import { transpileSync } from './transpile.js';
 
@@ -31,20 +31,15 @@ const registerHooks = (nodeModule as { registerHooks?: RegisterHooks }).register
 
 /** `hooks.ts`'s resolve, synchronous. */
 function resolve(specifier: string, context: ResolveContext, next: NextResolveSync): ResolveResult {
-  let failure: unknown;
-  try {
-    return withFormat(next(specifier, context));
-  } catch (error) {
-    failure = error;
-  }
-  for (const candidate of candidates(specifier, failure, context)) {
+  const failures: unknown[] = [];
+  for (const attempt of attempts(specifier, context, failures)) {
     try {
-      return withFormat(next(candidate, context));
-    } catch {
-      // Try the next one.
+      return withFormat(next(attempt, context));
+    } catch (error) {
+      failures.push(error);
     }
   }
-  throw failure;
+  throw failures[0];
 }
 
 /** `hooks.ts`'s load, synchronous. */

@@ -62,11 +62,11 @@ export function cacheDirectory(): string | null {
 }
 
 /** The esbuild options for `file` (the part of the cache key besides the source). */
-function transformOptions(file: string, format: 'esm' | 'cjs'): import('esbuild').TransformOptions {
+function transformOptions(file: string): import('esbuild').TransformOptions {
   const ext = extname(file);
   return {
     loader: ext === '.tsx' ? 'tsx' : ext === '.jsx' ? 'jsx' : ext === '.js' || ext === '.mjs' || ext === '.cjs' ? 'js' : 'ts',
-    format,
+    format: moduleFormat(file) === 'module' ? 'esm' : 'cjs',
     target: `node${process.versions.node}`,
     sourcemap: 'inline',
     sourcefile: file,
@@ -84,6 +84,13 @@ async function compile(source: string, options: import('esbuild').TransformOptio
 function cacheEntry(dir: string, file: string, source: string, options: import('esbuild').TransformOptions): string {
   const key = createHash('sha256').update(`${version()}\0${file}\0${JSON.stringify(options)}\0`).update(source).digest('hex');
   return join(dir, `${key}.js`);
+}
+
+/** What compiling `file`, whose text is `source`, takes: esbuild's options, and its cache file (none without a cache directory). */
+function compilation(file: string, source: string): { options: import('esbuild').TransformOptions; entry: string | undefined } {
+  const options = transformOptions(file);
+  const dir = cacheDirectory();
+  return { options, entry: dir === null ? undefined : cacheEntry(dir, file, source, options) };
 }
 
 async function exists(path: string): Promise<string | undefined> {
@@ -107,10 +114,8 @@ async function exists(path: string): Promise<string | undefined> {
  */
 export async function transpile(file: string): Promise<string> {
   const source = await readFile(file, 'utf8');
-  const options = transformOptions(file, moduleFormat(file) === 'module' ? 'esm' : 'cjs');
-  const dir = cacheDirectory();
-  if (dir === null) return compile(source, options);
-  const entry = cacheEntry(dir, file, source, options);
+  const { options, entry } = compilation(file, source);
+  if (entry === undefined) return compile(source, options);
   const cached = await exists(entry);
   if (cached !== undefined) return cached;
   const lock = `${entry}.lock`;
@@ -158,9 +163,7 @@ export async function transpile(file: string): Promise<string> {
  */
 export function transpileSync(file: string): string {
   const source = readFileSync(file, 'utf8');
-  const options = transformOptions(file, moduleFormat(file) === 'module' ? 'esm' : 'cjs');
-  const dir = cacheDirectory();
-  const entry = dir === null ? undefined : cacheEntry(dir, file, source, options);
+  const { options, entry } = compilation(file, source);
   if (entry !== undefined) {
     try {
       return readFileSync(entry, 'utf8');
