@@ -140,6 +140,12 @@ export interface Waitable {
   readonly spinSource?: number;
   /** What is awaited, for deadlock reports. */
   describe(): string;
+  /**
+   * The wait needs ranks that cannot all be running now (a barrier or an
+   * exchange of every member when ranks outnumber cores): it skips the spin
+   * and sleeps at the next idle check, leaving its core to them.
+   */
+  readonly spinless?: boolean;
 }
 
 interface Waiter {
@@ -802,7 +808,9 @@ export class ShmEngine {
     this.activity++;
     return new Promise<void>((resolve) => {
       this.waiters.push({ waitable, resolve });
-      if (!this.spinning) {
+      if (!this.spinning && waitable.spinless === true) {
+        this.scheduleIdleCheck();
+      } else if (!this.spinning) {
         this.spinning = true;
         this.spinEnd = 0;
         this.sliceMillis = 0;
