@@ -961,6 +961,20 @@ export class ShmEngine {
     }
   }
 
+  /**
+   * Resolves now the waits that are over, before their words may change
+   * meaning: a communicator's shared area calls this as it gives its slot
+   * back. A wait whose caller found it over right after starting it (`wait()`
+   * then `test()`, as every parked collective does) stays queued, and nobody
+   * awaits it; with a spin running, its first slice resolves it at once, but
+   * a spinless wait ({@link Waitable.spinless}) leaves it to the next idle
+   * check. If the slot were claimed again meanwhile (its words cleared), the
+   * wait would never end, and the rank could never finish.
+   */
+  settleReady(): void {
+    this.settleWaiters();
+  }
+
   /** Resolves the waiters whose wait is over. A probe's readiness check polls, so this may re-enter: then it returns. */
   private settleWaiters(): void {
     if (this.settling) return;

@@ -262,6 +262,9 @@ export class ShmSharedArea implements SharedArea {
 
   /** Gives the slot back (the communicator is freed): it is free again once every member has. */
   release(): void {
+    // Waits on the area's words that are over but still queued (see ShmEngine.settleReady) end now: once every member
+    // has released the slot, another communicator may claim it and clear the words, and they would never end.
+    if (this.header >= 0) this.engine.settleReady();
     if (this.header >= 0) Atomics.add(this.engine.control, this.header + SlotHeader.RELEASED, 1);
     this.header = -1;
     this.members = -1;
