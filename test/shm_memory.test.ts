@@ -26,6 +26,7 @@ import {
 } from '../dist/transport/shm/layout.js';
 import { InboundPipe, OutboundPipe, PIPE_BYTES, PIPE_HEADER_BYTES } from '../dist/transport/shm/pipeline.js';
 import { Kind, RECORD_HEADER_BYTES, Ring, Word } from '../dist/transport/shm/ring.js';
+import { ShmSharedArea } from '../dist/transport/shm/shared_area.js';
 
 /** A producer and a consumer over one ring of `capacity` bytes of its own memory. */
 function ringPair(capacity: number): { producer: Ring; consumer: Ring } {
@@ -470,6 +471,35 @@ describe('engine waiting', () => {
     assert.ok(spinningAtSend, 'the receiver was still spinning when the chain sent');
     assert.ok(Buffer.from(into).equals(Buffer.from(pattern(8, 4))));
     assert.deepEqual(receive.envelope, { source: 0, tag: 3, byteLength: 8 });
+  });
+
+  it('ends a wait left queued on a shared area before the area gives its slot back to be claimed again', async () => {
+    // A parked collective starts a wait and then tests it: when the peer's write lands in between, the wait stays
+    // queued with nobody awaiting it, and an oversubscribed (spinless) wait is resolved only at the next idle check.
+    // Freed and claimed again before that, the slot's words are cleared and the wait never ends: the rank could never
+    // finish (the ports chapter's merged allreduce, issue 12).
+    const memory = allocateJobMemory(2, { eagerLimit: 4096, heapBytes: 1024 * 1024 });
+    const tuning = { spinMicros: 0, blockMicros: 0, oversubscribed: true };
+    const engines = [new ShmEngine(0, memory, tuning), new ShmEngine(1, memory, tuning)];
+    const group = Int32Array.of(0, 1);
+    const areas = engines.map((engine, rank) => new ShmSharedArea(engine, group, rank));
+    const slot = areas[0]!.claim();
+    for (const area of areas) area.attach(slot);
+    const number = areas[0]!.nextReduction();
+    areas[1]!.nextReduction();
+    areas[0]!.contribute(number, 7, Uint8Array.of(1));
+    const theirs = areas[0]!.contributed(1, number);
+    const pending = theirs.wait();
+    areas[1]!.contribute(number, 7, Uint8Array.of(2));
+    assert.ok(theirs.test(), 'the peer\'s contribution is there');
+    assert.equal(engines[0]!['waiters'].length, 1, 'the wait is still queued');
+    for (const area of areas) area.release();
+    assert.equal(engines[0]!['waiters'].length, 0, 'releasing the area ended the queued wait');
+    // The next communicator takes the same slot and clears its words; the old wait had ended before.
+    const next = new ShmSharedArea(engines[0]!, group, 0);
+    assert.equal(next.claim(), slot);
+    assert.equal(theirs.test(), false, 'the old wait\'s word is cleared');
+    await pending;
   });
 
   it('spins 5 ms in at most 80 slices (each slice is a Promise job, which allocates)', async () => {

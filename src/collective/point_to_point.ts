@@ -30,7 +30,9 @@ import type { Collectives, PointToPoint, SharedArea } from '../transport/transpo
 import { allgatherv } from './allgather.js';
 import { allreduce, fastSmallAllreduce, smallAllreduce } from './allreduce.js';
 import { alltoallv } from './alltoall.js';
-import { barrier, fastBarrier, fastFlagBarrier, firstBarrier, flagBarrier } from './barrier.js';
+import {
+  barrier, counterBarrier, countsArrivals, fastBarrier, fastCounterBarrier, fastFlagBarrier, firstBarrier, flagBarrier,
+} from './barrier.js';
 import { bcast, fastSmallBcast, smallBcast } from './broadcast.js';
 import { gatherv, scatterv } from './gather.js';
 import { reduce } from './reduce.js';
@@ -69,9 +71,10 @@ export class PointToPointCollectives implements Collectives {
     this.sequencer = sequencerOf(channel, scratchPool);
     this.messageBarrier = (call) => fastBarrier(call, sharedArea);
     if (sharedArea !== undefined) {
+      const counter = countsArrivals(sharedArea);
       this.flagPaths = {
-        fast: (call) => fastFlagBarrier(call, sharedArea),
-        rest: (call) => flagBarrier(call, sharedArea),
+        fast: counter ? (call) => fastCounterBarrier(call, sharedArea) : (call) => fastFlagBarrier(call, sharedArea),
+        rest: counter ? (call) => counterBarrier(call, sharedArea) : (call) => flagBarrier(call, sharedArea),
         first: (call) => firstBarrier(call, sharedArea),
       };
     }

@@ -213,13 +213,13 @@ export function* broadcastNumbered(call: Call, area: SharedArea, root: number, d
     for (let wait = unread(call, area, number); wait !== undefined; wait = unread(call, area, number)) yield wait;
     area.settled = false;
     const small = data instanceof Uint8Array && data.byteLength <= area.contributionBytes ? data : undefined;
-    area.contribute(number, call.tag, small);
+    area.contribute(number, call.tag, small, true);
     area.markRead(number);
     rootOf.set(area, number);
     return small !== undefined;
   }
   area.settled = false;
-  const arrived = area.contributed(root, number);
+  const arrived = area.contributed(root, number, true);
   if (!arrived.test()) yield arrived;
   const bytes = contributionOf(call, area, root, number);
   if (bytes !== undefined) use(bytes);
@@ -247,13 +247,13 @@ export function fastBroadcastShared(call: Call, area: SharedArea, root: number, 
       }
     }
     area.settled = false;
-    area.contribute(number, call.tag, buf);
+    area.contribute(number, call.tag, buf, true);
     area.markRead(number);
     rootOf.set(area, number);
     return undefined;
   }
   area.settled = false;
-  const arrived = area.contributed(root, number);
+  const arrived = area.contributed(root, number, true);
   if (!spinUntil(arrived, budget) && park(arrived, parked)) return number;
   const bytes = sharedContribution(call, area, root, number);
   if (bytes instanceof Error) return bytes;

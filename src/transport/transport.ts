@@ -533,6 +533,15 @@ export interface SharedArea {
   raise(rank: number, round: number, epoch: number): void;
   /** An operation that completes once this rank's barrier flag of `round` reaches `epoch`, raised by member `from`. */
   arrival(round: number, epoch: number, from: number): Operation;
+  /**
+   * Arrives at this rank's next central-counter barrier on the area (one
+   * `Atomics.add` on a counter every member adds to; the last to arrive
+   * wakes all sleeping members at once) and returns the operation that
+   * completes once every member has arrived. Every member of a communicator
+   * must use the same kind of barrier (the choice depends only on what all
+   * know alike).
+   */
+  arrive(): Operation;
   /** Bytes a contribution to a small reduction may have. */
   readonly contributionBytes: number;
   /**
@@ -551,11 +560,18 @@ export interface SharedArea {
   nextReduction(): number;
   /**
    * Publishes this rank's contribution to reduction `number` of the call with
-   * tag `tag` (undefined: one too large for the area), and wakes sleeping members.
+   * tag `tag` (undefined: one too large for the area). `alone`: the only
+   * contribution (a broadcast's root), which wakes sleeping members; else
+   * (an exchange, where every member contributes) the contribution that
+   * completes the set wakes them.
    */
-  contribute(number: number, tag: number, data: Uint8Array | undefined): void;
-  /** An operation that completes once member `from` has published its contribution to reduction `number`. */
-  contributed(from: number, number: number): Operation;
+  contribute(number: number, tag: number, data: Uint8Array | undefined, alone?: boolean): void;
+  /**
+   * An operation that completes once member `from` has published its
+   * contribution to reduction `number`; `alone` as in {@link contribute}
+   * (the waits of an exchange need every member, and may sleep at once).
+   */
+  contributed(from: number, number: number, alone?: boolean): Operation;
   /** Whether member `from`'s block for reduction `number` holds that very reduction's contribution. */
   holds(from: number, number: number): boolean;
   /** The tag of the call of member `from`'s contribution to reduction `number`. */
@@ -564,7 +580,7 @@ export interface SharedArea {
   contributionLength(from: number, number: number): number;
   /** The first `bytes` bytes of member `from`'s contribution to reduction `number`. */
   contributionData(from: number, number: number, bytes: number): Uint8Array;
-  /** Says that this rank has read all it reads of reduction `number`, and wakes sleeping members. */
+  /** Says that this rank has read all it reads of reduction `number`; the last member to do so wakes sleeping members. */
   markRead(number: number): void;
   /** An operation that completes once member `from` has read all it reads of reduction `number`. */
   readBy(from: number, number: number): Operation;

@@ -140,6 +140,12 @@ export interface Waitable {
   readonly spinSource?: number;
   /** What is awaited, for deadlock reports. */
   describe(): string;
+  /**
+   * The wait needs ranks that cannot all be running now (a barrier or an
+   * exchange of every member when ranks outnumber cores): it skips the spin
+   * and sleeps at the next idle check, leaving its core to them.
+   */
+  readonly spinless?: boolean;
 }
 
 interface Waiter {
@@ -802,7 +808,9 @@ export class ShmEngine {
     this.activity++;
     return new Promise<void>((resolve) => {
       this.waiters.push({ waitable, resolve });
-      if (!this.spinning) {
+      if (!this.spinning && waitable.spinless === true) {
+        this.scheduleIdleCheck();
+      } else if (!this.spinning) {
         this.spinning = true;
         this.spinEnd = 0;
         this.sliceMillis = 0;
@@ -951,6 +959,20 @@ export class ShmEngine {
       if (this.settledCount !== settledBefore) return true;
       if (performance.now() >= deadline) return false;
     }
+  }
+
+  /**
+   * Resolves now the waits that are over, before their words may change
+   * meaning: a communicator's shared area calls this as it gives its slot
+   * back. A wait whose caller found it over right after starting it (`wait()`
+   * then `test()`, as every parked collective does) stays queued, and nobody
+   * awaits it; with a spin running, its first slice resolves it at once, but
+   * a spinless wait ({@link Waitable.spinless}) leaves it to the next idle
+   * check. If the slot were claimed again meanwhile (its words cleared), the
+   * wait would never end, and the rank could never finish.
+   */
+  settleReady(): void {
+    this.settleWaiters();
   }
 
   /** Resolves the waiters whose wait is over. A probe's readiness check polls, so this may re-enter: then it returns. */

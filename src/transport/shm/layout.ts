@@ -165,6 +165,10 @@ export const CONTRIBUTION_BYTES = 128;
 export const MEMBER_WORDS = 16 + 2 * (16 + CONTRIBUTION_BYTES / 4);
 /** Word of a member's first line: the last reduction whose contributions it has read. */
 export const READ_WORD = 15;
+/** Word of a member's first line: the last central-counter barrier it has arrived at. */
+export const ARRIVED_WORD = 14;
+/** Word of a member's first line: the last reduction whose reads by every member it has waited for. */
+export const AWAITS_READ_WORD = 13;
 /** Int32 offset, within a member's words, of contribution block `parity` (0 or 1). */
 export function contributionWords(parity: number): number {
   return 16 + parity * (16 + CONTRIBUTION_BYTES / 4);
@@ -190,6 +194,8 @@ export const SlotHeader = {
   MEMBERS: 1,
   /** Members that have freed the communicator: when all have, the slot can be taken again. */
   RELEASED: 2,
+  /** Arrivals at the central-counter barrier (`Atomics.add` by every member, once per barrier). */
+  BARRIER: 3,
 } as const;
 
 /** The life of a collective slot. */

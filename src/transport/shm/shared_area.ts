@@ -9,9 +9,19 @@
  * have, the slot can be taken again. A communicator that finds none free
  * keeps to messages.
  *
- * Each word has one writer. A writer stores, then wakes the reader only if
- * the reader's sleep bit is set; a reader sets its sleep bit before it looks
- * at the word one last time (engine.ts), so one of the two sees the other.
+ * Each word has one writer (but the central barrier's counter, which every
+ * member adds to). A writer stores, then wakes the reader only if the
+ * reader's sleep bit is set; a reader sets its sleep bit before it looks at
+ * the word one last time (engine.ts), so one of the two sees the other.
+ * Where a waiter needs a whole set of words (every member's contribution,
+ * read mark or arrival), only the writer that completes the set wakes it:
+ * each writer stores its word and then looks at all of them, so of two
+ * writers at once at least one sees both.
+ *
+ * Unfinished: a broadcast through the area is slower than over messages
+ * when ranks outnumber cores (its root waits for every reader every other
+ * call); a uniform Alltoall of small blocks could run as one exchange (tried:
+ * no gain measured over messages at 4 and 8 ranks on 2 cores).
  *
  * @module
  */
@@ -19,7 +29,7 @@
 import type { Envelope, Operation, SharedArea } from '../transport.js';
 import type { ShmEngine, Waitable } from './engine.js';
 import {
-  COLLECTIVE_SLOTS, CONTRIBUTION_BYTES, Contribution, MEMBER_WORDS, READ_WORD, SlotHeader, SlotState,
+  ARRIVED_WORD, AWAITS_READ_WORD, COLLECTIVE_SLOTS, CONTRIBUTION_BYTES, Contribution, MEMBER_WORDS, READ_WORD, SlotHeader, SlotState,
   collectiveSlotBase, contributionWords, slotMembers,
 } from './layout.js';
 
@@ -40,6 +50,7 @@ function claimSlot(control: Int32Array, jobSize: number, members: number): numbe
     control.fill(0, slotMembers(base), slotMembers(base) + previous * MEMBER_WORDS);
     Atomics.store(control, base + SlotHeader.MEMBERS, members);
     Atomics.store(control, base + SlotHeader.RELEASED, 0);
+    Atomics.store(control, base + SlotHeader.BARRIER, 0);
     Atomics.store(control, base + SlotHeader.STATE, SlotState.IN_USE);
     return slot;
   }
@@ -52,6 +63,11 @@ class Arrival implements Operation, Waitable {
   readonly data: Uint8Array | undefined = undefined;
   readonly error: Error | undefined = undefined;
   value = 0;
+  /**
+   * The wait needs every member, some of which cannot be running now (ranks
+   * outnumber cores): it sleeps at once rather than spin (see `Waitable.spinless`).
+   */
+  spinless = false;
   /** The collective call waiting, if any (see `Operation.within`): one Arrival serves every call on its word. */
   within: { readonly text: string } | undefined = undefined;
 
@@ -77,17 +93,70 @@ class Arrival implements Operation, Waitable {
   }
 }
 
+/**
+ * Waiting for the central-counter barrier's counter to reach every member's
+ * arrival; the member it waits for, in deadlock reports and mismatch checks,
+ * is the first that has not arrived.
+ */
+class BarrierArrival implements Operation, Waitable {
+  readonly envelope: Envelope | undefined = undefined;
+  readonly data: Uint8Array | undefined = undefined;
+  readonly error: Error | undefined = undefined;
+  /** The counter's value once every member has arrived. */
+  value = 0;
+  /** This rank's barrier count (what the members' arrival words reach). */
+  count = 0;
+  /** See `Waitable.spinless`: a barrier needs every member. */
+  readonly spinless: boolean;
+  within: { readonly text: string } | undefined = undefined;
+
+  /** @param arrivedWord - Int32 index of member 0's arrival word; members' are `stride` apart */
+  constructor(private readonly engine: ShmEngine, private readonly counter: number, private readonly arrivedWord: number,
+    private readonly stride: number, private readonly members: number) {
+    this.spinless = engine.jobOversubscribed;
+  }
+
+  isReady(): boolean {
+    return ((Atomics.load(this.engine.control, this.counter) - this.value) | 0) >= 0;
+  }
+
+  test(): boolean {
+    return this.isReady();
+  }
+
+  wait(): Promise<void> {
+    return this.isReady() ? RESOLVED : this.engine.waitUntil(this);
+  }
+
+  get awaitedRank(): number | undefined {
+    for (let member = 0; member < this.members; member++) {
+      const arrived = Atomics.load(this.engine.control, this.arrivedWord + member * this.stride);
+      if (((arrived - this.count) | 0) < 0) return member;
+    }
+    return undefined;
+  }
+
+  describe(): string {
+    const awaited = this.awaitedRank;
+    return `${this.within?.text ?? 'Barrier()'}${awaited === undefined ? '' : `, waiting for rank ${awaited}`}`;
+  }
+}
+
 /** The shared area of one communicator on one rank. */
 export class ShmSharedArea implements SharedArea {
   mode: 'unset' | 'shared' | 'messages' = 'unset';
   readonly contributionBytes = CONTRIBUTION_BYTES;
   /** The job's, the same on every rank (see {@link ShmEngine.jobOversubscribed}). */
   readonly oversubscribed: boolean;
+  /** Waits that need every member sleep at once (more members than cores). */
+  private readonly spinless: boolean;
   settled = false;
   private header = -1;
   /** Int32 index of member 0's words, or -1. */
   private members = -1;
   private reductions = 0;
+  private barriers = 0;
+  private barrierArrival: BarrierArrival | undefined;
   /** Waits by member and word: calls of a communicator run one at a time, so one object per word serves them all. */
   private readonly arrivals = new Map<number, Arrival>();
   private readonly bytes: Uint8Array;
@@ -97,6 +166,7 @@ export class ShmSharedArea implements SharedArea {
     const control = engine.control;
     this.bytes = new Uint8Array(control.buffer, control.byteOffset, control.byteLength);
     this.oversubscribed = engine.jobOversubscribed;
+    this.spinless = engine.jobOversubscribed;
   }
 
   claim(): number {
@@ -122,11 +192,26 @@ export class ShmSharedArea implements SharedArea {
     return this.waitFor(this.word(this.rank, round), epoch, from, 'Barrier()');
   }
 
+  arrive(): Operation {
+    const control = this.engine.control;
+    const size = this.group.length;
+    const count = ++this.barriers;
+    const arrival = this.barrierArrival ??= new BarrierArrival(this.engine, this.header + SlotHeader.BARRIER,
+      this.word(0, ARRIVED_WORD), MEMBER_WORDS, size);
+    // The counter wraps around at 2^32 like every word here; the differences survive it.
+    arrival.value = (count * size) | 0;
+    arrival.count = count;
+    Atomics.store(control, this.word(this.rank, ARRIVED_WORD), count);
+    // The last to arrive wakes every sleeping member: one layer of wakes, where the dissemination barrier has log2 p.
+    if (((Atomics.add(control, this.header + SlotHeader.BARRIER, 1) + 1 - arrival.value) | 0) === 0) this.wakeOthers();
+    return arrival;
+  }
+
   nextReduction(): number {
     return ++this.reductions;
   }
 
-  contribute(number: number, tag: number, data: Uint8Array | undefined): void {
+  contribute(number: number, tag: number, data: Uint8Array | undefined, alone = false): void {
     const control = this.engine.control;
     const block = this.word(this.rank, contributionWords(number & 1));
     if (data !== undefined) this.bytes.set(data, (block + Contribution.DATA) * 4);
@@ -134,21 +219,28 @@ export class ShmSharedArea implements SharedArea {
     control[block + Contribution.LENGTH] = data === undefined ? -1 : data.byteLength;
     // Publishes the data and tag with it.
     Atomics.store(control, block + Contribution.NUMBER, number);
-    this.wakeOthers();
+    // An exchange's waiters need every member's block: only the contribution that completes them wakes anybody.
+    if (alone || this.allReached(contributionWords(number & 1) + Contribution.NUMBER, number)) this.wakeOthers();
   }
 
   markRead(number: number): void {
     Atomics.store(this.engine.control, this.word(this.rank, READ_WORD), number);
-    this.wakeOthers();
+    // Whoever waits for readers waits for all of them (to write its block again): the last one wakes it, and only
+    // the members that said they wait for these reads (most reads are awaited by nobody: a wake is a context switch).
+    if (this.allReached(READ_WORD, number)) this.wakeAwaiting(number);
   }
 
   readBy(from: number, number: number): Operation {
-    return this.waitFor(this.word(from, READ_WORD), number, from, 'reading the shared area');
+    // Said before the wait looks at the word: the last reader looks at this after its own store (see allReached).
+    const control = this.engine.control;
+    const awaits = this.word(this.rank, AWAITS_READ_WORD);
+    if (((Atomics.load(control, awaits) - number) | 0) < 0) Atomics.store(control, awaits, number);
+    return this.waitFor(this.word(from, READ_WORD), number, from, 'reading the shared area', true);
   }
 
-  contributed(from: number, number: number): Operation {
+  contributed(from: number, number: number, alone = false): Operation {
     return this.waitFor(this.word(from, contributionWords(number & 1)) + Contribution.NUMBER, number, from,
-      'Allreduce');
+      'Allreduce', !alone);
   }
 
   holds(from: number, number: number): boolean {
@@ -170,9 +262,13 @@ export class ShmSharedArea implements SharedArea {
 
   /** Gives the slot back (the communicator is freed): it is free again once every member has. */
   release(): void {
+    // Waits on the area's words that are over but still queued (see ShmEngine.settleReady) end now: once every member
+    // has released the slot, another communicator may claim it and clear the words, and they would never end.
+    if (this.header >= 0) this.engine.settleReady();
     if (this.header >= 0) Atomics.add(this.engine.control, this.header + SlotHeader.RELEASED, 1);
     this.header = -1;
     this.members = -1;
+    this.barrierArrival = undefined;
     this.mode = 'messages';
   }
 
@@ -182,15 +278,41 @@ export class ShmSharedArea implements SharedArea {
     }
   }
 
+  /** Wakes the sleeping members that wait for every member's read of reduction `number`. */
+  private wakeAwaiting(number: number): void {
+    const control = this.engine.control;
+    for (let member = 0; member < this.group.length; member++) {
+      if (member !== this.rank && ((Atomics.load(control, this.word(member, AWAITS_READ_WORD)) - number) | 0) >= 0) {
+        this.engine.wakeIfAsleep(this.group[member]!);
+      }
+    }
+  }
+
   /** Int32 index of word `offset` of member `rank`'s words. */
   private word(rank: number, offset: number): number {
     return this.members + rank * MEMBER_WORDS + offset;
   }
 
-  private waitFor(index: number, value: number, from: number, what: string): Arrival {
+  /**
+   * Whether word `offset` of every member has reached `value`. Each member
+   * stores its own word and then looks at all: of two that store at once, at
+   * least one sees the other's (sequentially consistent atomics), so the
+   * member that completes the set always knows it.
+   */
+  private allReached(offset: number, value: number): boolean {
+    const control = this.engine.control;
+    for (let member = 0; member < this.group.length; member++) {
+      if (((Atomics.load(control, this.word(member, offset)) - value) | 0) < 0) return false;
+    }
+    return true;
+  }
+
+  /** @param everyone - the word is one of a set that the waiter needs all of (see {@link Arrival.spinless}) */
+  private waitFor(index: number, value: number, from: number, what: string, everyone = false): Arrival {
     let arrival = this.arrivals.get(index);
     if (arrival === undefined) this.arrivals.set(index, arrival = new Arrival(this.engine, index, from, what));
     arrival.value = value;
+    arrival.spinless = everyone && this.spinless;
     return arrival;
   }
 }
