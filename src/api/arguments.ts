@@ -32,7 +32,7 @@ import {
   allocateBytes, type Bytes, bytesOf, copyBytes, elementsIn, type Message, parseWideBuffer,
   parseWideVectorBuffer, singleView, type VectorMessage, type WideMessage, type WideVectorMessage,
 } from '../buffer.js';
-import { type BlockCollectives, blockCollectivesOf } from '../collective/point_to_point.js';
+import { type BlockCollectives, blockCollectivesOf, PointToPointCollectives } from '../collective/point_to_point.js';
 import * as segmented from '../collective/segmented.js';
 import type { TypedArray } from '../datatype/index.js';
 import { IN_PLACE } from '../constants.js';
@@ -264,6 +264,14 @@ export function alltoall(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown,
       throw errors.count(call, `send blocks of ${send.counts[0]! * send.datatype.size} bytes but receive blocks of ${r.counts[0]}`);
     }
   }
+  const collectives = endpoint.collectives;
+  if (!vector && collectives instanceof PointToPointCollectives && collectives.fitsSmallAlltoall(r.counts[0]!) &&
+    recv.bytes instanceof Uint8Array && (inPlace || send.bytes instanceof Uint8Array)) {
+    // Small equal blocks, which every rank has alike: one exchange through the shared area.
+    const sendDispls = inPlace ? undefined : unlessPacked(blocksOf(send).displs, r.counts[0]!);
+    return unpacking(collectives.smallAlltoall(inPlace ? undefined : send.bytes as Uint8Array, sendDispls,
+      recv.bytes, unlessPacked(r.displs, r.counts[0]!), r.counts[0]!), recv);
+  }
   const limit = limitOf(endpoint);
   if (vector) {
     // A v-form's blocks are known to their two ranks only: see blockPath.
@@ -283,6 +291,12 @@ export function alltoall(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown,
   if (inPlace) return unpacking(endpoint.collectives.alltoallv(undefined, r.counts, r.displs, recv.bytes, r.counts, r.displs), recv);
   const s = blocksOf(send);
   return unpacking(endpoint.collectives.alltoallv(singleView(send.bytes, call), s.counts, s.displs, recv.bytes, r.counts, r.displs), recv);
+}
+
+/** `displs`, or undefined when they are those of `block`-byte blocks laid end to end. */
+function unlessPacked(displs: readonly number[], block: number): readonly number[] | undefined {
+  for (let j = 0; j < displs.length; j++) if (displs[j] !== j * block) return displs;
+  return undefined;
 }
 
 /** The send and receive messages of a reduction, checked against each other. */
