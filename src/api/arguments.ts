@@ -29,12 +29,12 @@
  */
 
 import {
-  allocateBytes, type Bytes, bytesOf, copyBytes, elementsIn, type Message, parseWideBuffer,
+  allocateBytes, type Bytes, bytesOf, copyBytes, elementDatatype, elementsIn, type Message, parseWideBuffer,
   parseWideVectorBuffer, singleView, type VectorMessage, type WideMessage, type WideVectorMessage,
 } from '../buffer.js';
-import { type BlockCollectives, blockCollectivesOf } from '../collective/point_to_point.js';
+import { type BlockCollectives, blockCollectivesOf, PointToPointCollectives } from '../collective/point_to_point.js';
 import * as segmented from '../collective/segmented.js';
-import type { TypedArray } from '../datatype/index.js';
+import type { Datatype, TypedArray } from '../datatype/index.js';
 import { IN_PLACE } from '../constants.js';
 import { collectiveScratch } from '../environment.js';
 import { errors } from '../errors.js';
@@ -59,12 +59,40 @@ export function checkOp(op: unknown, call: string): Op {
  * `received` unpacked from the packed bytes the collective filled
  * (`buffer.ts`); `done` itself when there are none.
  */
-function unpacking(done: Promise<void>, ...received: ({ readonly unpack?: (() => void) | undefined } | undefined)[]): Promise<void> {
-  const targets = received.filter((m) => m?.unpack !== undefined);
-  if (targets.length === 0) return done;
-  return done.then(() => {
-    for (const m of targets) m!.unpack!();
-  });
+function unpacking(done: Promise<void>, received: { readonly unpack?: (() => void) | undefined } | undefined): Promise<void> {
+  const unpack = received?.unpack;
+  if (unpack === undefined) return done;
+  return done.then(() => unpack());
+}
+
+/** Datatypes of the typed array classes seen, or undefined for one without a datatype of its own. */
+const plainTypes = new Map<unknown, Datatype | undefined>();
+
+/**
+ * The datatype of `spec` when it is a plain typed array (not a spec array,
+ * not a DataView) of a predefined datatype whose elements are that very
+ * class: the common form, which needs no parsing, no views and no unpack.
+ * Undefined otherwise (the general path parses it and reports what is wrong).
+ */
+function plainDatatype(spec: unknown): Datatype | undefined {
+  if (!ArrayBuffer.isView(spec) || spec instanceof DataView) return undefined;
+  const ctor = spec.constructor;
+  let datatype = plainTypes.get(ctor);
+  if (datatype === undefined && !plainTypes.has(ctor)) {
+    try {
+      datatype = elementDatatype(spec as TypedArray, '');
+      if (datatype.code === 0 || datatype.arrayType !== ctor) datatype = undefined;
+    } catch {
+      datatype = undefined;
+    }
+    plainTypes.set(ctor, datatype);
+  }
+  return datatype;
+}
+
+/** The bytes of a plain typed array, itself when it is a Uint8Array. */
+function plainBytes(view: TypedArray): Uint8Array {
+  return view instanceof Uint8Array ? view : new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
 }
 
 function inPlaceOnlyAtRoot(call: string): Error {
@@ -150,6 +178,9 @@ const isLong = (bytes: Bytes | undefined): boolean => bytes !== undefined && !(b
 /** `Bcast`. */
 export function bcast(endpoint: Endpoint, buf: unknown, root: number, call: string): Promise<void> {
   root = checkRoot(root, endpoint.size, call);
+  if (plainDatatype(buf) !== undefined && (buf as TypedArray).byteLength <= limitOf(endpoint)) {
+    return endpoint.collectives.bcast(plainBytes(buf as TypedArray), root);
+  }
   const message = parseWideBuffer(buf, call);
   // The length is the same on every rank: all take the same path.
   if (!('elements' in message) || message.bytes.byteLength > limitOf(endpoint)) {
@@ -252,6 +283,19 @@ export function allgather(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown
 export function alltoall(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, vector: boolean,
   call: string): Promise<void> {
   const size = endpoint.size;
+  const collectives = endpoint.collectives;
+  if (!vector && collectives instanceof PointToPointCollectives && plainDatatype(recvbuf) !== undefined &&
+    (sendbuf === IN_PLACE || plainDatatype(sendbuf) !== undefined)) {
+    // Plain typed arrays of equal blocks that fit the shared area: no parsing (else the general path below).
+    const recv = recvbuf as TypedArray;
+    const send = sendbuf === IN_PLACE ? undefined : sendbuf as TypedArray;
+    const block = recv.byteLength / size;
+    if (recv.length % size === 0 && (send === undefined || (send.length % size === 0 && send.byteLength === recv.byteLength)) &&
+      collectives.fitsSmallAlltoall(block)) {
+      const inPlace = send === undefined || (send.buffer === recv.buffer && send.byteOffset === recv.byteOffset);
+      return collectives.smallAlltoall(inPlace ? undefined : plainBytes(send), undefined, plainBytes(recv), undefined, block);
+    }
+  }
   required(recvbuf, 'the receive buffer', call);
   const recv = parseWideVectorBuffer(recvbuf, size, call);
   if (!vector) checkUniform(recv, call, 'receive');
@@ -263,6 +307,13 @@ export function alltoall(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown,
     if (send.counts[0]! * send.datatype.size !== r.counts[0]) {
       throw errors.count(call, `send blocks of ${send.counts[0]! * send.datatype.size} bytes but receive blocks of ${r.counts[0]}`);
     }
+  }
+  if (!vector && collectives instanceof PointToPointCollectives && collectives.fitsSmallAlltoall(r.counts[0]!) &&
+    recv.bytes instanceof Uint8Array && (inPlace || send.bytes instanceof Uint8Array)) {
+    // Small equal blocks, which every rank has alike: one exchange through the shared area.
+    const sendDispls = inPlace ? undefined : unlessPacked(blocksOf(send).displs, r.counts[0]!);
+    return unpacking(collectives.smallAlltoall(inPlace ? undefined : send.bytes as Uint8Array, sendDispls,
+      recv.bytes, unlessPacked(r.displs, r.counts[0]!), r.counts[0]!), recv);
   }
   const limit = limitOf(endpoint);
   if (vector) {
@@ -283,6 +334,12 @@ export function alltoall(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown,
   if (inPlace) return unpacking(endpoint.collectives.alltoallv(undefined, r.counts, r.displs, recv.bytes, r.counts, r.displs), recv);
   const s = blocksOf(send);
   return unpacking(endpoint.collectives.alltoallv(singleView(send.bytes, call), s.counts, s.displs, recv.bytes, r.counts, r.displs), recv);
+}
+
+/** `displs`, or undefined when they are those of `block`-byte blocks laid end to end. */
+function unlessPacked(displs: readonly number[], block: number): readonly number[] | undefined {
+  for (let j = 0; j < displs.length; j++) if (displs[j] !== j * block) return displs;
+  return undefined;
 }
 
 /** The send and receive messages of a reduction, checked against each other. */
@@ -340,6 +397,21 @@ export function reduce(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, o
 /** `Allreduce`, `Scan` (`scan` 'inclusive') and `Exscan` (`scan` 'exclusive'). */
 export function allreduce(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, op: unknown,
   scan: 'inclusive' | 'exclusive' | undefined, call: string): Promise<void> {
+  const datatype = scan === undefined ? plainDatatype(recvbuf) : undefined;
+  if (datatype !== undefined && (sendbuf === IN_PLACE || plainDatatype(sendbuf) === datatype)) {
+    // Plain typed arrays of one datatype: no parsing (else, or when they differ in a way to report, the general path).
+    const recv = recvbuf as TypedArray;
+    let send = sendbuf === IN_PLACE ? undefined : sendbuf as TypedArray;
+    if (send !== undefined && send.buffer === recv.buffer && send.byteOffset === recv.byteOffset && send.length === recv.length) {
+      send = undefined;
+    }
+    const count = (send ?? recv).length;
+    if (recv.length >= count && count * datatype.size <= limitOf(endpoint)) {
+      const checked = checkOp(op, call);
+      checked.check(datatype, call);
+      return endpoint.collectives.allreduce(send, recv, count, datatype, checked);
+    }
+  }
   const { send, recv, op: checked } = reductionBuffers(sendbuf, recvbuf, true, op, call);
   const data = (send ?? recv)!;
   if (!('elements' in data) || data.count * data.datatype.size > limitOf(endpoint)) {

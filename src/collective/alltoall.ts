@@ -13,12 +13,23 @@
  * block is one point-to-point message of any length, so nothing more is
  * needed (`api/arguments.ts` runs Alltoallv and Alltoallw past that view here).
  *
+ * A uniform `Alltoall` whose blocks of all ranks fit a contribution block of
+ * the communicator's shared area ({@link smallAlltoall}) takes one exchange
+ * on the area instead: every rank publishes all its blocks, then copies its
+ * own block out of every rank's contribution. A blocking one runs
+ * synchronously as far as the contributions come ({@link fastSmallAlltoall}).
+ *
  * @module
  */
 
 import { allocateBytes, type Bytes, copyBytes, sliceBytes } from '../buffer.js';
+import type { SharedArea } from '../transport/transport.js';
 import type { Call } from './call.js';
-import type { Algorithm } from './run.js';
+import type { Algorithm, Detour } from './run.js';
+import {
+  attachArea, checkContributions, exchangeNumbered, exchangeShared, finishExchange, type ParkedExchange, spinBudget,
+  startExchange,
+} from './shared_area.js';
 import { tuning } from './tuning.js';
 
 /**
@@ -55,4 +66,108 @@ export function* alltoallv(call: Call, send: Bytes | undefined, sendCounts: read
     const from = (rank - s + size) % size;
     yield [call.send(out(dest), dest), call.recv(into(from), from)];
   }
+}
+
+/**
+ * The blocks of a uniform all-to-all of `block`-byte blocks as one
+ * contribution: `send` (undefined: in place, the blocks of `recv`) with the
+ * block for rank `j` at `displs[j]` (undefined: `j * block`), packed in rank
+ * order. A packed buffer is used as it is.
+ */
+function outgoing(call: Call, send: Uint8Array | undefined, sendDispls: readonly number[] | undefined, recv: Uint8Array,
+  recvDispls: readonly number[] | undefined, block: number): Uint8Array {
+  const from = send ?? recv;
+  const displs = send === undefined ? recvDispls : sendDispls;
+  const total = block * call.size;
+  if (displs === undefined) return from.byteLength === total ? from : from.subarray(0, total);
+  const packed = new Uint8Array(total);
+  for (let j = 0; j < call.size; j++) packed.set(from.subarray(displs[j]!, displs[j]! + block), j * block);
+  return packed;
+}
+
+/**
+ * This rank's block of every contribution of a uniform all-to-all, into
+ * `recv` (block `i` at `recvDispls[i]`, or `i * block`): a mismatch Error
+ * when a rank's blocks are not `block` bytes long, as the same call on
+ * messages reports it.
+ */
+function takeBlocks(call: Call, all: readonly Uint8Array[], recv: Uint8Array, recvDispls: readonly number[] | undefined,
+  block: number): Error | null {
+  const { rank, size } = call;
+  for (let from = 0; from < size; from++) {
+    const theirs = all[from]!;
+    if (theirs.byteLength !== block * size) return call.mismatch(from, call.tag, theirs.byteLength / size, block);
+  }
+  for (let from = 0; from < size; from++) {
+    recv.set(all[from]!.subarray(rank * block, rank * block + block), recvDispls === undefined ? from * block : recvDispls[from]!);
+  }
+  return null;
+}
+
+/**
+ * A uniform all-to-all of `block`-byte blocks (`block * size` at most
+ * `area.contributionBytes`, which every rank of a correct program sees
+ * alike) through the shared area, or over messages when the communicator
+ * has none. `send` undefined: in place. Displacements undefined: the blocks
+ * lie end to end.
+ */
+export function* smallAlltoall(call: Call, area: SharedArea, send: Uint8Array | undefined,
+  sendDispls: readonly number[] | undefined, recv: Uint8Array, recvDispls: readonly number[] | undefined,
+  block: number): Algorithm<void> {
+  if (area.mode === 'unset') yield* attachArea(call, area);
+  if (area.mode !== 'shared') {
+    const counts = new Array<number>(call.size).fill(block);
+    const packed = counts.map((_, j) => j * block);
+    yield* alltoallv(call, send, counts, sendDispls ?? packed, recv, counts, recvDispls ?? packed);
+    return;
+  }
+  const data = outgoing(call, send, sendDispls, recv, recvDispls, block);
+  // Every rank's blocks fit (undefined would mean otherwise): a rank with longer ones calls with another tag.
+  const error = yield* exchangeShared(call, area, data, (all) => takeBlocks(call, all, recv, recvDispls, block));
+  if (error) throw error;
+}
+
+/** What {@link fastSmallAlltoall} hands over when it must wait; one serves every call (they never overlap). */
+const parked: ParkedExchange = { number: 0, contributed: false, on: undefined, pending: undefined };
+
+/**
+ * {@link smallAlltoall} of blocks that lie end to end, on an attached shared
+ * area, synchronously as far as the contributions come within the fast
+ * path's spin: undefined once done, an Error on a mismatch, or the
+ * {@link Detour} that finishes the call.
+ */
+export function fastSmallAlltoall(call: Call, area: SharedArea, send: Uint8Array | undefined, recv: Uint8Array,
+  block: number): Detour | Error | undefined {
+  const { rank, size } = call;
+  const data = outgoing(call, send, undefined, recv, undefined, block);
+  const number = startExchange(call, area, data, spinBudget(area), parked);
+  if (number instanceof Error) return number;
+  if (number === undefined) {
+    const on = parked.on!;
+    const pending = parked.pending!;
+    parked.on = undefined;
+    parked.pending = undefined;
+    return { rest: finishAlltoall(call, area, data, recv, block, parked.number, parked.contributed), parkedOn: on, pending };
+  }
+  const checked = checkContributions(call, area, number);
+  if (checked !== undefined) return checked;
+  for (let from = 0; from < size; from++) {
+    const length = area.contributionLength(from, number);
+    if (length !== block * size) return call.mismatch(from, call.tag, length / size, block);
+  }
+  // Byte by byte: the blocks are short, and a view per block would cost more than the copy.
+  for (let from = 0, at = 0; from < size; from++) {
+    const theirs = area.contributionData(from, number, rank * block + block);
+    for (let k = rank * block; k < theirs.length; k++) recv[at++] = theirs[k]!;
+  }
+  finishExchange(area, number);
+  return undefined;
+}
+
+/** The rest of a {@link fastSmallAlltoall} that had to wait. */
+function* finishAlltoall(call: Call, area: SharedArea, data: Uint8Array, recv: Uint8Array, block: number, number: number,
+  contributed: boolean): Algorithm<void> {
+  const error = yield* exchangeNumbered(call, area, data, (all) => takeBlocks(call, all, recv, undefined, block), number,
+    contributed);
+  if (error) throw error;
 }

@@ -16,7 +16,8 @@
  * `allreduce` of values that encode to at most its contribution size skip
  * messages: every rank publishes its encoded value there and decodes the
  * others' (about three times faster for a number at 2 ranks); so
- * does `bcast` from the root when ranks fit the cores.
+ * does `bcast` from the root, and `gather` to it (the root reads every
+ * other rank's block), when ranks fit the cores.
  *
  * Encodings and packages of any length move: past the longest byte view
  * (Node 20: 4 GiB) as segmented messages, packages with 64-bit lengths
@@ -35,8 +36,10 @@ import type { Operation, PointToPoint, SharedArea } from '../transport/transport
 import type { Call } from './call.js';
 import { type Algorithm, type Sequencer, sequencerOf } from './run.js';
 import type { ScratchPool } from './scratch.js';
-import { attachArea, broadcastShared, exchangeShared } from './shared_area.js';
-import { Code, opCode, signature } from './signature.js';
+import {
+  attachArea, blocksFree, broadcastShared, exchangeShared, nextExchange, publishForGather, sharedContribution,
+} from './shared_area.js';
+import { Code, opCode, type Signature, signature } from './signature.js';
 import { absolute, childrenOf, floorPowerOfTwo, packWide, parentOf, relative, subtreeEnd, unpackWide, type WideEntry } from './tree.js';
 
 const EMPTY = new Uint8Array(0);
@@ -58,6 +61,9 @@ function entriesOf(call: Call, op: Operation, peer: number): WideEntry[] {
 /** The object collectives of one collective channel. */
 export class ObjectCollectives {
   private readonly sequencer: Sequencer;
+  /** The signatures of the last bcast and gather, for the next one with the same root. */
+  private lastBcast: Signature | undefined;
+  private lastGather: Signature | undefined;
 
   /**
    * @param scratchPool - scratch memory of the calls
@@ -69,7 +75,9 @@ export class ObjectCollectives {
 
   bcast<T>(obj: T, root: number): Promise<T> {
     const area = this.area;
-    return this.sequencer.start(signature(Code.bcast, root, [], () => `bcast(root=${root})`),
+    let sig = this.lastBcast;
+    if (sig === undefined || sig.root !== root) this.lastBcast = sig = signature(Code.bcast, root, [], `bcast(root=${root})`);
+    return this.sequencer.start(sig,
       area === undefined || area.oversubscribed
       ? (call) => bcastValue(call, obj, root) : (call) => sharedBcastValue(call, area, obj, root)).result();
   }
@@ -80,8 +88,11 @@ export class ObjectCollectives {
   }
 
   gather<T>(obj: T, root: number): Promise<T[] | undefined> {
-    return this.sequencer.start(signature(Code.gather, root, [], () => `gather(root=${root})`),
-      (call) => gatherValue(call, obj, root)).result();
+    const area = this.area;
+    let sig = this.lastGather;
+    if (sig === undefined || sig.root !== root) this.lastGather = sig = signature(Code.gather, root, [], `gather(root=${root})`);
+    return this.sequencer.start(sig, area === undefined || area.oversubscribed
+      ? (call) => gatherValue(call, obj, root) : (call) => sharedGatherValue(call, area, obj, root)).result();
   }
 
   allgather<T>(obj: T): Promise<T[]> {
@@ -245,6 +256,45 @@ function* gatherValue<T>(call: Call, obj: T, root: number): Algorithm<T[] | unde
   const mine = call.rank === root ? EMPTY : encode(obj, call.name);
   const entries = yield* gatherEntries(call, mine, root);
   return call.rank === root ? valuesOf(call, entries, obj, root) : undefined;
+}
+
+/**
+ * {@link gatherValue} on the shared area: every other rank writes its
+ * encoded value into its block (one too large for it goes by message to the
+ * root), and the root decodes them in place.
+ */
+function* sharedGatherValue<T>(call: Call, area: SharedArea, obj: T, root: number): Algorithm<T[] | undefined> {
+  if (area.mode === 'unset') yield* attachArea(call, area);
+  if (area.mode !== 'shared') return yield* gatherValue(call, obj, root);
+  const { rank, size } = call;
+  const number = nextExchange(call, area);
+  if (rank !== root) {
+    yield* blocksFree(call, area, number);
+    // Encoded only now, with nothing between it and the copy into the block: a short encoding is the codec's scratch.
+    const data = encodeForSend(obj, call.name, area.contributionBytes);
+    if (!publishForGather(call, area, number, data)) yield call.send(data, root);
+    return undefined;
+  }
+  area.settled = false;
+  const values = new Array<T>(size);
+  values[root] = obj;
+  let late: number[] | undefined;
+  for (let from = 0; from < size; from++) {
+    if (from === root) continue;
+    const arrived = area.contributed(from, number);
+    if (!arrived.test()) yield arrived;
+    const bytes = sharedContribution(call, area, from, number);
+    if (bytes instanceof Error) throw bytes;
+    if (bytes === undefined) (late ??= []).push(from);
+    else values[from] = decode(bytes, call.name) as T;
+  }
+  area.markRead(number);
+  if (late !== undefined) {
+    const incoming = late.map((from) => call.recv(undefined, from));
+    yield incoming;
+    late.forEach((from, i) => { values[from] = decode(incoming[i]!.data!, call.name) as T; });
+  }
+  return values;
 }
 
 /** Gather to rank 0, then a binomial bcast of the whole package. */

@@ -29,7 +29,7 @@ import type { Op } from '../op/op.js';
 import type { Collectives, PointToPoint, SharedArea } from '../transport/transport.js';
 import { allgatherv } from './allgather.js';
 import { allreduce, fastSmallAllreduce, smallAllreduce } from './allreduce.js';
-import { alltoallv } from './alltoall.js';
+import { alltoallv, fastSmallAlltoall, smallAlltoall } from './alltoall.js';
 import {
   barrier, counterBarrier, countsArrivals, fastBarrier, fastCounterBarrier, fastFlagBarrier, firstBarrier, flagBarrier,
 } from './barrier.js';
@@ -42,7 +42,7 @@ import type { Call } from './call.js';
 import { type Algorithm, type Detour, type Sequencer, sequencerOf } from './run.js';
 import { scan } from './scan.js';
 import type { ScratchPool } from './scratch.js';
-import { Code, opCode, signature } from './signature.js';
+import { Code, opCode, type Signature, signature } from './signature.js';
 import { agreeOnOp, GuardedReduction } from './user_op.js';
 
 const BARRIER = signature(Code.Barrier, -1, [], 'Barrier()');
@@ -53,9 +53,68 @@ function sum(values: readonly number[]): number {
   return total;
 }
 
+/** The signature of a Bcast of `bytes` bytes from `root`. */
+class BcastSignature implements Signature {
+  readonly code = Code.Bcast;
+  readonly detail: number;
+
+  constructor(readonly root: number, readonly bytes: number) {
+    this.detail = signature(Code.Bcast, root, [bytes], '').detail;
+  }
+
+  get text(): string {
+    return `Bcast(root=${this.root}, ${this.bytes} bytes)`;
+  }
+}
+
+/** The signature of an Allreduce of `count` × `datatype` with a predefined `op`, and its {@link Reduction}. */
+class AllreduceSignature implements Signature {
+  readonly code = Code.Allreduce;
+  readonly root = -1;
+  readonly detail: number;
+  readonly reduction: Reduction;
+
+  constructor(readonly count: number, readonly datatype: Datatype, readonly op: Op) {
+    this.detail = signature(Code.Allreduce, -1, [count * datatype.size, datatype.code, opCode(op)], '').detail;
+    this.reduction = new Reduction(op, datatype);
+  }
+
+  get text(): string {
+    return `Allreduce(${this.count} × ${this.datatype.name}, ${this.op.name})`;
+  }
+}
+
+/**
+ * The signature of a uniform all-to-all through the shared area, `bytes`
+ * from each rank. It differs from that of the same call over messages
+ * (`alltoallv`), so that ranks which take different paths fail with a
+ * mismatch instead of waiting for each other.
+ */
+class AlltoallSignature implements Signature {
+  readonly code = Code.Alltoall;
+  readonly root = -1;
+  readonly detail = signature(Code.Alltoall, -1, [1], '').detail;
+
+  constructor(readonly bytes: number) {}
+
+  get text(): string {
+    return `Alltoall(${this.bytes} bytes from this rank)`;
+  }
+}
+
+/** {@link smallAlltoall} of blocks that lie end to end (the slow path of {@link fastSmallAlltoall}). */
+function smallAlltoallBlocks(call: Call, area: SharedArea, send: Uint8Array | undefined, recv: Uint8Array,
+  block: number): Algorithm<void> {
+  return smallAlltoall(call, area, send, undefined, recv, undefined, block);
+}
+
 /** {@link Collectives} over the point-to-point of a collective-context endpoint. */
 export class PointToPointCollectives implements Collectives {
   private readonly sequencer: Sequencer;
+  /** The signature of the last Bcast and of the last small Allreduce with a predefined op, for the next alike. */
+  private lastBcast: BcastSignature | undefined;
+  private lastAllreduce: AllreduceSignature | undefined;
+  private lastAlltoall: AlltoallSignature | undefined;
   private readonly messageBarrier: (call: Call) => Detour | Error | undefined;
   private readonly flagPaths: {
     readonly fast: (call: Call) => Detour | Error | undefined;
@@ -82,19 +141,21 @@ export class PointToPointCollectives implements Collectives {
 
   barrier(): Promise<void> {
     const mode = this.sharedArea?.mode ?? 'messages';
-    if (mode === 'messages') return this.sequencer.startFast(BARRIER, this.messageBarrier, barrier);
+    if (mode === 'messages') {
+      return this.sequencer.startFast(BARRIER, this.messageBarrier, barrier, undefined, undefined, undefined, undefined);
+    }
     const paths = this.flagPaths!;
-    if (mode === 'shared') return this.sequencer.startFast(BARRIER, paths.fast, paths.rest);
+    if (mode === 'shared') return this.sequencer.startFast(BARRIER, paths.fast, paths.rest, undefined, undefined, undefined, undefined);
     return this.sequencer.start(BARRIER, paths.first).result();
   }
 
   bcast(buf: Uint8Array, root: number): Promise<void> {
-    const sig = signature(Code.Bcast, root, [buf.byteLength], () => `Bcast(root=${root}, ${buf.byteLength} bytes)`);
+    const bytes = buf.byteLength;
+    let sig = this.lastBcast;
+    if (sig === undefined || sig.root !== root || sig.bytes !== bytes) this.lastBcast = sig = new BcastSignature(root, bytes);
     const area = this.sharedArea;
-    if (area !== undefined && !area.oversubscribed && buf.byteLength > 0 && buf.byteLength <= area.contributionBytes) {
-      if (area.mode === 'shared') {
-        return this.sequencer.startFast(sig, (c) => fastSmallBcast(c, area, buf, root), (c) => smallBcast(c, area, buf, root));
-      }
+    if (area !== undefined && !area.oversubscribed && bytes > 0 && bytes <= area.contributionBytes) {
+      if (area.mode === 'shared') return this.sequencer.startFast(sig, fastSmallBcast, smallBcast, area, buf, root, undefined);
       return this.sequencer.start(sig, (c) => smallBcast(c, area, buf, root)).result();
     }
     return this.sequencer.start(sig, (c) => bcast(c, buf, root)).result();
@@ -129,6 +190,37 @@ export class PointToPointCollectives implements Collectives {
       (c) => alltoallv(c, send, sendCounts, sendDispls, recv, recvCounts, recvDispls)).result();
   }
 
+  /**
+   * Whether a uniform all-to-all of `block`-byte blocks takes
+   * {@link smallAlltoall}: the communicator has a shared area whose
+   * contribution block holds all of a rank's blocks. Every rank of a correct
+   * program decides alike; one whose blocks differ in length may decide
+   * otherwise, and its calls then carry another tag (a mismatch error, not a
+   * hang).
+   */
+  fitsSmallAlltoall(block: number): boolean {
+    const area = this.sharedArea;
+    return area !== undefined && block > 0 && block * this.channel.size <= area.contributionBytes;
+  }
+
+  /**
+   * A uniform all-to-all of `block`-byte blocks that {@link fitsSmallAlltoall}:
+   * through the shared area (`alltoall.ts`). `send` undefined: in place;
+   * displacements in bytes, undefined where the blocks lie end to end.
+   */
+  smallAlltoall(send: Uint8Array | undefined, sendDispls: readonly number[] | undefined, recv: Uint8Array,
+    recvDispls: readonly number[] | undefined, block: number): Promise<void> {
+    const area = this.sharedArea!;
+    let sig = this.lastAlltoall;
+    if (sig === undefined || sig.bytes !== block * this.channel.size) {
+      this.lastAlltoall = sig = new AlltoallSignature(block * this.channel.size);
+    }
+    if (area.mode === 'shared' && sendDispls === undefined && recvDispls === undefined) {
+      return this.sequencer.startFast(sig, fastSmallAlltoall, smallAlltoallBlocks, area, send, recv, block);
+    }
+    return this.sequencer.start(sig, (c) => smallAlltoall(c, area, send, sendDispls, recv, recvDispls, block)).result();
+  }
+
   reduce(send: TypedArray | undefined, recv: TypedArray | undefined, count: number, datatype: Datatype, op: Op,
     root: number): Promise<void> {
     const bytes = count * datatype.size;
@@ -140,18 +232,21 @@ export class PointToPointCollectives implements Collectives {
 
   allreduce(send: TypedArray | undefined, recv: TypedArray, count: number, datatype: Datatype, op: Op): Promise<void> {
     const bytes = count * datatype.size;
+    const area = this.sharedArea;
+    if (area !== undefined && bytes > 0 && bytes <= area.contributionBytes && area.mode === 'shared' &&
+      op.predefined !== undefined) {
+      // A predefined op cannot throw: no agreement on the op's outcome is needed, so the fast path may run.
+      // The signature and the Reduction of the last such call serve again when the call is the same.
+      let last = this.lastAllreduce;
+      if (last === undefined || last.count !== count || last.datatype !== datatype || last.op !== op) {
+        this.lastAllreduce = last = new AllreduceSignature(count, datatype, op);
+      }
+      return this.sequencer.startFast(last, fastSmallAllreduce, smallAllreduce, area, last.reduction, part(send, bytes),
+        part(recv, bytes)!);
+    }
     const sig = signature(Code.Allreduce, -1, [bytes, datatype.code, opCode(op)],
       () => `Allreduce(${count} × ${datatype.name}, ${op.name})`);
-    const area = this.sharedArea;
     if (area !== undefined && bytes > 0 && bytes <= area.contributionBytes) {
-      if (area.mode === 'shared' && op.predefined !== undefined) {
-        // A predefined op cannot throw: no agreement on the op's outcome is needed, so the fast path may run.
-        const reduction = new Reduction(op, datatype);
-        const from = part(send, bytes);
-        const into = part(recv, bytes)!;
-        return this.sequencer.startFast(sig, (c) => fastSmallAllreduce(c, area, reduction, from, into),
-          (c) => smallAllreduce(c, area, reduction, from, into));
-      }
       return this.sequencer.start(sig, withOp(op, datatype,
         (c, reduction) => smallAllreduce(c, area, reduction, part(send, bytes), part(recv, bytes)!))).result();
     }

@@ -110,13 +110,15 @@ export class Sequencer implements CallHost {
    * Starts a call that has a synchronous fast path: when no call is running,
    * `fast` runs at once and returns undefined (done), an Error (failed), or a
    * {@link Detour}: the algorithm that finishes the call and the operation
-   * it is parked on. Otherwise the call queues as with {@link start}.
+   * it is parked on. Otherwise the call queues as with {@link start}. Both
+   * paths get the call's arguments `a` to `d` passed on, so that a caller
+   * needs no closure per call (one is made only when the call queues).
    */
-  startFast(sig: Signature, fast: (call: Call) => Detour | Error | undefined,
-    algorithm: (call: Call) => Algorithm<void>): Promise<void> {
-    if (this.running !== undefined) return this.start(sig, algorithm).result();
+  startFast<A, B, C, D>(sig: Signature, fast: (call: Call, a: A, b: B, c: C, d: D) => Detour | Error | undefined,
+    algorithm: (call: Call, a: A, b: B, c: C, d: D) => Algorithm<void>, a: A, b: B, c: C, d: D): Promise<void> {
+    if (this.running !== undefined) return this.start(sig, (call) => algorithm(call, a, b, c, d)).result();
     const call = this.open(sig);
-    const outcome = fast(call);
+    const outcome = fast(call, a, b, c, d);
     if (outcome === undefined) return RESOLVED;
     if (outcome instanceof Error) return Promise.reject(outcome);
     const rest = outcome.rest ?? NOTHING_LEFT;

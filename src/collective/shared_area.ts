@@ -19,10 +19,14 @@
  * `tuning.syncSpinMicros`), and hands over to {@link broadcastNumbered} or
  * {@link exchangeNumbered} at the wait that outlasts that.
  *
- * Unfinished: gather, scatter and alltoall of small data still go by
- * messages; the object collectives have no synchronous fast path; a fast
- * call still makes its `Call`, signature and (Allreduce) `Reduction` and
- * byte views.
+ * The object `gather` of small values goes through the area too
+ * ({@link publishForGather}): members write their encoded values, the root
+ * reads them; a value too large for a block goes by message.
+ *
+ * Unfinished: buffer gather and scatter of small data still go by
+ * messages (a uniform `Alltoall` of small blocks takes an exchange,
+ * `alltoall.ts`); the object collectives have no synchronous fast path; a
+ * fast call still makes its `Call` and byte views.
  *
  * @module
  */
@@ -52,8 +56,31 @@ function unread(call: Call, area: SharedArea, number: number): Operation | undef
   return undefined;
 }
 
+/**
+ * Waits until every member has read exchange `number - 2`, whose blocks
+ * exchange `number` writes again (see `unread`).
+ */
+export function* blocksFree(call: Call, area: SharedArea, number: number): Algorithm<void> {
+  for (let wait = unread(call, area, number); wait !== undefined; wait = unread(call, area, number)) yield wait;
+}
+
+/**
+ * A member's part of a gather `number` to another rank on the area (object
+ * `gather`): publishes `data` when it fits a block (else nothing, and the
+ * caller sends it by message); true when it did. Call it once
+ * {@link blocksFree}. The root reads the blocks with
+ * {@link sharedContribution} and then calls `area.markRead(number)`.
+ */
+export function publishForGather(call: Call, area: SharedArea, number: number, data: Bytes): boolean {
+  area.settled = false;
+  const small = data instanceof Uint8Array && data.byteLength <= area.contributionBytes ? data : undefined;
+  area.contribute(number, call.tag, small);
+  area.markRead(number);
+  return small !== undefined;
+}
+
 /** Numbers the next exchange on the area, after checking the last broadcast this rank was the root of. */
-function nextExchange(call: Call, area: SharedArea): number {
+export function nextExchange(call: Call, area: SharedArea): number {
   const mismatch = earlierMismatch(call, area);
   if (mismatch !== undefined) throw mismatch;
   return area.nextReduction();
