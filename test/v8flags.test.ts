@@ -18,8 +18,8 @@ describe('V8 flags of the ranks', () => {
     assert.deepEqual(rankV8Flags(1, 2, [], { MPI4TS_V8_DEFAULTS: '1' }, 20), node20);
     assert.deepEqual(rankV8Flags(4, 2, [], { MPI4TS_V8_DEFAULTS: '0' }, 20), []);
     assert.deepEqual(rankV8Flags(4, 2, [], { MPI4TS_V8_DEFAULTS: 'off' }, 20), []);
-    // Never the flags V8 cannot take while an isolate is marking, nor WebAssembly's.
-    for (const flag of rankV8Flags(4, 2, [], {}, 24)) assert.doesNotMatch(flag, /parallel-marking|cppheap|wasm/);
+    // Never the flags V8 cannot take while an isolate is marking, nor costly concurrent marking and sweeping, nor WebAssembly's.
+    for (const flag of rankV8Flags(4, 2, [], {}, 24)) assert.doesNotMatch(flag, /marking|sweeping|cppheap|wasm/);
   });
 
   it('leave out the flags the user set, in either polarity and spelling', () => {
@@ -28,20 +28,20 @@ describe('V8 flags of the ranks', () => {
     const flags = rankV8Flags(2, 2, ['--concurrent-recompilation', '--no_parallel_scavenge', '--expose-gc'], {}, 20);
     assert.ok(!flags.includes('--no-concurrent-recompilation'));
     assert.ok(!flags.includes('--no-parallel-scavenge'));
-    assert.ok(flags.includes('--no-concurrent-marking'));
+    assert.ok(flags.includes('--no-concurrent-sparkplug'));
   });
 
   it('come before the user\'s --node-options on each rank\'s node under mpiexec', () => {
-    const command = parseCommandLine(['--transport', 'mpi', '-n', '4', '--node-options', '--concurrent-marking', 'x.ts']);
+    const command = parseCommandLine(['--transport', 'mpi', '-n', '4', '--node-options', '--parallel-scavenge', 'x.ts']);
     assert.equal(command.kind, 'run');
     if (command.kind !== 'run') return;
     const result = mpiexecCommand(command.options, 'openmpi', 2, '/bin/node');
     assert.ok(!('error' in result));
     const node = result.args.indexOf('/bin/node');
-    const user = result.args.indexOf('--concurrent-marking');
+    const user = result.args.indexOf('--parallel-scavenge');
     const ours = result.args.indexOf('--no-concurrent-recompilation');
     assert.ok(node >= 0 && node < ours && ours < user, result.args.join(' '));
-    assert.ok(!result.args.includes('--no-concurrent-marking'));
+    assert.ok(!result.args.includes('--no-parallel-scavenge'));
     const few = mpiexecCommand({ ...command.options, ranks: 1 }, 'openmpi', 2, '/bin/node');
     assert.ok(!('error' in few) && !few.args.includes('--no-concurrent-recompilation'));
   });

@@ -1,6 +1,6 @@
 /**
  * The V8 configuration mpi4ts gives rank threads by default: no background
- * compiler and garbage-collector threads when the ranks fill the cores.
+ * compiler threads, and scavenges on the rank's thread, when the ranks fill the cores.
  *
  * V8 runs optimizing compiles (TurboFan, and Maglev on Node 22+) and parts of
  * its garbage collection (parallel scavenges, concurrent marking and
@@ -8,18 +8,21 @@
  * process. When there are as many ranks as cores, those threads can only run
  * by preempting a rank, and a preempted rank stalls every partner spinning
  * for it: at 2 ranks on 2 cores, small collectives' means were 3-10x their
- * medians, and a 64 KiB Allreduce's p99 was 30-100x its median. With the work
- * done in the rank's own thread instead, the stalls go (see docs/ARCHITECTURE.md,
- * "V8 flags of the ranks"). With fewer ranks than cores the background threads
+ * medians, and a 64 KiB Allreduce's p99 was 50-150x its median. With that work
+ * done in the rank's own thread instead, those stalls go (see
+ * docs/ARCHITECTURE.md, "V8 flags of the ranks"). With fewer ranks than cores the background threads
  * have idle cores to run on, and the defaults are not applied.
  *
- * The flags are the parts of V8's `--single-threaded` that concern
- * JavaScript (not its WebAssembly ones: those would turn off Wasm's tier-up),
- * listed one by one, without `--single-threaded-gc` itself: Node 24's V8
+ * The flags are the compiler parts of V8's `--single-threaded`, and
+ * `--no-parallel-scavenge` of its GC parts, listed one by one: Node 24's V8
  * does not apply a flag's implications when it is set after start-up
- * (`v8.setFlagsFromString('--single-threaded')` leaves concurrent compilation
- * on there), and a user's `--concurrent-marking` must not be undone by an
- * implication.
+ * (`v8.setFlagsFromString('--single-threaded')` leaves concurrent
+ * compilation on there). The other GC parts stay off the list: concurrent
+ * marking and sweeping on the rank's thread cost the 200,000-message stress
+ * test at 4 ranks a third more time and CPU, and `--no-parallel-marking` and
+ * `--no-cppheap-concurrent-marking` cannot be set while an isolate of the
+ * process (the launcher's) is marking (V8 fails a check and the process
+ * dies). WebAssembly's parts would turn Wasm's tier-up off.
  *
  * The user's choice wins: `MPI4TS_V8_DEFAULTS=0` turns the defaults off
  * (`MPI4TS_V8_DEFAULTS=1` turns them on with fewer ranks than cores too), and
@@ -44,18 +47,8 @@ const RANK_FLAGS: readonly { readonly flag: string; readonly since: number }[] =
   { flag: '--no-concurrent-sparkplug', since: 0 },
   { flag: '--no-maglev-build-code-on-background', since: 22 },
   { flag: '--no-maglev-deopt-data-on-background', since: 22 },
-  // Garbage collection on the rank's thread: what `--single-threaded-gc` implies at start-up, less
-  // `--no-parallel-marking` and `--no-cppheap-concurrent-marking`, which V8 cannot take while the
-  // launcher's own isolate is marking (V8 then fails a check and the process dies: seen on Node 20
-  // and 24). Full GCs, rare in a rank's loop, keep their parallel marking.
-  { flag: '--no-concurrent-marking', since: 0 },
-  { flag: '--no-concurrent-sweeping', since: 0 },
-  { flag: '--no-concurrent-array-buffer-sweeping', since: 0 },
-  { flag: '--no-concurrent-minor-ms-marking', since: 22 },
+  // Scavenges (a young-generation GC every few milliseconds in a rank's loop) on the rank's thread.
   { flag: '--no-parallel-scavenge', since: 0 },
-  { flag: '--no-parallel-compaction', since: 0 },
-  { flag: '--no-parallel-pointer-update', since: 0 },
-  { flag: '--no-parallel-weak-ref-clearing', since: 22 },
 ];
 
 /** A flag's name without its `--`, `no-` and value, with `_` read as `-`: `--no-concurrent_marking=1` is `concurrent-marking`. */
