@@ -60,6 +60,7 @@ import { PortBroker } from './ports.js';
 import type { WorkerExitNotice } from '../futures/protocol.js';
 import { TranspileService } from '../typescript/service.js';
 import { TRANSPILER_KEY } from '../typescript/register.js';
+import { nodeMajor, nodeOptionsWords, rankV8Flags } from './v8flags.js';
 
 const MONITOR_INTERVAL_MS = 100;
 /** Free slots a job keeps for `Spawn` unless --universe-size says otherwise. */
@@ -217,10 +218,18 @@ class Job {
    * A rank's worker thread with the `--node-options` flags. A worker takes
    * Node's per-thread options only: V8's flags (`--stack-size`,
    * `--expose-gc`, ...) are set in this process with `v8.setFlagsFromString`
-   * instead, before the thread starts, and apply to its isolate too.
+   * instead, before the thread starts, and apply to its isolate too. Before
+   * the first rank, mpi4ts's own V8 flags for ranks that fill the cores
+   * (`rankV8Flags`, v8flags.ts) are set the same way, so the user's come after
+   * them and win.
    */
   private newWorker(options: WorkerOptions): Worker {
     const script = new URL('./worker.js', import.meta.url);
+    if (this.execArgv === undefined) {
+      // mpi4ts's V8 flags for the ranks (v8flags.ts), once, before the first rank and the user's own V8 flags.
+      const userFlags = [...(this.options.nodeOptions ?? []), ...process.execArgv, ...nodeOptionsWords(process.env)];
+      for (const flag of rankV8Flags(this.options.ranks, this.cores, userFlags, process.env, nodeMajor())) setFlagsFromString(flag);
+    }
     this.execArgv ??= [...(this.options.nodeOptions ?? [])];
     if (this.execArgv.length === 0) return new Worker(script, options);
     try {

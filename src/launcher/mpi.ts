@@ -8,7 +8,9 @@
  * (Open MPI `--tag-output`, MPICH/Hydra `-prepend-rank`), `--deadlock-timeout`
  * and `--verbose` reach every rank as `MPI4TS_DEADLOCK_TIMEOUT` and
  * `MPI4TS_VERBOSE` (exported to remote nodes too: Open MPI `-x`, Hydra
- * `-genv`), and `--mpiexec-arg` words go to mpiexec before its `-n`.
+ * `-genv`), and `--mpiexec-arg` words go to mpiexec before its `-n`. When the
+ * ranks fill the cores, each rank's `node` gets mpi4ts's V8 flags
+ * (v8flags.ts) before the user's `--node-options`.
  *
  * Unfinished: launchers other than Open MPI's and Hydra's get no
  * `--tag-output` (refused), and the environment only reaches their local ranks.
@@ -20,6 +22,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { LaunchOptions } from './cli.js';
+import { nodeMajor, nodeOptionsWords, rankV8Flags } from './v8flags.js';
 
 const launcher = fileURLToPath(new URL('../../bin/mpi4ts.js', import.meta.url));
 const buildScript = fileURLToPath(new URL('../../scripts/build-mpi.mjs', import.meta.url));
@@ -57,7 +60,10 @@ export function mpiexecCommand(options: LaunchOptions, flavour: MpiexecFlavour, 
     if (flavour === 'openmpi') args.push('-x', `${name}=${value}`);
     else if (flavour === 'hydra') args.push('-genv', name, value);
   }
-  args.push('-n', String(options.ranks), nodePath, ...(options.nodeOptions ?? []), launcher, ...(options.module === undefined ? [] : ['-m', options.module]),
+  // mpi4ts's V8 flags for ranks that fill the cores (v8flags.ts), before the user's, which win.
+  const userFlags = [...(options.nodeOptions ?? []), ...nodeOptionsWords(process.env)];
+  const v8Flags = rankV8Flags(options.ranks, cores, userFlags, process.env, nodeMajor());
+  args.push('-n', String(options.ranks), nodePath, ...v8Flags, ...(options.nodeOptions ?? []), launcher, ...(options.module === undefined ? [] : ['-m', options.module]),
     options.script, ...options.args);
   return { args, env };
 }

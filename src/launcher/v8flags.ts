@@ -1,0 +1,93 @@
+/**
+ * The V8 configuration mpi4ts gives rank threads by default: no background
+ * compiler threads, and scavenges on the rank's thread, when the ranks fill the cores.
+ *
+ * V8 runs optimizing compiles (TurboFan, and Maglev on Node 22+) and parts of
+ * its garbage collection (parallel scavenges, concurrent marking and
+ * sweeping) on a pool of background threads shared by every isolate of the
+ * process. When there are as many ranks as cores, those threads can only run
+ * by preempting a rank, and a preempted rank stalls every partner spinning
+ * for it: at 2 ranks on 2 cores, small collectives' means were 3-10x their
+ * medians, and a 64 KiB Allreduce's p99 was 50-150x its median. With that work
+ * done in the rank's own thread instead, those stalls go (see
+ * docs/ARCHITECTURE.md, "V8 flags of the ranks"). With fewer ranks than cores the background threads
+ * have idle cores to run on, and the defaults are not applied.
+ *
+ * The flags are the compiler parts of V8's `--single-threaded`, and
+ * `--no-parallel-scavenge` of its GC parts, listed one by one: Node 24's V8
+ * does not apply a flag's implications when it is set after start-up
+ * (`v8.setFlagsFromString('--single-threaded')` leaves concurrent
+ * compilation on there). The other GC parts stay off the list: concurrent
+ * marking and sweeping on the rank's thread cost the 200,000-message stress
+ * test at 4 ranks a third more time and CPU, and `--no-parallel-marking` and
+ * `--no-cppheap-concurrent-marking` cannot be set while an isolate of the
+ * process (the launcher's) is marking (V8 fails a check and the process
+ * dies). WebAssembly's parts would turn Wasm's tier-up off.
+ *
+ * The user's choice wins: `MPI4TS_V8_DEFAULTS=0` turns the defaults off
+ * (`MPI4TS_V8_DEFAULTS=1` turns them on with fewer ranks than cores too), and
+ * a flag the user gives (`--node-options`, `NODE_OPTIONS`, the launcher's own
+ * `node` arguments), in either polarity, replaces mpi4ts's. No MPI-4.1
+ * section: launcher support.
+ *
+ * Unfinished: a job that `mpiexec` starts directly (`mpiexec -n 4 npx mpi4ts
+ * x.ts`) gets no defaults: its ranks' isolates exist before mpi4ts runs (pass
+ * the flags to `node` there); young-generation sizing is left at V8's default.
+ *
+ * @module
+ */
+
+/** The environment variable that turns the defaults off (`0`, `off`, `no`, `false`) or on whatever the ranks (`1`, `on`, `yes`, `true`). */
+export const V8_DEFAULTS_ENV = 'MPI4TS_V8_DEFAULTS';
+
+/** The flags, by what they change; `since` is the first Node major whose V8 has the flag. */
+const RANK_FLAGS: readonly { readonly flag: string; readonly since: number }[] = [
+  // Optimizing and baseline compilers on the rank's thread.
+  { flag: '--no-concurrent-recompilation', since: 0 },
+  { flag: '--no-concurrent-sparkplug', since: 0 },
+  { flag: '--no-maglev-build-code-on-background', since: 22 },
+  { flag: '--no-maglev-deopt-data-on-background', since: 22 },
+  // Scavenges (a young-generation GC every few milliseconds in a rank's loop) on the rank's thread.
+  { flag: '--no-parallel-scavenge', since: 0 },
+];
+
+/** A flag's name without its `--`, `no-` and value, with `_` read as `-`: `--no-concurrent_marking=1` is `concurrent-marking`. */
+export function flagName(word: string): string | undefined {
+  if (!word.startsWith('--')) return undefined;
+  const name = word.slice(2).split('=')[0]!.replaceAll('_', '-');
+  return name.startsWith('no-') ? name.slice(3) : name;
+}
+
+/**
+ * The V8 flags mpi4ts sets for the ranks of a job: empty when the ranks are
+ * fewer than the cores (unless {@link V8_DEFAULTS_ENV} is `1`) or it is `0`; without the
+ * flags that `userFlags` set itself (in either polarity): a user's
+ * `--concurrent-marking` replaces only mpi4ts's `--no-concurrent-marking`;
+ * the rest stay.
+ *
+ * @param ranks ranks the job starts
+ * @param cores cores of the machine (`os.availableParallelism()`)
+ * @param userFlags every Node/V8 flag the user gave: `--node-options`, `NODE_OPTIONS`, the launcher's `process.execArgv`
+ * @param env the environment ({@link V8_DEFAULTS_ENV})
+ * @param nodeMajor the Node major version the ranks run on
+ * @example
+ * rankV8Flags(2, 2, ['--concurrent-recompilation'], {}, 20); // all but --no-concurrent-recompilation
+ */
+export function rankV8Flags(ranks: number, cores: number, userFlags: readonly string[],
+  env: Readonly<Record<string, string | undefined>>, nodeMajor: number): string[] {
+  const choice = env[V8_DEFAULTS_ENV]?.trim() ?? '';
+  if (/^(0|off|no|false)$/i.test(choice)) return [];
+  if (ranks < cores && !/^(1|on|yes|true)$/i.test(choice)) return [];
+  const taken = new Set(userFlags.map(flagName).filter((name) => name !== undefined));
+  return RANK_FLAGS.filter(({ flag, since }) => nodeMajor >= since && !taken.has(flagName(flag)!)).map(({ flag }) => flag);
+}
+
+/** The words of `NODE_OPTIONS` (split at white space; Node's quoting is not needed for flags). */
+export function nodeOptionsWords(env: Readonly<Record<string, string | undefined>>): string[] {
+  return (env['NODE_OPTIONS'] ?? '').split(/\s+/).filter((word) => word !== '');
+}
+
+/** The running Node's major version. */
+export function nodeMajor(): number {
+  return Number(process.versions.node.split('.')[0]);
+}

@@ -1,0 +1,63 @@
+// The V8 flags mpi4ts gives rank threads (src/launcher/v8flags.ts): which flags, when, that the
+// user's own flags and MPI4TS_V8_DEFAULTS win, and that they reach a rank's isolate.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseCommandLine } from '../src/launcher/cli.js';
+import { mpiexecCommand } from '../src/launcher/mpi.js';
+import { flagName, rankV8Flags } from '../src/launcher/v8flags.js';
+import { launch } from './helpers/launch.js';
+
+describe('V8 flags of the ranks', () => {
+  it('apply when the ranks fill the cores, by Node version, unless MPI4TS_V8_DEFAULTS says otherwise', () => {
+    const node20 = rankV8Flags(2, 2, [], {}, 20);
+    assert.ok(node20.includes('--no-concurrent-recompilation'));
+    assert.ok(node20.includes('--no-parallel-scavenge'));
+    assert.ok(!node20.includes('--no-maglev-build-code-on-background'), 'Node 20 has no Maglev flag');
+    assert.ok(rankV8Flags(4, 2, [], {}, 24).includes('--no-maglev-build-code-on-background'));
+    assert.deepEqual(rankV8Flags(1, 2, [], {}, 20), []);
+    assert.deepEqual(rankV8Flags(1, 2, [], { MPI4TS_V8_DEFAULTS: '1' }, 20), node20);
+    assert.deepEqual(rankV8Flags(4, 2, [], { MPI4TS_V8_DEFAULTS: '0' }, 20), []);
+    assert.deepEqual(rankV8Flags(4, 2, [], { MPI4TS_V8_DEFAULTS: 'off' }, 20), []);
+    // Never the flags V8 cannot take while an isolate is marking, nor costly concurrent marking and sweeping, nor WebAssembly's.
+    for (const flag of rankV8Flags(4, 2, [], {}, 24)) assert.doesNotMatch(flag, /marking|sweeping|cppheap|wasm/);
+  });
+
+  it('leave out the flags the user set, in either polarity and spelling', () => {
+    assert.equal(flagName('--no-concurrent_marking=1'), 'concurrent-marking');
+    assert.equal(flagName('x.ts'), undefined);
+    const flags = rankV8Flags(2, 2, ['--concurrent-recompilation', '--no_parallel_scavenge', '--expose-gc'], {}, 20);
+    assert.ok(!flags.includes('--no-concurrent-recompilation'));
+    assert.ok(!flags.includes('--no-parallel-scavenge'));
+    assert.ok(flags.includes('--no-concurrent-sparkplug'));
+  });
+
+  it('come before the user\'s --node-options on each rank\'s node under mpiexec', () => {
+    const command = parseCommandLine(['--transport', 'mpi', '-n', '4', '--node-options', '--parallel-scavenge', 'x.ts']);
+    assert.equal(command.kind, 'run');
+    if (command.kind !== 'run') return;
+    const result = mpiexecCommand(command.options, 'openmpi', 2, '/bin/node');
+    assert.ok(!('error' in result));
+    const node = result.args.indexOf('/bin/node');
+    const user = result.args.indexOf('--parallel-scavenge');
+    const ours = result.args.indexOf('--no-concurrent-recompilation');
+    assert.ok(node >= 0 && node < ours && ours < user, result.args.join(' '));
+    assert.ok(!result.args.includes('--no-parallel-scavenge'));
+    const few = mpiexecCommand({ ...command.options, ranks: 1 }, 'openmpi', 2, '/bin/node');
+    assert.ok(!('error' in few) && !few.args.includes('--no-concurrent-recompilation'));
+  });
+
+  it('reach the ranks\' isolates on shm, and the user\'s flag wins', async () => {
+    const natives = ['--node-options', '--allow-natives-syntax'];
+    const on = await launch('test/programs/v8_flags.ts', 2, [], { launcherArgs: natives, env: { ...process.env, MPI4TS_V8_DEFAULTS: '1' } });
+    assert.equal(on.code, 0, on.stderr);
+    assert.match(on.stdout, /rank 0: concurrent recompilation false/);
+    assert.match(on.stdout, /rank 1: concurrent recompilation false/);
+    const off = await launch('test/programs/v8_flags.ts', 2, [], { launcherArgs: natives, env: { ...process.env, MPI4TS_V8_DEFAULTS: '0' } });
+    assert.equal(off.code, 0, off.stderr);
+    assert.match(off.stdout, /rank 0: concurrent recompilation true/);
+    const user = await launch('test/programs/v8_flags.ts', 2, [],
+      { launcherArgs: ['--node-options', '--allow-natives-syntax --concurrent-recompilation'], env: { ...process.env, MPI4TS_V8_DEFAULTS: '1' } });
+    assert.equal(user.code, 0, user.stderr);
+    assert.match(user.stdout, /rank 1: concurrent recompilation true/);
+  });
+});
