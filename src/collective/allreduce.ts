@@ -24,7 +24,7 @@ import type { Reduction } from '../op/reduction.js';
 import { ringReduceScatter } from './ring.js';
 import type { Algorithm, Detour } from './run.js';
 import {
-  attachArea, checkContributions, exchangeNumbered, exchangeShared, finishExchange, type ParkedExchange, sharedBlock,
+  attachArea, checkContributions, detour, exchangeNumbered, exchangeShared, finishExchange, type ParkedExchange, sharedBlock,
   spinBudget, startExchange,
 } from './shared_area.js';
 import { evenBlocks, floorPowerOfTwo } from './tree.js';
@@ -77,12 +77,8 @@ export function fastSmallAllreduce(call: Call, area: SharedArea, reduction: Redu
   const number = startExchange(call, area, data, spinBudget(area), parked);
   if (number instanceof Error) return number;
   if (number === undefined) {
-    const on = parked.on!;
-    const pending = parked.pending!;
-    parked.on = undefined;
-    parked.pending = undefined;
-    return { rest: ignoreResult(exchangeNumbered(call, area, data, (all) => fold(call, reduction, all, recv),
-      parked.number, parked.contributed)), parkedOn: on, pending };
+    return detour(parked, ignoreResult(exchangeNumbered(call, area, data, (all) => fold(call, reduction, all, recv),
+      parked.number, parked.contributed)));
   }
   const checked = checkContributions(call, area, number);
   if (checked !== undefined) return checked;

@@ -27,7 +27,7 @@ import type { SharedArea } from '../transport/transport.js';
 import type { Call } from './call.js';
 import type { Algorithm, Detour } from './run.js';
 import {
-  attachArea, checkContributions, exchangeNumbered, exchangeShared, finishExchange, type ParkedExchange, spinBudget,
+  attachArea, checkContributions, detour, exchangeNumbered, exchangeShared, finishExchange, type ParkedExchange, spinBudget,
   startExchange,
 } from './shared_area.js';
 import { tuning } from './tuning.js';
@@ -143,11 +143,7 @@ export function fastSmallAlltoall(call: Call, area: SharedArea, send: Uint8Array
   const number = startExchange(call, area, data, spinBudget(area), parked);
   if (number instanceof Error) return number;
   if (number === undefined) {
-    const on = parked.on!;
-    const pending = parked.pending!;
-    parked.on = undefined;
-    parked.pending = undefined;
-    return { rest: finishAlltoall(call, area, data, recv, block, parked.number, parked.contributed), parkedOn: on, pending };
+    return detour(parked, finishAlltoall(call, area, data, recv, block, parked.number, parked.contributed));
   }
   const checked = checkContributions(call, area, number);
   if (checked !== undefined) return checked;

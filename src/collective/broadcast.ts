@@ -17,7 +17,7 @@ import type { SharedArea } from '../transport/transport.js';
 import type { Call } from './call.js';
 import type { Algorithm, Detour } from './run.js';
 import {
-  attachArea, broadcastNumbered, broadcastShared, fastBroadcastShared, type ParkedExchange, spinBudget,
+  attachArea, broadcastNumbered, broadcastShared, detour, fastBroadcastShared, type ParkedExchange, spinBudget,
 } from './shared_area.js';
 import { absolute, childrenOf, parentOf, relative, subtreeEnd } from './tree.js';
 import { manyStepBytes, tuning } from './tuning.js';
@@ -47,11 +47,7 @@ const parked: ParkedExchange = { number: 0, contributed: false, on: undefined, p
 export function fastSmallBcast(call: Call, area: SharedArea, buf: Uint8Array, root: number): Detour | Error | undefined {
   const outcome = fastBroadcastShared(call, area, root, buf, spinBudget(area), parked);
   if (typeof outcome !== 'number') return outcome;
-  const on = parked.on!;
-  const pending = parked.pending!;
-  parked.on = undefined;
-  parked.pending = undefined;
-  return { rest: finishBcast(call, area, buf, root, outcome), parkedOn: on, pending };
+  return detour(parked, finishBcast(call, area, buf, root, outcome));
 }
 
 /** The rest of a broadcast that {@link fastSmallBcast} could not finish. */

@@ -35,7 +35,7 @@ import type { Bytes } from '../buffer.js';
 import type { Operation, SharedArea } from '../transport/transport.js';
 import { binomial } from './binomial.js';
 import type { Call } from './call.js';
-import { type Algorithm, spinUntil } from './run.js';
+import { type Algorithm, type Detour, spinUntil } from './run.js';
 import { fieldsOf } from './signature.js';
 import { tuning } from './tuning.js';
 
@@ -172,6 +172,17 @@ export interface ParkedExchange {
   contributed: boolean;
   on: Operation | undefined;
   pending: Promise<void> | undefined;
+}
+
+/**
+ * The {@link Detour} of a fast path that {@link startExchange} or a broadcast
+ * parked: `rest` finishes the call; `parked` is cleared for the next call.
+ */
+export function detour(parked: ParkedExchange, rest: Algorithm<void>): Detour {
+  const taken: Detour = { rest, parkedOn: parked.on!, pending: parked.pending! };
+  parked.on = undefined;
+  parked.pending = undefined;
+  return taken;
 }
 
 /** Starts the Promise wait on `op`; true (and `op` and its Promise noted in `parked`) unless it completed meanwhile. */

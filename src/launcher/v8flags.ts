@@ -51,7 +51,7 @@ const RANK_FLAGS: readonly { readonly flag: string; readonly since: number }[] =
   { flag: '--no-parallel-scavenge', since: 0 },
 ];
 
-/** A flag's name without its `--`, `no-` and value, with `_` read as `-`: `--no-concurrent_marking=1` is `concurrent-marking`. */
+/** A flag's name without its `--`, `no-` and value, with `_` read as `-`: `--no-concurrent_recompilation=1` is `concurrent-recompilation`. */
 export function flagName(word: string): string | undefined {
   if (!word.startsWith('--')) return undefined;
   const name = word.slice(2).split('=')[0]!.replaceAll('_', '-');
@@ -62,7 +62,7 @@ export function flagName(word: string): string | undefined {
  * The V8 flags mpi4ts sets for the ranks of a job: empty when the ranks are
  * fewer than the cores (unless {@link V8_DEFAULTS_ENV} is `1`) or it is `0`; without the
  * flags that `userFlags` set itself (in either polarity): a user's
- * `--concurrent-marking` replaces only mpi4ts's `--no-concurrent-marking`;
+ * `--concurrent-recompilation` replaces only mpi4ts's `--no-concurrent-recompilation`;
  * the rest stay.
  *
  * @param ranks ranks the job starts
