@@ -502,6 +502,33 @@ describe('engine waiting', () => {
     await pending;
   });
 
+  it('resolves a barrier\'s wait left queued before the next barrier waits on the same counter', async () => {
+    // One object waits on the counter for every barrier of the area. A wait left queued by `wait(); test()` would read
+    // as pending again under the next barrier's value: the deadlock report named that barrier twice.
+    const memory = allocateJobMemory(2, { eagerLimit: 4096, heapBytes: 1024 * 1024 });
+    const tuning = { spinMicros: 0, blockMicros: 0, oversubscribed: true };
+    const engines = [new ShmEngine(0, memory, tuning), new ShmEngine(1, memory, tuning)];
+    const group = Int32Array.of(0, 1);
+    const areas = engines.map((engine, rank) => new ShmSharedArea(engine, group, rank));
+    const slot = areas[0]!.claim();
+    for (const area of areas) area.attach(slot);
+    const first = areas[0]!.arrive();
+    const pending = first.wait();
+    areas[1]!.arrive();
+    assert.ok(first.test(), 'both ranks arrived');
+    assert.equal(engines[0]!['waiters'].length, 1, 'the wait is still queued');
+    const second = areas[0]!.arrive();
+    assert.equal(second, first, 'the same object waits for the next barrier');
+    assert.equal(second.test(), false, 'the next barrier waits for rank 1');
+    assert.equal(engines[0]!['waiters'].length, 0, 'the first barrier\'s wait ended before the second began');
+    await pending;
+    const next = second.wait();
+    assert.equal(engines[0]!['waiters'].length, 1, 'the second barrier waits once');
+    areas[1]!.arrive();
+    engines[0]!.settleReady();
+    await next;
+  });
+
   it('spins 5 ms in at most 80 slices (each slice is a Promise job, which allocates)', async () => {
     // The wait outlasts the spin: a timer sends (the spin holds the event loop, so the timer fires after it). Slices
     // of a fixed 64 polls took thousands of Promise jobs for such a spin (30-50 KB of garbage per ms); slices that

@@ -57,26 +57,30 @@ function claimSlot(control: Int32Array, jobSize: number, members: number): numbe
   return -1;
 }
 
-/** Waiting for a word that one member raises to reach a value. */
-class Arrival implements Operation, Waitable {
+/**
+ * Waiting for a word of the area to reach a value. One object serves every
+ * call that waits on its word (calls of a communicator run one at a time),
+ * so before it takes a new value, a wait of the last call that its caller
+ * found over right after starting it (`wait()` then `test()`) must be
+ * resolved ({@link renew}): under the new value it would read as pending
+ * again, twice in a deadlock report.
+ */
+abstract class WordWait implements Operation, Waitable {
   readonly envelope: Envelope | undefined = undefined;
   readonly data: Uint8Array | undefined = undefined;
   readonly error: Error | undefined = undefined;
+  /** What the word must reach; it only grows, and differences survive its wrapping around. */
   value = 0;
-  /**
-   * The wait needs every member, some of which cannot be running now (ranks
-   * outnumber cores): it sleeps at once rather than spin (see `Waitable.spinless`).
-   */
+  /** See `Waitable.spinless`. */
   spinless = false;
-  /** The collective call waiting, if any (see `Operation.within`): one Arrival serves every call on its word. */
+  /** The collective call waiting, if any (see `Operation.within`). */
   within: { readonly text: string } | undefined = undefined;
+  /** The engine holds a wait of this object that may not be resolved yet. */
+  private queued = false;
 
-  /** @param awaitedRank - the member that raises the word */
-  constructor(private readonly engine: ShmEngine, private readonly index: number, readonly awaitedRank: number,
-    private readonly what: string) {}
+  constructor(protected readonly engine: ShmEngine, private readonly index: number) {}
 
   isReady(): boolean {
-    // The words only grow; the difference survives their wrapping around.
     return ((Atomics.load(this.engine.control, this.index) - this.value) | 0) >= 0;
   }
 
@@ -85,7 +89,28 @@ class Arrival implements Operation, Waitable {
   }
 
   wait(): Promise<void> {
-    return this.isReady() ? RESOLVED : this.engine.waitUntil(this);
+    if (this.isReady()) return RESOLVED;
+    this.queued = true;
+    return this.engine.waitUntil(this);
+  }
+
+  /** Waits for `value` from now on; the last call's wait, over by now, is resolved first. */
+  renew(value: number): void {
+    if (this.queued) {
+      this.engine.settleReady();
+      this.queued = false;
+    }
+    this.value = value;
+  }
+
+  abstract describe(): string;
+}
+
+/** Waiting for a word that one member raises. */
+class Arrival extends WordWait {
+  /** @param awaitedRank - the member that raises the word */
+  constructor(engine: ShmEngine, index: number, readonly awaitedRank: number, private readonly what: string) {
+    super(engine, index);
   }
 
   describe(): string {
@@ -98,34 +123,16 @@ class Arrival implements Operation, Waitable {
  * arrival; the member it waits for, in deadlock reports and mismatch checks,
  * is the first that has not arrived.
  */
-class BarrierArrival implements Operation, Waitable {
-  readonly envelope: Envelope | undefined = undefined;
-  readonly data: Uint8Array | undefined = undefined;
-  readonly error: Error | undefined = undefined;
-  /** The counter's value once every member has arrived. */
-  value = 0;
+class BarrierArrival extends WordWait {
   /** This rank's barrier count (what the members' arrival words reach). */
   count = 0;
-  /** See `Waitable.spinless`: a barrier needs every member. */
-  readonly spinless: boolean;
-  within: { readonly text: string } | undefined = undefined;
 
   /** @param arrivedWord - Int32 index of member 0's arrival word; members' are `stride` apart */
-  constructor(private readonly engine: ShmEngine, private readonly counter: number, private readonly arrivedWord: number,
-    private readonly stride: number, private readonly members: number) {
+  constructor(engine: ShmEngine, counter: number, private readonly arrivedWord: number, private readonly stride: number,
+    private readonly members: number) {
+    super(engine, counter);
+    // A barrier needs every member.
     this.spinless = engine.jobOversubscribed;
-  }
-
-  isReady(): boolean {
-    return ((Atomics.load(this.engine.control, this.counter) - this.value) | 0) >= 0;
-  }
-
-  test(): boolean {
-    return this.isReady();
-  }
-
-  wait(): Promise<void> {
-    return this.isReady() ? RESOLVED : this.engine.waitUntil(this);
   }
 
   get awaitedRank(): number | undefined {
@@ -199,7 +206,7 @@ export class ShmSharedArea implements SharedArea {
     const arrival = this.barrierArrival ??= new BarrierArrival(this.engine, this.header + SlotHeader.BARRIER,
       this.word(0, ARRIVED_WORD), MEMBER_WORDS, size);
     // The counter wraps around at 2^32 like every word here; the differences survive it.
-    arrival.value = (count * size) | 0;
+    arrival.renew((count * size) | 0);
     arrival.count = count;
     Atomics.store(control, this.word(this.rank, ARRIVED_WORD), count);
     // The last to arrive wakes every sleeping member: one layer of wakes, where the dissemination barrier has log2 p.
@@ -311,7 +318,7 @@ export class ShmSharedArea implements SharedArea {
   private waitFor(index: number, value: number, from: number, what: string, everyone = false): Arrival {
     let arrival = this.arrivals.get(index);
     if (arrival === undefined) this.arrivals.set(index, arrival = new Arrival(this.engine, index, from, what));
-    arrival.value = value;
+    arrival.renew(value);
     arrival.spinless = everyone && this.spinless;
     return arrival;
   }
