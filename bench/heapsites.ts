@@ -19,6 +19,9 @@ const op = process.argv.find((a) => /^(barrier|bcast|allreduce|alltoall|objbcast
 const iters = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? '20000');
 const a = MPI.alloc(Float64Array, comm.size);
 const b = MPI.alloc(Float64Array, comm.size);
+// One element each, made once: a loop passes the same arrays every call, as bench/collectives.ts does.
+const a1 = a.subarray(0, 1);
+const b1 = b.subarray(0, 1);
 const MSG = { a: 7, b: 3.14, c: [1, 2, 3], d: 'hello' };
 
 const delayMs = Number(process.env['BENCH_DELAY_US'] ?? '0') / 1000;
@@ -30,8 +33,8 @@ async function loop(n: number): Promise<void> {
     if (delayMs > 0 && comm.rank === comm.size - 1) Atomics.wait(nap, 0, 0, delayMs);
     switch (op) {
       case 'barrier': await comm.Barrier(); break;
-      case 'bcast': await comm.Bcast(a.subarray(0, 1), 0); break;
-      case 'allreduce': await comm.Allreduce(a.subarray(0, 1), b.subarray(0, 1), MPI.SUM); break;
+      case 'bcast': await comm.Bcast(a1, 0); break;
+      case 'allreduce': await comm.Allreduce(a1, b1, MPI.SUM); break;
       case 'alltoall': await comm.Alltoall(a, b); break;
       case 'objbcast': await comm.bcast(comm.rank === 0 ? MSG : undefined, 0); break;
       default: await comm.gather(MSG, 0);

@@ -73,10 +73,22 @@ class AllreduceSignature implements Signature {
   readonly root = -1;
   readonly detail: number;
   readonly reduction: Reduction;
+  /** The byte views of the last call's arrays: a loop passes the same arrays again, and a view is garbage per call. */
+  private readonly sendBytes = new ByteViewMemo();
+  private readonly recvBytes = new ByteViewMemo();
 
   constructor(readonly count: number, readonly datatype: Datatype, readonly op: Op) {
     this.detail = signature(Code.Allreduce, -1, [count * datatype.size, datatype.code, opCode(op)], '').detail;
     this.reduction = new Reduction(op, datatype);
+  }
+
+  /** The first `bytes` bytes of `send` (undefined in place). */
+  send(view: TypedArray | undefined, bytes: number): Uint8Array | undefined {
+    return view === undefined ? undefined : this.sendBytes.of(view, bytes);
+  }
+
+  recv(view: TypedArray, bytes: number): Uint8Array {
+    return this.recvBytes.of(view, bytes);
   }
 
   get text(): string {
@@ -241,8 +253,8 @@ export class PointToPointCollectives implements Collectives {
       if (last === undefined || last.count !== count || last.datatype !== datatype || last.op !== op) {
         this.lastAllreduce = last = new AllreduceSignature(count, datatype, op);
       }
-      return this.sequencer.startFast(last, fastSmallAllreduce, smallAllreduce, area, last.reduction, part(send, bytes),
-        part(recv, bytes)!);
+      return this.sequencer.startFast(last, fastSmallAllreduce, smallAllreduce, area, last.reduction,
+        last.send(send, bytes), last.recv(recv, bytes));
     }
     const sig = signature(Code.Allreduce, -1, [bytes, datatype.code, opCode(op)],
       () => `Allreduce(${count} × ${datatype.name}, ${op.name})`);
@@ -289,6 +301,24 @@ function withOp(op: Op, datatype: Datatype,
     const reduction = new GuardedReduction(op, datatype);
     return agreeOnOp(call, reduction, algorithm(call, reduction));
   };
+}
+
+/**
+ * The byte view of the typed array seen last, made again only for another
+ * array or length. It keeps that array alive until the next one.
+ */
+class ByteViewMemo {
+  private view: TypedArray | undefined = undefined;
+  private bytes: Uint8Array = new Uint8Array(0);
+
+  /** The first `length` bytes of `view`. */
+  of(view: TypedArray, length: number): Uint8Array {
+    if (view !== this.view || this.bytes.byteLength !== length) {
+      this.bytes = part(view, length)!;
+      this.view = view;
+    }
+    return this.bytes;
+  }
 }
 
 /** The first `bytes` bytes of a typed array. */

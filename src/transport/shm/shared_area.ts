@@ -167,6 +167,8 @@ export class ShmSharedArea implements SharedArea {
   /** Waits by member and word: calls of a communicator run one at a time, so one object per word serves them all. */
   private readonly arrivals = new Map<number, Arrival>();
   private readonly bytes: Uint8Array;
+  /** Views of the members' contribution blocks, by `2 * member + (number & 1)`, for the slot attached. */
+  private blockViews: (Uint8Array | undefined)[] = [];
 
   /** @param group - world ranks of the communicator's members, in rank order */
   constructor(private readonly engine: ShmEngine, private readonly group: Int32Array, private readonly rank: number) {
@@ -263,8 +265,14 @@ export class ShmSharedArea implements SharedArea {
   }
 
   contributionData(from: number, number: number, bytes: number): Uint8Array {
-    const at = (this.word(from, contributionWords(number & 1)) + Contribution.DATA) * 4;
-    return this.bytes.subarray(at, at + bytes);
+    // A block's view is made again only for another length: the small collectives read blocks every call.
+    const slot = 2 * from + (number & 1);
+    let view = this.blockViews[slot];
+    if (view === undefined || view.byteLength !== bytes) {
+      const at = (this.word(from, contributionWords(number & 1)) + Contribution.DATA) * 4;
+      this.blockViews[slot] = view = this.bytes.subarray(at, at + bytes);
+    }
+    return view;
   }
 
   /** Gives the slot back (the communicator is freed): it is free again once every member has. */
@@ -276,6 +284,7 @@ export class ShmSharedArea implements SharedArea {
     this.header = -1;
     this.members = -1;
     this.barrierArrival = undefined;
+    this.blockViews = [];
     this.mode = 'messages';
   }
 
