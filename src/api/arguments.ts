@@ -179,7 +179,10 @@ const isLong = (bytes: Bytes | undefined): boolean => bytes !== undefined && !(b
 export function bcast(endpoint: Endpoint, buf: unknown, root: number, call: string): Promise<void> {
   root = checkRoot(root, endpoint.size, call);
   if (plainDatatype(buf) !== undefined && (buf as TypedArray).byteLength <= limitOf(endpoint)) {
-    return endpoint.collectives.bcast(plainBytes(buf as TypedArray), root);
+    const collectives = endpoint.collectives;
+    // On point-to-point collectives, the byte view of an array that a loop passes again is made once.
+    if (collectives instanceof PointToPointCollectives) return collectives.bcastOf(buf as TypedArray, root);
+    return collectives.bcast(plainBytes(buf as TypedArray), root);
   }
   const message = parseWideBuffer(buf, call);
   // The length is the same on every rank: all take the same path.
@@ -293,7 +296,7 @@ export function alltoall(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown,
     if (recv.length % size === 0 && (send === undefined || (send.length % size === 0 && send.byteLength === recv.byteLength)) &&
       collectives.fitsSmallAlltoall(block)) {
       const inPlace = send === undefined || (send.buffer === recv.buffer && send.byteOffset === recv.byteOffset);
-      return collectives.smallAlltoall(inPlace ? undefined : plainBytes(send), undefined, plainBytes(recv), undefined, block);
+      return collectives.smallAlltoallOf(inPlace ? undefined : send, recv, block);
     }
   }
   required(recvbuf, 'the receive buffer', call);

@@ -62,6 +62,9 @@ class BcastSignature implements Signature {
     this.detail = signature(Code.Bcast, root, [bytes], '').detail;
   }
 
+  /** The byte view of the last call's array (see {@link ByteViewMemo}). */
+  readonly bufBytes = new ByteViewMemo();
+
   get text(): string {
     return `Bcast(root=${this.root}, ${this.bytes} bytes)`;
   }
@@ -106,6 +109,9 @@ class AlltoallSignature implements Signature {
   readonly code = Code.Alltoall;
   readonly root = -1;
   readonly detail = signature(Code.Alltoall, -1, [1], '').detail;
+  /** The byte views of the last call's arrays (see {@link ByteViewMemo}). */
+  readonly sendBytes = new ByteViewMemo();
+  readonly recvBytes = new ByteViewMemo();
 
   constructor(readonly bytes: number) {}
 
@@ -162,9 +168,24 @@ export class PointToPointCollectives implements Collectives {
   }
 
   bcast(buf: Uint8Array, root: number): Promise<void> {
-    const bytes = buf.byteLength;
+    return this.bcastWith(this.bcastSignature(root, buf.byteLength), buf, root);
+  }
+
+  /** {@link bcast} of a typed array. */
+  bcastOf(array: TypedArray, root: number): Promise<void> {
+    const sig = this.bcastSignature(root, array.byteLength);
+    return this.bcastWith(sig, sig.bufBytes.of(array, array.byteLength), root);
+  }
+
+  /** The signature of a Bcast: the last one's when the same. */
+  private bcastSignature(root: number, bytes: number): BcastSignature {
     let sig = this.lastBcast;
     if (sig === undefined || sig.root !== root || sig.bytes !== bytes) this.lastBcast = sig = new BcastSignature(root, bytes);
+    return sig;
+  }
+
+  private bcastWith(sig: BcastSignature, buf: Uint8Array, root: number): Promise<void> {
+    const bytes = buf.byteLength;
     const area = this.sharedArea;
     if (area !== undefined && !area.oversubscribed && bytes > 0 && bytes <= area.contributionBytes) {
       if (area.mode === 'shared') return this.sequencer.startFast(sig, fastSmallBcast, smallBcast, area, buf, root, undefined);
@@ -223,14 +244,27 @@ export class PointToPointCollectives implements Collectives {
   smallAlltoall(send: Uint8Array | undefined, sendDispls: readonly number[] | undefined, recv: Uint8Array,
     recvDispls: readonly number[] | undefined, block: number): Promise<void> {
     const area = this.sharedArea!;
-    let sig = this.lastAlltoall;
-    if (sig === undefined || sig.bytes !== block * this.channel.size) {
-      this.lastAlltoall = sig = new AlltoallSignature(block * this.channel.size);
-    }
+    const sig = this.alltoallSignature(block);
     if (area.mode === 'shared' && sendDispls === undefined && recvDispls === undefined) {
       return this.sequencer.startFast(sig, fastSmallAlltoall, smallAlltoallBlocks, area, send, recv, block);
     }
     return this.sequencer.start(sig, (c) => smallAlltoall(c, area, send, sendDispls, recv, recvDispls, block)).result();
+  }
+
+  /** {@link smallAlltoall} of typed arrays whose blocks lie end to end; `send` undefined: in place. */
+  smallAlltoallOf(send: TypedArray | undefined, recv: TypedArray, block: number): Promise<void> {
+    const sig = this.alltoallSignature(block);
+    return this.smallAlltoall(send === undefined ? undefined : sig.sendBytes.of(send, send.byteLength), undefined,
+      sig.recvBytes.of(recv, recv.byteLength), undefined, block);
+  }
+
+  /** The signature of a small Alltoall of `block`-byte blocks: the last one's when the same. */
+  private alltoallSignature(block: number): AlltoallSignature {
+    let sig = this.lastAlltoall;
+    if (sig === undefined || sig.bytes !== block * this.channel.size) {
+      this.lastAlltoall = sig = new AlltoallSignature(block * this.channel.size);
+    }
+    return sig;
   }
 
   reduce(send: TypedArray | undefined, recv: TypedArray | undefined, count: number, datatype: Datatype, op: Op,
