@@ -473,11 +473,8 @@ describe('engine waiting', () => {
     assert.deepEqual(receive.envelope, { source: 0, tag: 3, byteLength: 8 });
   });
 
-  it('ends a wait left queued on a shared area before the area gives its slot back to be claimed again', async () => {
-    // A parked collective starts a wait and then tests it: when the peer's write lands in between, the wait stays
-    // queued with nobody awaiting it, and an oversubscribed (spinless) wait is resolved only at the next idle check.
-    // Freed and claimed again before that, the slot's words are cleared and the wait never ends: the rank could never
-    // finish (the ports chapter's merged allreduce, issue 12).
+  /** The shared areas of a 2-rank oversubscribed job's engines (spinless waits, no sleeping), attached to one slot. */
+  function attachedAreas(): { engines: ShmEngine[]; group: Int32Array; areas: ShmSharedArea[]; slot: number } {
     const memory = allocateJobMemory(2, { eagerLimit: 4096, heapBytes: 1024 * 1024 });
     const tuning = { spinMicros: 0, blockMicros: 0, oversubscribed: true };
     const engines = [new ShmEngine(0, memory, tuning), new ShmEngine(1, memory, tuning)];
@@ -485,6 +482,15 @@ describe('engine waiting', () => {
     const areas = engines.map((engine, rank) => new ShmSharedArea(engine, group, rank));
     const slot = areas[0]!.claim();
     for (const area of areas) area.attach(slot);
+    return { engines, group, areas, slot };
+  }
+
+  it('ends a wait left queued on a shared area before the area gives its slot back to be claimed again', async () => {
+    // A parked collective starts a wait and then tests it: when the peer's write lands in between, the wait stays
+    // queued with nobody awaiting it, and an oversubscribed (spinless) wait is resolved only at the next idle check.
+    // Freed and claimed again before that, the slot's words are cleared and the wait never ends: the rank could never
+    // finish (the ports chapter's merged allreduce, issue 12).
+    const { engines, group, areas, slot } = attachedAreas();
     const number = areas[0]!.nextReduction();
     areas[1]!.nextReduction();
     areas[0]!.contribute(number, 7, Uint8Array.of(1));
@@ -505,13 +511,7 @@ describe('engine waiting', () => {
   it('resolves a barrier\'s wait left queued before the next barrier waits on the same counter', async () => {
     // One object waits on the counter for every barrier of the area. A wait left queued by `wait(); test()` would read
     // as pending again under the next barrier's value: the deadlock report named that barrier twice.
-    const memory = allocateJobMemory(2, { eagerLimit: 4096, heapBytes: 1024 * 1024 });
-    const tuning = { spinMicros: 0, blockMicros: 0, oversubscribed: true };
-    const engines = [new ShmEngine(0, memory, tuning), new ShmEngine(1, memory, tuning)];
-    const group = Int32Array.of(0, 1);
-    const areas = engines.map((engine, rank) => new ShmSharedArea(engine, group, rank));
-    const slot = areas[0]!.claim();
-    for (const area of areas) area.attach(slot);
+    const { engines, areas } = attachedAreas();
     const first = areas[0]!.arrive();
     const pending = first.wait();
     areas[1]!.arrive();
