@@ -25,6 +25,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { rankV8Flags } from '../src/launcher/v8flags.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The markers of a table in BENCHMARKS.md: the main one, or the one `--section name` names. */
@@ -256,13 +257,16 @@ function detectPeers(mpi: MpiInfo, cdir: string, python: string | undefined): Pe
     }),
   };
   const addon = path.join(ROOT, 'native', 'build', 'Release', 'mpi4ts_native.node');
-  // The same mpi4ts programs, started by mpiexec: they pick the native transport themselves.
+  // The same mpi4ts programs, started by mpiexec: they pick the native transport themselves. Node starts each rank
+  // there, so the V8 flags that mpi4ts gives its own ranks go on node's command line, as `mpi4ts --transport mpi` does.
+  const major = Number(/^v(\d+)/.exec(NODE === process.execPath ? process.version : nodeVersion(NODE))?.[1] ?? 0);
   const native: Peer = {
     impl: 'mpi4ts-mpi',
     missing: mpi.mpiexec === undefined ? 'no mpiexec' : !existsSync(addon) ? 'addon not built (npx mpi4ts build-mpi)' : ts.missing,
     command: (program, ranks, cases) => ({
       cmd: mpi.mpiexec ?? 'mpiexec',
-      args: [...mpiexecArgs(mpi, ranks), NODE, launcher, path.join('bench', `${program}.ts`), cases],
+      args: [...mpiexecArgs(mpi, ranks), NODE, ...rankV8Flags(ranks, os.availableParallelism(), [], process.env, major),
+        launcher, path.join('bench', `${program}.ts`), cases],
     }),
   };
   const py: Peer = {
