@@ -21,8 +21,8 @@ import { ShmEngine } from '../dist/transport/shm/engine.js';
 import { HeapArena } from '../dist/transport/shm/heap.js';
 import {
   COLLECTIVE_SLOTS, DIRECT_SOURCES, Global, type JobMemory, RANK_WORDS, RING_HEADER_BYTES, WAIT_TEXT_BYTES,
-  MAX_JOB_RANKS, allocateJobMemory, collectiveSlotBase, growUniverse, maskBase, maskWords, rankBase, ringLocation, ringOffset,
-  segmentOf, waitTextOffset,
+  MAX_JOB_RANKS, SLEEP_BIT, Slot, allocateJobMemory, collectiveSlotBase, growUniverse, maskBase, maskWords, rankBase, ringLocation,
+  ringOffset, segmentOf, waitTextOffset,
 } from '../dist/transport/shm/layout.js';
 import { InboundPipe, OutboundPipe, PIPE_BYTES, PIPE_HEADER_BYTES } from '../dist/transport/shm/pipeline.js';
 import { Kind, RECORD_HEADER_BYTES, Ring, Word } from '../dist/transport/shm/ring.js';
@@ -527,6 +527,21 @@ describe('engine waiting', () => {
     areas[1]!.arrive();
     engines[0]!.settleReady();
     await next;
+  });
+
+  it('wakes a gather\'s sleeping root with each contribution, though no contribution completes a set', () => {
+    // The root of an object gather writes no block of its own, so no member's write completes the set that wakes an
+    // exchange's waiters: asleep, the root slept out its 20 ms unless the contribution woke it.
+    const { engines, areas } = attachedAreas();
+    const signal = rankBase(0) + Slot.SIGNAL;
+    const control = engines[0]!.control;
+    const number = areas[1]!.nextReduction();
+    Atomics.store(control, signal, SLEEP_BIT);
+    areas[1]!.contribute(number, 7, Uint8Array.of(3), 0);
+    assert.equal(Atomics.load(control, signal), SLEEP_BIT | (1 << 1), 'rank 1 rang the sleeping root\'s doorbell');
+    Atomics.store(control, signal, SLEEP_BIT);
+    areas[1]!.contribute(areas[1]!.nextReduction(), 7, Uint8Array.of(4));
+    assert.equal(Atomics.load(control, signal), SLEEP_BIT, 'an exchange\'s contribution that completes nothing wakes nobody');
   });
 
   it('spins 5 ms in at most 80 slices (each slice is a Promise job, which allocates)', async () => {

@@ -272,7 +272,7 @@ function* sharedGatherValue<T>(call: Call, area: SharedArea, obj: T, root: numbe
     yield* blocksFree(call, area, number);
     // Encoded only now, with nothing between it and the copy into the block: a short encoding is the codec's scratch.
     const data = encodeForSend(obj, call.name, area.contributionBytes);
-    if (!publishForGather(call, area, number, data)) yield call.send(data, root);
+    if (!publishForGather(call, area, number, data, root)) yield call.send(data, root);
     return undefined;
   }
   area.settled = false;

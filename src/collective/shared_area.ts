@@ -71,10 +71,11 @@ export function* blocksFree(call: Call, area: SharedArea, number: number): Algor
  * {@link blocksFree}. The root reads the blocks with
  * {@link sharedContribution} and then calls `area.markRead(number)`.
  */
-export function publishForGather(call: Call, area: SharedArea, number: number, data: Bytes): boolean {
+export function publishForGather(call: Call, area: SharedArea, number: number, data: Bytes, root: number): boolean {
   area.settled = false;
   const small = data instanceof Uint8Array && data.byteLength <= area.contributionBytes ? data : undefined;
-  area.contribute(number, call.tag, small);
+  // The root reads each block as it comes: this one wakes it (no contribution of the root completes a set).
+  area.contribute(number, call.tag, small, root);
   area.markRead(number);
   return small !== undefined;
 }
@@ -251,7 +252,7 @@ export function* broadcastNumbered(call: Call, area: SharedArea, root: number, d
     for (let wait = unread(call, area, number); wait !== undefined; wait = unread(call, area, number)) yield wait;
     area.settled = false;
     const small = data instanceof Uint8Array && data.byteLength <= area.contributionBytes ? data : undefined;
-    area.contribute(number, call.tag, small, true);
+    area.contribute(number, call.tag, small, 'all');
     area.markRead(number);
     rootOf.set(area, number);
     return small !== undefined;
@@ -285,7 +286,7 @@ export function fastBroadcastShared(call: Call, area: SharedArea, root: number, 
       }
     }
     area.settled = false;
-    area.contribute(number, call.tag, buf, true);
+    area.contribute(number, call.tag, buf, 'all');
     area.markRead(number);
     rootOf.set(area, number);
     return undefined;

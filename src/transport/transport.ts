@@ -560,16 +560,18 @@ export interface SharedArea {
   nextReduction(): number;
   /**
    * Publishes this rank's contribution to reduction `number` of the call with
-   * tag `tag` (undefined: one too large for the area). `alone`: the only
-   * contribution (a broadcast's root), which wakes sleeping members; else
-   * (an exchange, where every member contributes) the contribution that
-   * completes the set wakes them.
+   * tag `tag` (undefined: one too large for the area). `wake` says whom it
+   * wakes if asleep: `'all'` for the only contribution (a broadcast's root);
+   * a member's rank for a gather's root, which reads each contribution as
+   * it comes; by default (an exchange, where every member contributes)
+   * everyone, from the contribution that completes the set.
    */
-  contribute(number: number, tag: number, data: Uint8Array | undefined, alone?: boolean): void;
+  contribute(number: number, tag: number, data: Uint8Array | undefined, wake?: 'all' | number): void;
   /**
    * An operation that completes once member `from` has published its
-   * contribution to reduction `number`; `alone` as in {@link contribute}
-   * (the waits of an exchange need every member, and may sleep at once).
+   * contribution to reduction `number`; `alone`: the contribution is a
+   * broadcast's, the only one (the waits of an exchange need every member,
+   * and may sleep at once).
    */
   contributed(from: number, number: number, alone?: boolean): Operation;
   /** Whether member `from`'s block for reduction `number` holds that very reduction's contribution. */

@@ -15,7 +15,7 @@ function lastCase(stdout: string): string {
   return stdout.split('\n').filter((l) => l.startsWith('case ')).pop()?.slice('case '.length) ?? '(none started)';
 }
 
-/** The `FAILED` reports rank 0 printed, each with the error's stack that follows it. */
+/** The `FAILED` reports the ranks printed, each with the error's stack that follows it. */
 function failureReports(stdout: string): string {
   const reports: string[] = [];
   let inReport = false;
@@ -35,7 +35,8 @@ function failureReports(stdout: string): string {
 export function assertAllPassed(result: JobResult, chapter: string, ranks: number, skipped: readonly string[] = []): Summary {
   const summary = summaryOf(result);
   assert.ok(summary !== undefined, `${chapter} with ${ranks} ranks stopped (exit ${result.code}, signal ${result.signal}) ` +
-    `without a summary, in case "${lastCase(result.stdout)}"\n${result.stderr.slice(-6000)}`);
+    `without a summary, in case "${lastCase(result.stdout)}"\n${failureReports(result.stdout).slice(0, 6000)}\n` +
+    result.stderr.slice(-6000));
   const failures = failureReports(result.stdout);
   assert.deepEqual(summary.failed, [], `${chapter} with ${ranks} ranks: ${summary.failed.length} failed: ` +
     `${summary.failed.join('; ')}\n${failures}`.slice(0, 12000));

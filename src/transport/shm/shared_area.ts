@@ -220,7 +220,7 @@ export class ShmSharedArea implements SharedArea {
     return ++this.reductions;
   }
 
-  contribute(number: number, tag: number, data: Uint8Array | undefined, alone = false): void {
+  contribute(number: number, tag: number, data: Uint8Array | undefined, wake?: 'all' | number): void {
     const control = this.engine.control;
     const block = this.word(this.rank, contributionWords(number & 1));
     if (data !== undefined) this.bytes.set(data, (block + Contribution.DATA) * 4);
@@ -228,8 +228,12 @@ export class ShmSharedArea implements SharedArea {
     control[block + Contribution.LENGTH] = data === undefined ? -1 : data.byteLength;
     // Publishes the data and tag with it.
     Atomics.store(control, block + Contribution.NUMBER, number);
-    // An exchange's waiters need every member's block: only the contribution that completes them wakes anybody.
-    if (alone || this.allReached(contributionWords(number & 1) + Contribution.NUMBER, number)) this.wakeOthers();
+    if (typeof wake === 'number') {
+      this.engine.wakeIfAsleep(this.group[wake]!);
+    } else if (wake === 'all' || this.allReached(contributionWords(number & 1) + Contribution.NUMBER, number)) {
+      // An exchange's waiters need every member's block: only the contribution that completes them wakes anybody.
+      this.wakeOthers();
+    }
   }
 
   markRead(number: number): void {
