@@ -259,7 +259,7 @@ function detectPeers(mpi: MpiInfo, cdir: string, python: string | undefined): Pe
   const addon = path.join(ROOT, 'native', 'build', 'Release', 'mpi4ts_native.node');
   // The same mpi4ts programs, started by mpiexec: they pick the native transport themselves. Node starts each rank
   // there, so the V8 flags that mpi4ts gives its own ranks go on node's command line, as `mpi4ts --transport mpi` does.
-  const major = Number(/^v(\d+)/.exec(NODE === process.execPath ? process.version : nodeVersion(NODE))?.[1] ?? 0);
+  const major = Number(/^v(\d+)/.exec(nodeVersion())?.[1] ?? 0);
   const native: Peer = {
     impl: 'mpi4ts-mpi',
     missing: mpi.mpiexec === undefined ? 'no mpiexec' : !existsSync(addon) ? 'addon not built (npx mpi4ts build-mpi)' : ts.missing,
@@ -709,17 +709,23 @@ function describeMachine(mpi: MpiInfo, python: string | undefined): Machine {
     cpu,
     nproc: os.availableParallelism(),
     memGiB: (os.totalmem() / 2 ** 30).toFixed(0),
-    node: NODE === process.execPath ? process.version : nodeVersion(NODE),
+    node: nodeVersion(),
     mpi: mpi.version ?? 'no MPI installed',
     mpi4py: python !== undefined ? `mpi4py ${pythonModuleVersion(python, 'mpi4py') ?? '?'} (${python})` : 'no mpi4py',
     os: `${os.type()} ${os.release()}`,
   };
 }
 
-function nodeVersion(node: string): string {
-  const out = spawnSync(node, ['--version'], { encoding: 'utf8', timeout: 10000 });
-  return out.status === 0 ? out.stdout.trim() : `? (${node})`;
+/** The version of the node that runs mpi4ts (`v20.20.2`), asked of it once. */
+function nodeVersion(): string {
+  if (NODE === process.execPath) return process.version;
+  if (nodeVersionSeen === undefined) {
+    const out = spawnSync(NODE, ['--version'], { encoding: 'utf8', timeout: 10000 });
+    nodeVersionSeen = out.status === 0 ? out.stdout.trim() : `? (${NODE})`;
+  }
+  return nodeVersionSeen;
 }
+let nodeVersionSeen: string | undefined;
 
 function machineLine(m: Machine): string {
   return `${m.nproc} cores (nproc), ${m.cpu}, ${m.memGiB} GiB RAM, ${m.os}; Node ${m.node}, ${m.mpi}, ${m.mpi4py}`;

@@ -76,22 +76,13 @@ class AllreduceSignature implements Signature {
   readonly root = -1;
   readonly detail: number;
   readonly reduction: Reduction;
-  /** The byte views of the last call's arrays: a loop passes the same arrays again, and a view is garbage per call. */
-  private readonly sendBytes = new ByteViewMemo();
-  private readonly recvBytes = new ByteViewMemo();
+  /** The byte views of the last call's arrays (see {@link ByteViewMemo}). */
+  readonly sendBytes = new ByteViewMemo();
+  readonly recvBytes = new ByteViewMemo();
 
   constructor(readonly count: number, readonly datatype: Datatype, readonly op: Op) {
     this.detail = signature(Code.Allreduce, -1, [count * datatype.size, datatype.code, opCode(op)], '').detail;
     this.reduction = new Reduction(op, datatype);
-  }
-
-  /** The first `bytes` bytes of `send` (undefined in place). */
-  send(view: TypedArray | undefined, bytes: number): Uint8Array | undefined {
-    return view === undefined ? undefined : this.sendBytes.of(view, bytes);
-  }
-
-  recv(view: TypedArray, bytes: number): Uint8Array {
-    return this.recvBytes.of(view, bytes);
   }
 
   get text(): string {
@@ -288,7 +279,7 @@ export class PointToPointCollectives implements Collectives {
         this.lastAllreduce = last = new AllreduceSignature(count, datatype, op);
       }
       return this.sequencer.startFast(last, fastSmallAllreduce, smallAllreduce, area, last.reduction,
-        last.send(send, bytes), last.recv(recv, bytes));
+        send === undefined ? undefined : last.sendBytes.of(send, bytes), last.recvBytes.of(recv, bytes));
     }
     const sig = signature(Code.Allreduce, -1, [bytes, datatype.code, opCode(op)],
       () => `Allreduce(${count} × ${datatype.name}, ${op.name})`);
@@ -339,7 +330,8 @@ function withOp(op: Op, datatype: Datatype,
 
 /**
  * The byte view of the typed array seen last, made again only for another
- * array or length. It keeps that array alive until the next one.
+ * array or length: a loop passes the same arrays again, and a view made per
+ * call is garbage. It keeps that array alive until the next one.
  */
 class ByteViewMemo {
   private view: TypedArray | undefined = undefined;

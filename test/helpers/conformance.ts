@@ -34,10 +34,9 @@ function failureReports(stdout: string): string {
  */
 export function assertAllPassed(result: JobResult, chapter: string, ranks: number, skipped: readonly string[] = []): Summary {
   const summary = summaryOf(result);
-  assert.ok(summary !== undefined, `${chapter} with ${ranks} ranks stopped (exit ${result.code}, signal ${result.signal}) ` +
-    `without a summary, in case "${lastCase(result.stdout)}"\n${failureReports(result.stdout).slice(0, 6000)}\n` +
-    result.stderr.slice(-6000));
   const failures = failureReports(result.stdout);
+  assert.ok(summary !== undefined, `${chapter} with ${ranks} ranks stopped (exit ${result.code}, signal ${result.signal}) ` +
+    `without a summary, in case "${lastCase(result.stdout)}"\n${failures.slice(0, 6000)}\n${result.stderr.slice(-6000)}`);
   assert.deepEqual(summary.failed, [], `${chapter} with ${ranks} ranks: ${summary.failed.length} failed: ` +
     `${summary.failed.join('; ')}\n${failures}`.slice(0, 12000));
   assert.equal(summary.chapter, chapter);
