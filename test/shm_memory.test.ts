@@ -564,7 +564,8 @@ describe('engine waiting', () => {
       await receive.wait();
       assert.ok(performance.now() - started >= 5, 'the wait outlasted the spin');
       assert.ok(Buffer.from(into).equals(Buffer.from(pattern(8, round))));
-      assert.ok(slices >= 5 && slices <= 80, `a 5 ms spin took ${slices} slices`);
+      // No lower bound: a rank descheduled for the whole spin (CI's loaded machines) spins it in one slice.
+      assert.ok(slices >= 1 && slices <= 80, `a 5 ms spin took ${slices} slices`);
     }
   });
 });
