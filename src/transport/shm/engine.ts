@@ -253,9 +253,6 @@ export interface WaitTuning {
   readonly cores?: number;
 }
 
-/** Calls of a function before V8 gives it a feedback vector, with room (its budget is bytecode run, ~1 KB). */
-const PRIMING_CALLS = 32;
-
 /** How long a wait spins when the job has more live ranks than cores. */
 export const OVERSUBSCRIBED_SPIN_MICROS = 10;
 
@@ -362,24 +359,6 @@ export class ShmEngine {
     this.direct = maskWords(memory.size) === 0;
     this.maskIndex = maskBase(memory.size, rank);
     primeRingPaths();
-    this.primeResolveCalls();
-  }
-
-  /**
-   * Settles throwaway waits through {@link settleWaiters} as the engine
-   * starts, one per call, enough calls for V8 to record what they call. Each
-   * wait's Promise has a `resolve` function of its own; when V8 optimized the
-   * receive path (`pollSource` inlines settleWaiters) while the call of
-   * `resolve` there had seen only one, it tied the call to that function and
-   * deoptimized at the next wait's: a 2 ms bailout, then the whole path
-   * compiled again, in the first loop of a user's ping-pong.
-   */
-  private primeResolveCalls(): void {
-    for (let i = 0; i < PRIMING_CALLS; i++) {
-      void new Promise<void>((resolve) => this.waiters.push({ waitable: this.sent, resolve }));
-      this.settleWaiters();
-    }
-    this.settledCount = 0;
   }
 
   /**
