@@ -36,7 +36,6 @@ export const poolExpected: Record<string, unknown> = {
   'as_completed timeout': 'TimeoutError: as_completed: 1 of 1 futures not done after 0.05 s',
   'map timeout': 'TimeoutError: MPIPoolExecutor.starmap: not done after 0.05 s',
   '20000 submits': true,
-  'long tasks after tiny ones': [true, 4, true],
   'shutdown waits for pending': [0, 1, 2, 3, 4, 5],
   'submit after shutdown': 'Error: MPIPoolExecutor.submit: cannot submit after shutdown',
   'cancel queued': [true, true, true],
@@ -75,4 +74,10 @@ export function checkPoolOutput(stdout: string): void {
   // One to three of the six were sent before the shutdown (the one worker holds up to three long tasks); the
   // others were cancelled.
   assert.ok((shown.get('cancelFutures: queued ones cancelled') as number) >= 3, stdout);
+  // Two tasks per worker of an export not measured yet (two workers); if one had finished by the first look (a
+  // loaded machine), the export was measured as long by then: at most three per worker.
+  const [allRight, firstInFlight, firstMeasured, mostAtMostSix] =
+    shown.get('long tasks after tiny ones') as [boolean, number, boolean, boolean];
+  assert.ok(allRight && mostAtMostSix && (firstMeasured ? firstInFlight <= 6 : firstInFlight === 4),
+    `long tasks after tiny ones: ${JSON.stringify([allRight, firstInFlight, firstMeasured, mostAtMostSix])}`);
 }

@@ -114,8 +114,11 @@ let mostInFlight = 0;
 for (const s of spins) s.add_done_callback(() => { mostInFlight = Math.max(mostInFlight, spins.filter((t) => t.running()).length); });
 await new Promise((resolve) => setImmediate(resolve));
 const firstInFlight = spins.filter((t) => t.running()).length;
+// On a loaded machine a spin may finish before this look: the export is then measured as long, three per worker.
+const firstMeasured = spins.some((t) => t.done());
 mostInFlight = Math.max(mostInFlight, firstInFlight);
-show('long tasks after tiny ones', [(await Promise.all(spins)).every((y, i) => y === i), firstInFlight, mostInFlight <= 6]);
+show('long tasks after tiny ones', [(await Promise.all(spins)).every((y, i) => y === i), firstInFlight, firstMeasured,
+  mostInFlight <= 6]);
 
 // Shutdown with pending work: submitted tasks finish; cancelFutures cancels the queued ones.
 const pending = Array.from({ length: 6 }, (_, i) => pool.submit('slow', i, 50));
