@@ -16,7 +16,7 @@
 import type { Bytes } from '../buffer.js';
 import { errors } from '../errors.js';
 import type { Envelope, Operation, PointToPoint } from '../transport/transport.js';
-import { codeName, describePeer, fieldsOf, type Signature, tagOf } from './signature.js';
+import { describePeer, fieldsOf, type Signature, tagOf } from './signature.js';
 import type { ScratchPool } from './scratch.js';
 import { tuning } from './tuning.js';
 
@@ -28,8 +28,8 @@ export interface CallHost {
   signatureAt(seq: number): Signature | undefined;
   /** The communicator's name, for reports, once the API layer has told it. */
   readonly communicatorName: string | undefined;
-  /** The class whose method the program called, for errors: `Comm` (intracommunicators), `Intercomm`. */
-  readonly callPrefix: string;
+  /** The API call of a signature code, for errors: `Comm.Bcast`, `Intercomm.Bcast`. */
+  callName(code: number): string;
   /** Where the call's scratch buffers come from and go back to. */
   readonly scratchPool: ScratchPool;
 }
@@ -51,7 +51,7 @@ export class Call {
 
   /** The API call, for errors: `Comm.Bcast`, `Intercomm.Bcast`. */
   get name(): string {
-    return `${this.host.callPrefix}.${codeName(this.sig.code)}`;
+    return this.host.callName(this.sig.code);
   }
 
   /** How the call reads in a deadlock report: `Bcast(root=0, 4 bytes) on MPI_COMM_WORLD`. */

@@ -138,7 +138,7 @@ export class InterCollectives {
   /** @param scratchPool - scratch memory of the calls */
   constructor(private readonly endpoint: InterEndpoint, scratchPool: ScratchPool) {
     this.sequencer = sequencerOf(endpoint.channel, scratchPool);
-    this.sequencer.callPrefix = 'Intercomm';
+    this.sequencer.useCallPrefix('Intercomm');
   }
 
   /** The communicator's name in deadlock reports. */

@@ -34,10 +34,11 @@ import { decode, encodeForSend } from '../codec/index.js';
 import type { Op } from '../op/op.js';
 import type { Operation, PointToPoint, SharedArea } from '../transport/transport.js';
 import type { Call } from './call.js';
-import { type Algorithm, type Sequencer, sequencerOf } from './run.js';
+import { type Algorithm, type Detour, fastResult, type Sequencer, sequencerOf } from './run.js';
 import type { ScratchPool } from './scratch.js';
 import {
-  attachArea, blocksFree, broadcastShared, exchangeShared, nextExchange, publishForGather, sharedContribution,
+  attachArea, blocksFree, broadcastNumbered, broadcastShared, detour, exchangeShared, nextExchange, type ParkedExchange,
+  publishForGather, sharedContribution, spinBudget, startBroadcast,
 } from './shared_area.js';
 import { Code, opCode, type Signature, signature } from './signature.js';
 import { absolute, childrenOf, floorPowerOfTwo, packWide, parentOf, relative, subtreeEnd, unpackWide, type WideEntry } from './tree.js';
@@ -77,9 +78,9 @@ export class ObjectCollectives {
     const area = this.area;
     let sig = this.lastBcast;
     if (sig === undefined || sig.root !== root) this.lastBcast = sig = signature(Code.bcast, root, [], `bcast(root=${root})`);
-    return this.sequencer.start(sig,
-      area === undefined || area.oversubscribed
-      ? (call) => bcastValue(call, obj, root) : (call) => sharedBcastValue(call, area, obj, root)).result();
+    if (area === undefined || area.oversubscribed) return this.sequencer.start(sig, (call) => bcastValue(call, obj, root)).result();
+    if (area.mode === 'shared') return this.sequencer.startFast(sig, fastBcastValue, sharedBcastValue, area, obj, root, undefined);
+    return this.sequencer.start(sig, (call) => sharedBcastValue(call, area, obj, root)).result();
   }
 
   scatter<T>(items: readonly T[] | undefined, root: number): Promise<T> {
@@ -156,6 +157,61 @@ function* sharedBcastValue<T>(call: Call, area: SharedArea, obj: T, root: number
     if (yield* broadcastShared(call, area, root, data, (bytes) => { value = decode(bytes, call.name) as T; })) return value;
   }
   // The root's encoding is reused: encoding a value of gigabytes twice would also hold it twice.
+  return yield* bcastValue(call, obj, root, data);
+}
+
+/** What {@link fastBcastValue} hands over when it must wait; one serves every call (they never overlap). */
+const parkedBcast: ParkedExchange = { number: 0, contributed: false, on: undefined, pending: undefined };
+
+/**
+ * {@link sharedBcastValue} on an attached area, synchronously as far as the
+ * root's block comes (or, on the root, the blocks are free) within the fast
+ * path's spin, with no generator: the value in `fastResult` once done, an
+ * Error on a mismatch, or the {@link Detour} that finishes the call (by
+ * messages when the root's value does not fit a block).
+ */
+function fastBcastValue<T>(call: Call, area: SharedArea, obj: T, root: number): Detour<T> | Error | undefined {
+  const name = call.name;
+  // The root's encoding stays in the codec's scratch when it fits a block: it is copied there at once.
+  const data = call.rank === root ? encodeForSend(obj, name, area.contributionBytes) : undefined;
+  const small = data instanceof Uint8Array && data.byteLength <= area.contributionBytes ? data : undefined;
+  const number = startBroadcast(call, area, root, small, spinBudget(area), parkedBcast);
+  if (typeof number !== 'number') return number;
+  if (parkedBcast.on !== undefined) {
+    // The rest runs after other code may have encoded into the scratch.
+    const owned = small === undefined ? data : small.slice();
+    return detour(parkedBcast, finishBcastValue(call, area, obj, root, owned, number));
+  }
+  if (call.rank === root) {
+    if (small === undefined) return { rest: bcastValue(call, obj, root, data), parkedOn: undefined, pending: undefined };
+    fastResult.value = obj;
+    return undefined;
+  }
+  const bytes = sharedContribution(call, area, root, number);
+  if (bytes instanceof Error) return bytes;
+  if (bytes === undefined) {
+    area.markRead(number);
+    return { rest: bcastValue(call, obj, root), parkedOn: undefined, pending: undefined };
+  }
+  // Decoded before the root may write the block again.
+  let value: unknown;
+  try {
+    value = decode(bytes, name);
+  } catch (error) {
+    return error as Error;
+  }
+  area.markRead(number);
+  fastResult.value = value;
+  return undefined;
+}
+
+/** The rest of a broadcast that {@link fastBcastValue} could not finish; `data` is the root's encoding. */
+function* finishBcastValue<T>(call: Call, area: SharedArea, obj: T, root: number, data: Bytes | undefined,
+  number: number): Algorithm<T> {
+  let value = obj;
+  if (yield* broadcastNumbered(call, area, root, data, (bytes) => { value = decode(bytes, call.name) as T; }, number)) {
+    return value;
+  }
   return yield* bcastValue(call, obj, root, data);
 }
 

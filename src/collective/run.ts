@@ -25,19 +25,29 @@
 import type { Envelope, Operation, PointToPoint } from '../transport/transport.js';
 import { Call, type CallHost } from './call.js';
 import type { ScratchPool } from './scratch.js';
-import type { Signature } from './signature.js';
+import { codeName, type Signature } from './signature.js';
 
 /**
  * How a fast path that could not finish hands over: the operation it waits
  * for, with the Promise that `Operation.wait` gave (the spin is spent
  * already), and the algorithm that finishes the call once that operation is
  * complete (none when nothing else is left: then no generator is made).
+ * Without an operation, the algorithm runs at once (a fast path that found
+ * it must go another way, such as an object too large for the shared area).
  */
-export interface Detour {
-  readonly rest: Algorithm<void> | undefined;
-  readonly parkedOn: Operation;
-  readonly pending: Promise<void>;
+export interface Detour<T = void> {
+  readonly rest: Algorithm<T> | undefined;
+  readonly parkedOn: Operation | undefined;
+  readonly pending: Promise<void> | undefined;
 }
+
+/**
+ * Where a fast path that finishes a call with a value leaves it, for
+ * {@link Sequencer.startFast} to take (one slot: the synchronous parts of
+ * calls never overlap). A fast path of a call without a value leaves it
+ * undefined.
+ */
+export const fastResult: { value: unknown } = { value: undefined };
 
 /** What an algorithm waits for before it goes on: one operation, or all of several. */
 export type Waitable = Operation | readonly Operation[];
@@ -82,12 +92,13 @@ const NOTHING_LEFT: Algorithm<void> = (function* (): Algorithm<void> {})();
 export class Sequencer implements CallHost {
   /** Set by the API layer (`Intracomm`): the name deadlock reports give the communicator. */
   communicatorName: string | undefined = undefined;
-  /** Set by the intercommunicator collectives: errors name `Intercomm.X` there. */
-  callPrefix = 'Comm';
+  private prefix = 'Comm';
   private calls = 0;
   private readonly history: (Signature | undefined)[] = new Array<Signature | undefined>(HISTORY);
   private running: CollectiveRun<unknown> | undefined;
   private readonly queue: CollectiveRun<unknown>[] = [];
+  /** {@link callName}'s answers by signature code: made once, not at every call that may need one. */
+  private readonly names = new Map<number, string>();
 
   constructor(readonly channel: PointToPoint, readonly scratchPool: ScratchPool) {}
 
@@ -108,21 +119,27 @@ export class Sequencer implements CallHost {
 
   /**
    * Starts a call that has a synchronous fast path: when no call is running,
-   * `fast` runs at once and returns undefined (done), an Error (failed), or a
-   * {@link Detour}: the algorithm that finishes the call and the operation
-   * it is parked on. Otherwise the call queues as with {@link start}. Both
-   * paths get the call's arguments `a` to `d` passed on, so that a caller
-   * needs no closure per call (one is made only when the call queues).
+   * `fast` runs at once and returns undefined (done; a value it has is in
+   * {@link fastResult}), an Error (failed), or a {@link Detour}: the
+   * algorithm that finishes the call and the operation it is parked on.
+   * Otherwise the call queues as with {@link start}. Both paths get the
+   * call's arguments `a` to `d` passed on, so that a caller needs no closure
+   * per call (one is made only when the call queues).
    */
-  startFast<A, B, C, D>(sig: Signature, fast: (call: Call, a: A, b: B, c: C, d: D) => Detour | Error | undefined,
-    algorithm: (call: Call, a: A, b: B, c: C, d: D) => Algorithm<void>, a: A, b: B, c: C, d: D): Promise<void> {
+  startFast<T, A, B, C, D>(sig: Signature, fast: (call: Call, a: A, b: B, c: C, d: D) => Detour<T> | Error | undefined,
+    algorithm: (call: Call, a: A, b: B, c: C, d: D) => Algorithm<T>, a: A, b: B, c: C, d: D): Promise<T> {
     if (this.running !== undefined) return this.start(sig, (call) => algorithm(call, a, b, c, d)).result();
     const call = this.open(sig);
     const outcome = fast(call, a, b, c, d);
-    if (outcome === undefined) return RESOLVED;
+    if (outcome === undefined) {
+      const value = fastResult.value as T;
+      if (value === undefined) return RESOLVED as Promise<T>;
+      fastResult.value = undefined;
+      return Promise.resolve(value);
+    }
     if (outcome instanceof Error) return Promise.reject(outcome);
-    const rest = outcome.rest ?? NOTHING_LEFT;
-    const run = new CollectiveRun(this, call, () => rest);
+    const rest = outcome.rest ?? (NOTHING_LEFT as Algorithm<T>);
+    const run = new CollectiveRun<T>(this, call, () => rest);
     this.running = run;
     run.begin(outcome.parkedOn, outcome.pending);
     return run.result();
@@ -153,6 +170,18 @@ export class Sequencer implements CallHost {
     return seq >= 0 && seq < this.calls && this.calls - seq <= HISTORY ? this.history[seq % HISTORY] : undefined;
   }
 
+  /** Errors name `<prefix>.X`: `Comm.X` unless the intercommunicator collectives make it `Intercomm`. */
+  useCallPrefix(prefix: string): void {
+    this.prefix = prefix;
+    this.names.clear();
+  }
+
+  /** The API call of a signature code, for errors: `Comm.Bcast`, `Intercomm.Bcast`. */
+  callName(code: number): string {
+    let name = this.names.get(code);
+    if (name === undefined) this.names.set(code, name = `${this.prefix}.${codeName(code)}`);
+    return name;
+  }
 }
 
 const sequencers = new WeakMap<PointToPoint, Sequencer>();

@@ -23,10 +23,12 @@
  * ({@link publishForGather}): members write their encoded values, the root
  * reads them; a value too large for a block goes by message.
  *
+ * The object `bcast` has a synchronous fast path too ({@link startBroadcast}).
+ *
  * Unfinished: buffer gather and scatter of small data still go by
  * messages (a uniform `Alltoall` of small blocks takes an exchange,
- * `alltoall.ts`); the object collectives have no synchronous fast path; a
- * fast call still makes its `Call` and byte views.
+ * `alltoall.ts`); the object collectives but `bcast` have no synchronous
+ * fast path; a fast call still makes its `Call` and byte views.
  *
  * @module
  */
@@ -179,8 +181,8 @@ export interface ParkedExchange {
  * The {@link Detour} of a fast path that {@link startExchange} or a broadcast
  * parked: `rest` finishes the call; `parked` is cleared for the next call.
  */
-export function detour(parked: ParkedExchange, rest: Algorithm<void>): Detour {
-  const taken: Detour = { rest, parkedOn: parked.on!, pending: parked.pending! };
+export function detour<T>(parked: ParkedExchange, rest: Algorithm<T>): Detour<T> {
+  const taken: Detour<T> = { rest, parkedOn: parked.on!, pending: parked.pending! };
   parked.on = undefined;
   parked.pending = undefined;
   return taken;
@@ -267,14 +269,17 @@ export function* broadcastNumbered(call: Call, area: SharedArea, root: number, d
 }
 
 /**
- * A broadcast of `buf` (which fits a contribution block) from `root` on the
- * shared area, synchronously as far as it goes (see {@link startExchange}
- * for `budget` and `parked`): undefined once done, an Error on a mismatch,
- * or the number of the broadcast, with `parked` saying what it waits for,
- * to hand over to {@link broadcastNumbered}.
+ * The synchronous part of a broadcast on the shared area, for a fast path
+ * (see {@link startExchange} for `budget` and `parked`): on the root, waits
+ * for the blocks to be free and writes `data` (undefined: the root's data
+ * does not fit a block, and every rank goes on with messages); on a member,
+ * waits for the root's block. Returns the broadcast's number, or an Error on
+ * a mismatch. When a wait outlasted the spin, `parked.on` is set: hand over
+ * to {@link broadcastNumbered} with the number. Otherwise a member reads the
+ * root's block ({@link sharedContribution}) and then calls `area.markRead(number)`.
  */
-export function fastBroadcastShared(call: Call, area: SharedArea, root: number, buf: Uint8Array, budget: number,
-  parked: ParkedExchange): number | Error | undefined {
+export function startBroadcast(call: Call, area: SharedArea, root: number, data: Uint8Array | undefined, budget: number,
+  parked: ParkedExchange): number | Error {
   const mismatch = earlierMismatch(call, area);
   if (mismatch !== undefined) return mismatch;
   const number = area.nextReduction();
@@ -286,14 +291,29 @@ export function fastBroadcastShared(call: Call, area: SharedArea, root: number, 
       }
     }
     area.settled = false;
-    area.contribute(number, call.tag, buf, 'all');
+    area.contribute(number, call.tag, data, 'all');
     area.markRead(number);
     rootOf.set(area, number);
-    return undefined;
+    return number;
   }
   area.settled = false;
   const arrived = area.contributed(root, number, true);
-  if (!spinUntil(arrived, budget) && park(arrived, parked)) return number;
+  if (!spinUntil(arrived, budget)) park(arrived, parked);
+  return number;
+}
+
+/**
+ * A broadcast of `buf` (which fits a contribution block) from `root` on the
+ * shared area, synchronously as far as it goes ({@link startBroadcast}):
+ * undefined once done, an Error on a mismatch, or the number of the
+ * broadcast, with `parked` saying what it waits for, to hand over to
+ * {@link broadcastNumbered}.
+ */
+export function fastBroadcastShared(call: Call, area: SharedArea, root: number, buf: Uint8Array, budget: number,
+  parked: ParkedExchange): number | Error | undefined {
+  const number = startBroadcast(call, area, root, buf, budget, parked);
+  if (typeof number !== 'number' || parked.on !== undefined) return number;
+  if (call.rank === root) return undefined;
   const bytes = sharedContribution(call, area, root, number);
   if (bytes instanceof Error) return bytes;
   // The root's block always fits: it sent no more than the block holds, as this rank asked for.
