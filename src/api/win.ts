@@ -374,13 +374,24 @@ export class Win {
     return window.dispUnits[this.endpoint.rank]!;
   }
 
-  /** `MPI.WIN_FLAVOR_CREATE`, `_ALLOCATE` or `_SHARED` (`MPI_WIN_CREATE_FLAVOR`). */
+  /** This rank's memory (`MPI_WIN_BASE`): the view {@link tomemory} gives; mpi4py's `attrs[0]`. */
+  get base(): Uint8Array {
+    this.live('Win.base');
+    return this.tomemory();
+  }
+
+  /** `MPI.WIN_FLAVOR_CREATE`, `_ALLOCATE`, `_DYNAMIC` or `_SHARED` (`MPI_WIN_CREATE_FLAVOR`). */
   get flavor(): number {
     this.live('Win.flavor');
     return flavorCodes[this.flavorName];
   }
 
-  /** `MPI.WIN_UNIFIED` (shm, and MPI libraries that say so) or `MPI.WIN_SEPARATE` (`MPI_WIN_MODEL`). */
+  /**
+   * `MPI_WIN_MODEL`: `MPI.WIN_UNIFIED` on shm (one copy of the memory) and
+   * for shared windows; `MPI.WIN_SEPARATE` for the others on the mpi
+   * transport, whatever the library's model: the separate model's rules are
+   * the stricter ones, and a program that keeps them is right under both.
+   */
   get model(): number {
     this.live('Win.model');
     return transport().name === 'shm' || this.flavorName === 'shared' ? WIN_UNIFIED : WIN_SEPARATE;

@@ -13,6 +13,8 @@
 import { type Intracomm, MPI } from 'mpi4ts';
 import { type Case, check, runCases, sleep } from './cases.js';
 
+const onShm = MPI.Get_library_version().includes('shm transport');
+
 /** Rank `r`'s group for PSCW: the given comm ranks as a group of `comm`. */
 function groupOf(comm: Intracomm, ranks: number[]) {
   return comm.Get_group().Incl(ranks);
@@ -26,7 +28,15 @@ const cases: Case[] = [
       check.equal(win.size, 8 * (comm.rank + 1));
       check.equal(win.disp_unit, 8);
       check.equal(win.flavor, MPI.WIN_FLAVOR_ALLOCATE);
-      check.ok(win.model === MPI.WIN_UNIFIED || win.model === MPI.WIN_SEPARATE);
+      // One copy of the memory on shm; the mpi transport reports the stricter model for windows that are not shared.
+      check.equal(win.model, onShm ? MPI.WIN_UNIFIED : MPI.WIN_SEPARATE);
+      check.equal(win.Get_attr(MPI.WIN_MODEL), win.model);
+      check.equal(win.base.byteLength, win.size);
+      win.base[0] = 7;
+      check.equal(win.tomemory()[0], 7, 'base is the window memory');
+      win.base[0] = 0;
+      const [attrBase, attrSize, attrUnit] = win.attrs;
+      check.deepEqual([attrBase.byteLength, attrSize, attrUnit], [win.size, win.size, 8], 'attrs');
       check.equal(win.tomemory().byteLength, 8 * (comm.rank + 1));
       check.ok(win.tomemory().every((b) => b === 0), 'Allocate gives zeroed memory');
       check.equal(win.Get_attr(MPI.WIN_SIZE), win.size);
@@ -340,11 +350,72 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'Flush_local_all, Flush_all and Flush_local in Lock_all: every rank puts into every rank and reads it back',
+    run: async (comm) => {
+      const { rank, size } = comm;
+      const win = await MPI.Win.Allocate(4 * size, 4, null, comm);
+      await win.Lock_all();
+      const mine = Int32Array.of(rank + 1);
+      for (let target = 0; target < size; target++) win.Put(mine, target, rank);
+      await win.Flush_local_all();
+      mine[0] = -1; // the origin may be reused once the puts are complete locally
+      await win.Flush_all();
+      await comm.Barrier();
+      const expected = Array.from({ length: size }, (_, r) => r + 1);
+      for (let target = 0; target < size; target++) {
+        const all = new Int32Array(size);
+        win.Get(all, target);
+        await win.Flush_local(target);
+        check.deepEqual(Array.from(all), expected, `rank ${target}'s window`);
+      }
+      await win.Unlock_all();
+      await comm.Barrier();
+      await win.Free();
+    },
+  },
+  {
+    name: 'MAXLOC and MINLOC accumulates on 2INT and DOUBLE_INT pairs, ties to the smaller index',
+    run: async (comm) => {
+      const { rank, size } = comm;
+      const win = await MPI.Win.Allocate(64, 1, null, comm);
+      const memory = win.tomemory();
+      const target = new DataView(memory.buffer, memory.byteOffset, 64);
+      if (rank === 0) {
+        target.setInt32(0, -1000, true); // 2INT for MAXLOC at byte 0
+        target.setInt32(8, 1000, true); // 2INT for MINLOC at byte 8
+        target.setFloat64(16, -1e9, true); // DOUBLE_INT for MAXLOC at byte 16
+        target.setInt32(24, -1, true);
+      }
+      await win.Fence();
+      // Values 0, 1, 2, 0, 1, 2, ...: the largest and smallest are held by several ranks.
+      const value = rank % 3;
+      const pair = Int32Array.of(value, rank);
+      win.Accumulate([pair, MPI.TWOINT], 0, [0, 1, MPI.TWOINT], MPI.MAXLOC);
+      win.Accumulate([pair, MPI.TWOINT], 0, [8, 1, MPI.TWOINT], MPI.MINLOC);
+      const real = new Float64Array(2);
+      real[0] = value + 0.5;
+      new Int32Array(real.buffer)[2] = rank;
+      win.Accumulate([real, MPI.DOUBLE_INT], 0, [16, 1, MPI.DOUBLE_INT], MPI.MAXLOC);
+      await win.Fence();
+      if (rank === 0) {
+        const values = Array.from({ length: size }, (_, r) => r % 3);
+        const max = Math.max(...values);
+        const min = Math.min(...values);
+        check.deepEqual([target.getInt32(0, true), target.getInt32(4, true)], [max, values.indexOf(max)], 'MAXLOC on 2INT');
+        check.deepEqual([target.getInt32(8, true), target.getInt32(12, true)], [min, values.indexOf(min)], 'MINLOC on 2INT');
+        check.deepEqual([target.getFloat64(16, true), target.getInt32(24, true)], [max + 0.5, values.indexOf(max)],
+          'MAXLOC on DOUBLE_INT');
+      }
+      await win.Free();
+    },
+  },
+  {
     name: 'Allocate_shared: every rank loads and stores every segment directly',
     run: async (comm) => {
       const { rank, size } = comm;
       const win = await MPI.Win.Allocate_shared(rank === 0 ? 0 : 16, 8, null, comm);
       check.equal(win.flavor, MPI.WIN_FLAVOR_SHARED);
+      check.equal(win.model, MPI.WIN_UNIFIED);
       const [own] = win.Shared_query(rank);
       check.equal(own.byteLength, rank === 0 ? 0 : 16);
       await win.Lock_all();
