@@ -34,11 +34,11 @@ import { decode, encodeForSend } from '../codec/index.js';
 import type { Op } from '../op/op.js';
 import type { Operation, PointToPoint, SharedArea } from '../transport/transport.js';
 import type { Call } from './call.js';
-import { type Algorithm, type Detour, fastResult, type Sequencer, sequencerOf } from './run.js';
+import { type Algorithm, type Detour, fastResult, type Sequencer, sequencerOf, spinUntil } from './run.js';
 import type { ScratchPool } from './scratch.js';
 import {
-  attachArea, blocksFree, broadcastNumbered, broadcastShared, detour, exchangeShared, nextExchange, type ParkedExchange,
-  publishForGather, sharedContribution, spinBudget, startBroadcast,
+  attachArea, blocksFree, blocksFreeNow, broadcastNumbered, broadcastShared, detour, earlierMismatch, exchangeShared,
+  nextExchange, park, type ParkedExchange, publishForGather, sharedContribution, spinBudget, startBroadcast,
 } from './shared_area.js';
 import { Code, opCode, type Signature, signature } from './signature.js';
 import { absolute, childrenOf, floorPowerOfTwo, packWide, parentOf, relative, subtreeEnd, unpackWide, type WideEntry } from './tree.js';
@@ -92,8 +92,9 @@ export class ObjectCollectives {
     const area = this.area;
     let sig = this.lastGather;
     if (sig === undefined || sig.root !== root) this.lastGather = sig = signature(Code.gather, root, [], `gather(root=${root})`);
-    return this.sequencer.start(sig, area === undefined || area.oversubscribed
-      ? (call) => gatherValue(call, obj, root) : (call) => sharedGatherValue(call, area, obj, root)).result();
+    if (area === undefined || area.oversubscribed) return this.sequencer.start(sig, (call) => gatherValue(call, obj, root)).result();
+    if (area.mode === 'shared') return this.sequencer.startFast(sig, fastGatherValue, sharedGatherValue, area, obj, root, undefined);
+    return this.sequencer.start(sig, (call) => sharedGatherValue(call, area, obj, root)).result();
   }
 
   allgather<T>(obj: T): Promise<T[]> {
@@ -322,21 +323,32 @@ function* gatherValue<T>(call: Call, obj: T, root: number): Algorithm<T[] | unde
 function* sharedGatherValue<T>(call: Call, area: SharedArea, obj: T, root: number): Algorithm<T[] | undefined> {
   if (area.mode === 'unset') yield* attachArea(call, area);
   if (area.mode !== 'shared') return yield* gatherValue(call, obj, root);
-  const { rank, size } = call;
   const number = nextExchange(call, area);
-  if (rank !== root) {
-    yield* blocksFree(call, area, number);
-    // Encoded only now, with nothing between it and the copy into the block: a short encoding is the codec's scratch.
-    const data = encodeForSend(obj, call.name, area.contributionBytes);
-    if (!publishForGather(call, area, number, data, root)) yield call.send(data, root);
-    return undefined;
-  }
+  if (call.rank !== root) return yield* publishGathered(call, area, obj, root, number);
   area.settled = false;
-  const values = new Array<T>(size);
+  const values = new Array<T>(call.size);
   values[root] = obj;
-  let late: number[] | undefined;
-  for (let from = 0; from < size; from++) {
-    if (from === root) continue;
+  return yield* gatherBlocks(call, area, number, values, 0, undefined);
+}
+
+/** A member's part of gather `number` on the area, from its wait for the blocks to be free on. */
+function* publishGathered<T>(call: Call, area: SharedArea, obj: T, root: number, number: number): Algorithm<undefined> {
+  yield* blocksFree(call, area, number);
+  // Encoded only now, with nothing between it and the copy into the block: a short encoding is the codec's scratch.
+  const data = encodeForSend(obj, call.name, area.contributionBytes);
+  if (!publishForGather(call, area, number, data, root)) yield call.send(data, root);
+  return undefined;
+}
+
+/**
+ * The root's part of gather `number` on the area, from member `from` on:
+ * reads each member's block into `values` (`late` lists those whose value
+ * did not fit and comes by message), then receives the late ones.
+ */
+function* gatherBlocks<T>(call: Call, area: SharedArea, number: number, values: T[], from: number,
+  late: number[] | undefined): Algorithm<T[]> {
+  for (; from < call.size; from++) {
+    if (from === call.rank) continue;
     const arrived = area.contributed(from, number);
     if (!arrived.test()) yield arrived;
     const bytes = sharedContribution(call, area, from, number);
@@ -345,12 +357,73 @@ function* sharedGatherValue<T>(call: Call, area: SharedArea, obj: T, root: numbe
     else values[from] = decode(bytes, call.name) as T;
   }
   area.markRead(number);
-  if (late !== undefined) {
-    const incoming = late.map((from) => call.recv(undefined, from));
-    yield incoming;
-    late.forEach((from, i) => { values[from] = decode(incoming[i]!.data!, call.name) as T; });
-  }
+  if (late !== undefined) yield* receiveLate(call, values, late);
   return values;
+}
+
+/** The values of members `late` of a gather, by message. */
+function* receiveLate<T>(call: Call, values: T[], late: readonly number[]): Algorithm<T[]> {
+  const incoming = late.map((from) => call.recv(undefined, from));
+  yield incoming;
+  late.forEach((from, i) => { values[from] = decode(incoming[i]!.data!, call.name) as T; });
+  return values;
+}
+
+/** A member's value of a gather that did not fit its block, by message. */
+function* sendGathered(call: Call, data: Bytes, root: number): Algorithm<undefined> {
+  yield call.send(data, root);
+  return undefined;
+}
+
+/** What {@link fastGatherValue} hands over when it must wait; one serves every call (they never overlap). */
+const parkedGather: ParkedExchange = { number: 0, contributed: false, on: undefined, pending: undefined };
+
+/**
+ * {@link sharedGatherValue} on an attached area, synchronously as far as the
+ * blocks come (on the root) or are free (on a member) within the fast
+ * path's spin, with no generator: the root's values in `fastResult` once
+ * done, an Error on a mismatch, or the {@link Detour} that finishes the call.
+ */
+function fastGatherValue<T>(call: Call, area: SharedArea, obj: T, root: number): Detour<T[] | undefined> | Error | undefined {
+  const mismatch = earlierMismatch(call, area);
+  if (mismatch !== undefined) return mismatch;
+  const number = area.nextReduction();
+  const budget = spinBudget(area);
+  if (call.rank !== root) {
+    if (!blocksFreeNow(call, area, number, budget, parkedGather)) {
+      return detour(parkedGather, publishGathered(call, area, obj, root, number));
+    }
+    const data = encodeForSend(obj, call.name, area.contributionBytes);
+    if (publishForGather(call, area, number, data, root)) return undefined;
+    return { rest: sendGathered(call, data, root), parkedOn: undefined, pending: undefined };
+  }
+  area.settled = false;
+  const values = new Array<T>(call.size);
+  values[root] = obj;
+  const name = call.name;
+  let late: number[] | undefined;
+  for (let from = 0; from < call.size; from++) {
+    if (from === root) continue;
+    const arrived = area.contributed(from, number);
+    if (!spinUntil(arrived, budget) && park(arrived, parkedGather)) {
+      return detour(parkedGather, gatherBlocks(call, area, number, values, from, late));
+    }
+    const bytes = sharedContribution(call, area, from, number);
+    if (bytes instanceof Error) return bytes;
+    if (bytes === undefined) {
+      (late ??= []).push(from);
+      continue;
+    }
+    try {
+      values[from] = decode(bytes, name) as T;
+    } catch (error) {
+      return error as Error;
+    }
+  }
+  area.markRead(number);
+  if (late !== undefined) return { rest: receiveLate(call, values, late), parkedOn: undefined, pending: undefined };
+  fastResult.value = values;
+  return undefined;
 }
 
 /** Gather to rank 0, then a binomial bcast of the whole package. */

@@ -23,12 +23,13 @@
  * ({@link publishForGather}): members write their encoded values, the root
  * reads them; a value too large for a block goes by message.
  *
- * The object `bcast` has a synchronous fast path too ({@link startBroadcast}).
+ * The object `bcast` and `gather` have synchronous fast paths too
+ * ({@link startBroadcast}, {@link blocksFreeNow}).
  *
  * Unfinished: buffer gather and scatter of small data still go by
  * messages (a uniform `Alltoall` of small blocks takes an exchange,
- * `alltoall.ts`); the object collectives but `bcast` have no synchronous
- * fast path; a fast call still makes its `Call` and byte views.
+ * `alltoall.ts`); the other object collectives have no synchronous fast
+ * path; a fast call still makes its `Call` and byte views.
  *
  * @module
  */
@@ -80,6 +81,22 @@ export function publishForGather(call: Call, area: SharedArea, number: number, d
   area.contribute(number, call.tag, small, root);
   area.markRead(number);
   return small !== undefined;
+}
+
+/**
+ * {@link blocksFree} synchronously, for a fast path (see
+ * {@link startExchange} for `budget` and `parked`): true once the blocks of
+ * exchange `number` are free, false when a wait outlasted the spin (then
+ * `parked` says what it waits for).
+ */
+export function blocksFreeNow(call: Call, area: SharedArea, number: number, budget: number, parked: ParkedExchange): boolean {
+  if (number > 2 && !area.settled) {
+    for (let member = 0; member < call.size; member++) {
+      const read = area.readBy(member, number - 2);
+      if (!spinUntil(read, budget) && park(read, parked)) return false;
+    }
+  }
+  return true;
 }
 
 /** Numbers the next exchange on the area, after checking the last broadcast this rank was the root of. */
@@ -154,12 +171,7 @@ export function startExchange(call: Call, area: SharedArea, data: Uint8Array, bu
   const number = area.nextReduction();
   parked.number = number;
   parked.contributed = false;
-  if (number > 2 && !area.settled) {
-    for (let member = 0; member < call.size; member++) {
-      const read = area.readBy(member, number - 2);
-      if (!spinUntil(read, budget) && park(read, parked)) return undefined;
-    }
-  }
+  if (!blocksFreeNow(call, area, number, budget, parked)) return undefined;
   area.contribute(number, call.tag, data);
   parked.contributed = true;
   for (let from = 0; from < call.size; from++) {
@@ -189,7 +201,7 @@ export function detour<T>(parked: ParkedExchange, rest: Algorithm<T>): Detour<T>
 }
 
 /** Starts the Promise wait on `op`; true (and `op` and its Promise noted in `parked`) unless it completed meanwhile. */
-function park(op: Operation, parked: ParkedExchange): boolean {
+export function park(op: Operation, parked: ParkedExchange): boolean {
   const pending = op.wait();
   if (op.test()) return false;
   parked.on = op;
@@ -284,12 +296,7 @@ export function startBroadcast(call: Call, area: SharedArea, root: number, data:
   if (mismatch !== undefined) return mismatch;
   const number = area.nextReduction();
   if (call.rank === root) {
-    if (number > 2 && !area.settled) {
-      for (let member = 0; member < call.size; member++) {
-        const read = area.readBy(member, number - 2);
-        if (!spinUntil(read, budget) && park(read, parked)) return number;
-      }
-    }
+    if (!blocksFreeNow(call, area, number, budget, parked)) return number;
     area.settled = false;
     area.contribute(number, call.tag, data, 'all');
     area.markRead(number);

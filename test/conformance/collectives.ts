@@ -175,6 +175,11 @@ const cases: Case[] = [
       const sized = (r: number): unknown => (r === size - 1 ? 'L'.repeat(1000) : r);
       check.deepEqual(await comm.allgather(sized(rank)), ranks.map(sized), 'allgather with one large value');
       check.deepEqual(await comm.allreduce(`${sized(rank)}`, MPI.SUM), ranks.map(sized).join(''), 'allreduce with one large value');
+      for (const root of roots) {
+        const all = await comm.gather(sized(rank), root);
+        check.deepEqual(all, rank === root ? ranks.map(sized) : undefined, `gather to ${root} with one large value`);
+        check.deepEqual(await comm.bcast(rank === root ? sized(root) : undefined, root), sized(root), `bcast from ${root}, sized`);
+      }
       check.deepEqual(await comm.alltoall(ranks.map((j) => `${rank}->${j}`)), ranks.map((i) => `${i}->${rank}`), 'alltoall');
       check.deepEqual(await comm.alltoall(ranks.map((j) => (j === rank ? undefined : new Int16Array([rank, j])))),
         ranks.map((i) => (i === rank ? undefined : new Int16Array([i, rank]))), 'alltoall of typed arrays');
