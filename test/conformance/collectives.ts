@@ -172,7 +172,7 @@ const cases: Case[] = [
       }
       check.deepEqual(await comm.allgather([rank, `r${rank}`]), ranks.map((r) => [r, `r${r}`]), 'allgather');
       // One value too large for the shm transport's shared area sends every rank over messages.
-      const sized = (r: number): unknown => (r === size - 1 ? 'L'.repeat(1000) : r);
+      const sized = (r: number): unknown => (r === size - 1 ? 'L'.repeat(4000) : r);
       check.deepEqual(await comm.allgather(sized(rank)), ranks.map(sized), 'allgather with one large value');
       check.deepEqual(await comm.allreduce(`${sized(rank)}`, MPI.SUM), ranks.map(sized).join(''), 'allreduce with one large value');
       for (const root of roots) {
