@@ -37,8 +37,9 @@ import type { Call } from './call.js';
 import { type Algorithm, type Detour, fastResult, type Sequencer, sequencerOf, spinUntil } from './run.js';
 import type { ScratchPool } from './scratch.js';
 import {
-  attachArea, blocksFree, blocksFreeNow, broadcastNumbered, broadcastShared, detour, earlierMismatch, exchangeShared,
-  nextExchange, park, type ParkedExchange, publishForGather, sharedContribution, spinBudget, startBroadcast,
+  attachArea, blocksFree, blocksFreeNow, broadcastNumbered, broadcastShared, detour, earlierMismatch, exchangeNumbered,
+  exchangeShared, finishExchange, nextExchange, park, type ParkedExchange, publishForGather, sharedContribution,
+  spinBudget, startBroadcast, startExchange,
 } from './shared_area.js';
 import { Code, opCode, type Signature, signature } from './signature.js';
 import { absolute, childrenOf, floorPowerOfTwo, packWide, parentOf, relative, subtreeEnd, unpackWide, type WideEntry } from './tree.js';
@@ -62,9 +63,12 @@ function entriesOf(call: Call, op: Operation, peer: number): WideEntry[] {
 /** The object collectives of one collective channel. */
 export class ObjectCollectives {
   private readonly sequencer: Sequencer;
-  /** The signatures of the last bcast and gather, for the next one with the same root. */
+  /** The signatures of the last bcast and gather, for the next one with the same root; allgather's; the last allreduce's, for the same op. */
   private lastBcast: Signature | undefined;
   private lastGather: Signature | undefined;
+  private allgatherSignature: Signature | undefined;
+  private lastAllreduce: Signature | undefined;
+  private lastAllreduceOp: Op | undefined;
 
   /**
    * @param scratchPool - scratch memory of the calls
@@ -99,8 +103,10 @@ export class ObjectCollectives {
 
   allgather<T>(obj: T): Promise<T[]> {
     const area = this.area;
-    return this.sequencer.start(signature(Code.allgather, -1, [], 'allgather()'), area === undefined
-      ? (call) => allgatherValue(call, obj) : (call) => sharedAllgatherValue(call, area, obj)).result();
+    const sig = this.allgatherSignature ??= signature(Code.allgather, -1, [], 'allgather()');
+    if (area === undefined) return this.sequencer.start(sig, (call) => allgatherValue(call, obj)).result();
+    if (area.mode === 'shared') return this.sequencer.startFast(sig, fastAllgatherValue, sharedAllgatherValue, area, obj, undefined, undefined);
+    return this.sequencer.start(sig, (call) => sharedAllgatherValue(call, area, obj)).result();
   }
 
   alltoall<T>(items: readonly T[]): Promise<T[]> {
@@ -115,9 +121,14 @@ export class ObjectCollectives {
 
   allreduce(obj: unknown, op: Op): Promise<unknown> {
     const area = this.area;
-    return this.sequencer.start(signature(Code.allreduce, -1, [opCode(op)], () => `allreduce(${op.name})`),
-      area === undefined ? (call) => allreduceValue(call, obj, op) : (call) => sharedAllreduceValue(call, area, obj, op))
-      .result();
+    let sig = this.lastAllreduce;
+    if (sig === undefined || this.lastAllreduceOp !== op) {
+      this.lastAllreduce = sig = signature(Code.allreduce, -1, [opCode(op)], () => `allreduce(${op.name})`);
+      this.lastAllreduceOp = op;
+    }
+    if (area === undefined) return this.sequencer.start(sig, (call) => allreduceValue(call, obj, op)).result();
+    if (area.mode === 'shared') return this.sequencer.startFast(sig, fastAllreduceValue, sharedAllreduceValue, area, obj, op, undefined);
+    return this.sequencer.start(sig, (call) => sharedAllreduceValue(call, area, obj, op)).result();
   }
 
   scan(obj: unknown, op: Op, exclusive: boolean): Promise<unknown> {
@@ -144,8 +155,103 @@ export function objectCollectivesOf(channel: PointToPoint, scratchPool: ScratchP
 function* sharedValues(call: Call, area: SharedArea, mine: unknown): Algorithm<unknown[] | undefined> {
   if (area.mode === 'unset') yield* attachArea(call, area);
   if (area.mode !== 'shared') return undefined;
-  return yield* exchangeShared(call, area, encode(mine, call.name),
-    (all) => all.map((bytes, r) => (r === call.rank ? mine : decode(bytes, call.name))));
+  return yield* exchangeShared(call, area, encode(mine, call.name), decodeAll(call, mine));
+}
+
+/** Every rank's value from the blocks of an exchange (`mine` for this rank's). Apart so that no caller holds the closure's variables. */
+function decodeAll(call: Call, mine: unknown): (all: Uint8Array[]) => unknown[] {
+  return (all) => all.map((bytes, r) => (r === call.rank ? mine : decode(bytes, call.name)));
+}
+
+/** What {@link exchangeValuesNow} hands over when it must wait; one serves every call (they never overlap). */
+const parkedValues: ParkedExchange = { number: 0, contributed: false, on: undefined, pending: undefined };
+/** The values of an exchange that did not fit the area: every rank goes on by message. */
+const NOT_SHARED: Algorithm<undefined> = (function* (): Algorithm<undefined> { return undefined; })();
+
+/**
+ * {@link sharedValues} on an attached area, synchronously as far as the
+ * blocks come within the fast path's spin ({@link startExchange}): every
+ * rank's value in rank order, an Error on a mismatch, or the algorithm that
+ * finishes the exchange (`parkedValues.on` set when it waits) and returns
+ * the values, or undefined when some rank's value did not fit.
+ */
+function exchangeValuesNow(call: Call, area: SharedArea, mine: unknown): unknown[] | Error | Algorithm<unknown[] | undefined> {
+  const name = call.name;
+  // A short encoding stays in the codec's scratch: it is copied into the block before anything else encodes.
+  const data = encodeForSend(mine, name, area.contributionBytes);
+  if (!(data instanceof Uint8Array) || data.byteLength > area.contributionBytes) {
+    return exchangeShared(call, area, data, decodeAll(call, mine));
+  }
+  const number = startExchange(call, area, data, spinBudget(area), parkedValues);
+  if (number instanceof Error) return number;
+  if (number === undefined) {
+    const { contributed } = parkedValues;
+    return exchangeNumbered(call, area, contributed ? data : data.slice(), decodeAll(call, mine), parkedValues.number,
+      contributed);
+  }
+  const values = new Array<unknown>(call.size);
+  let fits = true;
+  for (let from = 0; from < call.size; from++) {
+    const bytes = sharedContribution(call, area, from, number);
+    if (bytes instanceof Error) return bytes;
+    if (bytes === undefined) {
+      fits = false;
+    } else if (fits) {
+      try {
+        values[from] = from === call.rank ? mine : decode(bytes, name);
+      } catch (error) {
+        return error as Error;
+      }
+    }
+  }
+  finishExchange(area, number);
+  return fits ? values : NOT_SHARED;
+}
+
+/** How a fast path goes on with `rest`: from the operation it parked on, if it did. */
+function goOn<T>(parked: ParkedExchange, rest: Algorithm<T>): Detour<T> {
+  return parked.on === undefined ? { rest, parkedOn: undefined, pending: undefined } : detour(parked, rest);
+}
+
+/** {@link sharedAllgatherValue} on an attached area, with no generator unless a wait outlasts the spin (see {@link exchangeValuesNow}). */
+function fastAllgatherValue<T>(call: Call, area: SharedArea, obj: T): Detour<T[]> | Error | undefined {
+  const values = exchangeValuesNow(call, area, obj);
+  if (values instanceof Error) return values;
+  if (!Array.isArray(values)) return goOn(parkedValues, allgatherRest(call, obj, values));
+  fastResult.value = values;
+  return undefined;
+}
+
+/** The rest of an allgather whose exchange on the area went on as `exchange`. */
+function* allgatherRest<T>(call: Call, obj: T, exchange: Algorithm<unknown[] | undefined>): Algorithm<T[]> {
+  return ((yield* exchange) ?? (yield* allgatherValue(call, obj))) as T[];
+}
+
+/** {@link sharedAllreduceValue} on an attached area, like {@link fastAllgatherValue}. */
+function fastAllreduceValue(call: Call, area: SharedArea, obj: unknown, op: Op): Detour<unknown> | Error | undefined {
+  const values = exchangeValuesNow(call, area, op.prepareObject(obj, call.rank));
+  if (values instanceof Error) return values;
+  if (!Array.isArray(values)) return goOn(parkedValues, allreduceRest(call, obj, op, values));
+  try {
+    fastResult.value = foldValues(op, values);
+  } catch (error) {
+    // An op that throws fails the call, as it does in the algorithm.
+    return error instanceof Error ? error : new Error(String(error));
+  }
+  return undefined;
+}
+
+/** The rest of an allreduce whose exchange on the area went on as `exchange`. */
+function* allreduceRest(call: Call, obj: unknown, op: Op, exchange: Algorithm<unknown[] | undefined>): Algorithm<unknown> {
+  const values = yield* exchange;
+  return values === undefined ? yield* allreduceValue(call, obj, op) : foldValues(op, values);
+}
+
+/** Every rank's value folded with `op` in rank order. */
+function foldValues(op: Op, values: readonly unknown[]): unknown {
+  let acc = values[0];
+  for (let r = 1; r < values.length; r++) acc = op.applyObject(acc, values[r]);
+  return acc;
 }
 
 /** {@link bcastValue}, on the shared area when the root's value fits. */
@@ -184,7 +290,7 @@ function fastBcastValue<T>(call: Call, area: SharedArea, obj: T, root: number): 
     return detour(parkedBcast, finishBcastValue(call, area, obj, root, owned, number));
   }
   if (call.rank === root) {
-    if (small === undefined) return { rest: bcastValue(call, obj, root, data), parkedOn: undefined, pending: undefined };
+    if (small === undefined) return goOn(parkedBcast, bcastValue(call, obj, root, data));
     fastResult.value = obj;
     return undefined;
   }
@@ -192,7 +298,7 @@ function fastBcastValue<T>(call: Call, area: SharedArea, obj: T, root: number): 
   if (bytes instanceof Error) return bytes;
   if (bytes === undefined) {
     area.markRead(number);
-    return { rest: bcastValue(call, obj, root), parkedOn: undefined, pending: undefined };
+    return goOn(parkedBcast, bcastValue(call, obj, root));
   }
   // Decoded before the root may write the block again.
   let value: unknown;
@@ -224,10 +330,7 @@ function* sharedAllgatherValue<T>(call: Call, area: SharedArea, obj: T): Algorit
 /** {@link allreduceValue}, on the shared area when every value fits: each rank folds all of them in rank order. */
 function* sharedAllreduceValue(call: Call, area: SharedArea, obj: unknown, op: Op): Algorithm<unknown> {
   const values = yield* sharedValues(call, area, op.prepareObject(obj, call.rank));
-  if (values === undefined) return yield* allreduceValue(call, obj, op);
-  let acc = values[0];
-  for (let r = 1; r < values.length; r++) acc = op.applyObject(acc, values[r]);
-  return acc;
+  return values === undefined ? yield* allreduceValue(call, obj, op) : foldValues(op, values);
 }
 
 /** Binomial tree of the encoded value (the root's `encoded`, if given); inner nodes pass the bytes on as they came. */
@@ -395,7 +498,7 @@ function fastGatherValue<T>(call: Call, area: SharedArea, obj: T, root: number):
     }
     const data = encodeForSend(obj, call.name, area.contributionBytes);
     if (publishForGather(call, area, number, data, root)) return undefined;
-    return { rest: sendGathered(call, data, root), parkedOn: undefined, pending: undefined };
+    return goOn(parkedGather, sendGathered(call, data, root));
   }
   area.settled = false;
   const values = new Array<T>(call.size);
@@ -421,7 +524,7 @@ function fastGatherValue<T>(call: Call, area: SharedArea, obj: T, root: number):
     }
   }
   area.markRead(number);
-  if (late !== undefined) return { rest: receiveLate(call, values, late), parkedOn: undefined, pending: undefined };
+  if (late !== undefined) return goOn(parkedGather, receiveLate(call, values, late));
   fastResult.value = values;
   return undefined;
 }

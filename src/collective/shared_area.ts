@@ -23,13 +23,13 @@
  * ({@link publishForGather}): members write their encoded values, the root
  * reads them; a value too large for a block goes by message.
  *
- * The object `bcast` and `gather` have synchronous fast paths too
- * ({@link startBroadcast}, {@link blocksFreeNow}).
+ * The object `bcast`, `gather`, `allgather` and `allreduce` have
+ * synchronous fast paths too ({@link startBroadcast}, {@link blocksFreeNow},
+ * {@link startExchange}).
  *
  * Unfinished: buffer gather and scatter of small data still go by
  * messages (a uniform `Alltoall` of small blocks takes an exchange,
- * `alltoall.ts`); the other object collectives have no synchronous fast
- * path; a fast call still makes its `Call` and byte views.
+ * `alltoall.ts`); a fast call still makes its `Call` and byte views.
  *
  * @module
  */

@@ -258,6 +258,16 @@ const cases: Case[] = [
           `exscan ${c.name}`);
       }
       check.deepEqual(await comm.allreduce(rank), (size * (size - 1)) / 2, 'allreduce defaults to MPI.SUM');
+      // A user op that throws fails the call on every rank that folds; the communicator goes on. (With a power of
+      // two every rank folds, whatever the algorithm; otherwise a rank may wait for a fold that failed elsewhere.)
+      if (size > 1 && (size & (size - 1)) === 0) {
+        const failing = MPI.Op.Create((a: number, b: number) => {
+          if (a + b >= 0) throw new RangeError(`no fold of ${a} and ${b}`);
+          return a + b;
+        });
+        await check.rejects(comm.allreduce(rank, failing), /no fold of \d+ and \d+/);
+        check.deepEqual(await comm.allreduce(1), size, 'allreduce after an op that threw');
+      }
     },
   },
   {
