@@ -6,7 +6,8 @@
  * $BENCH_CASES, else the anchor's Barrier and Allreduce of 1,048,576 doubles. Ops:
  * barrier, bcast, allreduce, alltoall (buffer forms; `bytes` is the Bcast buffer, the
  * Allreduce vector of bytes/8 doubles with SUM, or the Alltoall block sent to each rank), and
- * objbcast, objgather (lower-case `bcast` and `gather` of a small object from / to rank 0).
+ * objbcast, objgather (lower-case `bcast` and `gather` of a small object from / to rank 0),
+ * objallreduce (lower-case `allreduce` of a number, MPI.SUM).
  *
  * Each case runs as a user writes it: a Barrier, then one plain loop in a single call of
  * `iters / 10` untimed calls followed by `iters` timed ones, with a timestamp per call. No
@@ -144,6 +145,23 @@ function prepare(c: Case): Bench | undefined {
         check: () => {
           const want = rank === 0 ? Array.from({ length: size }, (_, r) => ({ ...MSG, a: r })) : undefined;
           if (JSON.stringify(got) !== JSON.stringify(want)) fail(c, `got ${JSON.stringify(got)}`);
+        },
+      };
+    }
+    case 'objallreduce': {
+      let got: unknown;
+      const mine = rank + 0.5;
+      return {
+        loop: async (times) => {
+          const it = times.length - 1;
+          for (let i = 0; i < it; i++) {
+            times[i] = performance.now();
+            got = await comm.allreduce(mine);
+          }
+          times[it] = performance.now();
+        },
+        check: () => {
+          if (got !== size * size / 2) fail(c, `got ${String(got)}`);
         },
       };
     }

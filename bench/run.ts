@@ -112,7 +112,12 @@ const COLL_QUICK = [8, 64 * KiB, MiB];
 const COLL_OPS = ['bcast', 'allreduce', 'alltoall'] as const;
 const ANCHOR_ALLREDUCE = 8 * MiB; // 1,048,576 doubles
 /** Object collectives (lower-case calls on a small object); C has none. */
-const OBJECT_OPS = ['objbcast', 'objgather'] as const;
+const OBJECT_OPS = ['objbcast', 'objgather', 'objallreduce'] as const;
+const OBJECT_LABELS: Record<(typeof OBJECT_OPS)[number], string> = {
+  objbcast: 'bcast of a small object',
+  objgather: 'gather of a small object',
+  objallreduce: 'allreduce of a number',
+};
 /** The node binary that runs mpi4ts: `$BENCH_NODE`, else the one running this script. */
 const NODE = process.env['BENCH_NODE'] ?? process.execPath;
 
@@ -598,7 +603,7 @@ function buildLines(res: Results, opts: Options): Line[] {
         }
       }
       for (const op of OBJECT_OPS) {
-        const row = coll(op, 0, op === 'objbcast' ? 'bcast of a small object' : 'gather of a small object', 'us');
+        const row = coll(op, 0, OBJECT_LABELS[op], 'us');
         lines.push({
           ...row,
           cell: (impl) => (impl === 'c' ? { na: 'no object API' } : row.cell(impl)),

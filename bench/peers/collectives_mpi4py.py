@@ -48,6 +48,8 @@ for case in spec.split(','):
         call = lambda: comm.bcast(MSG if rank == 0 else None, 0)
     elif op == 'objgather':
         call = lambda: comm.gather(MSG, 0)
+    elif op == 'objallreduce':
+        call = lambda: comm.allreduce(rank + 0.5)
     else:
         continue
     warm = max(iters // 10, 1)
