@@ -17,7 +17,10 @@
  * messages: every rank publishes its encoded value there and decodes the
  * others' (about three times faster for a number at 2 ranks); so
  * does `bcast` from the root, and `gather` to it (the root reads every
- * other rank's block), when ranks fit the cores.
+ * other rank's block), when ranks fit the cores, and `reduce` is then that
+ * gather, folded in rank order at the root. On an attached area all of
+ * these run synchronously where their waits end within a short spin (no
+ * generator: the `fast*` functions, through `Sequencer.startFast`).
  *
  * Encodings and packages of any length move: past the longest byte view
  * (Node 20: 4 GiB) as segmented messages, packages with 64-bit lengths
@@ -63,12 +66,14 @@ function entriesOf(call: Call, op: Operation, peer: number): WideEntry[] {
 /** The object collectives of one collective channel. */
 export class ObjectCollectives {
   private readonly sequencer: Sequencer;
-  /** The signatures of the last bcast and gather, for the next one with the same root; allgather's; the last allreduce's, for the same op. */
+  /** The signatures of the last calls, for the next one with the same root and op (allgather's has neither). */
   private lastBcast: Signature | undefined;
   private lastGather: Signature | undefined;
   private allgatherSignature: Signature | undefined;
   private lastAllreduce: Signature | undefined;
   private lastAllreduceOp: Op | undefined;
+  private lastReduce: Signature | undefined;
+  private lastReduceOp: Op | undefined;
 
   /**
    * @param scratchPool - scratch memory of the calls
@@ -115,8 +120,15 @@ export class ObjectCollectives {
   }
 
   reduce(obj: unknown, op: Op, root: number): Promise<unknown> {
-    return this.sequencer.start(signature(Code.reduce, root, [opCode(op)], () => `reduce(root=${root}, ${op.name})`),
-      (call) => reduceValue(call, obj, op, root)).result();
+    const area = this.area;
+    let sig = this.lastReduce;
+    if (sig === undefined || sig.root !== root || this.lastReduceOp !== op) {
+      this.lastReduce = sig = signature(Code.reduce, root, [opCode(op)], () => `reduce(root=${root}, ${op.name})`);
+      this.lastReduceOp = op;
+    }
+    if (area === undefined || area.oversubscribed) return this.sequencer.start(sig, (call) => reduceValue(call, obj, op, root)).result();
+    if (area.mode === 'shared') return this.sequencer.startFast(sig, fastReduceValue, sharedReduceValue, area, obj, op, root);
+    return this.sequencer.start(sig, (call) => sharedReduceValue(call, area, obj, op, root)).result();
   }
 
   allreduce(obj: unknown, op: Op): Promise<unknown> {
@@ -526,6 +538,40 @@ function fastGatherValue<T>(call: Call, area: SharedArea, obj: T, root: number):
   area.markRead(number);
   if (late !== undefined) return goOn(parkedGather, receiveLate(call, values, late));
   fastResult.value = values;
+  return undefined;
+}
+
+/**
+ * {@link reduceValue} on the shared area when ranks fit the cores: a gather
+ * of every rank's prepared value ({@link sharedGatherValue}), folded in rank
+ * order at the root.
+ */
+function* sharedReduceValue(call: Call, area: SharedArea, obj: unknown, op: Op, root: number): Algorithm<unknown> {
+  return yield* foldGathered(call, op, root, sharedGatherValue(call, area, op.prepareObject(obj, call.rank), root));
+}
+
+/** The root's fold of what `gather` brings; undefined off the root. */
+function* foldGathered(call: Call, op: Op, root: number, gather: Algorithm<unknown[] | undefined>): Algorithm<unknown> {
+  const values = yield* gather;
+  return call.rank === root ? foldValues(op, values!) : undefined;
+}
+
+/** {@link sharedReduceValue} on an attached area, over {@link fastGatherValue}. */
+function fastReduceValue(call: Call, area: SharedArea, obj: unknown, op: Op, root: number): Detour<unknown> | Error | undefined {
+  const gathered = fastGatherValue(call, area, op.prepareObject(obj, call.rank), root);
+  if (gathered instanceof Error) return gathered;
+  if (gathered !== undefined) {
+    return { rest: foldGathered(call, op, root, gathered.rest!), parkedOn: gathered.parkedOn, pending: gathered.pending };
+  }
+  if (call.rank !== root) return undefined;
+  const values = fastResult.value as unknown[];
+  fastResult.value = undefined;
+  try {
+    fastResult.value = foldValues(op, values);
+  } catch (error) {
+    // An op that throws fails the call at the root, as it does in the algorithm.
+    return error instanceof Error ? error : new Error(String(error));
+  }
   return undefined;
 }
 

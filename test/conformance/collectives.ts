@@ -179,6 +179,8 @@ const cases: Case[] = [
         const all = await comm.gather(sized(rank), root);
         check.deepEqual(all, rank === root ? ranks.map(sized) : undefined, `gather to ${root} with one large value`);
         check.deepEqual(await comm.bcast(rank === root ? sized(root) : undefined, root), sized(root), `bcast from ${root}, sized`);
+        check.deepEqual(await comm.reduce(`${sized(rank)}`, MPI.SUM, root), rank === root ? ranks.map(sized).join('') : undefined,
+          `reduce to ${root} with one large value`);
       }
       check.deepEqual(await comm.alltoall(ranks.map((j) => `${rank}->${j}`)), ranks.map((i) => `${i}->${rank}`), 'alltoall');
       check.deepEqual(await comm.alltoall(ranks.map((j) => (j === rank ? undefined : new Int16Array([rank, j])))),
