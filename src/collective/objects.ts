@@ -40,9 +40,9 @@ import type { Call } from './call.js';
 import { type Algorithm, type Detour, fastResult, type Sequencer, sequencerOf, spinUntil } from './run.js';
 import type { ScratchPool } from './scratch.js';
 import {
-  attachArea, blocksFree, blocksFreeNow, broadcastNumbered, broadcastShared, detour, earlierMismatch, exchangeNumbered,
-  exchangeShared, finishExchange, nextExchange, park, type ParkedExchange, publishForGather, sharedContribution,
-  spinBudget, startBroadcast, startExchange,
+  attachArea, blockData, blocksFree, blocksFreeNow, broadcastNumbered, detour, earlierMismatch,
+  exchangeNumbered, exchangeShared, finishExchange, nextExchange, park, type ParkedExchange, publishForGather,
+  sharedContribution, spinBudget, startBroadcast, startExchange,
 } from './shared_area.js';
 import { Code, opCode, type Signature, signature } from './signature.js';
 import { absolute, childrenOf, floorPowerOfTwo, packWide, parentOf, relative, subtreeEnd, unpackWide, type WideEntry } from './tree.js';
@@ -190,10 +190,9 @@ const NOT_SHARED: Algorithm<undefined> = (function* (): Algorithm<undefined> { r
 function exchangeValuesNow(call: Call, area: SharedArea, mine: unknown): unknown[] | Error | Algorithm<unknown[] | undefined> {
   const name = call.name;
   // A short encoding stays in the codec's scratch: it is copied into the block before anything else encodes.
-  const data = encodeForSend(mine, name, area.contributionBytes);
-  if (!(data instanceof Uint8Array) || data.byteLength > area.contributionBytes) {
-    return exchangeShared(call, area, data, decodeAll(call, mine));
-  }
+  const encoded = encodeForSend(mine, name, area.contributionBytes);
+  const data = blockData(area, encoded);
+  if (data === undefined) return exchangeShared(call, area, encoded, decodeAll(call, mine));
   const number = startExchange(call, area, data, spinBudget(area), parkedValues);
   if (number instanceof Error) return number;
   if (number === undefined) {
@@ -234,7 +233,7 @@ function fastAllgatherValue<T>(call: Call, area: SharedArea, obj: T): Detour<T[]
   return undefined;
 }
 
-/** The rest of an allgather whose exchange on the area went on as `exchange`. */
+/** An allgather whose exchange on the area goes on as `exchange`, then by message if a value did not fit. */
 function* allgatherRest<T>(call: Call, obj: T, exchange: Algorithm<unknown[] | undefined>): Algorithm<T[]> {
   return ((yield* exchange) ?? (yield* allgatherValue(call, obj))) as T[];
 }
@@ -253,7 +252,7 @@ function fastAllreduceValue(call: Call, area: SharedArea, obj: unknown, op: Op):
   return undefined;
 }
 
-/** The rest of an allreduce whose exchange on the area went on as `exchange`. */
+/** An allreduce whose exchange on the area goes on as `exchange`, then by message if a value did not fit. */
 function* allreduceRest(call: Call, obj: unknown, op: Op, exchange: Algorithm<unknown[] | undefined>): Algorithm<unknown> {
   const values = yield* exchange;
   return values === undefined ? yield* allreduceValue(call, obj, op) : foldValues(op, values);
@@ -269,14 +268,9 @@ function foldValues(op: Op, values: readonly unknown[]): unknown {
 /** {@link bcastValue}, on the shared area when the root's value fits. */
 function* sharedBcastValue<T>(call: Call, area: SharedArea, obj: T, root: number): Algorithm<T> {
   if (area.mode === 'unset') yield* attachArea(call, area);
-  let data: Bytes | undefined;
-  if (area.mode === 'shared') {
-    let value = obj;
-    data = call.rank === root ? encode(obj, call.name) : undefined;
-    if (yield* broadcastShared(call, area, root, data, (bytes) => { value = decode(bytes, call.name) as T; })) return value;
-  }
-  // The root's encoding is reused: encoding a value of gigabytes twice would also hold it twice.
-  return yield* bcastValue(call, obj, root, data);
+  if (area.mode !== 'shared') return yield* bcastValue(call, obj, root);
+  const data = call.rank === root ? encode(obj, call.name) : undefined;
+  return yield* finishBcastValue(call, area, obj, root, data, nextExchange(call, area));
 }
 
 /** What {@link fastBcastValue} hands over when it must wait; one serves every call (they never overlap). */
@@ -293,7 +287,7 @@ function fastBcastValue<T>(call: Call, area: SharedArea, obj: T, root: number): 
   const name = call.name;
   // The root's encoding stays in the codec's scratch when it fits a block: it is copied there at once.
   const data = call.rank === root ? encodeForSend(obj, name, area.contributionBytes) : undefined;
-  const small = data instanceof Uint8Array && data.byteLength <= area.contributionBytes ? data : undefined;
+  const small = blockData(area, data);
   const number = startBroadcast(call, area, root, small, spinBudget(area), parkedBcast);
   if (typeof number !== 'number') return number;
   if (parkedBcast.on !== undefined) {
@@ -324,7 +318,11 @@ function fastBcastValue<T>(call: Call, area: SharedArea, obj: T, root: number): 
   return undefined;
 }
 
-/** The rest of a broadcast that {@link fastBcastValue} could not finish; `data` is the root's encoding. */
+/**
+ * Broadcast `number` on the area from where it stands ({@link broadcastNumbered}), then by message
+ * if the root's value did not fit; `data` is the root's encoding, reused then: encoding a value of
+ * gigabytes twice would also hold it twice.
+ */
 function* finishBcastValue<T>(call: Call, area: SharedArea, obj: T, root: number, data: Bytes | undefined,
   number: number): Algorithm<T> {
   let value = obj;
@@ -336,13 +334,12 @@ function* finishBcastValue<T>(call: Call, area: SharedArea, obj: T, root: number
 
 /** {@link allgatherValue}, on the shared area when every value fits. */
 function* sharedAllgatherValue<T>(call: Call, area: SharedArea, obj: T): Algorithm<T[]> {
-  return ((yield* sharedValues(call, area, obj)) ?? (yield* allgatherValue(call, obj))) as T[];
+  return yield* allgatherRest(call, obj, sharedValues(call, area, obj));
 }
 
 /** {@link allreduceValue}, on the shared area when every value fits: each rank folds all of them in rank order. */
 function* sharedAllreduceValue(call: Call, area: SharedArea, obj: unknown, op: Op): Algorithm<unknown> {
-  const values = yield* sharedValues(call, area, op.prepareObject(obj, call.rank));
-  return values === undefined ? yield* allreduceValue(call, obj, op) : foldValues(op, values);
+  return yield* allreduceRest(call, obj, op, sharedValues(call, area, op.prepareObject(obj, call.rank)));
 }
 
 /** Binomial tree of the encoded value (the root's `encoded`, if given); inner nodes pass the bytes on as they came. */

@@ -23,8 +23,8 @@
  * ({@link publishForGather}): members write their encoded values, the root
  * reads them; a value too large for a block goes by message.
  *
- * The object `bcast`, `gather`, `allgather` and `allreduce` have
- * synchronous fast paths too ({@link startBroadcast}, {@link blocksFreeNow},
+ * The object `bcast`, `gather` (and `reduce`, a gather), `allgather` and
+ * `allreduce` have synchronous fast paths too ({@link startBroadcast}, {@link blocksFreeNow},
  * {@link startExchange}).
  *
  * Unfinished: buffer gather and scatter of small data still go by
@@ -67,6 +67,11 @@ export function* blocksFree(call: Call, area: SharedArea, number: number): Algor
   for (let wait = unread(call, area, number); wait !== undefined; wait = unread(call, area, number)) yield wait;
 }
 
+/** `data` when it fits a contribution block of `area`, else undefined (a block then says the call goes on by message). */
+export function blockData(area: SharedArea, data: Bytes | undefined): Uint8Array | undefined {
+  return data instanceof Uint8Array && data.byteLength <= area.contributionBytes ? data : undefined;
+}
+
 /**
  * A member's part of a gather `number` to another rank on the area (object
  * `gather`): publishes `data` when it fits a block (else nothing, and the
@@ -76,7 +81,7 @@ export function* blocksFree(call: Call, area: SharedArea, number: number): Algor
  */
 export function publishForGather(call: Call, area: SharedArea, number: number, data: Bytes, root: number): boolean {
   area.settled = false;
-  const small = data instanceof Uint8Array && data.byteLength <= area.contributionBytes ? data : undefined;
+  const small = blockData(area, data);
   // The root reads each block as it comes: this one wakes it (no contribution of the root completes a set).
   area.contribute(number, call.tag, small, root);
   area.markRead(number);
@@ -136,7 +141,7 @@ export function* exchangeNumbered<T>(call: Call, area: SharedArea, data: Bytes,
   const { size, tag } = call;
   if (!contributed) {
     for (let wait = unread(call, area, number); wait !== undefined; wait = unread(call, area, number)) yield wait;
-    area.contribute(number, tag, data instanceof Uint8Array && data.byteLength <= area.contributionBytes ? data : undefined);
+    area.contribute(number, tag, blockData(area, data));
   }
   const all: Uint8Array[] = [];
   let fits = true;
@@ -265,7 +270,7 @@ export function* broadcastNumbered(call: Call, area: SharedArea, root: number, d
   if (call.rank === root) {
     for (let wait = unread(call, area, number); wait !== undefined; wait = unread(call, area, number)) yield wait;
     area.settled = false;
-    const small = data instanceof Uint8Array && data.byteLength <= area.contributionBytes ? data : undefined;
+    const small = blockData(area, data);
     area.contribute(number, call.tag, small, 'all');
     area.markRead(number);
     rootOf.set(area, number);
