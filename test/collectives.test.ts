@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { assertAllPassed } from './helpers/conformance.js';
 import { beyondMaxRanks } from './helpers/heavy.js';
-import { launch } from './helpers/launch.js';
+import { launch, linesStartingWith } from './helpers/launch.js';
 
 const PROGRAM = 'test/conformance/collectives.ts';
 const MISMATCH = 'test/programs/collective_mismatch.ts';
@@ -66,6 +66,19 @@ describe('mismatched collectives', () => {
       for (const pattern of c.patterns) assert.match(result.stderr, pattern);
     });
   }
+});
+
+describe('ranks many calls apart', () => {
+  it('do not look mismatched when one runs 128 calls ahead of another', async () => {
+    process.env['MPI4TS_COLLECTIVE_TUNING'] = JSON.stringify({ syncEveryCalls: 1_000_000 });
+    try {
+      const result = await launch('test/programs/collective_lag.ts', 3, [], { timeoutMs: 60_000 });
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(linesStartingWith(result.stdout, 'lag ok').length, 3, result.stdout);
+    } finally {
+      delete process.env['MPI4TS_COLLECTIVE_TUNING'];
+    }
+  });
 });
 
 describe('a collective that a rank never enters', () => {

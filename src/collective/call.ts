@@ -117,8 +117,8 @@ export class Call {
     // The probe read what has arrived: the awaited message may have come with the peer's next call right behind it.
     if (op.test()) return undefined;
     if (queued !== undefined && queued.tag !== this.tag) return this.mismatch(peer, queued.tag, queued.byteLength, -1);
-    const theirs = this.channel.peerCall?.(peer);
-    if (theirs === undefined || theirs === this.tag || fieldsOf(theirs).seq !== (this.seq & 0x7f)) return undefined;
+    const theirs = this.channel.peerCall?.(peer, this.seq);
+    if (theirs === undefined || theirs === this.tag) return undefined;
     return this.mismatch(peer, theirs, -1, -1);
   }
 

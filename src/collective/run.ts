@@ -150,7 +150,7 @@ export class Sequencer implements CallHost {
     const seq = this.calls++;
     this.history[seq % HISTORY] = sig;
     const call = new Call(this.channel, sig, seq, this);
-    this.channel.announce?.(call.tag);
+    this.channel.announce?.(call.tag, seq);
     return call;
   }
 

@@ -111,12 +111,17 @@ export interface PointToPoint {
   probe(source: number, tag: number): Promise<Envelope>;
   /**
    * Optional, for transports whose ranks can see each other's state: records
-   * that this rank called the collective whose messages carry `tag` on this
-   * context, for {@link peerCall}.
+   * that this rank called, as its call number `call` on this context, the
+   * collective whose messages carry `tag`, for {@link peerCall}.
    */
-  announce?(tag: number): void;
-  /** Optional: the tag of the collective that `rank` announced last on this context, if any. */
-  peerCall?(rank: number): number | undefined;
+  announce?(tag: number, call: number): void;
+  /**
+   * Optional: the tag of the collective that `rank` announced as its call
+   * number `call` on this context, if that is the call it announced last.
+   * The full number, not the tag's (modulo 128), tells a peer in this call
+   * from one 128 calls behind.
+   */
+  peerCall?(rank: number, call: number): number | undefined;
   /** Translates a rank of the local group to the transport's world rank. */
   worldRankOf(rank: number): number;
   /** Translates a rank of the addressed group to the transport's world rank. */

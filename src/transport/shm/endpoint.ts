@@ -100,12 +100,12 @@ class ShmPointToPoint implements PointToPoint {
     return found!;
   }
 
-  announce(tag: number): void {
-    this.engine.announce(this.context, tag);
+  announce(tag: number, call: number): void {
+    this.engine.announce(this.context, tag, call);
   }
 
-  peerCall(rank: number): number | undefined {
-    return this.engine.announcement(this.remoteGroup[rank]!, this.context);
+  peerCall(rank: number, call: number): number | undefined {
+    return this.engine.announcement(this.remoteGroup[rank]!, this.context, call);
   }
 
   worldRankOf(rank: number): number {

@@ -1088,22 +1088,31 @@ export class ShmEngine {
     return lines;
   }
 
-  /** Records that this rank called the collective of tag `tag` on `context` (see {@link announcement}). */
-  announce(context: number, tag: number): void {
+  /**
+   * Records that this rank called the collective of tag `tag` on `context`,
+   * as its call number `call` there (see {@link announcement}).
+   */
+  announce(context: number, tag: number, call: number): void {
     const control = this.control;
     Atomics.store(control, this.base + Slot.ANNOUNCED_CONTEXT, -1);
     Atomics.store(control, this.base + Slot.ANNOUNCED_TAG, tag);
+    Atomics.store(control, this.base + Slot.ANNOUNCED_CALL, call | 0);
     Atomics.store(control, this.base + Slot.ANNOUNCED_CONTEXT, context);
   }
 
-  /** The tag of the collective that world rank `rank` called last on `context`, if that is the one it called last. */
-  announcement(rank: number, context: number): number | undefined {
+  /**
+   * The tag of the collective that world rank `rank` called as its call
+   * number `call` on `context`, if that is the one it called last.
+   */
+  announcement(rank: number, context: number, call: number): number | undefined {
     const control = this.control;
     const base = rankBase(rank);
     const before = Atomics.load(control, base + Slot.ANNOUNCED_CONTEXT);
     const tag = Atomics.load(control, base + Slot.ANNOUNCED_TAG);
+    const announced = Atomics.load(control, base + Slot.ANNOUNCED_CALL);
     // A context read the same on both sides of the tag goes with the tag (see announce()).
-    return before === context && Atomics.load(control, base + Slot.ANNOUNCED_CONTEXT) === context ? tag : undefined;
+    const same = before === context && Atomics.load(control, base + Slot.ANNOUNCED_CONTEXT) === context;
+    return same && announced === (call | 0) ? tag : undefined;
   }
 
   /** Allocates the contexts of a new communicator, unique in the job. */

@@ -95,12 +95,14 @@ export const Slot = {
   /** Bytes of text in this rank's wait description. */
   WAIT_TEXT_LENGTH: 18,
   /**
-   * The collective this rank called last: its channel's context and its tag
-   * (call number and signature), for ranks that wait on it to compare with
-   * their own call. -1 while being rewritten.
+   * The collective this rank called last: its channel's context (-1 while
+   * being rewritten), its tag (signature, and call number modulo 128) and
+   * its full call number on the channel, for ranks that wait on it to
+   * compare with their own call.
    */
   ANNOUNCED_CONTEXT: 19,
   ANNOUNCED_TAG: 20,
+  ANNOUNCED_CALL: 21,
 } as const;
 
 /** Set in a signal word while its rank sleeps: a producer that sees it calls `Atomics.notify`. */
