@@ -14,6 +14,11 @@ describe('V8 flags of the ranks', () => {
     assert.ok(node20.includes('--no-parallel-scavenge'));
     assert.ok(!node20.includes('--no-maglev-build-code-on-background'), 'Node 20 has no Maglev flag');
     assert.ok(rankV8Flags(4, 2, [], {}, 24).includes('--no-maglev-build-code-on-background'));
+    // Early tier-up, in each V8's own terms: a bytecode budget on Node 20, invocation counts from Node 22.
+    assert.ok(node20.includes('--interrupt-budget=2048') && !node20.includes('--invocation-count-for-turbofan=50'));
+    const node24 = rankV8Flags(2, 2, [], {}, 24);
+    assert.ok(node24.includes('--invocation-count-for-turbofan=50') && !node24.includes('--interrupt-budget=2048'));
+    assert.ok(node24.includes('--minimum-invocations-after-ic-update=10'));
     assert.deepEqual(rankV8Flags(1, 2, [], {}, 20), []);
     assert.deepEqual(rankV8Flags(1, 2, [], { MPI4TS_V8_DEFAULTS: '1' }, 20), node20);
     assert.deepEqual(rankV8Flags(4, 2, [], { MPI4TS_V8_DEFAULTS: '0' }, 20), []);
@@ -25,8 +30,10 @@ describe('V8 flags of the ranks', () => {
   it('leave out the flags the user set, in either polarity and spelling', () => {
     assert.equal(flagName('--no-concurrent_marking=1'), 'concurrent-marking');
     assert.equal(flagName('x.ts'), undefined);
-    const flags = rankV8Flags(2, 2, ['--concurrent-recompilation', '--no_parallel_scavenge', '--expose-gc'], {}, 20);
+    const flags = rankV8Flags(2, 2, ['--concurrent-recompilation', '--no_parallel_scavenge', '--expose-gc',
+      '--interrupt_budget=100000'], {}, 20);
     assert.ok(!flags.includes('--no-concurrent-recompilation'));
+    assert.ok(!flags.some((flag) => flag.startsWith('--interrupt-budget')));
     assert.ok(!flags.includes('--no-parallel-scavenge'));
     assert.ok(flags.includes('--no-concurrent-sparkplug'));
   });
@@ -52,9 +59,11 @@ describe('V8 flags of the ranks', () => {
     assert.equal(on.code, 0, on.stderr);
     assert.match(on.stdout, /rank 0: concurrent recompilation false/);
     assert.match(on.stdout, /rank 1: concurrent recompilation false/);
+    assert.match(on.stdout, /rank 0: TurboFan after 100 calls true/);
     const off = await launch('test/programs/v8_flags.ts', 2, [], { launcherArgs: natives, env: { ...process.env, MPI4TS_V8_DEFAULTS: '0' } });
     assert.equal(off.code, 0, off.stderr);
     assert.match(off.stdout, /rank 0: concurrent recompilation true/);
+    assert.match(off.stdout, /rank 0: TurboFan after 100 calls false/);
     const user = await launch('test/programs/v8_flags.ts', 2, [],
       { launcherArgs: ['--node-options', '--allow-natives-syntax --concurrent-recompilation'], env: { ...process.env, MPI4TS_V8_DEFAULTS: '1' } });
     assert.equal(user.code, 0, user.stderr);
