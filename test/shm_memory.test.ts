@@ -569,3 +569,38 @@ describe('engine waiting', () => {
     }
   });
 });
+
+describe('collective announcements', () => {
+  /** Rank 0's and rank 1's engines of one two-rank job in this thread, and the control block's words. */
+  function job(): { announcer: ShmEngine; reader: ShmEngine; control: Int32Array } {
+    const memory = allocateJobMemory(2, { eagerLimit: 4096, heapBytes: 1024 * 1024 });
+    const tuning = { spinMicros: 0, blockMicros: 0, oversubscribed: false };
+    return { announcer: new ShmEngine(0, memory, tuning), reader: new ShmEngine(1, memory, tuning),
+      control: new Int32Array(memory.control) };
+  }
+
+  it('give the tag for the announced call number and context only', () => {
+    const { announcer, reader } = job();
+    assert.equal(reader.announcement(0, 16, 5), undefined, 'nothing announced yet');
+    announcer.announce(16, 0x1234, 5);
+    assert.equal(reader.announcement(0, 16, 5), 0x1234);
+    assert.equal(reader.announcement(0, 32, 5), undefined, 'another context');
+    // The same call number modulo 128 is another call: the announcer is 128 calls behind.
+    assert.equal(reader.announcement(0, 16, 5 + 128), undefined);
+    announcer.announce(16, 0x4321, 6);
+    assert.equal(reader.announcement(0, 16, 5), undefined, 'no longer the call it announced last');
+    assert.equal(reader.announcement(0, 16, 6), 0x4321);
+  });
+
+  it('give nothing while the announcer rewrites them', () => {
+    const { announcer, reader, control } = job();
+    announcer.announce(16, 0x1234, 5);
+    const version = rankBase(0) + Slot.ANNOUNCED_VERSION;
+    const even = Atomics.load(control, version);
+    assert.equal(even & 1, 0);
+    Atomics.store(control, version, even + 1);
+    assert.equal(reader.announcement(0, 16, 5), undefined);
+    Atomics.store(control, version, even + 2);
+    assert.equal(reader.announcement(0, 16, 5), 0x1234);
+  });
+});

@@ -276,6 +276,8 @@ export class ShmEngine {
   readonly control: Int32Array;
   private readonly controlBytes: Uint8Array;
   private readonly base: number;
+  /** Bumps of this rank's announcement version word (see {@link announce}). */
+  private announcements = 0;
   private readonly inRings: Ring[];
   private readonly outRings: Ring[];
   /** Every rank's heap arena of the job, new slots' appended as the universe grows (windows find attached `MPI.alloc` memory in them). */
@@ -1090,29 +1092,36 @@ export class ShmEngine {
 
   /**
    * Records that this rank called the collective of tag `tag` on `context`,
-   * as its call number `call` there (see {@link announcement}).
+   * as its call number `call` there (see {@link announcement}). The words
+   * are written between two bumps of a version word, odd while they change,
+   * so that a reader never takes the tag of one call with the number of
+   * another.
    */
   announce(context: number, tag: number, call: number): void {
     const control = this.control;
-    Atomics.store(control, this.base + Slot.ANNOUNCED_CONTEXT, -1);
+    const version = this.base + Slot.ANNOUNCED_VERSION;
+    Atomics.store(control, version, ++this.announcements);
+    Atomics.store(control, this.base + Slot.ANNOUNCED_CONTEXT, context);
     Atomics.store(control, this.base + Slot.ANNOUNCED_TAG, tag);
     Atomics.store(control, this.base + Slot.ANNOUNCED_CALL, call | 0);
-    Atomics.store(control, this.base + Slot.ANNOUNCED_CONTEXT, context);
+    Atomics.store(control, version, ++this.announcements);
   }
 
   /**
    * The tag of the collective that world rank `rank` called as its call
-   * number `call` on `context`, if that is the one it called last.
+   * number `call` on `context`, if that is the one it called last;
+   * undefined too while the rank rewrites its announcement.
    */
   announcement(rank: number, context: number, call: number): number | undefined {
     const control = this.control;
     const base = rankBase(rank);
-    const before = Atomics.load(control, base + Slot.ANNOUNCED_CONTEXT);
+    const before = Atomics.load(control, base + Slot.ANNOUNCED_VERSION);
+    if ((before & 1) !== 0) return undefined;
+    const announcedContext = Atomics.load(control, base + Slot.ANNOUNCED_CONTEXT);
     const tag = Atomics.load(control, base + Slot.ANNOUNCED_TAG);
-    const announced = Atomics.load(control, base + Slot.ANNOUNCED_CALL);
-    // A context read the same on both sides of the tag goes with the tag (see announce()).
-    const same = before === context && Atomics.load(control, base + Slot.ANNOUNCED_CONTEXT) === context;
-    return same && announced === (call | 0) ? tag : undefined;
+    const announcedCall = Atomics.load(control, base + Slot.ANNOUNCED_CALL);
+    if (Atomics.load(control, base + Slot.ANNOUNCED_VERSION) !== before) return undefined;
+    return announcedContext === context && announcedCall === (call | 0) ? tag : undefined;
   }
 
   /** Allocates the contexts of a new communicator, unique in the job. */

@@ -95,14 +95,15 @@ export const Slot = {
   /** Bytes of text in this rank's wait description. */
   WAIT_TEXT_LENGTH: 18,
   /**
-   * The collective this rank called last: its channel's context (-1 while
-   * being rewritten), its tag (signature, and call number modulo 128) and
-   * its full call number on the channel, for ranks that wait on it to
-   * compare with their own call.
+   * The collective this rank called last: its channel's context, its tag
+   * (signature, and call number modulo 128) and its full call number on the
+   * channel, for ranks that wait on it to compare with their own call; the
+   * version word is odd while they are rewritten.
    */
   ANNOUNCED_CONTEXT: 19,
   ANNOUNCED_TAG: 20,
   ANNOUNCED_CALL: 21,
+  ANNOUNCED_VERSION: 22,
 } as const;
 
 /** Set in a signal word while its rank sleeps: a producer that sees it calls `Atomics.notify`. */
