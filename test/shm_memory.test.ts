@@ -544,6 +544,34 @@ describe('engine waiting', () => {
     assert.equal(Atomics.load(control, signal), SLEEP_BIT, 'an exchange\'s contribution that completes nothing wakes nobody');
   });
 
+  it('counts a broadcast\'s root as a reader of its own block, and wakes a root that waits for the reads', async () => {
+    // The root marks its broadcast read as it writes it (it reads nothing of it), and says that it waits for the
+    // others' marks only when a wait may sleep: polls store nothing to the line the readers look at.
+    const { engines, areas } = attachedAreas();
+    const signal = rankBase(0) + Slot.SIGNAL;
+    const control = engines[0]!.control;
+    const first = areas[0]!.nextReduction();
+    areas[1]!.nextReduction();
+    areas[0]!.contribute(first, 7, Uint8Array.of(5), 'all');
+    assert.ok(areas[1]!.readBy(0, first).test(), 'the root\'s own mark came with its block');
+    const polled = areas[0]!.readBy(1, first);
+    assert.equal(polled.test(), false, 'rank 1 has not read the block yet');
+    Atomics.store(control, signal, SLEEP_BIT);
+    areas[1]!.markRead(first);
+    assert.equal(Atomics.load(control, signal), SLEEP_BIT, 'a root that only polled is not woken');
+    assert.ok(polled.test(), 'the poll sees the read');
+
+    const second = areas[0]!.nextReduction();
+    areas[1]!.nextReduction();
+    areas[0]!.contribute(second, 7, Uint8Array.of(6), 'all');
+    const waited = areas[0]!.readBy(1, second);
+    const pending = waited.wait();
+    areas[1]!.markRead(second);
+    assert.equal(Atomics.load(control, signal), SLEEP_BIT | (1 << 1), 'the read that completes the set rang the waiting root');
+    engines[0]!.settleReady();
+    await pending;
+    assert.ok(waited.test());
+  });
   it('spins 5 ms in at most 80 slices (each slice is a Promise job, which allocates)', async () => {
     // The wait outlasts the spin: a timer sends (the spin holds the event loop, so the timer fires after it). Slices
     // of a fixed 64 polls took thousands of Promise jobs for such a spin (30-50 KB of garbage per ms); slices that

@@ -84,7 +84,6 @@ export function publishForGather(call: Call, area: SharedArea, number: number, d
   const small = blockData(area, data);
   // The root reads each block as it comes: this one wakes it (no contribution of the root completes a set).
   area.contribute(number, call.tag, small, root);
-  area.markRead(number);
   return small !== undefined;
 }
 
@@ -272,8 +271,7 @@ export function* broadcastNumbered(call: Call, area: SharedArea, root: number, d
     area.settled = false;
     const small = blockData(area, data);
     area.contribute(number, call.tag, small, 'all');
-    area.markRead(number);
-    rootOf.set(area, number);
+    area.rootedBroadcast = number;
     return small !== undefined;
   }
   area.settled = false;
@@ -304,8 +302,7 @@ export function startBroadcast(call: Call, area: SharedArea, root: number, data:
     if (!blocksFreeNow(call, area, number, budget, parked)) return number;
     area.settled = false;
     area.contribute(number, call.tag, data, 'all');
-    area.markRead(number);
-    rootOf.set(area, number);
+    area.rootedBroadcast = number;
     return number;
   }
   area.settled = false;
@@ -343,9 +340,6 @@ export function spinBudget(area: SharedArea | undefined): number {
   return area === undefined || area.oversubscribed ? 0 : tuning.syncSpinMicros;
 }
 
-/** The broadcast this rank was last the root of, by area, until its next call on the area checks it. */
-const rootOf = new WeakMap<SharedArea, number>();
-
 /**
  * Mismatches of earlier calls that only a call on the area can still see,
  * since it reads no messages: a message of an earlier call left on the
@@ -361,9 +355,9 @@ export function earlierMismatch(call: Call, area: SharedArea): Error | undefined
   if (queued !== undefined && (((fieldsOf(queued.tag).seq - call.seq + 64) & 0x7f) - 64) < 0) {
     return call.mismatch(queued.source, queued.tag, queued.byteLength, -1);
   }
-  const number = rootOf.get(area);
-  if (number === undefined) return undefined;
-  rootOf.delete(area);
+  const number = area.rootedBroadcast;
+  if (number === 0) return undefined;
+  area.rootedBroadcast = 0;
   for (let member = 0; member < call.size; member++) {
     if (member !== call.rank && area.holds(member, number)) {
       return call.mismatch(member, area.contributionTag(member, number), -1, -1);

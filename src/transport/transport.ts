@@ -561,6 +561,12 @@ export interface SharedArea {
    * ones (each reads before it contributes again). Kept by the algorithms.
    */
   settled: boolean;
+  /**
+   * The broadcast on the area this rank was last the root of, until its next
+   * call on the area checks that no member wrote its own block for it (0:
+   * none). Kept by the algorithms.
+   */
+  rootedBroadcast: number;
   /** Numbers this rank's next small reduction on the communicator (1, 2, ...: the same on every rank). */
   nextReduction(): number;
   /**
@@ -569,7 +575,10 @@ export interface SharedArea {
    * wakes if asleep: `'all'` for the only contribution (a broadcast's root);
    * a member's rank for a gather's root, which reads each contribution as
    * it comes; by default (an exchange, where every member contributes)
-   * everyone, from the contribution that completes the set.
+   * everyone, from the contribution that completes the set. With a `wake`,
+   * this rank reads nothing of the reduction (a broadcast's root, a
+   * gather's member): its read mark goes with the contribution, and it
+   * calls no {@link markRead}.
    */
   contribute(number: number, tag: number, data: Uint8Array | undefined, wake?: 'all' | number): void;
   /**

@@ -176,7 +176,7 @@ export const MEMBER_WORDS = 16 + 2 * (16 + CONTRIBUTION_BYTES / 4);
 export const READ_WORD = 15;
 /** Word of a member's first line: the last central-counter barrier it has arrived at. */
 export const ARRIVED_WORD = 14;
-/** Word of a member's first line: the last reduction whose reads by every member it has waited for. */
+/** Word of a member's first line: the last reduction whose reads by every member it has waited for in a wait that may sleep. */
 export const AWAITS_READ_WORD = 13;
 /** Int32 offset, within a member's words, of contribution block `parity` (0 or 1). */
 export function contributionWords(parity: number): number {

@@ -119,6 +119,27 @@ class Arrival extends WordWait {
 }
 
 /**
+ * Waiting for a member's read mark to reach a reduction, so that this rank
+ * can write its block again. Only a wait that may sleep says so in this
+ * rank's {@link AWAITS_READ_WORD} (a store to a line the readers look at,
+ * which a poll does not need): the member whose read completes the set looks
+ * at that word after storing its mark (`allReached`), and this wait looks at
+ * the mark after storing the word, so one of the two sees the other.
+ */
+class ReadMark extends Arrival {
+  /** @param awaitsWord - Int32 index of this rank's {@link AWAITS_READ_WORD} */
+  constructor(engine: ShmEngine, index: number, awaitedRank: number, private readonly awaitsWord: number) {
+    super(engine, index, awaitedRank, 'reading the shared area');
+  }
+
+  override wait(): Promise<void> {
+    const control = this.engine.control;
+    if (((Atomics.load(control, this.awaitsWord) - this.value) | 0) < 0) Atomics.store(control, this.awaitsWord, this.value);
+    return super.wait();
+  }
+}
+
+/**
  * Waiting for the central-counter barrier's counter to reach every member's
  * arrival; the member it waits for, in deadlock reports and mismatch checks,
  * is the first that has not arrived.
@@ -158,6 +179,7 @@ export class ShmSharedArea implements SharedArea {
   /** Waits that need every member sleep at once (more members than cores). */
   private readonly spinless: boolean;
   settled = false;
+  rootedBroadcast = 0;
   private header = -1;
   /** Int32 index of member 0's words, or -1. */
   private members = -1;
@@ -167,6 +189,8 @@ export class ShmSharedArea implements SharedArea {
   /** Waits by member and word: calls of a communicator run one at a time, so one object per word serves them all. */
   private readonly arrivals = new Map<number, Arrival>();
   private readonly bytes: Uint8Array;
+  /** Waits for each member's read mark, by member, for the slot attached. */
+  private reads: (ReadMark | undefined)[] = [];
   /** Views of the members' contribution blocks, by `2 * member + (number & 1)`, for the slot attached. */
   private blockViews: (Uint8Array | undefined)[] = [];
 
@@ -223,6 +247,9 @@ export class ShmSharedArea implements SharedArea {
   contribute(number: number, tag: number, data: Uint8Array | undefined, wake?: 'all' | number): void {
     const control = this.engine.control;
     const block = this.word(this.rank, contributionWords(number & 1));
+    // A writer that reads nothing of this reduction marks it read before anyone can have read it: its mark cannot
+    // complete the set of reads, so it needs no look at the others' marks (a cache miss per call).
+    if (wake !== undefined) control[this.word(this.rank, READ_WORD)] = number;
     if (data !== undefined) this.bytes.set(data, (block + Contribution.DATA) * 4);
     control[block + Contribution.TAG] = tag;
     control[block + Contribution.LENGTH] = data === undefined ? -1 : data.byteLength;
@@ -244,11 +271,13 @@ export class ShmSharedArea implements SharedArea {
   }
 
   readBy(from: number, number: number): Operation {
-    // Said before the wait looks at the word: the last reader looks at this after its own store (see allReached).
-    const control = this.engine.control;
-    const awaits = this.word(this.rank, AWAITS_READ_WORD);
-    if (((Atomics.load(control, awaits) - number) | 0) < 0) Atomics.store(control, awaits, number);
-    return this.waitFor(this.word(from, READ_WORD), number, from, 'reading the shared area', true);
+    let read = this.reads[from];
+    if (read === undefined) {
+      this.reads[from] = read = new ReadMark(this.engine, this.word(from, READ_WORD), from, this.word(this.rank, AWAITS_READ_WORD));
+    }
+    read.renew(number);
+    read.spinless = this.spinless;
+    return read;
   }
 
   contributed(from: number, number: number, alone = false): Operation {
@@ -289,6 +318,8 @@ export class ShmSharedArea implements SharedArea {
     this.members = -1;
     this.barrierArrival = undefined;
     this.blockViews = [];
+    this.reads = [];
+    this.rootedBroadcast = 0;
     this.mode = 'messages';
   }
 
