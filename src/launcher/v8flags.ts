@@ -42,10 +42,14 @@
  * such a loop's mean went from 146-181 to 85-98 us (V8's defaults: 48-50 us).
  * A program that runs much code a few dozen times compiles more too: the
  * collectives conformance chapter at 4 ranks makes 2,600 compiles instead of
- * 540 and takes 6 s instead of 4, and a 2-rank hello job 0.7 s instead of
- * 0.55 (Node's module loader is compiled early too). Setting these flags
- * only once a rank has loaded the library saved that start-up time but
- * left a Node 20 rank's first loop of Bcasts at 5-8 us instead of 1-2.
+ * 540 and takes 6 s instead of 4, and a 2-rank hello job 0.56 s instead of
+ * 0.40 on Node 20 (0.45 instead of 0.30 on Node 22 and 24): Node's worker
+ * bootstrap and module loader are compiled early too. Setting the tier-up
+ * flags later saves that start-up time but costs the first loop more: set
+ * once a rank has loaded the library, a Node 20 rank's first loop of
+ * Bcasts ran at 5-8 us instead of 1-2; set as a rank's first statement,
+ * after Node's bootstrap, at 2.4-3.3 us instead of 1.1-1.2 on Node 22 (the
+ * Node internals that the bootstrap makes hot serve the loop too).
  *
  * The user's choice wins: `MPI4TS_V8_DEFAULTS=0` turns the defaults off
  * (`MPI4TS_V8_DEFAULTS=1` turns them on with fewer ranks than cores too), and
