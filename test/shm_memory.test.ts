@@ -572,6 +572,7 @@ describe('engine waiting', () => {
     await pending;
     assert.ok(waited.test());
   });
+
   it('spins 5 ms in at most 80 slices (each slice is a Promise job, which allocates)', async () => {
     // The wait outlasts the spin: a timer sends (the spin holds the event loop, so the timer fires after it). Slices
     // of a fixed 64 polls took thousands of Promise jobs for such a spin (30-50 KB of garbage per ms); slices that
