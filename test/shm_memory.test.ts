@@ -16,6 +16,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
 import fc from 'fast-check';
 import { ShmEngine } from '../dist/transport/shm/engine.js';
 import { HeapArena } from '../dist/transport/shm/heap.js';
@@ -471,6 +472,22 @@ describe('engine waiting', () => {
     assert.ok(spinningAtSend, 'the receiver was still spinning when the chain sent');
     assert.ok(Buffer.from(into).equals(Buffer.from(pattern(8, 4))));
     assert.deepEqual(receive.envelope, { source: 0, tag: 3, byteLength: 8 });
+  });
+
+  it('keeps its hidden class through a spin: the fields that hold times start as doubles', async () => {
+    // A field that starts as a small integer and later takes a fraction gives the engine a new hidden class, and V8
+    // deoptimizes every function compiled against the old one (in a user's first loop, issue 12).
+    setFlagsFromString('--allow-natives-syntax');
+    const sameShape = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
+    const { sender, receiver } = pair(2_000);
+    const { receiver: untouched } = pair(2_000);
+    assert.ok(sameShape(receiver, untouched));
+    const receive = receiver.irecv(16, 0, 3, new Uint8Array(8), Int32Array.of(0, 1), 0);
+    const waited = receive.wait();
+    // A timer, not a Promise job: the receiver's spin runs its timed slices first, measuring and storing fractions.
+    setTimeout(() => sender.isend(16, 1, 3, pattern(8, 5), false, 1), 1);
+    await waited;
+    assert.ok(sameShape(receiver, untouched), 'the spin changed the engine\'s hidden class');
   });
 
   /** The shared areas of a 2-rank oversubscribed job's engines (spinless waits, no sleeping), attached to one slot. */

@@ -7,6 +7,13 @@ import { mpiexecCommand } from '../src/launcher/mpi.js';
 import { flagName, rankV8Flags } from '../src/launcher/v8flags.js';
 import { launch } from './helpers/launch.js';
 
+/** The young generation's size that rank `rank` of test/programs/v8_flags.ts printed. */
+function youngMiB(stdout: string, rank: number): number {
+  const match = new RegExp(`rank ${rank}: young generation MiB ([\\d.]+)`).exec(stdout);
+  assert.ok(match !== null, stdout);
+  return Number(match[1]);
+}
+
 describe('V8 flags of the ranks', () => {
   it('apply when the ranks fill the cores, by Node version, unless MPI4TS_V8_DEFAULTS says otherwise', () => {
     const node20 = rankV8Flags(2, 2, [], {}, 20);
@@ -19,6 +26,7 @@ describe('V8 flags of the ranks', () => {
     const node24 = rankV8Flags(2, 2, [], {}, 24);
     assert.ok(node24.includes('--invocation-count-for-turbofan=50') && !node24.includes('--interrupt-budget=2048'));
     assert.ok(node24.includes('--minimum-invocations-after-ic-update=10'));
+    assert.ok(node20.includes('--max-semi-space-size=2') && node24.includes('--max-semi-space-size=2'));
     assert.deepEqual(rankV8Flags(1, 2, [], {}, 20), []);
     assert.deepEqual(rankV8Flags(1, 2, [], { MPI4TS_V8_DEFAULTS: '1' }, 20), node20);
     assert.deepEqual(rankV8Flags(4, 2, [], { MPI4TS_V8_DEFAULTS: '0' }, 20), []);
@@ -60,10 +68,13 @@ describe('V8 flags of the ranks', () => {
     assert.match(on.stdout, /rank 0: concurrent recompilation false/);
     assert.match(on.stdout, /rank 1: concurrent recompilation false/);
     assert.match(on.stdout, /rank 0: TurboFan after 100 calls true/);
+    // Two semi-spaces of at most 2 MiB each.
+    for (const rank of [0, 1]) assert.ok(youngMiB(on.stdout, rank) <= 4, on.stdout);
     const off = await launch('test/programs/v8_flags.ts', 2, [], { launcherArgs: natives, env: { ...process.env, MPI4TS_V8_DEFAULTS: '0' } });
     assert.equal(off.code, 0, off.stderr);
     assert.match(off.stdout, /rank 0: concurrent recompilation true/);
     assert.match(off.stdout, /rank 0: TurboFan after 100 calls false/);
+    assert.ok(youngMiB(off.stdout, 0) > 4, off.stdout);
     const user = await launch('test/programs/v8_flags.ts', 2, [],
       { launcherArgs: ['--node-options', '--allow-natives-syntax --concurrent-recompilation'], env: { ...process.env, MPI4TS_V8_DEFAULTS: '1' } });
     assert.equal(user.code, 0, user.stderr);

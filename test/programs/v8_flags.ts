@@ -1,6 +1,8 @@
 // For the V8 flags of the ranks (src/launcher/v8flags.ts): prints whether V8 compiles optimized
-// code on a background thread in this rank, and whether a function called 100 times runs
-// TurboFan code (early tier-up). Needs --node-options --allow-natives-syntax.
+// code on a background thread in this rank, whether a function called 100 times runs TurboFan
+// code (early tier-up), and how large the young generation grew under allocations that survive
+// scavenges (V8's default lets it reach 32-64 MiB). Needs --node-options --allow-natives-syntax.
+import { getHeapSpaceStatistics } from 'node:v8';
 import { MPI } from 'mpi4ts';
 
 const concurrent = new Function('return %IsConcurrentRecompilationSupported()') as () => boolean;
@@ -26,3 +28,9 @@ for (let call = 0; call < 100; call++) total += sum(values);
 const rank = MPI.COMM_WORLD.rank;
 console.log(`rank ${rank}: concurrent recompilation ${concurrent()}`);
 console.log(`rank ${rank}: TurboFan after 100 calls ${(status(sum) & TURBOFANNED) !== 0} (sum ${total})`);
+
+// Objects that live for 20,000 allocations survive scavenges, which is what makes V8 grow the young generation.
+const recent: { readonly n: number }[] = new Array(20_000);
+for (let n = 0; n < 2_000_000; n++) recent[n % recent.length] = { n };
+const young = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')!;
+console.log(`rank ${rank}: young generation MiB ${young.space_size / 2 ** 20} (last ${recent.at(-1)!.n})`);

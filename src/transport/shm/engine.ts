@@ -253,6 +253,16 @@ export interface WaitTuning {
   readonly cores?: number;
 }
 
+/**
+ * Zero, for the fields that later hold fractions (times in milliseconds). V8
+ * gives a field the representation of its first value; a field that starts
+ * as a small integer and later takes a fraction changes the engine's hidden
+ * class, and every function compiled against the old one is deoptimized
+ * (the "wrong map" deopts of the hot paths in a user's first loop). -0 is
+ * no small integer, and equals 0.
+ */
+const FRACTIONAL_ZERO = -0;
+
 /** How long a wait spins when the job has more live ranks than cores. */
 export const OVERSUBSCRIBED_SPIN_MICROS = 10;
 
@@ -305,15 +315,15 @@ export class ShmEngine {
   /** A spin is queued as a microtask (see {@link spin}). */
   private spinning = false;
   /** When the current spin ends, or 0 before its first slice. */
-  private spinEnd = 0;
+  private spinEnd = FRACTIONAL_ZERO;
   /** How long the spin's next slice lasts, in milliseconds; 0: {@link SPIN_POLLS} polls. */
-  private sliceMillis = 0;
+  private sliceMillis = FRACTIONAL_ZERO;
   /** Counts the rank's calls into the engine (sends, receives, waits): a spin's slices stay short while it moves. */
   private activity = 0;
   /** {@link activity} when the spin's last slice began. */
   private activitySeen = 0;
   /** Polls per millisecond that a spin's slice measured last, 0 before one did. */
-  private pollsPerMilli = 0;
+  private pollsPerMilli = FRACTIONAL_ZERO;
   private idleCheckScheduled = false;
   /** The park loop runs (see {@link parkLoop}). */
   private parked = false;
