@@ -27,6 +27,7 @@ import {
 } from '../dist/transport/shm/layout.js';
 import { InboundPipe, OutboundPipe, PIPE_BYTES, PIPE_HEADER_BYTES } from '../dist/transport/shm/pipeline.js';
 import { Kind, RECORD_HEADER_BYTES, Ring, Word } from '../dist/transport/shm/ring.js';
+import { RequestTable } from '../dist/transport/shm/requests.js';
 import { ShmSharedArea } from '../dist/transport/shm/shared_area.js';
 
 /** A producer and a consumer over one ring of `capacity` bytes of its own memory. */
@@ -316,6 +317,43 @@ function pipePair(data: Uint8Array, target: Uint8Array): { out: OutboundPipe; in
   const into = new InboundPipe(heap, 64, target, () => wakes.sender++);
   return { out, into, wakes };
 }
+
+describe('request table', () => {
+  it('gives each waiting send its own number and hands back exactly that send, past 256 at once and after wrapping', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 700 }), fc.integer(), (count, seed) => {
+      const table = new RequestTable<{ request: number; id: number }>();
+      const sends = Array.from({ length: count }, (_, id) => ({ request: 0, id }));
+      const numbers = sends.map((send) => table.add(send));
+      assert.equal(new Set(numbers).size, count, 'numbers are distinct');
+      assert.ok(numbers.every((number, id) => number !== 0 && sends[id]!.request === number));
+      // Answers come in any order.
+      const order = sends.map((_, id) => id).sort((a, b) => ((a * 7919 + seed) % count) - ((b * 7919 + seed) % count));
+      for (const id of order) {
+        assert.equal(table.take(numbers[id]!), sends[id]);
+        assert.equal(table.take(numbers[id]!), undefined, 'taken once');
+      }
+    }));
+    const table = new RequestTable<{ request: number }>();
+    table['next'] = 2 ** 31 - 1;
+    const numbers = [table.add({ request: 0 }), table.add({ request: 0 }), table.add({ request: 0 })];
+    assert.deepEqual(numbers, [2 ** 31 - 1, -(2 ** 31), -(2 ** 31) + 1], 'numbers are Int32s: they travel in ring words');
+    table['next'] = -1;
+    assert.deepEqual([table.add({ request: 0 }), table.add({ request: 0 })], [-1, 1], 'never 0 (no request)');
+    assert.equal(table.take(12345), undefined, 'an unknown number');
+  });
+
+  it('does not hand a send to the answer of an older one that used its slot', () => {
+    const table = new RequestTable<{ request: number }>();
+    const first = { request: 0 };
+    const stale = table.add(first);
+    assert.equal(table.take(stale), first);
+    for (let i = 0; i < 255; i++) table.take(table.add({ request: 0 }));
+    const next = { request: 0 };
+    assert.equal(table.add(next) & 255, stale & 255, 'the same slot');
+    assert.equal(table.take(stale), undefined);
+    assert.equal(table.take(next.request), next);
+  });
+});
 
 describe('staging pipe', () => {
   for (const bytes of [65_537, PIPE_BYTES - 8, PIPE_BYTES, PIPE_BYTES + 1, 3 * PIPE_BYTES, 5 * PIPE_BYTES + 12_345]) {

@@ -219,6 +219,10 @@ export class CollectiveRun<T> implements Operation {
   private outcome: Promise<T> | undefined;
   private settleOutcome: (() => void) | undefined;
   private resumer: (() => void) | undefined;
+  /** Neighbours in the list of parked runs ({@link parkedRuns}); `watched` while in it. */
+  watched = false;
+  previousParked: CollectiveRun<unknown> | undefined = undefined;
+  nextParked: CollectiveRun<unknown> | undefined = undefined;
 
   constructor(private readonly sequencer: Sequencer, readonly call: Call,
     private readonly algorithm: (call: Call) => Algorithm<T>) {}
@@ -312,7 +316,7 @@ export class CollectiveRun<T> implements Operation {
     }
     this.parked = blocker;
     this.resumer ??= () => {
-      parkedRuns.delete(this);
+      unwatch(this);
       this.parked = undefined;
       this.pump();
     };
@@ -385,7 +389,7 @@ export class CollectiveRun<T> implements Operation {
     if (this.error === undefined) this.call.release();
     this.blocker = undefined;
     this.pending = undefined;
-    parkedRuns.delete(this);
+    unwatch(this);
     this.settle?.();
     this.settleOutcome?.();
     this.sequencer.finished(this);
@@ -397,20 +401,44 @@ export class CollectiveRun<T> implements Operation {
  * The runs parked on an operation, which one timer looks at every
  * {@link STALL_CHECK_MS}: a timer per park cost more than a small collective
  * whose peer is not there yet. Unreferenced, the timer neither keeps the rank
- * alive nor hides a deadlock.
+ * alive nor hides a deadlock. A list through the runs themselves, so that
+ * parking allocates nothing: a Set gets a new backing table whenever it
+ * empties, at almost every park, in the old generation (fresh pages, page
+ * faults) since the Set lives long.
  */
-const parkedRuns = new Set<CollectiveRun<unknown>>();
+let parkedRuns: CollectiveRun<unknown> | undefined;
 let stallTimer: NodeJS.Timeout | undefined;
 
 function watchForStalls(run: CollectiveRun<unknown>): void {
-  parkedRuns.add(run);
+  if (!run.watched) {
+    run.watched = true;
+    run.previousParked = undefined;
+    run.nextParked = parkedRuns;
+    if (parkedRuns !== undefined) parkedRuns.previousParked = run;
+    parkedRuns = run;
+  }
   stallTimer ??= setTimeout(checkStalls, STALL_CHECK_MS).unref();
+}
+
+function unwatch(run: CollectiveRun<unknown>): void {
+  if (!run.watched) return;
+  run.watched = false;
+  const { previousParked: previous, nextParked: next } = run;
+  if (previous === undefined) parkedRuns = next;
+  else previous.nextParked = next;
+  if (next !== undefined) next.previousParked = previous;
+  run.previousParked = run.nextParked = undefined;
 }
 
 function checkStalls(): void {
   stallTimer = undefined;
-  for (const run of parkedRuns) run.checkStall();
-  if (parkedRuns.size > 0) stallTimer = setTimeout(checkStalls, STALL_CHECK_MS).unref();
+  for (let run = parkedRuns; run !== undefined;) {
+    // A stalled run fails and leaves the list: take its successor first.
+    const next = run.nextParked;
+    run.checkStall();
+    run = next;
+  }
+  if (parkedRuns !== undefined) stallTimer = setTimeout(checkStalls, STALL_CHECK_MS).unref();
 }
 
 function isList(waitable: Waitable): waitable is readonly Operation[] {

@@ -47,6 +47,7 @@ import {
 } from './layout.js';
 import { InboundPipe, OutboundPipe } from './pipeline.js';
 import { Kind, RECORD_HEADER_BYTES, Ring, Word, primeRingPaths, readWide } from './ring.js';
+import { RequestTable } from './requests.js';
 
 /** Wildcard source and tag at this level (same values as the API's). */
 const ANY = -1;
@@ -183,6 +184,8 @@ abstract class ShmOperation implements Operation, Waitable {
 export class SendOperation extends ShmOperation {
   /** Offset of the staging copy in this rank's arena, or -1. */
   staging = -1;
+  /** The number the receiver's FIN answers ({@link RequestTable}); 0 for a send that awaits none. */
+  request = 0;
 
   constructor(engine: ShmEngine, readonly dest: number, readonly tag: number, readonly bytes: number,
     readonly sync: boolean, private readonly destLabel: number) {
@@ -300,7 +303,7 @@ export class ShmEngine {
   private readonly ringCapacity: number;
   private readonly posted: RecvOperation[] = [];
   private readonly unexpected: Unexpected[] = [];
-  private readonly awaitingFin = new Map<number, SendOperation>();
+  private readonly awaitingFin = new RequestTable<SendOperation>();
   private readonly payloads = new PayloadPool();
   /** Pipelined sends still writing, and pipelined receives still reading. */
   private readonly outPipes: OutboundPipe[] = [];
@@ -308,7 +311,6 @@ export class ShmEngine {
     readonly tag: number; readonly request: number }[] = [];
   private readonly outbox: Outgoing[][];
   private outboxCount = 0;
-  private nextRequest = 1;
   private readonly waiters: Waiter[] = [];
   /** Waits resolved so far: a phase of waiting ends when this moves. */
   private settledCount = 0;
@@ -440,14 +442,11 @@ export class ShmEngine {
       return this.sent;
     }
     const op = new SendOperation(this, dest, tag, bytes, sync, destLabel);
+    const request = this.awaitingFin.add(op);
     if (bytes <= this.eagerLimit) {
-      const request = this.nextRequest++;
-      this.awaitingFin.set(request, op);
       this.inject(dest, Kind.EAGER_SYNC, context, tag, bytes, request, 0, 0, data as Uint8Array);
       return op;
     }
-    const request = this.nextRequest++;
-    this.awaitingFin.set(request, op);
     const arena = this.heaps.indexOf(data.buffer as SharedArrayBuffer);
     if (arena >= 0) {
       this.inject(dest, Kind.RTS, context, tag, bytes, request, data.byteOffset, arena, undefined);
@@ -455,7 +454,7 @@ export class ShmEngine {
     }
     const offset = this.arena.allocate(OutboundPipe.heapBytes(bytes));
     if (offset < 0) {
-      this.awaitingFin.delete(request);
+      this.awaitingFin.take(request);
       throw errors.noMem('Comm.Send', `no room for a ${OutboundPipe.heapBytes(bytes)}-byte staging pipe in this ` +
         `rank's shared heap; start the job with a larger --heap-size`);
     }
@@ -774,9 +773,8 @@ export class ShmEngine {
     const kind = words[w + Word.KIND]!;
     const request = words[w + Word.REQUEST]!;
     if (kind === Kind.FIN) {
-      const op = this.awaitingFin.get(request);
+      const op = this.awaitingFin.take(request);
       if (op === undefined) return;
-      this.awaitingFin.delete(request);
       if (op.staging >= 0) this.arena.release(op.staging);
       op.done = true;
       return;
