@@ -18,7 +18,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import fc from 'fast-check';
-import { ShmEngine } from '../dist/transport/shm/engine.js';
+import { ShmEngine, SYNC_RENDEZVOUS_BYTES } from '../dist/transport/shm/engine.js';
 import { HeapArena } from '../dist/transport/shm/heap.js';
 import {
   COLLECTIVE_SLOTS, DIRECT_SOURCES, Global, type JobMemory, RANK_WORDS, RING_HEADER_BYTES, WAIT_TEXT_BYTES,
@@ -427,8 +427,8 @@ describe('staging pipe', () => {
 describe('engine protocol by size', () => {
   const eagerLimit = 4096;
   /** Two engines of one job in this thread, and a view of the ring from rank 0 to rank 1 that reads without taking. */
-  function job(): { memory: JobMemory; sender: ShmEngine; receiver: ShmEngine; nextKind: () => number } {
-    const memory = allocateJobMemory(2, { eagerLimit, heapBytes: 8 * 1024 * 1024 });
+  function job(limit = eagerLimit): { memory: JobMemory; sender: ShmEngine; receiver: ShmEngine; nextKind: () => number } {
+    const memory = allocateJobMemory(2, { eagerLimit: limit, heapBytes: 8 * 1024 * 1024 });
     const tuning = { spinMicros: 0, blockMicros: 0, oversubscribed: false };
     const { buffer, offset } = ringLocation(memory, 0, 1);
     const words = new Int32Array(buffer);
@@ -462,6 +462,30 @@ describe('engine protocol by size', () => {
       assert.equal(sender.arena.allocate(8 * 1024 * 1024), 0, 'the staging memory went back to the heap');
     });
   }
+
+  it('a synchronous send from the sender\'s heap arena goes in place from 16 KiB, below the eager limit too', () => {
+    // It waits for its receiver anyway: one copy out of the arena instead of two through the ring.
+    const { memory, sender, receiver, nextKind } = job(64 * 1024);
+    for (const [bytes, sync, kind] of [
+      [SYNC_RENDEZVOUS_BYTES, true, Kind.RTS],
+      [64 * 1024, true, Kind.RTS],
+      [SYNC_RENDEZVOUS_BYTES - 1, true, Kind.EAGER_SYNC],
+      [SYNC_RENDEZVOUS_BYTES, false, Kind.EAGER],
+    ] as const) {
+      const offset = sender.arena.allocate(bytes);
+      const data = new Uint8Array(memory.heaps[0]!, offset, bytes);
+      data.set(pattern(bytes, 11));
+      const send = sender.isend(16, 1, 8, data, sync, 1);
+      assert.equal(nextKind(), kind, `${bytes} bytes, ${sync ? 'synchronous' : 'standard'}`);
+      assert.equal(send.test(), !sync, 'a synchronous send waits for its receiver');
+      const into = new Uint8Array(bytes);
+      const receive = receiver.irecv(16, 0, 8, into, Int32Array.of(0, 1), 0);
+      for (let i = 0; i < 1000 && !(receive.test() && send.test()); i++) sender.poll();
+      assert.ok(receive.test() && send.test(), 'both sides completed');
+      assert.ok(Buffer.from(into).equals(Buffer.from(pattern(bytes, 11))));
+      sender.arena.release(offset);
+    }
+  });
 
   it('a buffer in the sender\'s heap arena goes by rendezvous from where it is, and a receive that is too small fails', () => {
     const { memory, sender, receiver, nextKind } = job();

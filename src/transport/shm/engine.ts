@@ -12,7 +12,9 @@
  * receive to match it (rendezvous), so a blocking `Send` of a big buffer
  * waits for the receiver exactly as in a real MPI: in place when it is in a
  * heap arena (`MPI.alloc`), else streamed through a staging ring in the
- * sender's arena (pipeline.ts). A receive whose buffer is too small fails
+ * sender's arena (pipeline.ts). A synchronous send from a heap arena goes in
+ * place from {@link SYNC_RENDEZVOUS_BYTES} on, below the eager limit too: it
+ * waits for the receiver anyway. A receive whose buffer is too small fails
  * with `ERR_TRUNCATE` and leaves the message queued. Rendezvous bodies longer
  * than the longest `Uint8Array` (Node 20) are segmented bytes (`buffer.ts`).
  *
@@ -186,6 +188,11 @@ export class SendOperation extends ShmOperation {
   staging = -1;
   /** The number the receiver's FIN answers ({@link RequestTable}); 0 for a send that awaits none. */
   request = 0;
+  /**
+   * The buffer the receiver copies from, in a heap arena (an `RTS` send): held until the FIN, so that the
+   * garbage collector cannot give its memory back to the arena (`MPI.alloc`) while the receiver reads it.
+   */
+  readFrom: Bytes | undefined = undefined;
 
   constructor(engine: ShmEngine, readonly dest: number, readonly tag: number, readonly bytes: number,
     readonly sync: boolean, private readonly destLabel: number) {
@@ -255,6 +262,13 @@ export interface WaitTuning {
    */
   readonly cores?: number;
 }
+
+/**
+ * Synchronous sends of at least this many bytes from a heap arena go by
+ * rendezvous even below the eager limit: one copy instead of two (and
+ * collectives send synchronously from 16 KiB, `tuning.syncSendBytes`).
+ */
+export const SYNC_RENDEZVOUS_BYTES = 16 * 1024;
 
 /**
  * Zero, for the fields that later hold fractions (times in milliseconds). V8
@@ -443,12 +457,16 @@ export class ShmEngine {
     }
     const op = new SendOperation(this, dest, tag, bytes, sync, destLabel);
     const request = this.awaitingFin.add(op);
-    if (bytes <= this.eagerLimit) {
+    // A synchronous send waits for its receiver either way: from a heap arena the receiver copies it once, straight
+    // from there, where through the ring it is copied twice. Small ones stay in the ring.
+    const inPlace = bytes > this.eagerLimit || bytes >= SYNC_RENDEZVOUS_BYTES;
+    const arena = inPlace ? this.heaps.indexOf(data.buffer as SharedArrayBuffer) : -1;
+    if (bytes <= this.eagerLimit && arena < 0) {
       this.inject(dest, Kind.EAGER_SYNC, context, tag, bytes, request, 0, 0, data as Uint8Array);
       return op;
     }
-    const arena = this.heaps.indexOf(data.buffer as SharedArrayBuffer);
     if (arena >= 0) {
+      op.readFrom = data;
       this.inject(dest, Kind.RTS, context, tag, bytes, request, data.byteOffset, arena, undefined);
       return op;
     }
@@ -776,6 +794,7 @@ export class ShmEngine {
       const op = this.awaitingFin.take(request);
       if (op === undefined) return;
       if (op.staging >= 0) this.arena.release(op.staging);
+      op.readFrom = undefined;
       op.done = true;
       return;
     }
