@@ -6,7 +6,8 @@
  * alignment, merging of freed neighbours, random patterns against a model),
  * the staging pipe (messages shorter and longer than its ring, counters past
  * 2^32), which protocol an engine picks by size, and how an engine waits (its spin
- * lets other Promise jobs run, in few slices). No multi-GiB allocation:
+ * lets other Promise jobs run, in few slices; with more ranks than cores it
+ * yields its core before it sleeps). No multi-GiB allocation:
  * the pipe's 4 GiB message is made up as it streams. The ring positions past
  * 2^31 and 2^32 and the pipe's counter arithmetic are in wide_counts.test.ts.
  *
@@ -15,6 +16,7 @@
  * @module
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import fc from 'fast-check';
@@ -29,6 +31,9 @@ import { InboundPipe, OutboundPipe, PIPE_BYTES, PIPE_HEADER_BYTES } from '../dis
 import { Kind, RECORD_HEADER_BYTES, Ring, Word } from '../dist/transport/shm/ring.js';
 import { RequestTable } from '../dist/transport/shm/requests.js';
 import { ShmSharedArea } from '../dist/transport/shm/shared_area.js';
+import { spinUntil } from '../dist/collective/run.js';
+import { spinBudget } from '../dist/collective/shared_area.js';
+import { tuning as collectiveTuning } from '../dist/collective/tuning.js';
 
 /** A producer and a consumer over one ring of `capacity` bytes of its own memory. */
 function ringPair(capacity: number): { producer: Ring; consumer: Ring } {
@@ -552,10 +557,10 @@ describe('engine waiting', () => {
     assert.ok(sameShape(receiver, untouched), 'the spin changed the engine\'s hidden class');
   });
 
-  /** The shared areas of a 2-rank oversubscribed job's engines (spinless waits, no sleeping), attached to one slot. */
-  function attachedAreas(): { engines: ShmEngine[]; group: Int32Array; areas: ShmSharedArea[]; slot: number } {
+  /** The shared areas of a 2-rank job's engines (oversubscribed by default: spinless waits), attached to one slot; no sleeping. */
+  function attachedAreas(oversubscribed = true): { engines: ShmEngine[]; group: Int32Array; areas: ShmSharedArea[]; slot: number } {
     const memory = allocateJobMemory(2, { eagerLimit: 4096, heapBytes: 1024 * 1024 });
-    const tuning = { spinMicros: 0, blockMicros: 0, oversubscribed: true };
+    const tuning = { spinMicros: 0, blockMicros: 0, oversubscribed };
     const engines = [new ShmEngine(0, memory, tuning), new ShmEngine(1, memory, tuning)];
     const group = Int32Array.of(0, 1);
     const areas = engines.map((engine, rank) => new ShmSharedArea(engine, group, rank));
@@ -650,6 +655,91 @@ describe('engine waiting', () => {
     engines[0]!.settleReady();
     await pending;
     assert.ok(waited.test());
+  });
+
+  /** Two engines of a job with 2 live ranks on `cores` cores; a wait that spun may sleep `blockMicros`. */
+  function rankPairOn(cores: number, blockMicros: number): { sender: ShmEngine; receiver: ShmEngine } {
+    const memory = allocateJobMemory(2, { eagerLimit: 4096, heapBytes: 1024 * 1024 });
+    const tuning = { spinMicros: 0, blockMicros, oversubscribed: cores < 2, cores };
+    const sender = new ShmEngine(0, memory, tuning);
+    const receiver = new ShmEngine(1, memory, tuning);
+    Atomics.store(sender.control, Global.LIVE_RANKS, 2);
+    return { sender, receiver };
+  }
+
+  it('yields its core when ranks outnumber cores, until the rank it waits for sends: nobody sleeps or wakes', async () => {
+    // The system's sched_yield() is replaced by a stand-in that plays the other rank: on the fifth yield it gets the
+    // core and sends. A sleeping receiver would have set its sleep bit first, and cost the sender a futex wake.
+    const { sender, receiver } = rankPairOn(1, 20_000);
+    const signal = rankBase(1) + Slot.SIGNAL;
+    let yields = 0;
+    let sleepBitAtSend = -1;
+    receiver['yieldCore'] = (): number => {
+      if (++yields === 5) {
+        sleepBitAtSend = Atomics.load(receiver.control, signal) & SLEEP_BIT;
+        sender.isend(16, 1, 3, pattern(8, 6), false, 1);
+      }
+      return 0;
+    };
+    const into = new Uint8Array(8);
+    const receive = receiver.irecv(16, 0, 3, into, Int32Array.of(0, 1), 0);
+    const waited = receive.wait();
+    assert.equal(receiver['blockUntilSettled'](), true, 'the wait ended');
+    assert.equal(yields, 5, 'it yielded until the message came, not once more');
+    assert.equal(sleepBitAtSend, 0, 'it did not announce a sleep');
+    await waited;
+    assert.ok(Buffer.from(into).equals(Buffer.from(pattern(8, 6))));
+  });
+
+  it('sleeps once a millisecond of yields has not ended the wait, and never yields with a core per rank', async () => {
+    for (const cores of [1, 2]) {
+      const { sender, receiver } = rankPairOn(cores, 2_000);
+      let yields = 0;
+      receiver['yieldCore'] = (): number => {
+        yields++;
+        return 0;
+      };
+      const into = new Uint8Array(8);
+      const receive = receiver.irecv(16, 0, 4, into, Int32Array.of(0, 1), 0);
+      const waited = receive.wait();
+      // Nothing comes: the wait yields for 1 ms (oversubscribed), then sleeps its 2 ms, and is still pending.
+      assert.equal(receiver['blockUntilSettled'](), false, `${cores} cores: nothing ended the wait`);
+      if (cores === 1) assert.ok(yields > 0, 'it yielded before it slept');
+      else assert.equal(yields, 0, 'with a core per rank it slept without yielding');
+      sender.isend(16, 1, 4, pattern(8, cores), false, 1);
+      await waited;
+      assert.ok(Buffer.from(into).equals(Buffer.from(pattern(8, cores))));
+    }
+  });
+
+  it('reaches the system\'s sched_yield() through node:wasi, without printing WASI\'s ExperimentalWarning', () => {
+    const module = new URL('../dist/transport/shm/sched_yield.js', import.meta.url).href;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e',
+      `import { schedYield } from '${module}'; const y = schedYield(); console.log(typeof y, y?.(), y?.(), schedYield() === y);`],
+    { encoding: 'utf8' });
+    assert.equal(child.status, 0, child.stderr);
+    assert.equal(child.stdout, 'function 0 0 true\n', 'a function that returns WASI\'s errno 0, made once');
+    assert.equal(child.stderr, '', 'nothing on stderr');
+  });
+
+  it('gives the core away between a fast path\'s looks when ranks outnumber cores, until the peer arrives', () => {
+    const { areas } = attachedAreas();
+    assert.equal(typeof areas[0]!.yieldCore, 'function', 'the area of an oversubscribed job yields');
+    assert.equal(spinBudget(areas[0]), collectiveTuning.syncYieldMicros);
+    // The stand-in for sched_yield() plays the peer, which arrives once it gets the core: at the third yield.
+    let yields = 0;
+    const arrival = areas[0]!.arrive();
+    assert.equal(spinUntil(arrival, 10_000_000, () => {
+      if (++yields === 3) areas[1]!.arrive();
+    }), true);
+    assert.equal(yields, 3, 'it looked after every yield and stopped at the arrival');
+    // Nobody comes: the budget runs out.
+    yields = 0;
+    assert.equal(spinUntil(areas[0]!.arrive(), 200, () => yields++), false);
+    assert.ok(yields > 0);
+    const { areas: spinning } = attachedAreas(false);
+    assert.equal(spinning[0]!.yieldCore, undefined, 'with a core per rank the area has nothing to yield');
+    assert.equal(spinBudget(spinning[0]), collectiveTuning.syncSpinMicros, 'and a fast path polls');
   });
 
   it('spins 5 ms in at most 80 slices (each slice is a Promise job, which allocates)', async () => {

@@ -67,7 +67,7 @@ export function fastBarrier(call: Call, area?: SharedArea): Detour | Error | und
     const send = channel.isend(EMPTY, (rank + distance) % size, tag, false);
     const source = (rank - distance + size) % size;
     const receive = channel.irecv(EMPTY, source, ANY_TAG);
-    if (!spinUntil(receive, budget)) {
+    if (!spinUntil(receive, budget, area?.yieldCore)) {
       const pending = receive.wait();
       if (!receive.test()) {
         const checked = call.checked(receive, 0, source);
@@ -108,7 +108,7 @@ export function fastFlagBarrier(call: Call, area: SharedArea): Detour | Error | 
   for (let round = 0, distance = 1; distance < size; round++, distance *= 2) {
     area.raise((rank + distance) % size, round, epoch);
     const arrival = area.arrival(round, epoch, (rank - distance + size) % size);
-    if (!spinUntil(arrival, budget)) {
+    if (!spinUntil(arrival, budget, area.yieldCore)) {
       const pending = arrival.wait();
       if (!arrival.test()) {
         // In the last round (the only one at 2 ranks) nothing is left once the flag is up: no generator.
@@ -140,7 +140,7 @@ export function fastCounterBarrier(call: Call, area: SharedArea): Detour | Error
   const mismatch = earlierMismatch(call, area);
   if (mismatch !== undefined) return mismatch;
   const arrival = area.arrive();
-  if (spinUntil(arrival, spinBudget(area))) return undefined;
+  if (spinUntil(arrival, spinBudget(area), area.yieldCore)) return undefined;
   const pending = arrival.wait();
   if (arrival.test()) return undefined;
   return { rest: undefined, parkedOn: arrival, pending };

@@ -517,7 +517,7 @@ function fastGatherValue<T>(call: Call, area: SharedArea, obj: T, root: number):
   for (let from = 0; from < call.size; from++) {
     if (from === root) continue;
     const arrived = area.contributed(from, number);
-    if (!spinUntil(arrived, budget) && park(arrived, parkedGather)) {
+    if (!spinUntil(arrived, budget, area.yieldCore) && park(arrived, parkedGather)) {
       return detour(parkedGather, gatherBlocks(call, area, number, values, from, late));
     }
     const bytes = sharedContribution(call, area, from, number);

@@ -69,12 +69,21 @@ const MAX_POLLS_PER_CLOCK = 128;
  * continuation and the transport's spin in microtasks cost far more. A
  * budget of 0 polls once. The stretches of polls between looks at the clock
  * double (`performance.now()` allocates a number each call: a look every 16
- * polls made a 20 us spin allocate about 1 KB).
+ * polls made a 20 us spin allocate about 1 KB). With `yieldCore` (ranks
+ * outnumber cores, `SharedArea.yieldCore`), it gives the core away
+ * between looks instead of polling on.
  */
-export function spinUntil(op: Operation, micros: number): boolean {
+export function spinUntil(op: Operation, micros: number, yieldCore?: () => unknown): boolean {
   if (op.test()) return true;
   if (micros <= 0) return false;
   const end = performance.now() + micros / 1000;
+  if (yieldCore !== undefined) {
+    do {
+      yieldCore();
+      if (op.test()) return true;
+    } while (performance.now() < end);
+    return false;
+  }
   for (let polls = POLLS_PER_CLOCK; ; polls = Math.min(MAX_POLLS_PER_CLOCK, polls * 2)) {
     for (let i = 0; i < polls; i++) if (op.test()) return true;
     if (performance.now() >= end) return op.test();

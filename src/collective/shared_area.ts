@@ -97,7 +97,7 @@ export function blocksFreeNow(call: Call, area: SharedArea, number: number, budg
   if (number > 2 && !area.settled) {
     for (let member = 0; member < call.size; member++) {
       const read = area.readBy(member, number - 2);
-      if (!spinUntil(read, budget) && park(read, parked)) return false;
+      if (!spinUntil(read, budget, area.yieldCore) && park(read, parked)) return false;
     }
   }
   return true;
@@ -180,7 +180,7 @@ export function startExchange(call: Call, area: SharedArea, data: Uint8Array, bu
   parked.contributed = true;
   for (let from = 0; from < call.size; from++) {
     const arrived = area.contributed(from, number);
-    if (!spinUntil(arrived, budget) && park(arrived, parked)) return undefined;
+    if (!spinUntil(arrived, budget, area.yieldCore) && park(arrived, parked)) return undefined;
   }
   return number;
 }
@@ -307,7 +307,7 @@ export function startBroadcast(call: Call, area: SharedArea, root: number, data:
   }
   area.settled = false;
   const arrived = area.contributed(root, number, true);
-  if (!spinUntil(arrived, budget)) park(arrived, parked);
+  if (!spinUntil(arrived, budget, area.yieldCore)) park(arrived, parked);
   return number;
 }
 
@@ -332,12 +332,16 @@ export function fastBroadcastShared(call: Call, area: SharedArea, root: number, 
 }
 
 /**
- * Microseconds a fast path may poll synchronously (see `run.ts`'s
- * `spinUntil`): `tuning.syncSpinMicros`, or 0 (one look) when ranks
- * outnumber cores or the transport shares no memory.
+ * Microseconds a fast path may wait synchronously (see `run.ts`'s
+ * `spinUntil`): `tuning.syncSpinMicros`; when ranks outnumber cores,
+ * `tuning.syncYieldMicros` of yielding the core between looks
+ * ({@link SharedArea.yieldCore}), or 0 (one look) where the transport cannot
+ * yield; 0 when the transport shares no memory.
  */
 export function spinBudget(area: SharedArea | undefined): number {
-  return area === undefined || area.oversubscribed ? 0 : tuning.syncSpinMicros;
+  if (area === undefined) return 0;
+  if (area.oversubscribed) return area.yieldCore === undefined ? 0 : tuning.syncYieldMicros;
+  return tuning.syncSpinMicros;
 }
 
 /**

@@ -62,6 +62,12 @@ export const tuning = {
    * ranks outnumber cores (the peer may need this rank's core to come).
    */
   syncSpinMicros: 20,
+  /**
+   * The same when ranks outnumber cores, where the transport can yield the
+   * core (`SharedArea.yieldCore`): the fast path gives its core away
+   * between looks, to the rank it most likely waits for.
+   */
+  syncYieldMicros: 50,
   /** Reductions pipeline the ring in segments of this many bytes: each is reduced while it is in cache. */
   segmentBytes: 256 * 1024,
 };

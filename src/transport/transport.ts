@@ -556,6 +556,13 @@ export interface SharedArea {
    */
   readonly oversubscribed: boolean;
   /**
+   * With more ranks than cores, where the transport can: gives this rank's
+   * core to another runnable rank (the system's `sched_yield`). A fast path
+   * calls it between looks at what it waits for (`spinUntil`): the rank it
+   * waits for most likely waits for a core. Undefined otherwise.
+   */
+  readonly yieldCore: (() => unknown) | undefined;
+  /**
    * True when the last exchange this rank finished on the area had a
    * contribution from every member: then every member has read all earlier
    * ones (each reads before it contributes again). Kept by the algorithms.

@@ -50,6 +50,7 @@ import {
 import { InboundPipe, OutboundPipe } from './pipeline.js';
 import { Kind, RECORD_HEADER_BYTES, Ring, Word, primeRingPaths, readWide } from './ring.js';
 import { RequestTable } from './requests.js';
+import { schedYield } from './sched_yield.js';
 
 /** Wildcard source and tag at this level (same values as the API's). */
 const ANY = -1;
@@ -282,6 +283,12 @@ const FRACTIONAL_ZERO = -0;
 
 /** How long a wait spins when the job has more live ranks than cores. */
 export const OVERSUBSCRIBED_SPIN_MICROS = 10;
+/**
+ * How long, in milliseconds, a wait that has spun yields its core between
+ * looks when the job has more live ranks than cores, before it sleeps (see
+ * {@link ShmEngine.yieldUntilSettled}).
+ */
+const YIELD_MILLIS = 0.2;
 
 /** The engine of one rank. There is one per rank (per worker thread). */
 export class ShmEngine {
@@ -348,6 +355,8 @@ export class ShmEngine {
     return this.cores !== undefined && this.oversubscribed ? OVERSUBSCRIBED_SPIN_MICROS / 1000 : this.fullSpinMillis;
   }
   private readonly blockMillis: number;
+  /** The system's `sched_yield`, made at the first wait that yields; null where Node cannot make it. */
+  private yieldCore: (() => number) | null | undefined = undefined;
   private readonly signalIndex: number;
   /** Whether source bits sit in the signal word itself (small jobs) or in the mask words. */
   private readonly direct: boolean;
@@ -968,12 +977,15 @@ export class ShmEngine {
    * Sleeps in `Atomics.wait` until a wait is over or {@link blockMillis}
    * pass, and says whether a wait ended. The thread sleeps in the kernel and
    * a sender's `Atomics.notify` wakes it in microseconds, where a wake
-   * through `Atomics.waitAsync` and the event loop costs tens.
+   * through `Atomics.waitAsync` and the event loop costs tens. With more
+   * live ranks than cores it first yields its core for a while
+   * ({@link yieldUntilSettled}).
    */
   private blockUntilSettled(): boolean {
     const control = this.control;
-    const deadline = performance.now() + this.blockMillis;
     const settledBefore = this.settledCount;
+    if (this.oversubscribed && this.yieldUntilSettled(settledBefore)) return true;
+    const deadline = performance.now() + this.blockMillis;
     for (;;) {
       if (Atomics.or(control, this.signalIndex, SLEEP_BIT) === 0 && !(this.busy && this.poll())) {
         // A wait on a word that is not a ring (a barrier flag) may have ended just before the bit was set.
@@ -987,6 +999,27 @@ export class ShmEngine {
       this.settleWaiters();
       if (this.settledCount !== settledBefore) return true;
       if (performance.now() >= deadline) return false;
+    }
+  }
+
+  /**
+   * With more live ranks than cores, before a sleep: looks, then gives the
+   * core to another runnable rank (`sched_yield`), for up to
+   * {@link YIELD_MILLIS}; true once a wait ended. The rank this one waits for
+   * most likely waits for a core: it gets this one at once, where a sleep
+   * costs the writer a futex wake and this rank a reschedule. False at once
+   * where Node cannot yield (sched_yield.ts).
+   */
+  private yieldUntilSettled(settledBefore: number): boolean {
+    const yieldCore = this.yieldCore === undefined ? (this.yieldCore = schedYield() ?? null) : this.yieldCore;
+    if (yieldCore === null) return false;
+    const end = performance.now() + YIELD_MILLIS;
+    for (;;) {
+      this.poll();
+      this.settleWaiters();
+      if (this.settledCount !== settledBefore) return true;
+      if (performance.now() >= end) return false;
+      yieldCore();
     }
   }
 
