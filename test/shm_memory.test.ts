@@ -691,7 +691,26 @@ describe('engine waiting', () => {
     assert.ok(Buffer.from(into).equals(Buffer.from(pattern(8, 6))));
   });
 
-  it('sleeps once a millisecond of yields has not ended the wait, and never yields with a core per rank', async () => {
+  it('yields between the polls of its spin when ranks outnumber cores, before any idle check', async () => {
+    const { sender, receiver } = rankPairOn(1, 20_000);
+    let yields = 0;
+    receiver['yieldCore'] = (): number => {
+      if (++yields === 2) sender.isend(16, 1, 5, pattern(8, 7), false, 1);
+      return 0;
+    };
+    let idleChecked = false;
+    receiver['blockUntilSettled'] = (): boolean => {
+      idleChecked = true;
+      return false;
+    };
+    const into = new Uint8Array(8);
+    await receiver.irecv(16, 0, 5, into, Int32Array.of(0, 1), 0).wait();
+    assert.equal(yields, 2, 'the spin yielded after each poll until the message came');
+    assert.equal(idleChecked, false, 'the spin ended the wait');
+    assert.ok(Buffer.from(into).equals(Buffer.from(pattern(8, 7))));
+  });
+
+  it('sleeps once its yields have not ended the wait, and never yields with a core per rank', async () => {
     for (const cores of [1, 2]) {
       const { sender, receiver } = rankPairOn(cores, 2_000);
       let yields = 0;
@@ -702,7 +721,7 @@ describe('engine waiting', () => {
       const into = new Uint8Array(8);
       const receive = receiver.irecv(16, 0, 4, into, Int32Array.of(0, 1), 0);
       const waited = receive.wait();
-      // Nothing comes: the wait yields for 1 ms (oversubscribed), then sleeps its 2 ms, and is still pending.
+      // Nothing comes: the wait yields for 0.2 ms (oversubscribed), then sleeps its 2 ms, and is still pending.
       assert.equal(receiver['blockUntilSettled'](), false, `${cores} cores: nothing ended the wait`);
       if (cores === 1) assert.ok(yields > 0, 'it yielded before it slept');
       else assert.equal(yields, 0, 'with a core per rank it slept without yielding');

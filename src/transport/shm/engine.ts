@@ -284,9 +284,9 @@ const FRACTIONAL_ZERO = -0;
 /** How long a wait spins when the job has more live ranks than cores. */
 export const OVERSUBSCRIBED_SPIN_MICROS = 10;
 /**
- * How long, in milliseconds, a wait that has spun yields its core between
- * looks when the job has more live ranks than cores, before it sleeps (see
- * {@link ShmEngine.yieldUntilSettled}).
+ * How long, in milliseconds, a wait that has spun goes on yielding its core
+ * between looks when the job has more live ranks than cores, before it
+ * sleeps (see {@link ShmEngine.coreToYield}).
  */
 const YIELD_MILLIS = 0.2;
 
@@ -355,7 +355,7 @@ export class ShmEngine {
     return this.cores !== undefined && this.oversubscribed ? OVERSUBSCRIBED_SPIN_MICROS / 1000 : this.fullSpinMillis;
   }
   private readonly blockMillis: number;
-  /** The system's `sched_yield`, made at the first wait that yields; null where Node cannot make it. */
+  /** The system's `sched_yield`, made at the first wait that yields; null where Node cannot make it (see {@link coreToYield}). */
   private yieldCore: (() => number) | null | undefined = undefined;
   private readonly signalIndex: number;
   /** Whether source bits sit in the signal word itself (small jobs) or in the mask words. */
@@ -892,6 +892,7 @@ export class ShmEngine {
       Math.max(SPIN_POLLS, Math.floor(this.pollsPerMilli * Math.min(LOOK_MILLIS, this.sliceMillis / 2))));
     let now = start;
     let polls = 0;
+    const yieldCore = this.coreToYield();
     while (waiters.length > 0 && this.settledCount === settledBefore) {
       for (let i = 1; i <= pollsPerLook && waiters.length > 0; i++) {
         // Watching the one ring that can end the only wait reads one cache line instead of two; a full poll once
@@ -904,6 +905,7 @@ export class ShmEngine {
           this.poll();
           this.settleWaiters();
         }
+        if (yieldCore !== undefined && this.settledCount === settledBefore) yieldCore();
       }
       polls += pollsPerLook;
       now = performance.now();
@@ -984,7 +986,8 @@ export class ShmEngine {
   private blockUntilSettled(): boolean {
     const control = this.control;
     const settledBefore = this.settledCount;
-    if (this.oversubscribed && this.yieldUntilSettled(settledBefore)) return true;
+    const yieldCore = this.coreToYield();
+    if (yieldCore !== undefined && this.yieldUntilSettled(yieldCore, settledBefore)) return true;
     const deadline = performance.now() + this.blockMillis;
     for (;;) {
       if (Atomics.or(control, this.signalIndex, SLEEP_BIT) === 0 && !(this.busy && this.poll())) {
@@ -1003,16 +1006,24 @@ export class ShmEngine {
   }
 
   /**
-   * With more live ranks than cores, before a sleep: looks, then gives the
-   * core to another runnable rank (`sched_yield`), for up to
-   * {@link YIELD_MILLIS}; true once a wait ended. The rank this one waits for
-   * most likely waits for a core: it gets this one at once, where a sleep
-   * costs the writer a futex wake and this rank a reschedule. False at once
-   * where Node cannot yield (sched_yield.ts).
+   * The system's `sched_yield` when the job's live ranks outnumber the cores
+   * (under the launcher) and Node can make the call (sched_yield.ts), else
+   * undefined. The rank a wait needs then most likely waits for a core: a
+   * spin ({@link spin}) and a wait before a sleep ({@link yieldUntilSettled})
+   * give it this one between looks, where a sleep would cost the writer a
+   * futex wake and this rank a reschedule at every hand-over.
    */
-  private yieldUntilSettled(settledBefore: number): boolean {
-    const yieldCore = this.yieldCore === undefined ? (this.yieldCore = schedYield() ?? null) : this.yieldCore;
-    if (yieldCore === null) return false;
+  private coreToYield(): (() => number) | undefined {
+    if (this.cores === undefined || !this.oversubscribed) return undefined;
+    if (this.yieldCore === undefined) this.yieldCore = schedYield() ?? null;
+    return this.yieldCore ?? undefined;
+  }
+
+  /**
+   * Before a sleep, with {@link coreToYield}'s `yieldCore`: looks, then
+   * yields, for up to {@link YIELD_MILLIS}; true once a wait ended.
+   */
+  private yieldUntilSettled(yieldCore: () => number, settledBefore: number): boolean {
     const end = performance.now() + YIELD_MILLIS;
     for (;;) {
       this.poll();
