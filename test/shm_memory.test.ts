@@ -731,7 +731,7 @@ describe('engine waiting', () => {
     }
   });
 
-  it('reaches the system\'s sched_yield() through node:wasi, without printing WASI\'s ExperimentalWarning', () => {
+  it('reaches the system\'s sched_yield() through node:wasi, without printing WASI\'s ExperimentalWarning, unless MPI4TS_YIELD=0', () => {
     const module = new URL('../dist/transport/shm/sched_yield.js', import.meta.url).href;
     const child = spawnSync(process.execPath, ['--input-type=module', '-e',
       `import { schedYield } from '${module}'; const y = schedYield(); console.log(typeof y, y?.(), y?.(), schedYield() === y);`],
@@ -739,6 +739,10 @@ describe('engine waiting', () => {
     assert.equal(child.status, 0, child.stderr);
     assert.equal(child.stdout, 'function 0 0 true\n', 'a function that returns WASI\'s errno 0, made once');
     assert.equal(child.stderr, '', 'nothing on stderr');
+    const off = spawnSync(process.execPath, ['--input-type=module', '-e',
+      `import { schedYield } from '${module}'; console.log(typeof schedYield());`],
+    { encoding: 'utf8', env: { ...process.env, MPI4TS_YIELD: '0' } });
+    assert.equal(off.stdout, 'undefined\n', 'MPI4TS_YIELD=0 turns yielding off');
   });
 
   it('gives the core away between a fast path\'s looks when ranks outnumber cores, until the peer arrives', () => {

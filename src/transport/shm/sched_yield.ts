@@ -18,6 +18,10 @@
  * `node:wasi` prints an `ExperimentalWarning` (Node 20 to 24), which this
  * module keeps from the user's stderr: the program did not ask for WASI.
  *
+ * `MPI4TS_YIELD=0` ({@link YIELD_ENV}) turns yielding off, as Open MPI's
+ * `mpi_yield_when_idle 0` does: for a machine shared with other work, whose
+ * processes would otherwise share their cores with ranks that only wait.
+ *
  * Unfinished: nothing known; where `node:wasi` is missing or fails,
  * {@link schedYield} gives undefined and waits sleep as before.
  *
@@ -60,13 +64,16 @@ function loadWasi(): WasiModule {
   }
 }
 
+/** The environment variable that turns yielding off (`0`, `off`, `no`, `false`): waits then sleep at once, as before. */
+export const YIELD_ENV = 'MPI4TS_YIELD';
+
 let made = false;
 let cached: (() => number) | undefined;
 
 /**
  * The system's `sched_yield()` (it returns WASI's errno, 0), made at the
  * first call: gives up the rank's core to another runnable thread, if any.
- * Undefined where Node cannot make the call.
+ * Undefined where Node cannot make the call, or {@link YIELD_ENV} says not to.
  *
  * @example
  * const yieldCore = schedYield();
@@ -75,6 +82,7 @@ let cached: (() => number) | undefined;
 export function schedYield(): (() => number) | undefined {
   if (made) return cached;
   made = true;
+  if (/^(0|off|no|false)$/i.test(process.env[YIELD_ENV]?.trim() ?? '')) return undefined;
   try {
     const wasi = new (loadWasi().WASI)({ version: 'preview1' });
     const wasm = (globalThis as unknown as { readonly WebAssembly: WebAssemblyApi }).WebAssembly;
