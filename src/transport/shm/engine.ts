@@ -355,8 +355,8 @@ export class ShmEngine {
     return this.cores !== undefined && this.oversubscribed ? OVERSUBSCRIBED_SPIN_MICROS / 1000 : this.fullSpinMillis;
   }
   private readonly blockMillis: number;
-  /** The system's `sched_yield`, made at the first wait that yields; null where Node cannot make it (see {@link coreToYield}). */
-  private yieldCore: (() => number) | null | undefined = undefined;
+  /** The system's `sched_yield`, taken at the first wait that yields (see {@link coreToYield}). */
+  private yieldCore: (() => number) | undefined = undefined;
   private readonly signalIndex: number;
   /** Whether source bits sit in the signal word itself (small jobs) or in the mask words. */
   private readonly direct: boolean;
@@ -1015,8 +1015,8 @@ export class ShmEngine {
    */
   private coreToYield(): (() => number) | undefined {
     if (this.cores === undefined || !this.oversubscribed) return undefined;
-    if (this.yieldCore === undefined) this.yieldCore = schedYield() ?? null;
-    return this.yieldCore ?? undefined;
+    // schedYield() keeps its answer, undefined included: asking it again costs a look.
+    return this.yieldCore ??= schedYield();
   }
 
   /**

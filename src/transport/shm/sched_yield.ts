@@ -91,7 +91,7 @@ export function schedYield(): (() => number) | undefined {
     // WASI's errno 0: the call reached the system.
     if (typeof call === 'function' && (call as () => number)() === 0) cached = call as () => number;
   } catch {
-    cached = undefined;
+    // No WASI in this Node, or no such call: waits sleep as before.
   }
   return cached;
 }
