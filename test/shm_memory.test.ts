@@ -23,8 +23,8 @@ import fc from 'fast-check';
 import { ShmEngine, SYNC_RENDEZVOUS_BYTES } from '../dist/transport/shm/engine.js';
 import { HeapArena } from '../dist/transport/shm/heap.js';
 import {
-  COLLECTIVE_SLOTS, DIRECT_SOURCES, Global, type JobMemory, RANK_WORDS, RING_HEADER_BYTES, WAIT_TEXT_BYTES,
-  MAX_JOB_RANKS, SLEEP_BIT, Slot, allocateJobMemory, collectiveSlotBase, growUniverse, maskBase, maskWords, rankBase, ringLocation,
+  ARRIVED_WORD, AWAITS_READ_WORD, COLLECTIVE_SLOTS, CONTRIBUTION_BYTES, Contribution, DIRECT_SOURCES, Global, type JobMemory,
+  MEMBER_WORDS, READ_WORD, RANK_WORDS, RING_HEADER_BYTES, WAIT_TEXT_BYTES, contributionWords, MAX_JOB_RANKS, SLEEP_BIT, Slot, allocateJobMemory, collectiveSlotBase, growUniverse, maskBase, maskWords, rankBase, ringLocation,
   ringOffset, segmentOf, waitTextOffset,
 } from '../dist/transport/shm/layout.js';
 import { InboundPipe, OutboundPipe, PIPE_BYTES, PIPE_HEADER_BYTES } from '../dist/transport/shm/pipeline.js';
@@ -93,6 +93,27 @@ describe('job layout', () => {
       assert.ok(memory.heaps.every((heap) => heap.byteLength === 4096));
     });
   }
+
+  it('lays out a member\'s words of a collective slot in cache lines by writer and reader', () => {
+    const line = (word: number): number => Math.floor(word / 16);
+    // The first line: the words other members read after this one's reads and barriers.
+    assert.equal(line(READ_WORD), 0);
+    assert.equal(line(ARRIVED_WORD), 0);
+    // The awaiting word alone in its line: every reader looks at it after each read.
+    assert.equal(line(AWAITS_READ_WORD), 1);
+    const blocks = [0, 1].map((parity) => contributionWords(parity));
+    for (const block of blocks) {
+      assert.equal(block % 16, 0, 'a block starts on a cache line');
+      assert.ok(line(block) > line(AWAITS_READ_WORD), 'blocks come after the awaiting word\'s line');
+      for (const word of [Contribution.NUMBER, Contribution.TAG, Contribution.LENGTH, Contribution.DATA]) {
+        assert.equal(line(block + word), line(block), 'number, tag, length and the first data share the block\'s first line');
+      }
+      assert.equal(Contribution.DATA % 4, 0, 'the data is 16-byte aligned, for every element type');
+      assert.ok(Contribution.DATA > Contribution.LENGTH, 'the data comes after the header words');
+    }
+    assert.ok(blocks[0]! + Contribution.DATA + CONTRIBUTION_BYTES / 4 <= blocks[1]!, 'a full block ends before the next');
+    assert.ok(blocks[1]! + Contribution.DATA + CONTRIBUTION_BYTES / 4 <= MEMBER_WORDS, 'the second block ends within the member');
+  });
 
   it('gives every ordered pair of ranks a ring of its own, back to back', () => {
     const size = 5;
@@ -558,11 +579,11 @@ describe('engine waiting', () => {
   });
 
   /** The shared areas of a 2-rank job's engines (oversubscribed by default: spinless waits), attached to one slot; no sleeping. */
-  function attachedAreas(oversubscribed = true): { engines: ShmEngine[]; group: Int32Array; areas: ShmSharedArea[]; slot: number } {
-    const memory = allocateJobMemory(2, { eagerLimit: 4096, heapBytes: 1024 * 1024 });
+  function attachedAreas(oversubscribed = true, ranks = 2): { engines: ShmEngine[]; group: Int32Array; areas: ShmSharedArea[]; slot: number } {
+    const memory = allocateJobMemory(ranks, { eagerLimit: 4096, heapBytes: 1024 * 1024 });
     const tuning = { spinMicros: 0, blockMicros: 0, oversubscribed };
-    const engines = [new ShmEngine(0, memory, tuning), new ShmEngine(1, memory, tuning)];
-    const group = Int32Array.of(0, 1);
+    const group = Int32Array.from({ length: ranks }, (_, rank) => rank);
+    const engines = Array.from(group, (rank) => new ShmEngine(rank, memory, tuning));
     const areas = engines.map((engine, rank) => new ShmSharedArea(engine, group, rank));
     const slot = areas[0]!.claim();
     for (const area of areas) area.attach(slot);
@@ -655,6 +676,29 @@ describe('engine waiting', () => {
     engines[0]!.settleReady();
     await pending;
     assert.ok(waited.test());
+  });
+
+  it('wakes a root that waits for the reads of its broadcast only at the read that completes them', async () => {
+    // Every reader looks at the members' awaiting words after its read, and at the others' read marks only when one
+    // waits: the first of two readers finds rank 2's mark missing and wakes nobody, the second wakes the root.
+    const { engines, areas } = attachedAreas(true, 3);
+    const signal = rankBase(0) + Slot.SIGNAL;
+    const control = engines[0]!.control;
+    const number = areas[0]!.nextReduction();
+    for (const area of areas.slice(1)) area.nextReduction();
+    areas[0]!.contribute(number, 7, Uint8Array.of(9), 'all');
+    for (const rank of [1, 2]) assert.deepEqual([...areas[rank]!.contributionData(0, number, 1)], [9]);
+    const waited = areas[0]!.readBy(1, number);
+    const pending = waited.wait();
+    Atomics.store(control, signal, SLEEP_BIT);
+    areas[2]!.markRead(number);
+    assert.equal(Atomics.load(control, signal), SLEEP_BIT, 'rank 1 has not read yet: rank 2 wakes nobody');
+    assert.equal(waited.test(), false);
+    areas[1]!.markRead(number);
+    assert.equal(Atomics.load(control, signal), SLEEP_BIT | (1 << 1), 'rank 1\'s read completes the set and rings the root');
+    engines[0]!.settleReady();
+    await pending;
+    assert.ok(areas[0]!.readBy(2, number).test(), 'rank 2\'s read is there too');
   });
 
   /** Two engines of a job with 2 live ranks on `cores` cores; a wait that spun may sleep `blockMicros`. */

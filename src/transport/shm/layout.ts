@@ -161,28 +161,36 @@ export const COLLECTIVE_SLOTS = 64;
  * Bytes of the data of one small reduction's contribution. 1 KiB: a Bcast or
  * Allreduce of 1 KiB at 2 ranks took 2-3x as long by message (p50 2.0 and
  * 3.3 us, against 0.6 and 0.9 us in blocks). The slots are sized for the
- * largest job, about 140 MB of the control block's address space; only the
+ * largest job, about 146 MB of the control block's address space; only the
  * members' words that communicators use are ever touched.
  */
 export const CONTRIBUTION_BYTES = 1024;
 /**
  * Int32 words per member in a collective slot: a cache line of barrier flags
- * (one per round, at most 10) and the {@link READ_WORD}, then two
- * contribution blocks (used in turn), each a line with the reduction's
- * number, the call's tag and the length, then the data.
+ * (one per round, at most 10) and the {@link READ_WORD}, a line for the
+ * {@link AWAITS_READ_WORD}, then two contribution blocks (used in turn).
+ * A block's first line holds the reduction's number, the call's tag, the
+ * length and the first 48 bytes of the data: a reader of a small
+ * contribution takes one line from its writer, where a line of its own for
+ * the data would cost a second transfer each way.
  */
-export const MEMBER_WORDS = 16 + 2 * (16 + CONTRIBUTION_BYTES / 4);
+export const MEMBER_WORDS = 32 + 2 * (16 + CONTRIBUTION_BYTES / 4);
 /** Word of a member's first line: the last reduction whose contributions it has read. */
 export const READ_WORD = 15;
 /** Word of a member's first line: the last central-counter barrier it has arrived at. */
 export const ARRIVED_WORD = 14;
-/** Word of a member's first line: the last reduction whose reads by every member it has waited for in a wait that may sleep. */
-export const AWAITS_READ_WORD = 13;
+/**
+ * Word of a member's second line: the last reduction whose reads by every
+ * member it has waited for in a wait that may sleep. A line of its own,
+ * which only such waits write: every reader looks at it after each read,
+ * and it stays in the readers' caches.
+ */
+export const AWAITS_READ_WORD = 16;
 /** Int32 offset, within a member's words, of contribution block `parity` (0 or 1). */
 export function contributionWords(parity: number): number {
-  return 16 + parity * (16 + CONTRIBUTION_BYTES / 4);
+  return 32 + parity * (16 + CONTRIBUTION_BYTES / 4);
 }
-/** Words of a contribution block, relative to {@link contributionWords}; the data starts at word 16. */
+/** Words of a contribution block, relative to {@link contributionWords}; the data starts at word 4, in the same line. */
 export const Contribution = {
   /** Which small reduction of the communicator (1, 2, ...) the block holds; written last. */
   NUMBER: 0,
@@ -190,7 +198,8 @@ export const Contribution = {
   TAG: 1,
   /** Bytes of data, or -1 for a contribution too large for the block (the call then goes on messages). */
   LENGTH: 2,
-  DATA: 16,
+  /** 16 bytes into the line: aligned for every element type. */
+  DATA: 4,
 } as const;
 /** Int32 words of a collective slot's header line, before its members' words. */
 const SLOT_HEADER_WORDS = 16;

@@ -123,9 +123,10 @@ class Arrival extends WordWait {
  * Waiting for a member's read mark to reach a reduction, so that this rank
  * can write its block again. Only a wait that may sleep says so in this
  * rank's {@link AWAITS_READ_WORD} (a store to a line the readers look at,
- * which a poll does not need): the member whose read completes the set looks
- * at that word after storing its mark (`allReached`), and this wait looks at
- * the mark after storing the word, so one of the two sees the other.
+ * which a poll does not need): every reader looks at that word after storing
+ * its mark, and at the others' marks when someone waits, so the member whose
+ * read completes the set sees both; this wait looks at the mark after
+ * storing the word, so one of the two sees the other.
  */
 class ReadMark extends Arrival {
   /** @param awaitsWord - Int32 index of this rank's {@link AWAITS_READ_WORD} */
@@ -269,8 +270,10 @@ export class ShmSharedArea implements SharedArea {
   markRead(number: number): void {
     Atomics.store(this.engine.control, this.word(this.rank, READ_WORD), number);
     // Whoever waits for readers waits for all of them (to write its block again): the last one wakes it, and only
-    // the members that said they wait for these reads (most reads are awaited by nobody: a wake is a context switch).
-    if (this.allReached(READ_WORD, number)) this.wakeAwaiting(number);
+    // the members that said they wait for these reads. Most reads are awaited by nobody: a look at the awaiting
+    // words (lines that stay in this rank's cache) spares a look at every member's read mark (a line each, which its
+    // member has just written).
+    if (this.awaited(number) && this.allReached(READ_WORD, number)) this.wakeAwaiting(number);
   }
 
   readBy(from: number, number: number): Operation {
@@ -332,14 +335,23 @@ export class ShmSharedArea implements SharedArea {
     }
   }
 
+  /** Whether another member waits, in a wait that may sleep, for every member's read of reduction `number`. */
+  private awaited(number: number): boolean {
+    for (let member = 0; member < this.group.length; member++) {
+      if (member !== this.rank && this.awaits(member, number)) return true;
+    }
+    return false;
+  }
+
   /** Wakes the sleeping members that wait for every member's read of reduction `number`. */
   private wakeAwaiting(number: number): void {
-    const control = this.engine.control;
     for (let member = 0; member < this.group.length; member++) {
-      if (member !== this.rank && ((Atomics.load(control, this.word(member, AWAITS_READ_WORD)) - number) | 0) >= 0) {
-        this.engine.wakeIfAsleep(this.group[member]!);
-      }
+      if (member !== this.rank && this.awaits(member, number)) this.engine.wakeIfAsleep(this.group[member]!);
     }
+  }
+
+  private awaits(member: number, number: number): boolean {
+    return ((Atomics.load(this.engine.control, this.word(member, AWAITS_READ_WORD)) - number) | 0) >= 0;
   }
 
   /** Int32 index of word `offset` of member `rank`'s words. */
