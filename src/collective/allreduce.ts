@@ -10,23 +10,17 @@
  * combines in rank order (the lower ranks' part on the left), so
  * non-commutative ops are right. The ring moves 2 (p - 1)/p of the vector per
  * rank, the least possible, reducing each segment straight out of the
- * receive buffer, with no copy of the input. On a {@link SharedArea}, a small
- * vector skips messages: every rank publishes its contribution and combines
- * all of them itself, in rank order.
+ * receive buffer, with no copy of the input. On a shared area, a short
+ * vector skips messages (`small_reduction.ts`).
  *
  * @module
  */
 
 import { ring as ringAllgather } from './allgather.js';
-import type { SharedArea } from '../transport/transport.js';
 import type { Call } from './call.js';
 import type { Reduction } from '../op/reduction.js';
 import { ringReduceScatter } from './ring.js';
-import type { Algorithm, Detour } from './run.js';
-import {
-  attachArea, checkContributions, detour, exchangeNumbered, exchangeShared, finishExchange, type ParkedExchange, sharedBlock,
-  spinBudget, startExchange,
-} from './shared_area.js';
+import type { Algorithm } from './run.js';
 import { evenBlocks, floorPowerOfTwo } from './tree.js';
 import { manyStepBytes, tuning } from './tuning.js';
 
@@ -38,65 +32,6 @@ export function allreduce(call: Call, reduction: Reduction, send: Uint8Array | u
     return ring(call, reduction, send, recv);
   }
   return recursiveDoubling(call, reduction, send, recv);
-}
-
-/**
- * Allreduce of a vector of at most `area.contributionBytes`, on the shared
- * area if the communicator has one (else as {@link allreduce}). Every rank
- * publishes its vector, then folds all of them from the right,
- * `d0 op (d1 op (... op dp-1))`: the same operations in the same order on
- * every rank, so every rank gets the same bits, for any op.
- */
-export function* smallAllreduce(call: Call, area: SharedArea, reduction: Reduction, send: Uint8Array | undefined,
-  recv: Uint8Array): Algorithm<void> {
-  if (area.mode === 'unset') yield* attachArea(call, area);
-  if (area.mode !== 'shared') {
-    yield* allreduce(call, reduction, send, recv);
-    return;
-  }
-  yield* exchangeShared(call, area, send ?? recv, (all) => fold(call, reduction, all, recv));
-}
-
-/** Folds every rank's vector into `recv` from the right (see {@link smallAllreduce}). */
-function fold(call: Call, reduction: Reduction, all: Uint8Array[], recv: Uint8Array): void {
-  recv.set(all[call.size - 1]!);
-  for (let from = call.size - 2; from >= 0; from--) reduction.apply(all[from]!, recv);
-}
-
-/** What {@link fastSmallAllreduce} hands over when it must wait; one serves every call (they never overlap). */
-const parked: ParkedExchange = { number: 0, contributed: false, on: undefined, pending: undefined };
-
-/**
- * {@link smallAllreduce} on an attached shared area, synchronously as far as
- * the contributions come within the fast path's spin: undefined once done,
- * an Error on a mismatch, or the {@link Detour} that finishes the call.
- */
-export function fastSmallAllreduce(call: Call, area: SharedArea, reduction: Reduction, send: Uint8Array | undefined,
-  recv: Uint8Array): Detour | Error | undefined {
-  const data = send ?? recv;
-  const number = startExchange(call, area, data, spinBudget(area), parked);
-  if (number instanceof Error) return number;
-  if (number === undefined) {
-    return detour(parked, ignoreResult(exchangeNumbered(call, area, data, (all) => fold(call, reduction, all, recv),
-      parked.number, parked.contributed)));
-  }
-  const checked = checkContributions(call, area, number);
-  if (checked !== undefined) return checked;
-  const { size } = call;
-  try {
-    recv.set(sharedBlock(area, size - 1, number));
-    for (let from = size - 2; from >= 0; from--) reduction.apply(sharedBlock(area, from, number), recv);
-  } catch (error) {
-    // A user op that throws fails the call, as it does in the algorithm.
-    return error instanceof Error ? error : new Error(String(error));
-  }
-  finishExchange(area, number);
-  return undefined;
-}
-
-/** An algorithm run for its effect only. */
-function* ignoreResult(algorithm: Algorithm<unknown>): Algorithm<void> {
-  yield* algorithm;
 }
 
 function* recursiveDoubling(call: Call, reduction: Reduction, send: Uint8Array | undefined,

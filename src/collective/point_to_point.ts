@@ -11,8 +11,10 @@
  * run one after another per communicator (`run.ts`), and every message
  * carries the call's signature, so mismatched calls fail with an error
  * naming both (`signature.ts`). Where the transport offers a shared area
- * (`shared_area.ts`), the barrier, small allreduces and (when ranks fit the
- * cores) small broadcasts run on it instead of on messages.
+ * (`shared_area.ts`), the barrier, short reductions (`small_reduction.ts`:
+ * Allreduce, Reduce, Scan, Exscan, Reduce_scatter with a predefined op),
+ * small all-to-alls and (when ranks fit the cores) small broadcasts run on
+ * it instead of on messages.
  *
  * The API layer (`api/arguments.ts`) has checked roots, counts, buffers and
  * ops; nothing here checks them again.
@@ -28,7 +30,7 @@ import type { Datatype, TypedArray } from '../datatype/index.js';
 import type { Op } from '../op/op.js';
 import type { Collectives, PointToPoint, SharedArea } from '../transport/transport.js';
 import { allgatherv } from './allgather.js';
-import { allreduce, fastSmallAllreduce, smallAllreduce } from './allreduce.js';
+import { allreduce } from './allreduce.js';
 import { alltoallv, fastSmallAlltoall, smallAlltoall } from './alltoall.js';
 import {
   barrier, counterBarrier, countsArrivals, fastBarrier, fastCounterBarrier, fastFlagBarrier, firstBarrier, flagBarrier,
@@ -42,7 +44,10 @@ import type { Call } from './call.js';
 import { type Algorithm, type Detour, type Sequencer, sequencerOf } from './run.js';
 import { scan } from './scan.js';
 import type { ScratchPool } from './scratch.js';
-import { Code, opCode, type Signature, signature } from './signature.js';
+import { Code, type CodeValue, opCode, type Signature, signature } from './signature.js';
+import { fastSmallReduction, SmallReduction, smallReduction } from './small_reduction.js';
+import { packedBlocks } from './tree.js';
+import { tuning } from './tuning.js';
 import { agreeOnOp, GuardedReduction } from './user_op.js';
 
 const BARRIER = signature(Code.Barrier, -1, [], 'Barrier()');
@@ -70,23 +75,31 @@ class BcastSignature implements Signature {
   }
 }
 
-/** The signature of an Allreduce of `count` × `datatype` with a predefined `op`, and its {@link Reduction}. */
-class AllreduceSignature implements Signature {
-  readonly code = Code.Allreduce;
-  readonly root = -1;
+/**
+ * The signature of a short reduction on the shared area (`Allreduce`,
+ * `Reduce`, `Scan`, `Exscan`, `Reduce_scatter`) of `count` × `datatype`
+ * from each rank with a predefined `op`, and what this rank folds of it.
+ * The last one's serves again when the call is the same.
+ */
+class ReductionSignature implements Signature {
   readonly detail: number;
-  readonly reduction: Reduction;
   /** The byte views of the last call's arrays (see {@link ByteViewMemo}). */
   readonly sendBytes = new ByteViewMemo();
   readonly recvBytes = new ByteViewMemo();
 
-  constructor(readonly count: number, readonly datatype: Datatype, readonly op: Op) {
-    this.detail = signature(Code.Allreduce, -1, [count * datatype.size, datatype.code, opCode(op)], '').detail;
-    this.reduction = new Reduction(op, datatype);
+  /** @param agreed - what every rank must agree on (see {@link signature}) */
+  constructor(readonly code: CodeValue, readonly root: number, readonly count: number, readonly datatype: Datatype,
+    readonly op: Op, agreed: readonly number[], readonly plan: SmallReduction, private readonly describe: () => string) {
+    this.detail = signature(code, root, agreed, '').detail;
+  }
+
+  /** Whether a call of `count` × `datatype` with `op` to `root` is the same as this one's. */
+  matches(count: number, datatype: Datatype, op: Op, root: number): boolean {
+    return this.count === count && this.datatype === datatype && this.op === op && this.root === root;
   }
 
   get text(): string {
-    return `Allreduce(${this.count} × ${this.datatype.name}, ${this.op.name})`;
+    return this.describe();
   }
 }
 
@@ -122,7 +135,12 @@ export class PointToPointCollectives implements Collectives {
   private readonly sequencer: Sequencer;
   /** The signature of the last Bcast and of the last small Allreduce with a predefined op, for the next alike. */
   private lastBcast: BcastSignature | undefined;
-  private lastAllreduce: AllreduceSignature | undefined;
+  private lastAllreduce: ReductionSignature | undefined;
+  private lastReduce: ReductionSignature | undefined;
+  private lastScan: ReductionSignature | undefined;
+  private lastReduceScatter: ReductionSignature | undefined;
+  /** The block lengths of {@link lastReduceScatter}. */
+  private reduceScatterCounts: readonly number[] = [];
   private lastAlltoall: AlltoallSignature | undefined;
   private readonly messageBarrier: (call: Call) => Detour | Error | undefined;
   private readonly flagPaths: {
@@ -261,6 +279,18 @@ export class PointToPointCollectives implements Collectives {
   reduce(send: TypedArray | undefined, recv: TypedArray | undefined, count: number, datatype: Datatype, op: Op,
     root: number): Promise<void> {
     const bytes = count * datatype.size;
+    const area = this.shortReductionArea(bytes, op);
+    if (area !== undefined) {
+      let last = this.lastReduce;
+      if (last === undefined || !last.matches(count, datatype, op, root)) {
+        const reduction = new Reduction(op, datatype);
+        const folds = this.channel.rank === root ? this.channel.size : 0;
+        this.lastReduce = last = new ReductionSignature(Code.Reduce, root, count, datatype, op, [bytes, datatype.code, opCode(op)],
+          new SmallReduction(area, reduction, 0, folds, 0, bytes, (c, s, r) => reduce(c, reduction, s, r, bytes, root)),
+          () => `Reduce(root=${root}, ${count} × ${datatype.name}, ${op.name})`);
+      }
+      return this.runShortReduction(last, send, this.channel.rank === root ? recv : undefined, bytes);
+    }
     const sig = signature(Code.Reduce, root, [bytes, datatype.code, opCode(op)],
       () => `Reduce(root=${root}, ${count} × ${datatype.name}, ${op.name})`);
     return this.sequencer.start(sig, withOp(op, datatype, (c, reduction) => reduce(c, reduction, part(send, bytes),
@@ -269,23 +299,26 @@ export class PointToPointCollectives implements Collectives {
 
   allreduce(send: TypedArray | undefined, recv: TypedArray, count: number, datatype: Datatype, op: Op): Promise<void> {
     const bytes = count * datatype.size;
-    const area = this.sharedArea;
-    if (area !== undefined && bytes > 0 && bytes <= area.contributionBytes && area.mode === 'shared' &&
-      op.predefined !== undefined) {
-      // A predefined op cannot throw: no agreement on the op's outcome is needed, so the fast path may run.
-      // The signature and the Reduction of the last such call serve again when the call is the same.
+    const area = this.shortReductionArea(bytes, op);
+    if (area !== undefined) {
       let last = this.lastAllreduce;
-      if (last === undefined || last.count !== count || last.datatype !== datatype || last.op !== op) {
-        this.lastAllreduce = last = new AllreduceSignature(count, datatype, op);
+      if (last === undefined || !last.matches(count, datatype, op, -1)) {
+        const reduction = new Reduction(op, datatype);
+        this.lastAllreduce = last = new ReductionSignature(Code.Allreduce, -1, count, datatype, op,
+          [bytes, datatype.code, opCode(op)],
+          new SmallReduction(area, reduction, 0, this.channel.size, 0, bytes, (c, s, r) => allreduce(c, reduction, s, r!)),
+          () => `Allreduce(${count} × ${datatype.name}, ${op.name})`);
       }
-      return this.sequencer.startFast(last, fastSmallAllreduce, smallAllreduce, area, last.reduction,
-        send === undefined ? undefined : last.sendBytes.of(send, bytes), last.recvBytes.of(recv, bytes));
+      return this.runShortReduction(last, send, recv, bytes);
     }
     const sig = signature(Code.Allreduce, -1, [bytes, datatype.code, opCode(op)],
       () => `Allreduce(${count} × ${datatype.name}, ${op.name})`);
-    if (area !== undefined && bytes > 0 && bytes <= area.contributionBytes) {
-      return this.sequencer.start(sig, withOp(op, datatype,
-        (c, reduction) => smallAllreduce(c, area, reduction, part(send, bytes), part(recv, bytes)!))).result();
+    const shared = this.sharedArea;
+    if (shared !== undefined && fitsShortReduction(shared, bytes)) {
+      // A user op: the exchange on the area, guarded so that an op that throws fails the call on every rank.
+      return this.sequencer.start(sig, withOp(op, datatype, (c, reduction) => smallReduction(c,
+        new SmallReduction(shared, reduction, 0, c.size, 0, bytes, (c2, s, r) => allreduce(c2, reduction, s, r!)),
+        part(send, bytes), part(recv, bytes)))).result();
     }
     return this.sequencer.start(sig, withOp(op, datatype,
       (c, reduction) => allreduce(c, reduction, part(send, bytes), part(recv, bytes)!))).result();
@@ -294,6 +327,23 @@ export class PointToPointCollectives implements Collectives {
   reduceScatter(send: TypedArray | undefined, recv: TypedArray, counts: readonly number[], datatype: Datatype,
     op: Op): Promise<void> {
     const total = sum(counts);
+    const { rank } = this.channel;
+    const area = send === undefined ? undefined : this.shortReductionArea(total * datatype.size, op);
+    if (area !== undefined) {
+      let last = this.lastReduceScatter;
+      if (last === undefined || !last.matches(total, datatype, op, -1) || !sameCounts(this.reduceScatterCounts, counts)) {
+        const reduction = new Reduction(op, datatype);
+        const blocks = counts.slice();
+        this.reduceScatterCounts = blocks;
+        const offsets = packedBlocks(blocks, datatype.size);
+        this.lastReduceScatter = last = new ReductionSignature(Code.Reduce_scatter, -1, total, datatype, op,
+          [...counts, datatype.code, opCode(op)],
+          new SmallReduction(area, reduction, 0, this.channel.size, offsets[rank]!, offsets[rank + 1]! - offsets[rank]!,
+            (c, s, r) => reduceScatter(c, reduction, s, r!, blocks)),
+          () => `Reduce_scatter(${total} × ${datatype.name} in all, ${op.name})`);
+      }
+      return this.runShortReduction(last, send, recv, last.plan.bytes);
+    }
     const sig = signature(Code.Reduce_scatter, -1, [...counts, datatype.code, opCode(op)],
       () => `Reduce_scatter(${total} × ${datatype.name} in all, ${op.name})`);
     return this.sequencer.start(sig, withOp(op, datatype, (c, reduction) => reduceScatter(c, reduction,
@@ -303,12 +353,58 @@ export class PointToPointCollectives implements Collectives {
   scan(send: TypedArray | undefined, recv: TypedArray, count: number, datatype: Datatype, op: Op,
     exclusive: boolean): Promise<void> {
     const name = exclusive ? 'Exscan' : 'Scan';
+    const code = exclusive ? Code.Exscan : Code.Scan;
     const bytes = count * datatype.size;
-    const sig = signature(exclusive ? Code.Exscan : Code.Scan, -1, [bytes, datatype.code, opCode(op)],
+    const area = this.shortReductionArea(bytes, op);
+    if (area !== undefined) {
+      let last = this.lastScan;
+      if (last === undefined || last.code !== code || !last.matches(count, datatype, op, -1)) {
+        const reduction = new Reduction(op, datatype);
+        const { rank } = this.channel;
+        this.lastScan = last = new ReductionSignature(code, -1, count, datatype, op, [bytes, datatype.code, opCode(op)],
+          new SmallReduction(area, reduction, 0, exclusive ? rank : rank + 1, 0, bytes,
+            (c, s, r) => scan(c, reduction, s, r!, exclusive)),
+          () => `${name}(${count} × ${datatype.name}, ${op.name})`);
+      }
+      return this.runShortReduction(last, send, recv, bytes);
+    }
+    const sig = signature(code, -1, [bytes, datatype.code, opCode(op)],
       () => `${name}(${count} × ${datatype.name}, ${op.name})`);
     return this.sequencer.start(sig, withOp(op, datatype,
       (c, reduction) => scan(c, reduction, part(send, bytes), part(recv, bytes)!, exclusive))).result();
   }
+
+  /**
+   * The shared area when a reduction of `bytes` per rank with `op` takes it
+   * ({@link SmallReduction}): the vector is short ({@link fitsShortReduction})
+   * and the op predefined (it cannot throw, so no agreement on its outcome
+   * is needed). Every rank of a correct program decides alike.
+   */
+  private shortReductionArea(bytes: number, op: Op): SharedArea | undefined {
+    return op.predefined !== undefined && fitsShortReduction(this.sharedArea, bytes) ? this.sharedArea : undefined;
+  }
+
+  /** Runs a short reduction: synchronously as far as it goes on an attached area, else as an algorithm. */
+  private runShortReduction(sig: ReductionSignature, send: TypedArray | undefined, recv: TypedArray | undefined,
+    recvBytes: number): Promise<void> {
+    const plan = sig.plan;
+    const sendBytes = send === undefined ? undefined : sig.sendBytes.of(send, sig.count * sig.datatype.size);
+    const resultBytes = recv === undefined ? undefined : sig.recvBytes.of(recv, recvBytes);
+    if (plan.area.mode === 'shared') return this.sequencer.startFast(sig, fastSmallReduction, smallReduction, plan, sendBytes, resultBytes, undefined);
+    return this.sequencer.start(sig, (c) => smallReduction(c, plan, sendBytes, resultBytes)).result();
+  }
+}
+
+/** Whether a reduction of `bytes` per rank runs on `area` (see `tuning.shortReductionBytes`). */
+function fitsShortReduction(area: SharedArea | undefined, bytes: number): area is SharedArea {
+  return area !== undefined && bytes > 0 && bytes <= Math.min(tuning.shortReductionBytes, area.contributionBytes);
+}
+
+/** Whether two lists of counts are the same. */
+function sameCounts(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**
