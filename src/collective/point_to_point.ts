@@ -279,7 +279,9 @@ export class PointToPointCollectives implements Collectives {
   reduce(send: TypedArray | undefined, recv: TypedArray | undefined, count: number, datatype: Datatype, op: Op,
     root: number): Promise<void> {
     const bytes = count * datatype.size;
-    const area = this.shortReductionArea(bytes, op);
+    // With more ranks than cores, the exchange's wait for every rank costs more than the binomial tree's messages,
+    // where a leaf sends and goes on (a Reduce of 64 bytes at 4 ranks on 2 cores: 13.5 against 9.9 us).
+    const area = this.sharedArea?.oversubscribed === true ? undefined : this.shortReductionArea(bytes, op);
     if (area !== undefined) {
       let last = this.lastReduce;
       if (last === undefined || !last.matches(count, datatype, op, root)) {

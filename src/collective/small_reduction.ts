@@ -11,8 +11,13 @@
  * an Allreduce gives every rank the same bits. A rank whose result needs no
  * contribution (a Reduce's non-root, an Exscan's rank 0) takes part in the
  * exchange all the same: it waits for every contribution, as the blocks'
- * reuse needs. Over messages, the same calls take 2 to 5 times as long at
- * 2 ranks (a Reduce of 64 bytes: 4.1 us, against 1.2 for mpi4py's).
+ * reuse needs. Over messages, the same calls took 1.5 to 2.5 times as long
+ * at 2 ranks (a Reduce of 64 bytes: 4.2-5.1 us, 1.8-2.4 on the area; a
+ * Scan 2.7-2.9, 1.8-2.1). With more ranks than cores, a Reduce keeps to
+ * messages (`point_to_point.ts`): there a leaf that sends and goes on is
+ * worth more than the exchange's single step; Scan, Exscan and
+ * Reduce_scatter still gain (a Scan of 64 bytes at 4 ranks on 2 cores: 11
+ * against 20 us).
  *
  * A blocking call runs synchronously as far as the contributions come within
  * the fast path's spin ({@link fastSmallReduction}); a communicator whose
