@@ -151,6 +151,21 @@ function checkBlock(send: Message | WideMessage, bytes: number, call: string): v
   }
 }
 
+/** The first `length` bytes of `bytes` in one view: a view of it, or a copy of a buffer past the longest byte view. */
+function oneView(bytes: Bytes, length: number): Uint8Array {
+  if (bytes instanceof Uint8Array) return bytes.byteLength === length ? bytes : bytes.subarray(0, length);
+  const copy = new Uint8Array(length);
+  copyBytes(copy, 0, bytes, 0, length);
+  return copy;
+}
+
+/** Runs `call` on the first `length` bytes of `bytes` in one view ({@link oneView}), copying a copy back once done. */
+function intoOneView(bytes: Bytes, length: number, call: (view: Uint8Array) => Promise<void>): Promise<void> {
+  const view = oneView(bytes, length);
+  if (bytes instanceof Uint8Array) return call(view);
+  return call(view).then(() => copyBytes(bytes, 0, view, 0, length));
+}
+
 /**
  * The collectives a v-form of gather, scatter or all-to-all (and
  * `Alltoallw`) runs on when its buffers may be longer than one call can
@@ -207,6 +222,10 @@ export function gather(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, r
       return segmented.gather(endpoint.collectives, rank, own, undefined, new Array<number>(size).fill(own.byteLength),
         undefined, root, true);
     }
+    const collectives = endpoint.collectives;
+    if (!vector && collectives instanceof PointToPointCollectives && collectives.fitsSmallGather('gather', own.byteLength)) {
+      return collectives.smallGather(oneView(own, own.byteLength), undefined, own.byteLength, root);
+    }
     const blocks = vector ? blockPath(endpoint, own.byteLength > limit || isLong(own)) : undefined;
     if (blocks !== undefined) return blocks.gatherv(own, undefined, undefined, undefined, root);
     return endpoint.collectives.gatherv(singleView(own, call), undefined, undefined, undefined, root);
@@ -220,6 +239,13 @@ export function gather(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, r
   const span = spanOf(counts, displs);
   const blocks = vector ? blockPath(endpoint, span > limit || isLong(recv.bytes) || isLong(send?.bytes)) : undefined;
   if (blocks !== undefined) return unpacking(blocks.gatherv(send?.bytes, recv.bytes, counts, displs, root), recv);
+  const collectives = endpoint.collectives;
+  const block = counts[0]!;
+  // Decided as the other ranks do, on the block and the total alone: the root's buffer may be longer.
+  if (!vector && span <= limit && collectives instanceof PointToPointCollectives && collectives.fitsSmallGather('gather', block)) {
+    return unpacking(intoOneView(recv.bytes, block * size, (into) =>
+      collectives.smallGather(send === undefined ? undefined : oneView(send.bytes, block), into, block, root)), recv);
+  }
   if (span > limit || !(recv.bytes instanceof Uint8Array)) {
     return unpacking(segmented.gather(endpoint.collectives, rank, send?.bytes, recv.bytes, counts, displs, root, total > limit), recv);
   }
@@ -240,6 +266,11 @@ export function scatter(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, 
       return unpacking(segmented.scatter(endpoint.collectives, rank, undefined, new Array<number>(size).fill(own.byteLength),
         undefined, own, root, true), recv);
     }
+    const collectives = endpoint.collectives;
+    if (!vector && collectives instanceof PointToPointCollectives && collectives.fitsSmallGather('scatter', own.byteLength)) {
+      return unpacking(intoOneView(own, own.byteLength, (into) => collectives.smallScatter(undefined, into, own.byteLength, root)),
+        recv);
+    }
     const blocks = vector ? blockPath(endpoint, own.byteLength > limit || isLong(own)) : undefined;
     if (blocks !== undefined) return unpacking(blocks.scatterv(undefined, undefined, undefined, own, root), recv);
     return unpacking(endpoint.collectives.scatterv(undefined, undefined, undefined, singleView(own, call), root), recv);
@@ -256,6 +287,15 @@ export function scatter(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, 
   const span = spanOf(counts, displs);
   const blocks = vector ? blockPath(endpoint, span > limit || isLong(send.bytes) || isLong(recv?.bytes)) : undefined;
   if (blocks !== undefined) return unpacking(blocks.scatterv(send.bytes, counts, displs, recv?.bytes, root), recv);
+  const collectives = endpoint.collectives;
+  const block = counts[0]!;
+  // Decided as the other ranks do, on the block and the total alone: the root's buffer may be longer.
+  if (!vector && span <= limit && collectives instanceof PointToPointCollectives && collectives.fitsSmallGather('scatter', block)) {
+    const whole = oneView(send.bytes, block * size);
+    if (recv === undefined) return collectives.smallScatter(whole, undefined, block, root);
+    const own = recv.bytes;
+    return unpacking(intoOneView(own, block, (into) => collectives.smallScatter(whole, into, block, root)), recv);
+  }
   if (span > limit || !(send.bytes instanceof Uint8Array)) {
     return unpacking(segmented.scatter(endpoint.collectives, rank, send.bytes, counts, displs, recv?.bytes, root, total > limit), recv);
   }
@@ -275,6 +315,12 @@ export function allgather(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown
   // Every rank knows every block here, so all make the same calls: rounds when the total is past the
   // limit; else one call, through scratch on a rank whose displacements pass the limit (theirs alone).
   const limit = limitOf(endpoint);
+  const collectives = endpoint.collectives;
+  const block = counts[0]!;
+  if (!vector && total <= limit && collectives instanceof PointToPointCollectives && collectives.fitsSmallGather('all', block)) {
+    return unpacking(intoOneView(recv.bytes, total, (into) =>
+      collectives.smallAllgather(send === undefined ? undefined : oneView(send.bytes, block), into, block)), recv);
+  }
   if (total > limit || spanOf(counts, displs) > limit || !(recv.bytes instanceof Uint8Array)) {
     return unpacking(segmented.allgatherv(endpoint.collectives, endpoint.rank, send?.bytes, recv.bytes, counts, displs,
       total > limit), recv);

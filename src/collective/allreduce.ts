@@ -11,7 +11,7 @@
  * non-commutative ops are right. The ring moves 2 (p - 1)/p of the vector per
  * rank, the least possible, reducing each segment straight out of the
  * receive buffer, with no copy of the input. On a shared area, a short
- * vector skips messages (`small_reduction.ts`).
+ * vector skips messages (`small_exchange.ts`).
  *
  * @module
  */

@@ -11,7 +11,7 @@
  * run one after another per communicator (`run.ts`), and every message
  * carries the call's signature, so mismatched calls fail with an error
  * naming both (`signature.ts`). Where the transport offers a shared area
- * (`shared_area.ts`), the barrier, short reductions (`small_reduction.ts`:
+ * (`shared_area.ts`), the barrier, short reductions (`small_exchange.ts`:
  * Allreduce, Reduce, Scan, Exscan, Reduce_scatter with a predefined op),
  * small all-to-alls and (when ranks fit the cores) small broadcasts run on
  * it instead of on messages.
@@ -45,7 +45,7 @@ import { type Algorithm, type Detour, type Sequencer, sequencerOf } from './run.
 import { scan } from './scan.js';
 import type { ScratchPool } from './scratch.js';
 import { Code, type CodeValue, opCode, type Signature, signature } from './signature.js';
-import { fastSmallReduction, SmallReduction, smallReduction } from './small_reduction.js';
+import { BlockCopy, type ExchangePlan, fastSmallExchange, smallExchange, SmallReduction } from './small_exchange.js';
 import { packedBlocks } from './tree.js';
 import { tuning } from './tuning.js';
 import { agreeOnOp, GuardedReduction } from './user_op.js';
@@ -104,6 +104,27 @@ class ReductionSignature implements Signature {
 }
 
 /**
+ * The signature of a uniform gather, scatter or allgather of `block`-byte
+ * blocks through the shared area (see {@link BlockCopy}), and what this
+ * rank takes. It differs from that of the same call over messages, so that
+ * ranks which take different paths fail with a mismatch instead of waiting
+ * for each other.
+ */
+class BlockSignature implements Signature {
+  readonly detail: number;
+
+  /** @param agreed - what every rank must agree on (see {@link signature}) */
+  constructor(readonly code: CodeValue, readonly root: number, readonly block: number, agreed: readonly number[],
+    readonly plan: BlockCopy, private readonly describe: () => string) {
+    this.detail = signature(code, root, [-1, ...agreed], '').detail;
+  }
+
+  get text(): string {
+    return this.describe();
+  }
+}
+
+/**
  * The signature of a uniform all-to-all through the shared area, `bytes`
  * from each rank. It differs from that of the same call over messages
  * (`alltoallv`), so that ranks which take different paths fail with a
@@ -139,6 +160,9 @@ export class PointToPointCollectives implements Collectives {
   private lastReduce: ReductionSignature | undefined;
   private lastScan: ReductionSignature | undefined;
   private lastReduceScatter: ReductionSignature | undefined;
+  private lastAllgather: BlockSignature | undefined;
+  private lastGather: BlockSignature | undefined;
+  private lastScatter: BlockSignature | undefined;
   /** The block lengths of {@link lastReduceScatter}. */
   private reduceScatterCounts: readonly number[] = [];
   private lastAlltoall: AlltoallSignature | undefined;
@@ -276,6 +300,76 @@ export class PointToPointCollectives implements Collectives {
     return sig;
   }
 
+  /**
+   * Whether a uniform `Allgather` (`kind` 'all'), `Gather` or `Scatter` of
+   * `block`-byte blocks runs as one exchange on the shared area: what a rank
+   * contributes fits (a block; all of them from a scatter's root), and for
+   * the rooted ones ranks do not outnumber cores (there the rank that sends
+   * and goes on is worth more than the exchange's single step). Every rank
+   * of a correct program decides alike.
+   */
+  fitsSmallGather(kind: 'all' | 'gather' | 'scatter', block: number): boolean {
+    const area = this.sharedArea;
+    if (area === undefined || (kind !== 'all' && area.oversubscribed)) return false;
+    return fitsShortExchange(area, kind === 'scatter' ? block * this.channel.size : block);
+  }
+
+  /** An `Allgather` of `block`-byte blocks end to end in `recv` that {@link fitsSmallGather}; `send` undefined: in place. */
+  smallAllgather(send: Uint8Array | undefined, recv: Uint8Array, block: number): Promise<void> {
+    let sig = this.lastAllgather;
+    if (sig === undefined || sig.block !== block) {
+      const { rank, size } = this.channel;
+      const counts = new Array<number>(size).fill(block);
+      const displs = counts.map((_, k) => k * block);
+      this.lastAllgather = sig = new BlockSignature(Code.Allgather, -1, block, [block],
+        new BlockCopy(this.sharedArea!, 0, size, 0, block, block, rank * block, block, 'this rank',
+          (c, s, r) => allgatherv(c, s, r!, counts, displs)),
+        () => `Allgather(${block * size} bytes in all)`);
+    }
+    return this.runExchange(sig, sig.plan, send, recv);
+  }
+
+  /**
+   * A `Gather` of `block`-byte blocks to `root` that {@link fitsSmallGather}:
+   * `recv` at the root (blocks end to end), undefined elsewhere; `send`
+   * undefined at the root: in place.
+   */
+  smallGather(send: Uint8Array | undefined, recv: Uint8Array | undefined, block: number, root: number): Promise<void> {
+    let sig = this.lastGather;
+    if (sig === undefined || sig.block !== block || sig.root !== root) {
+      const { rank, size } = this.channel;
+      const atRoot = rank === root;
+      const counts = atRoot ? new Array<number>(size).fill(block) : undefined;
+      const displs = counts?.map((_, k) => k * block);
+      this.lastGather = sig = new BlockSignature(Code.Gather, root, block, [],
+        new BlockCopy(this.sharedArea!, 0, atRoot ? size : 0, 0, block, block, rank * block, block, 'the root',
+          (c, s, r) => gatherv(c, s, r, counts, displs, root)),
+        () => atRoot ? `Gather(root=${root}, ${block * size} bytes in all)` : `Gather(root=${root}, ${block} bytes from this rank)`);
+    }
+    return this.runExchange(sig, sig.plan, send, recv);
+  }
+
+  /**
+   * A `Scatter` of `block`-byte blocks from `root` that {@link fitsSmallGather}:
+   * `send` at the root (blocks end to end), undefined elsewhere; `recv`
+   * undefined at the root: in place.
+   */
+  smallScatter(send: Uint8Array | undefined, recv: Uint8Array | undefined, block: number, root: number): Promise<void> {
+    let sig = this.lastScatter;
+    if (sig === undefined || sig.block !== block || sig.root !== root) {
+      const { rank, size } = this.channel;
+      const atRoot = rank === root;
+      const counts = atRoot ? new Array<number>(size).fill(block) : undefined;
+      const displs = counts?.map((_, k) => k * block);
+      // Only the root sends; every rank takes its block of the root's contribution.
+      this.lastScatter = sig = new BlockSignature(Code.Scatter, root, block, [],
+        new BlockCopy(this.sharedArea!, root, root + 1, rank * block, block, block * size, 0, 0, 'this rank',
+          (c, s, r) => scatterv(c, s, counts, displs, r, root)),
+        () => atRoot ? `Scatter(root=${root}, ${block * size} bytes in all)` : `Scatter(root=${root}, ${block} bytes to this rank)`);
+    }
+    return this.runExchange(sig, sig.plan, send, recv);
+  }
+
   reduce(send: TypedArray | undefined, recv: TypedArray | undefined, count: number, datatype: Datatype, op: Op,
     root: number): Promise<void> {
     const bytes = count * datatype.size;
@@ -316,9 +410,9 @@ export class PointToPointCollectives implements Collectives {
     const sig = signature(Code.Allreduce, -1, [bytes, datatype.code, opCode(op)],
       () => `Allreduce(${count} × ${datatype.name}, ${op.name})`);
     const shared = this.sharedArea;
-    if (shared !== undefined && fitsShortReduction(shared, bytes)) {
+    if (shared !== undefined && fitsShortExchange(shared, bytes)) {
       // A user op: the exchange on the area, guarded so that an op that throws fails the call on every rank.
-      return this.sequencer.start(sig, withOp(op, datatype, (c, reduction) => smallReduction(c,
+      return this.sequencer.start(sig, withOp(op, datatype, (c, reduction) => smallExchange(c,
         new SmallReduction(shared, reduction, 0, c.size, 0, bytes, (c2, s, r) => allreduce(c2, reduction, s, r!)),
         part(send, bytes), part(recv, bytes)))).result();
     }
@@ -378,28 +472,31 @@ export class PointToPointCollectives implements Collectives {
 
   /**
    * The shared area when a reduction of `bytes` per rank with `op` takes it
-   * ({@link SmallReduction}): the vector is short ({@link fitsShortReduction})
+   * ({@link SmallReduction}): the vector is short ({@link fitsShortExchange})
    * and the op predefined (it cannot throw, so no agreement on its outcome
    * is needed). Every rank of a correct program decides alike.
    */
   private shortReductionArea(bytes: number, op: Op): SharedArea | undefined {
-    return op.predefined !== undefined && fitsShortReduction(this.sharedArea, bytes) ? this.sharedArea : undefined;
+    return op.predefined !== undefined && fitsShortExchange(this.sharedArea, bytes) ? this.sharedArea : undefined;
   }
 
   /** Runs a short reduction: synchronously as far as it goes on an attached area, else as an algorithm. */
   private runShortReduction(sig: ReductionSignature, send: TypedArray | undefined, recv: TypedArray | undefined,
     recvBytes: number): Promise<void> {
-    const plan = sig.plan;
     const sendBytes = send === undefined ? undefined : sig.sendBytes.of(send, sig.count * sig.datatype.size);
-    const resultBytes = recv === undefined ? undefined : sig.recvBytes.of(recv, recvBytes);
-    if (plan.area.mode === 'shared') return this.sequencer.startFast(sig, fastSmallReduction, smallReduction, plan, sendBytes, resultBytes, undefined);
-    return this.sequencer.start(sig, (c) => smallReduction(c, plan, sendBytes, resultBytes)).result();
+    return this.runExchange(sig, sig.plan, sendBytes, recv === undefined ? undefined : sig.recvBytes.of(recv, recvBytes));
+  }
+
+  /** Runs a short collective on the shared area: synchronously as far as it goes once attached, else as an algorithm. */
+  private runExchange(sig: Signature, plan: ExchangePlan, send: Uint8Array | undefined, recv: Uint8Array | undefined): Promise<void> {
+    if (plan.area.mode === 'shared') return this.sequencer.startFast(sig, fastSmallExchange, smallExchange, plan, send, recv, undefined);
+    return this.sequencer.start(sig, (c) => smallExchange(c, plan, send, recv)).result();
   }
 }
 
-/** Whether a reduction of `bytes` per rank runs on `area` (see `tuning.shortReductionBytes`). */
-function fitsShortReduction(area: SharedArea | undefined, bytes: number): area is SharedArea {
-  return area !== undefined && bytes > 0 && bytes <= Math.min(tuning.shortReductionBytes, area.contributionBytes);
+/** Whether a short collective that contributes `bytes` per rank runs on `area` (see `tuning.shortExchangeBytes`). */
+function fitsShortExchange(area: SharedArea | undefined, bytes: number): area is SharedArea {
+  return area !== undefined && bytes > 0 && bytes <= Math.min(tuning.shortExchangeBytes, area.contributionBytes);
 }
 
 /** Whether two lists of counts are the same. */

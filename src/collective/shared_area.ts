@@ -27,9 +27,12 @@
  * `allreduce` have synchronous fast paths too ({@link startBroadcast}, {@link blocksFreeNow},
  * {@link startExchange}).
  *
- * Unfinished: buffer gather and scatter of small data still go by
- * messages (a uniform `Alltoall` of small blocks takes an exchange,
- * `alltoall.ts`); a fast call still makes its `Call` and byte views.
+ * The short reductions and the uniform buffer gathers and scatters take
+ * one exchange (`small_exchange.ts`), as a uniform `Alltoall` of small
+ * blocks does (`alltoall.ts`).
+ *
+ * Unfinished: the v-forms of gather and scatter of small data still go by
+ * messages; a fast call still makes its `Call` and byte views.
  *
  * @module
  */

@@ -45,12 +45,13 @@ export const tuning = {
   /** Reduce_scatter (commutative): recursive doubling below this total, ring above. */
   reduceScatterRingBytes: 32 * 1024,
   /**
-   * Allreduce, Reduce, Scan, Exscan and Reduce_scatter: vectors of at most
-   * this many bytes per rank (and at most a shared area's contribution
-   * block) run as one exchange on the area (`small_reduction.ts`); 0 sends
-   * them over messages, as the tests of the message algorithms do.
+   * Allreduce, Reduce, Scan, Exscan, Reduce_scatter and the uniform
+   * Allgather, Gather and Scatter: contributions of at most this many bytes
+   * per rank (and at most a shared area's contribution block) go through
+   * the area as one exchange (`small_exchange.ts`); 0 sends them over
+   * messages, as the tests of the message algorithms do.
    */
-  shortReductionBytes: 1024,
+  shortExchangeBytes: 1024,
   /**
    * Messages of at least this many bytes are sent synchronously (complete
    * once matched), so that the root of a Bcast or the leaves of a Reduce
