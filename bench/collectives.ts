@@ -4,8 +4,9 @@
  *
  * Cases are "op:bytes:iters,..." from the first argument that looks like one, else
  * $BENCH_CASES, else the anchor's Barrier and Allreduce of 1,048,576 doubles. Ops:
- * barrier, bcast, allreduce, alltoall (buffer forms; `bytes` is the Bcast buffer, the
- * Allreduce vector of bytes/8 doubles with SUM, or the Alltoall block sent to each rank), and
+ * barrier, bcast, allreduce, reduce, scan, alltoall, gather, allgather (buffer forms; `bytes`
+ * is the Bcast buffer, the reductions' vector of bytes/8 doubles with SUM (Reduce to rank 0),
+ * or the block each rank sends (Alltoall: to each rank; Gather: to rank 0)), and
  * objbcast, objgather (lower-case `bcast` and `gather` of a small object from / to rank 0),
  * objallreduce (lower-case `allreduce` of a number, MPI.SUM).
  *
@@ -90,6 +91,52 @@ function prepare(c: Case): Bench | undefined {
         },
         check: () => {
           if (count > 0 && (b[0] !== want || b[count - 1] !== want)) fail(c, `got ${b[0]}, expected ${want}`);
+        },
+      };
+    }
+    case 'reduce':
+    case 'scan': {
+      const count = Math.floor(n / 8);
+      const a = MPI.alloc(Float64Array, count);
+      const b = MPI.alloc(Float64Array, count);
+      a.fill(rank + 1);
+      const scan = c.name === 'scan';
+      // Rank 0's result: the sum over all ranks (Reduce) or its own contribution (Scan); the others check their Scan.
+      const want = scan ? ((rank + 1) * (rank + 2)) / 2 : (size * (size + 1)) / 2;
+      return {
+        loop: async (times) => {
+          const it = times.length - 1;
+          for (let i = 0; i < it; i++) {
+            times[i] = performance.now();
+            if (scan) await comm.Scan(a, b, MPI.SUM);
+            else await comm.Reduce(a, b, MPI.SUM, 0);
+          }
+          times[it] = performance.now();
+        },
+        check: () => {
+          if (count > 0 && (scan || rank === 0) && (b[0] !== want || b[count - 1] !== want)) fail(c, `got ${b[0]}, expected ${want}`);
+        },
+      };
+    }
+    case 'gather':
+    case 'allgather': {
+      const a = MPI.alloc(Uint8Array, n).fill(rank + 1);
+      const b = MPI.alloc(Uint8Array, n * size);
+      const all = c.name === 'allgather';
+      return {
+        loop: async (times) => {
+          const it = times.length - 1;
+          for (let i = 0; i < it; i++) {
+            times[i] = performance.now();
+            if (all) await comm.Allgather(a, b);
+            else await comm.Gather(a, b, 0);
+          }
+          times[it] = performance.now();
+        },
+        check: () => {
+          for (let r = 0; r < size && n > 0 && (all || rank === 0); r++) {
+            if (b[r * n] !== r + 1 || b[(r + 1) * n - 1] !== r + 1) fail(c, `block of rank ${r} holds ${b[r * n]}`);
+          }
         },
       };
     }

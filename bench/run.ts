@@ -111,6 +111,15 @@ const COLL_SIZES = [8, 64, KiB, 64 * KiB, MiB, 8 * MiB];
 const COLL_QUICK = [8, 64 * KiB, MiB];
 const COLL_OPS = ['bcast', 'allreduce', 'alltoall'] as const;
 const ANCHOR_ALLREDUCE = 8 * MiB; // 1,048,576 doubles
+/** Collectives measured at one short size only (8 bytes per rank; Reduce and Scan of one double, SUM, to or from rank 0). */
+const SHORT_OPS = ['reduce', 'scan', 'gather', 'allgather'] as const;
+const SHORT_LABELS: Record<(typeof SHORT_OPS)[number], string> = {
+  reduce: 'Reduce (SUM, doubles, to rank 0)',
+  scan: 'Scan (SUM, doubles)',
+  gather: 'Gather (per rank, to rank 0)',
+  allgather: 'Allgather (per rank)',
+};
+const SHORT_BYTES = 8;
 /** Object collectives (lower-case calls on a small object); C has none. */
 const OBJECT_OPS = ['objbcast', 'objgather', 'objallreduce'] as const;
 const OBJECT_LABELS: Record<(typeof OBJECT_OPS)[number], string> = {
@@ -146,6 +155,7 @@ function collectiveCases(ranks: number, quick: boolean): string {
   const sizes = quick ? COLL_QUICK : COLL_SIZES;
   const cases = [`barrier:0:${collectiveIters('barrier', 0, ranks, quick)}`];
   for (const op of COLL_OPS) for (const n of sizes) cases.push(`${op}:${n}:${collectiveIters(op, n, ranks, quick)}`);
+  for (const op of SHORT_OPS) cases.push(`${op}:${SHORT_BYTES}:${collectiveIters(op, SHORT_BYTES, ranks, quick)}`);
   for (const op of OBJECT_OPS) cases.push(`${op}:0:${collectiveIters(op, 0, ranks, quick)}`);
   if (ranks === 2 && !sizes.includes(ANCHOR_ALLREDUCE)) {
     cases.push(`allreduce:${ANCHOR_ALLREDUCE}:${collectiveIters('allreduce', ANCHOR_ALLREDUCE, 2, quick)}`);
@@ -602,6 +612,7 @@ function buildLines(res: Results, opts: Options): Line[] {
           lines.push(coll(op, n, `${name} ${fmtBytes(n)}`, n >= MiB ? 'ms' : 'us'));
         }
       }
+      for (const op of SHORT_OPS) lines.push(coll(op, SHORT_BYTES, `${SHORT_LABELS[op]} ${fmtBytes(SHORT_BYTES)}`, 'us'));
       for (const op of OBJECT_OPS) {
         const row = coll(op, 0, OBJECT_LABELS[op], 'us');
         lines.push({

@@ -1,12 +1,13 @@
 /*
- * C MPI peer of bench/collectives.ts: Barrier, Bcast, Allreduce (SUM of
- * doubles) and Alltoall on MPI_COMM_WORLD.
+ * C MPI peer of bench/collectives.ts: Barrier, Bcast, Allreduce, Reduce and
+ * Scan (SUM of doubles, Reduce to rank 0), Alltoall, Gather (to rank 0) and
+ * Allgather on MPI_COMM_WORLD.
  *
  * Same method as the mpi4ts and mpi4py sides: per case a Barrier, then one loop
  * of iters/10 untimed calls followed by iters timed ones, with a timestamp per
  * call; each rank's mean, p50 and p99 time per call are reduced with MAX to rank
- * 0, which prints them. "bytes" is the Bcast buffer, the Allreduce vector
- * (bytes/8 doubles) or the Alltoall block sent to each rank. Cases come from
+ * 0, which prints them. "bytes" is the Bcast buffer, the reductions' vector
+ * (bytes/8 doubles) or the block each rank sends (Alltoall: to each rank). Cases come from
  * argv[1] or $BENCH_CASES as "op:bytes:iters,..."; other ops (the object
  * collectives, which C has not) are skipped.
  */
@@ -51,14 +52,17 @@ int main(int argc, char **argv) {
       MPI_Abort(MPI_COMM_WORLD, 2);
     }
     int kind = strcmp(op, "barrier") == 0 ? 0 : strcmp(op, "bcast") == 0 ? 1
-             : strcmp(op, "allreduce") == 0 ? 2 : strcmp(op, "alltoall") == 0 ? 3 : -1;
+             : strcmp(op, "allreduce") == 0 ? 2 : strcmp(op, "alltoall") == 0 ? 3
+             : strcmp(op, "reduce") == 0 ? 4 : strcmp(op, "scan") == 0 ? 5
+             : strcmp(op, "gather") == 0 ? 6 : strcmp(op, "allgather") == 0 ? 7 : -1;
     if (kind < 0) continue;
-    size_t len = kind == 3 ? (size_t)bytes * size : (size_t)bytes;
-    size_t count = kind == 2 ? len / 8 : len;
+    int doubles = kind == 2 || kind == 4 || kind == 5;
+    size_t len = kind == 3 || kind == 6 || kind == 7 ? (size_t)bytes * size : (size_t)bytes;
+    size_t count = doubles ? len / 8 : len;
     char *a = malloc(len > 0 ? len : 1), *b = malloc(len > 0 ? len : 1);
     memset(a, 1, len > 0 ? len : 1);
     memset(b, 0, len > 0 ? len : 1);
-    if (kind == 2) for (size_t i = 0; i < count; i++) ((double *)a)[i] = rank + 1;
+    if (doubles) for (size_t i = 0; i < count; i++) ((double *)a)[i] = rank + 1;
     long warm = iters / 10 > 0 ? iters / 10 : 1, total = warm + iters;
     double *times = calloc((size_t)total + 1, sizeof(double));
     MPI_Barrier(MPI_COMM_WORLD);
@@ -69,6 +73,10 @@ int main(int argc, char **argv) {
         case 1: MPI_Bcast(a, (int)count, MPI_BYTE, 0, MPI_COMM_WORLD); break;
         case 2: MPI_Allreduce(a, b, (int)count, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD); break;
         case 3: MPI_Alltoall(a, (int)bytes, MPI_BYTE, b, (int)bytes, MPI_BYTE, MPI_COMM_WORLD); break;
+        case 4: MPI_Reduce(a, b, (int)count, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD); break;
+        case 5: MPI_Scan(a, b, (int)count, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD); break;
+        case 6: MPI_Gather(a, (int)bytes, MPI_BYTE, b, (int)bytes, MPI_BYTE, 0, MPI_COMM_WORLD); break;
+        case 7: MPI_Allgather(a, (int)bytes, MPI_BYTE, b, (int)bytes, MPI_BYTE, MPI_COMM_WORLD); break;
       }
     }
     times[total] = MPI_Wtime();

@@ -1,12 +1,13 @@
-"""mpi4py peer of bench/collectives.ts: Barrier, Bcast, Allreduce (SUM of
-doubles) and Alltoall on COMM_WORLD, buffer (Capitalized) forms on numpy arrays,
-and the object bcast and gather of a small dict.
+"""mpi4py peer of bench/collectives.ts: Barrier, Bcast, Allreduce, Reduce and
+Scan (SUM of doubles, Reduce to rank 0), Alltoall, Gather (to rank 0) and
+Allgather on COMM_WORLD, buffer (Capitalized) forms on numpy arrays, and the
+object bcast and gather of a small dict and allreduce of a number.
 
 Same method as the mpi4ts and C sides: per case a Barrier, then one loop of
 iters/10 untimed calls followed by iters timed ones, with a timestamp per call;
 rank 0 prints the slowest rank's mean time per call and the largest per-rank
-p50 and p99. "bytes" is the Bcast buffer, the Allreduce vector (bytes/8 doubles)
-or the Alltoall block sent to each rank. Cases come from argv[1] or
+p50 and p99. "bytes" is the Bcast buffer, the reductions' vector (bytes/8
+doubles) or the block each rank sends (Alltoall: to each rank). Cases come from argv[1] or
 $BENCH_CASES as "op:bytes:iters,...".
 """
 import os
@@ -44,6 +45,18 @@ for case in spec.split(','):
     elif op == 'alltoall':
         a = np.ones(n * size, dtype=np.uint8); b = np.zeros_like(a)
         call = lambda: comm.Alltoall(a, b)
+    elif op == 'reduce':
+        a = np.full(n // 8, rank + 1, dtype=np.float64); b = np.zeros_like(a)
+        call = lambda: comm.Reduce(a, b, MPI.SUM, 0)
+    elif op == 'scan':
+        a = np.full(n // 8, rank + 1, dtype=np.float64); b = np.zeros_like(a)
+        call = lambda: comm.Scan(a, b, MPI.SUM)
+    elif op == 'gather':
+        a = np.ones(n, dtype=np.uint8); b = np.zeros(n * size, dtype=np.uint8)
+        call = lambda: comm.Gather(a, b, 0)
+    elif op == 'allgather':
+        a = np.ones(n, dtype=np.uint8); b = np.zeros(n * size, dtype=np.uint8)
+        call = lambda: comm.Allgather(a, b)
     elif op == 'objbcast':
         call = lambda: comm.bcast(MSG if rank == 0 else None, 0)
     elif op == 'objgather':
