@@ -751,8 +751,8 @@ const LEGEND = `Every case is one plain loop in a single call, as a user writes 
 tenth is untimed warm-up, the rest is timed, and nothing runs before it. Ping-pong: one-way time =
 round trip / 2 between ranks 0 and 1; mpi4ts on \`MPI.alloc(Uint8Array, n)\` buffers, then on plain
 \`new Uint8Array(n)\` (the peers have one kind of buffer, shown in both). Collectives: the slowest
-rank's mean time per call; sizes are the Bcast buffer, the Allreduce vector (bytes / 8 doubles)
-and the Alltoall block sent to each rank. "shm, 2nd call" is mpi4ts (shm) running the same loop
+rank's mean time per call; sizes are the Bcast buffer, the reductions' vector (bytes / 8 doubles)
+and the block each rank sends (Alltoall: to each rank). "shm, 2nd call" is mpi4ts (shm) running the same loop
 function a second time, once V8 has optimized it between calls. The second table gives the
 median and 99th percentile of the per-iteration times (the slowest rank's, for collectives).
 One-sided: rank 0's mean time per \`Put\` or \`Get\` + \`Flush(1)\` in a \`Lock_all\` epoch on a window from

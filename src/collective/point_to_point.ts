@@ -339,8 +339,7 @@ export class PointToPointCollectives implements Collectives {
     if (sig === undefined || sig.block !== block || sig.root !== root) {
       const { rank, size } = this.channel;
       const atRoot = rank === root;
-      const counts = atRoot ? new Array<number>(size).fill(block) : undefined;
-      const displs = counts?.map((_, k) => k * block);
+      const { counts, displs } = this.rootBlocks(root, block);
       this.lastGather = sig = new BlockSignature(Code.Gather, root, block, [],
         new BlockCopy(this.sharedArea!, 0, atRoot ? size : 0, 0, block, block, rank * block, block, 'the root',
           (c, s, r) => gatherv(c, s, r, counts, displs, root)),
@@ -359,8 +358,7 @@ export class PointToPointCollectives implements Collectives {
     if (sig === undefined || sig.block !== block || sig.root !== root) {
       const { rank, size } = this.channel;
       const atRoot = rank === root;
-      const counts = atRoot ? new Array<number>(size).fill(block) : undefined;
-      const displs = counts?.map((_, k) => k * block);
+      const { counts, displs } = this.rootBlocks(root, block);
       // Only the root sends; every rank takes its block of the root's contribution.
       this.lastScatter = sig = new BlockSignature(Code.Scatter, root, block, [],
         new BlockCopy(this.sharedArea!, root, root + 1, rank * block, block, block * size, 0, 0, 'this rank',
@@ -368,6 +366,13 @@ export class PointToPointCollectives implements Collectives {
         () => atRoot ? `Scatter(root=${root}, ${block * size} bytes in all)` : `Scatter(root=${root}, ${block} bytes to this rank)`);
     }
     return this.runExchange(sig, sig.plan, send, recv);
+  }
+
+  /** The counts and displacements of `block`-byte blocks end to end, as the messages' Gatherv and Scatterv take them (the root's). */
+  private rootBlocks(root: number, block: number): { counts: number[] | undefined; displs: number[] | undefined } {
+    if (this.channel.rank !== root) return { counts: undefined, displs: undefined };
+    const counts = new Array<number>(this.channel.size).fill(block);
+    return { counts, displs: counts.map((_, k) => k * block) };
   }
 
   reduce(send: TypedArray | undefined, recv: TypedArray | undefined, count: number, datatype: Datatype, op: Op,

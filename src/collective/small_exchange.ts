@@ -59,6 +59,27 @@ export interface ExchangePlan {
 }
 
 /**
+ * The part of each contribution a plan takes: that of ranks `from` to
+ * `to - 1` (none when equal), bytes `at` to `at + bytes` of each.
+ */
+abstract class ContributionParts {
+  constructor(
+    readonly area: SharedArea,
+    readonly from: number,
+    readonly to: number,
+    readonly at: number,
+    readonly bytes: number,
+    /** The same call over messages, for a communicator whose shared area has no slot. */
+    readonly overMessages: (call: Call, send: Uint8Array | undefined, recv: Uint8Array | undefined) => Algorithm<void>,
+  ) {}
+
+  /** This plan's part of a contribution. */
+  protected part(block: Uint8Array): Uint8Array {
+    return this.at === 0 && block.byteLength === this.bytes ? block : block.subarray(this.at, this.at + this.bytes);
+  }
+}
+
+/**
  * A reduction's part of each contribution: ranks `from` to `to - 1` (none
  * when equal), bytes `at` to `at + bytes` of each, folded into the result.
  *
@@ -68,16 +89,11 @@ export interface ExchangePlan {
  * new SmallReduction(area, reduction, 0, r + 1, 0, 64, (c, s, v) => scan(c, reduction, s, v!, false));
  * ```
  */
-export class SmallReduction implements ExchangePlan {
-  constructor(
-    readonly area: SharedArea,
-    readonly reduction: Reduction,
-    readonly from: number,
-    readonly to: number,
-    readonly at: number,
-    readonly bytes: number,
-    readonly overMessages: (call: Call, send: Uint8Array | undefined, recv: Uint8Array | undefined) => Algorithm<void>,
-  ) {}
+export class SmallReduction extends ContributionParts implements ExchangePlan {
+  constructor(area: SharedArea, readonly reduction: Reduction, from: number, to: number, at: number, bytes: number,
+    overMessages: (call: Call, send: Uint8Array | undefined, recv: Uint8Array | undefined) => Algorithm<void>) {
+    super(area, from, to, at, bytes, overMessages);
+  }
 
   contribution(send: Uint8Array | undefined, recv: Uint8Array | undefined): Uint8Array {
     return send ?? recv!;
@@ -99,10 +115,6 @@ export class SmallReduction implements ExchangePlan {
     }
     return undefined;
   }
-
-  private part(block: Uint8Array): Uint8Array {
-    return this.at === 0 && block.byteLength === this.bytes ? block : block.subarray(this.at, this.at + this.bytes);
-  }
 }
 
 const EMPTY = new Uint8Array(0);
@@ -120,20 +132,13 @@ const EMPTY = new Uint8Array(0);
  * new BlockCopy(area, 0, size, 0, 16, 16, r * 16, 16, 'this rank', (c, s, v) => allgatherv(c, s, v!, counts, displs));
  * ```
  */
-export class BlockCopy implements ExchangePlan {
-  constructor(
-    readonly area: SharedArea,
-    readonly from: number,
-    readonly to: number,
-    readonly at: number,
-    readonly bytes: number,
-    readonly expected: number,
-    readonly own: number,
-    readonly ownBytes: number,
-    /** Who expects `expected` bytes, in a mismatch error: `the root`, `this rank`. */
-    readonly expecter: string,
-    readonly overMessages: (call: Call, send: Uint8Array | undefined, recv: Uint8Array | undefined) => Algorithm<void>,
-  ) {}
+export class BlockCopy extends ContributionParts implements ExchangePlan {
+  /** @param expecter - who expects `expected` bytes, in a mismatch error: `the root`, `this rank` */
+  constructor(area: SharedArea, from: number, to: number, at: number, bytes: number, readonly expected: number,
+    readonly own: number, readonly ownBytes: number, readonly expecter: string,
+    overMessages: (call: Call, send: Uint8Array | undefined, recv: Uint8Array | undefined) => Algorithm<void>) {
+    super(area, from, to, at, bytes, overMessages);
+  }
 
   contribution(send: Uint8Array | undefined, recv: Uint8Array | undefined): Uint8Array {
     if (send !== undefined) return send;
@@ -161,10 +166,6 @@ export class BlockCopy implements ExchangePlan {
       recv.set(this.part(sharedBlock(this.area, rank, number)), (rank - this.from) * this.bytes);
     }
     return undefined;
-  }
-
-  private part(block: Uint8Array): Uint8Array {
-    return this.at === 0 && block.byteLength === this.bytes ? block : block.subarray(this.at, this.at + this.bytes);
   }
 
   private mismatch(call: Call, rank: number, length: number): Error {
