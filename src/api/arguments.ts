@@ -68,6 +68,11 @@ function unpacking(done: Promise<void>, received: { readonly unpack?: (() => voi
 /** Datatypes of the typed array classes seen, or undefined for one without a datatype of its own. */
 const plainTypes = new Map<unknown, Datatype | undefined>();
 
+/** Whether two typed arrays are the same elements (a send buffer given as the receive buffer: in place). */
+function sameArray(a: TypedArray, b: TypedArray | undefined): boolean {
+  return b !== undefined && a.buffer === b.buffer && a.byteOffset === b.byteOffset && a.length === b.length;
+}
+
 /**
  * The datatype of `spec` when it is a plain typed array (not a spec array,
  * not a DataView) of a predefined datatype whose elements are that very
@@ -433,6 +438,18 @@ export function reduce(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, o
   const isRoot = endpoint.rank === root;
   if (sendbuf === IN_PLACE && !isRoot) throw inPlaceOnlyAtRoot(call);
   if (!isRoot) required(sendbuf, 'the send buffer', call);
+  const datatype = plainDatatype(sendbuf === IN_PLACE ? recvbuf : sendbuf);
+  if (datatype !== undefined && (!isRoot || plainDatatype(recvbuf) === datatype)) {
+    // Plain typed arrays of one datatype, as Allreduce takes them below; a non-root's receive buffer is not used.
+    const into = isRoot ? recvbuf as TypedArray : undefined;
+    const from = sendbuf === IN_PLACE || sameArray(sendbuf as TypedArray, into) ? undefined : sendbuf as TypedArray;
+    const count = (from ?? into)!.length;
+    if ((into === undefined || into.length >= count) && count * datatype.size <= limitOf(endpoint)) {
+      const checked = checkOp(op, call);
+      checked.check(datatype, call);
+      return endpoint.collectives.reduce(from, into, count, datatype, checked, root);
+    }
+  }
   const { send, recv, op: checked } = reductionBuffers(sendbuf, recvbuf, isRoot, op, call);
   const data = (send ?? recv)!;
   // The data's length is the same on every rank: all take the same path.
@@ -446,19 +463,17 @@ export function reduce(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, o
 /** `Allreduce`, `Scan` (`scan` 'inclusive') and `Exscan` (`scan` 'exclusive'). */
 export function allreduce(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, op: unknown,
   scan: 'inclusive' | 'exclusive' | undefined, call: string): Promise<void> {
-  const datatype = scan === undefined ? plainDatatype(recvbuf) : undefined;
+  const datatype = plainDatatype(recvbuf);
   if (datatype !== undefined && (sendbuf === IN_PLACE || plainDatatype(sendbuf) === datatype)) {
     // Plain typed arrays of one datatype: no parsing (else, or when they differ in a way to report, the general path).
     const recv = recvbuf as TypedArray;
-    let send = sendbuf === IN_PLACE ? undefined : sendbuf as TypedArray;
-    if (send !== undefined && send.buffer === recv.buffer && send.byteOffset === recv.byteOffset && send.length === recv.length) {
-      send = undefined;
-    }
+    const send = sendbuf === IN_PLACE || sameArray(sendbuf as TypedArray, recv) ? undefined : sendbuf as TypedArray;
     const count = (send ?? recv).length;
     if (recv.length >= count && count * datatype.size <= limitOf(endpoint)) {
       const checked = checkOp(op, call);
       checked.check(datatype, call);
-      return endpoint.collectives.allreduce(send, recv, count, datatype, checked);
+      return scan === undefined ? endpoint.collectives.allreduce(send, recv, count, datatype, checked)
+        : endpoint.collectives.scan(send, recv, count, datatype, checked, scan === 'exclusive');
     }
   }
   const { send, recv, op: checked } = reductionBuffers(sendbuf, recvbuf, true, op, call);
