@@ -68,11 +68,6 @@ function unpacking(done: Promise<void>, received: { readonly unpack?: (() => voi
 /** Datatypes of the typed array classes seen, or undefined for one without a datatype of its own. */
 const plainTypes = new Map<unknown, Datatype | undefined>();
 
-/** Whether two typed arrays are the same elements (a send buffer given as the receive buffer: in place). */
-function sameArray(a: TypedArray, b: TypedArray | undefined): boolean {
-  return b !== undefined && a.buffer === b.buffer && a.byteOffset === b.byteOffset && a.length === b.length;
-}
-
 /**
  * The datatype of `spec` when it is a plain typed array (not a spec array,
  * not a DataView) of a predefined datatype whose elements are that very
@@ -109,9 +104,9 @@ export function required(spec: unknown, what: string, call: string): void {
   if (spec === undefined || spec === null || spec === IN_PLACE) throw errors.buffer(call, `${what} is required here`);
 }
 
-/** True when `a` and `b` are the same bytes of the same memory. */
-function sameMemory(a: Bytes, b: Bytes): boolean {
-  return a.buffer === b.buffer && a.byteOffset === b.byteOffset && a.byteLength === b.byteLength;
+/** True when `a` and `b` are the same bytes of the same memory (typed arrays too: a send buffer given as the receive buffer). */
+function sameMemory(a: Bytes | TypedArray, b: Bytes | TypedArray | undefined): boolean {
+  return b !== undefined && a.buffer === b.buffer && a.byteOffset === b.byteOffset && a.byteLength === b.byteLength;
 }
 
 /** True when `send` is the very memory of rank `rank`'s block of the v-buffer `v`. */
@@ -442,7 +437,7 @@ export function reduce(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, o
   if (datatype !== undefined && (!isRoot || plainDatatype(recvbuf) === datatype)) {
     // Plain typed arrays of one datatype, as Allreduce takes them below; a non-root's receive buffer is not used.
     const into = isRoot ? recvbuf as TypedArray : undefined;
-    const from = sendbuf === IN_PLACE || sameArray(sendbuf as TypedArray, into) ? undefined : sendbuf as TypedArray;
+    const from = sendbuf === IN_PLACE || sameMemory(sendbuf as TypedArray, into) ? undefined : sendbuf as TypedArray;
     const count = (from ?? into)!.length;
     if ((into === undefined || into.length >= count) && count * datatype.size <= limitOf(endpoint)) {
       const checked = checkOp(op, call);
@@ -467,7 +462,7 @@ export function allreduce(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown
   if (datatype !== undefined && (sendbuf === IN_PLACE || plainDatatype(sendbuf) === datatype)) {
     // Plain typed arrays of one datatype: no parsing (else, or when they differ in a way to report, the general path).
     const recv = recvbuf as TypedArray;
-    const send = sendbuf === IN_PLACE || sameArray(sendbuf as TypedArray, recv) ? undefined : sendbuf as TypedArray;
+    const send = sendbuf === IN_PLACE || sameMemory(sendbuf as TypedArray, recv) ? undefined : sendbuf as TypedArray;
     const count = (send ?? recv).length;
     if (recv.length >= count && count * datatype.size <= limitOf(endpoint)) {
       const checked = checkOp(op, call);

@@ -11,10 +11,11 @@
  * run one after another per communicator (`run.ts`), and every message
  * carries the call's signature, so mismatched calls fail with an error
  * naming both (`signature.ts`). Where the transport offers a shared area
- * (`shared_area.ts`), the barrier, short reductions (`small_exchange.ts`:
- * Allreduce, Reduce, Scan, Exscan, Reduce_scatter with a predefined op),
- * small all-to-alls and (when ranks fit the cores) small broadcasts run on
- * it instead of on messages.
+ * (`shared_area.ts`), the barrier, short reductions and gathers
+ * (`small_exchange.ts`: Allreduce, Scan, Exscan, Reduce_scatter with a
+ * predefined op, uniform Allgather; Reduce, Gather and Scatter when ranks
+ * fit the cores), small all-to-alls and (when ranks fit the cores) small
+ * broadcasts run on it instead of on messages.
  *
  * The API layer (`api/arguments.ts`) has checked roots, counts, buffers and
  * ops; nothing here checks them again.
@@ -154,7 +155,7 @@ function smallAlltoallBlocks(call: Call, area: SharedArea, send: Uint8Array | un
 /** {@link Collectives} over the point-to-point of a collective-context endpoint. */
 export class PointToPointCollectives implements Collectives {
   private readonly sequencer: Sequencer;
-  /** The signature of the last Bcast and of the last small Allreduce with a predefined op, for the next alike. */
+  /** The signatures of the last calls of each kind that have one of their own, for the next alike. */
   private lastBcast: BcastSignature | undefined;
   private lastAllreduce: ReductionSignature | undefined;
   private lastReduce: ReductionSignature | undefined;
@@ -319,8 +320,7 @@ export class PointToPointCollectives implements Collectives {
     let sig = this.lastAllgather;
     if (sig === undefined || sig.block !== block) {
       const { rank, size } = this.channel;
-      const counts = new Array<number>(size).fill(block);
-      const displs = counts.map((_, k) => k * block);
+      const { counts, displs } = this.endToEnd(block);
       this.lastAllgather = sig = new BlockSignature(Code.Allgather, -1, block, [block],
         new BlockCopy(this.sharedArea!, 0, size, 0, block, block, rank * block, block, 'this rank',
           (c, s, r) => allgatherv(c, s, r!, counts, displs)),
@@ -368,11 +368,15 @@ export class PointToPointCollectives implements Collectives {
     return this.runExchange(sig, sig.plan, send, recv);
   }
 
-  /** The counts and displacements of `block`-byte blocks end to end, as the messages' Gatherv and Scatterv take them (the root's). */
-  private rootBlocks(root: number, block: number): { counts: number[] | undefined; displs: number[] | undefined } {
-    if (this.channel.rank !== root) return { counts: undefined, displs: undefined };
+  /** The counts and displacements of `block`-byte blocks end to end, as the message algorithms take them. */
+  private endToEnd(block: number): { counts: number[]; displs: number[] } {
     const counts = new Array<number>(this.channel.size).fill(block);
     return { counts, displs: counts.map((_, k) => k * block) };
+  }
+
+  /** {@link endToEnd} at the root, nothing elsewhere, as Gatherv and Scatterv take them. */
+  private rootBlocks(root: number, block: number): { counts: number[] | undefined; displs: number[] | undefined } {
+    return this.channel.rank === root ? this.endToEnd(block) : { counts: undefined, displs: undefined };
   }
 
   reduce(send: TypedArray | undefined, recv: TypedArray | undefined, count: number, datatype: Datatype, op: Op,
