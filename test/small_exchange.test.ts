@@ -120,6 +120,66 @@ describe('short collectives on the shared area', () => {
     assert.equal(scatterMember.contribution(undefined, bytesOf(recv)).byteLength, 0);
   });
 
+  it('fold at a Reduce root its own data, not on the area, with the others\' blocks in rank order, in place too', () => {
+    const { areas, number } = exchange(3);
+    // Rank 1 is the root: ranks 0 and 2 contribute; x op y = 2x - y folded from the right gives 2*2 - (2*3 - 4) = 2.
+    for (const rank of [0, 2]) areas[rank]!.contribute(number, TAG, bytesOf(Int32Array.of(rank + 2)), 1);
+    const ordered = new Reduction(ops.SUM, datatypes.INT);
+    ordered.apply = (input: Uint8Array, inout: Uint8Array): void => {
+      const x = new Int32Array(input.buffer, input.byteOffset, 1);
+      const y = new Int32Array(inout.buffer, inout.byteOffset, 1);
+      y[0] = 2 * x[0]! - y[0]!;
+    };
+    const plan = new SmallReduction(areas[1]!, ordered, 0, 3, 0, 4, unused);
+    const result = new Int32Array(1);
+    assert.equal(plan.takeAtRoot(callOf(1, 3), number, bytesOf(Int32Array.of(3)), bytesOf(result)), undefined);
+    assert.equal(result[0], 2);
+    // In place, the root's data is its receive buffer, which the fold from the right writes first.
+    const inPlace = Int32Array.of(3);
+    assert.equal(plan.takeAtRoot(callOf(1, 3), number, bytesOf(inPlace), bytesOf(inPlace)), undefined);
+    assert.equal(inPlace[0], 2);
+    // A block of another call: nothing is folded.
+    areas[2]!.contribute(number + 2, TAG + 1, bytesOf(Int32Array.of(9)), 1);
+    areas[0]!.contribute(number + 2, TAG, bytesOf(Int32Array.of(9)), 1);
+    const untouched = Int32Array.of(-1);
+    assert.match(String(plan.takeAtRoot(callOf(1, 3), number + 2, bytesOf(Int32Array.of(3)), bytesOf(untouched))),
+      /mismatch with rank 2, tag 8/);
+    assert.equal(untouched[0], -1);
+  });
+
+  it('copy at a Gather root its own block and the others\' in rank order, and name a block of another length', () => {
+    const { areas, number } = exchange(3);
+    areas[0]!.contribute(number, TAG, bytesOf(Int32Array.of(10)), 1);
+    areas[2]!.contribute(number, TAG, bytesOf(Int32Array.of(12)), 1);
+    const plan = new BlockCopy(areas[1]!, 0, 3, 0, 4, 4, 4, 4, 'the root', unused);
+    const gathered = new Int32Array(3);
+    assert.equal(plan.takeAtRoot(callOf(1, 3), number, bytesOf(Int32Array.of(11)), bytesOf(gathered)), undefined);
+    assert.deepEqual([...gathered], [10, 11, 12]);
+    const inPlace = Int32Array.of(-1, 11, -1);
+    assert.equal(plan.takeAtRoot(callOf(1, 3), number, plan.contribution(undefined, bytesOf(inPlace)), bytesOf(inPlace)), undefined);
+    assert.deepEqual([...inPlace], [10, 11, 12]);
+    areas[0]!.contribute(number + 2, TAG, bytesOf(Int32Array.of(10)), 1);
+    areas[2]!.contribute(number + 2, TAG, bytesOf(Int32Array.of(12, 13)), 1);
+    const untouched = new Int32Array(3);
+    assert.match(String(plan.takeAtRoot(callOf(1, 3), number + 2, bytesOf(Int32Array.of(11)), bytesOf(untouched))),
+      /rank 2: it gave 8 bytes where the root expects 4/);
+    assert.deepEqual([...untouched], [0, 0, 0]);
+  });
+
+  it('take a Scatter member\'s part of the root\'s block, and name a root block of another length', () => {
+    const { areas } = exchange(3);
+    const all = bytesOf(Int32Array.of(10, 11, 12));
+    for (const rank of [0, 2]) {
+      const plan = new BlockCopy(areas[rank]!, 1, 2, rank * 4, 4, 12, 0, 0, 'this rank', unused);
+      const mine = new Int32Array(1);
+      assert.equal(plan.takeRootBlock(callOf(rank, 3), all, bytesOf(mine)), undefined);
+      assert.equal(mine[0], 10 + rank);
+      assert.match(String(plan.takeRootBlock(callOf(rank, 3), all.subarray(0, 8), bytesOf(mine))),
+        /rank 1: it gave 8 bytes where this rank expects 12/);
+      assert.match(String(plan.takeRootBlock(callOf(rank, 3), undefined, bytesOf(mine))), /rank 1: a block larger than the shared area/);
+    }
+  });
+
   it('name the tag of a contribution of another call', () => {
     const { areas, number } = exchange(2);
     areas[0]!.contribute(number, TAG, bytesOf(Float64Array.of(1)));

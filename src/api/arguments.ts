@@ -95,6 +95,27 @@ function plainBytes(view: TypedArray): Uint8Array {
   return view instanceof Uint8Array ? view : new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
 }
 
+/**
+ * The buffers of a uniform gather, scatter or allgather of plain typed arrays
+ * on this rank, or undefined when they need the general path (which parses
+ * them and reports what is wrong): `own` is this rank's block (undefined:
+ * `MPI.IN_PLACE`, or its very block of `all`), `all` the blocks of every
+ * rank end to end where this rank has them (`hasAll`: a root, or any rank of
+ * an allgather), `block` their length in bytes.
+ */
+function plainBlocks(own: unknown, all: unknown, size: number,
+  hasAll: boolean): { own: TypedArray | undefined; all: TypedArray | undefined; block: number } | undefined {
+  if (!hasAll) return plainDatatype(own) === undefined ? undefined : { own: own as TypedArray, all: undefined, block: (own as TypedArray).byteLength };
+  const datatype = plainDatatype(all);
+  if (datatype === undefined) return undefined;
+  const whole = all as TypedArray;
+  if (whole.length % size !== 0) return undefined;
+  const block = whole.byteLength / size;
+  if (own === IN_PLACE) return { own: undefined, all: whole, block };
+  if (plainDatatype(own) !== datatype || (own as TypedArray).byteLength !== block) return undefined;
+  return { own: own as TypedArray, all: whole, block };
+}
+
 function inPlaceOnlyAtRoot(call: string): Error {
   return errors.buffer(call, 'MPI.IN_PLACE is valid here at the root only');
 }
@@ -213,6 +234,14 @@ export function gather(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, r
   const { rank, size } = endpoint;
   root = checkRoot(root, size, call);
   if (sendbuf === IN_PLACE && rank !== root) throw inPlaceOnlyAtRoot(call);
+  const collectives = endpoint.collectives;
+  if (!vector && collectives instanceof PointToPointCollectives) {
+    // Plain typed arrays of blocks that fit the shared area: no parsing (else the general path below).
+    const plain = plainBlocks(sendbuf, rank === root ? recvbuf : undefined, size, rank === root);
+    if (plain !== undefined && plain.block * size <= limitOf(endpoint) && collectives.fitsSmallGather('gather', plain.block)) {
+      return collectives.smallGather(plain.own, plain.all, plain.block, root);
+    }
+  }
   let send = sendbuf === IN_PLACE ? undefined : parseWideBuffer(sendbuf, call);
   const limit = limitOf(endpoint);
   if (rank !== root) {
@@ -222,7 +251,6 @@ export function gather(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, r
       return segmented.gather(endpoint.collectives, rank, own, undefined, new Array<number>(size).fill(own.byteLength),
         undefined, root, true);
     }
-    const collectives = endpoint.collectives;
     if (!vector && collectives instanceof PointToPointCollectives && collectives.fitsSmallGather('gather', own.byteLength)) {
       return collectives.smallGather(oneView(own, own.byteLength), undefined, own.byteLength, root);
     }
@@ -239,7 +267,6 @@ export function gather(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, r
   const span = spanOf(counts, displs);
   const blocks = vector ? blockPath(endpoint, span > limit || isLong(recv.bytes) || isLong(send?.bytes)) : undefined;
   if (blocks !== undefined) return unpacking(blocks.gatherv(send?.bytes, recv.bytes, counts, displs, root), recv);
-  const collectives = endpoint.collectives;
   const block = counts[0]!;
   // Decided as the other ranks do, on the block and the total alone: the root's buffer may be longer.
   if (!vector && span <= limit && collectives instanceof PointToPointCollectives && collectives.fitsSmallGather('gather', block)) {
@@ -258,6 +285,14 @@ export function scatter(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, 
   const { rank, size } = endpoint;
   root = checkRoot(root, size, call);
   if (recvbuf === IN_PLACE && rank !== root) throw inPlaceOnlyAtRoot(call);
+  const collectives = endpoint.collectives;
+  if (!vector && collectives instanceof PointToPointCollectives) {
+    // Plain typed arrays of blocks that fit the shared area: no parsing (else the general path below).
+    const plain = plainBlocks(recvbuf, rank === root ? sendbuf : undefined, size, rank === root);
+    if (plain !== undefined && plain.block * size <= limitOf(endpoint) && collectives.fitsSmallGather('scatter', plain.block)) {
+      return collectives.smallScatter(plain.all, plain.own, plain.block, root);
+    }
+  }
   let recv = recvbuf === IN_PLACE ? undefined : parseWideBuffer(recvbuf, call);
   const limit = limitOf(endpoint);
   if (rank !== root) {
@@ -266,7 +301,6 @@ export function scatter(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, 
       return unpacking(segmented.scatter(endpoint.collectives, rank, undefined, new Array<number>(size).fill(own.byteLength),
         undefined, own, root, true), recv);
     }
-    const collectives = endpoint.collectives;
     if (!vector && collectives instanceof PointToPointCollectives && collectives.fitsSmallGather('scatter', own.byteLength)) {
       return unpacking(intoOneView(own, own.byteLength, (into) => collectives.smallScatter(undefined, into, own.byteLength, root)),
         recv);
@@ -287,7 +321,6 @@ export function scatter(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, 
   const span = spanOf(counts, displs);
   const blocks = vector ? blockPath(endpoint, span > limit || isLong(send.bytes) || isLong(recv?.bytes)) : undefined;
   if (blocks !== undefined) return unpacking(blocks.scatterv(send.bytes, counts, displs, recv?.bytes, root), recv);
-  const collectives = endpoint.collectives;
   const block = counts[0]!;
   // Decided as the other ranks do, on the block and the total alone: the root's buffer may be longer.
   if (!vector && span <= limit && collectives instanceof PointToPointCollectives && collectives.fitsSmallGather('scatter', block)) {
@@ -305,6 +338,14 @@ export function scatter(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, 
 /** `Allgather` (`vector` false: equal blocks) and `Allgatherv`. */
 export function allgather(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, vector: boolean,
   call: string): Promise<void> {
+  const collectives = endpoint.collectives;
+  if (!vector && collectives instanceof PointToPointCollectives) {
+    // Plain typed arrays of blocks that fit the shared area: no parsing (else the general path below).
+    const plain = plainBlocks(sendbuf, recvbuf, endpoint.size, true);
+    if (plain !== undefined && plain.block * endpoint.size <= limitOf(endpoint) && collectives.fitsSmallGather('all', plain.block)) {
+      return collectives.smallAllgather(plain.own, plain.all!, plain.block);
+    }
+  }
   required(recvbuf, 'the receive buffer', call);
   const recv = parseWideVectorBuffer(recvbuf, endpoint.size, call);
   if (!vector) checkUniform(recv, call, 'receive');
@@ -315,7 +356,6 @@ export function allgather(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown
   // Every rank knows every block here, so all make the same calls: rounds when the total is past the
   // limit; else one call, through scratch on a rank whose displacements pass the limit (theirs alone).
   const limit = limitOf(endpoint);
-  const collectives = endpoint.collectives;
   const block = counts[0]!;
   if (!vector && total <= limit && collectives instanceof PointToPointCollectives && collectives.fitsSmallGather('all', block)) {
     return unpacking(intoOneView(recv.bytes, total, (into) =>

@@ -13,7 +13,7 @@
  * naming both (`signature.ts`). Where the transport offers a shared area
  * (`shared_area.ts`), the barrier, short reductions and gathers
  * (`small_exchange.ts`: Allreduce, Scan, Exscan, Reduce_scatter with a
- * predefined op, uniform Allgather; Reduce, Gather and Scatter when ranks
+ * predefined op, uniform Allgather, Gather and Scatter; Reduce when ranks
  * fit the cores), small all-to-alls and (when ranks fit the cores) small
  * broadcasts run on it instead of on messages.
  *
@@ -46,7 +46,10 @@ import { type Algorithm, type Detour, type Sequencer, sequencerOf } from './run.
 import { scan } from './scan.js';
 import type { ScratchPool } from './scratch.js';
 import { Code, type CodeValue, opCode, type Signature, signature } from './signature.js';
-import { BlockCopy, type ExchangePlan, fastSmallExchange, smallExchange, SmallReduction } from './small_exchange.js';
+import {
+  BlockCopy, type ExchangePlan, fastSmallExchange, fastSmallFromRoot, fastSmallToRoot, smallExchange, smallFromRoot,
+  SmallReduction, smallToRoot,
+} from './small_exchange.js';
 import { packedBlocks } from './tree.js';
 import { tuning } from './tuning.js';
 import { agreeOnOp, GuardedReduction } from './user_op.js';
@@ -113,6 +116,9 @@ class ReductionSignature implements Signature {
  */
 class BlockSignature implements Signature {
   readonly detail: number;
+  /** The byte views of the last call's arrays (see {@link ByteViewMemo}). */
+  readonly sendBytes = new ByteViewMemo();
+  readonly recvBytes = new ByteViewMemo();
 
   /** @param agreed - what every rank must agree on (see {@link signature}) */
   constructor(readonly code: CodeValue, readonly root: number, readonly block: number, agreed: readonly number[],
@@ -303,20 +309,19 @@ export class PointToPointCollectives implements Collectives {
 
   /**
    * Whether a uniform `Allgather` (`kind` 'all'), `Gather` or `Scatter` of
-   * `block`-byte blocks runs as one exchange on the shared area: what a rank
-   * contributes fits (a block; all of them from a scatter's root), and for
-   * the rooted ones ranks do not outnumber cores (there the rank that sends
-   * and goes on is worth more than the exchange's single step). Every rank
-   * of a correct program decides alike.
+   * `block`-byte blocks runs on the shared area: what a rank contributes
+   * fits (a block; all of them from a scatter's root). With more ranks than
+   * cores too: in loops of 20,000 calls of 8-byte blocks on 2 cores, a
+   * Gather took 8.2-8.5 us a call against 8.8-9.3 over messages at 4 ranks
+   * (14.5-15 against 22-25 at 8), a Scatter 8.3-10 against 12-14 (16-19
+   * against 27-29). Every rank of a correct program decides alike.
    */
   fitsSmallGather(kind: 'all' | 'gather' | 'scatter', block: number): boolean {
-    const area = this.sharedArea;
-    if (area === undefined || (kind !== 'all' && area.oversubscribed)) return false;
-    return fitsShortExchange(area, kind === 'scatter' ? block * this.channel.size : block);
+    return fitsShortExchange(this.sharedArea, kind === 'scatter' ? block * this.channel.size : block);
   }
 
   /** An `Allgather` of `block`-byte blocks end to end in `recv` that {@link fitsSmallGather}; `send` undefined: in place. */
-  smallAllgather(send: Uint8Array | undefined, recv: Uint8Array, block: number): Promise<void> {
+  smallAllgather(send: TypedArray | undefined, recv: TypedArray, block: number): Promise<void> {
     let sig = this.lastAllgather;
     if (sig === undefined || sig.block !== block) {
       const { rank, size } = this.channel;
@@ -326,7 +331,8 @@ export class PointToPointCollectives implements Collectives {
           (c, s, r) => allgatherv(c, s, r!, counts, displs)),
         () => `Allgather(${block * size} bytes in all)`);
     }
-    return this.runExchange(sig, sig.plan, send, recv);
+    return this.runExchange(sig, sig.plan, send === undefined ? undefined : sig.sendBytes.of(send, block),
+      sig.recvBytes.of(recv, block * this.channel.size));
   }
 
   /**
@@ -334,7 +340,7 @@ export class PointToPointCollectives implements Collectives {
    * `recv` at the root (blocks end to end), undefined elsewhere; `send`
    * undefined at the root: in place.
    */
-  smallGather(send: Uint8Array | undefined, recv: Uint8Array | undefined, block: number, root: number): Promise<void> {
+  smallGather(send: TypedArray | undefined, recv: TypedArray | undefined, block: number, root: number): Promise<void> {
     let sig = this.lastGather;
     if (sig === undefined || sig.block !== block || sig.root !== root) {
       const { rank, size } = this.channel;
@@ -345,7 +351,8 @@ export class PointToPointCollectives implements Collectives {
           (c, s, r) => gatherv(c, s, r, counts, displs, root)),
         () => atRoot ? `Gather(root=${root}, ${block * size} bytes in all)` : `Gather(root=${root}, ${block} bytes from this rank)`);
     }
-    return this.runExchange(sig, sig.plan, send, recv);
+    return this.runToRoot(sig, sig.plan, send === undefined ? undefined : sig.sendBytes.of(send, block),
+      recv === undefined ? undefined : sig.recvBytes.of(recv, block * this.channel.size), root);
   }
 
   /**
@@ -353,7 +360,7 @@ export class PointToPointCollectives implements Collectives {
    * `send` at the root (blocks end to end), undefined elsewhere; `recv`
    * undefined at the root: in place.
    */
-  smallScatter(send: Uint8Array | undefined, recv: Uint8Array | undefined, block: number, root: number): Promise<void> {
+  smallScatter(send: TypedArray | undefined, recv: TypedArray | undefined, block: number, root: number): Promise<void> {
     let sig = this.lastScatter;
     if (sig === undefined || sig.block !== block || sig.root !== root) {
       const { rank, size } = this.channel;
@@ -365,7 +372,11 @@ export class PointToPointCollectives implements Collectives {
           (c, s, r) => scatterv(c, s, counts, displs, r, root)),
         () => atRoot ? `Scatter(root=${root}, ${block * size} bytes in all)` : `Scatter(root=${root}, ${block} bytes to this rank)`);
     }
-    return this.runExchange(sig, sig.plan, send, recv);
+    const sendBytes = send === undefined ? undefined : sig.sendBytes.of(send, block * this.channel.size);
+    const recvBytes = recv === undefined ? undefined : sig.recvBytes.of(recv, block);
+    const plan = sig.plan;
+    if (plan.area.mode === 'shared') return this.sequencer.startFast(sig, fastSmallFromRoot, smallFromRoot, plan, sendBytes, recvBytes, root);
+    return this.sequencer.start(sig, (c) => smallFromRoot(c, plan, sendBytes, recvBytes, root)).result();
   }
 
   /** The counts and displacements of `block`-byte blocks end to end, as the message algorithms take them. */
@@ -382,8 +393,10 @@ export class PointToPointCollectives implements Collectives {
   reduce(send: TypedArray | undefined, recv: TypedArray | undefined, count: number, datatype: Datatype, op: Op,
     root: number): Promise<void> {
     const bytes = count * datatype.size;
-    // With more ranks than cores, the exchange's wait for every rank costs more than the binomial tree's messages,
-    // where a leaf sends and goes on (a Reduce of 64 bytes at 4 ranks on 2 cores: 13.5 against 9.9 us).
+    // With more ranks than cores, a leaf of the binomial tree sends and runs on as far as the channel holds, where a
+    // rank of the area runs at most two calls ahead of the root: a loop of 20,000 Reduces of 8 bytes at 8 ranks on 2
+    // cores took 9.4-10.6 us a call over messages, 16-18 on the area (its first 2,000 calls, compiles and all, 57-75
+    // against 41-71).
     const area = this.sharedArea?.oversubscribed === true ? undefined : this.shortReductionArea(bytes, op);
     if (area !== undefined) {
       let last = this.lastReduce;
@@ -394,7 +407,7 @@ export class PointToPointCollectives implements Collectives {
           new SmallReduction(area, reduction, 0, folds, 0, bytes, (c, s, r) => reduce(c, reduction, s, r, bytes, root)),
           () => `Reduce(root=${root}, ${count} × ${datatype.name}, ${op.name})`);
       }
-      return this.runShortReduction(last, send, this.channel.rank === root ? recv : undefined, bytes);
+      return this.runShortReduction(last, send, this.channel.rank === root ? recv : undefined, bytes, root);
     }
     const sig = signature(Code.Reduce, root, [bytes, datatype.code, opCode(op)],
       () => `Reduce(root=${root}, ${count} × ${datatype.name}, ${op.name})`);
@@ -491,15 +504,24 @@ export class PointToPointCollectives implements Collectives {
 
   /** Runs a short reduction: synchronously as far as it goes on an attached area, else as an algorithm. */
   private runShortReduction(sig: ReductionSignature, send: TypedArray | undefined, recv: TypedArray | undefined,
-    recvBytes: number): Promise<void> {
+    recvBytes: number, root?: number): Promise<void> {
     const sendBytes = send === undefined ? undefined : sig.sendBytes.of(send, sig.count * sig.datatype.size);
-    return this.runExchange(sig, sig.plan, sendBytes, recv === undefined ? undefined : sig.recvBytes.of(recv, recvBytes));
+    const recvView = recv === undefined ? undefined : sig.recvBytes.of(recv, recvBytes);
+    if (root !== undefined) return this.runToRoot(sig, sig.plan, sendBytes, recvView, root);
+    return this.runExchange(sig, sig.plan, sendBytes, recvView);
   }
 
   /** Runs a short collective on the shared area: synchronously as far as it goes once attached, else as an algorithm. */
   private runExchange(sig: Signature, plan: ExchangePlan, send: Uint8Array | undefined, recv: Uint8Array | undefined): Promise<void> {
     if (plan.area.mode === 'shared') return this.sequencer.startFast(sig, fastSmallExchange, smallExchange, plan, send, recv, undefined);
     return this.sequencer.start(sig, (c) => smallExchange(c, plan, send, recv)).result();
+  }
+
+  /** A short collective to `root` on the shared area (see {@link smallToRoot}). */
+  private runToRoot(sig: Signature, plan: ExchangePlan, send: Uint8Array | undefined, recv: Uint8Array | undefined,
+    root: number): Promise<void> {
+    if (plan.area.mode === 'shared') return this.sequencer.startFast(sig, fastSmallToRoot, smallToRoot, plan, send, recv, root);
+    return this.sequencer.start(sig, (c) => smallToRoot(c, plan, send, recv, root)).result();
   }
 }
 

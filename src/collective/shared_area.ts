@@ -228,12 +228,14 @@ export function sharedContribution(call: Call, area: SharedArea, from: number, n
 }
 
 /**
- * Checks every member's block of exchange `number` against this call: a
+ * Checks every member's block of exchange `number` against this call (but
+ * that of member `except`: a root whose own data is not on the area): a
  * mismatch Error (or one for a block that did not fit), or undefined when
  * all can be read with {@link sharedBlock}.
  */
-export function checkContributions(call: Call, area: SharedArea, number: number): Error | undefined {
+export function checkContributions(call: Call, area: SharedArea, number: number, except = -1): Error | undefined {
   for (let from = 0; from < call.size; from++) {
+    if (from === except) continue;
     const theirs = area.contributionTag(from, number);
     if (theirs !== call.tag) return call.mismatch(from, theirs, -1, -1);
     if (area.contributionLength(from, number) < 0) return call.malformed(from, 'a block larger than the shared area');

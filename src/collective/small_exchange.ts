@@ -1,34 +1,40 @@
 /**
- * Collectives of short data as one exchange on a communicator's shared area:
- * the reductions (`Allreduce`, `Reduce`, `Scan`, `Exscan`,
- * `Reduce_scatter`) and the uniform `Allgather`, `Gather` and `Scatter`.
+ * Collectives of short data on a communicator's shared area: the reductions
+ * (`Allreduce`, `Reduce`, `Scan`, `Exscan`, `Reduce_scatter`) and the
+ * uniform `Allgather`, `Gather` and `Scatter`.
  *
  * MPI-4.1 §6.5 (gather), §6.6 (scatter), §6.7 (allgather), §6.9.2 (reduce),
- * §6.9.6 (allreduce), §6.10 (reduce-scatter), §6.11 (scan, exscan). Every
+ * §6.9.6 (allreduce), §6.10 (reduce-scatter), §6.11 (scan, exscan). Each
  * rank publishes its data in its contribution block (at most
- * `area.contributionBytes`), waits for every other rank's, and takes its
- * result out of them in place ({@link ExchangePlan}): a reduction folds the
- * contributions its result needs from the right, `d_from op (... op
- * d_to-1)` ({@link SmallReduction}: the ranks in rank order, so
- * non-commutative ops are right, and the same operations in the same order
- * on every rank that needs them, so an Allreduce gives every rank the same
- * bits); a gather copies blocks out ({@link BlockCopy}). A rank whose result
- * needs no contribution (a Reduce's or a Gather's non-root, an Exscan's rank
- * 0) takes part all the same: it waits for every contribution, as the
- * blocks' reuse needs. Over messages, the same calls took 1.5 to 4 times as
- * long at 2 ranks (a Reduce of 64 bytes: 4.2-5.1 us, 1.8-2.4 on the area; a
- * Scan 2.7-2.9, 1.8-2.1). With more ranks than cores, Reduce, Gather and
- * Scatter keep to messages (`point_to_point.ts`): there a rank that sends
- * and goes on is worth more than the exchange's single step; Scan, Exscan,
- * Reduce_scatter and Allgather still gain (a Scan of 64 bytes at 4 ranks on
- * 2 cores: 11 against 20 us).
+ * `area.contributionBytes`) and takes its result out of the blocks in place
+ * ({@link ExchangePlan}): a reduction folds the contributions its result
+ * needs from the right, `d_from op (... op d_to-1)` ({@link SmallReduction}:
+ * the ranks in rank order, so non-commutative ops are right, and the same
+ * operations in the same order on every rank that needs them, so an
+ * Allreduce gives every rank the same bits); a gather copies blocks out
+ * ({@link BlockCopy}). Three protocols:
+ * - an exchange ({@link smallExchange}: `Allreduce`, `Scan`, `Exscan`,
+ *   `Reduce_scatter`, `Allgather`): every rank contributes and waits for
+ *   every contribution, as the blocks' reuse needs;
+ * - to one rank ({@link smallToRoot}: `Reduce`, `Gather`): the others write
+ *   and go on, as the leaves of a tree send and go on, and the root reads;
+ *   at 2 ranks the p50 of an 8-byte Reduce fell from 1.1-1.6 to 0.6-0.9 us,
+ *   of a Gather from 1.2-1.9 to 0.6-0.8 (those of the exchange; over
+ *   messages they took 4-5 us);
+ * - from one rank ({@link smallFromRoot}: `Scatter`): a broadcast of the
+ *   root's blocks, each rank taking its own (p50 2.6 to 1.1-1.2 us).
+ * With more ranks than cores, Reduce keeps to messages (`point_to_point.ts`).
  *
  * A blocking call runs synchronously as far as the contributions come within
  * the fast path's spin ({@link fastSmallExchange}); a communicator whose
  * area has no slot runs the call over messages ({@link ExchangePlan.overMessages}).
  *
  * Unfinished: an in-place `Reduce_scatter` goes by messages (its vector and
- * its result share the receive buffer), and so do the v-forms.
+ * its result share the receive buffer), and so do the v-forms. A call to one
+ * rank where no rank takes itself for the root (each names another) ends
+ * without an error, as over MPI's own messages: nobody reads the blocks.
+ * With more ranks than cores, the ranks run at most two calls ahead of one
+ * another (two blocks each), where messages let them run further.
  *
  * @module
  */
@@ -36,10 +42,11 @@
 import type { Reduction } from '../op/reduction.js';
 import type { SharedArea } from '../transport/transport.js';
 import type { Call } from './call.js';
-import type { Algorithm, Detour } from './run.js';
+import { type Algorithm, type Detour, spinUntil } from './run.js';
 import {
-  attachArea, checkContributions, detour, exchangeNumbered, exchangeShared, finishExchange, type ParkedExchange, sharedBlock,
-  spinBudget, startExchange,
+  attachArea, blocksFree, blocksFreeNow, broadcastNumbered, checkContributions, detour, earlierMismatch, exchangeNumbered,
+  exchangeShared, finishExchange, nextExchange, park, type ParkedExchange, sharedBlock, sharedContribution, spinBudget,
+  startBroadcast, startExchange,
 } from './shared_area.js';
 
 /** What a short collective on the shared area contributes and takes; one serves every call of a communicator alike. */
@@ -56,6 +63,12 @@ export interface ExchangePlan {
   take(call: Call, all: readonly Uint8Array[], recv: Uint8Array | undefined): Error | undefined;
   /** {@link take} from the blocks of exchange `number`, read in place. */
   takeShared(call: Call, number: number, recv: Uint8Array | undefined): Error | undefined;
+  /**
+   * {@link takeShared} at the root of a call to one rank ({@link smallToRoot}):
+   * from the other ranks' blocks of exchange `number` and this rank's
+   * contribution `own`, which is not on the area.
+   */
+  takeAtRoot(call: Call, number: number, own: Uint8Array, recv: Uint8Array | undefined): Error | undefined;
 }
 
 /**
@@ -90,6 +103,9 @@ abstract class ContributionParts {
  * ```
  */
 export class SmallReduction extends ContributionParts implements ExchangePlan {
+  /** A copy of a root's own data (see {@link takeAtRoot}). */
+  private scratch: Uint8Array | undefined;
+
   constructor(area: SharedArea, readonly reduction: Reduction, from: number, to: number, at: number, bytes: number,
     overMessages: (call: Call, send: Uint8Array | undefined, recv: Uint8Array | undefined) => Algorithm<void>) {
     super(area, from, to, at, bytes, overMessages);
@@ -114,6 +130,27 @@ export class SmallReduction extends ContributionParts implements ExchangePlan {
       this.reduction.apply(this.part(sharedBlock(this.area, rank, number)), recv);
     }
     return undefined;
+  }
+
+  takeAtRoot(call: Call, number: number, own: Uint8Array, recv: Uint8Array | undefined): Error | undefined {
+    const checked = checkContributions(call, this.area, number, call.rank);
+    if (checked !== undefined || recv === undefined || this.to <= this.from) return checked;
+    const root = call.rank;
+    // In place, the fold from the right writes over this rank's data before it reaches it: it folds a copy.
+    const inPlace = own.buffer === recv.buffer && own.byteOffset === recv.byteOffset;
+    const mine = this.part(inPlace && root !== this.to - 1 ? this.copy(own) : own);
+    recv.set(this.to - 1 === root ? mine : this.part(sharedBlock(this.area, this.to - 1, number)));
+    for (let rank = this.to - 2; rank >= this.from; rank--) {
+      this.reduction.apply(rank === root ? mine : this.part(sharedBlock(this.area, rank, number)), recv);
+    }
+    return undefined;
+  }
+
+  /** `data` in this plan's scratch (a short contribution: no allocation per call). */
+  private copy(data: Uint8Array): Uint8Array {
+    const scratch = this.scratch ??= new Uint8Array(data.byteLength);
+    scratch.set(data);
+    return scratch;
   }
 }
 
@@ -165,6 +202,33 @@ export class BlockCopy extends ContributionParts implements ExchangePlan {
     for (let rank = this.from; rank < this.to; rank++) {
       recv.set(this.part(sharedBlock(this.area, rank, number)), (rank - this.from) * this.bytes);
     }
+    return undefined;
+  }
+
+  takeAtRoot(call: Call, number: number, own: Uint8Array, recv: Uint8Array | undefined): Error | undefined {
+    const checked = checkContributions(call, this.area, number, call.rank);
+    if (checked !== undefined) return checked;
+    const root = call.rank;
+    for (let rank = this.from; rank < this.to; rank++) {
+      const length = rank === root ? own.byteLength : this.area.contributionLength(rank, number);
+      if (length !== this.expected) return this.mismatch(call, rank, length);
+    }
+    if (recv === undefined) return undefined;
+    for (let rank = this.from; rank < this.to; rank++) {
+      recv.set(this.part(rank === root ? own : sharedBlock(this.area, rank, number)), (rank - this.from) * this.bytes);
+    }
+    return undefined;
+  }
+
+  /**
+   * A member's take of a call from one rank ({@link smallFromRoot}): its part
+   * of `bytes`, the block of the root (rank `from`), which must have sent
+   * `expected` bytes (undefined: a block too large for the area).
+   */
+  takeRootBlock(call: Call, bytes: Uint8Array | undefined, recv: Uint8Array | undefined): Error | undefined {
+    if (bytes === undefined) return call.malformed(this.from, 'a block larger than the shared area');
+    if (bytes.byteLength !== this.expected) return this.mismatch(call, this.from, bytes.byteLength);
+    recv?.set(this.part(bytes));
     return undefined;
   }
 
@@ -224,4 +288,145 @@ function* finishExchanging(call: Call, plan: ExchangePlan, data: Uint8Array, rec
   contributed: boolean): Algorithm<void> {
   const mismatch = yield* exchangeNumbered(call, plan.area, data, (all) => plan.take(call, all, recv), number, contributed);
   if (mismatch !== undefined) throw mismatch;
+}
+
+/**
+ * A short collective to one rank (`Reduce`, `Gather`) through the shared
+ * area (over messages when the communicator's area has no slot): the other
+ * ranks write their contributions and go on, without waiting for one
+ * another, as a leaf of a tree sends and goes on; `root` alone waits for
+ * them and takes its result out of them and its own data, which it does not
+ * write. A rank writes a block again only once every rank has finished with
+ * its last use (`blocksFree`), so it runs at most two such calls ahead of
+ * the root. `send` and `recv` as in {@link smallExchange}.
+ */
+export function* smallToRoot(call: Call, plan: ExchangePlan, send: Uint8Array | undefined, recv: Uint8Array | undefined,
+  root: number): Algorithm<void> {
+  const area = plan.area;
+  if (area.mode === 'unset') yield* attachArea(call, area);
+  if (area.mode !== 'shared') {
+    yield* plan.overMessages(call, send, recv);
+    return;
+  }
+  const number = nextExchange(call, area);
+  const data = plan.contribution(send, recv);
+  if (call.rank === root) yield* readAtRoot(call, plan, data, recv, number, 0);
+  else yield* contributeToRoot(call, area, data, root, number);
+}
+
+/** A member's part of {@link smallToRoot} `number`, from its wait for its block to be free on. */
+function* contributeToRoot(call: Call, area: SharedArea, data: Uint8Array, root: number, number: number): Algorithm<void> {
+  yield* blocksFree(call, area, number);
+  area.settled = false;
+  // Its read mark goes with it (it reads nothing), and it wakes the root alone.
+  area.contribute(number, call.tag, data, root);
+}
+
+/** The root's part of {@link smallToRoot} `number`, from its wait for member `from` on. */
+function* readAtRoot(call: Call, plan: ExchangePlan, own: Uint8Array, recv: Uint8Array | undefined, number: number,
+  from: number): Algorithm<void> {
+  const area = plan.area;
+  area.settled = false;
+  for (; from < call.size; from++) {
+    if (from === call.rank) continue;
+    const arrived = area.contributed(from, number);
+    if (!arrived.test()) yield arrived;
+  }
+  const mismatch = plan.takeAtRoot(call, number, own, recv);
+  if (mismatch !== undefined) throw mismatch;
+  area.markRead(number);
+}
+
+/** What {@link fastSmallToRoot} hands over when it must wait; one serves every call (they never overlap). */
+const parkedToRoot: ParkedExchange = { number: 0, contributed: false, on: undefined, pending: undefined };
+
+/**
+ * {@link smallToRoot} on an attached shared area, synchronously as far as a
+ * member's block is free, or the root's contributions come, within the fast
+ * path's spin: undefined once done, an Error on a mismatch, or the
+ * {@link Detour} that finishes the call.
+ */
+export function fastSmallToRoot(call: Call, plan: ExchangePlan, send: Uint8Array | undefined, recv: Uint8Array | undefined,
+  root: number): Detour | Error | undefined {
+  const area = plan.area;
+  const mismatch = earlierMismatch(call, area);
+  if (mismatch !== undefined) return mismatch;
+  const number = area.nextReduction();
+  const budget = spinBudget(area);
+  const data = plan.contribution(send, recv);
+  if (call.rank !== root) {
+    if (!blocksFreeNow(call, area, number, budget, parkedToRoot)) {
+      return detour(parkedToRoot, contributeToRoot(call, area, data, root, number));
+    }
+    area.settled = false;
+    area.contribute(number, call.tag, data, root);
+    return undefined;
+  }
+  area.settled = false;
+  for (let from = 0; from < call.size; from++) {
+    if (from === root) continue;
+    const arrived = area.contributed(from, number);
+    if (!spinUntil(arrived, budget, area.yieldCore) && park(arrived, parkedToRoot)) {
+      return detour(parkedToRoot, readAtRoot(call, plan, data, recv, number, from));
+    }
+  }
+  const taken = plan.takeAtRoot(call, number, data, recv);
+  if (taken !== undefined) return taken;
+  area.markRead(number);
+  return undefined;
+}
+
+/**
+ * A short collective from one rank (`Scatter`) through the shared area (over
+ * messages when the communicator's area has no slot), as a broadcast: `root`
+ * writes all it sends into its block and goes on; every other rank takes its
+ * part of that block. `plan` takes the part of rank `root`'s contribution;
+ * `send` and `recv` as in {@link smallExchange}.
+ */
+export function* smallFromRoot(call: Call, plan: BlockCopy, send: Uint8Array | undefined, recv: Uint8Array | undefined,
+  root: number): Algorithm<void> {
+  const area = plan.area;
+  if (area.mode === 'unset') yield* attachArea(call, area);
+  if (area.mode !== 'shared') {
+    yield* plan.overMessages(call, send, recv);
+    return;
+  }
+  yield* fromRootNumbered(call, plan, send, recv, root, nextExchange(call, area));
+}
+
+/** {@link smallFromRoot} `number`, from its start or from where {@link fastSmallFromRoot} parked. */
+function* fromRootNumbered(call: Call, plan: BlockCopy, send: Uint8Array | undefined, recv: Uint8Array | undefined,
+  root: number, number: number): Algorithm<void> {
+  const atRoot = call.rank === root;
+  yield* broadcastNumbered(call, plan.area, root, atRoot ? plan.contribution(send, recv) : undefined, (bytes) => {
+    const mismatch = plan.takeRootBlock(call, bytes, recv);
+    if (mismatch !== undefined) throw mismatch;
+  }, number);
+  if (atRoot) plan.takeRootBlock(call, send, recv);
+}
+
+/** What {@link fastSmallFromRoot} hands over when it must wait; one serves every call (they never overlap). */
+const parkedFromRoot: ParkedExchange = { number: 0, contributed: false, on: undefined, pending: undefined };
+
+/**
+ * {@link smallFromRoot} on an attached shared area, synchronously as far as
+ * the root's block is free, or a member's part comes, within the fast
+ * path's spin: undefined once done, an Error on a mismatch, or the
+ * {@link Detour} that finishes the call.
+ */
+export function fastSmallFromRoot(call: Call, plan: BlockCopy, send: Uint8Array | undefined, recv: Uint8Array | undefined,
+  root: number): Detour | Error | undefined {
+  const area = plan.area;
+  const atRoot = call.rank === root;
+  const number = startBroadcast(call, area, root, atRoot ? plan.contribution(send, recv) : undefined, spinBudget(area),
+    parkedFromRoot);
+  if (number instanceof Error) return number;
+  if (parkedFromRoot.on !== undefined) return detour(parkedFromRoot, fromRootNumbered(call, plan, send, recv, root, number));
+  if (atRoot) return plan.takeRootBlock(call, send, recv);
+  const bytes = sharedContribution(call, area, root, number);
+  if (bytes instanceof Error) return bytes;
+  const mismatch = plan.takeRootBlock(call, bytes, recv);
+  if (mismatch !== undefined) return mismatch;
+  area.markRead(number);
+  return undefined;
 }
