@@ -70,6 +70,20 @@ describe('short collectives on the shared area', () => {
     assert.deepEqual([...block], [60]);
   });
 
+  it('read in a Scan the contributions of the ranks up to their own alone', () => {
+    const { areas, number } = exchange(3);
+    // Only rank 0 has contributed: its Scan is whole; rank 1's reads a block that holds no contribution of this call.
+    areas[0]!.contribute(number, TAG, bytesOf(Float64Array.of(5)));
+    const sum = new Reduction(ops.SUM, datatypes.DOUBLE);
+    const first = new Float64Array(1);
+    const scan = new SmallReduction(areas[0]!, sum, 0, 1, 0, 8, unused);
+    assert.equal(scan.to, 1, 'the exchange waits for rank 0 alone');
+    assert.equal(scan.takeShared(callOf(0, 3), number, bytesOf(first)), undefined);
+    assert.equal(first[0], 5);
+    assert.match(String(new SmallReduction(areas[1]!, sum, 0, 2, 0, 8, unused).takeShared(callOf(1, 3), number, bytesOf(first))),
+      /mismatch with rank 1, tag 0/);
+  });
+
   it('fold a non-commutative op from the right, so that every rank combines in rank order', () => {
     const { areas, number } = exchange(3);
     for (const [rank, area] of areas.entries()) area.contribute(number, TAG, bytesOf(Int32Array.of(rank + 2)));

@@ -136,18 +136,20 @@ export function* exchangeShared<T>(call: Call, area: SharedArea, data: Bytes,
  * Exchange `number` of {@link exchangeShared}, from wherever a fast path
  * left it: before this rank's contribution, or (`contributed`) after it.
  * Every step before the contribution only looks, so running this again
- * from the start of a stage is harmless.
+ * from the start of a stage is harmless. `upTo`: this rank reads the
+ * contributions of the members below it alone (a scan's), and waits for
+ * no other.
  */
 export function* exchangeNumbered<T>(call: Call, area: SharedArea, data: Bytes,
-  use: (all: Uint8Array[]) => T, number: number, contributed: boolean): Algorithm<T | undefined> {
-  const { size, tag } = call;
+  use: (all: Uint8Array[]) => T, number: number, contributed: boolean, upTo = call.size): Algorithm<T | undefined> {
+  const tag = call.tag;
   if (!contributed) {
     for (let wait = unread(call, area, number); wait !== undefined; wait = unread(call, area, number)) yield wait;
     area.contribute(number, tag, blockData(area, data));
   }
   const all: Uint8Array[] = [];
   let fits = true;
-  for (let from = 0; from < size; from++) {
+  for (let from = 0; from < upTo; from++) {
     const arrived = area.contributed(from, number);
     if (!arrived.test()) yield arrived;
     const bytes = contributionOf(call, area, from, number);
@@ -155,8 +157,7 @@ export function* exchangeNumbered<T>(call: Call, area: SharedArea, data: Bytes,
     else all.push(bytes);
   }
   const result = fits ? use(all) : undefined;
-  area.markRead(number);
-  area.settled = true;
+  finishExchange(area, number, upTo === call.size);
   return result;
 }
 
@@ -164,15 +165,15 @@ export function* exchangeNumbered<T>(call: Call, area: SharedArea, data: Bytes,
  * The synchronous part of an exchange of `data` (which fits a contribution
  * block) on the shared area, for a fast path: numbers it, waits (a
  * {@link spinUntil} of `budget` microseconds at most per wait) for the
- * blocks to be free, contributes, and waits for every member's
- * contribution. Returns the exchange's number once all are there (the caller
+ * blocks to be free, contributes, and waits for the contributions of every
+ * member (of those below `upTo`, as in {@link exchangeNumbered}). Returns the exchange's number once all are there (the caller
  * checks them with {@link checkContributions} and reads them with {@link sharedBlock}, then calls
  * {@link finishExchange}), an Error on a mismatch, or what the caller needs
  * to hand over to {@link exchangeNumbered}: the operation it is parked on
  * with its Promise, the number, and whether this rank has contributed.
  */
 export function startExchange(call: Call, area: SharedArea, data: Uint8Array, budget: number,
-  parked: ParkedExchange): number | Error | undefined {
+  parked: ParkedExchange, upTo = call.size): number | Error | undefined {
   const mismatch = earlierMismatch(call, area);
   if (mismatch !== undefined) return mismatch;
   const number = area.nextReduction();
@@ -181,7 +182,7 @@ export function startExchange(call: Call, area: SharedArea, data: Uint8Array, bu
   if (!blocksFreeNow(call, area, number, budget, parked)) return undefined;
   area.contribute(number, call.tag, data);
   parked.contributed = true;
-  for (let from = 0; from < call.size; from++) {
+  for (let from = 0; from < upTo; from++) {
     const arrived = area.contributed(from, number);
     if (!spinUntil(arrived, budget, area.yieldCore) && park(arrived, parked)) return undefined;
   }
@@ -229,12 +230,13 @@ export function sharedContribution(call: Call, area: SharedArea, from: number, n
 
 /**
  * Checks every member's block of exchange `number` against this call (but
- * that of member `except`: a root whose own data is not on the area): a
- * mismatch Error (or one for a block that did not fit), or undefined when
- * all can be read with {@link sharedBlock}.
+ * that of member `except`: a root whose own data is not on the area; those
+ * below `upTo` alone: a scan's): a mismatch Error (or one for a block that
+ * did not fit), or undefined when all can be read with {@link sharedBlock}.
  */
-export function checkContributions(call: Call, area: SharedArea, number: number, except = -1): Error | undefined {
-  for (let from = 0; from < call.size; from++) {
+export function checkContributions(call: Call, area: SharedArea, number: number, except = -1,
+  upTo = call.size): Error | undefined {
+  for (let from = 0; from < upTo; from++) {
     if (from === except) continue;
     const theirs = area.contributionTag(from, number);
     if (theirs !== call.tag) return call.mismatch(from, theirs, -1, -1);
@@ -248,10 +250,13 @@ export function sharedBlock(area: SharedArea, from: number, number: number): Uin
   return area.contributionData(from, number, area.contributionLength(from, number));
 }
 
-/** Ends this rank's part of exchange `number` once it has read every block. */
-export function finishExchange(area: SharedArea, number: number): void {
+/**
+ * Ends this rank's part of exchange `number` once it has read every block it
+ * reads; `whole`: it waited for every member's (see {@link SharedArea.settled}).
+ */
+export function finishExchange(area: SharedArea, number: number, whole = true): void {
   area.markRead(number);
-  area.settled = true;
+  area.settled = whole;
 }
 
 /**
