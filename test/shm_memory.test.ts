@@ -24,7 +24,7 @@ import { ShmEngine, SYNC_RENDEZVOUS_BYTES } from '../dist/transport/shm/engine.j
 import { HeapArena } from '../dist/transport/shm/heap.js';
 import {
   ARRIVED_WORD, AWAITS_READ_WORD, COLLECTIVE_SLOTS, CONTRIBUTION_BYTES, Contribution, DIRECT_SOURCES, Global, type JobMemory,
-  MEMBER_WORDS, READ_WORD, RANK_WORDS, RING_HEADER_BYTES, WAIT_TEXT_BYTES, contributionWords, MAX_JOB_RANKS, SLEEP_BIT, Slot, allocateJobMemory, collectiveSlotBase, growUniverse, maskBase, maskWords, rankBase, ringLocation,
+  CONTRIBUTION_BLOCKS, MEMBER_WORDS, READ_WORD, RANK_WORDS, RING_HEADER_BYTES, WAIT_TEXT_BYTES, contributionWords, MAX_JOB_RANKS, SLEEP_BIT, Slot, allocateJobMemory, collectiveSlotBase, growUniverse, maskBase, maskWords, rankBase, ringLocation,
   ringOffset, segmentOf, waitTextOffset,
 } from '../dist/transport/shm/layout.js';
 import { InboundPipe, OutboundPipe, PIPE_BYTES, PIPE_HEADER_BYTES } from '../dist/transport/shm/pipeline.js';
@@ -101,7 +101,9 @@ describe('job layout', () => {
     assert.equal(line(ARRIVED_WORD), 0);
     // The awaiting word alone in its line: every reader looks at it after each read.
     assert.equal(line(AWAITS_READ_WORD), 1);
-    const blocks = [0, 1].map((parity) => contributionWords(parity));
+    const blocks = Array.from({ length: CONTRIBUTION_BLOCKS }, (_, number) => contributionWords(number));
+    // Small reduction n + CONTRIBUTION_BLOCKS writes the block of reduction n again.
+    assert.equal(contributionWords(CONTRIBUTION_BLOCKS + 3), blocks[3]);
     for (const block of blocks) {
       assert.equal(block % 16, 0, 'a block starts on a cache line');
       assert.ok(line(block) > line(AWAITS_READ_WORD), 'blocks come after the awaiting word\'s line');
@@ -111,8 +113,10 @@ describe('job layout', () => {
       assert.equal(Contribution.DATA % 4, 0, 'the data is 16-byte aligned, for every element type');
       assert.ok(Contribution.DATA > Contribution.LENGTH, 'the data comes after the header words');
     }
-    assert.ok(blocks[0]! + Contribution.DATA + CONTRIBUTION_BYTES / 4 <= blocks[1]!, 'a full block ends before the next');
-    assert.ok(blocks[1]! + Contribution.DATA + CONTRIBUTION_BYTES / 4 <= MEMBER_WORDS, 'the second block ends within the member');
+    for (let block = 0; block + 1 < blocks.length; block++) {
+      assert.ok(blocks[block]! + Contribution.DATA + CONTRIBUTION_BYTES / 4 <= blocks[block + 1]!, 'a full block ends before the next');
+    }
+    assert.ok(blocks.at(-1)! + Contribution.DATA + CONTRIBUTION_BYTES / 4 <= MEMBER_WORDS, 'the last block ends within the member');
   });
 
   it('gives every ordered pair of ranks a ring of its own, back to back', () => {

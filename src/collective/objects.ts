@@ -17,8 +17,8 @@
  * messages: every rank publishes its encoded value there and decodes the
  * others' (about three times faster for a number at 2 ranks); so
  * does `bcast` from the root, and `gather` to it (the root reads every
- * other rank's block), when ranks fit the cores, and `reduce` is then that
- * gather, folded in rank order at the root. On an attached area all of
+ * other rank's block), and `reduce` is then that gather, folded in rank
+ * order at the root. On an attached area all of
  * these run synchronously where their waits end within a short spin (no
  * generator: the `fast*` functions, through `Sequencer.startFast`).
  *
@@ -87,7 +87,7 @@ export class ObjectCollectives {
     const area = this.area;
     let sig = this.lastBcast;
     if (sig === undefined || sig.root !== root) this.lastBcast = sig = signature(Code.bcast, root, [], `bcast(root=${root})`);
-    if (area === undefined || area.oversubscribed) return this.sequencer.start(sig, (call) => bcastValue(call, obj, root)).result();
+    if (area === undefined) return this.sequencer.start(sig, (call) => bcastValue(call, obj, root)).result();
     if (area.mode === 'shared') return this.sequencer.startFast(sig, fastBcastValue, sharedBcastValue, area, obj, root, undefined);
     return this.sequencer.start(sig, (call) => sharedBcastValue(call, area, obj, root)).result();
   }
@@ -101,7 +101,7 @@ export class ObjectCollectives {
     const area = this.area;
     let sig = this.lastGather;
     if (sig === undefined || sig.root !== root) this.lastGather = sig = signature(Code.gather, root, [], `gather(root=${root})`);
-    if (area === undefined || area.oversubscribed) return this.sequencer.start(sig, (call) => gatherValue(call, obj, root)).result();
+    if (area === undefined) return this.sequencer.start(sig, (call) => gatherValue(call, obj, root)).result();
     if (area.mode === 'shared') return this.sequencer.startFast(sig, fastGatherValue, sharedGatherValue, area, obj, root, undefined);
     return this.sequencer.start(sig, (call) => sharedGatherValue(call, area, obj, root)).result();
   }
@@ -126,7 +126,7 @@ export class ObjectCollectives {
       this.lastReduce = sig = signature(Code.reduce, root, [opCode(op)], () => `reduce(root=${root}, ${op.name})`);
       this.lastReduceOp = op;
     }
-    if (area === undefined || area.oversubscribed) return this.sequencer.start(sig, (call) => reduceValue(call, obj, op, root)).result();
+    if (area === undefined) return this.sequencer.start(sig, (call) => reduceValue(call, obj, op, root)).result();
     if (area.mode === 'shared') return this.sequencer.startFast(sig, fastReduceValue, sharedReduceValue, area, obj, op, root);
     return this.sequencer.start(sig, (call) => sharedReduceValue(call, area, obj, op, root)).result();
   }

@@ -12,10 +12,9 @@
  * carries the call's signature, so mismatched calls fail with an error
  * naming both (`signature.ts`). Where the transport offers a shared area
  * (`shared_area.ts`), the barrier, short reductions and gathers
- * (`small_exchange.ts`: Allreduce, Scan, Exscan, Reduce_scatter with a
- * predefined op, uniform Allgather, Gather and Scatter; Reduce when ranks
- * fit the cores), small all-to-alls and (when ranks fit the cores) small
- * broadcasts run on it instead of on messages.
+ * (`small_exchange.ts`: Allreduce, Reduce, Scan, Exscan, Reduce_scatter
+ * with a predefined op, uniform Allgather, Gather and Scatter), small
+ * all-to-alls and small broadcasts run on it instead of on messages.
  *
  * The API layer (`api/arguments.ts`) has checked roots, counts, buffers and
  * ops; nothing here checks them again.
@@ -227,7 +226,7 @@ export class PointToPointCollectives implements Collectives {
   private bcastWith(sig: BcastSignature, buf: Uint8Array, root: number): Promise<void> {
     const bytes = buf.byteLength;
     const area = this.sharedArea;
-    if (area !== undefined && !area.oversubscribed && bytes > 0 && bytes <= area.contributionBytes) {
+    if (area !== undefined && bytes > 0 && bytes <= area.contributionBytes) {
       if (area.mode === 'shared') return this.sequencer.startFast(sig, fastSmallBcast, smallBcast, area, buf, root, undefined);
       return this.sequencer.start(sig, (c) => smallBcast(c, area, buf, root)).result();
     }
@@ -393,11 +392,7 @@ export class PointToPointCollectives implements Collectives {
   reduce(send: TypedArray | undefined, recv: TypedArray | undefined, count: number, datatype: Datatype, op: Op,
     root: number): Promise<void> {
     const bytes = count * datatype.size;
-    // With more ranks than cores, a leaf of the binomial tree sends and runs on as far as the channel holds, where a
-    // rank of the area runs at most two calls ahead of the root: a loop of 20,000 Reduces of 8 bytes at 8 ranks on 2
-    // cores took 9.4-10.6 us a call over messages, 16-18 on the area (its first 2,000 calls, compiles and all, 57-75
-    // against 41-71).
-    const area = this.sharedArea?.oversubscribed === true ? undefined : this.shortReductionArea(bytes, op);
+    const area = this.shortReductionArea(bytes, op);
     if (area !== undefined) {
       let last = this.lastReduce;
       if (last === undefined || !last.matches(count, datatype, op, root)) {

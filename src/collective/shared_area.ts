@@ -8,9 +8,10 @@
  * where an empty message costs a ring record, matching and a doorbell (a
  * barrier round takes about a third of the time); a small broadcast,
  * reduction or allgather then reads the contributions in place. Each member
- * has two contribution blocks, used by turns: an exchange (every member
- * contributes) or a broadcast (the root does) writes them, and a block is
- * written again only once every member has read it.
+ * has `area.blocks` contribution blocks, used by turns: an exchange (every
+ * member contributes) or a broadcast (the root does) writes them, and a
+ * block is written again only once every member has read it, so a rank that
+ * writes and goes on runs at most that many calls ahead of the slowest.
  * Rank 0 takes an area at the communicator's first call that can use one and
  * broadcasts which; a communicator that finds none left stays on messages.
  *
@@ -49,21 +50,21 @@ const ANY = -1;
 
 /**
  * Before exchange `number`: a member that has not yet read exchange
- * `number - 2`, whose blocks this one writes again (a Bcast root waits for
+ * `number - area.blocks`, whose blocks this one writes again (a Bcast root waits for
  * nobody, so it could otherwise come round while a slow rank still reads),
  * or undefined.
  */
 function unread(call: Call, area: SharedArea, number: number): Operation | undefined {
-  if (number <= 2 || area.settled) return undefined;
+  if (number <= area.blocks || area.settled) return undefined;
   for (let member = 0; member < call.size; member++) {
-    const read = area.readBy(member, number - 2);
+    const read = area.readBy(member, number - area.blocks);
     if (!read.test()) return read;
   }
   return undefined;
 }
 
 /**
- * Waits until every member has read exchange `number - 2`, whose blocks
+ * Waits until every member has read exchange `number - area.blocks`, whose blocks
  * exchange `number` writes again (see `unread`).
  */
 export function* blocksFree(call: Call, area: SharedArea, number: number): Algorithm<void> {
@@ -97,9 +98,9 @@ export function publishForGather(call: Call, area: SharedArea, number: number, d
  * `parked` says what it waits for).
  */
 export function blocksFreeNow(call: Call, area: SharedArea, number: number, budget: number, parked: ParkedExchange): boolean {
-  if (number > 2 && !area.settled) {
+  if (number > area.blocks && !area.settled) {
     for (let member = 0; member < call.size; member++) {
-      const read = area.readBy(member, number - 2);
+      const read = area.readBy(member, number - area.blocks);
       if (!spinUntil(read, budget, area.yieldCore) && park(read, parked)) return false;
     }
   }

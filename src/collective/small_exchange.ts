@@ -25,7 +25,9 @@
  *   messages they took 4-5 us);
  * - from one rank ({@link smallFromRoot}: `Scatter`): a broadcast of the
  *   root's blocks, each rank taking its own (p50 2.6 to 1.1-1.2 us).
- * With more ranks than cores, Reduce keeps to messages (`point_to_point.ts`).
+ * A rank that writes and goes on runs up to `area.blocks` calls ahead of the
+ * slowest reader: with more ranks than cores, as many calls in each turn on
+ * a core (see `CONTRIBUTION_BLOCKS` in `transport/shm/layout.ts`).
  *
  * A blocking call runs synchronously as far as the contributions come within
  * the fast path's spin ({@link fastSmallExchange}); a communicator whose
@@ -35,8 +37,6 @@
  * its result share the receive buffer), and so do the v-forms. A call to one
  * rank where no rank takes itself for the root (each names another) ends
  * without an error, as over MPI's own messages: nobody reads the blocks.
- * With more ranks than cores, the ranks run at most two calls ahead of one
- * another (two blocks each), where messages let them run further.
  *
  * @module
  */
@@ -306,8 +306,8 @@ function* finishExchanging(call: Call, plan: ExchangePlan, data: Uint8Array, rec
  * another, as a leaf of a tree sends and goes on; `root` alone waits for
  * them and takes its result out of them and its own data, which it does not
  * write. A rank writes a block again only once every rank has finished with
- * its last use (`blocksFree`), so it runs at most two such calls ahead of
- * the root. `send` and `recv` as in {@link smallExchange}.
+ * its last use (`blocksFree`), so it runs at most `area.blocks` calls
+ * ahead of the root. `send` and `recv` as in {@link smallExchange}.
  */
 export function* smallToRoot(call: Call, plan: ExchangePlan, send: Uint8Array | undefined, recv: Uint8Array | undefined,
   root: number): Algorithm<void> {

@@ -550,9 +550,15 @@ export interface SharedArea {
   /** Bytes a contribution to a small reduction may have. */
   readonly contributionBytes: number;
   /**
-   * More ranks than cores: the root of a broadcast through the area would
-   * often wait for readers that are not running (several times slower than
-   * over messages), so broadcasts keep to messages.
+   * Contribution blocks per member, used in turn: a member writes the block
+   * of small reduction `n` again for `n + blocks`, once every member has read
+   * `n`; so far can a rank run ahead of the slowest.
+   */
+  readonly blocks: number;
+  /**
+   * More ranks than cores, the same on every rank: the waits of a fast path
+   * yield the core between looks (see `yieldCore`), and barriers take the
+   * central counter.
    */
   readonly oversubscribed: boolean;
   /**

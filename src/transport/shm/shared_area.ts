@@ -29,7 +29,7 @@
 import type { Envelope, Operation, SharedArea } from '../transport.js';
 import type { ShmEngine, Waitable } from './engine.js';
 import {
-  ARRIVED_WORD, AWAITS_READ_WORD, COLLECTIVE_SLOTS, CONTRIBUTION_BYTES, Contribution, MEMBER_WORDS, READ_WORD, SlotHeader, SlotState,
+  ARRIVED_WORD, AWAITS_READ_WORD, COLLECTIVE_SLOTS, CONTRIBUTION_BLOCKS, CONTRIBUTION_BYTES, Contribution, MEMBER_WORDS, READ_WORD, SlotHeader, SlotState,
   collectiveSlotBase, contributionWords, slotMembers,
 } from './layout.js';
 import { schedYield } from './sched_yield.js';
@@ -176,6 +176,7 @@ class BarrierArrival extends WordWait {
 export class ShmSharedArea implements SharedArea {
   mode: 'unset' | 'shared' | 'messages' = 'unset';
   readonly contributionBytes = CONTRIBUTION_BYTES;
+  readonly blocks = CONTRIBUTION_BLOCKS;
   /** The job's, the same on every rank (see {@link ShmEngine.jobOversubscribed}). */
   readonly oversubscribed: boolean;
   readonly yieldCore: (() => unknown) | undefined;
@@ -250,7 +251,7 @@ export class ShmSharedArea implements SharedArea {
 
   contribute(number: number, tag: number, data: Uint8Array | undefined, wake?: 'all' | number): void {
     const control = this.engine.control;
-    const block = this.word(this.rank, contributionWords(number & 1));
+    const block = this.word(this.rank, contributionWords(number));
     // A writer that reads nothing of this reduction marks it read before anyone can have read it: its mark cannot
     // complete the set of reads, so it needs no look at the others' marks (a cache miss per call).
     if (wake !== undefined) control[this.word(this.rank, READ_WORD)] = number;
@@ -261,7 +262,7 @@ export class ShmSharedArea implements SharedArea {
     Atomics.store(control, block + Contribution.NUMBER, number);
     if (typeof wake === 'number') {
       this.engine.wakeIfAsleep(this.group[wake]!);
-    } else if (wake === 'all' || this.allReached(contributionWords(number & 1) + Contribution.NUMBER, number)) {
+    } else if (wake === 'all' || this.allReached(contributionWords(number) + Contribution.NUMBER, number)) {
       // An exchange's waiters need every member's block: only the contribution that completes them wakes anybody.
       this.wakeOthers();
     }
@@ -287,28 +288,28 @@ export class ShmSharedArea implements SharedArea {
   }
 
   contributed(from: number, number: number, alone = false): Operation {
-    return this.waitFor(this.word(from, contributionWords(number & 1)) + Contribution.NUMBER, number, from,
+    return this.waitFor(this.word(from, contributionWords(number)) + Contribution.NUMBER, number, from,
       'Allreduce', !alone);
   }
 
   holds(from: number, number: number): boolean {
-    return Atomics.load(this.engine.control, this.word(from, contributionWords(number & 1)) + Contribution.NUMBER) === number;
+    return Atomics.load(this.engine.control, this.word(from, contributionWords(number)) + Contribution.NUMBER) === number;
   }
 
   contributionTag(from: number, number: number): number {
-    return this.engine.control[this.word(from, contributionWords(number & 1)) + Contribution.TAG]!;
+    return this.engine.control[this.word(from, contributionWords(number)) + Contribution.TAG]!;
   }
 
   contributionLength(from: number, number: number): number {
-    return this.engine.control[this.word(from, contributionWords(number & 1)) + Contribution.LENGTH]!;
+    return this.engine.control[this.word(from, contributionWords(number)) + Contribution.LENGTH]!;
   }
 
   contributionData(from: number, number: number, bytes: number): Uint8Array {
     // A block's view is made again only for another length: the small collectives read blocks every call.
-    const slot = 2 * from + (number & 1);
+    const slot = CONTRIBUTION_BLOCKS * from + (number & (CONTRIBUTION_BLOCKS - 1));
     let view = this.blockViews[slot];
     if (view === undefined || view.byteLength !== bytes) {
-      const at = (this.word(from, contributionWords(number & 1)) + Contribution.DATA) * 4;
+      const at = (this.word(from, contributionWords(number)) + Contribution.DATA) * 4;
       this.blockViews[slot] = view = this.bytes.subarray(at, at + bytes);
     }
     return view;
