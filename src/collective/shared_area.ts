@@ -50,9 +50,9 @@ const ANY = -1;
 
 /**
  * Before exchange `number`: a member that has not yet read exchange
- * `number - area.blocks`, whose blocks this one writes again (a Bcast root waits for
- * nobody, so it could otherwise come round while a slow rank still reads),
- * or undefined.
+ * `number - area.blocks`, whose blocks this one writes again (a Bcast root
+ * waits for nobody, so it could otherwise come round while a slow rank
+ * still reads), or undefined.
  */
 function unread(call: Call, area: SharedArea, number: number): Operation | undefined {
   if (number <= area.blocks || area.settled) return undefined;
@@ -64,8 +64,8 @@ function unread(call: Call, area: SharedArea, number: number): Operation | undef
 }
 
 /**
- * Waits until every member has read exchange `number - area.blocks`, whose blocks
- * exchange `number` writes again (see `unread`).
+ * Waits until every member has read exchange `number - area.blocks`, whose
+ * blocks exchange `number` writes again (see `unread`).
  */
 export function* blocksFree(call: Call, area: SharedArea, number: number): Algorithm<void> {
   for (let wait = unread(call, area, number); wait !== undefined; wait = unread(call, area, number)) yield wait;
@@ -167,9 +167,10 @@ export function* exchangeNumbered<T>(call: Call, area: SharedArea, data: Bytes,
  * block) on the shared area, for a fast path: numbers it, waits (a
  * {@link spinUntil} of `budget` microseconds at most per wait) for the
  * blocks to be free, contributes, and waits for the contributions of every
- * member (of those below `upTo`, as in {@link exchangeNumbered}). Returns the exchange's number once all are there (the caller
- * checks them with {@link checkContributions} and reads them with {@link sharedBlock}, then calls
- * {@link finishExchange}), an Error on a mismatch, or what the caller needs
+ * member (of those below `upTo`, as in {@link exchangeNumbered}). Returns
+ * the exchange's number once all are there (the caller checks them with
+ * {@link checkContributions} and reads them with {@link sharedBlock}, then
+ * calls {@link finishExchange}), an Error on a mismatch, or what the caller needs
  * to hand over to {@link exchangeNumbered}: the operation it is parked on
  * with its Promise, the number, and whether this rank has contributed.
  */

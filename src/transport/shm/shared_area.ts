@@ -29,8 +29,8 @@
 import type { Envelope, Operation, SharedArea } from '../transport.js';
 import type { ShmEngine, Waitable } from './engine.js';
 import {
-  ARRIVED_WORD, AWAITS_READ_WORD, COLLECTIVE_SLOTS, CONTRIBUTION_BLOCKS, CONTRIBUTION_BYTES, Contribution, MEMBER_WORDS, READ_WORD, SlotHeader, SlotState,
-  collectiveSlotBase, contributionWords, slotMembers,
+  ARRIVED_WORD, AWAITS_READ_WORD, COLLECTIVE_SLOTS, CONTRIBUTION_BLOCKS, CONTRIBUTION_BYTES, Contribution, MEMBER_WORDS,
+  READ_WORD, SlotHeader, SlotState, collectiveSlotBase, contributionWords, slotMembers,
 } from './layout.js';
 import { schedYield } from './sched_yield.js';
 
@@ -195,7 +195,7 @@ export class ShmSharedArea implements SharedArea {
   private readonly bytes: Uint8Array;
   /** Waits for each member's read mark, by member, for the slot attached. */
   private reads: (ReadMark | undefined)[] = [];
-  /** Views of the members' contribution blocks, by `2 * member + (number & 1)`, for the slot attached. */
+  /** Views of the members' contribution blocks, by `CONTRIBUTION_BLOCKS * member + number % CONTRIBUTION_BLOCKS`, for the slot attached. */
   private blockViews: (Uint8Array | undefined)[] = [];
 
   /** @param group - world ranks of the communicator's members, in rank order */
