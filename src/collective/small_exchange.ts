@@ -252,15 +252,25 @@ export class BlockCopy extends ContributionParts implements ExchangePlan {
  */
 export function* smallExchange(call: Call, plan: ExchangePlan, send: Uint8Array | undefined,
   recv: Uint8Array | undefined): Algorithm<void> {
+  if (!(yield* attached(call, plan, send, recv))) return;
   const area = plan.area;
-  if (area.mode === 'unset') yield* attachArea(call, area);
-  if (area.mode !== 'shared') {
-    yield* plan.overMessages(call, send, recv);
-    return;
-  }
   const mismatch = yield* exchangeNumbered(call, area, plan.contribution(send, recv), (all) => plan.take(call, all, recv),
     nextExchange(call, area), false, plan.to);
   if (mismatch !== undefined) throw mismatch;
+}
+
+/**
+ * At a communicator's first call that can use the shared area, attaches it;
+ * true when the call runs on it, false once it has run over messages (the
+ * communicator's area has no slot).
+ */
+function* attached(call: Call, plan: ExchangePlan, send: Uint8Array | undefined,
+  recv: Uint8Array | undefined): Algorithm<boolean> {
+  const area = plan.area;
+  if (area.mode === 'unset') yield* attachArea(call, area);
+  if (area.mode === 'shared') return true;
+  yield* plan.overMessages(call, send, recv);
+  return false;
 }
 
 /** What {@link fastSmallExchange} hands over when it must wait; one serves every call (they never overlap). */
@@ -311,12 +321,8 @@ function* finishExchanging(call: Call, plan: ExchangePlan, data: Uint8Array, rec
  */
 export function* smallToRoot(call: Call, plan: ExchangePlan, send: Uint8Array | undefined, recv: Uint8Array | undefined,
   root: number): Algorithm<void> {
+  if (!(yield* attached(call, plan, send, recv))) return;
   const area = plan.area;
-  if (area.mode === 'unset') yield* attachArea(call, area);
-  if (area.mode !== 'shared') {
-    yield* plan.overMessages(call, send, recv);
-    return;
-  }
   const number = nextExchange(call, area);
   const data = plan.contribution(send, recv);
   if (call.rank === root) yield* readAtRoot(call, plan, data, recv, number, 0);
@@ -394,13 +400,8 @@ export function fastSmallToRoot(call: Call, plan: ExchangePlan, send: Uint8Array
  */
 export function* smallFromRoot(call: Call, plan: BlockCopy, send: Uint8Array | undefined, recv: Uint8Array | undefined,
   root: number): Algorithm<void> {
-  const area = plan.area;
-  if (area.mode === 'unset') yield* attachArea(call, area);
-  if (area.mode !== 'shared') {
-    yield* plan.overMessages(call, send, recv);
-    return;
-  }
-  yield* fromRootNumbered(call, plan, send, recv, root, nextExchange(call, area));
+  if (!(yield* attached(call, plan, send, recv))) return;
+  yield* fromRootNumbered(call, plan, send, recv, root, nextExchange(call, plan.area));
 }
 
 /** {@link smallFromRoot} `number`, from its start or from where {@link fastSmallFromRoot} parked. */
