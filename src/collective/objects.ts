@@ -539,7 +539,7 @@ function fastGatherValue<T>(call: Call, area: SharedArea, obj: T, root: number):
 }
 
 /**
- * {@link reduceValue} on the shared area when ranks fit the cores: a gather
+ * {@link reduceValue} on the shared area: a gather
  * of every rank's prepared value ({@link sharedGatherValue}), folded in rank
  * order at the root.
  */

@@ -18,10 +18,10 @@
  * each writer stores its word and then looks at all of them, so of two
  * writers at once at least one sees both.
  *
- * Unfinished: a broadcast through the area is no faster than over messages
- * when ranks outnumber cores (its root waits for every reader every other
- * call; with waits that yield the core, means as over messages, medians ten
- * times longer, at 4 and 8 ranks on 2 cores).
+ * Unfinished: with more ranks than cores, a rank that writes and goes on
+ * stops after {@link CONTRIBUTION_BLOCKS} calls ahead of the slowest reader,
+ * where messages let it run on as far as its rings hold (a Bcast of 8 bytes
+ * at 8 ranks on 2 cores is 5-6 times C's there).
  *
  * @module
  */
