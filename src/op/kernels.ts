@@ -109,10 +109,38 @@ export function elementKernel(name: ElementWise, view: TypedArray): Kernel {
     } catch {
       kernel = interpreted(name, family); // code generation from strings is disabled
     }
+    primeKernel(kernel, view, unroll);
     compiled.set(key, kernel);
   }
   return kernel;
 }
+
+/**
+ * Runs a new kernel on `unroll + 1` zeros of the class of `view`, so that
+ * both of its loops have type feedback before its first real call. A long
+ * vector's first call otherwise has V8 replace the running unrolled loop
+ * with optimized code (on-stack replacement) before the remainder loop ever
+ * ran: that code then left the function through a deoptimization at the
+ * remainder loop's first comparison on every later call (a 500-call loop of
+ * 64 KiB Allreduces at 2 ranks deoptimized 110 times). V8 gives a function
+ * its feedback only after a few calls, hence {@link PRIME_CALLS} of them.
+ */
+function primeKernel(kernel: Kernel, view: TypedArray, unroll: number): void {
+  // A subclass (a Node Buffer) may not take a length: its built-in class has the same elements.
+  let Class = view.constructor as TypedArrayClass;
+  while (!TYPED_ARRAY_CLASSES.has(Class)) Class = Object.getPrototypeOf(Class) as TypedArrayClass;
+  const x = new Class(unroll + 1);
+  const y = new Class(unroll + 1);
+  for (let call = 0; call < PRIME_CALLS; call++) kernel(x, y, unroll + 1);
+}
+
+type TypedArrayClass = new (length: number) => TypedArray;
+
+const TYPED_ARRAY_CLASSES: ReadonlySet<unknown> = new Set([Int8Array, Uint8Array, Uint8ClampedArray, Int16Array,
+  Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array]);
+
+/** Calls of a new kernel by {@link primeKernel}: more than the 8 after which V8 gives a function its feedback. */
+const PRIME_CALLS = 32;
 
 /** A slower kernel for when `new Function` is not allowed (`--disallow-code-generation-from-strings`). */
 function interpreted(name: ElementWise, family: Family): Kernel {

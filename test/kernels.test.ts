@@ -1,0 +1,38 @@
+// The element-wise reduction kernels (src/op/kernels.ts): their values on both of their loops, and
+// the priming calls each new kernel gets on arrays of its own, whatever the class it was made for.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { elementKernel } from '../src/op/kernels.js';
+
+describe('reduction kernels', () => {
+  it('reduce the unrolled part and the remainder of a vector, and leave the view they were made for alone', () => {
+    const n = 8192 + 5;
+    const x = Float64Array.from({ length: n }, (_, i) => i);
+    const y = Float64Array.from({ length: n }, (_, i) => 0.5 * i);
+    const before = Float64Array.from(y);
+    const max = elementKernel('MAX', y);
+    assert.deepEqual(y, before, 'making (and priming) the kernel wrote into the view it was made for');
+    elementKernel('SUM', y)(x, y, n);
+    for (const i of [0, 15, 16, 8191, 8192, n - 1]) assert.equal(y[i], 1.5 * i, `element ${i}`);
+    max(Float64Array.of(1, -1, 7), y, 3);
+    assert.deepEqual(Array.from(y.subarray(0, 4)), [1, 1.5, 7, 4.5]);
+  });
+
+  it('are made for a Node Buffer without its deprecated constructor, and wrap as bytes', () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w.message);
+    process.on('warning', onWarning);
+    const y = Buffer.from([0xff, 1, 2]);
+    elementKernel('SUM', y)(Buffer.from([1, 1, 1]), y, 3);
+    assert.deepEqual([...y], [0, 2, 3]);
+    const big = BigInt64Array.of(2n ** 62n, 5n);
+    elementKernel('SUM', big)(BigInt64Array.of(2n ** 62n, -7n), big, 2);
+    assert.deepEqual([...big], [-(2n ** 63n), -2n]);
+    // Node emits a warning on the next tick.
+    return new Promise<void>((resolve) => setImmediate(() => {
+      process.off('warning', onWarning);
+      assert.deepEqual(warnings, []);
+      resolve();
+    }));
+  });
+});
