@@ -121,6 +121,11 @@ export function allocateBytes(byteLength: number): Bytes {
     : new SegmentedBytes(new ArrayBuffer(Math.ceil(byteLength / 8) * 8), 0, byteLength);
 }
 
+/** True when `a` and `b` are the same bytes of the same memory (a send buffer given as the receive buffer: in place). */
+export function sameMemory(a: Bytes | ArrayBufferView, b: Bytes | ArrayBufferView | undefined): boolean {
+  return b !== undefined && a.buffer === b.buffer && a.byteOffset === b.byteOffset && a.byteLength === b.byteLength;
+}
+
 /** The first `byteLength` bytes of `bytes`. */
 export function prefixOf(bytes: Bytes, byteLength: number): Bytes {
   if (bytes instanceof Uint8Array) return bytes.subarray(0, byteLength);

@@ -30,7 +30,7 @@
 
 import {
   allocateBytes, type Bytes, bytesOf, copyBytes, elementDatatype, elementsIn, type Message, parseWideBuffer,
-  parseWideVectorBuffer, singleView, type VectorMessage, type WideMessage, type WideVectorMessage,
+  parseWideVectorBuffer, sameMemory, singleView, type VectorMessage, type WideMessage, type WideVectorMessage,
 } from '../buffer.js';
 import { type BlockCollectives, blockCollectivesOf, PointToPointCollectives } from '../collective/point_to_point.js';
 import * as segmented from '../collective/segmented.js';
@@ -95,25 +95,44 @@ function plainBytes(view: TypedArray): Uint8Array {
   return view instanceof Uint8Array ? view : new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
 }
 
+/** The buffers of a short gather, scatter or allgather of plain typed arrays (see {@link smallBlocks}). */
+interface SmallBlocks {
+  readonly own: TypedArray | undefined;
+  readonly all: TypedArray | undefined;
+  readonly block: number;
+  readonly collectives: PointToPointCollectives;
+}
+
 /**
- * The buffers of a uniform gather, scatter or allgather of plain typed arrays
- * on this rank, or undefined when they need the general path (which parses
- * them and reports what is wrong): `own` is this rank's block (undefined:
- * `MPI.IN_PLACE`, or its very block of `all`), `all` the blocks of every
- * rank end to end where this rank has them (`hasAll`: a root, or any rank of
- * an allgather), `block` their length in bytes.
+ * The buffers of a uniform gather, scatter or allgather (`kind`) of plain
+ * typed arrays whose blocks fit the shared area, with the collectives that
+ * take them without parsing; undefined when the call needs the general path
+ * (which parses the buffers and reports what is wrong). `own` is this rank's
+ * block (undefined: `MPI.IN_PLACE`, or its very block of `all`), `all` the
+ * blocks of every rank end to end where this rank has them (`hasAll`: a
+ * root, or any rank of an allgather), `block` their length in bytes.
  */
-function plainBlocks(own: unknown, all: unknown, size: number,
-  hasAll: boolean): { own: TypedArray | undefined; all: TypedArray | undefined; block: number } | undefined {
-  if (!hasAll) return plainDatatype(own) === undefined ? undefined : { own: own as TypedArray, all: undefined, block: (own as TypedArray).byteLength };
-  const datatype = plainDatatype(all);
-  if (datatype === undefined) return undefined;
-  const whole = all as TypedArray;
-  if (whole.length % size !== 0) return undefined;
-  const block = whole.byteLength / size;
-  if (own === IN_PLACE) return { own: undefined, all: whole, block };
-  if (plainDatatype(own) !== datatype || (own as TypedArray).byteLength !== block) return undefined;
-  return { own: own as TypedArray, all: whole, block };
+function smallBlocks(endpoint: Endpoint, kind: 'all' | 'gather' | 'scatter', own: unknown, all: unknown,
+  hasAll: boolean): SmallBlocks | undefined {
+  const collectives = endpoint.collectives;
+  if (!(collectives instanceof PointToPointCollectives)) return undefined;
+  const size = endpoint.size;
+  let block: number;
+  let whole: TypedArray | undefined;
+  if (!hasAll) {
+    if (plainDatatype(own) === undefined) return undefined;
+    block = (own as TypedArray).byteLength;
+  } else {
+    const datatype = plainDatatype(all);
+    if (datatype === undefined) return undefined;
+    whole = all as TypedArray;
+    if (whole.length % size !== 0) return undefined;
+    block = whole.byteLength / size;
+    if (own === IN_PLACE) own = undefined;
+    else if (plainDatatype(own) !== datatype || (own as TypedArray).byteLength !== block) return undefined;
+  }
+  if (block * size > limitOf(endpoint) || !collectives.fitsSmallGather(kind, block)) return undefined;
+  return { own: own as TypedArray | undefined, all: whole, block, collectives };
 }
 
 function inPlaceOnlyAtRoot(call: string): Error {
@@ -123,11 +142,6 @@ function inPlaceOnlyAtRoot(call: string): Error {
 /** Throws `ERR_BUFFER` when a buffer that matters on this rank is missing or `MPI.IN_PLACE`. */
 export function required(spec: unknown, what: string, call: string): void {
   if (spec === undefined || spec === null || spec === IN_PLACE) throw errors.buffer(call, `${what} is required here`);
-}
-
-/** True when `a` and `b` are the same bytes of the same memory (typed arrays too: a send buffer given as the receive buffer). */
-function sameMemory(a: Bytes | TypedArray, b: Bytes | TypedArray | undefined): boolean {
-  return b !== undefined && a.buffer === b.buffer && a.byteOffset === b.byteOffset && a.byteLength === b.byteLength;
 }
 
 /** True when `send` is the very memory of rank `rank`'s block of the v-buffer `v`. */
@@ -234,14 +248,9 @@ export function gather(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, r
   const { rank, size } = endpoint;
   root = checkRoot(root, size, call);
   if (sendbuf === IN_PLACE && rank !== root) throw inPlaceOnlyAtRoot(call);
+  const small = vector ? undefined : smallBlocks(endpoint, 'gather', sendbuf, rank === root ? recvbuf : undefined, rank === root);
+  if (small !== undefined) return small.collectives.smallGather(small.own, small.all, small.block, root);
   const collectives = endpoint.collectives;
-  if (!vector && collectives instanceof PointToPointCollectives) {
-    // Plain typed arrays of blocks that fit the shared area: no parsing (else the general path below).
-    const plain = plainBlocks(sendbuf, rank === root ? recvbuf : undefined, size, rank === root);
-    if (plain !== undefined && plain.block * size <= limitOf(endpoint) && collectives.fitsSmallGather('gather', plain.block)) {
-      return collectives.smallGather(plain.own, plain.all, plain.block, root);
-    }
-  }
   let send = sendbuf === IN_PLACE ? undefined : parseWideBuffer(sendbuf, call);
   const limit = limitOf(endpoint);
   if (rank !== root) {
@@ -285,14 +294,9 @@ export function scatter(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, 
   const { rank, size } = endpoint;
   root = checkRoot(root, size, call);
   if (recvbuf === IN_PLACE && rank !== root) throw inPlaceOnlyAtRoot(call);
+  const small = vector ? undefined : smallBlocks(endpoint, 'scatter', recvbuf, rank === root ? sendbuf : undefined, rank === root);
+  if (small !== undefined) return small.collectives.smallScatter(small.all, small.own, small.block, root);
   const collectives = endpoint.collectives;
-  if (!vector && collectives instanceof PointToPointCollectives) {
-    // Plain typed arrays of blocks that fit the shared area: no parsing (else the general path below).
-    const plain = plainBlocks(recvbuf, rank === root ? sendbuf : undefined, size, rank === root);
-    if (plain !== undefined && plain.block * size <= limitOf(endpoint) && collectives.fitsSmallGather('scatter', plain.block)) {
-      return collectives.smallScatter(plain.all, plain.own, plain.block, root);
-    }
-  }
   let recv = recvbuf === IN_PLACE ? undefined : parseWideBuffer(recvbuf, call);
   const limit = limitOf(endpoint);
   if (rank !== root) {
@@ -338,14 +342,9 @@ export function scatter(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, 
 /** `Allgather` (`vector` false: equal blocks) and `Allgatherv`. */
 export function allgather(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, vector: boolean,
   call: string): Promise<void> {
+  const small = vector ? undefined : smallBlocks(endpoint, 'all', sendbuf, recvbuf, true);
+  if (small !== undefined) return small.collectives.smallAllgather(small.own, small.all!, small.block);
   const collectives = endpoint.collectives;
-  if (!vector && collectives instanceof PointToPointCollectives) {
-    // Plain typed arrays of blocks that fit the shared area: no parsing (else the general path below).
-    const plain = plainBlocks(sendbuf, recvbuf, endpoint.size, true);
-    if (plain !== undefined && plain.block * endpoint.size <= limitOf(endpoint) && collectives.fitsSmallGather('all', plain.block)) {
-      return collectives.smallAllgather(plain.own, plain.all!, plain.block);
-    }
-  }
   required(recvbuf, 'the receive buffer', call);
   const recv = parseWideVectorBuffer(recvbuf, endpoint.size, call);
   if (!vector) checkUniform(recv, call, 'receive');

@@ -373,9 +373,7 @@ export class PointToPointCollectives implements Collectives {
     }
     const sendBytes = send === undefined ? undefined : sig.sendBytes.of(send, block * this.channel.size);
     const recvBytes = recv === undefined ? undefined : sig.recvBytes.of(recv, block);
-    const plan = sig.plan;
-    if (plan.area.mode === 'shared') return this.sequencer.startFast(sig, fastSmallFromRoot, smallFromRoot, plan, sendBytes, recvBytes, root);
-    return this.sequencer.start(sig, (c) => smallFromRoot(c, plan, sendBytes, recvBytes, root)).result();
+    return this.runFromRoot(sig, sig.plan, sendBytes, recvBytes, root);
   }
 
   /** The counts and displacements of `block`-byte blocks end to end, as the message algorithms take them. */
@@ -517,6 +515,13 @@ export class PointToPointCollectives implements Collectives {
     root: number): Promise<void> {
     if (plan.area.mode === 'shared') return this.sequencer.startFast(sig, fastSmallToRoot, smallToRoot, plan, send, recv, root);
     return this.sequencer.start(sig, (c) => smallToRoot(c, plan, send, recv, root)).result();
+  }
+
+  /** A short collective from `root` on the shared area (see {@link smallFromRoot}). */
+  private runFromRoot(sig: Signature, plan: BlockCopy, send: Uint8Array | undefined, recv: Uint8Array | undefined,
+    root: number): Promise<void> {
+    if (plan.area.mode === 'shared') return this.sequencer.startFast(sig, fastSmallFromRoot, smallFromRoot, plan, send, recv, root);
+    return this.sequencer.start(sig, (c) => smallFromRoot(c, plan, send, recv, root)).result();
   }
 }
 

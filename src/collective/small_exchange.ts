@@ -41,6 +41,7 @@
  * @module
  */
 
+import { sameMemory } from '../buffer.js';
 import type { Reduction } from '../op/reduction.js';
 import type { SharedArea } from '../transport/transport.js';
 import type { Call } from './call.js';
@@ -144,8 +145,7 @@ export class SmallReduction extends ContributionParts implements ExchangePlan {
     if (checked !== undefined || recv === undefined || this.to <= this.from) return checked;
     const root = call.rank;
     // In place, the fold from the right writes over this rank's data before it reaches it: it folds a copy.
-    const inPlace = own.buffer === recv.buffer && own.byteOffset === recv.byteOffset;
-    const mine = this.part(inPlace && root !== this.to - 1 ? this.copy(own) : own);
+    const mine = this.part(root !== this.to - 1 && sameMemory(own, recv) ? this.copy(own) : own);
     recv.set(this.to - 1 === root ? mine : this.part(sharedBlock(this.area, this.to - 1, number)));
     for (let rank = this.to - 2; rank >= this.from; rank--) {
       this.reduction.apply(rank === root ? mine : this.part(sharedBlock(this.area, rank, number)), recv);
