@@ -18,6 +18,19 @@ describe('reduction kernels', () => {
     assert.deepEqual(Array.from(y.subarray(0, 4)), [1, 1.5, 7, 4.5]);
   });
 
+  it('are made for every typed array class of this runtime (Float16Array where it has one), and sum each', () => {
+    const names = ['Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array',
+      'Uint32Array', 'Float16Array', 'Float32Array', 'Float64Array'];
+    const classes = names.map((name) => (globalThis as Record<string, unknown>)[name])
+      .filter((c): c is new (values: number[]) => Float64Array => typeof c === 'function');
+    assert.ok(classes.length >= 9);
+    for (const Class of classes) {
+      const y = new Class([1, 2, 3]);
+      elementKernel('SUM', y)(new Class([4, 5, 6]), y, 3);
+      assert.deepEqual(Array.from(y), [5, 7, 9], Class.name);
+    }
+  });
+
   it('are made for a Node Buffer without its deprecated constructor, and wrap as bytes', () => {
     const warnings: string[] = [];
     const onWarning = (w: Error): void => void warnings.push(w.message);

@@ -127,17 +127,19 @@ export function elementKernel(name: ElementWise, view: TypedArray): Kernel {
  */
 function primeKernel(kernel: Kernel, view: TypedArray, unroll: number): void {
   // A subclass (a Node Buffer) may not take a length: its built-in class has the same elements.
-  let Class = view.constructor as TypedArrayClass;
-  while (!TYPED_ARRAY_CLASSES.has(Class)) Class = Object.getPrototypeOf(Class) as TypedArrayClass;
-  const x = new Class(unroll + 1);
-  const y = new Class(unroll + 1);
+  let Class: unknown = view.constructor;
+  while (!TYPED_ARRAY_CLASSES.has(Class)) Class = Object.getPrototypeOf(Class);
+  const x = new (Class as TypedArrayClass)(unroll + 1);
+  const y = new (Class as TypedArrayClass)(unroll + 1);
   for (let call = 0; call < PRIME_CALLS; call++) kernel(x, y, unroll + 1);
 }
 
 type TypedArrayClass = new (length: number) => TypedArray;
 
+/** The built-in typed array classes, `Float16Array` where the runtime has it. */
 const TYPED_ARRAY_CLASSES: ReadonlySet<unknown> = new Set([Int8Array, Uint8Array, Uint8ClampedArray, Int16Array,
-  Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array]);
+  Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array,
+  (globalThis as { Float16Array?: unknown }).Float16Array].filter((c) => c !== undefined));
 
 /** Calls of a new kernel by {@link primeKernel}: more than the 8 after which V8 gives a function its feedback. */
 const PRIME_CALLS = 32;
