@@ -46,7 +46,13 @@ describe('V8 flags of the ranks', () => {
     assert.ok(flags.includes('--no-concurrent-sparkplug'));
   });
 
-  it('come before the user\'s --node-options on each rank\'s node under mpiexec', () => {
+  it('come before the user\'s --node-options on each rank\'s node under mpiexec', (t) => {
+    // mpiexecCommand reads MPI4TS_V8_DEFAULTS from this process (CI sets it for Node 22 and 24): not set here.
+    const ambient = process.env['MPI4TS_V8_DEFAULTS'];
+    delete process.env['MPI4TS_V8_DEFAULTS'];
+    t.after(() => {
+      if (ambient !== undefined) process.env['MPI4TS_V8_DEFAULTS'] = ambient;
+    });
     const command = parseCommandLine(['--transport', 'mpi', '-n', '4', '--node-options', '--parallel-scavenge', 'x.ts']);
     assert.equal(command.kind, 'run');
     if (command.kind !== 'run') return;
