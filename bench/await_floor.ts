@@ -23,14 +23,10 @@
  */
 import { MPI } from 'mpi4ts';
 import { summarize } from './cases.js';
+import { pairWindow } from './pair_window.js';
 
 const comm = MPI.COMM_WORLD;
-const rank = comm.rank;
-if (comm.size !== 2) throw new Error('await_floor runs at 2 ranks (node bin/mpi4ts.js -n 2 bench/await_floor.ts)');
-const iters = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? '200000');
-
-const win = await MPI.Win.Allocate_shared(16, 1, null, comm);
-const [own, partner] = [rank, 1 - rank].map((r) => win.Shared_query(r)[0]);
+const { rank, iters, win, own, partner } = await pairWindow('await_floor', 16, 200000);
 const ownNumber = new Int32Array(own.buffer, own.byteOffset, 1);
 const partnerNumber = new Int32Array(partner.buffer, partner.byteOffset, 1);
 const ownSlot = new Uint8Array(own.buffer, own.byteOffset + 8, 8);

@@ -20,15 +20,11 @@
  */
 import { MPI } from 'mpi4ts';
 import { summarize } from './cases.js';
+import { pairWindow } from './pair_window.js';
 
 const comm = MPI.COMM_WORLD;
-const rank = comm.rank;
-if (comm.size !== 2) throw new Error('jit_floor runs at 2 ranks (node bin/mpi4ts.js -n 2 bench/jit_floor.ts)');
-const iters = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? '2000');
-
 // Per segment: the call number (Int32 at byte 0) and the value slots (Float64 at bytes 8 and 16).
-const win = await MPI.Win.Allocate_shared(24, 1, null, comm);
-const [own, partner] = [rank, 1 - rank].map((r) => win.Shared_query(r)[0]);
+const { rank, iters, win, own, partner } = await pairWindow('jit_floor', 24, 2000);
 const ownCall = new Int32Array(own.buffer, own.byteOffset, 1);
 const partnerCall = new Int32Array(partner.buffer, partner.byteOffset, 1);
 const ownValues = new Float64Array(own.buffer, own.byteOffset + 8, 2);
