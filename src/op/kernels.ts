@@ -126,9 +126,9 @@ export function elementKernel(name: ElementWise, view: TypedArray): Kernel {
  * its feedback only after a few calls, hence {@link PRIME_CALLS} of them.
  */
 function primeKernel(kernel: Kernel, view: TypedArray, unroll: number): void {
-  // A subclass (a Node Buffer) may not take a length: its built-in class has the same elements.
+  // A subclass (a Node Buffer) may not take a length: the built-in class it extends has the same elements.
   let Class: unknown = view.constructor;
-  while (!TYPED_ARRAY_CLASSES.has(Class)) Class = Object.getPrototypeOf(Class);
+  while (Object.getPrototypeOf(Class) !== TYPED_ARRAY) Class = Object.getPrototypeOf(Class);
   const x = new (Class as TypedArrayClass)(unroll + 1);
   const y = new (Class as TypedArrayClass)(unroll + 1);
   for (let call = 0; call < PRIME_CALLS; call++) kernel(x, y, unroll + 1);
@@ -136,10 +136,8 @@ function primeKernel(kernel: Kernel, view: TypedArray, unroll: number): void {
 
 type TypedArrayClass = new (length: number) => TypedArray;
 
-/** The built-in typed array classes, `Float16Array` where the runtime has it. */
-const TYPED_ARRAY_CLASSES: ReadonlySet<unknown> = new Set([Int8Array, Uint8Array, Uint8ClampedArray, Int16Array,
-  Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array,
-  (globalThis as { Float16Array?: unknown }).Float16Array].filter((c) => c !== undefined));
+/** The abstract class every built-in typed array class extends (`%TypedArray%`). */
+const TYPED_ARRAY: unknown = Object.getPrototypeOf(Int8Array);
 
 /** Calls of a new kernel by {@link primeKernel}: more than the 8 after which V8 gives a function its feedback. */
 const PRIME_CALLS = 32;
