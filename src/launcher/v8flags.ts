@@ -35,15 +35,21 @@
  * 2,200-call loop of 8-byte Bcasts fell from 9-25 to 1.1-1.3 us (Node 20,
  * 22 and 24), of object bcasts from 15-46 to 1.9-3.7 us. Each V8 says it
  * in its own terms: a bytecode budget on Node 20, invocation counts from
- * Node 22. The cost: more functions reach the thresholds, and a short loop
+ * Node 22. On Node 20 a budget of 1,024 bytes rather than 2,048 took the
+ * means (medians of 5 runs) of 2,200-call loops of 8-byte Bcast from 1.8 to
+ * 1.1 us, Reduce 2.5 to 1.4, Scan 3.3 to 1.7, Gather 2.8 to 1.3, Allgather
+ * 2.9 to 1.9 (Allreduce and the object calls unchanged); 512 made Allreduce
+ * and Alltoall slower. Halving the counts of Node 24 was no better overall
+ * (the 8-byte Bcast and Gather and the object bcast slower, 64 KiB calls
+ * faster). The cost: more functions reach the thresholds, and a short loop
  * of large messages (500 Bcasts of 64 KiB) pays their compiles where V8's
  * defaults would have left them unoptimized. A smaller inlining budget
  * (200 bytes of bytecode per compile, where V8 allows 920) shortens each:
  * such a loop's mean went from 146-181 to 85-98 us (V8's defaults: 48-50 us).
  * A program that runs much code a few dozen times compiles more too: the
  * collectives conformance chapter at 4 ranks makes 2,600 compiles instead of
- * 540 and takes 6 s instead of 4, and a 2-rank hello job 0.56 s instead of
- * 0.40 on Node 20 (0.45 instead of 0.30 on Node 22 and 24): Node's worker
+ * 540 and takes 6 s instead of 4, and a 2-rank hello job 0.58 s instead of
+ * 0.38 on Node 20 (0.45 instead of 0.30 on Node 22 and 24): Node's worker
  * bootstrap and module loader are compiled early too. Setting the tier-up
  * flags later saves that start-up time but costs the first loop more: set
  * once a rank has loaded the library, a Node 20 rank's first loop of
@@ -93,7 +99,7 @@ const RANK_FLAGS: readonly { readonly flag: string; readonly since: number; read
   // Scavenges (a young-generation GC every few milliseconds in a rank's loop) on the rank's thread.
   { flag: '--no-parallel-scavenge', since: 0 },
   // Early tier-up: hot functions optimized within a loop's first hundred or so calls.
-  { flag: '--interrupt-budget=2048', since: 0, until: 20 },
+  { flag: '--interrupt-budget=1024', since: 0, until: 20 },
   { flag: '--invocation-count-for-turbofan=50', since: 22 },
   { flag: '--invocation-count-for-maglev=20', since: 22 },
   { flag: '--invocation-count-for-osr=50', since: 0 },
