@@ -26,6 +26,8 @@ describe('V8 flags of the ranks', () => {
     const node24 = rankV8Flags(2, 2, [], {}, 24);
     assert.ok(node24.includes('--invocation-count-for-turbofan=50') && !node24.includes('--interrupt-budget=1024'));
     assert.ok(node24.includes('--minimum-invocations-after-ic-update=10'));
+    // One optimizing tier on Node 24 (TurboFan only); Node 22 keeps Maglev.
+    assert.ok(node24.includes('--no-maglev') && !rankV8Flags(2, 2, [], {}, 22).includes('--no-maglev'));
     assert.ok(node20.includes('--max-semi-space-size=2') && node24.includes('--max-semi-space-size=2'));
     assert.deepEqual(rankV8Flags(1, 2, [], {}, 20), []);
     assert.deepEqual(rankV8Flags(1, 2, [], { MPI4TS_V8_DEFAULTS: '1' }, 20), node20);

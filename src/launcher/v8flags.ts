@@ -41,7 +41,13 @@
  * 2.9 to 1.9 (Allreduce and the object calls unchanged); 512 made Allreduce
  * and Alltoall slower. Halving the counts of Node 24 was no better overall
  * (the 8-byte Bcast and Gather and the object bcast slower, 64 KiB calls
- * faster). The cost: more functions reach the thresholds, and a short loop
+ * faster); turning Maglev off there was: each hot function is then compiled
+ * once, by TurboFan, instead of twice, and the first loops' means (medians of
+ * 4 runs) went from 5.8 to 1.1 us for the 8-byte Bcast, 2.8 to 1.0 for
+ * Reduce, 6.2 to 1.8 for the object gather, 101 to 68 us for the 64 KiB
+ * Bcast and 115 to 63 for the 64 KiB Allreduce, none slower. On Node 22 it
+ * made no such difference (Gather and Allgather slower, 64 KiB calls
+ * faster), so Node 22 keeps Maglev. The cost: more functions reach the thresholds, and a short loop
  * of large messages (500 Bcasts of 64 KiB) pays their compiles where V8's
  * defaults would have left them unoptimized. A smaller inlining budget
  * (200 bytes of bytecode per compile, where V8 allows 920) shortens each:
@@ -87,8 +93,8 @@
 export const V8_DEFAULTS_ENV = 'MPI4TS_V8_DEFAULTS';
 
 /**
- * The flags, by what they change; `since` is the first Node major whose V8
- * has the flag, `until` the last.
+ * The flags, by what they change; `since` is the first Node major that gets
+ * the flag (whose V8 has it, or where it helps), `until` the last.
  */
 const RANK_FLAGS: readonly { readonly flag: string; readonly since: number; readonly until?: number }[] = [
   // Optimizing and baseline compilers on the rank's thread.
@@ -96,6 +102,8 @@ const RANK_FLAGS: readonly { readonly flag: string; readonly since: number; read
   { flag: '--no-concurrent-sparkplug', since: 0 },
   { flag: '--no-maglev-build-code-on-background', since: 22 },
   { flag: '--no-maglev-deopt-data-on-background', since: 22 },
+  // No mid tier on Node 24: hot functions go from Sparkplug straight to TurboFan, one compile each instead of two.
+  { flag: '--no-maglev', since: 24 },
   // Scavenges (a young-generation GC every few milliseconds in a rank's loop) on the rank's thread.
   { flag: '--no-parallel-scavenge', since: 0 },
   // Early tier-up: hot functions optimized within a loop's first hundred or so calls.
