@@ -49,9 +49,11 @@
  * made no such difference (Gather and Allgather slower, 64 KiB calls
  * faster), so Node 22 keeps Maglev, with halved counts (25 and 10): the
  * 64 KiB Bcast's and Allreduce's first loops took 28 and 36 us instead of
- * 73 and 64, the 8-byte calls as before (within 15%, both ways). The cost: more functions reach the thresholds, and a short loop
- * of large messages (500 Bcasts of 64 KiB) pays their compiles where V8's
- * defaults would have left them unoptimized. A smaller inlining budget
+ * 73 and 64, the 8-byte calls as before (within 15%, both ways).
+ *
+ * The cost: more functions reach the thresholds, and a short loop of large
+ * messages (500 Bcasts of 64 KiB) pays their compiles where V8's defaults
+ * would have left them unoptimized. A smaller inlining budget
  * (200 bytes of bytecode per compile, where V8 allows 920) shortens each:
  * such a loop's mean went from 146-181 to 85-98 us (V8's defaults: 48-50 us).
  * A program that runs much code a few dozen times compiles more too: the
