@@ -754,6 +754,17 @@ describe('codec: garbage in', () => {
     for (const b of bad) assertMPIError(() => decode(new Uint8Array(b), 'Comm.recv'), ErrorClass.ERR_TYPE, 'malformed');
   });
 
+  it('resolves a reference within its own message only, after short and long messages', () => {
+    const head = [...encode(0, CALL).subarray(0, 3)];
+    const referToObject1 = new Uint8Array([...head, 0x22, 2, 0x3f, 1, 0x80]); // an array (object 0) holding object 1
+    for (const earlier of [[{}, {}, {}], Array.from({ length: 2000 }, (_, i) => ({ i }))]) {
+      const back = roundTrip(earlier);
+      assert.equal(back.length, earlier.length);
+      assert.deepEqual(back.at(-1), earlier.at(-1));
+      assertMPIError(() => decode(referToObject1, 'Comm.recv'), ErrorClass.ERR_TYPE, 'reference to object 1, but only 1 seen');
+    }
+  });
+
   it('never throws anything but ERR_TYPE on corrupted messages', () => {
     const rand = prng(7);
     const v = { a: [1, 'two', { three: 3n }], b: new Map([['k', new Uint16Array([1, 2])]]), c: 'x'.repeat(80), d: new Error('e') };

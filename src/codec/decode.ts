@@ -59,6 +59,8 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 /** Latin-1 strings up to this length go through the string cache. */
 const CACHE_MAX_LENGTH = 32;
 const CACHE_SLOTS = 4096; // a power of two
+/** The longest table of decoded objects that {@link Decoder.finish} empties in place rather than gives back. */
+const RETAINED_OBJECTS = 1024;
 const EMPTY = new Uint8Array(0);
 const defineProperty = Object.defineProperty;
 /** The largest length of a JavaScript array. */
@@ -109,7 +111,11 @@ class Decoder {
   finish(): void {
     this.bytes = EMPTY;
     this.source = EMPTY;
-    this.objs.length = 0;
+    const objs = this.objs;
+    // Setting the length is a runtime call that gives the backing store back, which the next message's pushes then
+    // grow again; pop() keeps it, for the tables of the short messages that make up most traffic.
+    if (objs.length > RETAINED_OBJECTS) objs.length = 0;
+    else while (objs.length > 0) objs.pop();
   }
 
   /** Offset in the message of the next byte to read. */

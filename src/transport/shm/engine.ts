@@ -1064,8 +1064,9 @@ export class ShmEngine {
           waiters[kept++] = waiter;
         }
       }
-      // Setting an array's length is a runtime call even when it does not change: the spin calls this in its loop.
-      if (kept !== waiters.length) waiters.length = kept;
+      // Setting an array's length is a runtime call (even when it does not change), and a shorter length gives the
+      // backing store back, which the next wait's push then grows again; pop() is neither.
+      while (waiters.length > kept) waiters.pop();
     } finally {
       this.settling = false;
     }
