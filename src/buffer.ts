@@ -103,6 +103,15 @@ export class SegmentedBytes {
 export type Bytes = Uint8Array | SegmentedBytes;
 
 /**
+ * Whether `bytes` is segmented (the one kind of {@link Bytes} that is no
+ * view). A view check, which optimized code makes inline: `instanceof`
+ * against a class of the bundle is a call there, as its binding may change.
+ */
+export function isSegmented(bytes: Bytes): bytes is SegmentedBytes {
+  return !ArrayBuffer.isView(bytes);
+}
+
+/**
  * `byteLength` bytes of `buffer` from `byteOffset`: one view, or segments
  * past {@link MAX_VIEW_BYTES}.
  */

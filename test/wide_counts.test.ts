@@ -18,7 +18,8 @@ import assert from 'node:assert/strict';
 import { constants } from 'node:buffer';
 import { describe, it } from 'node:test';
 import {
-  bytesOf, bytesOfSpec, copyBytes, elementsIn, parseBuffer, parseWideBuffer, parseWideVectorBuffer, SegmentedBytes,
+  bytesOf, bytesOfSpec, copyBytes, elementsIn, isSegmented, parseBuffer, parseWideBuffer, parseWideVectorBuffer,
+  SegmentedBytes,
 } from '../src/buffer.js';
 import { packWide, unpackWide } from '../src/collective/tree.js';
 import { decode, encode } from '../src/codec/index.js';
@@ -117,6 +118,7 @@ describe('byte views of messages', () => {
       assert.equal(bytes.byteLength, 2 ** 32 + 8);
       assert.equal(bytes.buffer, huge.buffer);
       assert.equal(bytes instanceof SegmentedBytes, segmented);
+      assert.equal(isSegmented(bytes), segmented);
     }
     // A count of bytes that is no whole number of elements: the covering view runs past it, within the array.
     const odd = bytesOfSpec([huge, 2 ** 32 + 3, datatypes.BYTE], 'Comm.Send');
@@ -181,6 +183,12 @@ describe('packages of the object collectives', () => {
 describe('segmented bytes', () => {
   /** Bytes `i` of a pattern that a shifted or stale copy does not match. */
   const pattern = (length: number, seed: number): Uint8Array => Uint8Array.from({ length }, (_, i) => (i * 7 + seed) & 0xff);
+
+  it('are told from views by isSegmented', () => {
+    assert.equal(isSegmented(new SegmentedBytes(new ArrayBuffer(16), 8, 8)), true);
+    assert.equal(isSegmented(new Uint8Array(8)), false);
+    assert.equal(isSegmented(Buffer.alloc(8)), false);
+  });
 
   it('copy across segment boundaries, at any offset, both ways', () => {
     const source = pattern(3 * 2 ** 20 + 5, 1);

@@ -37,7 +37,7 @@
  * @module
  */
 
-import { allocateBytes, type Bytes, bytesIn, copyBytes, prefixOf, SegmentedBytes } from '../../buffer.js';
+import { allocateBytes, type Bytes, bytesIn, copyBytes, isSegmented, prefixOf } from '../../buffer.js';
 import { errors } from '../../errors.js';
 import { type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
 import { hasOtherWork } from '../event_loop.js';
@@ -660,7 +660,7 @@ export class ShmEngine {
       }
       return true;
     }
-    if (memory instanceof SegmentedBytes || into instanceof SegmentedBytes) {
+    if (isSegmented(memory) || (into !== undefined && isSegmented(into))) {
       const target = into ?? allocateBytes(bytes);
       copyBytes(target, 0, memory, offset, bytes);
       if (into === undefined) op.data = target;
