@@ -761,7 +761,8 @@ describe('codec: garbage in', () => {
       const back = roundTrip(earlier);
       assert.equal(back.length, earlier.length);
       assert.deepEqual(back.at(-1), earlier.at(-1));
-      assertMPIError(() => decode(referToObject1, 'Comm.recv'), ErrorClass.ERR_TYPE, 'reference to object 1, but only 1 seen');
+      assertMPIError(() => decode(referToObject1, 'Comm.recv'), ErrorClass.ERR_TYPE,
+        'reference to object 1, but only 1 seen');
     }
   });
 
