@@ -998,9 +998,8 @@ export class Comm<E extends PointToPoint = PointToPoint> {
     if (buf === undefined || buf === null) throw errors.buffer(call, 'a receive buffer is required');
     const into = receiveOfSpec(buf, call);
     // A view first: the common case, and a check that optimized code makes inline (see isSegmented).
-    if (ArrayBuffer.isView(into)) return endpoint.irecv(into, source, tag);
-    if (into instanceof PackedReceive) return new UnpackingOperation(endpoint.irecv(into.bytes, source, tag), into);
-    return endpoint.irecv(into, source, tag);
+    if (ArrayBuffer.isView(into) || !(into instanceof PackedReceive)) return endpoint.irecv(into, source, tag);
+    return new UnpackingOperation(endpoint.irecv(into.bytes, source, tag), into);
   }
 
   // ------------------------------------------------------------ ending

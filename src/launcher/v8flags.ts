@@ -115,6 +115,7 @@ const RANK_FLAGS: readonly { readonly flag: string; readonly since: number; read
   { flag: '--invocation-count-for-turbofan=25', since: 22, until: 22 },
   { flag: '--invocation-count-for-maglev=10', since: 22, until: 22 },
   { flag: '--invocation-count-for-turbofan=50', since: 24 },
+  // Node 24's Maglev flags count where the user turns Maglev back on (`--maglev` replaces `--no-maglev`).
   { flag: '--invocation-count-for-maglev=20', since: 24 },
   { flag: '--invocation-count-for-osr=50', since: 0 },
   { flag: '--minimum-invocations-after-ic-update=10', since: 0 },
