@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseCommandLine } from '../src/launcher/cli.js';
 import { mpiexecCommand } from '../src/launcher/mpi.js';
-import { flagName, rankV8Flags } from '../src/launcher/v8flags.js';
+import { spawnSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
+import { flagName, rankDefaultsApply, rankV8Flags } from '../src/launcher/v8flags.js';
 import { launch } from './helpers/launch.js';
 
 /** The young generation's size that rank `rank` of test/programs/v8_flags.ts printed. */
@@ -37,6 +39,11 @@ describe('V8 flags of the ranks', () => {
     assert.deepEqual(rankV8Flags(1, 2, [], { MPI4TS_V8_DEFAULTS: '1' }, 20), node20);
     assert.deepEqual(rankV8Flags(4, 2, [], { MPI4TS_V8_DEFAULTS: '0' }, 20), []);
     assert.deepEqual(rankV8Flags(4, 2, [], { MPI4TS_V8_DEFAULTS: 'off' }, 20), []);
+    // The same decision settles the ranks' young generation at start-up (young_generation.ts).
+    assert.equal(rankDefaultsApply(2, 2, {}), true);
+    assert.equal(rankDefaultsApply(1, 2, {}), false);
+    assert.equal(rankDefaultsApply(1, 2, { MPI4TS_V8_DEFAULTS: 'yes' }), true);
+    assert.equal(rankDefaultsApply(8, 2, { MPI4TS_V8_DEFAULTS: 'false' }), false);
     // Never the flags V8 cannot take while an isolate is marking, nor costly concurrent marking and sweeping, nor WebAssembly's.
     for (const flag of rankV8Flags(4, 2, [], {}, 24)) assert.doesNotMatch(flag, /marking|sweeping|cppheap|wasm/);
   });
@@ -50,6 +57,34 @@ describe('V8 flags of the ranks', () => {
     assert.ok(!flags.some((flag) => flag.startsWith('--interrupt-budget')));
     assert.ok(!flags.includes('--no-parallel-scavenge'));
     assert.ok(flags.includes('--no-concurrent-sparkplug'));
+  });
+
+  it('settle the young generation: start-up\'s objects are promoted by two scavenges before the script', () => {
+    // A process of its own: %InYoungGeneration needs --allow-natives-syntax, which a running V8 cannot take back.
+    const module = pathToFileURL('src/launcher/young_generation.ts').href;
+    const code = `
+      import { PerformanceObserver, constants } from 'node:perf_hooks';
+      import { settleYoungGeneration } from '${module}';
+      const young = new Function('o', 'return %InYoungGeneration(o)');
+      const startUp = { made: 'before the script', items: [1, 2, 3] };
+      const before = young(startUp);
+      const gcs = [];
+      new PerformanceObserver((list) => gcs.push(...list.getEntries())).observe({ entryTypes: ['gc'] });
+      const t0 = performance.now();
+      const seen = settleYoungGeneration();
+      const t1 = performance.now();
+      setTimeout(() => {
+        const scavenges = gcs.filter((e) => e.detail.kind === constants.NODE_PERFORMANCE_GC_MINOR && e.startTime >= t0 && e.startTime <= t1);
+        console.log(JSON.stringify({ before, after: young(startUp), seen, scavenges: scavenges.length }));
+      }, 100);`;
+    const result = spawnSync(process.execPath, ['--allow-natives-syntax', '--import', 'tsx', '--input-type=module', '-e', code],
+      { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(result.status, 0, result.stderr);
+    const report = JSON.parse(result.stdout) as { before: boolean; after: boolean; seen: number; scavenges: number };
+    assert.equal(report.before, true, 'a new object starts young');
+    assert.equal(report.after, false, 'promoted by the settling');
+    assert.equal(report.seen, 2);
+    assert.ok(report.scavenges >= 2, result.stdout);
   });
 
   it('come before the user\'s --node-options on each rank\'s node under mpiexec', (t) => {

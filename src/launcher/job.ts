@@ -60,7 +60,7 @@ import { PortBroker } from './ports.js';
 import type { WorkerExitNotice } from '../futures/protocol.js';
 import { TranspileService } from '../typescript/service.js';
 import { TRANSPILER_KEY } from '../typescript/register.js';
-import { nodeMajor, nodeOptionsWords, rankV8Flags } from './v8flags.js';
+import { nodeMajor, nodeOptionsWords, rankDefaultsApply, rankV8Flags } from './v8flags.js';
 
 const MONITOR_INTERVAL_MS = 100;
 /** Free slots a job keeps for `Spawn` unless --universe-size says otherwise. */
@@ -128,6 +128,8 @@ class Job {
   private readonly ports = new PortBroker();
   private readonly control: Int32Array;
   private readonly cores = availableParallelism();
+  /** Whether the ranks' young generation is settled at start-up: with the V8 defaults (v8flags.ts, young_generation.ts). */
+  private readonly settleHeap: boolean;
   /** Compiles TypeScript for every thread of the job (one esbuild per job). */
   private readonly transpiler = new TranspileService();
   private failed = false;
@@ -137,6 +139,7 @@ class Job {
 
   constructor(private readonly options: LaunchOptions, private readonly observation?: Observation) {
     const capacity = Math.max(options.universeSize ?? options.ranks + DEFAULT_SPAWN_ROOM, options.ranks);
+    this.settleHeap = rankDefaultsApply(options.ranks, this.cores, process.env);
     // A test hook: the largest universe, so that a test can reach it with a few ranks.
     const limit = Number(process.env['MPI4TS_TEST_MAX_UNIVERSE'] ?? Infinity);
     this.memory = allocateJobMemory(capacity, {
@@ -156,7 +159,8 @@ class Job {
   run(): Promise<number> {
     const done = new Promise<number>((resolveExit) => { this.finish = resolveExit; });
     const world = { context: Context.WORLD, group: Array.from({ length: this.options.ranks }, (_, r) => r) };
-    const script: ScriptBoot = { script: resolve(this.options.script), args: this.options.args, module: this.options.module };
+    const script: ScriptBoot = { script: resolve(this.options.script), args: this.options.args, module: this.options.module,
+      settleHeap: this.settleHeap };
     for (let slot = 0; slot < this.options.ranks; slot++) this.start(slot, `rank ${slot}`, world, undefined, script);
     this.monitor = setInterval(() => this.watchForDeadlock(), MONITOR_INTERVAL_MS);
     return done;
@@ -306,7 +310,7 @@ class Job {
       // Spawn_multiple: child i runs the program that its index falls in, with that program's index as MPI_APPNUM.
       const apps = request.apps ?? [{ command: request.command, args: request.args, maxprocs: request.maxprocs }];
       const programs = apps.flatMap((app, appnum) => Array.from({ length: app.maxprocs }, () => ({
-        script: { script: resolve(app.command), args: app.args } satisfies ScriptBoot, appnum })));
+        script: { script: resolve(app.command), args: app.args, settleHeap: this.settleHeap } satisfies ScriptBoot, appnum })));
       free.forEach((slot, i) => {
         const { script, appnum } = programs[i]!;
         const poolManager = script.script === POOL_WORKER ? requester : undefined;

@@ -1,7 +1,8 @@
 /**
  * The V8 configuration mpi4ts gives rank threads by default: no background
  * compiler threads, scavenges on the rank's thread, early tier-up and a
- * small young generation, when the ranks fill the cores.
+ * small young generation, when the ranks fill the cores (and then a young
+ * generation settled at start-up, `young_generation.ts`).
  *
  * V8 runs optimizing compiles (TurboFan, and Maglev on Node 22+) and parts of
  * its garbage collection (parallel scavenges, concurrent marking and
@@ -133,6 +134,25 @@ export function flagName(word: string): string | undefined {
 }
 
 /**
+ * Whether a job's ranks get mpi4ts's V8 defaults (the flags of
+ * {@link rankV8Flags}, and a young generation settled at start-up, see
+ * `young_generation.ts`): when they fill the cores, unless
+ * {@link V8_DEFAULTS_ENV} says otherwise.
+ *
+ * @param ranks ranks the job starts
+ * @param cores cores of the machine (`os.availableParallelism()`)
+ * @param env the environment ({@link V8_DEFAULTS_ENV})
+ * @example
+ * rankDefaultsApply(4, 2, {}); // true
+ * rankDefaultsApply(4, 2, { MPI4TS_V8_DEFAULTS: '0' }); // false
+ */
+export function rankDefaultsApply(ranks: number, cores: number, env: Readonly<Record<string, string | undefined>>): boolean {
+  const choice = env[V8_DEFAULTS_ENV]?.trim() ?? '';
+  if (/^(0|off|no|false)$/i.test(choice)) return false;
+  return ranks >= cores || /^(1|on|yes|true)$/i.test(choice);
+}
+
+/**
  * The V8 flags mpi4ts sets for the ranks of a job: empty when the ranks are
  * fewer than the cores (unless {@link V8_DEFAULTS_ENV} is `1`) or it is `0`; without the
  * flags that `userFlags` set itself (in either polarity): a user's
@@ -149,9 +169,7 @@ export function flagName(word: string): string | undefined {
  */
 export function rankV8Flags(ranks: number, cores: number, userFlags: readonly string[],
   env: Readonly<Record<string, string | undefined>>, nodeMajor: number): string[] {
-  const choice = env[V8_DEFAULTS_ENV]?.trim() ?? '';
-  if (/^(0|off|no|false)$/i.test(choice)) return [];
-  if (ranks < cores && !/^(1|on|yes|true)$/i.test(choice)) return [];
+  if (!rankDefaultsApply(ranks, cores, env)) return [];
   const taken = new Set(userFlags.map(flagName).filter((name) => name !== undefined));
   return RANK_FLAGS.filter(({ flag, since, until }) => nodeMajor >= since && nodeMajor <= (until ?? Infinity) &&
     !taken.has(flagName(flag)!)).map(({ flag }) => flag);
