@@ -104,8 +104,11 @@ describe('V8 flags of the ranks', () => {
     const ours = result.args.indexOf('--no-concurrent-recompilation');
     assert.ok(node >= 0 && node < ours && ours < user, result.args.join(' '));
     assert.ok(!result.args.includes('--no-parallel-scavenge'));
+    // The ranks settle their young generation with the defaults (young_generation.ts), not without.
+    assert.equal(result.env['MPI4TS_SETTLE_HEAP'], '1');
     const few = mpiexecCommand({ ...command.options, ranks: 1 }, 'openmpi', 2, '/bin/node');
     assert.ok(!('error' in few) && !few.args.includes('--no-concurrent-recompilation'));
+    assert.equal(few.env['MPI4TS_SETTLE_HEAP'], undefined);
   });
 
   it('reach the ranks\' isolates on shm, and the user\'s flag wins', async () => {

@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { launchedByMpi } from '../transport/mpi/detect.js';
 import { type LaunchOptions, USAGE, UsageError, checkForMpiTransport, parseCommandLine } from './cli.js';
 import { runJob } from './job.js';
-import { buildMpi, runUnderMpiexec } from './mpi.js';
+import { buildMpi, runUnderMpiexec, SETTLE_HEAP_ENV } from './mpi.js';
 import { runScript } from './script.js';
 import { finishObserving, observeUnderMpiexec, startObserving } from './observe.js';
 import { syntaxReport } from './syntax.js';
@@ -132,7 +132,7 @@ export async function main(argv: readonly string[]): Promise<void> {
         process.env.MPI4TS_DEADLOCK_TIMEOUT ??= String(options.deadlockTimeout);
         // --watchdog: each rank's own watchdog thread (observe/watchdog_thread.ts); --trace, --profile: rank 0 merges the parts.
         Object.assign(process.env, observeUnderMpiexec(options, rankHere()));
-        await runScript(options);
+        await runScript({ ...options, settleHeap: process.env[SETTLE_HEAP_ENV] === '1' });
       } else {
         const missing = options.transport === 'mpi' ? missingAddonReport(`mpi4ts ${argv.join(' ')}`) : undefined;
         if (missing !== undefined) {

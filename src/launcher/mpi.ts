@@ -10,7 +10,9 @@
  * `MPI4TS_VERBOSE` (exported to remote nodes too: Open MPI `-x`, Hydra
  * `-genv`), and `--mpiexec-arg` words go to mpiexec before its `-n`. When the
  * ranks fill the cores, each rank's `node` gets mpi4ts's V8 flags
- * (v8flags.ts) before the user's `--node-options`.
+ * (v8flags.ts) before the user's `--node-options`, and `MPI4TS_SETTLE_HEAP=1`
+ * ({@link SETTLE_HEAP_ENV}): it settles its young generation before the
+ * script runs (young_generation.ts).
  *
  * Unfinished: launchers other than Open MPI's and Hydra's get no
  * `--tag-output` (refused), and the environment only reaches their local ranks.
@@ -22,7 +24,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { LaunchOptions } from './cli.js';
-import { nodeMajor, nodeOptionsWords, rankV8Flags } from './v8flags.js';
+import { nodeMajor, nodeOptionsWords, rankDefaultsApply, rankV8Flags } from './v8flags.js';
 
 const launcher = fileURLToPath(new URL('../../bin/mpi4ts.js', import.meta.url));
 const buildScript = fileURLToPath(new URL('../../scripts/build-mpi.mjs', import.meta.url));
@@ -37,6 +39,9 @@ export function mpiexecFlavour(versionText: string): MpiexecFlavour {
   return 'other';
 }
 
+/** Set (`1`) for the ranks mpiexec starts when the V8 defaults apply: the rank settles its young generation (young_generation.ts). */
+export const SETTLE_HEAP_ENV = 'MPI4TS_SETTLE_HEAP';
+
 /**
  * The mpiexec arguments for a job (without the mpiexec command itself):
  * the user's `--mpiexec-arg` words, the options mpi4ts's own options become,
@@ -48,6 +53,7 @@ export function mpiexecCommand(options: LaunchOptions, flavour: MpiexecFlavour, 
   { args: string[]; env: Record<string, string> } | { error: string } {
   const env: Record<string, string> = { MPI4TS_DEADLOCK_TIMEOUT: String(options.deadlockTimeout), ...extraEnv };
   if (options.verbose) env.MPI4TS_VERBOSE = '1';
+  if (rankDefaultsApply(options.ranks, cores, process.env)) env[SETTLE_HEAP_ENV] = '1';
   const args: string[] = [...options.mpiexecArgs];
   // Open MPI refuses more ranks than cores unless told; Hydra does not.
   if (flavour === 'openmpi' && options.ranks > cores && !args.includes('--oversubscribe')) args.push('--oversubscribe');

@@ -16,8 +16,8 @@
  * arrays, about 15 ms), the loop's first scavenge came near call 3,700 and
  * took 0.6-0.7 ms. No MPI-4.1 section: launcher support.
  *
- * Unfinished: ranks that `mpiexec` starts do not settle (the launcher's
- * decision does not reach them).
+ * Unfinished: ranks that `mpiexec` starts without the launcher (`mpiexec -n 4
+ * npx mpi4ts x.ts`) do not settle, as they get no V8 defaults.
  *
  * @module
  */
