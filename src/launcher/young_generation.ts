@@ -51,8 +51,9 @@ function youngGeneration(): { used: number; size: number } {
  */
 export function settleYoungGeneration(): number {
   const ring: unknown[] = new Array(RING);
-  const size = youngGeneration().size;
-  let used = youngGeneration().used;
+  const start = youngGeneration();
+  const size = start.size;
+  let used = start.used;
   let scavenges = 0;
   for (let allocated = 0; scavenges < SCAVENGES && allocated < 4 * size; allocated += BATCH * (ELEMENTS + 4) * 8) {
     for (let i = 0; i < BATCH; i++) ring[i & (RING - 1)] = new Array(ELEMENTS);
