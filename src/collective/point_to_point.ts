@@ -61,93 +61,84 @@ function sum(values: readonly number[]): number {
   return total;
 }
 
-/** The signature of a Bcast of `bytes` bytes from `root`. */
-class BcastSignature implements Signature {
-  readonly code = Code.Bcast;
-  readonly detail: number;
+/*
+ * The shapes below describe the last call of a kind, kept for the next one
+ * alike: its signature, what this rank takes of it, the byte views of its
+ * arrays. The signature is a field, not the shape itself: the sequencer and
+ * every call read a signature's fields, and one class of signature for every
+ * kind keeps those reads to one hidden class. With a class per kind, the
+ * first call of each new kind after V8 had optimized those readers
+ * deoptimized them ("wrong map" in `Call`, `tagOf` and their callers).
+ */
 
-  constructor(readonly root: number, readonly bytes: number) {
-    this.detail = signature(Code.Bcast, root, [bytes], '').detail;
-  }
-
+/** The shape of a Bcast of `bytes` bytes from `root`. */
+class BcastShape {
+  readonly signature: Signature;
   /** The byte view of the last call's array (see {@link ByteViewMemo}). */
   readonly bufBytes = new ByteViewMemo();
 
-  get text(): string {
-    return `Bcast(root=${this.root}, ${this.bytes} bytes)`;
+  constructor(readonly root: number, readonly bytes: number) {
+    this.signature = signature(Code.Bcast, root, [bytes], () => `Bcast(root=${root}, ${bytes} bytes)`);
   }
 }
 
 /**
- * The signature of a short reduction on the shared area (`Allreduce`,
+ * The shape of a short reduction on the shared area (`Allreduce`,
  * `Reduce`, `Scan`, `Exscan`, `Reduce_scatter`) of `count` × `datatype`
  * from each rank with a predefined `op`, and what this rank folds of it.
- * The last one's serves again when the call is the same.
  */
-class ReductionSignature implements Signature {
-  readonly detail: number;
+class ReductionShape {
+  readonly signature: Signature;
   /** The byte views of the last call's arrays (see {@link ByteViewMemo}). */
   readonly sendBytes = new ByteViewMemo();
   readonly recvBytes = new ByteViewMemo();
 
   /** @param agreed - what every rank must agree on (see {@link signature}) */
   constructor(readonly code: CodeValue, readonly root: number, readonly count: number, readonly datatype: Datatype,
-    readonly op: Op, agreed: readonly number[], readonly plan: SmallReduction, private readonly describe: () => string) {
-    this.detail = signature(code, root, agreed, '').detail;
+    readonly op: Op, agreed: readonly number[], readonly plan: SmallReduction, describe: () => string) {
+    this.signature = signature(code, root, agreed, describe);
   }
 
   /** Whether a call of `count` × `datatype` with `op` to `root` is the same as this one's. */
   matches(count: number, datatype: Datatype, op: Op, root: number): boolean {
     return this.count === count && this.datatype === datatype && this.op === op && this.root === root;
   }
-
-  get text(): string {
-    return this.describe();
-  }
 }
 
 /**
- * The signature of a uniform gather, scatter or allgather of `block`-byte
+ * The shape of a uniform gather, scatter or allgather of `block`-byte
  * blocks through the shared area (see {@link BlockCopy}), and what this
- * rank takes. It differs from that of the same call over messages, so that
- * ranks which take different paths fail with a mismatch instead of waiting
- * for each other.
+ * rank takes. Its signature differs from that of the same call over
+ * messages, so that ranks which take different paths fail with a mismatch
+ * instead of waiting for each other.
  */
-class BlockSignature implements Signature {
-  readonly detail: number;
+class BlockShape {
+  readonly signature: Signature;
   /** The byte views of the last call's arrays (see {@link ByteViewMemo}). */
   readonly sendBytes = new ByteViewMemo();
   readonly recvBytes = new ByteViewMemo();
 
   /** @param agreed - what every rank must agree on (see {@link signature}) */
-  constructor(readonly code: CodeValue, readonly root: number, readonly block: number, agreed: readonly number[],
-    readonly plan: BlockCopy, private readonly describe: () => string) {
-    this.detail = signature(code, root, [-1, ...agreed], '').detail;
-  }
-
-  get text(): string {
-    return this.describe();
+  constructor(code: CodeValue, readonly root: number, readonly block: number, agreed: readonly number[],
+    readonly plan: BlockCopy, describe: () => string) {
+    this.signature = signature(code, root, [-1, ...agreed], describe);
   }
 }
 
 /**
- * The signature of a uniform all-to-all through the shared area, `bytes`
- * from each rank. It differs from that of the same call over messages
- * (`alltoallv`), so that ranks which take different paths fail with a
- * mismatch instead of waiting for each other.
+ * The shape of a uniform all-to-all through the shared area, `bytes` from
+ * each rank. Its signature differs from that of the same call over
+ * messages (`alltoallv`), so that ranks which take different paths fail
+ * with a mismatch instead of waiting for each other.
  */
-class AlltoallSignature implements Signature {
-  readonly code = Code.Alltoall;
-  readonly root = -1;
-  readonly detail = signature(Code.Alltoall, -1, [1], '').detail;
+class AlltoallShape {
+  readonly signature: Signature;
   /** The byte views of the last call's arrays (see {@link ByteViewMemo}). */
   readonly sendBytes = new ByteViewMemo();
   readonly recvBytes = new ByteViewMemo();
 
-  constructor(readonly bytes: number) {}
-
-  get text(): string {
-    return `Alltoall(${this.bytes} bytes from this rank)`;
+  constructor(readonly bytes: number) {
+    this.signature = signature(Code.Alltoall, -1, [1], () => `Alltoall(${bytes} bytes from this rank)`);
   }
 }
 
@@ -160,18 +151,18 @@ function smallAlltoallBlocks(call: Call, area: SharedArea, send: Uint8Array | un
 /** {@link Collectives} over the point-to-point of a collective-context endpoint. */
 export class PointToPointCollectives implements Collectives {
   private readonly sequencer: Sequencer;
-  /** The signatures of the last calls of each kind that have one of their own, for the next alike. */
-  private lastBcast: BcastSignature | undefined;
-  private lastAllreduce: ReductionSignature | undefined;
-  private lastReduce: ReductionSignature | undefined;
-  private lastScan: ReductionSignature | undefined;
-  private lastReduceScatter: ReductionSignature | undefined;
-  private lastAllgather: BlockSignature | undefined;
-  private lastGather: BlockSignature | undefined;
-  private lastScatter: BlockSignature | undefined;
+  /** The shapes of the last calls of each kind that has one, for the next alike. */
+  private lastBcast: BcastShape | undefined;
+  private lastAllreduce: ReductionShape | undefined;
+  private lastReduce: ReductionShape | undefined;
+  private lastScan: ReductionShape | undefined;
+  private lastReduceScatter: ReductionShape | undefined;
+  private lastAllgather: BlockShape | undefined;
+  private lastGather: BlockShape | undefined;
+  private lastScatter: BlockShape | undefined;
   /** The block lengths of {@link lastReduceScatter}. */
   private reduceScatterCounts: readonly number[] = [];
-  private lastAlltoall: AlltoallSignature | undefined;
+  private lastAlltoall: AlltoallShape | undefined;
   private readonly messageBarrier: (call: Call) => Detour | Error | undefined;
   private readonly flagPaths: {
     readonly fast: (call: Call) => Detour | Error | undefined;
@@ -207,23 +198,23 @@ export class PointToPointCollectives implements Collectives {
   }
 
   bcast(buf: Uint8Array, root: number): Promise<void> {
-    return this.bcastWith(this.bcastSignature(root, buf.byteLength), buf, root);
+    return this.bcastWith(this.bcastShape(root, buf.byteLength).signature, buf, root);
   }
 
   /** {@link bcast} of a typed array. */
   bcastOf(array: TypedArray, root: number): Promise<void> {
-    const sig = this.bcastSignature(root, array.byteLength);
-    return this.bcastWith(sig, sig.bufBytes.of(array, array.byteLength), root);
+    const shape = this.bcastShape(root, array.byteLength);
+    return this.bcastWith(shape.signature, shape.bufBytes.of(array, array.byteLength), root);
   }
 
-  /** The signature of a Bcast: the last one's when the same. */
-  private bcastSignature(root: number, bytes: number): BcastSignature {
-    let sig = this.lastBcast;
-    if (sig === undefined || sig.root !== root || sig.bytes !== bytes) this.lastBcast = sig = new BcastSignature(root, bytes);
-    return sig;
+  /** The shape of a Bcast: the last one's when the same. */
+  private bcastShape(root: number, bytes: number): BcastShape {
+    let shape = this.lastBcast;
+    if (shape === undefined || shape.root !== root || shape.bytes !== bytes) this.lastBcast = shape = new BcastShape(root, bytes);
+    return shape;
   }
 
-  private bcastWith(sig: BcastSignature, buf: Uint8Array, root: number): Promise<void> {
+  private bcastWith(sig: Signature, buf: Uint8Array, root: number): Promise<void> {
     const bytes = buf.byteLength;
     const area = this.sharedArea;
     if (area !== undefined && bytes > 0 && bytes <= area.contributionBytes) {
@@ -283,7 +274,7 @@ export class PointToPointCollectives implements Collectives {
   smallAlltoall(send: Uint8Array | undefined, sendDispls: readonly number[] | undefined, recv: Uint8Array,
     recvDispls: readonly number[] | undefined, block: number): Promise<void> {
     const area = this.sharedArea!;
-    const sig = this.alltoallSignature(block);
+    const sig = this.alltoallShape(block).signature;
     if (area.mode === 'shared' && sendDispls === undefined && recvDispls === undefined) {
       return this.sequencer.startFast(sig, fastSmallAlltoall, smallAlltoallBlocks, area, send, recv, block);
     }
@@ -292,18 +283,18 @@ export class PointToPointCollectives implements Collectives {
 
   /** {@link smallAlltoall} of typed arrays whose blocks lie end to end; `send` undefined: in place. */
   smallAlltoallOf(send: TypedArray | undefined, recv: TypedArray, block: number): Promise<void> {
-    const sig = this.alltoallSignature(block);
-    return this.smallAlltoall(send === undefined ? undefined : sig.sendBytes.of(send, send.byteLength), undefined,
-      sig.recvBytes.of(recv, recv.byteLength), undefined, block);
+    const shape = this.alltoallShape(block);
+    return this.smallAlltoall(send === undefined ? undefined : shape.sendBytes.of(send, send.byteLength), undefined,
+      shape.recvBytes.of(recv, recv.byteLength), undefined, block);
   }
 
-  /** The signature of a small Alltoall of `block`-byte blocks: the last one's when the same. */
-  private alltoallSignature(block: number): AlltoallSignature {
-    let sig = this.lastAlltoall;
-    if (sig === undefined || sig.bytes !== block * this.channel.size) {
-      this.lastAlltoall = sig = new AlltoallSignature(block * this.channel.size);
+  /** The shape of a small Alltoall of `block`-byte blocks: the last one's when the same. */
+  private alltoallShape(block: number): AlltoallShape {
+    let shape = this.lastAlltoall;
+    if (shape === undefined || shape.bytes !== block * this.channel.size) {
+      this.lastAlltoall = shape = new AlltoallShape(block * this.channel.size);
     }
-    return sig;
+    return shape;
   }
 
   /**
@@ -321,17 +312,17 @@ export class PointToPointCollectives implements Collectives {
 
   /** An `Allgather` of `block`-byte blocks end to end in `recv` that {@link fitsSmallGather}; `send` undefined: in place. */
   smallAllgather(send: TypedArray | undefined, recv: TypedArray, block: number): Promise<void> {
-    let sig = this.lastAllgather;
-    if (sig === undefined || sig.block !== block) {
+    let shape = this.lastAllgather;
+    if (shape === undefined || shape.block !== block) {
       const { rank, size } = this.channel;
       const { counts, displs } = this.endToEnd(block);
-      this.lastAllgather = sig = new BlockSignature(Code.Allgather, -1, block, [block],
+      this.lastAllgather = shape = new BlockShape(Code.Allgather, -1, block, [block],
         new BlockCopy(this.sharedArea!, 0, size, 0, block, block, rank * block, block, 'this rank',
           (c, s, r) => allgatherv(c, s, r!, counts, displs)),
         () => `Allgather(${block * size} bytes in all)`);
     }
-    return this.runExchange(sig, sig.plan, send === undefined ? undefined : sig.sendBytes.of(send, block),
-      sig.recvBytes.of(recv, block * this.channel.size));
+    return this.runExchange(shape.signature, shape.plan, send === undefined ? undefined : shape.sendBytes.of(send, block),
+      shape.recvBytes.of(recv, block * this.channel.size));
   }
 
   /**
@@ -340,18 +331,18 @@ export class PointToPointCollectives implements Collectives {
    * undefined at the root: in place.
    */
   smallGather(send: TypedArray | undefined, recv: TypedArray | undefined, block: number, root: number): Promise<void> {
-    let sig = this.lastGather;
-    if (sig === undefined || sig.block !== block || sig.root !== root) {
+    let shape = this.lastGather;
+    if (shape === undefined || shape.block !== block || shape.root !== root) {
       const { rank, size } = this.channel;
       const atRoot = rank === root;
       const { counts, displs } = this.rootBlocks(root, block);
-      this.lastGather = sig = new BlockSignature(Code.Gather, root, block, [],
+      this.lastGather = shape = new BlockShape(Code.Gather, root, block, [],
         new BlockCopy(this.sharedArea!, 0, atRoot ? size : 0, 0, block, block, rank * block, block, 'the root',
           (c, s, r) => gatherv(c, s, r, counts, displs, root)),
         () => atRoot ? `Gather(root=${root}, ${block * size} bytes in all)` : `Gather(root=${root}, ${block} bytes from this rank)`);
     }
-    return this.runToRoot(sig, sig.plan, send === undefined ? undefined : sig.sendBytes.of(send, block),
-      recv === undefined ? undefined : sig.recvBytes.of(recv, block * this.channel.size), root);
+    return this.runToRoot(shape.signature, shape.plan, send === undefined ? undefined : shape.sendBytes.of(send, block),
+      recv === undefined ? undefined : shape.recvBytes.of(recv, block * this.channel.size), root);
   }
 
   /**
@@ -360,20 +351,20 @@ export class PointToPointCollectives implements Collectives {
    * undefined at the root: in place.
    */
   smallScatter(send: TypedArray | undefined, recv: TypedArray | undefined, block: number, root: number): Promise<void> {
-    let sig = this.lastScatter;
-    if (sig === undefined || sig.block !== block || sig.root !== root) {
+    let shape = this.lastScatter;
+    if (shape === undefined || shape.block !== block || shape.root !== root) {
       const { rank, size } = this.channel;
       const atRoot = rank === root;
       const { counts, displs } = this.rootBlocks(root, block);
       // Only the root sends; every rank takes its block of the root's contribution.
-      this.lastScatter = sig = new BlockSignature(Code.Scatter, root, block, [],
+      this.lastScatter = shape = new BlockShape(Code.Scatter, root, block, [],
         new BlockCopy(this.sharedArea!, root, root + 1, rank * block, block, block * size, 0, 0, 'this rank',
           (c, s, r) => scatterv(c, s, counts, displs, r, root)),
         () => atRoot ? `Scatter(root=${root}, ${block * size} bytes in all)` : `Scatter(root=${root}, ${block} bytes to this rank)`);
     }
-    const sendBytes = send === undefined ? undefined : sig.sendBytes.of(send, block * this.channel.size);
-    const recvBytes = recv === undefined ? undefined : sig.recvBytes.of(recv, block);
-    return this.runFromRoot(sig, sig.plan, sendBytes, recvBytes, root);
+    const sendBytes = send === undefined ? undefined : shape.sendBytes.of(send, block * this.channel.size);
+    const recvBytes = recv === undefined ? undefined : shape.recvBytes.of(recv, block);
+    return this.runFromRoot(shape.signature, shape.plan, sendBytes, recvBytes, root);
   }
 
   /** The counts and displacements of `block`-byte blocks end to end, as the message algorithms take them. */
@@ -396,7 +387,7 @@ export class PointToPointCollectives implements Collectives {
       if (last === undefined || !last.matches(count, datatype, op, root)) {
         const reduction = new Reduction(op, datatype);
         const folds = this.channel.rank === root ? this.channel.size : 0;
-        this.lastReduce = last = new ReductionSignature(Code.Reduce, root, count, datatype, op, [bytes, datatype.code, opCode(op)],
+        this.lastReduce = last = new ReductionShape(Code.Reduce, root, count, datatype, op, [bytes, datatype.code, opCode(op)],
           new SmallReduction(area, reduction, 0, folds, 0, bytes, (c, s, r) => reduce(c, reduction, s, r, bytes, root)),
           () => `Reduce(root=${root}, ${count} × ${datatype.name}, ${op.name})`);
       }
@@ -415,7 +406,7 @@ export class PointToPointCollectives implements Collectives {
       let last = this.lastAllreduce;
       if (last === undefined || !last.matches(count, datatype, op, -1)) {
         const reduction = new Reduction(op, datatype);
-        this.lastAllreduce = last = new ReductionSignature(Code.Allreduce, -1, count, datatype, op,
+        this.lastAllreduce = last = new ReductionShape(Code.Allreduce, -1, count, datatype, op,
           [bytes, datatype.code, opCode(op)],
           new SmallReduction(area, reduction, 0, this.channel.size, 0, bytes, (c, s, r) => allreduce(c, reduction, s, r!)),
           () => `Allreduce(${count} × ${datatype.name}, ${op.name})`);
@@ -447,7 +438,7 @@ export class PointToPointCollectives implements Collectives {
         const blocks = counts.slice();
         this.reduceScatterCounts = blocks;
         const offsets = packedBlocks(blocks, datatype.size);
-        this.lastReduceScatter = last = new ReductionSignature(Code.Reduce_scatter, -1, total, datatype, op,
+        this.lastReduceScatter = last = new ReductionShape(Code.Reduce_scatter, -1, total, datatype, op,
           [...counts, datatype.code, opCode(op)],
           new SmallReduction(area, reduction, 0, this.channel.size, offsets[rank]!, offsets[rank + 1]! - offsets[rank]!,
             (c, s, r) => reduceScatter(c, reduction, s, r!, blocks)),
@@ -472,7 +463,7 @@ export class PointToPointCollectives implements Collectives {
       if (last === undefined || last.code !== code || !last.matches(count, datatype, op, -1)) {
         const reduction = new Reduction(op, datatype);
         const { rank } = this.channel;
-        this.lastScan = last = new ReductionSignature(code, -1, count, datatype, op, [bytes, datatype.code, opCode(op)],
+        this.lastScan = last = new ReductionShape(code, -1, count, datatype, op, [bytes, datatype.code, opCode(op)],
           new SmallReduction(area, reduction, 0, exclusive ? rank : rank + 1, 0, bytes,
             (c, s, r) => scan(c, reduction, s, r!, exclusive)),
           () => `${name}(${count} × ${datatype.name}, ${op.name})`);
@@ -496,12 +487,12 @@ export class PointToPointCollectives implements Collectives {
   }
 
   /** Runs a short reduction: synchronously as far as it goes on an attached area, else as an algorithm. */
-  private runShortReduction(sig: ReductionSignature, send: TypedArray | undefined, recv: TypedArray | undefined,
+  private runShortReduction(shape: ReductionShape, send: TypedArray | undefined, recv: TypedArray | undefined,
     recvBytes: number, root?: number): Promise<void> {
-    const sendBytes = send === undefined ? undefined : sig.sendBytes.of(send, sig.count * sig.datatype.size);
-    const recvView = recv === undefined ? undefined : sig.recvBytes.of(recv, recvBytes);
-    if (root !== undefined) return this.runToRoot(sig, sig.plan, sendBytes, recvView, root);
-    return this.runExchange(sig, sig.plan, sendBytes, recvView);
+    const sendBytes = send === undefined ? undefined : shape.sendBytes.of(send, shape.count * shape.datatype.size);
+    const recvView = recv === undefined ? undefined : shape.recvBytes.of(recv, recvBytes);
+    if (root !== undefined) return this.runToRoot(shape.signature, shape.plan, sendBytes, recvView, root);
+    return this.runExchange(shape.signature, shape.plan, sendBytes, recvView);
   }
 
   /** Runs a short collective on the shared area: synchronously as far as it goes once attached, else as an algorithm. */
