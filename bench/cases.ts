@@ -49,15 +49,18 @@ const JIT_TRACE = process.env['BENCH_JIT_TRACE'] === '1';
  * on (before a case's first loop) or off (after it), so that the report counts the compiles and
  * deopts of that loop only, not those of start-up. The flags only print; they change no code.
  * Every rank of the job shares the process's flags; each rank turns them on after the same
- * Barrier, so the trace covers the first loop of all of them.
+ * Barrier, so the trace covers the first loop of all of them. The marker before the loop names the
+ * case (`label`, `name:bytes`) and goes straight to the process's stdout, where V8 prints its
+ * trace, so that a report of several cases in one job knows whose loop a trace line is from.
  */
-export async function jitTrace(on: boolean): Promise<void> {
+export async function jitTrace(on: boolean, label: string): Promise<void> {
   if (!JIT_TRACE) return;
   const v8 = await import('node:v8');
+  const { writeSync } = await import('node:fs');
+  if (on) writeSync(1, `jit_trace=begin ${label}\n`);
   v8.setFlagsFromString(on ? '--trace-opt' : '--no-trace-opt');
   v8.setFlagsFromString(on ? '--trace-deopt' : '--no-trace-deopt');
-  if (on) console.log('jit_trace=begin');
-  else console.log('jit_trace=end');
+  if (!on) writeSync(1, `jit_trace=end ${label}\n`);
 }
 
 /** The number of iterations of a loop (from its timestamps, as {@link summarize}) that took over `micros`, all included. */

@@ -2,11 +2,15 @@
  * What V8's optimizing compilers do during a user's first loop, per small case: a measure that
  * does not depend on the machine's load (issue 12). Run as
  * `node --import tsx bench/jit_report.ts [--ranks 2] [--iters 20000] [--only bcast,buf] [--node PATH]
- * [--node-flags "--some-v8-flag"] [--verbose]`
+ * [--node-flags "--some-v8-flag"] [--job] [--verbose]`
  * after `npm run build`.
  *
  * Each case runs alone in a fresh job (`node bin/mpi4ts.js -n R bench/<program>.ts <case>`, shm
- * transport), so its loop is the program's first, as in `npm run bench`. With
+ * transport), so its loop is the program's first. With `--job`, the cases of each program run in
+ * one job, one after another, as in `npm run bench`: a case's loop then finds the code that the
+ * cases before it made hot, and pays what a new kind of call costs code optimized without it (a
+ * deoptimization and a recompile where a call site or property read sees a new target or class).
+ * With
  * `BENCH_JIT_TRACE=1` the program turns `--trace-opt` and `--trace-deopt` on right before its
  * first loop and off right after it (bench/cases.ts `jitTrace`). This script reads that trace
  * and prints per case:
@@ -39,6 +43,7 @@ const iters = Number(option('iters', '20000'));
 const node = option('node', process.env['BENCH_NODE'] ?? process.execPath);
 const only = option('only', '').split(',').filter((s) => s !== '');
 const verbose = process.argv.includes('--verbose');
+const oneJob = process.argv.includes('--job');
 /** Extra node/V8 flags for the jobs (to try a flag), space-separated. */
 const nodeFlags = option('node-flags', '').split(' ').filter((s) => s !== '');
 
@@ -65,31 +70,53 @@ interface Row {
 }
 
 const rows: Row[] = [];
+/** The rows by case, `name:bytes`, as the programs' trace markers and result lines name them. */
+const rowOf = new Map<string, Row>();
+/** The jobs to run: one per case, or with `--job` one per program. */
+const jobs: { readonly program: string; readonly specs: string[] }[] = [];
 for (const [program, name, bytes] of CASES) {
   if (only.length > 0 && !only.includes(name)) continue;
   if (program === 'pingpong' && ranks !== 2) continue;
-  const spec = `${name}:${bytes}:${iters}`;
-  const out = spawnSync(node, [...nodeFlags, path.join(ROOT, 'bin', 'mpi4ts.js'), '-n', String(program === 'pingpong' ? 2 : ranks),
-    path.join(ROOT, 'bench', `${program}.ts`), spec], {
-    cwd: ROOT, encoding: 'utf8', timeout: 300_000, maxBuffer: 256 << 20,
-    env: { ...process.env, BENCH_JIT_TRACE: '1', BENCH_CASES: spec },
-  });
   const row: Row = { label: `${name} ${bytes} B`, compiles: 0, maglev: 0, compileMs: 0, deopts: 0, slow: 'n/a', mean: 'n/a',
     byFunction: new Map(), deoptList: new Map() };
   rows.push(row);
+  rowOf.set(`${name}:${bytes}`, row);
+  const spec = `${name}:${bytes}:${iters}`;
+  const same = oneJob ? jobs.find((j) => j.program === program) : undefined;
+  if (same !== undefined) same.specs.push(spec);
+  else jobs.push({ program, specs: [spec] });
+}
+
+// V8 prints its trace through C's stdout, which a pipe buffers in blocks; line by line (coreutils' stdbuf), its lines
+// stay in order with the programs' markers, which tell whose loop a line belongs to.
+const lineBuffered = spawnSync('stdbuf', ['--version']).status === 0;
+if (oneJob && !lineBuffered) throw new Error('--job needs stdbuf (coreutils) on PATH: without it, trace lines can land in the wrong case');
+for (const { program, specs } of jobs) {
+  const command = [node, ...nodeFlags, path.join(ROOT, 'bin', 'mpi4ts.js'), '-n', String(program === 'pingpong' ? 2 : ranks),
+    path.join(ROOT, 'bench', `${program}.ts`), specs.join(',')];
+  const out = spawnSync(lineBuffered ? 'stdbuf' : command[0]!, lineBuffered ? ['-oL', ...command] : command.slice(1), {
+    cwd: ROOT, encoding: 'utf8', timeout: 300_000 * specs.length, maxBuffer: 256 << 20,
+    env: { ...process.env, BENCH_JIT_TRACE: '1', BENCH_CASES: specs.join(',') },
+  });
   if (out.status !== 0) {
-    console.error(`${row.label}: exit ${out.status}\n${out.stderr.slice(-2000)}`);
+    console.error(`${program} ${specs.join(',')}: exit ${out.status}\n${out.stderr.slice(-2000)}`);
     continue;
   }
   // Trace lines of the ranks can interleave mid-line: split on '[' as well as on newlines.
-  let inside = 0;
-  for (const piece of out.stdout.split(/\n|(?=\[(?:completed|bailout|marking|compiling))/)) {
-    if (piece.includes('jit_trace=begin')) inside++;
-    if (piece.startsWith('op=')) {
-      row.slow = /slow50=(\S+)/.exec(piece)?.[1] ?? 'n/a';
-      row.mean = /(?:one_way_us|us)=(\S+)/.exec(piece)?.[1] ?? 'n/a';
+  let row: Row | undefined;
+  for (const piece of out.stdout.split(/\n|(?=\[(?:completed|bailout|marking|compiling))|(?=jit_trace=)/)) {
+    const begin = /^jit_trace=begin (\S+)/.exec(piece);
+    if (begin !== null) row = rowOf.get(begin[1]!);
+    // `op=allreduce ranks=2 bytes=8 ...`, `op=pingpong kind=buf bytes=8 ...`
+    const result = /^op=(\S+) (?:kind=(\S+) )?.*?bytes=(\d+)/.exec(piece);
+    if (result !== null) {
+      const done = rowOf.get(`${result[2] ?? result[1]}:${result[3]}`);
+      if (done !== undefined) {
+        done.slow = /slow50=(\S+)/.exec(piece)?.[1] ?? 'n/a';
+        done.mean = /(?:one_way_us|us)=(\S+)/.exec(piece)?.[1] ?? 'n/a';
+      }
     }
-    if (inside === 0) continue;
+    if (row === undefined) continue;
     const c = COMPILED.exec(piece);
     if (c !== null && piece.includes('completed compiling')) {
       const ms = Number(c[4]) + Number(c[5]) + Number(c[6]);
@@ -111,7 +138,8 @@ for (const [program, name, bytes] of CASES) {
   }
 }
 
-console.log(`node ${spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim()} ${nodeFlags.join(' ')}, ${ranks} ranks (ping-pong: 2), ${iters} iterations\n`);
+console.log(`node ${spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim()} ${nodeFlags.join(' ')}, ${ranks} ranks (ping-pong: 2), ` +
+  `${iters} iterations, ${oneJob ? 'the cases of a program in one job' : 'each case in its own job'}\n`);
 console.log('| case | TurboFan compiles | Maglev compiles | compile ms | deopts | iterations > 50 us | mean us |');
 console.log('|---|---|---|---|---|---|---|');
 for (const r of rows) {

@@ -18,7 +18,7 @@
  * @module
  */
 import { MPI } from 'mpi4ts';
-import { jitTrace, parseCases, slowIterations, summarize } from './cases.js';
+import { type Case, jitTrace, parseCases, slowIterations, summarize } from './cases.js';
 
 const DEFAULT_CASES =
   'buf:8:20000,buf:1024:20000,buf:65536:20000,buf:1048576:1000,buf:4194304:200,buf:16777216:200,obj:0:20000,' +
@@ -77,16 +77,17 @@ async function objectLoop(times: Float64Array): Promise<void> {
 }
 
 /**
- * Runs `loop` over `iters` timed round trips behind `iters / 10` untimed ones, twice (the second
- * call is the warmed-up number); returns the key=value fields of the one-way times.
+ * Runs `loop` over case `c`'s `iters` timed round trips behind `iters / 10` untimed ones, twice
+ * (the second call is the warmed-up number); returns the key=value fields of the one-way times.
  */
-async function measure(loop: (times: Float64Array) => Promise<void>, iters: number): Promise<string> {
+async function measure(c: Case, loop: (times: Float64Array) => Promise<void>): Promise<string> {
+  const iters = c.iters;
   const warm = Math.max(1, Math.floor(iters / 10));
   const times = new Float64Array(warm + iters + 1);
   await handshake();
-  await jitTrace(true);
+  await jitTrace(true, `${c.name}:${c.bytes}`);
   await loop(times);
-  await jitTrace(false);
+  await jitTrace(false, `${c.name}:${c.bytes}`);
   const first = summarize(times, warm, 2);
   const slow = slowIterations(times, 50);
   await handshake();
@@ -98,7 +99,7 @@ async function measure(loop: (times: Float64Array) => Promise<void>, iters: numb
 
 for (const c of parseCases(DEFAULT_CASES)) {
   if (c.name === 'obj') {
-    const fields = await measure(objectLoop, c.iters);
+    const fields = await measure(c, objectLoop);
     if (rank === 0) {
       if (JSON.stringify(lastObject) !== JSON.stringify(MSG)) throw new Error(`object came back as ${JSON.stringify(lastObject)}`);
       console.log(`op=pingpong kind=obj bytes=0 iters=${c.iters} ${fields}`);
@@ -115,7 +116,7 @@ for (const c of parseCases(DEFAULT_CASES)) {
     continue;
   }
   buf.fill(rank === 0 ? 1 : 2);
-  const fields = await measure((times) => bufferLoop(buf, times), c.iters);
+  const fields = await measure(c, (times) => bufferLoop(buf, times));
   if (c.bytes > 0 && rank <= 1 && (buf[0] !== 1 || buf[c.bytes - 1] !== 1)) {
     throw new Error(`rank ${rank}: ${c.name} buffer of ${c.bytes} B holds wrong data after ping-pong`);
   }
