@@ -9,7 +9,14 @@
  * --write (table into BENCHMARKS.md between the bench markers), --file PATH
  * (instead of BENCHMARKS.md), --section NAME (between the markers of that name
  * instead, e.g. one table per Node.js major), --timeout SECONDS (per
- * subprocess, default 120).
+ * subprocess, default 120), --rounds N (default 3, 1 with --quick).
+ *
+ * Rounds: this VM runs a program up to twice as fast or slow from one run to
+ * the next, seconds apart, so a ratio of two single runs can be off by that
+ * much. Each program runs N times on every side, the sides taking turns
+ * (round 1 of mpi4ts, mpi4py and C, then round 2, ...), and each cell is the
+ * median of its N values (every field alike: mean, p50, p99). The parallel
+ * I/O runs once (minutes of disk writes).
  * `$BENCH_NODE` names the node binary that runs mpi4ts (default: this one).
  * `--only futures` runs the task-pool benchmark instead (`bench/futures/run.ts`:
  * mpi4ts/futures against piscina and mpi4py.futures, tiny tasks per second at
@@ -53,10 +60,11 @@ interface Options {
   readonly file: string;
   readonly section: string | undefined;
   readonly timeoutS: number;
+  readonly rounds: number;
 }
 
 const USAGE = `usage: node --import tsx bench/run.ts [--quick] [--only pingpong|collectives|rma|io|futures|observe]
-       [--ranks 2,4,8] [--write] [--file BENCHMARKS.md] [--section NAME] [--timeout 120]`;
+       [--ranks 2,4,8] [--write] [--file BENCHMARKS.md] [--section NAME] [--timeout 120] [--rounds 3]`;
 
 function parseOptions(argv: readonly string[]): Options {
   const { values } = parseArgs({
@@ -69,6 +77,7 @@ function parseOptions(argv: readonly string[]): Options {
       file: { type: 'string' },
       section: { type: 'string' },
       timeout: { type: 'string' },
+      rounds: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -87,6 +96,8 @@ function parseOptions(argv: readonly string[]): Options {
   }
   const timeoutS = Number(values.timeout ?? '120');
   if (!(timeoutS > 0)) usage(`--timeout takes seconds, not ${values.timeout}`);
+  const rounds = Number(values.rounds ?? (values.quick ? '1' : '3'));
+  if (!Number.isInteger(rounds) || rounds < 1) usage(`--rounds takes a count of 1 or more, not ${values.rounds}`);
   return {
     quick: values.quick,
     only: only as Program | undefined,
@@ -95,6 +106,7 @@ function parseOptions(argv: readonly string[]): Options {
     file: path.resolve(ROOT, values.file ?? 'BENCHMARKS.md'),
     section: values.section,
     timeoutS,
+    rounds,
   };
 }
 
@@ -459,26 +471,45 @@ interface Row {
 type Line = Row | { readonly group: string };
 
 class Results {
-  private readonly runs = new Map<string, Outcome>();
+  /** Each program's runs, one per round. */
+  private readonly runs = new Map<string, Outcome[]>();
   constructor(private readonly peers: readonly Peer[]) {}
 
-  set(impl: Impl, program: Program, ranks: number, outcome: Outcome): void {
-    this.runs.set(`${impl}/${program}/${ranks}`, outcome);
+  add(impl: Impl, program: Program, ranks: number, outcome: Outcome): void {
+    const key = `${impl}/${program}/${ranks}`;
+    const runs = this.runs.get(key);
+    if (runs === undefined) this.runs.set(key, [outcome]);
+    else runs.push(outcome);
   }
 
-  /** The value of `field` (scaled) in the record of `impl`'s run that matches `want`. */
+  /**
+   * The median over the rounds of `field` (scaled) in the records of `impl`'s runs that match `want`; a
+   * round that did not report it makes the cell n/a (a failure is not hidden by the rounds that passed).
+   */
   find(impl: Impl, program: Program, ranks: number, want: Rec, field: string, scale: number): Cell {
     const missing = this.peers.find((p) => p.impl === impl)?.missing;
     if (missing !== undefined) return { na: missing };
-    const run = this.runs.get(`${impl}/${program}/${ranks}`);
-    if (run === undefined) return { na: 'not run' };
-    const rec = run.records.find((r) => Object.entries(want).every(([k, v]) => r[k] === v));
-    if (rec === undefined) return { na: run.failure ?? 'not reported' };
-    const error = rec['error'];
-    if (error !== undefined) return { na: error.replace(/_/g, ' ').slice(0, 30) };
-    const v = Number(rec[field]);
-    return Number.isFinite(v) ? { value: v * scale } : { na: `bad ${field}` };
+    const runs = this.runs.get(`${impl}/${program}/${ranks}`);
+    if (runs === undefined) return { na: 'not run' };
+    const values: number[] = [];
+    for (const run of runs) {
+      const rec = run.records.find((r) => Object.entries(want).every(([k, v]) => r[k] === v));
+      if (rec === undefined) return { na: run.failure ?? 'not reported' };
+      const error = rec['error'];
+      if (error !== undefined) return { na: error.replace(/_/g, ' ').slice(0, 30) };
+      const v = Number(rec[field]);
+      if (!Number.isFinite(v)) return { na: `bad ${field}` };
+      values.push(v * scale);
+    }
+    return { value: median(values) };
   }
+}
+
+/** The middle value (the mean of the two middle ones for an even count). */
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 function fmtBytes(n: number): string {
@@ -748,7 +779,9 @@ function machineLine(m: Machine): string {
 }
 
 const LEGEND = `Every case is one plain loop in a single call, as a user writes it, on every side: its first
-tenth is untimed warm-up, the rest is timed, and nothing runs before it. Ping-pong: one-way time =
+tenth is untimed warm-up, the rest is timed, and nothing runs before it. Each program runs \`--rounds\`
+times on every side (the header says how many), the sides taking turns, and every cell is the median
+of those runs: this VM runs a program up to twice as fast or slow from one run to the next. Ping-pong: one-way time =
 round trip / 2 between ranks 0 and 1; mpi4ts on \`MPI.alloc(Uint8Array, n)\` buffers, then on plain
 \`new Uint8Array(n)\` (the peers have one kind of buffer, shown in both). Collectives: the slowest
 rank's mean time per call; sizes are the Bcast buffer, the reductions' vector (bytes / 8 doubles)
@@ -857,24 +890,27 @@ async function main(): Promise<void> {
     if (wants(opts, 'io')) {
       const cases = ioCases(opts.quick);
       for (const p of available.filter((peer) => peer.impl !== 'c')) {
-        results.set(p.impl, 'io', IO_RANKS, await runOne(p, 'io', IO_RANKS, cases, opts.timeoutS));
+        results.add(p.impl, 'io', IO_RANKS, await runOne(p, 'io', IO_RANKS, cases, opts.timeoutS));
       }
     }
-    if (wants(opts, 'pingpong')) {
-      const cases = pingpongCases(opts.quick);
-      for (const p of available) results.set(p.impl, 'pingpong', 2, await runOne(p, 'pingpong', 2, cases, opts.timeoutS));
-    }
-    if (wants(opts, 'collectives')) {
-      for (const ranks of opts.ranks) {
-        const cases = collectiveCases(ranks, opts.quick);
-        for (const p of available) {
-          results.set(p.impl, 'collectives', ranks, await runOne(p, 'collectives', ranks, cases, opts.timeoutS));
+    for (let round = 1; round <= opts.rounds; round++) {
+      if (opts.rounds > 1) process.stderr.write(`[bench] round ${round} of ${opts.rounds}\n`);
+      if (wants(opts, 'pingpong')) {
+        const cases = pingpongCases(opts.quick);
+        for (const p of available) results.add(p.impl, 'pingpong', 2, await runOne(p, 'pingpong', 2, cases, opts.timeoutS));
+      }
+      if (wants(opts, 'collectives')) {
+        for (const ranks of opts.ranks) {
+          const cases = collectiveCases(ranks, opts.quick);
+          for (const p of available) {
+            results.add(p.impl, 'collectives', ranks, await runOne(p, 'collectives', ranks, cases, opts.timeoutS));
+          }
         }
       }
-    }
-    if (wants(opts, 'rma')) {
-      const cases = rmaCases(opts.quick);
-      for (const p of available) results.set(p.impl, 'rma', 2, await runOne(p, 'rma', 2, cases, opts.timeoutS));
+      if (wants(opts, 'rma')) {
+        const cases = rmaCases(opts.quick);
+        for (const p of available) results.add(p.impl, 'rma', 2, await runOne(p, 'rma', 2, cases, opts.timeoutS));
+      }
     }
     const lines = buildLines(results, opts);
     const table = renderTable(lines, cLabel);
@@ -883,6 +919,7 @@ async function main(): Promise<void> {
       opts.quick ? '--quick' : '',
       opts.only !== undefined ? `--only ${opts.only}` : '',
       wants(opts, 'collectives') ? `--ranks ${opts.ranks.join(',')}` : '',
+      `--rounds ${opts.rounds}`,
     ].filter((f) => f !== '').join(' ');
     const section = [
       `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`bench/run.ts${flags !== '' ? ` ${flags}` : ''}\` on ${machineLine(machine)}.`,
