@@ -40,7 +40,13 @@
  * means (medians of 5 runs) of 2,200-call loops of 8-byte Bcast from 1.8 to
  * 1.1 us, Reduce 2.5 to 1.4, Scan 3.3 to 1.7, Gather 2.8 to 1.3, Allgather
  * 2.9 to 1.9 (Allreduce and the object calls unchanged); 512 made Allreduce
- * and Alltoall slower. Halving the counts of Node 24 was no better overall
+ * and Alltoall slower. With more ranks than cores a compile stalls every rank,
+ * yet a later tier-up is worse still: at 8 ranks on 2 cores, budgets of 16
+ * and 132 KB took the first loops of the 8-byte collectives and the object
+ * calls 1.5-4x longer than 1,024 (two runs each; running unoptimized costs
+ * every rank more than the compiles stall it), and neither
+ * `--ticks-before-optimization` 1 or 2 (V8's 3) nor `--always-sparkplug`
+ * changed the 2-rank first loops beyond this VM's noise. Halving the counts of Node 24 was no better overall
  * (the 8-byte Bcast and Gather and the object bcast slower, 64 KiB calls
  * faster); turning Maglev off there was: each hot function is then compiled
  * once, by TurboFan, instead of twice, and the first loops' means (medians of
