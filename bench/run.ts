@@ -780,8 +780,8 @@ function machineLine(m: Machine): string {
 
 const LEGEND = `Every case is one plain loop in a single call, as a user writes it, on every side: its first
 tenth is untimed warm-up, the rest is timed, and nothing runs before it. Each program runs \`--rounds\`
-times on every side (the header says how many), the sides taking turns, and every cell is the median
-of those runs: this VM runs a program up to twice as fast or slow from one run to the next. Ping-pong: one-way time =
+times on every side (the header says how many; the parallel I/O once), the sides taking turns, and
+every cell is the median of those runs: this VM runs a program up to twice as fast or slow from one run to the next. Ping-pong: one-way time =
 round trip / 2 between ranks 0 and 1; mpi4ts on \`MPI.alloc(Uint8Array, n)\` buffers, then on plain
 \`new Uint8Array(n)\` (the peers have one kind of buffer, shown in both). Collectives: the slowest
 rank's mean time per call; sizes are the Bcast buffer, the reductions' vector (bytes / 8 doubles)
