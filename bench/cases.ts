@@ -1,6 +1,9 @@
 // The case list every mpi4ts bench program takes: `name:bytes:iters,...` as an argument, from
 // BENCH_CASES, or the program's defaults (bench/run.ts passes the same list to the peers).
 
+import { writeSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+
 /** One measurement to make. */
 export interface Case {
   /** What to measure: `buf`, `barrier`, `allreduce`, ... */
@@ -53,13 +56,11 @@ const JIT_TRACE = process.env['BENCH_JIT_TRACE'] === '1';
  * case (`label`, `name:bytes`) and goes straight to the process's stdout, where V8 prints its
  * trace, so that a report of several cases in one job knows whose loop a trace line is from.
  */
-export async function jitTrace(on: boolean, label: string): Promise<void> {
+export function jitTrace(on: boolean, label: string): void {
   if (!JIT_TRACE) return;
-  const v8 = await import('node:v8');
-  const { writeSync } = await import('node:fs');
   if (on) writeSync(1, `jit_trace=begin ${label}\n`);
-  v8.setFlagsFromString(on ? '--trace-opt' : '--no-trace-opt');
-  v8.setFlagsFromString(on ? '--trace-deopt' : '--no-trace-deopt');
+  setFlagsFromString(on ? '--trace-opt' : '--no-trace-opt');
+  setFlagsFromString(on ? '--trace-deopt' : '--no-trace-deopt');
   if (!on) writeSync(1, `jit_trace=end ${label}\n`);
 }
 

@@ -223,9 +223,9 @@ for (const c of parseCases(DEFAULT_CASES)) {
   const warm = Math.max(1, Math.floor(c.iters / 10));
   const times = new Float64Array(warm + c.iters + 1);
   await comm.Barrier();
-  await jitTrace(true, `${c.name}:${c.bytes}`);
+  jitTrace(true, `${c.name}:${c.bytes}`);
   await bench.loop(times);
-  await jitTrace(false, `${c.name}:${c.bytes}`);
+  jitTrace(false, `${c.name}:${c.bytes}`);
   bench.check();
   const first = summarize(times, warm, 1);
   const slow = await maxOnRoot(slowIterations(times, 50));

@@ -85,9 +85,9 @@ async function measure(c: Case, loop: (times: Float64Array) => Promise<void>): P
   const warm = Math.max(1, Math.floor(iters / 10));
   const times = new Float64Array(warm + iters + 1);
   await handshake();
-  await jitTrace(true, `${c.name}:${c.bytes}`);
+  jitTrace(true, `${c.name}:${c.bytes}`);
   await loop(times);
-  await jitTrace(false, `${c.name}:${c.bytes}`);
+  jitTrace(false, `${c.name}:${c.bytes}`);
   const first = summarize(times, warm, 2);
   const slow = slowIterations(times, 50);
   await handshake();
