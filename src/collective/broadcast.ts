@@ -4,7 +4,9 @@
  * does.
  *
  * MPI-4.1 §6.4. A short one goes through the communicator's shared area
- * where it has one (`shared_area.ts`). The binomial tree takes ⌈log2 p⌉ rounds of the whole
+ * where it has one (`shared_area.ts`): in the root's contribution block, or,
+ * up to `tuning.bcastReferenceBytes`, by reference to the root's buffer when
+ * that is `MPI.alloc` memory ({@link referenceBcast}). The binomial tree takes ⌈log2 p⌉ rounds of the whole
  * message; the scatter + allgather moves about twice the message through
  * every rank but in p pieces that travel at once, which wins when the
  * message is long and there are enough ranks. Both work for any rank count.
@@ -15,9 +17,10 @@
 import { binomial } from './binomial.js';
 import type { SharedArea } from '../transport/transport.js';
 import type { Call } from './call.js';
-import type { Algorithm, Detour } from './run.js';
+import { type Algorithm, type Detour, spinUntil } from './run.js';
 import {
-  attachArea, broadcastNumbered, broadcastShared, detour, fastBroadcastShared, type ParkedExchange, spinBudget,
+  attachArea, blocksFree, blocksFreeNow, broadcastNumbered, broadcastShared, detour, earlierMismatch, fastBroadcastShared,
+  nextExchange, park, type ParkedExchange, sharedContribution, spinBudget,
 } from './shared_area.js';
 import { absolute, childrenOf, parentOf, relative, subtreeEnd } from './tree.js';
 import { manyStepBytes, tuning } from './tuning.js';
@@ -53,6 +56,117 @@ export function fastSmallBcast(call: Call, area: SharedArea, buf: Uint8Array, ro
 /** The rest of a broadcast that {@link fastSmallBcast} could not finish. */
 function* finishBcast(call: Call, area: SharedArea, buf: Uint8Array, root: number, number: number): Algorithm<void> {
   yield* broadcastNumbered(call, area, root, call.rank === root ? buf : undefined, (bytes) => buf.set(bytes), number);
+}
+
+/**
+ * Broadcast of more than a contribution block (up to
+ * `tuning.bcastReferenceBytes`) through the shared area when the
+ * communicator has one, by reference: the root publishes where its buffer
+ * is and waits until every member has copied it from there, one copy each
+ * and one step, where a binomial tree over messages takes ⌈log2 p⌉; a root
+ * whose buffer is not `MPI.alloc` memory says so, and every rank goes on
+ * with {@link bcast}. It runs the area's code that small calls run too, so
+ * a first loop of such calls compiles little more.
+ */
+export function* referenceBcast(call: Call, area: SharedArea, buf: Uint8Array, root: number): Algorithm<void> {
+  if (area.mode === 'unset') yield* attachArea(call, area);
+  if (area.mode !== 'shared') yield* bcast(call, buf, root);
+  else yield* referenceBcastNumbered(call, area, buf, root, nextExchange(call, area), false);
+}
+
+/** {@link referenceBcast} `number`, from its start or from where {@link fastReferenceBcast} stopped (`published`: on the root, after it published). */
+function* referenceBcastNumbered(call: Call, area: SharedArea, buf: Uint8Array, root: number, number: number,
+  published: boolean): Algorithm<void> {
+  if (call.rank === root) {
+    if (!published) {
+      yield* blocksFree(call, area, number);
+      if (!publishReference(call, area, buf, number)) {
+        yield* bcast(call, buf, root);
+        return;
+      }
+    }
+    for (let member = 0; member < call.size; member++) {
+      if (member === root) continue;
+      const read = area.readBy(member, number);
+      if (!read.test()) yield read;
+    }
+    return;
+  }
+  area.settled = false;
+  const arrived = area.contributed(root, number, true);
+  if (!arrived.test()) yield arrived;
+  const copied = copyReference(call, area, buf, root, number);
+  if (copied instanceof Error) throw copied;
+  if (!copied) yield* bcast(call, buf, root);
+}
+
+/** The root's block of {@link referenceBcast} `number`: true when it refers to `buf`, false when it says that it cannot. */
+function publishReference(call: Call, area: SharedArea, buf: Uint8Array, number: number): boolean {
+  area.settled = false;
+  const published = area.contributeReference(number, call.tag, buf);
+  if (!published) area.contribute(number, call.tag, undefined, 'all');
+  area.rootedBroadcast = number;
+  return published;
+}
+
+/** A member's copy of the root's buffer in {@link referenceBcast} `number`: true once copied, false when the root could not publish it. */
+function copyReference(call: Call, area: SharedArea, buf: Uint8Array, root: number, number: number): boolean | Error {
+  const bytes = sharedContribution(call, area, root, number);
+  if (bytes instanceof Error) return bytes;
+  if (bytes !== undefined) buf.set(bytes);
+  area.markRead(number);
+  return bytes !== undefined;
+}
+
+/** The longest a fast path of {@link referenceBcast} polls a wait, in microseconds. */
+const MAX_COPY_SPIN_MICROS = 10_000;
+
+/**
+ * The fast path's spin (`spinBudget`) plus the time a member's copy of
+ * `bytes` may take, at 1 GB/s (slower than this VM copies when loaded): a
+ * wait that long is the copy, not a stall, and handing it over to a Promise
+ * would make the first loop of such calls compile the slow path.
+ */
+function copySpinBudget(area: SharedArea, bytes: number): number {
+  const spin = spinBudget(area);
+  return spin === 0 ? 0 : Math.min(spin + bytes / 1000, MAX_COPY_SPIN_MICROS);
+}
+
+/** What {@link fastReferenceBcast} hands over when it must wait; one serves every call (they never overlap). */
+const parkedReference: ParkedExchange = { number: 0, contributed: false, on: undefined, pending: undefined };
+
+/**
+ * {@link referenceBcast} on an attached shared area, synchronously as far as
+ * the waits end within the fast path's spin: undefined once done, an Error
+ * on a mismatch, or the {@link Detour} that finishes the call.
+ */
+export function fastReferenceBcast(call: Call, area: SharedArea, buf: Uint8Array, root: number): Detour | Error | undefined {
+  const mismatch = earlierMismatch(call, area);
+  if (mismatch !== undefined) return mismatch;
+  const number = area.nextReduction();
+  const budget = copySpinBudget(area, buf.byteLength);
+  if (call.rank === root) {
+    if (!blocksFreeNow(call, area, number, budget, parkedReference)) {
+      return detour(parkedReference, referenceBcastNumbered(call, area, buf, root, number, false));
+    }
+    if (!publishReference(call, area, buf, number)) return { rest: bcast(call, buf, root), parkedOn: undefined, pending: undefined };
+    for (let member = 0; member < call.size; member++) {
+      if (member === root) continue;
+      const read = area.readBy(member, number);
+      if (!spinUntil(read, budget, area.yieldCore) && park(read, parkedReference)) {
+        return detour(parkedReference, referenceBcastNumbered(call, area, buf, root, number, true));
+      }
+    }
+    return undefined;
+  }
+  area.settled = false;
+  const arrived = area.contributed(root, number, true);
+  if (!spinUntil(arrived, budget, area.yieldCore) && park(arrived, parkedReference)) {
+    return detour(parkedReference, referenceBcastNumbered(call, area, buf, root, number, false));
+  }
+  const copied = copyReference(call, area, buf, root, number);
+  if (copied instanceof Error) return copied;
+  return copied ? undefined : { rest: bcast(call, buf, root), parkedOn: undefined, pending: undefined };
 }
 
 /** Scatter of p blocks down the binomial tree, then a ring allgather of the blocks. */

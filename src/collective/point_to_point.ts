@@ -35,7 +35,7 @@ import { alltoallv, fastSmallAlltoall, smallAlltoall } from './alltoall.js';
 import {
   barrier, counterBarrier, countsArrivals, fastBarrier, fastCounterBarrier, fastFlagBarrier, firstBarrier, flagBarrier,
 } from './barrier.js';
-import { bcast, fastSmallBcast, smallBcast } from './broadcast.js';
+import { bcast, fastReferenceBcast, fastSmallBcast, referenceBcast, smallBcast } from './broadcast.js';
 import { gatherv, scatterv } from './gather.js';
 import { reduce } from './reduce.js';
 import { reduceScatter } from './reduce_scatter.js';
@@ -220,6 +220,10 @@ export class PointToPointCollectives implements Collectives {
     if (area !== undefined && bytes > 0 && bytes <= area.contributionBytes) {
       if (area.mode === 'shared') return this.sequencer.startFast(sig, fastSmallBcast, smallBcast, area, buf, root, undefined);
       return this.sequencer.start(sig, (c) => smallBcast(c, area, buf, root)).result();
+    }
+    if (area !== undefined && bytes <= tuning.bcastReferenceBytes) {
+      if (area.mode === 'shared') return this.sequencer.startFast(sig, fastReferenceBcast, referenceBcast, area, buf, root, undefined);
+      return this.sequencer.start(sig, (c) => referenceBcast(c, area, buf, root)).result();
     }
     return this.sequencer.start(sig, (c) => bcast(c, buf, root)).result();
   }

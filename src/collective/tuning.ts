@@ -32,6 +32,13 @@ export const tuning = {
   bcastScatterBytes: 256 * 1024,
   /** Bcast: the scatter + allgather form needs at least this many ranks. */
   bcastScatterRanks: 4,
+  /**
+   * Bcast on a shared area: up to this many bytes (more than a contribution
+   * block), a root whose buffer is `MPI.alloc` memory publishes where it is
+   * and every member copies it from there (`broadcast.ts`, `referenceBcast`);
+   * 1 GiB, the most one call of a longer Bcast's rounds takes: every size.
+   */
+  bcastReferenceBytes: 2 ** 30,
   /** Gatherv/Scatterv: blocks of at least this many bytes go straight to or from the root. */
   gatherDirectBytes: 8 * 1024,
   /** Allgatherv: Bruck (log p steps) below this total, ring in place above. */

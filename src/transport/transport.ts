@@ -595,6 +595,15 @@ export interface SharedArea {
    */
   contribute(number: number, tag: number, data: Uint8Array | undefined, wake?: 'all' | number): void;
   /**
+   * A broadcast root's contribution of more than a block, by reference:
+   * publishes where `data` lies, when it lies in memory every member can
+   * read (on shm, the shared heap of `MPI.alloc`), and wakes every member;
+   * false, publishing nothing, otherwise. The members read it in place
+   * ({@link contributionData}), so the root must not change it before every
+   * member has read it ({@link readBy}).
+   */
+  contributeReference(number: number, tag: number, data: Uint8Array): boolean;
+  /**
    * An operation that completes once member `from` has published its
    * contribution to reduction `number`; `alone`: the contribution is a
    * broadcast's, the only one (the waits of an exchange need every member,
@@ -605,9 +614,12 @@ export interface SharedArea {
   holds(from: number, number: number): boolean;
   /** The tag of the call of member `from`'s contribution to reduction `number`. */
   contributionTag(from: number, number: number): number;
-  /** The length of member `from`'s contribution to reduction `number`, or -1 when it was too large. */
+  /**
+   * The length of member `from`'s contribution to reduction `number`, or -1 when it was too large;
+   * more than {@link contributionBytes} for one by reference ({@link contributeReference}).
+   */
   contributionLength(from: number, number: number): number;
-  /** The first `bytes` bytes of member `from`'s contribution to reduction `number`. */
+  /** The first `bytes` bytes of member `from`'s contribution to reduction `number` (where its writer keeps it, by reference). */
   contributionData(from: number, number: number, bytes: number): Uint8Array;
   /** Says that this rank has read all it reads of reduction `number`; the last member to do so wakes sleeping members. */
   markRead(number: number): void;

@@ -290,6 +290,31 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'Bcast from MPI.alloc memory (read in place on shm), changed by the root right after, into either kind of buffer',
+    run: async (comm) => {
+      for (const n of [1025, 70_000, 200_000, 300_000]) {
+        for (const root of roots) {
+          // An odd offset into the shared heap, and members' buffers of both kinds.
+          const buf = rank === root || rank % 2 === 1 ? MPI.alloc(Uint8Array, n + 3).subarray(3) : new Uint8Array(n);
+          if (rank === root) buf.set(block(root, n));
+          await comm.Bcast(buf, root);
+          // Once its Bcast returned, the root may reuse its buffer: no member may see this.
+          if (rank === root) buf.fill(0xee);
+          else check.deepEqual(buf, block(root, n), `Bcast of ${n} bytes of MPI.alloc memory from ${root}`);
+          await comm.Barrier();
+        }
+      }
+      // Many in a row, each root's buffer rewritten at once: members read each call's data, never a later one's.
+      const buf = MPI.alloc(Float64Array, 4096);
+      for (let i = 0; i < 40; i++) {
+        if (rank === i % size) buf.fill(i);
+        await comm.Bcast(buf, i % size);
+        check.deepEqual([buf[0], buf[4095]], [i, i], `Bcast ${i} of MPI.alloc memory`);
+        if (rank === i % size) buf.fill(-1);
+      }
+    },
+  },
+  {
     name: 'Gather and Scatter of equal blocks, IN_PLACE at the root',
     run: async (comm) => {
       for (const n of [1, 3, 10_000]) {

@@ -452,6 +452,16 @@ export class ShmEngine {
     this.segments.push(rings);
   }
 
+  /** The slot whose heap arena holds `data` (`MPI.alloc` memory of a rank of the job), or -1. */
+  heapArenaOf(data: Uint8Array): number {
+    return this.heaps.indexOf(data.buffer as SharedArrayBuffer);
+  }
+
+  /** `bytes` bytes at `offset` of slot `arena`'s heap, as {@link heapArenaOf} found them on their rank. */
+  heapBytes(arena: number, offset: number, bytes: number): Uint8Array {
+    return new Uint8Array(this.heap(arena), offset, bytes);
+  }
+
   /** The heap arena of slot `arena`, taking the heaps the launcher posted since this rank last looked. */
   private heap(arena: number): SharedArrayBuffer {
     let heap = this.heaps[arena];

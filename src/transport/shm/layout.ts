@@ -212,6 +212,14 @@ export const Contribution = {
   LENGTH: 2,
   /** 16 bytes into the line: aligned for every element type. */
   DATA: 4,
+  /**
+   * A contribution by reference (its LENGTH is more than a block holds):
+   * the slot whose heap arena holds the data, and the data's offset there
+   * (low and high 32 bits), in place of the data.
+   */
+  ARENA: 4,
+  OFFSET_LOW: 5,
+  OFFSET_HIGH: 6,
 } as const;
 /** Int32 words of a collective slot's header line, before its members' words. */
 const SLOT_HEADER_WORDS = 16;

@@ -1,7 +1,9 @@
 /**
  * The shared areas of shm communicators, in the control block: barrier flags
- * and contribution blocks for small reductions and broadcasts (see
- * `collective/shared_area.ts` for what runs on them).
+ * and contribution blocks for small reductions and broadcasts, or for a
+ * broadcast root's reference to its `MPI.alloc` memory, which the members
+ * copy from the root's heap arena (see `collective/shared_area.ts` and
+ * `collective/broadcast.ts` for what runs on them).
  *
  * MPI-4.1 §6.3, §6.9.6. The control block has {@link COLLECTIVE_SLOTS}
  * slots. Rank 0 of a communicator takes one at its first call that can use
@@ -268,6 +270,23 @@ export class ShmSharedArea implements SharedArea {
     }
   }
 
+  contributeReference(number: number, tag: number, data: Uint8Array): boolean {
+    const arena = this.engine.heapArenaOf(data);
+    if (arena < 0 || data.byteLength <= CONTRIBUTION_BYTES) return false;
+    const control = this.engine.control;
+    const block = this.word(this.rank, contributionWords(number));
+    // The root reads nothing of it (see contribute).
+    control[this.word(this.rank, READ_WORD)] = number;
+    control[block + Contribution.ARENA] = arena;
+    control[block + Contribution.OFFSET_LOW] = data.byteOffset % 2 ** 32;
+    control[block + Contribution.OFFSET_HIGH] = Math.floor(data.byteOffset / 2 ** 32);
+    control[block + Contribution.TAG] = tag;
+    control[block + Contribution.LENGTH] = data.byteLength;
+    Atomics.store(control, block + Contribution.NUMBER, number);
+    this.wakeOthers();
+    return true;
+  }
+
   markRead(number: number): void {
     Atomics.store(this.engine.control, this.word(this.rank, READ_WORD), number);
     // Whoever waits for readers waits for all of them (to write its block again): the last one wakes it, and only
@@ -305,6 +324,7 @@ export class ShmSharedArea implements SharedArea {
   }
 
   contributionData(from: number, number: number, bytes: number): Uint8Array {
+    if (bytes > CONTRIBUTION_BYTES) return this.referencedData(from, number, bytes);
     // A block's view is made again only for another length: the small collectives read blocks every call.
     const slot = CONTRIBUTION_BLOCKS * from + (number & (CONTRIBUTION_BLOCKS - 1));
     let view = this.blockViews[slot];
@@ -313,6 +333,14 @@ export class ShmSharedArea implements SharedArea {
       this.blockViews[slot] = view = this.bytes.subarray(at, at + bytes);
     }
     return view;
+  }
+
+  /** The data of a contribution by reference (see {@link contributeReference}), where its writer keeps it. */
+  private referencedData(from: number, number: number, bytes: number): Uint8Array {
+    const control = this.engine.control;
+    const block = this.word(from, contributionWords(number));
+    const offset = (control[block + Contribution.OFFSET_LOW]! >>> 0) + control[block + Contribution.OFFSET_HIGH]! * 2 ** 32;
+    return this.engine.heapBytes(control[block + Contribution.ARENA]!, offset, bytes);
   }
 
   /** Gives the slot back (the communicator is freed): it is free again once every member has. */
