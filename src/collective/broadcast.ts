@@ -20,7 +20,7 @@ import type { Call } from './call.js';
 import { type Algorithm, type Detour, spinUntil } from './run.js';
 import {
   attachArea, blocksFree, blocksFreeNow, broadcastNumbered, broadcastShared, detour, earlierMismatch, fastBroadcastShared,
-  nextExchange, park, type ParkedExchange, sharedContribution, spinBudget,
+  nextExchange, park, type ParkedExchange, readBroadcast, readByAll, readByAllNow, spinBudget,
 } from './shared_area.js';
 import { absolute, childrenOf, parentOf, relative, subtreeEnd } from './tree.js';
 import { manyStepBytes, tuning } from './tuning.js';
@@ -85,19 +85,11 @@ function* referenceBcastNumbered(call: Call, area: SharedArea, buf: Uint8Array, 
         return;
       }
     }
-    for (let member = 0; member < call.size; member++) {
-      if (member === root) continue;
-      const read = area.readBy(member, number);
-      if (!read.test()) yield read;
-    }
-    return;
+    // The root's own mark went with its block.
+    yield* readByAll(call, area, number);
+  } else if (!(yield* broadcastNumbered(call, area, root, undefined, (bytes) => buf.set(bytes), number))) {
+    yield* bcast(call, buf, root);
   }
-  area.settled = false;
-  const arrived = area.contributed(root, number, true);
-  if (!arrived.test()) yield arrived;
-  const copied = copyReference(call, area, buf, root, number);
-  if (copied instanceof Error) throw copied;
-  if (!copied) yield* bcast(call, buf, root);
 }
 
 /** The root's block of {@link referenceBcast} `number`: true when it refers to `buf`, false when it says that it cannot. */
@@ -107,15 +99,6 @@ function publishReference(call: Call, area: SharedArea, buf: Uint8Array, number:
   if (!published) area.contribute(number, call.tag, undefined, 'all');
   area.rootedBroadcast = number;
   return published;
-}
-
-/** A member's copy of the root's buffer in {@link referenceBcast} `number`: true once copied, false when the root could not publish it. */
-function copyReference(call: Call, area: SharedArea, buf: Uint8Array, root: number, number: number): boolean | Error {
-  const bytes = sharedContribution(call, area, root, number);
-  if (bytes instanceof Error) return bytes;
-  if (bytes !== undefined) buf.set(bytes);
-  area.markRead(number);
-  return bytes !== undefined;
 }
 
 /** The longest a fast path of {@link referenceBcast} polls a wait, in microseconds. */
@@ -150,12 +133,8 @@ export function fastReferenceBcast(call: Call, area: SharedArea, buf: Uint8Array
       return detour(parkedReference, referenceBcastNumbered(call, area, buf, root, number, false));
     }
     if (!publishReference(call, area, buf, number)) return { rest: bcast(call, buf, root), parkedOn: undefined, pending: undefined };
-    for (let member = 0; member < call.size; member++) {
-      if (member === root) continue;
-      const read = area.readBy(member, number);
-      if (!spinUntil(read, budget, area.yieldCore) && park(read, parkedReference)) {
-        return detour(parkedReference, referenceBcastNumbered(call, area, buf, root, number, true));
-      }
+    if (!readByAllNow(call, area, number, budget, parkedReference)) {
+      return detour(parkedReference, referenceBcastNumbered(call, area, buf, root, number, true));
     }
     return undefined;
   }
@@ -164,7 +143,7 @@ export function fastReferenceBcast(call: Call, area: SharedArea, buf: Uint8Array
   if (!spinUntil(arrived, budget, area.yieldCore) && park(arrived, parkedReference)) {
     return detour(parkedReference, referenceBcastNumbered(call, area, buf, root, number, false));
   }
-  const copied = copyReference(call, area, buf, root, number);
+  const copied = readBroadcast(call, area, root, number, buf);
   if (copied instanceof Error) return copied;
   return copied ? undefined : { rest: bcast(call, buf, root), parkedOn: undefined, pending: undefined };
 }

@@ -55,12 +55,21 @@ const ANY = -1;
  * still reads), or undefined.
  */
 function unread(call: Call, area: SharedArea, number: number): Operation | undefined {
-  if (number <= area.blocks || area.settled) return undefined;
+  return number <= area.blocks || area.settled ? undefined : unreadBy(call, area, number - area.blocks);
+}
+
+/** A member that has not yet read exchange `read`, or undefined. */
+function unreadBy(call: Call, area: SharedArea, read: number): Operation | undefined {
   for (let member = 0; member < call.size; member++) {
-    const read = area.readBy(member, number - area.blocks);
-    if (!read.test()) return read;
+    const wait = area.readBy(member, read);
+    if (!wait.test()) return wait;
   }
   return undefined;
+}
+
+/** Waits until every member has read exchange `read` (a broadcast's root by reference, before it lets its buffer go). */
+export function* readByAll(call: Call, area: SharedArea, read: number): Algorithm<void> {
+  for (let wait = unreadBy(call, area, read); wait !== undefined; wait = unreadBy(call, area, read)) yield wait;
 }
 
 /**
@@ -98,11 +107,19 @@ export function publishForGather(call: Call, area: SharedArea, number: number, d
  * `parked` says what it waits for).
  */
 export function blocksFreeNow(call: Call, area: SharedArea, number: number, budget: number, parked: ParkedExchange): boolean {
-  if (number > area.blocks && !area.settled) {
-    for (let member = 0; member < call.size; member++) {
-      const read = area.readBy(member, number - area.blocks);
-      if (!spinUntil(read, budget, area.yieldCore) && park(read, parked)) return false;
-    }
+  return number <= area.blocks || area.settled || readByAllNow(call, area, number - area.blocks, budget, parked);
+}
+
+/**
+ * {@link readByAll} synchronously, for a fast path (see {@link startExchange}
+ * for `budget` and `parked`): true once every member has read exchange
+ * `read`, false when a wait outlasted the spin (then `parked` says what it
+ * waits for).
+ */
+export function readByAllNow(call: Call, area: SharedArea, read: number, budget: number, parked: ParkedExchange): boolean {
+  for (let member = 0; member < call.size; member++) {
+    const wait = area.readBy(member, read);
+    if (!spinUntil(wait, budget, area.yieldCore) && park(wait, parked)) return false;
   }
   return true;
 }
@@ -279,7 +296,7 @@ export function* broadcastShared(call: Call, area: SharedArea, root: number, dat
 export function* broadcastNumbered(call: Call, area: SharedArea, root: number, data: Bytes | undefined,
   use: (bytes: Uint8Array) => void, number: number): Algorithm<boolean> {
   if (call.rank === root) {
-    for (let wait = unread(call, area, number); wait !== undefined; wait = unread(call, area, number)) yield wait;
+    yield* blocksFree(call, area, number);
     area.settled = false;
     const small = blockData(area, data);
     area.contribute(number, call.tag, small, 'all');
@@ -335,12 +352,22 @@ export function fastBroadcastShared(call: Call, area: SharedArea, root: number, 
   const number = startBroadcast(call, area, root, buf, budget, parked);
   if (typeof number !== 'number' || parked.on !== undefined) return number;
   if (call.rank === root) return undefined;
+  // The root's block always fits: it sent no more than the block holds, as this rank asked for.
+  const read = readBroadcast(call, area, root, number, buf);
+  return read instanceof Error ? read : undefined;
+}
+
+/**
+ * A member's read of the root's block of broadcast `number` into `buf`, then
+ * its read mark: true once copied, false when the root's data did not fit
+ * (every rank then goes on with messages), or a mismatch Error.
+ */
+export function readBroadcast(call: Call, area: SharedArea, root: number, number: number, buf: Uint8Array): boolean | Error {
   const bytes = sharedContribution(call, area, root, number);
   if (bytes instanceof Error) return bytes;
-  // The root's block always fits: it sent no more than the block holds, as this rank asked for.
   if (bytes !== undefined) buf.set(bytes);
   area.markRead(number);
-  return undefined;
+  return bytes !== undefined;
 }
 
 /**
