@@ -453,7 +453,7 @@ export class ShmEngine {
   }
 
   /** The slot whose heap arena holds `data` (`MPI.alloc` memory of a rank of the job), or -1. */
-  heapArenaOf(data: Uint8Array): number {
+  heapArenaOf(data: { readonly buffer: ArrayBufferLike }): number {
     return this.heaps.indexOf(data.buffer as SharedArrayBuffer);
   }
 
@@ -496,7 +496,7 @@ export class ShmEngine {
     // A synchronous send waits for its receiver either way: from a heap arena the receiver copies it once, straight
     // from there, where through the ring it is copied twice. Small ones stay in the ring.
     const inPlace = bytes > this.eagerLimit || bytes >= SYNC_RENDEZVOUS_BYTES;
-    const arena = inPlace ? this.heaps.indexOf(data.buffer as SharedArrayBuffer) : -1;
+    const arena = inPlace ? this.heapArenaOf(data) : -1;
     if (bytes <= this.eagerLimit && arena < 0) {
       this.inject(dest, Kind.EAGER_SYNC, context, tag, bytes, request, 0, 0, data as Uint8Array);
       return op;
