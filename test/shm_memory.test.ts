@@ -718,7 +718,10 @@ describe('engine waiting', () => {
   it('yields its core when ranks outnumber cores, until the rank it waits for sends: nobody sleeps or wakes', async () => {
     // The system's sched_yield() is replaced by a stand-in that plays the other rank: on the fifth yield it gets the
     // core and sends. A sleeping receiver would have set its sleep bit first, and cost the sender a futex wake.
+    // The yielding lasts 0.2 ms of wall time: one preemption of a loaded machine would end it before the fifth yield,
+    // so this test gives it a second.
     const { sender, receiver } = rankPairOn(1, 20_000);
+    receiver['yieldMillis'] = 1000;
     const signal = rankBase(1) + Slot.SIGNAL;
     let yields = 0;
     let sleepBitAtSend = -1;

@@ -374,6 +374,8 @@ export class ShmEngine {
   private readonly blockMillis: number;
   /** The system's `sched_yield`, taken at the first wait that yields (see {@link coreToYield}). */
   private yieldCore: (() => number) | undefined = undefined;
+  /** {@link YIELD_MILLIS}; a field so that a test on a loaded machine can widen it. */
+  private yieldMillis = YIELD_MILLIS;
   private readonly signalIndex: number;
   /** Whether source bits sit in the signal word itself (small jobs) or in the mask words. */
   private readonly direct: boolean;
@@ -1048,10 +1050,10 @@ export class ShmEngine {
 
   /**
    * Before a sleep, with {@link coreToYield}'s `yieldCore`: looks, then
-   * yields, for up to {@link YIELD_MILLIS}; true once a wait ended.
+   * yields, for up to {@link yieldMillis}; true once a wait ended.
    */
   private yieldUntilSettled(yieldCore: () => number, settledBefore: number): boolean {
-    const end = performance.now() + YIELD_MILLIS;
+    const end = performance.now() + this.yieldMillis;
     for (;;) {
       this.poll();
       this.settleWaiters();
