@@ -855,18 +855,35 @@ describe('collective announcements', () => {
     const { announcer, reader } = job();
     assert.equal(reader.announcement(0, 16, 5), undefined, 'nothing announced yet');
     announcer.announce(16, 0x1234, 5);
+    announcer.publishAnnouncement();
     assert.equal(reader.announcement(0, 16, 5), 0x1234);
     assert.equal(reader.announcement(0, 32, 5), undefined, 'another context');
     // The same call number modulo 128 is another call: the announcer is 128 calls behind.
     assert.equal(reader.announcement(0, 16, 5 + 128), undefined);
     announcer.announce(16, 0x4321, 6);
+    announcer.publishAnnouncement();
     assert.equal(reader.announcement(0, 16, 5), undefined, 'no longer the call it announced last');
     assert.equal(reader.announcement(0, 16, 6), 0x4321);
+  });
+
+  it('reach the other ranks once the announcer waits, the last one only, and not before', async () => {
+    const { announcer, reader } = job();
+    announcer.announce(16, 0x1234, 5);
+    announcer.announce(16, 0x4321, 6);
+    assert.equal(reader.announcement(0, 16, 6), undefined, 'a rank that has not waited since has not published it');
+    const into = new Uint8Array(8);
+    const waited = announcer.irecv(16, 1, 3, into, Int32Array.of(0, 1), 0).wait();
+    assert.equal(reader.announcement(0, 16, 6), 0x4321, 'published as the wait began');
+    assert.equal(reader.announcement(0, 16, 5), undefined, 'the earlier call is not the last one');
+    reader.isend(16, 0, 3, pattern(8, 9), false, 1);
+    await waited;
+    assert.ok(Buffer.from(into).equals(Buffer.from(pattern(8, 9))));
   });
 
   it('give nothing while the announcer rewrites them', () => {
     const { announcer, reader, control } = job();
     announcer.announce(16, 0x1234, 5);
+    announcer.publishAnnouncement();
     const version = rankBase(0) + Slot.ANNOUNCED_VERSION;
     const even = Atomics.load(control, version);
     assert.equal(even & 1, 0);

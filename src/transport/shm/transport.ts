@@ -61,6 +61,9 @@ export class ShmTransport implements Transport {
   /** @param collectivesOf - the collectives over point-to-point that every communicator runs */
   constructor(boot: RankBoot, collectivesOf: CollectivesFactory) {
     this.engine = new ShmEngine(boot.rank, boot.memory, boot.tuning, boot.growth);
+    // A rank that ends right after a call that did not wait (a Bcast's root) still tells a peer stalled in its own
+    // call what this rank called there.
+    process.once('exit', () => this.engine.publishAnnouncement());
     this.appnum = boot.appnum ?? 0;
     const worldGroup = Int32Array.from(boot.world.group);
     this.world = new ShmEndpoint(this.engine, boot.world.context, worldGroup, collectivesOf);
