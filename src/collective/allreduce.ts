@@ -11,7 +11,12 @@
  * non-commutative ops are right. The ring moves 2 (p - 1)/p of the vector per
  * rank, the least possible, reducing each segment straight out of the
  * receive buffer, with no copy of the input. On a shared area, a short
- * vector skips messages (`small_exchange.ts`).
+ * vector skips messages (`small_exchange.ts`), and a longer one from
+ * `MPI.alloc` memory goes by reference ({@link referenceAllreduce}).
+ *
+ * Unfinished: an in-place Allreduce longer than a contribution block goes
+ * over messages (its buffer is both what the others read and what this
+ * rank's result goes into).
  *
  * @module
  */
@@ -19,8 +24,13 @@
 import { ring as ringAllgather } from './allgather.js';
 import type { Call } from './call.js';
 import type { Reduction } from '../op/reduction.js';
+import type { SharedArea } from '../transport/transport.js';
 import { ringReduceScatter } from './ring.js';
-import type { Algorithm } from './run.js';
+import { type Algorithm, type Detour, spinUntil } from './run.js';
+import {
+  attachArea, blocksFree, blocksFreeNow, copySpinBudget, detour, earlierMismatch, nextExchange, park, type ParkedExchange,
+  readByAll, readByAllNow,
+} from './shared_area.js';
 import { evenBlocks, floorPowerOfTwo } from './tree.js';
 import { manyStepBytes, tuning } from './tuning.js';
 
@@ -87,4 +97,137 @@ function* ring(call: Call, reduction: Reduction, send: Uint8Array | undefined, r
   yield* ringReduceScatter(call, reduction, send ?? recv, recv, offsets, 0, send === undefined);
   const displs = offsets.slice(0, call.size);
   yield* ringAllgather(call, undefined, recv, displs.map((d, k) => offsets[k + 1]! - d), displs);
+}
+
+/**
+ * Allreduce of more than a contribution block (up to
+ * `tuning.allreduceReferenceBytes` read per rank, not in place) through the shared area,
+ * by reference: every rank publishes where its `send` lies, folds every
+ * rank's vector into `recv` straight out of the others' memory, from the
+ * right in rank order as the short exchange does (`SmallReduction`: the
+ * same bits on every rank, non-commutative ops right), and returns once
+ * every rank has read its vector, so that the caller may change it at once.
+ * One step where recursive doubling takes ⌈log2 p⌉, no copy into messages,
+ * and the code that the small collectives compile: a first loop of such
+ * calls compiles little more. When some rank's `send` is not `MPI.alloc`
+ * memory, it says so, and every rank goes on with {@link allreduce} over
+ * messages.
+ *
+ * MPI-4.1 §6.9.6.
+ *
+ * @example
+ * ```ts
+ * const send = MPI.alloc(Float64Array, 8192), sum = MPI.alloc(Float64Array, 8192);
+ * await comm.Allreduce(send, sum, MPI.SUM); // 64 KiB: by reference on shm
+ * ```
+ */
+export function* referenceAllreduce(call: Call, area: SharedArea, reduction: Reduction, send: Uint8Array,
+  recv: Uint8Array): Algorithm<void> {
+  if (area.mode === 'unset') yield* attachArea(call, area);
+  if (area.mode !== 'shared') yield* allreduce(call, reduction, send, recv);
+  else yield* referenceAllreduceNumbered(call, area, reduction, send, recv, nextExchange(call, area), Stage.FREE);
+}
+
+/** Where a {@link referenceAllreduce} goes on from. */
+const Stage = {
+  /** Before its wait for this rank's block to be free. */
+  FREE: 0,
+  /** Published: before its wait for the others' vectors (looking at one that came is harmless). */
+  PUBLISHED: 1,
+  /** Folded and marked read: before its wait for every rank to have read this rank's vector. */
+  FOLDED: 2,
+} as const;
+
+type StageValue = (typeof Stage)[keyof typeof Stage];
+
+/** {@link referenceAllreduce} `number`, from `stage` on. */
+function* referenceAllreduceNumbered(call: Call, area: SharedArea, reduction: Reduction, send: Uint8Array,
+  recv: Uint8Array, number: number, stage: StageValue): Algorithm<void> {
+  if (stage === Stage.FREE) {
+    yield* blocksFree(call, area, number);
+    publishVector(call, area, send, number);
+  }
+  if (stage !== Stage.FOLDED) {
+    for (let from = 0; from < call.size; from++) {
+      const arrived = area.contributed(from, number);
+      if (!arrived.test()) yield arrived;
+    }
+    const folded = foldReferences(call, area, reduction, number, send, recv);
+    if (folded instanceof Error) throw folded;
+    if (!folded) {
+      yield* allreduce(call, reduction, send, recv);
+      return;
+    }
+  }
+  yield* readByAll(call, area, number);
+  area.settled = true;
+}
+
+/** This rank's block of {@link referenceAllreduce} `number`: where `send` lies, or that it cannot say. */
+function publishVector(call: Call, area: SharedArea, send: Uint8Array, number: number): void {
+  area.settled = false;
+  if (!area.contributeReference(number, call.tag, send)) area.contribute(number, call.tag, undefined);
+}
+
+/**
+ * Folds the vectors of exchange `number`, every rank's there, into `recv`
+ * and marks them read: true once done, false when some rank's is not there
+ * by reference (nothing folded: the call goes on over messages), a mismatch
+ * Error when a block is another call's.
+ */
+function foldReferences(call: Call, area: SharedArea, reduction: Reduction, number: number, own: Uint8Array,
+  recv: Uint8Array): boolean | Error {
+  const bytes = own.byteLength;
+  let byReference = true;
+  for (let from = 0; from < call.size; from++) {
+    const theirs = area.contributionTag(from, number);
+    if (theirs !== call.tag) return call.mismatch(from, theirs, -1, -1);
+    if (area.contributionLength(from, number) !== bytes) byReference = false;
+  }
+  if (byReference) {
+    const last = call.size - 1;
+    recv.set(last === call.rank ? own : area.contributionData(last, number, bytes));
+    for (let from = last - 1; from >= 0; from--) {
+      reduction.apply(from === call.rank ? own : area.contributionData(from, number, bytes), recv);
+    }
+  }
+  area.markRead(number);
+  // Every rank contributed: every one has read all earlier exchanges (SharedArea.settled).
+  area.settled = !byReference;
+  return byReference;
+}
+
+/** What {@link fastReferenceAllreduce} hands over when it must wait; one serves every call (they never overlap). */
+const parked: ParkedExchange = { number: 0, contributed: false, on: undefined, pending: undefined };
+
+/**
+ * {@link referenceAllreduce} on an attached shared area, synchronously as far
+ * as the waits end within the fast path's spin (and the time the folds of
+ * the others may take): undefined once done, an Error on a mismatch, or the
+ * {@link Detour} that finishes the call.
+ */
+export function fastReferenceAllreduce(call: Call, area: SharedArea, reduction: Reduction, send: Uint8Array,
+  recv: Uint8Array): Detour | Error | undefined {
+  const mismatch = earlierMismatch(call, area);
+  if (mismatch !== undefined) return mismatch;
+  const number = area.nextReduction();
+  const budget = copySpinBudget(area, send.byteLength * call.size);
+  if (!blocksFreeNow(call, area, number, budget, parked)) {
+    return detour(parked, referenceAllreduceNumbered(call, area, reduction, send, recv, number, Stage.FREE));
+  }
+  publishVector(call, area, send, number);
+  for (let from = 0; from < call.size; from++) {
+    const arrived = area.contributed(from, number);
+    if (!spinUntil(arrived, budget, area.yieldCore) && park(arrived, parked)) {
+      return detour(parked, referenceAllreduceNumbered(call, area, reduction, send, recv, number, Stage.PUBLISHED));
+    }
+  }
+  const folded = foldReferences(call, area, reduction, number, send, recv);
+  if (folded instanceof Error) return folded;
+  if (!folded) return { rest: allreduce(call, reduction, send, recv), parkedOn: undefined, pending: undefined };
+  if (!readByAllNow(call, area, number, budget, parked)) {
+    return detour(parked, referenceAllreduceNumbered(call, area, reduction, send, recv, number, Stage.FOLDED));
+  }
+  area.settled = true;
+  return undefined;
 }

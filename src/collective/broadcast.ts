@@ -19,8 +19,8 @@ import type { SharedArea } from '../transport/transport.js';
 import type { Call } from './call.js';
 import { type Algorithm, type Detour, spinUntil } from './run.js';
 import {
-  attachArea, blocksFree, blocksFreeNow, broadcastNumbered, broadcastShared, detour, earlierMismatch, fastBroadcastShared,
-  nextExchange, park, type ParkedExchange, readBroadcast, readByAll, readByAllNow, spinBudget,
+  attachArea, blocksFree, blocksFreeNow, broadcastNumbered, broadcastShared, copySpinBudget, detour, earlierMismatch,
+  fastBroadcastShared, nextExchange, park, type ParkedExchange, readBroadcast, readByAll, readByAllNow, spinBudget,
 } from './shared_area.js';
 import { absolute, childrenOf, parentOf, relative, subtreeEnd } from './tree.js';
 import { manyStepBytes, tuning } from './tuning.js';
@@ -95,24 +95,10 @@ function* referenceBcastNumbered(call: Call, area: SharedArea, buf: Uint8Array, 
 /** The root's block of {@link referenceBcast} `number`: true when it refers to `buf`, false when it says that it cannot. */
 function publishReference(call: Call, area: SharedArea, buf: Uint8Array, number: number): boolean {
   area.settled = false;
-  const published = area.contributeReference(number, call.tag, buf);
+  const published = area.contributeReference(number, call.tag, buf, 'all');
   if (!published) area.contribute(number, call.tag, undefined, 'all');
   area.rootedBroadcast = number;
   return published;
-}
-
-/** The longest a fast path of {@link referenceBcast} polls a wait, in microseconds. */
-const MAX_COPY_SPIN_MICROS = 10_000;
-
-/**
- * The fast path's spin (`spinBudget`) plus the time a member's copy of
- * `bytes` may take, at 1 GB/s (slower than this VM copies when loaded): a
- * wait that long is the copy, not a stall, and handing it over to a Promise
- * would make the first loop of such calls compile the slow path.
- */
-function copySpinBudget(area: SharedArea, bytes: number): number {
-  const spin = spinBudget(area);
-  return spin === 0 ? 0 : Math.min(spin + bytes / 1000, MAX_COPY_SPIN_MICROS);
 }
 
 /** What {@link fastReferenceBcast} hands over when it must wait; one serves every call (they never overlap). */

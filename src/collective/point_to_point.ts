@@ -30,7 +30,7 @@ import type { Datatype, TypedArray } from '../datatype/index.js';
 import type { Op } from '../op/op.js';
 import type { Collectives, PointToPoint, SharedArea } from '../transport/transport.js';
 import { allgatherv } from './allgather.js';
-import { allreduce } from './allreduce.js';
+import { allreduce, fastReferenceAllreduce, referenceAllreduce } from './allreduce.js';
 import { alltoallv, fastSmallAlltoall, smallAlltoall } from './alltoall.js';
 import {
   barrier, counterBarrier, countsArrivals, fastBarrier, fastCounterBarrier, fastFlagBarrier, firstBarrier, flagBarrier,
@@ -87,7 +87,7 @@ class BcastShape {
  * `Reduce`, `Scan`, `Exscan`, `Reduce_scatter`) of `count` × `datatype`
  * from each rank with a predefined `op`, and what this rank folds of it.
  */
-class ReductionShape {
+class ReductionShape<Plan = SmallReduction> {
   readonly signature: Signature;
   /** The byte views of the last call's arrays (see {@link ByteViewMemo}). */
   readonly sendBytes = new ByteViewMemo();
@@ -95,7 +95,7 @@ class ReductionShape {
 
   /** @param agreed - what every rank must agree on (see {@link signature}) */
   constructor(readonly code: CodeValue, readonly root: number, readonly count: number, readonly datatype: Datatype,
-    readonly op: Op, agreed: readonly number[], readonly plan: SmallReduction, describe: () => string) {
+    readonly op: Op, agreed: readonly number[], readonly plan: Plan, describe: () => string) {
     this.signature = signature(code, root, agreed, describe);
   }
 
@@ -154,6 +154,7 @@ export class PointToPointCollectives implements Collectives {
   /** The shapes of the last calls of each kind that has one, for the next alike. */
   private lastBcast: BcastShape | undefined;
   private lastAllreduce: ReductionShape | undefined;
+  private lastReferenceAllreduce: ReductionShape<Reduction> | undefined;
   private lastReduce: ReductionShape | undefined;
   private lastScan: ReductionShape | undefined;
   private lastReduceScatter: ReductionShape | undefined;
@@ -417,9 +418,13 @@ export class PointToPointCollectives implements Collectives {
       }
       return this.runShortReduction(last, send, recv, bytes);
     }
+    const shared = this.sharedArea;
+    if (shared !== undefined && send !== undefined && op.predefined !== undefined && bytes > shared.contributionBytes &&
+      bytes * this.channel.size <= tuning.allreduceReferenceBytes) {
+      return this.referenceAllreduce(shared, send, recv, count, datatype, op);
+    }
     const sig = signature(Code.Allreduce, -1, [bytes, datatype.code, opCode(op)],
       () => `Allreduce(${count} × ${datatype.name}, ${op.name})`);
-    const shared = this.sharedArea;
     if (shared !== undefined && fitsShortExchange(shared, bytes)) {
       // A user op: the exchange on the area, guarded so that an op that throws fails the call on every rank.
       return this.sequencer.start(sig, withOp(op, datatype, (c, reduction) => smallExchange(c,
@@ -428,6 +433,25 @@ export class PointToPointCollectives implements Collectives {
     }
     return this.sequencer.start(sig, withOp(op, datatype,
       (c, reduction) => allreduce(c, reduction, part(send, bytes), part(recv, bytes)!))).result();
+  }
+
+  /** An Allreduce of more than a contribution block, not in place, on the shared area (see {@link referenceAllreduce}). */
+  private referenceAllreduce(area: SharedArea, send: TypedArray, recv: TypedArray, count: number, datatype: Datatype,
+    op: Op): Promise<void> {
+    const bytes = count * datatype.size;
+    let last = this.lastReferenceAllreduce;
+    if (last === undefined || !last.matches(count, datatype, op, -1)) {
+      this.lastReferenceAllreduce = last = new ReductionShape(Code.Allreduce, -1, count, datatype, op,
+        [bytes, datatype.code, opCode(op)], new Reduction(op, datatype), () => `Allreduce(${count} × ${datatype.name}, ${op.name})`);
+    }
+    const sendBytes = last.sendBytes.of(send, bytes);
+    const recvBytes = last.recvBytes.of(recv, bytes);
+    if (area.mode === 'shared') {
+      return this.sequencer.startFast(last.signature, fastReferenceAllreduce, referenceAllreduce, area, last.plan, sendBytes,
+        recvBytes);
+    }
+    const reduction = last.plan;
+    return this.sequencer.start(last.signature, (c) => referenceAllreduce(c, area, reduction, sendBytes, recvBytes)).result();
   }
 
   reduceScatter(send: TypedArray | undefined, recv: TypedArray, counts: readonly number[], datatype: Datatype,

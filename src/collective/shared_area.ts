@@ -370,6 +370,21 @@ export function readBroadcast(call: Call, area: SharedArea, root: number, number
   return bytes !== undefined;
 }
 
+/** The longest a fast path of a call by reference polls a wait, in microseconds. */
+const MAX_COPY_SPIN_MICROS = 10_000;
+
+/**
+ * The fast path's spin ({@link spinBudget}) plus the time a copy of `bytes`
+ * may take, at 1 GB/s (slower than this VM copies when loaded), for a call
+ * by reference (a member's copy of a Bcast, the folds of an Allreduce): a
+ * wait that long is the copy, not a stall, and handing it over to a Promise
+ * would make the first loop of such calls compile the slow path.
+ */
+export function copySpinBudget(area: SharedArea, bytes: number): number {
+  const spin = spinBudget(area);
+  return spin === 0 ? 0 : Math.min(spin + bytes / 1000, MAX_COPY_SPIN_MICROS);
+}
+
 /**
  * Microseconds a fast path may wait synchronously (see `run.ts`'s
  * `spinUntil`): `tuning.syncSpinMicros`; when ranks outnumber cores,

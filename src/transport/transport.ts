@@ -595,14 +595,15 @@ export interface SharedArea {
    */
   contribute(number: number, tag: number, data: Uint8Array | undefined, wake?: 'all' | number): void;
   /**
-   * A broadcast root's contribution of more than a block, by reference:
-   * publishes where `data` lies, when it lies in memory every member can
-   * read (on shm, the shared heap of `MPI.alloc`), and wakes every member;
-   * false, publishing nothing, otherwise. The members read it in place
-   * ({@link contributionData}), so the root must not change it before every
-   * member has read it ({@link readBy}).
+   * A contribution of more than a block, by reference: publishes where
+   * `data` lies, when it lies in memory every member can read (on shm, the
+   * shared heap of `MPI.alloc`); false, publishing nothing, otherwise. The
+   * members read it in place ({@link contributionData}), so its writer must
+   * not change it before every member has read it ({@link readBy}). `wake`
+   * as in {@link contribute}: `'all'` for a broadcast's root, which reads
+   * nothing; none for an exchange's.
    */
-  contributeReference(number: number, tag: number, data: Uint8Array): boolean;
+  contributeReference(number: number, tag: number, data: Uint8Array, wake?: 'all'): boolean;
   /**
    * An operation that completes once member `from` has published its
    * contribution to reduction `number`; `alone`: the contribution is a

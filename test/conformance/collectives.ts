@@ -315,6 +315,43 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'Allreduce of more than 1 KiB from MPI.alloc memory (read in place on shm), sent buffers changed right after the call',
+    run: async (comm) => {
+      // Every rank's vectors from MPI.alloc memory (by reference on shm), then odd ranks' plain (over messages).
+      for (const plainOdd of [false, true]) {
+        const heap = (n: number): boolean => !plainOdd || rank % 2 === 0 || n < 0;
+        for (const n of [129, 8750, 37_500]) {
+          const send = heap(n) ? MPI.alloc(Float64Array, n + 1).subarray(1) : new Float64Array(n);
+          for (let k = 0; k < n; k++) send[k] = rank * 1000 + k;
+          const sum = new Float64Array(n);
+          await comm.Allreduce(send, sum, MPI.SUM);
+          // Once its Allreduce returned, a rank may reuse its vector: no other rank may see this.
+          send.fill(-1e9);
+          const expected = Float64Array.from({ length: n }, (_, k) => 1000 * size * (size - 1) / 2 + size * k);
+          check.deepEqual(sum, expected, `Allreduce SUM of ${n} doubles${plainOdd ? ', odd ranks\' plain' : ''}`);
+        }
+        for (const n of [1025, 4099]) {
+          const bytes = heap(n) ? MPI.alloc(Uint8Array, n + 3).subarray(3) : new Uint8Array(n);
+          bytes.set(block(rank, n));
+          const least = MPI.alloc(Uint8Array, n);
+          await comm.Allreduce(bytes, least, MPI.MIN);
+          bytes.fill(0);
+          const expected = Uint8Array.from({ length: n }, (_, k) => Math.min(...ranks.map((r) => byteOf(r, k))));
+          check.deepEqual(least, expected, `Allreduce MIN of ${n} bytes${plainOdd ? ', odd ranks\' plain' : ''}`);
+        }
+      }
+      // Many in a row, each vector rewritten at once: every rank folds each call's vectors, never a later one's.
+      const send = MPI.alloc(Int32Array, 1000);
+      const most = new Int32Array(1000);
+      for (let i = 0; i < 40; i++) {
+        send.fill(rank === i % size ? i + 1000 : i);
+        await comm.Allreduce(send, most, MPI.MAX);
+        check.deepEqual([most[0], most[999]], [i + 1000, i + 1000], `Allreduce ${i} of MPI.alloc memory`);
+        send.fill(1 << 30);
+      }
+    },
+  },
+  {
     name: 'Gather and Scatter of equal blocks, IN_PLACE at the root',
     run: async (comm) => {
       for (const n of [1, 3, 10_000]) {

@@ -270,20 +270,20 @@ export class ShmSharedArea implements SharedArea {
     }
   }
 
-  contributeReference(number: number, tag: number, data: Uint8Array): boolean {
+  contributeReference(number: number, tag: number, data: Uint8Array, wake?: 'all'): boolean {
     const arena = this.engine.heapArenaOf(data);
     if (arena < 0 || data.byteLength <= CONTRIBUTION_BYTES) return false;
     const control = this.engine.control;
     const block = this.word(this.rank, contributionWords(number));
-    // The root reads nothing of it (see contribute).
-    control[this.word(this.rank, READ_WORD)] = number;
+    // A root reads nothing of it (see contribute).
+    if (wake !== undefined) control[this.word(this.rank, READ_WORD)] = number;
     control[block + Contribution.ARENA] = arena;
     control[block + Contribution.OFFSET_LOW] = data.byteOffset % 2 ** 32;
     control[block + Contribution.OFFSET_HIGH] = Math.floor(data.byteOffset / 2 ** 32);
     control[block + Contribution.TAG] = tag;
     control[block + Contribution.LENGTH] = data.byteLength;
     Atomics.store(control, block + Contribution.NUMBER, number);
-    this.wakeOthers();
+    if (wake !== undefined || this.allReached(contributionWords(number) + Contribution.NUMBER, number)) this.wakeOthers();
     return true;
   }
 
