@@ -14,6 +14,7 @@ const MISMATCH = 'test/programs/collective_mismatch.ts';
 /** Thresholds that make every many-step algorithm run on the program's small data, reductions over messages (see src/collective/tuning.ts). */
 const MANY_STEPS = JSON.stringify({
   bcastScatterBytes: 0, bcastScatterRanks: 2, bcastReferenceBytes: 0, gatherDirectBytes: 4, allgatherRingBytes: 0, alltoallPairwiseBytes: 0,
+  alltoallReferenceBytes: 0,
   allreduceRingBytes: 0, allreduceReferenceBytes: 0, reduceRingBytes: 0, reduceScatterRingBytes: 0, shortExchangeBytes: 0, segmentBytes: 256,
   syncSendBytes: 0,
   oversubscribedScale: 1,

@@ -26,10 +26,10 @@ import type { Call } from './call.js';
 import type { Reduction } from '../op/reduction.js';
 import type { SharedArea } from '../transport/transport.js';
 import { ringReduceScatter } from './ring.js';
-import { type Algorithm, type Detour, spinUntil } from './run.js';
+import type { Algorithm, Detour } from './run.js';
 import {
-  attachArea, blocksFree, blocksFreeNow, copySpinBudget, detour, earlierMismatch, nextExchange, park, type ParkedExchange,
-  readByAll, readByAllNow,
+  attachArea, copySpinBudget, detour, finishExchange, finishReferenceExchange, nextExchange, type ParkedExchange,
+  ReferenceStage, type ReferenceStageValue, referenceExchangeNumbered, referencesAt, startExchange,
 } from './shared_area.js';
 import { evenBlocks, floorPowerOfTwo } from './tree.js';
 import { manyStepBytes, tuning } from './tuning.js';
@@ -125,76 +125,28 @@ export function* referenceAllreduce(call: Call, area: SharedArea, reduction: Red
   recv: Uint8Array): Algorithm<void> {
   if (area.mode === 'unset') yield* attachArea(call, area);
   if (area.mode !== 'shared') yield* allreduce(call, reduction, send, recv);
-  else yield* referenceAllreduceNumbered(call, area, reduction, send, recv, nextExchange(call, area), Stage.FREE);
+  else yield* referenceAllreduceFrom(call, area, reduction, send, recv, nextExchange(call, area), ReferenceStage.FREE);
 }
-
-/** Where a {@link referenceAllreduce} goes on from. */
-const Stage = {
-  /** Before its wait for this rank's block to be free. */
-  FREE: 0,
-  /** Published: before its wait for the others' vectors (looking at one that came is harmless). */
-  PUBLISHED: 1,
-  /** Folded and marked read: before its wait for every rank to have read this rank's vector. */
-  FOLDED: 2,
-} as const;
-
-type StageValue = (typeof Stage)[keyof typeof Stage];
 
 /** {@link referenceAllreduce} `number`, from `stage` on. */
-function* referenceAllreduceNumbered(call: Call, area: SharedArea, reduction: Reduction, send: Uint8Array,
-  recv: Uint8Array, number: number, stage: StageValue): Algorithm<void> {
-  if (stage === Stage.FREE) {
-    yield* blocksFree(call, area, number);
-    publishVector(call, area, send, number);
-  }
-  if (stage !== Stage.FOLDED) {
-    for (let from = 0; from < call.size; from++) {
-      const arrived = area.contributed(from, number);
-      if (!arrived.test()) yield arrived;
-    }
-    const folded = foldReferences(call, area, reduction, number, send, recv);
-    if (folded instanceof Error) throw folded;
-    if (!folded) {
-      yield* allreduce(call, reduction, send, recv);
-      return;
-    }
-  }
-  yield* readByAll(call, area, number);
-  area.settled = true;
-}
-
-/** This rank's block of {@link referenceAllreduce} `number`: where `send` lies, or that it cannot say. */
-function publishVector(call: Call, area: SharedArea, send: Uint8Array, number: number): void {
-  area.settled = false;
-  if (!area.contributeReference(number, call.tag, send)) area.contribute(number, call.tag, undefined);
+function referenceAllreduceFrom(call: Call, area: SharedArea, reduction: Reduction, send: Uint8Array, recv: Uint8Array,
+  number: number, stage: ReferenceStageValue): Algorithm<void> {
+  return referenceExchangeNumbered(call, area, send, send.byteLength, number, stage,
+    (n) => foldReferences(call, area, reduction, n, send, recv), () => allreduce(call, reduction, send, recv));
 }
 
 /**
- * Folds the vectors of exchange `number`, every rank's there, into `recv`
- * and marks them read: true once done, false when some rank's is not there
- * by reference (nothing folded: the call goes on over messages), a mismatch
- * Error when a block is another call's.
+ * Folds every rank's vector of exchange `number` by reference into `recv`,
+ * from the right in rank order (this rank's from `own`).
  */
 function foldReferences(call: Call, area: SharedArea, reduction: Reduction, number: number, own: Uint8Array,
-  recv: Uint8Array): boolean | Error {
+  recv: Uint8Array): void {
   const bytes = own.byteLength;
-  let byReference = true;
-  for (let from = 0; from < call.size; from++) {
-    const theirs = area.contributionTag(from, number);
-    if (theirs !== call.tag) return call.mismatch(from, theirs, -1, -1);
-    if (area.contributionLength(from, number) !== bytes) byReference = false;
+  const last = call.size - 1;
+  recv.set(last === call.rank ? own : area.contributionData(last, number, bytes));
+  for (let from = last - 1; from >= 0; from--) {
+    reduction.apply(from === call.rank ? own : area.contributionData(from, number, bytes), recv);
   }
-  if (byReference) {
-    const last = call.size - 1;
-    recv.set(last === call.rank ? own : area.contributionData(last, number, bytes));
-    for (let from = last - 1; from >= 0; from--) {
-      reduction.apply(from === call.rank ? own : area.contributionData(from, number, bytes), recv);
-    }
-  }
-  area.markRead(number);
-  // Every rank contributed: every one has read all earlier exchanges (SharedArea.settled).
-  area.settled = !byReference;
-  return byReference;
 }
 
 /** What {@link fastReferenceAllreduce} hands over when it must wait; one serves every call (they never overlap). */
@@ -202,32 +154,28 @@ const parked: ParkedExchange = { number: 0, contributed: false, on: undefined, p
 
 /**
  * {@link referenceAllreduce} on an attached shared area, synchronously as far
- * as the waits end within the fast path's spin (and the time the folds of
- * the others may take): undefined once done, an Error on a mismatch, or the
+ * as the waits end within the fast path's spin (and the time the others'
+ * folds may take): undefined once done, an Error on a mismatch, or the
  * {@link Detour} that finishes the call.
  */
 export function fastReferenceAllreduce(call: Call, area: SharedArea, reduction: Reduction, send: Uint8Array,
   recv: Uint8Array): Detour | Error | undefined {
-  const mismatch = earlierMismatch(call, area);
-  if (mismatch !== undefined) return mismatch;
-  const number = area.nextReduction();
   const budget = copySpinBudget(area, send.byteLength * call.size);
-  if (!blocksFreeNow(call, area, number, budget, parked)) {
-    return detour(parked, referenceAllreduceNumbered(call, area, reduction, send, recv, number, Stage.FREE));
+  const number = startExchange(call, area, send, budget, parked, call.size, true);
+  if (number instanceof Error) return number;
+  if (number === undefined) {
+    const stage = parked.contributed ? ReferenceStage.PUBLISHED : ReferenceStage.FREE;
+    return detour(parked, referenceAllreduceFrom(call, area, reduction, send, recv, parked.number, stage));
   }
-  publishVector(call, area, send, number);
-  for (let from = 0; from < call.size; from++) {
-    const arrived = area.contributed(from, number);
-    if (!spinUntil(arrived, budget, area.yieldCore) && park(arrived, parked)) {
-      return detour(parked, referenceAllreduceNumbered(call, area, reduction, send, recv, number, Stage.PUBLISHED));
-    }
+  const byReference = referencesAt(call, area, number, send.byteLength);
+  if (byReference instanceof Error) return byReference;
+  if (!byReference) {
+    finishExchange(area, number);
+    return { rest: allreduce(call, reduction, send, recv), parkedOn: undefined, pending: undefined };
   }
-  const folded = foldReferences(call, area, reduction, number, send, recv);
-  if (folded instanceof Error) return folded;
-  if (!folded) return { rest: allreduce(call, reduction, send, recv), parkedOn: undefined, pending: undefined };
-  if (!readByAllNow(call, area, number, budget, parked)) {
-    return detour(parked, referenceAllreduceNumbered(call, area, reduction, send, recv, number, Stage.FOLDED));
+  foldReferences(call, area, reduction, number, send, recv);
+  if (!finishReferenceExchange(call, area, number, budget, parked)) {
+    return detour(parked, referenceAllreduceFrom(call, area, reduction, send, recv, number, ReferenceStage.TAKEN));
   }
-  area.settled = true;
   return undefined;
 }

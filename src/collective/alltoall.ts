@@ -18,6 +18,12 @@
  * on the area instead: every rank publishes all its blocks, then copies its
  * own block out of every rank's contribution. A blocking one runs
  * synchronously as far as the contributions come ({@link fastSmallAlltoall}).
+ * Longer ones from `MPI.alloc` memory go by reference on the area
+ * ({@link referenceAlltoall}).
+ *
+ * Unfinished: an in-place `Alltoall` longer than a contribution block goes
+ * over messages (its blocks are both what the others read and where this
+ * rank's arrive).
  *
  * @module
  */
@@ -27,8 +33,9 @@ import type { SharedArea } from '../transport/transport.js';
 import type { Call } from './call.js';
 import type { Algorithm, Detour } from './run.js';
 import {
-  attachArea, checkContributions, detour, exchangeNumbered, exchangeShared, finishExchange, type ParkedExchange, spinBudget,
-  startExchange,
+  attachArea, checkContributions, copySpinBudget, detour, exchangeNumbered, exchangeShared, finishExchange,
+  finishReferenceExchange, nextExchange, type ParkedExchange, ReferenceStage, type ReferenceStageValue,
+  referenceExchangeNumbered, referencesAt, spinBudget, startExchange,
 } from './shared_area.js';
 import { tuning } from './tuning.js';
 
@@ -105,6 +112,27 @@ function takeBlocks(call: Call, all: readonly Uint8Array[], recv: Uint8Array, re
 }
 
 /**
+ * At a communicator's first call that can use the shared area, attaches it;
+ * true when the uniform all-to-all runs on it, false once it has run over
+ * messages (the communicator's area has no slot).
+ */
+function* onArea(call: Call, area: SharedArea, send: Uint8Array | undefined, sendDispls: readonly number[] | undefined,
+  recv: Uint8Array, recvDispls: readonly number[] | undefined, block: number): Algorithm<boolean> {
+  if (area.mode === 'unset') yield* attachArea(call, area);
+  if (area.mode === 'shared') return true;
+  yield* uniformAlltoall(call, send, sendDispls, recv, recvDispls, block);
+  return false;
+}
+
+/** A uniform all-to-all of `block`-byte blocks over messages ({@link alltoallv}); displacements as in {@link smallAlltoall}. */
+function uniformAlltoall(call: Call, send: Uint8Array | undefined, sendDispls: readonly number[] | undefined,
+  recv: Uint8Array, recvDispls: readonly number[] | undefined, block: number): Algorithm<void> {
+  const counts = new Array<number>(call.size).fill(block);
+  const packed = counts.map((_, j) => j * block);
+  return alltoallv(call, send, counts, sendDispls ?? packed, recv, counts, recvDispls ?? packed);
+}
+
+/**
  * A uniform all-to-all of `block`-byte blocks (`block * size` at most
  * `area.contributionBytes`, which every rank of a correct program sees
  * alike) through the shared area, or over messages when the communicator
@@ -114,13 +142,7 @@ function takeBlocks(call: Call, all: readonly Uint8Array[], recv: Uint8Array, re
 export function* smallAlltoall(call: Call, area: SharedArea, send: Uint8Array | undefined,
   sendDispls: readonly number[] | undefined, recv: Uint8Array, recvDispls: readonly number[] | undefined,
   block: number): Algorithm<void> {
-  if (area.mode === 'unset') yield* attachArea(call, area);
-  if (area.mode !== 'shared') {
-    const counts = new Array<number>(call.size).fill(block);
-    const packed = counts.map((_, j) => j * block);
-    yield* alltoallv(call, send, counts, sendDispls ?? packed, recv, counts, recvDispls ?? packed);
-    return;
-  }
+  if (!(yield* onArea(call, area, send, sendDispls, recv, recvDispls, block))) return;
   const data = outgoing(call, send, sendDispls, recv, recvDispls, block);
   // Every rank's blocks fit (undefined would mean otherwise): a rank with longer ones calls with another tag.
   const error = yield* exchangeShared(call, area, data, (all) => takeBlocks(call, all, recv, recvDispls, block));
@@ -166,4 +188,96 @@ function* finishAlltoall(call: Call, area: SharedArea, data: Uint8Array, recv: U
   const error = yield* exchangeNumbered(call, area, data, (all) => takeBlocks(call, all, recv, undefined, block), number,
     contributed);
   if (error) throw error;
+}
+
+/**
+ * A uniform all-to-all of `block`-byte blocks, more than a contribution
+ * block in all (up to `tuning.alltoallReferenceBytes`, which every rank of a
+ * correct program sees alike), through the shared area by reference: every
+ * rank publishes where its blocks lie (when they lie end to end in
+ * `MPI.alloc` memory, not in place), copies its own block straight out of
+ * every rank's, and returns once every rank has copied its blocks, so that
+ * the caller may change them at once. One copy per block, as over messages
+ * in place, and the code that the small collectives compile: a first loop
+ * of such calls compiles little more. When some rank's blocks cannot be read
+ * there, every rank goes on with {@link alltoallv} over messages.
+ * Displacements as in {@link smallAlltoall}.
+ *
+ * MPI-4.1 §6.8.
+ *
+ * @example
+ * ```ts
+ * const send = MPI.alloc(Float64Array, 1024 * size), recv = MPI.alloc(Float64Array, 1024 * size);
+ * await comm.Alltoall(send, recv); // blocks of 8 KiB: by reference on shm
+ * ```
+ */
+export function* referenceAlltoall(call: Call, area: SharedArea, send: Uint8Array | undefined,
+  sendDispls: readonly number[] | undefined, recv: Uint8Array, recvDispls: readonly number[] | undefined,
+  block: number): Algorithm<void> {
+  if (!(yield* onArea(call, area, send, sendDispls, recv, recvDispls, block))) return;
+  yield* referenceAlltoallFrom(call, area, send, sendDispls, recv, recvDispls, block, nextExchange(call, area),
+    ReferenceStage.FREE);
+}
+
+/** {@link referenceAlltoall} of exchange `number`, from `stage` on. */
+function referenceAlltoallFrom(call: Call, area: SharedArea, send: Uint8Array | undefined,
+  sendDispls: readonly number[] | undefined, recv: Uint8Array, recvDispls: readonly number[] | undefined, block: number,
+  number: number, stage: ReferenceStageValue): Algorithm<void> {
+  const own = publishable(call, send, sendDispls, block);
+  return referenceExchangeNumbered(call, area, own, block * call.size, number, stage,
+    (n) => copyReferences(call, area, n, own!, recv, recvDispls, block),
+    () => uniformAlltoall(call, send, sendDispls, recv, recvDispls, block));
+}
+
+/** The blocks this rank can publish by reference: all of `send`, when they lie end to end; undefined otherwise. */
+function publishable(call: Call, send: Uint8Array | undefined, sendDispls: readonly number[] | undefined,
+  block: number): Uint8Array | undefined {
+  const total = block * call.size;
+  if (send === undefined || sendDispls !== undefined) return undefined;
+  return send.byteLength === total ? send : send.subarray(0, total);
+}
+
+/** This rank's block of every rank's blocks of exchange `number` by reference into `recv` (this rank's from `own`). */
+function copyReferences(call: Call, area: SharedArea, number: number, own: Uint8Array, recv: Uint8Array,
+  recvDispls: readonly number[] | undefined, block: number): void {
+  const { rank, size } = call;
+  for (let from = 0; from < size; from++) {
+    const theirs = from === rank ? own : area.contributionData(from, number, block * size);
+    recv.set(theirs.subarray(rank * block, rank * block + block), recvDispls === undefined ? from * block : recvDispls[from]!);
+  }
+}
+
+/** What {@link fastReferenceAlltoall} hands over when it must wait; one serves every call (they never overlap). */
+const parkedReference: ParkedExchange = { number: 0, contributed: false, on: undefined, pending: undefined };
+
+/**
+ * {@link referenceAlltoall} of blocks that lie end to end, on an attached
+ * shared area, synchronously as far as the waits end within the fast
+ * path's spin (and the time the others' copies may take): undefined once
+ * done, an Error on a mismatch, or the {@link Detour} that finishes the call.
+ */
+export function fastReferenceAlltoall(call: Call, area: SharedArea, send: Uint8Array | undefined, recv: Uint8Array,
+  block: number): Detour | Error | undefined {
+  const total = block * call.size;
+  const own = publishable(call, send, undefined, block);
+  const budget = copySpinBudget(area, total);
+  const number = startExchange(call, area, own, budget, parkedReference, call.size, true);
+  if (number instanceof Error) return number;
+  if (number === undefined) {
+    const stage = parkedReference.contributed ? ReferenceStage.PUBLISHED : ReferenceStage.FREE;
+    return detour(parkedReference,
+      referenceAlltoallFrom(call, area, send, undefined, recv, undefined, block, parkedReference.number, stage));
+  }
+  const byReference = referencesAt(call, area, number, total);
+  if (byReference instanceof Error) return byReference;
+  if (!byReference) {
+    finishExchange(area, number);
+    return { rest: uniformAlltoall(call, send, undefined, recv, undefined, block), parkedOn: undefined, pending: undefined };
+  }
+  copyReferences(call, area, number, own!, recv, undefined, block);
+  if (!finishReferenceExchange(call, area, number, budget, parkedReference)) {
+    return detour(parkedReference,
+      referenceAlltoallFrom(call, area, send, undefined, recv, undefined, block, number, ReferenceStage.TAKEN));
+  }
+  return undefined;
 }

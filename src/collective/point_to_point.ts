@@ -31,7 +31,7 @@ import type { Op } from '../op/op.js';
 import type { Collectives, PointToPoint, SharedArea } from '../transport/transport.js';
 import { allgatherv } from './allgather.js';
 import { allreduce, fastReferenceAllreduce, referenceAllreduce } from './allreduce.js';
-import { alltoallv, fastSmallAlltoall, smallAlltoall } from './alltoall.js';
+import { alltoallv, fastReferenceAlltoall, fastSmallAlltoall, referenceAlltoall, smallAlltoall } from './alltoall.js';
 import {
   barrier, counterBarrier, countsArrivals, fastBarrier, fastCounterBarrier, fastFlagBarrier, firstBarrier, flagBarrier,
 } from './barrier.js';
@@ -127,9 +127,10 @@ class BlockShape {
 
 /**
  * The shape of a uniform all-to-all through the shared area, `bytes` from
- * each rank. Its signature differs from that of the same call over
- * messages (`alltoallv`), so that ranks which take different paths fail
- * with a mismatch instead of waiting for each other.
+ * each rank, its blocks in a contribution block or (`byReference`) where
+ * they lie. Its signature differs from that of the same call over messages
+ * (`alltoallv`) and on the other path, so that ranks which take different
+ * paths fail with a mismatch instead of waiting for each other.
  */
 class AlltoallShape {
   readonly signature: Signature;
@@ -137,8 +138,8 @@ class AlltoallShape {
   readonly sendBytes = new ByteViewMemo();
   readonly recvBytes = new ByteViewMemo();
 
-  constructor(readonly bytes: number) {
-    this.signature = signature(Code.Alltoall, -1, [1], () => `Alltoall(${bytes} bytes from this rank)`);
+  constructor(readonly bytes: number, byReference: boolean) {
+    this.signature = signature(Code.Alltoall, -1, [byReference ? 2 : 1], () => `Alltoall(${bytes} bytes from this rank)`);
   }
 }
 
@@ -146,6 +147,12 @@ class AlltoallShape {
 function smallAlltoallBlocks(call: Call, area: SharedArea, send: Uint8Array | undefined, recv: Uint8Array,
   block: number): Algorithm<void> {
   return smallAlltoall(call, area, send, undefined, recv, undefined, block);
+}
+
+/** {@link referenceAlltoall} of blocks that lie end to end (the slow path of {@link fastReferenceAlltoall}). */
+function referenceAlltoallBlocks(call: Call, area: SharedArea, send: Uint8Array | undefined, recv: Uint8Array,
+  block: number): Algorithm<void> {
+  return referenceAlltoall(call, area, send, undefined, recv, undefined, block);
 }
 
 /** {@link Collectives} over the point-to-point of a collective-context endpoint. */
@@ -164,6 +171,7 @@ export class PointToPointCollectives implements Collectives {
   /** The block lengths of {@link lastReduceScatter}. */
   private reduceScatterCounts: readonly number[] = [];
   private lastAlltoall: AlltoallShape | undefined;
+  private lastReferenceAlltoall: AlltoallShape | undefined;
   private readonly messageBarrier: (call: Call) => Detour | Error | undefined;
   private readonly flagPaths: {
     readonly fast: (call: Call) => Detour | Error | undefined;
@@ -279,7 +287,7 @@ export class PointToPointCollectives implements Collectives {
   smallAlltoall(send: Uint8Array | undefined, sendDispls: readonly number[] | undefined, recv: Uint8Array,
     recvDispls: readonly number[] | undefined, block: number): Promise<void> {
     const area = this.sharedArea!;
-    const sig = this.alltoallShape(block).signature;
+    const sig = this.alltoallShape(block, false).signature;
     if (area.mode === 'shared' && sendDispls === undefined && recvDispls === undefined) {
       return this.sequencer.startFast(sig, fastSmallAlltoall, smallAlltoallBlocks, area, send, recv, block);
     }
@@ -288,16 +296,53 @@ export class PointToPointCollectives implements Collectives {
 
   /** {@link smallAlltoall} of typed arrays whose blocks lie end to end; `send` undefined: in place. */
   smallAlltoallOf(send: TypedArray | undefined, recv: TypedArray, block: number): Promise<void> {
-    const shape = this.alltoallShape(block);
+    const shape = this.alltoallShape(block, false);
     return this.smallAlltoall(send === undefined ? undefined : shape.sendBytes.of(send, send.byteLength), undefined,
       shape.recvBytes.of(recv, recv.byteLength), undefined, block);
   }
 
-  /** The shape of a small Alltoall of `block`-byte blocks: the last one's when the same. */
-  private alltoallShape(block: number): AlltoallShape {
-    let shape = this.lastAlltoall;
+  /**
+   * Whether a uniform all-to-all of `block`-byte blocks takes
+   * {@link referenceAlltoall}: the communicator has a shared area, and its
+   * blocks are more than a contribution block holds, up to
+   * `tuning.alltoallReferenceBytes` in all. Every rank of a correct program
+   * decides alike, as for {@link fitsSmallAlltoall}.
+   */
+  fitsReferenceAlltoall(block: number): boolean {
+    const area = this.sharedArea;
+    const bytes = block * this.channel.size;
+    return area !== undefined && bytes > area.contributionBytes && bytes <= tuning.alltoallReferenceBytes;
+  }
+
+  /**
+   * A uniform all-to-all of `block`-byte blocks that
+   * {@link fitsReferenceAlltoall}: through the shared area by reference
+   * (`alltoall.ts`). Arguments as for {@link smallAlltoall}.
+   */
+  referenceAlltoall(send: Uint8Array | undefined, sendDispls: readonly number[] | undefined, recv: Uint8Array,
+    recvDispls: readonly number[] | undefined, block: number): Promise<void> {
+    const area = this.sharedArea!;
+    const sig = this.alltoallShape(block, true).signature;
+    if (area.mode === 'shared' && sendDispls === undefined && recvDispls === undefined) {
+      return this.sequencer.startFast(sig, fastReferenceAlltoall, referenceAlltoallBlocks, area, send, recv, block);
+    }
+    return this.sequencer.start(sig, (c) => referenceAlltoall(c, area, send, sendDispls, recv, recvDispls, block)).result();
+  }
+
+  /** {@link referenceAlltoall} of typed arrays whose blocks lie end to end; `send` undefined: in place. */
+  referenceAlltoallOf(send: TypedArray | undefined, recv: TypedArray, block: number): Promise<void> {
+    const shape = this.alltoallShape(block, true);
+    return this.referenceAlltoall(send === undefined ? undefined : shape.sendBytes.of(send, send.byteLength), undefined,
+      shape.recvBytes.of(recv, recv.byteLength), undefined, block);
+  }
+
+  /** The shape of an Alltoall of `block`-byte blocks on the shared area: the last one's when the same. */
+  private alltoallShape(block: number, byReference: boolean): AlltoallShape {
+    let shape = byReference ? this.lastReferenceAlltoall : this.lastAlltoall;
     if (shape === undefined || shape.bytes !== block * this.channel.size) {
-      this.lastAlltoall = shape = new AlltoallShape(block * this.channel.size);
+      shape = new AlltoallShape(block * this.channel.size, byReference);
+      if (byReference) this.lastReferenceAlltoall = shape;
+      else this.lastAlltoall = shape;
     }
     return shape;
   }

@@ -190,16 +190,23 @@ export function* exchangeNumbered<T>(call: Call, area: SharedArea, data: Bytes,
  * calls {@link finishExchange}), an Error on a mismatch, or what the caller needs
  * to hand over to {@link exchangeNumbered}: the operation it is parked on
  * with its Promise, the number, and whether this rank has contributed.
+ * `byReference`: an exchange by reference ({@link referenceExchangeNumbered}),
+ * which publishes where `data` lies (undefined: that it cannot), every
+ * member's block awaited; the caller checks the blocks with
+ * {@link referencesAt}, takes its part and ends with
+ * {@link finishReferenceExchange}, and hands over at stage
+ * `parked.contributed ? PUBLISHED : FREE`.
  */
-export function startExchange(call: Call, area: SharedArea, data: Uint8Array, budget: number,
-  parked: ParkedExchange, upTo = call.size): number | Error | undefined {
+export function startExchange(call: Call, area: SharedArea, data: Uint8Array | undefined, budget: number,
+  parked: ParkedExchange, upTo = call.size, byReference = false): number | Error | undefined {
   const mismatch = earlierMismatch(call, area);
   if (mismatch !== undefined) return mismatch;
   const number = area.nextReduction();
   parked.number = number;
   parked.contributed = false;
   if (!blocksFreeNow(call, area, number, budget, parked)) return undefined;
-  area.contribute(number, call.tag, data);
+  if (byReference) publishReference(call, area, data, number);
+  else area.contribute(number, call.tag, data);
   parked.contributed = true;
   for (let from = 0; from < upTo; from++) {
     const arrived = area.contributed(from, number);
@@ -267,6 +274,92 @@ export function checkContributions(call: Call, area: SharedArea, number: number,
 /** Member `from`'s block of exchange `number`, once checked. */
 export function sharedBlock(area: SharedArea, from: number, number: number): Uint8Array {
   return area.contributionData(from, number, area.contributionLength(from, number));
+}
+
+/** Where an exchange by reference goes on from ({@link referenceExchangeNumbered}). */
+export const ReferenceStage = {
+  /** Before its wait for this rank's block to be free. */
+  FREE: 0,
+  /** Published: before its wait for the others' blocks (looking at one that came is harmless). */
+  PUBLISHED: 1,
+  /** Taken and marked read: before its wait for every member to have read this rank's data. */
+  TAKEN: 2,
+} as const;
+
+export type ReferenceStageValue = (typeof ReferenceStage)[keyof typeof ReferenceStage];
+
+/**
+ * An exchange by reference on the shared area (the Allreduce and Alltoall
+ * of more than a contribution block): every member publishes where its
+ * `data` of `bytes` bytes lies, each takes what its result needs straight
+ * out of the others' memory (`take`, given the exchange's number), marks
+ * its read, and goes on once every member has read its data, so that the
+ * caller may change it at once. When some member's data is not where the
+ * others can read it (on shm, not `MPI.alloc` memory; `data` undefined:
+ * this rank cannot publish it), every member marks its read and goes on
+ * with `overMessages`. Exchange `number`, from `stage` on
+ * (where a fast path stopped, {@link startExchange}). A tag that
+ * is not this call's is a mismatch.
+ */
+export function* referenceExchangeNumbered(call: Call, area: SharedArea, data: Uint8Array | undefined, bytes: number,
+  number: number, stage: ReferenceStageValue, take: (number: number) => void,
+  overMessages: () => Algorithm<void>): Algorithm<void> {
+  if (stage === ReferenceStage.FREE) {
+    yield* blocksFree(call, area, number);
+    publishReference(call, area, data, number);
+  }
+  if (stage !== ReferenceStage.TAKEN) {
+    for (let from = 0; from < call.size; from++) {
+      const arrived = area.contributed(from, number);
+      if (!arrived.test()) yield arrived;
+    }
+    const byReference = referencesAt(call, area, number, bytes);
+    if (byReference instanceof Error) throw byReference;
+    if (!byReference) {
+      finishExchange(area, number);
+      yield* overMessages();
+      return;
+    }
+    take(number);
+    finishExchange(area, number, false);
+  }
+  yield* readByAll(call, area, number);
+  area.settled = true;
+}
+
+/** This rank's block of an exchange by reference: where `data` lies, or that it cannot say (`data` undefined: it cannot). */
+function publishReference(call: Call, area: SharedArea, data: Uint8Array | undefined, number: number): void {
+  area.settled = false;
+  if (data === undefined || !area.contributeReference(number, call.tag, data)) area.contribute(number, call.tag, undefined);
+}
+
+/**
+ * Whether every member's block of exchange `number` refers to its data of
+ * `bytes` bytes (false: some member's is not by reference, and the call
+ * goes on over messages), or a mismatch Error when one is another call's.
+ */
+export function referencesAt(call: Call, area: SharedArea, number: number, bytes: number): boolean | Error {
+  let byReference = true;
+  for (let from = 0; from < call.size; from++) {
+    const theirs = area.contributionTag(from, number);
+    if (theirs !== call.tag) return call.mismatch(from, theirs, -1, -1);
+    if (area.contributionLength(from, number) !== bytes) byReference = false;
+  }
+  return byReference;
+}
+
+/**
+ * After a fast path took its part of exchange `number` by reference: marks
+ * its read and waits (as {@link startExchange}) for every member to
+ * have read this rank's data; false when the wait outlasted the spin (hand
+ * over to {@link referenceExchangeNumbered} at stage `TAKEN`).
+ */
+export function finishReferenceExchange(call: Call, area: SharedArea, number: number, budget: number,
+  parked: ParkedExchange): boolean {
+  finishExchange(area, number, false);
+  if (!readByAllNow(call, area, number, budget, parked)) return false;
+  area.settled = true;
+  return true;
 }
 
 /**

@@ -45,6 +45,14 @@ export const tuning = {
   allgatherRingBytes: 64 * 1024,
   /** Alltoallv: every message posted at once below this many bytes sent, pairwise steps above. */
   alltoallPairwiseBytes: 256 * 1024,
+  /**
+   * Uniform Alltoall on a shared area: up to this many bytes from each rank
+   * (more than a contribution block), the ranks whose blocks lie end to end
+   * in `MPI.alloc` memory publish where they are and every rank copies its
+   * block out of each (`alltoall.ts`, `referenceAlltoall`); 1 GiB, every
+   * size that one view holds; 0 sends them over messages.
+   */
+  alltoallReferenceBytes: 2 ** 30,
   /** Allreduce (commutative): recursive doubling below, ring reduce-scatter + allgather above. */
   allreduceRingBytes: 32 * 1024,
   /**

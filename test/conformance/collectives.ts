@@ -466,6 +466,42 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'Alltoall of more than 1 KiB from MPI.alloc memory (read in place on shm), sent blocks changed right after the call',
+    run: async (comm) => {
+      const mark = (i: number, j: number, k: number): number => i * 1e6 + j * 1e4 + k;
+      // Every rank's blocks in MPI.alloc memory (by reference on shm), then odd ranks' plain (over messages), then in
+      // place on every rank; plain arrays on some ranks and [buffer, datatype] on others, which must meet.
+      for (const form of ['heap', 'odd ranks plain', 'in place'] as const) {
+        for (const n of [129, 4000, 20_000]) {
+          const heap = form !== 'odd ranks plain' || rank % 2 === 0;
+          const out = heap ? MPI.alloc(Float64Array, n * size + 1).subarray(1) : new Float64Array(n * size);
+          for (let x = 0; x < n * size; x++) out[x] = mark(rank, Math.floor(x / n), x % n);
+          const into = MPI.alloc(Float64Array, n * size);
+          if (form === 'in place') {
+            into.set(out);
+            await comm.Alltoall(MPI.IN_PLACE, rank % 2 === 0 ? into : [into, MPI.DOUBLE]);
+          } else {
+            await comm.Alltoall(rank % 2 === 0 ? out : [out, MPI.DOUBLE], rank % 2 === 1 ? into : [into, MPI.DOUBLE]);
+          }
+          // Once its Alltoall returned, a rank may reuse its blocks: no other rank may see this.
+          out.fill(-1);
+          const expected = Float64Array.from({ length: n * size }, (_, x) => mark(Math.floor(x / n), rank, x % n));
+          check.deepEqual(into, expected, `Alltoall of ${n} doubles per block, ${form}`);
+        }
+      }
+      // Many in a row, each send buffer rewritten at once: every rank copies each call's blocks, never a later one's.
+      const out = MPI.alloc(Uint8Array, 600 * size);
+      const into = new Uint8Array(600 * size);
+      for (let i = 0; i < 40; i++) {
+        for (let j = 0; j < size; j++) out.fill((i * 7 + rank * 3 + j) & 0xff, j * 600, j * 600 + 600);
+        await comm.Alltoall(out, into);
+        check.deepEqual(ranks.map((j) => [into[j * 600], into[j * 600 + 599]]),
+          ranks.map((j) => [(i * 7 + j * 3 + rank) & 0xff, (i * 7 + j * 3 + rank) & 0xff]), `Alltoall ${i} of MPI.alloc memory`);
+        out.fill(0xee);
+      }
+    },
+  },
+  {
     name: 'Alltoallv with uneven and empty blocks',
     run: async (comm) => {
       for (const scale of [1, 50_000]) {
