@@ -14,10 +14,6 @@
  * vector skips messages (`small_exchange.ts`), and a longer one from
  * `MPI.alloc` memory goes by reference ({@link referenceAllreduce}).
  *
- * Unfinished: an in-place Allreduce longer than a contribution block goes
- * over messages (its buffer is both what the others read and what this
- * rank's result goes into).
- *
  * @module
  */
 
@@ -100,18 +96,38 @@ function* ring(call: Call, reduction: Reduction, send: Uint8Array | undefined, r
 }
 
 /**
+ * What an Allreduce by reference ({@link referenceAllreduce}) of one shape
+ * folds with: its op, and the scratch an in-place one folds into while the
+ * others read its vector (one per shape: a communicator's calls never
+ * overlap).
+ */
+export class ReferenceReduction {
+  private scratch: Uint8Array | undefined;
+
+  constructor(readonly reduction: Reduction) {}
+
+  /** Where this rank folds: `recv`, or, in place (`send` undefined), scratch of its length, which goes into `recv` last. */
+  target(send: Uint8Array | undefined, recv: Uint8Array): Uint8Array {
+    if (send !== undefined) return recv;
+    if (this.scratch?.byteLength !== recv.byteLength) this.scratch = new Uint8Array(recv.byteLength);
+    return this.scratch;
+  }
+}
+
+/**
  * Allreduce of more than a contribution block (up to
- * `tuning.allreduceReferenceBytes` read per rank, not in place) through the shared area,
- * by reference: every rank publishes where its `send` lies, folds every
- * rank's vector into `recv` straight out of the others' memory, from the
- * right in rank order as the short exchange does (`SmallReduction`: the
- * same bits on every rank, non-commutative ops right), and returns once
- * every rank has read its vector, so that the caller may change it at once.
- * One step where recursive doubling takes ⌈log2 p⌉, no copy into messages,
- * and the code that the small collectives compile: a first loop of such
- * calls compiles little more. When some rank's `send` is not `MPI.alloc`
- * memory, it says so, and every rank goes on with {@link allreduce} over
- * messages.
+ * `tuning.allreduceReferenceBytes` read per rank) through the shared area,
+ * by reference: every rank publishes where its vector lies (`send`, or in
+ * place, `recv`), folds every rank's vector straight out of the others'
+ * memory, from the right in rank order as the short exchange does
+ * (`SmallReduction`: the same bits on every rank, non-commutative ops
+ * right), into `recv` (in place, into scratch: the others are still reading
+ * it), and returns once every rank has read its vector, so that the caller
+ * may change it at once. One step where recursive doubling takes
+ * ⌈log2 p⌉, no copy into messages, and the code that the small collectives
+ * compile: a first loop of such calls compiles little more. When some
+ * rank's vector is not `MPI.alloc` memory, it says so, and every rank goes
+ * on with {@link allreduce} over messages.
  *
  * MPI-4.1 §6.9.6.
  *
@@ -121,31 +137,34 @@ function* ring(call: Call, reduction: Reduction, send: Uint8Array | undefined, r
  * await comm.Allreduce(send, sum, MPI.SUM); // 64 KiB: by reference on shm
  * ```
  */
-export function* referenceAllreduce(call: Call, area: SharedArea, reduction: Reduction, send: Uint8Array,
+export function* referenceAllreduce(call: Call, area: SharedArea, plan: ReferenceReduction, send: Uint8Array | undefined,
   recv: Uint8Array): Algorithm<void> {
   if (area.mode === 'unset') yield* attachArea(call, area);
-  if (area.mode !== 'shared') yield* allreduce(call, reduction, send, recv);
-  else yield* referenceAllreduceFrom(call, area, reduction, send, recv, nextExchange(call, area), ReferenceStage.FREE);
+  if (area.mode !== 'shared') yield* allreduce(call, plan.reduction, send, recv);
+  else yield* referenceAllreduceFrom(call, area, plan, send, recv, nextExchange(call, area), ReferenceStage.FREE);
 }
 
 /** {@link referenceAllreduce} `number`, from `stage` on. */
-function referenceAllreduceFrom(call: Call, area: SharedArea, reduction: Reduction, send: Uint8Array, recv: Uint8Array,
-  number: number, stage: ReferenceStageValue): Algorithm<void> {
-  return referenceExchangeNumbered(call, area, send, send.byteLength, number, stage,
-    (n) => foldReferences(call, area, reduction, n, send, recv), () => allreduce(call, reduction, send, recv));
+function referenceAllreduceFrom(call: Call, area: SharedArea, plan: ReferenceReduction, send: Uint8Array | undefined,
+  recv: Uint8Array, number: number, stage: ReferenceStageValue): Algorithm<void> {
+  const own = send ?? recv;
+  const target = plan.target(send, recv);
+  return referenceExchangeNumbered(call, area, own, own.byteLength, number, stage,
+    (n) => foldReferences(call, area, plan.reduction, n, own, target), () => allreduce(call, plan.reduction, send, recv),
+    target === recv ? undefined : () => recv.set(target));
 }
 
 /**
- * Folds every rank's vector of exchange `number` by reference into `recv`,
- * from the right in rank order (this rank's from `own`).
+ * Folds every rank's vector of exchange `number` by reference into
+ * `target`, from the right in rank order (this rank's from `own`).
  */
 function foldReferences(call: Call, area: SharedArea, reduction: Reduction, number: number, own: Uint8Array,
-  recv: Uint8Array): void {
+  target: Uint8Array): void {
   const bytes = own.byteLength;
   const last = call.size - 1;
-  recv.set(last === call.rank ? own : area.contributionData(last, number, bytes));
+  target.set(last === call.rank ? own : area.contributionData(last, number, bytes));
   for (let from = last - 1; from >= 0; from--) {
-    reduction.apply(from === call.rank ? own : area.contributionData(from, number, bytes), recv);
+    reduction.apply(from === call.rank ? own : area.contributionData(from, number, bytes), target);
   }
 }
 
@@ -158,24 +177,27 @@ const parked: ParkedExchange = { number: 0, contributed: false, on: undefined, p
  * folds may take): undefined once done, an Error on a mismatch, or the
  * {@link Detour} that finishes the call.
  */
-export function fastReferenceAllreduce(call: Call, area: SharedArea, reduction: Reduction, send: Uint8Array,
-  recv: Uint8Array): Detour | Error | undefined {
-  const budget = copySpinBudget(area, send.byteLength * call.size);
-  const number = startExchange(call, area, send, budget, parked, call.size, true);
+export function fastReferenceAllreduce(call: Call, area: SharedArea, plan: ReferenceReduction,
+  send: Uint8Array | undefined, recv: Uint8Array): Detour | Error | undefined {
+  const own = send ?? recv;
+  const budget = copySpinBudget(area, own.byteLength * call.size);
+  const number = startExchange(call, area, own, budget, parked, call.size, true);
   if (number instanceof Error) return number;
   if (number === undefined) {
     const stage = parked.contributed ? ReferenceStage.PUBLISHED : ReferenceStage.FREE;
-    return detour(parked, referenceAllreduceFrom(call, area, reduction, send, recv, parked.number, stage));
+    return detour(parked, referenceAllreduceFrom(call, area, plan, send, recv, parked.number, stage));
   }
-  const byReference = referencesAt(call, area, number, send.byteLength);
+  const byReference = referencesAt(call, area, number, own.byteLength);
   if (byReference instanceof Error) return byReference;
   if (!byReference) {
     finishExchange(area, number);
-    return { rest: allreduce(call, reduction, send, recv), parkedOn: undefined, pending: undefined };
+    return { rest: allreduce(call, plan.reduction, send, recv), parkedOn: undefined, pending: undefined };
   }
-  foldReferences(call, area, reduction, number, send, recv);
+  const target = plan.target(send, recv);
+  foldReferences(call, area, plan.reduction, number, own, target);
   if (!finishReferenceExchange(call, area, number, budget, parked)) {
-    return detour(parked, referenceAllreduceFrom(call, area, reduction, send, recv, number, ReferenceStage.TAKEN));
+    return detour(parked, referenceAllreduceFrom(call, area, plan, send, recv, number, ReferenceStage.TAKEN));
   }
+  if (target !== recv) recv.set(target);
   return undefined;
 }

@@ -30,7 +30,7 @@ import type { Datatype, TypedArray } from '../datatype/index.js';
 import type { Op } from '../op/op.js';
 import type { Collectives, PointToPoint, SharedArea } from '../transport/transport.js';
 import { allgatherv } from './allgather.js';
-import { allreduce, fastReferenceAllreduce, referenceAllreduce } from './allreduce.js';
+import { allreduce, fastReferenceAllreduce, referenceAllreduce, ReferenceReduction } from './allreduce.js';
 import { alltoallv, fastReferenceAlltoall, fastSmallAlltoall, referenceAlltoall, smallAlltoall } from './alltoall.js';
 import {
   barrier, counterBarrier, countsArrivals, fastBarrier, fastCounterBarrier, fastFlagBarrier, firstBarrier, flagBarrier,
@@ -161,7 +161,7 @@ export class PointToPointCollectives implements Collectives {
   /** The shapes of the last calls of each kind that has one, for the next alike. */
   private lastBcast: BcastShape | undefined;
   private lastAllreduce: ReductionShape | undefined;
-  private lastReferenceAllreduce: ReductionShape<Reduction> | undefined;
+  private lastReferenceAllreduce: ReductionShape<ReferenceReduction> | undefined;
   private lastReduce: ReductionShape | undefined;
   private lastScan: ReductionShape | undefined;
   private lastReduceScatter: ReductionShape | undefined;
@@ -464,7 +464,7 @@ export class PointToPointCollectives implements Collectives {
       return this.runShortReduction(last, send, recv, bytes);
     }
     const shared = this.sharedArea;
-    if (shared !== undefined && send !== undefined && op.predefined !== undefined && bytes > shared.contributionBytes &&
+    if (shared !== undefined && op.predefined !== undefined && bytes > shared.contributionBytes &&
       bytes * this.channel.size <= tuning.allreduceReferenceBytes) {
       return this.referenceAllreduce(shared, send, recv, count, datatype, op);
     }
@@ -480,23 +480,24 @@ export class PointToPointCollectives implements Collectives {
       (c, reduction) => allreduce(c, reduction, part(send, bytes), part(recv, bytes)!))).result();
   }
 
-  /** An Allreduce of more than a contribution block, not in place, on the shared area (see {@link referenceAllreduce}). */
-  private referenceAllreduce(area: SharedArea, send: TypedArray, recv: TypedArray, count: number, datatype: Datatype,
-    op: Op): Promise<void> {
+  /** An Allreduce of more than a contribution block on the shared area (see {@link referenceAllreduce}); `send` undefined: in place. */
+  private referenceAllreduce(area: SharedArea, send: TypedArray | undefined, recv: TypedArray, count: number,
+    datatype: Datatype, op: Op): Promise<void> {
     const bytes = count * datatype.size;
     let last = this.lastReferenceAllreduce;
     if (last === undefined || !last.matches(count, datatype, op, -1)) {
       this.lastReferenceAllreduce = last = new ReductionShape(Code.Allreduce, -1, count, datatype, op,
-        [bytes, datatype.code, opCode(op)], new Reduction(op, datatype), () => `Allreduce(${count} × ${datatype.name}, ${op.name})`);
+        [bytes, datatype.code, opCode(op)], new ReferenceReduction(new Reduction(op, datatype)),
+        () => `Allreduce(${count} × ${datatype.name}, ${op.name})`);
     }
-    const sendBytes = last.sendBytes.of(send, bytes);
+    const sendBytes = send === undefined ? undefined : last.sendBytes.of(send, bytes);
     const recvBytes = last.recvBytes.of(recv, bytes);
     if (area.mode === 'shared') {
       return this.sequencer.startFast(last.signature, fastReferenceAllreduce, referenceAllreduce, area, last.plan, sendBytes,
         recvBytes);
     }
-    const reduction = last.plan;
-    return this.sequencer.start(last.signature, (c) => referenceAllreduce(c, area, reduction, sendBytes, recvBytes)).result();
+    const plan = last.plan;
+    return this.sequencer.start(last.signature, (c) => referenceAllreduce(c, area, plan, sendBytes, recvBytes)).result();
   }
 
   reduceScatter(send: TypedArray | undefined, recv: TypedArray, counts: readonly number[], datatype: Datatype,

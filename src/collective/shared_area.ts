@@ -294,7 +294,7 @@ export type ReferenceStageValue = (typeof ReferenceStage)[keyof typeof Reference
  * `data` of `bytes` bytes lies, each takes what its result needs straight
  * out of the others' memory (`take`, given the exchange's number), marks
  * its read, and goes on once every member has read its data, so that the
- * caller may change it at once. When some member's data is not where the
+ * caller may change it at once (`done` runs then). When some member's data is not where the
  * others can read it (on shm, not `MPI.alloc` memory; `data` undefined:
  * this rank cannot publish it), every member marks its read and goes on
  * with `overMessages`. Exchange `number`, from `stage` on
@@ -302,8 +302,8 @@ export type ReferenceStageValue = (typeof ReferenceStage)[keyof typeof Reference
  * is not this call's is a mismatch.
  */
 export function* referenceExchangeNumbered(call: Call, area: SharedArea, data: Uint8Array | undefined, bytes: number,
-  number: number, stage: ReferenceStageValue, take: (number: number) => void,
-  overMessages: () => Algorithm<void>): Algorithm<void> {
+  number: number, stage: ReferenceStageValue, take: (number: number) => void, overMessages: () => Algorithm<void>,
+  done?: () => void): Algorithm<void> {
   if (stage === ReferenceStage.FREE) {
     yield* blocksFree(call, area, number);
     publishReference(call, area, data, number);
@@ -325,6 +325,7 @@ export function* referenceExchangeNumbered(call: Call, area: SharedArea, data: U
   }
   yield* readByAll(call, area, number);
   area.settled = true;
+  done?.();
 }
 
 /** This rank's block of an exchange by reference: where `data` lies, or that it cannot say (`data` undefined: it cannot). */

@@ -56,7 +56,7 @@ export const tuning = {
   /** Allreduce (commutative): recursive doubling below, ring reduce-scatter + allgather above. */
   allreduceRingBytes: 32 * 1024,
   /**
-   * Allreduce on a shared area, not in place, with a predefined op: up to
+   * Allreduce on a shared area with a predefined op: up to
    * this many bytes read per rank (the vector's bytes, more than a
    * contribution block, times the ranks), the ranks whose vectors are
    * `MPI.alloc` memory publish where they are and every rank folds them all

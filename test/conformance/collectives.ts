@@ -315,7 +315,7 @@ const cases: Case[] = [
     },
   },
   {
-    name: 'Allreduce of more than 1 KiB from MPI.alloc memory (read in place on shm), sent buffers changed right after the call',
+    name: 'Allreduce of more than 1 KiB from MPI.alloc memory (read in place on shm), IN_PLACE too, sent buffers changed right after the call',
     run: async (comm) => {
       // Every rank's vectors from MPI.alloc memory (by reference on shm), then odd ranks' plain (over messages).
       for (const plainOdd of [false, true]) {
@@ -329,6 +329,11 @@ const cases: Case[] = [
           send.fill(-1e9);
           const expected = Float64Array.from({ length: n }, (_, k) => 1000 * size * (size - 1) / 2 + size * k);
           check.deepEqual(sum, expected, `Allreduce SUM of ${n} doubles${plainOdd ? ', odd ranks\' plain' : ''}`);
+          // In place: every rank folds into scratch while the others still read its vector.
+          const both = heap(n) ? MPI.alloc(Float64Array, n) : new Float64Array(n);
+          for (let k = 0; k < n; k++) both[k] = rank * 1000 + k;
+          await comm.Allreduce(MPI.IN_PLACE, both, MPI.SUM);
+          check.deepEqual(both, expected, `Allreduce IN_PLACE SUM of ${n} doubles${plainOdd ? ', odd ranks\' plain' : ''}`);
         }
         for (const n of [1025, 4099]) {
           const bytes = heap(n) ? MPI.alloc(Uint8Array, n + 3).subarray(3) : new Uint8Array(n);
