@@ -30,7 +30,12 @@
  *
  * The short reductions and the uniform buffer gathers and scatters take
  * one exchange (`small_exchange.ts`), as a uniform `Alltoall` of small
- * blocks does (`alltoall.ts`).
+ * blocks does (`alltoall.ts`). Longer data can go by reference: a block
+ * then says where its writer keeps the data (on shm, `MPI.alloc` memory),
+ * and the readers take it from there; the writer goes on once all have
+ * (a Bcast's root, `broadcast.ts`; every member of an exchange by
+ * reference, {@link referenceExchangeNumbered}: the Allreduce and the
+ * uniform Alltoall of more than a block).
  *
  * Unfinished: the v-forms of gather and scatter of small data still go by
  * messages; a fast call still makes its `Call` and byte views.
@@ -294,12 +299,12 @@ export type ReferenceStageValue = (typeof ReferenceStage)[keyof typeof Reference
  * `data` of `bytes` bytes lies, each takes what its result needs straight
  * out of the others' memory (`take`, given the exchange's number), marks
  * its read, and goes on once every member has read its data, so that the
- * caller may change it at once (`done` runs then). When some member's data is not where the
- * others can read it (on shm, not `MPI.alloc` memory; `data` undefined:
- * this rank cannot publish it), every member marks its read and goes on
- * with `overMessages`. Exchange `number`, from `stage` on
- * (where a fast path stopped, {@link startExchange}). A tag that
- * is not this call's is a mismatch.
+ * caller may change it at once (`done` runs then). When some member's
+ * data is not where the others can read it (on shm, not `MPI.alloc`
+ * memory; `data` undefined: this rank cannot publish it), every member
+ * marks its read and goes on with `overMessages`. Exchange `number`, from
+ * `stage` on (where a fast path stopped, {@link startExchange}). A tag
+ * that is not this call's is a mismatch.
  */
 export function* referenceExchangeNumbered(call: Call, area: SharedArea, data: Uint8Array | undefined, bytes: number,
   number: number, stage: ReferenceStageValue, take: (number: number) => void, overMessages: () => Algorithm<void>,
