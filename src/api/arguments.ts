@@ -380,8 +380,7 @@ export function alltoall(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown,
     const block = recv.byteLength / size;
     if (recv.length % size === 0 && (send === undefined || (send.length % size === 0 && send.byteLength === recv.byteLength))) {
       const inPlace = send === undefined || (send.buffer === recv.buffer && send.byteOffset === recv.byteOffset);
-      if (collectives.fitsSmallAlltoall(block)) return collectives.smallAlltoallOf(inPlace ? undefined : send, recv, block);
-      if (collectives.fitsReferenceAlltoall(block)) return collectives.referenceAlltoallOf(inPlace ? undefined : send, recv, block);
+      if (collectives.fitsSharedAlltoall(block)) return collectives.sharedAlltoallOf(inPlace ? undefined : send, recv, block);
     }
   }
   required(recvbuf, 'the receive buffer', call);
@@ -396,18 +395,12 @@ export function alltoall(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown,
       throw errors.count(call, `send blocks of ${send.counts[0]! * send.datatype.size} bytes but receive blocks of ${r.counts[0]}`);
     }
   }
-  if (!vector && collectives instanceof PointToPointCollectives && recv.bytes instanceof Uint8Array &&
-    (inPlace || send.bytes instanceof Uint8Array)) {
+  if (!vector && collectives instanceof PointToPointCollectives && collectives.fitsSharedAlltoall(r.counts[0]!) &&
+    recv.bytes instanceof Uint8Array && (inPlace || send.bytes instanceof Uint8Array)) {
     // Equal blocks, which every rank has alike: one exchange through the shared area, of the blocks or by reference.
-    const block = r.counts[0]!;
-    const small = collectives.fitsSmallAlltoall(block);
-    if (small || collectives.fitsReferenceAlltoall(block)) {
-      const sendBytes = inPlace ? undefined : send.bytes as Uint8Array;
-      const sendDispls = inPlace ? undefined : unlessPacked(blocksOf(send).displs, block);
-      const recvDispls = unlessPacked(r.displs, block);
-      return unpacking(small ? collectives.smallAlltoall(sendBytes, sendDispls, recv.bytes, recvDispls, block)
-        : collectives.referenceAlltoall(sendBytes, sendDispls, recv.bytes, recvDispls, block), recv);
-    }
+    const sendDispls = inPlace ? undefined : unlessPacked(blocksOf(send).displs, r.counts[0]!);
+    return unpacking(collectives.sharedAlltoall(inPlace ? undefined : send.bytes as Uint8Array, sendDispls,
+      recv.bytes, unlessPacked(r.displs, r.counts[0]!), r.counts[0]!), recv);
   }
   const limit = limitOf(endpoint);
   if (vector) {

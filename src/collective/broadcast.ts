@@ -20,7 +20,8 @@ import type { Call } from './call.js';
 import { type Algorithm, type Detour, spinUntil } from './run.js';
 import {
   attachArea, blocksFree, blocksFreeNow, broadcastNumbered, broadcastShared, copySpinBudget, detour, earlierMismatch,
-  fastBroadcastShared, nextExchange, park, type ParkedExchange, readBroadcast, readByAll, readByAllNow, spinBudget,
+  fastBroadcastShared, nextExchange, park, type ParkedExchange, publishReference, readBroadcast, readByAll, readByAllNow,
+  spinBudget,
 } from './shared_area.js';
 import { absolute, childrenOf, parentOf, relative, subtreeEnd } from './tree.js';
 import { manyStepBytes, tuning } from './tuning.js';
@@ -80,7 +81,7 @@ function* referenceBcastNumbered(call: Call, area: SharedArea, buf: Uint8Array, 
   if (call.rank === root) {
     if (!published) {
       yield* blocksFree(call, area, number);
-      if (!publishReference(call, area, buf, number)) {
+      if (!publishRoot(call, area, buf, number)) {
         yield* bcast(call, buf, root);
         return;
       }
@@ -93,12 +94,9 @@ function* referenceBcastNumbered(call: Call, area: SharedArea, buf: Uint8Array, 
 }
 
 /** The root's block of {@link referenceBcast} `number`: true when it refers to `buf`, false when it says that it cannot. */
-function publishReference(call: Call, area: SharedArea, buf: Uint8Array, number: number): boolean {
-  area.settled = false;
-  const published = area.contributeReference(number, call.tag, buf, 'all');
-  if (!published) area.contribute(number, call.tag, undefined, 'all');
+function publishRoot(call: Call, area: SharedArea, buf: Uint8Array, number: number): boolean {
   area.rootedBroadcast = number;
-  return published;
+  return publishReference(call, area, buf, number, 'all');
 }
 
 /** What {@link fastReferenceBcast} hands over when it must wait; one serves every call (they never overlap). */
@@ -118,7 +116,7 @@ export function fastReferenceBcast(call: Call, area: SharedArea, buf: Uint8Array
     if (!blocksFreeNow(call, area, number, budget, parkedReference)) {
       return detour(parkedReference, referenceBcastNumbered(call, area, buf, root, number, false));
     }
-    if (!publishReference(call, area, buf, number)) return { rest: bcast(call, buf, root), parkedOn: undefined, pending: undefined };
+    if (!publishRoot(call, area, buf, number)) return { rest: bcast(call, buf, root), parkedOn: undefined, pending: undefined };
     if (!readByAllNow(call, area, number, budget, parkedReference)) {
       return detour(parkedReference, referenceBcastNumbered(call, area, buf, root, number, true));
     }

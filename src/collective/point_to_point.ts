@@ -267,72 +267,45 @@ export class PointToPointCollectives implements Collectives {
   }
 
   /**
-   * Whether a uniform all-to-all of `block`-byte blocks takes
-   * {@link smallAlltoall}: the communicator has a shared area whose
-   * contribution block holds all of a rank's blocks. Every rank of a correct
-   * program decides alike; one whose blocks differ in length may decide
-   * otherwise, and its calls then carry another tag (a mismatch error, not a
-   * hang).
+   * Whether a uniform all-to-all of `block`-byte blocks runs on the shared
+   * area ({@link sharedAlltoall}): the communicator has one, and all of a
+   * rank's blocks fit a contribution block ({@link smallAlltoall}) or, by
+   * reference, `tuning.alltoallReferenceBytes` ({@link referenceAlltoall}).
+   * Every rank of a correct program decides alike; one whose blocks differ
+   * in length may decide otherwise, and its calls then carry another tag (a
+   * mismatch error, not a hang).
    */
-  fitsSmallAlltoall(block: number): boolean {
-    const area = this.sharedArea;
-    return area !== undefined && block > 0 && block * this.channel.size <= area.contributionBytes;
-  }
-
-  /**
-   * A uniform all-to-all of `block`-byte blocks that {@link fitsSmallAlltoall}:
-   * through the shared area (`alltoall.ts`). `send` undefined: in place;
-   * displacements in bytes, undefined where the blocks lie end to end.
-   */
-  smallAlltoall(send: Uint8Array | undefined, sendDispls: readonly number[] | undefined, recv: Uint8Array,
-    recvDispls: readonly number[] | undefined, block: number): Promise<void> {
-    const area = this.sharedArea!;
-    const sig = this.alltoallShape(block, false).signature;
-    if (area.mode === 'shared' && sendDispls === undefined && recvDispls === undefined) {
-      return this.sequencer.startFast(sig, fastSmallAlltoall, smallAlltoallBlocks, area, send, recv, block);
-    }
-    return this.sequencer.start(sig, (c) => smallAlltoall(c, area, send, sendDispls, recv, recvDispls, block)).result();
-  }
-
-  /** {@link smallAlltoall} of typed arrays whose blocks lie end to end; `send` undefined: in place. */
-  smallAlltoallOf(send: TypedArray | undefined, recv: TypedArray, block: number): Promise<void> {
-    const shape = this.alltoallShape(block, false);
-    return this.smallAlltoall(send === undefined ? undefined : shape.sendBytes.of(send, send.byteLength), undefined,
-      shape.recvBytes.of(recv, recv.byteLength), undefined, block);
-  }
-
-  /**
-   * Whether a uniform all-to-all of `block`-byte blocks takes
-   * {@link referenceAlltoall}: the communicator has a shared area, and its
-   * blocks are more than a contribution block holds, up to
-   * `tuning.alltoallReferenceBytes` in all. Every rank of a correct program
-   * decides alike, as for {@link fitsSmallAlltoall}.
-   */
-  fitsReferenceAlltoall(block: number): boolean {
+  fitsSharedAlltoall(block: number): boolean {
     const area = this.sharedArea;
     const bytes = block * this.channel.size;
-    return area !== undefined && bytes > area.contributionBytes && bytes <= tuning.alltoallReferenceBytes;
+    return area !== undefined && block > 0 && (bytes <= area.contributionBytes || bytes <= tuning.alltoallReferenceBytes);
   }
 
   /**
-   * A uniform all-to-all of `block`-byte blocks that
-   * {@link fitsReferenceAlltoall}: through the shared area by reference
-   * (`alltoall.ts`). Arguments as for {@link smallAlltoall}.
+   * A uniform all-to-all of `block`-byte blocks that {@link fitsSharedAlltoall}
+   * (`alltoall.ts`): its blocks in contribution blocks when they fit one,
+   * else by reference. `send` undefined: in place; displacements in bytes,
+   * undefined where the blocks lie end to end.
    */
-  referenceAlltoall(send: Uint8Array | undefined, sendDispls: readonly number[] | undefined, recv: Uint8Array,
+  sharedAlltoall(send: Uint8Array | undefined, sendDispls: readonly number[] | undefined, recv: Uint8Array,
     recvDispls: readonly number[] | undefined, block: number): Promise<void> {
     const area = this.sharedArea!;
-    const sig = this.alltoallShape(block, true).signature;
+    const byReference = block * this.channel.size > area.contributionBytes;
+    const sig = this.alltoallShape(block, byReference).signature;
     if (area.mode === 'shared' && sendDispls === undefined && recvDispls === undefined) {
-      return this.sequencer.startFast(sig, fastReferenceAlltoall, referenceAlltoallBlocks, area, send, recv, block);
+      if (byReference) {
+        return this.sequencer.startFast(sig, fastReferenceAlltoall, referenceAlltoallBlocks, area, send, recv, block);
+      }
+      return this.sequencer.startFast(sig, fastSmallAlltoall, smallAlltoallBlocks, area, send, recv, block);
     }
-    return this.sequencer.start(sig, (c) => referenceAlltoall(c, area, send, sendDispls, recv, recvDispls, block)).result();
+    const algorithm = byReference ? referenceAlltoall : smallAlltoall;
+    return this.sequencer.start(sig, (c) => algorithm(c, area, send, sendDispls, recv, recvDispls, block)).result();
   }
 
-  /** {@link referenceAlltoall} of typed arrays whose blocks lie end to end; `send` undefined: in place. */
-  referenceAlltoallOf(send: TypedArray | undefined, recv: TypedArray, block: number): Promise<void> {
-    const shape = this.alltoallShape(block, true);
-    return this.referenceAlltoall(send === undefined ? undefined : shape.sendBytes.of(send, send.byteLength), undefined,
+  /** {@link sharedAlltoall} of typed arrays whose blocks lie end to end; `send` undefined: in place. */
+  sharedAlltoallOf(send: TypedArray | undefined, recv: TypedArray, block: number): Promise<void> {
+    const shape = this.alltoallShape(block, block * this.channel.size > this.sharedArea!.contributionBytes);
+    return this.sharedAlltoall(send === undefined ? undefined : shape.sendBytes.of(send, send.byteLength), undefined,
       shape.recvBytes.of(recv, recv.byteLength), undefined, block);
   }
 

@@ -333,10 +333,18 @@ export function* referenceExchangeNumbered(call: Call, area: SharedArea, data: U
   done?.();
 }
 
-/** This rank's block of an exchange by reference: where `data` lies, or that it cannot say (`data` undefined: it cannot). */
-function publishReference(call: Call, area: SharedArea, data: Uint8Array | undefined, number: number): void {
+/**
+ * This rank's block of call `number` by reference: where `data` lies, or
+ * that it cannot say (`data` undefined: it cannot); true when it refers to
+ * `data`. `wake` as in `SharedArea.contribute`: `'all'` for a broadcast's
+ * root, none for an exchange's member.
+ */
+export function publishReference(call: Call, area: SharedArea, data: Uint8Array | undefined, number: number,
+  wake?: 'all'): boolean {
   area.settled = false;
-  if (data === undefined || !area.contributeReference(number, call.tag, data)) area.contribute(number, call.tag, undefined);
+  const published = data !== undefined && area.contributeReference(number, call.tag, data, wake);
+  if (!published) area.contribute(number, call.tag, undefined, wake);
+  return published;
 }
 
 /**

@@ -1,9 +1,10 @@
 /**
  * The shared areas of shm communicators, in the control block: barrier flags
  * and contribution blocks for small reductions and broadcasts, or for a
- * broadcast root's reference to its `MPI.alloc` memory, which the members
- * copy from the root's heap arena (see `collective/shared_area.ts` and
- * `collective/broadcast.ts` for what runs on them).
+ * reference to a member's `MPI.alloc` memory (a broadcast root's, or every
+ * member's in an Allreduce or Alltoall), which the others read in that
+ * member's heap arena (see `collective/shared_area.ts`, `broadcast.ts`,
+ * `allreduce.ts` and `alltoall.ts` for what runs on them).
  *
  * MPI-4.1 §6.3, §6.9.6. The control block has {@link COLLECTIVE_SLOTS}
  * slots. Rank 0 of a communicator takes one at its first call that can use
