@@ -74,6 +74,23 @@
  * after Node's bootstrap, at 2.4-3.3 us instead of 1.1-1.2 on Node 22 (the
  * Node internals that the bootstrap makes hot serve the loop too).
  *
+ * Feedback from the first call: V8 gives a function its feedback vector
+ * (where the type feedback of its calls and property reads is kept) only
+ * after it has run for a while, so what its first calls do is not recorded.
+ * A path that runs once per new shape of a call (the size, datatype and op
+ * a collective caches for the calls that repeat them) is then blank in the
+ * optimized code of its caller, and the first call of each new shape
+ * deoptimizes it and the user's loop that inlined it, and both are compiled
+ * again. With feedback from the first call, in five alternating runs of the
+ * bench's collectives at 2 ranks on Node 20, the first loop of 64 KiB Bcasts
+ * (after the 1 KiB ones) took 9.7-20 us a call instead of 21-34 (p99 16-65
+ * us instead of 103-1,869), of 64-byte Allreduces (after the 8-byte ones)
+ * 2.2-3.3 instead of 3.6-5.4; on Node 22 and 24 (two to three runs each)
+ * the 1 MiB Allreduce's first loop lost its stall of 3.3-4.0 ms (p99 0.2-0.5
+ * ms) and the 64-byte Allreduce on Node 22 went from 4.3-5.2 to 2.3-2.4 us;
+ * the other rows stayed the same within this VM's noise. A 2-rank hello job
+ * takes 0.88-0.93 s instead of 0.83-0.86 (Node 20).
+ *
  * A young generation that stays small: V8 grows each semi-space from 1 to
  * 16 MiB as objects survive its scavenges, and every page it grows into is
  * fresh memory, whose first write is a page fault: 15-20 us on a
@@ -126,6 +143,8 @@ const RANK_FLAGS: readonly { readonly flag: string; readonly since: number; read
   { flag: '--invocation-count-for-maglev=20', since: 24 },
   { flag: '--invocation-count-for-osr=50', since: 0 },
   { flag: '--minimum-invocations-after-ic-update=10', since: 0 },
+  // Type feedback from a function's first call on: a path that runs once per new shape is not left blank in optimized code.
+  { flag: '--no-lazy-feedback-allocation', since: 0 },
   // Less inlining: shorter compiles, for the many functions the early thresholds make hot.
   { flag: '--max-inlined-bytecode-size-cumulative=200', since: 0 },
   // A young generation that does not grow into fresh pages (a page fault each) in a loop of small calls.
