@@ -29,7 +29,7 @@ export { Status } from './api/status.js';
 export { Win, type TargetSpec } from './api/win.js';
 export { type DatarepConversion, File } from './api/file.js';
 export { Datatype, type TypedArray } from './datatype/index.js';
-export { Op, type UserFunction } from './op/op.js';
+export { Op, type UserFunction, type ValueFunction } from './op/op.js';
 export { MPIError, ErrorClass, type ErrorClassCode } from './errors.js';
 export type { BufferSpec, VectorBufferSpec } from './buffer.js';
 export type { InPlace, WeightsMarker } from './constants.js';

@@ -1,7 +1,8 @@
 // The types a program sees through the built package: a received value is
 // `unknown` unless the program names its type, which `recv`, `irecv`,
-// `sendrecv` and `Request.wait` take as a type parameter, and a user op is an
-// `Op` of its operands. Checked with the compiler on a program held in memory.
+// `sendrecv` and `Request.wait` take as a type parameter, a user op is an
+// `Op` of its operands, and a value reduction whose op is a function gives
+// what the function returns. Checked with the compiler on a program held in memory.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { typesOfProgram } from './helpers/types.js';
@@ -19,6 +20,8 @@ const expected: Record<string, string> = {
   concat: 'Op<string>',
   absMax: 'Op<Float64Array<ArrayBufferLike>>',
   minloc: '[number, number]',
+  longest: 'string | undefined',
+  merged: 'Map<string, number>',
 };
 
 const program = `import { MPI } from 'mpi4ts';
@@ -34,6 +37,8 @@ export const concat = MPI.Op.Create((a: string, b: string) => a + b);
 export const absMax = MPI.Op.Create<Float64Array>((invec, inoutvec) => invec.map((x, i) => Math.max(x, inoutvec[i]!)));
 export const minloc = await comm.allreduce<[number, number]>(1.5, MPI.MINLOC);
 await comm.allreduce('x', concat);
+export const longest = await comm.reduce('word', (a: string, b: string) => (b.length > a.length ? b : a), 0);
+export const merged = await comm.allreduce(new Map<string, number>(), (a: Map<string, number>, b: Map<string, number>) => new Map([...a, ...b]));
 await comm.Allreduce(new Float64Array(2), new Float64Array(2), absMax);
 `;
 

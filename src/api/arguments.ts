@@ -38,7 +38,7 @@ import type { Datatype, TypedArray } from '../datatype/index.js';
 import { IN_PLACE } from '../constants.js';
 import { collectiveScratch } from '../environment.js';
 import { errors } from '../errors.js';
-import { Op } from '../op/op.js';
+import { Op, type ValueFunction } from '../op/op.js';
 import type { Collectives, Endpoint } from '../transport/transport.js';
 
 /** Throws `ERR_ROOT` unless `root` is a rank of the communicator. */
@@ -52,6 +52,22 @@ export function checkOp(op: unknown, call: string): Op {
   if (!(op instanceof Op)) throw errors.op(call, `expected an op such as MPI.SUM, got ${String(op)}`);
   op.checkLive(call);
   return op;
+}
+
+/** The op made for each function given to a value reduction ({@link checkValueOp}), so that a loop passing one function makes one op. */
+const functionOps = new WeakMap<object, Op>();
+
+/**
+ * Throws `ERR_OP` unless `op` is an op or a function of two values, which
+ * becomes a non-commutative op on values (see `ValueFunction`): mpi4py's
+ * value reductions take any callable.
+ */
+export function checkValueOp(op: unknown, call: string): Op {
+  if (op instanceof Op) return checkOp(op, call);
+  if (typeof op !== 'function') throw errors.op(call, `expected an op such as MPI.SUM or a function of two values, got ${String(op)}`);
+  let made = functionOps.get(op);
+  if (made === undefined) functionOps.set(op, made = Op.Create(op as ValueFunction<unknown>));
+  return made;
 }
 
 /**

@@ -30,7 +30,7 @@
 import {
   type BufferSpec, type Bytes, type Message, parseWideBuffer, parseWideVectorBuffer, sliceBytes, type VectorBufferSpec, type WideMessage,
 } from '../buffer.js';
-import { checkOp, checkReductionPair, checkRoot, checkUniform, required } from './arguments.js';
+import { checkOp, checkReductionPair, checkRoot, checkUniform, checkValueOp, required } from './arguments.js';
 import { InterCollectives, type InterRole } from '../collective/inter.js';
 import { Comm } from './comm.js';
 import { IN_PLACE, PROC_NULL, ROOT, UNDEFINED } from '../constants.js';
@@ -38,7 +38,7 @@ import { collectiveScratch, transport } from '../environment.js';
 import { errors } from '../errors.js';
 import { Group, stringTag } from './group.js';
 import type { Intracomm } from './intracomm.js';
-import { type Op, ops } from '../op/op.js';
+import { type Op, ops, type ValueFunction } from '../op/op.js';
 import type { InterEndpoint } from '../transport/transport.js';
 import { PromiseOperation } from './promise_operation.js';
 import { Request } from './request.js';
@@ -292,17 +292,18 @@ export class Intercomm extends Comm<InterEndpoint> {
 
   /**
    * `MPI_Allreduce` of values over an intercommunicator (§6.9.6): each group
-   * gets the reduction of the other group's values, in rank order.
+   * gets the reduction of the other group's values, in rank order; the op
+   * may be a function of two values ({@link ValueFunction}).
    */
-  async allreduce<T>(sendobj: T, op: Op = ops.SUM): Promise<unknown> {
+  async allreduce<T>(sendobj: T, op: Op | ValueFunction<T> = ops.SUM): Promise<unknown> {
     const call = 'Intercomm.allreduce';
-    return this.collectives(call).allreduceObject(sendobj, checkOp(op, call), call);
+    return this.collectives(call).allreduceObject(sendobj, checkValueOp(op, call), call);
   }
 
   /** `MPI_Reduce` of values over an intercommunicator (§6.9.1): the root gets the reduction of the other group's values. */
-  async reduce<T>(sendobj: T, op: Op = ops.SUM, root: number): Promise<unknown> {
+  async reduce<T>(sendobj: T, op: Op | ValueFunction<T> = ops.SUM, root: number): Promise<unknown> {
     const call = 'Intercomm.reduce';
-    return this.collectives(call).reduceObject(sendobj, checkOp(op, call), this.role(root, call), call);
+    return this.collectives(call).reduceObject(sendobj, checkValueOp(op, call), this.role(root, call), call);
   }
 
   // ------------------------------------------------------------ buffers

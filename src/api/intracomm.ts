@@ -48,7 +48,7 @@ import { collectiveScratch, Get_processor_name, transport } from '../environment
 import { errors, rejecting } from '../errors.js';
 import { Group, stringTag } from './group.js';
 import { Intercomm } from './intercomm.js';
-import { type Op, ops } from '../op/op.js';
+import { type Op, ops, type ValueFunction } from '../op/op.js';
 import { Request } from './request.js';
 import type { Cartcomm } from './topology.js';
 import type { Distgraphcomm, Graphcomm, Weights } from './graph.js';
@@ -781,59 +781,65 @@ export class Intracomm extends Comm<Endpoint> {
    * `MPI_Reduce` of values (MPI-4.1 §6.9.1): the root gets
    * `v0 op v1 op ... op vn-1`, combined in rank order whatever the op;
    * other ranks get `undefined`. See `op.ts` for what each op does to values.
+   * The op may be a function of two values too, as in mpi4py ({@link ValueFunction}).
    *
    * @example
    * ```ts
    * const total = await comm.reduce(localSum, MPI.SUM, 0);
    * const [min, where] = await comm.reduce(t, MPI.MINLOC, 0) as [number, number];
+   * const longest = await comm.reduce(word, (a: string, b: string) => (b.length > a.length ? b : a), 0);
    * ```
    */
-  reduce<R = unknown>(sendobj: unknown, op: Op = ops.SUM, root = 0): Promise<R | undefined> {
+  reduce<R = unknown>(sendobj: unknown, op: Op | ValueFunction<R> = ops.SUM, root = 0): Promise<R | undefined> {
     const call = 'Comm.reduce';
-    return rejecting(() => this.objects(call).reduce(sendobj, args.checkOp(op, call),
+    return rejecting(() => this.objects(call).reduce(sendobj, args.checkValueOp(op, call),
       args.checkRoot(root, this.size, call)) as Promise<R | undefined>);
   }
 
   /**
    * `MPI_Allreduce` of values (MPI-4.1 §6.9.6): every rank gets
-   * `v0 op v1 op ... op vn-1`, combined in rank order.
+   * `v0 op v1 op ... op vn-1`, combined in rank order; the op may be a
+   * function of two values ({@link ValueFunction}).
    *
    * @example
    * ```ts
    * const n = await comm.allreduce(items.length);          // MPI.SUM by default
    * const words = await comm.allreduce([word], MPI.SUM);   // concatenated in rank order
+   * const merged = await comm.allreduce(counts, (a: Map<string, number>, b: Map<string, number>) => addCounts(a, b));
    * ```
    */
-  allreduce<R = unknown>(sendobj: unknown, op: Op = ops.SUM): Promise<R> {
+  allreduce<R = unknown>(sendobj: unknown, op: Op | ValueFunction<R> = ops.SUM): Promise<R> {
     const call = 'Comm.allreduce';
-    return rejecting(() => this.objects(call).allreduce(sendobj, args.checkOp(op, call)) as Promise<R>);
+    return rejecting(() => this.objects(call).allreduce(sendobj, args.checkValueOp(op, call)) as Promise<R>);
   }
 
   /**
-   * `MPI_Scan` of values (MPI-4.1 §6.11.1): rank `i` gets `v0 op ... op vi`.
+   * `MPI_Scan` of values (MPI-4.1 §6.11.1): rank `i` gets `v0 op ... op vi`;
+   * the op may be a function of two values ({@link ValueFunction}).
    *
    * @example
    * ```ts
    * const offset = await comm.scan(myCount) - myCount;
    * ```
    */
-  scan<R = unknown>(sendobj: unknown, op: Op = ops.SUM): Promise<R> {
+  scan<R = unknown>(sendobj: unknown, op: Op | ValueFunction<R> = ops.SUM): Promise<R> {
     const call = 'Comm.scan';
-    return rejecting(() => this.objects(call).scan(sendobj, args.checkOp(op, call), false) as Promise<R>);
+    return rejecting(() => this.objects(call).scan(sendobj, args.checkValueOp(op, call), false) as Promise<R>);
   }
 
   /**
    * `MPI_Exscan` of values (MPI-4.1 §6.11.2): rank `i > 0` gets
-   * `v0 op ... op vi-1`; rank 0 gets `undefined`.
+   * `v0 op ... op vi-1`; rank 0 gets `undefined`. The op may be a function
+   * of two values ({@link ValueFunction}).
    *
    * @example
    * ```ts
    * const start = (await comm.exscan(myCount)) ?? 0;
    * ```
    */
-  exscan<R = unknown>(sendobj: unknown, op: Op = ops.SUM): Promise<R | undefined> {
+  exscan<R = unknown>(sendobj: unknown, op: Op | ValueFunction<R> = ops.SUM): Promise<R | undefined> {
     const call = 'Comm.exscan';
-    return rejecting(() => this.objects(call).scan(sendobj, args.checkOp(op, call), true) as Promise<R | undefined>);
+    return rejecting(() => this.objects(call).scan(sendobj, args.checkValueOp(op, call), true) as Promise<R | undefined>);
   }
 
   // ------------------------------------------------------------ buffers

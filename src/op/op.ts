@@ -60,6 +60,15 @@ export type BufferFunction = (invec: TypedArray, inoutvec: TypedArray, count: nu
  */
 export type UserFunction<T> = (invec: T, inoutvec: T, datatype?: Datatype) => T | void;
 
+/**
+ * A function of two values, which the value reductions (`comm.reduce`,
+ * `allreduce`, `scan`, `exscan`) take in place of an op, as mpi4py's take
+ * any callable: `a` comes from the lower ranks, and the values are combined
+ * in rank order (`v0 op v1 op ... op vn-1`), like a non-commutative
+ * {@link Op.Create} op's.
+ */
+export type ValueFunction<T> = (a: T, b: T) => T;
+
 /** What distinguishes the predefined ops. */
 interface OpOptions {
   /** The predefined op this is, such as `'SUM'`. */

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { type Datatype, MPI, type TypedArray } from 'mpi4ts';
+import { type Datatype, MPI, type TypedArray, type ValueFunction } from 'mpi4ts';
 import { type Case, check, runCases, sleep } from './cases.js';
 
 type Op = InstanceType<typeof MPI.Op>;
@@ -214,7 +214,8 @@ const cases: Case[] = [
         for (let r = 1; r <= upTo; r++) acc = combine(acc, f(r));
         return acc;
       };
-      interface Case { name: string; op: Op; value: (r: number) => unknown; combine: (a: unknown, b: unknown) => unknown }
+      interface Case { name: string; op: Op | ValueFunction<string>; value: (r: number) => unknown;
+        combine: (a: unknown, b: unknown) => unknown }
       const cases: Case[] = [
         { name: 'SUM numbers', op: MPI.SUM, value: (r) => r + 0.5, combine: (a, b) => (a as number) + (b as number) },
         { name: 'SUM bigints', op: MPI.SUM, value: (r) => BigInt(r) << 70n, combine: (a, b) => (a as bigint) + (b as bigint) },
@@ -240,6 +241,9 @@ const cases: Case[] = [
         { name: 'MINLOC pairs', op: MPI.MINLOC, value: (r) => [(r * 5) % 3, 100 + r], combine: (a, b) => pickLoc(a, b, -1) },
         { name: 'user concat (non-commutative)', op: MPI.Op.Create((a: string, b: string) => `${a}|${b}`),
           value: (r) => `${r}`, combine: (a, b) => `${String(a)}|${String(b)}` },
+        // mpi4py's value reductions take any callable: a plain function (associative, as MPI asks of every op), in rank order.
+        { name: 'a function as the op (non-commutative)', op: (a: string, b: string) => `${a}.${b}`,
+          value: (r) => `v${r}`, combine: (a, b) => `${String(a)}.${String(b)}` },
       ];
       function pickLoc(a: unknown, b: unknown, sign: number): unknown {
         const x = a as [number, number]; const y = b as [number, number];
@@ -887,6 +891,10 @@ const cases: Case[] = [
       await check.rejectsMPI(comm.bcast(1, -1), MPI.ERR_ROOT, /invalid root/);
       await check.rejectsMPI(comm.Allreduce(Float64Array.of(1), new Float64Array(1), MPI.BAND), MPI.ERR_OP, /MPI_BAND does not apply to MPI_DOUBLE/);
       await check.rejectsMPI(comm.Allreduce(Int32Array.of(1), new Int32Array(1), 'sum' as unknown as Op), MPI.ERR_OP, /expected an op/);
+      // A function serves as the op of the value reductions only, as in mpi4py.
+      await check.rejectsMPI(comm.Allreduce(Int32Array.of(1), new Int32Array(1), ((a: number) => a) as unknown as Op), MPI.ERR_OP,
+        /expected an op such as MPI.SUM, got/);
+      await check.rejectsMPI(comm.allreduce(1, 'sum' as never), MPI.ERR_OP, /expected an op such as MPI.SUM or a function of two values/);
       await check.rejectsMPI(comm.Allreduce(Float64Array.of(1, 2), new Float64Array(1), MPI.SUM), MPI.ERR_COUNT, /receive buffer/);
       await check.rejectsMPI(comm.Allreduce(Float64Array.of(1), new Float32Array(1), MPI.SUM), MPI.ERR_TYPE, /MPI_DOUBLE/);
       await check.rejectsMPI(comm.Allgather(new Int32Array(2), new Int32Array(2 * size + 1)), MPI.ERR_COUNT, /equal blocks|block of the receive buffer/);

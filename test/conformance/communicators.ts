@@ -250,6 +250,9 @@ const cases: Case[] = [
       const remoteRanks = await inter.allgather(rank);
       check.deepEqual(remoteRanks, expectedRemote);
       check.equal(await inter.allreduce(rank), expectedRemote.reduce((a, b) => a + b, 0));
+      // A function of two values serves as the op, folded in the remote group's rank order.
+      check.equal(await inter.allreduce(`<${rank}>`, (a: string, b: string) => `${a}${b}`),
+        expectedRemote.map((r) => `<${r}>`).join(''), 'allreduce with a function as the op');
       const gathered = await inter.gather(rank, color === 0 ? (inter.rank === 0 ? MPI.ROOT : MPI.PROC_NULL) : 0);
       if (color === 0 && inter.rank === 0) check.deepEqual(gathered, expectedRemote);
       else check.equal(gathered, undefined);
