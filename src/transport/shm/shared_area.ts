@@ -110,37 +110,41 @@ abstract class WordWait implements Operation, Waitable {
   abstract describe(): string;
 }
 
-/** Waiting for a word that one member raises. */
+/**
+ * Waiting for a word that one member raises: its arrival or contribution, or
+ * its read mark reaching a reduction, so that this rank can write its block
+ * again. Only a read-mark wait that may sleep says so in this rank's
+ * {@link AWAITS_READ_WORD} (a store to a line the readers look at, which a
+ * poll does not need): every reader looks at that word after storing its
+ * mark, and at the others' marks when someone waits, so the member whose
+ * read completes the set sees both; this wait looks at the mark after
+ * storing the word, so one of the two sees the other.
+ *
+ * One class for both: every function that handles waits (the engine's, the
+ * collective runs') met arrivals first, and a class of its own for read
+ * marks deoptimized each of them at the first wait for reads.
+ */
 class Arrival extends WordWait {
-  /** @param awaitedRank - the member that raises the word */
-  constructor(engine: ShmEngine, index: number, readonly awaitedRank: number, private readonly what: string) {
+  /**
+   * @param awaitedRank - the member that raises the word
+   * @param awaitsWord - for a read mark, Int32 index of this rank's {@link AWAITS_READ_WORD}; else -1
+   */
+  constructor(engine: ShmEngine, index: number, readonly awaitedRank: number, private readonly what: string,
+    private readonly awaitsWord = -1) {
     super(engine, index);
+  }
+
+  override wait(): Promise<void> {
+    const awaitsWord = this.awaitsWord;
+    if (awaitsWord >= 0) {
+      const control = this.engine.control;
+      if (((Atomics.load(control, awaitsWord) - this.value) | 0) < 0) Atomics.store(control, awaitsWord, this.value);
+    }
+    return super.wait();
   }
 
   describe(): string {
     return `${this.within?.text ?? this.what}, waiting for rank ${this.awaitedRank}`;
-  }
-}
-
-/**
- * Waiting for a member's read mark to reach a reduction, so that this rank
- * can write its block again. Only a wait that may sleep says so in this
- * rank's {@link AWAITS_READ_WORD} (a store to a line the readers look at,
- * which a poll does not need): every reader looks at that word after storing
- * its mark, and at the others' marks when someone waits, so the member whose
- * read completes the set sees both; this wait looks at the mark after
- * storing the word, so one of the two sees the other.
- */
-class ReadMark extends Arrival {
-  /** @param awaitsWord - Int32 index of this rank's {@link AWAITS_READ_WORD} */
-  constructor(engine: ShmEngine, index: number, awaitedRank: number, private readonly awaitsWord: number) {
-    super(engine, index, awaitedRank, 'reading the shared area');
-  }
-
-  override wait(): Promise<void> {
-    const control = this.engine.control;
-    if (((Atomics.load(control, this.awaitsWord) - this.value) | 0) < 0) Atomics.store(control, this.awaitsWord, this.value);
-    return super.wait();
   }
 }
 
@@ -197,7 +201,7 @@ export class ShmSharedArea implements SharedArea {
   private readonly arrivals = new Map<number, Arrival>();
   private readonly bytes: Uint8Array;
   /** Waits for each member's read mark, by member, for the slot attached. */
-  private reads: (ReadMark | undefined)[] = [];
+  private reads: (Arrival | undefined)[] = [];
   /** Views of the members' contribution blocks, by `CONTRIBUTION_BLOCKS * member + number % CONTRIBUTION_BLOCKS`, for the slot attached. */
   private blockViews: (Uint8Array | undefined)[] = [];
 
@@ -300,7 +304,8 @@ export class ShmSharedArea implements SharedArea {
   readBy(from: number, number: number): Operation {
     let read = this.reads[from];
     if (read === undefined) {
-      this.reads[from] = read = new ReadMark(this.engine, this.word(from, READ_WORD), from, this.word(this.rank, AWAITS_READ_WORD));
+      this.reads[from] = read = new Arrival(this.engine, this.word(from, READ_WORD), from, 'reading the shared area',
+        this.word(this.rank, AWAITS_READ_WORD));
     }
     read.renew(number);
     read.spinless = this.spinless;
