@@ -65,7 +65,13 @@ export type UserFunction<T> = (invec: T, inoutvec: T, datatype?: Datatype) => T 
  * `allreduce`, `scan`, `exscan`) take in place of an op, as mpi4py's take
  * any callable: `a` comes from the lower ranks, and the values are combined
  * in rank order (`v0 op v1 op ... op vn-1`), like a non-commutative
- * {@link Op.Create} op's.
+ * {@link Op.Create} op's (MPI-4.1 §6.9.5). Like every op it should be
+ * associative: the ranks may group the values differently.
+ *
+ * @example
+ * ```ts
+ * const longest = await comm.allreduce(word, (a: string, b: string) => (b.length > a.length ? b : a));
+ * ```
  */
 export type ValueFunction<T> = (a: T, b: T) => T;
 
