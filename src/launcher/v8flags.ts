@@ -87,8 +87,9 @@
  * us instead of 103-1,869), of 64-byte Allreduces (after the 8-byte ones)
  * 2.2-3.3 instead of 3.6-5.4; on Node 22 and 24 (two to three runs each)
  * the 1 MiB Allreduce's first loop lost its stall of 3.3-4.0 ms (p99 0.2-0.5
- * ms) and the 64-byte Allreduce on Node 22 went from 4.3-5.2 to 2.3-2.4 us;
- * the other rows stayed the same within this VM's noise. A 2-rank hello job
+ * ms); the other rows stayed the same within this VM's noise (Node 22's
+ * 64-byte Allreduce either way: 4.3-5.2 -> 2.3-2.4 us in two pairs of runs,
+ * then 2.3-2.7 -> 2.3-9.2 in four). A 2-rank hello job
  * takes 0.88-0.93 s instead of 0.83-0.86 (Node 20).
  *
  * A young generation that stays small: V8 grows each semi-space from 1 to
