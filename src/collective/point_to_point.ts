@@ -138,7 +138,8 @@ class AlltoallShape {
   readonly sendBytes = new ByteViewMemo();
   readonly recvBytes = new ByteViewMemo();
 
-  constructor(readonly bytes: number, byReference: boolean) {
+  /** @param byReference - whether the blocks go by reference (more than a contribution block holds) */
+  constructor(readonly bytes: number, readonly byReference: boolean) {
     this.signature = signature(Code.Alltoall, -1, [byReference ? 2 : 1], () => `Alltoall(${bytes} bytes from this rank)`);
   }
 }
@@ -289,28 +290,35 @@ export class PointToPointCollectives implements Collectives {
    */
   sharedAlltoall(send: Uint8Array | undefined, sendDispls: readonly number[] | undefined, recv: Uint8Array,
     recvDispls: readonly number[] | undefined, block: number): Promise<void> {
-    const area = this.sharedArea!;
-    const byReference = block * this.channel.size > area.contributionBytes;
-    const sig = this.alltoallShape(block, byReference).signature;
-    if (area.mode === 'shared' && sendDispls === undefined && recvDispls === undefined) {
-      if (byReference) {
-        return this.sequencer.startFast(sig, fastReferenceAlltoall, referenceAlltoallBlocks, area, send, recv, block);
-      }
-      return this.sequencer.startFast(sig, fastSmallAlltoall, smallAlltoallBlocks, area, send, recv, block);
-    }
-    const algorithm = byReference ? referenceAlltoall : smallAlltoall;
-    return this.sequencer.start(sig, (c) => algorithm(c, area, send, sendDispls, recv, recvDispls, block)).result();
+    return this.runSharedAlltoall(this.alltoallShape(block), send, sendDispls, recv, recvDispls, block);
   }
 
   /** {@link sharedAlltoall} of typed arrays whose blocks lie end to end; `send` undefined: in place. */
   sharedAlltoallOf(send: TypedArray | undefined, recv: TypedArray, block: number): Promise<void> {
-    const shape = this.alltoallShape(block, block * this.channel.size > this.sharedArea!.contributionBytes);
-    return this.sharedAlltoall(send === undefined ? undefined : shape.sendBytes.of(send, send.byteLength), undefined,
-      shape.recvBytes.of(recv, recv.byteLength), undefined, block);
+    const shape = this.alltoallShape(block);
+    return this.runSharedAlltoall(shape, send === undefined ? undefined : shape.sendBytes.of(send, send.byteLength),
+      undefined, shape.recvBytes.of(recv, recv.byteLength), undefined, block);
+  }
+
+  /** {@link sharedAlltoall} with its shape found (the typed-array entry has looked it up for its byte views). */
+  private runSharedAlltoall(shape: AlltoallShape, send: Uint8Array | undefined, sendDispls: readonly number[] | undefined,
+    recv: Uint8Array, recvDispls: readonly number[] | undefined, block: number): Promise<void> {
+    const area = this.sharedArea!;
+    const sig = shape.signature;
+    if (area.mode === 'shared' && sendDispls === undefined && recvDispls === undefined) {
+      if (shape.byReference) {
+        return this.sequencer.startFast(sig, fastReferenceAlltoall, referenceAlltoallBlocks, area, send, recv, block);
+      }
+      return this.sequencer.startFast(sig, fastSmallAlltoall, smallAlltoallBlocks, area, send, recv, block);
+    }
+    const algorithm = shape.byReference ? referenceAlltoall : smallAlltoall;
+    return this.sequencer.start(sig, (c) => algorithm(c, area, send, sendDispls, recv, recvDispls, block)).result();
   }
 
   /** The shape of an Alltoall of `block`-byte blocks on the shared area: the last one's when the same. */
-  private alltoallShape(block: number, byReference: boolean): AlltoallShape {
+  private alltoallShape(block: number): AlltoallShape {
+    // More than a contribution block holds: by reference.
+    const byReference = block * this.channel.size > this.sharedArea!.contributionBytes;
     let shape = byReference ? this.lastReferenceAlltoall : this.lastAlltoall;
     if (shape === undefined || shape.bytes !== block * this.channel.size) {
       shape = new AlltoallShape(block * this.channel.size, byReference);
