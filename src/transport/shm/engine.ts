@@ -37,6 +37,7 @@
  * @module
  */
 
+import { performance } from 'node:perf_hooks';
 import { allocateBytes, type Bytes, bytesIn, copyBytes, isSegmented, prefixOf } from '../../buffer.js';
 import { errors } from '../../errors.js';
 import { type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
@@ -920,11 +921,15 @@ export class ShmEngine {
       this.activitySeen = this.activity;
       this.sliceMillis = 0;
     }
-    const start = performance.now();
-    if (this.spinEnd === 0) this.spinEnd = start + this.spinMillis;
-    const sliceEnd = Math.min(start + this.sliceMillis, this.spinEnd);
-    const pollsPerLook = Math.min(MAX_POLLS_PER_LOOK,
-      Math.max(SPIN_POLLS, Math.floor(this.pollsPerMilli * Math.min(LOOK_MILLIS, this.sliceMillis / 2))));
+    // A first slice (sliceMillis 0) is SPIN_POLLS polls without a look at the clock: most waits of a ping-pong end
+    // within them, and a look (a system call on some machines, a number allocated on every one) costs more than they.
+    const timed = this.sliceMillis > 0;
+    const start = timed ? performance.now() : 0;
+    if (timed && this.spinEnd === 0) this.spinEnd = start + this.spinMillis;
+    const sliceEnd = timed ? Math.min(start + this.sliceMillis, this.spinEnd) : 0;
+    const pollsPerLook = timed
+      ? Math.min(MAX_POLLS_PER_LOOK, Math.max(SPIN_POLLS, Math.floor(this.pollsPerMilli * Math.min(LOOK_MILLIS, this.sliceMillis / 2))))
+      : SPIN_POLLS;
     let now = start;
     let polls = 0;
     const yieldCore = this.coreToYield();
@@ -943,21 +948,28 @@ export class ShmEngine {
         if (yieldCore !== undefined && this.settledCount === settledBefore) yieldCore();
       }
       polls += pollsPerLook;
+      if (!timed) break;
       now = performance.now();
       if (now >= sliceEnd) break;
     }
     // The rate of a slice that ran its time (a wait that ended cut its last stretch short). A slice preempted for a
     // while measures a low rate: the next one looks at the clock more often, never less.
-    if (now >= sliceEnd && now - start > 0.001) this.pollsPerMilli = polls / (now - start);
+    if (timed && now >= sliceEnd && now - start > 0.001) this.pollsPerMilli = polls / (now - start);
     let again = false;
     if (waiters.length !== 0) {
       if (this.settledCount !== settledBefore) {
-        this.spinEnd = now + this.spinMillis;
+        // A wait that ended restarts the spin's clock, from the next slice that looks at it.
+        this.spinEnd = 0;
         this.sliceMillis = 0;
+        again = true;
       } else {
+        if (!timed) {
+          now = performance.now();
+          if (this.spinEnd === 0) this.spinEnd = now + this.spinMillis;
+        }
         this.sliceMillis = Math.min(MAX_SLICE_MILLIS, this.sliceMillis === 0 ? FIRST_TIMED_SLICE_MILLIS : this.sliceMillis * 2);
+        again = now < this.spinEnd;
       }
-      again = now < this.spinEnd;
     }
     // A spin that ends leaves the rest to the idle check queued when it started (it runs once the microtasks are
     // done), so that ending the spin takes no code of its own: code that first runs after V8 optimized the spin
