@@ -566,6 +566,47 @@ describe('engine waiting', () => {
     assert.deepEqual(receive.envelope, { source: 0, tag: 3, byteLength: 8 });
   });
 
+  it('a wait for a reply polls for it before it returns a Promise; a receive no send of this rank asked for does not', async () => {
+    for (const oversubscribed of [false, true]) {
+      const memory = allocateJobMemory(2, { eagerLimit: 4096, heapBytes: 1024 * 1024 });
+      const tuning = { spinMicros: 2_000, blockMicros: 0, oversubscribed };
+      const sender = new ShmEngine(0, memory, tuning);
+      const receiver = new ShmEngine(1, memory, tuning);
+      // The sender's message lands while the receiver polls (at its 10th look): as from a peer on another core.
+      let looks = 0;
+      let replyAt = -1;
+      const pollSource = receiver['pollSource'].bind(receiver);
+      receiver['pollSource'] = (source: number): void => {
+        if (++looks === replyAt) sender.isend(16, 1, 3, pattern(8, looks), false, 1);
+        pollSource(source);
+      };
+      /** Whether the receive had ended when its wait returned the Promise, and how often it had looked then. */
+      const exchange = async (replyDue: boolean): Promise<[boolean, number]> => {
+        if (replyDue) receiver.isend(16, 0, 3, pattern(8, 1), false, 0);
+        looks = 0;
+        replyAt = 10;
+        const into = new Uint8Array(8);
+        const receive = receiver.irecv(16, 0, 3, into, Int32Array.of(0, 1), 0);
+        const waited = receive.wait();
+        const looksAtReturn = looks;
+        const doneAtReturn = receive.test();
+        if (!doneAtReturn) sender.isend(16, 1, 3, pattern(8, 10), false, 1);
+        await waited;
+        assert.ok(Buffer.from(into).equals(Buffer.from(pattern(8, 10))));
+        while (sender.irecv(16, 1, 3, new Uint8Array(8), Int32Array.of(0, 1), 1).test());
+        return [doneAtReturn, looksAtReturn];
+      };
+      // Nothing sent to rank 0 yet: no reply is due, the receive returns its Promise at once.
+      assert.deepEqual(await exchange(false), [false, 0]);
+      // A receive after this rank's send to the same rank (a ping-pong) polls, and ends before it returns.
+      // Ranks that outnumber cores never poll before the Promise: the peer may need this core to reply.
+      assert.deepEqual(await exchange(true), oversubscribed ? [false, 0] : [true, 10]);
+      // The reply has been read: the next receive is not one (as in Promise.all of a receive and the send that
+      // the peer waits for), and polling there would hold that send back.
+      assert.deepEqual(await exchange(false), [false, 0]);
+    }
+  });
+
   it('keeps its hidden class through a spin: the fields that hold times start as doubles', async () => {
     // A field that starts as a small integer and later takes a fraction gives the engine a new hidden class, and V8
     // deoptimizes every function compiled against the old one (in a user's first loop, issue 12).
