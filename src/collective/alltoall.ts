@@ -162,12 +162,12 @@ export function fastSmallAlltoall(call: Call, area: SharedArea, send: Uint8Array
   block: number): Detour | Error | undefined {
   const { rank, size } = call;
   const data = outgoing(call, send, undefined, recv, undefined, block);
-  const number = startExchange(call, area, data, spinBudget(area), parked);
+  const number = startExchange(call, area, data, spinBudget(area), parked, call.size, false);
   if (number instanceof Error) return number;
   if (number === undefined) {
     return detour(parked, finishAlltoall(call, area, data, recv, block, parked.number, parked.contributed));
   }
-  const checked = checkContributions(call, area, number);
+  const checked = checkContributions(call, area, number, -1, call.size);
   if (checked !== undefined) return checked;
   for (let from = 0; from < size; from++) {
     const length = area.contributionLength(from, number);
@@ -186,7 +186,7 @@ export function fastSmallAlltoall(call: Call, area: SharedArea, send: Uint8Array
 function* finishAlltoall(call: Call, area: SharedArea, data: Uint8Array, recv: Uint8Array, block: number, number: number,
   contributed: boolean): Algorithm<void> {
   const error = yield* exchangeNumbered(call, area, data, (all) => takeBlocks(call, all, recv, undefined, block), number,
-    contributed);
+    contributed, call.size);
   if (error) throw error;
 }
 

@@ -152,7 +152,7 @@ function contributionOf(call: Call, area: SharedArea, from: number, number: numb
  */
 export function* exchangeShared<T>(call: Call, area: SharedArea, data: Bytes,
   use: (all: Uint8Array[]) => T): Algorithm<T | undefined> {
-  return yield* exchangeNumbered(call, area, data, use, nextExchange(call, area), false);
+  return yield* exchangeNumbered(call, area, data, use, nextExchange(call, area), false, call.size);
 }
 
 /**
@@ -164,7 +164,7 @@ export function* exchangeShared<T>(call: Call, area: SharedArea, data: Bytes,
  * no other.
  */
 export function* exchangeNumbered<T>(call: Call, area: SharedArea, data: Bytes,
-  use: (all: Uint8Array[]) => T, number: number, contributed: boolean, upTo = call.size): Algorithm<T | undefined> {
+  use: (all: Uint8Array[]) => T, number: number, contributed: boolean, upTo: number): Algorithm<T | undefined> {
   const tag = call.tag;
   if (!contributed) {
     for (let wait = unread(call, area, number); wait !== undefined; wait = unread(call, area, number)) yield wait;
@@ -201,9 +201,14 @@ export function* exchangeNumbered<T>(call: Call, area: SharedArea, data: Bytes,
  * {@link referencesAt}, takes its part and ends with
  * {@link finishReferenceExchange}, and hands over at stage
  * `parked.contributed ? PUBLISHED : FREE`.
+ *
+ * `upTo` and `byReference` have no defaults on purpose: a default read from
+ * `call` only by some callers left that read without type feedback in the
+ * optimized code of the others, and the first call of another collective
+ * deoptimized it (Node 24, an Alltoall after Allreduces).
  */
 export function startExchange(call: Call, area: SharedArea, data: Uint8Array | undefined, budget: number,
-  parked: ParkedExchange, upTo = call.size, byReference = false): number | Error | undefined {
+  parked: ParkedExchange, upTo: number, byReference: boolean): number | Error | undefined {
   const mismatch = earlierMismatch(call, area);
   if (mismatch !== undefined) return mismatch;
   const number = area.nextReduction();
@@ -264,9 +269,10 @@ export function sharedContribution(call: Call, area: SharedArea, from: number, n
  * that of member `except`: a root whose own data is not on the area; those
  * below `upTo` alone: a scan's): a mismatch Error (or one for a block that
  * did not fit), or undefined when all can be read with {@link sharedBlock}.
+ * (`except` -1 and `upTo` `call.size` for all; no defaults, as {@link startExchange}.)
  */
-export function checkContributions(call: Call, area: SharedArea, number: number, except = -1,
-  upTo = call.size): Error | undefined {
+export function checkContributions(call: Call, area: SharedArea, number: number, except: number,
+  upTo: number): Error | undefined {
   for (let from = 0; from < upTo; from++) {
     if (from === except) continue;
     const theirs = area.contributionTag(from, number);

@@ -141,7 +141,7 @@ export class SmallReduction extends ContributionParts implements ExchangePlan {
   }
 
   takeAtRoot(call: Call, number: number, own: Uint8Array, recv: Uint8Array | undefined): Error | undefined {
-    const checked = checkContributions(call, this.area, number, call.rank);
+    const checked = checkContributions(call, this.area, number, call.rank, call.size);
     if (checked !== undefined || recv === undefined || this.to <= this.from) return checked;
     const root = call.rank;
     // In place, the fold from the right writes over this rank's data before it reaches it: it folds a copy.
@@ -213,7 +213,7 @@ export class BlockCopy extends ContributionParts implements ExchangePlan {
   }
 
   takeAtRoot(call: Call, number: number, own: Uint8Array, recv: Uint8Array | undefined): Error | undefined {
-    const checked = checkContributions(call, this.area, number, call.rank);
+    const checked = checkContributions(call, this.area, number, call.rank, call.size);
     if (checked !== undefined) return checked;
     const root = call.rank;
     for (let rank = this.from; rank < this.to; rank++) {
@@ -285,7 +285,7 @@ export function fastSmallExchange(call: Call, plan: ExchangePlan, send: Uint8Arr
   recv: Uint8Array | undefined): Detour | Error | undefined {
   const area = plan.area;
   const data = plan.contribution(send, recv);
-  const number = startExchange(call, area, data, spinBudget(area), parked, plan.to);
+  const number = startExchange(call, area, data, spinBudget(area), parked, plan.to, false);
   if (number instanceof Error) return number;
   if (number === undefined) {
     return detour(parked, finishExchanging(call, plan, data, recv, parked.number, parked.contributed));
