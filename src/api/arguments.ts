@@ -81,27 +81,32 @@ function unpacking(done: Promise<void>, received: { readonly unpack?: (() => voi
   return done.then(() => unpack());
 }
 
-/** Datatypes of the typed array classes seen, or undefined for one without a datatype of its own. */
+/** Datatypes of the typed array classes seen, by prototype, or undefined for one without a datatype of its own. */
 const plainTypes = new Map<unknown, Datatype | undefined>();
+const getPrototypeOf = Object.getPrototypeOf;
 
 /**
  * The datatype of `spec` when it is a plain typed array (not a spec array,
  * not a DataView) of a predefined datatype whose elements are that very
  * class: the common form, which needs no parsing, no views and no unpack.
  * Undefined otherwise (the general path parses it and reports what is wrong).
+ * The class is told by its prototype, from a builtin call: a read of
+ * `spec.constructor` compiles against the classes it has seen, and the
+ * first buffer of another class deoptimized every caller (Node 24's first
+ * Alltoall of bytes after Allreduces of doubles).
  */
 function plainDatatype(spec: unknown): Datatype | undefined {
   if (!ArrayBuffer.isView(spec) || spec instanceof DataView) return undefined;
-  const ctor = spec.constructor;
-  let datatype = plainTypes.get(ctor);
-  if (datatype === undefined && !plainTypes.has(ctor)) {
+  const prototype: unknown = getPrototypeOf(spec);
+  let datatype = plainTypes.get(prototype);
+  if (datatype === undefined && !plainTypes.has(prototype)) {
     try {
       datatype = elementDatatype(spec as TypedArray, '');
-      if (datatype.code === 0 || datatype.arrayType !== ctor) datatype = undefined;
+      if (datatype.code === 0 || datatype.arrayType?.prototype !== prototype) datatype = undefined;
     } catch {
       datatype = undefined;
     }
-    plainTypes.set(ctor, datatype);
+    plainTypes.set(prototype, datatype);
   }
   return datatype;
 }

@@ -55,6 +55,14 @@ export type Waitable = Operation | readonly Operation[];
 /** A collective algorithm: yields what it waits for, returns its result. */
 export type Algorithm<T> = Generator<Waitable, T, void>;
 
+/**
+ * `Generator.prototype.next`, called as a function: `generator.next()`
+ * compiles against the generator functions (the algorithms) it has seen, and
+ * the first call of another algorithm deoptimized {@link CollectiveRun}'s
+ * `advance` ("wrong map") and what inlined it.
+ */
+const generatorNext = (Object.getPrototypeOf(function* () {}) as { prototype: Generator<unknown> }).prototype.next;
+
 const RESOLVED: Promise<void> = Promise.resolve();
 /** Polls of {@link spinUntil} before its first look at the clock; each stretch after doubles, up to {@link MAX_POLLS_PER_CLOCK}. */
 const POLLS_PER_CLOCK = 16;
@@ -369,7 +377,7 @@ export class CollectiveRun<T> implements Operation {
       }
       let step: IteratorResult<Waitable, T>;
       try {
-        step = generator.next();
+        step = generatorNext.call(generator) as IteratorResult<Waitable, T>;
       } catch (error) {
         return this.fail(error);
       }
