@@ -119,7 +119,11 @@ const cases: Case[] = [
       comm.Set_errhandler(handler);
       check.equal(comm.Get_errhandler(), handler);
       await check.rejectsMPI(comm.Send(new Int32Array(1), comm.size, 0), MPI.ERR_RANK, /Comm\.Send/);
-      check.deepEqual(seen, [[true, MPI.ERR_RANK]]);
+      await check.rejectsMPI(comm.Recv(new Int32Array(1), comm.size, 0), MPI.ERR_RANK, /Comm\.Recv/);
+      await check.rejectsMPI(comm.send(1, comm.size, -1), MPI.ERR_RANK, /Comm\.send/);
+      await check.rejectsMPI(comm.recv(0, -5), MPI.ERR_TAG, /Comm\.recv/);
+      check.deepEqual(seen, [[true, MPI.ERR_RANK], [true, MPI.ERR_RANK], [true, MPI.ERR_RANK], [true, MPI.ERR_TAG]]);
+      seen.length = 1;
       comm.Call_errhandler(MPI.ERR_OTHER);
       check.deepEqual(seen[1], [true, MPI.ERR_OTHER]);
       const dup = await comm.Dup();
