@@ -966,18 +966,20 @@ export class ShmEngine {
       this.activitySeen = this.activity;
       this.sliceMillis = 0;
     }
-    // A first slice (sliceMillis 0) is SPIN_POLLS polls without a look at the clock: most waits of a ping-pong end
-    // within them, and a look (a system call on some machines, a number allocated on every one) costs more than they.
-    const timed = this.sliceMillis > 0;
+    // A first slice (sliceMillis 0) of a rank that keeps its core is SPIN_POLLS polls without a look at the clock:
+    // most waits of a ping-pong end within them, a microsecond or two, and a look (a system call on some machines, a
+    // number allocated on every one) costs more than they. A rank that yields its core between polls may be away for
+    // milliseconds at each: its slices are timed from their start, so that a spin ends when its time is up.
+    const yieldCore = this.coreToYield();
+    const timed = this.sliceMillis > 0 || yieldCore !== undefined;
     const start = timed ? performance.now() : 0;
     if (timed && this.spinEnd === 0) this.spinEnd = start + this.spinMillis;
     const sliceEnd = timed ? Math.min(start + this.sliceMillis, this.spinEnd) : 0;
-    const pollsPerLook = timed
+    const pollsPerLook = this.sliceMillis > 0
       ? Math.min(MAX_POLLS_PER_LOOK, Math.max(SPIN_POLLS, Math.floor(this.pollsPerMilli * Math.min(LOOK_MILLIS, this.sliceMillis / 2))))
       : SPIN_POLLS;
     let now = start;
     let polls = 0;
-    const yieldCore = this.coreToYield();
     while (waiters.length > 0 && this.settledCount === settledBefore) {
       for (let i = 1; i <= pollsPerLook && waiters.length > 0; i++) {
         // Watching the one ring that can end the only wait reads one cache line instead of two; a full poll once
@@ -1002,19 +1004,15 @@ export class ShmEngine {
     if (timed && now >= sliceEnd && now - start > 0.001) this.pollsPerMilli = polls / (now - start);
     let again = false;
     if (waiters.length !== 0) {
+      if (!timed) now = performance.now();
       if (this.settledCount !== settledBefore) {
-        // A wait that ended restarts the spin's clock, from the next slice that looks at it.
-        this.spinEnd = 0;
+        this.spinEnd = now + this.spinMillis;
         this.sliceMillis = 0;
-        again = true;
       } else {
-        if (!timed) {
-          now = performance.now();
-          if (this.spinEnd === 0) this.spinEnd = now + this.spinMillis;
-        }
+        if (this.spinEnd === 0) this.spinEnd = now + this.spinMillis;
         this.sliceMillis = Math.min(MAX_SLICE_MILLIS, this.sliceMillis === 0 ? FIRST_TIMED_SLICE_MILLIS : this.sliceMillis * 2);
-        again = now < this.spinEnd;
       }
+      again = now < this.spinEnd;
     }
     // A spin that ends leaves the rest to the idle check queued when it started (it runs once the microtasks are
     // done), so that ending the spin takes no code of its own: code that first runs after V8 optimized the spin
