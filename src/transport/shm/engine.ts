@@ -975,9 +975,8 @@ export class ShmEngine {
     const start = timed ? performance.now() : 0;
     if (timed && this.spinEnd === 0) this.spinEnd = start + this.spinMillis;
     const sliceEnd = timed ? Math.min(start + this.sliceMillis, this.spinEnd) : 0;
-    const pollsPerLook = this.sliceMillis > 0
-      ? Math.min(MAX_POLLS_PER_LOOK, Math.max(SPIN_POLLS, Math.floor(this.pollsPerMilli * Math.min(LOOK_MILLIS, this.sliceMillis / 2))))
-      : SPIN_POLLS;
+    const pollsPerLook = Math.min(MAX_POLLS_PER_LOOK,
+      Math.max(SPIN_POLLS, Math.floor(this.pollsPerMilli * Math.min(LOOK_MILLIS, this.sliceMillis / 2))));
     let now = start;
     let polls = 0;
     while (waiters.length > 0 && this.settledCount === settledBefore) {
