@@ -44,6 +44,7 @@
  */
 
 import type { Bytes } from '../buffer.js';
+import { callAny } from '../transport/call_any.js';
 import type { Operation, SharedArea } from '../transport/transport.js';
 import { binomial } from './binomial.js';
 import type { Call } from './call.js';
@@ -156,21 +157,6 @@ export function* exchangeShared<T>(call: Call, area: SharedArea, data: Bytes,
 }
 
 /**
- * Calls `use`, what a collective does with the blocks it read. Each
- * collective passes a function of its own, so this call site sees a new
- * one at each new kind of call; called with two others when the module
- * loads, its feedback is megamorphic before V8 first optimizes a caller,
- * whose code then calls whatever comes. With the feedback of one, the first
- * call of another collective deoptimized {@link exchangeNumbered} ("wrong
- * feedback cell", an Alltoall after Allreduces).
- */
-function take<A, T>(use: (data: A) => T, data: A): T {
-  return use(data);
-}
-// A function keeps feedback from its first call in a rank (`--no-lazy-feedback-allocation`), else from its eighth.
-for (let call = 0; call < 16; call++) take(call % 2 === 0 ? (x: number) => x : function noUse(x: number): number { return x; }, call);
-
-/**
  * Exchange `number` of {@link exchangeShared}, from wherever a fast path
  * left it: before this rank's contribution, or (`contributed`) after it.
  * Every step before the contribution only looks, so running this again
@@ -194,7 +180,7 @@ export function* exchangeNumbered<T>(call: Call, area: SharedArea, data: Bytes,
     if (bytes === undefined) fits = false;
     else all.push(bytes);
   }
-  const result = fits ? take(use, all) : undefined;
+  const result = fits ? callAny(use, all) : undefined;
   finishExchange(area, number, upTo === call.size);
   return result;
 }
@@ -435,7 +421,7 @@ export function* broadcastNumbered(call: Call, area: SharedArea, root: number, d
   const arrived = area.contributed(root, number, true);
   if (!arrived.test()) yield arrived;
   const bytes = contributionOf(call, area, root, number);
-  if (bytes !== undefined) take(use, bytes);
+  if (bytes !== undefined) callAny(use, bytes);
   area.markRead(number);
   return bytes !== undefined;
 }

@@ -40,6 +40,7 @@
 import { performance } from 'node:perf_hooks';
 import { allocateBytes, type Bytes, bytesIn, copyBytes, isSegmented, prefixOf } from '../../buffer.js';
 import { errors } from '../../errors.js';
+import { callAny } from '../call_any.js';
 import { type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
 import { hasOtherWork } from '../event_loop.js';
 import type { Envelope, Operation } from '../transport.js';
@@ -157,23 +158,6 @@ interface Waiter {
   readonly waitable: Waitable;
   readonly resolve: () => void;
 }
-
-/**
- * Ends a wait by calling its Promise's resolve function. Each wait has its
- * own, so this call site sees a new function every time; called with two
- * other functions when the module loads, its feedback is megamorphic before
- * V8 first optimizes a caller, whose code then calls whatever comes. With
- * the feedback of one resolve function alone, the optimized `settleWaiters`
- * expected that function and the next wait deoptimized it ("wrong call
- * target", 13 of the 63 deoptimizations in the first loops of
- * `bench/jit_report.ts` at 2 ranks on Node 20): a recompile of 1-3 ms on the
- * rank's thread each.
- */
-function endWait(resolve: () => void): void {
-  resolve();
-}
-// V8 keeps a function's feedback from about its eighth call on.
-for (let call = 0; call < 16; call++) endWait(call % 2 === 0 ? () => undefined : function noWait(): void {});
 
 abstract class ShmOperation implements Operation, Waitable {
   done = false;
@@ -1147,7 +1131,8 @@ export class ShmEngine {
       for (let i = 0; i < waiters.length; i++) {
         const waiter = waiters[i]!;
         if (waiter.waitable.isReady()) {
-          endWait(waiter.resolve);
+          // Each wait has its own resolve function: a megamorphic site (see call_any.ts).
+          callAny(waiter.resolve, undefined);
           this.settledCount++;
         } else {
           waiters[kept++] = waiter;
