@@ -100,9 +100,22 @@ export const tuning = {
   /**
    * The same when ranks outnumber cores, where the transport can yield the
    * core (`SharedArea.yieldCore`): the fast path gives its core away
-   * between looks, to the rank it most likely waits for.
+   * between looks, to the rank it most likely waits for. Long, as Open MPI's
+   * ranks yield for as long as a call waits: there, a writer that runs
+   * ahead (a Bcast's root, Reduce's and Gather's other ranks) waits each
+   * time it comes round to a block that a rank without a core has not read
+   * yet, which took longer than 50 us in about one call in eight at 4 ranks on 2 cores;
+   * each such wait went through the Promise, generator and park path,
+   * whose two dozen functions V8 then compiled on the rank's thread in the
+   * middle of the user's loop (115 ms of compiles over the 4 ranks in a
+   * second loop of 2,200 Bcasts, 38 ms with this). From 50 to 1,000 us,
+   * the first loops' means (medians of 5 runs) went from 9.6 to 3.2 us at
+   * 4 ranks for an 8-byte Bcast, 5.5 to 3.1 for Reduce, 7.0 to 5.7 for
+   * Barrier, and at 8 ranks (3 runs) from 44 to 6.6 for Bcast, 31 to 22 for
+   * Allreduce, 30 to 18 for Allgather, 10 to 6 for Gather; 5,000 us was no
+   * better. The event loop waits as long at most.
    */
-  syncYieldMicros: 50,
+  syncYieldMicros: 1000,
   /** Reductions pipeline the ring in segments of this many bytes: each is reduced while it is in cache. */
   segmentBytes: 256 * 1024,
 };
