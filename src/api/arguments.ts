@@ -63,7 +63,12 @@ const functionOps = new WeakMap<object, Op>();
  * value reductions take any callable.
  */
 export function checkValueOp(op: unknown, call: string): Op {
-  if (op instanceof Op) return checkOp(op, call);
+  // One return at the end: see parsedAlltoall for why a return near the start of a function delays its optimization.
+  return op instanceof Op ? checkOp(op, call) : functionOp(op, call);
+}
+
+/** The op of a function given to a value reduction (see {@link checkValueOp}). */
+function functionOp(op: unknown, call: string): Op {
   if (typeof op !== 'function') throw errors.op(call, `expected an op such as MPI.SUM or a function of two values, got ${String(op)}`);
   let made = functionOps.get(op);
   if (made === undefined) functionOps.set(op, made = Op.Create(op as ValueFunction<unknown>));
@@ -255,6 +260,11 @@ export function bcast(endpoint: Endpoint, buf: unknown, root: number, call: stri
     if (collectives instanceof PointToPointCollectives) return collectives.bcastOf(buf as TypedArray, root);
     return collectives.bcast(plainBytes(buf as TypedArray), root);
   }
+  return parsedBcast(endpoint, buf, root, call);
+}
+
+/** {@link bcast} past its fast path (see {@link parsedAlltoall}). */
+function parsedBcast(endpoint: Endpoint, buf: unknown, root: number, call: string): Promise<void> {
   const message = parseWideBuffer(buf, call);
   // The length is the same on every rank: all take the same path.
   if (!('elements' in message) || message.bytes.byteLength > limitOf(endpoint)) {
@@ -271,6 +281,13 @@ export function gather(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, r
   if (sendbuf === IN_PLACE && rank !== root) throw inPlaceOnlyAtRoot(call);
   const small = vector ? undefined : smallBlocks(endpoint, 'gather', sendbuf, rank === root ? recvbuf : undefined, rank === root);
   if (small !== undefined) return small.collectives.smallGather(small.own, small.all, small.block, root);
+  return parsedGather(endpoint, sendbuf, recvbuf, root, vector, call);
+}
+
+/** {@link gather} past its fast path (see {@link parsedAlltoall}); `root` checked. */
+function parsedGather(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, root: number, vector: boolean,
+  call: string): Promise<void> {
+  const { rank, size } = endpoint;
   const collectives = endpoint.collectives;
   let send = sendbuf === IN_PLACE ? undefined : parseWideBuffer(sendbuf, call);
   const limit = limitOf(endpoint);
@@ -317,6 +334,13 @@ export function scatter(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, 
   if (recvbuf === IN_PLACE && rank !== root) throw inPlaceOnlyAtRoot(call);
   const small = vector ? undefined : smallBlocks(endpoint, 'scatter', recvbuf, rank === root ? sendbuf : undefined, rank === root);
   if (small !== undefined) return small.collectives.smallScatter(small.all, small.own, small.block, root);
+  return parsedScatter(endpoint, sendbuf, recvbuf, root, vector, call);
+}
+
+/** {@link scatter} past its fast path (see {@link parsedAlltoall}); `root` checked. */
+function parsedScatter(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, root: number, vector: boolean,
+  call: string): Promise<void> {
+  const { rank, size } = endpoint;
   const collectives = endpoint.collectives;
   let recv = recvbuf === IN_PLACE ? undefined : parseWideBuffer(recvbuf, call);
   const limit = limitOf(endpoint);
@@ -365,6 +389,11 @@ export function allgather(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown
   call: string): Promise<void> {
   const small = vector ? undefined : smallBlocks(endpoint, 'all', sendbuf, recvbuf, true);
   if (small !== undefined) return small.collectives.smallAllgather(small.own, small.all!, small.block);
+  return parsedAllgather(endpoint, sendbuf, recvbuf, vector, call);
+}
+
+/** {@link allgather} past its fast path (see {@link parsedAlltoall}). */
+function parsedAllgather(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, vector: boolean, call: string): Promise<void> {
   const collectives = endpoint.collectives;
   required(recvbuf, 'the receive buffer', call);
   const recv = parseWideVectorBuffer(recvbuf, endpoint.size, call);
@@ -404,6 +433,23 @@ export function alltoall(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown,
       if (collectives.fitsSharedAlltoall(block)) return collectives.sharedAlltoallOf(inPlace ? undefined : send, recv, block);
     }
   }
+  return parsedAlltoall(endpoint, sendbuf, recvbuf, vector, call);
+}
+
+/**
+ * {@link alltoall} past its fast path: the buffers parsed and checked. Each
+ * collective's general path is a function of its own, apart from the fast
+ * path its API function returns from: V8 optimizes a function once its
+ * calls have run about as many bytes of its bytecode as a few dozen whole
+ * runs would (Node 22+ counts the calls times the length, Node 20 a byte
+ * budget), and a return near the start of a long function counts for
+ * little, so the API function of a loop's calls was compiled hundreds of
+ * calls into a user's first loop, stalling both ranks (Node 24, 2 ranks:
+ * the first loop of 8-byte Alltoalls took 2-5.7 us a call, 0.8 once split).
+ */
+function parsedAlltoall(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, vector: boolean, call: string): Promise<void> {
+  const size = endpoint.size;
+  const collectives = endpoint.collectives;
   required(recvbuf, 'the receive buffer', call);
   const recv = parseWideVectorBuffer(recvbuf, size, call);
   if (!vector) checkUniform(recv, call, 'receive');
@@ -504,7 +550,13 @@ export function reduce(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, o
       return endpoint.collectives.reduce(from, into, count, datatype, checked, root);
     }
   }
-  const { send, recv, op: checked } = reductionBuffers(sendbuf, recvbuf, isRoot, op, call);
+  return parsedReduce(endpoint, sendbuf, recvbuf, op, root, call);
+}
+
+/** {@link reduce} past its fast path (see {@link parsedAlltoall}); `root` checked. */
+function parsedReduce(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, op: unknown, root: number,
+  call: string): Promise<void> {
+  const { send, recv, op: checked } = reductionBuffers(sendbuf, recvbuf, endpoint.rank === root, op, call);
   const data = (send ?? recv)!;
   // The data's length is the same on every rank: all take the same path.
   if (!('elements' in data) || data.count * data.datatype.size > limitOf(endpoint)) {
@@ -530,6 +582,12 @@ export function allreduce(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown
         : endpoint.collectives.scan(send, recv, count, datatype, checked, scan === 'exclusive');
     }
   }
+  return parsedAllreduce(endpoint, sendbuf, recvbuf, op, scan, call);
+}
+
+/** {@link allreduce} past its fast path (see {@link parsedAlltoall}). */
+function parsedAllreduce(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, op: unknown,
+  scan: 'inclusive' | 'exclusive' | undefined, call: string): Promise<void> {
   const { send, recv, op: checked } = reductionBuffers(sendbuf, recvbuf, true, op, call);
   const data = (send ?? recv)!;
   if (!('elements' in data) || data.count * data.datatype.size > limitOf(endpoint)) {
