@@ -46,8 +46,15 @@ export interface Detour<T = void> {
  * {@link Sequencer.startFast} to take (one slot: the synchronous parts of
  * calls never overlap). A fast path of a call without a value leaves it
  * undefined.
+ *
+ * Its field holds a small integer once before it holds anything else: V8
+ * gives a field the representation of the values stored so far, and a field
+ * that had only held objects took the first small integer (an integral sum
+ * from an object `allreduce` of doubles, once V8 had optimized the op) with
+ * a deoptimization of every function that stores or reads it.
  */
-export const fastResult: { value: unknown } = { value: undefined };
+export const fastResult: { value: unknown } = { value: 0 };
+fastResult.value = undefined;
 
 /** What an algorithm waits for before it goes on: one operation, or all of several. */
 export type Waitable = Operation | readonly Operation[];
@@ -242,7 +249,11 @@ export class CollectiveRun<T> implements Operation {
   nextParked: CollectiveRun<unknown> | undefined = undefined;
 
   constructor(private readonly sequencer: Sequencer, readonly call: Call,
-    private readonly algorithm: (call: Call) => Algorithm<T>) {}
+    private readonly algorithm: (call: Call) => Algorithm<T>) {
+    // A small integer first, for the field's representation (see fastResult): a number result no longer deoptimizes advance().
+    this.value = 0 as T;
+    this.value = undefined;
+  }
 
   /**
    * Starts the algorithm (the sequencer calls this when the call's turn
