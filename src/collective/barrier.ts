@@ -12,7 +12,7 @@
  *
  * {@link fastBarrier} and {@link fastFlagBarrier} run the rounds
  * synchronously, with no generator and no Promise, for as long as each
- * signal arrives within a short synchronous spin (`tuning.syncSpinMicros`,
+ * signal arrives within the synchronous spin (`tuning.syncSpinMicros`,
  * the usual case when the peers are already there or about to come); only
  * a round that must park continues, as a generator when rounds remain
  * after it.

@@ -95,8 +95,21 @@ export const tuning = {
    * (and the transport's own spin): a peer that comes within this finishes
    * the call with no Promise, generator or event-loop hop. Not used when
    * ranks outnumber cores (the peer may need this rank's core to come).
+   * A millisecond, where MPI libraries poll for as long as a call waits: a
+   * peer is late by more than a few microseconds when V8 compiles on its
+   * thread (0.3-3 ms a function) or the VM takes its core away, and every
+   * wait that then went down the slow path counted towards compiling that
+   * path's two dozen functions, each a stall of its own in the user's loop.
+   * At 2 ranks, from 20 to 1,000 us (medians of 5 alternating runs, Node
+   * 20, first loops): Barrier 0.84 -> 0.43 us, 8-byte Allreduce 1.50 ->
+   * 1.22, Alltoall 1.31 -> 1.00, 1 KiB Bcast 1.19 -> 0.57, 1 KiB Allreduce
+   * 4.8 -> 1.4; Node 24 (3 runs, 500 and 2,000 us alike): 8-byte Bcast 1.36
+   * -> 0.5, Allreduce 1.44 -> 0.9-1.0, 1 KiB Alltoall 2.27 -> 1.2, Reduce
+   * 0.98 -> 0.65, 64 KiB Allreduce 45 -> 31-39. The 64 KiB Bcast's first
+   * loop took longer on Node 20 (7.7 -> 16 us, its median the same). The
+   * event loop waits as long at most.
    */
-  syncSpinMicros: 20,
+  syncSpinMicros: 1000,
   /**
    * The same when ranks outnumber cores, where the transport can yield the
    * core (`SharedArea.yieldCore`): the fast path gives its core away
