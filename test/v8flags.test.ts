@@ -27,7 +27,7 @@ describe('V8 flags of the ranks', () => {
     assert.ok(node20.includes('--interrupt-budget=1024'));
     assert.ok(!node20.some((flag) => flag.startsWith('--invocation-count-for-turbofan')));
     const node24 = rankV8Flags(2, 2, [], {}, 24);
-    assert.ok(node24.includes('--invocation-count-for-turbofan=50') && !node24.includes('--interrupt-budget=1024'));
+    assert.ok(node24.includes('--invocation-count-for-turbofan=25') && !node24.includes('--interrupt-budget=1024'));
     assert.ok(node24.includes('--minimum-invocations-after-ic-update=10'));
     // One optimizing tier on Node 24 (TurboFan only); Node 22 keeps Maglev, with lower counts.
     const node22 = rankV8Flags(2, 2, [], {}, 22);

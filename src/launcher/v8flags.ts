@@ -46,9 +46,14 @@
  * calls 1.5-4x longer than 1,024 (two runs each; running unoptimized costs
  * every rank more than the compiles stall it), and neither
  * `--ticks-before-optimization` 1 or 2 (V8's 3) nor `--always-sparkplug`
- * changed the 2-rank first loops beyond this VM's noise. Halving the counts of Node 24 was no better overall
- * (the 8-byte Bcast and Gather and the object bcast slower, 64 KiB calls
- * faster); turning Maglev off there was: each hot function is then compiled
+ * changed the 2-rank first loops beyond this VM's noise. Halving Node 24's
+ * TurboFan count, to 25, was no better overall while the waits on a peer
+ * that V8 held up went down the slow path (the 8-byte Bcast and Gather and
+ * the object bcast slower, 64 KiB calls faster); once the fast path polled
+ * for a millisecond (`collective/tuning.ts`), it took the first loops of
+ * 64 KiB Bcasts from 17 to 9 us a call and of 64 KiB Allreduces from 36 to
+ * 23 (their p99 from 1.9 to 0.4 ms), the 8-byte calls within this VM's noise
+ * (medians of 5 runs). Turning Maglev off on Node 24 helped: each hot function is then compiled
  * once, by TurboFan, instead of twice, and the first loops' means (medians of
  * 4 runs) went from 5.8 to 1.1 us for the 8-byte Bcast, 2.8 to 1.0 for
  * Reduce, 6.2 to 1.8 for the object gather, 101 to 68 us for the 64 KiB
@@ -137,9 +142,8 @@ const RANK_FLAGS: readonly { readonly flag: string; readonly since: number; read
   { flag: '--no-parallel-scavenge', since: 0 },
   // Early tier-up: hot functions optimized within a loop's first hundred or so calls.
   { flag: '--interrupt-budget=1024', since: 0, until: 20 },
-  { flag: '--invocation-count-for-turbofan=25', since: 22, until: 22 },
+  { flag: '--invocation-count-for-turbofan=25', since: 22 },
   { flag: '--invocation-count-for-maglev=10', since: 22, until: 22 },
-  { flag: '--invocation-count-for-turbofan=50', since: 24 },
   // Node 24's Maglev flags count where the user turns Maglev back on (`--maglev` replaces `--no-maglev`).
   { flag: '--invocation-count-for-maglev=20', since: 24 },
   { flag: '--invocation-count-for-osr=50', since: 0 },
