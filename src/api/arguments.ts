@@ -25,6 +25,17 @@
  * travel packed (`buffer.ts`); receive buffers are unpacked once the
  * collective is done.
  *
+ * Each collective's general path (`parsedBcast`, `parsedAlltoall`, ...) is a
+ * function of its own, apart from the fast path that its API function
+ * returns from: V8 optimizes a function once its calls have run about as
+ * many bytes of its bytecode as a few dozen whole runs would (Node 22+
+ * counts calls times length, Node 20 a byte budget), and a return near the
+ * start of a long function counts for little, so the API function of a
+ * loop's calls was compiled hundreds of calls into a user's first loop,
+ * stalling both ranks (Node 24, 2 ranks: the first loop of 8-byte
+ * Alltoalls took 2-5.7 us a call, 0.8 once split). For the same reason,
+ * small functions return once, at their end.
+ *
  * @module
  */
 
@@ -63,7 +74,7 @@ const functionOps = new WeakMap<object, Op>();
  * value reductions take any callable.
  */
 export function checkValueOp(op: unknown, call: string): Op {
-  // One return at the end: see parsedAlltoall for why a return near the start of a function delays its optimization.
+  // One return, at the end (see the module's note on fast paths).
   return op instanceof Op ? checkOp(op, call) : functionOp(op, call);
 }
 
@@ -263,7 +274,7 @@ export function bcast(endpoint: Endpoint, buf: unknown, root: number, call: stri
   return parsedBcast(endpoint, buf, root, call);
 }
 
-/** {@link bcast} past its fast path (see {@link parsedAlltoall}). */
+/** {@link bcast} past its fast path (see the module's note on fast paths). */
 function parsedBcast(endpoint: Endpoint, buf: unknown, root: number, call: string): Promise<void> {
   const message = parseWideBuffer(buf, call);
   // The length is the same on every rank: all take the same path.
@@ -284,7 +295,7 @@ export function gather(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, r
   return parsedGather(endpoint, sendbuf, recvbuf, root, vector, call);
 }
 
-/** {@link gather} past its fast path (see {@link parsedAlltoall}); `root` checked. */
+/** {@link gather} past its fast path (see the module's note on fast paths); `root` checked. */
 function parsedGather(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, root: number, vector: boolean,
   call: string): Promise<void> {
   const { rank, size } = endpoint;
@@ -337,7 +348,7 @@ export function scatter(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, 
   return parsedScatter(endpoint, sendbuf, recvbuf, root, vector, call);
 }
 
-/** {@link scatter} past its fast path (see {@link parsedAlltoall}); `root` checked. */
+/** {@link scatter} past its fast path (see the module's note on fast paths); `root` checked. */
 function parsedScatter(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, root: number, vector: boolean,
   call: string): Promise<void> {
   const { rank, size } = endpoint;
@@ -392,7 +403,7 @@ export function allgather(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown
   return parsedAllgather(endpoint, sendbuf, recvbuf, vector, call);
 }
 
-/** {@link allgather} past its fast path (see {@link parsedAlltoall}). */
+/** {@link allgather} past its fast path (see the module's note on fast paths). */
 function parsedAllgather(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, vector: boolean, call: string): Promise<void> {
   const collectives = endpoint.collectives;
   required(recvbuf, 'the receive buffer', call);
@@ -436,17 +447,7 @@ export function alltoall(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown,
   return parsedAlltoall(endpoint, sendbuf, recvbuf, vector, call);
 }
 
-/**
- * {@link alltoall} past its fast path: the buffers parsed and checked. Each
- * collective's general path is a function of its own, apart from the fast
- * path its API function returns from: V8 optimizes a function once its
- * calls have run about as many bytes of its bytecode as a few dozen whole
- * runs would (Node 22+ counts the calls times the length, Node 20 a byte
- * budget), and a return near the start of a long function counts for
- * little, so the API function of a loop's calls was compiled hundreds of
- * calls into a user's first loop, stalling both ranks (Node 24, 2 ranks:
- * the first loop of 8-byte Alltoalls took 2-5.7 us a call, 0.8 once split).
- */
+/** {@link alltoall} past its fast path: the buffers parsed and checked (see the module's note on fast paths). */
 function parsedAlltoall(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, vector: boolean, call: string): Promise<void> {
   const size = endpoint.size;
   const collectives = endpoint.collectives;
@@ -553,7 +554,7 @@ export function reduce(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, o
   return parsedReduce(endpoint, sendbuf, recvbuf, op, root, call);
 }
 
-/** {@link reduce} past its fast path (see {@link parsedAlltoall}); `root` checked. */
+/** {@link reduce} past its fast path (see the module's note on fast paths); `root` checked. */
 function parsedReduce(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, op: unknown, root: number,
   call: string): Promise<void> {
   const { send, recv, op: checked } = reductionBuffers(sendbuf, recvbuf, endpoint.rank === root, op, call);
@@ -585,7 +586,7 @@ export function allreduce(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown
   return parsedAllreduce(endpoint, sendbuf, recvbuf, op, scan, call);
 }
 
-/** {@link allreduce} past its fast path (see {@link parsedAlltoall}). */
+/** {@link allreduce} past its fast path (see the module's note on fast paths). */
 function parsedAllreduce(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, op: unknown,
   scan: 'inclusive' | 'exclusive' | undefined, call: string): Promise<void> {
   const { send, recv, op: checked } = reductionBuffers(sendbuf, recvbuf, true, op, call);
