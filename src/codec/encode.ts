@@ -409,10 +409,14 @@ class Encoder {
    */
   private patchCount(at: number, n: number): void {
     const local = at - this.base;
-    if (n < 0x80 && local >= 0) {
-      this.buf[local] = n;
-      return;
-    }
+    // The usual case returns at the end: V8 optimizes a function whose calls return near its start only after
+    // hundreds of them (see api/arguments.ts's note on fast paths).
+    if (n >= 0x80 || local < 0) this.patchWideCount(at, n);
+    else this.buf[local] = n;
+  }
+
+  /** {@link patchCount} of a count of more than one byte, or behind the window. */
+  private patchWideCount(at: number, n: number): void {
     let extra = 0;
     for (let x = n; x > 0x7f; x = Math.floor(x / 128)) extra++;
     this.ensure(extra);

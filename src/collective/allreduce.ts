@@ -24,8 +24,8 @@ import type { SharedArea } from '../transport/transport.js';
 import { ringReduceScatter } from './ring.js';
 import type { Algorithm, Detour } from './run.js';
 import {
-  attachArea, copySpinBudget, detour, finishExchange, finishReferenceExchange, nextExchange, type ParkedExchange,
-  ReferenceStage, type ReferenceStageValue, referenceExchangeNumbered, referencesAt, startExchange,
+  attachArea, copySpinBudget, detour, finishExchange, finishReferenceExchange, nextExchange, parkedExchange,
+  referenceExchangeNumbered, referencesAt, ReferenceStage, type ReferenceStageValue, startExchange,
 } from './shared_area.js';
 import { evenBlocks, floorPowerOfTwo } from './tree.js';
 import { manyStepBytes, tuning } from './tuning.js';
@@ -169,7 +169,7 @@ function foldReferences(call: Call, area: SharedArea, reduction: Reduction, numb
 }
 
 /** What {@link fastReferenceAllreduce} hands over when it must wait; one serves every call (they never overlap). */
-const parked: ParkedExchange = { number: 0, contributed: false, on: undefined, pending: undefined };
+const parked = parkedExchange();
 
 /**
  * {@link referenceAllreduce} on an attached shared area, synchronously as far

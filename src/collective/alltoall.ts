@@ -34,8 +34,8 @@ import type { Call } from './call.js';
 import type { Algorithm, Detour } from './run.js';
 import {
   attachArea, checkContributions, copySpinBudget, detour, exchangeNumbered, exchangeShared, finishExchange,
-  finishReferenceExchange, nextExchange, type ParkedExchange, ReferenceStage, type ReferenceStageValue,
-  referenceExchangeNumbered, referencesAt, spinBudget, startExchange,
+  finishReferenceExchange, nextExchange, parkedExchange, referenceExchangeNumbered, referencesAt, ReferenceStage,
+  type ReferenceStageValue, spinBudget, startExchange,
 } from './shared_area.js';
 import { tuning } from './tuning.js';
 
@@ -150,7 +150,7 @@ export function* smallAlltoall(call: Call, area: SharedArea, send: Uint8Array | 
 }
 
 /** What {@link fastSmallAlltoall} hands over when it must wait; one serves every call (they never overlap). */
-const parked: ParkedExchange = { number: 0, contributed: false, on: undefined, pending: undefined };
+const parked = parkedExchange();
 
 /**
  * {@link smallAlltoall} of blocks that lie end to end, on an attached shared
@@ -248,7 +248,7 @@ function copyReferences(call: Call, area: SharedArea, number: number, own: Uint8
 }
 
 /** What {@link fastReferenceAlltoall} hands over when it must wait; one serves every call (they never overlap). */
-const parkedReference: ParkedExchange = { number: 0, contributed: false, on: undefined, pending: undefined };
+const parkedReference = parkedExchange();
 
 /**
  * {@link referenceAlltoall} of blocks that lie end to end, on an attached

@@ -20,7 +20,7 @@ import type { Call } from './call.js';
 import { type Algorithm, type Detour, spinUntil } from './run.js';
 import {
   attachArea, blocksFree, blocksFreeNow, broadcastNumbered, broadcastShared, copySpinBudget, detour, earlierMismatch,
-  fastBroadcastShared, nextExchange, park, type ParkedExchange, publishReference, readBroadcast, readByAll, readByAllNow,
+  fastBroadcastShared, nextExchange, park, parkedExchange, publishReference, readBroadcast, readByAll, readByAllNow,
   spinBudget,
 } from './shared_area.js';
 import { absolute, childrenOf, parentOf, relative, subtreeEnd } from './tree.js';
@@ -40,7 +40,7 @@ export function* smallBcast(call: Call, area: SharedArea, buf: Uint8Array, root:
 }
 
 /** What {@link fastSmallBcast} hands over when it must wait; one serves every call (they never overlap). */
-const parked: ParkedExchange = { number: 0, contributed: false, on: undefined, pending: undefined };
+const parked = parkedExchange();
 
 /**
  * {@link smallBcast} on an attached shared area, synchronously as far as
@@ -50,8 +50,8 @@ const parked: ParkedExchange = { number: 0, contributed: false, on: undefined, p
  */
 export function fastSmallBcast(call: Call, area: SharedArea, buf: Uint8Array, root: number): Detour | Error | undefined {
   const outcome = fastBroadcastShared(call, area, root, buf, spinBudget(area), parked);
-  if (typeof outcome !== 'number') return outcome;
-  return detour(parked, finishBcast(call, area, buf, root, outcome));
+  // Done (undefined), the usual case, returns at the end (see api/arguments.ts's note on fast paths).
+  return typeof outcome === 'number' ? detour(parked, finishBcast(call, area, buf, root, outcome)) : outcome;
 }
 
 /** The rest of a broadcast that {@link fastSmallBcast} could not finish. */
@@ -100,7 +100,7 @@ function publishRoot(call: Call, area: SharedArea, buf: Uint8Array, number: numb
 }
 
 /** What {@link fastReferenceBcast} hands over when it must wait; one serves every call (they never overlap). */
-const parkedReference: ParkedExchange = { number: 0, contributed: false, on: undefined, pending: undefined };
+const parkedReference = parkedExchange();
 
 /**
  * {@link referenceBcast} on an attached shared area, synchronously as far as

@@ -40,8 +40,8 @@ import type { Call } from './call.js';
 import { type Algorithm, type Detour, fastResult, type Sequencer, sequencerOf, spinUntil } from './run.js';
 import type { ScratchPool } from './scratch.js';
 import {
-  attachArea, blockData, blocksFree, blocksFreeNow, broadcastNumbered, detour, earlierMismatch,
-  exchangeNumbered, exchangeShared, finishExchange, nextExchange, park, type ParkedExchange, publishForGather,
+  attachArea, blockData, blocksFree, blocksFreeNow, broadcastNumbered, detour, earlierMismatch, exchangeNumbered,
+  exchangeShared, finishExchange, nextExchange, park, type ParkedExchange, parkedExchange, publishForGather,
   sharedContribution, spinBudget, startBroadcast, startExchange,
 } from './shared_area.js';
 import { Code, opCode, type Signature, signature } from './signature.js';
@@ -176,7 +176,7 @@ function decodeAll(call: Call, mine: unknown): (all: Uint8Array[]) => unknown[] 
 }
 
 /** What {@link exchangeValuesNow} hands over when it must wait; one serves every call (they never overlap). */
-const parkedValues: ParkedExchange = { number: 0, contributed: false, on: undefined, pending: undefined };
+const parkedValues = parkedExchange();
 /** The values of an exchange that did not fit the area: every rank goes on by message. */
 const NOT_SHARED: Algorithm<undefined> = (function* (): Algorithm<undefined> { return undefined; })();
 
@@ -274,7 +274,7 @@ function* sharedBcastValue<T>(call: Call, area: SharedArea, obj: T, root: number
 }
 
 /** What {@link fastBcastValue} hands over when it must wait; one serves every call (they never overlap). */
-const parkedBcast: ParkedExchange = { number: 0, contributed: false, on: undefined, pending: undefined };
+const parkedBcast = parkedExchange();
 
 /**
  * {@link sharedBcastValue} on an attached area, synchronously as far as the
@@ -488,7 +488,7 @@ function* sendGathered(call: Call, data: Bytes, root: number): Algorithm<undefin
 }
 
 /** What {@link fastGatherValue} hands over when it must wait; one serves every call (they never overlap). */
-const parkedGather: ParkedExchange = { number: 0, contributed: false, on: undefined, pending: undefined };
+const parkedGather = parkedExchange();
 
 /**
  * {@link sharedGatherValue} on an attached area, synchronously as far as the

@@ -227,12 +227,19 @@ export class PointToPointCollectives implements Collectives {
   private bcastWith(sig: Signature, buf: Uint8Array, root: number): Promise<void> {
     const bytes = buf.byteLength;
     const area = this.sharedArea;
-    if (area !== undefined && bytes > 0 && bytes <= area.contributionBytes) {
-      if (area.mode === 'shared') return this.sequencer.startFast(sig, fastSmallBcast, smallBcast, area, buf, root, undefined);
-      return this.sequencer.start(sig, (c) => smallBcast(c, area, buf, root)).result();
-    }
-    if (area !== undefined && bytes <= tuning.bcastReferenceBytes) {
-      if (area.mode === 'shared') return this.sequencer.startFast(sig, fastReferenceBcast, referenceBcast, area, buf, root, undefined);
+    const small = area !== undefined && bytes > 0 && bytes <= area.contributionBytes;
+    // The fast paths return at the end (see api/arguments.ts's note on fast paths).
+    return area !== undefined && area.mode === 'shared' && (small || bytes <= tuning.bcastReferenceBytes)
+      ? this.sequencer.startFast(sig, small ? fastSmallBcast : fastReferenceBcast, small ? smallBcast : referenceBcast, area, buf,
+        root, undefined)
+      : this.bcastRun(sig, buf, root, small);
+  }
+
+  /** {@link bcastWith} on an area not attached yet, or without one: as a run of the algorithm. */
+  private bcastRun(sig: Signature, buf: Uint8Array, root: number, small: boolean): Promise<void> {
+    const area = this.sharedArea;
+    if (area !== undefined && small) return this.sequencer.start(sig, (c) => smallBcast(c, area, buf, root)).result();
+    if (area !== undefined && buf.byteLength <= tuning.bcastReferenceBytes) {
       return this.sequencer.start(sig, (c) => referenceBcast(c, area, buf, root)).result();
     }
     return this.sequencer.start(sig, (c) => bcast(c, buf, root)).result();

@@ -86,11 +86,17 @@ const MAX_POLLS_PER_CLOCK = 128;
  * double (`performance.now()` allocates a number each call: a look every 16
  * polls made a 20 us spin allocate about 1 KB). With `yieldCore` (ranks
  * outnumber cores, `SharedArea.yieldCore`), it gives the core away
- * between looks instead of polling on.
+ * between looks instead of polling on. The usual case, `op` complete at the
+ * first look, returns at the function's end (see api/arguments.ts's note on
+ * fast paths: V8 optimizes a function whose calls return near its start only
+ * after hundreds of them).
  */
 export function spinUntil(op: Operation, micros: number, yieldCore?: () => unknown): boolean {
-  if (op.test()) return true;
-  if (micros <= 0) return false;
+  return op.test() || (micros > 0 && spinLonger(op, micros, yieldCore));
+}
+
+/** {@link spinUntil} after its first look. */
+function spinLonger(op: Operation, micros: number, yieldCore: (() => unknown) | undefined): boolean {
   const end = performance.now() + micros / 1000;
   if (yieldCore !== undefined) {
     do {
@@ -155,12 +161,15 @@ export class Sequencer implements CallHost {
     if (this.running !== undefined) return this.start(sig, (call) => algorithm(call, a, b, c, d)).result();
     const call = this.open(sig);
     const outcome = fast(call, a, b, c, d);
-    if (outcome === undefined) {
-      const value = fastResult.value as T;
-      if (value === undefined) return RESOLVED as Promise<T>;
-      fastResult.value = undefined;
-      return Promise.resolve(value);
-    }
+    const value = fastResult.value as T;
+    fastResult.value = undefined;
+    // Done, the usual case, returns at the end (see api/arguments.ts's note on fast paths).
+    return outcome !== undefined ? this.finishFast(call, outcome)
+      : value === undefined ? RESOLVED as Promise<T> : Promise.resolve(value);
+  }
+
+  /** The rest of a {@link startFast} call whose fast path failed or had to wait. */
+  private finishFast<T>(call: Call, outcome: Detour<T> | Error): Promise<T> {
     if (outcome instanceof Error) return Promise.reject(outcome);
     const rest = outcome.rest ?? (NOTHING_LEFT as Algorithm<T>);
     const run = new CollectiveRun<T>(this, call, () => rest);

@@ -234,6 +234,27 @@ export interface ParkedExchange {
   pending: Promise<void> | undefined;
 }
 
+/** A {@link ParkedExchange} for a fast path: every one comes from here, with one hidden class. */
+export function parkedExchange(): ParkedExchange {
+  return { number: 0, contributed: false, on: undefined, pending: undefined };
+}
+
+/**
+ * Gives each field of {@link parkedExchange}'s hidden class a second value,
+ * once, at load: V8 takes a field that has held one value alone for a
+ * constant, and the code it optimized on that (no fast path had parked yet)
+ * was thrown away at the first park, in the middle of the user's loop
+ * ("dependent code ... for deoptimization").
+ */
+function varyParkedFields(): void {
+  const parked = parkedExchange() as { [K in keyof ParkedExchange]: unknown };
+  parked.number = 1;
+  parked.contributed = true;
+  parked.on = parked;
+  parked.pending = parked;
+}
+varyParkedFields();
+
 /**
  * The {@link Detour} of a fast path that {@link startExchange} or a broadcast
  * parked: `rest` finishes the call; `parked` is cleared for the next call.
@@ -441,16 +462,16 @@ export function startBroadcast(call: Call, area: SharedArea, root: number, data:
   const mismatch = earlierMismatch(call, area);
   if (mismatch !== undefined) return mismatch;
   const number = area.nextReduction();
-  if (call.rank === root) {
-    if (!blocksFreeNow(call, area, number, budget, parked)) return number;
+  // One return, at the end, for the root and the members (see api/arguments.ts's note on fast paths).
+  if (call.rank !== root) {
+    area.settled = false;
+    const arrived = area.contributed(root, number, true);
+    if (!spinUntil(arrived, budget, area.yieldCore)) park(arrived, parked);
+  } else if (blocksFreeNow(call, area, number, budget, parked)) {
     area.settled = false;
     area.contribute(number, call.tag, data, 'all');
     area.rootedBroadcast = number;
-    return number;
   }
-  area.settled = false;
-  const arrived = area.contributed(root, number, true);
-  if (!spinUntil(arrived, budget, area.yieldCore)) park(arrived, parked);
   return number;
 }
 
@@ -465,9 +486,9 @@ export function fastBroadcastShared(call: Call, area: SharedArea, root: number, 
   parked: ParkedExchange): number | Error | undefined {
   const number = startBroadcast(call, area, root, buf, budget, parked);
   if (typeof number !== 'number' || parked.on !== undefined) return number;
-  if (call.rank === root) return undefined;
-  // The root's block always fits: it sent no more than the block holds, as this rank asked for.
-  const read = readBroadcast(call, area, root, number, buf);
+  // The root's block always fits: it sent no more than the block holds, as this rank asked for. Both the root and
+  // a member return at the end (see api/arguments.ts's note on fast paths).
+  const read = call.rank === root ? undefined : readBroadcast(call, area, root, number, buf);
   return read instanceof Error ? read : undefined;
 }
 

@@ -47,9 +47,9 @@ import type { SharedArea } from '../transport/transport.js';
 import type { Call } from './call.js';
 import { type Algorithm, type Detour, spinUntil } from './run.js';
 import {
-  attachArea, blocksFree, blocksFreeNow, broadcastNumbered, checkContributions, detour, earlierMismatch, exchangeNumbered,
-  finishExchange, nextExchange, park, type ParkedExchange, sharedBlock, sharedContribution, spinBudget, startBroadcast,
-  startExchange,
+  attachArea, blocksFree, blocksFreeNow, broadcastNumbered, checkContributions, detour, earlierMismatch,
+  exchangeNumbered, finishExchange, nextExchange, park, parkedExchange, sharedBlock, sharedContribution, spinBudget,
+  startBroadcast, startExchange,
 } from './shared_area.js';
 
 /** What a short collective on the shared area contributes and takes; one serves every call of a communicator alike. */
@@ -274,7 +274,7 @@ function* attached(call: Call, plan: ExchangePlan, send: Uint8Array | undefined,
 }
 
 /** What {@link fastSmallExchange} hands over when it must wait; one serves every call (they never overlap). */
-const parked: ParkedExchange = { number: 0, contributed: false, on: undefined, pending: undefined };
+const parked = parkedExchange();
 
 /**
  * {@link smallExchange} on an attached shared area, synchronously as far as
@@ -353,7 +353,7 @@ function* readAtRoot(call: Call, plan: ExchangePlan, own: Uint8Array, recv: Uint
 }
 
 /** What {@link fastSmallToRoot} hands over when it must wait; one serves every call (they never overlap). */
-const parkedToRoot: ParkedExchange = { number: 0, contributed: false, on: undefined, pending: undefined };
+const parkedToRoot = parkedExchange();
 
 /**
  * {@link smallToRoot} on an attached shared area, synchronously as far as a
@@ -416,7 +416,7 @@ function* fromRootNumbered(call: Call, plan: BlockCopy, send: Uint8Array | undef
 }
 
 /** What {@link fastSmallFromRoot} hands over when it must wait; one serves every call (they never overlap). */
-const parkedFromRoot: ParkedExchange = { number: 0, contributed: false, on: undefined, pending: undefined };
+const parkedFromRoot = parkedExchange();
 
 /**
  * {@link smallFromRoot} on an attached shared area, synchronously as far as
