@@ -53,15 +53,16 @@
  * for a millisecond (`collective/tuning.ts`), it took the first loops of
  * 64 KiB Bcasts from 17 to 9 us a call and of 64 KiB Allreduces from 36 to
  * 23 (their p99 from 1.9 to 0.4 ms), the 8-byte calls within this VM's noise
- * (medians of 5 runs). Turning Maglev off on Node 24 helped: each hot function is then compiled
- * once, by TurboFan, instead of twice, and the first loops' means (medians of
- * 4 runs) went from 5.8 to 1.1 us for the 8-byte Bcast, 2.8 to 1.0 for
- * Reduce, 6.2 to 1.8 for the object gather, 101 to 68 us for the 64 KiB
- * Bcast and 115 to 63 for the 64 KiB Allreduce, none slower. On Node 22 it
- * made no such difference (Gather and Allgather slower, 64 KiB calls
- * faster), so Node 22 keeps Maglev, with halved counts (25 and 10): the
- * 64 KiB Bcast's and Allreduce's first loops took 28 and 36 us instead of
- * 73 and 64, the 8-byte calls as before (within 15%, both ways).
+ * (medians of 5 runs). Turning Maglev off on Node 24 helped: each hot
+ * function is then compiled once, by TurboFan, instead of twice, and the
+ * first loops' means (medians of 4 runs) went from 5.8 to 1.1 us for the
+ * 8-byte Bcast, 2.8 to 1.0 for Reduce, 6.2 to 1.8 for the object gather,
+ * 101 to 68 us for the 64 KiB Bcast and 115 to 63 for the 64 KiB Allreduce,
+ * none slower. On Node 22 it made no such difference (Gather and Allgather
+ * slower, 64 KiB calls faster), so Node 22 keeps Maglev, with halved counts
+ * (25 and 10): the 64 KiB Bcast's and Allreduce's first loops took 28 and
+ * 36 us instead of 73 and 64, the 8-byte calls as before (within 15%, both
+ * ways).
  *
  * The cost: more functions reach the thresholds, and a short loop of large
  * messages (500 Bcasts of 64 KiB) pays their compiles where V8's defaults
