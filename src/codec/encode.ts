@@ -410,7 +410,7 @@ class Encoder {
   private patchCount(at: number, n: number): void {
     const local = at - this.base;
     // The usual case returns at the end: V8 optimizes a function whose calls return near its start only after
-    // hundreds of them (see api/arguments.ts's note on fast paths).
+    // hundreds of them (see docs/ARCHITECTURE.md, "Code shaped for V8's tier-up").
     if (n >= 0x80 || local < 0) this.patchWideCount(at, n);
     else this.buf[local] = n;
   }

@@ -50,7 +50,7 @@ const parked = parkedExchange();
  */
 export function fastSmallBcast(call: Call, area: SharedArea, buf: Uint8Array, root: number): Detour | Error | undefined {
   const outcome = fastBroadcastShared(call, area, root, buf, spinBudget(area), parked);
-  // Done (undefined), the usual case, returns at the end (see api/arguments.ts's note on fast paths).
+  // Done (undefined), the usual case, returns at the end (see docs/ARCHITECTURE.md, "Code shaped for V8's tier-up").
   return typeof outcome === 'number' ? detour(parked, finishBcast(call, area, buf, root, outcome)) : outcome;
 }
 

@@ -228,7 +228,7 @@ export class PointToPointCollectives implements Collectives {
     const bytes = buf.byteLength;
     const area = this.sharedArea;
     const small = area !== undefined && bytes > 0 && bytes <= area.contributionBytes;
-    // The fast paths return at the end (see api/arguments.ts's note on fast paths).
+    // The fast paths return at the end (see docs/ARCHITECTURE.md, "Code shaped for V8's tier-up").
     return area !== undefined && area.mode === 'shared' && (small || bytes <= tuning.bcastReferenceBytes)
       ? this.sequencer.startFast(sig, small ? fastSmallBcast : fastReferenceBcast, small ? smallBcast : referenceBcast, area, buf,
         root, undefined)

@@ -87,9 +87,9 @@ const MAX_POLLS_PER_CLOCK = 128;
  * polls made a 20 us spin allocate about 1 KB). With `yieldCore` (ranks
  * outnumber cores, `SharedArea.yieldCore`), it gives the core away
  * between looks instead of polling on. The usual case, `op` complete at the
- * first look, returns at the function's end (see api/arguments.ts's note on
- * fast paths: V8 optimizes a function whose calls return near its start only
- * after hundreds of them).
+ * first look, returns at the function's end (see docs/ARCHITECTURE.md, "Code
+ * shaped for V8's tier-up": V8 optimizes a function whose calls return near
+ * its start only after hundreds of them).
  */
 export function spinUntil(op: Operation, micros: number, yieldCore?: () => unknown): boolean {
   return op.test() || (micros > 0 && spinLonger(op, micros, yieldCore));
@@ -163,7 +163,7 @@ export class Sequencer implements CallHost {
     const outcome = fast(call, a, b, c, d);
     const value = fastResult.value as T;
     fastResult.value = undefined;
-    // Done, the usual case, returns at the end (see api/arguments.ts's note on fast paths).
+    // Done, the usual case, returns at the end (see docs/ARCHITECTURE.md, "Code shaped for V8's tier-up").
     return outcome !== undefined ? this.finishFast(call, outcome)
       : value === undefined ? RESOLVED as Promise<T> : Promise.resolve(value);
   }
@@ -259,7 +259,8 @@ export class CollectiveRun<T> implements Operation {
 
   constructor(private readonly sequencer: Sequencer, readonly call: Call,
     private readonly algorithm: (call: Call) => Algorithm<T>) {
-    // A small integer first, for the field's representation (see fastResult): a number result no longer deoptimizes advance().
+    // A small integer first, for the field's representation (see fastResult): a number result no longer deoptimizes
+    // advance().
     this.value = 0 as T;
     this.value = undefined;
   }

@@ -462,7 +462,7 @@ export function startBroadcast(call: Call, area: SharedArea, root: number, data:
   const mismatch = earlierMismatch(call, area);
   if (mismatch !== undefined) return mismatch;
   const number = area.nextReduction();
-  // One return, at the end, for the root and the members (see api/arguments.ts's note on fast paths).
+  // One return, at the end, for the root and the members (see docs/ARCHITECTURE.md, "Code shaped for V8's tier-up").
   if (call.rank !== root) {
     area.settled = false;
     const arrived = area.contributed(root, number, true);
@@ -487,7 +487,7 @@ export function fastBroadcastShared(call: Call, area: SharedArea, root: number, 
   const number = startBroadcast(call, area, root, buf, budget, parked);
   if (typeof number !== 'number' || parked.on !== undefined) return number;
   // The root's block always fits: it sent no more than the block holds, as this rank asked for. Both the root and
-  // a member return at the end (see api/arguments.ts's note on fast paths).
+  // a member return at the end (see docs/ARCHITECTURE.md, "Code shaped for V8's tier-up").
   const read = call.rank === root ? undefined : readBroadcast(call, area, root, number, buf);
   return read instanceof Error ? read : undefined;
 }

@@ -76,7 +76,7 @@ export function compare(a: unknown, b: unknown, name: PredefinedName): number {
 
 function sum(a: unknown, b: unknown): unknown {
   // Numbers, the usual case, return at the end: a return near the start of a function delays its optimization by V8
-  // (see api/arguments.ts's note on fast paths).
+  // (see docs/ARCHITECTURE.md, "Code shaped for V8's tier-up").
   return typeof a === 'number' && typeof b === 'number' ? a + b : sumOther(a, b);
 }
 
