@@ -27,14 +27,9 @@
  *
  * Each collective's general path (`parsedBcast`, `parsedAlltoall`, ...) is a
  * function of its own, apart from the fast path that its API function
- * returns from: V8 optimizes a function once its calls have run about as
- * many bytes of its bytecode as a few dozen whole runs would (Node 22+
- * counts calls times length, Node 20 a byte budget), and a return near the
- * start of a long function counts for little, so the API function of a
- * loop's calls was compiled hundreds of calls into a user's first loop,
- * stalling both ranks (Node 24, 2 ranks: the first loop of 8-byte
- * Alltoalls took 2-5.7 us a call, 0.8 once split). For the same reason,
- * small functions return once, at their end.
+ * returns from, and small functions return once, at their end: V8 optimizes
+ * a function whose calls return near its start only after hundreds of them
+ * (docs/ARCHITECTURE.md, "Code shaped for V8's tier-up").
  *
  * @module
  */
