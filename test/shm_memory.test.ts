@@ -32,7 +32,7 @@ import { Kind, RECORD_HEADER_BYTES, Ring, Word } from '../dist/transport/shm/rin
 import { RequestTable } from '../dist/transport/shm/requests.js';
 import { ShmSharedArea } from '../dist/transport/shm/shared_area.js';
 import { spinUntil } from '../dist/collective/run.js';
-import { spinBudget } from '../dist/collective/shared_area.js';
+import { parkedExchange, spinBudget } from '../dist/collective/shared_area.js';
 import { tuning as collectiveTuning } from '../dist/collective/tuning.js';
 
 /** A producer and a consumer over one ring of `capacity` bytes of its own memory. */
@@ -843,7 +843,7 @@ describe('engine waiting', () => {
   it('gives the core away between a fast path\'s looks when ranks outnumber cores, until the peer arrives', () => {
     const { areas } = attachedAreas();
     assert.equal(typeof areas[0]!.yieldCore, 'function', 'the area of an oversubscribed job yields');
-    assert.equal(spinBudget(areas[0]), collectiveTuning.syncYieldMicros);
+    assert.equal(spinBudget(areas[0], undefined), collectiveTuning.syncYieldMicros);
     // The stand-in for sched_yield() plays the peer, which arrives once it gets the core: at the third yield.
     let yields = 0;
     const arrival = areas[0]!.arrive();
@@ -857,7 +857,22 @@ describe('engine waiting', () => {
     assert.ok(yields > 0);
     const { areas: spinning } = attachedAreas(false);
     assert.equal(spinning[0]!.yieldCore, undefined, 'with a core per rank the area has nothing to yield');
-    assert.equal(spinBudget(spinning[0]), collectiveTuning.syncSpinMicros, 'and a fast path polls');
+    assert.equal(spinBudget(spinning[0], undefined), collectiveTuning.syncSpinMicros, 'and a fast path polls');
+  });
+
+  it('polls briefly in each fast path\'s first calls and long after them, counting every call', () => {
+    const { areas } = attachedAreas(false);
+    const parked = parkedExchange();
+    const budgets = Array.from({ length: collectiveTuning.firstCalls + 3 }, () => spinBudget(areas[0], parked));
+    assert.ok(collectiveTuning.firstCallsSpinMicros < collectiveTuning.syncSpinMicros);
+    assert.deepEqual(budgets.slice(0, collectiveTuning.firstCalls),
+      Array(collectiveTuning.firstCalls).fill(collectiveTuning.firstCallsSpinMicros));
+    assert.deepEqual(budgets.slice(collectiveTuning.firstCalls), Array(3).fill(collectiveTuning.syncSpinMicros));
+    assert.equal(parked.calls, collectiveTuning.firstCalls + 3);
+    // Another fast path's record starts its own count; with ranks above cores the yield budget holds from the start.
+    assert.equal(spinBudget(areas[0], parkedExchange()), collectiveTuning.firstCallsSpinMicros);
+    const { areas: yielding } = attachedAreas();
+    assert.equal(spinBudget(yielding[0], parkedExchange()), collectiveTuning.syncYieldMicros);
   });
 
   it('spins 5 ms in at most 80 slices (each slice is a Promise job, which allocates)', async () => {

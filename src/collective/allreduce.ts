@@ -180,7 +180,7 @@ const parked = parkedExchange();
 export function fastReferenceAllreduce(call: Call, area: SharedArea, plan: ReferenceReduction,
   send: Uint8Array | undefined, recv: Uint8Array): Detour | Error | undefined {
   const own = send ?? recv;
-  const budget = copySpinBudget(area, own.byteLength * call.size);
+  const budget = copySpinBudget(area, parked, own.byteLength * call.size);
   const number = startExchange(call, area, own, budget, parked, call.size, true);
   if (number instanceof Error) return number;
   if (number === undefined) {

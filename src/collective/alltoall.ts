@@ -162,7 +162,7 @@ export function fastSmallAlltoall(call: Call, area: SharedArea, send: Uint8Array
   block: number): Detour | Error | undefined {
   const { rank, size } = call;
   const data = outgoing(call, send, undefined, recv, undefined, block);
-  const number = startExchange(call, area, data, spinBudget(area), parked, call.size, false);
+  const number = startExchange(call, area, data, spinBudget(area, parked), parked, call.size, false);
   if (number instanceof Error) return number;
   if (number === undefined) {
     return detour(parked, finishAlltoall(call, area, data, recv, block, parked.number, parked.contributed));
@@ -260,7 +260,7 @@ export function fastReferenceAlltoall(call: Call, area: SharedArea, send: Uint8A
   block: number): Detour | Error | undefined {
   const total = block * call.size;
   const own = publishable(call, send, undefined, block);
-  const budget = copySpinBudget(area, total);
+  const budget = copySpinBudget(area, parkedReference, total);
   const number = startExchange(call, area, own, budget, parkedReference, call.size, true);
   if (number instanceof Error) return number;
   if (number === undefined) {

@@ -64,7 +64,7 @@ function* finish(call: Call, distance: number, send: Operation): Algorithm<void>
  */
 export function fastBarrier(call: Call, area?: SharedArea): Detour | Error | undefined {
   const { rank, size, channel, tag } = call;
-  const budget = spinBudget(area);
+  const budget = spinBudget(area, undefined);
   for (let distance = 1; distance < size; distance *= 2) {
     const send = channel.isend(EMPTY, (rank + distance) % size, tag, false);
     const source = (rank - distance + size) % size;
@@ -106,7 +106,7 @@ export function fastFlagBarrier(call: Call, area: SharedArea): Detour | Error | 
   const mismatch = earlierMismatch(call, area);
   if (mismatch !== undefined) return mismatch;
   const epoch = call.seq + 1;
-  const budget = spinBudget(area);
+  const budget = spinBudget(area, undefined);
   for (let round = 0, distance = 1; distance < size; round++, distance *= 2) {
     area.raise((rank + distance) % size, round, epoch);
     const arrival = area.arrival(round, epoch, (rank - distance + size) % size);
@@ -142,7 +142,7 @@ export function fastCounterBarrier(call: Call, area: SharedArea): Detour | Error
   const mismatch = earlierMismatch(call, area);
   if (mismatch !== undefined) return mismatch;
   const arrival = area.arrive();
-  if (spinUntil(arrival, spinBudget(area), area.yieldCore)) return undefined;
+  if (spinUntil(arrival, spinBudget(area, undefined), area.yieldCore)) return undefined;
   const pending = arrival.wait();
   if (arrival.test()) return undefined;
   return { rest: undefined, parkedOn: arrival, pending };

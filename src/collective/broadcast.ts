@@ -49,7 +49,7 @@ const parked = parkedExchange();
  * {@link Detour} that finishes the call.
  */
 export function fastSmallBcast(call: Call, area: SharedArea, buf: Uint8Array, root: number): Detour | Error | undefined {
-  const outcome = fastBroadcastShared(call, area, root, buf, spinBudget(area), parked);
+  const outcome = fastBroadcastShared(call, area, root, buf, spinBudget(area, parked), parked);
   // Done (undefined), the usual case, returns at the end (see docs/ARCHITECTURE.md, "Code shaped for V8's tier-up").
   return typeof outcome === 'number' ? detour(parked, finishBcast(call, area, buf, root, outcome)) : outcome;
 }
@@ -111,7 +111,7 @@ export function fastReferenceBcast(call: Call, area: SharedArea, buf: Uint8Array
   const mismatch = earlierMismatch(call, area);
   if (mismatch !== undefined) return mismatch;
   const number = area.nextReduction();
-  const budget = copySpinBudget(area, buf.byteLength);
+  const budget = copySpinBudget(area, parkedReference, buf.byteLength);
   if (call.rank === root) {
     if (!blocksFreeNow(call, area, number, budget, parkedReference)) {
       return detour(parkedReference, referenceBcastNumbered(call, area, buf, root, number, false));

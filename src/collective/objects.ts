@@ -193,7 +193,7 @@ function exchangeValuesNow(call: Call, area: SharedArea, mine: unknown): unknown
   const encoded = encodeForSend(mine, name, area.contributionBytes);
   const data = blockData(area, encoded);
   if (data === undefined) return exchangeShared(call, area, encoded, decodeAll(call, mine));
-  const number = startExchange(call, area, data, spinBudget(area), parkedValues, call.size, false);
+  const number = startExchange(call, area, data, spinBudget(area, parkedValues), parkedValues, call.size, false);
   if (number instanceof Error) return number;
   if (number === undefined) {
     const { contributed } = parkedValues;
@@ -288,7 +288,7 @@ function fastBcastValue<T>(call: Call, area: SharedArea, obj: T, root: number): 
   // The root's encoding stays in the codec's scratch when it fits a block: it is copied there at once.
   const data = call.rank === root ? encodeForSend(obj, name, area.contributionBytes) : undefined;
   const small = blockData(area, data);
-  const number = startBroadcast(call, area, root, small, spinBudget(area), parkedBcast);
+  const number = startBroadcast(call, area, root, small, spinBudget(area, parkedBcast), parkedBcast);
   if (typeof number !== 'number') return number;
   if (parkedBcast.on !== undefined) {
     // The rest runs after other code may have encoded into the scratch.
@@ -500,7 +500,7 @@ function fastGatherValue<T>(call: Call, area: SharedArea, obj: T, root: number):
   const mismatch = earlierMismatch(call, area);
   if (mismatch !== undefined) return mismatch;
   const number = area.nextReduction();
-  const budget = spinBudget(area);
+  const budget = spinBudget(area, parkedGather);
   if (call.rank !== root) {
     if (!blocksFreeNow(call, area, number, budget, parkedGather)) {
       return detour(parkedGather, publishGathered(call, area, obj, root, number));

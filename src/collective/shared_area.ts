@@ -228,6 +228,8 @@ export function startExchange(call: Call, area: SharedArea, data: Uint8Array | u
 
 /** Where a fast path's exchange or broadcast stopped (see {@link startExchange}); one per caller, reused. */
 export interface ParkedExchange {
+  /** Calls of this fast path so far in the process (see `spinBudget`). */
+  calls: number;
   number: number;
   contributed: boolean;
   on: Operation | undefined;
@@ -236,7 +238,7 @@ export interface ParkedExchange {
 
 /** A {@link ParkedExchange} for a fast path: every one comes from here, with one hidden class. */
 export function parkedExchange(): ParkedExchange {
-  return { number: 0, contributed: false, on: undefined, pending: undefined };
+  return { calls: 0, number: 0, contributed: false, on: undefined, pending: undefined };
 }
 
 /**
@@ -248,6 +250,7 @@ export function parkedExchange(): ParkedExchange {
  */
 function varyParkedFields(): void {
   const parked = parkedExchange() as { [K in keyof ParkedExchange]: unknown };
+  parked.calls = 1;
   parked.number = 1;
   parked.contributed = true;
   parked.on = parked;
@@ -515,22 +518,28 @@ const MAX_COPY_SPIN_MICROS = 10_000;
  * wait that long is the copy, not a stall, and handing it over to a Promise
  * would make the first loop of such calls compile the slow path.
  */
-export function copySpinBudget(area: SharedArea, bytes: number): number {
-  const spin = spinBudget(area);
+export function copySpinBudget(area: SharedArea, parked: ParkedExchange, bytes: number): number {
+  const spin = spinBudget(area, parked);
   return spin === 0 ? 0 : Math.min(spin + bytes / 1000, MAX_COPY_SPIN_MICROS);
 }
 
 /**
  * Microseconds a fast path may wait synchronously (see `run.ts`'s
- * `spinUntil`): `tuning.syncSpinMicros`; when ranks outnumber cores,
+ * `spinUntil`): `tuning.syncSpinMicros`, or `tuning.firstCallsSpinMicros`
+ * for the first `tuning.firstCalls` calls of the fast path that `parked`
+ * belongs to (each call counts; the Barrier's, which parks nothing, passes
+ * `undefined` and always takes the long spin); when ranks outnumber cores,
  * `tuning.syncYieldMicros` of yielding the core between looks
  * ({@link SharedArea.yieldCore}), or 0 (one look) where the transport cannot
  * yield; 0 when the transport shares no memory.
  */
-export function spinBudget(area: SharedArea | undefined): number {
+export function spinBudget(area: SharedArea | undefined, parked: ParkedExchange | undefined): number {
   if (area === undefined) return 0;
   if (area.oversubscribed) return area.yieldCore === undefined ? 0 : tuning.syncYieldMicros;
-  return tuning.syncSpinMicros;
+  if (parked === undefined) return tuning.syncSpinMicros;
+  // 0 for the first calls, then 1, with no branch: a branch's first run would deoptimize every fast path.
+  const past = Math.min(1, Math.floor(parked.calls++ / tuning.firstCalls));
+  return tuning.firstCallsSpinMicros + past * (tuning.syncSpinMicros - tuning.firstCallsSpinMicros);
 }
 
 /**

@@ -285,7 +285,7 @@ export function fastSmallExchange(call: Call, plan: ExchangePlan, send: Uint8Arr
   recv: Uint8Array | undefined): Detour | Error | undefined {
   const area = plan.area;
   const data = plan.contribution(send, recv);
-  const number = startExchange(call, area, data, spinBudget(area), parked, plan.to, false);
+  const number = startExchange(call, area, data, spinBudget(area, parked), parked, plan.to, false);
   if (number instanceof Error) return number;
   if (number === undefined) {
     return detour(parked, finishExchanging(call, plan, data, recv, parked.number, parked.contributed));
@@ -367,7 +367,7 @@ export function fastSmallToRoot(call: Call, plan: ExchangePlan, send: Uint8Array
   const mismatch = earlierMismatch(call, area);
   if (mismatch !== undefined) return mismatch;
   const number = area.nextReduction();
-  const budget = spinBudget(area);
+  const budget = spinBudget(area, parkedToRoot);
   const data = plan.contribution(send, recv);
   if (call.rank !== root) {
     if (!blocksFreeNow(call, area, number, budget, parkedToRoot)) {
@@ -428,8 +428,8 @@ export function fastSmallFromRoot(call: Call, plan: BlockCopy, send: Uint8Array 
   root: number): Detour | Error | undefined {
   const area = plan.area;
   const atRoot = call.rank === root;
-  const number = startBroadcast(call, area, root, atRoot ? plan.contribution(send, recv) : undefined, spinBudget(area),
-    parkedFromRoot);
+  const data = atRoot ? plan.contribution(send, recv) : undefined;
+  const number = startBroadcast(call, area, root, data, spinBudget(area, parkedFromRoot), parkedFromRoot);
   if (number instanceof Error) return number;
   if (parkedFromRoot.on !== undefined) return detour(parkedFromRoot, fromRootNumbered(call, plan, send, recv, root, number));
   if (atRoot) return plan.takeRootBlock(call, send, recv);

@@ -111,6 +111,21 @@ export const tuning = {
    */
   syncSpinMicros: 1000,
   /**
+   * The spin of each fast path's first {@link firstCalls} calls in a
+   * process: short, so that a peer V8 holds up compiling (as it does in
+   * those calls) sends some waits down the slow path there, and the fast
+   * path's call sites for it have their type feedback before V8 optimizes
+   * it. The switch to the long spin is arithmetic, not a branch, whose
+   * first run would deoptimize every fast path. With the long spin
+   * alone, the first wait to outlast it came later, often past a loop's
+   * first tenth, and deoptimized the fast path there: the first loop of
+   * 2,200 8-byte Bcasts after Barriers at 2 ranks (Node 20) took 1.1-3.2 us
+   * a call in 7 of 8 runs, 0.37-0.42 in all 8 with this.
+   */
+  firstCallsSpinMicros: 20,
+  /** See {@link firstCallsSpinMicros}. */
+  firstCalls: 128,
+  /**
    * The same when ranks outnumber cores, where the transport can yield the
    * core (`SharedArea.yieldCore`): the fast path gives its core away
    * between looks, to the rank it most likely waits for. Long, as Open MPI's
