@@ -132,7 +132,18 @@ export function allocateBytes(byteLength: number): Bytes {
 
 /** True when `a` and `b` are the same bytes of the same memory (a send buffer given as the receive buffer: in place). */
 export function sameMemory(a: Bytes | ArrayBufferView, b: Bytes | ArrayBufferView | undefined): boolean {
-  return b !== undefined && a.buffer === b.buffer && a.byteOffset === b.byteOffset && a.byteLength === b.byteLength;
+  return b !== undefined && sameView(a, b);
+}
+
+/** {@link sameMemory} of two views, each property compared whatever the others say. */
+function sameView(a: Bytes | ArrayBufferView, b: Bytes | ArrayBufferView): boolean {
+  // Short-circuited, the reads of the first calls' answer alone had type feedback, and the first other answer (an
+  // Allreduce's 64 KiB arrays in another heap arena) deoptimized the api's fast path (see docs/ARCHITECTURE.md, "Code
+  // shaped for V8's tier-up").
+  const buffer = a.buffer === b.buffer;
+  const offset = a.byteOffset === b.byteOffset;
+  const length = a.byteLength === b.byteLength;
+  return buffer && offset && length;
 }
 
 /** The first `byteLength` bytes of `bytes`. */

@@ -25,7 +25,7 @@ import { ringReduceScatter } from './ring.js';
 import type { Algorithm, Detour } from './run.js';
 import {
   attachArea, copySpinBudget, detour, finishExchange, finishReferenceExchange, nextExchange, parkedExchange,
-  referenceExchangeNumbered, referencesAt, ReferenceStage, type ReferenceStageValue, startExchange,
+  referenceExchangeNumbered, referencesAt, ReferenceStage, type ReferenceStageValue, startReferenceExchange,
 } from './shared_area.js';
 import { evenBlocks, floorPowerOfTwo } from './tree.js';
 import { manyStepBytes, tuning } from './tuning.js';
@@ -181,7 +181,7 @@ export function fastReferenceAllreduce(call: Call, area: SharedArea, plan: Refer
   send: Uint8Array | undefined, recv: Uint8Array): Detour | Error | undefined {
   const own = send ?? recv;
   const budget = copySpinBudget(area, parked, own.byteLength * call.size);
-  const number = startExchange(call, area, own, budget, parked, call.size, true);
+  const number = startReferenceExchange(call, area, own, budget, parked, call.size);
   if (number instanceof Error) return number;
   if (number === undefined) {
     const stage = parked.contributed ? ReferenceStage.PUBLISHED : ReferenceStage.FREE;

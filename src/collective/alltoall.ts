@@ -35,7 +35,7 @@ import type { Algorithm, Detour } from './run.js';
 import {
   attachArea, checkContributions, copySpinBudget, detour, exchangeNumbered, exchangeShared, finishExchange,
   finishReferenceExchange, nextExchange, parkedExchange, referenceExchangeNumbered, referencesAt, ReferenceStage,
-  type ReferenceStageValue, spinBudget, startExchange,
+  type ReferenceStageValue, spinBudget, startExchange, startReferenceExchange,
 } from './shared_area.js';
 import { tuning } from './tuning.js';
 
@@ -162,7 +162,7 @@ export function fastSmallAlltoall(call: Call, area: SharedArea, send: Uint8Array
   block: number): Detour | Error | undefined {
   const { rank, size } = call;
   const data = outgoing(call, send, undefined, recv, undefined, block);
-  const number = startExchange(call, area, data, spinBudget(area, parked), parked, call.size, false);
+  const number = startExchange(call, area, data, spinBudget(area, parked), parked, call.size);
   if (number instanceof Error) return number;
   if (number === undefined) {
     return detour(parked, finishAlltoall(call, area, data, recv, block, parked.number, parked.contributed));
@@ -261,7 +261,7 @@ export function fastReferenceAlltoall(call: Call, area: SharedArea, send: Uint8A
   const total = block * call.size;
   const own = publishable(call, send, undefined, block);
   const budget = copySpinBudget(area, parkedReference, total);
-  const number = startExchange(call, area, own, budget, parkedReference, call.size, true);
+  const number = startReferenceExchange(call, area, own, budget, parkedReference, call.size);
   if (number instanceof Error) return number;
   if (number === undefined) {
     const stage = parkedReference.contributed ? ReferenceStage.PUBLISHED : ReferenceStage.FREE;

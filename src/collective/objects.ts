@@ -193,7 +193,7 @@ function exchangeValuesNow(call: Call, area: SharedArea, mine: unknown): unknown
   const encoded = encodeForSend(mine, name, area.contributionBytes);
   const data = blockData(area, encoded);
   if (data === undefined) return exchangeShared(call, area, encoded, decodeAll(call, mine));
-  const number = startExchange(call, area, data, spinBudget(area, parkedValues), parkedValues, call.size, false);
+  const number = startExchange(call, area, data, spinBudget(area, parkedValues), parkedValues, call.size);
   if (number instanceof Error) return number;
   if (number === undefined) {
     const { contributed } = parkedValues;

@@ -440,17 +440,30 @@ export class PointToPointCollectives implements Collectives {
   allreduce(send: TypedArray | undefined, recv: TypedArray, count: number, datatype: Datatype, op: Op): Promise<void> {
     const bytes = count * datatype.size;
     const area = this.shortReductionArea(bytes, op);
-    if (area !== undefined) {
-      let last = this.lastAllreduce;
-      if (last === undefined || !last.matches(count, datatype, op, -1)) {
-        const reduction = new Reduction(op, datatype);
-        this.lastAllreduce = last = new ReductionShape(Code.Allreduce, -1, count, datatype, op,
-          [bytes, datatype.code, opCode(op)],
-          new SmallReduction(area, reduction, 0, this.channel.size, 0, bytes, (c, s, r) => allreduce(c, reduction, s, r!)),
-          () => `Allreduce(${count} × ${datatype.name}, ${op.name})`);
-      }
-      return this.runShortReduction(last, send, recv, bytes);
+    // One return, at the end, each way in a call of its own (see docs/ARCHITECTURE.md, "Code shaped for V8's tier-up").
+    return area !== undefined ? this.shortAllreduce(area, send, recv, count, datatype, op)
+      : this.longerAllreduce(send, recv, count, datatype, op);
+  }
+
+  /** An Allreduce of up to a contribution block on the shared area, by a predefined op. */
+  private shortAllreduce(area: SharedArea, send: TypedArray | undefined, recv: TypedArray, count: number,
+    datatype: Datatype, op: Op): Promise<void> {
+    const bytes = count * datatype.size;
+    let last = this.lastAllreduce;
+    if (last === undefined || !last.matches(count, datatype, op, -1)) {
+      const reduction = new Reduction(op, datatype);
+      this.lastAllreduce = last = new ReductionShape(Code.Allreduce, -1, count, datatype, op,
+        [bytes, datatype.code, opCode(op)],
+        new SmallReduction(area, reduction, 0, this.channel.size, 0, bytes, (c, s, r) => allreduce(c, reduction, s, r!)),
+        () => `Allreduce(${count} × ${datatype.name}, ${op.name})`);
     }
+    return this.runShortReduction(last, send, recv, bytes);
+  }
+
+  /** Any other Allreduce: by reference on the shared area, by a user op on it, or by messages. */
+  private longerAllreduce(send: TypedArray | undefined, recv: TypedArray, count: number, datatype: Datatype,
+    op: Op): Promise<void> {
+    const bytes = count * datatype.size;
     const shared = this.sharedArea;
     if (shared !== undefined && op.predefined !== undefined && bytes > shared.contributionBytes &&
       bytes * this.channel.size <= tuning.allreduceReferenceBytes) {

@@ -196,34 +196,56 @@ export function* exchangeNumbered<T>(call: Call, area: SharedArea, data: Bytes,
  * calls {@link finishExchange}), an Error on a mismatch, or what the caller needs
  * to hand over to {@link exchangeNumbered}: the operation it is parked on
  * with its Promise, the number, and whether this rank has contributed.
- * `byReference`: an exchange by reference ({@link referenceExchangeNumbered}),
- * which publishes where `data` lies (undefined: that it cannot), every
- * member's block awaited; the caller checks the blocks with
- * {@link referencesAt}, takes its part and ends with
- * {@link finishReferenceExchange}, and hands over at stage
- * `parked.contributed ? PUBLISHED : FREE`.
  *
- * `upTo` and `byReference` have no defaults on purpose: a default read from
+ * `upTo` has no default on purpose: a default read from
  * `call` only by some callers left that read without type feedback in the
  * optimized code of the others, and the first call of another collective
  * deoptimized it (Node 24, an Alltoall after Allreduces).
  */
 export function startExchange(call: Call, area: SharedArea, data: Uint8Array | undefined, budget: number,
-  parked: ParkedExchange, upTo: number, byReference: boolean): number | Error | undefined {
+  parked: ParkedExchange, upTo: number): number | Error | undefined {
+  const number = freeBlocksNow(call, area, budget, parked);
+  if (typeof number === 'number') area.contribute(number, call.tag, data);
+  return typeof number === 'number' ? contributionsNow(area, number, budget, parked, upTo) : number;
+}
+
+/**
+ * {@link startExchange} by reference ({@link referenceExchangeNumbered}):
+ * publishes where `data` lies (undefined: that it cannot), every member's
+ * block awaited; the caller checks the blocks with {@link referencesAt},
+ * takes its part and ends with {@link finishReferenceExchange}, and hands
+ * over at stage `parked.contributed ? PUBLISHED : FREE`. A function of its
+ * own rather than a flag of {@link startExchange}: the flag's branch had no
+ * type feedback in the small exchanges' optimized code, and the first
+ * exchange by reference deoptimized them all.
+ */
+export function startReferenceExchange(call: Call, area: SharedArea, data: Uint8Array | undefined, budget: number,
+  parked: ParkedExchange, upTo: number): number | Error | undefined {
+  const number = freeBlocksNow(call, area, budget, parked);
+  if (typeof number === 'number') publishReference(call, area, data, number);
+  return typeof number === 'number' ? contributionsNow(area, number, budget, parked, upTo) : number;
+}
+
+/** The next exchange's number once its blocks are free, an Error on an earlier mismatch, undefined when parked. */
+function freeBlocksNow(call: Call, area: SharedArea, budget: number, parked: ParkedExchange): number | Error | undefined {
   const mismatch = earlierMismatch(call, area);
   if (mismatch !== undefined) return mismatch;
   const number = area.nextReduction();
   parked.number = number;
   parked.contributed = false;
-  if (!blocksFreeNow(call, area, number, budget, parked)) return undefined;
-  if (byReference) publishReference(call, area, data, number);
-  else area.contribute(number, call.tag, data);
+  return blocksFreeNow(call, area, number, budget, parked) ? number : undefined;
+}
+
+/** `number` once the blocks of the members below `upTo` have arrived within `budget`, undefined when parked. */
+function contributionsNow(area: SharedArea, number: number, budget: number, parked: ParkedExchange,
+  upTo: number): number | undefined {
   parked.contributed = true;
-  for (let from = 0; from < upTo; from++) {
+  let from = 0;
+  for (; from < upTo; from++) {
     const arrived = area.contributed(from, number);
-    if (!spinUntil(arrived, budget, area.yieldCore) && park(arrived, parked)) return undefined;
+    if (!spinUntil(arrived, budget, area.yieldCore) && park(arrived, parked)) break;
   }
-  return number;
+  return from === upTo ? number : undefined;
 }
 
 /** Where a fast path's exchange or broadcast stopped (see {@link startExchange}); one per caller, reused. */
@@ -520,7 +542,8 @@ const MAX_COPY_SPIN_MICROS = 10_000;
  */
 export function copySpinBudget(area: SharedArea, parked: ParkedExchange, bytes: number): number {
   const spin = spinBudget(area, parked);
-  return spin === 0 ? 0 : Math.min(spin + bytes / 1000, MAX_COPY_SPIN_MICROS);
+  // Whole microseconds: a fraction made `spinUntil`, optimized on integral budgets, deoptimize.
+  return spin === 0 ? 0 : Math.min(spin + Math.ceil(bytes / 1000), MAX_COPY_SPIN_MICROS);
 }
 
 /**

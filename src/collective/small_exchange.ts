@@ -285,7 +285,7 @@ export function fastSmallExchange(call: Call, plan: ExchangePlan, send: Uint8Arr
   recv: Uint8Array | undefined): Detour | Error | undefined {
   const area = plan.area;
   const data = plan.contribution(send, recv);
-  const number = startExchange(call, area, data, spinBudget(area, parked), parked, plan.to, false);
+  const number = startExchange(call, area, data, spinBudget(area, parked), parked, plan.to);
   if (number instanceof Error) return number;
   if (number === undefined) {
     return detour(parked, finishExchanging(call, plan, data, recv, parked.number, parked.contributed));

@@ -288,7 +288,10 @@ export class ShmSharedArea implements SharedArea {
     control[block + Contribution.TAG] = tag;
     control[block + Contribution.LENGTH] = data.byteLength;
     Atomics.store(control, block + Contribution.NUMBER, number);
-    if (wake !== undefined || this.allReached(contributionWords(number) + Contribution.NUMBER, number)) this.wakeOthers();
+    // Both looked at whatever the caller: a look skipped by the Bcasts before the first exchange left it without type
+    // feedback in their optimized code (see docs/ARCHITECTURE.md, "Code shaped for V8's tier-up").
+    const complete = this.allReached(contributionWords(number) + Contribution.NUMBER, number);
+    if (wake !== undefined || complete) this.wakeOthers();
     return true;
   }
 
@@ -330,7 +333,12 @@ export class ShmSharedArea implements SharedArea {
   }
 
   contributionData(from: number, number: number, bytes: number): Uint8Array {
-    if (bytes > CONTRIBUTION_BYTES) return this.referencedData(from, number, bytes);
+    // One return, at the end (see docs/ARCHITECTURE.md, "Code shaped for V8's tier-up").
+    return bytes > CONTRIBUTION_BYTES ? this.referencedData(from, number, bytes) : this.blockData(from, number, bytes);
+  }
+
+  /** The data of a contribution in its block. */
+  private blockData(from: number, number: number, bytes: number): Uint8Array {
     // A block's view is made again only for another length: the small collectives read blocks every call.
     const slot = CONTRIBUTION_BLOCKS * from + (number & (CONTRIBUTION_BLOCKS - 1));
     let view = this.blockViews[slot];
