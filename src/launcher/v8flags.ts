@@ -80,6 +80,16 @@
  * after Node's bootstrap, at 2.4-3.3 us instead of 1.1-1.2 on Node 22 (the
  * Node internals that the bootstrap makes hot serve the loop too).
  *
+ * After a deoptimization, Node 20's V8 compiles a function again once its
+ * calls have run about three times `--invocation-count-for-osr` whole runs
+ * of it: with 50, a dispatcher deoptimized by the first 64 KiB Allreduce
+ * of a loop was compiled again at call 124, a stall of both ranks in the
+ * loop's timed part. With 20, the first loops (medians of 8 alternating
+ * runs at 2 ranks) of 64 KiB Bcasts took 3.4 us a call instead of 10.0,
+ * of object gathers 1.4 instead of 2.2, the 64 KiB Allreduce's p99 49 us
+ * instead of 95, the other rows the same; at 4 ranks (3 runs) the 64 KiB
+ * Allreduce 63 us instead of 144, none slower beyond this VM's noise.
+ * Node 22 and 24 showed no difference and keep 50.
  * Feedback from the first call: V8 gives a function its feedback vector
  * (where the type feedback of its calls and property reads is kept) only
  * after it has run for a while, so what its first calls do is not recorded.
@@ -147,7 +157,9 @@ const RANK_FLAGS: readonly { readonly flag: string; readonly since: number; read
   { flag: '--invocation-count-for-maglev=10', since: 22, until: 22 },
   // Node 24's Maglev flags count where the user turns Maglev back on (`--maglev` replaces `--no-maglev`).
   { flag: '--invocation-count-for-maglev=20', since: 24 },
-  { flag: '--invocation-count-for-osr=50', since: 0 },
+  // Also how soon a function is compiled again after a deoptimization (on Node 20, after about 3x this many runs).
+  { flag: '--invocation-count-for-osr=20', since: 0, until: 20 },
+  { flag: '--invocation-count-for-osr=50', since: 22 },
   { flag: '--minimum-invocations-after-ic-update=10', since: 0 },
   // Type feedback from a function's first call on: a path that runs once per new shape is not left blank in optimized code.
   { flag: '--no-lazy-feedback-allocation', since: 0 },
