@@ -311,15 +311,20 @@ export class PointToPointCollectives implements Collectives {
   private runSharedAlltoall(shape: AlltoallShape, send: Uint8Array | undefined, sendDispls: readonly number[] | undefined,
     recv: Uint8Array, recvDispls: readonly number[] | undefined, block: number): Promise<void> {
     const area = this.sharedArea!;
-    const sig = shape.signature;
-    if (area.mode === 'shared' && sendDispls === undefined && recvDispls === undefined) {
-      if (shape.byReference) {
-        return this.sequencer.startFast(sig, fastReferenceAlltoall, referenceAlltoallBlocks, area, send, recv, block);
-      }
-      return this.sequencer.startFast(sig, fastSmallAlltoall, smallAlltoallBlocks, area, send, recv, block);
-    }
+    const byReference = shape.byReference;
+    // The fast paths return at the end (see docs/ARCHITECTURE.md, "Code shaped for V8's tier-up").
+    return area.mode === 'shared' && sendDispls === undefined && recvDispls === undefined
+      ? this.sequencer.startFast(shape.signature, byReference ? fastReferenceAlltoall : fastSmallAlltoall,
+        byReference ? referenceAlltoallBlocks : smallAlltoallBlocks, area, send, recv, block)
+      : this.alltoallRun(shape, send, sendDispls, recv, recvDispls, block);
+  }
+
+  /** {@link runSharedAlltoall} on an area not attached yet, or with displacements: as a run of the algorithm. */
+  private alltoallRun(shape: AlltoallShape, send: Uint8Array | undefined, sendDispls: readonly number[] | undefined,
+    recv: Uint8Array, recvDispls: readonly number[] | undefined, block: number): Promise<void> {
+    const area = this.sharedArea!;
     const algorithm = shape.byReference ? referenceAlltoall : smallAlltoall;
-    return this.sequencer.start(sig, (c) => algorithm(c, area, send, sendDispls, recv, recvDispls, block)).result();
+    return this.sequencer.start(shape.signature, (c) => algorithm(c, area, send, sendDispls, recv, recvDispls, block)).result();
   }
 
   /** The shape of an Alltoall of `block`-byte blocks on the shared area: the last one's when the same. */
@@ -465,10 +470,18 @@ export class PointToPointCollectives implements Collectives {
     op: Op): Promise<void> {
     const bytes = count * datatype.size;
     const shared = this.sharedArea;
-    if (shared !== undefined && op.predefined !== undefined && bytes > shared.contributionBytes &&
-      bytes * this.channel.size <= tuning.allreduceReferenceBytes) {
-      return this.referenceAllreduce(shared, send, recv, count, datatype, op);
-    }
+    const byReference = shared !== undefined && op.predefined !== undefined && bytes > shared.contributionBytes &&
+      bytes * this.channel.size <= tuning.allreduceReferenceBytes;
+    // One return, at the end (see docs/ARCHITECTURE.md, "Code shaped for V8's tier-up").
+    return byReference ? this.referenceAllreduce(shared, send, recv, count, datatype, op)
+      : this.unsharedAllreduce(send, recv, count, datatype, op);
+  }
+
+  /** An Allreduce by a user op on the shared area, or by messages. */
+  private unsharedAllreduce(send: TypedArray | undefined, recv: TypedArray, count: number, datatype: Datatype,
+    op: Op): Promise<void> {
+    const bytes = count * datatype.size;
+    const shared = this.sharedArea;
     const sig = signature(Code.Allreduce, -1, [bytes, datatype.code, opCode(op)],
       () => `Allreduce(${count} × ${datatype.name}, ${op.name})`);
     if (shared !== undefined && fitsShortExchange(shared, bytes)) {
@@ -493,12 +506,10 @@ export class PointToPointCollectives implements Collectives {
     }
     const sendBytes = send === undefined ? undefined : last.sendBytes.of(send, bytes);
     const recvBytes = last.recvBytes.of(recv, bytes);
-    if (area.mode === 'shared') {
-      return this.sequencer.startFast(last.signature, fastReferenceAllreduce, referenceAllreduce, area, last.plan, sendBytes,
-        recvBytes);
-    }
     const plan = last.plan;
-    return this.sequencer.start(last.signature, (c) => referenceAllreduce(c, area, plan, sendBytes, recvBytes)).result();
+    return area.mode === 'shared'
+      ? this.sequencer.startFast(last.signature, fastReferenceAllreduce, referenceAllreduce, area, plan, sendBytes, recvBytes)
+      : this.sequencer.start(last.signature, (c) => referenceAllreduce(c, area, plan, sendBytes, recvBytes)).result();
   }
 
   reduceScatter(send: TypedArray | undefined, recv: TypedArray, counts: readonly number[], datatype: Datatype,
