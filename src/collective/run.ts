@@ -95,9 +95,15 @@ export function spinUntil(op: Operation, micros: number, yieldCore?: () => unkno
   return op.test() || (micros > 0 && spinLonger(op, micros, yieldCore));
 }
 
-/** {@link spinUntil} after its first look. */
+/**
+ * {@link spinUntil} after its first look. The deadline comes by a
+ * multiplication: a quotient, integral while every budget was whole
+ * milliseconds, was optimized as an integer, and the first budget of 20 us
+ * deoptimized it ("lost precision"); V8 compiled it again, a 1.3 ms stall,
+ * in the middle of the user's loop.
+ */
 function spinLonger(op: Operation, micros: number, yieldCore: (() => unknown) | undefined): boolean {
-  const end = performance.now() + micros / 1000;
+  const end = performance.now() + micros * 1e-3;
   if (yieldCore !== undefined) {
     do {
       yieldCore();
