@@ -118,9 +118,10 @@ export const tuning = {
    * it. The switch to the long spin is arithmetic, not a branch, whose
    * first run would deoptimize every fast path. With the long spin
    * alone, the first wait to outlast it came later, often past a loop's
-   * first tenth, and deoptimized the fast path there: the first loop of
-   * 2,200 8-byte Bcasts after Barriers at 2 ranks (Node 20) took 1.1-3.2 us
-   * a call in 7 of 8 runs, 0.37-0.42 in all 8 with this.
+   * first tenth, and deoptimized the fast path there: at 2 ranks on Node 20
+   * (medians of 6-15 alternating runs) the first loop of 2,000 8-byte
+   * Bcasts after Barriers took 0.89-1.65 us a call, 0.60-0.70 with this, and
+   * of 500 64 KiB Bcasts 17.6-19.5 us, 8.6-11.9 (p99 1.1 ms, 8 us).
    */
   firstCallsSpinMicros: 20,
   /** See {@link firstCallsSpinMicros}. */

@@ -89,7 +89,10 @@
  * of object gathers 1.4 instead of 2.2, the 64 KiB Allreduce's p99 49 us
  * instead of 95, the other rows the same; at 4 ranks (3 runs) the 64 KiB
  * Allreduce 63 us instead of 144, none slower beyond this VM's noise.
- * Node 22 and 24 showed no difference and keep 50.
+ * Node 22 and 24 showed no difference and keep 50. `--ticks-before-optimization=1`
+ * took that p99 to 18-20 us but the small calls' p50s up by 10-50% (the
+ * object gather's 0.92 -> 1.41 us; 2 x 8 alternating runs).
+ *
  * Feedback from the first call: V8 gives a function its feedback vector
  * (where the type feedback of its calls and property reads is kept) only
  * after it has run for a while, so what its first calls do is not recorded.
