@@ -33,6 +33,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { rankV8Flags } from '../src/launcher/v8flags.js';
+import { lineFloor } from './line_floor.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The markers of a table in BENCHMARKS.md: the main one, or the one `--section name` names. */
@@ -774,6 +775,11 @@ function nodeVersion(): string {
 }
 let nodeVersionSeen: string | undefined;
 
+/** A floor of `bench/line_floor.ts` as text: microseconds, or why there is none. */
+function microseconds(floor: number | undefined): string {
+  return floor === undefined ? 'not measured (one core, or too slow)' : `${floor.toFixed(3)} us`;
+}
+
 function machineLine(m: Machine): string {
   return `${m.nproc} cores (nproc), ${m.cpu}, ${m.memGiB} GiB RAM, ${m.os}; Node ${m.node}, ${m.mpi}, ${m.mpi4py}`;
 }
@@ -884,6 +890,8 @@ async function main(): Promise<void> {
     const machine = describeMachine(mpi, python);
     const cLabel = `C (${mpi.version ?? 'MPI'})`;
     process.stderr.write(`[bench] ${machineLine(machine)}\n`);
+    const floorBefore = await lineFloor();
+    process.stderr.write(`[bench] cache-line floor (flag ping-pong, one-way): ${microseconds(floorBefore)}\n`);
     for (const p of peers) if (p.missing !== undefined) process.stderr.write(`[bench] ${p.impl}: ${p.missing}, skipped\n`);
     const results = new Results(peers);
     const available = peers.filter((p) => p.missing === undefined);
@@ -912,6 +920,8 @@ async function main(): Promise<void> {
         for (const p of available) results.add(p.impl, 'rma', 2, await runOne(p, 'rma', 2, cases, opts.timeoutS));
       }
     }
+    const floorAfter = await lineFloor();
+    process.stderr.write(`[bench] cache-line floor after the run: ${microseconds(floorAfter)}\n`);
     const lines = buildLines(results, opts);
     const table = renderTable(lines, cLabel);
     const percentiles = renderPercentiles(lines, cLabel);
@@ -923,6 +933,7 @@ async function main(): Promise<void> {
     ].filter((f) => f !== '').join(' ');
     const section = [
       `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`bench/run.ts${flags !== '' ? ` ${flags}` : ''}\` on ${machineLine(machine)}.`,
+      `Cache-line floor (a two-thread flag ping-pong, one-way; \`bench/line_floor.ts\`): ${microseconds(floorBefore)} before the run, ${microseconds(floorAfter)} after.`,
       '',
       table,
       '',
