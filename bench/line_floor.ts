@@ -47,11 +47,7 @@ export async function lineFloor(): Promise<number | undefined> {
   const started = performance.now();
   while (Atomics.load(flags, 16) !== n && performance.now() - started < STARTUP_LIMIT_MS);
   const oneWay: number[] = [];
-  if (Atomics.load(flags, 16) !== n) {
-    await worker.terminate();
-    return undefined;
-  }
-  for (let batch = 0; batch < BATCHES && oneWay.length === batch; batch++) {
+  for (let batch = 0; batch < BATCHES && Atomics.load(flags, 16) === n; batch++) {
     const start = performance.now();
     let i = 0;
     for (; i < ROUND_TRIPS; i++) {
@@ -60,7 +56,8 @@ export async function lineFloor(): Promise<number | undefined> {
       while (Atomics.load(flags, 16) !== n);
       if ((i & 1023) === 1023 && performance.now() - start > BATCH_LIMIT_MS) break;
     }
-    if (i === ROUND_TRIPS) oneWay.push(((performance.now() - start) * 1000) / ROUND_TRIPS / 2);
+    if (i < ROUND_TRIPS) break;
+    oneWay.push(((performance.now() - start) * 1000) / ROUND_TRIPS / 2);
   }
   await worker.terminate();
   oneWay.sort((a, b) => a - b);
