@@ -443,7 +443,9 @@ export const errors = {
 /**
  * Runs `start`, whose synchronous throw (a misuse found before anything
  * started) becomes a rejection: an API call that returns a Promise never
- * throws.
+ * throws. The calls that programs make in loops (the collectives, sends and
+ * receives) catch in their own body instead: the closure is about 100
+ * bytes of the rank's young generation a call.
  */
 export function rejecting<T>(start: () => Promise<T>): Promise<T> {
   try {

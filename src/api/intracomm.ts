@@ -349,7 +349,11 @@ export class Intracomm extends Comm<Endpoint> {
    * ```
    */
   Alltoallw(sendbuf: InPlaceOr<WBufferSpec>, recvbuf: WBufferSpec): Promise<void> {
-    return rejecting(() => this.alltoallw(sendbuf, recvbuf, 'Comm.Alltoallw'));
+    try {
+      return this.alltoallw(sendbuf, recvbuf, 'Comm.Alltoallw');
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** `MPI_Ialltoallw` (MPI-4.1 §6.12.6): nonblocking {@link Alltoallw}. @example `await comm.Ialltoallw(sendW, recvW).Wait();` */
@@ -687,7 +691,11 @@ export class Intracomm extends Comm<Endpoint> {
    * ```
    */
   Barrier(): Promise<void> {
-    return rejecting(() => this.endpoint('Comm.Barrier').collectives.barrier());
+    try {
+      return this.endpoint('Comm.Barrier').collectives.barrier();
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** `MPI_Barrier` under its object-family name (mpi4py's `barrier`). */
@@ -706,7 +714,11 @@ export class Intracomm extends Comm<Endpoint> {
    */
   bcast<T>(obj: T, root = 0): Promise<T> {
     const call = 'Comm.bcast';
-    return rejecting(() => this.objects(call).bcast(obj, args.checkRoot(root, this.size, call)));
+    try {
+      return this.objects(call).bcast(obj, args.checkRoot(root, this.size, call));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -720,14 +732,16 @@ export class Intracomm extends Comm<Endpoint> {
    */
   scatter<T>(sendobj: readonly T[] | null | undefined, root = 0): Promise<T> {
     const call = 'Comm.scatter';
-    return rejecting(() => {
+    try {
       const { rank, size } = this.endpoint(call);
       root = args.checkRoot(root, size, call);
       if (rank === root && (!Array.isArray(sendobj) || sendobj.length !== size)) {
         throw errors.arg(call, `the root must pass an array of ${size} values, one per rank`);
       }
       return this.objects(call).scatter(rank === root ? sendobj! : undefined, root);
-    });
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -741,7 +755,11 @@ export class Intracomm extends Comm<Endpoint> {
    */
   gather<T>(sendobj: T, root = 0): Promise<T[] | undefined> {
     const call = 'Comm.gather';
-    return rejecting(() => this.objects(call).gather(sendobj, args.checkRoot(root, this.size, call)));
+    try {
+      return this.objects(call).gather(sendobj, args.checkRoot(root, this.size, call));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -754,7 +772,11 @@ export class Intracomm extends Comm<Endpoint> {
    * ```
    */
   allgather<T>(sendobj: T): Promise<T[]> {
-    return rejecting(() => this.objects('Comm.allgather').allgather(sendobj));
+    try {
+      return this.objects('Comm.allgather').allgather(sendobj);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -768,13 +790,15 @@ export class Intracomm extends Comm<Endpoint> {
    */
   alltoall<T>(sendobj: readonly T[]): Promise<T[]> {
     const call = 'Comm.alltoall';
-    return rejecting(() => {
+    try {
       const size = this.endpoint(call).size;
       if (!Array.isArray(sendobj) || sendobj.length !== size) {
         throw errors.arg(call, `expected an array of ${size} values, one per rank`);
       }
       return this.objects(call).alltoall(sendobj);
-    });
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -792,8 +816,12 @@ export class Intracomm extends Comm<Endpoint> {
    */
   reduce<R = unknown>(sendobj: unknown, op: Op | ValueFunction<R> = ops.SUM, root = 0): Promise<R | undefined> {
     const call = 'Comm.reduce';
-    return rejecting(() => this.objects(call).reduce(sendobj, args.checkValueOp(op, call),
-      args.checkRoot(root, this.size, call)) as Promise<R | undefined>);
+    try {
+      return this.objects(call).reduce(sendobj, args.checkValueOp(op, call),
+        args.checkRoot(root, this.size, call)) as Promise<R | undefined>;
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -810,7 +838,11 @@ export class Intracomm extends Comm<Endpoint> {
    */
   allreduce<R = unknown>(sendobj: unknown, op: Op | ValueFunction<R> = ops.SUM): Promise<R> {
     const call = 'Comm.allreduce';
-    return rejecting(() => this.objects(call).allreduce(sendobj, args.checkValueOp(op, call)) as Promise<R>);
+    try {
+      return this.objects(call).allreduce(sendobj, args.checkValueOp(op, call)) as Promise<R>;
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -824,7 +856,11 @@ export class Intracomm extends Comm<Endpoint> {
    */
   scan<R = unknown>(sendobj: unknown, op: Op | ValueFunction<R> = ops.SUM): Promise<R> {
     const call = 'Comm.scan';
-    return rejecting(() => this.objects(call).scan(sendobj, args.checkValueOp(op, call), false) as Promise<R>);
+    try {
+      return this.objects(call).scan(sendobj, args.checkValueOp(op, call), false) as Promise<R>;
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -839,7 +875,11 @@ export class Intracomm extends Comm<Endpoint> {
    */
   exscan<R = unknown>(sendobj: unknown, op: Op | ValueFunction<R> = ops.SUM): Promise<R | undefined> {
     const call = 'Comm.exscan';
-    return rejecting(() => this.objects(call).scan(sendobj, args.checkValueOp(op, call), true) as Promise<R | undefined>);
+    try {
+      return this.objects(call).scan(sendobj, args.checkValueOp(op, call), true) as Promise<R | undefined>;
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   // ------------------------------------------------------------ buffers
@@ -856,7 +896,11 @@ export class Intracomm extends Comm<Endpoint> {
    * ```
    */
   Bcast(buf: BufferSpec, root = 0): Promise<void> {
-    return rejecting(() => args.bcast(this.endpoint('Comm.Bcast'), buf, root, 'Comm.Bcast'));
+    try {
+      return args.bcast(this.endpoint('Comm.Bcast'), buf, root, 'Comm.Bcast');
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -872,7 +916,11 @@ export class Intracomm extends Comm<Endpoint> {
    * ```
    */
   Gather(sendbuf: InPlaceOr<BufferSpec>, recvbuf: VectorBufferSpec | null | undefined, root = 0): Promise<void> {
-    return rejecting(() => args.gather(this.endpoint('Comm.Gather'), sendbuf, recvbuf, root, false, 'Comm.Gather'));
+    try {
+      return args.gather(this.endpoint('Comm.Gather'), sendbuf, recvbuf, root, false, 'Comm.Gather');
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -888,7 +936,11 @@ export class Intracomm extends Comm<Endpoint> {
    * ```
    */
   Gatherv(sendbuf: InPlaceOr<BufferSpec>, recvbuf: VectorBufferSpec | null | undefined, root = 0): Promise<void> {
-    return rejecting(() => args.gather(this.endpoint('Comm.Gatherv'), sendbuf, recvbuf, root, true, 'Comm.Gatherv'));
+    try {
+      return args.gather(this.endpoint('Comm.Gatherv'), sendbuf, recvbuf, root, true, 'Comm.Gatherv');
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -904,7 +956,11 @@ export class Intracomm extends Comm<Endpoint> {
    * ```
    */
   Scatter(sendbuf: VectorBufferSpec | null | undefined, recvbuf: InPlaceOr<BufferSpec>, root = 0): Promise<void> {
-    return rejecting(() => args.scatter(this.endpoint('Comm.Scatter'), sendbuf, recvbuf, root, false, 'Comm.Scatter'));
+    try {
+      return args.scatter(this.endpoint('Comm.Scatter'), sendbuf, recvbuf, root, false, 'Comm.Scatter');
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -917,7 +973,11 @@ export class Intracomm extends Comm<Endpoint> {
    * ```
    */
   Scatterv(sendbuf: VectorBufferSpec | null | undefined, recvbuf: InPlaceOr<BufferSpec>, root = 0): Promise<void> {
-    return rejecting(() => args.scatter(this.endpoint('Comm.Scatterv'), sendbuf, recvbuf, root, true, 'Comm.Scatterv'));
+    try {
+      return args.scatter(this.endpoint('Comm.Scatterv'), sendbuf, recvbuf, root, true, 'Comm.Scatterv');
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -932,7 +992,11 @@ export class Intracomm extends Comm<Endpoint> {
    * ```
    */
   Allgather(sendbuf: InPlaceOr<BufferSpec>, recvbuf: VectorBufferSpec): Promise<void> {
-    return rejecting(() => args.allgather(this.endpoint('Comm.Allgather'), sendbuf, recvbuf, false, 'Comm.Allgather'));
+    try {
+      return args.allgather(this.endpoint('Comm.Allgather'), sendbuf, recvbuf, false, 'Comm.Allgather');
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -945,7 +1009,11 @@ export class Intracomm extends Comm<Endpoint> {
    * ```
    */
   Allgatherv(sendbuf: InPlaceOr<BufferSpec>, recvbuf: VectorBufferSpec): Promise<void> {
-    return rejecting(() => args.allgather(this.endpoint('Comm.Allgatherv'), sendbuf, recvbuf, true, 'Comm.Allgatherv'));
+    try {
+      return args.allgather(this.endpoint('Comm.Allgatherv'), sendbuf, recvbuf, true, 'Comm.Allgatherv');
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -959,7 +1027,11 @@ export class Intracomm extends Comm<Endpoint> {
    * ```
    */
   Alltoall(sendbuf: InPlaceOr<VectorBufferSpec>, recvbuf: VectorBufferSpec): Promise<void> {
-    return rejecting(() => args.alltoall(this.endpoint('Comm.Alltoall'), sendbuf, recvbuf, false, 'Comm.Alltoall'));
+    try {
+      return args.alltoall(this.endpoint('Comm.Alltoall'), sendbuf, recvbuf, false, 'Comm.Alltoall');
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -972,7 +1044,11 @@ export class Intracomm extends Comm<Endpoint> {
    * ```
    */
   Alltoallv(sendbuf: InPlaceOr<VectorBufferSpec>, recvbuf: VectorBufferSpec): Promise<void> {
-    return rejecting(() => args.alltoall(this.endpoint('Comm.Alltoallv'), sendbuf, recvbuf, true, 'Comm.Alltoallv'));
+    try {
+      return args.alltoall(this.endpoint('Comm.Alltoallv'), sendbuf, recvbuf, true, 'Comm.Alltoallv');
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -987,7 +1063,11 @@ export class Intracomm extends Comm<Endpoint> {
    * ```
    */
   Reduce(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec | null | undefined, op: Op = ops.SUM, root = 0): Promise<void> {
-    return rejecting(() => args.reduce(this.endpoint('Comm.Reduce'), sendbuf, recvbuf, op, root, 'Comm.Reduce'));
+    try {
+      return args.reduce(this.endpoint('Comm.Reduce'), sendbuf, recvbuf, op, root, 'Comm.Reduce');
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -1001,7 +1081,11 @@ export class Intracomm extends Comm<Endpoint> {
    * ```
    */
   Allreduce(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec, op: Op = ops.SUM): Promise<void> {
-    return rejecting(() => args.allreduce(this.endpoint('Comm.Allreduce'), sendbuf, recvbuf, op, undefined, 'Comm.Allreduce'));
+    try {
+      return args.allreduce(this.endpoint('Comm.Allreduce'), sendbuf, recvbuf, op, undefined, 'Comm.Allreduce');
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -1019,8 +1103,12 @@ export class Intracomm extends Comm<Endpoint> {
    */
   Reduce_scatter(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec, recvcounts?: readonly number[] | null,
     op: Op = ops.SUM): Promise<void> {
-    return rejecting(() => args.reduceScatter(this.endpoint('Comm.Reduce_scatter'), sendbuf, recvbuf, recvcounts, op,
-      'Comm.Reduce_scatter'));
+    try {
+      return args.reduceScatter(this.endpoint('Comm.Reduce_scatter'), sendbuf, recvbuf, recvcounts, op,
+        'Comm.Reduce_scatter');
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -1034,8 +1122,12 @@ export class Intracomm extends Comm<Endpoint> {
    * ```
    */
   Reduce_scatter_block(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec, op: Op = ops.SUM): Promise<void> {
-    return rejecting(() => args.reduceScatter(this.endpoint('Comm.Reduce_scatter_block'), sendbuf, recvbuf, 'block', op,
-      'Comm.Reduce_scatter_block'));
+    try {
+      return args.reduceScatter(this.endpoint('Comm.Reduce_scatter_block'), sendbuf, recvbuf, 'block', op,
+        'Comm.Reduce_scatter_block');
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -1048,7 +1140,11 @@ export class Intracomm extends Comm<Endpoint> {
    * ```
    */
   Scan(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec, op: Op = ops.SUM): Promise<void> {
-    return rejecting(() => args.allreduce(this.endpoint('Comm.Scan'), sendbuf, recvbuf, op, 'inclusive', 'Comm.Scan'));
+    try {
+      return args.allreduce(this.endpoint('Comm.Scan'), sendbuf, recvbuf, op, 'inclusive', 'Comm.Scan');
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -1061,7 +1157,11 @@ export class Intracomm extends Comm<Endpoint> {
    * ```
    */
   Exscan(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec, op: Op = ops.SUM): Promise<void> {
-    return rejecting(() => args.allreduce(this.endpoint('Comm.Exscan'), sendbuf, recvbuf, op, 'exclusive', 'Comm.Exscan'));
+    try {
+      return args.allreduce(this.endpoint('Comm.Exscan'), sendbuf, recvbuf, op, 'exclusive', 'Comm.Exscan');
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   // ------------------------------------------------- buffers, nonblocking

@@ -356,14 +356,7 @@ export class PointToPointCollectives implements Collectives {
   /** An `Allgather` of `block`-byte blocks end to end in `recv` that {@link fitsSmallGather}; `send` undefined: in place. */
   smallAllgather(send: TypedArray | undefined, recv: TypedArray, block: number): Promise<void> {
     let shape = this.lastAllgather;
-    if (shape === undefined || shape.block !== block) {
-      const { rank, size } = this.channel;
-      const { counts, displs } = this.endToEnd(block);
-      this.lastAllgather = shape = new BlockShape(Code.Allgather, -1, block, [block],
-        new BlockCopy(this.sharedArea!, 0, size, 0, block, block, rank * block, block, 'this rank',
-          (c, s, r) => allgatherv(c, s, r!, counts, displs)),
-        () => `Allgather(${block * size} bytes in all)`);
-    }
+    if (shape === undefined || shape.block !== block) this.lastAllgather = shape = this.allgatherShape(block);
     return this.runExchange(shape.signature, shape.plan, send === undefined ? undefined : shape.sendBytes.of(send, block),
       shape.recvBytes.of(recv, block * this.channel.size));
   }
@@ -375,15 +368,7 @@ export class PointToPointCollectives implements Collectives {
    */
   smallGather(send: TypedArray | undefined, recv: TypedArray | undefined, block: number, root: number): Promise<void> {
     let shape = this.lastGather;
-    if (shape === undefined || shape.block !== block || shape.root !== root) {
-      const { rank, size } = this.channel;
-      const atRoot = rank === root;
-      const { counts, displs } = this.rootBlocks(root, block);
-      this.lastGather = shape = new BlockShape(Code.Gather, root, block, [],
-        new BlockCopy(this.sharedArea!, 0, atRoot ? size : 0, 0, block, block, rank * block, block, 'the root',
-          (c, s, r) => gatherv(c, s, r, counts, displs, root)),
-        () => atRoot ? `Gather(root=${root}, ${block * size} bytes in all)` : `Gather(root=${root}, ${block} bytes from this rank)`);
-    }
+    if (shape === undefined || shape.block !== block || shape.root !== root) this.lastGather = shape = this.gatherShape(block, root);
     return this.runToRoot(shape.signature, shape.plan, send === undefined ? undefined : shape.sendBytes.of(send, block),
       recv === undefined ? undefined : shape.recvBytes.of(recv, block * this.channel.size), root);
   }
@@ -395,19 +380,48 @@ export class PointToPointCollectives implements Collectives {
    */
   smallScatter(send: TypedArray | undefined, recv: TypedArray | undefined, block: number, root: number): Promise<void> {
     let shape = this.lastScatter;
-    if (shape === undefined || shape.block !== block || shape.root !== root) {
-      const { rank, size } = this.channel;
-      const atRoot = rank === root;
-      const { counts, displs } = this.rootBlocks(root, block);
-      // Only the root sends; every rank takes its block of the root's contribution.
-      this.lastScatter = shape = new BlockShape(Code.Scatter, root, block, [],
-        new BlockCopy(this.sharedArea!, root, root + 1, rank * block, block, block * size, 0, 0, 'this rank',
-          (c, s, r) => scatterv(c, s, counts, displs, r, root)),
-        () => atRoot ? `Scatter(root=${root}, ${block * size} bytes in all)` : `Scatter(root=${root}, ${block} bytes to this rank)`);
-    }
+    if (shape === undefined || shape.block !== block || shape.root !== root) this.lastScatter = shape = this.scatterShape(block, root);
     const sendBytes = send === undefined ? undefined : shape.sendBytes.of(send, block * this.channel.size);
     const recvBytes = recv === undefined ? undefined : shape.recvBytes.of(recv, block);
     return this.runFromRoot(shape.signature, shape.plan, sendBytes, recvBytes, root);
+  }
+
+  /*
+   * The shapes of the short collectives are made in methods of their own, as
+   * are the closures of every hot path: a function that makes a closure
+   * allocates the context of the variables it captures at each call, whether
+   * or not it makes the closure then (55-95 bytes of a rank's young
+   * generation per call of an 8-byte Allreduce, Reduce or Scan).
+   */
+
+  private allgatherShape(block: number): BlockShape {
+    const { rank, size } = this.channel;
+    const { counts, displs } = this.endToEnd(block);
+    return new BlockShape(Code.Allgather, -1, block, [block],
+      new BlockCopy(this.sharedArea!, 0, size, 0, block, block, rank * block, block, 'this rank',
+        (c, s, r) => allgatherv(c, s, r!, counts, displs)),
+      () => `Allgather(${block * size} bytes in all)`);
+  }
+
+  private gatherShape(block: number, root: number): BlockShape {
+    const { rank, size } = this.channel;
+    const atRoot = rank === root;
+    const { counts, displs } = this.rootBlocks(root, block);
+    return new BlockShape(Code.Gather, root, block, [],
+      new BlockCopy(this.sharedArea!, 0, atRoot ? size : 0, 0, block, block, rank * block, block, 'the root',
+        (c, s, r) => gatherv(c, s, r, counts, displs, root)),
+      () => atRoot ? `Gather(root=${root}, ${block * size} bytes in all)` : `Gather(root=${root}, ${block} bytes from this rank)`);
+  }
+
+  private scatterShape(block: number, root: number): BlockShape {
+    const { rank, size } = this.channel;
+    const atRoot = rank === root;
+    const { counts, displs } = this.rootBlocks(root, block);
+    // Only the root sends; every rank takes its block of the root's contribution.
+    return new BlockShape(Code.Scatter, root, block, [],
+      new BlockCopy(this.sharedArea!, root, root + 1, rank * block, block, block * size, 0, 0, 'this rank',
+        (c, s, r) => scatterv(c, s, counts, displs, r, root)),
+      () => atRoot ? `Scatter(root=${root}, ${block * size} bytes in all)` : `Scatter(root=${root}, ${block} bytes to this rank)`);
   }
 
   /** The counts and displacements of `block`-byte blocks end to end, as the message algorithms take them. */
@@ -425,17 +439,27 @@ export class PointToPointCollectives implements Collectives {
     root: number): Promise<void> {
     const bytes = count * datatype.size;
     const area = this.shortReductionArea(bytes, op);
-    if (area !== undefined) {
-      let last = this.lastReduce;
-      if (last === undefined || !last.matches(count, datatype, op, root)) {
-        const reduction = new Reduction(op, datatype);
-        const folds = this.channel.rank === root ? this.channel.size : 0;
-        this.lastReduce = last = new ReductionShape(Code.Reduce, root, count, datatype, op, [bytes, datatype.code, opCode(op)],
-          new SmallReduction(area, reduction, 0, folds, 0, bytes, (c, s, r) => reduce(c, reduction, s, r, bytes, root)),
-          () => `Reduce(root=${root}, ${count} × ${datatype.name}, ${op.name})`);
-      }
-      return this.runShortReduction(last, send, this.channel.rank === root ? recv : undefined, bytes, root);
+    if (area === undefined) return this.messageReduce(send, recv, count, datatype, op, root);
+    let last = this.lastReduce;
+    if (last === undefined || !last.matches(count, datatype, op, root)) {
+      this.lastReduce = last = this.reduceShape(area, count, datatype, op, root);
     }
+    return this.runShortReduction(last, send, this.channel.rank === root ? recv : undefined, bytes, root);
+  }
+
+  private reduceShape(area: SharedArea, count: number, datatype: Datatype, op: Op, root: number): ReductionShape {
+    const bytes = count * datatype.size;
+    const reduction = new Reduction(op, datatype);
+    const folds = this.channel.rank === root ? this.channel.size : 0;
+    return new ReductionShape(Code.Reduce, root, count, datatype, op, [bytes, datatype.code, opCode(op)],
+      new SmallReduction(area, reduction, 0, folds, 0, bytes, (c, s, r) => reduce(c, reduction, s, r, bytes, root)),
+      () => `Reduce(root=${root}, ${count} × ${datatype.name}, ${op.name})`);
+  }
+
+  /** A Reduce by a user op or of more than a short reduction takes: by messages. */
+  private messageReduce(send: TypedArray | undefined, recv: TypedArray | undefined, count: number, datatype: Datatype,
+    op: Op, root: number): Promise<void> {
+    const bytes = count * datatype.size;
     const sig = signature(Code.Reduce, root, [bytes, datatype.code, opCode(op)],
       () => `Reduce(root=${root}, ${count} × ${datatype.name}, ${op.name})`);
     return this.sequencer.start(sig, withOp(op, datatype, (c, reduction) => reduce(c, reduction, part(send, bytes),
@@ -456,13 +480,17 @@ export class PointToPointCollectives implements Collectives {
     const bytes = count * datatype.size;
     let last = this.lastAllreduce;
     if (last === undefined || !last.matches(count, datatype, op, -1)) {
-      const reduction = new Reduction(op, datatype);
-      this.lastAllreduce = last = new ReductionShape(Code.Allreduce, -1, count, datatype, op,
-        [bytes, datatype.code, opCode(op)],
-        new SmallReduction(area, reduction, 0, this.channel.size, 0, bytes, (c, s, r) => allreduce(c, reduction, s, r!)),
-        () => `Allreduce(${count} × ${datatype.name}, ${op.name})`);
+      this.lastAllreduce = last = this.allreduceShape(area, count, datatype, op);
     }
     return this.runShortReduction(last, send, recv, bytes);
+  }
+
+  private allreduceShape(area: SharedArea, count: number, datatype: Datatype, op: Op): ReductionShape {
+    const bytes = count * datatype.size;
+    const reduction = new Reduction(op, datatype);
+    return new ReductionShape(Code.Allreduce, -1, count, datatype, op, [bytes, datatype.code, opCode(op)],
+      new SmallReduction(area, reduction, 0, this.channel.size, 0, bytes, (c, s, r) => allreduce(c, reduction, s, r!)),
+      () => `Allreduce(${count} × ${datatype.name}, ${op.name})`);
   }
 
   /** Any other Allreduce: by reference on the shared area, by a user op on it, or by messages. */
@@ -540,24 +568,34 @@ export class PointToPointCollectives implements Collectives {
 
   scan(send: TypedArray | undefined, recv: TypedArray, count: number, datatype: Datatype, op: Op,
     exclusive: boolean): Promise<void> {
-    const name = exclusive ? 'Exscan' : 'Scan';
     const code = exclusive ? Code.Exscan : Code.Scan;
     const bytes = count * datatype.size;
     const area = this.shortReductionArea(bytes, op);
-    if (area !== undefined) {
-      let last = this.lastScan;
-      if (last === undefined || last.code !== code || !last.matches(count, datatype, op, -1)) {
-        const reduction = new Reduction(op, datatype);
-        const { rank } = this.channel;
-        this.lastScan = last = new ReductionShape(code, -1, count, datatype, op, [bytes, datatype.code, opCode(op)],
-          new SmallReduction(area, reduction, 0, exclusive ? rank : rank + 1, 0, bytes,
-            (c, s, r) => scan(c, reduction, s, r!, exclusive)),
-          () => `${name}(${count} × ${datatype.name}, ${op.name})`);
-      }
-      return this.runShortReduction(last, send, recv, bytes);
+    if (area === undefined) return this.messageScan(send, recv, count, datatype, op, exclusive);
+    let last = this.lastScan;
+    if (last === undefined || last.code !== code || !last.matches(count, datatype, op, -1)) {
+      this.lastScan = last = this.scanShape(area, count, datatype, op, exclusive);
     }
-    const sig = signature(code, -1, [bytes, datatype.code, opCode(op)],
-      () => `${name}(${count} × ${datatype.name}, ${op.name})`);
+    return this.runShortReduction(last, send, recv, bytes);
+  }
+
+  private scanShape(area: SharedArea, count: number, datatype: Datatype, op: Op, exclusive: boolean): ReductionShape {
+    const bytes = count * datatype.size;
+    const reduction = new Reduction(op, datatype);
+    const { rank } = this.channel;
+    return new ReductionShape(exclusive ? Code.Exscan : Code.Scan, -1, count, datatype, op,
+      [bytes, datatype.code, opCode(op)],
+      new SmallReduction(area, reduction, 0, exclusive ? rank : rank + 1, 0, bytes,
+        (c, s, r) => scan(c, reduction, s, r!, exclusive)),
+      () => `${exclusive ? 'Exscan' : 'Scan'}(${count} × ${datatype.name}, ${op.name})`);
+  }
+
+  /** A Scan or Exscan by a user op or of more than a short reduction takes: by messages. */
+  private messageScan(send: TypedArray | undefined, recv: TypedArray, count: number, datatype: Datatype, op: Op,
+    exclusive: boolean): Promise<void> {
+    const bytes = count * datatype.size;
+    const sig = signature(exclusive ? Code.Exscan : Code.Scan, -1, [bytes, datatype.code, opCode(op)],
+      () => `${exclusive ? 'Exscan' : 'Scan'}(${count} × ${datatype.name}, ${op.name})`);
     return this.sequencer.start(sig, withOp(op, datatype,
       (c, reduction) => scan(c, reduction, part(send, bytes), part(recv, bytes)!, exclusive))).result();
   }
@@ -583,22 +621,23 @@ export class PointToPointCollectives implements Collectives {
 
   /** Runs a short collective on the shared area: synchronously as far as it goes once attached, else as an algorithm. */
   private runExchange(sig: Signature, plan: ExchangePlan, send: Uint8Array | undefined, recv: Uint8Array | undefined): Promise<void> {
-    if (plan.area.mode === 'shared') return this.sequencer.startFast(sig, fastSmallExchange, smallExchange, plan, send, recv, undefined);
-    return this.sequencer.start(sig, (c) => smallExchange(c, plan, send, recv)).result();
+    return plan.area.mode === 'shared'
+      ? this.sequencer.startFast(sig, fastSmallExchange, smallExchange, plan, send, recv, undefined)
+      : this.sequencer.startWith(sig, smallExchange, plan, send, recv, undefined);
   }
 
   /** A short collective to `root` on the shared area (see {@link smallToRoot}). */
   private runToRoot(sig: Signature, plan: ExchangePlan, send: Uint8Array | undefined, recv: Uint8Array | undefined,
     root: number): Promise<void> {
-    if (plan.area.mode === 'shared') return this.sequencer.startFast(sig, fastSmallToRoot, smallToRoot, plan, send, recv, root);
-    return this.sequencer.start(sig, (c) => smallToRoot(c, plan, send, recv, root)).result();
+    return plan.area.mode === 'shared' ? this.sequencer.startFast(sig, fastSmallToRoot, smallToRoot, plan, send, recv, root)
+      : this.sequencer.startWith(sig, smallToRoot, plan, send, recv, root);
   }
 
   /** A short collective from `root` on the shared area (see {@link smallFromRoot}). */
   private runFromRoot(sig: Signature, plan: BlockCopy, send: Uint8Array | undefined, recv: Uint8Array | undefined,
     root: number): Promise<void> {
-    if (plan.area.mode === 'shared') return this.sequencer.startFast(sig, fastSmallFromRoot, smallFromRoot, plan, send, recv, root);
-    return this.sequencer.start(sig, (c) => smallFromRoot(c, plan, send, recv, root)).result();
+    return plan.area.mode === 'shared' ? this.sequencer.startFast(sig, fastSmallFromRoot, smallFromRoot, plan, send, recv, root)
+      : this.sequencer.startWith(sig, smallFromRoot, plan, send, recv, root);
   }
 }
 

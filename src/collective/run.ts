@@ -164,7 +164,7 @@ export class Sequencer implements CallHost {
    */
   startFast<T, A, B, C, D>(sig: Signature, fast: (call: Call, a: A, b: B, c: C, d: D) => Detour<T> | Error | undefined,
     algorithm: (call: Call, a: A, b: B, c: C, d: D) => Algorithm<T>, a: A, b: B, c: C, d: D): Promise<T> {
-    if (this.running !== undefined) return this.start(sig, (call) => algorithm(call, a, b, c, d)).result();
+    if (this.running !== undefined) return this.startWith(sig, algorithm, a, b, c, d);
     const call = this.open(sig);
     const outcome = fast(call, a, b, c, d);
     const value = fastResult.value as T;
@@ -172,6 +172,19 @@ export class Sequencer implements CallHost {
     // Done, the usual case, returns at the end (see docs/ARCHITECTURE.md, "Code shaped for V8's tier-up").
     return outcome !== undefined ? this.finishFast(call, outcome)
       : value === undefined ? RESOLVED as Promise<T> : Promise.resolve(value);
+  }
+
+  /**
+   * Starts a call of `algorithm` with these arguments ({@link start}) and
+   * gives its result: what {@link startFast} does behind a running call, and
+   * its callers before the shared area is attached. Their closure is made
+   * here: a function that makes a closure allocates the context of the
+   * variables it captures at each call, whether or not it makes the closure
+   * then, so the hot paths make none.
+   */
+  startWith<T, A, B, C, D>(sig: Signature, algorithm: (call: Call, a: A, b: B, c: C, d: D) => Algorithm<T>,
+    a: A, b: B, c: C, d: D): Promise<T> {
+    return this.start(sig, (call) => algorithm(call, a, b, c, d)).result();
   }
 
   /** The rest of a {@link startFast} call whose fast path failed or had to wait. */

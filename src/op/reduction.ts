@@ -11,6 +11,8 @@ import type { Datatype, TypedArray } from '../datatype/index.js';
 import type { Op } from './op.js';
 
 const EMPTY = new Uint8Array(0);
+/** Entries of an {@link ElementsMemo} (a power of two): each contribution block of a communicator of up to 16 ranks has one of its own. */
+const MEMO_PLACES = 256;
 
 /** An op over one datatype. */
 export class Reduction {
@@ -34,29 +36,34 @@ export class Reduction {
 }
 
 /**
- * The elements of the two byte views seen last, made again only for another
- * view or count. Two, because the shared area's blocks alternate between two
- * places from one call to the next.
+ * The elements of the byte views seen lately, made again only for a view not
+ * seen: a short reduction reads the members' contribution blocks, used in
+ * turn, so a loop of calls comes back to each of `members × blocks` views
+ * (with two entries, as this held before, every call made a view again: 96
+ * bytes of a rank's young generation a call). One entry per place, by the
+ * view's offset in 64-byte lines: the blocks lie apart and keep their
+ * entries, and a view of other data (a long reduction's segments, made each
+ * call) takes the entry of its place with no other way through this code, so
+ * that no path that a loop of small reductions never took can deoptimize it
+ * later (see docs/ARCHITECTURE.md, "Code shaped for V8's tier-up"). A view's
+ * elements depend on the view alone: `count` is its length in elements.
  */
 class ElementsMemo {
-  private bytes: [Uint8Array | undefined, Uint8Array | undefined] = [undefined, undefined];
-  private counts = [0, 0];
-  private elements: [TypedArray, TypedArray] = [EMPTY, EMPTY];
-  /** The entry to replace next. */
-  private next = 0;
+  private readonly views: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(MEMO_PLACES).fill(undefined);
+  private readonly elements: TypedArray[] = new Array<TypedArray>(MEMO_PLACES).fill(EMPTY);
 
   /** The elements of a byte view (the op copies misaligned ones itself). */
   of(bytes: Uint8Array, count: number, datatype: Datatype): TypedArray {
-    if (bytes === this.bytes[0] && count === this.counts[0]) return this.elements[0];
-    if (bytes === this.bytes[1] && count === this.counts[1]) return this.elements[1];
+    const place = (bytes.byteOffset >>> 6) & (MEMO_PLACES - 1);
+    return this.views[place] === bytes ? this.elements[place]! : this.made(bytes, count, datatype, place);
+  }
+
+  private made(bytes: Uint8Array, count: number, datatype: Datatype, place: number): TypedArray {
     const arrayType = datatype.arrayType;
     const elements = arrayType === undefined || bytes.byteOffset % arrayType.BYTES_PER_ELEMENT !== 0 ? bytes
       : new arrayType(bytes.buffer as ArrayBuffer, bytes.byteOffset, count);
-    const at = this.next;
-    this.bytes[at] = bytes;
-    this.counts[at] = count;
-    this.elements[at] = elements;
-    this.next = 1 - at;
+    this.views[place] = bytes;
+    this.elements[place] = elements;
     return elements;
   }
 }
