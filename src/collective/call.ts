@@ -34,19 +34,42 @@ export interface CallHost {
   readonly scratchPool: ScratchPool;
 }
 
-/** The context of one collective call. */
+/**
+ * The context of one collective call. A call that its fast path finished,
+ * which nothing holds then, serves the communicator's next call
+ * ({@link renumber}, `Sequencer.open`): one object less in the rank's young
+ * generation per call.
+ */
 export class Call {
-  readonly tag: number;
+  /** What this rank called, its number on the communicator and their tag: set anew by {@link renumber} alone. */
+  sig: Signature;
+  seq: number;
+  tag: number;
   readonly rank: number;
   readonly size: number;
   /** Scratch buffers by slot, and ones a slot outgrew; made on first use. */
   private slots: (Uint8Array | undefined)[] | undefined;
   private retired: Uint8Array[] | undefined;
 
-  constructor(readonly channel: PointToPoint, readonly sig: Signature, readonly seq: number, private readonly host: CallHost) {
+  constructor(readonly channel: PointToPoint, sig: Signature, seq: number, private readonly host: CallHost) {
+    this.sig = sig;
+    this.seq = seq;
     this.tag = tagOf(sig, seq);
     this.rank = channel.rank;
     this.size = channel.size;
+  }
+
+  /** Whether the call holds scratch buffers (see {@link scratch}): it cannot serve another call then. */
+  get holdsScratch(): boolean {
+    return this.slots !== undefined;
+  }
+
+  /** This finished call object, which nothing holds any more, as call number `seq` of `sig`. */
+  renumber(sig: Signature, seq: number): Call {
+    this.sig = sig;
+    this.seq = seq;
+    this.tag = tagOf(sig, seq);
+    return this;
   }
 
   /** The API call, for errors: `Comm.Bcast`, `Intercomm.Bcast`. */

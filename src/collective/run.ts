@@ -132,6 +132,8 @@ export class Sequencer implements CallHost {
   private calls = 0;
   private readonly history: (Signature | undefined)[] = new Array<Signature | undefined>(HISTORY);
   private running: CollectiveRun<unknown> | undefined;
+  /** A call that its fast path finished and nothing holds: the next call's object (see {@link open}). */
+  private spare: Call | undefined;
   private readonly queue: CollectiveRun<unknown>[] = [];
   /** {@link callName}'s answers by signature code: made once, not at every call that may need one. */
   private readonly names = new Map<number, string>();
@@ -169,6 +171,8 @@ export class Sequencer implements CallHost {
     const outcome = fast(call, a, b, c, d);
     const value = fastResult.value as T;
     fastResult.value = undefined;
+    // Done on its fast path, the call serves the next one (see `open`).
+    this.spare = outcome === undefined && !call.holdsScratch ? call : undefined;
     // Done, the usual case, returns at the end (see docs/ARCHITECTURE.md, "Code shaped for V8's tier-up").
     return outcome !== undefined ? this.finishFast(call, outcome)
       : value === undefined ? RESOLVED as Promise<T> : Promise.resolve(value);
@@ -197,11 +201,13 @@ export class Sequencer implements CallHost {
     return run.result();
   }
 
-  /** Numbers a new call and remembers its signature. */
+  /** Numbers a new call and remembers its signature; in the call object that the last call's fast path finished, if any. */
   private open(sig: Signature): Call {
     const seq = this.calls++;
     this.history[seq % HISTORY] = sig;
-    const call = new Call(this.channel, sig, seq, this);
+    const spare = this.spare;
+    this.spare = undefined;
+    const call = spare === undefined ? new Call(this.channel, sig, seq, this) : spare.renumber(sig, seq);
     this.channel.announce?.(call.tag, seq);
     return call;
   }
