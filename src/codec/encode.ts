@@ -73,6 +73,8 @@ class Encoder {
   private readonly seen: (object | null)[] = new Array<object | null>(LINEAR_SEEN).fill(null);
   private nSeen = 0;
   private seenMap: Map<object, number> | null = null;
+  /** The view {@link written} gave last (of the scratch's first window). */
+  private lastWritten: Uint8Array = new Uint8Array(0);
 
   constructor(bytes: number) {
     this.alloc(bytes);
@@ -155,9 +157,19 @@ class Encoder {
     return this.scratch.byteLength <= MAX_RETAINED_BYTES;
   }
 
-  /** The message as bytes that view the scratch. */
+  /**
+   * The message as bytes that view the scratch: the same view as the last
+   * message's when it is as long (a loop that sends alike values makes no
+   * view per call).
+   */
   written(): Bytes {
-    return this.base === 0 ? this.buf.subarray(0, this.pos) : new SegmentedBytes(this.scratch, 0, this.length);
+    return this.base === 0 ? this.firstWindow() : new SegmentedBytes(this.scratch, 0, this.length);
+  }
+
+  private firstWindow(): Uint8Array {
+    const last = this.lastWritten;
+    if (last.buffer !== this.scratch || last.byteLength !== this.pos) this.lastWritten = this.buf.subarray(0, this.pos);
+    return this.lastWritten;
   }
 
   private ensure(n: number): void {

@@ -63,6 +63,21 @@ function entriesOf(call: Call, op: Operation, peer: number): WideEntry[] {
   return entries;
 }
 
+/*
+ * The signatures' texts are made by closures of functions of their own, and
+ * the calls without a fast path go through `Sequencer.startWith`: a function
+ * that makes a closure allocates the context of the variables it captures at
+ * each call, whether or not it makes the closure then.
+ */
+
+function reduceSignature(op: Op, root: number): Signature {
+  return signature(Code.reduce, root, [opCode(op)], () => `reduce(root=${root}, ${op.name})`);
+}
+
+function allreduceSignature(op: Op): Signature {
+  return signature(Code.allreduce, -1, [opCode(op)], () => `allreduce(${op.name})`);
+}
+
 /** The object collectives of one collective channel. */
 export class ObjectCollectives {
   private readonly sequencer: Sequencer;
@@ -87,9 +102,9 @@ export class ObjectCollectives {
     const area = this.area;
     let sig = this.lastBcast;
     if (sig === undefined || sig.root !== root) this.lastBcast = sig = signature(Code.bcast, root, [], `bcast(root=${root})`);
-    if (area === undefined) return this.sequencer.start(sig, (call) => bcastValue(call, obj, root)).result();
-    if (area.mode === 'shared') return this.sequencer.startFast(sig, fastBcastValue, sharedBcastValue, area, obj, root, undefined);
-    return this.sequencer.start(sig, (call) => sharedBcastValue(call, area, obj, root)).result();
+    return area === undefined ? this.sequencer.startWith(sig, bcastValue, obj, root, undefined, undefined)
+      : area.mode === 'shared' ? this.sequencer.startFast(sig, fastBcastValue, sharedBcastValue, area, obj, root, undefined)
+        : this.sequencer.startWith(sig, sharedBcastValue, area, obj, root, undefined);
   }
 
   scatter<T>(items: readonly T[] | undefined, root: number): Promise<T> {
@@ -101,17 +116,18 @@ export class ObjectCollectives {
     const area = this.area;
     let sig = this.lastGather;
     if (sig === undefined || sig.root !== root) this.lastGather = sig = signature(Code.gather, root, [], `gather(root=${root})`);
-    if (area === undefined) return this.sequencer.start(sig, (call) => gatherValue(call, obj, root)).result();
-    if (area.mode === 'shared') return this.sequencer.startFast(sig, fastGatherValue, sharedGatherValue, area, obj, root, undefined);
-    return this.sequencer.start(sig, (call) => sharedGatherValue(call, area, obj, root)).result();
+    return area === undefined ? this.sequencer.startWith(sig, gatherValue, obj, root, undefined, undefined)
+      : area.mode === 'shared' ? this.sequencer.startFast(sig, fastGatherValue, sharedGatherValue, area, obj, root, undefined)
+        : this.sequencer.startWith(sig, sharedGatherValue, area, obj, root, undefined);
   }
 
   allgather<T>(obj: T): Promise<T[]> {
     const area = this.area;
     const sig = this.allgatherSignature ??= signature(Code.allgather, -1, [], 'allgather()');
-    if (area === undefined) return this.sequencer.start(sig, (call) => allgatherValue(call, obj)).result();
-    if (area.mode === 'shared') return this.sequencer.startFast(sig, fastAllgatherValue, sharedAllgatherValue, area, obj, undefined, undefined);
-    return this.sequencer.start(sig, (call) => sharedAllgatherValue(call, area, obj)).result();
+    return area === undefined ? this.sequencer.startWith(sig, allgatherValue, obj, undefined, undefined, undefined)
+      : area.mode === 'shared'
+        ? this.sequencer.startFast(sig, fastAllgatherValue, sharedAllgatherValue, area, obj, undefined, undefined)
+        : this.sequencer.startWith(sig, sharedAllgatherValue, area, obj, undefined, undefined);
   }
 
   alltoall<T>(items: readonly T[]): Promise<T[]> {
@@ -123,24 +139,24 @@ export class ObjectCollectives {
     const area = this.area;
     let sig = this.lastReduce;
     if (sig === undefined || sig.root !== root || this.lastReduceOp !== op) {
-      this.lastReduce = sig = signature(Code.reduce, root, [opCode(op)], () => `reduce(root=${root}, ${op.name})`);
+      this.lastReduce = sig = reduceSignature(op, root);
       this.lastReduceOp = op;
     }
-    if (area === undefined) return this.sequencer.start(sig, (call) => reduceValue(call, obj, op, root)).result();
-    if (area.mode === 'shared') return this.sequencer.startFast(sig, fastReduceValue, sharedReduceValue, area, obj, op, root);
-    return this.sequencer.start(sig, (call) => sharedReduceValue(call, area, obj, op, root)).result();
+    return area === undefined ? this.sequencer.startWith(sig, reduceValue, obj, op, root, undefined)
+      : area.mode === 'shared' ? this.sequencer.startFast(sig, fastReduceValue, sharedReduceValue, area, obj, op, root)
+        : this.sequencer.startWith(sig, sharedReduceValue, area, obj, op, root);
   }
 
   allreduce(obj: unknown, op: Op): Promise<unknown> {
     const area = this.area;
     let sig = this.lastAllreduce;
     if (sig === undefined || this.lastAllreduceOp !== op) {
-      this.lastAllreduce = sig = signature(Code.allreduce, -1, [opCode(op)], () => `allreduce(${op.name})`);
+      this.lastAllreduce = sig = allreduceSignature(op);
       this.lastAllreduceOp = op;
     }
-    if (area === undefined) return this.sequencer.start(sig, (call) => allreduceValue(call, obj, op)).result();
-    if (area.mode === 'shared') return this.sequencer.startFast(sig, fastAllreduceValue, sharedAllreduceValue, area, obj, op, undefined);
-    return this.sequencer.start(sig, (call) => sharedAllreduceValue(call, area, obj, op)).result();
+    return area === undefined ? this.sequencer.startWith(sig, allreduceValue, obj, op, undefined, undefined)
+      : area.mode === 'shared' ? this.sequencer.startFast(sig, fastAllreduceValue, sharedAllreduceValue, area, obj, op, undefined)
+        : this.sequencer.startWith(sig, sharedAllreduceValue, area, obj, op, undefined);
   }
 
   scan(obj: unknown, op: Op, exclusive: boolean): Promise<unknown> {
