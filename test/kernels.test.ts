@@ -1,8 +1,12 @@
 // The element-wise reduction kernels (src/op/kernels.ts): their values on both of their loops, and
-// the priming calls each new kernel gets on arrays of its own, whatever the class it was made for.
+// the priming calls each new kernel gets on arrays of its own, whatever the class it was made for;
+// and Reduction.apply (src/op/reduction.ts), whose memo of element views must never give a stale one.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { datatypes } from '../src/datatype/index.js';
 import { elementKernel } from '../src/op/kernels.js';
+import { ops } from '../src/op/op.js';
+import { Reduction } from '../src/op/reduction.js';
 
 describe('reduction kernels', () => {
   it('reduce the unrolled part and the remainder of a vector, and leave the view they were made for alone', () => {
@@ -47,5 +51,31 @@ describe('reduction kernels', () => {
       assert.deepEqual(warnings, []);
       resolve();
     }));
+  });
+});
+
+describe('Reduction.apply', () => {
+  it('reads each byte view as it is now: views that come back, and views that share a place in its memo', () => {
+    const reduction = new Reduction(ops.SUM, datatypes.DOUBLE);
+    // Sixteen 8-byte blocks 64 bytes apart, as a short reduction's blocks come back call after call.
+    const memory = new Float64Array(16 * 8);
+    const blocks = Array.from({ length: 16 }, (_, k) => new Uint8Array(memory.buffer, k * 64, 8));
+    // Another buffer's view at the same offset as the first block: the same place in the memo.
+    const other = new Float64Array(8);
+    const twin = new Uint8Array(other.buffer, 0, 8);
+    const acc = new Float64Array(1);
+    const accBytes = new Uint8Array(acc.buffer);
+    let expected = 0;
+    for (let round = 1; round <= 3; round++) {
+      for (let k = 0; k < 16; k++) {
+        memory[k * 8] = round * 100 + k;
+        reduction.apply(blocks[k]!, accBytes);
+        expected += round * 100 + k;
+        other[0] = -round;
+        reduction.apply(twin, accBytes);
+        expected -= round;
+      }
+      assert.equal(acc[0], expected, `round ${round}`);
+    }
   });
 });
