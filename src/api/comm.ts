@@ -75,11 +75,20 @@ function copyOfSpec(buf: BufferSpec, call: string): BufferSpec {
 function completion(op: Operation, status: Status | undefined, call: string): Promise<void> {
   if (!op.test()) {
     const pending = op.wait();
-    if (!op.test()) return pending.then(() => settle(op, status, call));
+    if (!op.test()) return settleLater(pending, op, status, call);
   }
   if (op.error !== undefined) return Promise.reject(errors.inCall(call, op.error));
   settle(op, status, call);
   return RESOLVED;
+}
+
+/**
+ * {@link settle} once `pending` resolves. A function of its own: a closure in
+ * {@link completion} would allocate its context at every call, also of the
+ * sends that complete at once.
+ */
+function settleLater(pending: Promise<void>, op: Operation, status: Status | undefined, call: string): Promise<void> {
+  return pending.then(() => settle(op, status, call));
 }
 
 function settle(op: Operation, status: Status | undefined, call: string): void {

@@ -151,7 +151,7 @@ export class Request<T = unknown> {
   wait<R = T>(status?: Status): Promise<R> {
     if (this.active && this.op !== undefined && !this.op.test()) {
       const pending = this.op.wait();
-      if (!this.op.test()) return pending.then(() => this.finish(status) as unknown as R);
+      if (!this.op.test()) return this.finishLater<R>(pending, status);
     }
     // `rejecting` written out: a closure per call costs a trip through V8's lazy-compile stub (see Comm's `rejecting`).
     try {
@@ -159,6 +159,11 @@ export class Request<T = unknown> {
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /** {@link finish} once `pending` resolves: in a method of its own, as a closure in {@link wait} would allocate its context at every call. */
+  private finishLater<R>(pending: Promise<void>, status: Status | undefined): Promise<R> {
+    return pending.then(() => this.finish(status) as unknown as R);
   }
 
   /** `MPI_Test`: `[true, value]` once complete, `[false, undefined]` before. Never waits. */

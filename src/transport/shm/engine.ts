@@ -308,6 +308,14 @@ export const OVERSUBSCRIBED_SPIN_MICROS = 10;
  */
 const YIELD_MILLIS = 0.2;
 
+/** The resolve function of the Promise that {@link keepResolve} made last (see `ShmEngine.waitUntil`). */
+let keptResolve: () => void = () => undefined;
+
+/** A Promise's executor that keeps its resolve function in {@link keptResolve}. */
+function keepResolve(resolve: () => void): void {
+  keptResolve = resolve;
+}
+
 /** The engine of one rank. There is one per rank (per worker thread). */
 export class ShmEngine {
   readonly size: number;
@@ -909,19 +917,20 @@ export class ShmEngine {
   waitUntil(waitable: Waitable): Promise<void> {
     this.activity++;
     if (this.announcementDue) this.publishAnnouncement();
-    return new Promise<void>((resolve) => {
-      this.waiters.push({ waitable, resolve });
-      if (!this.spinning && waitable.spinless === true) {
-        this.scheduleIdleCheck();
-      } else if (!this.spinning) {
-        this.spinning = true;
-        this.spinEnd = 0;
-        this.sliceMillis = 0;
-        this.queueSpin();
-        // What comes after the spin, queued now rather than when the spin ends (see spin).
-        this.scheduleIdleCheck();
-      }
-    });
+    // An executor of its own per wait would be a closure and its context in the young generation each wait.
+    const settled = new Promise<void>(keepResolve);
+    this.waiters.push({ waitable, resolve: keptResolve });
+    if (!this.spinning && waitable.spinless === true) {
+      this.scheduleIdleCheck();
+    } else if (!this.spinning) {
+      this.spinning = true;
+      this.spinEnd = 0;
+      this.sliceMillis = 0;
+      this.queueSpin();
+      // What comes after the spin, queued now rather than when the spin ends (see spin).
+      this.scheduleIdleCheck();
+    }
+    return settled;
   }
 
   /**
