@@ -51,6 +51,7 @@ describe('collectives', () => {
 describe('mismatched collectives', () => {
   const cases: { mode: string; ranks: number; patterns: RegExp[] }[] = [
     { mode: 'kind', ranks: 3, patterns: [/collective mismatch: this rank called Barrier\(\) but rank 0 called Bcast\(root=0\)/] },
+    { mode: 'late', ranks: 2, patterns: [/collective mismatch: this rank called Barrier\(\) but rank 0 called Bcast\(root=0\)/] },
     { mode: 'root', ranks: 2, patterns: [/Bcast\(root=0/, /Bcast\(root=1/, /collective call #2/] },
     { mode: 'object root', ranks: 3, patterns: [/bcast\(root=0/, /bcast\(root=1/, /collective call #2/] },
     { mode: 'count', ranks: 2, patterns: [/this rank called Allreduce\((4|8) × MPI_DOUBLE, MPI_SUM\) but rank \d called Allreduce with different counts, datatype or op/] },

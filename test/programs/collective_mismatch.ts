@@ -11,6 +11,11 @@ switch (mode) {
     if (rank === 0) await comm.Bcast(new Float64Array(1), 0);
     else await comm.Barrier();
     break;
+  case 'late': // another collective after a thousand calls that their fast paths finished (their Call objects serve the next)
+    for (let i = 0; i < 1000; i++) await comm.Allreduce(Float64Array.of(i), new Float64Array(1), MPI.SUM);
+    if (rank === 0) await comm.Bcast(new Float64Array(1), 0);
+    else await comm.Barrier();
+    break;
   case 'root': // another root: both think they are the root and only send, found by the next collective
     await comm.Barrier();
     await comm.Bcast(new Float64Array(1), rank === 0 ? 0 : 1);
