@@ -181,7 +181,8 @@ export class Sequencer implements CallHost {
   /**
    * Starts a call of `algorithm` with these arguments ({@link start}) and
    * gives its result: what {@link startFast} does behind a running call, and
-   * its callers before the shared area is attached. Their closure is made
+   * its callers where no fast path applies (no shared area, or one not
+   * attached yet). Their closure is made
    * here: a function that makes a closure allocates the context of the
    * variables it captures at each call, whether or not it makes the closure
    * then, so the hot paths make none.
