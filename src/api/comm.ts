@@ -83,9 +83,9 @@ function completion(op: Operation, status: Status | undefined, call: string): Pr
 }
 
 /**
- * {@link settle} once `pending` resolves. A function of its own: a closure in
- * {@link completion} would allocate its context at every call, also of the
- * sends that complete at once.
+ * {@link settle} once `pending` resolves; not in {@link completion}, whose
+ * every call would pay the closure's context (docs/ARCHITECTURE.md,
+ * "Allocation per call").
  */
 function settleLater(pending: Promise<void>, op: Operation, status: Status | undefined, call: string): Promise<void> {
   return pending.then(() => settle(op, status, call));

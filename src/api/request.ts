@@ -161,7 +161,11 @@ export class Request<T = unknown> {
     }
   }
 
-  /** {@link finish} once `pending` resolves: in a method of its own, as a closure in {@link wait} would allocate its context at every call. */
+  /**
+   * {@link finish} once `pending` resolves; not in {@link wait}, whose every
+   * call would pay the closure's context (docs/ARCHITECTURE.md, "Allocation
+   * per call").
+   */
   private finishLater<R>(pending: Promise<void>, status: Status | undefined): Promise<R> {
     return pending.then(() => this.finish(status) as unknown as R);
   }

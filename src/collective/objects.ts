@@ -63,12 +63,9 @@ function entriesOf(call: Call, op: Operation, peer: number): WideEntry[] {
   return entries;
 }
 
-/*
- * The signatures' texts are made by closures of functions of their own, and
- * the calls without a fast path go through `Sequencer.startWith`: a function
- * that makes a closure allocates the context of the variables it captures at
- * each call, whether or not it makes the closure then.
- */
+// The signatures' closures are made in functions of their own, and the calls without a fast path start through
+// `Sequencer.startWith`: a closure would cost the hot callers a context per call (docs/ARCHITECTURE.md,
+// "Allocation per call").
 
 function reduceSignature(op: Op, root: number): Signature {
   return signature(Code.reduce, root, [opCode(op)], () => `reduce(root=${root}, ${op.name})`);

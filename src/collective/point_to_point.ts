@@ -386,13 +386,8 @@ export class PointToPointCollectives implements Collectives {
     return this.runFromRoot(shape.signature, shape.plan, sendBytes, recvBytes, root);
   }
 
-  /*
-   * The shapes of the short collectives are made in methods of their own, as
-   * are the closures of every hot path: a function that makes a closure
-   * allocates the context of the variables it captures at each call, whether
-   * or not it makes the closure then (55-95 bytes of a rank's young
-   * generation per call of an 8-byte Allreduce, Reduce or Scan).
-   */
+  // The shapes are made in methods of their own: their closures would cost the hot callers a context per call
+  // (docs/ARCHITECTURE.md, "Allocation per call").
 
   private allgatherShape(block: number): BlockShape {
     const { rank, size } = this.channel;
