@@ -35,7 +35,7 @@ describe('V8 flags of the ranks', () => {
     assert.ok(node22.includes('--invocation-count-for-turbofan=25'));
     assert.ok(!node22.includes('--invocation-count-for-turbofan=50'));
     // Node 20 compiles a deoptimized function again sooner; 22 and 24 showed no difference.
-    assert.ok(node20.includes('--invocation-count-for-osr=20') && !node20.includes('--invocation-count-for-osr=50'));
+    assert.ok(node20.includes('--invocation-count-for-osr=10') && !node20.includes('--invocation-count-for-osr=50'));
     assert.ok(node24.includes('--invocation-count-for-osr=50') && node22.includes('--invocation-count-for-osr=50'));
     assert.ok(node20.includes('--max-semi-space-size=2') && node24.includes('--max-semi-space-size=2'));
     assert.deepEqual(rankV8Flags(1, 2, [], {}, 20), []);

@@ -89,7 +89,12 @@
  * of object gathers 1.4 instead of 2.2, the 64 KiB Allreduce's p99 49 us
  * instead of 95, the other rows the same; at 4 ranks (3 runs) the 64 KiB
  * Allreduce 63 us instead of 144, none slower beyond this VM's noise.
- * Node 22 and 24 showed no difference and keep 50. `--ticks-before-optimization=1`
+ * Node 22 and 24 showed no difference and keep 50. With 10 rather than 20
+ * (and the per-call allocations gone, docs/ARCHITECTURE.md), that p99 fell
+ * from 37-53 us to 14-42 (three batches of 10-12 alternating runs at 2 ranks;
+ * its p50 8.2 us), the other rows the same or within 15% either way; at 4
+ * ranks (5 runs) no row slower beyond this VM's noise, Reduce, Scan, Gather
+ * and the object bcast 15-25% faster. `--ticks-before-optimization=1`
  * took that p99 to 18-20 us but the small calls' p50s up by 10-50% (the
  * object gather's 0.92 -> 1.41 us; 2 x 8 alternating runs).
  *
@@ -161,7 +166,7 @@ const RANK_FLAGS: readonly { readonly flag: string; readonly since: number; read
   // Node 24's Maglev flags count where the user turns Maglev back on (`--maglev` replaces `--no-maglev`).
   { flag: '--invocation-count-for-maglev=20', since: 24 },
   // Also how soon a function is compiled again after a deoptimization (on Node 20, after about 3x this many runs).
-  { flag: '--invocation-count-for-osr=20', since: 0, until: 20 },
+  { flag: '--invocation-count-for-osr=10', since: 0, until: 20 },
   { flag: '--invocation-count-for-osr=50', since: 22 },
   { flag: '--minimum-invocations-after-ic-update=10', since: 0 },
   // Type feedback from a function's first call on: a path that runs once per new shape is not left blank in optimized code.
