@@ -37,7 +37,9 @@ describe('V8 flags of the ranks', () => {
     // Node 20 compiles a deoptimized function again sooner; 22 and 24 showed no difference.
     assert.ok(node20.includes('--invocation-count-for-osr=10') && !node20.includes('--invocation-count-for-osr=50'));
     assert.ok(node24.includes('--invocation-count-for-osr=50') && node22.includes('--invocation-count-for-osr=50'));
-    assert.ok(node20.includes('--max-semi-space-size=2') && node24.includes('--max-semi-space-size=2'));
+    assert.ok(node20.includes('--max-semi-space-size=4') && node24.includes('--max-semi-space-size=4'));
+    // Of a fixed size: V8 does not grow it into fresh pages during a loop.
+    assert.ok(node20.includes('--min-semi-space-size=4') && node24.includes('--min-semi-space-size=4'));
     assert.deepEqual(rankV8Flags(1, 2, [], {}, 20), []);
     assert.deepEqual(rankV8Flags(1, 2, [], { MPI4TS_V8_DEFAULTS: '1' }, 20), node20);
     assert.deepEqual(rankV8Flags(4, 2, [], { MPI4TS_V8_DEFAULTS: '0' }, 20), []);
@@ -121,13 +123,13 @@ describe('V8 flags of the ranks', () => {
     assert.match(on.stdout, /rank 0: concurrent recompilation false/);
     assert.match(on.stdout, /rank 1: concurrent recompilation false/);
     assert.match(on.stdout, /rank 0: TurboFan after 100 calls true/);
-    // Two semi-spaces of at most 2 MiB each.
-    for (const rank of [0, 1]) assert.ok(youngMiB(on.stdout, rank) <= 4, on.stdout);
+    // Two semi-spaces of 4 MiB each.
+    for (const rank of [0, 1]) assert.equal(youngMiB(on.stdout, rank), 8, on.stdout);
     const off = await launch('test/programs/v8_flags.ts', 2, [], { launcherArgs: natives, env: { ...process.env, MPI4TS_V8_DEFAULTS: '0' } });
     assert.equal(off.code, 0, off.stderr);
     assert.match(off.stdout, /rank 0: concurrent recompilation true/);
     assert.match(off.stdout, /rank 0: TurboFan after 100 calls false/);
-    assert.ok(youngMiB(off.stdout, 0) > 4, off.stdout);
+    assert.ok(youngMiB(off.stdout, 0) > 8, off.stdout);
     const user = await launch('test/programs/v8_flags.ts', 2, [],
       { launcherArgs: ['--node-options', '--allow-natives-syntax --concurrent-recompilation'], env: { ...process.env, MPI4TS_V8_DEFAULTS: '1' } });
     assert.equal(user.code, 0, user.stderr);

@@ -127,7 +127,19 @@
  * of thousands of calls (Node 20, 22 and 24). Capped at 2 MiB, it spends
  * 9-14 ms; the 200,000-message stress test at 4 ranks takes as long as
  * with V8's default (19-21 s against 19-23), where 1 MiB made it slower
- * (26 s).
+ * (26 s). Its size is now fixed at 4 MiB from the start (the minimum as
+ * the maximum, so that it never grows, and the pages settled at start-up,
+ * `young_generation.ts`): each scavenge still stops the rank for 0.1-0.4 ms
+ * in a job's first seconds while its partners wait, and a loop of small
+ * calls allocating 200-400 bytes a call (the user's own `await` included)
+ * met one every 5,000-10,000 calls with 2 MiB. With 4 MiB, half as many:
+ * in 6 alternating runs at 2 ranks (Node 20), the first loops of 8-byte
+ * Allreduces took 0.80 us a call instead of 1.20, Alltoalls 0.70 instead of
+ * 0.85, Allgathers 0.74 instead of 0.96, the 64 KiB Allreduce's p99 14 us
+ * instead of 43, the p50s the same; 8 MiB did as well at 2 and 4 ranks but
+ * for its own lottery of rows, for twice the memory (each rank's resident
+ * memory grows by the semi-spaces it touches: 4 MiB more at 4, 12 at 8).
+ * Ping-pongs and the stress test (16-22 s either way) showed no difference.
  *
  * The user's choice wins: `MPI4TS_V8_DEFAULTS=0` turns the defaults off
  * (`MPI4TS_V8_DEFAULTS=1` turns them on with fewer ranks than cores too), and
@@ -173,8 +185,9 @@ const RANK_FLAGS: readonly { readonly flag: string; readonly since: number; read
   { flag: '--no-lazy-feedback-allocation', since: 0 },
   // Less inlining: shorter compiles, for the many functions the early thresholds make hot.
   { flag: '--max-inlined-bytecode-size-cumulative=200', since: 0 },
-  // A young generation that does not grow into fresh pages (a page fault each) in a loop of small calls.
-  { flag: '--max-semi-space-size=2', since: 0 },
+  // A young generation of a fixed size, settled at start-up: it does not grow into fresh pages (a page fault each) in a loop.
+  { flag: '--max-semi-space-size=4', since: 0 },
+  { flag: '--min-semi-space-size=4', since: 0 },
 ];
 
 /** A flag's name without its `--`, `no-` and value, with `_` read as `-`: `--no-concurrent_recompilation=1` is `concurrent-recompilation`. */
