@@ -353,17 +353,17 @@ export class ShmEngine {
   /** Views of each ring segment's buffer, made once. */
   private readonly segmentViews = new Map<SharedArrayBuffer, { words: Int32Array; bytes: Uint8Array }>();
   private readonly ringCapacity: number;
-  private readonly posted: RecvOperation[] = [];
-  private readonly unexpected: Unexpected[] = [];
+  private readonly posted: RecvOperation[] = objectList();
+  private readonly unexpected: Unexpected[] = objectList();
   private readonly awaitingFin = new RequestTable<SendOperation>();
   private readonly payloads = new PayloadPool();
   /** Pipelined sends still writing, and pipelined receives still reading. */
-  private readonly outPipes: OutboundPipe[] = [];
+  private readonly outPipes: OutboundPipe[] = objectList();
   private readonly inPipes: { readonly pipe: InboundPipe; readonly op: RecvOperation; readonly source: number;
-    readonly tag: number; readonly request: number }[] = [];
+    readonly tag: number; readonly request: number }[] = objectList();
   private readonly outbox: Outgoing[][];
   private outboxCount = 0;
-  private readonly waiters: Waiter[] = [];
+  private readonly waiters: Waiter[] = objectList();
   /**
    * Per world rank: this rank has sent it a message since it last read one
    * from it, so a receive from it waits for a reply ({@link awaitReply}).
@@ -448,7 +448,7 @@ export class ShmEngine {
     for (let p = this.known; p < universe; p++) {
       this.inRings.push(this.ring(p, this.rank));
       this.outRings.push(this.ring(this.rank, p));
-      this.outbox.push([]);
+      this.outbox.push(objectList());
       this.repliesDue.push(false);
     }
     this.known = universe;
@@ -1304,6 +1304,19 @@ export class ShmEngine {
 }
 
 /** Removes `list[index]`, without the array of removed items that `splice` makes for the usual first item. */
+/**
+ * An empty array whose elements are already of the kind that objects need.
+ * An array made by `[]` starts with small-integer elements; its first object
+ * changes its hidden class, and every function V8 optimized while it was
+ * empty is deoptimized ("wrong map"): `pollSource` in a user's first loop of
+ * receives, at the first one that waited.
+ */
+function objectList<T>(): T[] {
+  const list: (T | undefined)[] = [undefined];
+  list.pop();
+  return list as T[];
+}
+
 function removeAt<T>(list: T[], index: number): void {
   if (index === 0) list.shift();
   else list.splice(index, 1);
