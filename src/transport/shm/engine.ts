@@ -1303,7 +1303,6 @@ export class ShmEngine {
   }
 }
 
-/** Removes `list[index]`, without the array of removed items that `splice` makes for the usual first item. */
 /**
  * An empty array whose elements are already of the kind that objects need.
  * An array made by `[]` starts with small-integer elements; its first object
@@ -1317,6 +1316,7 @@ function objectList<T>(): T[] {
   return list as T[];
 }
 
+/** Removes `list[index]`, without the array of removed items that `splice` makes for the usual first item. */
 function removeAt<T>(list: T[], index: number): void {
   if (index === 0) list.shift();
   else list.splice(index, 1);
