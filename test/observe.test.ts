@@ -184,7 +184,10 @@ describe('debugging and profiling a rank on shm', () => {
       assert.doesNotMatch(stdout, /rank 1/, 'rank 1 ran its script before a debugger attached');
       const debuggerSocket = await runIfWaitingForDebugger(address()!, seen);
       await until(() => /Hello from rank 1 of 2/.test(stdout), 30_000, () => `rank 1 did not run its script\n${seen()}`);
-      // A worker whose debugger is still attached waits for it to leave before it ends.
+      // A worker whose debugger is still attached waits for it to leave before it ends; the rank says so.
+      await until(() => /rank 1: its script has ended; a debugger still attached holds the rank/.test(stderr), 30_000,
+        () => `rank 1 did not say that its script ended\n${seen()}`);
+      assert.equal(exit, undefined, `the job ended with the debugger attached\n${seen()}`);
       debuggerSocket.end();
       await until(() => exit !== undefined, 30_000, () => `the job did not end after the debugger left\n${seen()}`);
       assert.equal(exit, 0, seen());

@@ -41,6 +41,10 @@ export function prepareRank(): void {
     // waitForDebugger below blocks this thread before that.
     writeSync(2, `mpi4ts: rank ${rank}: inspector listening on ${url() ?? '?'}\n` +
       '        open chrome://inspect (Configure: the host and port above) or paste the URL into a DevTools frontend\n');
+    // Node holds a worker whose debugger is still attached at its end, and says nothing.
+    process.on('exit', () => {
+      writeSync(2, `mpi4ts: rank ${rank}: its script has ended; a debugger still attached holds the rank (and the job) until it detaches\n`);
+    });
     if (env[INSPECT_BRK_ENV] === '1') {
       writeSync(2, `mpi4ts: rank ${rank}: waiting for a debugger to attach (--inspect-brk-rank)\n`);
       waitForDebugger();
