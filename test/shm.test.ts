@@ -111,13 +111,13 @@ describe('launcher', () => {
   });
 
   it('runs a script without the launcher as a singleton', () => {
-    const result = spawnSync(process.execPath, ['test/programs/singleton.mjs'], { cwd: root, encoding: 'utf8' });
+    const result = spawnSync(process.execPath, ['test/programs/singleton.mjs'], { cwd: root, encoding: 'utf8', timeout: 120_000 });
     assert.equal(result.status, 0, result.stderr);
     assert.equal(result.stdout, 'singleton ok\n');
   });
 
   it('rejects a bad command line with the usage', () => {
-    const result = spawnSync(process.execPath, ['bin/mpi4ts.js', '-n', 'zero', 'x.ts'], { cwd: root, encoding: 'utf8' });
+    const result = spawnSync(process.execPath, ['bin/mpi4ts.js', '-n', 'zero', 'x.ts'], { cwd: root, encoding: 'utf8', timeout: 120_000 });
     assert.equal(result.status, 2);
     assert.match(result.stderr, /-n expects a positive integer/);
     assert.match(result.stderr, /Usage: mpi4ts/);
