@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { type LaunchOptions, UsageError, parseCommandLine } from '../src/launcher/cli.js';
 import { mpiexecCommand, mpiexecFlavour } from '../src/launcher/mpi.js';
-import { root } from './helpers/launch.js';
+import { JOB_TIMEOUT_MS, root } from './helpers/launch.js';
 import { rankDefaultsApply } from '../src/launcher/v8flags.js';
 
 function runOptions(argv: readonly string[]): LaunchOptions {
@@ -64,7 +64,7 @@ describe('launcher options', () => {
   });
 
   it('prints the shm banner with --verbose and MPI4TS_VERBOSE=1, and nothing without', () => {
-    const opts = { cwd: root, encoding: 'utf8' as const, timeout: 120_000 };
+    const opts = { cwd: root, encoding: 'utf8' as const, timeout: JOB_TIMEOUT_MS };
     const verbose = spawnSync(process.execPath, ['bin/mpi4ts.js', '-n', '2', '--verbose', 'test/programs/library.ts'], opts);
     assert.equal(verbose.status, 0, verbose.stderr);
     assert.match(verbose.stderr, /^mpi4ts: 2 ranks on the shm transport \(worker threads of process \d+\)\n$/);
@@ -79,7 +79,7 @@ describe('launcher options', () => {
 describe('a missing addon', () => {
   it('--transport mpi: reported once by the launcher, with the command, the file and how to build it; mpiexec never starts', () => {
     const run = spawnSync(process.execPath, ['bin/mpi4ts.js', '--transport', 'mpi', '-n', '2', 'examples/hello.ts'],
-      { cwd: root, encoding: 'utf8', timeout: 120_000, env: { ...process.env, MPI4TS_NATIVE: '/nonexistent/mpi4ts_native.node', MPIEXEC: '/nonexistent/mpiexec' } });
+      { cwd: root, encoding: 'utf8', timeout: JOB_TIMEOUT_MS, env: { ...process.env, MPI4TS_NATIVE: '/nonexistent/mpi4ts_native.node', MPIEXEC: '/nonexistent/mpiexec' } });
     assert.equal(run.status, 2, run.stderr);
     assert.equal(run.stdout, '');
     assert.match(run.stderr, /^mpi4ts: the mpi transport needs its native addon, which is not built; no rank started\n {2}command: mpi4ts --transport mpi -n 2 examples\/hello\.ts\n {2}missing: \/nonexistent\/mpi4ts_native\.node \(MPI4TS_NATIVE\)\n/);
@@ -100,7 +100,7 @@ describe('--typecheck', () => {
     try {
       const script = join(dir, 'wrong.ts');
       writeFileSync(script, "const count: number = 'three';\nconsole.log('rank started', count);\n");
-      const run = spawnSync(process.execPath, ['bin/mpi4ts.js', '-n', '2', '--typecheck', script], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+      const run = spawnSync(process.execPath, ['bin/mpi4ts.js', '-n', '2', '--typecheck', script], { cwd: root, encoding: 'utf8', timeout: JOB_TIMEOUT_MS });
       assert.equal(run.status, 2, run.stderr);
       assert.equal(run.stdout, '');
       assert.match(run.stderr, /--typecheck: .*wrong\.ts has type errors; no rank started/);
@@ -111,7 +111,7 @@ describe('--typecheck', () => {
   });
 
   it('runs a script that checks clean, with the tsconfig.json above it', () => {
-    const run = spawnSync(process.execPath, ['bin/mpi4ts.js', '-n', '2', '--typecheck', 'examples/hello.ts'], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+    const run = spawnSync(process.execPath, ['bin/mpi4ts.js', '-n', '2', '--typecheck', 'examples/hello.ts'], { cwd: root, encoding: 'utf8', timeout: JOB_TIMEOUT_MS });
     assert.equal(run.status, 0, run.stderr);
     assert.equal(run.stdout.split('\n').filter((line) => line.startsWith('Hello from rank')).length, 2);
   });

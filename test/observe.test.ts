@@ -16,7 +16,7 @@ import { formatProfile, profileOf } from '../src/observe/profile.js';
 import { rollCallEntry, watchdogFires } from '../src/observe/state.js';
 import { userFramesFirst } from '../src/observe/frames.js';
 import { buildTrace, matchMessages } from '../src/observe/trace.js';
-import { launch, root } from './helpers/launch.js';
+import { JOB_TIMEOUT_MS, launch, root } from './helpers/launch.js';
 import { checkRingTrace, checkRollCall, expectedCalls, flows, profileCounts, readTrace } from './helpers/observe.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mpi4ts-observe-test-'));
@@ -200,7 +200,7 @@ describe('debugging and profiling a rank on shm', () => {
   it('--cpu-prof writes one profile per rank, named by rank; --node-options reaches the ranks', () => {
     const cwd = mkdtempSync(join(dir, 'cpu-'));
     const result = spawnSync(process.execPath, [join(root, 'bin/mpi4ts.js'), '-n', '2', '--cpu-prof', '--node-options', '--expose-gc --no-warnings',
-      join(root, 'test/programs/node_flags.ts')], { cwd, encoding: 'utf8', timeout: 120_000 });
+      join(root, 'test/programs/node_flags.ts')], { cwd, encoding: 'utf8', timeout: JOB_TIMEOUT_MS });
     assert.equal(result.status, 0, result.stderr);
     assert.deepEqual(result.stdout.split('\n').filter((l) => l !== '').sort(),
       ['rank 0: gc function, no-warnings true', 'rank 1: gc function, no-warnings true']);

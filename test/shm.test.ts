@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { assertAllPassed } from './helpers/conformance.js';
-import { launch, linesStartingWith, root } from './helpers/launch.js';
+import { JOB_TIMEOUT_MS, launch, linesStartingWith, root } from './helpers/launch.js';
 
 describe('point-to-point conformance (test/conformance/p2p.ts)', () => {
   for (const ranks of [2, 3, 4]) {
@@ -111,13 +111,13 @@ describe('launcher', () => {
   });
 
   it('runs a script without the launcher as a singleton', () => {
-    const result = spawnSync(process.execPath, ['test/programs/singleton.mjs'], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+    const result = spawnSync(process.execPath, ['test/programs/singleton.mjs'], { cwd: root, encoding: 'utf8', timeout: JOB_TIMEOUT_MS });
     assert.equal(result.status, 0, result.stderr);
     assert.equal(result.stdout, 'singleton ok\n');
   });
 
   it('rejects a bad command line with the usage', () => {
-    const result = spawnSync(process.execPath, ['bin/mpi4ts.js', '-n', 'zero', 'x.ts'], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+    const result = spawnSync(process.execPath, ['bin/mpi4ts.js', '-n', 'zero', 'x.ts'], { cwd: root, encoding: 'utf8', timeout: JOB_TIMEOUT_MS });
     assert.equal(result.status, 2);
     assert.match(result.stderr, /-n expects a positive integer/);
     assert.match(result.stderr, /Usage: mpi4ts/);

@@ -14,8 +14,11 @@ export interface JobResult {
   ms: number;
 }
 
+/** How long a test lets a job (or the launcher alone) run before it kills it: several times what any takes. */
+export const JOB_TIMEOUT_MS = 120_000;
+
 /**
- * Runs `command args...` in the repository's root; after `timeoutMs` (default 120 s) kills it and every
+ * Runs `command args...` in the repository's root; after `timeoutMs` (default {@link JOB_TIMEOUT_MS}) kills it and every
  * process it started (its process group: mpiexec's ranks and the children they spawned).
  */
 export function runCommand(command: string, args: readonly string[],
@@ -34,7 +37,7 @@ export function runCommand(command: string, args: readonly string[],
     } catch {
       child.kill('SIGKILL'); // the group is gone already, or was never made
     }
-  }, options.timeoutMs ?? 120_000);
+  }, options.timeoutMs ?? JOB_TIMEOUT_MS);
   return new Promise((resolve) => {
     child.on('close', (code, signal) => {
       clearTimeout(timer);
