@@ -538,12 +538,17 @@ const MAX_COPY_SPIN_MICROS = 10_000;
  * may take, at 1 GB/s (slower than this VM copies when loaded), for a call
  * by reference (a member's copy of a Bcast, the folds of an Allreduce): a
  * wait that long is the copy, not a stall, and handing it over to a Promise
- * would make the first loop of such calls compile the slow path.
+ * would make the first loop of such calls compile the slow path. The first
+ * `tuning.lookOnceCopyCalls` calls of the fast path look once instead.
  */
 export function copySpinBudget(area: SharedArea, parked: ParkedExchange, bytes: number): number {
+  // 0 for the first calls, then 1, with no branch (see spinBudget); read before spinBudget counts this call.
+  const past = Math.min(1, Math.floor(parked.calls / tuning.lookOnceCopyCalls));
   const spin = spinBudget(area, parked);
   // Whole microseconds: a fraction made `spinUntil`, optimized on integral budgets, deoptimize.
-  return spin === 0 ? 0 : Math.min(spin + Math.ceil(bytes / 1000), MAX_COPY_SPIN_MICROS);
+  const budget = Math.min(spin + Math.ceil(bytes / 1000), MAX_COPY_SPIN_MICROS);
+  // With ranks above cores spinBudget counts no calls: those spin from the first.
+  return spin === 0 ? 0 : area.oversubscribed ? budget : past * budget;
 }
 
 /**

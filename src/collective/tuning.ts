@@ -127,6 +127,19 @@ export const tuning = {
   /** See {@link firstCallsSpinMicros}. */
   firstCalls: 128,
   /**
+   * The first calls of each fast path by reference (`copySpinBudget`: Bcast,
+   * Allreduce and Alltoall of data too long for a block) look once at each
+   * wait and park if it is not over: the partner that arrives later, or
+   * reads later, makes the other park, which gives the fast path's parking
+   * branches their type feedback before V8 optimizes it, a few calls in.
+   * With the short spin of {@link firstCallsSpinMicros} the first park came
+   * later, at a partner's compile, and threw the optimized code away:
+   * recompiled 30-40 calls on, a stall of 2.5-3.5 ms of both ranks in the
+   * timed part of the bench's first loop of 64 KiB Allreduces at 2 ranks
+   * (Node 20), which made that loop's p99 3-9x its p50 in half the runs.
+   */
+  lookOnceCopyCalls: 8,
+  /**
    * The same when ranks outnumber cores, where the transport can yield the
    * core (`SharedArea.yieldCore`): the fast path gives its core away
    * between looks, to the rank it most likely waits for. Long, as Open MPI's
