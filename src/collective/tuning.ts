@@ -133,10 +133,12 @@ export const tuning = {
    * reads later, makes the other park, which gives the fast path's parking
    * branches their type feedback before V8 optimizes it, a few calls in.
    * With the short spin of {@link firstCallsSpinMicros} the first park came
-   * later, at a partner's compile, and threw the optimized code away:
-   * recompiled 30-40 calls on, a stall of 2.5-3.5 ms of both ranks in the
-   * timed part of the bench's first loop of 64 KiB Allreduces at 2 ranks
-   * (Node 20), which made that loop's p99 3-9x its p50 in half the runs.
+   * later, at a partner's compile, and threw the optimized code away; its
+   * recompile stalled both ranks 2.5-3.4 ms in the timed part of the bench's
+   * first loop of 64 KiB Allreduces at 2 ranks on Node 20 (at call 94 of
+   * 500): medians of 5 alternating runs, mean 17.5 -> 10.6 us, p99 36 -> 16
+   * us, p50 8.2 either way; on Node 24, which had no such deopt, and in the
+   * other rows, no change beyond this VM's noise.
    */
   lookOnceCopyCalls: 8,
   /**
