@@ -12,7 +12,9 @@
  *
  * Each case runs as a user writes it: a Barrier, then one plain loop in a single call of
  * `iters / 10` untimed calls followed by `iters` timed ones, with a timestamp per call. No
- * warm-up calls or phases come before. Rank 0 prints the slowest rank's mean time per call and
+ * warm-up calls or phases come before. A Barrier follows the loop, so that a rank that ends it
+ * first works out its figures only once every rank has ended it: with ranks above cores, that
+ * work (and V8's compiles of it) took the cores of the ranks still in their last calls. Rank 0 prints the slowest rank's mean time per call and
  * the largest per-rank p50 and p99 of the per-call times; then the same loop runs a second time
  * (`warmed_us`, the slowest rank's mean once V8 has optimized the loop between calls). Results
  * are checked after each loop; a wrong one throws (the job fails).
@@ -226,11 +228,13 @@ for (const c of parseCases(DEFAULT_CASES)) {
   jitTrace(true, `${c.name}:${c.bytes}`);
   await bench.loop(times);
   jitTrace(false, `${c.name}:${c.bytes}`);
+  await comm.Barrier();
   bench.check();
   const first = summarize(times, warm, 1);
   const slow = await maxOnRoot(slowIterations(times, 50));
   await comm.Barrier();
   await bench.loop(times);
+  await comm.Barrier();
   bench.check();
   const second = summarize(times, warm, 1);
   const mean = await maxOnRoot(first.mean);

@@ -5,11 +5,12 @@
  *
  * Same method as the mpi4ts and mpi4py sides: per case a Barrier, then one loop
  * of iters/10 untimed calls followed by iters timed ones, with a timestamp per
- * call; each rank's mean, p50 and p99 time per call are reduced with MAX to rank
- * 0, which prints them. "bytes" is the Bcast buffer, the reductions' vector
- * (bytes/8 doubles) or the block each rank sends (Alltoall: to each rank). Cases come from
- * argv[1] or $BENCH_CASES as "op:bytes:iters,..."; other ops (the object
- * collectives, which C has not) are skipped.
+ * call, then a Barrier before the figures are worked out; each rank's mean, p50
+ * and p99 time per call are reduced with MAX to rank 0, which prints them.
+ * "bytes" is the Bcast buffer, the reductions' vector (bytes/8 doubles) or the
+ * block each rank sends (Alltoall: to each rank). Cases come from argv[1] or
+ * $BENCH_CASES as "op:bytes:iters,..."; other ops (the object collectives,
+ * which C has not) are skipped.
  */
 #include <mpi.h>
 #include <stdio.h>
@@ -80,6 +81,7 @@ int main(int argc, char **argv) {
       }
     }
     times[total] = MPI_Wtime();
+    MPI_Barrier(MPI_COMM_WORLD);
     double t[3], tmax[3] = {0, 0, 0};
     summarize(times, total, warm, t);
     free(times);

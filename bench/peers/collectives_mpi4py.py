@@ -4,8 +4,8 @@ Allgather on COMM_WORLD, buffer (Capitalized) forms on numpy arrays, and the
 object bcast and gather of a small dict and allreduce of a number.
 
 Same method as the mpi4ts and C sides: per case a Barrier, then one loop of
-iters/10 untimed calls followed by iters timed ones, with a timestamp per call;
-rank 0 prints the slowest rank's mean time per call and the largest per-rank
+iters/10 untimed calls followed by iters timed ones, with a timestamp per call,
+then a Barrier before the figures are worked out; rank 0 prints the slowest rank's mean time per call and the largest per-rank
 p50 and p99. "bytes" is the Bcast buffer, the reductions' vector (bytes/8
 doubles) or the block each rank sends (Alltoall: to each rank). Cases come from argv[1] or
 $BENCH_CASES as "op:bytes:iters,...".
@@ -74,6 +74,7 @@ for case in spec.split(','):
         times[i] = wtime()
         call()
     times[total] = wtime()
+    comm.Barrier()
     mean, p50, p99 = summarize(times, warm)
     mean, p50, p99 = (comm.reduce(v, MPI.MAX, 0) for v in (mean, p50, p99))
     if rank == 0:
