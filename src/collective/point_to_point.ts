@@ -228,8 +228,10 @@ export class PointToPointCollectives implements Collectives {
     const bytes = buf.byteLength;
     const area = this.sharedArea;
     const small = area !== undefined && bytes > 0 && bytes <= area.contributionBytes;
+    // Read at every call: read only past a `small ||`, its first read (the first long Bcast) deoptimized this function.
+    const byReference = bytes <= tuning.bcastReferenceBytes;
     // The fast paths return at the end (see docs/ARCHITECTURE.md, "Code shaped for V8's tier-up").
-    return area !== undefined && area.mode === 'shared' && (small || bytes <= tuning.bcastReferenceBytes)
+    return area !== undefined && area.mode === 'shared' && (small || byReference)
       ? this.sequencer.startFast(sig, small ? fastSmallBcast : fastReferenceBcast, small ? smallBcast : referenceBcast, area, buf,
         root, undefined)
       : this.bcastRun(sig, buf, root, small);
@@ -286,7 +288,9 @@ export class PointToPointCollectives implements Collectives {
   fitsSharedAlltoall(block: number): boolean {
     const area = this.sharedArea;
     const bytes = block * this.channel.size;
-    return area !== undefined && block > 0 && (bytes <= area.contributionBytes || bytes <= tuning.alltoallReferenceBytes);
+    // Read at every call, as in bcastWith.
+    const byReference = bytes <= tuning.alltoallReferenceBytes;
+    return area !== undefined && block > 0 && (bytes <= area.contributionBytes || byReference);
   }
 
   /**
