@@ -113,25 +113,51 @@ abstract class WordWait implements Operation, Waitable {
 /**
  * Waiting for a word that one member raises: its arrival or contribution, or
  * its read mark reaching a reduction, so that this rank can write its block
- * again. Only a read-mark wait that may sleep says so in this rank's
- * {@link AWAITS_READ_WORD} (a store to a line the readers look at, which a
- * poll does not need): every reader looks at that word after storing its
- * mark, and at the others' marks when someone waits, so the member whose
- * read completes the set sees both; this wait looks at the mark after
- * storing the word, so one of the two sees the other.
+ * again; or for the central-counter barrier's counter to reach every
+ * member's arrival ({@link Arrival.counter}). Only a read-mark wait that may
+ * sleep says so in this rank's {@link AWAITS_READ_WORD} (a store to a line
+ * the readers look at, which a poll does not need): every reader looks at
+ * that word after storing its mark, and at the others' marks when someone
+ * waits, so the member whose read completes the set sees both; this wait
+ * looks at the mark after storing the word, so one of the two sees the other.
  *
- * One class for both: every function that handles waits (the engine's, the
+ * One class for all: every function that handles waits (the engine's, the
  * collective runs') met arrivals first, and a class of its own for read
- * marks deoptimized each of them at the first wait for reads.
+ * marks deoptimized each of them at the first wait for reads; with ranks
+ * above cores, the counter's class of its own did the same at the first
+ * call after a loop of Barriers, and V8 compiled them again hundreds of
+ * calls into that loop, each compile a stall of every rank.
  */
 class Arrival extends WordWait {
+  /** The counter's wait: this rank's barrier count (what the members' arrival words reach). */
+  count = 0;
+
   /**
-   * @param awaitedRank - the member that raises the word
+   * @param member - the member that raises the word; -1 for the counter, which waits for the first member that
+   *   has not arrived
    * @param awaitsWord - for a read mark, Int32 index of this rank's {@link AWAITS_READ_WORD}; else -1
+   * @param arrivedWord - for the counter, Int32 index of member 0's arrival word (the members' are `stride` apart,
+   *   `members` of them); else -1
    */
-  constructor(engine: ShmEngine, index: number, readonly awaitedRank: number, private readonly what: string,
-    private readonly awaitsWord = -1) {
+  constructor(engine: ShmEngine, index: number, private readonly member: number, private readonly what: string,
+    private readonly awaitsWord = -1, private readonly arrivedWord = -1, private readonly stride = 0,
+    private readonly members = 0) {
     super(engine, index);
+  }
+
+  /** The central-counter barrier's wait on `counter` (see {@link ShmSharedArea.arrive}). */
+  static counter(engine: ShmEngine, counter: number, arrivedWord: number, stride: number, members: number): Arrival {
+    return new Arrival(engine, counter, -1, 'Barrier()', -1, arrivedWord, stride, members);
+  }
+
+  /** The member this waits for; for the counter, the first that has not arrived (undefined once all have). */
+  get awaitedRank(): number | undefined {
+    if (this.arrivedWord < 0) return this.member;
+    for (let member = 0; member < this.members; member++) {
+      const arrived = Atomics.load(this.engine.control, this.arrivedWord + member * this.stride);
+      if (((arrived - this.count) | 0) < 0) return member;
+    }
+    return undefined;
   }
 
   override wait(): Promise<void> {
@@ -144,38 +170,8 @@ class Arrival extends WordWait {
   }
 
   describe(): string {
-    return `${this.within?.text ?? this.what}, waiting for rank ${this.awaitedRank}`;
-  }
-}
-
-/**
- * Waiting for the central-counter barrier's counter to reach every member's
- * arrival; the member it waits for, in deadlock reports and mismatch checks,
- * is the first that has not arrived.
- */
-class BarrierArrival extends WordWait {
-  /** This rank's barrier count (what the members' arrival words reach). */
-  count = 0;
-
-  /** @param arrivedWord - Int32 index of member 0's arrival word; members' are `stride` apart */
-  constructor(engine: ShmEngine, counter: number, private readonly arrivedWord: number, private readonly stride: number,
-    private readonly members: number) {
-    super(engine, counter);
-    // A barrier needs every member.
-    this.spinless = engine.jobOversubscribed;
-  }
-
-  get awaitedRank(): number | undefined {
-    for (let member = 0; member < this.members; member++) {
-      const arrived = Atomics.load(this.engine.control, this.arrivedWord + member * this.stride);
-      if (((arrived - this.count) | 0) < 0) return member;
-    }
-    return undefined;
-  }
-
-  describe(): string {
     const awaited = this.awaitedRank;
-    return `${this.within?.text ?? 'Barrier()'}${awaited === undefined ? '' : `, waiting for rank ${awaited}`}`;
+    return `${this.within?.text ?? this.what}${awaited === undefined ? '' : `, waiting for rank ${awaited}`}`;
   }
 }
 
@@ -196,7 +192,7 @@ export class ShmSharedArea implements SharedArea {
   private members = -1;
   private reductions = 0;
   private barriers = 0;
-  private barrierArrival: BarrierArrival | undefined;
+  private barrierArrival: Arrival | undefined;
   /** Waits by member and word: calls of a communicator run one at a time, so one object per word serves them all. */
   private readonly arrivals = new Map<number, Arrival>();
   private readonly bytes: Uint8Array;
@@ -241,11 +237,13 @@ export class ShmSharedArea implements SharedArea {
     const control = this.engine.control;
     const size = this.group.length;
     const count = ++this.barriers;
-    const arrival = this.barrierArrival ??= new BarrierArrival(this.engine, this.header + SlotHeader.BARRIER,
+    const arrival = this.barrierArrival ??= Arrival.counter(this.engine, this.header + SlotHeader.BARRIER,
       this.word(0, ARRIVED_WORD), MEMBER_WORDS, size);
     // The counter wraps around at 2^32 like every word here; the differences survive it.
     arrival.renew((count * size) | 0);
     arrival.count = count;
+    // A barrier needs every member.
+    arrival.spinless = this.spinless;
     Atomics.store(control, this.word(this.rank, ARRIVED_WORD), count);
     // The last to arrive wakes every sleeping member: one layer of wakes, where the dissemination barrier has log2 p.
     if (((Atomics.add(control, this.header + SlotHeader.BARRIER, 1) + 1 - arrival.value) | 0) === 0) this.wakeOthers();
