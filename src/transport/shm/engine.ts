@@ -615,7 +615,12 @@ export class ShmEngine {
    * of the two sees the other's write.
    */
   wakeIfAsleep(dest: number): void {
-    if ((Atomics.load(this.control, rankBase(dest) + Slot.SIGNAL) & SLEEP_BIT) !== 0) this.ringDoorbell(dest);
+    if (this.asleep(dest)) this.ringDoorbell(dest);
+  }
+
+  /** Whether `dest` sleeps (or is about to): its signal word's {@link SLEEP_BIT}, on a line that changes little. */
+  asleep(dest: number): boolean {
+    return (Atomics.load(this.control, rankBase(dest) + Slot.SIGNAL) & SLEEP_BIT) !== 0;
   }
 
   // -------------------------------------------------------------- receiving

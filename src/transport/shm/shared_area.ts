@@ -267,8 +267,12 @@ export class ShmSharedArea implements SharedArea {
     Atomics.store(control, block + Contribution.NUMBER, number);
     if (typeof wake === 'number') {
       this.engine.wakeIfAsleep(this.group[wake]!);
-    } else if (wake === 'all' || this.allReached(contributionWords(number) + Contribution.NUMBER, number)) {
+    } else if (wake === 'all' || (this.othersAsleep() && this.allReached(contributionWords(number) + Contribution.NUMBER, number))) {
       // An exchange's waiters need every member's block: only the contribution that completes them wakes anybody.
+      // Only a sleeper needs waking: a look at the members' sleep bits (lines that stay in this rank's cache) spares
+      // most calls a look at every member's block (a line each, which its member has just written). A member sets
+      // its bit before its last look at the blocks, this rank looks at the bits after its store: one of the two sees
+      // the other's write.
       this.wakeOthers();
     }
   }
@@ -368,6 +372,14 @@ export class ShmSharedArea implements SharedArea {
     this.reads = [];
     this.rootedBroadcast = 0;
     this.mode = 'messages';
+  }
+
+  /** Whether another member sleeps, or is about to. */
+  private othersAsleep(): boolean {
+    for (let member = 0; member < this.group.length; member++) {
+      if (member !== this.rank && this.engine.asleep(this.group[member]!)) return true;
+    }
+    return false;
   }
 
   private wakeOthers(): void {
