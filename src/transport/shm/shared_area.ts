@@ -192,6 +192,8 @@ export class ShmSharedArea implements SharedArea {
   private members = -1;
   private reductions = 0;
   private barriers = 0;
+  /** Whether this rank has contributed to an exchange on the area (see {@link firstExchange}). */
+  private exchanged = false;
   private barrierArrival: Arrival | undefined;
   /** Waits by member and word: calls of a communicator run one at a time, so one object per word serves them all. */
   private readonly arrivals = new Map<number, Arrival>();
@@ -267,14 +269,31 @@ export class ShmSharedArea implements SharedArea {
     Atomics.store(control, block + Contribution.NUMBER, number);
     if (typeof wake === 'number') {
       this.engine.wakeIfAsleep(this.group[wake]!);
-    } else if (wake === 'all' || (this.othersAsleep() && this.allReached(contributionWords(number) + Contribution.NUMBER, number))) {
-      // An exchange's waiters need every member's block: only the contribution that completes them wakes anybody.
+    } else if (wake === 'all' || this.othersAsleep() || this.firstExchange()) {
       // Only a sleeper needs waking: a look at the members' sleep bits (lines that stay in this rank's cache) spares
-      // most calls a look at every member's block (a line each, which its member has just written). A member sets
-      // its bit before its last look at the blocks, this rank looks at the bits after its store: one of the two sees
-      // the other's write.
-      this.wakeOthers();
+      // an exchange's contribution a look at every member's block (a line each, which its member has just written).
+      // A member sets its bit before its last look at the blocks, this rank looks at the bits after its store: one
+      // of the two sees the other's write.
+      this.wakeAfterContribution(number, wake === 'all');
     }
+  }
+
+  /** Wakes the sleeping members after this rank's contribution to `number`: for an exchange (not `all`), once all have contributed. */
+  private wakeAfterContribution(number: number, all: boolean): void {
+    // An exchange's waiters need every member's block: only the contribution that completes them wakes anybody.
+    if (all || this.allReached(contributionWords(number) + Contribution.NUMBER, number)) this.wakeOthers();
+  }
+
+  /**
+   * True at this rank's first exchange on the area, which wakes whoever
+   * sleeps: its call of {@link wakeAfterContribution} then has its type
+   * feedback when a member first sleeps, where a first run in the
+   * optimized code of the calls that inlined `contribute` threw that away.
+   */
+  private firstExchange(): boolean {
+    const first = !this.exchanged;
+    this.exchanged = true;
+    return first;
   }
 
   contributeReference(number: number, tag: number, data: Uint8Array, wake?: 'all'): boolean {
