@@ -120,14 +120,21 @@ export function blocksFreeNow(call: Call, area: SharedArea, number: number, budg
  * {@link readByAll} synchronously, for a fast path (see {@link startExchange}
  * for `budget` and `parked`): true once every member has read exchange
  * `read`, false when a wait outlasted the spin (then `parked` says what it
- * waits for).
+ * waits for). Up to `area.readFloor` it looks at nothing: a look at every
+ * member's read mark (a line each, which its member has just written) then
+ * serves the calls until the lowest mark it saw, where the members keep up,
+ * the next `area.blocks` or so.
  */
 export function readByAllNow(call: Call, area: SharedArea, read: number, budget: number, parked: ParkedExchange): boolean {
-  for (let member = 0; member < call.size; member++) {
+  // Every member from 0 where the floor falls short, none where it does not: one loop for both, which each call runs.
+  let member = read <= area.readFloor ? call.size : 0;
+  for (; member < call.size; member++) {
     const wait = area.readBy(member, read);
-    if (!spinUntil(wait, budget, area.yieldCore) && park(wait, parked)) return false;
+    if (!spinUntil(wait, budget, area.yieldCore) && park(wait, parked)) break;
   }
-  return true;
+  // The lines just looked at are in this rank's cache now: their lowest mark, a second look, costs little.
+  if (member === call.size && read > area.readFloor) area.readFloor = area.lowestRead(read);
+  return member === call.size;
 }
 
 /** Numbers the next exchange on the area, after checking the last broadcast this rank was the root of. */

@@ -575,6 +575,18 @@ export interface SharedArea {
    */
   settled: boolean;
   /**
+   * An exchange that every member has read, and all before it (0: none
+   * known): the lowest read mark this rank saw at its last look at them all
+   * ({@link lowestRead}). Read marks only grow, so it stays true. Kept by the
+   * algorithms.
+   */
+  readFloor: number;
+  /**
+   * The lowest read mark of the members, when every member has read
+   * exchange `since` (at least `since`).
+   */
+  lowestRead(since: number): number;
+  /**
    * The broadcast on the area this rank was last the root of, until its next
    * call on the area checks that no member wrote its own block for it (0:
    * none). Kept by the algorithms.

@@ -186,6 +186,7 @@ export class ShmSharedArea implements SharedArea {
   /** Waits that need every member sleep at once (more members than cores). */
   private readonly spinless: boolean;
   settled = false;
+  readFloor = 0;
   rootedBroadcast = 0;
   private header = -1;
   /** Int32 index of member 0's words, or -1. */
@@ -323,6 +324,17 @@ export class ShmSharedArea implements SharedArea {
     // words (lines that stay in this rank's cache) spares a look at every member's read mark (a line each, which its
     // member has just written).
     if (this.awaited(number) && this.allReached(READ_WORD, number)) this.wakeAwaiting(number);
+  }
+
+  lowestRead(since: number): number {
+    const control = this.engine.control;
+    let lowest = 0;
+    for (let member = 0; member < this.group.length; member++) {
+      // Differences from `since`, as the words wrap around at 2^32: at least 0, as every member has read it.
+      const ahead = (Atomics.load(control, this.word(member, READ_WORD)) - since) | 0;
+      lowest = member === 0 ? ahead : Math.min(lowest, ahead);
+    }
+    return since + lowest;
   }
 
   readBy(from: number, number: number): Operation {
