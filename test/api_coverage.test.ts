@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
 import { MPI } from 'mpi4ts';
-import { root } from './helpers/launch.js';
+import { JOB_TIMEOUT_MS, root } from './helpers/launch.js';
 
 const script = join(root, 'scripts', 'api-coverage.mjs');
 const stubs = '/usr/lib/python3/dist-packages/mpi4py/MPI.pyi';
@@ -22,7 +22,7 @@ interface Report {
 }
 
 function run(...args: string[]): string {
-  return execFileSync(process.execPath, [script, ...args], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+  return execFileSync(process.execPath, [script, ...args], { cwd: root, encoding: 'utf8', timeout: JOB_TIMEOUT_MS });
 }
 
 /** Some instance of a class of `MPI`, for members that only instances have. */

@@ -16,7 +16,7 @@ const NEEDS_TWO = [
 describe('datatypes conformance (test/conformance/datatypes.ts)', () => {
   for (const ranks of [1, 2, 3, 4]) {
     it(`passes every case with ${ranks} rank${ranks > 1 ? 's' : ''}`, async () => {
-      const result = await launch('test/conformance/datatypes.ts', ranks, [], { timeoutMs: 120_000 });
+      const result = await launch('test/conformance/datatypes.ts', ranks);
       assertAllPassed(result, 'datatypes', ranks, ranks === 1 ? NEEDS_TWO : []);
       assert.equal(result.stderr, '');
     });

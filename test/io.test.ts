@@ -7,7 +7,7 @@ import { launch } from './helpers/launch.js';
 describe('parallel I/O (shm)', () => {
   for (const ranks of [1, 2, 4]) {
     it(`passes every case of the io chapter with ${ranks} rank${ranks > 1 ? 's' : ''}`, async () => {
-      const result = await launch('test/conformance/io.ts', ranks, [], { timeoutMs: 120_000 });
+      const result = await launch('test/conformance/io.ts', ranks);
       assertAllPassed(result, 'io', ranks);
     });
   }

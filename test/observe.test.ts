@@ -78,7 +78,7 @@ describe('--trace and --profile on shm', () => {
     // Rank 0 would compute for 10 minutes: only the abort ends the job in time. 4 s leaves a
     // loaded machine the time to start both ranks before the first roll-call.
     const result = await launch('test/programs/observe_stuck.ts', 2, ['600'], {
-      launcherArgs: ['--watchdog', '4', '--watchdog-abort'], timeoutMs: 120_000,
+      launcherArgs: ['--watchdog', '4', '--watchdog-abort'],
     });
     assert.equal(result.code, 3, result.stderr);
     assert.match(result.stderr, /rank 0: not in an MPI call .*\n +at computeForever \(test\/programs\/observe_stuck\.ts:11\)/);

@@ -15,13 +15,13 @@ const SYNC_NEEDS_TWO = ['Condition: waiters sleep until notified; notify(1) wake
 describe('one-sided communication (shm)', () => {
   for (const ranks of [1, 2, 3, 4]) {
     it(`passes every case of the rma chapter with ${ranks} rank${ranks > 1 ? 's' : ''}`, async () => {
-      const result = await launch('test/conformance/rma.ts', ranks, [], { timeoutMs: 120_000 });
+      const result = await launch('test/conformance/rma.ts', ranks);
       assertAllPassed(result, 'rma', ranks, ranks === 1 ? NEEDS_TWO : []);
     });
   }
   for (const ranks of [1, 2, 4]) {
     it(`mpi4ts/util/sync passes its cases with ${ranks} rank${ranks > 1 ? 's' : ''}`, async () => {
-      const result = await launch('test/programs/sync.ts', ranks, [], { timeoutMs: 120_000 });
+      const result = await launch('test/programs/sync.ts', ranks);
       assertAllPassed(result, 'sync', ranks, ranks === 1 ? SYNC_NEEDS_TWO : []);
     });
   }
