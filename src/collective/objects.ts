@@ -529,8 +529,8 @@ function fastGatherValue<T>(call: Call, area: SharedArea, obj: T, root: number):
   let late: number[] | undefined;
   for (let from = 0; from < call.size; from++) {
     if (from === root) continue;
-    const arrived = area.contributed(from, number);
-    if (!spinUntil(arrived, budget, area.yieldCore) && park(arrived, parkedGather)) {
+    const arrived = area.holds(from, number) ? undefined : area.contributed(from, number);
+    if (arrived !== undefined && !spinUntil(arrived, budget, area.yieldCore) && park(arrived, parkedGather)) {
       return detour(parkedGather, gatherBlocks(call, area, number, values, from, late));
     }
     const bytes = sharedContribution(call, area, from, number);

@@ -249,6 +249,8 @@ function contributionsNow(area: SharedArea, number: number, budget: number, park
   parked.contributed = true;
   let from = 0;
   for (; from < upTo; from++) {
+    // A block already there needs no wait object (found, renewed, polled): one look.
+    if (area.holds(from, number)) continue;
     const arrived = area.contributed(from, number);
     if (!spinUntil(arrived, budget, area.yieldCore) && park(arrived, parked)) break;
   }
@@ -497,8 +499,10 @@ export function startBroadcast(call: Call, area: SharedArea, root: number, data:
   // One return, at the end, for the root and the members (see docs/ARCHITECTURE.md, "Code shaped for V8's tier-up").
   if (call.rank !== root) {
     area.settled = false;
-    const arrived = area.contributed(root, number, true);
-    if (!spinUntil(arrived, budget, area.yieldCore)) park(arrived, parked);
+    if (!area.holds(root, number)) {
+      const arrived = area.contributed(root, number, true);
+      if (!spinUntil(arrived, budget, area.yieldCore)) park(arrived, parked);
+    }
   } else if (blocksFreeNow(call, area, number, budget, parked)) {
     area.settled = false;
     area.contribute(number, call.tag, data, 'all');

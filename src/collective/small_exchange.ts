@@ -379,7 +379,7 @@ export function fastSmallToRoot(call: Call, plan: ExchangePlan, send: Uint8Array
   }
   area.settled = false;
   for (let from = 0; from < call.size; from++) {
-    if (from === root) continue;
+    if (from === root || area.holds(from, number)) continue;
     const arrived = area.contributed(from, number);
     if (!spinUntil(arrived, budget, area.yieldCore) && park(arrived, parkedToRoot)) {
       return detour(parkedToRoot, readAtRoot(call, plan, data, recv, number, from));
