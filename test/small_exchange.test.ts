@@ -1,4 +1,4 @@
-// The plans of the short collectives on the shm shared area (src/collective/small_exchange.ts): what each rank
+// The plans of the short collectives on the shm shared area (src/collective/small_exchange.ts, small_scan.ts): what each rank
 // takes out of the contributions of one exchange, read in place, and the mismatch errors for contributions that
 // do not fit. The whole calls run in the conformance chapter (test/collectives.test.ts) at 2 ranks, where every
 // short collective goes through the area.
@@ -9,6 +9,7 @@ import { describe, it } from 'node:test';
 import type { Call } from '../dist/collective/call.js';
 import type { Algorithm } from '../dist/collective/run.js';
 import { BlockCopy, SmallReduction } from '../dist/collective/small_exchange.js';
+import { ScanChain } from '../dist/collective/small_scan.js';
 import { datatypes } from '../dist/datatype/datatype.js';
 import { ops } from '../dist/op/op.js';
 import { Reduction } from '../dist/op/reduction.js';
@@ -82,6 +83,42 @@ describe('short collectives on the shared area', () => {
     assert.equal(first[0], 5);
     assert.match(String(new SmallReduction(areas[1]!, sum, 0, 2, 0, 8, unused).takeShared(callOf(1, 3), number, bytesOf(first))),
       /mismatch with rank 1, tag 0/);
+  });
+
+  it('pass a Scan and an Exscan down the chain: each rank folds its data into its predecessor\'s prefix alone', () => {
+    // x op y = 2x - y, not commutative: rank r's prefix is p_r = 2 p_(r-1) - d_r, with p_0 = d_0.
+    const ordered = new Reduction(ops.SUM, datatypes.INT);
+    ordered.apply = (input: Uint8Array, inout: Uint8Array): void => {
+      const x = new Int32Array(input.buffer, input.byteOffset, 1);
+      const y = new Int32Array(inout.buffer, inout.byteOffset, 1);
+      y[0] = 2 * x[0]! - y[0]!;
+    };
+    for (const exclusive of [false, true]) {
+      const { areas, number } = exchange(3);
+      const chains = areas.map((area) => new ScanChain(area, ordered, 4, exclusive, unused));
+      const results = [Int32Array.of(-1), Int32Array.of(-1), Int32Array.of(-1)];
+      for (const rank of [0, 1, 2]) {
+        const data = Int32Array.of(rank + 3);
+        // In place for the Exscan: the data starts in the result's buffer, which then takes the prefix before.
+        if (exclusive) results[rank]!.set(data);
+        const send = exclusive ? undefined : bytesOf(data);
+        assert.equal(chains[rank]!.fold(callOf(rank, 3), number, send, bytesOf(results[rank]!)), undefined);
+        assert.equal(areas[rank]!.holds(rank, number), true, `rank ${rank} published its prefix`);
+      }
+      // d = 3, 4, 5: p_0 = 3, p_1 = 2 * 3 - 4 = 2, p_2 = 2 * 2 - 5 = -1.
+      assert.deepEqual(results.map((r) => r[0]), exclusive ? [3, 3, 2] : [3, 2, -1],
+        exclusive ? 'Exscan: rank 0 keeps its buffer, the others get the prefix before theirs' : 'Scan');
+    }
+  });
+
+  it('name in a chain Scan a predecessor\'s block of another call', () => {
+    const { areas, number } = exchange(2);
+    areas[0]!.contribute(number, TAG + 1, bytesOf(Float64Array.of(5)));
+    const chain = new ScanChain(areas[1]!, new Reduction(ops.SUM, datatypes.DOUBLE), 8, false, unused);
+    const result = Float64Array.of(-1);
+    assert.match(String(chain.fold(callOf(1, 2), number, bytesOf(Float64Array.of(1)), bytesOf(result))),
+      /mismatch with rank 0, tag 8/);
+    assert.equal(result[0], -1, 'nothing taken');
   });
 
   it('fold a non-commutative op from the right, so that every rank combines in rank order', () => {

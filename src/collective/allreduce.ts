@@ -186,7 +186,7 @@ export function fastReferenceAllreduce(call: Call, area: SharedArea, plan: Refer
   send: Uint8Array | undefined, recv: Uint8Array): Detour | Error | undefined {
   const own = send ?? recv;
   const budget = copySpinBudget(area, parked, own.byteLength * call.size);
-  const number = startReferenceExchange(call, area, own, budget, parked, call.size);
+  const number = startReferenceExchange(call, area, own, budget, parked);
   if (number instanceof Error) return number;
   if (number === undefined) {
     const stage = parked.contributed ? ReferenceStage.PUBLISHED : ReferenceStage.FREE;

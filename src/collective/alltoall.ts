@@ -162,7 +162,7 @@ export function fastSmallAlltoall(call: Call, area: SharedArea, send: Uint8Array
   block: number): Detour | Error | undefined {
   const { rank, size } = call;
   const data = outgoing(call, send, undefined, recv, undefined, block);
-  const number = startExchange(call, area, data, spinBudget(area, parked), parked, call.size);
+  const number = startExchange(call, area, data, spinBudget(area, parked), parked);
   if (number instanceof Error) return number;
   if (number === undefined) {
     return detour(parked, finishAlltoall(call, area, data, recv, block, parked.number, parked.contributed));
@@ -186,7 +186,7 @@ export function fastSmallAlltoall(call: Call, area: SharedArea, send: Uint8Array
 function* finishAlltoall(call: Call, area: SharedArea, data: Uint8Array, recv: Uint8Array, block: number, number: number,
   contributed: boolean): Algorithm<void> {
   const error = yield* exchangeNumbered(call, area, data, (all) => takeBlocks(call, all, recv, undefined, block), number,
-    contributed, call.size);
+    contributed);
   if (error) throw error;
 }
 
@@ -261,7 +261,7 @@ export function fastReferenceAlltoall(call: Call, area: SharedArea, send: Uint8A
   const total = block * call.size;
   const own = publishable(call, send, undefined, block);
   const budget = copySpinBudget(area, parkedReference, total);
-  const number = startReferenceExchange(call, area, own, budget, parkedReference, call.size);
+  const number = startReferenceExchange(call, area, own, budget, parkedReference);
   if (number instanceof Error) return number;
   if (number === undefined) {
     const stage = parkedReference.contributed ? ReferenceStage.PUBLISHED : ReferenceStage.FREE;

@@ -206,12 +206,12 @@ function exchangeValuesNow(call: Call, area: SharedArea, mine: unknown): unknown
   const encoded = encodeForSend(mine, name, area.contributionBytes);
   const data = blockData(area, encoded);
   if (data === undefined) return exchangeShared(call, area, encoded, decodeAll(call, mine));
-  const number = startExchange(call, area, data, spinBudget(area, parkedValues), parkedValues, call.size);
+  const number = startExchange(call, area, data, spinBudget(area, parkedValues), parkedValues);
   if (number instanceof Error) return number;
   if (number === undefined) {
     const { contributed } = parkedValues;
     return exchangeNumbered(call, area, contributed ? data : data.slice(), decodeAll(call, mine), parkedValues.number,
-      contributed, call.size);
+      contributed);
   }
   const values = new Array<unknown>(call.size);
   let fits = true;

@@ -49,6 +49,7 @@ import {
   BlockCopy, type ExchangePlan, fastSmallExchange, fastSmallFromRoot, fastSmallToRoot, smallExchange, smallFromRoot,
   SmallReduction, smallToRoot,
 } from './small_exchange.js';
+import { chainScan, fastChainScan, ScanChain } from './small_scan.js';
 import { packedBlocks } from './tree.js';
 import { tuning } from './tuning.js';
 import { agreeOnOp, GuardedReduction } from './user_op.js';
@@ -164,7 +165,7 @@ export class PointToPointCollectives implements Collectives {
   private lastAllreduce: ReductionShape | undefined;
   private lastReferenceAllreduce: ReductionShape<ReferenceReduction> | undefined;
   private lastReduce: ReductionShape | undefined;
-  private lastScan: ReductionShape | undefined;
+  private lastScan: ReductionShape<ScanChain> | undefined;
   private lastReduceScatter: ReductionShape | undefined;
   private lastAllgather: BlockShape | undefined;
   private lastGather: BlockShape | undefined;
@@ -575,17 +576,20 @@ export class PointToPointCollectives implements Collectives {
     if (last === undefined || last.code !== code || !last.matches(count, datatype, op, -1)) {
       this.lastScan = last = this.scanShape(area, count, datatype, op, exclusive);
     }
-    return this.runShortReduction(last, send, recv, bytes);
+    const sendBytes = send === undefined ? undefined : last.sendBytes.of(send, bytes);
+    const recvBytes = last.recvBytes.of(recv, bytes);
+    return area.mode === 'shared'
+      ? this.sequencer.startFast(last.signature, fastChainScan, chainScan, last.plan, sendBytes, recvBytes, undefined)
+      : this.sequencer.startWith(last.signature, chainScan, last.plan, sendBytes, recvBytes, undefined);
   }
 
-  private scanShape(area: SharedArea, count: number, datatype: Datatype, op: Op, exclusive: boolean): ReductionShape {
+  private scanShape(area: SharedArea, count: number, datatype: Datatype, op: Op,
+    exclusive: boolean): ReductionShape<ScanChain> {
     const bytes = count * datatype.size;
     const reduction = new Reduction(op, datatype);
-    const { rank } = this.channel;
     return new ReductionShape(exclusive ? Code.Exscan : Code.Scan, -1, count, datatype, op,
       [bytes, datatype.code, opCode(op)],
-      new SmallReduction(area, reduction, 0, exclusive ? rank : rank + 1, 0, bytes,
-        (c, s, r) => scan(c, reduction, s, r!, exclusive)),
+      new ScanChain(area, reduction, bytes, exclusive, (c, s, r) => scan(c, reduction, s, r, exclusive)),
       () => `${exclusive ? 'Exscan' : 'Scan'}(${count} × ${datatype.name}, ${op.name})`);
   }
 

@@ -160,19 +160,17 @@ function contributionOf(call: Call, area: SharedArea, from: number, number: numb
  */
 export function* exchangeShared<T>(call: Call, area: SharedArea, data: Bytes,
   use: (all: Uint8Array[]) => T): Algorithm<T | undefined> {
-  return yield* exchangeNumbered(call, area, data, use, nextExchange(call, area), false, call.size);
+  return yield* exchangeNumbered(call, area, data, use, nextExchange(call, area), false);
 }
 
 /**
  * Exchange `number` of {@link exchangeShared}, from wherever a fast path
  * left it: before this rank's contribution, or (`contributed`) after it.
  * Every step before the contribution only looks, so running this again
- * from the start of a stage is harmless. `upTo`: this rank reads the
- * contributions of the members below it alone (a scan's), and waits for
- * no other.
+ * from the start of a stage is harmless.
  */
 export function* exchangeNumbered<T>(call: Call, area: SharedArea, data: Bytes,
-  use: (all: Uint8Array[]) => T, number: number, contributed: boolean, upTo: number): Algorithm<T | undefined> {
+  use: (all: Uint8Array[]) => T, number: number, contributed: boolean): Algorithm<T | undefined> {
   const tag = call.tag;
   if (!contributed) {
     for (let wait = unread(call, area, number); wait !== undefined; wait = unread(call, area, number)) yield wait;
@@ -180,7 +178,7 @@ export function* exchangeNumbered<T>(call: Call, area: SharedArea, data: Bytes,
   }
   const all: Uint8Array[] = [];
   let fits = true;
-  for (let from = 0; from < upTo; from++) {
+  for (let from = 0; from < call.size; from++) {
     const arrived = area.contributed(from, number);
     if (!arrived.test()) yield arrived;
     const bytes = contributionOf(call, area, from, number);
@@ -188,7 +186,7 @@ export function* exchangeNumbered<T>(call: Call, area: SharedArea, data: Bytes,
     else all.push(bytes);
   }
   const result = fits ? callAny(use, all) : undefined;
-  finishExchange(area, number, upTo === call.size);
+  finishExchange(area, number);
   return result;
 }
 
@@ -197,23 +195,18 @@ export function* exchangeNumbered<T>(call: Call, area: SharedArea, data: Bytes,
  * block) on the shared area, for a fast path: numbers it, waits (a
  * {@link spinUntil} of `budget` microseconds at most per wait) for the
  * blocks to be free, contributes, and waits for the contributions of every
- * member (of those below `upTo`, as in {@link exchangeNumbered}). Returns
+ * member. Returns
  * the exchange's number once all are there (the caller checks them with
  * {@link checkContributions} and reads them with {@link sharedBlock}, then
  * calls {@link finishExchange}), an Error on a mismatch, or what the caller needs
  * to hand over to {@link exchangeNumbered}: the operation it is parked on
  * with its Promise, the number, and whether this rank has contributed.
- *
- * `upTo` has no default on purpose: a default read from
- * `call` only by some callers left that read without type feedback in the
- * optimized code of the others, and the first call of another collective
- * deoptimized it (Node 24, an Alltoall after Allreduces).
  */
 export function startExchange(call: Call, area: SharedArea, data: Uint8Array | undefined, budget: number,
-  parked: ParkedExchange, upTo: number): number | Error | undefined {
+  parked: ParkedExchange): number | Error | undefined {
   const number = freeBlocksNow(call, area, budget, parked);
   if (typeof number === 'number') area.contribute(number, call.tag, data);
-  return typeof number === 'number' ? contributionsNow(area, number, budget, parked, upTo) : number;
+  return typeof number === 'number' ? contributionsNow(area, number, budget, parked, call.size) : number;
 }
 
 /**
@@ -227,10 +220,10 @@ export function startExchange(call: Call, area: SharedArea, data: Uint8Array | u
  * exchange by reference deoptimized them all.
  */
 export function startReferenceExchange(call: Call, area: SharedArea, data: Uint8Array | undefined, budget: number,
-  parked: ParkedExchange, upTo: number): number | Error | undefined {
+  parked: ParkedExchange): number | Error | undefined {
   const number = freeBlocksNow(call, area, budget, parked);
   if (typeof number === 'number') publishReference(call, area, data, number);
-  return typeof number === 'number' ? contributionsNow(area, number, budget, parked, upTo) : number;
+  return typeof number === 'number' ? contributionsNow(area, number, budget, parked, call.size) : number;
 }
 
 /** The next exchange's number once its blocks are free, an Error on an earlier mismatch, undefined when parked. */
@@ -243,18 +236,18 @@ function freeBlocksNow(call: Call, area: SharedArea, budget: number, parked: Par
   return blocksFreeNow(call, area, number, budget, parked) ? number : undefined;
 }
 
-/** `number` once the blocks of the members below `upTo` have arrived within `budget`, undefined when parked. */
+/** `number` once every member's block (of the `size` members) has arrived within `budget`, undefined when parked. */
 function contributionsNow(area: SharedArea, number: number, budget: number, parked: ParkedExchange,
-  upTo: number): number | undefined {
+  size: number): number | undefined {
   parked.contributed = true;
   let from = 0;
-  for (; from < upTo; from++) {
+  for (; from < size; from++) {
     // A block already there needs no wait object (found, renewed, polled): one look.
     if (area.holds(from, number)) continue;
     const arrived = area.contributed(from, number);
     if (!spinUntil(arrived, budget, area.yieldCore) && park(arrived, parked)) break;
   }
-  return from === upTo ? number : undefined;
+  return from === size ? number : undefined;
 }
 
 /** Where a fast path's exchange or broadcast stopped (see {@link startExchange}); one per caller, reused. */

@@ -1,10 +1,10 @@
 /**
  * Collectives of short data on a communicator's shared area: the reductions
- * (`Allreduce`, `Reduce`, `Scan`, `Exscan`, `Reduce_scatter`) and the
- * uniform `Allgather`, `Gather` and `Scatter`.
+ * (`Allreduce`, `Reduce`, `Reduce_scatter`) and the uniform `Allgather`,
+ * `Gather` and `Scatter` (`Scan` and `Exscan` pass a chain: `small_scan.ts`).
  *
  * MPI-4.1 §6.5 (gather), §6.6 (scatter), §6.7 (allgather), §6.9.2 (reduce),
- * §6.9.6 (allreduce), §6.10 (reduce-scatter), §6.11 (scan, exscan). Each
+ * §6.9.6 (allreduce), §6.10 (reduce-scatter). Each
  * rank publishes its data in its contribution block (at most
  * `area.contributionBytes`) and takes its result out of the blocks in place
  * ({@link ExchangePlan}): a reduction folds the contributions its result
@@ -13,11 +13,9 @@
  * operations in the same order on every rank that needs them, so an
  * Allreduce gives every rank the same bits); a gather copies blocks out
  * ({@link BlockCopy}). Three protocols:
- * - an exchange ({@link smallExchange}: `Allreduce`, `Scan`, `Exscan`,
- *   `Reduce_scatter`, `Allgather`): every rank contributes and waits for
- *   the contributions it takes, every one but in a scan, whose ranks wait
- *   for none above their own (p50 of an 8-byte Scan at 2 ranks 1.4 to
- *   1.05 us);
+ * - an exchange ({@link smallExchange}: `Allreduce`, `Reduce_scatter`,
+ *   `Allgather`): every rank contributes and waits for every member's
+ *   contribution;
  * - to one rank ({@link smallToRoot}: `Reduce`, `Gather`): the others write
  *   and go on, as the leaves of a tree send and go on, and the root reads;
  *   at 2 ranks the p50 of an 8-byte Reduce fell from 1.1-1.6 to 0.6-0.9 us,
@@ -55,10 +53,7 @@ import {
 /** What a short collective on the shared area contributes and takes; one serves every call of a communicator alike. */
 export interface ExchangePlan {
   readonly area: SharedArea;
-  /**
-   * The members below it are all whose contributions this rank takes: in an
-   * exchange it waits for those alone (a scan's rank waits for none above it).
-   */
+  /** The members below it are all whose contributions this rank takes (from `from` on, as each plan says). */
   readonly to: number;
   /** The same call over messages, for a communicator whose shared area has no slot. */
   readonly overMessages: (call: Call, send: Uint8Array | undefined, recv: Uint8Array | undefined) => Algorithm<void>;
@@ -106,8 +101,8 @@ abstract class ContributionParts {
  *
  * @example
  * ```ts
- * // Rank r of an inclusive Scan of 8 doubles folds ranks 0..r, whole:
- * new SmallReduction(area, reduction, 0, r + 1, 0, 64, (c, s, v) => scan(c, reduction, s, v!, false));
+ * // Rank r of a Reduce_scatter of one double per rank folds element r of every rank's vector:
+ * new SmallReduction(area, reduction, 0, size, 8 * r, 8, (c, s, v) => reduceScatter(c, reduction, s, v!, counts));
  * ```
  */
 export class SmallReduction extends ContributionParts implements ExchangePlan {
@@ -255,7 +250,7 @@ export function* smallExchange(call: Call, plan: ExchangePlan, send: Uint8Array 
   if (!(yield* attached(call, plan, send, recv))) return;
   const area = plan.area;
   const mismatch = yield* exchangeNumbered(call, area, plan.contribution(send, recv), (all) => plan.take(call, all, recv),
-    nextExchange(call, area), false, plan.to);
+    nextExchange(call, area), false);
   if (mismatch !== undefined) throw mismatch;
 }
 
@@ -285,7 +280,7 @@ export function fastSmallExchange(call: Call, plan: ExchangePlan, send: Uint8Arr
   recv: Uint8Array | undefined): Detour | Error | undefined {
   const area = plan.area;
   const data = plan.contribution(send, recv);
-  const number = startExchange(call, area, data, spinBudget(area, parked), parked, plan.to);
+  const number = startExchange(call, area, data, spinBudget(area, parked), parked);
   if (number instanceof Error) return number;
   if (number === undefined) {
     return detour(parked, finishExchanging(call, plan, data, recv, parked.number, parked.contributed));
@@ -297,15 +292,15 @@ export function fastSmallExchange(call: Call, plan: ExchangePlan, send: Uint8Arr
     // A user op that throws fails the call, as it does in the algorithm.
     return error instanceof Error ? error : new Error(String(error));
   }
-  finishExchange(area, number, plan.to === call.size);
+  finishExchange(area, number);
   return undefined;
 }
 
 /** The rest of a {@link fastSmallExchange} that had to wait. */
 function* finishExchanging(call: Call, plan: ExchangePlan, data: Uint8Array, recv: Uint8Array | undefined, number: number,
   contributed: boolean): Algorithm<void> {
-  const mismatch = yield* exchangeNumbered(call, plan.area, data, (all) => plan.take(call, all, recv), number, contributed,
-    plan.to);
+  const mismatch = yield* exchangeNumbered(call, plan.area, data, (all) => plan.take(call, all, recv), number,
+    contributed);
   if (mismatch !== undefined) throw mismatch;
 }
 

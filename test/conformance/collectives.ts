@@ -207,6 +207,31 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'runs of short Scans and Exscans, with late ranks and other calls between that write the same blocks',
+    run: async (comm) => {
+      // On shm, a Scan's rank writes its block again once the next rank has read it, within a run of Scans, and
+      // once every rank has after any other call: runs of 1 to 25 Scans, an Exscan or an Allreduce between them.
+      let rounds = 0;
+      for (let i = 0; i < 400; i++) {
+        if (rank === (i * 5) % size && i % 7 === 0) await sleep(1);
+        const mine = Float64Array.of(rank + i, 1);
+        const scanned = new Float64Array(2);
+        await comm.Scan(mine, scanned, MPI.SUM);
+        const want = (rank + 1) * i + (rank * (rank + 1)) / 2;
+        if (scanned[0] !== want || scanned[1] !== rank + 1) check.deepEqual(Array.from(scanned), [want, rank + 1], `Scan ${i}`);
+        if (i % 25 === 24) {
+          const before = Int32Array.of(rank * 10);
+          await comm.Exscan(MPI.IN_PLACE, before, MPI.SUM);
+          if (rank > 0 && before[0] !== 5 * rank * (rank - 1)) check.deepEqual(before[0], 5 * rank * (rank - 1), `Exscan after ${i}`);
+        } else if (i % 11 === 10) {
+          check.deepEqual(await comm.allreduce(i), i * size, `allreduce after Scan ${i}`);
+        }
+        rounds++;
+      }
+      check.equal(rounds, 400);
+    },
+  },
+  {
     name: 'object reductions: allreduce, reduce, scan and exscan of every op against a sequential reference',
     run: async (comm) => {
       const prefix = <T>(f: (r: number) => T, combine: (a: T, b: T) => T, upTo: number): T => {
