@@ -39,7 +39,8 @@ import {
  * @example
  * ```ts
  * // An inclusive Scan of 8 doubles with MPI.SUM:
- * new ScanChain(area, new Reduction(MPI.SUM, MPI.DOUBLE), 64, false, (c, s, r) => scan(c, reduction, s, r!, false));
+ * const reduction = new Reduction(ops.SUM, datatypes.DOUBLE);
+ * new ScanChain(area, reduction, 64, false, (c, s, r) => scan(c, reduction, s, r, false));
  * ```
  */
 export class ScanChain {
@@ -95,8 +96,9 @@ export class ScanChain {
     }
     area.markRead(number);
     area.settled = false;
-    // Its read mark went with the store above; only the next rank waits for this block.
-    area.contribute(number, call.tag, prefix, (rank + 1) % call.size);
+    // The read mark is stored above (and wakes whoever waits for every read); the block wakes the next rank, its
+    // only reader (the last rank's has none: it names itself, awake).
+    area.contribute(number, call.tag, prefix, Math.min(rank + 1, call.size - 1));
     return undefined;
   }
 }
