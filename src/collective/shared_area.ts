@@ -316,9 +316,11 @@ export function sharedContribution(call: Call, area: SharedArea, from: number, n
 /**
  * Checks every member's block of exchange `number` against this call (but
  * that of member `except`: a root whose own data is not on the area; those
- * below `upTo` alone: a scan's): a mismatch Error (or one for a block that
- * did not fit), or undefined when all can be read with {@link sharedBlock}.
- * (`except` -1 and `upTo` `call.size` for all; no defaults, as {@link startExchange}.)
+ * below `upTo` alone: the ones a plan takes): a mismatch Error (or one for a
+ * block that did not fit), or undefined when all can be read with
+ * {@link sharedBlock}. (`except` -1 and `upTo` `call.size` for all; no
+ * defaults: a default read by some callers alone was left without type
+ * feedback in the optimized code of the others, and their first call deoptimized it.)
  */
 export function checkContributions(call: Call, area: SharedArea, number: number, except: number,
   upTo: number): Error | undefined {
