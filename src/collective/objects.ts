@@ -40,7 +40,7 @@ import type { Call } from './call.js';
 import { type Algorithm, type Detour, fastResult, type Sequencer, sequencerOf, spinUntil } from './run.js';
 import type { ScratchPool } from './scratch.js';
 import {
-  attachArea, blockData, blocksFree, blocksFreeNow, broadcastNumbered, detour, earlierMismatch, exchangeNumbered,
+  arrivedNow, attachArea, blockData, blocksFree, blocksFreeNow, broadcastNumbered, detour, earlierMismatch, exchangeNumbered,
   exchangeShared, finishExchange, nextExchange, park, type ParkedExchange, parkedExchange, publishForGather,
   sharedContribution, spinBudget, startBroadcast, startExchange,
 } from './shared_area.js';
@@ -529,7 +529,7 @@ function fastGatherValue<T>(call: Call, area: SharedArea, obj: T, root: number):
   let late: number[] | undefined;
   for (let from = 0; from < call.size; from++) {
     if (from === root) continue;
-    const arrived = area.holds(from, number) ? undefined : area.contributed(from, number);
+    const arrived = arrivedNow(area, from, number, parkedGather) ? undefined : area.contributed(from, number);
     if (arrived !== undefined && !spinUntil(arrived, budget, area.yieldCore) && park(arrived, parkedGather)) {
       return detour(parkedGather, gatherBlocks(call, area, number, values, from, late));
     }

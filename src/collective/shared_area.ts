@@ -195,12 +195,12 @@ export function* exchangeNumbered<T>(call: Call, area: SharedArea, data: Bytes,
  * block) on the shared area, for a fast path: numbers it, waits (a
  * {@link spinUntil} of `budget` microseconds at most per wait) for the
  * blocks to be free, contributes, and waits for the contributions of every
- * member. Returns
- * the exchange's number once all are there (the caller checks them with
- * {@link checkContributions} and reads them with {@link sharedBlock}, then
- * calls {@link finishExchange}), an Error on a mismatch, or what the caller needs
- * to hand over to {@link exchangeNumbered}: the operation it is parked on
- * with its Promise, the number, and whether this rank has contributed.
+ * member. Returns the exchange's number once all are there (the caller
+ * checks them with {@link checkContributions} and reads them with
+ * {@link sharedBlock}, then calls {@link finishExchange}), an Error on a
+ * mismatch, or what the caller needs to hand over to
+ * {@link exchangeNumbered}: the operation it is parked on with its Promise,
+ * the number, and whether this rank has contributed.
  */
 export function startExchange(call: Call, area: SharedArea, data: Uint8Array | undefined, budget: number,
   parked: ParkedExchange): number | Error | undefined {
@@ -236,14 +236,26 @@ function freeBlocksNow(call: Call, area: SharedArea, budget: number, parked: Par
   return blocksFreeNow(call, area, number, budget, parked) ? number : undefined;
 }
 
+/**
+ * Whether member `from`'s block of call `number` is there and the fast path
+ * that `parked` belongs to is past its first `tuning.firstCalls` calls: then
+ * the caller skips the block's wait object (a lookup, a renew and a poll).
+ * The first calls take it whatever, so that V8 compiles its functions then:
+ * on Node 22 and 24, which compile a function after so many calls of it, a
+ * Bcast member that found the root's block there at most calls compiled them
+ * hundreds of calls into its loop, a stall of 1.2 ms.
+ */
+export function arrivedNow(area: SharedArea, from: number, number: number, parked: ParkedExchange): boolean {
+  return area.holds(from, number) && parked.calls > tuning.firstCalls;
+}
+
 /** `number` once every member's block (of the `size` members) has arrived within `budget`, undefined when parked. */
 function contributionsNow(area: SharedArea, number: number, budget: number, parked: ParkedExchange,
   size: number): number | undefined {
   parked.contributed = true;
   let from = 0;
   for (; from < size; from++) {
-    // A block already there needs no wait object (found, renewed, polled): one look.
-    if (area.holds(from, number)) continue;
+    if (arrivedNow(area, from, number, parked)) continue;
     const arrived = area.contributed(from, number);
     if (!spinUntil(arrived, budget, area.yieldCore) && park(arrived, parked)) break;
   }
@@ -494,7 +506,7 @@ export function startBroadcast(call: Call, area: SharedArea, root: number, data:
   // One return, at the end, for the root and the members (see docs/ARCHITECTURE.md, "Code shaped for V8's tier-up").
   if (call.rank !== root) {
     area.settled = false;
-    if (!area.holds(root, number)) {
+    if (!arrivedNow(area, root, number, parked)) {
       const arrived = area.contributed(root, number, true);
       if (!spinUntil(arrived, budget, area.yieldCore)) park(arrived, parked);
     }
@@ -553,7 +565,7 @@ export function copySpinBudget(area: SharedArea, parked: ParkedExchange, bytes: 
   const spin = spinBudget(area, parked);
   // Whole microseconds: a fraction made `spinUntil`, optimized on integral budgets, deoptimize.
   const budget = Math.min(spin + Math.ceil(bytes / 1000), MAX_COPY_SPIN_MICROS);
-  // With ranks above cores spinBudget counts no calls: those spin from the first.
+  // With ranks above cores the calls spin from the first.
   return spin === 0 ? 0 : area.oversubscribed ? budget : past * budget;
 }
 
@@ -569,10 +581,12 @@ export function copySpinBudget(area: SharedArea, parked: ParkedExchange, bytes: 
  */
 export function spinBudget(area: SharedArea | undefined, parked: ParkedExchange | undefined): number {
   if (area === undefined) return 0;
+  // Every call counts, whatever its budget: `arrivedNow` reads the count too.
+  const calls = parked === undefined ? 0 : parked.calls++;
   if (area.oversubscribed) return area.yieldCore === undefined ? 0 : tuning.syncYieldMicros;
   if (parked === undefined) return tuning.syncSpinMicros;
   // 0 for the first calls, then 1, with no branch: a branch's first run would deoptimize every fast path.
-  const past = Math.min(1, Math.floor(parked.calls++ / tuning.firstCalls));
+  const past = Math.min(1, Math.floor(calls / tuning.firstCalls));
   return tuning.firstCallsSpinMicros + past * (tuning.syncSpinMicros - tuning.firstCallsSpinMicros);
 }
 

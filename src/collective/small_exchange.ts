@@ -45,7 +45,7 @@ import type { SharedArea } from '../transport/transport.js';
 import type { Call } from './call.js';
 import { type Algorithm, type Detour, spinUntil } from './run.js';
 import {
-  attachArea, blocksFree, blocksFreeNow, broadcastNumbered, checkContributions, detour, earlierMismatch,
+  arrivedNow, attachArea, blocksFree, blocksFreeNow, broadcastNumbered, checkContributions, detour, earlierMismatch,
   exchangeNumbered, finishExchange, nextExchange, park, parkedExchange, sharedBlock, sharedContribution, spinBudget,
   startBroadcast, startExchange,
 } from './shared_area.js';
@@ -374,7 +374,7 @@ export function fastSmallToRoot(call: Call, plan: ExchangePlan, send: Uint8Array
   }
   area.settled = false;
   for (let from = 0; from < call.size; from++) {
-    if (from === root || area.holds(from, number)) continue;
+    if (from === root || arrivedNow(area, from, number, parkedToRoot)) continue;
     const arrived = area.contributed(from, number);
     if (!spinUntil(arrived, budget, area.yieldCore) && park(arrived, parkedToRoot)) {
       return detour(parkedToRoot, readAtRoot(call, plan, data, recv, number, from));

@@ -28,8 +28,8 @@ import type { Operation, SharedArea } from '../transport/transport.js';
 import type { Call } from './call.js';
 import { type Algorithm, type Detour, spinUntil } from './run.js';
 import {
-  attachArea, blocksFree, blocksFreeNow, detour, earlierMismatch, nextExchange, park, parkedExchange, sharedContribution,
-  spinBudget,
+  arrivedNow, attachArea, blocksFree, blocksFreeNow, detour, earlierMismatch, nextExchange, park, parkedExchange,
+  sharedContribution, spinBudget,
 } from './shared_area.js';
 
 /**
@@ -158,7 +158,7 @@ export function fastChainScan(call: Call, plan: ScanChain, send: Uint8Array | un
   if (!free) {
     return detour(parkedChain, chainNumbered(call, plan, send, recv, number, Stage.FREE));
   }
-  const arrived: Operation | undefined = call.rank === 0 || area.holds(call.rank - 1, number) ? undefined
+  const arrived: Operation | undefined = call.rank === 0 || arrivedNow(area, call.rank - 1, number, parkedChain) ? undefined
     : area.contributed(call.rank - 1, number, true);
   if (arrived !== undefined && !spinUntil(arrived, budget, area.yieldCore) && park(arrived, parkedChain)) {
     return detour(parkedChain, chainNumbered(call, plan, send, recv, number, Stage.PREFIX));
