@@ -37,11 +37,11 @@ import { decode, encodeForSend } from '../codec/index.js';
 import type { Op } from '../op/op.js';
 import type { Operation, PointToPoint, SharedArea } from '../transport/transport.js';
 import type { Call } from './call.js';
-import { type Algorithm, type Detour, fastResult, type Sequencer, sequencerOf, spinUntil } from './run.js';
+import { type Algorithm, type Detour, fastResult, type Sequencer, sequencerOf } from './run.js';
 import type { ScratchPool } from './scratch.js';
 import {
-  arrivedNow, attachArea, blockData, blocksFree, blocksFreeNow, broadcastNumbered, detour, earlierMismatch, exchangeNumbered,
-  exchangeShared, finishExchange, nextExchange, park, type ParkedExchange, parkedExchange, publishForGather,
+  attachArea, blockData, blocksFree, blocksFreeNow, broadcastNumbered, contributionNow, detour, earlierMismatch, exchangeNumbered,
+  exchangeShared, finishExchange, nextExchange, type ParkedExchange, parkedExchange, publishForGather,
   sharedContribution, spinBudget, startBroadcast, startExchange,
 } from './shared_area.js';
 import { Code, opCode, type Signature, signature } from './signature.js';
@@ -529,8 +529,7 @@ function fastGatherValue<T>(call: Call, area: SharedArea, obj: T, root: number):
   let late: number[] | undefined;
   for (let from = 0; from < call.size; from++) {
     if (from === root) continue;
-    const arrived = arrivedNow(area, from, number, parkedGather) ? undefined : area.contributed(from, number);
-    if (arrived !== undefined && !spinUntil(arrived, budget, area.yieldCore) && park(arrived, parkedGather)) {
+    if (!contributionNow(area, from, number, budget, parkedGather)) {
       return detour(parkedGather, gatherBlocks(call, area, number, values, from, late));
     }
     const bytes = sharedContribution(call, area, from, number);

@@ -245,8 +245,23 @@ function freeBlocksNow(call: Call, area: SharedArea, budget: number, parked: Par
  * Bcast member that found the root's block there at most calls compiled them
  * hundreds of calls into its loop, a stall of 1.2 ms.
  */
-export function arrivedNow(area: SharedArea, from: number, number: number, parked: ParkedExchange): boolean {
+function arrivedNow(area: SharedArea, from: number, number: number, parked: ParkedExchange): boolean {
   return area.holds(from, number) && parked.calls > tuning.firstCalls;
+}
+
+/**
+ * Whether member `from`'s block of call `number` is there, looked at first
+ * ({@link arrivedNow}), else waited for through its wait object within
+ * `budget`: false once the wait outlasted it and `parked` holds the wait
+ * (then the caller hands over to its detour). `alone` as in
+ * `SharedArea.contributed`: the block is a broadcast's, the only one waited
+ * for. The one step of every fast path that reads another rank's block.
+ */
+export function contributionNow(area: SharedArea, from: number, number: number, budget: number, parked: ParkedExchange,
+  alone = false): boolean {
+  if (arrivedNow(area, from, number, parked)) return true;
+  const arrived = area.contributed(from, number, alone);
+  return spinUntil(arrived, budget, area.yieldCore) || !park(arrived, parked);
 }
 
 /** `number` once every member's block (of the `size` members) has arrived within `budget`, undefined when parked. */
@@ -254,11 +269,7 @@ function contributionsNow(area: SharedArea, number: number, budget: number, park
   size: number): number | undefined {
   parked.contributed = true;
   let from = 0;
-  for (; from < size; from++) {
-    if (arrivedNow(area, from, number, parked)) continue;
-    const arrived = area.contributed(from, number);
-    if (!spinUntil(arrived, budget, area.yieldCore) && park(arrived, parked)) break;
-  }
+  while (from < size && contributionNow(area, from, number, budget, parked)) from++;
   return from === size ? number : undefined;
 }
 
@@ -506,10 +517,7 @@ export function startBroadcast(call: Call, area: SharedArea, root: number, data:
   // One return, at the end, for the root and the members (see docs/ARCHITECTURE.md, "Code shaped for V8's tier-up").
   if (call.rank !== root) {
     area.settled = false;
-    if (!arrivedNow(area, root, number, parked)) {
-      const arrived = area.contributed(root, number, true);
-      if (!spinUntil(arrived, budget, area.yieldCore)) park(arrived, parked);
-    }
+    contributionNow(area, root, number, budget, parked, true);
   } else if (blocksFreeNow(call, area, number, budget, parked)) {
     area.settled = false;
     area.contribute(number, call.tag, data, 'all');

@@ -43,18 +43,16 @@ import { sameMemory } from '../buffer.js';
 import type { Reduction } from '../op/reduction.js';
 import type { SharedArea } from '../transport/transport.js';
 import type { Call } from './call.js';
-import { type Algorithm, type Detour, spinUntil } from './run.js';
+import type { Algorithm, Detour } from './run.js';
 import {
-  arrivedNow, attachArea, blocksFree, blocksFreeNow, broadcastNumbered, checkContributions, detour, earlierMismatch,
-  exchangeNumbered, finishExchange, nextExchange, park, parkedExchange, sharedBlock, sharedContribution, spinBudget,
+  attachArea, blocksFree, blocksFreeNow, broadcastNumbered, checkContributions, contributionNow, detour, earlierMismatch,
+  exchangeNumbered, finishExchange, nextExchange, parkedExchange, sharedBlock, sharedContribution, spinBudget,
   startBroadcast, startExchange,
 } from './shared_area.js';
 
 /** What a short collective on the shared area contributes and takes; one serves every call of a communicator alike. */
 export interface ExchangePlan {
   readonly area: SharedArea;
-  /** The members below it are all whose contributions this rank takes (from `from` on, as each plan says). */
-  readonly to: number;
   /** The same call over messages, for a communicator whose shared area has no slot. */
   readonly overMessages: (call: Call, send: Uint8Array | undefined, recv: Uint8Array | undefined) => Algorithm<void>;
   /** This rank's contribution: what it sends (`send` undefined: in place, in `recv`). */
@@ -374,9 +372,7 @@ export function fastSmallToRoot(call: Call, plan: ExchangePlan, send: Uint8Array
   }
   area.settled = false;
   for (let from = 0; from < call.size; from++) {
-    if (from === root || arrivedNow(area, from, number, parkedToRoot)) continue;
-    const arrived = area.contributed(from, number);
-    if (!spinUntil(arrived, budget, area.yieldCore) && park(arrived, parkedToRoot)) {
+    if (from !== root && !contributionNow(area, from, number, budget, parkedToRoot)) {
       return detour(parkedToRoot, readAtRoot(call, plan, data, recv, number, from));
     }
   }

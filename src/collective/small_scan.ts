@@ -24,11 +24,11 @@
  */
 
 import type { Reduction } from '../op/reduction.js';
-import type { Operation, SharedArea } from '../transport/transport.js';
+import type { SharedArea } from '../transport/transport.js';
 import type { Call } from './call.js';
 import { type Algorithm, type Detour, spinUntil } from './run.js';
 import {
-  arrivedNow, attachArea, blocksFree, blocksFreeNow, detour, earlierMismatch, nextExchange, park, parkedExchange,
+  attachArea, blocksFree, blocksFreeNow, contributionNow, detour, earlierMismatch, nextExchange, parkedExchange,
   sharedContribution, spinBudget,
 } from './shared_area.js';
 
@@ -158,9 +158,7 @@ export function fastChainScan(call: Call, plan: ScanChain, send: Uint8Array | un
   if (!free) {
     return detour(parkedChain, chainNumbered(call, plan, send, recv, number, Stage.FREE));
   }
-  const arrived: Operation | undefined = call.rank === 0 || arrivedNow(area, call.rank - 1, number, parkedChain) ? undefined
-    : area.contributed(call.rank - 1, number, true);
-  if (arrived !== undefined && !spinUntil(arrived, budget, area.yieldCore) && park(arrived, parkedChain)) {
+  if (call.rank > 0 && !contributionNow(area, call.rank - 1, number, budget, parkedChain, true)) {
     return detour(parkedChain, chainNumbered(call, plan, send, recv, number, Stage.PREFIX));
   }
   return plan.fold(call, number, send, recv);
