@@ -7,7 +7,8 @@
  * measured over the last half of the loop (the median over chunks of 50 calls without a garbage
  * collection; `gcs_per_1000_calls` counts the collections, scavenges mostly). `BENCH_DELAY_US=D` makes the last rank sleep D us before
  * each call, so that the other ranks wait about D us in every call: the bytes a wait allocates.
- * Case `sendrecv` is an 8-byte ping-pong between ranks 0 and 1 (`Send` then `Recv`).
+ * Case `sendrecv` is an 8-byte ping-pong between ranks 0 and 1 (`Send` then `Recv`), `objsendrecv`
+ * the same with the small object of `objbcast` (`send` then `recv`).
  *
  * @module
  */
@@ -54,6 +55,9 @@ for (const c of parseCases('noop:0:4000,barrier:0:4000,bcast:8:4000,allreduce:8:
       case 'sendrecv': return rank === 0
         ? async () => { await comm.Send(one, 1, 0); await comm.Recv(b.subarray(0, n), 1, 0); }
         : async () => { if (rank === 1) { await comm.Recv(b.subarray(0, n), 0, 0); await comm.Send(one, 0, 0); } };
+      case 'objsendrecv': return rank === 0
+        ? async () => { await comm.send(MSG, 1, 0); await comm.recv(1, 0); }
+        : async () => { if (rank === 1) await comm.send(await comm.recv(0, 0), 0, 0); };
       default: throw new Error(`unknown case ${c.name}`);
     }
   })();
