@@ -2,7 +2,8 @@
  * Where a small collective's loop allocates: V8's sampling heap profiler over one plain loop of
  * `op` on this rank, the top allocation sites by bytes per call. Run as
  * `node --max-semi-space-size=128 bin/mpi4ts.js -n 2 bench/heapsites.ts [op] [iters]`
- * with op one of barrier, bcast, allreduce, alltoall, objbcast, objgather (8-byte buffers).
+ * with op one of barrier, bcast, allreduce, alltoall, objbcast, objgather (8-byte buffers), or
+ * sendrecv, objsendrecv (the 8-byte and small-object ping-pong of ranks 0 and 1, `Send`/`Recv` and `send`/`recv`).
  * `BENCH_DELAY_US=D` makes the last rank sleep D us before each call, and `BENCH_REPORT_RANK=r`
  * picks the rank that reports (default 0): the delayed rank seldom waits, so its sites are the
  * work of a call rather than of its waits.
@@ -15,7 +16,7 @@ import { Session } from 'node:inspector/promises';
 import { MPI } from 'mpi4ts';
 
 const comm = MPI.COMM_WORLD;
-const op = process.argv.find((a) => /^(barrier|bcast|allreduce|alltoall|objbcast|objgather)$/.test(a)) ?? 'barrier';
+const op = process.argv.find((a) => /^(barrier|bcast|allreduce|alltoall|objbcast|objgather|sendrecv|objsendrecv)$/.test(a)) ?? 'barrier';
 const iters = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? '20000');
 const a = MPI.alloc(Float64Array, comm.size);
 const b = MPI.alloc(Float64Array, comm.size);
@@ -23,6 +24,8 @@ const b = MPI.alloc(Float64Array, comm.size);
 const a1 = a.subarray(0, 1);
 const b1 = b.subarray(0, 1);
 const MSG = { a: 7, b: 3.14, c: [1, 2, 3], d: 'hello' };
+// The ping-pong's buffer, as bench/pingpong.ts has it.
+const bytes8 = MPI.alloc(Uint8Array, 8);
 
 const delayMs = Number(process.env['BENCH_DELAY_US'] ?? '0') / 1000;
 const reporter = Number(process.env['BENCH_REPORT_RANK'] ?? '0');
@@ -37,6 +40,14 @@ async function loop(n: number): Promise<void> {
       case 'allreduce': await comm.Allreduce(a1, b1, MPI.SUM); break;
       case 'alltoall': await comm.Alltoall(a, b); break;
       case 'objbcast': await comm.bcast(comm.rank === 0 ? MSG : undefined, 0); break;
+      case 'sendrecv':
+        if (comm.rank === 0) { await comm.Send(bytes8, 1, 0); await comm.Recv(bytes8, 1, 0); }
+        else if (comm.rank === 1) { await comm.Recv(bytes8, 0, 0); await comm.Send(bytes8, 0, 0); }
+        break;
+      case 'objsendrecv':
+        if (comm.rank === 0) { await comm.send(MSG, 1, 0); await comm.recv(1, 0); }
+        else if (comm.rank === 1) await comm.send(await comm.recv(0, 0), 0, 0);
+        break;
       default: await comm.gather(MSG, 0);
     }
   }
