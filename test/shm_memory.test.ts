@@ -24,8 +24,9 @@ import { ShmEngine, SYNC_RENDEZVOUS_BYTES } from '../dist/transport/shm/engine.j
 import { HeapArena } from '../dist/transport/shm/heap.js';
 import {
   ARRIVED_WORD, AWAITS_READ_WORD, COLLECTIVE_SLOTS, CONTRIBUTION_BYTES, Contribution, DIRECT_SOURCES, Global, type JobMemory,
-  CONTRIBUTION_BLOCKS, MEMBER_WORDS, READ_WORD, RANK_WORDS, RING_HEADER_BYTES, WAIT_TEXT_BYTES, contributionWords, MAX_JOB_RANKS, SLEEP_BIT, Slot, allocateJobMemory, collectiveSlotBase, growUniverse, maskBase, maskWords, rankBase, ringLocation,
+  CONTRIBUTION_BLOCKS, MEMBER_WORDS, OVERSUBSCRIBED_CONTRIBUTION_BLOCKS, READ_WORD, RANK_WORDS, RING_HEADER_BYTES, WAIT_TEXT_BYTES, contributionWords, MAX_JOB_RANKS, SLEEP_BIT, Slot, allocateJobMemory, collectiveSlotBase, growUniverse, maskBase, maskWords, rankBase, ringLocation,
   ringOffset, segmentOf, waitTextOffset,
+  contributionBlocks, memberWords,
 } from '../dist/transport/shm/layout.js';
 import { InboundPipe, OutboundPipe, PIPE_BYTES, PIPE_HEADER_BYTES } from '../dist/transport/shm/pipeline.js';
 import { Kind, RECORD_HEADER_BYTES, Ring, Word } from '../dist/transport/shm/ring.js';
@@ -101,9 +102,9 @@ describe('job layout', () => {
     assert.equal(line(ARRIVED_WORD), 0);
     // The awaiting word alone in its line: every reader looks at it after each read.
     assert.equal(line(AWAITS_READ_WORD), 1);
-    const blocks = Array.from({ length: CONTRIBUTION_BLOCKS }, (_, number) => contributionWords(number));
+    const blocks = Array.from({ length: CONTRIBUTION_BLOCKS }, (_, number) => contributionWords(number, CONTRIBUTION_BLOCKS));
     // Small reduction n + CONTRIBUTION_BLOCKS writes the block of reduction n again.
-    assert.equal(contributionWords(CONTRIBUTION_BLOCKS + 3), blocks[3]);
+    assert.equal(contributionWords(CONTRIBUTION_BLOCKS + 3, CONTRIBUTION_BLOCKS), blocks[3]);
     for (const block of blocks) {
       assert.equal(block % 16, 0, 'a block starts on a cache line');
       assert.ok(line(block) > line(AWAITS_READ_WORD), 'blocks come after the awaiting word\'s line');
@@ -117,6 +118,26 @@ describe('job layout', () => {
       assert.ok(blocks[block]! + Contribution.DATA + CONTRIBUTION_BYTES / 4 <= blocks[block + 1]!, 'a full block ends before the next');
     }
     assert.ok(blocks.at(-1)! + Contribution.DATA + CONTRIBUTION_BYTES / 4 <= MEMBER_WORDS, 'the last block ends within the member');
+  });
+
+  it('gives a communicator as many contribution blocks as its slot holds when ranks outnumber cores, a power of two', () => {
+    assert.equal(MEMBER_WORDS, memberWords(CONTRIBUTION_BLOCKS));
+    for (const jobSize of [2, 4, 8, 64, MAX_JOB_RANKS]) {
+      for (let members = 1; members <= jobSize; members = members * 2 + 1) {
+        assert.equal(contributionBlocks(members, jobSize, false), CONTRIBUTION_BLOCKS, 'ranks on cores of their own: eight');
+        const blocks = contributionBlocks(members, jobSize, true);
+        assert.ok(blocks >= CONTRIBUTION_BLOCKS && blocks <= OVERSUBSCRIBED_CONTRIBUTION_BLOCKS, `${members} of ${jobSize}: ${blocks}`);
+        assert.equal(blocks & (blocks - 1), 0, 'a power of two: block n is n & (blocks - 1)');
+        assert.ok(members * memberWords(blocks) <= jobSize * MEMBER_WORDS, 'the members\' words fit the slot\'s room');
+        const more = Math.min(2 * blocks, OVERSUBSCRIBED_CONTRIBUTION_BLOCKS);
+        assert.ok(more === blocks || members * memberWords(more) > jobSize * MEMBER_WORDS, 'the most that fit');
+      }
+    }
+    assert.equal(contributionBlocks(4, MAX_JOB_RANKS, true), OVERSUBSCRIBED_CONTRIBUTION_BLOCKS);
+    assert.equal(contributionBlocks(MAX_JOB_RANKS, MAX_JOB_RANKS, true), CONTRIBUTION_BLOCKS);
+    // The block of exchange n comes round again after `blocks` exchanges, within the member's words.
+    assert.equal(contributionWords(64 + 5, 64), contributionWords(5, 64));
+    assert.ok(contributionWords(63, 64) + Contribution.DATA + CONTRIBUTION_BYTES / 4 <= memberWords(64));
   });
 
   it('gives every ordered pair of ranks a ring of its own, back to back', () => {

@@ -24,8 +24,8 @@
  * - from one rank ({@link smallFromRoot}: `Scatter`): a broadcast of the
  *   root's blocks, each rank taking its own (p50 2.6 to 1.1-1.2 us).
  * A rank that writes and goes on runs up to `area.blocks` calls ahead of the
- * slowest reader: with more ranks than cores, as many calls in each turn on
- * a core (see `CONTRIBUTION_BLOCKS` in `transport/shm/layout.ts`).
+ * slowest reader (`runAhead`): with more ranks than cores, as many calls in
+ * each turn on a core (see `contributionBlocks` in `transport/shm/layout.ts`).
  *
  * A blocking call runs synchronously as far as the contributions come within
  * the fast path's spin ({@link fastSmallExchange}); a communicator whose

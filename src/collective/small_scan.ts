@@ -28,7 +28,7 @@ import type { SharedArea } from '../transport/transport.js';
 import type { Call } from './call.js';
 import { type Algorithm, type Detour, spinUntil } from './run.js';
 import {
-  attachArea, blocksFree, blocksFreeNow, contributionNow, detour, earlierMismatch, nextExchange, parkedExchange,
+  attachArea, blocksFree, blocksFreeNow, contributionNow, detour, earlierMismatch, nextExchange, parkedExchange, runAhead,
   sharedContribution, spinBudget,
 } from './shared_area.js';
 
@@ -61,13 +61,16 @@ export class ScanChain {
 
   /**
    * Whether this rank's block for call `number` last held a call of this
-   * plan's run (`number` the call after the last one): then the next rank
-   * alone read it, and its read mark alone says the block is free.
+   * plan's run (`number` the call after the last one), or nothing yet:
+   * then the next rank alone read it, and its read mark alone says the
+   * block is free.
    */
   inRun(number: number): boolean {
     if (number !== this.runNext) this.runFrom = number;
     this.runNext = number + 1;
-    return ((number - this.area.blocks - this.runFrom) | 0) >= 0;
+    // The first `blocks` calls on the area write blocks that nobody has used: the next rank's read mark says so too,
+    // and the first call looks at it, as every later call of a run does (V8 has seen the look when it optimizes).
+    return ((number - this.area.blocks - this.runFrom) | 0) >= 0 || number <= this.area.blocks;
   }
 
   /**
@@ -153,8 +156,12 @@ export function fastChainScan(call: Call, plan: ScanChain, send: Uint8Array | un
   if (mismatch !== undefined) return mismatch;
   const number = area.nextReduction();
   const budget = spinBudget(area, parkedChain);
-  const free = plan.inRun(number) ? readByNextNow(call, area, number - area.blocks, budget)
-    : blocksFreeNow(call, area, number, budget, parkedChain);
+  const inRun = plan.inRun(number);
+  const read = number - runAhead(area, parkedChain);
+  // Both looks run from the first call, so that V8 has seen them when it optimizes: out of a run, the next rank's
+  // look is at exchange 0, which every rank has read.
+  const free = readByNextNow(call, area, inRun ? read : 0, budget) && (inRun || blocksFreeNow(call, area, number, budget,
+    parkedChain));
   if (!free) {
     return detour(parkedChain, chainNumbered(call, plan, send, recv, number, Stage.FREE));
   }
@@ -171,5 +178,5 @@ export function fastChainScan(call: Call, plan: ScanChain, send: Uint8Array | un
  */
 function readByNextNow(call: Call, area: SharedArea, read: number, budget: number): boolean {
   const next = call.rank + 1;
-  return next === call.size || read <= 0 || spinUntil(area.readBy(next, read), budget, area.yieldCore);
+  return next === call.size || spinUntil(area.readBy(next, read), budget, area.yieldCore);
 }

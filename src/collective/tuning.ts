@@ -160,6 +160,14 @@ export const tuning = {
    * better. The event loop waits as long at most.
    */
   syncYieldMicros: 1000,
+  /**
+   * How many calls ahead of the slowest reader a fast path lets a writer
+   * run in its first {@link shallowCalls} calls, when a shared area has more
+   * blocks than that (ranks above cores; see `runAhead` in `shared_area.ts`).
+   */
+  shallowRunAhead: 8,
+  /** See {@link shallowRunAhead}. */
+  shallowCalls: 256,
   /** Reductions pipeline the ring in segments of this many bytes: each is reduced while it is in cache. */
   segmentBytes: 256 * 1024,
 };

@@ -575,10 +575,12 @@ export interface SharedArea {
    */
   settled: boolean;
   /**
-   * An exchange that every member has read, and all before it (0: none
-   * known): the lowest read mark this rank saw at its last look at them all
-   * ({@link lowestRead}). Read marks only grow, so it stays true. Kept by the
-   * algorithms.
+   * An exchange that every member has read, and all before it: the lowest
+   * read mark this rank saw at its last look at them all ({@link lowestRead}).
+   * Read marks only grow, so it stays true. Kept by the algorithms. At first
+   * `-blocks`, below what the first exchange asks for (`1 - blocks`): the
+   * first call looks, and V8 has seen that look by the time it optimizes
+   * the fast paths, however many blocks there are.
    */
   readFloor: number;
   /**

@@ -166,27 +166,70 @@ export const COLLECTIVE_SLOTS = 64;
  */
 export const CONTRIBUTION_BYTES = 1024;
 /**
- * Contribution blocks per member, used in turn (small reduction `n` in block
- * `n % CONTRIBUTION_BLOCKS`, a power of two): a rank that writes and goes on
- * (a broadcast's root, a member of a Reduce or Gather, the lower ranks of a
- * Scan) runs up to this many calls ahead of the slowest reader. With more
- * ranks than cores, that is how many calls a rank makes per turn on a core:
- * in loops of 20,000 8-byte calls at 8 ranks on 2 cores, a Bcast took 22 us
- * a call with two blocks, 8-11 with eight (messages 11), a Reduce 32 and
- * 11-17 (messages 16-18), a Gather 20-22 and 8-10.
+ * Contribution blocks per member of a collective slot's room, used in turn
+ * (small reduction `n` in block `n % blocks`, a power of two): a rank that
+ * writes and goes on (a broadcast's root, a member of a Reduce or Gather,
+ * the lower ranks of a Scan) runs up to that many calls ahead of the
+ * slowest reader. Each slot has room for {@link CONTRIBUTION_BLOCKS} blocks
+ * per member of the largest communicator; a communicator with fewer members
+ * may take more of them ({@link contributionBlocks}).
  */
 export const CONTRIBUTION_BLOCKS = 8;
 /**
- * Int32 words per member in a collective slot: a cache line of barrier flags
- * (one per round, at most 10) and the {@link READ_WORD}, a line for the
- * {@link AWAITS_READ_WORD}, then {@link CONTRIBUTION_BLOCKS} contribution
- * blocks (used in turn).
+ * Contribution blocks per member when ranks outnumber cores and the slot
+ * has room: how many calls a rank that writes and goes on makes per turn on
+ * a core. A writer that comes round to a block that a rank without a core
+ * has not read yet waits for a context switch (Open MPI's rings let a root
+ * run on as far as they hold). In loops of 20,000 8-byte calls at 8 ranks on
+ * 2 cores, a Bcast took 22 us a call with two blocks, 8-11 with eight (then
+ * on Node 20's tier-up of the time); with 64 (and `runAhead` in
+ * `collective/shared_area.ts`), the bench's first loops of 2,000 calls after
+ * its Barriers (medians of 3-4 alternating runs, Node 20) went at 4 ranks
+ * from 2.27 to 1.85 us a call for the 8-byte Bcast, 3.62 to 1.58 for Reduce,
+ * 3.86 to 3.03 for Scan, 3.20 to 2.82 for Gather, 5.7 to 4.3 for the object
+ * gather; at 8 ranks from 4.95 to 3.66 (Bcast), 5.15 to 2.97 (Reduce), 7.65
+ * to 4.71 (Scan), 5.15 to 2.52 (Gather), 9.9 to 4.9 and 9.4 to 6.0 (object
+ * bcast and gather). With ranks on cores of their own the readers keep up,
+ * and eight blocks keep less of the cache.
+ */
+export const OVERSUBSCRIBED_CONTRIBUTION_BLOCKS = 64;
+/** Int32 words of one contribution block: its first line (header and the first data), then the rest of the data. */
+const BLOCK_WORDS = 16 + CONTRIBUTION_BYTES / 4;
+/**
+ * Int32 words per member in a collective slot with `blocks` contribution
+ * blocks per member: a cache line of barrier flags (one per round, at most
+ * 10) and the {@link READ_WORD}, a line for the {@link AWAITS_READ_WORD},
+ * then the blocks (used in turn).
  * A block's first line holds the reduction's number, the call's tag, the
  * length and the first 48 bytes of the data: a reader of a small
  * contribution takes one line from its writer, where a line of its own for
  * the data would cost a second transfer each way.
  */
-export const MEMBER_WORDS = 32 + CONTRIBUTION_BLOCKS * (16 + CONTRIBUTION_BYTES / 4);
+export function memberWords(blocks: number): number {
+  return 32 + blocks * BLOCK_WORDS;
+}
+/** Int32 words per member of a slot's room: {@link CONTRIBUTION_BLOCKS} blocks each for the largest communicator. */
+export const MEMBER_WORDS = memberWords(CONTRIBUTION_BLOCKS);
+/**
+ * Contribution blocks per member of a communicator of `members` ranks in a
+ * job of `jobSize` (the slots' room): {@link CONTRIBUTION_BLOCKS}, or when
+ * the job's ranks outnumber its cores, the most, up to
+ * {@link OVERSUBSCRIBED_CONTRIBUTION_BLOCKS}, that the slot holds. The same
+ * on every member: each knows the communicator's size, the job's, and
+ * whether it is oversubscribed.
+ *
+ * @example
+ * contributionBlocks(4, 992, true); // 64
+ * contributionBlocks(4, 4, true); // 8: the slot holds 8 blocks per member of the largest communicator
+ */
+export function contributionBlocks(members: number, jobSize: number, oversubscribed: boolean): number {
+  let blocks = CONTRIBUTION_BLOCKS;
+  const room = jobSize * MEMBER_WORDS;
+  while (oversubscribed && blocks < OVERSUBSCRIBED_CONTRIBUTION_BLOCKS && members * memberWords(2 * blocks) <= room) {
+    blocks *= 2;
+  }
+  return blocks;
+}
 /** Word of a member's first line: the last reduction whose contributions it has read. */
 export const READ_WORD = 15;
 /** Word of a member's first line: the last central-counter barrier it has arrived at. */
@@ -198,9 +241,9 @@ export const ARRIVED_WORD = 14;
  * and it stays in the readers' caches.
  */
 export const AWAITS_READ_WORD = 16;
-/** Int32 offset, within a member's words, of the contribution block of small reduction `number`. */
-export function contributionWords(number: number): number {
-  return 32 + (number & (CONTRIBUTION_BLOCKS - 1)) * (16 + CONTRIBUTION_BYTES / 4);
+/** Int32 offset, within a member's words, of the contribution block of small reduction `number` with `blocks` blocks per member. */
+export function contributionWords(number: number, blocks: number): number {
+  return 32 + (number & (blocks - 1)) * BLOCK_WORDS;
 }
 /** Words of a contribution block, relative to {@link contributionWords}; the data starts at word 4, in the same line. */
 export const Contribution = {
@@ -249,7 +292,10 @@ function collectiveAreaBase(size: number): number {
   return Math.ceil(waitTextOffset(size, size) / 64) * 16;
 }
 
-/** Int32 index of collective slot `slot`'s header; member `m`'s words follow at `+ SLOT_HEADER_WORDS + m * MEMBER_WORDS`. */
+/**
+ * Int32 index of collective slot `slot`'s header; its members' words follow
+ * ({@link slotMembers}), `memberWords(blocks)` each, in a room of `size * MEMBER_WORDS`.
+ */
 export function collectiveSlotBase(size: number, slot: number): number {
   return collectiveAreaBase(size) + slot * (SLOT_HEADER_WORDS + size * MEMBER_WORDS);
 }

@@ -21,10 +21,12 @@
  * each writer stores its word and then looks at all of them, so of two
  * writers at once at least one sees both.
  *
- * Unfinished: with more ranks than cores, a rank that writes and goes on
- * stops after {@link CONTRIBUTION_BLOCKS} calls ahead of the slowest reader,
- * where messages let it run on as far as its rings hold (a Bcast of 8 bytes
- * at 8 ranks on 2 cores is 5-6 times C's there).
+ * A communicator's members have {@link contributionBlocks} blocks each: a
+ * rank that writes and goes on stops that many calls ahead of the slowest
+ * reader, 8, or up to 64 when ranks outnumber cores.
+ *
+ * Unfinished: messages let a writer run on as far as its rings hold, where
+ * the blocks stop it after at most 64 calls.
  *
  * @module
  */
@@ -32,15 +34,19 @@
 import type { Envelope, Operation, SharedArea } from '../transport.js';
 import type { ShmEngine, Waitable } from './engine.js';
 import {
-  ARRIVED_WORD, AWAITS_READ_WORD, COLLECTIVE_SLOTS, CONTRIBUTION_BLOCKS, CONTRIBUTION_BYTES, Contribution, MEMBER_WORDS,
-  READ_WORD, SlotHeader, SlotState, collectiveSlotBase, contributionWords, slotMembers,
+  ARRIVED_WORD, AWAITS_READ_WORD, COLLECTIVE_SLOTS, CONTRIBUTION_BYTES, Contribution, READ_WORD, SlotHeader, SlotState,
+  collectiveSlotBase, contributionBlocks, contributionWords, memberWords, slotMembers,
 } from './layout.js';
 import { schedYield } from './sched_yield.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
-/** Takes a free slot, or one all of whose members have released it, for `members` ranks; -1 if none. */
-function claimSlot(control: Int32Array, jobSize: number, members: number): number {
+/**
+ * Takes a free slot, or one all of whose members have released it, for
+ * `members` ranks; -1 if none. `oversubscribed` is the job's (see
+ * {@link contributionBlocks}).
+ */
+function claimSlot(control: Int32Array, jobSize: number, members: number, oversubscribed: boolean): number {
   for (let slot = 0; slot < COLLECTIVE_SLOTS; slot++) {
     const base = collectiveSlotBase(jobSize, slot);
     const state = Atomics.load(control, base + SlotHeader.STATE);
@@ -51,7 +57,8 @@ function claimSlot(control: Int32Array, jobSize: number, members: number): numbe
     }
     // Nobody reads the old words any more; the new members learn the slot only after this.
     const previous = Atomics.load(control, base + SlotHeader.MEMBERS);
-    control.fill(0, slotMembers(base), slotMembers(base) + previous * MEMBER_WORDS);
+    const used = previous * memberWords(contributionBlocks(previous, jobSize, oversubscribed));
+    control.fill(0, slotMembers(base), slotMembers(base) + used);
     Atomics.store(control, base + SlotHeader.MEMBERS, members);
     Atomics.store(control, base + SlotHeader.RELEASED, 0);
     Atomics.store(control, base + SlotHeader.BARRIER, 0);
@@ -179,18 +186,20 @@ class Arrival extends WordWait {
 export class ShmSharedArea implements SharedArea {
   mode: 'unset' | 'shared' | 'messages' = 'unset';
   readonly contributionBytes = CONTRIBUTION_BYTES;
-  readonly blocks = CONTRIBUTION_BLOCKS;
+  readonly blocks: number;
   /** The job's, the same on every rank (see {@link ShmEngine.jobOversubscribed}). */
   readonly oversubscribed: boolean;
   readonly yieldCore: (() => unknown) | undefined;
   /** Waits that need every member sleep at once (more members than cores). */
   private readonly spinless: boolean;
   settled = false;
-  readFloor = 0;
+  readFloor: number;
   rootedBroadcast = 0;
   private header = -1;
   /** Int32 index of member 0's words, or -1. */
   private members = -1;
+  /** Int32 words per member ({@link memberWords} of {@link blocks}). */
+  private readonly memberStride: number;
   private reductions = 0;
   private barriers = 0;
   /** Whether this rank has contributed to an exchange on the area (see {@link firstExchange}). */
@@ -201,20 +210,28 @@ export class ShmSharedArea implements SharedArea {
   private readonly bytes: Uint8Array;
   /** Waits for each member's read mark, by member, for the slot attached. */
   private reads: (Arrival | undefined)[] = [];
-  /** Views of the members' contribution blocks, by `CONTRIBUTION_BLOCKS * member + number % CONTRIBUTION_BLOCKS`, for the slot attached. */
-  private blockViews: (Uint8Array | undefined)[] = [];
+  /**
+   * Views of the members' contribution blocks, by `blocks * member + number
+   * % blocks`, for the slot attached; empty views where none was made yet,
+   * so that the length of every view is looked at from the first call (see
+   * {@link blockData}).
+   */
+  private blockViews: Uint8Array[] = [];
 
   /** @param group - world ranks of the communicator's members, in rank order */
   constructor(private readonly engine: ShmEngine, private readonly group: Int32Array, private readonly rank: number) {
     const control = engine.control;
     this.bytes = new Uint8Array(control.buffer, control.byteOffset, control.byteLength);
     this.oversubscribed = engine.jobOversubscribed;
+    this.blocks = contributionBlocks(group.length, engine.size, engine.jobOversubscribed);
+    this.memberStride = memberWords(this.blocks);
+    this.readFloor = -this.blocks;
     this.yieldCore = engine.jobOversubscribed ? schedYield() : undefined;
     this.spinless = engine.jobOversubscribed;
   }
 
   claim(): number {
-    return claimSlot(this.engine.control, this.engine.size, this.group.length);
+    return claimSlot(this.engine.control, this.engine.size, this.group.length, this.oversubscribed);
   }
 
   attach(slot: number): void {
@@ -224,6 +241,7 @@ export class ShmSharedArea implements SharedArea {
     }
     this.header = collectiveSlotBase(this.engine.size, slot);
     this.members = slotMembers(this.header);
+    this.blockViews = new Array<Uint8Array>(this.group.length * this.blocks).fill(this.bytes.subarray(0, 0));
     this.mode = 'shared';
   }
 
@@ -241,7 +259,7 @@ export class ShmSharedArea implements SharedArea {
     const size = this.group.length;
     const count = ++this.barriers;
     const arrival = this.barrierArrival ??= Arrival.counter(this.engine, this.header + SlotHeader.BARRIER,
-      this.word(0, ARRIVED_WORD), MEMBER_WORDS, size);
+      this.word(0, ARRIVED_WORD), this.memberStride, size);
     // The counter wraps around at 2^32 like every word here; the differences survive it.
     arrival.renew((count * size) | 0);
     arrival.count = count;
@@ -259,7 +277,7 @@ export class ShmSharedArea implements SharedArea {
 
   contribute(number: number, tag: number, data: Uint8Array | undefined, wake?: 'all' | number): void {
     const control = this.engine.control;
-    const block = this.word(this.rank, contributionWords(number));
+    const block = this.word(this.rank, contributionWords(number, this.blocks));
     // A writer that reads nothing of this reduction marks it read before anyone can have read it: its mark cannot
     // complete the set of reads, so it needs no look at the others' marks (a cache miss per call).
     if (wake !== undefined) control[this.word(this.rank, READ_WORD)] = number;
@@ -282,7 +300,7 @@ export class ShmSharedArea implements SharedArea {
   /** Wakes the sleeping members after this rank's contribution to `number`: for an exchange (not `all`), once all have contributed. */
   private wakeAfterContribution(number: number, all: boolean): void {
     // An exchange's waiters need every member's block: only the contribution that completes them wakes anybody.
-    if (all || this.allReached(contributionWords(number) + Contribution.NUMBER, number)) this.wakeOthers();
+    if (all || this.allReached(contributionWords(number, this.blocks) + Contribution.NUMBER, number)) this.wakeOthers();
   }
 
   /**
@@ -301,7 +319,7 @@ export class ShmSharedArea implements SharedArea {
     const arena = this.engine.heapArenaOf(data);
     if (arena < 0 || data.byteLength <= CONTRIBUTION_BYTES) return false;
     const control = this.engine.control;
-    const block = this.word(this.rank, contributionWords(number));
+    const block = this.word(this.rank, contributionWords(number, this.blocks));
     // A root reads nothing of it (see contribute).
     if (wake !== undefined) control[this.word(this.rank, READ_WORD)] = number;
     control[block + Contribution.ARENA] = arena;
@@ -312,7 +330,7 @@ export class ShmSharedArea implements SharedArea {
     Atomics.store(control, block + Contribution.NUMBER, number);
     // Both looked at whatever the caller: a look skipped by the Bcasts before the first exchange left it without type
     // feedback in their optimized code (see docs/ARCHITECTURE.md, "Code shaped for V8's tier-up").
-    const complete = this.allReached(contributionWords(number) + Contribution.NUMBER, number);
+    const complete = this.allReached(contributionWords(number, this.blocks) + Contribution.NUMBER, number);
     if (wake !== undefined || complete) this.wakeOthers();
     return true;
   }
@@ -349,20 +367,20 @@ export class ShmSharedArea implements SharedArea {
   }
 
   contributed(from: number, number: number, alone = false): Operation {
-    return this.waitFor(this.word(from, contributionWords(number)) + Contribution.NUMBER, number, from,
+    return this.waitFor(this.word(from, contributionWords(number, this.blocks)) + Contribution.NUMBER, number, from,
       'Allreduce', !alone);
   }
 
   holds(from: number, number: number): boolean {
-    return Atomics.load(this.engine.control, this.word(from, contributionWords(number)) + Contribution.NUMBER) === number;
+    return Atomics.load(this.engine.control, this.word(from, contributionWords(number, this.blocks)) + Contribution.NUMBER) === number;
   }
 
   contributionTag(from: number, number: number): number {
-    return this.engine.control[this.word(from, contributionWords(number)) + Contribution.TAG]!;
+    return this.engine.control[this.word(from, contributionWords(number, this.blocks)) + Contribution.TAG]!;
   }
 
   contributionLength(from: number, number: number): number {
-    return this.engine.control[this.word(from, contributionWords(number)) + Contribution.LENGTH]!;
+    return this.engine.control[this.word(from, contributionWords(number, this.blocks)) + Contribution.LENGTH]!;
   }
 
   contributionData(from: number, number: number, bytes: number): Uint8Array {
@@ -373,10 +391,10 @@ export class ShmSharedArea implements SharedArea {
   /** The data of a contribution in its block. */
   private blockData(from: number, number: number, bytes: number): Uint8Array {
     // A block's view is made again only for another length: the small collectives read blocks every call.
-    const slot = CONTRIBUTION_BLOCKS * from + (number & (CONTRIBUTION_BLOCKS - 1));
-    let view = this.blockViews[slot];
-    if (view === undefined || view.byteLength !== bytes) {
-      const at = (this.word(from, contributionWords(number)) + Contribution.DATA) * 4;
+    const slot = this.blocks * from + (number & (this.blocks - 1));
+    let view = this.blockViews[slot]!;
+    if (view.byteLength !== bytes) {
+      const at = (this.word(from, contributionWords(number, this.blocks)) + Contribution.DATA) * 4;
       this.blockViews[slot] = view = this.bytes.subarray(at, at + bytes);
     }
     return view;
@@ -385,7 +403,7 @@ export class ShmSharedArea implements SharedArea {
   /** The data of a contribution by reference (see {@link contributeReference}), where its writer keeps it. */
   private referencedData(from: number, number: number, bytes: number): Uint8Array {
     const control = this.engine.control;
-    const block = this.word(from, contributionWords(number));
+    const block = this.word(from, contributionWords(number, this.blocks));
     const offset = (control[block + Contribution.OFFSET_LOW]! >>> 0) + control[block + Contribution.OFFSET_HIGH]! * 2 ** 32;
     return this.engine.heapBytes(control[block + Contribution.ARENA]!, offset, bytes);
   }
@@ -440,7 +458,7 @@ export class ShmSharedArea implements SharedArea {
 
   /** Int32 index of word `offset` of member `rank`'s words. */
   private word(rank: number, offset: number): number {
-    return this.members + rank * MEMBER_WORDS + offset;
+    return this.members + rank * this.memberStride + offset;
   }
 
   /**
