@@ -130,7 +130,8 @@ export function blocksFreeNow(call: Call, area: SharedArea, number: number, budg
  * in the calls V8 learns from.
  */
 export function runAhead(area: SharedArea, parked: ParkedExchange): number {
-  const shallow = Math.min(area.blocks, tuning.shallowRunAhead);
+  // At least one call ahead, whatever `MPI4TS_COLLECTIVE_TUNING` says: 0 would wait for reads of the call itself.
+  const shallow = Math.max(1, Math.min(area.blocks, tuning.shallowRunAhead));
   // 0 for the first calls, then 1, with no branch: a branch's first run would deoptimize every fast path.
   const past = Math.min(1, Math.floor(parked.calls / tuning.shallowCalls));
   return shallow + past * (area.blocks - shallow);
