@@ -656,6 +656,29 @@ describe('engine waiting', () => {
     return { engines, group, areas, slot };
   }
 
+  it('a parked wait finds a contribution that came without a wake within milliseconds, not at its 200 ms timeout', async () => {
+    // On x86 a member publishes its contribution with a plain store (shared_area.ts), and one that looked at the
+    // sleep bits just before this rank set its own wakes nobody, while this rank's last look missed the store: the
+    // sleep must look again soon. Here rank 1's block is written by a plain store and no wake, while rank 0 sleeps.
+    const { areas } = attachedAreas(false);
+    const number = areas[0]!.nextReduction();
+    areas[1]!.nextReduction();
+    const theirs = areas[0]!.contributed(1, number, true);
+    const index = areas[1]!['word'](1, contributionWords(number, areas[1]!.blocks)) + Contribution.NUMBER;
+    const control = areas[1]!['engine'].control;
+    let storedAt = 0;
+    const stored = setTimeout(() => {
+      storedAt = performance.now();
+      control[index] = number;
+    }, 30);
+    await theirs.wait();
+    const late = performance.now() - storedAt;
+    clearTimeout(stored);
+    assert.ok(storedAt > 0, 'the wait ended before the word was stored');
+    // The sleeps last 1, 2, 4, ... 200 ms: the one under way at 30 ms ends by 63 ms.
+    assert.ok(late < 120, `the wait ended ${late.toFixed(1)} ms after the store`);
+  });
+
   it('ends a wait left queued on a shared area before the area gives its slot back to be claimed again', async () => {
     // A parked collective starts a wait and then tests it: when the peer's write lands in between, the wait stays
     // queued with nobody awaiting it, and an oversubscribed (spinless) wait is resolved only at the next idle check.

@@ -299,6 +299,25 @@ const REPLY_POLLS = 128;
 /** Of {@link REPLY_POLLS}, every this many is a full poll, which moves this rank's queued sends and pipes too. */
 const FULL_POLL_EVERY = 64;
 
+/**
+ * Whether this CPU makes plain stores visible in program order and never
+ * moves a store before an earlier load (x86's total store order): a plain
+ * store of a word then publishes what was written before it, as V8 keeps
+ * typed-array stores in program order. Arm and others reorder stores.
+ */
+const STORES_IN_ORDER = process.arch === 'x64' || process.arch === 'ia32';
+/**
+ * The first sleep of a wait, in milliseconds, where shared areas publish by
+ * plain stores ({@link ShmEngine.plainPublish}); each later one lasts twice
+ * as long. A writer that looks at the sleep bits just as a member sets its
+ * own and looks at the word a last time may see no sleeper while the member
+ * sees the old word, and nobody wakes it: the store is visible within
+ * microseconds, so the look after the first sleep finds it.
+ */
+const FIRST_SLEEP_MILLIS = 1;
+/** The longest sleep of a parked wait before it looks again, in milliseconds (the first, without plain stores). */
+const MAX_PARK_MILLIS = 200;
+
 /** How long a wait spins when the job has more live ranks than cores. */
 export const OVERSUBSCRIBED_SPIN_MICROS = 10;
 /**
@@ -331,6 +350,16 @@ export class ShmEngine {
    * (the live count changes as ranks start and end).
    */
   readonly jobOversubscribed: boolean;
+  /**
+   * Whether shared areas publish contributions and read marks with plain
+   * stores (`ShmSharedArea.publish`): where the CPU keeps stores in order
+   * and every rank has a core (with ranks above cores, waits sleep at most
+   * calls, and the stores stay sequentially consistent). A wait's sleeps
+   * then start short ({@link FIRST_SLEEP_MILLIS}).
+   */
+  readonly plainPublish: boolean;
+  /** The first sleep of a wait before it looks again, in milliseconds. */
+  private readonly firstSleepMillis: number;
   private readonly cores: number | undefined;
   /** The job's control block (layout.ts). */
   readonly control: Int32Array;
@@ -427,6 +456,8 @@ export class ShmEngine {
     this.fullSpinMillis = tuning.spinMicros / 1000;
     this.blockMillis = tuning.blockMicros / 1000;
     this.jobOversubscribed = tuning.oversubscribed;
+    this.plainPublish = STORES_IN_ORDER && !tuning.oversubscribed;
+    this.firstSleepMillis = this.plainPublish ? FIRST_SLEEP_MILLIS : MAX_PARK_MILLIS;
     this.cores = tuning.cores;
     this.sent = new SendOperation(this, -1, 0, 0, false, -1);
     this.sent.done = true;
@@ -1100,12 +1131,12 @@ export class ShmEngine {
     const yieldCore = this.coreToYield();
     if (yieldCore !== undefined && this.yieldUntilSettled(yieldCore, settledBefore)) return true;
     const deadline = performance.now() + this.blockMillis;
-    for (;;) {
+    for (let sleep = this.firstSleepMillis; ; sleep *= 2) {
       if (Atomics.or(control, this.signalIndex, SLEEP_BIT) === 0 && !(this.busy && this.poll())) {
         // A wait on a word that is not a ring (a barrier flag) may have ended just before the bit was set.
         this.settleWaiters();
         if (this.settledCount === settledBefore) {
-          Atomics.wait(control, this.signalIndex, SLEEP_BIT, Math.max(0, deadline - performance.now()));
+          Atomics.wait(control, this.signalIndex, SLEEP_BIT, Math.min(sleep, Math.max(0, deadline - performance.now())));
         }
       }
       Atomics.and(control, this.signalIndex, ~SLEEP_BIT);
@@ -1194,6 +1225,7 @@ export class ShmEngine {
     // Atomics.waitAsync alone does not keep a worker's event loop alive, and a rank must not end with records queued.
     const keepAlive = setInterval(() => undefined, 1 << 30);
     const control = this.control;
+    let sleep = this.firstSleepMillis;
     try {
       for (;;) {
         const settledBefore = this.settledCount;
@@ -1201,6 +1233,7 @@ export class ShmEngine {
         this.settleWaiters();
         if (this.waiters.length === 0 && !this.busy) break;
         if (this.settledCount !== settledBefore) {
+          sleep = this.firstSleepMillis;
           // The waits just ended have continuations queued (a collective's next step, the script after an await):
           // let them run before this rank says it is blocked, since they may take long (a check of a large buffer on
           // a loaded machine) and the other waits, still pending, would have the monitor call it a deadlock.
@@ -1220,11 +1253,13 @@ export class ShmEngine {
         }
         if (this.settledCount !== settledBefore) {
           Atomics.and(control, this.signalIndex, ~SLEEP_BIT);
+          sleep = this.firstSleepMillis;
           await new Promise<void>((resolve) => setImmediate(resolve));
           continue;
         }
         this.publishBlocked();
-        const result = Atomics.waitAsync(control, this.signalIndex, SLEEP_BIT, 200);
+        const result = Atomics.waitAsync(control, this.signalIndex, SLEEP_BIT, sleep);
+        sleep = Math.min(2 * sleep, MAX_PARK_MILLIS);
         if (result.async) await result.value;
         Atomics.and(control, this.signalIndex, ~SLEEP_BIT);
         Atomics.store(control, this.slot(Slot.STATE), RankState.RUNNING);

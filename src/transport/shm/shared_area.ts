@@ -21,6 +21,16 @@
  * each writer stores its word and then looks at all of them, so of two
  * writers at once at least one sees both.
  *
+ * Contributions and read marks, the words of every small call, are
+ * published with plain stores where the CPU keeps stores in order and
+ * every rank has a core (`ShmEngine.plainPublish`): a sequentially
+ * consistent store waits until the line is this rank's, which the member
+ * that reads it has just taken (a third of an 8-byte Allreduce's time at 2
+ * ranks). Loads may then pass the store, so a writer that sees a sleeper
+ * fences before it looks at the set, and a member that goes to sleep just
+ * as the word is stored may miss it: the engine's sleeps look again after
+ * a millisecond, then at longer intervals (engine.ts).
+ *
  * A communicator's members have {@link contributionBlocks} blocks each: a
  * rank that writes and goes on stops that many calls ahead of the slowest
  * reader, 8, or up to 64 when ranks outnumber cores.
@@ -192,6 +202,8 @@ export class ShmSharedArea implements SharedArea {
   readonly yieldCore: (() => unknown) | undefined;
   /** Waits that need every member sleep at once (more members than cores). */
   private readonly spinless: boolean;
+  /** Contributions and read marks go by plain stores (see the module's comment and `ShmEngine.plainPublish`). */
+  private readonly plainPublish: boolean;
   settled = false;
   readFloor: number;
   rootedBroadcast = 0;
@@ -228,6 +240,7 @@ export class ShmSharedArea implements SharedArea {
     this.readFloor = -this.blocks;
     this.yieldCore = engine.jobOversubscribed ? schedYield() : undefined;
     this.spinless = engine.jobOversubscribed;
+    this.plainPublish = engine.plainPublish;
   }
 
   claim(): number {
@@ -284,15 +297,14 @@ export class ShmSharedArea implements SharedArea {
     if (data !== undefined) this.bytes.set(data, (block + Contribution.DATA) * 4);
     control[block + Contribution.TAG] = tag;
     control[block + Contribution.LENGTH] = data === undefined ? -1 : data.byteLength;
-    // Publishes the data and tag with it.
-    Atomics.store(control, block + Contribution.NUMBER, number);
+    this.publish(block + Contribution.NUMBER, number);
     if (typeof wake === 'number') {
       this.engine.wakeIfAsleep(this.group[wake]!);
     } else if (wake === 'all' || this.othersAsleep() || this.firstExchange()) {
       // Only a sleeper needs waking: a look at the members' sleep bits (lines that stay in this rank's cache) spares
       // an exchange's contribution a look at every member's block (a line each, which its member has just written).
       // A member sets its bit before its last look at the blocks, this rank looks at the bits after its store: one
-      // of the two sees the other's write.
+      // of the two sees the other's write (after a plain store, see the module's comment, within a millisecond).
       this.wakeAfterContribution(number, wake === 'all');
     }
   }
@@ -300,7 +312,7 @@ export class ShmSharedArea implements SharedArea {
   /** Wakes the sleeping members after this rank's contribution to `number`: for an exchange (not `all`), once all have contributed. */
   private wakeAfterContribution(number: number, all: boolean): void {
     // An exchange's waiters need every member's block: only the contribution that completes them wakes anybody.
-    if (all || this.allReached(contributionWords(number, this.blocks) + Contribution.NUMBER, number)) this.wakeOthers();
+    if (all || this.fencedAllReached(contributionWords(number, this.blocks) + Contribution.NUMBER, number)) this.wakeOthers();
   }
 
   /**
@@ -327,21 +339,21 @@ export class ShmSharedArea implements SharedArea {
     control[block + Contribution.OFFSET_HIGH] = Math.floor(data.byteOffset / 2 ** 32);
     control[block + Contribution.TAG] = tag;
     control[block + Contribution.LENGTH] = data.byteLength;
-    Atomics.store(control, block + Contribution.NUMBER, number);
+    this.publish(block + Contribution.NUMBER, number);
     // Both looked at whatever the caller: a look skipped by the Bcasts before the first exchange left it without type
     // feedback in their optimized code (see docs/ARCHITECTURE.md, "Code shaped for V8's tier-up").
-    const complete = this.allReached(contributionWords(number, this.blocks) + Contribution.NUMBER, number);
+    const complete = this.fencedAllReached(contributionWords(number, this.blocks) + Contribution.NUMBER, number);
     if (wake !== undefined || complete) this.wakeOthers();
     return true;
   }
 
   markRead(number: number): void {
-    Atomics.store(this.engine.control, this.word(this.rank, READ_WORD), number);
+    this.publish(this.word(this.rank, READ_WORD), number);
     // Whoever waits for readers waits for all of them (to write its block again): the last one wakes it, and only
     // the members that said they wait for these reads. Most reads are awaited by nobody: a look at the awaiting
     // words (lines that stay in this rank's cache) spares a look at every member's read mark (a line each, which its
     // member has just written).
-    if (this.awaited(number) && this.allReached(READ_WORD, number)) this.wakeAwaiting(number);
+    if (this.awaited(number) && this.fencedAllReached(READ_WORD, number)) this.wakeAwaiting(number);
   }
 
   lowestRead(since: number): number {
@@ -473,6 +485,30 @@ export class ShmSharedArea implements SharedArea {
       if (((Atomics.load(control, this.word(member, offset)) - value) | 0) < 0) return false;
     }
     return true;
+  }
+
+  /**
+   * Stores `value` at `index`, after everything this rank wrote before it
+   * (see the module's comment): a plain store where {@link plainPublish}.
+   */
+  private publish(index: number, value: number): void {
+    const control = this.engine.control;
+    if (this.plainPublish) control[index] = value;
+    else Atomics.store(control, index, value);
+  }
+
+  /**
+   * {@link allReached} for a writer that has just published its own word,
+   * after a full fence: of two members that publish at once, at least one
+   * then sees the other's word.
+   */
+  private fencedAllReached(offset: number, value: number): boolean {
+    if (this.plainPublish) {
+      // The fence that the plain store lacked: a sequentially consistent store again of this rank's own word.
+      const own = this.word(this.rank, offset);
+      Atomics.store(this.engine.control, own, this.engine.control[own]!);
+    }
+    return this.allReached(offset, value);
   }
 
   /** @param everyone - the word is one of a set that the waiter needs all of (see {@link Arrival.spinless}) */
