@@ -36,12 +36,16 @@ import { spinUntil } from '../dist/collective/run.js';
 import { parkedExchange, spinBudget } from '../dist/collective/shared_area.js';
 import { tuning as collectiveTuning } from '../dist/collective/tuning.js';
 
-/** A producer and a consumer over one ring of `capacity` bytes of its own memory. */
-function ringPair(capacity: number): { producer: Ring; consumer: Ring } {
+/**
+ * A producer and a consumer over one ring of `capacity` bytes of its own
+ * memory; `plainPublish`: its kind and tail words are plain stores, as on x86
+ * with a core per rank (in one thread both kinds of store behave alike).
+ */
+function ringPair(capacity: number, plainPublish = false): { producer: Ring; consumer: Ring } {
   const memory = new SharedArrayBuffer(RING_HEADER_BYTES + capacity);
   const words = new Int32Array(memory);
   const bytes = new Uint8Array(memory);
-  return { producer: new Ring(words, bytes, 0, capacity), consumer: new Ring(words, bytes, 0, capacity) };
+  return { producer: new Ring(words, bytes, 0, capacity, plainPublish), consumer: new Ring(words, bytes, 0, capacity, plainPublish) };
 }
 
 /** `n` bytes whose values depend on `seed`. */
@@ -218,29 +222,31 @@ describe('record ring', () => {
 
   it('wraps records of every size around the end with padding, in order and intact', () => {
     const capacity = 4096;
-    const { producer, consumer } = ringPair(capacity);
-    // Sizes that are not divisors of the ring, so that the wrap falls at every 8-byte position.
-    let sent = 0;
-    let received = 0;
-    for (let round = 0; round < 3000; round++) {
-      const n = (round * 37) % 700;
-      assert.ok(producer.push(Kind.EAGER, 1, sent, n, 0, 0, 0, pattern(n, sent)), `record ${sent} fits an emptied ring`);
-      sent++;
-      // Keep a few records in flight, so that the consumer lags behind the wrap.
-      while (sent - received > 3) {
+    for (const plainPublish of [false, true]) {
+      const { producer, consumer } = ringPair(capacity, plainPublish);
+      // Sizes that are not divisors of the ring, so that the wrap falls at every 8-byte position.
+      let sent = 0;
+      let received = 0;
+      for (let round = 0; round < 3000; round++) {
+        const n = (round * 37) % 700;
+        assert.ok(producer.push(Kind.EAGER, 1, sent, n, 0, 0, 0, pattern(n, sent)), `record ${sent} fits an emptied ring`);
+        sent++;
+        // Keep a few records in flight, so that the consumer lags behind the wrap.
+        while (sent - received > 3) {
+          const record = take(consumer)!;
+          assert.equal(record.tag, received);
+          assert.deepEqual(record.payload, pattern((received * 37) % 700, received), `record ${received}`);
+          received++;
+        }
+      }
+      while (received < sent) {
         const record = take(consumer)!;
         assert.equal(record.tag, received);
-        assert.deepEqual(record.payload, pattern((received * 37) % 700, received), `record ${received}`);
+        assert.deepEqual(record.payload, pattern((received * 37) % 700, received));
         received++;
       }
+      assert.equal(consumer.peek(), -1);
     }
-    while (received < sent) {
-      const record = take(consumer)!;
-      assert.equal(record.tag, received);
-      assert.deepEqual(record.payload, pattern((received * 37) % 700, received));
-      received++;
-    }
-    assert.equal(consumer.peek(), -1);
   });
 
   it('refuses a record when full, leaving what it holds intact, and takes it once the consumer frees room', () => {
@@ -483,7 +489,7 @@ describe('engine protocol by size', () => {
     const tuning = { spinMicros: 0, blockMicros: 0, oversubscribed: false };
     const { buffer, offset } = ringLocation(memory, 0, 1);
     const words = new Int32Array(buffer);
-    const tail = new Ring(words, new Uint8Array(buffer), offset, memory.ringCapacity);
+    const tail = new Ring(words, new Uint8Array(buffer), offset, memory.ringCapacity, false);
     const nextKind = (): number => {
       const at = tail.base + (words[offset / 4 + 16]! & (memory.ringCapacity - 1));
       return Atomics.load(words, at >> 2);

@@ -34,7 +34,7 @@ function ringPair(capacity: number): { producer: Ring; consumer: Ring; words: In
   const memory = new SharedArrayBuffer(RING_HEADER_BYTES + capacity);
   const words = new Int32Array(memory);
   const bytes = new Uint8Array(memory);
-  return { producer: new Ring(words, bytes, 0, capacity), consumer: new Ring(words, bytes, 0, capacity), words };
+  return { producer: new Ring(words, bytes, 0, capacity, false), consumer: new Ring(words, bytes, 0, capacity, false), words };
 }
 
 describe('ring positions', () => {

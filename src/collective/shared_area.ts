@@ -132,8 +132,7 @@ export function blocksFreeNow(call: Call, area: SharedArea, number: number, budg
 export function runAhead(area: SharedArea, parked: ParkedExchange): number {
   // At least one call ahead, whatever `MPI4TS_COLLECTIVE_TUNING` says: 0 would wait for reads of the call itself.
   const shallow = Math.max(1, Math.min(area.blocks, tuning.shallowRunAhead));
-  // 0 for the first calls, then 1, with no branch: a branch's first run would deoptimize every fast path.
-  const past = Math.min(1, Math.floor(parked.calls / tuning.shallowCalls));
+  const past = pastFirst(parked.calls, tuning.shallowCalls);
   return shallow + past * (area.blocks - shallow);
 }
 
@@ -589,8 +588,8 @@ const MAX_COPY_SPIN_MICROS = 10_000;
  * `tuning.lookOnceCopyCalls` calls of the fast path look once instead.
  */
 export function copySpinBudget(area: SharedArea, parked: ParkedExchange, bytes: number): number {
-  // 0 for the first calls, then 1, with no branch (see spinBudget); read before spinBudget counts this call.
-  const past = Math.min(1, Math.floor(parked.calls / tuning.lookOnceCopyCalls));
+  // Read before spinBudget counts this call.
+  const past = pastFirst(parked.calls, tuning.lookOnceCopyCalls);
   const spin = spinBudget(area, parked);
   // Whole microseconds: a fraction made `spinUntil`, optimized on integral budgets, deoptimize.
   const budget = Math.min(spin + Math.ceil(bytes / 1000), MAX_COPY_SPIN_MICROS);
@@ -614,9 +613,17 @@ export function spinBudget(area: SharedArea | undefined, parked: ParkedExchange 
   const calls = parked === undefined ? 0 : parked.calls++;
   if (area.oversubscribed) return area.yieldCore === undefined ? 0 : tuning.syncYieldMicros;
   if (parked === undefined) return tuning.syncSpinMicros;
-  // 0 for the first calls, then 1, with no branch: a branch's first run would deoptimize every fast path.
-  const past = Math.min(1, Math.floor(calls / tuning.firstCalls));
+  const past = pastFirst(calls, tuning.firstCalls);
   return tuning.firstCallsSpinMicros + past * (tuning.syncSpinMicros - tuning.firstCallsSpinMicros);
+}
+
+/**
+ * 0 while `calls` is below `first`, then 1, with no branch: a fast path's
+ * tuning changes after its first calls, and a branch first taken there would
+ * deoptimize every fast path that inlined it.
+ */
+function pastFirst(calls: number, first: number): number {
+  return Math.min(1, Math.floor(calls / first));
 }
 
 /**

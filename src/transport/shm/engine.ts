@@ -442,6 +442,9 @@ export class ShmEngine {
   constructor(readonly rank: number, memory: JobMemory, tuning: WaitTuning, private readonly growth?: MessagePort) {
     this.size = memory.size;
     this.eagerLimit = memory.eagerLimit;
+    // Before the rings are made (meet), which follow it.
+    this.plainPublish = STORES_IN_ORDER && !tuning.oversubscribed;
+    this.firstSleepMillis = this.plainPublish ? FIRST_SLEEP_MILLIS : MAX_PARK_MILLIS;
     this.control = new Int32Array(memory.control);
     this.controlBytes = new Uint8Array(memory.control);
     this.base = rankBase(rank);
@@ -456,15 +459,13 @@ export class ShmEngine {
     this.fullSpinMillis = tuning.spinMicros / 1000;
     this.blockMillis = tuning.blockMicros / 1000;
     this.jobOversubscribed = tuning.oversubscribed;
-    this.plainPublish = STORES_IN_ORDER && !tuning.oversubscribed;
-    this.firstSleepMillis = this.plainPublish ? FIRST_SLEEP_MILLIS : MAX_PARK_MILLIS;
     this.cores = tuning.cores;
     this.sent = new SendOperation(this, -1, 0, 0, false, -1);
     this.sent.done = true;
     this.signalIndex = rankBase(rank) + Slot.SIGNAL;
     this.direct = maskWords(memory.size) === 0;
     this.maskIndex = maskBase(memory.size, rank);
-    primeRingPaths();
+    primeRingPaths(this.plainPublish);
     this.primeRarePaths();
   }
 
@@ -517,7 +518,7 @@ export class ShmEngine {
       views = { words: new Int32Array(buffer), bytes: new Uint8Array(buffer) };
       this.segmentViews.set(buffer, views);
     }
-    return new Ring(views.words, views.bytes, offset, this.ringCapacity);
+    return new Ring(views.words, views.bytes, offset, this.ringCapacity, this.plainPublish);
   }
 
   /** Takes one growth of the universe that the launcher posted; `what` is what this rank looks for. */

@@ -11,14 +11,23 @@
  * The data area is a power of two; positions are byte counters that wrap at
  * 2^32 (differences of two positions are taken modulo 2^32).
  *
- * The producer publishes a record by storing its kind word last, with
- * `Atomics.store`; a zero kind means "nothing yet". So the consumer reads no
- * shared head position, only the record itself: one cache line less per
- * message. To keep that true, the consumer zeroes the kind of every record it
- * frees, and the producer zeroes the kind word just past each record it
- * writes before publishing it (it leaves 8 bytes of room for that). The
- * consumer frees space with `Atomics.store(tail)`, which the producer reads
- * only when the ring looks full.
+ * The producer publishes a record by storing its kind word last; a zero
+ * kind means "nothing yet". So the consumer reads no shared head position,
+ * only the record itself: one cache line less per message. To keep that
+ * true, the consumer zeroes the kind of every record it frees, and the
+ * producer zeroes the kind word just past each record it writes before
+ * publishing it (it leaves 8 bytes of room for that). The consumer frees
+ * space by storing its tail, which the producer reads only when the ring
+ * looks full.
+ *
+ * Both stores are `Atomics.store`, or plain stores where the engine's shared
+ * areas publish so (`ShmEngine.plainPublish`: x86, whose stores become
+ * visible in program order, with a core per rank). A sequentially consistent
+ * store waits until the line is this rank's: the tail's waited for the
+ * record's line, which the consumer had just zeroed and the producer still
+ * held. The doorbell that follows a record (`Atomics.or` on the consumer's
+ * signal word) is a full barrier either way; a producer that waits for room
+ * and misses the tail's store looks again at its next poll.
  *
  * @module
  */
@@ -95,9 +104,12 @@ export class Ring {
   private head = 0;
   /** Producer side: the consumer's read position as last seen; re-read only when the ring looks full. */
   private knownTail = 0;
+  /** The kind and tail words are plain stores (see the module's comment). */
+  private readonly plainPublish: boolean;
 
-  constructor(words: Int32Array, bytes: Uint8Array, offset: number, capacity: number) {
+  constructor(words: Int32Array, bytes: Uint8Array, offset: number, capacity: number, plainPublish: boolean) {
     this.words = words;
+    this.plainPublish = plainPublish;
     this.bytes = bytes;
     this.base = offset + RING_HEADER_BYTES;
     this.capacity = capacity;
@@ -137,7 +149,7 @@ export class Ring {
       const pad = (this.base + position) >> 2;
       words[pad + Word.LENGTH] = contiguous;
       this.write(0, need, kind, context, tag, payloadBytes, request, offset, arena, payload);
-      Atomics.store(words, pad + Word.KIND, Kind.PAD);
+      this.publish(pad + Word.KIND, Kind.PAD);
       this.head = (head + contiguous + need) | 0;
     } else {
       this.write(position, need, kind, context, tag, payloadBytes, request, offset, arena, payload);
@@ -172,7 +184,13 @@ export class Ring {
       words[w + Word.PAYLOAD_HIGH] = Math.floor(payloadBytes / TWO_TO_32);
       words[w + Word.OFFSET_HIGH] = Math.floor(offset / TWO_TO_32);
     }
-    Atomics.store(words, w + Word.KIND, kind);
+    this.publish(w + Word.KIND, kind);
+  }
+
+  /** Stores `value` at word `index` after everything written before it (see the module's comment). */
+  private publish(index: number, value: number): void {
+    if (this.plainPublish) this.words[index] = value;
+    else Atomics.store(this.words, index, value);
   }
 
   /** Producer: marks that it waits for room, so the consumer rings its doorbell after reading. */
@@ -207,7 +225,7 @@ export class Ring {
     const w = at >> 2;
     const length = words[w + Word.LENGTH]!;
     words[w + Word.KIND] = Kind.NONE;
-    Atomics.store(words, this.tailIndex, (words[this.tailIndex]! + length) | 0);
+    this.publish(this.tailIndex, (words[this.tailIndex]! + length) | 0);
   }
 }
 
@@ -224,13 +242,14 @@ let primed = false;
  * `push`, `peek` and every function they are inlined in (the whole receive
  * path) and V8 compiled them all again, in the middle of the user's loop.
  * Run here first, the rare paths are part of the optimized code from the start.
+ * `plainPublish` as the engine's rings.
  */
-export function primeRingPaths(): void {
+export function primeRingPaths(plainPublish: boolean): void {
   if (primed) return;
   primed = true;
   const capacity = 256;
   const buffer = new SharedArrayBuffer(RING_HEADER_BYTES + capacity);
-  const ring = new Ring(new Int32Array(buffer), new Uint8Array(buffer), 0, capacity);
+  const ring = new Ring(new Int32Array(buffer), new Uint8Array(buffer), 0, capacity, plainPublish);
   const small = new Uint8Array(8);
   const large = new Uint8Array(72);
   for (let round = 0; round < 24; round++) {

@@ -21,15 +21,15 @@
  * each writer stores its word and then looks at all of them, so of two
  * writers at once at least one sees both.
  *
- * Contributions and read marks, the words of every small call, are
- * published with plain stores where the CPU keeps stores in order and
- * every rank has a core (`ShmEngine.plainPublish`): a sequentially
- * consistent store waits until the line is this rank's, which the member
- * that reads it has just taken (a third of an 8-byte Allreduce's time at 2
- * ranks). Loads may then pass the store, so a writer that sees a sleeper
- * fences before it looks at the set, and a member that goes to sleep just
- * as the word is stored may miss it: the engine's sleeps look again after
- * a millisecond, then at longer intervals (engine.ts).
+ * Contributions, read marks and barrier flags, the words of every small
+ * call, are published with plain stores where the CPU keeps stores in
+ * order and every rank has a core (`ShmEngine.plainPublish`): a
+ * sequentially consistent store waits until the line is this rank's, which
+ * the member that reads it has just taken (a third of an 8-byte
+ * Allreduce's time at 2 ranks). Loads may then pass the store, so a writer
+ * that sees a sleeper fences before it looks at the set, and a member that
+ * goes to sleep just as the word is stored may miss it: the engine's sleeps
+ * look again after a millisecond, then at longer intervals (engine.ts).
  *
  * A communicator's members have {@link contributionBlocks} blocks each: a
  * rank that writes and goes on stops that many calls ahead of the slowest
@@ -259,7 +259,7 @@ export class ShmSharedArea implements SharedArea {
   }
 
   raise(rank: number, round: number, epoch: number): void {
-    Atomics.store(this.engine.control, this.word(rank, round), epoch);
+    this.publish(this.word(rank, round), epoch);
     this.engine.wakeIfAsleep(this.group[rank]!);
   }
 
@@ -290,7 +290,7 @@ export class ShmSharedArea implements SharedArea {
 
   contribute(number: number, tag: number, data: Uint8Array | undefined, wake?: 'all' | number): void {
     const control = this.engine.control;
-    const block = this.word(this.rank, contributionWords(number, this.blocks));
+    const block = this.block(this.rank, number);
     // A writer that reads nothing of this reduction marks it read before anyone can have read it: its mark cannot
     // complete the set of reads, so it needs no look at the others' marks (a cache miss per call).
     if (wake !== undefined) control[this.word(this.rank, READ_WORD)] = number;
@@ -331,7 +331,7 @@ export class ShmSharedArea implements SharedArea {
     const arena = this.engine.heapArenaOf(data);
     if (arena < 0 || data.byteLength <= CONTRIBUTION_BYTES) return false;
     const control = this.engine.control;
-    const block = this.word(this.rank, contributionWords(number, this.blocks));
+    const block = this.block(this.rank, number);
     // A root reads nothing of it (see contribute).
     if (wake !== undefined) control[this.word(this.rank, READ_WORD)] = number;
     control[block + Contribution.ARENA] = arena;
@@ -379,20 +379,19 @@ export class ShmSharedArea implements SharedArea {
   }
 
   contributed(from: number, number: number, alone = false): Operation {
-    return this.waitFor(this.word(from, contributionWords(number, this.blocks)) + Contribution.NUMBER, number, from,
-      'Allreduce', !alone);
+    return this.waitFor(this.block(from, number) + Contribution.NUMBER, number, from, 'Allreduce', !alone);
   }
 
   holds(from: number, number: number): boolean {
-    return Atomics.load(this.engine.control, this.word(from, contributionWords(number, this.blocks)) + Contribution.NUMBER) === number;
+    return Atomics.load(this.engine.control, this.block(from, number) + Contribution.NUMBER) === number;
   }
 
   contributionTag(from: number, number: number): number {
-    return this.engine.control[this.word(from, contributionWords(number, this.blocks)) + Contribution.TAG]!;
+    return this.engine.control[this.block(from, number) + Contribution.TAG]!;
   }
 
   contributionLength(from: number, number: number): number {
-    return this.engine.control[this.word(from, contributionWords(number, this.blocks)) + Contribution.LENGTH]!;
+    return this.engine.control[this.block(from, number) + Contribution.LENGTH]!;
   }
 
   contributionData(from: number, number: number, bytes: number): Uint8Array {
@@ -406,7 +405,7 @@ export class ShmSharedArea implements SharedArea {
     const slot = this.blocks * from + (number & (this.blocks - 1));
     let view = this.blockViews[slot]!;
     if (view.byteLength !== bytes) {
-      const at = (this.word(from, contributionWords(number, this.blocks)) + Contribution.DATA) * 4;
+      const at = (this.block(from, number) + Contribution.DATA) * 4;
       this.blockViews[slot] = view = this.bytes.subarray(at, at + bytes);
     }
     return view;
@@ -415,7 +414,7 @@ export class ShmSharedArea implements SharedArea {
   /** The data of a contribution by reference (see {@link contributeReference}), where its writer keeps it. */
   private referencedData(from: number, number: number, bytes: number): Uint8Array {
     const control = this.engine.control;
-    const block = this.word(from, contributionWords(number, this.blocks));
+    const block = this.block(from, number);
     const offset = (control[block + Contribution.OFFSET_LOW]! >>> 0) + control[block + Contribution.OFFSET_HIGH]! * 2 ** 32;
     return this.engine.heapBytes(control[block + Contribution.ARENA]!, offset, bytes);
   }
@@ -466,6 +465,11 @@ export class ShmSharedArea implements SharedArea {
 
   private awaits(member: number, number: number): boolean {
     return ((Atomics.load(this.engine.control, this.word(member, AWAITS_READ_WORD)) - number) | 0) >= 0;
+  }
+
+  /** Int32 index of member `member`'s contribution block of reduction `number`. */
+  private block(member: number, number: number): number {
+    return this.word(member, contributionWords(number, this.blocks));
   }
 
   /** Int32 index of word `offset` of member `rank`'s words. */
