@@ -25,11 +25,12 @@
  * call, are published with plain stores where the CPU keeps stores in
  * order and every rank has a core (`ShmEngine.plainPublish`): a
  * sequentially consistent store waits until the line is this rank's, which
- * the member that reads it has just taken (a third of an 8-byte
- * Allreduce's time at 2 ranks). Loads may then pass the store, so a writer
- * that sees a sleeper fences before it looks at the set, and a member that
- * goes to sleep just as the word is stored may miss it: the engine's sleeps
- * look again after a millisecond, then at longer intervals (engine.ts).
+ * the member that reads it has just taken (at 2 ranks, a fifth of each
+ * rank's time in a loop of 8-byte Allreduces, a third of a Bcast reader's).
+ * Loads may then pass the store, so a writer that sees a sleeper fences
+ * before it looks at the set, and a member that goes to sleep just as the
+ * word is stored may miss it: the engine's sleeps look again after a
+ * millisecond, then at longer intervals (engine.ts).
  *
  * A communicator's members have {@link contributionBlocks} blocks each: a
  * rank that writes and goes on stops that many calls ahead of the slowest
@@ -202,7 +203,7 @@ export class ShmSharedArea implements SharedArea {
   readonly yieldCore: (() => unknown) | undefined;
   /** Waits that need every member sleep at once (more members than cores). */
   private readonly spinless: boolean;
-  /** Contributions and read marks go by plain stores (see the module's comment and `ShmEngine.plainPublish`). */
+  /** Contributions, read marks and barrier flags go by plain stores (see the module's comment and `ShmEngine.plainPublish`). */
   private readonly plainPublish: boolean;
   settled = false;
   readFloor: number;
