@@ -53,6 +53,7 @@ import { InboundPipe, OutboundPipe } from './pipeline.js';
 import { Kind, RECORD_HEADER_BYTES, Ring, Word, primeRingPaths, readWide } from './ring.js';
 import { RequestTable } from './requests.js';
 import { schedYield } from './sched_yield.js';
+import { STORES_IN_ORDER } from './store_order.js';
 
 /** Wildcard source and tag at this level (same values as the API's). */
 const ANY = -1;
@@ -300,13 +301,6 @@ const REPLY_POLLS = 128;
 const FULL_POLL_EVERY = 64;
 
 /**
- * Whether this CPU makes plain stores visible in program order and never
- * moves a store before an earlier load (x86's total store order): a plain
- * store of a word then publishes what was written before it, as V8 keeps
- * typed-array stores in program order. Arm and others reorder stores.
- */
-const STORES_IN_ORDER = process.arch === 'x64' || process.arch === 'ia32';
-/**
  * The first sleep of a wait, in milliseconds, where shared areas publish by
  * plain stores ({@link ShmEngine.plainPublish}); each later one lasts twice
  * as long. A writer that looks at the sleep bits just as a member sets its
@@ -352,7 +346,7 @@ export class ShmEngine {
   readonly jobOversubscribed: boolean;
   /**
    * Whether shared areas publish contributions and read marks with plain
-   * stores (`ShmSharedArea.publish`): where the CPU keeps stores in order
+   * stores (`publishWord` in store_order.ts): where the CPU keeps stores in order
    * and every rank has a core (with ranks above cores, waits sleep at most
    * calls, and the stores stay sequentially consistent). A wait's sleeps
    * then start short ({@link FIRST_SLEEP_MILLIS}).

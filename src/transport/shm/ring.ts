@@ -33,6 +33,7 @@
  */
 
 import { RING_HEADER_BYTES, RING_PRODUCER_WAITING, RING_TAIL } from './layout.js';
+import { publishWord } from './store_order.js';
 
 /** Bytes of a record header. */
 export const RECORD_HEADER_BYTES = 32;
@@ -149,7 +150,7 @@ export class Ring {
       const pad = (this.base + position) >> 2;
       words[pad + Word.LENGTH] = contiguous;
       this.write(0, need, kind, context, tag, payloadBytes, request, offset, arena, payload);
-      this.publish(pad + Word.KIND, Kind.PAD);
+      publishWord(words, pad + Word.KIND, Kind.PAD, this.plainPublish);
       this.head = (head + contiguous + need) | 0;
     } else {
       this.write(position, need, kind, context, tag, payloadBytes, request, offset, arena, payload);
@@ -184,13 +185,7 @@ export class Ring {
       words[w + Word.PAYLOAD_HIGH] = Math.floor(payloadBytes / TWO_TO_32);
       words[w + Word.OFFSET_HIGH] = Math.floor(offset / TWO_TO_32);
     }
-    this.publish(w + Word.KIND, kind);
-  }
-
-  /** Stores `value` at word `index` after everything written before it (see the module's comment). */
-  private publish(index: number, value: number): void {
-    if (this.plainPublish) this.words[index] = value;
-    else Atomics.store(this.words, index, value);
+    publishWord(words, w + Word.KIND, kind, this.plainPublish);
   }
 
   /** Producer: marks that it waits for room, so the consumer rings its doorbell after reading. */
@@ -225,7 +220,7 @@ export class Ring {
     const w = at >> 2;
     const length = words[w + Word.LENGTH]!;
     words[w + Word.KIND] = Kind.NONE;
-    this.publish(this.tailIndex, (words[this.tailIndex]! + length) | 0);
+    publishWord(words, this.tailIndex, (words[this.tailIndex]! + length) | 0, this.plainPublish);
   }
 }
 

@@ -23,14 +23,11 @@
  *
  * Contributions, read marks and barrier flags, the words of every small
  * call, are published with plain stores where the CPU keeps stores in
- * order and every rank has a core (`ShmEngine.plainPublish`): a
- * sequentially consistent store waits until the line is this rank's, which
- * the member that reads it has just taken (at 2 ranks, a fifth of each
- * rank's time in a loop of 8-byte Allreduces, a third of a Bcast reader's).
- * Loads may then pass the store, so a writer that sees a sleeper fences
- * before it looks at the set, and a member that goes to sleep just as the
- * word is stored may miss it: the engine's sleeps look again after a
- * millisecond, then at longer intervals (engine.ts).
+ * order and every rank has a core (`ShmEngine.plainPublish`; why, in
+ * store_order.ts). Loads may then pass the store, so a writer that sees a
+ * sleeper fences before it looks at the set, and a member that goes to
+ * sleep just as the word is stored may miss it: the engine's sleeps look
+ * again after a millisecond, then at longer intervals (engine.ts).
  *
  * A communicator's members have {@link contributionBlocks} blocks each: a
  * rank that writes and goes on stops that many calls ahead of the slowest
@@ -49,6 +46,7 @@ import {
   collectiveSlotBase, contributionBlocks, contributionWords, memberWords, slotMembers,
 } from './layout.js';
 import { schedYield } from './sched_yield.js';
+import { publishWord } from './store_order.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
@@ -260,7 +258,7 @@ export class ShmSharedArea implements SharedArea {
   }
 
   raise(rank: number, round: number, epoch: number): void {
-    this.publish(this.word(rank, round), epoch);
+    publishWord(this.engine.control, this.word(rank, round), epoch, this.plainPublish);
     this.engine.wakeIfAsleep(this.group[rank]!);
   }
 
@@ -298,7 +296,7 @@ export class ShmSharedArea implements SharedArea {
     if (data !== undefined) this.bytes.set(data, (block + Contribution.DATA) * 4);
     control[block + Contribution.TAG] = tag;
     control[block + Contribution.LENGTH] = data === undefined ? -1 : data.byteLength;
-    this.publish(block + Contribution.NUMBER, number);
+    publishWord(control, block + Contribution.NUMBER, number, this.plainPublish);
     if (typeof wake === 'number') {
       this.engine.wakeIfAsleep(this.group[wake]!);
     } else if (wake === 'all' || this.othersAsleep() || this.firstExchange()) {
@@ -340,7 +338,7 @@ export class ShmSharedArea implements SharedArea {
     control[block + Contribution.OFFSET_HIGH] = Math.floor(data.byteOffset / 2 ** 32);
     control[block + Contribution.TAG] = tag;
     control[block + Contribution.LENGTH] = data.byteLength;
-    this.publish(block + Contribution.NUMBER, number);
+    publishWord(control, block + Contribution.NUMBER, number, this.plainPublish);
     // Both looked at whatever the caller: a look skipped by the Bcasts before the first exchange left it without type
     // feedback in their optimized code (see docs/ARCHITECTURE.md, "Code shaped for V8's tier-up").
     const complete = this.fencedAllReached(contributionWords(number, this.blocks) + Contribution.NUMBER, number);
@@ -349,7 +347,7 @@ export class ShmSharedArea implements SharedArea {
   }
 
   markRead(number: number): void {
-    this.publish(this.word(this.rank, READ_WORD), number);
+    publishWord(this.engine.control, this.word(this.rank, READ_WORD), number, this.plainPublish);
     // Whoever waits for readers waits for all of them (to write its block again): the last one wakes it, and only
     // the members that said they wait for these reads. Most reads are awaited by nobody: a look at the awaiting
     // words (lines that stay in this rank's cache) spares a look at every member's read mark (a line each, which its
@@ -493,26 +491,13 @@ export class ShmSharedArea implements SharedArea {
   }
 
   /**
-   * Stores `value` at `index`, after everything this rank wrote before it
-   * (see the module's comment): a plain store where {@link plainPublish}.
-   */
-  private publish(index: number, value: number): void {
-    const control = this.engine.control;
-    if (this.plainPublish) control[index] = value;
-    else Atomics.store(control, index, value);
-  }
-
-  /**
-   * {@link allReached} for a writer that has just published its own word,
-   * after a full fence: of two members that publish at once, at least one
-   * then sees the other's word.
+   * {@link allReached} for a writer that has just published `value` in its
+   * own word, after a full fence: of two members that publish at once, at
+   * least one then sees the other's word.
    */
   private fencedAllReached(offset: number, value: number): boolean {
-    if (this.plainPublish) {
-      // The fence that the plain store lacked: a sequentially consistent store again of this rank's own word.
-      const own = this.word(this.rank, offset);
-      Atomics.store(this.engine.control, own, this.engine.control[own]!);
-    }
+    // The fence that the plain store lacked: the same store again, sequentially consistent.
+    if (this.plainPublish) Atomics.store(this.engine.control, this.word(this.rank, offset), value);
     return this.allReached(offset, value);
   }
 
