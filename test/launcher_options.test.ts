@@ -46,15 +46,17 @@ describe('launcher options', () => {
       '--mpiexec-arg=--hostfile', '--mpiexec-arg=hosts', 'x.ts', 'arg']);
     const openmpi = mpiexecCommand(options, 'openmpi', 2, '/bin/node');
     assert.ok(!('error' in openmpi));
-    // 4 ranks on 2 cores get the V8 defaults (CI turns them off for Node 22 and 24), and with them the settling.
-    const settle = rankDefaultsApply(4, 2, process.env) ? ['-x', 'MPI4TS_SETTLE_HEAP=1'] : [];
+    // 4 ranks on 2 cores get the V8 defaults (CI turns them off for Node 22 and 24), and with them the settling
+    // and the load without compilers.
+    const settle = rankDefaultsApply(4, 2, process.env)
+      ? ['-x', 'MPI4TS_SETTLE_HEAP=1', '-x', 'MPI4TS_LOAD_V8_FLAGS=--no-turbofan --no-sparkplug'] : [];
     const exported = ['-x', 'MPI4TS_DEADLOCK_TIMEOUT=2.5', '-x', 'MPI4TS_VERBOSE=1', ...settle];
     assert.deepEqual(openmpi.args.slice(0, 5 + exported.length), ['--hostfile', 'hosts', '--oversubscribe', '--tag-output',
       ...exported, '-n']);
     assert.deepEqual(openmpi.args.slice(5 + exported.length, 6 + exported.length), ['4']);
     assert.deepEqual(openmpi.args.slice(-2), ['x.ts', 'arg']);
     assert.deepEqual(openmpi.env, { MPI4TS_DEADLOCK_TIMEOUT: '2.5', MPI4TS_VERBOSE: '1',
-      ...(settle.length > 0 ? { MPI4TS_SETTLE_HEAP: '1' } : {}) });
+      ...(settle.length > 0 ? { MPI4TS_SETTLE_HEAP: '1', MPI4TS_LOAD_V8_FLAGS: '--no-turbofan --no-sparkplug' } : {}) });
     const hydra = mpiexecCommand(options, 'hydra', 8, '/bin/node');
     assert.ok(!('error' in hydra));
     assert.deepEqual(hydra.args.slice(0, 9), ['--hostfile', 'hosts', '-prepend-rank',

@@ -5,9 +5,13 @@ import { describe, it } from 'node:test';
 import { parseCommandLine } from '../src/launcher/cli.js';
 import { mpiexecCommand } from '../src/launcher/mpi.js';
 import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { flagName, rankDefaultsApply, rankV8Flags } from '../src/launcher/v8flags.js';
-import { launch } from './helpers/launch.js';
+import { flagName, loadedFlag, rankDefaultsApply, rankLoadFlags, rankV8Flags } from '../src/launcher/v8flags.js';
+import { launch, linesStartingWith } from './helpers/launch.js';
+
+/** Preloaded into the ranks (`--import`): whether V8 optimizes while a rank loads. */
+const LOADING = resolve('test/programs/v8_flags_loading.mjs');
 
 /** The young generation's size that rank `rank` of test/programs/v8_flags.ts printed. */
 function youngMiB(stdout: string, rank: number): number {
@@ -51,6 +55,17 @@ describe('V8 flags of the ranks', () => {
     assert.equal(rankDefaultsApply(8, 2, { MPI4TS_V8_DEFAULTS: 'false' }), false);
     // Never the flags V8 cannot take while an isolate is marking, nor costly concurrent marking and sweeping, nor WebAssembly's.
     for (const flag of rankV8Flags(4, 2, [], {}, 24)) assert.doesNotMatch(flag, /marking|sweeping|cppheap|wasm/);
+  });
+
+  it('turn the compilers off while a rank loads, unless the defaults are off or the user chose compilers', () => {
+    assert.deepEqual(rankLoadFlags(4, 2, [], {}), ['--no-turbofan', '--no-sparkplug']);
+    assert.deepEqual(rankLoadFlags(4, 2, [], {}).map(loadedFlag), ['--turbofan', '--sparkplug']);
+    assert.deepEqual(rankLoadFlags(1, 2, [], {}), []);
+    assert.deepEqual(rankLoadFlags(4, 2, [], { MPI4TS_V8_DEFAULTS: '0' }), []);
+    for (const flag of ['--jitless', '--no-opt', '--turbofan', '--no_sparkplug', '--always-turbofan']) {
+      assert.deepEqual(rankLoadFlags(4, 2, ['--expose-gc', flag], {}), [], flag);
+    }
+    assert.deepEqual(rankLoadFlags(4, 2, ['--expose-gc', '--stack-size=2000'], {}), ['--no-turbofan', '--no-sparkplug']);
   });
 
   it('leave out the flags the user set, in either polarity and spelling', () => {
@@ -111,18 +126,28 @@ describe('V8 flags of the ranks', () => {
     assert.ok(!result.args.includes('--no-parallel-scavenge'));
     // The ranks settle their young generation with the defaults (young_generation.ts), not without.
     assert.equal(result.env['MPI4TS_SETTLE_HEAP'], '1');
+    // They load without compilers: the flags come through the environment, not node's command line
+    // (process.execArgv, which ranks they spawn copy).
+    assert.equal(result.env['MPI4TS_LOAD_V8_FLAGS'], '--no-turbofan --no-sparkplug');
+    assert.ok(!result.args.includes('--no-turbofan'));
     const few = mpiexecCommand({ ...command.options, ranks: 1 }, 'openmpi', 2, '/bin/node');
     assert.ok(!('error' in few) && !few.args.includes('--no-concurrent-recompilation'));
     assert.equal(few.env['MPI4TS_SETTLE_HEAP'], undefined);
+    assert.equal(few.env['MPI4TS_LOAD_V8_FLAGS'], undefined);
   });
 
   it('reach the ranks\' isolates on shm, and the user\'s flag wins', async () => {
     const natives = ['--node-options', '--allow-natives-syntax'];
-    const on = await launch('test/programs/v8_flags.ts', 2, [], { launcherArgs: natives, env: { ...process.env, MPI4TS_V8_DEFAULTS: '1' } });
+    // The preloaded module runs while the rank loads: no TurboFan there, early TurboFan in the script, on every rank.
+    const on = await launch('test/programs/v8_flags.ts', 2, [],
+      { launcherArgs: ['--node-options', `--allow-natives-syntax --import ${LOADING}`], env: { ...process.env, MPI4TS_V8_DEFAULTS: '1' } });
     assert.equal(on.code, 0, on.stderr);
-    assert.match(on.stdout, /rank 0: concurrent recompilation false/);
-    assert.match(on.stdout, /rank 1: concurrent recompilation false/);
-    assert.match(on.stdout, /rank 0: TurboFan after 100 calls true/);
+    assert.deepEqual(linesStartingWith(on.stdout, 'loading: TurboFan').map((line) => line.split(' (')[0]),
+      ['loading: TurboFan after 100 calls false', 'loading: TurboFan after 100 calls false'], on.stdout);
+    for (const rank of [0, 1]) {
+      assert.match(on.stdout, new RegExp(`rank ${rank}: concurrent recompilation false`));
+      assert.match(on.stdout, new RegExp(`rank ${rank}: TurboFan after 100 calls true`));
+    }
     // Two semi-spaces of 4 MiB each.
     for (const rank of [0, 1]) assert.equal(youngMiB(on.stdout, rank), 8, on.stdout);
     const off = await launch('test/programs/v8_flags.ts', 2, [], { launcherArgs: natives, env: { ...process.env, MPI4TS_V8_DEFAULTS: '0' } });

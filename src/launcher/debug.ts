@@ -31,24 +31,33 @@ export function rankHere(): number | undefined {
   return text === undefined ? undefined : Number(text);
 }
 
-/** Opens the inspector and starts the profiler as the environment asks; call before the script runs. */
+/**
+ * With `--inspect-brk-rank` on this rank, waits for a debugger to attach;
+ * call just before the script runs, once the rank has loaded (on shm the
+ * other ranks wait for it to load, see `script.ts`).
+ */
+export function holdForDebugger(): void {
+  const env = process.env;
+  const rank = rankHere();
+  if (env[INSPECT_RANK_ENV] === undefined || Number(env[INSPECT_RANK_ENV]) !== rank || env[INSPECT_BRK_ENV] !== '1') return;
+  writeSync(2, `mpi4ts: rank ${rank}: waiting for a debugger to attach (--inspect-brk-rank)\n`);
+  waitForDebugger();
+}
+
+/** Opens the inspector and starts the profiler as the environment asks; call before the rank loads. */
 export function prepareRank(): void {
   const env = process.env;
   const rank = rankHere();
   if (env[INSPECT_RANK_ENV] !== undefined && Number(env[INSPECT_RANK_ENV]) === rank) {
     open(0, '127.0.0.1', false);
     // Written straight to the file: a worker's process.stderr goes through its parent later, and
-    // waitForDebugger below blocks this thread before that.
+    // holdForDebugger may block this thread before that.
     writeSync(2, `mpi4ts: rank ${rank}: inspector listening on ${url() ?? '?'}\n` +
       '        open chrome://inspect (Configure: the host and port above) or paste the URL into a DevTools frontend\n');
     // Node holds a worker whose debugger is still attached at its end, and says nothing.
     process.on('exit', () => {
       writeSync(2, `mpi4ts: rank ${rank}: its script has ended; a debugger still attached holds the rank (and the job) until it detaches\n`);
     });
-    if (env[INSPECT_BRK_ENV] === '1') {
-      writeSync(2, `mpi4ts: rank ${rank}: waiting for a debugger to attach (--inspect-brk-rank)\n`);
-      waitForDebugger();
-    }
   }
   if (env[CPU_PROF_ENV] === '1' && rank !== undefined) {
     const session = new Session();

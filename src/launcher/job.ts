@@ -41,7 +41,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { MessageChannel, type MessagePort, Worker, type WorkerOptions } from 'node:worker_threads';
-import type { RankMessage, SpawnReply, SpawnRequest } from '../transport/shm/launcher_link.js';
+import type { RankMessage, RunNotice, SpawnReply, SpawnRequest } from '../transport/shm/launcher_link.js';
 import type { GroupBoot, RankBoot } from '../transport/shm/transport.js';
 import {
   Context, DEFAULT_EAGER_LIMIT, Global, type JobMemory, RankState, Slot, allocateJobMemory, defaultHeapBytes, maskBase,
@@ -60,7 +60,7 @@ import { PortBroker } from './ports.js';
 import type { WorkerExitNotice } from '../futures/protocol.js';
 import { TranspileService } from '../typescript/service.js';
 import { TRANSPILER_KEY } from '../typescript/register.js';
-import { nodeMajor, nodeOptionsWords, rankDefaultsApply, rankV8Flags } from './v8flags.js';
+import { loadedFlag, nodeMajor, nodeOptionsWords, rankDefaultsApply, rankLoadFlags, rankV8Flags } from './v8flags.js';
 
 const MONITOR_INTERVAL_MS = 100;
 /** Free slots a job keeps for `Spawn` unless --universe-size says otherwise. */
@@ -86,6 +86,8 @@ interface Rank {
   readonly growth: MessagePort;
   readonly output: Promise<void>[];
   exited: boolean;
+  /** Still loading the library: V8's compilers are off meanwhile (v8flags.ts). */
+  loading: boolean;
   /**
    * For a worker of an `mpi4ts/futures` pool, the rank that spawned it: its
    * abnormal end is reported to that rank, whose pool fails the worker's
@@ -130,6 +132,14 @@ class Job {
   private readonly cores = availableParallelism();
   /** Whether the ranks' young generation is settled at start-up: with the V8 defaults (v8flags.ts, young_generation.ts). */
   private readonly settleHeap: boolean;
+  /** Every Node/V8 flag the user gave: `--node-options`, the launcher's own, `NODE_OPTIONS`. */
+  private readonly userFlags: string[];
+  /** The V8 flags that turn the compilers off while ranks load (`rankLoadFlags`, v8flags.ts); empty without the defaults. */
+  private readonly loadFlags: string[];
+  /** Ranks started that have not yet loaded. */
+  private loadingRanks = 0;
+  /** Ranks that have loaded and wait for the others that load beside them, to run their scripts. */
+  private readonly loadedRanks: Rank[] = [];
   /** Compiles TypeScript for every thread of the job (one esbuild per job). */
   private readonly transpiler = new TranspileService();
   private failed = false;
@@ -140,6 +150,8 @@ class Job {
   constructor(private readonly options: LaunchOptions, private readonly observation?: Observation) {
     const capacity = Math.max(options.universeSize ?? options.ranks + DEFAULT_SPAWN_ROOM, options.ranks);
     this.settleHeap = rankDefaultsApply(options.ranks, this.cores, process.env);
+    this.userFlags = [...(options.nodeOptions ?? []), ...process.execArgv, ...nodeOptionsWords(process.env)];
+    this.loadFlags = rankLoadFlags(options.ranks, this.cores, this.userFlags, process.env);
     // A test hook: the largest universe, so that a test can reach it with a few ranks.
     const limit = Number(process.env['MPI4TS_TEST_MAX_UNIVERSE'] ?? Infinity);
     this.memory = allocateJobMemory(capacity, {
@@ -173,6 +185,8 @@ class Job {
     // (this count, spawned ranks included) with the cores at every wait. The choice of collective
     // algorithms must be the same on every rank of a communicator: it follows the job's size alone.
     Atomics.add(this.control, Global.LIVE_RANKS, 1);
+    // V8's flags are the process's: the compilers stay off until every rank that loads has loaded.
+    if (this.loadingRanks++ === 0) for (const flag of this.loadFlags) setFlagsFromString(flag);
     const channel = new MessageChannel();
     const transpiler = this.transpiler.connect();
     const mpi4ts: RankBoot = { rank: slot, memory: this.memory, tuning: {
@@ -194,7 +208,7 @@ class Job {
       new LineForwarder(worker.stdout, process.stdout, prefix).done,
       new LineForwarder(worker.stderr, process.stderr, prefix).done,
     ];
-    const entry: Rank = { slot, label, worker, growth: channel.port1, output, exited: false, poolManager,
+    const entry: Rank = { slot, label, worker, growth: channel.port1, output, exited: false, loading: true, poolManager,
       spawned: parent !== undefined };
     this.ranks.push(entry);
     worker.on('error', (error) => {
@@ -210,6 +224,8 @@ class Job {
         this.ports.meet(worker, message);
       } else if (message?.type === 'names') {
         this.ports.names(message);
+      } else if (message?.type === 'loaded') {
+        this.loaded(entry);
       }
     });
     worker.on('exit', (code) => this.exited(entry, code));
@@ -231,8 +247,7 @@ class Job {
     const script = new URL('./worker.js', import.meta.url);
     if (this.execArgv === undefined) {
       // mpi4ts's V8 flags for the ranks (v8flags.ts), once, before the first rank and the user's own V8 flags.
-      const userFlags = [...(this.options.nodeOptions ?? []), ...process.execArgv, ...nodeOptionsWords(process.env)];
-      for (const flag of rankV8Flags(this.options.ranks, this.cores, userFlags, process.env, nodeMajor())) setFlagsFromString(flag);
+      for (const flag of rankV8Flags(this.options.ranks, this.cores, this.userFlags, process.env, nodeMajor())) setFlagsFromString(flag);
     }
     this.execArgv ??= [...(this.options.nodeOptions ?? [])];
     if (this.execArgv.length === 0) return new Worker(script, options);
@@ -378,6 +393,7 @@ class Job {
 
   private exited(entry: Rank, code: number): void {
     entry.exited = true;
+    this.loaded(entry);
     this.ports.forget(entry.worker);
     entry.growth.close();
     Atomics.sub(this.control, Global.LIVE_RANKS, 1);
@@ -401,6 +417,20 @@ class Job {
       this.watch?.stacks.close();
       void this.afterOutput().then(() => this.finish(this.failed ? this.failCode : 0));
     }
+  }
+
+  /**
+   * `entry` has loaded (or exited): once no rank is loading, the compilers
+   * come back on and the ranks that have loaded run their scripts.
+   */
+  private loaded(entry: Rank): void {
+    if (!entry.loading) return;
+    entry.loading = false;
+    if (!entry.exited) this.loadedRanks.push(entry);
+    if (--this.loadingRanks > 0) return;
+    for (const flag of this.loadFlags) setFlagsFromString(loadedFlag(flag));
+    const run: RunNotice = { type: 'run' };
+    for (const rank of this.loadedRanks.splice(0)) if (!rank.exited) rank.worker.postMessage(run);
   }
 
   /** Ends the job because of `culprit`: reports why and stops every other rank. */

@@ -7,16 +7,18 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { launchedByMpi } from '../transport/mpi/detect.js';
 import { type LaunchOptions, USAGE, UsageError, checkForMpiTransport, parseCommandLine } from './cli.js';
 import { runJob } from './job.js';
-import { buildMpi, runUnderMpiexec, SETTLE_HEAP_ENV } from './mpi.js';
+import { buildMpi, LOAD_V8_FLAGS_ENV, runUnderMpiexec, SETTLE_HEAP_ENV } from './mpi.js';
 import { runScript } from './script.js';
 import { finishObserving, observeUnderMpiexec, startObserving } from './observe.js';
 import { syntaxReport } from './syntax.js';
 import { missingAddonReport, rankUsesMpi, reportRankFailures } from './failure.js';
 import { rankHere } from './debug.js';
 import { typecheck } from './typecheck.js';
+import { loadedFlag } from './v8flags.js';
 
 function packageVersion(): string {
   const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -74,9 +76,23 @@ export function oversubscriptionWarning(ranks: number, cores: number): string | 
     'correctly but slowly, and its timings say little\n';
 }
 
+/**
+ * The V8 flags that `bin/mpi4ts.js` set from {@link LOAD_V8_FLAGS_ENV},
+ * turned back (v8flags.ts): a rank that mpiexec started sets these before
+ * its script, any other run of the launcher at once. The variable goes, so
+ * that the processes this one starts load as usual.
+ */
+function loadedFlagsFromEnv(): string[] {
+  const flags = (process.env[LOAD_V8_FLAGS_ENV] ?? '').split(' ').filter((flag) => flag !== '').map(loadedFlag);
+  delete process.env[LOAD_V8_FLAGS_ENV];
+  return flags;
+}
+
 /** Runs the launcher with `argv` (the arguments after the command's name). */
 export async function main(argv: readonly string[]): Promise<void> {
   ignoreClosedPipes();
+  const loadedFlags = loadedFlagsFromEnv();
+  if (!launchedByMpi()) for (const flag of loadedFlags) setFlagsFromString(flag);
   let command;
   try {
     command = parseCommandLine(argv);
@@ -132,7 +148,7 @@ export async function main(argv: readonly string[]): Promise<void> {
         process.env.MPI4TS_DEADLOCK_TIMEOUT ??= String(options.deadlockTimeout);
         // --watchdog: each rank's own watchdog thread (observe/watchdog_thread.ts); --trace, --profile: rank 0 merges the parts.
         Object.assign(process.env, observeUnderMpiexec(options, rankHere()));
-        await runScript({ ...options, settleHeap: process.env[SETTLE_HEAP_ENV] === '1' });
+        await runScript({ ...options, settleHeap: process.env[SETTLE_HEAP_ENV] === '1', loadedFlags });
       } else {
         const missing = options.transport === 'mpi' ? missingAddonReport(`mpi4ts ${argv.join(' ')}`) : undefined;
         if (missing !== undefined) {

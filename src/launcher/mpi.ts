@@ -10,9 +10,10 @@
  * `MPI4TS_VERBOSE` (exported to remote nodes too: Open MPI `-x`, Hydra
  * `-genv`), and `--mpiexec-arg` words go to mpiexec before its `-n`. When the
  * ranks fill the cores, each rank's `node` gets mpi4ts's V8 flags
- * (v8flags.ts) before the user's `--node-options`, and `MPI4TS_SETTLE_HEAP=1`
+ * (v8flags.ts) before the user's `--node-options`, `MPI4TS_SETTLE_HEAP=1`
  * ({@link SETTLE_HEAP_ENV}): it settles its young generation before the
- * script runs (young_generation.ts).
+ * script runs (young_generation.ts), and `MPI4TS_LOAD_V8_FLAGS`
+ * ({@link LOAD_V8_FLAGS_ENV}): it loads without V8's compilers.
  *
  * Unfinished: launchers other than Open MPI's and Hydra's get no
  * `--tag-output` (refused), and the environment only reaches their local ranks.
@@ -24,7 +25,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { LaunchOptions } from './cli.js';
-import { nodeMajor, nodeOptionsWords, rankDefaultsApply, rankV8Flags } from './v8flags.js';
+import { nodeMajor, nodeOptionsWords, rankDefaultsApply, rankLoadFlags, rankV8Flags } from './v8flags.js';
 
 const launcher = fileURLToPath(new URL('../../bin/mpi4ts.js', import.meta.url));
 const buildScript = fileURLToPath(new URL('../../scripts/build-mpi.mjs', import.meta.url));
@@ -43,6 +44,14 @@ export function mpiexecFlavour(versionText: string): MpiexecFlavour {
 export const SETTLE_HEAP_ENV = 'MPI4TS_SETTLE_HEAP';
 
 /**
+ * The V8 flags a rank that mpiexec starts loads with (`rankLoadFlags`,
+ * v8flags.ts), separated by spaces: `bin/mpi4ts.js` sets them first thing,
+ * and the rank turns each back before its script. Not on `node`'s command
+ * line, where a spawned rank would inherit them in `process.execArgv`.
+ */
+export const LOAD_V8_FLAGS_ENV = 'MPI4TS_LOAD_V8_FLAGS';
+
+/**
  * The mpiexec arguments for a job (without the mpiexec command itself):
  * the user's `--mpiexec-arg` words, the options mpi4ts's own options become,
  * then `-n N node mpi4ts.js script args...`; or a message saying why it
@@ -54,6 +63,10 @@ export function mpiexecCommand(options: LaunchOptions, flavour: MpiexecFlavour, 
   const env: Record<string, string> = { MPI4TS_DEADLOCK_TIMEOUT: String(options.deadlockTimeout), ...extraEnv };
   if (options.verbose) env.MPI4TS_VERBOSE = '1';
   if (rankDefaultsApply(options.ranks, cores, process.env)) env[SETTLE_HEAP_ENV] = '1';
+  // mpi4ts's V8 flags for ranks that fill the cores (v8flags.ts), before the user's, which win.
+  const userFlags = [...(options.nodeOptions ?? []), ...nodeOptionsWords(process.env)];
+  const loadFlags = rankLoadFlags(options.ranks, cores, userFlags, process.env);
+  if (loadFlags.length > 0) env[LOAD_V8_FLAGS_ENV] = loadFlags.join(' ');
   const args: string[] = [...options.mpiexecArgs];
   // Open MPI refuses more ranks than cores unless told; Hydra does not.
   if (flavour === 'openmpi' && options.ranks > cores && !args.includes('--oversubscribe')) args.push('--oversubscribe');
@@ -66,8 +79,6 @@ export function mpiexecCommand(options: LaunchOptions, flavour: MpiexecFlavour, 
     if (flavour === 'openmpi') args.push('-x', `${name}=${value}`);
     else if (flavour === 'hydra') args.push('-genv', name, value);
   }
-  // mpi4ts's V8 flags for ranks that fill the cores (v8flags.ts), before the user's, which win.
-  const userFlags = [...(options.nodeOptions ?? []), ...nodeOptionsWords(process.env)];
   const v8Flags = rankV8Flags(options.ranks, cores, userFlags, process.env, nodeMajor());
   args.push('-n', String(options.ranks), nodePath, ...v8Flags, ...(options.nodeOptions ?? []), launcher, ...(options.module === undefined ? [] : ['-m', options.module]),
     options.script, ...options.args);

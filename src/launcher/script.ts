@@ -10,9 +10,10 @@
  */
 
 import { pathToFileURL } from 'node:url';
-import { isTypeScript } from '../typescript/options.js';
+import { setFlagsFromString } from 'node:v8';
+import { notifyLoaded } from '../transport/shm/launcher_link.js';
 import { prepareImport } from '../typescript/register.js';
-import { prepareRank } from './debug.js';
+import { holdForDebugger, prepareRank } from './debug.js';
 import { settleYoungGeneration } from './young_generation.js';
 
 /** What a rank needs to run the user's script. */
@@ -23,32 +24,53 @@ export interface ScriptBoot {
   readonly module?: 'futures' | undefined;
   /** Empty the young generation of start-up's objects before the script runs (`young_generation.ts`): the V8 defaults apply. */
   readonly settleHeap?: boolean | undefined;
+  /**
+   * V8 flags this rank sets once it has loaded, before the script: the
+   * compilers it loaded without (v8flags.ts, `rankLoadFlags`), under
+   * mpiexec. On shm the launcher sets them, once every rank has loaded.
+   */
+  readonly loadedFlags?: readonly string[] | undefined;
 }
 
 /** Runs `script` with `args` in this thread (with `-m futures`, serves tasks instead on ranks other than 0). */
-export async function runScript({ script, args, module, settleHeap }: ScriptBoot): Promise<void> {
+export async function runScript({ script, args, module, settleHeap, loadedFlags = [] }: ScriptBoot): Promise<void> {
   prepareRank();
   if (module === 'futures') {
     const { releaseWorld, serveWorld } = await import('../futures/world.js');
+    await loaded(loadedFlags);
     if (await serveWorld()) return;
-    await importScript(script, args, settleHeap === true);
+    await importScript(script, args, settleHeap === true, loadedFlags);
     await releaseWorld();
     return;
   }
-  await importScript(script, args, settleHeap === true);
+  await importScript(script, args, settleHeap === true, loadedFlags);
 }
 
-async function importScript(script: string, args: readonly string[], settleHeap: boolean): Promise<void> {
+let hasLoaded = false;
+
+/**
+ * Once, when the rank has loaded and is about to run rank code: the
+ * compilers it loaded without come on (v8flags.ts), by its own flags under
+ * mpiexec, by the launcher's on shm (once no rank of the job loads).
+ */
+async function loaded(loadedFlags: readonly string[]): Promise<void> {
+  if (hasLoaded) return;
+  hasLoaded = true;
+  for (const flag of loadedFlags) setFlagsFromString(flag);
+  await notifyLoaded();
+  holdForDebugger();
+}
+
+async function importScript(script: string, args: readonly string[], settleHeap: boolean, loadedFlags: readonly string[]): Promise<void> {
   process.argv.splice(1, process.argv.length - 1, script, ...args);
-  if (isTypeScript(script)) {
-    // The library first, while no module hooks run: each module loaded after them costs a round trip to
-    // the hooks thread, and the script's `import ... from 'mpi4ts'` then finds it loaded (importing it
-    // starts nothing: MPI starts when the script first touches it).
-    await import('../index.js');
-  }
+  // The library first, while no module hooks run (each module loaded after them costs a round trip to
+  // the hooks thread) and V8's compilers are off (v8flags.ts): the script's `import ... from 'mpi4ts'`
+  // then finds it loaded (importing it starts nothing: MPI starts when the script first touches it).
+  await import('../index.js');
   await prepareImport(script);
   // Last before the script: what loading left in the young generation is promoted now, not in its first loop.
   if (settleHeap) settleYoungGeneration();
+  await loaded(loadedFlags);
   try {
     await import(pathToFileURL(script).href);
   } catch (error) {

@@ -141,6 +141,23 @@
  * memory grows by the semi-spaces it touches: 4 MiB more at 4, 12 at 8).
  * Ping-pongs and the stress test (16-22 s either way) showed no difference.
  *
+ * Loading without the optimizing compilers: the early thresholds also make
+ * hot, in every rank, the code that loads it (Node's module loader resolves
+ * and links the library's and the script's modules; 60 TurboFan compiles to
+ * import the library alone), and with compiles on the rank's thread that
+ * doubled the CPU time of a job's start (`examples/hello.ts` at 2 ranks:
+ * 1.49 s with the defaults, 0.72 without, Node 20; 1.15 against 0.53 on Node
+ * 24) and of every `Spawn`. So a rank loads with TurboFan and Sparkplug off
+ * ({@link rankLoadFlags}), and they come on before the user's script runs:
+ * the job's start took 0.8-0.9 s (Node 20) and 0.7 (Node 24), a Spawn round
+ * 0.22 s instead of 0.43 (`test/programs/spawn_loop.ts`), and the first
+ * loops of the 8-byte collectives, the object calls and the ping-pongs ran
+ * as fast as before (medians of 5 runs, separate jobs). Flags are the process's: on shm the launcher
+ * turns the compilers off while any rank of the job loads (`job.ts`), which
+ * also holds up new compiles in ranks already running, for the 0.1-0.3 s a
+ * spawned rank takes to load; under mpiexec each rank does it for itself
+ * (`bin/mpi4ts.js`, `script.ts`).
+ *
  * The user's choice wins: `MPI4TS_V8_DEFAULTS=0` turns the defaults off
  * (`MPI4TS_V8_DEFAULTS=1` turns them on with fewer ranks than cores too), and
  * a flag the user gives (`--node-options`, `NODE_OPTIONS`, the launcher's own
@@ -189,6 +206,43 @@ const RANK_FLAGS: readonly { readonly flag: string; readonly since: number; read
   { flag: '--max-semi-space-size=4', since: 0 },
   { flag: '--min-semi-space-size=4', since: 0 },
 ];
+
+/** The compilers a rank loads without (see "Loading without the optimizing compilers" above). */
+const LOAD_FLAGS: readonly string[] = ['--no-turbofan', '--no-sparkplug'];
+
+/** Flags of the user's that choose V8's compilers themselves: with any of them, mpi4ts leaves the compilers alone while ranks load. */
+const COMPILER_FLAGS: ReadonlySet<string> = new Set(['turbofan', 'sparkplug', 'opt', 'maglev', 'jitless', 'always-turbofan', 'always-sparkplug']);
+
+/**
+ * The V8 flags a rank of a job loads with, each turned back by
+ * {@link loadedFlag} before the user's script runs: the optimizing and
+ * baseline compilers off, when the ranks get mpi4ts's defaults and the user
+ * chose no compiler flag.
+ *
+ * @param ranks ranks the job starts
+ * @param cores cores of the machine (`os.availableParallelism()`)
+ * @param userFlags every Node/V8 flag the user gave, as for {@link rankV8Flags}
+ * @param env the environment ({@link V8_DEFAULTS_ENV})
+ * @example
+ * rankLoadFlags(4, 2, [], {}); // ['--no-turbofan', '--no-sparkplug']
+ * rankLoadFlags(4, 2, ['--jitless'], {}); // []
+ */
+export function rankLoadFlags(ranks: number, cores: number, userFlags: readonly string[],
+  env: Readonly<Record<string, string | undefined>>): string[] {
+  if (!rankDefaultsApply(ranks, cores, env)) return [];
+  if (userFlags.some((flag) => COMPILER_FLAGS.has(flagName(flag) ?? ''))) return [];
+  return [...LOAD_FLAGS];
+}
+
+/**
+ * A load flag of {@link rankLoadFlags} turned back: `--no-turbofan` becomes `--turbofan`.
+ *
+ * @example
+ * loadedFlag('--no-sparkplug'); // '--sparkplug'
+ */
+export function loadedFlag(flag: string): string {
+  return flag.replace(/^--no-/, '--');
+}
 
 /** A flag's name without its `--`, `no-` and value, with `_` read as `-`: `--no-concurrent_recompilation=1` is `concurrent-recompilation`. */
 export function flagName(word: string): string | undefined {

@@ -14,7 +14,8 @@ function run(command: string, args: readonly string[], extraEnv: Record<string, 
 
 const mpiexec = (ranks: number, program: readonly string[], extraEnv?: Record<string, string>): Promise<Result> =>
   run('mpiexec', ['--oversubscribe', '-n', String(ranks), process.execPath, 'bin/mpi4ts.js', ...program], extraEnv);
-const launcher = (args: readonly string[]): Promise<Result> => run(process.execPath, ['bin/mpi4ts.js', ...args]);
+const launcher = (args: readonly string[], extraEnv?: Record<string, string>): Promise<Result> =>
+  run(process.execPath, ['bin/mpi4ts.js', ...args], extraEnv);
 
 describe('deadlocks under mpiexec', () => {
   it('reports the ring of large blocking sends (examples/ring1.ts) and ends the job with status 3', async () => {
@@ -181,5 +182,15 @@ describe('TypeScript under mpiexec', () => {
     } finally {
       rmSync(temp, { recursive: true, force: true });
     }
+  });
+});
+
+describe('V8 flags under mpiexec', () => {
+  it('a rank loads without V8\'s compilers and turns them back on before its script, with mpi4ts\'s early tier-up', async () => {
+    const result = await launcher(['--transport', 'mpi', '-n', '4', '--verbose', '--node-options', '--allow-natives-syntax',
+      'test/programs/v8_flags.ts'], { MPI4TS_V8_DEFAULTS: '1' });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /-x MPI4TS_LOAD_V8_FLAGS=--no-turbofan --no-sparkplug /);
+    for (let rank = 0; rank < 4; rank++) assert.match(result.stdout, new RegExp(`rank ${rank}: TurboFan after 100 calls true`));
   });
 });

@@ -1,8 +1,9 @@
 /**
  * What a rank asks of the launcher that started it, and the answers: new
- * ranks for `Spawn` and `Spawn_multiple`, the notice of an `Abort`, the
- * meeting of an `Accept` and a `Connect` on one port, and the port names and
- * the name service of client/server connections (MPI-4.1 §11.9). Messages go
+ * ranks for `Spawn` and `Spawn_multiple`, leave to run the script once it
+ * has loaded, the notice of an `Abort`, the meeting of an `Accept` and a
+ * `Connect` on one port, and the port names and the name service of
+ * client/server connections (MPI-4.1 §11.9). Messages go
  * over the worker's `parentPort`; start-up and spawning are rare, so
  * postMessage's cost does not matter here. The name service's calls are
  * local and synchronous in MPI: the rank blocks its thread (Atomics.wait)
@@ -87,8 +88,18 @@ export interface NameReply {
   readonly error?: { readonly kind: 'port' | 'name' | 'service'; readonly text: string };
 }
 
+/** A rank has loaded the library and the hooks of the user's script, and waits to run the script. */
+export interface LoadedNotice {
+  readonly type: 'loaded';
+}
+
+/** The launcher's answer, once no rank of the job is loading: V8's compilers are on again (launcher/v8flags.ts), run. */
+export interface RunNotice {
+  readonly type: 'run';
+}
+
 /** Every message a rank posts to the launcher. */
-export type RankMessage = SpawnRequest | AbortNotice | PortRequest | NameRequest;
+export type RankMessage = SpawnRequest | AbortNotice | PortRequest | NameRequest | LoadedNotice;
 
 let nextRequest = 1;
 
@@ -115,6 +126,22 @@ export function requestSpawn(request: Omit<SpawnRequest, 'type' | 'id'>): Promis
     port.on('message', listener);
     const message: SpawnRequest = { type: 'spawn', id, ...request };
     port.postMessage(message);
+  });
+}
+
+/** Tells the launcher, if there is one, that this rank has loaded; resolves when it says run. */
+export function notifyLoaded(): Promise<void> {
+  const port = parentPort;
+  if (port === null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const listener = (reply: RunNotice): void => {
+      if (reply?.type !== 'run') return;
+      port.off('message', listener);
+      resolve();
+    };
+    port.on('message', listener);
+    const notice: LoadedNotice = { type: 'loaded' };
+    port.postMessage(notice);
   });
 }
 
