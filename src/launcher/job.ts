@@ -421,13 +421,14 @@ class Job {
 
   /**
    * `entry` has loaded (or exited): once no rank is loading, the compilers
-   * come back on and the ranks that have loaded run their scripts.
+   * come back on and the ranks that have loaded run their scripts (without
+   * load flags, each runs at once).
    */
   private loaded(entry: Rank): void {
     if (!entry.loading) return;
     entry.loading = false;
     if (!entry.exited) this.loadedRanks.push(entry);
-    if (--this.loadingRanks > 0) return;
+    if (--this.loadingRanks > 0 && this.loadFlags.length > 0) return;
     for (const flag of this.loadFlags) setFlagsFromString(loadedFlag(flag));
     const run: RunNotice = { type: 'run' };
     for (const rank of this.loadedRanks.splice(0)) if (!rank.exited) rank.worker.postMessage(run);
