@@ -63,7 +63,7 @@ export function mpiexecCommand(options: LaunchOptions, flavour: MpiexecFlavour, 
   const env: Record<string, string> = { MPI4TS_DEADLOCK_TIMEOUT: String(options.deadlockTimeout), ...extraEnv };
   if (options.verbose) env.MPI4TS_VERBOSE = '1';
   if (rankDefaultsApply(options.ranks, cores, process.env)) env[SETTLE_HEAP_ENV] = '1';
-  // mpi4ts's V8 flags for ranks that fill the cores (v8flags.ts), before the user's, which win.
+  // Every flag the user gave: each replaces mpi4ts's choice for that flag (v8flags.ts).
   const userFlags = [...(options.nodeOptions ?? []), ...nodeOptionsWords(process.env)];
   const loadFlags = rankLoadFlags(options.ranks, cores, userFlags, process.env);
   if (loadFlags.length > 0) env[LOAD_V8_FLAGS_ENV] = loadFlags.join(' ');
@@ -79,6 +79,7 @@ export function mpiexecCommand(options: LaunchOptions, flavour: MpiexecFlavour, 
     if (flavour === 'openmpi') args.push('-x', `${name}=${value}`);
     else if (flavour === 'hydra') args.push('-genv', name, value);
   }
+  // mpi4ts's V8 flags for ranks that fill the cores (v8flags.ts), before the user's, which win.
   const v8Flags = rankV8Flags(options.ranks, cores, userFlags, process.env, nodeMajor());
   args.push('-n', String(options.ranks), nodePath, ...v8Flags, ...(options.nodeOptions ?? []), launcher, ...(options.module === undefined ? [] : ['-m', options.module]),
     options.script, ...options.args);

@@ -142,21 +142,22 @@
  * Ping-pongs and the stress test (16-22 s either way) showed no difference.
  *
  * Loading without the optimizing compilers: the early thresholds also make
- * hot, in every rank, the code that loads it (Node's module loader resolves
- * and links the library's and the script's modules; 60 TurboFan compiles to
- * import the library alone), and with compiles on the rank's thread that
- * doubled the CPU time of a job's start (`examples/hello.ts` at 2 ranks:
- * 1.49 s with the defaults, 0.72 without, Node 20; 1.15 against 0.53 on Node
- * 24) and of every `Spawn`. So a rank loads with TurboFan and Sparkplug off
- * ({@link rankLoadFlags}), and they come on before the user's script runs:
- * the job's start took 0.8-0.9 s (Node 20) and 0.7 (Node 24), a Spawn round
- * 0.22 s instead of 0.43 (`test/programs/spawn_loop.ts`), and the first
- * loops of the 8-byte collectives, the object calls and the ping-pongs ran
- * as fast as before (medians of 5 runs, separate jobs). Flags are the process's: on shm the launcher
- * turns the compilers off while any rank of the job loads (`job.ts`), which
- * also holds up new compiles in ranks already running, for the 0.1-0.3 s a
- * spawned rank takes to load; under mpiexec each rank does it for itself
- * (`bin/mpi4ts.js`, `script.ts`).
+ * hot, in every rank, the code that loads it (Node's module loader
+ * resolves and links the library's and the script's modules; 60 TurboFan
+ * compiles to import the library alone), and with compiles on the rank's
+ * thread that doubled the CPU time of a job's start (`examples/hello.ts`
+ * at 2 ranks: 1.49 s with the defaults, 0.72 without, Node 20; 1.15
+ * against 0.53 on Node 24) and of every `Spawn`. So a rank loads with
+ * TurboFan and Sparkplug off ({@link rankLoadFlags}), and they come on
+ * before the user's script runs: the job's start took 0.8-0.9 s (Node 20)
+ * and 0.7 (Node 24), a Spawn round 0.22 s instead of 0.43
+ * (`test/programs/spawn_loop.ts`), and the first loops of the 8-byte
+ * collectives, the object calls and the ping-pongs ran as fast as before
+ * (medians of 5 runs, separate jobs). Flags are the process's: on shm the
+ * launcher turns the compilers off while any rank of the job loads
+ * (`job.ts`), which also holds up new compiles in ranks already running,
+ * for the 0.1-0.3 s a spawned rank takes to load; under mpiexec each rank
+ * does it for itself (`bin/mpi4ts.js`, `script.ts`).
  *
  * The user's choice wins: `MPI4TS_V8_DEFAULTS=0` turns the defaults off
  * (`MPI4TS_V8_DEFAULTS=1` turns them on with fewer ranks than cores too), and
