@@ -1,14 +1,14 @@
 /**
  * What a rank asks of the launcher that started it, and the answers: new
- * ranks for `Spawn` and `Spawn_multiple`, leave to run the script once it
- * has loaded, the notice of an `Abort`, the meeting of an `Accept` and a
- * `Connect` on one port, and the port names and the name service of
- * client/server connections (MPI-4.1 §11.9). Messages go
- * over the worker's `parentPort`; start-up and spawning are rare, so
- * postMessage's cost does not matter here. The name service's calls are
- * local and synchronous in MPI: the rank blocks its thread (Atomics.wait)
- * until the launcher's main thread has answered on a port of the request's
- * own (receiveMessageOnPort).
+ * ranks for `Spawn` and `Spawn_multiple`, the word to run its script once it
+ * has loaded (launcher/v8flags.ts), the notice of an `Abort`, the meeting of
+ * an `Accept` and a `Connect` on one port, and the port names and the name
+ * service of client/server connections (MPI-4.1 §11.9). Messages go over the
+ * worker's `parentPort`; start-up and spawning are rare, so postMessage's
+ * cost does not matter here. The name service's calls are local and
+ * synchronous in MPI: the rank blocks its thread (Atomics.wait) until the
+ * launcher's main thread has answered on a port of the request's own
+ * (receiveMessageOnPort).
  *
  * @module
  */
