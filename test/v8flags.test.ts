@@ -160,4 +160,12 @@ describe('V8 flags of the ranks', () => {
     assert.equal(user.code, 0, user.stderr);
     assert.match(user.stdout, /rank 1: concurrent recompilation true/);
   });
+
+  it('are off on shm while a spawned rank loads, and on again once it has', async () => {
+    const result = await launch('test/programs/v8_flags_spawn.ts', 2, [],
+      { launcherArgs: ['--node-options', '--allow-natives-syntax'], env: { ...process.env, MPI4TS_V8_DEFAULTS: '1' } });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^child answered \[41\]$/m);
+    assert.match(result.stdout, /^rank 0: TurboFan after the Spawn and 100 calls true/m);
+  });
 });
