@@ -136,8 +136,6 @@ class Job {
   private readonly userFlags: string[];
   /** The V8 flags that turn the compilers off while ranks load (`rankLoadFlags`, v8flags.ts); empty without the defaults. */
   private readonly loadFlags: string[];
-  /** Ranks started that have not yet loaded. */
-  private loadingRanks = 0;
   /** Ranks that have loaded and wait for the others that load beside them, to run their scripts. */
   private readonly loadedRanks: Rank[] = [];
   /** Compiles TypeScript for every thread of the job (one esbuild per job). */
@@ -186,7 +184,7 @@ class Job {
     // algorithms must be the same on every rank of a communicator: it follows the job's size alone.
     Atomics.add(this.control, Global.LIVE_RANKS, 1);
     // V8's flags are the process's: the compilers stay off until every rank that loads has loaded.
-    if (this.loadingRanks++ === 0) for (const flag of this.loadFlags) setFlagsFromString(flag);
+    if (!this.ranks.some((r) => r.loading)) for (const flag of this.loadFlags) setFlagsFromString(flag);
     const channel = new MessageChannel();
     const transpiler = this.transpiler.connect();
     const mpi4ts: RankBoot = { rank: slot, memory: this.memory, tuning: {
@@ -428,7 +426,7 @@ class Job {
     if (!entry.loading) return;
     entry.loading = false;
     if (!entry.exited) this.loadedRanks.push(entry);
-    if (--this.loadingRanks > 0 && this.loadFlags.length > 0) return;
+    if (this.loadFlags.length > 0 && this.ranks.some((r) => r.loading)) return;
     for (const flag of this.loadFlags) setFlagsFromString(loadedFlag(flag));
     const run: RunNotice = { type: 'run' };
     for (const rank of this.loadedRanks.splice(0)) if (!rank.exited) rank.worker.postMessage(run);

@@ -109,40 +109,34 @@ export function hasLauncher(): boolean {
 }
 
 /**
- * Asks the launcher for new ranks; resolves with their world ranks. The
- * port is listened to only while a request is out, so that an idle rank
- * can still finish.
+ * Posts `message` to the launcher; resolves with the first message back that
+ * `isAnswer` takes. The port is listened to only until then, so that an idle
+ * rank can still finish.
  */
-export function requestSpawn(request: Omit<SpawnRequest, 'type' | 'id'>): Promise<readonly number[]> {
-  const port = parentPort!;
-  const id = nextRequest++;
-  return new Promise((resolve, reject) => {
-    const listener = (reply: SpawnReply): void => {
-      if (reply?.type !== 'spawned' || reply.id !== id) return;
+function ask<T>(port: MessagePort, message: RankMessage, isAnswer: (reply: T) => boolean): Promise<T> {
+  return new Promise((resolve) => {
+    const listener = (reply: T): void => {
+      if (!isAnswer(reply)) return;
       port.off('message', listener);
-      if (reply.ranks !== undefined) resolve(reply.ranks);
-      else reject(new Error(reply.error ?? 'the launcher could not start the ranks'));
+      resolve(reply);
     };
     port.on('message', listener);
-    const message: SpawnRequest = { type: 'spawn', id, ...request };
     port.postMessage(message);
   });
 }
 
+/** Asks the launcher for new ranks; resolves with their world ranks. */
+export async function requestSpawn(request: Omit<SpawnRequest, 'type' | 'id'>): Promise<readonly number[]> {
+  const id = nextRequest++;
+  const reply = await ask<SpawnReply>(parentPort!, { type: 'spawn', id, ...request }, (r) => r?.type === 'spawned' && r.id === id);
+  if (reply.ranks !== undefined) return reply.ranks;
+  throw new Error(reply.error ?? 'the launcher could not start the ranks');
+}
+
 /** Tells the launcher, if there is one, that this rank has loaded; resolves when it says run. */
-export function notifyLoaded(): Promise<void> {
-  const port = parentPort;
-  if (port === null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const listener = (reply: RunNotice): void => {
-      if (reply?.type !== 'run') return;
-      port.off('message', listener);
-      resolve();
-    };
-    port.on('message', listener);
-    const notice: LoadedNotice = { type: 'loaded' };
-    port.postMessage(notice);
-  });
+export async function notifyLoaded(): Promise<void> {
+  if (parentPort === null) return;
+  await ask<RunNotice>(parentPort, { type: 'loaded' }, (r) => r?.type === 'run');
 }
 
 /** Tells the launcher that this rank ends the job with `code`. */
@@ -155,20 +149,11 @@ export function notifyAbort(code: number, reason: string): void {
  * Asks the launcher to meet the other side of an `Accept`/`Connect` on a
  * port; resolves with its group and the context, or rejects with the reason.
  */
-export function requestPort(request: Omit<PortRequest, 'type' | 'id'>): Promise<{ group: readonly number[]; context: number }> {
-  const port = parentPort!;
+export async function requestPort(request: Omit<PortRequest, 'type' | 'id'>): Promise<{ group: readonly number[]; context: number }> {
   const id = nextRequest++;
-  return new Promise((resolve, reject) => {
-    const listener = (reply: PortReply): void => {
-      if (reply?.type !== 'port-met' || reply.id !== id) return;
-      port.off('message', listener);
-      if (reply.group !== undefined && reply.context !== undefined) resolve({ group: reply.group, context: reply.context });
-      else reject(new Error(reply.error ?? 'the launcher could not connect the groups'));
-    };
-    port.on('message', listener);
-    const message: PortRequest = { type: 'port', id, ...request };
-    port.postMessage(message);
-  });
+  const reply = await ask<PortReply>(parentPort!, { type: 'port', id, ...request }, (r) => r?.type === 'port-met' && r.id === id);
+  if (reply.group !== undefined && reply.context !== undefined) return { group: reply.group, context: reply.context };
+  throw new Error(reply.error ?? 'the launcher could not connect the groups');
 }
 
 /** How long a name-service call waits for the launcher before it gives up. */
