@@ -48,6 +48,20 @@ describe('delivery after the sender is done', () => {
     assert.deepEqual(linesStartingWith(result.stdout, 'rank'), ['rank 0 done', 'rank 1 received 2 large messages']);
   });
 
+  it('9000 large sends never waited for: their sender stays for the receiver\'s answers, and the job ends cleanly', async () => {
+    const result = await launch('test/programs/early_finish.ts', 2, ['many'], { timeoutMs: 60_000 });
+    assert.equal(result.stderr, '');
+    assert.equal(result.code, 0);
+    assert.deepEqual(linesStartingWith(result.stdout, 'rank'), ['rank 0 done', 'rank 1 received 9000']);
+  });
+
+  it('reports a finished rank whose large send is never received', async () => {
+    const result = await launch('test/programs/early_finish.ts', 2, ['never-large'], { timeoutMs: 20_000 });
+    assert.equal(result.code, 3);
+    assert.match(result.stderr, /rank 0: finished, still holding 1 send not yet received by rank 1\n/);
+    assert.match(result.stderr, /rank 1: finished\n/);
+  });
+
   it('reports a finished rank whose messages are never received, with what it still holds', async () => {
     const result = await launch('test/programs/early_finish.ts', 2, ['never'], { timeoutMs: 20_000 });
     assert.equal(result.code, 3);

@@ -7,8 +7,15 @@
 //   large   - rank 0 starts a 3 MB send from an ordinary buffer (pipelined)
 //             and one from `MPI.alloc`, never waits for them, and ends; rank 1
 //             sleeps 1 s, then receives both.
+//   many    - rank 0 starts 9000 sends of one `MPI.alloc` buffer above the eager
+//             limit (read in place: each one completes when its receiver
+//             answers), never waits for them, and ends; rank 1 sleeps 300 ms,
+//             then receives them all. Its answers outnumber what rank 0's ring
+//             holds, so rank 0 must stay and read them.
 //   never   - rank 0 sends as in `objects`; rank 1 ends without receiving:
 //             a deadlock the launcher reports.
+//   never-large - rank 0 starts one send as in `many` and ends; rank 1 ends
+//             without receiving: the same report.
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MPI } from 'mpi4ts';
@@ -17,6 +24,8 @@ const comm = MPI.COMM_WORLD;
 const mode = process.argv[2] ?? 'objects';
 const COUNT = 3000;
 const LARGE = 3_000_000;
+const MANY = 9000;
+const ABOVE_EAGER = 64 * 1024 + 8;
 
 function object(i: number): { i: number; text: string } {
   return { i, text: String.fromCharCode(97 + (i % 26)).repeat(1000) };
@@ -42,6 +51,22 @@ if (mode === 'large') {
       for (let i = 0; i < LARGE; i++) if (into[i] !== pattern(i, tag)) assert.fail(`byte ${i} of tag ${tag}: ${into[i]}`);
     }
     console.log('rank 1 received 2 large messages');
+  }
+} else if (mode === 'many' || mode === 'never-large') {
+  if (comm.rank === 0) {
+    const data = MPI.alloc(Uint8Array, ABOVE_EAGER);
+    for (let i = 0; i < ABOVE_EAGER; i++) data[i] = pattern(i, 3);
+    for (let i = 0; i < (mode === 'many' ? MANY : 1); i++) comm.Isend(data, 1, 3);
+    console.log('rank 0 done');
+  } else if (mode === 'many') {
+    await sleep(300);
+    const into = new Uint8Array(ABOVE_EAGER);
+    for (let m = 0; m < MANY; m++) {
+      into.fill(0);
+      await comm.Recv(into, 0, 3);
+      if (into[0] !== pattern(0, 3) || into[ABOVE_EAGER - 1] !== pattern(ABOVE_EAGER - 1, 3)) assert.fail(`message ${m}`);
+    }
+    console.log(`rank 1 received ${MANY}`);
   }
 } else if (comm.rank === 0) {
   for (let i = 0; i < COUNT; i++) await comm.send(object(i), 1, 5);

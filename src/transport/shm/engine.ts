@@ -565,6 +565,8 @@ export class ShmEngine {
     }
     const op = new SendOperation(this, dest, tag, bytes, sync, destLabel);
     const request = this.awaitingFin.add(op);
+    // The script may end before the receiver answers: the rank stays for the answer (see `holding`).
+    this.scheduleIdleCheck();
     // A synchronous send waits for its receiver either way: from a heap arena the receiver copies it once, straight
     // from there, where through the ring it is copied twice. Small ones stay in the ring.
     const inPlace = bytes > this.eagerLimit || bytes >= SYNC_RENDEZVOUS_BYTES;
@@ -820,6 +822,17 @@ export class ShmEngine {
   /** True while this rank has queued records or pipes to move: a sleep must check them after setting its sleep bit. */
   private get busy(): boolean {
     return (this.outboxCount | this.outPipes.length | this.inPipes.length) !== 0;
+  }
+
+  /**
+   * Whether this rank must stay, its script over or not: {@link busy}, or a
+   * send whose receiver has not answered yet (a rendezvous send's data is
+   * read from this rank's heap until then, and the answer comes through this
+   * rank's ring, which only a live rank reads: a rank that ended first left
+   * its receiver holding answers that no one would take, a deadlock).
+   */
+  private get holding(): boolean {
+    return this.busy || this.awaitingFin.size !== 0;
   }
 
   // --------------------------------------------------------------- progress
@@ -1104,12 +1117,12 @@ export class ShmEngine {
         this.sliceMillis = 0;
         this.queueSpin();
         this.scheduleIdleCheck();
-      } else if (this.busy) {
+      } else if (this.holding) {
         this.scheduleIdleCheck();
       }
       return;
     }
-    if (this.waiters.length > 0 || this.busy) void this.parkLoop();
+    if (this.waiters.length > 0 || this.holding) void this.parkLoop();
   };
 
   /**
@@ -1226,7 +1239,7 @@ export class ShmEngine {
         const settledBefore = this.settledCount;
         this.poll();
         this.settleWaiters();
-        if (this.waiters.length === 0 && !this.busy) break;
+        if (this.waiters.length === 0 && !this.holding) break;
         if (this.settledCount !== settledBefore) {
           sleep = this.firstSleepMillis;
           // The waits just ended have continuations queued (a collective's next step, the script after an await):
@@ -1242,7 +1255,7 @@ export class ShmEngine {
         }
         // A waiter on a word that is not a ring (a barrier flag) may have become ready just before the bit was set.
         this.settleWaiters();
-        if (this.waiters.length === 0 && !this.busy) {
+        if (this.waiters.length === 0 && !this.holding) {
           Atomics.and(control, this.signalIndex, ~SLEEP_BIT);
           break;
         }
@@ -1286,7 +1299,7 @@ export class ShmEngine {
     Atomics.store(this.control, this.slot(Slot.STATE), this.waiters.length > 0 ? RankState.BLOCKED : RankState.DRAINING);
   }
 
-  /** What this rank still has to move: queued records per destination, and unfinished pipes. */
+  /** What this rank still has to move or hear back: queued records per destination, unanswered sends, unfinished pipes. */
   private describeUndelivered(): string[] {
     const lines: string[] = [];
     for (let dest = 0; dest < this.known; dest++) {
@@ -1299,7 +1312,10 @@ export class ShmEngine {
       if (acknowledgements > 0) parts.push(plural(acknowledgements, 'undelivered completion notice'));
       lines.push(`${parts.join(' and ')} to rank ${dest}`);
     }
-    if (this.outPipes.length > 0) lines.push(`${plural(this.outPipes.length, 'large send')} not fully read by the receiver`);
+    // Every send that waits for its receiver's answer (pipelined ones included), by receiver.
+    const unanswered = new Map<number, number>();
+    for (const op of this.awaitingFin.entries()) unanswered.set(op.dest, (unanswered.get(op.dest) ?? 0) + 1);
+    for (const [dest, count] of unanswered) lines.push(`${plural(count, 'send')} not yet received by rank ${dest}`);
     for (const { source } of this.inPipes) lines.push(`a large receive from rank ${source} not fully written by the sender`);
     return lines;
   }

@@ -122,8 +122,8 @@ export const RankState = {
   /** Parked on MPI operations only: only another rank can wake it. */
   BLOCKED: 1,
   /**
-   * Its script is over but it still has records queued or pipes unfinished:
-   * it waits for their receivers only.
+   * Its script is over but it still has records queued, pipes unfinished or
+   * sends that their receivers have not answered: it waits for them only.
    */
   DRAINING: 2,
 } as const;

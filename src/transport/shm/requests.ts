@@ -30,12 +30,15 @@ export class RequestTable<T extends Numbered> {
   private readonly overflow = new Map<number, T>();
   /** The next number: an Int32 (it travels in a ring word), never 0 (no request). */
   private next = 1;
+  /** Entries held. */
+  size = 0;
 
   /** Numbers `entry` (sets its `request`) and holds it until {@link take}; returns the number. */
   add(entry: T): number {
     const request = this.next;
     this.next = (this.next + 1) | 0 || 1;
     entry.request = request;
+    this.size++;
     const slot = request & (SLOTS - 1);
     if (this.slots[slot] === undefined) this.slots[slot] = entry;
     else this.overflow.set(request, entry);
@@ -48,11 +51,21 @@ export class RequestTable<T extends Numbered> {
     const entry = this.slots[slot];
     if (entry !== undefined && entry.request === request) {
       this.slots[slot] = undefined;
+      this.size--;
       return entry;
     }
     if (this.overflow.size === 0) return undefined;
     const overflowed = this.overflow.get(request);
-    if (overflowed !== undefined) this.overflow.delete(request);
+    if (overflowed !== undefined) {
+      this.overflow.delete(request);
+      this.size--;
+    }
     return overflowed;
+  }
+
+  /** Every entry held (for a report: it looks at every slot). */
+  entries(): T[] {
+    const held = this.slots.filter((entry): entry is T => entry !== undefined);
+    return [...held, ...this.overflow.values()];
   }
 }
