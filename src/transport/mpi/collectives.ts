@@ -67,7 +67,7 @@ import { type Datatype, datatypes, type TypedArray } from '../../datatype/index.
 import { errors } from '../../errors.js';
 import { Op } from '../../op/op.js';
 import type { Collectives } from '../transport.js';
-import { type MpiCommunicator, type MpiContext, RESOLVED } from './context.js';
+import { type MpiCommunicator, type MpiContext, RESOLVED, afterCaller } from './context.js';
 import { asMPIError, mpiError, type NativeMPI, type NativeUserOp, RC_DONE, RC_ERROR, ST_ERROR } from './native.js';
 import { envNumber, oversubscribed, type PendingRequest, spinMicroseconds } from './progress.js';
 
@@ -222,6 +222,34 @@ interface Issued {
 }
 
 /** The collectives over one MPI communicator. */
+/**
+ * A started collective that did not complete at once, until it does. A
+ * class, not an object of closures: the bundle keeps function names
+ * (`keepNames`), which costs a named closure an `Object.defineProperty` each
+ * time one is made.
+ */
+class PendingCollective implements PendingRequest {
+  constructor(
+    readonly id: number,
+    readonly bytes: number,
+    private readonly ctx: MpiContext,
+    private readonly call: string,
+    private readonly on: MpiCommunicator,
+    private readonly resolve: () => void,
+    private readonly reject: (error: Error) => void,
+  ) {}
+
+  finish(): void {
+    const { native, status } = this.ctx;
+    if (status[ST_ERROR] === 0) this.resolve();
+    else this.reject(mpiError(native, status[ST_ERROR]!, this.call, cFunctionOf(this.call)));
+  }
+
+  describe(): string {
+    return `${this.call.replace(/^Comm\./, '')} on ${this.on.name}`;
+  }
+}
+
 export class MpiCollectives implements Collectives {
   /**
    * @param endpoint - the communicator the collectives run on
@@ -337,17 +365,9 @@ export class MpiCollectives implements Collectives {
       return status[ST_ERROR] === 0 ? RESOLVED : Promise.reject(mpiError(native, status[ST_ERROR]!, call, cFunctionOf(call)));
     }
     return new Promise<void>((resolve, reject) => {
-      const request: PendingRequest = {
-        id: rc,
-        bytes,
-        finish: () => {
-          if (status[ST_ERROR] === 0) resolve();
-          else reject(mpiError(native, status[ST_ERROR]!, call, cFunctionOf(call)));
-        },
-        describe: () => `${call.replace(/^Comm\./, '')} on ${on.name}`,
-      };
+      const request = new PendingCollective(rc, bytes, this.ctx, call, on, resolve, reject);
       // The spin waits for the other ranks: it runs after the caller's synchronous code.
-      queueMicrotask(() => {
+      afterCaller(() => {
         if (native.testSpin(rc, spinMicroseconds)) request.finish();
         else progress.addRequest(request);
       });

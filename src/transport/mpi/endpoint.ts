@@ -53,7 +53,7 @@ import type {
   WindowRequest,
 } from '../transport.js';
 import { blockingAllowed, MpiCollectives } from './collectives.js';
-import { type MpiCommunicator, type MpiContext, RESOLVED } from './context.js';
+import { type MpiCommunicator, type MpiContext, RESOLVED, afterCaller } from './context.js';
 import {
   asMPIError, mpiError, RC_DONE, RC_ERROR, ST_ERROR, ST_ID, ST_SOURCE, ST_TAG, statusBytes,
 } from './native.js';
@@ -123,7 +123,7 @@ class RequestOperation implements Operation, PendingRequest {
       this.resolve = resolve;
     });
     // The spin waits for the peer: it runs after the caller's synchronous code (a send after this receive, say).
-    queueMicrotask(() => {
+    afterCaller(() => {
       if (this.id < 0) return;
       if (this.ctx.native.testSpin(this.id, spinFor(this.bytes))) this.finish();
       else this.ctx.progress.addRequest(this);
@@ -296,7 +296,7 @@ class ObjectReceive implements Operation, PendingRequest, Poller {
       this.resolve = resolve;
     });
     // The spins wait for the peer: they run after the caller's synchronous code (a send after this receive, say).
-    queueMicrotask(() => {
+    afterCaller(() => {
       if (this.state === 'probing') {
         // Spins on MPI_Improbe in C; a match hands the receive to the engine (accept).
         this.endpoint.probeFor(this, spinMicroseconds);
@@ -482,7 +482,7 @@ export class MpiPointToPoint implements MpiCommunicator {
         return true;
       };
       // The spin waits for the sender: it runs after the caller's synchronous code.
-      queueMicrotask(() => {
+      afterCaller(() => {
         if (attempt(spinMicroseconds)) return;
         this.ctx.progress.addPoller({
           poll: () => attempt(0),
