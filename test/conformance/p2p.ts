@@ -332,6 +332,61 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'value and buffer receives of one envelope match in posting order; a probe sees only what no receive takes',
+    run: async (comm) => {
+      const peer = partner(comm);
+      if (peer < 0) return;
+      const large = 'x'.repeat(300_000);
+      const bytes = 200_000;
+      if (comm.rank < peer) {
+        // All four are pending before anything arrives, and awaited out of order.
+        const first = comm.irecv(peer, 20);
+        const doubles = new Float64Array(4);
+        const second = comm.Irecv(doubles, peer, 20);
+        const third = comm.irecv(peer, 20);
+        const into = new Uint8Array(bytes);
+        const fourth = comm.Irecv(into, peer, 20);
+        check.equal(await third.wait(), 'third');
+        const fourthStatus = new MPI.Status();
+        await fourth.Wait(fourthStatus);
+        check.equal(fourthStatus.Get_count(MPI.BYTE), bytes);
+        check.deepEqual(into, pattern(bytes, 4));
+        await second.Wait();
+        check.deepEqual(Array.from(doubles), [3.5, 3.5, 3.5, 3.5]);
+        check.equal(await first.wait(), large);
+        // A value receive pending before the messages come takes the first: Mprobe and Probe see the next one.
+        const beforeMprobe = comm.irecv(peer, 21);
+        const probed = new MPI.Status();
+        const message = await comm.Mprobe(peer, 21, probed);
+        check.equal(probed.Get_count(MPI.BYTE), 48);
+        const six = new Float64Array(6);
+        await message.Recv(six);
+        check.deepEqual(Array.from(six), [1, 2, 3, 4, 5, 6]);
+        check.equal(await beforeMprobe.wait(), 'before the Mprobe');
+        const beforeProbe = comm.irecv(peer, 22);
+        const probedToo = new MPI.Status();
+        await comm.Probe(peer, 22, probedToo);
+        check.equal(probedToo.Get_count(MPI.BYTE), 16);
+        const two = new Float64Array(2);
+        await comm.Recv(two, peer, 22);
+        check.deepEqual(Array.from(two), [1, 2]);
+        check.equal(await beforeProbe.wait(), 'before the Probe');
+      } else {
+        await sleep(20); // the receives are pending before anything arrives
+        await comm.send(large, peer, 20);
+        await comm.Send(Float64Array.of(3.5, 3.5, 3.5, 3.5), peer, 20);
+        await comm.send('third', peer, 20);
+        await comm.Send(pattern(bytes, 4), peer, 20);
+        await sleep(20);
+        await comm.send('before the Mprobe', peer, 21);
+        await comm.Send(Float64Array.of(1, 2, 3, 4, 5, 6), peer, 21);
+        await sleep(20);
+        await comm.send('before the Probe', peer, 22);
+        await comm.Send(Float64Array.of(1, 2), peer, 22);
+      }
+    },
+  },
+  {
     name: 'wildcard receives: every rank sends to rank 0, which sees each source once with its tag',
     run: async (comm) => {
       const { rank, size } = comm;

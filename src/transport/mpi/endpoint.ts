@@ -17,8 +17,12 @@
  * object message, size unknown) is not posted to MPI but probed for
  * (MPI_Improbe) until a message matches; among such receives of one
  * communicator a message goes to the earliest posted one that matches it,
- * as MPI would do. Mixing buffer and object receives that can match the same
- * message may match in an order MPI would not (mpi4py has the same caveat).
+ * as MPI would do. A buffer receive posted while such a receive that could
+ * take the same message is still probing probes too, behind it, and copies
+ * the message into its buffer: posted to MPI, it would take the message
+ * first. A probe (`iprobe`, `probe`) lets the probing receives take their
+ * messages before it looks, and never reports one that such a receive
+ * matches: under MPI, a posted receive matches a message before any probe.
  *
  * Differences from the interface's wording: a truncated receive
  * (`ERR_TRUNCATE`) has consumed the message under MPI; it does not stay
@@ -43,7 +47,7 @@
  * @module
  */
 
-import { type Bytes, bytesIn } from '../../buffer.js';
+import { type Bytes, bytesIn, copyBytes } from '../../buffer.js';
 import { ErrorClass, errors } from '../../errors.js';
 import { ANY_SOURCE, ANY_TAG, PROC_NULL } from '../../constants.js';
 import { resolve } from 'node:path';
@@ -194,7 +198,9 @@ class RequestOperation implements Operation, PendingRequest {
 
 /**
  * A receive without a buffer: probes (MPI_Improbe) until a message matches,
- * then receives it (MPI_Imrecv) into a fresh buffer of its size.
+ * then receives it (MPI_Imrecv) into a fresh buffer of its size. With a
+ * buffer (`into`), a receive that waits its turn behind probing ones (see
+ * the module's note): the message is then copied into it.
  */
 class ObjectReceive implements Operation, PendingRequest, Poller {
   envelope: Envelope | undefined = undefined;
@@ -212,7 +218,8 @@ class ObjectReceive implements Operation, PendingRequest, Poller {
   private promise: Promise<void> | undefined = undefined;
   private resolve: (() => void) | undefined = undefined;
 
-  constructor(private readonly endpoint: MpiPointToPoint, readonly source: number, readonly tag: number) {}
+  constructor(private readonly endpoint: MpiPointToPoint, readonly source: number, readonly tag: number,
+    private readonly into?: Bytes) {}
 
   private get ctx(): MpiContext {
     return this.endpoint.ctx;
@@ -233,8 +240,16 @@ class ObjectReceive implements Operation, PendingRequest, Poller {
     return (this.source === ANY_SOURCE || this.source === source) && (this.tag === ANY_TAG || this.tag === tag);
   }
 
+  /** Whether some message could match both this receive and one of `source` and `tag` (wildcards allowed). */
+  overlaps(source: number, tag: number): boolean {
+    return (this.source === ANY_SOURCE || source === ANY_SOURCE || this.source === source)
+      && (this.tag === ANY_TAG || tag === ANY_TAG || this.tag === tag);
+  }
+
   /** Takes a message matched by MPI_Improbe (status block filled, receive started). */
   accept(data: Bytes): void {
+    // Matched: no longer a candidate for other messages, although its receive may still be under way.
+    this.endpoint.dequeue(this);
     const st = this.ctx.status;
     this.data = data;
     this.envelope = { source: st[ST_SOURCE]!, tag: st[ST_TAG]!, byteLength: data.byteLength };
@@ -266,11 +281,28 @@ class ObjectReceive implements Operation, PendingRequest, Poller {
   }
 
   private settle(): void {
+    if (this.into !== undefined && this.data !== undefined) this.deliver(this.into, this.data);
     this.state = 'done';
     this.id = RC_DONE;
     this.endpoint.dequeue(this);
     this.ctx.progress.removePoller(this);
     this.resolve?.();
+  }
+
+  /**
+   * A buffer receive's message, into its buffer: as much as fits, and
+   * `ERR_TRUNCATE` if it did not all fit (MPI too consumes the message and
+   * keeps what fits).
+   */
+  private deliver(into: Bytes, data: Bytes): void {
+    this.data = undefined;
+    if (this.error !== undefined) return;
+    const stored = Math.min(into.byteLength, data.byteLength);
+    copyBytes(into, 0, data, 0, stored);
+    if (data.byteLength > into.byteLength) {
+      this.error = errors.truncate('Comm.Recv', rankName(this.envelope!.source), tagName(this.envelope!.tag), into.byteLength,
+        data.byteLength, `MPI has consumed it and stored only its first ${stored} bytes`);
+    }
   }
 
   /** One probing attempt for the receives of this endpoint, in posting order; true when this one is done. */
@@ -318,7 +350,8 @@ class ObjectReceive implements Operation, PendingRequest, Poller {
   }
 
   describe(): string {
-    return `Recv(source=${rankName(this.source)}, tag=${tagName(this.tag)}, object of unknown size)`;
+    const what = this.into === undefined ? 'object of unknown size' : `into ${this.into.byteLength} bytes`;
+    return `Recv(source=${rankName(this.source)}, tag=${tagName(this.tag)}, ${what})`;
   }
 }
 
@@ -356,7 +389,7 @@ export class MpiPointToPoint implements MpiCommunicator {
   protected readonly owned: MpiPointToPoint[] = [];
   private worldRanks: Int32Array | undefined = undefined;
   private remoteRanks: Int32Array | undefined = undefined;
-  /** Object receives that have not matched a message yet, in posting order. */
+  /** Receives probing for a message (object receives, and buffer receives behind them), in posting order. */
   private readonly probing: ObjectReceive[] = [];
 
   /**
@@ -389,8 +422,9 @@ export class MpiPointToPoint implements MpiCommunicator {
 
   irecv(into: Bytes | undefined, source: number, tag: number): Operation {
     this.check(into === undefined ? 'Comm.recv' : 'Comm.Recv');
-    if (into === undefined) {
-      const op = new ObjectReceive(this, source, tag);
+    // Posted to MPI, a buffer receive would match a message before a probing receive posted earlier could.
+    if (into === undefined || this.probing.some((r) => r.overlaps(source, tag))) {
+      const op = new ObjectReceive(this, source, tag, into);
       this.probing.push(op);
       this.probeFor(op);
       // Keep probing while this rank waits on anything else: a large send to
@@ -441,7 +475,7 @@ export class MpiPointToPoint implements MpiCommunicator {
     }
   }
 
-  /** Removes a receive from the probing queue once it has matched. */
+  /** Removes a receive from the probing queue once it has matched (or is cancelled or failed). */
   dequeue(op: ObjectReceive): void {
     const i = this.probing.indexOf(op);
     if (i >= 0) this.probing.splice(i, 1);
@@ -450,14 +484,33 @@ export class MpiPointToPoint implements MpiCommunicator {
   iprobe(source: number, tag: number): Envelope | undefined {
     this.check('Comm.iprobe');
     let found: boolean;
-    try {
-      found = this.ctx.native.iprobe(this.handle, source, tag);
-    } catch (e) {
-      throw asMPIError(this.ctx.native, e, 'Comm.iprobe', 'MPI_Iprobe');
-    }
+    do {
+      try {
+        found = this.ctx.native.iprobe(this.handle, source, tag);
+      } catch (e) {
+        throw asMPIError(this.ctx.native, e, 'Comm.iprobe', 'MPI_Iprobe');
+      }
+    } while (found && this.takenByProbing());
     if (!found) return undefined;
     const st = this.ctx.status;
     return { source: st[ST_SOURCE]!, tag: st[ST_TAG]!, byteLength: statusBytes(st) };
+  }
+
+  /**
+   * After a probe found a message (its envelope in the status block): true
+   * when a probing receive matches it, which then had its turn to take
+   * messages (the caller probes again); false when none does, the status
+   * block untouched. Under MPI that receive, posted earlier, would have taken
+   * the message before any probe saw it.
+   */
+  private takenByProbing(): boolean {
+    if (this.probing.length === 0) return false;
+    const st = this.ctx.status;
+    const source = st[ST_SOURCE]!;
+    const tag = st[ST_TAG]!;
+    if (!this.probing.some((r) => r.matches(source, tag))) return false;
+    for (const op of [...this.probing]) this.probeFor(op);
+    return true;
   }
 
   probe(source: number, tag: number): Promise<Envelope> {
@@ -466,7 +519,7 @@ export class MpiPointToPoint implements MpiCommunicator {
     const st = this.ctx.status;
     const envelope = (): Envelope => ({ source: st[ST_SOURCE]!, tag: st[ST_TAG]!, byteLength: statusBytes(st) });
     try {
-      if (native.iprobe(this.handle, source, tag)) return Promise.resolve(envelope());
+      if (native.iprobe(this.handle, source, tag) && !this.takenByProbing()) return Promise.resolve(envelope());
     } catch (e) {
       return Promise.reject(asMPIError(native, e, 'Comm.probe', 'MPI_Iprobe'));
     }
@@ -474,7 +527,7 @@ export class MpiPointToPoint implements MpiCommunicator {
       /** One MPI_Iprobe (spinning in C for `micros`); true once the probe has settled. */
       const attempt = (micros: number): boolean => {
         try {
-          if (!native.iprobe(this.handle, source, tag, micros)) return false;
+          if (!native.iprobe(this.handle, source, tag, micros) || this.takenByProbing()) return false;
           resolve(envelope());
         } catch (e) {
           reject(asMPIError(native, e, 'Comm.probe', 'MPI_Iprobe'));
