@@ -33,6 +33,9 @@ describe('launcher options', () => {
     assert.throws(() => parseCommandLine(['--transport', 'mpi', '--universe-size', '9', 'x.ts']), UsageError);
     assert.throws(() => parseCommandLine(['--mpiexec-arg=-x', 'x.ts']), /--mpiexec-arg needs --transport mpi/);
     assert.equal(runOptions(['--eager-limit', '4k', 'x.ts']).eagerLimit, 4096);
+    assert.equal(runOptions(['--eager-limit=1m', 'x.ts']).eagerLimit, 1024 ** 2);
+    assert.throws(() => parseCommandLine(['--eager-limit', '4m', 'x.ts']),
+      (e: unknown) => e instanceof UsageError && /--eager-limit takes at most 1m, got "4m"/.test(e.message));
   });
 
   it('tells Open MPI and MPICH apart', () => {

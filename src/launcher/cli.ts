@@ -10,6 +10,7 @@
  */
 
 import type { WatchdogOptions } from '../observe/state.js';
+import { MAX_EAGER_LIMIT } from '../transport/shm/layout.js';
 
 /** What the command line asks for. */
 export interface LaunchOptions {
@@ -66,8 +67,8 @@ Runs <script> as an SPMD job of N ranks. TypeScript runs directly, no build step
 Options:
   -n, -np, --np, --n <N>   number of ranks (default 1)
   --tag-output             prefix every line of output with [rank]
-  --eager-limit <bytes>    largest message sent eagerly (default 64k); larger ones
-                           wait for the matching receive, as in a real MPI
+  --eager-limit <bytes>    largest message sent eagerly (default 64k, at most 1m);
+                           larger ones wait for the matching receive, as in a real MPI
   --heap-size <bytes>      shared heap per rank for MPI.alloc and large messages
   --universe-size <N>      ranks the job can hold, those started by Spawn included
                            (default: N + 16)
@@ -172,8 +173,15 @@ export function parseCommandLine(argv: readonly string[]): Command {
         tagOutput = true;
         break;
       case '--eager-limit':
-        eagerLimit = parseSize(value(), flag);
+      {
+        const text = value();
+        eagerLimit = parseSize(text, flag);
+        if (eagerLimit > MAX_EAGER_LIMIT) {
+          throw new UsageError(`--eager-limit takes at most ${MAX_EAGER_LIMIT / 1024 ** 2}m, got "${text}": larger messages ` +
+            'go by rendezvous, which copies a buffer in MPI.alloc memory once where an eager send copies twice');
+        }
         break;
+      }
       case '--heap-size':
         heapSize = parseSize(value(), flag);
         break;

@@ -385,6 +385,13 @@ export interface LayoutOptions {
 
 /** Default eager limit, as in the issue and in most MPI libraries' shared-memory paths. */
 export const DEFAULT_EAGER_LIMIT = 64 * 1024;
+/**
+ * The largest eager limit a job takes: every pair of slots has a ring of
+ * about twice the limit, and at 4 MiB a ring the rings of a few dozen slots
+ * already take gigabytes. A larger message goes by rendezvous, which copies
+ * a buffer in `MPI.alloc` memory once where an eager send copies twice.
+ */
+export const MAX_EAGER_LIMIT = 1024 * 1024;
 
 /** Default heap arena per rank: large enough for big messages, lazily committed by the OS. */
 export function defaultHeapBytes(size: number): number {
