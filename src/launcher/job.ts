@@ -400,7 +400,7 @@ class Job {
         reason: entry.failure === undefined ? `exited with code ${code}` : `failed: ${entry.failure}` };
       if (!this.ranks.find((r) => r.worker === entry.poolManager)?.exited) entry.poolManager.postMessage(notice);
     } else if (code !== 0 && !this.failed) {
-      this.fail(entry, `${entry.label} exited with code ${code}`, code);
+      this.fail(entry, `${entry.label} exited with code ${code}${exitCodeMeaning(code)}`, code);
     }
     if (entry.spawned && !this.failed) {
       // Forget it (a job may spawn for hours); its slot is free once the messages it sent are received.
@@ -537,6 +537,16 @@ class Job {
         'post the matching receives' : '');
     this.fail(this.ranks.find((r) => !r.exited)!, report, DEADLOCK_EXIT_CODE);
   }
+}
+
+/**
+ * What Node means by a rank thread's exit code, where the code alone does
+ * not say: 13 is a script whose top-level `await` never settled (a Promise
+ * that nothing will resolve, such as a receive whose message never comes
+ * when nothing else keeps the rank alive).
+ */
+function exitCodeMeaning(code: number): string {
+  return code === 13 ? ': its top-level await never settled (it awaited a Promise that nothing resolves)' : '';
 }
 
 /** A rank's uncaught error: its message and the user's frames first (`observe/frames.ts`). */

@@ -40,6 +40,10 @@ switch (mode) {
   case 'bad-tag':
     await comm.send('x', 0, -3);
     break;
+  case 'unsettled':
+    // Nothing will resolve it: Node ends the rank's thread (exit code 13).
+    await new Promise(() => undefined);
+    break;
   case 'spin':
     // A rank that computes forever is never mistaken for a deadlock.
     for (;;) Math.sqrt(Math.random());
