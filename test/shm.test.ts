@@ -148,6 +148,7 @@ describe('launcher', () => {
 describe('failures end the job', () => {
   const cases: [string, number | undefined, RegExp][] = [
     ['throw', 1, /rank 2 failed: Error: boom from the culprit/],
+    ['throw-string', 1, /rank 2 failed: a string from the culprit\n/],
     ['reject', 1, /rank 2 failed: RangeError: unhandled rejection from the culprit/],
     ['abort', 7, /rank 2 called Abort\(7\)/],
     ['exit', 5, /rank 2 exited with code 5\n/],

@@ -73,16 +73,14 @@ export function describeFailure(error: unknown): string {
 
 /**
  * In a rank that mpiexec started: prints an uncaught error (or unhandled
- * rejection) as `mpi4ts: rank N failed: ...` with the user's frames first,
+ * rejection, with its own reason) as `mpi4ts: rank N failed: ...` with the user's frames first,
  * and exits 1 (the transport then ends the job with MPI_Abort). A failure to
  * start MPI (`MPI.Init`: the addon) is the same on every rank: world rank 0
  * alone prints it.
  */
 export function reportRankFailures(): void {
   let failing = false;
-  process.on('uncaughtException', (error: unknown) => {
-    // Code that handles its own failures (a worker of an mpi4ts/futures pool tells its manager) goes first.
-    if (failing || process.listenerCount('uncaughtException') > 1) return;
+  const report = (error: unknown): void => {
     failing = true;
     const rank = rankHere();
     const everywhere = (error as { call?: unknown } | null)?.call === 'MPI.Init';
@@ -90,5 +88,14 @@ export function reportRankFailures(): void {
       writeSync(2, `mpi4ts: rank ${rank ?? '?'} failed: ${describeFailure(error)}\n`);
     }
     process.exit(1);
+  };
+  process.on('uncaughtException', (error: unknown) => {
+    // Code that handles its own failures (a worker of an mpi4ts/futures pool tells its manager) goes first.
+    if (!failing && process.listenerCount('uncaughtException') === 1) report(error);
+  });
+  // The rejection's own reason: Node would turn one that is not an Error (a thrown string) into its generic
+  // "UnhandledPromiseRejection: This error originated either by ..." before the handler above saw it.
+  process.on('unhandledRejection', (reason: unknown) => {
+    if (!failing && process.listenerCount('unhandledRejection') === 1) report(reason);
   });
 }

@@ -138,4 +138,10 @@ describe('native transport', () => {
     assert.notEqual(result.code, 0);
     assert.match(result.stderr, /boom from the culprit/);
   });
+
+  it('reports what a rank threw that is not an Error, as on shm', async () => {
+    const result = await mpiexec(2, false, ['bin/mpi4ts.js', 'test/programs/failures.ts', 'throw-string']);
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, /mpi4ts: rank 1 failed: a string from the culprit\n/);
+  });
 });

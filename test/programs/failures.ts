@@ -16,6 +16,8 @@ if (comm.rank !== culprit) {
 switch (mode) {
   case 'throw':
     throw new Error('boom from the culprit');
+  case 'throw-string':
+    throw 'a string from the culprit';
   case 'reject':
     void Promise.reject(new RangeError('unhandled rejection from the culprit'));
     await new Promise((resolve) => setTimeout(resolve, 10_000));
