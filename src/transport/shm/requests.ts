@@ -30,15 +30,14 @@ export class RequestTable<T extends Numbered> {
   private readonly overflow = new Map<number, T>();
   /** The next number: an Int32 (it travels in a ring word), never 0 (no request). */
   private next = 1;
-  /** Entries held. */
-  size = 0;
+  private held = 0;
 
   /** Numbers `entry` (sets its `request`) and holds it until {@link take}; returns the number. */
   add(entry: T): number {
     const request = this.next;
     this.next = (this.next + 1) | 0 || 1;
     entry.request = request;
-    this.size++;
+    this.held++;
     const slot = request & (SLOTS - 1);
     if (this.slots[slot] === undefined) this.slots[slot] = entry;
     else this.overflow.set(request, entry);
@@ -51,21 +50,26 @@ export class RequestTable<T extends Numbered> {
     const entry = this.slots[slot];
     if (entry !== undefined && entry.request === request) {
       this.slots[slot] = undefined;
-      this.size--;
+      this.held--;
       return entry;
     }
     if (this.overflow.size === 0) return undefined;
     const overflowed = this.overflow.get(request);
     if (overflowed !== undefined) {
       this.overflow.delete(request);
-      this.size--;
+      this.held--;
     }
     return overflowed;
   }
 
+  /** How many entries the table holds. */
+  get size(): number {
+    return this.held;
+  }
+
   /** Every entry held (for a report: it looks at every slot). */
   entries(): T[] {
-    const held = this.slots.filter((entry): entry is T => entry !== undefined);
-    return [...held, ...this.overflow.values()];
+    const kept = this.slots.filter((entry): entry is T => entry !== undefined);
+    return [...kept, ...this.overflow.values()];
   }
 }
