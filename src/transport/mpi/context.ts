@@ -24,9 +24,8 @@ export const RESOLVED: Promise<void> = Promise.resolve();
  * spin that waits for a peer must not run before the send that the caller
  * makes next. Through the resolved Promise rather than `queueMicrotask`,
  * which makes an async resource and a bound function per call in Node
- * (`Object.defineProperty`, the bound function's name, its first call): in
- * a loop of 8-byte Allreduces at 2 ranks those took more of the ranks' time
- * than the JavaScript of the call itself.
+ * (runtime calls for the bound function's name and its first call, in
+ * every wait that does not complete at once).
  */
 export function afterCaller(task: () => void): void {
   void RESOLVED.then(task);
