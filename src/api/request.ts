@@ -268,8 +268,21 @@ export class Request<T = unknown> {
     for (;;) {
       const [index, flag, value] = Request.testany(requests, status);
       if (flag) return [index, value];
-      await Promise.race(requests.map((r) => (r.active ? r.op?.wait() : undefined)));
+      await Request.anyDone(requests);
     }
+  }
+
+  /**
+   * Resolves once one of the pending operations of `requests` is done. Only
+   * those: an inactive request in the race (`undefined`) ended it at once,
+   * and `waitany`'s loop then ran in microtasks alone, never letting the
+   * event loop move a nonblocking collective on (it hung).
+   */
+  private static anyDone(requests: readonly Request<unknown>[]): Promise<unknown> {
+    const pending: Promise<void>[] = [];
+    for (const r of requests) if (r.active && r.op !== undefined) pending.push(r.op.wait());
+    // None pending (not one of the waits' cases, whose tests then complete): a turn of the event loop, not a hang.
+    return pending.length > 0 ? Promise.race(pending) : new Promise<void>((resolve) => setImmediate(resolve));
   }
 
   /** `MPI_Waitany` for buffer operations: resolves with the index. */
@@ -288,7 +301,7 @@ export class Request<T = unknown> {
     for (;;) {
       const [indices, values] = Request.testsome(requests, statuses);
       if (indices === undefined || indices.length > 0) return [indices, values];
-      await Promise.race(requests.map((r) => (r.active ? r.op?.wait() : undefined)));
+      await Request.anyDone(requests);
     }
   }
 

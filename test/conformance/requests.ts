@@ -11,7 +11,7 @@
  * @module
  */
 import { type Intracomm, MPI } from 'mpi4ts';
-import { type Case, check, runCases } from './cases.js';
+import { type Case, check, runCases, sleep } from './cases.js';
 
 /** The neighbours of `comm`'s rank in a ring. */
 function ring(comm: Intracomm): { rank: number; size: number; right: number; left: number } {
@@ -20,6 +20,22 @@ function ring(comm: Intracomm): { rank: number; size: number; right: number; lef
 }
 
 const cases: Case[] = [
+  {
+    name: 'Waitany and Waitsome over an inactive request and a nonblocking collective that completes later',
+    run: async (comm) => {
+      for (const form of ['Waitany', 'Waitsome'] as const) {
+        if (comm.rank === comm.size - 1) await sleep(100); // the others wait for it in the collective
+        const requests = [MPI.REQUEST_NULL, comm.Ibarrier()];
+        if (form === 'Waitany') check.equal(await MPI.Request.Waitany(requests), 1);
+        else check.deepEqual(await MPI.Request.Waitsome(requests), [1]);
+        const sum = new Float64Array(1);
+        const reductions = [comm.Iallreduce(Float64Array.of(comm.rank), sum, MPI.SUM), MPI.REQUEST_NULL];
+        if (comm.rank === 0) await sleep(50);
+        check.equal(await MPI.Request.Waitany(reductions), 0);
+        check.equal(sum[0], (comm.size * (comm.size - 1)) / 2);
+      }
+    },
+  },
   {
     name: 'Mprobe and Message.Recv: the probed message, of the size the status says',
     run: async (comm) => {
