@@ -24,7 +24,7 @@ import {
   type BufferSpec, type Bytes, bytesIn, describe, parseBuffer, parseWideBuffer, parseWideVectorBuffer, sliceBytes,
   type VectorBufferSpec, type VectorMessage, type WideVectorMessage,
 } from '../buffer.js';
-import type { Datatype, TypedArray } from '../datatype/index.js';
+import { Datatype, type TypedArray } from '../datatype/index.js';
 import { errors } from '../errors.js';
 
 /**
@@ -104,8 +104,13 @@ export function wLayout(spec: WBufferSpec, n: number, what: string, call: string
   const bytes = bytesIn(buf.buffer, buf.byteOffset, buf.byteLength);
   const byteCounts = counts.map((count, i) => {
     const datatype = typeSpec[i] as unknown;
-    if (typeof datatype !== 'object' || datatype === null || !('size' in datatype) || typeof datatype.size !== 'number') {
+    if (!(datatype instanceof Datatype)) {
       throw errors.type(call, `${what} datatypes[${i}] is ${describe(datatype)}, not a datatype`);
+    }
+    // The blocks move as bytes: a layout with gaps would land packed, over the gaps.
+    if (!datatype.typemap.contiguous) {
+      throw errors.type(call, `${what} datatypes[${i}] (${datatype.Get_name()}) is not contiguous, which ` +
+        'Alltoallw does not take yet: use a predefined or contiguous datatype, or pack the blocks');
     }
     const end = displs[i]! + count * datatype.size;
     if (end > bytes.byteLength) {

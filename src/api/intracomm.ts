@@ -29,8 +29,9 @@
  * (`Create_graph`, `Create_dist_graph_adjacent`, `Create_dist_graph`),
  * §8.5.8 (`Cart_map`, `Graph_map`).
  *
- * Unfinished: `info` arguments; `Alltoallw` takes predefined datatypes only
- * (it runs as an `Alltoallv` of bytes: MPI's `MPI_Ialltoallv` on the mpi transport).
+ * Unfinished: `info` arguments; `Alltoallw` takes contiguous datatypes only
+ * (it runs as an `Alltoallv` of bytes: MPI's `MPI_Ialltoallv` on the mpi
+ * transport), and refuses others with `ERR_TYPE`.
  *
  * @module
  */
@@ -334,7 +335,7 @@ export class Intracomm extends Comm<Endpoint> {
 
   /**
    * `MPI_Alltoallw` (MPI-4.1 §6.8): like {@link Alltoallv}, with byte
-   * displacements and a (predefined) datatype per rank:
+   * displacements and a (contiguous: predefined, or `Create_contiguous` of one) datatype per rank:
    * `[buf, [counts, displs], datatypes]`. `sendbuf` may be `MPI.IN_PLACE`.
    *
    * @example

@@ -151,6 +151,14 @@ const cases: Case[] = [
       check.deepEqual(Array.from(inplace), Array.from({ length: size }, (_, i) => 10 * i + rank));
       await check.rejectsMPI(comm.Alltoallw(spec, [inplace, [new Array<number>(size).fill(size + 1), new Array<number>(size).fill(0)], new Array(size).fill(MPI.DOUBLE)]),
         MPI.ERR_COUNT, /Comm.Alltoallw/);
+      // A layout with gaps is refused, not moved as packed bytes over the gaps (rank 0 got [0,1,-1,-1,...]).
+      const strided = MPI.INT.Create_vector(2, 1, 2).Commit();
+      const holes = new Int32Array(4 * size).fill(-1);
+      await check.rejectsMPI(comm.Alltoallw([inplace, [new Array<number>(size).fill(1), Array.from({ length: size }, (_, i) => 4 * i)],
+        new Array(size).fill(MPI.INT)], [holes, [new Array<number>(size).fill(1), Array.from({ length: size }, (_, i) => 16 * i)],
+        new Array(size).fill(strided)]), MPI.ERR_TYPE, /Comm.Alltoallw: receive datatypes\[0\] .* is not contiguous/);
+      check.deepEqual(Array.from(holes), new Array<number>(4 * size).fill(-1));
+      strided.Free();
     },
   },
   {
