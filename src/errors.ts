@@ -306,6 +306,8 @@ export const errors = {
   rank: (call: string, rank: unknown, size: number, what = 'rank') =>
     new MPIError(ErrorClass.ERR_RANK, call, `invalid ${what} ${String(rank)}: must be an integer in [0, ${size})` +
       ({ source: ', MPI.ANY_SOURCE or MPI.PROC_NULL', dest: ' or MPI.PROC_NULL' }[what] ?? '')),
+  repeatedRank: (call: string, rank: number) =>
+    new MPIError(ErrorClass.ERR_RANK, call, `rank ${rank} appears twice: each rank may be named once`),
   root: (call: string, root: unknown, size: number) =>
     new MPIError(ErrorClass.ERR_ROOT, call, `invalid root ${String(root)}: must be an integer in [0, ${size})`),
   tag: (call: string, tag: unknown, allowAny: boolean) =>

@@ -63,7 +63,7 @@ export class Group {
     const seen = new Set<number>();
     for (const r of ranks) {
       if (!Number.isInteger(r) || r < 0 || r >= this.size) throw errors.rank(call, r, this.size);
-      if (seen.has(r)) throw errors.rank(call, r, this.size, `repeated rank`);
+      if (seen.has(r)) throw errors.repeatedRank(call, r);
       seen.add(r);
     }
   }

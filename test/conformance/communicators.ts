@@ -97,6 +97,7 @@ const cases: Case[] = [
       check.deepEqual(group.Range_incl([[size - 1, 0, -1]]).Translate_ranks(undefined, group),
         Array.from({ length: size }, (_, i) => size - 1 - i));
       check.throwsMPI(() => group.Incl([size]), MPI.ERR_RANK);
+      check.throwsMPI(() => group.Incl([0, 0]), MPI.ERR_RANK, /Group\.Incl: rank 0 appears twice/);
       // repeated ranks, PROC_NULL kept, the world's group by default (mpi4py)
       check.deepEqual(group.Translate_ranks([0, 0, MPI.PROC_NULL, size - 1, 0], evens),
         [0, 0, MPI.PROC_NULL, (size - 1) % 2 === 0 ? (size - 1) / 2 : MPI.UNDEFINED, 0]);
