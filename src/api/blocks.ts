@@ -109,8 +109,8 @@ export function wLayout(spec: WBufferSpec, n: number, what: string, call: string
     }
     // The blocks move as bytes: a layout with gaps would land packed, over the gaps.
     if (!datatype.typemap.contiguous) {
-      throw errors.type(call, `${what} datatypes[${i}] (${datatype.Get_name()}) is not contiguous, which ` +
-        'Alltoallw does not take yet: use a predefined or contiguous datatype, or pack the blocks');
+      throw errors.type(call, `${what} datatypes[${i}] (${datatype.Get_name()}) is not contiguous, which the ` +
+        'w-collectives do not take yet: use a predefined or contiguous datatype, or pack the blocks');
     }
     const end = displs[i]! + count * datatype.size;
     if (end > bytes.byteLength) {
