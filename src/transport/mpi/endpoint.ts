@@ -235,6 +235,11 @@ class ObjectReceive implements Operation, PendingRequest, Poller {
     return this.state === 'done';
   }
 
+  /** The API call it serves, which its errors name: a value receive, or a buffer receive behind probing ones. */
+  get call(): string {
+    return this.into === undefined ? 'Comm.recv' : 'Comm.Recv';
+  }
+
   /** Whether a message with this envelope matches this receive. */
   matches(source: number, tag: number): boolean {
     return (this.source === ANY_SOURCE || this.source === source) && (this.tag === ANY_TAG || this.tag === tag);
@@ -257,7 +262,7 @@ class ObjectReceive implements Operation, PendingRequest, Poller {
     if (rc === RC_DONE) {
       this.settle();
     } else if (rc === RC_ERROR) {
-      this.error = mpiError(this.ctx.native, st[ST_ERROR]!, 'Comm.recv', 'MPI_Imrecv', this.describe());
+      this.error = mpiError(this.ctx.native, st[ST_ERROR]!, this.call, 'MPI_Imrecv', this.describe());
       this.settle();
     } else {
       this.state = 'receiving';
@@ -300,7 +305,7 @@ class ObjectReceive implements Operation, PendingRequest, Poller {
     const stored = Math.min(into.byteLength, data.byteLength);
     copyBytes(into, 0, data, 0, stored);
     if (data.byteLength > into.byteLength) {
-      this.error = errors.truncate('Comm.Recv', rankName(this.envelope!.source), tagName(this.envelope!.tag), into.byteLength,
+      this.error = errors.truncate(this.call, rankName(this.envelope!.source), tagName(this.envelope!.tag), into.byteLength,
         data.byteLength, `MPI has consumed it and stored only its first ${stored} bytes`);
     }
   }
@@ -345,7 +350,7 @@ class ObjectReceive implements Operation, PendingRequest, Poller {
 
   finish(): void {
     const st = this.ctx.status;
-    if (st[ST_ERROR] !== 0) this.error = mpiError(this.ctx.native, st[ST_ERROR]!, 'Comm.recv', 'MPI_Imrecv', this.describe());
+    if (st[ST_ERROR] !== 0) this.error = mpiError(this.ctx.native, st[ST_ERROR]!, this.call, 'MPI_Imrecv', this.describe());
     this.settle();
   }
 
@@ -457,7 +462,7 @@ export class MpiPointToPoint implements MpiCommunicator {
       try {
         received = native.imrecv(this.handle, op.source, op.tag, microseconds);
       } catch (e) {
-        op.fail(asMPIError(native, e, 'Comm.recv', 'MPI_Improbe'));
+        op.fail(asMPIError(native, e, op.call, 'MPI_Improbe'));
         return;
       }
       if (received === undefined) return;
