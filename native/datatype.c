@@ -1,8 +1,8 @@
 /* Derived datatypes in the MPI library: an mpi4ts typemap (src/datatype/
  * typemap.ts: blocks of basic elements at byte displacements, lower bound and
  * extent) built as a real MPI datatype, for what must hand MPI a datatype
- * (MPI-IO file views, RMA) and to check mpi4ts's own layouts and packing
- * against the library's.
+ * (MPI-IO file views, RMA, the packed element of a reduction with a user op)
+ * and to check mpi4ts's own layouts and packing against the library's.
  *
  * MPI-4.1 §5.1.2 (MPI_Type_create_struct), §5.1.7 (MPI_Type_create_resized),
  * §5.1.9 (commit, free), §5.1.5 and §5.1.8 (size, extents), §5.2 (MPI_Pack,
@@ -12,11 +12,14 @@
  * that file's helpers: ARGS, CHECK, get_i32, get_buf, get_dt, throw_mpi.
  * Handles are indices into a table; a freed slot is reused.
  *
- * Unfinished: message paths do not use these types (both transports move a
+ * Data calls take a handle as datatype index N_DTS + handle (get_dt).
+ *
+ * Unfinished: point-to-point does not use these types (both transports move a
  * derived type's data packed, src/buffer.ts); counts above INT_MAX blocks. */
 
 static MPI_Datatype *g_utypes = NULL;
-static int g_nutypes = 0, g_caputypes = 0;
+static int g_nutypes = 0;
+static int g_caputypes = 0;
 
 static int utype_add(MPI_Datatype t) {
   for (int i = 0; i < g_nutypes; i++) {

@@ -550,9 +550,16 @@ typedef struct {
 } user_op_t;
 static user_op_t g_user_ops[MAX_USER_OPS];
 
+/* datatype.c's table of derived datatypes (defined there): index N_DTS + i is
+ * its handle i, as reductions with a user op on a derived type pass it. */
+static MPI_Datatype *g_utypes;
+static int g_nutypes;
+
 static int dt_index(MPI_Datatype t) {
   for (int i = 0; i < N_DTS; i++)
     if (g_dts[i].type == t) return i;
+  for (int i = 0; i < g_nutypes; i++)
+    if (g_utypes[i] == t && t != MPI_DATATYPE_NULL) return N_DTS + i;
   return -1;
 }
 
@@ -601,12 +608,13 @@ static MPI_User_function *g_tramps[MAX_USER_OPS] = {
 static int get_dt(napi_env env, napi_value v, MPI_Datatype *out, MPI_Aint *extent) {
   int32_t i;
   if (!get_i32(env, v, &i)) return 0;
-  if (i < 0 || i >= N_DTS) {
+  int derived = i >= N_DTS && i - N_DTS < g_nutypes && g_utypes[i - N_DTS] != MPI_DATATYPE_NULL;
+  if (!derived && (i < 0 || i >= N_DTS)) {
     napi_throw_error(env, "MPI_ERR_TYPE", "mpi4ts_native: invalid datatype index");
     return 0;
   }
   MPI_Aint lb;
-  *out = g_dts[i].type;
+  *out = derived ? g_utypes[i - N_DTS] : g_dts[i].type;
   MPI_Type_get_extent(*out, &lb, extent);
   return 1;
 }

@@ -31,7 +31,10 @@
  * body, in type order), and a buffer that receives is unpacked from them
  * once the data is there (`Message.unpack`, {@link PackedReceive}). A parsed
  * message of a derived type made of one basic type is described as that
- * many elements of the basic type, which reductions and type matching use.
+ * many elements of the basic type, which predefined reductions and type
+ * matching use; a reduction with a user op parses its buffers with whole
+ * elements instead, since MPI calls a user op with the call's datatype and
+ * never splits its elements (MPI-4.1 §6.9.5).
  *
  * The buffer collectives and `Sendrecv_replace` parse their specs with
  * {@link parseWideBuffer} / {@link parseWideVectorBuffer}, which give a
@@ -251,10 +254,17 @@ export interface WideVectorMessage {
  * (bytes for the pair types and where the offset is not aligned for them).
  */
 export function elementsIn(bytes: Bytes, datatype: Datatype, begin: number, end: number): TypedArray {
-  const view = bytes.subarray(begin * datatype.size, end * datatype.size);
-  const arrayType: TypedArrayConstructor | undefined = datatype.arrayType;
-  if (arrayType === undefined || view.byteOffset % arrayType.BYTES_PER_ELEMENT !== 0) return view;
-  return new arrayType(view.buffer as ArrayBuffer, view.byteOffset, end - begin);
+  return typedView(bytes.subarray(begin * datatype.size, end * datatype.size), datatype.arrayType);
+}
+
+/**
+ * All of `bytes` as elements of `arrayType` (which for a derived type of one
+ * basic type is that type's: more than one per element), or `bytes` itself
+ * when there is none or the offset is not aligned for it.
+ */
+export function typedView(bytes: Uint8Array, arrayType: TypedArrayConstructor | undefined): TypedArray {
+  if (arrayType === undefined || bytes.byteOffset % arrayType.BYTES_PER_ELEMENT !== 0) return bytes;
+  return new arrayType(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength / arrayType.BYTES_PER_ELEMENT);
 }
 
 /** True for any typed array, Node `Buffer` included. */
@@ -306,9 +316,10 @@ function checkDerived(buf: TypedArray, count: number, datatype: Datatype, call: 
  * A message of `count` elements of a derived datatype: viewed in place when
  * contiguous, else packed (with `fill` false, fresh zeroed bytes to receive
  * into), with `unpack` to copy received bytes back. Made of one basic type,
- * it is described as elements of that type.
+ * it is described as elements of that type, unless `wholeElements`.
  */
-function derivedMessage(buf: TypedArray, count: number, datatype: Datatype, fill: boolean, call: string): Message {
+function derivedMessage(buf: TypedArray, count: number, datatype: Datatype, fill: boolean, call: string,
+  wholeElements = false): Message {
   checkDerived(buf, count, datatype, call);
   const map = datatype.typemap;
   const byteLength = count * map.size;
@@ -323,12 +334,9 @@ function derivedMessage(buf: TypedArray, count: number, datatype: Datatype, fill
       unpack(map, user, 0, bytes, 0, Math.min(received, byteLength));
     };
   }
-  const basic = map.basic;
+  const basic = wholeElements ? undefined : map.basic;
   const [type, n] = basic !== undefined ? [basic, count * map.elements] : [datatype, count];
-  const arrayType = type.arrayType;
-  const elements = arrayType === undefined || bytes.byteOffset % arrayType.BYTES_PER_ELEMENT !== 0 ? bytes
-    : new arrayType(bytes.buffer as ArrayBuffer, bytes.byteOffset, n);
-  return { bytes, elements, count: n, datatype: type, unpack: unpackInto };
+  return { bytes, elements: typedView(bytes, type.arrayType), count: n, datatype: type, unpack: unpackInto };
 }
 
 /**
@@ -367,12 +375,13 @@ function elementsView(buf: TypedArray, bytes: Uint8Array, count: number, datatyp
 }
 
 /**
- * Parses a buffer spec as {@link parseBuffer} does, but a message longer than
- * the longest byte view comes as a {@link WideMessage} instead of an error.
+ * Parses a buffer spec as {@link parseBuffer} does (`wholeElements` as
+ * there), but a message longer than the longest byte view comes as a
+ * {@link WideMessage} instead of an error.
  */
-export function parseWideBuffer(spec: unknown, call: string): Message | WideMessage {
+export function parseWideBuffer(spec: unknown, call: string, wholeElements = false): Message | WideMessage {
   return parseSpec(spec, call, (buf, count, datatype): Message | WideMessage => {
-    if (datatype.code === 0) return derivedMessage(buf, count, datatype, true, call);
+    if (datatype.code === 0) return derivedMessage(buf, count, datatype, true, call, wholeElements);
     checkCount(buf, count, datatype, call);
     const byteLength = count * datatype.size;
     if (byteLength > MAX_VIEW_BYTES) return { bytes: new SegmentedBytes(buf.buffer, buf.byteOffset, byteLength), count, datatype };
@@ -385,9 +394,11 @@ export function parseWideBuffer(spec: unknown, call: string): Message | WideMess
  * Parses a buffer spec (see the module comment).
  *
  * @param call - the API call, for error messages (`'Comm.Send'`)
+ * @param wholeElements - a derived datatype's message stays `count` elements of it, not its basic elements (for user ops)
  */
-export function parseBuffer(spec: unknown, call: string): Message {
-  return parseSpec(spec, call, (buf, count, datatype) => messageOf(buf, count, datatype, call));
+export function parseBuffer(spec: unknown, call: string, wholeElements = false): Message {
+  return parseSpec(spec, call, (buf, count, datatype) => datatype.code === 0
+    ? derivedMessage(buf, count, datatype, true, call, wholeElements) : messageOf(buf, count, datatype, call));
 }
 
 /** Reads the typed array, count and datatype of a buffer spec and hands them to `view`. */

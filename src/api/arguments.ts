@@ -35,7 +35,7 @@
  */
 
 import {
-  allocateBytes, type Bytes, bytesOf, copyBytes, elementDatatype, elementsIn, type Message, parseWideBuffer,
+  allocateBytes, type Bytes, bytesOf, copyBytes, elementDatatype, elementsIn, type Message, parseWideBuffer, typedView,
   parseWideVectorBuffer, sameMemory, singleView, type VectorMessage, type WideMessage, type WideVectorMessage,
 } from '../buffer.js';
 import { type BlockCollectives, blockCollectivesOf, PointToPointCollectives } from '../collective/point_to_point.js';
@@ -496,11 +496,12 @@ function unlessPacked(displs: readonly number[], block: number): readonly number
 function reductionBuffers(sendbuf: unknown, recvbuf: unknown, needRecv: boolean, op: unknown,
   call: string): { send: Message | WideMessage | undefined; recv: Message | WideMessage | undefined; op: Op } {
   const checked = checkOp(op, call);
-  let send = sendbuf === IN_PLACE ? undefined : parseWideBuffer(sendbuf, call);
+  const whole = checked.predefined === undefined;
+  let send = sendbuf === IN_PLACE ? undefined : parseWideBuffer(sendbuf, call, whole);
   let recv: Message | WideMessage | undefined;
   if (needRecv) {
     required(recvbuf, 'the receive buffer', call);
-    recv = parseWideBuffer(recvbuf, call);
+    recv = parseWideBuffer(recvbuf, call, whole);
     if (send !== undefined && sameMemory(send.bytes, recv.bytes)) send = undefined;
   }
   if (send !== undefined && recv !== undefined) checkReductionPair(send, recv, true, call);
@@ -515,10 +516,10 @@ function reductionBuffers(sendbuf: unknown, recvbuf: unknown, needRecv: boolean,
  */
 export function checkReductionPair(send: Message | WideMessage, recv: Message | WideMessage, whole: boolean, call: string): void {
   if (send.datatype !== recv.datatype) {
-    throw errors.type(call, `the send buffer holds ${send.datatype.name} but the receive buffer ${recv.datatype.name}`);
+    throw errors.type(call, `the send buffer holds ${send.datatype.describe()} but the receive buffer ${recv.datatype.describe()}`);
   }
   if (whole && recv.count < send.count) {
-    throw errors.count(call, `the receive buffer holds ${recv.count} × ${recv.datatype.name}, fewer than the ${send.count} sent`);
+    throw errors.count(call, `the receive buffer holds ${recv.count} × ${recv.datatype.describe()}, fewer than the ${send.count} sent`);
   }
 }
 
@@ -607,13 +608,14 @@ export function reduceScatter(endpoint: Endpoint, sendbuf: unknown, recvbuf: unk
   recvcounts: readonly number[] | 'block' | null | undefined, op: unknown, call: string): Promise<void> {
   const { rank, size } = endpoint;
   const checked = checkOp(op, call);
+  const whole = checked.predefined === undefined;
   required(recvbuf, 'the receive buffer', call);
-  const recv = parseWideBuffer(recvbuf, call);
-  const given = sendbuf === IN_PLACE ? undefined : parseWideBuffer(sendbuf, call);
+  const recv = parseWideBuffer(recvbuf, call, whole);
+  const given = sendbuf === IN_PLACE ? undefined : parseWideBuffer(sendbuf, call, whole);
   const inPlace = given === undefined || sameMemory(given.bytes, recv.bytes);
   const send = inPlace ? undefined : given;
   if (send !== undefined && send.datatype !== recv.datatype) {
-    throw errors.type(call, `the send buffer holds ${send.datatype.name} but the receive buffer ${recv.datatype.name}`);
+    throw errors.type(call, `the send buffer holds ${send.datatype.describe()} but the receive buffer ${recv.datatype.describe()}`);
   }
   checked.check(recv.datatype, call);
   let counts: number[];
@@ -661,8 +663,7 @@ function reduceScatterBySize(endpoint: Endpoint, send: Message | WideMessage, re
   const gathered = endpoint.collectives.allgatherv(bytesOf(Float64Array.of(recv.count)), bytesOf(all),
     new Array<number>(size).fill(unit), Array.from({ length: size }, (_, r) => r * unit));
   if (!('elements' in send) || send.bytes.byteLength > limitOf(endpoint)) return reduceScatterWide(endpoint, send, recv, op, all, gathered, call);
-  const arrayType = send.datatype.arrayType;
-  const whole = arrayType === undefined ? new Uint8Array(send.bytes.byteLength) : new arrayType(send.count);
+  const whole = typedView(new Uint8Array(send.bytes.byteLength), send.datatype.arrayType);
   const reduced = endpoint.collectives.allreduce(send.elements, whole, send.count, send.datatype, op);
   return Promise.all([gathered, reduced]).then(() => copyOwnBlock(all, rank, send, recv, bytesOf(whole), call));
 }

@@ -54,10 +54,13 @@ function present(spec: unknown, what: string, call: string): void {
   required(spec, what, call);
 }
 
-/** A buffer that matters on this rank, parsed (segmented past the longest byte view). */
-function buffer(spec: unknown, what: string, call: string): Message | WideMessage {
+/**
+ * A buffer that matters on this rank, parsed (segmented past the longest byte
+ * view; `wholeElements` for a user op's reduction, see `parseWideBuffer`).
+ */
+function buffer(spec: unknown, what: string, call: string, wholeElements = false): Message | WideMessage {
   present(spec, what, call);
-  return parseWideBuffer(spec, call);
+  return parseWideBuffer(spec, call, wholeElements);
 }
 
 /** One byte view per remote rank of a (v-)buffer spec: block `i` goes to or comes from remote rank `i`. */
@@ -76,8 +79,9 @@ function remoteBlocks(spec: unknown, remoteSize: number, vector: boolean, what: 
 function reductionArgs(sendbuf: unknown, recvbuf: unknown, op: unknown, whole: boolean,
   call: string): { send: Message | WideMessage; recv: Message | WideMessage; op: Op } {
   const checked = checkOp(op, call);
-  const send = buffer(sendbuf, 'the send buffer', call);
-  const recv = buffer(recvbuf, 'the receive buffer', call);
+  const wholeElements = checked.predefined === undefined;
+  const send = buffer(sendbuf, 'the send buffer', call, wholeElements);
+  const recv = buffer(recvbuf, 'the receive buffer', call, wholeElements);
   checkReductionPair(send, recv, whole, call);
   checked.check(send.datatype, call);
   return { send, recv, op: checked };
@@ -494,8 +498,9 @@ export class Intercomm extends Comm<InterEndpoint> {
     const role = this.role(root, call);
     if (role.kind === 'idle') return this.collectives(call).reduce(undefined, undefined, undefined, undefined, role, call);
     const checked = checkOp(op, call);
-    const mine = role.kind === 'root' ? buffer(recvbuf, 'the receive buffer at the root', call)
-      : buffer(sendbuf, 'the send buffer', call);
+    const whole = checked.predefined === undefined;
+    const mine = role.kind === 'root' ? buffer(recvbuf, 'the receive buffer at the root', call, whole)
+      : buffer(sendbuf, 'the send buffer', call, whole);
     checked.check(mine.datatype, call);
     await this.collectives(call).reduce(role.kind === 'receiver' ? mine.bytes : undefined,
       role.kind === 'root' ? mine.bytes : undefined, mine.datatype, checked, role, call);

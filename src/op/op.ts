@@ -38,7 +38,7 @@
 import { parseBuffer } from '../buffer.js';
 import { asPair, type ObjectFunction, objectFunctions } from './object_ops.js';
 import { complexKernel, type ElementWise, elementKernel, inapplicable, type Kernel, pairKernel, type PredefinedName } from './kernels.js';
-import type { Datatype, TypedArray } from '../datatype/index.js';
+import type { Datatype, TypedArray, TypedArrayConstructor } from '../datatype/index.js';
 import { errors } from '../errors.js';
 
 /** `inoutvec = invec op inoutvec` over `count` elements of `datatype`. */
@@ -51,7 +51,11 @@ export type BufferFunction = (invec: TypedArray, inoutvec: TypedArray, count: nu
  *   same `count` elements (a `Uint8Array` of C structs for the pair types),
  *   and the datatype. It either stores `invec[i] op inoutvec[i]` into
  *   `inoutvec` and returns nothing, or returns `count` results (a typed array
- *   or an array), which are copied into `inoutvec`;
+ *   or an array), which are copied into `inoutvec`. With a derived datatype
+ *   it gets that datatype and whole elements of it, packed (without the gaps
+ *   of its layout): as its basic type's typed array when it has one basic
+ *   type (`2 × count` numbers for `MPI.DOUBLE.Create_contiguous(2)`), else as
+ *   bytes (MPI-4.1 §6.9.5);
  * - in object collectives it gets two values, `a` from the lower ranks, no
  *   datatype, and returns `a op b`.
  *
@@ -149,11 +153,15 @@ export class Op<T = unknown> {
     if (typeof fn !== 'function') throw errors.op('Op.Create', `expected a function, got ${typeof fn}`);
     const name = `user op ${++userOps}${fn.name ? ` (${fn.name})` : ''}`;
     const applyBuffer: BufferFunction = (invec, inoutvec, count, datatype) => {
-      const a = elementsOf(invec, datatype, count).elements;
-      const b = elementsOf(inoutvec, datatype, count);
+      // A derived type of one basic type comes as that type's elements, packed (as the transports hold it).
+      const basic = datatype.code === 0 ? datatype.typemap.basic : undefined;
+      const [arrayType, length] = basic === undefined ? [datatype.arrayType, count] : [basic.arrayType, count * datatype.typemap.elements];
+      const byteLength = count * datatype.size;
+      const a = elementsOf(invec, arrayType, length, byteLength).elements;
+      const b = elementsOf(inoutvec, arrayType, length, byteLength);
       const result = fn(a as T, b.elements as T, datatype);
       if (result !== undefined && result !== b.elements) copyResult(result, b.elements, name);
-      if (b.copied) copyBack(b.elements, inoutvec, count * datatype.size);
+      if (b.copied) copyBack(b.elements, inoutvec, byteLength);
     };
     return new Op<T>(name, Boolean(commute), applyBuffer, (a, b) => fn(a as T, b as T));
   }
@@ -195,10 +203,11 @@ export class Op<T = unknown> {
    */
   Reduce_local(inbuf: unknown, inoutbuf: unknown): void {
     const call = 'Op.Reduce_local';
-    const a = parseBuffer(inbuf, call);
-    const b = parseBuffer(inoutbuf, call);
+    const whole = this.predefined === undefined;
+    const a = parseBuffer(inbuf, call, whole);
+    const b = parseBuffer(inoutbuf, call, whole);
     if (a.count !== b.count || a.datatype.size !== b.datatype.size) {
-      throw errors.count(call, `inbuf has ${a.count} × ${a.datatype.name} but inoutbuf ${b.count} × ${b.datatype.name}`);
+      throw errors.count(call, `inbuf has ${a.count} × ${a.datatype.describe()} but inoutbuf ${b.count} × ${b.datatype.describe()}`);
     }
     this.check(b.datatype, call);
     this.applyBuffer(a.elements, b.elements, b.count, b.datatype);
@@ -241,22 +250,22 @@ function copyResult(result: unknown, into: TypedArray, name: string): void {
 }
 
 /**
- * The elements of `view` as `datatype`'s typed array class, over the same
- * memory when it is aligned, else as an aligned copy (then `copied` is true).
+ * The first `byteLength` bytes of `view` as `length` elements of `arrayType`
+ * (as bytes without one), over the same memory when it is aligned, else as
+ * an aligned copy (then `copied` is true).
  */
-function elementsOf(view: TypedArray, datatype: Datatype, count: number): { elements: TypedArray; copied: boolean } {
-  const arrayType = datatype.arrayType;
+function elementsOf(view: TypedArray, arrayType: TypedArrayConstructor | undefined, length: number,
+  byteLength: number): { elements: TypedArray; copied: boolean } {
   if (arrayType === undefined) {
-    const bytes = count * datatype.size;
-    return { elements: view instanceof Uint8Array && view.byteLength === bytes ? view
-      : new Uint8Array(view.buffer, view.byteOffset, bytes), copied: false };
+    return { elements: view instanceof Uint8Array && view.byteLength === byteLength ? view
+      : new Uint8Array(view.buffer, view.byteOffset, byteLength), copied: false };
   }
-  if (view.constructor === arrayType) return { elements: view.length === count ? view : view.subarray(0, count), copied: false };
+  if (view.constructor === arrayType) return { elements: view.length === length ? view : view.subarray(0, length), copied: false };
   if (view.byteOffset % arrayType.BYTES_PER_ELEMENT === 0) {
-    return { elements: new arrayType(view.buffer as ArrayBuffer, view.byteOffset, count), copied: false };
+    return { elements: new arrayType(view.buffer as ArrayBuffer, view.byteOffset, length), copied: false };
   }
-  const copy = new arrayType(count);
-  new Uint8Array(copy.buffer).set(new Uint8Array(view.buffer, view.byteOffset, count * datatype.size));
+  const copy = new arrayType(length);
+  new Uint8Array(copy.buffer).set(new Uint8Array(view.buffer, view.byteOffset, byteLength));
   return { elements: copy, copied: true };
 }
 
@@ -291,8 +300,8 @@ function predefinedOp(name: PredefinedName): Op {
       kernelFor(inoutvec)(invec, inoutvec, count);
       return;
     }
-    const a = elementsOf(invec, datatype, count).elements;
-    const b = elementsOf(inoutvec, datatype, count);
+    const a = elementsOf(invec, arrayType, count, count * datatype.size).elements;
+    const b = elementsOf(inoutvec, arrayType, count, count * datatype.size);
     kernelFor(b.elements)(a, b.elements, count);
     if (b.copied) copyBack(b.elements, inoutvec, count * datatype.size);
   };

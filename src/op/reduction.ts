@@ -30,8 +30,7 @@ export class Reduction {
   apply(input: Uint8Array, inout: Uint8Array): void {
     const count = inout.byteLength / this.unit;
     if (count === 0) return;
-    this.op.applyBuffer(this.inputs.of(input, count, this.datatype), this.inouts.of(inout, count, this.datatype), count,
-      this.datatype);
+    this.op.applyBuffer(this.inputs.of(input, this.datatype), this.inouts.of(inout, this.datatype), count, this.datatype);
   }
 }
 
@@ -46,22 +45,23 @@ export class Reduction {
  * call) takes the entry of its place with no other way through this code, so
  * that no path that a loop of small reductions never took can deoptimize it
  * later (see docs/ARCHITECTURE.md, "Code shaped for V8's tier-up"). A view's
- * elements depend on the view alone: `count` is its length in elements.
+ * elements depend on the view alone.
  */
 class ElementsMemo {
   private readonly views: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(MEMO_PLACES).fill(undefined);
   private readonly elements: TypedArray[] = new Array<TypedArray>(MEMO_PLACES).fill(EMPTY);
 
   /** The elements of a byte view (the op copies misaligned ones itself). */
-  of(bytes: Uint8Array, count: number, datatype: Datatype): TypedArray {
+  of(bytes: Uint8Array, datatype: Datatype): TypedArray {
     const place = (bytes.byteOffset >>> 6) & (MEMO_PLACES - 1);
-    return this.views[place] === bytes ? this.elements[place]! : this.made(bytes, count, datatype, place);
+    return this.views[place] === bytes ? this.elements[place]! : this.made(bytes, datatype, place);
   }
 
-  private made(bytes: Uint8Array, count: number, datatype: Datatype, place: number): TypedArray {
+  private made(bytes: Uint8Array, datatype: Datatype, place: number): TypedArray {
     const arrayType = datatype.arrayType;
+    // From the byte length: a derived type of one basic type (user ops) has several of its basic elements each.
     const elements = arrayType === undefined || bytes.byteOffset % arrayType.BYTES_PER_ELEMENT !== 0 ? bytes
-      : new arrayType(bytes.buffer as ArrayBuffer, bytes.byteOffset, count);
+      : new arrayType(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength / arrayType.BYTES_PER_ELEMENT);
     this.views[place] = bytes;
     this.elements[place] = elements;
     return elements;

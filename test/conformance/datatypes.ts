@@ -495,6 +495,95 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'user ops on derived types get the call\'s datatype and whole elements, however long the vector',
+    run: async (comm) => {
+      const { rank, size } = comm;
+      const P = 1009;
+      const pair = MPI.DOUBLE.Create_contiguous(2).Commit();
+      // complex multiplication modulo P: commutative, and wrong wherever a call splits a pair
+      const seen: { datatype: unknown; length: number }[] = [];
+      const complexMul = MPI.Op.Create((inv: Float64Array, inout: Float64Array, datatype?: Datatype) => {
+        seen.push({ datatype, length: inv.length });
+        for (let i = 0; i < inv.length; i += 2) {
+          const [a, b, c, d] = [inv[i]!, inv[i + 1]!, inout[i]!, inout[i + 1]!];
+          inout[i] = (((a * c - b * d) % P) + P) % P;
+          inout[i + 1] = (a * d + b * c) % P;
+        }
+      }, true);
+      const mine = (n: number, r: number): Float64Array => Float64Array.from({ length: 2 * n }, (_, k) => (r * 31 + k * 7 + 1) % P);
+      const expected = (n: number, ranks: number[]): number[] => {
+        const out = mine(n, ranks[0]!);
+        for (const r of ranks.slice(1)) complexMul.Reduce_local([mine(n, r), n, pair], [out, n, pair]);
+        return Array.from(out);
+      };
+      const everyRank = Array.from({ length: size }, (_, r) => r);
+      // Reduce_local: the derived type itself, n whole pairs
+      seen.length = 0;
+      complexMul.Reduce_local([mine(3, 1), 3, pair], [mine(3, 2), 3, pair]);
+      check.deepEqual(seen, [{ datatype: pair, length: 6 }]);
+      // the same datatype on both sides, as one datatype argument of MPI's (predefined ops take either: they see doubles)
+      check.throwsMPI(() => complexMul.Reduce_local(mine(3, 1), [mine(3, 2), 3, pair]), MPI.ERR_COUNT, /6 × MPI_DOUBLE but inoutbuf 3 × <CONTIGUOUS of 16 bytes>/);
+      await check.rejectsMPI(comm.Allreduce(mine(3, rank), [new Float64Array(6), 3, pair], complexMul), MPI.ERR_TYPE,
+        /the send buffer holds MPI_DOUBLE but the receive buffer <CONTIGUOUS of 16 bytes>/);
+      for (const n of [3, 50_001]) {
+        seen.length = 0;
+        const sums = new Float64Array(2 * n);
+        await comm.Allreduce([mine(n, rank), n, pair], [sums, n, pair], complexMul);
+        check.deepEqual(Array.from(sums), expected(n, everyRank), `Allreduce of ${n} pairs`);
+        check.ok(seen.every((s) => s.datatype === pair && s.length % 2 === 0), `Allreduce of ${n} pairs: whole pairs of ${pair.name}`);
+        const root = size - 1;
+        const reduced = rank === root ? new Float64Array(2 * n) : null;
+        await comm.Reduce([mine(n, rank), n, pair], reduced === null ? null : [reduced, n, pair], complexMul, root);
+        if (reduced !== null) check.deepEqual(Array.from(reduced), expected(n, everyRank), `Reduce of ${n} pairs`);
+        const scanned = new Float64Array(2 * n);
+        await comm.Scan([mine(n, rank), n, pair], [scanned, n, pair], complexMul);
+        check.deepEqual(Array.from(scanned), expected(n, everyRank.slice(0, rank + 1)), `Scan of ${n} pairs`);
+        const blocks = new Float64Array(2 * n * size);
+        for (let r = 0; r < size; r++) blocks.set(mine(n, rank), 2 * n * r);
+        const block = new Float64Array(2 * n);
+        await comm.Reduce_scatter_block([blocks, size * n, pair], [block, n, pair], complexMul);
+        check.deepEqual(Array.from(block), expected(n, everyRank), `Reduce_scatter_block of ${n} pairs`);
+        check.ok(seen.every((s) => s.datatype === pair && s.length % 2 === 0), `${n} pairs: every call got whole pairs of ${pair.name}`);
+      }
+      // a struct of mixed types comes as packed bytes (12 a {double, int} here); a non-commutative op sees rank order
+      const digit = MPI.Datatype.Create_struct([1, 1], [0, 8], [MPI.DOUBLE, MPI.INT]).Create_resized(0, 16).Commit();
+      const append = MPI.Op.Create((inv: Uint8Array, inout: Uint8Array, datatype?: Datatype) => {
+        check.ok(datatype === digit && inv.byteLength % 12 === 0, 'the struct arrives packed, in whole elements');
+        const a = new DataView(inv.buffer, inv.byteOffset, inv.byteLength);
+        const b = new DataView(inout.buffer, inout.byteOffset, inout.byteLength);
+        for (let at = 0; at < inv.byteLength; at += 12) {
+          const places = b.getInt32(at + 8, true);
+          b.setFloat64(at, a.getFloat64(at, true) * 10 ** places + b.getFloat64(at, true), true);
+          b.setInt32(at + 8, a.getInt32(at + 8, true) + places, true);
+        }
+      });
+      const element = new ArrayBuffer(32);
+      for (const k of [0, 1]) {
+        new DataView(element).setFloat64(16 * k, ((rank + k) % 9) + 1, true);
+        new DataView(element).setInt32(16 * k + 8, 1, true);
+      }
+      const joined = new ArrayBuffer(32);
+      await comm.Allreduce([new Uint8Array(element), 2, digit], [new Uint8Array(joined), 2, digit], append);
+      for (const k of [0, 1]) {
+        const digits = Number(everyRank.map((r) => ((r + k) % 9) + 1).join(''));
+        check.deepEqual([new DataView(joined).getFloat64(16 * k, true), new DataView(joined).getInt32(16 * k + 8, true)], [digits, size],
+          `element ${k} of the struct Allreduce`);
+      }
+      // a column (one basic type, with gaps) comes as its packed doubles
+      const n = 4;
+      const column = MPI.DOUBLE.Create_vector(n, 1, n).Commit();
+      const maxAbs = MPI.Op.Create((inv: Float64Array, inout: Float64Array, datatype?: Datatype) => {
+        check.ok(datatype === column && inv.length % n === 0, 'the column arrives as its packed doubles');
+        for (let i = 0; i < inv.length; i++) if (Math.abs(inv[i]!) > Math.abs(inout[i]!)) inout[i] = inv[i]!;
+      }, true);
+      const grid = Float64Array.from({ length: n * n }, (_, k) => (k % n === 0 ? (rank % 2 === 0 ? 1 : -1) * (rank * 10 + k / n) : 99));
+      const out = new Float64Array(n * n).fill(-5);
+      await comm.Allreduce([grid, 1, column], [out, 1, column], maxAbs);
+      const top = size - 1;
+      check.deepEqual(Array.from(out), Array.from({ length: n * n }, (_, k) => (k % n === 0 ? (top % 2 === 0 ? 1 : -1) * (top * 10 + k / n) : -5)));
+    },
+  },
+  {
     name: 'v-collectives and MPI.IN_PLACE with derived receive types',
     run: async (comm) => {
       const { rank, size } = comm;
@@ -542,7 +631,18 @@ const cases: Case[] = [
       const root = color === 0 ? (inter.rank === 0 ? MPI.ROOT : MPI.PROC_NULL) : 0;
       await inter.Bcast([color === 1 ? m.subarray(1) : m, 1, column], root);
       if (color === 1) check.deepEqual(Array.from(m), Array.from({ length: n * n }, (_, k) => (k % n === 1 ? 42000 + 10 * Math.floor(k / n) : 0)));
-      inter.Free();
+      // a user op on pairs gets the pair type and whole pairs: here (a, b) + (c, d) = (a + c, b * d)
+      const pair = MPI.INT.Create_contiguous(2).Commit();
+      const types: unknown[] = [];
+      const sumProd = MPI.Op.Create((inv: Int32Array, inout: Int32Array, datatype?: Datatype) => {
+        types.push(datatype);
+        for (let i = 0; i < inv.length; i += 2) [inout[i], inout[i + 1]] = [inv[i]! + inout[i]!, inv[i + 1]! * inout[i + 1]!];
+      }, true);
+      const pairs = new Int32Array(4);
+      await inter.Allreduce([Int32Array.of(rank, rank + 1, 1, 2), 2, pair], [pairs, 2, pair], sumProd);
+      const sumOf = remoteRanks.reduce((a, r) => a + r, 0);
+      check.deepEqual(Array.from(pairs), [sumOf, remoteRanks.reduce((a, r) => a * (r + 1), 1), remote, 2 ** remote]);
+      check.ok(types.every((t) => t === pair), 'the op sees the pair type');
       half.Free();
       // a ring: the two neighbours' values land in every other slot of the receive buffer (one int per
       // neighbour, blocks one resized extent of 8 bytes apart)

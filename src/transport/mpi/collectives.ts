@@ -11,7 +11,9 @@
  *
  * Data movement uses MPI_BYTE with the byte counts the API layer computed.
  * Reductions map the datatype by name (`Datatype.name`, such as
- * `'MPI_DOUBLE'`) and a predefined op by name (`'MPI_SUM'`); any other op is
+ * `'MPI_DOUBLE'`; a derived one, which only a user op's reduction passes, to
+ * an MPI type of its packed element, `datatypes.ts`) and a predefined op by
+ * name (`'MPI_SUM'`); any other op is
  * a user op, created once per {@link Op} with MPI_Op_create. Its JS function
  * (`Op.applyBuffer`) runs on the main thread, synchronously, inside the MPI
  * call that progresses the reduction (`MPI_Test`, or the blocking call), with
@@ -63,19 +65,25 @@
  * @module
  */
 
+import { typedView } from '../../buffer.js';
 import { type Datatype, datatypes, type TypedArray } from '../../datatype/index.js';
 import { errors } from '../../errors.js';
 import { Op } from '../../op/op.js';
 import type { Collectives } from '../transport.js';
 import { type MpiCommunicator, type MpiContext, RESOLVED, afterCaller } from './context.js';
+import { nativeDatatypes } from './datatypes.js';
 import { asMPIError, mpiError, type NativeMPI, type NativeUserOp, RC_DONE, RC_ERROR, ST_ERROR } from './native.js';
 import { envNumber, oversubscribed, type PendingRequest, spinMicroseconds } from './progress.js';
 
 const datatypeByName = new Map<string, Datatype>(Object.values(datatypes).map((d) => [d.name, d]));
 let datatypeIndexByName: Map<string, number> | undefined;
 
-/** The binding's index of a datatype, checking that MPI lays it out as mpi4ts does. */
+/**
+ * The binding's index of a datatype, checking that MPI lays it out as mpi4ts
+ * does; for a derived one (a user op's reduction), of its packed element.
+ */
 function datatypeIndex(native: NativeMPI, datatype: Datatype, call: string): number {
+  if (datatype.code === 0) return native.datatypeNames.length + nativeDatatypes(native).packedElement(datatype, call);
   datatypeIndexByName ??= new Map(native.datatypeNames.map((n, i) => [n, i]));
   const i = datatypeIndexByName.get(datatype.name);
   if (i === undefined) throw errors.type(call, `${datatype.name} has no MPI counterpart`);
@@ -103,12 +111,11 @@ function opIndex(native: NativeMPI, op: Op, call: string): { index: number; user
   let index = userOps.get(op);
   if (index === undefined) {
     const fn: NativeUserOp = (invec, inoutvec, len, dtIndex) => {
-      const name = native.datatypeNames[dtIndex] ?? `datatype #${dtIndex}`;
-      const datatype = datatypeByName.get(name);
-      if (datatype === undefined) throw errors.type(call, `user op ${op.name} called on ${name}`);
-      const view = (ab: ArrayBuffer): TypedArray => datatype.arrayType === undefined
-        ? new Uint8Array(ab, 0, len * datatype.size)
-        : new datatype.arrayType(ab, 0, len);
+      const names = native.datatypeNames;
+      const datatype = dtIndex < names.length ? datatypeByName.get(names[dtIndex] ?? '')
+        : nativeDatatypes(native).packedDatatype(dtIndex - names.length);
+      if (datatype === undefined) throw errors.type(call, `user op ${op.name} called on ${names[dtIndex] ?? `datatype #${dtIndex}`}`);
+      const view = (ab: ArrayBuffer): TypedArray => typedView(new Uint8Array(ab, 0, len * datatype.size), datatype.arrayType);
       op.applyBuffer(view(invec), view(inoutvec), len, datatype);
     };
     try {
@@ -123,12 +130,14 @@ function opIndex(native: NativeMPI, op: Op, call: string): { index: number; user
 }
 
 /**
- * A user op in a pending collective: its binding index, and the Op itself,
- * held so that it cannot be collected (and its MPI op freed) meanwhile.
+ * A user op in a pending collective: its binding index, and the Op and the
+ * datatype, held so that neither can be collected (and its MPI op or packed
+ * element type freed) meanwhile.
  */
 interface UserOpUse {
   readonly index: number;
   readonly op: Op;
+  readonly datatype: Datatype;
 }
 
 /** MPI_MAX by name, for the agreement after user ops; MPI_MIN for the vote of a blocking call. */
@@ -510,7 +519,7 @@ export class MpiCollectives implements Collectives {
     } catch (e) {
       return Promise.reject(asMPIError(native, e, call, cFunctionOf(call)));
     }
-    return this.run(call, bytes, (c) => start(c, dt, o.index), o.user ? { index: o.index, op } : undefined,
+    return this.run(call, bytes, (c) => start(c, dt, o.index), o.user ? { index: o.index, op, datatype } : undefined,
       blocking && ((c) => blocking(c, dt, o.index)));
   }
 

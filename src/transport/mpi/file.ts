@@ -39,7 +39,7 @@ import type { Datatype } from '../../datatype/index.js';
 import { ErrorClass, type ErrorClassCode, errors, errorString, type MPIError } from '../../errors.js';
 import type { FileAccessKind, FileHandle, FileOpenRequest, Operation, SplitAccessKind } from '../transport.js';
 import type { MpiCommunicator, MpiContext } from './context.js';
-import { NativeDatatypes } from './datatypes.js';
+import { nativeDatatypes } from './datatypes.js';
 import { asMPIError, type NativeMPI } from './native.js';
 
 /** Kinds of `fileCtl` (native/file.c `FC_*`). */
@@ -83,18 +83,6 @@ export interface FileCommunicator extends MpiCommunicator {
   readonly collectives: { barrier(): Promise<void> };
   /** A nonblocking access's operation over the binding's request id (or RC_DONE / RC_ERROR) `rc`. */
   fileRequest(rc: number, call: string, cFunction: string, bytes: number): Operation;
-}
-
-const typeTables = new WeakMap<NativeMPI, NativeDatatypes>();
-
-/** The MPI datatypes of mpi4ts datatypes, one table per binding. */
-function nativeTypes(native: NativeMPI): NativeDatatypes {
-  let table = typeTables.get(native);
-  if (table === undefined) {
-    table = new NativeDatatypes(native);
-    typeTables.set(native, table);
-  }
-  return table;
 }
 
 /** The errno the `fs` engine reports for each I/O error class that has one: the same wording on both transports. */
@@ -222,7 +210,7 @@ class MpiFile implements FileHandle {
     const old = this.viewTypes;
     const known = (datatype: Datatype): number | undefined =>
       old === undefined ? undefined : datatype === old.etype ? old.e : datatype === old.filetype ? old.f : undefined;
-    const types = nativeTypes(this.native);
+    const types = nativeDatatypes(this.native);
     const e = known(etype) ?? types.build(etype, call, true);
     let f: number;
     try {
