@@ -10,21 +10,27 @@
  * `[buf, counts, displs, datatypes]`: `counts[i]` elements of
  * `datatypes[i]` starting `displs[i]` BYTES into `buf`.
  *
+ * A W spec whose datatypes all lay their elements out contiguously moves
+ * its blocks in place; one with any other datatype (gaps, a vector, a
+ * struct's holes) moves packed: its blocks are packed back to back into a
+ * staging buffer, and a receive buffer is unpacked from its staging buffer
+ * once the data is there, so that the gaps of its layout keep their bytes.
+ *
  * Buffers and blocks may be longer than the longest byte view (segmented
  * bytes, Node 20): the exchange under these calls moves each block as one
  * point-to-point message of any length.
  *
- * Unfinished: derived datatypes in W specs (only predefined ones; the
- * v-specs take any).
+ * Unfinished: a W spec with a non-contiguous datatype in a buffer longer than
+ * the longest byte view (packing reads one view).
  *
  * @module
  */
 
 import {
-  type BufferSpec, type Bytes, bytesIn, describe, parseBuffer, parseWideBuffer, parseWideVectorBuffer, sliceBytes,
+  type BufferSpec, type Bytes, bytesIn, describe, parseBuffer, parseWideBuffer, parseWideVectorBuffer, singleView, sliceBytes,
   type VectorBufferSpec, type VectorMessage, type WideVectorMessage,
 } from '../buffer.js';
-import { Datatype, type TypedArray } from '../datatype/index.js';
+import { Datatype, pack, type TypedArray, unpack } from '../datatype/index.js';
 import { errors } from '../errors.js';
 
 /**
@@ -82,15 +88,24 @@ function numberList(value: unknown, n: number, what: string, call: string): numb
   return list;
 }
 
-/** A W spec read: the whole buffer as bytes, and each block's byte count and byte displacement. */
+/**
+ * A W spec read: the bytes to move, each block's byte count and byte
+ * displacement in them, and for a spec that moves packed (see the module
+ * comment) the copy of received blocks into the user's buffer.
+ */
 export interface WLayout {
   readonly bytes: Bytes;
   readonly counts: readonly number[];
   readonly displs: readonly number[];
+  readonly unpack: (() => void) | undefined;
 }
 
-/** Reads a W spec of `n` blocks (see the module comment); checks that each lies inside the buffer. */
-export function wLayout(spec: WBufferSpec, n: number, what: string, call: string): WLayout {
+/**
+ * Reads a W spec of `n` blocks (see the module comment); checks that each
+ * lies inside the buffer. `fill`: a spec that moves packed is packed now (a
+ * send buffer, or a receive buffer that sends in place).
+ */
+export function wLayout(spec: WBufferSpec, n: number, what: string, call: string, fill: boolean): WLayout {
   if (!Array.isArray(spec) || (spec.length !== 3 && spec.length !== 4) || !ArrayBuffer.isView(spec[0])) {
     throw errors.buffer(call, `the ${what} buffer must be [buf, [counts, displs], datatypes] or [buf, counts, displs, datatypes], got ${describe(spec)}`);
   }
@@ -102,27 +117,33 @@ export function wLayout(spec: WBufferSpec, n: number, what: string, call: string
   const displs = numberList(displSpec, n, `${what} displacements`, call);
   if (!Array.isArray(typeSpec) || typeSpec.length !== n) throw errors.type(call, `expected ${n} ${what} datatypes, got ${describe(typeSpec)}`);
   const bytes = bytesIn(buf.buffer, buf.byteOffset, buf.byteLength);
-  const byteCounts = counts.map((count, i) => {
+  const types = counts.map((count, i) => {
     const datatype = typeSpec[i] as unknown;
     if (!(datatype instanceof Datatype)) {
       throw errors.type(call, `${what} datatypes[${i}] is ${describe(datatype)}, not a datatype`);
     }
-    // The blocks move as bytes: a layout with gaps would land packed, over the gaps.
-    if (!datatype.typemap.contiguous) {
-      throw errors.type(call, `${what} datatypes[${i}] (${datatype.Get_name()}) is not contiguous, which the ` +
-        'w-collectives do not take yet: use a predefined or contiguous datatype, or pack the blocks');
-    }
-    const end = displs[i]! + count * datatype.size;
-    if (end > bytes.byteLength) {
-      throw errors.count(call, `${what} block ${i} reaches byte ${end} but the buffer has ${bytes.byteLength}`);
-    }
-    return count * datatype.size;
+    datatype.checkUsable(call);
+    const outside = datatype.outOfBounds(count, bytes.byteLength, displs[i]);
+    if (outside !== undefined) throw errors.count(call, `${what} block ${i}: ${outside}`);
+    return datatype;
   });
-  return { bytes, counts: byteCounts, displs };
+  const byteCounts = counts.map((count, i) => count * types[i]!.size);
+  if (types.every((t) => t.typemap.contiguous)) return { bytes, counts: byteCounts, displs, unpack: undefined };
+  const user = singleView(bytes, call);
+  const staging = new Uint8Array(byteCounts.reduce((a, b) => a + b, 0));
+  const packedDispls = byteCounts.map((_, i) => byteCounts.slice(0, i).reduce((a, b) => a + b, 0));
+  if (fill) types.forEach((t, i) => pack(t.typemap, counts[i]!, user, displs[i]!, staging, packedDispls[i]!));
+  const unpackAll = (): void => {
+    types.forEach((t, i) => unpack(t.typemap, user, displs[i]!, staging, packedDispls[i]!, byteCounts[i]!));
+  };
+  return { bytes: staging, counts: byteCounts, displs: packedDispls, unpack: unpackAll };
 }
 
-/** `n` blocks of a W spec, as byte views (segmented past the longest view). */
-export function wBlocks(spec: WBufferSpec, n: number, what: string, call: string): Bytes[] {
-  const layout = wLayout(spec, n, what, call);
-  return layout.counts.map((count, i) => sliceBytes(layout.bytes, layout.displs[i]!, layout.displs[i]! + count));
+/** `n` blocks of a W spec, as byte views (segmented past the longest view); `fill` as for {@link wLayout}. */
+export function wBlocks(spec: WBufferSpec, n: number, what: string, call: string, fill: boolean): Blocks {
+  const layout = wLayout(spec, n, what, call, fill);
+  return {
+    blocks: layout.counts.map((count, i) => sliceBytes(layout.bytes, layout.displs[i]!, layout.displs[i]! + count)),
+    unpack: layout.unpack,
+  };
 }

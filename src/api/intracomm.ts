@@ -29,9 +29,9 @@
  * (`Create_graph`, `Create_dist_graph_adjacent`, `Create_dist_graph`),
  * §8.5.8 (`Cart_map`, `Graph_map`).
  *
- * Unfinished: `info` arguments; `Alltoallw` takes contiguous datatypes only
- * (it runs as an `Alltoallv` of bytes: MPI's `MPI_Ialltoallv` on the mpi
- * transport), and refuses others with `ERR_TYPE`.
+ * Unfinished: `info` arguments. (`Alltoallw` runs as an `Alltoallv` of
+ * bytes, MPI's `MPI_Ialltoallv` on the mpi transport, with datatypes that
+ * have gaps packed and unpacked around it: `blocks.ts`.)
  *
  * @module
  */
@@ -335,7 +335,7 @@ export class Intracomm extends Comm<Endpoint> {
 
   /**
    * `MPI_Alltoallw` (MPI-4.1 §6.8): like {@link Alltoallv}, with byte
-   * displacements and a (contiguous: predefined, or `Create_contiguous` of one) datatype per rank:
+   * displacements and a datatype (predefined or derived) per rank:
    * `[buf, [counts, displs], datatypes]`. `sendbuf` may be `MPI.IN_PLACE`.
    *
    * @example
@@ -363,20 +363,20 @@ export class Intracomm extends Comm<Endpoint> {
   }
 
   /**
-   * `Alltoallw` is `Alltoallv` in bytes: the datatypes are predefined, so only
-   * their sizes matter. Buffers past the longest byte view take the block
+   * `Alltoallw` is `Alltoallv` in bytes, of the buffers in place or packed
+   * (`blocks.ts`). Buffers past the longest byte view take the block
    * collectives (`args.blockPath`).
    */
   private alltoallw(sendbuf: InPlaceOr<WBufferSpec>, recvbuf: WBufferSpec, call: string): Promise<void> {
     const endpoint = this.endpoint(call);
-    const recv = wLayout(recvbuf, endpoint.size, 'receive', call);
-    const send = sendbuf === IN_PLACE ? undefined : wLayout(sendbuf, endpoint.size, 'send', call);
+    const recv = wLayout(recvbuf, endpoint.size, 'receive', call, sendbuf === IN_PLACE);
+    const send = sendbuf === IN_PLACE ? undefined : wLayout(sendbuf, endpoint.size, 'send', call, true);
     const blocks = args.blockPath(endpoint, !(recv.bytes instanceof Uint8Array) || (send !== undefined && !(send.bytes instanceof Uint8Array)));
-    if (blocks !== undefined) {
-      return blocks.alltoallv(send?.bytes, send?.counts ?? recv.counts, send?.displs ?? recv.displs, recv.bytes, recv.counts, recv.displs);
-    }
-    return endpoint.collectives.alltoallv(send && singleView(send.bytes, call), send?.counts ?? recv.counts,
-      send?.displs ?? recv.displs, singleView(recv.bytes, call), recv.counts, recv.displs);
+    const done = blocks !== undefined
+      ? blocks.alltoallv(send?.bytes, send?.counts ?? recv.counts, send?.displs ?? recv.displs, recv.bytes, recv.counts, recv.displs)
+      : endpoint.collectives.alltoallv(send && singleView(send.bytes, call), send?.counts ?? recv.counts,
+        send?.displs ?? recv.displs, singleView(recv.bytes, call), recv.counts, recv.displs);
+    return recv.unpack === undefined ? done : done.then(recv.unpack);
   }
 
   // ------------------------------------------------------------ persistent

@@ -199,7 +199,9 @@ export abstract class Topocomm extends Intracomm {
 
   private alltoallwBlocks(sendbuf: WBufferSpec, recvbuf: WBufferSpec, call: string): Promise<void> {
     const [indegree, outdegree] = this.degrees;
-    return this.runBlocks(wBlocks(sendbuf, outdegree, 'send', call), wBlocks(recvbuf, indegree, 'receive', call), call);
+    const recv = wBlocks(recvbuf, indegree, 'receive', call, false);
+    const done = this.runBlocks(wBlocks(sendbuf, outdegree, 'send', call, true).blocks, recv.blocks, call);
+    return recv.unpack === undefined ? done : done.then(recv.unpack);
   }
 
   private request(start: (call: string) => Promise<void>, name: string): Request<void> {

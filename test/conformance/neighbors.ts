@@ -90,6 +90,16 @@ const cases: Case[] = [
           [out, [new Array<number>(outdegree).fill(1), Array.from({ length: outdegree }, (_, m) => 8 * m)], new Array(outdegree).fill(MPI.DOUBLE)],
           [into, new Array<number>(indegree).fill(8), Array.from({ length: indegree }, (_, k) => 16 * k), new Array(indegree).fill(MPI.BYTE)]);
         check.deepEqual(Array.from(into), blocks.flatMap((v) => [v ?? -7, -7]), `${label} alltoallw`);
+        // with gaps: two ints out of every other slot of 4 ints, into the first two of a 3-int slot
+        const everyOther = MPI.INT.Create_vector(2, 1, 2).Commit();
+        const spread = Int32Array.from({ length: 4 * outdegree }, (_, k) => (k % 2 === 0 ? 100 * rank + k : -5));
+        const landed = new Int32Array(3 * indegree).fill(-7);
+        await topo.Neighbor_alltoallw([spread, new Array<number>(outdegree).fill(1), Array.from({ length: outdegree }, (_, m) => 16 * m),
+          new Array(outdegree).fill(everyOther)],
+        [landed, new Array<number>(indegree).fill(2), Array.from({ length: indegree }, (_, k) => 12 * k), new Array(indegree).fill(MPI.INT)]);
+        check.deepEqual(Array.from(landed), blocks.flatMap((v) => (v === undefined ? [-7, -7, -7]
+          : [v - (v % 100) + 4 * (v % 100), v - (v % 100) + 4 * (v % 100) + 2, -7])), `${label} alltoallw with gaps`);
+        everyOther.Free();
         // nonblocking: two in flight at once, completed in the other order
         const a = new Int32Array(indegree).fill(-7);
         const b = new Int32Array(indegree).fill(-7);
@@ -151,14 +161,31 @@ const cases: Case[] = [
       check.deepEqual(Array.from(inplace), Array.from({ length: size }, (_, i) => 10 * i + rank));
       await check.rejectsMPI(comm.Alltoallw(spec, [inplace, [new Array<number>(size).fill(size + 1), new Array<number>(size).fill(0)], new Array(size).fill(MPI.DOUBLE)]),
         MPI.ERR_COUNT, /Comm.Alltoallw/);
-      // A layout with gaps is refused, not moved as packed bytes over the gaps (rank 0 got [0,1,-1,-1,...]).
+      // Layouts with gaps: the data lands in the layout's slots and the gaps keep their bytes (they once got the
+      // packed bytes: [0,1,-1,-1,...] where [0,-1,1,-1,...] was due). Two ints to each rank, contiguous out;
+      // in, every other int of a 4-int slot (a vector), and to rank j also a column of a 2-row matrix.
       const strided = MPI.INT.Create_vector(2, 1, 2).Commit();
+      const pairs = Int32Array.from({ length: 2 * size }, (_, k) => 100 * rank + k);
       const holes = new Int32Array(4 * size).fill(-1);
-      await check.rejectsMPI(comm.Alltoallw([inplace, [new Array<number>(size).fill(1), Array.from({ length: size }, (_, i) => 4 * i)],
-        new Array(size).fill(MPI.INT)], [holes, [new Array<number>(size).fill(1), Array.from({ length: size }, (_, i) => 16 * i)],
-        new Array(size).fill(strided)]), MPI.ERR_TYPE, /Comm.Alltoallw: receive datatypes\[0\] .* is not contiguous/);
-      check.deepEqual(Array.from(holes), new Array<number>(4 * size).fill(-1));
+      const ones = new Array<number>(size).fill(1);
+      await comm.Alltoallw([pairs, [new Array<number>(size).fill(2), Array.from({ length: size }, (_, i) => 8 * i)], new Array(size).fill(MPI.INT)],
+        [holes, [ones, Array.from({ length: size }, (_, i) => 16 * i)], new Array(size).fill(strided)]);
+      check.deepEqual(Array.from(holes), Array.from({ length: size }, (_, i) => [100 * i + 2 * rank, -1, 100 * i + 2 * rank + 1, -1]).flat());
+      // out of a column (stride size), in place through the strided type, and nonblocking
+      const grid = Int32Array.from({ length: 2 * size }, (_, k) => 1000 * rank + k); // 2 rows of size ints: column j is [j, size + j]
+      const column = MPI.INT.Create_vector(2, 1, size).Commit();
+      holes.fill(-1);
+      await comm.Ialltoallw([grid, [ones, Array.from({ length: size }, (_, j) => 4 * j)], new Array(size).fill(column)],
+        [holes, [ones, Array.from({ length: size }, (_, i) => 16 * i)], new Array(size).fill(strided)]).Wait();
+      check.deepEqual(Array.from(holes), Array.from({ length: size }, (_, i) => [1000 * i + rank, -1, 1000 * i + size + rank, -1]).flat());
+      const slots = Int32Array.from({ length: 4 * size }, (_, k) => (k % 2 === 0 ? 10 * rank + k : -3));
+      await comm.Alltoallw(MPI.IN_PLACE, [slots, [ones, Array.from({ length: size }, (_, i) => 16 * i)], new Array(size).fill(strided)]);
+      check.deepEqual(Array.from(slots), Array.from({ length: size }, (_, i) => [10 * i + 4 * rank, -3, 10 * i + 4 * rank + 2, -3]).flat());
+      // a block past the buffer's end is refused before anything moves
+      await check.rejectsMPI(comm.Alltoallw(MPI.IN_PLACE, [holes, [ones, Array.from({ length: size }, (_, i) => 16 * i + 8)], new Array(size).fill(strided)]),
+        MPI.ERR_COUNT, /Comm.Alltoallw: receive block \d+: count 1 of .* reaches byte/);
       strided.Free();
+      column.Free();
     },
   },
   {
