@@ -68,6 +68,34 @@ describe('launcher options', () => {
     assert.ok('error' in other && /--tag-output/.test(other.error));
   });
 
+  it('lets processes that Spawn starts outnumber the cores on one machine, not on a cluster (Open MPI)', (t) => {
+    const names = ['OMPI_MCA_rmaps_base_oversubscribe', 'SLURM_JOB_ID', 'PBS_JOBID', 'LSB_JOBID', 'PE_HOSTFILE', 'FLUX_JOB_ID'];
+    const saved = names.map((name) => process.env[name]);
+    for (const name of names) delete process.env[name];
+    t.after(() => names.forEach((name, i) => {
+      if (saved[i] === undefined) delete process.env[name];
+      else process.env[name] = saved[i];
+    }));
+    const spawnRoom = (argv: readonly string[], flavour: 'openmpi' | 'hydra' = 'openmpi'): string | undefined => {
+      const command = mpiexecCommand(runOptions(['--transport', 'mpi', '-n', '1', ...argv, 'x.ts']), flavour, 2, '/bin/node');
+      assert.ok(!('error' in command));
+      const value = command.env['OMPI_MCA_rmaps_base_oversubscribe'];
+      assert.equal(command.args.includes('OMPI_MCA_rmaps_base_oversubscribe=1'), value !== undefined && flavour === 'openmpi');
+      return value;
+    };
+    assert.equal(spawnRoom([]), '1');
+    assert.equal(spawnRoom(['--mpiexec-arg=--hostfile', '--mpiexec-arg=hosts']), undefined);
+    assert.equal(spawnRoom(['--mpiexec-arg=--host=a,b']), undefined);
+    assert.equal(spawnRoom(['--mpiexec-arg=-H', '--mpiexec-arg=a,b']), undefined);
+    assert.equal(spawnRoom([], 'hydra'), undefined);
+    process.env['SLURM_JOB_ID'] = '42';
+    assert.equal(spawnRoom([]), undefined);
+    delete process.env['SLURM_JOB_ID'];
+    // the user's own setting is left to reach mpiexec as it is
+    process.env['OMPI_MCA_rmaps_base_oversubscribe'] = '0';
+    assert.equal(spawnRoom([]), undefined);
+  });
+
   it('prints the shm banner with --verbose and MPI4TS_VERBOSE=1, and nothing without', () => {
     const opts = { cwd: root, encoding: 'utf8' as const, timeout: JOB_TIMEOUT_MS };
     const verbose = spawnSync(process.execPath, ['bin/mpi4ts.js', '-n', '2', '--verbose', 'test/programs/library.ts'], opts);

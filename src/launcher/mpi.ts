@@ -15,6 +15,13 @@
  * script runs (young_generation.ts), and `MPI4TS_LOAD_V8_FLAGS`
  * ({@link LOAD_V8_FLAGS_ENV}): it loads without V8's compilers.
  *
+ * On one machine (no host list among the `--mpiexec-arg` words, no batch
+ * system's job), Open MPI runs more processes than cores when asked
+ * (`--oversubscribe` for the job's ranks, and `OMPI_MCA_rmaps_base_oversubscribe=1`
+ * for the ones `MPI.COMM_SELF.Spawn` starts later, which `--oversubscribe`
+ * does not cover), as the shm transport does; on a cluster, the slots
+ * mpiexec was given decide.
+ *
  * Unfinished: launchers other than Open MPI's and Hydra's get no
  * `--tag-output` (refused), and the environment only reaches their local ranks.
  *
@@ -51,6 +58,18 @@ export const SETTLE_HEAP_ENV = 'MPI4TS_SETTLE_HEAP';
  */
 export const LOAD_V8_FLAGS_ENV = 'MPI4TS_LOAD_V8_FLAGS';
 
+/** Open MPI's setting that lets processes started by `MPI_Comm_spawn` outnumber the cores, as `--oversubscribe` does the job's. */
+const SPAWN_OVERSUBSCRIBE_ENV = 'OMPI_MCA_rmaps_base_oversubscribe';
+
+/** mpiexec words that give it hosts to run on. */
+const HOST_ARGS = new Set(['--host', '-host', '-H', '--hostfile', '-hostfile', '--machinefile', '-machinefile', '--default-hostfile']);
+
+/** True when the job runs on this machine alone: no hosts among mpiexec's words, and no batch system's allocation. */
+function oneMachine(args: readonly string[], env: NodeJS.ProcessEnv): boolean {
+  const batchJob = ['SLURM_JOB_ID', 'PBS_JOBID', 'LSB_JOBID', 'PE_HOSTFILE', 'FLUX_JOB_ID'].some((name) => env[name] !== undefined);
+  return !batchJob && !args.some((word) => HOST_ARGS.has(word.split('=')[0]!));
+}
+
 /**
  * The mpiexec arguments for a job (without the mpiexec command itself):
  * the user's `--mpiexec-arg` words, the options mpi4ts's own options become,
@@ -70,6 +89,9 @@ export function mpiexecCommand(options: LaunchOptions, flavour: MpiexecFlavour, 
   const args: string[] = [...options.mpiexecArgs];
   // Open MPI refuses more ranks than cores unless told; Hydra does not.
   if (flavour === 'openmpi' && options.ranks > cores && !args.includes('--oversubscribe')) args.push('--oversubscribe');
+  if (flavour === 'openmpi' && oneMachine(args, process.env) && process.env[SPAWN_OVERSUBSCRIBE_ENV] === undefined) {
+    env[SPAWN_OVERSUBSCRIBE_ENV] = '1';
+  }
   if (options.tagOutput) {
     if (flavour === 'other') return { error: '--tag-output: this mpiexec is neither Open MPI nor MPICH; pass its own option with --mpiexec-arg' };
     args.push(flavour === 'openmpi' ? '--tag-output' : '-prepend-rank');

@@ -76,6 +76,14 @@ describe('--transport mpi options', () => {
       [0, 1].map((r) => `env ${r} of 2: timeout=7 extra=from mpiexec`));
   });
 
+  it('runs examples/master_spawn.ts: the 5 processes Spawn starts may outnumber the cores', async () => {
+    const env = { ...mpiexecEnv };
+    delete env['OMPI_MCA_rmaps_base_oversubscribe'];
+    const result = await runCommand(process.execPath, ['bin/mpi4ts.js', '--transport', 'mpi', '-n', '1', 'examples/master_spawn.ts'], { env });
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(linesStartingWith(result.stdout, 'Received'), [0, 1, 2, 3, 4].map((r) => `Received [1, 2, 3] on rank ${r}`));
+  });
+
   it('refuses options of the shm transport, with what to do instead', async () => {
     for (const [option, value, hint] of [['--eager-limit', '4k', /btl_vader_eager_limit/], ['--heap-size', '1g', /ordinary memory/],
       ['--universe-size', '8', /slots/]] as const) {
