@@ -65,10 +65,23 @@ export function rankUsesMpi(): boolean {
   return process.env.MPI4TS_TRANSPORT !== 'shm';
 }
 
-/** A rank's uncaught error as the report shows it. */
+/**
+ * A rank's uncaught error as the report shows it: its message and the user's
+ * frames first (`observe/frames.ts`). An MPIError that mpi4ts raised while
+ * the rank waited (a collective's mismatch, found once the call had returned
+ * its Promise) has no frame of the script, and its frames of mpi4ts say
+ * nothing its message does not: its message alone, unless it is an internal
+ * error, whose frames a bug report needs. (On shm the error comes from the
+ * rank's worker as a copy, an `Error` named 'MPIError' with its `code`.)
+ */
 export function describeFailure(error: unknown): string {
-  if (error instanceof Error) return error.stack === undefined ? `${error.name}: ${error.message}` : userFramesFirst(error.stack);
-  return String(error);
+  if (!(error instanceof Error)) return String(error);
+  if (error.stack === undefined) return `${error.name}: ${error.message}`;
+  const shown = userFramesFirst(error.stack);
+  if (shown === error.stack && error.name === 'MPIError' && (error as { code?: unknown }).code !== 'MPI_ERR_INTERN') {
+    return `${error.name}: ${error.message}\n    (raised by mpi4ts while the rank waited: no frame of the script is on its stack)`;
+  }
+  return shown;
 }
 
 /**

@@ -55,7 +55,7 @@ import type { Observation } from './observe.js';
 import { OBSERVE_LABEL_ENV } from '../observe/events.js';
 import { STATE_BYTES, StateSlot, type WatchdogOptions, rollCallEntry, watchdogFires } from '../observe/state.js';
 import { WorkerStacks } from './stacks.js';
-import { userFramesFirst } from '../observe/frames.js';
+import { describeFailure } from './failure.js';
 import { PortBroker } from './ports.js';
 import type { WorkerExitNotice } from '../futures/protocol.js';
 import { TranspileService } from '../typescript/service.js';
@@ -210,8 +210,8 @@ class Job {
       spawned: parent !== undefined };
     this.ranks.push(entry);
     worker.on('error', (error) => {
-      if (poolManager === undefined) this.fail(entry, `${label} failed: ${describeError(error)}`, 1);
-      else entry.failure = describeError(error);
+      if (poolManager === undefined) this.fail(entry, `${label} failed: ${describeFailure(error)}`, 1);
+      else entry.failure = describeFailure(error);
     });
     worker.on('message', (message: RankMessage) => {
       if (message?.type === 'abort') {
@@ -549,8 +549,3 @@ function exitCodeMeaning(code: number): string {
   return code === 13 ? ': its top-level await never settled (it awaited a Promise that nothing resolves)' : '';
 }
 
-/** A rank's uncaught error: its message and the user's frames first (`observe/frames.ts`). */
-function describeError(error: unknown): string {
-  if (error instanceof Error) return error.stack === undefined ? `${error.name}: ${error.message}` : userFramesFirst(error.stack);
-  return String(error);
-}
