@@ -21,7 +21,7 @@
  * @module
  */
 
-import { type BufferSpec, bytesOfSpec, copyBytes } from '../buffer.js';
+import { type BufferSpec, type Bytes, copyBytes, PackedReceive, receiveOfSpec } from '../buffer.js';
 import { decode } from '../codec/index.js';
 import { ANY_TAG, PROC_NULL } from '../constants.js';
 import { errors, rejecting } from '../errors.js';
@@ -34,14 +34,21 @@ type Source = { readonly op: Operation; readonly envelope: Envelope } | 'null' |
 
 const NO_PROC_ENVELOPE: Envelope = { source: PROC_NULL, tag: ANY_TAG, byteLength: 0 };
 
-/** A received message copied into a buffer: completes with its receive, fails when the buffer is too small. */
+/**
+ * A received message copied into a buffer (for a non-contiguous derived
+ * datatype, into packed bytes then unpacked into the user's layout):
+ * completes with its receive, fails when the buffer is too small.
+ */
 class CopyOperation implements Operation {
   private copied = false;
   error: Error | undefined = undefined;
   readonly data: undefined = undefined;
+  private readonly into: Bytes;
 
-  constructor(private readonly receive: Operation, private readonly into: ReturnType<typeof bytesOfSpec>,
-    private readonly call: string) {}
+  constructor(private readonly receive: Operation, private readonly target: Bytes | PackedReceive,
+    private readonly call: string) {
+    this.into = target instanceof PackedReceive ? target.bytes : target;
+  }
 
   get envelope(): Envelope | undefined {
     return this.error === undefined ? this.receive.envelope : undefined;
@@ -63,6 +70,7 @@ class CopyOperation implements Operation {
       return;
     }
     copyBytes(this.into, 0, data, 0, data.byteLength);
+    if (this.target instanceof PackedReceive) this.target.unpack(data.byteLength);
   }
 
   test(): boolean {
@@ -134,8 +142,7 @@ export class Message {
     const source = this.take('Message.Irecv');
     if (source === 'noproc') return new Request<void>(undefined, 'Message.Irecv');
     if (buf === null || buf === undefined) throw errors.buffer('Message.Irecv', 'a receive buffer is required');
-    const into = bytesOfSpec(buf, 'Message.Irecv');
-    return new Request<void>(new CopyOperation(source.op, into, 'Message.Recv'), 'Message.Irecv');
+    return new Request<void>(new CopyOperation(source.op, receiveOfSpec(buf, 'Message.Irecv'), 'Message.Recv'), 'Message.Irecv');
   }
 
   /** `MPI_Mrecv` of a value (MPI-4.1 §3.8.3): resolves with it; undefined for `MPI.MESSAGE_NO_PROC`. */

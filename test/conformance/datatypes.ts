@@ -401,6 +401,25 @@ const cases: Case[] = [
       await comm.Sendrecv_replace([rep, 1, column], right, 5, left, 5);
       check.deepEqual(Array.from({ length: n }, (_, i) => rep[i * n]), Array.from({ length: n }, (_, i) => 1000 * left + 10 * i));
       check.equal(rep[1], 1000 * rank + 1);
+      // a matched probe's receive into a column (its data once went to packed bytes and never reached the buffer)
+      const probed = new Float64Array(n * n);
+      const sent = comm.Send(Float64Array.of(1, 2, 3, 4, 5), right, 6);
+      const message = await comm.Mprobe(left, 6);
+      const st3 = new MPI.Status();
+      await message.Recv([probed.subarray(1), 1, column], st3);
+      await sent;
+      check.deepEqual(Array.from(probed), Array.from({ length: n * n }, (_, k) => (k % n === 1 ? Math.floor(k / n) + 1 : 0)));
+      check.equal(st3.Get_count(column), 1);
+      probed.fill(0);
+      const sentToo = comm.Send(Float64Array.of(6, 7, 8, 9, 10), right, 7);
+      let found = comm.Improbe(left, 7);
+      while (found === null) {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        found = comm.Improbe(left, 7);
+      }
+      await found.Irecv([probed.subarray(4), 1, column]).Wait();
+      await sentToo;
+      check.deepEqual(Array.from(probed), Array.from({ length: n * n }, (_, k) => (k % n === 4 ? Math.floor(k / n) + 6 : 0)));
     },
   },
   {
