@@ -331,21 +331,34 @@ export class File {
       fs.closeSync(this.fd!);
       this.fd = undefined;
       await comm.Barrier();
-      let failure: [number, string] | null = null;
-      if ((this.accessMode & MODE_DELETE_ON_CLOSE) !== 0 && comm.rank === 0) {
-        try {
-          fs.unlinkSync(this.path);
-        } catch (error) {
-          const built = errors.io(call, this.path, error);
-          failure = [built.error_class, built.detail];
-        }
-      }
       // Every rank returns once the file is deleted.
-      failure = await comm.bcast(failure, 0);
+      const deleted = this.onRankZero(comm, call, () => {
+        if ((this.accessMode & MODE_DELETE_ON_CLOSE) !== 0) fs.unlinkSync(this.path);
+      });
+      await deleted.catch(() => undefined);
       await this.pointer!.Free();
       comm.Free();
-      if (failure !== null) throw errors.library(failure[0] as MPIError['error_class'], call, failure[1]);
+      await deleted;
     });
+  }
+
+  /**
+   * Runs a system call on the file at rank 0 alone, then gives every rank its
+   * outcome: its MPIError (of the class of the system's error) on every rank
+   * when it failed, so that a collective call fails everywhere or nowhere.
+   */
+  private async onRankZero(comm: Intracomm, call: string, run: () => void): Promise<void> {
+    let failure: [number, string] | null = null;
+    if (comm.rank === 0) {
+      try {
+        run();
+      } catch (error) {
+        const built = errors.io(call, this.path, error);
+        failure = [built.error_class, built.detail];
+      }
+    }
+    failure = await comm.bcast(failure, 0);
+    if (failure !== null) throw errors.library(failure[0] as MPIError['error_class'], call, failure[1]);
   }
 
   /** `MPI_File_set_size` (MPI-4.1 §14.2.4): truncates or extends the file to `size` bytes. Collective. */
@@ -354,10 +367,10 @@ export class File {
       const call = 'File.Set_size';
       const comm = this.own(call);
       File.checkSize(size, call);
+      if ((this.accessMode & MODE_RDONLY) !== 0) throw errors.fileAccess(call, this.path, 'write');
       if (this.handle !== undefined) return this.handle.setSize(size, false, call);
       await comm.Barrier();
-      if (comm.rank === 0) this.io(call, () => fs.ftruncateSync(this.fd!, size));
-      await comm.Barrier();
+      await this.onRankZero(comm, call, () => fs.ftruncateSync(this.fd!, size));
     });
   }
 
@@ -367,14 +380,12 @@ export class File {
       const call = 'File.Preallocate';
       const comm = this.own(call);
       File.checkSize(size, call);
+      if ((this.accessMode & MODE_RDONLY) !== 0) throw errors.fileAccess(call, this.path, 'write');
       if (this.handle !== undefined) return this.handle.setSize(size, true, call);
       await comm.Barrier();
-      if (comm.rank === 0) {
-        this.io(call, () => {
-          if (fs.fstatSync(this.fd!).size < size) fs.ftruncateSync(this.fd!, size);
-        });
-      }
-      await comm.Barrier();
+      await this.onRankZero(comm, call, () => {
+        if (fs.fstatSync(this.fd!).size < size) fs.ftruncateSync(this.fd!, size);
+      });
     });
   }
 
@@ -558,7 +569,7 @@ export class File {
     const message = parseBuffer(buf, call);
     if (message.bytes.byteLength % this.view.etype.size !== 0) {
       throw errors.type(call, `${message.bytes.byteLength} bytes are not a whole number of etypes ` +
-        `${this.view.etype.name} (${this.view.etype.size} bytes)`);
+        `${this.view.etype.describe()} (${this.view.etype.size} bytes)`);
     }
     return this.datarep === 'native' ? message : this.converting(message, access, call);
   }

@@ -520,7 +520,18 @@ const cases: Case[] = [
       await check.rejectsMPI(reading.Write_at_all(0, Uint8Array.of(1)), MPI.ERR_READ_ONLY, /File\.Write_at_all/);
       await check.rejectsMPI(reading.Set_view(0, MPI.BYTE, MPI.BYTE, 'external32'), MPI.ERR_UNSUPPORTED_DATAREP,
         /unsupported data representation external32/);
+      // on every rank (shm once failed rank 0 alone, and the next collective on the file deadlocked)
+      await check.rejectsMPI(reading.Set_size(4), MPI.ERR_READ_ONLY, /File\.Set_size: cannot write/);
+      await check.rejectsMPI(reading.Preallocate(64), MPI.ERR_READ_ONLY, /File\.Preallocate: cannot write/);
       await reading.Close();
+      // a size the file system refuses fails on every rank, and the file's next collective goes on
+      const growing = await MPI.File.Open(comm, name, MPI.MODE_RDWR);
+      const refused = await growing.Set_size(Number.MAX_SAFE_INTEGER).then(() => undefined, (error: unknown) => error);
+      check.ok(refused instanceof MPI.Exception, `Set_size(2^53 - 1) failed on rank ${comm.rank}`);
+      await growing.Set_size(3);
+      check.equal(growing.Get_size(), 3);
+      await growing.Set_size(0);
+      await growing.Close();
       const writing = await MPI.File.Open(comm, name, MPI.MODE_WRONLY);
       await check.rejectsMPI(writing.Read(new Uint8Array(1)), MPI.ERR_ACCESS, /File\.Read: cannot read/);
       await check.rejectsMPI(writing.Iread_at(0, new Uint8Array(1)).Wait(), MPI.ERR_ACCESS, /File\.Iread_at/);
