@@ -637,8 +637,11 @@ export class Comm<E extends PointToPoint = PointToPoint> {
    * `MPI_Probe` (MPI-4.1 §3.8.1): waits until a message that a receive would
    * match has arrived, fills `status` with its envelope; resolves true.
    */
-  async probe(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Promise<true> {
-    const call = 'Comm.probe';
+  probe(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Promise<true> {
+    return this.probeAs(source, tag, status, 'Comm.probe');
+  }
+
+  private async probeAs(source: number, tag: number, status: Status | undefined, call: string): Promise<true> {
     const endpoint = this.endpoint(call);
     source = this.checkSource(source, call);
     tag = Comm.checkTag(tag, call, true);
@@ -649,7 +652,10 @@ export class Comm<E extends PointToPoint = PointToPoint> {
 
   /** `MPI_Iprobe` (MPI-4.1 §3.8.1): true, filling `status`, when a matching message is there. Never waits. */
   iprobe(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): boolean {
-    const call = 'Comm.iprobe';
+    return this.iprobeAs(source, tag, status, 'Comm.iprobe');
+  }
+
+  private iprobeAs(source: number, tag: number, status: Status | undefined, call: string): boolean {
     const endpoint = this.endpoint(call);
     source = this.checkSource(source, call);
     tag = Comm.checkTag(tag, call, true);
@@ -664,12 +670,12 @@ export class Comm<E extends PointToPoint = PointToPoint> {
 
   /** `MPI_Probe` under its buffer-family name. */
   Probe(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Promise<true> {
-    return this.probe(source, tag, status);
+    return this.probeAs(source, tag, status, 'Comm.Probe');
   }
 
   /** `MPI_Iprobe` under its buffer-family name. */
   Iprobe(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): boolean {
-    return this.iprobe(source, tag, status);
+    return this.iprobeAs(source, tag, status, 'Comm.Iprobe');
   }
 
   // -------------------------------------------------- buffers, blocking

@@ -48,6 +48,8 @@ await rejects(comm.Send(new Int32Array(1), right, -3), MPI.ERR_TAG, 'Comm.Send',
 await rejects(comm.Recv(new Int32Array(1), left, MPI.TAG_UB + 1), MPI.ERR_TAG, 'Comm.Recv',
   new RegExp(`^invalid tag ${MPI.TAG_UB + 1}: must be an integer in \\[0, ${MPI.TAG_UB}\\] or MPI\\.ANY_TAG$`));
 throws(() => comm.iprobe(left, -2), MPI.ERR_TAG, 'Comm.iprobe', /^invalid tag -2: /);
+throws(() => comm.Iprobe(left, -5), MPI.ERR_TAG, 'Comm.Iprobe', /^invalid tag -5: /);
+await rejects(comm.Probe(size + 7, 0), MPI.ERR_RANK, 'Comm.Probe', new RegExp(`^invalid source ${size + 7}: `));
 
 // --- bad root
 await rejects(comm.Bcast(new Int32Array(1), size), MPI.ERR_ROOT, 'Comm.Bcast',
