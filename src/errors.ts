@@ -314,13 +314,16 @@ export const errors = {
     new MPIError(ErrorClass.ERR_TAG, call, `invalid tag ${String(tag)}: must be an integer in [0, ${TAG_UB}]` +
       (allowAny ? ' or MPI.ANY_TAG' : '')),
   /**
-   * A message longer than the receive buffer. `length` when the transport knows
-   * it (an MPI library does not say); `outcome`: what became of the message.
+   * A message longer than the receive buffer, received as MPI receives it
+   * (MPI-4.1 §3.2.4): consumed, its first bytes stored. `length` when the
+   * transport knows it (an MPI library does not say); `library`: the MPI
+   * library's own words.
    */
   truncate: (call: string, source: number | string, tag: number | string, capacity: number, length: number | undefined,
-    outcome: string) =>
+    library?: string) =>
     new MPIError(ErrorClass.ERR_TRUNCATE, call, `message${length === undefined ? '' : ` of ${length} bytes`} from ` +
-      `rank ${source} (tag ${tag}) does not fit the ${capacity}-byte receive buffer; ${outcome}`),
+      `rank ${source} (tag ${tag}) does not fit the ${capacity}-byte receive buffer; it was received, and only its ` +
+      `first ${capacity} bytes were stored${library === undefined ? '' : ` (${library})`}`),
   count: (call: string, detail: string) => new MPIError(ErrorClass.ERR_COUNT, call, detail),
   buffer: (call: string, detail: string) => new MPIError(ErrorClass.ERR_BUFFER, call, detail),
   type: (call: string, detail: string) => new MPIError(ErrorClass.ERR_TYPE, call, detail),

@@ -133,7 +133,7 @@ describe('codec and pipe past 2^31 and 2^32 bytes', () => {
     const heap = new SharedArrayBuffer(OutboundPipe.heapBytes(bytes));
     const target = new Uint8Array(bytes);
     const outbound = new OutboundPipe(data, heap, 0, () => undefined);
-    const inbound = new InboundPipe(heap, 0, target, () => undefined);
+    const inbound = new InboundPipe(heap, 0, target, target.byteLength, () => undefined);
     while (!inbound.complete) {
       outbound.fill();
       assert.ok(inbound.drain(), 'the receiver found data');

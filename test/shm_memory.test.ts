@@ -371,7 +371,7 @@ function pipePair(data: Uint8Array, target: Uint8Array): { out: OutboundPipe; in
   const heap = new SharedArrayBuffer(OutboundPipe.heapBytes(data.byteLength) + 64);
   const wakes = { sender: 0, receiver: 0 };
   const out = new OutboundPipe(data, heap, 64, () => wakes.receiver++);
-  const into = new InboundPipe(heap, 64, target, () => wakes.sender++);
+  const into = new InboundPipe(heap, 64, target, data.byteLength, () => wakes.sender++);
   return { out, into, wakes };
 }
 
@@ -436,6 +436,21 @@ describe('staging pipe', () => {
       assert.ok(wakes.receiver > 0 && wakes.sender > 0, 'each side woke the other');
     });
   }
+
+  it('into a shorter target (a truncated receive): reads the whole message, keeps its first bytes, writes nothing past', () => {
+    const bytes = 3 * PIPE_BYTES + 99;
+    const data = pattern(bytes, 7);
+    const backing = new Uint8Array(PIPE_BYTES + 1000).fill(0xee);
+    const kept = PIPE_BYTES + 10;
+    const { out, into } = pipePair(data, backing.subarray(0, kept));
+    while (!into.complete) {
+      const wrote = out.fill();
+      assert.ok(into.drain() && (wrote || out.finished), 'the pipe stalled');
+    }
+    assert.ok(out.finished, 'the sender wrote all of it');
+    assert.ok(Buffer.from(backing.subarray(0, kept)).equals(Buffer.from(data.subarray(0, kept))), 'the first bytes kept');
+    assert.ok(backing.subarray(kept).every((b) => b === 0xee), 'nothing written past the target');
+  });
 
   it('counts past 2^32 bytes: a message of 4 GiB and 3 MiB, made up as it streams, arrives in order', () => {
     // The message's byte at position p is p mod 251; its bytes come from views of one small buffer.
@@ -544,7 +559,7 @@ describe('engine protocol by size', () => {
     }
   });
 
-  it('a buffer in the sender\'s heap arena goes by rendezvous from where it is, and a receive that is too small fails', () => {
+  it('a buffer in the sender\'s heap arena goes by rendezvous from where it is, and a receive that is too small takes it', () => {
     const { memory, sender, receiver, nextKind } = job();
     const bytes = 100_000;
     const offset = sender.arena.allocate(bytes);
@@ -552,13 +567,18 @@ describe('engine protocol by size', () => {
     data.set(pattern(bytes, 9));
     const send = sender.isend(16, 1, 6, data, false, 1);
     assert.equal(nextKind(), Kind.RTS);
-    const small = receiver.irecv(16, 0, 6, new Uint8Array(bytes - 1), Int32Array.of(0, 1), 0);
-    assert.ok(small.test());
-    assert.match(String(small.error), /does not fit/);
+    const small = new Uint8Array(bytes - 1);
+    const truncated = receiver.irecv(16, 0, 6, small, Int32Array.of(0, 1), 0);
+    assert.ok(truncated.test());
+    assert.match(String(truncated.error), /of 100000 bytes .* does not fit the 99999-byte receive buffer; it was received/);
+    assert.ok(Buffer.from(small).equals(Buffer.from(pattern(bytes, 9).subarray(0, bytes - 1))), 'its first bytes stored');
+    assert.ok(send.test(), 'the sender completes');
+    assert.equal(receiver.iprobe(16, 0, 6), undefined, 'the message is gone');
+    const again = sender.isend(16, 1, 7, data, false, 2);
     const into = new Uint8Array(bytes);
-    const receive = receiver.irecv(16, 0, 6, into, Int32Array.of(0, 1), 0);
+    const receive = receiver.irecv(16, 0, 7, into, Int32Array.of(0, 1), 0);
     assert.ok(receive.test());
-    assert.ok(send.test());
+    assert.ok(again.test());
     assert.ok(Buffer.from(into).equals(Buffer.from(pattern(bytes, 9))));
   });
 });

@@ -206,7 +206,7 @@ describe('segmented bytes', () => {
     const target = new SegmentedBytes(new ArrayBuffer(data.length + 8), 8, data.length);
     const heap = new SharedArrayBuffer(OutboundPipe.heapBytes(data.length));
     const outbound = new OutboundPipe(source, heap, 0, () => undefined);
-    const inbound = new InboundPipe(heap, 0, target, () => undefined);
+    const inbound = new InboundPipe(heap, 0, target, target.byteLength, () => undefined);
     while (!inbound.complete) {
       outbound.fill();
       assert.ok(inbound.drain(), 'the receiver found data');

@@ -63,14 +63,13 @@ class CopyOperation implements Operation {
       return;
     }
     const data = op.data!;
-    if (data.byteLength > this.into.byteLength) {
+    const stored = Math.min(data.byteLength, this.into.byteLength);
+    copyBytes(this.into, 0, data, 0, stored);
+    if (this.target instanceof PackedReceive) this.target.unpack(stored);
+    if (data.byteLength > stored) {
       const env = op.envelope!;
-      this.error = errors.truncate(this.call, env.source, env.tag, this.into.byteLength, data.byteLength,
-        'the matched message is consumed');
-      return;
+      this.error = errors.truncate(this.call, env.source, env.tag, stored, data.byteLength);
     }
-    copyBytes(this.into, 0, data, 0, data.byteLength);
-    if (this.target instanceof PackedReceive) this.target.unpack(data.byteLength);
   }
 
   test(): boolean {

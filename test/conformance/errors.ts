@@ -62,30 +62,39 @@ throws(() => comm.Ibcast(new Int32Array(1), size), MPI.ERR_ROOT, 'Comm.Ibcast', 
 await rejects(comm.Create_intercomm(size, comm, 0, 5), MPI.ERR_RANK, 'Comm.Create_intercomm',
   new RegExp(`^invalid local leader ${size}: must be an integer in \\[0, ${size}\\)$`));
 
-// --- truncation: a 32-byte message into an 8-byte buffer, through three calls. Under shm the message
-// stays pending (and is received here in full); an MPI library does not say how long it was, and has
-// consumed it.
+// --- truncation: a 32-byte message into an 8-byte buffer, through three calls. As MPI does (MPI-4.1 §3.2.4),
+// the receive consumes the message, stores its first 8 bytes and fails; an MPI library does not say how long it was.
 const onShm = MPI.Get_library_version().startsWith('mpi4ts shm');
 const truncated = (tag: number): RegExp => new RegExp(`^message${onShm ? ' of 32 bytes' : ''} from rank ${left} ` +
-  `\\(tag ${tag}\\) does not fit the 8-byte receive buffer; ` + (onShm ? 'it was not received and is still pending$'
-    : 'MPI has consumed it and stored only its first 8 bytes \\(MPI_Irecv: .+\\)$'));
-async function receivePending(tag: number): Promise<void> {
-  assert.equal(comm.iprobe(left, tag), onShm, 'the truncated message is still pending on shm only');
-  if (!onShm) return;
-  const whole = new Float64Array(4);
-  await comm.Recv(whole, left, tag);
-  assert.deepEqual(Array.from(whole), [left, 1, 2, 3]);
+  `\\(tag ${tag}\\) does not fit the 8-byte receive buffer; it was received, and only its first 8 bytes were stored` +
+  (onShm ? '$' : ' \\(MPI_Irecv: .+\\)$'));
+async function consumed(tag: number, into: Float64Array): Promise<void> {
+  assert.deepEqual(Array.from(into), [left], 'the message\'s first 8 bytes');
+  assert.equal(comm.iprobe(left, tag), false, 'the truncated message is consumed');
 }
 const message = Float64Array.of(rank, 1, 2, 3);
+const into = new Float64Array(1);
 await comm.Send(message, right, 21);
-await rejects(comm.Recv(new Float64Array(1), left, 21), MPI.ERR_TRUNCATE, 'Comm.Recv', truncated(21));
-await receivePending(21);
+await rejects(comm.Recv(into, left, 21), MPI.ERR_TRUNCATE, 'Comm.Recv', truncated(21));
+await consumed(21, into);
+into[0] = -1;
 await comm.Send(message, right, 22);
-await rejects(comm.Irecv(new Float64Array(1), left, 22).Wait(), MPI.ERR_TRUNCATE, 'Comm.Irecv', truncated(22));
-await receivePending(22);
-await rejects(comm.Sendrecv(message, right, 23, new Float64Array(1), left, 23), MPI.ERR_TRUNCATE, 'Comm.Sendrecv',
-  truncated(23));
-await receivePending(23);
+await rejects(comm.Irecv(into, left, 22).Wait(), MPI.ERR_TRUNCATE, 'Comm.Irecv', truncated(22));
+await consumed(22, into);
+into[0] = -1;
+await rejects(comm.Sendrecv(message, right, 23, into, left, 23), MPI.ERR_TRUNCATE, 'Comm.Sendrecv', truncated(23));
+await consumed(23, into);
+// A message above the eager limit too: its sender completes (on shm it once waited forever). Not under Open MPI
+// 4.1, whose truncated receive of a large message within a node writes past the buffer (README).
+if (onShm) {
+  const large = Float64Array.from({ length: 1 << 17 }, (_, i) => rank * 1e6 + i);
+  const sending = comm.Send(large, right, 24);
+  const head = new Float64Array(1 << 16);
+  await rejects(comm.Recv(head, left, 24), MPI.ERR_TRUNCATE, 'Comm.Recv', /of 1048576 bytes .* 524288-byte receive buffer/);
+  await sending;
+  assert.equal(comm.iprobe(left, 24), false, 'the large truncated message is consumed');
+  assert.deepEqual([head[0], head[(1 << 16) - 1]], [left * 1e6, left * 1e6 + (1 << 16) - 1]);
+}
 await comm.Barrier();
 
 // --- count mismatch

@@ -177,7 +177,7 @@ class RequestOperation implements Operation, PendingRequest {
       if (error.error_class === ErrorClass.ERR_TRUNCATE) {
         const [, text] = this.ctx.native.errorInfo(code);
         this.error = errors.truncate('Comm.Recv', rankName(st[ST_SOURCE]!), tagName(st[ST_TAG]!), this.byteLength,
-          undefined, `MPI has consumed it and stored only its first ${this.byteLength} bytes (${cFunction}: ${text})`);
+          undefined, `${cFunction}: ${text}`);
       } else {
         this.error = error;
       }
@@ -306,7 +306,7 @@ class ObjectReceive implements Operation, PendingRequest, Poller {
     copyBytes(into, 0, data, 0, stored);
     if (data.byteLength > into.byteLength) {
       this.error = errors.truncate(this.call, rankName(this.envelope!.source), tagName(this.envelope!.tag), into.byteLength,
-        data.byteLength, `MPI has consumed it and stored only its first ${stored} bytes`);
+        data.byteLength);
     }
   }
 

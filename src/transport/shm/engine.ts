@@ -39,7 +39,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { allocateBytes, type Bytes, bytesIn, copyBytes, isSegmented, prefixOf } from '../../buffer.js';
-import { errors } from '../../errors.js';
+import { errors, type MPIError } from '../../errors.js';
 import { callAny } from '../call_any.js';
 import { type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
 import { hasOtherWork } from '../event_loop.js';
@@ -689,11 +689,10 @@ export class ShmEngine {
     const index = this.findUnexpected(context, source, tag);
     if (index >= 0) {
       const message = this.unexpected[index]!;
-      if (this.deliver(op, message.source, message.tag, message.kind, message.bytes, message.request,
-        message.payload ?? this.rendezvousMemory(message.kind, message.arena, message.offset, message.bytes), 0)) {
-        removeAt(this.unexpected, index);
-        if (message.payload !== undefined) this.payloads.recycle(message.payload);
-      }
+      this.deliver(op, message.source, message.tag, message.kind, message.bytes, message.request,
+        message.payload ?? this.rendezvousMemory(message.kind, message.arena, message.offset, message.bytes), 0);
+      removeAt(this.unexpected, index);
+      if (message.payload !== undefined) this.payloads.recycle(message.payload);
     } else {
       this.posted.push(op);
     }
@@ -742,21 +741,18 @@ export class ShmEngine {
   }
 
   /**
-   * Hands a matched message to a receive. Returns false when the receive's
-   * buffer is too small: the receive fails and the message stays queued.
+   * Hands a matched message to a receive. A message longer than the
+   * receive's buffer is received all the same, as MPI does (MPI-4.1 §3.2.4):
+   * its first bytes fill the buffer, the rest is dropped, the sender
+   * completes, and the receive fails with `ERR_TRUNCATE`.
    */
   private deliver(op: RecvOperation, source: number, tag: number, kind: number, bytes: number, request: number,
-    memory: Bytes, offset: number): boolean {
+    memory: Bytes, offset: number): void {
     const into = op.into;
-    if (into !== undefined && bytes > into.byteLength) {
-      op.error = errors.truncate('Comm.Recv', op.rankOf[source]!, tag, into.byteLength, bytes,
-        'it was not received and is still pending');
-      op.done = true;
-      return false;
-    }
     if (kind === Kind.PIPE) {
-      const target = into === undefined ? allocateBytes(bytes) : prefixOf(into, bytes);
-      const pipe = new InboundPipe(memory.buffer as SharedArrayBuffer, memory.byteOffset + offset, target,
+      // The pipe reads the whole message and keeps what fits the buffer (finishPipe fails a truncated receive).
+      const target = into === undefined ? allocateBytes(bytes) : prefixOf(into, Math.min(bytes, into.byteLength));
+      const pipe = new InboundPipe(memory.buffer as SharedArrayBuffer, memory.byteOffset + offset, target, bytes,
         () => this.wakeIfAsleep(source));
       pipe.drain();
       if (pipe.complete) {
@@ -765,7 +761,11 @@ export class ShmEngine {
         this.inPipes.push({ pipe, op, source, tag, request });
         this.scheduleIdleCheck();
       }
-      return true;
+      return;
+    }
+    if (into !== undefined && bytes > into.byteLength) {
+      this.deliverTruncated(op, into, source, tag, kind, bytes, request, memory, offset);
+      return;
     }
     if (isSegmented(memory) || (into !== undefined && isSegmented(into))) {
       const target = into ?? allocateBytes(bytes);
@@ -778,7 +778,15 @@ export class ShmEngine {
     if (kind !== Kind.EAGER) {
       this.inject(source, Kind.FIN, 0, 0, 0, request, 0, 0, undefined);
     }
-    return true;
+  }
+
+  /** {@link deliver} of a message (not a pipe's) longer than `into`: its first `into.byteLength` bytes, then `ERR_TRUNCATE`. */
+  private deliverTruncated(op: RecvOperation, into: Bytes, source: number, tag: number, kind: number, bytes: number,
+    request: number, memory: Bytes, offset: number): void {
+    copyBytes(into, 0, memory, offset, into.byteLength);
+    op.complete(source, tag, bytes);
+    op.error = truncated(op, source, tag, into.byteLength, bytes);
+    if (kind !== Kind.EAGER) this.inject(source, Kind.FIN, 0, 0, 0, request, 0, 0, undefined);
   }
 
   /**
@@ -790,10 +798,11 @@ export class ShmEngine {
     return bytesIn(this.heap(arena), offset, kind === Kind.PIPE ? OutboundPipe.heapBytes(bytes) : bytes);
   }
 
-  /** Completes a pipelined receive and tells the sender. */
+  /** Completes a pipelined receive (failed with `ERR_TRUNCATE` if its buffer was too short) and tells the sender. */
   private finishPipe(op: RecvOperation, pipe: InboundPipe, source: number, tag: number, request: number): void {
     if (op.into === undefined) op.data = pipe.target;
-    op.complete(source, tag, pipe.target.byteLength);
+    op.complete(source, tag, pipe.length);
+    if (pipe.length > pipe.target.byteLength) op.error = truncated(op, source, tag, pipe.target.byteLength, pipe.length);
     this.inject(source, Kind.FIN, 0, 0, 0, request, 0, 0, undefined);
   }
 
@@ -958,10 +967,9 @@ export class ShmEngine {
     if (index >= 0) {
       const op = this.posted[index]!;
       removeAt(this.posted, index);
-      const delivered = rendezvous
-        ? this.deliver(op, source, tag, kind, bytes, request, this.rendezvousMemory(kind, arena, offset, bytes), 0)
-        : this.deliver(op, source, tag, kind, bytes, request, ring.bytes, at + RECORD_HEADER_BYTES);
-      if (delivered) return;
+      if (rendezvous) this.deliver(op, source, tag, kind, bytes, request, this.rendezvousMemory(kind, arena, offset, bytes), 0);
+      else this.deliver(op, source, tag, kind, bytes, request, ring.bytes, at + RECORD_HEADER_BYTES);
+      return;
     }
     const payload = rendezvous ? undefined
       : this.payloads.copy(ring.bytes.subarray(at + RECORD_HEADER_BYTES, at + RECORD_HEADER_BYTES + bytes));
@@ -1392,6 +1400,11 @@ function objectList<T>(): T[] {
 }
 
 /** Removes `list[index]`, without the array of removed items that `splice` makes for the usual first item. */
+/** The error of a receive whose buffer (`capacity` bytes) held the start of a `length`-byte message, from world rank `source`. */
+function truncated(op: RecvOperation, source: number, tag: number, capacity: number, length: number): MPIError {
+  return errors.truncate('Comm.Recv', op.rankOf[source]!, tag, capacity, length);
+}
+
 function removeAt<T>(list: T[], index: number): void {
   if (index === 0) list.shift();
   else list.splice(index, 1);

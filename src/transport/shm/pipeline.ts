@@ -100,7 +100,11 @@ export class OutboundPipe {
   }
 }
 
-/** The receiver's side: copies what the sender has written into `target`. */
+/**
+ * The receiver's side: copies what the sender has written into `target`;
+ * of a message longer than `target` (a truncated receive), the bytes past
+ * its end are read and dropped.
+ */
 export class InboundPipe {
   private consumed = 0;
   private readonly words: Int32Array;
@@ -109,18 +113,20 @@ export class InboundPipe {
 
   /**
    * @param heap - the sender's arena, the header line of whose pipe starts at `offset`
-   * @param target - where the message goes: exactly its length
+   * @param target - where the message goes: its length, or less
+   * @param length - the message's length
    * @param wake - wakes the sender if it sleeps
    */
-  constructor(heap: SharedArrayBuffer, offset: number, readonly target: Bytes, private readonly wake: () => void) {
-    this.capacity = Math.min(target.byteLength, PIPE_BYTES);
+  constructor(heap: SharedArrayBuffer, offset: number, readonly target: Bytes, readonly length: number,
+    private readonly wake: () => void) {
+    this.capacity = Math.min(length, PIPE_BYTES);
     this.words = new Int32Array(heap, offset, PIPE_HEADER_BYTES / 4);
     this.ring = new Uint8Array(heap, offset + PIPE_HEADER_BYTES, this.capacity);
   }
 
-  /** True once the whole message is in `target`. */
+  /** True once the whole message has been read. */
   get complete(): boolean {
-    return this.consumed === this.target.byteLength;
+    return this.consumed === this.length;
   }
 
   /** Reads what has been written; true if it read anything. */
@@ -131,9 +137,12 @@ export class InboundPipe {
     while (this.consumed < filled) {
       const at = this.consumed % capacity;
       const length = Math.min(filled - this.consumed, capacity - at);
-      const chunk = ring.subarray(at, at + length);
-      if (target instanceof Uint8Array) target.set(chunk, this.consumed);
-      else target.subarray(this.consumed, this.consumed + length).set(chunk);
+      const kept = Math.min(length, target.byteLength - this.consumed);
+      if (kept > 0) {
+        const chunk = ring.subarray(at, at + kept);
+        if (target instanceof Uint8Array) target.set(chunk, this.consumed);
+        else target.subarray(this.consumed, this.consumed + kept).set(chunk);
+      }
       this.consumed += length;
       Atomics.store(words, PipeWord.CONSUMED, this.consumed);
       this.wake();
