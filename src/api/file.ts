@@ -63,7 +63,7 @@ import { ops } from '../op/op.js';
 import type { Envelope, FileAccessKind, FileHandle, Operation, SplitAccessKind } from '../transport/transport.js';
 import { ERRORS_RETURN, Errhandler, type ErrhandlerFunction } from './errhandler.js';
 import { type Aggregation, readAll, writeAll } from './file_two_phase.js';
-import { FileView, type Segments } from './file_view.js';
+import { backwardsDisplacement, FileView, type Segments } from './file_view.js';
 import type { Group } from './group.js';
 import { hintsFrom, Info } from './info.js';
 import { Intracomm } from './intracomm.js';
@@ -514,9 +514,11 @@ export class File {
       if (!Number.isSafeInteger(disp) || disp < 0) throw errors.arg(call, `invalid displacement ${String(disp)}`);
       if (etype.size <= 0) throw errors.type(call, `the etype ${etype.name} has no data`);
       if (ftype.size % etype.size !== 0) {
-        throw errors.type(call, `the filetype ${ftype.name} (${ftype.size} bytes) is not made of whole etypes ` +
-          `${etype.name} (${etype.size} bytes)`);
+        throw errors.type(call, `the filetype ${ftype.describe()} (${ftype.size} bytes) is not made of whole etypes ` +
+          `${etype.describe()} (${etype.size} bytes)`);
       }
+      const backwards = backwardsDisplacement(ftype);
+      if (backwards !== undefined) throw errors.type(call, `the filetype ${ftype.describe()} ${backwards}`);
       if (this.handle !== undefined) {
         await this.handle.setView(disp, etype, ftype, call);
         this.view = new FileView(disp, etype, ftype);

@@ -11,14 +11,33 @@
  * `runLengths`). Pure functions of the typemap: the File class
  * (`api/file.ts`) turns their segments into positional reads and writes.
  *
- * Unfinished: filetypes whose runs are not in increasing file order are
- * followed in type order (MPI requires them nondecreasing; this is not
- * checked).
+ * MPI requires a filetype's displacements to be non-negative and
+ * nondecreasing (§14.3); {@link backwardsDisplacement} says
+ * where one is not, and `File.Set_view` refuses it on both transports.
  *
  * @module
  */
 
 import type { Datatype } from '../datatype/index.js';
+
+/**
+ * Why `filetype` cannot be a view's filetype: a displacement of its typemap
+ * that is negative or below the one before it, in type order; undefined
+ * when there is none.
+ */
+export function backwardsDisplacement(filetype: Datatype): string | undefined {
+  const { blockDisps, blockCounts, blockTypes } = filetype.typemap;
+  if (blockDisps.length === 0) return undefined;
+  if (blockDisps[0]! < 0) return `has a negative displacement (${blockDisps[0]}), which a filetype may not have`;
+  let last = 0;
+  for (let b = 0; b < blockDisps.length; b++) {
+    if (blockDisps[b]! < last) {
+      return `has its displacements out of order (${blockDisps[b]} after ${last}): a filetype's must not decrease`;
+    }
+    last = blockDisps[b]! + (blockCounts[b]! - 1) * blockTypes[b]!.size;
+  }
+  return undefined;
+}
 
 /** File byte ranges: `offsets[i]`, `lengths[i]` bytes, in data order, adjacent ranges merged. */
 export interface Segments {

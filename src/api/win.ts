@@ -861,8 +861,9 @@ export class Win {
     const r = parseBuffer(result, call);
     checkDatatype(o.datatype, call);
     if (o.count < 1 || c.count < 1 || r.count < 1) throw errors.count(call, 'origin, compare and result need one element each');
-    if (c.datatype.size !== o.datatype.size || r.datatype.size !== o.datatype.size) {
-      throw errors.type(call, `origin, compare and result must have one datatype (${o.datatype.name})`);
+    if (c.datatype !== o.datatype || r.datatype !== o.datatype) {
+      throw errors.type(call, `origin, compare and result must have one datatype: got ${o.datatype.describe()}, ` +
+        `${c.datatype.describe()} and ${r.datatype.describe()}`);
     }
     if (o.datatype.kind === 'pair' || o.datatype.kind === 'float' || o.datatype.kind === 'complex') {
       throw errors.type(call, `${o.datatype.name} cannot be compared and swapped: use an integer, logical or byte datatype`);

@@ -111,12 +111,11 @@ export class Call {
    * length not `expected` (-1: any).
    */
   verify(op: Operation, expected: number, source: number): Error | undefined {
-    if (op.error !== undefined) {
-      // Truncated: the message is still queued, and its tag says whose it is.
-      const queued = this.channel.iprobe(source, ANY_TAG);
-      return queued === undefined ? op.error : this.mismatch(source, queued.tag, queued.byteLength, expected);
-    }
     const envelope = op.envelope;
+    if (op.error !== undefined) {
+      // Truncated: the message was consumed, and its envelope's tag says whose it was.
+      return envelope === undefined ? op.error : this.mismatch(source, envelope.tag, envelope.byteLength, expected);
+    }
     if (envelope === undefined) return undefined;
     if (envelope.tag !== this.tag || (expected >= 0 && envelope.byteLength !== expected)) {
       return this.mismatch(source, envelope.tag, envelope.byteLength, expected);

@@ -520,6 +520,12 @@ const cases: Case[] = [
       await check.rejectsMPI(reading.Write_at_all(0, Uint8Array.of(1)), MPI.ERR_READ_ONLY, /File\.Write_at_all/);
       await check.rejectsMPI(reading.Set_view(0, MPI.BYTE, MPI.BYTE, 'external32'), MPI.ERR_UNSUPPORTED_DATAREP,
         /unsupported data representation external32/);
+      // a filetype's displacements must be non-negative and not decrease (MPI-4.1 §14.3): the same error on both transports
+      const backwards = MPI.INT.Create_indexed([1, 1], [2, 0]).Commit();
+      await check.rejectsMPI(reading.Set_view(0, MPI.INT, backwards), MPI.ERR_TYPE,
+        /File\.Set_view: the filetype <INDEXED of 8 bytes> has its displacements out of order \(0 after 8\)/);
+      const negative = MPI.INT.Create_hindexed([1], [-4]).Commit();
+      await check.rejectsMPI(reading.Set_view(8, MPI.INT, negative), MPI.ERR_TYPE, /negative displacement \(-4\)/);
       // on every rank (shm once failed rank 0 alone, and the next collective on the file deadlocked)
       await check.rejectsMPI(reading.Set_size(4), MPI.ERR_READ_ONLY, /File\.Set_size: cannot write/);
       await check.rejectsMPI(reading.Preallocate(64), MPI.ERR_READ_ONLY, /File\.Preallocate: cannot write/);

@@ -608,6 +608,8 @@ const cases: Case[] = [
       check.throwsMPI(() => win.Accumulate(Int32Array.of(1), rank, [0, 1, MPI.FLOAT]), MPI.ERR_TYPE, /MPI_FLOAT/);
       check.throwsMPI(() => win.Compare_and_swap(Float64Array.of(1), Float64Array.of(0), new Float64Array(1), rank),
         MPI.ERR_TYPE, /cannot be compared and swapped/);
+      check.throwsMPI(() => win.Compare_and_swap(Int32Array.of(1), Float32Array.of(0), new Int32Array(1), rank),
+        MPI.ERR_TYPE, /one datatype: got MPI_INT, MPI_FLOAT and MPI_INT/);
       win.Put(Int32Array.of(9), MPI.PROC_NULL);
       await check.rejectsMPI(win.Fence(), MPI.ERR_RMA_SYNC, /Win\.Fence/);
       await check.rejectsMPI(win.Free(), MPI.ERR_RMA_SYNC, /Win\.Free/);

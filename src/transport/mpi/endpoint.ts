@@ -178,6 +178,8 @@ class RequestOperation implements Operation, PendingRequest {
         const [, text] = this.ctx.native.errorInfo(code);
         this.error = errors.truncate('Comm.Recv', rankName(st[ST_SOURCE]!), tagName(st[ST_TAG]!), this.byteLength,
           undefined, `${cFunction}: ${text}`);
+        // Whose message it was, for a collective's check of a mismatch (collective/call.ts): MPI has consumed it.
+        this.envelope = { source: st[ST_SOURCE]!, tag: st[ST_TAG]!, byteLength: statusBytes(st) };
       } else {
         this.error = error;
       }
