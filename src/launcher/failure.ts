@@ -25,6 +25,7 @@
 import { existsSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { userFramesFirst } from '../observe/frames.js';
+import { DEADLOCK_EXIT_CODE } from '../transport/transport.js';
 import { rankHere } from './debug.js';
 
 /**
@@ -84,6 +85,33 @@ export function describeFailure(error: unknown): string {
   return shown;
 }
 
+/** Set once {@link reportRankFailures} has reported this rank's failure: its exit then says nothing more. */
+let failing = false;
+
+/**
+ * What Node means by a rank's exit code, where the code alone does not say:
+ * 13 is a script whose top-level `await` never settled (a Promise that
+ * nothing will resolve, such as a receive whose message never comes when
+ * nothing else keeps the rank alive).
+ */
+export function exitCodeMeaning(code: number): string {
+  return code === 13 ? ': its top-level await never settled (it awaited a Promise that nothing resolves)' : '';
+}
+
+/**
+ * In a rank that mpiexec started, once its script runs: a non-zero exit that
+ * no report has explained (`process.exit(7)`, a top-level await that never
+ * settled) prints `mpi4ts: rank N exited with code 7`, as the shm launcher
+ * says it of its ranks (Open MPI's own text names the process, not the rank
+ * as the script knows it). A deadlock's exit has its report already.
+ */
+export function reportRankExits(): void {
+  process.on('exit', (code) => {
+    if (code === 0 || failing || code === DEADLOCK_EXIT_CODE) return;
+    writeSync(2, `mpi4ts: rank ${rankHere() ?? '?'} exited with code ${code}${exitCodeMeaning(code)}\n`);
+  });
+}
+
 /**
  * In a rank that mpiexec started: prints an uncaught error (or unhandled
  * rejection, with its own reason) as `mpi4ts: rank N failed: ...` with the user's frames first,
@@ -92,7 +120,6 @@ export function describeFailure(error: unknown): string {
  * alone prints it.
  */
 export function reportRankFailures(): void {
-  let failing = false;
   const report = (error: unknown): void => {
     failing = true;
     const rank = rankHere();

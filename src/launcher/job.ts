@@ -55,7 +55,7 @@ import type { Observation } from './observe.js';
 import { OBSERVE_LABEL_ENV } from '../observe/events.js';
 import { STATE_BYTES, StateSlot, type WatchdogOptions, rollCallEntry, watchdogFires } from '../observe/state.js';
 import { WorkerStacks } from './stacks.js';
-import { describeFailure } from './failure.js';
+import { describeFailure, exitCodeMeaning } from './failure.js';
 import { PortBroker } from './ports.js';
 import type { WorkerExitNotice } from '../futures/protocol.js';
 import { TranspileService } from '../typescript/service.js';
@@ -537,15 +537,5 @@ class Job {
         'post the matching receives' : '');
     this.fail(this.ranks.find((r) => !r.exited)!, report, DEADLOCK_EXIT_CODE);
   }
-}
-
-/**
- * What Node means by a rank thread's exit code, where the code alone does
- * not say: 13 is a script whose top-level `await` never settled (a Promise
- * that nothing will resolve, such as a receive whose message never comes
- * when nothing else keeps the rank alive).
- */
-function exitCodeMeaning(code: number): string {
-  return code === 13 ? ': its top-level await never settled (it awaited a Promise that nothing resolves)' : '';
 }
 

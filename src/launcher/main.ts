@@ -15,7 +15,7 @@ import { buildMpi, LOAD_V8_FLAGS_ENV, runUnderMpiexec, SETTLE_HEAP_ENV } from '.
 import { runScript } from './script.js';
 import { finishObserving, observeUnderMpiexec, startObserving } from './observe.js';
 import { syntaxReport } from './syntax.js';
-import { missingAddonReport, rankUsesMpi, reportRankFailures } from './failure.js';
+import { missingAddonReport, rankUsesMpi, reportRankExits, reportRankFailures } from './failure.js';
 import { rankHere } from './debug.js';
 import { typecheck } from './typecheck.js';
 import { loadedFlag } from './v8flags.js';
@@ -148,6 +148,7 @@ export async function main(argv: readonly string[]): Promise<void> {
         process.env.MPI4TS_DEADLOCK_TIMEOUT ??= String(options.deadlockTimeout);
         // --watchdog: each rank's own watchdog thread (observe/watchdog_thread.ts); --trace, --profile: rank 0 merges the parts.
         Object.assign(process.env, observeUnderMpiexec(options, rankHere()));
+        reportRankExits();
         await runScript({ ...options, settleHeap: process.env[SETTLE_HEAP_ENV] === '1', loadedFlags });
       } else {
         const missing = options.transport === 'mpi' ? missingAddonReport(`mpi4ts ${argv.join(' ')}`) : undefined;

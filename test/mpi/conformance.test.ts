@@ -139,6 +139,14 @@ describe('native transport', () => {
     assert.match(result.stderr, /boom from the culprit/);
   });
 
+  it('names a rank that exits with a non-zero code, as on shm, and says nothing more of one that failed', async () => {
+    const exited = await mpiexec(2, false, ['bin/mpi4ts.js', 'test/programs/failures.ts', 'exit']);
+    assert.equal(exited.code, 5, exited.stderr);
+    assert.match(exited.stderr, /^mpi4ts: rank 1 exited with code 5$/m);
+    const thrown = await mpiexec(2, false, ['bin/mpi4ts.js', 'test/programs/failures.ts', 'throw']);
+    assert.doesNotMatch(thrown.stderr, /exited with code/);
+  });
+
   it('reports what a rank threw that is not an Error, as on shm', async () => {
     const result = await mpiexec(2, false, ['bin/mpi4ts.js', 'test/programs/failures.ts', 'throw-string']);
     assert.notEqual(result.code, 0);
