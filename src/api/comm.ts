@@ -108,6 +108,30 @@ function sendOn(endpoint: PointToPoint, data: Bytes, dest: number, tag: number, 
   }
 }
 
+/**
+ * The send half of a send-receive (MPI-4.1 §3.10), its arguments checked and
+ * its data ready before the receive half is posted, so that a send that
+ * cannot start leaves no receive behind to take a later message.
+ */
+interface SendHalf {
+  readonly dest: number;
+  readonly tag: number;
+  /** Undefined for `MPI.PROC_NULL`. */
+  readonly data: Bytes | undefined;
+}
+
+/** Starts the send half once the receive half is posted; if it cannot start, takes the receive back. */
+function startSendHalf(endpoint: PointToPoint, half: SendHalf, receive: { cancel?(): unknown } | undefined,
+  call: string): Operation {
+  if (half.data === undefined) return donePending;
+  try {
+    return sendOn(endpoint, half.data, half.dest, half.tag, false, call);
+  } catch (error) {
+    receive?.cancel?.();
+    throw error;
+  }
+}
+
 function nullStatus(status: Status | undefined): void {
   status?.assign({ source: PROC_NULL, tag: ANY_TAG, byteLength: 0 });
 }
@@ -127,7 +151,9 @@ class UnpackingOperation implements Operation {
     if (!this.inner.test()) return false;
     if (!this.#unpacked) {
       this.#unpacked = true;
-      if (this.inner.error === undefined) this.target.unpack(this.inner.envelope?.byteLength ?? this.target.bytes.byteLength);
+      if (this.inner.error === undefined && this.inner.cancelled !== true) {
+        this.target.unpack(this.inner.envelope?.byteLength ?? this.target.bytes.byteLength);
+      }
     }
     return true;
   }
@@ -136,6 +162,14 @@ class UnpackingOperation implements Operation {
     return this.inner.wait().then(() => {
       this.test();
     });
+  }
+
+  cancel(): boolean {
+    return this.inner.cancel?.() ?? false;
+  }
+
+  get cancelled(): boolean | undefined {
+    return this.inner.cancelled;
   }
 
   get envelope(): Operation['envelope'] {
@@ -582,11 +616,21 @@ export class Comm<E extends PointToPoint = PointToPoint> {
    */
   async sendrecv<T = unknown>(sendobj: unknown, dest: number, sendtag = 0, source: number = ANY_SOURCE,
     recvtag: number = ANY_TAG, status?: Status): Promise<T> {
-    const receive = this.irecvWith<T>(source, recvtag, 'Comm.sendrecv');
-    const send = this.startSend(sendobj, dest, sendtag, false, 'Comm.sendrecv');
+    const call = 'Comm.sendrecv';
+    const endpoint = this.endpoint(call);
+    const half = this.sendHalf(dest, sendtag, call, () => encodeForSend(sendobj, call, endpoint.sendCopyLimit));
+    const receive = this.irecvWith<T>(source, recvtag, call);
+    const send = startSendHalf(endpoint, half, receive, call);
     const value = await receive.wait(status);
-    await completion(send, undefined, 'Comm.sendrecv');
+    await completion(send, undefined, call);
     return value;
+  }
+
+  /** Checks the send half of a send-receive and makes its data (`data()`, not called for `MPI.PROC_NULL`). */
+  private sendHalf(dest: number, tag: number, call: string, data: () => Bytes): SendHalf {
+    const checkedDest = this.checkDest(dest, call);
+    const checkedTag = Comm.checkTag(tag, call, false);
+    return { dest: checkedDest, tag: checkedTag, data: checkedDest === PROC_NULL ? undefined : data() };
   }
 
   // ----------------------------------------------- objects, nonblocking
@@ -738,17 +782,25 @@ export class Comm<E extends PointToPoint = PointToPoint> {
    */
   async Sendrecv(sendbuf: BufferSpec | null, dest: number, sendtag = 0, recvbuf?: BufferSpec | null,
     source: number = ANY_SOURCE, recvtag: number = ANY_TAG, status?: Status): Promise<void> {
-    const receive = this.startBufferRecv(recvbuf, source, recvtag, 'Comm.Sendrecv');
-    const send = this.startBufferSend(sendbuf, dest, sendtag, false, 'Comm.Sendrecv');
-    if (receive === donePending) nullStatus(status);
-    else await completion(receive, status, 'Comm.Sendrecv');
-    await completion(send, undefined, 'Comm.Sendrecv');
+    await this.sendrecvAs(sendbuf, dest, sendtag, recvbuf, source, recvtag, status, 'Comm.Sendrecv');
   }
 
   /** `MPI_Sendrecv_replace` (MPI-4.1 §3.10): sends `buf` and receives into it. */
   async Sendrecv_replace(buf: BufferSpec, dest: number, sendtag = 0, source: number = ANY_SOURCE,
     recvtag: number = ANY_TAG, status?: Status): Promise<void> {
-    await this.Sendrecv(copyOfSpec(buf, 'Comm.Sendrecv_replace'), dest, sendtag, buf, source, recvtag, status);
+    const call = 'Comm.Sendrecv_replace';
+    await this.sendrecvAs(copyOfSpec(buf, call), dest, sendtag, buf, source, recvtag, status, call);
+  }
+
+  private async sendrecvAs(sendbuf: BufferSpec | null, dest: number, sendtag: number, recvbuf: BufferSpec | null | undefined,
+    source: number, recvtag: number, status: Status | undefined, call: string): Promise<void> {
+    const endpoint = this.endpoint(call);
+    const half = this.sendHalf(dest, sendtag, call, () => bytesOfSpec(sendbuf, call));
+    const receive = this.startBufferRecv(recvbuf, source, recvtag, call);
+    const send = startSendHalf(endpoint, half, receive, call);
+    if (receive === donePending) nullStatus(status);
+    else await completion(receive, status, call);
+    await completion(send, undefined, call);
   }
 
   // ----------------------------------------------- buffers, nonblocking
@@ -905,9 +957,9 @@ export class Comm<E extends PointToPoint = PointToPoint> {
   Isendrecv(sendbuf: BufferSpec | null, dest: number, sendtag = 0, recvbuf?: BufferSpec | null,
     source: number = ANY_SOURCE, recvtag: number = ANY_TAG): Request<void> {
     const call = 'Comm.Isendrecv';
+    const half = this.sendHalf(dest, sendtag, call, () => bytesOfSpec(sendbuf, call));
     const receive = this.startBufferRecv(recvbuf, source, recvtag, call);
-    const send = this.startBufferSend(sendbuf, dest, sendtag, false, call);
-    return new Request(new BothOperation(send, receive), call);
+    return new Request(new BothOperation(startSendHalf(this.endpoint(call), half, receive, call), receive), call);
   }
 
   /** `MPI_Isendrecv_replace` (MPI-4.1 §3.10, MPI-4.0): sends `buf` and receives into it, as a request. */
@@ -915,9 +967,9 @@ export class Comm<E extends PointToPoint = PointToPoint> {
     recvtag: number = ANY_TAG): Request<void> {
     const call = 'Comm.Isendrecv_replace';
     const outgoing = copyOfSpec(buf, call);
+    const half = this.sendHalf(dest, sendtag, call, () => bytesOfSpec(outgoing, call));
     const receive = this.startBufferRecv(buf, source, recvtag, call);
-    const send = this.startBufferSend(outgoing, dest, sendtag, false, call);
-    return new Request(new BothOperation(send, receive), call);
+    return new Request(new BothOperation(startSendHalf(this.endpoint(call), half, receive, call), receive), call);
   }
 
   // ------------------------------------------------------------ persistent

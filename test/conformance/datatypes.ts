@@ -420,6 +420,14 @@ const cases: Case[] = [
       await found.Irecv([probed.subarray(4), 1, column]).Wait();
       await sentToo;
       check.deepEqual(Array.from(probed), Array.from({ length: n * n }, (_, k) => (k % n === 4 ? Math.floor(k / n) + 6 : 0)));
+      // a cancelled receive into a column is cancelled, and writes nothing (it once unpacked zeros over the column)
+      const kept = new Float64Array(n * n).fill(3);
+      const pending = comm.Irecv([kept, 1, column], left, 8);
+      pending.Cancel();
+      const cancelled = new MPI.Status();
+      await pending.Wait(cancelled);
+      check.equal(cancelled.Is_cancelled(), true);
+      check.ok(kept.every((v) => v === 3), 'the cancelled receive wrote nothing');
     },
   },
   {

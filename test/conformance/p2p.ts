@@ -708,6 +708,34 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'a send-receive whose send half fails leaves no receive behind: the next message goes to the next receive',
+    run: async (comm) => {
+      const { right, left, size } = ring(comm);
+      const stale = new Float64Array(2).fill(-1);
+      const failures: [() => Promise<unknown>, number, RegExp][] = [
+        [() => comm.sendrecv(() => 1, right, 0, left, 40), MPI.ERR_ARG, /Comm\.sendrecv/],
+        [() => comm.sendrecv('x', size + 3, 0, left, 40), MPI.ERR_RANK, /Comm\.sendrecv: invalid dest/],
+        [() => comm.Sendrecv(new Float64Array(2), right, -5, stale, left, 40), MPI.ERR_TAG, /Comm\.Sendrecv: invalid tag -5/],
+        [() => comm.Sendrecv([new Float64Array(2), 10, MPI.DOUBLE], right, 0, stale, left, 40), MPI.ERR_COUNT,
+          /Comm\.Sendrecv: count 10/],
+        [() => comm.Isendrecv(new Float64Array(2), size + 3, 0, stale, left, 40).Wait(), MPI.ERR_RANK,
+          /Comm\.Isendrecv: invalid dest/],
+        [() => comm.Sendrecv_replace(stale, size + 3, 0, left, 40), MPI.ERR_RANK, /Comm\.Sendrecv_replace: invalid dest/],
+        [() => comm.Isendrecv_replace(stale, right, -1, left, 40).Wait(), MPI.ERR_TAG, /Comm\.Isendrecv_replace: invalid tag -1/],
+      ];
+      for (const [attempt, errorClass, words] of failures) {
+        await check.rejectsMPI((async () => attempt())(), errorClass, words);
+      }
+      // the messages those receives would have taken, one value and one buffer
+      const sent = Promise.all([comm.send('value', right, 40), comm.Send(Float64Array.of(7, 8), right, 40)]);
+      check.equal(await comm.recv(left, 40), 'value');
+      const fresh = new Float64Array(2);
+      await comm.Recv(fresh, left, 40);
+      await sent;
+      check.deepEqual([...Array.from(fresh), ...Array.from(stale)], [7, 8, -1, -1]);
+    },
+  },
+  {
     name: 'truncation: ERR_TRUNCATE, the message consumed (its first bytes stored), the next one received',
     run: async (comm) => {
       const { right, left } = ring(comm);
