@@ -183,6 +183,29 @@ describe('codec: objects and arrays', () => {
     assert.deepStrictEqual(roundTrip(v), v);
   });
 
+  it('sends nesting 1000 levels deep, of every kind, and refuses 1001 at the sender (every receiver could decode it)', () => {
+    const nest = (levels: number, kind: number): unknown => {
+      let v: unknown = 'leaf';
+      for (let i = 0; i < levels; i++) {
+        const k = (i + kind) % 5;
+        v = k === 0 ? [v] : k === 1 ? { v } : k === 2 ? new Map([['k', v]]) : k === 3 ? new Set([v]) : new Error('e', { cause: v });
+      }
+      return v;
+    };
+    for (const kind of [0, 1, 2, 3, 4]) {
+      const deepest = nest(1000, kind);
+      assert.deepStrictEqual(roundTrip(deepest), deepest);
+      assert.throws(() => encode(nest(1001, kind), CALL), (e: MPIError) => e.error_class === ErrorClass.ERR_ARG &&
+        /cannot send value: it is nested more than 1000 levels deep/.test(e.message));
+    }
+    // shared references and cycles do not count as depth
+    const ring: unknown[] = [];
+    let at: unknown[] = ring;
+    for (let i = 0; i < 999; i++) at = (at[0] = []) as unknown[];
+    at[0] = ring;
+    assert.equal(roundTrip(ring).length, 1);
+  });
+
   it('keeps holes, as structuredClone does', () => {
     // eslint-disable-next-line no-sparse-arrays
     const v = [1, , 3];

@@ -64,6 +64,16 @@ const NAMESPACE = reject('a module namespace object cannot be serialized');
 export const WHY_FUNCTION = 'a function cannot be serialized';
 export const WHY_SYMBOL = 'a symbol cannot be serialized';
 
+/**
+ * The deepest nesting of objects a message may hold, as pickle's recursion
+ * limit bounds mpi4py's: the encoder and the decoder recurse per level, and
+ * the decoder needs more stack than the encoder, so a fixed limit that every
+ * rank's stack holds (a main thread's, on the mpi transport, the smallest)
+ * makes the sender refuse what a receiver could not decode.
+ */
+export const MAX_DEPTH = 1000;
+export const WHY_DEEP = `it is nested more than ${MAX_DEPTH} levels deep`;
+
 /** Built-in prototypes and what their instances are. */
 const builtins = new Map<object, Kind>();
 function add(proto: unknown, k: Kind): void {

@@ -22,7 +22,7 @@ import { inspect, types } from 'node:util';
 import { type Bytes, copyBytes, MAX_VIEW_BYTES, SEGMENT_BYTES, SegmentedBytes, singleView } from '../buffer.js';
 import {
   K_ARRAY, K_ARRAY_BUFFER, K_BOXED, K_DATE, K_ERROR, K_MAP, K_NULL, K_PLAIN, K_REGEXP, K_REJECT, K_SET, K_VIEW, type Kind,
-  WHY_FUNCTION, WHY_SYMBOL, classify, errorEntries, fastPathRejection, isIndex,
+  MAX_DEPTH, WHY_DEEP, WHY_FUNCTION, WHY_SYMBOL, classify, errorEntries, fastPathRejection, isIndex,
 } from './classify.js';
 import {
   ERROR_ENTRY_ENUMERABLE, HEADER_BYTES, MAGIC0, MAGIC1, PACKED_MIN, SHORT_STRING, SMALL_INT,
@@ -73,6 +73,8 @@ class Encoder {
   private readonly seen: (object | null)[] = new Array<object | null>(LINEAR_SEEN).fill(null);
   private nSeen = 0;
   private seenMap: Map<object, number> | null = null;
+  /** Objects being written, one inside the other (at most {@link MAX_DEPTH}). */
+  private depth = 0;
   /** The view {@link written} gave last (of the scratch's first window). */
   private lastWritten: Uint8Array = new Uint8Array(0);
 
@@ -182,6 +184,7 @@ class Encoder {
     for (let i = Math.min(this.nSeen, LINEAR_SEEN) - 1; i >= 0; i--) s[i] = null;
     this.nSeen = 0;
     this.seenMap = null;
+    this.depth = 0;
   }
 
   private find(o: object): number {
@@ -369,6 +372,7 @@ class Encoder {
       this.writeRef(seenAt);
       return;
     }
+    if (++this.depth > MAX_DEPTH) throw new Unserializable(WHY_DEEP);
     const proto: unknown = getPrototypeOf(o);
     if (proto === Object.prototype) {
       const no = fastPathRejection(o);
@@ -383,6 +387,7 @@ class Encoder {
     } else {
       this.writeOther(o, proto as object | null);
     }
+    this.depth--;
   }
 
   /**

@@ -46,7 +46,9 @@
  * culprit (such as `value.tasks[3].fn`): instances of unregistered classes
  * (above), functions, symbols, Promise, WeakMap, WeakSet, WeakRef,
  * FinalizationRegistry, Proxy, generators and iterators, Intl and
- * WebAssembly objects, `arguments`, module namespaces.
+ * WebAssembly objects, `arguments`, module namespaces; and a value nested
+ * more than 1000 objects deep (`MAX_DEPTH`, classify.ts), which a receiver
+ * might not have the stack to decode (pickle, so mpi4py, stops near there).
  *
  * Differences from `structuredClone`, all on purpose: unregistered class
  * instances are refused (above); a null-prototype object keeps its null
