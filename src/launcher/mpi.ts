@@ -29,7 +29,7 @@
  */
 
 import { spawn, spawnSync } from 'node:child_process';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { LaunchOptions } from './cli.js';
 import { nodeMajor, nodeOptionsWords, rankDefaultsApply, rankLoadFlags, rankV8Flags } from './v8flags.js';
@@ -108,7 +108,14 @@ export function mpiexecCommand(options: LaunchOptions, flavour: MpiexecFlavour, 
   return { args, env };
 }
 
-/** Runs the job through `$MPIEXEC` (default `mpiexec`); resolves with its exit status. */
+/** The signals the launcher passes on to mpiexec. */
+const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * Runs the job through `$MPIEXEC` (default `mpiexec`); resolves with its exit
+ * status (128 + the signal's number if a signal ended it). SIGINT, SIGTERM
+ * and SIGHUP sent to the launcher go on to mpiexec, which ends the ranks.
+ */
 export function runUnderMpiexec(options: LaunchOptions, extraEnv: Readonly<Record<string, string>> = {}): Promise<number> {
   const mpiexec = process.env.MPIEXEC ?? 'mpiexec';
   const version = spawnSync(mpiexec, ['--version'], { encoding: 'utf8' });
@@ -116,7 +123,12 @@ export function runUnderMpiexec(options: LaunchOptions, extraEnv: Readonly<Recor
     process.stderr.write(`mpi4ts: --transport mpi needs ${mpiexec} (Open MPI or MPICH) on the PATH: ${version.error.message}\n`);
     return Promise.resolve(127);
   }
-  const command = mpiexecCommand(options, mpiexecFlavour(version.stdout + version.stderr), availableParallelism(), process.execPath, extraEnv);
+  // Open MPI gives each rank a pty: without this, output going to a file or a pipe would carry colour codes.
+  const env = process.env;
+  const plain: Record<string, string> = process.stdout.isTTY || env.FORCE_COLOR !== undefined ||
+    env.NODE_DISABLE_COLORS !== undefined ? {} : { NODE_DISABLE_COLORS: '1' };
+  const command = mpiexecCommand(options, mpiexecFlavour(version.stdout + version.stderr), availableParallelism(), process.execPath,
+    { ...plain, ...extraEnv });
   if ('error' in command) {
     process.stderr.write(`mpi4ts: ${command.error}\n`);
     return Promise.resolve(2);
@@ -126,11 +138,20 @@ export function runUnderMpiexec(options: LaunchOptions, extraEnv: Readonly<Recor
   }
   return new Promise((resolve) => {
     const child = spawn(mpiexec, command.args, { stdio: 'inherit', env: { ...process.env, ...command.env } });
+    // A signal for the launcher alone (a supervisor's kill of its pid) ends the job too: mpiexec takes its ranks down.
+    const forward = (signal: NodeJS.Signals): void => {
+      child.kill(signal);
+    };
+    for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
+    const settle = (status: number): void => {
+      for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
+      resolve(status);
+    };
     child.on('error', (error) => {
       process.stderr.write(`mpi4ts: could not start ${mpiexec}: ${error.message}\n`);
-      resolve(127);
+      settle(127);
     });
-    child.on('exit', (code, signal) => resolve(code ?? (signal === null ? 1 : 128)));
+    child.on('exit', (code, signal) => settle(code ?? (signal === null ? 1 : 128 + (osConstants.signals[signal] ?? 0))));
   });
 }
 

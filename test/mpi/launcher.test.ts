@@ -2,6 +2,7 @@
 // options on --transport mpi, the banner, and deadlock reports of jobs that
 // mpiexec started. Run by `npm run test:mpi`.
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,6 +83,30 @@ describe('--transport mpi options', () => {
     const result = await runCommand(process.execPath, ['bin/mpi4ts.js', '--transport', 'mpi', '-n', '1', 'examples/master_spawn.ts'], { env });
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(linesStartingWith(result.stdout, 'Received'), [0, 1, 2, 3, 4].map((r) => `Received [1, 2, 3] on rank ${r}`));
+  });
+
+  it('passes SIGTERM sent to the launcher alone on to mpiexec: no rank is left running', async () => {
+    const child = spawn(process.execPath, ['bin/mpi4ts.js', '--transport', 'mpi', '-n', '2', 'test/mpi/programs/sleeps.ts'],
+      { env: mpiexecEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the ranks did not start: ${out}`)), 60_000);
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if ((out.match(/sleeping \d/g) ?? []).length === 2) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    // plain output into a pipe: no colour codes from the pty Open MPI gives the ranks
+    assert.doesNotMatch(out, /\u001b\[/);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    assert.notEqual(await exited, 0);
+    const left = (): string => spawnSync('pgrep', ['-f', 'test/mpi/programs/sleeps.ts'], { encoding: 'utf8' }).stdout.trim();
+    for (let waited = 0; left() !== '' && waited < 10_000; waited += 200) await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(left(), '', 'processes of the job still running');
   });
 
   it('refuses options of the shm transport, with what to do instead', async () => {
