@@ -169,6 +169,8 @@ describe('demo programs', () => {
     for (const r of range(4)) {
       assert.match(result.stderr, new RegExp(`rank ${r}: blocked in Send\\(dest=${(r + 1) % 4}, tag=0, 8000000 bytes\\)`));
     }
+    // no rank failed: the deadlock is the reason (it once blamed rank 0)
+    assert.match(result.stderr, /stopping the job \(4 ranks\) because of the deadlock\n/);
   });
 
   for (const name of ['ring2', 'ring3', 'ring4']) {

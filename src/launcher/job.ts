@@ -432,15 +432,18 @@ class Job {
     for (const rank of this.loadedRanks.splice(0)) if (!rank.exited) rank.worker.postMessage(run);
   }
 
-  /** Ends the job because of `culprit`: reports why and stops every other rank. */
-  private fail(culprit: Rank, why: string, code: number): void {
+  /**
+   * Ends the job because of `culprit` (or, with `because`, of what it says):
+   * reports why and stops every other rank.
+   */
+  private fail(culprit: Rank, why: string, code: number, because = `${culprit.label} failed`): void {
     if (this.failed) return;
     this.failed = true;
     this.failCode = code;
     clearInterval(this.monitor);
     // Let the failing rank's last lines of output arrive before the report.
     setTimeout(() => {
-      process.stderr.write(`mpi4ts: ${why}\nmpi4ts: stopping the job (${this.ranks.length} ranks) because ${culprit.label} failed\n`);
+      process.stderr.write(`mpi4ts: ${why}\nmpi4ts: stopping the job (${this.ranks.length} ranks) because ${because}\n`);
       this.watch?.stacks.close();
       for (const r of this.ranks) if (!r.exited) void r.worker.terminate();
     }, 50);
@@ -506,7 +509,7 @@ class Job {
         const at = Date.now();
         const report = `watchdog: ${any ? `a rank has been in one MPI call for ${seconds} s` : `no rank has ended an MPI call for ${seconds} s`}\n` +
           live.map((r, i) => rollCallEntry(r.label, states[i]!, at, stacks[i])).join('\n');
-        if (abort) this.fail(live[0]!, `${report}\nmpi4ts: watchdog: ending the job (--watchdog-abort)`, DEADLOCK_EXIT_CODE);
+        if (abort) this.fail(live[0]!, `${report}\nmpi4ts: watchdog: ending the job (--watchdog-abort)`, DEADLOCK_EXIT_CODE, 'of --watchdog-abort');
         else process.stderr.write(`mpi4ts: ${report}\n`);
       });
   }
@@ -535,7 +538,7 @@ class Job {
         'order sends and receives, or use Sendrecv or Isend/Irecv' : '') +
       (draining ? '\nmpi4ts: hint: a rank whose script is over stays until the messages it sent are received; ' +
         'post the matching receives' : '');
-    this.fail(this.ranks.find((r) => !r.exited)!, report, DEADLOCK_EXIT_CODE);
+    this.fail(this.ranks.find((r) => !r.exited)!, report, DEADLOCK_EXIT_CODE, 'of the deadlock');
   }
 }
 
