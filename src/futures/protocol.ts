@@ -93,6 +93,13 @@ export interface RemoteErrorInfo {
   readonly stack: string | undefined;
   /** A thrown value that was not an Error, as it was thrown (when it can travel). */
   readonly value?: unknown;
+  /** An Error's own enumerable properties of primitive values (`code`, `errno`, `path`, ...), and a primitive `cause`. */
+  readonly props?: Readonly<Record<string, string | number | boolean | bigint | null | undefined>>;
+}
+
+/** Whether `value` travels as it is whatever else the error holds: a primitive. */
+function isPrimitive(value: unknown): value is string | number | boolean | bigint | null | undefined {
+  return value === null || (typeof value !== 'object' && typeof value !== 'function' && typeof value !== 'symbol');
 }
 
 /** Describes a thrown value for the trip back to the manager. */
@@ -102,7 +109,11 @@ export function describeError(thrown: unknown): RemoteErrorInfo {
     const className = thrown.name === 'Error' && thrown.constructor?.name ? thrown.constructor.name : thrown.name;
     // The stack's first line names the class as `name` did: say the class.
     const stack = thrown.stack?.startsWith(`${thrown.name}:`) ? className + thrown.stack.slice(thrown.name.length) : thrown.stack;
-    return { name: className, message: thrown.message, stack };
+    // Only primitives: a property that could not travel must not cost the task's result its trip.
+    const props: Record<string, string | number | boolean | bigint | null | undefined> = {};
+    for (const [key, value] of Object.entries(thrown)) if (isPrimitive(value)) props[key] = value;
+    if (isPrimitive(thrown.cause) && 'cause' in thrown) props['cause'] = thrown.cause;
+    return { name: className, message: thrown.message, stack, props };
   }
   return { name: 'Error', message: String(thrown), stack: undefined, value: thrown };
 }
@@ -113,12 +124,18 @@ const standardErrors: Record<string, ErrorConstructor> = {
 
 /**
  * Rebuilds an error that a worker threw: the standard class when its name is
- * one, else an `Error` with the worker's class name; the stack is the
- * worker's, followed by `where` (which worker ran the task).
+ * one, else an `Error` with the worker's class name, with the primitive
+ * properties it had (`code`, ...); the stack is the worker's, followed by
+ * `where` (which worker ran the task). A thrown value that was not an Error
+ * is the rebuilt error's `cause`.
  */
 export function rebuildError(info: RemoteErrorInfo, where: string): Error {
   const ErrorClass = standardErrors[info.name] ?? Error;
-  const error = new ErrorClass(info.message);
+  const error = 'value' in info ? new ErrorClass(info.message, { cause: info.value }) : new ErrorClass(info.message);
+  for (const [key, value] of Object.entries(info.props ?? {})) {
+    if (key === 'cause') Object.defineProperty(error, 'cause', { value, configurable: true, writable: true });
+    else if (key !== 'name' && key !== 'message' && key !== 'stack') (error as unknown as Record<string, unknown>)[key] = value;
+  }
   if (error.name !== info.name) Object.defineProperty(error, 'name', { value: info.name, configurable: true, writable: true });
   const remoteStack = info.stack ?? `${info.name}: ${info.message}`;
   error.stack = `${remoteStack}\n    on ${where}`;

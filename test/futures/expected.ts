@@ -20,6 +20,8 @@ export const poolExpected: Record<string, unknown> = {
   'error stack from the worker': true,
   'standard error class': 'TypeError: wrong type here',
   'TypeError instance': true,
+  'error properties': ['no such file', 'ENOENT', -2, '/nowhere', 'gone'],
+  'thrown non-Error': ['not an Error', 'not an Error'],
   'error in a map': 'ParityError: odd input 5',
   'error in a chunk': 'ParityError: odd input 5',
   'pool still works': 144,

@@ -39,6 +39,16 @@ export function failType(): never {
   throw new TypeError('wrong type here');
 }
 
+/** Throws as a failed system call does: an Error with `code`, `errno`, `path` and a primitive `cause`. */
+export function failCode(): never {
+  throw Object.assign(new Error('no such file', { cause: 'gone' }), { code: 'ENOENT', errno: -2, path: '/nowhere' });
+}
+
+/** Throws a value that is not an Error. */
+export function failString(): never {
+  throw 'not an Error';
+}
+
 let prefix = '';
 
 export function init(p: string): void {
