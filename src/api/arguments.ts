@@ -496,12 +496,11 @@ function unlessPacked(displs: readonly number[], block: number): readonly number
 function reductionBuffers(sendbuf: unknown, recvbuf: unknown, needRecv: boolean, op: unknown,
   call: string): { send: Message | WideMessage | undefined; recv: Message | WideMessage | undefined; op: Op } {
   const checked = checkOp(op, call);
-  const whole = checked.predefined === undefined;
-  let send = sendbuf === IN_PLACE ? undefined : parseWideBuffer(sendbuf, call, whole);
+  let send = sendbuf === IN_PLACE ? undefined : parseWideBuffer(sendbuf, call, checked.wholeElements);
   let recv: Message | WideMessage | undefined;
   if (needRecv) {
     required(recvbuf, 'the receive buffer', call);
-    recv = parseWideBuffer(recvbuf, call, whole);
+    recv = parseWideBuffer(recvbuf, call, checked.wholeElements);
     if (send !== undefined && sameMemory(send.bytes, recv.bytes)) send = undefined;
   }
   if (send !== undefined && recv !== undefined) checkReductionPair(send, recv, true, call);
@@ -608,10 +607,9 @@ export function reduceScatter(endpoint: Endpoint, sendbuf: unknown, recvbuf: unk
   recvcounts: readonly number[] | 'block' | null | undefined, op: unknown, call: string): Promise<void> {
   const { rank, size } = endpoint;
   const checked = checkOp(op, call);
-  const whole = checked.predefined === undefined;
   required(recvbuf, 'the receive buffer', call);
-  const recv = parseWideBuffer(recvbuf, call, whole);
-  const given = sendbuf === IN_PLACE ? undefined : parseWideBuffer(sendbuf, call, whole);
+  const recv = parseWideBuffer(recvbuf, call, checked.wholeElements);
+  const given = sendbuf === IN_PLACE ? undefined : parseWideBuffer(sendbuf, call, checked.wholeElements);
   const inPlace = given === undefined || sameMemory(given.bytes, recv.bytes);
   const send = inPlace ? undefined : given;
   if (send !== undefined && send.datatype !== recv.datatype) {

@@ -79,9 +79,8 @@ function remoteBlocks(spec: unknown, remoteSize: number, vector: boolean, what: 
 function reductionArgs(sendbuf: unknown, recvbuf: unknown, op: unknown, whole: boolean,
   call: string): { send: Message | WideMessage; recv: Message | WideMessage; op: Op } {
   const checked = checkOp(op, call);
-  const wholeElements = checked.predefined === undefined;
-  const send = buffer(sendbuf, 'the send buffer', call, wholeElements);
-  const recv = buffer(recvbuf, 'the receive buffer', call, wholeElements);
+  const send = buffer(sendbuf, 'the send buffer', call, checked.wholeElements);
+  const recv = buffer(recvbuf, 'the receive buffer', call, checked.wholeElements);
   checkReductionPair(send, recv, whole, call);
   checked.check(send.datatype, call);
   return { send, recv, op: checked };
@@ -498,9 +497,8 @@ export class Intercomm extends Comm<InterEndpoint> {
     const role = this.role(root, call);
     if (role.kind === 'idle') return this.collectives(call).reduce(undefined, undefined, undefined, undefined, role, call);
     const checked = checkOp(op, call);
-    const whole = checked.predefined === undefined;
-    const mine = role.kind === 'root' ? buffer(recvbuf, 'the receive buffer at the root', call, whole)
-      : buffer(sendbuf, 'the send buffer', call, whole);
+    const mine = role.kind === 'root' ? buffer(recvbuf, 'the receive buffer at the root', call, checked.wholeElements)
+      : buffer(sendbuf, 'the send buffer', call, checked.wholeElements);
     checked.check(mine.datatype, call);
     await this.collectives(call).reduce(role.kind === 'receiver' ? mine.bytes : undefined,
       role.kind === 'root' ? mine.bytes : undefined, mine.datatype, checked, role, call);

@@ -182,6 +182,15 @@ export class Op<T = unknown> {
   }
 
   /**
+   * Whether this op reduces whole elements of a derived datatype, as MPI
+   * calls a user op (MPI-4.1 §6.9.5), rather than its basic elements, as
+   * the predefined ops do: how a reduction parses its buffers.
+   */
+  get wholeElements(): boolean {
+    return this.predefined === undefined;
+  }
+
+  /**
    * `MPI_Op_free` (MPI-4.1 §6.9.5): a freed user op can no longer be used.
    * Predefined ops cannot be freed.
    */
@@ -203,9 +212,8 @@ export class Op<T = unknown> {
    */
   Reduce_local(inbuf: unknown, inoutbuf: unknown): void {
     const call = 'Op.Reduce_local';
-    const whole = this.predefined === undefined;
-    const a = parseBuffer(inbuf, call, whole);
-    const b = parseBuffer(inoutbuf, call, whole);
+    const a = parseBuffer(inbuf, call, this.wholeElements);
+    const b = parseBuffer(inoutbuf, call, this.wholeElements);
     if (a.count !== b.count || a.datatype.size !== b.datatype.size) {
       throw errors.count(call, `inbuf has ${a.count} × ${a.datatype.describe()} but inoutbuf ${b.count} × ${b.datatype.describe()}`);
     }
