@@ -370,8 +370,7 @@ function elementsView(buf: TypedArray, bytes: Uint8Array, count: number, datatyp
   const arrayType: TypedArrayConstructor | undefined = datatype.arrayType;
   if (arrayType === undefined) return bytes;
   if (buf instanceof arrayType && buf.constructor === arrayType) return buf.length === count ? buf : buf.subarray(0, count);
-  if (bytes.byteOffset % arrayType.BYTES_PER_ELEMENT === 0) return new arrayType(bytes.buffer as ArrayBuffer, bytes.byteOffset, count);
-  return bytes;
+  return typedView(bytes, arrayType);
 }
 
 /**

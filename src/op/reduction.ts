@@ -7,6 +7,7 @@
  * @module
  */
 
+import { typedView } from '../buffer.js';
 import type { Datatype, TypedArray } from '../datatype/index.js';
 import type { Op } from './op.js';
 
@@ -58,10 +59,8 @@ class ElementsMemo {
   }
 
   private made(bytes: Uint8Array, datatype: Datatype, place: number): TypedArray {
-    const arrayType = datatype.arrayType;
     // From the byte length: a derived type of one basic type (user ops) has several of its basic elements each.
-    const elements = arrayType === undefined || bytes.byteOffset % arrayType.BYTES_PER_ELEMENT !== 0 ? bytes
-      : new arrayType(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength / arrayType.BYTES_PER_ELEMENT);
+    const elements = typedView(bytes, datatype.arrayType);
     this.views[place] = bytes;
     this.elements[place] = elements;
     return elements;
