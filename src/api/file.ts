@@ -367,7 +367,7 @@ export class File {
       const call = 'File.Set_size';
       const comm = this.own(call);
       File.checkSize(size, call);
-      if ((this.accessMode & MODE_RDONLY) !== 0) throw errors.fileAccess(call, this.path, 'write');
+      this.checkAccess('write', call);
       if (this.handle !== undefined) return this.handle.setSize(size, false, call);
       await comm.Barrier();
       await this.onRankZero(comm, call, () => fs.ftruncateSync(this.fd!, size));
@@ -380,7 +380,7 @@ export class File {
       const call = 'File.Preallocate';
       const comm = this.own(call);
       File.checkSize(size, call);
-      if ((this.accessMode & MODE_RDONLY) !== 0) throw errors.fileAccess(call, this.path, 'write');
+      this.checkAccess('write', call);
       if (this.handle !== undefined) return this.handle.setSize(size, true, call);
       await comm.Barrier();
       await this.onRankZero(comm, call, () => {
@@ -562,12 +562,17 @@ export class File {
     return value === 'enable' || value === 'disable' ? value : 'automatic';
   }
 
-  /** Checks an access and returns the parsed buffer. */
-  private prepare(buf: BufferSpec, access: 'read' | 'write', call: string): Message {
-    this.own(call);
+  /** Throws unless the file's access mode allows `access` (`ERR_ACCESS` / `ERR_READ_ONLY`). */
+  private checkAccess(access: 'read' | 'write', call: string): void {
     if (access === 'read' ? (this.accessMode & MODE_WRONLY) !== 0 : (this.accessMode & MODE_RDONLY) !== 0) {
       throw errors.fileAccess(call, this.path, access);
     }
+  }
+
+  /** Checks an access and returns the parsed buffer. */
+  private prepare(buf: BufferSpec, access: 'read' | 'write', call: string): Message {
+    this.own(call);
+    this.checkAccess(access, call);
     const message = parseBuffer(buf, call);
     if (message.bytes.byteLength % this.view.etype.size !== 0) {
       throw errors.type(call, `${message.bytes.byteLength} bytes are not a whole number of etypes ` +
