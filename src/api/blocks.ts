@@ -130,8 +130,9 @@ export function wLayout(spec: WBufferSpec, n: number, what: string, call: string
   const byteCounts = counts.map((count, i) => count * types[i]!.size);
   if (types.every((t) => t.typemap.contiguous)) return { bytes, counts: byteCounts, displs, unpack: undefined };
   const user = singleView(bytes, call);
-  const staging = new Uint8Array(byteCounts.reduce((a, b) => a + b, 0));
-  const packedDispls = byteCounts.map((_, i) => byteCounts.slice(0, i).reduce((a, b) => a + b, 0));
+  let packedBytes = 0;
+  const packedDispls = byteCounts.map((count) => (packedBytes += count) - count);
+  const staging = new Uint8Array(packedBytes);
   if (fill) types.forEach((t, i) => pack(t.typemap, counts[i]!, user, displs[i]!, staging, packedDispls[i]!));
   const unpackAll = (): void => {
     types.forEach((t, i) => unpack(t.typemap, user, displs[i]!, staging, packedDispls[i]!, byteCounts[i]!));
