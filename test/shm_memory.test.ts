@@ -274,6 +274,26 @@ describe('record ring', () => {
     assert.equal(consumer.peek(), -1);
   });
 
+  it('maps its pages without changing a byte: records in flight stay intact, the memory around it untouched', () => {
+    // Two rings of 16 KiB back to back in one buffer, as a job's rings are; the first is prefaulted while it holds
+    // records on both sides of page boundaries.
+    const capacity = 16 * 1024;
+    const memory = new SharedArrayBuffer(2 * (RING_HEADER_BYTES + capacity));
+    const words = new Int32Array(memory);
+    const bytes = new Uint8Array(memory);
+    const producer = new Ring(words, bytes, 0, capacity, false);
+    const consumer = new Ring(words, bytes, 0, capacity, false);
+    for (let i = 0; i < capacity; i++) bytes[RING_HEADER_BYTES + capacity + RING_HEADER_BYTES + i] = (i * 13) & 0xff;
+    const n = 1500;
+    for (let tag = 0; tag < 6; tag++) assert.ok(producer.push(Kind.EAGER, 1, tag, n, 0, 0, 0, pattern(n, tag)));
+    take(consumer);
+    const before = Uint8Array.from(bytes);
+    producer.prefault();
+    assert.ok(Buffer.from(bytes).equals(Buffer.from(before)), 'no byte changed');
+    for (let tag = 1; tag < 6; tag++) assert.deepEqual(take(consumer), { kind: Kind.EAGER, tag, payload: pattern(n, tag) });
+    assert.equal(consumer.peek(), -1);
+  });
+
   for (const eagerLimit of [1000, 4096, 64 * 1024]) {
     it(`of a job with eager limit ${eagerLimit}: an emptied ring takes a record at the limit wherever its head is`, () => {
       const { ringCapacity } = allocateJobMemory(1, { eagerLimit, heapBytes: 64 });

@@ -464,6 +464,22 @@ export class ShmEngine {
   }
 
   /**
+   * Maps the memory of the rings this rank writes into to `peers` (world
+   * ranks: the rank's `MPI.COMM_WORLD`), from the next one on, up to
+   * {@link PREFAULT_RING_BYTES} (16 rings at the default eager limit), before
+   * the user's script runs: the first pass of small messages through a ring
+   * otherwise takes a page fault every 4 KiB, in the user's first loop, and
+   * the partner waits through each one.
+   */
+  prefaultRings(peers: Int32Array): void {
+    const at = Math.max(0, peers.indexOf(this.rank));
+    let budget = PREFAULT_RING_BYTES;
+    for (let k = 1; k <= peers.length && budget >= this.ringCapacity; k++, budget -= this.ringCapacity) {
+      this.outRings[peers[(at + k) % peers.length]!]!.prefault();
+    }
+  }
+
+  /**
    * Runs the small helpers of the less common paths until V8 has optimized
    * them, when the engine starts (a few milliseconds, their compiles): the
    * pooled copy of a message that came before its receive, the Promise of a
@@ -1412,6 +1428,8 @@ function removeAt<T>(list: T[], index: number): void {
 
 /** Calls of each helper in {@link ShmEngine.primeRarePaths}: enough for V8 to optimize a small function. */
 const PRIME_CALLS = 2000;
+/** The most ring memory a rank maps before the user's script (see `prefaultRings`). */
+const PREFAULT_RING_BYTES = 4 * 1024 * 1024;
 
 /** `count` and `noun`, the noun in the plural unless `count` is 1. */
 function plural(count: number, noun: string): string {

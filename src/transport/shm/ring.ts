@@ -61,6 +61,8 @@ export const Word = {
 /** Bytes of the {@link Word.PAYLOAD_HIGH} and {@link Word.OFFSET_HIGH} words of a record without inline payload. */
 const WIDE_WORDS_BYTES = 8;
 const TWO_TO_32 = 2 ** 32;
+/** The smallest memory page of the machines mpi4ts runs on. */
+const PAGE_BYTES = 4096;
 
 /**
  * The value of a 64-bit header field of the record whose first Int32 word is
@@ -186,6 +188,20 @@ export class Ring {
       words[w + Word.OFFSET_HIGH] = Math.floor(offset / TWO_TO_32);
     }
     publishWord(words, w + Word.KIND, kind, this.plainPublish);
+  }
+
+  /**
+   * Producer: touches every memory page of the data area, so that the first
+   * pass of records through the ring does not take a page fault every 4 KiB
+   * (10-13 us each on a VM: an 8-byte ping-pong paid two every hundred round
+   * trips of its first 6,500). An atomic add of zero, which leaves whatever
+   * a consumer may be reading as it was.
+   */
+  prefault(): void {
+    const words = this.words;
+    const end = this.base + this.capacity;
+    for (let at = this.base; at < end; at += PAGE_BYTES) Atomics.add(words, at >> 2, 0);
+    Atomics.add(words, (end - 4) >> 2, 0);
   }
 
   /** Producer: marks that it waits for room, so the consumer rings its doorbell after reading. */

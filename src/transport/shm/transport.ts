@@ -69,6 +69,7 @@ export class ShmTransport implements Transport {
     this.world = new ShmEndpoint(this.engine, boot.world.context, worldGroup, collectivesOf);
     this.worldRank = this.world.rank;
     this.worldSize = this.world.size;
+    this.engine.prefaultRings(worldGroup);
     this.self = new ShmEndpoint(this.engine, Context.SELF, Int32Array.of(boot.rank), collectivesOf);
     this.parent = boot.parent === undefined ? undefined
       : new ShmInterEndpoint(this.engine, boot.parent.context, worldGroup, Int32Array.from(boot.parent.group),
