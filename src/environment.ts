@@ -25,7 +25,7 @@ import { PointToPointCollectives } from './collective/point_to_point.js';
 import { ScratchPool } from './collective/scratch.js';
 import { setErrorRank } from './errors.js';
 import { monotonicMicros } from './observe/clock.js';
-import type { CollectivesFactory, Transport } from './transport/transport.js';
+import { type CollectivesFactory, type Transport, transportStarted } from './transport/transport.js';
 import { Context, DEFAULT_EAGER_LIMIT, allocateJobMemory } from './transport/shm/layout.js';
 import { type RankBoot, ShmTransport } from './transport/shm/transport.js';
 import { launchedByMpi } from './transport/mpi/detect.js';
@@ -58,6 +58,7 @@ function start(): Transport {
   const started = boot !== undefined ? new ShmTransport(boot, pointToPointCollectives)
     : wantsMpi() ? createMpiTransport() : new ShmTransport(singleton(), pointToPointCollectives);
   setErrorRank(started.worldRank);
+  transportStarted();
   return started;
 }
 

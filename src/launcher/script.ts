@@ -12,6 +12,7 @@
 import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { notifyLoaded } from '../transport/shm/launcher_link.js';
+import { afterTransportStart } from '../transport/transport.js';
 import { prepareImport } from '../typescript/register.js';
 import { holdForDebugger, prepareRank } from './debug.js';
 import { settleYoungGeneration } from './young_generation.js';
@@ -22,7 +23,7 @@ export interface ScriptBoot {
   readonly args: readonly string[];
   /** `-m futures`: only rank 0 runs the script; the others serve its pools. */
   readonly module?: 'futures' | undefined;
-  /** Empty the young generation of start-up's objects before the script runs (`young_generation.ts`): the V8 defaults apply. */
+  /** Empty the young generation of loading's objects when the script first touches MPI (`young_generation.ts`): the V8 defaults apply. */
   readonly settleHeap?: boolean | undefined;
   /**
    * V8 flags this rank sets once it has loaded, before the script: the
@@ -68,8 +69,9 @@ async function importScript(script: string, args: readonly string[], settleHeap:
   // then finds it loaded (importing it starts nothing: MPI starts when the script first touches it).
   await import('../index.js');
   await prepareImport(script);
-  // Last before the script: what loading left in the young generation is promoted now, not in its first loop.
-  if (settleHeap) settleYoungGeneration();
+  // What loading (the script's own modules included) left in the young generation is promoted when the script
+  // first touches MPI, not in its first loop.
+  if (settleHeap) afterTransportStart(settleYoungGeneration);
   await loaded(loadedFlags);
   try {
     await import(pathToFileURL(script).href);

@@ -706,3 +706,30 @@ export interface Transport {
 
 /** `1`: a transport whose ranks may have clocks of their own estimates {@link Transport.clockOffset} as it starts. */
 export const CLOCK_SYNC_ENV = 'MPI4TS_CLOCK_SYNC';
+
+/** Work to run once this rank's transport has started ({@link afterTransportStart}). */
+const startWork: (() => void)[] = [];
+let transportHasStarted = false;
+
+/**
+ * Runs `work` once this rank's transport has started (at once if it has):
+ * when the user's script first touches MPI, so after it has loaded. The
+ * launcher settles the young generation there (`launcher/young_generation.ts`),
+ * so that the objects that loading the script left are promoted before the
+ * script's first loop rather than in it. No MPI-4.1 section: launcher support.
+ *
+ * @example
+ * ```ts
+ * afterTransportStart(() => settleYoungGeneration());
+ * ```
+ */
+export function afterTransportStart(work: () => void): void {
+  if (transportHasStarted) work();
+  else startWork.push(work);
+}
+
+/** Called by the composition root (`src/environment.ts`) once the transport has started: runs {@link afterTransportStart}'s work. */
+export function transportStarted(): void {
+  transportHasStarted = true;
+  for (const work of startWork.splice(0)) work();
+}

@@ -1,12 +1,16 @@
 // For the V8 flags of the ranks (src/launcher/v8flags.ts): prints whether V8 compiles optimized
 // code on a background thread in this rank, whether a function called 100 times runs TurboFan
 // code (early tier-up), and how large the young generation grew under allocations that survive
-// scavenges (V8's default lets it reach 32-64 MiB). Needs --node-options --allow-natives-syntax.
+// scavenges (V8's default lets it reach 32-64 MiB), and whether an object the script made before it
+// touched MPI is still young once MPI has started (the ranks settle their young generation then).
+// Needs --node-options --allow-natives-syntax.
 import { getHeapSpaceStatistics } from 'node:v8';
 import { MPI } from 'mpi4ts';
 
 const concurrent = new Function('return %IsConcurrentRecompilationSupported()') as () => boolean;
 const status = new Function('f', 'return %GetOptimizationStatus(f)') as (f: unknown) => number;
+const inYoungGeneration = new Function('o', 'return %InYoungGeneration(o)') as (o: unknown) => boolean;
+const beforeMpi = { made: 'by the script before it touched MPI' };
 /** The bit of %GetOptimizationStatus for "runs TurboFan code" (V8's OptimizationStatus::kTurboFanned). */
 const TURBOFANNED = 1 << 6;
 
@@ -26,6 +30,7 @@ const values = [1, 2, 3, 4, 5, 6, 7, 8];
 let total = 0;
 for (let call = 0; call < 100; call++) total += sum(values);
 const rank = MPI.COMM_WORLD.rank;
+console.log(`rank ${rank}: the script's object young once MPI started ${inYoungGeneration(beforeMpi)}`);
 console.log(`rank ${rank}: concurrent recompilation ${concurrent()}`);
 console.log(`rank ${rank}: TurboFan after 100 calls ${(status(sum) & TURBOFANNED) !== 0} (sum ${total})`);
 
