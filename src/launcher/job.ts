@@ -57,6 +57,7 @@ import { STATE_BYTES, StateSlot, type WatchdogOptions, rollCallEntry, watchdogFi
 import { WorkerStacks } from './stacks.js';
 import { describeFailure, exitCodeMeaning } from './failure.js';
 import { PortBroker } from './ports.js';
+import { STDIN_KEY, StdinForwarder } from './stdin.js';
 import type { WorkerExitNotice } from '../futures/protocol.js';
 import { TranspileService } from '../typescript/service.js';
 import { TRANSPILER_KEY } from '../typescript/register.js';
@@ -171,13 +172,18 @@ class Job {
     const world = { context: Context.WORLD, group: Array.from({ length: this.options.ranks }, (_, r) => r) };
     const script: ScriptBoot = { script: resolve(this.options.script), args: this.options.args, module: this.options.module,
       settleHeap: this.settleHeap };
-    for (let slot = 0; slot < this.options.ranks; slot++) this.start(slot, `rank ${slot}`, world, undefined, script);
+    // The launcher's stdin goes to rank 0 of the world, as mpiexec's does (stdin.ts).
+    const stdin = new MessageChannel();
+    const forwarder = new StdinForwarder(stdin.port1, () => process.stdin);
+    for (let slot = 0; slot < this.options.ranks; slot++) {
+      this.start(slot, `rank ${slot}`, world, undefined, script, undefined, undefined, slot === 0 ? stdin.port2 : undefined);
+    }
     this.monitor = setInterval(() => this.watchForDeadlock(), MONITOR_INTERVAL_MS);
-    return done;
+    return done.finally(() => forwarder.close());
   }
 
   private start(slot: number, label: string, world: GroupBoot, parent: GroupBoot | undefined, script: ScriptBoot,
-    poolManager?: Worker, appnum?: number): void {
+    poolManager?: Worker, appnum?: number, stdin?: MessagePort): void {
     // Spinning helps latency only when every rank has a core of its own; then a wait spins up to a
     // millisecond, since a wake-up costs tens of microseconds. The engines compare the live ranks
     // (this count, spawned ranks included) with the cores at every wait. The choice of collective
@@ -192,8 +198,9 @@ class Job {
     }, world, parent, growth: channel.port2, ...(appnum === undefined ? {} : { appnum }) };
     const worker = this.newWorker({
       workerData: { mpi4ts, script, [TRANSPILER_KEY]: transpiler,
-        ...(this.watch === undefined ? {} : { mpi4tsWatch: { buffer: this.watch.buffer, index: slot } }) },
-      transferList: [channel.port2, transpiler],
+        ...(this.watch === undefined ? {} : { mpi4tsWatch: { buffer: this.watch.buffer, index: slot } }),
+        ...(stdin === undefined ? {} : { [STDIN_KEY]: stdin }) },
+      transferList: [channel.port2, transpiler, ...(stdin === undefined ? [] : [stdin])],
       // Inspectors, heap snapshots and CPU profiles show the thread by this name.
       name: label,
       ...(this.observation === undefined ? {} : { env: { ...process.env, ...this.observation.env, [OBSERVE_LABEL_ENV]: label } }),

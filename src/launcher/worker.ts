@@ -5,8 +5,8 @@
  * later), it turns V8's on-disk code cache on first (Node's default
  * directory), so that a rank compiles the library (and the user's
  * JavaScript) from the cache instead of from source; hence the library is
- * imported dynamically, after that call. No MPI-4.1 section: launcher
- * support.
+ * imported dynamically, after that call. Rank 0's `process.stdin` reads the
+ * launcher's (`stdin.ts`). No MPI-4.1 section: launcher support.
  *
  * Unfinished: nothing.
  *
@@ -18,5 +18,7 @@ import { workerData } from 'node:worker_threads';
 import type { ScriptBoot } from './script.js';
 
 (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+const { installRankStdin } = await import('./stdin.js');
+installRankStdin();
 const { runScript } = await import('./script.js');
 await runScript((workerData as { script: ScriptBoot }).script);

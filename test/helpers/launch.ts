@@ -1,5 +1,6 @@
 // Runs a program through the mpi4ts launcher and collects what it printed.
 import { spawn } from 'node:child_process';
+import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -22,11 +23,16 @@ export const JOB_TIMEOUT_MS = 120_000;
  * process it started (its process group: mpiexec's ranks and the children they spawned).
  */
 export function runCommand(command: string, args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<JobResult> {
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: (stdin: Writable) => void } = {}): Promise<JobResult> {
   const started = Date.now();
   const child = spawn(command, args, {
-    cwd: root, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+    cwd: root, env: options.env ?? process.env, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], detached: true,
   });
+  if (options.input !== undefined) {
+    // A job that ends before it has read everything closes the pipe under the writer.
+    child.stdin!.on('error', () => undefined);
+    options.input(child.stdin!);
+  }
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
@@ -46,11 +52,15 @@ export function runCommand(command: string, args: readonly string[],
   });
 }
 
-/** Runs `node bin/mpi4ts.js -n <ranks> <launcherArgs...> <script> <args...>`; kills it after `timeoutMs`. */
+/**
+ * Runs `node bin/mpi4ts.js -n <ranks> <launcherArgs...> <script> <args...>`; kills it after `timeoutMs`. `input`
+ * writes the launcher's stdin (otherwise it has none).
+ */
 export function launch(script: string, ranks: number, args: readonly string[] = [],
-  options: { launcherArgs?: readonly string[]; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<JobResult> {
+  options: { launcherArgs?: readonly string[]; timeoutMs?: number; env?: NodeJS.ProcessEnv; input?: (stdin: Writable) => void } = {},
+): Promise<JobResult> {
   return runCommand(process.execPath, [launcher, '-n', String(ranks), ...(options.launcherArgs ?? []), script, ...args],
-    { timeoutMs: options.timeoutMs, env: options.env });
+    { timeoutMs: options.timeoutMs, env: options.env, input: options.input });
 }
 
 /** The environment Open MPI's mpiexec needs in tests: running as root allowed, oversubscription allowed. */
