@@ -35,8 +35,8 @@ export function runCommand(command: string, args: readonly string[],
   }
   let stdout = '';
   let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
   const timer = setTimeout(() => {
     try {
       process.kill(-child.pid!, 'SIGKILL');
