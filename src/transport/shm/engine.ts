@@ -466,10 +466,11 @@ export class ShmEngine {
   /**
    * Maps the memory of the rings this rank writes into to `peers` (world
    * ranks: the rank's `MPI.COMM_WORLD`), from the next one on, up to
-   * {@link PREFAULT_RING_BYTES} (16 rings at the default eager limit), before
-   * the user's script runs: the first pass of small messages through a ring
-   * otherwise takes a page fault every 4 KiB, in the user's first loop, and
-   * the partner waits through each one.
+   * {@link PREFAULT_RING_BYTES} (16 rings at the default eager limit), when
+   * the transport starts (the script's first touch of MPI), before its first
+   * message: the first pass of small messages through a ring otherwise takes
+   * a page fault every 4 KiB, in the user's first loop, and the partner waits
+   * through each one.
    */
   prefaultRings(peers: Int32Array): void {
     const at = Math.max(0, peers.indexOf(this.rank));
@@ -1428,7 +1429,7 @@ function removeAt<T>(list: T[], index: number): void {
 
 /** Calls of each helper in {@link ShmEngine.primeRarePaths}: enough for V8 to optimize a small function. */
 const PRIME_CALLS = 2000;
-/** The most ring memory a rank maps before the user's script (see `prefaultRings`). */
+/** The most ring memory a rank maps when its transport starts (see `prefaultRings`). */
 const PREFAULT_RING_BYTES = 4 * 1024 * 1024;
 
 /** `count` and `noun`, the noun in the plural unless `count` is 1. */
