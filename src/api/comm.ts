@@ -140,7 +140,8 @@ function nullStatus(status: Status | undefined): void {
  * A receive into a buffer of a non-contiguous derived datatype: the
  * transport receives into packed bytes, which are unpacked into the user's
  * buffer the first time the operation is found complete: by `test()`, or
- * before the Promise of `wait()` settles.
+ * before the Promise of `wait()` settles. A truncated message's first bytes
+ * are unpacked too (MPI-4.1 §3.2.4), as Open MPI places them.
  */
 class UnpackingOperation implements Operation {
   #unpacked = false;
@@ -151,8 +152,12 @@ class UnpackingOperation implements Operation {
     if (!this.inner.test()) return false;
     if (!this.#unpacked) {
       this.#unpacked = true;
-      if (this.inner.error === undefined && this.inner.cancelled !== true) {
+      const error = this.inner.error;
+      if (error === undefined && this.inner.cancelled !== true) {
         this.target.unpack(this.inner.envelope?.byteLength ?? this.target.bytes.byteLength);
+      } else if (error instanceof MPIError && error.error_class === ErrorClass.ERR_TRUNCATE) {
+        // A truncated message's first bytes fill the packed copy: they go into the layout, as into a contiguous buffer.
+        this.target.unpack(this.target.bytes.byteLength);
       }
     }
     return true;

@@ -84,6 +84,19 @@ await consumed(22, into);
 into[0] = -1;
 await rejects(comm.Sendrecv(message, right, 23, into, left, 23), MPI.ERR_TRUNCATE, 'Comm.Sendrecv', truncated(23));
 await consumed(23, into);
+// Into a layout with gaps: the first bytes are placed through it, as into a contiguous buffer (and as Open MPI
+// places them). Three doubles into two of a stride-2 vector: slots 0 and 2 hold the first two, the gaps stay.
+const column = MPI.DOUBLE.Create_vector(2, 1, 2).Commit();
+for (const [tag, receive] of [[25, 'Recv'], [26, 'Irecv']] as const) {
+  const strided = new Float64Array(4).fill(-1);
+  await comm.Send(Float64Array.of(rank, 10 + rank, 20 + rank), right, tag);
+  const pending = receive === 'Recv' ? comm.Recv([strided, 1, column], left, tag)
+    : comm.Irecv([strided, 1, column], left, tag).Wait();
+  await assert.rejects(pending, (e: unknown) => e instanceof MPI.MPIError && e.error_class === MPI.ERR_TRUNCATE);
+  assert.deepEqual(Array.from(strided), [left, -1, 10 + left, -1], `the first bytes, placed by the ${receive} layout`);
+  assert.equal(comm.iprobe(left, tag), false, 'the truncated message is consumed');
+}
+column.Free();
 // A message above the eager limit too: its sender completes (on shm it once waited forever). Not under Open MPI
 // 4.1, whose truncated receive of a large message within a node writes past the buffer (README).
 if (onShm) {
