@@ -910,7 +910,7 @@ export class Datatype {
   }
 
   private userBuffer(spec: Buffer | readonly [Buffer, number], call: string): [Uint8Array, number] {
-    this.checkLive(call);
+    this.checkUsable(call);
     const [buf, given] = Array.isArray(spec) ? spec as readonly [Buffer, number] : [spec as Buffer, undefined];
     if (!ArrayBuffer.isView(buf)) throw errors.buffer(call, `expected a typed array, got ${String(buf)}`);
     const count = given ?? this.countIn(buf.byteLength);

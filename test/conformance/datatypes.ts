@@ -689,6 +689,13 @@ const cases: Case[] = [
       const loose = MPI.DOUBLE.Create_vector(2, 1, 2);
       await check.rejectsMPI(comm.Send([new Float64Array(4), 1, loose], dest), MPI.ERR_TYPE, /Comm\.Send.*not committed/);
       await check.rejectsMPI(comm.Bcast([new Float64Array(4), 1, loose], 0), MPI.ERR_TYPE, /Comm\.Bcast.*not committed/);
+      // Packing moves a type's data as a message would: committed first, as Open MPI requires.
+      check.throwsMPI(() => loose.Pack(new Float64Array(4), new Uint8Array(16), 0), MPI.ERR_TYPE, /Datatype\.Pack:.*not committed/);
+      check.throwsMPI(() => loose.Unpack(new Uint8Array(16), 0, new Float64Array(4)), MPI.ERR_TYPE, /Datatype\.Unpack:.*not committed/);
+      check.throwsMPI(() => loose.Pack_external('external32', new Float64Array(4), new Uint8Array(16), 0), MPI.ERR_TYPE,
+        /Datatype\.Pack_external:.*not committed/);
+      check.throwsMPI(() => loose.Unpack_external('external32', new Uint8Array(16), 0, new Float64Array(4)), MPI.ERR_TYPE,
+        /Datatype\.Unpack_external:.*not committed/);
       const freed = MPI.INT.Create_contiguous(2).Commit();
       freed.Free();
       await check.rejectsMPI(comm.Send([new Int32Array(2), 1, freed], dest), MPI.ERR_TYPE, /freed/);
