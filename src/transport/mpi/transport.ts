@@ -24,6 +24,10 @@
  * `MPI4TS_DEADLOCK_TIMEOUT` seconds (default 1; 0 turns the watch off).
  * `MPI4TS_VERBOSE=1` makes rank 0 say on stderr that the job runs here.
  *
+ * Open MPI's `op/avx` reduction component is left out (`OMPI_MCA_op=^avx`
+ * unless the user set `OMPI_MCA_op`): in Open MPI 4.1 it saturates 8-bit
+ * integer sums where MPI's C semantics wrap them, as the shm transport does.
+ *
  * Unfinished: memory from MPI_Alloc_mem
  * (`alloc` returns plain memory, which MPI moves without copies anyway).
  *
@@ -212,6 +216,10 @@ let transport: MpiTransport | undefined;
  */
 export function createMpiTransport(): MpiTransport {
   if (transport !== undefined) return transport;
+  // Open MPI 4.1's AVX reduction kernels saturate 8-bit integer sums (100 + 100 gives 127) where C and every other
+  // kernel wrap; MPI_Init, when the binding loads, reads its MCA parameters from the environment. The user's choice
+  // of op components wins.
+  process.env['OMPI_MCA_op'] ??= '^avx';
   const native = loadNative();
   const created = new MpiTransport(native);
   transport = created;
