@@ -66,6 +66,12 @@ export class Graphcomm extends Topocomm {
     return GRAPH;
   }
 
+  protected async sameTopology(endpoint: Endpoint, name: string): Promise<Graphcomm> {
+    const mine = this.edgeList.slice(endpoint.rank > 0 ? this.indexList[endpoint.rank - 1]! : 0, this.indexList[endpoint.rank]!);
+    return new Graphcomm(endpoint, name, this.indexList, this.edgeList,
+      await neighborhoodOf(endpoint, { kind: 'graph', sources: mine, destinations: mine }));
+  }
+
   /** `MPI_Graphdims_get` (§8.5.5): `[nnodes, nedges]`. */
   Get_dims(): [number, number] {
     return [this.indexList.length, this.edgeList.length];
@@ -168,6 +174,11 @@ export class Distgraphcomm extends Topocomm {
   /** `MPI.DIST_GRAPH`. */
   override Get_topology(): number {
     return DIST_GRAPH;
+  }
+
+  protected async sameTopology(endpoint: Endpoint, name: string): Promise<Distgraphcomm> {
+    return new Distgraphcomm(endpoint, name, this.sources, this.destinations, this.weights,
+      await neighborhoodOf(endpoint, { kind: 'graph', sources: [...this.sources], destinations: [...this.destinations] }));
   }
 
   /**

@@ -81,6 +81,16 @@ const cases: Case[] = [
         // neighbour k sent us its block for the opposite direction (k ^ 1)
         check.deepEqual(Array.from(into), neighbours.map((n, k) => (n === MPI.PROC_NULL ? -7 : n * 100 + (k ^ 1))));
         check.deepEqual(await cart.neighbor_allgather({ r: rank }), neighbours.map((n) => (n === MPI.PROC_NULL ? undefined : { r: n })));
+        // Dup keeps the grid (MPI-4.1 §7.4.2), in a context of its own
+        const copy = await cart.Dup();
+        check.ok(copy instanceof MPI.Cartcomm, 'a Cartcomm\'s Dup is a Cartcomm');
+        check.deepEqual([copy.Get_topology(), copy.Get_topo()], [MPI.CART, cart.Get_topo()]);
+        check.deepEqual([copy.Shift(0, 1), copy.Shift(1, 1)], [cart.Shift(0, 1), cart.Shift(1, 1)]);
+        const viaCopy = new Int32Array(4).fill(-7);
+        await copy.Neighbor_allgather(Int32Array.of(rank * 10), viaCopy);
+        check.deepEqual(Array.from(viaCopy), Array.from(gathered));
+        check.equal(copy.Compare(cart), MPI.CONGRUENT);
+        copy.Free();
         // Sub keeps a row
         const row = await cart.Sub([false, true]);
         check.equal(row.size, dims[1]);
@@ -113,6 +123,12 @@ const cases: Case[] = [
       check.deepEqual(graph.inoutedges, [[left, right], [left, right]]);
       check.throwsMPI(() => graph.Get_neighbors(n), MPI.ERR_RANK, /Graphcomm.Get_neighbors/);
       check.deepEqual(await graph.neighbor_allgather(rank), [left, right]);
+      const [graphCopy, dupped] = await graph.Idup();
+      await dupped.Wait();
+      check.ok(graphCopy instanceof MPI.Graphcomm, 'a Graphcomm\'s Idup is a Graphcomm');
+      check.deepEqual([graphCopy.Get_topo(), (graphCopy as typeof graph).neighbors], [[index, edges], [left, right]]);
+      check.deepEqual(await graphCopy.neighbor_allgather(-rank), [-left, -right]);
+      graphCopy.Free();
       check.equal(await comm.Graph_map(index, edges), rank);
       graph.Free();
       // a graph of one node fewer than the ranks: the last rank is left out
@@ -156,6 +172,11 @@ const cases: Case[] = [
       const prev = (rank + n - 1) % n;
       check.deepEqual(ring.Get_dist_neighbors(), [[prev], [(rank + 1) % n], [[10 * prev], [10 * rank]]]);
       check.deepEqual(await ring.neighbor_allgather(`r${rank}`), [`r${prev}`]);
+      const ringCopy = await ring.Dup();
+      check.ok(ringCopy instanceof MPI.Distgraphcomm, 'a Distgraphcomm\'s Dup is a Distgraphcomm');
+      check.deepEqual(ringCopy.Get_dist_neighbors(), ring.Get_dist_neighbors());
+      check.deepEqual(await ringCopy.neighbor_allgather(`c${rank}`), [`c${prev}`]);
+      ringCopy.Free();
       ring.Free();
       await check.rejectsMPI(comm.Create_dist_graph_adjacent([n], []), MPI.ERR_RANK, /Comm.Create_dist_graph_adjacent/);
       await check.rejectsMPI(comm.Create_dist_graph_adjacent([0], [0], [1, 2], [1]), MPI.ERR_ARG, /sourceweights/);
