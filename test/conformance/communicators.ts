@@ -74,6 +74,23 @@ const cases: Case[] = [
       await check.rejectsMPI(dup.Barrier(), MPI.ERR_COMM, /has been freed/);
       await check.rejectsMPI(dup.Dup(), MPI.ERR_COMM, /has been freed/);
       check.throwsMPI(() => MPI.COMM_WORLD.Free(), MPI.ERR_COMM);
+
+      // What is pending on a communicator when it is freed completes normally (MPI-4.1 §7.4.3): a value receive
+      // and a buffer receive, their messages sent before the Free and after.
+      const doomed = await comm.Dup();
+      const [left, right] = [(rank + size - 1) % size, (rank + 1) % size];
+      const value = doomed.irecv(left, 5);
+      const buffer = new Int32Array(1);
+      const buffered = doomed.Irecv(buffer, left, 6);
+      const late = doomed.irecv(left, 7);
+      await doomed.send(`from ${rank}`, right, 5);
+      const sends = [doomed.Isend(Int32Array.of(rank), right, 6), doomed.isend(`late ${rank}`, right, 7)];
+      doomed.Free();
+      await MPI.Request.Waitall(sends);
+      check.equal(await value.wait(), `from ${left}`);
+      await buffered.Wait();
+      check.equal(buffer[0], left);
+      check.equal(await late.wait(), `late ${left}`);
     },
   },
   {

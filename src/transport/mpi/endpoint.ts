@@ -485,7 +485,15 @@ export class MpiPointToPoint implements MpiCommunicator {
   /** Removes a receive from the probing queue once it has matched (or is cancelled or failed). */
   dequeue(op: ObjectReceive): void {
     const i = this.probing.indexOf(op);
-    if (i >= 0) this.probing.splice(i, 1);
+    if (i < 0) return;
+    this.probing.splice(i, 1);
+    if (this.freed && this.probing.length === 0) {
+      try {
+        this.freeHandle();
+      } catch {
+        // Comm.Free has returned long ago: a failure to free the handle now has no caller to tell.
+      }
+    }
   }
 
   iprobe(source: number, tag: number): Envelope | undefined {
@@ -575,12 +583,19 @@ export class MpiPointToPoint implements MpiCommunicator {
     if (this.freed) return;
     if (this.handle <= 1) throw errors.predefinedComm('Comm.Free', this.name);
     this.freed = true;
+    // What is pending on a freed communicator completes normally (MPI-4.1 §7.4.3). MPI sees to its own requests,
+    // but a value receive still probing does its part with MPI_Improbe on this handle: the handle goes with the
+    // last of them (dequeue).
+    if (this.probing.length === 0) this.freeHandle();
+    for (const other of this.owned) other.free();
+  }
+
+  private freeHandle(): void {
     try {
       this.ctx.native.commFree(this.handle);
     } catch (e) {
       throw asMPIError(this.ctx.native, e, 'Comm.Free', 'MPI_Comm_free');
     }
-    for (const other of this.owned) other.free();
   }
 
   /** MPI_Comm_dup of this communicator (blocking; collective over it). */
