@@ -15,16 +15,17 @@
  * the I-forms. All ranks must start their persistent collectives in the same
  * order, as MPI requires.
  *
- * Unfinished: joining `Prequest` of point-to-point (`Send_init`) so that
- * `MPI.Request.Waitall` and `Prequest.Startall` take both kinds; until then
- * `CollectivePrequest.Startall` / `Waitall` take these.
+ * A `CollectivePrequest` is a `Prequest`: `MPI.Request.Waitall`, `Waitany`,
+ * `Testall` and `Prequest.Startall` take it beside persistent point-to-point
+ * requests, as mpi4py's `Prequest` of either kind.
+ *
+ * Unfinished: nothing.
  *
  * @module
  */
 
-import { errors } from '../errors.js';
-import { Status } from './status.js';
-import { ANY_SOURCE, ANY_TAG } from '../constants.js';
+import { PromiseOperation } from './promise_operation.js';
+import { Prequest } from './request.js';
 
 /**
  * A persistent collective request (MPI-4.1 §6.13): made by `comm.Bcast_init(...)`
@@ -42,103 +43,21 @@ import { ANY_SOURCE, ANY_TAG } from '../constants.js';
  * req.Free();
  * ```
  */
-export class CollectivePrequest {
-  private round: Promise<void> | undefined;
-  private settled = false;
-  private failure: unknown;
-  private freed = false;
-
+export class CollectivePrequest extends Prequest<void> {
   /**
    * @param starter - starts one round of the collective; its Promise settles when the round completes
    * @param call - the `*_init` call, for errors (`'Comm.Bcast_init'`)
    */
-  constructor(private readonly starter: () => Promise<void>, readonly call: string) {}
-
-  /** True while a started round has not been completed by a wait or test. */
-  get isActive(): boolean {
-    return this.round !== undefined;
+  constructor(starter: () => Promise<void>, call: string) {
+    super(() => new PromiseOperation(startRound(starter), call), call);
   }
+}
 
-  /**
-   * `MPI_Start` (MPI-4.1 §3.9): starts a round. Starting an active request
-   * or a freed one throws `ERR_REQUEST`.
-   */
-  Start(): void {
-    if (this.freed) throw errors.request(`${this.call}.Start`, 'the persistent request was freed');
-    if (this.round !== undefined) throw errors.request(`${this.call}.Start`, 'the persistent request is already active: wait for it first');
-    this.settled = false;
-    this.failure = undefined;
-    let started: Promise<void>;
-    try {
-      started = this.starter();
-    } catch (error) {
-      started = Promise.reject(error);
-    }
-    this.round = started.then(() => { this.settled = true; }, (error: unknown) => { this.failure = error; this.settled = true; });
-  }
-
-  /** Completes the current round: throws its error, leaves the request inactive (not freed). */
-  private finish(status: Status | undefined): void {
-    this.round = undefined;
-    status?.assign({ source: ANY_SOURCE, tag: ANY_TAG, byteLength: 0 });
-    if (this.failure !== undefined) {
-      const failure = this.failure;
-      this.failure = undefined;
-      throw failure;
-    }
-  }
-
-  /**
-   * `MPI_Wait` (MPI-4.1 §3.7.3): resolves when the started round is
-   * complete; at once for an inactive request.
-   */
-  async Wait(status?: Status): Promise<void> {
-    if (this.round === undefined) {
-      status?.assign({ source: ANY_SOURCE, tag: ANY_TAG, byteLength: 0 });
-      return;
-    }
-    await this.round;
-    this.finish(status);
-  }
-
-  /** mpi4py's lower-case `wait`: the same as {@link Wait}; resolves to undefined. */
-  async wait(status?: Status): Promise<undefined> {
-    await this.Wait(status);
-    return undefined;
-  }
-
-  /** `MPI_Test`: true once the round is complete (then the request is inactive). Never waits. */
-  Test(status?: Status): boolean {
-    if (this.round === undefined) return true;
-    if (!this.settled) return false;
-    this.finish(status);
-    return true;
-  }
-
-  /** mpi4py's lower-case `test`: `[done, undefined]`. */
-  test(status?: Status): [boolean, undefined] {
-    return [this.Test(status), undefined];
-  }
-
-  /** `MPI_Request_free` (MPI-4.1 §3.7.3): an active round still completes; the request cannot start again. */
-  Free(): void {
-    this.freed = true;
-  }
-
-  /** `MPI_Startall` (MPI-4.1 §3.9): starts every request in order. */
-  static Startall(requests: readonly CollectivePrequest[]): void {
-    for (const request of requests) {
-      if (!(request instanceof CollectivePrequest)) throw errors.request('Prequest.Startall', 'expected an array of persistent requests');
-      request.Start();
-    }
-  }
-
-  /** `MPI_Waitall` over persistent requests: waits for each in order; they stay usable. */
-  static async Waitall(requests: readonly CollectivePrequest[], statuses?: Status[]): Promise<void> {
-    for (let i = 0; i < requests.length; i++) {
-      let status: Status | undefined;
-      if (statuses !== undefined) status = statuses[i] ??= new Status();
-      await requests[i]!.Wait(status);
-    }
+/** One round's completion; an argument error at its start becomes its failure, which a wait reports. */
+function startRound(starter: () => Promise<void>): Promise<void> {
+  try {
+    return starter();
+  } catch (error) {
+    return Promise.reject(error);
   }
 }
