@@ -9,7 +9,7 @@
  * @module
  */
 
-import { Comm, setParentProvider } from './api/comm.js';
+import { Comm, deleteAttributes, setParentProvider } from './api/comm.js';
 import { GROUP_EMPTY, Group } from './api/group.js';
 import { Distgraphcomm, Graphcomm } from './api/graph.js';
 import { CollectivePrequest } from './api/persistent.js';
@@ -98,13 +98,16 @@ function initThread(required: number = constants.THREAD_MULTIPLE): number {
 }
 
 /**
- * `MPI_Finalize` (MPI-4.1 §11.2.2): marks this rank finalized
- * (`Is_finalized()`); resolves once buffered sends are delivered. The
+ * `MPI_Finalize` (MPI-4.1 §11.2.2): deletes the attributes of `COMM_SELF`
+ * (their delete callbacks run, last set first: §11.2.4), marks this rank
+ * finalized (`Is_finalized()`); resolves once buffered sends are delivered. The
  * transport itself shuts down when the rank's script ends, as it does without
  * `Finalize`.
  */
 async function finalize(): Promise<void> {
   if (finalized) throw errors.other('MPI.Finalize', 'MPI has been finalized already');
+  // First, COMM_SELF's attributes go as if it were freed (MPI-4.1 §11.2.4): libraries hook their clean-up there.
+  if (self !== undefined) deleteAttributes(self);
   await flushBuffer();
   finalized = true;
 }

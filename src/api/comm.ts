@@ -1179,6 +1179,14 @@ export class Comm<E extends PointToPoint = PointToPoint> {
 let parentOf: () => Intercomm | null = () => null;
 
 /** Lets `MPI` answer `Comm.Get_parent` from the transport. */
+/**
+ * Runs the delete callbacks of every attribute of `comm`, last set first, as
+ * `Free` does: `MPI.Finalize` does it for `COMM_SELF` (MPI-4.1 §11.2.4).
+ */
+export function deleteAttributes(comm: Comm): void {
+  attributes.deleteAll(comm);
+}
+
 export function setParentProvider(provider: () => Intercomm | null): void {
   parentOf = provider;
 }

@@ -242,12 +242,22 @@ const cases: Case[] = [
     },
   },
   {
-    name: 'Finalize: resolves, then Is_finalized is true (last case)',
+    name: 'Finalize: deletes COMM_SELF\'s attributes first, last set first; resolves, then Is_finalized is true (last case)',
     run: async (comm) => {
       await comm.Barrier();
+      // A library hooks its clean-up to Finalize this way (MPI-4.1 §11.2.4): an attribute on COMM_SELF.
+      const deleted: string[] = [];
+      const keyvals = ['first', 'second'].map((name) =>
+        MPI.Comm.Create_keyval(undefined, (_comm: unknown, _keyval: number, value: unknown) => {
+          deleted.push(`${name}:${String(value)}`);
+          check.equal(MPI.Is_finalized(), false, 'the attributes go before MPI is finalized');
+        }));
+      MPI.COMM_SELF.Set_attr(keyvals[0]!, 'a');
+      MPI.COMM_SELF.Set_attr(keyvals[1]!, 'b');
       // Finalize is the end of the program's MPI use in MPI; here the runner still talks after it,
       // which mpi4ts allows (the transport stays up until the script ends).
       await MPI.Finalize();
+      check.deepEqual(deleted, ['second:b', 'first:a']);
       check.equal(MPI.Is_finalized(), true);
       await check.rejectsMPI(MPI.Finalize(), MPI.ERR_OTHER, /MPI\.Finalize: .*already/);
       check.throwsMPI(() => MPI.Init(), MPI.ERR_OTHER, /MPI\.Init_thread: MPI has been finalized/);
