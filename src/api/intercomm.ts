@@ -5,7 +5,8 @@
  * MPI-4.1 §7.6 (intercommunicators: accessors §7.6.1, `MPI_Intercomm_merge`
  * §7.6.2), §6.2.2 (collectives over an intercommunicator: the root group
  * passes `MPI.ROOT` at the root and `MPI.PROC_NULL` elsewhere, the other
- * group passes the root's rank), §11.8.2 (`MPI_Comm_disconnect`).
+ * group passes the root's rank), §7.4.2 (`MPI_Comm_dup`, `MPI_Comm_idup`),
+ * §11.8.2 (`MPI_Comm_disconnect`).
  *
  * Point-to-point addresses the remote group. The collectives parse and check
  * their arguments here (with `arguments.ts`) and run in the collective layer
@@ -21,7 +22,8 @@
  * Buffers may be longer than the longest byte view (Node 20): they are
  * parsed as segmented bytes, which `collective/inter.ts` moves.
  *
- * Unfinished: `Reduce_scatter` and `Ireduce_scatter` (per-rank counts), the
+ * Unfinished: `Split`, `Create` and `Create_group` of an intercommunicator;
+ * `Reduce_scatter` and `Ireduce_scatter` (per-rank counts), the
  * persistent collectives, and `Create_from_groups` / `Intercomm_create_from_groups`.
  *
  * @module
@@ -156,6 +158,35 @@ export class Intercomm extends Comm<InterEndpoint> {
   /** Always true (`MPI_Comm_test_inter`). */
   override get is_inter(): boolean {
     return true;
+  }
+
+  /**
+   * `MPI_Comm_dup` (MPI-4.1 §7.4.2) of an intercommunicator: the same two
+   * groups on a context of their own, with this one's error handler, info
+   * and copied attributes. Collective over both groups.
+   *
+   * @example
+   * ```ts
+   * const mine = await inter.Dup(); // a library's own channel to the other group
+   * ```
+   */
+  async Dup(): Promise<Intercomm> {
+    const dup = await this.endpoint('Intercomm.Dup').dup();
+    return this.inherit(new Intercomm(dup, `${this.Get_name()} dup`));
+  }
+
+  /** mpi4py's `Clone`: the same as {@link Dup}. */
+  Clone(): Promise<Intercomm> {
+    return this.Dup();
+  }
+
+  /**
+   * `MPI_Comm_idup` (MPI-4.1 §7.4.2): {@link Dup} as mpi4py's
+   * `[newcomm, request]`, the request already complete when it resolves.
+   */
+  async Idup(): Promise<[Intercomm, Request<void>]> {
+    const copy = await this.Dup();
+    return [copy, request(Promise.resolve(), 'Idup()')];
   }
 
   /**

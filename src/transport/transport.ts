@@ -460,6 +460,8 @@ export interface InterEndpoint extends PointToPoint {
    * `high` false first (MPI-4.1 §7.6.2 `MPI_Intercomm_merge`). Collective.
    */
   merge(high: boolean): Promise<Endpoint>;
+  /** The same two groups on a context of their own (MPI-4.1 §7.4.2 `MPI_Comm_dup`). Collective over both groups. */
+  dup(): Promise<InterEndpoint>;
   /**
    * Waits for the communication pending on this intercommunicator, then frees
    * it (MPI-4.1 §11.8.2 `MPI_Comm_disconnect`). Collective over both groups.

@@ -277,6 +277,27 @@ const cases: Case[] = [
       const scattered = await inter.scatter(color === 0 && inter.rank === 0 ? expectedRemote.map((r) => r * 2) : undefined,
         color === 0 ? (inter.rank === 0 ? MPI.ROOT : MPI.PROC_NULL) : 0);
       if (color === 1) check.equal(scattered, rank * 2);
+      // Dup and Idup: the same two groups on contexts of their own; a message on one never matches on another
+      const copy = await inter.Dup();
+      const [again, dupped] = await inter.Idup();
+      await dupped.Wait();
+      for (const c of [copy, again]) {
+        check.ok(c instanceof MPI.Intercomm, 'an Intercomm\'s Dup is an Intercomm');
+        check.deepEqual([c.size, c.rank, c.remote_size], [inter.size, inter.rank, inter.remote_size]);
+        check.equal(c.Compare(inter), MPI.CONGRUENT);
+      }
+      if (inter.rank === 0) {
+        const onInter = inter.irecv(0, 9);
+        await copy.send(`copy ${rank}`, 0, 9);
+        await again.send(`again ${rank}`, 0, 9);
+        check.deepEqual([await copy.recv(0, 9), await again.recv(0, 9)], [`copy ${remoteLeader}`, `again ${remoteLeader}`]);
+        await inter.send(`inter ${rank}`, 0, 9);
+        check.equal(await onInter.wait(), `inter ${remoteLeader}`);
+      }
+      check.deepEqual(await copy.allgather(rank), expectedRemote);
+      check.equal(await again.allreduce(1), remoteSize);
+      copy.Free();
+      again.Free();
     },
   },
   {

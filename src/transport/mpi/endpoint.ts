@@ -847,6 +847,11 @@ export class MpiInterEndpoint extends MpiPointToPoint implements InterEndpoint {
     return MpiEndpoint.create(this.ctx, handle, `merge of ${this.name}`);
   }
 
+  async dup(): Promise<InterEndpoint> {
+    this.check('Intercomm.Dup');
+    return MpiInterEndpoint.create(this.ctx, this.duplicateHandle(), `dup of ${this.name}`, this.local);
+  }
+
   /**
    * MPI_Comm_disconnect: after a nonblocking barrier over both groups (the
    * event loop runs while the other group is late), so that the blocking call

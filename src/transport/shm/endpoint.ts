@@ -333,4 +333,22 @@ export class ShmInterEndpoint extends ShmPointToPoint implements InterEndpoint {
     const merged = decision[0] === 1 ? [...this.group, ...this.remoteGroup] : [...this.remoteGroup, ...this.group];
     return new ShmEndpoint(this.engine, decision[1]!, Int32Array.from(merged), this.collectivesOf);
   }
+
+  async dup(): Promise<InterEndpoint> {
+    // As merge: the leaders swap context offers over the channel, the smaller wins, each leader tells its group.
+    const local = this.local.auxiliary;
+    let decision: Int32Array;
+    if (this.rank === 0) {
+      const offer = Int32Array.of(this.engine.allocateContext());
+      const send = this.channel.isend(int32Bytes(offer), 0, PROTOCOL_TAG, false);
+      const theirs = await receiveInts(this.channel, 0, PROTOCOL_TAG);
+      await completeAll([send]);
+      decision = Int32Array.of(Math.min(offer[0]!, theirs[0]!));
+      await completeAll(Array.from({ length: this.size - 1 }, (_, i) =>
+        local.isend(int32Bytes(decision), i + 1, PROTOCOL_TAG, false)));
+    } else {
+      decision = await receiveInts(local, 0, PROTOCOL_TAG);
+    }
+    return new ShmInterEndpoint(this.engine, decision[0]!, this.group, this.remoteGroup, this.collectivesOf);
+  }
 }
