@@ -67,7 +67,7 @@ export class Graphcomm extends Topocomm {
   }
 
   protected async sameTopology(endpoint: Endpoint, name: string): Promise<Graphcomm> {
-    const mine = this.edgeList.slice(endpoint.rank > 0 ? this.indexList[endpoint.rank - 1]! : 0, this.indexList[endpoint.rank]!);
+    const mine = this.neighbors;
     return new Graphcomm(endpoint, name, this.indexList, this.edgeList,
       await neighborhoodOf(endpoint, { kind: 'graph', sources: mine, destinations: mine }));
   }
