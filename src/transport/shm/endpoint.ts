@@ -314,41 +314,41 @@ export class ShmInterEndpoint extends ShmPointToPoint implements InterEndpoint {
   }
 
   async merge(high: boolean): Promise<Endpoint> {
-    // Leaders swap (high, context offer); the smaller offer wins; each leader
-    // tells its group. Equal flags: the group whose leader has the lower world rank goes first.
-    const local = this.local.auxiliary;
-    let decision: Int32Array;
-    if (this.rank === 0) {
-      const offer = Int32Array.of(high ? 1 : 0, this.engine.allocateContext(), this.group[0]!);
-      const send = this.channel.isend(int32Bytes(offer), 0, PROTOCOL_TAG, false);
-      const theirs = await receiveInts(this.channel, 0, PROTOCOL_TAG);
-      await completeAll([send]);
-      const mineFirst = offer[0]! !== theirs[0]! ? offer[0] === 0 : offer[2]! < theirs[2]!;
-      decision = Int32Array.of(mineFirst ? 1 : 0, Math.min(offer[1]!, theirs[1]!));
-      await completeAll(Array.from({ length: this.size - 1 }, (_, i) =>
-        local.isend(int32Bytes(decision), i + 1, PROTOCOL_TAG, false)));
-    } else {
-      decision = await receiveInts(local, 0, PROTOCOL_TAG);
-    }
+    // Leaders swap (high, context offer); the smaller offer wins. Equal flags: the group whose leader has the
+    // lower world rank goes first.
+    const decision = await this.leadersDecide(() => Int32Array.of(high ? 1 : 0, this.engine.allocateContext(), this.group[0]!),
+      (offer, theirs) => {
+        const mineFirst = offer[0]! !== theirs[0]! ? offer[0] === 0 : offer[2]! < theirs[2]!;
+        return Int32Array.of(mineFirst ? 1 : 0, Math.min(offer[1]!, theirs[1]!));
+      });
     const merged = decision[0] === 1 ? [...this.group, ...this.remoteGroup] : [...this.remoteGroup, ...this.group];
     return new ShmEndpoint(this.engine, decision[1]!, Int32Array.from(merged), this.collectivesOf);
   }
 
   async dup(): Promise<InterEndpoint> {
-    // As merge: the leaders swap context offers over the channel, the smaller wins, each leader tells its group.
-    const local = this.local.auxiliary;
-    let decision: Int32Array;
-    if (this.rank === 0) {
-      const offer = Int32Array.of(this.engine.allocateContext());
-      const send = this.channel.isend(int32Bytes(offer), 0, PROTOCOL_TAG, false);
-      const theirs = await receiveInts(this.channel, 0, PROTOCOL_TAG);
-      await completeAll([send]);
-      decision = Int32Array.of(Math.min(offer[0]!, theirs[0]!));
-      await completeAll(Array.from({ length: this.size - 1 }, (_, i) =>
-        local.isend(int32Bytes(decision), i + 1, PROTOCOL_TAG, false)));
-    } else {
-      decision = await receiveInts(local, 0, PROTOCOL_TAG);
-    }
+    // Leaders swap context offers; the smaller wins.
+    const decision = await this.leadersDecide(() => Int32Array.of(this.engine.allocateContext()),
+      (offer, theirs) => Int32Array.of(Math.min(offer[0]!, theirs[0]!)));
     return new ShmInterEndpoint(this.engine, decision[0]!, this.group, this.remoteGroup, this.collectivesOf);
+  }
+
+  /**
+   * The two leaders (rank 0 of each group) swap offers over the channel
+   * (`makeOffer` runs on the leaders only: it may allocate a context) and
+   * `decide` from their own and the other's; each tells its group, which gets
+   * the decision. Collective over both groups.
+   */
+  private async leadersDecide(makeOffer: () => Int32Array,
+    decide: (offer: Int32Array, theirs: Int32Array) => Int32Array): Promise<Int32Array> {
+    const local = this.local.auxiliary;
+    if (this.rank !== 0) return receiveInts(local, 0, PROTOCOL_TAG);
+    const offer = makeOffer();
+    const send = this.channel.isend(int32Bytes(offer), 0, PROTOCOL_TAG, false);
+    const theirs = await receiveInts(this.channel, 0, PROTOCOL_TAG);
+    await completeAll([send]);
+    const decision = decide(offer, theirs);
+    await completeAll(Array.from({ length: this.size - 1 }, (_, i) =>
+      local.isend(int32Bytes(decision), i + 1, PROTOCOL_TAG, false)));
+    return decision;
   }
 }
