@@ -66,7 +66,7 @@ export class Graphcomm extends Topocomm {
     return GRAPH;
   }
 
-  protected async sameTopology(endpoint: Endpoint, name: string): Promise<Graphcomm> {
+  protected override async sameKind(endpoint: Endpoint, name: string): Promise<Graphcomm> {
     const mine = this.neighbors;
     return new Graphcomm(endpoint, name, this.indexList, this.edgeList,
       await neighborhoodOf(endpoint, { kind: 'graph', sources: mine, destinations: mine }));
@@ -176,7 +176,7 @@ export class Distgraphcomm extends Topocomm {
     return DIST_GRAPH;
   }
 
-  protected async sameTopology(endpoint: Endpoint, name: string): Promise<Distgraphcomm> {
+  protected override async sameKind(endpoint: Endpoint, name: string): Promise<Distgraphcomm> {
     return new Distgraphcomm(endpoint, name, this.sources, this.destinations, this.weights,
       await neighborhoodOf(endpoint, { kind: 'graph', sources: [...this.sources], destinations: [...this.destinations] }));
   }

@@ -110,15 +110,25 @@ export class Intracomm extends Comm<Endpoint> {
     return split === undefined ? null : new Intracomm(split, `${this.Get_name()} split ${color}`);
   }
 
-  /** `MPI_Comm_dup` (MPI-4.1 §7.4.2): the same group in a new context. Collective. */
-  async Dup(): Promise<Intracomm> {
+  /**
+   * `MPI_Comm_dup` (MPI-4.1 §7.4.2): the same group in a new context, of this
+   * communicator's kind (a Cartcomm's copy is a Cartcomm of the same grid).
+   * Collective.
+   */
+  async Dup(): Promise<this> {
     const endpoint = this.endpoint('Comm.Dup');
     const dup = await endpoint.split(0, endpoint.rank);
-    return this.inherit(new Intracomm(dup!, `${this.Get_name()} dup`));
+    // sameKind makes a communicator of this one's class.
+    return this.inherit(await this.sameKind(dup!, `${this.Get_name()} dup`)) as this;
+  }
+
+  /** A communicator of this one's kind over `endpoint`, a new context of the same group (what `Dup` returns). */
+  protected async sameKind(endpoint: Endpoint, name: string): Promise<Intracomm> {
+    return new Intracomm(endpoint, name);
   }
 
   /** mpi4py's `Clone`: the same as {@link Dup}. */
-  Clone(): Promise<Intracomm> {
+  Clone(): Promise<this> {
     return this.Dup();
   }
 
@@ -306,7 +316,7 @@ export class Intracomm extends Comm<Endpoint> {
    * await req.Wait();
    * ```
    */
-  async Idup(): Promise<[Intracomm, Request<void>]> {
+  async Idup(): Promise<[this, Request<void>]> {
     const copy = await this.Dup();
     return [copy, request(Promise.resolve(), 'Idup()')];
   }

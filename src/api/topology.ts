@@ -112,24 +112,8 @@ export abstract class Topocomm extends Intracomm {
     this.neighborhood?.free();
   }
 
-  /**
-   * `MPI_Comm_dup` (MPI-4.1 §7.4.2): the same group in a new context, with
-   * this communicator's topology (a Cartcomm's copy is a Cartcomm of the same
-   * grid). Collective.
-   *
-   * @example
-   * ```ts
-   * const copy = await cart.Dup(); // copy.Shift(0, 1) as cart's
-   * ```
-   */
-  override async Dup(): Promise<Topocomm> {
-    const endpoint = this.endpoint('Comm.Dup');
-    const dup = (await endpoint.split(0, endpoint.rank))!;
-    return this.inherit(await this.sameTopology(dup, `${this.Get_name()} dup`));
-  }
-
-  /** A communicator of this one's kind and topology over `endpoint` (a new context of the same group). */
-  protected abstract sameTopology(endpoint: Endpoint, name: string): Promise<Topocomm>;
+  /** A communicator of this one's kind and topology over `endpoint` (what `Dup` returns). */
+  protected abstract override sameKind(endpoint: Endpoint, name: string): Promise<Topocomm>;
 
   /** The class name that errors use: `'Cartcomm'`, `'Graphcomm'`, `'Distgraphcomm'`. */
   protected abstract readonly kind: string;
@@ -434,7 +418,7 @@ export class Cartcomm extends Topocomm {
     return CART;
   }
 
-  protected async sameTopology(endpoint: Endpoint, name: string): Promise<Cartcomm> {
+  protected override async sameKind(endpoint: Endpoint, name: string): Promise<Cartcomm> {
     const [dims, periods] = [this.gridDims, this.gridPeriods];
     return new Cartcomm(endpoint, name, dims, periods, await neighborhoodOf(endpoint, { kind: 'cart', dims, periods }));
   }
