@@ -34,6 +34,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { rankV8Flags } from '../src/launcher/v8flags.js';
 import { lineFloor } from './line_floor.js';
+import { buildMachineStalls, describeStalls, machineStalls } from './machine_stalls.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The markers of a table in BENCHMARKS.md: the main one, or the one `--section name` names. */
@@ -892,6 +893,10 @@ async function main(): Promise<void> {
     process.stderr.write(`[bench] ${machineLine(machine)}\n`);
     const floorBefore = await lineFloor();
     process.stderr.write(`[bench] cache-line floor (flag ping-pong, one-way): ${microseconds(floorBefore)}\n`);
+    const compiler = which('cc') ?? which('gcc') ?? mpi.mpicc;
+    const stallProbe = compiler === undefined ? undefined : buildMachineStalls(compiler, cdir);
+    const stallsBefore = stallProbe === undefined ? undefined : machineStalls(stallProbe);
+    process.stderr.write(`[bench] machine stalls per core: ${describeStalls(stallsBefore)}\n`);
     for (const p of peers) if (p.missing !== undefined) process.stderr.write(`[bench] ${p.impl}: ${p.missing}, skipped\n`);
     const results = new Results(peers);
     const available = peers.filter((p) => p.missing === undefined);
@@ -922,6 +927,8 @@ async function main(): Promise<void> {
     }
     const floorAfter = await lineFloor();
     process.stderr.write(`[bench] cache-line floor after the run: ${microseconds(floorAfter)}\n`);
+    const stallsAfter = stallProbe === undefined ? undefined : machineStalls(stallProbe);
+    process.stderr.write(`[bench] machine stalls per core after the run: ${describeStalls(stallsAfter)}\n`);
     const lines = buildLines(results, opts);
     const table = renderTable(lines, cLabel);
     const percentiles = renderPercentiles(lines, cLabel);
@@ -934,6 +941,7 @@ async function main(): Promise<void> {
     const section = [
       `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`bench/run.ts${flags !== '' ? ` ${flags}` : ''}\` on ${machineLine(machine)}.`,
       `Cache-line floor (a two-thread flag ping-pong, one-way; \`bench/line_floor.ts\`): ${microseconds(floorBefore)} before the run, ${microseconds(floorAfter)} after.`,
+      `Machine stalls (a thread per core reading the clock for 300 ms, gaps of 5 us or more; \`bench/machine_stalls.c\`): ${describeStalls(stallsBefore)} before the run; ${describeStalls(stallsAfter)} after.`,
       '',
       table,
       '',
