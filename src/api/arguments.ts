@@ -41,7 +41,7 @@ import {
 import { type BlockCollectives, blockCollectivesOf, PointToPointCollectives } from '../collective/point_to_point.js';
 import * as segmented from '../collective/segmented.js';
 import type { Datatype, TypedArray } from '../datatype/index.js';
-import { IN_PLACE } from '../constants.js';
+import { IN_PLACE, UNDEFINED } from '../constants.js';
 import { collectiveScratch } from '../environment.js';
 import { errors } from '../errors.js';
 import { Op, type ValueFunction } from '../op/op.js';
@@ -51,6 +51,14 @@ import type { Collectives, Endpoint } from '../transport/transport.js';
 export function checkRoot(root: unknown, size: number, call: string): number {
   if (!Number.isInteger(root) || (root as number) < 0 || (root as number) >= size) throw errors.root(call, root, size);
   return root as number;
+}
+
+/** Throws `ERR_ARG` unless `color` is a non-negative integer or `MPI.UNDEFINED` and `key` an integer (`MPI_Comm_split`, §7.4.2). */
+export function checkSplit(color: unknown, key: unknown, call: string): void {
+  if (!Number.isInteger(color) || ((color as number) < 0 && color !== UNDEFINED)) {
+    throw errors.arg(call, `invalid color ${String(color)}: must be a non-negative integer or MPI.UNDEFINED`);
+  }
+  if (!Number.isInteger(key)) throw errors.arg(call, `invalid key ${String(key)}: must be an integer`);
 }
 
 /** Throws `ERR_OP` unless `op` is an op. */

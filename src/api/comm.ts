@@ -469,6 +469,22 @@ export class Comm<E extends PointToPoint = PointToPoint> {
     return dup;
   }
 
+  /**
+   * The ranks of `group`'s members in this communicator's (local) group, in
+   * group order; `ERR_GROUP` for a member outside it (`MPI_Comm_create`, §7.4.2).
+   */
+  protected checkSubgroup(group: Group, call: string): number[] {
+    if (!(group instanceof Group)) throw errors.group(call, 'expected an MPI.Group');
+    const endpoint = this.endpoint(call);
+    const rankOf = new Map<number, number>();
+    for (let r = 0; r < endpoint.size; r++) rankOf.set(endpoint.worldRankOf(r), r);
+    return group.members.map((world) => {
+      const rank = rankOf.get(world);
+      if (rank === undefined) throw errors.group(call, 'the group holds processes outside this communicator');
+      return rank;
+    });
+  }
+
   // ------------------------------------------------------------ attributes
 
   /**

@@ -5,8 +5,9 @@
  * MPI-4.1 §7.6 (intercommunicators: accessors §7.6.1, `MPI_Intercomm_merge`
  * §7.6.2), §6.2.2 (collectives over an intercommunicator: the root group
  * passes `MPI.ROOT` at the root and `MPI.PROC_NULL` elsewhere, the other
- * group passes the root's rank), §7.4.2 (`MPI_Comm_dup`, `MPI_Comm_idup`),
- * §11.8.2 (`MPI_Comm_disconnect`).
+ * group passes the root's rank), §7.4.2 (`MPI_Comm_dup`, `MPI_Comm_idup`,
+ * `MPI_Comm_split`, `MPI_Comm_create` of an intercommunicator), §11.8.2
+ * (`MPI_Comm_disconnect`).
  *
  * Point-to-point addresses the remote group. The collectives parse and check
  * their arguments here (with `arguments.ts`) and run in the collective layer
@@ -22,8 +23,10 @@
  * Buffers may be longer than the longest byte view (Node 20): they are
  * parsed as segmented bytes, which `collective/inter.ts` moves.
  *
- * Unfinished: `Split`, `Create` and `Create_group` of an intercommunicator;
- * `Reduce_scatter` and `Ireduce_scatter` (per-rank counts), the
+ * `Create_group` is not offered: mpi4py has it on an intracommunicator only
+ * (its `Split` and `Create` are on `Comm`, for both kinds).
+ *
+ * Unfinished: `Reduce_scatter` and `Ireduce_scatter` (per-rank counts), the
  * persistent collectives, and `Create_from_groups` / `Intercomm_create_from_groups`.
  *
  * @module
@@ -32,7 +35,7 @@
 import {
   type BufferSpec, type Bytes, type Message, parseWideBuffer, parseWideVectorBuffer, sliceBytes, type VectorBufferSpec, type WideMessage,
 } from '../buffer.js';
-import { checkOp, checkReductionPair, checkRoot, checkUniform, checkValueOp, required } from './arguments.js';
+import { checkOp, checkReductionPair, checkRoot, checkSplit, checkUniform, checkValueOp, required } from './arguments.js';
 import { InterCollectives, type InterRole } from '../collective/inter.js';
 import { Comm } from './comm.js';
 import { IN_PLACE, PROC_NULL, ROOT, UNDEFINED } from '../constants.js';
@@ -187,6 +190,47 @@ export class Intercomm extends Comm<InterEndpoint> {
   async Idup(): Promise<[Intercomm, Request<void>]> {
     const copy = await this.Dup();
     return [copy, request(Promise.resolve(), 'Idup()')];
+  }
+
+  /**
+   * `MPI_Comm_split` of an intercommunicator (MPI-4.1 §7.4.2): an
+   * intercommunicator between the local and the remote ranks that pass the
+   * same `color`, each group ordered by `key`, then by rank; null
+   * (`MPI.COMM_NULL`) for `MPI.UNDEFINED` and for a color that no rank of
+   * the other group passes. Collective over both groups.
+   *
+   * @example
+   * ```ts
+   * const odd = await inter.Split(inter.rank % 2, inter.rank); // even ranks with even, odd with odd
+   * ```
+   */
+  async Split(color = 0, key = 0): Promise<Intercomm | null> {
+    const call = 'Intercomm.Split';
+    checkSplit(color, key, call);
+    const split = await this.endpoint(call).split(color, key);
+    return split === undefined ? null : new Intercomm(split, `${this.Get_name()} split ${color}`);
+  }
+
+  /**
+   * `MPI_Comm_create` of an intercommunicator (MPI-4.1 §7.4.2): an
+   * intercommunicator between the members of `group`, a subgroup of the
+   * local group, in group order, and the members of the group the other
+   * side passes; null on the ranks left out, and everywhere when either side
+   * passes an empty group. Collective over both groups. (mpi4py has
+   * `Create_group` on an intracommunicator only.)
+   *
+   * @example
+   * ```ts
+   * const firsts = await inter.Create(inter.Get_group().Incl([0])); // the two leaders
+   * ```
+   */
+  async Create(group: Group): Promise<Intercomm | null> {
+    const call = 'Intercomm.Create';
+    this.checkSubgroup(group, call);
+    const member = group.rank !== UNDEFINED;
+    // One color for the members, ordered by their rank in the group: the split pairs it with the other side's.
+    const created = await this.endpoint(call).split(member ? 0 : UNDEFINED, member ? group.rank : 0);
+    return created === undefined ? null : new Intercomm(created, `${this.Get_name()} create`);
   }
 
   /**

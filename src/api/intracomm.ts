@@ -102,10 +102,7 @@ export class Intracomm extends Comm<Endpoint> {
   async Split(color = 0, key = 0): Promise<Intracomm | null> {
     const call = 'Comm.Split';
     const endpoint = this.endpoint(call);
-    if (!Number.isInteger(color) || (color < 0 && color !== UNDEFINED)) {
-      throw errors.arg(call, `invalid color ${String(color)}: must be a non-negative integer or MPI.UNDEFINED`);
-    }
-    if (!Number.isInteger(key)) throw errors.arg(call, `invalid key ${String(key)}: must be an integer`);
+    args.checkSplit(color, key, call);
     const split = await endpoint.split(color, key);
     return split === undefined ? null : new Intracomm(split, `${this.Get_name()} split ${color}`);
   }
@@ -671,19 +668,6 @@ export class Intracomm extends Comm<Endpoint> {
   /** {@link Disconnect} waits for every rank first. */
   protected override quiesce(): Promise<void> {
     return this.Barrier();
-  }
-
-  /** The ranks of this communicator that `group` holds, in group order; throws unless all are members. */
-  private checkSubgroup(group: Group, call: string): number[] {
-    if (!(group instanceof Group)) throw errors.group(call, 'expected an MPI.Group');
-    const endpoint = this.endpoint(call);
-    const rankOf = new Map<number, number>();
-    for (let r = 0; r < endpoint.size; r++) rankOf.set(endpoint.worldRankOf(r), r);
-    return group.members.map((world) => {
-      const rank = rankOf.get(world);
-      if (rank === undefined) throw errors.group(call, 'the group holds processes outside this communicator');
-      return rank;
-    });
   }
 
   private objects(call: string): ObjectCollectives {

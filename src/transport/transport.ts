@@ -463,6 +463,13 @@ export interface InterEndpoint extends PointToPoint {
   /** The same two groups on a context of their own (MPI-4.1 §7.4.2 `MPI_Comm_dup`). Collective over both groups. */
   dup(): Promise<InterEndpoint>;
   /**
+   * `MPI_Comm_split` of an intercommunicator (MPI-4.1 §7.4.2): the local and
+   * remote ranks of this rank's `color`, each side ordered by `key` then rank;
+   * undefined for `UNDEFINED` or a color that no remote rank chose.
+   * Collective over both groups.
+   */
+  split(color: number, key: number): Promise<InterEndpoint | undefined>;
+  /**
    * Waits for the communication pending on this intercommunicator, then frees
    * it (MPI-4.1 §11.8.2 `MPI_Comm_disconnect`). Collective over both groups.
    * A transport without it frees at once (`free`).

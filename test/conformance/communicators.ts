@@ -3,13 +3,14 @@
  * chapter 7, without topologies, which are in topology.ts, and without
  * Spawn, in spawn.ts): Dup, Clone, Split, Split_type, Create, Create_group,
  * group calls, names and comparison, Free; intercommunicators with their
- * point-to-point, collectives, argument errors, Merge and Disconnect. An SPMD
+ * point-to-point, collectives, argument errors, Dup, Split, Create, Merge
+ * and Disconnect. An SPMD
  * program for 1 or more ranks on any transport; see cases.ts for how cases
  * run and report.
  *
  * @module
  */
-import { type Intracomm, MPI } from 'mpi4ts';
+import { type Intercomm, type Intracomm, MPI } from 'mpi4ts';
 import { type Case, check, runCases } from './cases.js';
 
 // Every case runs on a Dup of COMM_WORLD: the same ranks and size.
@@ -28,6 +29,48 @@ async function halves(comm: Intracomm) {
   const rootArg = (rootColor: number, at: number): number =>
     color === rootColor ? (inter.rank === at ? MPI.ROOT : MPI.PROC_NULL) : at;
   return { color, half, remoteLeader, inter, remoteSize, expectedRemote, rootArg };
+}
+
+/** The sizes of the two groups of {@link halves}. */
+const halfSizes = [Math.ceil(size / 2), size - Math.ceil(size / 2)] as const;
+/** The world rank of local rank `r` of group `g` of {@link halves}. */
+const worldOf = (g: number, r: number): number => (g === 0 ? r : halfSizes[0] + r);
+
+/**
+ * What a Split of the {@link halves} intercommunicator gives this rank (of
+ * group `g`, local rank `r`) when local rank `r'` of group `g'` passes
+ * `pick(g', r')` as [color, key], computed apart from the library: the local
+ * and remote world ranks in rank order, or null.
+ */
+function expectedSplit(pick: (g: number, r: number) => readonly [number, number], g: number, r: number):
+  { local: number[]; remote: number[] } | null {
+  const [color] = pick(g, r);
+  if (color === MPI.UNDEFINED) return null;
+  const side = (h: number): number[] => Array.from({ length: halfSizes[h]! }, (_, q) => q)
+    .filter((q) => pick(h, q)[0] === color)
+    .sort((a, b) => pick(h, a)[1] - pick(h, b)[1] || a - b)
+    .map((q) => worldOf(h, q));
+  const remote = side(1 - g);
+  return remote.length === 0 ? null : { local: side(g), remote };
+}
+
+/** Checks an intercommunicator made by Split or Create against {@link expectedSplit}, with a message across it, then frees it. */
+async function checkSplit(got: Intercomm | null, expected: { local: number[]; remote: number[] } | null): Promise<void> {
+  if (expected === null) {
+    check.equal(got, null);
+    return;
+  }
+  check.ok(got instanceof MPI.Intercomm, 'a Split of an Intercomm is an Intercomm');
+  check.deepEqual([got.size, got.rank, got.remote_size], [expected.local.length, expected.local.indexOf(rank), expected.remote.length]);
+  check.equal(got.Get_group().size, expected.local.length);
+  check.equal(got.Get_remote_group().size, expected.remote.length);
+  // the remote group's world ranks in its rank order, and a message between the two leaders
+  check.deepEqual(await got.allgather(rank), expected.remote);
+  if (got.rank === 0) {
+    await got.send(`leader ${rank}`, 0, 3);
+    check.equal(await got.recv(0, 3), `leader ${expected.remote[0]}`);
+  }
+  got.Free();
 }
 
 const cases: Case[] = [
@@ -515,6 +558,35 @@ const cases: Case[] = [
         if (root === MPI.ROOT) await check.rejectsMPI(gathering, MPI.ERR_COUNT, /Intercomm\.Gather: remote rank 0 sent 4 bytes where 8/);
         else await gathering;
       }
+    },
+  },
+  {
+    name: 'intercommunicator Split and Create: same colors pair across, keys order, UNDEFINED and unpaired colors get null',
+    minRanks: 2,
+    run: async (comm) => {
+      const { color, inter } = await halves(comm);
+      const r = inter.rank;
+      // parity of the local rank, reversed by key: with 3 ranks color 1 has no partner across
+      const parity = (_g: number, q: number) => [q % 2, -q] as const;
+      await checkSplit(await inter.Split(...parity(color, r)), expectedSplit(parity, color, r));
+      // the upper group's last rank passes UNDEFINED; one-rank upper group: nobody gets one
+      const lastOut = (g: number, q: number) => [g === 1 && q === halfSizes[1] - 1 ? MPI.UNDEFINED : 5, 0] as const;
+      await checkSplit(await inter.Split(...lastOut(color, r)), expectedSplit(lastOut, color, r));
+      // Create: the lower group in reverse order with the upper group's leader
+      const mine = color === 0 ? inter.Get_group().Incl(Array.from({ length: inter.size }, (_, q) => inter.size - 1 - q))
+        : inter.Get_group().Incl([0]);
+      const created = (g: number, q: number) => (g === 0 ? [0, halfSizes[0] - 1 - q] as const
+        : [q === 0 ? 0 : MPI.UNDEFINED, 0] as const);
+      await checkSplit(await inter.Create(mine), expectedSplit(created, color, r));
+      // an empty group on one side: null everywhere
+      check.equal(await inter.Create(color === 0 ? inter.Get_group() : MPI.GROUP_EMPTY), null);
+      // the intercommunicator still works after all this
+      check.equal(await inter.allreduce(1), halfSizes[1 - color]);
+      // argument errors, raised before anything is sent
+      await check.rejectsMPI(inter.Split(-5), MPI.ERR_ARG, /Intercomm\.Split: invalid color -5/);
+      await check.rejectsMPI(inter.Split(0, 1.5), MPI.ERR_ARG, /Intercomm\.Split: invalid key 1\.5/);
+      await check.rejectsMPI(inter.Create(inter.Get_remote_group()), MPI.ERR_GROUP,
+        /Intercomm\.Create: the group holds processes outside/);
     },
   },
   {

@@ -49,7 +49,7 @@
 
 import { type Bytes, bytesIn, copyBytes } from '../../buffer.js';
 import { ErrorClass, errors } from '../../errors.js';
-import { ANY_SOURCE, ANY_TAG, PROC_NULL } from '../../constants.js';
+import { ANY_SOURCE, ANY_TAG, PROC_NULL, UNDEFINED } from '../../constants.js';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type {
@@ -818,21 +818,25 @@ export class MpiInterEndpoint extends MpiPointToPoint implements InterEndpoint {
   readonly channel: MpiPointToPoint;
   readonly localChannel: MpiPointToPoint;
 
-  /** The intercommunicator `handle` and its channel (MPI_Comm_dup, collective over both groups). */
-  static create(ctx: MpiContext, handle: number, name: string, local: MpiEndpoint): MpiInterEndpoint {
-    return new MpiInterEndpoint(ctx, handle, name, local);
+  /**
+   * The intercommunicator `handle` and its channel (MPI_Comm_dup, collective
+   * over both groups); `ownsLocal`: `local` was made for it and goes with it.
+   */
+  static create(ctx: MpiContext, handle: number, name: string, local: MpiEndpoint, ownsLocal = false): MpiInterEndpoint {
+    return new MpiInterEndpoint(ctx, handle, name, local, ownsLocal);
   }
 
   /**
    * @param local - the local group as an intracommunicator: the one it was made
-   *   from (not freed with it)
+   *   from (not freed with it), or one of its own (`ownsLocal`)
    */
-  private constructor(ctx: MpiContext, handle: number, name: string, readonly local: MpiEndpoint) {
+  private constructor(ctx: MpiContext, handle: number, name: string, readonly local: MpiEndpoint, ownsLocal: boolean) {
     super(ctx, handle, name, true);
     this.channel = new MpiPointToPoint(ctx, this.duplicateHandle(), `${name} (channel)`, true);
     // A duplicate of the local group (collective over it, as making this intercommunicator is).
     this.localChannel = new MpiPointToPoint(ctx, local.duplicateHandle(), `${name} (local channel)`, false);
     this.owned.push(this.channel, this.localChannel);
+    if (ownsLocal) this.owned.push(local);
   }
 
   async merge(high: boolean): Promise<Endpoint> {
@@ -850,6 +854,34 @@ export class MpiInterEndpoint extends MpiPointToPoint implements InterEndpoint {
   async dup(): Promise<InterEndpoint> {
     this.check('Intercomm.Dup');
     return MpiInterEndpoint.create(this.ctx, this.duplicateHandle(), `dup of ${this.name}`, this.local);
+  }
+
+  /**
+   * MPI_Comm_split of the intercommunicator, after a nonblocking barrier over
+   * both groups, as an intracommunicator's split. The new local group gets an
+   * intracommunicator of its own, the same split of {@link localChannel} (this
+   * one's local group in its rank order), so that nothing depends on the
+   * communicator this one was made from, which the user may have freed.
+   */
+  async split(color: number, key: number): Promise<InterEndpoint | undefined> {
+    const call = 'Intercomm.Split';
+    this.check(call);
+    const native = this.ctx.native;
+    const across = new MpiCollectives(this.ctx, this.channel, this.channel, false);
+    const [handle, localHandle] = await this.ctx.blocking.construct(() => across.barrier(), () => {
+      let inter = -1;
+      try {
+        inter = native.commSplit(this.handle, color, key);
+        // Ranks that get no intercommunicator take no part in the local group's.
+        return [inter, native.commSplit(this.localChannel.handle, inter < 0 ? UNDEFINED : color, key)] as const;
+      } catch (e) {
+        if (inter >= 0) native.commFree(inter);
+        throw asMPIError(native, e, call, 'MPI_Comm_split');
+      }
+    });
+    if (handle < 0) return undefined;
+    const local = MpiEndpoint.create(this.ctx, localHandle, `local group of split of ${this.name}`);
+    return MpiInterEndpoint.create(this.ctx, handle, `split of ${this.name}`, local, true);
   }
 
   /**

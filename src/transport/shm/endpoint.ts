@@ -332,6 +332,34 @@ export class ShmInterEndpoint extends ShmPointToPoint implements InterEndpoint {
     return new ShmInterEndpoint(this.engine, decision[0]!, this.group, this.remoteGroup, this.collectivesOf);
   }
 
+  async split(color: number, key: number): Promise<InterEndpoint | undefined> {
+    // The leader gathers its group's (color, key) pairs; the leaders swap them with a context offer, the smaller
+    // wins (the new intercommunicators are disjoint, so they share it), and every rank learns both tables.
+    const local = this.local.auxiliary;
+    const pair = Int32Array.of(color, key);
+    let table: Int32Array | undefined;
+    if (this.rank === 0) {
+      const pairs = await Promise.all(Array.from({ length: this.size - 1 }, (_, i) => receiveInts(local, i + 1, PROTOCOL_TAG)));
+      table = Int32Array.from([pair, ...pairs].flatMap((p) => Array.from(p)));
+    } else {
+      await completeAll([local.isend(int32Bytes(pair), 0, PROTOCOL_TAG, false)]);
+    }
+    const decision = await this.leadersDecide(() => Int32Array.of(this.engine.allocateContext(), ...table!),
+      (offer, theirs) => Int32Array.of(Math.min(offer[0]!, theirs[0]!), ...offer.subarray(1), ...theirs.subarray(1)));
+    if (color === UNDEFINED) return undefined;
+    /** The world ranks of `group` whose pair in `pairs` has this color, ordered by key, then rank. */
+    const members = (pairs: Int32Array, group: Int32Array): Int32Array => {
+      const ranks: number[] = [];
+      for (let r = 0; r < group.length; r++) if (pairs[2 * r] === color) ranks.push(r);
+      ranks.sort((a, b) => pairs[2 * a + 1]! - pairs[2 * b + 1]! || a - b);
+      return Int32Array.from(ranks, (r) => group[r]!);
+    };
+    const remote = members(decision.subarray(1 + 2 * this.size), this.remoteGroup);
+    if (remote.length === 0) return undefined;
+    return new ShmInterEndpoint(this.engine, decision[0]!, members(decision.subarray(1, 1 + 2 * this.size), this.group),
+      remote, this.collectivesOf);
+  }
+
   /**
    * The two leaders (rank 0 of each group) swap offers over the channel
    * (`makeOffer` runs on the leaders only: it may allocate a context) and
