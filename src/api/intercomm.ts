@@ -17,8 +17,9 @@
  *
  * The nonblocking forms (§6.12: `Ibarrier`, `Ibcast`, `Igather(v)`,
  * `Iscatter(v)`, `Iallgather(v)`, `Ialltoall(v)`, `Ireduce`, `Iallreduce`,
- * `Ireduce_scatter_block`) start the same calls in call order; a bad argument
- * fails their Request (where an intracommunicator's I-form throws).
+ * `Ireduce_scatter`, `Ireduce_scatter_block`) start the same calls in call
+ * order; a bad argument fails their Request (where an intracommunicator's
+ * I-form throws).
  *
  * Buffers may be longer than the longest byte view (Node 20): they are
  * parsed as segmented bytes, which `collective/inter.ts` moves.
@@ -26,8 +27,8 @@
  * `Create_group` is not offered: mpi4py has it on an intracommunicator only
  * (its `Split` and `Create` are on `Comm`, for both kinds).
  *
- * Unfinished: `Reduce_scatter` and `Ireduce_scatter` (per-rank counts), the
- * persistent collectives, and `Create_from_groups` / `Intercomm_create_from_groups`.
+ * Unfinished: the persistent collectives, and `Create_from_groups` /
+ * `Intercomm_create_from_groups`.
  *
  * @module
  */
@@ -604,6 +605,55 @@ export class Intercomm extends Comm<InterEndpoint> {
     await this.collectives(call).allreduce(send.bytes, sliceBytes(recv.bytes, 0, send.bytes.byteLength), send.datatype,
       checked, call);
     recv.unpack?.(send.bytes.byteLength);
+  }
+
+  /**
+   * `MPI_Reduce_scatter` over an intercommunicator (MPI-4.1 §6.10.1): each
+   * group reduces its `sendbuf`s element-wise, in rank order, and the result
+   * is scattered over the other group: local rank `i` gets `recvcounts[i]`
+   * elements of the remote group's reduction. Within a group every rank
+   * passes the same `recvcounts` (one per local rank) and a `sendbuf` of
+   * their sum, a sum that must be the same in both groups. `recvcounts` is
+   * required, as in mpi4py over an intercommunicator.
+   *
+   * @example
+   * ```ts
+   * const counts = [2, 1]; // a local group of two
+   * await inter.Reduce_scatter(new Float64Array(3).fill(inter.rank), mine, counts, MPI.SUM);
+   * ```
+   */
+  Reduce_scatter(sendbuf: BufferSpec, recvbuf: BufferSpec, recvcounts: readonly number[], op: Op = ops.SUM): Promise<void> {
+    return this.reduceScatterAs(sendbuf, recvbuf, recvcounts, op, 'Intercomm.Reduce_scatter');
+  }
+
+  /** `MPI_Ireduce_scatter` over an intercommunicator (§6.12.9): nonblocking {@link Reduce_scatter}. */
+  Ireduce_scatter(sendbuf: BufferSpec, recvbuf: BufferSpec, recvcounts: readonly number[], op: Op = ops.SUM): Request<void> {
+    return request(this.reduceScatterAs(sendbuf, recvbuf, recvcounts, op, 'Intercomm.Ireduce_scatter'),
+      'Ireduce_scatter()');
+  }
+
+  private async reduceScatterAs(sendbuf: BufferSpec, recvbuf: BufferSpec, recvcounts: readonly number[], op: Op,
+    call: string): Promise<void> {
+    const { rank, size } = this.endpoint(call);
+    const { send, recv, op: checked } = reductionArgs(sendbuf, recvbuf, op, false, call);
+    // Checked at run time too: a JavaScript caller may pass null, which mpi4py refuses over an intercommunicator.
+    const given = Array.isArray(recvcounts);
+    const counts = given ? Array.from(recvcounts, Number) : [];
+    if (!given || counts.length !== size || counts.some((c) => !Number.isInteger(c) || c < 0)) {
+      throw errors.count(call, `recvcounts must be ${size} non-negative integers, one per local rank, got ` +
+        (given ? `[${counts.join(', ')}]` : String(recvcounts)));
+    }
+    const total = counts.reduce((a, b) => a + b, 0);
+    if (send.count !== total) {
+      throw errors.count(call, `the send buffer holds ${send.count} elements but recvcounts add up to ${total}`);
+    }
+    if (recv.count < counts[rank]!) {
+      throw errors.count(call, `the receive buffer holds ${recv.count} elements, ${counts[rank]} needed`);
+    }
+    const unit = send.datatype.size;
+    await this.collectives(call).reduceScatter(send.bytes, sliceBytes(recv.bytes, 0, counts[rank]! * unit),
+      counts.map((c) => c * unit), send.datatype, checked, call);
+    recv.unpack?.(counts[rank]! * unit);
   }
 
   /**

@@ -30,7 +30,7 @@
  * the reduction to the leader) run piece by piece, {@link ROUND_BYTES} at a
  * time, inside the one call.
  *
- * Unfinished: `Reduce_scatter` (per-rank counts), the nonblocking forms.
+ * Unfinished: the nonblocking forms.
  *
  * @module
  */
@@ -45,6 +45,7 @@ import type { InterEndpoint, Operation } from '../transport/transport.js';
 import { barrier } from './barrier.js';
 import { bcast } from './broadcast.js';
 import { Call, WrappedOperation } from './call.js';
+import { scatterv } from './gather.js';
 import { reduce } from './reduce.js';
 import { ROUND_BYTES } from './segmented.js';
 import { type Algorithm, type Sequencer, type Waitable, sequencerOf } from './run.js';
@@ -270,6 +271,26 @@ export class InterCollectives {
         const blocks = reduced === undefined ? []
           : Array.from({ length: remoteSize }, (_, j) => sliceBytes(reduced, j * block, (j + 1) * block));
         yield* swap(across, blocks, [recv], name);
+      });
+  }
+
+  /**
+   * `MPI_Reduce_scatter` (§6.10.1): each group reduces to its leader, the
+   * leaders swap their results (of one length in both groups, which the
+   * signature carries), and each scatters the other group's over its own
+   * group, `counts[i]` bytes to local rank `i`; `recv` takes this rank's.
+   */
+  reduceScatter(send: Bytes, recv: Bytes, counts: readonly number[], datatype: Datatype, op: Op,
+    name: string): Promise<void> {
+    const elements = send.byteLength / datatype.size;
+    let end = 0;
+    const displs = counts.map((c) => (end += c) - c);
+    return this.run(Code.Reduce_scatter, -1, [elements, datatype.code, opCode(op)],
+      () => `Reduce_scatter(${elements} × ${datatype.name} in all, ${op.name})`, function* (across, local) {
+        const reduced = yield* toLeader(local, new Reduction(op, datatype), send, name);
+        const theirs = reduced === undefined ? undefined : allocateBytes(send.byteLength);
+        if (reduced !== undefined) yield* swap(across, [reduced], [theirs], name);
+        yield* withinGroup(scatterv(local, theirs, theirs && counts, theirs && displs, recv, 0));
       });
   }
 

@@ -3,8 +3,8 @@
  * chapter 7, without topologies, which are in topology.ts, and without
  * Spawn, in spawn.ts): Dup, Clone, Split, Split_type, Create, Create_group,
  * group calls, names and comparison, Free; intercommunicators with their
- * point-to-point, collectives, argument errors, Dup, Split, Create, Merge
- * and Disconnect. An SPMD
+ * point-to-point, collectives (Reduce_scatter with per-rank counts too),
+ * argument errors, Dup, Split, Create, Merge and Disconnect. An SPMD
  * program for 1 or more ranks on any transport; see cases.ts for how cases
  * run and report.
  *
@@ -71,6 +71,13 @@ async function checkSplit(got: Intercomm | null, expected: { local: number[]; re
     check.equal(await got.recv(0, 3), `leader ${expected.remote[0]}`);
   }
   got.Free();
+}
+
+/** Receive counts of a group of `m` ranks over `n` elements: group 0 [1, 2, ..., rest], group 1 [0, 1, ..., rest]. */
+function countsOf(g: number, m: number, n: number): number[] {
+  const counts = Array.from({ length: m }, (_, i) => (g === 0 ? i + 1 : i));
+  counts[m - 1] = n - counts.slice(0, m - 1).reduce((a, b) => a + b, 0);
+  return counts;
 }
 
 const cases: Case[] = [
@@ -587,6 +594,59 @@ const cases: Case[] = [
       await check.rejectsMPI(inter.Split(0, 1.5), MPI.ERR_ARG, /Intercomm\.Split: invalid key 1\.5/);
       await check.rejectsMPI(inter.Create(inter.Get_remote_group()), MPI.ERR_GROUP,
         /Intercomm\.Create: the group holds processes outside/);
+    },
+  },
+  {
+    name: 'intercommunicator Reduce_scatter and Ireduce_scatter: per-rank counts over the other group\'s reduction; count errors',
+    minRanks: 2,
+    run: async (comm) => {
+      const { color, inter, remoteSize, expectedRemote } = await halves(comm);
+      const n = 6;
+      const counts = countsOf(color, inter.size, n);
+      const start = counts.slice(0, inter.rank).reduce((a, b) => a + b, 0);
+      const mine = counts[inter.rank]!;
+      const send = Int32Array.from({ length: n }, (_, k) => rank * 100 + k);
+      // SUM: element k of the other group's reduction is remoteSum * 100 + remoteSize * k
+      const remoteSum = expectedRemote.reduce((a, b) => a + b, 0);
+      const recv = new Int32Array(mine + 1).fill(-1);
+      await inter.Reduce_scatter(send, recv, counts, MPI.SUM);
+      check.deepEqual(Array.from(recv), [...Array.from({ length: mine }, (_, t) => remoteSum * 100 + remoteSize * (start + t)), -1]);
+      // a non-commutative op reduces in the other group's rank order: affine maps x -> a x + b as [a, b],
+      // composed left to right; pair j of a rank's send buffer is [2, rank + j], and the counts are in elements
+      const compose = MPI.Op.Create((invec: Float64Array, inout: Float64Array) => {
+        for (let k = 0; k < invec.length; k += 2) {
+          const [a1, b1, a2, b2] = [invec[k]!, invec[k + 1]!, inout[k]!, inout[k + 1]!];
+          inout[k] = a1 * a2;
+          inout[k + 1] = b1 * a2 + b2;
+        }
+      }, false);
+      const pairs = new Float64Array(2 * mine);
+      await inter.Reduce_scatter(Float64Array.from({ length: 2 * n }, (_, k) => (k % 2 === 0 ? 2 : rank + (k - 1) / 2)), pairs,
+        counts.map((c) => 2 * c), compose);
+      check.deepEqual(Array.from(pairs), Array.from({ length: mine }, (_, t) => {
+        let [a, b] = [1, 0];
+        for (const w of expectedRemote) [a, b] = [a * 2, b * 2 + w + start + t];
+        return [a, b];
+      }).flat());
+      compose.Free();
+      // Ireduce_scatter started before an Iallreduce completes with the blocking result
+      const irecv = new Int32Array(mine).fill(-1);
+      const maxed = inter.Ireduce_scatter(send, irecv, counts, MPI.MAX);
+      const total = new Int32Array(1);
+      const summed = inter.Iallreduce(Int32Array.of(1), total);
+      await MPI.Request.Waitall([maxed, summed]);
+      check.deepEqual(Array.from(irecv), Array.from({ length: mine }, (_, t) => Math.max(...expectedRemote) * 100 + start + t));
+      check.equal(total[0], remoteSize);
+      // count errors, raised before anything is sent; the nonblocking form's fails its Request
+      await check.rejectsMPI(inter.Reduce_scatter(send, recv, [...counts, 0]), MPI.ERR_COUNT,
+        new RegExp(`Intercomm\\.Reduce_scatter: recvcounts must be ${inter.size} non-negative integers`));
+      await check.rejectsMPI(inter.Reduce_scatter(send, recv, null as never), MPI.ERR_COUNT, /Intercomm\.Reduce_scatter: recvcounts must be/);
+      await check.rejectsMPI(inter.Reduce_scatter(send.subarray(1), recv, counts), MPI.ERR_COUNT,
+        /Intercomm\.Reduce_scatter: the send buffer holds 5 elements but recvcounts add up to 6/);
+      await check.rejectsMPI(inter.Reduce_scatter(send, new Int32Array(0), counts.map(() => 0).fill(n, inter.rank, inter.rank + 1)),
+        MPI.ERR_COUNT, /Intercomm\.Reduce_scatter: the receive buffer holds 0 elements, 6 needed/);
+      await check.rejectsMPI(inter.Ireduce_scatter(send, recv, counts.slice(1)).Wait(), MPI.ERR_COUNT,
+        /Intercomm\.Ireduce_scatter: recvcounts must be/);
     },
   },
   {
