@@ -27,8 +27,8 @@
  * `Create_group` is not offered: mpi4py has it on an intracommunicator only
  * (its `Split` and `Create` are on `Comm`, for both kinds).
  *
- * Unfinished: the persistent collectives, and `Create_from_groups` /
- * `Intercomm_create_from_groups`.
+ * Unfinished: the persistent collectives (`Bcast_init` and the others are
+ * on intracommunicators only).
  *
  * @module
  */
