@@ -198,6 +198,10 @@ export class PointToPointCollectives implements Collectives {
     }
   }
 
+  settled(): Promise<void> | undefined {
+    return this.sequencer.idle();
+  }
+
   barrier(): Promise<void> {
     const mode = this.sharedArea?.mode ?? 'messages';
     if (mode === 'messages') {

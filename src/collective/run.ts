@@ -220,6 +220,11 @@ export class Sequencer implements CallHost {
     this.running?.begin();
   }
 
+  /** Settles once every call started so far is done (they run in order: once the last is); undefined if none is left. */
+  idle(): Promise<void> | undefined {
+    return (this.queue.at(-1) ?? this.running)?.whenDone();
+  }
+
   /** Drives the running call; `spin` lets it spin before parking (a waiter is there). */
   progress(spin: boolean): void {
     this.running?.drive(spin);
@@ -324,6 +329,11 @@ export class CollectiveRun<T> implements Operation {
 
   wait(): Promise<void> {
     if (!this.done) this.drive(true);
+    return this.whenDone();
+  }
+
+  /** Settles once the run is done, failed or not; unlike {@link wait}, does not drive it. */
+  whenDone(): Promise<void> {
     if (this.done) return RESOLVED;
     this.settled ??= new Promise<void>((resolve) => { this.settle = resolve; });
     return this.settled;

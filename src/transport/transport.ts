@@ -500,6 +500,12 @@ export interface Collectives {
    * on {@link channel}. The same on every rank of a job.
    */
   readonly maxCallBytes?: number;
+  /**
+   * Settles once every collective called so far on this communicator has
+   * (failed or not); undefined when none is pending. shm's Free releases the
+   * shared area only then: what is pending at a Free completes (MPI-4.1 §7.4.3).
+   */
+  settled?(): Promise<void> | undefined;
   barrier(): Promise<void>;
   /** `buf` is the root's data on the root and the landing place elsewhere. */
   bcast(buf: Uint8Array, root: number): Promise<void>;

@@ -141,6 +141,27 @@ const cases: Case[] = [
       await buffered.Wait();
       check.equal(buffer[0], left);
       check.equal(await late.wait(), `late ${left}`);
+
+      // Nonblocking collectives pending at the Free complete too (under Open MPI, MPI_Comm_free then crashed
+      // libnbc): a barrier, a broadcast, reductions with a predefined and a user op; then a collective elsewhere.
+      const freedEarly = await comm.Dup();
+      const barrier = freedEarly.Ibarrier();
+      const bcast = Float64Array.of(rank, rank);
+      const bcasting = freedEarly.Ibcast(bcast, size - 1);
+      const sum = new Float64Array(2);
+      const summing = freedEarly.Iallreduce(Float64Array.of(rank, 1), sum, MPI.SUM);
+      const userMax = MPI.Op.Create((inv: Float64Array, inout: Float64Array) => {
+        for (let i = 0; i < inout.length; i++) inout[i] = Math.max(inv[i]!, inout[i]!);
+      }, true);
+      const max = new Float64Array(1);
+      const maxing = freedEarly.Iallreduce(Float64Array.of(rank), max, userMax);
+      freedEarly.Free();
+      await MPI.Request.Waitall([barrier, bcasting, summing, maxing]);
+      check.deepEqual([...bcast], [size - 1, size - 1]);
+      check.deepEqual([...sum], [(size * (size - 1)) / 2, size]);
+      check.equal(max[0], size - 1);
+      await comm.Barrier();
+      check.equal(await comm.allreduce(1), size);
     },
   },
   {

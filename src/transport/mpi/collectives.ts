@@ -293,10 +293,23 @@ export class MpiCollectives implements Collectives {
   private run(call: string, bytes: number, start: (comm: number) => number, userOp?: UserOpUse,
     blocking?: (comm: number) => number): Promise<void> {
     if (!this.mayBlock) blocking = undefined;
+    try {
+      this.endpoint.check(call);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     const done = blocking === undefined && this.unissued === undefined
       ? this.start(this.endpoint, call, bytes, start)
       : this.sequenced(call, bytes, start, blocking);
-    return userOp === undefined ? done : this.agree(call, done, userOp);
+    if (userOp === undefined) {
+      if (done !== RESOLVED) this.endpoint.keepFor(done);
+      return done;
+    }
+    const agreed = this.agree(call, done, userOp);
+    // A Free called meanwhile frees the handles once the collective, and its agreement on the channel, are over.
+    this.endpoint.keepFor(agreed);
+    this.channel.keepFor(agreed);
+    return agreed;
   }
 
   /**
@@ -364,7 +377,7 @@ export class MpiCollectives implements Collectives {
     const { native, status, progress } = this.ctx;
     let rc: number;
     try {
-      on.check(call);
+      // Not on.check: a collective called before a Free is handed to MPI even after it ({@link run} checked).
       rc = start(on.handle);
     } catch (e) {
       return Promise.reject(asMPIError(native, e, call, cFunctionOf(call)));

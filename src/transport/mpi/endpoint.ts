@@ -398,6 +398,8 @@ export class MpiPointToPoint implements MpiCommunicator {
   private remoteRanks: Int32Array | undefined = undefined;
   /** Receives probing for a message (object receives, and buffer receives behind them), in posting order. */
   private readonly probing: ObjectReceive[] = [];
+  /** Collectives called and not settled yet ({@link keepFor}): MPI_Comm_free waits for them. */
+  private kept = 0;
 
   /**
    * @param ctx - the transport's binding, progress engine and status block
@@ -487,12 +489,27 @@ export class MpiPointToPoint implements MpiCommunicator {
     const i = this.probing.indexOf(op);
     if (i < 0) return;
     this.probing.splice(i, 1);
-    if (this.freed && this.probing.length === 0) {
-      try {
-        this.freeHandle();
-      } catch {
-        // Comm.Free has returned long ago: a failure to free the handle now has no caller to tell.
-      }
+    this.freeHandleIfIdle();
+  }
+
+  keepFor(work: Promise<unknown>): void {
+    this.kept++;
+    work.then(this.release, this.release);
+  }
+
+  /** The end of one {@link keepFor} (a field, so that each call does not make a closure). */
+  private readonly release = (): void => {
+    this.kept--;
+    this.freeHandleIfIdle();
+  };
+
+  /** After Free: frees the MPI handle once the last operation that still uses it has settled. */
+  private freeHandleIfIdle(): void {
+    if (!this.freed || this.probing.length > 0 || this.kept > 0) return;
+    try {
+      this.freeHandle();
+    } catch {
+      // Comm.Free has returned long ago: a failure to free the handle now has no caller to tell.
     }
   }
 
@@ -583,10 +600,12 @@ export class MpiPointToPoint implements MpiCommunicator {
     if (this.freed) return;
     if (this.handle <= 1) throw errors.predefinedComm('Comm.Free', this.name);
     this.freed = true;
-    // What is pending on a freed communicator completes normally (MPI-4.1 §7.4.3). MPI sees to its own requests,
-    // but a value receive still probing does its part with MPI_Improbe on this handle: the handle goes with the
-    // last of them (dequeue).
-    if (this.probing.length === 0) this.freeHandle();
+    // What is pending on a freed communicator completes normally (MPI-4.1 §7.4.3). MPI sees to its own
+    // point-to-point requests, but a value receive still probing does its part with MPI_Improbe on this handle, a
+    // collective may not be handed to MPI yet (a vote, or the ones before it), and Open MPI's libnbc crashes in a
+    // pending nonblocking collective whose communicator was freed: the handle goes with the last of them
+    // (dequeue, keepFor).
+    if (this.probing.length === 0 && this.kept === 0) this.freeHandle();
     for (const other of this.owned) other.free();
   }
 

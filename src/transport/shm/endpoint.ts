@@ -145,7 +145,12 @@ export class ShmEndpoint extends ShmPointToPoint implements Endpoint {
   }
 
   override free(): void {
-    this.sharedArea?.release();
+    const area = this.sharedArea;
+    if (area === undefined) return;
+    // Collectives called before the Free complete (MPI-4.1 §7.4.3), and they may still use the shared area.
+    const pending = this.collectiveEndpoint?.settled?.();
+    if (pending === undefined) area.release();
+    else void pending.then(() => area.release());
   }
 
   get auxiliary(): ShmEndpoint {
