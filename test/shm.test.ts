@@ -72,6 +72,16 @@ describe('delivery after the sender is done', () => {
   });
 });
 
+describe('receives pending when the script ends (test/programs/pending_irecv.ts)', () => {
+  it('end the job with code 0, as under mpiexec and as mpi4py does', async () => {
+    const result = await launch('test/programs/pending_irecv.ts', 3, [], { timeoutMs: 60_000 });
+    assert.equal(result.stderr, '');
+    assert.equal(result.code, 0);
+    assert.deepEqual(linesStartingWith(result.stdout, 'pending_irecv'),
+      [0, 1, 2].map((r) => `pending_irecv ${r} of 3: the message that arrived tests true`));
+  });
+});
+
 describe('waits never block before returning their Promise', () => {
   it('a receive started before the send in the same tick costs no sleep: 200 exchanges per form', async () => {
     const result = await launch('test/programs/recv_first.ts', 2);

@@ -52,6 +52,14 @@ describe('deadlocks under mpiexec', () => {
     assert.deepEqual(linesStartingWith(result.stdout, 'slow ok'), [0, 1, 2].map((r) => `slow ok ${r} computed`));
   });
 
+  it('does not mistake receives pending when the script ends for a deadlock: code 0, as on shm', async () => {
+    const result = await mpiexec(3, ['test/programs/pending_irecv.ts']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.doesNotMatch(result.stderr, /deadlock/);
+    assert.deepEqual(linesStartingWith(result.stdout, 'pending_irecv'),
+      [0, 1, 2].map((r) => `pending_irecv ${r} of 3: the message that arrived tests true`));
+  });
+
   it('is off with MPI4TS_DEADLOCK_TIMEOUT=0', async () => {
     const result = await run('mpiexec', ['--oversubscribe', '-n', '2', '-x', 'MPI4TS_DEADLOCK_TIMEOUT=0', process.execPath,
       'bin/mpi4ts.js', 'test/programs/ring_deadlock.ts'], {}, 8_000);

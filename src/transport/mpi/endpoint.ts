@@ -438,7 +438,8 @@ export class MpiPointToPoint implements MpiCommunicator {
       this.probeFor(op);
       // Keep probing while this rank waits on anything else: a large send to
       // a peer that is itself sending to us completes only once we match it.
-      if (op.state === 'probing') this.ctx.progress.addPoller(op);
+      // Not waited for, the receive does not keep the process alive (wait() makes it).
+      if (op.state === 'probing') this.ctx.progress.addPoller(op, true);
       return op;
     }
     let rc: number;

@@ -120,8 +120,12 @@ const SLOWEST_BYTES_PER_MS = 50_000;
 export class Progress {
   private readonly requests = new Map<number, PendingRequest>();
   private readonly pollers = new Set<Poller>();
+  /** Pollers nobody waits for (a value receive not waited for yet): they do not keep the process alive. */
+  private readonly background = new Set<Poller>();
   private ids = new Int32Array(64);
   private scheduled = false;
+  /** The next tick, while one is scheduled. */
+  private next: NodeJS.Immediate | NodeJS.Timeout | undefined = undefined;
   /** The tick that runs was started by a timer (not setImmediate). */
   private onTimer = false;
   private lastProgress = 0;
@@ -149,14 +153,22 @@ export class Progress {
     this.watch?.moved();
   }
 
-  /** Adds a poller; it is polled every tick until it returns true. */
-  addPoller(p: Poller): void {
+  /**
+   * Adds a poller; it is polled every tick until it returns true. A
+   * `background` one (nobody waits for it yet) does not keep the process
+   * alive: a program may end with a receive pending, as under MPI_Finalize
+   * (MPI-4.1 §11.2.2) and on shm. Added again without `background`, it does.
+   */
+  addPoller(p: Poller, background = false): void {
+    if (background && !this.pollers.has(p)) this.background.add(p);
+    else if (!background) this.background.delete(p);
     this.pollers.add(p);
     this.touch();
   }
 
   /** Removes a poller that finished elsewhere. */
   removePoller(p: Poller): void {
+    this.background.delete(p);
     if (this.pollers.delete(p)) this.watch?.moved();
   }
 
@@ -171,12 +183,20 @@ export class Progress {
     if (!this.scheduled) {
       this.scheduled = true;
       this.onTimer = false;
-      setImmediate(this.tick);
+      this.next = setImmediate(this.tick);
     }
+    this.keepAlive();
+  }
+
+  /** Lets the scheduled tick keep the process alive only while something is waited for. */
+  private keepAlive(): void {
+    if (this.requests.size > 0 || this.pollers.size > this.background.size) this.next?.ref();
+    else this.next?.unref();
   }
 
   private readonly tick = (): void => {
     this.scheduled = false;
+    this.next = undefined;
     const now = performance.now();
     const busy = now - this.lastProgress < activeMilliseconds + this.pendingBytes / 1e6;
     let progressed = false;
@@ -199,20 +219,22 @@ export class Progress {
         this.scheduled = true;
         if (progressed) this.lastProgress = performance.now();
         this.onTimer = !(progressed || busy);
-        if (this.onTimer) setTimeout(this.tick, idleMilliseconds);
-        else setImmediate(this.tick);
+        this.next = this.onTimer ? setTimeout(this.tick, idleMilliseconds) : setImmediate(this.tick);
+        this.keepAlive();
       }
     }
   };
 
   /**
-   * Blocked, for the deadlock watch: requests pending, nothing completed or
-   * started for the timeout (longer while many bytes are in flight), and
-   * nothing else for the event loop to do.
+   * Blocked, for the deadlock watch: requests pending, something waited for
+   * (a rank with only background pollers waits for nothing of ours), nothing
+   * completed or started for the timeout (longer while many bytes are in
+   * flight), and nothing else for the event loop to do.
    */
   private blocked(now: number): boolean {
     const quiet = now - this.lastProgress;
-    if (this.pending === 0 || quiet < this.watch!.timeoutMs + this.pendingBytes / SLOWEST_BYTES_PER_MS) return false;
+    if (this.requests.size === 0 && this.pollers.size === this.background.size) return false;
+    if (quiet < this.watch!.timeoutMs + this.pendingBytes / SLOWEST_BYTES_PER_MS) return false;
     return !hasOtherWork(IDLE_RESOURCES, this.onTimer ? 1 : 0);
   }
 
