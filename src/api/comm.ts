@@ -77,7 +77,10 @@ function completion(op: Operation, status: Status | undefined, call: string): Pr
     const pending = op.wait();
     if (!op.test()) return settleLater(pending, op, status, call);
   }
-  if (op.error !== undefined) return Promise.reject(errors.inCall(call, op.error));
+  if (op.error !== undefined) {
+    status?.assignFailure(op.envelope, op.error);
+    return Promise.reject(errors.inCall(call, op.error));
+  }
   settle(op, status, call);
   return RESOLVED;
 }
@@ -92,7 +95,10 @@ function settleLater(pending: Promise<void>, op: Operation, status: Status | und
 }
 
 function settle(op: Operation, status: Status | undefined, call: string): void {
-  if (op.error !== undefined) throw errors.inCall(call, op.error);
+  if (op.error !== undefined) {
+    status?.assignFailure(op.envelope, op.error);
+    throw errors.inCall(call, op.error);
+  }
   if (status !== undefined && op.envelope !== undefined) status.assign(op.envelope);
 }
 
@@ -770,8 +776,9 @@ export class Comm<E extends PointToPoint = PointToPoint> {
 
   /**
    * `MPI_Recv` into a buffer (MPI-4.1 §3.2.4). A message longer than the
-   * buffer rejects with `ERR_TRUNCATE`; on shm it stays queued for a receive
-   * that fits, under an MPI library it is consumed.
+   * buffer is consumed, its first bytes stored, and the call rejects with
+   * `ERR_TRUNCATE` once it has filled `status` (source, tag, the message's
+   * length and `ERR_TRUNCATE`).
    *
    * @example
    * ```ts

@@ -50,8 +50,9 @@ class CopyOperation implements Operation {
     this.into = target instanceof PackedReceive ? target.bytes : target;
   }
 
+  /** The matched message's envelope, also when it did not fit (a truncated receive's status has it). */
   get envelope(): Envelope | undefined {
-    return this.error === undefined ? this.receive.envelope : undefined;
+    return this.receive.envelope;
   }
 
   private copy(): void {

@@ -122,7 +122,10 @@ export class Request<T = unknown> {
       if (status !== undefined) cancelledStatus(status);
       return undefined as T;
     }
-    if (op.error !== undefined) throw errors.inCall(this.call, op.error);
+    if (op.error !== undefined) {
+      status?.assignFailure(op.envelope, op.error);
+      throw errors.inCall(this.call, op.error);
+    }
     if (status !== undefined) this.fill(status, op);
     return this.finisher === undefined ? (undefined as T) : this.finisher(op);
   }

@@ -13,7 +13,7 @@
 
 import { ANY_SOURCE, ANY_TAG, UNDEFINED } from '../constants.js';
 import { Datatype, datatypes } from '../datatype/index.js';
-import { ErrorClass, errors } from '../errors.js';
+import { ErrorClass, errors, MPIError } from '../errors.js';
 import type { Envelope } from '../transport/transport.js';
 
 /**
@@ -170,5 +170,18 @@ export class Status {
     this.byteCount = envelope.byteLength;
     this.error = ErrorClass.SUCCESS;
     this.cancelled = false;
+  }
+
+  /**
+   * Before a failed receive throws `error`: a truncated one has matched a
+   * message, and MPI fills its status all the same (MPI-4.1 §3.2.4): source,
+   * tag, and the message's whole length, as Open MPI 4.1 reports it; and
+   * `ERR_TRUNCATE` in the error field (Open MPI sets that field only in the
+   * calls that complete several requests). Other errors leave it untouched.
+   */
+  assignFailure(envelope: Envelope | undefined, error: Error): void {
+    if (envelope === undefined || !(error instanceof MPIError) || error.error_class !== ErrorClass.ERR_TRUNCATE) return;
+    this.assign(envelope);
+    this.error = ErrorClass.ERR_TRUNCATE;
   }
 }

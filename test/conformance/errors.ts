@@ -5,7 +5,7 @@
 // the first failed check. Where an MPI library adds its own error string, the
 // C function goes in parentheses after the wording checked here.
 import assert from 'node:assert/strict';
-import { MPI, type MPIError } from 'mpi4ts';
+import { MPI, type MPIError, type Status } from 'mpi4ts';
 
 const comm = MPI.COMM_WORLD;
 const { rank, size } = comm;
@@ -62,28 +62,43 @@ throws(() => comm.Ibcast(new Int32Array(1), size), MPI.ERR_ROOT, 'Comm.Ibcast', 
 await rejects(comm.Create_intercomm(size, comm, 0, 5), MPI.ERR_RANK, 'Comm.Create_intercomm',
   new RegExp(`^invalid local leader ${size}: must be an integer in \\[0, ${size}\\)$`));
 
-// --- truncation: a 32-byte message into an 8-byte buffer, through three calls. As MPI does (MPI-4.1 §3.2.4),
-// the receive consumes the message, stores its first 8 bytes and fails; an MPI library does not say how long it was.
+// --- truncation: a 32-byte message into an 8-byte buffer, through four calls. As MPI does (MPI-4.1 §3.2.4),
+// the receive consumes the message, stores its first 8 bytes and fails; an MPI library's error string does not say
+// how long it was.
 const onShm = MPI.Get_library_version().startsWith('mpi4ts shm');
 const truncated = (tag: number): RegExp => new RegExp(`^message${onShm ? ' of 32 bytes' : ''} from rank ${left} ` +
   `\\(tag ${tag}\\) does not fit the 8-byte receive buffer; it was received, and only its first 8 bytes were stored` +
   (onShm ? '$' : ' \\(MPI_Irecv: .+\\)$'));
-async function consumed(tag: number, into: Float64Array): Promise<void> {
+// The status is filled all the same: source, tag, ERR_TRUNCATE, and the message's whole length (as Open MPI 4.1
+// reports it).
+async function consumed(tag: number, into: Float64Array, status: Status): Promise<void> {
   assert.deepEqual(Array.from(into), [left], 'the message\'s first 8 bytes');
   assert.equal(comm.iprobe(left, tag), false, 'the truncated message is consumed');
+  assert.deepEqual([status.Get_source(), status.Get_tag(), status.Get_error(), status.Get_count(MPI.BYTE)],
+    [left, tag, MPI.ERR_TRUNCATE, 32], 'the status of the truncated receive');
 }
 const message = Float64Array.of(rank, 1, 2, 3);
 const into = new Float64Array(1);
 await comm.Send(message, right, 21);
-await rejects(comm.Recv(into, left, 21), MPI.ERR_TRUNCATE, 'Comm.Recv', truncated(21));
-await consumed(21, into);
+let status = new MPI.Status();
+await rejects(comm.Recv(into, MPI.ANY_SOURCE, MPI.ANY_TAG, status), MPI.ERR_TRUNCATE, 'Comm.Recv', truncated(21));
+await consumed(21, into, status);
 into[0] = -1;
 await comm.Send(message, right, 22);
-await rejects(comm.Irecv(into, left, 22).Wait(), MPI.ERR_TRUNCATE, 'Comm.Irecv', truncated(22));
-await consumed(22, into);
+status = new MPI.Status();
+await rejects(comm.Irecv(into, left, 22).Wait(status), MPI.ERR_TRUNCATE, 'Comm.Irecv', truncated(22));
+await consumed(22, into, status);
 into[0] = -1;
-await rejects(comm.Sendrecv(message, right, 23, into, left, 23), MPI.ERR_TRUNCATE, 'Comm.Sendrecv', truncated(23));
-await consumed(23, into);
+status = new MPI.Status();
+await rejects(comm.Sendrecv(message, right, 23, into, left, 23, status), MPI.ERR_TRUNCATE, 'Comm.Sendrecv', truncated(23));
+await consumed(23, into, status);
+into[0] = -1;
+// A matched receive (Mprobe, then Message.Recv) too.
+await comm.Send(message, right, 27);
+const matched = await comm.Mprobe(left, 27);
+status = new MPI.Status();
+await assert.rejects(matched.Recv(into, status), (e: unknown) => e instanceof MPI.MPIError && e.error_class === MPI.ERR_TRUNCATE);
+await consumed(27, into, status);
 // Into a layout with gaps: the first bytes are placed through it, as into a contiguous buffer (and as Open MPI
 // places them). Three doubles into two of a stride-2 vector: slots 0 and 2 hold the first two, the gaps stay.
 const column = MPI.DOUBLE.Create_vector(2, 1, 2).Commit();
