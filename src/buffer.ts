@@ -17,7 +17,9 @@
  * of `[buf, count, datatype]` is the count of each block (MPI's `sendcount`
  * and `recvcount`), and a spec without counts splits the buffer into one
  * block per rank, the first ones one element longer when it does not divide
- * (the plain collectives then ask for equal blocks).
+ * (the plain collectives then ask for equal blocks). The elements are the
+ * spec's datatype's, whole: a buffer that is not a whole number of them is
+ * an `ERR_COUNT` (mpi4py's "cannot infer count").
  *
  * Message bodies are {@link Bytes}: one `Uint8Array`, or, for a body longer
  * than the longest `Uint8Array` of the running Node.js (2^32 bytes on Node
@@ -481,11 +483,33 @@ export function parseWideVectorBuffer(spec: unknown, size: number, call: string)
     return vectorOf(buf, datatype, counts, packedDispls(counts), call);
   }
   const whole = parseWideBuffer(spec, call);
-  const counts = Array.from({ length: size }, (_, r) => Math.floor(whole.count / size) + (r < whole.count % size ? 1 : 0));
+  // Blocks of whole elements of the spec's datatype, counted in the parsed message's elements.
+  const per = elementsPerItem(spec, call);
+  const items = whole.count / per;
+  const counts = Array.from({ length: size }, (_, r) => (Math.floor(items / size) + (r < items % size ? 1 : 0)) * per);
   const { bytes, datatype } = whole;
   const displs = packedDispls(counts);
   if (!(bytes instanceof Uint8Array)) return { bytes, datatype, counts, displs };
   return { bytes, datatype, counts, displs, unpack: whole.unpack };
+}
+
+/**
+ * How many elements of its parsed message make one element of a spec's
+ * datatype: of `[buf, datatype]` with a derived one made of one basic type,
+ * parsed as its basic elements, that many; else 1. Blocks split per rank
+ * must not end inside one, so a buffer that is not a whole number of them
+ * throws `ERR_COUNT`, as mpi4py's "cannot infer count" (a predefined one is
+ * checked by {@link parseSpec}).
+ */
+function elementsPerItem(spec: unknown, call: string): number {
+  if (!Array.isArray(spec) || spec.length !== 2 || !isDatatype(spec[1]) || spec[1].code !== 0) return 1;
+  const [buf, datatype] = spec as [TypedArray, Datatype];
+  const map = datatype.typemap;
+  if (map.extent > 0 && buf.byteLength % map.extent !== 0) {
+    throw errors.count(call, `cannot infer the count: the buffer's ${buf.byteLength} bytes are not a whole number of ` +
+      `${datatype.describe()} (extent ${map.extent} bytes); give the count, [buf, count, datatype]`);
+  }
+  return map.basic === undefined ? 1 : map.elements;
 }
 
 /** Checks that the blocks fit `buf` and views all of it. */

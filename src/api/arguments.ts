@@ -215,7 +215,8 @@ function spanOf(counts: readonly number[], displs: readonly number[]): number {
 /** Throws `ERR_COUNT` unless the blocks of `v` are equal (the non-v collectives). */
 export function checkUniform(v: VectorMessage | WideVectorMessage, call: string, what: string): void {
   if (v.counts.some((c) => c !== v.counts[0])) {
-    throw errors.count(call, `the ${what} buffer needs equal blocks here (use the v-form for [${v.counts.join(', ')}])`);
+    throw errors.count(call,
+      `the ${what} buffer needs equal blocks here (use the v-form for [${v.counts.join(', ')}] × ${v.datatype.describe()})`);
   }
 }
 

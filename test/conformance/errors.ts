@@ -133,6 +133,25 @@ await rejects(comm.Allreduce(Float64Array.of(1, 2), new Float64Array(1), MPI.SUM
 await rejects(comm.Reduce_scatter(new Int32Array(size), new Int32Array(1), [1], MPI.SUM), MPI.ERR_COUNT,
   'Comm.Reduce_scatter', new RegExp(`^recvcounts must be ${size} non-negative integers, got \\[1\\]$`));
 
+// A receive spec without counts splits into blocks of whole elements of its datatype (here pairs of doubles), never
+// ending inside one: a buffer that is not a whole number of them cannot be split (mpi4py: "cannot infer count"), and
+// one that does not split into equal blocks of whole pairs needs the v-form.
+const pair = MPI.DOUBLE.Create_contiguous(2).Commit();
+const halfPairs = new Float64Array(3 * size);
+await rejects(comm.Allgather(Float64Array.of(rank, rank, rank), [halfPairs, pair]), MPI.ERR_COUNT, 'Comm.Allgather',
+  size % 2 === 1
+    ? new RegExp(`^cannot infer the count: the buffer's ${24 * size} bytes are not a whole number of ` +
+      '<CONTIGUOUS of 16 bytes> \\(extent 16 bytes\\); give the count, \\[buf, count, datatype\\]$')
+    : new RegExp(`^the receive buffer needs equal blocks here \\(use the v-form for ` +
+      `\\[${Array.from({ length: size }, (_, r) => (r < size / 2 ? 4 : 2)).join(', ')}\\] × MPI_DOUBLE\\)$`));
+// A v-form with such a spec: size + 1 pairs, two for rank 0 and one for each other rank.
+const gathered = new Float64Array(2 * (size + 1)).fill(-1);
+const mine = Float64Array.from({ length: rank === 0 ? 4 : 2 }, (_, i) => 10 * rank + i);
+await comm.Allgatherv(mine, [gathered, pair]);
+assert.deepEqual(Array.from(gathered), [0, 1, 2, 3, ...Array.from({ length: size - 1 }, (_, r) => [10 * (r + 1), 10 * (r + 1) + 1]).flat()],
+  'Allgatherv into blocks of whole pairs');
+pair.Free();
+
 // --- bad op
 await rejects(comm.Allreduce(Int32Array.of(1), new Int32Array(1), 'sum' as never), MPI.ERR_OP, 'Comm.Allreduce',
   /^expected an op such as MPI\.SUM, got sum$/);
