@@ -156,12 +156,15 @@ export class InterCollectives {
     algorithm: (across: Call, local: Call) => Algorithm<T>): Promise<T> {
     const { localChannel } = this.endpoint;
     const sequencer = this.sequencer;
-    return sequencer.start(signature(code, root, agreed, text), function* (across) {
+    const run = sequencer.start(signature(code, root, agreed, text), function* (across) {
       const local = new Call(localChannel, across.sig, across.seq, sequencer);
       const result = yield* algorithm(across, local);
       local.release();
       return result;
-    }).result();
+    });
+    // The sequencer keeps the channel across for the call; its steps within the group need the local one too.
+    if (!run.done) localChannel.keepFor?.(run.whenDone());
+    return run.result();
   }
 
   /** The root's local rank in a signature (the same on both sides of a rooted call), -1 on idle ranks. */

@@ -152,6 +152,8 @@ export class Sequencer implements CallHost {
     } else {
       this.queue.push(run);
     }
+    // A Free of the communicator meanwhile leaves the channel to the call until it is over (MPI-4.1 §7.4.3).
+    if (!run.done) this.channel.keepFor?.(run.whenDone());
     return run;
   }
 
@@ -199,6 +201,7 @@ export class Sequencer implements CallHost {
     const run = new CollectiveRun<T>(this, call, () => rest);
     this.running = run;
     run.begin(outcome.parkedOn, outcome.pending);
+    if (!run.done) this.channel.keepFor?.(run.whenDone());
     return run.result();
   }
 

@@ -126,6 +126,14 @@ export interface PointToPoint {
   worldRankOf(rank: number): number;
   /** Translates a rank of the addressed group to the transport's world rank. */
   remoteWorldRankOf(rank: number): number;
+  /**
+   * Optional: keeps the communicator for `work`, a collective called on it,
+   * until `work` settles, even past a Free: what is pending at a Free
+   * completes (MPI-4.1 §7.4.3). The mpi transport frees the MPI communicator
+   * only then, and one of its own (a collective channel) takes the library's
+   * sends and receives for that work until then; shm reuses no context.
+   */
+  keepFor?(work: Promise<unknown>): void;
   /** Releases the context (MPI-4.1 §7.4.3). */
   free(): void;
 }

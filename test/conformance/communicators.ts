@@ -165,6 +165,42 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'Free with value collectives pending, on a Dup and on an intercommunicator: they complete with their values',
+    minRanks: 2,
+    run: async (comm) => {
+      // MPI-4.1 §7.4.3: what is pending at a Free completes normally. Rank 0 calls only once every other rank has
+      // freed with its calls pending (under Open MPI they then failed: "(collective channel) has been freed").
+      const { half, inter, expectedRemote } = await halves(comm);
+      const dup = await comm.Dup();
+      if (rank === 0) for (let r = 1; r < size; r++) check.equal(await comm.recv(r, 3), `freed ${r}`);
+      const bcasting = dup.bcast(rank === 0 ? { from: 0 } : undefined, 0);
+      const gathering = dup.gather(`rank ${rank}`, size - 1);
+      const summing = dup.allreduce(rank, MPI.SUM);
+      const [left, right] = [(rank + size - 1) % size, (rank + 1) % size];
+      const receiving = dup.irecv(left, 4);
+      const sending = dup.isend(`to ${right}`, right, 4);
+      const across = inter.allgather(rank);
+      const remoteSum = inter.allreduce(rank, MPI.SUM);
+      // A buffer reduction crosses between the leaders, then each fans out in its group on a channel of its own.
+      const remoteSums = new Float64Array(1);
+      const reducing = inter.Iallreduce(Float64Array.of(rank), remoteSums, MPI.SUM);
+      dup.Free();
+      inter.Free();
+      if (rank !== 0) await comm.send(`freed ${rank}`, 0, 3);
+      check.deepEqual(await bcasting, { from: 0 });
+      check.deepEqual(await gathering, rank === size - 1 ? Array.from({ length: size }, (_, r) => `rank ${r}`) : undefined);
+      check.equal(await summing, (size * (size - 1)) / 2);
+      await sending.wait();
+      check.equal(await receiving.wait(), `to ${rank}`);
+      check.deepEqual(await across, expectedRemote);
+      check.equal(await remoteSum, expectedRemote.reduce((a, b) => a + b, 0));
+      await reducing.Wait();
+      check.equal(remoteSums[0], expectedRemote.reduce((a, b) => a + b, 0));
+      half.Free();
+      check.equal(await MPI.COMM_WORLD.allreduce(rank, MPI.SUM), (size * (size - 1)) / 2);
+    },
+  },
+  {
     name: 'groups: Incl, Excl, Range_incl, set operations, Compare, Translate_ranks; Create and Create_group',
     run: async (comm) => {
       const group = comm.Get_group();

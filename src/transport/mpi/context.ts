@@ -51,9 +51,9 @@ export interface MpiCommunicator extends PointToPoint {
   /** Throws if the communicator has been freed. */
   check(call: string): void;
   /**
-   * Keeps the MPI communicator until `work` settles, even past a Free: what is
-   * pending on a freed communicator completes (MPI-4.1 §7.4.3), and Open MPI's
-   * libnbc crashes in a nonblocking collective whose communicator was freed.
+   * {@link PointToPoint.keepFor}, which every MPI communicator has: besides,
+   * Open MPI's libnbc crashes in a nonblocking collective whose communicator
+   * was freed.
    */
   keepFor(work: Promise<unknown>): void;
 }

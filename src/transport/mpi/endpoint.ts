@@ -392,7 +392,7 @@ export class MpiPointToPoint implements MpiCommunicator {
   /** MPI reads the caller's buffer until the send completes: nothing is copied. */
   readonly sendCopyLimit = 0;
   protected freed = false;
-  /** Further communicators that go when this one is freed (duplicates for channels). */
+  /** Further communicators that go when this one is freed (duplicates for channels): see {@link retire}. */
   protected readonly owned: MpiPointToPoint[] = [];
   private worldRanks: Int32Array | undefined = undefined;
   private remoteRanks: Int32Array | undefined = undefined;
@@ -400,6 +400,8 @@ export class MpiPointToPoint implements MpiCommunicator {
   private readonly probing: ObjectReceive[] = [];
   /** Collectives called and not settled yet ({@link keepFor}): MPI_Comm_free waits for them. */
   private kept = 0;
+  /** Owned, its owner freed while collectives were kept on it: it is freed itself once they are over ({@link retire}). */
+  private retiring = false;
 
   /**
    * @param ctx - the transport's binding, progress engine and status block
@@ -504,11 +506,12 @@ export class MpiPointToPoint implements MpiCommunicator {
     this.freeHandleIfIdle();
   };
 
-  /** After Free: frees the MPI handle once the last operation that still uses it has settled. */
+  /** After Free (or {@link retire}): frees the MPI handle once the last operation that still uses it has settled. */
   private freeHandleIfIdle(): void {
-    if (!this.freed || this.probing.length > 0 || this.kept > 0) return;
+    if (this.probing.length > 0 || this.kept > 0) return;
     try {
-      this.freeHandle();
+      if (this.retiring) this.free();
+      else if (this.freed) this.freeHandle();
     } catch {
       // Comm.Free has returned long ago: a failure to free the handle now has no caller to tell.
     }
@@ -607,7 +610,17 @@ export class MpiPointToPoint implements MpiCommunicator {
     // pending nonblocking collective whose communicator was freed: the handle goes with the last of them
     // (dequeue, keepFor).
     if (this.probing.length === 0 && this.kept === 0) this.freeHandle();
-    for (const other of this.owned) other.free();
+    for (const other of this.owned) other.retire();
+  }
+
+  /**
+   * Frees a communicator of the library's own (a channel) with the one that
+   * owns it. The collectives called before that Free still send and receive
+   * on it ({@link keepFor}): it stays open for them until they are over.
+   */
+  private retire(): void {
+    if (this.kept === 0) this.free();
+    else this.retiring = true;
   }
 
   private freeHandle(): void {
