@@ -494,6 +494,20 @@ export function parseWideVectorBuffer(spec: unknown, size: number, call: string)
 }
 
 /**
+ * How many elements of `message`, parsed from `spec`, make one element of
+ * the spec's datatype: a derived datatype of one basic type is parsed as its
+ * basic elements (unless `wholeElements`), while counts passed beside the
+ * buffer (`Reduce_scatter`'s `recvcounts`) are in elements of the spec's
+ * datatype, as in MPI.
+ */
+export function elementsPerSpecElement(spec: unknown, message: { readonly datatype: Datatype }): number {
+  if (!Array.isArray(spec)) return 1;
+  const datatype: unknown = spec.length === 2 ? spec[1] : spec[2];
+  if (!isDatatype(datatype) || datatype.code !== 0 || datatype === message.datatype) return 1;
+  return datatype.typemap.elements;
+}
+
+/**
  * How many elements of its parsed message make one element of a spec's
  * datatype: of `[buf, datatype]` with a derived one made of one basic type,
  * parsed as its basic elements, that many; else 1. Blocks split per rank

@@ -35,7 +35,7 @@
  */
 
 import {
-  allocateBytes, type Bytes, bytesOf, copyBytes, elementDatatype, elementsIn, type Message, parseWideBuffer, typedView,
+  allocateBytes, type Bytes, bytesOf, copyBytes, elementDatatype, elementsIn, elementsPerSpecElement, type Message, parseWideBuffer, typedView,
   parseWideVectorBuffer, sameMemory, singleView, type VectorMessage, type WideMessage, type WideVectorMessage,
 } from '../buffer.js';
 import { type BlockCollectives, blockCollectivesOf, PointToPointCollectives } from '../collective/point_to_point.js';
@@ -639,6 +639,9 @@ export function reduceScatter(endpoint: Endpoint, sendbuf: unknown, recvbuf: unk
     if (counts.length !== size || counts.some((c) => !Number.isInteger(c) || c < 0)) {
       throw errors.count(call, `recvcounts must be ${size} non-negative integers, got [${counts.join(', ')}]`);
     }
+    // Counted in elements of the receive spec's datatype; the messages are in their own (maybe basic) elements.
+    const per = elementsPerSpecElement(recvbuf, recv);
+    counts = counts.map((c) => c * per);
   }
   const total = counts.reduce((a, b) => a + b, 0);
   if (send !== undefined && send.count < total) {

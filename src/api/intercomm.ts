@@ -34,7 +34,7 @@
  */
 
 import {
-  type BufferSpec, type Bytes, type Message, parseWideBuffer, parseWideVectorBuffer, sliceBytes, type VectorBufferSpec, type WideMessage,
+  type BufferSpec, type Bytes, elementsPerSpecElement, type Message, parseWideBuffer, parseWideVectorBuffer, sliceBytes, type VectorBufferSpec, type WideMessage,
 } from '../buffer.js';
 import { checkOp, checkReductionPair, checkRoot, checkSplit, checkUniform, checkValueOp, required } from './arguments.js';
 import { InterCollectives, type InterRole } from '../collective/inter.js';
@@ -643,6 +643,9 @@ export class Intercomm extends Comm<InterEndpoint> {
       throw errors.count(call, `recvcounts must be ${size} non-negative integers, one per local rank, got ` +
         (given ? `[${counts.join(', ')}]` : String(recvcounts)));
     }
+    // Counted in elements of the receive spec's datatype; the messages are in their own (maybe basic) elements.
+    const per = elementsPerSpecElement(recvbuf, recv);
+    for (let i = 0; i < size; i++) counts[i]! *= per;
     const total = counts.reduce((a, b) => a + b, 0);
     if (send.count !== total) {
       throw errors.count(call, `the send buffer holds ${send.count} elements but recvcounts add up to ${total}`);

@@ -770,6 +770,16 @@ const cases: Case[] = [
         check.deepEqual(Array.from(blockInPlace.subarray(0, n)), Array.from({ length: n }, (_, k) => rank * n + k + size - 1),
           `Reduce_scatter_block IN_PLACE (scale ${scale})`);
       }
+      // recvcounts count elements of the receive spec's datatype (§6.10.1), here pairs of doubles, not doubles
+      const pair = MPI.DOUBLE.Create_contiguous(2).Commit();
+      const pairCounts = ranks.map((r) => (r % 2) + 1);
+      const pairStart = 2 * packed(pairCounts)[rank]!;
+      const pairSend = Float64Array.from({ length: 2 * pairCounts.reduce((a, b) => a + b, 0) }, (_, k) => k + rank);
+      const pairs = new Float64Array(2 * pairCounts[rank]!).fill(-1);
+      await comm.Reduce_scatter([pairSend, pair], [pairs, pair], pairCounts, MPI.SUM);
+      check.deepEqual(Array.from(pairs), Array.from(pairs, (_, k) => size * (pairStart + k) + (size * (size - 1)) / 2),
+        'Reduce_scatter of pairs, recvcounts in pairs');
+      pair.Free();
     },
   },
   {

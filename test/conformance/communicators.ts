@@ -686,6 +686,13 @@ const cases: Case[] = [
         return [a, b];
       }).flat());
       compose.Free();
+      // recvcounts count elements of the receive spec's datatype (§6.10.1), here pairs of doubles, not doubles
+      const pair = MPI.DOUBLE.Create_contiguous(2).Commit();
+      const sums = new Float64Array(2 * mine).fill(-1);
+      await inter.Reduce_scatter([Float64Array.from({ length: 2 * n }, (_, k) => k + rank), pair], [sums, pair], counts, MPI.SUM);
+      check.deepEqual(Array.from(sums), Array.from(sums, (_, k) => remoteSize * (2 * start + k) + remoteSum),
+        'Reduce_scatter of pairs, recvcounts in pairs');
+      pair.Free();
       // Ireduce_scatter started before an Iallreduce completes with the blocking result
       const irecv = new Int32Array(mine).fill(-1);
       const maxed = inter.Ireduce_scatter(send, irecv, counts, MPI.MAX);
