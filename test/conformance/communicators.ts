@@ -654,6 +654,27 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'an intercommunicator outlives the communicator it was made from: Dup, and Dup of a Split, after its Free',
+    minRanks: 2,
+    run: async (comm) => {
+      const { half, inter, expectedRemote } = await halves(comm);
+      half.Free();
+      // one-rank communicators made after the Free (under mpi, they may get the freed handle)
+      const singles = [await comm.Split(rank, 0), await comm.Split(rank, 0)];
+      const remoteSum = expectedRemote.reduce((a, b) => a + b, 0);
+      const sums = new Int32Array(1);
+      const dup = await inter.Dup();
+      await dup.Allreduce(Int32Array.of(rank), sums, MPI.SUM);
+      check.equal(sums[0], remoteSum, 'Allreduce on a Dup made after the local communicator was freed');
+      const split = (await dup.Split(0, rank))!;
+      const again = await split.Dup();
+      split.Free();
+      check.equal(await (await again.Dup()).allreduce(rank), remoteSum, 'allreduce on a Dup of a Dup of a freed Split');
+      check.equal(await again.allreduce(1), expectedRemote.length);
+      for (const single of singles) single!.Free();
+    },
+  },
+  {
     name: 'intercommunicator Reduce_scatter and Ireduce_scatter: per-rank counts over the other group\'s reduction; count errors',
     minRanks: 2,
     run: async (comm) => {

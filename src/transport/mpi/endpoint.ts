@@ -884,9 +884,15 @@ export class MpiInterEndpoint extends MpiPointToPoint implements InterEndpoint {
     return MpiEndpoint.create(this.ctx, handle, `merge of ${this.name}`);
   }
 
+  /**
+   * MPI_Comm_dup of the intercommunicator. Its local group is a duplicate of
+   * {@link localChannel}, not of {@link local}: the communicator this one was
+   * made from may have been freed since, and its handle reused.
+   */
   async dup(): Promise<InterEndpoint> {
     this.check('Intercomm.Dup');
-    return MpiInterEndpoint.create(this.ctx, this.duplicateHandle(), `dup of ${this.name}`, this.local);
+    const local = MpiEndpoint.create(this.ctx, this.localChannel.duplicateHandle(), `local group of dup of ${this.name}`);
+    return MpiInterEndpoint.create(this.ctx, this.duplicateHandle(), `dup of ${this.name}`, local, true);
   }
 
   /**
