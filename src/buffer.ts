@@ -496,9 +496,9 @@ export function parseWideVectorBuffer(spec: unknown, size: number, call: string)
 /**
  * How many elements of `message`, parsed from `spec`, make one element of
  * the spec's datatype: a derived datatype of one basic type is parsed as its
- * basic elements (unless `wholeElements`), while counts passed beside the
- * buffer (`Reduce_scatter`'s `recvcounts`) are in elements of the spec's
- * datatype, as in MPI.
+ * basic elements (`message.datatype` is then that basic type), while counts
+ * passed beside the buffer (`Reduce_scatter`'s `recvcounts`) are in elements
+ * of the spec's datatype, as in MPI.
  */
 export function elementsPerSpecElement(spec: unknown, message: { readonly datatype: Datatype }): number {
   if (!Array.isArray(spec)) return 1;
