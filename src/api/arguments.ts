@@ -606,6 +606,25 @@ function parsedAllreduce(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown,
 }
 
 /**
+ * `Reduce_scatter`'s `recvcounts` (MPI-4.1 §6.10.1), checked: `size`
+ * non-negative integers (`ERR_COUNT` otherwise, `whose` saying whose ranks
+ * they count), counted in elements of the receive spec's datatype and
+ * returned in the elements of `recv`, the message parsed from `recvbuf`.
+ */
+export function recvCounts(recvcounts: unknown, size: number, recvbuf: unknown, recv: { readonly datatype: Datatype },
+  call: string, whose = ''): number[] {
+  const given = Array.isArray(recvcounts);
+  const counts = given ? Array.from(recvcounts as readonly unknown[], Number) : [];
+  if (!given || counts.length !== size || counts.some((c) => !Number.isInteger(c) || c < 0)) {
+    throw errors.count(call, `recvcounts must be ${size} non-negative integers${whose}, got ` +
+      (given ? `[${counts.join(', ')}]` : String(recvcounts)));
+  }
+  // Counted in elements of the receive spec's datatype; the messages are in their own (maybe basic) elements.
+  const per = elementsPerSpecElement(recvbuf, recv);
+  return counts.map((c) => c * per);
+}
+
+/**
  * `Reduce_scatter` (`recvcounts` per rank) and `Reduce_scatter_block`
  * (`recvcounts` 'block': every rank's block is its receive buffer, in place
  * an equal share of it). Without `recvcounts`, as in mpi4py, every rank gets
@@ -635,13 +654,7 @@ export function reduceScatter(endpoint: Endpoint, sendbuf: unknown, recvbuf: unk
     if (send === undefined) throw errors.count(call, 'in place, the receive counts are required: pass recvcounts');
     return unpacking(reduceScatterBySize(endpoint, send, recv, checked, call), recv);
   } else {
-    counts = Array.from(recvcounts, Number);
-    if (counts.length !== size || counts.some((c) => !Number.isInteger(c) || c < 0)) {
-      throw errors.count(call, `recvcounts must be ${size} non-negative integers, got [${counts.join(', ')}]`);
-    }
-    // Counted in elements of the receive spec's datatype; the messages are in their own (maybe basic) elements.
-    const per = elementsPerSpecElement(recvbuf, recv);
-    counts = counts.map((c) => c * per);
+    counts = recvCounts(recvcounts, size, recvbuf, recv, call);
   }
   const total = counts.reduce((a, b) => a + b, 0);
   if (send !== undefined && send.count < total) {

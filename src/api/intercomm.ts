@@ -34,9 +34,9 @@
  */
 
 import {
-  type BufferSpec, type Bytes, elementsPerSpecElement, type Message, parseWideBuffer, parseWideVectorBuffer, sliceBytes, type VectorBufferSpec, type WideMessage,
+  type BufferSpec, type Bytes, type Message, parseWideBuffer, parseWideVectorBuffer, sliceBytes, type VectorBufferSpec, type WideMessage,
 } from '../buffer.js';
-import { checkOp, checkReductionPair, checkRoot, checkSplit, checkUniform, checkValueOp, required } from './arguments.js';
+import { checkOp, checkReductionPair, checkRoot, checkSplit, checkUniform, checkValueOp, recvCounts, required } from './arguments.js';
 import { InterCollectives, type InterRole } from '../collective/inter.js';
 import { Comm } from './comm.js';
 import { IN_PLACE, PROC_NULL, ROOT, UNDEFINED } from '../constants.js';
@@ -637,15 +637,7 @@ export class Intercomm extends Comm<InterEndpoint> {
     const { rank, size } = this.endpoint(call);
     const { send, recv, op: checked } = reductionArgs(sendbuf, recvbuf, op, false, call);
     // Checked at run time too: a JavaScript caller may pass null, which mpi4py refuses over an intercommunicator.
-    const given = Array.isArray(recvcounts);
-    const counts = given ? Array.from(recvcounts, Number) : [];
-    if (!given || counts.length !== size || counts.some((c) => !Number.isInteger(c) || c < 0)) {
-      throw errors.count(call, `recvcounts must be ${size} non-negative integers, one per local rank, got ` +
-        (given ? `[${counts.join(', ')}]` : String(recvcounts)));
-    }
-    // Counted in elements of the receive spec's datatype; the messages are in their own (maybe basic) elements.
-    const per = elementsPerSpecElement(recvbuf, recv);
-    for (let i = 0; i < size; i++) counts[i]! *= per;
+    const counts = recvCounts(recvcounts, size, recvbuf, recv, call, ', one per local rank');
     const total = counts.reduce((a, b) => a + b, 0);
     if (send.count !== total) {
       throw errors.count(call, `the send buffer holds ${send.count} elements but recvcounts add up to ${total}`);
