@@ -121,6 +121,18 @@ class ShmPointToPoint implements PointToPoint {
   }
 }
 
+/**
+ * The world ranks of `group` whose entry in `table` (rank `r`'s at `stride * r`:
+ * color, then key) has `color`, ordered by key, then by rank: the members of
+ * one communicator of an `MPI_Comm_split` (MPI-4.1 §7.4.2).
+ */
+function splitMembers(table: Int32Array, stride: number, color: number, group: Int32Array): Int32Array {
+  const ranks: number[] = [];
+  for (let r = 0; r < group.length; r++) if (table[stride * r] === color) ranks.push(r);
+  ranks.sort((a, b) => table[stride * a + 1]! - table[stride * b + 1]! || a - b);
+  return Int32Array.from(ranks, (r) => group[r]!);
+}
+
 /** The shm side of one intracommunicator. */
 export class ShmEndpoint extends ShmPointToPoint implements Endpoint {
   private collectiveEndpoint: Collectives | undefined;
@@ -171,10 +183,7 @@ export class ShmEndpoint extends ShmPointToPoint implements Endpoint {
     const counts = new Array<number>(this.size).fill(12);
     await this.collectives.allgatherv(int32Bytes(mine), int32Bytes(all), counts, counts.map((_, i) => 12 * i));
     if (color === UNDEFINED) return undefined;
-    const members: number[] = [];
-    for (let r = 0; r < this.size; r++) if (all[3 * r] === color) members.push(r);
-    members.sort((a, b) => all[3 * a + 1]! - all[3 * b + 1]! || a - b);
-    return new ShmEndpoint(this.engine, all[2]!, Int32Array.from(members, (r) => this.group[r]!), this.collectivesOf);
+    return new ShmEndpoint(this.engine, all[2]!, splitMembers(all, 3, color, this.group), this.collectivesOf);
   }
 
   async createGroup(members: readonly number[], tag: number): Promise<Endpoint> {
@@ -352,17 +361,10 @@ export class ShmInterEndpoint extends ShmPointToPoint implements InterEndpoint {
     const decision = await this.leadersDecide(() => Int32Array.of(this.engine.allocateContext(), ...table!),
       (offer, theirs) => Int32Array.of(Math.min(offer[0]!, theirs[0]!), ...offer.subarray(1), ...theirs.subarray(1)));
     if (color === UNDEFINED) return undefined;
-    /** The world ranks of `group` whose pair in `pairs` has this color, ordered by key, then rank. */
-    const members = (pairs: Int32Array, group: Int32Array): Int32Array => {
-      const ranks: number[] = [];
-      for (let r = 0; r < group.length; r++) if (pairs[2 * r] === color) ranks.push(r);
-      ranks.sort((a, b) => pairs[2 * a + 1]! - pairs[2 * b + 1]! || a - b);
-      return Int32Array.from(ranks, (r) => group[r]!);
-    };
-    const remote = members(decision.subarray(1 + 2 * this.size), this.remoteGroup);
+    const remote = splitMembers(decision.subarray(1 + 2 * this.size), 2, color, this.remoteGroup);
     if (remote.length === 0) return undefined;
-    return new ShmInterEndpoint(this.engine, decision[0]!, members(decision.subarray(1, 1 + 2 * this.size), this.group),
-      remote, this.collectivesOf);
+    return new ShmInterEndpoint(this.engine, decision[0]!, splitMembers(decision.subarray(1, 1 + 2 * this.size), 2, color,
+      this.group), remote, this.collectivesOf);
   }
 
   /**
