@@ -13,6 +13,12 @@
  * resumes from the operation's Promise, so a pending collective progresses
  * whenever the event loop runs, whether anyone waits for it or not.
  *
+ * A failed operation, or a wait that turns out to be a mismatch
+ * (`Call.stalled`), is thrown into the algorithm at the `yield` that waits
+ * for it: an algorithm that does not catch it fails the call, and one that
+ * does can still tell its peers (the intercommunicator collectives' leaders,
+ * `inter.ts`).
+ *
  * A {@link Sequencer} per collective channel runs the calls of a
  * communicator one after another, in call order, so that a receive from a
  * peer always sees the next collective message of that peer (what the tag
@@ -68,7 +74,10 @@ export type Algorithm<T> = Generator<Waitable, T, void>;
  * the first call of another algorithm deoptimized {@link CollectiveRun}'s
  * `advance` ("wrong map") and what inlined it.
  */
-const generatorNext = (Object.getPrototypeOf(function* () {}) as { prototype: Generator<unknown> }).prototype.next;
+const generatorPrototype = (Object.getPrototypeOf(function* () {}) as { prototype: Generator<unknown> }).prototype;
+const generatorNext = generatorPrototype.next;
+/** `Generator.prototype.throw`, called as a function for the same reason. */
+const generatorThrow = generatorPrototype.throw;
 
 const RESOLVED: Promise<void> = Promise.resolve();
 /** Polls of {@link spinUntil} before its first look at the clock; each stretch after doubles, up to {@link MAX_POLLS_PER_CLOCK}. */
@@ -286,6 +295,8 @@ export class CollectiveRun<T> implements Operation {
   private outcome: Promise<T> | undefined;
   private settleOutcome: (() => void) | undefined;
   private resumer: (() => void) | undefined;
+  /** An error to throw into the algorithm at its next step, instead of going on. */
+  private thrown: Error | undefined = undefined;
   /** Neighbours in the list of parked runs ({@link parkedRuns}); `watched` while in it. */
   watched = false;
   previousParked: CollectiveRun<unknown> | undefined = undefined;
@@ -379,36 +390,59 @@ export class CollectiveRun<T> implements Operation {
       blocker.within = this.call;
       const pending = blocker.wait();
       if (blocker.test()) continue;
-      this.park(blocker, pending);
-      return;
+      if (this.park(blocker, pending)) return;
     }
   }
 
-  /** Resumes once `pending` (the Promise of `blocker.wait()`) settles. */
-  private park(blocker: Operation, pending: Promise<void>): void {
+  /**
+   * Resumes once `pending` (the Promise of `blocker.wait()`) settles; false,
+   * without parking, when the wait is a mismatch, which the algorithm's next
+   * step then throws.
+   */
+  private park(blocker: Operation, pending: Promise<void>): boolean {
     const mismatch = this.call.stalled(blocker);
     if (mismatch !== undefined) {
-      this.fail(mismatch);
-      return;
+      this.raise(mismatch);
+      return false;
     }
     this.parked = blocker;
-    this.resumer ??= () => {
+    // The peer may show that it is in another call only later (waits return at once and do not spin first):
+    // look again while parked.
+    watchForStalls(this);
+    void pending.then(this.resumer ??= this.resumption());
+    return true;
+  }
+
+  /** What a park resumes with; one serves every park of the run but those that a stall abandoned. */
+  private resumption(): () => void {
+    const resume = (): void => {
+      // A park that checkStall abandoned: the run went on without it.
+      if (this.resumer !== resume) return;
       unwatch(this);
       this.parked = undefined;
       this.pump();
     };
-    // The peer may show that it is in another call only later (waits return at once and do not spin first):
-    // look again while parked.
-    watchForStalls(this);
-    void pending.then(this.resumer);
+    return resume;
   }
 
-  /** While parked: fails the call if the awaited rank has turned out to be in another one. */
+  /** While parked: if the awaited rank has turned out to be in another call, throws the mismatch into the algorithm. */
   checkStall(): void {
     const blocker = this.parked;
     if (blocker === undefined || this.done) return;
     const mismatch = this.call.stalled(blocker);
-    if (mismatch !== undefined) this.fail(mismatch);
+    if (mismatch === undefined) return;
+    // The operation may still complete one day: its Promise must not resume the run then.
+    this.resumer = undefined;
+    unwatch(this);
+    this.parked = undefined;
+    this.raise(mismatch);
+    this.pump();
+  }
+
+  /** Makes the algorithm's next step throw `error` at the `yield` where it waits. */
+  private raise(error: Error): void {
+    this.thrown = error;
+    this.pending = undefined;
   }
 
   /** Advances without waiting; true once done. */
@@ -424,20 +458,29 @@ export class CollectiveRun<T> implements Operation {
               this.blocker = op;
               return false;
             }
-            if (op.error !== undefined) return this.fail(op.error);
+            if (op.error !== undefined) {
+              this.thrown = op.error;
+              break;
+            }
           }
         } else {
           if (!pending.test()) {
             this.blocker = pending;
             return false;
           }
-          if (pending.error !== undefined) return this.fail(pending.error);
+          if (pending.error !== undefined) this.thrown = pending.error;
         }
         this.pending = undefined;
       }
+      const thrown = this.thrown;
       let step: IteratorResult<Waitable, T>;
       try {
-        step = generatorNext.call(generator) as IteratorResult<Waitable, T>;
+        if (thrown === undefined) {
+          step = generatorNext.call(generator) as IteratorResult<Waitable, T>;
+        } else {
+          this.thrown = undefined;
+          step = generatorThrow.call(generator, thrown) as IteratorResult<Waitable, T>;
+        }
       } catch (error) {
         return this.fail(error);
       }
