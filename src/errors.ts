@@ -440,6 +440,13 @@ export const errors = {
       : error,
   unserializable: (call: string, path: string, why: string) =>
     new MPIError(ErrorClass.ERR_ARG, call, `cannot send ${path}: ${why}`),
+  /**
+   * An intercommunicator collective whose group leader failed in its exchange
+   * with the other group (MPI-4.1 §6.2.2), on the rest of its group: the
+   * leader's class and words.
+   */
+  leaderFailed: (call: string, errorClass: ErrorClassCode, detail: string) =>
+    new MPIError(errorClass, call, `the leader of this rank's group (local rank 0) failed: ${detail}`),
   collectiveMismatch: (call: string, mine: string, theirs: string, peer: number) =>
     new MPIError(ErrorClass.ERR_OTHER, call,
       `collective mismatch: this rank called ${mine} but rank ${peer} called ${theirs} on the same communicator`),

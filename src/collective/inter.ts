@@ -20,9 +20,16 @@
  * remote rank (see {@link withinGroup}).
  *
  * The API layer (`api/intercomm.ts`) has parsed and checked the arguments.
- * A message across that does not fill its block is `ERR_COUNT` naming the
- * remote rank (the groups disagree on counts, which no signature of the
- * receiving side can know).
+ * A message across of another length than its block, shorter or longer, is
+ * `ERR_COUNT` naming the remote rank (the groups disagree on counts, which no
+ * signature of the receiving side can know).
+ *
+ * Where a group waits for its leader after the leader's exchange across (the
+ * fan-out of a `Bcast`, `Allreduce`, `Reduce_scatter` or object `bcast`, the
+ * end of a `Barrier`), the leader first broadcasts how that exchange went
+ * ({@link leaderThenGroup}): when it failed, every rank of the group fails
+ * with the leader's error class, instead of waiting for data that never
+ * comes.
  *
  * Buffers may be longer than the longest byte view (segmented bytes, Node
  * 20): a block across is one point-to-point message of any length, and the
@@ -37,7 +44,7 @@
 
 import { allocateBytes, type Bytes, singleView, sliceBytes } from '../buffer.js';
 import { decode, encode } from '../codec/index.js';
-import { errors } from '../errors.js';
+import { ErrorClass, type ErrorClassCode, errors, MPIError } from '../errors.js';
 import type { Op } from '../op/op.js';
 import { Reduction } from '../op/reduction.js';
 import type { Datatype } from '../datatype/index.js';
@@ -81,28 +88,97 @@ function* withinGroup<T>(steps: Algorithm<T>): Algorithm<T> {
   }
 }
 
-/** A receive across into `into` whose sender may send less: {@link fitted} checks the length once it is complete. */
-function receiveBlock(call: Call, into: Bytes, source: number): Operation {
-  return call.checked(call.channel.irecv(into, source, ANY_TAG), -1, source);
-}
+/**
+ * A receive across into a block from remote rank `source`, posted with
+ * `ANY_TAG`: once complete, a message of this call that does not fill the
+ * block exactly is `ERR_COUNT`. A longer one was truncated, whose length the
+ * mpi transport does not learn, so both transports word it without one.
+ * Anything else is as `Call.verify` says.
+ */
+class BlockReceive extends WrappedOperation {
+  private verdict: Error | undefined;
+  private checked = false;
 
-/** Throws `ERR_COUNT` when the completed receive `op` from remote rank `source` did not fill `into`. */
-function fitted(op: Operation, into: Bytes, source: number, name: string): void {
-  const got = op.envelope?.byteLength ?? into.byteLength;
-  if (got !== into.byteLength) {
-    throw errors.count(name, `remote rank ${source} sent ${got} bytes where ${into.byteLength} were expected`);
+  constructor(private readonly call: Call, private readonly into: Bytes, private readonly source: number,
+    private readonly name: string) {
+    super(call.channel.irecv(into, source, ANY_TAG));
+  }
+
+  get awaitedRank(): number {
+    return this.source;
+  }
+
+  /** Read once complete. */
+  override get error(): Error | undefined {
+    if (!this.checked) {
+      this.checked = true;
+      this.verdict = this.check();
+    }
+    return this.verdict;
+  }
+
+  private check(): Error | undefined {
+    const { inner, into, source } = this;
+    const envelope = inner.envelope;
+    if (envelope === undefined || envelope.tag !== this.call.tag) return this.call.verify(inner, -1, source);
+    const truncated = inner.error instanceof MPIError && inner.error.error_class === ErrorClass.ERR_TRUNCATE;
+    if (truncated) return errors.count(this.name, `remote rank ${source} sent more than the ${into.byteLength} bytes expected`);
+    if (envelope.byteLength !== into.byteLength) {
+      return errors.count(this.name, `remote rank ${source} sent ${envelope.byteLength} bytes where ${into.byteLength} ` +
+        'were expected');
+    }
+    return inner.error;
   }
 }
 
 /** Receives `blocks[r]` from remote rank `r` and sends `sends[r]` to remote rank `r`, all at once; checks the lengths. */
 function* swap(call: Call, sends: readonly (Bytes | undefined)[], blocks: readonly (Bytes | undefined)[],
   name: string): Algorithm<void> {
-  const receives: [Operation, Bytes, number][] = [];
-  blocks.forEach((into, r) => { if (into !== undefined) receives.push([receiveBlock(call, into, r), into, r]); });
-  const ops: Operation[] = receives.map(([op]) => op);
+  const ops: Operation[] = [];
+  blocks.forEach((into, r) => { if (into !== undefined) ops.push(new BlockReceive(call, into, r, name)); });
   sends.forEach((data, r) => { if (data !== undefined) ops.push(call.send(data, r)); });
   if (ops.length > 0) yield ops;
-  for (const [op, into, source] of receives) fitted(op, into, source, name);
+}
+
+/**
+ * Runs `leaderPart` on the group's leader (undefined elsewhere), then
+ * broadcasts within the group a word saying how it went: 0, or the error
+ * class it failed with, followed by the error's text. So a failure of the
+ * leader's exchange across fails every rank of the group with that class,
+ * where the group would otherwise wait for the leader's fan-out forever.
+ * Gives the leader's result on the leader.
+ */
+function* leaderThenGroup<T>(local: Call, leaderPart: Algorithm<T> | undefined, name: string): Algorithm<T | undefined> {
+  let result: T | undefined;
+  let failure: unknown;
+  if (leaderPart !== undefined) {
+    try {
+      result = yield* leaderPart;
+    } catch (error) {
+      failure = error;
+    }
+  }
+  const word = new Int32Array(1);
+  if (failure !== undefined) word[0] = failure instanceof MPIError ? failure.error_class : ErrorClass.ERR_OTHER;
+  yield* withinGroup(bcast(local, new Uint8Array(word.buffer), 0));
+  if (word[0] === ErrorClass.SUCCESS) return result;
+  const text = failure === undefined ? undefined
+    : new TextEncoder().encode(failure instanceof MPIError ? failure.detail : String(failure));
+  const told = yield* withinGroup(fanOutBytes(local, text));
+  if (failure !== undefined) throw failure;
+  throw errors.leaderFailed(name, word[0] as ErrorClassCode, new TextDecoder().decode(told));
+}
+
+/** A whole message (an object encoding) from remote rank `source`. */
+function* receiveWhole(call: Call, source: number, name: string): Algorithm<Uint8Array> {
+  const op = call.recv(undefined, source);
+  yield op;
+  return singleView(op.data!, name);
+}
+
+/** The leaders' step of an intercommunicator `Barrier`: an empty message each way. */
+function* meetLeader(across: Call): Algorithm<void> {
+  yield [across.send(EMPTY, 0), across.recv(EMPTY, 0)];
 }
 
 /** Whole messages (object encodings) from every remote rank, in rank order. */
@@ -180,8 +256,8 @@ export class InterCollectives {
   barrier(): Promise<void> {
     return this.run(Code.Barrier, -1, [], 'Barrier()', function* (across, local) {
       yield* withinGroup(barrier(local));
-      if (across.rank === 0) yield [across.send(EMPTY, 0), across.recv(EMPTY, 0)];
-      yield* withinGroup(barrier(local));
+      // Once the leader has met the other leader, both groups are all there: the leader's word lets its group go.
+      yield* leaderThenGroup(local, across.rank === 0 ? meetLeader(across) : undefined, across.name);
     });
   }
 
@@ -191,7 +267,8 @@ export class InterCollectives {
       () => `Bcast(root=${InterCollectives.rootText(role)}, ${buf.byteLength} bytes)`, function* (across, local) {
         if (role.kind === 'root') yield across.send(buf, 0);
         if (role.kind !== 'receiver') return;
-        if (across.rank === 0) yield* swap(across, [], blockAt(role.root, buf), name);
+        yield* leaderThenGroup(local, across.rank === 0 ? swap(across, [], blockAt(role.root, buf), name) : undefined,
+          name);
         yield* fanOut(local, buf, name);
       });
   }
@@ -255,7 +332,7 @@ export class InterCollectives {
     return this.run(Code.Allreduce, -1, [datatype.code, opCode(op)], () => `Allreduce(${datatype.name}, ${op.name})`,
       function* (across, local) {
         const reduced = yield* toLeader(local, new Reduction(op, datatype), send, name);
-        if (reduced !== undefined) yield* swap(across, [reduced], [into], name);
+        yield* leaderThenGroup(local, reduced === undefined ? undefined : swap(across, [reduced], [into], name), name);
         yield* fanOut(local, into, name);
       });
   }
@@ -292,7 +369,7 @@ export class InterCollectives {
       () => `Reduce_scatter(${elements} × ${datatype.name} in all, ${op.name})`, function* (across, local) {
         const reduced = yield* toLeader(local, new Reduction(op, datatype), send, name);
         const theirs = reduced === undefined ? undefined : allocateBytes(send.byteLength);
-        if (reduced !== undefined) yield* swap(across, [reduced], [theirs], name);
+        yield* leaderThenGroup(local, reduced === undefined ? undefined : swap(across, [reduced], [theirs], name), name);
         yield* withinGroup(scatterv(local, theirs, theirs && counts, theirs && displs, recv, 0));
       });
   }
@@ -308,12 +385,7 @@ export class InterCollectives {
           return obj;
         }
         if (role.kind === 'idle') return undefined;
-        let data: Uint8Array | undefined;
-        if (across.rank === 0) {
-          const op = across.recv(undefined, role.root);
-          yield op;
-          data = singleView(op.data!, name);
-        }
+        const data = yield* leaderThenGroup(local, across.rank === 0 ? receiveWhole(across, role.root, name) : undefined, name);
         return decode(yield* withinGroup(fanOutBytes(local, data)), name) as T;
       });
   }

@@ -625,6 +625,26 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'intercommunicator Allreduce and Bcast whose groups disagree on counts: ERR_COUNT on every rank that receives, then it works',
+    minRanks: 2,
+    run: async (comm) => {
+      const { color, inter, rootArg, expectedRemote } = await halves(comm);
+      // Only the leaders receive across; the rest of each group hears of their failure from its leader.
+      const relayed = inter.rank === 0 ? '' : 'the leader of this rank\'s group \\(local rank 0\\) failed: ';
+      // the lower group sends 2 ints, the upper 4: too long for the lower leader's block, too short for the upper's
+      const [sent, expected] = color === 0 ? ['more than the 8 bytes expected', ''] : ['8 bytes where 16', ' were expected'];
+      await check.rejectsMPI(inter.Allreduce(new Int32Array(color === 0 ? 2 : 4), new Int32Array(4), MPI.SUM), MPI.ERR_COUNT,
+        new RegExp(`Intercomm\\.Allreduce: ${relayed}remote rank 0 sent ${sent}${expected}`));
+      // the lower group's root sends 2 ints where the upper group receives 4
+      const bcast = inter.Bcast(new Int32Array(color === 0 ? 2 : 4), rootArg(0, 0));
+      if (color === 0) await bcast;
+      else await check.rejectsMPI(bcast, MPI.ERR_COUNT, new RegExp(`Intercomm\\.Bcast: ${relayed}remote rank 0 sent 8 bytes where 16`));
+      const sum = new Int32Array(1);
+      await inter.Allreduce(Int32Array.of(rank), sum, MPI.SUM);
+      check.equal(sum[0], expectedRemote.reduce((a, b) => a + b, 0), 'an Allreduce after the failed ones');
+    },
+  },
+  {
     name: 'intercommunicator Split and Create: same colors pair across, keys order, UNDEFINED and unpaired colors get null',
     minRanks: 2,
     run: async (comm) => {
