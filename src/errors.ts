@@ -438,6 +438,16 @@ export const errors = {
     error instanceof MPIError && error.call !== call
       ? new MPIError(error.error_class, call, error.detail, { cause: error })
       : error,
+  /**
+   * A call completing several requests in which some failed (MPI-4.1
+   * §3.7.5): each failure by its index in the list, class and words; the
+   * statuses hold the classes. The first failure is the cause.
+   */
+  inStatus: (call: string, failures: readonly { index: number; errorClass: number; error: Error }[]) =>
+    new MPIError(ErrorClass.ERR_IN_STATUS, call, `${failures.map(({ index, errorClass, error }) =>
+      `requests[${index}] failed with ${classNames.get(errorClass) ?? `error class ${errorClass}`} ` +
+      `(${error instanceof MPIError ? `${error.call}: ${error.detail}` : error.message})`).join('; ')}; ` +
+      'each status holds its request\'s error class', { cause: failures[0]?.error }),
   unserializable: (call: string, path: string, why: string) =>
     new MPIError(ErrorClass.ERR_ARG, call, `cannot send ${path}: ${why}`),
   /**

@@ -25,6 +25,15 @@
  * Generalized requests (§13.2: `Grequest`) complete when the program calls
  * `Complete`.
  *
+ * The calls that complete several requests (§3.7.5) do not stop at a failed
+ * one: they complete the others as they would, set the error field of every
+ * status they fill (`MPI.SUCCESS`, or the failure's class) and then throw
+ * `ERR_IN_STATUS` naming each failed request, as MPI and mpi4py do; a failed
+ * request is left in the list, inactive (Open MPI leaves its handle too).
+ * `Waitall` waits for every request, failed or not, before it finishes any,
+ * so no status says `MPI.ERR_PENDING`. `Waitany` and `Testany` complete one
+ * request and throw its own error.
+ *
  * Partitioned requests (§4: `PartitionedRequest`, made by `Comm.Psend_init`
  * and `Comm.Precv_init`) send the whole buffer once every partition is ready.
  *
@@ -35,7 +44,7 @@
  */
 
 import { ANY_SOURCE, ANY_TAG, PROC_NULL, UNDEFINED } from '../constants.js';
-import { errors } from '../errors.js';
+import { ErrorClass, errors, MPIError } from '../errors.js';
 import { Status } from './status.js';
 import type { Envelope, Operation } from '../transport/transport.js';
 
@@ -64,6 +73,38 @@ function checkRequests(requests: unknown, call: string): void {
 function statusAt(statuses: Status[] | undefined, i: number): Status | undefined {
   if (statuses === undefined) return undefined;
   return statuses[i] ??= new Status();
+}
+
+/** A request that failed in a call completing several: its index in the list, and its error. */
+interface Failure {
+  readonly index: number;
+  readonly error: Error;
+}
+
+function failure(index: number, error: unknown): Failure {
+  return { index, error: error instanceof Error ? error : new Error(String(error)) };
+}
+
+/**
+ * The end of a call that completed the requests at `indices` (`statuses[k]`
+ * the status of request `indices[k]`), some of which failed: sets each
+ * status's error field, the failure's class or `MPI.SUCCESS`, and throws
+ * `ERR_IN_STATUS` (MPI-4.1 §3.7.5).
+ */
+function throwInStatus(call: string, failures: readonly Failure[], indices: readonly number[],
+  statuses: Status[] | undefined): never {
+  if (statuses !== undefined) {
+    indices.forEach((index, k) => {
+      const failure = failures.find((f) => f.index === index);
+      statusAt(statuses, k)!.error = failure === undefined ? ErrorClass.SUCCESS : classOf(failure.error);
+    });
+  }
+  throw errors.inStatus(call, failures.map(({ index, error }) => ({ index, errorClass: classOf(error), error })));
+}
+
+/** The error class of a failure; `ERR_OTHER` for an exception that is not an `MPIError` (a user op's own). */
+function classOf(error: Error): number {
+  return error instanceof MPIError ? error.error_class : ErrorClass.ERR_OTHER;
 }
 
 /**
@@ -245,20 +286,41 @@ export class Request<T = unknown> {
    * `MPI_Waitall`: resolves with every request's value, in order (undefined
    * for inactive ones), and replaces every entry by `MPI.REQUEST_NULL`.
    */
-  static async waitall<T>(requests: Request<T>[], statuses?: Status[]): Promise<T[]> {
-    checkRequests(requests, 'Request.waitall');
-    const values = new Array<T>(requests.length);
-    for (let i = 0; i < requests.length; i++) {
-      values[i] = await requests[i]!.wait(statusAt(statuses, i));
-      retire(requests, i);
-    }
-    return values;
+  static waitall<T>(requests: Request<T>[], statuses?: Status[]): Promise<T[]> {
+    return Request.waitallAs(requests, statuses, 'Request.waitall');
   }
 
   /** `MPI_Waitall` for buffer operations. */
   static async Waitall(requests: Request[], statuses?: Status[]): Promise<void> {
-    checkRequests(requests, 'Request.Waitall');
-    await Request.waitall(requests, statuses);
+    await Request.waitallAs(requests, statuses, 'Request.Waitall');
+  }
+
+  /** {@link waitall} under the name `call`: every operation complete, failed or not, then all finished at once. */
+  private static async waitallAs<T>(requests: Request<T>[], statuses: Status[] | undefined, call: string): Promise<T[]> {
+    checkRequests(requests, call);
+    for (const request of requests) {
+      const op = request.active ? request.op : undefined;
+      if (op === undefined || op.test()) continue;
+      const pending = op.wait();
+      if (!op.test()) await pending;
+    }
+    return Request.finishAll(requests, statuses, call);
+  }
+
+  /** Finishes every request of `requests`, all complete or inactive, for `Waitall` and `Testall`. */
+  private static finishAll<T>(requests: Request<T>[], statuses: Status[] | undefined, call: string): T[] {
+    const values = new Array<T>(requests.length);
+    let failures: Failure[] | undefined;
+    for (let i = 0; i < requests.length; i++) {
+      try {
+        values[i] = requests[i]!.finish(statusAt(statuses, i));
+        retire(requests, i);
+      } catch (error) {
+        (failures ??= []).push(failure(i, error));
+      }
+    }
+    if (failures !== undefined) throwInStatus(call, failures, requests.map((_, i) => i), statuses);
+    return values;
   }
 
   /**
@@ -299,19 +361,23 @@ export class Request<T = unknown> {
    * of all those complete then (each becomes `MPI.REQUEST_NULL`);
    * `[undefined, undefined]` when none is active, as in mpi4py.
    */
-  static async waitsome<T>(requests: Request<T>[], statuses?: Status[]): Promise<[number[] | undefined, T[] | undefined]> {
-    checkRequests(requests, 'Request.waitsome');
-    for (;;) {
-      const [indices, values] = Request.testsome(requests, statuses);
-      if (indices === undefined || indices.length > 0) return [indices, values];
-      await Request.anyDone(requests);
-    }
+  static waitsome<T>(requests: Request<T>[], statuses?: Status[]): Promise<[number[] | undefined, T[] | undefined]> {
+    return Request.waitsomeAs(requests, statuses, 'Request.waitsome');
   }
 
   /** `MPI_Waitsome` for buffer operations: the indices, or undefined when no request is active. */
   static async Waitsome(requests: Request[], statuses?: Status[]): Promise<number[] | undefined> {
-    checkRequests(requests, 'Request.Waitsome');
-    return (await Request.waitsome(requests, statuses))[0];
+    return (await Request.waitsomeAs(requests, statuses, 'Request.Waitsome'))[0];
+  }
+
+  private static async waitsomeAs<T>(requests: Request<T>[], statuses: Status[] | undefined,
+    call: string): Promise<[number[] | undefined, T[] | undefined]> {
+    checkRequests(requests, call);
+    for (;;) {
+      const [indices, values] = Request.testsomeAs(requests, statuses, call);
+      if (indices === undefined || indices.length > 0) return [indices, values];
+      await Request.anyDone(requests);
+    }
   }
 
   /**
@@ -319,16 +385,17 @@ export class Request<T = unknown> {
    * then becomes `MPI.REQUEST_NULL`), `[false, undefined]` otherwise.
    */
   static testall<T>(requests: Request<T>[], statuses?: Status[]): [boolean, T[] | undefined] {
-    checkRequests(requests, 'Request.testall');
-    if (!requests.every((r) => r.isComplete())) return [false, undefined];
-    const values = requests.map((r, i) => r.finish(statusAt(statuses, i)));
-    for (let i = 0; i < requests.length; i++) retire(requests, i);
-    return [true, values];
+    return Request.testallAs(requests, statuses, 'Request.testall');
   }
 
   static Testall(requests: Request[], statuses?: Status[]): boolean {
-    checkRequests(requests, 'Request.Testall');
-    return Request.testall(requests, statuses)[0];
+    return Request.testallAs(requests, statuses, 'Request.Testall')[0];
+  }
+
+  private static testallAs<T>(requests: Request<T>[], statuses: Status[] | undefined, call: string): [boolean, T[] | undefined] {
+    checkRequests(requests, call);
+    if (!requests.every((r) => r.isComplete())) return [false, undefined];
+    return [true, Request.finishAll(requests, statuses, call)];
   }
 
   /**
@@ -366,24 +433,36 @@ export class Request<T = unknown> {
    * status of the `k`-th); `[undefined, undefined]` when none is active.
    */
   static testsome<T>(requests: Request<T>[], statuses?: Status[]): [number[] | undefined, T[] | undefined] {
-    checkRequests(requests, 'Request.testsome');
-    if (!requests.some((r) => r.active)) return [undefined, undefined];
-    const indices: number[] = [];
-    const values: T[] = [];
-    for (let i = 0; i < requests.length; i++) {
-      const request = requests[i]!;
-      if (!request.active || !request.isComplete()) continue;
-      values.push(request.finish(statusAt(statuses, indices.length)));
-      indices.push(i);
-      retire(requests, i);
-    }
-    return [indices, values];
+    return Request.testsomeAs(requests, statuses, 'Request.testsome');
   }
 
   /** `MPI_Testsome` for buffer operations: the indices, or undefined when no request is active. */
   static Testsome(requests: Request[], statuses?: Status[]): number[] | undefined {
-    checkRequests(requests, 'Request.Testsome');
-    return Request.testsome(requests, statuses)[0];
+    return Request.testsomeAs(requests, statuses, 'Request.Testsome')[0];
+  }
+
+  private static testsomeAs<T>(requests: Request<T>[], statuses: Status[] | undefined,
+    call: string): [number[] | undefined, T[] | undefined] {
+    checkRequests(requests, call);
+    if (!requests.some((r) => r.active)) return [undefined, undefined];
+    const indices: number[] = [];
+    const values: T[] = [];
+    let failures: Failure[] | undefined;
+    for (let i = 0; i < requests.length; i++) {
+      const request = requests[i]!;
+      if (!request.active || !request.isComplete()) continue;
+      const status = statusAt(statuses, indices.length);
+      indices.push(i);
+      try {
+        values.push(request.finish(status));
+        retire(requests, i);
+      } catch (error) {
+        values.push(undefined as T);
+        (failures ??= []).push(failure(i, error));
+      }
+    }
+    if (failures !== undefined) throwInStatus(call, failures, indices, statuses);
+    return [indices, values];
   }
 }
 

@@ -104,6 +104,27 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'Waitall and Waitsome over a truncated receive: ERR_IN_STATUS, each status with its error; Waitany: the error itself',
+    run: async (comm) => {
+      const { right, left } = ring(comm);
+      for (const [tag, n] of [[40, 2], [41, 4], [42, 3], [43, 3]] as const) await comm.Send(new Int32Array(n).fill(tag), right, tag);
+      const good = new Int32Array(2);
+      const requests = [comm.Irecv(good, left, 40), comm.Irecv(new Int32Array(2), left, 41)];
+      const statuses = [new MPI.Status(), new MPI.Status()];
+      await check.rejectsMPI(MPI.Request.Waitall(requests, statuses), MPI.ERR_IN_STATUS,
+        /Request\.Waitall: requests\[1\] failed with MPI_ERR_TRUNCATE \(Comm\.Irecv: message .*from rank/);
+      check.deepEqual(statuses.map((s) => [s.Get_error(), s.Get_source(), s.Get_tag()]),
+        [[MPI.SUCCESS, left, 40], [MPI.ERR_TRUNCATE, left, 41]]);
+      check.deepEqual([statuses[0]!.Get_count(MPI.INT), ...good], [2, 40, 40]);
+      check.equal(requests[0], MPI.REQUEST_NULL, 'the completed request is retired');
+      const some = [new MPI.Status()];
+      await check.rejectsMPI(MPI.Request.Waitsome([comm.Irecv(new Int32Array(2), left, 42)], some), MPI.ERR_IN_STATUS,
+        /Request\.Waitsome: requests\[0\] failed with MPI_ERR_TRUNCATE/);
+      check.equal(some[0]!.Get_error(), MPI.ERR_TRUNCATE);
+      await check.rejectsMPI(MPI.Request.Waitany([comm.Irecv(new Int32Array(2), left, 43)]), MPI.ERR_TRUNCATE, /Comm\.Irecv: message/);
+    },
+  },
+  {
     name: 'MESSAGE_NO_PROC from a probe of PROC_NULL; MESSAGE_NULL cannot be received',
     run: async (comm) => {
       const status = new MPI.Status();
