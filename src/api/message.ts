@@ -134,27 +134,37 @@ export class Message {
    * ```
    */
   Recv(buf: BufferSpec | null, status?: Status): Promise<void> {
-    return rejecting(() => this.Irecv(buf).Wait(status));
+    return rejecting(() => this.receiveInto(buf, 'Message.Recv').Wait(status));
   }
 
   /** `MPI_Imrecv` (MPI-4.1 §3.8.3) into a buffer: a request. */
   Irecv(buf: BufferSpec | null): Request<void> {
-    const source = this.take('Message.Irecv');
-    if (source === 'noproc') return new Request<void>(undefined, 'Message.Irecv');
-    if (buf === null || buf === undefined) throw errors.buffer('Message.Irecv', 'a receive buffer is required');
-    return new Request<void>(new CopyOperation(source.op, receiveOfSpec(buf, 'Message.Irecv'), 'Message.Recv'), 'Message.Irecv');
+    return this.receiveInto(buf, 'Message.Irecv');
+  }
+
+  /** The receive of {@link Recv} and {@link Irecv} into `buf`, whose errors name `call`. */
+  private receiveInto(buf: BufferSpec | null, call: string): Request<void> {
+    const source = this.take(call);
+    if (source === 'noproc') return new Request<void>(undefined, call);
+    if (buf === null || buf === undefined) throw errors.buffer(call, 'a receive buffer is required');
+    return new Request<void>(new CopyOperation(source.op, receiveOfSpec(buf, call), call), call);
   }
 
   /** `MPI_Mrecv` of a value (MPI-4.1 §3.8.3): resolves with it; undefined for `MPI.MESSAGE_NO_PROC`. */
   recv<T = unknown>(status?: Status): Promise<T> {
-    return rejecting(() => this.irecv<T>().wait(status));
+    return rejecting(() => this.receiveValue<T>('Message.recv').wait(status));
   }
 
   /** `MPI_Imrecv` of a value (MPI-4.1 §3.8.3): `await req.wait()` gives it. */
   irecv<T = unknown>(): Request<T> {
-    const source = this.take('Message.irecv');
-    if (source === 'noproc') return new Request<T>(undefined, 'Message.irecv');
-    return new Request<T>(source.op, 'Message.irecv', (op) => decode(op.data!, 'Message.recv') as T);
+    return this.receiveValue<T>('Message.irecv');
+  }
+
+  /** The receive of {@link recv} and {@link irecv}, whose errors name `call`. */
+  private receiveValue<T>(call: string): Request<T> {
+    const source = this.take(call);
+    if (source === 'noproc') return new Request<T>(undefined, call);
+    return new Request<T>(source.op, call, (op) => decode(op.data!, call) as T);
   }
 
   /** The envelope of the probed message (what the probe's status said). */

@@ -99,7 +99,7 @@ const cases: Case[] = [
       check.deepEqual(Array.from(buf), [1.5, 2.5, 3.5]);
       check.equal(status.Get_count(MPI.DOUBLE), 3);
       const second = await comm.Mprobe(left, 9);
-      await check.rejectsMPI(second.Recv(new Float64Array(2)), MPI.ERR_TRUNCATE, /Message\.(Recv|Irecv)/);
+      await check.rejectsMPI(second.Recv(new Float64Array(2)), MPI.ERR_TRUNCATE, /Message\.Recv: message/);
       check.equal(comm.Iprobe(left, 9), false);
     },
   },
