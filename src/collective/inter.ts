@@ -37,7 +37,13 @@
  * the reduction to the leader) run piece by piece, {@link ROUND_BYTES} at a
  * time, inside the one call.
  *
- * Unfinished: the nonblocking forms.
+ * The nonblocking forms (`Ibcast`, `Iallreduce`, ... in `api/intercomm.ts`)
+ * run these same calls: every call here gives a Promise, which their
+ * `Request` holds.
+ *
+ * Unfinished: members of one group that disagree on counts among themselves
+ * can still wait forever in the reduction to their leader (the leader has
+ * nothing to tell them).
  *
  * @module
  */
