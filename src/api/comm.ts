@@ -126,6 +126,22 @@ interface SendHalf {
   readonly data: Bytes | undefined;
 }
 
+/** Whether a send half is done, without error, as it starts (eager sends): its send-receive then waits for the receive alone. */
+function sentAtOnce(send: Operation): boolean {
+  return send.test() && send.error === undefined;
+}
+
+/**
+ * A send-receive whose send half was not done at once: `received` (its
+ * receive half's completion) first, then the send half's, so that a failed
+ * receive is the error reported, as before the send's.
+ */
+async function receiveThenSend<T>(received: Promise<T>, send: Operation, call: string): Promise<T> {
+  const value = await received;
+  await completion(send, undefined, call);
+  return value;
+}
+
 /** Starts the send half once the receive half is posted; if it cannot start, takes the receive back. */
 function startSendHalf(endpoint: PointToPoint, half: SendHalf, receive: { cancel?(): unknown } | undefined,
   call: string): Operation {
@@ -641,16 +657,24 @@ export class Comm<E extends PointToPoint = PointToPoint> {
    * `MPI_Sendrecv` of values (MPI-4.1 §3.10): sends and receives at once,
    * resolving with the received value, of type `T` (`unknown` unless given; not checked).
    */
-  async sendrecv<T = unknown>(sendobj: unknown, dest: number, sendtag = 0, source: number = ANY_SOURCE,
+  sendrecv<T = unknown>(sendobj: unknown, dest: number, sendtag = 0, source: number = ANY_SOURCE,
     recvtag: number = ANY_TAG, status?: Status): Promise<T> {
+    try {
+      return this.handled(this.sendrecvValue<T>(sendobj, dest, sendtag, source, recvtag, status));
+    } catch (error) {
+      return this.failed(error);
+    }
+  }
+
+  /** {@link sendrecv} once its arguments are checked: the receive's Promise alone when the send is done at once. */
+  private sendrecvValue<T>(sendobj: unknown, dest: number, sendtag: number, source: number, recvtag: number,
+    status: Status | undefined): Promise<T> {
     const call = 'Comm.sendrecv';
     const endpoint = this.endpoint(call);
     const half = this.sendHalf(dest, sendtag, call, () => encodeForSend(sendobj, call, endpoint.sendCopyLimit));
     const receive = this.irecvWith<T>(source, recvtag, call);
     const send = startSendHalf(endpoint, half, receive, call);
-    const value = await receive.wait(status);
-    await completion(send, undefined, call);
-    return value;
+    return sentAtOnce(send) ? receive.wait(status) : receiveThenSend(receive.wait(status), send, call);
   }
 
   /** Checks the send half of a send-receive and makes its data (`data()`, not called for `MPI.PROC_NULL`). */
@@ -808,27 +832,41 @@ export class Comm<E extends PointToPoint = PointToPoint> {
    * await comm.Sendrecv(mine, right, 0, theirs, left, 0);
    * ```
    */
-  async Sendrecv(sendbuf: BufferSpec | null, dest: number, sendtag = 0, recvbuf?: BufferSpec | null,
+  Sendrecv(sendbuf: BufferSpec | null, dest: number, sendtag = 0, recvbuf?: BufferSpec | null,
     source: number = ANY_SOURCE, recvtag: number = ANY_TAG, status?: Status): Promise<void> {
-    await this.sendrecvAs(sendbuf, dest, sendtag, recvbuf, source, recvtag, status, 'Comm.Sendrecv');
+    try {
+      return this.handled(this.sendrecvAs(sendbuf, dest, sendtag, recvbuf, source, recvtag, status, 'Comm.Sendrecv'));
+    } catch (error) {
+      return this.failed(error);
+    }
   }
 
   /** `MPI_Sendrecv_replace` (MPI-4.1 §3.10): sends `buf` and receives into it. */
-  async Sendrecv_replace(buf: BufferSpec, dest: number, sendtag = 0, source: number = ANY_SOURCE,
+  Sendrecv_replace(buf: BufferSpec, dest: number, sendtag = 0, source: number = ANY_SOURCE,
     recvtag: number = ANY_TAG, status?: Status): Promise<void> {
     const call = 'Comm.Sendrecv_replace';
-    await this.sendrecvAs(copyOfSpec(buf, call), dest, sendtag, buf, source, recvtag, status, call);
+    try {
+      return this.handled(this.sendrecvAs(copyOfSpec(buf, call), dest, sendtag, buf, source, recvtag, status, call));
+    } catch (error) {
+      return this.failed(error);
+    }
   }
 
-  private async sendrecvAs(sendbuf: BufferSpec | null, dest: number, sendtag: number, recvbuf: BufferSpec | null | undefined,
+  /**
+   * Starts both halves of a buffer send-receive (throws on bad arguments):
+   * the receive's completion alone when the send is done at once, as an
+   * eager one is, else the receive's then the send's.
+   */
+  private sendrecvAs(sendbuf: BufferSpec | null, dest: number, sendtag: number, recvbuf: BufferSpec | null | undefined,
     source: number, recvtag: number, status: Status | undefined, call: string): Promise<void> {
     const endpoint = this.endpoint(call);
     const half = this.sendHalf(dest, sendtag, call, () => bytesOfSpec(sendbuf, call));
     const receive = this.startBufferRecv(recvbuf, source, recvtag, call);
     const send = startSendHalf(endpoint, half, receive, call);
+    let received: Promise<void> = RESOLVED;
     if (receive === donePending) nullStatus(status);
-    else await completion(receive, status, call);
-    await completion(send, undefined, call);
+    else received = completion(receive, status, call);
+    return sentAtOnce(send) ? received : receiveThenSend(received, send, call);
   }
 
   // ----------------------------------------------- buffers, nonblocking
