@@ -6,7 +6,8 @@
  * $BENCH_CASES, else the anchor's Barrier and Allreduce of 1,048,576 doubles. Ops:
  * barrier, bcast, allreduce, reduce, scan, alltoall, gather, allgather (buffer forms; `bytes`
  * is the Bcast buffer, the reductions' vector of bytes/8 doubles with SUM (Reduce to rank 0),
- * or the block each rank sends (Alltoall: to each rank; Gather: to rank 0)), and
+ * or the block each rank sends (Alltoall: to each rank; Gather: to rank 0)), sendrecv (each rank
+ * `Sendrecv`s `bytes` to the next rank around the ring and from the one before: a halo exchange), and
  * objbcast, objgather (lower-case `bcast` and `gather` of a small object from / to rank 0),
  * objallreduce (lower-case `allreduce` of a number, MPI.SUM).
  *
@@ -160,6 +161,25 @@ function prepare(c: Case): Bench | undefined {
             const want = (i * 31 + rank) & 255;
             if (b[i * n] !== want || b[(i + 1) * n - 1] !== want) fail(c, `block from rank ${i} holds ${b[i * n]}`);
           }
+        },
+      };
+    }
+    case 'sendrecv': {
+      const a = MPI.alloc(Uint8Array, n).fill(rank + 1);
+      const b = MPI.alloc(Uint8Array, n);
+      const right = (rank + 1) % size;
+      const left = (rank + size - 1) % size;
+      return {
+        loop: async (times) => {
+          const it = times.length - 1;
+          for (let i = 0; i < it; i++) {
+            times[i] = performance.now();
+            await comm.Sendrecv(a, right, 0, b, left, 0);
+          }
+          times[it] = performance.now();
+        },
+        check: () => {
+          if (n > 0 && (b[0] !== left + 1 || b[n - 1] !== left + 1)) fail(c, `got ${b[0]} from rank ${left}`);
         },
       };
     }

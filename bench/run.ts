@@ -125,13 +125,14 @@ const COLL_SIZES = [8, 64, KiB, 64 * KiB, MiB, 8 * MiB];
 const COLL_QUICK = [8, 64 * KiB, MiB];
 const COLL_OPS = ['bcast', 'allreduce', 'alltoall'] as const;
 const ANCHOR_ALLREDUCE = 8 * MiB; // 1,048,576 doubles
-/** Collectives measured at one short size only (8 bytes per rank; Reduce and Scan of one double, SUM, to or from rank 0). */
-const SHORT_OPS = ['reduce', 'scan', 'gather', 'allgather'] as const;
+/** Calls measured at one short size only (8 bytes per rank; Reduce and Scan of one double, SUM, to or from rank 0; Sendrecv, a halo exchange around the ring). */
+const SHORT_OPS = ['reduce', 'scan', 'gather', 'allgather', 'sendrecv'] as const;
 const SHORT_LABELS: Record<(typeof SHORT_OPS)[number], string> = {
   reduce: 'Reduce (SUM, doubles, to rank 0)',
   scan: 'Scan (SUM, doubles)',
   gather: 'Gather (per rank, to rank 0)',
   allgather: 'Allgather (per rank)',
+  sendrecv: 'Sendrecv around the ring (per rank)',
 };
 const SHORT_BYTES = 8;
 /** Object collectives (lower-case calls on a small object); C has none. */

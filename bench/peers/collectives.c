@@ -1,7 +1,8 @@
 /*
  * C MPI peer of bench/collectives.ts: Barrier, Bcast, Allreduce, Reduce and
- * Scan (SUM of doubles, Reduce to rank 0), Alltoall, Gather (to rank 0) and
- * Allgather on MPI_COMM_WORLD.
+ * Scan (SUM of doubles, Reduce to rank 0), Alltoall, Gather (to rank 0),
+ * Allgather and Sendrecv around the ring (to the next rank, from the one
+ * before) on MPI_COMM_WORLD.
  *
  * Same method as the mpi4ts and mpi4py sides: per case a Barrier, then one loop
  * of iters/10 untimed calls followed by iters timed ones, with a timestamp per
@@ -55,7 +56,8 @@ int main(int argc, char **argv) {
     int kind = strcmp(op, "barrier") == 0 ? 0 : strcmp(op, "bcast") == 0 ? 1
              : strcmp(op, "allreduce") == 0 ? 2 : strcmp(op, "alltoall") == 0 ? 3
              : strcmp(op, "reduce") == 0 ? 4 : strcmp(op, "scan") == 0 ? 5
-             : strcmp(op, "gather") == 0 ? 6 : strcmp(op, "allgather") == 0 ? 7 : -1;
+             : strcmp(op, "gather") == 0 ? 6 : strcmp(op, "allgather") == 0 ? 7
+             : strcmp(op, "sendrecv") == 0 ? 8 : -1;
     if (kind < 0) continue;
     int doubles = kind == 2 || kind == 4 || kind == 5;
     size_t len = kind == 3 || kind == 6 || kind == 7 ? (size_t)bytes * size : (size_t)bytes;
@@ -78,6 +80,10 @@ int main(int argc, char **argv) {
         case 5: MPI_Scan(a, b, (int)count, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD); break;
         case 6: MPI_Gather(a, (int)bytes, MPI_BYTE, b, (int)bytes, MPI_BYTE, 0, MPI_COMM_WORLD); break;
         case 7: MPI_Allgather(a, (int)bytes, MPI_BYTE, b, (int)bytes, MPI_BYTE, MPI_COMM_WORLD); break;
+        case 8:
+          MPI_Sendrecv(a, (int)bytes, MPI_BYTE, (rank + 1) % size, 0, b, (int)bytes, MPI_BYTE, (rank + size - 1) % size, 0,
+                       MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+          break;
       }
     }
     times[total] = MPI_Wtime();

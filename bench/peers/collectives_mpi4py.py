@@ -1,7 +1,8 @@
 """mpi4py peer of bench/collectives.ts: Barrier, Bcast, Allreduce, Reduce and
 Scan (SUM of doubles, Reduce to rank 0), Alltoall, Gather (to rank 0) and
-Allgather on COMM_WORLD, buffer (Capitalized) forms on numpy arrays, and the
-object bcast and gather of a small dict and allreduce of a number.
+Allgather on COMM_WORLD, buffer (Capitalized) forms on numpy arrays, Sendrecv
+around the ring (to the next rank, from the one before), and the object bcast
+and gather of a small dict and allreduce of a number.
 
 Same method as the mpi4ts and C sides: per case a Barrier, then one loop of
 iters/10 untimed calls followed by iters timed ones, with a timestamp per call,
@@ -57,6 +58,10 @@ for case in spec.split(','):
     elif op == 'allgather':
         a = np.ones(n, dtype=np.uint8); b = np.zeros(n * size, dtype=np.uint8)
         call = lambda: comm.Allgather(a, b)
+    elif op == 'sendrecv':
+        a = np.full(n, rank + 1, dtype=np.uint8); b = np.zeros(n, dtype=np.uint8)
+        right, left = (rank + 1) % size, (rank - 1) % size
+        call = lambda: comm.Sendrecv(a, right, 0, b, left, 0)
     elif op == 'objbcast':
         call = lambda: comm.bcast(MSG if rank == 0 else None, 0)
     elif op == 'objgather':
