@@ -53,11 +53,15 @@ describe('the README documents the launcher', () => {
     for (const option of ['--trace', '--profile', '--watchdog', '--inspect-rank', '--cpu-prof', '--node-options']) assert.ok(section.includes(option), option);
   });
 
-  it('says that mpi4ts is ESM-only and what to do in a CommonJS project; has a LICENSE and a repository', () => {
-    assert.match(readme, /mpi4ts is an ES module only/);
-    assert.match(readme, /In a CommonJS project, name the scripts you run\s+with mpi4ts `\.mts`/);
-    assert.match(readme, /`require\('mpi4ts'\)` is not supported/);
-    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { license: string; repository: { url: string } };
+  it('says that mpi4ts is an ES module and what to do in a CommonJS project; has a LICENSE and a repository', () => {
+    assert.match(readme, /mpi4ts is an ES module\./);
+    assert.match(readme, /in such a project, set `"type": "module"` or name the scripts you run\s+with mpi4ts `\.mts`/);
+    assert.match(readme, /`require\('mpi4ts'\)` load it on the\s+Node versions that can `require` an ES module/);
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      license: string; repository: { url: string }; exports: Record<string, Record<string, string>>;
+    };
+    // require() of every entry loads the ES module that import() loads (Node's require of ES modules).
+    for (const [entry, conditions] of Object.entries(manifest.exports)) assert.equal(conditions['require'], conditions['import'], entry);
     assert.equal(manifest.license, 'MIT');
     assert.match(readFileSync(join(root, 'LICENSE'), 'utf8'), /^MIT License\n/);
     assert.match(manifest.repository.url, /^git\+https:\/\/github\.com\/.+\.git$/);

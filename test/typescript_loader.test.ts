@@ -2,7 +2,7 @@
 // transpile service per shm job), CommonJS ones through tsx, on the shm transport; the mpi transport's
 // case is in test/mpi/launcher.test.ts.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -49,6 +49,34 @@ describe('TypeScript loader', () => {
 
   it('CommonJS: a .ts in a "type": "commonjs" package runs as CommonJS (tsx)', options, async () => {
     assert.deepEqual(await run(`${DIR}/cjs/main.ts`, 2), ['cjs commonjs main.ts 42', 'cjs commonjs main.ts 42']);
+  });
+
+  it('a project as npm init makes it ("type": "commonjs", mpi4ts in node_modules): an import of mpi4ts works; ' +
+    'top-level await is reported with why the script is CommonJS and what to change', options, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mpi4ts-ts-cjs-'));
+    try {
+      writeFileSync(join(dir, 'package.json'), '{ "name": "job", "type": "commonjs" }\n');
+      mkdirSync(join(dir, 'node_modules'));
+      symlinkSync(root, join(dir, 'node_modules', 'mpi4ts'), 'dir');
+      const plain = join(dir, 'plain.ts');
+      // Compiled to a require of the package's ES module (Node 20.19, 22.12 and later).
+      writeFileSync(plain, "import { MPI } from 'mpi4ts';\nvoid MPI.COMM_WORLD.allreduce(MPI.COMM_WORLD.rank + 1).then((sum) => " +
+        'console.log(`${typeof module} ${String(sum)}`));\n');
+      assert.deepEqual(await run(plain, 2), ['object 3', 'object 3']);
+      const script = join(dir, 'job.ts');
+      writeFileSync(script, "import { MPI } from 'mpi4ts';\nconsole.log(await MPI.COMM_WORLD.allreduce(1));\n");
+      const broken = await launch(script, 2, [], { timeoutMs: TIMEOUT });
+      assert.equal(broken.code, 2, broken.stderr);
+      assert.equal(broken.stdout, '');
+      assert.match(broken.stderr, /job\.ts:2:13: syntax error: Top-level await is currently not supported with the "cjs" output format\n/);
+      const manifest = join(dir, 'package.json').replace(/[.\\/]/g, (c) => `\\${c}`);
+      assert.match(broken.stderr, new RegExp(`\n {2}.*job\\.ts: it loads as CommonJS: ${manifest} does not say "type": "module" ` +
+        '\\(npm init writes "commonjs"\\); set "type": "module" there, or name it job\\.mts\n$'), broken.stderr);
+      writeFileSync(join(dir, 'package.json'), '{ "name": "job", "type": "module" }\n');
+      assert.deepEqual(await run(script, 2), ['2', '2']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('.mts with top-level await', options, async () => {

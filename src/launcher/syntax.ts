@@ -28,6 +28,7 @@ import { builtinModules } from 'node:module';
 import { dirname, extname, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { alternatives, isPathLike, mappedPaths } from '../typescript/hooks.js';
+import { commonJsAdvice } from '../typescript/options.js';
 import { transpile } from '../typescript/transpile.js';
 
 /** What esbuild says of one error (the fields used here). */
@@ -38,6 +39,8 @@ interface CompileMessage {
 
 /** The files the check compiles: TypeScript and JavaScript. */
 const CHECKED = new Set(['.ts', '.mts', '.cts', '.tsx', '.jsx', '.js', '.mjs', '.cjs']);
+/** esbuild's error for a top-level `await` in a file it compiles to CommonJS: the report then says why the file is one. */
+const TOP_LEVEL_AWAIT_IN_CJS = /Top-level await is currently not supported with the "cjs" output format/;
 const BUILTIN = new Set(builtinModules);
 
 /** A path as the report shows it: relative to the working directory when below it. */
@@ -112,7 +115,9 @@ export async function syntaxReport(script: string, underMpiexec = false): Promis
       if (messages === undefined || messages.length === 0) continue;
       const chain: string[] = [];
       for (let at: string | undefined = file; at !== undefined; at = importer.get(at)) chain.unshift(shown(at));
-      reports.push(messages.map(codeFrame).join('\n') + (chain.length > 1 ? `\n  imported by: ${chain.join(' > ')}` : ''));
+      const advice = messages.some((m) => TOP_LEVEL_AWAIT_IN_CJS.test(m.text)) ? commonJsAdvice(file) : undefined;
+      reports.push(messages.map(codeFrame).join('\n') + (chain.length > 1 ? `\n  imported by: ${chain.join(' > ')}` : '') +
+        (advice === undefined ? '' : `\n  ${shown(file)}: ${advice}`));
       continue;
     }
     for (const specifier of staticImports(code)) {

@@ -18,7 +18,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, extname, join, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 
 /** The file extensions the loader compiles. */
 export const TYPESCRIPT_EXTENSIONS: ReadonlySet<string> = new Set(['.ts', '.mts', '.cts', '.tsx', '.jsx']);
@@ -33,30 +33,35 @@ export function isTypeScript(file: string): boolean {
   return TYPESCRIPT_EXTENSIONS.has(extname(file));
 }
 
-const packageTypes = new Map<string, 'module' | 'commonjs'>();
+/** The package.json that decides the type of the files below a directory, and that type. */
+interface PackageScope {
+  /** Undefined when no package.json above the directory parses. */
+  readonly manifest: string | undefined;
+  readonly type: 'module' | 'commonjs';
+}
 
-/** The `"type"` of the nearest package.json above `dir` (`commonjs` when none says `module`). */
-function packageType(dir: string): 'module' | 'commonjs' {
-  const known = packageTypes.get(dir);
+const packageScopes = new Map<string, PackageScope>();
+
+/** The nearest package.json above `dir` and its `"type"` (`commonjs` when it says nothing else, or when there is none). */
+function packageScope(dir: string): PackageScope {
+  const known = packageScopes.get(dir);
   if (known !== undefined) return known;
-  let type: 'module' | 'commonjs' = 'commonjs';
+  let scope: PackageScope | undefined;
   const manifest = join(dir, 'package.json');
-  let found = false;
   if (existsSync(manifest)) {
     try {
       const parsed = JSON.parse(readFileSync(manifest, 'utf8')) as { type?: unknown };
-      type = parsed.type === 'module' ? 'module' : 'commonjs';
-      found = true;
+      scope = { manifest, type: parsed.type === 'module' ? 'module' : 'commonjs' };
     } catch {
       // Node ignores a package.json it cannot parse when it looks for the type; so do we.
     }
   }
-  if (!found) {
+  if (scope === undefined) {
     const parent = dirname(dir);
-    if (parent !== dir) type = packageType(parent);
+    scope = parent !== dir ? packageScope(parent) : { manifest: undefined, type: 'commonjs' };
   }
-  packageTypes.set(dir, type);
-  return type;
+  packageScopes.set(dir, scope);
+  return scope;
 }
 
 /**
@@ -71,7 +76,27 @@ export function moduleFormat(file: string): 'module' | 'commonjs' {
   const ext = extname(file);
   if (ext === '.mts' || ext === '.mjs') return 'module';
   if (ext === '.cts' || ext === '.cjs') return 'commonjs';
-  return packageType(dirname(resolve(file)));
+  return packageScope(dirname(resolve(file))).type;
+}
+
+/**
+ * Why `file` loads as CommonJS, and how to make it an ES module, for an
+ * error that only ES modules avoid (a top-level `await`); undefined when it
+ * is one.
+ *
+ * @example
+ * commonJsAdvice('/home/me/job.ts');
+ * // 'it loads as CommonJS: /home/me/package.json says "type": "commonjs" (npm init's default); set "type": "module" there, or name it job.mts'
+ */
+export function commonJsAdvice(file: string): string | undefined {
+  if (moduleFormat(file) === 'module') return undefined;
+  const ext = extname(file);
+  const esm = `${basename(file, ext)}${ext === '.cjs' || ext === '.js' ? '.mjs' : '.mts'}`;
+  if (ext === '.cts' || ext === '.cjs') return `it loads as CommonJS (a ${ext} file); name it ${esm} to make it an ES module`;
+  const { manifest } = packageScope(dirname(resolve(file)));
+  const why = manifest === undefined ? 'no package.json above it says "type": "module"'
+    : `${manifest} does not say "type": "module" (npm init writes "commonjs")`;
+  return `it loads as CommonJS: ${why}; set "type": "module" ${manifest === undefined ? 'in a package.json' : 'there'}, or name it ${esm}`;
 }
 
 /** Text of a tsconfig.json without its comments and trailing commas (it is JSONC). */
