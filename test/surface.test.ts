@@ -24,6 +24,7 @@ describe('ERRORS_ARE_FATAL ends the job (test/programs/errors_fatal.ts)', () => 
   for (const [mode, code, message] of [
     ['send', 6, /MPI_ERRORS_ARE_FATAL on MPI_COMM_WORLD: rank 1: Comm\.Send: invalid dest 8/],
     ['call', 16, /MPI_ERRORS_ARE_FATAL on MPI_COMM_WORLD: error code 16 \(other error\) raised by Comm\.Call_errhandler/],
+    ['bcast', 8, /MPI_ERRORS_ARE_FATAL on MPI_COMM_WORLD: rank 1: Comm\.Bcast: invalid root 8/],
   ] as const) {
     it(`${mode}: exit code of the error class, a report naming the handler, rank and call`, async () => {
       const result = await launch('test/programs/errors_fatal.ts', 3, [mode], { timeoutMs: 30_000 });

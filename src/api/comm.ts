@@ -23,9 +23,18 @@
  * Partitioned communication (§4: `Psend_init`, `Precv_init`) sends the whole
  * buffer once every partition is ready (see `PartitionedRequest`).
  *
+ * Every call of a live communicator that fails goes through its error
+ * handler (§9.3) before it rejects or throws: here, in `Intracomm`,
+ * `Intercomm`, `Topocomm` and their subclasses (the shapes of such a call
+ * are above `Comm.rejecting`). A call on a freed communicator has no handler
+ * (MPI would use `MPI_COMM_SELF`'s): it fails as with `MPI.ERRORS_RETURN`.
+ *
  * Unfinished: buffered sends of one job share one attached buffer (no
- * communicator-level buffers); an error handler applies to the calls that
- * return Promises (a synchronous throw of an I-call is not handled).
+ * communicator-level buffers). Not through the error handler yet:
+ * `Sendrecv`, `Sendrecv_replace` and `sendrecv`; the completion of a request
+ * (`Request.Wait` and the others, where MPI applies the handler of the
+ * request's communicator); and the I-forms that report a bad argument
+ * through their request (`Intercomm`'s, `Ineighbor_*`, `Ialltoallw`).
  *
  * @module
  */
@@ -310,10 +319,14 @@ export class Comm<E extends PointToPoint = PointToPoint> {
    * `MPI.SIMILAR` for the same ranks in another order, `MPI.UNEQUAL` otherwise.
    */
   Compare(other: Comm<PointToPoint>): number {
-    const mine = this.endpoint('Comm.Compare');
-    if (other.endpoint('Comm.Compare') === mine) return IDENT;
-    const result = this.Get_group().Compare(other.Get_group());
-    return result === IDENT ? CONGRUENT : result;
+    try {
+      const mine = this.endpoint('Comm.Compare');
+      if (other.endpoint('Comm.Compare') === mine) return IDENT;
+      const result = this.Get_group().Compare(other.Get_group());
+      return result === IDENT ? CONGRUENT : result;
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   /**
@@ -366,41 +379,59 @@ export class Comm<E extends PointToPoint = PointToPoint> {
     return !this.is_inter;
   }
 
+  // Every public call that can fail on a live communicator goes through its
+  // error handler (MPI-4.1 §9.3), here and in the subclasses, written out in
+  // the call itself:
+  //   returning a Promise: try { return this.handled(promise) } catch (error) { return this.failed(error) },
+  //     or this.handled(p) of an async p, or this.rejecting(() => p) off the benchmarked paths;
+  //   returning a value:   try { return value } catch (error) { throw this.raised(error) }.
+  // A call made of other public calls of the same communicator (Clone of Dup)
+  // leaves the handler to them, so that it runs once per failing call.
+
   /**
    * `rejecting` of errors.ts, through this communicator's error handler: a
    * fatal handler ends the job, a user handler is called, then the Promise
-   * rejects as usual. `Send`, `Recv`, `send` and `recv` write it out as
+   * rejects as usual. The calls of the benchmarked paths (`Send`, `Recv`,
+   * `Isend`, the collectives and their object and I-forms) write it out as
    * try/catch around {@link handled}, without a closure per call: a new
    * closure's first call goes through V8's lazy-compile stub, and theirs
    * were too large to inline (8-byte ping-pong at 2 ranks: 0.44 -> 0.41 us
    * one-way, medians of six alternating runs).
    */
-  private rejecting<T>(start: () => Promise<T>): Promise<T> {
+  protected rejecting<T>(start: () => Promise<T>): Promise<T> {
     return this.handled(rejecting(start));
   }
 
-  /** `promise`, through this communicator's error handler when it rejects (see {@link rejecting}). */
-  private handled<T>(promise: Promise<T>): Promise<T> {
+  /**
+   * `promise`, through this communicator's error handler when it rejects (see
+   * {@link rejecting}). With `MPI.ERRORS_RETURN` one comparison, and `promise` itself.
+   */
+  protected handled<T>(promise: Promise<T>): Promise<T> {
     if (this.errhandler === ERRORS_RETURN) return promise;
     return promise.catch((error: unknown) => {
-      this.raise(error);
-      throw error;
+      throw this.raised(error);
     });
   }
 
   /** A call that threw `error` before it had a Promise: rejects through the error handler (see {@link rejecting}). */
-  private failed(error: unknown): Promise<never> {
+  protected failed(error: unknown): Promise<never> {
     return this.handled(Promise.reject(error));
   }
 
-  /** Applies the error handler to `error`, an exception of one of this communicator's calls. */
-  private raise(error: unknown): void {
+  /**
+   * Applies the error handler to `error`, an exception of one of this
+   * communicator's calls, and returns it to be thrown. A freed communicator
+   * has no handler: its calls fail as with `MPI.ERRORS_RETURN`.
+   */
+  protected raised(error: unknown): unknown {
     const handler = this.errhandler;
+    if (this.endpointOrNull === null || handler === ERRORS_RETURN) return error;
     const code = error instanceof MPIError ? error.error_class : ErrorClass.ERR_OTHER;
     if (handler.kind === 'fatal' || handler.kind === 'abort') {
       abort(code, `${handler.name} on ${this.name}: ${error instanceof Error ? error.message : String(error)}`);
     }
     if (handler.kind === 'user') (handler.fn as ErrhandlerFunction<this>)(this, code);
+    return error;
   }
 
   // ------------------------------------------------------ error handlers
@@ -422,11 +453,15 @@ export class Comm<E extends PointToPoint = PointToPoint> {
 
   /** `MPI_Comm_set_errhandler` (MPI-4.1 §9.3). */
   Set_errhandler(errhandler: Errhandler): void {
-    this.endpoint('Comm.Set_errhandler');
-    if (!(errhandler instanceof Errhandler) || !errhandler.isLive) {
-      throw errors.arg('Comm.Set_errhandler', `invalid error handler ${String(errhandler)}`);
+    try {
+      this.endpoint('Comm.Set_errhandler');
+      if (!(errhandler instanceof Errhandler) || !errhandler.isLive) {
+        throw errors.arg('Comm.Set_errhandler', `invalid error handler ${String(errhandler)}`);
+      }
+      this.errhandler = errhandler;
+    } catch (error) {
+      throw this.raised(error);
     }
-    this.errhandler = errhandler;
   }
 
   /** `MPI_Comm_get_errhandler` (MPI-4.1 §9.3): `MPI.ERRORS_RETURN` unless set. */
@@ -454,8 +489,12 @@ export class Comm<E extends PointToPoint = PointToPoint> {
 
   /** `MPI_Comm_set_info` (MPI-4.1 §7.4.4): the communicator's hints become a copy of `info`. */
   Set_info(info: Info): void {
-    this.endpoint('Comm.Set_info');
-    this.hints = hintsFrom(info, 'Comm.Set_info');
+    try {
+      this.endpoint('Comm.Set_info');
+      this.hints = hintsFrom(info, 'Comm.Set_info');
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   /** `MPI_Comm_get_info` (MPI-4.1 §7.4.4): a new info object with the hints in use. */
@@ -477,10 +516,18 @@ export class Comm<E extends PointToPoint = PointToPoint> {
    * `MPI_Comm_dup_with_info` (MPI-4.1 §7.4.2): `Dup` with `info`'s hints
    * instead of this communicator's. Collective.
    */
-  async Dup_with_info(info: Info): Promise<this> {
-    const dup = await (this as unknown as { Dup(): Promise<Comm> }).Dup();
-    dup.Set_info(info);
-    return dup as this;
+  Dup_with_info(info: Info): Promise<this> {
+    let hints: Info;
+    try {
+      hints = hintsFrom(info, 'Comm.Dup_with_info');
+    } catch (error) {
+      return this.failed(error);
+    }
+    // Dup's own errors go through the handler in Dup.
+    return (this as unknown as { Dup(): Promise<Comm> }).Dup().then((dup) => {
+      dup.hints = hints;
+      return dup as this;
+    });
   }
 
   /** What `Dup` passes on (MPI-4.1 §7.4.2): error handler, info, attributes with a copy callback. */
@@ -532,8 +579,12 @@ export class Comm<E extends PointToPoint = PointToPoint> {
 
   /** `MPI_Comm_set_attr` (MPI-4.1 §7.7.2). Predefined keys cannot be set (`ERR_KEYVAL`). */
   Set_attr(keyval: number, attrval: unknown): void {
-    this.endpoint('Comm.Set_attr');
-    attributes.set(this, keyval, attrval);
+    try {
+      this.endpoint('Comm.Set_attr');
+      attributes.set(this, keyval, attrval);
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   /**
@@ -543,25 +594,33 @@ export class Comm<E extends PointToPoint = PointToPoint> {
    * `MPI.LASTUSEDCODE`.
    */
   Get_attr(keyval: number): unknown {
-    this.endpoint('Comm.Get_attr');
-    if (attributes.has(keyval)) return attributes.get(this, keyval);
-    const library = (name: string): number | undefined => transport().worldAttribute?.(name);
-    switch (keyval) {
-      case TAG_UB: return TAG_UB;
-      case HOST: return library('HOST') ?? PROC_NULL;
-      case IO: return library('IO') ?? ANY_SOURCE;
-      case WTIME_IS_GLOBAL: return Boolean(library('WTIME_IS_GLOBAL') ?? (transport().name === 'shm' ? 1 : 0));
-      case UNIVERSE_SIZE: return library('UNIVERSE_SIZE') ?? (transport().name === 'shm' ? transport().worldSize : undefined);
-      case APPNUM: return library('APPNUM') ?? (transport().name === 'shm' ? 0 : undefined);
-      case LASTUSEDCODE: return lastUsedErrorCode();
-      default: throw errors.keyval('Comm.Get_attr', `invalid keyval ${String(keyval)}`);
+    try {
+      this.endpoint('Comm.Get_attr');
+      if (attributes.has(keyval)) return attributes.get(this, keyval);
+      const library = (name: string): number | undefined => transport().worldAttribute?.(name);
+      switch (keyval) {
+        case TAG_UB: return TAG_UB;
+        case HOST: return library('HOST') ?? PROC_NULL;
+        case IO: return library('IO') ?? ANY_SOURCE;
+        case WTIME_IS_GLOBAL: return Boolean(library('WTIME_IS_GLOBAL') ?? (transport().name === 'shm' ? 1 : 0));
+        case UNIVERSE_SIZE: return library('UNIVERSE_SIZE') ?? (transport().name === 'shm' ? transport().worldSize : undefined);
+        case APPNUM: return library('APPNUM') ?? (transport().name === 'shm' ? 0 : undefined);
+        case LASTUSEDCODE: return lastUsedErrorCode();
+        default: throw errors.keyval('Comm.Get_attr', `invalid keyval ${String(keyval)}`);
+      }
+    } catch (error) {
+      throw this.raised(error);
     }
   }
 
   /** `MPI_Comm_delete_attr` (MPI-4.1 §7.7.2): runs the delete callback. */
   Delete_attr(keyval: number): void {
-    this.endpoint('Comm.Delete_attr');
-    attributes.delete(this, keyval);
+    try {
+      this.endpoint('Comm.Delete_attr');
+      attributes.delete(this, keyval);
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   /** True until `Free` is called. */
@@ -574,11 +633,15 @@ export class Comm<E extends PointToPoint = PointToPoint> {
    * `COMM_WORLD` and `COMM_SELF` cannot be freed (`ERR_COMM` too).
    */
   Free(): void {
-    const endpoint = this.endpoint('Comm.Free');
-    if (this.predefined) throw errors.predefinedComm('Comm.Free', this.name);
-    attributes.deleteAll(this);
-    endpoint.free();
-    this.endpointOrNull = null;
+    try {
+      const endpoint = this.endpoint('Comm.Free');
+      if (this.predefined) throw errors.predefinedComm('Comm.Free', this.name);
+      attributes.deleteAll(this);
+      endpoint.free();
+      this.endpointOrNull = null;
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   /** Forgets the endpoint that the transport has just freed (`Intercomm.Disconnect`): like {@link Free}. */
@@ -688,12 +751,20 @@ export class Comm<E extends PointToPoint = PointToPoint> {
 
   /** `MPI_Isend` of a value (MPI-4.1 §3.7.2). */
   isend(obj: unknown, dest: number, tag = 0): Request<void> {
-    return new Request(this.startSend(obj, dest, tag, false, 'Comm.isend'), 'Comm.isend');
+    try {
+      return new Request(this.startSend(obj, dest, tag, false, 'Comm.isend'), 'Comm.isend');
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   /** `MPI_Issend` of a value (MPI-4.1 §3.7.2). */
   issend(obj: unknown, dest: number, tag = 0): Request<void> {
-    return new Request(this.startSend(obj, dest, tag, true, 'Comm.issend'), 'Comm.issend');
+    try {
+      return new Request(this.startSend(obj, dest, tag, true, 'Comm.issend'), 'Comm.issend');
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   /**
@@ -707,7 +778,11 @@ export class Comm<E extends PointToPoint = PointToPoint> {
    * ```
    */
   irecv<T = unknown>(source: number = ANY_SOURCE, tag: number = ANY_TAG): Request<T> {
-    return this.irecvWith<T>(source, tag, 'Comm.irecv');
+    try {
+      return this.irecvWith<T>(source, tag, 'Comm.irecv');
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   private startSend(obj: unknown, dest: number, tag: number, sync: boolean, call: string): Operation {
@@ -733,7 +808,7 @@ export class Comm<E extends PointToPoint = PointToPoint> {
    * match has arrived, fills `status` with its envelope; resolves true.
    */
   probe(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Promise<true> {
-    return this.probeAs(source, tag, status, 'Comm.probe');
+    return this.handled(this.probeAs(source, tag, status, 'Comm.probe'));
   }
 
   private async probeAs(source: number, tag: number, status: Status | undefined, call: string): Promise<true> {
@@ -747,7 +822,11 @@ export class Comm<E extends PointToPoint = PointToPoint> {
 
   /** `MPI_Iprobe` (MPI-4.1 §3.8.1): true, filling `status`, when a matching message is there. Never waits. */
   iprobe(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): boolean {
-    return this.iprobeAs(source, tag, status, 'Comm.iprobe');
+    try {
+      return this.iprobeAs(source, tag, status, 'Comm.iprobe');
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   private iprobeAs(source: number, tag: number, status: Status | undefined, call: string): boolean {
@@ -765,12 +844,16 @@ export class Comm<E extends PointToPoint = PointToPoint> {
 
   /** `MPI_Probe` under its buffer-family name. */
   Probe(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Promise<true> {
-    return this.probeAs(source, tag, status, 'Comm.Probe');
+    return this.handled(this.probeAs(source, tag, status, 'Comm.Probe'));
   }
 
   /** `MPI_Iprobe` under its buffer-family name. */
   Iprobe(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): boolean {
-    return this.iprobeAs(source, tag, status, 'Comm.Iprobe');
+    try {
+      return this.iprobeAs(source, tag, status, 'Comm.Iprobe');
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   // -------------------------------------------------- buffers, blocking
@@ -873,18 +956,30 @@ export class Comm<E extends PointToPoint = PointToPoint> {
 
   /** `MPI_Isend` of a buffer (MPI-4.1 §3.7.2): do not touch `buf` before the request completes. */
   Isend(buf: BufferSpec | null, dest: number, tag = 0): Request<void> {
-    return new Request(this.startBufferSend(buf, dest, tag, false, 'Comm.Isend'), 'Comm.Isend');
+    try {
+      return new Request(this.startBufferSend(buf, dest, tag, false, 'Comm.Isend'), 'Comm.Isend');
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   /** `MPI_Issend` of a buffer (MPI-4.1 §3.7.2). */
   Issend(buf: BufferSpec | null, dest: number, tag = 0): Request<void> {
-    return new Request(this.startBufferSend(buf, dest, tag, true, 'Comm.Issend'), 'Comm.Issend');
+    try {
+      return new Request(this.startBufferSend(buf, dest, tag, true, 'Comm.Issend'), 'Comm.Issend');
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   /** `MPI_Irecv` into a buffer (MPI-4.1 §3.7.2). */
   Irecv(buf: BufferSpec | null, source: number = ANY_SOURCE, tag: number = ANY_TAG): Request<void> {
-    const op = this.startBufferRecv(buf, source, tag, 'Comm.Irecv');
-    return new Request(op === donePending ? undefined : op, 'Comm.Irecv');
+    try {
+      const op = this.startBufferRecv(buf, source, tag, 'Comm.Irecv');
+      return new Request(op === donePending ? undefined : op, 'Comm.Irecv');
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   // ------------------------------------------------ buffered and ready modes
@@ -907,7 +1002,11 @@ export class Comm<E extends PointToPoint = PointToPoint> {
 
   /** `MPI_Ibsend` (MPI-4.1 §3.7.2): a buffered send as a request, complete once copied. */
   Ibsend(buf: BufferSpec | null, dest: number, tag = 0): Request<void> {
-    return new Request(this.startBuffered(buf, dest, tag, 'Comm.Ibsend'), 'Comm.Ibsend');
+    try {
+      return new Request(this.startBuffered(buf, dest, tag, 'Comm.Ibsend'), 'Comm.Ibsend');
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   /** `MPI_Bsend` of a value (MPI-4.1 §3.4): its encoding goes through the attached buffer. */
@@ -917,7 +1016,11 @@ export class Comm<E extends PointToPoint = PointToPoint> {
 
   /** `MPI_Ibsend` of a value (MPI-4.1 §3.7.2). */
   ibsend(obj: unknown, dest: number, tag = 0): Request<void> {
-    return new Request(this.startBufferedObject(obj, dest, tag, 'Comm.ibsend'), 'Comm.ibsend');
+    try {
+      return new Request(this.startBufferedObject(obj, dest, tag, 'Comm.ibsend'), 'Comm.ibsend');
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   /**
@@ -930,7 +1033,11 @@ export class Comm<E extends PointToPoint = PointToPoint> {
 
   /** `MPI_Irsend` (MPI-4.1 §3.7.2): ready mode as a request. */
   Irsend(buf: BufferSpec | null, dest: number, tag = 0): Request<void> {
-    return new Request(this.startBufferSend(buf, dest, tag, false, 'Comm.Irsend'), 'Comm.Irsend');
+    try {
+      return new Request(this.startBufferSend(buf, dest, tag, false, 'Comm.Irsend'), 'Comm.Irsend');
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   private startBuffered(buf: BufferSpec | null, dest: number, tag: number, call: string): Operation {
@@ -965,23 +1072,31 @@ export class Comm<E extends PointToPoint = PointToPoint> {
    * await message.Recv(buf);
    * ```
    */
-  async Mprobe(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Promise<Message> {
-    return this.matchedProbe(source, tag, status, 'Comm.Mprobe');
+  Mprobe(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Promise<Message> {
+    return this.handled(this.matchedProbe(source, tag, status, 'Comm.Mprobe'));
   }
 
   /** `MPI_Improbe` (MPI-4.1 §3.8.2): the matched message, or null when none is there. Never waits. */
   Improbe(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Message | null {
-    return this.immediateProbe(source, tag, status, 'Comm.Improbe');
+    try {
+      return this.immediateProbe(source, tag, status, 'Comm.Improbe');
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   /** `MPI_Mprobe` for a value: receive it with `message.recv()`. */
-  async mprobe(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Promise<Message> {
-    return this.matchedProbe(source, tag, status, 'Comm.mprobe');
+  mprobe(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Promise<Message> {
+    return this.handled(this.matchedProbe(source, tag, status, 'Comm.mprobe'));
   }
 
   /** `MPI_Improbe` for a value: the message or null. Never waits. */
   improbe(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Message | null {
-    return this.immediateProbe(source, tag, status, 'Comm.improbe');
+    try {
+      return this.immediateProbe(source, tag, status, 'Comm.improbe');
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   private immediateProbe(source: number, tag: number, status: Status | undefined, call: string): Message | null {
@@ -1023,19 +1138,27 @@ export class Comm<E extends PointToPoint = PointToPoint> {
   Isendrecv(sendbuf: BufferSpec | null, dest: number, sendtag = 0, recvbuf?: BufferSpec | null,
     source: number = ANY_SOURCE, recvtag: number = ANY_TAG): Request<void> {
     const call = 'Comm.Isendrecv';
-    const half = this.sendHalf(dest, sendtag, call, () => bytesOfSpec(sendbuf, call));
-    const receive = this.startBufferRecv(recvbuf, source, recvtag, call);
-    return new Request(new BothOperation(startSendHalf(this.endpoint(call), half, receive, call), receive), call);
+    try {
+      const half = this.sendHalf(dest, sendtag, call, () => bytesOfSpec(sendbuf, call));
+      const receive = this.startBufferRecv(recvbuf, source, recvtag, call);
+      return new Request(new BothOperation(startSendHalf(this.endpoint(call), half, receive, call), receive), call);
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   /** `MPI_Isendrecv_replace` (MPI-4.1 §3.10, MPI-4.0): sends `buf` and receives into it, as a request. */
   Isendrecv_replace(buf: BufferSpec, dest: number, sendtag = 0, source: number = ANY_SOURCE,
     recvtag: number = ANY_TAG): Request<void> {
     const call = 'Comm.Isendrecv_replace';
-    const outgoing = copyOfSpec(buf, call);
-    const half = this.sendHalf(dest, sendtag, call, () => bytesOfSpec(outgoing, call));
-    const receive = this.startBufferRecv(buf, source, recvtag, call);
-    return new Request(new BothOperation(startSendHalf(this.endpoint(call), half, receive, call), receive), call);
+    try {
+      const outgoing = copyOfSpec(buf, call);
+      const half = this.sendHalf(dest, sendtag, call, () => bytesOfSpec(outgoing, call));
+      const receive = this.startBufferRecv(buf, source, recvtag, call);
+      return new Request(new BothOperation(startSendHalf(this.endpoint(call), half, receive, call), receive), call);
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   // ------------------------------------------------------------ persistent
@@ -1072,14 +1195,18 @@ export class Comm<E extends PointToPoint = PointToPoint> {
   /** `MPI_Recv_init` (MPI-4.1 §3.9): a persistent receive into `buf`. */
   Recv_init(buf: BufferSpec | null, source: number = ANY_SOURCE, tag: number = ANY_TAG): Prequest {
     const call = 'Comm.Recv_init';
-    this.endpoint(call);
-    this.checkSource(source, call);
-    Comm.checkTag(tag, call, true);
-    if (source !== PROC_NULL && (buf === undefined || buf === null)) throw errors.buffer(call, 'a receive buffer is required');
-    return new Prequest<void>(() => {
-      const op = this.startBufferRecv(buf, source, tag, call);
-      return op === donePending ? undefined : op;
-    }, call);
+    try {
+      this.endpoint(call);
+      this.checkSource(source, call);
+      Comm.checkTag(tag, call, true);
+      if (source !== PROC_NULL && (buf === undefined || buf === null)) throw errors.buffer(call, 'a receive buffer is required');
+      return new Prequest<void>(() => {
+        const op = this.startBufferRecv(buf, source, tag, call);
+        return op === donePending ? undefined : op;
+      }, call);
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   // ------------------------------------------------------------ partitioned
@@ -1098,14 +1225,18 @@ export class Comm<E extends PointToPoint = PointToPoint> {
    */
   Psend_init(buf: BufferSpec | null, partitions: number, dest: number, tag = 0): PartitionedRequest {
     const call = 'Comm.Psend_init';
-    this.endpoint(call);
-    this.checkDest(dest, call);
-    Comm.checkTag(tag, call, false);
-    Comm.checkPartitions(partitions, call);
-    return new PartitionedRequest(partitions, 'send', () => {
-      const op = this.startBufferSend(buf, dest, tag, false, call);
-      return op === donePending ? undefined : op;
-    }, call);
+    try {
+      this.endpoint(call);
+      this.checkDest(dest, call);
+      Comm.checkTag(tag, call, false);
+      Comm.checkPartitions(partitions, call);
+      return new PartitionedRequest(partitions, 'send', () => {
+        const op = this.startBufferSend(buf, dest, tag, false, call);
+        return op === donePending ? undefined : op;
+      }, call);
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   /**
@@ -1115,16 +1246,20 @@ export class Comm<E extends PointToPoint = PointToPoint> {
    */
   Precv_init(buf: BufferSpec | null, partitions: number, source: number, tag = 0): PartitionedRequest {
     const call = 'Comm.Precv_init';
-    this.endpoint(call);
-    if (source === ANY_SOURCE) throw errors.rank(call, source, this.endpoint(call).remoteSize, 'rank');
-    this.checkSource(source, call);
-    Comm.checkTag(tag, call, false);
-    Comm.checkPartitions(partitions, call);
-    if (source !== PROC_NULL && (buf === undefined || buf === null)) throw errors.buffer(call, 'a receive buffer is required');
-    return new PartitionedRequest(partitions, 'recv', () => {
-      const op = this.startBufferRecv(buf, source, tag, call);
-      return op === donePending ? undefined : op;
-    }, call);
+    try {
+      this.endpoint(call);
+      if (source === ANY_SOURCE) throw errors.rank(call, source, this.endpoint(call).remoteSize, 'rank');
+      this.checkSource(source, call);
+      Comm.checkTag(tag, call, false);
+      Comm.checkPartitions(partitions, call);
+      if (source !== PROC_NULL && (buf === undefined || buf === null)) throw errors.buffer(call, 'a receive buffer is required');
+      return new PartitionedRequest(partitions, 'recv', () => {
+        const op = this.startBufferRecv(buf, source, tag, call);
+        return op === donePending ? undefined : op;
+      }, call);
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   private static checkPartitions(partitions: unknown, call: string): void {
@@ -1133,12 +1268,17 @@ export class Comm<E extends PointToPoint = PointToPoint> {
     }
   }
 
+  /** `Send_init` and its modes: their checks, through the error handler. */
   private persistentSend(buf: BufferSpec | null, dest: number, tag: number, call: string,
     start: (buf: BufferSpec | null, dest: number, tag: number, call: string) => Operation): Prequest {
-    this.endpoint(call);
-    this.checkDest(dest, call);
-    Comm.checkTag(tag, call, false);
-    return new Prequest<void>(() => start(buf, dest, tag, call), call);
+    try {
+      this.endpoint(call);
+      this.checkDest(dest, call);
+      Comm.checkTag(tag, call, false);
+      return new Prequest<void>(() => start(buf, dest, tag, call), call);
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   // The buffer of a message to or from MPI.PROC_NULL is never read: it may be null, as in mpi4py.
@@ -1199,14 +1339,19 @@ export class Comm<E extends PointToPoint = PointToPoint> {
    * await mine.Disconnect();
    * ```
    */
-  async Disconnect(): Promise<void> {
-    this.endpoint('Comm.Disconnect');
-    if (this.predefined) throw errors.predefinedComm('Comm.Disconnect', this.name);
-    await this.quiesce();
-    this.Free();
+  Disconnect(): Promise<void> {
+    return this.rejecting(async () => {
+      this.endpoint('Comm.Disconnect');
+      if (this.predefined) throw errors.predefinedComm('Comm.Disconnect', this.name);
+      await this.quiesce();
+      this.Free();
+    });
   }
 
-  /** What {@link Disconnect} waits for before it frees: an intracommunicator's barrier. */
+  /**
+   * What {@link Disconnect} waits for before it frees: an intracommunicator's
+   * barrier (not its public `Barrier`, whose handler would run a second time).
+   */
   protected quiesce(): Promise<void> {
     return Promise.resolve();
   }

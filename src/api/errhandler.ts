@@ -8,16 +8,22 @@
  *
  * Every communicator starts with `MPI.ERRORS_RETURN`, mpi4py's default: a
  * failing call rejects (or throws) an `MPIError`. With `MPI.ERRORS_ARE_FATAL`
- * or `MPI.ERRORS_ABORT`, an error of a point-to-point call of that
- * communicator ends the job with a report naming the rank, the call and the
- * error; a user handler is called with the communicator and the error class,
- * and the call then rejects as usual. `Dup` passes the handler on.
+ * or `MPI.ERRORS_ABORT`, an error of any call of that communicator
+ * (point-to-point, probes, collectives, constructors, topology and
+ * intercommunicator calls, and the checks of the I-forms, which throw) ends
+ * the job with a report naming the rank, the call and the error; a user
+ * handler is called with the communicator and the error class, and the call
+ * then rejects or throws as usual. `Dup` passes the handler on. `Comm.handled`
+ * and its kin (comm.ts) apply it.
  *
- * Unfinished: the handler is applied to the calls of `Comm` (point-to-point,
- * probes, requests started there when they are waited for through the
- * communicator's blocking calls); collectives and constructors reject as with
- * `ERRORS_RETURN` whatever the handler. Windows (`Win.Set_errhandler`) apply
- * theirs in `Win.Call_errhandler` only; their calls reject as with `ERRORS_RETURN`.
+ * Unfinished: `Sendrecv`, `Sendrecv_replace` and `sendrecv`, and the
+ * completion of a request (`Request.Wait`, `Test` and the others, where MPI
+ * applies the handler of the request's communicator), fail as with
+ * `ERRORS_RETURN`, and so does an I-form that reports a bad argument through
+ * its request (an intercommunicator's, `Ineighbor_*`, `Ialltoallw`); a call on
+ * a freed communicator has no handler (MPI would use `MPI_COMM_SELF`'s).
+ * Windows (`Win.Set_errhandler`) and files apply theirs in `Call_errhandler`
+ * only; their calls reject as with `ERRORS_RETURN`.
  *
  * @module
  */

@@ -118,14 +118,22 @@ export class Graphcomm extends Topocomm {
 
   /** `MPI_Graph_neighbors_count` (§8.5.5): how many neighbours `rank` has. */
   Get_neighbors_count(rank: number): number {
-    this.checkRank(rank, 'Graphcomm.Get_neighbors_count');
-    return this.indexList[rank]! - (rank > 0 ? this.indexList[rank - 1]! : 0);
+    try {
+      this.checkRank(rank, 'Graphcomm.Get_neighbors_count');
+      return this.indexList[rank]! - (rank > 0 ? this.indexList[rank - 1]! : 0);
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   /** `MPI_Graph_neighbors` (§8.5.5): the neighbours of `rank`, in edge order. */
   Get_neighbors(rank: number): number[] {
-    this.checkRank(rank, 'Graphcomm.Get_neighbors');
-    return this.edgeList.slice(rank > 0 ? this.indexList[rank - 1]! : 0, this.indexList[rank]!);
+    try {
+      this.checkRank(rank, 'Graphcomm.Get_neighbors');
+      return this.edgeList.slice(rank > 0 ? this.indexList[rank - 1]! : 0, this.indexList[rank]!);
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   /** This rank's neighbour count. */
@@ -283,11 +291,13 @@ export async function createDistGraphAdjacent(comm: Intracomm, sources: readonly
 /**
  * Builds the Distgraphcomm of `Intracomm.Create_dist_graph` (MPI-4.1 §8.5.4):
  * each rank declares some edges (`degrees[i]` edges from `sources[i]`, to the
- * next `degrees[i]` entries of `destinations`); the ranks exchange them and
- * each keeps the edges that touch it. Collective.
+ * next `degrees[i]` entries of `destinations`); the ranks exchange them with
+ * `allgather` (`comm`'s, without its error handler, which the caller applies
+ * once) and each keeps the edges that touch it. Collective.
  */
 export async function createDistGraph(comm: Intracomm, sources: readonly number[], degrees: readonly number[],
-  destinations: readonly number[], weights: Weights): Promise<Distgraphcomm> {
+  destinations: readonly number[], weights: Weights, allgather: (edges: number[]) => Promise<number[][]>):
+  Promise<Distgraphcomm> {
   const call = 'Comm.Create_dist_graph';
   const endpoint = comm.endpoint(call);
   const src = checkList(sources, 'sources', call);
@@ -306,7 +316,7 @@ export async function createDistGraph(comm: Intracomm, sources: readonly number[
   src.forEach((s, i) => {
     for (let k = 0; k < deg[i]!; k++, at++) mine.push(s, dst[at]!, w?.[at] ?? 1);
   });
-  const all = await comm.allgather(mine);
+  const all = await allgather(mine);
   const weighted = all.some((edges) => edges[0] === 1);
   const me = endpoint.rank;
   const inSources: number[] = [];

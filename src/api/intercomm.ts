@@ -174,9 +174,11 @@ export class Intercomm extends Comm<InterEndpoint> {
    * const mine = await inter.Dup(); // a library's own channel to the other group
    * ```
    */
-  async Dup(): Promise<Intercomm> {
-    const dup = await this.endpoint('Intercomm.Dup').dup();
-    return this.inherit(new Intercomm(dup, `${this.Get_name()} dup`));
+  Dup(): Promise<Intercomm> {
+    return this.rejecting(async () => {
+      const dup = await this.endpoint('Intercomm.Dup').dup();
+      return this.inherit(new Intercomm(dup, `${this.Get_name()} dup`));
+    });
   }
 
   /** mpi4py's `Clone`: the same as {@link Dup}. */
@@ -205,11 +207,13 @@ export class Intercomm extends Comm<InterEndpoint> {
    * const odd = await inter.Split(inter.rank % 2, inter.rank); // even ranks with even, odd with odd
    * ```
    */
-  async Split(color = 0, key = 0): Promise<Intercomm | null> {
-    const call = 'Intercomm.Split';
-    checkSplit(color, key, call);
-    const split = await this.endpoint(call).split(color, key);
-    return split === undefined ? null : new Intercomm(split, `${this.Get_name()} split ${color}`);
+  Split(color = 0, key = 0): Promise<Intercomm | null> {
+    return this.rejecting(async () => {
+      const call = 'Intercomm.Split';
+      checkSplit(color, key, call);
+      const split = await this.endpoint(call).split(color, key);
+      return split === undefined ? null : new Intercomm(split, `${this.Get_name()} split ${color}`);
+    });
   }
 
   /**
@@ -225,23 +229,27 @@ export class Intercomm extends Comm<InterEndpoint> {
    * const firsts = await inter.Create(inter.Get_group().Incl([0])); // the two leaders
    * ```
    */
-  async Create(group: Group): Promise<Intercomm | null> {
-    const call = 'Intercomm.Create';
-    this.checkSubgroup(group, call);
-    const member = group.rank !== UNDEFINED;
-    // One color for the members, ordered by their rank in the group: the split pairs it with the other side's.
-    const created = await this.endpoint(call).split(member ? 0 : UNDEFINED, member ? group.rank : 0);
-    return created === undefined ? null : new Intercomm(created, `${this.Get_name()} create`);
+  Create(group: Group): Promise<Intercomm | null> {
+    return this.rejecting(async () => {
+      const call = 'Intercomm.Create';
+      this.checkSubgroup(group, call);
+      const member = group.rank !== UNDEFINED;
+      // One color for the members, ordered by their rank in the group: the split pairs it with the other side's.
+      const created = await this.endpoint(call).split(member ? 0 : UNDEFINED, member ? group.rank : 0);
+      return created === undefined ? null : new Intercomm(created, `${this.Get_name()} create`);
+    });
   }
 
   /**
    * `MPI_Intercomm_merge` (§7.6.2): one intracommunicator over both groups;
    * the group that passes `high` false comes first. Collective.
    */
-  async Merge(high = false): Promise<Intracomm> {
-    const merged = await this.endpoint('Intercomm.Merge').merge(Boolean(high));
-    const { Intracomm } = await import('./intracomm.js');
-    return new Intracomm(merged, `${this.Get_name()} merged`);
+  Merge(high = false): Promise<Intracomm> {
+    return this.rejecting(async () => {
+      const merged = await this.endpoint('Intercomm.Merge').merge(Boolean(high));
+      const { Intracomm } = await import('./intracomm.js');
+      return new Intracomm(merged, `${this.Get_name()} merged`);
+    });
   }
 
   /**
@@ -249,14 +257,16 @@ export class Intercomm extends Comm<InterEndpoint> {
    * the intercommunicator, then frees it. Collective over both groups. After
    * the parent intercommunicator is disconnected, `Get_parent()` is null.
    */
-  override async Disconnect(): Promise<void> {
-    const endpoint = this.endpoint('Intercomm.Disconnect');
-    if (endpoint.disconnect !== undefined) {
-      await endpoint.disconnect();
-      this.released();
-    } else {
-      this.Free();
-    }
+  override Disconnect(): Promise<void> {
+    return this.rejecting(async () => {
+      const endpoint = this.endpoint('Intercomm.Disconnect');
+      if (endpoint.disconnect !== undefined) {
+        await endpoint.disconnect();
+        this.released();
+      } else {
+        this.Free();
+      }
+    });
   }
 
   // ---------------------------------------------------------- collectives
@@ -284,8 +294,12 @@ export class Intercomm extends Comm<InterEndpoint> {
   }
 
   /** `MPI_Barrier` over both groups (§6.3): resolves once every rank of both has called it. */
-  async Barrier(): Promise<void> {
-    return this.collectives('Intercomm.Barrier').barrier();
+  Barrier(): Promise<void> {
+    try {
+      return this.handled(this.collectives('Intercomm.Barrier').barrier());
+    } catch (error) {
+      return this.failed(error);
+    }
   }
 
   /** `MPI_Ibarrier` over an intercommunicator (§6.12.1): nonblocking {@link Barrier}. */
@@ -303,7 +317,7 @@ export class Intercomm extends Comm<InterEndpoint> {
    * the other group the root's rank.
    */
   Bcast(buf: BufferSpec | null, root: number): Promise<void> {
-    return this.bcastAs(buf, root, 'Intercomm.Bcast');
+    return this.handled(this.bcastAs(buf, root, 'Intercomm.Bcast'));
   }
 
   /**
@@ -328,45 +342,65 @@ export class Intercomm extends Comm<InterEndpoint> {
   }
 
   /** Object form of {@link Bcast}: resolves with the root's value (undefined on `PROC_NULL` ranks). */
-  async bcast<T>(obj: T, root: number): Promise<T | undefined> {
+  bcast<T>(obj: T, root: number): Promise<T | undefined> {
     const call = 'Intercomm.bcast';
-    return this.collectives(call).bcastObject(obj, this.role(root, call), call);
+    try {
+      return this.handled(this.collectives(call).bcastObject(obj, this.role(root, call), call));
+    } catch (error) {
+      return this.failed(error);
+    }
   }
 
   /** `MPI_Gather` of values over an intercommunicator (§6.5): the root gets the other group's values. */
-  async gather<T>(sendobj: T, root: number): Promise<unknown[] | undefined> {
+  gather<T>(sendobj: T, root: number): Promise<unknown[] | undefined> {
     const call = 'Intercomm.gather';
-    return this.collectives(call).gatherObject(sendobj, this.role(root, call), call);
+    try {
+      return this.handled(this.collectives(call).gatherObject(sendobj, this.role(root, call), call));
+    } catch (error) {
+      return this.failed(error);
+    }
   }
 
   /** `MPI_Scatter` of values over an intercommunicator (§6.6): remote rank `r` gets `sendobj[r]`. */
-  async scatter<T>(sendobj: readonly T[] | undefined, root: number): Promise<T | undefined> {
+  scatter<T>(sendobj: readonly T[] | undefined, root: number): Promise<T | undefined> {
     const call = 'Intercomm.scatter';
-    const role = this.role(root, call);
-    const remoteSize = this.endpoint(call).remoteSize;
-    if (role.kind === 'root' && (!Array.isArray(sendobj) || sendobj.length !== remoteSize)) {
-      throw errors.arg(call, `the root must pass an array of ${remoteSize} values, one per remote rank`);
+    try {
+      const role = this.role(root, call);
+      const remoteSize = this.endpoint(call).remoteSize;
+      if (role.kind === 'root' && (!Array.isArray(sendobj) || sendobj.length !== remoteSize)) {
+        throw errors.arg(call, `the root must pass an array of ${remoteSize} values, one per remote rank`);
+      }
+      return this.handled(this.collectives(call).scatterObject(sendobj, role, call));
+    } catch (error) {
+      return this.failed(error);
     }
-    return this.collectives(call).scatterObject(sendobj, role, call);
   }
 
   /** `MPI_Allgather` of values over an intercommunicator (§6.7): every rank gets the remote group's values. */
-  async allgather<T>(sendobj: T): Promise<unknown[]> {
+  allgather<T>(sendobj: T): Promise<unknown[]> {
     const call = 'Intercomm.allgather';
-    return this.collectives(call).allgatherObject(sendobj, call);
+    try {
+      return this.handled(this.collectives(call).allgatherObject(sendobj, call));
+    } catch (error) {
+      return this.failed(error);
+    }
   }
 
   /**
    * `MPI_Alltoall` of values over an intercommunicator (§6.8): `sendobj[j]`
    * goes to remote rank `j`; position `i` of the result comes from remote rank `i`.
    */
-  async alltoall<T>(sendobj: readonly T[]): Promise<unknown[]> {
+  alltoall<T>(sendobj: readonly T[]): Promise<unknown[]> {
     const call = 'Intercomm.alltoall';
-    const remoteSize = this.endpoint(call).remoteSize;
-    if (!Array.isArray(sendobj) || sendobj.length !== remoteSize) {
-      throw errors.arg(call, `expected an array of ${remoteSize} values, one per remote rank`);
+    try {
+      const remoteSize = this.endpoint(call).remoteSize;
+      if (!Array.isArray(sendobj) || sendobj.length !== remoteSize) {
+        throw errors.arg(call, `expected an array of ${remoteSize} values, one per remote rank`);
+      }
+      return this.handled(this.collectives(call).alltoallObject(sendobj, call));
+    } catch (error) {
+      return this.failed(error);
     }
-    return this.collectives(call).alltoallObject(sendobj, call);
   }
 
   /**
@@ -374,15 +408,23 @@ export class Intercomm extends Comm<InterEndpoint> {
    * gets the reduction of the other group's values, in rank order; the op
    * may be a function of two values ({@link ValueFunction}).
    */
-  async allreduce<T>(sendobj: T, op: Op | ValueFunction<T> = ops.SUM): Promise<unknown> {
+  allreduce<T>(sendobj: T, op: Op | ValueFunction<T> = ops.SUM): Promise<unknown> {
     const call = 'Intercomm.allreduce';
-    return this.collectives(call).allreduceObject(sendobj, checkValueOp(op, call), call);
+    try {
+      return this.handled(this.collectives(call).allreduceObject(sendobj, checkValueOp(op, call), call));
+    } catch (error) {
+      return this.failed(error);
+    }
   }
 
   /** `MPI_Reduce` of values over an intercommunicator (§6.9.1): the root gets the reduction of the other group's values. */
-  async reduce<T>(sendobj: T, op: Op | ValueFunction<T> = ops.SUM, root: number): Promise<unknown> {
+  reduce<T>(sendobj: T, op: Op | ValueFunction<T> = ops.SUM, root: number): Promise<unknown> {
     const call = 'Intercomm.reduce';
-    return this.collectives(call).reduceObject(sendobj, checkValueOp(op, call), this.role(root, call), call);
+    try {
+      return this.handled(this.collectives(call).reduceObject(sendobj, checkValueOp(op, call), this.role(root, call), call));
+    } catch (error) {
+      return this.failed(error);
+    }
   }
 
   // ------------------------------------------------------------ buffers
@@ -400,7 +442,7 @@ export class Intercomm extends Comm<InterEndpoint> {
    * ```
    */
   Gather(sendbuf: BufferSpec | null | undefined, recvbuf: VectorBufferSpec | null | undefined, root: number): Promise<void> {
-    return this.gatherv(sendbuf, recvbuf, root, false, 'Intercomm.Gather');
+    return this.handled(this.gatherv(sendbuf, recvbuf, root, false, 'Intercomm.Gather'));
   }
 
   /** `MPI_Igather` over an intercommunicator (MPI-4.1 §6.12): nonblocking {@link Gather}. */
@@ -410,7 +452,7 @@ export class Intercomm extends Comm<InterEndpoint> {
 
   /** `MPI_Gatherv` over an intercommunicator (MPI-4.1 §6.5.1): {@link Gather} with `[buf, [counts, displs], datatype]` at the root. */
   Gatherv(sendbuf: BufferSpec | null | undefined, recvbuf: VectorBufferSpec | null | undefined, root: number): Promise<void> {
-    return this.gatherv(sendbuf, recvbuf, root, true, 'Intercomm.Gatherv');
+    return this.handled(this.gatherv(sendbuf, recvbuf, root, true, 'Intercomm.Gatherv'));
   }
 
   /** `MPI_Igatherv` over an intercommunicator (MPI-4.1 §6.12): nonblocking {@link Gatherv}. */
@@ -441,7 +483,7 @@ export class Intercomm extends Comm<InterEndpoint> {
    * ```
    */
   Scatter(sendbuf: VectorBufferSpec | null | undefined, recvbuf: BufferSpec | null | undefined, root: number): Promise<void> {
-    return this.scatterv(sendbuf, recvbuf, root, false, 'Intercomm.Scatter');
+    return this.handled(this.scatterv(sendbuf, recvbuf, root, false, 'Intercomm.Scatter'));
   }
 
   /** `MPI_Iscatter` over an intercommunicator (MPI-4.1 §6.12): nonblocking {@link Scatter}. */
@@ -451,7 +493,7 @@ export class Intercomm extends Comm<InterEndpoint> {
 
   /** `MPI_Scatterv` over an intercommunicator (MPI-4.1 §6.6.1): {@link Scatter} with `[buf, [counts, displs], datatype]` at the root. */
   Scatterv(sendbuf: VectorBufferSpec | null | undefined, recvbuf: BufferSpec | null | undefined, root: number): Promise<void> {
-    return this.scatterv(sendbuf, recvbuf, root, true, 'Intercomm.Scatterv');
+    return this.handled(this.scatterv(sendbuf, recvbuf, root, true, 'Intercomm.Scatterv'));
   }
 
   /** `MPI_Iscatterv` over an intercommunicator (MPI-4.1 §6.12): nonblocking {@link Scatterv}. */
@@ -480,7 +522,7 @@ export class Intercomm extends Comm<InterEndpoint> {
    * ```
    */
   Allgather(sendbuf: BufferSpec, recvbuf: VectorBufferSpec): Promise<void> {
-    return this.allgatherv(sendbuf, recvbuf, false, 'Intercomm.Allgather');
+    return this.handled(this.allgatherv(sendbuf, recvbuf, false, 'Intercomm.Allgather'));
   }
 
   /** `MPI_Iallgather` over an intercommunicator (MPI-4.1 §6.12): nonblocking {@link Allgather}. */
@@ -490,7 +532,7 @@ export class Intercomm extends Comm<InterEndpoint> {
 
   /** `MPI_Allgatherv` over an intercommunicator (MPI-4.1 §6.7.1): {@link Allgather} with counts and displacements per remote rank. */
   Allgatherv(sendbuf: BufferSpec, recvbuf: VectorBufferSpec): Promise<void> {
-    return this.allgatherv(sendbuf, recvbuf, true, 'Intercomm.Allgatherv');
+    return this.handled(this.allgatherv(sendbuf, recvbuf, true, 'Intercomm.Allgatherv'));
   }
 
   /** `MPI_Iallgatherv` over an intercommunicator (MPI-4.1 §6.12): nonblocking {@link Allgatherv}. */
@@ -517,7 +559,7 @@ export class Intercomm extends Comm<InterEndpoint> {
    * ```
    */
   Alltoall(sendbuf: VectorBufferSpec, recvbuf: VectorBufferSpec): Promise<void> {
-    return this.alltoallv(sendbuf, recvbuf, false, 'Intercomm.Alltoall');
+    return this.handled(this.alltoallv(sendbuf, recvbuf, false, 'Intercomm.Alltoall'));
   }
 
   /** `MPI_Ialltoall` over an intercommunicator (MPI-4.1 §6.12): nonblocking {@link Alltoall}. */
@@ -527,7 +569,7 @@ export class Intercomm extends Comm<InterEndpoint> {
 
   /** `MPI_Alltoallv` over an intercommunicator (MPI-4.1 §6.8): {@link Alltoall} with counts and displacements per remote rank on both sides. */
   Alltoallv(sendbuf: VectorBufferSpec, recvbuf: VectorBufferSpec): Promise<void> {
-    return this.alltoallv(sendbuf, recvbuf, true, 'Intercomm.Alltoallv');
+    return this.handled(this.alltoallv(sendbuf, recvbuf, true, 'Intercomm.Alltoallv'));
   }
 
   /** `MPI_Ialltoallv` over an intercommunicator (MPI-4.1 §6.12): nonblocking {@link Alltoallv}. */
@@ -559,7 +601,7 @@ export class Intercomm extends Comm<InterEndpoint> {
    */
   Reduce(sendbuf: BufferSpec | null | undefined, recvbuf: BufferSpec | null | undefined, op: Op = ops.SUM,
     root: number): Promise<void> {
-    return this.reduceAs(sendbuf, recvbuf, op, root, 'Intercomm.Reduce');
+    return this.handled(this.reduceAs(sendbuf, recvbuf, op, root, 'Intercomm.Reduce'));
   }
 
   /** `MPI_Ireduce` over an intercommunicator (§6.12.7): nonblocking {@link Reduce}. */
@@ -592,7 +634,7 @@ export class Intercomm extends Comm<InterEndpoint> {
    * ```
    */
   Allreduce(sendbuf: BufferSpec, recvbuf: BufferSpec, op: Op = ops.SUM): Promise<void> {
-    return this.allreduceAs(sendbuf, recvbuf, op, 'Intercomm.Allreduce');
+    return this.handled(this.allreduceAs(sendbuf, recvbuf, op, 'Intercomm.Allreduce'));
   }
 
   /** `MPI_Iallreduce` over an intercommunicator (§6.12.8): nonblocking {@link Allreduce}. */
@@ -623,7 +665,7 @@ export class Intercomm extends Comm<InterEndpoint> {
    * ```
    */
   Reduce_scatter(sendbuf: BufferSpec, recvbuf: BufferSpec, recvcounts: readonly number[], op: Op = ops.SUM): Promise<void> {
-    return this.reduceScatterAs(sendbuf, recvbuf, recvcounts, op, 'Intercomm.Reduce_scatter');
+    return this.handled(this.reduceScatterAs(sendbuf, recvbuf, recvcounts, op, 'Intercomm.Reduce_scatter'));
   }
 
   /** `MPI_Ireduce_scatter` over an intercommunicator (§6.12.9): nonblocking {@link Reduce_scatter}. */
@@ -665,7 +707,7 @@ export class Intercomm extends Comm<InterEndpoint> {
    * ```
    */
   Reduce_scatter_block(sendbuf: BufferSpec, recvbuf: BufferSpec, op: Op = ops.SUM): Promise<void> {
-    return this.reduceScatterBlockAs(sendbuf, recvbuf, op, 'Intercomm.Reduce_scatter_block');
+    return this.handled(this.reduceScatterBlockAs(sendbuf, recvbuf, op, 'Intercomm.Reduce_scatter_block'));
   }
 
   /** `MPI_Ireduce_scatter_block` over an intercommunicator (§6.12.9): nonblocking {@link Reduce_scatter_block}. */

@@ -99,8 +99,12 @@ export class Intracomm extends Comm<Endpoint> {
    * const row = await comm.Split(Math.floor(comm.rank / 2), comm.rank);
    * ```
    */
-  async Split(color = 0, key = 0): Promise<Intracomm | null> {
-    const call = 'Comm.Split';
+  Split(color = 0, key = 0): Promise<Intracomm | null> {
+    return this.handled(this.splitAs(color, key, 'Comm.Split'));
+  }
+
+  /** `Split` under the name `call`, without the error handler (its caller applies it). */
+  private async splitAs(color: number, key: number, call: string): Promise<Intracomm | null> {
     const endpoint = this.endpoint(call);
     args.checkSplit(color, key, call);
     const split = await endpoint.split(color, key);
@@ -112,11 +116,13 @@ export class Intracomm extends Comm<Endpoint> {
    * communicator's kind (a Cartcomm's copy is a Cartcomm of the same grid).
    * Collective.
    */
-  async Dup(): Promise<this> {
-    const endpoint = this.endpoint('Comm.Dup');
-    const dup = await endpoint.split(0, endpoint.rank);
-    // sameKind makes a communicator of this one's class.
-    return this.inherit(await this.sameKind(dup!, `${this.Get_name()} dup`)) as this;
+  Dup(): Promise<this> {
+    return this.rejecting(async () => {
+      const endpoint = this.endpoint('Comm.Dup');
+      const dup = await endpoint.split(0, endpoint.rank);
+      // sameKind makes a communicator of this one's class.
+      return this.inherit(await this.sameKind(dup!, `${this.Get_name()} dup`)) as this;
+    });
   }
 
   /** A communicator of this one's kind over `endpoint`, a new context of the same group (what `Dup` returns). */
@@ -140,20 +146,22 @@ export class Intracomm extends Comm<Endpoint> {
    * const node = await comm.Split_type(MPI.COMM_TYPE_SHARED);
    * ```
    */
-  async Split_type(splitType: number, key = 0): Promise<Intracomm | null> {
-    const call = 'Comm.Split_type';
-    const endpoint = this.endpoint(call);
-    if (splitType !== COMM_TYPE_SHARED && splitType !== UNDEFINED) {
-      throw errors.arg(call, `invalid split type ${String(splitType)}: use MPI.COMM_TYPE_SHARED or MPI.UNDEFINED`);
-    }
-    // A transport over a real MPI asks it: hosts may share a name (containers).
-    if (splitType === COMM_TYPE_SHARED && endpoint.splitShared !== undefined) {
-      if (!Number.isInteger(key)) throw errors.arg(call, `invalid key ${String(key)}: must be an integer`);
-      return new Intracomm(await endpoint.splitShared(key), `${this.Get_name()} split shared`);
-    }
-    const names = await this.allgather(splitType === UNDEFINED ? '' : Get_processor_name());
-    const color = splitType === UNDEFINED ? UNDEFINED : names.indexOf(names[this.rank]!);
-    return this.Split(color, key);
+  Split_type(splitType: number, key = 0): Promise<Intracomm | null> {
+    return this.rejecting(async () => {
+      const call = 'Comm.Split_type';
+      const endpoint = this.endpoint(call);
+      if (splitType !== COMM_TYPE_SHARED && splitType !== UNDEFINED) {
+        throw errors.arg(call, `invalid split type ${String(splitType)}: use MPI.COMM_TYPE_SHARED or MPI.UNDEFINED`);
+      }
+      // A transport over a real MPI asks it: hosts may share a name (containers).
+      if (splitType === COMM_TYPE_SHARED && endpoint.splitShared !== undefined) {
+        if (!Number.isInteger(key)) throw errors.arg(call, `invalid key ${String(key)}: must be an integer`);
+        return new Intracomm(await endpoint.splitShared(key), `${this.Get_name()} split shared`);
+      }
+      const names = await this.objects(call).allgather(splitType === UNDEFINED ? '' : Get_processor_name());
+      const color = splitType === UNDEFINED ? UNDEFINED : names.indexOf(names[this.rank]!);
+      return this.splitAs(color, key, call);
+    });
   }
 
   /**
@@ -166,11 +174,13 @@ export class Intracomm extends Comm<Endpoint> {
    * const evens = await comm.Create(comm.Get_group().Incl([0, 2, 4]));
    * ```
    */
-  async Create(group: Group): Promise<Intracomm | null> {
-    const call = 'Comm.Create';
-    this.checkSubgroup(group, call);
-    const member = group.rank !== UNDEFINED;
-    return this.Split(member ? 0 : UNDEFINED, member ? group.rank : 0);
+  Create(group: Group): Promise<Intracomm | null> {
+    return this.rejecting(async () => {
+      const call = 'Comm.Create';
+      this.checkSubgroup(group, call);
+      const member = group.rank !== UNDEFINED;
+      return this.splitAs(member ? 0 : UNDEFINED, member ? group.rank : 0, call);
+    });
   }
 
   /**
@@ -182,14 +192,16 @@ export class Intracomm extends Comm<Endpoint> {
    * if (isWorker) workers = await comm.Create_group(workerGroup, 5);
    * ```
    */
-  async Create_group(group: Group, tag = 0): Promise<Intracomm> {
-    const call = 'Comm.Create_group';
-    const endpoint = this.endpoint(call);
-    const members = this.checkSubgroup(group, call);
-    if (group.rank === UNDEFINED) throw errors.group(call, 'only the members of the group call Create_group');
-    if (!Number.isInteger(tag) || tag < 0) throw errors.tag(call, tag, false);
-    const created = await endpoint.createGroup(members, tag);
-    return new Intracomm(created, `${this.Get_name()} group`);
+  Create_group(group: Group, tag = 0): Promise<Intracomm> {
+    return this.rejecting(async () => {
+      const call = 'Comm.Create_group';
+      const endpoint = this.endpoint(call);
+      const members = this.checkSubgroup(group, call);
+      if (group.rank === UNDEFINED) throw errors.group(call, 'only the members of the group call Create_group');
+      if (!Number.isInteger(tag) || tag < 0) throw errors.tag(call, tag, false);
+      const created = await endpoint.createGroup(members, tag);
+      return new Intracomm(created, `${this.Get_name()} group`);
+    });
   }
 
   /**
@@ -203,9 +215,11 @@ export class Intracomm extends Comm<Endpoint> {
    * const grid = await comm.Create_cart(MPI.Compute_dims(comm.size, 2), [true, true]);
    * ```
    */
-  async Create_cart(dims: readonly number[], periods?: readonly boolean[] | boolean): Promise<Cartcomm | null> {
-    const { createCart } = await import('./topology.js');
-    return createCart(this, dims, periods);
+  Create_cart(dims: readonly number[], periods?: readonly boolean[] | boolean): Promise<Cartcomm | null> {
+    return this.rejecting(async () => {
+      const { createCart } = await import('./topology.js');
+      return createCart(this, dims, periods);
+    });
   }
 
   /**
@@ -219,10 +233,12 @@ export class Intracomm extends Comm<Endpoint> {
    * const graph = await comm.Create_graph([1, 2], [1, 0]); // two nodes, linked
    * ```
    */
-  async Create_graph(index: readonly number[], edges: readonly number[], reorder = false): Promise<Graphcomm | null> {
-    void reorder;
-    const { createGraph } = await import('./graph.js');
-    return createGraph(this, index, edges);
+  Create_graph(index: readonly number[], edges: readonly number[], reorder = false): Promise<Graphcomm | null> {
+    return this.rejecting(async () => {
+      void reorder;
+      const { createGraph } = await import('./graph.js');
+      return createGraph(this, index, edges);
+    });
   }
 
   /**
@@ -236,11 +252,13 @@ export class Intracomm extends Comm<Endpoint> {
    * const ring = await comm.Create_dist_graph_adjacent([(comm.rank + comm.size - 1) % comm.size], [(comm.rank + 1) % comm.size]);
    * ```
    */
-  async Create_dist_graph_adjacent(sources: readonly number[], destinations: readonly number[],
+  Create_dist_graph_adjacent(sources: readonly number[], destinations: readonly number[],
     sourceweights?: Weights, destweights?: Weights, info?: unknown, reorder = false): Promise<Distgraphcomm> {
-    void info; void reorder;
-    const { createDistGraphAdjacent } = await import('./graph.js');
-    return createDistGraphAdjacent(this, sources, destinations, sourceweights, destweights);
+    return this.rejecting(async () => {
+      void info; void reorder;
+      const { createDistGraphAdjacent } = await import('./graph.js');
+      return createDistGraphAdjacent(this, sources, destinations, sourceweights, destweights);
+    });
   }
 
   /**
@@ -255,11 +273,14 @@ export class Intracomm extends Comm<Endpoint> {
    * const star = await comm.Create_dist_graph(comm.rank === 0 ? [0] : [], comm.rank === 0 ? [others.length] : [], comm.rank === 0 ? others : []);
    * ```
    */
-  async Create_dist_graph(sources: readonly number[], degrees: readonly number[], destinations: readonly number[],
+  Create_dist_graph(sources: readonly number[], degrees: readonly number[], destinations: readonly number[],
     weights?: Weights, info?: unknown, reorder = false): Promise<Distgraphcomm> {
-    void info; void reorder;
-    const { createDistGraph } = await import('./graph.js');
-    return createDistGraph(this, sources, degrees, destinations, weights);
+    return this.rejecting(async () => {
+      void info; void reorder;
+      const { createDistGraph } = await import('./graph.js');
+      return createDistGraph(this, sources, degrees, destinations, weights,
+        (edges) => this.objects('Comm.Create_dist_graph').allgather(edges));
+    });
   }
 
   /**
@@ -273,16 +294,20 @@ export class Intracomm extends Comm<Endpoint> {
    */
   Cart_map(dims: readonly number[], periods?: readonly boolean[] | null): number {
     const call = 'Comm.Cart_map';
-    const endpoint = this.endpoint(call);
-    if (!Array.isArray(dims) || dims.some((d) => !Number.isInteger(d) || d < 1)) {
-      throw errors.dims(call, `dims must be positive integers, got ${JSON.stringify(dims)}`);
+    try {
+      const endpoint = this.endpoint(call);
+      if (!Array.isArray(dims) || dims.some((d) => !Number.isInteger(d) || d < 1)) {
+        throw errors.dims(call, `dims must be positive integers, got ${JSON.stringify(dims)}`);
+      }
+      if (periods !== undefined && periods !== null && periods.length !== dims.length) {
+        throw errors.dims(call, `expected ${dims.length} periods, got ${periods.length}`);
+      }
+      const cells = dims.reduce((a, b) => a * b, 1);
+      if (cells > endpoint.size) throw errors.dims(call, `a ${dims.join('x')} grid needs ${cells} ranks but the communicator has ${endpoint.size}`);
+      return endpoint.rank < cells ? endpoint.rank : UNDEFINED;
+    } catch (error) {
+      throw this.raised(error);
     }
-    if (periods !== undefined && periods !== null && periods.length !== dims.length) {
-      throw errors.dims(call, `expected ${dims.length} periods, got ${periods.length}`);
-    }
-    const cells = dims.reduce((a, b) => a * b, 1);
-    if (cells > endpoint.size) throw errors.dims(call, `a ${dims.join('x')} grid needs ${cells} ranks but the communicator has ${endpoint.size}`);
-    return endpoint.rank < cells ? endpoint.rank : UNDEFINED;
   }
 
   /**
@@ -294,12 +319,14 @@ export class Intracomm extends Comm<Endpoint> {
    * comm.Graph_map([1, 2], [1, 0]); // ranks 0 and 1 keep theirs
    * ```
    */
-  async Graph_map(index: readonly number[], edges: readonly number[]): Promise<number> {
-    const call = 'Comm.Graph_map';
-    const endpoint = this.endpoint(call);
-    const { checkGraph } = await import('./graph.js');
-    const nnodes = checkGraph(index, edges, endpoint.size, call);
-    return endpoint.rank < nnodes ? endpoint.rank : UNDEFINED;
+  Graph_map(index: readonly number[], edges: readonly number[]): Promise<number> {
+    return this.rejecting(async () => {
+      const call = 'Comm.Graph_map';
+      const endpoint = this.endpoint(call);
+      const { checkGraph } = await import('./graph.js');
+      const nnodes = checkGraph(index, edges, endpoint.size, call);
+      return endpoint.rank < nnodes ? endpoint.rank : UNDEFINED;
+    });
   }
 
   /**
@@ -358,9 +385,9 @@ export class Intracomm extends Comm<Endpoint> {
    */
   Alltoallw(sendbuf: InPlaceOr<WBufferSpec>, recvbuf: WBufferSpec): Promise<void> {
     try {
-      return this.alltoallw(sendbuf, recvbuf, 'Comm.Alltoallw');
+      return this.handled(this.alltoallw(sendbuf, recvbuf, 'Comm.Alltoallw'));
     } catch (error) {
-      return Promise.reject(error);
+      return this.failed(error);
     }
   }
 
@@ -524,23 +551,25 @@ export class Intracomm extends Comm<Endpoint> {
    * const inter = await half.Create_intercomm(0, MPI.COMM_WORLD, otherLeader, 12);
    * ```
    */
-  async Create_intercomm(localLeader: number, peerComm: Comm<PointToPoint>, remoteLeader: number,
+  Create_intercomm(localLeader: number, peerComm: Comm<PointToPoint>, remoteLeader: number,
     tag = 0): Promise<Intercomm> {
-    const call = 'Comm.Create_intercomm';
-    const endpoint = this.endpoint(call);
-    if (!Number.isInteger(localLeader) || localLeader < 0 || localLeader >= endpoint.size) {
-      throw errors.rank(call, localLeader, endpoint.size, 'local leader');
-    }
-    if (!Number.isInteger(tag) || tag < 0) throw errors.tag(call, tag, false);
-    let peer: PointToPoint | undefined;
-    if (endpoint.rank === localLeader) {
-      peer = peerComm.endpoint(call);
-      if (!Number.isInteger(remoteLeader) || remoteLeader < 0 || remoteLeader >= peer.remoteSize) {
-        throw errors.rank(call, remoteLeader, peer.remoteSize, 'remote leader');
+    return this.rejecting(async () => {
+      const call = 'Comm.Create_intercomm';
+      const endpoint = this.endpoint(call);
+      if (!Number.isInteger(localLeader) || localLeader < 0 || localLeader >= endpoint.size) {
+        throw errors.rank(call, localLeader, endpoint.size, 'local leader');
       }
-    }
-    const inter = await endpoint.createIntercomm(localLeader, peer ?? endpoint, remoteLeader, tag);
-    return new Intercomm(inter, `${this.Get_name()} intercomm`);
+      if (!Number.isInteger(tag) || tag < 0) throw errors.tag(call, tag, false);
+      let peer: PointToPoint | undefined;
+      if (endpoint.rank === localLeader) {
+        peer = peerComm.endpoint(call);
+        if (!Number.isInteger(remoteLeader) || remoteLeader < 0 || remoteLeader >= peer.remoteSize) {
+          throw errors.rank(call, remoteLeader, peer.remoteSize, 'remote leader');
+        }
+      }
+      const inter = await endpoint.createIntercomm(localLeader, peer ?? endpoint, remoteLeader, tag);
+      return new Intercomm(inter, `${this.Get_name()} intercomm`);
+    });
   }
 
   /**
@@ -555,19 +584,21 @@ export class Intracomm extends Comm<Endpoint> {
    * const workers = await MPI.COMM_SELF.Spawn('worker.ts', [], 4);
    * ```
    */
-  async Spawn(command: string, args: readonly string[] = [], maxprocs = 1, root = 0): Promise<Intercomm> {
-    const call = 'Comm.Spawn';
-    const endpoint = this.endpoint(call);
-    if (!Number.isInteger(root) || root < 0 || root >= endpoint.size) throw errors.root(call, root, endpoint.size);
-    if (endpoint.rank !== root) {
-      const inter = await endpoint.spawn('', [], 1, root);
+  Spawn(command: string, args: readonly string[] = [], maxprocs = 1, root = 0): Promise<Intercomm> {
+    return this.rejecting(async () => {
+      const call = 'Comm.Spawn';
+      const endpoint = this.endpoint(call);
+      if (!Number.isInteger(root) || root < 0 || root >= endpoint.size) throw errors.root(call, root, endpoint.size);
+      if (endpoint.rank !== root) {
+        const inter = await endpoint.spawn('', [], 1, root);
+        return new Intercomm(inter, `${this.Get_name()} spawn`);
+      }
+      if (typeof command !== 'string' || command.length === 0) throw errors.arg(call, 'command must be a script path');
+      if (!Number.isInteger(maxprocs) || maxprocs < 1) throw errors.arg(call, `invalid maxprocs ${String(maxprocs)}`);
+      if (!Array.isArray(args)) throw errors.arg(call, 'args must be an array of strings');
+      const inter = await endpoint.spawn(command, args.map(String), maxprocs, root);
       return new Intercomm(inter, `${this.Get_name()} spawn`);
-    }
-    if (typeof command !== 'string' || command.length === 0) throw errors.arg(call, 'command must be a script path');
-    if (!Number.isInteger(maxprocs) || maxprocs < 1) throw errors.arg(call, `invalid maxprocs ${String(maxprocs)}`);
-    if (!Array.isArray(args)) throw errors.arg(call, 'args must be an array of strings');
-    const inter = await endpoint.spawn(command, args.map(String), maxprocs, root);
-    return new Intercomm(inter, `${this.Get_name()} spawn`);
+    });
   }
 
   /**
@@ -584,40 +615,42 @@ export class Intracomm extends Comm<Endpoint> {
    * const workers = await MPI.COMM_SELF.Spawn_multiple(['reader.ts', 'worker.ts'], [['in.dat'], []], [1, 3]);
    * ```
    */
-  async Spawn_multiple(command: readonly string[], args?: readonly (readonly string[])[] | null,
+  Spawn_multiple(command: readonly string[], args?: readonly (readonly string[])[] | null,
     maxprocs?: readonly number[] | null, info: Info | readonly Info[] = INFO_NULL, root = 0): Promise<Intercomm> {
-    const call = 'Comm.Spawn_multiple';
-    const endpoint = this.endpoint(call);
-    if (!Number.isInteger(root) || root < 0 || root >= endpoint.size) throw errors.root(call, root, endpoint.size);
-    if (endpoint.rank !== root) {
-      const inter = await endpoint.spawnMultiple([], root);
-      return new Intercomm(inter, `${this.Get_name()} spawn`);
-    }
-    if (!Array.isArray(command) || command.length === 0) throw errors.arg(call, 'command must be a non-empty array of script paths');
-    const count = command.length;
-    const lists = (what: string, value: unknown): void => {
-      if (value !== undefined && value !== null && (!Array.isArray(value) || value.length !== count)) {
-        throw errors.arg(call, `${what} must have one entry per command (${count})`);
+    return this.rejecting(async () => {
+      const call = 'Comm.Spawn_multiple';
+      const endpoint = this.endpoint(call);
+      if (!Number.isInteger(root) || root < 0 || root >= endpoint.size) throw errors.root(call, root, endpoint.size);
+      if (endpoint.rank !== root) {
+        const inter = await endpoint.spawnMultiple([], root);
+        return new Intercomm(inter, `${this.Get_name()} spawn`);
       }
-    };
-    lists('args', args);
-    lists('maxprocs', maxprocs);
-    if (Array.isArray(info)) {
-      lists('info', info);
-      for (const one of info) infoArgument(one, call);
-    } else {
-      infoArgument(info, call);
-    }
-    const apps = command.map((script, i) => {
-      if (typeof script !== 'string' || script.length === 0) throw errors.arg(call, `command[${i}] must be a script path`);
-      const n = maxprocs?.[i] ?? 1;
-      if (!Number.isInteger(n) || n < 1) throw errors.arg(call, `invalid maxprocs[${i}] ${String(n)}`);
-      const argv = args?.[i] ?? [];
-      if (!Array.isArray(argv)) throw errors.arg(call, `args[${i}] must be an array of strings`);
-      return { command: script, args: argv.map(String), maxprocs: n };
+      if (!Array.isArray(command) || command.length === 0) throw errors.arg(call, 'command must be a non-empty array of script paths');
+      const count = command.length;
+      const lists = (what: string, value: unknown): void => {
+        if (value !== undefined && value !== null && (!Array.isArray(value) || value.length !== count)) {
+          throw errors.arg(call, `${what} must have one entry per command (${count})`);
+        }
+      };
+      lists('args', args);
+      lists('maxprocs', maxprocs);
+      if (Array.isArray(info)) {
+        lists('info', info);
+        for (const one of info) infoArgument(one, call);
+      } else {
+        infoArgument(info, call);
+      }
+      const apps = command.map((script, i) => {
+        if (typeof script !== 'string' || script.length === 0) throw errors.arg(call, `command[${i}] must be a script path`);
+        const n = maxprocs?.[i] ?? 1;
+        if (!Number.isInteger(n) || n < 1) throw errors.arg(call, `invalid maxprocs[${i}] ${String(n)}`);
+        const argv = args?.[i] ?? [];
+        if (!Array.isArray(argv)) throw errors.arg(call, `args[${i}] must be an array of strings`);
+        return { command: script, args: argv.map(String), maxprocs: n };
+      });
+      const inter = await endpoint.spawnMultiple(apps, root);
+      return new Intercomm(inter, `${this.Get_name()} spawn`);
     });
-    const inter = await endpoint.spawnMultiple(apps, root);
-    return new Intercomm(inter, `${this.Get_name()} spawn`);
   }
 
   /**
@@ -632,8 +665,8 @@ export class Intracomm extends Comm<Endpoint> {
    * const clients = await comm.Accept(port);
    * ```
    */
-  async Accept(port_name: string, info: Info = INFO_NULL, root = 0): Promise<Intercomm> {
-    return this.meet('Comm.Accept', port_name, info, root);
+  Accept(port_name: string, info: Info = INFO_NULL, root = 0): Promise<Intercomm> {
+    return this.handled(this.meet('Comm.Accept', port_name, info, root));
   }
 
   /**
@@ -646,8 +679,8 @@ export class Intracomm extends Comm<Endpoint> {
    * const server = await comm.Connect(MPI.Lookup_name('solver'));
    * ```
    */
-  async Connect(port_name: string, info: Info = INFO_NULL, root = 0): Promise<Intercomm> {
-    return this.meet('Comm.Connect', port_name, info, root);
+  Connect(port_name: string, info: Info = INFO_NULL, root = 0): Promise<Intercomm> {
+    return this.handled(this.meet('Comm.Connect', port_name, info, root));
   }
 
   private async meet(call: 'Comm.Accept' | 'Comm.Connect', port: unknown, info: unknown, root: number): Promise<Intercomm> {
@@ -667,7 +700,7 @@ export class Intracomm extends Comm<Endpoint> {
 
   /** {@link Disconnect} waits for every rank first. */
   protected override quiesce(): Promise<void> {
-    return this.Barrier();
+    return this.endpoint('Comm.Disconnect').collectives.barrier();
   }
 
   private objects(call: string): ObjectCollectives {
@@ -687,9 +720,9 @@ export class Intracomm extends Comm<Endpoint> {
    */
   Barrier(): Promise<void> {
     try {
-      return this.endpoint('Comm.Barrier').collectives.barrier();
+      return this.handled(this.endpoint('Comm.Barrier').collectives.barrier());
     } catch (error) {
-      return Promise.reject(error);
+      return this.failed(error);
     }
   }
 
@@ -710,9 +743,9 @@ export class Intracomm extends Comm<Endpoint> {
   bcast<T>(obj: T, root = 0): Promise<T> {
     const call = 'Comm.bcast';
     try {
-      return this.objects(call).bcast(obj, args.checkRoot(root, this.size, call));
+      return this.handled(this.objects(call).bcast(obj, args.checkRoot(root, this.size, call)));
     } catch (error) {
-      return Promise.reject(error);
+      return this.failed(error);
     }
   }
 
@@ -733,9 +766,9 @@ export class Intracomm extends Comm<Endpoint> {
       if (rank === root && (!Array.isArray(sendobj) || sendobj.length !== size)) {
         throw errors.arg(call, `the root must pass an array of ${size} values, one per rank`);
       }
-      return this.objects(call).scatter(rank === root ? sendobj! : undefined, root);
+      return this.handled(this.objects(call).scatter(rank === root ? sendobj! : undefined, root));
     } catch (error) {
-      return Promise.reject(error);
+      return this.failed(error);
     }
   }
 
@@ -751,9 +784,9 @@ export class Intracomm extends Comm<Endpoint> {
   gather<T>(sendobj: T, root = 0): Promise<T[] | undefined> {
     const call = 'Comm.gather';
     try {
-      return this.objects(call).gather(sendobj, args.checkRoot(root, this.size, call));
+      return this.handled(this.objects(call).gather(sendobj, args.checkRoot(root, this.size, call)));
     } catch (error) {
-      return Promise.reject(error);
+      return this.failed(error);
     }
   }
 
@@ -768,9 +801,9 @@ export class Intracomm extends Comm<Endpoint> {
    */
   allgather<T>(sendobj: T): Promise<T[]> {
     try {
-      return this.objects('Comm.allgather').allgather(sendobj);
+      return this.handled(this.objects('Comm.allgather').allgather(sendobj));
     } catch (error) {
-      return Promise.reject(error);
+      return this.failed(error);
     }
   }
 
@@ -790,9 +823,9 @@ export class Intracomm extends Comm<Endpoint> {
       if (!Array.isArray(sendobj) || sendobj.length !== size) {
         throw errors.arg(call, `expected an array of ${size} values, one per rank`);
       }
-      return this.objects(call).alltoall(sendobj);
+      return this.handled(this.objects(call).alltoall(sendobj));
     } catch (error) {
-      return Promise.reject(error);
+      return this.failed(error);
     }
   }
 
@@ -812,10 +845,10 @@ export class Intracomm extends Comm<Endpoint> {
   reduce<R = unknown>(sendobj: unknown, op: Op | ValueFunction<R> = ops.SUM, root = 0): Promise<R | undefined> {
     const call = 'Comm.reduce';
     try {
-      return this.objects(call).reduce(sendobj, args.checkValueOp(op, call),
-        args.checkRoot(root, this.size, call)) as Promise<R | undefined>;
+      return this.handled(this.objects(call).reduce(sendobj, args.checkValueOp(op, call),
+        args.checkRoot(root, this.size, call)) as Promise<R | undefined>);
     } catch (error) {
-      return Promise.reject(error);
+      return this.failed(error);
     }
   }
 
@@ -834,9 +867,9 @@ export class Intracomm extends Comm<Endpoint> {
   allreduce<R = unknown>(sendobj: unknown, op: Op | ValueFunction<R> = ops.SUM): Promise<R> {
     const call = 'Comm.allreduce';
     try {
-      return this.objects(call).allreduce(sendobj, args.checkValueOp(op, call)) as Promise<R>;
+      return this.handled(this.objects(call).allreduce(sendobj, args.checkValueOp(op, call)) as Promise<R>);
     } catch (error) {
-      return Promise.reject(error);
+      return this.failed(error);
     }
   }
 
@@ -852,9 +885,9 @@ export class Intracomm extends Comm<Endpoint> {
   scan<R = unknown>(sendobj: unknown, op: Op | ValueFunction<R> = ops.SUM): Promise<R> {
     const call = 'Comm.scan';
     try {
-      return this.objects(call).scan(sendobj, args.checkValueOp(op, call), false) as Promise<R>;
+      return this.handled(this.objects(call).scan(sendobj, args.checkValueOp(op, call), false) as Promise<R>);
     } catch (error) {
-      return Promise.reject(error);
+      return this.failed(error);
     }
   }
 
@@ -871,9 +904,9 @@ export class Intracomm extends Comm<Endpoint> {
   exscan<R = unknown>(sendobj: unknown, op: Op | ValueFunction<R> = ops.SUM): Promise<R | undefined> {
     const call = 'Comm.exscan';
     try {
-      return this.objects(call).scan(sendobj, args.checkValueOp(op, call), true) as Promise<R | undefined>;
+      return this.handled(this.objects(call).scan(sendobj, args.checkValueOp(op, call), true) as Promise<R | undefined>);
     } catch (error) {
-      return Promise.reject(error);
+      return this.failed(error);
     }
   }
 
@@ -892,9 +925,9 @@ export class Intracomm extends Comm<Endpoint> {
    */
   Bcast(buf: BufferSpec, root = 0): Promise<void> {
     try {
-      return args.bcast(this.endpoint('Comm.Bcast'), buf, root, 'Comm.Bcast');
+      return this.handled(args.bcast(this.endpoint('Comm.Bcast'), buf, root, 'Comm.Bcast'));
     } catch (error) {
-      return Promise.reject(error);
+      return this.failed(error);
     }
   }
 
@@ -912,9 +945,9 @@ export class Intracomm extends Comm<Endpoint> {
    */
   Gather(sendbuf: InPlaceOr<BufferSpec>, recvbuf: VectorBufferSpec | null | undefined, root = 0): Promise<void> {
     try {
-      return args.gather(this.endpoint('Comm.Gather'), sendbuf, recvbuf, root, false, 'Comm.Gather');
+      return this.handled(args.gather(this.endpoint('Comm.Gather'), sendbuf, recvbuf, root, false, 'Comm.Gather'));
     } catch (error) {
-      return Promise.reject(error);
+      return this.failed(error);
     }
   }
 
@@ -932,9 +965,9 @@ export class Intracomm extends Comm<Endpoint> {
    */
   Gatherv(sendbuf: InPlaceOr<BufferSpec>, recvbuf: VectorBufferSpec | null | undefined, root = 0): Promise<void> {
     try {
-      return args.gather(this.endpoint('Comm.Gatherv'), sendbuf, recvbuf, root, true, 'Comm.Gatherv');
+      return this.handled(args.gather(this.endpoint('Comm.Gatherv'), sendbuf, recvbuf, root, true, 'Comm.Gatherv'));
     } catch (error) {
-      return Promise.reject(error);
+      return this.failed(error);
     }
   }
 
@@ -952,9 +985,9 @@ export class Intracomm extends Comm<Endpoint> {
    */
   Scatter(sendbuf: VectorBufferSpec | null | undefined, recvbuf: InPlaceOr<BufferSpec>, root = 0): Promise<void> {
     try {
-      return args.scatter(this.endpoint('Comm.Scatter'), sendbuf, recvbuf, root, false, 'Comm.Scatter');
+      return this.handled(args.scatter(this.endpoint('Comm.Scatter'), sendbuf, recvbuf, root, false, 'Comm.Scatter'));
     } catch (error) {
-      return Promise.reject(error);
+      return this.failed(error);
     }
   }
 
@@ -969,9 +1002,9 @@ export class Intracomm extends Comm<Endpoint> {
    */
   Scatterv(sendbuf: VectorBufferSpec | null | undefined, recvbuf: InPlaceOr<BufferSpec>, root = 0): Promise<void> {
     try {
-      return args.scatter(this.endpoint('Comm.Scatterv'), sendbuf, recvbuf, root, true, 'Comm.Scatterv');
+      return this.handled(args.scatter(this.endpoint('Comm.Scatterv'), sendbuf, recvbuf, root, true, 'Comm.Scatterv'));
     } catch (error) {
-      return Promise.reject(error);
+      return this.failed(error);
     }
   }
 
@@ -988,9 +1021,9 @@ export class Intracomm extends Comm<Endpoint> {
    */
   Allgather(sendbuf: InPlaceOr<BufferSpec>, recvbuf: VectorBufferSpec): Promise<void> {
     try {
-      return args.allgather(this.endpoint('Comm.Allgather'), sendbuf, recvbuf, false, 'Comm.Allgather');
+      return this.handled(args.allgather(this.endpoint('Comm.Allgather'), sendbuf, recvbuf, false, 'Comm.Allgather'));
     } catch (error) {
-      return Promise.reject(error);
+      return this.failed(error);
     }
   }
 
@@ -1005,9 +1038,9 @@ export class Intracomm extends Comm<Endpoint> {
    */
   Allgatherv(sendbuf: InPlaceOr<BufferSpec>, recvbuf: VectorBufferSpec): Promise<void> {
     try {
-      return args.allgather(this.endpoint('Comm.Allgatherv'), sendbuf, recvbuf, true, 'Comm.Allgatherv');
+      return this.handled(args.allgather(this.endpoint('Comm.Allgatherv'), sendbuf, recvbuf, true, 'Comm.Allgatherv'));
     } catch (error) {
-      return Promise.reject(error);
+      return this.failed(error);
     }
   }
 
@@ -1023,9 +1056,9 @@ export class Intracomm extends Comm<Endpoint> {
    */
   Alltoall(sendbuf: InPlaceOr<VectorBufferSpec>, recvbuf: VectorBufferSpec): Promise<void> {
     try {
-      return args.alltoall(this.endpoint('Comm.Alltoall'), sendbuf, recvbuf, false, 'Comm.Alltoall');
+      return this.handled(args.alltoall(this.endpoint('Comm.Alltoall'), sendbuf, recvbuf, false, 'Comm.Alltoall'));
     } catch (error) {
-      return Promise.reject(error);
+      return this.failed(error);
     }
   }
 
@@ -1040,9 +1073,9 @@ export class Intracomm extends Comm<Endpoint> {
    */
   Alltoallv(sendbuf: InPlaceOr<VectorBufferSpec>, recvbuf: VectorBufferSpec): Promise<void> {
     try {
-      return args.alltoall(this.endpoint('Comm.Alltoallv'), sendbuf, recvbuf, true, 'Comm.Alltoallv');
+      return this.handled(args.alltoall(this.endpoint('Comm.Alltoallv'), sendbuf, recvbuf, true, 'Comm.Alltoallv'));
     } catch (error) {
-      return Promise.reject(error);
+      return this.failed(error);
     }
   }
 
@@ -1059,9 +1092,9 @@ export class Intracomm extends Comm<Endpoint> {
    */
   Reduce(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec | null | undefined, op: Op = ops.SUM, root = 0): Promise<void> {
     try {
-      return args.reduce(this.endpoint('Comm.Reduce'), sendbuf, recvbuf, op, root, 'Comm.Reduce');
+      return this.handled(args.reduce(this.endpoint('Comm.Reduce'), sendbuf, recvbuf, op, root, 'Comm.Reduce'));
     } catch (error) {
-      return Promise.reject(error);
+      return this.failed(error);
     }
   }
 
@@ -1077,9 +1110,9 @@ export class Intracomm extends Comm<Endpoint> {
    */
   Allreduce(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec, op: Op = ops.SUM): Promise<void> {
     try {
-      return args.allreduce(this.endpoint('Comm.Allreduce'), sendbuf, recvbuf, op, undefined, 'Comm.Allreduce');
+      return this.handled(args.allreduce(this.endpoint('Comm.Allreduce'), sendbuf, recvbuf, op, undefined, 'Comm.Allreduce'));
     } catch (error) {
-      return Promise.reject(error);
+      return this.failed(error);
     }
   }
 
@@ -1099,10 +1132,10 @@ export class Intracomm extends Comm<Endpoint> {
   Reduce_scatter(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec, recvcounts?: readonly number[] | null,
     op: Op = ops.SUM): Promise<void> {
     try {
-      return args.reduceScatter(this.endpoint('Comm.Reduce_scatter'), sendbuf, recvbuf, recvcounts, op,
-        'Comm.Reduce_scatter');
+      return this.handled(args.reduceScatter(this.endpoint('Comm.Reduce_scatter'), sendbuf, recvbuf, recvcounts, op,
+        'Comm.Reduce_scatter'));
     } catch (error) {
-      return Promise.reject(error);
+      return this.failed(error);
     }
   }
 
@@ -1118,10 +1151,10 @@ export class Intracomm extends Comm<Endpoint> {
    */
   Reduce_scatter_block(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec, op: Op = ops.SUM): Promise<void> {
     try {
-      return args.reduceScatter(this.endpoint('Comm.Reduce_scatter_block'), sendbuf, recvbuf, 'block', op,
-        'Comm.Reduce_scatter_block');
+      return this.handled(args.reduceScatter(this.endpoint('Comm.Reduce_scatter_block'), sendbuf, recvbuf, 'block', op,
+        'Comm.Reduce_scatter_block'));
     } catch (error) {
-      return Promise.reject(error);
+      return this.failed(error);
     }
   }
 
@@ -1136,9 +1169,9 @@ export class Intracomm extends Comm<Endpoint> {
    */
   Scan(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec, op: Op = ops.SUM): Promise<void> {
     try {
-      return args.allreduce(this.endpoint('Comm.Scan'), sendbuf, recvbuf, op, 'inclusive', 'Comm.Scan');
+      return this.handled(args.allreduce(this.endpoint('Comm.Scan'), sendbuf, recvbuf, op, 'inclusive', 'Comm.Scan'));
     } catch (error) {
-      return Promise.reject(error);
+      return this.failed(error);
     }
   }
 
@@ -1153,9 +1186,9 @@ export class Intracomm extends Comm<Endpoint> {
    */
   Exscan(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec, op: Op = ops.SUM): Promise<void> {
     try {
-      return args.allreduce(this.endpoint('Comm.Exscan'), sendbuf, recvbuf, op, 'exclusive', 'Comm.Exscan');
+      return this.handled(args.allreduce(this.endpoint('Comm.Exscan'), sendbuf, recvbuf, op, 'exclusive', 'Comm.Exscan'));
     } catch (error) {
-      return Promise.reject(error);
+      return this.failed(error);
     }
   }
 
@@ -1171,7 +1204,11 @@ export class Intracomm extends Comm<Endpoint> {
    * ```
    */
   Ibarrier(): Request<void> {
-    return request(this.endpoint('Comm.Ibarrier').collectives.barrier(), 'Ibarrier()');
+    try {
+      return request(this.endpoint('Comm.Ibarrier').collectives.barrier(), 'Ibarrier()');
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   /**
@@ -1184,31 +1221,51 @@ export class Intracomm extends Comm<Endpoint> {
    * ```
    */
   Ibcast(buf: BufferSpec, root = 0): Request<void> {
-    return request(args.bcast(this.endpoint('Comm.Ibcast'), buf, root, 'Comm.Ibcast'), `Ibcast(root=${root})`);
+    try {
+      return request(args.bcast(this.endpoint('Comm.Ibcast'), buf, root, 'Comm.Ibcast'), `Ibcast(root=${root})`);
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   /** `MPI_Igather` (MPI-4.1 §6.12.3): nonblocking {@link Gather}. */
   Igather(sendbuf: InPlaceOr<BufferSpec>, recvbuf: VectorBufferSpec | null | undefined, root = 0): Request<void> {
-    return request(args.gather(this.endpoint('Comm.Igather'), sendbuf, recvbuf, root, false, 'Comm.Igather'),
-      `Igather(root=${root})`);
+    try {
+      return request(args.gather(this.endpoint('Comm.Igather'), sendbuf, recvbuf, root, false, 'Comm.Igather'),
+        `Igather(root=${root})`);
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   /** `MPI_Igatherv` (MPI-4.1 §6.12.3): nonblocking {@link Gatherv}. */
   Igatherv(sendbuf: InPlaceOr<BufferSpec>, recvbuf: VectorBufferSpec | null | undefined, root = 0): Request<void> {
-    return request(args.gather(this.endpoint('Comm.Igatherv'), sendbuf, recvbuf, root, true, 'Comm.Igatherv'),
-      `Igatherv(root=${root})`);
+    try {
+      return request(args.gather(this.endpoint('Comm.Igatherv'), sendbuf, recvbuf, root, true, 'Comm.Igatherv'),
+        `Igatherv(root=${root})`);
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   /** `MPI_Iscatter` (MPI-4.1 §6.12.4): nonblocking {@link Scatter}. */
   Iscatter(sendbuf: VectorBufferSpec | null | undefined, recvbuf: InPlaceOr<BufferSpec>, root = 0): Request<void> {
-    return request(args.scatter(this.endpoint('Comm.Iscatter'), sendbuf, recvbuf, root, false, 'Comm.Iscatter'),
-      `Iscatter(root=${root})`);
+    try {
+      return request(args.scatter(this.endpoint('Comm.Iscatter'), sendbuf, recvbuf, root, false, 'Comm.Iscatter'),
+        `Iscatter(root=${root})`);
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   /** `MPI_Iscatterv` (MPI-4.1 §6.12.4): nonblocking {@link Scatterv}. */
   Iscatterv(sendbuf: VectorBufferSpec | null | undefined, recvbuf: InPlaceOr<BufferSpec>, root = 0): Request<void> {
-    return request(args.scatter(this.endpoint('Comm.Iscatterv'), sendbuf, recvbuf, root, true, 'Comm.Iscatterv'),
-      `Iscatterv(root=${root})`);
+    try {
+      return request(args.scatter(this.endpoint('Comm.Iscatterv'), sendbuf, recvbuf, root, true, 'Comm.Iscatterv'),
+        `Iscatterv(root=${root})`);
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   /**
@@ -1220,32 +1277,52 @@ export class Intracomm extends Comm<Endpoint> {
    * ```
    */
   Iallgather(sendbuf: InPlaceOr<BufferSpec>, recvbuf: VectorBufferSpec): Request<void> {
-    return request(args.allgather(this.endpoint('Comm.Iallgather'), sendbuf, recvbuf, false, 'Comm.Iallgather'),
-      'Iallgather()');
+    try {
+      return request(args.allgather(this.endpoint('Comm.Iallgather'), sendbuf, recvbuf, false, 'Comm.Iallgather'),
+        'Iallgather()');
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   /** `MPI_Iallgatherv` (MPI-4.1 §6.12.5): nonblocking {@link Allgatherv}. */
   Iallgatherv(sendbuf: InPlaceOr<BufferSpec>, recvbuf: VectorBufferSpec): Request<void> {
-    return request(args.allgather(this.endpoint('Comm.Iallgatherv'), sendbuf, recvbuf, true, 'Comm.Iallgatherv'),
-      'Iallgatherv()');
+    try {
+      return request(args.allgather(this.endpoint('Comm.Iallgatherv'), sendbuf, recvbuf, true, 'Comm.Iallgatherv'),
+        'Iallgatherv()');
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   /** `MPI_Ialltoall` (MPI-4.1 §6.12.6): nonblocking {@link Alltoall}. */
   Ialltoall(sendbuf: InPlaceOr<VectorBufferSpec>, recvbuf: VectorBufferSpec): Request<void> {
-    return request(args.alltoall(this.endpoint('Comm.Ialltoall'), sendbuf, recvbuf, false, 'Comm.Ialltoall'),
-      'Ialltoall()');
+    try {
+      return request(args.alltoall(this.endpoint('Comm.Ialltoall'), sendbuf, recvbuf, false, 'Comm.Ialltoall'),
+        'Ialltoall()');
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   /** `MPI_Ialltoallv` (MPI-4.1 §6.12.6): nonblocking {@link Alltoallv}. */
   Ialltoallv(sendbuf: InPlaceOr<VectorBufferSpec>, recvbuf: VectorBufferSpec): Request<void> {
-    return request(args.alltoall(this.endpoint('Comm.Ialltoallv'), sendbuf, recvbuf, true, 'Comm.Ialltoallv'),
-      'Ialltoallv()');
+    try {
+      return request(args.alltoall(this.endpoint('Comm.Ialltoallv'), sendbuf, recvbuf, true, 'Comm.Ialltoallv'),
+        'Ialltoallv()');
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   /** `MPI_Ireduce` (MPI-4.1 §6.12.7): nonblocking {@link Reduce}. */
   Ireduce(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec | null | undefined, op: Op = ops.SUM, root = 0): Request<void> {
-    return request(args.reduce(this.endpoint('Comm.Ireduce'), sendbuf, recvbuf, op, root, 'Comm.Ireduce'),
-      `Ireduce(root=${root})`);
+    try {
+      return request(args.reduce(this.endpoint('Comm.Ireduce'), sendbuf, recvbuf, op, root, 'Comm.Ireduce'),
+        `Ireduce(root=${root})`);
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   /**
@@ -1257,32 +1334,52 @@ export class Intracomm extends Comm<Endpoint> {
    * ```
    */
   Iallreduce(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec, op: Op = ops.SUM): Request<void> {
-    return request(args.allreduce(this.endpoint('Comm.Iallreduce'), sendbuf, recvbuf, op, undefined, 'Comm.Iallreduce'),
-      'Iallreduce()');
+    try {
+      return request(args.allreduce(this.endpoint('Comm.Iallreduce'), sendbuf, recvbuf, op, undefined, 'Comm.Iallreduce'),
+        'Iallreduce()');
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   /** `MPI_Ireduce_scatter` (MPI-4.1 §6.12.9): nonblocking {@link Reduce_scatter}. */
   Ireduce_scatter(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec, recvcounts?: readonly number[] | null,
     op: Op = ops.SUM): Request<void> {
-    return request(args.reduceScatter(this.endpoint('Comm.Ireduce_scatter'), sendbuf, recvbuf, recvcounts, op,
-      'Comm.Ireduce_scatter'), 'Ireduce_scatter()');
+    try {
+      return request(args.reduceScatter(this.endpoint('Comm.Ireduce_scatter'), sendbuf, recvbuf, recvcounts, op,
+        'Comm.Ireduce_scatter'), 'Ireduce_scatter()');
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   /** `MPI_Ireduce_scatter_block` (MPI-4.1 §6.12.9): nonblocking {@link Reduce_scatter_block}. */
   Ireduce_scatter_block(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec, op: Op = ops.SUM): Request<void> {
-    return request(args.reduceScatter(this.endpoint('Comm.Ireduce_scatter_block'), sendbuf, recvbuf, 'block', op,
-      'Comm.Ireduce_scatter_block'), 'Ireduce_scatter_block()');
+    try {
+      return request(args.reduceScatter(this.endpoint('Comm.Ireduce_scatter_block'), sendbuf, recvbuf, 'block', op,
+        'Comm.Ireduce_scatter_block'), 'Ireduce_scatter_block()');
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   /** `MPI_Iscan` (MPI-4.1 §6.12.11): nonblocking {@link Scan}. */
   Iscan(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec, op: Op = ops.SUM): Request<void> {
-    return request(args.allreduce(this.endpoint('Comm.Iscan'), sendbuf, recvbuf, op, 'inclusive', 'Comm.Iscan'), 'Iscan()');
+    try {
+      return request(args.allreduce(this.endpoint('Comm.Iscan'), sendbuf, recvbuf, op, 'inclusive', 'Comm.Iscan'), 'Iscan()');
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   /** `MPI_Iexscan` (MPI-4.1 §6.12.12): nonblocking {@link Exscan}. */
   Iexscan(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec, op: Op = ops.SUM): Request<void> {
-    return request(args.allreduce(this.endpoint('Comm.Iexscan'), sendbuf, recvbuf, op, 'exclusive', 'Comm.Iexscan'),
-      'Iexscan()');
+    try {
+      return request(args.allreduce(this.endpoint('Comm.Iexscan'), sendbuf, recvbuf, op, 'exclusive', 'Comm.Iexscan'),
+        'Iexscan()');
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 }
 

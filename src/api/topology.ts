@@ -231,7 +231,7 @@ export abstract class Topocomm extends Intracomm {
    */
   Neighbor_allgather(sendbuf: BufferSpec, recvbuf: VectorBufferSpec): Promise<void> {
     const call = `${this.kind}.Neighbor_allgather`;
-    return rejecting(() => this.allgatherBlocks(sendbuf, recvbuf, false, call));
+    return this.rejecting(() => this.allgatherBlocks(sendbuf, recvbuf, false, call));
   }
 
   /**
@@ -245,7 +245,7 @@ export abstract class Topocomm extends Intracomm {
    */
   Neighbor_allgatherv(sendbuf: BufferSpec, recvbuf: VectorBufferSpec): Promise<void> {
     const call = `${this.kind}.Neighbor_allgatherv`;
-    return rejecting(() => this.allgatherBlocks(sendbuf, recvbuf, true, call));
+    return this.rejecting(() => this.allgatherBlocks(sendbuf, recvbuf, true, call));
   }
 
   /**
@@ -259,7 +259,7 @@ export abstract class Topocomm extends Intracomm {
    */
   Neighbor_alltoall(sendbuf: VectorBufferSpec, recvbuf: VectorBufferSpec): Promise<void> {
     const call = `${this.kind}.Neighbor_alltoall`;
-    return rejecting(() => this.alltoallBlocks(sendbuf, recvbuf, false, call));
+    return this.rejecting(() => this.alltoallBlocks(sendbuf, recvbuf, false, call));
   }
 
   /**
@@ -273,7 +273,7 @@ export abstract class Topocomm extends Intracomm {
    */
   Neighbor_alltoallv(sendbuf: VectorBufferSpec, recvbuf: VectorBufferSpec): Promise<void> {
     const call = `${this.kind}.Neighbor_alltoallv`;
-    return rejecting(() => this.alltoallBlocks(sendbuf, recvbuf, true, call));
+    return this.rejecting(() => this.alltoallBlocks(sendbuf, recvbuf, true, call));
   }
 
   /**
@@ -287,7 +287,7 @@ export abstract class Topocomm extends Intracomm {
    */
   Neighbor_alltoallw(sendbuf: WBufferSpec, recvbuf: WBufferSpec): Promise<void> {
     const call = `${this.kind}.Neighbor_alltoallw`;
-    return rejecting(() => this.alltoallwBlocks(sendbuf, recvbuf, call));
+    return this.rejecting(() => this.alltoallwBlocks(sendbuf, recvbuf, call));
   }
 
   /** `MPI_Ineighbor_allgather` (MPI-4.1 §8.7): the nonblocking {@link Neighbor_allgather}. @example `await cart.Ineighbor_allgather(a, b).Wait();` */
@@ -352,7 +352,7 @@ export abstract class Topocomm extends Intracomm {
    */
   neighbor_allgather<T = unknown>(sendobj: unknown): Promise<(T | undefined)[]> {
     const call = `${this.kind}.neighbor_allgather`;
-    return rejecting(async () => {
+    return this.rejecting(async () => {
       const [indegree, outdegree] = this.degrees;
       const bytes = encode(sendobj, call);
       const got = await this.run(new Array<Uint8Array>(outdegree).fill(bytes), new Array<undefined>(indegree).fill(undefined), call);
@@ -371,7 +371,7 @@ export abstract class Topocomm extends Intracomm {
    */
   neighbor_alltoall<T = unknown>(sendobjs: readonly unknown[]): Promise<(T | undefined)[]> {
     const call = `${this.kind}.neighbor_alltoall`;
-    return rejecting(async () => {
+    return this.rejecting(async () => {
       const [indegree, outdegree] = this.degrees;
       if (!Array.isArray(sendobjs) || sendobjs.length !== outdegree) throw errors.arg(call, `expected an array of ${outdegree} values, one per destination`);
       const got = await this.run(sendobjs.map((v) => encode(v, call)), new Array<undefined>(indegree).fill(undefined), call);
@@ -455,13 +455,17 @@ export class Cartcomm extends Topocomm {
   /** `MPI_Cart_coords` (§8.5.5): the coordinates of `rank`. */
   Get_coords(rank: number): number[] {
     const call = 'Cartcomm.Get_coords';
-    if (!Number.isInteger(rank) || rank < 0 || rank >= this.size) throw errors.rank(call, rank, this.size);
-    const coords = new Array<number>(this.ndim);
-    for (let d = this.ndim - 1; d >= 0; d--) {
-      coords[d] = rank % this.gridDims[d]!;
-      rank = Math.floor(rank / this.gridDims[d]!);
+    try {
+      if (!Number.isInteger(rank) || rank < 0 || rank >= this.size) throw errors.rank(call, rank, this.size);
+      const coords = new Array<number>(this.ndim);
+      for (let d = this.ndim - 1; d >= 0; d--) {
+        coords[d] = rank % this.gridDims[d]!;
+        rank = Math.floor(rank / this.gridDims[d]!);
+      }
+      return coords;
+    } catch (error) {
+      throw this.raised(error);
     }
-    return coords;
   }
 
   /**
@@ -469,7 +473,15 @@ export class Cartcomm extends Topocomm {
    * periodic dimensions and must be in range in the others.
    */
   Get_cart_rank(coords: readonly number[]): number {
-    const call = 'Cartcomm.Get_cart_rank';
+    try {
+      return this.cartRank(coords, 'Cartcomm.Get_cart_rank');
+    } catch (error) {
+      throw this.raised(error);
+    }
+  }
+
+  /** {@link Get_cart_rank} under the name `call`, without the error handler (its caller applies it). */
+  private cartRank(coords: readonly number[], call: string): number {
     if (coords.length !== this.ndim) throw errors.dims(call, `expected ${this.ndim} coordinates, got ${coords.length}`);
     let rank = 0;
     for (let d = 0; d < this.ndim; d++) {
@@ -497,38 +509,44 @@ export class Cartcomm extends Topocomm {
    */
   Shift(direction: number, disp = 1): [number, number] {
     const call = 'Cartcomm.Shift';
-    if (!Number.isInteger(direction) || direction < 0 || direction >= this.ndim) {
-      throw errors.dims(call, `invalid direction ${String(direction)} for ${this.ndim} dimensions`);
+    try {
+      if (!Number.isInteger(direction) || direction < 0 || direction >= this.ndim) {
+        throw errors.dims(call, `invalid direction ${String(direction)} for ${this.ndim} dimensions`);
+      }
+      const at = (offset: number): number => {
+        const coords = this.coords;
+        const c = coords[direction]! + offset;
+        if (!this.gridPeriods[direction] && (c < 0 || c >= this.gridDims[direction]!)) return PROC_NULL;
+        coords[direction] = c;
+        return this.cartRank(coords, call);
+      };
+      return [at(-disp), at(disp)];
+    } catch (error) {
+      throw this.raised(error);
     }
-    const at = (offset: number): number => {
-      const coords = this.coords;
-      const c = coords[direction]! + offset;
-      if (!this.gridPeriods[direction] && (c < 0 || c >= this.gridDims[direction]!)) return PROC_NULL;
-      coords[direction] = c;
-      return this.Get_cart_rank(coords);
-    };
-    return [at(-disp), at(disp)];
   }
 
   /**
    * `MPI_Cart_sub` (§8.5.7): the sub-grid that keeps the dimensions where
    * `remainDims` is true and holds this rank. Collective.
    */
-  async Sub(remainDims: readonly boolean[]): Promise<Cartcomm> {
-    const call = 'Cartcomm.Sub';
-    if (remainDims.length !== this.ndim) throw errors.dims(call, `expected ${this.ndim} flags, got ${remainDims.length}`);
-    const coords = this.coords;
-    let color = 0;
-    let key = 0;
-    for (let d = 0; d < this.ndim; d++) {
-      if (remainDims[d]) key = key * this.gridDims[d]! + coords[d]!;
-      else color = color * this.gridDims[d]! + coords[d]!;
-    }
-    const endpoint = (await this.endpoint(call).split(color, key))!;
-    const dims = this.gridDims.filter((_, d) => remainDims[d]);
-    const periods = this.gridPeriods.filter((_, d) => remainDims[d]);
-    return new Cartcomm(endpoint, `${this.Get_name()} sub`, dims, periods,
-      await neighborhoodOf(endpoint, { kind: 'cart', dims, periods }));
+  Sub(remainDims: readonly boolean[]): Promise<Cartcomm> {
+    return this.rejecting(async () => {
+      const call = 'Cartcomm.Sub';
+      if (remainDims.length !== this.ndim) throw errors.dims(call, `expected ${this.ndim} flags, got ${remainDims.length}`);
+      const coords = this.coords;
+      let color = 0;
+      let key = 0;
+      for (let d = 0; d < this.ndim; d++) {
+        if (remainDims[d]) key = key * this.gridDims[d]! + coords[d]!;
+        else color = color * this.gridDims[d]! + coords[d]!;
+      }
+      const endpoint = (await this.endpoint(call).split(color, key))!;
+      const dims = this.gridDims.filter((_, d) => remainDims[d]);
+      const periods = this.gridPeriods.filter((_, d) => remainDims[d]);
+      return new Cartcomm(endpoint, `${this.Get_name()} sub`, dims, periods,
+        await neighborhoodOf(endpoint, { kind: 'cart', dims, periods }));
+    });
   }
 
   /**

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { MPI } from 'mpi4ts';
+import { type Comm, MPI } from 'mpi4ts';
 import { type Case, check, runCases } from './cases.js';
 
 const cases: Case[] = [
@@ -123,6 +123,37 @@ const cases: Case[] = [
       await check.rejectsMPI(comm.send(1, comm.size, -1), MPI.ERR_RANK, /Comm\.send/);
       await check.rejectsMPI(comm.recv(0, -5), MPI.ERR_TAG, /Comm\.recv/);
       check.deepEqual(seen, [[true, MPI.ERR_RANK], [true, MPI.ERR_RANK], [true, MPI.ERR_RANK], [true, MPI.ERR_TAG]]);
+      // Every call of a communicator goes through its handler: collectives, constructors, probes, topologies,
+      // intercommunicators; a synchronous call's before it throws.
+      seen.length = 0;
+      const bad = comm.size + 5;
+      await check.rejectsMPI(comm.Bcast(new Int32Array(1), bad), MPI.ERR_ROOT, /Comm\.Bcast/);
+      await check.rejectsMPI(comm.bcast(1, bad), MPI.ERR_ROOT, /Comm\.bcast/);
+      await check.rejectsMPI(comm.Split(-5, 0), MPI.ERR_ARG, /Comm\.Split/);
+      await check.rejectsMPI(comm.Create_cart([bad]), MPI.ERR_DIMS, /Comm\.Create_cart/);
+      await check.rejectsMPI(comm.Probe(bad, 0), MPI.ERR_RANK, /Comm\.Probe/);
+      await check.rejectsMPI(comm.Mprobe(bad, 0), MPI.ERR_RANK, /Comm\.Mprobe/);
+      check.throwsMPI(() => comm.Isend(new Int32Array(1), bad, 0), MPI.ERR_RANK, /Comm\.Isend/);
+      check.throwsMPI(() => comm.Ibcast(new Int32Array(1), bad), MPI.ERR_ROOT, /Comm\.Ibcast/);
+      check.deepEqual(seen, [MPI.ERR_ROOT, MPI.ERR_ROOT, MPI.ERR_ARG, MPI.ERR_DIMS, MPI.ERR_RANK, MPI.ERR_RANK,
+        MPI.ERR_RANK, MPI.ERR_ROOT].map((code) => [true, code]));
+      const others: [Comm, number][] = [];
+      const other = MPI.Comm.Create_errhandler((c, code) => others.push([c, code]));
+      const cart = (await comm.Create_cart([comm.size]))!;
+      cart.Set_errhandler(other);
+      check.throwsMPI(() => cart.Shift(1, 1), MPI.ERR_DIMS, /Cartcomm\.Shift/);
+      check.deepEqual(others, [[cart, MPI.ERR_DIMS]]);
+      cart.Free();
+      if (comm.size >= 2) {
+        const half = (await comm.Split(comm.rank % 2, comm.rank))!;
+        const inter = await half.Create_intercomm(0, comm, 1 - (comm.rank % 2), 77);
+        inter.Set_errhandler(other);
+        await check.rejectsMPI(inter.Bcast(new Int32Array(1), inter.remote_size + 5), MPI.ERR_ROOT, /Intercomm\.Bcast/);
+        check.deepEqual(others[1], [inter, MPI.ERR_ROOT]);
+        inter.Free();
+        half.Free();
+      }
+      check.equal(seen.length, 8);
       seen.length = 1;
       comm.Call_errhandler(MPI.ERR_OTHER);
       check.deepEqual(seen[1], [true, MPI.ERR_OTHER]);

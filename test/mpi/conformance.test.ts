@@ -52,12 +52,17 @@ for (const tcp of [false, true]) {
 }
 
 describe('ERRORS_ARE_FATAL under mpiexec (test/programs/errors_fatal.ts)', () => {
-  it('ends the job with a report naming the handler, the rank and the call', async () => {
-    const result = await mpiexec(3, false, ['bin/mpi4ts.js', 'test/programs/errors_fatal.ts']);
-    assert.notEqual(result.code, 0);
-    assert.match(result.stderr, /MPI_ERRORS_ARE_FATAL on MPI_COMM_WORLD: rank 1: Comm\.Send: invalid dest 8/);
-    assert.doesNotMatch(result.stdout, /not reached/);
-  });
+  for (const [mode, message] of [
+    ['send', /MPI_ERRORS_ARE_FATAL on MPI_COMM_WORLD: rank 1: Comm\.Send: invalid dest 8/],
+    ['bcast', /MPI_ERRORS_ARE_FATAL on MPI_COMM_WORLD: rank 1: Comm\.Bcast: invalid root 8/],
+  ] as const) {
+    it(`${mode}: ends the job with a report naming the handler, the rank and the call`, async () => {
+      const result = await mpiexec(3, false, ['bin/mpi4ts.js', 'test/programs/errors_fatal.ts', mode]);
+      assert.notEqual(result.code, 0);
+      assert.match(result.stderr, message);
+      assert.doesNotMatch(result.stdout, /not reached/);
+    });
+  }
 });
 
 describe('native transport', () => {
