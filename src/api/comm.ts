@@ -30,11 +30,11 @@
  * (MPI would use `MPI_COMM_SELF`'s): it fails as with `MPI.ERRORS_RETURN`.
  *
  * Unfinished: buffered sends of one job share one attached buffer (no
- * communicator-level buffers). Not through the error handler yet:
- * `Sendrecv`, `Sendrecv_replace` and `sendrecv`; the completion of a request
- * (`Request.Wait` and the others, where MPI applies the handler of the
- * request's communicator); and the I-forms that report a bad argument
- * through their request (`Intercomm`'s, `Ineighbor_*`, `Ialltoallw`).
+ * communicator-level buffers). Not through the error handler yet: the
+ * completion of a request (`Request.Wait` and the others, where MPI applies
+ * the handler of the request's communicator); and the I-forms that report a
+ * bad argument through their request (`Intercomm`'s, `Ineighbor_*`,
+ * `Ialltoallw`).
  *
  * @module
  */

@@ -16,11 +16,11 @@
  * then rejects or throws as usual. `Dup` passes the handler on. `Comm.handled`
  * and its kin (comm.ts) apply it.
  *
- * Unfinished: `Sendrecv`, `Sendrecv_replace` and `sendrecv`, and the
- * completion of a request (`Request.Wait`, `Test` and the others, where MPI
- * applies the handler of the request's communicator), fail as with
- * `ERRORS_RETURN`, and so does an I-form that reports a bad argument through
- * its request (an intercommunicator's, `Ineighbor_*`, `Ialltoallw`); a call on
+ * Unfinished: the completion of a request (`Request.Wait`, `Test` and the
+ * others, where MPI applies the handler of the request's communicator)
+ * fails as with `ERRORS_RETURN`, and so does an I-form that reports a bad
+ * argument through its request (an intercommunicator's, `Ineighbor_*`,
+ * `Ialltoallw`); a call on
  * a freed communicator has no handler (MPI would use `MPI_COMM_SELF`'s).
  * Windows (`Win.Set_errhandler`) and files apply theirs in `Call_errhandler`
  * only; their calls reject as with `ERRORS_RETURN`.

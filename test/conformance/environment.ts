@@ -135,8 +135,11 @@ const cases: Case[] = [
       await check.rejectsMPI(comm.Mprobe(bad, 0), MPI.ERR_RANK, /Comm\.Mprobe/);
       check.throwsMPI(() => comm.Isend(new Int32Array(1), bad, 0), MPI.ERR_RANK, /Comm\.Isend/);
       check.throwsMPI(() => comm.Ibcast(new Int32Array(1), bad), MPI.ERR_ROOT, /Comm\.Ibcast/);
+      await check.rejectsMPI(comm.Sendrecv(new Int32Array(1), bad, 0, new Int32Array(1), 0, 0), MPI.ERR_RANK, /Comm\.Sendrecv/);
+      await check.rejectsMPI(comm.Sendrecv_replace(new Int32Array(1), 0, -1, 0, 0), MPI.ERR_TAG, /Comm\.Sendrecv_replace/);
+      await check.rejectsMPI(comm.sendrecv(1, 0, 0, bad, 0), MPI.ERR_RANK, /Comm\.sendrecv/);
       check.deepEqual(seen, [MPI.ERR_ROOT, MPI.ERR_ROOT, MPI.ERR_ARG, MPI.ERR_DIMS, MPI.ERR_RANK, MPI.ERR_RANK,
-        MPI.ERR_RANK, MPI.ERR_ROOT].map((code) => [true, code]));
+        MPI.ERR_RANK, MPI.ERR_ROOT, MPI.ERR_RANK, MPI.ERR_TAG, MPI.ERR_RANK].map((code) => [true, code]));
       const others: [Comm, number][] = [];
       const other = MPI.Comm.Create_errhandler((c, code) => others.push([c, code]));
       const cart = (await comm.Create_cart([comm.size]))!;
@@ -153,7 +156,7 @@ const cases: Case[] = [
         inter.Free();
         half.Free();
       }
-      check.equal(seen.length, 8);
+      check.equal(seen.length, 11);
       seen.length = 1;
       comm.Call_errhandler(MPI.ERR_OTHER);
       check.deepEqual(seen[1], [true, MPI.ERR_OTHER]);
