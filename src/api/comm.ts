@@ -532,10 +532,21 @@ export class Comm<E extends PointToPoint = PointToPoint> {
 
   /** What `Dup` passes on (MPI-4.1 §7.4.2): error handler, info, attributes with a copy callback. */
   protected inherit<C extends Comm<PointToPoint>>(dup: C): C {
-    dup.errhandler = this.errhandler;
+    this.adopt(dup);
     dup.hints = this.hints.Dup();
     attributes.copyAll(this, dup);
     return dup;
+  }
+
+  /**
+   * What every communicator made from this one takes from it (MPI-4.1 §9.3:
+   * a new communicator inherits its parent's error handler, so that a
+   * handler set on `COMM_WORLD` at the start applies to all): `child`, or
+   * null for the ranks that get none.
+   */
+  protected adopt<C extends Comm<PointToPoint> | null>(child: C): C {
+    if (child !== null) child.errhandler = this.errhandler;
+    return child;
   }
 
   /**

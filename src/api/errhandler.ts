@@ -13,8 +13,12 @@
  * intercommunicator calls, and the checks of the I-forms, which throw) ends
  * the job with a report naming the rank, the call and the error; a user
  * handler is called with the communicator and the error class, and the call
- * then rejects or throws as usual. `Dup` passes the handler on. `Comm.handled`
- * and its kin (comm.ts) apply it.
+ * then rejects or throws as usual. A communicator made from another (`Dup`,
+ * `Split`, `Create`, `Create_cart`, `Sub`, `Create_intercomm`, `Merge`,
+ * `Spawn`, `Accept`, ...) takes its handler (MPI-4.1 §9.3: `Comm.adopt`), so
+ * a handler set on `COMM_WORLD` at the start applies to every communicator;
+ * those made from groups alone (`Create_from_group(s)`, `Join`) start with
+ * `ERRORS_RETURN`. `Comm.handled` and its kin (comm.ts) apply it.
  *
  * Unfinished: the completion of a request (`Request.Wait`, `Test` and the
  * others, where MPI applies the handler of the request's communicator)

@@ -212,7 +212,7 @@ export class Intercomm extends Comm<InterEndpoint> {
       const call = 'Intercomm.Split';
       checkSplit(color, key, call);
       const split = await this.endpoint(call).split(color, key);
-      return split === undefined ? null : new Intercomm(split, `${this.Get_name()} split ${color}`);
+      return this.adopt(split === undefined ? null : new Intercomm(split, `${this.Get_name()} split ${color}`));
     });
   }
 
@@ -236,7 +236,7 @@ export class Intercomm extends Comm<InterEndpoint> {
       const member = group.rank !== UNDEFINED;
       // One color for the members, ordered by their rank in the group: the split pairs it with the other side's.
       const created = await this.endpoint(call).split(member ? 0 : UNDEFINED, member ? group.rank : 0);
-      return created === undefined ? null : new Intercomm(created, `${this.Get_name()} create`);
+      return this.adopt(created === undefined ? null : new Intercomm(created, `${this.Get_name()} create`));
     });
   }
 
@@ -248,7 +248,7 @@ export class Intercomm extends Comm<InterEndpoint> {
     return this.rejecting(async () => {
       const merged = await this.endpoint('Intercomm.Merge').merge(Boolean(high));
       const { Intracomm } = await import('./intracomm.js');
-      return new Intracomm(merged, `${this.Get_name()} merged`);
+      return this.adopt(new Intracomm(merged, `${this.Get_name()} merged`));
     });
   }
 

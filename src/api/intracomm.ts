@@ -108,7 +108,7 @@ export class Intracomm extends Comm<Endpoint> {
     const endpoint = this.endpoint(call);
     args.checkSplit(color, key, call);
     const split = await endpoint.split(color, key);
-    return split === undefined ? null : new Intracomm(split, `${this.Get_name()} split ${color}`);
+    return this.adopt(split === undefined ? null : new Intracomm(split, `${this.Get_name()} split ${color}`));
   }
 
   /**
@@ -156,7 +156,7 @@ export class Intracomm extends Comm<Endpoint> {
       // A transport over a real MPI asks it: hosts may share a name (containers).
       if (splitType === COMM_TYPE_SHARED && endpoint.splitShared !== undefined) {
         if (!Number.isInteger(key)) throw errors.arg(call, `invalid key ${String(key)}: must be an integer`);
-        return new Intracomm(await endpoint.splitShared(key), `${this.Get_name()} split shared`);
+        return this.adopt(new Intracomm(await endpoint.splitShared(key), `${this.Get_name()} split shared`));
       }
       const names = await this.objects(call).allgather(splitType === UNDEFINED ? '' : Get_processor_name());
       const color = splitType === UNDEFINED ? UNDEFINED : names.indexOf(names[this.rank]!);
@@ -200,7 +200,7 @@ export class Intracomm extends Comm<Endpoint> {
       if (group.rank === UNDEFINED) throw errors.group(call, 'only the members of the group call Create_group');
       if (!Number.isInteger(tag) || tag < 0) throw errors.tag(call, tag, false);
       const created = await endpoint.createGroup(members, tag);
-      return new Intracomm(created, `${this.Get_name()} group`);
+      return this.adopt(new Intracomm(created, `${this.Get_name()} group`));
     });
   }
 
@@ -218,7 +218,7 @@ export class Intracomm extends Comm<Endpoint> {
   Create_cart(dims: readonly number[], periods?: readonly boolean[] | boolean): Promise<Cartcomm | null> {
     return this.rejecting(async () => {
       const { createCart } = await import('./topology.js');
-      return createCart(this, dims, periods);
+      return this.adopt(await createCart(this, dims, periods));
     });
   }
 
@@ -237,7 +237,7 @@ export class Intracomm extends Comm<Endpoint> {
     return this.rejecting(async () => {
       void reorder;
       const { createGraph } = await import('./graph.js');
-      return createGraph(this, index, edges);
+      return this.adopt(await createGraph(this, index, edges));
     });
   }
 
@@ -257,7 +257,7 @@ export class Intracomm extends Comm<Endpoint> {
     return this.rejecting(async () => {
       void info; void reorder;
       const { createDistGraphAdjacent } = await import('./graph.js');
-      return createDistGraphAdjacent(this, sources, destinations, sourceweights, destweights);
+      return this.adopt(await createDistGraphAdjacent(this, sources, destinations, sourceweights, destweights));
     });
   }
 
@@ -278,8 +278,8 @@ export class Intracomm extends Comm<Endpoint> {
     return this.rejecting(async () => {
       void info; void reorder;
       const { createDistGraph } = await import('./graph.js');
-      return createDistGraph(this, sources, degrees, destinations, weights,
-        (edges) => this.objects('Comm.Create_dist_graph').allgather(edges));
+      return this.adopt(await createDistGraph(this, sources, degrees, destinations, weights,
+        (edges) => this.objects('Comm.Create_dist_graph').allgather(edges)));
     });
   }
 
@@ -568,7 +568,7 @@ export class Intracomm extends Comm<Endpoint> {
         }
       }
       const inter = await endpoint.createIntercomm(localLeader, peer ?? endpoint, remoteLeader, tag);
-      return new Intercomm(inter, `${this.Get_name()} intercomm`);
+      return this.adopt(new Intercomm(inter, `${this.Get_name()} intercomm`));
     });
   }
 
@@ -591,13 +591,13 @@ export class Intracomm extends Comm<Endpoint> {
       if (!Number.isInteger(root) || root < 0 || root >= endpoint.size) throw errors.root(call, root, endpoint.size);
       if (endpoint.rank !== root) {
         const inter = await endpoint.spawn('', [], 1, root);
-        return new Intercomm(inter, `${this.Get_name()} spawn`);
+        return this.adopt(new Intercomm(inter, `${this.Get_name()} spawn`));
       }
       if (typeof command !== 'string' || command.length === 0) throw errors.arg(call, 'command must be a script path');
       if (!Number.isInteger(maxprocs) || maxprocs < 1) throw errors.arg(call, `invalid maxprocs ${String(maxprocs)}`);
       if (!Array.isArray(args)) throw errors.arg(call, 'args must be an array of strings');
       const inter = await endpoint.spawn(command, args.map(String), maxprocs, root);
-      return new Intercomm(inter, `${this.Get_name()} spawn`);
+      return this.adopt(new Intercomm(inter, `${this.Get_name()} spawn`));
     });
   }
 
@@ -623,7 +623,7 @@ export class Intracomm extends Comm<Endpoint> {
       if (!Number.isInteger(root) || root < 0 || root >= endpoint.size) throw errors.root(call, root, endpoint.size);
       if (endpoint.rank !== root) {
         const inter = await endpoint.spawnMultiple([], root);
-        return new Intercomm(inter, `${this.Get_name()} spawn`);
+        return this.adopt(new Intercomm(inter, `${this.Get_name()} spawn`));
       }
       if (!Array.isArray(command) || command.length === 0) throw errors.arg(call, 'command must be a non-empty array of script paths');
       const count = command.length;
@@ -649,7 +649,7 @@ export class Intracomm extends Comm<Endpoint> {
         return { command: script, args: argv.map(String), maxprocs: n };
       });
       const inter = await endpoint.spawnMultiple(apps, root);
-      return new Intercomm(inter, `${this.Get_name()} spawn`);
+      return this.adopt(new Intercomm(inter, `${this.Get_name()} spawn`));
     });
   }
 
@@ -695,7 +695,7 @@ export class Intracomm extends Comm<Endpoint> {
       name = port;
     }
     const inter = call === 'Comm.Accept' ? await endpoint.accept(name, root) : await endpoint.connect(name, root);
-    return new Intercomm(inter, `${this.Get_name()} ${call === 'Comm.Accept' ? 'accept' : 'connect'}`);
+    return this.adopt(new Intercomm(inter, `${this.Get_name()} ${call === 'Comm.Accept' ? 'accept' : 'connect'}`));
   }
 
   /** {@link Disconnect} waits for every rank first. */

@@ -544,8 +544,8 @@ export class Cartcomm extends Topocomm {
       const endpoint = (await this.endpoint(call).split(color, key))!;
       const dims = this.gridDims.filter((_, d) => remainDims[d]);
       const periods = this.gridPeriods.filter((_, d) => remainDims[d]);
-      return new Cartcomm(endpoint, `${this.Get_name()} sub`, dims, periods,
-        await neighborhoodOf(endpoint, { kind: 'cart', dims, periods }));
+      return this.adopt(new Cartcomm(endpoint, `${this.Get_name()} sub`, dims, periods,
+        await neighborhoodOf(endpoint, { kind: 'cart', dims, periods })));
     });
   }
 

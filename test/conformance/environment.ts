@@ -163,6 +163,18 @@ const cases: Case[] = [
       const dup = await comm.Dup();
       check.equal(dup.Get_errhandler(), handler);
       dup.Free();
+      // Every communicator made from another takes its handler (MPI-4.1 §9.3), not only Dup's.
+      const split = (await comm.Split(0, comm.rank))!;
+      const grid = (await comm.Create_cart([comm.size]))!;
+      const row = grid.Sub([false]);
+      const made: Comm[] = [split, grid, await row, (await comm.Create(comm.Get_group()))!];
+      if (comm.size >= 2) {
+        const half = (await comm.Split(comm.rank % 2, comm.rank))!;
+        const inter = await half.Create_intercomm(0, comm, 1 - (comm.rank % 2), 78);
+        made.push(half, inter, await inter.Merge(comm.rank % 2 === 1));
+      }
+      for (const c of made) check.equal(c.Get_errhandler(), handler, c.Get_name());
+      for (const c of made.reverse()) c.Free();
       comm.Set_errhandler(MPI.ERRORS_RETURN);
       comm.Call_errhandler(MPI.ERR_OTHER); // returns: nothing happens
       check.equal(seen.length, 2);
