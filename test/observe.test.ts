@@ -211,10 +211,13 @@ describe('debugging and profiling a rank on shm', () => {
 });
 
 describe('launcher messages', () => {
-  it('reports a missing script once, before any rank starts', async () => {
+  it('reports a missing script, or a directory given as one, once, before any rank starts', async () => {
     const result = await launch('test/programs/no_such_script.ts', 3);
     assert.equal(result.code, 2);
     assert.equal(result.stderr, `mpi4ts: cannot find the script test/programs/no_such_script.ts (looked for ${join(root, 'test/programs/no_such_script.ts')})\n`);
+    const directory = await launch('test/programs', 2);
+    assert.equal(directory.code, 2);
+    assert.equal(directory.stderr, `mpi4ts: test/programs is a directory, not a script (${join(root, 'test/programs')})\n`);
   });
 
   it('shows a failing rank\'s own frames first, and counts the frames of mpi4ts and Node it leaves out', async () => {

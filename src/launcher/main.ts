@@ -4,7 +4,7 @@
  * @module
  */
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -115,9 +115,13 @@ export async function main(argv: readonly string[]): Promise<void> {
       return;
     case 'run': {
       const { options } = command;
+      // Once, by the launcher, before any rank starts (each rank would otherwise fail to import it).
       if (!existsSync(options.script)) {
-        // Once, by the launcher, before any rank starts (each rank would otherwise fail to import it).
         endWithReport(`mpi4ts: cannot find the script ${options.script} (looked for ${resolve(options.script)})\n`, 2);
+        return;
+      }
+      if (statSync(options.script).isDirectory()) {
+        endWithReport(`mpi4ts: ${options.script} is a directory, not a script (${resolve(options.script)})\n`, 2);
         return;
       }
       const report = await syntaxReport(options.script, launchedByMpi());
