@@ -135,7 +135,10 @@ interface SendHalf {
   readonly data: Bytes | undefined;
 }
 
-/** Whether a send half is done, without error, as it starts (eager sends): its send-receive then waits for the receive alone. */
+/**
+ * Whether a send half is done, without error, as it starts (an eager send):
+ * its send-receive then waits for the receive alone.
+ */
 function sentAtOnce(send: Operation): boolean {
   return send.test() && send.error === undefined;
 }
