@@ -144,9 +144,14 @@ export class Call {
     return this.mismatch(peer, theirs, -1, -1);
   }
 
-  /** Wraps a receive posted with `ANY_TAG` from `source` so that its `error` checks it (see {@link verify}). */
-  checked(op: Operation, expected: number, source: number): Operation {
-    return new CheckedReceive(this, op, expected, source);
+  /**
+   * Wraps a receive posted with `ANY_TAG` from `source` so that its `error`
+   * checks it: {@link verify}'s verdict, or `verdict`'s (a caller with its
+   * own rule for the message's length) on the completed receive.
+   */
+  checked(op: Operation, expected: number, source: number,
+    verdict?: (inner: Operation) => Error | undefined): Operation {
+    return new CheckedReceive(this, op, expected, source, verdict);
   }
 
   /**
@@ -250,7 +255,7 @@ class CheckedReceive extends WrappedOperation {
   private checked = false;
 
   constructor(private readonly call: Call, inner: Operation, private readonly expected: number,
-    private readonly source: number) {
+    private readonly source: number, private readonly verdictOf?: (inner: Operation) => Error | undefined) {
     super(inner);
   }
 
@@ -258,11 +263,12 @@ class CheckedReceive extends WrappedOperation {
     return this.source;
   }
 
-  /** Read once complete: the transport's error, or a mismatch. */
+  /** Read once complete: the transport's error, or a mismatch (or what `verdictOf` says). */
   override get error(): Error | undefined {
     if (!this.checked) {
       this.checked = true;
-      this.verdict = this.call.verify(this.inner, this.expected, this.source);
+      this.verdict = this.verdictOf !== undefined ? this.verdictOf(this.inner)
+        : this.call.verify(this.inner, this.expected, this.source);
     }
     return this.verdict;
   }

@@ -95,53 +95,33 @@ function* withinGroup<T>(steps: Algorithm<T>): Algorithm<T> {
 }
 
 /**
- * A receive across into a block from remote rank `source`, posted with
- * `ANY_TAG`: once complete, a message of this call that does not fill the
- * block exactly is `ERR_COUNT`. A longer one was truncated, whose length the
- * mpi transport does not learn, so both transports word it without one.
+ * The verdict on a completed receive across into a block from remote rank
+ * `source`, posted with `ANY_TAG`: a message of this call that does not fill
+ * the block exactly is `ERR_COUNT`. A longer one was truncated, whose length
+ * the mpi transport does not learn, so both transports word it without one.
  * Anything else is as `Call.verify` says.
  */
-class BlockReceive extends WrappedOperation {
-  private verdict: Error | undefined;
-  private checked = false;
-
-  constructor(private readonly call: Call, private readonly into: Bytes, private readonly source: number,
-    private readonly name: string) {
-    super(call.channel.irecv(into, source, ANY_TAG));
+function blockVerdict(call: Call, inner: Operation, into: Bytes, source: number, name: string): Error | undefined {
+  const envelope = inner.envelope;
+  if (envelope === undefined || envelope.tag !== call.tag) return call.verify(inner, -1, source);
+  const truncated = inner.error instanceof MPIError && inner.error.error_class === ErrorClass.ERR_TRUNCATE;
+  if (truncated) return errors.count(name, `remote rank ${source} sent more than the ${into.byteLength} bytes expected`);
+  if (envelope.byteLength !== into.byteLength) {
+    return errors.count(name, `remote rank ${source} sent ${envelope.byteLength} bytes where ${into.byteLength} ` +
+      'were expected');
   }
-
-  get awaitedRank(): number {
-    return this.source;
-  }
-
-  /** Read once complete. */
-  override get error(): Error | undefined {
-    if (!this.checked) {
-      this.checked = true;
-      this.verdict = this.check();
-    }
-    return this.verdict;
-  }
-
-  private check(): Error | undefined {
-    const { inner, into, source } = this;
-    const envelope = inner.envelope;
-    if (envelope === undefined || envelope.tag !== this.call.tag) return this.call.verify(inner, -1, source);
-    const truncated = inner.error instanceof MPIError && inner.error.error_class === ErrorClass.ERR_TRUNCATE;
-    if (truncated) return errors.count(this.name, `remote rank ${source} sent more than the ${into.byteLength} bytes expected`);
-    if (envelope.byteLength !== into.byteLength) {
-      return errors.count(this.name, `remote rank ${source} sent ${envelope.byteLength} bytes where ${into.byteLength} ` +
-        'were expected');
-    }
-    return inner.error;
-  }
+  return inner.error;
 }
 
 /** Receives `blocks[r]` from remote rank `r` and sends `sends[r]` to remote rank `r`, all at once; checks the lengths. */
 function* swap(call: Call, sends: readonly (Bytes | undefined)[], blocks: readonly (Bytes | undefined)[],
   name: string): Algorithm<void> {
   const ops: Operation[] = [];
-  blocks.forEach((into, r) => { if (into !== undefined) ops.push(new BlockReceive(call, into, r, name)); });
+  blocks.forEach((into, r) => {
+    if (into === undefined) return;
+    const receive = call.channel.irecv(into, r, ANY_TAG);
+    ops.push(call.checked(receive, -1, r, (inner) => blockVerdict(call, inner, into, r, name)));
+  });
   sends.forEach((data, r) => { if (data !== undefined) ops.push(call.send(data, r)); });
   if (ops.length > 0) yield ops;
 }
