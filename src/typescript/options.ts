@@ -86,7 +86,8 @@ export function moduleFormat(file: string): 'module' | 'commonjs' {
  *
  * @example
  * commonJsAdvice('/home/me/job.ts');
- * // 'it loads as CommonJS: /home/me/package.json says "type": "commonjs" (npm init's default); set "type": "module" there, or name it job.mts'
+ * // 'it loads as CommonJS: /home/me/package.json does not say "type": "module" (npm init writes "commonjs");
+ * //  set "type": "module" there, or name it job.mts'
  */
 export function commonJsAdvice(file: string): string | undefined {
   if (moduleFormat(file) === 'module') return undefined;
