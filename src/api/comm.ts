@@ -26,15 +26,13 @@
  * Every call of a live communicator that fails goes through its error
  * handler (§9.3) before it rejects or throws: here, in `Intracomm`,
  * `Intercomm`, `Topocomm` and their subclasses (the shapes of such a call
- * are above `Comm.rejecting`). A call on a freed communicator has no handler
- * (MPI would use `MPI_COMM_SELF`'s): it fails as with `MPI.ERRORS_RETURN`.
+ * are above `Comm.rejecting`), and so does the completion of a request it
+ * started (the request holds it as its owner; `request.ts`). A call on a
+ * freed communicator has no handler (MPI would use `MPI_COMM_SELF`'s): it
+ * fails as with `MPI.ERRORS_RETURN`.
  *
  * Unfinished: buffered sends of one job share one attached buffer (no
- * communicator-level buffers). Not through the error handler yet: the
- * completion of a request (`Request.Wait` and the others, where MPI applies
- * the handler of the request's communicator); and the I-forms that report a
- * bad argument through their request (`Intercomm`'s, `Ineighbor_*`,
- * `Ialltoallw`).
+ * communicator-level buffers).
  *
  * @module
  */
@@ -48,7 +46,9 @@ import { abort, transport } from '../environment.js';
 import { ErrorClass, MPIError, TAG_UB, errorString, errors, lastUsedErrorCode, rejecting } from '../errors.js';
 import { APPNUM, HOST, IO, LASTUSEDCODE, UNIVERSE_SIZE, WTIME_IS_GLOBAL } from './attributes.js';
 import { type AttributeCopy, AttributeCache, type AttributeDelete } from '../attributes.js';
-import { ERRORS_RETURN, Errhandler, type ErrhandlerFunction } from './errhandler.js';
+import {
+  applyErrhandler, checkErrhandler, ERRORS_RETURN, Errhandler, type ErrhandlerFunction, raisedAtCompletion,
+} from './errhandler.js';
 import { hintsFrom, Info } from './info.js';
 import { bufferedSend } from './bsend.js';
 import { Group } from './group.js';
@@ -427,14 +427,15 @@ export class Comm<E extends PointToPoint = PointToPoint> {
    * has no handler: its calls fail as with `MPI.ERRORS_RETURN`.
    */
   protected raised(error: unknown): unknown {
-    const handler = this.errhandler;
-    if (this.endpointOrNull === null || handler === ERRORS_RETURN) return error;
-    const code = error instanceof MPIError ? error.error_class : ErrorClass.ERR_OTHER;
-    if (handler.kind === 'fatal' || handler.kind === 'abort') {
-      abort(code, `${handler.name} on ${this.name}: ${error instanceof Error ? error.message : String(error)}`);
-    }
-    if (handler.kind === 'user') (handler.fn as ErrhandlerFunction<this>)(this, code);
-    return error;
+    return this.endpointOrNull === null ? error : applyErrhandler(this.errhandler, this, this.name, error);
+  }
+
+  /**
+   * @internal The error of a request started on this communicator, at its
+   * completion (MPI-4.1 §9.3): through the handler, as the calls' errors.
+   */
+  [raisedAtCompletion](error: unknown): unknown {
+    return this.raised(error);
   }
 
   // ------------------------------------------------------ error handlers
@@ -458,10 +459,7 @@ export class Comm<E extends PointToPoint = PointToPoint> {
   Set_errhandler(errhandler: Errhandler): void {
     try {
       this.endpoint('Comm.Set_errhandler');
-      if (!(errhandler instanceof Errhandler) || !errhandler.isLive) {
-        throw errors.arg('Comm.Set_errhandler', `invalid error handler ${String(errhandler)}`);
-      }
-      this.errhandler = errhandler;
+      this.errhandler = checkErrhandler(errhandler, 'Comm.Set_errhandler');
     } catch (error) {
       throw this.raised(error);
     }
@@ -766,7 +764,7 @@ export class Comm<E extends PointToPoint = PointToPoint> {
   /** `MPI_Isend` of a value (MPI-4.1 §3.7.2). */
   isend(obj: unknown, dest: number, tag = 0): Request<void> {
     try {
-      return new Request(this.startSend(obj, dest, tag, false, 'Comm.isend'), 'Comm.isend');
+      return new Request(this.startSend(obj, dest, tag, false, 'Comm.isend'), 'Comm.isend', undefined, this);
     } catch (error) {
       throw this.raised(error);
     }
@@ -775,7 +773,7 @@ export class Comm<E extends PointToPoint = PointToPoint> {
   /** `MPI_Issend` of a value (MPI-4.1 §3.7.2). */
   issend(obj: unknown, dest: number, tag = 0): Request<void> {
     try {
-      return new Request(this.startSend(obj, dest, tag, true, 'Comm.issend'), 'Comm.issend');
+      return new Request(this.startSend(obj, dest, tag, true, 'Comm.issend'), 'Comm.issend', undefined, this);
     } catch (error) {
       throw this.raised(error);
     }
@@ -793,7 +791,7 @@ export class Comm<E extends PointToPoint = PointToPoint> {
    */
   irecv<T = unknown>(source: number = ANY_SOURCE, tag: number = ANY_TAG): Request<T> {
     try {
-      return this.irecvWith<T>(source, tag, 'Comm.irecv');
+      return this.irecvWith<T>(source, tag, 'Comm.irecv', this);
     } catch (error) {
       throw this.raised(error);
     }
@@ -807,12 +805,16 @@ export class Comm<E extends PointToPoint = PointToPoint> {
     return dest === PROC_NULL ? donePending : sendOn(endpoint, bytes, dest, tag, sync, call);
   }
 
-  private irecvWith<T>(source: number, tag: number, call: string): Request<T> {
+  /**
+   * The receive of a value; `owner` for `irecv`'s request, none inside `recv`
+   * and `sendrecv`, which apply the handler themselves (once per call).
+   */
+  private irecvWith<T>(source: number, tag: number, call: string, owner?: this): Request<T> {
     const endpoint = this.endpoint(call);
     source = this.checkSource(source, call);
     tag = Comm.checkTag(tag, call, true);
     if (source === PROC_NULL) return new Request<T>(undefined, call);
-    return new Request(endpoint.irecv(undefined, source, tag), call, decodeReceived<T>);
+    return new Request(endpoint.irecv(undefined, source, tag), call, decodeReceived<T>, owner);
   }
 
   // ----------------------------------------------------------- probing
@@ -971,7 +973,7 @@ export class Comm<E extends PointToPoint = PointToPoint> {
   /** `MPI_Isend` of a buffer (MPI-4.1 §3.7.2): do not touch `buf` before the request completes. */
   Isend(buf: BufferSpec | null, dest: number, tag = 0): Request<void> {
     try {
-      return new Request(this.startBufferSend(buf, dest, tag, false, 'Comm.Isend'), 'Comm.Isend');
+      return new Request(this.startBufferSend(buf, dest, tag, false, 'Comm.Isend'), 'Comm.Isend', undefined, this);
     } catch (error) {
       throw this.raised(error);
     }
@@ -980,7 +982,7 @@ export class Comm<E extends PointToPoint = PointToPoint> {
   /** `MPI_Issend` of a buffer (MPI-4.1 §3.7.2). */
   Issend(buf: BufferSpec | null, dest: number, tag = 0): Request<void> {
     try {
-      return new Request(this.startBufferSend(buf, dest, tag, true, 'Comm.Issend'), 'Comm.Issend');
+      return new Request(this.startBufferSend(buf, dest, tag, true, 'Comm.Issend'), 'Comm.Issend', undefined, this);
     } catch (error) {
       throw this.raised(error);
     }
@@ -990,7 +992,7 @@ export class Comm<E extends PointToPoint = PointToPoint> {
   Irecv(buf: BufferSpec | null, source: number = ANY_SOURCE, tag: number = ANY_TAG): Request<void> {
     try {
       const op = this.startBufferRecv(buf, source, tag, 'Comm.Irecv');
-      return new Request(op === donePending ? undefined : op, 'Comm.Irecv');
+      return new Request(op === donePending ? undefined : op, 'Comm.Irecv', undefined, this);
     } catch (error) {
       throw this.raised(error);
     }
@@ -1017,7 +1019,7 @@ export class Comm<E extends PointToPoint = PointToPoint> {
   /** `MPI_Ibsend` (MPI-4.1 §3.7.2): a buffered send as a request, complete once copied. */
   Ibsend(buf: BufferSpec | null, dest: number, tag = 0): Request<void> {
     try {
-      return new Request(this.startBuffered(buf, dest, tag, 'Comm.Ibsend'), 'Comm.Ibsend');
+      return new Request(this.startBuffered(buf, dest, tag, 'Comm.Ibsend'), 'Comm.Ibsend', undefined, this);
     } catch (error) {
       throw this.raised(error);
     }
@@ -1031,7 +1033,7 @@ export class Comm<E extends PointToPoint = PointToPoint> {
   /** `MPI_Ibsend` of a value (MPI-4.1 §3.7.2). */
   ibsend(obj: unknown, dest: number, tag = 0): Request<void> {
     try {
-      return new Request(this.startBufferedObject(obj, dest, tag, 'Comm.ibsend'), 'Comm.ibsend');
+      return new Request(this.startBufferedObject(obj, dest, tag, 'Comm.ibsend'), 'Comm.ibsend', undefined, this);
     } catch (error) {
       throw this.raised(error);
     }
@@ -1048,7 +1050,7 @@ export class Comm<E extends PointToPoint = PointToPoint> {
   /** `MPI_Irsend` (MPI-4.1 §3.7.2): ready mode as a request. */
   Irsend(buf: BufferSpec | null, dest: number, tag = 0): Request<void> {
     try {
-      return new Request(this.startBufferSend(buf, dest, tag, false, 'Comm.Irsend'), 'Comm.Irsend');
+      return new Request(this.startBufferSend(buf, dest, tag, false, 'Comm.Irsend'), 'Comm.Irsend', undefined, this);
     } catch (error) {
       throw this.raised(error);
     }
@@ -1155,7 +1157,7 @@ export class Comm<E extends PointToPoint = PointToPoint> {
     try {
       const half = this.sendHalf(dest, sendtag, call, () => bytesOfSpec(sendbuf, call));
       const receive = this.startBufferRecv(recvbuf, source, recvtag, call);
-      return new Request(new BothOperation(startSendHalf(this.endpoint(call), half, receive, call), receive), call);
+      return new Request(new BothOperation(startSendHalf(this.endpoint(call), half, receive, call), receive), call, undefined, this);
     } catch (error) {
       throw this.raised(error);
     }
@@ -1169,7 +1171,7 @@ export class Comm<E extends PointToPoint = PointToPoint> {
       const outgoing = copyOfSpec(buf, call);
       const half = this.sendHalf(dest, sendtag, call, () => bytesOfSpec(outgoing, call));
       const receive = this.startBufferRecv(buf, source, recvtag, call);
-      return new Request(new BothOperation(startSendHalf(this.endpoint(call), half, receive, call), receive), call);
+      return new Request(new BothOperation(startSendHalf(this.endpoint(call), half, receive, call), receive), call, undefined, this);
     } catch (error) {
       throw this.raised(error);
     }
@@ -1217,7 +1219,7 @@ export class Comm<E extends PointToPoint = PointToPoint> {
       return new Prequest<void>(() => {
         const op = this.startBufferRecv(buf, source, tag, call);
         return op === donePending ? undefined : op;
-      }, call);
+      }, call, this);
     } catch (error) {
       throw this.raised(error);
     }
@@ -1247,7 +1249,7 @@ export class Comm<E extends PointToPoint = PointToPoint> {
       return new PartitionedRequest(partitions, 'send', () => {
         const op = this.startBufferSend(buf, dest, tag, false, call);
         return op === donePending ? undefined : op;
-      }, call);
+      }, call, this);
     } catch (error) {
       throw this.raised(error);
     }
@@ -1270,7 +1272,7 @@ export class Comm<E extends PointToPoint = PointToPoint> {
       return new PartitionedRequest(partitions, 'recv', () => {
         const op = this.startBufferRecv(buf, source, tag, call);
         return op === donePending ? undefined : op;
-      }, call);
+      }, call, this);
     } catch (error) {
       throw this.raised(error);
     }
@@ -1289,7 +1291,7 @@ export class Comm<E extends PointToPoint = PointToPoint> {
       this.endpoint(call);
       this.checkDest(dest, call);
       Comm.checkTag(tag, call, false);
-      return new Prequest<void>(() => start(buf, dest, tag, call), call);
+      return new Prequest<void>(() => start(buf, dest, tag, call), call, this);
     } catch (error) {
       throw this.raised(error);
     }

@@ -17,22 +17,32 @@
  * `Split`, `Create`, `Create_cart`, `Sub`, `Create_intercomm`, `Merge`,
  * `Spawn`, `Accept`, ...) takes its handler (MPI-4.1 §9.3: `Comm.adopt`), so
  * a handler set on `COMM_WORLD` at the start applies to every communicator;
- * those made from groups alone (`Create_from_group(s)`, `Join`) start with
- * `ERRORS_RETURN`. `Comm.handled` and its kin (comm.ts) apply it.
+ * those made from groups alone take the `errhandler` argument of
+ * `Create_from_group(s)` (`ERRORS_RETURN` when none is given, mpi4py's
+ * default), and `Join`'s start with `ERRORS_RETURN`. `Comm.handled` and its
+ * kin (comm.ts) apply it, through {@link applyErrhandler}.
  *
- * Unfinished: the completion of a request (`Request.Wait`, `Test` and the
- * others, where MPI applies the handler of the request's communicator)
- * fails as with `ERRORS_RETURN`, and so does an I-form that reports a bad
- * argument through its request (an intercommunicator's, `Ineighbor_*`,
- * `Ialltoallw`); a call on
- * a freed communicator has no handler (MPI would use `MPI_COMM_SELF`'s).
- * Windows (`Win.Set_errhandler`) and files apply theirs in `Call_errhandler`
- * only; their calls reject as with `ERRORS_RETURN`.
+ * The completion of a request (`Request.Wait`, `Test`, `Waitall` and the
+ * others) applies the handler of the communicator, window or file that
+ * started it (its {@link ErrhandlerOwner}), as its calls do: once per
+ * failing call, with `ERR_IN_STATUS` for the calls that complete several
+ * (the handler of the first failed request's owner). That covers the I-forms
+ * that report a bad argument through their request (an intercommunicator's,
+ * `Ineighbor_*`, `Ialltoallw`). `MPI.REQUEST_NULL`, requests on
+ * `MPI.PROC_NULL` and generalized requests never fail.
+ *
+ * Unfinished: a call on a freed communicator has no handler (MPI would use
+ * `MPI_COMM_SELF`'s); nor do matched receives (`Message.Recv`, `Imrecv`'s
+ * request), whose `Message` does not keep its communicator. Windows
+ * (`Win.Set_errhandler`) and files apply theirs in `Call_errhandler` and at
+ * the completion of their requests (`Rput`, `Iread`, ...) only; their other
+ * calls reject as with `ERRORS_RETURN`.
  *
  * @module
  */
 
-import { errors } from '../errors.js';
+import { abort } from '../environment.js';
+import { ErrorClass, errors, MPIError } from '../errors.js';
 
 /** A user error handler: gets the communicator and the error class or code. */
 export type ErrhandlerFunction<C> = (comm: C, errorcode: number) => void;
@@ -83,3 +93,41 @@ export const ERRORS_RETURN = new Errhandler('return', 'MPI_ERRORS_RETURN');
 export const ERRORS_ARE_FATAL = new Errhandler('fatal', 'MPI_ERRORS_ARE_FATAL');
 /** `MPI.ERRORS_ABORT` (MPI-4.1 §9.3, MPI-4.0): an error aborts the processes of the communicator (here: the job). */
 export const ERRORS_ABORT = new Errhandler('abort', 'MPI_ERRORS_ABORT');
+
+/**
+ * Applies `handler`, the error handler of `owner` (a communicator, window or
+ * file, named `where` in a fatal report), to `error`, an exception of one of
+ * its calls, and returns it to be thrown (MPI-4.1 §9.3): `ERRORS_RETURN`
+ * does nothing, `ERRORS_ARE_FATAL` and `ERRORS_ABORT` end the job with a
+ * report, a user handler is called with `owner` and the error class.
+ */
+export function applyErrhandler(handler: Errhandler, owner: object, where: string, error: unknown): unknown {
+  if (handler === ERRORS_RETURN) return error;
+  const code = error instanceof MPIError ? error.error_class : ErrorClass.ERR_OTHER;
+  if (handler.kind === 'fatal' || handler.kind === 'abort') {
+    abort(code, `${handler.name} on ${where}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (handler.kind === 'user') (handler.fn as ErrhandlerFunction<object>)(owner, code);
+  return error;
+}
+
+/** The key of {@link ErrhandlerOwner}'s method; not exported by the package, so not part of its API. */
+export const raisedAtCompletion: unique symbol = Symbol('mpi4ts.raisedAtCompletion');
+
+/**
+ * What a request keeps of the communicator, window or file that started it:
+ * an error at its completion goes through that object's handler (MPI-4.1
+ * §9.3), as the object's own calls' errors do.
+ */
+export interface ErrhandlerOwner {
+  /** {@link applyErrhandler} with the owner's handler as it is now; returns `error`, to be thrown. */
+  [raisedAtCompletion](error: unknown): unknown;
+}
+
+/** `errhandler`, checked for `Set_errhandler` and the constructors that take one: `ERR_ARG` unless a live handler. */
+export function checkErrhandler(errhandler: unknown, call: string): Errhandler {
+  if (!(errhandler instanceof Errhandler) || !errhandler.isLive) {
+    throw errors.arg(call, `invalid error handler ${String(errhandler)}`);
+  }
+  return errhandler;
+}

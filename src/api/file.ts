@@ -46,7 +46,10 @@
  * split collective's begin reaches the library (after a barrier), not at the
  * call; user data representations (`MPI.Register_datarep`, converted here,
  * so on both transports) must keep native extents, and their conversion
- * functions see whole etypes of packed bytes; `py2f`/`f2py`.
+ * functions see whole etypes of packed bytes; `py2f`/`f2py`. The file's
+ * error handler is applied by `Call_errhandler` and at the completion of the
+ * nonblocking accesses (`Iread`, ...) only: the other calls reject as with
+ * `ERRORS_RETURN`.
  *
  * @module
  */
@@ -61,7 +64,9 @@ import { abort, transport } from '../environment.js';
 import { errors, errorString, type MPIError, rejecting } from '../errors.js';
 import { ops } from '../op/op.js';
 import type { Envelope, FileAccessKind, FileHandle, Operation, SplitAccessKind } from '../transport/transport.js';
-import { ERRORS_RETURN, Errhandler, type ErrhandlerFunction } from './errhandler.js';
+import {
+  applyErrhandler, checkErrhandler, ERRORS_RETURN, Errhandler, type ErrhandlerFunction, raisedAtCompletion,
+} from './errhandler.js';
 import { type Aggregation, readAll, writeAll } from './file_two_phase.js';
 import { backwardsDisplacement, FileView, type Segments } from './file_view.js';
 import type { Group } from './group.js';
@@ -709,7 +714,7 @@ export class File {
       return this.request(() => Promise.reject(error), call);
     }
     const visible = access === 'write' && collective;
-    if (unpack === undefined && !visible && asked === undefined) return new Request<void>(operation, call);
+    if (unpack === undefined && !visible && asked === undefined) return new Request<void>(operation, call, undefined, this);
     const comm = this.own(call);
     const done = operation.wait().then(async () => {
       if (operation.error !== undefined) throw operation.error;
@@ -721,7 +726,7 @@ export class File {
       return moved;
     });
     const bytesMoved = (bytes: number): Envelope => ({ source: ANY_SOURCE, tag: ANY_TAG, byteLength: bytes });
-    return new Request<void>(new PromiseOperation(done, call, bytesMoved), call);
+    return new Request<void>(new PromiseOperation(done, call, bytesMoved), call, undefined, this);
   }
 
   private access(buf: BufferSpec, where: Positioning, access: 'read' | 'write', call: string): Promise<number> {
@@ -813,7 +818,7 @@ export class File {
 
   private request(run: () => Promise<number>, call: string): Request<void> {
     const bytesMoved = (bytes: number): Envelope => ({ source: ANY_SOURCE, tag: ANY_TAG, byteLength: bytes });
-    return new Request<void>(new PromiseOperation(rejecting(run), call, bytesMoved), call);
+    return new Request<void>(new PromiseOperation(rejecting(run), call, bytesMoved), call, undefined, this);
   }
 
   /**
@@ -1337,10 +1342,7 @@ export class File {
 
   /** `MPI_File_set_errhandler` (MPI-4.1 §9.3.4); `MPI.FILE_NULL`'s is the default of files opened later. */
   Set_errhandler(errhandler: Errhandler): void {
-    if (!(errhandler instanceof Errhandler) || !errhandler.isLive) {
-      throw errors.arg('File.Set_errhandler', `invalid error handler ${String(errhandler)}`);
-    }
-    this.errhandler = errhandler;
+    this.errhandler = checkErrhandler(errhandler, 'File.Set_errhandler');
   }
 
   /** `MPI_File_get_errhandler` (MPI-4.1 §9.3.4): `MPI.ERRORS_RETURN` unless set (files' default). */
@@ -1359,6 +1361,14 @@ export class File {
         'raised by File.Call_errhandler');
     }
     if (handler.kind === 'user') (handler.fn as ErrhandlerFunction<this>)(this, errorcode);
+  }
+
+  /**
+   * @internal The error of a nonblocking access (`Iread`, ...) at its
+   * completion (MPI-4.1 §9.3): through the file's handler.
+   */
+  [raisedAtCompletion](error: unknown): unknown {
+    return this.isOpen ? applyErrhandler(this.errhandler, this, `file ${this.path}`, error) : error;
   }
 
   toString(): string {

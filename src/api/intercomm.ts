@@ -42,16 +42,22 @@ import { Comm } from './comm.js';
 import { IN_PLACE, PROC_NULL, ROOT, UNDEFINED } from '../constants.js';
 import { collectiveScratch, transport } from '../environment.js';
 import { errors } from '../errors.js';
+import { ERRORS_RETURN, type Errhandler, checkErrhandler } from './errhandler.js';
 import { Group, stringTag } from './group.js';
+import { hintsFrom, INFO_NULL, type Info } from './info.js';
 import type { Intracomm } from './intracomm.js';
 import { type Op, ops, type ValueFunction } from '../op/op.js';
 import type { InterEndpoint } from '../transport/transport.js';
 import { PromiseOperation } from './promise_operation.js';
 import { Request } from './request.js';
 
-/** A nonblocking collective's Request; `label` starts with the call's name: `Ibcast(root=0)`. */
-function request(promise: Promise<void>, label: string): Request<void> {
-  return new Request(new PromiseOperation(promise, label), `Intercomm.${label.slice(0, label.indexOf('('))}`);
+/**
+ * A nonblocking collective's Request, whose failure (a bad argument too: these
+ * I-forms report theirs through the request) goes through `comm`'s error
+ * handler; `label` starts with the call's name: `Ibcast(root=0)`.
+ */
+function request(comm: Intercomm, promise: Promise<void>, label: string): Request<void> {
+  return new Request(new PromiseOperation(promise, label), `Intercomm.${label.slice(0, label.indexOf('('))}`, undefined, comm);
 }
 
 /** Throws `ERR_BUFFER` for a missing buffer or `MPI.IN_PLACE`, which intercommunicators do not take (§6.2.2). */
@@ -130,18 +136,21 @@ export class Intercomm extends Comm<InterEndpoint> {
    * `MPI_Intercomm_create_from_groups` (MPI-4.1 §7.6.2): an
    * intercommunicator between two disjoint groups, without a parent
    * communicator. The members of both groups call it, each with its own
-   * group first; the leaders are ranks in their groups.
+   * group first; the leaders are ranks in their groups. The new
+   * communicator's hints are `info`'s and its error handler is `errhandler`
+   * (§9.3); without one, `MPI.ERRORS_RETURN`, mpi4py's default (its
+   * `errhandler=None`).
    *
    * @example
    * ```ts
    * const world = MPI.COMM_WORLD.Get_group();
    * const low = world.Range_incl([[0, 0, 1]]), high = world.Range_excl([[0, 0, 1]]);
    * const mine = MPI.COMM_WORLD.rank === 0 ? [low, high] as const : [high, low] as const;
-   * const inter = await MPI.Intercomm.Create_from_groups(mine[0], 0, mine[1], 0, 'pair');
+   * const inter = await MPI.Intercomm.Create_from_groups(mine[0], 0, mine[1], 0, 'pair', MPI.INFO_NULL, MPI.ERRORS_ARE_FATAL);
    * ```
    */
   static async Create_from_groups(localGroup: Group, localLeader: number, remoteGroup: Group, remoteLeader: number,
-    stringtag = 'org.mpi4py'): Promise<Intercomm> {
+    stringtag = 'org.mpi4py', info: Info = INFO_NULL, errhandler: Errhandler = ERRORS_RETURN): Promise<Intercomm> {
     const call = 'Intercomm.Create_from_groups';
     if (!(localGroup instanceof Group) || !(remoteGroup instanceof Group)) throw errors.group(call, 'expected two MPI.Group objects');
     if (localGroup.rank === UNDEFINED) throw errors.group(call, 'only the members of the local group call Create_from_groups');
@@ -151,12 +160,17 @@ export class Intercomm extends Comm<InterEndpoint> {
     }
     const remote = new Set(remoteGroup.members);
     if (localGroup.members.some((m) => remote.has(m))) throw errors.group(call, 'the local and remote groups overlap');
+    const hints = hintsFrom(info, call);
+    const handler = checkErrhandler(errhandler, call);
     const tag = stringTag(String(stringtag));
     const world = transport().world;
     const local = await world.createGroup(localGroup.members, tag);
     // The leaders meet on the world's library context, above the tags of its neighbour exchanges.
     const inter = await local.createIntercomm(localLeader, world.auxiliary, remoteGroup.members[remoteLeader]!, 0x20000 + tag);
-    return new Intercomm(inter, `intercomm ${stringtag}`);
+    const created = new Intercomm(inter, `intercomm ${stringtag}`);
+    created.Set_info(hints);
+    created.Set_errhandler(handler);
+    return created;
   }
 
   /** Always true (`MPI_Comm_test_inter`). */
@@ -192,7 +206,7 @@ export class Intercomm extends Comm<InterEndpoint> {
    */
   async Idup(): Promise<[Intercomm, Request<void>]> {
     const copy = await this.Dup();
-    return [copy, request(Promise.resolve(), 'Idup()')];
+    return [copy, request(this, Promise.resolve(), 'Idup()')];
   }
 
   /**
@@ -304,7 +318,7 @@ export class Intercomm extends Comm<InterEndpoint> {
 
   /** `MPI_Ibarrier` over an intercommunicator (§6.12.1): nonblocking {@link Barrier}. */
   Ibarrier(): Request<void> {
-    return request(this.collectives('Intercomm.Ibarrier').barrier(), 'Ibarrier()');
+    return request(this, this.collectives('Intercomm.Ibarrier').barrier(), 'Ibarrier()');
   }
 
   barrier(): Promise<void> {
@@ -329,7 +343,7 @@ export class Intercomm extends Comm<InterEndpoint> {
    * ```
    */
   Ibcast(buf: BufferSpec | null, root: number): Request<void> {
-    return request(this.bcastAs(buf, root, 'Intercomm.Ibcast'), `Ibcast(root=${root})`);
+    return request(this, this.bcastAs(buf, root, 'Intercomm.Ibcast'), `Ibcast(root=${root})`);
   }
 
   /** Bcast under the name `call`; the ranks of the root's group other than the root may pass null. */
@@ -447,7 +461,7 @@ export class Intercomm extends Comm<InterEndpoint> {
 
   /** `MPI_Igather` over an intercommunicator (MPI-4.1 §6.12): nonblocking {@link Gather}. */
   Igather(sendbuf: BufferSpec | null | undefined, recvbuf: VectorBufferSpec | null | undefined, root: number): Request<void> {
-    return request(this.gatherv(sendbuf, recvbuf, root, false, 'Intercomm.Igather'), `Igather(root=${root})`);
+    return request(this, this.gatherv(sendbuf, recvbuf, root, false, 'Intercomm.Igather'), `Igather(root=${root})`);
   }
 
   /** `MPI_Gatherv` over an intercommunicator (MPI-4.1 §6.5.1): {@link Gather} with `[buf, [counts, displs], datatype]` at the root. */
@@ -457,7 +471,7 @@ export class Intercomm extends Comm<InterEndpoint> {
 
   /** `MPI_Igatherv` over an intercommunicator (MPI-4.1 §6.12): nonblocking {@link Gatherv}. */
   Igatherv(sendbuf: BufferSpec | null | undefined, recvbuf: VectorBufferSpec | null | undefined, root: number): Request<void> {
-    return request(this.gatherv(sendbuf, recvbuf, root, true, 'Intercomm.Igatherv'), `Igatherv(root=${root})`);
+    return request(this, this.gatherv(sendbuf, recvbuf, root, true, 'Intercomm.Igatherv'), `Igatherv(root=${root})`);
   }
 
   private async gatherv(sendbuf: unknown, recvbuf: unknown, root: number, vector: boolean, call: string): Promise<void> {
@@ -488,7 +502,7 @@ export class Intercomm extends Comm<InterEndpoint> {
 
   /** `MPI_Iscatter` over an intercommunicator (MPI-4.1 §6.12): nonblocking {@link Scatter}. */
   Iscatter(sendbuf: VectorBufferSpec | null | undefined, recvbuf: BufferSpec | null | undefined, root: number): Request<void> {
-    return request(this.scatterv(sendbuf, recvbuf, root, false, 'Intercomm.Iscatter'), `Iscatter(root=${root})`);
+    return request(this, this.scatterv(sendbuf, recvbuf, root, false, 'Intercomm.Iscatter'), `Iscatter(root=${root})`);
   }
 
   /** `MPI_Scatterv` over an intercommunicator (MPI-4.1 §6.6.1): {@link Scatter} with `[buf, [counts, displs], datatype]` at the root. */
@@ -498,7 +512,7 @@ export class Intercomm extends Comm<InterEndpoint> {
 
   /** `MPI_Iscatterv` over an intercommunicator (MPI-4.1 §6.12): nonblocking {@link Scatterv}. */
   Iscatterv(sendbuf: VectorBufferSpec | null | undefined, recvbuf: BufferSpec | null | undefined, root: number): Request<void> {
-    return request(this.scatterv(sendbuf, recvbuf, root, true, 'Intercomm.Iscatterv'), `Iscatterv(root=${root})`);
+    return request(this, this.scatterv(sendbuf, recvbuf, root, true, 'Intercomm.Iscatterv'), `Iscatterv(root=${root})`);
   }
 
   private async scatterv(sendbuf: unknown, recvbuf: unknown, root: number, vector: boolean, call: string): Promise<void> {
@@ -527,7 +541,7 @@ export class Intercomm extends Comm<InterEndpoint> {
 
   /** `MPI_Iallgather` over an intercommunicator (MPI-4.1 §6.12): nonblocking {@link Allgather}. */
   Iallgather(sendbuf: BufferSpec, recvbuf: VectorBufferSpec): Request<void> {
-    return request(this.allgatherv(sendbuf, recvbuf, false, 'Intercomm.Iallgather'), 'Iallgather()');
+    return request(this, this.allgatherv(sendbuf, recvbuf, false, 'Intercomm.Iallgather'), 'Iallgather()');
   }
 
   /** `MPI_Allgatherv` over an intercommunicator (MPI-4.1 §6.7.1): {@link Allgather} with counts and displacements per remote rank. */
@@ -537,7 +551,7 @@ export class Intercomm extends Comm<InterEndpoint> {
 
   /** `MPI_Iallgatherv` over an intercommunicator (MPI-4.1 §6.12): nonblocking {@link Allgatherv}. */
   Iallgatherv(sendbuf: BufferSpec, recvbuf: VectorBufferSpec): Request<void> {
-    return request(this.allgatherv(sendbuf, recvbuf, true, 'Intercomm.Iallgatherv'), 'Iallgatherv()');
+    return request(this, this.allgatherv(sendbuf, recvbuf, true, 'Intercomm.Iallgatherv'), 'Iallgatherv()');
   }
 
   private async allgatherv(sendbuf: unknown, recvbuf: unknown, vector: boolean, call: string): Promise<void> {
@@ -564,7 +578,7 @@ export class Intercomm extends Comm<InterEndpoint> {
 
   /** `MPI_Ialltoall` over an intercommunicator (MPI-4.1 §6.12): nonblocking {@link Alltoall}. */
   Ialltoall(sendbuf: VectorBufferSpec, recvbuf: VectorBufferSpec): Request<void> {
-    return request(this.alltoallv(sendbuf, recvbuf, false, 'Intercomm.Ialltoall'), 'Ialltoall()');
+    return request(this, this.alltoallv(sendbuf, recvbuf, false, 'Intercomm.Ialltoall'), 'Ialltoall()');
   }
 
   /** `MPI_Alltoallv` over an intercommunicator (MPI-4.1 §6.8): {@link Alltoall} with counts and displacements per remote rank on both sides. */
@@ -574,7 +588,7 @@ export class Intercomm extends Comm<InterEndpoint> {
 
   /** `MPI_Ialltoallv` over an intercommunicator (MPI-4.1 §6.12): nonblocking {@link Alltoallv}. */
   Ialltoallv(sendbuf: VectorBufferSpec, recvbuf: VectorBufferSpec): Request<void> {
-    return request(this.alltoallv(sendbuf, recvbuf, true, 'Intercomm.Ialltoallv'), 'Ialltoallv()');
+    return request(this, this.alltoallv(sendbuf, recvbuf, true, 'Intercomm.Ialltoallv'), 'Ialltoallv()');
   }
 
   private async alltoallv(sendbuf: unknown, recvbuf: unknown, vector: boolean, call: string): Promise<void> {
@@ -607,7 +621,7 @@ export class Intercomm extends Comm<InterEndpoint> {
   /** `MPI_Ireduce` over an intercommunicator (§6.12.7): nonblocking {@link Reduce}. */
   Ireduce(sendbuf: BufferSpec | null | undefined, recvbuf: BufferSpec | null | undefined, op: Op = ops.SUM,
     root: number): Request<void> {
-    return request(this.reduceAs(sendbuf, recvbuf, op, root, 'Intercomm.Ireduce'), `Ireduce(root=${root})`);
+    return request(this, this.reduceAs(sendbuf, recvbuf, op, root, 'Intercomm.Ireduce'), `Ireduce(root=${root})`);
   }
 
   private async reduceAs(sendbuf: BufferSpec | null | undefined, recvbuf: BufferSpec | null | undefined, op: Op,
@@ -639,7 +653,7 @@ export class Intercomm extends Comm<InterEndpoint> {
 
   /** `MPI_Iallreduce` over an intercommunicator (§6.12.8): nonblocking {@link Allreduce}. */
   Iallreduce(sendbuf: BufferSpec, recvbuf: BufferSpec, op: Op = ops.SUM): Request<void> {
-    return request(this.allreduceAs(sendbuf, recvbuf, op, 'Intercomm.Iallreduce'), 'Iallreduce()');
+    return request(this, this.allreduceAs(sendbuf, recvbuf, op, 'Intercomm.Iallreduce'), 'Iallreduce()');
   }
 
   private async allreduceAs(sendbuf: BufferSpec, recvbuf: BufferSpec, op: Op, call: string): Promise<void> {
@@ -670,7 +684,7 @@ export class Intercomm extends Comm<InterEndpoint> {
 
   /** `MPI_Ireduce_scatter` over an intercommunicator (§6.12.9): nonblocking {@link Reduce_scatter}. */
   Ireduce_scatter(sendbuf: BufferSpec, recvbuf: BufferSpec, recvcounts: readonly number[], op: Op = ops.SUM): Request<void> {
-    return request(this.reduceScatterAs(sendbuf, recvbuf, recvcounts, op, 'Intercomm.Ireduce_scatter'),
+    return request(this, this.reduceScatterAs(sendbuf, recvbuf, recvcounts, op, 'Intercomm.Ireduce_scatter'),
       'Ireduce_scatter()');
   }
 
@@ -712,7 +726,7 @@ export class Intercomm extends Comm<InterEndpoint> {
 
   /** `MPI_Ireduce_scatter_block` over an intercommunicator (§6.12.9): nonblocking {@link Reduce_scatter_block}. */
   Ireduce_scatter_block(sendbuf: BufferSpec, recvbuf: BufferSpec, op: Op = ops.SUM): Request<void> {
-    return request(this.reduceScatterBlockAs(sendbuf, recvbuf, op, 'Intercomm.Ireduce_scatter_block'),
+    return request(this, this.reduceScatterBlockAs(sendbuf, recvbuf, op, 'Intercomm.Ireduce_scatter_block'),
       'Ireduce_scatter_block()');
   }
 

@@ -40,7 +40,8 @@ import { type BufferSpec, singleView, type VectorBufferSpec } from '../buffer.js
 import * as args from './arguments.js';
 import { objectCollectivesOf, type ObjectCollectives } from '../collective/objects.js';
 import { PromiseOperation } from './promise_operation.js';
-import { INFO_NULL, type Info } from './info.js';
+import { ERRORS_RETURN, type Errhandler, checkErrhandler } from './errhandler.js';
+import { hintsFrom, INFO_NULL, type Info } from './info.js';
 import { infoArgument } from './port.js';
 import { sequencerOf } from '../collective/run.js';
 import { Comm } from './comm.js';
@@ -60,9 +61,12 @@ import type { Endpoint, PointToPoint } from '../transport/transport.js';
 /** A send or receive buffer that may be `MPI.IN_PLACE`. */
 type InPlaceOr<T> = T | InPlace;
 
-/** A nonblocking collective's Request; `label` starts with the call's name: `Ibcast(root=0)`. */
-function request(promise: Promise<void>, label: string): Request<void> {
-  return new Request(new PromiseOperation(promise, label), `Comm.${label.slice(0, label.indexOf('('))}`);
+/**
+ * A nonblocking collective's Request, whose failure goes through `comm`'s
+ * error handler; `label` starts with the call's name: `Ibcast(root=0)`.
+ */
+function request(comm: Intracomm, promise: Promise<void>, label: string): Request<void> {
+  return new Request(new PromiseOperation(promise, label), `Comm.${label.slice(0, label.indexOf('('))}`, undefined, comm);
 }
 
 /**
@@ -342,29 +346,38 @@ export class Intracomm extends Comm<Endpoint> {
    */
   async Idup(): Promise<[this, Request<void>]> {
     const copy = await this.Dup();
-    return [copy, request(Promise.resolve(), 'Idup()')];
+    return [copy, request(this, Promise.resolve(), 'Idup()')];
   }
 
   /**
    * `MPI_Comm_create_from_group` (MPI-4.1 §7.4.2): a communicator over the
    * members of `group`, called by them only; `stringtag` tells apart
-   * concurrent calls. Needs no parent communicator.
+   * concurrent calls. Needs no parent communicator. The new communicator's
+   * hints are `info`'s and its error handler is `errhandler` (§9.3);
+   * without one, `MPI.ERRORS_RETURN`, mpi4py's default (its `errhandler=None`).
    *
    * @example
    * ```ts
    * const world = MPI.COMM_WORLD.Get_group();
    * const evens = world.Incl(Array.from({ length: Math.ceil(world.size / 2) }, (_, i) => 2 * i));
-   * if (evens.rank !== MPI.UNDEFINED) await MPI.Intracomm.Create_from_group(evens, 'evens');
+   * if (evens.rank !== MPI.UNDEFINED) {
+   *   const comm = await MPI.Intracomm.Create_from_group(evens, 'evens', MPI.INFO_NULL, MPI.ERRORS_ARE_FATAL);
+   * }
    * ```
    */
-  static async Create_from_group(group: Group, stringtag = 'org.mpi4py'): Promise<Intracomm> {
+  static async Create_from_group(group: Group, stringtag = 'org.mpi4py', info: Info = INFO_NULL,
+    errhandler: Errhandler = ERRORS_RETURN): Promise<Intracomm> {
     const call = 'Intracomm.Create_from_group';
     if (!(group instanceof Group)) throw errors.group(call, 'expected an MPI.Group');
     if (group.size === 0) throw errors.group(call, 'the group is empty');
     if (group.rank === UNDEFINED) throw errors.group(call, 'only the members of the group call Create_from_group');
+    const hints = hintsFrom(info, call);
+    const handler = checkErrhandler(errhandler, call);
     const world = transport().world;
-    const created = await world.createGroup(group.members, stringTag(String(stringtag)));
-    return new Intracomm(created, `group ${stringtag}`);
+    const created = new Intracomm(await world.createGroup(group.members, stringTag(String(stringtag))), `group ${stringtag}`);
+    created.Set_info(hints);
+    created.Set_errhandler(handler);
+    return created;
   }
 
   /**
@@ -393,7 +406,7 @@ export class Intracomm extends Comm<Endpoint> {
 
   /** `MPI_Ialltoallw` (MPI-4.1 §6.12.6): nonblocking {@link Alltoallw}. @example `await comm.Ialltoallw(sendW, recvW).Wait();` */
   Ialltoallw(sendbuf: InPlaceOr<WBufferSpec>, recvbuf: WBufferSpec): Request<void> {
-    return request(rejecting(() => this.alltoallw(sendbuf, recvbuf, 'Comm.Ialltoallw')), 'Ialltoallw()');
+    return request(this, rejecting(() => this.alltoallw(sendbuf, recvbuf, 'Comm.Ialltoallw')), 'Ialltoallw()');
   }
 
   /**
@@ -417,7 +430,7 @@ export class Intracomm extends Comm<Endpoint> {
 
   private persistent(call: string, start: () => Promise<void>): CollectivePrequest {
     this.endpoint(call);
-    return new CollectivePrequest(start, call);
+    return new CollectivePrequest(start, call, this);
   }
 
   /**
@@ -1205,7 +1218,7 @@ export class Intracomm extends Comm<Endpoint> {
    */
   Ibarrier(): Request<void> {
     try {
-      return request(this.endpoint('Comm.Ibarrier').collectives.barrier(), 'Ibarrier()');
+      return request(this, this.endpoint('Comm.Ibarrier').collectives.barrier(), 'Ibarrier()');
     } catch (error) {
       throw this.raised(error);
     }
@@ -1222,7 +1235,7 @@ export class Intracomm extends Comm<Endpoint> {
    */
   Ibcast(buf: BufferSpec, root = 0): Request<void> {
     try {
-      return request(args.bcast(this.endpoint('Comm.Ibcast'), buf, root, 'Comm.Ibcast'), `Ibcast(root=${root})`);
+      return request(this, args.bcast(this.endpoint('Comm.Ibcast'), buf, root, 'Comm.Ibcast'), `Ibcast(root=${root})`);
     } catch (error) {
       throw this.raised(error);
     }
@@ -1231,7 +1244,7 @@ export class Intracomm extends Comm<Endpoint> {
   /** `MPI_Igather` (MPI-4.1 §6.12.3): nonblocking {@link Gather}. */
   Igather(sendbuf: InPlaceOr<BufferSpec>, recvbuf: VectorBufferSpec | null | undefined, root = 0): Request<void> {
     try {
-      return request(args.gather(this.endpoint('Comm.Igather'), sendbuf, recvbuf, root, false, 'Comm.Igather'),
+      return request(this, args.gather(this.endpoint('Comm.Igather'), sendbuf, recvbuf, root, false, 'Comm.Igather'),
         `Igather(root=${root})`);
     } catch (error) {
       throw this.raised(error);
@@ -1241,7 +1254,7 @@ export class Intracomm extends Comm<Endpoint> {
   /** `MPI_Igatherv` (MPI-4.1 §6.12.3): nonblocking {@link Gatherv}. */
   Igatherv(sendbuf: InPlaceOr<BufferSpec>, recvbuf: VectorBufferSpec | null | undefined, root = 0): Request<void> {
     try {
-      return request(args.gather(this.endpoint('Comm.Igatherv'), sendbuf, recvbuf, root, true, 'Comm.Igatherv'),
+      return request(this, args.gather(this.endpoint('Comm.Igatherv'), sendbuf, recvbuf, root, true, 'Comm.Igatherv'),
         `Igatherv(root=${root})`);
     } catch (error) {
       throw this.raised(error);
@@ -1251,7 +1264,7 @@ export class Intracomm extends Comm<Endpoint> {
   /** `MPI_Iscatter` (MPI-4.1 §6.12.4): nonblocking {@link Scatter}. */
   Iscatter(sendbuf: VectorBufferSpec | null | undefined, recvbuf: InPlaceOr<BufferSpec>, root = 0): Request<void> {
     try {
-      return request(args.scatter(this.endpoint('Comm.Iscatter'), sendbuf, recvbuf, root, false, 'Comm.Iscatter'),
+      return request(this, args.scatter(this.endpoint('Comm.Iscatter'), sendbuf, recvbuf, root, false, 'Comm.Iscatter'),
         `Iscatter(root=${root})`);
     } catch (error) {
       throw this.raised(error);
@@ -1261,7 +1274,7 @@ export class Intracomm extends Comm<Endpoint> {
   /** `MPI_Iscatterv` (MPI-4.1 §6.12.4): nonblocking {@link Scatterv}. */
   Iscatterv(sendbuf: VectorBufferSpec | null | undefined, recvbuf: InPlaceOr<BufferSpec>, root = 0): Request<void> {
     try {
-      return request(args.scatter(this.endpoint('Comm.Iscatterv'), sendbuf, recvbuf, root, true, 'Comm.Iscatterv'),
+      return request(this, args.scatter(this.endpoint('Comm.Iscatterv'), sendbuf, recvbuf, root, true, 'Comm.Iscatterv'),
         `Iscatterv(root=${root})`);
     } catch (error) {
       throw this.raised(error);
@@ -1278,7 +1291,7 @@ export class Intracomm extends Comm<Endpoint> {
    */
   Iallgather(sendbuf: InPlaceOr<BufferSpec>, recvbuf: VectorBufferSpec): Request<void> {
     try {
-      return request(args.allgather(this.endpoint('Comm.Iallgather'), sendbuf, recvbuf, false, 'Comm.Iallgather'),
+      return request(this, args.allgather(this.endpoint('Comm.Iallgather'), sendbuf, recvbuf, false, 'Comm.Iallgather'),
         'Iallgather()');
     } catch (error) {
       throw this.raised(error);
@@ -1288,7 +1301,7 @@ export class Intracomm extends Comm<Endpoint> {
   /** `MPI_Iallgatherv` (MPI-4.1 §6.12.5): nonblocking {@link Allgatherv}. */
   Iallgatherv(sendbuf: InPlaceOr<BufferSpec>, recvbuf: VectorBufferSpec): Request<void> {
     try {
-      return request(args.allgather(this.endpoint('Comm.Iallgatherv'), sendbuf, recvbuf, true, 'Comm.Iallgatherv'),
+      return request(this, args.allgather(this.endpoint('Comm.Iallgatherv'), sendbuf, recvbuf, true, 'Comm.Iallgatherv'),
         'Iallgatherv()');
     } catch (error) {
       throw this.raised(error);
@@ -1298,7 +1311,7 @@ export class Intracomm extends Comm<Endpoint> {
   /** `MPI_Ialltoall` (MPI-4.1 §6.12.6): nonblocking {@link Alltoall}. */
   Ialltoall(sendbuf: InPlaceOr<VectorBufferSpec>, recvbuf: VectorBufferSpec): Request<void> {
     try {
-      return request(args.alltoall(this.endpoint('Comm.Ialltoall'), sendbuf, recvbuf, false, 'Comm.Ialltoall'),
+      return request(this, args.alltoall(this.endpoint('Comm.Ialltoall'), sendbuf, recvbuf, false, 'Comm.Ialltoall'),
         'Ialltoall()');
     } catch (error) {
       throw this.raised(error);
@@ -1308,7 +1321,7 @@ export class Intracomm extends Comm<Endpoint> {
   /** `MPI_Ialltoallv` (MPI-4.1 §6.12.6): nonblocking {@link Alltoallv}. */
   Ialltoallv(sendbuf: InPlaceOr<VectorBufferSpec>, recvbuf: VectorBufferSpec): Request<void> {
     try {
-      return request(args.alltoall(this.endpoint('Comm.Ialltoallv'), sendbuf, recvbuf, true, 'Comm.Ialltoallv'),
+      return request(this, args.alltoall(this.endpoint('Comm.Ialltoallv'), sendbuf, recvbuf, true, 'Comm.Ialltoallv'),
         'Ialltoallv()');
     } catch (error) {
       throw this.raised(error);
@@ -1318,7 +1331,7 @@ export class Intracomm extends Comm<Endpoint> {
   /** `MPI_Ireduce` (MPI-4.1 §6.12.7): nonblocking {@link Reduce}. */
   Ireduce(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec | null | undefined, op: Op = ops.SUM, root = 0): Request<void> {
     try {
-      return request(args.reduce(this.endpoint('Comm.Ireduce'), sendbuf, recvbuf, op, root, 'Comm.Ireduce'),
+      return request(this, args.reduce(this.endpoint('Comm.Ireduce'), sendbuf, recvbuf, op, root, 'Comm.Ireduce'),
         `Ireduce(root=${root})`);
     } catch (error) {
       throw this.raised(error);
@@ -1335,7 +1348,7 @@ export class Intracomm extends Comm<Endpoint> {
    */
   Iallreduce(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec, op: Op = ops.SUM): Request<void> {
     try {
-      return request(args.allreduce(this.endpoint('Comm.Iallreduce'), sendbuf, recvbuf, op, undefined, 'Comm.Iallreduce'),
+      return request(this, args.allreduce(this.endpoint('Comm.Iallreduce'), sendbuf, recvbuf, op, undefined, 'Comm.Iallreduce'),
         'Iallreduce()');
     } catch (error) {
       throw this.raised(error);
@@ -1346,7 +1359,7 @@ export class Intracomm extends Comm<Endpoint> {
   Ireduce_scatter(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec, recvcounts?: readonly number[] | null,
     op: Op = ops.SUM): Request<void> {
     try {
-      return request(args.reduceScatter(this.endpoint('Comm.Ireduce_scatter'), sendbuf, recvbuf, recvcounts, op,
+      return request(this, args.reduceScatter(this.endpoint('Comm.Ireduce_scatter'), sendbuf, recvbuf, recvcounts, op,
         'Comm.Ireduce_scatter'), 'Ireduce_scatter()');
     } catch (error) {
       throw this.raised(error);
@@ -1356,7 +1369,7 @@ export class Intracomm extends Comm<Endpoint> {
   /** `MPI_Ireduce_scatter_block` (MPI-4.1 §6.12.9): nonblocking {@link Reduce_scatter_block}. */
   Ireduce_scatter_block(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec, op: Op = ops.SUM): Request<void> {
     try {
-      return request(args.reduceScatter(this.endpoint('Comm.Ireduce_scatter_block'), sendbuf, recvbuf, 'block', op,
+      return request(this, args.reduceScatter(this.endpoint('Comm.Ireduce_scatter_block'), sendbuf, recvbuf, 'block', op,
         'Comm.Ireduce_scatter_block'), 'Ireduce_scatter_block()');
     } catch (error) {
       throw this.raised(error);
@@ -1366,7 +1379,7 @@ export class Intracomm extends Comm<Endpoint> {
   /** `MPI_Iscan` (MPI-4.1 §6.12.11): nonblocking {@link Scan}. */
   Iscan(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec, op: Op = ops.SUM): Request<void> {
     try {
-      return request(args.allreduce(this.endpoint('Comm.Iscan'), sendbuf, recvbuf, op, 'inclusive', 'Comm.Iscan'), 'Iscan()');
+      return request(this, args.allreduce(this.endpoint('Comm.Iscan'), sendbuf, recvbuf, op, 'inclusive', 'Comm.Iscan'), 'Iscan()');
     } catch (error) {
       throw this.raised(error);
     }
@@ -1375,7 +1388,7 @@ export class Intracomm extends Comm<Endpoint> {
   /** `MPI_Iexscan` (MPI-4.1 §6.12.12): nonblocking {@link Exscan}. */
   Iexscan(sendbuf: InPlaceOr<BufferSpec>, recvbuf: BufferSpec, op: Op = ops.SUM): Request<void> {
     try {
-      return request(args.allreduce(this.endpoint('Comm.Iexscan'), sendbuf, recvbuf, op, 'exclusive', 'Comm.Iexscan'),
+      return request(this, args.allreduce(this.endpoint('Comm.Iexscan'), sendbuf, recvbuf, op, 'exclusive', 'Comm.Iexscan'),
         'Iexscan()');
     } catch (error) {
       throw this.raised(error);

@@ -13,7 +13,8 @@
  * nonblocking collective (it reads the bound buffers when started, as MPI's
  * persistent collectives may), so ordering and mismatch detection are those of
  * the I-forms. All ranks must start their persistent collectives in the same
- * order, as MPI requires.
+ * order, as MPI requires. A round's failure goes through the error handler of
+ * the communicator at its completion (MPI-4.1 §9.3), as an I-form's does.
  *
  * A `CollectivePrequest` is a `Prequest`: `MPI.Request.Waitall`, `Waitany`,
  * `Testall` and `Prequest.Startall` take it beside persistent point-to-point
@@ -24,6 +25,7 @@
  * @module
  */
 
+import type { ErrhandlerOwner } from './errhandler.js';
 import { PromiseOperation } from './promise_operation.js';
 import { Prequest } from './request.js';
 
@@ -47,9 +49,10 @@ export class CollectivePrequest extends Prequest<void> {
   /**
    * @param starter - starts one round of the collective; its Promise settles when the round completes
    * @param call - the `*_init` call, for errors (`'Comm.Bcast_init'`)
+   * @param owner - the communicator, whose error handler a failed round goes through
    */
-  constructor(starter: () => Promise<void>, call: string) {
-    super(() => new PromiseOperation(startRound(starter), call), call);
+  constructor(starter: () => Promise<void>, call: string, owner: ErrhandlerOwner) {
+    super(() => new PromiseOperation(startRound(starter), call), call, owner);
   }
 }
 

@@ -34,6 +34,11 @@
  * so no status says `MPI.ERR_PENDING`. `Waitany` and `Testany` complete one
  * request and throw its own error.
  *
+ * A failure at completion goes through the error handler of the
+ * communicator, window or file that started the request (MPI-4.1 §9.3, see
+ * errhandler.ts), once per call: the calls that complete several apply the
+ * handler of the first failed request's owner to their `ERR_IN_STATUS`.
+ *
  * Partitioned requests (§4: `PartitionedRequest`, made by `Comm.Psend_init`
  * and `Comm.Precv_init`) send the whole buffer once every partition is ready.
  *
@@ -45,6 +50,7 @@
 
 import { ANY_SOURCE, ANY_TAG, PROC_NULL, UNDEFINED } from '../constants.js';
 import { ErrorClass, errors, MPIError } from '../errors.js';
+import { type ErrhandlerOwner, raisedAtCompletion } from './errhandler.js';
 import { Status } from './status.js';
 import type { Envelope, Operation } from '../transport/transport.js';
 
@@ -75,21 +81,23 @@ function statusAt(statuses: Status[] | undefined, i: number): Status | undefined
   return statuses[i] ??= new Status();
 }
 
-/** A request that failed in a call completing several: its index in the list, and its error. */
+/** A request that failed in a call completing several: its index in the list, its error, and its owner. */
 interface Failure {
   readonly index: number;
   readonly error: Error;
+  readonly owner: ErrhandlerOwner | undefined;
 }
 
-function failure(index: number, error: unknown): Failure {
-  return { index, error: error instanceof Error ? error : new Error(String(error)) };
+function failure(index: number, error: unknown, owner: ErrhandlerOwner | undefined): Failure {
+  return { index, error: error instanceof Error ? error : new Error(String(error)), owner };
 }
 
 /**
  * The end of a call that completed the requests at `indices` (`statuses[k]`
  * the status of request `indices[k]`), some of which failed: sets each
  * status's error field, the failure's class or `MPI.SUCCESS`, and throws
- * `ERR_IN_STATUS` (MPI-4.1 §3.7.5).
+ * `ERR_IN_STATUS` (MPI-4.1 §3.7.5) through the handler of the first failed
+ * request's owner (§9.3), once for the call.
  */
 function throwInStatus(call: string, failures: readonly Failure[], indices: readonly number[],
   statuses: Status[] | undefined): never {
@@ -99,7 +107,9 @@ function throwInStatus(call: string, failures: readonly Failure[], indices: read
       statusAt(statuses, k)!.error = failure === undefined ? ErrorClass.SUCCESS : classOf(failure.error);
     });
   }
-  throw errors.inStatus(call, failures.map(({ index, error }) => ({ index, errorClass: classOf(error), error })));
+  const error = errors.inStatus(call, failures.map(({ index, error }) => ({ index, errorClass: classOf(error), error })));
+  const owner = failures[0]!.owner;
+  throw owner === undefined ? error : owner[raisedAtCompletion](error);
 }
 
 /** The error class of a failure; `ERR_OTHER` for an exception that is not an `MPIError` (a user op's own). */
@@ -125,9 +135,11 @@ export class Request<T = unknown> {
    * @param op - the transport operation; undefined for an operation on `MPI.PROC_NULL`, complete at once
    * @param call - the API call that started it (`'Comm.Irecv'`), which its error names
    * @param finisher - makes the value once the operation is complete (decodes an object, for instance)
+   * @param owner - the communicator, window or file whose error handler its failure goes through (MPI-4.1 §9.3);
+   *   none for a request that cannot fail, or one inside a call that applies the handler itself (`Comm.recv`)
    */
   constructor(protected op: Operation | undefined, protected readonly call: string,
-    protected readonly finisher?: Finisher<T>) {}
+    protected readonly finisher?: Finisher<T>, protected readonly owner?: ErrhandlerOwner) {}
 
   /** A request that is inactive from the start: `MPI.REQUEST_NULL`. */
   static inactive(): Request<void> {
@@ -201,22 +213,36 @@ export class Request<T = unknown> {
     try {
       return Promise.resolve(this.finish(status) as unknown as R);
     } catch (error) {
-      return Promise.reject(error);
+      return Promise.reject(this.raised(error));
     }
   }
 
   /**
-   * {@link finish} once `pending` resolves; not in {@link wait}, whose every
-   * call would pay the closure's context (docs/ARCHITECTURE.md, "Allocation
-   * per call").
+   * {@link finishRaising} once `pending` resolves; not in {@link wait}, whose
+   * every call would pay the closure's context (docs/ARCHITECTURE.md,
+   * "Allocation per call").
    */
   private finishLater<R>(pending: Promise<void>, status: Status | undefined): Promise<R> {
-    return pending.then(() => this.finish(status) as unknown as R);
+    return pending.then(() => this.finishRaising(status) as unknown as R);
+  }
+
+  /** {@link finish}, its error through the owner's handler: the end of `wait` and `test`. */
+  private finishRaising(status: Status | undefined): T {
+    try {
+      return this.finish(status);
+    } catch (error) {
+      throw this.raised(error);
+    }
+  }
+
+  /** `error`, a failure at completion, through the owner's error handler (MPI-4.1 §9.3); returns it to be thrown. */
+  private raised(error: unknown): unknown {
+    return this.owner === undefined ? error : this.owner[raisedAtCompletion](error);
   }
 
   /** `MPI_Test`: `[true, value]` once complete, `[false, undefined]` before. Never waits. */
   test(status?: Status): [boolean, T | undefined] {
-    return this.isComplete() ? [true, this.finish(status)] : [false, undefined];
+    return this.isComplete() ? [true, this.finishRaising(status)] : [false, undefined];
   }
 
   /** `MPI_Wait` for buffer operations: resolves once complete. */
@@ -316,7 +342,7 @@ export class Request<T = unknown> {
         values[i] = requests[i]!.finish(statusAt(statuses, i));
         retire(requests, i);
       } catch (error) {
-        (failures ??= []).push(failure(i, error));
+        (failures ??= []).push(failure(i, error, requests[i]!.owner));
       }
     }
     if (failures !== undefined) throwInStatus(call, failures, requests.map((_, i) => i), statuses);
@@ -412,7 +438,7 @@ export class Request<T = unknown> {
       if (!request.active) continue;
       anyActive = true;
       if (request.isComplete()) {
-        const value = request.finish(status);
+        const value = request.finishRaising(status);
         retire(requests, i);
         return [i, true, value];
       }
@@ -458,7 +484,7 @@ export class Request<T = unknown> {
         retire(requests, i);
       } catch (error) {
         values.push(undefined as T);
-        (failures ??= []).push(failure(i, error));
+        (failures ??= []).push(failure(i, error, request.owner));
       }
     }
     if (failures !== undefined) throwInStatus(call, failures, indices, statuses);
@@ -506,9 +532,10 @@ export class Prequest<T = void> extends Request<T> {
   /**
    * @param starter - starts one operation (it checks its arguments again, so a freed communicator shows)
    * @param call - the call that made the request (`'Comm.Send_init'`)
+   * @param owner - the communicator whose error handler a failed operation goes through
    */
-  constructor(private readonly starter: () => Operation | undefined, call: string, finisher?: Finisher<T>) {
-    super(undefined, call, finisher);
+  constructor(private readonly starter: () => Operation | undefined, call: string, owner: ErrhandlerOwner) {
+    super(undefined, call, undefined, owner);
     this.active = false;
   }
 
@@ -623,12 +650,12 @@ export class PartitionedRequest extends Prequest<void> {
    * @param side - 'send': `start` sends the whole buffer; 'recv': `start` posts its receive
    */
   constructor(private readonly partitions: number, private readonly side: 'send' | 'recv',
-    start: () => Operation | undefined, call: string) {
+    start: () => Operation | undefined, call: string, owner: ErrhandlerOwner) {
     super(() => {
       if (side === 'recv') return start();
       this.sending = new PartitionedSend(partitions, () => start() ?? completeOperation);
       return this.sending;
-    }, call);
+    }, call, owner);
   }
 
   private partition(partition: unknown, call: string): number {

@@ -209,13 +209,13 @@ export abstract class Topocomm extends Intracomm {
 
   private request(start: (call: string) => Promise<void>, name: string): Request<void> {
     const call = `${this.kind}.${name}`;
-    return new Request(new PromiseOperation(rejecting(() => start(call)), `${name}()`), call);
+    return new Request(new PromiseOperation(rejecting(() => start(call)), `${name}()`), call, undefined, this);
   }
 
   private persistentNeighbor(start: (call: string) => Promise<void>, name: string): CollectivePrequest {
     const call = `${this.kind}.${name}`;
     this.endpoint(call);
-    return new CollectivePrequest(() => start(call), call);
+    return new CollectivePrequest(() => start(call), call, this);
   }
 
   /**

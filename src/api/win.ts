@@ -48,7 +48,8 @@
  * non-contiguous target is one MPI call per contiguous run); hints (`info` is
  * kept (`Set_info`, `Get_info`) but not acted on; the `info` of the
  * constructors is ignored); the window's error handler is applied by
- * `Call_errhandler` only (its calls reject as with `ERRORS_RETURN`); `MPI_Win_allocate` with
+ * `Call_errhandler` and at the completion of its requests (`Rput`, ...) only
+ * (its calls reject as with `ERRORS_RETURN`); `MPI_Win_allocate` with
  * `alloc_shared_noncontig`. Assertions (`MPI.MODE_*`) are passed to MPI on the
  * mpi transport and ignored on shm.
  *
@@ -66,7 +67,9 @@ import { abort, transport } from '../environment.js';
 import { errorString, errors, rejecting } from '../errors.js';
 import { Op, ops } from '../op/op.js';
 import type { Endpoint, LockType, Operation, Window, WindowFlavor } from '../transport/transport.js';
-import { ERRORS_RETURN, Errhandler, type ErrhandlerFunction } from './errhandler.js';
+import {
+  applyErrhandler, checkErrhandler, ERRORS_RETURN, Errhandler, type ErrhandlerFunction, raisedAtCompletion,
+} from './errhandler.js';
 import { Group } from './group.js';
 import { Info, hintsFrom } from './info.js';
 import type { Intracomm } from './intracomm.js';
@@ -889,9 +892,9 @@ export class Win {
     }
     const operation = start();
     if (rank === PROC_NULL) return new Request<void>(undefined, call);
-    if (operation !== undefined) return new Request<void>(operation, call);
+    if (operation !== undefined) return new Request<void>(operation, call, undefined, this);
     const done = transport().name === 'shm' ? Promise.resolve() : window.flush(rank, true).then(() => this.release(rank));
-    return new Request<void>(new PromiseOperation(done, call), call);
+    return new Request<void>(new PromiseOperation(done, call), call, undefined, this);
   }
 
   /** `MPI_Rput` (MPI-4.1 §12.3.7): {@link Put} with a request that completes once the origin buffer may be reused. */
@@ -1224,10 +1227,7 @@ export class Win {
   /** `MPI_Win_set_errhandler` (MPI-4.1 §9.3.2). */
   Set_errhandler(errhandler: Errhandler): void {
     this.live('Win.Set_errhandler');
-    if (!(errhandler instanceof Errhandler) || !errhandler.isLive) {
-      throw errors.arg('Win.Set_errhandler', `invalid error handler ${String(errhandler)}`);
-    }
-    this.errhandler = errhandler;
+    this.errhandler = checkErrhandler(errhandler, 'Win.Set_errhandler');
   }
 
   /** `MPI_Win_get_errhandler` (MPI-4.1 §9.3.2): `MPI.ERRORS_RETURN` unless set (windows' default in mpi4py). */
@@ -1255,6 +1255,14 @@ export class Win {
         'raised by Win.Call_errhandler');
     }
     if (handler.kind === 'user') (handler.fn as ErrhandlerFunction<this>)(this, errorcode);
+  }
+
+  /**
+   * @internal The error of a request-based call (`Rput`, ...) at its
+   * completion (MPI-4.1 §9.3): through the window's handler.
+   */
+  [raisedAtCompletion](error: unknown): unknown {
+    return this.transportWindow === null ? error : applyErrhandler(this.errhandler, this, this.name, error);
   }
 
   toString(): string {

@@ -10,7 +10,7 @@
  * @module
  */
 import { type Comm, MPI } from 'mpi4ts';
-import { type Case, check, runCases } from './cases.js';
+import { type Case, check, runCases, sleep } from './cases.js';
 
 const cases: Case[] = [
   {
@@ -123,6 +123,30 @@ const cases: Case[] = [
       await check.rejectsMPI(comm.send(1, comm.size, -1), MPI.ERR_RANK, /Comm\.send/);
       await check.rejectsMPI(comm.recv(0, -5), MPI.ERR_TAG, /Comm\.recv/);
       check.deepEqual(seen, [[true, MPI.ERR_RANK], [true, MPI.ERR_RANK], [true, MPI.ERR_RANK], [true, MPI.ERR_TAG]]);
+      // A request's failure at completion goes through the handler of the communicator that started it, once
+      // per call: a truncated receive completed by wait(), Test, Waitall (ERR_IN_STATUS), Waitany; Recv once too;
+      // a persistent receive's.
+      seen.length = 0;
+      const right = (comm.rank + 1) % comm.size, left = (comm.rank - 1 + comm.size) % comm.size;
+      const [byWait, byTest, whole, cut, byAny] = [1, 1, 2, 1, 1].map((n, i) => comm.Irecv(new Int32Array(n), left, 90 + i));
+      for (let tag = 90; tag <= 95; tag++) await comm.Send(Int32Array.of(tag, tag), right, tag);
+      await check.rejectsMPI(byWait!.wait(), MPI.ERR_TRUNCATE, /Comm\.Irecv: message/);
+      while (!byTest!.Get_status()) await sleep(1);
+      check.throwsMPI(() => byTest!.Test(), MPI.ERR_TRUNCATE, /Comm\.Irecv: message/);
+      await check.rejectsMPI(MPI.Request.Waitall([whole!, cut!]), MPI.ERR_IN_STATUS, /requests\[1\] failed with MPI_ERR_TRUNCATE/);
+      await check.rejectsMPI(MPI.Request.Waitany([byAny!]), MPI.ERR_TRUNCATE, /Comm\.Irecv: message/);
+      await check.rejectsMPI(comm.Recv(new Int32Array(1), left, 95), MPI.ERR_TRUNCATE, /Comm\.Recv: message/);
+      const persistent = comm.Recv_init(new Int32Array(1), left, 96);
+      persistent.Start();
+      await comm.Send(Int32Array.of(96, 96), right, 96);
+      await check.rejectsMPI(persistent.Wait(), MPI.ERR_TRUNCATE, /Comm\.Recv_init: message/);
+      persistent.Free();
+      check.deepEqual(seen, [MPI.ERR_TRUNCATE, MPI.ERR_TRUNCATE, MPI.ERR_IN_STATUS, MPI.ERR_TRUNCATE, MPI.ERR_TRUNCATE,
+        MPI.ERR_TRUNCATE].map((code) => [true, code]));
+      // An I-form that reports a bad argument through its request: Ialltoallw's, at its completion.
+      seen.length = 0;
+      await check.rejectsMPI(comm.Ialltoallw(MPI.IN_PLACE, 'not a spec' as never).Wait(), MPI.ERR_BUFFER, /Comm\.Ialltoallw/);
+      check.deepEqual(seen, [[true, MPI.ERR_BUFFER]]);
       // Every call of a communicator goes through its handler: collectives, constructors, probes, topologies,
       // intercommunicators; a synchronous call's before it throws.
       seen.length = 0;
@@ -178,6 +202,30 @@ const cases: Case[] = [
       comm.Set_errhandler(MPI.ERRORS_RETURN);
       comm.Call_errhandler(MPI.ERR_OTHER); // returns: nothing happens
       check.equal(seen.length, 2);
+      // Create_from_group(s) give the new communicator their errhandler and info; ERRORS_RETURN without one.
+      const group = comm.Get_group();
+      const hints = MPI.Info.Create({ mpi_assert_no_any_tag: 'true' });
+      const fromGroup = await MPI.Intracomm.Create_from_group(group, 'errh-a', hints, handler);
+      check.equal(fromGroup.Get_errhandler(), handler);
+      check.equal(fromGroup.Get_info().Get('mpi_assert_no_any_tag'), 'true');
+      const plain = await MPI.Intracomm.Create_from_group(group, 'errh-b');
+      check.equal(plain.Get_errhandler(), MPI.ERRORS_RETURN);
+      check.throwsMPI(() => fromGroup.Isend(new Int32Array(1), bad, 0), MPI.ERR_RANK, /Comm\.Isend/);
+      check.deepEqual(seen.slice(2), [[false, MPI.ERR_RANK]], 'the handler sees the new communicator, not comm');
+      await check.rejectsMPI(MPI.Intracomm.Create_from_group(group, 'errh-c', MPI.INFO_NULL, MPI.ERRHANDLER_NULL),
+        MPI.ERR_ARG, /Intracomm\.Create_from_group: invalid error handler/);
+      if (comm.size >= 2) {
+        const low = group.Incl([0]), high = group.Excl([0]);
+        const [mine, theirs] = comm.rank === 0 ? [low, high] : [high, low];
+        const inter = await MPI.Intercomm.Create_from_groups(mine, 0, theirs, 0, 'errh-d', MPI.INFO_NULL, other);
+        check.equal(inter.Get_errhandler(), other);
+        const returning = await MPI.Intercomm.Create_from_groups(mine, 0, theirs, 0, 'errh-e');
+        check.equal(returning.Get_errhandler(), MPI.ERRORS_RETURN);
+        returning.Free();
+        inter.Free();
+      }
+      plain.Free();
+      fromGroup.Free();
       handler.Free();
       check.throwsMPI(() => comm.Set_errhandler(handler), MPI.ERR_ARG, /Comm\.Set_errhandler/);
       check.throwsMPI(() => MPI.ERRORS_ARE_FATAL.Free(), MPI.ERR_ARG, /predefined/);
