@@ -485,16 +485,18 @@ export class ShmEngine {
    * them, when the engine starts (a few milliseconds, their compiles): the
    * pooled copy of a message that came before its receive, the Promise of a
    * wait that outlasts its polls (`keepResolve`), the removal of a posted
-   * receive (`removeAt`). A user's loop takes these paths now and
-   * then, and V8 compiled each only after some thousand calls, 0.3-1 ms on
-   * the rank's thread in the middle of the loop, its partner waiting. On this
-   * engine's own pool, so that the feedback is that of the objects the loop
-   * will meet.
+   * receive (`removeAt`), the length of a spin that outlasts its first slice
+   * (`spinMillis`). A user's loop takes these paths now and then, and V8
+   * compiled each only after some thousand calls, 0.3-1 ms on the rank's
+   * thread in the middle of the loop, its partner waiting. On this engine's
+   * own pool, so that the feedback is that of the objects the loop will
+   * meet.
    */
   private primeRarePaths(): void {
     const record = new Uint8Array(new SharedArrayBuffer(SMALL_COPY));
     const list = objectList<Uint8Array>();
     for (let i = 0; i < PRIME_CALLS; i++) {
+      void this.spinMillis;
       this.payloads.recycle(this.payloads.copy(record.subarray(0, 8)));
       void new Promise<void>(keepResolve);
       list.push(record, record);
