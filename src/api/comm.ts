@@ -1128,7 +1128,7 @@ export class Comm<E extends PointToPoint = PointToPoint> {
     // In the same turn: the first message from found.source with found.tag is the probed one.
     const op = endpoint.irecv(undefined, found.source, found.tag);
     status?.assign(found);
-    return matchedMessage(op, found);
+    return matchedMessage(op, found, this);
   }
 
   private async matchedProbe(source: number, tag: number, status: Status | undefined, call: string): Promise<Message> {

@@ -28,12 +28,13 @@
  * failing call, with `ERR_IN_STATUS` for the calls that complete several
  * (the handler of the first failed request's owner). That covers the I-forms
  * that report a bad argument through their request (an intercommunicator's,
- * `Ineighbor_*`, `Ialltoallw`). `MPI.REQUEST_NULL`, requests on
- * `MPI.PROC_NULL` and generalized requests never fail.
+ * `Ineighbor_*`, `Ialltoallw`), and the matched receives (`Message.Recv`,
+ * `Irecv`, ...), which take the handler of the communicator that probed the
+ * message. `MPI.REQUEST_NULL`, requests on `MPI.PROC_NULL` and generalized
+ * requests never fail.
  *
  * Unfinished: a call on a freed communicator has no handler (MPI would use
- * `MPI_COMM_SELF`'s); nor do matched receives (`Message.Recv`, `Imrecv`'s
- * request), whose `Message` does not keep its communicator. Windows
+ * `MPI_COMM_SELF`'s). Windows
  * (`Win.Set_errhandler`) and files apply theirs in `Call_errhandler` and at
  * the completion of their requests (`Rput`, `Iread`, ...) only; their other
  * calls reject as with `ERRORS_RETURN`.

@@ -15,6 +15,11 @@
  * `ERR_TRUNCATE`; the message is consumed, as with `MPI_Mrecv`), `recv`/`irecv`
  * decode it.
  *
+ * A failed matched receive goes through the error handler of the
+ * communicator that probed the message (MPI-4.1 §9.3), as that
+ * communicator's own receives do; `MPI.MESSAGE_NULL` and
+ * `MPI.MESSAGE_NO_PROC` have none.
+ *
  * Unfinished: the message is copied once more than a plain receive's (into the
  * receive's own memory, then into the caller's buffer).
  *
@@ -25,12 +30,16 @@ import { type BufferSpec, type Bytes, copyBytes, PackedReceive, receiveOfSpec } 
 import { decode } from '../codec/index.js';
 import { ANY_TAG, PROC_NULL } from '../constants.js';
 import { errors, rejecting } from '../errors.js';
+import { type ErrhandlerOwner, raisedAtCompletion } from './errhandler.js';
 import { Request } from './request.js';
 import type { Status } from './status.js';
 import type { Envelope, Operation } from '../transport/transport.js';
 
-/** What a `Message` is made of: the receive that took the message, or nothing (null or no-proc messages). */
-type Source = { readonly op: Operation; readonly envelope: Envelope } | 'null' | 'noproc';
+/**
+ * What a `Message` is made of: the receive that took the message and the
+ * communicator that probed it, or nothing (null or no-proc messages).
+ */
+type Source = { readonly op: Operation; readonly envelope: Envelope; readonly owner: ErrhandlerOwner } | 'null' | 'noproc';
 
 const NO_PROC_ENVELOPE: Envelope = { source: PROC_NULL, tag: ANY_TAG, byteLength: 0 };
 
@@ -146,8 +155,12 @@ export class Message {
   private receiveInto(buf: BufferSpec | null, call: string): Request<void> {
     const source = this.take(call);
     if (source === 'noproc') return new Request<void>(undefined, call);
-    if (buf === null || buf === undefined) throw errors.buffer(call, 'a receive buffer is required');
-    return new Request<void>(new CopyOperation(source.op, receiveOfSpec(buf, call), call), call);
+    try {
+      if (buf === null || buf === undefined) throw errors.buffer(call, 'a receive buffer is required');
+      return new Request<void>(new CopyOperation(source.op, receiveOfSpec(buf, call), call), call, undefined, source.owner);
+    } catch (error) {
+      throw source.owner[raisedAtCompletion](error);
+    }
   }
 
   /** `MPI_Mrecv` of a value (MPI-4.1 §3.8.3): resolves with it; undefined for `MPI.MESSAGE_NO_PROC`. */
@@ -164,7 +177,7 @@ export class Message {
   private receiveValue<T>(call: string): Request<T> {
     const source = this.take(call);
     if (source === 'noproc') return new Request<T>(undefined, call);
-    return new Request<T>(source.op, call, (op) => decode(op.data!, call) as T);
+    return new Request<T>(source.op, call, (op) => decode(op.data!, call) as T, source.owner);
   }
 
   /** The envelope of the probed message (what the probe's status said). */
@@ -208,7 +221,7 @@ export const MESSAGE_NULL = new Message('null');
 /** `MPI.MESSAGE_NO_PROC` (MPI-4.1 §3.8.2): what a matched probe of `MPI.PROC_NULL` returns; receiving it completes at once. */
 export const MESSAGE_NO_PROC = new Message('noproc');
 
-/** A message matched by a probe: `op` is the receive that took it. */
-export function matchedMessage(op: Operation, envelope: Envelope): Message {
-  return new Message({ op, envelope });
+/** A message matched by a probe of `owner`: `op` is the receive that took it. */
+export function matchedMessage(op: Operation, envelope: Envelope, owner: ErrhandlerOwner): Message {
+  return new Message({ op, envelope, owner });
 }

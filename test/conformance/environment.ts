@@ -143,6 +143,16 @@ const cases: Case[] = [
       persistent.Free();
       check.deepEqual(seen, [MPI.ERR_TRUNCATE, MPI.ERR_TRUNCATE, MPI.ERR_IN_STATUS, MPI.ERR_TRUNCATE, MPI.ERR_TRUNCATE,
         MPI.ERR_TRUNCATE].map((code) => [true, code]));
+      // A matched receive's failure goes through the handler of the communicator that probed the message: a
+      // truncated Message.Recv and Message.Irecv, and a Message.Recv without a buffer; MESSAGE_NULL has none.
+      seen.length = 0;
+      for (let tag = 97; tag <= 99; tag++) await comm.Send(Int32Array.of(tag, tag), right, tag);
+      const [byRecv, byIrecv, bufferless] = await Promise.all([97, 98, 99].map((tag) => comm.Mprobe(left, tag)));
+      await check.rejectsMPI(byRecv!.Recv(new Int32Array(1)), MPI.ERR_TRUNCATE, /Message\.Recv: message/);
+      await check.rejectsMPI(byIrecv!.Irecv(new Int32Array(1)).Wait(), MPI.ERR_TRUNCATE, /Message\.Irecv: message/);
+      await check.rejectsMPI(bufferless!.Recv(null), MPI.ERR_BUFFER, /Message\.Recv: a receive buffer is required/);
+      await check.rejectsMPI(MPI.MESSAGE_NULL.Recv(new Int32Array(2)), MPI.ERR_REQUEST, /Message\.Recv/);
+      check.deepEqual(seen, [MPI.ERR_TRUNCATE, MPI.ERR_TRUNCATE, MPI.ERR_BUFFER].map((code) => [true, code]));
       // An I-form that reports a bad argument through its request: Ialltoallw's, at its completion.
       seen.length = 0;
       await check.rejectsMPI(comm.Ialltoallw(MPI.IN_PLACE, 'not a spec' as never).Wait(), MPI.ERR_BUFFER, /Comm\.Ialltoallw/);
