@@ -54,6 +54,7 @@ import { bufferedSend } from './bsend.js';
 import { Group } from './group.js';
 import type { Intercomm } from './intercomm.js';
 import { MESSAGE_NO_PROC, type Message, matchedMessage } from './message.js';
+import { CollectivePrequest } from './persistent.js';
 import { PartitionedRequest, Prequest, Request } from './request.js';
 import type { Status } from './status.js';
 import type { Envelope, Operation, PointToPoint } from '../transport/transport.js';
@@ -419,6 +420,18 @@ export class Comm<E extends PointToPoint = PointToPoint> {
   /** A call that threw `error` before it had a Promise: rejects through the error handler (see {@link rejecting}). */
   protected failed(error: unknown): Promise<never> {
     return this.handled(Promise.reject(error));
+  }
+
+  /**
+   * The persistent collective `call` (MPI-4.1 §6.13) of any kind of
+   * communicator: each `Start` runs `start`, one round of the call's
+   * nonblocking form, which checks its arguments anew; a failed round goes
+   * through this communicator's error handler at its completion. Throws
+   * `ERR_COMM` on a freed communicator.
+   */
+  protected persistent(call: string, start: () => Promise<void>): CollectivePrequest {
+    this.endpoint(call);
+    return new CollectivePrequest(start, call, this);
   }
 
   /**

@@ -21,14 +21,23 @@
  * order; a bad argument fails their Request (where an intracommunicator's
  * I-form throws).
  *
+ * The persistent forms (§6.13: `Barrier_init`, `Bcast_init`,
+ * `Gather(v)_init`, `Scatter(v)_init`, `Allgather(v)_init`,
+ * `Alltoall(v)_init`, `Reduce_init`, `Allreduce_init`,
+ * `Reduce_scatter(_block)_init`) return a `CollectivePrequest`
+ * (persistent.ts): each `Start` runs the I-form's call once more, which
+ * checks the arguments and reads the buffers anew; a bad argument fails that
+ * round. MPI has no Scan or Exscan over an intercommunicator.
+ *
  * Buffers may be longer than the longest byte view (Node 20): they are
  * parsed as segmented bytes, which `collective/inter.ts` moves.
  *
  * `Create_group` is not offered: mpi4py has it on an intracommunicator only
  * (its `Split` and `Create` are on `Comm`, for both kinds).
  *
- * Unfinished: the persistent collectives (`Bcast_init` and the others are
- * on intracommunicators only).
+ * Unfinished: `Alltoallw` and so `Alltoallw_init` (MPI and mpi4py have them
+ * on intercommunicators too); the `info` argument of the `*_init` calls, as
+ * on intracommunicators.
  *
  * @module
  */
@@ -47,6 +56,7 @@ import { Group, stringTag } from './group.js';
 import { hintsFrom, INFO_NULL, type Info } from './info.js';
 import type { Intracomm } from './intracomm.js';
 import { type Op, ops, type ValueFunction } from '../op/op.js';
+import type { CollectivePrequest } from './persistent.js';
 import type { InterEndpoint } from '../transport/transport.js';
 import { PromiseOperation } from './promise_operation.js';
 import { Request } from './request.js';
@@ -742,5 +752,110 @@ export class Intercomm extends Comm<InterEndpoint> {
     }
     await this.collectives(call).reduceScatterBlock(send.bytes, recv.bytes, send.datatype, checked, call);
     recv.unpack?.();
+  }
+
+  // ------------------------------------------------------------ persistent
+
+  /**
+   * `MPI_Barrier_init` over an intercommunicator (MPI-4.1 §6.13): a
+   * persistent {@link Barrier}; each `Start` runs one over both groups.
+   *
+   * @example
+   * ```ts
+   * const b = inter.Barrier_init();
+   * b.Start(); await b.Wait();
+   * ```
+   */
+  Barrier_init(): CollectivePrequest {
+    const call = 'Intercomm.Barrier_init';
+    return this.persistent(call, () => this.collectives(call).barrier());
+  }
+
+  /**
+   * `MPI_Bcast_init` over an intercommunicator (MPI-4.1 §6.13): a persistent
+   * {@link Bcast}, roots as there; the root's `buf` is read at each `Start`.
+   *
+   * @example
+   * ```ts
+   * const p = children.Bcast_init(params, MPI.ROOT); // each child: parent.Bcast_init(params, 0)
+   * p.Start(); await p.Wait();
+   * ```
+   */
+  Bcast_init(buf: BufferSpec | null, root: number): CollectivePrequest {
+    const call = 'Intercomm.Bcast_init';
+    return this.persistent(call, () => this.bcastAs(buf, root, call));
+  }
+
+  /** `MPI_Gather_init` over an intercommunicator (MPI-4.1 §6.13): a persistent {@link Gather}. @example `const p = inter.Gather_init(null, all, MPI.ROOT);` */
+  Gather_init(sendbuf: BufferSpec | null | undefined, recvbuf: VectorBufferSpec | null | undefined, root: number): CollectivePrequest {
+    const call = 'Intercomm.Gather_init';
+    return this.persistent(call, () => this.gatherv(sendbuf, recvbuf, root, false, call));
+  }
+
+  /** `MPI_Gatherv_init` over an intercommunicator (MPI-4.1 §6.13): a persistent {@link Gatherv}. @example `const p = inter.Gatherv_init(null, [all, counts], MPI.ROOT);` */
+  Gatherv_init(sendbuf: BufferSpec | null | undefined, recvbuf: VectorBufferSpec | null | undefined, root: number): CollectivePrequest {
+    const call = 'Intercomm.Gatherv_init';
+    return this.persistent(call, () => this.gatherv(sendbuf, recvbuf, root, true, call));
+  }
+
+  /** `MPI_Scatter_init` over an intercommunicator (MPI-4.1 §6.13): a persistent {@link Scatter}. @example `const p = inter.Scatter_init(null, mine, 0);` */
+  Scatter_init(sendbuf: VectorBufferSpec | null | undefined, recvbuf: BufferSpec | null | undefined, root: number): CollectivePrequest {
+    const call = 'Intercomm.Scatter_init';
+    return this.persistent(call, () => this.scatterv(sendbuf, recvbuf, root, false, call));
+  }
+
+  /** `MPI_Scatterv_init` over an intercommunicator (MPI-4.1 §6.13): a persistent {@link Scatterv}. @example `const p = inter.Scatterv_init([all, counts], null, MPI.ROOT);` */
+  Scatterv_init(sendbuf: VectorBufferSpec | null | undefined, recvbuf: BufferSpec | null | undefined, root: number): CollectivePrequest {
+    const call = 'Intercomm.Scatterv_init';
+    return this.persistent(call, () => this.scatterv(sendbuf, recvbuf, root, true, call));
+  }
+
+  /** `MPI_Allgather_init` over an intercommunicator (MPI-4.1 §6.13): a persistent {@link Allgather}. @example `const p = inter.Allgather_init(mine, theirs);` */
+  Allgather_init(sendbuf: BufferSpec, recvbuf: VectorBufferSpec): CollectivePrequest {
+    const call = 'Intercomm.Allgather_init';
+    return this.persistent(call, () => this.allgatherv(sendbuf, recvbuf, false, call));
+  }
+
+  /** `MPI_Allgatherv_init` over an intercommunicator (MPI-4.1 §6.13): a persistent {@link Allgatherv}. @example `const p = inter.Allgatherv_init(mine, [theirs, counts]);` */
+  Allgatherv_init(sendbuf: BufferSpec, recvbuf: VectorBufferSpec): CollectivePrequest {
+    const call = 'Intercomm.Allgatherv_init';
+    return this.persistent(call, () => this.allgatherv(sendbuf, recvbuf, true, call));
+  }
+
+  /** `MPI_Alltoall_init` over an intercommunicator (MPI-4.1 §6.13): a persistent {@link Alltoall}. @example `const p = inter.Alltoall_init(outgoing, incoming);` */
+  Alltoall_init(sendbuf: VectorBufferSpec, recvbuf: VectorBufferSpec): CollectivePrequest {
+    const call = 'Intercomm.Alltoall_init';
+    return this.persistent(call, () => this.alltoallv(sendbuf, recvbuf, false, call));
+  }
+
+  /** `MPI_Alltoallv_init` over an intercommunicator (MPI-4.1 §6.13): a persistent {@link Alltoallv}. @example `const p = inter.Alltoallv_init([out, sendCounts], [into, recvCounts]);` */
+  Alltoallv_init(sendbuf: VectorBufferSpec, recvbuf: VectorBufferSpec): CollectivePrequest {
+    const call = 'Intercomm.Alltoallv_init';
+    return this.persistent(call, () => this.alltoallv(sendbuf, recvbuf, true, call));
+  }
+
+  /** `MPI_Reduce_init` over an intercommunicator (MPI-4.1 §6.13): a persistent {@link Reduce}. @example `const p = inter.Reduce_init(null, totals, MPI.SUM, MPI.ROOT);` */
+  Reduce_init(sendbuf: BufferSpec | null | undefined, recvbuf: BufferSpec | null | undefined, op: Op = ops.SUM,
+    root: number): CollectivePrequest {
+    const call = 'Intercomm.Reduce_init';
+    return this.persistent(call, () => this.reduceAs(sendbuf, recvbuf, op, root, call));
+  }
+
+  /** `MPI_Allreduce_init` over an intercommunicator (MPI-4.1 §6.13): a persistent {@link Allreduce}. @example `const p = inter.Allreduce_init(mine, theirsSummed, MPI.SUM);` */
+  Allreduce_init(sendbuf: BufferSpec, recvbuf: BufferSpec, op: Op = ops.SUM): CollectivePrequest {
+    const call = 'Intercomm.Allreduce_init';
+    return this.persistent(call, () => this.allreduceAs(sendbuf, recvbuf, op, call));
+  }
+
+  /** `MPI_Reduce_scatter_init` over an intercommunicator (MPI-4.1 §6.13): a persistent {@link Reduce_scatter}. @example `const p = inter.Reduce_scatter_init(all, mine, [2, 1], MPI.SUM);` */
+  Reduce_scatter_init(sendbuf: BufferSpec, recvbuf: BufferSpec, recvcounts: readonly number[], op: Op = ops.SUM): CollectivePrequest {
+    const call = 'Intercomm.Reduce_scatter_init';
+    return this.persistent(call, () => this.reduceScatterAs(sendbuf, recvbuf, recvcounts, op, call));
+  }
+
+  /** `MPI_Reduce_scatter_block_init` over an intercommunicator (MPI-4.1 §6.13): a persistent {@link Reduce_scatter_block}. @example `const p = inter.Reduce_scatter_block_init(all, mine, MPI.SUM);` */
+  Reduce_scatter_block_init(sendbuf: BufferSpec, recvbuf: BufferSpec, op: Op = ops.SUM): CollectivePrequest {
+    const call = 'Intercomm.Reduce_scatter_block_init';
+    return this.persistent(call, () => this.reduceScatterBlockAs(sendbuf, recvbuf, op, call));
   }
 }

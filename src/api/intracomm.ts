@@ -55,7 +55,7 @@ import { Request } from './request.js';
 import type { Cartcomm } from './topology.js';
 import type { Distgraphcomm, Graphcomm, Weights } from './graph.js';
 import { type WBufferSpec, wLayout } from './blocks.js';
-import { CollectivePrequest } from './persistent.js';
+import type { CollectivePrequest } from './persistent.js';
 import type { Endpoint, PointToPoint } from '../transport/transport.js';
 
 /** A send or receive buffer that may be `MPI.IN_PLACE`. */
@@ -427,11 +427,6 @@ export class Intracomm extends Comm<Endpoint> {
   }
 
   // ------------------------------------------------------------ persistent
-
-  private persistent(call: string, start: () => Promise<void>): CollectivePrequest {
-    this.endpoint(call);
-    return new CollectivePrequest(start, call, this);
-  }
 
   /**
    * `MPI_Barrier_init` (MPI-4.1 §6.13): a persistent barrier; each `Start`

@@ -2,8 +2,9 @@
  * Persistent collective requests: a collective's arguments bound once, the
  * operation started again and again.
  *
- * MPI-4.1 §6.13 (persistent collective operations: `MPI_Barrier_init`,
- * `MPI_Bcast_init`, ... `MPI_Exscan_init`), §8.8 (persistent neighbourhood
+ * MPI-4.1 §6.13 (persistent collective operations, on intra- and
+ * intercommunicators: `MPI_Barrier_init`, `MPI_Bcast_init`, ...
+ * `MPI_Exscan_init`), §8.8 (persistent neighbourhood
  * collectives), §3.9 (`MPI_Start`, `MPI_Startall`; a persistent request is
  * inactive until started and again once completed, and is not freed by a
  * wait).

@@ -43,7 +43,7 @@ import { errors, rejecting } from '../errors.js';
 import { Intracomm } from './intracomm.js';
 import { type WBufferSpec, singleBlock, vectorBlocks, wBlocks } from './blocks.js';
 import { type NeighborPlan, NeighborSequence, exchange } from '../collective/neighbor.js';
-import { CollectivePrequest } from './persistent.js';
+import type { CollectivePrequest } from './persistent.js';
 import { PromiseOperation } from './promise_operation.js';
 import { Request } from './request.js';
 import type { Endpoint, Neighborhood, NeighborhoodSpec } from '../transport/transport.js';
@@ -214,8 +214,7 @@ export abstract class Topocomm extends Intracomm {
 
   private persistentNeighbor(start: (call: string) => Promise<void>, name: string): CollectivePrequest {
     const call = `${this.kind}.${name}`;
-    this.endpoint(call);
-    return new CollectivePrequest(() => start(call), call, this);
+    return this.persistent(call, () => start(call));
   }
 
   /**

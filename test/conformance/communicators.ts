@@ -477,6 +477,112 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'intercommunicator persistent collectives: each *_init started in rounds that read new contents, Startall, a bad root failing its round',
+    minRanks: 2,
+    run: async (comm) => {
+      const { color, inter, remoteSize, expectedRemote, rootArg } = await halves(comm);
+      const lastOf0 = halfSizes[0] - 1;
+      const lastOf1 = halfSizes[1] - 1;
+      // What world rank r contributes in round t; every send buffer is refilled from it before the round starts.
+      const v = (r: number, t: number): number => 10 * r + t;
+      const remoteTotal = (t: number): number => expectedRemote.reduce((a, r) => a + v(r, t), 0);
+      const mine = new Int32Array(1);
+      const bcast = new Int32Array(2);
+      const bcastRoot = rootArg(1, lastOf1);
+      const reduceOut = new Int32Array(2);
+      const reduced = new Int32Array(2);
+      const reduceRoot = rootArg(0, 0);
+      const allReduced = new Int32Array(1);
+      const all = new Int32Array(remoteSize);
+      const toEach = new Int32Array(remoteSize);
+      const fromEach = new Int32Array(remoteSize);
+      const gathered = new Int32Array(remoteSize);
+      const gatherRoot = rootArg(1, 0);
+      const scatterOut = new Int32Array(remoteSize);
+      const scattered = new Int32Array(1);
+      const scatterRoot = rootArg(0, lastOf0);
+      const blockOut = new Int32Array(inter.size * remoteSize);
+      const block = new Int32Array(remoteSize);
+      const counts = countsOf(color, inter.size, 6);
+      const start = counts.slice(0, inter.rank).reduce((a, b) => a + b, 0);
+      const pieceOut = new Int32Array(6);
+      const piece = new Int32Array(counts[inter.rank]!);
+      const requests = {
+        barrier: inter.Barrier_init(),
+        bcast: inter.Bcast_init(bcast, bcastRoot),
+        reduce: inter.Reduce_init(color === 1 ? reduceOut : null, color === 0 ? reduced : null, MPI.SUM, reduceRoot),
+        allreduce: inter.Allreduce_init(mine, allReduced, MPI.SUM),
+        allgather: inter.Allgather_init(mine, all),
+        alltoall: inter.Alltoall_init(toEach, fromEach),
+        gather: inter.Gather_init(color === 0 ? mine : null, color === 1 ? gathered : null, gatherRoot),
+        scatter: inter.Scatter_init(color === 0 ? scatterOut : null, color === 1 ? scattered : null, scatterRoot),
+        reduceScatterBlock: inter.Reduce_scatter_block_init(blockOut, block, MPI.SUM),
+        reduceScatter: inter.Reduce_scatter_init(pieceOut, piece, counts, MPI.SUM),
+      };
+      const fill = (t: number): void => {
+        mine[0] = v(rank, t);
+        if (bcastRoot === MPI.ROOT) bcast.set([7 * t, 7 * t + 1]);
+        else bcast.fill(-1);
+        reduceOut.set([v(rank, t), t]);
+        reduced.fill(-1);
+        allReduced.fill(-1);
+        all.fill(-1);
+        toEach.set(expectedRemote.map((_, j) => 100 * v(rank, t) + j));
+        fromEach.fill(-1);
+        gathered.fill(-1);
+        scatterOut.set(expectedRemote.map((_, i) => 1000 * t + i));
+        scattered.fill(-1);
+        blockOut.set(Array.from(blockOut, (_, k) => 100 * v(rank, t) + k));
+        block.fill(-1);
+        pieceOut.set(Array.from(pieceOut, (_, k) => v(rank, t) + k));
+        piece.fill(-1);
+      };
+      const verify = (t: number): void => {
+        // PROC_NULL ranks' buffers stay as they were: -1 (the root's own keeps what it sent)
+        check.deepEqual(Array.from(bcast), color === 0 || bcastRoot === MPI.ROOT ? [7 * t, 7 * t + 1] : [-1, -1], `Bcast_init round ${t}`);
+        check.deepEqual(Array.from(reduced), reduceRoot === MPI.ROOT ? [remoteTotal(t), remoteSize * t] : [-1, -1], `Reduce_init round ${t}`);
+        check.equal(allReduced[0], remoteTotal(t), `Allreduce_init round ${t}`);
+        check.deepEqual(Array.from(all), expectedRemote.map((r) => v(r, t)), `Allgather_init round ${t}`);
+        check.deepEqual(Array.from(fromEach), expectedRemote.map((r) => 100 * v(r, t) + inter.rank), `Alltoall_init round ${t}`);
+        check.deepEqual(Array.from(gathered), gatherRoot === MPI.ROOT ? expectedRemote.map((r) => v(r, t)) : new Array<number>(remoteSize).fill(-1),
+          `Gather_init round ${t}`);
+        check.deepEqual(Array.from(scattered), [color === 1 ? 1000 * t + inter.rank : -1], `Scatter_init round ${t}`);
+        check.deepEqual(Array.from(block), Array.from(block, (_, j) => 100 * remoteTotal(t) + remoteSize * (inter.rank * remoteSize + j)),
+          `Reduce_scatter_block_init round ${t}`);
+        check.deepEqual(Array.from(piece), Array.from(piece, (_, j) => remoteTotal(t) + remoteSize * (start + j)), `Reduce_scatter_init round ${t}`);
+      };
+      const every = Object.values(requests);
+      // round 1: one at a time; round 2: all started, then one Waitall
+      fill(1);
+      for (const request of every) {
+        request.Start();
+        await request.Wait();
+      }
+      verify(1);
+      fill(2);
+      for (const request of every) request.Start();
+      check.equal(every.every((r) => r.isActive), true);
+      await MPI.Request.Waitall(every);
+      check.equal(every.some((r) => r.isActive), false);
+      verify(2);
+      // round 3: Prequest.Startall over two of them
+      fill(3);
+      MPI.Prequest.Startall([requests.allreduce, requests.alltoall]);
+      await MPI.Request.Waitall([requests.allreduce, requests.alltoall]);
+      check.equal(allReduced[0], remoteTotal(3), 'Allreduce_init by Startall');
+      check.deepEqual(Array.from(fromEach), expectedRemote.map((r) => 100 * v(r, 3) + inter.rank), 'Alltoall_init by Startall');
+      for (const request of every) request.Free();
+      // a bad root fails each round at its Wait, checked anew at every Start; the intercommunicator still works after it
+      const bad = inter.Bcast_init(bcast, remoteSize + 5);
+      bad.Start();
+      await check.rejectsMPI(bad.Wait(), MPI.ERR_ROOT, /Intercomm\.Bcast_init: invalid root/);
+      bad.Start();
+      await check.rejectsMPI(bad.Wait(), MPI.ERR_ROOT, /Intercomm\.Bcast_init: invalid root/);
+      bad.Free();
+      check.equal(await inter.allreduce(1), remoteSize);
+    },
+  },
+  {
     name: 'intercommunicator buffer collectives: roots at either end of either group, PROC_NULL buffers untouched',
     minRanks: 2,
     run: async (comm) => {
