@@ -15,15 +15,19 @@
  * independent of the transport. `MPI.IN_PLACE` has no meaning over an
  * intercommunicator (§6.2.2) and is refused.
  *
+ * `Alltoallw` (§6.8) reads its W specs as an intracommunicator's does
+ * (`blocks.ts`: counts, byte displacements and a datatype per remote rank)
+ * and moves their blocks as `Alltoallv` does.
+ *
  * The nonblocking forms (§6.12: `Ibarrier`, `Ibcast`, `Igather(v)`,
- * `Iscatter(v)`, `Iallgather(v)`, `Ialltoall(v)`, `Ireduce`, `Iallreduce`,
+ * `Iscatter(v)`, `Iallgather(v)`, `Ialltoall(v,w)`, `Ireduce`, `Iallreduce`,
  * `Ireduce_scatter`, `Ireduce_scatter_block`) start the same calls in call
  * order; a bad argument fails their Request (where an intracommunicator's
  * I-form throws).
  *
  * The persistent forms (§6.13: `Barrier_init`, `Bcast_init`,
  * `Gather(v)_init`, `Scatter(v)_init`, `Allgather(v)_init`,
- * `Alltoall(v)_init`, `Reduce_init`, `Allreduce_init`,
+ * `Alltoall(v,w)_init`, `Reduce_init`, `Allreduce_init`,
  * `Reduce_scatter(_block)_init`) return a `CollectivePrequest`
  * (persistent.ts): each `Start` runs the I-form's call once more, which
  * checks the arguments and reads the buffers anew; a bad argument fails that
@@ -35,9 +39,9 @@
  * `Create_group` is not offered: mpi4py has it on an intracommunicator only
  * (its `Split` and `Create` are on `Comm`, for both kinds).
  *
- * Unfinished: `Alltoallw` and so `Alltoallw_init` (MPI and mpi4py have them
- * on intercommunicators too); the `info` argument of the `*_init` calls, as
- * on intracommunicators.
+ * Unfinished: the `info` argument of the `*_init` calls, as on
+ * intracommunicators; an `Alltoallw` spec with a non-contiguous datatype in
+ * a buffer past the longest byte view (as in `blocks.ts`).
  *
  * @module
  */
@@ -45,6 +49,7 @@
 import {
   type BufferSpec, type Bytes, type Message, parseWideBuffer, parseWideVectorBuffer, sliceBytes, type VectorBufferSpec, type WideMessage,
 } from '../buffer.js';
+import { type WBufferSpec, wBlocks } from './blocks.js';
 import { checkOp, checkReductionPair, checkRoot, checkSplit, checkUniform, checkValueOp, recvCounts, required } from './arguments.js';
 import { InterCollectives, type InterRole } from '../collective/inter.js';
 import { Comm } from './comm.js';
@@ -612,6 +617,44 @@ export class Intercomm extends Comm<InterEndpoint> {
   }
 
   /**
+   * `MPI_Alltoallw` over an intercommunicator (MPI-4.1 §6.8): {@link Alltoallv}
+   * with byte displacements and a datatype (predefined or derived) per remote
+   * rank, `[buf, [counts, displs], datatypes]` or
+   * `[buf, counts, displs, datatypes]` as on an intracommunicator; entry `j`
+   * is the block for or from remote rank `j`. No `MPI.IN_PLACE`.
+   *
+   * @example
+   * ```ts
+   * // one double to each remote rank; one int from each (the other group sends ints)
+   * const n = inter.remote_size;
+   * const ones = new Array<number>(n).fill(1);
+   * const out = new Float64Array(n).fill(inter.rank);
+   * const into = new Int32Array(n);
+   * await inter.Alltoallw([out, [ones, ones.map((_, j) => 8 * j)], new Array(n).fill(MPI.DOUBLE)],
+   *   [into, [ones, ones.map((_, i) => 4 * i)], new Array(n).fill(MPI.INT)]);
+   * ```
+   */
+  Alltoallw(sendbuf: WBufferSpec, recvbuf: WBufferSpec): Promise<void> {
+    return this.handled(this.alltoallw(sendbuf, recvbuf, 'Intercomm.Alltoallw'));
+  }
+
+  /** `MPI_Ialltoallw` over an intercommunicator (MPI-4.1 §6.12.6): nonblocking {@link Alltoallw}. @example `await inter.Ialltoallw(sendW, recvW).Wait();` */
+  Ialltoallw(sendbuf: WBufferSpec, recvbuf: WBufferSpec): Request<void> {
+    return request(this, this.alltoallw(sendbuf, recvbuf, 'Intercomm.Ialltoallw'), 'Ialltoallw()');
+  }
+
+  private async alltoallw(sendbuf: WBufferSpec, recvbuf: WBufferSpec, call: string): Promise<void> {
+    const remoteSize = this.endpoint(call).remoteSize;
+    present(sendbuf, 'the send buffer', call);
+    present(recvbuf, 'the receive buffer', call);
+    const out = wBlocks(sendbuf, remoteSize, 'send', call, true);
+    // A receive spec with gaps (see blocks.ts) arrives in staging and is unpacked afterwards.
+    const into = wBlocks(recvbuf, remoteSize, 'receive', call, false);
+    await this.collectives(call).alltoallv(out.blocks, into.blocks, call);
+    into.unpack?.();
+  }
+
+  /**
    * `MPI_Reduce` over an intercommunicator (MPI-4.1 §6.9.1): the root, passing
    * `MPI.ROOT`, gets in `recvbuf` the element-wise `op` of the other group's
    * `sendbuf`s, in that group's rank order; the other group passes the root's
@@ -832,6 +875,12 @@ export class Intercomm extends Comm<InterEndpoint> {
   Alltoallv_init(sendbuf: VectorBufferSpec, recvbuf: VectorBufferSpec): CollectivePrequest {
     const call = 'Intercomm.Alltoallv_init';
     return this.persistent(call, () => this.alltoallv(sendbuf, recvbuf, true, call));
+  }
+
+  /** `MPI_Alltoallw_init` over an intercommunicator (MPI-4.1 §6.13): a persistent {@link Alltoallw}. @example `const p = inter.Alltoallw_init(sendW, recvW);` */
+  Alltoallw_init(sendbuf: WBufferSpec, recvbuf: WBufferSpec): CollectivePrequest {
+    const call = 'Intercomm.Alltoallw_init';
+    return this.persistent(call, () => this.alltoallw(sendbuf, recvbuf, call));
   }
 
   /** `MPI_Reduce_init` over an intercommunicator (MPI-4.1 §6.13): a persistent {@link Reduce}. @example `const p = inter.Reduce_init(null, totals, MPI.SUM, MPI.ROOT);` */

@@ -3,10 +3,10 @@
  * chapter 7, without topologies, which are in topology.ts, and without
  * Spawn, in spawn.ts): Dup, Clone, Split, Split_type, Create, Create_group,
  * group calls, names and comparison, Free; intercommunicators with their
- * point-to-point, collectives (Reduce_scatter with per-rank counts too),
- * argument errors, Dup, Split, Create, Merge and Disconnect. An SPMD
- * program for 1 or more ranks on any transport; see cases.ts for how cases
- * run and report.
+ * point-to-point, collectives (Reduce_scatter with per-rank counts, and
+ * Alltoallw, too), argument errors, Dup, Split, Create, Merge and
+ * Disconnect. An SPMD program for 1 or more ranks on any transport; see
+ * cases.ts for how cases run and report.
  *
  * @module
  */
@@ -858,6 +858,124 @@ const cases: Case[] = [
         MPI.ERR_COUNT, /Intercomm\.Reduce_scatter: the receive buffer holds 0 elements, 6 needed/);
       await check.rejectsMPI(inter.Ireduce_scatter(send, recv, counts.slice(1)).Wait(), MPI.ERR_COUNT,
         /Intercomm\.Ireduce_scatter: recvcounts must be/);
+    },
+  },
+  {
+    name: 'intercommunicator Alltoallw, Ialltoallw and Alltoallw_init: per-rank counts, byte displacements and datatypes; bytes between blocks untouched; errors',
+    minRanks: 2,
+    run: async (comm) => {
+      const { color, inter, remoteSize } = await halves(comm);
+      // The block from local rank a of group g to remote rank b in layout l: `count` elements of an int, a
+      // double or a strided pair of ints (every other int: its middle 4 bytes are a hole the receive must keep).
+      const strided = MPI.INT.Create_vector(2, 1, 2).Commit();
+      const kinds = [
+        { type: MPI.INT, extent: 4, scalars: [{ at: 0, float: false }] },
+        { type: MPI.DOUBLE, extent: 8, scalars: [{ at: 0, float: true }] },
+        { type: strided, extent: 12, scalars: [{ at: 0, float: false }, { at: 8, float: false }] },
+      ];
+      const kindOf = (g: number, a: number, b: number, l: number) => kinds[(a + b + g + l) % 3]!;
+      const countOf = (g: number, a: number, b: number, l: number): number => (a + 2 * b + g + l) % 3;
+      // Scalar k of that block in round t, from world rank s; a double's has a fraction.
+      const value = (s: number, b: number, t: number, k: number, float: boolean): number => 1000 * s + 100 * b + 10 * t + k + (float ? 0.5 : 0);
+      /**
+       * A W spec of one block per remote rank j (block j is `blockOf(j)`), laid out in reverse rank
+       * order with 8 bytes before, between and after the blocks, in a view that starts 8 bytes into
+       * its ArrayBuffer; every byte starts as 0xEE.
+       */
+      const layout = (blockOf: (j: number) => { kind: typeof kinds[number]; count: number }) => {
+        const blocks = Array.from({ length: remoteSize }, (_, j) => blockOf(j));
+        const displs = new Array<number>(remoteSize);
+        let end = 8;
+        for (let j = remoteSize - 1; j >= 0; j--) {
+          displs[j] = end;
+          end += Math.ceil((blocks[j]!.kind.extent * blocks[j]!.count) / 8) * 8 + 8;
+        }
+        const memory = new ArrayBuffer(8 + end + 8);
+        new Uint8Array(memory).fill(0xee);
+        const buf = new Uint8Array(memory, 8);
+        const counts = blocks.map((b) => b.count);
+        const types = blocks.map((b) => b.kind.type);
+        /** Writes into block j the scalars of round t that world rank s sends to remote rank b. */
+        const write = (j: number, s: number, b: number, t: number): void => {
+          const { kind, count } = blocks[j]!;
+          const view = new DataView(memory);
+          for (let e = 0, k = 0; e < count; e++) {
+            for (const { at, float } of kind.scalars) {
+              const offset = 8 + displs[j]! + e * kind.extent + at;
+              if (float) view.setFloat64(offset, value(s, b, t, k++, true), true);
+              else view.setInt32(offset, value(s, b, t, k++, false), true);
+            }
+          }
+        };
+        /** Block j's scalars. */
+        const read = (j: number): number[] => {
+          const { kind, count } = blocks[j]!;
+          const view = new DataView(memory);
+          return Array.from({ length: count }, (_, e) => kind.scalars.map(({ at, float }) => {
+            const offset = 8 + displs[j]! + e * kind.extent + at;
+            return float ? view.getFloat64(offset, true) : view.getInt32(offset, true);
+          })).flat();
+        };
+        return { memory, buf, counts, displs, types, write, read };
+      };
+      const sendLayout = (l: number) => layout((b) => ({ kind: kindOf(color, inter.rank, b, l), count: countOf(color, inter.rank, b, l) }));
+      const recvLayout = (l: number) => layout((a) => ({ kind: kindOf(1 - color, a, inter.rank, l), count: countOf(1 - color, a, inter.rank, l) }));
+      const fill = (out: ReturnType<typeof layout>, t: number): void => {
+        for (let b = 0; b < remoteSize; b++) out.write(b, rank, b, t);
+      };
+      /** Checks every received scalar, then every byte of the receive memory: 0xEE outside the blocks and the holes. */
+      const verify = (into: ReturnType<typeof layout>, l: number, t: number, what: string): void => {
+        const expected = recvLayout(l);
+        for (let a = 0; a < remoteSize; a++) {
+          expected.write(a, worldOf(1 - color, a), inter.rank, t);
+          check.deepEqual(into.read(a), expected.read(a), `${what}: block from remote rank ${a}`);
+        }
+        check.deepEqual(Array.from(new Uint8Array(into.memory)), Array.from(new Uint8Array(expected.memory)), `${what}: every byte, 0xEE outside the blocks`);
+      };
+      // at every size each rank sends some empty block and some non-empty one over the three layouts
+      const sent = [0, 1, 2].flatMap((l) => Array.from({ length: remoteSize }, (_, b) => countOf(color, inter.rank, b, l)));
+      check.ok(sent.includes(0) && sent.some((c) => c > 0), `send counts ${sent}`);
+      {
+        const out = sendLayout(0);
+        const into = recvLayout(0);
+        fill(out, 0);
+        await inter.Alltoallw([out.buf, out.counts, out.displs, out.types], [into.buf, [into.counts, into.displs], into.types]);
+        verify(into, 0, 0, 'Alltoallw');
+      }
+      {
+        const out = sendLayout(1);
+        const into = recvLayout(1);
+        fill(out, 1);
+        await inter.Ialltoallw([out.buf, [out.counts, out.displs], out.types], [into.buf, into.counts, into.displs, into.types]).Wait();
+        verify(into, 1, 1, 'Ialltoallw');
+      }
+      {
+        // persistent: layout 2 bound once, new contents in rounds 2 and 3, the receive memory reset between them
+        const out = sendLayout(2);
+        const into = recvLayout(2);
+        const p = inter.Alltoallw_init([out.buf, [out.counts, out.displs], out.types], [into.buf, [into.counts, into.displs], into.types]);
+        for (const t of [2, 3]) {
+          fill(out, t);
+          new Uint8Array(into.memory).fill(0xee);
+          p.Start();
+          await p.Wait();
+          verify(into, 2, t, `Alltoallw_init round ${t}`);
+        }
+        p.Free();
+      }
+      // errors, found before anything moves: the blocking form rejects, the I-form and a persistent round fail at Wait
+      const out = sendLayout(0);
+      const into = recvLayout(0);
+      await check.rejectsMPI(inter.Alltoallw([out.buf, [...out.counts, 0], [...out.displs, 0], [...out.types, MPI.INT]], [into.buf, into.counts, into.displs, into.types]),
+        MPI.ERR_COUNT, new RegExp(`Intercomm\\.Alltoallw: send counts must be ${remoteSize} non-negative integers`));
+      await check.rejectsMPI(inter.Ialltoallw(MPI.IN_PLACE as never, [into.buf, into.counts, into.displs, into.types]).Wait(), MPI.ERR_BUFFER,
+        /Intercomm\.Ialltoallw: MPI\.IN_PLACE is not valid over an intercommunicator/);
+      const bad = inter.Alltoallw_init([out.buf, out.counts, out.displs, out.types], [into.buf, into.counts, into.displs, into.types.slice(1)]);
+      bad.Start();
+      await check.rejectsMPI(bad.Wait(), MPI.ERR_TYPE, new RegExp(`Intercomm\\.Alltoallw_init: expected ${remoteSize} receive datatypes`));
+      bad.Free();
+      strided.Free();
+      check.equal(await inter.allreduce(1), remoteSize);
     },
   },
   {
