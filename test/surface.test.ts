@@ -26,6 +26,7 @@ describe('ERRORS_ARE_FATAL ends the job (test/programs/errors_fatal.ts)', () => 
     ['call', 16, /MPI_ERRORS_ARE_FATAL on MPI_COMM_WORLD: error code 16 \(other error\) raised by Comm\.Call_errhandler/],
     ['bcast', 8, /MPI_ERRORS_ARE_FATAL on MPI_COMM_WORLD: rank 1: Comm\.Bcast: invalid root 8/],
     ['irecv', 15, /MPI_ERRORS_ARE_FATAL on MPI_COMM_WORLD: rank 1: Comm\.Irecv: message of 8 bytes from rank 0 \(tag 3\) does not fit/],
+    ['win', 6, /MPI_ERRORS_ARE_FATAL on window of MPI_COMM_WORLD: rank 1: Win\.Put: invalid rank 8/],
   ] as const) {
     it(`${mode}: exit code of the error class, a report naming the handler, rank and call`, async () => {
       const result = await launch('test/programs/errors_fatal.ts', 3, [mode], { timeoutMs: 30_000 });

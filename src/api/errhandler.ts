@@ -1,5 +1,5 @@
 /**
- * Error handlers of communicators.
+ * Error handlers of communicators, windows and files.
  *
  * MPI-4.1 §9.3 (error handlers: `MPI_ERRORS_ARE_FATAL`, `MPI_ERRORS_ABORT`,
  * `MPI_ERRORS_RETURN`, `MPI_Comm_create_errhandler`,
@@ -33,11 +33,15 @@
  * message. `MPI.REQUEST_NULL`, requests on `MPI.PROC_NULL` and generalized
  * requests never fail.
  *
- * Unfinished: a call on a freed communicator has no handler (MPI would use
- * `MPI_COMM_SELF`'s). Windows
- * (`Win.Set_errhandler`) and files apply theirs in `Call_errhandler` and at
- * the completion of their requests (`Rput`, `Iread`, ...) only; their other
- * calls reject as with `ERRORS_RETURN`.
+ * Windows (`Win.Set_errhandler`) and files (`File.Set_errhandler`) apply
+ * theirs the same way: every call that fails on a live window or an open
+ * file goes through its handler once (`Win.handled`, `File.handled` and their
+ * kin), and so does the completion of its requests (`Rput`, `Iread`, ...).
+ *
+ * Unfinished: a call on a freed communicator, window or closed file has no
+ * handler (MPI would use `MPI_COMM_SELF`'s); the errors of the window
+ * constructors and of `File.Open` and `File.Delete` go through none (MPI
+ * would use the communicator's, and `MPI.FILE_NULL`'s).
  *
  * @module
  */

@@ -46,10 +46,17 @@
  * split collective's begin reaches the library (after a barrier), not at the
  * call; user data representations (`MPI.Register_datarep`, converted here,
  * so on both transports) must keep native extents, and their conversion
- * functions see whole etypes of packed bytes; `py2f`/`f2py`. The file's
- * error handler is applied by `Call_errhandler` and at the completion of the
- * nonblocking accesses (`Iread`, ...) only: the other calls reject as with
- * `ERRORS_RETURN`.
+ * functions see whole etypes of packed bytes; `py2f`/`f2py`; `MPI.FILE_NULL`'s
+ * error handler (MPI's default file handler) is kept but not used: `File.Open`
+ * and `File.Delete` reject as with `ERRORS_RETURN` whatever it is, and a new
+ * file starts with `ERRORS_RETURN`, not with it.
+ *
+ * Every call that fails on an open file goes through the file's error
+ * handler (MPI-4.1 §9.3; `MPI.ERRORS_RETURN`, files' default, unless
+ * `Set_errhandler` set another), once, then rejects or throws as usual; a
+ * nonblocking access's failure goes through it at the request's completion.
+ * The file's own communicator has `ERRORS_RETURN`, so that the collectives
+ * inside a call leave the handling to the file's. A closed file has none.
  *
  * @module
  */
@@ -204,6 +211,8 @@ export class File {
     File.checkAmode(amode, call);
     const own = await comm.Dup();
     own.Set_name(`file ${filename}`);
+    // Dup gave it comm's handler: a failure inside a file's call goes through the file's alone.
+    own.Set_errhandler(ERRORS_RETURN);
     const endpoint = own.endpoint(call);
     if (endpoint.openFile !== undefined) {
       const hints = info instanceof Info && info.isLive
@@ -316,7 +325,9 @@ export class File {
    * ```
    */
   Close(): Promise<void> {
-    return rejecting(async () => {
+    // The handler of the file as the call starts: the file is closed before the call's collectives end.
+    const handler = this.isOpen ? this.errhandler : ERRORS_RETURN;
+    const closing = rejecting(async () => {
       const call = 'File.Close';
       const comm = this.own(call);
       const split = this.split;
@@ -345,6 +356,10 @@ export class File {
       comm.Free();
       await deleted;
     });
+    if (handler === ERRORS_RETURN) return closing;
+    return closing.catch((error: unknown) => {
+      throw applyErrhandler(handler, this, `file ${this.path}`, error);
+    });
   }
 
   /**
@@ -368,7 +383,7 @@ export class File {
 
   /** `MPI_File_set_size` (MPI-4.1 §14.2.4): truncates or extends the file to `size` bytes. Collective. */
   Set_size(size: number): Promise<void> {
-    return rejecting(async () => {
+    return this.handled(rejecting(async () => {
       const call = 'File.Set_size';
       const comm = this.own(call);
       File.checkSize(size, call);
@@ -376,12 +391,12 @@ export class File {
       if (this.handle !== undefined) return this.handle.setSize(size, false, call);
       await comm.Barrier();
       await this.onRankZero(comm, call, () => fs.ftruncateSync(this.fd!, size));
-    });
+    }));
   }
 
   /** `MPI_File_preallocate` (MPI-4.1 §14.2.5): makes the file at least `size` bytes. Collective. */
   Preallocate(size: number): Promise<void> {
-    return rejecting(async () => {
+    return this.handled(rejecting(async () => {
       const call = 'File.Preallocate';
       const comm = this.own(call);
       File.checkSize(size, call);
@@ -391,7 +406,7 @@ export class File {
       await this.onRankZero(comm, call, () => {
         if (fs.fstatSync(this.fd!).size < size) fs.ftruncateSync(this.fd!, size);
       });
-    });
+    }));
   }
 
   private static checkSize(size: unknown, call: string): void {
@@ -411,9 +426,13 @@ export class File {
 
   /** `MPI_File_get_size` (MPI-4.1 §14.2.6): the file's size in bytes. */
   Get_size(): number {
-    if (this.handle !== undefined) return this.handle.getSize('File.Get_size');
-    const fd = this.descriptor('File.Get_size');
-    return this.io('File.Get_size', () => fs.fstatSync(fd).size);
+    try {
+      if (this.handle !== undefined) return this.handle.getSize('File.Get_size');
+      const fd = this.descriptor('File.Get_size');
+      return this.io('File.Get_size', () => fs.fstatSync(fd).size);
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   /** `MPI_File_get_amode` (MPI-4.1 §14.2.7). */
@@ -429,8 +448,12 @@ export class File {
 
   /** `MPI_File_set_info` (MPI-4.1 §14.2.8): the file's hints (kept, not acted on). */
   Set_info(info: Info): void {
-    this.own('File.Set_info');
-    this.hints = hintsFrom(info, 'File.Set_info');
+    try {
+      this.own('File.Set_info');
+      this.hints = hintsFrom(info, 'File.Set_info');
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   /** `MPI_File_get_info` (MPI-4.1 §14.2.8): a new info object with the hints in use. */
@@ -485,7 +508,7 @@ export class File {
   Set_view(disp = 0, etype: Datatype = datatypes.BYTE, filetype?: Datatype | null, datarep = 'native',
     info?: Info | null): Promise<void> {
     void info;
-    return rejecting(async () => {
+    return this.handled(rejecting(async () => {
       const call = 'File.Set_view';
       const comm = this.own(call);
       const ftype = filetype ?? etype;
@@ -536,7 +559,7 @@ export class File {
       this.position = 0;
       if (comm.rank === 0) await this.swapShared(0);
       await comm.Barrier();
-    });
+    }));
   }
 
   /**
@@ -554,9 +577,15 @@ export class File {
 
   /** `MPI_File_get_type_extent` (MPI-4.1 §14.5.3): the extent of `datatype` in the file (the native one). */
   Get_type_extent(datatype: Datatype): number {
-    this.own('File.Get_type_extent');
-    if (!(datatype instanceof Datatype)) throw errors.type('File.Get_type_extent', `${String(datatype)} is not a datatype`);
-    return datatype.extent;
+    try {
+      this.own('File.Get_type_extent');
+      if (!(datatype instanceof Datatype)) {
+        throw errors.type('File.Get_type_extent', `${String(datatype)} is not a datatype`);
+      }
+      return datatype.extent;
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   // ------------------------------------------------------------ data movement
@@ -811,9 +840,9 @@ export class File {
   }
 
   private blocking(run: () => Promise<number>, status: Status | null | undefined): Promise<void> {
-    return rejecting(async () => {
+    return this.handled(rejecting(async () => {
       File.fill(status, await run());
-    });
+    }));
   }
 
   private request(run: () => Promise<number>, call: string): Request<void> {
@@ -955,14 +984,18 @@ export class File {
    * ```
    */
   Seek(offset: number, whence: number = SEEK_SET): void {
-    const call = 'File.Seek';
-    this.own(call);
-    if ((this.accessMode & MODE_SEQUENTIAL) !== 0) this.checkOffset(0, call);
-    if (this.handle !== undefined) {
-      this.handle.seek(this.seekTarget(offset, whence, this.handle.position(call), call), call);
-      return;
+    try {
+      const call = 'File.Seek';
+      this.own(call);
+      if ((this.accessMode & MODE_SEQUENTIAL) !== 0) this.checkOffset(0, call);
+      if (this.handle !== undefined) {
+        this.handle.seek(this.seekTarget(offset, whence, this.handle.position(call), call), call);
+        return;
+      }
+      this.position = this.seekTarget(offset, whence, this.position, call);
+    } catch (error) {
+      throw this.raised(error);
     }
-    this.position = this.seekTarget(offset, whence, this.position, call);
   }
 
   private seekTarget(offset: unknown, whence: unknown, current: number, call: string): number {
@@ -985,9 +1018,13 @@ export class File {
 
   /** `MPI_File_get_position` (MPI-4.1 §14.4.3): the individual file pointer, in etypes of the view. */
   Get_position(): number {
-    this.own('File.Get_position');
-    if (this.handle !== undefined) return this.handle.position('File.Get_position');
-    return this.position;
+    try {
+      this.own('File.Get_position');
+      if (this.handle !== undefined) return this.handle.position('File.Get_position');
+      return this.position;
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   /**
@@ -1000,11 +1037,15 @@ export class File {
    * ```
    */
   Get_byte_offset(offset: number): number {
-    const call = 'File.Get_byte_offset';
-    this.own(call);
-    if (!Number.isSafeInteger(offset) || offset < 0) throw errors.arg(call, `invalid offset ${String(offset)}`);
-    if (this.handle !== undefined) return this.handle.byteOffset(offset, call);
-    return this.view.byteOffset(offset * this.view.etype.size);
+    try {
+      const call = 'File.Get_byte_offset';
+      this.own(call);
+      if (!Number.isSafeInteger(offset) || offset < 0) throw errors.arg(call, `invalid offset ${String(offset)}`);
+      if (this.handle !== undefined) return this.handle.byteOffset(offset, call);
+      return this.view.byteOffset(offset * this.view.etype.size);
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   // ------------------------------------------------------------ shared file pointer
@@ -1111,7 +1152,7 @@ export class File {
    * ```
    */
   Seek_shared(offset: number, whence: number = SEEK_SET): Promise<void> {
-    return rejecting(async () => {
+    return this.handled(rejecting(async () => {
       const call = 'File.Seek_shared';
       const comm = this.own(call);
       if (this.handle !== undefined) {
@@ -1123,7 +1164,7 @@ export class File {
       await comm.Barrier();
       if (comm.rank === 0) await this.swapShared(target);
       await comm.Barrier();
-    });
+    }));
   }
 
   /**
@@ -1136,11 +1177,11 @@ export class File {
    * ```
    */
   Get_position_shared(): Promise<number> {
-    return rejecting(() => {
+    return this.handled(rejecting(() => {
       this.own('File.Get_position_shared');
       if (this.handle !== undefined) return Promise.resolve(this.handle.positionShared('File.Get_position_shared'));
       return this.sharedOp(0, NO_OP);
-    });
+    }));
   }
 
   // ------------------------------------------------------------ split collectives
@@ -1150,50 +1191,58 @@ export class File {
    * once, then starts the access; `_end` finishes it. On the transport's
    * file the library's `MPI_File_*_begin` runs (after a barrier), and the
    * `_end` its `MPI_File_*_end`; on shm the collective access starts at once
-   * and the `_end` waits for it.
+   * and the `_end` waits for it. Called by the public `_begin` calls alone, so
+   * it applies the error handler for them.
    */
   private begin(name: string, buf: BufferSpec, where: Positioning | 'ordered', access: 'read' | 'write'): void {
-    const call = `File.${name}_begin`;
-    this.own(call);
-    if (this.split !== undefined) {
-      throw errors.splitCollective(call, `File.${this.split.name}_begin is still active on this file: ` +
-        `call File.${this.split.name}_end first (one split collective per file at a time)`);
+    try {
+      const call = `File.${name}_begin`;
+      this.own(call);
+      if (this.split !== undefined) {
+        throw errors.splitCollective(call, `File.${this.split.name}_begin is still active on this file: ` +
+          `call File.${this.split.name}_end first (one split collective per file at a time)`);
+      }
+      const message = this.prepare(buf, access, call);
+      if (where === 'individual' && (this.accessMode & MODE_SEQUENTIAL) !== 0) this.checkOffset(0, call);
+      const offset = typeof where === 'object' ? this.checkOffset(where.at, call) : 0;
+      const handle = this.handle;
+      let end: (call: string) => Promise<number>;
+      if (handle === undefined) {
+        const done = this.collective(buf, where, access, call, message);
+        done.catch(() => undefined);
+        end = () => done;
+      } else {
+        const kind: SplitAccessKind = where === 'ordered' ? 'ordered' : where === 'individual' ? 'all' : 'at_all';
+        const write = access === 'write';
+        let asked: Uint8Array | undefined;
+        const begun = handle.begin(kind, write, offset, () => {
+          asked = access === 'read' && where !== 'ordered' ? this.readWindow(handle, message.bytes, where, offset, call)
+            : undefined;
+          return asked ?? message.bytes;
+        }, call);
+        begun.catch(() => undefined);
+        end = async (endCall) => {
+          const bytes = await begun;
+          let moved = await handle.end(kind, write, bytes, endCall);
+          if (asked !== undefined) moved = Math.min(moved, asked.byteLength);
+          if (access === 'read') message.unpack?.(moved);
+          // As the blocking form: what a collective write wrote is visible to every rank once it ends.
+          else await this.own(endCall).Barrier();
+          return moved;
+        };
+      }
+      this.split = { name, end };
+    } catch (error) {
+      throw this.raised(error);
     }
-    const message = this.prepare(buf, access, call);
-    if (where === 'individual' && (this.accessMode & MODE_SEQUENTIAL) !== 0) this.checkOffset(0, call);
-    const offset = typeof where === 'object' ? this.checkOffset(where.at, call) : 0;
-    const handle = this.handle;
-    let end: (call: string) => Promise<number>;
-    if (handle === undefined) {
-      const done = this.collective(buf, where, access, call, message);
-      done.catch(() => undefined);
-      end = () => done;
-    } else {
-      const kind: SplitAccessKind = where === 'ordered' ? 'ordered' : where === 'individual' ? 'all' : 'at_all';
-      const write = access === 'write';
-      let asked: Uint8Array | undefined;
-      const begun = handle.begin(kind, write, offset, () => {
-        asked = access === 'read' && where !== 'ordered' ? this.readWindow(handle, message.bytes, where, offset, call)
-          : undefined;
-        return asked ?? message.bytes;
-      }, call);
-      begun.catch(() => undefined);
-      end = async (endCall) => {
-        const bytes = await begun;
-        let moved = await handle.end(kind, write, bytes, endCall);
-        if (asked !== undefined) moved = Math.min(moved, asked.byteLength);
-        if (access === 'read') message.unpack?.(moved);
-        // As the blocking form: what a collective write wrote is visible to every rank once it ends.
-        else await this.own(endCall).Barrier();
-        return moved;
-      };
-    }
-    this.split = { name, end };
   }
 
-  /** Ends split collective `name`: `status` gets the bytes moved, as the blocking form's. */
+  /**
+   * Ends split collective `name`: `status` gets the bytes moved, as the
+   * blocking form's. For the public `_end` calls alone, through the error handler.
+   */
   private end(name: string, status: Status | null | undefined): Promise<void> {
-    return rejecting(async () => {
+    return this.handled(rejecting(async () => {
       const call = `File.${name}_end`;
       this.own(call);
       const split = this.split;
@@ -1203,7 +1252,7 @@ export class File {
       }
       this.split = undefined;
       File.fill(status, await split.end(call));
-    });
+    }));
   }
 
   /**
@@ -1292,12 +1341,12 @@ export class File {
    * ```
    */
   Set_atomicity(flag: boolean): Promise<void> {
-    return rejecting(async () => {
+    return this.handled(rejecting(async () => {
       const comm = this.own('File.Set_atomicity');
       if (this.handle !== undefined) await this.handle.setAtomicity(Boolean(flag), 'File.Set_atomicity');
       else await comm.Barrier();
       this.atomic = Boolean(flag);
-    });
+    }));
   }
 
   /** `MPI_File_get_atomicity` (MPI-4.1 §14.6.1). */
@@ -1316,13 +1365,13 @@ export class File {
    * ```
    */
   Sync(): Promise<void> {
-    return rejecting(async () => {
+    return this.handled(rejecting(async () => {
       const call = 'File.Sync';
       const comm = this.own(call);
       if (this.handle !== undefined) return this.handle.sync(call);
       if ((this.accessMode & MODE_RDONLY) === 0) this.io(call, () => fs.fsyncSync(this.fd!));
       await comm.Barrier();
-    });
+    }));
   }
 
   // ------------------------------------------------------------ errors
@@ -1340,9 +1389,16 @@ export class File {
     return new Errhandler('user', 'user error handler', fn as ErrhandlerFunction<never>);
   }
 
-  /** `MPI_File_set_errhandler` (MPI-4.1 §9.3.4); `MPI.FILE_NULL`'s is the default of files opened later. */
+  /**
+   * `MPI_File_set_errhandler` (MPI-4.1 §9.3.4). `MPI.FILE_NULL` takes one too (MPI's default file handler),
+   * which mpi4ts keeps but does not use (see the module's Unfinished).
+   */
   Set_errhandler(errhandler: Errhandler): void {
-    this.errhandler = checkErrhandler(errhandler, 'File.Set_errhandler');
+    try {
+      this.errhandler = checkErrhandler(errhandler, 'File.Set_errhandler');
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   /** `MPI_File_get_errhandler` (MPI-4.1 §9.3.4): `MPI.ERRORS_RETURN` unless set (files' default). */
@@ -1363,12 +1419,35 @@ export class File {
     if (handler.kind === 'user') (handler.fn as ErrhandlerFunction<this>)(this, errorcode);
   }
 
+  // Every public call that can fail on an open file goes through its error handler (MPI-4.1 §9.3), as in
+  // comm.ts: a Promise through handled (the data accesses in blocking, the split collectives in begin and end),
+  // a value in try { ... } catch (error) { throw this.raised(error) }. The I-forms report every failure through
+  // their request, whose completion applies it; the getters that only read a field fail only on a closed file,
+  // which has no handler; a call made of another public call (the size property) leaves it to that one.
+
+  /** `promise`, through the file's error handler when it rejects: with `MPI.ERRORS_RETURN` one comparison. */
+  private handled<T>(promise: Promise<T>): Promise<T> {
+    if (this.errhandler === ERRORS_RETURN) return promise;
+    return promise.catch((error: unknown) => {
+      throw this.raised(error);
+    });
+  }
+
+  /**
+   * Applies the error handler to `error`, an exception of one of this file's
+   * calls, and returns it to be thrown. A closed file (and `MPI.FILE_NULL`)
+   * has no handler: its calls fail as with `MPI.ERRORS_RETURN`.
+   */
+  private raised(error: unknown): unknown {
+    return this.isOpen ? applyErrhandler(this.errhandler, this, `file ${this.path}`, error) : error;
+  }
+
   /**
    * @internal The error of a nonblocking access (`Iread`, ...) at its
-   * completion (MPI-4.1 §9.3): through the file's handler.
+   * completion (MPI-4.1 §9.3): through the file's handler, as the calls' errors.
    */
   [raisedAtCompletion](error: unknown): unknown {
-    return this.isOpen ? applyErrhandler(this.errhandler, this, `file ${this.path}`, error) : error;
+    return this.raised(error);
   }
 
   toString(): string {

@@ -44,14 +44,18 @@
  * progress engine); otherwise the request is complete once a flush of the
  * target is (shm: at once).
  *
+ * Every call that fails on a live window goes through the window's error
+ * handler (MPI-4.1 §9.3; `MPI.ERRORS_RETURN` unless `Set_errhandler` set
+ * another), once, then throws or rejects as usual; so does the completion of
+ * its requests (`Rput`, ...). A freed window has none.
+ *
  * Unfinished: one MPI datatype per transfer on the mpi transport (a
  * non-contiguous target is one MPI call per contiguous run); hints (`info` is
  * kept (`Set_info`, `Get_info`) but not acted on; the `info` of the
- * constructors is ignored); the window's error handler is applied by
- * `Call_errhandler` and at the completion of its requests (`Rput`, ...) only
- * (its calls reject as with `ERRORS_RETURN`); `MPI_Win_allocate` with
- * `alloc_shared_noncontig`. Assertions (`MPI.MODE_*`) are passed to MPI on the
- * mpi transport and ignored on shm.
+ * constructors is ignored); the constructors' errors reject as with
+ * `ERRORS_RETURN` (MPI would call the communicator's handler);
+ * `MPI_Win_allocate` with `alloc_shared_noncontig`. Assertions (`MPI.MODE_*`)
+ * are passed to MPI on the mpi transport and ignored on shm.
  *
  * @module
  */
@@ -262,16 +266,20 @@ export class Win {
    * ```
    */
   Attach(memory: BufferSpec): void {
-    const call = 'Win.Attach';
-    const window = this.dynamicWindow(call);
-    const bytes = parseBuffer(memory, call).bytes;
-    const address = transport().address(bytes);
-    const end = address + bytes.byteLength;
-    if (this.attachedHere.some(([a, n]) => address < a + n && a < end && (n > 0 || a === address))) {
-      throw errors.rmaAttach(call, `${bytes.byteLength} bytes at address ${address} overlap memory attached before`);
+    try {
+      const call = 'Win.Attach';
+      const window = this.dynamicWindow(call);
+      const bytes = parseBuffer(memory, call).bytes;
+      const address = transport().address(bytes);
+      const end = address + bytes.byteLength;
+      if (this.attachedHere.some(([a, n]) => address < a + n && a < end && (n > 0 || a === address))) {
+        throw errors.rmaAttach(call, `${bytes.byteLength} bytes at address ${address} overlap memory attached before`);
+      }
+      window.attach!(bytes, true);
+      this.attachedHere.push([address, bytes.byteLength]);
+    } catch (error) {
+      throw this.raised(error);
     }
-    window.attach!(bytes, true);
-    this.attachedHere.push([address, bytes.byteLength]);
   }
 
   /**
@@ -284,14 +292,18 @@ export class Win {
    * ```
    */
   Detach(memory: BufferSpec): void {
-    const call = 'Win.Detach';
-    const window = this.dynamicWindow(call);
-    const bytes = parseBuffer(memory, call).bytes;
-    const address = transport().address(bytes);
-    const i = this.attachedHere.findIndex(([a]) => a === address);
-    if (i < 0) throw errors.rmaAttach(call, `no memory at address ${address} is attached`);
-    window.attach!(bytes, false);
-    this.attachedHere.splice(i, 1);
+    try {
+      const call = 'Win.Detach';
+      const window = this.dynamicWindow(call);
+      const bytes = parseBuffer(memory, call).bytes;
+      const address = transport().address(bytes);
+      const i = this.attachedHere.findIndex(([a]) => a === address);
+      if (i < 0) throw errors.rmaAttach(call, `no memory at address ${address} is attached`);
+      window.attach!(bytes, false);
+      this.attachedHere.splice(i, 1);
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   private dynamicWindow(call: string): Window {
@@ -313,7 +325,9 @@ export class Win {
    * access epoch still open is `ERR_RMA_SYNC`.
    */
   Free(): Promise<void> {
-    return rejecting(async () => {
+    // The handler of the window as the call starts: the window is freed before the transport's part ends.
+    const handler = this.transportWindow === null ? ERRORS_RETURN : this.errhandler;
+    const freeing = rejecting(async () => {
       const window = this.live('Win.Free');
       if (this.locked.size > 0 || this.lockedAll || this.started !== undefined || this.posted) {
         throw errors.rmaSync('Win.Free', 'an epoch is still open: unlock, complete or wait first');
@@ -322,6 +336,10 @@ export class Win {
       this.transportWindow = null;
       await window.free();
       this.endpoint.free();
+    });
+    if (handler === ERRORS_RETURN) return freeing;
+    return freeing.catch((error: unknown) => {
+      throw applyErrhandler(handler, this, this.name, error);
     });
   }
 
@@ -345,13 +363,17 @@ export class Win {
    * `rank`'s segment of a shared window, loadable and storable here.
    */
   Shared_query(rank: number): [Uint8Array, number] {
-    const call = 'Win.Shared_query';
-    const window = this.live(call);
-    if (this.flavorName !== 'shared') {
-      throw errors.rmaFlavor(call, 'only windows from Win.Allocate_shared can be queried');
+    try {
+      const call = 'Win.Shared_query';
+      const window = this.live(call);
+      if (this.flavorName !== 'shared') {
+        throw errors.rmaFlavor(call, 'only windows from Win.Allocate_shared can be queried');
+      }
+      this.checkRank(rank, call);
+      return [window.sharedQuery(rank), window.dispUnits[rank]!];
+    } catch (error) {
+      throw this.raised(error);
     }
-    this.checkRank(rank, call);
-    return [window.sharedQuery(rank), window.dispUnits[rank]!];
   }
 
   /** `MPI_Win_get_group` (MPI-4.1 §12.2.7): the ranks of the window. */
@@ -412,13 +434,17 @@ export class Win {
    * the value set (undefined when unset); `ERR_KEYVAL` for any other key.
    */
   Get_attr(keyval: number): unknown {
-    switch (keyval) {
-      case WIN_BASE: return this.tomemory();
-      case WIN_SIZE: return this.size;
-      case WIN_DISP_UNIT: return this.disp_unit;
-      case WIN_CREATE_FLAVOR: return this.flavor;
-      case WIN_MODEL: return this.model;
-      default: return attributes.get(this, keyval);
+    try {
+      switch (keyval) {
+        case WIN_BASE: return this.tomemory();
+        case WIN_SIZE: return this.size;
+        case WIN_DISP_UNIT: return this.disp_unit;
+        case WIN_CREATE_FLAVOR: return this.flavor;
+        case WIN_MODEL: return this.model;
+        default: return attributes.get(this, keyval);
+      }
+    } catch (error) {
+      throw this.raised(error);
     }
   }
 
@@ -430,8 +456,12 @@ export class Win {
 
   /** `MPI_Win_set_info` (MPI-4.1 §12.2.7): the window keeps a copy of `info`; no hint changes what it does. */
   Set_info(info: Info): void {
-    this.live('Win.Set_info');
-    this.hints = hintsFrom(info, 'Win.Set_info');
+    try {
+      this.live('Win.Set_info');
+      this.hints = hintsFrom(info, 'Win.Set_info');
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   /** `MPI_Win_get_name` (MPI-4.1 §7.8). */
@@ -549,13 +579,17 @@ export class Win {
    * ```
    */
   Put(origin: BufferSpec, target_rank: number, target?: TargetSpec): void {
-    const at = this.plainTarget(origin, target_rank, target);
-    if (at >= 0) {
-      this.transportWindow!.put(plainBytes(origin as TypedArray), target_rank, at);
-      if (!this.atOnce) this.hold(target_rank, origin);
-      return;
+    try {
+      const at = this.plainTarget(origin, target_rank, target);
+      if (at >= 0) {
+        this.transportWindow!.put(plainBytes(origin as TypedArray), target_rank, at);
+        if (!this.atOnce) this.hold(target_rank, origin);
+        return;
+      }
+      this.put(origin, target_rank, target, 'Win.Put', false);
+    } catch (error) {
+      throw this.raised(error);
     }
-    this.put(origin, target_rank, target, 'Win.Put', false);
   }
 
   /**
@@ -651,13 +685,17 @@ export class Win {
    * ```
    */
   Get(origin: BufferSpec, target_rank: number, target?: TargetSpec): void {
-    const at = this.plainTarget(origin, target_rank, target);
-    if (at >= 0) {
-      this.transportWindow!.get(plainBytes(origin as TypedArray), target_rank, at);
-      if (!this.atOnce) this.hold(target_rank, origin);
-      return;
+    try {
+      const at = this.plainTarget(origin, target_rank, target);
+      if (at >= 0) {
+        this.transportWindow!.get(plainBytes(origin as TypedArray), target_rank, at);
+        if (!this.atOnce) this.hold(target_rank, origin);
+        return;
+      }
+      this.get(origin, target_rank, target, 'Win.Get', false);
+    } catch (error) {
+      throw this.raised(error);
     }
-    this.get(origin, target_rank, target, 'Win.Get', false);
   }
 
   private get(origin: BufferSpec, target_rank: number, target: TargetSpec, call: string, requested: boolean):
@@ -709,7 +747,11 @@ export class Win {
    * ```
    */
   Accumulate(origin: BufferSpec, target_rank: number, target?: TargetSpec, op: Op = ops.SUM): void {
-    this.accumulate(origin, undefined, target_rank, target, op, 'Win.Accumulate', false);
+    try {
+      this.accumulate(origin, undefined, target_rank, target, op, 'Win.Accumulate', false);
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   /**
@@ -724,7 +766,11 @@ export class Win {
    */
   Get_accumulate(origin: BufferSpec | null, result: BufferSpec, target_rank: number, target?: TargetSpec,
     op: Op = ops.SUM): void {
-    this.accumulate(origin, result, target_rank, target, op, 'Win.Get_accumulate', false);
+    try {
+      this.accumulate(origin, result, target_rank, target, op, 'Win.Get_accumulate', false);
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   private accumulate(origin: BufferSpec | null, result: BufferSpec | undefined, rank: number, target: TargetSpec,
@@ -788,29 +834,34 @@ export class Win {
    */
   Fetch_and_op(origin: BufferSpec | null, result: BufferSpec, target_rank: number, target_disp = 0,
     op: Op = ops.SUM): void {
-    // The quickest path (a counter's MPI.SUM inside Lock_all; see plainTarget): one call of the transport.
-    const window = this.transportWindow;
-    if (op === ops.SUM && window !== null && this.lockedAll && this.plainFlavor && origin !== null &&
-      ArrayBuffer.isView(origin) && ArrayBuffer.isView(result) && origin.constructor === result.constructor &&
-      (target_rank | 0) === target_rank && target_rank >= 0 && target_rank < window.sizes.length &&
-      (target_disp | 0) === target_disp && target_disp >= 0 && origin.byteLength > 0 && result.byteLength > 0) {
-      const datatype = datatypeByClass.get(result.constructor);
-      const offset = target_disp * window.dispUnits[target_rank]!;
-      if (datatype !== undefined && counterKinds.has(datatype.kind) && offset + datatype.size <= window.sizes[target_rank]!) {
-        window.accumulate(origin as TypedArray, result as TypedArray, 1, datatype, op, target_rank, offset);
-        if (!this.atOnce) this.hold(target_rank, origin, result);
+    try {
+      // The quickest path (a counter's MPI.SUM inside Lock_all; see plainTarget): one call of the transport.
+      const window = this.transportWindow;
+      if (op === ops.SUM && window !== null && this.lockedAll && this.plainFlavor && origin !== null &&
+        ArrayBuffer.isView(origin) && ArrayBuffer.isView(result) && origin.constructor === result.constructor &&
+        (target_rank | 0) === target_rank && target_rank >= 0 && target_rank < window.sizes.length &&
+        (target_disp | 0) === target_disp && target_disp >= 0 && origin.byteLength > 0 && result.byteLength > 0) {
+        const datatype = datatypeByClass.get(result.constructor);
+        const offset = target_disp * window.dispUnits[target_rank]!;
+        if (datatype !== undefined && counterKinds.has(datatype.kind) &&
+          offset + datatype.size <= window.sizes[target_rank]!) {
+          window.accumulate(origin as TypedArray, result as TypedArray, 1, datatype, op, target_rank, offset);
+          if (!this.atOnce) this.hold(target_rank, origin, result);
+          return;
+        }
+      }
+      const call = 'Win.Fetch_and_op';
+      // The fast path (a counter): typed arrays of one datatype, a window that is not dynamic.
+      if (isPlainView(result) && result.length > 0 && (origin === null || (isPlainView(origin) && origin.length > 0 &&
+        (origin.constructor === result.constructor || datatypeOf(origin, call) === datatypeOf(result, call)))) &&
+        this.flavorName !== 'dynamic') {
+        this.fetchAndOpPlain(origin, result, target_rank, target_disp, op, call);
         return;
       }
+      this.fetchAndOpGeneral(origin, result, target_rank, target_disp, op, call);
+    } catch (error) {
+      throw this.raised(error);
     }
-    const call = 'Win.Fetch_and_op';
-    // The fast path (a counter): typed arrays of one datatype, a window that is not dynamic.
-    if (isPlainView(result) && result.length > 0 && (origin === null || (isPlainView(origin) && origin.length > 0 &&
-      (origin.constructor === result.constructor || datatypeOf(origin, call) === datatypeOf(result, call)))) &&
-      this.flavorName !== 'dynamic') {
-      this.fetchAndOpPlain(origin, result, target_rank, target_disp, op, call);
-      return;
-    }
-    this.fetchAndOpGeneral(origin, result, target_rank, target_disp, op, call);
   }
 
   /**
@@ -857,24 +908,31 @@ export class Win {
    */
   Compare_and_swap(origin: BufferSpec, compare: BufferSpec, result: BufferSpec, target_rank: number,
     target_disp = 0): void {
-    const call = 'Win.Compare_and_swap';
-    const window = this.live(call);
-    const o = parseBuffer(origin, call);
-    const c = parseBuffer(compare, call);
-    const r = parseBuffer(result, call);
-    checkDatatype(o.datatype, call);
-    if (o.count < 1 || c.count < 1 || r.count < 1) throw errors.count(call, 'origin, compare and result need one element each');
-    if (c.datatype !== o.datatype || r.datatype !== o.datatype) {
-      throw errors.type(call, `origin, compare and result must have one datatype: got ${o.datatype.describe()}, ` +
-        `${c.datatype.describe()} and ${r.datatype.describe()}`);
+    try {
+      const call = 'Win.Compare_and_swap';
+      const window = this.live(call);
+      const o = parseBuffer(origin, call);
+      const c = parseBuffer(compare, call);
+      const r = parseBuffer(result, call);
+      checkDatatype(o.datatype, call);
+      if (o.count < 1 || c.count < 1 || r.count < 1) {
+        throw errors.count(call, 'origin, compare and result need one element each');
+      }
+      if (c.datatype !== o.datatype || r.datatype !== o.datatype) {
+        throw errors.type(call, `origin, compare and result must have one datatype: got ${o.datatype.describe()}, ` +
+          `${c.datatype.describe()} and ${r.datatype.describe()}`);
+      }
+      if (o.datatype.kind === 'pair' || o.datatype.kind === 'float' || o.datatype.kind === 'complex') {
+        throw errors.type(call,
+          `${o.datatype.name} cannot be compared and swapped: use an integer, logical or byte datatype`);
+      }
+      if (!this.access(target_rank, call)) return;
+      const t = this.target(window, target_rank, [target_disp, 1, o.datatype], undefined, call);
+      window.compareAndSwap(elements(o), elements(c), r.elements, o.datatype, target_rank, t.offset);
+      this.hold(target_rank, origin, compare, result);
+    } catch (error) {
+      throw this.raised(error);
     }
-    if (o.datatype.kind === 'pair' || o.datatype.kind === 'float' || o.datatype.kind === 'complex') {
-      throw errors.type(call, `${o.datatype.name} cannot be compared and swapped: use an integer, logical or byte datatype`);
-    }
-    if (!this.access(target_rank, call)) return;
-    const t = this.target(window, target_rank, [target_disp, 1, o.datatype], undefined, call);
-    window.compareAndSwap(elements(o), elements(c), r.elements, o.datatype, target_rank, t.offset);
-    this.hold(target_rank, origin, compare, result);
   }
 
   // Request-based communication (MPI-4.1 §12.3.7): passive target only.
@@ -899,25 +957,41 @@ export class Win {
 
   /** `MPI_Rput` (MPI-4.1 §12.3.7): {@link Put} with a request that completes once the origin buffer may be reused. */
   Rput(origin: BufferSpec, target_rank: number, target?: TargetSpec): Request<void> {
-    return this.requested(target_rank, 'Win.Rput', () => this.put(origin, target_rank, target, 'Win.Rput', true));
+    try {
+      return this.requested(target_rank, 'Win.Rput', () => this.put(origin, target_rank, target, 'Win.Rput', true));
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   /** `MPI_Rget`: {@link Get} with a request that completes once the data has arrived. */
   Rget(origin: BufferSpec, target_rank: number, target?: TargetSpec): Request<void> {
-    return this.requested(target_rank, 'Win.Rget', () => this.get(origin, target_rank, target, 'Win.Rget', true));
+    try {
+      return this.requested(target_rank, 'Win.Rget', () => this.get(origin, target_rank, target, 'Win.Rget', true));
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   /** `MPI_Raccumulate`: {@link Accumulate} with a request. */
   Raccumulate(origin: BufferSpec, target_rank: number, target?: TargetSpec, op: Op = ops.SUM): Request<void> {
-    return this.requested(target_rank, 'Win.Raccumulate',
-      () => this.accumulate(origin, undefined, target_rank, target, op, 'Win.Raccumulate', true));
+    try {
+      return this.requested(target_rank, 'Win.Raccumulate',
+        () => this.accumulate(origin, undefined, target_rank, target, op, 'Win.Raccumulate', true));
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   /** `MPI_Rget_accumulate`: {@link Get_accumulate} with a request that completes once `result` holds the data. */
   Rget_accumulate(origin: BufferSpec | null, result: BufferSpec, target_rank: number, target?: TargetSpec,
     op: Op = ops.SUM): Request<void> {
-    return this.requested(target_rank, 'Win.Rget_accumulate',
-      () => this.accumulate(origin, result, target_rank, target, op, 'Win.Rget_accumulate', true));
+    try {
+      return this.requested(target_rank, 'Win.Rget_accumulate',
+        () => this.accumulate(origin, result, target_rank, target, op, 'Win.Rget_accumulate', true));
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   // Synchronization (MPI-4.1 §12.5).
@@ -927,7 +1001,7 @@ export class Win {
    * epoch before and opens the next (unless `MPI.MODE_NOSUCCEED`).
    */
   Fence(assertion = 0): Promise<void> {
-    return rejecting(async () => {
+    return this.handled(rejecting(async () => {
       const call = 'Win.Fence';
       const window = this.live(call);
       if (this.locked.size > 0 || this.lockedAll || this.started !== undefined || this.posted) {
@@ -936,7 +1010,7 @@ export class Win {
       await window.fence(assertion);
       this.release(undefined);
       this.fenceEpoch = (assertion & MODE_NOSUCCEED) === 0;
-    });
+    }));
   }
 
   /** Translates a group of world ranks to ranks of the window. */
@@ -953,7 +1027,7 @@ export class Win {
 
   /** `MPI_Win_start` (MPI-4.1 §12.5.2): an access epoch to the ranks of `group`, once they have posted. */
   Start(group: Group, assertion = 0): Promise<void> {
-    return rejecting(async () => {
+    return this.handled(rejecting(async () => {
       const call = 'Win.Start';
       const window = this.live(call);
       if (this.started !== undefined) throw errors.rmaSync(call, 'an access epoch is already open: call Win.Complete');
@@ -965,52 +1039,56 @@ export class Win {
         this.started = undefined;
         throw e;
       }
-    });
+    }));
   }
 
   /** `MPI_Win_complete` (MPI-4.1 §12.5.2): ends the access epoch of {@link Start}. */
   Complete(): Promise<void> {
-    return rejecting(async () => {
+    return this.handled(rejecting(async () => {
       const call = 'Win.Complete';
       const window = this.live(call);
       if (this.started === undefined) throw errors.rmaSync(call, 'no access epoch was started: call Win.Start first');
       this.started = undefined;
       await window.complete();
       this.release(undefined);
-    });
+    }));
   }
 
   /** `MPI_Win_post` (MPI-4.1 §12.5.2): exposes this rank's window to the ranks of `group`. */
   Post(group: Group, assertion = 0): Promise<void> {
-    return rejecting(async () => {
+    return this.handled(rejecting(async () => {
       const call = 'Win.Post';
       const window = this.live(call);
       if (this.posted) throw errors.rmaSync(call, 'an exposure epoch is already open: call Win.Wait');
       const ranks = this.ranksOf(group, call);
       this.posted = true;
       await window.post(ranks, assertion);
-    });
+    }));
   }
 
   /** `MPI_Win_wait` (MPI-4.1 §12.5.2): ends the exposure epoch once every origin has completed. */
   Wait(): Promise<void> {
-    return rejecting(async () => {
+    return this.handled(rejecting(async () => {
       const call = 'Win.Wait';
       const window = this.live(call);
       if (!this.posted) throw errors.rmaSync(call, 'no exposure epoch was posted: call Win.Post first');
       await window.wait();
       this.posted = false;
-    });
+    }));
   }
 
   /** `MPI_Win_test` (MPI-4.1 §12.5.2): {@link Wait} without waiting: true once the exposure epoch is over. */
   Test(): boolean {
-    const call = 'Win.Test';
-    const window = this.live(call);
-    if (!this.posted) throw errors.rmaSync(call, 'no exposure epoch was posted: call Win.Post first');
-    const done = window.test();
-    if (done) this.posted = false;
-    return done;
+    try {
+      const call = 'Win.Test';
+      const window = this.live(call);
+      if (!this.posted) throw errors.rmaSync(call, 'no exposure epoch was posted: call Win.Post first');
+      const done = window.test();
+      if (done) this.posted = false;
+      return done;
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   /**
@@ -1025,7 +1103,7 @@ export class Win {
    * ```
    */
   Lock(rank: number, lock_type: number = LOCK_EXCLUSIVE, assertion = 0): Promise<void> {
-    return rejecting(async () => {
+    return this.handled(rejecting(async () => {
       const call = 'Win.Lock';
       const window = this.live(call);
       if (lock_type !== LOCK_EXCLUSIVE && lock_type !== LOCK_SHARED) throw errors.lockType(call, lock_type);
@@ -1040,12 +1118,12 @@ export class Win {
         this.locked.delete(rank);
         throw e;
       }
-    });
+    }));
   }
 
   /** `MPI_Win_unlock` (MPI-4.1 §12.5.3): completes the calls to `rank` and releases its lock. */
   Unlock(rank: number): Promise<void> {
-    return rejecting(async () => {
+    return this.handled(rejecting(async () => {
       const call = 'Win.Unlock';
       const window = this.live(call);
       if (rank === PROC_NULL) return;
@@ -1054,12 +1132,12 @@ export class Win {
       this.locked.delete(rank);
       await window.unlock(rank);
       this.release(rank);
-    });
+    }));
   }
 
   /** `MPI_Win_lock_all` (MPI-4.1 §12.5.3): a shared lock on every rank. */
   Lock_all(assertion = 0): Promise<void> {
-    return rejecting(async () => {
+    return this.handled(rejecting(async () => {
       const call = 'Win.Lock_all';
       const window = this.live(call);
       if (this.lockedAll || this.locked.size > 0) throw errors.rmaSync(call, 'a lock is already held');
@@ -1070,19 +1148,19 @@ export class Win {
         this.lockedAll = false;
         throw e;
       }
-    });
+    }));
   }
 
   /** `MPI_Win_unlock_all` (MPI-4.1 §12.5.3). */
   Unlock_all(): Promise<void> {
-    return rejecting(async () => {
+    return this.handled(rejecting(async () => {
       const call = 'Win.Unlock_all';
       const window = this.live(call);
       if (!this.lockedAll) throw errors.rmaSync(call, 'Win.Lock_all was not called');
       this.lockedAll = false;
       await window.unlockAll();
       this.release(undefined);
-    });
+    }));
   }
 
   private flushing(rank: number | undefined, local: boolean, call: string): Promise<void> {
@@ -1121,33 +1199,53 @@ export class Win {
 
   /** `MPI_Win_flush` (MPI-4.1 §12.5.4): completes the calls to `rank`, at the origin and the target. */
   Flush(rank: number): Promise<void> {
-    // Inside Lock_all, with nothing held for later (shm): the transport's flush, with one call (see plainTarget).
-    const window = this.transportWindow;
-    if (this.lockedAll && window !== null && (rank | 0) === rank && rank >= 0 && rank < window.sizes.length &&
-      this.inFlight.size === 0) {
-      return window.flush(rank, false);
+    try {
+      // Inside Lock_all, with nothing held for later (shm): the transport's flush, with one call (see plainTarget).
+      const window = this.transportWindow;
+      if (this.lockedAll && window !== null && (rank | 0) === rank && rank >= 0 && rank < window.sizes.length &&
+        this.inFlight.size === 0) {
+        return this.handled(window.flush(rank, false));
+      }
+      return this.handled(this.flushing(rank, false, 'Win.Flush'));
+    } catch (error) {
+      return this.failed(error);
     }
-    return this.flushing(rank, false, 'Win.Flush');
   }
 
   /** `MPI_Win_flush_all`: {@link Flush} of every rank. */
   Flush_all(): Promise<void> {
-    return this.flushing(undefined, false, 'Win.Flush_all');
+    try {
+      return this.handled(this.flushing(undefined, false, 'Win.Flush_all'));
+    } catch (error) {
+      return this.failed(error);
+    }
   }
 
   /** `MPI_Win_flush_local`: completes the calls to `rank` at the origin (its buffers may be reused). */
   Flush_local(rank: number): Promise<void> {
-    return this.flushing(rank, true, 'Win.Flush_local');
+    try {
+      return this.handled(this.flushing(rank, true, 'Win.Flush_local'));
+    } catch (error) {
+      return this.failed(error);
+    }
   }
 
   /** `MPI_Win_flush_local_all`. */
   Flush_local_all(): Promise<void> {
-    return this.flushing(undefined, true, 'Win.Flush_local_all');
+    try {
+      return this.handled(this.flushing(undefined, true, 'Win.Flush_local_all'));
+    } catch (error) {
+      return this.failed(error);
+    }
   }
 
   /** `MPI_Win_sync` (MPI-4.1 §12.5.4): synchronizes the public and private copies of this rank's window. */
   Sync(): void {
-    this.live('Win.Sync').sync();
+    try {
+      this.live('Win.Sync').sync();
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   // -------------------------------------- attributes and error handlers
@@ -1191,14 +1289,22 @@ export class Win {
    * ```
    */
   Set_attr(keyval: number, attrval: unknown): void {
-    this.live('Win.Set_attr');
-    attributes.set(this, keyval, attrval);
+    try {
+      this.live('Win.Set_attr');
+      attributes.set(this, keyval, attrval);
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   /** `MPI_Win_delete_attr` (MPI-4.1 §7.7.3): runs the delete callback; `ERR_KEYVAL` when it is not set. */
   Delete_attr(keyval: number): void {
-    this.live('Win.Delete_attr');
-    attributes.delete(this, keyval);
+    try {
+      this.live('Win.Delete_attr');
+      attributes.delete(this, keyval);
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   /** mpi4py's `info` property: {@link Get_info}, and {@link Set_info} when assigned. */
@@ -1226,8 +1332,12 @@ export class Win {
 
   /** `MPI_Win_set_errhandler` (MPI-4.1 §9.3.2). */
   Set_errhandler(errhandler: Errhandler): void {
-    this.live('Win.Set_errhandler');
-    this.errhandler = checkErrhandler(errhandler, 'Win.Set_errhandler');
+    try {
+      this.live('Win.Set_errhandler');
+      this.errhandler = checkErrhandler(errhandler, 'Win.Set_errhandler');
+    } catch (error) {
+      throw this.raised(error);
+    }
   }
 
   /** `MPI_Win_get_errhandler` (MPI-4.1 §9.3.2): `MPI.ERRORS_RETURN` unless set (windows' default in mpi4py). */
@@ -1240,7 +1350,6 @@ export class Win {
    * `MPI_Win_call_errhandler` (MPI-4.1 §9.3.2): invokes the handler with
    * `errorcode` (a user handler's function, or the end of the job for
    * `ERRORS_ARE_FATAL`/`ERRORS_ABORT`); nothing happens with `ERRORS_RETURN`.
-   * The window's own calls reject with `MPIError` whatever the handler.
    *
    * @example
    * ```ts
@@ -1257,12 +1366,39 @@ export class Win {
     if (handler.kind === 'user') (handler.fn as ErrhandlerFunction<this>)(this, errorcode);
   }
 
+  // Every public call that can fail on a live window goes through its error handler (MPI-4.1 §9.3), written out
+  // in the call as in comm.ts: a Promise through handled (failed for what threw before it), a value in
+  // try { ... } catch (error) { throw this.raised(error) }. The getters fail only on a freed window, which has no
+  // handler; a call made of other public calls (attrs, base, Get_attr's predefined keys) leaves it to them.
+
+  /** `promise`, through the window's error handler when it rejects: with `MPI.ERRORS_RETURN` one comparison. */
+  private handled<T>(promise: Promise<T>): Promise<T> {
+    if (this.errhandler === ERRORS_RETURN) return promise;
+    return promise.catch((error: unknown) => {
+      throw this.raised(error);
+    });
+  }
+
+  /** A call that threw `error` before it had a Promise: rejects through the error handler. */
+  private failed(error: unknown): Promise<never> {
+    return this.handled(Promise.reject(error));
+  }
+
+  /**
+   * Applies the error handler to `error`, an exception of one of this
+   * window's calls, and returns it to be thrown. A freed window has no
+   * handler: its calls fail as with `MPI.ERRORS_RETURN`.
+   */
+  private raised(error: unknown): unknown {
+    return this.transportWindow === null ? error : applyErrhandler(this.errhandler, this, this.name, error);
+  }
+
   /**
    * @internal The error of a request-based call (`Rput`, ...) at its
-   * completion (MPI-4.1 §9.3): through the window's handler.
+   * completion (MPI-4.1 §9.3): through the window's handler, as the calls' errors.
    */
   [raisedAtCompletion](error: unknown): unknown {
-    return this.transportWindow === null ? error : applyErrhandler(this.errhandler, this, this.name, error);
+    return this.raised(error);
   }
 
   toString(): string {

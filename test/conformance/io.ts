@@ -551,6 +551,52 @@ const cases: Case[] = [
       check.equal(MPI.Get_error_string(MPI.ERR_NO_SUCH_FILE), 'no such file or directory');
     },
   },
+  {
+    name: 'error handlers: a user handler on a file sees every failing call once, with the file; ERRORS_RETURN none',
+    run: async (comm) => {
+      const [made, name] = await create(comm);
+      await made.Close();
+      check.equal(MPI.FILE_NULL.Get_errhandler(), MPI.ERRORS_RETURN, 'the default of files');
+      const file = await MPI.File.Open(comm, name, MPI.MODE_WRONLY);
+      check.equal(file.Get_errhandler(), MPI.ERRORS_RETURN);
+      const seen: [boolean, number][] = [];
+      const handler = MPI.File.Create_errhandler((f, code) => { seen.push([f === file, code]); });
+      file.Set_errhandler(handler);
+      // Each call still rejects or throws to its caller, after the handler; collective calls fail on every rank.
+      await check.rejectsMPI(file.Read(new Uint8Array(1)), MPI.ERR_ACCESS, /File\.Read: cannot read/);
+      await check.rejectsMPI(file.Read_at_all(0, new Uint8Array(1)), MPI.ERR_ACCESS, /File\.Read_at_all: cannot read/);
+      await check.rejectsMPI(file.Write_at(-1, Uint8Array.of(1)), MPI.ERR_ARG, /File\.Write_at: invalid offset -1/);
+      await check.rejectsMPI(file.Set_view(0, 'no type' as never), MPI.ERR_TYPE, /File\.Set_view/);
+      await check.rejectsMPI(file.Seek_shared(0, 99), MPI.ERR_ARG, /File\.Seek_shared: invalid whence 99/);
+      await check.rejectsMPI(file.Set_size(-1), MPI.ERR_ARG, /File\.Set_size: invalid size -1/);
+      check.throwsMPI(() => file.Seek(0, 99), MPI.ERR_ARG, /File\.Seek: invalid whence 99/);
+      check.throwsMPI(() => file.Get_byte_offset(-1), MPI.ERR_ARG, /File\.Get_byte_offset: invalid offset -1/);
+      check.throwsMPI(() => file.Get_type_extent('no type' as never), MPI.ERR_TYPE, /File\.Get_type_extent/);
+      check.throwsMPI(() => file.Read_all_begin(new Uint8Array(1)), MPI.ERR_ACCESS, /File\.Read_all_begin: cannot read/);
+      await check.rejectsMPI(file.Write_all_end(Uint8Array.of(1)), MPI.ERR_IO, /File\.Write_all_end: no File\.Write_all_begin/);
+      check.throwsMPI(() => file.Set_errhandler(MPI.ERRHANDLER_NULL), MPI.ERR_ARG, /File\.Set_errhandler/);
+      check.deepEqual(seen, [MPI.ERR_ACCESS, MPI.ERR_ACCESS, MPI.ERR_ARG, MPI.ERR_TYPE, MPI.ERR_ARG, MPI.ERR_ARG, MPI.ERR_ARG,
+        MPI.ERR_ARG, MPI.ERR_TYPE, MPI.ERR_ACCESS, MPI.ERR_IO, MPI.ERR_ARG].map((code) => [true, code]));
+      // A nonblocking access's failure goes through the handler at its completion, once.
+      seen.length = 0;
+      await check.rejectsMPI(file.Iread_at(0, new Uint8Array(1)).Wait(), MPI.ERR_ACCESS, /File\.Iread_at/);
+      check.deepEqual(seen, [[true, MPI.ERR_ACCESS]]);
+      // With ERRORS_RETURN the same calls fail and nothing is called.
+      seen.length = 0;
+      file.Set_errhandler(MPI.ERRORS_RETURN);
+      await check.rejectsMPI(file.Read(new Uint8Array(1)), MPI.ERR_ACCESS, /File\.Read/);
+      check.throwsMPI(() => file.Seek(0, 99), MPI.ERR_ARG, /File\.Seek/);
+      await check.rejectsMPI(file.Set_view(0, 'no type' as never), MPI.ERR_TYPE, /File\.Set_view/);
+      check.deepEqual(seen, []);
+      // A closed file has no handler: its calls fail as with ERRORS_RETURN.
+      file.Set_errhandler(handler);
+      await file.Close();
+      check.throwsMPI(() => file.Seek(0), MPI.ERR_FILE, /File\.Seek: the file is closed/);
+      await check.rejectsMPI(file.Read(new Uint8Array(1)), MPI.ERR_FILE, /File\.Read/);
+      check.deepEqual(seen, []);
+      handler.Free();
+    },
+  },
 ];
 
 await runCases('io', cases);

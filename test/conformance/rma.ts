@@ -647,6 +647,60 @@ const cases: Case[] = [
       check.throwsMPI(() => win.Put(Int32Array.of(1), rank), MPI.ERR_WIN, /Win\.Put: .* has been freed/);
     },
   },
+  {
+    name: 'error handlers: a user handler on a window sees every failing call once, with the window; ERRORS_RETURN none',
+    run: async (comm) => {
+      const { rank, size } = comm;
+      const win = await MPI.Win.Allocate(16, 4, null, comm);
+      const seen: [boolean, number][] = [];
+      const handler = MPI.Win.Create_errhandler((w, code) => { seen.push([w === win, code]); });
+      win.Set_errhandler(handler);
+      // Each call still throws or rejects to its caller, after the handler.
+      check.throwsMPI(() => win.Put(Int32Array.of(1), rank), MPI.ERR_RMA_SYNC, /Win\.Put: no access epoch/);
+      await check.rejectsMPI(win.Lock(rank, 99), MPI.ERR_LOCKTYPE, /Win\.Lock: invalid lock type 99/);
+      await check.rejectsMPI(win.Unlock(rank), MPI.ERR_RMA_SYNC, /Win\.Unlock/);
+      await check.rejectsMPI(win.Flush(rank), MPI.ERR_RMA_SYNC, /Win\.Flush/);
+      check.throwsMPI(() => win.Shared_query(0), MPI.ERR_RMA_FLAVOR, /Win\.Shared_query/);
+      check.throwsMPI(() => win.Test(), MPI.ERR_RMA_SYNC, /Win\.Test/);
+      check.throwsMPI(() => win.Set_errhandler(MPI.ERRHANDLER_NULL), MPI.ERR_ARG, /Win\.Set_errhandler/);
+      check.deepEqual(seen, [MPI.ERR_RMA_SYNC, MPI.ERR_LOCKTYPE, MPI.ERR_RMA_SYNC, MPI.ERR_RMA_SYNC, MPI.ERR_RMA_FLAVOR,
+        MPI.ERR_RMA_SYNC, MPI.ERR_ARG].map((code) => [true, code]));
+      // Inside Lock_all, where Put, Get and Flush take their quickest paths.
+      seen.length = 0;
+      await win.Lock_all();
+      check.throwsMPI(() => win.Put(new Int32Array(5), rank), MPI.ERR_RMA_RANGE, /Win\.Put: 20 bytes/);
+      check.throwsMPI(() => win.Get(new Int32Array(1), size), MPI.ERR_RANK, /Win\.Get: invalid rank/);
+      check.throwsMPI(() => win.Get([new Int32Array(1), 1, 'no type' as never], rank), MPI.ERR_TYPE, /Win\.Get/);
+      check.throwsMPI(() => win.Accumulate(Int32Array.of(1), rank, [0, 1, MPI.FLOAT]), MPI.ERR_TYPE, /Win\.Accumulate/);
+      check.throwsMPI(() => win.Fetch_and_op(Int32Array.of(1), new Int32Array(1), rank, 4), MPI.ERR_RMA_RANGE,
+        /Win\.Fetch_and_op/);
+      check.throwsMPI(() => win.Rput(Int32Array.of(1), size), MPI.ERR_RANK, /Win\.Rput: invalid rank/);
+      await check.rejectsMPI(win.Flush(size), MPI.ERR_RANK, /Win\.Flush: invalid rank/);
+      await check.rejectsMPI(win.Fence(), MPI.ERR_RMA_SYNC, /Win\.Fence/);
+      await check.rejectsMPI(win.Free(), MPI.ERR_RMA_SYNC, /Win\.Free/);
+      await win.Unlock_all();
+      check.deepEqual(seen, [MPI.ERR_RMA_RANGE, MPI.ERR_RANK, MPI.ERR_TYPE, MPI.ERR_TYPE, MPI.ERR_RMA_RANGE, MPI.ERR_RANK,
+        MPI.ERR_RANK, MPI.ERR_RMA_SYNC, MPI.ERR_RMA_SYNC].map((code) => [true, code]));
+      // With ERRORS_RETURN the same calls fail and nothing is called; the handler is the window's own, not another's.
+      seen.length = 0;
+      const other = await MPI.Win.Allocate(4, 4, null, comm);
+      other.Set_errhandler(handler);
+      win.Set_errhandler(MPI.ERRORS_RETURN);
+      check.throwsMPI(() => win.Put(Int32Array.of(1), rank), MPI.ERR_RMA_SYNC, /Win\.Put/);
+      await check.rejectsMPI(win.Lock(rank, 99), MPI.ERR_LOCKTYPE, /Win\.Lock/);
+      await check.rejectsMPI(win.Flush(rank), MPI.ERR_RMA_SYNC, /Win\.Flush/);
+      check.deepEqual(seen, []);
+      check.throwsMPI(() => other.Get(new Int32Array(1), size), MPI.ERR_RANK, /Win\.Get/);
+      check.deepEqual(seen, [[false, MPI.ERR_RANK]], 'the handler gets the window that failed');
+      await other.Free();
+      // A freed window has no handler: its calls fail as with ERRORS_RETURN.
+      win.Set_errhandler(handler);
+      await win.Free();
+      check.throwsMPI(() => win.Put(Int32Array.of(1), rank), MPI.ERR_WIN, /Win\.Put/);
+      check.equal(seen.length, 1);
+      handler.Free();
+    },
+  },
 ];
 
 await runCases('rma', cases);

@@ -56,6 +56,7 @@ describe('ERRORS_ARE_FATAL under mpiexec (test/programs/errors_fatal.ts)', () =>
     ['send', /MPI_ERRORS_ARE_FATAL on MPI_COMM_WORLD: rank 1: Comm\.Send: invalid dest 8/],
     ['bcast', /MPI_ERRORS_ARE_FATAL on MPI_COMM_WORLD: rank 1: Comm\.Bcast: invalid root 8/],
     ['irecv', /MPI_ERRORS_ARE_FATAL on MPI_COMM_WORLD: rank 1: Comm\.Irecv: message from rank 0 \(tag 3\) does not fit .*MPI_ERR_TRUNCATE/],
+    ['win', /MPI_ERRORS_ARE_FATAL on window of MPI_COMM_WORLD: rank 1: Win\.Put: invalid rank 8/],
   ] as const) {
     it(`${mode}: ends the job with a report naming the handler, the rank and the call`, async () => {
       const result = await mpiexec(3, false, ['bin/mpi4ts.js', 'test/programs/errors_fatal.ts', mode]);
