@@ -43,11 +43,12 @@ import {
 import { decode, encodeForSend } from '../codec/index.js';
 import { ANY_SOURCE, ANY_TAG, CONGRUENT, IDENT, PROC_NULL, UNDEFINED } from '../constants.js';
 import { abort, transport } from '../environment.js';
-import { ErrorClass, MPIError, TAG_UB, errorString, errors, lastUsedErrorCode, rejecting } from '../errors.js';
+import { ErrorClass, MPIError, TAG_UB, errors, lastUsedErrorCode, rejecting } from '../errors.js';
 import { APPNUM, HOST, IO, LASTUSEDCODE, UNIVERSE_SIZE, WTIME_IS_GLOBAL } from './attributes.js';
 import { type AttributeCopy, AttributeCache, type AttributeDelete } from '../attributes.js';
 import {
-  applyErrhandler, checkErrhandler, ERRORS_RETURN, Errhandler, type ErrhandlerFunction, raisedAtCompletion,
+  applyErrhandler, calledErrorReport, checkErrhandler, ERRORS_RETURN, Errhandler, type ErrhandlerFunction,
+  invokeErrhandler, raisedAtCompletion,
 } from './errhandler.js';
 import { hintsFrom, Info } from './info.js';
 import { bufferedSend } from './bsend.js';
@@ -491,12 +492,7 @@ export class Comm<E extends PointToPoint = PointToPoint> {
    */
   Call_errhandler(errorcode: number): void {
     this.endpoint('Comm.Call_errhandler');
-    const handler = this.errhandler;
-    if (handler.kind === 'fatal' || handler.kind === 'abort') {
-      abort(errorcode, `${handler.name} on ${this.name}: error code ${errorcode} (${errorString(errorcode)}) ` +
-        'raised by Comm.Call_errhandler');
-    }
-    if (handler.kind === 'user') (handler.fn as ErrhandlerFunction<this>)(this, errorcode);
+    invokeErrhandler(this.errhandler, this, this.name, errorcode, calledErrorReport(errorcode, 'Comm.Call_errhandler'));
   }
 
   // ------------------------------------------------------------ info

@@ -47,7 +47,7 @@
  */
 
 import { abort } from '../environment.js';
-import { ErrorClass, errors, MPIError } from '../errors.js';
+import { ErrorClass, errorString, errors, MPIError } from '../errors.js';
 
 /** A user error handler: gets the communicator and the error class or code. */
 export type ErrhandlerFunction<C> = (comm: C, errorcode: number) => void;
@@ -109,11 +109,29 @@ export const ERRORS_ABORT = new Errhandler('abort', 'MPI_ERRORS_ABORT');
 export function applyErrhandler(handler: Errhandler, owner: object, where: string, error: unknown): unknown {
   if (handler === ERRORS_RETURN) return error;
   const code = error instanceof MPIError ? error.error_class : ErrorClass.ERR_OTHER;
-  if (handler.kind === 'fatal' || handler.kind === 'abort') {
-    abort(code, `${handler.name} on ${where}: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  if (handler.kind === 'user') (handler.fn as ErrhandlerFunction<object>)(owner, code);
+  invokeErrhandler(handler, owner, where, code, error instanceof Error ? error.message : String(error));
   return error;
+}
+
+/**
+ * Runs `handler`, the error handler of `owner` (named `where`), for the
+ * error class or code `code`: `ERRORS_ARE_FATAL` and `ERRORS_ABORT` end the
+ * job with the report `what`, a user handler is called with `owner` and
+ * `code`, `ERRORS_RETURN` does nothing. Errors of calls reach it through
+ * {@link applyErrhandler}; `Call_errhandler` of communicators, windows and
+ * files calls it directly.
+ *
+ * @example
+ * invokeErrhandler(comm.Get_errhandler(), comm, comm.name, MPI.ERR_OTHER, 'raised by Comm.Call_errhandler');
+ */
+export function invokeErrhandler(handler: Errhandler, owner: object, where: string, code: number, what: string): void {
+  if (handler.kind === 'fatal' || handler.kind === 'abort') abort(code, `${handler.name} on ${where}: ${what}`);
+  if (handler.kind === 'user') (handler.fn as ErrhandlerFunction<object>)(owner, code);
+}
+
+/** The report of `Call_errhandler(code)` called as `call` (`'Comm.Call_errhandler'`) when its handler is fatal. */
+export function calledErrorReport(code: number, call: string): string {
+  return `error code ${code} (${errorString(code)}) raised by ${call}`;
 }
 
 /** The key of {@link ErrhandlerOwner}'s method; not exported by the package, so not part of its API. */

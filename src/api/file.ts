@@ -67,12 +67,13 @@ import { ANY_SOURCE, ANY_TAG, DISPLACEMENT_CURRENT, MODE_APPEND, MODE_CREATE, MO
   MODE_RDONLY, MODE_RDWR, MODE_SEQUENTIAL, MODE_UNIQUE_OPEN, MODE_WRONLY, SEEK_CUR, SEEK_END,
   SEEK_SET } from '../constants.js';
 import { Datatype, datatypes } from '../datatype/index.js';
-import { abort, transport } from '../environment.js';
-import { errors, errorString, type MPIError, rejecting } from '../errors.js';
+import { transport } from '../environment.js';
+import { errors, type MPIError, rejecting } from '../errors.js';
 import { ops } from '../op/op.js';
 import type { Envelope, FileAccessKind, FileHandle, Operation, SplitAccessKind } from '../transport/transport.js';
 import {
-  applyErrhandler, checkErrhandler, ERRORS_RETURN, Errhandler, type ErrhandlerFunction, raisedAtCompletion,
+  applyErrhandler, calledErrorReport, checkErrhandler, ERRORS_RETURN, Errhandler, type ErrhandlerFunction,
+  invokeErrhandler, raisedAtCompletion,
 } from './errhandler.js';
 import { type Aggregation, readAll, writeAll } from './file_two_phase.js';
 import { backwardsDisplacement, FileView, type Segments } from './file_view.js';
@@ -1411,12 +1412,8 @@ export class File {
    * `errorcode`; nothing happens with `ERRORS_RETURN`.
    */
   Call_errhandler(errorcode: number): void {
-    const handler = this.errhandler;
-    if (handler.kind === 'fatal' || handler.kind === 'abort') {
-      abort(errorcode, `${handler.name} on file ${this.path}: error code ${errorcode} (${errorString(errorcode)}) ` +
-        'raised by File.Call_errhandler');
-    }
-    if (handler.kind === 'user') (handler.fn as ErrhandlerFunction<this>)(this, errorcode);
+    invokeErrhandler(this.errhandler, this, `file ${this.path}`, errorcode,
+      calledErrorReport(errorcode, 'File.Call_errhandler'));
   }
 
   // Every public call that can fail on an open file goes through its error handler (MPI-4.1 §9.3), as in

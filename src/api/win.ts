@@ -67,12 +67,13 @@ import { LOCK_EXCLUSIVE, LOCK_SHARED, MODE_NOSUCCEED, PROC_NULL, WIN_BASE, WIN_C
 import { Datatype, datatypes, type TypedArray } from '../datatype/index.js';
 import type { Typemap } from '../datatype/typemap.js';
 import { type AttributeCopy, AttributeCache, type AttributeDelete } from '../attributes.js';
-import { abort, transport } from '../environment.js';
-import { errorString, errors, rejecting } from '../errors.js';
+import { transport } from '../environment.js';
+import { errors, rejecting } from '../errors.js';
 import { Op, ops } from '../op/op.js';
 import type { Endpoint, LockType, Operation, Window, WindowFlavor } from '../transport/transport.js';
 import {
-  applyErrhandler, checkErrhandler, ERRORS_RETURN, Errhandler, type ErrhandlerFunction, raisedAtCompletion,
+  applyErrhandler, calledErrorReport, checkErrhandler, ERRORS_RETURN, Errhandler, type ErrhandlerFunction,
+  invokeErrhandler, raisedAtCompletion,
 } from './errhandler.js';
 import { Group } from './group.js';
 import { Info, hintsFrom } from './info.js';
@@ -1358,12 +1359,7 @@ export class Win {
    */
   Call_errhandler(errorcode: number): void {
     this.live('Win.Call_errhandler');
-    const handler = this.errhandler;
-    if (handler.kind === 'fatal' || handler.kind === 'abort') {
-      abort(errorcode, `${handler.name} on ${this.name}: error code ${errorcode} (${errorString(errorcode)}) ` +
-        'raised by Win.Call_errhandler');
-    }
-    if (handler.kind === 'user') (handler.fn as ErrhandlerFunction<this>)(this, errorcode);
+    invokeErrhandler(this.errhandler, this, this.name, errorcode, calledErrorReport(errorcode, 'Win.Call_errhandler'));
   }
 
   // Every public call that can fail on a live window goes through its error handler (MPI-4.1 §9.3), written out
