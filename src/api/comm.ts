@@ -48,7 +48,7 @@ import { APPNUM, HOST, IO, LASTUSEDCODE, UNIVERSE_SIZE, WTIME_IS_GLOBAL } from '
 import { type AttributeCopy, AttributeCache, type AttributeDelete } from '../attributes.js';
 import {
   applyErrhandler, calledErrorReport, checkErrhandler, ERRORS_RETURN, Errhandler, type ErrhandlerFunction,
-  invokeErrhandler, raisedAtCompletion,
+  handledBy, invokeErrhandler, raisedByHandler,
 } from './errhandler.js';
 import { hintsFrom, Info } from './info.js';
 import { bufferedSend } from './bsend.js';
@@ -412,10 +412,7 @@ export class Comm<E extends PointToPoint = PointToPoint> {
    * {@link rejecting}). With `MPI.ERRORS_RETURN` one comparison, and `promise` itself.
    */
   protected handled<T>(promise: Promise<T>): Promise<T> {
-    if (this.errhandler === ERRORS_RETURN) return promise;
-    return promise.catch((error: unknown) => {
-      throw this.raised(error);
-    });
+    return handledBy(this.errhandler, this, promise);
   }
 
   /** A call that threw `error` before it had a Promise: rejects through the error handler (see {@link rejecting}). */
@@ -445,10 +442,11 @@ export class Comm<E extends PointToPoint = PointToPoint> {
   }
 
   /**
-   * @internal The error of a request started on this communicator, at its
-   * completion (MPI-4.1 §9.3): through the handler, as the calls' errors.
+   * @internal {@link raised} for `errhandler.ts`: the errors of this
+   * communicator's calls ({@link handled}) and of the requests it started,
+   * at their completion (MPI-4.1 §9.3).
    */
-  [raisedAtCompletion](error: unknown): unknown {
+  [raisedByHandler](error: unknown): unknown {
     return this.raised(error);
   }
 

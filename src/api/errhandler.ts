@@ -135,16 +135,31 @@ export function calledErrorReport(code: number, call: string): string {
 }
 
 /** The key of {@link ErrhandlerOwner}'s method; not exported by the package, so not part of its API. */
-export const raisedAtCompletion: unique symbol = Symbol('mpi4ts.raisedAtCompletion');
+export const raisedByHandler: unique symbol = Symbol('mpi4ts.raisedByHandler');
 
 /**
- * What a request keeps of the communicator, window or file that started it:
- * an error at its completion goes through that object's handler (MPI-4.1
- * §9.3), as the object's own calls' errors do.
+ * A communicator, window or file as the owner of an error handler: its
+ * calls' errors ({@link handledBy}) and those of the requests it started, at
+ * their completion, go through its handler (MPI-4.1 §9.3).
  */
 export interface ErrhandlerOwner {
   /** {@link applyErrhandler} with the owner's handler as it is now; returns `error`, to be thrown. */
-  [raisedAtCompletion](error: unknown): unknown;
+  [raisedByHandler](error: unknown): unknown;
+}
+
+/**
+ * `promise`, the Promise of a call of `owner`, through `handler` (`owner`'s
+ * error handler) when it rejects. With `MPI.ERRORS_RETURN` one comparison
+ * and `promise` itself: a call that succeeds allocates nothing for it.
+ *
+ * @example
+ * return handledBy(this.errhandler, this, this.flushing(rank, false, 'Win.Flush'));
+ */
+export function handledBy<T>(handler: Errhandler, owner: ErrhandlerOwner, promise: Promise<T>): Promise<T> {
+  if (handler === ERRORS_RETURN) return promise;
+  return promise.catch((error: unknown) => {
+    throw owner[raisedByHandler](error);
+  });
 }
 
 /** `errhandler`, checked for `Set_errhandler` and the constructors that take one: `ERR_ARG` unless a live handler. */

@@ -73,7 +73,7 @@ import { ops } from '../op/op.js';
 import type { Envelope, FileAccessKind, FileHandle, Operation, SplitAccessKind } from '../transport/transport.js';
 import {
   applyErrhandler, calledErrorReport, checkErrhandler, ERRORS_RETURN, Errhandler, type ErrhandlerFunction,
-  invokeErrhandler, raisedAtCompletion,
+  handledBy, invokeErrhandler, raisedByHandler,
 } from './errhandler.js';
 import { type Aggregation, readAll, writeAll } from './file_two_phase.js';
 import { backwardsDisplacement, FileView, type Segments } from './file_view.js';
@@ -1424,10 +1424,7 @@ export class File {
 
   /** `promise`, through the file's error handler when it rejects: with `MPI.ERRORS_RETURN` one comparison. */
   private handled<T>(promise: Promise<T>): Promise<T> {
-    if (this.errhandler === ERRORS_RETURN) return promise;
-    return promise.catch((error: unknown) => {
-      throw this.raised(error);
-    });
+    return handledBy(this.errhandler, this, promise);
   }
 
   /**
@@ -1440,10 +1437,11 @@ export class File {
   }
 
   /**
-   * @internal The error of a nonblocking access (`Iread`, ...) at its
-   * completion (MPI-4.1 §9.3): through the file's handler, as the calls' errors.
+   * @internal {@link raised} for `errhandler.ts`: the errors of this file's
+   * calls ({@link handled}) and of its nonblocking accesses (`Iread`, ...)
+   * at their completion (MPI-4.1 §9.3).
    */
-  [raisedAtCompletion](error: unknown): unknown {
+  [raisedByHandler](error: unknown): unknown {
     return this.raised(error);
   }
 

@@ -30,7 +30,7 @@ import { type BufferSpec, type Bytes, copyBytes, PackedReceive, receiveOfSpec } 
 import { decode } from '../codec/index.js';
 import { ANY_TAG, PROC_NULL } from '../constants.js';
 import { errors, rejecting } from '../errors.js';
-import { type ErrhandlerOwner, raisedAtCompletion } from './errhandler.js';
+import { type ErrhandlerOwner, raisedByHandler } from './errhandler.js';
 import { Request } from './request.js';
 import type { Status } from './status.js';
 import type { Envelope, Operation } from '../transport/transport.js';
@@ -159,7 +159,7 @@ export class Message {
       if (buf === null || buf === undefined) throw errors.buffer(call, 'a receive buffer is required');
       return new Request<void>(new CopyOperation(source.op, receiveOfSpec(buf, call), call), call, undefined, source.owner);
     } catch (error) {
-      throw source.owner[raisedAtCompletion](error);
+      throw source.owner[raisedByHandler](error);
     }
   }
 

@@ -50,7 +50,7 @@
 
 import { ANY_SOURCE, ANY_TAG, PROC_NULL, UNDEFINED } from '../constants.js';
 import { ErrorClass, errors, MPIError } from '../errors.js';
-import { type ErrhandlerOwner, raisedAtCompletion } from './errhandler.js';
+import { type ErrhandlerOwner, raisedByHandler } from './errhandler.js';
 import { Status } from './status.js';
 import type { Envelope, Operation } from '../transport/transport.js';
 
@@ -109,7 +109,7 @@ function throwInStatus(call: string, failures: readonly Failure[], indices: read
   }
   const error = errors.inStatus(call, failures.map(({ index, error }) => ({ index, errorClass: classOf(error), error })));
   const owner = failures[0]!.owner;
-  throw owner === undefined ? error : owner[raisedAtCompletion](error);
+  throw owner === undefined ? error : owner[raisedByHandler](error);
 }
 
 /** The error class of a failure; `ERR_OTHER` for an exception that is not an `MPIError` (a user op's own). */
@@ -237,7 +237,7 @@ export class Request<T = unknown> {
 
   /** `error`, a failure at completion, through the owner's error handler (MPI-4.1 §9.3); returns it to be thrown. */
   private raised(error: unknown): unknown {
-    return this.owner === undefined ? error : this.owner[raisedAtCompletion](error);
+    return this.owner === undefined ? error : this.owner[raisedByHandler](error);
   }
 
   /** `MPI_Test`: `[true, value]` once complete, `[false, undefined]` before. Never waits. */

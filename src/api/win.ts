@@ -73,7 +73,7 @@ import { Op, ops } from '../op/op.js';
 import type { Endpoint, LockType, Operation, Window, WindowFlavor } from '../transport/transport.js';
 import {
   applyErrhandler, calledErrorReport, checkErrhandler, ERRORS_RETURN, Errhandler, type ErrhandlerFunction,
-  invokeErrhandler, raisedAtCompletion,
+  handledBy, invokeErrhandler, raisedByHandler,
 } from './errhandler.js';
 import { Group } from './group.js';
 import { Info, hintsFrom } from './info.js';
@@ -1369,10 +1369,7 @@ export class Win {
 
   /** `promise`, through the window's error handler when it rejects: with `MPI.ERRORS_RETURN` one comparison. */
   private handled<T>(promise: Promise<T>): Promise<T> {
-    if (this.errhandler === ERRORS_RETURN) return promise;
-    return promise.catch((error: unknown) => {
-      throw this.raised(error);
-    });
+    return handledBy(this.errhandler, this, promise);
   }
 
   /** A call that threw `error` before it had a Promise: rejects through the error handler. */
@@ -1390,10 +1387,11 @@ export class Win {
   }
 
   /**
-   * @internal The error of a request-based call (`Rput`, ...) at its
-   * completion (MPI-4.1 §9.3): through the window's handler, as the calls' errors.
+   * @internal {@link raised} for `errhandler.ts`: the errors of this
+   * window's calls ({@link handled}) and of its request-based calls (`Rput`,
+   * ...) at their completion (MPI-4.1 §9.3).
    */
-  [raisedAtCompletion](error: unknown): unknown {
+  [raisedByHandler](error: unknown): unknown {
     return this.raised(error);
   }
 
