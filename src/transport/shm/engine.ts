@@ -698,13 +698,18 @@ export class ShmEngine {
 
   /**
    * Posts a receive on `context` from world rank `source` (or ANY). `rankOf`
-   * maps world ranks to the communicator's, for the envelope.
+   * maps world ranks to the communicator's, for the envelope. A receive from
+   * a named rank reads that rank's ring alone (unless sends wait in the
+   * outbox, which a full poll moves): its message can only be there, and
+   * leaving the signal word unread keeps its line in the sender's cache,
+   * where each record's doorbell writes it.
    */
   irecv(context: number, source: number, tag: number, into: Bytes | undefined, rankOf: Int32Array,
     sourceLabel: number): RecvOperation {
     const op = new RecvOperation(this, context, source, tag, into, rankOf, sourceLabel);
     this.activity++;
-    this.poll();
+    if (source >= 0 && this.outboxCount === 0) this.pollSource(source);
+    else this.poll();
     const index = this.findUnexpected(context, source, tag);
     if (index >= 0) {
       const message = this.unexpected[index]!;
