@@ -14,6 +14,9 @@ import type { Op } from './op.js';
 const EMPTY = new Uint8Array(0);
 /** Entries of an {@link ElementsMemo} (a power of two): each contribution block of a communicator of up to 16 ranks has one of its own. */
 const MEMO_PLACES = 256;
+/** The tables of a memo that has seen no view: every place empty, never written. */
+const NO_VIEWS: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(MEMO_PLACES).fill(undefined);
+const NO_ELEMENTS: TypedArray[] = new Array<TypedArray>(MEMO_PLACES).fill(EMPTY);
 
 /** An op over one datatype. */
 export class Reduction {
@@ -49,8 +52,13 @@ export class Reduction {
  * elements depend on the view alone.
  */
 class ElementsMemo {
-  private readonly views: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(MEMO_PLACES).fill(undefined);
-  private readonly elements: TypedArray[] = new Array<TypedArray>(MEMO_PLACES).fill(EMPTY);
+  /**
+   * Made at the first view: a reduction over messages makes a `Reduction`
+   * per call (a 1-rank Reduce spent half its time filling these), and one
+   * that applies nothing (a root alone) never needs them.
+   */
+  private views: (Uint8Array | undefined)[] = NO_VIEWS;
+  private elements: TypedArray[] = NO_ELEMENTS;
 
   /** The elements of a byte view (the op copies misaligned ones itself). */
   of(bytes: Uint8Array, datatype: Datatype): TypedArray {
@@ -59,6 +67,10 @@ class ElementsMemo {
   }
 
   private made(bytes: Uint8Array, datatype: Datatype, place: number): TypedArray {
+    if (this.views === NO_VIEWS) {
+      this.views = new Array<Uint8Array | undefined>(MEMO_PLACES).fill(undefined);
+      this.elements = new Array<TypedArray>(MEMO_PLACES).fill(EMPTY);
+    }
     // From the byte length: a derived type of one basic type (user ops) has several of its basic elements each.
     const elements = typedView(bytes, datatype.arrayType);
     this.views[place] = bytes;
