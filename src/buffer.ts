@@ -163,6 +163,16 @@ export function sliceBytes(bytes: Bytes, begin: number, end: number): Bytes {
   return bytesIn(bytes.buffer, bytes.byteOffset + begin, end - begin);
 }
 
+/**
+ * Block `r` of a buffer of blocks: `counts[r]` bytes at `displs[r]`. A
+ * function of the module rather than a closure of each call: the bundle
+ * gives a named closure an `Object.defineProperty` of its name each time it
+ * is made (`keepNames`).
+ */
+export function blockOf(bytes: Bytes, counts: readonly number[], displs: readonly number[], r: number): Bytes {
+  return sliceBytes(bytes, displs[r]!, displs[r]! + counts[r]!);
+}
+
 /** Copies `length` bytes from `source` at `sourceOffset` to `target` at `targetOffset`, a segment at a time. */
 export function copyBytes(target: Bytes, targetOffset: number, source: Bytes, sourceOffset: number, length: number): void {
   for (let done = 0; done < length;) {

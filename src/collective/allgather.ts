@@ -11,6 +11,7 @@
  * @module
  */
 
+import { blockOf } from '../buffer.js';
 import type { Call } from './call.js';
 import type { Algorithm } from './run.js';
 import { manyStepBytes, tuning } from './tuning.js';
@@ -28,14 +29,13 @@ export function allgatherv(call: Call, send: Uint8Array | undefined, recv: Uint8
 export function* ring(call: Call, send: Uint8Array | undefined, recv: Uint8Array, counts: readonly number[],
   displs: readonly number[]): Algorithm<void> {
   const { rank, size } = call;
-  const block = (r: number): Uint8Array => recv.subarray(displs[r], displs[r]! + counts[r]!);
-  if (send !== undefined) block(rank).set(send.subarray(0, counts[rank]));
+  if (send !== undefined) recv.set(send.subarray(0, counts[rank]), displs[rank]);
   const right = (rank + 1) % size;
   const left = (rank - 1 + size) % size;
   for (let s = 0; s < size - 1; s++) {
     const out = (rank - s + size) % size;
     const into = (rank - s - 1 + size) % size;
-    yield [call.send(block(out), right), call.recv(block(into), left)];
+    yield [call.send(blockOf(recv, counts, displs, out), right), call.recv(blockOf(recv, counts, displs, into), left)];
   }
 }
 

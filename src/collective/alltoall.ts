@@ -28,7 +28,7 @@
  * @module
  */
 
-import { allocateBytes, type Bytes, copyBytes, sliceBytes } from '../buffer.js';
+import { allocateBytes, blockOf, type Bytes, copyBytes } from '../buffer.js';
 import type { SharedArea } from '../transport/transport.js';
 import type { Call } from './call.js';
 import type { Algorithm, Detour } from './run.js';
@@ -55,23 +55,27 @@ export function* alltoallv(call: Call, send: Bytes | undefined, sendCounts: read
     sendCounts = recvCounts;
     sendDispls = recvDispls;
   }
-  const from = source;
-  const out = (j: number): Bytes => sliceBytes(from, sendDispls[j]!, sendDispls[j]! + sendCounts[j]!);
-  const into = (i: number): Bytes => sliceBytes(recv, recvDispls[i]!, recvDispls[i]! + recvCounts[i]!);
-  copyBytes(recv, recvDispls[rank]!, from, sendDispls[rank]!, Math.min(sendCounts[rank]!, recvCounts[rank]!));
+  copyBytes(recv, recvDispls[rank]!, source, sendDispls[rank]!, Math.min(sendCounts[rank]!, recvCounts[rank]!));
   let bytes = 0;
   for (let j = 0; j < size; j++) if (j !== rank) bytes += sendCounts[j]!;
   if (bytes < tuning.alltoallPairwiseBytes) {
     const ops = [];
-    for (let s = 1; s < size; s++) ops.push(call.recv(into((rank - s + size) % size), (rank - s + size) % size));
-    for (let s = 1; s < size; s++) ops.push(call.send(out((rank + s) % size), (rank + s) % size));
+    for (let s = 1; s < size; s++) {
+      const from = (rank - s + size) % size;
+      ops.push(call.recv(blockOf(recv, recvCounts, recvDispls, from), from));
+    }
+    for (let s = 1; s < size; s++) {
+      const dest = (rank + s) % size;
+      ops.push(call.send(blockOf(source, sendCounts, sendDispls, dest), dest));
+    }
     yield ops;
     return;
   }
   for (let s = 1; s < size; s++) {
     const dest = (rank + s) % size;
     const from = (rank - s + size) % size;
-    yield [call.send(out(dest), dest), call.recv(into(from), from)];
+    yield [call.send(blockOf(source, sendCounts, sendDispls, dest), dest),
+      call.recv(blockOf(recv, recvCounts, recvDispls, from), from)];
   }
 }
 

@@ -20,7 +20,7 @@
  * @module
  */
 
-import { type Bytes, copyBytes, singleView, sliceBytes } from '../buffer.js';
+import { blockOf, type Bytes, copyBytes, singleView } from '../buffer.js';
 import type { Call } from './call.js';
 import type { Algorithm } from './run.js';
 import { absolute, childrenOf, type Entry, pack, parentOf, relative, subtreeEnd, unpack } from './tree.js';
@@ -46,10 +46,9 @@ export function* gatherv(call: Call, send: Bytes | undefined, recv: Bytes | unde
   const { rank, size } = call;
   const v = relative(rank, root, size);
   if (rank === root) {
-    const into = (r: number): Bytes => sliceBytes(recv!, displs![r]!, displs![r]! + counts![r]!);
     if (send !== undefined) copyBytes(recv!, displs![root]!, send, 0, counts![root]!);
     const direct = [];
-    for (let r = 0; r < size; r++) if (r !== root && isDirect(counts![r]!)) direct.push(call.recv(into(r), r));
+    for (let r = 0; r < size; r++) if (r !== root && isDirect(counts![r]!)) direct.push(call.recv(blockOf(recv!, counts!, displs!, r), r));
     const children = childrenOf(0, size).map((c) => absolute(c, root, size));
     const packages = children.map((c) => call.recv(undefined, c));
     yield [...direct, ...packages];
@@ -85,15 +84,14 @@ export function* scatterv(call: Call, send: Bytes | undefined, counts: readonly 
   const { rank, size } = call;
   const v = relative(rank, root, size);
   if (rank === root) {
-    const from = (r: number): Bytes => sliceBytes(send!, displs![r]!, displs![r]! + counts![r]!);
     if (recv !== undefined) copyBytes(recv, 0, send!, displs![root]!, counts![root]!);
     const sends = [];
-    for (let r = 0; r < size; r++) if (r !== root && isDirect(counts![r]!)) sends.push(call.send(from(r), r));
+    for (let r = 0; r < size; r++) if (r !== root && isDirect(counts![r]!)) sends.push(call.send(blockOf(send!, counts!, displs!, r), r));
     for (const c of childrenOf(0, size)) {
       const entries: Entry[] = [];
       for (let u = c; u < subtreeEnd(c, size); u++) {
         const r = absolute(u, root, size);
-        if (!isDirect(counts![r]!)) entries.push({ rank: r, bytes: singleView(from(r), call.name) });
+        if (!isDirect(counts![r]!)) entries.push({ rank: r, bytes: singleView(blockOf(send!, counts!, displs!, r), call.name) });
       }
       sends.push(call.send(pack(entries), absolute(c, root, size)));
     }

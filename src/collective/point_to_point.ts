@@ -254,18 +254,20 @@ export class PointToPointCollectives implements Collectives {
 
   gatherv(send: Bytes | undefined, recv: Bytes | undefined, counts: readonly number[] | undefined,
     displs: readonly number[] | undefined, root: number): Promise<void> {
-    const text = (): string => this.channel.rank === root ? `Gather(root=${root}, ${sum(counts!)} bytes in all)`
-      : `Gather(root=${root}, ${send!.byteLength} bytes from this rank)`;
-    return this.sequencer.start(signature(Code.Gather, root, [], text),
-      (c) => gatherv(c, send, recv, counts, displs, root)).result();
+    // The description is an argument, not a named constant: the bundle gives a named closure an
+    // Object.defineProperty of its name each time it is made (`keepNames`), here once per call.
+    const atRoot = this.channel.rank === root;
+    return this.sequencer.start(signature(Code.Gather, root, [], () => atRoot
+      ? `Gather(root=${root}, ${sum(counts!)} bytes in all)` : `Gather(root=${root}, ${send!.byteLength} bytes from this rank)`),
+    (c) => gatherv(c, send, recv, counts, displs, root)).result();
   }
 
   scatterv(send: Bytes | undefined, counts: readonly number[] | undefined, displs: readonly number[] | undefined,
     recv: Bytes | undefined, root: number): Promise<void> {
-    const text = (): string => this.channel.rank === root ? `Scatter(root=${root}, ${sum(counts!)} bytes in all)`
-      : `Scatter(root=${root}, ${recv!.byteLength} bytes to this rank)`;
-    return this.sequencer.start(signature(Code.Scatter, root, [], text),
-      (c) => scatterv(c, send, counts, displs, recv, root)).result();
+    const atRoot = this.channel.rank === root;
+    return this.sequencer.start(signature(Code.Scatter, root, [], () => atRoot
+      ? `Scatter(root=${root}, ${sum(counts!)} bytes in all)` : `Scatter(root=${root}, ${recv!.byteLength} bytes to this rank)`),
+    (c) => scatterv(c, send, counts, displs, recv, root)).result();
   }
 
   allgatherv(send: Uint8Array | undefined, recv: Uint8Array, counts: readonly number[],
@@ -276,9 +278,9 @@ export class PointToPointCollectives implements Collectives {
 
   alltoallv(send: Bytes | undefined, sendCounts: readonly number[], sendDispls: readonly number[],
     recv: Bytes, recvCounts: readonly number[], recvDispls: readonly number[]): Promise<void> {
-    const text = (): string => `Alltoall(${sum(send === undefined ? recvCounts : sendCounts)} bytes from this rank)`;
-    return this.sequencer.start(signature(Code.Alltoall, -1, [], text),
-      (c) => alltoallv(c, send, sendCounts, sendDispls, recv, recvCounts, recvDispls)).result();
+    return this.sequencer.start(signature(Code.Alltoall, -1, [],
+      () => `Alltoall(${sum(send === undefined ? recvCounts : sendCounts)} bytes from this rank)`),
+    (c) => alltoallv(c, send, sendCounts, sendDispls, recv, recvCounts, recvDispls)).result();
   }
 
   /**
