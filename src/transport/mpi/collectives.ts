@@ -319,18 +319,22 @@ export class MpiCollectives implements Collectives {
    */
   private sequenced(call: string, bytes: number, start: (comm: number) => number,
     blocking: ((comm: number) => number) | undefined): Promise<void> {
-    const issue = (): Issued => (blocking === undefined
-      ? { done: this.start(this.endpoint, call, bytes, start) }
-      : this.voted(call, bytes, start, blocking));
     const before = this.unissued;
     if (before === undefined) {
-      const { issued, done } = issue();
+      const { issued, done } = this.issue(call, bytes, start, blocking);
       if (issued !== undefined) this.track(issued);
       return done;
     }
-    const next = before.then(issue);
+    // A closure only here: the bundle gives a named one an Object.defineProperty of its name each time it is made.
+    const next = before.then(() => this.issue(call, bytes, start, blocking));
     this.track(next.then((i) => i.issued));
     return next.then((i) => i.done);
+  }
+
+  /** Hands a collective to MPI ({@link sequenced}), with the vote of {@link voted} when `blocking` is given. */
+  private issue(call: string, bytes: number, start: (comm: number) => number,
+    blocking: ((comm: number) => number) | undefined): Issued {
+    return blocking === undefined ? { done: this.start(this.endpoint, call, bytes, start) } : this.voted(call, bytes, start, blocking);
   }
 
   /** Makes `issued` the latest collective of this communicator not handed to MPI yet. */
