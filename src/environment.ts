@@ -22,6 +22,7 @@
 
 import { workerData } from 'node:worker_threads';
 import { PointToPointCollectives } from './collective/point_to_point.js';
+import { SelfCollectives } from './collective/self.js';
 import { ScratchPool } from './collective/scratch.js';
 import { setErrorRank } from './errors.js';
 import { monotonicMicros } from './observe/clock.js';
@@ -50,8 +51,8 @@ export function startedTransport(): Transport | undefined {
  */
 export const collectiveScratch = new ScratchPool((bytes) => transport().alloc(Uint8Array, bytes));
 
-const pointToPointCollectives: CollectivesFactory =
-  (channel, sharedArea) => new PointToPointCollectives(channel, collectiveScratch, sharedArea);
+const pointToPointCollectives: CollectivesFactory = (channel, sharedArea) => channel.size === 1
+  ? new SelfCollectives(channel, collectiveScratch) : new PointToPointCollectives(channel, collectiveScratch, sharedArea);
 
 function start(): Transport {
   const boot = bootOf(workerData);

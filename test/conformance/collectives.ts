@@ -112,6 +112,57 @@ const mineFor = (op: OpName, t: TypeInfo, n: number): TypedArray =>
 
 const cases: Case[] = [
   {
+    name: 'a communicator of one rank (COMM_SELF): every collective gives this rank its own data, in place too',
+    run: async () => {
+      const self = MPI.COMM_SELF;
+      const mine = Float64Array.of(rank + 0.5, -rank, 3);
+      const got = new Float64Array(3);
+      const fresh = (): Float64Array => got.fill(-7);
+      for (let round = 0; round < 3; round++) {
+        await self.Barrier();
+        const bc = Int32Array.of(rank, round);
+        await self.Bcast(bc, 0);
+        check.deepEqual([...bc], [rank, round], 'Bcast leaves the buffer');
+        await self.Reduce(mine, fresh(), MPI.PROD, 0);
+        check.deepEqual([...got], [...mine], 'Reduce: no op on one contribution');
+        await self.Allreduce(mine, fresh(), MPI.SUM);
+        check.deepEqual([...got], [...mine], 'Allreduce');
+        await self.Scan(mine, fresh(), MPI.MAX);
+        check.deepEqual([...got], [...mine], 'Scan');
+        await self.Exscan(mine, fresh(), MPI.SUM);
+        check.deepEqual([...got], [-7, -7, -7], 'Exscan leaves rank 0 receive buffer as it was');
+        await self.Reduce_scatter_block(mine, fresh(), MPI.SUM);
+        check.deepEqual([...got], [...mine], 'Reduce_scatter_block');
+        await self.Gather(mine, fresh(), 0);
+        check.deepEqual([...got], [...mine], 'Gather');
+        await self.Allgather(mine, fresh());
+        check.deepEqual([...got], [...mine], 'Allgather');
+        await self.Scatter(mine, fresh(), 0);
+        check.deepEqual([...got], [...mine], 'Scatter');
+        await self.Alltoall(mine, fresh());
+        check.deepEqual([...got], [...mine], 'Alltoall');
+        // A byte view of other memory, and IN_PLACE, which leaves the buffer as it is.
+        const bytes = new Uint8Array(24);
+        await self.Allreduce([new Uint8Array(mine.buffer), MPI.BYTE], [bytes, MPI.BYTE], MPI.BOR);
+        check.deepEqual([...new Float64Array(bytes.buffer)], [...mine], 'Allreduce of bytes');
+        const inPlace = mine.slice();
+        await self.Allreduce(MPI.IN_PLACE, inPlace, MPI.SUM);
+        await self.Reduce(MPI.IN_PLACE, inPlace, MPI.SUM, 0);
+        await self.Allgather(MPI.IN_PLACE, inPlace);
+        await self.Alltoall(MPI.IN_PLACE, inPlace);
+        check.deepEqual([...inPlace], [...mine], 'IN_PLACE forms');
+      }
+      // Calls made while a nonblocking one is pending complete in their order, with their values.
+      const pending = self.Ibcast(Int32Array.of(rank), 0);
+      const nb = new Float64Array(3);
+      const later = self.Iallreduce(mine, nb, MPI.SUM);
+      await self.Allreduce(mine, fresh(), MPI.MIN);
+      await MPI.Request.Waitall([pending, later]);
+      check.deepEqual([...nb], [...mine], 'Iallreduce');
+      check.deepEqual([...got], [...mine], 'Allreduce after nonblocking calls');
+    },
+  },
+  {
     name: 'Barrier: nobody leaves early, every rank late in turn, more communicators than barrier flags',
     run: async (comm) => {
       await comm.Barrier();
