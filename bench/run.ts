@@ -92,7 +92,7 @@ function parseOptions(argv: readonly string[]): Options {
     usage(`--only takes pingpong, collectives, rma or io, not ${only}`);
   }
   const ranks = (values.ranks ?? (values.quick ? '2,4' : '2,4,8')).split(',').map(Number);
-  if (ranks.some((n) => !Number.isInteger(n) || n < 2)) usage(`--ranks takes rank counts of 2 or more, not ${values.ranks}`);
+  if (ranks.some((n) => !Number.isInteger(n) || n < 1)) usage(`--ranks takes rank counts of 1 or more, not ${values.ranks}`);
   if (values.section !== undefined && !/^[a-z0-9-]+$/.test(values.section)) {
     usage(`--section takes a name of lower-case letters, digits and dashes, not ${values.section}`);
   }
@@ -295,7 +295,7 @@ function detectPeers(mpi: MpiInfo, cdir: string, python: string | undefined): Pe
     missing: mpi.mpiexec === undefined ? 'no mpiexec' : !existsSync(addon) ? 'addon not built (npx mpi4ts build-mpi)' : ts.missing,
     command: (program, ranks, cases) => ({
       cmd: mpi.mpiexec ?? 'mpiexec',
-      args: [...mpiexecArgs(mpi, ranks), NODE, ...rankV8Flags(ranks, os.availableParallelism(), [], process.env, major),
+      args: [...mpiexecArgs(mpi, ranks), NODE, ...rankV8Flags([], process.env, major),
         launcher, path.join('bench', `${program}.ts`), cases],
     }),
   };

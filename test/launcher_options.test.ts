@@ -49,9 +49,9 @@ describe('launcher options', () => {
       '--mpiexec-arg=--hostfile', '--mpiexec-arg=hosts', 'x.ts', 'arg']);
     const openmpi = mpiexecCommand(options, 'openmpi', 2, '/bin/node');
     assert.ok(!('error' in openmpi));
-    // 4 ranks on 2 cores get the V8 defaults (CI turns them off for Node 22 and 24), and with them the settling
-    // and the load without compilers.
-    const settle = rankDefaultsApply(4, 2, process.env)
+    // The ranks get the V8 defaults (CI turns them off for Node 22 and 24), and with them the settling and the load
+    // without compilers.
+    const settle = rankDefaultsApply(process.env)
       ? ['-x', 'MPI4TS_SETTLE_HEAP=1', '-x', 'MPI4TS_LOAD_V8_FLAGS=--no-turbofan --no-sparkplug'] : [];
     const exported = ['-x', 'MPI4TS_DEADLOCK_TIMEOUT=2.5', '-x', 'MPI4TS_VERBOSE=1', ...settle];
     assert.deepEqual(openmpi.args.slice(0, 5 + exported.length), ['--hostfile', 'hosts', '--oversubscribe', '--tag-output',

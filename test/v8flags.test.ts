@@ -21,20 +21,20 @@ function youngMiB(stdout: string, rank: number): number {
 }
 
 describe('V8 flags of the ranks', () => {
-  it('apply when the ranks fill the cores, by Node version, unless MPI4TS_V8_DEFAULTS says otherwise', () => {
-    const node20 = rankV8Flags(2, 2, [], {}, 20);
+  it('apply whatever the number of ranks, by Node version, unless MPI4TS_V8_DEFAULTS=0', () => {
+    const node20 = rankV8Flags([], {}, 20);
     assert.ok(node20.includes('--no-concurrent-recompilation'));
     assert.ok(node20.includes('--no-parallel-scavenge'));
     assert.ok(!node20.includes('--no-maglev-build-code-on-background'), 'Node 20 has no Maglev flag');
-    assert.ok(rankV8Flags(4, 2, [], {}, 24).includes('--no-maglev-build-code-on-background'));
+    assert.ok(rankV8Flags([], {}, 24).includes('--no-maglev-build-code-on-background'));
     // Early tier-up, in each V8's own terms: a bytecode budget on Node 20, invocation counts from Node 22.
     assert.ok(node20.includes('--interrupt-budget=1024'));
     assert.ok(!node20.some((flag) => flag.startsWith('--invocation-count-for-turbofan')));
-    const node24 = rankV8Flags(2, 2, [], {}, 24);
+    const node24 = rankV8Flags([], {}, 24);
     assert.ok(node24.includes('--invocation-count-for-turbofan=25') && !node24.includes('--interrupt-budget=1024'));
     assert.ok(node24.includes('--minimum-invocations-after-ic-update=10'));
     // One optimizing tier on Node 24 (TurboFan only); Node 22 keeps Maglev, with lower counts.
-    const node22 = rankV8Flags(2, 2, [], {}, 22);
+    const node22 = rankV8Flags([], {}, 22);
     assert.ok(node24.includes('--no-maglev') && !node22.includes('--no-maglev'));
     assert.ok(node22.includes('--invocation-count-for-turbofan=25'));
     assert.ok(!node22.includes('--invocation-count-for-turbofan=50'));
@@ -44,34 +44,32 @@ describe('V8 flags of the ranks', () => {
     assert.ok(node20.includes('--max-semi-space-size=4') && node24.includes('--max-semi-space-size=4'));
     // Of a fixed size: V8 does not grow it into fresh pages during a loop.
     assert.ok(node20.includes('--min-semi-space-size=4') && node24.includes('--min-semi-space-size=4'));
-    assert.deepEqual(rankV8Flags(1, 2, [], {}, 20), []);
-    assert.deepEqual(rankV8Flags(1, 2, [], { MPI4TS_V8_DEFAULTS: '1' }, 20), node20);
-    assert.deepEqual(rankV8Flags(4, 2, [], { MPI4TS_V8_DEFAULTS: '0' }, 20), []);
-    assert.deepEqual(rankV8Flags(4, 2, [], { MPI4TS_V8_DEFAULTS: 'off' }, 20), []);
+    assert.deepEqual(rankV8Flags([], { MPI4TS_V8_DEFAULTS: '1' }, 20), node20);
+    assert.deepEqual(rankV8Flags([], { MPI4TS_V8_DEFAULTS: '0' }, 20), []);
+    assert.deepEqual(rankV8Flags([], { MPI4TS_V8_DEFAULTS: 'off' }, 20), []);
     // The same decision settles the ranks' young generation at start-up (young_generation.ts).
-    assert.equal(rankDefaultsApply(2, 2, {}), true);
-    assert.equal(rankDefaultsApply(1, 2, {}), false);
-    assert.equal(rankDefaultsApply(1, 2, { MPI4TS_V8_DEFAULTS: 'yes' }), true);
-    assert.equal(rankDefaultsApply(8, 2, { MPI4TS_V8_DEFAULTS: 'false' }), false);
+    assert.equal(rankDefaultsApply({}), true);
+    assert.equal(rankDefaultsApply({ MPI4TS_V8_DEFAULTS: 'yes' }), true);
+    assert.equal(rankDefaultsApply({ MPI4TS_V8_DEFAULTS: 'false' }), false);
+    assert.equal(rankDefaultsApply({ MPI4TS_V8_DEFAULTS: ' NO ' }), false);
     // Never the flags V8 cannot take while an isolate is marking, nor costly concurrent marking and sweeping, nor WebAssembly's.
-    for (const flag of rankV8Flags(4, 2, [], {}, 24)) assert.doesNotMatch(flag, /marking|sweeping|cppheap|wasm/);
+    for (const flag of rankV8Flags([], {}, 24)) assert.doesNotMatch(flag, /marking|sweeping|cppheap|wasm/);
   });
 
   it('turn the compilers off while a rank loads, unless the defaults are off or the user chose compilers', () => {
-    assert.deepEqual(rankLoadFlags(4, 2, [], {}), ['--no-turbofan', '--no-sparkplug']);
-    assert.deepEqual(rankLoadFlags(4, 2, [], {}).map(loadedFlag), ['--turbofan', '--sparkplug']);
-    assert.deepEqual(rankLoadFlags(1, 2, [], {}), []);
-    assert.deepEqual(rankLoadFlags(4, 2, [], { MPI4TS_V8_DEFAULTS: '0' }), []);
+    assert.deepEqual(rankLoadFlags([], {}), ['--no-turbofan', '--no-sparkplug']);
+    assert.deepEqual(rankLoadFlags([], {}).map(loadedFlag), ['--turbofan', '--sparkplug']);
+    assert.deepEqual(rankLoadFlags([], { MPI4TS_V8_DEFAULTS: '0' }), []);
     for (const flag of ['--jitless', '--no-opt', '--turbofan', '--no_sparkplug', '--always-turbofan']) {
-      assert.deepEqual(rankLoadFlags(4, 2, ['--expose-gc', flag], {}), [], flag);
+      assert.deepEqual(rankLoadFlags(['--expose-gc', flag], {}), [], flag);
     }
-    assert.deepEqual(rankLoadFlags(4, 2, ['--expose-gc', '--stack-size=2000'], {}), ['--no-turbofan', '--no-sparkplug']);
+    assert.deepEqual(rankLoadFlags(['--expose-gc', '--stack-size=2000'], {}), ['--no-turbofan', '--no-sparkplug']);
   });
 
   it('leave out the flags the user set, in either polarity and spelling', () => {
     assert.equal(flagName('--no-concurrent_marking=1'), 'concurrent-marking');
     assert.equal(flagName('x.ts'), undefined);
-    const flags = rankV8Flags(2, 2, ['--concurrent-recompilation', '--no_parallel_scavenge', '--expose-gc',
+    const flags = rankV8Flags(['--concurrent-recompilation', '--no_parallel_scavenge', '--expose-gc',
       '--interrupt_budget=100000'], {}, 20);
     assert.ok(!flags.includes('--no-concurrent-recompilation'));
     assert.ok(!flags.some((flag) => flag.startsWith('--interrupt-budget')));
@@ -130,10 +128,11 @@ describe('V8 flags of the ranks', () => {
     // (process.execArgv, which ranks they spawn copy).
     assert.equal(result.env['MPI4TS_LOAD_V8_FLAGS'], '--no-turbofan --no-sparkplug');
     assert.ok(!result.args.includes('--no-turbofan'));
+    // Fewer ranks than cores get them too.
     const few = mpiexecCommand({ ...command.options, ranks: 1 }, 'openmpi', 2, '/bin/node');
-    assert.ok(!('error' in few) && !few.args.includes('--no-concurrent-recompilation'));
-    assert.equal(few.env['MPI4TS_SETTLE_HEAP'], undefined);
-    assert.equal(few.env['MPI4TS_LOAD_V8_FLAGS'], undefined);
+    assert.ok(!('error' in few) && few.args.includes('--no-concurrent-recompilation'));
+    assert.equal(few.env['MPI4TS_SETTLE_HEAP'], '1');
+    assert.equal(few.env['MPI4TS_LOAD_V8_FLAGS'], '--no-turbofan --no-sparkplug');
   });
 
   it('reach the ranks\' isolates on shm, and the user\'s flag wins', async () => {

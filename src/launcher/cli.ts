@@ -95,9 +95,9 @@ Options:
   --inspect-brk-rank <N>   ... and wait for a debugger before rank N's script runs
   --cpu-prof               write a CPU profile of each rank to rank-N.cpuprofile
   --node-options <flags>   Node/V8 flags for the ranks, e.g. --node-options "--stack-size=2000";
-                           they win over the V8 flags mpi4ts sets when the ranks fill the cores
-                           (no background compiler threads, scavenges on the rank's thread;
-                           MPI4TS_V8_DEFAULTS=0: none)
+                           they win over the V8 flags mpi4ts sets (early tier-up, no background
+                           compiler threads, scavenges on the rank's thread; MPI4TS_V8_DEFAULTS=0:
+                           none)
   --typecheck              check the script's types with tsc (the project's typescript package)
                            first, and start no rank if it has type errors
   -v, --verbose            say on stderr which transport runs the job (as MPI4TS_VERBOSE=1)

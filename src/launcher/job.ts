@@ -148,9 +148,9 @@ class Job {
 
   constructor(private readonly options: LaunchOptions, private readonly observation?: Observation) {
     const capacity = Math.max(options.universeSize ?? options.ranks + DEFAULT_SPAWN_ROOM, options.ranks);
-    this.settleHeap = rankDefaultsApply(options.ranks, this.cores, process.env);
+    this.settleHeap = rankDefaultsApply(process.env);
     this.userFlags = [...(options.nodeOptions ?? []), ...process.execArgv, ...nodeOptionsWords(process.env)];
-    this.loadFlags = rankLoadFlags(options.ranks, this.cores, this.userFlags, process.env);
+    this.loadFlags = rankLoadFlags(this.userFlags, process.env);
     // A test hook: the largest universe, so that a test can reach it with a few ranks.
     const limit = Number(process.env['MPI4TS_TEST_MAX_UNIVERSE'] ?? Infinity);
     this.memory = allocateJobMemory(capacity, {
@@ -244,15 +244,14 @@ class Job {
    * Node's per-thread options only: V8's flags (`--stack-size`,
    * `--expose-gc`, ...) are set in this process with `v8.setFlagsFromString`
    * instead, before the thread starts, and apply to its isolate too. Before
-   * the first rank, mpi4ts's own V8 flags for ranks that fill the cores
-   * (`rankV8Flags`, v8flags.ts) are set the same way, so the user's come after
-   * them and win.
+   * the first rank, mpi4ts's own V8 flags (`rankV8Flags`, v8flags.ts) are set
+   * the same way, so the user's come after them and win.
    */
   private newWorker(options: WorkerOptions): Worker {
     const script = new URL('./worker.js', import.meta.url);
     if (this.execArgv === undefined) {
       // mpi4ts's V8 flags for the ranks (v8flags.ts), once, before the first rank and the user's own V8 flags.
-      for (const flag of rankV8Flags(this.options.ranks, this.cores, this.userFlags, process.env, nodeMajor())) setFlagsFromString(flag);
+      for (const flag of rankV8Flags(this.userFlags, process.env, nodeMajor())) setFlagsFromString(flag);
     }
     this.execArgv ??= [...(this.options.nodeOptions ?? [])];
     if (this.execArgv.length === 0) return new Worker(script, options);

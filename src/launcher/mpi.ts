@@ -8,8 +8,8 @@
  * (Open MPI `--tag-output`, MPICH/Hydra `-prepend-rank`), `--deadlock-timeout`
  * and `--verbose` reach every rank as `MPI4TS_DEADLOCK_TIMEOUT` and
  * `MPI4TS_VERBOSE` (exported to remote nodes too: Open MPI `-x`, Hydra
- * `-genv`), and `--mpiexec-arg` words go to mpiexec before its `-n`. When the
- * ranks fill the cores, each rank's `node` gets mpi4ts's V8 flags
+ * `-genv`), and `--mpiexec-arg` words go to mpiexec before its `-n`. Unless
+ * `MPI4TS_V8_DEFAULTS=0`, each rank's `node` gets mpi4ts's V8 flags
  * (v8flags.ts) before the user's `--node-options`, `MPI4TS_SETTLE_HEAP=1`
  * ({@link SETTLE_HEAP_ENV}): it settles its young generation before the
  * script runs (young_generation.ts), and `MPI4TS_LOAD_V8_FLAGS`
@@ -81,10 +81,10 @@ export function mpiexecCommand(options: LaunchOptions, flavour: MpiexecFlavour, 
   { args: string[]; env: Record<string, string> } | { error: string } {
   const env: Record<string, string> = { MPI4TS_DEADLOCK_TIMEOUT: String(options.deadlockTimeout), ...extraEnv };
   if (options.verbose) env.MPI4TS_VERBOSE = '1';
-  if (rankDefaultsApply(options.ranks, cores, process.env)) env[SETTLE_HEAP_ENV] = '1';
+  if (rankDefaultsApply(process.env)) env[SETTLE_HEAP_ENV] = '1';
   // Every flag the user gave: each replaces mpi4ts's choice for that flag (v8flags.ts).
   const userFlags = [...(options.nodeOptions ?? []), ...nodeOptionsWords(process.env)];
-  const loadFlags = rankLoadFlags(options.ranks, cores, userFlags, process.env);
+  const loadFlags = rankLoadFlags(userFlags, process.env);
   if (loadFlags.length > 0) env[LOAD_V8_FLAGS_ENV] = loadFlags.join(' ');
   const args: string[] = [...options.mpiexecArgs];
   // Open MPI refuses more ranks than cores unless told; Hydra does not.
@@ -101,8 +101,8 @@ export function mpiexecCommand(options: LaunchOptions, flavour: MpiexecFlavour, 
     if (flavour === 'openmpi') args.push('-x', `${name}=${value}`);
     else if (flavour === 'hydra') args.push('-genv', name, value);
   }
-  // mpi4ts's V8 flags for ranks that fill the cores (v8flags.ts), before the user's, which win.
-  const v8Flags = rankV8Flags(options.ranks, cores, userFlags, process.env, nodeMajor());
+  // mpi4ts's V8 flags (v8flags.ts), before the user's, which win.
+  const v8Flags = rankV8Flags(userFlags, process.env, nodeMajor());
   args.push('-n', String(options.ranks), nodePath, ...v8Flags, ...(options.nodeOptions ?? []), launcher, ...(options.module === undefined ? [] : ['-m', options.module]),
     options.script, ...options.args);
   return { args, env };

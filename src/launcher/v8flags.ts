@@ -1,8 +1,8 @@
 /**
  * The V8 configuration mpi4ts gives rank threads by default: no background
  * compiler threads, scavenges on the rank's thread, early tier-up and a
- * small young generation, when the ranks fill the cores (and then a young
- * generation settled at start-up, `young_generation.ts`).
+ * small young generation (and a young generation settled at start-up,
+ * `young_generation.ts`), whatever the number of ranks.
  *
  * V8 runs optimizing compiles (TurboFan, and Maglev on Node 22+) and parts of
  * its garbage collection (parallel scavenges, concurrent marking and
@@ -13,7 +13,12 @@
  * medians, and a 64 KiB Allreduce's p99 was 50-150x its median. With that work
  * done in the rank's own thread instead, those stalls go (see
  * docs/ARCHITECTURE.md, "V8 flags of the ranks"). With fewer ranks than cores the background threads
- * have idle cores to run on, and the defaults are not applied.
+ * have idle cores to run on, but the early tier-up below matters as much there, and a background
+ * compile of the early tier-up comes too late: in first loops of 2,200 calls at 1 rank on 2 cores
+ * (Node 20, three alternating runs), V8's own configuration took 0.7-2.9 us a call for the 8-byte
+ * Bcast, 2.6-5.3 for Allreduce, 1.6-6.6 for Gather, 10-13 for the object bcast and 6.5-12 for
+ * Sendrecv; the early tier-up with background compiles 1.4-3.4, 0.5-1.8, 0.8-2.9, 11-17 and 6.6-8;
+ * the defaults 0.14, 0.21-0.23, 0.46-0.49, 1.4 and 0.71-0.76. So they apply at any number of ranks.
  *
  * The flags are the compiler parts of V8's `--single-threaded`, and
  * `--no-parallel-scavenge` of its GC parts, listed one by one: Node 24's V8
@@ -159,8 +164,7 @@
  * for the 0.1-0.3 s a spawned rank takes to load; under mpiexec each rank
  * does it for itself (`bin/mpi4ts.js`, `script.ts`).
  *
- * The user's choice wins: `MPI4TS_V8_DEFAULTS=0` turns the defaults off
- * (`MPI4TS_V8_DEFAULTS=1` turns them on with fewer ranks than cores too), and
+ * The user's choice wins: `MPI4TS_V8_DEFAULTS=0` turns the defaults off, and
  * a flag the user gives (`--node-options`, `NODE_OPTIONS`, the launcher's own
  * `node` arguments), in either polarity, replaces mpi4ts's. No MPI-4.1
  * section: launcher support.
@@ -172,7 +176,7 @@
  * @module
  */
 
-/** The environment variable that turns the defaults off (`0`, `off`, `no`, `false`) or on whatever the ranks (`1`, `on`, `yes`, `true`). */
+/** The environment variable that turns the defaults off (`0`, `off`, `no`, `false`); any other value leaves them on. */
 export const V8_DEFAULTS_ENV = 'MPI4TS_V8_DEFAULTS';
 
 /**
@@ -220,17 +224,14 @@ const COMPILER_FLAGS: ReadonlySet<string> = new Set(['turbofan', 'sparkplug', 'o
  * baseline compilers off, when the ranks get mpi4ts's defaults and the user
  * chose no compiler flag.
  *
- * @param ranks ranks the job starts
- * @param cores cores of the machine (`os.availableParallelism()`)
  * @param userFlags every Node/V8 flag the user gave, as for {@link rankV8Flags}
  * @param env the environment ({@link V8_DEFAULTS_ENV})
  * @example
- * rankLoadFlags(4, 2, [], {}); // ['--no-turbofan', '--no-sparkplug']
- * rankLoadFlags(4, 2, ['--jitless'], {}); // []
+ * rankLoadFlags([], {}); // ['--no-turbofan', '--no-sparkplug']
+ * rankLoadFlags(['--jitless'], {}); // []
  */
-export function rankLoadFlags(ranks: number, cores: number, userFlags: readonly string[],
-  env: Readonly<Record<string, string | undefined>>): string[] {
-  if (!rankDefaultsApply(ranks, cores, env)) return [];
+export function rankLoadFlags(userFlags: readonly string[], env: Readonly<Record<string, string | undefined>>): string[] {
+  if (!rankDefaultsApply(env)) return [];
   if (userFlags.some((flag) => COMPILER_FLAGS.has(flagName(flag) ?? ''))) return [];
   return [...LOAD_FLAGS];
 }
@@ -255,40 +256,33 @@ export function flagName(word: string): string | undefined {
 /**
  * Whether a job's ranks get mpi4ts's V8 defaults (the flags of
  * {@link rankV8Flags}, and a young generation settled at start-up, see
- * `young_generation.ts`): when they fill the cores, unless
- * {@link V8_DEFAULTS_ENV} says otherwise.
+ * `young_generation.ts`): unless {@link V8_DEFAULTS_ENV} turns them off.
  *
- * @param ranks ranks the job starts
- * @param cores cores of the machine (`os.availableParallelism()`)
  * @param env the environment ({@link V8_DEFAULTS_ENV})
  * @example
- * rankDefaultsApply(4, 2, {}); // true
- * rankDefaultsApply(4, 2, { MPI4TS_V8_DEFAULTS: '0' }); // false
+ * rankDefaultsApply({}); // true
+ * rankDefaultsApply({ MPI4TS_V8_DEFAULTS: '0' }); // false
  */
-export function rankDefaultsApply(ranks: number, cores: number, env: Readonly<Record<string, string | undefined>>): boolean {
-  const choice = env[V8_DEFAULTS_ENV]?.trim() ?? '';
-  if (/^(0|off|no|false)$/i.test(choice)) return false;
-  return ranks >= cores || /^(1|on|yes|true)$/i.test(choice);
+export function rankDefaultsApply(env: Readonly<Record<string, string | undefined>>): boolean {
+  return !/^(0|off|no|false)$/i.test(env[V8_DEFAULTS_ENV]?.trim() ?? '');
 }
 
 /**
- * The V8 flags mpi4ts sets for the ranks of a job: empty when the ranks are
- * fewer than the cores (unless {@link V8_DEFAULTS_ENV} is `1`) or it is `0`; without the
+ * The V8 flags mpi4ts sets for the ranks of a job: empty when
+ * {@link V8_DEFAULTS_ENV} is `0`; without the
  * flags that `userFlags` set itself (in either polarity): a user's
  * `--concurrent-recompilation` replaces only mpi4ts's `--no-concurrent-recompilation`;
  * the rest stay.
  *
- * @param ranks ranks the job starts
- * @param cores cores of the machine (`os.availableParallelism()`)
  * @param userFlags every Node/V8 flag the user gave: `--node-options`, `NODE_OPTIONS`, the launcher's `process.execArgv`
  * @param env the environment ({@link V8_DEFAULTS_ENV})
  * @param nodeMajor the Node major version the ranks run on
  * @example
- * rankV8Flags(2, 2, ['--concurrent-recompilation'], {}, 20); // all but --no-concurrent-recompilation
+ * rankV8Flags(['--concurrent-recompilation'], {}, 20); // all but --no-concurrent-recompilation
  */
-export function rankV8Flags(ranks: number, cores: number, userFlags: readonly string[],
-  env: Readonly<Record<string, string | undefined>>, nodeMajor: number): string[] {
-  if (!rankDefaultsApply(ranks, cores, env)) return [];
+export function rankV8Flags(userFlags: readonly string[], env: Readonly<Record<string, string | undefined>>,
+  nodeMajor: number): string[] {
+  if (!rankDefaultsApply(env)) return [];
   const taken = new Set(userFlags.map(flagName).filter((name) => name !== undefined));
   return RANK_FLAGS.filter(({ flag, since, until }) => nodeMajor >= since && nodeMajor <= (until ?? Infinity) &&
     !taken.has(flagName(flag)!)).map(({ flag }) => flag);
