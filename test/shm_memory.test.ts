@@ -650,10 +650,12 @@ describe('engine waiting', () => {
       /** Whether the receive had ended when its wait returned the Promise, and how often it had looked then. */
       const exchange = async (replyDue: boolean): Promise<[boolean, number]> => {
         if (replyDue) receiver.isend(16, 0, 3, pattern(8, 1), false, 0);
+        const into = new Uint8Array(8);
+        replyAt = -1;
+        const receive = receiver.irecv(16, 0, 3, into, Int32Array.of(0, 1), 0);
+        // The receive read rank 0's ring once as it was posted; the wait's own looks count from here.
         looks = 0;
         replyAt = 10;
-        const into = new Uint8Array(8);
-        const receive = receiver.irecv(16, 0, 3, into, Int32Array.of(0, 1), 0);
         const waited = receive.wait();
         const looksAtReturn = looks;
         const doneAtReturn = receive.test();
