@@ -618,7 +618,7 @@ function buildLines(res: Results, opts: Options): Line[] {
   if (wants(opts, 'collectives')) {
     const sizes = opts.quick ? COLL_QUICK : COLL_SIZES;
     for (const ranks of opts.ranks) {
-      lines.push({ group: `Collectives, ${ranks} ranks` });
+      lines.push({ group: `Collectives, ${ranks} rank${ranks === 1 ? '' : 's'}` });
       const coll = (op: string, n: number, label: string, unit: Unit): Row => ({
         label,
         unit,

@@ -257,17 +257,17 @@ export class PointToPointCollectives implements Collectives {
     // The description is an argument, not a named constant: the bundle gives a named closure an
     // Object.defineProperty of its name each time it is made (`keepNames`), here once per call.
     const atRoot = this.channel.rank === root;
-    return this.sequencer.start(signature(Code.Gather, root, [], () => atRoot
-      ? `Gather(root=${root}, ${sum(counts!)} bytes in all)` : `Gather(root=${root}, ${send!.byteLength} bytes from this rank)`),
-    (c) => gatherv(c, send, recv, counts, displs, root)).result();
+    const sig = signature(Code.Gather, root, [], () => (atRoot ? `Gather(root=${root}, ${sum(counts!)} bytes in all)`
+      : `Gather(root=${root}, ${send!.byteLength} bytes from this rank)`));
+    return this.sequencer.start(sig, (c) => gatherv(c, send, recv, counts, displs, root)).result();
   }
 
   scatterv(send: Bytes | undefined, counts: readonly number[] | undefined, displs: readonly number[] | undefined,
     recv: Bytes | undefined, root: number): Promise<void> {
     const atRoot = this.channel.rank === root;
-    return this.sequencer.start(signature(Code.Scatter, root, [], () => atRoot
-      ? `Scatter(root=${root}, ${sum(counts!)} bytes in all)` : `Scatter(root=${root}, ${recv!.byteLength} bytes to this rank)`),
-    (c) => scatterv(c, send, counts, displs, recv, root)).result();
+    const sig = signature(Code.Scatter, root, [], () => (atRoot ? `Scatter(root=${root}, ${sum(counts!)} bytes in all)`
+      : `Scatter(root=${root}, ${recv!.byteLength} bytes to this rank)`));
+    return this.sequencer.start(sig, (c) => scatterv(c, send, counts, displs, recv, root)).result();
   }
 
   allgatherv(send: Uint8Array | undefined, recv: Uint8Array, counts: readonly number[],
@@ -278,9 +278,9 @@ export class PointToPointCollectives implements Collectives {
 
   alltoallv(send: Bytes | undefined, sendCounts: readonly number[], sendDispls: readonly number[],
     recv: Bytes, recvCounts: readonly number[], recvDispls: readonly number[]): Promise<void> {
-    return this.sequencer.start(signature(Code.Alltoall, -1, [],
-      () => `Alltoall(${sum(send === undefined ? recvCounts : sendCounts)} bytes from this rank)`),
-    (c) => alltoallv(c, send, sendCounts, sendDispls, recv, recvCounts, recvDispls)).result();
+    const sig = signature(Code.Alltoall, -1, [],
+      () => `Alltoall(${sum(send === undefined ? recvCounts : sendCounts)} bytes from this rank)`);
+    return this.sequencer.start(sig, (c) => alltoallv(c, send, sendCounts, sendDispls, recv, recvCounts, recvDispls)).result();
   }
 
   /**
