@@ -48,7 +48,9 @@ export function* gatherv(call: Call, send: Bytes | undefined, recv: Bytes | unde
   if (rank === root) {
     if (send !== undefined) copyBytes(recv!, displs![root]!, send, 0, counts![root]!);
     const direct = [];
-    for (let r = 0; r < size; r++) if (r !== root && isDirect(counts![r]!)) direct.push(call.recv(blockOf(recv!, counts!, displs!, r), r));
+    for (let r = 0; r < size; r++) {
+      if (r !== root && isDirect(counts![r]!)) direct.push(call.recv(blockOf(recv!, counts!, displs!, r), r));
+    }
     const children = childrenOf(0, size).map((c) => absolute(c, root, size));
     const packages = children.map((c) => call.recv(undefined, c));
     yield [...direct, ...packages];
@@ -86,7 +88,9 @@ export function* scatterv(call: Call, send: Bytes | undefined, counts: readonly 
   if (rank === root) {
     if (recv !== undefined) copyBytes(recv, 0, send!, displs![root]!, counts![root]!);
     const sends = [];
-    for (let r = 0; r < size; r++) if (r !== root && isDirect(counts![r]!)) sends.push(call.send(blockOf(send!, counts!, displs!, r), r));
+    for (let r = 0; r < size; r++) {
+      if (r !== root && isDirect(counts![r]!)) sends.push(call.send(blockOf(send!, counts!, displs!, r), r));
+    }
     for (const c of childrenOf(0, size)) {
       const entries: Entry[] = [];
       for (let u = c; u < subtreeEnd(c, size); u++) {
