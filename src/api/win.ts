@@ -47,13 +47,13 @@
  * Every call that fails on a live window goes through the window's error
  * handler (MPI-4.1 §9.3; `MPI.ERRORS_RETURN` unless `Set_errhandler` set
  * another), once, then throws or rejects as usual; so does the completion of
- * its requests (`Rput`, ...). A freed window has none.
+ * its requests (`Rput`, ...). A freed window has none. The constructors'
+ * errors go through the handler of the communicator the window is made over.
  *
  * Unfinished: one MPI datatype per transfer on the mpi transport (a
  * non-contiguous target is one MPI call per contiguous run); hints (`info` is
  * kept (`Set_info`, `Get_info`) but not acted on; the `info` of the
- * constructors is ignored); the constructors' errors reject as with
- * `ERRORS_RETURN` (MPI would call the communicator's handler);
+ * constructors is ignored);
  * `MPI_Win_allocate` with `alloc_shared_noncontig`. Assertions (`MPI.MODE_*`)
  * are passed to MPI on the mpi transport and ignored on shm.
  *
@@ -73,7 +73,7 @@ import { Op, ops } from '../op/op.js';
 import type { Endpoint, LockType, Operation, Window, WindowFlavor } from '../transport/transport.js';
 import {
   applyErrhandler, calledErrorReport, checkErrhandler, ERRORS_RETURN, Errhandler, type ErrhandlerFunction,
-  handledBy, invokeErrhandler, raisedByHandler,
+  type ErrhandlerOwner, handledBy, invokeErrhandler, raisedByHandler,
 } from './errhandler.js';
 import { Group } from './group.js';
 import { Info, hintsFrom } from './info.js';
@@ -186,9 +186,24 @@ export class Win {
    */
   static Create(memory: BufferSpec, dispUnit = 1, info?: unknown, comm?: Intracomm | null): Promise<Win> {
     void info;
-    return rejecting(() => {
+    return Win.constructing(comm, () => {
       const message = parseBuffer(memory, 'Win.Create');
       return Win.make('create', message.bytes, message.bytes.byteLength, dispUnit, comm, 'Win.Create');
+    });
+  }
+
+  /**
+   * A window constructor's Promise: `start`'s, rejecting through the error
+   * handler of the communicator it is made over (default `MPI.COMM_SELF`):
+   * the window does not exist yet, so its errors are the communicator's
+   * (MPI-4.1 §9.3; Open MPI raises them there too).
+   */
+  private static constructing(comm: Intracomm | null | undefined, start: () => Promise<Win>): Promise<Win> {
+    const owner: unknown = comm ?? selfProvider?.();
+    const promise = rejecting(start);
+    if (typeof (owner as Partial<ErrhandlerOwner> | undefined)?.[raisedByHandler] !== 'function') return promise;
+    return promise.catch((error: unknown) => {
+      throw (owner as ErrhandlerOwner)[raisedByHandler](error);
     });
   }
 
@@ -204,7 +219,7 @@ export class Win {
    */
   static Allocate(size: number, dispUnit = 1, info?: unknown, comm?: Intracomm | null): Promise<Win> {
     void info;
-    return rejecting(() => Win.make('allocate', undefined, size, dispUnit, comm, 'Win.Allocate'));
+    return Win.constructing(comm, () => Win.make('allocate', undefined, size, dispUnit, comm, 'Win.Allocate'));
   }
 
   /**
@@ -222,7 +237,7 @@ export class Win {
    */
   static Allocate_shared(size: number, dispUnit = 1, info?: unknown, comm?: Intracomm | null): Promise<Win> {
     void info;
-    return rejecting(() => Win.make('shared', undefined, size, dispUnit, comm, 'Win.Allocate_shared'));
+    return Win.constructing(comm, () => Win.make('shared', undefined, size, dispUnit, comm, 'Win.Allocate_shared'));
   }
 
   /**
@@ -248,7 +263,7 @@ export class Win {
    */
   static Create_dynamic(info?: unknown, comm?: Intracomm | null): Promise<Win> {
     void info;
-    return rejecting(() => Win.make('dynamic', undefined, 0, 1, comm, 'Win.Create_dynamic'));
+    return Win.constructing(comm, () => Win.make('dynamic', undefined, 0, 1, comm, 'Win.Create_dynamic'));
   }
 
   /** Regions this rank attached to a dynamic window: address and length. */

@@ -699,6 +699,24 @@ const cases: Case[] = [
       check.throwsMPI(() => win.Put(Int32Array.of(1), rank), MPI.ERR_WIN, /Win\.Put/);
       check.equal(seen.length, 1);
       handler.Free();
+      // A constructor's errors are its communicator's: the window does not exist yet.
+      const dup = await comm.Dup();
+      const commSeen: [boolean, number][] = [];
+      const commHandler = MPI.Comm.Create_errhandler((c, code) => { commSeen.push([c === dup, code]); });
+      dup.Set_errhandler(commHandler);
+      await check.rejectsMPI(MPI.Win.Allocate(-1, 1, null, dup), MPI.ERR_SIZE, /Win\.Allocate: invalid size -1/);
+      await check.rejectsMPI(MPI.Win.Allocate_shared(8, 0, null, dup), MPI.ERR_DISP, /Win\.Allocate_shared/);
+      await check.rejectsMPI(MPI.Win.Create(MPI.alloc(Int32Array, 2), 0, null, dup), MPI.ERR_DISP, /Win\.Create/);
+      await check.rejectsMPI(MPI.Win.Create('no memory' as never, 4, null, dup), MPI.ERR_BUFFER, /Win\.Create/);
+      check.deepEqual(commSeen, [MPI.ERR_SIZE, MPI.ERR_DISP, MPI.ERR_DISP, MPI.ERR_BUFFER].map((code) => [true, code]));
+      // A good one is made as before, and its own handler starts as ERRORS_RETURN.
+      const made = await MPI.Win.Create_dynamic(null, dup);
+      check.ok(made.Get_errhandler() === MPI.ERRORS_RETURN, 'a new window starts with ERRORS_RETURN');
+      await made.Free();
+      check.equal(commSeen.length, 4);
+      dup.Set_errhandler(MPI.ERRORS_RETURN);
+      commHandler.Free();
+      dup.Free();
     },
   },
 ];
