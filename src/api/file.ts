@@ -46,14 +46,13 @@
  * split collective's begin reaches the library (after a barrier), not at the
  * call; user data representations (`MPI.Register_datarep`, converted here,
  * so on both transports) must keep native extents, and their conversion
- * functions see whole etypes of packed bytes; `py2f`/`f2py`; `MPI.FILE_NULL`'s
- * error handler (MPI's default file handler) is kept but not used: `File.Open`
- * and `File.Delete` reject as with `ERRORS_RETURN` whatever it is, and a new
- * file starts with `ERRORS_RETURN`, not with it.
+ * functions see whole etypes of packed bytes; `py2f`/`f2py`.
  *
  * Every call that fails on an open file goes through the file's error
- * handler (MPI-4.1 §9.3; `MPI.ERRORS_RETURN`, files' default, unless
- * `Set_errhandler` set another), once, then rejects or throws as usual; a
+ * handler (MPI-4.1 §9.3; the default file handler, `MPI.FILE_NULL`'s, as the
+ * file was opened: `MPI.ERRORS_RETURN` unless set), once, then rejects or
+ * throws as usual; `File.Open` and `File.Delete` go through `MPI.FILE_NULL`'s
+ * (MPI-4.1 §14.7); a
  * nonblocking access's failure goes through it at the request's completion.
  * The file's own communicator has `ERRORS_RETURN`, so that the collectives
  * inside a call leave the handling to the file's. A closed file has none.
@@ -175,6 +174,8 @@ export class File {
     handle?: FileHandle) {
     this.fd = fd;
     this.handle = handle;
+    // A new file starts with the default file handler, MPI.FILE_NULL's (MPI-4.1 §14.7); FILE_NULL itself has no comm.
+    if (comm !== undefined) this.errhandler = FILE_NULL.errhandler;
     this.view = new FileView(0, datatypes.BYTE, datatypes.BYTE);
     this.hints = info instanceof Info && info.isLive ? info.Dup() : Info.Create();
   }
@@ -202,7 +203,20 @@ export class File {
    * ```
    */
   static Open(comm: Intracomm, filename: string, amode: number = MODE_RDONLY, info?: Info | null): Promise<File> {
-    return rejecting(() => File.open(comm, filename, amode, info));
+    return File.throughDefaultHandler(rejecting(() => File.open(comm, filename, amode, info)));
+  }
+
+  /**
+   * `promise`, through the default file error handler (`MPI.FILE_NULL`'s)
+   * when it rejects: the errors of `Open` and `Delete`, which have no file
+   * (MPI-4.1 §14.7). With `MPI.ERRORS_RETURN`, files' default, `promise` itself.
+   */
+  private static throughDefaultHandler<T>(promise: Promise<T>): Promise<T> {
+    const handler = FILE_NULL.errhandler;
+    if (handler === ERRORS_RETURN) return promise;
+    return promise.catch((error: unknown) => {
+      throw applyErrhandler(handler, FILE_NULL, 'MPI.FILE_NULL', error);
+    });
   }
 
   private static async open(comm: Intracomm, filename: string, amode: number, info: Info | null | undefined): Promise<File> {
@@ -291,7 +305,7 @@ export class File {
    */
   static Delete(filename: string, info?: Info | null): Promise<void> {
     void info;
-    return rejecting(async () => {
+    return File.throughDefaultHandler(rejecting(async () => {
       const remove = transport().deleteFile;
       if (remove !== undefined) {
         remove.call(transport(), filename, 'File.Delete');
@@ -302,7 +316,7 @@ export class File {
       } catch (error) {
         throw errors.io('File.Delete', filename, error);
       }
-    });
+    }));
   }
 
   /** The communicator, or `ERR_FILE` once closed. */
@@ -1391,8 +1405,9 @@ export class File {
   }
 
   /**
-   * `MPI_File_set_errhandler` (MPI-4.1 §9.3.4). `MPI.FILE_NULL` takes one too (MPI's default file handler),
-   * which mpi4ts keeps but does not use (see the module's Unfinished).
+   * `MPI_File_set_errhandler` (MPI-4.1 §9.3.4). On `MPI.FILE_NULL` it sets the
+   * default file handler: `File.Open` and `File.Delete` go through it, and a
+   * file opened after starts with it (MPI-4.1 §14.7).
    */
   Set_errhandler(errhandler: Errhandler): void {
     try {
@@ -1402,7 +1417,7 @@ export class File {
     }
   }
 
-  /** `MPI_File_get_errhandler` (MPI-4.1 §9.3.4): `MPI.ERRORS_RETURN` unless set (files' default). */
+  /** `MPI_File_get_errhandler` (MPI-4.1 §9.3.4): on `MPI.FILE_NULL` the default file handler, `MPI.ERRORS_RETURN` unless set. */
   Get_errhandler(): Errhandler {
     return this.errhandler;
   }

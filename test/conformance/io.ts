@@ -594,7 +594,26 @@ const cases: Case[] = [
       check.throwsMPI(() => file.Seek(0), MPI.ERR_FILE, /File\.Seek: the file is closed/);
       await check.rejectsMPI(file.Read(new Uint8Array(1)), MPI.ERR_FILE, /File\.Read/);
       check.deepEqual(seen, []);
+      // MPI.FILE_NULL's handler is the default one (MPI-4.1 §14.7): Open and Delete, which have no file, go through it,
+      // and a file opened after starts with it.
+      const nullSeen: [boolean, number][] = [];
+      const byDefault = MPI.File.Create_errhandler((f, code) => { nullSeen.push([f === MPI.FILE_NULL, code]); });
+      MPI.FILE_NULL.Set_errhandler(byDefault);
+      try {
+        check.equal(MPI.FILE_NULL.Get_errhandler(), byDefault);
+        await check.rejectsMPI(MPI.File.Open(comm, `${name}.missing`, MPI.MODE_RDONLY), MPI.ERR_NO_SUCH_FILE, /File\.Open/);
+        await check.rejectsMPI(MPI.File.Open(comm, name, 0), MPI.ERR_AMODE, /File\.Open/);
+        await check.rejectsMPI(MPI.File.Delete(`${name}.missing.${comm.rank}`), MPI.ERR_NO_SUCH_FILE, /File\.Delete/);
+        check.deepEqual(nullSeen, [MPI.ERR_NO_SUCH_FILE, MPI.ERR_AMODE, MPI.ERR_NO_SUCH_FILE].map((code) => [true, code]));
+        const later = await MPI.File.Open(comm, name, MPI.MODE_RDONLY);
+        check.equal(later.Get_errhandler(), byDefault, 'a new file starts with the default file handler');
+        await later.Close();
+      } finally {
+        MPI.FILE_NULL.Set_errhandler(MPI.ERRORS_RETURN);
+      }
+      check.equal(nullSeen.length, 3);
       handler.Free();
+      byDefault.Free();
     },
   },
 ];
