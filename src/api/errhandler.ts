@@ -38,10 +38,12 @@
  * file goes through its handler once (`Win.handled`, `File.handled` and their
  * kin), and so does the completion of its requests (`Rput`, `Iread`, ...).
  *
+ * The window constructors' errors go through the handler of the
+ * communicator the window is made over; `File.Open`'s and `File.Delete`'s
+ * through `MPI.FILE_NULL`'s, the default file handler (MPI-4.1 §14.7).
+ *
  * Unfinished: a call on a freed communicator, window or closed file has no
- * handler (MPI would use `MPI_COMM_SELF`'s); the errors of the window
- * constructors and of `File.Open` and `File.Delete` go through none (MPI
- * would use the communicator's, and `MPI.FILE_NULL`'s).
+ * handler (MPI would use `MPI_COMM_SELF`'s).
  *
  * @module
  */
