@@ -35,7 +35,8 @@ export function lackingMemory(needed: number, free: number = freemem()): string 
  * `skip` option of a test whose job has `ranks` ranks: the reason it is skipped when
  * `MPI4TS_TEST_MAX_RANKS` is lower, or false. CI sets it to 4 on Node 22 and 24, whose
  * runs then leave the chapters' 5- and 8-rank passes (the same JavaScript at other rank
- * counts, oversubscribed three- and fourfold) to the run on the first Node.
+ * counts, oversubscribed three- and fourfold) to the first Node, and to 5 in that Node's
+ * light run, whose 8-rank passes CI's heavy lane runs (by test name).
  */
 export function beyondMaxRanks(ranks: number): string | false {
   return ranks > maxRanks ? `${ranks} ranks, MPI4TS_TEST_MAX_RANKS=${maxRanks}` : false;
