@@ -238,11 +238,20 @@ function impostor(proto: object): Kind {
   return kind(K_PLAIN, 0, '', unregisteredReason(proto, PLAIN));
 }
 
-/** Objects of the fast paths (prototype exactly Object.prototype or Array.prototype) that must still be refused. */
+/** Objects of the plain-object fast path (prototype exactly Object.prototype) that must still be refused. */
 export function fastPathRejection(v: object): Kind | undefined {
   if (types.isProxy(v)) return PROXY;
   if (types.isArgumentsObject(v)) return ARGUMENTS;
   return undefined;
+}
+
+/**
+ * {@link fastPathRejection} for the array fast path (prototype exactly
+ * Array.prototype, `Array.isArray`): only a Proxy, since an `arguments`
+ * object is never an array. One call into Node less per array sent.
+ */
+export function arrayFastPathRejection(v: object): Kind | undefined {
+  return types.isProxy(v) ? PROXY : undefined;
 }
 
 /** An own property of an error to send: key, value, enumerable. */

@@ -22,7 +22,7 @@ import { inspect, types } from 'node:util';
 import { type Bytes, copyBytes, MAX_VIEW_BYTES, SEGMENT_BYTES, SegmentedBytes, singleView } from '../buffer.js';
 import {
   K_ARRAY, K_ARRAY_BUFFER, K_BOXED, K_DATE, K_ERROR, K_MAP, K_NULL, K_PLAIN, K_REGEXP, K_REJECT, K_SET, K_VIEW, type Kind,
-  MAX_DEPTH, WHY_DEEP, WHY_FUNCTION, WHY_SYMBOL, classify, errorEntries, fastPathRejection, isIndex,
+  MAX_DEPTH, WHY_DEEP, WHY_FUNCTION, WHY_SYMBOL, arrayFastPathRejection, classify, errorEntries, fastPathRejection, isIndex,
 } from './classify.js';
 import {
   ERROR_ENTRY_ENUMERABLE, HEADER_BYTES, MAGIC0, MAGIC1, PACKED_MIN, SHORT_STRING, SMALL_INT,
@@ -380,7 +380,7 @@ class Encoder {
       this.remember(o);
       this.writeProps(T_OBJECT, o);
     } else if (proto === Array.prototype && Array.isArray(o)) {
-      const no = fastPathRejection(o);
+      const no = arrayFastPathRejection(o);
       if (no !== undefined) throw new Unserializable(no.why);
       this.remember(o);
       this.writeArray(o as unknown[]);
