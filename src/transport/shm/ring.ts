@@ -22,7 +22,7 @@
  *
  * Both stores are `Atomics.store`, or plain stores where the engine's shared
  * areas publish so (`ShmEngine.plainPublish`: x86, whose stores become
- * visible in program order, with a core per rank). A sequentially consistent
+ * visible in program order). A sequentially consistent
  * store waits until the line is this rank's: the tail's waited for the
  * record's line, which the consumer had just zeroed and the producer still
  * held. The doorbell that follows a record (`Atomics.or` on the consumer's

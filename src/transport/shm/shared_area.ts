@@ -23,11 +23,12 @@
  *
  * Contributions, read marks and barrier flags, the words of every small
  * call, are published with plain stores where the CPU keeps stores in
- * order and every rank has a core (`ShmEngine.plainPublish`; why, in
- * store_order.ts). Loads may then pass the store, so a writer that sees a
- * sleeper fences before it looks at the set, and a member that goes to
- * sleep just as the word is stored may miss it: the engine's sleeps look
- * again after a millisecond, then at longer intervals (engine.ts).
+ * order (`ShmEngine.plainPublish`; why, in store_order.ts). Loads may then
+ * pass the store, so a writer that sees a sleeper fences before it looks at
+ * the set, and a member that goes to sleep just as the word is stored may
+ * miss it: the engine looks a few microseconds more before it sleeps, and
+ * its sleeps look again after a millisecond, then at longer intervals
+ * (engine.ts).
  *
  * A communicator's members have {@link contributionBlocks} blocks each: a
  * rank that writes and goes on stops that many calls ahead of the slowest
