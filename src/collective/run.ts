@@ -28,6 +28,8 @@
  * @module
  */
 
+// The global `performance` is an accessor property in Node: each read of it calls a getter.
+import { performance } from 'node:perf_hooks';
 import type { Envelope, Operation, PointToPoint } from '../transport/transport.js';
 import { Call, type CallHost } from './call.js';
 import type { ScratchPool } from './scratch.js';

@@ -43,6 +43,7 @@
  */
 
 import { cpus } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { ownCallFrames } from '../../observe/state.js';
 import { hasOtherWork } from '../event_loop.js';
 import type { NativeMPI } from './native.js';
