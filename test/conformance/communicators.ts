@@ -202,6 +202,8 @@ const cases: Case[] = [
   },
   {
     name: 'groups: Incl, Excl, Range_incl, set operations, Compare, Translate_ranks; Create and Create_group',
+    // Translates world rank 1 and the odd ranks' group.
+    minRanks: 2,
     run: async (comm) => {
       const group = comm.Get_group();
       check.equal(group.size, size);
