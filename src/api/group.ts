@@ -200,6 +200,7 @@ function expandRanges(ranges: readonly (readonly [number, number, number])[], ca
   const out: number[] = [];
   for (const [first, last, stride] of ranges) {
     if (!Number.isInteger(stride) || stride === 0) throw errors.arg(call, `invalid stride ${String(stride)}`);
+    if (stride > 0 ? first > last : first < last) throw errors.emptyRange(call, first, last, stride);
     for (let r = first; stride > 0 ? r <= last : r >= last; r += stride) out.push(r);
   }
   return out;

@@ -223,6 +223,10 @@ const cases: Case[] = [
       check.deepEqual(group.Range_incl([[size - 1, 0, -1]]).Translate_ranks(undefined, group),
         Array.from({ length: size }, (_, i) => size - 1 - i));
       check.throwsMPI(() => group.Incl([size]), MPI.ERR_RANK);
+      // A triplet whose stride walks away from its last rank: ERR_RANK, as Open MPI and MPICH
+      check.throwsMPI(() => group.Range_incl([[1, 0, 1]]), MPI.ERR_RANK, /Group\.Range_incl: range \[1, 0, 1\] never reaches/);
+      check.throwsMPI(() => group.Range_excl([[0, 1, -1]]), MPI.ERR_RANK, /Group\.Range_excl: range \[0, 1, -1\]/);
+      check.equal(group.Range_incl([[1, 1, -1]]).size, 1);
       check.throwsMPI(() => group.Incl([0, 0]), MPI.ERR_RANK, /Group\.Incl: rank 0 appears twice/);
       // repeated ranks, PROC_NULL kept, the world's group by default (mpi4py)
       check.deepEqual(group.Translate_ranks([0, 0, MPI.PROC_NULL, size - 1, 0], evens),
