@@ -30,8 +30,10 @@
  * that report a bad argument through their request (an intercommunicator's,
  * `Ineighbor_*`, `Ialltoallw`), and the matched receives (`Message.Recv`,
  * `Irecv`, ...), which take the handler of the communicator that probed the
- * message. `MPI.REQUEST_NULL`, requests on `MPI.PROC_NULL` and generalized
- * requests never fail.
+ * message. `Prequest.Start`'s own errors (a request still active or freed,
+ * arguments checked again) go through the handler of the communicator that
+ * made the persistent request. `MPI.REQUEST_NULL`, requests on
+ * `MPI.PROC_NULL` and generalized requests never fail.
  *
  * Windows (`Win.Set_errhandler`) and files (`File.Set_errhandler`) apply
  * theirs the same way: every call that fails on a live window or an open

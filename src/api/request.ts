@@ -236,7 +236,7 @@ export class Request<T = unknown> {
   }
 
   /** `error`, a failure at completion, through the owner's error handler (MPI-4.1 §9.3); returns it to be thrown. */
-  private raised(error: unknown): unknown {
+  protected raised(error: unknown): unknown {
     return this.owner === undefined ? error : this.owner[raisedByHandler](error);
   }
 
@@ -541,12 +541,20 @@ export class Prequest<T = void> extends Request<T> {
 
   /**
    * `MPI_Start` (MPI-4.1 §3.9): begins the operation; the request must be
-   * inactive (`ERR_REQUEST` otherwise).
+   * inactive (`ERR_REQUEST` otherwise). Its errors, and those of the
+   * arguments checked again, go through the error handler of the
+   * communicator that made the request (§9.3).
    */
   Start(): void {
-    if (this.freed) throw errors.request('Prequest.Start', `the persistent request of ${this.call} has been freed`);
-    if (this.active) throw errors.request('Prequest.Start', `the persistent request of ${this.call} is still active: complete it first`);
-    this.op = this.starter();
+    if (this.freed) throw this.raised(errors.request('Prequest.Start', `the persistent request of ${this.call} has been freed`));
+    if (this.active) {
+      throw this.raised(errors.request('Prequest.Start', `the persistent request of ${this.call} is still active: complete it first`));
+    }
+    try {
+      this.op = this.starter();
+    } catch (error) {
+      throw this.raised(error);
+    }
     this.active = true;
   }
 

@@ -157,6 +157,17 @@ const cases: Case[] = [
       seen.length = 0;
       await check.rejectsMPI(comm.Ialltoallw(MPI.IN_PLACE, 'not a spec' as never).Wait(), MPI.ERR_BUFFER, /Comm\.Ialltoallw/);
       check.deepEqual(seen, [[true, MPI.ERR_BUFFER]]);
+      // Prequest.Start's own errors go through the handler of the communicator that made the request: a start of an
+      // active request, and of a freed one.
+      seen.length = 0;
+      const again = comm.Recv_init(new Int32Array(1), left, 100);
+      again.Start();
+      check.throwsMPI(() => again.Start(), MPI.ERR_REQUEST, /Prequest\.Start: .* is still active/);
+      await comm.Send(Int32Array.of(100), right, 100);
+      await again.Wait();
+      again.Free();
+      check.throwsMPI(() => again.Start(), MPI.ERR_REQUEST, /Prequest\.Start: .* has been freed/);
+      check.deepEqual(seen, [[true, MPI.ERR_REQUEST], [true, MPI.ERR_REQUEST]]);
       // Every call of a communicator goes through its handler: collectives, constructors, probes, topologies,
       // intercommunicators; a synchronous call's before it throws.
       seen.length = 0;
