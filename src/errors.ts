@@ -308,7 +308,7 @@ export const errors = {
       ({ source: ', MPI.ANY_SOURCE or MPI.PROC_NULL', dest: ' or MPI.PROC_NULL' }[what] ?? '')),
   repeatedRank: (call: string, rank: number) =>
     new MPIError(ErrorClass.ERR_RANK, call, `rank ${rank} appears twice: each rank may be named once`),
-  /** A `[first, last, stride]` triplet whose stride walks away from `last` (Open MPI and MPICH refuse it alike). */
+  /** A `[first, last, stride]` triplet whose stride walks away from `last` (Open MPI's class; MPICH says `ERR_ARG`). */
   emptyRange: (call: string, first: number, last: number, stride: number) =>
     new MPIError(ErrorClass.ERR_RANK, call, `range [${first}, ${last}, ${stride}] never reaches its last rank: ` +
       `a ${stride > 0 ? 'positive' : 'negative'} stride needs first ${stride > 0 ? '<=' : '>='} last`),
