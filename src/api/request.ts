@@ -546,11 +546,9 @@ export class Prequest<T = void> extends Request<T> {
    * communicator that made the request (§9.3).
    */
   Start(): void {
-    if (this.freed) throw this.raised(errors.request('Prequest.Start', `the persistent request of ${this.call} has been freed`));
-    if (this.active) {
-      throw this.raised(errors.request('Prequest.Start', `the persistent request of ${this.call} is still active: complete it first`));
-    }
     try {
+      if (this.freed) throw errors.request('Prequest.Start', `the persistent request of ${this.call} has been freed`);
+      if (this.active) throw errors.request('Prequest.Start', `the persistent request of ${this.call} is still active: complete it first`);
       this.op = this.starter();
     } catch (error) {
       throw this.raised(error);
