@@ -297,6 +297,19 @@ const FRACTIONAL_ZERO = -0;
  * within the first 16 looks and 0.1% after the last.
  */
 const REPLY_POLLS = 128;
+/**
+ * The first {@link FIRST_REPLIES} waits for a reply in a rank look
+ * {@link FIRST_REPLY_POLLS} times only, so that most of them go on as
+ * Promise waits: the wait's path (the Promise, the spin in microtasks, the
+ * settling) is then compiled in a loop's first calls, where otherwise its
+ * few dozen functions reached V8's thresholds one by one among the rare
+ * replies that outlast the polls, thousands of calls in, each compile a
+ * stall of both ranks (Node 24, 8-byte ping-pong: `waitUntil` and
+ * `blockUntilSettled` compiled at round trip 5,400, a 5 ms stall).
+ */
+const FIRST_REPLIES = 128;
+/** See {@link FIRST_REPLIES}. */
+const FIRST_REPLY_POLLS = 2;
 /** Of {@link REPLY_POLLS}, every this many is a full poll, which moves this rank's queued sends and pipes too. */
 const FULL_POLL_EVERY = 64;
 
@@ -400,6 +413,8 @@ export class ShmEngine {
    * from it, so a receive from it waits for a reply ({@link awaitReply}).
    */
   private readonly repliesDue: boolean[] = [];
+  /** Waits for a reply so far ({@link FIRST_REPLIES}). */
+  private repliesAwaited = 0;
   /** Waits resolved so far: a phase of waiting ends when this moves. */
   private settledCount = 0;
   /** A spin is queued as a microtask (see {@link spin}). */
@@ -930,8 +945,14 @@ export class ShmEngine {
   awaitReply(op: RecvOperation): void {
     const source = op.source;
     if (source < 0 || source >= this.known || !this.repliesDue[source]! || this.oversubscribed) return;
-    for (let i = 1; i <= REPLY_POLLS && !op.done; i++) {
-      if (i % FULL_POLL_EVERY === 0) this.poll();
+    // The switch to the long poll is arithmetic, not a branch first taken (and deoptimizing) at reply 129.
+    const past = Math.min(1, Math.floor(this.repliesAwaited++ / FIRST_REPLIES));
+    const polls = FIRST_REPLY_POLLS + past * (REPLY_POLLS - FIRST_REPLY_POLLS);
+    // Full polls at the multiples of FULL_POLL_EVERY, and at the last of the first replies' short polls: both kinds
+    // run from the first reply.
+    const full = polls % FULL_POLL_EVERY;
+    for (let i = 1; i <= polls && !op.done; i++) {
+      if (i % FULL_POLL_EVERY === full) this.poll();
       else this.pollSource(source);
     }
   }
