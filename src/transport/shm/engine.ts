@@ -726,13 +726,18 @@ export class ShmEngine {
    * outbox, which a full poll moves): its message can only be there, and
    * leaving the signal word unread keeps its line in the sender's cache,
    * where each record's doorbell writes it.
+   *
+   * The messages already read come first: they arrived before any still in
+   * the rings. Without one that matches, the receive is posted before the
+   * poll, so that a message already in a ring goes straight from there into
+   * it (as one that comes later does), not through the unexpected queue: a
+   * copy and an allocation less, where a ping-pong's reply or a neighbour's
+   * halo often comes before its receive.
    */
   irecv(context: number, source: number, tag: number, into: Bytes | undefined, rankOf: Int32Array,
     sourceLabel: number): RecvOperation {
     const op = new RecvOperation(this, context, source, tag, into, rankOf, sourceLabel);
     this.activity++;
-    if (source >= 0 && this.outboxCount === 0) this.pollSource(source);
-    else this.poll();
     const index = this.findUnexpected(context, source, tag);
     if (index >= 0) {
       const message = this.unexpected[index]!;
@@ -743,6 +748,8 @@ export class ShmEngine {
     } else {
       this.posted.push(op);
     }
+    if (source >= 0 && this.outboxCount === 0) this.pollSource(source);
+    else this.poll();
     return op;
   }
 
