@@ -324,9 +324,10 @@ const FULL_POLL_EVERY = 64;
 const FIRST_SLEEP_MILLIS = 1;
 /**
  * How long a wait that has set its sleep bit and found nothing looks again
- * before `Atomics.wait`, in milliseconds: a plain store made just before the
- * bit was set, by a writer that then saw no sleeper, is visible within it,
- * so the miss that {@link FIRST_SLEEP_MILLIS} makes up for gets rarer.
+ * before it sleeps (`Atomics.wait`, or parked in `Atomics.waitAsync`), in
+ * milliseconds: a plain store made just before the bit was set, by a writer
+ * that then saw no sleeper, is visible within it, so the miss that
+ * {@link FIRST_SLEEP_MILLIS} makes up for gets rarer.
  */
 const SLEEP_GRACE_MILLIS = 0.003;
 /** The longest sleep of a parked wait before it looks again, in milliseconds (the first, without plain stores). */
@@ -1210,10 +1211,7 @@ export class ShmEngine {
     for (let sleep = this.firstSleepMillis; ; sleep *= 2) {
       if (Atomics.or(control, this.signalIndex, SLEEP_BIT) === 0 && !(this.busy && this.poll())) {
         // A wait on a word that is not a ring (a barrier flag) may have ended just before the bit was set.
-        this.settleWaiters();
-        // A writer's plain store may still be on its way: look a few microseconds more before the kernel sleep.
-        const graceEnd = performance.now() + SLEEP_GRACE_MILLIS;
-        while (this.settledCount === settledBefore && performance.now() < graceEnd) this.settleWaiters();
+        this.settleWithinGrace(settledBefore);
         if (this.settledCount === settledBefore) {
           Atomics.wait(control, this.signalIndex, SLEEP_BIT, Math.min(sleep, Math.max(0, deadline - performance.now())));
         }
@@ -1224,6 +1222,17 @@ export class ShmEngine {
       if (this.settledCount !== settledBefore) return true;
       if (performance.now() >= deadline) return false;
     }
+  }
+
+  /**
+   * After this rank set its sleep bit: settles the waits that are over, and
+   * while none has ended looks again for {@link SLEEP_GRACE_MILLIS} before
+   * the caller sleeps: a writer's plain store may still be on its way.
+   */
+  private settleWithinGrace(settledBefore: number): void {
+    this.settleWaiters();
+    const graceEnd = performance.now() + SLEEP_GRACE_MILLIS;
+    while (this.settledCount === settledBefore && performance.now() < graceEnd) this.settleWaiters();
   }
 
   /**
@@ -1325,7 +1334,7 @@ export class ShmEngine {
           continue;
         }
         // A waiter on a word that is not a ring (a barrier flag) may have become ready just before the bit was set.
-        this.settleWaiters();
+        this.settleWithinGrace(settledBefore);
         if (this.waiters.length === 0 && !this.holding) {
           Atomics.and(control, this.signalIndex, ~SLEEP_BIT);
           break;
