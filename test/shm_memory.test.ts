@@ -603,6 +603,41 @@ describe('engine protocol by size', () => {
   });
 });
 
+describe('engine matching', () => {
+  it('a receive takes a message already read before one still in the ring, and one in the ring straight from there', () => {
+    const memory = allocateJobMemory(2, { eagerLimit: 4096, heapBytes: 1024 * 1024 });
+    const tuning = { spinMicros: 0, blockMicros: 0, oversubscribed: false };
+    const sender = new ShmEngine(0, memory, tuning);
+    const receiver = new ShmEngine(1, memory, tuning);
+    const rankOf = Int32Array.of(0, 1);
+    // Every message the receiver keeps for later, as it keeps it.
+    const kept: number[] = [];
+    const unexpected = receiver['unexpected'];
+    const push = unexpected.push.bind(unexpected);
+    unexpected.push = (...messages: typeof unexpected) => {
+      for (const message of messages) kept.push(message.payload?.[0] ?? -1);
+      return push(...messages);
+    };
+    sender.isend(16, 1, 5, pattern(8, 1), false, 1);
+    sender.isend(16, 1, 5, pattern(8, 2), false, 1);
+    // No receive for tag 5 yet: a receive for tag 7 reads both and keeps them.
+    const other = receiver.irecv(16, 0, 7, new Uint8Array(8), rankOf, 0);
+    assert.equal(other.test(), false);
+    assert.deepEqual(kept, [pattern(8, 1)[0], pattern(8, 2)[0]]);
+    sender.isend(16, 1, 5, pattern(8, 3), false, 1);
+    // Non-overtaking: the kept messages first, in order, although the third is in the ring already.
+    for (const seed of [1, 2, 3]) {
+      const into = new Uint8Array(8);
+      const receive = receiver.irecv(16, 0, 5, into, rankOf, 0);
+      assert.equal(receive.test(), true, `message ${seed} received at once`);
+      assert.ok(Buffer.from(into).equals(Buffer.from(pattern(8, seed))), `message ${seed} in its order`);
+    }
+    // The third went from the ring into its receive, not through the kept messages.
+    assert.equal(kept.length, 2);
+    assert.equal(unexpected.length, 0);
+  });
+});
+
 describe('engine waiting', () => {
   /** Two engines of one job in this thread; the receiver spins `spinMicros` before it parks. */
   function pair(spinMicros: number): { sender: ShmEngine; receiver: ShmEngine } {

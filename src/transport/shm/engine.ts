@@ -733,7 +733,8 @@ export class ShmEngine {
    * poll, so that a message already in a ring goes straight from there into
    * it (as one that comes later does), not through the unexpected queue: a
    * copy and an allocation less, where a ping-pong's reply or a neighbour's
-   * halo often comes before its receive.
+   * halo often comes before its receive. A receive that takes a message
+   * already read does not poll.
    */
   irecv(context: number, source: number, tag: number, into: Bytes | undefined, rankOf: Int32Array,
     sourceLabel: number): RecvOperation {
@@ -746,9 +747,10 @@ export class ShmEngine {
         message.payload ?? this.rendezvousMemory(message.kind, message.arena, message.offset, message.bytes), 0);
       removeAt(this.unexpected, index);
       if (message.payload !== undefined) this.payloads.recycle(message.payload);
-    } else {
-      this.posted.push(op);
+      // No poll: it would move the next message of the ring, which the next receive may well match, into the queue.
+      return op;
     }
+    this.posted.push(op);
     if (source >= 0 && this.outboxCount === 0) this.pollSource(source);
     else this.poll();
     return op;
