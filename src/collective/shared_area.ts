@@ -45,6 +45,7 @@
 
 import type { Bytes } from '../buffer.js';
 import { callAny } from '../transport/call_any.js';
+import { pastFirst } from '../transport/past_first.js';
 import type { Operation, SharedArea } from '../transport/transport.js';
 import { binomial } from './binomial.js';
 import type { Call } from './call.js';
@@ -615,15 +616,6 @@ export function spinBudget(area: SharedArea | undefined, parked: ParkedExchange 
   if (parked === undefined) return tuning.syncSpinMicros;
   const past = pastFirst(calls, tuning.firstCalls);
   return tuning.firstCallsSpinMicros + past * (tuning.syncSpinMicros - tuning.firstCallsSpinMicros);
-}
-
-/**
- * 0 while `calls` is below `first`, then 1, with no branch: a fast path's
- * tuning changes after its first calls, and a branch first taken there would
- * deoptimize every fast path that inlined it.
- */
-function pastFirst(calls: number, first: number): number {
-  return Math.min(1, Math.floor(calls / first));
 }
 
 /**

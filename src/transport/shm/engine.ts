@@ -41,6 +41,7 @@ import { performance } from 'node:perf_hooks';
 import { allocateBytes, type Bytes, bytesIn, copyBytes, isSegmented, prefixOf } from '../../buffer.js';
 import { errors, type MPIError } from '../../errors.js';
 import { callAny } from '../call_any.js';
+import { pastFirst } from '../past_first.js';
 import { type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
 import { hasOtherWork } from '../event_loop.js';
 import type { Envelope, Operation } from '../transport.js';
@@ -955,9 +956,7 @@ export class ShmEngine {
   awaitReply(op: RecvOperation): void {
     const source = op.source;
     if (source < 0 || source >= this.known || !this.repliesDue[source]! || this.oversubscribed) return;
-    // The switch to the long poll is arithmetic, not a branch first taken (and deoptimizing) at reply 129.
-    const past = Math.min(1, Math.floor(this.repliesAwaited++ / FIRST_REPLIES));
-    const polls = FIRST_REPLY_POLLS + past * (REPLY_POLLS - FIRST_REPLY_POLLS);
+    const polls = FIRST_REPLY_POLLS + pastFirst(this.repliesAwaited++, FIRST_REPLIES) * (REPLY_POLLS - FIRST_REPLY_POLLS);
     // Full polls at the multiples of FULL_POLL_EVERY, and at the last of the first replies' short polls: both kinds
     // run from the first reply.
     const full = polls % FULL_POLL_EVERY;
