@@ -12,7 +12,8 @@
  * rank, the least possible, reducing each segment straight out of the
  * receive buffer, with no copy of the input. On a shared area, a short
  * vector skips messages (`small_exchange.ts`), and a longer one from
- * `MPI.alloc` memory goes by reference ({@link referenceAllreduce}).
+ * `MPI.alloc` memory goes by reference ({@link referenceAllreduce}; a long
+ * one as a reduce-scatter and an allgather, {@link slicedReferenceAllreduce}).
  *
  * @module
  */
@@ -26,6 +27,7 @@ import type { Algorithm, Detour } from './run.js';
 import {
   attachArea, copySpinBudget, detour, finishExchange, finishReferenceExchange, nextExchange, parkedExchange,
   referenceExchangeNumbered, referencesAt, ReferenceStage, type ReferenceStageValue, startReferenceExchange,
+  takeByReference,
 } from './shared_area.js';
 import { evenBlocks, floorPowerOfTwo } from './tree.js';
 import { manyStepBytes, tuning } from './tuning.js';
@@ -103,6 +105,7 @@ function* ring(call: Call, reduction: Reduction, send: Uint8Array | undefined, r
  */
 export class ReferenceReduction {
   private scratch: Uint8Array | undefined;
+  private slice: Uint8Array | undefined;
 
   constructor(readonly reduction: Reduction) {}
 
@@ -117,11 +120,17 @@ export class ReferenceReduction {
     if (this.scratch?.byteLength !== recv.byteLength) this.scratch = new Uint8Array(recv.byteLength);
     return this.scratch;
   }
+
+  /** Where an in-place {@link slicedReferenceAllreduce} folds this rank's slice of `bytes` bytes. */
+  sliceScratch(bytes: number): Uint8Array {
+    if (this.slice?.byteLength !== bytes) this.slice = new Uint8Array(bytes);
+    return this.slice;
+  }
 }
 
 /**
- * Allreduce of more than a contribution block (up to
- * `tuning.allreduceReferenceBytes` read per rank) through the shared area,
+ * Allreduce of more than a contribution block (below
+ * `tuning.allreduceSlicedBytes` folded per rank) through the shared area,
  * by reference: every rank publishes where its vector lies (`send`, or in
  * place, `recv`), folds every rank's vector straight out of the others'
  * memory, from the right in rank order as the short exchange does
@@ -170,6 +179,79 @@ function foldReferences(call: Call, area: SharedArea, reduction: Reduction, numb
   target.set(last === call.rank ? own : area.contributionData(last, number, bytes));
   for (let from = last - 1; from >= 0; from--) {
     reduction.apply(from === call.rank ? own : area.contributionData(from, number, bytes), target);
+  }
+}
+
+/**
+ * Allreduce of a long vector by reference, in two exchanges on the shared
+ * area: every rank publishes where its vector lies, and rank `r` folds the
+ * `r`-th slice of them all straight out of the others' memory into its
+ * `recv` (a reduce-scatter); then every rank publishes its `recv` and copies
+ * the others' reduced slices out of theirs (an allgather). Each rank reads
+ * about twice its vector and folds `(p - 1)/p` of it, where
+ * {@link referenceAllreduce} reads `p` vectors and folds `p - 1`: with more
+ * ranks than cores, the cores share `p` times less work, and the vector may
+ * be as long as the ring's. When some rank's vector or `recv` is not
+ * `MPI.alloc` memory, every rank goes on over messages from where it is
+ * (the whole {@link allreduce}, or the ring allgather of the slices).
+ *
+ * MPI-4.1 §6.9.6.
+ *
+ * @example
+ * ```ts
+ * const send = MPI.alloc(Float64Array, 1 << 17), sum = MPI.alloc(Float64Array, 1 << 17);
+ * await comm.Allreduce(send, sum, MPI.SUM); // 1 MiB: reduce-scatter and allgather by reference on shm
+ * ```
+ */
+export function* slicedReferenceAllreduce(call: Call, area: SharedArea, plan: ReferenceReduction,
+  send: Uint8Array | undefined, recv: Uint8Array): Algorithm<void> {
+  if (area.mode === 'unset') yield* attachArea(call, area);
+  if (area.mode !== 'shared') {
+    yield* allreduce(call, plan.reduction, send, recv);
+    return;
+  }
+  const own = send ?? recv;
+  const bytes = own.byteLength;
+  const offsets = evenBlocks(bytes / plan.reduction.unit, call.size, plan.reduction.unit);
+  const folded = yield* takeByReference(call, area, own, bytes, nextExchange(call, area), ReferenceStage.FREE,
+    (n) => foldSlice(call, area, plan, n, own, recv, offsets));
+  if (!folded) {
+    yield* allreduce(call, plan.reduction, send, recv);
+    return;
+  }
+  // Every rank publishes its recv only after its fold: once all have, nobody reads `own` any more, and an in-place
+  // rank may write the others' slices into it.
+  const displs = offsets.slice(0, call.size);
+  yield* referenceExchangeNumbered(call, area, recv, bytes, nextExchange(call, area), ReferenceStage.FREE,
+    (n) => copySlices(call, area, n, recv, offsets),
+    () => ringAllgather(call, undefined, recv, displs.map((d, k) => offsets[k + 1]! - d), displs));
+}
+
+/**
+ * Folds slice `call.rank` (bytes `offsets[rank]` to `offsets[rank + 1]`) of
+ * every rank's vector of exchange `number`, from the right in rank order,
+ * into the same slice of `recv` (in place, through scratch: `recv` is
+ * `own`, and the fold starts from the last rank's slice).
+ */
+function foldSlice(call: Call, area: SharedArea, plan: ReferenceReduction, number: number, own: Uint8Array,
+  recv: Uint8Array, offsets: readonly number[]): void {
+  const start = offsets[call.rank]!;
+  const end = offsets[call.rank + 1]!;
+  const sliceOf = (from: number) =>
+    (from === call.rank ? own : area.contributionData(from, number, own.byteLength)).subarray(start, end);
+  const target = own === recv ? plan.sliceScratch(end - start) : recv.subarray(start, end);
+  const last = call.size - 1;
+  target.set(sliceOf(last));
+  for (let from = last - 1; from >= 0; from--) plan.reduction.apply(sliceOf(from), target);
+  if (own === recv) recv.set(target, start);
+}
+
+/** Copies every other rank's reduced slice of exchange `number` (its `recv`) into this rank's `recv`. */
+function copySlices(call: Call, area: SharedArea, number: number, recv: Uint8Array, offsets: readonly number[]): void {
+  for (let from = 0; from < call.size; from++) {
+    if (from === call.rank) continue;
+    const theirs = area.contributionData(from, number, recv.byteLength);
+    recv.set(theirs.subarray(offsets[from], offsets[from + 1]), offsets[from]);
   }
 }
 

@@ -30,7 +30,9 @@ import type { Datatype, TypedArray } from '../datatype/index.js';
 import type { Op } from '../op/op.js';
 import type { Collectives, PointToPoint, SharedArea } from '../transport/transport.js';
 import { allgatherv } from './allgather.js';
-import { allreduce, fastReferenceAllreduce, referenceAllreduce, ReferenceReduction } from './allreduce.js';
+import {
+  allreduce, fastReferenceAllreduce, referenceAllreduce, ReferenceReduction, slicedReferenceAllreduce,
+} from './allreduce.js';
 import { alltoallv, fastReferenceAlltoall, fastSmallAlltoall, referenceAlltoall, smallAlltoall } from './alltoall.js';
 import {
   barrier, counterBarrier, countsArrivals, fastBarrier, fastCounterBarrier, fastFlagBarrier, firstBarrier, flagBarrier,
@@ -504,11 +506,14 @@ export class PointToPointCollectives implements Collectives {
     op: Op): Promise<void> {
     const bytes = count * datatype.size;
     const shared = this.sharedArea;
+    const size = this.channel.size;
     const byReference = shared !== undefined && op.predefined !== undefined && bytes > shared.contributionBytes &&
-      bytes * this.channel.size <= tuning.allreduceReferenceBytes;
+      bytes <= tuning.allreduceReferenceBytes;
+    const sliced = byReference && count >= size && bytes * (size - 1) >= tuning.allreduceSlicedBytes;
     // One return, at the end (see docs/ARCHITECTURE.md, "Code shaped for V8's tier-up").
-    return byReference ? this.referenceAllreduce(shared, send, recv, count, datatype, op)
-      : this.unsharedAllreduce(send, recv, count, datatype, op);
+    return sliced ? this.slicedAllreduce(shared, send, recv, count, datatype, op)
+      : byReference ? this.referenceAllreduce(shared, send, recv, count, datatype, op)
+        : this.unsharedAllreduce(send, recv, count, datatype, op);
   }
 
   /** An Allreduce by a user op on the shared area, or by messages. */
@@ -531,19 +536,34 @@ export class PointToPointCollectives implements Collectives {
   /** An Allreduce of more than a contribution block on the shared area (see {@link referenceAllreduce}); `send` undefined: in place. */
   private referenceAllreduce(area: SharedArea, send: TypedArray | undefined, recv: TypedArray, count: number,
     datatype: Datatype, op: Op): Promise<void> {
+    const last = this.referenceShape(count, datatype, op);
     const bytes = count * datatype.size;
-    let last = this.lastReferenceAllreduce;
-    if (last === undefined || !last.matches(count, datatype, op, -1)) {
-      this.lastReferenceAllreduce = last = new ReductionShape(Code.Allreduce, -1, count, datatype, op,
-        [bytes, datatype.code, opCode(op)], new ReferenceReduction(new Reduction(op, datatype)),
-        () => `Allreduce(${count} × ${datatype.name}, ${op.name})`);
-    }
     const sendBytes = send === undefined ? undefined : last.sendBytes.of(send, bytes);
     const recvBytes = last.recvBytes.of(recv, bytes);
     const plan = last.plan;
     return area.mode === 'shared'
       ? this.sequencer.startFast(last.signature, fastReferenceAllreduce, referenceAllreduce, area, plan, sendBytes, recvBytes)
       : this.sequencer.start(last.signature, (c) => referenceAllreduce(c, area, plan, sendBytes, recvBytes)).result();
+  }
+
+  /** A long Allreduce on the shared area (see {@link slicedReferenceAllreduce}); `send` undefined: in place. */
+  private slicedAllreduce(area: SharedArea, send: TypedArray | undefined, recv: TypedArray, count: number,
+    datatype: Datatype, op: Op): Promise<void> {
+    const last = this.referenceShape(count, datatype, op);
+    const bytes = count * datatype.size;
+    const sendBytes = send === undefined ? undefined : last.sendBytes.of(send, bytes);
+    const recvBytes = last.recvBytes.of(recv, bytes);
+    return this.sequencer.start(last.signature, (c) => slicedReferenceAllreduce(c, area, last.plan, sendBytes, recvBytes))
+      .result();
+  }
+
+  /** The shape of the last Allreduce by reference, made again when this one's differs. */
+  private referenceShape(count: number, datatype: Datatype, op: Op): ReductionShape<ReferenceReduction> {
+    const last = this.lastReferenceAllreduce;
+    if (last !== undefined && last.matches(count, datatype, op, -1)) return last;
+    return this.lastReferenceAllreduce = new ReductionShape(Code.Allreduce, -1, count, datatype, op,
+      [count * datatype.size, datatype.code, opCode(op)], new ReferenceReduction(new Reduction(op, datatype)),
+      () => `Allreduce(${count} × ${datatype.name}, ${op.name})`);
   }
 
   reduceScatter(send: TypedArray | undefined, recv: TypedArray, counts: readonly number[], datatype: Datatype,

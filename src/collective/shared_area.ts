@@ -410,28 +410,42 @@ export type ReferenceStageValue = (typeof ReferenceStage)[keyof typeof Reference
 export function* referenceExchangeNumbered(call: Call, area: SharedArea, data: Uint8Array | undefined, bytes: number,
   number: number, stage: ReferenceStageValue, take: (number: number) => void, overMessages: () => Algorithm<void>,
   done?: () => void): Algorithm<void> {
-  if (stage === ReferenceStage.FREE) {
-    yield* blocksFree(call, area, number);
-    publishReference(call, area, data, number);
-  }
-  if (stage !== ReferenceStage.TAKEN) {
-    for (let from = 0; from < call.size; from++) {
-      const arrived = area.contributed(from, number);
-      if (!arrived.test()) yield arrived;
-    }
-    const byReference = referencesAt(call, area, number, bytes);
-    if (byReference instanceof Error) throw byReference;
-    if (!byReference) {
-      finishExchange(area, number);
-      yield* overMessages();
-      return;
-    }
-    take(number);
-    finishExchange(area, number, false);
+  if (!(yield* takeByReference(call, area, data, bytes, number, stage, take))) {
+    yield* overMessages();
+    return;
   }
   yield* readByAll(call, area, number);
   area.settled = true;
   done?.();
+}
+
+/**
+ * {@link referenceExchangeNumbered} up to its take: false when some member's
+ * data is not by reference (the exchange is over, and the caller goes on
+ * over messages). Once it returns true, the others may still read `data`:
+ * the caller waits for their reads itself ({@link readByAll}), or knows
+ * from a later exchange that they are done.
+ */
+export function* takeByReference(call: Call, area: SharedArea, data: Uint8Array | undefined, bytes: number,
+  number: number, stage: ReferenceStageValue, take: (number: number) => void): Algorithm<boolean> {
+  if (stage === ReferenceStage.FREE) {
+    yield* blocksFree(call, area, number);
+    publishReference(call, area, data, number);
+  }
+  if (stage === ReferenceStage.TAKEN) return true;
+  for (let from = 0; from < call.size; from++) {
+    const arrived = area.contributed(from, number);
+    if (!arrived.test()) yield arrived;
+  }
+  const byReference = referencesAt(call, area, number, bytes);
+  if (byReference instanceof Error) throw byReference;
+  if (!byReference) {
+    finishExchange(area, number);
+    return false;
+  }
+  take(number);
+  finishExchange(area, number, false);
+  return true;
 }
 
 /**

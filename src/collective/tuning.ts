@@ -56,17 +56,30 @@ export const tuning = {
   /** Allreduce (commutative): recursive doubling below, ring reduce-scatter + allgather above. */
   allreduceRingBytes: 32 * 1024,
   /**
-   * Allreduce on a shared area with a predefined op: up to
-   * this many bytes read per rank (the vector's bytes, more than a
-   * contribution block, times the ranks), the ranks whose vectors are
-   * `MPI.alloc` memory publish where they are and every rank folds them all
-   * in place (`allreduce.ts`, `referenceAllreduce`); 0 sends them over
-   * messages. First loops at 2 ranks on 2 cores: 64 KiB 55-67 -> 41-59 us a
-   * call, 1 MiB 151-160 -> 124-132, 8 MiB 1.16-1.53 -> 1.01 ms; at 4 ranks
-   * 1 MiB 1.4-1.6 -> 0.6-0.75 ms; at 8 ranks 1 MiB 4.7 -> 2.6 ms, but 8 MiB
-   * 14 -> 21 ms (every rank reads 64 MiB, where the ring moves 2 x 8).
+   * Allreduce on a shared area with a predefined op: a vector of more than a
+   * contribution block and up to this many bytes goes by reference, when
+   * every rank's is `MPI.alloc` memory (`allreduce.ts`): the ranks publish
+   * where their vectors are and fold them straight out of each other's
+   * memory; 0 sends them over messages. First loops at 2 ranks on 2 cores,
+   * one exchange in which every rank folds every vector against messages:
+   * 64 KiB 55-67 -> 41-59 us a call, 1 MiB 151-160 -> 124-132, 8 MiB
+   * 1.16-1.53 -> 1.01 ms; at 4 ranks 1 MiB 1.4-1.6 -> 0.6-0.75 ms; at 8
+   * ranks 1 MiB 4.7 -> 2.6 ms, but 8 MiB 14 -> 21 ms (every rank read 64
+   * MiB, where the ring moves 2 x 8): {@link allreduceSlicedBytes}.
    */
-  allreduceReferenceBytes: 16 * 1024 * 1024,
+  allreduceReferenceBytes: 2 ** 30,
+  /**
+   * From this many bytes that one exchange by reference would fold per rank
+   * (the vector's bytes times the ranks less one), two exchanges, a
+   * reduce-scatter and then an allgather of the slices
+   * (`slicedReferenceAllreduce`), in which each rank reads about twice its
+   * vector whatever the number of ranks. First loops, 2 cores, 2-4
+   * alternating runs: at 2 ranks 1 MiB 194-316 -> 159-238 us, 8 MiB 1.6-2.6
+   * -> 1.1-1.7 ms, 256 KiB the same (p99 worse); at 4 ranks 256 KiB 229-370
+   * -> 153-162 us, 8 MiB (over messages before) 10-11.7 -> 5.0-7.5 ms, 64
+   * KiB no better; at 8 ranks 64 KiB 1.1 -> 0.9 ms, 256 KiB 1.8 -> 1.05 ms.
+   */
+  allreduceSlicedBytes: 384 * 1024,
   /** Reduce (commutative): binomial tree below, ring reduce-scatter + binomial gather above. */
   reduceRingBytes: 128 * 1024,
   /** Reduce_scatter (commutative): recursive doubling below this total, ring above. */

@@ -400,10 +400,12 @@ const cases: Case[] = [
       // Every rank's vectors from MPI.alloc memory (by reference on shm), then odd ranks' plain (over messages).
       for (const plainOdd of [false, true]) {
         const heap = (n: number): boolean => !plainOdd || rank % 2 === 0 || n < 0;
-        for (const n of [129, 8750, 37_500]) {
+        // The last two in two exchanges on shm (reduce-scatter, allgather): the last into MPI.alloc memory, read by
+        // the others, in uneven slices.
+        for (const n of [129, 8750, 37_500, 65_537]) {
           const send = heap(n) ? MPI.alloc(Float64Array, n + 1).subarray(1) : new Float64Array(n);
           for (let k = 0; k < n; k++) send[k] = rank * 1000 + k;
-          const sum = new Float64Array(n);
+          const sum = n === 65_537 && heap(n) ? MPI.alloc(Float64Array, n) : new Float64Array(n);
           await comm.Allreduce(send, sum, MPI.SUM);
           // Once its Allreduce returned, a rank may reuse its vector: no other rank may see this.
           send.fill(-1e9);
