@@ -31,7 +31,7 @@ import type { Op } from '../op/op.js';
 import type { Collectives, PointToPoint, SharedArea } from '../transport/transport.js';
 import { allgatherv } from './allgather.js';
 import {
-  allreduce, fastReferenceAllreduce, referenceAllreduce, ReferenceReduction, slicedReferenceAllreduce,
+  allreduce, fastReferenceAllreduce, fastSlicedAllreduce, referenceAllreduce, ReferenceReduction, slicedReferenceAllreduce,
 } from './allreduce.js';
 import { alltoallv, fastReferenceAlltoall, fastSmallAlltoall, referenceAlltoall, smallAlltoall } from './alltoall.js';
 import {
@@ -509,7 +509,7 @@ export class PointToPointCollectives implements Collectives {
     const size = this.channel.size;
     const byReference = shared !== undefined && op.predefined !== undefined && bytes > shared.contributionBytes &&
       bytes <= tuning.allreduceReferenceBytes;
-    const sliced = byReference && count >= size && bytes * (size - 1) >= tuning.allreduceSlicedBytes;
+    const sliced = byReference && count >= size && bytes * (size - 1) ** 2 >= tuning.allreduceSlicedBytes;
     // One return, at the end (see docs/ARCHITECTURE.md, "Code shaped for V8's tier-up").
     return sliced ? this.slicedAllreduce(shared, send, recv, count, datatype, op)
       : byReference ? this.referenceAllreduce(shared, send, recv, count, datatype, op)
@@ -553,8 +553,10 @@ export class PointToPointCollectives implements Collectives {
     const bytes = count * datatype.size;
     const sendBytes = send === undefined ? undefined : last.sendBytes.of(send, bytes);
     const recvBytes = last.recvBytes.of(recv, bytes);
-    return this.sequencer.start(last.signature, (c) => slicedReferenceAllreduce(c, area, last.plan, sendBytes, recvBytes))
-      .result();
+    const plan = last.plan;
+    return area.mode === 'shared'
+      ? this.sequencer.startFast(last.signature, fastSlicedAllreduce, slicedReferenceAllreduce, area, plan, sendBytes, recvBytes)
+      : this.sequencer.start(last.signature, (c) => slicedReferenceAllreduce(c, area, plan, sendBytes, recvBytes)).result();
   }
 
   /** The shape of the last Allreduce by reference, made again when this one's differs. */

@@ -69,17 +69,21 @@ export const tuning = {
    */
   allreduceReferenceBytes: 2 ** 30,
   /**
-   * From this many bytes that one exchange by reference would fold per rank
-   * (the vector's bytes times the ranks less one), two exchanges, a
-   * reduce-scatter and then an allgather of the slices
-   * (`slicedReferenceAllreduce`), in which each rank reads about twice its
-   * vector whatever the number of ranks. First loops, 2 cores, 2-4
-   * alternating runs: at 2 ranks 1 MiB 194-316 -> 159-238 us, 8 MiB 1.6-2.6
-   * -> 1.1-1.7 ms, 256 KiB the same (p99 worse); at 4 ranks 256 KiB 229-370
-   * -> 153-162 us, 8 MiB (over messages before) 10-11.7 -> 5.0-7.5 ms, 64
-   * KiB no better; at 8 ranks 64 KiB 1.1 -> 0.9 ms, 256 KiB 1.8 -> 1.05 ms.
+   * From this many bytes that one exchange by reference folds more, all
+   * ranks together, than two (`(p - 1)^2` times the vector: each rank folds
+   * `p - 1` vectors there, `(p - 1)/p` of one here), a reduce-scatter and
+   * then an allgather of the slices (`slicedReferenceAllreduce`), in which
+   * each rank reads about twice its vector whatever the number of ranks:
+   * from 2 MiB at 2 ranks, 228 KiB at 4, 42 KiB at 8. First loops on 2 cores,
+   * 2-4 alternating runs, one exchange -> two: at 2 ranks 1 MiB 194-316 ->
+   * 159-238 us (but a loop of 110 calls, after one of 64 KiB calls, paid
+   * 30 ms of compiles of the new path a rank: 0.33 -> 0.54 ms a call),
+   * 8 MiB 1.6-2.6 -> 1.1-1.7 ms; at 4 ranks 256 KiB 229-370 -> 153-162
+   * us, 1 MiB 1.72 -> 1.05 ms, 8 MiB (over messages before) 10-13 -> 5-7.5
+   * ms, 64 KiB no better; at 8 ranks 64 KiB 1.1 -> 0.9 ms, 256 KiB 1.8 ->
+   * 1.05 ms, 1 MiB 6.7 -> 1.4 ms.
    */
-  allreduceSlicedBytes: 384 * 1024,
+  allreduceSlicedBytes: 2 * 1024 * 1024,
   /** Reduce (commutative): binomial tree below, ring reduce-scatter + binomial gather above. */
   reduceRingBytes: 128 * 1024,
   /** Reduce_scatter (commutative): recursive doubling below this total, ring above. */

@@ -400,12 +400,12 @@ const cases: Case[] = [
       // Every rank's vectors from MPI.alloc memory (by reference on shm), then odd ranks' plain (over messages).
       for (const plainOdd of [false, true]) {
         const heap = (n: number): boolean => !plainOdd || rank % 2 === 0 || n < 0;
-        // The last two in two exchanges on shm (reduce-scatter, allgather): the last into MPI.alloc memory, read by
-        // the others, in uneven slices.
-        for (const n of [129, 8750, 37_500, 65_537]) {
+        // The last (from 4 ranks the last two) in two exchanges on shm (reduce-scatter, allgather), in uneven
+        // slices: the last into MPI.alloc memory, which the others read.
+        for (const n of [129, 8750, 37_500, 262_147]) {
           const send = heap(n) ? MPI.alloc(Float64Array, n + 1).subarray(1) : new Float64Array(n);
           for (let k = 0; k < n; k++) send[k] = rank * 1000 + k;
-          const sum = n === 65_537 && heap(n) ? MPI.alloc(Float64Array, n) : new Float64Array(n);
+          const sum = n === 262_147 && heap(n) ? MPI.alloc(Float64Array, n) : new Float64Array(n);
           await comm.Allreduce(send, sum, MPI.SUM);
           // Once its Allreduce returned, a rank may reuse its vector: no other rank may see this.
           send.fill(-1e9);
@@ -1118,6 +1118,16 @@ const cases: Case[] = [
       await comm.Allreduce(signed, best, maxAbs);
       for (const i of [0, 1, n - 1]) check.equal(best[i], (i % 2 === 0 ? -1 : 1) * (i + size - 1), `large user op [${i}]`);
       maxAbs.Free();
+      // By reference on shm (MPI.alloc, 2 MiB: a reduce-scatter and an allgather at any number of ranks), with one
+      // rank late: the others wait past their fast paths' spin, in either exchange.
+      for (const late of [0, size - 1]) {
+        const long = MPI.alloc(Float64Array, 1 << 18);
+        for (let i = 0; i < long.length; i++) long[i] = i + rank * (5 + late);
+        const longSum = MPI.alloc(Float64Array, long.length);
+        if (rank === late) await new Promise((resolve) => setTimeout(resolve, 30));
+        await (late === 0 ? comm.Allreduce(long, longSum, MPI.SUM) : comm.Allreduce(MPI.IN_PLACE, long, MPI.SUM));
+        expectSum(late === 0 ? longSum : long, 5 + late, `Allreduce of MPI.alloc memory, rank ${late} late`);
+      }
     },
   },
   {
