@@ -137,8 +137,8 @@ export class ReferenceReduction {
 }
 
 /**
- * Allreduce of more than a contribution block (below
- * `tuning.allreduceSlicedBytes` folded per rank) through the shared area,
+ * Allreduce of more than a contribution block (short of
+ * `tuning.allreduceSlicedBytes`, which see) through the shared area,
  * by reference: every rank publishes where its vector lies (`send`, or in
  * place, `recv`), folds every rank's vector straight out of the others'
  * memory, from the right in rank order as the short exchange does
@@ -334,7 +334,6 @@ function gatherOverMessages(call: Call, plan: ReferenceReduction, recv: Uint8Arr
   const displs = offsets.slice(0, call.size);
   return ringAllgather(call, undefined, recv, displs.map((d, k) => offsets[k + 1]! - d), displs);
 }
-
 
 /**
  * {@link referenceAllreduce} on an attached shared area, synchronously as far
