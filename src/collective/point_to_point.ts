@@ -509,7 +509,10 @@ export class PointToPointCollectives implements Collectives {
     const size = this.channel.size;
     const byReference = shared !== undefined && op.predefined !== undefined && bytes > shared.contributionBytes &&
       bytes <= tuning.allreduceReferenceBytes;
-    const sliced = byReference && count >= size && bytes * (size - 1) ** 2 >= tuning.allreduceSlicedBytes;
+    // What the job folds more in one exchange than in two; with ranks above cores, the cores share all of it.
+    const excess = bytes * (size - 1) ** 2;
+    const sliced = byReference && count >= size &&
+      excess >= (shared.oversubscribed ? tuning.allreduceSlicedOversubscribedBytes : tuning.allreduceSlicedBytes);
     // One return, at the end (see docs/ARCHITECTURE.md, "Code shaped for V8's tier-up").
     return sliced ? this.slicedAllreduce(shared, send, recv, count, datatype, op)
       : byReference ? this.referenceAllreduce(shared, send, recv, count, datatype, op)

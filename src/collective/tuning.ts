@@ -74,16 +74,25 @@ export const tuning = {
    * `p - 1` vectors there, `(p - 1)/p` of one here), a reduce-scatter and
    * then an allgather of the slices (`slicedReferenceAllreduce`), in which
    * each rank reads about twice its vector whatever the number of ranks:
-   * from 2 MiB at 2 ranks, 228 KiB at 4, 42 KiB at 8. First loops on 2 cores,
-   * 2-4 alternating runs, one exchange -> two: at 2 ranks 1 MiB 194-316 ->
-   * 159-238 us (but a loop of 110 calls, after one of 64 KiB calls, paid
-   * 30 ms of compiles of the new path a rank: 0.33 -> 0.54 ms a call),
-   * 8 MiB 1.6-2.6 -> 1.1-1.7 ms; at 4 ranks 256 KiB 229-370 -> 153-162
-   * us, 1 MiB 1.72 -> 1.05 ms, 8 MiB (over messages before) 10-13 -> 5-7.5
-   * ms, 64 KiB no better; at 8 ranks 64 KiB 1.1 -> 0.9 ms, 256 KiB 1.8 ->
-   * 1.05 ms, 1 MiB 6.7 -> 1.4 ms.
+   * from 2 MiB at 2 ranks. First loops at 2 ranks on 2 cores, one exchange
+   * -> two, 2-4 alternating runs: 1 MiB 194-316 -> 159-238 us, 8 MiB
+   * 1.6-2.6 -> 1.1-1.7 ms, 64 KiB the same. Not lower: a first loop of the
+   * two exchanges compiles a dozen functions a rank, 30 ms, which the short
+   * loops of one size that follow a smaller size's (the bench's 110 calls of
+   * 1 MiB: 0.33 -> 0.54 ms a call; 500 of 64 KiB: p99 37 us -> 0.5-1.8 ms)
+   * paid in their timed part.
    */
   allreduceSlicedBytes: 2 * 1024 * 1024,
+  /**
+   * {@link allreduceSlicedBytes} with more ranks than cores, where the cores
+   * share every rank's folds: from 64 KiB vectors at 4 ranks, 11.8 KiB at 8.
+   * First loops on 2 cores, 3-4 alternating runs, one exchange -> two: at 4
+   * ranks 64 KiB 129-184 -> 87-111 us, 256 KiB 229-370 -> 153-162, 1 MiB (after
+   * 64 KiB) 0.77-1.65 -> 0.63-1.13 ms, 8 MiB (over messages before) 10-13 ->
+   * 5-7.5 ms; at 8 ranks 16 KiB 232-300 -> 152-223 us, 32 KiB 159-310 ->
+   * 107-170, 64 KiB 1.1 -> 0.9 ms, 1 MiB 6.7 -> 1.4 ms.
+   */
+  allreduceSlicedOversubscribedBytes: 576 * 1024,
   /** Reduce (commutative): binomial tree below, ring reduce-scatter + binomial gather above. */
   reduceRingBytes: 128 * 1024,
   /** Reduce_scatter (commutative): recursive doubling below this total, ring above. */

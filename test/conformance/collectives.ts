@@ -400,7 +400,7 @@ const cases: Case[] = [
       // Every rank's vectors from MPI.alloc memory (by reference on shm), then odd ranks' plain (over messages).
       for (const plainOdd of [false, true]) {
         const heap = (n: number): boolean => !plainOdd || rank % 2 === 0 || n < 0;
-        // The last (from 4 ranks the last two) in two exchanges on shm (reduce-scatter, allgather), in uneven
+        // The last (with more ranks, the last two) in two exchanges on shm (reduce-scatter, allgather), in uneven
         // slices: the last into MPI.alloc memory, which the others read.
         for (const n of [129, 8750, 37_500, 262_147]) {
           const send = heap(n) ? MPI.alloc(Float64Array, n + 1).subarray(1) : new Float64Array(n);
