@@ -514,9 +514,8 @@ export class PointToPointCollectives implements Collectives {
     const sliced = byReference && count >= size &&
       excess >= (shared.oversubscribed ? tuning.allreduceSlicedOversubscribedBytes : tuning.allreduceSlicedBytes);
     // One return, at the end (see docs/ARCHITECTURE.md, "Code shaped for V8's tier-up").
-    return sliced ? this.slicedAllreduce(shared, send, recv, count, datatype, op)
-      : byReference ? this.referenceAllreduce(shared, send, recv, count, datatype, op)
-        : this.unsharedAllreduce(send, recv, count, datatype, op);
+    return byReference ? this.referenceAllreduce(shared, send, recv, count, datatype, op, sliced)
+      : this.unsharedAllreduce(send, recv, count, datatype, op);
   }
 
   /** An Allreduce by a user op on the shared area, or by messages. */
@@ -536,30 +535,22 @@ export class PointToPointCollectives implements Collectives {
       (c, reduction) => allreduce(c, reduction, part(send, bytes), part(recv, bytes)!))).result();
   }
 
-  /** An Allreduce of more than a contribution block on the shared area (see {@link referenceAllreduce}); `send` undefined: in place. */
+  /**
+   * An Allreduce of more than a contribution block on the shared area, in one exchange by reference
+   * ({@link referenceAllreduce}) or, `sliced`, in two ({@link slicedReferenceAllreduce}); `send` undefined: in place.
+   */
   private referenceAllreduce(area: SharedArea, send: TypedArray | undefined, recv: TypedArray, count: number,
-    datatype: Datatype, op: Op): Promise<void> {
+    datatype: Datatype, op: Op, sliced: boolean): Promise<void> {
     const last = this.referenceShape(count, datatype, op);
     const bytes = count * datatype.size;
     const sendBytes = send === undefined ? undefined : last.sendBytes.of(send, bytes);
     const recvBytes = last.recvBytes.of(recv, bytes);
     const plan = last.plan;
+    const fast = sliced ? fastSlicedAllreduce : fastReferenceAllreduce;
+    const algorithm = sliced ? slicedReferenceAllreduce : referenceAllreduce;
     return area.mode === 'shared'
-      ? this.sequencer.startFast(last.signature, fastReferenceAllreduce, referenceAllreduce, area, plan, sendBytes, recvBytes)
-      : this.sequencer.start(last.signature, (c) => referenceAllreduce(c, area, plan, sendBytes, recvBytes)).result();
-  }
-
-  /** A long Allreduce on the shared area (see {@link slicedReferenceAllreduce}); `send` undefined: in place. */
-  private slicedAllreduce(area: SharedArea, send: TypedArray | undefined, recv: TypedArray, count: number,
-    datatype: Datatype, op: Op): Promise<void> {
-    const last = this.referenceShape(count, datatype, op);
-    const bytes = count * datatype.size;
-    const sendBytes = send === undefined ? undefined : last.sendBytes.of(send, bytes);
-    const recvBytes = last.recvBytes.of(recv, bytes);
-    const plan = last.plan;
-    return area.mode === 'shared'
-      ? this.sequencer.startFast(last.signature, fastSlicedAllreduce, slicedReferenceAllreduce, area, plan, sendBytes, recvBytes)
-      : this.sequencer.start(last.signature, (c) => slicedReferenceAllreduce(c, area, plan, sendBytes, recvBytes)).result();
+      ? this.sequencer.startFast(last.signature, fast, algorithm, area, plan, sendBytes, recvBytes)
+      : this.sequencer.start(last.signature, (c) => algorithm(c, area, plan, sendBytes, recvBytes)).result();
   }
 
   /** The shape of the last Allreduce by reference, made again when this one's differs. */
