@@ -103,6 +103,9 @@ function unpacking(done: Promise<void>, received: { readonly unpack?: (() => voi
 /** Datatypes of the typed array classes seen, by prototype, or undefined for one without a datatype of its own. */
 const plainTypes = new Map<unknown, Datatype | undefined>();
 const getPrototypeOf = Object.getPrototypeOf;
+/** The prototype {@link plainDatatype} saw last and its answer: a loop passes arrays of one class, and a Map lookup costs more than this look. */
+let lastPrototype: unknown = undefined;
+let lastPlainType: Datatype | undefined = undefined;
 
 /**
  * The datatype of `spec` when it is a plain typed array (not a spec array,
@@ -117,6 +120,7 @@ const getPrototypeOf = Object.getPrototypeOf;
 function plainDatatype(spec: unknown): Datatype | undefined {
   if (!ArrayBuffer.isView(spec) || spec instanceof DataView) return undefined;
   const prototype: unknown = getPrototypeOf(spec);
+  if (prototype === lastPrototype) return lastPlainType;
   let datatype = plainTypes.get(prototype);
   if (datatype === undefined && !plainTypes.has(prototype)) {
     try {
@@ -127,7 +131,31 @@ function plainDatatype(spec: unknown): Datatype | undefined {
     }
     plainTypes.set(prototype, datatype);
   }
+  lastPrototype = prototype;
+  lastPlainType = datatype;
   return datatype;
+}
+
+/** The pair of arrays {@link samePlainArrays} compared last, and whether they share their buffer and offset. */
+let lastFirst: TypedArray | undefined = undefined;
+let lastSecond: TypedArray | undefined = undefined;
+let lastSameStart = false;
+
+/**
+ * Whether plain typed arrays `a` and `b` are the same memory
+ * ({@link sameMemory}), from the answer for the pair seen last when they are
+ * that pair again: a loop passes the same arrays, and each read of
+ * `.buffer` is a call into V8's C++ (about 20 ns). A view's buffer and
+ * offset never change; its length may (a view that tracks a resizable
+ * buffer), so that is compared each time.
+ */
+function samePlainArrays(a: TypedArray, b: TypedArray): boolean {
+  if (a !== lastFirst || b !== lastSecond) {
+    lastFirst = a;
+    lastSecond = b;
+    lastSameStart = a.buffer === b.buffer && a.byteOffset === b.byteOffset;
+  }
+  return lastSameStart && a.byteLength === b.byteLength;
 }
 
 /** The bytes of a plain typed array, itself when it is a Uint8Array. */
@@ -547,7 +575,8 @@ export function reduce(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, o
   if (datatype !== undefined && (!isRoot || plainDatatype(recvbuf) === datatype)) {
     // Plain typed arrays of one datatype, as Allreduce takes them below; a non-root's receive buffer is not used.
     const into = isRoot ? recvbuf as TypedArray : undefined;
-    const from = sendbuf === IN_PLACE || sameMemory(sendbuf as TypedArray, into) ? undefined : sendbuf as TypedArray;
+    const from = sendbuf === IN_PLACE || (into !== undefined && samePlainArrays(sendbuf as TypedArray, into)) ? undefined
+      : sendbuf as TypedArray;
     const count = (from ?? into)!.length;
     if ((into === undefined || into.length >= count) && count * datatype.size <= limitOf(endpoint)) {
       const checked = checkOp(op, call);
@@ -578,7 +607,7 @@ export function allreduce(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown
   if (datatype !== undefined && (sendbuf === IN_PLACE || plainDatatype(sendbuf) === datatype)) {
     // Plain typed arrays of one datatype: no parsing (else, or when they differ in a way to report, the general path).
     const recv = recvbuf as TypedArray;
-    const send = sendbuf === IN_PLACE || sameMemory(sendbuf as TypedArray, recv) ? undefined : sendbuf as TypedArray;
+    const send = sendbuf === IN_PLACE || samePlainArrays(sendbuf as TypedArray, recv) ? undefined : sendbuf as TypedArray;
     const count = (send ?? recv).length;
     if (recv.length >= count && count * datatype.size <= limitOf(endpoint)) {
       const checked = checkOp(op, call);
