@@ -153,7 +153,10 @@ function samePlainArrays(a: TypedArray, b: TypedArray): boolean {
   if (a !== lastFirst || b !== lastSecond) {
     lastFirst = a;
     lastSecond = b;
-    lastSameStart = a.buffer === b.buffer && a.byteOffset === b.byteOffset;
+    // Both read whatever the first says, as in sameMemory: a look that the first pairs skipped had no type feedback.
+    const buffer = a.buffer === b.buffer;
+    const offset = a.byteOffset === b.byteOffset;
+    lastSameStart = buffer && offset;
   }
   return lastSameStart && a.byteLength === b.byteLength;
 }
