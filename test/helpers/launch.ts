@@ -1,5 +1,5 @@
 // Runs a program through the mpi4ts launcher and collects what it printed.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
@@ -13,14 +13,27 @@ export interface JobResult {
   stderr: string;
   /** Wall time of the whole job, in milliseconds. */
   ms: number;
+  /** Whether the job was killed at its timeout (its processes then, as `ps` saw them, end `stderr`). */
+  timedOut: boolean;
 }
 
 /** How long a test lets a job (or the launcher alone) run before it kills it: several times what any takes. */
 export const JOB_TIMEOUT_MS = 120_000;
 
+/** The processes of group `group` (state, kernel wait channel, age, command), for the report of a job that hung. */
+function processesOf(group: number): string {
+  try {
+    const table = execFileSync('ps', ['-o', 'pid,ppid,stat,wchan:24,etime,args', '-g', String(group)], { encoding: 'utf8' });
+    return table.split('\n').map((line) => line.slice(0, 240)).join('\n');
+  } catch (error) {
+    return `(ps failed: ${String(error)})`;
+  }
+}
+
 /**
  * Runs `command args...` in the repository's root; after `timeoutMs` (default {@link JOB_TIMEOUT_MS}) kills it and every
- * process it started (its process group: mpiexec's ranks and the children they spawned).
+ * process it started (its process group: mpiexec's ranks and the children they spawned), once `ps` has listed them
+ * (at the end of `stderr`: which process of a hung job was still there, and where it slept).
  */
 export function runCommand(command: string, args: readonly string[],
   options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: (stdin: Writable) => void } = {}): Promise<JobResult> {
@@ -37,7 +50,10 @@ export function runCommand(command: string, args: readonly string[],
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+  let timedOut = false;
   const timer = setTimeout(() => {
+    timedOut = true;
+    stderr += `\n== killed after ${options.timeoutMs ?? JOB_TIMEOUT_MS} ms; its processes then:\n${processesOf(child.pid!)}`;
     try {
       process.kill(-child.pid!, 'SIGKILL');
     } catch {
@@ -47,7 +63,7 @@ export function runCommand(command: string, args: readonly string[],
   return new Promise((resolve) => {
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, ms: Date.now() - started });
+      resolve({ code, signal, stdout, stderr, ms: Date.now() - started, timedOut });
     });
   });
 }

@@ -10,14 +10,23 @@ import { describe, it } from 'node:test';
 import { assertAllPassed } from '../helpers/conformance.js';
 import { type JobResult, linesStartingWith, mpiexecEnv, runCommand } from '../helpers/launch.js';
 
-function run(command: string, args: readonly string[]): Promise<JobResult> {
-  return runCommand(command, args, { env: mpiexecEnv, timeoutMs: 300_000 });
+function run(command: string, args: readonly string[], timeoutMs = 300_000): Promise<JobResult> {
+  return runCommand(command, args, { env: mpiexecEnv, timeoutMs });
 }
 
-function mpiexec(ranks: number, tcp: boolean, program: readonly string[]) {
+function mpiexec(ranks: number, tcp: boolean, program: readonly string[], timeoutMs?: number) {
   return run('mpiexec', ['--oversubscribe', ...(tcp ? ['--mca', 'btl', 'tcp,self'] : []), '-n', String(ranks),
-    process.execPath, ...program]);
+    process.execPath, ...program], timeoutMs);
 }
+
+/**
+ * The spawn chapter under mpiexec: 3-20 s. Open MPI 4.1 with an external PMIx 4 (Debian's build) hangs in
+ * MPI_Comm_spawn or MPI_Comm_disconnect now and then (openpmix/openpmix#2735, not fixed for Open MPI 4.1): once
+ * in a CI run out of dozens, not in 1,700 spawns here. A run that hangs is killed at this timeout and run again
+ * once, with the first run's last lines and processes as the test's diagnostic; a second hang, or any other
+ * failure, fails the test.
+ */
+const SPAWN_TIMEOUT_MS = 120_000;
 
 const chapters = ['p2p', 'collectives', 'communicators', 'topology', 'neighbors', 'spawn', 'requests', 'environment',
   'rma', 'datatypes', 'io', 'ports'] as const;
@@ -31,8 +40,14 @@ for (const tcp of [false, true]) {
       // (osc rdma) or are not built (osc pt2pt, osc ucx), so MPI_Win_create fails with MPI_ERR_WIN.
       // (The io chapter passes: a file's shared file pointer is an MPI_Win_allocate window.)
       for (const chapter of chapters.filter((c) => !(tcp && c === 'rma'))) {
-        it(`test/conformance/${chapter}.ts passes every case with ${ranks} ranks`, async () => {
-          const result = await mpiexec(ranks, tcp, ['bin/mpi4ts.js', `test/conformance/${chapter}.ts`]);
+        it(`test/conformance/${chapter}.ts passes every case with ${ranks} ranks`, async (t) => {
+          const program = ['bin/mpi4ts.js', `test/conformance/${chapter}.ts`];
+          let result = await mpiexec(ranks, tcp, program, chapter === 'spawn' ? SPAWN_TIMEOUT_MS : undefined);
+          if (chapter === 'spawn' && result.timedOut) {
+            t.diagnostic(`hung (run again once), its last lines:\n${result.stdout.split('\n').slice(-12).join('\n')}` +
+              `\n${result.stderr.slice(-4000)}`);
+            result = await mpiexec(ranks, tcp, program, SPAWN_TIMEOUT_MS);
+          }
           assertAllPassed(result, chapter, ranks);
           if (chapter === 'spawn') {
             assert.equal(linesStartingWith(result.stdout, 'child').length, 2);

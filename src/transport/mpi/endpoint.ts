@@ -706,10 +706,6 @@ export class MpiEndpoint extends MpiPointToPoint implements Endpoint {
     return handle < 0 ? undefined : MpiEndpoint.create(this.ctx, handle, `split of ${this.name}`);
   }
 
-  /**
-   * MPI_Comm_split_type(MPI_COMM_TYPE_SHARED): one communicator per group of
-   * ranks that MPI says can share memory, ordered by `key` then rank.
-   */
   /** A request-based one-sided call's operation (`window.ts`), tracked as point-to-point requests are. */
   windowRequest(rc: number, kind: WindowRequestKind, target: number, bytes: number): Operation {
     return new RequestOperation(this.ctx, rc, kind, target, 0, bytes);
@@ -732,6 +728,10 @@ export class MpiEndpoint extends MpiPointToPoint implements Endpoint {
     return createMpiWindow(this, request, windowCall[request.flavor]);
   }
 
+  /**
+   * MPI_Comm_split_type(MPI_COMM_TYPE_SHARED): one communicator per group of
+   * ranks that MPI says can share memory, ordered by `key` then rank.
+   */
   async splitShared(key: number): Promise<Endpoint> {
     this.check('Comm.Split_type');
     const handle = await this.constructBlocking('Comm.Split_type', 'MPI_Comm_split_type',
