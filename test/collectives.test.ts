@@ -75,6 +75,28 @@ describe('mismatched collectives', () => {
   }
 });
 
+describe('mismatched collectives caught (COMM_WORLD returns errors)', () => {
+  // Every rank that meets the mismatch catches it, and then nothing of the call keeps it waiting: the job ends as the
+  // script does. (A rank that waits for a peer that caught it and went on, in a call it shares with that peer, is
+  // blocked for good: that ends in a deadlock report naming both.)
+  const cases: { mode: string; ranks: number; caught: number[] }[] = [
+    { mode: 'count', ranks: 2, caught: [0, 1] },
+    { mode: 'op', ranks: 2, caught: [0, 1] },
+    { mode: 'alloc count', ranks: 2, caught: [0, 1] },
+    { mode: 'flags', ranks: 4, caught: [1, 2, 3] },
+  ];
+  for (const c of cases) {
+    it(`end with exit status 0: ${c.mode} (${c.ranks} ranks)`, async () => {
+      const result = await launch(MISMATCH, c.ranks, [c.mode, 'caught'], { timeoutMs: 60_000 });
+      assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
+      const caught = linesStartingWith(result.stdout, 'caught on rank');
+      assert.deepEqual(caught.map((line) => Number(/^caught on rank (\d+)/.exec(line)![1])), c.caught, result.stdout);
+      for (const line of caught) assert.match(line, /: collective mismatch: this rank called /);
+      assert.equal(linesStartingWith(result.stdout, 'mismatch ').length, c.ranks - c.caught.length, result.stdout);
+    });
+  }
+});
+
 describe('ranks many calls apart', () => {
   it('do not look mismatched when one runs 128 calls ahead of another', async () => {
     process.env['MPI4TS_COLLECTIVE_TUNING'] = JSON.stringify({ syncEveryCalls: 1_000_000 });

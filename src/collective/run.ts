@@ -404,6 +404,7 @@ export class CollectiveRun<T> implements Operation {
   private park(blocker: Operation, pending: Promise<void>): boolean {
     const mismatch = this.call.stalled(blocker);
     if (mismatch !== undefined) {
+      blocker.abandon?.();
       this.raise(mismatch);
       return false;
     }
@@ -433,8 +434,10 @@ export class CollectiveRun<T> implements Operation {
     if (blocker === undefined || this.done) return;
     const mismatch = this.call.stalled(blocker);
     if (mismatch === undefined) return;
-    // The operation may still complete one day: its Promise must not resume the run then.
+    // The operation may still complete one day: its Promise must not resume the run then, and its wait must not keep
+    // this rank alive or in a deadlock report.
     this.resumer = undefined;
+    blocker.abandon?.();
     unwatch(this);
     this.parked = undefined;
     this.raise(mismatch);

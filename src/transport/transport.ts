@@ -68,6 +68,14 @@ export interface Operation {
   cancel?(): boolean;
   /** Optional: true once {@link cancel} has cancelled it. */
   readonly cancelled?: boolean;
+  /**
+   * Optional: the caller no longer waits for this operation (a collective
+   * that found the awaited rank in another call): the Promises of its
+   * pending waits resolve, complete or not, and those waits neither keep the
+   * rank alive nor show in a deadlock report. The operation itself stays as
+   * it is (a posted receive stays posted).
+   */
+  abandon?(): void;
 }
 
 /**

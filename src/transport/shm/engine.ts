@@ -184,6 +184,11 @@ abstract class ShmOperation implements Operation, Waitable {
     return this.done;
   }
 
+  /** See `Operation.abandon`. */
+  abandon(): void {
+    if (!this.done) this.engine.abandonWaits(this);
+  }
+
   abstract describe(): string;
 }
 
@@ -1277,6 +1282,26 @@ export class ShmEngine {
    */
   settleReady(): void {
     this.settleWaiters();
+  }
+
+  /**
+   * Resolves the waits of `waitable` and drops them, whether it is ready or
+   * not (`Operation.abandon`), and says this rank is running: a park asleep
+   * on them wakes, finds what is left, and says blocked again only if
+   * something is, so that an abandoned wait neither keeps the rank alive nor
+   * shows in a deadlock report.
+   */
+  abandonWaits(waitable: Waitable): void {
+    const waiters = this.waiters;
+    let kept = 0;
+    for (let i = 0; i < waiters.length; i++) {
+      const waiter = waiters[i]!;
+      if (waiter.waitable === waitable) callAny(waiter.resolve, undefined);
+      else waiters[kept++] = waiter;
+    }
+    while (waiters.length > kept) waiters.pop();
+    Atomics.store(this.control, this.slot(Slot.STATE), RankState.RUNNING);
+    this.wakeIfAsleep(this.rank);
   }
 
   /** Resolves the waiters whose wait is over. A probe's readiness check polls, so this may re-enter: then it returns. */

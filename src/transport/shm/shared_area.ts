@@ -115,6 +115,13 @@ abstract class WordWait implements Operation, Waitable {
     return this.engine.waitUntil(this);
   }
 
+  /** See `Operation.abandon`. */
+  abandon(): void {
+    if (!this.queued) return;
+    this.queued = false;
+    this.engine.abandonWaits(this);
+  }
+
   /** Waits for `value` from now on; the last call's wait, over by now, is resolved first. */
   renew(value: number): void {
     if (this.queued) {
