@@ -5,7 +5,8 @@
  * MPI-4.1 §7.6 (intercommunicators: accessors §7.6.1, `MPI_Intercomm_merge`
  * §7.6.2), §6.2.2 (collectives over an intercommunicator: the root group
  * passes `MPI.ROOT` at the root and `MPI.PROC_NULL` elsewhere, the other
- * group passes the root's rank), §7.4.2 (`MPI_Comm_dup`, `MPI_Comm_idup`,
+ * group passes the root's rank; `root` defaults to 0, as in mpi4py: the
+ * other group's rank 0 is the root), §7.4.2 (`MPI_Comm_dup`, `MPI_Comm_idup`,
  * `MPI_Comm_split`, `MPI_Comm_create` of an intercommunicator), §11.8.2
  * (`MPI_Comm_disconnect`).
  *
@@ -345,7 +346,7 @@ export class Intercomm extends Comm<InterEndpoint> {
    * its group's other ranks `MPI.PROC_NULL` (with any buffer, `null` too), and
    * the other group the root's rank.
    */
-  Bcast(buf: BufferSpec | null, root: number): Promise<void> {
+  Bcast(buf: BufferSpec | null, root = 0): Promise<void> {
     return this.handled(this.bcastAs(buf, root, 'Intercomm.Bcast'));
   }
 
@@ -357,7 +358,7 @@ export class Intercomm extends Comm<InterEndpoint> {
    * const r = inter.Ibcast(data, 0); await r.Wait();
    * ```
    */
-  Ibcast(buf: BufferSpec | null, root: number): Request<void> {
+  Ibcast(buf: BufferSpec | null, root = 0): Request<void> {
     return request(this, this.bcastAs(buf, root, 'Intercomm.Ibcast'), `Ibcast(root=${root})`);
   }
 
@@ -371,7 +372,7 @@ export class Intercomm extends Comm<InterEndpoint> {
   }
 
   /** Object form of {@link Bcast}: resolves with the root's value (undefined on `PROC_NULL` ranks). */
-  bcast<T>(obj: T, root: number): Promise<T | undefined> {
+  bcast<T>(obj: T, root = 0): Promise<T | undefined> {
     const call = 'Intercomm.bcast';
     try {
       return this.handled(this.collectives(call).bcastObject(obj, this.role(root, call), call));
@@ -381,7 +382,7 @@ export class Intercomm extends Comm<InterEndpoint> {
   }
 
   /** `MPI_Gather` of values over an intercommunicator (§6.5): the root gets the other group's values. */
-  gather<T>(sendobj: T, root: number): Promise<unknown[] | undefined> {
+  gather<T>(sendobj: T, root = 0): Promise<unknown[] | undefined> {
     const call = 'Intercomm.gather';
     try {
       return this.handled(this.collectives(call).gatherObject(sendobj, this.role(root, call), call));
@@ -391,7 +392,7 @@ export class Intercomm extends Comm<InterEndpoint> {
   }
 
   /** `MPI_Scatter` of values over an intercommunicator (§6.6): remote rank `r` gets `sendobj[r]`. */
-  scatter<T>(sendobj: readonly T[] | undefined, root: number): Promise<T | undefined> {
+  scatter<T>(sendobj: readonly T[] | undefined, root = 0): Promise<T | undefined> {
     const call = 'Intercomm.scatter';
     try {
       const role = this.role(root, call);
@@ -447,7 +448,7 @@ export class Intercomm extends Comm<InterEndpoint> {
   }
 
   /** `MPI_Reduce` of values over an intercommunicator (§6.9.1): the root gets the reduction of the other group's values. */
-  reduce<T>(sendobj: T, op: Op | ValueFunction<T> = ops.SUM, root: number): Promise<unknown> {
+  reduce<T>(sendobj: T, op: Op | ValueFunction<T> = ops.SUM, root = 0): Promise<unknown> {
     const call = 'Intercomm.reduce';
     try {
       return this.handled(this.collectives(call).reduceObject(sendobj, checkValueOp(op, call), this.role(root, call), call));
@@ -470,22 +471,22 @@ export class Intercomm extends Comm<InterEndpoint> {
    * await parent.Gather(Int32Array.of(value), null, 0);    // each child
    * ```
    */
-  Gather(sendbuf: BufferSpec | null | undefined, recvbuf: VectorBufferSpec | null | undefined, root: number): Promise<void> {
+  Gather(sendbuf: BufferSpec | null | undefined, recvbuf: VectorBufferSpec | null | undefined, root = 0): Promise<void> {
     return this.handled(this.gatherv(sendbuf, recvbuf, root, false, 'Intercomm.Gather'));
   }
 
   /** `MPI_Igather` over an intercommunicator (MPI-4.1 §6.12): nonblocking {@link Gather}. */
-  Igather(sendbuf: BufferSpec | null | undefined, recvbuf: VectorBufferSpec | null | undefined, root: number): Request<void> {
+  Igather(sendbuf: BufferSpec | null | undefined, recvbuf: VectorBufferSpec | null | undefined, root = 0): Request<void> {
     return request(this, this.gatherv(sendbuf, recvbuf, root, false, 'Intercomm.Igather'), `Igather(root=${root})`);
   }
 
   /** `MPI_Gatherv` over an intercommunicator (MPI-4.1 §6.5.1): {@link Gather} with `[buf, [counts, displs], datatype]` at the root. */
-  Gatherv(sendbuf: BufferSpec | null | undefined, recvbuf: VectorBufferSpec | null | undefined, root: number): Promise<void> {
+  Gatherv(sendbuf: BufferSpec | null | undefined, recvbuf: VectorBufferSpec | null | undefined, root = 0): Promise<void> {
     return this.handled(this.gatherv(sendbuf, recvbuf, root, true, 'Intercomm.Gatherv'));
   }
 
   /** `MPI_Igatherv` over an intercommunicator (MPI-4.1 §6.12): nonblocking {@link Gatherv}. */
-  Igatherv(sendbuf: BufferSpec | null | undefined, recvbuf: VectorBufferSpec | null | undefined, root: number): Request<void> {
+  Igatherv(sendbuf: BufferSpec | null | undefined, recvbuf: VectorBufferSpec | null | undefined, root = 0): Request<void> {
     return request(this, this.gatherv(sendbuf, recvbuf, root, true, 'Intercomm.Igatherv'), `Igatherv(root=${root})`);
   }
 
@@ -511,22 +512,22 @@ export class Intercomm extends Comm<InterEndpoint> {
    * await parent.Scatter(null, mine, 0);
    * ```
    */
-  Scatter(sendbuf: VectorBufferSpec | null | undefined, recvbuf: BufferSpec | null | undefined, root: number): Promise<void> {
+  Scatter(sendbuf: VectorBufferSpec | null | undefined, recvbuf: BufferSpec | null | undefined, root = 0): Promise<void> {
     return this.handled(this.scatterv(sendbuf, recvbuf, root, false, 'Intercomm.Scatter'));
   }
 
   /** `MPI_Iscatter` over an intercommunicator (MPI-4.1 §6.12): nonblocking {@link Scatter}. */
-  Iscatter(sendbuf: VectorBufferSpec | null | undefined, recvbuf: BufferSpec | null | undefined, root: number): Request<void> {
+  Iscatter(sendbuf: VectorBufferSpec | null | undefined, recvbuf: BufferSpec | null | undefined, root = 0): Request<void> {
     return request(this, this.scatterv(sendbuf, recvbuf, root, false, 'Intercomm.Iscatter'), `Iscatter(root=${root})`);
   }
 
   /** `MPI_Scatterv` over an intercommunicator (MPI-4.1 §6.6.1): {@link Scatter} with `[buf, [counts, displs], datatype]` at the root. */
-  Scatterv(sendbuf: VectorBufferSpec | null | undefined, recvbuf: BufferSpec | null | undefined, root: number): Promise<void> {
+  Scatterv(sendbuf: VectorBufferSpec | null | undefined, recvbuf: BufferSpec | null | undefined, root = 0): Promise<void> {
     return this.handled(this.scatterv(sendbuf, recvbuf, root, true, 'Intercomm.Scatterv'));
   }
 
   /** `MPI_Iscatterv` over an intercommunicator (MPI-4.1 §6.12): nonblocking {@link Scatterv}. */
-  Iscatterv(sendbuf: VectorBufferSpec | null | undefined, recvbuf: BufferSpec | null | undefined, root: number): Request<void> {
+  Iscatterv(sendbuf: VectorBufferSpec | null | undefined, recvbuf: BufferSpec | null | undefined, root = 0): Request<void> {
     return request(this, this.scatterv(sendbuf, recvbuf, root, true, 'Intercomm.Iscatterv'), `Iscatterv(root=${root})`);
   }
 
@@ -667,13 +668,13 @@ export class Intercomm extends Comm<InterEndpoint> {
    * ```
    */
   Reduce(sendbuf: BufferSpec | null | undefined, recvbuf: BufferSpec | null | undefined, op: Op = ops.SUM,
-    root: number): Promise<void> {
+    root = 0): Promise<void> {
     return this.handled(this.reduceAs(sendbuf, recvbuf, op, root, 'Intercomm.Reduce'));
   }
 
   /** `MPI_Ireduce` over an intercommunicator (§6.12.7): nonblocking {@link Reduce}. */
   Ireduce(sendbuf: BufferSpec | null | undefined, recvbuf: BufferSpec | null | undefined, op: Op = ops.SUM,
-    root: number): Request<void> {
+    root = 0): Request<void> {
     return request(this, this.reduceAs(sendbuf, recvbuf, op, root, 'Intercomm.Ireduce'), `Ireduce(root=${root})`);
   }
 
@@ -824,31 +825,31 @@ export class Intercomm extends Comm<InterEndpoint> {
    * p.Start(); await p.Wait();
    * ```
    */
-  Bcast_init(buf: BufferSpec | null, root: number): CollectivePrequest {
+  Bcast_init(buf: BufferSpec | null, root = 0): CollectivePrequest {
     const call = 'Intercomm.Bcast_init';
     return this.persistent(call, () => this.bcastAs(buf, root, call));
   }
 
   /** `MPI_Gather_init` over an intercommunicator (MPI-4.1 §6.13): a persistent {@link Gather}. @example `const p = inter.Gather_init(null, all, MPI.ROOT);` */
-  Gather_init(sendbuf: BufferSpec | null | undefined, recvbuf: VectorBufferSpec | null | undefined, root: number): CollectivePrequest {
+  Gather_init(sendbuf: BufferSpec | null | undefined, recvbuf: VectorBufferSpec | null | undefined, root = 0): CollectivePrequest {
     const call = 'Intercomm.Gather_init';
     return this.persistent(call, () => this.gatherv(sendbuf, recvbuf, root, false, call));
   }
 
   /** `MPI_Gatherv_init` over an intercommunicator (MPI-4.1 §6.13): a persistent {@link Gatherv}. @example `const p = inter.Gatherv_init(null, [all, counts], MPI.ROOT);` */
-  Gatherv_init(sendbuf: BufferSpec | null | undefined, recvbuf: VectorBufferSpec | null | undefined, root: number): CollectivePrequest {
+  Gatherv_init(sendbuf: BufferSpec | null | undefined, recvbuf: VectorBufferSpec | null | undefined, root = 0): CollectivePrequest {
     const call = 'Intercomm.Gatherv_init';
     return this.persistent(call, () => this.gatherv(sendbuf, recvbuf, root, true, call));
   }
 
   /** `MPI_Scatter_init` over an intercommunicator (MPI-4.1 §6.13): a persistent {@link Scatter}. @example `const p = inter.Scatter_init(null, mine, 0);` */
-  Scatter_init(sendbuf: VectorBufferSpec | null | undefined, recvbuf: BufferSpec | null | undefined, root: number): CollectivePrequest {
+  Scatter_init(sendbuf: VectorBufferSpec | null | undefined, recvbuf: BufferSpec | null | undefined, root = 0): CollectivePrequest {
     const call = 'Intercomm.Scatter_init';
     return this.persistent(call, () => this.scatterv(sendbuf, recvbuf, root, false, call));
   }
 
   /** `MPI_Scatterv_init` over an intercommunicator (MPI-4.1 §6.13): a persistent {@link Scatterv}. @example `const p = inter.Scatterv_init([all, counts], null, MPI.ROOT);` */
-  Scatterv_init(sendbuf: VectorBufferSpec | null | undefined, recvbuf: BufferSpec | null | undefined, root: number): CollectivePrequest {
+  Scatterv_init(sendbuf: VectorBufferSpec | null | undefined, recvbuf: BufferSpec | null | undefined, root = 0): CollectivePrequest {
     const call = 'Intercomm.Scatterv_init';
     return this.persistent(call, () => this.scatterv(sendbuf, recvbuf, root, true, call));
   }
@@ -885,7 +886,7 @@ export class Intercomm extends Comm<InterEndpoint> {
 
   /** `MPI_Reduce_init` over an intercommunicator (MPI-4.1 §6.13): a persistent {@link Reduce}. @example `const p = inter.Reduce_init(null, totals, MPI.SUM, MPI.ROOT);` */
   Reduce_init(sendbuf: BufferSpec | null | undefined, recvbuf: BufferSpec | null | undefined, op: Op = ops.SUM,
-    root: number): CollectivePrequest {
+    root = 0): CollectivePrequest {
     const call = 'Intercomm.Reduce_init';
     return this.persistent(call, () => this.reduceAs(sendbuf, recvbuf, op, root, call));
   }

@@ -372,7 +372,8 @@ const cases: Case[] = [
         if (inter.rank === 0) buf.set([1.5, 2.5, 3.5]);
         await inter.Bcast(buf, inter.rank === 0 ? MPI.ROOT : MPI.PROC_NULL);
       } else {
-        await inter.Bcast(buf, 0);
+        // The receiving group's root is the remote rank 0 by default, as in mpi4py.
+        await inter.Bcast(buf);
         check.deepEqual(Array.from(buf), [1.5, 2.5, 3.5]);
       }
       const value = await inter.bcast(color === 1 && inter.rank === 0 ? 'from group 1' : undefined,
@@ -384,7 +385,7 @@ const cases: Case[] = [
       // A function of two values serves as the op, folded in the remote group's rank order.
       check.equal(await inter.allreduce(`<${rank}>`, (a: string, b: string) => `${a}${b}`),
         expectedRemote.map((r) => `<${r}>`).join(''), 'allreduce with a function as the op');
-      const gathered = await inter.gather(rank, color === 0 ? (inter.rank === 0 ? MPI.ROOT : MPI.PROC_NULL) : 0);
+      const gathered = color === 0 ? await inter.gather(rank, inter.rank === 0 ? MPI.ROOT : MPI.PROC_NULL) : await inter.gather(rank);
       if (color === 0 && inter.rank === 0) check.deepEqual(gathered, expectedRemote);
       else check.equal(gathered, undefined);
       const scattered = await inter.scatter(color === 0 && inter.rank === 0 ? expectedRemote.map((r) => r * 2) : undefined,
