@@ -37,7 +37,8 @@ export function assertAllPassed(result: JobResult, chapter: string, ranks: numbe
   const failures = failureReports(result.stdout);
   assert.ok(summary !== undefined, `${chapter} with ${ranks} ranks stopped (exit ${result.code}, signal ${result.signal}) ` +
     `without a summary, in case "${lastCase(result.stdout)}"\n${failures.slice(0, 6000)}\n` +
-    `the last lines printed:\n${result.stdout.split('\n').slice(-12).join('\n')}\n${result.stderr.slice(-6000)}`);
+    `the last lines printed:\n${result.stdout.split('\n').slice(-12).join('\n')}\n${result.stderr.slice(-6000)}` +
+    (result.timedOut ? `\nkilled at the test's timeout; its processes then:\n${result.processes}` : ''));
   assert.deepEqual(summary.failed, [], `${chapter} with ${ranks} ranks: ${summary.failed.length} failed: ` +
     `${summary.failed.join('; ')}\n${failures}`.slice(0, 12000));
   assert.equal(summary.chapter, chapter);

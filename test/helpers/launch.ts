@@ -13,8 +13,10 @@ export interface JobResult {
   stderr: string;
   /** Wall time of the whole job, in milliseconds. */
   ms: number;
-  /** Whether the job was killed at its timeout (its processes then, as `ps` saw them, end `stderr`). */
+  /** Whether the job was killed at its timeout. */
   timedOut: boolean;
+  /** Killed at its timeout: its processes then, as `ps` saw them (which process of a hung job was still there, and where it slept); else ''. */
+  processes: string;
 }
 
 /** How long a test lets a job (or the launcher alone) run before it kills it: several times what any takes. */
@@ -33,7 +35,7 @@ function processesOf(group: number): string {
 /**
  * Runs `command args...` in the repository's root; after `timeoutMs` (default {@link JOB_TIMEOUT_MS}) kills it and every
  * process it started (its process group: mpiexec's ranks and the children they spawned), once `ps` has listed them
- * (at the end of `stderr`: which process of a hung job was still there, and where it slept).
+ * (`processes`).
  */
 export function runCommand(command: string, args: readonly string[],
   options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: (stdin: Writable) => void } = {}): Promise<JobResult> {
@@ -51,9 +53,10 @@ export function runCommand(command: string, args: readonly string[],
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
   let timedOut = false;
+  let processes = '';
   const timer = setTimeout(() => {
     timedOut = true;
-    stderr += `\n== killed after ${options.timeoutMs ?? JOB_TIMEOUT_MS} ms; its processes then:\n${processesOf(child.pid!)}`;
+    processes = processesOf(child.pid!);
     try {
       process.kill(-child.pid!, 'SIGKILL');
     } catch {
@@ -63,7 +66,7 @@ export function runCommand(command: string, args: readonly string[],
   return new Promise((resolve) => {
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, ms: Date.now() - started, timedOut });
+      resolve({ code, signal, stdout, stderr, ms: Date.now() - started, timedOut, processes });
     });
   });
 }

@@ -45,7 +45,7 @@ for (const tcp of [false, true]) {
           let result = await mpiexec(ranks, tcp, program, chapter === 'spawn' ? SPAWN_TIMEOUT_MS : undefined);
           if (chapter === 'spawn' && result.timedOut) {
             t.diagnostic(`hung (run again once), its last lines:\n${result.stdout.split('\n').slice(-12).join('\n')}` +
-              `\n${result.stderr.slice(-4000)}`);
+              `\n${result.stderr.slice(-4000)}\nits processes then:\n${result.processes}`);
             result = await mpiexec(ranks, tcp, program, SPAWN_TIMEOUT_MS);
           }
           assertAllPassed(result, chapter, ranks);
