@@ -18,7 +18,7 @@
  * slots, completed by the progress engine like point-to-point requests).
  * fileCtl runs the small calls (sizes, sync, atomicity, seek, positions).
  *
- * MPI-4.1 §14.2 (open, close, delete, set_size, preallocate, get_size,
+ * MPI-4.1 §14.2 (open, close, delete, set_size, get_size,
  * info), §14.3 (set_view), §14.4 (data access), §14.6 (atomicity, sync).
  *
  * Split collectives (MPI-4.1 §14.4.5) are MPI's own: fileBegin calls
@@ -175,7 +175,7 @@ static napi_value js_file_set_view(napi_env env, napi_callback_info info) {
 
 /* fileCtl(handle, kind, value) -> number: the small calls, by kind. */
 enum {
-  FC_SET_SIZE = 0, FC_PREALLOCATE, FC_GET_SIZE, FC_SYNC, FC_SET_ATOMICITY, FC_GET_ATOMICITY, FC_SEEK, FC_SEEK_SHARED,
+  FC_SET_SIZE = 0, FC_GET_SIZE, FC_SYNC, FC_SET_ATOMICITY, FC_GET_ATOMICITY, FC_SEEK, FC_SEEK_SHARED,
   FC_GET_POSITION, FC_GET_POSITION_SHARED, FC_GET_BYTE_OFFSET
 };
 static napi_value js_file_ctl(napi_env env, napi_callback_info info) {
@@ -190,7 +190,6 @@ static napi_value js_file_ctl(napi_env env, napi_callback_info info) {
   const char *fn;
   switch (kind) {
     case FC_SET_SIZE: fn = "MPI_File_set_size"; rc = MPI_File_set_size(fh, value); break;
-    case FC_PREALLOCATE: fn = "MPI_File_preallocate"; rc = MPI_File_preallocate(fh, value); break;
     case FC_GET_SIZE: fn = "MPI_File_get_size"; rc = MPI_File_get_size(fh, &out); break;
     case FC_SYNC: fn = "MPI_File_sync"; rc = MPI_File_sync(fh); break;
     case FC_SET_ATOMICITY: fn = "MPI_File_set_atomicity"; rc = MPI_File_set_atomicity(fh, value != 0); break;

@@ -4,7 +4,7 @@
  * {@link FileHandle}.
  *
  * MPI-4.1 §14.2 (`MPI_File_open`, `close`, `delete`, `set_size`,
- * `preallocate`, `get_size`), §14.3 (`MPI_File_set_view`, with the etype and
+ * `get_size`; `preallocate` by `set_size`, see `setSize`), §14.3 (`MPI_File_set_view`, with the etype and
  * filetype built in the library from mpi4ts's typemaps, datatypes.ts, as a
  * vector or hindexed type where the typemap is one (`fileTypeCreate`): the
  * file owns them and frees them once a new view replaces them, and at
@@ -35,26 +35,26 @@
  * @module
  */
 
-import type { Datatype } from '../../datatype/index.js';
+import { type Datatype, datatypes } from '../../datatype/index.js';
 import { ErrorClass, type ErrorClassCode, errors, errorString, type MPIError } from '../../errors.js';
-import type { FileAccessKind, FileHandle, FileOpenRequest, Operation, SplitAccessKind } from '../transport.js';
+import { ops } from '../../op/op.js';
+import type { Collectives, FileAccessKind, FileHandle, FileOpenRequest, Operation, SplitAccessKind } from '../transport.js';
 import type { MpiCommunicator, MpiContext } from './context.js';
 import { nativeDatatypes } from './datatypes.js';
 import { asMPIError, type NativeMPI } from './native.js';
 
 /** Kinds of `fileCtl` (native/file.c `FC_*`). */
 const SET_SIZE = 0;
-const PREALLOCATE = 1;
-const GET_SIZE = 2;
-const SYNC = 3;
-const SET_ATOMICITY = 4;
-const GET_ATOMICITY = 5;
-const SEEK = 6;
-const SEEK_SHARED = 7;
-const GET_POSITION = 8;
-const GET_POSITION_SHARED = 9;
-const GET_BYTE_OFFSET = 10;
-const ctlFunctions = ['MPI_File_set_size', 'MPI_File_preallocate', 'MPI_File_get_size', 'MPI_File_sync',
+const GET_SIZE = 1;
+const SYNC = 2;
+const SET_ATOMICITY = 3;
+const GET_ATOMICITY = 4;
+const SEEK = 5;
+const SEEK_SHARED = 6;
+const GET_POSITION = 7;
+const GET_POSITION_SHARED = 8;
+const GET_BYTE_OFFSET = 9;
+const ctlFunctions = ['MPI_File_set_size', 'MPI_File_get_size', 'MPI_File_sync',
   'MPI_File_set_atomicity', 'MPI_File_get_atomicity', 'MPI_File_seek', 'MPI_File_seek_shared', 'MPI_File_get_position',
   'MPI_File_get_position_shared', 'MPI_File_get_byte_offset'];
 
@@ -80,7 +80,7 @@ function cFunctionOf(kind: FileAccessKind, write: boolean, nonblocking: boolean)
 /** What a file needs of its communicator: the endpoint's handle, context and collectives. */
 export interface FileCommunicator extends MpiCommunicator {
   readonly ctx: MpiContext;
-  readonly collectives: { barrier(): Promise<void> };
+  readonly collectives: Pick<Collectives, 'barrier' | 'allreduce'>;
   /** A nonblocking access's operation over the binding's request id (or RC_DONE / RC_ERROR) `rc`. */
   fileRequest(rc: number, call: string, cFunction: string, bytes: number): Operation;
 }
@@ -185,8 +185,24 @@ class MpiFile implements FileHandle {
     for (const handle of new Set([types.e, types.f])) if (!keep.includes(handle)) this.native.fileTypeFree(handle);
   }
 
+  /**
+   * `Preallocate` is not MPI_File_preallocate: Open MPI 4.1's (ompio) has
+   * each rank read the file's size while rank 0 writes the new bytes, and a
+   * rank that reads it after those writes skips the broadcast that ends the
+   * call, so the file's next collective call fails on it (`MPI_ERR_OTHER`)
+   * and hangs on the others (seen with 4 ranks on a loaded machine). As on
+   * the shm transport, the file grows to `size` if it is shorter (MPI-4.1
+   * §14.2.5: the new bytes as if written with undefined data; they read as
+   * zeros), by MPI_File_set_size once the ranks agree on the largest size
+   * any of them sees.
+   */
   async setSize(size: number, preallocate: boolean, call: string): Promise<void> {
-    await this.collectiveCtl(preallocate ? PREALLOCATE : SET_SIZE, size, call);
+    if (preallocate) {
+      const largest = Float64Array.of(this.getSize(call));
+      await this.comm.collectives.allreduce(undefined, largest, 1, datatypes.DOUBLE, ops.MAX);
+      if (largest[0]! >= size) return;
+    }
+    await this.collectiveCtl(SET_SIZE, size, call);
   }
 
   getSize(call: string): number {
