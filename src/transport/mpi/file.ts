@@ -4,14 +4,14 @@
  * {@link FileHandle}.
  *
  * MPI-4.1 §14.2 (`MPI_File_open`, `close`, `delete`, `set_size`,
- * `get_size`; `preallocate` by `set_size`, see `setSize`), §14.3 (`MPI_File_set_view`, with the etype and
- * filetype built in the library from mpi4ts's typemaps, datatypes.ts, as a
- * vector or hindexed type where the typemap is one (`fileTypeCreate`): the
- * file owns them and frees them once a new view replaces them, and at
- * close), §14.4
- * (data access: every blocking call and every I-form; the I-forms are real MPI
- * requests in the binding's request slots, completed by the progress engine as
- * point-to-point requests are; split collectives), §14.6 (`set_atomicity`, `sync`).
+ * `get_size`; `preallocate` by `set_size`, see `setSize`), §14.3
+ * (`MPI_File_set_view`, with the etype and filetype built in the library
+ * from mpi4ts's typemaps, datatypes.ts, as a vector or hindexed type where
+ * the typemap is one (`fileTypeCreate`): the file owns them and frees them
+ * once a new view replaces them, and at close), §14.4 (data access: every
+ * blocking call and every I-form; the I-forms are real MPI requests in the
+ * binding's request slots, completed by the progress engine as point-to-point
+ * requests are; split collectives), §14.6 (`set_atomicity`, `sync`).
  *
  * Memory is bytes: the API layer packs and unpacks derived memory types
  * (the blocking calls hand them to MPI as elements of the view's etype when
