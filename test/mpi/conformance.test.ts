@@ -22,7 +22,7 @@ function mpiexec(ranks: number, tcp: boolean, program: readonly string[], timeou
 /**
  * The spawn chapter under mpiexec: 3-20 s. Open MPI 4.1 with an external PMIx 4 (Debian's build) hangs in
  * MPI_Comm_spawn or MPI_Comm_disconnect now and then (openpmix/openpmix#2735, not fixed for Open MPI 4.1): once
- * in a CI run out of dozens, not in 1,700 spawns here. A run that hangs is killed at this timeout and run again
+ * in a CI run out of dozens, not in 2,000 spawns here. A run that hangs is killed at this timeout and run again
  * once, with the first run's last lines and processes as the test's diagnostic; a second hang, or any other
  * failure, fails the test.
  */
