@@ -6,4 +6,6 @@ import { setFlagsFromString } from 'node:v8';
 module.enableCompileCache?.();
 // A rank that mpiexec starts loads without V8's compilers, and turns them back on before its script (src/launcher/v8flags.ts).
 for (const flag of (process.env.MPI4TS_LOAD_V8_FLAGS ?? '').split(' ')) if (flag !== '') setFlagsFromString(flag);
+// A rank that an MPI launcher started with a plain `node` runs again with mpi4ts's V8 flags (src/launcher/rank_exec.ts).
+(await import('../dist/launcher/rank_exec.js')).runAgainWithRankFlags();
 import('../dist/launcher/main.js').then((launcher) => launcher.main(process.argv.slice(2)));

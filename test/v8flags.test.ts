@@ -7,6 +7,7 @@ import { mpiexecCommand } from '../src/launcher/mpi.js';
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { RANK_EXEC_ENV, rankExec } from '../src/launcher/rank_exec.js';
 import { flagName, loadedFlag, rankDefaultsApply, rankLoadFlags, rankV8Flags } from '../src/launcher/v8flags.js';
 import { launch, linesStartingWith } from './helpers/launch.js';
 
@@ -133,6 +134,33 @@ describe('V8 flags of the ranks', () => {
     assert.ok(!('error' in few) && few.args.includes('--no-concurrent-recompilation'));
     assert.equal(few.env['MPI4TS_SETTLE_HEAP'], '1');
     assert.equal(few.env['MPI4TS_LOAD_V8_FLAGS'], '--no-turbofan --no-sparkplug');
+  });
+
+  it('a rank that an MPI launcher started with a plain node runs again with them, once, keeping its own flags', () => {
+    const argv = ['/bin/node', '/app/bin/mpi4ts.js', '-m', 'futures', 'x.ts', 'arg'];
+    const openmpi = { OMPI_COMM_WORLD_SIZE: '4', OMPI_COMM_WORLD_RANK: '1', HOME: '/root' };
+    const exec = rankExec(argv, ['--allow-natives-syntax', '--concurrent-recompilation'], openmpi, 24);
+    assert.ok(exec !== undefined);
+    const added = rankV8Flags(['--allow-natives-syntax', '--concurrent-recompilation'], {}, 24);
+    // mpi4ts's flags but the one the user chose, then the user's own, then the launcher and its arguments as they were.
+    assert.deepEqual(exec.args, [...added, '--allow-natives-syntax', '--concurrent-recompilation', ...argv.slice(1)]);
+    assert.ok(!added.includes('--no-concurrent-recompilation') && added.includes('--no-lazy-feedback-allocation'));
+    assert.deepEqual(exec.env, { ...openmpi, [RANK_EXEC_ENV]: '1', MPI4TS_SETTLE_HEAP: '1',
+      MPI4TS_LOAD_V8_FLAGS: '--no-turbofan --no-sparkplug' });
+    // Node 20's flags on Node 20; srun's step with PMIx counts as launched.
+    assert.ok(rankExec(argv, [], { SLURM_PROCID: '0', SLURM_STEP_ID: '3', PMIX_NAMESPACE: 'x' }, 20)!.args
+      .includes('--interrupt-budget=1024'));
+    // Runs on as it is: no launcher, a launcher's descriptor that the new program would lose, already run again,
+    // the defaults off, every flag given by the user (as `--transport mpi` puts them on node's command line).
+    assert.equal(rankExec(argv, [], { HOME: '/root' }, 24), undefined);
+    assert.equal(rankExec(argv, [], { PMI_RANK: '0', PMI_SIZE: '2', PMI_FD: '5' }, 24), undefined);
+    assert.equal(rankExec(argv, [], { ...openmpi, [RANK_EXEC_ENV]: '1' }, 24), undefined);
+    assert.equal(rankExec(argv, [], { ...openmpi, MPI4TS_V8_DEFAULTS: '0' }, 24), undefined);
+    assert.equal(rankExec(argv, rankV8Flags([], {}, 24), openmpi, 24), undefined);
+    // The user's NODE_OPTIONS flags replace mpi4ts's, and a loading flag already set stays.
+    const withOptions = rankExec(argv, [], { ...openmpi, NODE_OPTIONS: '--max-semi-space-size=16', MPI4TS_LOAD_V8_FLAGS: '' }, 22)!;
+    assert.ok(!withOptions.args.some((flag) => flag.startsWith('--max-semi-space-size')));
+    assert.equal(withOptions.env['MPI4TS_LOAD_V8_FLAGS'], '');
   });
 
   it('reach the ranks\' isolates on shm, and the user\'s flag wins', async () => {

@@ -169,9 +169,12 @@
  * `node` arguments), in either polarity, replaces mpi4ts's. No MPI-4.1
  * section: launcher support.
  *
- * Unfinished: a job that `mpiexec` starts directly (`mpiexec -n 4 npx mpi4ts
- * x.ts`) gets no defaults: its ranks' isolates exist before mpi4ts runs (pass
- * the flags to `node` there).
+ * A rank that `mpiexec` starts directly (`mpiexec -n 4 npx mpi4ts x.ts`)
+ * has its isolate before mpi4ts runs: it runs again with the flags
+ * (`rank_exec.ts`).
+ *
+ * Unfinished: on Node 20, and under MPICH's PMI-2, such a rank gets no
+ * defaults (pass the flags to `node` there).
  *
  * @module
  */

@@ -226,7 +226,32 @@ describe('TypeScript under mpiexec', () => {
   });
 });
 
+/**
+ * A Node that has `process.execve` (22.15 and later): this one, or the one `MPI4TS_TEST_NODE_WITH_EXECVE`
+ * names (`.ci/run` runs this suite on Node 20 and names its Node 24).
+ */
+const nodeWithExecve = typeof (process as { execve?: unknown }).execve === 'function' ? process.execPath
+  : process.env['MPI4TS_TEST_NODE_WITH_EXECVE'];
+
 describe('V8 flags under mpiexec', () => {
+  it('a rank that mpiexec starts with a plain node runs again with mpi4ts\'s flags (Node with process.execve)',
+    { skip: nodeWithExecve === undefined ? 'no Node with process.execve: set MPI4TS_TEST_NODE_WITH_EXECVE' : false }, async () => {
+      const result = await run('mpiexec', ['--oversubscribe', '-n', '2', nodeWithExecve!, '--allow-natives-syntax', 'bin/mpi4ts.js',
+        'test/programs/v8_flags.ts'], { MPI4TS_V8_DEFAULTS: '1' });
+      assert.equal(result.code, 0, result.stderr);
+      for (const rank of [0, 1]) {
+        // Set when V8 makes the isolate: the rank runs a new program with the flags, and keeps the user's own.
+        assert.match(result.stdout, new RegExp(`rank ${rank}: concurrent recompilation false`));
+        assert.match(result.stdout, new RegExp(`rank ${rank}: TurboFan after 100 calls true`));
+        assert.match(result.stdout, new RegExp(`rank ${rank}: young generation MiB 8 `));
+        assert.match(result.stdout, new RegExp(`rank ${rank}: the script's object young once MPI started false`));
+      }
+      const off = await run('mpiexec', ['--oversubscribe', '-n', '2', nodeWithExecve!, '--allow-natives-syntax', 'bin/mpi4ts.js',
+        'test/programs/v8_flags.ts'], { MPI4TS_V8_DEFAULTS: '0' });
+      assert.equal(off.code, 0, off.stderr);
+      assert.match(off.stdout, /rank 1: concurrent recompilation true/);
+    });
+
   it('a rank loads without V8\'s compilers and turns them back on before its script, with mpi4ts\'s early tier-up', async () => {
     const result = await launcher(['--transport', 'mpi', '-n', '4', '--verbose', '--node-options', '--allow-natives-syntax',
       'test/programs/v8_flags.ts'], { MPI4TS_V8_DEFAULTS: '1' });
