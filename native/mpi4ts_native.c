@@ -1193,6 +1193,7 @@ static napi_value js_comm_world_ranks(napi_env env, napi_callback_info info) {
 
 typedef enum {
   COLL_BARRIER, COLL_BCAST, COLL_GATHERV, COLL_SCATTERV, COLL_ALLGATHERV, COLL_ALLTOALLV,
+  COLL_GATHER, COLL_SCATTER, COLL_ALLGATHER, COLL_ALLTOALL,
   COLL_REDUCE, COLL_ALLREDUCE, COLL_REDUCE_SCATTER, COLL_SCAN
 } coll_kind;
 
@@ -1211,6 +1212,10 @@ typedef struct {
  *   iscatterv(send|null, recv|null, counts|null, displs|null, root) blocks of send, at the root
  *   [i]allgatherv(send|null, recv, counts, displs)
  *   ialltoallv(send|null, recv, sendCounts, sendDispls, recvCounts, recvDispls)
+ *   igather(send|null, recv|null, block, root)   blocks of `block` bytes end to end in recv, at the root
+ *   iscatter(send|null, recv|null, block, root)  ... in send, at the root
+ *   [i]allgather(send|null, recv, block)
+ *   ialltoall(send|null, recv, block)             in send and in recv
  *   [i]reduce(send|null, recv|null, count, datatype, op, root)
  *   [i]allreduce(send|null, recv, count, datatype, op)
  *   [i]reduceScatter(send|null, recv, counts, datatype, op)          counts in elements
@@ -1220,8 +1225,9 @@ static coll_entry g_colls[] = {
   {"ibarrier", COLL_BARRIER, 0}, {"ibcast", COLL_BCAST, 0}, {"igatherv", COLL_GATHERV, 0},
   {"iscatterv", COLL_SCATTERV, 0}, {"iallgatherv", COLL_ALLGATHERV, 0}, {"ialltoallv", COLL_ALLTOALLV, 0},
   {"ireduce", COLL_REDUCE, 0}, {"iallreduce", COLL_ALLREDUCE, 0}, {"ireduceScatter", COLL_REDUCE_SCATTER, 0},
-  {"iscan", COLL_SCAN, 0},
-  {"allgatherv", COLL_ALLGATHERV, 1}, {"reduce", COLL_REDUCE, 1}, {"allreduce", COLL_ALLREDUCE, 1},
+  {"iscan", COLL_SCAN, 0}, {"igather", COLL_GATHER, 0}, {"iscatter", COLL_SCATTER, 0},
+  {"iallgather", COLL_ALLGATHER, 0}, {"ialltoall", COLL_ALLTOALL, 0},
+  {"allgatherv", COLL_ALLGATHERV, 1}, {"allgather", COLL_ALLGATHER, 1}, {"reduce", COLL_REDUCE, 1}, {"allreduce", COLL_ALLREDUCE, 1},
   {"reduceScatter", COLL_REDUCE_SCATTER, 1},
 };
 #define N_COLLS ((int)(sizeof g_colls / sizeof g_colls[0]))
@@ -1270,6 +1276,28 @@ static int read_reduction(napi_env env, napi_value *argv, int with_count, coll_a
   return 1;
 }
 
+/* The block and root of a uniform gather, scatter, allgather or alltoall (buffers read): every
+ * buffer that matters on this rank is there and holds its blocks (`block` bytes from or to each
+ * rank); the count goes in a->count. */
+static int read_uniform(napi_env env, coll_kind kind, napi_value *argv, coll_args *a) {
+  if (!get_i32(env, argv[3], &a->count)) return 0;
+  if (a->count < 0) return coll_fail(env, "MPI_ERR_COUNT", "mpi4ts_native: negative block");
+  if ((kind == COLL_GATHER || kind == COLL_SCATTER) && !get_i32(env, argv[4], &a->root)) return 0;
+  size_t block = (size_t)a->count, all = block * (size_t)a->csize;
+  int root = a->crank == a->root;
+  /* gather: send off the root (in place at it), recv at the root; scatter the other way round */
+  size_t need_send = kind == COLL_ALLTOALL || (kind == COLL_SCATTER && root) ? all : block;
+  size_t need_recv = kind == COLL_SCATTER || (kind == COLL_GATHER && !root) ? block : all;
+  int send_needed = (kind == COLL_GATHER && !root) || (kind == COLL_SCATTER && root);
+  int recv_needed = kind == COLL_ALLGATHER || kind == COLL_ALLTOALL || (kind == COLL_GATHER && root) ||
+                    (kind == COLL_SCATTER && !root);
+  if ((send_needed && !a->shave) || (recv_needed && !a->rhave))
+    return coll_fail(env, NULL, "mpi4ts_native: a buffer this rank needs in this collective is missing");
+  if ((a->shave && a->slen < need_send) || (recv_needed && a->rlen < need_recv))
+    return coll_fail(env, "MPI_ERR_COUNT", "mpi4ts_native: a buffer is shorter than its blocks");
+  return 1;
+}
+
 /* The arguments of a collective of this kind; throws and returns 0 when they are wrong. */
 static int read_coll(napi_env env, coll_kind kind, napi_value *argv, coll_args *a) {
   memset(a, 0, sizeof *a);
@@ -1291,6 +1319,8 @@ static int read_coll(napi_env env, coll_kind kind, napi_value *argv, coll_args *
                      "mpi4ts_native: blocks of more than 2^31-1 bytes are not supported in this collective; only Bcast and point-to-point take them");
   int at_root;
   size_t need, total = 0;
+  if (kind == COLL_GATHER || kind == COLL_SCATTER || kind == COLL_ALLGATHER || kind == COLL_ALLTOALL)
+    return read_uniform(env, kind, argv, a);
   switch (kind) {
     case COLL_GATHERV:
     case COLL_SCATTERV: {
@@ -1356,6 +1386,16 @@ static int coll_call(coll_kind kind, const coll_args *a, MPI_Request *req) {
     case COLL_ALLTOALLV:
       return MPI_Ialltoallv(send, a->shave ? v[0] : NULL, a->shave ? v[1] : NULL, MPI_BYTE, a->rbuf, v[2], v[3],
                             MPI_BYTE, a->comm, req);
+    case COLL_GATHER:
+      return MPI_Igather(send, a->count, MPI_BYTE, a->rbuf, a->count, MPI_BYTE, a->root, a->comm, req);
+    case COLL_SCATTER:
+      return MPI_Iscatter(a->sbuf, a->count, MPI_BYTE, a->rhave ? a->rbuf : MPI_IN_PLACE, a->count, MPI_BYTE, a->root,
+                          a->comm, req);
+    case COLL_ALLGATHER:
+      return req ? MPI_Iallgather(send, a->count, MPI_BYTE, a->rbuf, a->count, MPI_BYTE, a->comm, req)
+                 : MPI_Allgather(send, a->count, MPI_BYTE, a->rbuf, a->count, MPI_BYTE, a->comm);
+    case COLL_ALLTOALL:
+      return MPI_Ialltoall(send, a->count, MPI_BYTE, a->rbuf, a->count, MPI_BYTE, a->comm, req);
     case COLL_REDUCE: {
       /* Off the root without a send buffer, the data is in recv. */
       int root = a->crank == a->root;

@@ -206,6 +206,11 @@ function smallBlocks(endpoint: Endpoint, kind: 'all' | 'gather' | 'scatter', own
   return { own: own as TypedArray | undefined, all: whole, block, collectives };
 }
 
+/** `size` counts of `bytes` each. */
+function equalCounts(size: number, bytes: number): number[] {
+  return new Array<number>(size).fill(bytes);
+}
+
 function inPlaceOnlyAtRoot(call: string): Error {
   return errors.buffer(call, 'MPI.IN_PLACE is valid here at the root only');
 }
@@ -349,7 +354,9 @@ function parsedGather(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, ro
     }
     const blocks = vector ? blockPath(endpoint, own.byteLength > limit || isLong(own)) : undefined;
     if (blocks !== undefined) return blocks.gatherv(own, undefined, undefined, undefined, root);
-    return endpoint.collectives.gatherv(singleView(own, call), undefined, undefined, undefined, root);
+    // Counts off the root say that the blocks are equal (a transport may then take a uniform call, as the root does).
+    return endpoint.collectives.gatherv(singleView(own, call), undefined, vector ? undefined : equalCounts(size, own.byteLength),
+      undefined, root);
   }
   required(recvbuf, 'the receive buffer at the root', call);
   const recv = parseWideVectorBuffer(recvbuf, size, call);
@@ -402,7 +409,8 @@ function parsedScatter(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, r
     }
     const blocks = vector ? blockPath(endpoint, own.byteLength > limit || isLong(own)) : undefined;
     if (blocks !== undefined) return unpacking(blocks.scatterv(undefined, undefined, undefined, own, root), recv);
-    return unpacking(endpoint.collectives.scatterv(undefined, undefined, undefined, singleView(own, call), root), recv);
+    return unpacking(endpoint.collectives.scatterv(undefined, vector ? undefined : equalCounts(size, own.byteLength), undefined,
+      singleView(own, call), root), recv);
   }
   required(sendbuf, 'the send buffer at the root', call);
   const send = parseWideVectorBuffer(sendbuf, size, call);

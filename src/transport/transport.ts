@@ -528,11 +528,16 @@ export interface Collectives {
   /**
    * Block `i` (bytes `displs[i]` to `displs[i] + counts[i]` of `recv`) comes from rank `i`.
    * `send` undefined means in place: the root's own block is already in `recv`.
-   * `recv`, `counts` and `displs` matter on the root only.
+   * `recv`, `counts` and `displs` matter on the root only; off it, `counts`
+   * are given for a call of equal blocks alone (`Gather`, not `Gatherv`),
+   * so that a transport can take its uniform call on every rank alike.
    */
   gatherv(send: Uint8Array | undefined, recv: Uint8Array | undefined, counts: readonly number[] | undefined,
     displs: readonly number[] | undefined, root: number): Promise<void>;
-  /** The root sends block `i` of `send` to rank `i`; `recv` undefined means in place at the root. */
+  /**
+   * The root sends block `i` of `send` to rank `i`; `recv` undefined means
+   * in place at the root. `counts` off the root as in {@link gatherv}.
+   */
   scatterv(send: Uint8Array | undefined, counts: readonly number[] | undefined, displs: readonly number[] | undefined,
     recv: Uint8Array | undefined, root: number): Promise<void>;
   /** Everybody gathers block `i` from rank `i`; `send` undefined: own block already in place. */

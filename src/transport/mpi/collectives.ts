@@ -181,6 +181,39 @@ function cInts(call: string, list: readonly number[] | undefined): Int32Array | 
 }
 const sum = (list: readonly number[]): number => list.reduce((a, b) => a + b, 0);
 
+/** True when every count of `counts` is the first (a call of equal blocks: see {@link MpiCollectives.gatherv}). */
+function equalBlocks(counts: readonly number[]): boolean {
+  for (let i = 1; i < counts.length; i++) if (counts[i] !== counts[0]) return false;
+  return true;
+}
+
+/**
+ * The blocks of `block` bytes at byte offsets `displs` of `bytes`, end to
+ * end, as MPI's uniform calls take them: a view of `bytes` when they lie so
+ * already, else a copy ({@link unpackBlocks} copies it back).
+ */
+function packedBlocks(bytes: Uint8Array, displs: readonly number[], block: number): Uint8Array {
+  const n = displs.length;
+  let i = 0;
+  while (i < n && displs[i] === i * block) i++;
+  if (i === n) return bytes.byteLength === n * block ? bytes : bytes.subarray(0, n * block);
+  const copy = new Uint8Array(n * block);
+  for (i = 0; i < n; i++) copy.set(bytes.subarray(displs[i]!, displs[i]! + block), i * block);
+  return copy;
+}
+
+/** Copies the blocks of `packed` to byte offsets `displs` of `bytes`, when {@link packedBlocks} made a copy. */
+function unpackBlocks(packed: Uint8Array, bytes: Uint8Array, displs: readonly number[], block: number): void {
+  if (packed.buffer === bytes.buffer && packed.byteOffset === bytes.byteOffset) return;
+  for (let i = 0; i < displs.length; i++) bytes.set(packed.subarray(i * block, (i + 1) * block), displs[i]!);
+}
+
+/** `done`, then {@link unpackBlocks} of `packed` into `bytes`. */
+function thenUnpacked(done: Promise<void>, packed: Uint8Array, bytes: Uint8Array, displs: readonly number[],
+  block: number): Promise<void> {
+  return packed === bytes ? done : done.then(() => unpackBlocks(packed, bytes, displs, block));
+}
+
 /**
  * Payload (bytes reduced or gathered, the same number on every rank) from which
  * a collective runs as MPI's blocking call once every rank has voted for it;
@@ -444,8 +477,19 @@ export class MpiCollectives implements Collectives {
     return Promise.all(pieces).then(() => undefined);
   }
 
+  /**
+   * Equal blocks go through MPI's uniform call (`MPI_Igather`: libnbc's
+   * v-forms take count lists, which cost a copy into C ints and a napi view
+   * of each per call): where `counts` are given and all equal, which the
+   * root's always are in a uniform call and the other ranks' are given for
+   * one only (the API's uniform calls; rounds past the call limit cut the
+   * blocks into uneven pieces, and the v-forms go point to point, see
+   * `blockPath` in `api/arguments.ts`). `scatterv`, `allgatherv` and
+   * `alltoallv` likewise.
+   */
   gatherv(send: Uint8Array | undefined, recv: Uint8Array | undefined, counts: readonly number[] | undefined,
     displs: readonly number[] | undefined, root: number): Promise<void> {
+    if (counts !== undefined && equalBlocks(counts)) return this.gather(send, recv, counts[0] ?? 0, displs, root);
     const call = 'Comm.Gatherv';
     let c32: Int32Array | null;
     let d32: Int32Array | null;
@@ -460,8 +504,10 @@ export class MpiCollectives implements Collectives {
       (c) => this.ctx.native.igatherv(c, send ?? null, recv ?? null, c32, d32, root));
   }
 
+  /** Equal blocks through `MPI_Iscatter`: see {@link gatherv}. */
   scatterv(send: Uint8Array | undefined, counts: readonly number[] | undefined, displs: readonly number[] | undefined,
     recv: Uint8Array | undefined, root: number): Promise<void> {
+    if (counts !== undefined && equalBlocks(counts)) return this.scatter(send, counts[0] ?? 0, displs, recv, root);
     const call = 'Comm.Scatterv';
     let c32: Int32Array | null;
     let d32: Int32Array | null;
@@ -476,8 +522,10 @@ export class MpiCollectives implements Collectives {
       (c) => this.ctx.native.iscatterv(c, send ?? null, recv ?? null, c32, d32, root));
   }
 
+  /** Equal blocks (every rank's counts are the same) through `MPI_Iallgather`: see {@link gatherv}. */
   allgatherv(send: Uint8Array | undefined, recv: Uint8Array, counts: readonly number[],
     displs: readonly number[]): Promise<void> {
+    if (equalBlocks(counts)) return this.allgather(send, recv, counts[0] ?? 0, displs);
     const call = 'Comm.Allgatherv';
     const native = this.ctx.native;
     let c32: Int32Array;
@@ -493,9 +541,73 @@ export class MpiCollectives implements Collectives {
       sum(counts) >= blockingFrom.allgatherv ? (c) => native.allgatherv(c, send ?? null, recv, c32, d32) : undefined);
   }
 
+  /** Equal blocks, the same sent as received, through `MPI_Ialltoall`: see {@link gatherv}. */
   alltoallv(send: Uint8Array | undefined, sendCounts: readonly number[], sendDispls: readonly number[],
     recv: Uint8Array, recvCounts: readonly number[], recvDispls: readonly number[]): Promise<void> {
+    if (equalBlocks(recvCounts) && (send === undefined || (equalBlocks(sendCounts) && sendCounts[0] === recvCounts[0]))) {
+      return this.alltoall(send, sendDispls, recv, recvCounts[0] ?? 0, recvDispls);
+    }
     return this.alltoallvOn('Comm.Alltoallv', send, sendCounts, sendDispls, recv, recvCounts, recvDispls, false);
+  }
+
+  /** `MPI_Igather` of `block`-byte blocks; `recv` and `displs` at the root only. */
+  private gather(send: Uint8Array | undefined, recv: Uint8Array | undefined, block: number, displs: readonly number[] | undefined,
+    root: number): Promise<void> {
+    const call = 'Comm.Gather';
+    try {
+      fits(call, block);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const into = recv === undefined ? undefined : packedBlocks(recv, displs!, block);
+    const done = this.run(call, (recv ?? send)?.byteLength ?? 0,
+      (c) => this.ctx.native.igather(c, send ?? null, into ?? null, block, root));
+    return into === undefined ? done : thenUnpacked(done, into, recv!, displs!, block);
+  }
+
+  /** `MPI_Iscatter` of `block`-byte blocks; `send` and `displs` at the root only. */
+  private scatter(send: Uint8Array | undefined, block: number, displs: readonly number[] | undefined,
+    recv: Uint8Array | undefined, root: number): Promise<void> {
+    const call = 'Comm.Scatter';
+    try {
+      fits(call, block);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const from = send === undefined ? null : packedBlocks(send, displs!, block);
+    return this.run(call, (send ?? recv)?.byteLength ?? 0, (c) => this.ctx.native.iscatter(c, from, recv ?? null, block, root));
+  }
+
+  /** `MPI_Iallgather` of `block`-byte blocks (MPI's blocking call past the vote's threshold, as `allgatherv`). */
+  private allgather(send: Uint8Array | undefined, recv: Uint8Array, block: number, displs: readonly number[]): Promise<void> {
+    const call = 'Comm.Allgather';
+    const native = this.ctx.native;
+    try {
+      fits(call, block);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    // In place, this rank's own block is in `recv` at its displacement: the copy takes it along.
+    const into = packedBlocks(recv, displs, block);
+    const total = block * displs.length;
+    return thenUnpacked(this.run(call, total, (c) => native.iallgather(c, send ?? null, into, block), undefined,
+      total >= blockingFrom.allgatherv ? (c) => native.allgather(c, send ?? null, into, block) : undefined), into, recv, displs, block);
+  }
+
+  /** `MPI_Ialltoall` of `block`-byte blocks; `send` undefined: in place, the data in `recv`. */
+  private alltoall(send: Uint8Array | undefined, sendDispls: readonly number[], recv: Uint8Array, block: number,
+    recvDispls: readonly number[]): Promise<void> {
+    const call = 'Comm.Alltoall';
+    try {
+      fits(call, block);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    // In place, MPI reads the blocks from the receive buffer: the copy, if any, takes them along.
+    const from = send === undefined ? null : packedBlocks(send, sendDispls, block);
+    const into = packedBlocks(recv, recvDispls, block);
+    return thenUnpacked(this.run(call, into.byteLength, (c) => this.ctx.native.ialltoall(c, from, into, block)), into, recv,
+      recvDispls, block);
   }
 
   /** `MPI_Ineighbor_alltoallv` in bytes, on an endpoint whose communicator has a topology (native/topo.c). */

@@ -163,6 +163,13 @@ export interface NativeMPI {
   allgatherv(comm: number, send: Uint8Array | null, recv: Uint8Array, counts: Int32Array, displs: Int32Array): number;
   ialltoallv(comm: number, send: Uint8Array | null, recv: Uint8Array, sendCounts: Int32Array, sendDispls: Int32Array,
     recvCounts: Int32Array, recvDispls: Int32Array): number;
+  /** Blocks of `block` bytes end to end in `recv`, at the root. */
+  igather(comm: number, send: Uint8Array | null, recv: Uint8Array | null, block: number, root: number): number;
+  /** Blocks of `block` bytes end to end in `send`, at the root. */
+  iscatter(comm: number, send: Uint8Array | null, recv: Uint8Array | null, block: number, root: number): number;
+  iallgather(comm: number, send: Uint8Array | null, recv: Uint8Array, block: number): number;
+  allgather(comm: number, send: Uint8Array | null, recv: Uint8Array, block: number): number;
+  ialltoall(comm: number, send: Uint8Array | null, recv: Uint8Array, block: number): number;
   ireduce(comm: number, send: ArrayBufferView | null, recv: ArrayBufferView | null, count: number, datatype: number,
     op: number, root: number): number;
   reduce(comm: number, send: ArrayBufferView | null, recv: ArrayBufferView | null, count: number, datatype: number,
