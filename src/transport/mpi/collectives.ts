@@ -2,14 +2,17 @@
  * The collectives of the `mpi` transport: MPI's own algorithms, waited for
  * without blocking Node's event loop while other ranks are late.
  *
- * MPI-4.1 §6.3 (barrier), §6.4 (broadcast), §6.5 (gather, Gatherv), §6.6
- * (Scatterv), §6.7 (Allgatherv), §6.8 (Alltoallv), §6.9 (Reduce, predefined
- * ops §6.9.2, MINLOC/MAXLOC §6.9.4, user-defined ops §6.9.5), §6.9.6
- * (Allreduce), §6.10 (Reduce_scatter), §6.11 (Scan, Exscan), §6.12
+ * MPI-4.1 §6.3 (barrier), §6.4 (broadcast), §6.5 (Gather, Gatherv), §6.6
+ * (Scatter, Scatterv), §6.7 (Allgather, Allgatherv), §6.8 (Alltoall,
+ * Alltoallv), §6.9 (Reduce, predefined ops §6.9.2, MINLOC/MAXLOC §6.9.4,
+ * user-defined ops §6.9.5), §6.9.6 (Allreduce), §6.10 (Reduce_scatter),
+ * §6.11 (Scan, Exscan), §6.12
  * (nonblocking collectives, and the rule that every rank makes its
  * collective calls on a communicator, blocking or not, in the same order).
  *
- * Data movement uses MPI_BYTE with the byte counts the API layer computed.
+ * Data movement uses MPI_BYTE with the byte counts the API layer computed;
+ * equal blocks go through MPI's uniform calls (`MPI_Igather`, ...), which
+ * take no count lists ({@link MpiCollectives.gatherv}).
  * Reductions map the datatype by name (`Datatype.name`, such as
  * `'MPI_DOUBLE'`; a derived one, which only a user op's reduction passes, to
  * an MPI type of its packed element, `datatypes.ts`) and a predefined op by
@@ -190,7 +193,7 @@ function equalBlocks(counts: readonly number[]): boolean {
 /**
  * The blocks of `block` bytes at byte offsets `displs` of `bytes`, end to
  * end, as MPI's uniform calls take them: a view of `bytes` when they lie so
- * already, else a copy ({@link unpackBlocks} copies it back).
+ * already, else a copy ({@link thenUnpacked} copies a receive buffer's back).
  */
 function packedBlocks(bytes: Uint8Array, displs: readonly number[], block: number): Uint8Array {
   const n = displs.length;
@@ -202,16 +205,13 @@ function packedBlocks(bytes: Uint8Array, displs: readonly number[], block: numbe
   return copy;
 }
 
-/** Copies the blocks of `packed` to byte offsets `displs` of `bytes`, when {@link packedBlocks} made a copy. */
-function unpackBlocks(packed: Uint8Array, bytes: Uint8Array, displs: readonly number[], block: number): void {
-  if (packed.buffer === bytes.buffer && packed.byteOffset === bytes.byteOffset) return;
-  for (let i = 0; i < displs.length; i++) bytes.set(packed.subarray(i * block, (i + 1) * block), displs[i]!);
-}
-
-/** `done`, then {@link unpackBlocks} of `packed` into `bytes`. */
+/** `done`, then, where {@link packedBlocks} made `packed` a copy, its blocks copied back to offsets `displs` of `bytes`. */
 function thenUnpacked(done: Promise<void>, packed: Uint8Array, bytes: Uint8Array, displs: readonly number[],
   block: number): Promise<void> {
-  return packed === bytes ? done : done.then(() => unpackBlocks(packed, bytes, displs, block));
+  if (packed.buffer === bytes.buffer && packed.byteOffset === bytes.byteOffset) return done;
+  return done.then(() => {
+    for (let i = 0; i < displs.length; i++) bytes.set(packed.subarray(i * block, (i + 1) * block), displs[i]!);
+  });
 }
 
 /**
