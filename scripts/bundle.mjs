@@ -22,7 +22,7 @@ const dist = join(root, 'dist');
 /** The files Node loads by path: package.json's exports, bin/mpi4ts.js's launcher, and the scripts of worker threads. */
 export const ENTRIES = [
   'index', 'futures/index', 'util/pool', 'util/sync', 'util/dtlib',
-  'launcher/main', 'launcher/worker', 'futures/spawned', 'observe/watchdog_thread', 'typescript/hooks',
+  'launcher/rank_exec', 'launcher/main', 'launcher/worker', 'futures/spawned', 'observe/watchdog_thread', 'typescript/hooks',
 ];
 
 /** The module-per-file path of a source file, relative to dist/ (`api/comm.js`). */

@@ -205,6 +205,16 @@ function packedBlocks(bytes: Uint8Array, displs: readonly number[], block: numbe
   return copy;
 }
 
+/** The rejection of a uniform call whose `block` passes {@link MAX_CALL_BYTES} ({@link fits}); undefined when it does not. */
+function blockPastLimit(call: string, block: number): Promise<void> | undefined {
+  try {
+    fits(call, block);
+    return undefined;
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
 /** `done`, then, where {@link packedBlocks} made `packed` a copy, its blocks copied back to offsets `displs` of `bytes`. */
 function thenUnpacked(done: Promise<void>, packed: Uint8Array, bytes: Uint8Array, displs: readonly number[],
   block: number): Promise<void> {
@@ -554,11 +564,8 @@ export class MpiCollectives implements Collectives {
   private gather(send: Uint8Array | undefined, recv: Uint8Array | undefined, block: number, displs: readonly number[] | undefined,
     root: number): Promise<void> {
     const call = 'Comm.Gather';
-    try {
-      fits(call, block);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    const tooLong = blockPastLimit(call, block);
+    if (tooLong !== undefined) return tooLong;
     const into = recv === undefined ? undefined : packedBlocks(recv, displs!, block);
     const done = this.run(call, (recv ?? send)?.byteLength ?? 0,
       (c) => this.ctx.native.igather(c, send ?? null, into ?? null, block, root));
@@ -569,11 +576,8 @@ export class MpiCollectives implements Collectives {
   private scatter(send: Uint8Array | undefined, block: number, displs: readonly number[] | undefined,
     recv: Uint8Array | undefined, root: number): Promise<void> {
     const call = 'Comm.Scatter';
-    try {
-      fits(call, block);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    const tooLong = blockPastLimit(call, block);
+    if (tooLong !== undefined) return tooLong;
     const from = send === undefined ? null : packedBlocks(send, displs!, block);
     return this.run(call, (send ?? recv)?.byteLength ?? 0, (c) => this.ctx.native.iscatter(c, from, recv ?? null, block, root));
   }
@@ -582,11 +586,8 @@ export class MpiCollectives implements Collectives {
   private allgather(send: Uint8Array | undefined, recv: Uint8Array, block: number, displs: readonly number[]): Promise<void> {
     const call = 'Comm.Allgather';
     const native = this.ctx.native;
-    try {
-      fits(call, block);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    const tooLong = blockPastLimit(call, block);
+    if (tooLong !== undefined) return tooLong;
     // In place, this rank's own block is in `recv` at its displacement: the copy takes it along.
     const into = packedBlocks(recv, displs, block);
     const total = block * displs.length;
@@ -598,11 +599,8 @@ export class MpiCollectives implements Collectives {
   private alltoall(send: Uint8Array | undefined, sendDispls: readonly number[], recv: Uint8Array, block: number,
     recvDispls: readonly number[]): Promise<void> {
     const call = 'Comm.Alltoall';
-    try {
-      fits(call, block);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    const tooLong = blockPastLimit(call, block);
+    if (tooLong !== undefined) return tooLong;
     // In place, MPI reads the blocks from the receive buffer: the copy, if any, takes them along.
     const from = send === undefined ? null : packedBlocks(send, sendDispls, block);
     const into = packedBlocks(recv, recvDispls, block);
