@@ -279,6 +279,24 @@ function intoOneView(bytes: Bytes, length: number, call: (view: Uint8Array) => P
 }
 
 /**
+ * Runs `call` on `displs.length` blocks of `block` bytes end to end, as the
+ * shared area takes them: the first bytes of `bytes` ({@link oneView}) when
+ * its blocks, at byte offsets `displs`, lie so already, else a packed copy
+ * of them (a uniform call's blocks may lie anywhere in this rank's buffer:
+ * `[buf, [counts, displs], datatype]`). `back`: a receive buffer, whose
+ * blocks are copied back to their offsets once done.
+ */
+function blocksEndToEnd(bytes: Bytes, displs: readonly number[], block: number, back: boolean,
+  call: (blocks: Uint8Array) => Promise<void>): Promise<void> {
+  const length = block * displs.length;
+  if (unlessPacked(displs, block) === undefined) return back ? intoOneView(bytes, length, call) : call(oneView(bytes, length));
+  const packed = new Uint8Array(length);
+  displs.forEach((at, i) => copyBytes(packed, i * block, bytes, at, block));
+  const done = call(packed);
+  return back ? done.then(() => displs.forEach((at, i) => copyBytes(bytes, at, packed, i * block, block))) : done;
+}
+
+/**
  * The collectives a v-form of gather, scatter or all-to-all (and
  * `Alltoallw`) runs on when its buffers may be longer than one call can
  * take, or undefined for the transport's own. Only a block's two ranks know
@@ -370,7 +388,7 @@ function parsedGather(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, ro
   const block = counts[0]!;
   // Decided as the other ranks do, on the block and the total alone: the root's buffer may be longer.
   if (!vector && span <= limit && collectives instanceof PointToPointCollectives && collectives.fitsSmallGather('gather', block)) {
-    return unpacking(intoOneView(recv.bytes, block * size, (into) =>
+    return unpacking(blocksEndToEnd(recv.bytes, displs, block, true, (into) =>
       collectives.smallGather(send === undefined ? undefined : oneView(send.bytes, block), into, block, root)), recv);
   }
   if (span > limit || !(recv.bytes instanceof Uint8Array)) {
@@ -427,10 +445,9 @@ function parsedScatter(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, r
   const block = counts[0]!;
   // Decided as the other ranks do, on the block and the total alone: the root's buffer may be longer.
   if (!vector && span <= limit && collectives instanceof PointToPointCollectives && collectives.fitsSmallGather('scatter', block)) {
-    const whole = oneView(send.bytes, block * size);
-    if (recv === undefined) return collectives.smallScatter(whole, undefined, block, root);
-    const own = recv.bytes;
-    return unpacking(intoOneView(own, block, (into) => collectives.smallScatter(whole, into, block, root)), recv);
+    return unpacking(blocksEndToEnd(send.bytes, displs, block, false, (whole) => recv === undefined
+      ? collectives.smallScatter(whole, undefined, block, root)
+      : intoOneView(recv.bytes, block, (into) => collectives.smallScatter(whole, into, block, root))), recv);
   }
   if (span > limit || !(send.bytes instanceof Uint8Array)) {
     return unpacking(segmented.scatter(endpoint.collectives, rank, send.bytes, counts, displs, recv?.bytes, root, total > limit), recv);
@@ -461,7 +478,7 @@ function parsedAllgather(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown,
   const limit = limitOf(endpoint);
   const block = counts[0]!;
   if (!vector && total <= limit && collectives instanceof PointToPointCollectives && collectives.fitsSmallGather('all', block)) {
-    return unpacking(intoOneView(recv.bytes, total, (into) =>
+    return unpacking(blocksEndToEnd(recv.bytes, displs, block, true, (into) =>
       collectives.smallAllgather(send === undefined ? undefined : oneView(send.bytes, block), into, block)), recv);
   }
   if (total > limit || spanOf(counts, displs) > limit || !(recv.bytes instanceof Uint8Array)) {

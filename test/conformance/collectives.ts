@@ -469,6 +469,39 @@ const cases: Case[] = [
     },
   },
   {
+    // The mpi transport hands these to MPI's uniform calls, which take blocks end to end (through a packed copy here).
+    name: 'Gather, Scatter, Allgather and Alltoall of equal blocks at gapped displacements',
+    run: async (comm) => {
+      const n = 2;
+      const counts = ranks.map(() => n);
+      // Rank r's block at (size - 1 - r) * (n + 1): in reverse rank order, one element apart.
+      const displs = ranks.map((r) => (size - 1 - r) * (n + 1));
+      const length = size * (n + 1);
+      /** A buffer of blocks at `displs`, element k of rank r's block `value(r, k)`, -1 between them. */
+      const laidOut = (value: (r: number, k: number) => number): Int32Array => {
+        const out = new Int32Array(length).fill(-1);
+        for (const r of ranks) for (let k = 0; k < n; k++) out[displs[r]! + k] = value(r, k);
+        return out;
+      };
+      const mine = Int32Array.of(rank * 10, rank * 10 + 1);
+      for (const root of roots) {
+        const all = new Int32Array(length).fill(-1);
+        await comm.Gather(mine, rank === root ? [all, [counts, displs], MPI.INT] : null, root);
+        if (rank === root) check.deepEqual(all, laidOut((r, k) => r * 10 + k), `Gather to ${root}`);
+        const part = new Int32Array(n);
+        await comm.Scatter(rank === root ? [laidOut((r, k) => r * 10 + k), [counts, displs], MPI.INT] : null, part, root);
+        check.deepEqual(part, mine, `Scatter from ${root}`);
+      }
+      const gathered = new Int32Array(length).fill(-1);
+      await comm.Allgather(mine, [gathered, [counts, displs], MPI.INT]);
+      check.deepEqual(gathered, laidOut((r, k) => r * 10 + k), 'Allgather');
+      // Block j of this rank's send holds rank * 100 + j * 10 + k, and lands in rank j's block of this rank.
+      const into = new Int32Array(length).fill(-1);
+      await comm.Alltoall([laidOut((j, k) => rank * 100 + j * 10 + k), [counts, displs], MPI.INT], [into, [counts, displs], MPI.INT]);
+      check.deepEqual(into, laidOut((r, k) => r * 100 + rank * 10 + k), 'Alltoall');
+    },
+  },
+  {
     name: 'Gatherv and Scatterv with uneven, empty and gapped blocks',
     run: async (comm) => {
       for (const scale of [1, 3000]) {

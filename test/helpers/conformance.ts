@@ -45,6 +45,7 @@ export function assertAllPassed(result: JobResult, chapter: string, ranks: numbe
   assert.equal(summary.ranks, ranks);
   assert.deepEqual(summary.skipped, skipped, `${chapter} with ${ranks} ranks skipped other cases than expected`);
   assert.ok(summary.passed.length > 0, `${chapter} with ${ranks} ranks passed no case`);
-  assert.equal(result.code, 0, `${chapter} with ${ranks} ranks: every case passed, but the job exited ${result.code}\n${result.stderr}`);
+  assert.equal(result.code, 0, `${chapter} with ${ranks} ranks: every case passed, but the job exited ${result.code}\n${result.stderr}` +
+    (result.timedOut ? `\nkilled at the test's timeout; its processes then:\n${result.processes}` : ''));
   return summary;
 }

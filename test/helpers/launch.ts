@@ -15,8 +15,45 @@ export interface JobResult {
   ms: number;
   /** Whether the job was killed at its timeout. */
   timedOut: boolean;
-  /** Killed at its timeout: its processes then, as `ps` saw them (which process of a hung job was still there, and where it slept); else ''. */
+  /**
+   * Killed at its timeout: its processes then, as `ps` saw them (which process of a hung job was still there, and
+   * where it slept), and for a job of {@link launch} the threads of the launcher's process (each rank's among them)
+   * with their active libuv handles, from Node's diagnostic report; else ''.
+   */
   processes: string;
+}
+
+/** The signal on which a job of {@link launch} writes Node's diagnostic report to its stderr (see {@link runCommand}). */
+const REPORT_SIGNAL = 'SIGUSR2';
+/** Node's flags for that report. */
+const REPORT_FLAGS = ['--report-on-signal', `--report-signal=${REPORT_SIGNAL}`, '--report-filename=stderr'];
+/** How long a job has to write its report before it is killed. */
+const REPORT_MS = 3000;
+
+interface ReportThread {
+  readonly header: { readonly threadId: number };
+  readonly libuv: readonly { readonly type: string; readonly is_active?: boolean }[];
+  readonly javascriptStack: { readonly message?: string; readonly stack?: readonly string[] };
+}
+
+/**
+ * `stderr` without the diagnostic report at its end, and the report's threads in a few lines: each thread's id,
+ * its active libuv handles and the top of its JS stack (thread 0 is the launcher's, the others its workers').
+ */
+function splitReport(stderr: string): { stderr: string; threads: string } {
+  const at = stderr.lastIndexOf('{\n  "header": {\n    "reportVersion"');
+  if (at < 0) return { stderr, threads: '(no diagnostic report)' };
+  try {
+    const report = JSON.parse(stderr.slice(at)) as ReportThread & { readonly workers?: readonly ReportThread[] };
+    const describe = (thread: ReportThread): string => {
+      const handles = thread.libuv.filter((h) => h.is_active === true).map((h) => h.type);
+      const stack = thread.javascriptStack.stack?.slice(0, 4).join(' < ') ?? thread.javascriptStack.message ?? '';
+      return `thread ${thread.header.threadId}: active handles ${handles.join(', ') || 'none'}; JS ${stack}`;
+    };
+    return { stderr: stderr.slice(0, at), threads: [report, ...(report.workers ?? [])].map(describe).join('\n') };
+  } catch (error) {
+    return { stderr, threads: `(the diagnostic report did not parse: ${String(error)})` };
+  }
 }
 
 /** How long a test lets a job (or the launcher alone) run before it kills it: several times what any takes. */
@@ -35,10 +72,12 @@ function processesOf(group: number): string {
 /**
  * Runs `command args...` in the repository's root; after `timeoutMs` (default {@link JOB_TIMEOUT_MS}) kills it and every
  * process it started (its process group: mpiexec's ranks and the children they spawned), once `ps` has listed them
- * (`processes`).
+ * (`processes`). `report`: the command is `node` with {@link REPORT_FLAGS}, and is first asked for its diagnostic
+ * report, whose threads go to `processes` too.
  */
 export function runCommand(command: string, args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: (stdin: Writable) => void } = {}): Promise<JobResult> {
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: (stdin: Writable) => void; report?: boolean } = {},
+): Promise<JobResult> {
   const started = Date.now();
   const child = spawn(command, args, {
     cwd: root, env: options.env ?? process.env, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], detached: true,
@@ -54,18 +93,28 @@ export function runCommand(command: string, args: readonly string[],
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
   let timedOut = false;
   let processes = '';
-  const timer = setTimeout(() => {
-    timedOut = true;
-    processes = processesOf(child.pid!);
+  const kill = (): void => {
     try {
       process.kill(-child.pid!, 'SIGKILL');
     } catch {
       child.kill('SIGKILL'); // the group is gone already, or was never made
     }
+  };
+  let timer = setTimeout(() => {
+    timedOut = true;
+    processes = processesOf(child.pid!);
+    if (options.report !== true) return kill();
+    child.kill(REPORT_SIGNAL);
+    timer = setTimeout(kill, REPORT_MS);
   }, options.timeoutMs ?? JOB_TIMEOUT_MS);
   return new Promise((resolve) => {
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      if (timedOut && options.report === true) {
+        const split = splitReport(stderr);
+        stderr = split.stderr;
+        processes += `\n${split.threads}`;
+      }
       resolve({ code, signal, stdout, stderr, ms: Date.now() - started, timedOut, processes });
     });
   });
@@ -78,8 +127,8 @@ export function runCommand(command: string, args: readonly string[],
 export function launch(script: string, ranks: number, args: readonly string[] = [],
   options: { launcherArgs?: readonly string[]; timeoutMs?: number; env?: NodeJS.ProcessEnv; input?: (stdin: Writable) => void } = {},
 ): Promise<JobResult> {
-  return runCommand(process.execPath, [launcher, '-n', String(ranks), ...(options.launcherArgs ?? []), script, ...args],
-    { timeoutMs: options.timeoutMs, env: options.env, input: options.input });
+  return runCommand(process.execPath, [...REPORT_FLAGS, launcher, '-n', String(ranks), ...(options.launcherArgs ?? []), script,
+    ...args], { timeoutMs: options.timeoutMs, env: options.env, input: options.input, report: true });
 }
 
 /** The environment Open MPI's mpiexec needs in tests: running as root allowed, oversubscription allowed. */
