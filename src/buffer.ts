@@ -607,6 +607,30 @@ export function packedDispls(counts: readonly number[]): number[] {
   return displs;
 }
 
+/** Whether `displs` are those of `block`-byte blocks laid end to end from offset 0. */
+export function endToEnd(displs: readonly number[], block: number): boolean {
+  for (let i = 0; i < displs.length; i++) if (displs[i] !== i * block) return false;
+  return true;
+}
+
+/**
+ * The `displs.length` blocks of `block` bytes at byte offsets `displs` of
+ * `bytes`, end to end in fresh memory, for a call that takes equal blocks so
+ * ({@link unpackBlocks} copies a receive buffer's back); undefined when they
+ * lie so in `bytes` already ({@link endToEnd}).
+ */
+export function packedBlocks(bytes: Bytes, displs: readonly number[], block: number): Uint8Array | undefined {
+  if (endToEnd(displs, block)) return undefined;
+  const packed = new Uint8Array(block * displs.length);
+  for (let i = 0; i < displs.length; i++) copyBytes(packed, i * block, bytes, displs[i]!, block);
+  return packed;
+}
+
+/** Copies the blocks of `packed` ({@link packedBlocks}) back to byte offsets `displs` of `bytes`. */
+export function unpackBlocks(packed: Uint8Array, bytes: Bytes, displs: readonly number[], block: number): void {
+  for (let i = 0; i < displs.length; i++) copyBytes(bytes, displs[i]!, packed, i * block, block);
+}
+
 /** A short description of a value for error messages. */
 export function describe(value: unknown): string {
   if (value === null) return 'null';

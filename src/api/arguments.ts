@@ -35,8 +35,9 @@
  */
 
 import {
-  allocateBytes, type Bytes, bytesOf, copyBytes, elementDatatype, elementsIn, elementsPerSpecElement, type Message, parseWideBuffer, typedView,
-  parseWideVectorBuffer, sameMemory, singleView, type VectorMessage, type WideMessage, type WideVectorMessage,
+  allocateBytes, type Bytes, bytesOf, copyBytes, elementDatatype, elementsIn, elementsPerSpecElement, endToEnd, type Message,
+  packedBlocks, parseWideBuffer, parseWideVectorBuffer, sameMemory, singleView, typedView, unpackBlocks, type VectorMessage,
+  type WideMessage, type WideVectorMessage,
 } from '../buffer.js';
 import { type BlockCollectives, blockCollectivesOf, PointToPointCollectives } from '../collective/point_to_point.js';
 import * as segmented from '../collective/segmented.js';
@@ -288,12 +289,11 @@ function intoOneView(bytes: Bytes, length: number, call: (view: Uint8Array) => P
  */
 function blocksEndToEnd(bytes: Bytes, displs: readonly number[], block: number, back: boolean,
   call: (blocks: Uint8Array) => Promise<void>): Promise<void> {
+  const packed = packedBlocks(bytes, displs, block);
   const length = block * displs.length;
-  if (unlessPacked(displs, block) === undefined) return back ? intoOneView(bytes, length, call) : call(oneView(bytes, length));
-  const packed = new Uint8Array(length);
-  displs.forEach((at, i) => copyBytes(packed, i * block, bytes, at, block));
+  if (packed === undefined) return back ? intoOneView(bytes, length, call) : call(oneView(bytes, length));
   const done = call(packed);
-  return back ? done.then(() => displs.forEach((at, i) => copyBytes(bytes, at, packed, i * block, block))) : done;
+  return back ? done.then(() => unpackBlocks(packed, bytes, displs, block)) : done;
 }
 
 /**
@@ -364,7 +364,7 @@ function parsedGather(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, ro
     const own = send!.bytes;
     // Equal blocks: every rank knows the whole, and takes rounds past the limit as the root does.
     if (!vector && own.byteLength * size > limit) {
-      return segmented.gather(endpoint.collectives, rank, own, undefined, new Array<number>(size).fill(own.byteLength),
+      return segmented.gather(endpoint.collectives, rank, own, undefined, equalCounts(size, own.byteLength),
         undefined, root, true);
     }
     if (!vector && collectives instanceof PointToPointCollectives && collectives.fitsSmallGather('gather', own.byteLength)) {
@@ -418,7 +418,7 @@ function parsedScatter(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, r
   if (rank !== root) {
     const own = recv!.bytes;
     if (!vector && own.byteLength * size > limit) {
-      return unpacking(segmented.scatter(endpoint.collectives, rank, undefined, new Array<number>(size).fill(own.byteLength),
+      return unpacking(segmented.scatter(endpoint.collectives, rank, undefined, equalCounts(size, own.byteLength),
         undefined, own, root, true), recv);
     }
     if (!vector && collectives instanceof PointToPointCollectives && collectives.fitsSmallGather('scatter', own.byteLength)) {
@@ -553,8 +553,7 @@ function parsedAlltoall(endpoint: Endpoint, sendbuf: unknown, recvbuf: unknown, 
 
 /** `displs`, or undefined when they are those of `block`-byte blocks laid end to end. */
 function unlessPacked(displs: readonly number[], block: number): readonly number[] | undefined {
-  for (let j = 0; j < displs.length; j++) if (displs[j] !== j * block) return displs;
-  return undefined;
+  return endToEnd(displs, block) ? undefined : displs;
 }
 
 /** The send and receive messages of a reduction, checked against each other. */

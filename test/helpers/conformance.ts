@@ -27,6 +27,11 @@ function failureReports(stdout: string): string {
   return reports.join('\n');
 }
 
+/** For a job killed at the test's timeout, what its processes were then; else ''. */
+function killedAt(result: JobResult): string {
+  return result.timedOut ? `\nkilled at the test's timeout; its processes then:\n${result.processes}` : '';
+}
+
 /**
  * Asserts that the chapter ran at `ranks` ranks, every case passed, and exactly
  * `skipped` (names with the reason, as the summary gives them) were skipped.
@@ -37,15 +42,14 @@ export function assertAllPassed(result: JobResult, chapter: string, ranks: numbe
   const failures = failureReports(result.stdout);
   assert.ok(summary !== undefined, `${chapter} with ${ranks} ranks stopped (exit ${result.code}, signal ${result.signal}) ` +
     `without a summary, in case "${lastCase(result.stdout)}"\n${failures.slice(0, 6000)}\n` +
-    `the last lines printed:\n${result.stdout.split('\n').slice(-12).join('\n')}\n${result.stderr.slice(-6000)}` +
-    (result.timedOut ? `\nkilled at the test's timeout; its processes then:\n${result.processes}` : ''));
+    `the last lines printed:\n${result.stdout.split('\n').slice(-12).join('\n')}\n${result.stderr.slice(-6000)}${killedAt(result)}`);
   assert.deepEqual(summary.failed, [], `${chapter} with ${ranks} ranks: ${summary.failed.length} failed: ` +
     `${summary.failed.join('; ')}\n${failures}`.slice(0, 12000));
   assert.equal(summary.chapter, chapter);
   assert.equal(summary.ranks, ranks);
   assert.deepEqual(summary.skipped, skipped, `${chapter} with ${ranks} ranks skipped other cases than expected`);
   assert.ok(summary.passed.length > 0, `${chapter} with ${ranks} ranks passed no case`);
-  assert.equal(result.code, 0, `${chapter} with ${ranks} ranks: every case passed, but the job exited ${result.code}\n${result.stderr}` +
-    (result.timedOut ? `\nkilled at the test's timeout; its processes then:\n${result.processes}` : ''));
+  assert.equal(result.code, 0,
+    `${chapter} with ${ranks} ranks: every case passed, but the job exited ${result.code}\n${result.stderr}${killedAt(result)}`);
   return summary;
 }

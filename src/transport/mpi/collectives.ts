@@ -68,7 +68,7 @@
  * @module
  */
 
-import { typedView } from '../../buffer.js';
+import { packedBlocks, typedView, unpackBlocks } from '../../buffer.js';
 import { type Datatype, datatypes, type TypedArray } from '../../datatype/index.js';
 import { errors } from '../../errors.js';
 import { Op } from '../../op/op.js';
@@ -190,21 +190,6 @@ function equalBlocks(counts: readonly number[]): boolean {
   return true;
 }
 
-/**
- * The blocks of `block` bytes at byte offsets `displs` of `bytes`, end to
- * end, as MPI's uniform calls take them: a view of `bytes` when they lie so
- * already, else a copy ({@link thenUnpacked} copies a receive buffer's back).
- */
-function packedBlocks(bytes: Uint8Array, displs: readonly number[], block: number): Uint8Array {
-  const n = displs.length;
-  let i = 0;
-  while (i < n && displs[i] === i * block) i++;
-  if (i === n) return bytes.byteLength === n * block ? bytes : bytes.subarray(0, n * block);
-  const copy = new Uint8Array(n * block);
-  for (i = 0; i < n; i++) copy.set(bytes.subarray(displs[i]!, displs[i]! + block), i * block);
-  return copy;
-}
-
 /** The rejection of a uniform call whose `block` passes {@link MAX_CALL_BYTES} ({@link fits}); undefined when it does not. */
 function blockPastLimit(call: string, block: number): Promise<void> | undefined {
   try {
@@ -215,13 +200,15 @@ function blockPastLimit(call: string, block: number): Promise<void> | undefined 
   }
 }
 
-/** `done`, then, where {@link packedBlocks} made `packed` a copy, its blocks copied back to offsets `displs` of `bytes`. */
-function thenUnpacked(done: Promise<void>, packed: Uint8Array, bytes: Uint8Array, displs: readonly number[],
+/**
+ * `done`, then the blocks of `packed` (MPI's uniform calls take blocks end
+ * to end: `packedBlocks` of a receive buffer whose blocks lie elsewhere)
+ * copied back to byte offsets `displs` of `bytes`; `done` where nothing was
+ * packed.
+ */
+function thenUnpacked(done: Promise<void>, packed: Uint8Array | undefined, bytes: Uint8Array, displs: readonly number[],
   block: number): Promise<void> {
-  if (packed.buffer === bytes.buffer && packed.byteOffset === bytes.byteOffset) return done;
-  return done.then(() => {
-    for (let i = 0; i < displs.length; i++) bytes.set(packed.subarray(i * block, (i + 1) * block), displs[i]!);
-  });
+  return packed === undefined ? done : done.then(() => unpackBlocks(packed, bytes, displs, block));
 }
 
 /**
@@ -566,10 +553,11 @@ export class MpiCollectives implements Collectives {
     const call = 'Comm.Gather';
     const tooLong = blockPastLimit(call, block);
     if (tooLong !== undefined) return tooLong;
-    const into = recv === undefined ? undefined : packedBlocks(recv, displs!, block);
+    const packed = recv === undefined ? undefined : packedBlocks(recv, displs!, block);
+    const into = packed ?? recv;
     const done = this.run(call, (recv ?? send)?.byteLength ?? 0,
       (c) => this.ctx.native.igather(c, send ?? null, into ?? null, block, root));
-    return into === undefined ? done : thenUnpacked(done, into, recv!, displs!, block);
+    return thenUnpacked(done, packed, recv!, displs!, block);
   }
 
   /** `MPI_Iscatter` of `block`-byte blocks; `send` and `displs` at the root only. */
@@ -578,7 +566,7 @@ export class MpiCollectives implements Collectives {
     const call = 'Comm.Scatter';
     const tooLong = blockPastLimit(call, block);
     if (tooLong !== undefined) return tooLong;
-    const from = send === undefined ? null : packedBlocks(send, displs!, block);
+    const from = send === undefined ? null : packedBlocks(send, displs!, block) ?? send;
     return this.run(call, (send ?? recv)?.byteLength ?? 0, (c) => this.ctx.native.iscatter(c, from, recv ?? null, block, root));
   }
 
@@ -589,10 +577,11 @@ export class MpiCollectives implements Collectives {
     const tooLong = blockPastLimit(call, block);
     if (tooLong !== undefined) return tooLong;
     // In place, this rank's own block is in `recv` at its displacement: the copy takes it along.
-    const into = packedBlocks(recv, displs, block);
+    const packed = packedBlocks(recv, displs, block);
+    const into = packed ?? recv;
     const total = block * displs.length;
     return thenUnpacked(this.run(call, total, (c) => native.iallgather(c, send ?? null, into, block), undefined,
-      total >= blockingFrom.allgatherv ? (c) => native.allgather(c, send ?? null, into, block) : undefined), into, recv, displs, block);
+      total >= blockingFrom.allgatherv ? (c) => native.allgather(c, send ?? null, into, block) : undefined), packed, recv, displs, block);
   }
 
   /** `MPI_Ialltoall` of `block`-byte blocks; `send` undefined: in place, the data in `recv`. */
@@ -602,10 +591,11 @@ export class MpiCollectives implements Collectives {
     const tooLong = blockPastLimit(call, block);
     if (tooLong !== undefined) return tooLong;
     // In place, MPI reads the blocks from the receive buffer: the copy, if any, takes them along.
-    const from = send === undefined ? null : packedBlocks(send, sendDispls, block);
-    const into = packedBlocks(recv, recvDispls, block);
-    return thenUnpacked(this.run(call, into.byteLength, (c) => this.ctx.native.ialltoall(c, from, into, block)), into, recv,
-      recvDispls, block);
+    const from = send === undefined ? null : packedBlocks(send, sendDispls, block) ?? send;
+    const packed = packedBlocks(recv, recvDispls, block);
+    const into = packed ?? recv;
+    return thenUnpacked(this.run(call, block * recvDispls.length, (c) => this.ctx.native.ialltoall(c, from, into, block)), packed,
+      recv, recvDispls, block);
   }
 
   /** `MPI_Ineighbor_alltoallv` in bytes, on an endpoint whose communicator has a topology (native/topo.c). */
