@@ -54,7 +54,7 @@ import { InboundPipe, OutboundPipe } from './pipeline.js';
 import { Kind, RECORD_HEADER_BYTES, Ring, Word, primeRingPaths, readWide } from './ring.js';
 import { RequestTable } from './requests.js';
 import { schedYield } from './sched_yield.js';
-import { STORES_IN_ORDER } from './store_order.js';
+import { readWord, STORES_IN_ORDER } from './store_order.js';
 
 /** Wildcard source and tag at this level (same values as the API's). */
 const ANY = -1;
@@ -721,7 +721,7 @@ export class ShmEngine {
 
   /** Whether `dest` sleeps (or is about to): its signal word's {@link SLEEP_BIT}, on a line that changes little. */
   asleep(dest: number): boolean {
-    return (Atomics.load(this.control, rankBase(dest) + Slot.SIGNAL) & SLEEP_BIT) !== 0;
+    return (readWord(this.control, rankBase(dest) + Slot.SIGNAL, this.plainPublish) & SLEEP_BIT) !== 0;
   }
 
   // -------------------------------------------------------------- receiving
@@ -916,7 +916,7 @@ export class ShmEngine {
    */
   poll(): boolean {
     const control = this.control;
-    if (Atomics.load(control, this.signalIndex) === 0 && !this.busy) return false;
+    if (readWord(control, this.signalIndex, this.plainPublish) === 0 && !this.busy) return false;
     if (this.handling) return false;
     this.handling = true;
     let handled = false;

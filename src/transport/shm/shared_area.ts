@@ -47,7 +47,7 @@ import {
   collectiveSlotBase, contributionBlocks, contributionWords, memberWords, slotMembers,
 } from './layout.js';
 import { schedYield } from './sched_yield.js';
-import { publishWord } from './store_order.js';
+import { publishWord, readWord } from './store_order.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
@@ -102,7 +102,8 @@ abstract class WordWait implements Operation, Waitable {
   constructor(protected readonly engine: ShmEngine, private readonly index: number) {}
 
   isReady(): boolean {
-    return ((Atomics.load(this.engine.control, this.index) - this.value) | 0) >= 0;
+    const engine = this.engine;
+    return ((readWord(engine.control, this.index, engine.plainPublish) - this.value) | 0) >= 0;
   }
 
   test(): boolean {
@@ -368,7 +369,7 @@ export class ShmSharedArea implements SharedArea {
     let lowest = 0;
     for (let member = 0; member < this.group.length; member++) {
       // Differences from `since`, as the words wrap around at 2^32: at least 0, as every member has read it.
-      const ahead = (Atomics.load(control, this.word(member, READ_WORD)) - since) | 0;
+      const ahead = (readWord(control, this.word(member, READ_WORD), this.plainPublish) - since) | 0;
       lowest = member === 0 ? ahead : Math.min(lowest, ahead);
     }
     return since + lowest;
@@ -390,7 +391,7 @@ export class ShmSharedArea implements SharedArea {
   }
 
   holds(from: number, number: number): boolean {
-    return Atomics.load(this.engine.control, this.block(from, number) + Contribution.NUMBER) === number;
+    return readWord(this.engine.control, this.block(from, number) + Contribution.NUMBER, this.plainPublish) === number;
   }
 
   contributionTag(from: number, number: number): number {
@@ -471,7 +472,7 @@ export class ShmSharedArea implements SharedArea {
   }
 
   private awaits(member: number, number: number): boolean {
-    return ((Atomics.load(this.engine.control, this.word(member, AWAITS_READ_WORD)) - number) | 0) >= 0;
+    return ((readWord(this.engine.control, this.word(member, AWAITS_READ_WORD), this.plainPublish) - number) | 0) >= 0;
   }
 
   /** Int32 index of member `member`'s contribution block of reduction `number`. */
@@ -493,7 +494,7 @@ export class ShmSharedArea implements SharedArea {
   private allReached(offset: number, value: number): boolean {
     const control = this.engine.control;
     for (let member = 0; member < this.group.length; member++) {
-      if (((Atomics.load(control, this.word(member, offset)) - value) | 0) < 0) return false;
+      if (((readWord(control, this.word(member, offset), this.plainPublish) - value) | 0) < 0) return false;
     }
     return true;
   }
