@@ -237,8 +237,9 @@ export const ARRIVED_WORD = 14;
 /**
  * Word of a member's second line: the last reduction whose reads by every
  * member it has waited for in a wait that may sleep. A line of its own,
- * which only such waits write: every reader looks at it after each read,
- * and it stays in the readers' caches.
+ * which only such waits write: a reader that completes the set of reads
+ * looks at it to know whom to wake ({@link SlotHeader.AWAITED_READ} says
+ * whether anyone waits).
  */
 export const AWAITS_READ_WORD = 16;
 /** Int32 offset, within a member's words, of the contribution block of small reduction `number` with `blocks` blocks per member. */
@@ -264,8 +265,8 @@ export const Contribution = {
   OFFSET_LOW: 5,
   OFFSET_HIGH: 6,
 } as const;
-/** Int32 words of a collective slot's header line, before its members' words. */
-const SLOT_HEADER_WORDS = 16;
+/** Int32 words of a collective slot's header, two lines, before its members' words. */
+const SLOT_HEADER_WORDS = 32;
 
 /** Words of a collective slot's header, relative to {@link collectiveSlotBase}. */
 export const SlotHeader = {
@@ -277,6 +278,12 @@ export const SlotHeader = {
   RELEASED: 2,
   /** Arrivals at the central-counter barrier (`Atomics.add` by every member, once per barrier). */
   BARRIER: 3,
+  /**
+   * The highest {@link AWAITS_READ_WORD} of the members, on a line of its
+   * own, which only waits that may sleep write: every member looks at it
+   * after each read it marks, one word where it looked at every member's.
+   */
+  AWAITED_READ: 16,
 } as const;
 
 /** The life of a collective slot. */

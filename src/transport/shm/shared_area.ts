@@ -72,6 +72,7 @@ function claimSlot(control: Int32Array, jobSize: number, members: number, oversu
     Atomics.store(control, base + SlotHeader.MEMBERS, members);
     Atomics.store(control, base + SlotHeader.RELEASED, 0);
     Atomics.store(control, base + SlotHeader.BARRIER, 0);
+    Atomics.store(control, base + SlotHeader.AWAITED_READ, 0);
     Atomics.store(control, base + SlotHeader.STATE, SlotState.IN_USE);
     return slot;
   }
@@ -140,11 +141,13 @@ abstract class WordWait implements Operation, Waitable {
  * its read mark reaching a reduction, so that this rank can write its block
  * again; or for the central-counter barrier's counter to reach every
  * member's arrival ({@link Arrival.counter}). Only a read-mark wait that may
- * sleep says so in this rank's {@link AWAITS_READ_WORD} (a store to a line
- * the readers look at, which a poll does not need): every reader looks at
- * that word after storing its mark, and at the others' marks when someone
- * waits, so the member whose read completes the set sees both; this wait
- * looks at the mark after storing the word, so one of the two sees the other.
+ * sleep says so, in this rank's {@link AWAITS_READ_WORD} and in the slot's
+ * {@link SlotHeader.AWAITED_READ}, the highest of those words (stores to
+ * lines the readers look at, which a poll does not need): every reader looks
+ * at the header's word after storing its mark, and at the others' marks when
+ * someone waits, so the member whose read completes the set sees both; this
+ * wait looks at the mark after storing the words, so one of the two sees the
+ * other.
  *
  * One class for all: every function that handles waits (the engine's, the
  * collective runs') met arrivals first, and a class of its own for read
@@ -161,18 +164,19 @@ class Arrival extends WordWait {
    * @param member - the member that raises the word; -1 for the counter, which waits for the first member that
    *   has not arrived
    * @param awaitsWord - for a read mark, Int32 index of this rank's {@link AWAITS_READ_WORD}; else -1
+   * @param awaitedWord - for a read mark, Int32 index of the slot's {@link SlotHeader.AWAITED_READ}; else -1
    * @param arrivedWord - for the counter, Int32 index of member 0's arrival word (the members' are `stride` apart,
    *   `members` of them); else -1
    */
   constructor(engine: ShmEngine, index: number, private readonly member: number, private readonly what: string,
-    private readonly awaitsWord = -1, private readonly arrivedWord = -1, private readonly stride = 0,
-    private readonly members = 0) {
+    private readonly awaitsWord = -1, private readonly awaitedWord = -1, private readonly arrivedWord = -1,
+    private readonly stride = 0, private readonly members = 0) {
     super(engine, index);
   }
 
   /** The central-counter barrier's wait on `counter` (see {@link ShmSharedArea.arrive}). */
   static counter(engine: ShmEngine, counter: number, arrivedWord: number, stride: number, members: number): Arrival {
-    return new Arrival(engine, counter, -1, 'Barrier()', -1, arrivedWord, stride, members);
+    return new Arrival(engine, counter, -1, 'Barrier()', -1, -1, arrivedWord, stride, members);
   }
 
   /** The member this waits for; for the counter, the first that has not arrived (undefined once all have). */
@@ -189,7 +193,10 @@ class Arrival extends WordWait {
     const awaitsWord = this.awaitsWord;
     if (awaitsWord >= 0) {
       const control = this.engine.control;
-      if (((Atomics.load(control, awaitsWord) - this.value) | 0) < 0) Atomics.store(control, awaitsWord, this.value);
+      if (((Atomics.load(control, awaitsWord) - this.value) | 0) < 0) {
+        Atomics.store(control, awaitsWord, this.value);
+        raiseWord(control, this.awaitedWord, this.value);
+      }
     }
     return super.wait();
   }
@@ -197,6 +204,15 @@ class Arrival extends WordWait {
   describe(): string {
     const awaited = this.awaitedRank;
     return `${this.within?.text ?? this.what}${awaited === undefined ? '' : `, waiting for rank ${awaited}`}`;
+  }
+}
+
+/** Raises `words[index]` to `value` unless it is there or past it (as the words wrap around), atomically. */
+function raiseWord(words: Int32Array, index: number, value: number): void {
+  for (let seen = Atomics.load(words, index); ((seen - value) | 0) < 0;) {
+    const found = Atomics.compareExchange(words, index, seen, value);
+    if (found === seen) return;
+    seen = found;
   }
 }
 
@@ -358,8 +374,8 @@ export class ShmSharedArea implements SharedArea {
   markRead(number: number): void {
     publishWord(this.engine.control, this.word(this.rank, READ_WORD), number, this.plainPublish);
     // Whoever waits for readers waits for all of them (to write its block again): the last one wakes it, and only
-    // the members that said they wait for these reads. Most reads are awaited by nobody: a look at the awaiting
-    // words (lines that stay in this rank's cache) spares a look at every member's read mark (a line each, which its
+    // the members that said they wait for these reads. Most reads are awaited by nobody: a look at the slot's awaited
+    // word (a line that stays in this rank's cache) spares a look at every member's read mark (a line each, which its
     // member has just written).
     if (this.awaited(number) && this.fencedAllReached(READ_WORD, number)) this.wakeAwaiting(number);
   }
@@ -379,7 +395,7 @@ export class ShmSharedArea implements SharedArea {
     let read = this.reads[from];
     if (read === undefined) {
       this.reads[from] = read = new Arrival(this.engine, this.word(from, READ_WORD), from, 'reading the shared area',
-        this.word(this.rank, AWAITS_READ_WORD));
+        this.word(this.rank, AWAITS_READ_WORD), this.header + SlotHeader.AWAITED_READ);
     }
     read.renew(number);
     read.spinless = this.spinless;
@@ -456,12 +472,13 @@ export class ShmSharedArea implements SharedArea {
     }
   }
 
-  /** Whether another member waits, in a wait that may sleep, for every member's read of reduction `number`. */
+  /**
+   * Whether a member waits, in a wait that may sleep, for every member's
+   * read of reduction `number` (this rank too, after a wait of its own that
+   * is over: its wake then finds nobody to wake).
+   */
   private awaited(number: number): boolean {
-    for (let member = 0; member < this.group.length; member++) {
-      if (member !== this.rank && this.awaits(member, number)) return true;
-    }
-    return false;
+    return ((readWord(this.engine.control, this.header + SlotHeader.AWAITED_READ, this.plainPublish) - number) | 0) >= 0;
   }
 
   /** Wakes the sleeping members that wait for every member's read of reduction `number`. */
