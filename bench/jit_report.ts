@@ -52,8 +52,8 @@ const CASES: readonly (readonly [string, string, number])[] = [
   ['pingpong', 'buf', 8], ['pingpong', 'plain', 8], ['pingpong', 'obj', 0],
   ['collectives', 'barrier', 0], ['collectives', 'bcast', 8], ['collectives', 'allreduce', 8],
   ['collectives', 'alltoall', 8], ['collectives', 'reduce', 8], ['collectives', 'scan', 8],
-  ['collectives', 'gather', 8], ['collectives', 'allgather', 8], ['collectives', 'objbcast', 0],
-  ['collectives', 'objgather', 0],
+  ['collectives', 'gather', 8], ['collectives', 'allgather', 8], ['collectives', 'sendrecv', 8],
+  ['collectives', 'objbcast', 0], ['collectives', 'objgather', 0],
 ];
 
 const COMPILED = /completed (?:compiling|optimizing) 0x[0-9a-f]+ <JSFunction ([^(]*?) ?\(sfi.*?\(target (TURBOFAN|TURBOFAN_JS|MAGLEV)\)( OSR)? - took ([\d.]+), ([\d.]+), ([\d.]+) ms/;
