@@ -104,8 +104,8 @@ interface Unexpected {
  * scavenges of several milliseconds). The pool keeps whole views, each the
  * length of its size class, and the message's length goes with it: making
  * a view per message (and one of the ring for `set`) took two typed-array
- * constructions per early message, 5% of a rank's time in a ring of 8-byte
- * Sendrecvs at 4 ranks on 2 cores, where most messages come early.
+ * constructions per early message, 3% of the CPU time of 4 ranks on 2 cores
+ * in a ring of 8-byte Sendrecvs, where most messages come early.
  */
 class PayloadPool {
   private readonly classes: Uint8Array[][] = [];
