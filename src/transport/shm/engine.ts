@@ -83,6 +83,12 @@ const MAX_POLLS_PER_LOOK = 1024;
 /** Below this many bytes a loop copies faster than making a view for `set`. */
 const SMALL_COPY = 64;
 
+/** Copies `from[start]` to `from[start + bytes - 1]` to the start of `to`: by a loop up to {@link SMALL_COPY} bytes. */
+function copyOut(to: Uint8Array, from: Uint8Array, start: number, bytes: number): void {
+  if (bytes <= SMALL_COPY) for (let i = 0; i < bytes; i++) to[i] = from[start + i]!;
+  else to.set(from.subarray(start, start + bytes));
+}
+
 /** A message that arrived before a receive for it was posted. */
 interface Unexpected {
   readonly context: number;
@@ -114,8 +120,7 @@ class PayloadPool {
   copy(from: Uint8Array, start: number, bytes: number): Uint8Array {
     const sizeClass = bytes <= 64 ? 6 : 32 - Math.clz32(bytes - 1);
     const payload = this.classes[sizeClass]?.pop() ?? new Uint8Array(2 ** sizeClass);
-    if (bytes <= SMALL_COPY) for (let i = 0; i < bytes; i++) payload[i] = from[start + i]!;
-    else payload.set(from.subarray(start, start + bytes));
+    copyOut(payload, from, start, bytes);
     return payload;
   }
 
@@ -837,8 +842,7 @@ export class ShmEngine {
       copyBytes(target, 0, memory, offset, bytes);
       if (into === undefined) op.data = target;
     } else if (into === undefined) op.data = memory.slice(offset, offset + bytes);
-    else if (bytes <= SMALL_COPY) for (let i = 0; i < bytes; i++) into[i] = memory[offset + i]!;
-    else into.set(memory.subarray(offset, offset + bytes));
+    else copyOut(into, memory, offset, bytes);
     op.complete(source, tag, bytes);
     if (kind !== Kind.EAGER) {
       this.inject(source, Kind.FIN, 0, 0, 0, request, 0, 0, undefined);
